@@ -1,0 +1,21 @@
+"""The one place nnstudio imports Qt from.
+
+Every module under :mod:`nnstudio.ui` imports ``QtCore``, ``QtGui``, ``QtWidgets``, ``QtSvg``
+and ``pg`` (pyqtgraph) from here, so the binding and pyqtgraph's global options are set once.
+Nothing outside :mod:`nnstudio.ui` may import this module.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
+
+import pyqtgraph as pg
+
+# Row-major images match NumPy's (rows, columns) layout; antialiasing keeps thin edges legible.
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="k")
+
+Signal = QtCore.Signal
+Slot = QtCore.Slot
+Qt = QtCore.Qt
+
+__all__ = ["QtCore", "QtGui", "QtSvg", "QtWidgets", "Qt", "Signal", "Slot", "pg"]
