@@ -7,9 +7,8 @@ Nothing outside :mod:`nnstudio.ui` may import this module.
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
-
 import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
 # Row-major images match NumPy's (rows, columns) layout; antialiasing keeps thin edges legible.
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="k")
@@ -18,4 +17,4 @@ Signal = QtCore.Signal
 Slot = QtCore.Slot
 Qt = QtCore.Qt
 
-__all__ = ["QtCore", "QtGui", "QtSvg", "QtWidgets", "Qt", "Signal", "Slot", "pg"]
+__all__ = ["Qt", "QtCore", "QtGui", "QtSvg", "QtWidgets", "Signal", "Slot", "pg"]

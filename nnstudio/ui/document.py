@@ -1,0 +1,464 @@
+"""The studio's open document: the current project, its weights and data, and the undo stack.
+
+Views never change a :class:`~nnstudio.spec.Project` themselves: they call the edit methods
+here, each of which pushes one :class:`QUndoCommand` that swaps whole immutable values, so
+undo and redo restore the exact previous network (and the weights it had).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import replace
+from pathlib import Path
+
+from nnstudio.data import Dataset, load_dataset
+from nnstudio.errors import NNStudioError
+from nnstudio.io.project import load_project, save_project
+from nnstudio.spec import (
+    BuiltinData,
+    CsvData,
+    DataSpec,
+    LayerSpec,
+    NetworkSpec,
+    Project,
+    TrainingSpec,
+    Weights,
+    loss_output_problem,
+)
+from nnstudio.ui.qt import QtCore, QtGui, Signal
+from nnstudio.workflow import attach_dataset, fit_network_to_data
+
+_DATASET_CACHE_SIZE = 8
+
+
+def default_project() -> Project:
+    """The project File › New starts from: two circles and a small tanh network."""
+    from nnstudio.spec import ScheduleSpec
+
+    return Project(
+        name="Untitled",
+        data=BuiltinData(builtin="circles", samples=400, noise=0.1, seed=1),
+        network=NetworkSpec(
+            inputs=2,
+            layers=(
+                LayerSpec(units=4, activation="tanh", init="xavier_normal"),
+                LayerSpec(units=4, activation="tanh", init="xavier_normal"),
+                LayerSpec(units=1, activation="sigmoid", init="xavier_normal"),
+            ),
+        ),
+        loss="binary_crossentropy",
+        training=TrainingSpec(
+            optimizer="adam",
+            learning_rate=0.03,
+            batch_size=32,
+            epochs=300,
+            schedule=ScheduleSpec(),
+        ),
+    )
+
+
+def _same_shapes(a: NetworkSpec, b: NetworkSpec) -> bool:
+    return a.sizes == b.sizes
+
+
+class _ProjectCommand(QtGui.QUndoCommand):
+    """Replace the whole project (and, for shape changes, the weights)."""
+
+    def __init__(
+        self,
+        document: StudioDocument,
+        text: str,
+        old: tuple[Project, Weights | None],
+        new: tuple[Project, Weights | None],
+    ):
+        super().__init__(text)
+        self._document = document
+        self._old = old
+        self._new = new
+
+    def redo(self) -> None:
+        self._document._install(*self._new)
+
+    def undo(self) -> None:
+        self._document._install(*self._old)
+
+
+class StudioDocument(QtCore.QObject):
+    """The project being edited.
+
+    Signals
+    -------
+    projectChanged(Project)
+        After any change of the project.
+    networkChanged(NetworkSpec)
+        The architecture or a layer's settings changed.
+    trainingChanged(TrainingSpec)
+        Optimiser or regularisation settings changed (training may continue).
+    datasetChanged(Dataset or None)
+        The data was (re)loaded; ``None`` when it failed (see :attr:`dataset_error`).
+    weightsChanged(Weights or None)
+        The weights were replaced (training snapshot, hand edit, reset, undo).
+    pathChanged(Path or None)
+        The file the document is saved to.
+    dirtyChanged(bool)
+        Whether there are unsaved changes.
+    notice(str)
+        Something changed on the user's behalf (e.g. the output layer was resized).
+    """
+
+    projectChanged = Signal(object)
+    networkChanged = Signal(object)
+    trainingChanged = Signal(object)
+    datasetChanged = Signal(object)
+    weightsChanged = Signal(object)
+    pathChanged = Signal(object)
+    dirtyChanged = Signal(bool)
+    notice = Signal(str)
+
+    def __init__(self, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self.undo_stack = QtGui.QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(self._emit_dirty)
+        self._project: Project = default_project()
+        self._weights: Weights | None = None
+        self._dataset: Dataset | None = None
+        self._dataset_error: str | None = None
+        self._path: Path | None = None
+        self._weights_dirty = False
+        self._datasets: OrderedDict[tuple[DataSpec, str], Dataset] = OrderedDict()
+        #: Called with a question before an edit discards trained weights; returning False
+        #: cancels the edit. The main window sets it to a dialog; ``None`` always proceeds.
+        self.confirm_discard_weights = None
+        self._reload_dataset()
+
+    # ---- state -----------------------------------------------------------------------------
+
+    @property
+    def project(self) -> Project:
+        """The current project."""
+        return self._project
+
+    @property
+    def weights(self) -> Weights | None:
+        """Current weights, or ``None`` when the network has not been initialised."""
+        return self._weights
+
+    @property
+    def dataset(self) -> Dataset | None:
+        """The loaded data, or ``None`` when loading failed."""
+        return self._dataset
+
+    @property
+    def dataset_error(self) -> str | None:
+        """Why the data could not be loaded, if it could not."""
+        return self._dataset_error
+
+    @property
+    def path(self) -> Path | None:
+        """The project file, or ``None`` for a new project."""
+        return self._path
+
+    @property
+    def base_dir(self) -> Path:
+        """Folder that relative paths (CSV data, weights) are resolved against."""
+        return self._path.parent if self._path is not None else Path.cwd()
+
+    @property
+    def is_dirty(self) -> bool:
+        """Whether there are unsaved changes."""
+        return not self.undo_stack.isClean() or self._weights_dirty
+
+    # ---- whole-document operations -----------------------------------------------------------
+
+    def new(self) -> None:
+        """Start a fresh untitled project."""
+        self._reset(default_project(), None, None)
+
+    def open(self, path: str | Path) -> None:
+        """Open a project file.
+
+        Raises
+        ------
+        NNStudioError
+            When the file cannot be read or is invalid; the current document is unchanged.
+        """
+        loaded = load_project(Path(path))
+        self._reset(loaded.project, loaded.weights, loaded.path)
+
+    def open_project(self, project: Project, weights: Weights | None = None) -> None:
+        """Show a project built in memory (e.g. imported from ONNX) as a new unsaved document."""
+        self._reset(project, weights, None)
+        self._weights_dirty = True
+        self._emit_dirty()
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Save to ``path`` (or the current path) atomically, with the weights beside it."""
+        target = Path(path) if path is not None else self._path
+        if target is None:
+            raise NNStudioError("this project has no file yet: choose where to save it")
+        if target.suffix != ".nnproj":
+            target = target.with_suffix(".nnproj")
+        project = self._project
+        if isinstance(project.data, CsvData):
+            project = _rebase_csv(project, self.base_dir, target.parent)
+        saved = save_project(target, project, self._weights)
+        self._project = saved
+        self._path = target.resolve()
+        self._weights_dirty = False
+        self.undo_stack.setClean()
+        self.pathChanged.emit(self._path)
+        self._emit_dirty()
+        return self._path
+
+    def _reset(self, project: Project, weights: Weights | None, path: Path | None) -> None:
+        self.undo_stack.clear()
+        self._path = path.resolve() if path is not None else None
+        self._project = project
+        self._weights = weights
+        self._weights_dirty = False
+        self._reload_dataset()
+        if self._dataset is not None:
+            fitted, notices = fit_network_to_data(self._project, self._dataset)
+            if fitted.network != self._project.network and self._weights is not None:
+                self._weights = None
+            self._project = fitted
+            for message in notices:
+                self.notice.emit(message)
+            self._project = self._attach(self._project)
+        self.pathChanged.emit(self._path)
+        self.projectChanged.emit(self._project)
+        self.networkChanged.emit(self._project.network)
+        self.trainingChanged.emit(self._project.training)
+        self.datasetChanged.emit(self._dataset)
+        self.weightsChanged.emit(self._weights)
+        self.undo_stack.setClean()
+        self._emit_dirty()
+
+    # ---- undoable edits ----------------------------------------------------------------------
+
+    def apply(self, project: Project, text: str, weights: Weights | str | None = "keep") -> bool:
+        """Push an undoable change to ``project``.
+
+        Parameters
+        ----------
+        project : Project
+            The new project.
+        text : str
+            What the Edit menu shows ("Add layer", "Change activation", ...).
+        weights : Weights, None or "keep"
+            New weights; ``"keep"`` keeps the current ones when the shapes still fit and
+            discards them otherwise (after asking, when they were trained).
+
+        Returns
+        -------
+        bool
+            False when the user declined to discard trained weights.
+        """
+        if project == self._project and weights == "keep":
+            return True
+        if weights == "keep":
+            if _same_shapes(project.network, self._project.network):
+                new_weights = self._weights
+            else:
+                if self._weights is not None and not self._confirm(
+                    f"{text} changes the network's shape, so its trained weights will be "
+                    "reset. Continue?"
+                ):
+                    return False
+                new_weights = None
+        else:
+            new_weights = weights  # type: ignore[assignment]
+        command = _ProjectCommand(
+            self, text, (self._project, self._weights), (project, new_weights)
+        )
+        self.undo_stack.push(command)
+        return True
+
+    def set_network(self, network: NetworkSpec, text: str) -> bool:
+        """Replace the architecture, fixing the loss if it no longer fits the output layer."""
+        project = replace(self._project, network=network)
+        if loss_output_problem(project.loss, network.output):
+            from nnstudio.spec import default_loss
+
+            project = replace(project, loss=default_loss(project.task, network.output.activation))
+        return self.apply(project, text)
+
+    def add_layer(self, position: int | None = None, layer: LayerSpec | None = None) -> bool:
+        """Insert a hidden layer at ``network.layers[position]`` (default: before the output).
+
+        A new layer copies the settings of its left neighbour (or the first hidden layer) so
+        a stack of tanh layers stays tanh.
+        """
+        layers = list(self._project.network.layers)
+        if position is None:
+            position = len(layers) - 1
+        position = max(0, min(position, len(layers) - 1))
+        if layer is None:
+            template = layers[position - 1] if position > 0 else layers[0]
+            if template is layers[-1]:
+                template = LayerSpec(units=4, activation="tanh", init="xavier_normal")
+            layer = replace(template, dropout=template.dropout if template is not layers[-1] else 0)
+        layers.insert(position, layer)
+        network = replace(self._project.network, layers=tuple(layers))
+        return self.set_network(network, "Add layer")
+
+    def remove_layer(self, index: int) -> bool:
+        """Remove hidden layer ``network.layers[index]``; the output layer stays."""
+        layers = list(self._project.network.layers)
+        if not 0 <= index < len(layers) - 1:
+            return False
+        del layers[index]
+        return self.set_network(
+            replace(self._project.network, layers=tuple(layers)), "Remove layer"
+        )
+
+    def move_layer(self, source: int, target: int) -> bool:
+        """Move hidden layer ``source`` to position ``target`` among the hidden layers."""
+        layers = list(self._project.network.layers)
+        hidden = len(layers) - 1
+        if not (0 <= source < hidden and 0 <= target < hidden) or source == target:
+            return False
+        layer = layers.pop(source)
+        layers.insert(target, layer)
+        return self.set_network(replace(self._project.network, layers=tuple(layers)), "Move layer")
+
+    def set_layer(self, index: int, layer: LayerSpec, text: str = "Change layer") -> bool:
+        """Replace ``network.layers[index]``."""
+        return self.set_network(self._project.network.with_layer(index, layer), text)
+
+    def change_units(self, index: int, delta: int) -> bool:
+        """Add (``delta > 0``) or remove neurons in hidden layer ``index``."""
+        layers = self._project.network.layers
+        if not 0 <= index < len(layers) - 1:
+            return False
+        units = max(1, layers[index].units + delta)
+        if units == layers[index].units:
+            return False
+        text = "Add neuron" if delta > 0 else "Remove neuron"
+        return self.set_layer(index, replace(layers[index], units=units), text)
+
+    def set_training(self, training: TrainingSpec, text: str = "Change training settings") -> bool:
+        """Replace the training settings (weights are kept)."""
+        return self.apply(replace(self._project, training=training), text)
+
+    def set_loss(self, loss: str) -> bool:
+        """Change the loss function."""
+        return self.apply(replace(self._project, loss=loss), "Change loss")
+
+    def set_name(self, name: str) -> bool:
+        """Rename the project."""
+        return self.apply(replace(self._project, name=name), "Rename project")
+
+    def set_data(self, data: DataSpec, text: str = "Change data") -> bool:
+        """Switch data, resizing the input and output layers to fit it.
+
+        Raises
+        ------
+        NNStudioError
+            When the new data cannot be loaded; nothing changes then.
+        """
+        dataset = self._load(data)
+        project = replace(self._project, data=data, standardization=None)
+        project, notices = fit_network_to_data(project, dataset)
+        project = attach_dataset(project, dataset)
+        changed = self.apply(project, text)
+        if changed:
+            for message in notices:
+                self.notice.emit(message)
+        return changed
+
+    def set_parameter(self, layer: int, row: int | None, column: int, value: float) -> bool:
+        """Edit one weight ``W[row, column]`` (or bias when ``row`` is None) of a layer by hand.
+
+        ``layer`` indexes ``network.layers``. Needs initialised weights.
+        """
+        if self._weights is None:
+            return False
+        weights = [(W.copy(), b.copy()) for W, b in self._weights]
+        W, b = weights[layer]
+        if row is None:
+            b[column] = value
+            text = "Edit bias"
+        else:
+            W[row, column] = value
+            text = "Edit weight"
+        return self.apply(self._project, text, weights=tuple(weights))
+
+    # ---- weights from training -------------------------------------------------------------
+
+    def set_weights(self, weights: Weights | None) -> None:
+        """Replace the weights without an undo step (training snapshots, reset)."""
+        self._weights = weights
+        self._weights_dirty = True
+        self.weightsChanged.emit(weights)
+        self._emit_dirty()
+
+    # ---- internals -------------------------------------------------------------------------
+
+    def _install(self, project: Project, weights: Weights | None) -> None:
+        old = self._project
+        self._project = project
+        self._weights = weights
+        if project.data != old.data:
+            self._reload_dataset()
+            self.datasetChanged.emit(self._dataset)
+        self.projectChanged.emit(project)
+        if project.network != old.network or project.loss != old.loss:
+            self.networkChanged.emit(project.network)
+        if project.training != old.training:
+            self.trainingChanged.emit(project.training)
+        self.weightsChanged.emit(weights)
+
+    def _confirm(self, question: str) -> bool:
+        return (
+            True
+            if self.confirm_discard_weights is None
+            else bool(self.confirm_discard_weights(question))
+        )
+
+    def _load(self, data: DataSpec) -> Dataset:
+        key = (data, str(self.base_dir))
+        if key in self._datasets:
+            self._datasets.move_to_end(key)
+            return self._datasets[key]
+        dataset = load_dataset(data, self.base_dir)
+        self._datasets[key] = dataset
+        while len(self._datasets) > _DATASET_CACHE_SIZE:
+            self._datasets.popitem(last=False)
+        return dataset
+
+    def _reload_dataset(self) -> None:
+        try:
+            self._dataset = self._load(self._project.data)
+            self._dataset_error = None
+        except NNStudioError as error:
+            self._dataset = None
+            self._dataset_error = str(error)
+
+    def _attach(self, project: Project) -> Project:
+        if self._dataset is None:
+            return project
+        try:
+            return attach_dataset(project, self._dataset)
+        except NNStudioError as error:
+            self._dataset_error = str(error)
+            return project
+
+    def _emit_dirty(self, *_args: object) -> None:
+        self.dirtyChanged.emit(self.is_dirty)
+
+
+def _rebase_csv(project: Project, old_dir: Path, new_dir: Path) -> Project:
+    """Keep a CSV path pointing at the same file when saving into another folder."""
+    import os
+
+    data = project.data
+    csv_path = Path(data.csv)  # type: ignore[union-attr]
+    if csv_path.is_absolute():
+        return project
+    absolute = (old_dir / csv_path).resolve()
+    try:
+        relative = os.path.relpath(absolute, new_dir.resolve())
+    except ValueError:  # another drive on Windows
+        relative = str(absolute)
+    return replace(project, data=replace(data, csv=Path(relative).as_posix()))  # type: ignore[arg-type]
