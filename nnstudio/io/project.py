@@ -1,0 +1,220 @@
+"""Project files (``.nnproj``): one JSON document, with trained weights in a file beside it.
+
+:func:`load_project` reads and validates a project and its weights; :func:`save_project`
+writes both atomically. Paths inside a project (the CSV file, the weights file) are relative
+to the project file's folder. The format is documented field by field in
+``docs/file-format.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from nnstudio.errors import ProjectFileError, SpecError
+from nnstudio.io.weights import atomic_write_text, load_weights_file, save_weights_npz
+from nnstudio.spec import CsvData, Project, Weights
+
+PROJECT_SUFFIX = ".nnproj"
+WEIGHTS_SUFFIX = ".weights.npz"
+
+
+@dataclass(frozen=True)
+class LoadedProject:
+    """A project read from disk.
+
+    Attributes
+    ----------
+    project : Project
+        The validated document.
+    weights : Weights or None
+        The trained weights named by ``project.weights``, checked against the network.
+    path : Path
+        The absolute path of the project file.
+    """
+
+    project: Project
+    weights: Weights | None
+    path: Path
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder relative paths in the project (CSV, weights) are resolved against."""
+        return self.path.parent
+
+
+def weights_path_for(project_path: str | Path) -> Path:
+    """The weights file that belongs beside a project: ``iris.nnproj`` -> ``iris.weights.npz``."""
+    project_path = Path(project_path)
+    return project_path.with_name(project_path.stem + WEIGHTS_SUFFIX)
+
+
+def load_project(path: str | Path) -> LoadedProject:
+    """Read, validate and return a project file and its weights.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.nnproj`` file.
+
+    Returns
+    -------
+    LoadedProject
+
+    Raises
+    ------
+    ProjectFileError
+        When the file is missing or unreadable, is not JSON (with line and column), is not a
+        JSON object, or its weights file is missing or does not fit the network.
+    SpecError
+        When the document is invalid; ``problems`` lists every problem and the message starts
+        with the file name.
+    """
+    path = Path(path).expanduser()
+    name = path.name
+    if path.is_dir():
+        raise ProjectFileError(f"{path} is a folder, not a project file")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as error:
+        raise ProjectFileError(f"project file {path} does not exist") from error
+    except OSError as error:
+        raise ProjectFileError(f"cannot read {path}: {error.strerror or error}") from error
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ProjectFileError(
+            f"{name} is not a project file: it is not UTF-8 text (byte {error.start})"
+        ) from error
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ProjectFileError(
+            f"{name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+        ) from error
+    if not isinstance(document, dict):
+        raise ProjectFileError(
+            f"{name} is not a project file: expected a JSON object, got {_json_kind(document)}"
+        )
+    try:
+        project = Project.from_dict(document)
+    except SpecError as error:
+        raise _spec_error_for(name, error.problems) from None
+    path = path.resolve()
+    weights = None
+    if project.weights is not None:
+        weights_file = path.parent / project.weights
+        if not weights_file.is_file():
+            raise ProjectFileError(
+                f"{name} names the weights file {project.weights!r}, but {weights_file} does not "
+                'exist (remove the "weights" field to start from fresh weights)'
+            )
+        try:
+            weights = load_weights_file(weights_file, project.network)
+        except ProjectFileError as error:
+            raise ProjectFileError(f"{name}: {error}") from error
+    return LoadedProject(project=project, weights=weights, path=path)
+
+
+def save_project(
+    path: str | Path,
+    project: Project,
+    weights: Weights | None = None,
+    *,
+    source_dir: str | Path | None = None,
+) -> Project:
+    """Write a project (and its weights) atomically.
+
+    The weights go to ``<stem>.weights.npz`` beside the project file first, so a project
+    never names a weights file that is not there; both files are replaced atomically (a
+    failed write leaves the previous files intact).
+
+    Parameters
+    ----------
+    path : path-like
+        Destination ``.nnproj`` file.
+    project : Project
+        The document to write.
+    weights : Weights or None
+        Trained weights to store beside the project. ``None`` drops the ``weights`` field.
+    source_dir : path-like or None
+        The folder the project's relative CSV path currently refers to (the folder of the file
+        it was loaded from). When it differs from the destination folder, the CSV path is
+        rewritten relative to the destination so *Save As* elsewhere keeps finding the data.
+        ``None`` keeps the path as it is.
+
+    Returns
+    -------
+    Project
+        The project as written: ``weights`` names the weights file (or is ``None``) and the
+        CSV path is relative to the new location.
+
+    Raises
+    ------
+    ProjectFileError
+        When a file cannot be written.
+    SpecError
+        When the project is invalid (nothing is written then).
+    """
+    path = Path(path).expanduser()
+    target_dir = path.parent.resolve()
+    if source_dir is not None and isinstance(project.data, CsvData):
+        project = replace(
+            project, data=_rebase_csv(project.data, Path(source_dir).resolve(), target_dir)
+        )
+    if weights is None:
+        project = replace(project, weights=None)
+    else:
+        weights_file = weights_path_for(path)
+        project = replace(project, weights=weights_file.name)
+    document = project.to_dict()
+    try:
+        # Re-validate so an inconsistent in-memory project is never written.
+        Project.from_dict(document)
+    except SpecError as error:
+        raise _spec_error_for(path.name, error.problems, writing=True) from None
+    if weights is not None:
+        save_weights_npz(weights_file, project, weights)
+    atomic_write_text(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    return project
+
+
+def _rebase_csv(data: CsvData, old_dir: Path, new_dir: Path) -> CsvData:
+    """Keep a relative CSV path pointing at the same file from ``new_dir``."""
+    csv_path = Path(data.csv)
+    if csv_path.is_absolute() or old_dir == new_dir:
+        return data
+    absolute = Path(os.path.normpath(old_dir / csv_path))
+    try:
+        relative = Path(os.path.relpath(absolute, new_dir)).as_posix()
+    except ValueError:  # another drive on Windows: only an absolute path can reach it
+        relative = absolute.as_posix()
+    return replace(data, csv=relative)
+
+
+def _spec_error_for(name: str, problems: list[str], *, writing: bool = False) -> SpecError:
+    """A SpecError keeping ``problems`` whose message starts with the file name."""
+    error = SpecError(problems)
+    verb = "cannot save" if writing else "is not a valid project"
+    count = f"{len(problems)} problems: " if len(problems) > 1 else ""
+    if writing:
+        error.args = (f"{verb} {name}: {count}{'; '.join(problems)}",)
+    else:
+        error.args = (f"{name} {verb}: {count}{'; '.join(problems)}",)
+    return error
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__

@@ -1,0 +1,395 @@
+"""Weights files: NumPy ``.npz`` and JSON, written atomically and checked against a network.
+
+Both layouts are self-describing so a trained network can be used without nnstudio
+(see ``docs/file-format.md``).
+
+``.npz`` keys
+    ``W1``, ``b1``, ..., ``WL``, ``bL`` (``Wl`` shaped (fan_in, fan_out), ``bl`` shaped
+    (fan_out,)), ``activations`` (one name per layer), ``alphas`` (one float per layer, NaN
+    where the activation takes none), ``input_mean`` and ``input_std`` (only when inputs are
+    standardised), ``output_names`` (when known) and ``task``.
+
+``.json``
+    ``{"format": "nnstudio.weights", "version": 1, "layers": [{"activation", "alpha", "W",
+    "b"}, ...], "input_standardization": {"mean", "std"} or null, "task", "output_names"}``.
+
+The project's own ``<name>.weights.npz`` uses the ``.npz`` layout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import os
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnstudio.errors import ProjectFileError
+from nnstudio.spec import NetworkSpec, Project, Weights, canonical_activation
+
+JSON_FORMAT_NAME = "nnstudio.weights"
+JSON_FORMAT_VERSION = 1
+
+#: Suffixes :func:`load_weights_file` understands.
+WEIGHTS_SUFFIXES: tuple[str, ...] = (".npz", ".json", ".safetensors")
+
+
+# --------------------------------------------------------------------------------------------
+# Atomic writing
+# --------------------------------------------------------------------------------------------
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see either the old or the new file.
+
+    The bytes go to a temporary file in the same folder, which is flushed to disk and then
+    renamed over ``path`` (a rename within one file system is atomic). If anything fails,
+    the temporary file is removed and an existing ``path`` is left untouched.
+
+    Raises
+    ------
+    ProjectFileError
+        When the folder is missing or not writable, or the disk is full.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ProjectFileError(f"cannot write {path}: the folder {folder} does not exist")
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise ProjectFileError(f"cannot write {path}: {error.strerror or error}") from error
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp_name, path)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        if isinstance(error, OSError):
+            raise ProjectFileError(f"cannot write {path}: {error.strerror or error}") from error
+        raise
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write UTF-8 text atomically (see :func:`atomic_write_bytes`)."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+# --------------------------------------------------------------------------------------------
+# Shape checks
+# --------------------------------------------------------------------------------------------
+
+
+def check_weights(weights: Sequence[Any], network: NetworkSpec, source: str) -> Weights:
+    """Check that ``weights`` fit ``network`` and return them as float arrays.
+
+    Parameters
+    ----------
+    weights : sequence of (W, b) pairs
+        ``W`` shaped (fan_in, fan_out), ``b`` shaped (fan_out,).
+    network : NetworkSpec
+        The architecture the weights must fit.
+    source : str
+        Where the weights come from (a file name), used in messages.
+
+    Returns
+    -------
+    Weights
+        Tuple of ``(W, b)`` pairs of floating-point arrays.
+
+    Raises
+    ------
+    ProjectFileError
+        Naming the layer and both shapes when a shape differs, or the layer holding
+        non-finite values.
+    """
+    expected = network.weight_shapes()
+    if len(weights) != len(expected):
+        raise ProjectFileError(
+            f"{source} holds {len(weights)} layers but the network {network.describe()} has "
+            f"{len(expected)}"
+        )
+    checked = []
+    for index, ((W, b), (w_shape, b_shape)) in enumerate(zip(weights, expected, strict=True)):
+        number = index + 1
+        W = np.asarray(W)
+        b = np.asarray(b)
+        for name, array, shape in ((f"W{number}", W, w_shape), (f"b{number}", b, b_shape)):
+            if array.shape != shape:
+                raise ProjectFileError(
+                    f"{source}: layer {number} ({name}) has shape {_shape(array.shape)} but the "
+                    f"network {network.describe()} needs {_shape(shape)}"
+                )
+            if not np.issubdtype(array.dtype, np.floating):
+                raise ProjectFileError(
+                    f"{source}: layer {number} ({name}) holds {array.dtype} values, not numbers"
+                )
+            if not np.all(np.isfinite(array)):
+                raise ProjectFileError(
+                    f"{source}: layer {number} ({name}) contains NaN or infinite values"
+                )
+        checked.append((W, b))
+    return tuple(checked)
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+# --------------------------------------------------------------------------------------------
+# NPZ
+# --------------------------------------------------------------------------------------------
+
+
+def weights_to_arrays(project: Project, weights: Weights) -> dict[str, np.ndarray]:
+    """The arrays of the ``.npz`` layout, keyed by their names.
+
+    Parameters
+    ----------
+    project : Project
+        Supplies activations, standardisation, output names and the task.
+    weights : Weights
+        One ``(W, b)`` pair per layer of ``project.network``.
+    """
+    weights = check_weights(weights, project.network, "the weights")
+    arrays: dict[str, np.ndarray] = {}
+    for number, (W, b) in enumerate(weights, start=1):
+        arrays[f"W{number}"] = np.ascontiguousarray(W)
+        arrays[f"b{number}"] = np.ascontiguousarray(b)
+    layers = project.network.layers
+    arrays["activations"] = np.array([canonical_activation(layer.activation) for layer in layers])
+    arrays["alphas"] = np.array(
+        [
+            math.nan if layer.activation_alpha is None else layer.activation_alpha
+            for layer in layers
+        ],
+        dtype=np.float64,
+    )
+    if project.standardization is not None:
+        arrays["input_mean"] = np.array(project.standardization.mean, dtype=np.float64)
+        arrays["input_std"] = np.array(project.standardization.std, dtype=np.float64)
+    if project.output_names is not None:
+        arrays["output_names"] = np.array(project.output_names)
+    arrays["task"] = np.array(project.task)
+    return arrays
+
+
+def save_weights_npz(path: str | Path, project: Project, weights: Weights) -> Path:
+    """Write the ``.npz`` layout atomically and return the path written."""
+    path = Path(path)
+    buffer = io.BytesIO()
+    np.savez(buffer, **weights_to_arrays(project, weights))
+    atomic_write_bytes(path, buffer.getvalue())
+    return path
+
+
+def load_weights_npz(path: str | Path, network: NetworkSpec) -> Weights:
+    """Read ``W1``, ``b1``, ... from an ``.npz`` file and check them against ``network``.
+
+    Raises
+    ------
+    ProjectFileError
+        When the file is missing, is not an npz archive, lacks a layer, or a shape differs.
+    """
+    path = Path(path)
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except FileNotFoundError as error:
+        raise ProjectFileError(f"weights file {path} does not exist") from error
+    except (zipfile.BadZipFile, ValueError, EOFError) as error:
+        raise ProjectFileError(f"{path.name} is not a valid .npz weights file: {error}") from error
+    except OSError as error:
+        raise ProjectFileError(f"cannot read {path}: {error.strerror or error}") from error
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise ProjectFileError(f"{path.name} is a single .npy array, not an .npz weights archive")
+    with loaded as archive:
+        pairs = _npz_pairs(archive, network, path.name)
+    return check_weights(pairs, network, path.name)
+
+
+def _npz_pairs(
+    archive: np.lib.npyio.NpzFile, network: NetworkSpec, source: str
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Read the ``(W, b)`` arrays of every layer, failing on missing or surplus layers."""
+    keys = set(archive.files)
+    count = len(network.layers)
+    missing = [
+        key
+        for number in range(1, count + 1)
+        for key in (f"W{number}", f"b{number}")
+        if key not in keys
+    ]
+    if missing:
+        raise ProjectFileError(
+            f"{source} lacks {', '.join(missing)}: it does not hold weights for the "
+            f"{count}-layer network {network.describe()}"
+        )
+    surplus = sorted(
+        key for key in keys if key[:1] in "Wb" and key[1:].isdigit() and int(key[1:]) > count
+    )
+    if surplus:
+        raise ProjectFileError(
+            f"{source} holds weights for more layers ({', '.join(surplus)}) than the "
+            f"{count}-layer network {network.describe()}"
+        )
+    try:
+        return [(archive[f"W{n}"], archive[f"b{n}"]) for n in range(1, count + 1)]
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError) as error:
+        raise ProjectFileError(f"{source} is damaged: {error}") from error
+
+
+def export_npz(project: Project, weights: Weights, path: Path) -> list[Path]:
+    """Export format ``npz``: the ``.npz`` layout described in this module."""
+    return [save_weights_npz(path, project, weights)]
+
+
+# --------------------------------------------------------------------------------------------
+# JSON
+# --------------------------------------------------------------------------------------------
+
+
+def weights_to_json_document(project: Project, weights: Weights) -> dict[str, Any]:
+    """The JSON layout as a dict (floats written with full precision by :mod:`json`)."""
+    weights = check_weights(weights, project.network, "the weights")
+    layers = []
+    for layer, (W, b) in zip(project.network.layers, weights, strict=True):
+        layers.append(
+            {
+                "activation": canonical_activation(layer.activation),
+                "alpha": layer.activation_alpha,
+                "W": np.asarray(W, dtype=np.float64).tolist(),
+                "b": np.asarray(b, dtype=np.float64).tolist(),
+            }
+        )
+    standardization = None
+    if project.standardization is not None:
+        standardization = {
+            "mean": list(project.standardization.mean),
+            "std": list(project.standardization.std),
+        }
+    return {
+        "format": JSON_FORMAT_NAME,
+        "version": JSON_FORMAT_VERSION,
+        "layers": layers,
+        "input_standardization": standardization,
+        "task": project.task,
+        "output_names": list(project.output_names) if project.output_names is not None else None,
+    }
+
+
+def save_weights_json(path: str | Path, project: Project, weights: Weights) -> Path:
+    """Write the JSON layout atomically and return the path written."""
+    path = Path(path)
+    document = weights_to_json_document(project, weights)
+    atomic_write_text(path, json.dumps(document, indent=1) + "\n")
+    return path
+
+
+def load_weights_json(path: str | Path, network: NetworkSpec) -> Weights:
+    """Read the JSON layout and check it against ``network``.
+
+    Raises
+    ------
+    ProjectFileError
+        When the file is missing, not JSON, not in this layout, or a shape differs.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise ProjectFileError(f"weights file {path} does not exist") from error
+    except UnicodeDecodeError as error:
+        message = f"{path.name} is not a JSON weights file (not UTF-8 text)"
+        raise ProjectFileError(message) from error
+    except OSError as error:
+        raise ProjectFileError(f"cannot read {path}: {error.strerror or error}") from error
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ProjectFileError(
+            f"{path.name} is not valid JSON (line {error.lineno}, column {error.colno}: "
+            f"{error.msg})"
+        ) from error
+    if not isinstance(document, dict) or document.get("format") != JSON_FORMAT_NAME:
+        raise ProjectFileError(
+            f'{path.name} is not an nnstudio weights file (expected "format": "{JSON_FORMAT_NAME}")'
+        )
+    if document.get("version") != JSON_FORMAT_VERSION:
+        raise ProjectFileError(
+            f"{path.name}: weights format version {document.get('version')!r} is not supported; "
+            f"this nnstudio reads version {JSON_FORMAT_VERSION}"
+        )
+    layers = document.get("layers")
+    if not isinstance(layers, list):
+        raise ProjectFileError(f'{path.name}: "layers" must be a list')
+    pairs = []
+    for number, layer in enumerate(layers, start=1):
+        if not isinstance(layer, dict) or "W" not in layer or "b" not in layer:
+            raise ProjectFileError(f'{path.name}: layers[{number - 1}] needs "W" and "b"')
+        try:
+            W = np.array(layer["W"], dtype=np.float64)
+            b = np.array(layer["b"], dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            raise ProjectFileError(
+                f"{path.name}: layer {number} holds a ragged or non-numeric W or b"
+            ) from error
+        if W.ndim == 1 and W.size == 0:
+            W = W.reshape(0, 0)
+        pairs.append((W, b))
+    return check_weights(pairs, network, path.name)
+
+
+def export_json(project: Project, weights: Weights, path: Path) -> list[Path]:
+    """Export format ``json``: the JSON layout described in this module."""
+    return [save_weights_json(path, project, weights)]
+
+
+# --------------------------------------------------------------------------------------------
+# Any supported file
+# --------------------------------------------------------------------------------------------
+
+
+def load_weights_file(path: str | Path, network: NetworkSpec) -> Weights:
+    """Load weights from ``.npz``, ``.json`` or ``.safetensors`` and check their shapes.
+
+    Parameters
+    ----------
+    path : path-like
+        The weights file; its suffix selects the reader.
+    network : NetworkSpec
+        The network the weights must fit.
+
+    Raises
+    ------
+    ProjectFileError
+        When the file is missing, unreadable, of an unknown kind, or a shape differs (the
+        message names the layer and both shapes).
+    MissingExtraError
+        When reading ``.safetensors`` without the ``safetensors`` package.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".npz":
+        return load_weights_npz(path, network)
+    if suffix == ".json":
+        return load_weights_json(path, network)
+    if suffix == ".safetensors":
+        if not path.exists():
+            raise ProjectFileError(f"weights file {path} does not exist")
+        from nnstudio.io.safetensors_io import load_safetensors_weights
+
+        return check_weights(load_safetensors_weights(path), network, path.name)
+    raise ProjectFileError(
+        f"{path.name}: unknown weights file type {suffix or '(no suffix)'!r}; expected one of "
+        f"{', '.join(WEIGHTS_SUFFIXES)}"
+    )
