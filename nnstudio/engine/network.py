@@ -1,0 +1,607 @@
+"""A fully connected feedforward network built from a :class:`~nnstudio.spec.NetworkSpec`.
+
+Rows are samples. Layer ``l`` (1-based in messages, 0-based in code) computes::
+
+    Z[l] = A[l-1] @ W[l] + b[l]        W[l]: (fan_in, fan_out), b[l]: (fan_out,)
+    A[l] = g_l(Z[l]) * mask[l] / ...   (inverted dropout on hidden layers while training)
+
+and backpropagation runs the same recursion backwards::
+
+    dZ[L] = output_delta(...)           fused (Ŷ - Y)/m for sigmoid+BCE and softmax+CCE
+    dW[l] = A[l-1]ᵀ dZ[l] + λ₂ W[l] + λ₁ sign(W[l]),    db[l] = Σ_rows dZ[l]
+    dZ[l-1] = g'_{l-1} applied to (dZ[l] @ W[l]ᵀ) ⊙ mask[l-1]
+
+The network always takes *raw* inputs: the stored :class:`~nnstudio.spec.Standardization`
+is applied first, so ``A[0]`` is the standardised input.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnstudio.engine.activations import Activation, get_activation
+from nnstudio.engine.initializers import initialize_layer, random_stream, resolve_dtype
+from nnstudio.engine.losses import Loss, check_pairing, data_loss, get_loss, output_delta
+from nnstudio.errors import DataError, SpecError
+from nnstudio.spec import NetworkSpec, Standardization, Weights
+
+__all__ = ["Forward", "Gradients", "Network", "global_norm"]
+
+#: One ``(dW, db)`` pair per layer, shaped like the parameters.
+Gradients = list[tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class Forward:
+    """Everything a forward pass computed.
+
+    Attributes
+    ----------
+    Z : tuple of ndarray
+        Pre-activations per layer, ``Z[l]`` shaped (m, units of layer l).
+    A : tuple of ndarray
+        ``A[0]`` is the standardised input (m, n_inputs); ``A[l + 1]`` is layer ``l``'s output
+        after dropout, shaped like ``Z[l]``. ``len(A) == len(Z) + 1``.
+    masks : tuple of (ndarray or None)
+        Per layer, the inverted-dropout multiplier (0 for dropped units, ``1/(1-p)`` for kept
+        ones) shaped like ``Z[l]``, or ``None`` where no dropout was applied.
+    """
+
+    Z: tuple[np.ndarray, ...]
+    A: tuple[np.ndarray, ...]
+    masks: tuple[np.ndarray | None, ...]
+
+    @property
+    def output(self) -> np.ndarray:
+        """The network output ``A[-1]``, shape (m, k)."""
+        return self.A[-1]
+
+
+def _validate_spec(spec: NetworkSpec, loss: str) -> None:
+    """Raise :class:`SpecError` listing every structural problem of ``spec`` with ``loss``."""
+    problems: list[str] = []
+    if spec.inputs < 1:
+        problems.append(f"network.inputs: needs at least 1 input, got {spec.inputs}")
+    if not spec.layers:
+        problems.append("network.layers: needs at least one layer (the output layer)")
+    last = len(spec.layers) - 1
+    for i, layer in enumerate(spec.layers):
+        path = f"network.layers[{i}]"
+        if layer.units < 1:
+            problems.append(f"{path}.units: needs at least 1 unit, got {layer.units}")
+        try:
+            get_activation(layer.activation, layer.alpha)
+        except SpecError as exc:
+            problems.extend(f"{path}.{p}" for p in exc.problems)
+        if layer.activation == "softmax" and i != last:
+            problems.append(f"{path}.activation: softmax is only allowed on the output layer")
+        if not 0.0 <= layer.dropout < 1.0:
+            problems.append(f"{path}.dropout: must be in [0, 1), got {layer.dropout:g}")
+        elif i == last and layer.dropout:
+            problems.append(f"{path}.dropout: the output layer cannot use dropout")
+    if spec.layers:
+        try:
+            check_pairing(loss, spec.output)
+        except SpecError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise SpecError(problems)
+
+
+class Network:
+    """A dense feedforward network with its parameters.
+
+    Build one with :meth:`from_spec`. ``params`` is a list of ``[W, b]`` lists that optimizers
+    update in place.
+
+    Attributes
+    ----------
+    spec : NetworkSpec
+        The architecture.
+    loss_name : str
+        Name of the training loss.
+    loss_fn : Loss
+        The loss object.
+    activations : list of Activation
+        One per layer.
+    dtype : numpy.dtype
+        ``float32`` or ``float64``; parameters and computations use it.
+    params : list of [W, b]
+        ``W`` shaped (fan_in, fan_out), ``b`` shaped (fan_out,).
+    standardization : Standardization or None
+        Applied to raw inputs before the first layer.
+    seed : int
+        Seed of the default dropout stream (used when ``forward`` gets no ``rng``).
+    """
+
+    def __init__(
+        self,
+        spec: NetworkSpec,
+        loss: str,
+        params: Sequence[Sequence[np.ndarray]],
+        *,
+        dtype: str | np.dtype = "float32",
+        standardization: Standardization | None = None,
+        seed: int = 0,
+    ) -> None:
+        _validate_spec(spec, loss)
+        self.spec = spec
+        self.loss_name = loss
+        self.loss_fn: Loss = get_loss(loss)
+        self.dtype = resolve_dtype(dtype)
+        self.activations: list[Activation] = [
+            get_activation(layer.activation, layer.alpha) for layer in spec.layers
+        ]
+        if standardization is not None and (
+            len(standardization.mean) != spec.inputs or len(standardization.std) != spec.inputs
+        ):
+            raise SpecError(
+                f"standardization: has {len(standardization.mean)} means and "
+                f"{len(standardization.std)} standard deviations but the network has "
+                f"{spec.inputs} inputs"
+            )
+        self.standardization = standardization
+        self.seed = int(seed)
+        self._dropout_rng = random_stream(self.seed, "dropout")
+        self.params: list[list[np.ndarray]] = [
+            [np.zeros(w_shape, self.dtype), np.zeros(b_shape, self.dtype)]
+            for w_shape, b_shape in spec.weight_shapes()
+        ]
+        self.set_weights(params)
+
+    # ---- construction --------------------------------------------------------------------
+
+    @classmethod
+    def from_spec(
+        cls,
+        spec: NetworkSpec,
+        loss: str,
+        *,
+        seed: int = 0,
+        dtype: str | np.dtype = "float32",
+        weights: Weights | None = None,
+        standardization: Standardization | None = None,
+    ) -> Network:
+        """Build a network, initialising its weights from ``seed`` unless ``weights`` are given.
+
+        Parameters
+        ----------
+        spec : NetworkSpec
+        loss : str
+            One of :data:`nnstudio.spec.LOSSES`; must suit the output layer.
+        seed : int
+            Seed of initialisation (each layer has its own stream, so editing one layer
+            keeps the others' initial weights) and of the default dropout stream.
+        dtype : str
+            ``"float32"`` (default) or ``"float64"``.
+        weights : Weights or None
+            Trained parameters to use instead of a random initialisation.
+        standardization : Standardization or None
+            Input standardisation applied inside :meth:`forward`.
+
+        Raises
+        ------
+        SpecError
+            For an invalid architecture, a loss that does not fit the output layer, or
+            weights whose shapes do not match (naming the layer and both shapes).
+        """
+        _validate_spec(spec, loss)
+        dt = resolve_dtype(dtype)
+        if weights is None:
+            params = [
+                initialize_layer(layer, fan_in, random_stream(seed, "init", index), dt)
+                for index, (layer, fan_in) in enumerate(zip(spec.layers, spec.sizes, strict=False))
+            ]
+        else:
+            params = [tuple(pair) for pair in weights]
+        return cls(spec, loss, params, dtype=dt, standardization=standardization, seed=seed)
+
+    def copy(self, dtype: str | np.dtype | None = None) -> Network:
+        """An independent copy, optionally converted to another dtype.
+
+        Parameters
+        ----------
+        dtype : str or None
+            Target dtype; ``None`` keeps the current one.
+        """
+        return Network(
+            self.spec,
+            self.loss_name,
+            self.weights(),
+            dtype=self.dtype if dtype is None else dtype,
+            standardization=self.standardization,
+            seed=self.seed,
+        )
+
+    # ---- parameters ----------------------------------------------------------------------
+
+    @property
+    def n_layers(self) -> int:
+        """Number of layers with parameters (hidden layers plus the output layer)."""
+        return len(self.params)
+
+    @property
+    def parameter_count(self) -> int:
+        """Number of trainable parameters (weights and biases)."""
+        return int(sum(W.size + b.size for W, b in self.params))
+
+    def weights(self) -> Weights:
+        """Copies of the parameters as a :data:`~nnstudio.spec.Weights` tuple."""
+        return tuple((W.copy(), b.copy()) for W, b in self.params)
+
+    def set_weights(self, weights: Weights | Sequence[Sequence[np.ndarray]]) -> None:
+        """Overwrite the parameters (copied and cast to the network's dtype, in place).
+
+        Raises
+        ------
+        SpecError
+            When the number of layers or a shape does not match, naming the layer (1-based)
+            and both shapes, or when a value is not finite.
+        """
+        pairs = list(weights)
+        if len(pairs) != len(self.params):
+            raise SpecError(
+                f"weights: have {len(pairs)} layers but the network {self.spec.describe()} "
+                f"has {len(self.params)}"
+            )
+        checked: list[tuple[np.ndarray, np.ndarray]] = []
+        for index, (pair, (W_old, b_old)) in enumerate(zip(pairs, self.params, strict=True)):
+            label = f"weights: layer {index + 1}"
+            if len(pair) != 2:
+                raise SpecError(f"{label}: expected a (W, b) pair, got {len(pair)} arrays")
+            try:
+                W = np.asarray(pair[0], dtype=np.float64)
+                b = np.asarray(pair[1], dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise SpecError(f"{label}: not numeric ({exc})") from None
+            if W.shape != W_old.shape:
+                raise SpecError(
+                    f"{label}: W has shape {W.shape} but the network needs {W_old.shape}"
+                )
+            if b.shape != b_old.shape:
+                raise SpecError(
+                    f"{label}: b has shape {b.shape} but the network needs {b_old.shape}"
+                )
+            if not (np.isfinite(W).all() and np.isfinite(b).all()):
+                raise SpecError(f"{label}: contains NaN or infinite values")
+            checked.append((W, b))
+        for (W_old, b_old), (W, b) in zip(self.params, checked, strict=True):
+            np.copyto(W_old, W, casting="same_kind")
+            np.copyto(b_old, b, casting="same_kind")
+
+    def penalty(self, l1: float = 0.0, l2: float = 0.0) -> float:
+        """Regularisation term ``l1 Σ|W| + (l2/2) Σ W²`` over weights (never biases)."""
+        total = 0.0
+        if l1:
+            total += l1 * sum(float(np.abs(W).sum(dtype=np.float64)) for W, _ in self.params)
+        if l2:
+            total += (
+                0.5 * l2 * sum(float(np.square(W).sum(dtype=np.float64)) for W, _ in self.params)
+            )
+        return total
+
+    def parameters_finite(self) -> bool:
+        """Whether every parameter is finite."""
+        return all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in self.params)
+
+    # ---- input checks --------------------------------------------------------------------
+
+    def prepare_inputs(self, X: np.ndarray) -> np.ndarray:
+        """Cast raw inputs to the network dtype and standardise them.
+
+        Parameters
+        ----------
+        X : array_like, shape (m, n_inputs)
+
+        Returns
+        -------
+        ndarray, shape (m, n_inputs)
+
+        Raises
+        ------
+        DataError
+            When ``X`` is not a numeric 2-D array with ``n_inputs`` columns.
+        """
+        try:
+            X = np.asarray(X, dtype=self.dtype)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"inputs are not numeric: {exc}") from None
+        if X.ndim != 2:
+            raise DataError(
+                f"inputs must be a 2-D array with one row per sample, got {X.ndim} dimension(s)"
+            )
+        if X.shape[1] != self.spec.inputs:
+            raise DataError(
+                f"inputs have {X.shape[1]} column(s) but the network expects {self.spec.inputs}"
+            )
+        if self.standardization is not None:
+            X = self.standardization.apply(X)
+        return X
+
+    def prepare_targets(self, Y: np.ndarray, m: int) -> np.ndarray:
+        """Cast targets to the network dtype and check their shape.
+
+        Parameters
+        ----------
+        Y : array_like, shape (m, k) or (m,) when k == 1
+        m : int
+            Number of input rows.
+
+        Returns
+        -------
+        ndarray, shape (m, k)
+
+        Raises
+        ------
+        DataError
+            When the shape does not match ``(m, k)``.
+        """
+        k = self.spec.output.units
+        try:
+            Y = np.asarray(Y, dtype=self.dtype)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"targets are not numeric: {exc}") from None
+        if Y.ndim == 1 and k == 1:
+            Y = Y.reshape(-1, 1)
+        if Y.shape != (m, k):
+            raise DataError(
+                f"targets have shape {Y.shape} but the network's {m} input row(s) and "
+                f"{k} output unit(s) need {(m, k)}"
+            )
+        return Y
+
+    # ---- forward -------------------------------------------------------------------------
+
+    def forward(
+        self,
+        X: np.ndarray,
+        *,
+        training: bool = False,
+        rng: np.random.Generator | None = None,
+        masks: Sequence[np.ndarray | None] | None = None,
+    ) -> Forward:
+        """Run the network on raw inputs.
+
+        Parameters
+        ----------
+        X : array_like, shape (m, n_inputs)
+            Raw inputs; the stored standardisation is applied first.
+        training : bool
+            Apply inverted dropout to hidden layers with ``dropout > 0``.
+        rng : numpy.random.Generator or None
+            Source of the dropout masks; ``None`` uses the network's own dropout stream.
+        masks : sequence of (ndarray or None) or None
+            Fixed dropout multipliers, one entry per layer shaped (m, units) or ``None``;
+            when given they are used as they are (whatever ``training`` says), which makes a
+            dropout network a deterministic function for gradient checking.
+
+        Returns
+        -------
+        Forward
+        """
+        A = self.prepare_inputs(X)
+        m = A.shape[0]
+        fixed = self._check_masks(masks, m)
+        Zs: list[np.ndarray] = []
+        As: list[np.ndarray] = [A]
+        Ms: list[np.ndarray | None] = []
+        for index, ((W, b), activation, layer) in enumerate(
+            zip(self.params, self.activations, self.spec.layers, strict=True)
+        ):
+            Z = A @ W + b
+            A = activation.forward(Z)
+            mask: np.ndarray | None = None
+            if fixed is not None:
+                mask = fixed[index]
+            elif training and layer.dropout > 0:
+                generator = self._dropout_rng if rng is None else rng
+                keep = 1.0 - layer.dropout
+                draws = generator.random(Z.shape, dtype=self.dtype)
+                mask = (draws < keep).astype(self.dtype) / self.dtype.type(keep)
+            if mask is not None:
+                A = A * mask
+            Zs.append(Z)
+            As.append(A)
+            Ms.append(mask)
+        return Forward(Z=tuple(Zs), A=tuple(As), masks=tuple(Ms))
+
+    def _check_masks(
+        self, masks: Sequence[np.ndarray | None] | None, m: int
+    ) -> list[np.ndarray | None] | None:
+        if masks is None:
+            return None
+        masks = list(masks)
+        if len(masks) != self.n_layers:
+            raise ValueError(f"masks: expected {self.n_layers} entries, got {len(masks)}")
+        if masks[-1] is not None:
+            raise ValueError("masks: the output layer cannot use dropout")
+        out: list[np.ndarray | None] = []
+        for index, (mask, layer) in enumerate(zip(masks, self.spec.layers, strict=True)):
+            if mask is None:
+                out.append(None)
+                continue
+            mask = np.asarray(mask, dtype=self.dtype)
+            if mask.shape != (m, layer.units):
+                raise ValueError(
+                    f"masks: layer {index + 1} mask has shape {mask.shape}, "
+                    f"expected {(m, layer.units)}"
+                )
+            out.append(mask)
+        return out
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Network outputs in inference mode (no dropout).
+
+        Parameters
+        ----------
+        X : array_like, shape (m, n_inputs)
+            Raw inputs.
+
+        Returns
+        -------
+        ndarray, shape (m, k)
+        """
+        return self.forward(X).output
+
+    def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
+        """Each layer's output ``A[1:]`` in inference mode, one (m, units) array per layer."""
+        return list(self.forward(X).A[1:])
+
+    def pre_activations(self, X: np.ndarray) -> list[np.ndarray]:
+        """Each layer's ``Z`` in inference mode, one (m, units) array per layer."""
+        return list(self.forward(X).Z)
+
+    # ---- loss and gradients --------------------------------------------------------------
+
+    def _data_loss(self, forward: Forward, Y: np.ndarray) -> float:
+        return data_loss(self.loss_fn, self.activations[-1], forward.Z[-1], forward.A[-1], Y)
+
+    def data_loss(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """Batch-mean loss without the regularisation penalty, in inference mode."""
+        loss, _ = self.evaluate(X, Y)
+        return loss
+
+    def evaluate(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+        """Data loss (no penalty) and outputs in inference mode, from one forward pass.
+
+        Parameters
+        ----------
+        X : array_like, shape (m, n_inputs)
+        Y : array_like, shape (m, k)
+
+        Returns
+        -------
+        loss : float
+        outputs : ndarray, shape (m, k)
+        """
+        forward = self.forward(X)
+        Y = self.prepare_targets(Y, forward.A[0].shape[0])
+        return self._data_loss(forward, Y), forward.output
+
+    def loss(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        *,
+        l1: float = 0.0,
+        l2: float = 0.0,
+        training: bool = False,
+        rng: np.random.Generator | None = None,
+        masks: Sequence[np.ndarray | None] | None = None,
+    ) -> float:
+        """Objective ``J = data loss + l1 Σ|W| + (l2/2) Σ W²``.
+
+        Parameters
+        ----------
+        X : array_like, shape (m, n_inputs)
+        Y : array_like, shape (m, k)
+        l1, l2 : float
+            Penalty strengths (weights only, never biases).
+        training, rng, masks
+            As in :meth:`forward`.
+
+        Returns
+        -------
+        float
+        """
+        forward = self.forward(X, training=training, rng=rng, masks=masks)
+        Y = self.prepare_targets(Y, forward.A[0].shape[0])
+        return self._data_loss(forward, Y) + self.penalty(l1, l2)
+
+    def loss_and_gradients(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        *,
+        l1: float = 0.0,
+        l2: float = 0.0,
+        training: bool = False,
+        rng: np.random.Generator | None = None,
+        masks: Sequence[np.ndarray | None] | None = None,
+    ) -> tuple[float, Gradients]:
+        """Objective and its gradient by backpropagation.
+
+        Parameters
+        ----------
+        X : array_like, shape (m, n_inputs)
+        Y : array_like, shape (m, k)
+        l1, l2 : float
+            Penalty strengths; L1 uses the subgradient ``sign(W)`` (0 at 0).
+        training, rng, masks
+            As in :meth:`forward` (dropout while training).
+
+        Returns
+        -------
+        loss : float
+            Data loss plus penalty.
+        grads : list of (dW, db)
+            ``dW`` shaped (fan_in, fan_out), ``db`` shaped (fan_out,), per layer.
+        """
+        forward = self.forward(X, training=training, rng=rng, masks=masks)
+        Y = self.prepare_targets(Y, forward.A[0].shape[0])
+        value = self._data_loss(forward, Y) + self.penalty(l1, l2)
+        grads = self.backward(forward, Y, l1=l1, l2=l2)
+        return value, grads
+
+    def backward(
+        self, forward: Forward, Y: np.ndarray, *, l1: float = 0.0, l2: float = 0.0
+    ) -> Gradients:
+        """Backpropagate through a stored forward pass.
+
+        Parameters
+        ----------
+        forward : Forward
+            The result of :meth:`forward` on the same parameters.
+        Y : ndarray, shape (m, k)
+            Targets already checked by :meth:`prepare_targets`.
+        l1, l2 : float
+            Penalty strengths.
+
+        Returns
+        -------
+        list of (dW, db)
+        """
+        L = self.n_layers
+        dZ = output_delta(self.loss_fn, self.activations[-1], forward.Z[-1], forward.A[-1], Y)
+        grads: list[tuple[np.ndarray, np.ndarray]] = [None] * L  # type: ignore[list-item]
+        for index in range(L - 1, -1, -1):
+            W = self.params[index][0]
+            dW = forward.A[index].T @ dZ
+            db = dZ.sum(axis=0)
+            if l2:
+                dW += self.dtype.type(l2) * W
+            if l1:
+                dW += self.dtype.type(l1) * np.sign(W)
+            grads[index] = (dW, db)
+            if index == 0:
+                break
+            dA = dZ @ W.T
+            below = index - 1
+            mask = forward.masks[below]
+            if mask is None:
+                H = forward.A[index]
+            else:
+                dA *= mask
+                # The activation's derivative needs its output before dropout.
+                H = self.activations[below].forward(forward.Z[below])
+            dZ = self.activations[below].backward(forward.Z[below], H, dA)
+        return grads
+
+    def __repr__(self) -> str:
+        return (
+            f"Network({self.spec.describe()}, loss={self.loss_name!r}, dtype={self.dtype.name}, "
+            f"parameters={self.parameter_count})"
+        )
+
+
+def global_norm(grads: Gradients) -> float:
+    """Euclidean norm of all gradient entries together."""
+    total = sum(
+        float(np.square(dW).sum(dtype=np.float64) + np.square(db).sum(dtype=np.float64))
+        for dW, db in grads
+    )
+    return math.sqrt(total)
