@@ -1,0 +1,394 @@
+"""Glue between a project, its data and the engine, shared by the command line and the studio.
+
+Nothing here imports Qt. The functions take and return immutable :class:`~nnstudio.spec.Project`
+values, so the caller decides what becomes the current document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nnstudio.errors import DataError
+from nnstudio.spec import (
+    Project,
+    Weights,
+    canonical_activation,
+    default_loss,
+    expected_output_units,
+    loss_output_problem,
+)
+
+if TYPE_CHECKING:
+    from nnstudio.data import Dataset
+    from nnstudio.engine.network import Network
+    from nnstudio.engine.trainer import Trainer
+    from nnstudio.io.project import LoadedProject
+
+#: Losses that only make sense for classification.
+_CLASSIFICATION_LOSSES = ("binary_crossentropy", "categorical_crossentropy")
+#: Output activations that give class probabilities.
+_PROBABILITY_ACTIVATIONS = ("sigmoid", "softmax")
+
+
+def _name_list(names: tuple[str, ...], limit: int = 6) -> str:
+    """``"a, b, c"``, shortened to the first ``limit`` names and a count."""
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{', '.join(names[:limit])}, … {len(names) - limit} more"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 'es' if noun.endswith('s') else 's'}"
+
+
+def _targets_phrase(dataset: Dataset) -> str:
+    """``"3 classes (setosa, versicolor, virginica)"`` or ``"1 target (price)"``."""
+    count = dataset.n_outputs
+    noun = "class" if dataset.is_classification else "target"
+    return f"{_plural(count, noun)} ({_name_list(dataset.target_names)})"
+
+
+# --------------------------------------------------------------------------------------------
+# Project and data
+# --------------------------------------------------------------------------------------------
+
+
+def attach_dataset(project: Project, dataset: Dataset) -> Project:
+    """Store what a trained model needs to know about its data in the project.
+
+    Records the input standardisation, the feature names and the output (class or target)
+    names. An already stored standardisation is kept when the data asks for standardisation
+    and the feature count matches, so weights trained with it stay consistent.
+
+    Parameters
+    ----------
+    project : Project
+        The current document.
+    dataset : Dataset
+        The loaded data.
+
+    Returns
+    -------
+    Project
+
+    Raises
+    ------
+    DataError
+        When the network's input width differs from the feature count, or its output width
+        fits neither the classes nor the targets (both numbers and the names are given).
+    """
+    network = project.network
+    if network.inputs != dataset.n_features:
+        raise DataError(
+            f"the network has {_plural(network.inputs, 'input')} but the data has "
+            f"{_plural(dataset.n_features, 'feature')} ({_name_list(dataset.feature_names)})"
+        )
+    output = network.output
+    needed = expected_output_units(
+        dataset.task, dataset.n_outputs, canonical_activation(output.activation)
+    )
+    fits_two_class_sigmoid = dataset.is_classification and dataset.n_outputs == 2
+    if output.units != needed and not (fits_two_class_sigmoid and output.units in (1, 2)):
+        raise DataError(
+            f"the output layer has {_plural(output.units, 'unit')} but the data has "
+            f"{_targets_phrase(dataset)}; it needs {_plural(needed, 'output unit')}"
+        )
+    stored = project.standardization
+    data_standardizes = bool(getattr(project.data, "standardize", False))
+    if (
+        data_standardizes
+        and stored is not None
+        and dataset.standardization is not None
+        and len(stored.mean) == dataset.n_features
+    ):
+        standardization = stored
+    else:
+        standardization = dataset.standardization
+    return replace(
+        project,
+        standardization=standardization,
+        feature_names=tuple(dataset.feature_names),
+        output_names=tuple(dataset.target_names),
+    )
+
+
+def fit_network_to_data(project: Project, dataset: Dataset) -> tuple[Project, list[str]]:
+    """Resize the input and output layers to the data and say what changed.
+
+    For classification the output becomes one unit per class (softmax), or a single sigmoid
+    unit for two classes when the output is sigmoid; a sigmoid output on more than two classes
+    becomes softmax. For regression the output becomes one unit per target column, and a
+    softmax output becomes identity. The loss switches to the natural one when it no longer
+    fits. The result also carries the data's names and standardisation
+    (see :func:`attach_dataset`).
+
+    Parameters
+    ----------
+    project : Project
+    dataset : Dataset
+
+    Returns
+    -------
+    project : Project
+        The fitted project (the same object when nothing changed).
+    notices : list of str
+        One sentence per change, e.g. ``"Output layer resized from 1 to 3 units to match the
+        3 classes"``.
+    """
+    notices: list[str] = []
+    network = project.network
+    loss = project.loss
+    if network.inputs != dataset.n_features:
+        notices.append(
+            f"Input layer resized from {network.inputs} to {dataset.n_features} inputs to match "
+            f"the {_plural(dataset.n_features, 'feature')}"
+        )
+        network = replace(network, inputs=dataset.n_features)
+
+    output = network.output
+    activation = canonical_activation(output.activation)
+    count = dataset.n_outputs
+    new_activation = activation
+    if dataset.is_classification:
+        if activation not in _PROBABILITY_ACTIVATIONS:
+            new_activation = "sigmoid" if count == 2 else "softmax"
+        elif activation == "sigmoid" and count > 2:
+            new_activation = "softmax"
+        what = _plural(count, "class")
+    else:
+        if activation == "softmax":
+            new_activation = "identity"
+        what = _plural(count, "target column")
+    if new_activation != activation:
+        notices.append(
+            f"Output activation changed from {output.activation} to {new_activation} for "
+            f"{'the ' if dataset.is_classification else ''}{what}"
+        )
+    units = expected_output_units(dataset.task, count, new_activation)
+    if dataset.is_classification and count == 2 and new_activation == activation:
+        # Two classes fit either one sigmoid unit or two units; keep the one in use.
+        units = output.units if output.units in (1, 2) else units
+    if units != output.units:
+        notices.append(
+            f"Output layer resized from {output.units} to {units} "
+            f"unit{'' if units == 1 else 's'} to match the {what}"
+        )
+    if new_activation != activation:
+        new_output = replace(output, units=units, activation=new_activation, alpha=None)
+        network = network.with_layer(len(network.layers) - 1, new_output)
+    elif units != output.units:
+        network = network.with_layer(len(network.layers) - 1, replace(output, units=units))
+
+    natural = default_loss(dataset.task, canonical_activation(network.output.activation))
+    loss_misfits = loss_output_problem(loss, network.output) is not None or (
+        not dataset.is_classification and loss in _CLASSIFICATION_LOSSES
+    )
+    if (loss_misfits or new_activation != activation) and loss != natural:
+        notices.append(f"Loss changed from {loss} to {natural} to fit the new output layer")
+        loss = natural
+
+    fitted = project
+    if network != project.network or loss != project.loss:
+        fitted = replace(project, network=network, loss=loss)
+        if network.inputs != project.network.inputs:
+            # Names and statistics of the old inputs no longer apply.
+            fitted = replace(fitted, standardization=None, feature_names=None)
+    fitted = attach_dataset(fitted, dataset)
+    return fitted, notices
+
+
+# --------------------------------------------------------------------------------------------
+# Engine objects
+# --------------------------------------------------------------------------------------------
+
+
+def build_network(project: Project, weights: Weights | None = None) -> Network:
+    """Build the engine network a project describes.
+
+    Parameters
+    ----------
+    project : Project
+        Supplies the architecture, loss, seed (``training.seed``), dtype and the input
+        standardisation.
+    weights : Weights or None
+        Start from these weights instead of fresh initialisation.
+
+    Returns
+    -------
+    Network
+    """
+    from nnstudio.engine.network import Network
+
+    return Network.from_spec(
+        project.network,
+        project.loss,
+        seed=project.training.seed,
+        dtype=project.training.dtype,
+        weights=weights,
+        standardization=project.standardization,
+    )
+
+
+def make_trainer(project: Project, network: Network, dataset: Dataset) -> Trainer:
+    """A trainer for ``network`` on ``dataset`` with the project's training settings.
+
+    Targets are encoded for the network's output layer (one sigmoid unit on two classes
+    trains on the second class's column). Without validation examples the trainer gets none.
+
+    Raises
+    ------
+    DataError
+        When the output width fits neither the classes nor the targets.
+    """
+    from nnstudio.engine.trainer import Trainer
+
+    Y_train, Y_val = dataset.targets_for(project.network.output.units)
+    has_validation = dataset.n_val > 0
+    return Trainer(
+        network,
+        project.training,
+        dataset.X_train,
+        Y_train,
+        dataset.X_val if has_validation else None,
+        Y_val if has_validation else None,
+        task=dataset.task,
+    )
+
+
+def load_for_training(
+    loaded: LoadedProject, *, reinit: bool = False
+) -> tuple[Project, Network, Dataset]:
+    """Load a project's data and build its network, ready for :func:`make_trainer`.
+
+    Parameters
+    ----------
+    loaded : LoadedProject
+        A project read by :func:`nnstudio.io.project.load_project`.
+    reinit : bool
+        Ignore stored weights and start from fresh initialisation (the standardisation is
+        then refitted on the data too).
+
+    Returns
+    -------
+    project : Project
+        The project with the data's names and standardisation attached.
+    network : Network
+        Holding the stored weights, or freshly initialised ones.
+    dataset : Dataset
+
+    Raises
+    ------
+    DataError
+        When the data cannot be loaded or does not fit the network.
+    """
+    from nnstudio.data import load_dataset
+
+    project = loaded.project
+    weights = None if reinit else loaded.weights
+    if weights is None:
+        project = replace(project, standardization=None)
+    dataset = load_dataset(project.data, loaded.base_dir)
+    project = attach_dataset(project, dataset)
+    network = build_network(project, weights)
+    return project, network, dataset
+
+
+# --------------------------------------------------------------------------------------------
+# Prediction
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Prediction:
+    """What a trained network says about some inputs.
+
+    Attributes
+    ----------
+    outputs : ndarray, shape (m, output_units)
+        The output layer's activations.
+    task : str
+        ``"classification"`` or ``"regression"``.
+    output_names : tuple of str
+        Class names (classification) or target names (regression).
+    probabilities : ndarray, shape (m, n_classes), or None
+        Class probabilities for a sigmoid or softmax classifier (a single sigmoid unit gives
+        ``[1 - p, p]``); ``None`` otherwise.
+    label_indices : ndarray of int, shape (m,), or None
+        Predicted class per row (classification only).
+    labels : ndarray of str, shape (m,), or None
+        Predicted class name per row (classification only).
+    """
+
+    outputs: np.ndarray
+    task: str
+    output_names: tuple[str, ...]
+    probabilities: np.ndarray | None = None
+    label_indices: np.ndarray | None = None
+    labels: np.ndarray | None = None
+
+
+def output_names_of(project: Project) -> tuple[str, ...]:
+    """Class or target names of a project, falling back to numbers when none are stored."""
+    units = project.network.output.units
+    if project.output_names is not None:
+        return tuple(project.output_names)
+    if project.task == "classification":
+        count = 2 if units == 1 else units
+        return tuple(str(i) for i in range(count))
+    return tuple(f"y{i + 1}" for i in range(units)) if units > 1 else ("y",)
+
+
+def predict(project: Project, weights: Weights, X: np.ndarray) -> Prediction:
+    """Run a trained network on raw inputs.
+
+    Parameters
+    ----------
+    project : Project
+        Architecture, standardisation and output names.
+    weights : Weights
+        Trained parameters.
+    X : ndarray, shape (m, n_features)
+        Raw (unstandardised) inputs.
+
+    Returns
+    -------
+    Prediction
+
+    Raises
+    ------
+    DataError
+        When ``X`` has the wrong number of columns.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != project.network.inputs:
+        columns = X.shape[1] if X.ndim == 2 else "?"
+        raise DataError(
+            f"the inputs have {columns} columns but the network has "
+            f"{_plural(project.network.inputs, 'input')}"
+        )
+    network = build_network(project, weights)
+    outputs = np.asarray(network.predict(X), dtype=np.float64)
+    names = output_names_of(project)
+    if project.task != "classification":
+        return Prediction(outputs=outputs, task=project.task, output_names=names)
+    activation = canonical_activation(project.network.output.activation)
+    if outputs.shape[1] == 1:
+        positive = outputs[:, 0]
+        probabilities = np.column_stack([1.0 - positive, positive])
+        indices = (positive >= 0.5).astype(np.int64)
+    else:
+        probabilities = outputs
+        indices = np.argmax(outputs, axis=1)
+    if activation not in _PROBABILITY_ACTIVATIONS and outputs.shape[1] > 1:
+        probabilities = None
+    return Prediction(
+        outputs=outputs,
+        task=project.task,
+        output_names=names,
+        probabilities=probabilities,
+        label_indices=indices,
+        labels=np.asarray(names)[indices],
+    )
