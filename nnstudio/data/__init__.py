@@ -1,0 +1,97 @@
+"""Data for training: built-in generators, CSV files and the :class:`Dataset` they produce.
+
+``load_dataset(spec, base_dir)`` turns a project's data spec into a :class:`Dataset`; the
+studio's import dialog uses :func:`read_csv_table` to preview a file and pick its columns.
+This package never imports Qt.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nnstudio.data.csv import MAX_CLASSES, CsvTable, examples_from_table, read_csv_table
+from nnstudio.data.dataset import Dataset, build_dataset, fit_standardization, image_shape_of
+from nnstudio.data.generators import GeneratedData, generate
+from nnstudio.errors import DataError
+from nnstudio.spec import BuiltinData, CsvData, DataSpec
+
+__all__ = [
+    "MAX_CLASSES",
+    "CsvTable",
+    "Dataset",
+    "GeneratedData",
+    "fit_standardization",
+    "generate",
+    "image_shape_of",
+    "load_dataset",
+    "read_csv_table",
+    "resolve_csv_path",
+]
+
+
+def resolve_csv_path(spec: CsvData, base_dir: str | Path) -> Path:
+    """The CSV file a spec refers to: absolute, or relative to the project's folder.
+
+    Parameters
+    ----------
+    spec : CsvData
+    base_dir : str or Path
+        Folder of the project file (relative paths in a project are relative to it).
+    """
+    path = Path(spec.csv).expanduser()
+    return path if path.is_absolute() else Path(base_dir) / path
+
+
+def load_dataset(spec: DataSpec, base_dir: str | Path = ".") -> Dataset:
+    """Generate or read the examples a project describes and split them.
+
+    Parameters
+    ----------
+    spec : BuiltinData or CsvData
+        The project's data section.
+    base_dir : str or Path
+        Folder that relative CSV paths are resolved against (the project file's folder).
+
+    Returns
+    -------
+    Dataset
+        Raw float64 inputs, one-hot (classification) or numeric (regression) targets, split
+        into training and validation rows by a permutation seeded with ``spec.seed``, with a
+        :class:`~nnstudio.spec.Standardization` fitted on the training rows when
+        ``spec.standardize`` is set.
+
+    Raises
+    ------
+    DataError
+        When the file cannot be read or its contents do not fit the spec; the message names
+        the file, line and column.
+    """
+    if isinstance(spec, BuiltinData):
+        data = generate(spec.builtin, spec.samples, spec.noise, spec.seed, arms=spec.arms)
+        return build_dataset(
+            data.X,
+            data.y,
+            task=data.task,
+            feature_names=data.feature_names,
+            target_names=data.target_names,
+            validation_fraction=spec.validation_fraction,
+            seed=spec.seed,
+            standardize=spec.standardize,
+            source=f"built-in {spec.builtin}",
+        )
+    if isinstance(spec, CsvData):
+        path = resolve_csv_path(spec, base_dir)
+        table = read_csv_table(path)
+        examples = examples_from_table(table, spec.target, spec.task, spec.features)
+        return build_dataset(
+            examples.X,
+            examples.y,
+            task=spec.task,
+            feature_names=examples.feature_names,
+            target_names=examples.target_names,
+            validation_fraction=spec.validation_fraction,
+            seed=spec.seed,
+            standardize=spec.standardize,
+            source=path.name,
+        )
+    raise DataError(f"unsupported data specification {type(spec).__name__}")

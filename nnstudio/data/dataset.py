@@ -1,0 +1,324 @@
+"""The :class:`Dataset` a network trains on: split, encoded and (optionally) standardised."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnstudio.errors import DataError
+from nnstudio.spec import Standardization
+
+# Pixel columns named by row and column, e.g. "pixel_0_7", "px3x4", "pixel-2-5".
+_PIXEL_GRID = re.compile(r"^(?:pixel|pix|px)[ _\-]?(\d+)[ _x\-](\d+)$", re.IGNORECASE)
+# Pixel columns numbered in row-major order, e.g. "pixel0", "pixel_63", "px12".
+_PIXEL_INDEX = re.compile(r"^(?:pixel|pix|px)[ _\-]?(\d+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Examples ready for training, with their names and input statistics.
+
+    Inputs are kept raw: the network applies :attr:`standardization` itself, so a trained
+    model (and every export of it) works on raw features.
+
+    Attributes
+    ----------
+    X_train : ndarray, shape (m_train, n_features)
+        Raw training inputs, float64.
+    Y_train : ndarray, shape (m_train, n_outputs)
+        Training targets, float64: one-hot with one column per class (classification) or
+        the target columns (regression).
+    X_val : ndarray, shape (m_val, n_features)
+        Raw validation inputs (0 rows when nothing is held out).
+    Y_val : ndarray, shape (m_val, n_outputs)
+        Validation targets, encoded like :attr:`Y_train`.
+    feature_names : tuple of str
+        One name per input column.
+    target_names : tuple of str
+        Class names (classification) or target column names (regression).
+    task : str
+        ``"classification"`` or ``"regression"``.
+    class_names : tuple of str or None
+        Class names in label order (``None`` for regression).
+    labels_train, labels_val : ndarray of int64, shape (m_train,) and (m_val,), or None
+        Class indices (classification only).
+    standardization : Standardization or None
+        Mean and standard deviation of the training inputs, when standardisation was asked for.
+    source : str
+        Where the examples came from, for display (``"built-in spiral"``, a file name).
+    """
+
+    X_train: np.ndarray
+    Y_train: np.ndarray
+    X_val: np.ndarray
+    Y_val: np.ndarray
+    feature_names: tuple[str, ...]
+    target_names: tuple[str, ...]
+    task: str
+    class_names: tuple[str, ...] | None = None
+    labels_train: np.ndarray | None = None
+    labels_val: np.ndarray | None = None
+    standardization: Standardization | None = None
+    source: str = ""
+
+    # ---- sizes -------------------------------------------------------------------------------
+
+    @property
+    def n_features(self) -> int:
+        """Number of input columns."""
+        return int(self.X_train.shape[1])
+
+    @property
+    def n_outputs(self) -> int:
+        """Number of classes (classification) or target columns (regression)."""
+        return int(self.Y_train.shape[1])
+
+    @property
+    def n_train(self) -> int:
+        """Number of training examples."""
+        return int(self.X_train.shape[0])
+
+    @property
+    def n_val(self) -> int:
+        """Number of validation examples."""
+        return int(self.X_val.shape[0])
+
+    @property
+    def is_classification(self) -> bool:
+        """Whether the targets are classes."""
+        return self.task == "classification"
+
+    # ---- encoding ----------------------------------------------------------------------------
+
+    def targets_for(self, output_units: int) -> tuple[np.ndarray, np.ndarray]:
+        """Targets encoded for an output layer of ``output_units`` units.
+
+        Parameters
+        ----------
+        output_units : int
+            Width of the network's output layer.
+
+        Returns
+        -------
+        Y_train : ndarray, shape (m_train, output_units)
+        Y_val : ndarray, shape (m_val, output_units)
+            One-hot targets when ``output_units`` equals the class count; the second class's
+            column (1 for the second class, 0 for the first) for a single unit on two
+            classes; the target columns for regression.
+
+        Raises
+        ------
+        DataError
+            When the output width fits neither encoding, naming both numbers.
+        """
+        if output_units == self.n_outputs:
+            return self.Y_train, self.Y_val
+        if self.is_classification and self.n_outputs == 2 and output_units == 1:
+            return self.Y_train[:, 1:2], self.Y_val[:, 1:2]
+        if self.is_classification:
+            hint = " (or 1 sigmoid unit)" if self.n_outputs == 2 else ""
+            raise DataError(
+                f"the output layer has {output_units} units but the data has "
+                f"{self.n_outputs} classes; use {self.n_outputs} output units{hint}"
+            )
+        raise DataError(
+            f"the output layer has {output_units} units but the data has "
+            f"{self.n_outputs} target columns; use {self.n_outputs} output units"
+        )
+
+    # ---- images ------------------------------------------------------------------------------
+
+    @property
+    def image_shape(self) -> tuple[int, int] | None:
+        """``(rows, cols)`` when the features are the pixels of a small image, else ``None``.
+
+        Recognised names are row/column pairs in row-major order (``pixel_0_0`` …
+        ``pixel_7_7``) or pixel numbers ``pixel0`` … ``pixel63`` forming a square image.
+        """
+        return image_shape_of(self.feature_names)
+
+    @property
+    def is_image_like(self) -> bool:
+        """Whether each example can be drawn as a small grey-scale image."""
+        return self.image_shape is not None
+
+    def describe(self) -> str:
+        """One line for the studio, e.g. ``"320 training + 80 validation examples, ..."``."""
+        outputs = (
+            f"{self.n_outputs} classes"
+            if self.is_classification
+            else f"{self.n_outputs} target{'s' if self.n_outputs != 1 else ''}"
+        )
+        return (
+            f"{self.n_train} training + {self.n_val} validation examples, "
+            f"{self.n_features} feature{'s' if self.n_features != 1 else ''}, {outputs}"
+        )
+
+
+def image_shape_of(feature_names: tuple[str, ...]) -> tuple[int, int] | None:
+    """Image shape implied by pixel-like feature names, or ``None``.
+
+    Parameters
+    ----------
+    feature_names : tuple of str
+        Input column names in order.
+
+    Returns
+    -------
+    tuple of int or None
+        ``(rows, cols)`` when the names enumerate a full grid of at least 4×4 pixels in
+        row-major order.
+    """
+    count = len(feature_names)
+    if count < 16:
+        return None
+    grid = [_PIXEL_GRID.match(name) for name in feature_names]
+    if all(grid):
+        coords = np.array([(int(m.group(1)), int(m.group(2))) for m in grid if m])
+        # Numbering may start at 0 or 1; it must be row-major over a full grid.
+        base = int(coords.min())
+        if base not in (0, 1):
+            return None
+        rows, cols = int(coords[:, 0].max()) + 1 - base, int(coords[:, 1].max()) + 1 - base
+        if rows * cols != count or min(rows, cols) < 4:
+            return None
+        expected = np.stack(np.divmod(np.arange(count), cols), axis=1) + base
+        return (rows, cols) if np.array_equal(coords, expected) else None
+    numbered = [_PIXEL_INDEX.match(name) for name in feature_names]
+    if all(numbered):
+        side = math.isqrt(count)
+        indices = np.array([int(m.group(1)) for m in numbered if m])
+        start = int(indices[0])
+        if side * side == count and start in (0, 1):
+            if np.array_equal(indices, np.arange(start, start + count)):
+                return side, side
+    return None
+
+
+# ---- building ------------------------------------------------------------------------------
+
+
+def fit_standardization(X: np.ndarray) -> Standardization:
+    """Per-feature mean and standard deviation of ``X``; constant columns get std 1.
+
+    Parameters
+    ----------
+    X : ndarray, shape (m, n_features)
+        Training inputs (at least one row).
+
+    Returns
+    -------
+    Standardization
+    """
+    mean = X.mean(axis=0)
+    std = X.std(axis=0)
+    # A constant column carries no information; dividing by 1 leaves it centred at 0.
+    tiny = 1e-12 * np.maximum(1.0, np.abs(mean))
+    std = np.where(std > tiny, std, 1.0)
+    return Standardization(mean=tuple(float(v) for v in mean), std=tuple(float(v) for v in std))
+
+
+def split_indices(m: int, validation_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Shuffle ``m`` row indices and hold out ``validation_fraction`` of them.
+
+    Parameters
+    ----------
+    m : int
+        Number of examples.
+    validation_fraction : float
+        Fraction to hold out, in ``[0, 1)``; rounded to whole examples, always leaving at
+        least one training example.
+    seed : int
+        Seed of the permutation.
+
+    Returns
+    -------
+    train : ndarray of int, shape (m_train,)
+    val : ndarray of int, shape (m_val,)
+    """
+    if not 0.0 <= validation_fraction < 1.0:
+        raise DataError(f"validation_fraction must be in [0, 1), got {validation_fraction}")
+    order = np.random.default_rng(seed).permutation(m)
+    n_val = min(round(validation_fraction * m), m - 1)
+    if validation_fraction > 0 and m >= 2:
+        n_val = max(n_val, 1)
+    return order[n_val:], order[:n_val]
+
+
+def _readonly(array: np.ndarray) -> np.ndarray:
+    array = np.ascontiguousarray(array)
+    array.setflags(write=False)
+    return array
+
+
+def build_dataset(
+    X: np.ndarray,
+    targets: np.ndarray,
+    *,
+    task: str,
+    feature_names: tuple[str, ...],
+    target_names: tuple[str, ...],
+    validation_fraction: float,
+    seed: int,
+    standardize: bool,
+    source: str = "",
+) -> Dataset:
+    """Split, encode and optionally standardise examples.
+
+    Parameters
+    ----------
+    X : ndarray, shape (m, n_features)
+        Raw inputs.
+    targets : ndarray
+        Class labels ``0..k-1`` shaped (m,) for classification (``k = len(target_names)``);
+        float targets shaped (m, n_targets) for regression.
+    task : str
+        ``"classification"`` or ``"regression"``.
+    feature_names, target_names : tuple of str
+        Input names; class names (classification) or target names (regression).
+    validation_fraction : float
+        Fraction of examples held out for validation.
+    seed : int
+        Seed of the shuffle that picks the validation examples.
+    standardize : bool
+        Fit a :class:`Standardization` on the training rows.
+    source : str
+        Description of where the data came from.
+
+    Returns
+    -------
+    Dataset
+    """
+    X = np.asarray(X, dtype=np.float64)
+    m = X.shape[0]
+    if m < 2:
+        raise DataError(f"{source or 'the data'} has {m} example(s); training needs at least 2")
+    train, val = split_indices(m, validation_fraction, seed)
+    if task == "classification":
+        labels = np.asarray(targets, dtype=np.int64).reshape(m)
+        Y = np.eye(len(target_names), dtype=np.float64)[labels]
+        labels_train, labels_val = _readonly(labels[train]), _readonly(labels[val])
+        class_names: tuple[str, ...] | None = tuple(target_names)
+    else:
+        Y = np.asarray(targets, dtype=np.float64).reshape(m, -1)
+        labels_train = labels_val = None
+        class_names = None
+    X_train = X[train]
+    standardization = fit_standardization(X_train) if standardize else None
+    return Dataset(
+        X_train=_readonly(X_train),
+        Y_train=_readonly(Y[train]),
+        X_val=_readonly(X[val]),
+        Y_val=_readonly(Y[val]),
+        feature_names=tuple(feature_names),
+        target_names=tuple(target_names),
+        task=task,
+        class_names=class_names,
+        labels_train=labels_train,
+        labels_val=labels_val,
+        standardization=standardization,
+        source=source,
+    )

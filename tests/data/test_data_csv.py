@@ -1,0 +1,270 @@
+"""CSV loading: good files in every flavour and a clear message for every kind of bad file."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnstudio.data import MAX_CLASSES, load_dataset, read_csv_table
+from nnstudio.errors import DataError
+from nnstudio.spec import CsvData
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+IRIS_LIKE = """sepal_length,sepal_width,species
+5.1,3.5,setosa
+4.9,3.0,setosa
+7.0,3.2,versicolor
+6.4,3.2,versicolor
+6.3,3.3,virginica
+5.8,2.7,virginica
+"""
+
+
+# ---- reading tables ----------------------------------------------------------------------------
+
+
+def test_read_csv_table_reports_header_rows_lines_and_kinds(tmp_path: Path) -> None:
+    path = write(tmp_path / "iris.csv", IRIS_LIKE)
+    table = read_csv_table(path)
+    assert table.header == ("sepal_length", "sepal_width", "species")
+    assert table.n_rows == 6 and table.n_columns == 3
+    assert table.rows[0] == ("5.1", "3.5", "setosa")
+    assert table.line_numbers == (2, 3, 4, 5, 6, 7)
+    assert table.kinds == ("numeric", "numeric", "text")
+    assert table.numeric_columns() == ("sepal_length", "sepal_width")
+    assert table.column("species")[2] == "versicolor"
+
+
+def test_blank_lines_are_skipped_but_counted(tmp_path: Path) -> None:
+    path = write(tmp_path / "gaps.csv", "a,b\n1,2\n\n3,4\n\n")
+    table = read_csv_table(path)
+    assert table.rows == (("1", "2"), ("3", "4"))
+    assert table.line_numbers == (2, 4)
+
+
+def test_gzip_bom_spaces_and_semicolons_are_understood(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write("\ufeff x ; y ; label \n1;2;a\n3;4;b\n")
+    table = read_csv_table(path)
+    assert table.header == ("x", "y", "label")
+    assert table.rows[1] == ("3", "4", "b")
+
+
+def test_quoted_multiline_cells_keep_line_numbers_right(tmp_path: Path) -> None:
+    path = write(tmp_path / "quoted.csv", 'x,note\n1,"two\nlines"\n2,ok\nthree,ok\n')
+    table = read_csv_table(path)
+    assert table.line_numbers == (2, 4, 5)
+    with pytest.raises(DataError, match=r"line 5, column 'x': 'three' is not a number"):
+        load_dataset(CsvData(csv=str(path), target=("note",), task="classification"), tmp_path)
+
+
+# ---- loading data sets ---------------------------------------------------------------------------
+
+
+def test_classification_with_text_labels(tmp_path: Path) -> None:
+    write(tmp_path / "iris.csv", IRIS_LIKE)
+    spec = CsvData(csv="iris.csv", target=("species",), validation_fraction=0.0, standardize=False)
+    data = load_dataset(spec, tmp_path)
+    assert data.task == "classification"
+    assert data.feature_names == ("sepal_length", "sepal_width")
+    assert data.class_names == ("setosa", "versicolor", "virginica")
+    assert data.n_train == 6 and data.n_outputs == 3
+    # Every row keeps its label: look each input row up in the file.
+    by_row = {(5.1, 3.5): "setosa", (7.0, 3.2): "versicolor", (5.8, 2.7): "virginica"}
+    for x, label in zip(data.X_train, data.labels_train, strict=True):
+        key = (float(x[0]), float(x[1]))
+        if key in by_row:
+            assert data.class_names[label] == by_row[key]
+    assert data.standardization is None
+
+
+def test_numeric_labels_are_ordered_numerically_and_named_as_text(tmp_path: Path) -> None:
+    write(tmp_path / "d.csv", "x,digit\n0,10\n1,2\n2,2\n3,10\n4,1\n")
+    data = load_dataset(CsvData(csv="d.csv", target=("digit",), validation_fraction=0), tmp_path)
+    assert data.class_names == ("1", "2", "10")
+    lookup = dict(zip(data.X_train[:, 0].tolist(), data.labels_train.tolist(), strict=True))
+    assert lookup == {0.0: 2, 1.0: 1, 2.0: 1, 3.0: 2, 4.0: 0}
+
+
+def test_integer_and_float_spellings_of_a_label_are_one_class(tmp_path: Path) -> None:
+    write(tmp_path / "d.csv", "x,y\n0,1\n1,1.0\n2,0\n")
+    data = load_dataset(CsvData(csv="d.csv", target=("y",), validation_fraction=0), tmp_path)
+    assert data.class_names == ("0", "1")
+
+
+def test_regression_with_several_targets_and_chosen_features(tmp_path: Path) -> None:
+    write(tmp_path / "r.csv", "a,b,c,t1,t2\n1,2,3,4,5\n2,3,4,5,6\n3,4,5,6,8\n4,5,6,7,9\n")
+    spec = CsvData(
+        csv="r.csv",
+        target=("t2", "t1"),
+        task="regression",
+        features=("c", "a"),
+        validation_fraction=0.25,
+        seed=1,
+    )
+    data = load_dataset(spec, tmp_path)
+    assert data.feature_names == ("c", "a")
+    assert data.target_names == ("t2", "t1")
+    assert data.n_train == 3 and data.n_val == 1
+    X = np.vstack([data.X_train, data.X_val])
+    Y = np.vstack([data.Y_train, data.Y_val])
+    order = np.argsort(X[:, 1])
+    np.testing.assert_array_equal(X[order], [[3, 1], [4, 2], [5, 3], [6, 4]])
+    np.testing.assert_array_equal(Y[order], [[5, 4], [6, 5], [8, 6], [9, 7]])
+    assert data.standardization is not None
+    np.testing.assert_allclose(data.standardization.mean, data.X_train.mean(axis=0))
+
+
+def test_absolute_paths_are_used_as_given(tmp_path: Path) -> None:
+    path = write(tmp_path / "abs.csv", "x,y\n1,a\n2,b\n")
+    data = load_dataset(CsvData(csv=str(path), target=("y",)), "/nonexistent")
+    assert data.n_train + data.n_val == 2
+
+
+# ---- bad files -----------------------------------------------------------------------------------
+
+
+def load(tmp_path: Path, text: str, **kwargs) -> None:
+    write(tmp_path / "bad.csv", text)
+    spec = CsvData(csv="bad.csv", **{"target": ("y",), **kwargs})
+    load_dataset(spec, tmp_path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"nope\.csv: file not found"):
+        load_dataset(CsvData(csv="nope.csv", target=("y",)), tmp_path)
+
+
+def test_folder_instead_of_file(tmp_path: Path) -> None:
+    (tmp_path / "folder.csv").mkdir()
+    with pytest.raises(DataError, match="is a folder"):
+        read_csv_table(tmp_path / "folder.csv")
+
+
+def test_unreadable_binary_and_broken_gzip(tmp_path: Path) -> None:
+    (tmp_path / "bin.csv").write_bytes(b"x,y\n\xff\xfe\x00\x81,1\n")
+    with pytest.raises(DataError, match=r"bin\.csv: is not a UTF-8 text file"):
+        read_csv_table(tmp_path / "bin.csv")
+    (tmp_path / "broken.csv.gz").write_bytes(b"this is not gzip")
+    with pytest.raises(DataError, match=r"broken\.csv\.gz: is not a valid gzip file"):
+        read_csv_table(tmp_path / "broken.csv.gz")
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"bad\.csv: the file is empty"):
+        load(tmp_path, "")
+    with pytest.raises(DataError, match="the file is empty"):
+        load(tmp_path, "\n\n  \n")
+
+
+def test_no_header(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"line 1 looks like data \(1, 2, 3\).*header"):
+        load(tmp_path, "1,2,3\n4,5,6\n")
+
+
+def test_empty_header_name(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"line 1 \(the header\) has an empty name in column 2"):
+        load(tmp_path, "x,,y\n1,2,3\n")
+
+
+def test_duplicate_header_names(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"column 'x' twice \(columns 1 and 3\)"):
+        load(tmp_path, "x,y,x\n1,2,3\n")
+
+
+def test_ragged_rows(tmp_path: Path) -> None:
+    text = "a,b,c,d,y\n" + "1,2,3,4,0\n" * 5 + "1,2,3\n"
+    with pytest.raises(DataError, match=r"bad\.csv: line 7 has 3 fields, the header has 5"):
+        load(tmp_path, text)
+    with pytest.raises(DataError, match=r"line 2 has 6 fields, the header has 5"):
+        load(tmp_path, "a,b,c,d,y\n1,2,3,4,5,6\n")
+
+
+def test_missing_target_column_lists_available_columns(tmp_path: Path) -> None:
+    with pytest.raises(
+        DataError, match=r"target column 'y' not found; available columns: a, b, label"
+    ):
+        load(tmp_path, "a,b,label\n1,2,x\n3,4,z\n")
+
+
+def test_missing_feature_column_lists_available_columns(tmp_path: Path) -> None:
+    with pytest.raises(
+        DataError, match=r"feature column 'c' not found; available columns: a, b, y"
+    ):
+        load(tmp_path, "a,b,y\n1,2,x\n3,4,z\n", features=("a", "c"))
+
+
+def test_text_in_a_numeric_input_column(tmp_path: Path) -> None:
+    rows = "".join(f"{i},{i / 10},s\n" for i in range(10))
+    text = "sepal,petal_width,y\n" + rows + "3,abc,t\n"
+    with pytest.raises(DataError, match=r"line 12, column 'petal_width': 'abc' is not a number"):
+        load(tmp_path, text)
+
+
+def test_text_column_as_input_suggests_leaving_it_out(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"'red' is not a number \(text columns cannot be inputs"):
+        load(tmp_path, "x,colour,y\n1,red,a\n2,blue,b\n")
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("nan", r"line 3, column 'x': 'nan' is not a finite number"),
+        ("inf", r"line 3, column 'x': 'inf' is not a finite number"),
+        ("-Infinity", r"line 3, column 'x': '-Infinity' is not a finite number"),
+        ("", r"line 3, column 'x' is empty"),
+    ],
+)
+def test_missing_or_non_finite_inputs(tmp_path: Path, cell: str, message: str) -> None:
+    with pytest.raises(DataError, match=message):
+        load(tmp_path, f"x,y\n1,a\n{cell},b\n2,a\n")
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("nan", r"line 4, column 'y': 'nan' is not a finite number"),
+        ("", r"line 4, column 'y' is empty"),
+        ("cheap", r"line 4, column 'y': 'cheap' is not a number"),
+    ],
+)
+def test_bad_regression_targets(tmp_path: Path, cell: str, message: str) -> None:
+    with pytest.raises(DataError, match=message):
+        load(tmp_path, f"x,y\n1,1.5\n2,2.5\n3,{cell}\n", task="regression")
+
+
+def test_empty_class_label(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"line 3, column 'y' is empty.*class label"):
+        load(tmp_path, "x,y\n1,a\n2,\n3,b\n")
+
+
+def test_one_class_only(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"column 'y' has only one class \('cat'\)"):
+        load(tmp_path, "x,y\n1,cat\n2,cat\n3,cat\n")
+
+
+def test_fewer_than_two_rows(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"bad\.csv: has 1 data row; training needs at least 2"):
+        load(tmp_path, "x,y\n1,a\n")
+    with pytest.raises(DataError, match=r"has 0 data rows"):
+        load(tmp_path, "x,y\n")
+
+
+def test_too_many_classes_suggests_regression(tmp_path: Path) -> None:
+    rows = "".join(f"{i},{i * 1.5}\n" for i in range(MAX_CLASSES + 5))
+    with pytest.raises(DataError, match=r"column 'y' has 1005 distinct values.*regression"):
+        load(tmp_path, "x,y\n" + rows)
+
+
+def test_every_column_a_target_leaves_no_inputs(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="no input columns"):
+        load(tmp_path, "y\n1\n2\n", task="regression")
