@@ -392,3 +392,96 @@ def predict(project: Project, weights: Weights, X: np.ndarray) -> Prediction:
         label_indices=indices,
         labels=np.asarray(names)[indices],
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluation
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SplitMetrics:
+    """How well a network fits one part of the data.
+
+    Attributes
+    ----------
+    examples : int
+        Number of examples evaluated.
+    loss : float
+        Batch-mean data loss (without the regularisation penalty).
+    accuracy : float or None
+        Fraction of correctly classified examples (classification only).
+    rmse : float or None
+        Root mean squared error over every target (regression only).
+    r2 : float or None
+        Coefficient of determination averaged over the targets (regression only; ``None``
+        when a target is constant).
+    """
+
+    examples: int
+    loss: float
+    accuracy: float | None = None
+    rmse: float | None = None
+    r2: float | None = None
+
+    def describe(self) -> str:
+        """``"loss 0.1234, accuracy 97.5%"`` or ``"loss 0.01, RMSE 0.1, R² 0.98"``."""
+        parts = [f"loss {self.loss:.4g}"]
+        if self.accuracy is not None:
+            parts.append(f"accuracy {100 * self.accuracy:.1f}%")
+        if self.rmse is not None:
+            parts.append(f"RMSE {self.rmse:.4g}")
+        if self.r2 is not None:
+            parts.append(f"R² {self.r2:.4f}")
+        return ", ".join(parts)
+
+
+def evaluate_split(
+    network: Network, X: np.ndarray, Y: np.ndarray, task: str
+) -> SplitMetrics | None:
+    """Loss and accuracy (classification) or RMSE and R² (regression) on some examples.
+
+    Parameters
+    ----------
+    network : Network
+    X : ndarray, shape (m, n_features)
+        Raw inputs.
+    Y : ndarray, shape (m, output_units)
+        Targets encoded for the output layer (see ``Dataset.targets_for``).
+    task : str
+
+    Returns
+    -------
+    SplitMetrics or None
+        ``None`` when there are no examples.
+    """
+    m = X.shape[0]
+    if m == 0:
+        return None
+    loss, outputs = network.evaluate(X, Y)
+    outputs = np.asarray(outputs, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64)
+    if task == "classification":
+        if outputs.shape[1] == 1:
+            correct = (outputs[:, 0] >= 0.5) == (Y[:, 0] >= 0.5)
+        else:
+            correct = np.argmax(outputs, axis=1) == np.argmax(Y, axis=1)
+        return SplitMetrics(examples=m, loss=float(loss), accuracy=float(np.mean(correct)))
+    residual = outputs - Y
+    rmse = float(np.sqrt(np.mean(residual**2)))
+    total = np.sum((Y - Y.mean(axis=0)) ** 2, axis=0)
+    r2 = None
+    if np.all(total > 0):
+        r2 = float(np.mean(1.0 - np.sum(residual**2, axis=0) / total))
+    return SplitMetrics(examples=m, loss=float(loss), rmse=rmse, r2=r2)
+
+
+def evaluate(
+    project: Project, network: Network, dataset: Dataset
+) -> tuple[SplitMetrics | None, SplitMetrics | None]:
+    """Metrics on the training and validation examples (``None`` for an empty split)."""
+    Y_train, Y_val = dataset.targets_for(project.network.output.units)
+    return (
+        evaluate_split(network, dataset.X_train, Y_train, dataset.task),
+        evaluate_split(network, dataset.X_val, Y_val, dataset.task),
+    )

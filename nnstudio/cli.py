@@ -1,0 +1,699 @@
+"""The ``nnstudio`` command: open the studio, or train, export, predict and check headlessly.
+
+Usage::
+
+    nnstudio [PROJECT]                                   open the studio
+    nnstudio train PROJECT [--epochs N] [--save OUT]     train and report metrics
+    nnstudio export PROJECT --format onnx -o model.onnx  write trained weights
+    nnstudio predict PROJECT --input X.csv [-o OUT.csv]  run the trained network on a CSV file
+    nnstudio gradcheck PROJECT                           compare backprop with finite differences
+    nnstudio import MODEL.onnx -o OUT.nnproj             turn an ONNX MLP into a project
+    nnstudio shot PROJECT -o studio.png                  screenshot of the studio
+
+Every failure prints one line, ``nnstudio: error: <message>``, to stderr and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import math
+import os
+import re
+import signal
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any, TextIO
+
+import numpy as np
+
+from nnstudio import __version__
+from nnstudio.errors import DataError, NNStudioError, ProjectFileError
+
+if TYPE_CHECKING:
+    from nnstudio.io.project import LoadedProject
+
+PROG = "nnstudio"
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+#: Relative error above which ``gradcheck`` fails (float64 central differences).
+GRADCHECK_TOLERANCE = 1e-6
+
+COMMANDS = ("train", "export", "predict", "gradcheck", "import", "shot")
+
+
+class CommandError(NNStudioError):
+    """A command cannot do what was asked (bad combination of options, missing weights)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Argument parsing
+# --------------------------------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {text!r}")
+    return value
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """Parse ``"1600x1000"`` into ``(1600, 1000)``.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        When the text is not ``WIDTHxHEIGHT`` with both between 200 and 8000 pixels.
+    """
+    match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1600x1000, got {text!r}")
+    width, height = int(match.group(1)), int(match.group(2))
+    if not (200 <= width <= 8000 and 200 <= height <= 8000):
+        raise argparse.ArgumentTypeError(
+            f"width and height must be between 200 and 8000 pixels, got {width}x{height}"
+        )
+    return width, height
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, like every other error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``nnstudio`` command and its subcommands."""
+    from nnstudio.io.exporters import EXPORT_FORMATS
+
+    parser = _Parser(
+        prog=PROG,
+        description=(
+            "Design, train and watch neural networks learn. Without a command, opens the "
+            "studio (optionally with PROJECT)."
+        ),
+        epilog="Run 'nnstudio COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    train = commands.add_parser(
+        "train",
+        help="train a project headlessly and report its metrics",
+        description="Train a project and print the final training and validation metrics.",
+    )
+    train.add_argument("project", metavar="PROJECT", help="the .nnproj file")
+    train.add_argument(
+        "--epochs", type=_non_negative_int, help="epochs to train (default: the project's)"
+    )
+    train.add_argument(
+        "--seed", type=_non_negative_int, help="seed of initialisation, shuffling and dropout"
+    )
+    train.add_argument(
+        "--reinit", action="store_true", help="ignore stored weights and start afresh"
+    )
+    train.add_argument(
+        "--weights",
+        metavar="FILE",
+        help="start from the weights in FILE (.npz, .json or .safetensors)",
+    )
+    train.add_argument(
+        "--save", metavar="OUT", help="write a project holding the trained weights to OUT.nnproj"
+    )
+    train.add_argument("--quiet", "-q", action="store_true", help="no progress line")
+
+    export = commands.add_parser(
+        "export",
+        help="write a project's trained weights in another format",
+        description="Export trained weights. Formats: "
+        + "; ".join(f"{f.name} ({f.description})" for f in EXPORT_FORMATS.values()),
+    )
+    export.add_argument("project", metavar="PROJECT", help="the .nnproj file")
+    export.add_argument(
+        "--format", "-f", required=True, choices=tuple(EXPORT_FORMATS), help="export format"
+    )
+    export.add_argument("-o", "--output", required=True, metavar="PATH", help="file to write")
+    export.add_argument(
+        "--untrained",
+        action="store_true",
+        help="export freshly initialised weights when the project holds none",
+    )
+
+    predict = commands.add_parser(
+        "predict",
+        help="run a trained project on the rows of a CSV file",
+        description=(
+            "Predict for every row of a CSV file whose header names the project's features "
+            "(other columns are ignored). Classification writes one p_<class> probability "
+            "column per class and the predicted label; regression one column per target."
+        ),
+    )
+    predict.add_argument("project", metavar="PROJECT", help="the .nnproj file")
+    predict.add_argument("--input", "-i", required=True, metavar="X.csv", help="input CSV file")
+    predict.add_argument(
+        "-o", "--output", metavar="OUT.csv", help="output CSV file (default: standard output)"
+    )
+
+    gradcheck = commands.add_parser(
+        "gradcheck",
+        help="compare backpropagation with finite differences",
+        description=(
+            "Compute every layer's gradients by backpropagation and by central differences "
+            f"(float64) and report the relative errors; fails above {GRADCHECK_TOLERANCE:g}."
+        ),
+    )
+    gradcheck.add_argument("project", metavar="PROJECT", help="the .nnproj file")
+    gradcheck.add_argument(
+        "--samples", type=_positive_int, default=16, help="examples to check on (default 16)"
+    )
+
+    importer = commands.add_parser(
+        "import",
+        help="turn an ONNX model of an MLP into a project",
+        description="Import an ONNX multilayer perceptron as a project with its weights.",
+    )
+    importer.add_argument("model", metavar="MODEL.onnx", help="the ONNX file")
+    importer.add_argument(
+        "-o", "--output", required=True, metavar="OUT.nnproj", help="project file to write"
+    )
+
+    shot = commands.add_parser(
+        "shot",
+        help="save a screenshot of the studio showing a project",
+        description="Open the studio offscreen on PROJECT and save a PNG screenshot.",
+    )
+    shot.add_argument("project", metavar="PROJECT", help="the .nnproj file")
+    shot.add_argument("-o", "--output", required=True, metavar="PNG", help="image to write")
+    shot.add_argument(
+        "--train-epochs", type=_non_negative_int, default=0, help="train this many epochs first"
+    )
+    shot.add_argument(
+        "--size", type=parse_size, default=(1600, 1000), help="window size WIDTHxHEIGHT"
+    )
+    shot.add_argument("--panel", metavar="NAME", help="panel to show (e.g. data, weights)")
+    return parser
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``nnstudio`` command and return its exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser()
+        if args_list and not args_list[0].startswith("-") and args_list[0] not in COMMANDS:
+            # ``nnstudio PROJECT``: positional project without a command opens the studio.
+            if len(args_list) > 1:
+                parser.error(
+                    f"unexpected arguments after {args_list[0]}: {' '.join(args_list[1:])}"
+                )
+            return _run_studio(args_list[0])
+        args = parser.parse_args(args_list)
+        if args.command is None:
+            return _run_studio(None)
+        handler: Callable[[argparse.Namespace], int] = _HANDLERS[args.command]
+        return handler(args)
+    except SystemExit as exit_request:  # argparse after --help, --version or a usage error
+        code = exit_request.code
+        return code if isinstance(code, int) else EXIT_USAGE if code else EXIT_OK
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+    except NNStudioError as error:
+        _error(str(error))
+        return EXIT_FAILURE
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        _error(f"{where}{error.strerror or error}")
+        return EXIT_FAILURE
+    except MemoryError:
+        _error("out of memory (try a smaller network, data set or batch)")
+        return EXIT_FAILURE
+    except Exception as error:  # a defect, still reported on one line
+        if os.environ.get("NNSTUDIO_DEBUG"):
+            raise
+        _error(f"unexpected {type(error).__name__}: {error} (set NNSTUDIO_DEBUG=1 to see where)")
+        return EXIT_FAILURE
+
+
+def _error(message: str) -> None:
+    one_line = " ".join(str(message).split())
+    print(f"{PROG}: error: {one_line}", file=sys.stderr)
+
+
+def _note(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def _load(path: str) -> LoadedProject:
+    from nnstudio.io.project import load_project
+
+    return load_project(path)
+
+
+# --------------------------------------------------------------------------------------------
+# Studio and screenshots
+# --------------------------------------------------------------------------------------------
+
+
+def _import_studio(function: str) -> Any:
+    """Import a function of ``nnstudio.ui.app``, explaining what is missing if it fails."""
+    try:
+        import nnstudio.ui.app as app
+    except ImportError as error:
+        missing = (error.name or "").partition(".")[0]
+        if missing in ("PySide6", "shiboken6", "pyqtgraph"):
+            raise NNStudioError(
+                f"the studio needs {missing}, which cannot be imported ({error}); install it "
+                "with pip install nnstudio, or use the train/export/predict commands"
+            ) from error
+        raise NNStudioError(
+            f"the studio is not available in this installation ({error}); the train, export, "
+            "predict and gradcheck commands still work"
+        ) from error
+    return getattr(app, function)
+
+
+def _run_studio(project: str | None) -> int:
+    if project is not None:
+        path = Path(project)
+        if not path.exists():
+            raise ProjectFileError(f"project file {path} does not exist")
+        if path.is_dir():
+            raise ProjectFileError(f"{path} is a folder, not a project file")
+    run_studio = _import_studio("run_studio")
+    return int(run_studio(project) or 0)
+
+
+def _command_shot(args: argparse.Namespace) -> int:
+    project = Path(args.project)
+    if not project.is_file():
+        raise ProjectFileError(f"project file {project} does not exist")
+    output = Path(args.output)
+    if output.suffix.lower() != ".png":
+        raise CommandError(f"the screenshot is a PNG image: name it *.png, not {output.name}")
+    if not output.parent.resolve().is_dir():
+        raise ProjectFileError(f"cannot write {output}: the folder {output.parent} does not exist")
+    take_screenshot = _import_studio("take_screenshot")
+    take_screenshot(
+        project, output, train_epochs=args.train_epochs, size=args.size, panel=args.panel
+    )
+    _note(f"wrote {output}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------
+# train
+# --------------------------------------------------------------------------------------------
+
+
+class _Progress:
+    """The progress line on stderr: rewritten in place on a terminal, periodic otherwise."""
+
+    def __init__(self, total_epochs: int | None, stream: TextIO, *, quiet: bool) -> None:
+        self.total = total_epochs
+        self.stream = stream
+        self.quiet = quiet
+        self.interactive = stream.isatty()
+        self.start = time.monotonic()
+        self.last_shown = -math.inf
+        self.last_epoch_shown = -1
+        self.width = 0
+
+    def update(self, epoch: int, train_loss: float | None, val_loss: float | None) -> None:
+        """Show progress after ``epoch`` completed epochs."""
+        if self.quiet:
+            return
+        now = time.monotonic()
+        finished = self.total is not None and epoch >= self.total
+        interval = 0.1 if self.interactive else 5.0
+        if not self.interactive and self.total:
+            # A line per tenth of the run, and at least one every few seconds.
+            tenth = max(1, self.total // 10)
+            due = epoch // tenth != self.last_epoch_shown // tenth
+        else:
+            due = False
+        if not (finished or due or now - self.last_shown >= interval):
+            return
+        if epoch == self.last_epoch_shown:
+            return
+        self.last_shown = now
+        self.last_epoch_shown = epoch
+        line = self._line(epoch, train_loss, val_loss, now - self.start)
+        if self.interactive:
+            padding = " " * max(0, self.width - len(line))
+            self.stream.write("\r" + line + padding)
+            self.width = len(line)
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def _line(
+        self, epoch: int, train_loss: float | None, val_loss: float | None, elapsed: float
+    ) -> str:
+        total = f"/{self.total}" if self.total is not None else ""
+        parts = [f"epoch {epoch}{total}"]
+        if train_loss is not None:
+            parts.append(f"loss {train_loss:.4g}")
+        if val_loss is not None:
+            parts.append(f"val_loss {val_loss:.4g}")
+        if self.total and epoch > 0:
+            remaining = elapsed / epoch * (self.total - epoch)
+            parts.append(f"ETA {_duration(remaining)}")
+        else:
+            parts.append(f"elapsed {_duration(elapsed)}")
+        return "  ".join(parts)
+
+    def close(self) -> None:
+        """End the in-place line so the next output starts on its own line."""
+        if not self.quiet and self.interactive and self.width:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    whole = max(0, round(seconds))
+    if whole < 60:
+        return f"{whole}s"
+    minutes, seconds = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+class _StopOnInterrupt:
+    """While active, the first Ctrl+C asks the trainer to stop; a second one aborts."""
+
+    def __init__(self, request_stop: Callable[[], None]) -> None:
+        self.request_stop = request_stop
+        self.interrupted = False
+        self.previous: Any = None
+
+    def __enter__(self) -> _StopOnInterrupt:
+        self.previous = signal.getsignal(signal.SIGINT)
+        signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, _signum: int, _frame: FrameType | None) -> None:
+        if self.interrupted:
+            raise KeyboardInterrupt
+        self.interrupted = True
+        self.request_stop()
+
+    def __exit__(self, *_exc: object) -> None:
+        signal.signal(signal.SIGINT, self.previous)
+
+
+def _command_train(args: argparse.Namespace) -> int:
+    from nnstudio.io.project import save_project
+    from nnstudio.io.weights import load_weights_file
+    from nnstudio.workflow import evaluate, load_for_training, make_trainer
+
+    if args.reinit and args.weights:
+        raise CommandError("--reinit and --weights contradict each other; give one of them")
+    save_path = _project_output(args.save) if args.save else None
+    loaded = _load(args.project)
+    project = loaded.project
+    training = project.training
+    if args.epochs is not None:
+        training = replace(training, epochs=args.epochs)
+    if args.seed is not None:
+        training = replace(training, seed=args.seed)
+    project = replace(project, training=training)
+    weights = loaded.weights
+    if args.weights:
+        weights = load_weights_file(args.weights, project.network)
+    loaded = replace(loaded, project=project, weights=weights)
+    project, network, dataset = load_for_training(loaded, reinit=args.reinit)
+
+    if not args.quiet:
+        start = "stored weights" if loaded.weights is not None and not args.reinit else "fresh"
+        if args.weights:
+            start = f"weights from {Path(args.weights).name}"
+        _note(
+            f"training {project.network.describe()} on {dataset.describe()} "
+            f"({training.optimizer}, learning rate {training.learning_rate:g}, start: {start})"
+        )
+        if training.epochs is None:
+            _note("the project sets no epoch count: training until Ctrl+C")
+
+    status, message = "finished", ""
+    if training.epochs != 0:
+        trainer = make_trainer(project, network, dataset)
+        status, message = _run_training(trainer, training.epochs, quiet=args.quiet)
+
+    train_metrics, val_metrics = evaluate(project, network, dataset)
+    if status == "diverged":
+        _error(message or "training diverged (the loss became infinite or NaN)")
+        if save_path is not None:
+            _note(f"nothing saved to {save_path}: the weights are not usable")
+        return EXIT_FAILURE
+    if message and not args.quiet:
+        _note(message)
+    if train_metrics is not None:
+        print(f"train: {train_metrics.describe()} ({train_metrics.examples} examples)")
+    if val_metrics is not None:
+        print(f"validation: {val_metrics.describe()} ({val_metrics.examples} examples)")
+    if save_path is not None:
+        saved = save_project(save_path, project, network.weights(), source_dir=loaded.base_dir)
+        _note(f"saved {save_path} (weights in {saved.weights})")
+    return EXIT_INTERRUPTED if status == "interrupted" else EXIT_OK
+
+
+def _run_training(trainer: Any, epochs: int | None, *, quiet: bool) -> tuple[str, str]:
+    """Run ``trainer`` to the end with a progress line; return its final status and message."""
+    progress = _Progress(epochs, sys.stderr, quiet=quiet)
+
+    def on_snapshot(snapshot: Any) -> None:
+        progress.update(snapshot.epoch, snapshot.train_loss, snapshot.val_loss)
+
+    with _StopOnInterrupt(trainer.request_stop) as guard:
+        try:
+            trainer.run(on_snapshot)
+        finally:
+            progress.close()
+    snapshot = trainer.snapshot()
+    status = snapshot.status
+    message = snapshot.message
+    if guard.interrupted and status == "stopped":
+        message = f"stopped by Ctrl+C after {snapshot.epoch} epochs"
+    return status, message
+
+
+def _project_output(path: str) -> Path:
+    output = Path(path).expanduser()
+    if output.suffix != ".nnproj":
+        raise CommandError(f"--save needs a .nnproj file name, not {output.name}")
+    if not output.parent.resolve().is_dir():
+        raise ProjectFileError(f"cannot write {output}: the folder {output.parent} does not exist")
+    return output
+
+
+# --------------------------------------------------------------------------------------------
+# export
+# --------------------------------------------------------------------------------------------
+
+
+def _command_export(args: argparse.Namespace) -> int:
+    from nnstudio.io.exporters import export
+    from nnstudio.workflow import load_for_training
+
+    loaded = _load(args.project)
+    project, weights = loaded.project, loaded.weights
+    if weights is None:
+        if not args.untrained:
+            raise CommandError(
+                f"{loaded.path.name} holds no trained weights; train it first with "
+                f"nnstudio train {args.project} --save {loaded.path.stem}-trained.nnproj, "
+                "or pass --untrained to export freshly initialised weights"
+            )
+        project, network, _dataset = load_for_training(loaded, reinit=True)
+        weights = network.weights()
+    written = export(args.format, project, weights, Path(args.output))
+    for path in written:
+        _note(f"wrote {path}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------
+# predict
+# --------------------------------------------------------------------------------------------
+
+
+def _feature_names(loaded: LoadedProject) -> tuple[str, ...]:
+    """The project's input names, from the file or (for older files) from its data."""
+    if loaded.project.feature_names is not None:
+        return loaded.project.feature_names
+    from nnstudio.data import load_dataset
+
+    dataset = load_dataset(loaded.project.data, loaded.base_dir)
+    if dataset.n_features != loaded.project.network.inputs:
+        raise DataError(
+            f"{loaded.path.name} stores no feature names and its data has "
+            f"{dataset.n_features} features for {loaded.project.network.inputs} inputs"
+        )
+    return tuple(dataset.feature_names)
+
+
+def _command_predict(args: argparse.Namespace) -> int:
+    from nnstudio.data import read_csv_table
+    from nnstudio.workflow import predict
+
+    loaded = _load(args.project)
+    if loaded.weights is None:
+        raise CommandError(
+            f"{loaded.path.name} holds no trained weights; train it first with "
+            f"nnstudio train {args.project} --save {loaded.path.stem}-trained.nnproj"
+        )
+    features = _feature_names(loaded)
+    table = read_csv_table(args.input)
+    missing = [name for name in features if name not in table.header]
+    if missing:
+        raise DataError(
+            f"{table.name} lacks the feature column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} (the project needs {', '.join(features)})"
+        )
+    X = table.to_floats(tuple(features), role="input")
+    prediction = predict(loaded.project, loaded.weights, X)
+    text = _prediction_csv(prediction)
+    if args.output:
+        from nnstudio.io.weights import atomic_write_text
+
+        atomic_write_text(Path(args.output), text)
+        _note(f"wrote {len(X)} predictions to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _prediction_csv(prediction: Any) -> str:
+    """Predictions as CSV text: ``p_<class>`` columns and ``label``, or one per target."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if prediction.task == "classification":
+        if prediction.probabilities is not None:
+            header = [f"p_{name}" for name in prediction.output_names]
+            values = prediction.probabilities
+        else:
+            header = [f"score_{name}" for name in prediction.output_names]
+            values = prediction.outputs
+        writer.writerow([*header, "label"])
+        cells = _format_numbers(values)
+        writer.writerows([*row, label] for row, label in zip(cells, prediction.labels, strict=True))
+    else:
+        writer.writerow(list(prediction.output_names))
+        writer.writerows(_format_numbers(prediction.outputs))
+    return buffer.getvalue()
+
+
+def _format_numbers(values: np.ndarray) -> list[list[str]]:
+    """Numbers as text with 10 significant digits (ample for float32 outputs)."""
+    return np.char.mod("%.10g", np.asarray(values, dtype=np.float64)).tolist()
+
+
+# --------------------------------------------------------------------------------------------
+# gradcheck
+# --------------------------------------------------------------------------------------------
+
+
+def _command_gradcheck(args: argparse.Namespace) -> int:
+    from nnstudio.engine.gradcheck import gradient_check
+    from nnstudio.workflow import build_network, load_for_training
+
+    loaded = _load(args.project)
+    project, network, dataset = load_for_training(loaded)
+    # Central differences need float64 to resolve relative errors far below 1e-6.
+    project64 = replace(project, training=replace(project.training, dtype="float64"))
+    network64 = build_network(project64, network.weights())
+    count = min(args.samples, dataset.n_train)
+    Y_train, _Y_val = dataset.targets_for(project.network.output.units)
+    report = gradient_check(
+        network64,
+        dataset.X_train[:count],
+        Y_train[:count],
+        l1=project.training.l1,
+        l2=project.training.l2,
+    )
+    errors = [float(e) for e in report.layer_errors]
+    print(f"gradient check of {project.network.describe()} on {count} examples (float64)")
+    print(f"{'layer':>5}  {'shape':>12}  {'relative error':>14}  result")
+    worst = 0.0
+    for number, (error, (w_shape, _b)) in enumerate(
+        zip(errors, project.network.weight_shapes(), strict=True), start=1
+    ):
+        shape = f"{w_shape[0]}x{w_shape[1]}"
+        verdict = "ok" if error <= GRADCHECK_TOLERANCE else "FAIL"
+        print(f"{number:>5}  {shape:>12}  {error:>14.3e}  {verdict}")
+        worst = max(worst, error)
+    if not worst <= GRADCHECK_TOLERANCE:
+        _error(
+            f"gradient check failed: largest relative error {worst:.3e} exceeds "
+            f"{GRADCHECK_TOLERANCE:g}"
+        )
+        return EXIT_FAILURE
+    print(f"largest relative error {worst:.3e} <= {GRADCHECK_TOLERANCE:g}: backpropagation agrees")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------
+# import
+# --------------------------------------------------------------------------------------------
+
+
+def _command_import(args: argparse.Namespace) -> int:
+    from nnstudio.io.project import save_project
+
+    model = Path(args.model)
+    if not model.is_file():
+        raise ProjectFileError(f"model file {model} does not exist")
+    output = _project_output(args.output)
+    try:
+        from nnstudio.io.onnx_io import import_onnx
+    except ImportError as error:
+        missing = (error.name or "").partition(".")[0]
+        if missing in ("onnx", "onnxruntime"):
+            from nnstudio.errors import MissingExtraError
+
+            raise MissingExtraError("ONNX import", "onnx", missing) from error
+        raise NNStudioError(f"ONNX import is unavailable in this installation: {error}") from error
+    project, weights = import_onnx(model)
+    saved = save_project(output, project, weights)
+    _note(
+        f"imported {project.network.describe()} from {model.name}: wrote {output} "
+        f"(weights in {saved.weights})"
+    )
+    return EXIT_OK
+
+
+_HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "train": _command_train,
+    "export": _command_export,
+    "predict": _command_predict,
+    "gradcheck": _command_gradcheck,
+    "import": _command_import,
+    "shot": _command_shot,
+}
