@@ -7,18 +7,28 @@ from nnstudio.engine.activations import Activation, get_activation
 from nnstudio.engine.initializers import initialize_layer, random_stream
 from nnstudio.engine.losses import Loss, data_loss, get_loss, output_delta
 from nnstudio.engine.network import Forward, Gradients, Network, global_norm
+from nnstudio.engine.optimizers import Optimizer, make_optimizer
+from nnstudio.engine.schedules import learning_rate_at
+from nnstudio.engine.trainer import STATUSES, History, Snapshot, Trainer
 
 __all__ = [
+    "STATUSES",
     "Activation",
     "Forward",
     "Gradients",
+    "History",
     "Loss",
     "Network",
+    "Optimizer",
+    "Snapshot",
+    "Trainer",
     "data_loss",
     "get_activation",
     "get_loss",
     "global_norm",
     "initialize_layer",
+    "learning_rate_at",
+    "make_optimizer",
     "output_delta",
     "random_stream",
 ]

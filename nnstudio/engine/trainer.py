@@ -1,0 +1,899 @@
+"""Mini-batch training with live control, metrics, early stopping and divergence handling.
+
+A :class:`Trainer` owns the optimisation of one :class:`~nnstudio.engine.network.Network`.
+It can be driven step by step (:meth:`Trainer.step`, :meth:`Trainer.run_epoch`) or run to the
+end (:meth:`Trainer.run`), typically in a worker thread while another thread calls
+:meth:`Trainer.request_pause`, :meth:`Trainer.request_resume`, :meth:`Trainer.request_stop`,
+:meth:`Trainer.update_settings` and :meth:`Trainer.snapshot`. Those calls are thread-safe and
+take effect between two steps.
+
+Progress is published as immutable :class:`Snapshot` values that hold copies, so they can be
+handed to another thread.
+
+Bounded memory
+--------------
+Per-step records (batch loss, per-layer gradient norms) and per-epoch history rows are kept in
+NumPy buffers that grow geometrically. When a buffer reaches its cap (:data:`MAX_STEP_RECORDS`,
+:data:`MAX_EPOCH_RECORDS`) it is decimated: every second record is dropped and from then on
+only every second eligible step/epoch is recorded (the stride doubles). Short runs keep every
+record; a run of millions of steps keeps an evenly spaced subset. The latest values are always
+available in the snapshot's scalar fields.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnstudio.engine.initializers import random_stream
+from nnstudio.engine.network import Gradients, Network
+from nnstudio.engine.optimizers import Optimizer, make_optimizer
+from nnstudio.engine.schedules import learning_rate_at
+from nnstudio.errors import DataError, SpecError
+from nnstudio.spec import TASKS, TrainingSpec, Weights, training_problems
+
+__all__ = [
+    "HISTORY_COLUMNS",
+    "MAX_EPOCH_RECORDS",
+    "MAX_STEP_RECORDS",
+    "STATUSES",
+    "History",
+    "Snapshot",
+    "Trainer",
+    "accuracy",
+    "r2_score",
+    "rmse",
+]
+
+#: Trainer states. ``ready``: nothing run yet (or only manual steps); ``running``; ``paused``;
+#: then one of the end states.
+STATUSES: tuple[str, ...] = (
+    "ready",
+    "running",
+    "paused",
+    "finished",
+    "stopped",
+    "early_stopped",
+    "diverged",
+)
+
+#: Per-step records kept before decimation starts.
+MAX_STEP_RECORDS = 200_000
+#: Per-epoch history rows kept before decimation starts.
+MAX_EPOCH_RECORDS = 20_000
+
+#: Columns of :class:`History` besides ``epoch``.
+HISTORY_COLUMNS: tuple[str, ...] = (
+    "train_loss",
+    "val_loss",
+    "train_objective",
+    "train_accuracy",
+    "val_accuracy",
+    "train_rmse",
+    "val_rmse",
+    "train_r2",
+    "val_r2",
+    "learning_rate",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Metrics
+# --------------------------------------------------------------------------------------------
+
+
+def accuracy(Yhat: np.ndarray, Y: np.ndarray) -> float:
+    """Fraction of rows classified correctly.
+
+    One output column is a sigmoid probability thresholded at 0.5; several columns compare
+    the argmax of the outputs with the argmax of the one-hot targets.
+
+    Parameters
+    ----------
+    Yhat, Y : ndarray, shape (m, k)
+
+    Returns
+    -------
+    float in [0, 1] (NaN for an empty set)
+    """
+    if Yhat.shape[0] == 0:
+        return math.nan
+    if Yhat.shape[1] == 1:
+        correct = (Yhat[:, 0] >= 0.5) == (Y[:, 0] >= 0.5)
+    else:
+        correct = np.argmax(Yhat, axis=1) == np.argmax(Y, axis=1)
+    return float(np.mean(correct))
+
+
+def rmse(Yhat: np.ndarray, Y: np.ndarray) -> float:
+    """Root-mean-square error over all entries.
+
+    Parameters
+    ----------
+    Yhat, Y : ndarray, shape (m, k)
+    """
+    if Yhat.size == 0:
+        return math.nan
+    R = Yhat.astype(np.float64) - Y
+    return float(np.sqrt(np.mean(R * R)))
+
+
+def r2_score(Yhat: np.ndarray, Y: np.ndarray) -> float:
+    """Coefficient of determination, averaged over output columns.
+
+    Columns whose targets are constant have no defined R² and are left out; NaN when none is
+    left.
+
+    Parameters
+    ----------
+    Yhat, Y : ndarray, shape (m, k)
+    """
+    if Yhat.shape[0] < 2:
+        return math.nan
+    Y64 = Y.astype(np.float64)
+    residual = np.sum((Y64 - Yhat) ** 2, axis=0)
+    total = np.sum((Y64 - Y64.mean(axis=0)) ** 2, axis=0)
+    defined = total > 0
+    if not defined.any():
+        return math.nan
+    return float(np.mean(1.0 - residual[defined] / total[defined]))
+
+
+# --------------------------------------------------------------------------------------------
+# Records
+# --------------------------------------------------------------------------------------------
+
+
+class _Series:
+    """Rows ``(number, values...)`` in a growing buffer that decimates itself at a cap.
+
+    Only numbers divisible by the current stride are recorded; at the cap, rows whose number
+    is not divisible by twice the stride are dropped and the stride doubles.
+    """
+
+    def __init__(self, width: int, cap: int) -> None:
+        self.width = width
+        self.cap = max(int(cap), 4)
+        self.stride = 1
+        self.size = 0
+        self.numbers = np.empty(64, dtype=np.int64)
+        self.values = np.empty((64, width), dtype=np.float64)
+
+    def append(self, number: int, row: np.ndarray | list[float]) -> None:
+        if number % self.stride:
+            return
+        if self.size == self.cap:
+            keep = self.numbers[: self.size] % (2 * self.stride) == 0
+            kept = int(keep.sum())
+            self.numbers[:kept] = self.numbers[: self.size][keep]
+            self.values[:kept] = self.values[: self.size][keep]
+            self.size = kept
+            self.stride *= 2
+            if number % self.stride:
+                return
+        if self.size == len(self.numbers):
+            capacity = min(2 * len(self.numbers), self.cap)
+            self.numbers = np.resize(self.numbers, capacity)
+            self.values = np.resize(self.values, (capacity, self.width))
+        self.numbers[self.size] = number
+        self.values[self.size] = row
+        self.size += 1
+
+    def after(self, number: int) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of the rows whose number is greater than ``number``."""
+        start = int(np.searchsorted(self.numbers[: self.size], number, side="right"))
+        return self.numbers[start : self.size].copy(), self.values[start : self.size].copy()
+
+
+@dataclass(frozen=True)
+class History:
+    """Per-epoch metrics, one row per recorded epoch (row 0 is the untrained network).
+
+    Every attribute is a 1-D array of the same length. Metrics that do not apply (accuracy for
+    regression, RMSE and R² for classification, validation values without a validation set)
+    are NaN. Losses are data losses without the regularisation penalty, evaluated on the full
+    sets in inference mode; ``train_objective`` adds the penalty. ``learning_rate`` is the
+    rate used during that epoch (row 0: the starting rate).
+    """
+
+    epoch: np.ndarray
+    train_loss: np.ndarray
+    val_loss: np.ndarray
+    train_objective: np.ndarray
+    train_accuracy: np.ndarray
+    val_accuracy: np.ndarray
+    train_rmse: np.ndarray
+    val_rmse: np.ndarray
+    train_r2: np.ndarray
+    val_r2: np.ndarray
+    learning_rate: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.epoch)
+
+    @classmethod
+    def empty(cls) -> History:
+        """A history without rows."""
+        return cls(np.empty(0, np.int64), *(np.empty(0) for _ in HISTORY_COLUMNS))
+
+
+def _none_if_nan(value: float) -> float | None:
+    return None if value is None or math.isnan(value) else float(value)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The state of a training run at one moment; every array is a private copy.
+
+    Attributes
+    ----------
+    epoch : int
+        Completed epochs.
+    step : int
+        Completed optimisation steps (mini-batches) in total.
+    epoch_progress : float
+        Fraction of the current epoch done, in [0, 1).
+    total_epochs : int or None
+        The run's epoch count (``None``: until stopped).
+    batch_loss : float or None
+        Objective (with penalty) of the last mini-batch, ``None`` before the first step.
+    train_loss, val_loss : float or None
+        Data loss on the full sets at the last evaluation (end of an epoch, or the untrained
+        network); ``val_loss`` is ``None`` without validation data.
+    train_accuracy, val_accuracy : float or None
+        Classification only.
+    train_rmse, val_rmse, train_r2, val_r2 : float or None
+        Regression only.
+    learning_rate : float
+        The learning rate of the current epoch.
+    grad_norms : tuple of float
+        Per-layer Euclidean norm of the last step's gradient ``(dW, db)`` (before clipping);
+        zeros before the first step.
+    weights : Weights
+        Copies of the parameters.
+    history : History
+        Per-epoch metrics.
+    step_numbers : ndarray of int, shape (s,)
+        Steps recorded after ``since_step`` (see :meth:`Trainer.snapshot`).
+    step_losses : ndarray, shape (s,)
+        Batch objective of those steps.
+    step_grad_norms : ndarray, shape (s, n_layers)
+        Per-layer gradient norms of those steps (before clipping).
+    status : str
+        One of :data:`STATUSES`.
+    message : str
+        Human-readable state, e.g. why training ended.
+    best_epoch : int or None
+        Epoch with the best monitored loss so far when early stopping is on.
+    """
+
+    epoch: int
+    step: int
+    epoch_progress: float
+    total_epochs: int | None
+    batch_loss: float | None
+    train_loss: float | None
+    val_loss: float | None
+    train_accuracy: float | None
+    val_accuracy: float | None
+    train_rmse: float | None
+    val_rmse: float | None
+    train_r2: float | None
+    val_r2: float | None
+    learning_rate: float
+    grad_norms: tuple[float, ...]
+    weights: Weights
+    history: History
+    step_numbers: np.ndarray
+    step_losses: np.ndarray
+    step_grad_norms: np.ndarray
+    status: str
+    message: str
+    best_epoch: int | None = None
+
+    @property
+    def done(self) -> bool:
+        """Whether the run has ended (finished, stopped, early stopped or diverged)."""
+        return self.status in ("finished", "stopped", "early_stopped", "diverged")
+
+
+@dataclass
+class _Metrics:
+    """Latest full-set evaluation."""
+
+    train_loss: float = math.nan
+    val_loss: float = math.nan
+    train_objective: float = math.nan
+    train_accuracy: float = math.nan
+    val_accuracy: float = math.nan
+    train_rmse: float = math.nan
+    val_rmse: float = math.nan
+    train_r2: float = math.nan
+    val_r2: float = math.nan
+
+    def row(self, learning_rate: float) -> list[float]:
+        return [getattr(self, name) for name in HISTORY_COLUMNS[:-1]] + [learning_rate]
+
+
+@dataclass
+class _EarlyStopping:
+    """Best monitored loss, its epoch and weights, and epochs without improvement."""
+
+    best_loss: float = math.inf
+    best_epoch: int | None = None
+    best_weights: Weights | None = None
+    waited: int = 0
+    monitored: str = "validation"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+# --------------------------------------------------------------------------------------------
+# Trainer
+# --------------------------------------------------------------------------------------------
+
+
+class Trainer:
+    """Trains a network with mini-batch gradient descent.
+
+    Parameters
+    ----------
+    network : Network
+        Trained in place (its ``params`` change).
+    training : TrainingSpec
+        Optimizer, batch size, epochs, regularisation, schedule, early stopping, clipping.
+        ``training.seed`` seeds the shuffling and dropout streams; ``training.dtype`` is
+        ignored here (the network's dtype is used).
+    X_train : array_like, shape (m, n_inputs)
+        Raw training inputs (the network standardises them).
+    Y_train : array_like, shape (m, k)
+        Targets already encoded for the output layer (one-hot, or one 0/1 column for a single
+        sigmoid unit, or regression values).
+    X_val, Y_val : array_like or None
+        Optional validation set, shaped like the training set.
+    task : {"classification", "regression"}
+        Decides which metrics are computed.
+
+    Raises
+    ------
+    DataError
+        When the data does not fit the network or contains NaN/inf.
+    SpecError
+        When a training setting is out of range.
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        training: TrainingSpec,
+        X_train: np.ndarray,
+        Y_train: np.ndarray,
+        X_val: np.ndarray | None = None,
+        Y_val: np.ndarray | None = None,
+        *,
+        task: str = "classification",
+    ) -> None:
+        if task not in TASKS:
+            raise SpecError(f"task: unknown {task!r}; expected one of {', '.join(TASKS)}")
+        _check_training(training)
+        self.network = network
+        self.task = task
+        self.training = training
+        self.X_train, self.Y_train = self._check_data(X_train, Y_train, "training")
+        if self.X_train.shape[0] == 0:
+            raise DataError("the training set has no samples")
+        if (X_val is None) != (Y_val is None):
+            raise DataError("validation inputs and targets must be given together")
+        self.X_val: np.ndarray | None = None
+        self.Y_val: np.ndarray | None = None
+        if X_val is not None and Y_val is not None:
+            X_v, Y_v = self._check_data(X_val, Y_val, "validation")
+            if X_v.shape[0] > 0:
+                self.X_val, self.Y_val = X_v, Y_v
+
+        self.optimizer: Optimizer = make_optimizer(training)
+        self._shuffle_rng = random_stream(training.seed, "shuffle")
+        self._dropout_rng = random_stream(training.seed, "dropout")
+
+        # Guards the network, the optimizer and every record; held for a whole step.
+        self._lock = threading.RLock()
+        # Guards the control flags; run() waits on it while paused.
+        self._control = threading.Condition()
+        self._pause_requested = False
+        self._stop_requested = False
+        self._running = False
+
+        n_layers = network.n_layers
+        self._epoch = 0
+        self._step = 0
+        self._position = 0
+        self._order: np.ndarray | None = None
+        self._learning_rate = self._scheduled_rate()
+        self._batch_loss = math.nan
+        self._grad_norms = np.zeros(n_layers)
+        self._backup = [[W.copy(), b.copy()] for W, b in network.params]
+        self._steps = _Series(1 + n_layers, MAX_STEP_RECORDS)
+        self._epochs = _Series(len(HISTORY_COLUMNS), MAX_EPOCH_RECORDS)
+        self._early = _EarlyStopping(
+            monitored="validation" if self.X_val is not None else "training"
+        )
+        self._status = "ready"
+        self._message = "Ready to train."
+        self._metrics = self._evaluate()
+        self._epochs.append(0, self._metrics.row(self._learning_rate))
+
+    # ---- validation ----------------------------------------------------------------------
+
+    def _check_data(
+        self, X: np.ndarray, Y: np.ndarray, which: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        net = self.network
+        try:
+            X = np.asarray(X, dtype=net.dtype)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"{which} inputs are not numeric: {exc}") from None
+        if X.ndim != 2 or X.shape[1] != net.spec.inputs:
+            raise DataError(
+                f"{which} inputs have shape {X.shape} but the network expects "
+                f"(samples, {net.spec.inputs})"
+            )
+        try:
+            Y = net.prepare_targets(Y, X.shape[0])
+        except DataError as exc:
+            raise DataError(f"{which} {exc}") from None
+        if not np.isfinite(X).all():
+            raise DataError(f"{which} inputs contain NaN or infinite values")
+        if not np.isfinite(Y).all():
+            raise DataError(f"{which} targets contain NaN or infinite values")
+        return np.ascontiguousarray(X), np.ascontiguousarray(Y)
+
+    # ---- properties ----------------------------------------------------------------------
+
+    @property
+    def status(self) -> str:
+        """One of :data:`STATUSES`."""
+        return self._status
+
+    @property
+    def epoch(self) -> int:
+        """Completed epochs."""
+        return self._epoch
+
+    @property
+    def step_count(self) -> int:
+        """Completed steps."""
+        return self._step
+
+    @property
+    def learning_rate(self) -> float:
+        """Learning rate of the current epoch."""
+        return self._learning_rate
+
+    @property
+    def batch_size(self) -> int:
+        """Effective mini-batch size (``"full"`` and oversized values mean the whole set)."""
+        m = self.X_train.shape[0]
+        size = self.training.batch_size
+        return m if size == "full" else max(1, min(int(size), m))
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Mini-batches per epoch (the last one may be smaller)."""
+        return -(-self.X_train.shape[0] // self.batch_size)
+
+    @property
+    def is_done(self) -> bool:
+        """Whether ``run()`` has nothing left to do (ended, or the epoch count is reached)."""
+        if self._status in ("early_stopped", "diverged"):
+            return True
+        epochs = self.training.epochs
+        return epochs is not None and self._epoch >= epochs
+
+    # ---- control (thread-safe) -----------------------------------------------------------
+
+    def request_pause(self) -> None:
+        """Ask :meth:`run` to pause before its next step."""
+        with self._control:
+            self._pause_requested = True
+            self._control.notify_all()
+
+    def request_resume(self) -> None:
+        """Let a paused :meth:`run` continue."""
+        with self._control:
+            self._pause_requested = False
+            self._control.notify_all()
+
+    def request_stop(self) -> None:
+        """Ask :meth:`run` to stop before its next step (also ends a pause)."""
+        with self._control:
+            self._stop_requested = True
+            self._control.notify_all()
+
+    def update_settings(self, training: TrainingSpec) -> None:
+        """Apply new settings without losing progress.
+
+        The learning rate, schedule, regularisation, clipping, early stopping, epoch count and
+        optimizer hyperparameters take effect at the next step; the batch size and shuffling
+        at the next epoch. A different optimizer starts with fresh state; the same optimizer
+        keeps its velocities and moments. The seed and dtype only matter when a run starts.
+
+        Raises
+        ------
+        SpecError
+            When a setting is out of range.
+        """
+        _check_training(training)
+        with self._lock:
+            old = self.training
+            self.training = training
+            if training.optimizer != old.optimizer:
+                self.optimizer = make_optimizer(training)
+            else:
+                self.optimizer.update_hyperparameters(training)
+            self._learning_rate = self._scheduled_rate()
+
+    # ---- training ------------------------------------------------------------------------
+
+    def _scheduled_rate(self) -> float:
+        t = self.training
+        return learning_rate_at(t.schedule, t.learning_rate, self._epoch, t.epochs)
+
+    def _next_batch(self) -> tuple[np.ndarray, np.ndarray]:
+        m = self.X_train.shape[0]
+        if self._position == 0 or self._order is None:
+            if self.training.shuffle:
+                self._order = self._shuffle_rng.permutation(m)
+            else:
+                self._order = None
+        size = self.batch_size
+        start, stop = self._position, min(self._position + size, m)
+        if self._order is None:
+            # File order: slices are views, no copy.
+            return self.X_train[start:stop], self.Y_train[start:stop]
+        index = self._order[start:stop]
+        return self.X_train[index], self.Y_train[index]
+
+    def step(self) -> float:
+        """Train on one mini-batch.
+
+        Returns
+        -------
+        float
+            The batch objective (data loss plus penalty) before the update; NaN or inf when
+            training diverged on this step (the weights are then restored and the status is
+            ``diverged``).
+        """
+        with self._lock:
+            return self._step_locked()
+
+    def _step_locked(self) -> float:
+        t = self.training
+        net = self.network
+        if self._position == 0:
+            self._learning_rate = self._scheduled_rate()
+        lr = self._learning_rate
+        X, Y = self._next_batch()
+        for (W, b), (W_backup, b_backup) in zip(net.params, self._backup, strict=True):
+            np.copyto(W_backup, W)
+            np.copyto(b_backup, b)
+
+        # Non-finite values are detected explicitly below, so floating-point warnings on the
+        # way there would only be noise.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            loss, grads = net.loss_and_gradients(
+                X, Y, l1=t.l1, l2=t.l2, training=True, rng=self._dropout_rng
+            )
+            norms = _layer_norms(grads)
+            if not math.isfinite(loss):
+                return self._diverge(loss, f"the loss became {_describe_nonfinite(loss)}")
+            if not np.isfinite(norms).all():
+                return self._diverge(loss, "the gradient became infinite or NaN")
+            if t.clip_norm is not None:
+                total = math.sqrt(float(np.sum(norms**2)))
+                if total > t.clip_norm:
+                    scale = net.dtype.type(t.clip_norm / total)
+                    for dW, db in grads:
+                        dW *= scale
+                        db *= scale
+            self.optimizer.step(net.params, grads, lr)
+            if not net.parameters_finite():
+                return self._diverge(loss, "the weights became infinite or NaN")
+
+        self._step += 1
+        self._batch_loss = loss
+        self._grad_norms = norms
+        self._steps.append(self._step, np.concatenate(([loss], norms)))
+        self._position += X.shape[0]
+        if self._position >= self.X_train.shape[0]:
+            self._end_epoch()
+        return loss
+
+    def _diverge(self, loss: float, reason: str) -> float:
+        """Restore the weights from before this step and end the run as diverged."""
+        for (W, b), (W_backup, b_backup) in zip(self.network.params, self._backup, strict=True):
+            np.copyto(W, W_backup)
+            np.copyto(b, b_backup)
+        advice = "lower the learning rate" + (
+            " or set gradient clipping" if self.training.clip_norm is None else ""
+        )
+        self._status = "diverged"
+        self._message = (
+            f"Training diverged at epoch {self._epoch + 1:,}, step {self._step + 1:,}: "
+            f"{reason}. Weights were restored to the last finite values; {advice}."
+        )
+        self._batch_loss = loss
+        return loss
+
+    def _end_epoch(self) -> None:
+        self._epoch += 1
+        self._position = 0
+        self._order = None
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            self._metrics = self._evaluate()
+        self._epochs.append(self._epoch, self._metrics.row(self._learning_rate))
+        if not math.isfinite(self._metrics.train_loss):
+            self._status = "diverged"
+            self._message = (
+                f"Training diverged at epoch {self._epoch:,}, step {self._step:,}: the training "
+                "loss became non-finite although the weights are finite; lower the learning "
+                "rate."
+            )
+            return
+        if self.training.early_stopping is not None and self._check_early_stopping():
+            return
+        epochs = self.training.epochs
+        if epochs is not None and self._epoch >= epochs:
+            self._status = "finished"
+            self._message = (
+                f"Finished {_plural(self._epoch, 'epoch')} ({_plural(self._step, 'step')})."
+            )
+        self._learning_rate = self._scheduled_rate()
+
+    def _check_early_stopping(self) -> bool:
+        """Track the best monitored loss; restore its weights and stop when patience runs out."""
+        early = self._early
+        t = self.training
+        monitored = self._metrics.val_loss if self.X_val is not None else self._metrics.train_loss
+        if monitored < early.best_loss - t.min_delta:
+            early.best_loss = monitored
+            early.best_epoch = self._epoch
+            early.best_weights = self.network.weights()
+            early.waited = 0
+            return False
+        early.waited += 1
+        if early.waited < int(t.early_stopping):  # type: ignore[arg-type]
+            return False
+        if early.best_weights is not None:
+            self.network.set_weights(early.best_weights)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                self._metrics = self._evaluate()
+        self._status = "early_stopped"
+        self._message = (
+            f"Early stopping at epoch {self._epoch:,}: the {early.monitored} loss did not "
+            f"improve{f' by more than {t.min_delta:g}' if t.min_delta else ''} for "
+            f"{_plural(early.waited, 'epoch')}; restored the weights of epoch "
+            f"{early.best_epoch:,} ({early.monitored} loss {early.best_loss:.4g})."
+        )
+        return True
+
+    def _evaluate(self) -> _Metrics:
+        """Losses and metrics on the full sets in inference mode."""
+        net = self.network
+        t = self.training
+        metrics = _Metrics()
+        sets = [("train", self.X_train, self.Y_train)]
+        if self.X_val is not None and self.Y_val is not None:
+            sets.append(("val", self.X_val, self.Y_val))
+        for prefix, X, Y in sets:
+            loss, Yhat = net.evaluate(X, Y)
+            setattr(metrics, f"{prefix}_loss", loss)
+            if self.task == "classification":
+                setattr(metrics, f"{prefix}_accuracy", accuracy(Yhat, Y))
+            else:
+                setattr(metrics, f"{prefix}_rmse", rmse(Yhat, Y))
+                setattr(metrics, f"{prefix}_r2", r2_score(Yhat, Y))
+        metrics.train_objective = metrics.train_loss + net.penalty(t.l1, t.l2)
+        return metrics
+
+    def run_epoch(self) -> float:
+        """Train until the current epoch ends (or training diverges).
+
+        Returns
+        -------
+        float
+            The training data loss evaluated at the end of the epoch.
+        """
+        start_epoch = self._epoch
+        while self._epoch == start_epoch and self._status != "diverged":
+            self.step()
+        return self._metrics.train_loss
+
+    def run(
+        self,
+        callback: Callable[[Snapshot], object] | None = None,
+        *,
+        snapshot_every_epochs: int = 1,
+        snapshot_every_seconds: float | None = None,
+    ) -> Snapshot:
+        """Train until the epochs are done, a stop is requested, or training ends otherwise.
+
+        Pause requests are honoured between steps: the call blocks (without busy-waiting)
+        until :meth:`request_resume` or :meth:`request_stop`. Calling ``run`` again after a
+        stop (or after :meth:`update_settings` granted more epochs) continues the same run.
+
+        Parameters
+        ----------
+        callback : callable or None
+            Called in this thread with a :class:`Snapshot` after every
+            ``snapshot_every_epochs`` epochs, when pausing, and when the run ends. Each
+            snapshot's per-step arrays cover the steps since the previous callback, so a
+            consumer that merges snapshots should concatenate them.
+        snapshot_every_epochs : int
+            Epoch interval between callbacks (>= 1).
+        snapshot_every_seconds : float or None
+            Also call back mid-epoch when this much time has passed since the last callback
+            (useful when one epoch takes long).
+
+        Returns
+        -------
+        Snapshot
+            The final state, with the per-step arrays since the last callback.
+        """
+        every = max(int(snapshot_every_epochs), 1)
+        last_step = self._step
+        last_time = time.monotonic()
+
+        def publish() -> None:
+            nonlocal last_step, last_time
+            if callback is not None:
+                snapshot = self.snapshot(since_step=last_step)
+                last_step = snapshot.step
+                last_time = time.monotonic()
+                callback(snapshot)
+
+        with self._lock:
+            # A new call after any end continues from the current (possibly restored) weights.
+            self._status = "running"
+            self._message = self._running_message()
+        self._running = True
+        try:
+            while True:
+                if self._wait_while_paused(publish):
+                    with self._lock:
+                        self._status = "stopped"
+                        self._message = f"Stopped at epoch {self._epoch:,}, step {self._step:,}."
+                    break
+                with self._lock:
+                    if self._status == "running" and self.is_done:
+                        self._status = "finished"
+                        self._message = (
+                            f"Finished {_plural(self._epoch, 'epoch')} "
+                            f"({_plural(self._step, 'step')})."
+                        )
+                    if self._status != "running":
+                        break
+                    epoch_before = self._epoch
+                    self._step_locked()
+                    ended = self._status != "running"
+                    if not ended:
+                        self._message = self._running_message()
+                epoch_done = self._epoch != epoch_before
+                if ended:
+                    break
+                if epoch_done and self._epoch % every == 0:
+                    publish()
+                elif (
+                    snapshot_every_seconds is not None
+                    and time.monotonic() - last_time >= snapshot_every_seconds
+                ):
+                    publish()
+        finally:
+            self._running = False
+            with self._control:
+                self._stop_requested = False
+                self._pause_requested = False
+        final = self.snapshot(since_step=last_step)
+        if callback is not None:
+            callback(final)
+        return final
+
+    def _running_message(self) -> str:
+        epochs = self.training.epochs
+        of = f" of {epochs:,}" if epochs is not None else ""
+        return f"Training: epoch {self._epoch + 1:,}{of}, step {self._step:,}."
+
+    def _wait_while_paused(self, publish: Callable[[], None]) -> bool:
+        """Block while a pause is requested; return whether a stop was requested."""
+        with self._control:
+            if self._stop_requested:
+                return True
+            if not self._pause_requested:
+                return False
+        with self._lock:
+            self._status = "paused"
+            self._message = f"Paused at epoch {self._epoch:,}, step {self._step:,}."
+        publish()
+        with self._control:
+            while self._pause_requested and not self._stop_requested:
+                self._control.wait()
+            stop = self._stop_requested
+        if not stop:
+            with self._lock:
+                self._status = "running"
+                self._message = self._running_message()
+        return stop
+
+    # ---- snapshots -----------------------------------------------------------------------
+
+    def snapshot(self, *, since_step: int = 0) -> Snapshot:
+        """The current state as an immutable value holding copies (thread-safe).
+
+        Parameters
+        ----------
+        since_step : int
+            Only steps with a larger number go into the per-step arrays.
+
+        Returns
+        -------
+        Snapshot
+        """
+        with self._lock:
+            numbers, values = self._steps.after(int(since_step))
+            epoch_numbers, epoch_values = self._epochs.after(-1)
+            history = History(epoch_numbers, *epoch_values.T.copy())
+            metrics = self._metrics
+            m = self.X_train.shape[0]
+            return Snapshot(
+                epoch=self._epoch,
+                step=self._step,
+                epoch_progress=self._position / m,
+                total_epochs=self.training.epochs,
+                batch_loss=_none_if_nan(self._batch_loss),
+                train_loss=_none_if_nan(metrics.train_loss),
+                val_loss=_none_if_nan(metrics.val_loss),
+                train_accuracy=_none_if_nan(metrics.train_accuracy),
+                val_accuracy=_none_if_nan(metrics.val_accuracy),
+                train_rmse=_none_if_nan(metrics.train_rmse),
+                val_rmse=_none_if_nan(metrics.val_rmse),
+                train_r2=_none_if_nan(metrics.train_r2),
+                val_r2=_none_if_nan(metrics.val_r2),
+                learning_rate=self._learning_rate,
+                grad_norms=tuple(float(v) for v in self._grad_norms),
+                weights=self.network.weights(),
+                history=history,
+                step_numbers=numbers,
+                step_losses=values[:, 0].copy(),
+                step_grad_norms=values[:, 1:].copy(),
+                status=self._status,
+                message=self._message,
+                best_epoch=self._early.best_epoch,
+            )
+
+
+def _layer_norms(grads: Gradients) -> np.ndarray:
+    """Per-layer Euclidean norm of ``(dW, db)``, shape (n_layers,), in float64."""
+    return np.sqrt(
+        [
+            float(np.square(dW, dtype=np.float64).sum() + np.square(db, dtype=np.float64).sum())
+            for dW, db in grads
+        ]
+    )
+
+
+def _describe_nonfinite(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    return "inf" if value > 0 else "-inf"
+
+
+def _check_training(training: TrainingSpec) -> None:
+    problems = training_problems(training)
+    if problems:
+        raise SpecError(problems)
