@@ -1,0 +1,268 @@
+"""Project files: round trips, atomic saving, path rewriting and every kind of bad file."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnstudio.errors import ProjectFileError, SpecError
+from nnstudio.io.project import load_project, save_project, weights_path_for
+from nnstudio.io.weights import save_weights_npz
+from nnstudio.spec import LayerSpec, NetworkSpec, Project
+
+
+def assert_weights_equal(actual, expected) -> None:
+    assert len(actual) == len(expected)
+    for (W, b), (W_expected, b_expected) in zip(actual, expected, strict=True):
+        np.testing.assert_array_equal(W, W_expected)
+        np.testing.assert_array_equal(b, b_expected)
+
+
+# ---- round trips ---------------------------------------------------------------------------
+
+
+def test_round_trip_without_weights(tmp_path: Path, xor_project: Project) -> None:
+    path = tmp_path / "xor.nnproj"
+    saved = save_project(path, xor_project)
+    loaded = load_project(path)
+    assert saved.weights is None
+    assert loaded.project == xor_project
+    assert loaded.weights is None
+    assert loaded.path == path.resolve()
+    assert loaded.base_dir == tmp_path.resolve()
+    assert "weights" not in json.loads(path.read_text())
+    assert not weights_path_for(path).exists()
+
+
+def test_round_trip_with_weights(tmp_path: Path, xor_project: Project, make_weights) -> None:
+    weights = make_weights(xor_project.network)
+    path = tmp_path / "xor.nnproj"
+    saved = save_project(path, xor_project, weights)
+    assert saved.weights == "xor.weights.npz"
+    assert (tmp_path / "xor.weights.npz").is_file()
+    loaded = load_project(path)
+    assert loaded.project == saved
+    assert loaded.project == replace(xor_project, weights="xor.weights.npz")
+    assert_weights_equal(loaded.weights, weights)
+
+
+def test_saved_json_is_indented_with_trailing_newline(tmp_path: Path, xor_project: Project) -> None:
+    path = tmp_path / "xor.nnproj"
+    save_project(path, xor_project)
+    text = path.read_text(encoding="utf-8")
+    assert text.endswith("}\n")
+    assert text.startswith('{\n  "nnstudio": 1,\n')
+    assert json.loads(text) == xor_project.to_dict()
+
+
+def test_saving_without_weights_drops_the_field(
+    tmp_path: Path, xor_project: Project, make_weights
+) -> None:
+    path = tmp_path / "xor.nnproj"
+    save_project(path, xor_project, make_weights(xor_project.network))
+    again = save_project(path, load_project(path).project, None)
+    assert again.weights is None
+    assert "weights" not in json.loads(path.read_text())
+    assert load_project(path).weights is None
+
+
+def test_weights_file_is_named_after_the_project(tmp_path: Path) -> None:
+    assert weights_path_for(tmp_path / "iris.nnproj") == tmp_path / "iris.weights.npz"
+
+
+# ---- atomic saving -------------------------------------------------------------------------
+
+
+def test_failed_write_leaves_the_old_file_intact(
+    tmp_path: Path, xor_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "xor.nnproj"
+    save_project(path, xor_project)
+    before = path.read_bytes()
+
+    def failing_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(ProjectFileError, match="No space left on device"):
+        save_project(path, replace(xor_project, name="Changed"))
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    # No temporary files are left behind either.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["xor.nnproj"]
+
+
+def test_failed_fsync_leaves_old_weights_intact(
+    tmp_path: Path, xor_project: Project, make_weights, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "xor.nnproj"
+    old = make_weights(xor_project.network, seed=1)
+    save_project(path, xor_project, old)
+
+    def failing_fsync(fd):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    with pytest.raises(ProjectFileError, match="Input/output error"):
+        save_project(path, xor_project, make_weights(xor_project.network, seed=2))
+    monkeypatch.undo()
+    assert_weights_equal(load_project(path).weights, old)
+
+
+def test_saving_into_a_missing_folder_names_it(tmp_path: Path, xor_project: Project) -> None:
+    with pytest.raises(ProjectFileError, match="does not exist"):
+        save_project(tmp_path / "nowhere" / "xor.nnproj", xor_project)
+
+
+def test_invalid_project_is_not_written(tmp_path: Path, xor_project: Project) -> None:
+    bad = replace(xor_project, loss="categorical_crossentropy")
+    path = tmp_path / "bad.nnproj"
+    with pytest.raises(SpecError, match=r"cannot save bad\.nnproj.*softmax"):
+        save_project(path, bad)
+    assert not path.exists()
+
+
+# ---- csv paths -----------------------------------------------------------------------------
+
+
+def test_csv_path_stays_relative_in_the_same_folder(tmp_path: Path, csv_project: Project) -> None:
+    saved = save_project(tmp_path / "a.nnproj", csv_project, source_dir=tmp_path)
+    assert saved.data.csv == "data/houses.csv"
+
+
+def test_csv_path_is_rewritten_when_saving_elsewhere(tmp_path: Path, csv_project: Project) -> None:
+    source = tmp_path / "projects" / "houses"
+    target = tmp_path / "elsewhere"
+    source.mkdir(parents=True)
+    target.mkdir()
+    saved = save_project(target / "copy.nnproj", csv_project, source_dir=source)
+    assert saved.data.csv == "../projects/houses/data/houses.csv"
+    assert (target / saved.data.csv).resolve() == (source / "data/houses.csv").resolve()
+    assert json.loads((target / "copy.nnproj").read_text())["data"]["csv"] == saved.data.csv
+
+
+def test_csv_path_into_a_subfolder(tmp_path: Path, csv_project: Project) -> None:
+    (tmp_path / "sub").mkdir()
+    saved = save_project(tmp_path / "sub" / "p.nnproj", csv_project, source_dir=tmp_path)
+    assert saved.data.csv == "../data/houses.csv"
+
+
+def test_absolute_csv_path_is_kept(tmp_path: Path, csv_project: Project) -> None:
+    absolute = (tmp_path / "houses.csv").resolve().as_posix()
+    project = replace(csv_project, data=replace(csv_project.data, csv=absolute))
+    (tmp_path / "other").mkdir()
+    saved = save_project(tmp_path / "other" / "p.nnproj", project, source_dir=tmp_path)
+    assert saved.data.csv == absolute
+
+
+# ---- bad files -----------------------------------------------------------------------------
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ProjectFileError, match=r"project file .*missing\.nnproj does not exist"):
+        load_project(tmp_path / "missing.nnproj")
+
+
+def test_folder_instead_of_file(tmp_path: Path) -> None:
+    with pytest.raises(ProjectFileError, match="is a folder"):
+        load_project(tmp_path)
+
+
+def test_not_json_reports_line_and_column(tmp_path: Path) -> None:
+    path = write(tmp_path / "broken.nnproj", '{\n  "nnstudio": 1,\n  "name": "x"\n  "loss": 3\n}')
+    with pytest.raises(ProjectFileError) as info:
+        load_project(path)
+    message = str(info.value)
+    assert "broken.nnproj is not valid JSON" in message
+    assert "line 4, column 3" in message
+
+
+def test_binary_file_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "image.nnproj"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    with pytest.raises(ProjectFileError, match=r"image\.nnproj is not a project file"):
+        load_project(path)
+
+
+def test_json_that_is_not_an_object(tmp_path: Path) -> None:
+    path = write(tmp_path / "list.nnproj", "[1, 2, 3]\n")
+    with pytest.raises(
+        ProjectFileError, match=r"list\.nnproj .*expected a JSON object, got a list"
+    ):
+        load_project(path)
+
+
+def test_validation_problems_are_all_listed_with_the_file_name(
+    tmp_path: Path, xor_project: Project
+) -> None:
+    document = xor_project.to_dict()
+    document["network"]["layers"][0]["activation"] = "relu6"
+    document["training"]["learning_rate"] = -1
+    path = write(tmp_path / "invalid.nnproj", json.dumps(document))
+    with pytest.raises(SpecError) as info:
+        load_project(path)
+    error = info.value
+    assert str(error).startswith("invalid.nnproj is not a valid project: 2 problems")
+    assert any(
+        p.startswith("network.layers[0].activation: unknown 'relu6'") for p in error.problems
+    )
+    assert any(p.startswith("training.learning_rate") for p in error.problems)
+
+
+def test_missing_weights_file_is_named(tmp_path: Path, xor_project: Project) -> None:
+    document = dict(xor_project.to_dict(), weights="gone.weights.npz")
+    path = write(tmp_path / "p.nnproj", json.dumps(document))
+    with pytest.raises(
+        ProjectFileError, match=r"p.nnproj names the weights file 'gone.weights.npz'"
+    ):
+        load_project(path)
+
+
+def test_weights_of_the_wrong_shape_name_layer_and_shapes(
+    tmp_path: Path, xor_project: Project, make_weights
+) -> None:
+    path = tmp_path / "p.nnproj"
+    save_project(path, xor_project, make_weights(xor_project.network))
+    wider = NetworkSpec(
+        inputs=2, layers=(LayerSpec(units=5, activation="tanh"), xor_project.network.output)
+    )
+    document = json.loads(path.read_text())
+    document["network"] = replace(xor_project, network=wider).to_dict()["network"]
+    write(path, json.dumps(document))
+    with pytest.raises(ProjectFileError) as info:
+        load_project(path)
+    message = str(info.value)
+    assert message.startswith("p.nnproj: p.weights.npz: layer 1 (W1)")
+    assert "(2, 4)" in message and "(2, 5)" in message
+
+
+def test_weights_file_that_is_not_npz(tmp_path: Path, xor_project: Project) -> None:
+    write(tmp_path / "p.weights.npz", "not a zip archive")
+    document = dict(xor_project.to_dict(), weights="p.weights.npz")
+    path = write(tmp_path / "p.nnproj", json.dumps(document))
+    with pytest.raises(ProjectFileError, match=r"p.weights.npz is not a valid \.npz weights file"):
+        load_project(path)
+
+
+def test_weights_file_with_too_few_layers(
+    tmp_path: Path, xor_project: Project, make_weights
+) -> None:
+    one_layer = replace(
+        xor_project,
+        network=NetworkSpec(inputs=2, layers=(xor_project.network.output,)),
+    )
+    save_weights_npz(tmp_path / "p.weights.npz", one_layer, make_weights(one_layer.network))
+    document = dict(xor_project.to_dict(), weights="p.weights.npz")
+    path = write(tmp_path / "p.nnproj", json.dumps(document))
+    with pytest.raises(ProjectFileError, match="lacks W2, b2"):
+        load_project(path)

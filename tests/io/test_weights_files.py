@@ -1,0 +1,283 @@
+"""Weights files (.npz and .json): layouts, round trips and shape checks."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnstudio.errors import MissingExtraError, NNStudioError, ProjectFileError
+from nnstudio.io import exporters
+from nnstudio.io.exporters import EXPORT_FORMATS, ExportFormat, export, format_for_path
+from nnstudio.io.weights import (
+    load_weights_file,
+    load_weights_json,
+    load_weights_npz,
+    save_weights_json,
+    save_weights_npz,
+)
+from nnstudio.spec import LayerSpec, NetworkSpec, Project
+
+
+def assert_weights_equal(actual, expected) -> None:
+    assert len(actual) == len(expected)
+    for (W, b), (W_expected, b_expected) in zip(actual, expected, strict=True):
+        np.testing.assert_array_equal(W, W_expected)
+        np.testing.assert_array_equal(b, b_expected)
+
+
+# ---- npz -----------------------------------------------------------------------------------
+
+
+def test_npz_layout(tmp_path: Path, xor_project: Project, make_weights) -> None:
+    weights = make_weights(xor_project.network)
+    path = save_weights_npz(tmp_path / "w.npz", xor_project, weights)
+    with np.load(path, allow_pickle=False) as archive:
+        assert set(archive.files) == {
+            "W1",
+            "b1",
+            "W2",
+            "b2",
+            "activations",
+            "alphas",
+            "input_mean",
+            "input_std",
+            "output_names",
+            "task",
+        }
+        assert archive["W1"].shape == (2, 4)
+        assert archive["b2"].shape == (1,)
+        assert archive["activations"].tolist() == ["leaky_relu", "sigmoid"]
+        assert archive["alphas"][0] == pytest.approx(0.2)
+        assert math.isnan(archive["alphas"][1])
+        np.testing.assert_array_equal(archive["input_mean"], [0.5, -0.25])
+        np.testing.assert_array_equal(archive["input_std"], [2.0, 0.5])
+        assert archive["output_names"].tolist() == ["0", "1"]
+        assert str(archive["task"]) == "classification"
+
+
+def test_npz_without_standardization_has_no_statistics(
+    tmp_path: Path, xor_project: Project, make_weights
+) -> None:
+    project = replace(xor_project, standardization=None, output_names=None)
+    path = save_weights_npz(tmp_path / "w.npz", project, make_weights(project.network))
+    with np.load(path) as archive:
+        assert "input_mean" not in archive.files
+        assert "output_names" not in archive.files
+
+
+def test_npz_round_trip(tmp_path: Path, xor_project: Project, make_weights) -> None:
+    weights = make_weights(xor_project.network)
+    save_weights_npz(tmp_path / "w.npz", xor_project, weights)
+    assert_weights_equal(load_weights_npz(tmp_path / "w.npz", xor_project.network), weights)
+
+
+def test_npz_keeps_float32(tmp_path: Path, xor_project: Project, make_weights) -> None:
+    weights = tuple(
+        (W.astype(np.float32), b.astype(np.float32)) for W, b in make_weights(xor_project.network)
+    )
+    save_weights_npz(tmp_path / "w.npz", xor_project, weights)
+    loaded = load_weights_npz(tmp_path / "w.npz", xor_project.network)
+    assert loaded[0][0].dtype == np.float32
+    assert_weights_equal(loaded, weights)
+
+
+def test_npz_shape_mismatch_names_layer_and_shapes(
+    tmp_path: Path, xor_project: Project, make_weights
+) -> None:
+    save_weights_npz(tmp_path / "w.npz", xor_project, make_weights(xor_project.network))
+    other = NetworkSpec(inputs=2, layers=(LayerSpec(4), LayerSpec(3, "softmax")))
+    with pytest.raises(ProjectFileError) as info:
+        load_weights_npz(tmp_path / "w.npz", other)
+    assert str(info.value) == (
+        "w.npz: layer 2 (W2) has shape (4, 1) but the network 2-4(tanh)-3(softmax) needs (4, 3)"
+    )
+
+
+def test_npz_with_more_layers_than_the_network(
+    tmp_path: Path, xor_project: Project, make_weights
+) -> None:
+    save_weights_npz(tmp_path / "w.npz", xor_project, make_weights(xor_project.network))
+    single = NetworkSpec(inputs=2, layers=(LayerSpec(4),))
+    with pytest.raises(ProjectFileError, match=r"more layers \(W2, b2\)"):
+        load_weights_npz(tmp_path / "w.npz", single)
+
+
+def test_npz_with_nan_is_rejected(tmp_path: Path, xor_project: Project, make_weights) -> None:
+    weights = make_weights(xor_project.network)
+    arrays = {"W1": weights[0][0], "b1": weights[0][1], "W2": weights[1][0].copy()}
+    arrays["W2"][0, 0] = np.nan
+    arrays["b2"] = weights[1][1]
+    np.savez(tmp_path / "w.npz", **arrays)
+    with pytest.raises(ProjectFileError, match=r"layer 2 \(W2\) contains NaN"):
+        load_weights_npz(tmp_path / "w.npz", xor_project.network)
+
+
+def test_npy_file_is_not_an_archive(tmp_path: Path, xor_project: Project) -> None:
+    np.save(tmp_path / "w.npy", np.zeros(3))
+    (tmp_path / "w.npy").rename(tmp_path / "w.npz")
+    with pytest.raises(ProjectFileError, match=r"single \.npy array"):
+        load_weights_npz(tmp_path / "w.npz", xor_project.network)
+
+
+# ---- json ----------------------------------------------------------------------------------
+
+
+def test_json_layout(tmp_path: Path, xor_project: Project, make_weights) -> None:
+    weights = make_weights(xor_project.network)
+    path = save_weights_json(tmp_path / "w.json", xor_project, weights)
+    document = json.loads(path.read_text())
+    assert document["format"] == "nnstudio.weights"
+    assert document["version"] == 1
+    assert document["task"] == "classification"
+    assert document["output_names"] == ["0", "1"]
+    assert document["input_standardization"] == {"mean": [0.5, -0.25], "std": [2.0, 0.5]}
+    first, second = document["layers"]
+    assert first["activation"] == "leaky_relu" and first["alpha"] == 0.2
+    assert second["activation"] == "sigmoid" and second["alpha"] is None
+    assert np.array(first["W"]).shape == (2, 4)
+    assert np.array(second["b"]).shape == (1,)
+
+
+def test_json_round_trip_is_exact(tmp_path: Path, xor_project: Project, make_weights) -> None:
+    weights = make_weights(xor_project.network)
+    save_weights_json(tmp_path / "w.json", xor_project, weights)
+    assert_weights_equal(load_weights_json(tmp_path / "w.json", xor_project.network), weights)
+
+
+def test_json_without_standardization_writes_null(
+    tmp_path: Path, xor_project: Project, make_weights
+) -> None:
+    project = replace(xor_project, standardization=None)
+    save_weights_json(tmp_path / "w.json", project, make_weights(project.network))
+    assert json.loads((tmp_path / "w.json").read_text())["input_standardization"] is None
+
+
+def test_json_shape_mismatch(tmp_path: Path, xor_project: Project, make_weights) -> None:
+    save_weights_json(tmp_path / "w.json", xor_project, make_weights(xor_project.network))
+    other = NetworkSpec(inputs=3, layers=(LayerSpec(4), LayerSpec(1, "sigmoid")))
+    with pytest.raises(
+        ProjectFileError, match=r"w.json: layer 1 \(W1\) has shape \(2, 4\).*\(3, 4\)"
+    ):
+        load_weights_json(tmp_path / "w.json", other)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{", "w.json is not valid JSON (line 1, column 2"),
+        ('{"format": "other"}', "not an nnstudio weights file"),
+        ('{"format": "nnstudio.weights", "version": 7}', "version 7 is not supported"),
+        ('{"format": "nnstudio.weights", "version": 1, "layers": 3}', '"layers" must be a list'),
+        (
+            '{"format": "nnstudio.weights", "version": 1, '
+            '"layers": [{"W": [[1, 2], [3]], "b": []}]}',
+            "layer 1 holds a ragged or non-numeric W or b",
+        ),
+    ],
+)
+def test_bad_json_weights(tmp_path: Path, xor_project: Project, text: str, message: str) -> None:
+    (tmp_path / "w.json").write_text(text)
+    with pytest.raises(ProjectFileError) as info:
+        load_weights_json(tmp_path / "w.json", xor_project.network)
+    assert message in str(info.value)
+
+
+# ---- any file ------------------------------------------------------------------------------
+
+
+def test_load_weights_file_dispatches_on_suffix(
+    tmp_path: Path, xor_project: Project, make_weights
+) -> None:
+    weights = make_weights(xor_project.network)
+    save_weights_npz(tmp_path / "w.npz", xor_project, weights)
+    save_weights_json(tmp_path / "w.json", xor_project, weights)
+    assert_weights_equal(load_weights_file(tmp_path / "w.npz", xor_project.network), weights)
+    assert_weights_equal(load_weights_file(tmp_path / "w.json", xor_project.network), weights)
+
+
+def test_load_weights_file_unknown_suffix(tmp_path: Path, xor_project: Project) -> None:
+    (tmp_path / "w.pt").write_bytes(b"")
+    with pytest.raises(ProjectFileError, match=r"unknown weights file type '\.pt'.*\.npz"):
+        load_weights_file(tmp_path / "w.pt", xor_project.network)
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".json", ".safetensors"])
+def test_load_weights_file_missing(tmp_path: Path, xor_project: Project, suffix: str) -> None:
+    with pytest.raises(ProjectFileError, match="does not exist"):
+        load_weights_file(tmp_path / f"none{suffix}", xor_project.network)
+
+
+# ---- export registry -----------------------------------------------------------------------
+
+
+def test_registry_lists_every_format() -> None:
+    assert list(EXPORT_FORMATS) == ["npz", "json", "onnx", "safetensors", "torch", "python"]
+    assert EXPORT_FORMATS["onnx"].target == "nnstudio.io.onnx_io:export_onnx"
+    assert EXPORT_FORMATS["onnx"].extra == "onnx"
+    assert EXPORT_FORMATS["safetensors"].extra == "safetensors"
+    assert EXPORT_FORMATS["torch"].extra is None
+    assert format_for_path("model.onnx") is EXPORT_FORMATS["onnx"]
+    assert format_for_path("model.py") is None  # torch and python both write .py
+
+
+@pytest.mark.parametrize("name", ["npz", "json"])
+def test_export_core_formats(tmp_path: Path, xor_project: Project, make_weights, name) -> None:
+    weights = make_weights(xor_project.network)
+    path = tmp_path / f"model.{name}"
+    assert export(name, xor_project, weights, path) == [path]
+    assert_weights_equal(load_weights_file(path, xor_project.network), weights)
+
+
+def test_export_unknown_format_lists_formats(xor_project: Project, make_weights) -> None:
+    with pytest.raises(
+        NNStudioError, match="unknown export format 'tflite'; choose one of npz, json"
+    ):
+        export("tflite", xor_project, make_weights(xor_project.network), "m.tflite")
+
+
+def test_export_checks_weights_first(tmp_path: Path, xor_project: Project, make_weights) -> None:
+    other = NetworkSpec(inputs=3, layers=(LayerSpec(4), LayerSpec(1, "sigmoid")))
+    with pytest.raises(ProjectFileError, match=r"layer 1 \(W1\)"):
+        export("npz", xor_project, make_weights(other), tmp_path / "m.npz")
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_missing_optional_package_becomes_missing_extra_error(
+    tmp_path: Path, xor_project: Project, make_weights, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fmt = ExportFormat("onnx", ".onnx", "ONNX", "nnstudio_absent_module:export", "onnx")
+
+    def failing_import(name: str):
+        raise ModuleNotFoundError(f"No module named {'onnx'!r}", name="onnx")
+
+    monkeypatch.setitem(exporters.EXPORT_FORMATS, "onnx", fmt)
+    monkeypatch.setattr(exporters.importlib, "import_module", failing_import)
+    with pytest.raises(MissingExtraError) as info:
+        export("onnx", xor_project, make_weights(xor_project.network), tmp_path / "m.onnx")
+    assert str(info.value) == (
+        "ONNX export needs the 'onnx' package: install it with pip install 'nnstudio[onnx]'"
+    )
+
+
+def test_import_error_inside_an_exporter_is_reported(
+    tmp_path: Path, xor_project: Project, make_weights, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def exporter(project, weights, path):
+        raise ModuleNotFoundError("No module named 'safetensors'", name="safetensors")
+
+    class Module:
+        export_torch = staticmethod(exporter)
+
+    monkeypatch.setattr(exporters.importlib, "import_module", lambda name: Module)
+    with pytest.raises(MissingExtraError, match=r"pip install 'nnstudio\[safetensors\]'"):
+        export("torch", xor_project, make_weights(xor_project.network), tmp_path / "m.py")
+
+
+def test_export_into_missing_folder(tmp_path: Path, xor_project: Project, make_weights) -> None:
+    with pytest.raises(NNStudioError, match="does not exist"):
+        export("json", xor_project, make_weights(xor_project.network), tmp_path / "a" / "m.json")
