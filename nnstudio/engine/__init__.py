@@ -4,6 +4,7 @@ Nothing here imports Qt; the studio, the command line and the tests all drive th
 """
 
 from nnstudio.engine.activations import Activation, get_activation
+from nnstudio.engine.gradcheck import GradCheckReport, LayerCheck, gradient_check
 from nnstudio.engine.initializers import initialize_layer, random_stream
 from nnstudio.engine.losses import Loss, data_loss, get_loss, output_delta
 from nnstudio.engine.network import Forward, Gradients, Network, global_norm
@@ -15,8 +16,10 @@ __all__ = [
     "STATUSES",
     "Activation",
     "Forward",
+    "GradCheckReport",
     "Gradients",
     "History",
+    "LayerCheck",
     "Loss",
     "Network",
     "Optimizer",
@@ -26,6 +29,7 @@ __all__ = [
     "get_activation",
     "get_loss",
     "global_norm",
+    "gradient_check",
     "initialize_layer",
     "learning_rate_at",
     "make_optimizer",
