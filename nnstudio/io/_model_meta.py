@@ -1,0 +1,322 @@
+"""What every model export shares: a checked view of a trained network and its metadata.
+
+The ONNX, safetensors, PyTorch and Python exports all describe the same thing: input
+standardisation ``x' = (x - mean) / std`` followed by dense layers ``A = g(A_prev @ W + b)``.
+:func:`describe_model` checks that a project and its weights agree (naming the layer and both
+shapes when they do not) and gathers everything the writers need, so each writer only worries
+about its own format.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+import nnstudio
+from nnstudio.errors import MissingExtraError, ProjectFileError
+from nnstudio.spec import Project, Standardization, Weights, canonical_activation
+
+#: Value of the ``format`` metadata key that marks files written by nnstudio.
+FORMAT_MARKER = "nnstudio"
+
+
+@dataclass(frozen=True)
+class ExportLayer:
+    """One dense layer ready to be written.
+
+    Attributes
+    ----------
+    weight : ndarray, shape (fan_in, fan_out)
+        Weights in nnstudio's layout (``Z = A @ weight + bias``).
+    bias : ndarray, shape (fan_out,)
+    activation : str
+        Canonical activation name (``linear`` is reported as ``identity``).
+    alpha : float or None
+        Effective slope of ``leaky_relu`` / scale of ``elu``; ``None`` for other activations.
+    spec_activation : str
+        The activation as the project names it (``linear`` stays ``linear``).
+    """
+
+    weight: np.ndarray
+    bias: np.ndarray
+    activation: str
+    alpha: float | None
+    spec_activation: str
+
+
+@dataclass(frozen=True)
+class ModelDescription:
+    """A trained network as the exporters see it.
+
+    Attributes
+    ----------
+    name : str
+        Project name.
+    task : str
+        ``"classification"`` or ``"regression"``.
+    layers : tuple of ExportLayer
+        Hidden layers then the output layer; arrays keep the dtype of the trained weights.
+    standardization : Standardization or None
+        Input statistics applied before the first layer.
+    feature_names : tuple of str or None
+        Input names stored in the project, if any.
+    output_names : tuple of str or None
+        Class names (classification) or target names (regression) stored in the project.
+    """
+
+    name: str
+    task: str
+    layers: tuple[ExportLayer, ...]
+    standardization: Standardization | None
+    feature_names: tuple[str, ...] | None
+    output_names: tuple[str, ...] | None
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """Layer widths including the input, e.g. ``(2, 4, 1)``."""
+        return (self.layers[0].weight.shape[0], *(layer.bias.shape[0] for layer in self.layers))
+
+    @property
+    def n_features(self) -> int:
+        """Number of raw input features."""
+        return self.sizes[0]
+
+    @property
+    def n_outputs(self) -> int:
+        """Number of output units."""
+        return self.sizes[-1]
+
+    @property
+    def activations(self) -> tuple[str, ...]:
+        """Canonical activation of every layer."""
+        return tuple(layer.activation for layer in self.layers)
+
+    @property
+    def alphas(self) -> tuple[float | None, ...]:
+        """Effective ``alpha`` of every layer (``None`` where the activation takes none)."""
+        return tuple(layer.alpha for layer in self.layers)
+
+    @property
+    def architecture(self) -> str:
+        """Short architecture string such as ``2-4(tanh)-1(sigmoid)``."""
+        parts = [str(self.n_features)]
+        parts += [f"{layer.bias.shape[0]}({layer.activation})" for layer in self.layers]
+        return "-".join(parts)
+
+    @property
+    def output_kind(self) -> str:
+        """``"probabilities"`` for classification, ``"values"`` for regression.
+
+        This is also the name of the ONNX output tensor.
+        """
+        return "probabilities" if self.task == "classification" else "values"
+
+    def feature_labels(self) -> tuple[str, ...]:
+        """Input names, falling back to ``x1, x2, ...`` when the project has none."""
+        if self.feature_names is not None:
+            return self.feature_names
+        return tuple(f"x{i + 1}" for i in range(self.n_features))
+
+    def output_labels(self) -> tuple[str, ...]:
+        """Class or target names, with fallbacks when the project has none.
+
+        A classifier with one sigmoid unit has two classes; its single output is the
+        probability of the second one.
+        """
+        if self.output_names is not None:
+            return self.output_names
+        if self.task == "classification":
+            n_classes = 2 if self.n_outputs == 1 else self.n_outputs
+            return tuple(str(i) for i in range(n_classes))
+        if self.n_outputs == 1:
+            return ("y",)
+        return tuple(f"y{i + 1}" for i in range(self.n_outputs))
+
+    def output_meaning(self) -> str:
+        """One sentence that says what the model's outputs are."""
+        labels = self.output_labels()
+        if self.task == "classification" and self.n_outputs == 1:
+            return (
+                f"one column: the probability of class {labels[-1]!r} "
+                f"(the other class is {labels[0]!r})"
+            )
+        if self.task == "classification":
+            return f"{self.n_outputs} columns: the probability of each class {list(labels)!r}"
+        return f"{self.n_outputs} column(s): the predicted {list(labels)!r}"
+
+    def metadata(self) -> dict[str, str]:
+        """String key/value metadata shared by the ONNX and safetensors files.
+
+        Values are JSON so lists, ``null`` and exact float64 statistics survive the trip.
+        """
+        standardization = None
+        if self.standardization is not None:
+            standardization = {
+                "mean": list(self.standardization.mean),
+                "std": list(self.standardization.std),
+            }
+        return {
+            "format": FORMAT_MARKER,
+            "version": nnstudio.__version__,
+            "name": self.name,
+            "task": self.task,
+            "architecture": self.architecture,
+            "sizes": json.dumps(list(self.sizes)),
+            "activations": json.dumps([layer.spec_activation for layer in self.layers]),
+            "alphas": json.dumps(list(self.alphas)),
+            "feature_names": json.dumps(
+                list(self.feature_names) if self.feature_names is not None else None
+            ),
+            "output_names": json.dumps(
+                list(self.output_names) if self.output_names is not None else None
+            ),
+            "output": self.output_kind,
+            "standardization": json.dumps(standardization),
+        }
+
+
+def describe_model(project: Project, weights: Weights) -> ModelDescription:
+    """Check that ``weights`` fit ``project`` and gather what an export needs.
+
+    Parameters
+    ----------
+    project : Project
+    weights : Weights
+        One ``(W, b)`` pair per layer, ``W`` shaped (fan_in, fan_out), ``b`` shaped (fan_out,).
+
+    Returns
+    -------
+    ModelDescription
+
+    Raises
+    ------
+    ProjectFileError
+        When the number of layers or a shape does not match the network, when a weight is not
+        finite (a diverged network), or when the standardisation has the wrong width.
+    """
+    spec = project.network
+    if len(weights) != len(spec.layers):
+        raise ProjectFileError(
+            f"cannot export '{project.name}': the weights hold {len(weights)} layer(s) but the "
+            f"network {spec.describe()} has {len(spec.layers)}"
+        )
+    layers = []
+    for index, (layer, (W, b), (w_shape, b_shape)) in enumerate(
+        zip(spec.layers, weights, spec.weight_shapes(), strict=True)
+    ):
+        W = np.asarray(W)
+        b = np.asarray(b)
+        where = f"layer {index + 1} ({w_shape[0]} inputs -> {layer.units} units)"
+        if W.shape != w_shape or b.shape != b_shape:
+            raise ProjectFileError(
+                f"cannot export '{project.name}': {where} has weights shaped {W.shape} and "
+                f"bias shaped {b.shape}, but the network needs {w_shape} and {b_shape}"
+            )
+        if not (np.isfinite(W).all() and np.isfinite(b).all()):
+            raise ProjectFileError(
+                f"cannot export '{project.name}': {where} has NaN or infinite weights "
+                "(training diverged); retrain with a smaller learning rate first"
+            )
+        dtype = np.float64 if W.dtype == np.float64 else np.float32
+        layers.append(
+            ExportLayer(
+                weight=np.ascontiguousarray(W, dtype=dtype),
+                bias=np.ascontiguousarray(b, dtype=dtype),
+                activation=canonical_activation(layer.activation),
+                alpha=layer.activation_alpha,
+                spec_activation=layer.activation,
+            )
+        )
+    standardization = project.standardization
+    if standardization is not None and len(standardization.mean) != spec.inputs:
+        raise ProjectFileError(
+            f"cannot export '{project.name}': the standardisation has "
+            f"{len(standardization.mean)} features but the network has {spec.inputs} inputs"
+        )
+    return ModelDescription(
+        name=project.name,
+        task=project.task,
+        layers=tuple(layers),
+        standardization=standardization,
+        feature_names=project.feature_names,
+        output_names=project.output_names,
+    )
+
+
+def require_module(module: str, feature: str, extra: str) -> ModuleType:
+    """Import an optional dependency or explain how to install it.
+
+    Raises
+    ------
+    MissingExtraError
+        Naming the feature, the module and the ``pip install 'nnstudio[extra]'`` command.
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingExtraError(feature, extra, module.split(".")[0]) from exc
+
+
+def output_path(path: Path | str, suffix: str, default_stem: str) -> Path:
+    """Where an export writes its main file.
+
+    An existing directory receives ``<default_stem><suffix>``; a path without a suffix gets
+    ``suffix``; any other path is used as given.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return path / f"{slug(default_stem)}{suffix}"
+    if not path.suffix:
+        return path.with_name(path.name + suffix)
+    return path
+
+
+def slug(name: str) -> str:
+    """A file-name and identifier friendly form of a name (``"XOR demo"`` -> ``xor_demo``)."""
+    cleaned = re.sub(r"[^0-9a-zA-Z]+", "_", name).strip("_").lower()
+    if not cleaned:
+        return "model"
+    return f"model_{cleaned}" if cleaned[0].isdigit() else cleaned
+
+
+def parse_json_metadata(metadata: dict[str, str], key: str, source: Path) -> Any:
+    """Decode one JSON-valued metadata entry written by :meth:`ModelDescription.metadata`.
+
+    Returns ``None`` when the key is absent.
+
+    Raises
+    ------
+    ProjectFileError
+        When the value is not valid JSON.
+    """
+    if key not in metadata:
+        return None
+    try:
+        return json.loads(metadata[key])
+    except ValueError as exc:
+        raise ProjectFileError(
+            f"'{source}': metadata entry '{key}' is not valid JSON ({exc})"
+        ) from exc
+
+
+def standardization_from_metadata(value: Any) -> Standardization | None:
+    """Rebuild a :class:`Standardization` from its metadata form, or ``None`` if absent/invalid."""
+    if not isinstance(value, dict):
+        return None
+    mean, std = value.get("mean"), value.get("std")
+    if not (isinstance(mean, list) and isinstance(std, list) and len(mean) == len(std)):
+        return None
+    numbers = [*mean, *std]
+    if not all(isinstance(v, int | float) and math.isfinite(v) for v in numbers):
+        return None
+    if any(v <= 0 for v in std):
+        return None
+    return Standardization(mean=tuple(float(v) for v in mean), std=tuple(float(v) for v in std))

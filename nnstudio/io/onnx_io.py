@@ -1,0 +1,1212 @@
+"""ONNX export and import of nnstudio networks.
+
+Export
+------
+:func:`export_onnx` writes a standard float32 ONNX model (opset 17) that any ONNX runtime can
+run on *raw* features, exactly like ``nnstudio predict``:
+
+* input ``"input"``, shape ``[batch, n_features]`` (the batch dimension is dynamic);
+* the input standardisation ``(x - mean) / std`` as ``Sub`` and ``Div`` nodes when the project
+  stores one;
+* one ``Gemm`` per dense layer (weights in nnstudio's ``(fan_in, fan_out)`` layout, so
+  ``transB = 0``), followed by its activation: ``Relu``, ``Sigmoid``, ``Tanh``,
+  ``LeakyRelu(alpha)``, ``Elu(alpha)``, ``Softplus``, ``Softmax(axis=-1)``; the tanh-approximate
+  GELU and swish are written as small compositions of ``Pow``/``Mul``/``Add``/``Tanh`` and
+  ``Sigmoid``/``Mul`` so every runtime accepts them; identity layers add no node;
+* output ``"probabilities"`` for classification and ``"values"`` for regression. A classifier
+  with one sigmoid unit outputs the probability of the second class, shape ``[batch, 1]``; a
+  softmax classifier outputs ``[batch, n_classes]``.
+
+The model's ``metadata_props`` record the nnstudio version, the task, the feature and output
+names, the activations and the exact standardisation statistics, so importing the file back
+restores them.
+
+Import
+------
+:func:`import_onnx` reads any ONNX model that is a plain MLP: optional ``Sub``/``Div`` (or
+``Mul``/``Add``) scaling of the input, then ``Gemm`` (any ``alpha``/``beta``/``transB``) or
+``MatMul`` + ``Add`` layers, each followed by at most one supported activation. Weights may be
+initializers or ``Constant`` nodes, possibly reshaped, transposed or cast. Activations written as
+compositions of elementwise nodes (like the GELU and swish above, or PyTorch's exports of them)
+are recognised by evaluating them, so the exact node pattern does not matter.
+
+An imported network has no training data attached. The project gets a built-in data set when
+one fits the network's shape (``xor`` or ``plane`` for two inputs, ``housing`` for one) and
+otherwise points at ``data.csv`` beside the project; the user picks the real data in the studio
+before training further.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+import nnstudio
+from nnstudio.errors import ProjectFileError, SpecError
+from nnstudio.io._model_meta import (
+    FORMAT_MARKER,
+    ModelDescription,
+    describe_model,
+    output_path,
+    parse_json_metadata,
+    require_module,
+    standardization_from_metadata,
+)
+from nnstudio.io.weights import atomic_write_bytes
+from nnstudio.spec import (
+    ACTIVATION_ALPHA_DEFAULTS,
+    TASKS,
+    BuiltinData,
+    CsvData,
+    DataSpec,
+    LayerSpec,
+    NetworkSpec,
+    Project,
+    Standardization,
+    TrainingSpec,
+    Weights,
+    canonical_activation,
+    default_loss,
+    loss_output_problem,
+)
+
+#: ONNX operator set of exported models. 17 is supported by every current runtime and has
+#: ``Softmax`` over a single axis; newer opsets add nothing an MLP needs.
+OPSET = 17
+#: IR version that goes with opset 17, so older runtimes accept the file too.
+IR_VERSION = 8
+
+_GELU_COEFFICIENT = 0.044715
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+_UNSUPPORTED_HINT = "nnstudio imports MLPs made of Gemm/MatMul+Add and activations"
+
+
+# ============================================================================================
+# Export
+# ============================================================================================
+
+
+def export_onnx(project: Project, weights: Weights, path: Path) -> list[Path]:
+    """Write the trained network as an ONNX model.
+
+    Parameters
+    ----------
+    project : Project
+    weights : Weights
+        One ``(W, b)`` pair per layer, ``W`` shaped (fan_in, fan_out).
+    path : Path
+        Target file; ``.onnx`` is added when it has no suffix, and a directory receives
+        ``<project name>.onnx``.
+
+    Returns
+    -------
+    list of Path
+        The written file.
+
+    Raises
+    ------
+    MissingExtraError
+        When the ``onnx`` package is not installed.
+    ProjectFileError
+        When the weights do not fit the network or the file cannot be written.
+    """
+    model = build_onnx_model(project, weights)
+    target = output_path(path, ".onnx", project.name)
+    atomic_write_bytes(target, model.SerializeToString())
+    return [target]
+
+
+def build_onnx_model(project: Project, weights: Weights) -> Any:
+    """Build the ONNX ``ModelProto`` that :func:`export_onnx` writes.
+
+    Raises
+    ------
+    MissingExtraError
+        When the ``onnx`` package is not installed.
+    ProjectFileError
+        When the weights do not fit the network.
+    """
+    onnx = require_module("onnx", "ONNX export", "onnx")
+    description = describe_model(project, weights)
+    return _ModelWriter(onnx, description).build()
+
+
+class _ModelWriter:
+    """Accumulates the nodes and initializers of one exported graph."""
+
+    def __init__(self, onnx: ModuleType, model: ModelDescription) -> None:
+        self.onnx = onnx
+        self.helper = onnx.helper
+        self.model = model
+        self.nodes: list[Any] = []
+        self.initializers: list[Any] = []
+        self._constant_names: set[str] = set()
+
+    # -- primitives ------------------------------------------------------------------------
+
+    def constant(self, name: str, value: np.ndarray | float) -> str:
+        """Register a float32 initializer once and return its name."""
+        if name not in self._constant_names:
+            array = np.asarray(value, dtype=np.float32)
+            self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
+            self._constant_names.add(name)
+        return name
+
+    def node(
+        self, op: str, inputs: Sequence[str], output: str, name: str, doc: str, **attributes: Any
+    ) -> str:
+        """Append a node with one output and return the output's name."""
+        self.nodes.append(
+            self.helper.make_node(
+                op, list(inputs), [output], name=name, doc_string=doc, **attributes
+            )
+        )
+        return output
+
+    # -- graph -----------------------------------------------------------------------------
+
+    def build(self) -> Any:
+        model = self.model
+        current = "input"
+        if model.standardization is not None:
+            current = self.standardize(current, model.standardization)
+        last = len(model.layers) - 1
+        for index, layer in enumerate(model.layers):
+            is_output = index == last
+            prefix = f"layer{index + 1}"
+            final_name = model.output_kind if is_output else f"{prefix}.a"
+            role = "output layer" if is_output else "hidden layer"
+            z_name = final_name if layer.activation == "identity" else f"{prefix}.z"
+            n_in, n_out = layer.weight.shape
+            current = self.node(
+                "Gemm",
+                [
+                    current,
+                    self.constant(f"{prefix}.W", layer.weight),
+                    self.constant(f"{prefix}.b", layer.bias),
+                ],
+                z_name,
+                name=f"{prefix}.gemm",
+                doc=f"{role} {index + 1}: Z = A @ W + b, W shaped ({n_in}, {n_out})",
+            )
+            current = self.activation(layer.activation, layer.alpha, current, final_name, prefix)
+
+        helper = self.helper
+        float_type = self.onnx.TensorProto.FLOAT
+        graph = helper.make_graph(
+            self.nodes,
+            _graph_name(model.name),
+            [
+                helper.make_tensor_value_info(
+                    "input", float_type, ["batch", model.n_features], _input_doc(model)
+                )
+            ],
+            [
+                helper.make_tensor_value_info(
+                    model.output_kind, float_type, ["batch", model.n_outputs], _output_doc(model)
+                )
+            ],
+            initializer=self.initializers,
+            doc_string=f"{model.name}: {model.architecture} {model.task} network",
+        )
+        proto = helper.make_model(
+            graph,
+            opset_imports=[helper.make_opsetid("", OPSET)],
+            producer_name="nnstudio",
+            producer_version=nnstudio.__version__,
+            ir_version=IR_VERSION,
+            doc_string=_model_doc(model),
+        )
+        helper.set_model_props(proto, model.metadata())
+        # Intermediate shapes make the file self-describing in viewers such as Netron.
+        return self.onnx.shape_inference.infer_shapes(proto, strict_mode=True)
+
+    def standardize(self, current: str, standardization: Standardization) -> str:
+        mean = self.constant("input_mean", np.asarray(standardization.mean))
+        std = self.constant("input_std", np.asarray(standardization.std))
+        current = self.node(
+            "Sub",
+            [current, mean],
+            "input.centered",
+            name="standardize.sub",
+            doc="standardisation: subtract the training mean of each feature",
+        )
+        return self.node(
+            "Div",
+            [current, std],
+            "input.standardized",
+            name="standardize.div",
+            doc="standardisation: divide by the training standard deviation of each feature",
+        )
+
+    def activation(self, name: str, alpha: float | None, z: str, out: str, prefix: str) -> str:
+        """Append the nodes of one activation from ``z`` to ``out``."""
+        node = self.node
+        where = f"{prefix}.{name}"
+        if name == "identity":
+            return z
+        if name in _SINGLE_NODE_EXPORT:
+            op, doc = _SINGLE_NODE_EXPORT[name]
+            return node(op, [z], out, name=where, doc=doc)
+        if name == "leaky_relu":
+            return node(
+                "LeakyRelu",
+                [z],
+                out,
+                name=where,
+                doc=f"leaky ReLU: max(z, {alpha:g} z)",
+                alpha=float(alpha),  # type: ignore[arg-type]
+            )
+        if name == "elu":
+            return node(
+                "Elu",
+                [z],
+                out,
+                name=where,
+                doc=f"ELU: z if z > 0 else {alpha:g} (exp(z) - 1)",
+                alpha=float(alpha),  # type: ignore[arg-type]
+            )
+        if name == "softmax":
+            return node("Softmax", [z], out, name=where, doc="softmax over classes", axis=-1)
+        if name == "swish":
+            gate = node("Sigmoid", [z], f"{prefix}.gate", name=f"{where}.sigmoid", doc="swish")
+            return node("Mul", [z, gate], out, name=f"{where}.mul", doc="swish: z * sigmoid(z)")
+        if name == "gelu":
+            return self.gelu(z, out, where, prefix)
+        raise ProjectFileError(f"cannot export activation {name!r} to ONNX")
+
+    def gelu(self, z: str, out: str, where: str, prefix: str) -> str:
+        """GELU, tanh approximation: 0.5 z (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3)))."""
+        doc = "GELU (tanh approximation): 0.5 z (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3)))"
+        node, const = self.node, self.constant
+        cube = node("Pow", [z, const("gelu.three", 3.0)], f"{prefix}.z3", f"{where}.cube", doc)
+        scaled = node(
+            "Mul",
+            [cube, const("gelu.coefficient", _GELU_COEFFICIENT)],
+            f"{prefix}.z3_scaled",
+            f"{where}.scale_cube",
+            doc,
+        )
+        inner = node("Add", [z, scaled], f"{prefix}.inner", f"{where}.inner", doc)
+        argument = node(
+            "Mul",
+            [inner, const("gelu.sqrt_2_over_pi", _SQRT_2_OVER_PI)],
+            f"{prefix}.tanh_argument",
+            f"{where}.scale_inner",
+            doc,
+        )
+        tanh = node("Tanh", [argument], f"{prefix}.tanh", f"{where}.tanh", doc)
+        one_plus = node(
+            "Add", [tanh, const("gelu.one", 1.0)], f"{prefix}.one_plus", f"{where}.one_plus", doc
+        )
+        half_z = node("Mul", [z, const("gelu.half", 0.5)], f"{prefix}.half_z", f"{where}.half", doc)
+        return node("Mul", [half_z, one_plus], out, f"{where}.product", doc)
+
+
+_SINGLE_NODE_EXPORT: dict[str, tuple[str, str]] = {
+    "sigmoid": ("Sigmoid", "sigmoid: 1 / (1 + exp(-z))"),
+    "tanh": ("Tanh", "tanh"),
+    "relu": ("Relu", "ReLU: max(z, 0)"),
+    "softplus": ("Softplus", "softplus: log(1 + exp(z))"),
+}
+
+
+def _graph_name(name: str) -> str:
+    return name.strip() or "nnstudio_model"
+
+
+def _input_doc(model: ModelDescription) -> str:
+    names = ", ".join(model.feature_labels())
+    scaled = (
+        "standardised inside the model with the training statistics"
+        if model.standardization is not None
+        else "used as given"
+    )
+    return f"raw features [{names}], {scaled}"
+
+
+def _output_doc(model: ModelDescription) -> str:
+    return model.output_meaning()
+
+
+def _model_doc(model: ModelDescription) -> str:
+    return (
+        f"{model.name}: a {model.architecture} {model.task} network exported by nnstudio "
+        f"{nnstudio.__version__}. Input 'input' [batch, {model.n_features}]: "
+        f"{_input_doc(model)}. Output '{model.output_kind}' [batch, {model.n_outputs}]: "
+        f"{_output_doc(model)}."
+    )
+
+
+# ============================================================================================
+# Import
+# ============================================================================================
+
+
+def import_onnx(path: Path | str) -> tuple[Project, Weights]:
+    """Read an ONNX MLP back as a project and its weights.
+
+    Models exported by nnstudio get their names, task, activations and exact standardisation
+    back from the metadata; other MLPs are read from the graph alone.
+
+    Parameters
+    ----------
+    path : Path or str
+        The ``.onnx`` file.
+
+    Returns
+    -------
+    project : Project
+        Named after the file stem, with training defaults and a data source chosen as the
+        module docstring explains.
+    weights : Weights
+        One ``(W, b)`` pair per layer, ``W`` shaped (fan_in, fan_out).
+
+    Raises
+    ------
+    MissingExtraError
+        When the ``onnx`` package is not installed.
+    ProjectFileError
+        When the file is missing, truncated or corrupt, or when the graph is not an MLP
+        (naming the first node nnstudio cannot represent).
+    """
+    onnx = require_module("onnx", "ONNX import", "onnx")
+    path = Path(path)
+    model = _load_model(onnx, path)
+    parsed = _MlpReader(onnx, model, path).read()
+    metadata = {prop.key: prop.value for prop in model.metadata_props}
+    return _build_project(parsed, metadata, path)
+
+
+def _load_model(onnx: ModuleType, path: Path) -> Any:
+    if not path.exists():
+        raise ProjectFileError(f"ONNX model '{path}' does not exist")
+    if not path.is_file():
+        raise ProjectFileError(f"ONNX model '{path}' is not a file")
+    try:
+        model = onnx.load(str(path))
+    except Exception as exc:  # protobuf raises several unrelated types for damaged files
+        raise ProjectFileError(
+            f"cannot read ONNX model '{path}': the file is truncated, corrupt or not an ONNX "
+            f"model ({type(exc).__name__}: {_first_line(exc)})"
+        ) from exc
+    try:
+        onnx.checker.check_model(model)
+    except Exception as exc:  # the checker's ValidationError is not a public base class
+        raise ProjectFileError(
+            f"'{path}' is not a valid ONNX model (it may be truncated): {_first_line(exc)}"
+        ) from exc
+    if len(model.graph.node) == 0:
+        raise ProjectFileError(f"'{path}' holds an empty ONNX graph (it may be truncated)")
+    return model
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@dataclass(frozen=True)
+class _ImportedLayer:
+    weight: np.ndarray  # (fan_in, fan_out)
+    bias: np.ndarray  # (fan_out,)
+    activation: str
+    alpha: float | None
+
+
+@dataclass(frozen=True)
+class _ParsedMlp:
+    layers: tuple[_ImportedLayer, ...]
+    mean: np.ndarray | None  # (n_features,) float64, None when the input is not scaled
+    std: np.ndarray | None
+    dtype: str
+
+
+@dataclass
+class _WalkState:
+    layers: list[_ImportedLayer]
+    pending: tuple[np.ndarray, np.ndarray] | None  # a linear map still waiting for its activation
+    mean: np.ndarray
+    std: np.ndarray
+    scaled: bool
+    after_softmax: bool
+
+    def flush(self) -> None:
+        """Close a pending linear map as an identity layer."""
+        if self.pending is not None:
+            W, b = self.pending
+            self.layers.append(_ImportedLayer(W, b, "identity", None))
+            self.pending = None
+
+    def result(self, dtype: str) -> _ParsedMlp:
+        layers = list(self.layers)
+        if self.pending is not None:
+            layers.append(_ImportedLayer(*self.pending, "identity", None))
+        return _ParsedMlp(
+            layers=tuple(layers),
+            mean=self.mean.copy() if self.scaled else None,
+            std=self.std.copy() if self.scaled else None,
+            dtype=dtype,
+        )
+
+
+# Elementwise operators the importer can evaluate, both to fold constants and to recognise
+# activations written as several nodes.
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+def _gelu_tanh(x: np.ndarray) -> np.ndarray:
+    return 0.5 * x * (1.0 + np.tanh(_SQRT_2_OVER_PI * (x + _GELU_COEFFICIENT * x**3)))
+
+
+_UNARY: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "Identity": lambda x: x,
+    "Neg": np.negative,
+    "Abs": np.abs,
+    "Exp": np.exp,
+    "Log": np.log,
+    "Sqrt": np.sqrt,
+    "Reciprocal": np.reciprocal,
+    "Tanh": np.tanh,
+    "Sigmoid": _sigmoid,
+    "Relu": lambda x: np.maximum(x, 0),
+    "Softplus": lambda x: np.logaddexp(0, x),
+}
+_BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "Add": np.add,
+    "Sub": np.subtract,
+    "Mul": np.multiply,
+    "Div": np.divide,
+    "Pow": np.power,
+}
+_VARIADIC: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "Max": np.maximum,
+    "Min": np.minimum,
+    "Sum": np.add,
+}
+_PARAMETRIC = {"LeakyRelu", "Elu", "Gelu", "Erf"}
+_ELEMENTWISE = set(_UNARY) | set(_BINARY) | set(_VARIADIC) | _PARAMETRIC
+_SHAPE_OPS = {"Transpose", "Reshape", "Cast", "Squeeze", "Unsqueeze", "Flatten"}
+
+# Activation nodes that map to one nnstudio activation by themselves.
+_SINGLE_NODE_IMPORT = {
+    "Relu": "relu",
+    "Sigmoid": "sigmoid",
+    "Tanh": "tanh",
+    "Softplus": "softplus",
+    "Identity": "identity",
+}
+
+
+def _candidate_activations() -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+    return {
+        "identity": lambda z: z,
+        "sigmoid": _sigmoid,
+        "tanh": np.tanh,
+        "relu": lambda z: np.maximum(z, 0.0),
+        "softplus": lambda z: np.logaddexp(0.0, z),
+        "gelu": _gelu_tanh,
+        "swish": lambda z: z * _sigmoid(z),
+    }
+
+
+def _describe_node(node: Any) -> str:
+    if node.name:
+        return f"node {node.name!r} ({node.op_type})"
+    output = node.output[0] if node.output else "?"
+    return f"the {node.op_type} node computing {output!r}"
+
+
+class _MlpReader:
+    """Walks an ONNX graph from its input and reads it as a chain of dense layers."""
+
+    def __init__(self, onnx: ModuleType, model: Any, path: Path) -> None:
+        self.onnx = onnx
+        self.path = path
+        graph = model.graph
+        self.constants: dict[str, np.ndarray] = {}
+        for initializer in graph.initializer:
+            self.constants[initializer.name] = self._to_array(initializer)
+        self.nodes: list[Any] = []
+        for node in graph.node:
+            if node.op_type == "Constant" and node.domain in ("", "ai.onnx"):
+                self.constants[node.output[0]] = self._constant_node_value(node)
+            elif self._fold(node):
+                continue
+            else:
+                self.nodes.append(node)
+        self.order = {id(node): index for index, node in enumerate(self.nodes)}
+        self.producer: dict[str, int] = {}
+        self.consumers: dict[str, list[Any]] = {}
+        for index, node in enumerate(self.nodes):
+            for name in node.output:
+                if name:
+                    self.producer[name] = index
+            for name in dict.fromkeys(node.input):
+                if name:
+                    self.consumers.setdefault(name, []).append(node)
+        self.outputs = {value.name for value in graph.output}
+        inputs = [value for value in graph.input if value.name not in self.constants]
+        if len(inputs) != 1:
+            names = ", ".join(repr(value.name) for value in inputs) or "none"
+            raise ProjectFileError(
+                f"'{path}': nnstudio imports models with exactly one input tensor; this one has "
+                f"{len(inputs)} ({names})"
+            )
+        self.input = inputs[0]
+        self.input_width = self._input_width(self.input)
+        self.dtype = self._input_dtype(self.input)
+
+    # -- reading tensors -------------------------------------------------------------------
+
+    def _to_array(self, tensor: Any) -> np.ndarray:
+        try:
+            return np.asarray(self.onnx.numpy_helper.to_array(tensor))
+        except Exception as exc:  # external data that cannot be found, unknown dtypes
+            raise ProjectFileError(
+                f"'{self.path}': cannot read tensor {tensor.name!r} ({_first_line(exc)})"
+            ) from exc
+
+    def _constant_node_value(self, node: Any) -> np.ndarray:
+        for attribute in node.attribute:
+            value = self.onnx.helper.get_attribute_value(attribute)
+            if attribute.name == "value":
+                return self._to_array(value)
+            if attribute.name in ("value_float", "value_floats"):
+                return np.asarray(value, dtype=np.float32)
+            if attribute.name in ("value_int", "value_ints"):
+                return np.asarray(value, dtype=np.int64)
+        raise self.unsupported(node, "only dense tensor and number constants are supported")
+
+    def _fold(self, node: Any) -> bool:
+        """Evaluate a node whose inputs are all constants (a transposed weight, a cast)."""
+        if node.domain not in ("", "ai.onnx"):
+            return False
+        if node.op_type not in _ELEMENTWISE | _SHAPE_OPS or node.op_type in ("Erf", "Gelu"):
+            return False
+        inputs = [name for name in node.input if name]
+        if not inputs or any(name not in self.constants for name in inputs):
+            return False
+        values = [self.constants[name] for name in node.input if name]
+        self.constants[node.output[0]] = self.evaluate(node, values)
+        return True
+
+    @staticmethod
+    def _input_width(value: Any) -> int | None:
+        tensor_type = value.type.tensor_type
+        if not tensor_type.HasField("shape"):
+            return None
+        dims = tensor_type.shape.dim
+        if len(dims) != 2:
+            return -1
+        return dims[1].dim_value if dims[1].HasField("dim_value") else None
+
+    def _input_dtype(self, value: Any) -> str:
+        elem_type = value.type.tensor_type.elem_type
+        tensor_proto = self.onnx.TensorProto
+        if elem_type == tensor_proto.FLOAT:
+            return "float32"
+        if elem_type == tensor_proto.DOUBLE:
+            return "float64"
+        type_name = tensor_proto.DataType.Name(elem_type)
+        raise ProjectFileError(
+            f"'{self.path}': input {value.name!r} holds {type_name} values; nnstudio imports "
+            "models with float or double inputs"
+        )
+
+    # -- errors ----------------------------------------------------------------------------
+
+    def unsupported(self, node: Any, reason: str = _UNSUPPORTED_HINT) -> ProjectFileError:
+        return ProjectFileError(f"'{self.path}': {_describe_node(node)} is not supported: {reason}")
+
+    # -- evaluation ------------------------------------------------------------------------
+
+    def evaluate(self, node: Any, values: list[np.ndarray]) -> np.ndarray:
+        """Compute one elementwise or shape node with NumPy."""
+        op = node.op_type
+        attributes = {a.name: self.onnx.helper.get_attribute_value(a) for a in node.attribute}
+        with np.errstate(all="ignore"):
+            if op in _UNARY:
+                return np.asarray(_UNARY[op](values[0]))
+            if op in _BINARY:
+                return np.asarray(_BINARY[op](values[0], values[1]))
+            if op in _VARIADIC:
+                result = values[0]
+                for value in values[1:]:
+                    result = _VARIADIC[op](result, value)
+                return np.asarray(result)
+            if op == "LeakyRelu":
+                alpha = float(attributes.get("alpha", 0.01))
+                return np.where(values[0] >= 0, values[0], alpha * values[0])
+            if op == "Elu":
+                alpha = float(attributes.get("alpha", 1.0))
+                x = values[0]
+                return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+            if op == "Gelu":
+                if attributes.get("approximate", b"none") in (b"tanh", "tanh"):
+                    return _gelu_tanh(values[0])
+                raise self.unsupported(node, _ERF_GELU)
+            if op == "Erf":
+                raise self.unsupported(node, _ERF_GELU)
+            return self._shape_op(node, attributes, values)
+
+    def _shape_op(self, node: Any, attributes: dict[str, Any], values: list[np.ndarray]) -> Any:
+        op, x = node.op_type, values[0]
+        if op == "Transpose":
+            perm = attributes.get("perm")
+            return np.transpose(x, perm if perm else None)
+        if op == "Cast":
+            target = self.onnx.helper.tensor_dtype_to_np_dtype(attributes["to"])
+            return x.astype(target)
+        if op == "Reshape":
+            shape = [int(s) for s in np.asarray(values[1]).reshape(-1)]
+            if not attributes.get("allowzero", 0):
+                shape = [x.shape[i] if s == 0 else s for i, s in enumerate(shape)]
+            return np.reshape(x, shape)
+        if op == "Flatten":
+            axis = int(attributes.get("axis", 1)) % max(x.ndim, 1)
+            return np.reshape(x, (int(np.prod(x.shape[:axis])), -1))
+        axes_value = values[1] if len(values) > 1 else attributes.get("axes")
+        axes = None if axes_value is None else tuple(int(a) for a in np.ravel(axes_value))
+        if op == "Squeeze":
+            return np.squeeze(x, axis=axes)
+        if op == "Unsqueeze" and axes is not None:
+            return np.expand_dims(x, axis=axes)
+        raise self.unsupported(node)
+
+    # -- walking ---------------------------------------------------------------------------
+
+    def read(self) -> _ParsedMlp:
+        """Follow the graph from its input to an output, one layer at a time."""
+        width = self.input_width
+        if width == -1:
+            raise ProjectFileError(
+                f"'{self.path}': input {self.input.name!r} must be a matrix [batch, features]"
+            )
+        state = _WalkState(
+            layers=[],
+            pending=None,
+            mean=np.zeros(1),
+            std=np.ones(1),
+            scaled=False,
+            after_softmax=False,
+        )
+        current = self.input.name
+        checkpoint: _ParsedMlp | None = None
+        for _ in range(len(self.nodes) + 1):
+            if current in self.outputs and (state.layers or state.pending is not None):
+                checkpoint = state.result(self.dtype)
+            consumers = self.consumers.get(current, [])
+            if not consumers:
+                if current not in self.outputs:
+                    raise ProjectFileError(
+                        f"'{self.path}': tensor {current!r} is not used by any node and is not "
+                        "a graph output"
+                    )
+                break
+            try:
+                current = self.step(state, current, consumers)
+            except ProjectFileError:
+                # Further nodes after an output (an ArgMax of the probabilities, say) are
+                # extras nnstudio does not need: keep the network up to that output.
+                if checkpoint is not None:
+                    return checkpoint
+                raise
+        parsed = state.result(self.dtype)
+        if not parsed.layers:
+            raise ProjectFileError(f"'{self.path}': the graph has no Gemm or MatMul layer")
+        return parsed
+
+    def step(self, state: _WalkState, current: str, consumers: list[Any]) -> str:
+        """Consume the node(s) after ``current`` and return the next tensor to follow."""
+        node = min(consumers, key=lambda n: self.order[id(n)])
+        if state.after_softmax:
+            raise ProjectFileError(
+                f"'{self.path}': {_describe_node(node)} follows the softmax; nnstudio supports "
+                "softmax only as the output layer's activation"
+            )
+        if node.domain not in ("", "ai.onnx"):
+            raise self.unsupported(node)
+        op = node.op_type
+        if len(consumers) == 1:
+            if op in ("Identity", "Dropout"):
+                return str(node.output[0])
+            if op in ("Gemm", "MatMul"):
+                state.flush()
+                W, b = self.linear(node, current)
+                previous = state.layers[-1].bias.shape[0] if state.layers else self.input_width
+                if previous is not None and W.shape[0] != previous:
+                    raise ProjectFileError(
+                        f"'{self.path}': {_describe_node(node)} has weights shaped {W.shape} "
+                        f"but its input has {previous} columns"
+                    )
+                state.pending = (W, b)
+                return str(node.output[0])
+            if op in ("Add", "Sub") and state.pending is not None:
+                state.pending = self.add_bias(node, current, state.pending)
+                return str(node.output[0])
+            if op in ("Sub", "Div", "Mul", "Add") and not state.layers and state.pending is None:
+                self.scale_input(node, current, state)
+                return str(node.output[0])
+            if op == "Softmax":
+                self.softmax(node, state)
+                return str(node.output[0])
+        if op not in _ELEMENTWISE:
+            raise self.unsupported(node)
+        if state.pending is None:
+            where = "the input" if not state.layers else f"layer {len(state.layers)}'s activation"
+            raise ProjectFileError(
+                f"'{self.path}': {_describe_node(node)} applies a function to {where}; nnstudio "
+                "layers are a Gemm/MatMul followed by one activation"
+            )
+        region, output = self.activation_region(current)
+        activation, alpha = self.classify(region, current, output)
+        W, b = state.pending
+        state.layers.append(_ImportedLayer(W, b, activation, alpha))
+        state.pending = None
+        return output
+
+    def constant_operand(self, node: Any, current: str) -> tuple[np.ndarray, int]:
+        """The constant operand of a binary node on ``current`` and its position (0 or 1)."""
+        names = list(node.input)
+        if len(names) != 2 or current not in names or names[0] == names[1]:
+            raise self.unsupported(node)
+        position = 1 - names.index(current)
+        other = names[position]
+        if other not in self.constants:
+            raise self.unsupported(node, f"its other operand {other!r} is not a constant")
+        return np.asarray(self.constants[other], dtype=np.float64), position
+
+    def linear(self, node: Any, current: str) -> tuple[np.ndarray, np.ndarray]:
+        """Weights ``(W, b)`` of a Gemm or MatMul, with ``W`` shaped (fan_in, fan_out)."""
+        names = list(node.input)
+        if not names or names[0] != current:
+            raise self.unsupported(node, "the layer input must be its first operand")
+        if len(names) < 2 or names[1] not in self.constants:
+            raise self.unsupported(node, "its weights are not a constant")
+        raw = self.constants[names[1]]
+        if raw.ndim != 2:
+            raise self.unsupported(node, f"its weights have {raw.ndim} dimensions instead of 2")
+        if node.op_type == "MatMul":
+            W = raw
+            return self._as_float(W), np.zeros(W.shape[1], dtype=self._np_dtype)
+        attributes = {a.name: self.onnx.helper.get_attribute_value(a) for a in node.attribute}
+        if attributes.get("transA", 0):
+            raise self.unsupported(node, "transA=1 (a transposed input) has no MLP meaning")
+        W = raw.T if attributes.get("transB", 0) else raw
+        alpha = float(attributes.get("alpha", 1.0))
+        beta = float(attributes.get("beta", 1.0))
+        if alpha != 1.0:
+            W = W * np.asarray(alpha, dtype=W.dtype)
+        n_out = W.shape[1]
+        if len(names) < 3 or not names[2]:
+            return self._as_float(W), np.zeros(n_out, dtype=self._np_dtype)
+        if names[2] not in self.constants:
+            raise self.unsupported(node, "its bias is not a constant")
+        bias = self._bias_vector(node, self.constants[names[2]], n_out)
+        if beta != 1.0:
+            bias = bias * np.asarray(beta, dtype=bias.dtype)
+        return self._as_float(W), self._as_float(bias)
+
+    @property
+    def _np_dtype(self) -> type[np.floating]:
+        return np.float64 if self.dtype == "float64" else np.float32
+
+    def _as_float(self, array: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(array, dtype=self._np_dtype)
+
+    def _bias_vector(self, node: Any, value: np.ndarray, n_out: int) -> np.ndarray:
+        value = np.asarray(value)
+        if value.size == 1:
+            return np.full(n_out, value.reshape(()), dtype=value.dtype)
+        if value.size == n_out and value.shape[-1] == n_out:
+            return value.reshape(n_out)
+        raise self.unsupported(
+            node, f"its bias shaped {value.shape} does not match the layer's {n_out} units"
+        )
+
+    def add_bias(
+        self, node: Any, current: str, pending: tuple[np.ndarray, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Fold ``Z + c`` (or ``Z - c``) after a MatMul/Gemm into the layer's bias."""
+        W, b = pending
+        constant, position = self.constant_operand(node, current)
+        if node.op_type == "Sub" and position == 0:
+            raise self.unsupported(node, "it subtracts the layer output from a constant")
+        vector = self._bias_vector(node, constant, b.shape[0])
+        if node.op_type == "Sub":
+            vector = -vector
+        if not np.any(b):
+            return W, self._as_float(vector)
+        return W, self._as_float(b.astype(np.float64) + vector)
+
+    def scale_input(self, node: Any, current: str, state: _WalkState) -> None:
+        """Fold ``Sub``/``Div``/``Mul``/``Add`` by constants on the input into (mean, std)."""
+        constant, position = self.constant_operand(node, current)
+        op = node.op_type
+        if position == 0 and op in ("Sub", "Div"):
+            raise self.unsupported(node, "it does not scale the input as (x - mean) / std")
+        width = self.input_width
+        if constant.size != 1:
+            if constant.ndim > 2 or (width is not None and constant.shape[-1] != width):
+                raise self.unsupported(
+                    node, f"its constant shaped {constant.shape} does not match the input"
+                )
+            if width is None:
+                width = self.input_width = constant.shape[-1]
+        vector = constant.reshape(-1) if constant.size != 1 else constant.reshape(())
+        # Keep x' = (x - mean) / std as nodes compose: x'/c = (x - mean) / (std c), and
+        # x' - c = (x - (mean + c std)) / std.
+        mean = np.broadcast_to(state.mean, np.broadcast(state.mean, vector).shape)
+        std = np.broadcast_to(state.std, mean.shape)
+        if op == "Sub":
+            mean = mean + vector * std
+        elif op == "Add":
+            mean = mean - vector * std
+        elif op == "Div":
+            std = std * vector
+        else:
+            std = std / vector
+        if not np.all(np.isfinite(std)) or np.any(std <= 0) or not np.all(np.isfinite(mean)):
+            raise self.unsupported(
+                node, "the input scaling it applies is not a positive standardisation"
+            )
+        state.mean, state.std = np.array(mean, dtype=np.float64), np.array(std, dtype=np.float64)
+        state.scaled = True
+
+    def softmax(self, node: Any, state: _WalkState) -> None:
+        if state.pending is None:
+            raise ProjectFileError(
+                f"'{self.path}': {_describe_node(node)} is not right after a Gemm/MatMul layer"
+            )
+        attributes = {a.name: self.onnx.helper.get_attribute_value(a) for a in node.attribute}
+        if int(attributes.get("axis", -1)) not in (-1, 1):
+            raise self.unsupported(node, "softmax must run over the last axis (the classes)")
+        W, b = state.pending
+        state.layers.append(_ImportedLayer(W, b, "softmax", None))
+        state.pending = None
+        state.after_softmax = True
+
+    def activation_region(self, start: str) -> tuple[list[Any], str]:
+        """The elementwise nodes that turn ``start`` into one tensor (an activation).
+
+        Nodes are added in graph order until exactly one tensor of the region is used by the
+        rest of the graph.
+        """
+        inside = {start}
+        region: list[Any] = []
+        members: set[int] = set()
+        first = self.producer.get(start, -1) + 1
+        for node in self.nodes[first:]:
+            if not any(name in inside for name in node.input):
+                continue
+            if node.op_type not in _ELEMENTWISE or node.domain not in ("", "ai.onnx"):
+                raise self.unsupported(node)
+            for name in node.input:
+                if not name or name in inside:
+                    continue
+                if name not in self.constants:
+                    raise self.unsupported(node, f"it combines the layer with {name!r}")
+                if self.constants[name].size != 1:
+                    raise self.unsupported(
+                        node,
+                        "it uses a per-unit constant; nnstudio activations treat every unit "
+                        "the same",
+                    )
+            region.append(node)
+            members.add(id(node))
+            inside.update(name for name in node.output if name)
+            open_tensors = [
+                name
+                for name in inside
+                if name in self.outputs
+                or any(id(user) not in members for user in self.consumers.get(name, []))
+            ]
+            if len(open_tensors) == 1 and open_tensors[0] != start:
+                return region, open_tensors[0]
+        raise ProjectFileError(
+            f"'{self.path}': the activation after tensor {start!r} does not end in one tensor"
+        )
+
+    def classify(self, region: list[Any], start: str, output: str) -> tuple[str, float | None]:
+        """Name the activation a region computes, with its alpha when it takes one."""
+        if len(region) == 1 and list(region[0].input)[:1] == [start]:
+            node = region[0]
+            op = node.op_type
+            attributes = {a.name: self.onnx.helper.get_attribute_value(a) for a in node.attribute}
+            if op in _SINGLE_NODE_IMPORT:
+                return _SINGLE_NODE_IMPORT[op], None
+            if op == "LeakyRelu":
+                return "leaky_relu", _tidy_alpha(float(attributes.get("alpha", 0.01)))
+            if op == "Elu":
+                return "elu", _tidy_alpha(float(attributes.get("alpha", 1.0)))
+            if op == "Gelu":
+                self.evaluate(node, [np.zeros(1)])  # raises for the exact (erf) GELU
+                return "gelu", None
+        return self.match_numerically(region, start, output)
+
+    def match_numerically(
+        self, region: list[Any], start: str, output: str
+    ) -> tuple[str, float | None]:
+        """Evaluate the region on a grid and compare it with every nnstudio activation."""
+        z = np.linspace(-6.0, 6.0, 241)
+        values: dict[str, np.ndarray] = {start: z}
+        for node in region:
+            inputs = [
+                values[name] if name in values else self.constants[name].astype(np.float64)
+                for name in node.input
+                if name
+            ]
+            inputs = [np.reshape(v, (-1,)) if v.size == 1 else v for v in inputs]
+            result = self.evaluate(node, inputs)
+            values[node.output[0]] = np.broadcast_to(result, z.shape)
+        y = values[output]
+        with np.errstate(all="ignore"):
+            for name, function in _candidate_activations().items():
+                if _close(y, function(z)):
+                    return name, None
+            negative = z == -2.0
+            slope = float(y[negative][0] / -2.0)
+            if 0 <= slope <= 100 and _close(y, np.where(z >= 0, z, slope * z)):
+                return "leaky_relu", _tidy_alpha(slope)
+            scale = float(y[negative][0] / np.expm1(-2.0))
+            if 0 <= scale <= 100 and _close(y, np.where(z > 0, z, scale * np.expm1(z))):
+                return "elu", _tidy_alpha(scale)
+        nodes = ", ".join(_describe_node(node) for node in region)
+        raise ProjectFileError(
+            f"'{self.path}': {nodes} compute an activation nnstudio does not have (it matches "
+            "none of identity, sigmoid, tanh, relu, leaky_relu, elu, softplus, gelu (tanh "
+            "approximation) or swish)"
+        )
+
+
+_ERF_GELU = (
+    "nnstudio's gelu is the tanh approximation 0.5 z (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3))); "
+    "the exact (erf) GELU differs from it"
+)
+
+
+def _close(actual: np.ndarray, expected: np.ndarray) -> bool:
+    return bool(np.all(np.isfinite(actual))) and np.allclose(actual, expected, rtol=1e-5, atol=1e-6)
+
+
+def _tidy_alpha(value: float) -> float:
+    """Drop float32 noise: 0.009999999776 becomes 0.01."""
+    return float(f"{value:.7g}")
+
+
+# -- project ----------------------------------------------------------------------------------
+
+
+def _build_project(
+    parsed: _ParsedMlp, metadata: dict[str, str], path: Path
+) -> tuple[Project, Weights]:
+    ours = metadata.get("format") == FORMAT_MARKER
+    layers = parsed.layers
+    n_inputs = layers[0].weight.shape[0]
+    output = layers[-1]
+    n_outputs = output.bias.shape[0]
+
+    activations = [layer.activation for layer in layers]
+    alphas = [layer.alpha for layer in layers]
+    if ours:
+        activations, alphas = _restore_activations(layers, metadata, path)
+
+    task = metadata.get("task") if ours else None
+    if task not in TASKS:
+        task = "classification" if output.activation in ("sigmoid", "softmax") else "regression"
+
+    feature_names = _names(parse_json_metadata(metadata, "feature_names", path), n_inputs)
+    expected_outputs = 2 if task == "classification" and n_outputs == 1 else n_outputs
+    output_names = _names(parse_json_metadata(metadata, "output_names", path), expected_outputs)
+    if not ours:
+        feature_names = output_names = None
+
+    standardization = _standardization(parsed, metadata, path if ours else None)
+
+    layer_specs = tuple(
+        LayerSpec(
+            units=layer.bias.shape[0],
+            activation=activation,
+            alpha=None if alpha == ACTIVATION_ALPHA_DEFAULTS.get(activation) else alpha,
+        )
+        for layer, activation, alpha in zip(layers, activations, alphas, strict=True)
+    )
+    network = NetworkSpec(inputs=n_inputs, layers=layer_specs)
+    output_activation = canonical_activation(network.output.activation)
+    loss = default_loss(task, output_activation)
+    if loss_output_problem(loss, network.output):
+        loss = "mse"
+    data = _data_for_import(
+        n_inputs,
+        n_outputs,
+        task,
+        output_activation,
+        standardize=standardization is not None,
+        feature_names=feature_names,
+        output_names=output_names,
+    )
+    source = "an nnstudio export" if ours else "an ONNX model"
+    project = Project(
+        name=path.stem,
+        data=data,
+        network=network,
+        loss=loss,
+        training=TrainingSpec(dtype=parsed.dtype),
+        standardization=standardization,
+        feature_names=feature_names,
+        output_names=output_names,
+        description=(
+            f"Imported from {path.name} ({source}, {network.describe()}). Choose the training "
+            "data before training further."
+        ),
+    )
+    try:
+        project.validate()
+    except SpecError as exc:
+        raise ProjectFileError(
+            f"'{path}': the imported network is not a valid nnstudio project: {exc}"
+        ) from exc
+    weights: Weights = tuple((layer.weight, layer.bias) for layer in layers)
+    return project, weights
+
+
+def _restore_activations(
+    layers: tuple[_ImportedLayer, ...], metadata: dict[str, str], path: Path
+) -> tuple[list[str], list[float | None]]:
+    """Prefer the exact names and alphas stored in the metadata when the graph agrees."""
+    activations = [layer.activation for layer in layers]
+    alphas = [layer.alpha for layer in layers]
+    stored = parse_json_metadata(metadata, "activations", path)
+    stored_alphas = parse_json_metadata(metadata, "alphas", path)
+    if not (isinstance(stored, list) and len(stored) == len(layers)):
+        return activations, alphas
+    if not (isinstance(stored_alphas, list) and len(stored_alphas) == len(layers)):
+        stored_alphas = [None] * len(layers)
+    for index, (name, alpha) in enumerate(zip(stored, stored_alphas, strict=True)):
+        if not isinstance(name, str) or canonical_activation(name) != activations[index]:
+            continue
+        activations[index] = name
+        graph_alpha = alphas[index]
+        if (
+            graph_alpha is not None
+            and isinstance(alpha, int | float)
+            and np.float32(alpha) == np.float32(graph_alpha)
+        ):
+            alphas[index] = float(alpha)
+    return activations, alphas
+
+
+def _names(value: Any, count: int) -> tuple[str, ...] | None:
+    if (
+        isinstance(value, list)
+        and len(value) == count
+        and all(isinstance(v, str) and v for v in value)
+        and len(set(value)) == count
+    ):
+        return tuple(value)
+    return None
+
+
+def _standardization(
+    parsed: _ParsedMlp, metadata: dict[str, str], path: Path | None
+) -> Standardization | None:
+    if parsed.mean is None or parsed.std is None:
+        return None
+    width = parsed.layers[0].weight.shape[0]
+    mean = np.broadcast_to(parsed.mean, (width,))
+    std = np.broadcast_to(parsed.std, (width,))
+    if path is not None:
+        stored = standardization_from_metadata(
+            parse_json_metadata(metadata, "standardization", path)
+        )
+        # The graph holds float32 statistics; the metadata keeps the exact float64 ones.
+        if (
+            stored is not None
+            and len(stored.mean) == width
+            and np.array_equal(np.float32(stored.mean), np.float32(mean))
+            and np.array_equal(np.float32(stored.std), np.float32(std))
+        ):
+            return stored
+    if not np.any(mean) and np.all(std == 1):
+        return None
+    return Standardization(mean=tuple(float(v) for v in mean), std=tuple(float(v) for v in std))
+
+
+def _data_for_import(
+    n_inputs: int,
+    n_outputs: int,
+    task: str,
+    output_activation: str,
+    *,
+    standardize: bool,
+    feature_names: tuple[str, ...] | None,
+    output_names: tuple[str, ...] | None,
+) -> DataSpec:
+    """A data source that fits the imported network's shape (see the module docstring)."""
+    two_classes = task == "classification" and (
+        n_outputs == 2 or (n_outputs == 1 and output_activation == "sigmoid")
+    )
+    if n_inputs == 2 and two_classes:
+        return BuiltinData(builtin="xor", standardize=standardize)
+    if task == "regression" and n_outputs == 1 and n_inputs == 2:
+        return BuiltinData(builtin="plane", standardize=standardize)
+    if task == "regression" and n_outputs == 1 and n_inputs == 1:
+        return BuiltinData(builtin="housing", standardize=standardize)
+    if task == "classification":
+        target: tuple[str, ...] = ("target",)
+    elif output_names is not None:
+        target = output_names
+    elif n_outputs == 1:
+        target = ("target",)
+    else:
+        target = tuple(f"target{i + 1}" for i in range(n_outputs))
+    features = feature_names
+    if features is not None and set(features) & set(target):
+        features = None
+    return CsvData(
+        csv="data.csv", target=target, task=task, features=features, standardize=standardize
+    )
+
+
+def read_onnx_metadata(path: Path | str) -> dict[str, Any]:
+    """The nnstudio metadata of an exported ONNX file, JSON values decoded.
+
+    Returns an empty dict for files nnstudio did not write.
+
+    Raises
+    ------
+    MissingExtraError
+        When the ``onnx`` package is not installed.
+    ProjectFileError
+        When the file cannot be read.
+    """
+    onnx = require_module("onnx", "ONNX import", "onnx")
+    path = Path(path)
+    model = _load_model(onnx, path)
+    metadata = {prop.key: prop.value for prop in model.metadata_props}
+    if metadata.get("format") != FORMAT_MARKER:
+        return {}
+    decoded: dict[str, Any] = dict(metadata)
+    for key in _JSON_METADATA_KEYS:
+        if key in metadata:
+            decoded[key] = parse_json_metadata(metadata, key, path)
+    return decoded
+
+
+_JSON_METADATA_KEYS = (
+    "sizes",
+    "activations",
+    "alphas",
+    "feature_names",
+    "output_names",
+    "standardization",
+)
