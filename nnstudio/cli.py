@@ -36,6 +36,7 @@ from nnstudio import __version__
 from nnstudio.errors import DataError, NNStudioError, ProjectFileError
 
 if TYPE_CHECKING:
+    from nnstudio.engine.trainer import Snapshot, Trainer
     from nnstudio.io.project import LoadedProject
 
 PROG = "nnstudio"
@@ -431,14 +432,14 @@ class _StopOnInterrupt:
 def _command_train(args: argparse.Namespace) -> int:
     from nnstudio.io.project import save_project
     from nnstudio.io.weights import load_weights_file
-    from nnstudio.workflow import evaluate, load_for_training, make_trainer
+    from nnstudio.workflow import load_for_training, make_trainer
 
     if args.reinit and args.weights:
         raise CommandError("--reinit and --weights contradict each other; give one of them")
     save_path = _project_output(args.save) if args.save else None
     loaded = _load(args.project)
     project = loaded.project
-    training = project.training
+    saved_training = training = project.training
     if args.epochs is not None:
         training = replace(training, epochs=args.epochs)
     if args.seed is not None:
@@ -461,12 +462,10 @@ def _command_train(args: argparse.Namespace) -> int:
         if training.epochs is None:
             _note("the project sets no epoch count: training until Ctrl+C")
 
+    trainer = make_trainer(project, network, dataset)
     status, message = "finished", ""
     if training.epochs != 0:
-        trainer = make_trainer(project, network, dataset)
         status, message = _run_training(trainer, training.epochs, quiet=args.quiet)
-
-    train_metrics, val_metrics = evaluate(project, network, dataset)
     if status == "diverged":
         _error(message or "training diverged (the loss became infinite or NaN)")
         if save_path is not None:
@@ -474,34 +473,59 @@ def _command_train(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     if message and not args.quiet:
         _note(message)
-    if train_metrics is not None:
-        print(f"train: {train_metrics.describe()} ({train_metrics.examples} examples)")
-    if val_metrics is not None:
-        print(f"validation: {val_metrics.describe()} ({val_metrics.examples} examples)")
+    final = trainer.snapshot()
+    print(f"train: {_metrics_text(final, 'train')} ({dataset.n_train} examples)")
+    if final.val_loss is not None:
+        print(f"validation: {_metrics_text(final, 'val')} ({dataset.n_val} examples)")
     if save_path is not None:
-        saved = save_project(save_path, project, network.weights(), source_dir=loaded.base_dir)
+        # --epochs and --seed apply to this run only; the saved project keeps its settings.
+        to_save = replace(project, training=saved_training)
+        saved = save_project(save_path, to_save, network.weights(), source_dir=loaded.base_dir)
         _note(f"saved {save_path} (weights in {saved.weights})")
     return EXIT_INTERRUPTED if status == "interrupted" else EXIT_OK
 
 
-def _run_training(trainer: Any, epochs: int | None, *, quiet: bool) -> tuple[str, str]:
-    """Run ``trainer`` to the end with a progress line; return its final status and message."""
+def _metrics_text(snapshot: Snapshot, split: str) -> str:
+    """``"loss 0.123, accuracy 97.5%"`` or ``"loss 0.01, RMSE 0.1, R² 0.98"`` for a split."""
+    loss = getattr(snapshot, f"{split}_loss")
+    accuracy = getattr(snapshot, f"{split}_accuracy")
+    rmse = getattr(snapshot, f"{split}_rmse")
+    r2 = getattr(snapshot, f"{split}_r2")
+    parts = [f"loss {loss:.4g}"]
+    if accuracy is not None:
+        parts.append(f"accuracy {100 * accuracy:.1f}%")
+    if rmse is not None:
+        parts.append(f"RMSE {rmse:.4g}")
+    if r2 is not None:
+        parts.append(f"R² {r2:.4f}")
+    return ", ".join(parts)
+
+
+def _run_training(trainer: Trainer, epochs: int | None, *, quiet: bool) -> tuple[str, str]:
+    """Run ``trainer`` to the end with a progress line; return its final status and message.
+
+    The status is the trainer's (``"finished"``, ``"early_stopped"``, ``"diverged"``, ...)
+    or ``"interrupted"`` when Ctrl+C stopped the run.
+    """
     progress = _Progress(epochs, sys.stderr, quiet=quiet)
 
-    def on_snapshot(snapshot: Any) -> None:
+    def on_snapshot(snapshot: Snapshot) -> None:
         progress.update(snapshot.epoch, snapshot.train_loss, snapshot.val_loss)
 
+    # Snapshots copy the weights: a few hundred per run keep the progress line lively.
+    every = max(1, (epochs or 0) // 200)
     with _StopOnInterrupt(trainer.request_stop) as guard:
         try:
-            trainer.run(on_snapshot)
+            final = trainer.run(
+                None if quiet else on_snapshot,
+                snapshot_every_epochs=every,
+                snapshot_every_seconds=None if quiet else 0.5,
+            )
         finally:
             progress.close()
-    snapshot = trainer.snapshot()
-    status = snapshot.status
-    message = snapshot.message
-    if guard.interrupted and status == "stopped":
-        message = f"stopped by Ctrl+C after {snapshot.epoch} epochs"
-    return status, message
+    if guard.interrupted and final.status == "stopped":
+        return "interrupted", f"stopped by Ctrl+C after {final.epoch} epochs"
+    return final.status, final.message
 
 
 def _project_output(path: str) -> Path:
@@ -638,24 +662,14 @@ def _command_gradcheck(args: argparse.Namespace) -> int:
         l1=project.training.l1,
         l2=project.training.l2,
     )
-    errors = [float(e) for e in report.layer_errors]
     print(f"gradient check of {project.network.describe()} on {count} examples (float64)")
-    print(f"{'layer':>5}  {'shape':>12}  {'relative error':>14}  result")
-    worst = 0.0
-    for number, (error, (w_shape, _b)) in enumerate(
-        zip(errors, project.network.weight_shapes(), strict=True), start=1
-    ):
-        shape = f"{w_shape[0]}x{w_shape[1]}"
-        verdict = "ok" if error <= GRADCHECK_TOLERANCE else "FAIL"
-        print(f"{number:>5}  {shape:>12}  {error:>14.3e}  {verdict}")
-        worst = max(worst, error)
-    if not worst <= GRADCHECK_TOLERANCE:
+    print(report.format(GRADCHECK_TOLERANCE))
+    if not report.passed(GRADCHECK_TOLERANCE):
         _error(
-            f"gradient check failed: largest relative error {worst:.3e} exceeds "
+            f"gradient check failed: largest relative error {report.max_error:.3e} exceeds "
             f"{GRADCHECK_TOLERANCE:g}"
         )
         return EXIT_FAILURE
-    print(f"largest relative error {worst:.3e} <= {GRADCHECK_TOLERANCE:g}: backpropagation agrees")
     return EXIT_OK
 
 
