@@ -1,0 +1,756 @@
+"""The CSV import dialog: preview a file, pick input and target columns, check it loads.
+
+The dialog never accepts a choice that cannot be trained on: every change is checked by
+loading the data exactly as the project will (:func:`nnstudio.data.load_dataset`), and the
+:class:`~nnstudio.errors.DataError` it raises (naming the line and column at fault) is shown
+in red under the options while the import button stays disabled.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from nnstudio.data import CsvTable, Dataset, load_dataset, read_csv_table
+from nnstudio.errors import NNStudioError
+from nnstudio.spec import CsvData
+from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets
+
+#: How many rows of the file the preview table shows.
+PREVIEW_ROWS = 100
+#: A numeric target with at most this many distinct whole numbers is guessed to be classes.
+MAX_GUESSED_CLASSES = 20
+#: Column names that usually hold the target (matched case-insensitively).
+_TARGET_NAMES = re.compile(
+    r"^(target|targets|label|labels|class|classes|y|species|digit|outcome|category|output)$",
+    re.IGNORECASE,
+)
+#: How many cells of a text column are sampled to tell "numbers with a typo" from real text.
+_KIND_SAMPLE = 200
+
+ERROR_COLOR = "#b91c1c"
+OK_COLOR = "#166534"
+MUTED_COLOR = "#6b7280"
+
+
+# ---- descriptions shared with the Data dock ----------------------------------------------------
+
+
+def name_list(names: Sequence[str], limit: int = 6) -> str:
+    """``"a, b, c"``, shortened to the first ``limit`` names and a count of the rest."""
+    names = list(names)
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{', '.join(names[:limit])}, … ({len(names) - limit} more)"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``"1 feature"``, ``"4 features"``, ``"3 classes"``."""
+    if count == 1:
+        return f"{count} {singular}"
+    return f"{count} {plural_form or singular + 's'}"
+
+
+def dataset_summary(dataset: Dataset) -> str:
+    """One line describing a data set for the studio.
+
+    Example: ``"150 rows (120 train / 30 validation) · 4 features · 3 classes: setosa,
+    versicolor, virginica"``.
+    """
+    rows = dataset.n_train + dataset.n_val
+    parts = [
+        f"{plural(rows, 'row')} ({dataset.n_train} train / {dataset.n_val} validation)",
+        plural(dataset.n_features, "feature"),
+    ]
+    if dataset.is_classification:
+        names = dataset.class_names or dataset.target_names
+        parts.append(f"{plural(len(names), 'class', 'classes')}: {name_list(names)}")
+    else:
+        names = dataset.target_names
+        label = "target" if len(names) == 1 else f"{len(names)} targets"
+        parts.append(f"{label}: {name_list(names)}")
+    return " · ".join(parts)
+
+
+def relative_csv_path(path: str | Path, base_dir: str | Path) -> str:
+    """``path`` relative to ``base_dir`` when possible (POSIX separators), else absolute."""
+    absolute = Path(path).expanduser().resolve()
+    try:
+        return Path(os.path.relpath(absolute, Path(base_dir).resolve())).as_posix()
+    except ValueError:  # another drive on Windows
+        return absolute.as_posix()
+
+
+# ---- guesses -----------------------------------------------------------------------------------
+
+
+def guess_target(table: CsvTable) -> str:
+    """The column most likely to be the target: a conventional name, else the last column."""
+    for name in table.header:
+        if _TARGET_NAMES.match(name):
+            return name
+    return table.header[-1]
+
+
+def mostly_numeric(table: CsvTable, column: int) -> bool:
+    """Whether a column is numeric, or text in which most (sampled) cells are numbers.
+
+    A "text" column that is nearly all numbers has a typo in it: it is offered as an input so
+    the loader can name the bad cell, instead of being silently left out.
+    """
+    if table.kinds[column] == "numeric":
+        return True
+    cells = [row[column] for row in table.rows[:_KIND_SAMPLE]]
+    if not cells:
+        return False
+    numbers = sum(1 for cell in cells if _is_number(cell))
+    return numbers >= 0.8 * len(cells)
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def guess_task(table: CsvTable, targets: Sequence[str]) -> str:
+    """``"classification"`` for a text target or a whole-number target with few values.
+
+    Several targets always mean regression (classification takes exactly one column).
+    """
+    if len(targets) != 1 or targets[0] not in table.header:
+        return "regression"
+    index = table.column_index(targets[0])
+    if table.kinds[index] == "text":
+        return "classification"
+    cells = np.array([row[index] for row in table.rows], dtype=object)
+    cells = cells[cells != ""].astype(str)
+    if cells.size == 0:
+        return "regression"
+    values = cells.astype(np.float64)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0 or not np.all(finite == np.round(finite)):
+        return "regression"
+    distinct = np.unique(finite).size
+    few = min(MAX_GUESSED_CLASSES, max(2, table.n_rows // 2))
+    return "classification" if distinct <= few else "regression"
+
+
+# ---- models ------------------------------------------------------------------------------------
+
+
+class TextTableModel(QtCore.QAbstractTableModel):
+    """A read-only table of text cells with column headers (cheap for thousands of cells).
+
+    Cells live in one NumPy array of strings; the view asks only for what it shows.
+    """
+
+    def __init__(self, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self._headers: list[str] = []
+        self._header_tips: list[str] = []
+        self._cells = np.empty((0, 0), dtype=object)
+        self._numeric = np.zeros(0, dtype=bool)
+        self._muted = np.zeros(0, dtype=bool)
+        self._tinted = np.zeros(0, dtype=bool)
+        self._row_labels: list[str] | None = None
+        self._tint = QtGui.QColor(253, 235, 220)
+        self._muted_color = QtGui.QColor(MUTED_COLOR)
+
+    def set_contents(
+        self,
+        headers: Sequence[str],
+        cells: np.ndarray,
+        *,
+        numeric: Sequence[bool] | None = None,
+        row_labels: Sequence[str] | None = None,
+        header_tips: Sequence[str] | None = None,
+    ) -> None:
+        """Replace the table.
+
+        Parameters
+        ----------
+        headers : sequence of str, length n_columns
+        cells : ndarray of str or object, shape (n_rows, n_columns)
+        numeric : sequence of bool, length n_columns, optional
+            Columns to right-align.
+        row_labels : sequence of str, length n_rows, optional
+            Vertical header texts (row numbers by default).
+        header_tips : sequence of str, length n_columns, optional
+            Tooltips of the column headers.
+        """
+        self.beginResetModel()
+        self._headers = list(headers)
+        self._cells = np.asarray(cells, dtype=object).reshape(-1, len(self._headers))
+        count = len(self._headers)
+        self._numeric = np.asarray(numeric if numeric is not None else [False] * count, bool)
+        self._muted = np.zeros(count, dtype=bool)
+        self._tinted = np.zeros(count, dtype=bool)
+        self._row_labels = list(row_labels) if row_labels is not None else None
+        self._header_tips = list(header_tips) if header_tips is not None else [""] * count
+        self.endResetModel()
+
+    def set_column_roles(self, tinted: Sequence[bool], muted: Sequence[bool]) -> None:
+        """Highlight target columns (``tinted``) and grey out unused ones (``muted``)."""
+        self._tinted = np.asarray(tinted, dtype=bool)
+        self._muted = np.asarray(muted, dtype=bool)
+        if self._cells.size:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1)
+            )
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, max(0, self.columnCount() - 1))
+
+    def rowCount(self, parent: QtCore.QModelIndex | None = None) -> int:
+        if parent is not None and parent.isValid():
+            return 0
+        return int(self._cells.shape[0])
+
+    def columnCount(self, parent: QtCore.QModelIndex | None = None) -> int:
+        if parent is not None and parent.isValid():
+            return 0
+        return len(self._headers)
+
+    def data(self, index: QtCore.QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(self._cells[index.row(), column])
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            horizontal = (
+                Qt.AlignmentFlag.AlignRight if self._numeric[column] else Qt.AlignmentFlag.AlignLeft
+            )
+            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and self._muted.size and self._muted[column]:
+            return QtGui.QBrush(self._muted_color)
+        if role == Qt.ItemDataRole.BackgroundRole and self._tinted.size and self._tinted[column]:
+            return QtGui.QBrush(self._tint)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation == Qt.Orientation.Horizontal:
+            if not 0 <= section < len(self._headers):
+                return None
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self._headers[section]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return self._header_tips[section] or self._headers[section]
+            if role == Qt.ItemDataRole.ForegroundRole and self._muted.size and self._muted[section]:
+                return QtGui.QBrush(self._muted_color)
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            if self._row_labels is not None and 0 <= section < len(self._row_labels):
+                return self._row_labels[section]
+            return str(section + 1)
+        return None
+
+
+# ---- the dialog --------------------------------------------------------------------------------
+
+_INPUT_COLUMN = 2
+_TARGET_COLUMN = 3
+
+
+class CsvImportDialog(QtWidgets.QDialog):
+    """Pick the columns of a CSV file to train on.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV (or ``.csv.gz``) file.
+    parent : QWidget, optional
+    base_dir : str or Path, optional
+        Folder the project's relative paths are resolved against (the document's
+        ``base_dir``); the chosen file is stored relative to it. Defaults to the working
+        folder.
+    initial : CsvData, optional
+        A previous choice for this file to start from ("Change columns…").
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        parent: QtWidgets.QWidget | None = None,
+        *,
+        base_dir: str | Path | None = None,
+        initial: CsvData | None = None,
+    ):
+        super().__init__(parent)
+        self._path = Path(path).expanduser().resolve()
+        self._base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
+        self._dataset: Dataset | None = None
+        self._problem: str | None = None
+        self._task_chosen = initial is not None
+        self._syncing = False
+        self.setWindowTitle(f"Import CSV — {self._path.name}")
+        self.setSizeGripEnabled(True)
+        self.resize(920, 640)
+        self._validate_timer = QtCore.QTimer(self)
+        self._validate_timer.setSingleShot(True)
+        self._validate_timer.setInterval(200)
+        self._validate_timer.timeout.connect(self.validate)
+        try:
+            self._table: CsvTable | None = read_csv_table(self._path)
+            self._read_error: str | None = None
+        except NNStudioError as error:
+            self._table = None
+            self._read_error = str(error)
+        self._build()
+        if self._table is not None:
+            self._fill(initial)
+            self.validate()
+        else:
+            self._show_problem(self._read_error or "the file could not be read")
+
+    # ---- public ----------------------------------------------------------------------------
+
+    @property
+    def table(self) -> CsvTable | None:
+        """The file's cells, or ``None`` when it could not be read."""
+        return self._table
+
+    @property
+    def problem(self) -> str | None:
+        """Why the current choice cannot be imported (``None`` when it can)."""
+        return self._problem
+
+    @property
+    def dataset(self) -> Dataset | None:
+        """The data loaded with the current choice, when it loads."""
+        return self._dataset
+
+    def input_columns(self) -> tuple[str, ...]:
+        """Ticked input columns, in file order."""
+        return self._ticked(_INPUT_COLUMN)
+
+    def target_columns(self) -> tuple[str, ...]:
+        """Ticked target columns, in file order."""
+        return self._ticked(_TARGET_COLUMN)
+
+    def set_column_role(self, name: str, *, input: bool | None = None, target: bool | None = None):
+        """Tick or untick a column as input and/or target (as a click would)."""
+        if self._table is None:
+            return
+        row = self._table.column_index(name)
+        if target is not None:
+            self._roles.item(row, _TARGET_COLUMN).setCheckState(_check(target))
+        if input is not None:
+            self._roles.item(row, _INPUT_COLUMN).setCheckState(_check(input))
+
+    def task(self) -> str:
+        """The chosen task."""
+        return str(self._task.currentData())
+
+    def set_task(self, task: str) -> None:
+        """Choose ``"classification"`` or ``"regression"`` (as the user would)."""
+        self._task.setCurrentIndex(self._task.findData(task))
+
+    def result_spec(self) -> CsvData:
+        """The data section for the project: the file relative to ``base_dir`` when possible.
+
+        ``features`` is ``None`` when every non-target column is an input, in file order.
+        """
+        targets = self.target_columns()
+        inputs = self.input_columns()
+        all_others = tuple(h for h in self._header() if h not in targets)
+        return CsvData(
+            csv=relative_csv_path(self._path, self._base_dir),
+            target=targets,
+            task=self.task(),
+            features=None if inputs == all_others else inputs,
+            standardize=self._standardize.isChecked(),
+            validation_fraction=round(self._validation.value() / 100.0, 4),
+            seed=int(self._seed.value()),
+        )
+
+    def validate(self) -> bool:
+        """Check the current choice by loading the data; show the outcome. True when it loads."""
+        self._validate_timer.stop()
+        self._dataset = None
+        if self._table is None:
+            self._show_problem(self._read_error or "the file could not be read")
+            return False
+        targets = self.target_columns()
+        inputs = self.input_columns()
+        if not targets:
+            self._show_problem("Tick a target column: the value the network should predict.")
+            return False
+        if not inputs:
+            self._show_problem("Tick at least one input column.")
+            return False
+        if self.task() == "classification" and len(targets) > 1:
+            self._show_problem(
+                f"Classification takes exactly one target column, but {len(targets)} are "
+                f"ticked ({name_list(targets)}). Untick all but one, or choose regression."
+            )
+            return False
+        try:
+            dataset = load_dataset(self.result_spec(), self._base_dir)
+        except NNStudioError as error:
+            self._show_problem(str(error))
+            return False
+        self._dataset = dataset
+        self._problem = None
+        self._status.setStyleSheet(f"color: {OK_COLOR};")
+        self._status.setText("✓ " + dataset_summary(dataset))
+        self._ok.setEnabled(True)
+        return True
+
+    def accept(self) -> None:
+        """Close with the choice, only if it loads (otherwise the message stays visible)."""
+        if self.validate():
+            super().accept()
+
+    # ---- building --------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(14, 14, 14, 12)
+        layout.setSpacing(10)
+
+        title = QtWidgets.QLabel(f"<b>{_escape(self._path.name)}</b>")
+        title.setTextFormat(Qt.TextFormat.RichText)
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        title.setFont(font)
+        details = QtWidgets.QLabel(self._file_details())
+        details.setStyleSheet(f"color: {MUTED_COLOR};")
+        details.setToolTip(str(self._path))
+        details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        header = QtWidgets.QVBoxLayout()
+        header.setSpacing(2)
+        header.addWidget(title)
+        header.addWidget(details)
+        layout.addLayout(header)
+
+        top = QtWidgets.QWidget()
+        top_layout = QtWidgets.QHBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.setSpacing(12)
+        top_layout.addWidget(self._build_columns_box(), 3)
+        top_layout.addWidget(self._build_options_box(), 2)
+
+        preview_box = QtWidgets.QGroupBox("Preview")
+        preview_layout = QtWidgets.QVBoxLayout(preview_box)
+        self._preview_model = TextTableModel(self)
+        self._preview = QtWidgets.QTableView()
+        self._preview.setModel(self._preview_model)
+        self._preview.setAlternatingRowColors(True)
+        self._preview.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self._preview.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
+        self._preview.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._preview.verticalHeader().setDefaultSectionSize(22)
+        self._preview.horizontalHeader().setMinimumSectionSize(60)
+        self._preview_caption = QtWidgets.QLabel()
+        self._preview_caption.setStyleSheet(f"color: {MUTED_COLOR};")
+        preview_layout.addWidget(self._preview_caption)
+        preview_layout.addWidget(self._preview)
+
+        splitter = QtWidgets.QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(top)
+        splitter.addWidget(preview_box)
+        splitter.setChildrenCollapsible(False)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout.addWidget(splitter, 1)
+
+        self._status = QtWidgets.QLabel()
+        self._status.setWordWrap(True)
+        self._status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._status.setMinimumHeight(self._status.fontMetrics().lineSpacing() * 2 + 4)
+        self._status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self._status)
+
+        buttons = QtWidgets.QDialogButtonBox(
+            QtWidgets.QDialogButtonBox.StandardButton.Ok
+            | QtWidgets.QDialogButtonBox.StandardButton.Cancel
+        )
+        self._ok = buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok)
+        self._ok.setText("&Import")
+        self._ok.setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+        enabled = self._table is not None
+        top.setEnabled(enabled)
+        preview_box.setEnabled(enabled)
+        self._ok.setEnabled(False)
+
+    def _build_columns_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Columns")
+        layout = QtWidgets.QVBoxLayout(box)
+        hint = QtWidgets.QLabel(
+            "Tick the <b>inputs</b> the network reads and the <b>target</b> it predicts "
+            "(space toggles the focused box)."
+        )
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        self._roles = QtWidgets.QTableWidget(0, 4)
+        self._roles.setHorizontalHeaderLabels(["Column", "Kind", "Input", "Target"])
+        self._roles.verticalHeader().setVisible(False)
+        self._roles.verticalHeader().setDefaultSectionSize(24)
+        self._roles.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectItems)
+        self._roles.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self._roles.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self._roles.setTabKeyNavigation(False)
+        self._roles.setAlternatingRowColors(True)
+        head = self._roles.horizontalHeader()
+        head.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            head.setSectionResizeMode(column, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        self._roles.itemChanged.connect(self._role_changed)
+        layout.addWidget(self._roles, 1)
+
+        row = QtWidgets.QHBoxLayout()
+        all_inputs = QtWidgets.QPushButton("&All other columns as inputs")
+        all_inputs.clicked.connect(self._tick_all_inputs)
+        no_inputs = QtWidgets.QPushButton("&Clear inputs")
+        no_inputs.clicked.connect(self._clear_inputs)
+        row.addWidget(all_inputs)
+        row.addWidget(no_inputs)
+        row.addStretch(1)
+        layout.addLayout(row)
+        return box
+
+    def _build_options_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Options")
+        form = QtWidgets.QFormLayout(box)
+        form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.setVerticalSpacing(8)
+
+        self._task = QtWidgets.QComboBox()
+        self._task.addItem("Classification", "classification")
+        self._task.addItem("Regression", "regression")
+        self._task.setToolTip(
+            "Classification predicts one of a few labels (text, or whole numbers with few "
+            "values); regression predicts numbers."
+        )
+        self._task.currentIndexChanged.connect(self._task_changed)
+        self._task_hint = QtWidgets.QLabel()
+        self._task_hint.setStyleSheet(f"color: {MUTED_COLOR};")
+        self._task_hint.setWordWrap(True)
+        task_label = QtWidgets.QLabel("&Task:")
+        task_label.setBuddy(self._task)
+        form.addRow(task_label, self._task)
+        form.addRow("", self._task_hint)
+
+        self._standardize = QtWidgets.QCheckBox("&Standardise inputs")
+        self._standardize.setChecked(True)
+        self._standardize.setToolTip(
+            "Rescale each input to mean 0 and standard deviation 1 using the training rows; "
+            "the statistics are saved with the project so the model works on raw values."
+        )
+        self._standardize.toggled.connect(self._schedule_validation)
+        form.addRow("", self._standardize)
+
+        self._validation = QtWidgets.QSpinBox()
+        self._validation.setRange(0, 90)
+        self._validation.setSingleStep(5)
+        self._validation.setSuffix(" %")
+        self._validation.setValue(20)
+        self._validation.setToolTip("Share of the rows held out to measure generalisation.")
+        self._validation.valueChanged.connect(self._schedule_validation)
+        validation_label = QtWidgets.QLabel("&Validation:")
+        validation_label.setBuddy(self._validation)
+        form.addRow(validation_label, self._validation)
+
+        self._seed = QtWidgets.QSpinBox()
+        self._seed.setRange(0, 2_147_483_647)
+        self._seed.setToolTip("Seed of the shuffle that picks the validation rows.")
+        self._seed.valueChanged.connect(self._schedule_validation)
+        seed_label = QtWidgets.QLabel("Split s&eed:")
+        seed_label.setBuddy(self._seed)
+        form.addRow(seed_label, self._seed)
+        return box
+
+    def _file_details(self) -> str:
+        if self._table is None:
+            return str(self._path)
+        table = self._table
+        return (
+            f"{plural(table.n_rows, 'row')} · {plural(table.n_columns, 'column')} · "
+            f"{self._path.parent}"
+        )
+
+    # ---- filling ---------------------------------------------------------------------------
+
+    def _fill(self, initial: CsvData | None) -> None:
+        table = self._table
+        assert table is not None
+        if initial is not None:
+            targets = tuple(t for t in initial.target if t in table.header)
+            if initial.features is None:
+                inputs = tuple(h for h in table.header if h not in targets)
+            else:
+                inputs = tuple(f for f in initial.features if f in table.header)
+        else:
+            target = guess_target(table)
+            targets = (target,)
+            inputs = tuple(
+                name
+                for index, name in enumerate(table.header)
+                if name != target and mostly_numeric(table, index)
+            )
+        self._syncing = True
+        self._roles.setRowCount(table.n_columns)
+        for row, name in enumerate(table.header):
+            name_item = QtWidgets.QTableWidgetItem(name)
+            name_item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            kind = table.kinds[row]
+            shown_kind = kind if kind == "numeric" or not mostly_numeric(table, row) else "mixed"
+            kind_item = QtWidgets.QTableWidgetItem(shown_kind)
+            kind_item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            kind_item.setForeground(QtGui.QBrush(QtGui.QColor(MUTED_COLOR)))
+            if shown_kind == "mixed":
+                kind_item.setToolTip("Mostly numbers, but some cells are not numbers.")
+            self._roles.setItem(row, 0, name_item)
+            self._roles.setItem(row, 1, kind_item)
+            for column, ticked in (
+                (_INPUT_COLUMN, name in inputs),
+                (_TARGET_COLUMN, name in targets),
+            ):
+                item = QtWidgets.QTableWidgetItem()
+                item.setFlags(
+                    Qt.ItemFlag.ItemIsEnabled
+                    | Qt.ItemFlag.ItemIsSelectable
+                    | Qt.ItemFlag.ItemIsUserCheckable
+                )
+                item.setCheckState(_check(ticked))
+                item.setToolTip(
+                    f"Use {name!r} as an input" if column == _INPUT_COLUMN else f"Predict {name!r}"
+                )
+                self._roles.setItem(row, column, item)
+        self._roles.setCurrentCell(0, _INPUT_COLUMN)
+
+        cells = np.array(table.rows[:PREVIEW_ROWS], dtype=object).reshape(-1, table.n_columns)
+        tips = [f"{name} ({kind})" for name, kind in zip(table.header, table.kinds, strict=True)]
+        self._preview_model.set_contents(
+            table.header,
+            cells,
+            numeric=[kind == "numeric" for kind in table.kinds],
+            row_labels=[str(line) for line in table.line_numbers[:PREVIEW_ROWS]],
+            header_tips=tips,
+        )
+        self._preview.resizeColumnsToContents()
+        shown = min(PREVIEW_ROWS, table.n_rows)
+        self._preview_caption.setText(
+            f"First {shown} of {plural(table.n_rows, 'row')} (row numbers are file lines); "
+            "the target is tinted, unused columns are grey."
+        )
+
+        if initial is not None:
+            self._task.setCurrentIndex(self._task.findData(initial.task))
+            self._standardize.setChecked(initial.standardize)
+            self._validation.setValue(round(initial.validation_fraction * 100))
+            self._seed.setValue(initial.seed)
+        self._syncing = False
+        self._update_task_guess()
+        self._update_preview_roles()
+
+    # ---- reactions -------------------------------------------------------------------------
+
+    def _role_changed(self, item: QtWidgets.QTableWidgetItem) -> None:
+        if self._syncing or item.column() not in (_INPUT_COLUMN, _TARGET_COLUMN):
+            return
+        if item.checkState() == Qt.CheckState.Checked:
+            # A column is either an input or a target, never both.
+            other = _TARGET_COLUMN if item.column() == _INPUT_COLUMN else _INPUT_COLUMN
+            self._syncing = True
+            self._roles.item(item.row(), other).setCheckState(Qt.CheckState.Unchecked)
+            self._syncing = False
+        if item.column() == _TARGET_COLUMN:
+            self._update_task_guess()
+        self._update_preview_roles()
+        self._schedule_validation()
+
+    def _task_changed(self) -> None:
+        if not self._syncing:
+            self._task_chosen = True
+            self._update_task_hint()
+        self._schedule_validation()
+
+    def _update_task_guess(self) -> None:
+        if self._table is None:
+            return
+        if not self._task_chosen:
+            self._syncing = True
+            self.set_task(guess_task(self._table, self.target_columns()))
+            self._syncing = False
+        self._update_task_hint()
+
+    def _update_task_hint(self) -> None:
+        if self._table is None:
+            return
+        guess = guess_task(self._table, self.target_columns())
+        if self._task_chosen and guess != self.task():
+            self._task_hint.setText(f"The target looks like {guess}.")
+        else:
+            self._task_hint.setText(
+                "Guessed from the target column." if not self._task_chosen else ""
+            )
+
+    def _update_preview_roles(self) -> None:
+        header = self._header()
+        targets = set(self.target_columns())
+        inputs = set(self.input_columns())
+        self._preview_model.set_column_roles(
+            [name in targets for name in header],
+            [name not in targets and name not in inputs for name in header],
+        )
+
+    def _tick_all_inputs(self) -> None:
+        self._set_all_inputs(True)
+
+    def _clear_inputs(self) -> None:
+        self._set_all_inputs(False)
+
+    def _set_all_inputs(self, ticked: bool) -> None:
+        self._syncing = True
+        for row in range(self._roles.rowCount()):
+            target = self._roles.item(row, _TARGET_COLUMN).checkState() == Qt.CheckState.Checked
+            self._roles.item(row, _INPUT_COLUMN).setCheckState(_check(ticked and not target))
+        self._syncing = False
+        self._update_preview_roles()
+        self._schedule_validation()
+
+    def _schedule_validation(self, *_args: object) -> None:
+        if self._syncing:
+            return
+        # Loading re-reads the file, so a burst of clicks is checked once.
+        self._ok.setEnabled(False)
+        self._validate_timer.start()
+
+    def _show_problem(self, message: str) -> None:
+        self._problem = message
+        self._status.setStyleSheet(f"color: {ERROR_COLOR};")
+        self._status.setText(message)
+        self._ok.setEnabled(False)
+
+    def _ticked(self, column: int) -> tuple[str, ...]:
+        header = self._header()
+        return tuple(
+            header[row]
+            for row in range(self._roles.rowCount())
+            if self._roles.item(row, column) is not None
+            and self._roles.item(row, column).checkState() == Qt.CheckState.Checked
+        )
+
+    def _header(self) -> tuple[str, ...]:
+        return self._table.header if self._table is not None else ()
+
+
+def _check(ticked: bool) -> Qt.CheckState:
+    return Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,895 @@
+"""The Data dock: choose a built-in generator or a CSV file and preview the examples.
+
+Every change goes through :meth:`StudioDocument.set_data`, so it is one undo step and the
+network's input and output layers follow the data. The controls mirror the document: after
+undo or redo they are refreshed with their signals blocked, so syncing never edits anything.
+
+The preview below the controls shows the data the network will see: a scatter for 2-D inputs
+(classes coloured like the output plot, validation points hollow), ``x`` against ``y`` for
+1-D regressions, a grid of sample images for pixel data, and a table of the first rows
+otherwise.
+"""
+
+from __future__ import annotations
+
+import colorsys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from nnstudio.data import Dataset, resolve_csv_path
+from nnstudio.errors import NNStudioError
+from nnstudio.spec import BUILTIN_DATASETS, BUILTIN_TASKS, BuiltinData, CsvData, DataSpec
+from nnstudio.ui.colors import NEGATIVE_COLOR, POSITIVE_COLOR, diverging_rgb, symmetric_limit
+from nnstudio.ui.csv_import import (
+    ERROR_COLOR,
+    MUTED_COLOR,
+    CsvImportDialog,
+    TextTableModel,
+    dataset_summary,
+    name_list,
+    plural,
+)
+from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, pg
+
+#: Friendly title and one-line description of each built-in generator.
+BUILTIN_INFO: dict[str, tuple[str, str]] = {
+    "xor": (
+        "XOR",
+        "Four quadrants; the class is orange where x1 and x2 have opposite signs. "
+        "No straight line separates them.",
+    ),
+    "circles": ("Circles", "A disc inside a ring: the boundary has to curve all the way round."),
+    "gaussians": (
+        "Two Gaussian blobs",
+        "Two round clouds a straight line separates; noise makes them overlap.",
+    ),
+    "spiral": (
+        "Spiral",
+        "Interleaved spiral arms, one class each: the hardest of the puzzles.",
+    ),
+    "moons": ("Two moons", "Two interleaving half circles."),
+    "plane": ("Plane (regression)", "y = 2·x1 − x2 plus noise: a linear regression in 2-D."),
+    "sine": ("Sine wave (regression)", "y = sin(x) plus noise, for x in [−π, π]."),
+    "housing": (
+        "Housing prices (regression)",
+        "Price ($100k) against size (1000 sq ft), with a ReLU-like kink at 1000 sq ft.",
+    ),
+}
+
+CSV_KEY = "csv"
+#: Points drawn at most per split in a scatter preview (a random subset: splits are shuffled).
+MAX_PREVIEW_POINTS = 4000
+#: Rows in the table preview.
+TABLE_ROWS = 50
+#: Sample images in the image preview (two rows).
+IMAGE_COLUMNS = 8
+IMAGE_ROWS = 2
+#: Milliseconds a spin box must rest before its value is applied (arrow keys, wheel).
+EDIT_DELAY_MS = 450
+
+# Classes beyond the first two (which take the diverging scale's ends, like the output plot).
+_EXTRA_CLASS_COLORS = np.array(
+    [
+        [35, 139, 69],  # green
+        [117, 107, 177],  # purple
+        [206, 18, 86],  # crimson
+        [23, 156, 170],  # teal
+        [140, 86, 75],  # brown
+        [204, 164, 0],  # gold
+        [99, 99, 99],  # grey
+        [231, 138, 195],  # pink
+    ],
+    dtype=np.uint8,
+)
+
+
+def class_colors(count: int) -> np.ndarray:
+    """Categorical colours for ``count`` classes, consistent with the output plot.
+
+    The first two classes take the ends of the diverging scale (blue, orange), so a
+    two-class problem reads the same as a sigmoid output's heatmap.
+
+    Returns
+    -------
+    ndarray, shape (count, 3), dtype uint8
+    """
+    ends = np.array([NEGATIVE_COLOR.getRgb()[:3], POSITIVE_COLOR.getRgb()[:3]], dtype=np.uint8)
+    palette = np.concatenate([ends, _EXTRA_CLASS_COLORS])
+    if count <= len(palette):
+        return palette[:count].copy()
+    # Many classes: spread further hues evenly by the golden ratio.
+    extra = count - len(palette)
+    hues = (np.arange(extra) * 0.618033988749895 + 0.12) % 1.0
+    rgb = np.array([colorsys.hsv_to_rgb(h, 0.65, 0.82) for h in hues]) * 255
+    return np.concatenate([palette, rgb.round().astype(np.uint8)])
+
+
+def _color(rgb: np.ndarray, alpha: int = 255) -> QtGui.QColor:
+    return QtGui.QColor(int(rgb[0]), int(rgb[1]), int(rgb[2]), alpha)
+
+
+def _format_numbers(values: np.ndarray) -> np.ndarray:
+    """Cells formatted with 4 significant digits, shape preserved (object array of str)."""
+    flat = np.asarray(values, dtype=np.float64).ravel()
+    return np.array([f"{v:.4g}" for v in flat], dtype=object).reshape(np.shape(values))
+
+
+# ---- previews ----------------------------------------------------------------------------------
+
+
+class ScatterPreview(QtWidgets.QWidget):
+    """Training points filled, validation points hollow; items are created once."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.plot_widget = pg.PlotWidget()
+        self.plot_widget.setMinimumHeight(200)
+        self.plot_widget.setMenuEnabled(False)
+        self.plot_widget.showGrid(x=True, y=True, alpha=0.15)
+        self.plot_item = self.plot_widget.getPlotItem()
+        self.plot_item.hideButtons()
+        for side in ("left", "bottom"):
+            self.plot_item.getAxis(side).setTextPen(pg.mkPen(60, 60, 60))
+        self.train_item = pg.ScatterPlotItem(size=7, pxMode=True, name="training")
+        self.val_item = pg.ScatterPlotItem(size=7, pxMode=True, name="validation", symbol="o")
+        self.plot_item.addItem(self.train_item)
+        self.plot_item.addItem(self.val_item)
+        self.legend = QtWidgets.QLabel()
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.legend)
+        self._outline = pg.mkPen(255, 255, 255, 200, width=0.8)
+
+    def show_dataset(self, dataset: Dataset) -> None:
+        """Draw a 2-D problem (or ``x`` against ``y`` for a 1-D regression)."""
+        X_train, X_val = dataset.X_train, dataset.X_val
+        cap_train = X_train[:MAX_PREVIEW_POINTS]
+        cap_val = X_val[:MAX_PREVIEW_POINTS]
+        one_d = dataset.n_features == 1
+        if one_d:
+            train_xy = np.column_stack([cap_train[:, 0], dataset.Y_train[: len(cap_train), 0]])
+            val_xy = np.column_stack([cap_val[:, 0], dataset.Y_val[: len(cap_val), 0]])
+            self._set_axes(dataset.feature_names[0], dataset.target_names[0], locked=False)
+            self._draw_plain(train_xy, val_xy)
+            self._legend_plain()
+        else:
+            train_xy, val_xy = cap_train[:, :2], cap_val[:, :2]
+            self._set_axes(dataset.feature_names[0], dataset.feature_names[1], locked=True)
+            if dataset.is_classification:
+                self._draw_classes(dataset, train_xy, val_xy)
+            else:
+                self._draw_values(dataset, train_xy, val_xy)
+        shown = len(cap_train) + len(cap_val)
+        total = dataset.n_train + dataset.n_val
+        if shown < total:
+            self.legend.setText(
+                self.legend.text()
+                + f"<br><span style='color:{MUTED_COLOR}'>showing {shown} of {total} points"
+                "</span>"
+            )
+        self.plot_item.enableAutoRange()
+        self.plot_item.autoRange(padding=0.06)
+
+    def _set_axes(self, x_name: str, y_name: str, *, locked: bool) -> None:
+        self.plot_item.setLabel("bottom", x_name)
+        self.plot_item.setLabel("left", y_name)
+        self.plot_item.setAspectLocked(locked, ratio=1.0)
+
+    def _draw_classes(self, dataset: Dataset, train_xy: np.ndarray, val_xy: np.ndarray) -> None:
+        names = dataset.class_names or dataset.target_names
+        colors = class_colors(len(names))
+        brushes = np.empty(len(names), dtype=object)
+        pens = np.empty(len(names), dtype=object)
+        for k, rgb in enumerate(colors):
+            brushes[k] = pg.mkBrush(_color(rgb, 230))
+            pens[k] = pg.mkPen(_color(rgb), width=1.6)
+        labels_train = np.asarray(dataset.labels_train)[: len(train_xy)]
+        labels_val = np.asarray(dataset.labels_val)[: len(val_xy)]
+        self.train_item.setData(
+            pos=train_xy, brush=list(brushes[labels_train]), pen=self._outline, symbol="o"
+        )
+        self.val_item.setData(
+            pos=val_xy,
+            brush=pg.mkBrush(255, 255, 255, 235),
+            pen=list(pens[labels_val]),
+            symbol="o",
+        )
+        swatches = " &nbsp; ".join(
+            f"<span style='color:{_color(rgb).name()}; font-size:14px'>●</span> {_html(n)}"
+            for rgb, n in zip(colors, names, strict=True)
+        )
+        self.legend.setText(f"{swatches} &nbsp;&nbsp; <span style='color:#444'>○ validation</span>")
+
+    def _draw_values(self, dataset: Dataset, train_xy: np.ndarray, val_xy: np.ndarray) -> None:
+        y_train = dataset.Y_train[: len(train_xy), 0]
+        y_val = dataset.Y_val[: len(val_xy), 0]
+        centre = float(np.mean(dataset.Y_train[:, 0])) if dataset.n_train else 0.0
+        # The colour is the target's distance from its mean, on the shared diverging scale.
+        limit = symmetric_limit(np.concatenate([y_train, y_val]) - centre)
+        rgb_train = diverging_rgb(y_train - centre, limit)
+        rgb_val = diverging_rgb(y_val - centre, limit)
+        self.train_item.setData(
+            pos=train_xy,
+            brush=[pg.mkBrush(*c) for c in rgb_train.tolist()],
+            pen=pg.mkPen(120, 120, 120, 120, width=0.6),
+            symbol="o",
+        )
+        self.val_item.setData(
+            pos=val_xy,
+            brush=pg.mkBrush(255, 255, 255, 235),
+            pen=[pg.mkPen(*c, width=1.6) for c in rgb_val.tolist()],
+            symbol="o",
+        )
+        low, high = NEGATIVE_COLOR.name(), POSITIVE_COLOR.name()
+        target = _html(dataset.target_names[0])
+        self.legend.setText(
+            f"colour = {target}: <span style='color:{low}'>● low</span> · "
+            f"<span style='color:{high}'>● high</span> (around the mean {centre:.3g}) "
+            "&nbsp; ○ validation"
+        )
+
+    def _draw_plain(self, train_xy: np.ndarray, val_xy: np.ndarray) -> None:
+        ink = QtGui.QColor(37, 99, 235)
+        self.train_item.setData(
+            pos=train_xy,
+            brush=pg.mkBrush(ink.red(), ink.green(), ink.blue(), 170),
+            pen=self._outline,
+            symbol="o",
+        )
+        self.val_item.setData(
+            pos=val_xy,
+            brush=pg.mkBrush(255, 255, 255, 235),
+            pen=pg.mkPen(ink, width=1.6),
+            symbol="o",
+        )
+
+    def _legend_plain(self) -> None:
+        self.legend.setText(
+            "<span style='color:#2563eb; font-size:14px'>●</span> training &nbsp; "
+            "<span style='color:#2563eb'>○</span> validation"
+        )
+
+
+class TablePreview(QtWidgets.QWidget):
+    """The first rows of the data, with a column for the split."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.model = TextTableModel(self)
+        self.view = QtWidgets.QTableView()
+        self.view.setModel(self.model)
+        self.view.setAlternatingRowColors(True)
+        self.view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view.horizontalHeader().setMinimumSectionSize(48)
+        self.view.setMinimumHeight(160)
+        layout.addWidget(self.view)
+
+    def show_dataset(self, dataset: Dataset) -> None:
+        """Fill the table with the first :data:`TABLE_ROWS` rows (training rows first)."""
+        n_train = min(dataset.n_train, TABLE_ROWS)
+        n_val = min(dataset.n_val, TABLE_ROWS - n_train)
+        X = np.concatenate([dataset.X_train[:n_train], dataset.X_val[:n_val]])
+        split = np.array(["train"] * n_train + ["val"] * n_val, dtype=object)
+        if dataset.is_classification:
+            names = np.array(dataset.class_names or dataset.target_names, dtype=object)
+            labels = np.concatenate(
+                [np.asarray(dataset.labels_train)[:n_train], np.asarray(dataset.labels_val)[:n_val]]
+            )
+            targets = names[labels][:, None]
+            target_headers = ["class"] if len(dataset.target_names) > 1 else ["target"]
+            target_numeric = [False]
+        else:
+            Y = np.concatenate([dataset.Y_train[:n_train], dataset.Y_val[:n_val]])
+            targets = _format_numbers(Y)
+            target_headers = list(dataset.target_names)
+            target_numeric = [True] * Y.shape[1]
+        cells = np.column_stack([split, _format_numbers(X), targets])
+        headers = ["set", *dataset.feature_names, *target_headers]
+        self.model.set_contents(
+            headers,
+            cells,
+            numeric=[False] + [True] * dataset.n_features + target_numeric,
+        )
+        tinted = [False] * (1 + dataset.n_features) + [True] * len(target_headers)
+        self.model.set_column_roles(tinted, [True] + [False] * (len(headers) - 1))
+        self.view.resizeColumnsToContents()
+
+
+class ImagePreview(QtWidgets.QWidget):
+    """A grid of sample images with their labels, painted to fit the available space.
+
+    Attributes
+    ----------
+    captions : list of str
+        The label shown under each image, in grid order.
+    """
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.captions: list[str] = []
+        self._images: list[QtGui.QImage] = []
+        self.setMinimumHeight(120)
+        self.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Expanding
+        )
+
+    @property
+    def image_count(self) -> int:
+        """Number of images shown."""
+        return len(self._images)
+
+    def show_dataset(self, dataset: Dataset) -> None:
+        """Show up to 16 training images: one of each class first (in class order)."""
+        shape = dataset.image_shape
+        if shape is None:
+            return
+        count = min(IMAGE_ROWS * IMAGE_COLUMNS, dataset.n_train)
+        order = np.arange(dataset.n_train)
+        if dataset.is_classification and dataset.labels_train is not None:
+            # np.unique gives each class's first row in class order.
+            _, first = np.unique(dataset.labels_train, return_index=True)
+            order = np.concatenate([first, np.setdiff1d(order, first)])
+        picked = order[:count]
+        pixels = dataset.X_train[picked].reshape(count, *shape)
+        low, high = float(dataset.X_train.min()), float(dataset.X_train.max())
+        span = high - low if high > low else 1.0
+        # Dark ink on white paper, as digits are usually drawn.
+        grey = (255 - np.clip((pixels - low) / span, 0, 1) * 255).round().astype(np.uint8)
+        if dataset.is_classification:
+            names = np.array(dataset.class_names or dataset.target_names, dtype=object)
+            self.captions = [str(c) for c in names[np.asarray(dataset.labels_train)[picked]]]
+        else:
+            self.captions = [f"{v:.3g}" for v in dataset.Y_train[picked, 0]]
+        rows, cols = shape
+        self._images = [
+            QtGui.QImage(
+                np.ascontiguousarray(grey[i]).tobytes(),
+                cols,
+                rows,
+                cols,
+                QtGui.QImage.Format.Format_Grayscale8,
+            ).copy()
+            for i in range(count)
+        ]
+        self.update()
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+        if not self._images:
+            return
+        painter = QtGui.QPainter(self)
+        metrics = painter.fontMetrics()
+        caption_height = metrics.height() + 2
+        gap = 6
+        grid_rows = -(-len(self._images) // IMAGE_COLUMNS)
+        by_width = (self.width() - gap * (IMAGE_COLUMNS - 1)) / IMAGE_COLUMNS
+        by_height = (self.height() - 8 - grid_rows * (caption_height + gap)) / grid_rows
+        side = int(max(12, min(by_width, by_height, 112)))
+        left = int((self.width() - (IMAGE_COLUMNS * side + (IMAGE_COLUMNS - 1) * gap)) / 2)
+        border = QtGui.QPen(QtGui.QColor(209, 213, 219))
+        text_pen = QtGui.QPen(QtGui.QColor(55, 65, 81))
+        for index, (image, caption) in enumerate(zip(self._images, self.captions, strict=True)):
+            row, column = divmod(index, IMAGE_COLUMNS)
+            x = left + column * (side + gap)
+            y = 4 + row * (side + caption_height + gap)
+            target = QtCore.QRect(x, y, side, side)
+            # Nearest-neighbour scaling keeps the pixels crisp.
+            painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)
+            painter.drawImage(target, image)
+            painter.setPen(border)
+            painter.drawRect(target.adjusted(0, 0, -1, -1))
+            painter.setPen(text_pen)
+            painter.drawText(
+                QtCore.QRect(x - gap // 2, y + side + 1, side + gap, caption_height),
+                int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop),
+                metrics.elidedText(caption, Qt.TextElideMode.ElideRight, side + gap),
+            )
+        painter.end()
+
+
+# ---- the panel ---------------------------------------------------------------------------------
+
+
+class DataPanel(QtWidgets.QWidget):
+    """The contents of the studio's Data dock.
+
+    Parameters
+    ----------
+    document : StudioDocument
+        The open document; every edit goes through :meth:`StudioDocument.set_data`.
+    parent : QWidget, optional
+
+    Signals
+    -------
+    problem(str)
+        An edit was refused because the data could not be loaded (the message is also shown
+        in the panel).
+    """
+
+    problem = Signal(str)
+
+    def __init__(self, document: StudioDocument, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self._edit_timer = QtCore.QTimer(self)
+        self._edit_timer.setSingleShot(True)
+        self._edit_timer.setInterval(EDIT_DELAY_MS)
+        self._edit_timer.timeout.connect(self.apply_edits)
+        self._build()
+        document.projectChanged.connect(self._project_changed)
+        document.datasetChanged.connect(self._dataset_changed)
+        document.pathChanged.connect(self._project_changed)
+        self.sync_controls()
+        self.refresh_preview()
+
+    # ---- building --------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(6)
+
+        self.source_combo = QtWidgets.QComboBox()
+        self.source_combo.setSizeAdjustPolicy(
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.source_combo.setMinimumContentsLength(12)
+        for task in ("classification", "regression"):
+            for name in BUILTIN_DATASETS:
+                if BUILTIN_TASKS[name] == task:
+                    title, description = BUILTIN_INFO[name]
+                    self.source_combo.addItem(title, name)
+                    self.source_combo.setItemData(
+                        self.source_combo.count() - 1, description, Qt.ItemDataRole.ToolTipRole
+                    )
+            self.source_combo.insertSeparator(self.source_combo.count())
+        self.source_combo.addItem("CSV file…", CSV_KEY)
+        self.source_combo.setItemData(
+            self.source_combo.count() - 1,
+            "Train on your own table of numbers (a CSV file with a header row).",
+            Qt.ItemDataRole.ToolTipRole,
+        )
+        self.source_combo.currentIndexChanged.connect(self._source_chosen)
+        source_label = QtWidgets.QLabel("&Data:")
+        source_label.setBuddy(self.source_combo)
+        source_row = QtWidgets.QHBoxLayout()
+        source_row.addWidget(source_label)
+        source_row.addWidget(self.source_combo, 1)
+        layout.addLayout(source_row)
+
+        self.description = QtWidgets.QLabel()
+        self.description.setWordWrap(True)
+        self.description.setStyleSheet(f"color: {MUTED_COLOR};")
+        layout.addWidget(self.description)
+
+        # Two pages shown one at a time (not a stacked widget, which would reserve the
+        # taller page's height for both).
+        self.builtin_page = self._build_builtin_page()
+        self.csv_page = self._build_csv_page()
+        layout.addWidget(self.builtin_page)
+        layout.addWidget(self.csv_page)
+
+        self.problem_label = QtWidgets.QLabel()
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problem_label.hide()
+        layout.addWidget(self.problem_label)
+
+        line = QtWidgets.QFrame()
+        line.setFrameShape(QtWidgets.QFrame.Shape.HLine)
+        line.setFrameShadow(QtWidgets.QFrame.Shadow.Sunken)
+        layout.addWidget(line)
+
+        self.summary = QtWidgets.QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.summary)
+
+        self.preview_stack = QtWidgets.QStackedWidget()
+        self.scatter = ScatterPreview()
+        self.table = TablePreview()
+        self.images = ImagePreview()
+        self.error_label = QtWidgets.QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextFormat(Qt.TextFormat.RichText)
+        self.error_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.error_label.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for page in (self.scatter, self.table, self.images, self.error_label):
+            self.preview_stack.addWidget(page)
+        layout.addWidget(self.preview_stack, 1)
+
+    def _spin(self, tip: str, low: int, high: int, step: int = 1) -> QtWidgets.QSpinBox:
+        spin = QtWidgets.QSpinBox()
+        spin.setRange(low, high)
+        spin.setSingleStep(step)
+        self._debounce(spin, tip)
+        return spin
+
+    def _debounce(self, spin: QtWidgets.QAbstractSpinBox, tip: str) -> None:
+        spin.setToolTip(tip)
+        # Typing is applied when done (Enter or leaving the box); arrows and the wheel
+        # restart a short timer so holding an arrow key does not reload the data every tick.
+        spin.setKeyboardTracking(False)
+        spin.valueChanged.connect(self._edit_timer.start)
+        spin.editingFinished.connect(self.apply_edits)
+
+    def _build_builtin_page(self) -> QtWidgets.QWidget:
+        page = QtWidgets.QWidget()
+        grid = QtWidgets.QGridLayout(page)
+        grid.setContentsMargins(0, 4, 0, 0)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(6)
+
+        self.samples_spin = self._spin("Number of examples generated.", 4, 100_000, 50)
+        self.noise_spin = QtWidgets.QDoubleSpinBox()
+        self.noise_spin.setRange(0.0, 10.0)
+        self.noise_spin.setDecimals(2)
+        self.noise_spin.setSingleStep(0.05)
+        self._debounce(
+            self.noise_spin,
+            "How much the points (classification) or targets (regression) are jittered.",
+        )
+        self.validation_spin = self._spin(
+            "Share of the examples held out to measure generalisation.", 0, 90, 5
+        )
+        self.validation_spin.setSuffix(" %")
+        self.seed_spin = self._spin(
+            "Seed of the generator and of the train/validation split.", 0, 2_147_483_647
+        )
+        self.arms_spin = self._spin("Number of spiral arms, one class each.", 2, 20)
+        self.standardize_check = QtWidgets.QCheckBox("&Standardise inputs")
+        self.standardize_check.setToolTip(
+            "Rescale each input to mean 0 and standard deviation 1 using the training set."
+        )
+        self.standardize_check.toggled.connect(self.apply_edits)
+        self.regenerate_button = QtWidgets.QPushButton("&Regenerate")
+        self.regenerate_button.setToolTip(
+            "Draw a fresh sample with the next seed (or apply the values being edited)."
+        )
+        self.regenerate_button.clicked.connect(self.regenerate)
+
+        def label(text: str, buddy: QtWidgets.QWidget) -> QtWidgets.QLabel:
+            widget = QtWidgets.QLabel(text)
+            widget.setBuddy(buddy)
+            return widget
+
+        self.arms_label = label("&Arms:", self.arms_spin)
+        grid.addWidget(label("Sa&mples:", self.samples_spin), 0, 0)
+        grid.addWidget(self.samples_spin, 0, 1)
+        grid.addWidget(label("&Noise:", self.noise_spin), 0, 2)
+        grid.addWidget(self.noise_spin, 0, 3)
+        grid.addWidget(label("&Validation:", self.validation_spin), 1, 0)
+        grid.addWidget(self.validation_spin, 1, 1)
+        grid.addWidget(label("S&eed:", self.seed_spin), 1, 2)
+        grid.addWidget(self.seed_spin, 1, 3)
+        grid.addWidget(self.arms_label, 2, 0)
+        grid.addWidget(self.arms_spin, 2, 1)
+        grid.addWidget(self.standardize_check, 3, 0, 1, 2)
+        grid.addWidget(self.regenerate_button, 3, 2, 1, 2)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        return page
+
+    def _build_csv_page(self) -> QtWidgets.QWidget:
+        page = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(page)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.setSpacing(6)
+        form = QtWidgets.QFormLayout()
+        form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.DontWrapRows)
+        form.setVerticalSpacing(4)
+        self.csv_file_label = QtWidgets.QLabel()
+        self.csv_inputs_label = QtWidgets.QLabel()
+        self.csv_target_label = QtWidgets.QLabel()
+        self.csv_task_label = QtWidgets.QLabel()
+        self.csv_split_label = QtWidgets.QLabel()
+        for text, widget in (
+            ("File:", self.csv_file_label),
+            ("Inputs:", self.csv_inputs_label),
+            ("Target:", self.csv_target_label),
+            ("Task:", self.csv_task_label),
+            ("Validation:", self.csv_split_label),
+        ):
+            widget.setWordWrap(True)
+            widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(text, widget)
+        layout.addLayout(form)
+        self.csv_standardize_check = QtWidgets.QCheckBox("S&tandardise inputs")
+        self.csv_standardize_check.setToolTip(
+            "Rescale each input to mean 0 and standard deviation 1 using the training rows."
+        )
+        self.csv_standardize_check.toggled.connect(self._csv_standardize_toggled)
+        layout.addWidget(self.csv_standardize_check)
+        buttons = QtWidgets.QHBoxLayout()
+        self.open_csv_button = QtWidgets.QPushButton("&Open CSV…")
+        self.open_csv_button.clicked.connect(self.open_csv)
+        self.change_columns_button = QtWidgets.QPushButton("&Change columns…")
+        self.change_columns_button.clicked.connect(self.change_columns)
+        buttons.addWidget(self.open_csv_button)
+        buttons.addWidget(self.change_columns_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        return page
+
+    # ---- mirroring the document ------------------------------------------------------------
+
+    def sync_controls(self) -> None:
+        """Show the document's data spec in the controls without triggering edits."""
+        self._edit_timer.stop()
+        data = self.document.project.data
+        widgets = (
+            self.source_combo,
+            self.samples_spin,
+            self.noise_spin,
+            self.validation_spin,
+            self.seed_spin,
+            self.arms_spin,
+            self.standardize_check,
+            self.csv_standardize_check,
+        )
+        blockers = [QtCore.QSignalBlocker(widget) for widget in widgets]
+        try:
+            if isinstance(data, BuiltinData):
+                self.source_combo.setCurrentIndex(self.source_combo.findData(data.builtin))
+                self.samples_spin.setValue(data.samples)
+                self.noise_spin.setValue(data.noise)
+                self.validation_spin.setValue(round(data.validation_fraction * 100))
+                self.seed_spin.setValue(data.seed)
+                self.arms_spin.setValue(data.arms)
+                self.standardize_check.setChecked(data.standardize)
+                spiral = data.builtin == "spiral"
+                self.arms_spin.setVisible(spiral)
+                self.arms_label.setVisible(spiral)
+                self.description.setText(BUILTIN_INFO[data.builtin][1])
+                self.csv_page.hide()
+                self.builtin_page.show()
+            else:
+                self.source_combo.setCurrentIndex(self.source_combo.findData(CSV_KEY))
+                self.csv_standardize_check.setChecked(data.standardize)
+                self._show_csv(data)
+                self.builtin_page.hide()
+                self.csv_page.show()
+        finally:
+            del blockers
+
+    def _show_csv(self, data: CsvData) -> None:
+        path = resolve_csv_path(data, self.document.base_dir)
+        self.description.setText("Examples read from a CSV file.")
+        self.csv_file_label.setText(f"<b>{_html(path.name)}</b>")
+        self.csv_file_label.setToolTip(str(path))
+        dataset = self.document.dataset
+        if data.features is not None:
+            features: tuple[str, ...] = data.features
+        elif dataset is not None:
+            features = dataset.feature_names
+        else:
+            features = ()
+        if features:
+            self.csv_inputs_label.setText(
+                f"{plural(len(features), 'column')}: {_html(name_list(features, 4))}"
+            )
+        else:
+            self.csv_inputs_label.setText("every column except the target")
+        self.csv_inputs_label.setToolTip(", ".join(features))
+        self.csv_target_label.setText(_html(", ".join(data.target)))
+        self.csv_task_label.setText(data.task)
+        self.csv_split_label.setText(
+            f"{round(data.validation_fraction * 100)} % (split seed {data.seed})"
+        )
+        self.change_columns_button.setEnabled(path.is_file())
+
+    def _project_changed(self, *_args: object) -> None:
+        self.sync_controls()
+
+    def _dataset_changed(self, *_args: object) -> None:
+        self.sync_controls()
+        self.refresh_preview()
+
+    # ---- preview ---------------------------------------------------------------------------
+
+    def preview_kind(self) -> str:
+        """What the preview shows: ``"scatter"``, ``"table"``, ``"images"`` or ``"error"``."""
+        widget = self.preview_stack.currentWidget()
+        return {
+            self.scatter: "scatter",
+            self.table: "table",
+            self.images: "images",
+            self.error_label: "error",
+        }[widget]
+
+    def refresh_preview(self) -> None:
+        """Redraw the preview from the document's data set."""
+        dataset = self.document.dataset
+        if dataset is None:
+            message = self.document.dataset_error or "No data loaded."
+            self.summary.setText("<b>The data cannot be loaded</b>")
+            self.error_label.setText(
+                f"{_html(message)}<br><br><span style='color:{MUTED_COLOR}'>Choose another "
+                "file with <i>Open CSV…</i>, or pick a built-in data set above.</span>"
+            )
+            self.preview_stack.setCurrentWidget(self.error_label)
+            return
+        self.summary.setText(_html(dataset_summary(dataset)))
+        if dataset.is_image_like:
+            self.images.show_dataset(dataset)
+            self.preview_stack.setCurrentWidget(self.images)
+        elif dataset.n_features == 2 or (
+            dataset.n_features == 1 and not dataset.is_classification and dataset.n_outputs == 1
+        ):
+            self.scatter.show_dataset(dataset)
+            self.preview_stack.setCurrentWidget(self.scatter)
+        else:
+            self.table.show_dataset(dataset)
+            self.preview_stack.setCurrentWidget(self.table)
+
+    # ---- edits -----------------------------------------------------------------------------
+
+    def builtin_from_controls(self) -> BuiltinData | None:
+        """The built-in data spec the controls describe (``None`` when a CSV is shown)."""
+        key = self.source_combo.currentData()
+        if key == CSV_KEY or key is None:
+            return None
+        current = self.document.project.data
+        arms = (
+            self.arms_spin.value()
+            if key == "spiral"
+            else (current.arms if isinstance(current, BuiltinData) else 2)
+        )
+        return BuiltinData(
+            builtin=str(key),
+            samples=int(self.samples_spin.value()),
+            noise=round(float(self.noise_spin.value()), 4),
+            seed=int(self.seed_spin.value()),
+            validation_fraction=self._validation_fraction(current),
+            arms=int(arms),
+            standardize=self.standardize_check.isChecked(),
+        )
+
+    def _validation_fraction(self, current: DataSpec) -> float:
+        percent = self.validation_spin.value()
+        # Keep an exact stored fraction (e.g. 1/3) that the whole-percent box only rounds.
+        if round(current.validation_fraction * 100) == percent:
+            return current.validation_fraction
+        return percent / 100.0
+
+    def apply_edits(self) -> bool:
+        """Apply the built-in controls' values to the document (if they differ)."""
+        self._edit_timer.stop()
+        spec = self.builtin_from_controls()
+        current = self.document.project.data
+        if spec is None or spec == current:
+            return False
+        return self.set_data(spec, _change_text(current, spec))
+
+    def regenerate(self) -> bool:
+        """Apply edited values, or draw a new sample with the next seed."""
+        if self.apply_edits():
+            return True
+        current = self.document.project.data
+        if not isinstance(current, BuiltinData):
+            return False
+        return self.set_data(replace(current, seed=current.seed + 1), "Regenerate data")
+
+    def set_data(self, spec: DataSpec, text: str) -> bool:
+        """Hand a data spec to the document; show why when it cannot be loaded."""
+        try:
+            changed = self.document.set_data(spec, text)
+        except NNStudioError as error:
+            self._show_problem(str(error))
+            self.sync_controls()
+            return False
+        self._show_problem(None)
+        if not changed:
+            self.sync_controls()
+        return changed
+
+    def _show_problem(self, message: str | None) -> None:
+        self.problem_label.setVisible(bool(message))
+        self.problem_label.setText(message or "")
+        if message:
+            self.problem.emit(message)
+
+    def _source_chosen(self, _index: int) -> None:
+        key = self.source_combo.currentData()
+        current = self.document.project.data
+        if key == CSV_KEY:
+            if not isinstance(current, CsvData):
+                # Stay on the current data until a file is actually imported.
+                self.open_csv()
+            return
+        if isinstance(current, BuiltinData):
+            spec = replace(current, builtin=str(key))
+        else:
+            spec = BuiltinData(builtin=str(key))
+        self.set_data(spec, f"Data: {BUILTIN_INFO[str(key)][0]}")
+
+    def _csv_standardize_toggled(self, checked: bool) -> None:
+        current = self.document.project.data
+        if isinstance(current, CsvData) and current.standardize != checked:
+            text = "Standardise inputs" if checked else "Use raw inputs"
+            self.set_data(replace(current, standardize=checked), text)
+
+    # ---- CSV files -------------------------------------------------------------------------
+
+    def open_csv(self) -> bool:
+        """Ask for a CSV file and import it through the column picker."""
+        path = self.ask_csv_path()
+        if not path:
+            self.sync_controls()
+            return False
+        return self.import_csv(path)
+
+    def change_columns(self) -> bool:
+        """Reopen the column picker on the current CSV file."""
+        current = self.document.project.data
+        if not isinstance(current, CsvData):
+            return False
+        return self.import_csv(resolve_csv_path(current, self.document.base_dir), current)
+
+    def import_csv(self, path: str | Path, initial: CsvData | None = None) -> bool:
+        """Run the column picker on ``path`` and switch the document to its choice."""
+        dialog = CsvImportDialog(path, self, base_dir=self.document.base_dir, initial=initial)
+        try:
+            if not self.exec_dialog(dialog):
+                self.sync_controls()
+                return False
+            spec = dialog.result_spec()
+        finally:
+            dialog.deleteLater()
+        if spec == self.document.project.data:
+            return False
+        text = "Change columns" if initial is not None else f"Data: {Path(path).name}"
+        return self.set_data(spec, text)
+
+    def ask_csv_path(self) -> str:
+        """The file the user picks ("" when cancelled)."""
+        start = str(self.document.base_dir)
+        path, _filter = QtWidgets.QFileDialog.getOpenFileName(
+            self,
+            "Open CSV file",
+            start,
+            "CSV files (*.csv *.csv.gz *.tsv *.txt);;All files (*)",
+        )
+        return path
+
+    def exec_dialog(self, dialog: QtWidgets.QDialog) -> bool:
+        """Run a modal dialog; True when accepted."""
+        return dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted
+
+
+def _change_text(old: DataSpec, new: BuiltinData) -> str:
+    """The Edit menu's name for a change of built-in data."""
+    if not isinstance(old, BuiltinData) or old.builtin != new.builtin:
+        return f"Data: {BUILTIN_INFO[new.builtin][0]}"
+    changed = [
+        label
+        for field, label in (
+            ("samples", "sample count"),
+            ("noise", "noise"),
+            ("validation_fraction", "validation fraction"),
+            ("seed", "data seed"),
+            ("arms", "spiral arms"),
+            ("standardize", "standardisation"),
+        )
+        if getattr(old, field) != getattr(new, field)
+    ]
+    if len(changed) == 1:
+        return f"Change {changed[0]}"
+    return "Change data settings"
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
