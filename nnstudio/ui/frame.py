@@ -1,0 +1,531 @@
+"""Frames: everything the studio's views paint for one moment of training, as plain arrays.
+
+A :class:`Frame` is computed away from the user interface (in the training thread, between
+steps) so the main thread only has to paint it. It holds the engine's snapshot, every layer's
+pre-activations and outputs on a fixed set of *probe* examples, every neuron's output over a
+grid covering the input plane (2-input data) or a line covering the input range (1-input data),
+the network's predictions on the validation set (or the training set when nothing is held out),
+and per-layer weight and activation statistics.
+
+:class:`FrameBuilder` fixes the probe examples, the grid and the evaluation rows once per data
+set so consecutive frames show the same examples; :func:`make_frame` is the one-shot shortcut.
+
+This module is pure NumPy: it never imports Qt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nnstudio.spec import Weights, canonical_activation
+
+if TYPE_CHECKING:
+    from nnstudio.data import Dataset
+    from nnstudio.engine.network import Network
+
+#: Activations whose units saturate (flat derivative near the asymptotes).
+SATURATING_ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh")
+#: Activations whose units can die (zero gradient for every input with ``Z <= 0``).
+RELU_FAMILY: tuple[str, ...] = ("relu", "leaky_relu", "elu")
+#: An activation counts as saturated where its derivative is below this.
+SATURATION_DERIVATIVE = 0.05
+#: Percentiles summarising each layer's weight distribution (see ``Frame.weight_quantiles``).
+WEIGHT_PERCENTILES: tuple[float, ...] = (0.0, 5.0, 25.0, 50.0, 75.0, 95.0, 100.0)
+#: Bins of each layer's weight histogram.
+HISTOGRAM_BINS = 40
+#: Rows of the evaluation set (predictions for confusion matrix and predicted-vs-actual).
+DEFAULT_EVAL_CAP = 4000
+#: Points on the line over the input range for 1-input data.
+LINE_POINTS = 200
+#: Weights per layer used for statistics; bigger layers use a fixed random sample.
+_STATS_SAMPLE = 50_000
+#: Upper bound on grid cells times network units, so wide networks get a coarser grid.
+_GRID_BUDGET = 12_000_000
+_MIN_GRID = 12
+_PROBE_SEED = 20240607
+
+
+@dataclass(frozen=True, eq=False)
+class FrameGrid:
+    """Every neuron's output over a regular grid covering a 2-D input plane.
+
+    Attributes
+    ----------
+    grid_x : ndarray, shape (G,)
+        Raw values of the first input along the columns.
+    grid_y : ndarray, shape (G,)
+        Raw values of the second input along the rows.
+    extent : tuple of float
+        ``(xmin, xmax, ymin, ymax)``: the data's bounding box plus a 10 % margin.
+    grid_A : tuple of ndarray
+        ``grid_A[0]`` is the standardised input, shape (G, G, 2); ``grid_A[l + 1]`` is layer
+        ``l``'s output, shape (G, G, units). Row ``i``, column ``j`` is the point
+        ``(grid_x[j], grid_y[i])``.
+    """
+
+    grid_x: np.ndarray
+    grid_y: np.ndarray
+    extent: tuple[float, float, float, float]
+    grid_A: tuple[np.ndarray, ...]
+
+    @property
+    def size(self) -> int:
+        """Points per side ``G``."""
+        return int(self.grid_x.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
+class FrameLine:
+    """Every neuron's output along a line covering a 1-D input range.
+
+    Attributes
+    ----------
+    line_x : ndarray, shape (C,)
+        Raw input values, the data's range plus a 10 % margin.
+    line_A : tuple of ndarray
+        ``line_A[0]`` is the standardised input, shape (C, 1); ``line_A[l + 1]`` is layer
+        ``l``'s output, shape (C, units).
+    """
+
+    line_x: np.ndarray
+    line_A: tuple[np.ndarray, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """One moment of a network, ready to paint.
+
+    Attributes
+    ----------
+    snapshot : Snapshot or None
+        The engine's snapshot (``None`` before training started).
+    weights : Weights
+        The parameters the arrays below were computed with.
+    task : str
+        ``"classification"`` or ``"regression"``.
+    activation_names : tuple of str
+        Canonical activation of each layer.
+    feature_names, target_names : tuple of str
+        Input names; class names (classification) or target names (regression).
+    probe_indices : ndarray of int, shape (P,)
+        Rows of ``X_train`` used as probes (fixed for a data set; grouped by class).
+    probe_inputs : ndarray, shape (P, n_inputs)
+        Raw probe inputs.
+    probe_labels : ndarray of int, shape (P,), or None
+        Class of each probe (classification only).
+    probe_targets : ndarray, shape (P, n_targets)
+        The data set's targets of the probes (one-hot for classification).
+    probe_Z : tuple of ndarray
+        Pre-activations per layer, each (P, units).
+    probe_A : tuple of ndarray
+        ``probe_A[0]`` the standardised inputs (P, n_inputs), then each layer's output
+        (P, units).
+    grid : FrameGrid or None
+        Neuron outputs over the input plane (2-input data only).
+    line : FrameLine or None
+        Neuron outputs along the input range (1-input data only).
+    eval_split : str
+        ``"validation"`` or ``"training"``: where :attr:`eval_inputs` come from.
+    eval_indices : ndarray of int, shape (M,)
+        Rows of that split that were evaluated (all of them up to a few thousand).
+    eval_inputs : ndarray, shape (M, n_inputs)
+        Raw inputs.
+    eval_targets : ndarray, shape (M, n_targets)
+        The data set's targets (one-hot for classification, values for regression).
+    predictions : ndarray, shape (M, output_units)
+        The network's outputs.
+    eval_labels, predicted_labels : ndarray of int, shape (M,), or None
+        True and predicted class (classification only).
+    weight_quantiles : ndarray, shape (L, len(WEIGHT_PERCENTILES))
+        Percentiles of each layer's weights (not biases).
+    weight_histograms : tuple of (counts, edges)
+        Per layer, ``HISTOGRAM_BINS`` counts and their ``HISTOGRAM_BINS + 1`` edges.
+    saturated_fraction : ndarray, shape (L,)
+        Share of probe activations in the flat region (derivative < 0.05) for sigmoid and
+        tanh layers; NaN for other activations.
+    dead_fraction : ndarray, shape (L,)
+        Share of units with ``Z <= 0`` for every probe (relu family); NaN for others.
+    grad_steps : ndarray of int, shape (S,)
+        Steps with a recorded per-layer gradient norm (the whole run so far).
+    grad_norms : ndarray, shape (S, L)
+        Gradient norm of each layer's parameters at those steps.
+    batch_losses : ndarray, shape (K, 2)
+        ``(fractional epoch, mini-batch loss)`` points seen so far.
+    """
+
+    snapshot: Any
+    weights: Weights
+    task: str
+    activation_names: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    target_names: tuple[str, ...]
+    probe_indices: np.ndarray
+    probe_inputs: np.ndarray
+    probe_labels: np.ndarray | None
+    probe_targets: np.ndarray
+    probe_Z: tuple[np.ndarray, ...]
+    probe_A: tuple[np.ndarray, ...]
+    grid: FrameGrid | None
+    line: FrameLine | None
+    eval_split: str
+    eval_indices: np.ndarray
+    eval_inputs: np.ndarray
+    eval_targets: np.ndarray
+    predictions: np.ndarray
+    eval_labels: np.ndarray | None
+    predicted_labels: np.ndarray | None
+    weight_quantiles: np.ndarray
+    weight_histograms: tuple[tuple[np.ndarray, np.ndarray], ...]
+    saturated_fraction: np.ndarray
+    dead_fraction: np.ndarray
+    grad_steps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    grad_norms: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    batch_losses: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+
+    # ---- conveniences ------------------------------------------------------------------------
+
+    @property
+    def n_layers(self) -> int:
+        """Number of layers with parameters."""
+        return len(self.weights)
+
+    @property
+    def grid_x(self) -> np.ndarray | None:
+        """Grid columns' first-input values, or ``None`` without a grid."""
+        return None if self.grid is None else self.grid.grid_x
+
+    @property
+    def grid_y(self) -> np.ndarray | None:
+        """Grid rows' second-input values, or ``None`` without a grid."""
+        return None if self.grid is None else self.grid.grid_y
+
+    @property
+    def extent(self) -> tuple[float, float, float, float] | None:
+        """``(xmin, xmax, ymin, ymax)`` of the grid, or ``None`` without a grid."""
+        return None if self.grid is None else self.grid.extent
+
+    @property
+    def grid_A(self) -> tuple[np.ndarray, ...] | None:
+        """Per-layer outputs over the grid, each (G, G, units), or ``None``."""
+        return None if self.grid is None else self.grid.grid_A
+
+    @property
+    def epoch(self) -> int:
+        """The snapshot's epoch (0 before training)."""
+        return int(getattr(self.snapshot, "epoch", 0) or 0)
+
+    @property
+    def step(self) -> int:
+        """The snapshot's step (0 before training)."""
+        return int(getattr(self.snapshot, "step", 0) or 0)
+
+
+# ------------------------------------------------------------------------------------------------
+# Building
+# ------------------------------------------------------------------------------------------------
+
+
+def _padded_range(values: np.ndarray, margin: float = 0.1) -> tuple[float, float]:
+    """``(low, high)`` of finite values widened by ``margin`` of the span on both sides."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return -1.0, 1.0
+    low, high = float(finite.min()), float(finite.max())
+    span = high - low
+    if span <= 0:
+        # A constant column still gets a readable window around its value.
+        span = max(abs(low), 1.0)
+        return low - 0.5 * span, high + 0.5 * span
+    return low - margin * span, high + margin * span
+
+
+def _class_labels(targets: np.ndarray) -> np.ndarray:
+    """Class index of one-hot rows, shape (m,)."""
+    if targets.shape[1] == 1:
+        return (targets[:, 0] >= 0.5).astype(np.int64)
+    return np.argmax(targets, axis=1).astype(np.int64)
+
+
+def predicted_classes(outputs: np.ndarray) -> np.ndarray:
+    """Predicted class per row: ``p >= 0.5`` for one sigmoid unit, else the arg-max.
+
+    Parameters
+    ----------
+    outputs : ndarray, shape (m, output_units)
+
+    Returns
+    -------
+    ndarray of int, shape (m,)
+    """
+    if outputs.shape[1] == 1:
+        return (outputs[:, 0] >= 0.5).astype(np.int64)
+    return np.argmax(outputs, axis=1).astype(np.int64)
+
+
+class FrameBuilder:
+    """Builds frames for one data set with fixed probes, grid and evaluation rows.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The data the network trains on.
+    probe_size : int
+        Number of training examples whose activations are shown (fewer when the training
+        set is smaller).
+    grid_size : int
+        Points per side of the input-plane grid (2-input data); reduced automatically for
+        very wide networks so a frame stays small.
+    eval_cap : int
+        At most this many validation (or training) rows are evaluated for predictions.
+    seed : int
+        Seed of the probe and evaluation subsets.
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        *,
+        probe_size: int = 128,
+        grid_size: int = 48,
+        eval_cap: int = DEFAULT_EVAL_CAP,
+        seed: int = _PROBE_SEED,
+    ) -> None:
+        self.dataset = dataset
+        self.task = dataset.task
+        rng = np.random.default_rng(seed)
+        X_train = np.asarray(dataset.X_train, dtype=np.float64)
+        Y_train = np.asarray(dataset.Y_train, dtype=np.float64)
+        m = X_train.shape[0]
+        count = int(min(max(probe_size, 1), m))
+        chosen = np.sort(rng.choice(m, size=count, replace=False)) if m else np.zeros(0, int)
+        # Group probes by class (or by target value) so the activation heatmap shows blocks.
+        if self.task == "classification" and count:
+            order = np.lexsort((chosen, _class_labels(Y_train[chosen])))
+            chosen = chosen[order]
+        elif count and Y_train.shape[1] >= 1:
+            chosen = chosen[np.argsort(Y_train[chosen, 0], kind="stable")]
+        self.probe_indices = chosen.astype(np.int64)
+        self.probe_inputs = X_train[self.probe_indices]
+        self.probe_targets = Y_train[self.probe_indices]
+        self.probe_labels = (
+            _class_labels(self.probe_targets) if self.task == "classification" else None
+        )
+
+        has_validation = dataset.X_val.shape[0] > 0
+        self.eval_split = "validation" if has_validation else "training"
+        X_eval = np.asarray(dataset.X_val if has_validation else X_train, dtype=np.float64)
+        Y_eval = np.asarray(dataset.Y_val if has_validation else Y_train, dtype=np.float64)
+        rows = X_eval.shape[0]
+        if rows > eval_cap:
+            self.eval_indices = np.sort(rng.choice(rows, size=eval_cap, replace=False))
+        else:
+            self.eval_indices = np.arange(rows, dtype=np.int64)
+        self.eval_inputs = X_eval[self.eval_indices]
+        self.eval_targets = Y_eval[self.eval_indices]
+        self.eval_labels = (
+            _class_labels(self.eval_targets) if self.task == "classification" else None
+        )
+
+        X_all = np.concatenate([X_train, np.asarray(dataset.X_val, dtype=np.float64)], axis=0)
+        self.n_inputs = X_train.shape[1]
+        self.grid_size = int(grid_size)
+        self._extent: tuple[float, float, float, float] | None = None
+        self._line_x: np.ndarray | None = None
+        if self.n_inputs == 2:
+            x0, x1 = _padded_range(X_all[:, 0])
+            y0, y1 = _padded_range(X_all[:, 1])
+            self._extent = (x0, x1, y0, y1)
+        elif self.n_inputs == 1:
+            low, high = _padded_range(X_all[:, 0])
+            self._line_x = np.linspace(low, high, LINE_POINTS)
+        self._stats_samples: dict[int, np.ndarray] = {}
+        self._stats_rng = np.random.default_rng(seed + 1)
+
+    # ---- pieces ------------------------------------------------------------------------------
+
+    def _grid_points(self, total_units: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Grid axes and the (G*G, 2) raw points, row-major with y along the rows."""
+        assert self._extent is not None
+        size = self.grid_size
+        while size > _MIN_GRID and size * size * max(total_units, 1) > _GRID_BUDGET:
+            size = max(_MIN_GRID, int(size * 0.75))
+        x0, x1, y0, y1 = self._extent
+        gx = np.linspace(x0, x1, size)
+        gy = np.linspace(y0, y1, size)
+        xx, yy = np.meshgrid(gx, gy)
+        return gx, gy, np.column_stack([xx.ravel(), yy.ravel()])
+
+    def _weight_sample(self, index: int, W: np.ndarray) -> np.ndarray:
+        """All weights of a layer, or a fixed random sample of a big one, flattened."""
+        flat = W.ravel()
+        if flat.size <= _STATS_SAMPLE:
+            return flat
+        chosen = self._stats_samples.get(index)
+        if chosen is None or chosen.max() >= flat.size:
+            chosen = self._stats_rng.choice(flat.size, size=_STATS_SAMPLE, replace=False)
+            self._stats_samples[index] = chosen
+        return flat[chosen]
+
+    def _weight_statistics(
+        self, weights: Weights
+    ) -> tuple[np.ndarray, tuple[tuple[np.ndarray, np.ndarray], ...]]:
+        quantiles = np.zeros((len(weights), len(WEIGHT_PERCENTILES)))
+        histograms = []
+        for index, (W, _b) in enumerate(weights):
+            values = self._weight_sample(index, np.asarray(W, dtype=np.float64))
+            values = values[np.isfinite(values)]
+            if values.size == 0:
+                quantiles[index] = np.nan
+                edges = np.linspace(-1.0, 1.0, HISTOGRAM_BINS + 1)
+                histograms.append((np.zeros(HISTOGRAM_BINS), edges))
+                continue
+            quantiles[index] = np.percentile(values, WEIGHT_PERCENTILES)
+            limit = float(np.max(np.abs(values)))
+            limit = limit if limit > 0 else 1.0
+            counts, edges = np.histogram(values, bins=HISTOGRAM_BINS, range=(-limit, limit))
+            histograms.append((counts.astype(np.float64), edges))
+        return quantiles, tuple(histograms)
+
+    @staticmethod
+    def _unit_health(
+        activation_names: tuple[str, ...], Z: tuple[np.ndarray, ...], A: tuple[np.ndarray, ...]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Saturated share (sigmoid/tanh) and dead share (relu family) per layer."""
+        saturated = np.full(len(Z), np.nan)
+        dead = np.full(len(Z), np.nan)
+        for index, name in enumerate(activation_names):
+            out = np.asarray(A[index + 1], dtype=np.float64)
+            if out.size == 0:
+                continue
+            if name == "sigmoid":
+                saturated[index] = float(np.mean(out * (1.0 - out) < SATURATION_DERIVATIVE))
+            elif name == "tanh":
+                saturated[index] = float(np.mean(1.0 - out * out < SATURATION_DERIVATIVE))
+            elif name in RELU_FAMILY:
+                dead[index] = float(np.mean(np.all(Z[index] <= 0, axis=0)))
+        return saturated, dead
+
+    # ---- the frame ---------------------------------------------------------------------------
+
+    def build(self, network: Network, snapshot: Any = None) -> Frame:
+        """Compute a frame for ``network`` in its current state.
+
+        Parameters
+        ----------
+        network : Network
+            The network to evaluate (inference mode: no dropout).
+        snapshot : Snapshot or None
+            The engine's snapshot to attach; its per-step gradient norms and weights are
+            used when present.
+
+        Returns
+        -------
+        Frame
+        """
+        spec = network.spec
+        activation_names = tuple(canonical_activation(layer.activation) for layer in spec.layers)
+        total_units = int(sum(layer.units for layer in spec.layers)) + spec.inputs
+
+        probe = network.forward(self.probe_inputs)
+        probe_Z = tuple(np.asarray(z) for z in probe.Z)
+        probe_A = tuple(np.asarray(a) for a in probe.A)
+
+        grid: FrameGrid | None = None
+        if self._extent is not None:
+            gx, gy, points = self._grid_points(total_units)
+            size = gx.shape[0]
+            forward = network.forward(points)
+            grid = FrameGrid(
+                grid_x=gx,
+                grid_y=gy,
+                extent=self._extent,
+                grid_A=tuple(np.asarray(a).reshape(size, size, -1) for a in forward.A),
+            )
+
+        line: FrameLine | None = None
+        if self._line_x is not None:
+            forward = network.forward(self._line_x[:, None])
+            line = FrameLine(line_x=self._line_x, line_A=tuple(np.asarray(a) for a in forward.A))
+
+        predictions = np.asarray(network.predict(self.eval_inputs), dtype=np.float64)
+        predicted = predicted_classes(predictions) if self.task == "classification" else None
+
+        weights = getattr(snapshot, "weights", None) or network.weights()
+        quantiles, histograms = self._weight_statistics(weights)
+        saturated, dead = self._unit_health(activation_names, probe_Z, probe_A)
+        grad_steps, grad_norms = _snapshot_grad_history(snapshot, len(weights))
+
+        return Frame(
+            snapshot=snapshot,
+            weights=weights,
+            task=self.task,
+            activation_names=activation_names,
+            feature_names=tuple(self.dataset.feature_names),
+            target_names=tuple(self.dataset.target_names),
+            probe_indices=self.probe_indices,
+            probe_inputs=self.probe_inputs,
+            probe_labels=self.probe_labels,
+            probe_targets=self.probe_targets,
+            probe_Z=probe_Z,
+            probe_A=probe_A,
+            grid=grid,
+            line=line,
+            eval_split=self.eval_split,
+            eval_indices=self.eval_indices,
+            eval_inputs=self.eval_inputs,
+            eval_targets=self.eval_targets,
+            predictions=predictions,
+            eval_labels=self.eval_labels,
+            predicted_labels=predicted,
+            weight_quantiles=quantiles,
+            weight_histograms=histograms,
+            saturated_fraction=saturated,
+            dead_fraction=dead,
+            grad_steps=grad_steps,
+            grad_norms=grad_norms,
+        )
+
+
+def _snapshot_grad_history(snapshot: Any, n_layers: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-step gradient norms carried by a snapshot, as ``(steps (S,), norms (S, L))``."""
+    steps = getattr(snapshot, "step_numbers", None)
+    norms = getattr(snapshot, "step_grad_norms", None)
+    if steps is None or norms is None:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, n_layers))
+    steps = np.asarray(steps, dtype=np.int64).ravel()
+    norms = np.asarray(norms, dtype=np.float64).reshape(steps.shape[0], n_layers)
+    return steps, norms
+
+
+def make_frame(
+    network: Network,
+    dataset: Dataset,
+    snapshot: Any = None,
+    *,
+    probe_size: int = 128,
+    grid_size: int = 48,
+) -> Frame:
+    """Build one frame without keeping a builder (probes are still chosen reproducibly).
+
+    Parameters
+    ----------
+    network : Network
+        The network to evaluate.
+    dataset : Dataset
+        Its data.
+    snapshot : Snapshot or None
+        The engine's snapshot, when training has started.
+    probe_size : int
+        Number of probe examples.
+    grid_size : int
+        Grid points per side for 2-input data.
+
+    Returns
+    -------
+    Frame
+    """
+    builder = FrameBuilder(dataset, probe_size=probe_size, grid_size=grid_size)
+    return builder.build(network, snapshot)
