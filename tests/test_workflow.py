@@ -1,0 +1,305 @@
+"""Workflow glue: fitting a network to data, attaching data, building, training, predicting."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnstudio.data import load_dataset
+from nnstudio.data.dataset import build_dataset
+from nnstudio.errors import DataError
+from nnstudio.io.project import LoadedProject, load_project, save_project
+from nnstudio.spec import (
+    BuiltinData,
+    CsvData,
+    LayerSpec,
+    NetworkSpec,
+    Project,
+    Standardization,
+    TrainingSpec,
+)
+from nnstudio.workflow import (
+    attach_dataset,
+    build_network,
+    fit_network_to_data,
+    load_for_training,
+    make_trainer,
+    output_names_of,
+    predict,
+)
+
+IRIS_FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+IRIS_CLASSES = ("setosa", "versicolor", "virginica")
+
+
+@pytest.fixture
+def iris_like():
+    """A small data set shaped like iris: 4 features, 3 classes, standardised."""
+    rng = np.random.default_rng(0)
+    labels = np.arange(60) % 3
+    X = rng.normal(size=(60, 4)) + labels[:, None]
+    return build_dataset(
+        X,
+        labels,
+        task="classification",
+        feature_names=IRIS_FEATURES,
+        target_names=IRIS_CLASSES,
+        validation_fraction=0.2,
+        seed=0,
+        standardize=True,
+    )
+
+
+def binary_project(inputs: int = 2, **changes) -> Project:
+    project = Project(
+        name="binary",
+        data=BuiltinData(builtin="xor", samples=60, seed=2),
+        network=NetworkSpec(
+            inputs=inputs,
+            layers=(
+                LayerSpec(units=5, activation="tanh"),
+                LayerSpec(units=1, activation="sigmoid"),
+            ),
+        ),
+        loss="binary_crossentropy",
+        training=TrainingSpec(optimizer="adam", learning_rate=0.05, epochs=5, batch_size=16),
+    )
+    return replace(project, **changes)
+
+
+# ---- fit_network_to_data --------------------------------------------------------------------
+
+
+def test_fit_resizes_a_binary_network_to_iris(iris_like) -> None:
+    fitted, notices = fit_network_to_data(binary_project(), iris_like)
+    assert fitted.network.describe() == "4-5(tanh)-3(softmax)"
+    assert fitted.loss == "categorical_crossentropy"
+    assert notices == [
+        "Input layer resized from 2 to 4 inputs to match the 4 features",
+        "Output activation changed from sigmoid to softmax for the 3 classes",
+        "Output layer resized from 1 to 3 units to match the 3 classes",
+        "Loss changed from binary_crossentropy to categorical_crossentropy to fit the new "
+        "output layer",
+    ]
+    assert fitted.feature_names == IRIS_FEATURES
+    assert fitted.output_names == IRIS_CLASSES
+    assert fitted.standardization == iris_like.standardization
+    fitted.validate()
+
+
+def test_fit_keeps_a_fitting_network_unchanged() -> None:
+    project = binary_project()
+    dataset = load_dataset(project.data)
+    fitted, notices = fit_network_to_data(project, dataset)
+    assert notices == []
+    assert fitted.network == project.network
+    assert fitted.loss == project.loss
+    assert fitted.output_names == ("0", "1")
+
+
+def test_fit_keeps_two_softmax_units_on_two_classes() -> None:
+    project = binary_project()
+    softmax = replace(project.network.output, units=2, activation="softmax")
+    project = replace(
+        project,
+        network=project.network.with_layer(1, softmax),
+        loss="categorical_crossentropy",
+    )
+    fitted, notices = fit_network_to_data(project, load_dataset(project.data))
+    assert notices == []
+    assert fitted.network.output.units == 2
+
+
+def test_fit_softmax_on_three_classes_only_resizes(iris_like) -> None:
+    project = binary_project(inputs=4)
+    output = replace(project.network.output, units=2, activation="softmax")
+    project = replace(
+        project, network=project.network.with_layer(1, output), loss="categorical_crossentropy"
+    )
+    fitted, notices = fit_network_to_data(project, iris_like)
+    assert notices == ["Output layer resized from 2 to 3 units to match the 3 classes"]
+    assert fitted.loss == "categorical_crossentropy"
+
+
+def test_fit_classifier_to_regression_data() -> None:
+    data = BuiltinData(builtin="sine", samples=40)
+    project = binary_project(inputs=2, data=data)
+    output = replace(project.network.output, units=3, activation="softmax")
+    project = replace(
+        project, network=project.network.with_layer(1, output), loss="categorical_crossentropy"
+    )
+    fitted, notices = fit_network_to_data(project, load_dataset(data))
+    assert fitted.network.describe() == "1-5(tanh)-1(identity)"
+    assert fitted.loss == "mse"
+    assert "Output activation changed from softmax to identity for 1 target column" in notices
+    assert "Loss changed from categorical_crossentropy to mse to fit the new output layer" in (
+        notices
+    )
+
+
+def test_fit_regression_network_to_two_classes_uses_one_sigmoid_unit() -> None:
+    project = Project(
+        name="r",
+        data=BuiltinData(builtin="circles", samples=40),
+        network=NetworkSpec(inputs=2, layers=(LayerSpec(units=1, activation="identity"),)),
+        loss="mse",
+    )
+    fitted, notices = fit_network_to_data(project, load_dataset(project.data))
+    assert fitted.network.describe() == "2-1(sigmoid)"
+    assert fitted.loss == "binary_crossentropy"
+    assert notices[0] == "Output activation changed from identity to sigmoid for the 2 classes"
+
+
+# ---- attach_dataset -------------------------------------------------------------------------
+
+
+def test_attach_names_input_mismatch(iris_like) -> None:
+    with pytest.raises(DataError) as info:
+        attach_dataset(binary_project(inputs=3), iris_like)
+    assert str(info.value) == (
+        "the network has 3 inputs but the data has 4 features "
+        "(sepal_length, sepal_width, petal_length, petal_width)"
+    )
+
+
+def test_attach_names_output_mismatch(iris_like) -> None:
+    with pytest.raises(DataError) as info:
+        attach_dataset(binary_project(inputs=4), iris_like)
+    assert str(info.value) == (
+        "the output layer has 1 unit but the data has 3 classes "
+        "(setosa, versicolor, virginica); it needs 3 output units"
+    )
+
+
+def test_attach_stores_names_and_standardization(iris_like) -> None:
+    project, _ = fit_network_to_data(binary_project(), iris_like)
+    attached = attach_dataset(replace(project, feature_names=None, output_names=None), iris_like)
+    assert attached.feature_names == IRIS_FEATURES
+    assert attached.output_names == IRIS_CLASSES
+    assert attached.standardization == iris_like.standardization
+
+
+def test_attach_keeps_a_stored_standardization_of_the_right_length(tmp_path: Path) -> None:
+    data = BuiltinData(builtin="xor", samples=60, seed=2, standardize=True)
+    stored = Standardization(mean=(1.0, 2.0), std=(3.0, 4.0))
+    project = binary_project(data=data, standardization=stored)
+    dataset = load_dataset(data)
+    assert attach_dataset(project, dataset).standardization == stored
+    # Without standardisation in the data spec the data's (absent) statistics win.
+    plain = replace(project, data=replace(data, standardize=False))
+    assert attach_dataset(plain, load_dataset(plain.data)).standardization is None
+
+
+# ---- building, training, predicting ---------------------------------------------------------
+
+
+def test_build_network_uses_seed_dtype_and_standardization() -> None:
+    stored = Standardization(mean=(0.0, 1.0), std=(2.0, 2.0))
+    project = binary_project(standardization=stored)
+    project = replace(project, training=replace(project.training, dtype="float64", seed=7))
+    first, second = build_network(project), build_network(project)
+    assert first.dtype == np.float64
+    assert first.standardization == stored
+    np.testing.assert_array_equal(first.weights()[0][0], second.weights()[0][0])
+    other_seed = replace(project, training=replace(project.training, seed=8))
+    assert not np.array_equal(build_network(other_seed).weights()[0][0], first.weights()[0][0])
+
+
+def test_make_trainer_trains_and_lowers_the_loss() -> None:
+    project = binary_project()
+    dataset = load_dataset(project.data)
+    project = attach_dataset(project, dataset)
+    network = build_network(project)
+    trainer = make_trainer(project, network, dataset)
+    before = trainer.snapshot().train_loss
+    final = trainer.run()
+    assert final.status == "finished"
+    assert final.epoch == 5
+    assert final.train_loss < before
+
+
+def test_load_for_training_uses_stored_weights_unless_reinit(tmp_path: Path) -> None:
+    project = binary_project()
+    dataset = load_dataset(project.data)
+    project = attach_dataset(project, dataset)
+    network = build_network(project)
+    make_trainer(project, network, dataset).run()
+    save_project(tmp_path / "p.nnproj", project, network.weights())
+    loaded = load_project(tmp_path / "p.nnproj")
+
+    _, warm, _ = load_for_training(loaded)
+    np.testing.assert_allclose(warm.weights()[0][0], network.weights()[0][0])
+    _, fresh, _ = load_for_training(loaded, reinit=True)
+    np.testing.assert_allclose(fresh.weights()[0][0], build_network(project).weights()[0][0])
+
+
+def test_load_for_training_reports_data_that_does_not_fit(tmp_path: Path) -> None:
+    project = binary_project(inputs=3)
+    loaded = LoadedProject(project=project, weights=None, path=tmp_path / "p.nnproj")
+    with pytest.raises(DataError, match="the network has 3 inputs but the data has 2 features"):
+        load_for_training(loaded)
+
+
+def test_load_for_training_resolves_csv_against_the_project_folder(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    rows = "\n".join(f"{i % 5},{(i * 7) % 3},{'a' if i % 2 else 'b'}" for i in range(30))
+    (tmp_path / "data" / "small.csv").write_text("u,v,kind\n" + rows + "\n")
+    project = binary_project(
+        data=CsvData(csv="data/small.csv", target=("kind",), task="classification")
+    )
+    loaded = LoadedProject(project=project, weights=None, path=tmp_path / "p.nnproj")
+    attached, _network, dataset = load_for_training(loaded)
+    assert attached.feature_names == ("u", "v")
+    assert attached.output_names == ("a", "b")
+    assert dataset.n_features == 2
+
+
+def test_predict_binary_classifier_gives_probabilities_and_labels() -> None:
+    project = binary_project(output_names=("no", "yes"), feature_names=("x1", "x2"))
+    # A zero first layer gives 0, so the output is sigmoid(0 @ W2 + 2) for every row.
+    weights = ((np.zeros((2, 5)), np.zeros(5)), (np.zeros((5, 1)), np.array([2.0])))
+    result = predict(project, weights, np.array([[0.0, 0.0], [1.0, 1.0]]))
+    p = 1 / (1 + np.exp(-2.0))
+    np.testing.assert_allclose(result.probabilities, [[1 - p, p], [1 - p, p]], rtol=1e-6)
+    assert result.labels.tolist() == ["yes", "yes"]
+    assert result.label_indices.tolist() == [1, 1]
+    assert result.output_names == ("no", "yes")
+
+
+def test_predict_softmax_labels_by_argmax(iris_like) -> None:
+    project, _ = fit_network_to_data(binary_project(), iris_like)
+    network = build_network(project)
+    X = iris_like.X_val
+    result = predict(project, network.weights(), X)
+    expected = network.predict(X)
+    np.testing.assert_allclose(result.probabilities, expected, rtol=1e-6)
+    np.testing.assert_allclose(result.probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    assert result.labels.tolist() == [IRIS_CLASSES[i] for i in np.argmax(expected, axis=1)]
+
+
+def test_predict_regression_has_no_labels() -> None:
+    project = Project(
+        name="line",
+        data=BuiltinData(builtin="sine", samples=20),
+        network=NetworkSpec(inputs=1, layers=(LayerSpec(units=1, activation="identity"),)),
+        loss="mse",
+        output_names=("y",),
+    )
+    weights = ((np.array([[2.0]]), np.array([1.0])),)
+    result = predict(project, weights, np.array([[0.0], [3.0]]))
+    np.testing.assert_allclose(result.outputs, [[1.0], [7.0]])
+    assert result.labels is None and result.probabilities is None
+
+
+def test_predict_rejects_the_wrong_width() -> None:
+    project = binary_project()
+    weights = build_network(project).weights()
+    with pytest.raises(DataError, match="the inputs have 3 columns but the network has 2 inputs"):
+        predict(project, weights, np.zeros((4, 3)))
+
+
+def test_output_names_fall_back_to_numbers() -> None:
+    assert output_names_of(binary_project()) == ("0", "1")
