@@ -1,0 +1,424 @@
+"""Graphics items of the network canvas: layer lanes, neuron columns and "+ layer" buttons.
+
+The items only paint; the view decides what is under the mouse using
+:class:`~nnstudio.ui.canvas.layout.NetworkLayout`, so hit-testing stays vectorised and in one
+place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnstudio.ui.canvas.layout import (
+    BIAS_RADIUS,
+    BUTTON_RADIUS,
+    GAP_BUTTON_RADIUS,
+    HEADER_HEIGHT,
+    NetworkLayout,
+)
+from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
+
+# ---- palette (light theme) ----------------------------------------------------------------
+
+ACCENT = QtGui.QColor(37, 99, 235)
+ACCENT_SOFT = QtGui.QColor(239, 244, 255)
+TEXT = QtGui.QColor(31, 41, 55)
+TEXT_MUTED = QtGui.QColor(107, 114, 128)
+LANE_FILL = QtGui.QColor(255, 255, 255, 235)
+LANE_BORDER = QtGui.QColor(226, 231, 238)
+HEADER_FILL = QtGui.QColor(248, 250, 252)
+BUTTON_FILL = QtGui.QColor(243, 244, 246)
+BUTTON_BORDER = QtGui.QColor(209, 213, 219)
+NEURON_EMPTY = QtGui.QColor(250, 250, 251)
+NEURON_BORDER = QtGui.QColor(148, 155, 166)
+
+LABEL_WIDTH = 118.0
+
+
+def font(pixel_size: float, bold: bool = False) -> QtGui.QFont:
+    """The canvas font at a pixel size (scene units, so it zooms with the drawing)."""
+    result = QtGui.QFont()
+    result.setPixelSize(max(1, round(pixel_size)))
+    result.setBold(bold)
+    result.setHintingPreference(QtGui.QFont.HintingPreference.PreferNoHinting)
+    return result
+
+
+def _rect(values: np.ndarray | tuple[float, float, float, float]) -> QtCore.QRectF:
+    x, y, w, h = (float(v) for v in values)
+    return QtCore.QRectF(x, y, w, h)
+
+
+def _qcolor(rgb: np.ndarray, alpha: int = 255) -> QtGui.QColor:
+    return QtGui.QColor(int(rgb[0]), int(rgb[1]), int(rgb[2]), alpha)
+
+
+def _text_color_for(rgb: np.ndarray) -> QtGui.QColor:
+    # Perceived luminance decides between dark and white text on a coloured fill.
+    luminance = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
+    return QtGui.QColor(255, 255, 255) if luminance < 140 else TEXT
+
+
+def draw_round_button(
+    painter: QtGui.QPainter,
+    center: tuple[float, float],
+    radius: float,
+    glyph: str,
+    hovered: bool,
+    enabled: bool = True,
+) -> None:
+    """A small round button with a + or − glyph drawn as strokes (crisp at any zoom)."""
+    cx, cy = center
+    fill = ACCENT_SOFT if hovered and enabled else BUTTON_FILL
+    border = ACCENT if hovered and enabled else BUTTON_BORDER
+    painter.setPen(QtGui.QPen(border, 1.0))
+    painter.setBrush(fill)
+    painter.drawEllipse(QtCore.QPointF(cx, cy), radius, radius)
+    ink = ACCENT if hovered and enabled else (TEXT if enabled else BUTTON_BORDER)
+    pen = QtGui.QPen(ink, 1.8)
+    pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+    painter.setPen(pen)
+    arm = radius * 0.45
+    painter.drawLine(QtCore.QPointF(cx - arm, cy), QtCore.QPointF(cx + arm, cy))
+    if glyph == "+":
+        painter.drawLine(QtCore.QPointF(cx, cy - arm), QtCore.QPointF(cx, cy + arm))
+
+
+class LaneItem(QtWidgets.QGraphicsItem):
+    """The rounded background of one layer with its header.
+
+    Parameters
+    ----------
+    layout : NetworkLayout
+    drawn : int
+        Drawn layer index.
+    title : str
+        First header line, e.g. ``"Hidden 1"``.
+    subtitle : str
+        Second header line, e.g. ``"8 tanh"``.
+    resizable : bool
+        Whether the header shows − / + buttons (hidden layers).
+    """
+
+    def __init__(
+        self, layout: NetworkLayout, drawn: int, title: str, subtitle: str, resizable: bool
+    ):
+        super().__init__()
+        self.layout = layout
+        self.drawn = drawn
+        self.title = title
+        self.subtitle = subtitle
+        self.resizable = resizable
+        self.selected = False
+        self.hovered_button: int | None = None
+        self.show_controls = True
+        self.can_shrink = True
+        self.dragging = False
+        self._rect = _rect(layout.lane_rect(drawn))
+        self._title_font = font(13.0, bold=True)
+        self._subtitle_font = font(11.5)
+        self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
+
+    def set_selected(self, selected: bool) -> None:
+        """Draw the lane as the selected layer."""
+        if selected != self.selected:
+            self.selected = selected
+            self.update()
+
+    def set_hovered_button(self, delta: int | None) -> None:
+        """Highlight the − (``-1``) or + (``1``) button under the mouse."""
+        if delta != self.hovered_button:
+            self.hovered_button = delta
+            self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return self._rect.adjusted(-3, -3, 3, 3)
+
+    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        rect = self._rect
+        radius = 14.0
+        if self.dragging:
+            painter.setOpacity(0.85)
+        border = QtGui.QPen(ACCENT if self.selected else LANE_BORDER, 2.0 if self.selected else 1.0)
+        painter.setPen(border)
+        painter.setBrush(QtGui.QColor(249, 251, 255) if self.selected else LANE_FILL)
+        painter.drawRoundedRect(rect, radius, radius)
+        # Header band: same rounded top, separated from the neurons by a hairline.
+        header = QtCore.QRectF(rect.x(), rect.y(), rect.width(), HEADER_HEIGHT)
+        painter.setPen(QtCore.Qt.PenStyle.NoPen)
+        painter.setBrush(ACCENT_SOFT if self.selected else HEADER_FILL)
+        path = QtGui.QPainterPath()
+        path.addRoundedRect(header.adjusted(1, 1, -1, 0), radius - 1, radius - 1)
+        painter.drawPath(path)
+        painter.drawRect(header.adjusted(1, radius, -1, 0))
+        painter.setPen(QtGui.QPen(LANE_BORDER, 1.0))
+        painter.drawLine(
+            header.bottomLeft() + QtCore.QPointF(1, 0), header.bottomRight() - QtCore.QPointF(1, 0)
+        )
+        painter.setPen(ACCENT if self.selected else TEXT)
+        painter.setFont(self._title_font)
+        title_rect = QtCore.QRectF(rect.x() + 6, rect.y() + 6, rect.width() - 12, 20)
+        metrics = QtGui.QFontMetricsF(self._title_font)
+        painter.drawText(
+            title_rect,
+            QtCore.Qt.AlignmentFlag.AlignCenter,
+            metrics.elidedText(self.title, QtCore.Qt.TextElideMode.ElideRight, title_rect.width()),
+        )
+        controls = self.resizable and self.show_controls
+        inset = 2 * BUTTON_RADIUS + 14 if controls else 6
+        sub_rect = QtCore.QRectF(rect.x() + inset, rect.y() + 31, rect.width() - 2 * inset, 18)
+        painter.setPen(TEXT_MUTED)
+        painter.setFont(self._subtitle_font)
+        sub_metrics = QtGui.QFontMetricsF(self._subtitle_font)
+        painter.drawText(
+            sub_rect,
+            QtCore.Qt.AlignmentFlag.AlignCenter,
+            sub_metrics.elidedText(
+                self.subtitle, QtCore.Qt.TextElideMode.ElideRight, sub_rect.width()
+            ),
+        )
+        if controls:
+            minus, plus = self.layout.unit_button_centers(self.drawn)
+            draw_round_button(
+                painter, minus, BUTTON_RADIUS, "-", self.hovered_button == -1, self.can_shrink
+            )
+            draw_round_button(painter, plus, BUTTON_RADIUS, "+", self.hovered_button == 1)
+
+
+class GapButtonItem(QtWidgets.QGraphicsItem):
+    """The round "+" between two columns that inserts a hidden layer there."""
+
+    def __init__(self, layout: NetworkLayout, gap: int):
+        super().__init__()
+        self.gap = gap
+        self.center = layout.gap_button_center(gap)
+        self.hovered = False
+        self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
+
+    def set_hovered(self, hovered: bool) -> None:
+        """Highlight the button under the mouse."""
+        if hovered != self.hovered:
+            self.hovered = hovered
+            self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:
+        r = GAP_BUTTON_RADIUS + 2
+        return QtCore.QRectF(self.center[0] - r, self.center[1] - r, 2 * r, 2 * r)
+
+    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        cx, cy = self.center
+        r = GAP_BUTTON_RADIUS
+        painter.setBrush(ACCENT if self.hovered else QtGui.QColor(255, 255, 255))
+        pen = QtGui.QPen(ACCENT if self.hovered else QtGui.QColor(191, 199, 212), 1.2)
+        if not self.hovered:
+            pen.setStyle(QtCore.Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.drawEllipse(QtCore.QPointF(cx, cy), r, r)
+        ink = QtGui.QPen(QtGui.QColor(255, 255, 255) if self.hovered else TEXT_MUTED, 1.8)
+        ink.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+        painter.setPen(ink)
+        arm = r * 0.45
+        painter.drawLine(QtCore.QPointF(cx - arm, cy), QtCore.QPointF(cx + arm, cy))
+        painter.drawLine(QtCore.QPointF(cx, cy - arm), QtCore.QPointF(cx, cy + arm))
+
+
+class NeuronColumnItem(QtWidgets.QGraphicsItem):
+    """The drawn neurons of one layer, their biases, labels and the "more" marker.
+
+    Parameters
+    ----------
+    layout : NetworkLayout
+    drawn : int
+        Drawn layer index.
+    labels : list of str or None
+        One label per drawn neuron (feature or output names), drawn beside the column.
+    label_side : {"left", "right"}
+        Where labels go (inputs: left, outputs: right).
+    has_bias : bool
+        Whether neurons carry a bias (all but the inputs).
+    """
+
+    def __init__(
+        self,
+        layout: NetworkLayout,
+        drawn: int,
+        labels: list[str] | None,
+        label_side: str,
+        has_bias: bool,
+    ):
+        super().__init__()
+        self.layout = layout
+        self.drawn = drawn
+        self.column = layout.columns[drawn]
+        self.has_bias = has_bias
+        self.label_side = label_side
+        self._rects = [_rect(row) for row in layout.neuron_rects(drawn)]
+        count = len(self._rects)
+        #: Fill colour per drawn neuron (activation for the selected example), (k, 3) uint8.
+        self.fills: np.ndarray | None = None
+        #: Activation value per drawn neuron for the selected example, (k,).
+        self.values: np.ndarray | None = None
+        #: Bias per drawn neuron, (k,), and its colour, (k, 3) uint8.
+        self.biases: np.ndarray | None = None
+        self.bias_colors: np.ndarray | None = None
+        #: Heatmap thumbnail per drawn neuron (two-input problems only).
+        self.thumbnails: list[QtGui.QImage] | None = None
+        self.selected_position: int | None = None
+        self.hovered_position: int | None = None
+        self._label_font = font(11.5 if layout.neuron_size >= 36 else 10.5)
+        self._value_font = font(max(8.0, layout.neuron_size * 0.24), bold=True)
+        self._more_font = font(11.0)
+        metrics = QtGui.QFontMetricsF(self._label_font)
+        self.labels = (
+            [
+                metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideMiddle, LABEL_WIDTH - 10)
+                for text in labels
+            ]
+            if labels is not None and len(labels) == count
+            else None
+        )
+        self.full_labels = list(labels) if labels is not None else None
+        half = layout.neuron_size / 2
+        left = self.column.x - half - BIAS_RADIUS - 4
+        right = self.column.x + half + 4
+        if self.labels is not None and label_side == "left":
+            left -= LABEL_WIDTH
+        if self.labels is not None and label_side == "right":
+            right += LABEL_WIDTH
+        top = layout.body_top - 4
+        self._bounds = QtCore.QRectF(left, top, right - left, layout.body_bottom - top + 8)
+        self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
+
+    # ---- state -------------------------------------------------------------------------------
+
+    def set_state(
+        self,
+        fills: np.ndarray | None,
+        values: np.ndarray | None,
+        thumbnails: list[QtGui.QImage] | None,
+    ) -> None:
+        """Show the activations of the selected example (and the heatmaps)."""
+        self.fills = fills
+        self.values = values
+        self.thumbnails = thumbnails if thumbnails else None
+        self.update()
+
+    def set_biases(self, biases: np.ndarray | None, colors: np.ndarray | None) -> None:
+        """Show each drawn neuron's bias."""
+        self.biases = biases
+        self.bias_colors = colors
+        self.update()
+
+    def set_selected_position(self, position: int | None) -> None:
+        """Ring the selected neuron (its position among the drawn ones)."""
+        if position != self.selected_position:
+            self.selected_position = position
+            self.update()
+
+    def set_hovered_position(self, position: int | None) -> None:
+        """Outline the neuron under the mouse."""
+        if position != self.hovered_position:
+            self.hovered_position = position
+            self.update()
+
+    # ---- painting ----------------------------------------------------------------------------
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return self._bounds
+
+    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        size = self.layout.neuron_size
+        radius = max(4.0, size * 0.18)
+        show_values = self.thumbnails is None and self.values is not None and size >= 30
+        for position, rect in enumerate(self._rects):
+            thumb = self.thumbnails[position] if self.thumbnails is not None else None
+            fill = self.fills[position] if self.fills is not None else None
+            if thumb is not None:
+                path = QtGui.QPainterPath()
+                path.addRoundedRect(rect, radius, radius)
+                painter.save()
+                painter.setClipPath(path)
+                painter.drawImage(rect, thumb)
+                painter.restore()
+                # The ring shows the activation for the selected example.
+                ring = _qcolor(fill) if fill is not None else NEURON_BORDER
+                painter.setPen(QtGui.QPen(ring, 3.0))
+                painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+                painter.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), radius + 1, radius + 1)
+            else:
+                painter.setPen(QtGui.QPen(NEURON_BORDER, 1.0))
+                painter.setBrush(_qcolor(fill) if fill is not None else NEURON_EMPTY)
+                painter.drawRoundedRect(rect, radius, radius)
+                if show_values and fill is not None:
+                    painter.setFont(self._value_font)
+                    painter.setPen(_text_color_for(fill))
+                    painter.drawText(
+                        rect, QtCore.Qt.AlignmentFlag.AlignCenter, _short(self.values[position])
+                    )
+            if position == self.hovered_position and position != self.selected_position:
+                painter.setPen(QtGui.QPen(QtGui.QColor(37, 99, 235, 140), 1.5))
+                painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+                painter.drawRoundedRect(rect.adjusted(-3, -3, 3, 3), radius + 3, radius + 3)
+            if position == self.selected_position:
+                painter.setPen(QtGui.QPen(ACCENT, 2.5))
+                painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+                painter.drawRoundedRect(rect.adjusted(-4, -4, 4, 4), radius + 4, radius + 4)
+            if self.has_bias:
+                color = (
+                    _qcolor(self.bias_colors[position])
+                    if self.bias_colors is not None
+                    else QtGui.QColor(205, 209, 216)
+                )
+                painter.setPen(QtGui.QPen(QtGui.QColor(255, 255, 255), 1.5))
+                painter.setBrush(color)
+                painter.drawEllipse(rect.bottomLeft(), BIAS_RADIUS, BIAS_RADIUS)
+        self._paint_labels(painter)
+        self._paint_more_marker(painter)
+
+    def _paint_labels(self, painter: QtGui.QPainter) -> None:
+        if self.labels is None:
+            return
+        painter.setFont(self._label_font)
+        painter.setPen(TEXT)
+        half = self.layout.neuron_size / 2
+        for text, rect in zip(self.labels, self._rects, strict=True):
+            if self.label_side == "left":
+                box = QtCore.QRectF(
+                    rect.left() - BIAS_RADIUS - LABEL_WIDTH,
+                    rect.center().y() - half,
+                    LABEL_WIDTH - 4,
+                    2 * half,
+                )
+                align = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
+            else:
+                box = QtCore.QRectF(
+                    rect.right() + 10, rect.center().y() - half, LABEL_WIDTH - 10, 2 * half
+                )
+                align = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
+            painter.drawText(box, align, text)
+
+    def _paint_more_marker(self, painter: QtGui.QPainter) -> None:
+        if self.column.ellipsis_y is None:
+            return
+        x, y = self.column.x, self.column.ellipsis_y
+        painter.setPen(QtCore.Qt.PenStyle.NoPen)
+        painter.setBrush(TEXT_MUTED)
+        gap = min(7.0, self.layout.pitch / 5)
+        for offset in (-gap, 0.0, gap):
+            painter.drawEllipse(QtCore.QPointF(x, y + offset - 3), 1.8, 1.8)
+        painter.setPen(TEXT_MUTED)
+        painter.setFont(self._more_font)
+        box = QtCore.QRectF(x - 60, y + gap - 2, 120, 14)
+        painter.drawText(box, QtCore.Qt.AlignmentFlag.AlignCenter, f"{self.column.omitted} more")
+
+
+def _short(value: float) -> str:
+    """Compact number for inside a neuron (3 significant characters or so)."""
+    if not np.isfinite(value):
+        return "nan"
+    magnitude = abs(value)
+    if magnitude >= 100:
+        return f"{value:.0f}"
+    if magnitude >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"

@@ -1,0 +1,326 @@
+"""Geometry of the network drawing: where every column, neuron, header and edge goes.
+
+Pure NumPy and plain floats (no Qt), so the canvas items only paint and the view only asks
+questions (which neuron is under this point? which edge is nearest?) answered here in a
+vectorised way.
+
+Coordinates are scene units (pixels at 100 % zoom). Columns are drawn layers: 0 is the input
+layer and ``k >= 1`` is ``network.layers[k - 1]``. A layer wider than :data:`COMPACT_THRESHOLD`
+neurons is drawn compactly: its first :data:`COMPACT_HEAD` and last :data:`COMPACT_TAIL` neurons
+with an ellipsis slot between them, and only those neurons get edges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Layers wider than this are drawn as a sample of their neurons.
+COMPACT_THRESHOLD = 32
+#: Neurons drawn at the start and at the end of a compact layer.
+COMPACT_HEAD = 12
+COMPACT_TAIL = 4
+
+HEADER_HEIGHT = 58.0
+LANE_PADDING = 14.0
+COLUMN_GAP = 118.0
+BUTTON_RADIUS = 9.0
+GAP_BUTTON_RADIUS = 11.0
+BIAS_RADIUS = 5.5
+
+
+def sample_indices(units: int) -> np.ndarray:
+    """Neuron indices drawn for a layer of ``units`` neurons.
+
+    Parameters
+    ----------
+    units : int
+
+    Returns
+    -------
+    ndarray of int64, shape (k,)
+        ``0 .. units-1`` for a small layer; the first :data:`COMPACT_HEAD` and last
+        :data:`COMPACT_TAIL` for a layer wider than :data:`COMPACT_THRESHOLD`.
+    """
+    if units <= COMPACT_THRESHOLD:
+        return np.arange(units, dtype=np.int64)
+    return np.concatenate([np.arange(COMPACT_HEAD), np.arange(units - COMPACT_TAIL, units)]).astype(
+        np.int64
+    )
+
+
+def neuron_size_for(slots: int) -> float:
+    """Side of a neuron square given the tallest column's slot count (big when few)."""
+    if slots <= 6:
+        return 52.0
+    if slots <= 10:
+        return 44.0
+    if slots <= 14:
+        return 36.0
+    if slots <= 20:
+        return 30.0
+    return 24.0
+
+
+@dataclass(frozen=True)
+class ColumnGeometry:
+    """One drawn layer.
+
+    Attributes
+    ----------
+    drawn : int
+        Drawn layer index (0 = inputs).
+    units : int
+        Number of neurons in the layer.
+    indices : ndarray of int64, shape (k,)
+        Neuron indices drawn, in order.
+    centers_y : ndarray of float64, shape (k,)
+        Vertical centre of each drawn neuron.
+    x : float
+        Horizontal centre of the column.
+    ellipsis_y : float or None
+        Centre of the "more neurons" marker of a compact layer.
+    """
+
+    drawn: int
+    units: int
+    indices: np.ndarray
+    centers_y: np.ndarray
+    x: float
+    ellipsis_y: float | None
+
+    @property
+    def compact(self) -> bool:
+        """Whether only a sample of the neurons is drawn."""
+        return self.ellipsis_y is not None
+
+    @property
+    def omitted(self) -> int:
+        """Number of neurons not drawn."""
+        return self.units - int(self.indices.size)
+
+    def position_of(self, neuron: int) -> int | None:
+        """Position of ``neuron`` among the drawn ones, or ``None`` when it is not drawn."""
+        hits = np.flatnonzero(self.indices == neuron)
+        return int(hits[0]) if hits.size else None
+
+
+class NetworkLayout:
+    """Positions of all columns, neurons, headers and edges for a list of layer widths.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths including the input layer, e.g. ``(2, 8, 8, 1)``.
+    """
+
+    def __init__(self, sizes: tuple[int, ...] | list[int]):
+        self.sizes = tuple(int(s) for s in sizes)
+        indices = [sample_indices(units) for units in self.sizes]
+        slot_counts = [
+            idx.size + (1 if units > COMPACT_THRESHOLD else 0)
+            for idx, units in zip(indices, self.sizes, strict=True)
+        ]
+        self.max_slots = max(slot_counts)
+        self.neuron_size = neuron_size_for(self.max_slots)
+        self.pitch = self.neuron_size + max(10.0, 0.42 * self.neuron_size)
+        self.lane_width = max(128.0, self.neuron_size + 56.0)
+        self.spacing = self.lane_width + COLUMN_GAP
+        column_height = self.max_slots * self.pitch
+        self.body_top = -column_height / 2.0
+        self.body_bottom = column_height / 2.0
+        self.lane_top = self.body_top - HEADER_HEIGHT - LANE_PADDING
+        self.lane_bottom = self.body_bottom + LANE_PADDING
+        self.columns: list[ColumnGeometry] = []
+        for drawn, (units, idx, slots) in enumerate(
+            zip(self.sizes, indices, slot_counts, strict=True)
+        ):
+            slot_y = (np.arange(slots, dtype=float) - (slots - 1) / 2.0) * self.pitch
+            if units > COMPACT_THRESHOLD:
+                centers = np.concatenate([slot_y[:COMPACT_HEAD], slot_y[COMPACT_HEAD + 1 :]])
+                ellipsis_y: float | None = float(slot_y[COMPACT_HEAD])
+            else:
+                centers = slot_y
+                ellipsis_y = None
+            self.columns.append(
+                ColumnGeometry(drawn, units, idx, centers, drawn * self.spacing, ellipsis_y)
+            )
+
+    # ---- rectangles (x, y, width, height) ---------------------------------------------------
+
+    @property
+    def layer_count(self) -> int:
+        """Number of drawn layers (network layers + the input layer)."""
+        return len(self.columns)
+
+    def lane_rect(self, drawn: int) -> tuple[float, float, float, float]:
+        """The rounded background lane of a column, header included."""
+        x = self.columns[drawn].x - self.lane_width / 2.0
+        return (x, self.lane_top, self.lane_width, self.lane_bottom - self.lane_top)
+
+    def header_rect(self, drawn: int) -> tuple[float, float, float, float]:
+        """The header at the top of a lane (title, size and the +/− controls)."""
+        x = self.columns[drawn].x - self.lane_width / 2.0
+        return (x, self.lane_top, self.lane_width, HEADER_HEIGHT)
+
+    def unit_button_centers(self, drawn: int) -> tuple[tuple[float, float], tuple[float, float]]:
+        """Centres of the − (first) and + (second) buttons of a hidden layer's header."""
+        x = self.columns[drawn].x
+        y = self.lane_top + 40.0
+        offset = self.lane_width / 2.0 - BUTTON_RADIUS - 8.0
+        return (x - offset, y), (x + offset, y)
+
+    def gap_button_center(self, gap: int) -> tuple[float, float]:
+        """Centre of the "+ layer" button between drawn columns ``gap`` and ``gap + 1``."""
+        x = (self.columns[gap].x + self.columns[gap + 1].x) / 2.0
+        return x, self.lane_top + 22.0
+
+    def neuron_rects(self, drawn: int) -> np.ndarray:
+        """Rectangles of the drawn neurons of a column.
+
+        Returns
+        -------
+        ndarray, shape (k, 4)
+            ``x, y, width, height`` per drawn neuron.
+        """
+        column = self.columns[drawn]
+        half = self.neuron_size / 2.0
+        k = column.indices.size
+        rects = np.empty((k, 4))
+        rects[:, 0] = column.x - half
+        rects[:, 1] = column.centers_y - half
+        rects[:, 2] = self.neuron_size
+        rects[:, 3] = self.neuron_size
+        return rects
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        """Rectangle covering every lane (labels excluded)."""
+        left = self.columns[0].x - self.lane_width / 2.0
+        right = self.columns[-1].x + self.lane_width / 2.0
+        return (left, self.lane_top, right - left, self.lane_bottom - self.lane_top)
+
+    # ---- edges -------------------------------------------------------------------------------
+
+    def edge_segments(self, drawn: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Segments of the drawn edges entering column ``drawn`` (``drawn >= 1``).
+
+        Returns
+        -------
+        segments : ndarray, shape (E, 4)
+            ``x0, y0, x1, y1`` from the right side of each source neuron to the left side of
+            each target neuron, ordered source-major (edge ``s * k_dst + d``).
+        sources : ndarray of int64, shape (E,)
+            Source neuron index (row of ``W``).
+        targets : ndarray of int64, shape (E,)
+            Target neuron index (column of ``W``).
+        """
+        src = self.columns[drawn - 1]
+        dst = self.columns[drawn]
+        half = self.neuron_size / 2.0
+        n_src, n_dst = src.indices.size, dst.indices.size
+        segments = np.empty((n_src * n_dst, 4))
+        segments[:, 0] = src.x + half
+        segments[:, 1] = np.repeat(src.centers_y, n_dst)
+        segments[:, 2] = dst.x - half
+        segments[:, 3] = np.tile(dst.centers_y, n_src)
+        sources = np.repeat(src.indices, n_dst)
+        targets = np.tile(dst.indices, n_src)
+        return segments, sources, targets
+
+    # ---- hit testing -------------------------------------------------------------------------
+
+    def column_at(self, x: float, y: float) -> int | None:
+        """Drawn index of the lane containing the point, or ``None``."""
+        if not self.lane_top <= y <= self.lane_bottom:
+            return None
+        drawn = round(x / self.spacing)
+        if 0 <= drawn < self.layer_count and abs(x - self.columns[drawn].x) <= self.lane_width / 2:
+            return drawn
+        return None
+
+    def neuron_at(self, x: float, y: float, slack: float = 0.0) -> tuple[int, int] | None:
+        """``(drawn layer, neuron index)`` of the neuron square containing the point."""
+        drawn = round(x / self.spacing)
+        if not 0 <= drawn < self.layer_count:
+            return None
+        column = self.columns[drawn]
+        half = self.neuron_size / 2.0 + slack
+        if abs(x - column.x) > half or column.indices.size == 0:
+            return None
+        distance = np.abs(column.centers_y - y)
+        position = int(np.argmin(distance))
+        if distance[position] > half:
+            return None
+        return drawn, int(column.indices[position])
+
+    def header_at(self, x: float, y: float) -> int | None:
+        """Drawn index of the header containing the point, or ``None``."""
+        drawn = self.column_at(x, y)
+        if drawn is None or y > self.lane_top + HEADER_HEIGHT:
+            return None
+        return drawn
+
+    def unit_button_at(self, x: float, y: float, hidden: range) -> tuple[int, int] | None:
+        """``(drawn layer, delta)`` of the +/− button under the point (hidden layers only)."""
+        drawn = self.header_at(x, y)
+        if drawn is None or drawn not in hidden:
+            return None
+        minus, plus = self.unit_button_centers(drawn)
+        reach = (BUTTON_RADIUS + 3.0) ** 2
+        if (x - minus[0]) ** 2 + (y - minus[1]) ** 2 <= reach:
+            return drawn, -1
+        if (x - plus[0]) ** 2 + (y - plus[1]) ** 2 <= reach:
+            return drawn, 1
+        return None
+
+    def gap_button_at(self, x: float, y: float) -> int | None:
+        """Gap index of the "+ layer" button under the point, or ``None``."""
+        if self.layer_count < 2:
+            return None
+        gap = int(np.floor(x / self.spacing))
+        if not 0 <= gap < self.layer_count - 1:
+            return None
+        cx, cy = self.gap_button_center(gap)
+        reach = (GAP_BUTTON_RADIUS + 3.0) ** 2
+        return gap if (x - cx) ** 2 + (y - cy) ** 2 <= reach else None
+
+    def insertion_gap(self, x: float, hidden: range) -> int:
+        """Hidden-layer position a header dragged to ``x`` lands on (``network.layers`` index)."""
+        centers = np.array([self.columns[d].x for d in hidden])
+        return int(np.argmin(np.abs(centers - x)))
+
+
+def nearest_segment(
+    segments: np.ndarray, x: float, y: float, tolerance: float
+) -> tuple[int, float] | None:
+    """Index of the segment nearest to a point, if within ``tolerance``.
+
+    Parameters
+    ----------
+    segments : ndarray, shape (E, 4)
+        ``x0, y0, x1, y1`` per segment.
+    x, y : float
+        The point.
+    tolerance : float
+        Largest accepted distance.
+
+    Returns
+    -------
+    tuple of (int, float) or None
+        The segment index and its distance, or ``None`` when none is close enough.
+    """
+    if segments.size == 0:
+        return None
+    p0 = segments[:, :2]
+    d = segments[:, 2:] - p0
+    length2 = np.einsum("ij,ij->i", d, d)
+    rel = np.array([x, y]) - p0
+    # Projection parameter of the point on each segment, clamped to the segment.
+    t = np.clip(np.einsum("ij,ij->i", rel, d) / np.where(length2 > 0, length2, 1.0), 0.0, 1.0)
+    closest = p0 + t[:, None] * d
+    distance = np.hypot(closest[:, 0] - x, closest[:, 1] - y)
+    index = int(np.argmin(distance))
+    if distance[index] > tolerance:
+        return None
+    return index, float(distance[index])

@@ -1,0 +1,1140 @@
+"""The network canvas: layers as columns of neurons, edges coloured by weight, live updates.
+
+Every edit goes through :class:`~nnstudio.ui.document.StudioDocument` (so it is undoable); the
+canvas rebuilds its items when the document's network, data or project change and only
+recolours them on :meth:`NetworkCanvas.show_frame`, at a cost proportional to the number of
+edges drawn. Wide layers are drawn as a sample of their neurons (see
+:mod:`nnstudio.ui.canvas.layout`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnstudio.spec import NetworkSpec, Weights
+from nnstudio.ui.canvas.edges import EdgeBundleItem
+from nnstudio.ui.canvas.items import (
+    ACCENT,
+    GapButtonItem,
+    LaneItem,
+    NeuronColumnItem,
+)
+from nnstudio.ui.canvas.layout import NetworkLayout, nearest_segment
+from nnstudio.ui.canvas.notice import NoticeBanner
+from nnstudio.ui.canvas.shading import activation_colors, thumbnail_images
+from nnstudio.ui.colors import diverging_rgb, symmetric_limit
+from nnstudio.ui.qt import QtCore, QtGui, QtSvg, QtWidgets, Signal
+from nnstudio.ui.selection import Selection
+
+_BACKGROUND = QtGui.QColor(246, 247, 249)
+_GRID_DOT = QtGui.QColor(218, 222, 229)
+_GRID_STEP = 24.0
+_MIN_SCALE = 0.03
+_MAX_SCALE = 6.0
+#: Largest zoom "fit" uses, so a tiny network is not blown up to poster size.
+_MAX_FIT_SCALE = 1.35
+_DRAG_THRESHOLD = 5.0
+#: Distance (screen pixels) within which the mouse picks an edge.
+_EDGE_PICK_PIXELS = 5.0
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What is under a point of the scene.
+
+    Attributes
+    ----------
+    kind : {"gap", "units", "neuron", "header", "edge", "lane"}
+    layer : int
+        Drawn layer index (for "gap": the column left of the button).
+    neuron : int or None
+        Neuron index (target neuron for an edge).
+    source : int or None
+        Source neuron of an edge.
+    delta : int
+        +1 / -1 for a units button.
+    """
+
+    kind: str
+    layer: int
+    neuron: int | None = None
+    source: int | None = None
+    delta: int = 0
+
+    def selection(self) -> Selection | None:
+        """The selection a click on this hit makes."""
+        if self.kind == "neuron":
+            return Selection("neuron", self.layer, self.neuron)
+        if self.kind == "edge":
+            return Selection("edge", self.layer, self.neuron, self.source)
+        if self.kind in ("header", "lane", "units"):
+            return Selection("layer", self.layer)
+        return None
+
+
+class NetworkCanvas(QtWidgets.QGraphicsView):
+    """Interactive drawing of the document's network.
+
+    Parameters
+    ----------
+    document : StudioDocument
+        The document observed and edited.
+    parent : QWidget, optional
+
+    Signals
+    -------
+    selectionChanged(object)
+        The new :class:`~nnstudio.ui.selection.Selection`, or ``None``.
+    hoverTextChanged(str)
+        Description of what is under the mouse (empty when nothing is).
+    """
+
+    selectionChanged = Signal(object)
+    hoverTextChanged = Signal(str)
+
+    def __init__(self, document: Any, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self._scene = QtWidgets.QGraphicsScene(self)
+        # Items are few and large; a BSP index only slows down the per-frame updates.
+        self._scene.setItemIndexMethod(QtWidgets.QGraphicsScene.ItemIndexMethod.NoIndex)
+        self.setScene(self._scene)
+        self.setRenderHints(
+            QtGui.QPainter.RenderHint.Antialiasing
+            | QtGui.QPainter.RenderHint.TextAntialiasing
+            | QtGui.QPainter.RenderHint.SmoothPixmapTransform
+        )
+        self.setViewportUpdateMode(QtWidgets.QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        self.setTransformationAnchor(QtWidgets.QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QtWidgets.QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(320, 240)
+
+        self.layout_geometry: NetworkLayout | None = None
+        self.lanes: list[LaneItem] = []
+        self.columns: list[NeuronColumnItem] = []
+        #: ``bundles[d]`` holds the edges entering drawn layer ``d`` (``bundles[0]`` is None).
+        self.bundles: list[EdgeBundleItem | None] = []
+        self.gap_buttons: list[GapButtonItem] = []
+        self._network: NetworkSpec | None = None
+        self._selection: Selection | None = None
+        self._frame: Any = None
+        self._example = 0
+        self._editable = True
+        self._user_zoomed = False
+        self._press: dict[str, Any] | None = None
+        self._hover_key: tuple | None = None
+        self._drop_indicator: QtWidgets.QGraphicsRectItem | None = None
+        self._notices_enabled = True
+
+        self.notice_banner = NoticeBanner(self)
+        self._connect_document(document)
+        self.rebuild()
+
+    # ---- document wiring ---------------------------------------------------------------------
+
+    def _connect_document(self, document: Any) -> None:
+        document.networkChanged.connect(self._on_structure_changed)
+        document.datasetChanged.connect(self._on_structure_changed)
+        document.projectChanged.connect(self._on_project_changed)
+        document.weightsChanged.connect(self._on_weights_changed)
+        document.notice.connect(self._on_document_notice)
+
+    def _on_structure_changed(self, *_args: object) -> None:
+        self.rebuild()
+
+    def _on_project_changed(self, project: Any) -> None:
+        # Rebuild only when something drawn changed (names, sizes, activations).
+        if self._drawn_signature() != self._signature:
+            self.rebuild()
+
+    def _on_weights_changed(self, weights: Weights | None) -> None:
+        if weights is None:
+            self._frame = None
+        self._recolor()
+
+    def _on_document_notice(self, text: str) -> None:
+        if self._notices_enabled:
+            self.show_notice(text)
+
+    def set_notices_enabled(self, enabled: bool) -> None:
+        """Whether the canvas shows the document's notices itself (on by default)."""
+        self._notices_enabled = enabled
+
+    # ---- names -------------------------------------------------------------------------------
+
+    def _network_spec(self) -> NetworkSpec:
+        return self.document.project.network
+
+    def layer_title(self, drawn: int) -> str:
+        """First header line of a drawn layer: "Input", "Hidden 2" or "Output"."""
+        count = len(self._network_spec().layers)
+        if drawn == 0:
+            return "Input"
+        if drawn == count:
+            return "Output"
+        return f"Hidden {drawn}"
+
+    def layer_subtitle(self, drawn: int) -> str:
+        """Second header line: size and activation, e.g. "8 tanh" or "2 features"."""
+        network = self._network_spec()
+        if drawn == 0:
+            return f"{network.inputs} feature{'s' if network.inputs != 1 else ''}"
+        layer = network.layers[drawn - 1]
+        return f"{layer.units} {layer.activation}"
+
+    def layer_header(self, drawn: int) -> str:
+        """The header as one line, e.g. "Hidden 1 · 8 tanh" or "Output · 1 sigmoid"."""
+        return f"{self.layer_title(drawn)} · {self.layer_subtitle(drawn)}"
+
+    def feature_names(self) -> list[str]:
+        """Input names: the project's, the data's, or x1, x2, ..."""
+        count = self._network_spec().inputs
+        project = self.document.project
+        dataset = self.document.dataset
+        for names in (project.feature_names, getattr(dataset, "feature_names", None)):
+            if names is not None and len(names) == count:
+                return list(names)
+        return [f"x{i + 1}" for i in range(count)]
+
+    def output_names(self) -> list[str]:
+        """One label per output unit (class or target names when they fit)."""
+        units = self._network_spec().output.units
+        project = self.document.project
+        dataset = self.document.dataset
+        candidates = (
+            project.output_names,
+            getattr(dataset, "class_names", None),
+            getattr(dataset, "target_names", None),
+        )
+        for names in candidates:
+            if not names:
+                continue
+            if len(names) == units:
+                return list(names)
+            if units == 1 and len(names) == 2:
+                # One sigmoid unit on two classes is the probability of the second class.
+                positive = names[1]
+                return [f"P(class {positive})" if positive.isdigit() else f"P({positive})"]
+        return [f"y{i + 1}" for i in range(units)] if units > 1 else ["y"]
+
+    def _drawn_signature(self) -> tuple:
+        network = self._network_spec()
+        return (network, tuple(self.feature_names()), tuple(self.output_names()))
+
+    # ---- building ----------------------------------------------------------------------------
+
+    def rebuild(self) -> None:
+        """Recreate every item for the document's current network (keeps a sensible zoom)."""
+        network = self._network_spec()
+        old_center = self.mapToScene(self.viewport().rect().center())
+        self._signature = self._drawn_signature()
+        self._scene.clear()
+        self._drop_indicator = None
+        self._press = None
+        self._hover_key = None
+        layout = NetworkLayout(network.sizes)
+        self.layout_geometry = layout
+        self._network = network
+        count = layout.layer_count
+        hidden = self.hidden_range()
+        features = self.feature_names()
+        outputs = self.output_names()
+
+        self.lanes = []
+        self.columns = []
+        self.bundles = [None]
+        self.gap_buttons = []
+        for drawn in range(count):
+            lane = LaneItem(
+                layout,
+                drawn,
+                self.layer_title(drawn),
+                self.layer_subtitle(drawn),
+                resizable=drawn in hidden,
+            )
+            lane.setZValue(0)
+            if drawn in hidden:
+                lane.can_shrink = network.layers[drawn - 1].units > 1
+            lane.setToolTip(self.layer_header(drawn))
+            self._scene.addItem(lane)
+            self.lanes.append(lane)
+
+            indices = layout.columns[drawn].indices
+            if drawn == 0:
+                labels, side = [features[i] for i in indices.tolist()], "left"
+            elif drawn == count - 1:
+                labels, side = [outputs[i] for i in indices.tolist()], "right"
+            else:
+                labels, side = None, "right"
+            column = NeuronColumnItem(layout, drawn, labels, side, has_bias=drawn > 0)
+            column.setZValue(2)
+            self._scene.addItem(column)
+            self.columns.append(column)
+
+            if drawn > 0:
+                bundle = EdgeBundleItem(*layout.edge_segments(drawn))
+                bundle.setZValue(1)
+                self._scene.addItem(bundle)
+                self.bundles.append(bundle)
+        for gap in range(count - 1):
+            button = GapButtonItem(layout, gap)
+            button.setZValue(3)
+            button.setToolTip("Insert a hidden layer here")
+            self._scene.addItem(button)
+            self.gap_buttons.append(button)
+
+        # Scroll bars appear only when zoomed in past the drawing.
+        self._scene.setSceneRect(self._scene.itemsBoundingRect().adjusted(-40, -40, 40, 40))
+
+        if self._selection is not None and not self._selection_valid(self._selection):
+            self._selection = None
+            self.selectionChanged.emit(None)
+        if self._frame is not None and not self._frame_fits(self._frame):
+            self._frame = None
+        self._update_selection_visuals()
+        self._recolor()
+        if self._user_zoomed:
+            self.centerOn(old_center)
+        else:
+            self.fit()
+
+    def hidden_range(self) -> range:
+        """Drawn indices of the hidden layers."""
+        return range(1, len(self._network_spec().layers))
+
+    def content_rect(self) -> QtCore.QRectF:
+        """Rectangle covering everything drawn (lanes, labels, buttons)."""
+        return self._scene.itemsBoundingRect()
+
+    # ---- colours -----------------------------------------------------------------------------
+
+    def _weights_fit(self, weights: Weights | None) -> bool:
+        if weights is None or self._network is None:
+            return False
+        shapes = self._network.weight_shapes()
+        if len(weights) != len(shapes):
+            return False
+        return all(
+            np.shape(W) == ws and np.shape(b) == bs
+            for (W, b), (ws, bs) in zip(weights, shapes, strict=True)
+        )
+
+    def _frame_fits(self, frame: Any) -> bool:
+        if self._network is None:
+            return False
+        probe = getattr(frame, "probe_A", None)
+        sizes = self._network.sizes
+        if probe is None or len(probe) != len(sizes):
+            return False
+        return all(np.shape(a)[-1] == n for a, n in zip(probe, sizes, strict=True))
+
+    def _current_weights(self) -> Weights | None:
+        if self._frame is not None and self._weights_fit(getattr(self._frame, "weights", None)):
+            return self._frame.weights
+        weights = self.document.weights
+        return weights if self._weights_fit(weights) else None
+
+    def _recolor(self) -> None:
+        if self.layout_geometry is None:
+            return
+        weights = self._current_weights()
+        self._recolor_parameters(weights)
+        self._recolor_neurons()
+
+    def _recolor_parameters(self, weights: Weights | None) -> None:
+        layout = self.layout_geometry
+        if weights is None:
+            for bundle in self.bundles[1:]:
+                bundle.set_values(None)
+            for column in self.columns[1:]:
+                column.set_biases(None, None)
+            return
+        # One symmetric limit over every drawn edge, so equal colours mean equal weights.
+        drawn_values = [
+            np.asarray(W)[bundle.sources, bundle.targets]
+            for bundle, (W, _b) in zip(self.bundles[1:], weights, strict=True)
+        ]
+        limit = symmetric_limit(np.concatenate(drawn_values)) if drawn_values else 1.0
+        drawn_biases = [
+            np.asarray(b, dtype=float)[layout.columns[d].indices]
+            for d, (_W, b) in enumerate(weights, start=1)
+        ]
+        bias_limit = symmetric_limit(np.concatenate(drawn_biases)) if drawn_biases else 1.0
+        for bundle, (W, _b) in zip(self.bundles[1:], weights, strict=True):
+            bundle.set_values(W, limit)
+        for column, biases in zip(self.columns[1:], drawn_biases, strict=True):
+            column.set_biases(biases, diverging_rgb(biases, bias_limit))
+
+    def _recolor_neurons(self) -> None:
+        layout = self.layout_geometry
+        frame = self._frame
+        if frame is None:
+            for column in self.columns:
+                column.set_state(None, None, None)
+            return
+        grids = _grid_activations(frame)
+        network = self._network
+        for drawn, column in enumerate(self.columns):
+            indices = layout.columns[drawn].indices
+            activation = None if drawn == 0 else network.layers[drawn - 1].activation
+            probe = np.asarray(frame.probe_A[drawn])
+            if probe.shape[0] == 0:
+                column.set_state(None, None, None)
+                continue
+            example = min(self._example, probe.shape[0] - 1)
+            values = probe[example, indices].astype(float)
+            # Unbounded layers are coloured against the whole probe batch, not one example.
+            fills = activation_colors(values, probe[:, indices], activation)
+            thumbs = None
+            if grids is not None and drawn < len(grids):
+                thumbs = thumbnail_images(np.asarray(grids[drawn])[:, :, indices], activation)
+            column.set_state(fills, values, thumbs)
+
+    # ---- public API: frames and examples --------------------------------------------------
+
+    def show_frame(self, frame: Any) -> None:
+        """Recolour edges, biases and neurons from a training frame (``None`` clears).
+
+        Cost is proportional to the number of drawn edges and neurons.
+        """
+        if frame is not None and not self._frame_fits(frame):
+            return
+        self._frame = frame
+        self._recolor()
+        self._refresh_hover_text()
+
+    @property
+    def frame(self) -> Any:
+        """The frame currently shown, or ``None``."""
+        return self._frame
+
+    def set_example(self, index: int) -> None:
+        """Colour neurons by their activation for probe example ``index``."""
+        self._example = max(0, int(index))
+        self._recolor_neurons()
+
+    @property
+    def example(self) -> int:
+        """The probe example neurons are coloured for."""
+        return self._example
+
+    def set_editable(self, editable: bool) -> None:
+        """Allow or forbid hand edits of weights and biases (off while training runs)."""
+        self._editable = bool(editable)
+
+    @property
+    def editable(self) -> bool:
+        """Whether weights and biases can be edited by hand."""
+        return self._editable
+
+    # ---- selection ---------------------------------------------------------------------------
+
+    def selection(self) -> Selection | None:
+        """The current selection, or ``None``."""
+        return self._selection
+
+    def select(self, selection: Selection | None) -> None:
+        """Select a layer, neuron or edge (``None`` clears); emits selectionChanged."""
+        if selection is not None and not self._selection_valid(selection):
+            selection = None
+        if selection == self._selection:
+            return
+        self._selection = selection
+        self._update_selection_visuals()
+        self.selectionChanged.emit(selection)
+
+    def _selection_valid(self, selection: Selection) -> bool:
+        sizes = self._network_spec().sizes
+        if not 0 <= selection.layer < len(sizes):
+            return False
+        if selection.kind == "layer":
+            return True
+        if selection.neuron is None or not 0 <= selection.neuron < sizes[selection.layer]:
+            return False
+        if selection.kind == "edge":
+            return (
+                selection.layer >= 1
+                and selection.source is not None
+                and 0 <= selection.source < sizes[selection.layer - 1]
+            )
+        return selection.kind == "neuron"
+
+    def _update_selection_visuals(self) -> None:
+        selection = self._selection
+        for lane in self.lanes:
+            lane.set_selected(
+                selection is not None
+                and selection.kind == "layer"
+                and selection.layer == lane.drawn
+            )
+        for column in self.columns:
+            position = None
+            if (
+                selection is not None
+                and selection.kind == "neuron"
+                and selection.layer == column.drawn
+            ):
+                position = column.column.position_of(selection.neuron)
+            column.set_selected_position(position)
+        for drawn, bundle in enumerate(self.bundles):
+            if bundle is None:
+                continue
+            index = None
+            if selection is not None and selection.kind == "edge" and selection.layer == drawn:
+                index = bundle.edge_index(selection.source, selection.neuron)
+            bundle.set_highlighted(index)
+
+    # ---- hit testing -------------------------------------------------------------------------
+
+    def hit_test(self, scene_pos: QtCore.QPointF) -> Hit | None:
+        """What is under a scene point: buttons first, then neurons, headers, edges, lanes."""
+        layout = self.layout_geometry
+        if layout is None:
+            return None
+        x, y = scene_pos.x(), scene_pos.y()
+        hidden = self.hidden_range()
+        gap = layout.gap_button_at(x, y)
+        if gap is not None:
+            return Hit("gap", gap)
+        units = layout.unit_button_at(x, y, hidden)
+        if units is not None:
+            return Hit("units", units[0], delta=units[1])
+        neuron = layout.neuron_at(x, y, slack=2.0)
+        if neuron is not None:
+            return Hit("neuron", neuron[0], neuron=neuron[1])
+        header = layout.header_at(x, y)
+        if header is not None:
+            return Hit("header", header)
+        edge = self.edge_at(scene_pos)
+        if edge is not None:
+            return Hit("edge", edge.layer, neuron=edge.neuron, source=edge.source)
+        lane = layout.column_at(x, y)
+        if lane is not None:
+            return Hit("lane", lane)
+        return None
+
+    def edge_at(
+        self, scene_pos: QtCore.QPointF, tolerance: float | None = None
+    ) -> Selection | None:
+        """The drawn edge nearest to a scene point (vectorised over all segments)."""
+        layout = self.layout_geometry
+        if layout is None or layout.layer_count < 2:
+            return None
+        if tolerance is None:
+            tolerance = _EDGE_PICK_PIXELS / max(self.transform().m11(), 1e-6)
+        x = scene_pos.x()
+        # Only the bundle whose horizontal span holds the point can contain it.
+        drawn = int(np.floor(x / layout.spacing)) + 1
+        if not 1 <= drawn < layout.layer_count:
+            return None
+        bundle = self.bundles[drawn]
+        found = nearest_segment(bundle.segments, x, scene_pos.y(), tolerance)
+        if found is None:
+            return None
+        index = found[0]
+        return Selection("edge", drawn, int(bundle.targets[index]), int(bundle.sources[index]))
+
+    def describe(self, selection: Selection | None) -> str:
+        """Hover text for a neuron, edge or layer."""
+        if selection is None:
+            return ""
+        weights = self._current_weights()
+        if selection.kind == "edge":
+            name = f"w[{selection.source}→{selection.neuron}] of layer {selection.layer}"
+            if weights is None:
+                return f"{name}: not initialised yet"
+            value = float(weights[selection.layer - 1][0][selection.source, selection.neuron])
+            return f"{name} = {value:.3f}"
+        if selection.kind == "neuron":
+            return self._describe_neuron(selection.layer, selection.neuron, weights)
+        return self.layer_header(selection.layer)
+
+    def _describe_neuron(self, drawn: int, neuron: int, weights: Weights | None) -> str:
+        parts = []
+        if drawn == 0:
+            head = f"Input {self.feature_names()[neuron]} (neuron {neuron})"
+        else:
+            head = f"{self.layer_title(drawn)}, neuron {neuron}"
+            if drawn == len(self.columns) - 1:
+                head += f" ({self.output_names()[neuron]})"
+            if weights is not None:
+                parts.append(f"bias {float(weights[drawn - 1][1][neuron]):.3g}")
+        if self._frame is not None:
+            probe = np.asarray(self._frame.probe_A[drawn])
+            if probe.shape[0]:
+                example = min(self._example, probe.shape[0] - 1)
+                what = "standardised value" if drawn == 0 else "activation"
+                parts.append(f"{what} {float(probe[example, neuron]):.3g} for the selected example")
+        return f"{head}: {', '.join(parts)}" if parts else head
+
+    def hover_text(self, scene_pos: QtCore.QPointF) -> str:
+        """Text describing what is under a scene point."""
+        hit = self.hit_test(scene_pos)
+        if hit is None:
+            return ""
+        if hit.kind == "gap":
+            return "Insert a hidden layer here"
+        if hit.kind == "units":
+            return (
+                f"{'Add a neuron to' if hit.delta > 0 else 'Remove a neuron from'} "
+                f"{self.layer_title(hit.layer)}"
+            )
+        if hit.kind == "header" and hit.layer in self.hidden_range():
+            return f"{self.layer_header(hit.layer)} (drag to reorder)"
+        return self.describe(hit.selection())
+
+    # ---- edits -------------------------------------------------------------------------------
+
+    def add_layer_at_gap(self, gap: int) -> bool:
+        """Insert a hidden layer between drawn columns ``gap`` and ``gap + 1``."""
+        changed = self.document.add_layer(position=gap)
+        if changed:
+            self.select(Selection("layer", gap + 1))
+        return changed
+
+    def insert_layer(self, drawn: int, after: bool) -> bool:
+        """Insert a hidden layer before or after drawn layer ``drawn``."""
+        count = len(self._network_spec().layers)
+        position = drawn if after else drawn - 1
+        if not 0 <= position <= count - 1:
+            return False
+        return self.add_layer_at_gap(position)
+
+    def remove_layer(self, drawn: int) -> bool:
+        """Remove a hidden layer (the input and output layers stay)."""
+        if drawn not in self.hidden_range():
+            return False
+        changed = self.document.remove_layer(drawn - 1)
+        if changed:
+            self.select(None)
+        return changed
+
+    def change_units(self, drawn: int, delta: int) -> bool:
+        """Add or remove neurons of a hidden layer."""
+        if drawn not in self.hidden_range():
+            return False
+        return self.document.change_units(drawn - 1, delta)
+
+    def move_layer(self, drawn: int, target_drawn: int) -> bool:
+        """Move a hidden layer to another hidden position (drawn indices)."""
+        hidden = self.hidden_range()
+        if drawn not in hidden or target_drawn not in hidden or drawn == target_drawn:
+            return False
+        changed = self.document.move_layer(drawn - 1, target_drawn - 1)
+        if changed:
+            self.select(Selection("layer", target_drawn))
+        return changed
+
+    def edit_value(self, selection: Selection | None) -> bool:
+        """Ask for a new weight (edge) or bias (neuron) and apply it through the document."""
+        if selection is None or selection.layer == 0 or selection.kind == "layer":
+            return False
+        if not self._editable:
+            self.show_notice("Pause training to edit weights by hand.")
+            return False
+        weights = self.document.weights
+        if not self._weights_fit(weights):
+            self.show_notice("Initialise the network (Step or Reset) before editing its weights.")
+            return False
+        W, b = weights[selection.layer - 1]
+        if selection.kind == "edge":
+            current = float(W[selection.source, selection.neuron])
+            title = "Edit weight"
+            label = f"w[{selection.source}→{selection.neuron}] of layer {selection.layer}:"
+            row: int | None = selection.source
+        else:
+            current = float(b[selection.neuron])
+            title = "Edit bias"
+            label = f"Bias of {self.layer_title(selection.layer)}, neuron {selection.neuron}:"
+            row = None
+        value, ok = QtWidgets.QInputDialog.getDouble(self, title, label, current, -1e6, 1e6, 4)
+        if not ok:
+            return False
+        return self.document.set_parameter(selection.layer - 1, row, selection.neuron, float(value))
+
+    # ---- context menus -----------------------------------------------------------------------
+
+    def context_menu_for(self, hit: Hit | None) -> QtWidgets.QMenu:
+        """Build the context menu for what was right-clicked (also used by tests)."""
+        menu = QtWidgets.QMenu(self)
+        if hit is None or hit.kind == "gap":
+            action = menu.addAction("Add layer")
+            position = hit.layer if hit is not None else None
+            action.triggered.connect(
+                lambda: (
+                    self.document.add_layer(position=position)
+                    if position is None
+                    else self.add_layer_at_gap(position)
+                )
+            )
+            menu.addSeparator()
+            menu.addAction("Fit view").triggered.connect(self.fit)
+            return menu
+        layer = hit.layer
+        count = len(self._network_spec().layers)
+        if hit.kind == "neuron":
+            bias = menu.addAction("Edit bias…")
+            bias.setEnabled(layer > 0 and self._editable and self.document.weights is not None)
+            neuron = hit.neuron
+            bias.triggered.connect(lambda: self.edit_value(Selection("neuron", layer, neuron)))
+            menu.addAction("Select layer").triggered.connect(
+                lambda: self.select(Selection("layer", layer))
+            )
+            return menu
+        if hit.kind == "edge":
+            weight = menu.addAction("Edit weight…")
+            weight.setEnabled(self._editable and self.document.weights is not None)
+            selection = hit.selection()
+            weight.triggered.connect(lambda: self.edit_value(selection))
+            menu.addAction("Select layer").triggered.connect(
+                lambda: self.select(Selection("layer", layer))
+            )
+            return menu
+        before = menu.addAction("Insert layer before")
+        before.setEnabled(layer > 0)
+        before.triggered.connect(lambda: self.insert_layer(layer, after=False))
+        after = menu.addAction("Insert layer after")
+        after.setEnabled(layer < count)
+        after.triggered.connect(lambda: self.insert_layer(layer, after=True))
+        remove = menu.addAction("Remove layer")
+        remove.setEnabled(layer in self.hidden_range())
+        remove.triggered.connect(lambda: self.remove_layer(layer))
+        menu.addSeparator()
+        add = menu.addAction("Add neuron")
+        add.setEnabled(layer in self.hidden_range())
+        add.triggered.connect(lambda: self.change_units(layer, 1))
+        drop = menu.addAction("Remove neuron")
+        drop.setEnabled(
+            layer in self.hidden_range() and self._network_spec().layers[layer - 1].units > 1
+        )
+        drop.triggered.connect(lambda: self.change_units(layer, -1))
+        menu.addSeparator()
+        menu.addAction("Fit view").triggered.connect(self.fit)
+        return menu
+
+    def contextMenuEvent(self, event: QtGui.QContextMenuEvent) -> None:
+        hit = self.hit_test(self.mapToScene(event.pos()))
+        if hit is not None and hit.kind in ("neuron", "edge", "header", "lane"):
+            self.select(hit.selection())
+        menu = self.context_menu_for(hit)
+        menu.exec(event.globalPos())
+        menu.deleteLater()
+
+    # ---- zoom and view -----------------------------------------------------------------------
+
+    def fit(self) -> None:
+        """Show the whole network (capped zoom so small networks stay crisp, not huge)."""
+        self._user_zoomed = False
+        rect = self.content_rect().adjusted(-24, -24, 24, 24)
+        viewport = self.viewport().rect()
+        if rect.isEmpty() or viewport.width() < 2 or viewport.height() < 2:
+            return
+        scale = min(viewport.width() / rect.width(), viewport.height() / rect.height())
+        scale = max(_MIN_SCALE, min(scale, _MAX_FIT_SCALE))
+        self.setTransform(QtGui.QTransform.fromScale(scale, scale))
+        self.centerOn(rect.center())
+
+    def zoom_by(self, factor: float) -> None:
+        """Zoom in (> 1) or out (< 1), clamped to a sensible range."""
+        current = self.transform().m11()
+        target = max(_MIN_SCALE, min(current * factor, _MAX_SCALE))
+        if target != current:
+            self.scale(target / current, target / current)
+            self._user_zoomed = True
+
+    @property
+    def zoom(self) -> float:
+        """Current scale factor (1 = 100 %)."""
+        return self.transform().m11()
+
+    def wheelEvent(self, event: QtGui.QWheelEvent) -> None:
+        delta = event.angleDelta().y()
+        if delta == 0:
+            super().wheelEvent(event)
+            return
+        self.zoom_by(1.0015**delta)  # 120 units (one notch) zoom by ~20 %
+        event.accept()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._user_zoomed:
+            self.fit()
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if not self._user_zoomed:
+            self.fit()
+        self.notice_banner.reposition()
+
+    def drawBackground(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None:
+        painter.fillRect(rect, _BACKGROUND)
+        scale = self.transform().m11()
+        step = _GRID_STEP
+        while step * scale < 14:  # keep the dot grid sparse when zoomed out
+            step *= 2
+        left = np.floor(rect.left() / step) * step
+        top = np.floor(rect.top() / step) * step
+        xs = np.arange(left, rect.right() + step, step)
+        ys = np.arange(top, rect.bottom() + step, step)
+        if xs.size * ys.size > 20_000:
+            return
+        gx, gy = np.meshgrid(xs, ys)
+        points = [
+            QtCore.QPointF(px, py)
+            for px, py in zip(gx.ravel().tolist(), gy.ravel().tolist(), strict=True)
+        ]
+        pen = QtGui.QPen(_GRID_DOT, 1.6 / max(scale, 1e-6))
+        pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.drawPoints(points)
+
+    # ---- notices -----------------------------------------------------------------------------
+
+    def show_notice(self, text: str) -> None:
+        """Show a message over the canvas that fades after a few seconds (click to close)."""
+        self.notice_banner.show_message(text)
+
+    # ---- mouse -------------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:
+        pos = event.position()
+        button = event.button()
+        if button == QtCore.Qt.MouseButton.MiddleButton:
+            self._press = {"mode": "pan", "last": pos, "start": pos, "hit": None}
+            self.viewport().setCursor(QtCore.Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        if button != QtCore.Qt.MouseButton.LeftButton:
+            super().mousePressEvent(event)
+            return
+        self.setFocus(QtCore.Qt.FocusReason.MouseFocusReason)
+        hit = self.hit_test(self.mapToScene(pos.toPoint()))
+        draggable = (
+            hit is not None
+            and hit.kind == "header"
+            and hit.layer in self.hidden_range()
+            and len(self.hidden_range()) > 1
+        )
+        self._press = {
+            "mode": "pending",
+            "hit": hit,
+            "start": pos,
+            "last": pos,
+            "draggable": draggable,
+        }
+        event.accept()
+
+    def mouseMoveEvent(self, event: QtGui.QMouseEvent) -> None:
+        pos = event.position()
+        press = self._press
+        if press is None:
+            self._update_hover(pos, event.globalPosition().toPoint())
+            return
+        if press["mode"] == "pending":
+            moved = (pos - press["start"]).manhattanLength()
+            if moved >= _DRAG_THRESHOLD:
+                if press["draggable"]:
+                    press["mode"] = "drag"
+                    self._begin_layer_drag(press["hit"].layer)
+                elif press["hit"] is None or press["hit"].kind in (
+                    "lane",
+                    "edge",
+                    "neuron",
+                    "header",
+                ):
+                    press["mode"] = "pan"
+                    self.viewport().setCursor(QtCore.Qt.CursorShape.ClosedHandCursor)
+        if press["mode"] == "pan":
+            delta = pos - press["last"]
+            self.horizontalScrollBar().setValue(
+                self.horizontalScrollBar().value() - round(delta.x())
+            )
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(delta.y()))
+        elif press["mode"] == "drag":
+            self._update_layer_drag(pos)
+        press["last"] = pos
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:
+        press = self._press
+        self._press = None
+        self.viewport().unsetCursor()
+        if press is None:
+            super().mouseReleaseEvent(event)
+            return
+        event.accept()
+        if press["mode"] == "drag":
+            self._finish_layer_drag(event.position())
+            return
+        if press["mode"] != "pending":
+            return
+        hit = press["hit"]
+        if hit is None:
+            self.select(None)
+        elif hit.kind == "gap":
+            self.add_layer_at_gap(hit.layer)
+        elif hit.kind == "units":
+            self.select(Selection("layer", hit.layer))
+            self.change_units(hit.layer, hit.delta)
+        else:
+            self.select(hit.selection())
+
+    def mouseDoubleClickEvent(self, event: QtGui.QMouseEvent) -> None:
+        if event.button() != QtCore.Qt.MouseButton.LeftButton:
+            super().mouseDoubleClickEvent(event)
+            return
+        hit = self.hit_test(self.mapToScene(event.position().toPoint()))
+        event.accept()
+        if hit is not None and hit.kind in ("neuron", "edge") and hit.layer > 0:
+            self.select(hit.selection())
+            self.edit_value(hit.selection())
+        elif hit is not None and hit.kind in ("gap", "units"):
+            # A quick second click on a button acts twice, like two single clicks.
+            self.mousePressEvent(event)
+
+    def leaveEvent(self, event: QtCore.QEvent) -> None:
+        self._set_hover(None)
+        super().leaveEvent(event)
+
+    def _update_hover(self, pos: QtCore.QPointF, global_pos: QtCore.QPoint) -> None:
+        scene_pos = self.mapToScene(pos.toPoint())
+        hit = self.hit_test(scene_pos)
+        self._set_hover(hit)
+        text = self.hover_text(scene_pos)
+        self._last_hover_pos = scene_pos
+        self.hoverTextChanged.emit(text)
+        if text:
+            QtWidgets.QToolTip.showText(global_pos, text, self.viewport())
+        else:
+            QtWidgets.QToolTip.hideText()
+        cursor = QtCore.Qt.CursorShape.ArrowCursor
+        if hit is not None and hit.kind in ("gap", "units"):
+            cursor = QtCore.Qt.CursorShape.PointingHandCursor
+        elif hit is not None and hit.kind == "header" and hit.layer in self.hidden_range():
+            cursor = QtCore.Qt.CursorShape.OpenHandCursor
+        self.viewport().setCursor(cursor)
+
+    def _refresh_hover_text(self) -> None:
+        pos = getattr(self, "_last_hover_pos", None)
+        if pos is not None and self._hover_key is not None:
+            self.hoverTextChanged.emit(self.hover_text(pos))
+
+    def _set_hover(self, hit: Hit | None) -> None:
+        key = None if hit is None else (hit.kind, hit.layer, hit.neuron, hit.source, hit.delta)
+        if key == self._hover_key:
+            return
+        self._hover_key = key
+        for button in self.gap_buttons:
+            button.set_hovered(hit is not None and hit.kind == "gap" and hit.layer == button.gap)
+        for lane in self.lanes:
+            lane.set_hovered_button(
+                hit.delta
+                if hit is not None and hit.kind == "units" and hit.layer == lane.drawn
+                else None
+            )
+        for column in self.columns:
+            position = None
+            if hit is not None and hit.kind == "neuron" and hit.layer == column.drawn:
+                position = column.column.position_of(hit.neuron)
+            column.set_hovered_position(position)
+
+    # ---- dragging a layer --------------------------------------------------------------------
+
+    def _begin_layer_drag(self, drawn: int) -> None:
+        self.lanes[drawn].dragging = True
+        for item in (self.lanes[drawn], self.columns[drawn]):
+            item.setZValue(item.zValue() + 10)
+        for bundle in self.bundles[1:]:
+            bundle.set_dimmed(True)
+        layout = self.layout_geometry
+        _x, y, _w, h = layout.lane_rect(drawn)
+        indicator = QtWidgets.QGraphicsRectItem(-2.0, y, 4.0, h)
+        indicator.setBrush(ACCENT)
+        indicator.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
+        indicator.setZValue(30)
+        indicator.setVisible(False)
+        self._scene.addItem(indicator)
+        self._drop_indicator = indicator
+        self._drag_layer = drawn
+        self._drag_origin = self.mapToScene(self._press["start"].toPoint()).x()
+
+    def _drag_target(self, pos: QtCore.QPointF) -> int:
+        layout = self.layout_geometry
+        hidden = self.hidden_range()
+        dx = self.mapToScene(pos.toPoint()).x() - self._drag_origin
+        x = layout.columns[self._drag_layer].x + dx
+        return hidden[layout.insertion_gap(x, hidden)]
+
+    def _update_layer_drag(self, pos: QtCore.QPointF) -> None:
+        dx = self.mapToScene(pos.toPoint()).x() - self._drag_origin
+        for item in (self.lanes[self._drag_layer], self.columns[self._drag_layer]):
+            item.setPos(dx, 0.0)
+        target = self._drag_target(pos)
+        indicator = self._drop_indicator
+        if indicator is not None:
+            layout = self.layout_geometry
+            column_x = layout.columns[target].x
+            side = 1 if target > self._drag_layer else -1
+            indicator.setPos(column_x + side * (layout.lane_width / 2 + 10), 0.0)
+            indicator.setVisible(target != self._drag_layer)
+
+    def _finish_layer_drag(self, pos: QtCore.QPointF) -> None:
+        source = self._drag_layer
+        target = self._drag_target(pos)
+        if not self.move_layer(source, target):
+            # Nothing moved: put the dragged column back where it was.
+            self.lanes[source].dragging = False
+            for item in (self.lanes[source], self.columns[source]):
+                item.setPos(0.0, 0.0)
+                item.setZValue(item.zValue() - 10)
+            for bundle in self.bundles[1:]:
+                bundle.set_dimmed(False)
+            if self._drop_indicator is not None:
+                self._scene.removeItem(self._drop_indicator)
+                self._drop_indicator = None
+            self.lanes[source].update()
+
+    # ---- keyboard ----------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
+        key = event.key()
+        Key = QtCore.Qt.Key
+        modifiers = event.modifiers()
+        ctrl = bool(modifiers & QtCore.Qt.KeyboardModifier.ControlModifier)
+        selection = self._selection
+        layer = selection.layer if selection is not None else None
+        count = len(self._network_spec().layers)
+        handled = True
+        if key in (Key.Key_Delete, Key.Key_Backspace) and layer is not None:
+            handled = self.remove_layer(layer) or layer not in self.hidden_range()
+        elif key in (Key.Key_Plus, Key.Key_Equal) and not ctrl and layer is not None:
+            self.change_units(layer, 1)
+        elif key in (Key.Key_Minus, Key.Key_Underscore) and not ctrl and layer is not None:
+            self.change_units(layer, -1)
+        elif key in (Key.Key_Insert, Key.Key_L) and not ctrl:
+            before = bool(modifiers & QtCore.Qt.KeyboardModifier.ShiftModifier)
+            if layer is None:
+                self.add_layer_at_gap(count - 1)
+            elif before and layer > 0:
+                self.insert_layer(layer, after=False)
+            else:
+                self.insert_layer(min(layer, count - 1), after=True)
+        elif key in (Key.Key_Left, Key.Key_Right) and ctrl and layer is not None:
+            step = -1 if key == Key.Key_Left else 1
+            self.move_layer(layer, layer + step)
+        elif key in (Key.Key_Left, Key.Key_Right):
+            step = -1 if key == Key.Key_Left else 1
+            target = 0 if layer is None else max(0, min(count, layer + step))
+            self.select(Selection("layer", target))
+        elif key in (Key.Key_Up, Key.Key_Down) and layer is not None:
+            step = -1 if key == Key.Key_Up else 1
+            units = self._network_spec().sizes[layer]
+            current = (
+                selection.neuron if selection.kind == "neuron" else (-1 if step > 0 else units)
+            )
+            self.select(Selection("neuron", layer, max(0, min(units - 1, current + step))))
+        elif key in (Key.Key_Return, Key.Key_Enter) and selection is not None:
+            self.edit_value(selection)
+        elif key == Key.Key_Escape:
+            self.select(None)
+        elif key == Key.Key_F or (ctrl and key == Key.Key_0):
+            self.fit()
+        elif ctrl and key in (Key.Key_Plus, Key.Key_Equal):
+            self.zoom_by(1.25)
+        elif ctrl and key == Key.Key_Minus:
+            self.zoom_by(0.8)
+        else:
+            handled = False
+        if handled:
+            event.accept()
+        else:
+            super().keyPressEvent(event)
+
+    # ---- export ------------------------------------------------------------------------------
+
+    def _render_clean(
+        self, painter: QtGui.QPainter, target: QtCore.QRectF, source: QtCore.QRectF
+    ) -> None:
+        """Render the scene without the editing controls and selection marks."""
+        selection = self._selection
+        hover = self._hover_key
+        self._selection = None
+        self._update_selection_visuals()
+        self._set_hover(None)
+        for button in self.gap_buttons:
+            button.setVisible(False)
+        for lane in self.lanes:
+            lane.show_controls = False
+        try:
+            self._scene.render(painter, target, source)
+        finally:
+            for button in self.gap_buttons:
+                button.setVisible(True)
+            for lane in self.lanes:
+                lane.show_controls = True
+            self._selection = selection
+            self._update_selection_visuals()
+            self._hover_key = hover
+
+    def export_rect(self) -> QtCore.QRectF:
+        """The scene rectangle exports cover: the whole drawing with a margin."""
+        return self.content_rect().adjusted(-24, -24, 24, 24)
+
+    def export_svg(self, path: str | Path) -> Path:
+        """Write the whole network (current colours) as an SVG file."""
+        path = Path(path)
+        source = self.export_rect()
+        generator = QtSvg.QSvgGenerator()
+        generator.setFileName(str(path))
+        size = QtCore.QSize(int(np.ceil(source.width())), int(np.ceil(source.height())))
+        generator.setSize(size)
+        generator.setViewBox(QtCore.QRectF(0, 0, size.width(), size.height()))
+        generator.setTitle(self.document.project.name)
+        generator.setDescription(self.document.project.network.describe())
+        painter = QtGui.QPainter(generator)
+        painter.setRenderHints(self.renderHints())
+        painter.fillRect(QtCore.QRectF(0, 0, size.width(), size.height()), QtGui.QColor("white"))
+        self._render_clean(painter, QtCore.QRectF(0, 0, size.width(), size.height()), source)
+        painter.end()
+        return path
+
+    def render_image(self, scale: float = 2.0) -> QtGui.QImage:
+        """The whole network rendered to an image at ``scale`` pixels per scene unit."""
+        source = self.export_rect()
+        width = max(1, int(np.ceil(source.width() * scale)))
+        height = max(1, int(np.ceil(source.height() * scale)))
+        image = QtGui.QImage(width, height, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(QtGui.QColor("white"))
+        painter = QtGui.QPainter(image)
+        painter.setRenderHints(self.renderHints())
+        self._render_clean(painter, QtCore.QRectF(0, 0, width, height), source)
+        painter.end()
+        return image
+
+    def export_png(self, path: str | Path, scale: float = 2.0) -> Path:
+        """Write the whole network (current colours) as a PNG image."""
+        path = Path(path)
+        if not self.render_image(scale).save(str(path), "PNG"):
+            from nnstudio.errors import NNStudioError
+
+            raise NNStudioError(f"could not write the image {path}")
+        return path
+
+
+def _grid_activations(frame: Any) -> tuple | None:
+    """Per-layer outputs over the input plane (``(G, G, units)`` each), or ``None``."""
+    grid = getattr(frame, "grid", None)
+    values = getattr(grid, "grid_A", None) if grid is not None else None
+    if values is None:
+        values = getattr(frame, "grid_A", None)
+    return values
+
+
+__all__ = ["Hit", "NetworkCanvas"]
