@@ -13,6 +13,7 @@ import importlib
 import json
 import math
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -141,16 +142,18 @@ class ModelDescription:
         return tuple(f"y{i + 1}" for i in range(self.n_outputs))
 
     def output_meaning(self) -> str:
-        """One sentence that says what the model's outputs are."""
+        """Half a sentence that says what the model's outputs are."""
         labels = self.output_labels()
         if self.task == "classification" and self.n_outputs == 1:
             return (
-                f"one column: the probability of class {labels[-1]!r} "
+                f"one column, the probability of class {labels[-1]!r} "
                 f"(the other class is {labels[0]!r})"
             )
         if self.task == "classification":
-            return f"{self.n_outputs} columns: the probability of each class {list(labels)!r}"
-        return f"{self.n_outputs} column(s): the predicted {list(labels)!r}"
+            return f"{self.n_outputs} columns, the probability of each class: {', '.join(labels)}"
+        if self.n_outputs == 1:
+            return f"one column, the predicted {labels[0]}"
+        return f"{self.n_outputs} columns, the predicted {', '.join(labels)}"
 
     def metadata(self) -> dict[str, str]:
         """String key/value metadata shared by the ONNX and safetensors files.
@@ -320,3 +323,62 @@ def standardization_from_metadata(value: Any) -> Standardization | None:
     if any(v <= 0 for v in std):
         return None
     return Standardization(mean=tuple(float(v) for v in mean), std=tuple(float(v) for v in std))
+
+
+# -- generated Python source --------------------------------------------------------------------
+
+
+def python_tuple(values: tuple[Any, ...], indent: str = "") -> str:
+    """A tuple literal, one item per line when it does not fit on one line."""
+    items = [repr(value) for value in values]
+    one_line = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    if len(one_line) + len(indent) <= 80:
+        return one_line
+    inner = "".join(f"{indent}    {item},\n" for item in items)
+    return f"(\n{inner}{indent})"
+
+
+def python_array(array: np.ndarray, indent: str = "    ") -> str:
+    """A nested-list literal that reproduces ``array`` exactly in its own dtype.
+
+    Every number is written with the fewest digits that round-trip to the same float32 (or
+    float64) value, so ``np.array(literal, dtype=array.dtype)`` gives back identical bits.
+    """
+    with np.printoptions(legacy=False):
+        return np.array2string(
+            array,
+            separator=", ",
+            threshold=np.iinfo(np.int64).max,
+            max_line_width=96,
+            floatmode="unique",
+            prefix=indent,
+        )
+
+
+def module_name_hint(path: Path) -> str:
+    """How generated usage docs refer to a written module: its import name when it has one."""
+    return path.stem if path.stem.isidentifier() else ""
+
+
+def require_python_suffix(path: Path, fmt: str) -> Path:
+    """Check that a generated module's target ends in ``.py``.
+
+    Raises
+    ------
+    ProjectFileError
+        When the path has another suffix.
+    """
+    if path.suffix != ".py":
+        raise ProjectFileError(
+            f"the {fmt} export writes Python source: give a file name ending in .py, "
+            f"not '{path.name}'"
+        )
+    return path
+
+
+def wrap_paragraphs(*paragraphs: str, width: int = 88) -> str:
+    """Paragraphs for a generated docstring, wrapped and separated by blank lines."""
+    return "\n\n".join(
+        textwrap.fill(text, width=width, break_long_words=False, break_on_hyphens=False)
+        for text in paragraphs
+    )

@@ -1,0 +1,266 @@
+"""PyTorch export: a self-contained ``nn.Module`` source file plus its safetensors weights.
+
+:func:`export_torch` writes two files side by side, ``<stem>.py`` and ``<stem>.safetensors``.
+The Python file defines ``NNStudioModel`` (the ``nn.Linear`` layers in an ``nn.ModuleList``
+called ``layers``, the input standardisation as registered buffers) and ``load(path=None)``,
+which reads the weights file beside it. It imports only torch, safetensors and the standard
+library. Writing it needs neither torch nor the generated code's other imports; only the
+``safetensors`` package is needed to write the weights.
+
+``model(x)`` gives the same outputs as ``nnstudio predict`` on raw features; ``model(x,
+logits=True)`` skips the output activation for training with ``BCEWithLogitsLoss`` or
+``CrossEntropyLoss``.
+"""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import nnstudio
+from nnstudio.io._model_meta import (
+    ModelDescription,
+    describe_model,
+    module_name_hint,
+    output_path,
+    python_tuple,
+    require_module,
+    require_python_suffix,
+    wrap_paragraphs,
+)
+from nnstudio.io.safetensors_io import write_safetensors
+from nnstudio.io.weights import atomic_write_text
+from nnstudio.spec import Project, Weights
+
+
+def export_torch(project: Project, weights: Weights, path: Path) -> list[Path]:
+    """Write a PyTorch module file and the safetensors weights it loads.
+
+    Parameters
+    ----------
+    project : Project
+    weights : Weights
+        One ``(W, b)`` pair per layer, ``W`` shaped (fan_in, fan_out).
+    path : Path
+        The ``.py`` file to write (``.py`` is added when there is no suffix; a directory
+        receives ``<project name>.py``). The weights go beside it with the ``.safetensors``
+        suffix.
+
+    Returns
+    -------
+    list of Path
+        The Python file and the weights file.
+
+    Raises
+    ------
+    MissingExtraError
+        When the ``safetensors`` package is not installed.
+    ProjectFileError
+        When the path does not end in ``.py``, the weights do not fit the network, or a file
+        cannot be written.
+    """
+    require_module("safetensors.numpy", "PyTorch export", "torch")
+    target = require_python_suffix(output_path(path, ".py", project.name), "PyTorch")
+    weights_file = target.with_suffix(".safetensors")
+    model = describe_model(project, weights)
+    write_safetensors(model, weights_file, feature="PyTorch export")
+    atomic_write_text(target, torch_module_source(model, target))
+    return [target, weights_file]
+
+
+def torch_module_source(model: ModelDescription, target: Path) -> str:
+    """The source of the generated PyTorch module that will live at ``target``."""
+    weights_name = target.with_suffix(".safetensors").name
+    module = module_name_hint(target)
+    import_line = (
+        f"from {module} import load"
+        if module
+        else f"import runpy\n    load = runpy.run_path({target.name!r})['load']"
+    )
+    if model.standardization is not None:
+        scaling = (
+            "They are standardised inside the model with the training statistics "
+            "(buffers input_mean and input_std)."
+        )
+    else:
+        scaling = "They are used as given (the project does not standardise its inputs)."
+    summary = wrap_paragraphs(
+        f"Project {model.name!r}: a {model.architecture} {model.task} network. The trained "
+        f"weights are in {weights_name}, beside this file.",
+        f"Inputs are raw features, in this order: {', '.join(model.feature_labels())}. {scaling}",
+        f"Outputs: {model.output_meaning()}.",
+    )
+    return _TEMPLATE.substitute(
+        summary=summary,
+        version=nnstudio.__version__,
+        weights_file=weights_name,
+        import_line=import_line,
+        n_features=model.n_features,
+        file_name=target.name,
+        feature_names=python_tuple(model.feature_labels()),
+        output_names=python_tuple(model.output_labels()),
+        task_repr=repr(model.task),
+        sizes=python_tuple(model.sizes),
+        activations=python_tuple(model.activations),
+        alphas=python_tuple(model.alphas),
+        standardized=repr(model.standardization is not None),
+        weights_file_repr=repr(weights_name),
+    )
+
+
+_TEMPLATE = string.Template('''\
+"""PyTorch model exported by nnstudio ${version}.
+
+${summary}
+
+Usage::
+
+    import torch
+    ${import_line}
+
+    model = load()  # reads ${weights_file}
+    with torch.no_grad():
+        outputs = model(torch.as_tensor(X, dtype=torch.float32))  # X shaped (m, ${n_features})
+
+``model(x)`` applies every activation, so it matches ``nnstudio predict``.
+``model(x, logits=True)`` skips the output activation, which is what
+``torch.nn.BCEWithLogitsLoss`` and ``torch.nn.CrossEntropyLoss`` expect when training further.
+
+Run ``python ${file_name}`` to print the model, or ``python ${file_name} data.csv`` to print
+predictions for a CSV file whose header names the features. Needs only torch and safetensors.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file
+from torch import nn
+from torch.nn import functional as F
+
+FEATURE_NAMES = ${feature_names}
+#: Class names (classification) or target names (regression).
+OUTPUT_NAMES = ${output_names}
+TASK = ${task_repr}
+#: Layer widths, input first.
+SIZES = ${sizes}
+ACTIVATIONS = ${activations}
+#: Negative slope of leaky_relu or scale of elu, per layer (None for other activations).
+ALPHAS = ${alphas}
+#: Whether the model standardises raw inputs with the stored training statistics.
+STANDARDIZED = ${standardized}
+WEIGHTS_FILE = Path(__file__).with_name(${weights_file_repr})
+
+
+def activate(name: str, alpha: float | None, z: torch.Tensor) -> torch.Tensor:
+    """Apply one of nnstudio's activations to ``z``."""
+    if name == "identity":
+        return z
+    if name == "sigmoid":
+        return torch.sigmoid(z)
+    if name == "tanh":
+        return torch.tanh(z)
+    if name == "relu":
+        return F.relu(z)
+    if name == "leaky_relu":
+        return F.leaky_relu(z, negative_slope=alpha)
+    if name == "elu":
+        return F.elu(z, alpha=alpha)
+    if name == "softplus":
+        return F.softplus(z)
+    if name == "gelu":
+        # nnstudio's GELU is the tanh approximation.
+        return F.gelu(z, approximate="tanh")
+    if name == "swish":
+        return F.silu(z)
+    if name == "softmax":
+        return torch.softmax(z, dim=-1)
+    raise ValueError(f"unknown activation {name!r}")
+
+
+class NNStudioModel(nn.Module):
+    """Input standardisation, then one ``nn.Linear`` and activation per layer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(
+            nn.Linear(fan_in, fan_out) for fan_in, fan_out in zip(SIZES[:-1], SIZES[1:])
+        )
+        self.activations = ACTIVATIONS
+        self.alphas = ALPHAS
+        if STANDARDIZED:
+            self.register_buffer("input_mean", torch.zeros(SIZES[0]))
+            self.register_buffer("input_std", torch.ones(SIZES[0]))
+
+    def forward(self, x: torch.Tensor, logits: bool = False) -> torch.Tensor:
+        """Outputs for raw features ``x`` shaped (batch, ${n_features}).
+
+        With ``logits=True`` the output layer's activation is left out.
+        """
+        if STANDARDIZED:
+            x = (x - self.input_mean) / self.input_std
+        last = len(self.layers) - 1
+        for index, layer in enumerate(self.layers):
+            x = layer(x)
+            if index < last or not logits:
+                x = activate(self.activations[index], self.alphas[index], x)
+        return x
+
+
+def load(path: str | Path | None = None, device: str = "cpu") -> NNStudioModel:
+    """Build the model and load the trained weights (``WEIGHTS_FILE`` by default).
+
+    The model is returned in evaluation mode; call ``model.train()`` to train it further.
+    """
+    model = NNStudioModel()
+    state = load_file(str(WEIGHTS_FILE if path is None else path), device=device)
+    model.load_state_dict(state)
+    return model.to(device).eval()
+
+
+def read_features(csv_path: str) -> torch.Tensor:
+    """The feature columns of a CSV file with a header row, shaped (rows, ${n_features})."""
+    with open(csv_path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    header = [name.strip() for name in rows[0]]
+    missing = [name for name in FEATURE_NAMES if name not in header]
+    if missing:
+        raise SystemExit(f"{csv_path}: missing feature column(s) {', '.join(missing)}")
+    columns = [header.index(name) for name in FEATURE_NAMES]
+    values = [[float(row[c]) for c in columns] for row in rows[1:] if row]
+    return torch.tensor(values, dtype=torch.float32).reshape(-1, len(FEATURE_NAMES))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the model, or predictions for the CSV file named on the command line."""
+    args = sys.argv[1:] if argv is None else argv
+    model = load()
+    if not args:
+        print(model)
+        return 0
+    with torch.no_grad():
+        outputs = model(read_features(args[0]))
+    writer = csv.writer(sys.stdout, lineterminator="\\n")
+    if TASK == "classification":
+        if outputs.shape[1] == 1:
+            # One sigmoid unit: the probability of the second class.
+            probabilities = torch.cat([1 - outputs, outputs], dim=1)
+            labels = (outputs[:, 0] >= 0.5).long().tolist()
+        else:
+            probabilities = outputs
+            labels = outputs.argmax(dim=1).tolist()
+        writer.writerow([*(f"p_{name}" for name in OUTPUT_NAMES), "label"])
+        for row, label in zip(probabilities.tolist(), labels):
+            writer.writerow([*(f"{value:.10g}" for value in row), OUTPUT_NAMES[label]])
+    else:
+        writer.writerow(OUTPUT_NAMES)
+        writer.writerows([f"{value:.10g}" for value in row] for row in outputs.tolist())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+''')
