@@ -275,8 +275,11 @@ class TablePreview(QtWidgets.QWidget):
         self.view.setMinimumHeight(160)
         layout.addWidget(self.view)
 
-    def show_dataset(self, dataset: Dataset) -> None:
-        """Fill the table with the first :data:`TABLE_ROWS` rows (training rows first)."""
+    def show_dataset(self, dataset: Dataset, class_column: str = "class") -> None:
+        """Fill the table with the first :data:`TABLE_ROWS` rows (training rows first).
+
+        ``class_column`` heads the class column of a classification (the CSV column name).
+        """
         n_train = min(dataset.n_train, TABLE_ROWS)
         n_val = min(dataset.n_val, TABLE_ROWS - n_train)
         X = np.concatenate([dataset.X_train[:n_train], dataset.X_val[:n_val]])
@@ -287,7 +290,7 @@ class TablePreview(QtWidgets.QWidget):
                 [np.asarray(dataset.labels_train)[:n_train], np.asarray(dataset.labels_val)[:n_val]]
             )
             targets = names[labels][:, None]
-            target_headers = ["class"] if len(dataset.target_names) > 1 else ["target"]
+            target_headers = [class_column]
             target_numeric = [False]
         else:
             Y = np.concatenate([dataset.Y_train[:n_train], dataset.Y_val[:n_val]])
@@ -732,7 +735,9 @@ class DataPanel(QtWidgets.QWidget):
             self.scatter.show_dataset(dataset)
             self.preview_stack.setCurrentWidget(self.scatter)
         else:
-            self.table.show_dataset(dataset)
+            data = self.document.project.data
+            class_column = data.target[0] if isinstance(data, CsvData) else "class"
+            self.table.show_dataset(dataset, class_column)
             self.preview_stack.setCurrentWidget(self.table)
 
     # ---- edits -----------------------------------------------------------------------------

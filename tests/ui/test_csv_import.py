@@ -1,0 +1,188 @@
+"""The CSV column picker: guesses, relative paths and refusing data that cannot load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nnstudio.spec import CsvData
+from nnstudio.ui.csv_import import CsvImportDialog, guess_task, relative_csv_path
+from nnstudio.ui.qt import Qt, QtWidgets
+
+pytestmark = pytest.mark.gui
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def flower_csv(folder: Path) -> Path:
+    rows = [
+        "sepal_length,sepal_width,species,note",
+        "5.1,3.5,setosa,a",
+        "4.9,3.0,setosa,b",
+        "7.0,3.2,versicolor,c",
+        "6.4,3.2,versicolor,d",
+        "6.3,3.3,virginica,e",
+        "5.8,2.7,virginica,f",
+    ]
+    return write(folder / "data" / "flowers.csv", "\n".join(rows) + "\n")
+
+
+def ok_button(dialog: CsvImportDialog) -> QtWidgets.QPushButton:
+    box = dialog.findChild(QtWidgets.QDialogButtonBox)
+    return box.button(QtWidgets.QDialogButtonBox.StandardButton.Ok)
+
+
+def open_dialog(qtbot, path: Path, base_dir: Path, **kwargs) -> CsvImportDialog:
+    dialog = CsvImportDialog(path, base_dir=base_dir, **kwargs)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def test_good_csv_gives_relative_spec_with_guessed_target_and_task(qtbot, tmp_path):
+    path = flower_csv(tmp_path)
+    dialog = open_dialog(qtbot, path, tmp_path)
+
+    assert dialog.problem is None
+    assert ok_button(dialog).isEnabled()
+    # The conventional name wins over the last column; the text column "note" is left out.
+    assert dialog.target_columns() == ("species",)
+    assert dialog.input_columns() == ("sepal_length", "sepal_width")
+    assert dialog.task() == "classification"
+
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        ok_button(dialog).click()
+    spec = dialog.result_spec()
+    assert spec == CsvData(
+        csv="data/flowers.csv",
+        target=("species",),
+        task="classification",
+        features=("sepal_length", "sepal_width"),
+        standardize=True,
+        validation_fraction=0.2,
+        seed=0,
+    )
+    shown = [label.text() for label in dialog.findChildren(QtWidgets.QLabel)]
+    assert any("3 classes: setosa, versicolor, virginica" in text for text in shown)
+
+
+def test_features_none_when_every_other_column_is_an_input(qtbot, tmp_path):
+    path = write(tmp_path / "plane.csv", "a,b,y\n1,2,0.5\n2,1,1.5\n3,3,2.25\n0,1,0.125\n")
+    dialog = open_dialog(qtbot, path, tmp_path)
+    spec = dialog.result_spec()
+    assert spec.target == ("y",)
+    assert spec.features is None
+    assert spec.task == "regression"
+    assert spec.csv == "plane.csv"
+
+
+def test_path_outside_base_dir_stays_relative_with_parent_steps(tmp_path):
+    path = flower_csv(tmp_path)
+    project_dir = tmp_path / "projects" / "mine"
+    project_dir.mkdir(parents=True)
+    assert relative_csv_path(path, project_dir) == "../../data/flowers.csv"
+
+
+def test_task_guess_from_integer_targets(qtbot, tmp_path):
+    few = write(tmp_path / "few.csv", "x,label\n" + "".join(f"{i},{i % 3}\n" for i in range(30)))
+    many = write(tmp_path / "many.csv", "x,v\n" + "".join(f"{i},{i * 7}\n" for i in range(30)))
+    fractional = write(tmp_path / "frac.csv", "x,v\n1,0.5\n2,1.5\n3,0.5\n4,1.5\n")
+    assert open_dialog(qtbot, few, tmp_path).task() == "classification"
+    assert open_dialog(qtbot, many, tmp_path).task() == "regression"
+    assert open_dialog(qtbot, fractional, tmp_path).task() == "regression"
+
+
+def test_changing_target_regresses_task_guess_and_unticks_input(qtbot, tmp_path):
+    path = write(tmp_path / "t.csv", "x1,x2,price,label\n1,2,3.5,a\n2,3,4.25,b\n3,1,1.5,a\n")
+    dialog = open_dialog(qtbot, path, tmp_path)
+    assert dialog.target_columns() == ("label",)
+    assert "price" in dialog.input_columns()
+    dialog.set_column_role("label", target=False)
+    dialog.set_column_role("price", target=True)
+    assert dialog.target_columns() == ("price",)
+    # A column is never both an input and a target.
+    assert "price" not in dialog.input_columns()
+    assert dialog.task() == "regression"
+    assert guess_task(dialog.table, ("price",)) == "regression"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("ragged.csv", "a,b,label\n1,2,x\n3,4\n5,6,y\n", "line 3 has 2 fields"),
+        ("empty.csv", "", "empty"),
+        ("nan.csv", "a,b,label\n1,2,x\nnan,4,y\n5,6,x\n", "line 3, column 'a'"),
+        (
+            "typo.csv",
+            "a,b,label\n1,2,x\n3,oops,y\n5,6,x\n7,8,y\n9,10,x\n",
+            "'oops' is not a number",
+        ),
+        ("oneclass.csv", "a,b,label\n1,2,x\n3,4,x\n5,6,x\n", "only one class"),
+    ],
+)
+def test_bad_csv_shows_message_and_refuses_ok(qtbot, tmp_path, name, text, expected):
+    path = write(tmp_path / name, text)
+    dialog = open_dialog(qtbot, path, tmp_path)
+    dialog.show()
+    assert dialog.problem is not None
+    assert expected in dialog.problem
+    assert not ok_button(dialog).isEnabled()
+    shown = [label.text() for label in dialog.findChildren(QtWidgets.QLabel)]
+    assert any(expected in text for text in shown)
+    dialog.accept()
+    assert dialog.result() != QtWidgets.QDialog.DialogCode.Accepted
+    assert dialog.isVisible()
+
+
+def test_ticking_two_targets_for_classification_is_refused(qtbot, tmp_path):
+    path = flower_csv(tmp_path)
+    dialog = open_dialog(qtbot, path, tmp_path)
+    dialog.set_column_role("sepal_width", target=True)
+    # Two targets make the guess regression; the user insists on classification.
+    assert dialog.task() == "regression"
+    dialog.set_task("classification")
+    assert not dialog.validate()
+    assert "exactly one target" in (dialog.problem or "")
+
+
+def test_no_inputs_is_refused_until_one_is_ticked(qtbot, tmp_path):
+    path = flower_csv(tmp_path)
+    dialog = open_dialog(qtbot, path, tmp_path)
+    dialog.set_column_role("sepal_length", input=False)
+    dialog.set_column_role("sepal_width", input=False)
+    assert not dialog.validate()
+    assert "input column" in (dialog.problem or "")
+    dialog.set_column_role("sepal_width", input=True)
+    # Edits are checked after a short pause; the import button waits for the check.
+    qtbot.waitUntil(lambda: ok_button(dialog).isEnabled(), timeout=3000)
+    assert dialog.result_spec().features == ("sepal_width",)
+
+
+def test_initial_choice_is_restored(qtbot, tmp_path):
+    path = flower_csv(tmp_path)
+    initial = CsvData(
+        csv="data/flowers.csv",
+        target=("species",),
+        task="classification",
+        features=("sepal_width",),
+        standardize=False,
+        validation_fraction=0.5,
+        seed=7,
+    )
+    dialog = open_dialog(qtbot, path, tmp_path, initial=initial)
+    assert dialog.result_spec() == initial
+
+
+def test_space_toggles_a_checkbox_from_the_keyboard(qtbot, tmp_path):
+    path = flower_csv(tmp_path)
+    dialog = open_dialog(qtbot, path, tmp_path)
+    dialog.show()
+    roles = dialog.findChild(QtWidgets.QTableWidget)
+    roles.setFocus()
+    roles.setCurrentCell(0, 2)  # sepal_length, Input
+    qtbot.keyClick(roles, Qt.Key.Key_Space)
+    assert "sepal_length" not in dialog.input_columns()

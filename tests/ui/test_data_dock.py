@@ -1,0 +1,292 @@
+"""The Data dock: generator controls, undo, CSV import and the data preview."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnstudio.spec import BuiltinData, CsvData
+from nnstudio.ui.colors import NEGATIVE_COLOR, POSITIVE_COLOR
+from nnstudio.ui.csv_import import CsvImportDialog
+from nnstudio.ui.docks.data_dock import DataPanel, class_colors
+from nnstudio.ui.document import StudioDocument
+
+pytestmark = pytest.mark.gui
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+@pytest.fixture
+def document(qtbot, tmp_path, monkeypatch):
+    # Relative CSV paths resolve against the working folder for an unsaved document.
+    monkeypatch.chdir(tmp_path)
+    return StudioDocument()
+
+
+@pytest.fixture
+def panel(qtbot, document):
+    widget = DataPanel(document)
+    qtbot.addWidget(widget)
+    widget.resize(380, 760)
+    widget.show()
+    return widget
+
+
+def choose(panel: DataPanel, key: str) -> None:
+    panel.source_combo.setCurrentIndex(panel.source_combo.findData(key))
+
+
+def iris_like_csv(folder: Path) -> Path:
+    rng = np.random.default_rng(0)
+    names = ("setosa", "versicolor", "virginica")
+    lines = ["sepal_length,sepal_width,petal_length,petal_width,species"]
+    for k, name in enumerate(names):
+        values = rng.normal(loc=k + 3.0, scale=0.3, size=(40, 4))
+        lines += [",".join(f"{v:.2f}" for v in row) + f",{name}" for row in values]
+    path = folder / "flowers.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def accept_dialog_with(monkeypatch, panel: DataPanel, path: Path) -> list[CsvImportDialog]:
+    """Make "Open CSV…" pick ``path`` and press Import in the column picker."""
+    seen: list[CsvImportDialog] = []
+    monkeypatch.setattr(panel, "ask_csv_path", lambda: str(path))
+
+    def run(dialog):
+        seen.append(dialog)
+        return dialog.validate()
+
+    monkeypatch.setattr(panel, "exec_dialog", run)
+    return seen
+
+
+# ---- built-in generators -----------------------------------------------------------------------
+
+
+def test_switching_generator_sets_data_and_resizes_network(panel, document):
+    assert document.project.data.builtin == "circles"
+    choose(panel, "sine")
+    assert document.project.data == replace(BuiltinData(builtin="circles"), builtin="sine")
+    assert document.project.network.inputs == 1
+    assert document.project.network.output.units == 1
+    assert document.undo_stack.undoText() == "Data: Sine wave (regression)"
+
+    choose(panel, "spiral")
+    panel.arms_spin.setValue(4)
+    panel.arms_spin.editingFinished.emit()
+    assert document.project.data.arms == 4
+    assert document.project.network.inputs == 2
+    # Four classes need four (softmax) outputs.
+    assert document.project.network.output.units == 4
+    assert document.dataset.n_outputs == 4
+
+
+def test_undo_restores_the_controls_without_editing(panel, document):
+    panel.samples_spin.setValue(250)
+    panel.apply_edits()
+    choose(panel, "spiral")
+    assert panel.arms_spin.isVisibleTo(panel)
+    depth = document.undo_stack.count()
+
+    document.undo_stack.undo()
+    assert panel.source_combo.currentData() == "circles"
+    assert not panel.arms_spin.isVisibleTo(panel)
+    assert panel.samples_spin.value() == 250
+    document.undo_stack.undo()
+    assert panel.samples_spin.value() == 400
+    # Syncing the controls pushed nothing and left no pending edit behind.
+    assert document.undo_stack.count() == depth
+    assert document.undo_stack.index() == depth - 2
+    assert not panel.apply_edits()
+    document.undo_stack.redo()
+    document.undo_stack.redo()
+    assert panel.source_combo.currentData() == "spiral"
+
+
+def test_regenerate_draws_with_the_next_seed(panel, document):
+    seed = document.project.data.seed
+    first = document.dataset.X_train.copy()
+    panel.regenerate_button.click()
+    assert document.project.data.seed == seed + 1
+    assert panel.seed_spin.value() == seed + 1
+    assert not np.array_equal(document.dataset.X_train, first)
+    assert document.undo_stack.undoText() == "Regenerate data"
+
+
+def test_regenerate_applies_pending_edits_first(panel, document):
+    seed = document.project.data.seed
+    panel.noise_spin.setValue(0.3)  # an arrow click: applied after a pause, not yet
+    assert document.project.data.noise == pytest.approx(0.1)
+    panel.regenerate_button.click()
+    assert document.project.data.noise == pytest.approx(0.3)
+    assert document.project.data.seed == seed
+
+
+def test_spin_box_changes_are_debounced(panel, document, qtbot):
+    count = document.undo_stack.count()
+    for samples in (450, 500, 550, 600):
+        panel.samples_spin.setValue(samples)
+    assert document.project.data.samples == 400
+    qtbot.waitUntil(lambda: document.project.data.samples == 600, timeout=3000)
+    assert document.undo_stack.count() == count + 1
+    assert document.undo_stack.undoText() == "Change sample count"
+
+
+def test_arms_only_shown_for_spiral(panel):
+    for key in ("xor", "circles", "gaussians", "moons", "plane", "sine", "housing"):
+        choose(panel, key)
+        assert not panel.arms_spin.isVisibleTo(panel), key
+    choose(panel, "spiral")
+    assert panel.arms_spin.isVisibleTo(panel)
+    assert panel.arms_label.isVisibleTo(panel)
+
+
+def test_standardise_checkbox_is_one_undo_step(panel, document):
+    panel.standardize_check.click()
+    assert document.project.data.standardize
+    assert document.dataset.standardization is not None
+    document.undo_stack.undo()
+    assert not panel.standardize_check.isChecked()
+
+
+# ---- preview -----------------------------------------------------------------------------------
+
+
+def test_scatter_preview_for_2d_classification(panel, document):
+    assert panel.preview_kind() == "scatter"
+    dataset = document.dataset
+    assert len(panel.scatter.train_item.data) == dataset.n_train == 320
+    assert len(panel.scatter.val_item.data) == dataset.n_val == 80
+    # Two classes use the ends of the diverging scale, like the output heatmap.
+    colors = class_colors(2)
+    assert tuple(colors[0]) == NEGATIVE_COLOR.getRgb()[:3]
+    assert tuple(colors[1]) == POSITIVE_COLOR.getRgb()[:3]
+    brushes = panel.scatter.train_item.data["brush"]
+    first = np.flatnonzero(dataset.labels_train == 0)[0]
+    second = np.flatnonzero(dataset.labels_train == 1)[0]
+    assert brushes[first].color().rgb() == NEGATIVE_COLOR.rgb()
+    assert brushes[second].color().rgb() == POSITIVE_COLOR.rgb()
+    assert "inner" in panel.scatter.legend.text() and "validation" in panel.scatter.legend.text()
+
+
+def test_scatter_items_are_reused_and_counts_follow(panel, document):
+    train_item = panel.scatter.train_item
+    panel.samples_spin.setValue(100)
+    panel.apply_edits()
+    assert panel.scatter.train_item is train_item
+    assert len(train_item.data) == document.dataset.n_train == 80
+
+
+def test_scatter_preview_for_1d_regression(panel, document):
+    choose(panel, "housing")
+    assert panel.preview_kind() == "scatter"
+    data = panel.scatter.train_item.data
+    dataset = document.dataset
+    np.testing.assert_allclose(data["x"], dataset.X_train[:, 0])
+    np.testing.assert_allclose(data["y"], dataset.Y_train[:, 0])
+    assert panel.scatter.plot_item.getAxis("left").labelText == dataset.target_names[0]
+
+
+def test_table_preview_and_summary_for_csv(panel, document, monkeypatch, tmp_path):
+    path = iris_like_csv(tmp_path)
+    dialogs = accept_dialog_with(monkeypatch, panel, path)
+    choose(panel, "csv")
+
+    assert len(dialogs) == 1
+    assert document.project.data == CsvData(csv="flowers.csv", target=("species",))
+    assert panel.source_combo.currentData() == "csv"
+    assert panel.csv_page.isVisibleTo(panel) and not panel.builtin_page.isVisibleTo(panel)
+    assert panel.csv_file_label.text() == "<b>flowers.csv</b>"
+    assert document.project.network.inputs == 4
+    assert document.project.network.output.units == 3
+
+    assert panel.preview_kind() == "table"
+    model = panel.table.model
+    assert model.rowCount() == 50
+    headers = [model.headerData(c, _horizontal()) for c in range(model.columnCount())]
+    assert headers == [
+        "set",
+        "sepal_length",
+        "sepal_width",
+        "petal_length",
+        "petal_width",
+        "species",
+    ]
+    assert panel.summary.text() == (
+        "120 rows (96 train / 24 validation) · 4 features · 3 classes: setosa, versicolor, "
+        "virginica"
+    )
+    document.undo_stack.undo()
+    assert panel.source_combo.currentData() == "circles"
+    assert panel.preview_kind() == "scatter"
+
+
+def test_cancelled_csv_choice_keeps_the_current_data(panel, document, monkeypatch):
+    monkeypatch.setattr(panel, "ask_csv_path", lambda: "")
+    choose(panel, "csv")
+    assert isinstance(document.project.data, BuiltinData)
+    assert panel.source_combo.currentData() == "circles"
+    assert panel.builtin_page.isVisibleTo(panel)
+
+
+def test_change_columns_reopens_the_picker_with_the_current_choice(
+    panel, document, monkeypatch, tmp_path
+):
+    path = iris_like_csv(tmp_path)
+    accept_dialog_with(monkeypatch, panel, path)
+    choose(panel, "csv")
+
+    def drop_a_feature(dialog):
+        assert dialog.target_columns() == ("species",)
+        dialog.set_column_role("petal_width", input=False)
+        return dialog.validate()
+
+    monkeypatch.setattr(panel, "exec_dialog", drop_a_feature)
+    panel.change_columns_button.click()
+    assert document.project.data.features == ("sepal_length", "sepal_width", "petal_length")
+    assert document.project.network.inputs == 3
+    assert document.undo_stack.undoText() == "Change columns"
+
+
+@pytest.mark.skipif(
+    not (SAMPLES / "digits.csv.gz").exists(), reason="samples/digits.csv.gz is not in the repo"
+)
+def test_image_preview_for_digits(panel, document):
+    spec = CsvData(csv=str(SAMPLES / "digits.csv.gz"), target=("digit",))
+    assert panel.set_data(spec, "Digits")
+    assert panel.preview_kind() == "images"
+    assert panel.images.image_count == 16
+    # One example of each class first, in class order.
+    assert panel.images.captions[:10] == [str(d) for d in range(10)]
+    assert "64 features · 10 classes" in panel.summary.text()
+
+
+def test_error_text_when_the_data_cannot_load(panel, document):
+    broken = replace(document.project, data=CsvData(csv="missing.csv", target=("y",)))
+    document.open_project(broken)
+    assert document.dataset is None
+    assert panel.preview_kind() == "error"
+    assert "missing.csv" in panel.error_label.text()
+    assert "not found" in panel.error_label.text()
+    assert panel.error_label.isVisibleTo(panel)
+    assert not panel.change_columns_button.isEnabled()
+
+
+def test_refused_edit_shows_the_reason_and_changes_nothing(panel, document):
+    before = document.project
+    assert not panel.set_data(CsvData(csv="nowhere.csv", target=("y",)), "Data: nowhere")
+    assert document.project == before
+    assert panel.problem_label.isVisibleTo(panel)
+    assert "nowhere.csv" in panel.problem_label.text()
+    choose(panel, "moons")
+    assert not panel.problem_label.isVisibleTo(panel)
+
+
+def _horizontal():
+    from nnstudio.ui.qt import Qt
+
+    return Qt.Orientation.Horizontal
