@@ -1,0 +1,474 @@
+"""The ``nnstudio`` command, end to end through ``python -m nnstudio`` and in process."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnstudio import cli
+from nnstudio.io.project import load_project
+from nnstudio.io.weights import load_weights_file
+from nnstudio.workflow import build_network, load_for_training, predict
+
+XOR_PROJECT = {
+    "nnstudio": 1,
+    "name": "XOR",
+    "data": {"builtin": "xor", "samples": 120, "noise": 0.1, "seed": 1},
+    "network": {
+        "inputs": 2,
+        "layers": [
+            {"units": 6, "activation": "tanh"},
+            {"units": 1, "activation": "sigmoid"},
+        ],
+    },
+    "loss": "binary_crossentropy",
+    "training": {"optimizer": "adam", "learning_rate": 0.05, "epochs": 40, "batch_size": 16},
+}
+
+SPIRAL_PROJECT = {
+    "nnstudio": 1,
+    "name": "Spiral",
+    "data": {"builtin": "spiral", "samples": 90, "arms": 3, "seed": 4, "standardize": True},
+    "network": {
+        "inputs": 2,
+        "layers": [
+            {"units": 8, "activation": "relu", "init": "he_normal", "bias_init": 0.01},
+            {"units": 3, "activation": "softmax"},
+        ],
+    },
+    "loss": "categorical_crossentropy",
+    "training": {"optimizer": "adam", "learning_rate": 0.02, "epochs": 15, "batch_size": 32},
+}
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m nnstudio ARGS`` and capture its output."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    env.pop("NNSTUDIO_DEBUG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "nnstudio", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str], message: str) -> None:
+    """Non-zero exit, no traceback, and one ``nnstudio: error:`` line containing ``message``."""
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 1, result.stderr
+    assert message in errors[0], result.stderr
+
+
+def write_project(folder: Path, document: dict, name: str = "xor.nnproj") -> Path:
+    path = folder / name
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An XOR project trained through the command line and saved with its weights."""
+    folder = tmp_path_factory.mktemp("trained")
+    source = write_project(folder, XOR_PROJECT)
+    result = run("train", source, "--save", folder / "trained.nnproj")
+    assert result.returncode == 0, result.stderr
+    return folder / "trained.nnproj"
+
+
+def read_csv_text(text: str) -> tuple[list[str], np.ndarray, list[str]]:
+    rows = list(csv.reader(io.StringIO(text)))
+    header, body = rows[0], rows[1:]
+    numbers = np.array([[float(cell) for cell in row[:-1]] for row in body])
+    labels = [row[-1] for row in body]
+    return header, numbers, labels
+
+
+# ---- train -------------------------------------------------------------------------------
+
+
+def test_train_saves_weights_and_reports_metrics(tmp_path: Path) -> None:
+    source = write_project(tmp_path, XOR_PROJECT)
+    result = run("train", source, "--save", tmp_path / "out.nnproj")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("train: loss ") and "accuracy" in lines[0]
+    assert lines[1].startswith("validation: loss ")
+    assert "epoch 40/40" in result.stderr
+    assert "saved" in result.stderr
+    loaded = load_project(tmp_path / "out.nnproj")
+    assert loaded.project.weights == "out.weights.npz"
+    assert loaded.weights is not None
+    assert loaded.project.feature_names == ("x1", "x2")
+    assert loaded.project.output_names == ("0", "1")
+    # The run's settings are kept: the saved project trains for 40 epochs as before.
+    assert loaded.project.training.epochs == 40
+    accuracy = float(lines[0].split("accuracy ")[1].split("%")[0])
+    assert accuracy > 80
+
+
+def test_epochs_zero_saves_initial_weights(tmp_path: Path) -> None:
+    source = write_project(tmp_path, XOR_PROJECT)
+    result = run(
+        "train", source, "--epochs", "0", "--seed", "5", "--save", tmp_path / "init.nnproj"
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = load_project(tmp_path / "init.nnproj")
+    project = loaded.project
+    seeded = project.__class__.from_dict(
+        dict(project.to_dict(), training=dict(project.to_dict()["training"], seed=5))
+    )
+    expected = build_network(seeded).weights()
+    for (W, b), (W_expected, b_expected) in zip(loaded.weights, expected, strict=True):
+        np.testing.assert_array_equal(W, W_expected)
+        np.testing.assert_array_equal(b, b_expected)
+
+
+def test_training_continues_from_stored_weights(trained: Path, tmp_path: Path) -> None:
+    result = run("train", trained, "--epochs", "0", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    first = run("train", trained, "--epochs", "0", "--quiet")
+    assert first.stdout == result.stdout
+    fresh = run("train", trained, "--epochs", "0", "--reinit", "--quiet")
+    assert fresh.stdout != result.stdout
+
+
+def test_warm_start_from_a_weights_file(trained: Path, tmp_path: Path) -> None:
+    exported = tmp_path / "w.json"
+    assert run("export", trained, "--format", "json", "-o", exported).returncode == 0
+    source = write_project(tmp_path, XOR_PROJECT)
+    warm = run("train", source, "--epochs", "0", "--weights", exported, "--quiet")
+    stored = run("train", trained, "--epochs", "0", "--quiet")
+    assert warm.returncode == 0, warm.stderr
+    assert warm.stdout == stored.stdout
+
+
+def test_warm_start_with_wrong_shapes_names_layer_and_shapes(trained: Path, tmp_path: Path) -> None:
+    wider = json.loads(json.dumps(XOR_PROJECT))
+    wider["network"]["layers"][0]["units"] = 7
+    source = write_project(tmp_path, wider)
+    result = run("train", source, "--weights", trained.with_name("trained.weights.npz"))
+    assert_clean_failure(result, "layer 1 (W1) has shape (2, 6)")
+    assert "(2, 7)" in result.stderr
+
+
+def test_reinit_and_weights_contradict(trained: Path) -> None:
+    result = run("train", trained, "--reinit", "--weights", "w.npz")
+    assert_clean_failure(result, "--reinit and --weights contradict each other")
+
+
+def test_diverged_run_fails_without_saving(tmp_path: Path) -> None:
+    document = {
+        "nnstudio": 1,
+        "name": "explodes",
+        "data": {"builtin": "sine", "samples": 60},
+        "network": {
+            "inputs": 1,
+            "layers": [
+                {"units": 8, "activation": "relu", "init": "normal", "init_param": 5},
+                {"units": 1, "activation": "identity"},
+            ],
+        },
+        "loss": "mse",
+        "training": {"optimizer": "sgd", "learning_rate": 50, "epochs": 50, "batch_size": 8},
+    }
+    source = write_project(tmp_path, document, "explodes.nnproj")
+    result = run("train", source, "--save", tmp_path / "out.nnproj")
+    assert_clean_failure(result, "diverged")
+    assert not (tmp_path / "out.nnproj").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT cannot be sent to a child there")
+def test_ctrl_c_stops_cleanly_and_still_saves(tmp_path: Path) -> None:
+    document = dict(XOR_PROJECT, training=dict(XOR_PROJECT["training"], epochs=None))
+    source = write_project(tmp_path, document)
+    out = tmp_path / "stopped.nnproj"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nnstudio", "train", str(source), "--save", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, OPENBLAS_NUM_THREADS="1"),
+    )
+    assert process.stderr is not None
+    # Wait until training runs: the first progress line names an epoch.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if line.startswith("epoch ") or not line:
+            break
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == cli.EXIT_INTERRUPTED
+    assert "Traceback" not in stderr
+    assert "stopped by Ctrl+C" in stderr
+    assert stdout.startswith("train: loss ")
+    assert load_project(out).weights is not None
+
+
+# ---- predict -------------------------------------------------------------------------------
+
+
+def test_predict_matches_the_workflow(trained: Path, tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    X = rng.uniform(-1, 1, size=(25, 2))
+    lines = ["id,x2,x1,label"] + [
+        f"{i},{x2:.17g},{x1:.17g},ignored" for i, (x1, x2) in enumerate(X)
+    ]
+    (tmp_path / "in.csv").write_text("\n".join(lines) + "\n")
+    result = run("predict", trained, "--input", tmp_path / "in.csv")
+    assert result.returncode == 0, result.stderr
+    header, probabilities, labels = read_csv_text(result.stdout)
+    assert header == ["p_0", "p_1", "label"]
+    loaded = load_project(trained)
+    expected = predict(loaded.project, loaded.weights, X)
+    np.testing.assert_allclose(probabilities, expected.probabilities, atol=1e-6)
+    assert labels == expected.labels.tolist()
+
+
+def test_predict_writes_a_file(trained: Path, tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_text("x1,x2\n0.9,-0.8\n-0.9,-0.8\n")
+    result = run("predict", trained, "-i", tmp_path / "in.csv", "-o", tmp_path / "out.csv")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    header, probabilities, _ = read_csv_text((tmp_path / "out.csv").read_text())
+    assert header == ["p_0", "p_1", "label"]
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_predict_multiclass_and_regression(tmp_path: Path, capsys) -> None:
+    spiral = write_project(tmp_path, SPIRAL_PROJECT, "spiral.nnproj")
+    assert cli.main(["train", str(spiral), "--quiet", "--save", str(tmp_path / "s.nnproj")]) == 0
+    (tmp_path / "in.csv").write_text("x1,x2\n0.1,0.2\n-0.5,0.4\n")
+    capsys.readouterr()
+    assert (
+        cli.main(["predict", str(tmp_path / "s.nnproj"), "--input", str(tmp_path / "in.csv")]) == 0
+    )
+    header, probabilities, labels = read_csv_text(capsys.readouterr().out)
+    assert header == ["p_0", "p_1", "p_2", "label"]
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
+    assert labels == [str(i) for i in np.argmax(probabilities, axis=1)]
+
+    sine = {
+        "nnstudio": 1,
+        "name": "sine",
+        "data": {"builtin": "sine", "samples": 40},
+        "network": {
+            "inputs": 1,
+            "layers": [{"units": 4, "activation": "tanh"}, {"units": 1, "activation": "identity"}],
+        },
+        "loss": "mse",
+        "training": {"optimizer": "adam", "learning_rate": 0.01, "epochs": 3},
+    }
+    source = write_project(tmp_path, sine, "sine.nnproj")
+    assert cli.main(["train", str(source), "--quiet", "--save", str(tmp_path / "r.nnproj")]) == 0
+    out = capsys.readouterr().out
+    assert "RMSE" in out and "R²" in out
+    (tmp_path / "x.csv").write_text("x\n0.5\n1.5\n")
+    assert (
+        cli.main(["predict", str(tmp_path / "r.nnproj"), "--input", str(tmp_path / "x.csv")]) == 0
+    )
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == ["y"]
+    assert len(rows) == 3
+
+
+def test_predict_names_missing_feature_columns(trained: Path, tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_text("x1,z\n1,2\n")
+    result = run("predict", trained, "--input", tmp_path / "in.csv")
+    assert_clean_failure(result, "in.csv lacks the feature column x2 (the project needs x1, x2)")
+
+
+def test_predict_reports_bad_cells(trained: Path, tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_text("x1,x2\n1,2\n3,abc\n")
+    result = run("predict", trained, "--input", tmp_path / "in.csv")
+    assert_clean_failure(result, "in.csv: line 3, column 'x2': 'abc' is not a number")
+
+
+def test_predict_needs_trained_weights(tmp_path: Path) -> None:
+    source = write_project(tmp_path, XOR_PROJECT)
+    (tmp_path / "in.csv").write_text("x1,x2\n1,2\n")
+    result = run("predict", source, "--input", tmp_path / "in.csv")
+    assert_clean_failure(result, "xor.nnproj holds no trained weights")
+    assert "nnstudio train" in result.stderr
+
+
+# ---- export --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["npz", "json"])
+def test_export_writes_the_trained_weights(trained: Path, tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / f"model.{fmt}"
+    result = run("export", trained, "--format", fmt, "-o", target)
+    assert result.returncode == 0, result.stderr
+    loaded = load_project(trained)
+    exported = load_weights_file(target, loaded.project.network)
+    for (W, b), (W_saved, b_saved) in zip(exported, loaded.weights, strict=True):
+        np.testing.assert_allclose(W, W_saved)
+        np.testing.assert_allclose(b, b_saved)
+
+
+def test_export_without_weights_suggests_training(tmp_path: Path) -> None:
+    source = write_project(tmp_path, XOR_PROJECT)
+    result = run("export", source, "--format", "npz", "-o", tmp_path / "m.npz")
+    assert_clean_failure(result, "holds no trained weights; train it first with nnstudio train")
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_export_untrained_writes_initial_weights(tmp_path: Path) -> None:
+    source = write_project(tmp_path, XOR_PROJECT)
+    result = run("export", source, "--format", "npz", "-o", tmp_path / "m.npz", "--untrained")
+    assert result.returncode == 0, result.stderr
+    project, network, _ = load_for_training(load_project(source))
+    weights = load_weights_file(tmp_path / "m.npz", project.network)
+    np.testing.assert_array_equal(weights[0][0], network.weights()[0][0])
+
+
+def test_export_unknown_format_is_a_usage_error(trained: Path, tmp_path: Path) -> None:
+    result = run("export", trained, "--format", "tflite", "-o", tmp_path / "m")
+    assert result.returncode == cli.EXIT_USAGE
+    assert "invalid choice: 'tflite'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# ---- gradcheck -----------------------------------------------------------------------------
+
+
+def test_gradcheck_passes_on_a_smooth_network(trained: Path) -> None:
+    result = run("gradcheck", trained, "--samples", "8")
+    assert result.returncode == 0, result.stderr
+    assert "on 8 examples (float64)" in result.stdout
+    assert "passed" in result.stdout
+
+
+def test_gradcheck_fails_above_tolerance(
+    trained: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from nnstudio.engine import gradcheck
+
+    real = gradcheck.gradient_check
+
+    def wrong_gradients(network, X, Y, **kwargs):
+        report = real(network, X, Y, **kwargs)
+        first = report.layers[0]
+        broken = first.__class__(**{**first.__dict__, "weight_error": 3e-4})
+        return report.__class__(**{**report.__dict__, "layers": (broken, *report.layers[1:])})
+
+    monkeypatch.setattr(gradcheck, "gradient_check", wrong_gradients)
+    assert cli.main(["gradcheck", str(trained)]) == cli.EXIT_FAILURE
+    captured = capsys.readouterr()
+    assert "FAIL" in captured.out
+    assert "nnstudio: error: gradient check failed: largest relative error 3.000e-04" in (
+        captured.err
+    )
+
+
+# ---- bad input -----------------------------------------------------------------------------
+
+
+def test_missing_project_file(tmp_path: Path) -> None:
+    for command in ("train", "gradcheck"):
+        result = run(command, tmp_path / "nothing.nnproj")
+        assert_clean_failure(result, "nothing.nnproj does not exist")
+
+
+def test_invalid_json_project(tmp_path: Path) -> None:
+    (tmp_path / "bad.nnproj").write_text('{"nnstudio": 1,\n  "name": }')
+    result = run("train", tmp_path / "bad.nnproj")
+    assert_clean_failure(result, "bad.nnproj is not valid JSON")
+    assert "line 2, column 11" in result.stderr
+
+
+def test_invalid_project_lists_problems(tmp_path: Path) -> None:
+    document = json.loads(json.dumps(XOR_PROJECT))
+    document["network"]["layers"][1]["activation"] = "sigmoidal"
+    source = write_project(tmp_path, document, "bad.nnproj")
+    result = run("export", source, "--format", "npz", "-o", tmp_path / "m.npz")
+    assert_clean_failure(result, "bad.nnproj is not a valid project")
+    assert "network.layers[1].activation: unknown 'sigmoidal'" in result.stderr
+
+
+def test_bad_csv_data(tmp_path: Path) -> None:
+    (tmp_path / "data.csv").write_text("a,b,kind\n1,2,x\n3\n")
+    document = dict(
+        XOR_PROJECT, data={"csv": "data.csv", "target": "kind", "task": "classification"}
+    )
+    source = write_project(tmp_path, document)
+    result = run("train", source)
+    assert_clean_failure(result, "data.csv: line 3 has 1 field, the header has 3")
+
+
+def test_studio_with_a_missing_project(tmp_path: Path) -> None:
+    result = run(tmp_path / "absent.nnproj")
+    assert_clean_failure(result, "absent.nnproj does not exist")
+
+
+def test_shot_validates_its_size(tmp_path: Path, trained: Path) -> None:
+    result = run("shot", trained, "-o", tmp_path / "s.png", "--size", "wide")
+    assert result.returncode == cli.EXIT_USAGE
+    assert "expected WIDTHxHEIGHT" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_parse_size() -> None:
+    assert cli.parse_size("1600x1000") == (1600, 1000)
+    assert cli.parse_size(" 800 X 600 ") == (800, 600)
+    with pytest.raises(Exception, match="between 200 and 8000"):
+        cli.parse_size("10x10")
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip().startswith("nnstudio 0.")
+
+
+def test_unexpected_errors_are_one_line(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    def broken(_args):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setitem(cli._HANDLERS, "gradcheck", broken)
+    monkeypatch.delenv("NNSTUDIO_DEBUG", raising=False)
+    assert cli.main(["gradcheck", "x.nnproj"]) == cli.EXIT_FAILURE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("nnstudio: error: unexpected ZeroDivisionError: division by zero")
+
+
+def test_import_reports_a_missing_model(tmp_path: Path) -> None:
+    result = run("import", tmp_path / "model.onnx", "-o", tmp_path / "m.nnproj")
+    assert_clean_failure(result, "model.onnx does not exist")
+
+
+@pytest.mark.interop
+def test_onnx_export_then_import_round_trips(trained: Path, tmp_path: Path) -> None:
+    pytest.importorskip("onnx")
+    pytest.importorskip("nnstudio.io.onnx_io")
+    model = tmp_path / "model.onnx"
+    result = run("export", trained, "--format", "onnx", "-o", model)
+    assert result.returncode == 0, result.stderr
+    result = run("import", model, "-o", tmp_path / "imported.nnproj")
+    assert result.returncode == 0, result.stderr
+    imported = load_project(tmp_path / "imported.nnproj")
+    original = load_project(trained)
+    assert imported.project.network.sizes == original.project.network.sizes
+    for (W, b), (W_saved, b_saved) in zip(imported.weights, original.weights, strict=True):
+        np.testing.assert_allclose(W, W_saved, rtol=1e-6)
+        np.testing.assert_allclose(b, b_saved, rtol=1e-6)
