@@ -387,9 +387,14 @@ class StudioDocument(QtCore.QObject):
     # ---- weights from training -------------------------------------------------------------
 
     def set_weights(self, weights: Weights | None) -> None:
-        """Replace the weights without an undo step (training snapshots, reset)."""
+        """Replace the weights without an undo step (training snapshots, reset).
+
+        Giving a network its first weights does not count as an unsaved change: they follow
+        from the seed, so a freshly opened project stays clean until it is trained or edited.
+        """
+        if self._weights is not None:
+            self._weights_dirty = True
         self._weights = weights
-        self._weights_dirty = True
         self.weightsChanged.emit(weights)
         self._emit_dirty()
 

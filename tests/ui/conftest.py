@@ -1,0 +1,91 @@
+"""Fixtures shared by the studio's GUI tests.
+
+Settings never touch the user's real configuration: QSettings writes INI files under a
+temporary folder, and the ``window`` fixture hands MainWindow its own settings object. Every
+window is closed at the end of its test, which shuts its training thread down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nnstudio.ui.qt import QtCore, QtWidgets
+
+
+@pytest.fixture(autouse=True)
+def _temporary_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Route every default-constructed QSettings to a temporary INI location."""
+    folder = tmp_path_factory.mktemp("settings")
+    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
+    for scope in (QtCore.QSettings.Scope.UserScope, QtCore.QSettings.Scope.SystemScope):
+        QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, scope, str(folder))
+    yield folder
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QtCore.QSettings:
+    """A fresh settings store for one test."""
+    return QtCore.QSettings(str(tmp_path / "nnstudio.ini"), QtCore.QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def no_dialogs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Record message boxes instead of showing them (they would block the test).
+
+    Returns the list of ``(title, text)`` shown; questions are answered "Discard"/"Yes".
+    """
+    shown: list[tuple[str, str]] = []
+    box = QtWidgets.QMessageBox
+
+    def record(answer: object):
+        def show(_parent: object, title: str, text: str, *args: object, **kwargs: object):
+            shown.append((title, text))
+            return answer
+
+        return staticmethod(show)
+
+    monkeypatch.setattr(box, "critical", record(box.StandardButton.Ok))
+    monkeypatch.setattr(box, "warning", record(box.StandardButton.Ok))
+    monkeypatch.setattr(box, "information", record(box.StandardButton.Ok))
+    monkeypatch.setattr(box, "about", record(None))
+
+    def question(_parent: object, title: str, text: str, buttons: object = None, *a: object):
+        shown.append((title, text))
+        if buttons is not None and int(buttons.value if hasattr(buttons, "value") else buttons) & (
+            box.StandardButton.Discard.value
+        ):
+            return box.StandardButton.Discard
+        return box.StandardButton.Yes
+
+    monkeypatch.setattr(box, "question", staticmethod(question))
+    return shown
+
+
+@pytest.fixture
+def window(qtbot, settings: QtCore.QSettings, no_dialogs: list[tuple[str, str]]):
+    """The studio's main window with temporary settings, closed (thread shut down) afterwards."""
+    from nnstudio.ui.main_window import MainWindow
+
+    main = MainWindow(settings=settings, restore_layout=False)
+    qtbot.addWidget(main)
+    main.resize(1280, 800)
+    main.show()
+    qtbot.waitExposed(main)
+    yield main
+    main.close_without_asking()
+    main.shutdown()
+
+
+@pytest.fixture
+def sample(samples_dir: Path):
+    """Path of a shipped sample project by stem, e.g. ``sample("xor")``."""
+
+    def find(stem: str) -> Path:
+        path = samples_dir / f"{stem}.nnproj"
+        assert path.exists(), f"missing sample {path}"
+        return path
+
+    return find

@@ -1,0 +1,161 @@
+"""StudioDocument: undoable edits, dirty tracking, saving and reopening."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnstudio.errors import NNStudioError
+from nnstudio.spec import BuiltinData, LayerSpec
+from nnstudio.ui.document import StudioDocument, default_project
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def document(qapp) -> StudioDocument:
+    return StudioDocument()
+
+
+def _initial_weights(document: StudioDocument):
+    from nnstudio.workflow import build_network
+
+    weights = build_network(document.project).weights()
+    document.set_weights(weights)
+    return weights
+
+
+def test_new_document_is_clean_and_loads_its_data(document: StudioDocument) -> None:
+    assert document.project.name == default_project().name
+    assert document.dataset is not None
+    assert document.dataset_error is None
+    assert not document.is_dirty
+    assert document.project.network.inputs == document.dataset.n_features
+
+
+def test_first_weights_do_not_dirty_but_trained_ones_do(document: StudioDocument) -> None:
+    weights = _initial_weights(document)
+    assert not document.is_dirty
+    trained = tuple((W + 1.0, b) for W, b in weights)
+    document.set_weights(trained)
+    assert document.is_dirty
+
+
+def test_add_layer_then_undo_restores_the_exact_network(document: StudioDocument) -> None:
+    before = document.project
+    changes: list[object] = []
+    document.networkChanged.connect(changes.append)
+    assert document.add_layer()
+    assert len(document.project.network.layers) == len(before.network.layers) + 1
+    assert document.is_dirty
+    document.undo_stack.undo()
+    assert document.project == before
+    assert not document.is_dirty
+    document.undo_stack.redo()
+    assert len(document.project.network.layers) == len(before.network.layers) + 1
+    assert len(changes) == 3
+
+
+def test_shape_change_asks_before_discarding_weights(document: StudioDocument) -> None:
+    _initial_weights(document)
+    questions: list[str] = []
+
+    def decline(question: str) -> bool:
+        questions.append(question)
+        return False
+
+    document.confirm_discard_weights = decline
+    before = document.project
+    assert not document.change_units(0, 1)
+    assert document.project == before
+    assert questions and "reset" in questions[0]
+    document.confirm_discard_weights = lambda _q: True
+    assert document.change_units(0, 1)
+    assert document.project.network.layers[0].units == before.network.layers[0].units + 1
+    assert document.weights is None
+    document.undo_stack.undo()
+    assert document.weights is not None
+    assert document.weights[0][0].shape == (2, before.network.layers[0].units)
+
+
+def test_change_units_keeps_at_least_one_and_skips_the_output(document: StudioDocument) -> None:
+    network = document.project.network
+    assert not document.change_units(len(network.layers) - 1, 1)
+    for _ in range(network.layers[0].units + 2):
+        document.change_units(0, -1)
+    assert document.project.network.layers[0].units == 1
+
+
+def test_activation_change_to_softmax_output_fixes_the_loss(document: StudioDocument) -> None:
+    network = document.project.network
+    index = len(network.layers) - 1
+    output = replace(network.output, activation="identity")
+    assert document.set_layer(index, output, "Change activation")
+    assert document.project.loss != "binary_crossentropy"
+
+
+def test_set_parameter_edits_one_weight_undoably(document: StudioDocument) -> None:
+    weights = _initial_weights(document)
+    assert document.set_parameter(0, 1, 2, 0.75)
+    assert document.weights[0][0][1, 2] == pytest.approx(0.75)
+    assert document.set_parameter(0, None, 2, -0.5)
+    assert document.weights[0][1][2] == pytest.approx(-0.5)
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    np.testing.assert_array_equal(document.weights[0][0], weights[0][0])
+
+
+def test_set_data_resizes_the_output_layer(document: StudioDocument) -> None:
+    notices: list[str] = []
+    document.notice.connect(notices.append)
+    assert document.set_data(BuiltinData(builtin="spiral", arms=3, samples=300))
+    assert document.dataset is not None
+    assert document.project.network.output.units == 3
+    assert document.project.network.output.activation == "softmax"
+    assert notices
+
+
+def test_bad_data_raises_and_changes_nothing(document: StudioDocument, tmp_path: Path) -> None:
+    from nnstudio.spec import CsvData
+
+    before = document.project
+    with pytest.raises(NNStudioError, match=r"missing\.csv"):
+        document.set_data(CsvData(csv=str(tmp_path / "missing.csv"), target=("y",)))
+    assert document.project == before
+
+
+def test_save_and_reopen_round_trip(document: StudioDocument, tmp_path: Path) -> None:
+    weights = _initial_weights(document)
+    document.add_layer(layer=LayerSpec(units=3, activation="relu", init="he_normal"))
+    document.set_weights(_initial_weights(document))
+    path = document.save(tmp_path / "model")
+    assert path.suffix == ".nnproj"
+    assert path.exists()
+    assert not document.is_dirty
+    saved_weights = document.weights
+    other = StudioDocument()
+    other.open(path)
+    assert other.project.network == document.project.network
+    assert other.path == path
+    for (W1, b1), (W2, b2) in zip(other.weights, saved_weights, strict=True):
+        np.testing.assert_array_equal(W1, W2)
+        np.testing.assert_array_equal(b1, b2)
+    assert len(weights) + 1 == len(saved_weights)
+
+
+def test_open_bad_file_leaves_the_document_alone(document: StudioDocument, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.nnproj"
+    bad.write_text("{ not json", encoding="utf-8")
+    before = document.project
+    with pytest.raises(NNStudioError, match=r"bad\.nnproj"):
+        document.open(bad)
+    assert document.project == before
+    assert document.path is None
+
+
+def test_save_without_a_path_is_refused(document: StudioDocument) -> None:
+    with pytest.raises(NNStudioError, match="no file"):
+        document.save()
