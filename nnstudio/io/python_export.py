@@ -1,0 +1,293 @@
+"""Python export: one NumPy-only module with the trained weights written inline.
+
+The generated file defines ``predict(X)`` (probabilities or values for raw features shaped
+``(m, n_features)``), ``predict_labels(X)`` (class names, for classifiers), the constants
+``FEATURE_NAMES`` and ``OUTPUT_NAMES``, and a command-line entry point that prints predictions
+for a CSV file. Weights appear as nested lists whose numbers are written with the fewest digits
+that give back the same float32 (or float64) values, so the module reproduces the trained
+network exactly while staying readable.
+"""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import numpy as np
+
+import nnstudio
+from nnstudio.io._model_meta import (
+    ModelDescription,
+    describe_model,
+    module_name_hint,
+    output_path,
+    python_array,
+    python_tuple,
+    require_python_suffix,
+    wrap_paragraphs,
+)
+from nnstudio.io.weights import atomic_write_text
+from nnstudio.spec import Project, Weights
+
+
+def export_python(project: Project, weights: Weights, path: Path) -> list[Path]:
+    """Write a self-contained NumPy module that runs the trained network.
+
+    Parameters
+    ----------
+    project : Project
+    weights : Weights
+        One ``(W, b)`` pair per layer, ``W`` shaped (fan_in, fan_out).
+    path : Path
+        The ``.py`` file to write (``.py`` is added when there is no suffix; a directory
+        receives ``<project name>.py``).
+
+    Returns
+    -------
+    list of Path
+        The written file.
+
+    Raises
+    ------
+    ProjectFileError
+        When the path does not end in ``.py``, the weights do not fit the network, or the
+        file cannot be written.
+    """
+    target = require_python_suffix(output_path(path, ".py", project.name), "Python")
+    model = describe_model(project, weights)
+    atomic_write_text(target, python_module_source(model, target))
+    return [target]
+
+
+def python_module_source(model: ModelDescription, target: Path) -> str:
+    """The source of the generated NumPy module that will live at ``target``."""
+    module = module_name_hint(target)
+    if module:
+        import_line = f"from {module} import predict, predict_labels"
+    else:
+        import_line = (
+            f"import runpy\n    namespace = runpy.run_path({target.name!r})\n"
+            "    predict, predict_labels = namespace['predict'], namespace['predict_labels']"
+        )
+    if model.standardization is not None:
+        scaling = "They are standardised inside predict() with the training statistics."
+    else:
+        scaling = "They are used as given (the project does not standardise its inputs)."
+    summary = wrap_paragraphs(
+        f"Project {model.name!r}: a {model.architecture} {model.task} network.",
+        f"Inputs are raw features, in this order: {', '.join(model.feature_labels())}. {scaling}",
+        f"predict(X) returns {model.output_meaning()}.",
+    )
+    dtype = "float64" if model.layers[0].weight.dtype == np.float64 else "float32"
+    return _TEMPLATE.substitute(
+        version=nnstudio.__version__,
+        summary=summary,
+        import_line=import_line,
+        n_features=model.n_features,
+        file_name=target.name,
+        name_repr=repr(model.name),
+        task_repr=repr(model.task),
+        feature_names=python_tuple(model.feature_labels()),
+        output_names=python_tuple(model.output_labels()),
+        activations=python_tuple(model.activations),
+        alphas=python_tuple(model.alphas),
+        standardization=_standardization_source(model),
+        layers=_layers_source(model, dtype),
+        n_outputs=model.n_outputs,
+        layer_names=_layer_tuple(len(model.layers)),
+    )
+
+
+def _layer_tuple(count: int) -> str:
+    pairs = [f"(W{number}, b{number})" for number in range(1, count + 1)]
+    if count > 6:
+        return "(\n" + "".join(f"    {pair},\n" for pair in pairs) + ")"
+    return "(" + ", ".join(pairs) + ("," if count == 1 else "") + ")"
+
+
+def _standardization_source(model: ModelDescription) -> str:
+    if model.standardization is None:
+        return (
+            "# The project does not standardise its inputs.\nINPUT_MEAN = None\nINPUT_STD = None\n"
+        )
+    mean = np.asarray(model.standardization.mean, dtype=np.float64)
+    std = np.asarray(model.standardization.std, dtype=np.float64)
+    return (
+        "# Input standardisation x' = (x - INPUT_MEAN) / INPUT_STD, fitted on the training set.\n"
+        f"INPUT_MEAN = np.array({python_array(mean, '    ')})\n"
+        f"INPUT_STD = np.array({python_array(std, '    ')})\n"
+    )
+
+
+def _layers_source(model: ModelDescription, dtype: str) -> str:
+    blocks = []
+    sizes = model.sizes
+    for index, layer in enumerate(model.layers):
+        number = index + 1
+        alpha = f", alpha {layer.alpha:g}" if layer.alpha is not None else ""
+        role = "output layer" if index == len(model.layers) - 1 else "hidden layer"
+        blocks.append(
+            f"# Layer {number} ({role}): {sizes[index]} inputs -> {sizes[index + 1]} units, "
+            f"{layer.activation}{alpha}. Z = A @ W{number} + b{number}.\n"
+            f"W{number} = np.array(\n"
+            f"    {python_array(layer.weight, '    ')},\n"
+            f"    dtype=np.{dtype},\n"
+            ")\n"
+            f"b{number} = np.array(\n"
+            f"    {python_array(layer.bias, '    ')},\n"
+            f"    dtype=np.{dtype},\n"
+            ")\n"
+        )
+    return "\n".join(blocks)
+
+
+_TEMPLATE = string.Template('''\
+"""Neural network exported by nnstudio ${version}; needs only NumPy.
+
+${summary}
+
+Usage::
+
+    ${import_line}
+
+    outputs = predict(X)  # X: raw features shaped (m, ${n_features}) or (${n_features},)
+    labels = predict_labels(X)  # classifiers: the predicted class names
+
+or, from a shell, ``python ${file_name} data.csv`` prints predictions for a CSV file whose
+header row names the features.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+
+import numpy as np
+
+NAME = ${name_repr}
+TASK = ${task_repr}
+FEATURE_NAMES = ${feature_names}
+#: Class names (classification) or target names (regression).
+OUTPUT_NAMES = ${output_names}
+ACTIVATIONS = ${activations}
+#: Negative slope of leaky_relu or scale of elu, per layer (None for other activations).
+ALPHAS = ${alphas}
+
+${standardization}
+${layers}
+LAYERS = ${layer_names}
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    # exp(-|z|) never overflows.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def activate(name: str, alpha: float | None, z: np.ndarray) -> np.ndarray:
+    """Apply one of nnstudio's activations to ``z`` (rows are samples)."""
+    if name == "identity":
+        return z
+    if name == "sigmoid":
+        return _sigmoid(z)
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    if name == "leaky_relu":
+        return np.where(z > 0, z, alpha * z)
+    if name == "elu":
+        return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0)))
+    if name == "softplus":
+        return np.logaddexp(0.0, z)
+    if name == "gelu":
+        # The tanh approximation of GELU.
+        inner = np.sqrt(2.0 / np.pi) * (z + 0.044715 * z**3)
+        return 0.5 * z * (1.0 + np.tanh(inner))
+    if name == "swish":
+        return z * _sigmoid(z)
+    if name == "softmax":
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+    raise ValueError(f"unknown activation {name!r}")
+
+
+def predict(X) -> np.ndarray:
+    """Network outputs for raw features.
+
+    Parameters
+    ----------
+    X : array_like, shape (m, ${n_features}) or (${n_features},)
+        Raw features in the order of FEATURE_NAMES.
+
+    Returns
+    -------
+    ndarray, shape (m, ${n_outputs})
+    """
+    A = np.asarray(X, dtype=np.float64)
+    if A.ndim == 1:
+        A = A.reshape(1, -1)
+    if A.ndim != 2 or A.shape[1] != len(FEATURE_NAMES):
+        raise ValueError(
+            f"expected inputs shaped (m, {len(FEATURE_NAMES)}) with columns "
+            f"{', '.join(FEATURE_NAMES)}; got shape {np.shape(X)}"
+        )
+    if INPUT_MEAN is not None:
+        A = (A - INPUT_MEAN) / INPUT_STD
+    with np.errstate(over="ignore", under="ignore"):
+        for (W, b), name, alpha in zip(LAYERS, ACTIVATIONS, ALPHAS):
+            A = activate(name, alpha, A @ W + b)
+    return A
+
+
+def predict_labels(X) -> np.ndarray:
+    """Predicted class names for raw features (classifiers only), shape (m,)."""
+    if TASK != "classification":
+        raise ValueError("this is a regression model: use predict()")
+    return labels_for(predict(X))
+
+
+def labels_for(outputs: np.ndarray) -> np.ndarray:
+    """Class names for the outputs of predict(), shape (m,)."""
+    if outputs.shape[1] == 1:
+        # One sigmoid unit: the probability of the second class.
+        indices = (outputs[:, 0] >= 0.5).astype(int)
+    else:
+        indices = outputs.argmax(axis=1)
+    return np.asarray(OUTPUT_NAMES)[indices]
+
+
+def read_features(csv_path: str) -> np.ndarray:
+    """The feature columns of a CSV file with a header row, shaped (rows, ${n_features})."""
+    with open(csv_path, newline="") as handle:
+        header = [name.strip() for name in next(csv.reader(handle))]
+    missing = [name for name in FEATURE_NAMES if name not in header]
+    if missing:
+        raise SystemExit(f"{csv_path}: missing feature column(s) {', '.join(missing)}")
+    columns = [header.index(name) for name in FEATURE_NAMES]
+    return np.loadtxt(csv_path, delimiter=",", skiprows=1, usecols=columns, ndmin=2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print predictions for the CSV file named on the command line."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print(f"usage: python {sys.argv[0]} DATA.csv", file=sys.stderr)
+        return 2
+    outputs = predict(read_features(args[0]))
+    writer = csv.writer(sys.stdout, lineterminator="\\n")
+    if TASK == "classification":
+        probabilities = np.hstack([1 - outputs, outputs]) if outputs.shape[1] == 1 else outputs
+        writer.writerow([*(f"p_{name}" for name in OUTPUT_NAMES), "label"])
+        labels = labels_for(outputs)
+        for row, label in zip(probabilities.tolist(), labels.tolist()):
+            writer.writerow([*(f"{value:.10g}" for value in row), label])
+    else:
+        writer.writerow(OUTPUT_NAMES)
+        writer.writerows([f"{value:.10g}" for value in row] for row in outputs.tolist())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+''')
