@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from nnstudio.data import CsvTable, Dataset, load_dataset, read_csv_table
-from nnstudio.errors import NNStudioError
+from nnstudio.errors import DataError, NNStudioError
 from nnstudio.spec import CsvData
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets
 
@@ -35,6 +35,14 @@ _KIND_SAMPLE = 200
 ERROR_COLOR = "#b91c1c"
 OK_COLOR = "#166534"
 MUTED_COLOR = "#6b7280"
+_ERROR_STYLE = (
+    f"color: {ERROR_COLOR}; background: #fef2f2; border: 1px solid #fecaca; "
+    "border-radius: 4px; padding: 6px;"
+)
+_OK_STYLE = (
+    f"color: {OK_COLOR}; background: #f0fdf4; border: 1px solid #bbf7d0; "
+    "border-radius: 4px; padding: 6px;"
+)
 
 
 # ---- descriptions shared with the Data dock ----------------------------------------------------
@@ -292,7 +300,6 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._syncing = False
         self.setWindowTitle(f"Import CSV — {self._path.name}")
         self.setSizeGripEnabled(True)
-        self.resize(920, 640)
         self._validate_timer = QtCore.QTimer(self)
         self._validate_timer.setSingleShot(True)
         self._validate_timer.setInterval(200)
@@ -303,11 +310,12 @@ class CsvImportDialog(QtWidgets.QDialog):
         except NNStudioError as error:
             self._table = None
             self._read_error = str(error)
-        self._build()
         if self._table is not None:
+            self._build()
             self._fill(initial)
             self.validate()
         else:
+            self._build_unreadable()
             self._show_problem(self._read_error or "the file could not be read")
 
     # ---- public ----------------------------------------------------------------------------
@@ -347,17 +355,28 @@ class CsvImportDialog(QtWidgets.QDialog):
 
     def task(self) -> str:
         """The chosen task."""
+        if self._table is None:
+            return "classification"
         return str(self._task.currentData())
 
     def set_task(self, task: str) -> None:
         """Choose ``"classification"`` or ``"regression"`` (as the user would)."""
+        if self._table is None:
+            return
         self._task.setCurrentIndex(self._task.findData(task))
 
     def result_spec(self) -> CsvData:
         """The data section for the project: the file relative to ``base_dir`` when possible.
 
         ``features`` is ``None`` when every non-target column is an input, in file order.
+
+        Raises
+        ------
+        DataError
+            When the file could not be read (there is no choice to return).
         """
+        if self._table is None:
+            raise DataError(self._read_error or f"{self._path.name}: the file could not be read")
         targets = self.target_columns()
         inputs = self.input_columns()
         all_others = tuple(h for h in self._header() if h not in targets)
@@ -399,7 +418,7 @@ class CsvImportDialog(QtWidgets.QDialog):
             return False
         self._dataset = dataset
         self._problem = None
-        self._status.setStyleSheet(f"color: {OK_COLOR};")
+        self._status.setStyleSheet(_OK_STYLE)
         self._status.setText("✓ " + dataset_summary(dataset))
         self._ok.setEnabled(True)
         return True
@@ -411,11 +430,43 @@ class CsvImportDialog(QtWidgets.QDialog):
 
     # ---- building --------------------------------------------------------------------------
 
-    def _build(self) -> None:
+    def _build_unreadable(self) -> None:
+        """A file that cannot be read: say why, and offer only to close."""
+        self.resize(620, 240)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(14, 14, 14, 12)
         layout.setSpacing(10)
+        layout.addLayout(self._build_title())
+        self._status = self._build_status()
+        layout.addWidget(self._status)
+        hint = QtWidgets.QLabel(
+            "A CSV file needs a header row of unique column names, then one example per line "
+            "with as many fields as the header. Fix the file and open it again."
+        )
+        hint.setWordWrap(True)
+        hint.setStyleSheet(f"color: {MUTED_COLOR};")
+        layout.addWidget(hint)
+        layout.addStretch(1)
+        buttons = QtWidgets.QDialogButtonBox(
+            QtWidgets.QDialogButtonBox.StandardButton.Ok
+            | QtWidgets.QDialogButtonBox.StandardButton.Close
+        )
+        self._ok = buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok)
+        self._ok.setText("&Import")
+        self._ok.setEnabled(False)
+        self._ok.hide()
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
 
+    def _build_status(self) -> QtWidgets.QLabel:
+        status = QtWidgets.QLabel()
+        status.setWordWrap(True)
+        status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        status.setMinimumHeight(status.fontMetrics().lineSpacing() * 2 + 14)
+        return status
+
+    def _build_title(self) -> QtWidgets.QVBoxLayout:
         title = QtWidgets.QLabel(f"<b>{_escape(self._path.name)}</b>")
         title.setTextFormat(Qt.TextFormat.RichText)
         font = title.font()
@@ -429,7 +480,14 @@ class CsvImportDialog(QtWidgets.QDialog):
         header.setSpacing(2)
         header.addWidget(title)
         header.addWidget(details)
-        layout.addLayout(header)
+        return header
+
+    def _build(self) -> None:
+        self.resize(960, 700)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(14, 14, 14, 12)
+        layout.setSpacing(10)
+        layout.addLayout(self._build_title())
 
         top = QtWidgets.QWidget()
         top_layout = QtWidgets.QHBoxLayout(top)
@@ -458,15 +516,14 @@ class CsvImportDialog(QtWidgets.QDialog):
         splitter.addWidget(top)
         splitter.addWidget(preview_box)
         splitter.setChildrenCollapsible(False)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        # The column list gets what its rows need (up to a point); the preview the rest.
+        columns = self._table.n_columns if self._table is not None else 0
+        splitter.setSizes([min(150 + 24 * columns, 330), 400])
         layout.addWidget(splitter, 1)
 
-        self._status = QtWidgets.QLabel()
-        self._status.setWordWrap(True)
-        self._status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._status.setMinimumHeight(self._status.fontMetrics().lineSpacing() * 2 + 4)
-        self._status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self._status = self._build_status()
         layout.addWidget(self._status)
 
         buttons = QtWidgets.QDialogButtonBox(
@@ -480,9 +537,6 @@ class CsvImportDialog(QtWidgets.QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
-        enabled = self._table is not None
-        top.setEnabled(enabled)
-        preview_box.setEnabled(enabled)
         self._ok.setEnabled(False)
 
     def _build_columns_box(self) -> QtWidgets.QGroupBox:
@@ -514,6 +568,9 @@ class CsvImportDialog(QtWidgets.QDialog):
         all_inputs = QtWidgets.QPushButton("&All other columns as inputs")
         all_inputs.clicked.connect(self._tick_all_inputs)
         no_inputs = QtWidgets.QPushButton("&Clear inputs")
+        # Enter imports; it never presses these.
+        all_inputs.setAutoDefault(False)
+        no_inputs.setAutoDefault(False)
         no_inputs.clicked.connect(self._clear_inputs)
         row.addWidget(all_inputs)
         row.addWidget(no_inputs)
@@ -731,11 +788,13 @@ class CsvImportDialog(QtWidgets.QDialog):
 
     def _show_problem(self, message: str) -> None:
         self._problem = message
-        self._status.setStyleSheet(f"color: {ERROR_COLOR};")
+        self._status.setStyleSheet(_ERROR_STYLE)
         self._status.setText(message)
         self._ok.setEnabled(False)
 
     def _ticked(self, column: int) -> tuple[str, ...]:
+        if self._table is None:
+            return ()
         header = self._header()
         return tuple(
             header[row]

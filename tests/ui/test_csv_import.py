@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from nnstudio.errors import DataError
 from nnstudio.spec import CsvData
 from nnstudio.ui.csv_import import CsvImportDialog, guess_task, relative_csv_path
 from nnstudio.ui.qt import Qt, QtWidgets
@@ -136,6 +137,17 @@ def test_bad_csv_shows_message_and_refuses_ok(qtbot, tmp_path, name, text, expec
     dialog.accept()
     assert dialog.result() != QtWidgets.QDialog.DialogCode.Accepted
     assert dialog.isVisible()
+
+
+def test_unreadable_file_offers_only_to_close(qtbot, tmp_path):
+    path = write(tmp_path / "ragged.csv", "a,b\n1,2\n3\n")
+    dialog = open_dialog(qtbot, path, tmp_path)
+    assert dialog.table is None
+    assert dialog.input_columns() == () and dialog.target_columns() == ()
+    assert not dialog.validate()
+    assert "ragged.csv: line 3 has 1 field" in (dialog.problem or "")
+    with pytest.raises(DataError, match="line 3"):
+        dialog.result_spec()
 
 
 def test_ticking_two_targets_for_classification_is_refused(qtbot, tmp_path):
