@@ -1,0 +1,615 @@
+"""The Training settings dock: loss, optimizer, schedule, batches, regularisation.
+
+Every edit goes through :meth:`StudioDocument.set_training` (or ``set_loss`` / ``set_network``
+for the loss and the hidden layers' dropout), so it is undoable and reaches a running trainer
+live through the document's ``trainingChanged`` signal. Only the hyperparameters the chosen
+optimizer and schedule actually use are shown.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import replace
+
+from nnstudio.spec import (
+    DTYPES,
+    LOSSES,
+    OPTIMIZER_HYPERPARAMETERS,
+    OPTIMIZERS,
+    SCHEDULES,
+    Project,
+    TrainingSpec,
+    loss_output_problem,
+    training_problems,
+)
+from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.qt import Qt, QtGui, QtWidgets, Signal
+
+LOSS_LABELS = {
+    "mse": "Mean squared error",
+    "mae": "Mean absolute error",
+    "huber": "Huber",
+    "binary_crossentropy": "Binary cross-entropy",
+    "categorical_crossentropy": "Categorical cross-entropy",
+}
+OPTIMIZER_LABELS = {
+    "sgd": "SGD",
+    "momentum": "Momentum",
+    "nesterov": "Nesterov",
+    "heavy_ball": "Heavy ball",
+    "rmsprop": "RMSProp",
+    "adam": "Adam",
+    "adamw": "AdamW",
+}
+SCHEDULE_LABELS = {
+    "constant": "Constant",
+    "step": "Step decay",
+    "exponential": "Exponential decay",
+    "cosine": "Cosine annealing",
+}
+#: Row labels of the optimizer hyperparameters, keyed by TrainingSpec field.
+HYPERPARAMETER_LABELS = {
+    "momentum": "Momentum β",
+    "rho": "Decay ρ",
+    "beta1": "β₁",
+    "beta2": "β₂",
+    "epsilon": "ε",
+    "weight_decay": "Weight decay",
+}
+#: Which ScheduleSpec fields each schedule uses.
+SCHEDULE_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "constant": (),
+    "step": ("step_size", "gamma"),
+    "exponential": ("gamma",),
+    "cosine": ("period", "min_lr"),
+}
+#: Friendly names for the JSON paths that :func:`training_problems` reports.
+_FIELD_NAMES = {
+    "learning_rate": "Learning rate",
+    "l1": "L1",
+    "l2": "L2",
+    "clip_norm": "Gradient clipping",
+    "schedule.gamma": "Schedule γ",
+    "schedule.min_lr": "Minimum learning rate",
+    "weight_decay": "Weight decay",
+    "momentum": "Momentum β",
+    "beta1": "β₁",
+    "beta2": "β₂",
+    "epsilon": "ε",
+    "rho": "Decay ρ",
+}
+
+_ERROR_STYLE = "QLineEdit { border: 1px solid #dc2626; background: #fef2f2; }"
+
+
+def _format_number(value: float) -> str:
+    """Short text for a float that keeps small values readable (``0.001``, ``1e-08``)."""
+    if value == 0:
+        return "0"
+    return f"{value:.6g}"
+
+
+def friendly_problem(problem: str) -> str:
+    """Turn ``"training.learning_rate: must be > 0, got 0"`` into ``"Learning rate: must ..."``."""
+    path, _, message = problem.partition(": ")
+    key = path.removeprefix("training.")
+    return f"{_FIELD_NAMES.get(key, key.replace('_', ' '))}: {message}"
+
+
+class NumberField(QtWidgets.QLineEdit):
+    """A line edit for one float, committed on Enter or when focus leaves.
+
+    Up/Down (and the mouse wheel) step the value: multiplicatively by about ×2 when
+    ``logarithmic`` (learning rates and penalties span decades) or by ``step`` otherwise.
+    Text that is not a number turns the field red and is not committed.
+
+    Signals
+    -------
+    committed(float)
+        A new value the user typed or stepped to.
+    """
+
+    committed = Signal(float)
+
+    def __init__(
+        self,
+        value: float = 0.0,
+        *,
+        logarithmic: bool = False,
+        step: float = 0.01,
+        parent: QtWidgets.QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self._logarithmic = logarithmic
+        self._step = step
+        self._value = value
+        self.setValidator(None)
+        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.setMinimumWidth(90)
+        self.editingFinished.connect(self._commit_text)
+        self.set_value(value)
+
+    def value(self) -> float:
+        """The last committed (or programmatically set) value."""
+        return self._value
+
+    def set_value(self, value: float) -> None:
+        """Show ``value`` without emitting :attr:`committed`."""
+        self._value = float(value)
+        self.setText(_format_number(self._value))
+        self.set_error(None)
+
+    def set_error(self, message: str | None) -> None:
+        """Mark the field as invalid (red, with the reason as tooltip) or clear the mark."""
+        self.setStyleSheet(_ERROR_STYLE if message else "")
+        self.setProperty("invalid", bool(message))
+        if message:
+            self.setToolTip(message)
+
+    def parsed(self) -> float | None:
+        """The number in the text, or ``None`` when it is not one."""
+        try:
+            value = float(self.text().strip().replace(",", "."))
+        except ValueError:
+            return None
+        return value if math.isfinite(value) else None
+
+    def _commit_text(self) -> None:
+        value = self.parsed()
+        if value is None:
+            self.set_error(f"{self.text()!r} is not a number")
+            return
+        if value == self._value and not self.property("invalid"):
+            self.setText(_format_number(value))
+            return
+        self._value = value
+        self.committed.emit(value)
+
+    def _stepped(self, steps: int) -> float:
+        value = self.parsed()
+        value = self._value if value is None else value
+        if self._logarithmic:
+            if value <= 0:
+                return self._step
+            # Steps of 1, 2, 5, 10, ... keep values round.
+            exponent = math.log10(value) + steps * math.log10(10) / 3
+            mantissa_steps = round(exponent * 3)
+            decade, position = divmod(mantissa_steps, 3)
+            return float(f"{(1, 2, 5)[position] * 10.0**decade:.12g}")
+        return float(f"{value + steps * self._step:.12g}")
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            steps = 1 if event.key() == Qt.Key.Key_Up else -1
+            self.setText(_format_number(self._stepped(steps)))
+            self._commit_text()
+            return
+        super().keyPressEvent(event)
+
+    def wheelEvent(self, event: QtGui.QWheelEvent) -> None:
+        if not self.hasFocus():
+            event.ignore()
+            return
+        steps = 1 if event.angleDelta().y() > 0 else -1
+        self.setText(_format_number(self._stepped(steps)))
+        self._commit_text()
+        event.accept()
+
+
+def _spin(low: int, high: int, value: int = 0) -> QtWidgets.QSpinBox:
+    box = QtWidgets.QSpinBox()
+    box.setRange(low, high)
+    box.setValue(value)
+    box.setKeyboardTracking(False)
+    box.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    box.setMinimumWidth(90)
+    return box
+
+
+def _section(title: str) -> QtWidgets.QLabel:
+    label = QtWidgets.QLabel(title)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    label.setStyleSheet("color: #1e3a8a; padding-top: 6px;")
+    return label
+
+
+class TrainingSettingsWidget(QtWidgets.QWidget):
+    """The form inside :class:`TrainingDock`, usable on its own.
+
+    Parameters
+    ----------
+    document : StudioDocument
+        The document whose training settings, loss and dropout are edited.
+    """
+
+    def __init__(self, document: StudioDocument, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self._updating = False
+        self._build()
+        document.projectChanged.connect(self._refresh)
+        self._refresh(document.project)
+
+    # ---- construction ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(8, 4, 8, 8)
+        outer.setSpacing(2)
+        form = QtWidgets.QFormLayout()
+        form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setHorizontalSpacing(10)
+        form.setVerticalSpacing(5)
+        self.form = form
+        outer.addLayout(form)
+
+        # -- objective
+        form.addRow(_section("Objective"))
+        self.loss_combo = QtWidgets.QComboBox()
+        for name in LOSSES:
+            self.loss_combo.addItem(LOSS_LABELS[name], name)
+        self.loss_combo.activated.connect(self._loss_chosen)
+        form.addRow("Loss", self.loss_combo)
+        self.loss_note = QtWidgets.QLabel()
+        self.loss_note.setWordWrap(True)
+        self.loss_note.setStyleSheet("color: #6b7280;")
+        form.addRow(self.loss_note)
+
+        # -- optimizer
+        form.addRow(_section("Optimizer"))
+        self.optimizer_combo = QtWidgets.QComboBox()
+        for name in OPTIMIZERS:
+            self.optimizer_combo.addItem(OPTIMIZER_LABELS[name], name)
+        self.optimizer_combo.activated.connect(
+            lambda _i: self._set("Change optimizer", optimizer=self.optimizer_combo.currentData())
+        )
+        form.addRow("Optimizer", self.optimizer_combo)
+        self.learning_rate = NumberField(0.1, logarithmic=True, step=0.01)
+        self.learning_rate.committed.connect(
+            lambda v: self._set("Change learning rate", field=self.learning_rate, learning_rate=v)
+        )
+        form.addRow("Learning rate", self.learning_rate)
+        self.hyper_fields: dict[str, NumberField] = {}
+        for name, label in HYPERPARAMETER_LABELS.items():
+            logarithmic = name in ("epsilon", "weight_decay")
+            field = NumberField(
+                0.0, logarithmic=logarithmic, step=0.01 if not logarithmic else 1e-8
+            )
+            field.committed.connect(self._hyper_setter(name, field))
+            self.hyper_fields[name] = field
+            form.addRow(label, field)
+
+        # -- schedule
+        self.schedule_combo = QtWidgets.QComboBox()
+        for name in SCHEDULES:
+            self.schedule_combo.addItem(SCHEDULE_LABELS[name], name)
+        self.schedule_combo.activated.connect(
+            lambda _i: self._set_schedule("Change schedule", name=self.schedule_combo.currentData())
+        )
+        form.addRow("LR schedule", self.schedule_combo)
+        self.step_size = _spin(1, 1_000_000, 100)
+        self.step_size.setSuffix(" epochs")
+        self.step_size.valueChanged.connect(
+            lambda v: self._set_schedule("Change schedule step", step_size=int(v))
+        )
+        form.addRow("Every", self.step_size)
+        self.gamma = NumberField(0.5, step=0.05)
+        self.gamma.committed.connect(
+            lambda v: self._set_schedule("Change schedule γ", field=self.gamma, gamma=v)
+        )
+        form.addRow("Decay γ", self.gamma)
+        self.period = _spin(0, 10_000_000, 0)
+        self.period.setSpecialValueText("whole run")
+        self.period.setSuffix(" epochs")
+        self.period.valueChanged.connect(
+            lambda v: self._set_schedule("Change cosine period", period=int(v) or None)
+        )
+        form.addRow("Period", self.period)
+        self.min_lr = NumberField(0.0, logarithmic=True, step=1e-4)
+        self.min_lr.committed.connect(
+            lambda v: self._set_schedule(
+                "Change minimum learning rate", field=self.min_lr, min_lr=v
+            )
+        )
+        form.addRow("Minimum LR", self.min_lr)
+
+        # -- batches and duration
+        form.addRow(_section("Batches"))
+        batch_row = QtWidgets.QHBoxLayout()
+        self.full_batch = QtWidgets.QCheckBox("Full batch")
+        self.full_batch.setToolTip(
+            "Use every training example in each step (batch gradient descent)"
+        )
+        self.batch_size = _spin(1, 10_000_000, 32)
+        self.batch_size.setToolTip("Examples per mini-batch (1 is stochastic gradient descent)")
+        self.full_batch.toggled.connect(self._batch_changed)
+        self.batch_size.valueChanged.connect(self._batch_changed)
+        batch_row.addWidget(self.batch_size, 1)
+        batch_row.addWidget(self.full_batch)
+        form.addRow("Batch size", batch_row)
+        epochs_row = QtWidgets.QHBoxLayout()
+        self.epochs = _spin(1, 100_000_000, 300)
+        self.unlimited = QtWidgets.QCheckBox("Unlimited")
+        self.unlimited.setToolTip("Train until you press Pause or Stop")
+        self.epochs.valueChanged.connect(self._epochs_changed)
+        self.unlimited.toggled.connect(self._epochs_changed)
+        epochs_row.addWidget(self.epochs, 1)
+        epochs_row.addWidget(self.unlimited)
+        form.addRow("Epochs", epochs_row)
+        self.shuffle = QtWidgets.QCheckBox("Reshuffle every epoch")
+        self.shuffle.toggled.connect(lambda on: self._set("Change shuffling", shuffle=bool(on)))
+        form.addRow("", self.shuffle)
+
+        # -- regularisation
+        form.addRow(_section("Regularisation"))
+        self.l1 = NumberField(0.0, logarithmic=True, step=1e-5)
+        self.l1.setToolTip("λ₁ of the penalty λ₁‖W‖₁ on the weights (not the biases)")
+        self.l1.committed.connect(lambda v: self._set("Change L1", field=self.l1, l1=v))
+        form.addRow("L1 λ₁", self.l1)
+        self.l2 = NumberField(0.0, logarithmic=True, step=1e-4)
+        self.l2.setToolTip("λ₂ of the penalty λ₂/2‖W‖² on the weights (not the biases)")
+        self.l2.committed.connect(lambda v: self._set("Change L2", field=self.l2, l2=v))
+        form.addRow("L2 λ₂", self.l2)
+        self.dropout = QtWidgets.QDoubleSpinBox()
+        self.dropout.setRange(0.0, 0.95)
+        self.dropout.setSingleStep(0.05)
+        self.dropout.setDecimals(2)
+        self.dropout.setKeyboardTracking(False)
+        self.dropout.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.dropout.setToolTip(
+            "Sets the dropout of every hidden layer; each layer's own value stays editable "
+            "in Properties"
+        )
+        self.dropout.valueChanged.connect(self._dropout_changed)
+        form.addRow("Dropout", self.dropout)
+        stop_row = QtWidgets.QHBoxLayout()
+        self.early_stopping = QtWidgets.QCheckBox("after")
+        self.patience = _spin(1, 1_000_000, 20)
+        self.patience.setSuffix(" epochs")
+        self.patience.setToolTip("Stop when the validation loss has not improved for this long")
+        self.early_stopping.toggled.connect(self._early_stopping_changed)
+        self.patience.valueChanged.connect(self._early_stopping_changed)
+        stop_row.addWidget(self.early_stopping)
+        stop_row.addWidget(self.patience, 1)
+        form.addRow("Early stop", stop_row)
+        clip_row = QtWidgets.QHBoxLayout()
+        self.clipping = QtWidgets.QCheckBox("max norm")
+        self.clip_norm = NumberField(1.0, logarithmic=True, step=0.1)
+        self.clip_norm.setToolTip("Rescale the gradient when its global norm exceeds this")
+        self.clipping.toggled.connect(self._clipping_changed)
+        self.clip_norm.committed.connect(lambda _v: self._clipping_changed())
+        clip_row.addWidget(self.clipping)
+        clip_row.addWidget(self.clip_norm, 1)
+        form.addRow("Clip grads", clip_row)
+
+        # -- reproducibility
+        form.addRow(_section("Numerics"))
+        self.seed = _spin(0, 2_147_483_647, 0)
+        self.seed.setToolTip("Seed of the weight initialisation, shuffling and dropout")
+        self.seed.valueChanged.connect(lambda v: self._set("Change seed", seed=int(v)))
+        form.addRow("Seed", self.seed)
+        self.dtype = QtWidgets.QComboBox()
+        for name in DTYPES:
+            self.dtype.addItem(name, name)
+        self.dtype.activated.connect(
+            lambda _i: self._set("Change precision", dtype=self.dtype.currentData())
+        )
+        form.addRow("Precision", self.dtype)
+
+        self.problem_label = QtWidgets.QLabel()
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setStyleSheet(
+            "color: #991b1b; background: #fef2f2; border: 1px solid #fecaca; "
+            "border-radius: 4px; padding: 4px;"
+        )
+        self.problem_label.hide()
+        outer.addWidget(self.problem_label)
+        outer.addStretch(1)
+
+    def _hyper_setter(self, name: str, field: NumberField) -> Callable[[float], None]:
+        label = HYPERPARAMETER_LABELS[name]
+        return lambda value: self._set(f"Change {label}", field=field, **{name: value})
+
+    # ---- edits -------------------------------------------------------------------------------
+
+    @property
+    def training(self) -> TrainingSpec:
+        """The document's current training settings."""
+        return self.document.project.training
+
+    def _set(self, text: str, field: NumberField | None = None, **changes: object) -> bool:
+        """Apply ``changes`` to the training settings if they pass the range checks."""
+        if self._updating:
+            return False
+        candidate = replace(self.training, **changes)  # type: ignore[arg-type]
+        return self._apply(candidate, text, field)
+
+    def _set_schedule(self, text: str, field: NumberField | None = None, **changes: object) -> bool:
+        if self._updating:
+            return False
+        schedule = replace(self.training.schedule, **changes)  # type: ignore[arg-type]
+        return self._apply(replace(self.training, schedule=schedule), text, field)
+
+    def _apply(self, candidate: TrainingSpec, text: str, field: NumberField | None) -> bool:
+        problems = [friendly_problem(p) for p in training_problems(candidate)]
+        if problems:
+            self.show_problems(problems, field)
+            return False
+        self.show_problems([], None)
+        if candidate == self.training:
+            return True
+        return self.document.set_training(candidate, text)
+
+    def show_problems(self, problems: list[str], field: NumberField | None) -> None:
+        """Show why an edit was refused (or hide the message when ``problems`` is empty)."""
+        if problems:
+            self.problem_label.setText("\n".join(problems))
+            self.problem_label.show()
+            if field is not None:
+                field.set_error("; ".join(problems))
+        else:
+            self.problem_label.hide()
+            for number_field in self.findChildren(NumberField):
+                if number_field.property("invalid") and number_field.parsed() is not None:
+                    number_field.set_error(None)
+
+    def _loss_chosen(self, _index: int) -> None:
+        if self._updating:
+            return
+        loss = self.loss_combo.currentData()
+        problem = loss_output_problem(loss, self.document.project.network.output)
+        if problem:
+            # Disabled items cannot normally be chosen; refuse programmatic choices too.
+            self._refresh(self.document.project)
+            return
+        self.document.set_loss(loss)
+
+    def _batch_changed(self, *_args: object) -> None:
+        self.batch_size.setEnabled(not self.full_batch.isChecked())
+        batch = "full" if self.full_batch.isChecked() else int(self.batch_size.value())
+        self._set("Change batch size", batch_size=batch)
+
+    def _epochs_changed(self, *_args: object) -> None:
+        self.epochs.setEnabled(not self.unlimited.isChecked())
+        epochs = None if self.unlimited.isChecked() else int(self.epochs.value())
+        self._set("Change epochs", epochs=epochs)
+
+    def _early_stopping_changed(self, *_args: object) -> None:
+        self.patience.setEnabled(self.early_stopping.isChecked())
+        patience = int(self.patience.value()) if self.early_stopping.isChecked() else None
+        self._set("Change early stopping", early_stopping=patience)
+
+    def _clipping_changed(self, *_args: object) -> None:
+        self.clip_norm.setEnabled(self.clipping.isChecked())
+        norm = self.clip_norm.value() if self.clipping.isChecked() else None
+        self._set("Change gradient clipping", field=self.clip_norm, clip_norm=norm)
+
+    def _dropout_changed(self, value: float) -> None:
+        if self._updating:
+            return
+        network = self.document.project.network
+        rate = round(float(value), 4)
+        layers = tuple(replace(layer, dropout=rate) for layer in network.hidden)
+        if layers == network.hidden:
+            return
+        self.document.set_network(
+            replace(network, layers=(*layers, network.output)), "Change dropout"
+        )
+
+    # ---- showing the document ----------------------------------------------------------------
+
+    def _refresh(self, project: Project) -> None:
+        self._updating = True
+        try:
+            self._show(project)
+        finally:
+            self._updating = False
+
+    def _show(self, project: Project) -> None:
+        t = project.training
+        output = project.network.output
+        model = self.loss_combo.model()
+        for row, name in enumerate(LOSSES):
+            problem = loss_output_problem(name, output)
+            item = model.item(row)  # type: ignore[attr-defined]
+            item.setEnabled(problem is None)
+            item.setToolTip(problem or "")
+        self.loss_combo.setCurrentIndex(LOSSES.index(project.loss))
+        problem = loss_output_problem(project.loss, output)
+        unavailable = [LOSS_LABELS[n] for n in LOSSES if loss_output_problem(n, output)]
+        note = problem or (
+            f"Output: {output.units} {output.activation} unit{'s' if output.units != 1 else ''}."
+            + (f" Unavailable here: {', '.join(unavailable)}." if unavailable else "")
+        )
+        self.loss_note.setText(note)
+        self.loss_note.setToolTip(
+            "\n".join(
+                f"{LOSS_LABELS[n]}: {loss_output_problem(n, output)}"
+                for n in LOSSES
+                if loss_output_problem(n, output)
+            )
+        )
+
+        self.optimizer_combo.setCurrentIndex(OPTIMIZERS.index(t.optimizer))
+        self.learning_rate.set_value(t.learning_rate)
+        used = OPTIMIZER_HYPERPARAMETERS.get(t.optimizer, ())
+        for name, field in self.hyper_fields.items():
+            field.set_value(float(getattr(t, name)))
+            self.form.setRowVisible(field, name in used)
+
+        s = t.schedule
+        self.schedule_combo.setCurrentIndex(SCHEDULES.index(s.name))
+        self.step_size.setValue(s.step_size)
+        self.gamma.set_value(s.gamma)
+        self.period.setValue(s.period or 0)
+        self.min_lr.set_value(s.min_lr)
+        schedule_used = SCHEDULE_PARAMETERS.get(s.name, ())
+        for name, widget in (
+            ("step_size", self.step_size),
+            ("gamma", self.gamma),
+            ("period", self.period),
+            ("min_lr", self.min_lr),
+        ):
+            self.form.setRowVisible(widget, name in schedule_used)
+
+        self.full_batch.setChecked(t.batch_size == "full")
+        if t.batch_size != "full":
+            self.batch_size.setValue(int(t.batch_size))
+        self.batch_size.setEnabled(t.batch_size != "full")
+        self.unlimited.setChecked(t.epochs is None)
+        if t.epochs is not None:
+            self.epochs.setValue(max(1, int(t.epochs)))
+        self.epochs.setEnabled(t.epochs is not None)
+        self.shuffle.setChecked(t.shuffle)
+
+        self.l1.set_value(t.l1)
+        self.l2.set_value(t.l2)
+        hidden = project.network.hidden
+        rates = {layer.dropout for layer in hidden}
+        self.dropout.setEnabled(bool(hidden))
+        self.dropout.setValue(max(rates) if rates else 0.0)
+        self.dropout.setSpecialValueText("")
+        if len(rates) > 1:
+            self.dropout.setToolTip(
+                "Hidden layers use different rates ("
+                + ", ".join(f"{layer.dropout:g}" for layer in hidden)
+                + "); a new value sets them all"
+            )
+        self.early_stopping.setChecked(t.early_stopping is not None)
+        if t.early_stopping is not None:
+            self.patience.setValue(t.early_stopping)
+        self.patience.setEnabled(t.early_stopping is not None)
+        self.clipping.setChecked(t.clip_norm is not None)
+        if t.clip_norm is not None:
+            self.clip_norm.set_value(t.clip_norm)
+        self.clip_norm.setEnabled(t.clip_norm is not None)
+        self.seed.setValue(int(min(t.seed, self.seed.maximum())))
+        self.dtype.setCurrentIndex(DTYPES.index(t.dtype))
+        self.problem_label.hide()
+
+
+class TrainingDock(QtWidgets.QDockWidget):
+    """Dock holding :class:`TrainingSettingsWidget` in a scroll area."""
+
+    def __init__(self, document: StudioDocument, parent: QtWidgets.QWidget | None = None):
+        super().__init__("Training settings", parent)
+        self.setObjectName("TrainingDock")
+        self.settings_widget = TrainingSettingsWidget(document)
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.settings_widget)
+        self.setWidget(scroll)
+
+
+__all__ = [
+    "NumberField",
+    "TrainingDock",
+    "TrainingSettingsWidget",
+    "friendly_problem",
+]

@@ -1,0 +1,186 @@
+"""The Training settings dock: only relevant fields, validated live, every edit undoable."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from nnstudio.spec import OPTIMIZER_HYPERPARAMETERS, OPTIMIZERS, LayerSpec
+from nnstudio.ui.docks.training_dock import NumberField, TrainingDock, friendly_problem
+from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.qt import Qt
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def document(qapp) -> StudioDocument:
+    return StudioDocument()
+
+
+@pytest.fixture
+def dock(qtbot, document: StudioDocument) -> TrainingDock:
+    widget = TrainingDock(document)
+    qtbot.addWidget(widget)
+    widget.resize(340, 900)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def _type(qtbot, field: NumberField, text: str) -> None:
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def _choose(combo, data: str) -> None:
+    index = combo.findData(data)
+    assert index >= 0, data
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+
+
+def test_only_the_optimizers_own_hyperparameters_are_visible(dock: TrainingDock) -> None:
+    form = dock.settings_widget
+    for name in OPTIMIZERS:
+        _choose(form.optimizer_combo, name)
+        assert form.document.project.training.optimizer == name
+        visible = {key for key, field in form.hyper_fields.items() if form.form.isRowVisible(field)}
+        assert visible == set(OPTIMIZER_HYPERPARAMETERS[name])
+        assert form.form.isRowVisible(form.learning_rate)
+
+
+def test_schedule_shows_only_its_parameters(dock: TrainingDock) -> None:
+    form = dock.settings_widget
+    expected = {
+        "constant": set(),
+        "step": {"step_size", "gamma"},
+        "exponential": {"gamma"},
+        "cosine": {"period", "min_lr"},
+    }
+    widgets = {
+        "step_size": form.step_size,
+        "gamma": form.gamma,
+        "period": form.period,
+        "min_lr": form.min_lr,
+    }
+    for name, fields in expected.items():
+        _choose(form.schedule_combo, name)
+        assert form.document.project.training.schedule.name == name
+        assert {k for k, w in widgets.items() if form.form.isRowVisible(w)} == fields
+
+
+def test_learning_rate_edit_is_applied_and_undoable(qtbot, dock: TrainingDock) -> None:
+    form = dock.settings_widget
+    document = form.document
+    before = document.project.training.learning_rate
+    _type(qtbot, form.learning_rate, "0.003")
+    assert document.project.training.learning_rate == pytest.approx(0.003)
+    document.undo_stack.undo()
+    assert document.project.training.learning_rate == pytest.approx(before)
+    assert form.learning_rate.text() == f"{before:g}"
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "5000"])
+def test_absurd_learning_rate_is_refused(qtbot, dock: TrainingDock, text: str) -> None:
+    form = dock.settings_widget
+    before = form.document.project.training
+    _type(qtbot, form.learning_rate, text)
+    assert form.document.project.training == before
+    assert form.learning_rate.property("invalid")
+    assert not form.problem_label.isHidden()
+    assert "Learning rate" in form.problem_label.text()
+    # A sensible value clears the mark.
+    _type(qtbot, form.learning_rate, "0.05")
+    assert not form.learning_rate.property("invalid")
+    assert form.problem_label.isHidden()
+
+
+def test_non_numeric_text_is_refused(qtbot, dock: TrainingDock) -> None:
+    form = dock.settings_widget
+    before = form.document.project.training
+    _type(qtbot, form.l2, "abc")
+    assert form.l2.property("invalid")
+    assert form.document.project.training == before
+
+
+def test_arrow_keys_step_the_learning_rate_logarithmically(qtbot, dock: TrainingDock) -> None:
+    form = dock.settings_widget
+    _type(qtbot, form.learning_rate, "0.01")
+    qtbot.keyClick(form.learning_rate, Qt.Key.Key_Up)
+    assert form.document.project.training.learning_rate == pytest.approx(0.02)
+    qtbot.keyClick(form.learning_rate, Qt.Key.Key_Down)
+    qtbot.keyClick(form.learning_rate, Qt.Key.Key_Down)
+    assert form.document.project.training.learning_rate == pytest.approx(0.005)
+
+
+def test_losses_that_do_not_fit_the_output_are_disabled(dock: TrainingDock) -> None:
+    form = dock.settings_widget
+    # The default project ends in one sigmoid unit: categorical cross-entropy cannot apply.
+    model = form.loss_combo.model()
+    row = form.loss_combo.findData("categorical_crossentropy")
+    assert not model.item(row).isEnabled()
+    assert "softmax" in model.item(row).toolTip()
+    assert model.item(form.loss_combo.findData("mse")).isEnabled()
+    _choose(form.loss_combo, "mse")
+    assert form.document.project.loss == "mse"
+
+
+def test_batch_epochs_and_switches(qtbot, dock: TrainingDock) -> None:
+    form = dock.settings_widget
+    training = lambda: form.document.project.training  # noqa: E731
+    form.full_batch.setChecked(True)
+    assert training().batch_size == "full"
+    assert not form.batch_size.isEnabled()
+    form.full_batch.setChecked(False)
+    form.batch_size.setValue(8)
+    assert training().batch_size == 8
+    form.unlimited.setChecked(True)
+    assert training().epochs is None
+    form.unlimited.setChecked(False)
+    form.epochs.setValue(50)
+    assert training().epochs == 50
+    form.early_stopping.setChecked(True)
+    form.patience.setValue(7)
+    assert training().early_stopping == 7
+    form.clipping.setChecked(True)
+    _type(qtbot, form.clip_norm, "2.5")
+    assert training().clip_norm == pytest.approx(2.5)
+    form.clipping.setChecked(False)
+    assert training().clip_norm is None
+    form.seed.setValue(42)
+    assert training().seed == 42
+    _choose(form.dtype, "float64")
+    assert training().dtype == "float64"
+
+
+def test_dropout_sets_every_hidden_layer(dock: TrainingDock) -> None:
+    form = dock.settings_widget
+    document = form.document
+    form.dropout.setValue(0.25)
+    network = document.project.network
+    assert all(layer.dropout == pytest.approx(0.25) for layer in network.hidden)
+    assert network.output.dropout == 0
+    document.undo_stack.undo()
+    assert all(layer.dropout == 0 for layer in document.project.network.hidden)
+
+
+def test_dock_follows_outside_changes(dock: TrainingDock) -> None:
+    form = dock.settings_widget
+    document = form.document
+    training = replace(document.project.training, optimizer="rmsprop", l1=0.001)
+    document.set_training(training)
+    assert form.optimizer_combo.currentData() == "rmsprop"
+    assert form.l1.text() == "0.001"
+    assert form.form.isRowVisible(form.hyper_fields["rho"])
+    document.add_layer(layer=LayerSpec(units=3, dropout=0.5))
+    assert "different" in form.dropout.toolTip()
+
+
+def test_friendly_problem_names_the_field() -> None:
+    assert friendly_problem("training.learning_rate: must be > 0, got 0") == (
+        "Learning rate: must be > 0, got 0"
+    )
