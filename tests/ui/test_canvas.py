@@ -1,0 +1,473 @@
+"""The network canvas: items per network, live colours, selection, edits, hover and export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnstudio.spec import BuiltinData, CsvData, LayerSpec, NetworkSpec, Project, TrainingSpec
+from nnstudio.ui.canvas import NetworkCanvas
+from nnstudio.ui.canvas.edges import UNKNOWN_RGB
+from nnstudio.ui.canvas.layout import NetworkLayout, nearest_segment, sample_indices
+from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.frame import make_frame
+from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
+from nnstudio.ui.selection import Selection
+from nnstudio.workflow import build_network, make_trainer
+
+pytestmark = pytest.mark.gui
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def make_project(data, sizes, activations, loss, name="Test") -> Project:
+    layers = tuple(
+        LayerSpec(units=units, activation=activation)
+        for units, activation in zip(sizes[1:], activations, strict=True)
+    )
+    return Project(
+        name=name,
+        data=data,
+        network=NetworkSpec(inputs=sizes[0], layers=layers),
+        loss=loss,
+        training=TrainingSpec(optimizer="adam", learning_rate=0.03, batch_size=16),
+    )
+
+
+def xor_project() -> Project:
+    return make_project(
+        BuiltinData(builtin="xor", samples=200),
+        (2, 4, 1),
+        ("tanh", "sigmoid"),
+        "binary_crossentropy",
+    )
+
+
+def spiral_project() -> Project:
+    return make_project(
+        BuiltinData(builtin="spiral", samples=300, noise=0.05),
+        (2, 8, 8, 1),
+        ("tanh", "tanh", "sigmoid"),
+        "binary_crossentropy",
+    )
+
+
+def iris_project() -> Project:
+    return make_project(
+        CsvData(csv=str(SAMPLES / "iris.csv"), target=("species",)),
+        (4, 8, 3),
+        ("tanh", "softmax"),
+        "categorical_crossentropy",
+    )
+
+
+def mnist_like_project(folder: Path) -> Project:
+    """784 pixel columns and 10 classes, like MNIST (few rows: only the shape matters)."""
+    rng = np.random.default_rng(0)
+    rows = 40
+    pixels = rng.integers(0, 256, size=(rows, 784))
+    labels = np.arange(rows) % 10
+    header = ",".join([f"pixel{i}" for i in range(784)] + ["label"])
+    body = "\n".join(
+        ",".join(map(str, row)) + f",{label}" for row, label in zip(pixels, labels, strict=True)
+    )
+    path = folder / "mnist_small.csv"
+    path.write_text(header + "\n" + body + "\n")
+    return make_project(
+        CsvData(csv=str(path), target=("label",)),
+        (784, 256, 128, 10),
+        ("relu", "relu", "softmax"),
+        "categorical_crossentropy",
+    )
+
+
+def open_canvas(qtbot, project: Project, size=(1280, 800)) -> tuple[StudioDocument, NetworkCanvas]:
+    document = StudioDocument()
+    document.open_project(project)
+    assert document.dataset is not None, document.dataset_error
+    canvas = NetworkCanvas(document)
+    qtbot.addWidget(canvas)
+    canvas.resize(*size)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    return document, canvas
+
+
+def trained_frame(document: StudioDocument, epochs: int = 3):
+    network = build_network(document.project)
+    trainer = make_trainer(document.project, network, document.dataset)
+    for _ in range(epochs):
+        trainer.run_epoch()
+    return make_frame(network, document.dataset, trainer.snapshot(), grid_size=24)
+
+
+def click_scene(qtbot, canvas: NetworkCanvas, x: float, y: float, button=None) -> None:
+    point = canvas.mapFromScene(QtCore.QPointF(x, y))
+    qtbot.mouseClick(canvas.viewport(), button or QtCore.Qt.MouseButton.LeftButton, pos=point)
+
+
+def neuron_center(canvas: NetworkCanvas, drawn: int, position: int) -> tuple[float, float]:
+    column = canvas.layout_geometry.columns[drawn]
+    return column.x, float(column.centers_y[position])
+
+
+def header_center(canvas: NetworkCanvas, drawn: int) -> tuple[float, float]:
+    x, y, w, _h = canvas.layout_geometry.header_rect(drawn)
+    return x + w / 2, y + 14
+
+
+def edge_count(canvas: NetworkCanvas) -> list[int]:
+    return [bundle.segments.shape[0] for bundle in canvas.bundles[1:]]
+
+
+# ---- layout ------------------------------------------------------------------------------------
+
+
+def test_compact_layers_sample_head_and_tail():
+    assert sample_indices(32).tolist() == list(range(32))
+    drawn = sample_indices(256)
+    assert drawn.tolist() == [*range(12), 252, 253, 254, 255]
+    layout = NetworkLayout((784, 256, 128, 10))
+    assert [c.compact for c in layout.columns] == [True, True, True, False]
+    assert layout.columns[1].omitted == 240
+    # The ellipsis slot sits between the head and the tail.
+    column = layout.columns[1]
+    assert column.centers_y[11] < column.ellipsis_y < column.centers_y[12]
+
+
+def test_nearest_segment_is_the_closest_within_tolerance():
+    segments = np.array([[0.0, 0.0, 10.0, 0.0], [0.0, 5.0, 10.0, 5.0], [0.0, 0.0, 10.0, 10.0]])
+    assert nearest_segment(segments, 2.0, 4.5, 2.0)[0] == 1
+    assert nearest_segment(segments, 20.0, 20.0, 2.0) is None
+    # Beyond an end the distance is to the end point, not to the infinite line.
+    assert nearest_segment(segments, 12.0, 0.0, 1.0) is None
+
+
+# ---- building ----------------------------------------------------------------------------------
+
+
+def test_xor_canvas_items_and_headers(qtbot):
+    document, canvas = open_canvas(qtbot, xor_project())
+    assert len(canvas.lanes) == 3 and len(canvas.columns) == 3
+    assert edge_count(canvas) == [8, 4]
+    assert len(canvas.gap_buttons) == 2
+    assert canvas.layer_header(1) == "Hidden 1 · 4 tanh"
+    assert canvas.layer_header(2) == "Output · 1 sigmoid"
+    assert canvas.layer_header(0) == "Input · 2 features"
+    assert canvas.columns[0].labels == list(document.dataset.feature_names)
+    # Before any frame: grey edges, no thumbnails, no fills.
+    assert all((b.colors == UNKNOWN_RGB).all() for b in canvas.bundles[1:])
+    assert all(c.thumbnails is None and c.fills is None for c in canvas.columns)
+
+
+def test_spiral_and_iris_edge_counts_and_labels(qtbot):
+    _document, canvas = open_canvas(qtbot, spiral_project())
+    assert edge_count(canvas) == [16, 64, 8]
+    assert [lane.resizable for lane in canvas.lanes] == [False, True, True, False]
+
+    document, iris = open_canvas(qtbot, iris_project())
+    assert edge_count(iris) == [32, 24]
+    assert iris.columns[0].full_labels == list(document.dataset.feature_names)
+    assert iris.columns[-1].full_labels == ["setosa", "versicolor", "virginica"]
+    assert iris.layer_header(2) == "Output · 3 softmax"
+
+
+def test_wide_network_is_drawn_compactly(qtbot, tmp_path):
+    document, canvas = open_canvas(qtbot, mnist_like_project(tmp_path))
+    assert document.project.network.sizes == (784, 256, 128, 10)
+    drawn = [column.column.indices.size for column in canvas.columns]
+    assert drawn == [16, 16, 16, 10]
+    assert edge_count(canvas) == [256, 256, 160]
+    # Input labels are elided to the label column, never the full 784-name list.
+    labels = canvas.columns[0].labels
+    assert len(labels) == 16 and labels[0] == "pixel0" and labels[-1] == "pixel783"
+    assert canvas.content_rect().width() < 2000
+    frame = trained_frame(document, epochs=1)
+    canvas.show_frame(frame)
+    assert canvas.frame is frame
+    assert canvas.columns[1].fills.shape == (16, 3)
+    assert all(column.thumbnails is None for column in canvas.columns)
+    assert not (canvas.bundles[1].colors == UNKNOWN_RGB).all()
+
+
+# ---- live colours ------------------------------------------------------------------------------
+
+
+def test_show_frame_recolours_edges_neurons_and_thumbnails(qtbot):
+    document, canvas = open_canvas(qtbot, spiral_project())
+    frame = trained_frame(document)
+    canvas.show_frame(frame)
+    bundle = canvas.bundles[2]
+    W = frame.weights[1][0]
+    np.testing.assert_allclose(bundle.values, W[bundle.sources, bundle.targets])
+    # Sign decides the hue: positive edges are orange (red > blue), negative ones blue.
+    positive = bundle.values > 0.2 * bundle.limit
+    negative = bundle.values < -0.2 * bundle.limit
+    assert positive.any() and negative.any()
+    assert (bundle.colors[positive, 0] > bundle.colors[positive, 2]).all()
+    assert (bundle.colors[negative, 2] > bundle.colors[negative, 0]).all()
+    # Every neuron (inputs too) has a heatmap over the input plane for 2-D data.
+    assert all(len(column.thumbnails) == column.column.indices.size for column in canvas.columns)
+    assert canvas.columns[1].thumbnails[0].width() == 24
+    fills_before = canvas.columns[1].fills.copy()
+    canvas.set_example(frame.probe_A[0].shape[0] - 1)
+    assert not np.array_equal(fills_before, canvas.columns[1].fills)
+    np.testing.assert_allclose(
+        canvas.columns[1].values, frame.probe_A[1][frame.probe_A[0].shape[0] - 1]
+    )
+    # Biases are coloured too.
+    assert canvas.columns[1].bias_colors.shape == (8, 3)
+
+
+def test_iris_has_no_thumbnails(qtbot):
+    document, canvas = open_canvas(qtbot, iris_project())
+    canvas.show_frame(trained_frame(document, epochs=1))
+    assert all(column.thumbnails is None for column in canvas.columns)
+    assert canvas.columns[2].fills is not None
+
+
+def test_frame_for_another_network_is_ignored_and_rebuild_drops_stale_frame(qtbot):
+    document, canvas = open_canvas(qtbot, spiral_project())
+    frame = trained_frame(document, epochs=1)
+    canvas.show_frame(frame)
+    document.change_units(0, 1)
+    assert canvas.frame is None
+    assert edge_count(canvas) == [18, 72, 8]
+    canvas.show_frame(frame)  # shapes no longer fit: ignored, not an error
+    assert canvas.frame is None
+
+
+# ---- selection ---------------------------------------------------------------------------------
+
+
+def test_clicking_selects_neurons_layers_and_background(qtbot):
+    _document, canvas = open_canvas(qtbot, spiral_project())
+    with qtbot.waitSignal(canvas.selectionChanged) as signal:
+        click_scene(qtbot, canvas, *neuron_center(canvas, 1, 2))
+    assert signal.args == [Selection("neuron", 1, 2)]
+    assert canvas.columns[1].selected_position == 2
+    with qtbot.waitSignal(canvas.selectionChanged) as signal:
+        click_scene(qtbot, canvas, *header_center(canvas, 2))
+    assert signal.args == [Selection("layer", 2)]
+    assert canvas.lanes[2].selected and not canvas.lanes[1].selected
+    bounds = canvas.content_rect()
+    with qtbot.waitSignal(canvas.selectionChanged) as signal:
+        click_scene(qtbot, canvas, bounds.left() + 2, bounds.bottom() - 2)
+    assert signal.args == [None]
+
+
+def test_clicking_an_edge_selects_it_and_hover_text_names_the_weight(qtbot):
+    document, canvas = open_canvas(qtbot, spiral_project())
+    frame = trained_frame(document, epochs=1)
+    canvas.show_frame(frame)
+    bundle = canvas.bundles[2]
+    index = bundle.edge_index(3, 5)
+    x0, y0, x1, y1 = bundle.segments[index]
+    point = QtCore.QPointF(x0 + 0.5 * (x1 - x0), y0 + 0.5 * (y1 - y0))
+    # The middle of a segment may cross others; the exact point lies on this one.
+    hit = canvas.edge_at(point, tolerance=0.01)
+    assert hit == Selection("edge", 2, 5, 3)
+    value = frame.weights[1][0][3, 5]
+    assert canvas.describe(hit) == f"w[3→5] of layer 2 = {value:.3f}"
+    near_target = QtCore.QPointF(x0 + 0.9 * (x1 - x0), y0 + 0.9 * (y1 - y0))
+    assert canvas.edge_at(near_target) == hit
+    with qtbot.waitSignal(canvas.selectionChanged):
+        click_scene(qtbot, canvas, near_target.x(), near_target.y())
+    assert canvas.selection() == hit
+    assert bundle.highlighted == index
+
+
+def test_neuron_hover_text(qtbot):
+    document, canvas = open_canvas(qtbot, spiral_project())
+    frame = trained_frame(document, epochs=1)
+    canvas.show_frame(frame)
+    canvas.set_example(4)
+    x, y = neuron_center(canvas, 1, 3)
+    text = canvas.hover_text(QtCore.QPointF(x, y))
+    bias = frame.weights[0][1][3]
+    activation = frame.probe_A[1][4, 3]
+    assert text == (
+        f"Hidden 1, neuron 3: bias {bias:.3g}, activation {activation:.3g} for the selected example"
+    )
+
+
+# ---- edits -------------------------------------------------------------------------------------
+
+
+def test_unit_buttons_and_keyboard_change_units(qtbot):
+    document, canvas = open_canvas(qtbot, spiral_project())
+    minus, plus = canvas.layout_geometry.unit_button_centers(1)
+    click_scene(qtbot, canvas, *plus)
+    assert document.project.network.layers[0].units == 9
+    # The canvas rebuilt: the + button of the new layout is at the same place.
+    minus, plus = canvas.layout_geometry.unit_button_centers(2)
+    click_scene(qtbot, canvas, *minus)
+    assert document.project.network.sizes == (2, 9, 7, 1)
+    canvas.select(Selection("layer", 1))
+    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Plus)
+    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Plus)
+    assert document.project.network.layers[0].units == 11
+    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Minus)
+    assert document.project.network.layers[0].units == 10
+    # The output layer's width belongs to the data.
+    canvas.select(Selection("layer", 3))
+    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Plus)
+    assert document.project.network.output.units == 1
+    document.undo_stack.undo()
+    assert document.project.network.layers[0].units == 11
+
+
+def test_gap_button_keyboard_and_delete_add_and_remove_layers(qtbot):
+    document, canvas = open_canvas(qtbot, xor_project())
+    click_scene(qtbot, canvas, *canvas.layout_geometry.gap_button_center(0))
+    assert document.project.network.sizes == (2, 4, 4, 1)
+    assert canvas.selection() == Selection("layer", 1)
+    assert len(canvas.lanes) == 4
+    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Insert)
+    assert len(document.project.network.layers) == 4
+    assert canvas.selection() == Selection("layer", 2)
+    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Delete)
+    assert len(document.project.network.layers) == 3
+    assert canvas.selection() is None
+    # Delete on the output layer does nothing.
+    canvas.select(Selection("layer", 3))
+    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Delete)
+    assert len(document.project.network.layers) == 3
+
+
+def menu_action(canvas: NetworkCanvas, hit, text: str) -> QtGui.QAction:
+    menu = canvas.context_menu_for(hit)
+    actions = {action.text(): action for action in menu.actions() if action.text()}
+    return actions[text]
+
+
+def test_context_menu_actions(qtbot):
+    from nnstudio.ui.canvas import Hit
+
+    document, canvas = open_canvas(qtbot, spiral_project())
+    menu_action(canvas, Hit("header", 1), "Insert layer before").trigger()
+    assert document.project.network.sizes == (2, 8, 8, 8, 1)
+    menu_action(canvas, Hit("header", 3), "Insert layer after").trigger()
+    assert len(document.project.network.layers) == 5
+    menu_action(canvas, Hit("lane", 2), "Remove layer").trigger()
+    assert len(document.project.network.layers) == 4
+    menu_action(canvas, Hit("header", 1), "Add neuron").trigger()
+    assert document.project.network.layers[0].units == 9
+    menu_action(canvas, Hit("header", 1), "Remove neuron").trigger()
+    assert document.project.network.layers[0].units == 8
+    assert not menu_action(canvas, Hit("header", 0), "Remove layer").isEnabled()
+    assert not menu_action(canvas, Hit("header", 0), "Insert layer before").isEnabled()
+    menu_action(canvas, None, "Add layer").trigger()
+    assert len(document.project.network.layers) == 5
+    menu_action(canvas, Hit("neuron", 2, neuron=1), "Select layer").trigger()
+    assert canvas.selection() == Selection("layer", 2)
+    canvas.zoom_by(2.0)
+    menu_action(canvas, None, "Fit view").trigger()
+    assert canvas.zoom <= 1.35
+
+
+def send_mouse(canvas, kind, scene_point, buttons):
+    pos = QtCore.QPointF(canvas.mapFromScene(scene_point))
+    button = (
+        QtCore.Qt.MouseButton.LeftButton
+        if kind != QtCore.QEvent.Type.MouseMove
+        else (QtCore.Qt.MouseButton.NoButton)
+    )
+    event = QtGui.QMouseEvent(
+        kind,
+        pos,
+        QtCore.QPointF(canvas.viewport().mapToGlobal(pos.toPoint())),
+        button,
+        buttons,
+        QtCore.Qt.KeyboardModifier.NoModifier,
+    )
+    QtWidgets.QApplication.sendEvent(canvas.viewport(), event)
+
+
+def test_dragging_a_header_reorders_hidden_layers(qtbot):
+    document, canvas = open_canvas(qtbot, spiral_project())
+    document.change_units(1, 3)  # Hidden 2 now has 11 units, Hidden 1 keeps 8
+    x, y = header_center(canvas, 1)
+    target_x = canvas.layout_geometry.columns[2].x + 10
+    left = QtCore.Qt.MouseButton.LeftButton
+    send_mouse(canvas, QtCore.QEvent.Type.MouseButtonPress, QtCore.QPointF(x, y), left)
+    for step in np.linspace(x, target_x, 6)[1:]:
+        send_mouse(canvas, QtCore.QEvent.Type.MouseMove, QtCore.QPointF(step, y), left)
+    assert canvas._drop_indicator is not None and canvas._drop_indicator.isVisible()
+    send_mouse(
+        canvas,
+        QtCore.QEvent.Type.MouseButtonRelease,
+        QtCore.QPointF(target_x, y),
+        QtCore.Qt.MouseButton.NoButton,
+    )
+    assert [layer.units for layer in document.project.network.layers] == [11, 8, 1]
+    assert canvas.selection() == Selection("layer", 2)
+    document.undo_stack.undo()
+    assert [layer.units for layer in document.project.network.layers] == [8, 11, 1]
+
+
+def test_hand_editing_a_weight_and_a_bias_is_undoable(qtbot, monkeypatch):
+    document, canvas = open_canvas(qtbot, spiral_project())
+    document.set_weights(build_network(document.project).weights())
+    original = document.weights[1][0].copy()
+    monkeypatch.setattr(
+        QtWidgets.QInputDialog, "getDouble", staticmethod(lambda *args, **kwargs: (0.75, True))
+    )
+    edge = Selection("edge", 2, 5, 3)
+    assert canvas.edit_value(edge)
+    assert document.weights[1][0][3, 5] == pytest.approx(0.75)
+    assert canvas.bundles[2].values[canvas.bundles[2].edge_index(3, 5)] == pytest.approx(0.75)
+    document.undo_stack.undo()
+    np.testing.assert_array_equal(document.weights[1][0], original)
+    # Double-clicking a neuron edits its bias.
+    x, y = neuron_center(canvas, 1, 2)
+    qtbot.mouseDClick(
+        canvas.viewport(),
+        QtCore.Qt.MouseButton.LeftButton,
+        pos=canvas.mapFromScene(QtCore.QPointF(x, y)),
+    )
+    assert document.weights[0][1][2] == pytest.approx(0.75)
+    # While training runs the canvas refuses edits.
+    canvas.set_editable(False)
+    assert not canvas.edit_value(edge)
+    assert canvas.notice_banner.isVisible()
+
+
+def test_document_notices_show_in_a_banner(qtbot):
+    document, canvas = open_canvas(qtbot, xor_project())
+    document.notice.emit("Output layer resized from 1 to 3 units to match the 3 classes")
+    assert canvas.notice_banner.isVisible()
+    assert "Output layer resized" in canvas.notice_banner.text()
+    qtbot.mouseClick(canvas.notice_banner, QtCore.Qt.MouseButton.LeftButton)
+    assert not canvas.notice_banner.isVisible()
+
+
+def test_zoom_and_fit(qtbot):
+    _document, canvas = open_canvas(qtbot, spiral_project())
+    fitted = canvas.zoom
+    canvas.zoom_by(1.5)
+    assert canvas.zoom == pytest.approx(fitted * 1.5)
+    canvas.fit()
+    assert canvas.zoom == pytest.approx(fitted)
+    visible = canvas.mapToScene(canvas.viewport().rect()).boundingRect()
+    assert visible.contains(canvas.content_rect())
+
+
+# ---- export ------------------------------------------------------------------------------------
+
+
+def test_export_svg_and_png(qtbot, tmp_path):
+    document, canvas = open_canvas(qtbot, spiral_project())
+    canvas.show_frame(trained_frame(document, epochs=1))
+    canvas.select(Selection("layer", 1))
+    svg = canvas.export_svg(tmp_path / "network.svg")
+    png = canvas.export_png(tmp_path / "network.png", scale=1.5)
+    text = svg.read_text()
+    assert text.startswith("<?xml") and "<svg" in text and len(text) > 5000
+    image = QtGui.QImage(str(png))
+    rect = canvas.export_rect()
+    assert image.width() == int(np.ceil(rect.width() * 1.5))
+    # The selection survives an export (controls are only hidden while rendering).
+    assert canvas.selection() == Selection("layer", 1) and canvas.lanes[1].selected
