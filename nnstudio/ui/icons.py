@@ -215,19 +215,19 @@ def _app(p: QtGui.QPainter) -> None:
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(gradient)
     p.drawRoundedRect(QtCore.QRectF(0.5, 0.5, 23, 23), 5, 5)
-    columns = [(5.0, [6.5, 12.0, 17.5]), (12.0, [4.5, 9.5, 14.5, 19.5]), (19.0, [9.0, 15.0])]
+    columns = [(4.8, [7.0, 12.0, 17.0]), (12.0, [4.8, 9.6, 14.4, 19.2]), (19.2, [9.0, 15.0])]
     for (x0, ys0), (x1, ys1) in itertools.pairwise(columns):
         for i, y0 in enumerate(ys0):
             for j, y1 in enumerate(ys1):
                 color = QtGui.QColor(253, 174, 107) if (i + j) % 2 else QtGui.QColor(147, 197, 253)
                 color.setAlpha(210)
-                p.setPen(_pen(color, 0.8))
+                p.setPen(_pen(color, 0.7))
                 p.drawLine(QtCore.QPointF(x0, y0), QtCore.QPointF(x1, y1))
     p.setPen(_pen(QtGui.QColor(255, 255, 255), 0.8))
     for x, ys in columns:
         for y in ys:
             p.setBrush(QtGui.QColor(255, 255, 255))
-            p.drawEllipse(QtCore.QPointF(x, y), 1.9, 1.9)
+            p.drawEllipse(QtCore.QPointF(x, y), 1.45, 1.45)
 
 
 _DRAWINGS: dict[str, Painter] = {
