@@ -64,9 +64,10 @@ CSV_KEY = "csv"
 MAX_PREVIEW_POINTS = 4000
 #: Rows in the table preview.
 TABLE_ROWS = 50
-#: Sample images in the image preview (two rows).
+#: Sample images in the image preview: 8 per row, at least 2 rows, more when there is room.
 IMAGE_COLUMNS = 8
 IMAGE_ROWS = 2
+IMAGE_MAX_ROWS = 4
 #: Milliseconds a spin box must rest before its value is applied (arrow keys, wheel).
 EDIT_DELAY_MS = 450
 
@@ -230,9 +231,9 @@ class ScatterPreview(QtWidgets.QWidget):
         low, high = NEGATIVE_COLOR.name(), POSITIVE_COLOR.name()
         target = _html(dataset.target_names[0])
         self.legend.setText(
-            f"colour = {target}: <span style='color:{low}'>● low</span> · "
-            f"<span style='color:{high}'>● high</span> (around the mean {centre:.3g}) "
-            "&nbsp; ○ validation"
+            f"colour = {target}: <span style='color:{low}; font-size:14px'>●</span> low · "
+            f"<span style='color:{high}; font-size:14px'>●</span> high &nbsp;&nbsp; "
+            "○ validation"
         )
 
     def _draw_plain(self, train_xy: np.ndarray, val_xy: np.ndarray) -> None:
@@ -329,15 +330,33 @@ class ImagePreview(QtWidgets.QWidget):
 
     @property
     def image_count(self) -> int:
-        """Number of images shown."""
+        """Number of images held (more than are shown when space is short)."""
         return len(self._images)
 
+    def layout_grid(self) -> tuple[int, int]:
+        """``(rows, side)``: how many rows of images fit and their side in pixels."""
+        caption_height = self.fontMetrics().height() + 2
+        gap = 6
+        available_rows = max(1, -(-len(self._images) // IMAGE_COLUMNS))
+        side = min((self.width() - gap * (IMAGE_COLUMNS - 1)) // IMAGE_COLUMNS, 112)
+        row_height = side + caption_height + gap
+        rows = int(np.clip((self.height() - 8 + gap) // max(row_height, 1), IMAGE_ROWS, 99))
+        rows = min(rows, IMAGE_MAX_ROWS, available_rows)
+        # Shrink the images when even the minimum number of rows does not fit.
+        by_height = (self.height() - 8 - rows * (caption_height + gap)) // rows
+        return rows, int(max(12, min(side, by_height)))
+
+    def visible_count(self) -> int:
+        """Number of images painted at the current size."""
+        rows, _side = self.layout_grid()
+        return min(len(self._images), rows * IMAGE_COLUMNS)
+
     def show_dataset(self, dataset: Dataset) -> None:
-        """Show up to 16 training images: one of each class first (in class order)."""
+        """Take up to 32 training images: one of each class first (in class order)."""
         shape = dataset.image_shape
         if shape is None:
             return
-        count = min(IMAGE_ROWS * IMAGE_COLUMNS, dataset.n_train)
+        count = min(IMAGE_MAX_ROWS * IMAGE_COLUMNS, dataset.n_train)
         order = np.arange(dataset.n_train)
         if dataset.is_classification and dataset.labels_train is not None:
             # np.unique gives each class's first row in class order.
@@ -374,14 +393,13 @@ class ImagePreview(QtWidgets.QWidget):
         metrics = painter.fontMetrics()
         caption_height = metrics.height() + 2
         gap = 6
-        grid_rows = -(-len(self._images) // IMAGE_COLUMNS)
-        by_width = (self.width() - gap * (IMAGE_COLUMNS - 1)) / IMAGE_COLUMNS
-        by_height = (self.height() - 8 - grid_rows * (caption_height + gap)) / grid_rows
-        side = int(max(12, min(by_width, by_height, 112)))
+        _rows, side = self.layout_grid()
+        shown = self.visible_count()
         left = int((self.width() - (IMAGE_COLUMNS * side + (IMAGE_COLUMNS - 1) * gap)) / 2)
         border = QtGui.QPen(QtGui.QColor(209, 213, 219))
         text_pen = QtGui.QPen(QtGui.QColor(55, 65, 81))
-        for index, (image, caption) in enumerate(zip(self._images, self.captions, strict=True)):
+        pairs = zip(self._images[:shown], self.captions[:shown], strict=True)
+        for index, (image, caption) in enumerate(pairs):
             row, column = divmod(index, IMAGE_COLUMNS)
             x = left + column * (side + gap)
             y = 4 + row * (side + caption_height + gap)
@@ -479,8 +497,10 @@ class DataPanel(QtWidgets.QWidget):
         # taller page's height for both).
         self.builtin_page = self._build_builtin_page()
         self.csv_page = self._build_csv_page()
-        layout.addWidget(self.builtin_page)
-        layout.addWidget(self.csv_page)
+        for page in (self.builtin_page, self.csv_page):
+            # Keep the controls compact when the dock is floated wide.
+            page.setMaximumWidth(560)
+            layout.addWidget(page)
 
         self.problem_label = QtWidgets.QLabel()
         self.problem_label.setWordWrap(True)
