@@ -686,11 +686,6 @@ class _MlpReader:
 
     def read(self) -> _ParsedMlp:
         """Follow the graph from its input to an output, one layer at a time."""
-        width = self.input_width
-        if width == -1:
-            raise ProjectFileError(
-                f"'{self.path}': input {self.input.name!r} must be a matrix [batch, features]"
-            )
         state = _WalkState(
             layers=[],
             pending=None,
@@ -718,11 +713,20 @@ class _MlpReader:
                 # Further nodes after an output (an ArgMax of the probabilities, say) are
                 # extras nnstudio does not need: keep the network up to that output.
                 if checkpoint is not None:
-                    return checkpoint
+                    return self._checked_input(checkpoint)
                 raise
         parsed = state.result(self.dtype)
         if not parsed.layers:
             raise ProjectFileError(f"'{self.path}': the graph has no Gemm or MatMul layer")
+        return self._checked_input(parsed)
+
+    def _checked_input(self, parsed: _ParsedMlp) -> _ParsedMlp:
+        # Checked after the walk so that a convolutional model reports its first unsupported
+        # node, which says more than the shape of its input.
+        if self.input_width == -1:
+            raise ProjectFileError(
+                f"'{self.path}': input {self.input.name!r} must be a matrix [batch, features]"
+            )
         return parsed
 
     def step(self, state: _WalkState, current: str, consumers: list[Any]) -> str:
@@ -767,8 +771,7 @@ class _MlpReader:
                 f"'{self.path}': {_describe_node(node)} applies a function to {where}; nnstudio "
                 "layers are a Gemm/MatMul followed by one activation"
             )
-        region, output = self.activation_region(current)
-        activation, alpha = self.classify(region, current, output)
+        activation, alpha, output = self.read_activation(current)
         W, b = state.pending
         state.layers.append(_ImportedLayer(W, b, activation, alpha))
         state.pending = None
@@ -894,6 +897,39 @@ class _MlpReader:
         state.layers.append(_ImportedLayer(W, b, "softmax", None))
         state.pending = None
         state.after_softmax = True
+
+    def read_activation(self, start: str) -> tuple[str, float | None, str]:
+        """Recognise the activation applied to ``start``: its name, alpha and output tensor.
+
+        The smallest closed region is extended by any elementwise nodes that follow it on
+        their own (``0.5 * (z * (1 + tanh(...)))`` closes before the last ``Mul``); the longest
+        reading that is an nnstudio activation wins.
+        """
+        region, output = self.activation_region(start)
+        readings = [(list(region), output)]
+        while output not in self.outputs:
+            users = self.consumers.get(output, [])
+            if len(users) != 1 or not self._extends_region(users[0], output):
+                break
+            region.append(users[0])
+            output = str(users[0].output[0])
+            readings.append((list(region), output))
+        failure: ProjectFileError | None = None
+        for nodes, end in reversed(readings):
+            try:
+                activation, alpha = self.classify(nodes, start, end)
+            except ProjectFileError as exc:
+                failure = failure or exc
+                continue
+            return activation, alpha, end
+        assert failure is not None
+        raise failure
+
+    def _extends_region(self, node: Any, tensor: str) -> bool:
+        if node.op_type not in _ELEMENTWISE or node.domain not in ("", "ai.onnx"):
+            return False
+        others = [name for name in node.input if name and name != tensor]
+        return all(name in self.constants and self.constants[name].size == 1 for name in others)
 
     def activation_region(self, start: str) -> tuple[list[Any], str]:
         """The elementwise nodes that turn ``start`` into one tensor (an activation).

@@ -1,0 +1,203 @@
+"""Shared pieces of the interoperability tests: random trained-looking networks and an
+independent NumPy forward pass written from the activation definitions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from nnstudio.spec import (
+    CsvData,
+    LayerSpec,
+    NetworkSpec,
+    Project,
+    Standardization,
+    Weights,
+    canonical_activation,
+    default_loss,
+)
+
+#: Every hidden-layer activation with the alpha it is exported with.
+HIDDEN_ACTIVATIONS: tuple[tuple[str, float | None], ...] = (
+    ("identity", None),
+    ("linear", None),
+    ("sigmoid", None),
+    ("tanh", None),
+    ("relu", None),
+    ("leaky_relu", None),
+    ("leaky_relu", 0.2),
+    ("elu", None),
+    ("elu", 0.7),
+    ("softplus", None),
+    ("gelu", None),
+    ("swish", None),
+)
+
+
+def make_model(
+    hidden: Sequence[tuple[str, float | None]],
+    *,
+    output: str,
+    outputs: int,
+    task: str,
+    inputs: int = 3,
+    width: int = 5,
+    standardize: bool = True,
+    seed: int = 0,
+    named: bool = True,
+) -> tuple[Project, Weights]:
+    """A project with random float32 weights large enough to exercise every activation's range."""
+    rng = np.random.default_rng(seed)
+    layers = [LayerSpec(units=width, activation=name, alpha=alpha) for name, alpha in hidden]
+    layers.append(LayerSpec(units=outputs, activation=output))
+    network = NetworkSpec(inputs=inputs, layers=tuple(layers))
+    weights = []
+    for (fan_in, fan_out), _bias in network.weight_shapes():
+        W = rng.normal(0.0, 1.6 / np.sqrt(fan_in), size=(fan_in, fan_out)).astype(np.float32)
+        b = rng.normal(0.0, 0.5, size=fan_out).astype(np.float32)
+        weights.append((W, b))
+    standardization = None
+    if standardize:
+        standardization = Standardization(
+            mean=tuple(float(v) for v in rng.normal(0.0, 3.0, size=inputs)),
+            std=tuple(float(v) for v in rng.uniform(0.5, 4.0, size=inputs)),
+        )
+    feature_names = tuple(f"feature_{i}" for i in range(inputs)) if named else None
+    if task == "classification":
+        classes = 2 if outputs == 1 else outputs
+        output_names = tuple(f"class_{c}" for c in "abcdefgh"[:classes]) if named else None
+        target: tuple[str, ...] = ("label",)
+    else:
+        output_names = tuple(f"target_{i}" for i in range(outputs)) if named else None
+        target = output_names or tuple(f"t{i}" for i in range(outputs))
+    project = Project(
+        name="interop model",
+        data=CsvData(csv="data.csv", target=target, task=task, standardize=standardize),
+        network=network,
+        loss=default_loss(task, canonical_activation(output)),
+        standardization=standardization,
+        feature_names=feature_names,
+        output_names=output_names,
+    )
+    project.validate()
+    return project, tuple(weights)
+
+
+def raw_inputs(project: Project, rows: int = 64, seed: int = 1) -> np.ndarray:
+    """Raw features around the project's standardisation statistics, shape (rows, inputs)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(0.0, 1.0, size=(rows, project.network.inputs))
+    if project.standardization is not None:
+        X = X * np.asarray(project.standardization.std) * 1.5 + np.asarray(
+            project.standardization.mean
+        )
+    return X.astype(np.float32)
+
+
+def activate(name: str, alpha: float | None, Z: np.ndarray) -> np.ndarray:
+    """The activation definitions nnstudio documents, in float64."""
+    name = canonical_activation(name)
+    if name == "identity":
+        return Z
+    if name == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-Z))
+    if name == "tanh":
+        return np.tanh(Z)
+    if name == "relu":
+        return np.maximum(Z, 0.0)
+    if name == "leaky_relu":
+        return np.where(Z > 0, Z, (0.01 if alpha is None else alpha) * Z)
+    if name == "elu":
+        return np.where(Z > 0, Z, (1.0 if alpha is None else alpha) * np.expm1(np.minimum(Z, 0)))
+    if name == "softplus":
+        return np.logaddexp(0.0, Z)
+    if name == "gelu":
+        return 0.5 * Z * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (Z + 0.044715 * Z**3)))
+    if name == "swish":
+        return Z / (1.0 + np.exp(-Z))
+    if name == "softmax":
+        E = np.exp(Z - Z.max(axis=1, keepdims=True))
+        return E / E.sum(axis=1, keepdims=True)
+    raise AssertionError(f"unknown activation {name}")
+
+
+def reference_predict(project: Project, weights: Weights, X: np.ndarray) -> np.ndarray:
+    """Standardise, then ``A = g(A @ W + b)`` layer by layer, in float64."""
+    A = np.asarray(X, dtype=np.float64)
+    if project.standardization is not None:
+        A = (A - np.asarray(project.standardization.mean)) / np.asarray(project.standardization.std)
+    for layer, (W, b) in zip(project.network.layers, weights, strict=True):
+        Z = A @ np.asarray(W, dtype=np.float64) + np.asarray(b, dtype=np.float64)
+        A = activate(layer.activation, layer.alpha, Z)
+    return A
+
+
+#: Networks every format is checked on: each hidden activation, both tasks, every output kind,
+#: with and without standardisation.
+MODEL_CASES: dict[str, dict] = {
+    "sigmoid-classifier-standardized": {
+        "hidden": HIDDEN_ACTIVATIONS[:6],
+        "output": "sigmoid",
+        "outputs": 1,
+        "task": "classification",
+        "standardize": True,
+    },
+    "softmax-classifier": {
+        "hidden": HIDDEN_ACTIVATIONS[6:],
+        "output": "softmax",
+        "outputs": 3,
+        "task": "classification",
+        "standardize": False,
+        "seed": 1,
+    },
+    "regression-two-targets-standardized": {
+        "hidden": HIDDEN_ACTIVATIONS,
+        "output": "identity",
+        "outputs": 2,
+        "task": "regression",
+        "standardize": True,
+        "seed": 2,
+    },
+    "regression-unnamed-linear-output": {
+        "hidden": (("gelu", None), ("swish", None)),
+        "output": "linear",
+        "outputs": 2,
+        "task": "regression",
+        "standardize": False,
+        "named": False,
+        "seed": 3,
+    },
+    "single-layer-classifier": {
+        "hidden": (),
+        "output": "sigmoid",
+        "outputs": 1,
+        "task": "classification",
+        "inputs": 2,
+        "standardize": True,
+        "seed": 4,
+    },
+}
+
+
+def engine_predict(project: Project, weights: Weights, X: np.ndarray) -> np.ndarray:
+    """What ``nnstudio predict`` computes: the engine's float32 forward pass."""
+    from nnstudio.engine.network import Network
+
+    network = Network.from_spec(
+        project.network,
+        project.loss,
+        dtype="float32",
+        weights=weights,
+        standardization=project.standardization,
+    )
+    return np.asarray(network.predict(X), dtype=np.float64)
+
+
+def assert_predictions_match(actual: np.ndarray, project: Project, weights: Weights, X) -> None:
+    """``actual`` agrees with the NumPy reference and with the engine within 1e-5."""
+    actual = np.asarray(actual, dtype=np.float64)
+    expected_shape = (X.shape[0], project.network.output.units)
+    assert actual.shape == expected_shape
+    np.testing.assert_allclose(actual, reference_predict(project, weights, X), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(actual, engine_predict(project, weights, X), rtol=1e-5, atol=1e-5)

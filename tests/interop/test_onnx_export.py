@@ -1,0 +1,122 @@
+"""ONNX export: onnxruntime, an independent runtime, must reproduce nnstudio's predictions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from interop_helpers import MODEL_CASES, assert_predictions_match, make_model, raw_inputs
+
+from nnstudio.errors import MissingExtraError, ProjectFileError
+from nnstudio.io.exporters import export
+from nnstudio.io.onnx_io import OPSET, export_onnx
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+pytestmark = pytest.mark.interop
+
+
+def _session(path: Path):
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+
+@pytest.mark.parametrize("case", MODEL_CASES.values(), ids=MODEL_CASES.keys())
+def test_onnxruntime_matches_reference_and_engine(case: dict, tmp_path: Path) -> None:
+    project, weights = make_model(**case)
+    (path,) = export_onnx(project, weights, tmp_path / "model.onnx")
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+
+    session = _session(path)
+    expected_output = "probabilities" if project.task == "classification" else "values"
+    assert [i.name for i in session.get_inputs()] == ["input"]
+    assert [o.name for o in session.get_outputs()] == [expected_output]
+    X = raw_inputs(project)
+    (outputs,) = session.run(None, {"input": X})
+    assert outputs.dtype == np.float32
+    assert_predictions_match(outputs, project, weights, X)
+
+
+def test_batch_dimension_is_dynamic(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["softmax-classifier"])
+    (path,) = export_onnx(project, weights, tmp_path / "model.onnx")
+    session = _session(path)
+    X = raw_inputs(project, rows=9)
+    (all_rows,) = session.run(None, {"input": X})
+    (one_row,) = session.run(None, {"input": X[4:5]})
+    np.testing.assert_allclose(one_row[0], all_rows[4], rtol=1e-6)
+    input_shape = onnx.load(str(path)).graph.input[0].type.tensor_type.shape.dim
+    assert input_shape[0].dim_param == "batch"
+    assert input_shape[1].dim_value == project.network.inputs
+
+
+def test_model_is_float32_opset_17_with_standardisation_in_the_graph(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["sigmoid-classifier-standardized"])
+    (path,) = export_onnx(project, weights, tmp_path / "model.onnx")
+    model = onnx.load(str(path))
+    assert OPSET >= 17
+    assert [(o.domain, o.version) for o in model.opset_import] == [("", OPSET)]
+    ops = [node.op_type for node in model.graph.node]
+    assert ops[:2] == ["Sub", "Div"]
+    assert ops.count("Gemm") == len(project.network.layers)
+    assert {"LeakyRelu", "Relu", "Sigmoid", "Tanh"} <= set(ops)
+    leaky = [n for n in model.graph.node if n.op_type == "LeakyRelu"]
+    assert onnx.helper.get_attribute_value(leaky[0].attribute[0]) == pytest.approx(0.01)
+    for initializer in model.graph.initializer:
+        assert initializer.data_type == onnx.TensorProto.FLOAT
+    assert model.producer_name == "nnstudio"
+    assert "sigmoid" in model.doc_string
+
+
+def test_gelu_and_swish_are_composites_every_runtime_accepts(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["regression-unnamed-linear-output"])
+    (path,) = export_onnx(project, weights, tmp_path / "model.onnx")
+    ops = {node.op_type for node in onnx.load(str(path)).graph.node}
+    assert "Gelu" not in ops
+    assert {"Pow", "Tanh", "Sigmoid", "Mul", "Add"} <= ops
+
+
+def test_metadata_records_names_task_and_activations(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["regression-two-targets-standardized"])
+    (path,) = export_onnx(project, weights, tmp_path / "model.onnx")
+    props = {p.key: p.value for p in onnx.load(str(path)).metadata_props}
+    assert props["format"] == "nnstudio"
+    assert props["version"]
+    assert props["task"] == "regression"
+    assert props["output"] == "values"
+    assert json.loads(props["feature_names"]) == list(project.feature_names)
+    assert json.loads(props["output_names"]) == list(project.output_names)
+    assert json.loads(props["activations"]) == [
+        layer.activation for layer in project.network.layers
+    ]
+    assert json.loads(props["alphas"])[6] == 0.2
+    assert json.loads(props["standardization"])["mean"] == list(project.standardization.mean)
+
+
+def test_registry_writes_onnx_and_adds_the_suffix(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["single-layer-classifier"])
+    written = export("onnx", project, weights, tmp_path / "classifier")
+    assert written == [tmp_path / "classifier.onnx"]
+    assert written[0].stat().st_size > 0
+
+
+def test_mismatched_weights_are_refused_naming_the_layer(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["softmax-classifier"])
+    W, b = weights[1]
+    broken = (weights[0], (W[:, :-1], b[:-1]), *weights[2:])
+    with pytest.raises(ProjectFileError, match=r"layer 2 .*\(5, 4\).*\(5, 5\)"):
+        export_onnx(project, broken, tmp_path / "model.onnx")
+    assert not (tmp_path / "model.onnx").exists()
+
+
+def test_missing_onnx_package_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project, weights = make_model(**MODEL_CASES["single-layer-classifier"])
+    monkeypatch.setitem(__import__("sys").modules, "onnx", None)
+    with pytest.raises(MissingExtraError, match=r"pip install 'nnstudio\[onnx\]'") as info:
+        export_onnx(project, weights, tmp_path / "model.onnx")
+    assert info.value.extra == "onnx"
+    assert "ONNX export" in str(info.value)

@@ -1,0 +1,326 @@
+"""ONNX import: nnstudio's own exports come back exactly; other MLP graphs are understood."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from interop_helpers import MODEL_CASES, engine_predict, make_model, raw_inputs
+
+from nnstudio.errors import MissingExtraError, ProjectFileError
+from nnstudio.io.onnx_io import export_onnx, import_onnx
+from nnstudio.spec import BuiltinData, CsvData, Project
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+helper = onnx.helper
+numpy_helper = onnx.numpy_helper
+FLOAT = onnx.TensorProto.FLOAT
+
+pytestmark = pytest.mark.interop
+
+
+def _run(path: Path, X: np.ndarray) -> np.ndarray:
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(None, {session.get_inputs()[0].name: X})[0]
+
+
+def _save(tmp_path: Path, name: str, nodes, initializers, inputs: int, outputs) -> Path:
+    graph = helper.make_graph(
+        nodes,
+        "hand_built",
+        [helper.make_tensor_value_info("x", FLOAT, ["n", inputs])],
+        outputs,
+        initializer=initializers,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    onnx.checker.check_model(model, full_check=True)
+    path = tmp_path / name
+    onnx.save(model, str(path))
+    return path
+
+
+def _tensor(name: str, array) -> object:
+    return numpy_helper.from_array(np.asarray(array, dtype=np.float32), name)
+
+
+def _constant(name: str, array) -> object:
+    return helper.make_node("Constant", [], [name], value=_tensor(name + "_value", array))
+
+
+# -- our own exports --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", MODEL_CASES.values(), ids=MODEL_CASES.keys())
+def test_own_export_round_trips_exactly(case: dict, tmp_path: Path) -> None:
+    project, weights = make_model(**case)
+    (path,) = export_onnx(project, weights, tmp_path / "trained net.onnx")
+    imported, imported_weights = import_onnx(path)
+
+    assert imported.name == "trained net"
+    assert imported.network == project.network
+    assert imported.task == project.task
+    assert imported.loss == project.loss
+    assert imported.standardization == project.standardization
+    assert imported.feature_names == project.feature_names
+    assert imported.output_names == project.output_names
+    assert imported.training.dtype == "float32"
+    for (W, b), (W2, b2) in zip(weights, imported_weights, strict=True):
+        np.testing.assert_array_equal(W2, W)
+        np.testing.assert_array_equal(b2, b)
+    X = raw_inputs(project)
+    np.testing.assert_allclose(
+        engine_predict(imported, imported_weights, X), _run(path, X), rtol=1e-5, atol=1e-5
+    )
+    Project.from_dict(imported.to_dict())  # a valid document the studio can open
+
+
+def test_data_is_a_builtin_that_fits_or_a_csv_to_choose(tmp_path: Path) -> None:
+    two_inputs, weights = make_model(**MODEL_CASES["single-layer-classifier"])
+    (path,) = export_onnx(two_inputs, weights, tmp_path / "xor.onnx")
+    imported, _ = import_onnx(path)
+    assert imported.data == BuiltinData(builtin="xor", standardize=True)
+    assert "data" in imported.description
+
+    regression, weights = make_model(**MODEL_CASES["regression-two-targets-standardized"])
+    (path,) = export_onnx(regression, weights, tmp_path / "reg.onnx")
+    imported, _ = import_onnx(path)
+    assert isinstance(imported.data, CsvData)
+    assert imported.data.csv == "data.csv"
+    assert imported.data.task == "regression"
+    assert imported.data.target == regression.output_names
+    assert imported.data.features == regression.feature_names
+
+
+def test_imported_project_saves_and_reloads(tmp_path: Path) -> None:
+    from nnstudio.io.project import load_project, save_project
+
+    project, weights = make_model(**MODEL_CASES["softmax-classifier"])
+    (path,) = export_onnx(project, weights, tmp_path / "model.onnx")
+    imported, imported_weights = import_onnx(path)
+    save_project(tmp_path / "model.nnproj", imported, imported_weights)
+    loaded = load_project(tmp_path / "model.nnproj")
+    assert loaded.project.network == project.network
+    for (W, b), (W2, b2) in zip(weights, loaded.weights, strict=True):
+        np.testing.assert_array_equal(W2, W)
+        np.testing.assert_array_equal(b2, b)
+
+
+# -- other producers --------------------------------------------------------------------------
+
+
+def test_matmul_add_graph_with_constant_nodes_and_extra_outputs(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    W1, b1 = rng.normal(size=(3, 4)), rng.normal(size=4)
+    W2, b2 = rng.normal(size=(4, 3)), rng.normal(size=(1, 3))
+    mean, std = np.array([1.0, -2.0, 0.5]), np.array([2.0, 0.5, 4.0])
+    nodes = [
+        _constant("mean", mean),
+        _constant("W1", W1),
+        helper.make_node("Sub", ["x", "mean"], ["centred"], name="centre"),
+        helper.make_node("Div", ["centred", "std"], ["scaled"], name="scale"),
+        helper.make_node("MatMul", ["scaled", "W1"], ["h_mm"], name="fc1"),
+        helper.make_node("Add", ["h_mm", "b1"], ["h_lin"], name="fc1_bias"),
+        helper.make_node("Relu", ["h_lin"], ["h"], name="relu1"),
+        helper.make_node("Identity", ["h"], ["h_copy"], name="copy"),
+        helper.make_node("MatMul", ["h_copy", "W2"], ["o_mm"], name="fc2"),
+        helper.make_node("Add", ["b2", "o_mm"], ["logits"], name="fc2_bias"),
+        helper.make_node("Softmax", ["logits"], ["probs"], name="softmax", axis=1),
+        helper.make_node("ArgMax", ["probs"], ["label"], name="argmax", axis=1, keepdims=0),
+    ]
+    initializers = [_tensor("std", std), _tensor("b1", b1), _tensor("W2", W2), _tensor("b2", b2)]
+    outputs = [
+        helper.make_tensor_value_info("label", onnx.TensorProto.INT64, ["n"]),
+        helper.make_tensor_value_info("probs", FLOAT, ["n", 3]),
+    ]
+    path = _save(tmp_path, "foreign.onnx", nodes, initializers, 3, outputs)
+
+    project, weights = import_onnx(path)
+    assert project.network.describe() == "3-4(relu)-3(softmax)"
+    assert project.task == "classification"
+    assert project.loss == "categorical_crossentropy"
+    assert project.feature_names is None
+    assert project.standardization.mean == pytest.approx(mean)
+    assert project.standardization.std == pytest.approx(std)
+    np.testing.assert_array_equal(weights[0][0], W1.astype(np.float32))
+    np.testing.assert_array_equal(weights[1][1], b2.reshape(-1).astype(np.float32))
+    X = (rng.normal(size=(20, 3)) * 3).astype(np.float32)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    probabilities = session.run(["probs"], {"x": X})[0]
+    np.testing.assert_allclose(
+        engine_predict(project, weights, X), probabilities, rtol=1e-5, atol=1e-6
+    )
+
+
+def test_gemm_with_transposed_weights_alpha_and_beta(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    B1, C1 = rng.normal(size=(5, 1)), rng.normal(size=5)  # (out, in): PyTorch's layout
+    B2, C2 = rng.normal(size=(1, 5)), rng.normal(size=1)
+    nodes = [
+        helper.make_node(
+            "Gemm", ["x", "B1", "C1"], ["z1"], name="fc1", transB=1, alpha=0.5, beta=2.0
+        ),
+        helper.make_node("Tanh", ["z1"], ["a1"], name="tanh1"),
+        helper.make_node("Gemm", ["a1", "B2", "C2"], ["y"], name="fc2", transB=1),
+    ]
+    initializers = [_tensor(n, a) for n, a in (("B1", B1), ("C1", C1), ("B2", B2), ("C2", C2))]
+    path = _save(
+        tmp_path,
+        "gemm.onnx",
+        nodes,
+        initializers,
+        1,
+        [helper.make_tensor_value_info("y", FLOAT, ["n", 1])],
+    )
+    project, weights = import_onnx(path)
+    assert project.network.describe() == "1-5(tanh)-1(identity)"
+    assert project.task == "regression"
+    assert project.data == BuiltinData(builtin="housing")
+    np.testing.assert_allclose(weights[0][0], 0.5 * B1.T.astype(np.float32), rtol=1e-7)
+    np.testing.assert_allclose(weights[0][1], 2.0 * C1.astype(np.float32), rtol=1e-7)
+    X = rng.normal(size=(16, 1)).astype(np.float32)
+    np.testing.assert_allclose(engine_predict(project, weights, X), _run(path, X), atol=1e-5)
+
+
+def test_composite_activations_written_differently_are_recognised(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    Ws = [rng.normal(size=(2, 3)), rng.normal(size=(3, 3)), rng.normal(size=(3, 3))]
+    W_out = rng.normal(size=(3, 1))
+    nodes = [
+        # GELU (tanh approximation) as z*z*z instead of Pow, constants as Constant nodes.
+        helper.make_node("MatMul", ["x", "W0"], ["z0"], name="fc0"),
+        _constant("k", 0.044715),
+        _constant("c", np.sqrt(2 / np.pi)),
+        _constant("half", 0.5),
+        _constant("one", 1.0),
+        helper.make_node("Mul", ["z0", "z0"], ["sq"]),
+        helper.make_node("Mul", ["sq", "z0"], ["cube"]),
+        helper.make_node("Mul", ["k", "cube"], ["kc"]),
+        helper.make_node("Add", ["kc", "z0"], ["inner"]),
+        helper.make_node("Mul", ["c", "inner"], ["arg"]),
+        helper.make_node("Tanh", ["arg"], ["t"]),
+        helper.make_node("Add", ["one", "t"], ["onet"]),
+        helper.make_node("Mul", ["z0", "onet"], ["zt"]),
+        helper.make_node("Mul", ["zt", "half"], ["a0"]),
+        # swish as sigmoid(z) * z (operands swapped).
+        helper.make_node("MatMul", ["a0", "W1"], ["z1"], name="fc1"),
+        helper.make_node("Sigmoid", ["z1"], ["s1"]),
+        helper.make_node("Mul", ["s1", "z1"], ["a1"]),
+        # ELU with its default alpha; then a LeakyRelu output with a custom slope.
+        helper.make_node("MatMul", ["a1", "W2"], ["z2"], name="fc2"),
+        helper.make_node("Elu", ["z2"], ["a2"], name="elu"),
+        helper.make_node("MatMul", ["a2", "W3"], ["z3"], name="fc3"),
+        helper.make_node("LeakyRelu", ["z3"], ["y"], name="leaky", alpha=0.3),
+    ]
+    initializers = [_tensor(f"W{i}", W) for i, W in enumerate([*Ws, W_out])]
+    path = _save(
+        tmp_path,
+        "composite.onnx",
+        nodes,
+        initializers,
+        2,
+        [helper.make_tensor_value_info("y", FLOAT, ["n", 1])],
+    )
+    project, weights = import_onnx(path)
+    assert [layer.activation for layer in project.network.layers] == [
+        "gelu",
+        "swish",
+        "elu",
+        "leaky_relu",
+    ]
+    assert project.network.layers[2].alpha is None  # the default 1.0
+    assert project.network.layers[3].alpha == 0.3
+    assert all(not np.any(b) for _W, b in weights)  # MatMul without Add: zero biases
+    X = rng.normal(size=(32, 2)).astype(np.float32) * 2
+    np.testing.assert_allclose(engine_predict(project, weights, X), _run(path, X), atol=1e-5)
+
+
+# -- graphs and files nnstudio cannot use -----------------------------------------------------
+
+
+def test_unsupported_node_is_named(tmp_path: Path) -> None:
+    nodes = [
+        helper.make_node("Conv", ["x", "kernel"], ["features"], name="conv1"),
+        helper.make_node("Relu", ["features"], ["y"], name="relu"),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "cnn",
+        [helper.make_tensor_value_info("x", FLOAT, [1, 1, 8, 8])],
+        [helper.make_tensor_value_info("y", FLOAT, [1, 2, 6, 6])],
+        initializer=[_tensor("kernel", np.ones((2, 1, 3, 3)))],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    path = tmp_path / "cnn.onnx"
+    onnx.save(model, str(path))
+    with pytest.raises(ProjectFileError) as info:
+        import_onnx(path)
+    assert (
+        "node 'conv1' (Conv) is not supported: nnstudio imports MLPs made of Gemm/MatMul+Add "
+        "and activations" in str(info.value)
+    )
+    assert "cnn.onnx" in str(info.value)
+
+
+def test_unsupported_node_after_a_layer_is_named(tmp_path: Path) -> None:
+    nodes = [
+        helper.make_node("Gemm", ["x", "W"], ["z"], name="dense"),
+        helper.make_node("LpNormalization", ["z"], ["y"], name="normalise"),
+    ]
+    path = _save(
+        tmp_path,
+        "norm.onnx",
+        nodes,
+        [_tensor("W", np.ones((2, 3)))],
+        2,
+        [helper.make_tensor_value_info("y", FLOAT, ["n", 3])],
+    )
+    with pytest.raises(ProjectFileError, match=r"node 'normalise' \(LpNormalization\)"):
+        import_onnx(path)
+
+
+def test_exact_gelu_is_refused_with_the_reason(tmp_path: Path) -> None:
+    nodes = [
+        helper.make_node("MatMul", ["x", "W"], ["z"], name="fc"),
+        _constant("inv_sqrt2", 1 / np.sqrt(2)),
+        helper.make_node("Mul", ["z", "inv_sqrt2"], ["zs"]),
+        helper.make_node("Erf", ["zs"], ["e"], name="erf"),
+        helper.make_node("Mul", ["z", "e"], ["y"]),
+    ]
+    path = _save(
+        tmp_path,
+        "erf.onnx",
+        nodes,
+        [_tensor("W", np.ones((2, 2)))],
+        2,
+        [helper.make_tensor_value_info("y", FLOAT, ["n", 2])],
+    )
+    with pytest.raises(ProjectFileError, match=r"'erf' \(Erf\).*tanh approximation"):
+        import_onnx(path)
+
+
+def test_truncated_file_gives_a_clear_error_naming_it(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["softmax-classifier"])
+    (path,) = export_onnx(project, weights, tmp_path / "model.onnx")
+    data = path.read_bytes()
+    for cut in (len(data) // 2, len(data) - 7, 3):
+        broken = tmp_path / f"broken_{cut}.onnx"
+        broken.write_bytes(data[:cut])
+        with pytest.raises(ProjectFileError) as info:
+            import_onnx(broken)
+        assert broken.name in str(info.value)
+    garbage = tmp_path / "garbage.onnx"
+    garbage.write_bytes(b"\x00\xff not an onnx model at all \xfe" * 5)
+    with pytest.raises(ProjectFileError, match=r"garbage\.onnx"):
+        import_onnx(garbage)
+    with pytest.raises(ProjectFileError, match="does not exist"):
+        import_onnx(tmp_path / "absent.onnx")
+
+
+def test_missing_onnx_package_for_import_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(__import__("sys").modules, "onnx", None)
+    with pytest.raises(MissingExtraError, match=r"ONNX import.*'onnx'.*nnstudio\[onnx\]"):
+        import_onnx(tmp_path / "model.onnx")
