@@ -325,6 +325,39 @@ def test_export_writes_the_trained_weights(trained: Path, tmp_path: Path, fmt: s
         np.testing.assert_allclose(b, b_saved)
 
 
+@pytest.mark.parametrize(
+    ("fmt", "files", "needs"),
+    [
+        ("onnx", ["model.onnx"], "onnx"),
+        ("safetensors", ["model.safetensors"], "safetensors"),
+        ("torch", ["model.py", "model.safetensors"], "safetensors"),
+        ("python", ["model.py"], None),
+    ],
+)
+def test_export_optional_formats(
+    trained: Path, tmp_path: Path, fmt: str, files: list[str], needs: str | None
+) -> None:
+    if needs is not None:
+        pytest.importorskip(needs)
+    target = tmp_path / files[0]
+    result = run("export", trained, "--format", fmt, "-o", target)
+    assert result.returncode == 0, result.stderr
+    for name in files:
+        assert (tmp_path / name).is_file()
+        assert f"wrote {tmp_path / name}" in result.stderr
+
+
+def test_warm_start_from_safetensors(trained: Path, tmp_path: Path) -> None:
+    pytest.importorskip("safetensors")
+    target = tmp_path / "w.safetensors"
+    assert run("export", trained, "--format", "safetensors", "-o", target).returncode == 0
+    loaded = load_project(trained)
+    weights = load_weights_file(target, loaded.project.network)
+    for (W, b), (W_saved, b_saved) in zip(weights, loaded.weights, strict=True):
+        np.testing.assert_allclose(W, W_saved, rtol=1e-6)
+        np.testing.assert_allclose(b, b_saved, rtol=1e-6)
+
+
 def test_export_without_weights_suggests_training(tmp_path: Path) -> None:
     source = write_project(tmp_path, XOR_PROJECT)
     result = run("export", source, "--format", "npz", "-o", tmp_path / "m.npz")

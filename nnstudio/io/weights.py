@@ -388,7 +388,7 @@ def load_weights_file(path: str | Path, network: NetworkSpec) -> Weights:
             raise ProjectFileError(f"weights file {path} does not exist")
         from nnstudio.io.safetensors_io import load_safetensors_weights
 
-        return check_weights(load_safetensors_weights(path), network, path.name)
+        return check_weights(load_safetensors_weights(path, network), network, path.name)
     raise ProjectFileError(
         f"{path.name}: unknown weights file type {suffix or '(no suffix)'!r}; expected one of "
         f"{', '.join(WEIGHTS_SUFFIXES)}"
