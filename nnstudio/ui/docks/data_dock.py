@@ -130,7 +130,7 @@ class ScatterPreview(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         self.plot_widget = pg.PlotWidget()
-        self.plot_widget.setMinimumHeight(200)
+        self.plot_widget.setMinimumHeight(140)
         self.plot_widget.setMenuEnabled(False)
         self.plot_widget.showGrid(x=True, y=True, alpha=0.15)
         self.plot_item = self.plot_widget.getPlotItem()
@@ -273,7 +273,7 @@ class TablePreview(QtWidgets.QWidget):
         self.view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.horizontalHeader().setMinimumSectionSize(48)
-        self.view.setMinimumHeight(160)
+        self.view.setMinimumHeight(120)
         layout.addWidget(self.view)
 
     def show_dataset(self, dataset: Dataset, class_column: str = "class") -> None:
@@ -418,6 +418,20 @@ class ImagePreview(QtWidgets.QWidget):
         painter.end()
 
 
+class _PreviewStack(QtWidgets.QStackedWidget):
+    """The preview pages; asks for little height so a short dock does not need to scroll.
+
+    (A scroll area sizes its contents by their preferred height, and a plot's preferred
+    height is large; the preview takes whatever room is left instead.)
+    """
+
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(300, 200)
+
+    def hasHeightForWidth(self) -> bool:
+        return False
+
+
 # ---- the panel ---------------------------------------------------------------------------------
 
 
@@ -456,7 +470,17 @@ class DataPanel(QtWidgets.QWidget):
     # ---- building --------------------------------------------------------------------------
 
     def _build(self) -> None:
-        layout = QtWidgets.QVBoxLayout(self)
+        # A short dock scrolls instead of squashing the preview.
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer.addWidget(scroll)
+        content = QtWidgets.QWidget()
+        scroll.setWidget(content)
+        layout = QtWidgets.QVBoxLayout(content)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(6)
 
@@ -519,7 +543,7 @@ class DataPanel(QtWidgets.QWidget):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.summary)
 
-        self.preview_stack = QtWidgets.QStackedWidget()
+        self.preview_stack = _PreviewStack()
         self.scatter = ScatterPreview()
         self.table = TablePreview()
         self.images = ImagePreview()
