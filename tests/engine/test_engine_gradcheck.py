@@ -1,0 +1,190 @@
+"""Backpropagation agrees with central differences for every activation, loss and initialiser.
+
+Finite differences are only meaningful where the objective is smooth. The inputs are random
+normals and hidden biases start at ±0.1, so a ReLU unit whose inputs are all zero does not sit
+exactly on its kink; each check also asserts that no ReLU pre-activation or MAE residual lies
+next to its kink (``report.near_kinks == 0``), so a pass is never luck and a failure is never
+a kink artefact.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from nnstudio.engine.gradcheck import GradCheckReport, gradient_check
+from nnstudio.engine.network import Network
+from nnstudio.spec import ACTIVATIONS, LayerSpec, NetworkSpec
+
+HIDDEN = [name for name in ACTIVATIONS if name not in ("softmax", "linear")]
+#: (loss, output activation) pairings the product accepts.
+PAIRINGS = [
+    ("mse", "identity"),
+    ("mse", "tanh"),
+    ("mse", "sigmoid"),
+    ("mse", "softmax"),
+    ("mae", "identity"),
+    ("huber", "identity"),
+    ("huber", "softplus"),
+    ("binary_crossentropy", "sigmoid"),
+    ("categorical_crossentropy", "softmax"),
+]
+#: One initialiser of each family, cycled over the cases.
+INIT_FAMILIES = ["xavier_normal", "he_uniform", "lecun_normal", "normal", "uniform", "he_normal"]
+
+TOLERANCE = 1e-6
+#: Rounding noise in the finite differences grows like 1/ε and truncation like ε². The small
+#: initialisers (uniform ±0.05, normal 0.1) give gradients around 1e-5 in the first layer, where
+#: the rounding noise of ε = 1e-6 alone reaches a relative 1e-6; ε = 1e-4 keeps both terms far
+#: below the tolerance.
+EPSILON = 1e-4
+
+
+def _targets(loss: str, rng: np.random.Generator, m: int, k: int) -> np.ndarray:
+    if loss == "categorical_crossentropy":
+        return np.eye(k)[rng.integers(0, k, size=m)]
+    if loss == "binary_crossentropy":
+        return rng.integers(0, 2, size=(m, k)).astype(float)
+    if loss == "mse":
+        return rng.uniform(0.05, 0.95, size=(m, k))
+    return rng.normal(scale=2.0, size=(m, k))
+
+
+CASES = [
+    (hidden, loss, output, INIT_FAMILIES[i % len(INIT_FAMILIES)])
+    for i, (hidden, (loss, output)) in enumerate(itertools.product(HIDDEN, PAIRINGS))
+]
+
+
+@pytest.mark.parametrize(("hidden", "loss", "output", "init"), CASES)
+def test_every_activation_loss_and_initialiser(
+    hidden: str, loss: str, output: str, init: str
+) -> None:
+    case = CASES.index((hidden, loss, output, init))
+    rng = np.random.default_rng(case)
+    n_in = int(rng.integers(2, 5))
+    width1, width2 = (int(w) for w in rng.integers(2, 6, size=2))
+    k = int(rng.integers(2, 4))
+    layers = (
+        LayerSpec(width1, hidden, init=init, bias_init=0.1),
+        LayerSpec(
+            width2,
+            hidden,
+            init=init,
+            bias_init=-0.1,
+            alpha=0.2 if hidden == "leaky_relu" else None,
+        ),
+        LayerSpec(k, output, init=init),
+    )
+    net = Network.from_spec(NetworkSpec(n_in, layers), loss, seed=case, dtype="float64")
+    m = 7  # odd: MAE's sum of residual signs can never cancel to an exactly zero gradient
+    X = rng.normal(size=(m, n_in))
+    Y = _targets(loss, rng, m, k)
+    report = gradient_check(net, X, Y, epsilon=EPSILON)
+    assert report.near_kinks == 0, "test points must stay away from kinks"
+    assert report.passed(TOLERANCE), report.format()
+
+
+@pytest.mark.parametrize("hidden", ["tanh", "elu", "gelu"])
+def test_with_l1_and_l2_penalties(hidden: str) -> None:
+    rng = np.random.default_rng(11)
+    spec = NetworkSpec(3, (LayerSpec(5, hidden), LayerSpec(4, hidden), LayerSpec(3, "softmax")))
+    net = Network.from_spec(spec, "categorical_crossentropy", seed=4, dtype="float64")
+    X = rng.normal(size=(7, 3))
+    Y = np.eye(3)[rng.integers(0, 3, size=7)]
+    report = gradient_check(net, X, Y, l1=0.05, l2=0.2)
+    assert report.near_kinks == 0
+    assert report.passed(TOLERANCE), report.format()
+
+
+def test_dropout_network_with_fixed_masks() -> None:
+    rng = np.random.default_rng(5)
+    spec = NetworkSpec(
+        3,
+        (
+            LayerSpec(6, "swish", dropout=0.5),
+            LayerSpec(5, "tanh", dropout=0.3),
+            LayerSpec(1, "sigmoid"),
+        ),
+    )
+    net = Network.from_spec(spec, "binary_crossentropy", seed=2, dtype="float64")
+    X = rng.normal(size=(8, 3))
+    Y = rng.integers(0, 2, size=(8, 1)).astype(float)
+    report = gradient_check(net, X, Y, dropout=True, seed=3, l2=0.01)
+    assert report.passed(TOLERANCE), report.format()
+    # The masks really were applied: the dropout objective differs from inference.
+    plain = gradient_check(net, X, Y, l2=0.01)
+    assert plain.loss != pytest.approx(report.loss)
+
+
+def test_float32_network_is_checked_on_a_float64_copy() -> None:
+    spec = NetworkSpec(2, (LayerSpec(3, "tanh"), LayerSpec(1, "identity")))
+    net = Network.from_spec(spec, "mse", seed=1)
+    before = [W.copy() for W, _ in net.params]
+    rng = np.random.default_rng(0)
+    report = gradient_check(net, rng.normal(size=(5, 2)), rng.normal(size=(5, 1)))
+    assert report.passed(TOLERANCE)
+    assert net.dtype == np.float32
+    for W, W0 in zip((W for W, _ in net.params), before, strict=True):
+        np.testing.assert_array_equal(W, W0)
+
+
+def test_large_layers_are_checked_on_a_random_subset() -> None:
+    spec = NetworkSpec(30, (LayerSpec(40, "tanh"), LayerSpec(2, "softmax")))
+    net = Network.from_spec(spec, "categorical_crossentropy", seed=0, dtype="float64")
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(4, 30))
+    Y = np.eye(2)[[0, 1, 1, 0]]
+    report = gradient_check(net, X, Y, max_checks_per_layer=25)
+    assert report.layers[0].weight_checked == 25
+    assert report.layers[0].bias_checked == 25
+    assert report.layers[1].weight_checked == 25
+    assert report.layers[1].bias_checked == 2
+    assert report.passed(TOLERANCE)
+
+
+def test_a_wrong_derivative_is_caught(
+    monkeypatch: pytest.MonkeyPatch, make_network: Callable[..., Network]
+) -> None:
+    net = make_network(3, [(4, "tanh"), (1, "identity")], "mse")
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(6, 3)), rng.normal(size=(6, 1))
+    tanh = net.activations[0]
+    # Forget the square in 1 - tanh²: a classic backprop bug.
+    monkeypatch.setattr(type(tanh), "derivative", lambda self, Z, A: 1 - A)
+    report = gradient_check(net, X, Y)
+    assert not report.passed(TOLERANCE)
+    assert report.layer_errors[0] > 1e-3
+    assert report.layer_errors[1] < TOLERANCE  # the output layer does not use it
+    assert "FAIL" in report.format()
+
+
+def test_relu_kinks_are_reported() -> None:
+    spec = NetworkSpec(2, (LayerSpec(3, "relu", init="zeros"), LayerSpec(1, "identity")))
+    net = Network.from_spec(spec, "mse", dtype="float64")
+    X = np.ones((4, 2))
+    report = gradient_check(net, X, np.ones((4, 1)))
+    # Zero weights and biases put every ReLU pre-activation exactly on the kink.
+    assert report.near_kinks == 12
+    assert "kink" in report.format()
+
+
+def test_report_format_and_properties() -> None:
+    report = gradient_check(
+        Network.from_spec(
+            NetworkSpec(2, (LayerSpec(3, "tanh"), LayerSpec(1, "sigmoid"))),
+            "binary_crossentropy",
+            dtype="float64",
+        ),
+        np.array([[0.5, -1.0], [1.5, 0.2]]),
+        np.array([[1.0], [0.0]]),
+    )
+    assert isinstance(report, GradCheckReport)
+    assert len(report.layer_errors) == 2
+    assert report.max_error == max(report.layer_errors)
+    text = report.format()
+    assert text.splitlines()[0].split()[:3] == ["layer", "W", "shape"]
+    assert "2x3" in text and "3x1" in text and "passed" in text
