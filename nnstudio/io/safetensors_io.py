@@ -268,8 +268,8 @@ def _check_against_network(weights: Weights, network: NetworkSpec, path: Path) -
         if W.shape != (fan_in, units):
             raise ProjectFileError(
                 f"'{path}': tensor 'layers.{index}.weight' has shape {W.T.shape} but layer "
-                f"{index + 1} of the network {network.describe()} needs ({units}, {fan_in}) "
-                f"({units} units x {fan_in} inputs)"
+                f"{index + 1} of the network {network.describe()} needs ({units}, {fan_in}), "
+                "that is (units, inputs)"
             )
 
 

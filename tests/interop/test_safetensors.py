@@ -1,0 +1,130 @@
+"""safetensors export: PyTorch's nn.Linear layout, metadata, and loading with clear errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from interop_helpers import MODEL_CASES, make_model
+
+from nnstudio.errors import MissingExtraError, ProjectFileError
+from nnstudio.io.safetensors_io import (
+    export_safetensors,
+    load_safetensors_weights,
+    read_safetensors,
+)
+from nnstudio.io.weights import load_weights_file
+from nnstudio.spec import LayerSpec, NetworkSpec
+
+safetensors_numpy = pytest.importorskip("safetensors.numpy")
+
+pytestmark = pytest.mark.interop
+
+
+@pytest.mark.parametrize("case", MODEL_CASES.values(), ids=MODEL_CASES.keys())
+def test_round_trip_is_exact(case: dict, tmp_path: Path) -> None:
+    project, weights = make_model(**case)
+    (path,) = export_safetensors(project, weights, tmp_path / "weights.safetensors")
+    contents = read_safetensors(path, project.network)
+    assert contents.standardization == project.standardization
+    assert contents.activations == tuple(layer.activation for layer in project.network.layers)
+    for (W, b), (W2, b2) in zip(weights, contents.weights, strict=True):
+        assert W2.dtype == np.float32
+        np.testing.assert_array_equal(W2, W)
+        np.testing.assert_array_equal(b2, b)
+    loaded = load_weights_file(path, project.network)
+    np.testing.assert_array_equal(loaded[-1][0], weights[-1][0])
+
+
+def test_tensors_use_the_nn_linear_layout_and_metadata(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["sigmoid-classifier-standardized"])
+    (path,) = export_safetensors(project, weights, tmp_path / "model")
+    assert path.name == "model.safetensors"
+    tensors = safetensors_numpy.load_file(str(path))
+    expected = {f"layers.{i}.{kind}" for i in range(len(weights)) for kind in ("weight", "bias")}
+    assert set(tensors) == expected | {"input_mean", "input_std"}
+    for index, (W, b) in enumerate(weights):
+        np.testing.assert_array_equal(tensors[f"layers.{index}.weight"], W.T)
+        np.testing.assert_array_equal(tensors[f"layers.{index}.bias"], b)
+        assert tensors[f"layers.{index}.weight"].dtype == np.float32
+    np.testing.assert_array_equal(tensors["input_std"], np.float32(project.standardization.std))
+
+    metadata = read_safetensors(path).metadata
+    assert metadata["format"] == "nnstudio"
+    assert metadata["task"] == "classification"
+    assert json.loads(metadata["sizes"]) == list(project.network.sizes)
+    assert json.loads(metadata["alphas"])[5] == 0.01
+    assert json.loads(metadata["feature_names"]) == list(project.feature_names)
+    assert json.loads(metadata["output_names"]) == list(project.output_names)
+
+
+def test_no_standardisation_tensors_without_standardisation(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["softmax-classifier"])
+    (path,) = export_safetensors(project, weights, tmp_path / "w.safetensors")
+    assert "input_mean" not in safetensors_numpy.load_file(str(path))
+    assert read_safetensors(path).standardization is None
+
+
+def test_wrong_shapes_for_the_network_name_the_layer_and_shapes(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["single-layer-classifier"])
+    (path,) = export_safetensors(project, weights, tmp_path / "w.safetensors")
+    other = NetworkSpec(inputs=3, layers=(LayerSpec(units=1, activation="sigmoid"),))
+    with pytest.raises(ProjectFileError) as info:
+        load_safetensors_weights(path, other)
+    message = str(info.value)
+    assert "w.safetensors" in message
+    assert "layers.0.weight" in message
+    assert "(1, 2)" in message and "(1, 3)" in message
+    with pytest.raises(ProjectFileError, match=r"layers\.0\.weight.*\(1, 2\).*layer 1.*\(1, 3\)"):
+        load_weights_file(path, other)
+
+
+def test_inconsistent_file_is_reported_tensor_by_tensor(tmp_path: Path) -> None:
+    path = tmp_path / "bad.safetensors"
+    good = {
+        "layers.0.weight": np.ones((4, 2), np.float32),
+        "layers.0.bias": np.ones(4, np.float32),
+        "layers.1.weight": np.ones((1, 4), np.float32),
+        "layers.1.bias": np.ones(1, np.float32),
+    }
+    cases = [
+        ({"layers.1.weight": np.ones((1, 5), np.float32)}, r"'layers\.1\.weight'.*\(1, 5\).*4"),
+        ({"layers.0.bias": np.ones(3, np.float32)}, r"'layers\.0\.bias'.*\(3,\).*\(4,\)"),
+        ({"conv.weight": np.ones(3, np.float32)}, r"unexpected tensor.*'conv\.weight'"),
+        ({"input_mean": np.zeros(2, np.float32)}, r"'input_mean' but not 'input_std'"),
+    ]
+    for change, pattern in cases:
+        safetensors_numpy.save_file({**good, **change}, str(path))
+        with pytest.raises(ProjectFileError, match=pattern):
+            load_safetensors_weights(path)
+    tensors = dict(good)
+    del tensors["layers.1.bias"]
+    safetensors_numpy.save_file(tensors, str(path))
+    with pytest.raises(ProjectFileError, match=r"'layers\.1\.bias' is missing"):
+        load_safetensors_weights(path)
+
+
+def test_truncated_file_is_reported_with_its_name(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["softmax-classifier"])
+    (path,) = export_safetensors(project, weights, tmp_path / "w.safetensors")
+    broken = tmp_path / "broken.safetensors"
+    broken.write_bytes(path.read_bytes()[:-40])
+    with pytest.raises(ProjectFileError, match=r"broken\.safetensors.*truncated"):
+        load_safetensors_weights(broken)
+    with pytest.raises(ProjectFileError, match="does not exist"):
+        load_safetensors_weights(tmp_path / "absent.safetensors")
+
+
+def test_missing_safetensors_package_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project, weights = make_model(**MODEL_CASES["single-layer-classifier"])
+    monkeypatch.setitem(sys.modules, "safetensors", None)
+    monkeypatch.setitem(sys.modules, "safetensors.numpy", None)
+    with pytest.raises(MissingExtraError, match=r"'safetensors'.*nnstudio\[safetensors\]"):
+        export_safetensors(project, weights, tmp_path / "w.safetensors")
+    with pytest.raises(MissingExtraError, match=r"nnstudio\[safetensors\]"):
+        load_safetensors_weights(tmp_path / "w.safetensors")
