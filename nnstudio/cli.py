@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog=PROG,
+        usage=f"{PROG} [-h] [--version] [PROJECT | COMMAND ...]",
         description=(
             "Design, train and watch neural networks learn. Without a command, opens the "
             "studio (optionally with PROJECT)."
@@ -305,8 +306,21 @@ def _run_studio(project: str | None) -> int:
             raise ProjectFileError(f"project file {path} does not exist")
         if path.is_dir():
             raise ProjectFileError(f"{path} is a folder, not a project file")
+    _check_display()
     run_studio = _import_studio("run_studio")
     return int(run_studio(project) or 0)
+
+
+def _check_display() -> None:
+    """Fail with a message, rather than a Qt abort, when Linux has no display to open."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise NNStudioError(
+            "no display found (neither DISPLAY nor WAYLAND_DISPLAY is set): the studio needs a "
+            "graphical session; the train, export, predict, gradcheck and shot commands work "
+            "without one"
+        )
 
 
 def _command_shot(args: argparse.Namespace) -> int:

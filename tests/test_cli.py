@@ -505,3 +505,59 @@ def test_onnx_export_then_import_round_trips(trained: Path, tmp_path: Path) -> N
     for (W, b), (W_saved, b_saved) in zip(imported.weights, original.weights, strict=True):
         np.testing.assert_allclose(W, W_saved, rtol=1e-6)
         np.testing.assert_allclose(b, b_saved, rtol=1e-6)
+
+
+# ---- studio and screenshots (with the studio replaced by a recorder) ------------------------
+
+
+@pytest.fixture
+def recorded_studio(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+    calls: list[tuple] = []
+
+    def run_studio(path):
+        calls.append(("run_studio", path))
+        return 0
+
+    def take_screenshot(project_path, output_path, **options):
+        calls.append(("take_screenshot", project_path, output_path, options))
+
+    functions = {"run_studio": run_studio, "take_screenshot": take_screenshot}
+    monkeypatch.setattr(cli, "_import_studio", functions.__getitem__)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    return calls
+
+
+def test_studio_opens_with_and_without_a_project(recorded_studio, trained: Path) -> None:
+    assert cli.main([]) == 0
+    assert cli.main([str(trained)]) == 0
+    assert recorded_studio == [("run_studio", None), ("run_studio", str(trained))]
+
+
+def test_studio_without_a_display_explains(
+    recorded_studio, trained: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(cli.sys, "platform", "linux")
+    assert cli.main([str(trained)]) == cli.EXIT_FAILURE
+    assert "no display found" in capsys.readouterr().err
+    assert recorded_studio == []
+
+
+def test_shot_passes_its_options(recorded_studio, trained: Path, tmp_path: Path) -> None:
+    output = tmp_path / "studio.png"
+    argv = ["shot", str(trained), "-o", str(output), "--train-epochs", "5", "--size", "900x700"]
+    assert cli.main([*argv, "--panel", "weights"]) == 0
+    assert recorded_studio == [
+        (
+            "take_screenshot",
+            trained,
+            output,
+            {"train_epochs": 5, "size": (900, 700), "panel": "weights"},
+        )
+    ]
+
+
+def test_shot_needs_a_png_name(recorded_studio, trained: Path, tmp_path: Path, capsys) -> None:
+    assert cli.main(["shot", str(trained), "-o", str(tmp_path / "s.jpg")]) == cli.EXIT_FAILURE
+    assert "name it *.png" in capsys.readouterr().err
