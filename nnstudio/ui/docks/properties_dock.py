@@ -1,0 +1,674 @@
+"""The Properties dock: whatever is selected on the canvas, editable.
+
+Nothing selected shows a summary of the project; a layer shows its settings (units,
+activation, initialiser, bias, dropout, alpha), each edit going through
+:meth:`StudioDocument.set_layer`; a neuron shows the :class:`~nnstudio.ui.neuron_view.NeuronView`
+and its bias; an edge shows its weight, editable by hand while training is not running.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from nnstudio.spec import (
+    ACTIVATION_ALPHA_DEFAULTS,
+    ACTIVATIONS,
+    INIT_PARAM_DEFAULTS,
+    INITIALIZERS,
+    LayerSpec,
+    Project,
+)
+from nnstudio.ui.docks.training_dock import LOSS_LABELS, OPTIMIZER_LABELS, NumberField
+from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.qt import Qt, QtCore, QtWidgets, Signal
+from nnstudio.ui.selection import Selection
+
+INIT_LABELS = {
+    "zeros": "Zeros",
+    "constant": "Constant",
+    "normal": "Normal",
+    "uniform": "Uniform",
+    "xavier_normal": "Xavier (Glorot) normal",
+    "xavier_uniform": "Xavier (Glorot) uniform",
+    "he_normal": "He normal",
+    "he_uniform": "He uniform",
+    "lecun_normal": "LeCun normal",
+}
+INIT_PARAM_LABELS = {"constant": "Value", "normal": "Std. deviation", "uniform": "Limit"}
+ALPHA_LABELS = {"leaky_relu": "Negative slope α", "elu": "Scale α"}
+
+
+def _title_label() -> QtWidgets.QLabel:
+    label = QtWidgets.QLabel()
+    font = label.font()
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * 1.15)
+    label.setFont(font)
+    label.setStyleSheet("color: #1e3a8a;")
+    label.setWordWrap(True)
+    _shrinkable(label)
+    return label
+
+
+def _shrinkable(label: QtWidgets.QLabel) -> None:
+    """Let a wrapping label take the dock's width instead of widening the dock."""
+    label.setMinimumWidth(40)
+    policy = label.sizePolicy()
+    policy.setHorizontalPolicy(QtWidgets.QSizePolicy.Policy.Ignored)
+    label.setSizePolicy(policy)
+
+
+def _note_label() -> QtWidgets.QLabel:
+    label = QtWidgets.QLabel()
+    label.setWordWrap(True)
+    _shrinkable(label)
+    label.setStyleSheet("color: #6b7280;")
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _form() -> QtWidgets.QFormLayout:
+    form = QtWidgets.QFormLayout()
+    form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    form.setHorizontalSpacing(10)
+    form.setVerticalSpacing(6)
+    return form
+
+
+def _value_label() -> QtWidgets.QLabel:
+    label = QtWidgets.QLabel()
+    label.setWordWrap(True)
+    _shrinkable(label)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def layer_title(project: Project, drawn_index: int) -> str:
+    """``"Input layer"``, ``"Hidden layer 2"`` or ``"Output layer"`` for a drawn index."""
+    if drawn_index == 0:
+        return "Input layer"
+    if drawn_index == len(project.network.layers):
+        return "Output layer"
+    return f"Hidden layer {drawn_index}"
+
+
+def _short_title(project: Project, drawn_index: int) -> str:
+    """``"Input"``, ``"Hidden 2"`` or ``"Output"``."""
+    return layer_title(project, drawn_index).replace(" layer", "")
+
+
+class SummaryPage(QtWidgets.QWidget):
+    """Project overview shown when nothing is selected."""
+
+    def __init__(self, document: StudioDocument):
+        super().__init__()
+        self.document = document
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        self.title = _title_label()
+        self.title.setText("Project")
+        layout.addWidget(self.title)
+        form = _form()
+        self.name = QtWidgets.QLineEdit()
+        self.name.setToolTip("The project's display name")
+        self.name.editingFinished.connect(self._rename)
+        form.addRow("Name", self.name)
+        self.fields: dict[str, QtWidgets.QLabel] = {}
+        for key in (
+            "Task",
+            "Data",
+            "Network",
+            "Parameters",
+            "Loss",
+            "Optimizer",
+            "Weights",
+            "File",
+        ):
+            self.fields[key] = _value_label()
+            form.addRow(key, self.fields[key])
+        layout.addLayout(form)
+        self.description = _note_label()
+        layout.addWidget(self.description)
+        hint = _note_label()
+        hint.setText("Click a layer, neuron or connection on the canvas to inspect and edit it.")
+        layout.addWidget(hint)
+        layout.addStretch(1)
+
+    def refresh(self) -> None:
+        """Show the document's current state."""
+        document = self.document
+        project = document.project
+        if not self.name.hasFocus():
+            self.name.setText(project.name)
+        network = project.network
+        self.fields["Task"].setText(project.task.capitalize())
+        dataset = document.dataset
+        if dataset is not None:
+            self.fields["Data"].setText(dataset.describe())
+        else:
+            self.fields["Data"].setText(f"Not loaded: {document.dataset_error or 'unknown'}")
+        # Zero-width spaces let a long architecture string wrap at its dashes.
+        self.fields["Network"].setText(network.describe().replace("-", "-\u200b"))
+        self.fields["Parameters"].setText(f"{network.parameter_count:,}")
+        self.fields["Loss"].setText(LOSS_LABELS.get(project.loss, project.loss))
+        t = project.training
+        self.fields["Optimizer"].setText(
+            f"{OPTIMIZER_LABELS.get(t.optimizer, t.optimizer)}, learning rate {t.learning_rate:g}"
+        )
+        self.fields["Weights"].setText(
+            "Not initialised yet" if document.weights is None else "Initialised / trained"
+        )
+        self.fields["File"].setText(document.path.name if document.path else "Not saved yet")
+        self.fields["File"].setToolTip(str(document.path) if document.path else "")
+        self.description.setText(project.description)
+        self.description.setVisible(bool(project.description))
+
+    def _rename(self) -> None:
+        name = self.name.text().strip()
+        if name and name != self.document.project.name:
+            self.document.set_name(name)
+
+
+class InputPage(QtWidgets.QWidget):
+    """The input layer: feature names and the stored standardisation."""
+
+    def __init__(self, document: StudioDocument):
+        super().__init__()
+        self.document = document
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        self.title = _title_label()
+        layout.addWidget(self.title)
+        self.note = _note_label()
+        layout.addWidget(self.note)
+        self.table = QtWidgets.QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["Feature", "Mean", "Std"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(
+            0, QtWidgets.QHeaderView.ResizeMode.Stretch
+        )
+        layout.addWidget(self.table, 1)
+
+    def refresh(self, selection: Selection) -> None:
+        """Show the input layer (``selection`` may point at one input neuron)."""
+        project = self.document.project
+        n = project.network.inputs
+        names = project.feature_names or tuple(f"x{i + 1}" for i in range(n))
+        std = project.standardization
+        if selection.neuron is not None and 0 <= selection.neuron < n:
+            self.title.setText(f"Input {selection.neuron + 1}: {names[selection.neuron]}")
+        else:
+            self.title.setText(f"Input layer — {n} feature{'s' if n != 1 else ''}")
+        self.note.setText(
+            "Inputs are standardised with the training set's mean and standard deviation "
+            "before the first layer."
+            if std is not None
+            else "Inputs reach the first layer unchanged (no standardisation)."
+        )
+        shown = min(n, 2000)  # a 784-pixel input still lists comfortably; beyond, summarise
+        self.table.setRowCount(shown)
+        self.table.setColumnHidden(1, std is None)
+        self.table.setColumnHidden(2, std is None)
+        for row in range(shown):
+            self.table.setItem(row, 0, QtWidgets.QTableWidgetItem(names[row]))
+            if std is not None:
+                self.table.setItem(row, 1, QtWidgets.QTableWidgetItem(f"{std.mean[row]:.4g}"))
+                self.table.setItem(row, 2, QtWidgets.QTableWidgetItem(f"{std.std[row]:.4g}"))
+        if selection.neuron is not None and selection.neuron < shown:
+            self.table.selectRow(selection.neuron)
+
+
+class LayerPage(QtWidgets.QWidget):
+    """Editable settings of one hidden or output layer.
+
+    Signals
+    -------
+    layerRemoved()
+        The shown layer was removed with the Remove layer button.
+    """
+
+    layerRemoved = Signal()
+
+    def __init__(self, document: StudioDocument):
+        super().__init__()
+        self.document = document
+        self.index = 0  # network.layers index
+        self._updating = False
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        self.title = _title_label()
+        layout.addWidget(self.title)
+        form = _form()
+        self.form = form
+        self.units = QtWidgets.QSpinBox()
+        self.units.setRange(1, 100_000)
+        self.units.setKeyboardTracking(False)
+        self.units.valueChanged.connect(lambda v: self._edit("Change units", units=int(v)))
+        form.addRow("Units", self.units)
+        self.activation = QtWidgets.QComboBox()
+        self.activation.activated.connect(self._activation_chosen)
+        form.addRow("Activation", self.activation)
+        self.alpha = NumberField(0.01, step=0.01)
+        self.alpha.committed.connect(self._alpha_changed)
+        form.addRow("α", self.alpha)
+        self.init = QtWidgets.QComboBox()
+        for name in INITIALIZERS:
+            self.init.addItem(INIT_LABELS.get(name, name), name)
+        self.init.activated.connect(
+            lambda _i: self._edit(
+                "Change initialiser", init=self.init.currentData(), init_param=None
+            )
+        )
+        form.addRow("Initialiser", self.init)
+        self.init_param = NumberField(0.1, logarithmic=True, step=0.01)
+        self.init_param.committed.connect(self._init_param_changed)
+        form.addRow("Scale", self.init_param)
+        self.bias_init = NumberField(0.0, step=0.01)
+        self.bias_init.setToolTip("Value every bias of this layer starts at")
+        self.bias_init.committed.connect(
+            lambda v: self._edit("Change bias initialisation", bias_init=float(v))
+        )
+        form.addRow("Bias init", self.bias_init)
+        self.dropout = QtWidgets.QDoubleSpinBox()
+        self.dropout.setRange(0.0, 0.95)
+        self.dropout.setSingleStep(0.05)
+        self.dropout.setDecimals(2)
+        self.dropout.setKeyboardTracking(False)
+        self.dropout.setToolTip("Probability of dropping each unit of this layer while training")
+        self.dropout.valueChanged.connect(
+            lambda v: self._edit("Change dropout", dropout=round(float(v), 4))
+        )
+        form.addRow("Dropout", self.dropout)
+        layout.addLayout(form)
+        self.error = QtWidgets.QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #991b1b;")
+        self.error.hide()
+        layout.addWidget(self.error)
+        self.note = _note_label()
+        layout.addWidget(self.note)
+        buttons = QtWidgets.QGridLayout()
+        self.add_neuron_button = QtWidgets.QPushButton("Add neuron")
+        self.add_neuron_button.clicked.connect(lambda: document.change_units(self.index, 1))
+        self.remove_neuron_button = QtWidgets.QPushButton("Remove neuron")
+        self.remove_neuron_button.clicked.connect(lambda: document.change_units(self.index, -1))
+        self.remove_layer_button = QtWidgets.QPushButton("Remove layer")
+        self.remove_layer_button.clicked.connect(self._remove_layer)
+        buttons.addWidget(self.add_neuron_button, 0, 0)
+        buttons.addWidget(self.remove_neuron_button, 0, 1)
+        buttons.addWidget(self.remove_layer_button, 1, 0, 1, 2)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+
+    @property
+    def layer(self) -> LayerSpec:
+        """The shown layer's current spec."""
+        return self.document.project.network.layers[self.index]
+
+    @property
+    def is_output(self) -> bool:
+        """Whether the shown layer is the output layer."""
+        return self.index == len(self.document.project.network.layers) - 1
+
+    def refresh(self, index: int) -> None:
+        """Show ``network.layers[index]``."""
+        self.index = index
+        self._updating = True
+        try:
+            self._show()
+        finally:
+            self._updating = False
+
+    def _show(self) -> None:
+        project = self.document.project
+        layer = self.layer
+        output = self.is_output
+        self.title.setText(f"{layer_title(project, self.index + 1)} — {layer.units} units")
+        self.units.setValue(layer.units)
+        self.units.setEnabled(not output)
+        self.units.setToolTip(
+            "The output width is set by the data (classes or targets)"
+            if output
+            else "Number of neurons in this layer"
+        )
+        self.activation.clear()
+        names = [n for n in ACTIVATIONS if n != "linear" and (output or n != "softmax")]
+        if layer.activation not in names:
+            names.append(layer.activation)
+        for name in names:
+            self.activation.addItem(name, name)
+        self.activation.setCurrentIndex(names.index(layer.activation))
+        takes_alpha = layer.activation in ACTIVATION_ALPHA_DEFAULTS
+        self.form.setRowVisible(self.alpha, takes_alpha)
+        if takes_alpha:
+            self.alpha.set_value(layer.activation_alpha or 0.0)
+            label = self.form.labelForField(self.alpha)
+            if isinstance(label, QtWidgets.QLabel):
+                label.setText(ALPHA_LABELS[layer.activation])
+        self.init.setCurrentIndex(INITIALIZERS.index(layer.init))
+        takes_param = layer.init in INIT_PARAM_DEFAULTS
+        self.form.setRowVisible(self.init_param, takes_param)
+        if takes_param:
+            self.init_param.set_value(layer.effective_init_param or 0.0)
+            label = self.form.labelForField(self.init_param)
+            if isinstance(label, QtWidgets.QLabel):
+                label.setText(INIT_PARAM_LABELS[layer.init])
+        self.bias_init.set_value(layer.bias_init)
+        self.dropout.setValue(layer.dropout)
+        self.form.setRowVisible(self.dropout, not output)
+        fan_in = project.network.sizes[self.index]
+        self.note.setText(
+            f"{fan_in} × {layer.units} weights + {layer.units} biases = "
+            f"{fan_in * layer.units + layer.units:,} parameters."
+            + (" Weights reset when the shape changes." if not output else "")
+        )
+        self.add_neuron_button.setVisible(not output)
+        self.remove_neuron_button.setVisible(not output)
+        self.remove_neuron_button.setEnabled(layer.units > 1)
+        self.remove_layer_button.setVisible(not output)
+        self.error.hide()
+
+    def _edit(self, text: str, **changes: Any) -> bool:
+        if self._updating:
+            return False
+        layer = replace(self.layer, **changes)
+        if layer == self.layer:
+            return True
+        ok = self.document.set_layer(self.index, layer, text)
+        if not ok:
+            # Declined (e.g. the user kept the trained weights): show the unchanged layer.
+            self.refresh(self.index)
+        return ok
+
+    def _remove_layer(self) -> None:
+        if self.document.remove_layer(self.index):
+            self.layerRemoved.emit()
+
+    def _activation_chosen(self, _index: int) -> None:
+        name = self.activation.currentData()
+        self._edit("Change activation", activation=name, alpha=None)
+
+    def _alpha_changed(self, value: float) -> None:
+        if not 0.0 <= value <= 100.0:
+            self._fail(self.alpha, f"α must be between 0 and 100, got {value:g}")
+            return
+        self._edit("Change α", alpha=float(value))
+
+    def _init_param_changed(self, value: float) -> None:
+        init = self.layer.init
+        if init in ("normal", "uniform") and value <= 0:
+            self._fail(self.init_param, f"{init} needs a positive scale, got {value:g}")
+            return
+        if abs(value) > 1e3:
+            self._fail(self.init_param, f"the scale must be within ±1000, got {value:g}")
+            return
+        self._edit("Change initialiser scale", init_param=float(value))
+
+    def _fail(self, field: NumberField, message: str) -> None:
+        field.set_error(message)
+        self.error.setText(message)
+        self.error.show()
+
+
+class NeuronPage(QtWidgets.QWidget):
+    """One neuron: the shared neuron view (incoming weights, activation, heatmap) and its bias."""
+
+    def __init__(self, document: StudioDocument):
+        from nnstudio.ui.neuron_view import NeuronView
+
+        super().__init__()
+        self.document = document
+        self.selection: Selection | None = None
+        self._editable = True
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        self.view = NeuronView()
+        layout.addWidget(self.view, 1)
+        self.bias_row = QtWidgets.QWidget()
+        form = _form()
+        form.setContentsMargins(4, 0, 4, 0)
+        self.bias = NumberField(0.0, step=0.01)
+        self.bias.setToolTip("This neuron's bias b; edit it by hand while training is paused")
+        self.bias.committed.connect(self._bias_changed)
+        form.addRow("Bias b", self.bias)
+        self.bias_row.setLayout(form)
+        layout.addWidget(self.bias_row)
+
+    def refresh(self, selection: Selection, frame: object | None) -> None:
+        """Show the selected neuron, with live values from ``frame`` when there is one."""
+        self.selection = selection
+        index = selection.network_index
+        neuron = selection.neuron or 0
+        weights = getattr(frame, "weights", None) or self.document.weights
+        self.bias_row.setVisible(index is not None)
+        if weights is not None and index is not None and not self.bias.hasFocus():
+            self.bias.set_value(float(weights[index][1][neuron]))
+        self.bias.setEnabled(weights is not None and self._editable)
+        self.view.show_neuron(self.document.project, index, neuron, frame)
+
+    def set_editable(self, editable: bool) -> None:
+        """Allow or forbid editing the bias by hand (forbidden while training runs)."""
+        self._editable = editable
+        self.bias.setEnabled(editable and self.document.weights is not None)
+
+    def _bias_changed(self, value: float) -> None:
+        selection = self.selection
+        if selection is None or selection.network_index is None:
+            return
+        self.document.set_parameter(selection.network_index, None, selection.neuron or 0, value)
+
+
+class EdgePage(QtWidgets.QWidget):
+    """One connection: its weight, editable by hand while training is paused."""
+
+    def __init__(self, document: StudioDocument):
+        super().__init__()
+        self.document = document
+        self.selection: Selection | None = None
+        self._editable = True
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        self.title = _title_label()
+        layout.addWidget(self.title)
+        form = _form()
+        self.weight = NumberField(0.0, step=0.05)
+        self.weight.committed.connect(self._weight_changed)
+        form.addRow("Weight w", self.weight)
+        self.gradient_note = _value_label()
+        layout.addLayout(form)
+        self.note = _note_label()
+        layout.addWidget(self.note)
+        layout.addStretch(1)
+
+    def refresh(self, selection: Selection, frame: object | None) -> None:
+        """Show the selected edge's weight (from ``frame`` while training)."""
+        self.selection = selection
+        project = self.document.project
+        index = selection.network_index
+        source = selection.source or 0
+        target = selection.neuron or 0
+        before = _short_title(project, selection.layer - 1)
+        after = _short_title(project, selection.layer)
+        self.title.setText(f"{before} · neuron {source} → {after} · neuron {target}")
+        weights = getattr(frame, "weights", None) or self.document.weights
+        if weights is None or index is None:
+            self.weight.setEnabled(False)
+            self.note.setText("The network has no weights yet: press Play or Step to start.")
+            return
+        W = weights[index][0]
+        value = float(W[source, target])
+        if not self.weight.hasFocus():
+            self.weight.set_value(value)
+        self.weight.setEnabled(self._editable)
+        column = np.asarray(W[:, target], dtype=float)
+        self.note.setText(
+            f"W{selection.layer}[{source}, {target}] of the {W.shape[0]} × {W.shape[1]} matrix. "
+            f"Incoming weights of this neuron range from {column.min():.3g} to {column.max():.3g}."
+            + ("" if self._editable else " Pause training to edit it by hand.")
+        )
+
+    def set_editable(self, editable: bool) -> None:
+        """Allow or forbid editing the weight by hand (forbidden while training runs)."""
+        self._editable = editable
+        self.weight.setEnabled(editable and self.document.weights is not None)
+
+    def _weight_changed(self, value: float) -> None:
+        selection = self.selection
+        if selection is None or selection.network_index is None:
+            return
+        self.document.set_parameter(
+            selection.network_index, selection.source or 0, selection.neuron or 0, value
+        )
+
+
+class PropertiesWidget(QtWidgets.QStackedWidget):
+    """The pages of the Properties dock, switched by the canvas selection.
+
+    Signals
+    -------
+    pageChanged(str)
+        ``"summary"``, ``"input"``, ``"layer"``, ``"neuron"`` or ``"edge"``.
+    """
+
+    pageChanged = Signal(str)
+
+    def __init__(self, document: StudioDocument, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.selection: Selection | None = None
+        self._frame: object | None = None
+        self.summary_page = SummaryPage(document)
+        self.input_page = InputPage(document)
+        self.layer_page = LayerPage(document)
+        self.neuron_page = NeuronPage(document)
+        self.edge_page = EdgePage(document)
+        self._pages = {
+            "summary": self.summary_page,
+            "input": self.input_page,
+            "layer": self.layer_page,
+            "neuron": self.neuron_page,
+            "edge": self.edge_page,
+        }
+        for page in self._pages.values():
+            self.addWidget(page)
+        self.layer_page.layerRemoved.connect(lambda: self.set_selection(None))
+        document.projectChanged.connect(lambda _p: self._validate_and_refresh())
+        document.weightsChanged.connect(lambda _w: self._refresh_values())
+        document.datasetChanged.connect(lambda _d: self._refresh())
+        document.pathChanged.connect(lambda _p: self._refresh())
+        self._refresh()
+
+    def sizeHint(self) -> QtCore.QSize:
+        # Only the page on show counts, so a wide page never widens the dock for the others.
+        current = self.currentWidget()
+        return current.sizeHint() if current is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        current = self.currentWidget()
+        return current.minimumSizeHint() if current is not None else super().minimumSizeHint()
+
+    @property
+    def page_name(self) -> str:
+        """Name of the page on show."""
+        current = self.currentWidget()
+        return next(name for name, page in self._pages.items() if page is current)
+
+    def set_selection(self, selection: Selection | None) -> None:
+        """Show the properties of ``selection`` (the project summary for ``None``)."""
+        self.selection = selection
+        self._validate_and_refresh()
+
+    def show_frame(self, frame: object) -> None:
+        """Take live values (weights, activations) from a training frame."""
+        self._frame = frame
+        if self.page_name in ("neuron", "edge"):
+            self._refresh()
+
+    def set_editable(self, editable: bool) -> None:
+        """Allow or forbid hand edits of weights and biases."""
+        self.neuron_page.set_editable(editable)
+        self.edge_page.set_editable(editable)
+
+    def _validate_and_refresh(self) -> None:
+        selection = self.selection
+        if selection is not None:
+            sizes = self.document.project.network.sizes
+            valid = 0 <= selection.layer < len(sizes) and (
+                selection.neuron is None or 0 <= selection.neuron < sizes[selection.layer]
+            )
+            if valid and selection.kind == "edge":
+                valid = (
+                    selection.layer >= 1
+                    and 0 <= (selection.source or 0) < sizes[selection.layer - 1]
+                )
+            if not valid:
+                self.selection = None
+        self._refresh()
+
+    def _refresh_values(self) -> None:
+        if self.page_name in ("summary", "neuron", "edge"):
+            self._refresh()
+
+    def _refresh(self) -> None:
+        selection = self.selection
+        if selection is None:
+            name = "summary"
+            self.summary_page.refresh()
+        elif selection.layer == 0 and selection.kind == "layer":
+            name = "input"
+            self.input_page.refresh(selection)
+        elif selection.kind == "layer":
+            name = "layer"
+            self.layer_page.refresh(selection.layer - 1)
+        elif selection.kind == "neuron":
+            name = "neuron"
+            self.neuron_page.refresh(selection, self._frame_if_current())
+        else:
+            name = "edge"
+            self.edge_page.refresh(selection, self._frame_if_current())
+        if self.currentWidget() is not self._pages[name]:
+            self.setCurrentWidget(self._pages[name])
+            self.updateGeometry()
+            self.pageChanged.emit(name)
+
+    def _frame_if_current(self) -> object | None:
+        """The last frame, unless its weights no longer fit the network (after an edit)."""
+        frame = self._frame
+        weights = getattr(frame, "weights", None)
+        if weights is None:
+            return None
+        shapes = [w.shape for w, _b in weights]
+        expected = [s[0] for s in self.document.project.network.weight_shapes()]
+        return frame if shapes == expected else None
+
+
+class PropertiesDock(QtWidgets.QDockWidget):
+    """Dock holding :class:`PropertiesWidget` in a scroll area."""
+
+    def __init__(self, document: StudioDocument, parent: QtWidgets.QWidget | None = None):
+        super().__init__("Properties", parent)
+        self.setObjectName("PropertiesDock")
+        self.properties = PropertiesWidget(document)
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.properties)
+        self.setWidget(scroll)
+
+    def set_selection(self, selection: Selection | None) -> None:
+        """Forward to :meth:`PropertiesWidget.set_selection`."""
+        self.properties.set_selection(selection)
+
+    def show_frame(self, frame: object) -> None:
+        """Forward to :meth:`PropertiesWidget.show_frame`."""
+        self.properties.show_frame(frame)
+
+    def set_editable(self, editable: bool) -> None:
+        """Forward to :meth:`PropertiesWidget.set_editable`."""
+        self.properties.set_editable(editable)

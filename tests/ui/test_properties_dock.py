@@ -1,0 +1,164 @@
+"""The Properties dock: the right page for each selection, and edits through the document."""
+
+from __future__ import annotations
+
+import pytest
+
+from nnstudio.ui.docks.properties_dock import PropertiesDock
+from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.qt import Qt
+from nnstudio.ui.selection import Selection
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def document(qapp) -> StudioDocument:
+    from nnstudio.workflow import build_network
+
+    doc = StudioDocument()
+    doc.set_weights(build_network(doc.project).weights())
+    return doc
+
+
+@pytest.fixture
+def dock(qtbot, document: StudioDocument) -> PropertiesDock:
+    widget = PropertiesDock(document)
+    qtbot.addWidget(widget)
+    widget.resize(320, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def _choose(combo, data: str) -> None:
+    index = combo.findData(data)
+    assert index >= 0, data
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+
+
+def test_pages_follow_the_selection(dock: PropertiesDock) -> None:
+    props = dock.properties
+    assert props.page_name == "summary"
+    assert props.summary_page.name.text() == props.document.project.name
+    dock.set_selection(Selection("layer", 1))
+    assert props.page_name == "layer"
+    assert "Hidden layer 1" in props.layer_page.title.text()
+    dock.set_selection(Selection("layer", 0))
+    assert props.page_name == "input"
+    assert props.input_page.table.rowCount() == 2
+    dock.set_selection(Selection("neuron", 1, 2))
+    assert props.page_name == "neuron"
+    dock.set_selection(Selection("edge", 2, 1, 3))
+    assert props.page_name == "edge"
+    dock.set_selection(None)
+    assert props.page_name == "summary"
+
+
+def test_activation_edit_goes_through_the_document(dock: PropertiesDock) -> None:
+    props = dock.properties
+    document = props.document
+    dock.set_selection(Selection("layer", 1))
+    page = props.layer_page
+    assert not page.form.isRowVisible(page.alpha)
+    _choose(page.activation, "leaky_relu")
+    assert document.project.network.layers[0].activation == "leaky_relu"
+    assert page.form.isRowVisible(page.alpha)
+    page.alpha.setText("0.2")
+    page.alpha.editingFinished.emit()
+    assert document.project.network.layers[0].alpha == pytest.approx(0.2)
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    assert document.project.network.layers[0].activation == "tanh"
+    assert page.activation.currentData() == "tanh"
+
+
+def test_initialiser_parameter_only_when_it_takes_one(dock: PropertiesDock) -> None:
+    props = dock.properties
+    dock.set_selection(Selection("layer", 2))
+    page = props.layer_page
+    assert not page.form.isRowVisible(page.init_param)
+    _choose(page.init, "normal")
+    assert page.form.isRowVisible(page.init_param)
+    page.init_param.setText("-1")
+    page.init_param.editingFinished.emit()
+    assert page.init_param.property("invalid")
+    assert props.document.project.network.layers[1].init_param is None
+    page.init_param.setText("0.3")
+    page.init_param.editingFinished.emit()
+    assert props.document.project.network.layers[1].init_param == pytest.approx(0.3)
+
+
+def test_output_layer_has_fixed_units_and_no_dropout(dock: PropertiesDock) -> None:
+    props = dock.properties
+    n = len(props.document.project.network.layers)
+    dock.set_selection(Selection("layer", n))
+    page = props.layer_page
+    assert "Output layer" in page.title.text()
+    assert not page.units.isEnabled()
+    assert not page.form.isRowVisible(page.dropout)
+    assert page.activation.findData("softmax") >= 0
+    dock.set_selection(Selection("layer", 1))
+    assert page.activation.findData("softmax") < 0
+
+
+def test_units_and_dropout_edits(dock: PropertiesDock) -> None:
+    props = dock.properties
+    document = props.document
+    dock.set_selection(Selection("layer", 1))
+    page = props.layer_page
+    page.units.setValue(7)
+    assert document.project.network.layers[0].units == 7
+    page.dropout.setValue(0.3)
+    assert document.project.network.layers[0].dropout == pytest.approx(0.3)
+    page.add_neuron_button.click()
+    assert document.project.network.layers[0].units == 8
+    page.remove_layer_button.click()
+    assert props.page_name == "summary"  # the layer is gone
+
+
+def test_edge_weight_edit(qtbot, dock: PropertiesDock) -> None:
+    props = dock.properties
+    document = props.document
+    dock.set_selection(Selection("edge", 2, 1, 3))
+    page = props.edge_page
+    assert float(page.weight.text()) == pytest.approx(float(document.weights[1][0][3, 1]), 1e-5)
+    page.weight.setFocus()
+    page.weight.selectAll()
+    qtbot.keyClicks(page.weight, "1.25")
+    qtbot.keyClick(page.weight, Qt.Key.Key_Return)
+    assert document.weights[1][0][3, 1] == pytest.approx(1.25)
+    dock.set_editable(False)
+    assert not page.weight.isEnabled()
+
+
+def test_neuron_bias_edit(dock: PropertiesDock) -> None:
+    props = dock.properties
+    document = props.document
+    dock.set_selection(Selection("neuron", 1, 2))
+    page = props.neuron_page
+    assert not page.bias_row.isHidden()
+    page.bias.setText("0.5")
+    page.bias.editingFinished.emit()
+    assert document.weights[0][1][2] == pytest.approx(0.5)
+    dock.set_selection(Selection("neuron", 0, 1))
+    assert page.bias_row.isHidden()
+
+
+def test_rename_from_the_summary(dock: PropertiesDock) -> None:
+    props = dock.properties
+    props.summary_page.name.setText("Renamed")
+    props.summary_page.name.editingFinished.emit()
+    assert props.document.project.name == "Renamed"
+
+
+def test_selection_that_no_longer_exists_falls_back_to_summary(dock: PropertiesDock) -> None:
+    props = dock.properties
+    document = props.document
+    document.add_layer()
+    dock.set_selection(Selection("layer", len(document.project.network.layers)))
+    assert props.page_name == "layer"
+    document.undo_stack.undo()
+    assert props.page_name == "summary"
+    assert props.selection is None
