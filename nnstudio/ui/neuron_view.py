@@ -1,0 +1,435 @@
+"""A close look at one neuron: its incoming weights and where its inputs fall on its activation.
+
+:class:`NeuronView` shows
+
+- the neuron's incoming weights as bars coloured by sign (or, for pixel inputs, as an image of
+  the weights laid out like the picture), with its bias;
+- the distribution of its pre-activation ``z`` over the probe examples, drawn against the
+  activation ``g(z)`` and its derivative ``g'(z)``, with the flat regions shaded: where a
+  sigmoid or tanh saturates (``|g'(z)| < 0.05``) and where a ReLU is dead (``z < 0``);
+- one sentence saying how many probe examples land there.
+
+Plot items are created once and updated with ``setData`` on every frame.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnstudio.data.dataset import image_shape_of
+from nnstudio.engine.activations import get_activation
+from nnstudio.spec import Project, canonical_activation
+from nnstudio.ui.colors import diverging_lookup_table, diverging_rgb
+from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
+
+#: An activation counts as saturated where its derivative is below this.
+SATURATION_DERIVATIVE = 0.05
+HISTOGRAM_BINS = 30
+CURVE_POINTS = 400
+#: Bars are labelled with source names up to this many inputs.
+MAX_NAMED_BARS = 12
+
+_CURVE_COLOR = QtGui.QColor(17, 24, 39)
+_DERIVATIVE_COLOR = QtGui.QColor(124, 58, 237)
+_HISTOGRAM_PEN = QtGui.QColor(100, 116, 139)
+_HISTOGRAM_BRUSH = QtGui.QColor(148, 163, 184, 120)
+_SATURATED_BRUSH = QtGui.QColor(245, 158, 11, 45)
+_DEAD_BRUSH = QtGui.QColor(220, 38, 38, 40)
+_MUTED = "#6b7280"
+
+
+def _plot(height: int) -> pg.PlotWidget:
+    widget = pg.PlotWidget()
+    widget.setBackground("w")
+    widget.setMinimumHeight(height)
+    widget.setMaximumHeight(int(height * 1.6))
+    widget.setMenuEnabled(False)
+    widget.setMouseEnabled(x=False, y=False)
+    widget.hideButtons()
+    item = widget.getPlotItem()
+    item.showGrid(x=False, y=True, alpha=0.15)
+    for side in ("left", "bottom"):
+        axis = item.getAxis(side)
+        axis.setTextPen(pg.mkPen(_MUTED))
+        axis.setPen(pg.mkPen("#cbd5e1"))
+        axis.setStyle(tickFont=_small_font())
+    item.getAxis("left").setWidth(34)
+    return widget
+
+
+def _small_font() -> QtGui.QFont:
+    font = QtGui.QFont()
+    font.setPointSizeF(7.5)
+    return font
+
+
+def _caption(text: str = "") -> QtWidgets.QLabel:
+    label = QtWidgets.QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {_MUTED};")
+    return label
+
+
+def flat_regions(
+    z: np.ndarray, derivative: np.ndarray, dead: bool
+) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
+    """The flat tails of an activation over a sorted ``z`` grid.
+
+    Parameters
+    ----------
+    z : ndarray, shape (C,)
+        Increasing pre-activation values.
+    derivative : ndarray, shape (C,)
+        ``g'(z)`` on that grid.
+    dead : bool
+        ReLU: the whole ``z < 0`` side is the (dead) flat region.
+
+    Returns
+    -------
+    left, right : tuple of float or None
+        ``(z_start, z_end)`` of the flat region at each end of the grid, if any.
+    """
+    flat = (z < 0) if dead else (np.abs(derivative) < SATURATION_DERIVATIVE)
+    if flat.all() or not flat.any():
+        return ((float(z[0]), float(z[-1])) if flat.all() else None), None
+    first_live = int(np.argmax(~flat))
+    last_live = flat.size - 1 - int(np.argmax(~flat[::-1]))
+    left = (float(z[0]), float(z[first_live])) if flat[0] else None
+    right = (float(z[last_live]), float(z[-1])) if flat[-1] else None
+    return left, right
+
+
+def health_sentence(
+    activation: str, z: np.ndarray, a: np.ndarray, derivative: np.ndarray, alpha: float | None
+) -> str:
+    """One sentence on how many probe examples sit in the flat part of the activation.
+
+    Parameters
+    ----------
+    activation : str
+        Canonical activation name.
+    z, a, derivative : ndarray, shape (P,)
+        Pre-activation, output and derivative of the neuron for each probe example.
+    alpha : float or None
+        Leaky ReLU slope.
+    """
+    if z.size == 0:
+        return "No probe examples."
+    if activation == "relu":
+        share = float(np.mean(z <= 0))
+        if share >= 1.0:
+            return "Dead for 100% of examples: z ≤ 0 for every probe, so it never learns."
+        return f"Dead (z ≤ 0) for {share:.0%} of the probe examples."
+    if activation == "leaky_relu":
+        share = float(np.mean(z < 0))
+        return f"{share:.0%} of the probe examples have z < 0 (slope {alpha:g} there)."
+    if activation == "identity":
+        return "Linear: this neuron never saturates."
+    share = float(np.mean(np.abs(derivative) < SATURATION_DERIVATIVE))
+    return f"{share:.0%} of the probe examples are in the saturated region."
+
+
+class NeuronView(QtWidgets.QWidget):
+    """Incoming weights and pre-activation distribution of one neuron (fits a narrow dock)."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setMinimumWidth(240)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+
+        self.title_label = QtWidgets.QLabel()
+        self.title_label.setStyleSheet("font-weight: 600;")
+        self.title_label.setWordWrap(True)
+        layout.addWidget(self.title_label)
+
+        self.weights_caption = _caption("Incoming weights")
+        layout.addWidget(self.weights_caption)
+        self.weights_plot = _plot(130)
+        self.weight_bars = pg.BarGraphItem(x=[0.0], height=[0.0], width=0.8)
+        self.weight_bars.setVisible(False)
+        self.weights_plot.addItem(self.weight_bars)
+        self.zero_line = pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen("#94a3b8"))
+        self.weights_plot.addItem(self.zero_line)
+        self.weight_image = pg.ImageItem()
+        self.weight_image.setLookupTable(diverging_lookup_table())
+        self.weight_image.setVisible(False)
+        self.weights_plot.addItem(self.weight_image)
+        layout.addWidget(self.weights_plot)
+
+        self.z_caption = _caption()
+        self.z_caption.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        layout.addWidget(self.z_caption)
+        self.z_plot = _plot(170)
+        plot = self.z_plot.getPlotItem()
+        plot.getAxis("bottom").setLabel("z", color=_MUTED)
+        self.regions = [
+            pg.LinearRegionItem(values=(0, 1), movable=False, brush=_SATURATED_BRUSH, pen=None)
+            for _ in range(2)
+        ]
+        for region in self.regions:
+            region.setZValue(-10)
+            region.setVisible(False)
+            self.z_plot.addItem(region)
+        self.histogram = pg.PlotDataItem(
+            [0.0, 1.0],
+            [0.0],
+            stepMode="center",
+            fillLevel=0.0,
+            brush=_HISTOGRAM_BRUSH,
+            pen=pg.mkPen(_HISTOGRAM_PEN, width=1),
+        )
+        self.activation_curve = pg.PlotDataItem(pen=pg.mkPen(_CURVE_COLOR, width=2))
+        self.derivative_curve = pg.PlotDataItem(
+            pen=pg.mkPen(_DERIVATIVE_COLOR, width=1.6, style=QtCore.Qt.PenStyle.DashLine)
+        )
+        # Softmax outputs depend on the other units: show the (z, a) pairs actually seen.
+        self.output_points = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(17, 24, 39, 110))
+        for item in (
+            self.histogram,
+            self.activation_curve,
+            self.derivative_curve,
+            self.output_points,
+        ):
+            self.z_plot.addItem(item)
+        layout.addWidget(self.z_plot)
+
+        self.summary_label = QtWidgets.QLabel()
+        self.summary_label.setToolTip(
+            "Saturated: |g′(z)| < 0.05, so the gradient through this neuron almost vanishes. "
+            "Dead (ReLU): z ≤ 0, so the gradient is exactly zero."
+        )
+        self.summary_label.setWordWrap(True)
+        layout.addWidget(self.summary_label)
+        layout.addStretch(1)
+        self._bar_count = -1
+        self.clear("Select a neuron to see its weights and activations.")
+
+    # ---- public API --------------------------------------------------------------------------
+
+    def clear(self, message: str = "") -> None:
+        """Empty every plot and show ``message``."""
+        self.weight_bars.setVisible(False)
+        self.weight_image.setVisible(False)
+        self.histogram.setData([0.0, 1.0], [0.0])
+        self.histogram.setVisible(False)
+        self.activation_curve.setData([], [])
+        self.derivative_curve.setData([], [])
+        self.output_points.setData([], [])
+        for region in self.regions:
+            region.setVisible(False)
+        self.summary_label.setText(message)
+        self.z_caption.setText("")
+
+    def show_neuron(
+        self, project: Project, layer_index: int | None, neuron: int, frame: Any
+    ) -> None:
+        """Show neuron ``neuron`` of ``project.network.layers[layer_index]``.
+
+        Parameters
+        ----------
+        project : Project
+        layer_index : int or None
+            Index into ``network.layers``; ``None`` (or -1) for an input feature.
+        neuron : int
+            Neuron index within the layer.
+        frame : Frame or None
+            Live data; without it only the layer's description is shown.
+        """
+        network = project.network
+        is_input = layer_index is None or layer_index < 0
+        feature_names = _feature_names(project, frame)
+        if is_input:
+            name = feature_names[neuron] if 0 <= neuron < len(feature_names) else f"x{neuron}"
+            self.title_label.setText(f"Input feature {name}")
+        else:
+            layer = network.layers[layer_index]
+            role = (
+                "Output" if layer_index == len(network.layers) - 1 else f"Hidden {layer_index + 1}"
+            )
+            self.title_label.setText(f"{role} · neuron {neuron} · {layer.activation}")
+        if frame is None or not _frame_fits(frame, network.sizes):
+            self.clear(
+                "Weights and activations appear once the network is initialised (Step or Play)."
+            )
+            return
+        if is_input:
+            self._show_input(frame, neuron)
+            return
+        W, b = frame.weights[layer_index]
+        incoming = np.asarray(W, dtype=float)[:, neuron]
+        sources = feature_names if layer_index == 0 else None
+        self._show_weights(incoming, float(b[neuron]), sources)
+        self._show_activation(
+            network.layers[layer_index].activation,
+            network.layers[layer_index].activation_alpha,
+            np.asarray(frame.probe_Z[layer_index], dtype=float)[:, neuron],
+            np.asarray(frame.probe_A[layer_index + 1], dtype=float)[:, neuron],
+        )
+
+    # ---- parts -------------------------------------------------------------------------------
+
+    def _show_weights(self, weights: np.ndarray, bias: float, names: list[str] | None) -> None:
+        limit = max(float(np.max(np.abs(weights))) if weights.size else 0.0, 1e-9)
+        image_shape = image_shape_of(tuple(names)) if names is not None else None
+        self.weights_caption.setText(f"Incoming weights ({weights.size}) · bias b = {bias:.3g}")
+        axis = self.weights_plot.getPlotItem().getAxis("bottom")
+        if image_shape is not None:
+            # Pixel inputs: the weights drawn as the picture they respond to.
+            rows, cols = image_shape
+            self.weight_bars.setVisible(False)
+            self.zero_line.setVisible(False)
+            self.weight_image.setImage(
+                weights.reshape(rows, cols)[::-1], levels=(-limit, limit), autoLevels=False
+            )
+            self.weight_image.setRect(QtCore.QRectF(0, 0, cols, rows))
+            self.weight_image.setVisible(True)
+            axis.setTicks(None)
+            self.weights_plot.getPlotItem().setAspectLocked(True)
+            self.weights_plot.setXRange(0, cols, padding=0.02)
+            self.weights_plot.setYRange(0, rows, padding=0.02)
+            return
+        self.weights_plot.getPlotItem().setAspectLocked(False)
+        self.weight_image.setVisible(False)
+        self.zero_line.setVisible(True)
+        x = np.arange(weights.size, dtype=float)
+        rgb = diverging_rgb(weights, limit)
+        brushes = [QtGui.QColor(int(r), int(g), int(bl)) for r, g, bl in rgb.tolist()]
+        self.weight_bars.setOpts(
+            x=x, height=weights, width=0.8, brushes=brushes, pens=[None] * x.size
+        )
+        self.weight_bars.setVisible(True)
+        if weights.size != self._bar_count:
+            self._bar_count = weights.size
+            if weights.size <= MAX_NAMED_BARS:
+                labels = names if names is not None else [f"{i}" for i in range(weights.size)]
+                axis.setTicks([[(float(i), _short_name(text)) for i, text in enumerate(labels)]])
+            else:
+                axis.setTicks(None)
+            self.weights_plot.setXRange(-0.6, weights.size - 0.4, padding=0.0)
+        self.weights_plot.setYRange(min(0.0, weights.min()), max(0.0, weights.max()), padding=0.1)
+
+    def _show_activation(
+        self, name: str, alpha: float | None, z: np.ndarray, a: np.ndarray
+    ) -> None:
+        activation = canonical_activation(name)
+        function = get_activation(activation, alpha)
+        low, high = _z_range(z)
+        grid = np.linspace(low, high, CURVE_POINTS)
+        softmax = activation == "softmax"
+        if softmax:
+            # The diagonal of the Jacobian, a (1 - a), from the outputs the probes produced.
+            probe_derivative = a * (1.0 - a)
+            self.activation_curve.setData([], [])
+            self.derivative_curve.setData([], [])
+            self.output_points.setData(z, a)
+            curve_top = 1.0
+            grid_derivative = None
+        else:
+            G = function.forward(grid[:, None])
+            dG = function.derivative(grid[:, None], G)[:, 0]
+            self.activation_curve.setData(grid, G[:, 0])
+            self.derivative_curve.setData(grid, dG)
+            self.output_points.setData([], [])
+            curve_top = max(1.0, float(np.max(G)))
+            grid_derivative = dG
+            Zp = z[:, None]
+            probe_derivative = function.derivative(Zp, function.forward(Zp))[:, 0]
+        counts, edges = np.histogram(z, bins=HISTOGRAM_BINS, range=_histogram_range(z))
+        peak = max(int(counts.max()), 1)
+        self.histogram.setData(edges, counts / peak * 0.75 * curve_top)
+        self.histogram.setVisible(True)
+        self._shade(activation, grid, grid_derivative, softmax)
+        self.summary_label.setText(health_sentence(activation, z, a, probe_derivative, alpha))
+        legend = (
+            f"<span style='color:{_HISTOGRAM_PEN.name()}'>▇ z over {z.size} probes</span>"
+            f" &nbsp;<span style='color:{_CURVE_COLOR.name()}'>— g(z)</span>"
+        )
+        if softmax:
+            legend = (
+                f"<span style='color:{_HISTOGRAM_PEN.name()}'>▇ z over {z.size} probes</span>"
+                f" &nbsp;<span style='color:{_CURVE_COLOR.name()}'>● softmax output</span>"
+            )
+        else:
+            legend += f" &nbsp;<span style='color:{_DERIVATIVE_COLOR.name()}'>┅ g′(z)</span>"
+        self.z_caption.setText(legend)
+        self.z_plot.setXRange(low, high, padding=0.0)
+        bottom = min(0.0, float(np.min(self.activation_curve.yData))) if not softmax else 0.0
+        self.z_plot.setYRange(bottom, curve_top * 1.05, padding=0.02)
+
+    def _shade(
+        self, activation: str, grid: np.ndarray, derivative: np.ndarray | None, softmax: bool
+    ) -> None:
+        dead = activation == "relu"
+        if softmax or derivative is None or activation in ("identity", "leaky_relu"):
+            regions: tuple = (None, None)
+        else:
+            regions = flat_regions(grid, derivative, dead)
+        brush = _DEAD_BRUSH if dead else _SATURATED_BRUSH
+        for item, span in zip(self.regions, regions, strict=True):
+            if span is None:
+                item.setVisible(False)
+                continue
+            item.setBrush(brush)
+            item.setRegion(span)
+            item.setVisible(True)
+
+    def _show_input(self, frame: Any, neuron: int) -> None:
+        values = np.asarray(frame.probe_A[0], dtype=float)[:, neuron]
+        self.weight_bars.setVisible(False)
+        self.weight_image.setVisible(False)
+        self.weights_caption.setText("Input features have no incoming weights.")
+        self.activation_curve.setData([], [])
+        self.derivative_curve.setData([], [])
+        self.output_points.setData([], [])
+        for region in self.regions:
+            region.setVisible(False)
+        counts, edges = np.histogram(values, bins=HISTOGRAM_BINS, range=_histogram_range(values))
+        self.histogram.setData(edges, counts / max(int(counts.max()), 1))
+        self.histogram.setVisible(True)
+        self.z_caption.setText(
+            f"<span style='color:{_HISTOGRAM_PEN.name()}'>▇ network input over "
+            f"{values.size} probes</span>"
+        )
+        self.z_plot.setXRange(float(edges[0]), float(edges[-1]), padding=0.05)
+        self.z_plot.setYRange(0.0, 1.05, padding=0.02)
+        self.summary_label.setText(
+            f"Mean {values.mean():.3g}, standard deviation {values.std():.3g} "
+            "(after standardisation, when the project uses it)."
+        )
+
+
+def _frame_fits(frame: Any, sizes: tuple[int, ...]) -> bool:
+    probe = getattr(frame, "probe_A", None)
+    if probe is None or len(probe) != len(sizes):
+        return False
+    return all(np.shape(a)[-1] == n for a, n in zip(probe, sizes, strict=True))
+
+
+def _feature_names(project: Project, frame: Any) -> list[str]:
+    count = project.network.inputs
+    for names in (project.feature_names, getattr(frame, "feature_names", None)):
+        if names is not None and len(names) == count:
+            return list(names)
+    return [f"x{i + 1}" for i in range(count)]
+
+
+def _short_name(text: str, width: int = 7) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _histogram_range(values: np.ndarray) -> tuple[float, float]:
+    low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
+    if high - low < 1e-9:
+        low, high = low - 0.5, high + 0.5
+    return low, high
+
+
+def _z_range(z: np.ndarray) -> tuple[float, float]:
+    """A z window covering the histogram, at least [-4, 4] so the curve's shape shows."""
+    low, high = _histogram_range(z)
+    pad = 0.15 * (high - low)
+    return min(low - pad, -4.0), max(high + pad, 4.0)

@@ -1,0 +1,162 @@
+"""The neuron detail view: incoming weights, z histogram against g and g', flat regions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
+from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.frame import make_frame
+from nnstudio.ui.neuron_view import HISTOGRAM_BINS, NeuronView, flat_regions
+from nnstudio.workflow import build_network
+
+pytestmark = pytest.mark.gui
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def circles_project(activation: str, output: str = "sigmoid", units: int = 6) -> Project:
+    return Project(
+        name="Neuron",
+        data=BuiltinData(builtin="circles", samples=300, noise=0.05),
+        network=NetworkSpec(
+            inputs=2,
+            layers=(LayerSpec(units=units, activation=activation), LayerSpec(1, output)),
+        ),
+        loss="binary_crossentropy",
+        training=TrainingSpec(seed=3),
+    )
+
+
+def document_for(project: Project) -> StudioDocument:
+    document = StudioDocument()
+    document.open_project(project)
+    assert document.dataset is not None, document.dataset_error
+    return document
+
+
+def frame_for(document: StudioDocument, scale: float = 1.0, bias: float | None = None):
+    network = build_network(document.project)
+    weights = [
+        (W * scale, b if bias is None else np.full_like(b, bias)) for W, b in network.weights()
+    ]
+    network.set_weights(tuple(weights))
+    return make_frame(network, document.dataset, grid_size=12)
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = NeuronView()
+    qtbot.addWidget(widget)
+    widget.resize(350, 460)
+    widget.show()
+    return widget
+
+
+def test_tanh_neuron_shows_weights_histogram_curves_and_saturation(view):
+    document = document_for(circles_project("tanh"))
+    frame = frame_for(document, scale=6.0)  # big weights push many examples into saturation
+    view.show_neuron(document.project, 0, 2, frame)
+
+    W, b = frame.weights[0]
+    np.testing.assert_allclose(view.weight_bars.opts["height"], W[:, 2])
+    brushes = view.weight_bars.opts["brushes"]
+    for weight, brush in zip(W[:, 2], brushes, strict=True):
+        color = brush.color() if hasattr(brush, "color") else brush
+        assert (color.red() > color.blue()) == (weight > 0)
+    assert f"bias b = {b[2]:.3g}" in view.weights_caption.text()
+
+    z = frame.probe_Z[0][:, 2]
+    counts, edges = np.histogram(z, bins=HISTOGRAM_BINS)
+    hx, hy = view.histogram.getData()
+    np.testing.assert_allclose(hx, edges, rtol=1e-5)
+    np.testing.assert_allclose(hy / hy.max(), counts / counts.max())
+
+    cx, cy = view.activation_curve.getData()
+    np.testing.assert_allclose(cy, np.tanh(cx), atol=1e-6)
+    dx, dy = view.derivative_curve.getData()
+    np.testing.assert_allclose(dy, 1 - np.tanh(dx) ** 2, atol=1e-6)
+    assert cx.min() <= z.min() and cx.max() >= z.max()
+
+    # Both tails are shaded from where tanh' drops below 0.05 (|z| ≈ 2.18).
+    left, right = (region.getRegion() for region in view.regions)
+    assert all(region.isVisible() for region in view.regions)
+    assert left[1] == pytest.approx(-2.18, abs=0.05)
+    assert right[0] == pytest.approx(2.18, abs=0.05)
+    share = np.mean(1 - np.tanh(z) ** 2 < 0.05)
+    assert share > 0
+    assert view.summary_label.text() == (
+        f"{share:.0%} of the probe examples are in the saturated region."
+    )
+
+
+def test_relu_dead_region_and_fully_dead_neuron(view):
+    document = document_for(circles_project("relu"))
+    frame = frame_for(document)
+    view.show_neuron(document.project, 0, 1, frame)
+    z = frame.probe_Z[0][:, 1]
+    assert view.regions[0].isVisible() and not view.regions[1].isVisible()
+    low, high = view.regions[0].getRegion()
+    assert high == pytest.approx(0.0, abs=0.05) and low < 0
+    assert view.summary_label.text() == (
+        f"Dead (z ≤ 0) for {np.mean(z <= 0):.0%} of the probe examples."
+    )
+    dead = frame_for(document, scale=0.0, bias=-1.0)
+    view.show_neuron(document.project, 0, 1, dead)
+    assert view.summary_label.text().startswith("Dead for 100% of examples")
+
+
+def test_softmax_output_shows_probe_outputs_instead_of_a_curve(view):
+    document = StudioDocument()
+    document.open(SAMPLES / "iris.nnproj")
+    frame = frame_for(document)
+    view.show_neuron(document.project, 1, 0, frame)
+    x, y = view.output_points.getData()
+    np.testing.assert_allclose(x, frame.probe_Z[1][:, 0])
+    np.testing.assert_allclose(y, frame.probe_A[2][:, 0])
+    assert (
+        view.activation_curve.getData()[0] is None or view.activation_curve.getData()[0].size == 0
+    )
+    ticks = view.weights_plot.getPlotItem().getAxis("bottom")._tickLevels
+    assert ticks is not None and len(ticks[0]) == 8
+
+
+def test_pixel_inputs_show_weights_as_an_image(view):
+    document = StudioDocument()
+    document.open(SAMPLES / "digits.nnproj")
+    frame = frame_for(document)
+    view.show_neuron(document.project, 0, 0, frame)
+    assert view.weight_image.isVisible() and not view.weight_bars.isVisible()
+    assert view.weight_image.image.shape == (8, 8)
+    np.testing.assert_allclose(
+        view.weight_image.image[::-1].ravel(), frame.weights[0][0][:, 0], rtol=1e-6
+    )
+
+
+def test_without_frame_and_for_inputs(view):
+    document = document_for(circles_project("tanh"))
+    view.show_neuron(document.project, 0, 0, None)
+    assert "initialised" in view.summary_label.text()
+    assert not view.weight_bars.isVisible() and not view.histogram.isVisible()
+    frame = frame_for(document)
+    view.show_neuron(document.project, None, 1, frame)
+    assert view.title_label.text() == "Input feature x2"
+    _x, y = view.histogram.getData()
+    assert y.max() == pytest.approx(1.0)
+    assert (
+        view.activation_curve.getData()[0] is None or view.activation_curve.getData()[0].size == 0
+    )
+
+
+def test_flat_regions_on_a_grid():
+    z = np.linspace(-5, 5, 101)
+    sig = 1 / (1 + np.exp(-z))
+    left, right = flat_regions(z, sig * (1 - sig), dead=False)
+    assert left[0] == -5 and left[1] == pytest.approx(-2.89, abs=0.15)
+    assert right[1] == 5 and right[0] == pytest.approx(2.89, abs=0.15)
+    assert flat_regions(z, np.ones_like(z), dead=False) == (None, None)
+    left, right = flat_regions(z, (z > 0).astype(float), dead=True)
+    assert left == (-5.0, 0.0) and right is None
