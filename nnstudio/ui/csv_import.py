@@ -29,6 +29,8 @@ _TARGET_NAMES = re.compile(
     r"^(target|targets|label|labels|class|classes|y|species|digit|outcome|category|output)$",
     re.IGNORECASE,
 )
+#: Where a loading message points: "line 12, column 'x'" (the column is optional).
+_PROBLEM_PLACE = re.compile(r"line (\d+)(?:, column '([^']*)')?")
 #: How many cells of a text column are sampled to tell "numbers with a typo" from real text.
 _KIND_SAMPLE = 200
 
@@ -116,7 +118,7 @@ def mostly_numeric(table: CsvTable, column: int) -> bool:
     if not cells:
         return False
     numbers = sum(1 for cell in cells if _is_number(cell))
-    return numbers >= 0.8 * len(cells)
+    return numbers >= 0.5 * len(cells)
 
 
 def _is_number(cell: str) -> bool:
@@ -169,6 +171,8 @@ class TextTableModel(QtCore.QAbstractTableModel):
         self._tinted = np.zeros(0, dtype=bool)
         self._row_labels: list[str] | None = None
         self._tint = QtGui.QColor(253, 235, 220)
+        self._marked: tuple[int, int] | None = None
+        self._marked_color = QtGui.QColor(254, 202, 202)
         self._muted_color = QtGui.QColor(MUTED_COLOR)
 
     def set_contents(
@@ -204,6 +208,24 @@ class TextTableModel(QtCore.QAbstractTableModel):
         self._header_tips = list(header_tips) if header_tips is not None else [""] * count
         self.endResetModel()
 
+    def mark_cell(self, row: int | None, column: int | None = None) -> None:
+        """Highlight the cell (or the whole row when ``column`` is None) a problem is in.
+
+        ``row=None`` removes the mark.
+        """
+        previous = self._marked
+        self._marked = None if row is None else (row, -1 if column is None else column)
+        for mark in (previous, self._marked):
+            if mark is not None and 0 <= mark[0] < self.rowCount():
+                self.dataChanged.emit(
+                    self.index(mark[0], 0), self.index(mark[0], self.columnCount() - 1)
+                )
+
+    @property
+    def marked_cell(self) -> tuple[int, int] | None:
+        """``(row, column)`` of the highlighted cell (column -1 for a whole row), or None."""
+        return self._marked
+
     def set_column_roles(self, tinted: Sequence[bool], muted: Sequence[bool]) -> None:
         """Highlight target columns (``tinted``) and grey out unused ones (``muted``)."""
         self._tinted = np.asarray(tinted, dtype=bool)
@@ -237,8 +259,12 @@ class TextTableModel(QtCore.QAbstractTableModel):
             return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and self._muted.size and self._muted[column]:
             return QtGui.QBrush(self._muted_color)
-        if role == Qt.ItemDataRole.BackgroundRole and self._tinted.size and self._tinted[column]:
-            return QtGui.QBrush(self._tint)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            marked = self._marked
+            if marked is not None and marked[0] == index.row() and marked[1] in (-1, column):
+                return QtGui.QBrush(self._marked_color)
+            if self._tinted.size and self._tinted[column]:
+                return QtGui.QBrush(self._tint)
         return None
 
     def headerData(
@@ -418,6 +444,7 @@ class CsvImportDialog(QtWidgets.QDialog):
             return False
         self._dataset = dataset
         self._problem = None
+        self._mark_problem_cell(None)
         self._status.setStyleSheet(_OK_STYLE)
         self._status.setText("✓ " + dataset_summary(dataset))
         self._ok.setEnabled(True)
@@ -500,6 +527,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         preview_layout = QtWidgets.QVBoxLayout(preview_box)
         self._preview_model = TextTableModel(self)
         self._preview = QtWidgets.QTableView()
+        self._preview.setObjectName("csvPreview")
         self._preview.setModel(self._preview_model)
         self._preview.setAlternatingRowColors(True)
         self._preview.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -791,6 +819,25 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._status.setStyleSheet(_ERROR_STYLE)
         self._status.setText(message)
         self._ok.setEnabled(False)
+        self._mark_problem_cell(message)
+
+    def _mark_problem_cell(self, message: str | None) -> None:
+        """Point at the line (and column) a loading problem names, when it is in the preview."""
+        if self._table is None:
+            return
+        found = _PROBLEM_PLACE.search(message or "")
+        row = column = None
+        if found:
+            line = int(found.group(1))
+            lines = self._table.line_numbers[:PREVIEW_ROWS]
+            if line in lines:
+                row = lines.index(line)
+                name = found.group(2)
+                column = self._table.header.index(name) if name in self._table.header else None
+        self._preview_model.mark_cell(row, column)
+        if row is not None:
+            target = self._preview_model.index(row, column if column is not None else 0)
+            self._preview.scrollTo(target, QtWidgets.QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def _ticked(self, column: int) -> tuple[str, ...]:
         if self._table is None:

@@ -139,6 +139,22 @@ def test_bad_csv_shows_message_and_refuses_ok(qtbot, tmp_path, name, text, expec
     assert dialog.isVisible()
 
 
+def test_the_bad_cell_is_highlighted_in_the_preview(qtbot, tmp_path):
+    path = write(tmp_path / "typo.csv", "a,b,label\n1,2,x\n3,oops,y\n5,6,x\n7,8,y\n9,10,x\n")
+    dialog = open_dialog(qtbot, path, tmp_path)
+    preview = dialog.findChild(QtWidgets.QTableView, "csvPreview")
+    model = preview.model()
+    # Line 3 of the file is the second data row; column 'b' is the second column.
+    assert model.marked_cell == (1, 1)
+    marked = model.data(model.index(1, 1), Qt.ItemDataRole.BackgroundRole)
+    plain = model.data(model.index(0, 1), Qt.ItemDataRole.BackgroundRole)
+    assert marked is not None and plain is None
+    # Leaving the column out fixes the problem and clears the mark.
+    dialog.set_column_role("b", input=False)
+    assert dialog.validate()
+    assert model.marked_cell is None
+
+
 def test_unreadable_file_offers_only_to_close(qtbot, tmp_path):
     path = write(tmp_path / "ragged.csv", "a,b\n1,2\n3\n")
     dialog = open_dialog(qtbot, path, tmp_path)

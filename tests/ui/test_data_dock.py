@@ -291,3 +291,22 @@ def _horizontal():
     from nnstudio.ui.qt import Qt
 
     return Qt.Orientation.Horizontal
+
+
+def test_declining_to_discard_trained_weights_restores_the_controls(panel, document):
+    # Weights shaped for the current 2-4-4-1 network count as trained.
+    rng = np.random.default_rng(0)
+    weights = tuple(
+        (rng.normal(size=w_shape), np.zeros(b_shape))
+        for w_shape, b_shape in document.project.network.weight_shapes()
+    )
+    document.set_weights(weights)
+    questions: list[str] = []
+    document.confirm_discard_weights = lambda question: questions.append(question) or False
+
+    choose(panel, "sine")  # one input instead of two: the weights would not fit
+    assert questions
+    assert document.project.data.builtin == "circles"
+    assert document.weights is weights
+    assert panel.source_combo.currentData() == "circles"
+    assert not panel.problem_label.isVisibleTo(panel)
