@@ -1,0 +1,131 @@
+"""PyTorch export: the generated module runs in torch, matches nnstudio and trains further."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import itertools
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+from interop_helpers import MODEL_CASES, assert_predictions_match, make_model, raw_inputs
+
+from nnstudio.errors import MissingExtraError, ProjectFileError
+from nnstudio.io.torch_export import export_torch
+
+pytestmark = pytest.mark.interop
+
+_module_numbers = itertools.count()
+
+
+def _import(path: Path) -> ModuleType:
+    """Import a generated file under a fresh name (several tests write ``model.py``)."""
+    name = f"nnstudio_torch_export_{next(_module_numbers)}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("case", MODEL_CASES.values(), ids=MODEL_CASES.keys())
+def test_torch_predictions_match_reference_and_engine(case: dict, tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    project, weights = make_model(**case)
+    written = export_torch(project, weights, tmp_path / "model.py")
+    assert written == [tmp_path / "model.py", tmp_path / "model.safetensors"]
+
+    module = _import(written[0])
+    model = module.load()
+    assert isinstance(model, torch.nn.Module)
+    assert not model.training
+    X = raw_inputs(project)
+    with torch.no_grad():
+        outputs = model(torch.as_tensor(X)).numpy()
+    assert_predictions_match(outputs, project, weights, X)
+
+    state = model.state_dict()
+    assert ("input_mean" in state) == (project.standardization is not None)
+    for index, (W, b) in enumerate(weights):
+        np.testing.assert_array_equal(state[f"layers.{index}.weight"].numpy(), W.T)
+        np.testing.assert_array_equal(state[f"layers.{index}.bias"].numpy(), b)
+    assert module.FEATURE_NAMES == (project.feature_names or module.FEATURE_NAMES)
+
+
+def test_logits_skip_only_the_output_activation(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    project, weights = make_model(**MODEL_CASES["softmax-classifier"])
+    (path, _weights_file) = export_torch(project, weights, tmp_path / "model.py")
+    model = _import(path).load()
+    X = torch.as_tensor(raw_inputs(project, rows=10))
+    with torch.no_grad():
+        probabilities = model(X)
+        logits = model(X, logits=True)
+    torch.testing.assert_close(torch.softmax(logits, dim=-1), probabilities)
+    assert not torch.allclose(logits, probabilities)
+
+
+def test_exported_model_keeps_training_in_pytorch(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    project, weights = make_model(**MODEL_CASES["sigmoid-classifier-standardized"])
+    (path, _weights_file) = export_torch(project, weights, tmp_path / "model.py")
+    model = _import(path).load()
+    model.train()
+    generator = torch.Generator().manual_seed(0)
+    X = torch.as_tensor(raw_inputs(project, rows=128))
+    Y = torch.randint(0, 2, (128, 1), generator=generator).float()
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    with torch.no_grad():
+        before = loss_fn(model(X, logits=True), Y).item()
+    for _ in range(30):
+        optimizer.zero_grad()
+        loss = loss_fn(model(X, logits=True), Y)
+        loss.backward()
+        optimizer.step()
+    with torch.no_grad():
+        after = loss_fn(model(X, logits=True), Y).item()
+    assert after < before - 0.05
+    # Standardisation statistics are buffers: training leaves them alone.
+    np.testing.assert_array_equal(
+        model.input_mean.numpy(), np.float32(project.standardization.mean)
+    )
+
+
+def test_generating_needs_no_torch_and_imports_only_torch_safetensors_stdlib(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project, weights = make_model(**MODEL_CASES["regression-two-targets-standardized"])
+    monkeypatch.setitem(sys.modules, "torch", None)
+    (path, weights_file) = export_torch(project, weights, tmp_path / "regressor")
+    assert path.name == "regressor.py"
+    assert weights_file.name == "regressor.safetensors"
+    tree = ast.parse(path.read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module.split(".")[0])
+    assert imported <= {"torch", "safetensors", "__future__", *sys.stdlib_module_names}
+    assert {"torch", "safetensors"} <= imported
+    assert "nnstudio" not in imported
+
+
+def test_python_suffix_is_required(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["single-layer-classifier"])
+    with pytest.raises(ProjectFileError, match=r"ending in \.py.*model\.pt"):
+        export_torch(project, weights, tmp_path / "model.pt")
+
+
+def test_missing_safetensors_names_the_torch_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project, weights = make_model(**MODEL_CASES["single-layer-classifier"])
+    monkeypatch.setitem(sys.modules, "safetensors", None)
+    monkeypatch.setitem(sys.modules, "safetensors.numpy", None)
+    with pytest.raises(MissingExtraError, match=r"PyTorch export.*nnstudio\[torch\]"):
+        export_torch(project, weights, tmp_path / "model.py")
+    assert not (tmp_path / "model.py").exists()
