@@ -23,6 +23,7 @@ import io
 import json
 import math
 import os
+import stat
 import tempfile
 import zipfile
 from collections.abc import Sequence
@@ -67,6 +68,8 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     except OSError as error:
         raise ProjectFileError(f"cannot write {path}: {error.strerror or error}") from error
     try:
+        # mkstemp creates the file readable by its owner only; give it the usual permissions.
+        os.chmod(temp_name, _file_mode(path))
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -78,6 +81,16 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         if isinstance(error, OSError):
             raise ProjectFileError(f"cannot write {path}: {error.strerror or error}") from error
         raise
+
+
+def _file_mode(path: Path) -> int:
+    """The permission bits for ``path``: those of the file it replaces, else 0o666 - umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:

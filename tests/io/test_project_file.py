@@ -266,3 +266,15 @@ def test_weights_file_with_too_few_layers(
     path = write(tmp_path / "p.nnproj", json.dumps(document))
     with pytest.raises(ProjectFileError, match="lacks W2, b2"):
         load_project(path)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_saved_files_get_usual_permissions(tmp_path: Path, xor_project: Project) -> None:
+    path = tmp_path / "xor.nnproj"
+    save_project(path, xor_project)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    path.chmod(0o640)
+    save_project(path, xor_project)
+    assert path.stat().st_mode & 0o777 == 0o640
