@@ -142,7 +142,8 @@ class Frame:
     weight_quantiles : ndarray, shape (L, len(WEIGHT_PERCENTILES))
         Percentiles of each layer's weights (not biases).
     weight_histograms : tuple of (counts, edges)
-        Per layer, ``HISTOGRAM_BINS`` counts and their ``HISTOGRAM_BINS + 1`` edges.
+        Per layer, up to ``HISTOGRAM_BINS`` counts (fewer for small layers) and their edges
+        (one more than counts), symmetric around zero.
     saturated_fraction : ndarray, shape (L,)
         Share of probe activations in the flat region (derivative < 0.05) for sigmoid and
         tanh layers; NaN for other activations.
@@ -385,7 +386,9 @@ class FrameBuilder:
             quantiles[index] = np.percentile(values, WEIGHT_PERCENTILES)
             limit = float(np.max(np.abs(values)))
             limit = limit if limit > 0 else 1.0
-            counts, edges = np.histogram(values, bins=HISTOGRAM_BINS, range=(-limit, limit))
+            # Fewer bins for small layers, so a histogram of 20 weights is not mostly gaps.
+            bins = int(np.clip(2 * np.sqrt(values.size), 8, HISTOGRAM_BINS))
+            counts, edges = np.histogram(values, bins=bins, range=(-limit, limit))
             histograms.append((counts.astype(np.float64), edges))
         return quantiles, tuple(histograms)
 

@@ -1,0 +1,212 @@
+"""The Activations tab: the selected layer's outputs on the probe examples, and unit health.
+
+The heatmap shows one row per neuron and one column per probe example (grouped by class), so
+a neuron that reacts to one class shows as a coloured block. The bar chart shows, per layer,
+the share of saturated sigmoid/tanh activations (derivative below 0.05, where learning
+stalls) and the share of dead ReLU-family units (never active on any probe).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nnstudio.ui.colors import diverging_colormap
+from nnstudio.ui.plots.common import PlotTab, StickyLevel, make_plot, set_bar_ticks
+from nnstudio.ui.qt import QtWidgets, pg
+
+if TYPE_CHECKING:
+    from nnstudio.ui.frame import Frame
+
+#: Activations whose outputs are bounded, with the fixed colour limit that covers them.
+_BOUNDED = {"sigmoid": 1.0, "tanh": 1.0, "softmax": 1.0}
+_SATURATED_COLOR = (230, 110, 20)
+_DEAD_COLOR = (31, 97, 166)
+
+
+class ActivationsTab(PlotTab):
+    """Neuron × probe-example activations of the selected layer, and saturated/dead units."""
+
+    name = "Activations"
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.layer_note = QtWidgets.QLabel("Select a layer on the canvas to show its neurons.")
+        self.layer_note.setStyleSheet("color: #555;")
+        self.controls.addWidget(self.layer_note)
+        self.controls.addStretch(1)
+
+        self.heatmap_plot = make_plot("Activations of layer 1", "probe example", "neuron")
+        self.heatmap_plot.invertY(True)
+        self.heatmap_plot.showGrid(x=False, y=False)
+        self.heatmap = pg.ImageItem()
+        self.heatmap.setColorMap(diverging_colormap())
+        self.heatmap_plot.addItem(self.heatmap)
+        self.color_bar = pg.ColorBarItem(
+            values=(-1.0, 1.0),
+            colorMap=diverging_colormap(),
+            interactive=False,
+            width=14,
+            label="activation",
+            colorMapMenu=False,
+        )
+        self.color_bar.setImageItem(self.heatmap, insert_in=self.heatmap_plot)
+        self.level = StickyLevel()
+        self.boundaries: list[pg.InfiniteLine] = []
+
+        self.health_plot = make_plot("Unit health per layer", "layer", "share of layer (%)")
+        self.health_plot.setYRange(0.0, 100.0, padding=0.02)
+        self.health_plot.setMouseEnabled(x=False, y=False)
+        self.saturated_bars = pg.BarGraphItem(
+            x=[], height=[], width=0.38, brush=pg.mkBrush(*_SATURATED_COLOR), pen=pg.mkPen(None)
+        )
+        self.dead_bars = pg.BarGraphItem(
+            x=[], height=[], width=0.38, brush=pg.mkBrush(*_DEAD_COLOR), pen=pg.mkPen(None)
+        )
+        self.health_plot.addItem(self.saturated_bars)
+        self.health_plot.addItem(self.dead_bars)
+        legend = self.health_plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        legend.addItem(self.saturated_bars, "saturated activations (sigmoid, tanh)")
+        legend.addItem(self.dead_bars, "dead units (ReLU family)")
+
+        self._frame: Frame | None = None
+        self._shown: tuple[int, str] | None = None
+        self.set_arrangement(
+            narrow=[(self.heatmap_plot, 0, 0, 1, 1), (self.health_plot, 1, 0, 1, 1)],
+            wide=[(self.heatmap_plot, 0, 0, 1, 1), (self.health_plot, 0, 1, 1, 1)],
+        )
+
+    def _apply_stretch(self, wide: bool) -> None:
+        grid = self.graphics.ci.layout
+        if wide:
+            grid.setColumnStretchFactor(0, 3)
+            grid.setColumnStretchFactor(1, 2)
+            grid.setRowStretchFactor(0, 1)
+        else:
+            grid.setRowStretchFactor(0, 3)
+            grid.setRowStretchFactor(1, 2)
+            grid.setColumnStretchFactor(0, 1)
+
+    # ---- state -------------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        self._frame = None
+        self._shown = None
+        self.level.reset()
+        self.heatmap.clear()
+        self.saturated_bars.setOpts(x=[], height=[])
+        self.dead_bars.setOpts(x=[], height=[])
+        for line in self.boundaries:
+            line.setVisible(False)
+
+    def set_selected_layer(self, network_index: int | None) -> None:
+        super().set_selected_layer(network_index)
+        if self._frame is not None:
+            self.show_frame(self._frame)
+
+    @property
+    def levels(self) -> tuple[float, float]:
+        """The heatmap's colour levels ``(-L, L)``."""
+        low, high = self.heatmap.getLevels()
+        return float(low), float(high)
+
+    # ---- frames ------------------------------------------------------------------------------
+
+    def show_frame(self, frame: Frame) -> None:
+        self._frame = frame
+        layer = self.layer_for(frame)
+        activation = frame.activation_names[layer]
+        values = np.asarray(frame.probe_A[layer + 1], dtype=np.float64).T  # (units, P)
+        if self._shown != (layer, activation):
+            self.level.reset()
+            self._shown = (layer, activation)
+        limit = _BOUNDED.get(activation) or self.level.update(values)
+        units, probes = values.shape
+        self.heatmap.setImage(values, levels=(-limit, limit), autoLevels=False)
+        # Neuron j (1-based) is centred on tick j.
+        self.heatmap.setRect(0.0, 0.5, float(probes), float(units))
+        self.color_bar.setLevels(values=(-limit, limit))
+        top = units + 0.5
+        self.heatmap_plot.setLimits(xMin=0, xMax=max(probes, 1), yMin=0.5, yMax=top)
+        self.heatmap_plot.setRange(xRange=(0, probes), yRange=(0.5, top), padding=0)
+        self.heatmap_plot.setTitle(
+            f"Activations of layer {layer + 1} ({activation}): {units} neurons × {probes} examples",
+            size="10pt",
+        )
+        self._show_classes(frame)
+        self._show_health(frame)
+        self.layer_note.setText(f"Layer {layer + 1} ({activation}), {units} neurons")
+
+    def _show_classes(self, frame: Frame) -> None:
+        """Class names under their groups of probe columns, with lines between groups."""
+        axis = self.heatmap_plot.getAxis("bottom")
+        labels = frame.probe_labels
+        if labels is None or labels.size == 0:
+            axis.setTicks(None)
+            self.heatmap_plot.setLabel("bottom", "probe example (sorted by target)")
+            for line in self.boundaries:
+                line.setVisible(False)
+            return
+        self.heatmap_plot.setLabel("bottom", "probe example, grouped by class")
+        starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
+        ends = np.r_[starts[1:], labels.size]
+        names = frame.target_names
+        ticks = [
+            ((s + e) / 2.0, names[int(labels[s])] if int(labels[s]) < len(names) else "")
+            for s, e in zip(starts.tolist(), ends.tolist(), strict=True)
+        ]
+        axis.setTicks([ticks, []])
+        while len(self.boundaries) < starts.size - 1:
+            line = pg.InfiniteLine(angle=90, pen=pg.mkPen((40, 40, 40), width=1.5))
+            self.heatmap_plot.addItem(line)
+            self.boundaries.append(line)
+        for index, line in enumerate(self.boundaries):
+            if index < starts.size - 1:
+                line.setPos(float(starts[index + 1]))
+                line.setVisible(True)
+            else:
+                line.setVisible(False)
+
+    def _show_health(self, frame: Frame) -> None:
+        layers = frame.n_layers
+        x = np.arange(layers, dtype=np.float64)
+        saturated = np.nan_to_num(frame.saturated_fraction, nan=0.0) * 100.0
+        dead = np.nan_to_num(frame.dead_fraction, nan=0.0) * 100.0
+        self.saturated_bars.setOpts(x=x - 0.2, height=saturated)
+        self.dead_bars.setOpts(x=x + 0.2, height=dead)
+        set_bar_ticks(
+            self.health_plot, [f"{i + 1} {name}" for i, name in enumerate(frame.activation_names)]
+        )
+        self.health_plot.setXRange(-0.6, layers - 0.4, padding=0)
+
+    # ---- export ------------------------------------------------------------------------------
+
+    def csv_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+        frame = self._frame
+        if frame is None:
+            return [], []
+        layer = self.layer_for(frame)
+        values = np.asarray(frame.probe_A[layer + 1], dtype=np.float64)
+        label_name = "class" if frame.probe_labels is not None else "target"
+        header = [
+            "training_row",
+            label_name,
+            *(f"layer_{layer + 1}_neuron_{j + 1}" for j in range(values.shape[1])),
+        ]
+        if frame.probe_labels is not None:
+            names = frame.target_names
+            tags: list[Any] = [
+                names[i] if i < len(names) else str(i) for i in frame.probe_labels.tolist()
+            ]
+        else:
+            tags = frame.probe_targets[:, 0].tolist()
+        rows = [
+            [int(row), tag, *vals]
+            for row, tag, vals in zip(
+                frame.probe_indices.tolist(), tags, values.tolist(), strict=True
+            )
+        ]
+        return header, rows

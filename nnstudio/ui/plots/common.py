@@ -1,0 +1,328 @@
+"""Pieces shared by the plot tabs: the tab base class, colours, colour levels and CSV output."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nnstudio.errors import ProjectFileError
+from nnstudio.ui.colors import NEGATIVE_COLOR, POSITIVE_COLOR, symmetric_limit
+from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
+
+if TYPE_CHECKING:
+    from nnstudio.data import Dataset
+    from nnstudio.spec import Project
+    from nnstudio.ui.frame import Frame
+
+#: Qualitative colours for layers and classes (colour-blind friendly order).
+PALETTE: tuple[tuple[int, int, int], ...] = (
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+)
+TRAIN_COLOR = (31, 97, 166)
+VALIDATION_COLOR = (230, 110, 20)
+BATCH_COLOR = (150, 165, 185)
+#: Panel width from which plots of a tab sit side by side instead of stacked.
+WIDE_LAYOUT = 900
+
+
+def palette_color(index: int) -> tuple[int, int, int]:
+    """Colour number ``index`` of :data:`PALETTE` (cycling)."""
+    return PALETTE[index % len(PALETTE)]
+
+
+def class_colors(count: int) -> np.ndarray:
+    """RGB colours of ``count`` classes, shape (count, 3), uint8.
+
+    Two classes use the ends of the shared diverging scale (blue, orange) so decision
+    regions, neuron thumbnails and points agree; more classes use :data:`PALETTE`.
+    """
+    if count <= 2:
+        ends = [NEGATIVE_COLOR.getRgb()[:3], POSITIVE_COLOR.getRgb()[:3]]
+        return np.array(ends[: max(count, 1)], dtype=np.uint8)
+    return np.array([palette_color(i) for i in range(count)], dtype=np.uint8)
+
+
+def nice_ceiling(value: float) -> float:
+    """Smallest of 1, 2, 2.5, 5 × 10^k that is at least ``value`` (``value`` > 0)."""
+    if not math.isfinite(value) or value <= 0:
+        return 1.0
+    exponent = math.floor(math.log10(value))
+    for mantissa in (1.0, 2.0, 2.5, 5.0, 10.0):
+        candidate = mantissa * 10.0**exponent
+        if candidate >= value * (1 - 1e-9):
+            return candidate
+    return 10.0 ** (exponent + 1)
+
+
+class StickyLevel:
+    """A symmetric colour limit that stays fixed while values stay inside it.
+
+    The first values fix a round limit a little above their (robust) magnitude; the limit only
+    grows, to the next round number, when values outgrow it, so a colour means the same value
+    from one frame to the next. :meth:`reset` starts over (new network or data).
+    """
+
+    def __init__(self, minimum: float = 1e-3) -> None:
+        self.minimum = minimum
+        self.limit: float | None = None
+
+    def reset(self) -> None:
+        """Forget the limit."""
+        self.limit = None
+
+    def update(self, values: np.ndarray) -> float:
+        """Return the limit for ``values`` (growing it if they exceed it)."""
+        needed = max(symmetric_limit(values), self.minimum)
+        if self.limit is None or needed > self.limit:
+            self.limit = nice_ceiling(needed * 1.1)
+        return self.limit
+
+
+def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
+    """Write a CSV file with a header row.
+
+    Floats are written with full precision (``repr``); NaN is written as an empty cell.
+
+    Raises
+    ------
+    ProjectFileError
+        When the file cannot be written (naming it).
+    """
+    target = Path(path)
+    try:
+        with target.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(list(header))
+            for row in rows:
+                writer.writerow([_cell(value) for value in row])
+    except OSError as error:
+        raise ProjectFileError(f"{target}: cannot write CSV ({error.strerror or error})") from None
+    return target
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, float | np.floating):
+        value = float(value)
+        return "" if math.isnan(value) else repr(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def make_plot(title: str, x_label: str, y_label: str) -> pg.PlotItem:
+    """A plot with a title, labelled axes and a light grid."""
+    plot = pg.PlotItem()
+    plot.setTitle(title, size="10pt")
+    plot.setLabel("bottom", x_label)
+    plot.setLabel("left", y_label)
+    plot.showGrid(x=True, y=True, alpha=0.15)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    for side in ("left", "bottom"):
+        plot.getAxis(side).enableAutoSIPrefix(False)
+    return plot
+
+
+def pen(color: tuple[int, int, int], width: float = 2.0, style: Any = None) -> QtGui.QPen:
+    """A cosmetic pen."""
+    result = pg.mkPen(color=color, width=width)
+    if style is not None:
+        result.setStyle(style)
+    return result
+
+
+class PlotTab(QtWidgets.QWidget):
+    """One tab of the plots panel: a row of controls and a canvas of pyqtgraph plots.
+
+    Subclasses create their plot items once in ``__init__`` (and register them with
+    :meth:`set_arrangement`), update them in :meth:`show_frame` with ``setData`` / ``setImage``,
+    and describe their data in :meth:`csv_table`.
+    """
+
+    #: Name shown on the tab and used by ``PlotsPanel.save_png`` / ``save_csv``.
+    name = ""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controls = QtWidgets.QHBoxLayout()
+        self.controls.setContentsMargins(6, 4, 6, 0)
+        self.controls.setSpacing(10)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setMinimumSize(280, 240)
+        self.graphics.ci.setContentsMargins(4, 4, 4, 4)
+        self.png_button = QtWidgets.QToolButton()
+        self.png_button.setText("Save PNG…")
+        self.png_button.setToolTip("Save this tab's plots as a PNG image")
+        self.png_button.clicked.connect(self._ask_png)
+        self.csv_button = QtWidgets.QToolButton()
+        self.csv_button.setText("Save CSV…")
+        self.csv_button.setToolTip("Save the data shown in this tab as a CSV file")
+        self.csv_button.clicked.connect(self._ask_csv)
+        self._buttons = QtWidgets.QHBoxLayout()
+        self._buttons.setSpacing(4)
+        self._buttons.addWidget(self.png_button)
+        self._buttons.addWidget(self.csv_button)
+        top = QtWidgets.QHBoxLayout()
+        top.setContentsMargins(0, 0, 6, 0)
+        top.addLayout(self.controls, 1)
+        top.addLayout(self._buttons)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.graphics, 1)
+        self._narrow: list[tuple[Any, int, int, int, int]] = []
+        self._wide: list[tuple[Any, int, int, int, int]] = []
+        self._is_wide: bool | None = None
+        self._project: Project | None = None
+        self._dataset: Dataset | None = None
+        self._selected_layer: int | None = None
+
+    # ---- layout ------------------------------------------------------------------------------
+
+    def set_arrangement(
+        self,
+        narrow: list[tuple[Any, int, int, int, int]],
+        wide: list[tuple[Any, int, int, int, int]],
+    ) -> None:
+        """Where each item goes: ``(item, row, column, row span, column span)`` per layout.
+
+        The narrow arrangement (stacked) is used below :data:`WIDE_LAYOUT` pixels.
+        """
+        layout = self.graphics.ci
+        for item, *_ in [*self._narrow, *self._wide]:
+            if item in layout.items:
+                layout.removeItem(item)
+        self._narrow = narrow
+        self._wide = wide
+        self._is_wide = None
+        self._arrange()
+
+    def _arrange(self) -> None:
+        wide = self.width() >= WIDE_LAYOUT
+        if wide == self._is_wide:
+            return
+        self._is_wide = wide
+        layout = self.graphics.ci
+        for item, *_ in [*self._narrow, *self._wide]:
+            if item in layout.items:
+                layout.removeItem(item)
+        for item, row, column, rows, columns in self._wide if wide else self._narrow:
+            layout.addItem(item, row=row, col=column, rowspan=rows, colspan=columns)
+        self._apply_stretch(wide)
+
+    def _apply_stretch(self, wide: bool) -> None:
+        """Give rows and columns equal shares (subclasses may override)."""
+        grid = self.graphics.ci.layout
+        arrangement = self._wide if wide else self._narrow
+        rows = max((row + span for _, row, _, span, _ in arrangement), default=0)
+        columns = max((column + span for _, _, column, _, span in arrangement), default=0)
+        for row in range(rows):
+            grid.setRowStretchFactor(row, 1)
+        for column in range(columns):
+            grid.setColumnStretchFactor(column, 1)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange()
+
+    # ---- data --------------------------------------------------------------------------------
+
+    def set_context(self, project: Project | None, dataset: Dataset | None) -> None:
+        """A new project or data set: forget everything tied to the old one."""
+        self._project = project
+        self._dataset = dataset
+        self.clear()
+
+    def set_selected_layer(self, network_index: int | None) -> None:
+        """The layer the user selected (an index into ``network.layers``)."""
+        self._selected_layer = network_index
+
+    def show_frame(self, frame: Frame) -> None:
+        """Paint a frame (each tab updates its own items)."""
+
+    def record(self, frame: Frame) -> None:
+        """Keep what must not be missed while the tab is hidden (called for every frame)."""
+
+    def clear(self) -> None:
+        """Empty every plot."""
+
+    def csv_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+        """The data shown, as a header and rows."""
+        return [], []
+
+    def layer_for(self, frame: Frame) -> int:
+        """The selected layer clamped to the frame's network (default: the first)."""
+        index = self._selected_layer if self._selected_layer is not None else 0
+        return int(min(max(index, 0), frame.n_layers - 1))
+
+    # ---- saving ------------------------------------------------------------------------------
+
+    def save_png(self, path: str | Path) -> Path:
+        """Render the tab's plots to a PNG file (at least 1200 pixels wide)."""
+        from pyqtgraph.exporters import ImageExporter
+
+        target = Path(path)
+        exporter = ImageExporter(self.graphics.ci)
+        width = max(int(self.graphics.ci.boundingRect().width()), 1200)
+        exporter.parameters()["width"] = width
+        exporter.export(str(target))
+        if not target.exists():
+            raise ProjectFileError(f"{target}: cannot write PNG")
+        return target
+
+    def save_csv(self, path: str | Path) -> Path:
+        """Write the tab's data to a CSV file with a header row."""
+        header, rows = self.csv_table()
+        if not header:
+            raise ProjectFileError(f"{Path(path)}: nothing to save yet (no training data shown)")
+        return write_csv(path, header, rows)
+
+    def _ask_png(self) -> None:
+        self._ask_and_save("PNG image (*.png)", ".png", self.save_png)
+
+    def _ask_csv(self) -> None:
+        self._ask_and_save("CSV file (*.csv)", ".csv", self.save_csv)
+
+    def _ask_and_save(self, file_filter: str, suffix: str, save: Any) -> None:
+        default = f"{self.name.lower()}{suffix}"
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, f"Save {self.name}", default, file_filter
+        )
+        if not path:
+            return
+        if not path.endswith(suffix):
+            path += suffix
+        try:
+            save(path)
+        except Exception as error:
+            QtWidgets.QMessageBox.warning(self, f"Save {self.name}", str(error))
+
+
+def set_bar_ticks(plot: pg.PlotItem, labels: Sequence[str]) -> None:
+    """Label the bottom axis with one tick per bar at 0, 1, 2, ..."""
+    plot.getAxis("bottom").setTicks([[(float(i), text) for i, text in enumerate(labels)]])
+
+
+def layer_label(index: int, activation: str) -> str:
+    """``"1 tanh"``: the layer's 1-based number and activation."""
+    return f"{index + 1} {activation}"
+
+
+def qt_dash() -> Any:
+    """Dashed pen style."""
+    return QtCore.Qt.PenStyle.DashLine

@@ -1,0 +1,191 @@
+"""The Loss tab: training and validation loss over epochs, and accuracy or RMSE/R²."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nnstudio.ui.plots.common import (
+    BATCH_COLOR,
+    TRAIN_COLOR,
+    VALIDATION_COLOR,
+    PlotTab,
+    make_plot,
+    pen,
+    qt_dash,
+)
+from nnstudio.ui.qt import QtWidgets, pg
+
+if TYPE_CHECKING:
+    from nnstudio.data import Dataset
+    from nnstudio.spec import Project
+    from nnstudio.ui.frame import Frame
+
+_CLASSIFICATION_COLUMNS = ("train_accuracy", "val_accuracy")
+_REGRESSION_COLUMNS = ("train_rmse", "val_rmse", "train_r2", "val_r2")
+
+
+def _fmt(value: float | None) -> str:
+    return "–" if value is None or not np.isfinite(value) else f"{value:.4g}"
+
+
+class LossTab(PlotTab):
+    """Loss curves (with the mini-batch losses between epochs) and the task's metric."""
+
+    name = "Loss"
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.log_scale = QtWidgets.QCheckBox("Log scale")
+        self.log_scale.setToolTip("Show the loss on a logarithmic axis")
+        self.log_scale.toggled.connect(self._set_log)
+        self.show_batches = QtWidgets.QCheckBox("Mini-batches")
+        self.show_batches.setToolTip("Also show the loss of every mini-batch (between epochs)")
+        self.show_batches.setChecked(True)
+        self.show_batches.toggled.connect(lambda on: self.batch_curve.setVisible(on))
+        self.controls.addWidget(self.log_scale)
+        self.controls.addWidget(self.show_batches)
+        self.controls.addStretch(1)
+
+        self.loss_plot = make_plot("Loss", "epoch", "loss")
+        self.loss_plot.setDownsampling(auto=True, mode="peak")
+        self.loss_plot.setClipToView(True)
+        legend = self.loss_plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.batch_curve = self.loss_plot.plot(
+            pen=pen(BATCH_COLOR, 1.0), name="mini-batch", connect="finite"
+        )
+        self.train_curve = self.loss_plot.plot(
+            pen=pen(TRAIN_COLOR, 2.2), name="training", connect="finite"
+        )
+        self.val_curve = self.loss_plot.plot(
+            pen=pen(VALIDATION_COLOR, 2.2), name="validation", connect="finite"
+        )
+        legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+
+        self.metric_plot = make_plot("Accuracy", "epoch", "accuracy")
+        self.metric_legend = self.metric_plot.addLegend(offset=(-10, -10), labelTextSize="8pt")
+        self.metric_legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        self.metric_a_train = self.metric_plot.plot(pen=pen(TRAIN_COLOR, 2.2), connect="finite")
+        self.metric_a_val = self.metric_plot.plot(pen=pen(VALIDATION_COLOR, 2.2), connect="finite")
+        # R² lives on its own right-hand axis (it is unitless while RMSE has the target's unit).
+        self.r2_view = pg.ViewBox()
+        self.metric_plot.showAxis("right")
+        self.metric_plot.getAxis("right").setLabel("R²")
+        self.metric_plot.getAxis("right").linkToView(self.r2_view)
+        self.r2_view.setXLink(self.metric_plot)
+        self.metric_b_train = pg.PlotDataItem(
+            pen=pen(TRAIN_COLOR, 1.6, qt_dash()), connect="finite"
+        )
+        self.metric_b_val = pg.PlotDataItem(
+            pen=pen(VALIDATION_COLOR, 1.6, qt_dash()), connect="finite"
+        )
+        self.r2_view.addItem(self.metric_b_train)
+        self.r2_view.addItem(self.metric_b_val)
+        self.metric_plot.vb.sigResized.connect(self._sync_r2_view)
+
+        self._task = "classification"
+        self._configure_metric("classification")
+        self._history: Any = None
+        self.set_arrangement(
+            narrow=[(self.loss_plot, 0, 0, 1, 1), (self.metric_plot, 1, 0, 1, 1)],
+            wide=[(self.loss_plot, 0, 0, 1, 1), (self.metric_plot, 0, 1, 1, 1)],
+        )
+        self.graphics.scene().addItem(self.r2_view)
+
+    # ---- configuration -----------------------------------------------------------------------
+
+    def _sync_r2_view(self) -> None:
+        self.r2_view.setGeometry(self.metric_plot.vb.sceneBoundingRect())
+        self.r2_view.linkedViewChanged(self.metric_plot.vb, self.r2_view.XAxis)
+
+    def _set_log(self, on: bool) -> None:
+        self.loss_plot.setLogMode(y=on)
+        self.loss_plot.setLabel("left", "loss (log scale)" if on else "loss")
+
+    def _configure_metric(self, task: str) -> None:
+        self._task = task
+        legend = self.metric_legend
+        legend.clear()
+        regression = task == "regression"
+        self.metric_plot.getAxis("right").setVisible(regression)
+        self.r2_view.setVisible(regression)
+        if regression:
+            self.metric_plot.setTitle("RMSE (solid) and R² (dashed)", size="10pt")
+            self.metric_plot.setLabel("left", "RMSE")
+            self.metric_plot.enableAutoRange(y=True)
+            self.r2_view.enableAutoRange(y=True)
+            legend.addItem(self.metric_a_train, "training RMSE")
+            legend.addItem(self.metric_a_val, "validation RMSE")
+            legend.addItem(self.metric_b_train, "training R²")
+            legend.addItem(self.metric_b_val, "validation R²")
+        else:
+            self.metric_plot.setTitle("Accuracy", size="10pt")
+            self.metric_plot.setLabel("left", "accuracy")
+            self.metric_plot.setYRange(0.0, 1.02, padding=0)
+            legend.addItem(self.metric_a_train, "training")
+            legend.addItem(self.metric_a_val, "validation")
+
+    def set_context(self, project: Project | None, dataset: Dataset | None) -> None:
+        task = dataset.task if dataset is not None else (project.task if project else None)
+        if task is not None and task != self._task:
+            self._configure_metric(task)
+        super().set_context(project, dataset)
+
+    # ---- frames ------------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        self._history = None
+        for curve in (
+            self.batch_curve,
+            self.train_curve,
+            self.val_curve,
+            self.metric_a_train,
+            self.metric_a_val,
+            self.metric_b_train,
+            self.metric_b_val,
+        ):
+            curve.setData([], [])
+        self.loss_plot.setTitle("Loss", size="10pt")
+
+    def show_frame(self, frame: Frame) -> None:
+        if frame.task != self._task:
+            self._configure_metric(frame.task)
+        snapshot = frame.snapshot
+        history = getattr(snapshot, "history", None)
+        if history is None or len(history) == 0:
+            self.clear()
+            return
+        self._history = history
+        epochs = np.asarray(history.epoch, dtype=np.float64)
+        self.train_curve.setData(epochs, history.train_loss)
+        self.val_curve.setData(epochs, history.val_loss)
+        batches = frame.batch_losses
+        if batches.shape[0]:
+            self.batch_curve.setData(batches[:, 0], batches[:, 1])
+        else:
+            self.batch_curve.setData([], [])
+        if self._task == "regression":
+            self.metric_a_train.setData(epochs, history.train_rmse)
+            self.metric_a_val.setData(epochs, history.val_rmse)
+            self.metric_b_train.setData(epochs, history.train_r2)
+            self.metric_b_val.setData(epochs, history.val_r2)
+        else:
+            self.metric_a_train.setData(epochs, history.train_accuracy)
+            self.metric_a_val.setData(epochs, history.val_accuracy)
+        self.loss_plot.setTitle(
+            f"Loss · training {_fmt(snapshot.train_loss)} · validation {_fmt(snapshot.val_loss)}",
+            size="10pt",
+        )
+
+    def csv_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+        history = self._history
+        if history is None:
+            return [], []
+        metrics = _REGRESSION_COLUMNS if self._task == "regression" else _CLASSIFICATION_COLUMNS
+        columns = ("train_loss", "val_loss", *metrics, "learning_rate")
+        header = ["epoch", *columns]
+        table = np.column_stack([np.asarray(getattr(history, c), float) for c in columns])
+        rows = [[int(e), *values] for e, values in zip(history.epoch, table, strict=True)]
+        return header, rows

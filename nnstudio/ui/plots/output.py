@@ -1,0 +1,453 @@
+"""The Output tab: what the network predicts.
+
+* 2-input data: the decision regions (classification, coloured by class probability) or the
+  regression surface over the input plane, with training points (circles) and validation
+  points (triangles) on top.
+* 1-input data: the fitted curve over the data.
+* Classification: the confusion matrix on the validation set (the training set without one).
+* Regression: predicted against actual values with the line ``y = x``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nnstudio.ui.plots.common import (
+    TRAIN_COLOR,
+    VALIDATION_COLOR,
+    PlotTab,
+    class_colors,
+    make_plot,
+    palette_color,
+    pen,
+    qt_dash,
+)
+from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
+
+if TYPE_CHECKING:
+    from nnstudio.data import Dataset
+    from nnstudio.spec import Project
+    from nnstudio.ui.frame import Frame
+
+#: At most this many points of each split are drawn on the map (a fixed random subset).
+_MAX_POINTS = 2000
+#: Largest class count whose confusion-matrix cells get a count written in them.
+_MAX_CELL_TEXT = 30
+#: How strongly region colours are washed towards white, so the points stay readable.
+_REGION_WASH = 0.35
+
+
+def class_probabilities(outputs: np.ndarray) -> np.ndarray:
+    """Per-class probabilities from output activations.
+
+    Parameters
+    ----------
+    outputs : ndarray, shape (..., units)
+        One sigmoid unit gives ``[1 - p, p]``; several units are clipped at zero and
+        normalised to sum to one (exact for softmax).
+
+    Returns
+    -------
+    ndarray, shape (..., n_classes)
+    """
+    outputs = np.asarray(outputs, dtype=np.float64)
+    if outputs.shape[-1] == 1:
+        p = np.clip(outputs[..., 0], 0.0, 1.0)
+        return np.stack([1.0 - p, p], axis=-1)
+    positive = np.clip(np.nan_to_num(outputs), 0.0, None)
+    total = positive.sum(axis=-1, keepdims=True)
+    uniform = np.full_like(positive, 1.0 / positive.shape[-1])
+    return np.divide(positive, total, out=uniform, where=total > 0)
+
+
+def region_colors(probabilities: np.ndarray, colors: np.ndarray) -> np.ndarray:
+    """RGB colours of class regions: the classes' colours mixed by probability.
+
+    Confident regions show their class's colour; undecided ones fade to white, so the
+    decision boundary reads as a pale band.
+
+    Parameters
+    ----------
+    probabilities : ndarray, shape (..., K)
+    colors : ndarray, shape (K, 3)
+
+    Returns
+    -------
+    ndarray, shape (..., 3), dtype uint8
+    """
+    k = probabilities.shape[-1]
+    mixed = probabilities @ colors.astype(np.float64)
+    top = probabilities.max(axis=-1, keepdims=True)
+    confidence = np.clip((top - 1.0 / k) / (1.0 - 1.0 / k), 0.0, 1.0) if k > 1 else top
+    strength = (1.0 - _REGION_WASH) * confidence
+    rgb = 255.0 * (1.0 - strength) + mixed * strength
+    return np.clip(rgb, 0, 255).round().astype(np.uint8)
+
+
+def confusion_matrix(true: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
+    """Counts of (true class, predicted class) pairs, shape (classes, classes)."""
+    true = np.asarray(true, dtype=np.int64)
+    predicted = np.clip(np.asarray(predicted, dtype=np.int64), 0, classes - 1)
+    flat = np.bincount(true * classes + predicted, minlength=classes * classes)
+    return flat[: classes * classes].reshape(classes, classes)
+
+
+class OutputTab(PlotTab):
+    """Decision regions or fitted curve, and the confusion matrix or predicted-vs-actual."""
+
+    name = "Output"
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.show_validation = QtWidgets.QCheckBox("Validation points")
+        self.show_validation.setToolTip("Show held-out examples (triangles) on the map")
+        self.show_validation.setChecked(True)
+        self.show_validation.toggled.connect(lambda on: self.val_points.setVisible(on))
+        self.controls.addWidget(self.show_validation)
+        self.controls.addStretch(1)
+
+        # ---- map over the inputs -------------------------------------------------------------
+        self.map_plot = make_plot("Decision regions", "x1", "x2")
+        self.regions = pg.ImageItem()
+        self.map_plot.addItem(self.regions)
+        self.surface_map = pg.colormap.get("viridis")
+        self.surface_bar = pg.ColorBarItem(
+            values=(0.0, 1.0),
+            colorMap=self.surface_map,
+            interactive=False,
+            width=14,
+            label="prediction",
+            colorMapMenu=False,
+        )
+        self.train_points = pg.ScatterPlotItem(symbol="o", size=7, pxMode=True)
+        self.val_points = pg.ScatterPlotItem(symbol="t", size=9, pxMode=True)
+        self.map_plot.addItem(self.train_points)
+        self.map_plot.addItem(self.val_points)
+        self.curves: list[pg.PlotDataItem] = []
+        self.map_legend = self.map_plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        self.map_legend.setBrush(pg.mkBrush(255, 255, 255, 210))
+
+        # ---- confusion matrix --------------------------------------------------------------
+        self.confusion_plot = make_plot("Confusion matrix", "predicted class", "true class")
+        self.confusion_plot.invertY(True)
+        self.confusion_plot.setAspectLocked(True)
+        self.confusion_plot.setMouseEnabled(x=False, y=False)
+        self.confusion_plot.showGrid(x=False, y=False)
+        self.confusion_image = pg.ImageItem()
+        self.confusion_image.setColorMap(pg.ColorMap([0.0, 1.0], [(255, 255, 255), TRAIN_COLOR]))
+        self.confusion_plot.addItem(self.confusion_image)
+        self.cell_texts: list[pg.TextItem] = []
+        self.confusion = np.zeros((0, 0), dtype=np.int64)
+
+        # ---- predicted against actual --------------------------------------------------------
+        self.parity_plot = make_plot("Predicted vs actual", "actual", "predicted")
+        self.identity_line = self.parity_plot.plot(pen=pen((90, 90, 90), 1.2, qt_dash()))
+        self.parity_points = pg.ScatterPlotItem(
+            symbol="o", size=6, pen=pg.mkPen(None), brush=pg.mkBrush(*TRAIN_COLOR, 150)
+        )
+        self.parity_plot.addItem(self.parity_points)
+
+        self._mode = ""  # "map2d", "curve", or "" (no map) - decided by the data
+        self._task = "classification"
+        self._frame: Frame | None = None
+        self._points_for: int | None = None
+        self._reconfigure("", "classification", 0)
+
+    # ---- configuration -------------------------------------------------------------------------
+
+    def set_context(self, project: Project | None, dataset: Dataset | None) -> None:
+        super().set_context(project, dataset)
+        if dataset is not None:
+            mode = {2: "map2d", 1: "curve"}.get(dataset.n_features, "")
+            self._reconfigure(mode, dataset.task, dataset.n_outputs)
+
+    def _reconfigure(self, mode: str, task: str, outputs: int) -> None:
+        self._mode = mode
+        self._task = task
+        side = self.confusion_plot if task == "classification" else self.parity_plot
+        if mode:
+            self.set_arrangement(
+                narrow=[(self.map_plot, 0, 0, 1, 1), (side, 1, 0, 1, 1)],
+                wide=[(self.map_plot, 0, 0, 1, 1), (side, 0, 1, 1, 1)],
+            )
+        else:
+            self.set_arrangement(narrow=[(side, 0, 0, 1, 1)], wide=[(side, 0, 0, 1, 1)])
+        regression_surface = mode == "map2d" and task == "regression"
+        if regression_surface and self.surface_bar.scene() is None:
+            self.surface_bar.setImageItem(self.regions, insert_in=self.map_plot)
+        self.surface_bar.setVisible(regression_surface)
+        self.regions.setVisible(mode == "map2d")
+        self.show_validation.setVisible(bool(mode))
+        self._points_for = None
+
+    def clear(self) -> None:
+        self._frame = None
+        self._points_for = None
+        self.regions.clear()
+        self.train_points.clear()
+        self.val_points.clear()
+        for curve in self.curves:
+            curve.setData([], [])
+        self.confusion = np.zeros((0, 0), dtype=np.int64)
+        self.confusion_image.clear()
+        for text in self.cell_texts:
+            text.setVisible(False)
+        self.parity_points.clear()
+        self.identity_line.setData([], [])
+
+    # ---- frames --------------------------------------------------------------------------------
+
+    def show_frame(self, frame: Frame) -> None:
+        mode = {2: "map2d", 1: "curve"}.get(frame.eval_inputs.shape[1], "")
+        if mode != self._mode or frame.task != self._task:
+            self._reconfigure(mode, frame.task, frame.predictions.shape[1])
+        self._frame = frame
+        if mode == "map2d" and frame.grid is not None:
+            self._show_regions(frame)
+        elif mode == "curve" and frame.line is not None:
+            self._show_curve(frame)
+        if mode:
+            self._show_points(frame)
+        if frame.task == "classification":
+            self._show_confusion(frame)
+        else:
+            self._show_parity(frame)
+
+    def _class_count(self, frame: Frame) -> int:
+        return max(len(frame.target_names), 2)
+
+    def _show_regions(self, frame: Frame) -> None:
+        grid = frame.grid
+        assert grid is not None
+        outputs = grid.grid_A[-1]
+        x0, x1, y0, y1 = grid.extent
+        names = frame.feature_names
+        self.map_plot.setLabel("bottom", names[0] if names else "x1")
+        self.map_plot.setLabel("left", names[1] if len(names) > 1 else "x2")
+        if frame.task == "classification":
+            colors = class_colors(self._class_count(frame))
+            probabilities = class_probabilities(outputs)
+            if probabilities.shape[-1] != colors.shape[0]:
+                colors = class_colors(probabilities.shape[-1])
+            self.regions.setImage(region_colors(probabilities, colors), autoLevels=False)
+            self.map_plot.setTitle("Decision regions (colour: class probability)", size="10pt")
+        else:
+            low, high = self._target_range(frame)
+            self.regions.setImage(
+                np.asarray(outputs[..., 0], dtype=np.float64), levels=(low, high), autoLevels=False
+            )
+            self.regions.setColorMap(self.surface_map)
+            self.surface_bar.setLevels(values=(low, high))
+            target = frame.target_names[0] if frame.target_names else "y"
+            self.map_plot.setTitle(f"Predicted {target} over the inputs", size="10pt")
+        self.regions.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.map_plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    def _target_range(self, frame: Frame) -> tuple[float, float]:
+        dataset = self._dataset
+        values = dataset.Y_train if dataset is not None else frame.eval_targets
+        finite = np.asarray(values, dtype=np.float64)
+        finite = finite[np.isfinite(finite)]
+        if finite.size == 0:
+            return 0.0, 1.0
+        low, high = float(finite.min()), float(finite.max())
+        return (low, high) if high > low else (low - 1.0, high + 1.0)
+
+    def _show_curve(self, frame: Frame) -> None:
+        line = frame.line
+        assert line is not None
+        outputs = np.asarray(line.line_A[-1], dtype=np.float64)
+        if frame.task == "classification":
+            outputs = class_probabilities(outputs)
+            colors = class_colors(outputs.shape[1])
+            names = [f"p({name})" for name in frame.target_names]
+            label = "class probability"
+        else:
+            colors = np.array([palette_color(i + 2) for i in range(outputs.shape[1])])
+            names = [f"predicted {name}" for name in frame.target_names]
+            label = frame.target_names[0] if len(frame.target_names) == 1 else "target"
+        while len(self.curves) < outputs.shape[1]:
+            curve = self.map_plot.plot()
+            self.curves.append(curve)
+        for index, curve in enumerate(self.curves):
+            if index < outputs.shape[1]:
+                curve.setData(line.line_x, outputs[:, index], pen=pen(tuple(colors[index]), 2.6))
+                curve.setVisible(True)
+            else:
+                curve.setVisible(False)
+        if len(self.map_legend.items) != outputs.shape[1] + 2:
+            self.map_legend.clear()
+            self.map_legend.addItem(self.train_points, "training")
+            self.map_legend.addItem(self.val_points, "validation")
+            for curve, name in zip(self.curves, names, strict=False):
+                self.map_legend.addItem(curve, name)
+        self.map_plot.setLabel("bottom", frame.feature_names[0] if frame.feature_names else "x")
+        self.map_plot.setLabel("left", label)
+        self.map_plot.setTitle("Fitted curve over the data", size="10pt")
+
+    def _show_points(self, frame: Frame) -> None:
+        """Training and validation points; they only change with the data."""
+        dataset = self._dataset
+        if dataset is None or dataset.n_features != frame.eval_inputs.shape[1]:
+            return
+        key = id(dataset)
+        if self._points_for == key:
+            return
+        self._points_for = key
+        rng = np.random.default_rng(7)
+        splits = (
+            (self.train_points, dataset.X_train, dataset.Y_train),
+            (self.val_points, dataset.X_val, dataset.Y_val),
+        )
+        classes = class_colors(max(dataset.n_outputs, 2))
+        low, high = self._target_range(frame)
+        for item, X, Y in splits:
+            rows = X.shape[0]
+            chosen = (
+                np.sort(rng.choice(rows, _MAX_POINTS, replace=False))
+                if rows > _MAX_POINTS
+                else np.arange(rows)
+            )
+            X, Y = np.asarray(X)[chosen], np.asarray(Y)[chosen]
+            if frame.task == "classification":
+                labels = np.argmax(Y, axis=1) if Y.shape[1] > 1 else (Y[:, 0] >= 0.5).astype(int)
+                colors = classes[np.clip(labels, 0, classes.shape[0] - 1)]
+            elif self._mode == "curve":
+                # Over a fitted curve the split matters more than the value (that is the y axis).
+                split = TRAIN_COLOR if item is self.train_points else VALIDATION_COLOR
+                colors = np.tile(np.array(split), (len(X), 1))
+            else:
+                t = (Y[:, 0] - low) / (high - low) if high > low else np.zeros(len(Y))
+                colors = self.surface_map.map(np.clip(t, 0, 1), mode="byte")[:, :3]
+            if self._mode == "map2d":
+                xs, ys = X[:, 0], X[:, 1]
+            elif frame.task == "classification":
+                xs = X[:, 0]
+                ys = (labels == 1).astype(float) if Y.shape[1] <= 2 else np.ones(len(X))
+            else:
+                xs, ys = X[:, 0], Y[:, 0]
+            brushes = [QtGui.QBrush(QtGui.QColor(*map(int, c))) for c in colors]
+            # White rims separate class points from their region; on a regression surface a
+            # dark rim keeps points visible where their colour matches the prediction.
+            light_rim = item is self.train_points and frame.task == "classification"
+            edge = pg.mkPen((255, 255, 255) if light_rim else (30, 30, 30), width=1)
+            item.setData(x=xs, y=ys, brush=brushes, pen=edge)
+        if self._mode == "map2d" and len(self.map_legend.items) != 2:
+            self.map_legend.clear()
+            self.map_legend.addItem(self.train_points, "training")
+            self.map_legend.addItem(self.val_points, "validation")
+
+    def _show_confusion(self, frame: Frame) -> None:
+        if frame.eval_labels is None or frame.predicted_labels is None:
+            return
+        classes = self._class_count(frame)
+        matrix = confusion_matrix(frame.eval_labels, frame.predicted_labels, classes)
+        self.confusion = matrix
+        totals = matrix.sum(axis=1, keepdims=True)
+        recall = np.divide(matrix, totals, out=np.zeros(matrix.shape), where=totals > 0)
+        self.confusion_image.setImage(recall, levels=(0.0, 1.0), autoLevels=False)
+        self.confusion_image.setRect(QtCore.QRectF(0, 0, classes, classes))
+        names = list(frame.target_names) or [str(i) for i in range(classes)]
+        ticks = [[(i + 0.5, names[i] if i < len(names) else str(i)) for i in range(classes)]]
+        self.confusion_plot.getAxis("bottom").setTicks(ticks)
+        self.confusion_plot.getAxis("left").setTicks(ticks)
+        self.confusion_plot.setRange(xRange=(0, classes), yRange=(0, classes), padding=0.02)
+        self._show_cell_counts(matrix, recall)
+        total = int(matrix.sum())
+        correct = int(np.trace(matrix))
+        share = f"{100.0 * correct / total:.1f}" if total else "–"
+        self.confusion_plot.setTitle(
+            f"Confusion matrix · {frame.eval_split} · {total} examples · accuracy {share} %",
+            size="10pt",
+        )
+
+    def _show_cell_counts(self, matrix: np.ndarray, recall: np.ndarray) -> None:
+        classes = matrix.shape[0]
+        cells = classes * classes if classes <= _MAX_CELL_TEXT else 0
+        while len(self.cell_texts) < cells:
+            text = pg.TextItem(anchor=(0.5, 0.5))
+            self.confusion_plot.addItem(text)
+            self.cell_texts.append(text)
+        for index, text in enumerate(self.cell_texts):
+            if index >= cells:
+                text.setVisible(False)
+                continue
+            row, column = divmod(index, classes)
+            text.setText(str(int(matrix[row, column])))
+            text.setColor((255, 255, 255) if recall[row, column] > 0.55 else (20, 20, 20))
+            text.setPos(column + 0.5, row + 0.5)
+            text.setVisible(True)
+
+    def _show_parity(self, frame: Frame) -> None:
+        actual = np.asarray(frame.eval_targets, dtype=np.float64)
+        predicted = np.asarray(frame.predictions, dtype=np.float64)
+        if actual.size == 0 or actual.shape != predicted.shape:
+            return
+        a, p = actual.ravel(), predicted.ravel()
+        self.parity_points.setData(x=a, y=p)
+        finite = np.isfinite(p)
+        values = np.concatenate([a, p[finite]])
+        low, high = float(values.min()), float(values.max())
+        self.identity_line.setData([low, high], [low, high])
+        residual = np.sum((actual - predicted) ** 2)
+        total = np.sum((actual - actual.mean(axis=0)) ** 2)
+        r2 = f"{1.0 - residual / total:.3f}" if total > 0 else "–"
+        self.parity_plot.setTitle(
+            f"Predicted vs actual · {frame.eval_split} · R² {r2}", size="10pt"
+        )
+
+    # ---- export --------------------------------------------------------------------------------
+
+    def csv_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+        frame = self._frame
+        if frame is None:
+            return [], []
+        features = list(frame.feature_names) or [
+            f"x{i + 1}" for i in range(frame.eval_inputs.shape[1])
+        ]
+        inputs = frame.eval_inputs.tolist()
+        if (
+            frame.task == "classification"
+            and frame.eval_labels is not None
+            and frame.predicted_labels is not None
+        ):
+            names = list(frame.target_names)
+            probabilities = class_probabilities(frame.predictions)
+            header = [
+                *features,
+                "true_class",
+                "predicted_class",
+                *(f"p_{name}" for name in names[: probabilities.shape[1]]),
+            ]
+
+            def name_of(index: int) -> str:
+                return names[index] if index < len(names) else str(index)
+
+            rows = [
+                [*x, name_of(t), name_of(p), *probs]
+                for x, t, p, probs in zip(
+                    inputs,
+                    frame.eval_labels.tolist(),
+                    frame.predicted_labels.tolist(),
+                    probabilities.tolist(),
+                    strict=True,
+                )
+            ]
+            return header, rows
+        outputs = frame.predictions.shape[1]
+        targets = list(frame.target_names) or [f"y{j + 1}" for j in range(outputs)]
+        header = [
+            *features,
+            *(f"actual_{t}" for t in targets),
+            *(f"predicted_{t}" for t in targets),
+        ]
+        rows = [
+            [*x, *y, *yhat]
+            for x, y, yhat in zip(
+                inputs, frame.eval_targets.tolist(), frame.predictions.tolist(), strict=True
+            )
+        ]
+        return header, rows

@@ -1,0 +1,280 @@
+"""The Weights tab: the selected layer's weight matrix and how every layer's weights spread."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nnstudio.ui.colors import diverging_colormap
+from nnstudio.ui.frame import WEIGHT_PERCENTILES
+from nnstudio.ui.plots.common import (
+    PlotTab,
+    StickyLevel,
+    layer_label,
+    make_plot,
+    palette_color,
+    pen,
+)
+from nnstudio.ui.qt import QtWidgets, pg
+
+if TYPE_CHECKING:
+    from nnstudio.ui.frame import Frame
+
+#: Points of weight-spread history kept per layer; older points are thinned out beyond it.
+_HISTORY_CAP = 4000
+_P5, _P25, _P50, _P75, _P95 = (WEIGHT_PERCENTILES.index(p) for p in (5.0, 25.0, 50.0, 75.0, 95.0))
+
+
+class WeightsTab(PlotTab):
+    """Heatmap of ``W`` for the selected layer, per-layer histograms, and spread over time."""
+
+    name = "Weights"
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.layer_note = QtWidgets.QLabel("Select a layer on the canvas to show its weights.")
+        self.layer_note.setStyleSheet("color: #555;")
+        self.controls.addWidget(self.layer_note)
+        self.controls.addStretch(1)
+
+        # Heatmap: rows are the layer's inputs (fan_in), columns its units (fan_out).
+        self.heatmap_plot = make_plot("W of layer 1", "unit (fan_out)", "input (fan_in)")
+        self.heatmap_plot.invertY(True)
+        self.heatmap_plot.showGrid(x=False, y=False)
+        self.heatmap = pg.ImageItem()
+        self.heatmap.setColorMap(diverging_colormap())
+        self.heatmap_plot.addItem(self.heatmap)
+        self.level = StickyLevel()
+        self.color_bar = pg.ColorBarItem(
+            values=(-1.0, 1.0),
+            colorMap=diverging_colormap(),
+            interactive=False,
+            width=14,
+            label="weight",
+            colorMapMenu=False,
+        )
+        self.color_bar.setImageItem(self.heatmap, insert_in=self.heatmap_plot)
+
+        # Current distribution of each layer's weights.
+        self.histogram_plot = make_plot(
+            "Weight distribution per layer", "weight", "% of the layer's weights"
+        )
+        self.histogram_legend = self.histogram_plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        self.histogram_legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        self.histogram_curves: list[pg.PlotDataItem] = []
+
+        # Spread of the selected layer's weights over training: percentile bands and median.
+        self.spread_plot = make_plot("Spread of layer 1 over training", "epoch", "weight")
+        self.spread_outer_low = pg.PlotDataItem(pen=pg.mkPen(None))
+        self.spread_outer_high = pg.PlotDataItem(pen=pg.mkPen(None))
+        self.spread_inner_low = pg.PlotDataItem(pen=pg.mkPen(None))
+        self.spread_inner_high = pg.PlotDataItem(pen=pg.mkPen(None))
+        self.spread_median = pg.PlotDataItem()
+        self.spread_outer = pg.FillBetweenItem(self.spread_outer_low, self.spread_outer_high)
+        self.spread_inner = pg.FillBetweenItem(self.spread_inner_low, self.spread_inner_high)
+        for item in (
+            self.spread_outer_low,
+            self.spread_outer_high,
+            self.spread_inner_low,
+            self.spread_inner_high,
+            self.spread_outer,
+            self.spread_inner,
+            self.spread_median,
+        ):
+            self.spread_plot.addItem(item)
+        # One row along the top, without a box, so it hides as little of the bands as possible.
+        spread_legend = self.spread_plot.addLegend(offset=(8, 4), labelTextSize="8pt", colCount=3)
+        # Legend samples for the bands (the legend cannot draw a FillBetweenItem itself).
+        self.inner_sample = pg.PlotDataItem(pen=pg.mkPen(None), fillLevel=0.0)
+        self.outer_sample = pg.PlotDataItem(pen=pg.mkPen(None), fillLevel=0.0)
+        spread_legend.addItem(self.spread_median, "median")
+        spread_legend.addItem(self.inner_sample, "25–75 %")
+        spread_legend.addItem(self.outer_sample, "5–95 %")
+
+        self._times: list[float] = []
+        self._quantiles: list[np.ndarray] = []
+        self._frame: Frame | None = None
+        self._shown_layer: int | None = None
+        self._legend_names: tuple[str, ...] = ()
+        self._last_step = 0
+        self.set_arrangement(
+            narrow=[
+                (self.heatmap_plot, 0, 0, 1, 1),
+                (self.histogram_plot, 1, 0, 1, 1),
+                (self.spread_plot, 2, 0, 1, 1),
+            ],
+            wide=[
+                (self.heatmap_plot, 0, 0, 2, 1),
+                (self.histogram_plot, 0, 1, 1, 1),
+                (self.spread_plot, 1, 1, 1, 1),
+            ],
+        )
+
+    # ---- state -------------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        self.level.reset()
+        self._times = []
+        self._quantiles = []
+        self._last_step = 0
+        self._frame = None
+        self._shown_layer = None
+        self.heatmap.clear()
+        for curve in self.histogram_curves:
+            curve.setData([], [])
+        for item in (
+            self.spread_outer_low,
+            self.spread_outer_high,
+            self.spread_inner_low,
+            self.spread_inner_high,
+            self.spread_median,
+        ):
+            item.setData([], [])
+
+    def set_selected_layer(self, network_index: int | None) -> None:
+        super().set_selected_layer(network_index)
+        if self._frame is not None:
+            self.show_frame(self._frame)
+
+    @property
+    def levels(self) -> tuple[float, float]:
+        """The heatmap's colour levels ``(-L, L)``."""
+        low, high = self.heatmap.getLevels()
+        return float(low), float(high)
+
+    # ---- frames ------------------------------------------------------------------------------
+
+    def show_frame(self, frame: Frame) -> None:
+        previous = self._frame
+        if previous is not None and (
+            len(previous.weights) != len(frame.weights)
+            or any(
+                a[0].shape != b[0].shape
+                for a, b in zip(previous.weights, frame.weights, strict=True)
+            )
+        ):
+            self.clear()
+        self._frame = frame
+        layer = self.layer_for(frame)
+        self._show_heatmap(frame, layer)
+        self._show_histograms(frame)
+        self.record(frame)
+        self._show_spread(frame, layer)
+        self.layer_note.setText(
+            f"Layer {layer + 1} ({frame.activation_names[layer]}): "
+            f"{frame.weights[layer][0].shape[0]} × {frame.weights[layer][0].shape[1]} weights"
+        )
+
+    def _show_heatmap(self, frame: Frame, layer: int) -> None:
+        W = np.asarray(frame.weights[layer][0], dtype=np.float64)
+        if layer != self._shown_layer:
+            self.level.reset()
+            self._shown_layer = layer
+        limit = self.level.update(W)
+        self.heatmap.setImage(W, levels=(-limit, limit), autoLevels=False)
+        # Cells centred on whole numbers, so unit j and input i (1-based) sit at their ticks.
+        self.heatmap.setRect(0.5, 0.5, float(W.shape[1]), float(W.shape[0]))
+        self.color_bar.setLevels(values=(-limit, limit))
+        self.heatmap_plot.setTitle(
+            f"W of layer {layer + 1} ({W.shape[0]} inputs × {W.shape[1]} units)", size="10pt"
+        )
+        fan_in, fan_out = W.shape
+        self.heatmap_plot.setLimits(xMin=0.5, xMax=fan_out + 0.5, yMin=0.5, yMax=fan_in + 0.5)
+        self.heatmap_plot.setRange(
+            xRange=(0.5, fan_out + 0.5), yRange=(0.5, fan_in + 0.5), padding=0
+        )
+
+    def _show_histograms(self, frame: Frame) -> None:
+        while len(self.histogram_curves) < frame.n_layers:
+            index = len(self.histogram_curves)
+            curve = self.histogram_plot.plot(stepMode="center", pen=pen(palette_color(index), 2))
+            self.histogram_curves.append(curve)
+        names = tuple(
+            f"layer {layer_label(i, name)}" for i, name in enumerate(frame.activation_names)
+        )
+        relabel = names != self._legend_names
+        if relabel:
+            self.histogram_legend.clear()
+            self._legend_names = names
+        for index, curve in enumerate(self.histogram_curves):
+            if index >= frame.n_layers:
+                curve.setData([], [])
+                curve.setVisible(False)
+                continue
+            counts, edges = frame.weight_histograms[index]
+            total = counts.sum()
+            shares = 100.0 * counts / total if total > 0 else counts
+            curve.setData(edges, shares)
+            curve.setVisible(True)
+            if relabel:
+                self.histogram_legend.addItem(curve, names[index])
+
+    def record(self, frame: Frame) -> None:
+        """Add the frame's weight percentiles to the spread history."""
+        if self._times and frame.step < self._last_step:
+            # A new run: the spread history starts over.
+            self._times, self._quantiles = [], []
+        self._last_step = frame.step
+        snapshot = frame.snapshot
+        time = frame.epoch + float(getattr(snapshot, "epoch_progress", 0.0) or 0.0)
+        if self._times and time <= self._times[-1]:
+            self._quantiles[-1] = frame.weight_quantiles
+            return
+        self._times.append(time)
+        self._quantiles.append(frame.weight_quantiles)
+        if len(self._times) > _HISTORY_CAP:
+            # Keep every second point: bounded memory, evenly thinned history.
+            self._times = self._times[::2]
+            self._quantiles = self._quantiles[::2]
+
+    def _show_spread(self, frame: Frame, layer: int) -> None:
+        color = palette_color(layer)
+        times = np.asarray(self._times)
+        stacked = [q for q in self._quantiles if q.shape[0] > layer]
+        if len(stacked) != len(self._quantiles) or not stacked:
+            return
+        values = np.stack([q[layer] for q in stacked])
+        self.spread_outer_low.setData(times, values[:, _P5])
+        self.spread_outer_high.setData(times, values[:, _P95])
+        self.spread_inner_low.setData(times, values[:, _P25])
+        self.spread_inner_high.setData(times, values[:, _P75])
+        self.spread_median.setData(times, values[:, _P50], pen=pen(color, 2))
+        self.spread_outer.setBrush(pg.mkBrush(*color, 45))
+        self.spread_inner.setBrush(pg.mkBrush(*color, 90))
+        self.outer_sample.setFillBrush(pg.mkBrush(*color, 45))
+        self.inner_sample.setFillBrush(pg.mkBrush(*color, 90))
+        self.spread_plot.setTitle(f"Spread of layer {layer + 1} weights over training", size="10pt")
+
+    # ---- export ------------------------------------------------------------------------------
+
+    def csv_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+        frame = self._frame
+        if frame is None:
+            return [], []
+        header = ["layer", "input", "unit", "weight"]
+        rows: list[Sequence[Any]] = []
+        for index, (W, b) in enumerate(frame.weights):
+            fan_in, fan_out = W.shape
+            inputs = np.repeat(np.arange(1, fan_in + 1), fan_out)
+            units = np.tile(np.arange(1, fan_out + 1), fan_in)
+            rows.extend(
+                zip(
+                    [index + 1] * W.size,
+                    inputs.tolist(),
+                    units.tolist(),
+                    np.asarray(W, float).ravel().tolist(),
+                    strict=True,
+                )
+            )
+            rows.extend(
+                zip(
+                    [index + 1] * b.size,
+                    ["bias"] * b.size,
+                    range(1, b.size + 1),
+                    np.asarray(b, float).tolist(),
+                    strict=True,
+                )
+            )
+        return header, rows
