@@ -16,12 +16,17 @@ from pathlib import Path
 import numpy as np
 
 from nnstudio.data import CsvTable, Dataset, load_dataset, read_csv_table
+from nnstudio.data.csv import examples_from_table
+from nnstudio.data.dataset import build_dataset
 from nnstudio.errors import DataError, NNStudioError
 from nnstudio.spec import CsvData
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets
 
 #: How many rows of the file the preview table shows.
 PREVIEW_ROWS = 100
+#: Files up to this many rows are re-read on every check; larger ones are checked from the
+#: rows already in memory while editing, and re-read once when importing.
+LIVE_RELOAD_ROWS = 20_000
 #: A numeric target with at most this many distinct whole numbers is guessed to be classes.
 MAX_GUESSED_CLASSES = 20
 #: Column names that usually hold the target (matched case-insensitively).
@@ -416,8 +421,13 @@ class CsvImportDialog(QtWidgets.QDialog):
             seed=int(self._seed.value()),
         )
 
-    def validate(self) -> bool:
-        """Check the current choice by loading the data; show the outcome. True when it loads."""
+    def validate(self, *, final: bool = False) -> bool:
+        """Check the current choice by loading the data; show the outcome. True when it loads.
+
+        The data is loaded with :func:`~nnstudio.data.load_dataset` exactly as the project
+        will load it; for large files the checks made while editing reuse the rows already
+        read, and ``final=True`` (pressing Import) always reloads the file.
+        """
         self._validate_timer.stop()
         self._dataset = None
         if self._table is None:
@@ -438,7 +448,7 @@ class CsvImportDialog(QtWidgets.QDialog):
             )
             return False
         try:
-            dataset = load_dataset(self.result_spec(), self._base_dir)
+            dataset = self._load(final or self._table.n_rows <= LIVE_RELOAD_ROWS)
         except NNStudioError as error:
             self._show_problem(str(error))
             return False
@@ -452,8 +462,32 @@ class CsvImportDialog(QtWidgets.QDialog):
 
     def accept(self) -> None:
         """Close with the choice, only if it loads (otherwise the message stays visible)."""
-        if self.validate():
+        QtWidgets.QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            loads = self.validate(final=True)
+        finally:
+            QtWidgets.QApplication.restoreOverrideCursor()
+        if loads:
             super().accept()
+
+    def _load(self, from_file: bool) -> Dataset:
+        spec = self.result_spec()
+        if from_file:
+            return load_dataset(spec, self._base_dir)
+        assert self._table is not None
+        # The same steps load_dataset takes after reading the file.
+        examples = examples_from_table(self._table, spec.target, spec.task, spec.features)
+        return build_dataset(
+            examples.X,
+            examples.y,
+            task=spec.task,
+            feature_names=examples.feature_names,
+            target_names=examples.target_names,
+            validation_fraction=spec.validation_fraction,
+            seed=spec.seed,
+            standardize=spec.standardize,
+            source=self._path.name,
+        )
 
     # ---- building --------------------------------------------------------------------------
 

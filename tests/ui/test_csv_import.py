@@ -214,3 +214,27 @@ def test_space_toggles_a_checkbox_from_the_keyboard(qtbot, tmp_path):
     roles.setCurrentCell(0, 2)  # sepal_length, Input
     qtbot.keyClick(roles, Qt.Key.Key_Space)
     assert "sepal_length" not in dialog.input_columns()
+
+
+def test_large_files_are_checked_from_memory_and_reloaded_on_import(qtbot, tmp_path, monkeypatch):
+    from nnstudio.ui import csv_import
+
+    monkeypatch.setattr(csv_import, "LIVE_RELOAD_ROWS", 3)
+    reloads: list[CsvData] = []
+    real_load = csv_import.load_dataset
+
+    def counting_load(spec, base_dir):
+        reloads.append(spec)
+        return real_load(spec, base_dir)
+
+    monkeypatch.setattr(csv_import, "load_dataset", counting_load)
+    bad = write(tmp_path / "nan.csv", "a,b,label\n1,2,x\nnan,4,y\n5,6,x\n7,8,y\n")
+    dialog = open_dialog(qtbot, bad, tmp_path)
+    assert "line 3, column 'a'" in (dialog.problem or "")
+    assert reloads == []
+
+    good = open_dialog(qtbot, flower_csv(tmp_path), tmp_path)
+    assert good.problem is None and reloads == []
+    with qtbot.waitSignal(good.accepted, timeout=2000):
+        ok_button(good).click()
+    assert reloads == [good.result_spec()]

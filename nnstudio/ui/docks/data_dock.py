@@ -13,6 +13,8 @@ otherwise.
 from __future__ import annotations
 
 import colorsys
+import contextlib
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -835,7 +837,8 @@ class DataPanel(QtWidgets.QWidget):
     def set_data(self, spec: DataSpec, text: str) -> bool:
         """Hand a data spec to the document; show why when it cannot be loaded."""
         try:
-            changed = self.document.set_data(spec, text)
+            with _busy():
+                changed = self.document.set_data(spec, text)
         except NNStudioError as error:
             self._show_problem(str(error))
             self.sync_controls()
@@ -890,7 +893,8 @@ class DataPanel(QtWidgets.QWidget):
 
     def import_csv(self, path: str | Path, initial: CsvData | None = None) -> bool:
         """Run the column picker on ``path`` and switch the document to its choice."""
-        dialog = CsvImportDialog(path, self, base_dir=self.document.base_dir, initial=initial)
+        with _busy():
+            dialog = CsvImportDialog(path, self, base_dir=self.document.base_dir, initial=initial)
         try:
             if not self.exec_dialog(dialog):
                 self.sync_controls()
@@ -938,6 +942,16 @@ def _change_text(old: DataSpec, new: BuiltinData) -> str:
     if len(changed) == 1:
         return f"Change {changed[0]}"
     return "Change data settings"
+
+
+@contextlib.contextmanager
+def _busy() -> Iterator[None]:
+    """Show the wait cursor while a file is read (large CSV files take a moment)."""
+    QtWidgets.QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QtWidgets.QApplication.restoreOverrideCursor()
 
 
 def _html(text: str) -> str:
