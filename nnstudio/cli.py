@@ -210,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--train-epochs", type=_non_negative_int, default=0, help="train this many epochs first"
     )
     shot.add_argument(
-        "--size", type=parse_size, default=(1600, 1000), help="window size WIDTHxHEIGHT"
+        "--size", type=parse_size, help="window size WIDTHxHEIGHT (default: the studio's)"
     )
     shot.add_argument("--panel", metavar="NAME", help="panel to show (e.g. data, weights)")
     return parser
@@ -339,9 +339,10 @@ def _command_shot(args: argparse.Namespace) -> int:
     if not output.parent.resolve().is_dir():
         raise ProjectFileError(f"cannot write {output}: the folder {output.parent} does not exist")
     take_screenshot = _import_studio("take_screenshot")
-    take_screenshot(
-        project, output, train_epochs=args.train_epochs, size=args.size, panel=args.panel
-    )
+    options: dict[str, Any] = {"train_epochs": args.train_epochs, "panel": args.panel}
+    if args.size is not None:
+        options["size"] = args.size
+    take_screenshot(project, output, **options)
     _note(f"wrote {output}")
     return EXIT_OK
 
