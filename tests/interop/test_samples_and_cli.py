@@ -1,0 +1,140 @@
+"""The shipped samples, trained briefly, and the command line agree with every export."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import runpy
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from interop_helpers import MODEL_CASES, make_model, raw_inputs
+
+from nnstudio.io.exporters import export
+from nnstudio.io.onnx_io import import_onnx
+from nnstudio.io.project import load_project, save_project
+from nnstudio.spec import BuiltinData
+from nnstudio.workflow import load_for_training, make_trainer
+
+pytestmark = pytest.mark.interop
+
+SAMPLES = sorted((Path(__file__).resolve().parents[2] / "samples").glob("*.nnproj"))
+
+
+def _onnx_predict(path: Path, X: np.ndarray) -> np.ndarray:
+    ort = pytest.importorskip("onnxruntime")
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(None, {"input": X.astype(np.float32)})[0]
+
+
+def _torch_predict(path: Path, X: np.ndarray) -> np.ndarray | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    spec = importlib.util.spec_from_file_location(f"sample_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with torch.no_grad():
+        return module.load()(torch.tensor(np.array(X, dtype=np.float32))).numpy()
+
+
+@pytest.mark.skipif(not SAMPLES, reason="no sample projects shipped")
+@pytest.mark.parametrize("sample", SAMPLES, ids=[path.stem for path in SAMPLES])
+def test_briefly_trained_sample_exports_agree_with_the_engine(sample: Path, tmp_path: Path) -> None:
+    pytest.importorskip("onnx")
+    loaded = load_project(sample)
+    project, network, dataset = load_for_training(loaded, reinit=True)
+    trainer = make_trainer(project, network, dataset)
+    for _ in range(3):
+        trainer.run_epoch()
+    weights = network.weights()
+    X = dataset.X_val if dataset.n_val else dataset.X_train
+    X = X[:200]
+    expected = network.predict(X)
+
+    (onnx_file,) = export("onnx", project, weights, tmp_path / "model.onnx")
+    np.testing.assert_allclose(_onnx_predict(onnx_file, X), expected, rtol=1e-5, atol=1e-5)
+    torch_file, _weights_file = export("torch", project, weights, tmp_path / "torch_model.py")
+    torch_outputs = _torch_predict(torch_file, X)
+    if torch_outputs is not None:
+        np.testing.assert_allclose(torch_outputs, expected, rtol=1e-5, atol=1e-5)
+    (python_file,) = export("python", project, weights, tmp_path / "numpy_model.py")
+    python_outputs = runpy.run_path(str(python_file))["predict"](X)
+    np.testing.assert_allclose(python_outputs, expected, rtol=1e-5, atol=1e-5)
+
+    imported, imported_weights = import_onnx(onnx_file)
+    assert imported.network.describe() == project.network.describe()
+    assert imported.feature_names == project.feature_names
+    assert imported.output_names == project.output_names
+    assert imported.standardization == project.standardization
+    for (W, b), (W2, b2) in zip(weights, imported_weights, strict=True):
+        np.testing.assert_array_equal(W2, np.float32(W))
+        np.testing.assert_array_equal(b2, np.float32(b))
+
+
+def _cli(*args: str, cwd: Path) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "nnstudio", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _prediction_table(text: str) -> tuple[list[str], np.ndarray]:
+    rows = list(csv.reader(io.StringIO(text)))
+    header = rows[0]
+    numeric = [i for i, name in enumerate(header) if name != "label"]
+    return header, np.array([[float(row[i]) for i in numeric] for row in rows[1:]])
+
+
+@pytest.mark.slow
+def test_command_line_export_import_and_predict_agree(tmp_path: Path) -> None:
+    pytest.importorskip("onnx")
+    project, weights = make_model(**MODEL_CASES["single-layer-classifier"])
+    project = replace(project, data=BuiltinData(builtin="xor", standardize=True))
+    save_project(tmp_path / "trained.nnproj", project, weights)
+    X = raw_inputs(project, rows=12)
+    lines = [",".join(project.feature_names)] + [",".join(repr(float(v)) for v in row) for row in X]
+    (tmp_path / "inputs.csv").write_text("\n".join(lines) + "\n")
+
+    header, cli = _prediction_table(
+        _cli("predict", "trained.nnproj", "-i", "inputs.csv", cwd=tmp_path)
+    )
+    assert header == [f"p_{name}" for name in project.output_names] + ["label"]
+    positive = cli[:, 1:2]  # one sigmoid unit: the probability of the second class
+
+    _cli("export", "trained.nnproj", "--format", "onnx", "-o", "model.onnx", cwd=tmp_path)
+    np.testing.assert_allclose(
+        _onnx_predict(tmp_path / "model.onnx", X), positive, rtol=1e-5, atol=1e-5
+    )
+    _cli("export", "trained.nnproj", "--format", "torch", "-o", "torch_model.py", cwd=tmp_path)
+    torch_outputs = _torch_predict(tmp_path / "torch_model.py", X)
+    if torch_outputs is not None:
+        np.testing.assert_allclose(torch_outputs, positive, rtol=1e-5, atol=1e-5)
+    _cli("export", "trained.nnproj", "--format", "python", "-o", "numpy_model.py", cwd=tmp_path)
+    script = subprocess.run(
+        [sys.executable, "numpy_model.py", "inputs.csv"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    script_header, script_values = _prediction_table(script.stdout)
+    assert script_header == header
+    np.testing.assert_allclose(script_values, cli, rtol=1e-5, atol=1e-5)
+
+    _cli("import", "model.onnx", "-o", "imported.nnproj", cwd=tmp_path)
+    _, reimported = _prediction_table(
+        _cli("predict", "imported.nnproj", "-i", "inputs.csv", cwd=tmp_path)
+    )
+    np.testing.assert_allclose(reimported, cli, rtol=1e-6, atol=1e-7)
