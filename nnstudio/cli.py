@@ -23,6 +23,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -436,8 +437,11 @@ class _StopOnInterrupt:
         self.previous: Any = None
 
     def __enter__(self) -> _StopOnInterrupt:
-        self.previous = signal.getsignal(signal.SIGINT)
-        signal.signal(signal.SIGINT, self._handle)
+        # Signal handlers can only be installed from the main thread (main() may run elsewhere
+        # when embedded); there Ctrl+C keeps its default behaviour.
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.getsignal(signal.SIGINT)
+            signal.signal(signal.SIGINT, self._handle)
         return self
 
     def _handle(self, _signum: int, _frame: FrameType | None) -> None:
@@ -447,7 +451,8 @@ class _StopOnInterrupt:
         self.request_stop()
 
     def __exit__(self, *_exc: object) -> None:
-        signal.signal(signal.SIGINT, self.previous)
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
 
 
 def _command_train(args: argparse.Namespace) -> int:
