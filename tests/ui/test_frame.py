@@ -1,0 +1,194 @@
+"""Frames: shapes, fixed probes, the input-plane grid and unit statistics (no Qt needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnstudio.data import Dataset, load_dataset
+from nnstudio.engine.network import Network
+from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec
+from nnstudio.ui.frame import FrameBuilder, make_frame
+
+
+def _xor() -> Dataset:
+    return load_dataset(BuiltinData(builtin="xor", samples=400, seed=3), ".")
+
+
+def _network(inputs: int, hidden: tuple[LayerSpec, ...], output: LayerSpec, loss: str) -> Network:
+    return Network.from_spec(NetworkSpec(inputs, (*hidden, output)), loss, seed=5)
+
+
+def _digits_like(rows: int = 300, val_rows: int = 60) -> Dataset:
+    """A 64-feature, 10-class data set shaped like 8×8 digit images."""
+    rng = np.random.default_rng(0)
+
+    def part(m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        X = rng.random((m, 64)) * 16.0
+        labels = rng.integers(0, 10, m)
+        return X, np.eye(10)[labels], labels
+
+    X_train, Y_train, l_train = part(rows)
+    X_val, Y_val, l_val = part(val_rows)
+    return Dataset(
+        X_train=X_train,
+        Y_train=Y_train,
+        X_val=X_val,
+        Y_val=Y_val,
+        feature_names=tuple(f"pixel_{i // 8}_{i % 8}" for i in range(64)),
+        target_names=tuple(str(d) for d in range(10)),
+        task="classification",
+        class_names=tuple(str(d) for d in range(10)),
+        labels_train=l_train,
+        labels_val=l_val,
+    )
+
+
+def test_two_input_frame_has_every_layer_on_probes_and_grid() -> None:
+    dataset = _xor()
+    network = _network(
+        2,
+        (LayerSpec(4, "tanh"), LayerSpec(3, "relu")),
+        LayerSpec(1, "sigmoid"),
+        "binary_crossentropy",
+    )
+    frame = make_frame(network, dataset, probe_size=50, grid_size=20)
+
+    assert frame.probe_inputs.shape == (50, 2)
+    assert [a.shape for a in frame.probe_A] == [(50, 2), (50, 4), (50, 3), (50, 1)]
+    assert [z.shape for z in frame.probe_Z] == [(50, 4), (50, 3), (50, 1)]
+    assert frame.grid is not None and frame.line is None
+    assert [a.shape for a in frame.grid_A] == [(20, 20, 2), (20, 20, 4), (20, 20, 3), (20, 20, 1)]
+    assert frame.predictions.shape == (dataset.n_val, 1)
+    assert frame.eval_split == "validation"
+    assert frame.eval_labels is not None and frame.predicted_labels is not None
+    assert frame.activation_names == ("tanh", "relu", "sigmoid")
+    assert len(frame.weights) == 3
+
+
+def test_grid_covers_the_data_with_a_ten_percent_margin() -> None:
+    dataset = _xor()
+    network = _network(2, (LayerSpec(4, "tanh"),), LayerSpec(1, "sigmoid"), "binary_crossentropy")
+    frame = make_frame(network, dataset, grid_size=16)
+    X = np.vstack([dataset.X_train, dataset.X_val])
+    span_x = X[:, 0].max() - X[:, 0].min()
+    span_y = X[:, 1].max() - X[:, 1].min()
+    xmin, xmax, ymin, ymax = frame.extent
+    assert xmin == pytest.approx(X[:, 0].min() - 0.1 * span_x)
+    assert xmax == pytest.approx(X[:, 0].max() + 0.1 * span_x)
+    assert ymin == pytest.approx(X[:, 1].min() - 0.1 * span_y)
+    assert ymax == pytest.approx(X[:, 1].max() + 0.1 * span_y)
+    assert frame.grid_x[0] == pytest.approx(xmin) and frame.grid_x[-1] == pytest.approx(xmax)
+
+
+def test_grid_cell_is_the_network_output_at_that_point() -> None:
+    dataset = _xor()
+    network = _network(2, (LayerSpec(5, "tanh"),), LayerSpec(1, "sigmoid"), "binary_crossentropy")
+    frame = make_frame(network, dataset, grid_size=12)
+    row, column = 3, 9
+    point = np.array([[frame.grid_x[column], frame.grid_y[row]]])
+    expected = network.forward(point)
+    for layer in range(1, 3):
+        np.testing.assert_allclose(
+            frame.grid_A[layer][row, column], expected.A[layer][0], rtol=1e-5
+        )
+
+
+def test_sixty_four_inputs_have_probes_but_no_grid() -> None:
+    dataset = _digits_like()
+    network = _network(
+        64, (LayerSpec(16, "relu"),), LayerSpec(10, "softmax"), "categorical_crossentropy"
+    )
+    frame = make_frame(network, dataset)
+    assert frame.grid is None and frame.grid_A is None and frame.extent is None
+    assert frame.line is None
+    assert frame.probe_inputs.shape == (128, 64)
+    assert [a.shape for a in frame.probe_A] == [(128, 64), (128, 16), (128, 10)]
+    assert frame.predictions.shape == (60, 10)
+    assert frame.predicted_labels.shape == (60,)
+
+
+def test_probe_indices_are_fixed_distinct_and_grouped_by_class() -> None:
+    dataset = _digits_like()
+    network = _network(
+        64, (LayerSpec(8, "tanh"),), LayerSpec(10, "softmax"), "categorical_crossentropy"
+    )
+    builder = FrameBuilder(dataset, probe_size=40)
+    first = builder.build(network)
+    network.set_weights([(W * 2.0, b + 1.0) for W, b in network.weights()])
+    second = builder.build(network)
+    np.testing.assert_array_equal(first.probe_indices, second.probe_indices)
+    # A second builder on the same data picks the same examples.
+    np.testing.assert_array_equal(
+        FrameBuilder(dataset, probe_size=40).probe_indices, first.probe_indices
+    )
+    assert len(set(first.probe_indices.tolist())) == 40
+    labels = first.probe_labels
+    assert np.all(np.diff(labels) >= 0), "probes are grouped by class"
+    np.testing.assert_array_equal(labels, dataset.labels_train[first.probe_indices])
+    # The activations changed with the weights even though the examples did not.
+    assert not np.allclose(first.probe_A[1], second.probe_A[1])
+
+
+def test_without_validation_rows_the_training_set_is_evaluated_and_capped() -> None:
+    full = _digits_like(rows=500, val_rows=60)
+    dataset = Dataset(
+        X_train=full.X_train,
+        Y_train=full.Y_train,
+        X_val=np.zeros((0, 64)),
+        Y_val=np.zeros((0, 10)),
+        feature_names=full.feature_names,
+        target_names=full.target_names,
+        task="classification",
+    )
+    network = _network(
+        64, (LayerSpec(8, "tanh"),), LayerSpec(10, "softmax"), "categorical_crossentropy"
+    )
+    frame = FrameBuilder(dataset, eval_cap=200).build(network)
+    assert frame.eval_split == "training"
+    assert frame.eval_inputs.shape == (200, 64)
+    np.testing.assert_array_equal(frame.eval_inputs, dataset.X_train[frame.eval_indices])
+
+
+def test_one_input_regression_has_a_line_over_the_input_range() -> None:
+    dataset = load_dataset(BuiltinData(builtin="housing", samples=120), ".")
+    network = _network(1, (LayerSpec(6, "relu"),), LayerSpec(1, "identity"), "mse")
+    frame = make_frame(network, dataset)
+    assert frame.grid is None and frame.line is not None
+    low, high = dataset.X_train.min(), dataset.X_train.max()
+    assert frame.line.line_x[0] < low and frame.line.line_x[-1] > high
+    assert frame.line.line_A[-1].shape == (frame.line.line_x.shape[0], 1)
+    assert frame.eval_labels is None and frame.predicted_labels is None
+    # Regression probes are ordered by target value.
+    assert np.all(np.diff(frame.probe_targets[:, 0]) >= 0)
+
+
+def test_dead_and_saturated_units_are_measured_per_layer() -> None:
+    dataset = _xor()
+    network = _network(
+        2,
+        (LayerSpec(4, "relu"), LayerSpec(3, "tanh")),
+        LayerSpec(1, "sigmoid"),
+        "binary_crossentropy",
+    )
+    (W1, b1), (W2, b2), (W3, b3) = network.weights()
+    # Every relu unit has a hugely negative bias (dead); tanh units get huge weights (saturated).
+    network.set_weights([(W1, b1 - 100.0), (W2 * 0 + 50.0, b2 + 50.0), (W3, b3)])
+    frame = make_frame(network, dataset)
+    assert frame.dead_fraction[0] == pytest.approx(1.0)
+    assert np.isnan(frame.dead_fraction[1]) and np.isnan(frame.saturated_fraction[0])
+    assert frame.saturated_fraction[1] == pytest.approx(1.0)
+
+
+def test_weight_statistics_describe_each_layer() -> None:
+    dataset = _xor()
+    network = _network(2, (LayerSpec(30, "tanh"),), LayerSpec(1, "sigmoid"), "binary_crossentropy")
+    frame = make_frame(network, dataset)
+    W = network.weights()[0][0].astype(float)
+    assert frame.weight_quantiles.shape == (2, 7)
+    assert frame.weight_quantiles[0, 0] == pytest.approx(W.min())
+    assert frame.weight_quantiles[0, -1] == pytest.approx(W.max())
+    counts, edges = frame.weight_histograms[0]
+    assert counts.sum() == W.size
+    assert edges.shape[0] == counts.shape[0] + 1
+    assert edges[0] == pytest.approx(-edges[-1])
