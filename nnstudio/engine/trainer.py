@@ -428,6 +428,9 @@ class Trainer:
         self._message = "Ready to train."
         self._metrics = self._evaluate()
         self._epochs.append(0, self._metrics.row(self._learning_rate))
+        if training.early_stopping is not None:
+            # The untrained network is the first candidate for the best weights.
+            self._track_best()
 
     # ---- validation ----------------------------------------------------------------------
 
@@ -533,6 +536,10 @@ class Trainer:
         with self._lock:
             old = self.training
             self.training = training
+            if training.early_stopping is not None and old.early_stopping is None:
+                # Nothing was tracked while early stopping was off: start from now.
+                self._early = _EarlyStopping(monitored=self._early.monitored)
+                self._track_best()
             if training.optimizer != old.optimizer:
                 self.optimizer = make_optimizer(training)
             else:
@@ -656,16 +663,24 @@ class Trainer:
             )
         self._learning_rate = self._scheduled_rate()
 
-    def _check_early_stopping(self) -> bool:
-        """Track the best monitored loss; restore its weights and stop when patience runs out."""
+    def _track_best(self) -> bool:
+        """Remember the current weights if the monitored loss improved; return whether it did."""
         early = self._early
-        t = self.training
-        monitored = self._metrics.val_loss if self.X_val is not None else self._metrics.train_loss
-        if monitored < early.best_loss - t.min_delta:
+        metrics = self._metrics
+        monitored = metrics.val_loss if self.X_val is not None else metrics.train_loss
+        if monitored < early.best_loss - self.training.min_delta:
             early.best_loss = monitored
             early.best_epoch = self._epoch
             early.best_weights = self.network.weights()
             early.waited = 0
+            return True
+        return False
+
+    def _check_early_stopping(self) -> bool:
+        """Track the best monitored loss; restore its weights and stop when patience runs out."""
+        early = self._early
+        t = self.training
+        if self._track_best():
             return False
         early.waited += 1
         if early.waited < int(t.early_stopping):  # type: ignore[arg-type]
