@@ -277,10 +277,10 @@ def _note(message: str) -> None:
     print(f"{PROG}: {message}", file=sys.stderr)
 
 
-def _load(path: str) -> LoadedProject:
+def _load(path: str, *, load_weights: bool = True) -> LoadedProject:
     from nnstudio.io.project import load_project
 
-    return load_project(path)
+    return load_project(path, load_weights=load_weights)
 
 
 # --------------------------------------------------------------------------------------------
@@ -456,14 +456,19 @@ class _StopOnInterrupt:
 
 
 def _command_train(args: argparse.Namespace) -> int:
-    from nnstudio.io.project import save_project
+    from nnstudio.io.project import WeightsFileError, save_project
     from nnstudio.io.weights import load_weights_file
     from nnstudio.workflow import load_for_training, make_trainer
 
     if args.reinit and args.weights:
         raise CommandError("--reinit and --weights contradict each other; give one of them")
     save_path = _project_output(args.save) if args.save else None
-    loaded = _load(args.project)
+    # Stored weights are skipped, not checked, when starting afresh: they may no longer fit.
+    fresh_start = bool(args.reinit or args.weights)
+    try:
+        loaded = _load(args.project, load_weights=not fresh_start)
+    except WeightsFileError as error:
+        raise WeightsFileError(f"{error} (--reinit trains from fresh weights instead)") from error
     project = loaded.project
     saved_training = training = project.training
     if args.epochs is not None:

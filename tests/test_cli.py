@@ -168,6 +168,21 @@ def test_warm_start_with_wrong_shapes_names_layer_and_shapes(trained: Path, tmp_
     assert "(2, 7)" in result.stderr
 
 
+def test_reinit_starts_afresh_when_stored_weights_no_longer_fit(
+    trained: Path, tmp_path: Path
+) -> None:
+    document = json.loads(trained.read_text())
+    document["network"]["layers"][0]["units"] = 9
+    document["weights"] = str(trained.with_name("trained.weights.npz"))
+    edited = write_project(tmp_path, document, "edited.nnproj")
+    result = run("train", edited, "--epochs", "1")
+    assert_clean_failure(result, "layer 1 (W1) has shape (2, 6)")
+    assert "--reinit trains from fresh weights instead" in result.stderr
+    result = run("train", edited, "--epochs", "1", "--reinit", "--save", tmp_path / "new.nnproj")
+    assert result.returncode == 0, result.stderr
+    assert load_project(tmp_path / "new.nnproj").weights[0][0].shape == (2, 9)
+
+
 def test_reinit_and_weights_contradict(trained: Path) -> None:
     result = run("train", trained, "--reinit", "--weights", "w.npz")
     assert_clean_failure(result, "--reinit and --weights contradict each other")

@@ -5,7 +5,13 @@ only when used, so the core needs nothing beyond NumPy.
 """
 
 from nnstudio.io.exporters import EXPORT_FORMATS, ExportFormat, export
-from nnstudio.io.project import LoadedProject, load_project, save_project, weights_path_for
+from nnstudio.io.project import (
+    LoadedProject,
+    WeightsFileError,
+    load_project,
+    save_project,
+    weights_path_for,
+)
 from nnstudio.io.weights import (
     atomic_write_bytes,
     atomic_write_text,
@@ -18,6 +24,7 @@ __all__ = [
     "EXPORT_FORMATS",
     "ExportFormat",
     "LoadedProject",
+    "WeightsFileError",
     "atomic_write_bytes",
     "atomic_write_text",
     "export",

@@ -21,6 +21,10 @@ PROJECT_SUFFIX = ".nnproj"
 WEIGHTS_SUFFIX = ".weights.npz"
 
 
+class WeightsFileError(ProjectFileError):
+    """The weights file a project names is missing, unreadable or does not fit its network."""
+
+
 @dataclass(frozen=True)
 class LoadedProject:
     """A project read from disk.
@@ -51,13 +55,16 @@ def weights_path_for(project_path: str | Path) -> Path:
     return project_path.with_name(project_path.stem + WEIGHTS_SUFFIX)
 
 
-def load_project(path: str | Path) -> LoadedProject:
+def load_project(path: str | Path, *, load_weights: bool = True) -> LoadedProject:
     """Read, validate and return a project file and its weights.
 
     Parameters
     ----------
     path : path-like
         The ``.nnproj`` file.
+    load_weights : bool
+        Read and check the weights file the project names. ``False`` skips it (the result's
+        ``weights`` is ``None``), for starting afresh when the stored weights no longer fit.
 
     Returns
     -------
@@ -66,8 +73,11 @@ def load_project(path: str | Path) -> LoadedProject:
     Raises
     ------
     ProjectFileError
-        When the file is missing or unreadable, is not JSON (with line and column), is not a
-        JSON object, or its weights file is missing or does not fit the network.
+        When the file is missing or unreadable, is not JSON (with line and column) or is not a
+        JSON object.
+    WeightsFileError
+        When the weights file it names is missing, unreadable or does not fit the network
+        (naming the layer and both shapes).
     SpecError
         When the document is invalid; ``problems`` lists every problem and the message starts
         with the file name.
@@ -104,17 +114,17 @@ def load_project(path: str | Path) -> LoadedProject:
         raise _spec_error_for(name, error.problems) from None
     path = path.resolve()
     weights = None
-    if project.weights is not None:
+    if load_weights and project.weights is not None:
         weights_file = path.parent / project.weights
         if not weights_file.is_file():
-            raise ProjectFileError(
+            raise WeightsFileError(
                 f"{name} names the weights file {project.weights!r}, but {weights_file} does not "
                 'exist (remove the "weights" field to start from fresh weights)'
             )
         try:
             weights = load_weights_file(weights_file, project.network)
         except ProjectFileError as error:
-            raise ProjectFileError(f"{name}: {error}") from error
+            raise WeightsFileError(f"{name}: {error}") from error
     return LoadedProject(project=project, weights=weights, path=path)
 
 

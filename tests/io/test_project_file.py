@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from nnstudio.errors import ProjectFileError, SpecError
-from nnstudio.io.project import load_project, save_project, weights_path_for
+from nnstudio.io.project import WeightsFileError, load_project, save_project, weights_path_for
 from nnstudio.io.weights import save_weights_npz
 from nnstudio.spec import LayerSpec, NetworkSpec, Project
 
@@ -239,11 +239,19 @@ def test_weights_of_the_wrong_shape_name_layer_and_shapes(
     document = json.loads(path.read_text())
     document["network"] = replace(xor_project, network=wider).to_dict()["network"]
     write(path, json.dumps(document))
-    with pytest.raises(ProjectFileError) as info:
+    with pytest.raises(WeightsFileError) as info:
         load_project(path)
     message = str(info.value)
     assert message.startswith("p.nnproj: p.weights.npz: layer 1 (W1)")
     assert "(2, 4)" in message and "(2, 5)" in message
+
+
+def test_loading_without_weights_skips_the_file(tmp_path: Path, xor_project: Project) -> None:
+    document = dict(xor_project.to_dict(), weights="gone.weights.npz")
+    path = write(tmp_path / "p.nnproj", json.dumps(document))
+    loaded = load_project(path, load_weights=False)
+    assert loaded.weights is None
+    assert loaded.project.weights == "gone.weights.npz"
 
 
 def test_weights_file_that_is_not_npz(tmp_path: Path, xor_project: Project) -> None:
