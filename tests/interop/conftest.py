@@ -1,7 +1,7 @@
 """Interoperability tests: exports checked by independent runtimes (onnxruntime, torch).
 
 The suite runs with ``--import-mode=importlib``, which leaves ``sys.path`` alone; the test
-modules here share ``interop_helpers.py``, so its folder goes on the path.
+modules here share ``interop_support.py``, so its folder goes on the path.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from interop_helpers import MODEL_CASES, assert_predictions_match, make_model, raw_inputs
+from interop_support import MODEL_CASES, assert_predictions_match, make_model, raw_inputs
 
 from nnstudio.errors import MissingExtraError, ProjectFileError
 from nnstudio.io.exporters import export

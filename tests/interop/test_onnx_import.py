@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from interop_helpers import MODEL_CASES, engine_predict, make_model, raw_inputs
+from interop_support import MODEL_CASES, engine_predict, make_model, raw_inputs
 
 from nnstudio.errors import MissingExtraError, ProjectFileError
 from nnstudio.io.onnx_io import export_onnx, import_onnx

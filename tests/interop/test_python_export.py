@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from interop_helpers import (
+from interop_support import (
     MODEL_CASES,
     assert_predictions_match,
     make_model,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from interop_helpers import MODEL_CASES, make_model
+from interop_support import MODEL_CASES, make_model
 
 from nnstudio.errors import MissingExtraError, ProjectFileError
 from nnstudio.io.safetensors_io import (

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from interop_helpers import MODEL_CASES, make_model, raw_inputs
+from interop_support import MODEL_CASES, make_model, raw_inputs
 
 from nnstudio.io.exporters import export
 from nnstudio.io.onnx_io import import_onnx

@@ -11,7 +11,7 @@ from types import ModuleType
 
 import numpy as np
 import pytest
-from interop_helpers import MODEL_CASES, assert_predictions_match, make_model, raw_inputs
+from interop_support import MODEL_CASES, assert_predictions_match, make_model, raw_inputs
 
 from nnstudio.errors import MissingExtraError, ProjectFileError
 from nnstudio.io.torch_export import export_torch

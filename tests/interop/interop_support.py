@@ -1,5 +1,6 @@
 """Shared pieces of the interoperability tests: random trained-looking networks and an
-independent NumPy forward pass written from the activation definitions."""
+independent NumPy forward pass written from the activation definitions.
+"""
 
 from __future__ import annotations
 
