@@ -37,7 +37,9 @@ class ExportFormat:
         ``"module:function"`` of the exporter.
     extra : str or None
         The pip extra that installs what the exporter needs (``pip install 'nnstudio[onnx]'``),
-        or ``None`` when NumPy suffices.
+        or ``None`` when it has none of its own. A package found missing while exporting is
+        still reported with the extra that provides it (the PyTorch export writes its weights
+        with ``safetensors``).
     """
 
     name: str

@@ -356,8 +356,6 @@ def load_weights_json(path: str | Path, network: NetworkSpec) -> Weights:
             raise ProjectFileError(
                 f"{path.name}: layer {number} holds a ragged or non-numeric W or b"
             ) from error
-        if W.ndim == 1 and W.size == 0:
-            W = W.reshape(0, 0)
         pairs.append((W, b))
     return check_weights(pairs, network, path.name)
 
