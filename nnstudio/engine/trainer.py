@@ -492,6 +492,11 @@ class Trainer:
         return -(-self.X_train.shape[0] // self.batch_size)
 
     @property
+    def is_running(self) -> bool:
+        """Whether :meth:`run` is currently executing (possibly paused)."""
+        return self._running
+
+    @property
     def is_done(self) -> bool:
         """Whether ``run()`` has nothing left to do (ended, or the epoch count is reached)."""
         if self._status in ("early_stopped", "diverged"):
@@ -522,9 +527,10 @@ class Trainer:
     def update_settings(self, training: TrainingSpec) -> None:
         """Apply new settings without losing progress.
 
-        The learning rate, schedule, regularisation, clipping, early stopping, epoch count and
-        optimizer hyperparameters take effect at the next step; the batch size and shuffling
-        at the next epoch. A different optimizer starts with fresh state; the same optimizer
+        The learning rate, schedule, regularisation, clipping, early stopping, epoch count,
+        batch size and optimizer hyperparameters take effect at the next step (a new batch
+        size continues through the current epoch's sample order); shuffling at the next
+        epoch. A different optimizer starts with fresh state; the same optimizer
         keeps its velocities and moments. The seed and dtype only matter when a run starts.
 
         Raises
@@ -554,11 +560,10 @@ class Trainer:
 
     def _next_batch(self) -> tuple[np.ndarray, np.ndarray]:
         m = self.X_train.shape[0]
-        if self._position == 0 or self._order is None:
-            if self.training.shuffle:
-                self._order = self._shuffle_rng.permutation(m)
-            else:
-                self._order = None
+        if self._position == 0:
+            # The order is fixed for a whole epoch, so every sample is used exactly once even
+            # when shuffling is switched mid-epoch.
+            self._order = self._shuffle_rng.permutation(m) if self.training.shuffle else None
         size = self.batch_size
         start, stop = self._position, min(self._position + size, m)
         if self._order is None:
@@ -774,10 +779,12 @@ class Trainer:
                 callback(snapshot)
 
         with self._lock:
+            if self._running:
+                raise RuntimeError("Trainer.run() is already running in another thread")
+            self._running = True
             # A new call after any end continues from the current (possibly restored) weights.
             self._status = "running"
             self._message = self._running_message()
-        self._running = True
         try:
             while True:
                 if self._wait_while_paused(publish):

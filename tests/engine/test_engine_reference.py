@@ -223,6 +223,7 @@ def _torch_model(net: Network, torch: object) -> tuple[object, list[object]]:
 
 
 @pytest.mark.interop
+@pytest.mark.slow  # importing torch takes seconds
 @pytest.mark.parametrize("hidden", ["tanh", "relu", "gelu", "swish", "softplus", "elu"])
 def test_gradients_match_torch(hidden: str) -> None:
     torch = pytest.importorskip("torch")
@@ -247,6 +248,7 @@ def test_gradients_match_torch(hidden: str) -> None:
 
 
 @pytest.mark.interop
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "factory"),
     [
@@ -262,6 +264,7 @@ def test_optimizers_match_torch(name: str, factory: Callable[..., object]) -> No
 
 
 @pytest.mark.interop
+@pytest.mark.slow
 def test_adamw_matches_torch_with_decay_on_weights_only() -> None:
     torch = pytest.importorskip("torch")
 

@@ -256,6 +256,27 @@ def test_pause_resume_and_stop_from_another_thread() -> None:
     assert statuses[-1] == "stopped"
 
 
+def test_run_refuses_to_run_twice_at_once() -> None:
+    X, Y = _circles(32, seed=0)
+    trainer = Trainer(
+        Network.from_spec(DROPOUT_SPEC, "categorical_crossentropy"),
+        TrainingSpec(batch_size=8, epochs=None),
+        X,
+        Y,
+    )
+    worker = threading.Thread(target=trainer.run)
+    worker.start()
+    try:
+        _wait_for(lambda: trainer.step_count > 0)
+        assert trainer.is_running
+        with pytest.raises(RuntimeError, match="already running"):
+            trainer.run()
+    finally:
+        trainer.request_stop()
+        worker.join(timeout=10)
+    assert not trainer.is_running and trainer.status == "stopped"
+
+
 def test_stop_ends_a_pause_and_run_continues_afterwards() -> None:
     X, Y = _circles(32, seed=0)
     net = Network.from_spec(DROPOUT_SPEC, "categorical_crossentropy")
