@@ -276,7 +276,7 @@ def test_clicking_an_edge_selects_it_and_hover_text_names_the_weight(qtbot):
     with qtbot.waitSignal(canvas.selectionChanged):
         click_scene(qtbot, canvas, near_target.x(), near_target.y())
     assert canvas.selection() == hit
-    assert bundle.highlighted == index
+    assert canvas.edge_highlight.selected_line == bundle.line(index)
 
 
 def test_neuron_hover_text(qtbot):

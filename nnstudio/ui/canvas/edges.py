@@ -4,6 +4,9 @@ One ``QGraphicsLineItem`` per edge makes recolouring thousands of edges slow; th
 the segment geometry, the weight of every drawn edge and its colour in arrays and paints them
 with a handful of ``QPainter.drawLines`` calls, one per colour/width bucket. Recolouring costs
 O(number of drawn edges).
+
+Pens are opaque: a weak edge gets its faded look from a colour pre-mixed with the white lanes
+it crosses, because antialiased translucent strokes are several times slower to rasterise.
 """
 
 from __future__ import annotations
@@ -32,11 +35,27 @@ def edge_style(magnitude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     -------
     width : ndarray, shape (E,)
         Pen width in scene units.
-    alpha : ndarray, shape (E,)
-        Opacity in [0, 255].
+    opacity : ndarray, shape (E,)
+        In [0, 1]; applied by mixing the colour with white.
     """
     magnitude = np.clip(magnitude, 0.0, 1.0)
-    return 0.6 + 3.8 * magnitude**0.9, 70.0 + 185.0 * magnitude
+    return 0.7 + 3.1 * magnitude, 0.3 + 0.7 * magnitude
+
+
+def faded(rgb: np.ndarray, opacity: np.ndarray) -> np.ndarray:
+    """Opaque colours that look like ``rgb`` at ``opacity`` over white.
+
+    Parameters
+    ----------
+    rgb : ndarray, shape (k, 3)
+    opacity : ndarray, shape (k,)
+
+    Returns
+    -------
+    ndarray, shape (k, 3), uint8
+    """
+    mixed = rgb * opacity[:, None] + 255.0 * (1.0 - opacity[:, None])
+    return np.clip(np.round(mixed), 0, 255).astype(np.uint8)
 
 
 class EdgeBundleItem(QtWidgets.QGraphicsItem):
@@ -61,7 +80,6 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
         #: Colour of every drawn edge on the shared scale, shape (E, 3), uint8.
         self.colors = np.tile(np.array(UNKNOWN_RGB, dtype=np.uint8), (count, 1))
         self.limit = 1.0
-        self.highlighted: int | None = None
         self._lines = [QtCore.QLineF(*row) for row in self.segments.tolist()]
         self._batches: list[tuple[QtGui.QPen, list[QtCore.QLineF]]] = []
         self._dimmed = False
@@ -100,8 +118,8 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
         if weights is None or count == 0:
             self.values = np.full(count, np.nan)
             self.colors[:] = UNKNOWN_RGB
-            pen = QtGui.QPen(QtGui.QColor(*UNKNOWN_RGB, 190), 1.0)
-            pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+            pen = QtGui.QPen(QtGui.QColor(*UNKNOWN_RGB), 1.0)
+            pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
             self._batches = [(pen, self._lines)] if count else []
             self.update()
             return
@@ -120,22 +138,21 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
         centers = (keys // 2 + 0.5) / MAGNITUDE_BUCKETS
         signs = np.where(keys % 2 == 1, 1.0, -1.0)
         rgb = diverging_rgb(signs * centers, 1.0)
-        widths, alphas = edge_style(centers)
+        widths, opacity = edge_style(centers)
+        rgb = faded(rgb.astype(float), opacity)
         lines = self._lines
         batches = []
         for i in range(keys.size):
-            color = QtGui.QColor(int(rgb[i, 0]), int(rgb[i, 1]), int(rgb[i, 2]), int(alphas[i]))
+            color = QtGui.QColor(int(rgb[i, 0]), int(rgb[i, 1]), int(rgb[i, 2]))
             pen = QtGui.QPen(color, float(widths[i]))
-            pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+            pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
             batches.append((pen, [lines[j] for j in order[bounds[i] : bounds[i + 1]].tolist()]))
         self._batches = batches
         self.update()
 
-    def set_highlighted(self, index: int | None) -> None:
-        """Outline one edge (the selected one)."""
-        if index != self.highlighted:
-            self.highlighted = index
-            self.update()
+    def line(self, index: int) -> QtCore.QLineF:
+        """The segment of drawn edge ``index``."""
+        return self._lines[index]
 
     def set_dimmed(self, dimmed: bool) -> None:
         """Fade the whole bundle (while a column is being dragged)."""
@@ -154,17 +171,81 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
         for pen, lines in self._batches:
             painter.setPen(pen)
             painter.drawLines(lines)
-        if self.highlighted is not None and 0 <= self.highlighted < len(self._lines):
-            line = self._lines[self.highlighted]
-            halo = QtGui.QPen(QtGui.QColor(255, 255, 255, 230), 7.0)
-            halo.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
-            painter.setPen(halo)
-            painter.drawLine(line)
-            r, g, b = (int(c) for c in self.colors[self.highlighted])
-            core = QtGui.QPen(QtGui.QColor(r, g, b), 3.5)
-            core.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
-            painter.setPen(core)
-            painter.drawLine(line)
+
+
+class EdgeHighlightItem(QtWidgets.QGraphicsItem):
+    """The selected and the hovered edge, drawn above the bundles.
+
+    Kept apart from :class:`EdgeBundleItem` so moving the mouse over edges repaints two lines,
+    not every edge of a layer.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._selected: tuple[QtCore.QLineF, tuple[int, int, int]] | None = None
+        self._hovered: tuple[QtCore.QLineF, tuple[int, int, int]] | None = None
+        self._bounds = QtCore.QRectF()
+        self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
+
+    @staticmethod
+    def _entry(
+        bundle: EdgeBundleItem | None, index: int | None
+    ) -> tuple[QtCore.QLineF, tuple[int, int, int]] | None:
+        if bundle is None or index is None:
+            return None
+        r, g, b = (int(c) for c in bundle.colors[index])
+        return bundle.line(index), (r, g, b)
+
+    def set_edges(
+        self,
+        selected: tuple[EdgeBundleItem, int] | None,
+        hovered: tuple[EdgeBundleItem, int] | None,
+    ) -> None:
+        """Show the selected and hovered edges (``(bundle, edge index)`` each, or ``None``)."""
+        new_selected = self._entry(*selected) if selected else None
+        new_hovered = self._entry(*hovered) if hovered else None
+        if new_selected == self._selected and new_hovered == self._hovered:
+            return
+        self.prepareGeometryChange()
+        self._selected, self._hovered = new_selected, new_hovered
+        rect = QtCore.QRectF()
+        for entry in (new_selected, new_hovered):
+            if entry is not None:
+                line = entry[0]
+                rect = rect.united(QtCore.QRectF(line.p1(), line.p2()).normalized())
+        self._bounds = rect.adjusted(-6, -6, 6, 6) if not rect.isNull() else QtCore.QRectF()
+        self.update()
+
+    @property
+    def selected_line(self) -> QtCore.QLineF | None:
+        """The selected edge's segment, if an edge is selected."""
+        return None if self._selected is None else self._selected[0]
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return self._bounds
+
+    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        if self._hovered is not None and self._hovered != self._selected:
+            self._stroke(painter, *self._hovered, halo=6.0, core=3.0)
+        if self._selected is not None:
+            self._stroke(painter, *self._selected, halo=7.0, core=3.5)
             outline = QtGui.QPen(_ACCENT, 1.2, QtCore.Qt.PenStyle.DashLine)
             painter.setPen(outline)
-            painter.drawLine(line)
+            painter.drawLine(self._selected[0])
+
+    @staticmethod
+    def _stroke(
+        painter: QtGui.QPainter,
+        line: QtCore.QLineF,
+        rgb: tuple[int, int, int],
+        halo: float,
+        core: float,
+    ) -> None:
+        pen = QtGui.QPen(QtGui.QColor(255, 255, 255), halo)
+        pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.drawLine(line)
+        pen = QtGui.QPen(QtGui.QColor(*rgb), core)
+        pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.drawLine(line)

@@ -401,15 +401,26 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         if self.column.ellipsis_y is None:
             return
         x, y = self.column.x, self.column.ellipsis_y
+        text = f"{self.column.omitted} more"
+        metrics = QtGui.QFontMetricsF(self._more_font)
+        width = metrics.horizontalAdvance(text) + 14
+        height = min(self.layout.pitch - 4, 34.0)
+        # A white pill keeps the marker readable over the edges crossing it.
+        pill = QtCore.QRectF(x - width / 2, y - height / 2, width, height)
+        painter.setPen(QtGui.QPen(LANE_BORDER, 1.0))
+        painter.setBrush(QtGui.QColor(255, 255, 255, 235))
+        painter.drawRoundedRect(pill, 7, 7)
         painter.setPen(QtCore.Qt.PenStyle.NoPen)
         painter.setBrush(TEXT_MUTED)
-        gap = min(7.0, self.layout.pitch / 5)
-        for offset in (-gap, 0.0, gap):
-            painter.drawEllipse(QtCore.QPointF(x, y + offset - 3), 1.8, 1.8)
+        top = pill.top() + 4
+        for offset in (0.0, 3.6, 7.2) if height >= 28 else ():
+            painter.drawEllipse(QtCore.QPointF(x, top + offset + 1), 1.3, 1.3)
         painter.setPen(TEXT_MUTED)
         painter.setFont(self._more_font)
-        box = QtCore.QRectF(x - 60, y + gap - 2, 120, 14)
-        painter.drawText(box, QtCore.Qt.AlignmentFlag.AlignCenter, f"{self.column.omitted} more")
+        text_box = (
+            QtCore.QRectF(pill.left(), pill.bottom() - 16, width, 14) if height >= 28 else pill
+        )
+        painter.drawText(text_box, QtCore.Qt.AlignmentFlag.AlignCenter, text)
 
 
 def _short(value: float) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from nnstudio.spec import NetworkSpec, Weights
-from nnstudio.ui.canvas.edges import EdgeBundleItem
+from nnstudio.ui.canvas.edges import EdgeBundleItem, EdgeHighlightItem
 from nnstudio.ui.canvas.items import (
     ACCENT,
     GapButtonItem,
@@ -36,8 +36,10 @@ _GRID_STEP = 24.0
 _MIN_SCALE = 0.03
 _MAX_SCALE = 6.0
 #: Largest zoom "fit" uses, so a tiny network is not blown up to poster size.
-_MAX_FIT_SCALE = 1.35
+_MAX_FIT_SCALE = 1.6
 _DRAG_THRESHOLD = 5.0
+#: Space around the drawing, in scene units (fit and scroll range).
+_MARGIN = 32.0
 #: Distance (screen pixels) within which the mouse picks an edge.
 _EDGE_PICK_PIXELS = 5.0
 
@@ -134,6 +136,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self._notices_enabled = True
 
         self.notice_banner = NoticeBanner(self)
+        self.zoom_bar = self._make_zoom_bar()
         self._connect_document(document)
         self.rebuild()
 
@@ -283,6 +286,11 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
                 bundle.setZValue(1)
                 self._scene.addItem(bundle)
                 self.bundles.append(bundle)
+        self.edge_highlight = EdgeHighlightItem()
+        self.edge_highlight.setZValue(1.5)
+        self._scene.addItem(self.edge_highlight)
+        self._selected_edge: tuple[EdgeBundleItem, int] | None = None
+        self._hovered_edge: tuple[EdgeBundleItem, int] | None = None
         for gap in range(count - 1):
             button = GapButtonItem(layout, gap)
             button.setZValue(3)
@@ -291,7 +299,9 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             self.gap_buttons.append(button)
 
         # Scroll bars appear only when zoomed in past the drawing.
-        self._scene.setSceneRect(self._scene.itemsBoundingRect().adjusted(-40, -40, 40, 40))
+        self._scene.setSceneRect(
+            self._scene.itemsBoundingRect().adjusted(-_MARGIN, -_MARGIN, _MARGIN, _MARGIN)
+        )
 
         if self._selection is not None and not self._selection_valid(self._selection):
             self._selection = None
@@ -347,6 +357,8 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         weights = self._current_weights()
         self._recolor_parameters(weights)
         self._recolor_neurons()
+        # The highlighted edges take their colours from the bundles.
+        self.edge_highlight.set_edges(self._selected_edge, self._hovered_edge)
 
     def _recolor_parameters(self, weights: Weights | None) -> None:
         layout = self.layout_geometry
@@ -483,13 +495,13 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             ):
                 position = column.column.position_of(selection.neuron)
             column.set_selected_position(position)
-        for drawn, bundle in enumerate(self.bundles):
-            if bundle is None:
-                continue
-            index = None
-            if selection is not None and selection.kind == "edge" and selection.layer == drawn:
-                index = bundle.edge_index(selection.source, selection.neuron)
-            bundle.set_highlighted(index)
+        self._selected_edge = None
+        if selection is not None and selection.kind == "edge":
+            bundle = self.bundles[selection.layer]
+            index = bundle.edge_index(selection.source, selection.neuron)
+            if index is not None:
+                self._selected_edge = (bundle, index)
+        self.edge_highlight.set_edges(self._selected_edge, self._hovered_edge)
 
     # ---- hit testing -------------------------------------------------------------------------
 
@@ -732,7 +744,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     def fit(self) -> None:
         """Show the whole network (capped zoom so small networks stay crisp, not huge)."""
         self._user_zoomed = False
-        rect = self.content_rect().adjusted(-24, -24, 24, 24)
+        rect = self.content_rect().adjusted(-_MARGIN, -_MARGIN, _MARGIN, _MARGIN)
         viewport = self.viewport().rect()
         if rect.isEmpty() or viewport.width() < 2 or viewport.height() < 2:
             return
@@ -771,29 +783,70 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         super().resizeEvent(event)
         if not self._user_zoomed:
             self.fit()
-        self.notice_banner.reposition()
+        self._place_overlays()
 
     def drawBackground(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None:
         painter.fillRect(rect, _BACKGROUND)
-        scale = self.transform().m11()
-        step = _GRID_STEP
-        while step * scale < 14:  # keep the dot grid sparse when zoomed out
-            step *= 2
-        left = np.floor(rect.left() / step) * step
-        top = np.floor(rect.top() / step) * step
-        xs = np.arange(left, rect.right() + step, step)
-        ys = np.arange(top, rect.bottom() + step, step)
-        if xs.size * ys.size > 20_000:
-            return
-        gx, gy = np.meshgrid(xs, ys)
-        points = [
-            QtCore.QPointF(px, py)
-            for px, py in zip(gx.ravel().tolist(), gy.ravel().tolist(), strict=True)
-        ]
-        pen = QtGui.QPen(_GRID_DOT, 1.6 / max(scale, 1e-6))
-        pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
-        painter.setPen(pen)
-        painter.drawPoints(points)
+        # A dot grid in screen space from one tiled pixmap: one fill, however far zoomed out.
+        painter.save()
+        painter.resetTransform()
+        origin = self.mapFromScene(QtCore.QPointF(0.0, 0.0))
+        brush = QtGui.QBrush(self._dot_tile())
+        brush.setTransform(QtGui.QTransform.fromTranslate(origin.x(), origin.y()))
+        painter.fillRect(self.viewport().rect(), brush)
+        painter.restore()
+
+    _tile: QtGui.QPixmap | None = None
+
+    @classmethod
+    def _dot_tile(cls) -> QtGui.QPixmap:
+        if cls._tile is None:
+            step = int(_GRID_STEP)
+            tile = QtGui.QPixmap(step, step)
+            tile.fill(QtCore.Qt.GlobalColor.transparent)
+            painter = QtGui.QPainter(tile)
+            painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+            painter.setPen(QtCore.Qt.PenStyle.NoPen)
+            painter.setBrush(_GRID_DOT)
+            painter.drawEllipse(QtCore.QPointF(step / 2, step / 2), 1.1, 1.1)
+            painter.end()
+            cls._tile = tile
+        return cls._tile
+
+    def _make_zoom_bar(self) -> QtWidgets.QFrame:
+        """Small zoom out / fit / zoom in buttons floating in the bottom-right corner."""
+        bar = QtWidgets.QFrame(self)
+        bar.setObjectName("canvasZoomBar")
+        bar.setStyleSheet(
+            "QFrame#canvasZoomBar { background: rgba(255, 255, 255, 235);"
+            " border: 1px solid #e2e7ee; border-radius: 8px; }"
+            " QToolButton { border: none; padding: 3px 8px; color: #374151;"
+            " font-size: 13px; border-radius: 6px; }"
+            " QToolButton:hover { background: #eef4ff; color: #2563eb; }"
+        )
+        row = QtWidgets.QHBoxLayout(bar)
+        row.setContentsMargins(3, 2, 3, 2)
+        row.setSpacing(0)
+        for text, tip, slot in (
+            ("−", "Zoom out (Ctrl+−, mouse wheel)", lambda: self.zoom_by(0.8)),
+            ("Fit", "Show the whole network (F)", self.fit),
+            ("+", "Zoom in (Ctrl++, mouse wheel)", lambda: self.zoom_by(1.25)),
+        ):
+            button = QtWidgets.QToolButton(bar)
+            button.setText(text)
+            button.setToolTip(tip)
+            button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(slot)
+            row.addWidget(button)
+        bar.adjustSize()
+        return bar
+
+    def _place_overlays(self) -> None:
+        viewport = self.viewport().geometry()
+        bar = self.zoom_bar
+        bar.move(viewport.right() - bar.width() - 10, viewport.bottom() - bar.height() - 10)
+        bar.raise_()
+        self.notice_banner.reposition()
 
     # ---- notices -----------------------------------------------------------------------------
 
@@ -944,6 +997,13 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             if hit is not None and hit.kind == "neuron" and hit.layer == column.drawn:
                 position = column.column.position_of(hit.neuron)
             column.set_hovered_position(position)
+        self._hovered_edge = None
+        if hit is not None and hit.kind == "edge":
+            bundle = self.bundles[hit.layer]
+            index = bundle.edge_index(hit.source, hit.neuron)
+            if index is not None:
+                self._hovered_edge = (bundle, index)
+        self.edge_highlight.set_edges(self._selected_edge, self._hovered_edge)
 
     # ---- dragging a layer --------------------------------------------------------------------
 
@@ -1064,7 +1124,6 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     ) -> None:
         """Render the scene without the editing controls and selection marks."""
         selection = self._selection
-        hover = self._hover_key
         self._selection = None
         self._update_selection_visuals()
         self._set_hover(None)
@@ -1081,7 +1140,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
                 lane.show_controls = True
             self._selection = selection
             self._update_selection_visuals()
-            self._hover_key = hover
+            self._hover_key = None  # the next mouse move restores the hover marks
 
     def export_rect(self) -> QtCore.QRectF:
         """The scene rectangle exports cover: the whole drawing with a margin."""
