@@ -90,8 +90,12 @@ def attach_dataset(project: Project, dataset: Dataset) -> Project:
     needed = expected_output_units(
         dataset.task, dataset.n_outputs, canonical_activation(output.activation)
     )
-    fits_two_class_sigmoid = dataset.is_classification and dataset.n_outputs == 2
-    if output.units != needed and not (fits_two_class_sigmoid and output.units in (1, 2)):
+    allowed = {needed}
+    if dataset.is_classification and dataset.n_outputs == 2:
+        # Two classes also train on one unit (the second class's column) or on two units; a
+        # single softmax unit would always output 1.
+        allowed |= {2} if canonical_activation(output.activation) == "softmax" else {1, 2}
+    if output.units not in allowed:
         raise DataError(
             f"the output layer has {_plural(output.units, 'unit')} but the data has "
             f"{_targets_phrase(dataset)}; it needs {_plural(needed, 'output unit')}"
@@ -133,7 +137,7 @@ def fit_network_to_data(project: Project, dataset: Dataset) -> tuple[Project, li
     Returns
     -------
     project : Project
-        The fitted project (the same object when nothing changed).
+        The fitted project, carrying the data's names and standardisation.
     notices : list of str
         One sentence per change, e.g. ``"Output layer resized from 1 to 3 units to match the
         3 classes"``.
@@ -168,8 +172,8 @@ def fit_network_to_data(project: Project, dataset: Dataset) -> tuple[Project, li
             f"{'the ' if dataset.is_classification else ''}{what}"
         )
     units = expected_output_units(dataset.task, count, new_activation)
-    if dataset.is_classification and count == 2 and new_activation == activation:
-        # Two classes fit either one sigmoid unit or two units; keep the one in use.
+    if dataset.is_classification and count == 2 and new_activation == activation == "sigmoid":
+        # Two sigmoid units on two classes train as well as one; keep the layer in use.
         units = output.units if output.units in (1, 2) else units
     if units != output.units:
         notices.append(

@@ -303,3 +303,44 @@ def test_predict_rejects_the_wrong_width() -> None:
 
 def test_output_names_fall_back_to_numbers() -> None:
     assert output_names_of(binary_project()) == ("0", "1")
+
+
+@pytest.mark.parametrize(
+    ("units", "activation", "loss", "fits"),
+    [
+        (1, "sigmoid", "binary_crossentropy", True),
+        (2, "sigmoid", "binary_crossentropy", True),
+        (2, "softmax", "categorical_crossentropy", True),
+        (1, "identity", "mse", True),
+        (1, "softmax", "mse", False),
+        (3, "softmax", "categorical_crossentropy", False),
+    ],
+)
+def test_attach_output_widths_on_two_classes(
+    units: int, activation: str, loss: str, fits: bool
+) -> None:
+    project = binary_project()
+    output = LayerSpec(units=units, activation=activation)
+    project = replace(project, network=project.network.with_layer(1, output), loss=loss)
+    dataset = load_dataset(project.data)
+    if fits:
+        assert attach_dataset(project, dataset).output_names == ("0", "1")
+    else:
+        with pytest.raises(DataError, match=f"the output layer has {units} unit"):
+            attach_dataset(project, dataset)
+
+
+def test_fit_keeps_two_sigmoid_units_and_fixes_one_softmax_unit() -> None:
+    project = binary_project()
+    two = replace(project.network.output, units=2)
+    fitted, notices = fit_network_to_data(
+        replace(project, network=project.network.with_layer(1, two)), load_dataset(project.data)
+    )
+    assert notices == [] and fitted.network.output.units == 2
+    one_softmax = LayerSpec(units=1, activation="softmax")
+    fitted, notices = fit_network_to_data(
+        replace(project, network=project.network.with_layer(1, one_softmax), loss="mse"),
+        load_dataset(project.data),
+    )
+    assert fitted.network.output.units == 2
+    assert notices == ["Output layer resized from 1 to 2 units to match the 2 classes"]
