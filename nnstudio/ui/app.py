@@ -1,0 +1,297 @@
+"""Application entry points: the interactive studio and the screenshot command.
+
+``nnstudio [PROJECT]`` calls :func:`run_studio`; ``nnstudio shot`` calls :func:`take_screenshot`,
+which renders the window (or one panel) offscreen after optionally training for a few epochs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from nnstudio.errors import NNStudioError
+
+#: Panels :func:`take_screenshot` can capture besides the whole window (``None``).
+PANELS: tuple[str, ...] = ("canvas", "plots", "data", "training", "properties")
+
+
+def _needs_offscreen() -> bool:
+    """True when no display server is reachable (headless Linux, CI)."""
+    if sys.platform.startswith("linux"):
+        return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return False
+
+
+def light_palette() -> Any:
+    """A calm light palette for the Fusion style (slate text, blue accents)."""
+    from nnstudio.ui.qt import QtGui
+
+    role = QtGui.QPalette.ColorRole
+    group = QtGui.QPalette.ColorGroup
+    palette = QtGui.QPalette()
+    colors = {
+        role.Window: "#f3f4f6",
+        role.WindowText: "#1f2937",
+        role.Base: "#ffffff",
+        role.AlternateBase: "#f9fafb",
+        role.ToolTipBase: "#ffffff",
+        role.ToolTipText: "#1f2937",
+        role.PlaceholderText: "#9ca3af",
+        role.Text: "#111827",
+        role.Button: "#f9fafb",
+        role.ButtonText: "#1f2937",
+        role.BrightText: "#dc2626",
+        role.Light: "#ffffff",
+        role.Midlight: "#e5e7eb",
+        role.Mid: "#d1d5db",
+        role.Dark: "#9ca3af",
+        role.Shadow: "#6b7280",
+        role.Highlight: "#2563eb",
+        role.HighlightedText: "#ffffff",
+        role.Link: "#1d4ed8",
+        role.LinkVisited: "#6d28d9",
+    }
+    for color_role, value in colors.items():
+        palette.setColor(color_role, QtGui.QColor(value))
+    for color_role in (role.WindowText, role.Text, role.ButtonText):
+        palette.setColor(group.Disabled, color_role, QtGui.QColor("#9ca3af"))
+    return palette
+
+
+_STYLE_SHEET = """
+QMainWindow::separator { background: #e5e7eb; width: 5px; height: 5px; }
+QMainWindow::separator:hover { background: #93c5fd; }
+QDockWidget { font-weight: 600; }
+QDockWidget::title { background: #e5e7eb; padding: 5px 8px; text-align: left; }
+QDockWidget > QWidget { font-weight: normal; }
+QToolBar { background: #ffffff; border-bottom: 1px solid #e5e7eb; spacing: 2px; padding: 3px; }
+QToolBar::separator { background: #e5e7eb; width: 1px; margin: 4px 6px; }
+QToolButton { padding: 3px 6px; border-radius: 5px; }
+QToolButton:hover { background: #eff6ff; }
+QToolButton:pressed { background: #dbeafe; }
+QStatusBar { background: #ffffff; border-top: 1px solid #e5e7eb; }
+QTabBar::tab { padding: 5px 12px; }
+"""
+
+
+def create_application(argv: list[str] | None = None) -> Any:
+    """The QApplication, created once with the Fusion style, light palette and app icon."""
+    from nnstudio.ui.icons import icon
+    from nnstudio.ui.qt import QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        app = QtWidgets.QApplication(argv if argv is not None else [sys.argv[0]])
+        app.setOrganizationName("nnstudio")
+        app.setApplicationName("nnstudio")
+        app.setApplicationDisplayName("nnstudio")
+        app.setDesktopFileName("nnstudio")
+        app.setStyle("Fusion")
+        app.setPalette(light_palette())
+        font = app.font()
+        if font.pointSizeF() < 10:
+            font.setPointSizeF(10)
+            app.setFont(font)
+        app.setStyleSheet(_STYLE_SHEET)
+        app.setWindowIcon(icon("app"))
+    return app
+
+
+def run_studio(path: str | Path | None = None) -> int:
+    """Open the studio window and run until it is closed.
+
+    Parameters
+    ----------
+    path : str, Path or None
+        Project to open; ``None`` opens the spiral sample. A file that cannot be opened shows
+        its error and the spiral sample opens instead.
+
+    Returns
+    -------
+    int
+        The application's exit code.
+    """
+    # BLAS threads must be limited before NumPy does heavy work (the trainer runs in a thread).
+    from nnstudio.ui.worker import limit_blas_threads
+
+    limit_blas_threads()
+    app = create_application()
+    from nnstudio.ui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    window.open_startup(path)
+    code = int(app.exec())
+    window.shutdown()
+    return code
+
+
+def _parse_panel(panel: str | None) -> tuple[str | None, str | None]:
+    if panel is None:
+        return None, None
+    name, _, tab = panel.partition(":")
+    name = name.strip().lower()
+    if name not in PANELS:
+        raise NNStudioError(
+            f"unknown panel {panel!r}; choose one of {', '.join(PANELS)} "
+            "(or plots:<tab>, e.g. plots:Loss)"
+        )
+    if tab and name != "plots":
+        raise NNStudioError(f"panel {name!r} has no tabs; only plots:<tab> takes one")
+    return name, (tab.strip() or None)
+
+
+def take_screenshot(
+    project_path: str | Path,
+    output_path: str | Path,
+    *,
+    train_epochs: int = 0,
+    size: tuple[int, int] = (1280, 800),
+    panel: str | None = None,
+) -> Path:
+    """Render the studio (or one panel) to a PNG without showing anything on screen.
+
+    Parameters
+    ----------
+    project_path : str or Path
+        The project to open.
+    output_path : str or Path
+        The PNG to write.
+    train_epochs : int
+        Epochs to train first (synchronously), so the views show a trained network.
+    size : (int, int)
+        Window width and height in pixels.
+    panel : str or None
+        ``None`` for the whole window, or ``"canvas"``, ``"plots"``, ``"plots:<tab>"``
+        (e.g. ``"plots:Loss"``), ``"data"``, ``"training"`` or ``"properties"``.
+
+    Returns
+    -------
+    Path
+        The PNG written.
+
+    Raises
+    ------
+    NNStudioError
+        For a bad argument (unknown panel or tab, non-positive size, negative epochs), a
+        project that cannot be opened, or an image that cannot be written.
+    """
+    panel_name, tab = _parse_panel(panel)
+    if int(train_epochs) != train_epochs or train_epochs < 0:
+        raise NNStudioError(f"train_epochs must be a whole number >= 0, got {train_epochs!r}")
+    try:
+        width, height = (int(v) for v in size)
+    except (TypeError, ValueError):
+        raise NNStudioError(f"size must be (width, height), got {size!r}") from None
+    if width < 200 or height < 150 or width > 10_000 or height > 10_000:
+        raise NNStudioError(f"size must be between 200×150 and 10000×10000, got {width}×{height}")
+    output = Path(output_path)
+    if output.suffix.lower() != ".png":
+        raise NNStudioError(f"the screenshot must be a .png file, got {output.name}")
+    if not Path(project_path).exists():
+        raise NNStudioError(f"{project_path}: no such project file")
+
+    if _needs_offscreen():
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from nnstudio.ui.worker import limit_blas_threads
+
+    limit_blas_threads()
+    app = create_application()
+    from nnstudio.ui.main_window import MainWindow
+    from nnstudio.ui.qt import QtCore
+
+    with tempfile.TemporaryDirectory(prefix="nnstudio-shot-") as settings_dir:
+        settings = QtCore.QSettings(
+            str(Path(settings_dir) / "settings.ini"), QtCore.QSettings.Format.IniFormat
+        )
+        window = MainWindow(settings=settings, restore_layout=False)
+        try:
+            window.document.open(project_path)
+            window._after_open()
+            window.resize(width, height)
+            window.show()
+            _settle(app)
+            if tab is not None and tab not in window.plots.tab_names():
+                tabs = ", ".join(window.plots.tab_names())
+                raise NNStudioError(f"unknown plots tab {tab!r}; choose one of {tabs}")
+            window.apply_default_sizes()
+            train_for_screenshot(window, int(train_epochs))
+            target = _prepare_panel(window, panel_name, tab)
+            _settle(app)
+            window.canvas.fit()
+            _settle(app)
+            image = target.grab()
+            output.parent.mkdir(parents=True, exist_ok=True)
+            if not image.save(str(output), "PNG"):
+                raise NNStudioError(f"cannot write the screenshot to {output}")
+        finally:
+            window.close_without_asking()
+            window.deleteLater()
+            _settle(app)
+    return output
+
+
+def train_for_screenshot(window: Any, epochs: int) -> None:
+    """Train ``epochs`` epochs in this thread and show the result in every view."""
+    from nnstudio.ui.frame import make_frame
+    from nnstudio.workflow import build_network, make_trainer
+
+    document = window.document
+    dataset = document.dataset
+    if dataset is None:
+        raise NNStudioError(f"cannot load the project's data: {document.dataset_error}")
+    project = document.project
+    network = build_network(project, document.weights)
+    snapshot = None
+    if epochs > 0:
+        trainer = make_trainer(project, network, dataset)
+        for _ in range(epochs):
+            if trainer.is_done or trainer.status == "diverged":
+                break
+            trainer.run_epoch()
+        snapshot = trainer.snapshot()
+        document.set_weights(network.weights())
+    _settle(window)
+    # The controller may have queued its own frame of the untrained network: let it arrive,
+    # then show the trained one last.
+    frame = make_frame(network, dataset, snapshot)
+    state = "finished" if epochs > 0 else "idle"
+    window._state = state
+    window.status.set_state(state)
+    window.show_frame(frame)
+
+
+def _prepare_panel(window: Any, panel: str | None, tab: str | None) -> Any:
+    """Bring the requested panel forward and return the widget to grab."""
+    if panel is None:
+        if tab is not None:
+            window.plots.tabs.setCurrentWidget(window.plots.tab(tab))
+        return window
+    if panel == "canvas":
+        return window.canvas
+    dock = window.docks[panel]
+    dock.show()
+    dock.raise_()
+    if panel == "plots":
+        if tab is not None:
+            window.plots.tabs.setCurrentWidget(window.plots.tab(tab))
+        return window.plots
+    return dock
+
+
+def _settle(_context: Any, rounds: int = 5) -> None:
+    """Let queued signals, layouts and paints run."""
+    from nnstudio.ui.qt import QtCore, QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        return
+    for _ in range(rounds):
+        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        app.sendPostedEvents()
+
+
+__all__ = ["PANELS", "create_application", "run_studio", "take_screenshot"]

@@ -1,0 +1,274 @@
+"""File › Export…: weights in every registered format, the network diagram and the plots.
+
+The dialog lists :data:`nnstudio.io.exporters.EXPORT_FORMATS` followed by the studio's own
+outputs (the canvas as SVG or PNG, a plots tab as PNG or its data as CSV). A format whose
+optional package is missing fails with its :class:`~nnstudio.errors.MissingExtraError`
+message, shown as is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nnstudio.errors import NNStudioError
+from nnstudio.io.exporters import EXPORT_FORMATS, export
+from nnstudio.spec import Weights
+from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.qt import QtWidgets
+
+
+@dataclass(frozen=True)
+class ExportChoice:
+    """One entry of the Export dialog.
+
+    Attributes
+    ----------
+    key : str
+        An :data:`EXPORT_FORMATS` name, or ``"diagram-svg"``, ``"diagram-png"``,
+        ``"plots-png"`` or ``"plots-csv"``.
+    label : str
+        What the list shows.
+    suffix : str
+        Suffix of the file written.
+    description : str
+        One line under the list.
+    needs_tab : bool
+        Whether a plots tab must be chosen.
+    """
+
+    key: str
+    label: str
+    suffix: str
+    description: str
+    needs_tab: bool = False
+
+
+def export_choices() -> list[ExportChoice]:
+    """Every export the studio offers, in the order the dialog lists them."""
+    choices = [
+        ExportChoice(fmt.name, f"Weights: {fmt.label}", fmt.suffix, fmt.description)
+        for fmt in EXPORT_FORMATS.values()
+    ]
+    choices += [
+        ExportChoice(
+            "diagram-svg", "Network diagram (SVG)", ".svg", "The canvas as a scalable drawing"
+        ),
+        ExportChoice("diagram-png", "Network diagram (PNG)", ".png", "The canvas as an image"),
+        ExportChoice("plots-png", "Plots (PNG)", ".png", "One plots tab as an image", True),
+        ExportChoice(
+            "plots-csv", "Plot data (CSV)", ".csv", "The numbers behind one plots tab", True
+        ),
+    ]
+    return choices
+
+
+def current_weights(document: StudioDocument) -> tuple[Weights, bool]:
+    """The weights to export and whether they were trained or set (False: fresh initial ones)."""
+    if document.weights is not None:
+        return document.weights, True
+    from nnstudio.workflow import build_network
+
+    return build_network(document.project).weights(), False
+
+
+def run_export(
+    choice: ExportChoice | str,
+    path: str | Path,
+    *,
+    document: StudioDocument,
+    canvas: Any = None,
+    plots: Any = None,
+    tab: str | None = None,
+) -> list[Path]:
+    """Write one export.
+
+    Parameters
+    ----------
+    choice : ExportChoice or str
+        What to write (a choice or its key).
+    path : str or Path
+        Destination; the choice's suffix is added when the name has none.
+    document : StudioDocument
+        Supplies the project and weights.
+    canvas, plots
+        The network canvas (``export_svg``/``export_png``) and the plots panel
+        (``save_png``/``save_csv``) for the diagram and plot exports.
+    tab : str or None
+        Plots tab for the plot exports (default: the first tab).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    NNStudioError
+        For an unknown choice, a missing optional package or an unwritable file.
+    """
+    choices = {c.key: c for c in export_choices()}
+    key = choice.key if isinstance(choice, ExportChoice) else choice
+    if key not in choices:
+        raise NNStudioError(f"unknown export {key!r}; choose one of {', '.join(choices)}")
+    chosen = choices[key]
+    target = Path(path)
+    if not target.suffix:
+        target = target.with_suffix(chosen.suffix)
+    if key in EXPORT_FORMATS:
+        weights, _trained = current_weights(document)
+        return list(export(key, document.project, weights, target))
+    try:
+        if key == "diagram-svg":
+            canvas.export_svg(target)
+        elif key == "diagram-png":
+            canvas.export_png(target)
+        else:
+            tabs = list(plots.tab_names())
+            name = tab or tabs[0]
+            if name not in tabs:
+                raise NNStudioError(f"unknown plots tab {name!r}; choose one of {', '.join(tabs)}")
+            if key == "plots-png":
+                plots.save_png(name, target)
+            else:
+                plots.save_csv(name, target)
+    except OSError as error:
+        raise NNStudioError(f"cannot write {target}: {error.strerror or error}") from error
+    return [target]
+
+
+class ExportDialog(QtWidgets.QDialog):
+    """Choose what to export and where.
+
+    Parameters
+    ----------
+    document : StudioDocument
+    canvas, plots
+        The views behind the diagram and plot exports.
+    start_dir : Path
+        Folder the file name starts in.
+    """
+
+    def __init__(
+        self,
+        document: StudioDocument,
+        canvas: Any,
+        plots: Any,
+        start_dir: Path,
+        parent: QtWidgets.QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.setWindowTitle("Export")
+        self.document = document
+        self.canvas = canvas
+        self.plots = plots
+        self.written: list[Path] = []
+        self.choices = export_choices()
+
+        layout = QtWidgets.QVBoxLayout(self)
+        form = QtWidgets.QFormLayout()
+        form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.format_combo = QtWidgets.QComboBox()
+        for choice in self.choices:
+            self.format_combo.addItem(choice.label, choice.key)
+        form.addRow("Export", self.format_combo)
+        self.description = QtWidgets.QLabel()
+        self.description.setWordWrap(True)
+        self.description.setStyleSheet("color: #6b7280;")
+        form.addRow("", self.description)
+        self.tab_combo = QtWidgets.QComboBox()
+        if plots is not None:
+            self.tab_combo.addItems(list(plots.tab_names()))
+        form.addRow("Plot", self.tab_combo)
+        path_row = QtWidgets.QHBoxLayout()
+        self.path_edit = QtWidgets.QLineEdit()
+        self.path_edit.setMinimumWidth(360)
+        browse = QtWidgets.QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(browse)
+        form.addRow("File", path_row)
+        self.form = form
+        layout.addLayout(form)
+        self.weights_note = QtWidgets.QLabel()
+        self.weights_note.setWordWrap(True)
+        self.weights_note.setStyleSheet("color: #92400e;")
+        layout.addWidget(self.weights_note)
+        buttons = QtWidgets.QDialogButtonBox(
+            QtWidgets.QDialogButtonBox.StandardButton.Cancel
+            | QtWidgets.QDialogButtonBox.StandardButton.Save
+        )
+        buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Save).setText("Export")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+        stem = _safe_stem(document.project.name)
+        self._start = Path(start_dir) / stem
+        self.format_combo.currentIndexChanged.connect(self._format_changed)
+        self._format_changed(0)
+
+    @property
+    def choice(self) -> ExportChoice:
+        """The selected export."""
+        return self.choices[self.format_combo.currentIndex()]
+
+    def select(self, key: str) -> None:
+        """Select the export with ``key``."""
+        keys = [c.key for c in self.choices]
+        self.format_combo.setCurrentIndex(keys.index(key))
+
+    def _format_changed(self, _index: int) -> None:
+        choice = self.choice
+        self.description.setText(choice.description)
+        self.form.setRowVisible(self.tab_combo, choice.needs_tab)
+        current = Path(self.path_edit.text()) if self.path_edit.text() else self._start
+        stem = current.name.split(".")[0] or self._start.name
+        self.path_edit.setText(str(current.with_name(stem + choice.suffix)))
+        untrained = choice.key in EXPORT_FORMATS and self.document.weights is None
+        self.weights_note.setText(
+            "The network has not been trained: its freshly initialised weights will be exported."
+            if untrained
+            else ""
+        )
+        self.weights_note.setVisible(untrained)
+
+    def _browse(self) -> None:
+        choice = self.choice
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self,
+            "Export to",
+            self.path_edit.text(),
+            f"{choice.label} (*{choice.suffix});;All files (*)",
+        )
+        if path:
+            self.path_edit.setText(path)
+
+    def accept(self) -> None:
+        """Write the export; on failure show why and stay open."""
+        text = self.path_edit.text().strip()
+        if not text:
+            QtWidgets.QMessageBox.warning(self, "Export", "Choose a file to export to.")
+            return
+        try:
+            self.written = run_export(
+                self.choice,
+                text,
+                document=self.document,
+                canvas=self.canvas,
+                plots=self.plots,
+                tab=self.tab_combo.currentText() or None,
+            )
+        except NNStudioError as error:
+            QtWidgets.QMessageBox.critical(self, "Export failed", str(error))
+            return
+        super().accept()
+
+
+def _safe_stem(name: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name.strip())
+    return cleaned.strip("_") or "network"
+
+
+__all__ = ["ExportChoice", "ExportDialog", "current_weights", "export_choices", "run_export"]

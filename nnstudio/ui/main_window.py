@@ -1,0 +1,1120 @@
+"""The studio's main window: the canvas in the middle, docks around it, training controls on top.
+
+The window owns one :class:`~nnstudio.ui.document.StudioDocument` and one
+:class:`~nnstudio.ui.worker.TrainingController`. Views observe the document; the controller's
+frames (computed in the training thread) are forwarded here, on the main thread, to the
+canvas, the plots, the Properties dock and the status bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import nnstudio
+from nnstudio.errors import NNStudioError
+from nnstudio.ui.docks.properties_dock import PropertiesDock
+from nnstudio.ui.docks.training_dock import TrainingDock
+from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.export_dialog import ExportDialog
+from nnstudio.ui.icons import icon
+from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal
+from nnstudio.ui.selection import Selection
+
+ORGANIZATION = "nnstudio"
+APPLICATION = "nnstudio"
+MAX_RECENT = 10
+SAMPLE_SUFFIX = ".nnproj"
+#: The sample opened when the studio starts without a file.
+DEFAULT_SAMPLE = "spiral"
+
+#: Status texts and colours of the training state pill.
+STATE_STYLES: dict[str, tuple[str, str, str]] = {
+    "idle": ("Ready", "#374151", "#e5e7eb"),
+    "running": ("Running", "#14532d", "#bbf7d0"),
+    "paused": ("Paused", "#78350f", "#fde68a"),
+    "finished": ("Finished", "#1e3a8a", "#bfdbfe"),
+    "stopped": ("Stopped", "#374151", "#e5e7eb"),
+    "early_stopped": ("Early-stopped", "#1e3a8a", "#bfdbfe"),
+    "diverged": ("Diverged", "#7f1d1d", "#fecaca"),
+}
+
+SHORTCUTS_HELP: tuple[tuple[str, str], ...] = (
+    ("Space", "Play / pause training"),
+    ("Ctrl+N", "New project"),
+    ("Ctrl+O", "Open a project"),
+    ("Ctrl+S", "Save"),
+    ("Ctrl+Shift+S", "Save as"),
+    ("Ctrl+E", "Export"),
+    ("Ctrl+Z", "Undo"),
+    ("Ctrl+Shift+Z, Ctrl+Y", "Redo"),
+    ("Delete", "Remove the selected hidden layer"),
+    ("+ / −", "Add or remove a neuron in the selected hidden layer"),
+    ("Ctrl+L", "Add a hidden layer"),
+    ("Ctrl+0", "Fit the network in view"),
+    ("Ctrl+R", "Reset (re-initialise) the weights"),
+    ("F10 / F11", "Step one mini-batch / one epoch"),
+    ("Ctrl+Q", "Quit"),
+)
+
+
+def default_settings() -> QtCore.QSettings:
+    """The studio's settings store: an INI file in the user's configuration folder.
+
+    INI on every platform keeps the file portable and lets tests redirect it with
+    ``QSettings.setPath``.
+    """
+    return QtCore.QSettings(
+        QtCore.QSettings.Format.IniFormat,
+        QtCore.QSettings.Scope.UserScope,
+        ORGANIZATION,
+        APPLICATION,
+    )
+
+
+def samples_dirs() -> list[Path]:
+    """Folders searched for sample projects: the repository's ``samples/``, then the cwd's."""
+    folders = [Path(nnstudio.__file__).resolve().parent.parent / "samples", Path.cwd() / "samples"]
+    unique: list[Path] = []
+    for folder in folders:
+        resolved = folder.resolve()
+        if resolved.is_dir() and resolved not in unique:
+            unique.append(resolved)
+    return unique
+
+
+def sample_projects() -> list[Path]:
+    """Every sample project (``*.nnproj``), first folder winning on duplicate names."""
+    found: dict[str, Path] = {}
+    for folder in samples_dirs():
+        for path in sorted(folder.glob(f"*{SAMPLE_SUFFIX}")):
+            found.setdefault(path.name, path)
+    return sorted(found.values(), key=lambda p: p.stem)
+
+
+def find_sample(stem: str) -> Path | None:
+    """The sample project called ``stem`` (e.g. ``"spiral"``), if there is one."""
+    return next((p for p in sample_projects() if p.stem == stem), None)
+
+
+def _format_loss(value: float | None) -> str:
+    if value is None:
+        return "–"
+    value = float(value)
+    if value != value:  # NaN
+        return "NaN"
+    return f"{value:.4g}"
+
+
+def _format_duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class _TextEntryKeys(QtCore.QObject):
+    """Lets Space reach buttons, check boxes and lists instead of the Play/Pause shortcut.
+
+    Line edits and spin boxes already claim printable keys; this covers the other widgets
+    where Space has its own meaning.
+    """
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.ShortcutOverride:
+            key_event = event  # a QKeyEvent
+            if key_event.key() == Qt.Key.Key_Space and not key_event.modifiers():  # type: ignore[attr-defined]
+                if isinstance(
+                    watched,
+                    QtWidgets.QAbstractButton
+                    | QtWidgets.QComboBox
+                    | QtWidgets.QAbstractItemView
+                    | QtWidgets.QLineEdit
+                    | QtWidgets.QAbstractSpinBox
+                    | QtWidgets.QTextEdit
+                    | QtWidgets.QPlainTextEdit,
+                ) and not isinstance(watched, QtWidgets.QToolButton):
+                    event.accept()
+                    return True
+        return False
+
+
+class Banner(QtWidgets.QFrame):
+    """A message strip above the canvas (e.g. "training diverged") with an action and a close."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("Banner")
+        self.setStyleSheet(
+            "#Banner { background: #fef2f2; border: 1px solid #fca5a5; border-radius: 6px; }"
+            "#Banner QLabel { color: #7f1d1d; }"
+        )
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 6, 6)
+        self.label = QtWidgets.QLabel()
+        self.label.setWordWrap(True)
+        font = self.label.font()
+        font.setBold(True)
+        self.label.setFont(font)
+        layout.addWidget(self.label, 1)
+        self.action_button = QtWidgets.QPushButton()
+        layout.addWidget(self.action_button)
+        close = QtWidgets.QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.hide)
+        layout.addWidget(close)
+        self._callback: Callable[[], None] | None = None
+        self.action_button.clicked.connect(self._run)
+        self.hide()
+
+    def show_message(
+        self, text: str, action: str | None = None, callback: Callable[[], None] | None = None
+    ) -> None:
+        """Show ``text`` with an optional button ``action`` that calls ``callback``."""
+        self.label.setText(text)
+        self._callback = callback
+        self.action_button.setVisible(action is not None)
+        if action is not None:
+            self.action_button.setText(action)
+        self.show()
+
+    def _run(self) -> None:
+        self.hide()
+        if self._callback is not None:
+            self._callback()
+
+
+class TrainingStatus(QtWidgets.QWidget):
+    """Permanent status-bar widget: state, epoch, step, losses, speed, progress and ETA."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.setSpacing(14)
+        self.state_label = QtWidgets.QLabel()
+        self.state_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.state_label.setMinimumWidth(96)
+        self.epoch_label = QtWidgets.QLabel()
+        self.step_label = QtWidgets.QLabel()
+        self.loss_label = QtWidgets.QLabel()
+        self.speed_label = QtWidgets.QLabel()
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.progress.setFixedWidth(150)
+        self.progress.setFixedHeight(14)
+        self.eta_label = QtWidgets.QLabel()
+        for widget in (
+            self.state_label,
+            self.epoch_label,
+            self.step_label,
+            self.loss_label,
+            self.speed_label,
+            self.progress,
+            self.eta_label,
+        ):
+            layout.addWidget(widget)
+        self._state = "idle"
+        self.set_state("idle")
+        self.clear()
+
+    def set_state(self, state: str) -> None:
+        """Show the training state (Running, Paused, Finished, Diverged, …)."""
+        self._state = state
+        text, fg, bg = STATE_STYLES.get(state, (state.capitalize(), "#374151", "#e5e7eb"))
+        self.state_label.setText(text)
+        self.state_label.setStyleSheet(
+            f"QLabel {{ color: {fg}; background: {bg}; border-radius: 8px; padding: 1px 10px;"
+            " font-weight: bold; }"
+        )
+        if state != "running":
+            self.speed_label.setText("")
+            self.eta_label.setText("")
+
+    def clear(self) -> None:
+        """Forget the last snapshot (a new project or reset weights)."""
+        self.epoch_label.setText("Epoch 0")
+        self.step_label.setText("Step 0")
+        self.loss_label.setText("Loss –")
+        self.speed_label.setText("")
+        self.eta_label.setText("")
+        self.progress.setValue(0)
+        self.progress.setVisible(False)
+
+    def _show_position(self, epoch: int, step: int, total: int | None, fraction: float) -> None:
+        self.epoch_label.setText(f"Epoch {epoch:,}" + (f" / {total:,}" if total else ""))
+        self.step_label.setText(f"Step {step:,}")
+        self.progress.setVisible(bool(total))
+        if total:
+            self.progress.setValue(round(min(1.0, max(0.0, fraction)) * 1000))
+
+    def show_snapshot(self, snapshot: Any, total_epochs: int | None) -> None:
+        """Update epoch, step and losses from an engine snapshot."""
+        epoch = int(getattr(snapshot, "epoch", 0))
+        step = int(getattr(snapshot, "step", 0))
+        within = float(getattr(snapshot, "epoch_progress", 0.0) or 0.0)
+        fraction = (epoch + within) / total_epochs if total_epochs else 0.0
+        self._show_position(epoch, step, total_epochs, fraction)
+        train = getattr(snapshot, "train_loss", None)
+        if train is None:
+            train = getattr(snapshot, "batch_loss", None)
+        val = getattr(snapshot, "val_loss", None)
+        text = f"Loss {_format_loss(train)}"
+        if val is not None:
+            text += f" · val {_format_loss(val)}"
+        self.loss_label.setText(text)
+
+    def show_progress(self, progress: dict) -> None:
+        """Update position, speed and ETA from the controller's progress report."""
+        epoch = int(progress.get("epoch", 0) or 0)
+        step = int(progress.get("step", 0) or 0)
+        total = progress.get("epochs_total")
+        total = int(total) if total else None
+        self._show_position(epoch, step, total, epoch / total if total else 0.0)
+        running = progress.get("state", self._state) == "running"
+        speed = progress.get("steps_per_second")
+        self.speed_label.setText(f"{speed:,.0f} steps/s" if running and speed else "")
+        eta = progress.get("eta_seconds")
+        self.eta_label.setText(
+            f"ETA {_format_duration(eta)}" if running and total and eta is not None else ""
+        )
+
+
+class ShortcutsDialog(QtWidgets.QDialog):
+    """Help › Keyboard shortcuts."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        layout = QtWidgets.QVBoxLayout(self)
+        table = QtWidgets.QTableWidget(len(SHORTCUTS_HELP), 2)
+        table.setHorizontalHeaderLabels(["Keys", "Action"])
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
+        for row, (keys, action) in enumerate(SHORTCUTS_HELP):
+            table.setItem(row, 0, QtWidgets.QTableWidgetItem(keys))
+            table.setItem(row, 1, QtWidgets.QTableWidgetItem(action))
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        table.setMinimumSize(460, 420)
+        layout.addWidget(table)
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """The studio window.
+
+    Parameters
+    ----------
+    settings : QSettings or None
+        Where geometry, dock layout and recent files persist; default
+        :func:`default_settings` (organization and application "nnstudio").
+    restore_layout : bool
+        Restore the saved geometry and dock layout (screenshots start from the default).
+
+    Signals
+    -------
+    frameShown(object)
+        After a training frame reached every view (tests wait on it).
+    """
+
+    frameShown = Signal(object)
+
+    def __init__(
+        self,
+        *,
+        settings: QtCore.QSettings | None = None,
+        restore_layout: bool = True,
+        parent: QtWidgets.QWidget | None = None,
+    ):
+        super().__init__(parent)
+        from nnstudio.ui.canvas import NetworkCanvas
+        from nnstudio.ui.docks.data_dock import DataPanel
+        from nnstudio.ui.plots import PlotsPanel
+        from nnstudio.ui.worker import TrainingController
+
+        self.settings = settings if settings is not None else default_settings()
+        self.setWindowIcon(icon("app"))
+        self.setDockOptions(
+            QtWidgets.QMainWindow.DockOption.AnimatedDocks
+            | QtWidgets.QMainWindow.DockOption.AllowTabbedDocks
+            | QtWidgets.QMainWindow.DockOption.AllowNestedDocks
+        )
+        self.document = StudioDocument(self)
+        self.document.confirm_discard_weights = self._confirm_discard_weights
+        self.controller = TrainingController(self.document)
+        self.selection: Selection | None = None
+        self._state = "idle"
+        self._closing = False
+        self._shut_down = False
+
+        # -- centre: banner above the canvas
+        self.canvas = NetworkCanvas(self.document)
+        self.banner = Banner()
+        centre = QtWidgets.QWidget()
+        centre_layout = QtWidgets.QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.setSpacing(4)
+        centre_layout.addWidget(self.banner)
+        centre_layout.addWidget(self.canvas, 1)
+        self.setCentralWidget(centre)
+
+        # -- docks
+        self.data_panel = DataPanel(self.document)
+        self.data_dock = QtWidgets.QDockWidget("Data")
+        self.data_dock.setObjectName("DataDock")
+        self.data_dock.setWidget(self.data_panel)
+        self.properties_dock = PropertiesDock(self.document)
+        self.training_dock = TrainingDock(self.document)
+        self.plots = PlotsPanel()
+        self.plots.setMinimumHeight(180)
+        self.plots_dock = QtWidgets.QDockWidget("Plots")
+        self.plots_dock.setObjectName("PlotsDock")
+        self.plots_dock.setWidget(self.plots)
+        self.docks: dict[str, QtWidgets.QDockWidget] = {
+            "data": self.data_dock,
+            "training": self.training_dock,
+            "properties": self.properties_dock,
+            "plots": self.plots_dock,
+        }
+        features = (
+            QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        for dock in self.docks.values():
+            dock.setFeatures(features)
+        self._arrange_docks()
+
+        self.status = TrainingStatus()
+        self.statusBar().addPermanentWidget(self.status)
+        self.statusBar().setSizeGripEnabled(True)
+
+        self._create_actions()
+        self._create_menus()
+        self._create_toolbar()
+        self._space_filter = _TextEntryKeys(self)
+        app = QtWidgets.QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self._space_filter)
+
+        self._connect()
+        self._default_state = self.saveState()
+        self._sized = False
+        if restore_layout:
+            self._sized = self._restore_layout()
+        else:
+            self.resize(1280, 800)
+        self._update_title()
+        self._update_selection_actions()
+        self._update_training_actions()
+        self._refresh_plot_context()
+
+    # ---- construction ------------------------------------------------------------------------
+
+    def _arrange_docks(self) -> None:
+        """Default layout: data and training settings left, properties right, plots below."""
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.setCorner(Qt.Corner.BottomLeftCorner, left)
+        self.setCorner(Qt.Corner.BottomRightCorner, right)
+        for dock in self.docks.values():
+            self.removeDockWidget(dock)
+        self.addDockWidget(left, self.data_dock)
+        self.addDockWidget(left, self.training_dock)
+        self.tabifyDockWidget(self.data_dock, self.training_dock)
+        self.addDockWidget(right, self.properties_dock)
+        self.addDockWidget(bottom, self.plots_dock)
+        for dock in self.docks.values():
+            dock.show()
+        self.data_dock.raise_()
+        self.apply_default_sizes()
+
+    def apply_default_sizes(self) -> None:
+        """Give the docks their default share of the window (the canvas keeps the most)."""
+        width, height = max(self.width(), 800), max(self.height(), 600)
+        left = max(280, min(400, round(width * 0.23)))
+        right = max(260, min(380, round(width * 0.21)))
+        self.resizeDocks(
+            [self.data_dock, self.properties_dock], [left, right], Qt.Orientation.Horizontal
+        )
+        self.resizeDocks([self.plots_dock], [round(height * 0.36)], Qt.Orientation.Vertical)
+
+    def _action(
+        self,
+        text: str,
+        slot: Callable[..., Any],
+        *,
+        shortcut: QtGui.QKeySequence | str | list[Any] | None = None,
+        icon_name: str | None = None,
+        tip: str | None = None,
+    ) -> QtGui.QAction:
+        action = QtGui.QAction(text, self)
+        if icon_name is not None:
+            action.setIcon(icon(icon_name))
+        if shortcut is not None:
+            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QtGui.QKeySequence(s) for s in shortcuts])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if tip is not None:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _create_actions(self) -> None:
+        keys = QtGui.QKeySequence.StandardKey
+        self.new_action = self._action(
+            "&New", self.new_project, shortcut=keys.New, icon_name="new", tip="New project"
+        )
+        self.open_action = self._action(
+            "&Open…",
+            self.open_dialog,
+            shortcut=keys.Open,
+            icon_name="open",
+            tip="Open a project file",
+        )
+        self.save_action = self._action(
+            "&Save", self.save, shortcut=keys.Save, icon_name="save", tip="Save the project"
+        )
+        self.save_as_action = self._action(
+            "Save &As…", self.save_as, shortcut="Ctrl+Shift+S", tip="Save under a new name"
+        )
+        self.export_action = self._action(
+            "&Export…",
+            self.export_dialog,
+            shortcut="Ctrl+E",
+            icon_name="export",
+            tip="Export the weights, the diagram or the plots",
+        )
+        self.import_onnx_action = self._action(
+            "&Import ONNX…", self.import_onnx_dialog, tip="Open an ONNX model as a new project"
+        )
+        self.quit_action = self._action("&Quit", self.close, shortcut=keys.Quit)
+
+        self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts([QtGui.QKeySequence(keys.Undo)])
+        self.undo_action.setIcon(icon("undo"))
+        self.redo_action = self.document.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts(
+            [QtGui.QKeySequence("Ctrl+Shift+Z"), QtGui.QKeySequence("Ctrl+Y")]
+        )
+        self.redo_action.setIcon(icon("redo"))
+        self.addAction(self.undo_action)
+        self.addAction(self.redo_action)
+        self.delete_action = self._action(
+            "&Delete layer",
+            self.delete_selection,
+            shortcut=keys.Delete,
+            icon_name="remove",
+            tip="Remove the selected hidden layer",
+        )
+        self.add_layer_action = self._action(
+            "Add &layer",
+            self.add_layer,
+            shortcut="Ctrl+L",
+            icon_name="add_layer",
+            tip="Add a hidden layer (after the selected one, or before the output)",
+        )
+        self.add_neuron_action = self._action(
+            "Add &neuron",
+            lambda: self.change_units(1),
+            shortcut=["+", "="],
+            icon_name="add_neuron",
+            tip="Add a neuron to the selected hidden layer",
+        )
+        self.remove_neuron_action = self._action(
+            "Re&move neuron",
+            lambda: self.change_units(-1),
+            shortcut=["-"],
+            icon_name="remove_neuron",
+            tip="Remove a neuron from the selected hidden layer",
+        )
+
+        self.fit_action = self._action(
+            "&Fit view",
+            self.canvas.fit,
+            shortcut="Ctrl+0",
+            icon_name="fit",
+            tip="Fit the whole network in view",
+        )
+        self.reset_layout_action = self._action("&Reset layout", self.reset_layout)
+
+        self.play_action = self._action(
+            "Play",
+            self.controller.toggle,
+            shortcut="Space",
+            icon_name="play",
+            tip="Start or pause training (Space)",
+        )
+        self.step_action = self._action(
+            "Step",
+            self.controller.step,
+            shortcut="F10",
+            icon_name="step",
+            tip="Train on one mini-batch",
+        )
+        self.step_epoch_action = self._action(
+            "Step epoch",
+            self.controller.step_epoch,
+            shortcut="F11",
+            icon_name="step_epoch",
+            tip="Train for one epoch",
+        )
+        self.reset_action = self._action(
+            "Reset",
+            self.reset_weights,
+            shortcut="Ctrl+R",
+            icon_name="reset",
+            tip="Re-initialise the weights",
+        )
+        self.stop_action = self._action(
+            "Stop", self.controller.stop, icon_name="stop", tip="Stop training"
+        )
+
+        self.about_action = self._action("&About nnstudio", self.show_about)
+        self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts)
+
+    def _create_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.new_action)
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.samples_menu = file_menu.addMenu("Sa&mples")
+        self.samples_menu.aboutToShow.connect(self._fill_samples_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
+        file_menu.addAction(self.import_onnx_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        self._fill_recent_menu()
+        self._fill_samples_menu()
+
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.delete_action)
+        edit_menu.addAction(self.add_layer_action)
+        edit_menu.addAction(self.add_neuron_action)
+        edit_menu.addAction(self.remove_neuron_action)
+
+        view_menu = bar.addMenu("&View")
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        view_menu.addAction(self.fit_action)
+        view_menu.addAction(self.reset_layout_action)
+
+        train_menu = bar.addMenu("&Train")
+        for action in (
+            self.play_action,
+            self.step_action,
+            self.step_epoch_action,
+            self.reset_action,
+            self.stop_action,
+        ):
+            train_menu.addAction(action)
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.about_action)
+
+    def _create_toolbar(self) -> None:
+        bar = self.addToolBar("Main")
+        bar.setObjectName("MainToolBar")
+        bar.setMovable(False)
+        bar.setIconSize(QtCore.QSize(22, 22))
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.new_action, self.open_action, self.save_action):
+            bar.addAction(action)
+        bar.addSeparator()
+        for action in (
+            self.play_action,
+            self.step_action,
+            self.step_epoch_action,
+            self.reset_action,
+            self.stop_action,
+        ):
+            bar.addAction(action)
+        bar.addSeparator()
+        bar.addAction(self.add_layer_action)
+        bar.addAction(self.fit_action)
+        self.toolbar = bar
+
+    def _connect(self) -> None:
+        document = self.document
+        document.dirtyChanged.connect(lambda _d: self._update_title())
+        document.pathChanged.connect(lambda _p: self._update_title())
+        document.projectChanged.connect(lambda _p: self._update_title())
+        document.networkChanged.connect(lambda _n: self._update_selection_actions())
+        document.datasetChanged.connect(lambda _d: self._refresh_plot_context())
+        document.networkChanged.connect(lambda _n: self._refresh_plot_context())
+        document.weightsChanged.connect(self._weights_changed)
+        document.notice.connect(self._notice)
+        self.canvas.selectionChanged.connect(self._selection_changed)
+        self.controller.frameReady.connect(self.show_frame)
+        self.controller.stateChanged.connect(self._state_changed)
+        self.controller.message.connect(self._controller_message)
+        self.controller.progress.connect(self._progress)
+
+    # ---- document ------------------------------------------------------------------------------
+
+    def _update_title(self) -> None:
+        dirty = "*" if self.document.is_dirty else ""
+        self.setWindowTitle(f"{self.document.project.name}{dirty} — nnstudio")
+
+    def _confirm_discard_weights(self, question: str) -> bool:
+        answer = QtWidgets.QMessageBox.question(
+            self,
+            "Reset trained weights?",
+            question,
+            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
+            QtWidgets.QMessageBox.StandardButton.Yes,
+        )
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
+    def maybe_save(self) -> bool:
+        """Ask what to do with unsaved changes; return False when the user cancels."""
+        if not self.document.is_dirty:
+            return True
+        buttons = QtWidgets.QMessageBox.StandardButton
+        answer = QtWidgets.QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"Save the changes to “{self.document.project.name}” first?",
+            buttons.Save | buttons.Discard | buttons.Cancel,
+            buttons.Save,
+        )
+        if answer == buttons.Cancel:
+            return False
+        if answer == buttons.Save:
+            return self.save()
+        return True
+
+    def new_project(self) -> None:
+        """File › New."""
+        if not self.maybe_save():
+            return
+        self.controller.stop()
+        self.document.new()
+        self._after_open()
+
+    def open_dialog(self) -> None:
+        """File › Open…."""
+        if not self.maybe_save():
+            return
+        start = str(self.document.base_dir)
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Open project", start, "nnstudio projects (*.nnproj);;All files (*)"
+        )
+        if path:
+            self.open_path(path, ask=False)
+
+    def open_path(self, path: str | Path, *, ask: bool = True) -> bool:
+        """Open a project file, asking about unsaved changes first (when ``ask``).
+
+        An unreadable file shows its error and leaves the current document as it was.
+        """
+        if ask and not self.maybe_save():
+            return False
+        self.controller.stop()
+        try:
+            self.document.open(path)
+        except NNStudioError as error:
+            self.show_error("Cannot open project", str(error))
+            return False
+        self.add_recent(Path(path))
+        self._after_open()
+        return True
+
+    def open_sample(self, name: str) -> bool:
+        """Open the sample project called ``name`` (e.g. ``"xor"``)."""
+        sample = find_sample(name)
+        if sample is None:
+            self.show_error(
+                "Sample not found",
+                f"there is no sample called {name!r}; available: "
+                + ", ".join(p.stem for p in sample_projects()),
+            )
+            return False
+        if not self.maybe_save():
+            return False
+        self.controller.stop()
+        try:
+            self.document.open(sample)
+        except NNStudioError as error:
+            self.show_error("Cannot open sample", str(error))
+            return False
+        self._after_open()
+        return True
+
+    def open_startup(self, path: str | Path | None) -> None:
+        """Show ``path`` first, or the spiral sample (also when ``path`` cannot be opened)."""
+        if path is not None:
+            try:
+                self.document.open(path)
+            except NNStudioError as error:
+                self.show_error("Cannot open project", str(error))
+            else:
+                self.add_recent(Path(path))
+                self._after_open()
+                return
+        sample = find_sample(DEFAULT_SAMPLE)
+        if sample is not None:
+            try:
+                self.document.open(sample)
+            except NNStudioError as error:
+                self.show_error("Cannot open sample", str(error))
+        self._after_open()
+
+    def _after_open(self) -> None:
+        self.selection = None
+        self.properties_dock.set_selection(None)
+        self.banner.hide()
+        self.status.clear()
+        self._update_selection_actions()
+        self._refresh_plot_context()
+        self.controller.refresh()
+        QtCore.QTimer.singleShot(0, self.canvas.fit)
+
+    def save(self) -> bool:
+        """File › Save (asks for a name the first time)."""
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        """File › Save As…."""
+        start = self.document.path or (
+            self.document.base_dir / f"{self.document.project.name}.nnproj"
+        )
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Save project", str(start), "nnstudio projects (*.nnproj)"
+        )
+        if not path:
+            return False
+        return self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            saved = self.document.save(path)
+        except NNStudioError as error:
+            self.show_error("Cannot save project", str(error))
+            return False
+        self.add_recent(saved)
+        self.statusBar().showMessage(f"Saved {saved}", 5000)
+        return True
+
+    def export_dialog(self) -> None:
+        """File › Export…."""
+        start = self.document.path.parent if self.document.path else Path.cwd()
+        dialog = ExportDialog(self.document, self.canvas, self.plots, start, self)
+        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted and dialog.written:
+            self.statusBar().showMessage(
+                "Exported " + ", ".join(str(p) for p in dialog.written), 8000
+            )
+
+    def import_onnx_dialog(self) -> None:
+        """File › Import ONNX…."""
+        if not self.maybe_save():
+            return
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Import ONNX model", str(self.document.base_dir), "ONNX models (*.onnx)"
+        )
+        if path:
+            self.import_onnx(path)
+
+    def import_onnx(self, path: str | Path) -> bool:
+        """Open an ONNX model as a new unsaved project."""
+        try:
+            from nnstudio.io.onnx_io import import_onnx
+
+            project, weights = import_onnx(Path(path))
+        except NNStudioError as error:
+            self.show_error("Cannot import ONNX model", str(error))
+            return False
+        except ImportError as error:
+            self.show_error("Cannot import ONNX model", f"ONNX support is unavailable: {error}")
+            return False
+        self.controller.stop()
+        self.document.open_project(project, weights)
+        self._after_open()
+        return True
+
+    # ---- recent files and samples ----------------------------------------------------------------
+
+    def recent_files(self) -> list[Path]:
+        """The recent files list (newest first), as stored in the settings."""
+        value = self.settings.value("recentFiles", [])
+        if isinstance(value, str):
+            value = [value]
+        return [Path(v) for v in (value or []) if v]
+
+    def add_recent(self, path: Path) -> None:
+        """Put ``path`` at the top of the recent files."""
+        resolved = Path(path).resolve()
+        files = [p for p in self.recent_files() if p != resolved]
+        files.insert(0, resolved)
+        self._store_recent(files[:MAX_RECENT])
+
+    def _store_recent(self, files: list[Path]) -> None:
+        self.settings.setValue("recentFiles", [str(p) for p in files])
+        self.settings.sync()
+        self._fill_recent_menu()
+
+    def open_recent(self, path: Path) -> bool:
+        """Open a recent file; a file that has gone is removed from the list with a message."""
+        if not Path(path).exists():
+            self._store_recent([p for p in self.recent_files() if p != Path(path)])
+            self.show_error(
+                "File not found", f"{path} no longer exists; it was removed from the recent files."
+            )
+            return False
+        return self.open_path(path)
+
+    def _fill_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        files = self.recent_files()
+        for number, path in enumerate(files, start=1):
+            action = menu.addAction(f"&{number % 10} {path.name}")
+            action.setToolTip(str(path))
+            action.setStatusTip(str(path))
+            action.setData(str(path))
+            action.triggered.connect(lambda _c=False, p=path: self.open_recent(p))
+        if not files:
+            empty = menu.addAction("No recent files")
+            empty.setEnabled(False)
+        else:
+            menu.addSeparator()
+            menu.addAction("Clear list", lambda: self._store_recent([]))
+
+    def _fill_samples_menu(self) -> None:
+        menu = self.samples_menu
+        menu.clear()
+        samples = sample_projects()
+        for path in samples:
+            action = menu.addAction(path.stem.replace("_", " ").capitalize())
+            action.setData(str(path))
+            action.setStatusTip(str(path))
+            action.triggered.connect(lambda _c=False, name=path.stem: self.open_sample(name))
+        if not samples:
+            empty = menu.addAction("No samples found")
+            empty.setEnabled(False)
+
+    # ---- editing ---------------------------------------------------------------------------------
+
+    def _selection_changed(self, selection: Selection | None) -> None:
+        self.selection = selection
+        self.properties_dock.set_selection(selection)
+        self.plots.set_selected_layer(selection.network_index if selection is not None else None)
+        self._update_selection_actions()
+
+    def selected_hidden_layer(self) -> int | None:
+        """``network.layers`` index of the selected hidden layer (or of the selected neuron's)."""
+        selection = self.selection
+        if selection is None or selection.kind == "edge":
+            return None
+        index = selection.network_index
+        hidden = len(self.document.project.network.layers) - 1
+        return index if index is not None and 0 <= index < hidden else None
+
+    def _update_selection_actions(self) -> None:
+        hidden_index = self.selected_hidden_layer()
+        self.delete_action.setEnabled(hidden_index is not None)
+        self.add_neuron_action.setEnabled(hidden_index is not None)
+        units = (
+            self.document.project.network.layers[hidden_index].units
+            if hidden_index is not None
+            else 0
+        )
+        self.remove_neuron_action.setEnabled(hidden_index is not None and units > 1)
+
+    def delete_selection(self) -> None:
+        """Edit › Delete: remove the selected hidden layer (or the selected neuron's layer)."""
+        index = self.selected_hidden_layer()
+        if index is None:
+            self.statusBar().showMessage("Select a hidden layer to delete it", 4000)
+            return
+        # The canvas keeps its own selection in step with the edit.
+        self.canvas.remove_layer(index + 1)
+
+    def add_layer(self) -> None:
+        """Edit › Add layer: after the selected hidden layer, or before the output layer."""
+        index = self.selected_hidden_layer()
+        if index is not None:
+            self.canvas.insert_layer(index + 1, after=True)
+        else:
+            self.canvas.add_layer_at_gap(len(self.document.project.network.layers) - 1)
+
+    def change_units(self, delta: int) -> None:
+        """Add (``delta > 0``) or remove neurons in the selected hidden layer."""
+        index = self.selected_hidden_layer()
+        if index is None:
+            self.statusBar().showMessage("Select a hidden layer first", 4000)
+            return
+        self.canvas.change_units(index + 1, delta)
+        self._update_selection_actions()
+
+    # ---- training ----------------------------------------------------------------------------
+
+    def reset_weights(self) -> None:
+        """Train › Reset weights: re-initialise and start over."""
+        self.banner.hide()
+        self.status.clear()
+        self.controller.reset_weights()
+
+    def show_frame(self, frame: Any) -> None:
+        """Send a training frame to every view and the status bar."""
+        self.canvas.show_frame(frame)
+        self.plots.show_frame(frame)
+        self.properties_dock.show_frame(frame)
+        snapshot = getattr(frame, "snapshot", None)
+        if snapshot is not None:
+            self.status.show_snapshot(snapshot, self.document.project.training.epochs)
+        self.frameShown.emit(frame)
+
+    def _state_changed(self, state: str) -> None:
+        self._state = state
+        self.status.set_state(state)
+        self._update_training_actions()
+        self.canvas.set_editable(state != "running")
+        self.properties_dock.set_editable(state != "running")
+        if state == "running":
+            self.banner.hide()
+        elif state == "diverged":
+            self.banner.show_message(
+                "Training diverged: the loss became NaN or infinite, so it stopped and kept the "
+                "last finite weights. Try a smaller learning rate or gradient clipping.",
+                "Reset weights",
+                self.reset_weights,
+            )
+            self.statusBar().showMessage("Training diverged", 10000)
+
+    def _progress(self, progress: dict) -> None:
+        self.status.show_progress(progress)
+
+    def _controller_message(self, text: str) -> None:
+        if self._state == "diverged" and self.banner.isVisible():
+            self.banner.label.setText(text)
+        self.statusBar().showMessage(text, 8000)
+
+    def _update_training_actions(self) -> None:
+        running = self._state == "running"
+        self.play_action.setText("Pause" if running else "Play")
+        self.play_action.setIcon(icon("pause" if running else "play"))
+        self.play_action.setToolTip(
+            "Pause training (Space)" if running else "Start training (Space)"
+        )
+        self.step_action.setEnabled(not running)
+        self.step_epoch_action.setEnabled(not running)
+        self.stop_action.setEnabled(self._state in ("running", "paused"))
+
+    def _weights_changed(self, weights: Any) -> None:
+        if weights is None and self._state != "running":
+            self.status.clear()
+
+    def _notice(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+        self.canvas.show_notice(text)
+
+    def _refresh_plot_context(self) -> None:
+        self.plots.set_context(self.document.project, self.document.dataset)
+
+    # ---- layout ------------------------------------------------------------------------------
+
+    def reset_layout(self) -> None:
+        """View › Reset layout: docks back where they start."""
+        self.restoreState(self._default_state)
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+        self._arrange_docks()
+        QtCore.QTimer.singleShot(0, self.apply_default_sizes)
+
+    def _restore_layout(self) -> bool:
+        """Restore the saved geometry and docks; False when there was nothing to restore."""
+        geometry = self.settings.value("geometry")
+        state = self.settings.value("windowState")
+        if isinstance(geometry, QtCore.QByteArray | bytes) and geometry:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        if isinstance(state, QtCore.QByteArray | bytes) and state:
+            return bool(self.restoreState(state))
+        return False
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._sized:
+            # Dock sizes only stick once the window has its real size.
+            self._sized = True
+            QtCore.QTimer.singleShot(0, self.apply_default_sizes)
+
+    def _save_layout(self) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("windowState", self.saveState())
+        self.settings.sync()
+
+    # ---- messages --------------------------------------------------------------------------
+
+    def show_error(self, title: str, message: str) -> None:
+        """Show an error the user can act on (also in the status bar)."""
+        self.statusBar().showMessage(message, 10000)
+        QtWidgets.QMessageBox.critical(self, title, message)
+
+    def show_about(self) -> None:
+        """Help › About nnstudio."""
+        QtWidgets.QMessageBox.about(
+            self,
+            "About nnstudio",
+            f"<h3>nnstudio {getattr(nnstudio, '__version__', '')}</h3>"
+            "<p>Draw a neural network, pick or import data, press Play and watch it learn. "
+            "Then export the trained weights to NumPy, ONNX or PyTorch.</p>"
+            "<p>Colours: <span style='color:#08519c'><b>blue</b></span> is negative, "
+            "<span style='color:#d94801'><b>orange</b></span> is positive, everywhere.</p>",
+        )
+
+    def show_shortcuts(self) -> None:
+        """Help › Keyboard shortcuts."""
+        ShortcutsDialog(self).exec()
+
+    # ---- closing ---------------------------------------------------------------------------
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        if not self._closing and not self.maybe_save():
+            event.ignore()
+            return
+        self._save_layout()
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop the training thread and detach from the application (idempotent)."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self.controller.shutdown()
+        app = QtWidgets.QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self._space_filter)
+
+    def close_without_asking(self) -> None:
+        """Close even with unsaved changes (used by scripts and tests)."""
+        self._closing = True
+        self.close()

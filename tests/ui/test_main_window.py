@@ -1,0 +1,489 @@
+"""The studio window driven through its actions, keys and docks, as a person would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnstudio.errors import MissingExtraError
+from nnstudio.ui.export_dialog import ExportDialog
+from nnstudio.ui.qt import Qt, QtWidgets
+from nnstudio.ui.selection import Selection
+
+pytestmark = pytest.mark.gui
+
+FRAME_TIMEOUT = 20_000
+
+
+def _hidden_units(window) -> list[int]:
+    return [layer.units for layer in window.document.project.network.hidden]
+
+
+def _select(window, selection: Selection | None) -> None:
+    window.canvas.select(selection)
+    assert window.selection == selection
+
+
+def _wait_state(qtbot, window, *states: str, timeout: int = FRAME_TIMEOUT) -> None:
+    qtbot.waitUntil(lambda: window.controller.state in states, timeout=timeout)
+
+
+def _latest_snapshot(window):
+    frame = window.controller.latest_frame
+    return None if frame is None else frame.snapshot
+
+
+# ---- opening ---------------------------------------------------------------------------------
+
+
+def test_startup_opens_the_spiral_sample(window) -> None:
+    window.open_startup(None)
+    project = window.document.project
+    assert project.data.builtin == "spiral"
+    assert window.windowTitle() == f"{project.name} — nnstudio"
+    assert not window.document.is_dirty
+
+
+def test_unreadable_startup_file_shows_error_and_falls_back(window, tmp_path, no_dialogs) -> None:
+    bad = tmp_path / "broken.nnproj"
+    bad.write_text("{]", encoding="utf-8")
+    window.open_startup(bad)
+    assert window.document.project.data.builtin == "spiral"
+    assert any("broken.nnproj" in text for _title, text in no_dialogs)
+
+
+def test_samples_menu_lists_every_sample(window, samples_dir: Path) -> None:
+    window._fill_samples_menu()
+    listed = {Path(a.data()).name for a in window.samples_menu.actions() if a.data()}
+    assert listed == {p.name for p in samples_dir.glob("*.nnproj")}
+    xor = next(a for a in window.samples_menu.actions() if a.data() and "xor" in a.data())
+    xor.trigger()
+    assert window.document.project.data.builtin == "xor"
+
+
+def test_title_marks_unsaved_changes(window) -> None:
+    window.open_sample("xor")
+    name = window.document.project.name
+    window.add_layer_action.trigger()
+    assert window.windowTitle() == f"{name}* — nnstudio"
+    window.undo_action.trigger()
+    assert window.windowTitle() == f"{name} — nnstudio"
+
+
+# ---- editing ---------------------------------------------------------------------------------
+
+
+def test_layers_and_neurons_through_actions_and_undo(window) -> None:
+    window.open_sample("spiral")
+    original = window.document.project
+    units = _hidden_units(window)
+    _select(window, Selection("layer", 1))
+    window.add_neuron_action.trigger()
+    assert _hidden_units(window)[0] == units[0] + 1
+    window.remove_neuron_action.trigger()
+    window.remove_neuron_action.trigger()
+    assert _hidden_units(window)[0] == units[0] - 1
+    window.add_layer_action.trigger()
+    assert len(_hidden_units(window)) == len(units) + 1
+    _select(window, Selection("layer", 2))
+    window.delete_action.trigger()
+    assert len(_hidden_units(window)) == len(units)
+    while window.undo_action.isEnabled():
+        window.undo_action.trigger()
+    assert window.document.project == original
+    window.redo_action.trigger()
+    assert _hidden_units(window)[0] == units[0] + 1
+
+
+def test_actions_that_need_a_hidden_layer_are_disabled_without_one(window) -> None:
+    window.open_sample("xor")
+    _select(window, None)
+    assert not window.delete_action.isEnabled()
+    assert not window.add_neuron_action.isEnabled()
+    output = len(window.document.project.network.layers)
+    _select(window, Selection("layer", output))
+    assert not window.delete_action.isEnabled()
+    _select(window, Selection("layer", 1))
+    assert window.delete_action.isEnabled()
+
+
+def test_activation_change_in_properties_and_exact_undo(window) -> None:
+    window.open_sample("spiral")
+    before = window.document.project
+    _select(window, Selection("layer", 1))
+    page = window.properties_dock.properties.layer_page
+    assert window.properties_dock.properties.page_name == "layer"
+    index = page.activation.findData("relu")
+    page.activation.setCurrentIndex(index)
+    page.activation.activated.emit(index)
+    assert window.document.project.network.layers[0].activation == "relu"
+    window.undo_action.trigger()
+    assert window.document.project == before
+    window.redo_action.trigger()
+    assert window.document.project.network.layers[0].activation == "relu"
+
+
+def test_keyboard_shortcuts(qtbot, window) -> None:
+    window.open_sample("spiral")
+    window.activateWindow()
+    canvas = window.canvas
+    canvas.setFocus()
+    _select(window, Selection("layer", 1))
+    units = _hidden_units(window)
+    qtbot.keyClick(canvas, Qt.Key.Key_Plus)
+    assert _hidden_units(window)[0] == units[0] + 1
+    qtbot.keyClick(canvas, Qt.Key.Key_Minus)
+    assert _hidden_units(window)[0] == units[0]
+    qtbot.keyClick(canvas, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert len(_hidden_units(window)) == len(units) + 1
+    qtbot.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(_hidden_units(window)) == len(units)
+    qtbot.keyClick(
+        canvas,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert len(_hidden_units(window)) == len(units) + 1
+    qtbot.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(canvas, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert len(_hidden_units(window)) == len(units) + 1
+    _select(window, Selection("layer", 1))
+    qtbot.keyClick(canvas, Qt.Key.Key_Delete)
+    assert len(_hidden_units(window)) == len(units)
+    qtbot.keyClick(canvas, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_space_plays_and_pauses_from_the_canvas_but_not_in_text_fields(qtbot, window) -> None:
+    window.open_sample("xor")
+    window.activateWindow()
+    field = window.training_dock.settings_widget.learning_rate
+    window.training_dock.raise_()
+    field.setFocus()
+    field.setCursorPosition(len(field.text()))
+    qtbot.keyClick(field, Qt.Key.Key_Space)
+    assert field.text().endswith(" ")
+    assert window.controller.state not in ("running",)
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Space)
+    _wait_state(qtbot, window, "running", "finished")
+    assert window.play_action.text() in ("Pause", "Play")
+    if window.controller.state == "running":
+        assert window.play_action.text() == "Pause"
+        qtbot.keyClick(window.canvas, Qt.Key.Key_Space)
+        _wait_state(qtbot, window, "paused", "finished")
+    assert window.play_action.text() == "Play"
+
+
+# ---- training --------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_play_trains_xor_and_every_view_gets_frames(qtbot, window) -> None:
+    window.open_sample("xor")
+    frames: list[object] = []
+    window.frameShown.connect(frames.append)
+    window.play_action.trigger()
+    _wait_state(qtbot, window, "running", "finished")
+
+    def learned() -> bool:
+        snapshot = _latest_snapshot(window)
+        return snapshot is not None and snapshot.train_loss < 0.1
+
+    qtbot.waitUntil(learned, timeout=120_000)
+    if window.controller.state == "running":
+        window.play_action.trigger()
+        _wait_state(qtbot, window, "paused", "finished")
+    assert frames
+    assert window.canvas.frame is not None
+    loss_curve = window.plots.loss_tab.csv_table()
+    assert len(loss_curve[1]) >= 1
+    assert "Epoch" in window.status.epoch_label.text()
+    assert window.status.loss_label.text() != "Loss –"
+    assert window.document.is_dirty  # trained weights are unsaved work
+    weights = window.document.weights
+    assert weights is not None and all(np.isfinite(W).all() for W, _b in weights)
+
+
+def test_step_step_epoch_pause_and_stop(qtbot, window) -> None:
+    window.open_sample("xor")
+    with qtbot.waitSignal(window.frameShown, timeout=FRAME_TIMEOUT):
+        window.step_action.trigger()
+    qtbot.waitUntil(
+        lambda: _latest_snapshot(window) is not None and _latest_snapshot(window).step == 1,
+        timeout=FRAME_TIMEOUT,
+    )
+    assert window.controller.state == "paused"
+    window.step_epoch_action.trigger()
+    qtbot.waitUntil(
+        lambda: _latest_snapshot(window) is not None and _latest_snapshot(window).epoch >= 1,
+        timeout=FRAME_TIMEOUT,
+    )
+    window.play_action.trigger()
+    _wait_state(qtbot, window, "running", "finished")
+    assert not window.step_action.isEnabled() or window.controller.state == "finished"
+    window.stop_action.trigger()
+    _wait_state(qtbot, window, "stopped", "finished")
+    assert window.status.state_label.text() in ("Stopped", "Finished")
+    assert window.step_action.isEnabled()
+
+
+def test_canvas_is_not_editable_while_running(qtbot, window) -> None:
+    window.open_sample("spiral")
+    window.play_action.trigger()
+    _wait_state(qtbot, window, "running")
+    assert not window.canvas.editable
+    window.play_action.trigger()
+    _wait_state(qtbot, window, "paused", "finished")
+    assert window.canvas.editable
+
+
+def test_reset_weights_reinitialises(qtbot, window) -> None:
+    window.open_sample("xor")
+    window.step_epoch_action.trigger()
+    qtbot.waitUntil(
+        lambda: _latest_snapshot(window) is not None and _latest_snapshot(window).epoch >= 1,
+        timeout=FRAME_TIMEOUT,
+    )
+    trained = window.document.weights
+    window.reset_action.trigger()
+    qtbot.waitUntil(lambda: window.document.weights is not trained, timeout=FRAME_TIMEOUT)
+    assert window.status.epoch_label.text().startswith("Epoch 0")
+
+
+@pytest.mark.slow
+def test_diverging_run_shows_the_banner_and_keeps_finite_weights(qtbot, window) -> None:
+    from dataclasses import replace
+
+    window.open_sample("housing")
+    training = replace(
+        window.document.project.training,
+        optimizer="sgd",
+        learning_rate=1000.0,
+        epochs=200,
+        clip_norm=None,
+    )
+    window.document.set_training(training)
+    window.play_action.trigger()
+    _wait_state(qtbot, window, "diverged", timeout=60_000)
+    qtbot.waitUntil(window.banner.isVisible, timeout=FRAME_TIMEOUT)
+    assert "diverged" in window.banner.label.text().lower()
+    assert window.status.state_label.text() == "Diverged"
+    weights = window.document.weights
+    assert weights is not None
+    assert all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in weights)
+    window.banner.action_button.click()  # "Reset weights"
+    assert not window.banner.isVisible()
+
+
+# ---- files -----------------------------------------------------------------------------------
+
+
+def test_save_as_and_reopen(qtbot, window, tmp_path, monkeypatch) -> None:
+    window.open_sample("xor")
+    window.add_layer_action.trigger()
+    target = tmp_path / "mine.nnproj"
+    monkeypatch.setattr(
+        QtWidgets.QFileDialog,
+        "getSaveFileName",
+        staticmethod(lambda *a, **k: (str(target), "")),
+    )
+    window.save_as_action.trigger()
+    assert target.exists()
+    assert not window.document.is_dirty
+    assert "*" not in window.windowTitle()
+    saved = window.document.project
+    window.new_action.trigger()
+    assert window.document.path is None
+    assert window.document.project.data != saved.data
+    monkeypatch.setattr(
+        QtWidgets.QFileDialog,
+        "getOpenFileName",
+        staticmethod(lambda *a, **k: (str(target), "")),
+    )
+    window.open_action.trigger()
+    assert window.document.project.network == saved.network
+    assert window.document.project.data == saved.data
+    assert window.document.path == target.resolve()
+    assert window.recent_files()[0] == target.resolve()
+
+
+def test_unsaved_changes_prompt(window, monkeypatch) -> None:
+    buttons = QtWidgets.QMessageBox.StandardButton
+    answers: list[object] = []
+
+    def answer_with(choice):
+        def question(*_args, **_kwargs):
+            answers.append(choice)
+            return choice
+
+        monkeypatch.setattr(QtWidgets.QMessageBox, "question", staticmethod(question))
+
+    window.open_sample("xor")
+    window.add_layer_action.trigger()
+    dirty_project = window.document.project
+    answer_with(buttons.Cancel)
+    window.new_action.trigger()
+    assert window.document.project == dirty_project
+    assert not window.open_sample("spiral")
+    assert window.document.project == dirty_project
+    answer_with(buttons.Discard)
+    window.open_sample("spiral")
+    assert window.document.project.data.builtin == "spiral"
+    assert len(answers) == 3
+
+
+def test_close_with_unsaved_changes_can_be_cancelled(window, monkeypatch) -> None:
+    window.open_sample("xor")
+    window.add_layer_action.trigger()
+    monkeypatch.setattr(
+        QtWidgets.QMessageBox,
+        "question",
+        staticmethod(lambda *a, **k: QtWidgets.QMessageBox.StandardButton.Cancel),
+    )
+    assert not window.close()
+    assert window.isVisible()
+
+
+def test_recent_files_persist_and_drop_missing_ones(window, tmp_path, settings, no_dialogs) -> None:
+    from nnstudio.ui.main_window import MainWindow
+
+    paths = []
+    window.open_sample("xor")
+    for i in range(12):
+        path = window.document.save(tmp_path / f"p{i}.nnproj")
+        window.add_recent(path)
+        paths.append(path)
+    recent = window.recent_files()
+    assert len(recent) == 10
+    assert recent[0] == paths[-1]
+    paths[-1].unlink()
+    paths[-1].with_suffix("").with_suffix(".weights.npz").unlink(missing_ok=True)
+    window._fill_recent_menu()
+    first = next(a for a in window.recent_menu.actions() if a.data())
+    first.trigger()
+    assert paths[-1] not in window.recent_files()
+    assert any("no longer exists" in text for _t, text in no_dialogs)
+    # A second window with the same settings sees the same list.
+    other = MainWindow(settings=settings, restore_layout=False)
+    try:
+        assert other.recent_files() == window.recent_files()
+    finally:
+        other.close_without_asking()
+        other.shutdown()
+
+
+def test_export_npz_svg_and_plot_csv(qtbot, window, tmp_path, no_dialogs) -> None:
+    window.open_sample("xor")
+    window.step_epoch_action.trigger()
+    qtbot.waitUntil(
+        lambda: _latest_snapshot(window) is not None and _latest_snapshot(window).epoch >= 1,
+        timeout=FRAME_TIMEOUT,
+    )
+    dialog = ExportDialog(window.document, window.canvas, window.plots, tmp_path, window)
+    qtbot.addWidget(dialog)
+    for key, name in (
+        ("npz", "w.npz"),
+        ("diagram-svg", "net.svg"),
+        ("diagram-png", "net.png"),
+        ("plots-csv", "loss.csv"),
+    ):
+        dialog.select(key)
+        dialog.path_edit.setText(str(tmp_path / name))
+        dialog.accept()
+        assert (tmp_path / name).exists(), (key, no_dialogs)
+        assert (tmp_path / name).stat().st_size > 0
+    with np.load(tmp_path / "w.npz") as archive:
+        assert any(k.startswith("W") for k in archive.files)
+    assert "<svg" in (tmp_path / "net.svg").read_text(encoding="utf-8")[:2000]
+
+
+def test_export_missing_extra_shows_its_message(window, tmp_path, monkeypatch, no_dialogs) -> None:
+    from nnstudio.io import exporters
+
+    def missing(*_args, **_kwargs):
+        raise MissingExtraError("ONNX export", "onnx", "onnx")
+
+    monkeypatch.setattr(exporters, "export", missing)
+    monkeypatch.setattr("nnstudio.ui.export_dialog.export", missing)
+    dialog = ExportDialog(window.document, window.canvas, window.plots, tmp_path, window)
+    dialog.select("onnx")
+    dialog.path_edit.setText(str(tmp_path / "m.onnx"))
+    dialog.accept()
+    assert not (tmp_path / "m.onnx").exists()
+    assert any("pip install 'nnstudio[onnx]'" in text for _t, text in no_dialogs)
+    dialog.close()
+
+
+# ---- layout ----------------------------------------------------------------------------------
+
+
+def test_docks_are_movable_restorable_and_toggleable(window, settings) -> None:
+    from nnstudio.ui.main_window import MainWindow
+
+    names = {dock.objectName() for dock in window.docks.values()}
+    assert len(names) == 4 and "" not in names
+    for dock in window.docks.values():
+        features = dock.features()
+        assert features & QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
+        assert features & QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
+    window.properties_dock.toggleViewAction().trigger()
+    assert window.properties_dock.isHidden()
+    window.close_without_asking()
+    other = MainWindow(settings=settings)
+    try:
+        other.show()
+        assert other.properties_dock.isHidden()
+        other.reset_layout_action.trigger()
+        assert not other.properties_dock.isHidden()
+    finally:
+        other.close_without_asking()
+        other.shutdown()
+
+
+def test_closing_while_training_stops_the_thread(qtbot, window) -> None:
+    window.open_sample("spiral")
+    window.play_action.trigger()
+    _wait_state(qtbot, window, "running", "finished")
+    thread = window.controller._thread
+    window.close_without_asking()
+    assert thread.wait(10_000)
+    assert thread.isFinished()
+
+
+def test_help_dialogs(window, monkeypatch, no_dialogs) -> None:
+    window.about_action.trigger()
+    assert any("About" in title for title, _t in no_dialogs)
+    shown: list[QtWidgets.QDialog] = []
+    monkeypatch.setattr(QtWidgets.QDialog, "exec", lambda self: shown.append(self) or 0)
+    window.shortcuts_action.trigger()
+    assert shown and shown[0].findChild(QtWidgets.QTableWidget).rowCount() > 5
+
+
+def test_status_bar_progress_from_controller(window) -> None:
+    window.status.show_progress(
+        {
+            "epoch": 25,
+            "step": 250,
+            "steps_per_second": 1234.0,
+            "epochs_total": 100,
+            "eta_seconds": 75.0,
+            "state": "running",
+        }
+    )
+    assert window.status.epoch_label.text() == "Epoch 25 / 100"
+    assert window.status.progress.isVisibleTo(window.status)
+    assert window.status.progress.value() == 250
+    assert "1,234 steps/s" in window.status.speed_label.text()
+    assert window.status.eta_label.text() == "ETA 1:15"
+    window.status.show_progress({"epoch": 3, "step": 9, "epochs_total": None, "state": "running"})
+    assert not window.status.progress.isVisibleTo(window.status)
+
+
+def test_settings_use_a_temporary_location(settings, tmp_path, _temporary_settings) -> None:
+    assert Path(settings.fileName()).parent == tmp_path
+    from nnstudio.ui.main_window import default_settings
+
+    default = default_settings()
+    assert Path(default.fileName()).is_relative_to(_temporary_settings)

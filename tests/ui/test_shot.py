@@ -1,0 +1,73 @@
+"""take_screenshot renders real, non-blank images and rejects bad arguments clearly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnstudio.errors import NNStudioError
+from nnstudio.ui.app import take_screenshot
+from nnstudio.ui.qt import QtGui
+
+pytestmark = pytest.mark.gui
+
+
+def _pixels(path: Path) -> np.ndarray:
+    image = QtGui.QImage(str(path)).convertToFormat(QtGui.QImage.Format.Format_RGB888)
+    assert not image.isNull()
+    width, height = image.width(), image.height()
+    row_bytes = image.bytesPerLine()
+    data = np.frombuffer(image.constBits(), dtype=np.uint8, count=row_bytes * height)
+    return data.reshape(height, row_bytes)[:, : width * 3].reshape(height, width, 3)
+
+
+@pytest.mark.slow
+def test_whole_window_at_the_requested_size(qapp, sample, tmp_path: Path) -> None:
+    out = take_screenshot(sample("xor"), tmp_path / "window.png", size=(1024, 700))
+    pixels = _pixels(out)
+    assert pixels.shape[:2] == (700, 1024)
+    assert pixels.std() > 20  # a real picture, not a flat fill
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 200
+
+
+@pytest.mark.slow
+def test_canvas_and_plots_panels_after_training(qapp, sample, tmp_path: Path) -> None:
+    canvas = take_screenshot(
+        sample("xor"), tmp_path / "canvas.png", train_epochs=5, size=(1100, 750), panel="canvas"
+    )
+    loss = take_screenshot(
+        sample("xor"), tmp_path / "loss.png", train_epochs=5, size=(1100, 750), panel="plots:Loss"
+    )
+    for path in (canvas, loss):
+        pixels = _pixels(path)
+        assert pixels.shape[0] < 750 and pixels.shape[1] < 1100  # only the panel
+        assert pixels.std() > 10
+        # Coloured content (blue/orange weights, plotted curves), not only greys.
+        spread = pixels.max(axis=2).astype(int) - pixels.min(axis=2).astype(int)
+        assert (spread > 60).mean() > 0.001
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"panel": "sidebar"}, "unknown panel 'sidebar'"),
+        ({"panel": "plots:Nope"}, "unknown plots tab 'Nope'"),
+        ({"panel": "data:x"}, "has no tabs"),
+        ({"size": (10, 10)}, "size must be between"),
+        ({"train_epochs": -1}, "train_epochs"),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(
+    qapp, sample, tmp_path: Path, kwargs: dict, message: str
+) -> None:
+    with pytest.raises(NNStudioError, match=message):
+        take_screenshot(sample("xor"), tmp_path / "x.png", **kwargs)
+
+
+def test_missing_project_and_wrong_suffix(qapp, sample, tmp_path: Path) -> None:
+    with pytest.raises(NNStudioError, match="no such project"):
+        take_screenshot(tmp_path / "nope.nnproj", tmp_path / "x.png")
+    with pytest.raises(NNStudioError, match=r"\.png"):
+        take_screenshot(sample("xor"), tmp_path / "x.jpg")
