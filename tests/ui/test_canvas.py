@@ -440,6 +440,12 @@ def test_document_notices_show_in_a_banner(qtbot):
     document.notice.emit("Output layer resized from 1 to 3 units to match the 3 classes")
     assert canvas.notice_banner.isVisible()
     assert "Output layer resized" in canvas.notice_banner.text()
+    canvas.show_notice("Output layer resized from 1 to 3 units to match the 3 classes")
+    canvas.show_notice("Weights were reset")
+    assert canvas.notice_banner.messages == [
+        "Output layer resized from 1 to 3 units to match the 3 classes",
+        "Weights were reset",
+    ]
     qtbot.mouseClick(canvas.notice_banner, QtCore.Qt.MouseButton.LeftButton)
     assert not canvas.notice_banner.isVisible()
 

@@ -228,10 +228,7 @@ class EdgeHighlightItem(QtWidgets.QGraphicsItem):
         if self._hovered is not None and self._hovered != self._selected:
             self._stroke(painter, *self._hovered, halo=6.0, core=3.0)
         if self._selected is not None:
-            self._stroke(painter, *self._selected, halo=7.0, core=3.5)
-            outline = QtGui.QPen(_ACCENT, 1.2, QtCore.Qt.PenStyle.DashLine)
-            painter.setPen(outline)
-            painter.drawLine(self._selected[0])
+            self._stroke(painter, *self._selected, halo=7.0, core=3.2, halo_color=_ACCENT)
 
     @staticmethod
     def _stroke(
@@ -240,8 +237,9 @@ class EdgeHighlightItem(QtWidgets.QGraphicsItem):
         rgb: tuple[int, int, int],
         halo: float,
         core: float,
+        halo_color: QtGui.QColor | None = None,
     ) -> None:
-        pen = QtGui.QPen(QtGui.QColor(255, 255, 255), halo)
+        pen = QtGui.QPen(halo_color or QtGui.QColor(255, 255, 255), halo)
         pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
         painter.setPen(pen)
         painter.drawLine(line)

@@ -59,7 +59,9 @@ class NoticeBanner(QtWidgets.QLabel):
             self._messages = []
         self._fade.stop()
         self._effect.setOpacity(1.0)
-        self._messages = [*self._messages[-2:], text]
+        # The same notice may arrive twice (from the document and from the window): show it once.
+        if text not in self._messages:
+            self._messages = [*self._messages[-2:], text]
         self.setText("\n".join(self._messages))
         self.reposition()
         self.show()
