@@ -6,6 +6,7 @@ import ast
 import importlib.util
 import itertools
 import sys
+import warnings
 from pathlib import Path
 from types import ModuleType
 
@@ -14,6 +15,8 @@ import pytest
 from interop_support import MODEL_CASES, assert_predictions_match, make_model, raw_inputs
 
 from nnstudio.errors import MissingExtraError, ProjectFileError
+from nnstudio.io.onnx_io import import_onnx
+from nnstudio.io.safetensors_io import load_safetensors_weights
 from nnstudio.io.torch_export import export_torch
 
 pytestmark = pytest.mark.interop
@@ -67,6 +70,7 @@ def test_logits_skip_only_the_output_activation(tmp_path: Path) -> None:
     assert not torch.allclose(logits, probabilities)
 
 
+@pytest.mark.slow
 def test_exported_model_keeps_training_in_pytorch(tmp_path: Path) -> None:
     torch = pytest.importorskip("torch")
     project, weights = make_model(**MODEL_CASES["sigmoid-classifier-standardized"])
@@ -92,6 +96,54 @@ def test_exported_model_keeps_training_in_pytorch(tmp_path: Path) -> None:
     np.testing.assert_array_equal(
         model.input_mean.numpy(), np.float32(project.standardization.mean)
     )
+
+    # The weights trained further come back into nnstudio through safetensors.
+    from safetensors.torch import save_file
+
+    save_file(model.state_dict(), str(tmp_path / "tuned.safetensors"))
+    tuned = load_safetensors_weights(tmp_path / "tuned.safetensors", project.network)
+    model.eval()
+    with torch.no_grad():
+        tuned_outputs = model(X).numpy()
+    assert_predictions_match(tuned_outputs, project, tuned, X.numpy())
+
+
+def test_pytorch_onnx_export_of_a_torch_mlp_imports(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    torch.manual_seed(0)
+    mlp = torch.nn.Sequential(
+        torch.nn.Linear(3, 6),
+        torch.nn.GELU(approximate="tanh"),
+        torch.nn.Linear(6, 5),
+        torch.nn.SiLU(),
+        torch.nn.Linear(5, 4),
+        torch.nn.ELU(alpha=0.5),
+        torch.nn.Linear(4, 3),
+        torch.nn.Softmax(dim=-1),
+    ).eval()
+    path = tmp_path / "torch_mlp.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            torch.onnx.export(
+                mlp,
+                (torch.zeros(2, 3),),
+                str(path),
+                dynamo=False,
+                input_names=["x"],
+                output_names=["y"],
+                dynamic_axes={"x": {0: "batch"}},
+            )
+        except (ImportError, RuntimeError) as exc:
+            pytest.skip(f"this torch cannot export ONNX here: {exc}")
+    project, weights = import_onnx(path)
+    assert project.network.describe() == "3-6(gelu)-5(swish)-4(elu)-3(softmax)"
+    assert project.network.layers[2].alpha == 0.5
+    X = torch.randn(40, 3, generator=torch.Generator().manual_seed(1)) * 2
+    with torch.no_grad():
+        expected = mlp(X).numpy()
+    assert_predictions_match(expected, project, weights, X.numpy())
 
 
 def test_generating_needs_no_torch_and_imports_only_torch_safetensors_stdlib(
