@@ -4,6 +4,9 @@ A file has a header row of unique column names followed by one example per line.
 separated by commas (semicolons or tabs are recognised from the header line). Blank lines are
 skipped. Every problem is reported as a :class:`~nnstudio.errors.DataError` naming the file,
 the line (1-based, as a text editor numbers it, the header being line 1) and the column.
+
+Large files are read in chunks: each chunk's numeric columns are converted to float64 at once,
+so a file with millions of cells needs about 8 bytes per cell, not a Python string per cell.
 """
 
 from __future__ import annotations
@@ -11,10 +14,10 @@ from __future__ import annotations
 import csv
 import gzip
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Literal, TextIO, overload
 
 import numpy as np
 
@@ -22,15 +25,167 @@ from nnstudio.errors import DataError
 
 #: A classification target with more distinct values than this is probably a regression target.
 MAX_CLASSES = 1000
+#: Cells of the first rows kept verbatim for previews; later numeric cells are kept as numbers
+#: only and shown re-formatted (``"7"``, ``"0.25"``).
+VERBATIM_CELLS = 1_000_000
 
 ColumnKind = Literal["numeric", "text"]
 
 _DELIMITERS = (",", ";", "\t")
+# Rows converted to numbers at a time: bounds the memory spent on cell strings.
+_CHUNK_ROWS = 4096
+
+
+def _as_float(cell: str) -> float | None:
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def _number_text(value: float) -> str:
+    """Text for a number read from a file: ``"7"`` for whole numbers, else the shortest repr."""
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
+
+
+@dataclass(frozen=True, eq=False)
+class _Column:
+    """One column's cells: numbers for a numeric column, stripped text for a text column.
+
+    Attributes
+    ----------
+    numbers : ndarray of float64, shape (n_rows,), or None
+        The values of a numeric column (NaN where a cell is empty).
+    empty : ndarray of bool, shape (n_rows,), or None
+        Where a numeric column's cells are empty (``None`` when none are).
+    special : dict of int to str
+        Original text of non-finite numbers (``"nan"``, ``"-Infinity"``) by row index.
+    text : tuple of str or None
+        The cells of a text column.
+    """
+
+    numbers: np.ndarray | None
+    empty: np.ndarray | None
+    special: dict[int, str]
+    text: tuple[str, ...] | None
+
+    @property
+    def kind(self) -> ColumnKind:
+        return "numeric" if self.numbers is not None else "text"
+
+    def cell(self, index: int) -> str:
+        if self.text is not None:
+            return self.text[index]
+        assert self.numbers is not None
+        if self.empty is not None and self.empty[index]:
+            return ""
+        if index in self.special:
+            return self.special[index]
+        return _number_text(float(self.numbers[index]))
+
+    def texts(self) -> list[str]:
+        if self.text is not None:
+            return list(self.text)
+        assert self.numbers is not None
+        out = [_number_text(v) for v in self.numbers.tolist()] if self.numbers.size else []
+        if self.empty is not None:
+            for index in np.flatnonzero(self.empty).tolist():
+                out[index] = ""
+        for index, original in self.special.items():
+            out[index] = original
+        return out
+
+
+class _ColumnBuilder:
+    """Accumulates one column chunk by chunk, switching to text at the first non-number."""
+
+    def __init__(self) -> None:
+        self.numbers: list[np.ndarray] = []
+        self.empty: list[np.ndarray] = []
+        self.special: dict[int, str] = {}
+        self.text: list[str] | None = None
+        self.size = 0
+
+    def add(self, cells: np.ndarray) -> None:
+        """Append a chunk of raw cells (object array of str, shape (c,))."""
+        start = self.size
+        self.size += len(cells)
+        if self.text is not None:
+            self.text.extend(cell.strip() for cell in cells.tolist())
+            return
+        try:
+            # float() accepts surrounding spaces, "nan" and "inf": fast path for clean columns.
+            values = cells.astype(np.float64)
+            empty = np.zeros(len(cells), dtype=bool)
+        except ValueError:
+            stripped = [cell.strip() for cell in cells.tolist()]
+            parsed = [_as_float(cell) if cell else np.nan for cell in stripped]
+            if any(value is None for value in parsed):
+                self._become_text(stripped)
+                return
+            values = np.array(parsed, dtype=np.float64)
+            empty = np.array([not cell for cell in stripped], dtype=bool)
+        bad = np.flatnonzero(~np.isfinite(values) & ~empty)
+        for offset in bad.tolist():
+            self.special[start + offset] = str(cells[offset]).strip()
+        self.numbers.append(values)
+        self.empty.append(empty)
+
+    def _become_text(self, chunk: list[str]) -> None:
+        earlier = self.finish(numeric_only=True).texts() if self.numbers else []
+        self.text = earlier + chunk
+        self.numbers, self.empty, self.special = [], [], {}
+
+    def finish(self, numeric_only: bool = False) -> _Column:
+        if self.text is not None and not numeric_only:
+            return _Column(None, None, {}, tuple(self.text))
+        numbers = np.concatenate(self.numbers) if self.numbers else np.zeros(0)
+        empty = np.concatenate(self.empty) if self.empty else np.zeros(0, dtype=bool)
+        return _Column(numbers, empty if empty.any() else None, dict(self.special), None)
+
+
+class CsvRows(Sequence[tuple[str, ...]]):
+    """The data rows of a :class:`CsvTable` as tuples of stripped cell text.
+
+    The first rows (up to :data:`VERBATIM_CELLS` cells) are the file's text verbatim; later
+    numeric cells are re-formatted from their values.
+    """
+
+    def __init__(self, table: CsvTable) -> None:
+        self._table = table
+
+    def __len__(self) -> int:
+        return self._table.n_rows
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, ...]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[tuple[str, ...], ...]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[str, ...] | tuple[tuple[str, ...], ...]:
+        if isinstance(index, slice):
+            return tuple(self._row(i) for i in range(*index.indices(len(self))))
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(f"row {index} out of range for {n} rows")
+        return self._row(index % n)
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        return (self._row(i) for i in range(len(self)))
+
+    def _row(self, index: int) -> tuple[str, ...]:
+        verbatim = self._table._verbatim
+        if index < len(verbatim):
+            return verbatim[index]
+        return tuple(column.cell(index) for column in self._table._columns)
 
 
 @dataclass(frozen=True, eq=False)
 class CsvTable:
-    """The cells of a CSV file as text, with each column's inferred kind.
+    """The cells of a CSV file, with each column's inferred kind.
 
     Attributes
     ----------
@@ -38,8 +193,6 @@ class CsvTable:
         The file read.
     header : tuple of str
         Column names (stripped of surrounding spaces), unique and non-empty.
-    rows : tuple of tuple of str
-        Data rows (stripped cells), each as long as the header.
     line_numbers : tuple of int
         The 1-based line in the file where each data row starts (the header is line 1).
     kinds : tuple of str
@@ -49,14 +202,20 @@ class CsvTable:
 
     path: Path
     header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
     line_numbers: tuple[int, ...]
     kinds: tuple[ColumnKind, ...]
+    _columns: tuple[_Column, ...] = field(repr=False)
+    _verbatim: tuple[tuple[str, ...], ...] = field(repr=False)
+
+    @property
+    def rows(self) -> CsvRows:
+        """Data rows as tuples of stripped cell text, each as long as the header."""
+        return CsvRows(self)
 
     @property
     def n_rows(self) -> int:
         """Number of data rows (the header excluded)."""
-        return len(self.rows)
+        return len(self.line_numbers)
 
     @property
     def n_columns(self) -> int:
@@ -87,7 +246,9 @@ class CsvTable:
     def column(self, name: str) -> list[str]:
         """The cells of column ``name`` as text, one per data row."""
         index = self.column_index(name)
-        return [row[index] for row in self.rows]
+        verbatim = [row[index] for row in self._verbatim]
+        rest = self._columns[index].texts()[len(verbatim) :]
+        return verbatim + rest
 
     def numeric_columns(self) -> tuple[str, ...]:
         """Names of the columns whose cells are all numbers (or empty)."""
@@ -95,12 +256,12 @@ class CsvTable:
             h for h, kind in zip(self.header, self.kinds, strict=True) if kind == "numeric"
         )
 
-    def to_floats(self, columns: tuple[str, ...], *, role: str) -> np.ndarray:
+    def to_floats(self, columns: Sequence[str], *, role: str) -> np.ndarray:
         """Parse columns as finite float64 numbers.
 
         Parameters
         ----------
-        columns : tuple of str
+        columns : sequence of str
             Column names, in the order wanted.
         role : str
             What the columns are for (``"input"``, ``"target"``), used in messages.
@@ -117,46 +278,42 @@ class CsvTable:
         """
         out = np.empty((self.n_rows, len(columns)), dtype=np.float64)
         for j, name in enumerate(columns):
-            cells = self.column(name)
-            out[:, j] = self._parse_floats(cells, name, role)
+            out[:, j] = self._finite_numbers(name, role)
         return out
 
-    def _parse_floats(self, cells: list[str], name: str, role: str) -> np.ndarray:
-        try:
-            values = np.array(cells, dtype=np.float64)
-        except ValueError:
-            # Slow path, only to find which cell is at fault.
-            for line, cell in zip(self.line_numbers, cells, strict=True):
+    def _finite_numbers(self, name: str, role: str) -> np.ndarray:
+        column = self._columns[self.column_index(name)]
+        if column.numbers is None:
+            assert column.text is not None
+            for index, cell in enumerate(column.text):
                 if not cell:
-                    raise DataError(self._empty_message(line, name, role)) from None
+                    raise DataError(self._empty_message(index, name, role))
                 if _as_float(cell) is None:
                     hint = ""
                     if role == "input":
                         hint = " (text columns cannot be inputs; leave this column out)"
                     raise DataError(
-                        f"{self.name}: line {line}, column {name!r}: {cell!r} is not a number{hint}"
-                    ) from None
-            raise
-        bad = np.flatnonzero(~np.isfinite(values))
+                        f"{self.name}: line {self.line_numbers[index]}, column {name!r}: "
+                        f"{cell!r} is not a number{hint}"
+                    )
+            raise AssertionError("a text column holds a non-number")
+        if column.empty is not None:
+            raise DataError(self._empty_message(int(np.argmax(column.empty)), name, role))
+        bad = np.flatnonzero(~np.isfinite(column.numbers))
         if bad.size:
-            line = self.line_numbers[int(bad[0])]
+            index = int(bad[0])
             raise DataError(
-                f"{self.name}: line {line}, column {name!r}: {cells[int(bad[0])]!r} is not a "
-                f"finite number ({role} values must be real numbers)"
+                f"{self.name}: line {self.line_numbers[index]}, column {name!r}: "
+                f"{column.cell(index)!r} is not a finite number ({role} values must be real "
+                "numbers)"
             )
-        return values
+        return column.numbers
 
-    def _empty_message(self, line: int, name: str, role: str) -> str:
+    def _empty_message(self, index: int, name: str, role: str) -> str:
         return (
-            f"{self.name}: line {line}, column {name!r} is empty (every {role} value must be given)"
+            f"{self.name}: line {self.line_numbers[index]}, column {name!r} is empty "
+            f"(every {role} value must be given)"
         )
-
-
-def _as_float(cell: str) -> float | None:
-    try:
-        return float(cell)
-    except ValueError:
-        return None
 
 
 def _open_text(path: Path) -> TextIO:
@@ -173,7 +330,7 @@ def _delimiter(first_line: str) -> str:
 
 
 def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """Yield ``(line_number, cells)`` for every non-blank record of the file."""
+    """Yield ``(line_number, raw cells)`` for every non-blank record of the file."""
     with _open_text(path) as stream:
         first = stream.readline()
         stream.seek(0)
@@ -183,13 +340,13 @@ def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
             start = line
             # reader.line_num counts physical lines, so quoted multi-line cells stay aligned.
             line = reader.line_num + 1
-            if not record or all(not cell.strip() for cell in record):
+            if not any(record) or (len(record) == 1 and not record[0].strip()):
                 continue
-            yield start, [cell.strip() for cell in record]
+            yield start, record
 
 
 def read_csv_table(path: str | Path) -> CsvTable:
-    """Read a CSV file's header and cells (as text) and infer each column's kind.
+    """Read a CSV file's header and cells and infer each column's kind.
 
     Parameters
     ----------
@@ -214,21 +371,40 @@ def read_csv_table(path: str | Path) -> CsvTable:
     if path.is_dir():
         raise DataError(f"{path}: is a folder, not a CSV file")
     header: list[str] | None = None
-    rows: list[tuple[str, ...]] = []
+    builders: list[_ColumnBuilder] = []
+    chunk: list[list[str]] = []
+    verbatim: list[tuple[str, ...]] = []
+    verbatim_rows = 0
     line_numbers: list[int] = []
+
+    def flush() -> None:
+        if chunk:
+            cells = np.empty((len(chunk), len(builders)), dtype=object)
+            cells[:] = chunk
+            for j, builder in enumerate(builders):
+                builder.add(cells[:, j])
+            chunk.clear()
+
     try:
-        for line, cells in _records(path):
+        for line, record in _records(path):
             if header is None:
-                header = cells
+                header = [cell.strip() for cell in record]
                 _check_header(name, header, line)
+                builders = [_ColumnBuilder() for _ in header]
+                verbatim_rows = max(VERBATIM_CELLS // len(header), 1)
                 continue
-            if len(cells) != len(header):
+            if len(record) != len(header):
                 raise DataError(
-                    f"{name}: line {line} has {len(cells)} field{'s' if len(cells) != 1 else ''}, "
-                    f"the header has {len(header)}"
+                    f"{name}: line {line} has {len(record)} "
+                    f"field{'s' if len(record) != 1 else ''}, the header has {len(header)}"
                 )
-            rows.append(tuple(cells))
+            if len(verbatim) < verbatim_rows:
+                verbatim.append(tuple(cell.strip() for cell in record))
+            chunk.append(record)
             line_numbers.append(line)
+            if len(chunk) >= _CHUNK_ROWS:
+                flush()
+        flush()
     except UnicodeDecodeError as exc:
         raise DataError(f"{name}: is not a UTF-8 text file ({exc.reason})") from None
     except (gzip.BadGzipFile, zlib.error, EOFError) as exc:
@@ -239,13 +415,17 @@ def read_csv_table(path: str | Path) -> CsvTable:
         raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if header is None:
         raise DataError(f"{name}: the file is empty (expected a header row and data rows)")
-    kinds = _column_kinds(rows, len(header))
+    columns = tuple(builder.finish() for builder in builders)
+    kinds: tuple[ColumnKind, ...] = tuple(
+        column.kind if line_numbers else "text" for column in columns
+    )
     return CsvTable(
         path=path,
         header=tuple(header),
-        rows=tuple(rows),
         line_numbers=tuple(line_numbers),
         kinds=kinds,
+        _columns=columns,
+        _verbatim=tuple(verbatim),
     )
 
 
@@ -269,23 +449,6 @@ def _check_header(name: str, header: list[str], line: int) -> None:
                 f"{position}); column names must be unique"
             )
         seen[cell] = position
-
-
-def _column_kinds(rows: list[tuple[str, ...]], n_columns: int) -> tuple[ColumnKind, ...]:
-    if not rows:
-        return tuple("text" for _ in range(n_columns))
-    cells = np.array(rows, dtype=object)
-    kinds: list[ColumnKind] = []
-    for j in range(n_columns):
-        column = cells[:, j]
-        filled = column[column != ""].astype(str)
-        try:
-            np.array(filled, dtype=np.float64)
-        except ValueError:
-            kinds.append("text")
-            continue
-        kinds.append("numeric")
-    return tuple(kinds)
 
 
 # ---- turning a table into arrays -------------------------------------------------------------
@@ -392,29 +555,33 @@ def _class_labels(table: CsvTable, column: str) -> tuple[np.ndarray, tuple[str, 
     Numeric labels are ordered numerically (``2`` before ``10``), text labels lexicographically.
     """
     name = table.name
-    cells = table.column(column)
-    empty = [i for i, cell in enumerate(cells) if not cell]
-    if empty:
-        raise DataError(
-            f"{name}: line {table.line_numbers[empty[0]]}, column {column!r} is empty "
-            "(every example needs a class label)"
-        )
-    numeric = table.kinds[table.column_index(column)] == "numeric"
-    if numeric:
-        values = np.array(cells, dtype=np.float64)
-        bad = np.flatnonzero(~np.isfinite(values))
-        if bad.size:
+    data = table._columns[table.column_index(column)]
+    if data.numbers is not None:
+        if data.empty is not None:
+            first = int(np.argmax(data.empty))
             raise DataError(
-                f"{name}: line {table.line_numbers[int(bad[0])]}, column {column!r}: "
-                f"{cells[int(bad[0])]!r} is not a valid class label"
+                f"{name}: line {table.line_numbers[first]}, column {column!r} is empty "
+                "(every example needs a class label)"
             )
-        classes, labels = np.unique(values, return_inverse=True)
-        class_names = tuple(
-            str(int(v)) if float(v).is_integer() and abs(v) < 2**53 else repr(float(v))
-            for v in classes
-        )
+        bad = np.flatnonzero(~np.isfinite(data.numbers))
+        if bad.size:
+            first = int(bad[0])
+            raise DataError(
+                f"{name}: line {table.line_numbers[first]}, column {column!r}: "
+                f"{data.cell(first)!r} is not a valid class label"
+            )
+        classes, labels = np.unique(data.numbers, return_inverse=True)
+        class_names = tuple(_number_text(v) for v in classes.tolist())
     else:
-        classes, labels = np.unique(np.array(cells, dtype=object).astype(str), return_inverse=True)
+        assert data.text is not None
+        cells = np.array(data.text, dtype=str)
+        empty = np.flatnonzero(cells == "")
+        if empty.size:
+            raise DataError(
+                f"{name}: line {table.line_numbers[int(empty[0])]}, column {column!r} is empty "
+                "(every example needs a class label)"
+            )
+        classes, labels = np.unique(cells, return_inverse=True)
         class_names = tuple(str(c) for c in classes)
     if len(class_names) < 2:
         raise DataError(

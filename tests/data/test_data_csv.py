@@ -46,7 +46,7 @@ def test_read_csv_table_reports_header_rows_lines_and_kinds(tmp_path: Path) -> N
 def test_blank_lines_are_skipped_but_counted(tmp_path: Path) -> None:
     path = write(tmp_path / "gaps.csv", "a,b\n1,2\n\n3,4\n\n")
     table = read_csv_table(path)
-    assert table.rows == (("1", "2"), ("3", "4"))
+    assert tuple(table.rows) == (("1", "2"), ("3", "4"))
     assert table.line_numbers == (2, 4)
 
 
@@ -268,3 +268,62 @@ def test_too_many_classes_suggests_regression(tmp_path: Path) -> None:
 def test_every_column_a_target_leaves_no_inputs(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="no input columns"):
         load(tmp_path, "y\n1\n2\n", task="regression")
+
+
+# ---- large files -------------------------------------------------------------------------------
+
+
+def test_a_late_text_cell_turns_a_numeric_column_into_text(tmp_path: Path) -> None:
+    rows = [f"{i},{i % 3}" for i in range(6000)]
+    rows[5500] = "oops,1"
+    write(tmp_path / "big.csv", "x,y\n" + "\n".join(rows) + "\n")
+    table = read_csv_table(tmp_path / "big.csv")
+    assert table.n_rows == 6000
+    assert table.kinds == ("text", "numeric")
+    # Cells read before the text appeared keep their values.
+    assert table.column("x")[:3] == ["0", "1", "2"] and table.column("x")[5500] == "oops"
+    with pytest.raises(DataError, match=r"line 5502, column 'x': 'oops' is not a number"):
+        load_dataset(CsvData(csv="big.csv", target=("y",)), tmp_path)
+
+
+def test_late_empty_and_non_finite_cells_are_found(tmp_path: Path) -> None:
+    rows = [f"{i},{i % 2}" for i in range(5000)]
+    rows[4999] = ",1"
+    write(tmp_path / "gap.csv", "x,y\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"line 5001, column 'x' is empty"):
+        load_dataset(CsvData(csv="gap.csv", target=("y",)), tmp_path)
+    rows[4999] = "-inf,1"
+    write(tmp_path / "inf.csv", "x,y\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"line 5001, column 'x': '-inf' is not a finite number"):
+        load_dataset(CsvData(csv="inf.csv", target=("y",)), tmp_path)
+
+
+def test_rows_beyond_the_verbatim_limit_are_reformatted_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nnstudio.data.csv as csv_module
+
+    monkeypatch.setattr(csv_module, "VERBATIM_CELLS", 4)
+    write(tmp_path / "t.csv", "x,label\n1.50,a\n2,b\n3.250,c\n 7 ,d\nnan,e\n,f\n")
+    table = read_csv_table(tmp_path / "t.csv")
+    # The first two rows (4 cells) are verbatim; later numbers are re-formatted.
+    assert table.rows[0] == ("1.50", "a")
+    assert table.rows[2] == ("3.25", "c")
+    assert table.rows[-1] == ("", "f")
+    assert table.rows[1:4] == (("2", "b"), ("3.25", "c"), ("7", "d"))
+    assert table.column("x") == ["1.50", "2", "3.25", "7", "nan", ""]
+    assert [row[1] for row in table.rows] == ["a", "b", "c", "d", "e", "f"]
+    assert len(table.rows) == 6
+    with pytest.raises(IndexError):
+        table.rows[6]
+
+
+def test_numeric_labels_from_a_large_file_keep_their_order(tmp_path: Path) -> None:
+    rows = [f"{i},{(i * 7) % 12}" for i in range(9000)]
+    write(tmp_path / "many.csv", "x,label\n" + "\n".join(rows) + "\n")
+    data = load_dataset(
+        CsvData(csv="many.csv", target=("label",), validation_fraction=0.0), tmp_path
+    )
+    assert data.class_names == tuple(str(i) for i in range(12))
+    expected = (data.X_train[:, 0].astype(int) * 7) % 12
+    np.testing.assert_array_equal(data.labels_train, expected)
