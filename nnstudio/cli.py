@@ -153,7 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("project", metavar="PROJECT", help="the .nnproj file")
     export.add_argument(
-        "--format", "-f", required=True, choices=tuple(EXPORT_FORMATS), help="export format"
+        "--format",
+        "-f",
+        choices=tuple(EXPORT_FORMATS),
+        help="export format (default: from the output's suffix, e.g. .onnx)",
     )
     export.add_argument("-o", "--output", required=True, metavar="PATH", help="file to write")
     export.add_argument(
@@ -574,9 +577,18 @@ def _project_output(path: str) -> Path:
 
 
 def _command_export(args: argparse.Namespace) -> int:
-    from nnstudio.io.exporters import export
+    from nnstudio.io.exporters import EXPORT_FORMATS, export, format_for_path
     from nnstudio.workflow import load_for_training
 
+    fmt = args.format
+    if fmt is None:
+        guessed = format_for_path(args.output)
+        if guessed is None:
+            raise CommandError(
+                f"cannot tell the export format from {Path(args.output).name!r}; give --format "
+                f"({', '.join(EXPORT_FORMATS)})"
+            )
+        fmt = guessed.name
     loaded = _load(args.project)
     project, weights = loaded.project, loaded.weights
     if weights is None:
@@ -588,7 +600,7 @@ def _command_export(args: argparse.Namespace) -> int:
             )
         project, network, _dataset = load_for_training(loaded, reinit=True)
         weights = network.weights()
-    written = export(args.format, project, weights, Path(args.output))
+    written = export(fmt, project, weights, Path(args.output))
     for path in written:
         _note(f"wrote {path}")
     return EXIT_OK

@@ -373,6 +373,14 @@ def test_warm_start_from_safetensors(trained: Path, tmp_path: Path) -> None:
         np.testing.assert_allclose(b, b_saved, rtol=1e-6)
 
 
+def test_export_format_follows_the_suffix(trained: Path, tmp_path: Path) -> None:
+    result = run("export", trained, "-o", tmp_path / "model.json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "model.json").read_text())["format"] == "nnstudio.weights"
+    result = run("export", trained, "-o", tmp_path / "model.py")
+    assert_clean_failure(result, "cannot tell the export format from 'model.py'; give --format")
+
+
 def test_export_without_weights_suggests_training(tmp_path: Path) -> None:
     source = write_project(tmp_path, XOR_PROJECT)
     result = run("export", source, "--format", "npz", "-o", tmp_path / "m.npz")
