@@ -1,15 +1,20 @@
 """A fully connected feedforward network built from a :class:`~nnstudio.spec.NetworkSpec`.
 
-Rows are samples. Layer ``l`` (1-based in messages, 0-based in code) computes::
+Rows are samples. With ``A[0]`` the (standardised) input, layer ``l = 1 … L`` computes::
 
     Z[l] = A[l-1] @ W[l] + b[l]        W[l]: (fan_in, fan_out), b[l]: (fan_out,)
-    A[l] = g_l(Z[l]) * mask[l] / ...   (inverted dropout on hidden layers while training)
+    A[l] = g_l(Z[l]) ⊙ M[l]            M[l]: inverted-dropout mask, 0 or 1/(1-p), hidden
+                                       layers while training only (otherwise 1)
 
 and backpropagation runs the same recursion backwards::
 
-    dZ[L] = output_delta(...)           fused (Ŷ - Y)/m for sigmoid+BCE and softmax+CCE
-    dW[l] = A[l-1]ᵀ dZ[l] + λ₂ W[l] + λ₁ sign(W[l]),    db[l] = Σ_rows dZ[l]
-    dZ[l-1] = g'_{l-1} applied to (dZ[l] @ W[l]ᵀ) ⊙ mask[l-1]
+    dZ[L]   = output_delta(...)        fused (Ŷ - Y)/m for sigmoid+BCE and softmax+CCE
+    dW[l]   = A[l-1]ᵀ dZ[l] + λ₂ W[l] + λ₁ sign(W[l]),    db[l] = Σ_rows dZ[l]
+    dA[l-1] = (dZ[l] @ W[l]ᵀ) ⊙ M[l-1]
+    dZ[l-1] = g'_{l-1}(Z[l-1]) ⊙ dA[l-1]   (softmax: its Jacobian-vector product)
+
+In code the layers are indexed from 0 (``params[0]`` is layer 1); user-facing messages count
+from 1 ("layer 2").
 
 The network always takes *raw* inputs: the stored :class:`~nnstudio.spec.Standardization`
 is applied first, so ``A[0]`` is the standardised input.

@@ -210,6 +210,23 @@ def test_snapshot_contents_history_and_copies(xor_data: tuple[np.ndarray, np.nda
     assert trainer.snapshot().history.train_loss[-1] > 0
 
 
+def test_timed_snapshots_arrive_within_an_epoch() -> None:
+    X, Y = _regression(m=20)
+    spec = NetworkSpec(1, (LayerSpec(4, "tanh"), LayerSpec(1, "identity")))
+    trainer = Trainer(
+        Network.from_spec(spec, "mse"),
+        TrainingSpec(batch_size=1, epochs=1),
+        X,
+        Y,
+        task="regression",
+    )
+    seen: list[Snapshot] = []
+    trainer.run(seen.append, snapshot_every_epochs=5, snapshot_every_seconds=0.0)
+    assert [s.step for s in seen] == list(range(1, 21))
+    assert [s.epoch_progress for s in seen[:-1]] == pytest.approx([i / 20 for i in range(1, 20)])
+    assert all(s.step_numbers.tolist() == [s.step] for s in seen)
+
+
 def test_series_decimates_at_its_cap() -> None:
     series = _Series(width=1, cap=8)
     for number in range(1, 101):
