@@ -609,6 +609,11 @@ class _MlpReader:
             return -1
         return dims[1].dim_value if dims[1].HasField("dim_value") else None
 
+    @property
+    def known_width(self) -> int | None:
+        """Number of input features when the graph states it for a matrix input."""
+        return None if self.input_width in (None, -1) else self.input_width
+
     def _input_dtype(self, value: Any) -> str:
         elem_type = value.type.tensor_type.elem_type
         tensor_proto = self.onnx.TensorProto
@@ -746,7 +751,7 @@ class _MlpReader:
             if op in ("Gemm", "MatMul"):
                 state.flush()
                 W, b = self.linear(node, current)
-                previous = state.layers[-1].bias.shape[0] if state.layers else self.input_width
+                previous = state.layers[-1].bias.shape[0] if state.layers else self.known_width
                 if previous is not None and W.shape[0] != previous:
                     raise ProjectFileError(
                         f"'{self.path}': {_describe_node(node)} has weights shaped {W.shape} "
@@ -857,14 +862,14 @@ class _MlpReader:
         op = node.op_type
         if position == 0 and op in ("Sub", "Div"):
             raise self.unsupported(node, "it does not scale the input as (x - mean) / std")
-        width = self.input_width
+        width = self.known_width
         if constant.size != 1:
             if constant.ndim > 2 or (width is not None and constant.shape[-1] != width):
                 raise self.unsupported(
                     node, f"its constant shaped {constant.shape} does not match the input"
                 )
-            if width is None:
-                width = self.input_width = constant.shape[-1]
+            if self.input_width is None:
+                self.input_width = constant.shape[-1]
         vector = constant.reshape(-1) if constant.size != 1 else constant.reshape(())
         # Keep x' = (x - mean) / std as nodes compose: x'/c = (x - mean) / (std c), and
         # x' - c = (x - (mean + c std)) / std.

@@ -236,6 +236,29 @@ def test_composite_activations_written_differently_are_recognised(tmp_path: Path
     np.testing.assert_allclose(engine_predict(project, weights, X), _run(path, X), atol=1e-5)
 
 
+def test_double_precision_graph_imports_as_float64(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    W, b = rng.normal(size=(2, 2)), rng.normal(size=2)
+    graph = helper.make_graph(
+        [
+            helper.make_node("Gemm", ["x", "W", "b"], ["z"], name="fc"),
+            helper.make_node("Softplus", ["z"], ["y"], name="softplus"),
+        ],
+        "double",
+        [helper.make_tensor_value_info("x", onnx.TensorProto.DOUBLE, ["n", 2])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.DOUBLE, ["n", 2])],
+        initializer=[numpy_helper.from_array(W, "W"), numpy_helper.from_array(b, "b")],
+    )
+    path = tmp_path / "double.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    project, weights = import_onnx(path)
+    assert project.training.dtype == "float64"
+    assert project.network.describe() == "2-2(softplus)"
+    assert weights[0][0].dtype == np.float64
+    np.testing.assert_array_equal(weights[0][0], W)
+    np.testing.assert_array_equal(weights[0][1], b)
+
+
 # -- graphs and files nnstudio cannot use -----------------------------------------------------
 
 
