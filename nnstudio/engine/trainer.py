@@ -343,6 +343,18 @@ def _plural(count: int, noun: str) -> str:
 class Trainer:
     """Trains a network with mini-batch gradient descent.
 
+    Each epoch visits every training sample once, in mini-batches drawn from a fresh seeded
+    permutation (or in file order without shuffling). One step computes the batch objective
+    and its gradient (dropout active), clips the gradient's global norm when asked, and lets
+    the optimizer update the parameters in place. At the end of each epoch the losses and
+    metrics are evaluated on the full sets in inference mode and appended to the history.
+
+    Safeguards: a step whose loss, gradient or resulting weights are not finite is undone
+    (the weights from before the step are restored) and the run ends as ``diverged``. Early
+    stopping watches the validation loss, or the training loss when there is no validation
+    set, counting the untrained network as the first candidate; when patience runs out the
+    best weights are restored and the run ends as ``early_stopped``.
+
     Parameters
     ----------
     network : Network

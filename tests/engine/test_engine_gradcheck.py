@@ -132,6 +132,22 @@ def test_float32_network_is_checked_on_a_float64_copy() -> None:
         np.testing.assert_array_equal(W, W0)
 
 
+def test_standardised_network_is_checked_on_raw_inputs() -> None:
+    from nnstudio.spec import Standardization
+
+    spec = NetworkSpec(2, (LayerSpec(4, "softplus"), LayerSpec(1, "sigmoid")))
+    standardization = Standardization(mean=(100.0, -5.0), std=(20.0, 0.5))
+    net = Network.from_spec(
+        spec, "binary_crossentropy", dtype="float64", standardization=standardization
+    )
+    rng = np.random.default_rng(9)
+    X = np.column_stack([rng.normal(100, 20, size=6), rng.normal(-5, 0.5, size=6)])
+    Y = rng.integers(0, 2, size=(6, 1)).astype(float)
+    report = gradient_check(net, X, Y)
+    assert report.loss == pytest.approx(net.loss(X, Y))
+    assert report.passed(TOLERANCE), report.format()
+
+
 def test_large_layers_are_checked_on_a_random_subset() -> None:
     spec = NetworkSpec(30, (LayerSpec(40, "tanh"), LayerSpec(2, "softmax")))
     net = Network.from_spec(spec, "categorical_crossentropy", seed=0, dtype="float64")
