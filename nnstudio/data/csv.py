@@ -296,7 +296,7 @@ class CsvTable:
                         f"{self.name}: line {self.line_numbers[index]}, column {name!r}: "
                         f"{cell!r} is not a number{hint}"
                     )
-            raise AssertionError("a text column holds a non-number")
+            raise AssertionError(f"column {name!r} is marked as text but holds only numbers")
         if column.empty is not None:
             raise DataError(self._empty_message(int(np.argmax(column.empty)), name, role))
         bad = np.flatnonzero(~np.isfinite(column.numbers))
