@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ from interop_support import MODEL_CASES, assert_predictions_match, make_model, r
 
 from nnstudio.errors import MissingExtraError, ProjectFileError
 from nnstudio.io.exporters import export
-from nnstudio.io.onnx_io import OPSET, export_onnx
+from nnstudio.io.onnx_io import OPSET, export_onnx, read_onnx_metadata
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -93,6 +94,23 @@ def test_metadata_records_names_task_and_activations(tmp_path: Path) -> None:
     ]
     assert json.loads(props["alphas"])[6] == 0.2
     assert json.loads(props["standardization"])["mean"] == list(project.standardization.mean)
+
+
+def test_float64_project_exports_a_float32_model_and_reads_its_metadata(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["softmax-classifier"])
+    project = replace(project, training=replace(project.training, dtype="float64"))
+    weights64 = tuple((W.astype(np.float64), b.astype(np.float64)) for W, b in weights)
+    (path,) = export_onnx(project, weights64, tmp_path / "model64.onnx")
+    X = raw_inputs(project)
+    (outputs,) = _session(path).run(None, {"input": X})
+    assert outputs.dtype == np.float32
+    assert_predictions_match(outputs, project, weights64, X)
+
+    metadata = read_onnx_metadata(path)
+    assert metadata["format"] == "nnstudio"
+    assert metadata["sizes"] == list(project.network.sizes)
+    assert metadata["output_names"] == list(project.output_names)
+    assert metadata["standardization"] is None
 
 
 def test_registry_writes_onnx_and_adds_the_suffix(tmp_path: Path) -> None:
