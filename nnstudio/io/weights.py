@@ -304,8 +304,35 @@ def save_weights_json(path: str | Path, project: Project, weights: Weights) -> P
     """Write the JSON layout atomically and return the path written."""
     path = Path(path)
     document = weights_to_json_document(project, weights)
-    atomic_write_text(path, json.dumps(document, indent=1) + "\n")
+    atomic_write_text(path, format_weights_json(document))
     return path
+
+
+def format_weights_json(document: dict[str, Any]) -> str:
+    """JSON text of a weights document with one matrix row per line.
+
+    ``json.dumps(indent=...)`` would put every number on its own line; keeping rows together
+    makes the file readable as the matrices it holds.
+    """
+    layers = []
+    for layer in document["layers"]:
+        rows = ",\n        ".join(json.dumps(row) for row in layer["W"])
+        layers.append(
+            "    {\n"
+            f'      "activation": {json.dumps(layer["activation"])},\n'
+            f'      "alpha": {json.dumps(layer["alpha"])},\n'
+            f'      "W": [\n        {rows}\n      ],\n'
+            f'      "b": {json.dumps(layer["b"])}\n'
+            "    }"
+        )
+    fields = [f"  {json.dumps(key)}: {json.dumps(document[key])}" for key in ("format", "version")]
+    fields.append('  "layers": [\n' + ",\n".join(layers) + "\n  ]")
+    fields += [
+        f"  {json.dumps(key)}: {json.dumps(value)}"
+        for key, value in document.items()
+        if key not in ("format", "version", "layers")
+    ]
+    return "{\n" + ",\n".join(fields) + "\n}\n"
 
 
 def load_weights_json(path: str | Path, network: NetworkSpec) -> Weights:
