@@ -328,7 +328,7 @@ def _check_display() -> None:
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         raise NNStudioError(
             "no display found (neither DISPLAY nor WAYLAND_DISPLAY is set): the studio needs a "
-            "graphical session; the train, export, predict, gradcheck and shot commands work "
+            "graphical desktop; the train, export, predict, gradcheck and shot commands work "
             "without one"
         )
 
