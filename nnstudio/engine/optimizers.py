@@ -19,6 +19,7 @@ All state starts at zero and lives in the parameters' dtype.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
@@ -199,7 +200,9 @@ class RMSProp(Optimizer):
         for p, g, s in zip(params, grads, self._slots("square_avg", params), strict=True):
             s *= rho
             s += (1 - rho) * (g * g)
-            p -= lr * g / (np.sqrt(s) + eps)
+            denominator = np.sqrt(s)
+            denominator += eps
+            p -= lr * g / denominator
 
 
 class Adam(Optimizer):
@@ -215,8 +218,9 @@ class Adam(Optimizer):
     ) -> None:
         self._decay(params, is_weight, lr)
         b1, b2, eps, t = self.beta1, self.beta2, self.epsilon, self.iterations
-        correction1 = 1 - b1**t
-        correction2 = 1 - b2**t
+        # m̂ / (√v̂ + ε) rearranged as PyTorch does: (α / c₁) m / (√v / √c₂ + ε).
+        step_size = lr / (1 - b1**t)
+        root_correction2 = math.sqrt(1 - b2**t)
         moments = zip(
             params, grads, self._slots("m", params), self._slots("v", params), strict=True
         )
@@ -225,7 +229,10 @@ class Adam(Optimizer):
             m += (1 - b1) * g
             v *= b2
             v += (1 - b2) * (g * g)
-            p -= lr * (m / correction1) / (np.sqrt(v / correction2) + eps)
+            denominator = np.sqrt(v)
+            denominator /= root_correction2
+            denominator += eps
+            p -= step_size * m / denominator
 
 
 class AdamW(Adam):
