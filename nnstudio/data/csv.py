@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import re
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ VERBATIM_CELLS = 1_000_000
 ColumnKind = Literal["numeric", "text"]
 
 _DELIMITERS = (",", ";", "\t")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
 # Rows converted to numbers at a time: bounds the memory spent on cell strings.
 _CHUNK_ROWS = 4096
 
@@ -289,9 +291,7 @@ class CsvTable:
                 if not cell:
                     raise DataError(self._empty_message(index, name, role))
                 if _as_float(cell) is None:
-                    hint = ""
-                    if role == "input":
-                        hint = " (text columns cannot be inputs; leave this column out)"
+                    hint = _not_a_number_hint(cell, role)
                     raise DataError(
                         f"{self.name}: line {self.line_numbers[index]}, column {name!r}: "
                         f"{cell!r} is not a number{hint}"
@@ -314,6 +314,17 @@ class CsvTable:
             f"{self.name}: line {self.line_numbers[index]}, column {name!r} is empty "
             f"(every {role} value must be given)"
         )
+
+
+def _not_a_number_hint(cell: str, role: str) -> str:
+    """A parenthesised suggestion for a cell that should have been a number."""
+    if _DECIMAL_COMMA.match(cell):
+        return " (write decimals with a point, e.g. 1.5, not a comma)"
+    if role == "input":
+        return " (text columns cannot be inputs; leave this column out)"
+    if role == "target":
+        return " (regression targets must be numbers; for labels choose classification)"
+    return ""
 
 
 def _open_text(path: Path) -> TextIO:

@@ -327,3 +327,13 @@ def test_numeric_labels_from_a_large_file_keep_their_order(tmp_path: Path) -> No
     assert data.class_names == tuple(str(i) for i in range(12))
     expected = (data.X_train[:, 0].astype(int) * 7) % 12
     np.testing.assert_array_equal(data.labels_train, expected)
+
+
+def test_decimal_commas_get_a_hint(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"line 3, column 'x': '2,5' is not a number \(write"):
+        load(tmp_path, "x;y\n1;a\n2,5;b\n")
+
+
+def test_text_regression_target_suggests_classification(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"'big' is not a number \(regression targets must be"):
+        load(tmp_path, "x,y\n1,big\n2,small\n", task="regression")
