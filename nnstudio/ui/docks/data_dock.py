@@ -478,7 +478,6 @@ class DataPanel(QtWidgets.QWidget):
         scroll = QtWidgets.QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         outer.addWidget(scroll)
         content = QtWidgets.QWidget()
         scroll.setWidget(content)
@@ -568,6 +567,8 @@ class DataPanel(QtWidgets.QWidget):
 
     def _debounce(self, spin: QtWidgets.QAbstractSpinBox, tip: str) -> None:
         spin.setToolTip(tip)
+        # Sized for typical values rather than the widest allowed one, so a narrow dock fits.
+        spin.setMinimumWidth(64)
         # Typing is applied when done (Enter or leaving the box); arrows and the wheel
         # restart a short timer so holding an arrow key does not reload the data every tick.
         spin.setKeyboardTracking(False)
