@@ -97,6 +97,10 @@ def _prediction_table(text: str) -> tuple[list[str], np.ndarray]:
     return header, np.array([[float(row[i]) for i in numeric] for row in rows[1:]])
 
 
+def _labels(text: str) -> list[str]:
+    return [row[-1] for row in csv.reader(io.StringIO(text))][1:]
+
+
 @pytest.mark.slow
 def test_command_line_export_import_and_predict_agree(tmp_path: Path) -> None:
     pytest.importorskip("onnx")
@@ -107,9 +111,8 @@ def test_command_line_export_import_and_predict_agree(tmp_path: Path) -> None:
     lines = [",".join(project.feature_names)] + [",".join(repr(float(v)) for v in row) for row in X]
     (tmp_path / "inputs.csv").write_text("\n".join(lines) + "\n")
 
-    header, cli = _prediction_table(
-        _cli("predict", "trained.nnproj", "-i", "inputs.csv", cwd=tmp_path)
-    )
+    cli_text = _cli("predict", "trained.nnproj", "-i", "inputs.csv", cwd=tmp_path)
+    header, cli = _prediction_table(cli_text)
     assert header == [f"p_{name}" for name in project.output_names] + ["label"]
     positive = cli[:, 1:2]  # one sigmoid unit: the probability of the second class
 
@@ -121,6 +124,17 @@ def test_command_line_export_import_and_predict_agree(tmp_path: Path) -> None:
     torch_outputs = _torch_predict(tmp_path / "torch_model.py", X)
     if torch_outputs is not None:
         np.testing.assert_allclose(torch_outputs, positive, rtol=1e-5, atol=1e-5)
+        torch_script = subprocess.run(
+            [sys.executable, "torch_model.py", "inputs.csv"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        torch_header, torch_values = _prediction_table(torch_script.stdout)
+        assert torch_header == header
+        np.testing.assert_allclose(torch_values, cli, rtol=1e-5, atol=1e-5)
+        assert _labels(torch_script.stdout) == _labels(cli_text)
     _cli("export", "trained.nnproj", "--format", "python", "-o", "numpy_model.py", cwd=tmp_path)
     script = subprocess.run(
         [sys.executable, "numpy_model.py", "inputs.csv"],
@@ -131,6 +145,7 @@ def test_command_line_export_import_and_predict_agree(tmp_path: Path) -> None:
     )
     script_header, script_values = _prediction_table(script.stdout)
     assert script_header == header
+    assert _labels(script.stdout) == _labels(cli_text)
     np.testing.assert_allclose(script_values, cli, rtol=1e-5, atol=1e-5)
 
     _cli("import", "model.onnx", "-o", "imported.nnproj", cwd=tmp_path)
