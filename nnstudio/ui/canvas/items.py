@@ -9,13 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnstudio.ui.canvas.layout import (
-    BIAS_RADIUS,
-    BUTTON_RADIUS,
-    GAP_BUTTON_RADIUS,
-    HEADER_HEIGHT,
-    NetworkLayout,
-)
+from nnstudio.ui.canvas.layout import BIAS_RADIUS, NetworkLayout
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
 
 # ---- palette (light theme) ----------------------------------------------------------------
@@ -31,8 +25,6 @@ BUTTON_FILL = QtGui.QColor(243, 244, 246)
 BUTTON_BORDER = QtGui.QColor(209, 213, 219)
 NEURON_EMPTY = QtGui.QColor(250, 250, 251)
 NEURON_BORDER = QtGui.QColor(148, 155, 166)
-
-LABEL_WIDTH = 118.0
 
 
 def font(pixel_size: float, bold: bool = False) -> QtGui.QFont:
@@ -115,8 +107,8 @@ class LaneItem(QtWidgets.QGraphicsItem):
         self.can_shrink = True
         self.dragging = False
         self._rect = _rect(layout.lane_rect(drawn))
-        self._title_font = font(13.0, bold=True)
-        self._subtitle_font = font(11.5)
+        self._title_font = font(13.0 * layout.ui, bold=True)
+        self._subtitle_font = font(11.5 * layout.ui)
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
 
     def set_selected(self, selected: bool) -> None:
@@ -144,7 +136,8 @@ class LaneItem(QtWidgets.QGraphicsItem):
         painter.setBrush(QtGui.QColor(249, 251, 255) if self.selected else LANE_FILL)
         painter.drawRoundedRect(rect, radius, radius)
         # Header band: same rounded top, separated from the neurons by a hairline.
-        header = QtCore.QRectF(rect.x(), rect.y(), rect.width(), HEADER_HEIGHT)
+        ui = self.layout.ui
+        header = QtCore.QRectF(rect.x(), rect.y(), rect.width(), self.layout.header_height)
         painter.setPen(QtCore.Qt.PenStyle.NoPen)
         painter.setBrush(ACCENT_SOFT if self.selected else HEADER_FILL)
         path = QtGui.QPainterPath()
@@ -157,7 +150,7 @@ class LaneItem(QtWidgets.QGraphicsItem):
         )
         painter.setPen(ACCENT if self.selected else TEXT)
         painter.setFont(self._title_font)
-        title_rect = QtCore.QRectF(rect.x() + 6, rect.y() + 6, rect.width() - 12, 20)
+        title_rect = QtCore.QRectF(rect.x() + 6, rect.y() + 6 * ui, rect.width() - 12, 20 * ui)
         metrics = QtGui.QFontMetricsF(self._title_font)
         painter.drawText(
             title_rect,
@@ -165,8 +158,11 @@ class LaneItem(QtWidgets.QGraphicsItem):
             metrics.elidedText(self.title, QtCore.Qt.TextElideMode.ElideRight, title_rect.width()),
         )
         controls = self.resizable and self.show_controls
-        inset = 2 * BUTTON_RADIUS + 14 if controls else 6
-        sub_rect = QtCore.QRectF(rect.x() + inset, rect.y() + 31, rect.width() - 2 * inset, 18)
+        radius_b = self.layout.button_radius
+        inset = 2 * radius_b + 14 * ui if controls else 6
+        sub_rect = QtCore.QRectF(
+            rect.x() + inset, rect.y() + 31 * ui, rect.width() - 2 * inset, 18 * ui
+        )
         painter.setPen(TEXT_MUTED)
         painter.setFont(self._subtitle_font)
         sub_metrics = QtGui.QFontMetricsF(self._subtitle_font)
@@ -180,9 +176,9 @@ class LaneItem(QtWidgets.QGraphicsItem):
         if controls:
             minus, plus = self.layout.unit_button_centers(self.drawn)
             draw_round_button(
-                painter, minus, BUTTON_RADIUS, "-", self.hovered_button == -1, self.can_shrink
+                painter, minus, radius_b, "-", self.hovered_button == -1, self.can_shrink
             )
-            draw_round_button(painter, plus, BUTTON_RADIUS, "+", self.hovered_button == 1)
+            draw_round_button(painter, plus, radius_b, "+", self.hovered_button == 1)
 
 
 class GapButtonItem(QtWidgets.QGraphicsItem):
@@ -192,6 +188,7 @@ class GapButtonItem(QtWidgets.QGraphicsItem):
         super().__init__()
         self.gap = gap
         self.center = layout.gap_button_center(gap)
+        self.radius = layout.gap_button_radius
         self.hovered = False
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
 
@@ -202,12 +199,12 @@ class GapButtonItem(QtWidgets.QGraphicsItem):
             self.update()
 
     def boundingRect(self) -> QtCore.QRectF:
-        r = GAP_BUTTON_RADIUS + 2
+        r = self.radius + 2
         return QtCore.QRectF(self.center[0] - r, self.center[1] - r, 2 * r, 2 * r)
 
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
         cx, cy = self.center
-        r = GAP_BUTTON_RADIUS
+        r = self.radius
         painter.setBrush(ACCENT if self.hovered else QtGui.QColor(255, 255, 255))
         pen = QtGui.QPen(ACCENT if self.hovered else QtGui.QColor(191, 199, 212), 1.2)
         if not self.hovered:
@@ -265,13 +262,15 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         self.thumbnails: list[QtGui.QImage] | None = None
         self.selected_position: int | None = None
         self.hovered_position: int | None = None
-        self._label_font = font(11.5 if layout.neuron_size >= 36 else 10.5)
+        self._label_font = font((11.5 if layout.neuron_size >= 36 else 10.5) * layout.ui)
         self._value_font = font(max(8.0, layout.neuron_size * 0.24), bold=True)
-        self._more_font = font(11.0)
+        self._more_font = font(11.0 * layout.ui)
         metrics = QtGui.QFontMetricsF(self._label_font)
         self.labels = (
             [
-                metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideMiddle, LABEL_WIDTH - 10)
+                metrics.elidedText(
+                    text, QtCore.Qt.TextElideMode.ElideMiddle, layout.label_width - 10
+                )
                 for text in labels
             ]
             if labels is not None and len(labels) == count
@@ -282,9 +281,9 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         left = self.column.x - half - BIAS_RADIUS - 4
         right = self.column.x + half + 4
         if self.labels is not None and label_side == "left":
-            left -= LABEL_WIDTH
+            left -= layout.label_width
         if self.labels is not None and label_side == "right":
-            right += LABEL_WIDTH
+            right += layout.label_width
         top = layout.body_top - 4
         self._bounds = QtCore.QRectF(left, top, right - left, layout.body_bottom - top + 8)
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
@@ -384,15 +383,18 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         for text, rect in zip(self.labels, self._rects, strict=True):
             if self.label_side == "left":
                 box = QtCore.QRectF(
-                    rect.left() - BIAS_RADIUS - LABEL_WIDTH,
+                    rect.left() - BIAS_RADIUS - self.layout.label_width,
                     rect.center().y() - half,
-                    LABEL_WIDTH - 4,
+                    self.layout.label_width - 4,
                     2 * half,
                 )
                 align = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
             else:
                 box = QtCore.QRectF(
-                    rect.right() + 10, rect.center().y() - half, LABEL_WIDTH - 10, 2 * half
+                    rect.right() + 10,
+                    rect.center().y() - half,
+                    self.layout.label_width - 10,
+                    2 * half,
                 )
                 align = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
             painter.drawText(box, align, text)
@@ -403,22 +405,28 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         x, y = self.column.x, self.column.ellipsis_y
         text = f"{self.column.omitted} more"
         metrics = QtGui.QFontMetricsF(self._more_font)
+        text_height = metrics.height()
         width = metrics.horizontalAdvance(text) + 14
-        height = min(self.layout.pitch - 4, 34.0)
+        height = min(self.layout.pitch - 4, text_height + 18)
         # A white pill keeps the marker readable over the edges crossing it.
         pill = QtCore.QRectF(x - width / 2, y - height / 2, width, height)
         painter.setPen(QtGui.QPen(LANE_BORDER, 1.0))
         painter.setBrush(QtGui.QColor(255, 255, 255, 235))
         painter.drawRoundedRect(pill, 7, 7)
-        painter.setPen(QtCore.Qt.PenStyle.NoPen)
-        painter.setBrush(TEXT_MUTED)
-        top = pill.top() + 4
-        for offset in (0.0, 3.6, 7.2) if height >= 28 else ():
-            painter.drawEllipse(QtCore.QPointF(x, top + offset + 1), 1.3, 1.3)
+        with_dots = height >= text_height + 12
+        if with_dots:
+            painter.setPen(QtCore.Qt.PenStyle.NoPen)
+            painter.setBrush(TEXT_MUTED)
+            dots_height = height - text_height - 6
+            step = dots_height / 3
+            for k in range(3):
+                painter.drawEllipse(QtCore.QPointF(x, pill.top() + 4 + step * (k + 0.5)), 1.3, 1.3)
         painter.setPen(TEXT_MUTED)
         painter.setFont(self._more_font)
         text_box = (
-            QtCore.QRectF(pill.left(), pill.bottom() - 16, width, 14) if height >= 28 else pill
+            QtCore.QRectF(pill.left(), pill.bottom() - text_height - 3, width, text_height)
+            if with_dots
+            else pill
         )
         painter.drawText(text_box, QtCore.Qt.AlignmentFlag.AlignCenter, text)
 

@@ -22,12 +22,16 @@ COMPACT_THRESHOLD = 32
 COMPACT_HEAD = 12
 COMPACT_TAIL = 4
 
+# Sizes at UI scale 1 (scene units); tall networks scale them up, see ``NetworkLayout.ui``.
 HEADER_HEIGHT = 58.0
 LANE_PADDING = 14.0
 COLUMN_GAP = 118.0
 BUTTON_RADIUS = 9.0
 GAP_BUTTON_RADIUS = 11.0
 BIAS_RADIUS = 5.5
+LABEL_WIDTH = 118.0
+#: Column height (scene units) up to which headers and labels keep their base size.
+_COMFORT_HEIGHT = 520.0
 
 
 def sample_indices(units: int) -> np.ndarray:
@@ -59,8 +63,8 @@ def neuron_size_for(slots: int) -> float:
     if slots <= 14:
         return 36.0
     if slots <= 20:
-        return 30.0
-    return 24.0
+        return 32.0
+    return 26.0
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,7 @@ class NetworkLayout:
         Layer widths including the input layer, e.g. ``(2, 8, 8, 1)``.
     """
 
-    def __init__(self, sizes: tuple[int, ...] | list[int]):
+    def __init__(self, sizes: tuple[int, ...] | list[int], aspect: float | None = None):
         self.sizes = tuple(int(s) for s in sizes)
         indices = [sample_indices(units) for units in self.sizes]
         slot_counts = [
@@ -124,14 +128,33 @@ class NetworkLayout:
         ]
         self.max_slots = max(slot_counts)
         self.neuron_size = neuron_size_for(self.max_slots)
-        self.pitch = self.neuron_size + max(10.0, 0.42 * self.neuron_size)
-        self.lane_width = max(128.0, self.neuron_size + 56.0)
-        self.spacing = self.lane_width + COLUMN_GAP
+        # Tall columns pack neurons closer so the whole network stays legible when fitted.
+        gap_ratio = 0.42 if self.max_slots <= 10 else 0.3
+        self.pitch = self.neuron_size + max(8.0, gap_ratio * self.neuron_size)
         column_height = self.max_slots * self.pitch
+        #: Scale of headers, buttons and labels: a tall network is shown zoomed out, so its
+        #: text is drawn larger in scene units to stay readable on screen.
+        self.ui = float(np.clip(column_height / _COMFORT_HEIGHT, 1.0, 2.2))
+        ui = self.ui
+        self.header_height = HEADER_HEIGHT * ui
+        self.button_radius = BUTTON_RADIUS * ui
+        self.gap_button_radius = GAP_BUTTON_RADIUS * ui
+        self.label_width = LABEL_WIDTH * ui
+        self.lane_width = max(128.0 * ui, self.neuron_size + 56.0)
         self.body_top = -column_height / 2.0
         self.body_bottom = column_height / 2.0
-        self.lane_top = self.body_top - HEADER_HEIGHT - LANE_PADDING
-        self.lane_bottom = self.body_bottom + LANE_PADDING
+        self.lane_top = self.body_top - self.header_height - LANE_PADDING * ui
+        self.lane_bottom = self.body_bottom + LANE_PADDING * ui
+        gap = COLUMN_GAP * ui
+        count = len(self.sizes)
+        if aspect is not None and count > 1:
+            # Spread the columns to the view's shape (up to 2.5x apart) instead of leaving
+            # empty bands left and right of a tall network.
+            height = self.lane_bottom - self.lane_top
+            fixed = count * self.lane_width + 2 * self.label_width
+            wanted = (0.92 * aspect * height - fixed) / (count - 1)
+            gap = float(np.clip(wanted, gap, 2.5 * gap))
+        self.spacing = self.lane_width + gap
         self.columns: list[ColumnGeometry] = []
         for drawn, (units, idx, slots) in enumerate(
             zip(self.sizes, indices, slot_counts, strict=True)
@@ -162,19 +185,19 @@ class NetworkLayout:
     def header_rect(self, drawn: int) -> tuple[float, float, float, float]:
         """The header at the top of a lane (title, size and the +/− controls)."""
         x = self.columns[drawn].x - self.lane_width / 2.0
-        return (x, self.lane_top, self.lane_width, HEADER_HEIGHT)
+        return (x, self.lane_top, self.lane_width, self.header_height)
 
     def unit_button_centers(self, drawn: int) -> tuple[tuple[float, float], tuple[float, float]]:
         """Centres of the − (first) and + (second) buttons of a hidden layer's header."""
         x = self.columns[drawn].x
-        y = self.lane_top + 40.0
-        offset = self.lane_width / 2.0 - BUTTON_RADIUS - 8.0
+        y = self.lane_top + 40.0 * self.ui
+        offset = self.lane_width / 2.0 - self.button_radius - 8.0 * self.ui
         return (x - offset, y), (x + offset, y)
 
     def gap_button_center(self, gap: int) -> tuple[float, float]:
         """Centre of the "+ layer" button between drawn columns ``gap`` and ``gap + 1``."""
         x = (self.columns[gap].x + self.columns[gap + 1].x) / 2.0
-        return x, self.lane_top + 22.0
+        return x, self.lane_top + 22.0 * self.ui
 
     def neuron_rects(self, drawn: int) -> np.ndarray:
         """Rectangles of the drawn neurons of a column.
@@ -257,7 +280,7 @@ class NetworkLayout:
     def header_at(self, x: float, y: float) -> int | None:
         """Drawn index of the header containing the point, or ``None``."""
         drawn = self.column_at(x, y)
-        if drawn is None or y > self.lane_top + HEADER_HEIGHT:
+        if drawn is None or y > self.lane_top + self.header_height:
             return None
         return drawn
 
@@ -267,7 +290,7 @@ class NetworkLayout:
         if drawn is None or drawn not in hidden:
             return None
         minus, plus = self.unit_button_centers(drawn)
-        reach = (BUTTON_RADIUS + 3.0) ** 2
+        reach = (self.button_radius + 3.0) ** 2
         if (x - minus[0]) ** 2 + (y - minus[1]) ** 2 <= reach:
             return drawn, -1
         if (x - plus[0]) ** 2 + (y - plus[1]) ** 2 <= reach:
@@ -282,7 +305,7 @@ class NetworkLayout:
         if not 0 <= gap < self.layer_count - 1:
             return None
         cx, cy = self.gap_button_center(gap)
-        reach = (GAP_BUTTON_RADIUS + 3.0) ** 2
+        reach = (self.gap_button_radius + 3.0) ** 2
         return gap if (x - cx) ** 2 + (y - cy) ** 2 <= reach else None
 
     def insertion_gap(self, x: float, hidden: range) -> int:

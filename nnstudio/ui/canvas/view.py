@@ -125,6 +125,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self.bundles: list[EdgeBundleItem | None] = []
         self.gap_buttons: list[GapButtonItem] = []
         self._network: NetworkSpec | None = None
+        self._layout_aspect: float | None = None
         self._selection: Selection | None = None
         self._frame: Any = None
         self._example = 0
@@ -242,7 +243,8 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self._drop_indicator = None
         self._press = None
         self._hover_key = None
-        layout = NetworkLayout(network.sizes)
+        self._layout_aspect = self._viewport_aspect()
+        layout = NetworkLayout(network.sizes, aspect=self._layout_aspect)
         self.layout_geometry = layout
         self._network = network
         count = layout.layer_count
@@ -314,6 +316,24 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             self.centerOn(old_center)
         else:
             self.fit()
+
+    def _viewport_aspect(self) -> float | None:
+        """Width / height of the visible area, once the canvas is on screen."""
+        size = self.viewport().size()
+        if not self.isVisible() or size.width() < 50 or size.height() < 50:
+            return None
+        return size.width() / size.height()
+
+    def _relayout_if_reshaped(self) -> None:
+        """Rebuild when the view's shape changed enough to spread the columns differently."""
+        if self._user_zoomed:
+            return
+        aspect = self._viewport_aspect()
+        previous = self._layout_aspect
+        if aspect is None:
+            return
+        if previous is None or abs(aspect / previous - 1.0) > 0.15:
+            self.rebuild()
 
     def hidden_range(self) -> range:
         """Drawn indices of the hidden layers."""
@@ -776,11 +796,13 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
+        self._relayout_if_reshaped()
         if not self._user_zoomed:
             self.fit()
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._relayout_if_reshaped()
         if not self._user_zoomed:
             self.fit()
         self._place_overlays()
