@@ -615,14 +615,16 @@ class DataPanel(QtWidgets.QWidget):
             widget.setBuddy(buddy)
             return widget
 
+        # Mnemonics avoid the main window's menus (File, Edit, View, Train, Help); the two
+        # Standardise boxes share one because only one of them is shown at a time.
         self.arms_label = label("&Arms:", self.arms_spin)
         grid.addWidget(label("Sa&mples:", self.samples_spin), 0, 0)
         grid.addWidget(self.samples_spin, 0, 1)
         grid.addWidget(label("&Noise:", self.noise_spin), 0, 2)
         grid.addWidget(self.noise_spin, 0, 3)
-        grid.addWidget(label("&Validation:", self.validation_spin), 1, 0)
+        grid.addWidget(label("Va&lidation:", self.validation_spin), 1, 0)
         grid.addWidget(self.validation_spin, 1, 1)
-        grid.addWidget(label("S&eed:", self.seed_spin), 1, 2)
+        grid.addWidget(label("Seed:", self.seed_spin), 1, 2)
         grid.addWidget(self.seed_spin, 1, 3)
         grid.addWidget(self.arms_label, 2, 0)
         grid.addWidget(self.arms_spin, 2, 1)
@@ -657,7 +659,7 @@ class DataPanel(QtWidgets.QWidget):
             widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(text, widget)
         layout.addLayout(form)
-        self.csv_standardize_check = QtWidgets.QCheckBox("S&tandardise inputs")
+        self.csv_standardize_check = QtWidgets.QCheckBox("&Standardise inputs")
         self.csv_standardize_check.setToolTip(
             "Rescale each input to mean 0 and standard deviation 1 using the training rows."
         )
