@@ -170,7 +170,9 @@ class Activation(ABC):
     def __call__(self, Z: np.ndarray) -> np.ndarray:
         return self.forward(Z)
 
-    @abstractmethod
+    # Underflow of tiny values to (sub)normal zeros is the correct result everywhere here,
+    # so the public methods silence it; overflow and invalid operations cannot happen.
+
     def forward(self, Z: np.ndarray) -> np.ndarray:
         """Apply the activation.
 
@@ -182,8 +184,9 @@ class Activation(ABC):
         -------
         A : ndarray, shape (m, n)
         """
+        with np.errstate(under="ignore"):
+            return self._forward(Z)
 
-    @abstractmethod
     def derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
         """Elementwise derivative ``dA/dZ``.
 
@@ -198,6 +201,8 @@ class Activation(ABC):
         -------
         ndarray, shape (m, n)
         """
+        with np.errstate(under="ignore"):
+            return self._derivative(Z, A)
 
     def backward(self, Z: np.ndarray, A: np.ndarray, dA: np.ndarray) -> np.ndarray:
         """Backpropagate through the activation: ``dZ = dA * g'(Z)``.
@@ -214,7 +219,19 @@ class Activation(ABC):
         -------
         dZ : ndarray, shape (m, n)
         """
-        return dA * self.derivative(Z, A)
+        with np.errstate(under="ignore"):
+            return self._backward(Z, A, dA)
+
+    @abstractmethod
+    def _forward(self, Z: np.ndarray) -> np.ndarray:
+        """``g(Z)``."""
+
+    @abstractmethod
+    def _derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
+        """``g'(Z)`` elementwise."""
+
+    def _backward(self, Z: np.ndarray, A: np.ndarray, dA: np.ndarray) -> np.ndarray:
+        return dA * self._derivative(Z, A)
 
 
 class Identity(Activation):
@@ -222,13 +239,13 @@ class Identity(Activation):
 
     name = "identity"
 
-    def forward(self, Z: np.ndarray) -> np.ndarray:
+    def _forward(self, Z: np.ndarray) -> np.ndarray:
         return np.array(Z, copy=True)
 
-    def derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
+    def _derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
         return np.ones_like(Z)
 
-    def backward(self, Z: np.ndarray, A: np.ndarray, dA: np.ndarray) -> np.ndarray:
+    def _backward(self, Z: np.ndarray, A: np.ndarray, dA: np.ndarray) -> np.ndarray:
         return np.array(dA, copy=True)
 
 
@@ -237,10 +254,10 @@ class Sigmoid(Activation):
 
     name = "sigmoid"
 
-    def forward(self, Z: np.ndarray) -> np.ndarray:
+    def _forward(self, Z: np.ndarray) -> np.ndarray:
         return sigmoid(Z)
 
-    def derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
+    def _derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
         return A * (1 - A)
 
 
@@ -249,10 +266,10 @@ class Tanh(Activation):
 
     name = "tanh"
 
-    def forward(self, Z: np.ndarray) -> np.ndarray:
+    def _forward(self, Z: np.ndarray) -> np.ndarray:
         return np.tanh(Z)
 
-    def derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
+    def _derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
         return 1 - A * A
 
 
@@ -261,10 +278,10 @@ class Relu(Activation):
 
     name = "relu"
 
-    def forward(self, Z: np.ndarray) -> np.ndarray:
+    def _forward(self, Z: np.ndarray) -> np.ndarray:
         return np.maximum(Z, 0)
 
-    def derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
+    def _derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
         return (Z > 0).astype(Z.dtype)
 
 
@@ -273,10 +290,10 @@ class LeakyRelu(Activation):
 
     name = "leaky_relu"
 
-    def forward(self, Z: np.ndarray) -> np.ndarray:
+    def _forward(self, Z: np.ndarray) -> np.ndarray:
         return np.where(Z > 0, Z, self.alpha * Z).astype(Z.dtype, copy=False)
 
-    def derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
+    def _derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
         return np.where(Z > 0, 1, self.alpha).astype(Z.dtype)
 
 
@@ -285,16 +302,13 @@ class Elu(Activation):
 
     name = "elu"
 
-    def forward(self, Z: np.ndarray) -> np.ndarray:
+    def _forward(self, Z: np.ndarray) -> np.ndarray:
         negative = np.minimum(Z, 0)  # exp only sees z <= 0: no overflow
-        with np.errstate(under="ignore"):
-            return np.where(Z > 0, Z, self.alpha * np.expm1(negative)).astype(Z.dtype, copy=False)
+        return np.where(Z > 0, Z, self.alpha * np.expm1(negative)).astype(Z.dtype, copy=False)
 
-    def derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
-        with np.errstate(under="ignore"):
-            return np.where(Z > 0, 1, self.alpha * np.exp(np.minimum(Z, 0))).astype(
-                Z.dtype, copy=False
-            )
+    def _derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
+        slope = self.alpha * np.exp(np.minimum(Z, 0))
+        return np.where(Z > 0, 1, slope).astype(Z.dtype, copy=False)
 
 
 class Softplus(Activation):
@@ -302,10 +316,10 @@ class Softplus(Activation):
 
     name = "softplus"
 
-    def forward(self, Z: np.ndarray) -> np.ndarray:
+    def _forward(self, Z: np.ndarray) -> np.ndarray:
         return softplus(Z)
 
-    def derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
+    def _derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
         return sigmoid(Z)
 
 
@@ -320,11 +334,11 @@ class Gelu(Activation):
         T = np.tanh(_GELU_C * (Zc + _GELU_K * Zc**3))
         return Zc, T
 
-    def forward(self, Z: np.ndarray) -> np.ndarray:
+    def _forward(self, Z: np.ndarray) -> np.ndarray:
         _, T = self._inner(Z)
         return 0.5 * Z * (1 + T)
 
-    def derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
+    def _derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
         Zc, T = self._inner(Z)
         # d/dz of the tanh argument is c (1 + 3k z²); outside the clip 1 - T² is exactly 0.
         return 0.5 * (1 + T) + 0.5 * Zc * (1 - T * T) * _GELU_C * (1 + 3 * _GELU_K * Zc * Zc)
@@ -335,13 +349,12 @@ class Swish(Activation):
 
     name = "swish"
 
-    def forward(self, Z: np.ndarray) -> np.ndarray:
+    def _forward(self, Z: np.ndarray) -> np.ndarray:
         return Z * sigmoid(Z)
 
-    def derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
+    def _derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
         S = sigmoid(Z)
-        with np.errstate(under="ignore"):
-            return S * (1 + Z * (1 - S))
+        return S * (1 + Z * (1 - S))
 
 
 class Softmax(Activation):
@@ -357,13 +370,13 @@ class Softmax(Activation):
     name = "softmax"
     elementwise = False
 
-    def forward(self, Z: np.ndarray) -> np.ndarray:
+    def _forward(self, Z: np.ndarray) -> np.ndarray:
         return softmax(Z)
 
-    def derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
+    def _derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
         return A * (1 - A)
 
-    def backward(self, Z: np.ndarray, A: np.ndarray, dA: np.ndarray) -> np.ndarray:
+    def _backward(self, Z: np.ndarray, A: np.ndarray, dA: np.ndarray) -> np.ndarray:
         # J^T dA for each row: A ⊙ (dA - <dA, A>).
         return A * (dA - np.sum(dA * A, axis=1, keepdims=True))
 

@@ -160,12 +160,14 @@ def test_softmax_derivative_is_documented_diagonal() -> None:
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", [name for name in ACTIVATIONS if name != "linear"])
 def test_no_floating_point_errors_at_extreme_inputs(name: str, dtype: type) -> None:
-    Z = np.array([[-1e4, -50.0, -1.0, 0.0, 1.0, 50.0, 1e4]], dtype=dtype)
+    tiny = np.finfo(dtype).tiny
+    huge_and_tiny = [-1e4, -50.0, -1.0, -1e-30, -tiny, 0.0, tiny / 4, 1e-30, 1.0, 50.0, 1e4]
+    Z = np.array([huge_and_tiny], dtype=dtype)
     activation = get_activation(name)
     with np.errstate(all="raise"):
         A = activation.forward(Z)
         D = activation.derivative(Z, A)
-        dZ = activation.backward(Z, A, np.ones_like(Z))
+        dZ = activation.backward(Z, A, np.full_like(Z, 1e-20))
     for array in (A, D, dZ):
         assert array.dtype == dtype
         assert np.isfinite(array).all()

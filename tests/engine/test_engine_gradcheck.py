@@ -170,7 +170,7 @@ def test_a_wrong_derivative_is_caught(
     X, Y = rng.normal(size=(6, 3)), rng.normal(size=(6, 1))
     tanh = net.activations[0]
     # Forget the square in 1 - tanh²: a classic backprop bug.
-    monkeypatch.setattr(type(tanh), "derivative", lambda self, Z, A: 1 - A)
+    monkeypatch.setattr(type(tanh), "_derivative", lambda self, Z, A: 1 - A)
     report = gradient_check(net, X, Y)
     assert not report.passed(TOLERANCE)
     assert report.layer_errors[0] > 1e-3
