@@ -242,6 +242,13 @@ class NeuronView(QtWidgets.QWidget):
         network = project.network
         is_input = layer_index is None or layer_index < 0
         feature_names = _feature_names(project, frame)
+        width = network.inputs if is_input else None
+        if not is_input and layer_index < len(network.layers):
+            width = network.layers[layer_index].units
+        if width is None or not 0 <= neuron < width:
+            self.title_label.setText("")
+            self.clear(f"There is no neuron {neuron} in layer {layer_index} of this network.")
+            return
         if is_input:
             name = feature_names[neuron] if 0 <= neuron < len(feature_names) else f"x{neuron}"
             self.title_label.setText(f"Input feature {name}")

@@ -160,3 +160,12 @@ def test_flat_regions_on_a_grid():
     assert flat_regions(z, np.ones_like(z), dead=False) == (None, None)
     left, right = flat_regions(z, (z > 0).astype(float), dead=True)
     assert left == (-5.0, 0.0) and right is None
+
+
+def test_out_of_range_neuron_is_reported_not_raised(view):
+    document = document_for(circles_project("tanh"))
+    frame = frame_for(document)
+    view.show_neuron(document.project, 0, 50, frame)
+    assert "no neuron 50" in view.summary_label.text()
+    view.show_neuron(document.project, 7, 0, frame)
+    assert "no neuron 0 in layer 7" in view.summary_label.text()
