@@ -285,6 +285,10 @@ def test_refused_edit_shows_the_reason_and_changes_nothing(panel, document):
     assert "nowhere.csv" in panel.problem_label.text()
     choose(panel, "moons")
     assert not panel.problem_label.isVisibleTo(panel)
+    panel.set_data(CsvData(csv="nowhere.csv", target=("y",)), "Data: nowhere")
+    assert panel.problem_label.isVisibleTo(panel)
+    document.undo_stack.undo()
+    assert not panel.problem_label.isVisibleTo(panel)
 
 
 def _horizontal():

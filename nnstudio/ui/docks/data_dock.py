@@ -744,6 +744,8 @@ class DataPanel(QtWidgets.QWidget):
         self.change_columns_button.setEnabled(path.is_file())
 
     def _project_changed(self, *_args: object) -> None:
+        # A refused edit's message is stale once the document changes (undo, open, ...).
+        self._show_problem(None)
         self.sync_controls()
 
     def _dataset_changed(self, *_args: object) -> None:
