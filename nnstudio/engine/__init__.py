@@ -10,7 +10,7 @@ from nnstudio.engine.losses import Loss, data_loss, get_loss, output_delta
 from nnstudio.engine.network import Forward, Gradients, Network, global_norm
 from nnstudio.engine.optimizers import Optimizer, make_optimizer
 from nnstudio.engine.schedules import learning_rate_at
-from nnstudio.engine.trainer import STATUSES, History, Snapshot, Trainer
+from nnstudio.engine.trainer import STATUSES, History, Snapshot, Trainer, accuracy, r2_score, rmse
 
 __all__ = [
     "STATUSES",
@@ -25,6 +25,7 @@ __all__ = [
     "Optimizer",
     "Snapshot",
     "Trainer",
+    "accuracy",
     "data_loss",
     "get_activation",
     "get_loss",
@@ -34,5 +35,7 @@ __all__ = [
     "learning_rate_at",
     "make_optimizer",
     "output_delta",
+    "r2_score",
     "random_stream",
+    "rmse",
 ]

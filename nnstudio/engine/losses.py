@@ -263,9 +263,11 @@ def data_loss(
     -------
     float
     """
-    if _is_fused(loss, activation):
-        return loss.value_from_logits(Z, Y)
-    return loss.value(A, Y)
+    # Tiny residuals may underflow when squared; zero is the right answer there.
+    with np.errstate(under="ignore"):
+        if _is_fused(loss, activation):
+            return loss.value_from_logits(Z, Y)
+        return loss.value(A, Y)
 
 
 def output_delta(
@@ -285,6 +287,7 @@ def output_delta(
     -------
     ndarray, shape (m, k)
     """
-    if _is_fused(loss, activation):
-        return (A - Y) / A.shape[0]
-    return activation.backward(Z, A, loss.gradient(A, Y))
+    with np.errstate(under="ignore"):
+        if _is_fused(loss, activation):
+            return (A - Y) / A.shape[0]
+        return activation.backward(Z, A, loss.gradient(A, Y))
