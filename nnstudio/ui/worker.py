@@ -53,8 +53,9 @@ if TYPE_CHECKING:
 
 #: Seconds between two frames while training runs (about 30 frames per second).
 FRAME_INTERVAL = 1.0 / 30.0
-#: Frames may use at most this share of the worker's time; slow frames space out further.
-_FRAME_TIME_SHARE = 0.25
+#: Building a frame (worker) or showing it (main thread, which holds the GIL while painting)
+#: may take at most this share of the time; slow frames space out further.
+_FRAME_TIME_SHARE = 0.3
 #: How long :meth:`TrainingController.shutdown` waits for the worker to finish a step.
 _SHUTDOWN_TIMEOUT_MS = 5000
 
@@ -175,6 +176,9 @@ class _Mailbox:
         self.lock = threading.Lock()
         self._mail = _Mail(states=[], messages=[])
         self._waiting = False
+        #: Seconds the main thread spent showing the last frame (written there, read by the
+        #: worker to space frames out when painting is slow; a float store is atomic).
+        self.paint_cost = 0.0
 
     def post(
         self,
@@ -420,7 +424,10 @@ class _TrainingThread(QtCore.QThread):
 
     def _publish(self, force: bool = False) -> None:
         now = time.monotonic()
-        interval = max(FRAME_INTERVAL, self._frame_cost / _FRAME_TIME_SHARE)
+        # Slow frames (building here or painting there) come less often, so training keeps
+        # most of the time however heavy the views are.
+        cost = max(self._frame_cost, self._mailbox.paint_cost)
+        interval = max(FRAME_INTERVAL, cost / _FRAME_TIME_SHARE)
         if not force and now - self._last_frame_time < interval:
             return
         session = self._session
@@ -521,6 +528,7 @@ class TrainingController(QtCore.QObject):
         self._project: Project | None = None
         self._rebuild_pending = False
         self._closed = False
+        self._showing_since = time.monotonic()
 
         document.networkChanged.connect(self._schedule_rebuild)
         document.datasetChanged.connect(self._schedule_rebuild)
@@ -709,6 +717,9 @@ class TrainingController(QtCore.QObject):
             ),
         )
 
+    def _measure_paint(self) -> None:
+        self._mailbox.paint_cost = time.monotonic() - self._showing_since
+
     def _hand_back(self, weights: Weights) -> None:
         self._handed_back = weights
         self._document.set_weights(weights)
@@ -735,8 +746,11 @@ class TrainingController(QtCore.QObject):
         if mail.frame is not None and mail.frame_generation == current:
             frame = mail.frame
             self._latest_frame = frame
+            self._showing_since = time.monotonic()
             self.frameReady.emit(frame)
             if frame.snapshot is not None and frame.snapshot.step > 0:
                 self._hand_back(frame.weights)
+            # Runs once the views have repainted, so the cost includes the painting.
+            QtCore.QTimer.singleShot(0, self._measure_paint)
         if mail.progress is not None and mail.progress_generation == current:
             self.progress.emit(mail.progress)

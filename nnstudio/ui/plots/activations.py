@@ -93,6 +93,7 @@ class ActivationsTab(PlotTab):
     # ---- state -------------------------------------------------------------------------------
 
     def clear(self) -> None:
+        self.forget()
         self._frame = None
         self._shown = None
         self.level.reset()
@@ -126,16 +127,19 @@ class ActivationsTab(PlotTab):
         limit = _BOUNDED.get(activation) or self.level.update(values)
         units, probes = values.shape
         self.heatmap.setImage(values, levels=(-limit, limit), autoLevels=False)
-        # Neuron j (1-based) is centred on tick j.
-        self.heatmap.setRect(0.0, 0.5, float(probes), float(units))
-        self.color_bar.setLevels(values=(-limit, limit))
-        top = units + 0.5
-        self.heatmap_plot.setLimits(xMin=0, xMax=max(probes, 1), yMin=0.5, yMax=top)
-        self.heatmap_plot.setRange(xRange=(0, probes), yRange=(0.5, top), padding=0)
-        self.heatmap_plot.setTitle(
-            f"Activations of layer {layer + 1} ({activation}): {units} neurons × {probes} examples",
-            size="10pt",
-        )
+        if self.changed("levels", limit):
+            self.color_bar.setLevels(values=(-limit, limit))
+        if self.changed("heatmap", (layer, activation, units, probes)):
+            # Neuron j (1-based) is centred on tick j.
+            self.heatmap.setRect(0.0, 0.5, float(probes), float(units))
+            top = units + 0.5
+            self.heatmap_plot.setLimits(xMin=0, xMax=max(probes, 1), yMin=0.5, yMax=top)
+            self.heatmap_plot.setRange(xRange=(0, probes), yRange=(0.5, top), padding=0)
+            self.heatmap_plot.setTitle(
+                f"Activations of layer {layer + 1} ({activation}): {units} neurons × "
+                f"{probes} examples",
+                size="10pt",
+            )
         self._show_classes(frame)
         self._show_health(frame)
         self.layer_note.setText(f"Layer {layer + 1} ({activation}), {units} neurons")
@@ -144,6 +148,9 @@ class ActivationsTab(PlotTab):
         """Class names under their groups of probe columns, with lines between groups."""
         axis = self.heatmap_plot.getAxis("bottom")
         labels = frame.probe_labels
+        key = None if labels is None else (labels.tobytes(), frame.target_names)
+        if not self.changed("classes", key):
+            return
         if labels is None or labels.size == 0:
             axis.setTicks(None)
             self.heatmap_plot.setLabel("bottom", "probe example (sorted by target)")
@@ -177,10 +184,10 @@ class ActivationsTab(PlotTab):
         dead = np.nan_to_num(frame.dead_fraction, nan=0.0) * 100.0
         self.saturated_bars.setOpts(x=x - 0.2, height=saturated)
         self.dead_bars.setOpts(x=x + 0.2, height=dead)
-        set_bar_ticks(
-            self.health_plot, [f"{i + 1} {name}" for i, name in enumerate(frame.activation_names)]
-        )
-        self.health_plot.setXRange(-0.6, layers - 0.4, padding=0)
+        if self.changed("health", frame.activation_names):
+            names = [f"{i + 1} {name}" for i, name in enumerate(frame.activation_names)]
+            set_bar_ticks(self.health_plot, names)
+            self.health_plot.setXRange(-0.6, layers - 0.4, padding=0)
 
     # ---- export ------------------------------------------------------------------------------
 

@@ -130,7 +130,9 @@ def make_plot(title: str, x_label: str, y_label: str) -> pg.PlotItem:
     plot.setTitle(title, size="10pt")
     plot.setLabel("bottom", x_label)
     plot.setLabel("left", y_label)
-    plot.showGrid(x=True, y=True, alpha=0.15)
+    # Horizontal grid lines only: vertical ones add little and alpha-blended lines across
+    # the whole plot doubled the time of a repaint.
+    plot.showGrid(x=False, y=True, alpha=0.15)
     plot.setMenuEnabled(False)
     plot.hideButtons()
     for side in ("left", "bottom"):
@@ -192,6 +194,7 @@ class PlotTab(QtWidgets.QWidget):
         self._project: Project | None = None
         self._dataset: Dataset | None = None
         self._selected_layer: int | None = None
+        self._seen: dict[str, object] = {}
 
     # ---- layout ------------------------------------------------------------------------------
 
@@ -247,6 +250,7 @@ class PlotTab(QtWidgets.QWidget):
         """A new project or data set: forget everything tied to the old one."""
         self._project = project
         self._dataset = dataset
+        self.forget()
         self.clear()
 
     def set_selected_layer(self, network_index: int | None) -> None:
@@ -255,6 +259,21 @@ class PlotTab(QtWidgets.QWidget):
 
     def show_frame(self, frame: Frame) -> None:
         """Paint a frame (each tab updates its own items)."""
+
+    def changed(self, key: str, value: object) -> bool:
+        """Whether ``value`` differs from the one last seen under ``key`` (and remember it).
+
+        Axis ranges, ticks and labels are only set when they change: setting them makes
+        pyqtgraph rebuild the axes, which costs more than the new data itself.
+        """
+        if key in self._seen and self._seen[key] == value:
+            return False
+        self._seen[key] = value
+        return True
+
+    def forget(self) -> None:
+        """Forget what :meth:`changed` saw, so everything is set again."""
+        self._seen.clear()
 
     def record(self, frame: Frame) -> None:
         """Keep what must not be missed while the tab is hidden (called for every frame)."""

@@ -111,6 +111,7 @@ class OutputTab(PlotTab):
 
         # ---- map over the inputs -------------------------------------------------------------
         self.map_plot = make_plot("Decision regions", "x1", "x2")
+        self.map_plot.showGrid(x=False, y=False)
         self.regions = pg.ImageItem()
         self.map_plot.addItem(self.regions)
         self.surface_map = pg.colormap.get("viridis")
@@ -184,6 +185,7 @@ class OutputTab(PlotTab):
         self._points_for = None
 
     def clear(self) -> None:
+        self.forget()
         self._frame = None
         self._points_for = None
         self.regions.clear()
@@ -225,15 +227,18 @@ class OutputTab(PlotTab):
         outputs = grid.grid_A[-1]
         x0, x1, y0, y1 = grid.extent
         names = frame.feature_names
-        self.map_plot.setLabel("bottom", names[0] if names else "x1")
-        self.map_plot.setLabel("left", names[1] if len(names) > 1 else "x2")
+        axes_changed = self.changed("map", (grid.extent, names, frame.task))
+        if axes_changed:
+            self.map_plot.setLabel("bottom", names[0] if names else "x1")
+            self.map_plot.setLabel("left", names[1] if len(names) > 1 else "x2")
         if frame.task == "classification":
             colors = class_colors(self._class_count(frame))
             probabilities = class_probabilities(outputs)
             if probabilities.shape[-1] != colors.shape[0]:
                 colors = class_colors(probabilities.shape[-1])
             self.regions.setImage(region_colors(probabilities, colors), autoLevels=False)
-            self.map_plot.setTitle("Decision regions (colour: class probability)", size="10pt")
+            if axes_changed:
+                self.map_plot.setTitle("Decision regions (colour: class probability)", size="10pt")
         else:
             low, high = self._target_range(frame)
             self.regions.setImage(
@@ -242,9 +247,11 @@ class OutputTab(PlotTab):
             self.regions.setColorMap(self.surface_map)
             self.surface_bar.setLevels(values=(low, high))
             target = frame.target_names[0] if frame.target_names else "y"
-            self.map_plot.setTitle(f"Predicted {target} over the inputs", size="10pt")
-        self.regions.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
-        self.map_plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+            if axes_changed:
+                self.map_plot.setTitle(f"Predicted {target} over the inputs", size="10pt")
+        if axes_changed:
+            self.regions.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+            self.map_plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
     def _target_range(self, frame: Frame) -> tuple[float, float]:
         dataset = self._dataset
@@ -284,9 +291,10 @@ class OutputTab(PlotTab):
             self.map_legend.addItem(self.val_points, "validation")
             for curve, name in zip(self.curves, names, strict=False):
                 self.map_legend.addItem(curve, name)
-        self.map_plot.setLabel("bottom", frame.feature_names[0] if frame.feature_names else "x")
-        self.map_plot.setLabel("left", label)
-        self.map_plot.setTitle("Fitted curve over the data", size="10pt")
+        if self.changed("curve", (frame.feature_names, label)):
+            self.map_plot.setLabel("bottom", frame.feature_names[0] if frame.feature_names else "x")
+            self.map_plot.setLabel("left", label)
+            self.map_plot.setTitle("Fitted curve over the data", size="10pt")
 
     def _show_points(self, frame: Frame) -> None:
         """Training and validation points; they only change with the data."""
@@ -349,12 +357,13 @@ class OutputTab(PlotTab):
         totals = matrix.sum(axis=1, keepdims=True)
         recall = np.divide(matrix, totals, out=np.zeros(matrix.shape), where=totals > 0)
         self.confusion_image.setImage(recall, levels=(0.0, 1.0), autoLevels=False)
-        self.confusion_image.setRect(QtCore.QRectF(0, 0, classes, classes))
         names = list(frame.target_names) or [str(i) for i in range(classes)]
-        ticks = [[(i + 0.5, names[i] if i < len(names) else str(i)) for i in range(classes)]]
-        self.confusion_plot.getAxis("bottom").setTicks(ticks)
-        self.confusion_plot.getAxis("left").setTicks(ticks)
-        self.confusion_plot.setRange(xRange=(0, classes), yRange=(0, classes), padding=0.02)
+        if self.changed("confusion", (classes, tuple(names))):
+            self.confusion_image.setRect(QtCore.QRectF(0, 0, classes, classes))
+            ticks = [[(i + 0.5, names[i] if i < len(names) else str(i)) for i in range(classes)]]
+            self.confusion_plot.getAxis("bottom").setTicks(ticks)
+            self.confusion_plot.getAxis("left").setTicks(ticks)
+            self.confusion_plot.setRange(xRange=(0, classes), yRange=(0, classes), padding=0.02)
         self._show_cell_counts(matrix, recall)
         total = int(matrix.sum())
         correct = int(np.trace(matrix))

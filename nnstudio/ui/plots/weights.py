@@ -115,6 +115,7 @@ class WeightsTab(PlotTab):
     # ---- state -------------------------------------------------------------------------------
 
     def clear(self) -> None:
+        self.forget()
         self.level.reset()
         self._times = []
         self._quantiles = []
@@ -174,9 +175,12 @@ class WeightsTab(PlotTab):
             self._shown_layer = layer
         limit = self.level.update(W)
         self.heatmap.setImage(W, levels=(-limit, limit), autoLevels=False)
+        if self.changed("levels", limit):
+            self.color_bar.setLevels(values=(-limit, limit))
+        if not self.changed("heatmap", (layer, W.shape)):
+            return
         # Cells centred on whole numbers, so unit j and input i (1-based) sit at their ticks.
         self.heatmap.setRect(0.5, 0.5, float(W.shape[1]), float(W.shape[0]))
-        self.color_bar.setLevels(values=(-limit, limit))
         self.heatmap_plot.setTitle(
             f"W of layer {layer + 1} ({W.shape[0]} inputs × {W.shape[1]} units)", size="10pt"
         )
@@ -245,7 +249,10 @@ class WeightsTab(PlotTab):
         self.spread_inner.setBrush(pg.mkBrush(*color, 90))
         self.outer_sample.setFillBrush(pg.mkBrush(*color, 45))
         self.inner_sample.setFillBrush(pg.mkBrush(*color, 90))
-        self.spread_plot.setTitle(f"Spread of layer {layer + 1} weights over training", size="10pt")
+        if self.changed("spread", layer):
+            self.spread_plot.setTitle(
+                f"Spread of layer {layer + 1} weights over training", size="10pt"
+            )
 
     # ---- export ------------------------------------------------------------------------------
 

@@ -1,0 +1,309 @@
+"""The training controller: background training, coalesced frames, controls and shutdown."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
+from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.frame import Frame
+from nnstudio.ui.worker import FRAME_INTERVAL, TrainingController, limit_blas_threads
+from nnstudio.workflow import build_network
+
+pytestmark = pytest.mark.gui
+
+
+def xor_project(**training: object) -> Project:
+    settings = {
+        "optimizer": "adam",
+        "learning_rate": 0.05,
+        "batch_size": 32,
+        "epochs": 300,
+        **training,
+    }
+    return Project(
+        name="XOR",
+        data=BuiltinData(builtin="xor", samples=400, noise=0.1, seed=1),
+        network=NetworkSpec(
+            inputs=2,
+            layers=(LayerSpec(4, "tanh"), LayerSpec(1, "sigmoid")),
+        ),
+        loss="binary_crossentropy",
+        training=TrainingSpec(**settings),  # type: ignore[arg-type]
+    )
+
+
+class Recorder:
+    """Collects what a controller emits (on the main thread)."""
+
+    def __init__(self, controller: TrainingController) -> None:
+        self.frames: list[Frame] = []
+        self.states: list[str] = []
+        self.messages: list[str] = []
+        self.progress: list[dict] = []
+        controller.frameReady.connect(self.frames.append)
+        controller.stateChanged.connect(self.states.append)
+        controller.message.connect(self.messages.append)
+        controller.progress.connect(self.progress.append)
+
+
+@pytest.fixture
+def document(qtbot) -> StudioDocument:
+    doc = StudioDocument()
+    doc.open_project(xor_project())
+    return doc
+
+
+@pytest.fixture
+def controller(qtbot, document: StudioDocument) -> Iterator[TrainingController]:
+    ctrl = TrainingController(document)
+    yield ctrl
+    ctrl.shutdown()
+
+
+@pytest.fixture
+def recorder(controller: TrainingController) -> Recorder:
+    return Recorder(controller)
+
+
+def wait_state(qtbot, controller: TrainingController, state: str, timeout: int = 15000) -> None:
+    qtbot.waitUntil(lambda: controller.state == state, timeout=timeout)
+
+
+def latest_step(controller: TrainingController) -> int:
+    frame = controller.latest_frame
+    return 0 if frame is None else frame.step
+
+
+# ---- the run ---------------------------------------------------------------------------------
+
+
+def test_first_frame_shows_the_untrained_network(qtbot, controller, document) -> None:
+    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=5000)
+    frame = controller.latest_frame
+    assert controller.state == "idle"
+    assert frame.step == 0 and frame.grid is not None
+    # The document holds the initial weights, so they can be edited and saved.
+    assert document.weights is not None
+    for (W, _b), (W_doc, _b_doc) in zip(frame.weights, document.weights, strict=True):
+        np.testing.assert_array_equal(W, W_doc)
+
+
+def test_play_trains_xor_to_a_low_loss(qtbot, controller, recorder, document) -> None:
+    controller.play()
+
+    def learned() -> bool:
+        frame = controller.latest_frame
+        loss = None if frame is None or frame.snapshot is None else frame.snapshot.train_loss
+        return loss is not None and loss < 0.1
+
+    qtbot.waitUntil(learned, timeout=30000)
+    assert "running" in recorder.states
+    assert controller.state in ("running", "finished")
+    # Trained weights went back to the document (what Save writes).
+    qtbot.waitUntil(lambda: document.weights is controller.latest_frame.weights, timeout=5000)
+    frame = controller.latest_frame
+    assert frame.grad_norms.shape == (frame.grad_steps.shape[0], 2)
+    assert frame.batch_losses.shape[0] == frame.grad_steps.shape[0]
+
+
+def test_frames_are_coalesced_and_no_gradient_norm_is_lost(qtbot, document, recorder=None) -> None:
+    document.open_project(xor_project(epochs=400, batch_size=8))
+    ctrl = TrainingController(document)
+    rec = Recorder(ctrl)
+    try:
+        started = time.monotonic()
+        ctrl.play()
+        wait_state(qtbot, ctrl, "finished", timeout=60000)
+        elapsed = time.monotonic() - started
+        frame = ctrl.latest_frame
+        steps = frame.step
+        assert steps == 400 * 40
+        # At most ~30 frames a second (plus one per state change), far fewer than steps.
+        assert len(rec.frames) <= elapsed / FRAME_INTERVAL + 10
+        assert len(rec.frames) < steps / 10
+        # Every step's gradient norms arrived although most frames were skipped.
+        np.testing.assert_array_equal(frame.grad_steps, np.arange(1, steps + 1))
+        assert np.isfinite(frame.grad_norms).all()
+        assert rec.progress and rec.progress[-1]["step"] == steps
+        assert rec.progress[-1]["epochs_total"] == 400
+    finally:
+        ctrl.shutdown()
+
+
+def test_pause_stops_the_steps(qtbot, controller, recorder) -> None:
+    controller.play()
+    qtbot.waitUntil(lambda: latest_step(controller) > 0, timeout=10000)
+    controller.pause()
+    wait_state(qtbot, controller, "paused")
+    paused_at = latest_step(controller)
+    qtbot.wait(300)
+    assert latest_step(controller) == paused_at
+    assert recorder.states[-1] == "paused"
+    controller.toggle()
+    qtbot.waitUntil(lambda: latest_step(controller) > paused_at, timeout=10000)
+    controller.toggle()
+    wait_state(qtbot, controller, "paused")
+
+
+def test_step_advances_exactly_one_mini_batch(qtbot, controller) -> None:
+    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=5000)
+    controller.step()
+    qtbot.waitUntil(lambda: latest_step(controller) == 1, timeout=5000)
+    assert controller.state == "paused"
+    controller.step()
+    qtbot.waitUntil(lambda: latest_step(controller) == 2, timeout=5000)
+    qtbot.wait(100)
+    assert latest_step(controller) == 2
+
+
+def test_step_epoch_runs_one_epoch(qtbot, controller) -> None:
+    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=5000)
+    controller.step_epoch()
+    qtbot.waitUntil(
+        lambda: controller.state == "paused" and controller.latest_frame.epoch == 1, timeout=10000
+    )
+    steps_per_epoch = math.ceil(320 / 32)
+    assert latest_step(controller) == steps_per_epoch
+    controller.step_epoch()
+    qtbot.waitUntil(lambda: controller.latest_frame.epoch == 2, timeout=10000)
+    wait_state(qtbot, controller, "paused")
+    assert latest_step(controller) == 2 * steps_per_epoch
+
+
+def test_stop_ends_the_run_and_keeps_the_weights(qtbot, controller, recorder, document) -> None:
+    controller.play()
+    qtbot.waitUntil(lambda: latest_step(controller) > 0, timeout=10000)
+    controller.stop()
+    wait_state(qtbot, controller, "stopped")
+    frame = controller.latest_frame
+    assert any(message.startswith("Stopped") for message in recorder.messages)
+    assert document.weights is frame.weights
+    # Play starts a new run from the stopped weights.
+    controller.play()
+    wait_state(qtbot, controller, "running")
+    controller.stop()
+    wait_state(qtbot, controller, "stopped")
+
+
+def test_reset_reinitialises_the_weights(qtbot, controller, document) -> None:
+    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=5000)
+    controller.step_epoch()
+    qtbot.waitUntil(lambda: controller.latest_frame.epoch == 1, timeout=10000)
+    trained = document.weights
+    controller.reset_weights()
+    qtbot.waitUntil(lambda: latest_step(controller) == 0, timeout=5000)
+    assert controller.state == "idle"
+    fresh = build_network(document.project).weights()
+    for (W, _), (W_trained, _), (W_fresh, _) in zip(document.weights, trained, fresh, strict=True):
+        assert not np.allclose(W, W_trained)
+        np.testing.assert_array_equal(W, W_fresh)
+
+
+def test_a_diverging_run_stops_with_a_message_and_finite_weights(qtbot) -> None:
+    document = StudioDocument()
+    document.open_project(
+        Project(
+            name="Housing",
+            data=BuiltinData(builtin="housing", samples=200),
+            network=NetworkSpec(
+                1, (LayerSpec(8, "relu", init="he_normal"), LayerSpec(1, "identity"))
+            ),
+            loss="mse",
+            training=TrainingSpec(optimizer="sgd", learning_rate=1000.0, batch_size=32),
+        )
+    )
+    ctrl = TrainingController(document)
+    rec = Recorder(ctrl)
+    try:
+        ctrl.play()
+        wait_state(qtbot, ctrl, "diverged")
+        assert rec.states[-1] == "diverged"
+        assert any("diverged" in message for message in rec.messages)
+        assert document.weights is not None
+        assert all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in document.weights)
+    finally:
+        ctrl.shutdown()
+
+
+def test_learning_rate_changes_while_training_runs(qtbot, document) -> None:
+    document.open_project(xor_project(epochs=None, learning_rate=0.01))
+    ctrl = TrainingController(document)
+    try:
+        ctrl.play()
+        qtbot.waitUntil(lambda: latest_step(ctrl) > 20, timeout=10000)
+        before = latest_step(ctrl)
+        document.set_training(replace(document.project.training, learning_rate=0.002))
+        qtbot.waitUntil(
+            lambda: ctrl.latest_frame.snapshot.learning_rate == pytest.approx(0.002), timeout=5000
+        )
+        # Same run: progress was kept.
+        assert ctrl.state == "running"
+        assert latest_step(ctrl) >= before
+    finally:
+        ctrl.shutdown()
+
+
+def test_changing_the_network_rebuilds_and_stops(qtbot, controller, document) -> None:
+    controller.play()
+    qtbot.waitUntil(lambda: latest_step(controller) > 0, timeout=10000)
+    document.change_units(0, 2)
+    qtbot.waitUntil(
+        lambda: (
+            controller.state == "idle"
+            and controller.latest_frame is not None
+            and controller.latest_frame.weights[0][0].shape == (2, 6)
+        ),
+        timeout=10000,
+    )
+    assert latest_step(controller) == 0
+
+
+def test_a_hand_edited_weight_shows_in_the_next_frame(qtbot, controller, document) -> None:
+    controller.step()
+    qtbot.waitUntil(lambda: latest_step(controller) == 1, timeout=5000)
+    document.set_parameter(0, 1, 2, 3.25)
+    qtbot.waitUntil(
+        lambda: controller.latest_frame.weights[0][0][1, 2] == pytest.approx(3.25), timeout=5000
+    )
+    assert document.weights[0][0][1, 2] == pytest.approx(3.25)
+
+
+def test_without_data_play_explains_why(qtbot, controller, recorder, document, tmp_path) -> None:
+    from nnstudio.errors import NNStudioError
+    from nnstudio.spec import CsvData
+
+    with pytest.raises(NNStudioError):
+        document.set_data(CsvData(csv=str(tmp_path / "missing.csv"), target=("y",)))
+    # The document kept its data; break it by opening a project whose file is missing.
+    project = replace(document.project, data=CsvData(csv=str(tmp_path / "gone.csv"), target=("y",)))
+    document.open_project(project)
+    assert document.dataset is None
+    qtbot.wait(50)
+    controller.play()
+    assert recorder.messages and recorder.messages[-1].startswith("Cannot train")
+
+
+def test_shutdown_during_training_returns_and_ends_the_thread(qtbot, document) -> None:
+    document.open_project(xor_project(epochs=None))
+    ctrl = TrainingController(document)
+    ctrl.play()
+    qtbot.waitUntil(lambda: latest_step(ctrl) > 0, timeout=10000)
+    ctrl.shutdown()
+    assert ctrl._thread.isFinished()
+    # Commands after shutdown are ignored rather than failing.
+    ctrl.play()
+    ctrl.shutdown()
+
+
+def test_limit_blas_threads_sets_the_environment() -> None:
+    limit_blas_threads()
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        assert os.environ[name] == "1"
