@@ -181,6 +181,15 @@ def test_scatter_items_are_reused_and_counts_follow(panel, document):
     assert len(train_item.data) == document.dataset.n_train == 80
 
 
+def test_large_data_shows_a_proportional_subset(panel, document):
+    panel.samples_spin.setValue(20_000)
+    panel.apply_edits()
+    train, val = len(panel.scatter.train_item.data), len(panel.scatter.val_item.data)
+    assert train + val == 5000
+    assert (train, val) == (4000, 1000)
+    assert "showing 5000 of 20000 points" in panel.scatter.legend.text()
+
+
 def test_scatter_preview_for_1d_regression(panel, document):
     choose(panel, "housing")
     assert panel.preview_kind() == "scatter"

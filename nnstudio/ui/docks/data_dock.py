@@ -62,8 +62,9 @@ BUILTIN_INFO: dict[str, tuple[str, str]] = {
 }
 
 CSV_KEY = "csv"
-#: Points drawn at most per split in a scatter preview (a random subset: splits are shuffled).
-MAX_PREVIEW_POINTS = 4000
+#: Points drawn at most in a scatter preview; larger data shows a subset of each split in
+#: proportion (a random one: the splits are shuffled).
+MAX_PREVIEW_POINTS = 5000
 #: Rows in the table preview.
 TABLE_ROWS = 50
 #: Sample images in the image preview: 8 per row, at least 2 rows, more when there is room.
@@ -153,8 +154,9 @@ class ScatterPreview(QtWidgets.QWidget):
     def show_dataset(self, dataset: Dataset) -> None:
         """Draw a 2-D problem (or ``x`` against ``y`` for a 1-D regression)."""
         X_train, X_val = dataset.X_train, dataset.X_val
-        cap_train = X_train[:MAX_PREVIEW_POINTS]
-        cap_val = X_val[:MAX_PREVIEW_POINTS]
+        share = min(1.0, MAX_PREVIEW_POINTS / max(1, dataset.n_train + dataset.n_val))
+        cap_train = X_train[: int(np.ceil(dataset.n_train * share))]
+        cap_val = X_val[: int(np.ceil(dataset.n_val * share))]
         one_d = dataset.n_features == 1
         if one_d:
             train_xy = np.column_stack([cap_train[:, 0], dataset.Y_train[: len(cap_train), 0]])
