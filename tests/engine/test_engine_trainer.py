@@ -448,3 +448,48 @@ def test_bad_data_is_rejected_with_data_errors(xor_data: tuple[np.ndarray, np.nd
         Trainer(net, TrainingSpec(), X[:0], Y[:0])
     with pytest.raises(SpecError, match="task"):
         Trainer(net, TrainingSpec(), X, Y, task="ranking")
+
+
+# ---- metrics and small behaviours ----------------------------------------------------------
+
+
+def test_metrics_by_hand() -> None:
+    from nnstudio.engine.trainer import History, accuracy, r2_score, rmse
+
+    # One sigmoid column thresholds at 0.5; several columns compare argmax.
+    assert accuracy(np.array([[0.2], [0.7], [0.5]]), np.array([[0.0], [0.0], [1.0]])) == 2 / 3
+    assert accuracy(np.array([[0.1, 0.9], [0.8, 0.2]]), np.array([[0, 1], [0, 1]])) == 0.5
+    assert rmse(np.array([[1.0], [3.0]]), np.array([[0.0], [0.0]])) == pytest.approx(math.sqrt(5))
+    Y = np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]])
+    perfect_first = np.array([[1.0, 4.0], [2.0, 6.0], [3.0, 5.0]])
+    # The constant second column has no R²; the first is perfect.
+    assert r2_score(perfect_first, Y) == 1.0
+    assert r2_score(np.full((3, 1), 2.0), Y[:, :1]) == 0.0
+    assert math.isnan(r2_score(Y[:, 1:], Y[:, 1:]))
+    assert len(History.empty()) == 0
+
+
+def test_more_epochs_granted_after_finishing(xor_data: tuple[np.ndarray, np.ndarray]) -> None:
+    X, Y = xor_data
+    training = TrainingSpec(batch_size="full", epochs=2)
+    trainer = Trainer(Network.from_spec(XOR_SPEC, "mse"), training, X, Y)
+    assert trainer.run().status == "finished" and trainer.is_done
+    trainer.update_settings(replace(training, epochs=5))
+    assert not trainer.is_done
+    snapshot = trainer.run()
+    assert snapshot.status == "finished" and snapshot.epoch == 5
+    np.testing.assert_array_equal(snapshot.history.epoch, np.arange(6))
+
+
+def test_early_stopping_switched_on_mid_run() -> None:
+    X, Y = _circles(80, seed=0)
+    net = Network.from_spec(DROPOUT_SPEC, "categorical_crossentropy", seed=1)
+    training = TrainingSpec(optimizer="adam", learning_rate=0.05, batch_size=16, epochs=100)
+    trainer = Trainer(net, training, X, Y, X, Y[:, ::-1])
+    for _ in range(4):
+        trainer.run_epoch()
+    trainer.update_settings(replace(training, early_stopping=2))
+    snapshot = trainer.run()
+    assert snapshot.status == "early_stopped"
+    # Only epochs from the switch on were candidates.
+    assert snapshot.best_epoch is not None and snapshot.best_epoch >= 4
