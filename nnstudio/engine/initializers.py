@@ -3,17 +3,17 @@
 ``initialize_layer`` draws a layer's ``W`` (fan_in, fan_out) and sets its bias ``b``
 (fan_out,) to the constant ``LayerSpec.bias_init``:
 
-================  ============================================================
-``zeros``         ``W = 0`` (every neuron stays identical: the symmetry problem)
-``constant``      ``W = init_param`` (default 0)
-``normal``        ``W ~ N(0, init_param²)`` (default std 0.1)
-``uniform``       ``W ~ U(-init_param, init_param)`` (default limit 0.05)
-``xavier_normal``  ``N(0, 2 / (fan_in + fan_out))``
-``xavier_uniform`` ``U(±√(6 / (fan_in + fan_out)))``
-``he_normal``     ``N(0, 2 / fan_in)``
-``he_uniform``    ``U(±√(6 / fan_in))``
-``lecun_normal``  ``N(0, 1 / fan_in)``
-================  ============================================================
+===================  ============================================================
+``zeros``            ``W = 0`` (every neuron stays identical: the symmetry problem)
+``constant``         ``W = init_param`` (default 0)
+``normal``           ``W ~ N(0, init_param²)`` (default std 0.1)
+``uniform``          ``W ~ U(-init_param, init_param)`` (default limit 0.05)
+``xavier_normal``    ``N(0, 2 / (fan_in + fan_out))``
+``xavier_uniform``   ``U(±√(6 / (fan_in + fan_out)))``
+``he_normal``        ``N(0, 2 / fan_in)``
+``he_uniform``       ``U(±√(6 / fan_in))``
+``lecun_normal``     ``N(0, 1 / fan_in)``
+===================  ============================================================
 
 Random numbers are always drawn in float64 and then cast, so a float32 and a float64
 network built from the same seed hold the same weights up to rounding.

@@ -2,17 +2,17 @@
 
 With gradient ``g``, learning rate ``α`` and per-parameter state:
 
-=============  =================================================================================
-``sgd``        ``θ -= α g``
-``momentum``   ``v = β v + (1 - β) g``; ``θ -= α v`` (the lectures' exponentially weighted form)
-``heavy_ball`` ``v = β v + g``; ``θ -= α v`` (Polyak; PyTorch's ``SGD(momentum=β)``)
-``nesterov``   ``v = β v + g``; ``θ -= α (g + β v)`` (PyTorch's ``SGD(nesterov=True)``)
-``rmsprop``    ``s = ρ s + (1 - ρ) g²``; ``θ -= α g / (√s + ε)``
-``adam``       ``m = β₁ m + (1 - β₁) g``, ``v = β₂ v + (1 - β₂) g²``,
-               ``θ -= α m̂ / (√v̂ + ε)`` with ``m̂ = m / (1 - β₁ᵗ)``, ``v̂ = v / (1 - β₂ᵗ)``
-``adamw``      Adam plus decoupled weight decay ``W -= α λ W`` on weights (never biases),
-               applied before the Adam step as in PyTorch
-=============  =================================================================================
+===============  =================================================================================
+``sgd``          ``θ -= α g``
+``momentum``     ``v = β v + (1 - β) g``; ``θ -= α v`` (the lectures' exponentially weighted form)
+``heavy_ball``   ``v = β v + g``; ``θ -= α v`` (Polyak; PyTorch's ``SGD(momentum=β)``)
+``nesterov``     ``v = β v + g``; ``θ -= α (g + β v)`` (PyTorch's ``SGD(nesterov=True)``)
+``rmsprop``      ``s = ρ s + (1 - ρ) g²``; ``θ -= α g / (√s + ε)``
+``adam``         ``m = β₁ m + (1 - β₁) g``, ``v = β₂ v + (1 - β₂) g²``,
+                 ``θ -= α m̂ / (√v̂ + ε)`` with ``m̂ = m / (1 - β₁ᵗ)``, ``v̂ = v / (1 - β₂ᵗ)``
+``adamw``        Adam plus decoupled weight decay ``W -= α λ W`` on weights (never biases),
+                 applied before the Adam step as in PyTorch
+===============  =================================================================================
 
 All state starts at zero and lives in the parameters' dtype.
 """
