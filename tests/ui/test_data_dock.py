@@ -219,12 +219,13 @@ def test_table_preview_and_summary_for_csv(panel, document, monkeypatch, tmp_pat
     headers = [model.headerData(c, _horizontal()) for c in range(model.columnCount())]
     assert headers == [
         "set",
+        "species",
         "sepal_length",
         "sepal_width",
         "petal_length",
         "petal_width",
-        "species",
     ]
+    assert model.data(model.index(0, 1)) in ("setosa", "versicolor", "virginica")
     assert panel.summary.text() == (
         "120 rows (96 train / 24 validation) · 4 features · 3 classes: setosa, versicolor, "
         "virginica"

@@ -283,6 +283,8 @@ class TablePreview(QtWidgets.QWidget):
     def show_dataset(self, dataset: Dataset, class_column: str = "class") -> None:
         """Fill the table with the first :data:`TABLE_ROWS` rows (training rows first).
 
+        Columns: the split (train/val), the target(s), then the features.
+
         ``class_column`` heads the class column of a classification (the CSV column name).
         """
         n_train = min(dataset.n_train, TABLE_ROWS)
@@ -302,14 +304,15 @@ class TablePreview(QtWidgets.QWidget):
             targets = _format_numbers(Y)
             target_headers = list(dataset.target_names)
             target_numeric = [True] * Y.shape[1]
-        cells = np.column_stack([split, _format_numbers(X), targets])
-        headers = ["set", *dataset.feature_names, *target_headers]
+        # The target comes right after the split so it stays in view in a narrow dock.
+        cells = np.column_stack([split, targets, _format_numbers(X)])
+        headers = ["set", *target_headers, *dataset.feature_names]
         self.model.set_contents(
             headers,
             cells,
-            numeric=[False] + [True] * dataset.n_features + target_numeric,
+            numeric=[False, *target_numeric] + [True] * dataset.n_features,
         )
-        tinted = [False] * (1 + dataset.n_features) + [True] * len(target_headers)
+        tinted = [False] + [True] * len(target_headers) + [False] * dataset.n_features
         self.model.set_column_roles(tinted, [True] + [False] * (len(headers) - 1))
         self.view.resizeColumnsToContents()
 
