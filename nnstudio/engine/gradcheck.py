@@ -71,8 +71,8 @@ class LayerCheck:
 
     @property
     def error(self) -> float:
-        """The larger of the weight and bias errors."""
-        return max(self.weight_error, self.bias_error)
+        """The larger of the weight and bias errors (NaN if either is NaN)."""
+        return float(np.maximum(self.weight_error, self.bias_error))
 
 
 @dataclass(frozen=True)
@@ -104,8 +104,9 @@ class GradCheckReport:
 
     @property
     def max_error(self) -> float:
-        """Largest relative error over all layers."""
-        return max(self.layer_errors, default=0.0)
+        """Largest relative error over all layers (NaN if any is NaN)."""
+        errors = self.layer_errors
+        return float(np.max(errors)) if errors else 0.0
 
     def passed(self, tol: float = 1e-6) -> bool:
         """Whether every layer's relative error is at most ``tol`` (NaN fails)."""

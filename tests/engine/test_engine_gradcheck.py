@@ -204,3 +204,13 @@ def test_report_format_and_properties() -> None:
     text = report.format()
     assert text.splitlines()[0].split()[:3] == ["layer", "W", "shape"]
     assert "2x3" in text and "3x1" in text and "passed" in text
+
+
+def test_nan_errors_fail_the_check() -> None:
+    from nnstudio.engine.gradcheck import LayerCheck
+
+    broken = LayerCheck(1, (2, 3), 0.0, float("nan"), 6, 3, 0.0)
+    fine = LayerCheck(2, (3, 1), 1e-10, 1e-10, 3, 1, 0.0)
+    report = GradCheckReport((broken, fine), loss=1.0, epsilon=1e-6)
+    assert np.isnan(report.max_error) and not report.passed()
+    assert "FAILED" in report.format()
