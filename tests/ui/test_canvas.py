@@ -248,10 +248,14 @@ def test_clicking_selects_neurons_layers_and_background(qtbot):
         click_scene(qtbot, canvas, *neuron_center(canvas, 1, 2))
     assert signal.args == [Selection("neuron", 1, 2)]
     assert canvas.columns[1].selected_position == 2
+    # Its 2 incoming and 8 outgoing connections are drawn emphasised.
+    assert canvas.edge_highlight.neighbourhood_size == 10
+    assert all(bundle.dimmed for bundle in canvas.bundles[1:])
     with qtbot.waitSignal(canvas.selectionChanged) as signal:
         click_scene(qtbot, canvas, *header_center(canvas, 2))
     assert signal.args == [Selection("layer", 2)]
     assert canvas.lanes[2].selected and not canvas.lanes[1].selected
+    assert not any(bundle.dimmed for bundle in canvas.bundles[1:])
     bounds = canvas.content_rect()
     with qtbot.waitSignal(canvas.selectionChanged) as signal:
         click_scene(qtbot, canvas, bounds.left() + 2, bounds.bottom() - 2)

@@ -18,6 +18,8 @@ from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
 
 #: Magnitude buckets per sign: enough steps for a smooth look, few enough pens to stay fast.
 MAGNITUDE_BUCKETS = 7
+#: Opacity factor of a faded bundle.
+_DIMMED_OPACITY = 0.22
 #: Colour and width of an edge whose weight is not known yet.
 UNKNOWN_RGB = (196, 201, 209)
 _ACCENT = QtGui.QColor(37, 99, 235)
@@ -79,10 +81,13 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
         self.values = np.full(count, np.nan)
         #: Colour of every drawn edge on the shared scale, shape (E, 3), uint8.
         self.colors = np.tile(np.array(UNKNOWN_RGB, dtype=np.uint8), (count, 1))
+        #: Pen width of every drawn edge, shape (E,).
+        self.widths = np.ones(count)
         self.limit = 1.0
         self._lines = [QtCore.QLineF(*row) for row in self.segments.tolist()]
         self._batches: list[tuple[QtGui.QPen, list[QtCore.QLineF]]] = []
         self._dimmed = False
+        self._source: tuple[np.ndarray | None, float] = (None, 1.0)
         if count:
             low = self.segments.min(axis=0)
             high = self.segments.max(axis=0)
@@ -115,15 +120,20 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
         """
         count = self.segments.shape[0]
         self.limit = float(limit) if limit > 0 else 1.0
+        self._source = (weights, self.limit)
+        fade = _DIMMED_OPACITY if self._dimmed else 1.0
         if weights is None or count == 0:
             self.values = np.full(count, np.nan)
+            self.widths = np.ones(count)
             self.colors[:] = UNKNOWN_RGB
-            pen = QtGui.QPen(QtGui.QColor(*UNKNOWN_RGB), 1.0)
+            grey = faded(np.array([UNKNOWN_RGB], dtype=float), np.array([fade]))[0]
+            pen = QtGui.QPen(QtGui.QColor(*(int(c) for c in grey)), 1.0)
             pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
             self._batches = [(pen, self._lines)] if count else []
             self.update()
             return
         values = np.asarray(weights, dtype=float)[self.sources, self.targets]
+        self.widths = edge_style(np.abs(np.nan_to_num(values)) / self.limit)[0]
         self.values = values
         self.colors = diverging_rgb(values, self.limit)
         relative = np.clip(np.nan_to_num(values / self.limit), -1.0, 1.0)
@@ -139,7 +149,7 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
         signs = np.where(keys % 2 == 1, 1.0, -1.0)
         rgb = diverging_rgb(signs * centers, 1.0)
         widths, opacity = edge_style(centers)
-        rgb = faded(rgb.astype(float), opacity)
+        rgb = faded(rgb.astype(float), opacity * fade)
         lines = self._lines
         batches = []
         for i in range(keys.size):
@@ -155,10 +165,19 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
         return self._lines[index]
 
     def set_dimmed(self, dimmed: bool) -> None:
-        """Fade the whole bundle (while a column is being dragged)."""
+        """Fade the whole bundle (a neuron is in focus, or a column is being dragged).
+
+        The pens are rebuilt with paler colours rather than painted translucent, which keeps
+        painting on the fast opaque path.
+        """
         if dimmed != self._dimmed:
             self._dimmed = dimmed
-            self.update()
+            self.set_values(*self._source)
+
+    @property
+    def dimmed(self) -> bool:
+        """Whether the bundle is drawn faded."""
+        return self._dimmed
 
     # ---- painting ----------------------------------------------------------------------------
 
@@ -166,8 +185,6 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
         return self._bounds
 
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
-        if self._dimmed:
-            painter.setOpacity(0.25)
         for pen, lines in self._batches:
             painter.setPen(pen)
             painter.drawLines(lines)
@@ -184,6 +201,10 @@ class EdgeHighlightItem(QtWidgets.QGraphicsItem):
         super().__init__()
         self._selected: tuple[QtCore.QLineF, tuple[int, int, int]] | None = None
         self._hovered: tuple[QtCore.QLineF, tuple[int, int, int]] | None = None
+        self._neighbourhood: list[QtCore.QLineF] = []
+        self._neighbourhood_pens: list[QtGui.QPen] = []
+        self._neighbourhood_bounds = QtCore.QRectF()
+        self._edge_bounds = QtCore.QRectF()
         self._bounds = QtCore.QRectF()
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
 
@@ -213,8 +234,42 @@ class EdgeHighlightItem(QtWidgets.QGraphicsItem):
             if entry is not None:
                 line = entry[0]
                 rect = rect.united(QtCore.QRectF(line.p1(), line.p2()).normalized())
-        self._bounds = rect.adjusted(-6, -6, 6, 6) if not rect.isNull() else QtCore.QRectF()
+        self._edge_bounds = rect.adjusted(-6, -6, 6, 6) if not rect.isNull() else QtCore.QRectF()
+        self._bounds = self._edge_bounds.united(self._neighbourhood_bounds)
         self.update()
+
+    def set_neighbourhood(self, groups: list[tuple[EdgeBundleItem, np.ndarray]]) -> None:
+        """Draw the edges of a focused neuron at full strength above the others.
+
+        Parameters
+        ----------
+        groups : list of (EdgeBundleItem, ndarray of int)
+            The bundles holding the neuron's incoming and outgoing edges and the indices of
+            those edges in each.
+        """
+        lines: list[QtCore.QLineF] = []
+        pens: list[QtGui.QPen] = []
+        rect = QtCore.QRectF()
+        for bundle, indices in groups:
+            for index in np.asarray(indices, dtype=np.int64).tolist():
+                r, g, b = (int(c) for c in bundle.colors[index])
+                pen = QtGui.QPen(QtGui.QColor(r, g, b), max(1.4, float(bundle.widths[index])))
+                pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+                line = bundle.line(index)
+                lines.append(line)
+                pens.append(pen)
+                rect = rect.united(QtCore.QRectF(line.p1(), line.p2()).normalized())
+        self.prepareGeometryChange()
+        self._neighbourhood = lines
+        self._neighbourhood_pens = pens
+        self._neighbourhood_bounds = rect.adjusted(-4, -4, 4, 4) if lines else QtCore.QRectF()
+        self._bounds = self._edge_bounds.united(self._neighbourhood_bounds)
+        self.update()
+
+    @property
+    def neighbourhood_size(self) -> int:
+        """Number of edges drawn emphasised for the focused neuron."""
+        return len(self._neighbourhood)
 
     @property
     def selected_line(self) -> QtCore.QLineF | None:
@@ -225,6 +280,9 @@ class EdgeHighlightItem(QtWidgets.QGraphicsItem):
         return self._bounds
 
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        for pen, line in zip(self._neighbourhood_pens, self._neighbourhood, strict=True):
+            painter.setPen(pen)
+            painter.drawLine(line)
         if self._hovered is not None and self._hovered != self._selected:
             self._stroke(painter, *self._hovered, halo=6.0, core=3.0)
         if self._selected is not None:

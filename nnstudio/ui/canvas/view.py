@@ -126,6 +126,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self.gap_buttons: list[GapButtonItem] = []
         self._network: NetworkSpec | None = None
         self._layout_aspect: float | None = None
+        self._dragging = False
         self._selection: Selection | None = None
         self._frame: Any = None
         self._example = 0
@@ -293,6 +294,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self._scene.addItem(self.edge_highlight)
         self._selected_edge: tuple[EdgeBundleItem, int] | None = None
         self._hovered_edge: tuple[EdgeBundleItem, int] | None = None
+        self._hovered_neuron: tuple[int, int] | None = None
         for gap in range(count - 1):
             button = GapButtonItem(layout, gap)
             button.setZValue(3)
@@ -378,7 +380,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self._recolor_parameters(weights)
         self._recolor_neurons()
         # The highlighted edges take their colours from the bundles.
-        self.edge_highlight.set_edges(self._selected_edge, self._hovered_edge)
+        self._refresh_edge_emphasis()
 
     def _recolor_parameters(self, weights: Weights | None) -> None:
         layout = self.layout_geometry
@@ -498,6 +500,28 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             )
         return selection.kind == "neuron"
 
+    def _refresh_edge_emphasis(self) -> None:
+        """Redraw the selected/hovered edge and the connections of the focused neuron."""
+        self.edge_highlight.set_edges(self._selected_edge, self._hovered_edge)
+        focus = self._hovered_neuron
+        selection = self._selection
+        if focus is None and selection is not None and selection.kind == "neuron":
+            focus = (selection.layer, selection.neuron)
+        groups = []
+        if focus is not None:
+            drawn, neuron = focus
+            if drawn >= 1:
+                incoming = self.bundles[drawn]
+                groups.append((incoming, np.flatnonzero(incoming.targets == neuron)))
+            if drawn + 1 < len(self.bundles):
+                outgoing = self.bundles[drawn + 1]
+                groups.append((outgoing, np.flatnonzero(outgoing.sources == neuron)))
+        self.edge_highlight.set_neighbourhood(groups)
+        # A selected neuron puts the other connections in the background.
+        focused = selection is not None and selection.kind == "neuron" and not self._dragging
+        for bundle in self.bundles[1:]:
+            bundle.set_dimmed(focused)
+
     def _update_selection_visuals(self) -> None:
         selection = self._selection
         for lane in self.lanes:
@@ -521,7 +545,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             index = bundle.edge_index(selection.source, selection.neuron)
             if index is not None:
                 self._selected_edge = (bundle, index)
-        self.edge_highlight.set_edges(self._selected_edge, self._hovered_edge)
+        self._refresh_edge_emphasis()
 
     # ---- hit testing -------------------------------------------------------------------------
 
@@ -1019,13 +1043,16 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             if hit is not None and hit.kind == "neuron" and hit.layer == column.drawn:
                 position = column.column.position_of(hit.neuron)
             column.set_hovered_position(position)
+        self._hovered_neuron = (
+            (hit.layer, hit.neuron) if hit is not None and hit.kind == "neuron" else None
+        )
         self._hovered_edge = None
         if hit is not None and hit.kind == "edge":
             bundle = self.bundles[hit.layer]
             index = bundle.edge_index(hit.source, hit.neuron)
             if index is not None:
                 self._hovered_edge = (bundle, index)
-        self.edge_highlight.set_edges(self._selected_edge, self._hovered_edge)
+        self._refresh_edge_emphasis()
 
     # ---- dragging a layer --------------------------------------------------------------------
 
@@ -1045,6 +1072,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self._scene.addItem(indicator)
         self._drop_indicator = indicator
         self._drag_layer = drawn
+        self._dragging = True
         self._drag_origin = self.mapToScene(self._press["start"].toPoint()).x()
 
     def _drag_target(self, pos: QtCore.QPointF) -> int:
@@ -1070,14 +1098,14 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     def _finish_layer_drag(self, pos: QtCore.QPointF) -> None:
         source = self._drag_layer
         target = self._drag_target(pos)
+        self._dragging = False
         if not self.move_layer(source, target):
             # Nothing moved: put the dragged column back where it was.
             self.lanes[source].dragging = False
             for item in (self.lanes[source], self.columns[source]):
                 item.setPos(0.0, 0.0)
                 item.setZValue(item.zValue() - 10)
-            for bundle in self.bundles[1:]:
-                bundle.set_dimmed(False)
+            self._refresh_edge_emphasis()
             if self._drop_indicator is not None:
                 self._scene.removeItem(self._drop_indicator)
                 self._drop_indicator = None
