@@ -217,7 +217,9 @@ def describe_model(project: Project, weights: Weights) -> ModelDescription:
     ):
         W = np.asarray(W)
         b = np.asarray(b)
-        where = f"layer {index + 1} ({w_shape[0]} inputs -> {layer.units} units)"
+        where = (
+            f"layer {index + 1} ({plural(w_shape[0], 'input')} -> {plural(layer.units, 'unit')})"
+        )
         if W.shape != w_shape or b.shape != b_shape:
             raise ProjectFileError(
                 f"cannot export '{project.name}': {where} has weights shaped {W.shape} and "
@@ -252,6 +254,11 @@ def describe_model(project: Project, weights: Weights) -> ModelDescription:
         feature_names=project.feature_names,
         output_names=project.output_names,
     )
+
+
+def plural(count: int, noun: str) -> str:
+    """``"1 unit"``, ``"4 units"``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def require_module(module: str, feature: str, extra: str) -> ModuleType:

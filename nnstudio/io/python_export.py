@@ -21,6 +21,7 @@ from nnstudio.io._model_meta import (
     describe_model,
     module_name_hint,
     output_path,
+    plural,
     python_array,
     python_tuple,
     require_python_suffix,
@@ -127,7 +128,8 @@ def _layers_source(model: ModelDescription, dtype: str) -> str:
         alpha = f", alpha {layer.alpha:g}" if layer.alpha is not None else ""
         role = "output layer" if index == len(model.layers) - 1 else "hidden layer"
         blocks.append(
-            f"# Layer {number} ({role}): {sizes[index]} inputs -> {sizes[index + 1]} units, "
+            f"# Layer {number} ({role}): {plural(sizes[index], 'input')} -> "
+            f"{plural(sizes[index + 1], 'unit')}, "
             f"{layer.activation}{alpha}. Z = A @ W{number} + b{number}.\n"
             f"W{number} = np.array(\n"
             f"    {python_array(layer.weight, '    ')},\n"
