@@ -136,6 +136,14 @@ def test_spin_box_changes_are_debounced(panel, document, qtbot):
     assert document.undo_stack.undoText() == "Change sample count"
 
 
+def test_switching_generator_keeps_pending_edits(panel, document):
+    panel.samples_spin.setValue(640)  # not applied yet
+    choose(panel, "moons")
+    assert document.project.data.builtin == "moons"
+    assert document.project.data.samples == 640
+    assert document.undo_stack.count() == 1
+
+
 def test_arms_only_shown_for_spiral(panel):
     for key in ("xor", "circles", "gaussians", "moons", "plane", "sine", "housing"):
         choose(panel, key)

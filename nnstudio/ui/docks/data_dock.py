@@ -872,11 +872,10 @@ class DataPanel(QtWidgets.QWidget):
                 # Stay on the current data until a file is actually imported.
                 self.open_csv()
             return
-        if isinstance(current, BuiltinData):
-            spec = replace(current, builtin=str(key))
-        else:
-            spec = BuiltinData(builtin=str(key))
-        self.set_data(spec, f"Data: {BUILTIN_INFO[str(key)][0]}")
+        self._edit_timer.stop()
+        # From one generator to another the settings carry over (edits still pending too).
+        spec = self.builtin_from_controls() if isinstance(current, BuiltinData) else None
+        self.set_data(spec or BuiltinData(builtin=str(key)), f"Data: {BUILTIN_INFO[str(key)][0]}")
 
     def _csv_standardize_toggled(self, checked: bool) -> None:
         current = self.document.project.data
