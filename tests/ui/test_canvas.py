@@ -228,6 +228,22 @@ def test_iris_has_no_thumbnails(qtbot):
     assert canvas.columns[2].fills is not None
 
 
+def test_one_input_data_draws_sparklines_inside_neurons(qtbot):
+    project = make_project(
+        BuiltinData(builtin="sine", samples=200), (1, 6, 1), ("tanh", "identity"), "mse"
+    )
+    document, canvas = open_canvas(qtbot, project)
+    frame = trained_frame(document, epochs=1)
+    canvas.show_frame(frame)
+    points = canvas.columns[1].sparklines
+    assert points.shape == (6, frame.line.line_x.size, 2)
+    # tanh keeps fixed levels: y = 0.5 + tanh / 2.
+    np.testing.assert_allclose(points[:, :, 1].T, 0.5 + 0.5 * frame.line.line_A[1], atol=1e-6)
+    assert all(column.thumbnails is None for column in canvas.columns)
+    canvas.show_frame(None)
+    assert canvas.columns[1].sparklines is None
+
+
 def test_frame_for_another_network_is_ignored_and_rebuild_drops_stale_frame(qtbot):
     document, canvas = open_canvas(qtbot, spiral_project())
     frame = trained_frame(document, epochs=1)

@@ -260,6 +260,10 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         self.bias_colors: np.ndarray | None = None
         #: Heatmap thumbnail per drawn neuron (two-input problems only).
         self.thumbnails: list[QtGui.QImage] | None = None
+        #: Output along the input range per drawn neuron (one-input problems only):
+        #: ``(k, C, 2)`` points in [0, 1]², see ``shading.sparkline_points``.
+        self.sparklines: np.ndarray | None = None
+        self._sparkline_polygons: list[QtGui.QPolygonF] = []
         self.selected_position: int | None = None
         self.hovered_position: int | None = None
         self._label_font = font((11.5 if layout.neuron_size >= 36 else 10.5) * layout.ui)
@@ -302,6 +306,27 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         self.thumbnails = thumbnails if thumbnails else None
         self.update()
 
+    def set_sparklines(self, points: np.ndarray | None) -> None:
+        """Show each neuron's output along the input range (``(k, C, 2)`` or ``None``)."""
+        self.sparklines = points
+        self._sparkline_polygons = []
+        if points is not None:
+            rects = self.layout.neuron_rects(self.drawn)
+            inset = 0.14 * self.layout.neuron_size
+            # Map [0, 1]² into each neuron's square, y pointing up.
+            x = rects[:, None, 0] + inset + points[:, :, 0] * (rects[:, None, 2] - 2 * inset)
+            y = (
+                rects[:, None, 1]
+                + rects[:, None, 3]
+                - inset
+                - points[:, :, 1] * (rects[:, None, 3] - 2 * inset)
+            )
+            self._sparkline_polygons = [
+                QtGui.QPolygonF([QtCore.QPointF(px, py) for px, py in zip(xs, ys, strict=True)])
+                for xs, ys in zip(x.tolist(), y.tolist(), strict=True)
+            ]
+        self.update()
+
     def set_biases(self, biases: np.ndarray | None, colors: np.ndarray | None) -> None:
         """Show each drawn neuron's bias."""
         self.biases = biases
@@ -328,7 +353,10 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
         size = self.layout.neuron_size
         radius = max(4.0, size * 0.18)
-        show_values = self.thumbnails is None and self.values is not None and size >= 30
+        sparklines = self._sparkline_polygons
+        show_values = (
+            self.thumbnails is None and not sparklines and self.values is not None and size >= 30
+        )
         for position, rect in enumerate(self._rects):
             thumb = self.thumbnails[position] if self.thumbnails is not None else None
             fill = self.fills[position] if self.fills is not None else None
@@ -348,6 +376,8 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
                 painter.setPen(QtGui.QPen(NEURON_BORDER, 1.0))
                 painter.setBrush(_qcolor(fill) if fill is not None else NEURON_EMPTY)
                 painter.drawRoundedRect(rect, radius, radius)
+                if sparklines:
+                    self._paint_sparkline(painter, rect, sparklines[position], fill)
                 if show_values and fill is not None:
                     painter.setFont(self._value_font)
                     painter.setPen(_text_color_for(fill))
@@ -373,6 +403,30 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
                 painter.drawEllipse(rect.bottomLeft(), BIAS_RADIUS, BIAS_RADIUS)
         self._paint_labels(painter)
         self._paint_more_marker(painter)
+
+    def _paint_sparkline(
+        self,
+        painter: QtGui.QPainter,
+        rect: QtCore.QRectF,
+        polygon: QtGui.QPolygonF,
+        fill: np.ndarray | None,
+    ) -> None:
+        """The neuron's output along the input range, over a hairline at its neutral value."""
+        ink = _text_color_for(fill) if fill is not None else TEXT
+        middle = rect.center().y()
+        inset = 0.14 * rect.width()
+        guide = QtGui.QColor(ink)
+        guide.setAlpha(90)
+        painter.setPen(QtGui.QPen(guide, 0.8, QtCore.Qt.PenStyle.DashLine))
+        painter.drawLine(
+            QtCore.QPointF(rect.left() + inset, middle),
+            QtCore.QPointF(rect.right() - inset, middle),
+        )
+        pen = QtGui.QPen(ink, max(1.2, rect.width() * 0.035))
+        pen.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        painter.drawPolyline(polygon)
 
     def _paint_labels(self, painter: QtGui.QPainter) -> None:
         if self.labels is None:

@@ -100,3 +100,33 @@ def thumbnail_images(grid_values: np.ndarray, activation: str | None) -> list[Qt
         )
         images.append(image.copy())  # own the pixels: the bytes object is temporary
     return images
+
+
+def sparkline_points(line_values: np.ndarray, activation: str | None) -> np.ndarray:
+    """Neuron outputs along a 1-D input range, normalised for drawing inside a neuron.
+
+    Parameters
+    ----------
+    line_values : ndarray, shape (C, k)
+        Output of each drawn neuron at ``C`` increasing input values.
+    activation : str or None
+
+    Returns
+    -------
+    ndarray, shape (k, C, 2)
+        ``(x, y)`` in [0, 1] with ``y = 0.5`` the activation's neutral value, ``y`` growing
+        upwards; bounded activations keep fixed levels, others use each neuron's own range.
+    """
+    values = np.asarray(line_values, dtype=float)
+    count, k = values.shape
+    shifted, limit = centered(values, activation)
+    if limit is None:
+        limits = np.maximum(np.nanmax(np.abs(shifted), axis=0), 1e-6)
+    else:
+        limits = np.full(k, limit)
+    y = 0.5 + 0.5 * np.clip(np.nan_to_num(shifted / limits), -1.0, 1.0)
+    x = np.linspace(0.0, 1.0, count)
+    points = np.empty((k, count, 2))
+    points[:, :, 0] = x
+    points[:, :, 1] = y.T
+    return points

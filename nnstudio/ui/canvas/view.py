@@ -25,7 +25,7 @@ from nnstudio.ui.canvas.items import (
 )
 from nnstudio.ui.canvas.layout import NetworkLayout, nearest_segment
 from nnstudio.ui.canvas.notice import NoticeBanner
-from nnstudio.ui.canvas.shading import activation_colors, thumbnail_images
+from nnstudio.ui.canvas.shading import activation_colors, sparkline_points, thumbnail_images
 from nnstudio.ui.colors import diverging_rgb, symmetric_limit
 from nnstudio.ui.qt import QtCore, QtGui, QtSvg, QtWidgets, Signal
 from nnstudio.ui.selection import Selection
@@ -412,8 +412,11 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         if frame is None:
             for column in self.columns:
                 column.set_state(None, None, None)
+                column.set_sparklines(None)
             return
         grids = _grid_activations(frame)
+        line = getattr(frame, "line", None)
+        lines = getattr(line, "line_A", None) if grids is None else None
         network = self._network
         for drawn, column in enumerate(self.columns):
             indices = layout.columns[drawn].indices
@@ -430,6 +433,10 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             if grids is not None and drawn < len(grids):
                 thumbs = thumbnail_images(np.asarray(grids[drawn])[:, :, indices], activation)
             column.set_state(fills, values, thumbs)
+            sparks = None
+            if lines is not None and drawn < len(lines):
+                sparks = sparkline_points(np.asarray(lines[drawn])[:, indices], activation)
+            column.set_sparklines(sparks)
 
     # ---- public API: frames and examples --------------------------------------------------
 
