@@ -236,6 +236,41 @@ def test_composite_activations_written_differently_are_recognised(tmp_path: Path
     np.testing.assert_allclose(engine_predict(project, weights, X), _run(path, X), atol=1e-5)
 
 
+def test_folded_constants_dropout_and_unnamed_nodes(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    W_out_in = rng.normal(size=(4, 3))  # stored transposed, as some exporters do
+    W2 = rng.normal(size=(4, 2))
+    nodes = [
+        helper.make_node("Transpose", ["W_out_in"], ["W1"], perm=[1, 0]),
+        helper.make_node("Cast", ["b1_double"], ["b1"], to=FLOAT),
+        helper.make_node("MatMul", ["x", "W1"], ["z1"]),
+        helper.make_node("Add", ["z1", "b1"], ["z1b"]),
+        _constant("zero", 0.0),
+        helper.make_node("Max", ["z1b", "zero"], ["a1"]),  # ReLU written as max(z, 0)
+        helper.make_node("Dropout", ["a1"], ["a1_kept"]),
+        helper.make_node("Gemm", ["a1_kept", "W2"], ["y"]),
+    ]
+    initializers = [
+        _tensor("W_out_in", W_out_in),
+        numpy_helper.from_array(np.array([0.5, -0.5, 0.25, 0.0]), "b1_double"),
+        _tensor("W2", W2),
+    ]
+    path = _save(
+        tmp_path,
+        "folded.onnx",
+        nodes,
+        initializers,
+        3,
+        [helper.make_tensor_value_info("y", FLOAT, ["n", 2])],
+    )
+    project, weights = import_onnx(path)
+    assert project.network.describe() == "3-4(relu)-2(identity)"
+    np.testing.assert_array_equal(weights[0][0], W_out_in.T.astype(np.float32))
+    np.testing.assert_array_equal(weights[0][1], np.float32([0.5, -0.5, 0.25, 0.0]))
+    X = rng.normal(size=(10, 3)).astype(np.float32)
+    np.testing.assert_allclose(engine_predict(project, weights, X), _run(path, X), atol=1e-5)
+
+
 def test_double_precision_graph_imports_as_float64(tmp_path: Path) -> None:
     rng = np.random.default_rng(3)
     W, b = rng.normal(size=(2, 2)), rng.normal(size=2)
