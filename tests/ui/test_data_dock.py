@@ -11,8 +11,9 @@ import pytest
 from nnstudio.spec import BuiltinData, CsvData
 from nnstudio.ui.colors import NEGATIVE_COLOR, POSITIVE_COLOR
 from nnstudio.ui.csv_import import CsvImportDialog
-from nnstudio.ui.docks.data_dock import DataPanel, class_colors
+from nnstudio.ui.docks.data_dock import DataPanel
 from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.plots.common import class_colors
 
 pytestmark = pytest.mark.gui
 
@@ -179,6 +180,17 @@ def test_scatter_preview_for_2d_classification(panel, document):
     assert brushes[first].color().rgb() == NEGATIVE_COLOR.rgb()
     assert brushes[second].color().rgb() == POSITIVE_COLOR.rgb()
     assert "inner" in panel.scatter.legend.text() and "validation" in panel.scatter.legend.text()
+
+
+def test_many_classes_use_the_output_plot_colours(panel, document):
+    choose(panel, "spiral")
+    panel.arms_spin.setValue(3)
+    panel.apply_edits()
+    labels = document.dataset.labels_train
+    brushes = panel.scatter.train_item.data["brush"]
+    for k, rgb in enumerate(class_colors(3)):
+        first = np.flatnonzero(labels == k)[0]
+        assert brushes[first].color().getRgb()[:3] == tuple(int(c) for c in rgb)
 
 
 def test_scatter_items_are_reused_and_counts_follow(panel, document):

@@ -12,7 +12,6 @@ otherwise.
 
 from __future__ import annotations
 
-import colorsys
 import contextlib
 from collections.abc import Iterator
 from dataclasses import replace
@@ -34,7 +33,10 @@ from nnstudio.ui.csv_import import (
     plural,
 )
 from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.plots.common import class_colors
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, pg
+
+__all__ = ["BUILTIN_INFO", "DataPanel", "ImagePreview", "ScatterPreview", "TablePreview"]
 
 #: Friendly title and one-line description of each built-in generator.
 BUILTIN_INFO: dict[str, tuple[str, str]] = {
@@ -73,42 +75,6 @@ IMAGE_ROWS = 2
 IMAGE_MAX_ROWS = 4
 #: Milliseconds a spin box must rest before its value is applied (arrow keys, wheel).
 EDIT_DELAY_MS = 450
-
-# Classes beyond the first two (which take the diverging scale's ends, like the output plot).
-_EXTRA_CLASS_COLORS = np.array(
-    [
-        [35, 139, 69],  # green
-        [117, 107, 177],  # purple
-        [206, 18, 86],  # crimson
-        [23, 156, 170],  # teal
-        [140, 86, 75],  # brown
-        [204, 164, 0],  # gold
-        [99, 99, 99],  # grey
-        [231, 138, 195],  # pink
-    ],
-    dtype=np.uint8,
-)
-
-
-def class_colors(count: int) -> np.ndarray:
-    """Categorical colours for ``count`` classes, consistent with the output plot.
-
-    The first two classes take the ends of the diverging scale (blue, orange), so a
-    two-class problem reads the same as a sigmoid output's heatmap.
-
-    Returns
-    -------
-    ndarray, shape (count, 3), dtype uint8
-    """
-    ends = np.array([NEGATIVE_COLOR.getRgb()[:3], POSITIVE_COLOR.getRgb()[:3]], dtype=np.uint8)
-    palette = np.concatenate([ends, _EXTRA_CLASS_COLORS])
-    if count <= len(palette):
-        return palette[:count].copy()
-    # Many classes: spread further hues evenly by the golden ratio.
-    extra = count - len(palette)
-    hues = (np.arange(extra) * 0.618033988749895 + 0.12) % 1.0
-    rgb = np.array([colorsys.hsv_to_rgb(h, 0.65, 0.82) for h in hues]) * 255
-    return np.concatenate([palette, rgb.round().astype(np.uint8)])
 
 
 def _color(rgb: np.ndarray, alpha: int = 255) -> QtGui.QColor:
@@ -189,6 +155,7 @@ class ScatterPreview(QtWidgets.QWidget):
 
     def _draw_classes(self, dataset: Dataset, train_xy: np.ndarray, val_xy: np.ndarray) -> None:
         names = dataset.class_names or dataset.target_names
+        # The output plot's class colours, so a point and its decision region agree.
         colors = class_colors(len(names))
         brushes = np.empty(len(names), dtype=object)
         pens = np.empty(len(names), dtype=object)
