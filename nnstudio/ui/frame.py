@@ -459,7 +459,7 @@ class FrameBuilder:
         weights = getattr(snapshot, "weights", None) or network.weights()
         quantiles, histograms = self._weight_statistics(weights)
         saturated, dead = self._unit_health(activation_names, probe_Z, probe_A)
-        grad_steps, grad_norms = _snapshot_grad_history(snapshot, len(weights))
+        grad_steps, grad_norms, batch_losses = _snapshot_step_history(snapshot, len(weights))
 
         return Frame(
             snapshot=snapshot,
@@ -489,18 +489,33 @@ class FrameBuilder:
             dead_fraction=dead,
             grad_steps=grad_steps,
             grad_norms=grad_norms,
+            batch_losses=batch_losses,
         )
 
 
-def _snapshot_grad_history(snapshot: Any, n_layers: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-step gradient norms carried by a snapshot, as ``(steps (S,), norms (S, L))``."""
+def _snapshot_step_history(
+    snapshot: Any, n_layers: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-step records carried by a snapshot.
+
+    Returns
+    -------
+    steps : ndarray of int, shape (S,)
+    grad_norms : ndarray, shape (S, L)
+    batch_losses : ndarray, shape (S, 2)
+        ``(fractional epoch, batch loss)``; the epoch of step ``s`` is ``s`` divided by the
+        steps per epoch, which the snapshot's position (epoch plus progress) implies.
+    """
     steps = getattr(snapshot, "step_numbers", None)
     norms = getattr(snapshot, "step_grad_norms", None)
-    if steps is None or norms is None:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, n_layers))
+    if steps is None or norms is None or np.asarray(steps).size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, n_layers)), np.zeros((0, 2))
     steps = np.asarray(steps, dtype=np.int64).ravel()
     norms = np.asarray(norms, dtype=np.float64).reshape(steps.shape[0], n_layers)
-    return steps, norms
+    position = float(snapshot.epoch) + float(snapshot.epoch_progress)
+    per_epoch = snapshot.step / position if position > 0 else 1.0
+    losses = np.asarray(getattr(snapshot, "step_losses", np.full(steps.shape, np.nan)), float)
+    return steps, norms, np.column_stack([steps / per_epoch, losses.ravel()])
 
 
 def make_frame(

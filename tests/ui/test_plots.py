@@ -1,0 +1,321 @@
+"""The plots panel: every tab shows the frame's data, keeps its colour levels, and saves."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnstudio.data import Dataset, load_dataset
+from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
+from nnstudio.ui.frame import Frame, FrameBuilder
+from nnstudio.ui.plots import PlotsPanel
+from nnstudio.ui.plots.common import StickyLevel, nice_ceiling
+from nnstudio.ui.plots.output import class_probabilities, confusion_matrix, region_colors
+from nnstudio.workflow import build_network, make_trainer
+
+pytestmark = pytest.mark.gui
+
+
+def spiral_project() -> Project:
+    return Project(
+        name="Spiral",
+        data=BuiltinData(builtin="spiral", samples=300, arms=3, noise=0.05, seed=2),
+        network=NetworkSpec(
+            inputs=2,
+            layers=(
+                LayerSpec(8, "tanh"),
+                LayerSpec(6, "relu", init="he_normal"),
+                LayerSpec(3, "softmax"),
+            ),
+        ),
+        loss="categorical_crossentropy",
+        training=TrainingSpec(optimizer="adam", learning_rate=0.02, batch_size=32, epochs=50),
+    )
+
+
+def housing_project() -> Project:
+    return Project(
+        name="Housing",
+        data=BuiltinData(builtin="housing", samples=150),
+        network=NetworkSpec(
+            inputs=1, layers=(LayerSpec(6, "relu", init="he_normal"), LayerSpec(1, "identity"))
+        ),
+        loss="mse",
+        training=TrainingSpec(optimizer="adam", learning_rate=0.02, batch_size=32, epochs=50),
+    )
+
+
+def train_frames(project: Project, epochs: int = 4) -> tuple[Dataset, list[Frame]]:
+    """One frame per epoch of a real run, each carrying the whole step history."""
+    dataset = load_dataset(project.data, ".")
+    network = build_network(project)
+    trainer = make_trainer(project, network, dataset)
+    builder = FrameBuilder(dataset, probe_size=60, grid_size=24)
+    frames = [builder.build(network, trainer.snapshot())]
+    for _ in range(epochs):
+        trainer.run_epoch()
+        frames.append(builder.build(network, trainer.snapshot()))
+    return dataset, frames
+
+
+@pytest.fixture
+def panel(qtbot) -> PlotsPanel:
+    widget = PlotsPanel()
+    qtbot.addWidget(widget)
+    widget.resize(1280, 800)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+@pytest.fixture(scope="module")
+def spiral() -> tuple[Project, Dataset, list[Frame]]:
+    project = spiral_project()
+    dataset, frames = train_frames(project)
+    return project, dataset, frames
+
+
+def show_everywhere(panel: PlotsPanel, frame: Frame) -> None:
+    """Show a frame and bring every tab up to date."""
+    panel.show_frame(frame)
+    for name in panel.tab_names():
+        panel.tabs.setCurrentWidget(panel.tab(name))
+
+
+# ---- tabs ------------------------------------------------------------------------------------
+
+
+def test_tabs_are_named_and_unknown_names_are_refused(panel) -> None:
+    from nnstudio.errors import NNStudioError
+
+    assert panel.tab_names() == ["Loss", "Weights", "Gradients", "Activations", "Output"]
+    with pytest.raises(NNStudioError, match="Loss"):
+        panel.tab("Losses")
+
+
+def test_loss_curves_match_the_history(panel, spiral) -> None:
+    project, dataset, frames = spiral
+    panel.set_context(project, dataset)
+    show_everywhere(panel, frames[-1])
+    history = frames[-1].snapshot.history
+    tab = panel.loss_tab
+    x, y = tab.train_curve.getData()
+    np.testing.assert_array_equal(x, history.epoch)
+    np.testing.assert_allclose(y, history.train_loss)
+    x, y = tab.val_curve.getData()
+    np.testing.assert_allclose(y, history.val_loss)
+    x, y = tab.metric_a_val.getData()
+    np.testing.assert_allclose(y, history.val_accuracy)
+    # Mini-batch losses sit at fractional epochs between the epoch points.
+    bx, _by = tab.batch_curve.getData()
+    assert bx.shape[0] == frames[-1].step
+    steps_per_epoch = -(-dataset.n_train // 32)
+    assert bx[0] == pytest.approx(1 / steps_per_epoch)
+    tab.log_scale.setChecked(True)
+    assert tab.loss_plot.ctrl.logYCheck.isChecked()
+
+
+def test_regression_shows_rmse_and_r2(panel) -> None:
+    project = housing_project()
+    dataset, frames = train_frames(project, epochs=3)
+    panel.set_context(project, dataset)
+    show_everywhere(panel, frames[-1])
+    history = frames[-1].snapshot.history
+    _, rmse = panel.loss_tab.metric_a_train.getData()
+    _, r2 = panel.loss_tab.metric_b_val.getData()
+    np.testing.assert_allclose(rmse, history.train_rmse)
+    np.testing.assert_allclose(r2, history.val_r2)
+    # Output: the fitted curve over the data and predicted against actual.
+    output = panel.output_tab
+    x, y = output.curves[0].getData()
+    np.testing.assert_allclose(x, frames[-1].line.line_x)
+    np.testing.assert_allclose(y, frames[-1].line.line_A[-1][:, 0], rtol=1e-6)
+    px, py = output.parity_points.getData()
+    np.testing.assert_allclose(px, frames[-1].eval_targets[:, 0])
+    np.testing.assert_allclose(py, frames[-1].predictions[:, 0])
+    lx, ly = output.identity_line.getData()
+    np.testing.assert_allclose(lx, ly)
+
+
+def test_weight_heatmap_has_fixed_symmetric_levels(panel, spiral) -> None:
+    project, dataset, frames = spiral
+    panel.set_context(project, dataset)
+    panel.tabs.setCurrentWidget(panel.weights_tab)
+    panel.set_selected_layer(1)
+    panel.show_frame(frames[0])
+    tab = panel.weights_tab
+    np.testing.assert_allclose(tab.heatmap.image, frames[0].weights[1][0])
+    low, high = tab.levels
+    assert low == -high and high > np.abs(frames[0].weights[1][0]).max() * 0.5
+    # Slightly different weights keep the very same colour levels.
+    W, b = frames[0].weights[1]
+    nudged = list(frames[0].weights)
+    nudged[1] = (W * 0.9, b)
+    panel.show_frame(replace(frames[0], weights=tuple(nudged)))
+    assert tab.levels == (low, high)
+    # Another layer has its own shape and levels.
+    panel.set_selected_layer(0)
+    assert tab.heatmap.image.shape == (2, 8)
+
+
+def test_sticky_level_only_grows_to_round_numbers() -> None:
+    level = StickyLevel()
+    first = level.update(np.array([0.3, -0.42]))
+    assert first == nice_ceiling(0.42 * 1.1) == 0.5
+    assert level.update(np.array([0.1])) == first
+    assert level.update(np.array([-3.0])) == 5.0
+    level.reset()
+    assert level.update(np.array([0.01])) == pytest.approx(0.02)
+
+
+def test_weight_spread_and_histograms_follow_the_frames(panel, spiral) -> None:
+    project, dataset, frames = spiral
+    panel.set_context(project, dataset)
+    panel.tabs.setCurrentWidget(panel.loss_tab)
+    for frame in frames:
+        panel.show_frame(frame)  # the Weights tab is hidden but records every frame
+    panel.tabs.setCurrentWidget(panel.weights_tab)
+    tab = panel.weights_tab
+    x, median = tab.spread_median.getData()
+    np.testing.assert_array_equal(x, [f.epoch for f in frames])
+    np.testing.assert_allclose(median, [f.weight_quantiles[0, 3] for f in frames])
+    assert len([c for c in tab.histogram_curves if c.isVisible()]) == 3
+    _edges, shares = tab.histogram_curves[0].getData()
+    assert shares.sum() == pytest.approx(100.0)
+
+
+def test_gradient_lines_hold_every_step(panel, spiral) -> None:
+    project, dataset, frames = spiral
+    panel.set_context(project, dataset)
+    panel.tabs.setCurrentWidget(panel.gradients_tab)
+    panel.show_frame(frames[-1])
+    tab = panel.gradients_tab
+    assert len(tab.curves) == 3
+    for index, raw in enumerate(tab.raw_curves):
+        # xData/yData are the values given (getData returns log10 on a log axis).
+        np.testing.assert_array_equal(raw.xData, frames[-1].grad_steps)
+        np.testing.assert_allclose(raw.yData, frames[-1].grad_norms[:, index])
+    assert tab.plot.ctrl.logYCheck.isChecked()
+    assert len(tab.legend.items) == 3
+
+
+def test_activation_heatmap_and_unit_health(panel, spiral) -> None:
+    project, dataset, frames = spiral
+    panel.set_context(project, dataset)
+    panel.tabs.setCurrentWidget(panel.activations_tab)
+    panel.set_selected_layer(0)
+    frame = frames[-1]
+    panel.show_frame(frame)
+    tab = panel.activations_tab
+    np.testing.assert_allclose(tab.heatmap.image, frame.probe_A[1].T)
+    assert tab.levels == (-1.0, 1.0)  # tanh is bounded
+    assert sum(line.isVisible() for line in tab.boundaries) == 2  # three classes
+    heights = tab.saturated_bars.opts["height"]
+    assert heights[0] == pytest.approx(100 * frame.saturated_fraction[0])
+    assert tab.dead_bars.opts["height"][1] == pytest.approx(100 * frame.dead_fraction[1])
+
+
+def test_output_regions_and_confusion_matrix(panel, spiral) -> None:
+    project, dataset, frames = spiral
+    panel.set_context(project, dataset)
+    panel.tabs.setCurrentWidget(panel.output_tab)
+    frame = frames[-1]
+    panel.show_frame(frame)
+    tab = panel.output_tab
+    assert tab.regions.image.shape == (24, 24, 3)
+    assert tab.confusion.sum() == frame.eval_inputs.shape[0] == dataset.n_val
+    assert np.trace(tab.confusion) == np.sum(frame.eval_labels == frame.predicted_labels)
+    visible = [text for text in tab.cell_texts if text.isVisible()]
+    assert len(visible) == 9
+    assert sum(int(text.textItem.toPlainText()) for text in visible) == dataset.n_val
+    train_x, _train_y = tab.train_points.getData()
+    np.testing.assert_allclose(train_x, dataset.X_train[:, 0])
+    assert tab.val_points.getData()[0].shape[0] == dataset.n_val
+
+
+def test_region_colours_follow_class_probabilities() -> None:
+    colors = np.array([[0, 0, 255], [255, 0, 0]], dtype=np.uint8)
+    probabilities = class_probabilities(np.array([[0.0], [1.0], [0.5]]))
+    rgb = region_colors(probabilities, colors)
+    assert rgb[0, 2] > rgb[0, 0]  # class 0 blue
+    assert rgb[1, 0] > rgb[1, 2]  # class 1 red
+    np.testing.assert_array_equal(rgb[2], [255, 255, 255])  # undecided fades to white
+    matrix = confusion_matrix(np.array([0, 1, 1, 2]), np.array([0, 1, 2, 2]), 3)
+    np.testing.assert_array_equal(matrix, [[1, 0, 0], [0, 1, 1], [0, 0, 1]])
+
+
+# ---- saving ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tab_name", "header_start"),
+    [
+        ("Loss", ["epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy"]),
+        ("Weights", ["layer", "input", "unit", "weight"]),
+        ("Gradients", ["step", "layer_1_grad_norm", "layer_2_grad_norm", "layer_3_grad_norm"]),
+        ("Activations", ["training_row", "class", "layer_1_neuron_1"]),
+        ("Output", ["x1", "x2", "true_class", "predicted_class", "p_0"]),
+    ],
+)
+def test_each_tab_saves_png_and_csv(panel, spiral, tmp_path: Path, tab_name, header_start) -> None:
+    project, dataset, frames = spiral
+    panel.set_context(project, dataset)
+    panel.show_frame(frames[-1])
+    png = panel.save_png(tab_name, tmp_path / f"{tab_name}.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    path = panel.save_csv(tab_name, tmp_path / f"{tab_name}.csv")
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0][: len(header_start)] == header_start
+    assert len(rows) > 1
+    widths = {len(row) for row in rows}
+    assert widths == {len(rows[0])}
+
+
+def test_saving_csv_before_any_frame_explains_why(panel, tmp_path: Path) -> None:
+    from nnstudio.errors import NNStudioError
+
+    with pytest.raises(NNStudioError, match="nothing to save"):
+        panel.save_csv("Loss", tmp_path / "loss.csv")
+
+
+# ---- layout ----------------------------------------------------------------------------------
+
+
+def positions(tab) -> dict[object, list[tuple[int, int]]]:
+    return {item: cells for item, cells in tab.graphics.ci.items.items()}
+
+
+def test_plots_stack_in_a_narrow_dock_and_sit_side_by_side_when_wide(qtbot, panel, spiral) -> None:
+    project, dataset, frames = spiral
+    panel.set_context(project, dataset)
+    panel.show_frame(frames[-1])
+    tab = panel.loss_tab
+    panel.resize(1280, 800)
+    qtbot.waitUntil(lambda: tab.width() >= 900)
+    assert positions(tab)[tab.metric_plot][0] == (0, 1)
+    panel.resize(520, 700)
+    qtbot.waitUntil(lambda: tab.width() < 900)
+    assert positions(tab)[tab.metric_plot][0] == (1, 0)
+    assert positions(tab)[tab.loss_plot][0] == (0, 0)
+
+
+def test_clear_and_new_context_empty_the_plots(panel, spiral) -> None:
+    project, dataset, frames = spiral
+    panel.set_context(project, dataset)
+    show_everywhere(panel, frames[-1])
+    panel.clear()
+    assert panel.loss_tab.train_curve.getData()[0] is None or (
+        len(panel.loss_tab.train_curve.getData()[0]) == 0
+    )
+    assert panel.output_tab.confusion.size == 0
+    # A regression context replaces the confusion matrix by predicted-vs-actual.
+    housing = housing_project()
+    panel.set_context(housing, load_dataset(housing.data, "."))
+    items = panel.output_tab.graphics.ci.items
+    assert panel.output_tab.parity_plot in items
+    assert panel.output_tab.confusion_plot not in items
