@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -242,6 +243,22 @@ def test_one_input_data_draws_sparklines_inside_neurons(qtbot):
     assert all(column.thumbnails is None for column in canvas.columns)
     canvas.show_frame(None)
     assert canvas.columns[1].sparklines is None
+
+
+def test_one_edit_rebuilds_once_and_undrawn_changes_not_at_all(qtbot, monkeypatch):
+    document, canvas = open_canvas(qtbot, spiral_project())
+    rebuild = canvas.rebuild
+    calls = []
+    monkeypatch.setattr(canvas, "rebuild", lambda: (calls.append(1), rebuild()))
+    document.change_units(0, 1)
+    assert len(calls) == 1
+    document.set_name("Renamed")
+    document.set_training(replace(document.project.training, learning_rate=0.5))
+    assert len(calls) == 1
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    assert len(calls) == 2 and edge_count(canvas) == [16, 64, 8]
 
 
 def test_frame_for_another_network_is_ignored_and_rebuild_drops_stale_frame(qtbot):

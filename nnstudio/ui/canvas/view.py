@@ -152,12 +152,13 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         document.notice.connect(self._on_document_notice)
 
     def _on_structure_changed(self, *_args: object) -> None:
-        self.rebuild()
-
-    def _on_project_changed(self, project: Any) -> None:
-        # Rebuild only when something drawn changed (names, sizes, activations).
+        # One edit emits several signals; rebuild once, and only when something drawn
+        # (sizes, activations, names) changed.
         if self._drawn_signature() != self._signature:
             self.rebuild()
+
+    def _on_project_changed(self, _project: Any) -> None:
+        self._on_structure_changed()
 
     def _on_weights_changed(self, weights: Weights | None) -> None:
         if weights is None:
