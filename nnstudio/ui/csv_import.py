@@ -34,6 +34,8 @@ _TARGET_NAMES = re.compile(
     r"^(target|targets|label|labels|class|classes|y|species|digit|outcome|category|output)$",
     re.IGNORECASE,
 )
+#: Column names that number the rows rather than describe them: not inputs by default.
+_ROW_ID_NAMES = re.compile(r"^(id|index|row|row_id|rowid|sample|unnamed.*)$", re.IGNORECASE)
 #: Where a loading message points: "line 12, column 'x'" (the column is optional).
 _PROBLEM_PLACE = re.compile(r"line (\d+)(?:, column '([^']*)')?")
 #: How many cells of a text column are sampled to tell "numbers with a typo" from real text.
@@ -717,7 +719,7 @@ class CsvImportDialog(QtWidgets.QDialog):
             inputs = tuple(
                 name
                 for index, name in enumerate(table.header)
-                if name != target and mostly_numeric(table, index)
+                if name != target and mostly_numeric(table, index) and not _ROW_ID_NAMES.match(name)
             )
         self._syncing = True
         self._roles.setRowCount(table.n_columns)

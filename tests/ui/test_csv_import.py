@@ -81,6 +81,14 @@ def test_features_none_when_every_other_column_is_an_input(qtbot, tmp_path):
     assert spec.csv == "plane.csv"
 
 
+def test_row_numbers_are_not_inputs_by_default(qtbot, tmp_path):
+    path = write(tmp_path / "ids.csv", "id,x1,x2,y\n1,0.5,1,0.25\n2,1.5,2,1.0\n3,2.5,0,1.5\n")
+    dialog = open_dialog(qtbot, path, tmp_path)
+    assert dialog.target_columns() == ("y",)
+    assert dialog.input_columns() == ("x1", "x2")
+    assert dialog.result_spec().features == ("x1", "x2")
+
+
 def test_path_outside_base_dir_stays_relative_with_parent_steps(tmp_path):
     path = flower_csv(tmp_path)
     project_dir = tmp_path / "projects" / "mine"
