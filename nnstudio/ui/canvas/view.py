@@ -269,7 +269,6 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             lane.setZValue(0)
             if drawn in hidden:
                 lane.can_shrink = network.layers[drawn - 1].units > 1
-            lane.setToolTip(self.layer_header(drawn))
             self._scene.addItem(lane)
             self.lanes.append(lane)
 
@@ -299,7 +298,6 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         for gap in range(count - 1):
             button = GapButtonItem(layout, gap)
             button.setZValue(3)
-            button.setToolTip("Insert a hidden layer here")
             self._scene.addItem(button)
             self.gap_buttons.append(button)
 
@@ -634,7 +632,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             probe = np.asarray(self._frame.probe_A[drawn])
             if probe.shape[0]:
                 example = min(self._example, probe.shape[0] - 1)
-                what = "standardised value" if drawn == 0 else "activation"
+                what = "input value" if drawn == 0 else "activation"
                 parts.append(f"{what} {float(probe[example, neuron]):.3g} for the selected example")
         return f"{head}: {', '.join(parts)}" if parts else head
 
@@ -1029,9 +1027,14 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self.viewport().setCursor(cursor)
 
     def _refresh_hover_text(self) -> None:
+        """Keep the hover text current while frames change the values under the mouse."""
         pos = getattr(self, "_last_hover_pos", None)
-        if pos is not None and self._hover_key is not None:
-            self.hoverTextChanged.emit(self.hover_text(pos))
+        if pos is None or self._hover_key is None:
+            return
+        text = self.hover_text(pos)
+        self.hoverTextChanged.emit(text)
+        if text and QtWidgets.QToolTip.isVisible():
+            QtWidgets.QToolTip.showText(QtGui.QCursor.pos(), text, self.viewport())
 
     def _set_hover(self, hit: Hit | None) -> None:
         key = None if hit is None else (hit.kind, hit.layer, hit.neuron, hit.source, hit.delta)
