@@ -193,6 +193,16 @@ def test_many_classes_use_the_output_plot_colours(panel, document):
         assert brushes[first].color().getRgb()[:3] == tuple(int(c) for c in rgb)
 
 
+def test_aspect_is_locked_only_for_comparable_feature_ranges(panel, document, tmp_path):
+    view_box = panel.scatter.plot_item.getViewBox()
+    assert view_box.state["aspectLocked"]
+    rows = "\n".join(f"{i * 100},{(i % 5) / 10},{i % 2}" for i in range(40))
+    (tmp_path / "scales.csv").write_text("income,ratio,label\n" + rows + "\n")
+    assert panel.set_data(CsvData(csv="scales.csv", target=("label",)), "Data: scales")
+    assert panel.preview_kind() == "scatter"
+    assert not view_box.state["aspectLocked"]
+
+
 def test_scatter_items_are_reused_and_counts_follow(panel, document):
     train_item = panel.scatter.train_item
     panel.samples_spin.setValue(100)

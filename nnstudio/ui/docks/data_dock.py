@@ -132,7 +132,10 @@ class ScatterPreview(QtWidgets.QWidget):
             self._legend_plain()
         else:
             train_xy, val_xy = cap_train[:, :2], cap_val[:, :2]
-            self._set_axes(dataset.feature_names[0], dataset.feature_names[1], locked=True)
+            # Equal scales show the true geometry, unless the features' ranges differ a lot.
+            spans = np.ptp(X_train[:, :2], axis=0) if dataset.n_train else np.ones(2)
+            comparable = bool(np.all(spans > 0)) and spans.max() <= 4 * spans.min()
+            self._set_axes(dataset.feature_names[0], dataset.feature_names[1], locked=comparable)
             if dataset.is_classification:
                 self._draw_classes(dataset, train_xy, val_xy)
             else:
