@@ -276,6 +276,10 @@ def _prepare_panel(window: Any, panel: str | None, tab: str | None) -> Any:
     dock.show()
     dock.raise_()
     if panel == "plots":
+        # Float the plots at the requested size so each chart gets room to breathe.
+        size = window.size()
+        dock.setFloating(True)
+        dock.resize(size)
         if tab is not None:
             window.plots.tabs.setCurrentWidget(window.plots.tab(tab))
         return window.plots
