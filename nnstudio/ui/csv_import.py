@@ -44,11 +44,12 @@ _KIND_SAMPLE = 200
 ERROR_COLOR = "#b91c1c"
 OK_COLOR = "#166534"
 MUTED_COLOR = "#6b7280"
-_ERROR_STYLE = (
+#: Style sheets of a framed message: a problem (red) or a success (green).
+ERROR_BOX_STYLE = (
     f"color: {ERROR_COLOR}; background: #fef2f2; border: 1px solid #fecaca; "
     "border-radius: 4px; padding: 6px;"
 )
-_OK_STYLE = (
+OK_BOX_STYLE = (
     f"color: {OK_COLOR}; background: #f0fdf4; border: 1px solid #bbf7d0; "
     "border-radius: 4px; padding: 6px;"
 )
@@ -457,7 +458,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._dataset = dataset
         self._problem = None
         self._mark_problem_cell(None)
-        self._status.setStyleSheet(_OK_STYLE)
+        self._status.setStyleSheet(OK_BOX_STYLE)
         self._status.setText("✓ " + dataset_summary(dataset))
         self._ok.setEnabled(True)
         return True
@@ -852,7 +853,7 @@ class CsvImportDialog(QtWidgets.QDialog):
 
     def _show_problem(self, message: str) -> None:
         self._problem = message
-        self._status.setStyleSheet(_ERROR_STYLE)
+        self._status.setStyleSheet(ERROR_BOX_STYLE)
         self._status.setText(message)
         self._ok.setEnabled(False)
         self._mark_problem_cell(message)

@@ -24,7 +24,7 @@ from nnstudio.errors import NNStudioError
 from nnstudio.spec import BUILTIN_DATASETS, BUILTIN_TASKS, BuiltinData, CsvData, DataSpec
 from nnstudio.ui.colors import NEGATIVE_COLOR, POSITIVE_COLOR, diverging_rgb, symmetric_limit
 from nnstudio.ui.csv_import import (
-    ERROR_COLOR,
+    ERROR_BOX_STYLE,
     MUTED_COLOR,
     CsvImportDialog,
     TextTableModel,
@@ -504,7 +504,7 @@ class DataPanel(QtWidgets.QWidget):
 
         self.problem_label = QtWidgets.QLabel()
         self.problem_label.setWordWrap(True)
-        self.problem_label.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.problem_label.setStyleSheet(ERROR_BOX_STYLE)
         self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.problem_label.hide()
         layout.addWidget(self.problem_label)
@@ -527,9 +527,20 @@ class DataPanel(QtWidgets.QWidget):
         self.error_label.setWordWrap(True)
         self.error_label.setTextFormat(Qt.TextFormat.RichText)
         self.error_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.error_label.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.error_label.setStyleSheet(ERROR_BOX_STYLE)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        for page in (self.scatter, self.table, self.images, self.error_label):
+        self.error_page = QtWidgets.QWidget()
+        error_layout = QtWidgets.QVBoxLayout(self.error_page)
+        error_layout.setContentsMargins(0, 0, 0, 0)
+        error_layout.addWidget(self.error_label)
+        self.error_hint = QtWidgets.QLabel(
+            "Choose another file with <i>Open CSV…</i>, or pick a built-in data set above."
+        )
+        self.error_hint.setWordWrap(True)
+        self.error_hint.setStyleSheet(f"color: {MUTED_COLOR};")
+        error_layout.addWidget(self.error_hint)
+        error_layout.addStretch(1)
+        for page in (self.scatter, self.table, self.images, self.error_page):
             self.preview_stack.addWidget(page)
         layout.addWidget(self.preview_stack, 1)
 
@@ -736,7 +747,7 @@ class DataPanel(QtWidgets.QWidget):
             self.scatter: "scatter",
             self.table: "table",
             self.images: "images",
-            self.error_label: "error",
+            self.error_page: "error",
         }[widget]
 
     def refresh_preview(self) -> None:
@@ -745,11 +756,8 @@ class DataPanel(QtWidgets.QWidget):
         if dataset is None:
             message = self.document.dataset_error or "No data loaded."
             self.summary.setText("<b>The data cannot be loaded</b>")
-            self.error_label.setText(
-                f"{_html(message)}<br><br><span style='color:{MUTED_COLOR}'>Choose another "
-                "file with <i>Open CSV…</i>, or pick a built-in data set above.</span>"
-            )
-            self.preview_stack.setCurrentWidget(self.error_label)
+            self.error_label.setText(_html(message))
+            self.preview_stack.setCurrentWidget(self.error_page)
             return
         self.summary.setText(_html(dataset_summary(dataset)))
         if dataset.is_image_like:
