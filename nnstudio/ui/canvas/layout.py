@@ -32,6 +32,8 @@ BIAS_RADIUS = 5.5
 LABEL_WIDTH = 118.0
 #: Column height (scene units) up to which headers and labels keep their base size.
 _COMFORT_HEIGHT = 520.0
+#: Largest scale of headers and labels (beyond it they would crowd the neurons).
+_MAX_UI = 2.6
 
 
 def sample_indices(units: int) -> np.ndarray:
@@ -117,9 +119,19 @@ class NetworkLayout:
     ----------
     sizes : sequence of int
         Layer widths including the input layer, e.g. ``(2, 8, 8, 1)``.
+    aspect : float, optional
+        Width / height of the view the drawing will be fitted to: columns spread to fill it.
+    view_height : float, optional
+        Height of that view in pixels: headers and labels grow so they stay readable when a
+        tall network is fitted to a short view.
     """
 
-    def __init__(self, sizes: tuple[int, ...] | list[int], aspect: float | None = None):
+    def __init__(
+        self,
+        sizes: tuple[int, ...] | list[int],
+        aspect: float | None = None,
+        view_height: float | None = None,
+    ):
         self.sizes = tuple(int(s) for s in sizes)
         indices = [sample_indices(units) for units in self.sizes]
         slot_counts = [
@@ -134,7 +146,12 @@ class NetworkLayout:
         column_height = self.max_slots * self.pitch
         #: Scale of headers, buttons and labels: a tall network is shown zoomed out, so its
         #: text is drawn larger in scene units to stay readable on screen.
-        self.ui = float(np.clip(column_height / _COMFORT_HEIGHT, 1.0, 2.2))
+        ui = column_height / _COMFORT_HEIGHT
+        if view_height is not None and view_height > 120:
+            # Large enough that 11 px text stays 11 px once the network is fitted to a view
+            # this tall (the header grows with it: about 90 units per unit of scale).
+            ui = max(ui, 11.0 * column_height / (13.0 * view_height - 990.0 + 1e-9))
+        self.ui = float(np.clip(ui, 1.0, _MAX_UI))
         ui = self.ui
         self.header_height = HEADER_HEIGHT * ui
         self.button_radius = BUTTON_RADIUS * ui

@@ -126,6 +126,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self.gap_buttons: list[GapButtonItem] = []
         self._network: NetworkSpec | None = None
         self._layout_aspect: float | None = None
+        self._layout_height = 0
         self._dragging = False
         self._selection: Selection | None = None
         self._frame: Any = None
@@ -246,7 +247,9 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self._press = None
         self._hover_key = None
         self._layout_aspect = self._viewport_aspect()
-        layout = NetworkLayout(network.sizes, aspect=self._layout_aspect)
+        self._layout_height = self.viewport().height()
+        view_height = self.viewport().height() if self._layout_aspect is not None else None
+        layout = NetworkLayout(network.sizes, aspect=self._layout_aspect, view_height=view_height)
         self.layout_geometry = layout
         self._network = network
         count = layout.layer_count
@@ -333,7 +336,12 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         previous = self._layout_aspect
         if aspect is None:
             return
-        if previous is None or abs(aspect / previous - 1.0) > 0.15:
+        height = self.viewport().height()
+        if (
+            previous is None
+            or abs(aspect / previous - 1.0) > 0.15
+            or abs(height / max(self._layout_height, 1) - 1.0) > 0.2
+        ):
             self.rebuild()
 
     def hidden_range(self) -> range:
