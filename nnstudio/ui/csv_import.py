@@ -752,6 +752,8 @@ class CsvImportDialog(QtWidgets.QDialog):
                 )
                 self._roles.setItem(row, column, item)
         self._roles.setCurrentCell(0, _INPUT_COLUMN)
+        # Keyboard users start in the column list: arrows move, space ticks.
+        self._roles.setFocus()
 
         cells = np.array(table.rows[:PREVIEW_ROWS], dtype=object).reshape(-1, table.n_columns)
         tips = [f"{name} ({kind})" for name, kind in zip(table.header, table.kinds, strict=True)]

@@ -828,7 +828,7 @@ class DataPanel(QtWidgets.QWidget):
             with _busy():
                 changed = self.document.set_data(spec, text)
         except NNStudioError as error:
-            self._show_problem(str(error))
+            self._show_problem(f"Not applied: {error}")
             self.sync_controls()
             return False
         self._show_problem(None)
