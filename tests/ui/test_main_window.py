@@ -487,3 +487,38 @@ def test_settings_use_a_temporary_location(settings, tmp_path, _temporary_settin
 
     default = default_settings()
     assert Path(default.fileName()).is_relative_to(_temporary_settings)
+
+
+def test_import_onnx_opens_the_model_as_a_new_document(window, tmp_path, no_dialogs) -> None:
+    pytest.importorskip("onnx")
+    from nnstudio.ui.export_dialog import run_export
+
+    window.open_sample("iris")
+    network = window.document.project.network
+    weights = window.document.weights
+    model = tmp_path / "iris.onnx"
+    run_export("onnx", model, document=window.document)
+    window.new_action.trigger()
+    assert window.import_onnx(model)
+    assert window.document.project.network.sizes == network.sizes
+    assert window.document.path is None
+    assert window.document.is_dirty
+    np.testing.assert_allclose(window.document.weights[0][0], weights[0][0], rtol=1e-6)
+
+
+def test_import_of_a_broken_onnx_file_shows_the_error(window, tmp_path, no_dialogs) -> None:
+    pytest.importorskip("onnx")
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not a model")
+    before = window.document.project
+    assert not window.import_onnx(broken)
+    assert window.document.project == before
+    assert any("broken.onnx" in text for _t, text in no_dialogs)
+
+
+def test_first_frame_reaches_canvas_plots_and_status(qtbot, window) -> None:
+    window.open_sample("spiral")
+    qtbot.waitUntil(lambda: window.canvas.frame is not None, timeout=FRAME_TIMEOUT)
+    frame = window.canvas.frame
+    assert frame.weights is not None
+    assert len(frame.weights) == len(window.document.project.network.layers)
