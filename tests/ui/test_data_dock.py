@@ -145,6 +145,15 @@ def test_switching_generator_keeps_pending_edits(panel, document):
     assert document.undo_stack.count() == 1
 
 
+def test_values_finer_than_the_boxes_survive_other_edits(panel, document):
+    fine = replace(document.project.data, noise=0.025, validation_fraction=1 / 3)
+    assert panel.set_data(fine, "Fine data")
+    assert panel.noise_spin.value() == pytest.approx(0.03)
+    panel.samples_spin.setValue(300)
+    panel.apply_edits()
+    assert document.project.data == replace(fine, samples=300)
+
+
 def test_arms_only_shown_for_spiral(panel):
     for key in ("xor", "circles", "gaussians", "moons", "plane", "sine", "housing"):
         choose(panel, key)

@@ -790,12 +790,19 @@ class DataPanel(QtWidgets.QWidget):
         return BuiltinData(
             builtin=str(key),
             samples=int(self.samples_spin.value()),
-            noise=round(float(self.noise_spin.value()), 4),
+            noise=self._noise(current),
             seed=int(self.seed_spin.value()),
             validation_fraction=self._validation_fraction(current),
             arms=int(arms),
             standardize=self.standardize_check.isChecked(),
         )
+
+    def _noise(self, current: DataSpec) -> float:
+        noise = round(float(self.noise_spin.value()), self.noise_spin.decimals())
+        # Keep a finer stored value (e.g. 0.025) that the two-decimal box only rounds.
+        if isinstance(current, BuiltinData) and round(current.noise, 2) == noise:
+            return current.noise
+        return noise
 
     def _validation_fraction(self, current: DataSpec) -> float:
         percent = self.validation_spin.value()
