@@ -334,6 +334,13 @@ class PlotTab(QtWidgets.QWidget):
             QtWidgets.QMessageBox.warning(self, f"Save {self.name}", str(error))
 
 
+def key(color: tuple[int, int, int], text: str, *, dashed: bool = False, thin: bool = False) -> str:
+    """HTML for a legend entry inside a title: a short coloured line, then ``text``."""
+    line = "╍╍" if dashed else ("──" if thin else "━━")
+    hex_color = "#{:02x}{:02x}{:02x}".format(*color)
+    return f'<span style="color:{hex_color}; font-weight:bold">{line}</span>&nbsp;{text}'
+
+
 def set_bar_ticks(plot: pg.PlotItem, labels: Sequence[str]) -> None:
     """Label the bottom axis with one tick per bar at 0, 1, 2, ..."""
     plot.getAxis("bottom").setTicks([[(float(i), text) for i, text in enumerate(labels)]])

@@ -12,6 +12,7 @@ from nnstudio.ui.plots.common import (
     TRAIN_COLOR,
     VALIDATION_COLOR,
     PlotTab,
+    key,
     make_plot,
     pen,
     qt_dash,
@@ -31,6 +32,10 @@ def _fmt(value: float | None) -> str:
     return "–" if value is None or not np.isfinite(value) else f"{value:.4g}"
 
 
+def _percent(value: float | None) -> str:
+    return "–" if value is None or not np.isfinite(value) else f"{100.0 * value:.1f} %"
+
+
 class LossTab(PlotTab):
     """Loss curves (with the mini-batch losses between epochs) and the task's metric."""
 
@@ -44,7 +49,7 @@ class LossTab(PlotTab):
         self.show_batches = QtWidgets.QCheckBox("Mini-batches")
         self.show_batches.setToolTip("Also show the loss of every mini-batch (between epochs)")
         self.show_batches.setChecked(True)
-        self.show_batches.toggled.connect(lambda on: self.batch_curve.setVisible(on))
+        self.show_batches.toggled.connect(self._toggle_batches)
         self.controls.addWidget(self.log_scale)
         self.controls.addWidget(self.show_batches)
         self.controls.addStretch(1)
@@ -52,7 +57,6 @@ class LossTab(PlotTab):
         self.loss_plot = make_plot("Loss", "epoch", "loss")
         self.loss_plot.setDownsampling(auto=True, mode="peak")
         self.loss_plot.setClipToView(True)
-        legend = self.loss_plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
         self.batch_curve = self.loss_plot.plot(
             pen=pen(BATCH_COLOR, 1.0), name="mini-batch", connect="finite"
         )
@@ -62,11 +66,8 @@ class LossTab(PlotTab):
         self.val_curve = self.loss_plot.plot(
             pen=pen(VALIDATION_COLOR, 2.2), name="validation", connect="finite"
         )
-        legend.setBrush(pg.mkBrush(255, 255, 255, 200))
 
         self.metric_plot = make_plot("Accuracy", "epoch", "accuracy")
-        self.metric_legend = self.metric_plot.addLegend(offset=(-10, -10), labelTextSize="8pt")
-        self.metric_legend.setBrush(pg.mkBrush(255, 255, 255, 200))
         self.metric_a_train = self.metric_plot.plot(pen=pen(TRAIN_COLOR, 2.2), connect="finite")
         self.metric_a_val = self.metric_plot.plot(pen=pen(VALIDATION_COLOR, 2.2), connect="finite")
         # R² lives on its own right-hand axis (it is unitless while RMSE has the target's unit).
@@ -88,6 +89,7 @@ class LossTab(PlotTab):
         self._task = "classification"
         self._configure_metric("classification")
         self._history: Any = None
+        self._snapshot: Any = None
         self.set_arrangement(
             narrow=[(self.loss_plot, 0, 0, 1, 1), (self.metric_plot, 1, 0, 1, 1)],
             wide=[(self.loss_plot, 0, 0, 1, 1), (self.metric_plot, 0, 1, 1, 1)],
@@ -100,32 +102,27 @@ class LossTab(PlotTab):
         self.r2_view.setGeometry(self.metric_plot.vb.sceneBoundingRect())
         self.r2_view.linkedViewChanged(self.metric_plot.vb, self.r2_view.XAxis)
 
+    def _toggle_batches(self, on: bool) -> None:
+        self.batch_curve.setVisible(on)
+        self._update_titles()
+
     def _set_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)
         self.loss_plot.setLabel("left", "loss (log scale)" if on else "loss")
 
     def _configure_metric(self, task: str) -> None:
         self._task = task
-        legend = self.metric_legend
-        legend.clear()
         regression = task == "regression"
         self.metric_plot.getAxis("right").setVisible(regression)
         self.r2_view.setVisible(regression)
         if regression:
-            self.metric_plot.setTitle("RMSE (solid) and R² (dashed)", size="10pt")
             self.metric_plot.setLabel("left", "RMSE")
             self.metric_plot.enableAutoRange(y=True)
             self.r2_view.enableAutoRange(y=True)
-            legend.addItem(self.metric_a_train, "training RMSE")
-            legend.addItem(self.metric_a_val, "validation RMSE")
-            legend.addItem(self.metric_b_train, "training R²")
-            legend.addItem(self.metric_b_val, "validation R²")
         else:
-            self.metric_plot.setTitle("Accuracy", size="10pt")
             self.metric_plot.setLabel("left", "accuracy")
             self.metric_plot.setYRange(0.0, 1.02, padding=0)
-            legend.addItem(self.metric_a_train, "training")
-            legend.addItem(self.metric_a_val, "validation")
+        self._update_titles()
 
     def set_context(self, project: Project | None, dataset: Dataset | None) -> None:
         task = dataset.task if dataset is not None else (project.task if project else None)
@@ -147,7 +144,8 @@ class LossTab(PlotTab):
             self.metric_b_val,
         ):
             curve.setData([], [])
-        self.loss_plot.setTitle("Loss", size="10pt")
+        self._snapshot = None
+        self._update_titles()
 
     def show_frame(self, frame: Frame) -> None:
         if frame.task != self._task:
@@ -174,10 +172,43 @@ class LossTab(PlotTab):
         else:
             self.metric_a_train.setData(epochs, history.train_accuracy)
             self.metric_a_val.setData(epochs, history.val_accuracy)
-        self.loss_plot.setTitle(
-            f"Loss · training {_fmt(snapshot.train_loss)} · validation {_fmt(snapshot.val_loss)}",
-            size="10pt",
-        )
+        self._snapshot = snapshot
+        self._update_titles()
+
+    def _update_titles(self) -> None:
+        """Titles that double as legends: each series' line style, name and latest value."""
+        snapshot = getattr(self, "_snapshot", None)
+
+        def latest(name: str) -> float | None:
+            return None if snapshot is None else getattr(snapshot, name, None)
+
+        has_validation = snapshot is None or snapshot.val_loss is not None
+        parts = ["Loss", key(TRAIN_COLOR, f"training {_fmt(latest('train_loss'))}")]
+        if has_validation:
+            parts.append(key(VALIDATION_COLOR, f"validation {_fmt(latest('val_loss'))}"))
+        if self.show_batches.isChecked():
+            parts.append(key(BATCH_COLOR, "mini-batch", thin=True))
+        self.loss_plot.setTitle("   ".join(parts), size="10pt")
+        if self._task == "regression":
+            parts = [
+                "RMSE",
+                key(TRAIN_COLOR, f"train {_fmt(latest('train_rmse'))}"),
+            ]
+            if has_validation:
+                parts.append(key(VALIDATION_COLOR, f"val {_fmt(latest('val_rmse'))}"))
+            parts += ["· R²", key(TRAIN_COLOR, f"train {_fmt(latest('train_r2'))}", dashed=True)]
+            if has_validation:
+                parts.append(key(VALIDATION_COLOR, f"val {_fmt(latest('val_r2'))}", dashed=True))
+        else:
+            parts = [
+                "Accuracy",
+                key(TRAIN_COLOR, f"training {_percent(latest('train_accuracy'))}"),
+            ]
+            if has_validation:
+                parts.append(
+                    key(VALIDATION_COLOR, f"validation {_percent(latest('val_accuracy'))}")
+                )
+        self.metric_plot.setTitle("   ".join(parts), size="10pt")
 
     def csv_table(self) -> tuple[list[str], list[Sequence[Any]]]:
         history = self._history
