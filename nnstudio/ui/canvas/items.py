@@ -124,16 +124,27 @@ class LaneItem(QtWidgets.QGraphicsItem):
             self.update()
 
     def boundingRect(self) -> QtCore.QRectF:
-        return self._rect.adjusted(-3, -3, 3, 3)
+        return self._rect.adjusted(-8, -4, 16, 20)
 
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
         rect = self._rect
         radius = 14.0
         if self.dragging:
-            painter.setOpacity(0.85)
+            # Lifted look while dragged: a soft shadow under the lane.
+            painter.setPen(QtCore.Qt.PenStyle.NoPen)
+            for spread, alpha in ((10.0, 14), (6.0, 20), (3.0, 26)):
+                painter.setBrush(QtGui.QColor(15, 23, 42, alpha))
+                painter.drawRoundedRect(
+                    rect.adjusted(-spread + 4, -spread + 8, spread + 4, spread + 8),
+                    radius + spread,
+                    radius + spread,
+                )
         border = QtGui.QPen(ACCENT if self.selected else LANE_BORDER, 2.0 if self.selected else 1.0)
         painter.setPen(border)
-        painter.setBrush(QtGui.QColor(249, 251, 255) if self.selected else LANE_FILL)
+        if self.selected:
+            painter.setBrush(QtGui.QColor(249, 251, 255))
+        else:
+            painter.setBrush(QtGui.QColor(255, 255, 255) if self.dragging else LANE_FILL)
         painter.drawRoundedRect(rect, radius, radius)
         # Header band: same rounded top, separated from the neurons by a hairline.
         ui = self.layout.ui
