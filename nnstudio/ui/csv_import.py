@@ -377,15 +377,17 @@ class CsvImportDialog(QtWidgets.QDialog):
         """Ticked target columns, in file order."""
         return self._ticked(_TARGET_COLUMN)
 
-    def set_column_role(self, name: str, *, input: bool | None = None, target: bool | None = None):
-        """Tick or untick a column as input and/or target (as a click would)."""
+    def set_column_role(
+        self, name: str, *, is_input: bool | None = None, is_target: bool | None = None
+    ) -> None:
+        """Tick or untick a column as an input and/or a target (as a click would)."""
         if self._table is None:
             return
         row = self._table.column_index(name)
-        if target is not None:
-            self._roles.item(row, _TARGET_COLUMN).setCheckState(_check(target))
-        if input is not None:
-            self._roles.item(row, _INPUT_COLUMN).setCheckState(_check(input))
+        if is_target is not None:
+            self._roles.item(row, _TARGET_COLUMN).setCheckState(_check(is_target))
+        if is_input is not None:
+            self._roles.item(row, _INPUT_COLUMN).setCheckState(_check(is_input))
 
     def task(self) -> str:
         """The chosen task."""

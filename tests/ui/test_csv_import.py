@@ -110,8 +110,8 @@ def test_changing_target_regresses_task_guess_and_unticks_input(qtbot, tmp_path)
     dialog = open_dialog(qtbot, path, tmp_path)
     assert dialog.target_columns() == ("label",)
     assert "price" in dialog.input_columns()
-    dialog.set_column_role("label", target=False)
-    dialog.set_column_role("price", target=True)
+    dialog.set_column_role("label", is_target=False)
+    dialog.set_column_role("price", is_target=True)
     assert dialog.target_columns() == ("price",)
     # A column is never both an input and a target.
     assert "price" not in dialog.input_columns()
@@ -158,7 +158,7 @@ def test_the_bad_cell_is_highlighted_in_the_preview(qtbot, tmp_path):
     plain = model.data(model.index(0, 1), Qt.ItemDataRole.BackgroundRole)
     assert marked is not None and plain is None
     # Leaving the column out fixes the problem and clears the mark.
-    dialog.set_column_role("b", input=False)
+    dialog.set_column_role("b", is_input=False)
     assert dialog.validate()
     assert model.marked_cell is None
 
@@ -177,7 +177,7 @@ def test_unreadable_file_offers_only_to_close(qtbot, tmp_path):
 def test_ticking_two_targets_for_classification_is_refused(qtbot, tmp_path):
     path = flower_csv(tmp_path)
     dialog = open_dialog(qtbot, path, tmp_path)
-    dialog.set_column_role("sepal_width", target=True)
+    dialog.set_column_role("sepal_width", is_target=True)
     # Two targets make the guess regression; the user insists on classification.
     assert dialog.task() == "regression"
     dialog.set_task("classification")
@@ -188,11 +188,11 @@ def test_ticking_two_targets_for_classification_is_refused(qtbot, tmp_path):
 def test_no_inputs_is_refused_until_one_is_ticked(qtbot, tmp_path):
     path = flower_csv(tmp_path)
     dialog = open_dialog(qtbot, path, tmp_path)
-    dialog.set_column_role("sepal_length", input=False)
-    dialog.set_column_role("sepal_width", input=False)
+    dialog.set_column_role("sepal_length", is_input=False)
+    dialog.set_column_role("sepal_width", is_input=False)
     assert not dialog.validate()
     assert "input column" in (dialog.problem or "")
-    dialog.set_column_role("sepal_width", input=True)
+    dialog.set_column_role("sepal_width", is_input=True)
     # Edits are checked after a short pause; the import button waits for the check.
     qtbot.waitUntil(lambda: ok_button(dialog).isEnabled(), timeout=3000)
     assert dialog.result_spec().features == ("sepal_width",)

@@ -291,7 +291,7 @@ def test_change_columns_reopens_the_picker_with_the_current_choice(
 
     def drop_a_feature(dialog):
         assert dialog.target_columns() == ("species",)
-        dialog.set_column_role("petal_width", input=False)
+        dialog.set_column_role("petal_width", is_input=False)
         return dialog.validate()
 
     monkeypatch.setattr(panel, "exec_dialog", drop_a_feature)
