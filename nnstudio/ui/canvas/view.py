@@ -92,7 +92,19 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     selectionChanged(object)
         The new :class:`~nnstudio.ui.selection.Selection`, or ``None``.
     hoverTextChanged(str)
-        Description of what is under the mouse (empty when nothing is).
+        Description of what is under the mouse (empty when nothing is), e.g. for a status bar.
+
+    Notes
+    -----
+    Mouse: click selects a neuron, edge or layer (background clears); double-click a neuron or
+    edge edits its bias or weight; drag a hidden layer's header to reorder; drag elsewhere or
+    with the middle button to pan; the wheel zooms under the pointer; right-click for a menu.
+    The round "+" between columns inserts a layer, − / + in a hidden header resize it.
+
+    Keyboard (selected layer): + / − add or remove a neuron, Delete removes the layer,
+    Insert (or L) inserts a layer after it and Shift+Insert before it, Ctrl+← / Ctrl+→ move
+    it; ← / → / ↑ / ↓ move the selection, Enter edits the selected weight or bias, Escape
+    clears, F or Ctrl+0 fits the view, Ctrl++ / Ctrl+− zoom.
     """
 
     selectionChanged = Signal(object)
