@@ -498,6 +498,45 @@ def test_zoom_and_fit(qtbot):
     assert visible.contains(canvas.content_rect())
 
 
+def test_keyboard_navigation_and_moving_layers(qtbot):
+    document, canvas = open_canvas(qtbot, spiral_project())
+    document.change_units(0, 2)  # Hidden 1: 10 units, Hidden 2: 8
+    canvas.setFocus()
+    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Right)
+    assert canvas.selection() == Selection("layer", 0)
+    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Right)
+    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Down)
+    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Down)
+    assert canvas.selection() == Selection("neuron", 1, 1)
+    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Escape)
+    assert canvas.selection() is None
+    canvas.select(Selection("layer", 1))
+    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Right, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert [layer.units for layer in document.project.network.layers] == [8, 10, 1]
+    assert canvas.selection() == Selection("layer", 2)
+
+
+def test_wheel_zooms_under_the_mouse(qtbot):
+    _document, canvas = open_canvas(qtbot, spiral_project())
+    before = canvas.zoom
+    center = QtCore.QPointF(canvas.viewport().rect().center())
+    event = QtGui.QWheelEvent(
+        center,
+        QtCore.QPointF(canvas.viewport().mapToGlobal(center.toPoint())),
+        QtCore.QPoint(0, 0),
+        QtCore.QPoint(0, 120),
+        QtCore.Qt.MouseButton.NoButton,
+        QtCore.Qt.KeyboardModifier.NoModifier,
+        QtCore.Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QtWidgets.QApplication.sendEvent(canvas.viewport(), event)
+    assert canvas.zoom == pytest.approx(before * 1.0015**120)
+    # A rebuild after the user zoomed keeps the zoom.
+    canvas.document.change_units(0, 1)
+    assert canvas.zoom == pytest.approx(before * 1.0015**120)
+
+
 # ---- export ------------------------------------------------------------------------------------
 
 
