@@ -151,6 +151,7 @@ def take_screenshot(
     train_epochs: int = 0,
     size: tuple[int, int] = (1280, 800),
     panel: str | None = None,
+    select: str | None = None,
 ) -> Path:
     """Render the studio (or one panel) to a PNG without showing anything on screen.
 
@@ -167,6 +168,10 @@ def take_screenshot(
     panel : str or None
         ``None`` for the whole window, or ``"canvas"``, ``"plots"``, ``"plots:<tab>"``
         (e.g. ``"plots:Loss"``), ``"data"``, ``"training"`` or ``"properties"``.
+    select : str or None
+        Select something on the canvas first so Properties shows it: ``"layer:K"``,
+        ``"neuron:K:I"`` or ``"edge:K:I:J"`` (K a drawn layer index, 0 = inputs; for an edge,
+        I is the target neuron in layer K and J the source neuron in layer K - 1).
 
     Returns
     -------
@@ -180,6 +185,7 @@ def take_screenshot(
         project that cannot be opened, or an image that cannot be written.
     """
     panel_name, tab = _parse_panel(panel)
+    selection = parse_selection(select)
     if int(train_epochs) != train_epochs or train_epochs < 0:
         raise NNStudioError(f"train_epochs must be a whole number >= 0, got {train_epochs!r}")
     try:
@@ -219,6 +225,8 @@ def take_screenshot(
                 raise NNStudioError(f"unknown plots tab {tab!r}; choose one of {tabs}")
             window.apply_default_sizes()
             train_for_screenshot(window, int(train_epochs))
+            if selection is not None:
+                _select_for_screenshot(window, selection)
             target = _prepare_panel(window, panel_name, tab)
             _settle(app)
             window.canvas.fit()
@@ -234,12 +242,66 @@ def take_screenshot(
     return output
 
 
+def parse_selection(text: str | None) -> Any:
+    """Turn ``"neuron:1:3"`` into a :class:`~nnstudio.ui.selection.Selection`.
+
+    Raises
+    ------
+    NNStudioError
+        When the text is not ``layer:K``, ``neuron:K:I`` or ``edge:K:I:J``.
+    """
+    if text is None:
+        return None
+    from nnstudio.ui.selection import Selection
+
+    kind, *numbers = text.strip().split(":")
+    counts = {"layer": 1, "neuron": 2, "edge": 3}
+    try:
+        values = [int(n) for n in numbers]
+    except ValueError:
+        values = []
+    if kind not in counts or len(values) != counts[kind] or min(values, default=-1) < 0:
+        raise NNStudioError(
+            f"cannot select {text!r}; use layer:K, neuron:K:I or edge:K:I:J with whole numbers"
+        )
+    if kind == "layer":
+        return Selection("layer", values[0])
+    if kind == "neuron":
+        return Selection("neuron", values[0], values[1])
+    return Selection("edge", values[0], values[1], values[2])
+
+
+def _select_for_screenshot(window: Any, selection: Any) -> None:
+    sizes = window.document.project.network.sizes
+    fits = 0 <= selection.layer < len(sizes) and (
+        selection.neuron is None or selection.neuron < sizes[selection.layer]
+    )
+    if selection.kind == "edge":
+        fits = (
+            fits and selection.layer >= 1 and (selection.source or 0) < sizes[selection.layer - 1]
+        )
+    if not fits:
+        raise NNStudioError(
+            f"cannot select {selection.kind} in layer {selection.layer}: the network's layer "
+            f"sizes are {', '.join(str(n) for n in sizes)}"
+        )
+    window.canvas.select(selection)
+    frame = window.controller.latest_frame
+    if window.canvas.frame is not None:
+        window.properties_dock.show_frame(window.canvas.frame)
+    elif frame is not None:
+        window.properties_dock.show_frame(frame)
+
+
 def train_for_screenshot(window: Any, epochs: int) -> None:
     """Train ``epochs`` epochs in this thread and show the result in every view."""
     from nnstudio.ui.frame import make_frame
     from nnstudio.workflow import build_network, make_trainer
 
     document = window.document
+    # From here on the views show only what is computed here: a background frame of the
+    # untrained network must not arrive after the trained one.
+    window.controller.shutdown()
     dataset = document.dataset
     if dataset is None:
         raise NNStudioError(f"cannot load the project's data: {document.dataset_error}")
@@ -255,8 +317,6 @@ def train_for_screenshot(window: Any, epochs: int) -> None:
         snapshot = trainer.snapshot()
         document.set_weights(network.weights())
     _settle(window)
-    # The controller may have queued its own frame of the untrained network: let it arrive,
-    # then show the trained one last.
     frame = make_frame(network, dataset, snapshot)
     state = "finished" if epochs > 0 else "idle"
     window._state = state
@@ -298,4 +358,4 @@ def _settle(_context: Any, rounds: int = 5) -> None:
         app.sendPostedEvents()
 
 
-__all__ = ["PANELS", "create_application", "run_studio", "take_screenshot"]
+__all__ = ["PANELS", "create_application", "parse_selection", "run_studio", "take_screenshot"]

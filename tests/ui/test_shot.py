@@ -58,6 +58,8 @@ def test_canvas_and_plots_panels_after_training(qapp, sample, tmp_path: Path) ->
         ({"panel": "data:x"}, "has no tabs"),
         ({"size": (10, 10)}, "size must be between"),
         ({"train_epochs": -1}, "train_epochs"),
+        ({"select": "neuron:1"}, "cannot select 'neuron:1'"),
+        ({"select": "neuron:9:0"}, "layer sizes are 2, 4, 1"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(
@@ -65,6 +67,25 @@ def test_bad_arguments_raise_clear_errors(
 ) -> None:
     with pytest.raises(NNStudioError, match=message):
         take_screenshot(sample("xor"), tmp_path / "x.png", **kwargs)
+
+
+def test_parse_selection() -> None:
+    from nnstudio.ui.app import parse_selection
+    from nnstudio.ui.selection import Selection
+
+    assert parse_selection(None) is None
+    assert parse_selection("layer:2") == Selection("layer", 2)
+    assert parse_selection("neuron:1:3") == Selection("neuron", 1, 3)
+    assert parse_selection("edge:2:0:5") == Selection("edge", 2, 0, 5)
+    with pytest.raises(NNStudioError, match="layer:K"):
+        parse_selection("edge:1:x:2")
+
+
+def test_selection_reaches_the_properties_dock(qapp, sample, tmp_path: Path) -> None:
+    out = take_screenshot(
+        sample("xor"), tmp_path / "props.png", panel="properties", select="layer:1"
+    )
+    assert _pixels(out).std() > 10
 
 
 def test_missing_project_and_wrong_suffix(qapp, sample, tmp_path: Path) -> None:
