@@ -264,8 +264,9 @@ class NeuronView(QtWidgets.QWidget):
             )
             return
         if is_input:
-            self._show_input(frame, neuron)
+            self._show_input(frame, neuron, standardized=project.standardization is not None)
             return
+        self._set_weights_visible(True)
         W, b = frame.weights[layer_index]
         incoming = np.asarray(W, dtype=float)[:, neuron]
         sources = feature_names if layer_index == 0 else None
@@ -384,10 +385,9 @@ class NeuronView(QtWidgets.QWidget):
             item.setRegion(span)
             item.setVisible(True)
 
-    def _show_input(self, frame: Any, neuron: int) -> None:
+    def _show_input(self, frame: Any, neuron: int, standardized: bool) -> None:
         values = np.asarray(frame.probe_A[0], dtype=float)[:, neuron]
-        self.weight_bars.setVisible(False)
-        self.weight_image.setVisible(False)
+        self._set_weights_visible(False)
         self.weights_caption.setText("Input features have no incoming weights.")
         self.activation_curve.setData([], [])
         self.derivative_curve.setData([], [])
@@ -397,16 +397,22 @@ class NeuronView(QtWidgets.QWidget):
         counts, edges = np.histogram(values, bins=HISTOGRAM_BINS, range=_histogram_range(values))
         self.histogram.setData(edges, counts / max(int(counts.max()), 1))
         self.histogram.setVisible(True)
+        what = "standardised input" if standardized else "input"
+        self.z_plot.getPlotItem().getAxis("bottom").setLabel(what, color=_MUTED)
         self.z_caption.setText(
-            f"<span style='color:{_HISTOGRAM_PEN.name()}'>▇ network input over "
-            f"{values.size} probes</span>"
+            f"<span style='color:{_HISTOGRAM_PEN.name()}'>▇ {what} over {values.size} probes</span>"
         )
         self.z_plot.setXRange(float(edges[0]), float(edges[-1]), padding=0.05)
         self.z_plot.setYRange(0.0, 1.05, padding=0.02)
         self.summary_label.setText(
-            f"Mean {values.mean():.3g}, standard deviation {values.std():.3g} "
-            "(after standardisation, when the project uses it)."
+            f"{what.capitalize()}: mean {values.mean():.3g}, standard deviation "
+            f"{values.std():.3g} over the probe examples."
         )
+
+    def _set_weights_visible(self, visible: bool) -> None:
+        self.weights_plot.setVisible(visible)
+        if visible:
+            self.z_plot.getPlotItem().getAxis("bottom").setLabel("z", color=_MUTED)
 
 
 def _frame_fits(frame: Any, sizes: tuple[int, ...]) -> bool:

@@ -144,6 +144,8 @@ def test_without_frame_and_for_inputs(view):
     frame = frame_for(document)
     view.show_neuron(document.project, None, 1, frame)
     assert view.title_label.text() == "Input feature x2"
+    assert not view.weights_plot.isVisible()
+    assert view.summary_label.text().startswith("Input: mean")
     _x, y = view.histogram.getData()
     assert y.max() == pytest.approx(1.0)
     assert (
