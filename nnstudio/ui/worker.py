@@ -56,6 +56,9 @@ FRAME_INTERVAL = 1.0 / 30.0
 #: Building a frame (worker) or showing it (main thread, which holds the GIL while painting)
 #: may take at most this share of the time; slow frames space out further.
 _FRAME_TIME_SHARE = 0.3
+#: Per-step records kept for the plots; beyond this every second record is dropped, so a
+#: run of millions of steps keeps an evenly thinned history in bounded memory.
+MAX_STEP_HISTORY = 200_000
 #: How long :meth:`TrainingController.shutdown` waits for the worker to finish a step.
 _SHUTDOWN_TIMEOUT_MS = 5000
 
@@ -149,6 +152,16 @@ class _GrowingRows:
             self._data = grown
         self._data[self._size : needed] = rows
         self._size = needed
+
+    def __len__(self) -> int:
+        return self._size
+
+    def thin(self) -> None:
+        """Keep every second row (in a fresh buffer: views already handed out stay intact)."""
+        kept = self._data[: self._size : 2].copy()
+        self._data = np.zeros((max(2 * kept.shape[0], 256), kept.shape[1]), self._data.dtype)
+        self._data[: kept.shape[0]] = kept
+        self._size = kept.shape[0]
 
     def view(self) -> np.ndarray:
         prefix = self._data[: self._size]
@@ -449,6 +462,9 @@ class _TrainingThread(QtCore.QThread):
             self._grad_norms.extend(snapshot.step_grad_norms)
             epochs = steps / float(trainer.steps_per_epoch)
             self._batch_losses.extend(np.column_stack([epochs, snapshot.step_losses]))
+            if len(self._grad_steps) > MAX_STEP_HISTORY:
+                for rows in (self._grad_steps, self._grad_norms, self._batch_losses):
+                    rows.thin()
         frame = session.builder.build(session.network, snapshot)
         frame = replace(
             frame,

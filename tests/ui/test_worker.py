@@ -308,3 +308,18 @@ def test_limit_blas_threads_sets_the_environment() -> None:
     limit_blas_threads()
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         assert os.environ[name] == "1"
+
+
+def test_step_history_views_survive_growth_and_thinning() -> None:
+    from nnstudio.ui.worker import _GrowingRows
+
+    rows = _GrowingRows(2)
+    rows.extend(np.arange(20.0).reshape(10, 2))
+    handed_out = rows.view()
+    rows.extend(np.full((500, 2), -1.0))
+    rows.thin()
+    # What a frame already carries never changes under it.
+    np.testing.assert_array_equal(handed_out[:, 0], np.arange(0.0, 20.0, 2.0))
+    assert not handed_out.flags.writeable
+    assert len(rows) == 255
+    np.testing.assert_array_equal(rows.view()[:5, 0], [0.0, 4.0, 8.0, 12.0, 16.0])
