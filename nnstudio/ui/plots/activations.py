@@ -71,6 +71,7 @@ class ActivationsTab(PlotTab):
         legend.setBrush(pg.mkBrush(255, 255, 255, 200))
         legend.addItem(self.saturated_bars, "saturated activations (sigmoid, tanh)")
         legend.addItem(self.dead_bars, "dead units (ReLU family)")
+        self.health_texts: list[pg.TextItem] = []
 
         self._frame: Frame | None = None
         self._shown: tuple[int, str] | None = None
@@ -184,10 +185,32 @@ class ActivationsTab(PlotTab):
         dead = np.nan_to_num(frame.dead_fraction, nan=0.0) * 100.0
         self.saturated_bars.setOpts(x=x - 0.2, height=saturated)
         self.dead_bars.setOpts(x=x + 0.2, height=dead)
+        self._label_health(frame, saturated, dead)
         if self.changed("health", frame.activation_names):
             names = [f"{i + 1} {name}" for i, name in enumerate(frame.activation_names)]
             set_bar_ticks(self.health_plot, names)
             self.health_plot.setXRange(-0.6, layers - 0.4, padding=0)
+
+    def _label_health(self, frame: Frame, saturated: np.ndarray, dead: np.ndarray) -> None:
+        """Write each layer's share above its bar, so a 0 % bar still says something."""
+        layers = frame.n_layers
+        while len(self.health_texts) < layers:
+            text = pg.TextItem(anchor=(0.5, 1.0), color=(60, 60, 60))
+            self.health_plot.addItem(text)
+            self.health_texts.append(text)
+        for index, text in enumerate(self.health_texts):
+            if index >= layers:
+                text.setVisible(False)
+                continue
+            if np.isfinite(frame.saturated_fraction[index]):
+                label, x, height = f"{saturated[index]:.0f} % saturated", index - 0.2, saturated
+            elif np.isfinite(frame.dead_fraction[index]):
+                label, x, height = f"{dead[index]:.0f} % dead", index + 0.2, dead
+            else:
+                label, x, height = "not measured", float(index), np.zeros(layers)
+            text.setText(label)
+            text.setPos(x, float(height[index]) + 1.0)
+            text.setVisible(True)
 
     # ---- export ------------------------------------------------------------------------------
 
