@@ -185,6 +185,13 @@ def test_wide_network_is_drawn_compactly(qtbot, tmp_path):
     labels = canvas.columns[0].labels
     assert len(labels) == 16 and labels[0] == "pixel0" and labels[-1] == "pixel783"
     assert canvas.content_rect().width() < 2000
+    column = canvas.layout_geometry.columns[1]
+    marker = QtCore.QPointF(column.x, column.ellipsis_y)
+    assert canvas.hover_text(marker) == "Neurons 12–251 of Hidden 1 are not drawn (240 of 256)"
+    x, y = header_center(canvas, 1)
+    assert canvas.hover_text(QtCore.QPointF(x, y)) == (
+        "Hidden 1 · 256 relu (16 of 256 neurons drawn) · drag to reorder"
+    )
     frame = trained_frame(document, epochs=1)
     canvas.show_frame(frame)
     assert canvas.frame is frame

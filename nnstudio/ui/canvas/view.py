@@ -23,7 +23,7 @@ from nnstudio.ui.canvas.items import (
     LaneItem,
     NeuronColumnItem,
 )
-from nnstudio.ui.canvas.layout import NetworkLayout, nearest_segment
+from nnstudio.ui.canvas.layout import COMPACT_HEAD, NetworkLayout, nearest_segment
 from nnstudio.ui.canvas.notice import NoticeBanner
 from nnstudio.ui.canvas.shading import activation_colors, sparkline_points, thumbnail_images
 from nnstudio.ui.colors import diverging_rgb, symmetric_limit
@@ -668,9 +668,21 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
                 f"{'Add a neuron to' if hit.delta > 0 else 'Remove a neuron from'} "
                 f"{self.layer_title(hit.layer)}"
             )
+        column = self.layout_geometry.columns[hit.layer]
+        if hit.kind == "lane" and column.compact:
+            if abs(scene_pos.y() - column.ellipsis_y) <= self.layout_geometry.pitch / 2:
+                first = int(column.indices[COMPACT_HEAD - 1]) + 1
+                last = int(column.indices[COMPACT_HEAD]) - 1
+                return (
+                    f"Neurons {first}–{last} of {self.layer_title(hit.layer)} are not drawn "
+                    f"({column.omitted} of {column.units})"
+                )
+        text = self.describe(hit.selection())
+        if hit.kind in ("header", "lane") and column.compact:
+            text += f" ({column.indices.size} of {column.units} neurons drawn)"
         if hit.kind == "header" and hit.layer in self.hidden_range():
-            return f"{self.layer_header(hit.layer)} (drag to reorder)"
-        return self.describe(hit.selection())
+            text += " · drag to reorder"
+        return text
 
     # ---- edits -------------------------------------------------------------------------------
 
