@@ -14,6 +14,7 @@ from nnstudio.ui.csv_import import CsvImportDialog
 from nnstudio.ui.docks.data_dock import DataPanel
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.plots.common import class_colors
+from nnstudio.ui.qt import Qt, QtCore, QtGui
 
 pytestmark = pytest.mark.gui
 
@@ -274,6 +275,37 @@ def test_table_preview_and_summary_for_csv(panel, document, monkeypatch, tmp_pat
     assert panel.preview_kind() == "scatter"
 
 
+def test_dropping_a_csv_file_opens_the_column_picker(panel, document, monkeypatch, tmp_path):
+    path = iris_like_csv(tmp_path)
+    dialogs = accept_dialog_with(monkeypatch, panel, path)
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(path))])
+    drop = QtGui.QDropEvent(
+        QtCore.QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    # Qt delivers drops only during a real drag, so the handlers are called directly.
+    panel.dropEvent(drop)
+    assert len(dialogs) == 1
+    assert document.project.data.csv == "flowers.csv"
+
+    other = QtCore.QMimeData()
+    other.setUrls([QtCore.QUrl.fromLocalFile(str(tmp_path / "picture.png"))])
+    enter = QtGui.QDragEnterEvent(
+        QtCore.QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        other,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    panel.dragEnterEvent(enter)
+    assert not enter.isAccepted()
+    assert panel.acceptDrops()
+
+
 def test_cancelled_csv_choice_keeps_the_current_data(panel, document, monkeypatch):
     monkeypatch.setattr(panel, "ask_csv_path", lambda: "")
     choose(panel, "csv")
@@ -341,18 +373,18 @@ def test_refused_edit_shows_the_reason_and_changes_nothing(panel, document):
 
 
 def _horizontal():
-    from nnstudio.ui.qt import Qt
-
     return Qt.Orientation.Horizontal
 
 
 def test_declining_to_discard_trained_weights_restores_the_controls(panel, document):
-    # Weights shaped for the current 2-4-4-1 network count as trained.
+    # Weights shaped for the current 2-4-4-1 network.
     rng = np.random.default_rng(0)
     weights = tuple(
         (rng.normal(size=w_shape), np.zeros(b_shape))
         for w_shape, b_shape in document.project.network.weight_shapes()
     )
+    # The first weights follow from the seed; the next ones (a training step) hold work.
+    document.set_weights(tuple((W * 0.5, b) for W, b in weights))
     document.set_weights(weights)
     questions: list[str] = []
     document.confirm_discard_weights = lambda question: questions.append(question) or False

@@ -64,6 +64,8 @@ BUILTIN_INFO: dict[str, tuple[str, str]] = {
 }
 
 CSV_KEY = "csv"
+#: File names the panel accepts when a file is dropped on it.
+CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt")
 #: Points drawn at most in a scatter preview; larger data shows a subset of each split in
 #: proportion (a random one: the splits are shuffled).
 MAX_PREVIEW_POINTS = 5000
@@ -438,6 +440,8 @@ class DataPanel(QtWidgets.QWidget):
         self._edit_timer.setInterval(EDIT_DELAY_MS)
         self._edit_timer.timeout.connect(self.apply_edits)
         self._build()
+        # A CSV file dropped on the panel opens the column picker.
+        self.setAcceptDrops(True)
         document.projectChanged.connect(self._project_changed)
         document.datasetChanged.connect(self._dataset_changed)
         document.pathChanged.connect(self._project_changed)
@@ -900,6 +904,30 @@ class DataPanel(QtWidgets.QWidget):
             return False
         text = "Change columns" if initial is not None else f"Data: {Path(path).name}"
         return self.set_data(spec, text)
+
+    # ---- dropping a file on the panel ------------------------------------------------------
+
+    @staticmethod
+    def _dropped_csv(event: QtGui.QDropEvent | QtGui.QDragEnterEvent) -> str | None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if len(urls) != 1 or not urls[0].isLocalFile():
+            return None
+        path = urls[0].toLocalFile()
+        return path if path.lower().endswith(CSV_SUFFIXES) else None
+
+    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
+        if self._dropped_csv(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QtGui.QDropEvent) -> None:
+        path = self._dropped_csv(event)
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.import_csv(path)
 
     def ask_csv_path(self) -> str:
         """The file the user picks ("" when cancelled)."""
