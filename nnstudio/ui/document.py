@@ -125,6 +125,10 @@ class StudioDocument(QtCore.QObject):
         self._dataset_error: str | None = None
         self._path: Path | None = None
         self._weights_dirty = False
+        # Weights derived from the seed alone (not trained, loaded or edited): discarding them
+        # loses nothing, so shape edits do not ask about them.
+        self._fresh_weights: Weights | None = None
+        self._next_weights_fresh = False
         self._datasets: OrderedDict[tuple[DataSpec, str], Dataset] = OrderedDict()
         #: Called with a question before an edit discards trained weights; returning False
         #: cancels the edit. The main window sets it to a dialog; ``None`` always proceeds.
@@ -162,6 +166,11 @@ class StudioDocument(QtCore.QObject):
     def base_dir(self) -> Path:
         """Folder that relative paths (CSV data, weights) are resolved against."""
         return self._path.parent if self._path is not None else Path.cwd()
+
+    @property
+    def has_trained_weights(self) -> bool:
+        """Whether the weights hold work: trained, loaded from a file or edited by hand."""
+        return self._weights is not None and self._weights is not self._fresh_weights
 
     @property
     def is_dirty(self) -> bool:
@@ -260,7 +269,7 @@ class StudioDocument(QtCore.QObject):
             if _same_shapes(project.network, self._project.network):
                 new_weights = self._weights
             else:
-                if self._weights is not None and not self._confirm(
+                if self.has_trained_weights and not self._confirm(
                     f"{text} changes the network's shape, so its trained weights will be "
                     "reset. Continue?"
                 ):
@@ -392,11 +401,18 @@ class StudioDocument(QtCore.QObject):
         Giving a network its first weights does not count as an unsaved change: they follow
         from the seed, so a freshly opened project stays clean until it is trained or edited.
         """
+        if self._weights is None or self._next_weights_fresh:
+            self._fresh_weights = weights
+        self._next_weights_fresh = False
         if self._weights is not None:
             self._weights_dirty = True
         self._weights = weights
         self.weightsChanged.emit(weights)
         self._emit_dirty()
+
+    def expect_fresh_weights(self) -> None:
+        """Treat the next :meth:`set_weights` as a re-initialisation (Reset weights)."""
+        self._next_weights_fresh = True
 
     # ---- internals -------------------------------------------------------------------------
 

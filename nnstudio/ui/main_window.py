@@ -986,6 +986,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """Train › Reset weights: re-initialise and start over."""
         self.banner.hide()
         self.status.clear()
+        self.document.expect_fresh_weights()
         self.controller.reset_weights()
 
     def show_frame(self, frame: Any) -> None:

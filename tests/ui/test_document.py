@@ -60,7 +60,8 @@ def test_add_layer_then_undo_restores_the_exact_network(document: StudioDocument
 
 
 def test_shape_change_asks_before_discarding_weights(document: StudioDocument) -> None:
-    _initial_weights(document)
+    weights = _initial_weights(document)
+    document.set_weights(tuple((W + 0.5, b) for W, b in weights))  # as after training
     questions: list[str] = []
 
     def decline(question: str) -> bool:
@@ -159,3 +160,22 @@ def test_open_bad_file_leaves_the_document_alone(document: StudioDocument, tmp_p
 def test_save_without_a_path_is_refused(document: StudioDocument) -> None:
     with pytest.raises(NNStudioError, match="no file"):
         document.save()
+
+
+def test_only_trained_weights_are_asked_about(document: StudioDocument) -> None:
+    questions: list[str] = []
+    document.confirm_discard_weights = lambda q: questions.append(q) or True
+    weights = _initial_weights(document)
+    assert not document.has_trained_weights
+    assert document.change_units(0, 1)  # fresh weights: nothing to lose, no question
+    assert questions == []
+    weights = _initial_weights(document)
+    document.set_weights(tuple((W * 2, b) for W, b in weights))  # a training step
+    assert document.has_trained_weights
+    assert document.change_units(0, 1)
+    assert len(questions) == 1
+    document.set_weights(_initial_weights(document))
+    document.set_weights(tuple((W * 2, b) for W, b in document.weights))
+    document.expect_fresh_weights()
+    document.set_weights(_initial_weights(document))  # Reset weights
+    assert not document.has_trained_weights

@@ -522,3 +522,12 @@ def test_first_frame_reaches_canvas_plots_and_status(qtbot, window) -> None:
     frame = window.canvas.frame
     assert frame.weights is not None
     assert len(frame.weights) == len(window.document.project.network.layers)
+
+
+def test_untrained_network_edits_without_questions(qtbot, window, no_dialogs) -> None:
+    window.open_sample("spiral")
+    qtbot.waitUntil(lambda: window.document.weights is not None, timeout=FRAME_TIMEOUT)
+    _select(window, Selection("layer", 1))
+    window.add_neuron_action.trigger()
+    window.add_layer_action.trigger()
+    assert no_dialogs == []

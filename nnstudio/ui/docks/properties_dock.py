@@ -159,13 +159,29 @@ class SummaryPage(QtWidgets.QWidget):
         self.fields["Optimizer"].setText(
             f"{OPTIMIZER_LABELS.get(t.optimizer, t.optimizer)}, learning rate {t.learning_rate:g}"
         )
-        self.fields["Weights"].setText(
-            "Not initialised yet" if document.weights is None else "Initialised / trained"
-        )
+        self.fields["Weights"].setText(self._weights_text())
         self.fields["File"].setText(document.path.name if document.path else "Not saved yet")
         self.fields["File"].setToolTip(str(document.path) if document.path else "")
         self.description.setText(project.description)
         self.description.setVisible(bool(project.description))
+
+    def show_snapshot(self, snapshot: object | None) -> None:
+        """Note how far training has come (from the latest frame's snapshot)."""
+        self._snapshot = snapshot
+        self.fields["Weights"].setText(self._weights_text())
+
+    def _weights_text(self) -> str:
+        document = self.document
+        if document.weights is None:
+            return "Not initialised yet"
+        snapshot = getattr(self, "_snapshot", None)
+        epoch = int(getattr(snapshot, "epoch", 0) or 0)
+        step = int(getattr(snapshot, "step", 0) or 0)
+        if step > 0:
+            return f"Trained for {epoch:,} epoch{'s' if epoch != 1 else ''} ({step:,} steps)"
+        if document.has_trained_weights:
+            return "Trained or loaded from file"
+        return "Initialised from the seed, not trained yet"
 
     def _rename(self) -> None:
         name = self.name.text().strip()
@@ -586,6 +602,7 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
     def show_frame(self, frame: object) -> None:
         """Take live values (weights, activations) from a training frame."""
         self._frame = frame
+        self.summary_page.show_snapshot(getattr(frame, "snapshot", None))
         if self.page_name in ("neuron", "edge"):
             self._refresh()
 
