@@ -158,6 +158,7 @@ def test_xor_canvas_items_and_headers(qtbot):
     assert canvas.layer_header(2) == "Output · 1 sigmoid"
     assert canvas.layer_header(0) == "Input · 2 features"
     assert canvas.columns[0].labels == list(document.dataset.feature_names)
+    assert canvas.legend.limit is None
     # Before any frame: grey edges, no thumbnails, no fills.
     assert all((b.colors == UNKNOWN_RGB).all() for b in canvas.bundles[1:])
     assert all(c.thumbnails is None and c.fills is None for c in canvas.columns)
@@ -210,6 +211,7 @@ def test_show_frame_recolours_edges_neurons_and_thumbnails(qtbot):
     bundle = canvas.bundles[2]
     W = frame.weights[1][0]
     np.testing.assert_allclose(bundle.values, W[bundle.sources, bundle.targets])
+    assert canvas.legend.limit == pytest.approx(bundle.limit)
     # Sign decides the hue: positive edges are orange (red > blue), negative ones blue.
     positive = bundle.values > 0.2 * bundle.limit
     negative = bundle.values < -0.2 * bundle.limit

@@ -24,6 +24,7 @@ from nnstudio.ui.canvas.items import (
     NeuronColumnItem,
 )
 from nnstudio.ui.canvas.layout import COMPACT_HEAD, NetworkLayout, nearest_segment
+from nnstudio.ui.canvas.legend import ScaleLegend
 from nnstudio.ui.canvas.notice import NoticeBanner
 from nnstudio.ui.canvas.shading import activation_colors, sparkline_points, thumbnail_images
 from nnstudio.ui.colors import diverging_rgb, symmetric_limit
@@ -152,6 +153,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
 
         self.notice_banner = NoticeBanner(self)
         self.zoom_bar = self._make_zoom_bar()
+        self.legend = ScaleLegend(self)
         self._connect_document(document)
         self.rebuild()
 
@@ -404,6 +406,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     def _recolor_parameters(self, weights: Weights | None) -> None:
         layout = self.layout_geometry
         if weights is None:
+            self.legend.set_limit(None)
             for bundle in self.bundles[1:]:
                 bundle.set_values(None)
             for column in self.columns[1:]:
@@ -415,6 +418,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             for bundle, (W, _b) in zip(self.bundles[1:], weights, strict=True)
         ]
         limit = symmetric_limit(np.concatenate(drawn_values)) if drawn_values else 1.0
+        self.legend.set_limit(limit)
         drawn_biases = [
             np.asarray(b, dtype=float)[layout.columns[d].indices]
             for d, (_W, b) in enumerate(weights, start=1)
@@ -930,6 +934,8 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         bar = self.zoom_bar
         bar.move(viewport.right() - bar.width() - 10, viewport.bottom() - bar.height() - 10)
         bar.raise_()
+        self.legend.move(viewport.left() + 10, viewport.bottom() - self.legend.height() - 10)
+        self.legend.raise_()
         self.notice_banner.reposition()
 
     # ---- notices -----------------------------------------------------------------------------
