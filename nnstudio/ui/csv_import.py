@@ -147,7 +147,8 @@ def guess_task(table: CsvTable, targets: Sequence[str]) -> str:
     index = table.column_index(targets[0])
     if table.kinds[index] == "text":
         return "classification"
-    cells = np.array([row[index] for row in table.rows], dtype=object)
+    # One column at once: building it from table.rows would rebuild every row of a large file.
+    cells = np.array(table.column(targets[0]), dtype=object)
     cells = cells[cells != ""].astype(str)
     if cells.size == 0:
         return "regression"
