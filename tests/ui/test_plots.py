@@ -319,3 +319,47 @@ def test_clear_and_new_context_empty_the_plots(panel, spiral) -> None:
     items = panel.output_tab.graphics.ci.items
     assert panel.output_tab.parity_plot in items
     assert panel.output_tab.confusion_plot not in items
+
+
+def test_pixel_data_shows_example_images_mistakes_first(panel) -> None:
+    from nnstudio.engine.network import Network
+    from nnstudio.ui.frame import make_frame
+    from nnstudio.ui.plots.output import example_mosaic
+
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 3, 90)
+    X = rng.random((90, 16)) * 8.0
+    dataset = Dataset(
+        X_train=X[:60],
+        Y_train=np.eye(3)[labels[:60]],
+        X_val=X[60:],
+        Y_val=np.eye(3)[labels[60:]],
+        feature_names=tuple(f"pixel_{i // 4}_{i % 4}" for i in range(16)),
+        target_names=("a", "b", "c"),
+        task="classification",
+    )
+    network = Network.from_spec(
+        NetworkSpec(16, (LayerSpec(5, "tanh"), LayerSpec(3, "softmax"))), "categorical_crossentropy"
+    )
+    frame = make_frame(network, dataset)
+    panel.set_context(None, dataset)
+    panel.tabs.setCurrentWidget(panel.output_tab)
+    panel.show_frame(frame)
+    tab = panel.output_tab
+    assert tab.examples_plot in tab.graphics.ci.items
+    assert tab.map_plot not in tab.graphics.ci.items
+    captions = [text for text in tab.example_texts if text.isVisible()]
+    assert len(captions) == 24
+    wrong = frame.eval_labels != frame.predicted_labels
+    first = captions[0].textItem.toPlainText()
+    if wrong.any():
+        row = int(np.flatnonzero(wrong)[0])
+        names = dataset.target_names
+        assert first == f"{names[frame.eval_labels[row]]} → {names[frame.predicted_labels[row]]}"
+    # The mosaic places each image in its own tile.
+    images = np.arange(2 * 16, dtype=float).reshape(2, 16)
+    mosaic = example_mosaic(images, (4, 4), 1, 3, row_gap=2)
+    assert mosaic.shape == (6, 14)
+    np.testing.assert_array_equal(mosaic[2:, 0:4], images[0].reshape(4, 4))
+    np.testing.assert_array_equal(mosaic[2:, 5:9], images[1].reshape(4, 4))
+    assert np.isnan(mosaic[:2]).all() and np.isnan(mosaic[:, 10:]).all()

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnstudio.data import image_shape_of
 from nnstudio.ui.plots.common import (
     TRAIN_COLOR,
     VALIDATION_COLOR,
@@ -36,8 +37,50 @@ if TYPE_CHECKING:
 _MAX_POINTS = 2000
 #: Largest class count whose confusion-matrix cells get a count written in them.
 _MAX_CELL_TEXT = 30
+#: Example images shown for image-like data: rows × columns of tiles.
+_TILE_ROWS, _TILE_COLUMNS = 4, 6
 #: How strongly region colours are washed towards white, so the points stay readable.
 _REGION_WASH = 0.35
+
+
+def _mode_for(feature_names: Sequence[str], n_features: int) -> str:
+    """``"map2d"``, ``"curve"``, ``"images"`` (pixel features) or ``""`` (nothing to map)."""
+    if n_features == 2:
+        return "map2d"
+    if n_features == 1:
+        return "curve"
+    return "images" if image_shape_of(tuple(feature_names)) is not None else ""
+
+
+def example_mosaic(
+    images: np.ndarray, shape: tuple[int, int], rows: int, columns: int, row_gap: int = 1
+) -> np.ndarray:
+    """Tile flattened images into one picture, one pixel apart (``row_gap`` rows above each).
+
+    Parameters
+    ----------
+    images : ndarray, shape (n, height * width)
+        At most ``rows * columns`` images, row-major pixels.
+    shape : tuple of int
+        ``(height, width)`` of one image.
+    row_gap : int
+        Empty pixel rows above each row of tiles (room for captions).
+
+    Returns
+    -------
+    ndarray, shape (rows * (height + row_gap), columns * (width + 1) - 1)
+        Gaps and unused tiles are NaN (drawn transparent).
+    """
+    height, width = shape
+    mosaic = np.full((rows * (height + row_gap), columns * (width + 1) - 1), np.nan)
+    count = min(images.shape[0], rows * columns)
+    tiles = images[:count].reshape(count, height, width)
+    # One vectorised scatter: row/column offsets of each tile's top-left corner.
+    tile_row, tile_column = np.divmod(np.arange(count), columns)
+    r = tile_row[:, None, None] * (height + row_gap) + row_gap + np.arange(height)[None, :, None]
+    c = tile_column[:, None, None] * (width + 1) + np.arange(width)[None, None, :]
+    mosaic[r, c] = tiles
+    return mosaic
 
 
 def class_probabilities(outputs: np.ndarray) -> np.ndarray:
@@ -151,7 +194,20 @@ class OutputTab(PlotTab):
         )
         self.parity_plot.addItem(self.parity_points)
 
-        self._mode = ""  # "map2d", "curve", or "" (no map) - decided by the data
+        # ---- example images (pixel data) ---------------------------------------------------
+        self.examples_plot = make_plot("Examples", "", "")
+        self.examples_plot.invertY(True)
+        self.examples_plot.setAspectLocked(True)
+        self.examples_plot.setMouseEnabled(x=False, y=False)
+        self.examples_plot.showGrid(x=False, y=False)
+        for side in ("left", "bottom"):
+            self.examples_plot.hideAxis(side)
+        self.examples_image = pg.ImageItem()
+        self.examples_image.setColorMap(pg.colormap.get("CET-L1"))
+        self.examples_plot.addItem(self.examples_image)
+        self.example_texts: list[pg.TextItem] = []
+
+        self._mode = ""  # "map2d", "curve", "images" or "" - decided by the data
         self._task = "classification"
         self._frame: Frame | None = None
         self._points_for: int | None = None
@@ -162,14 +218,19 @@ class OutputTab(PlotTab):
     def set_context(self, project: Project | None, dataset: Dataset | None) -> None:
         super().set_context(project, dataset)
         if dataset is not None:
-            mode = {2: "map2d", 1: "curve"}.get(dataset.n_features, "")
+            mode = _mode_for(dataset.feature_names, dataset.n_features)
             self._reconfigure(mode, dataset.task, dataset.n_outputs)
 
     def _reconfigure(self, mode: str, task: str, outputs: int) -> None:
         self._mode = mode
         self._task = task
         side = self.confusion_plot if task == "classification" else self.parity_plot
-        if mode:
+        if mode == "images":
+            self.set_arrangement(
+                narrow=[(side, 0, 0, 1, 1), (self.examples_plot, 1, 0, 1, 1)],
+                wide=[(side, 0, 0, 1, 1), (self.examples_plot, 0, 1, 1, 1)],
+            )
+        elif mode:
             self.set_arrangement(
                 narrow=[(self.map_plot, 0, 0, 1, 1), (side, 1, 0, 1, 1)],
                 wide=[(self.map_plot, 0, 0, 1, 1), (side, 0, 1, 1, 1)],
@@ -181,7 +242,7 @@ class OutputTab(PlotTab):
             self.surface_bar.setImageItem(self.regions, insert_in=self.map_plot)
         self.surface_bar.setVisible(regression_surface)
         self.regions.setVisible(mode == "map2d")
-        self.show_validation.setVisible(bool(mode))
+        self.show_validation.setVisible(mode in ("map2d", "curve"))
         self._points_for = None
 
     def clear(self) -> None:
@@ -203,7 +264,7 @@ class OutputTab(PlotTab):
     # ---- frames --------------------------------------------------------------------------------
 
     def show_frame(self, frame: Frame) -> None:
-        mode = {2: "map2d", 1: "curve"}.get(frame.eval_inputs.shape[1], "")
+        mode = _mode_for(frame.feature_names, frame.eval_inputs.shape[1])
         if mode != self._mode or frame.task != self._task:
             self._reconfigure(mode, frame.task, frame.predictions.shape[1])
         self._frame = frame
@@ -211,7 +272,9 @@ class OutputTab(PlotTab):
             self._show_regions(frame)
         elif mode == "curve" and frame.line is not None:
             self._show_curve(frame)
-        if mode:
+        elif mode == "images":
+            self._show_examples(frame)
+        if mode in ("map2d", "curve"):
             self._show_points(frame)
         if frame.task == "classification":
             self._show_confusion(frame)
@@ -347,6 +410,56 @@ class OutputTab(PlotTab):
             self.map_legend.clear()
             self.map_legend.addItem(self.train_points, "training")
             self.map_legend.addItem(self.val_points, "validation")
+
+    def _show_examples(self, frame: Frame) -> None:
+        """A mosaic of evaluated examples, mistakes first, each captioned true → predicted."""
+        shape = image_shape_of(tuple(frame.feature_names))
+        if shape is None:
+            return
+        count = _TILE_ROWS * _TILE_COLUMNS
+        if frame.eval_labels is not None and frame.predicted_labels is not None:
+            wrong = frame.eval_labels != frame.predicted_labels
+            # Stable order: mistakes first, then the rest, each in evaluation order.
+            order = np.argsort(~wrong, kind="stable")[:count]
+        else:
+            wrong = np.zeros(frame.eval_inputs.shape[0], dtype=bool)
+            order = np.arange(min(count, frame.eval_inputs.shape[0]))
+        images = np.asarray(frame.eval_inputs, dtype=np.float64)[order]
+        height, width = shape
+        gap = max(2, height // 3)
+        mosaic = example_mosaic(images, shape, _TILE_ROWS, _TILE_COLUMNS, row_gap=gap)
+        finite = images[np.isfinite(images)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        self.examples_image.setImage(mosaic, levels=(low, high if high > low else low + 1))
+        if self.changed("examples", shape):
+            self.examples_plot.setRange(
+                xRange=(0, _TILE_COLUMNS * (width + 1)),
+                yRange=(0, _TILE_ROWS * (height + gap)),
+                padding=0.01,
+            )
+        names = frame.target_names
+        while len(self.example_texts) < count:
+            text = pg.TextItem(anchor=(0.5, 0.5))
+            self.examples_plot.addItem(text)
+            self.example_texts.append(text)
+        for slot, text in enumerate(self.example_texts):
+            if slot >= order.shape[0] or frame.predicted_labels is None:
+                text.setVisible(False)
+                continue
+            row = int(order[slot])
+            true = names[int(frame.eval_labels[row])]
+            guess = names[int(frame.predicted_labels[row])]
+            text.setText(f"{true} → {guess}")
+            text.setColor((200, 30, 30) if wrong[row] else (30, 120, 40))
+            tile_row, tile_column = divmod(slot, _TILE_COLUMNS)
+            text.setPos(tile_column * (width + 1) + width / 2, tile_row * (height + gap) + gap / 2)
+            text.setVisible(True)
+        mistakes = int(wrong.sum())
+        self.examples_plot.setTitle(
+            f"{frame.eval_split.capitalize()} examples · {mistakes} misclassified "
+            "(shown first; caption: true → predicted)",
+            size="10pt",
+        )
 
     def _show_confusion(self, frame: Frame) -> None:
         if frame.eval_labels is None or frame.predicted_labels is None:
