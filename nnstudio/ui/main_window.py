@@ -676,6 +676,7 @@ class MainWindow(QtWidgets.QMainWindow):
         document.weightsChanged.connect(self._weights_changed)
         document.notice.connect(self._notice)
         self.canvas.selectionChanged.connect(self._selection_changed)
+        self.canvas.hoverTextChanged.connect(self._hover_text)
         self.controller.frameReady.connect(self.show_frame)
         self.controller.stateChanged.connect(self._state_changed)
         self.controller.message.connect(self._controller_message)
@@ -1038,6 +1039,13 @@ class MainWindow(QtWidgets.QMainWindow):
     def _weights_changed(self, weights: Any) -> None:
         if weights is None and self._state != "running":
             self.status.clear()
+
+    def _hover_text(self, text: str) -> None:
+        # What the pointer is over (a weight, a neuron's value) as a transient status message.
+        if text:
+            self.statusBar().showMessage(text)
+        else:
+            self.statusBar().clearMessage()
 
     def _notice(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
