@@ -39,7 +39,6 @@ def light_palette() -> Any:
         role.AlternateBase: "#f9fafb",
         role.ToolTipBase: "#ffffff",
         role.ToolTipText: "#1f2937",
-        role.PlaceholderText: "#9ca3af",
         role.Text: "#111827",
         role.Button: "#f9fafb",
         role.ButtonText: "#1f2937",
