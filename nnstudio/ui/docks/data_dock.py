@@ -108,6 +108,8 @@ class ScatterPreview(QtWidgets.QWidget):
         self.plot_item.hideButtons()
         for side in ("left", "bottom"):
             self.plot_item.getAxis(side).setTextPen(pg.mkPen(60, 60, 60))
+            # Data values are shown as they are: no "(x0.001)" unit prefixes on the axes.
+            self.plot_item.getAxis(side).enableAutoSIPrefix(False)
         self.train_item = pg.ScatterPlotItem(size=7, pxMode=True, name="training")
         self.val_item = pg.ScatterPlotItem(size=7, pxMode=True, name="validation", symbol="o")
         self.plot_item.addItem(self.train_item)
