@@ -546,6 +546,23 @@ def test_wheel_zooms_under_the_mouse(qtbot):
     assert canvas.zoom == pytest.approx(before * 1.0015**120)
 
 
+def image_array(image: QtGui.QImage) -> np.ndarray:
+    image = image.convertToFormat(QtGui.QImage.Format.Format_RGB888)
+    width, height = image.width(), image.height()
+    data = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
+    rows = data.reshape(height, image.bytesPerLine())[:, : 3 * width]
+    return rows.reshape(height, width, 3).copy()  # the image owns the buffer
+
+
+def test_trained_spiral_screenshot_shows_both_signs(qtbot, tmp_path):
+    document, canvas = open_canvas(qtbot, spiral_project())
+    canvas.show_frame(trained_frame(document, epochs=5))
+    pixels = image_array(canvas.grab().toImage()).astype(int)
+    warmth = pixels[..., 0] - pixels[..., 2]
+    # Heatmaps, fills and edges: thousands of clearly orange and clearly blue pixels.
+    assert (warmth > 80).sum() > 2000 and (warmth < -80).sum() > 2000
+
+
 # ---- export ------------------------------------------------------------------------------------
 
 
