@@ -55,7 +55,9 @@ if TYPE_CHECKING:
 FRAME_INTERVAL = 1.0 / 30.0
 #: Building a frame (worker) or showing it (main thread, which holds the GIL while painting)
 #: may take at most this share of the time; slow frames space out further.
-_FRAME_TIME_SHARE = 0.3
+_FRAME_TIME_SHARE = 0.4
+#: Seconds between two hand-backs of the weights to the document while training runs.
+_HAND_BACK_INTERVAL = 0.25
 #: Per-step records kept for the plots; beyond this every second record is dropped, so a
 #: run of millions of steps keeps an evenly thinned history in bounded memory.
 MAX_STEP_HISTORY = 200_000
@@ -545,6 +547,7 @@ class TrainingController(QtCore.QObject):
         self._rebuild_pending = False
         self._closed = False
         self._showing_since = time.monotonic()
+        self._handed_back_at = -math.inf
 
         document.networkChanged.connect(self._schedule_rebuild)
         document.datasetChanged.connect(self._schedule_rebuild)
@@ -764,8 +767,13 @@ class TrainingController(QtCore.QObject):
             self._latest_frame = frame
             self._showing_since = time.monotonic()
             self.frameReady.emit(frame)
-            if frame.snapshot is not None and frame.snapshot.step > 0:
+            trained = frame.snapshot is not None and frame.snapshot.step > 0
+            # Views redraw on weightsChanged too, so while running the document gets the
+            # weights a few times a second; every pause, stop or end hands them back at once.
+            due = self._showing_since - self._handed_back_at >= _HAND_BACK_INTERVAL
+            if trained and (self._state != "running" or due):
                 self._hand_back(frame.weights)
+                self._handed_back_at = self._showing_since
             # Runs once the views have repainted, so the cost includes the painting.
             QtCore.QTimer.singleShot(0, self._measure_paint)
         if mail.progress is not None and mail.progress_generation == current:

@@ -107,7 +107,9 @@ def test_play_trains_xor_to_a_low_loss(qtbot, controller, recorder, document) ->
     qtbot.waitUntil(learned, timeout=30000)
     assert "running" in recorder.states
     assert controller.state in ("running", "finished")
-    # Trained weights went back to the document (what Save writes).
+    # Trained weights go back to the document (what Save writes); pausing hands back the last.
+    controller.pause()
+    qtbot.waitUntil(lambda: controller.state in ("paused", "finished"), timeout=5000)
     qtbot.waitUntil(lambda: document.weights is controller.latest_frame.weights, timeout=5000)
     frame = controller.latest_frame
     assert frame.grad_norms.shape == (frame.grad_steps.shape[0], 2)
