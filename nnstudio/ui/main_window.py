@@ -800,6 +800,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_selection_actions()
         self._refresh_plot_context()
         self.controller.refresh()
+        # Keyboard work (Space, +/−, Delete) starts on the canvas.
+        self.canvas.setFocus()
         QtCore.QTimer.singleShot(0, self.canvas.fit)
 
     def save(self) -> bool:
