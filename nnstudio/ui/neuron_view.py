@@ -205,7 +205,7 @@ class NeuronView(QtWidgets.QWidget):
         self.summary_label.setWordWrap(True)
         layout.addWidget(self.summary_label)
         layout.addStretch(1)
-        self._bar_count = -1
+        self._bar_key: tuple | None = None
         self.clear("Select a neuron to see its weights and activations.")
 
     # ---- public API --------------------------------------------------------------------------
@@ -290,6 +290,7 @@ class NeuronView(QtWidgets.QWidget):
             rows, cols = image_shape
             self.weight_bars.setVisible(False)
             self.zero_line.setVisible(False)
+            self._bar_key = None
             self.weight_image.setImage(
                 weights.reshape(rows, cols)[::-1], levels=(-limit, limit), autoLevels=False
             )
@@ -310,11 +311,17 @@ class NeuronView(QtWidgets.QWidget):
             x=x, height=weights, width=0.8, brushes=brushes, pens=[None] * x.size
         )
         self.weight_bars.setVisible(True)
-        if weights.size != self._bar_count:
-            self._bar_count = weights.size
+        labels = names if names is not None else [f"{i}" for i in range(weights.size)]
+        # Ticks and range change only with the source layer, not on every frame.
+        key = (weights.size, tuple(labels) if weights.size <= MAX_NAMED_BARS else None)
+        if key != self._bar_key:
+            self._bar_key = key
             if weights.size <= MAX_NAMED_BARS:
-                labels = names if names is not None else [f"{i}" for i in range(weights.size)]
-                axis.setTicks([[(float(i), _short_name(text)) for i, text in enumerate(labels)]])
+                # About 36 characters fit under the bars of a ~350 px wide plot.
+                width = max(4, 36 // max(weights.size, 1))
+                axis.setTicks(
+                    [[(float(i), _short_name(text, width)) for i, text in enumerate(labels)]]
+                )
             else:
                 axis.setTicks(None)
             self.weights_plot.setXRange(-0.6, weights.size - 0.4, padding=0.0)
@@ -431,7 +438,12 @@ def _feature_names(project: Project, frame: Any) -> list[str]:
 
 
 def _short_name(text: str, width: int = 7) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """Elide the middle, which keeps names like sepal_length and sepal_width apart."""
+    if len(text) <= width:
+        return text
+    head = width // 2
+    tail = width - 1 - head
+    return text[:head] + "…" + (text[-tail:] if tail > 0 else "")
 
 
 def _histogram_range(values: np.ndarray) -> tuple[float, float]:

@@ -121,7 +121,11 @@ def test_softmax_output_shows_probe_outputs_instead_of_a_curve(view):
         view.activation_curve.getData()[0] is None or view.activation_curve.getData()[0].size == 0
     )
     ticks = view.weights_plot.getPlotItem().getAxis("bottom")._tickLevels
-    assert ticks is not None and len(ticks[0]) == 8
+    assert ticks is not None and [label for _x, label in ticks[0]] == [f"{i}" for i in range(8)]
+    # A hidden neuron fed by the four features gets their names.
+    view.show_neuron(document.project, 0, 0, frame)
+    ticks = view.weights_plot.getPlotItem().getAxis("bottom")._tickLevels
+    assert [label for _x, label in ticks[0]] == ["sepa…ngth", "sepa…idth", "peta…ngth", "peta…idth"]
 
 
 def test_pixel_inputs_show_weights_as_an_image(view):
