@@ -164,6 +164,23 @@ def test_xor_canvas_items_and_headers(qtbot):
     assert all(c.thumbnails is None and c.fills is None for c in canvas.columns)
 
 
+def test_canvas_draws_the_network_when_its_data_cannot_be_loaded(qtbot, tmp_path):
+    project = make_project(
+        CsvData(csv=str(tmp_path / "missing.csv"), target=("y",), task="regression"),
+        (3, 5, 2),
+        ("relu", "identity"),
+        "mse",
+    )
+    document = StudioDocument()
+    document.open_project(project)
+    assert document.dataset is None
+    canvas = NetworkCanvas(document)
+    qtbot.addWidget(canvas)
+    assert edge_count(canvas) == [15, 10]
+    assert canvas.columns[0].labels == ["x1", "x2", "x3"]
+    assert canvas.columns[-1].labels == ["y1", "y2"]
+
+
 def test_spiral_and_iris_edge_counts_and_labels(qtbot):
     _document, canvas = open_canvas(qtbot, spiral_project())
     assert edge_count(canvas) == [16, 64, 8]
