@@ -184,7 +184,12 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
     def boundingRect(self) -> QtCore.QRectF:
         return self._bounds
 
-    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+    def paint(
+        self,
+        painter: QtGui.QPainter,
+        option: QtWidgets.QStyleOptionGraphicsItem,
+        widget: QtWidgets.QWidget | None = None,
+    ) -> None:
         for pen, lines in self._batches:
             painter.setPen(pen)
             painter.drawLines(lines)
@@ -279,7 +284,12 @@ class EdgeHighlightItem(QtWidgets.QGraphicsItem):
     def boundingRect(self) -> QtCore.QRectF:
         return self._bounds
 
-    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+    def paint(
+        self,
+        painter: QtGui.QPainter,
+        option: QtWidgets.QStyleOptionGraphicsItem,
+        widget: QtWidgets.QWidget | None = None,
+    ) -> None:
         for pen, line in zip(self._neighbourhood_pens, self._neighbourhood, strict=True):
             painter.setPen(pen)
             painter.drawLine(line)

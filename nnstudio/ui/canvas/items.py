@@ -126,7 +126,12 @@ class LaneItem(QtWidgets.QGraphicsItem):
     def boundingRect(self) -> QtCore.QRectF:
         return self._rect.adjusted(-8, -4, 16, 20)
 
-    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+    def paint(
+        self,
+        painter: QtGui.QPainter,
+        option: QtWidgets.QStyleOptionGraphicsItem,
+        widget: QtWidgets.QWidget | None = None,
+    ) -> None:
         rect = self._rect
         radius = 14.0
         if self.dragging:
@@ -213,7 +218,12 @@ class GapButtonItem(QtWidgets.QGraphicsItem):
         r = self.radius + 2
         return QtCore.QRectF(self.center[0] - r, self.center[1] - r, 2 * r, 2 * r)
 
-    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+    def paint(
+        self,
+        painter: QtGui.QPainter,
+        option: QtWidgets.QStyleOptionGraphicsItem,
+        widget: QtWidgets.QWidget | None = None,
+    ) -> None:
         cx, cy = self.center
         r = self.radius
         painter.setBrush(ACCENT if self.hovered else QtGui.QColor(255, 255, 255))
@@ -361,7 +371,12 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
     def boundingRect(self) -> QtCore.QRectF:
         return self._bounds
 
-    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+    def paint(
+        self,
+        painter: QtGui.QPainter,
+        option: QtWidgets.QStyleOptionGraphicsItem,
+        widget: QtWidgets.QWidget | None = None,
+    ) -> None:
         size = self.layout.neuron_size
         radius = max(4.0, size * 0.18)
         sparklines = self._sparkline_polygons
