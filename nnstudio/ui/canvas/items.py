@@ -287,7 +287,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         self._sparkline_polygons: list[QtGui.QPolygonF] = []
         self.selected_position: int | None = None
         self.hovered_position: int | None = None
-        self._label_font = font((11.5 if layout.neuron_size >= 36 else 10.5) * layout.ui)
+        self._label_font = self.label_font(layout)
         self._value_font = font(max(8.0, layout.neuron_size * 0.24), bold=True)
         self._more_font = font(11.0 * layout.ui)
         metrics = QtGui.QFontMetricsF(self._label_font)
@@ -312,6 +312,11 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         top = layout.body_top - 4
         self._bounds = QtCore.QRectF(left, top, right - left, layout.body_bottom - top + 8)
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
+
+    @staticmethod
+    def label_font(layout: NetworkLayout) -> QtGui.QFont:
+        """The font of feature and output labels for a layout."""
+        return font((11.5 if layout.neuron_size >= 36 else 10.5) * layout.ui)
 
     # ---- state -------------------------------------------------------------------------------
 

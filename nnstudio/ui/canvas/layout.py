@@ -194,15 +194,37 @@ class NetworkLayout:
         """Number of drawn layers (network layers + the input layer)."""
         return len(self.columns)
 
+    def set_label_extents(self, left: float, right: float) -> None:
+        """Widen the first lane to the left and the last to the right to hold their labels.
+
+        Parameters
+        ----------
+        left, right : float
+            Scene width the input labels (left of the first column) and the output labels
+            (right of the last column) need beyond the lane's usual half width.
+        """
+        self.label_left = max(0.0, float(left))
+        self.label_right = max(0.0, float(right))
+
+    label_left = 0.0
+    label_right = 0.0
+
+    def _lane_span(self, drawn: int) -> tuple[float, float]:
+        x = self.columns[drawn].x
+        left = x - self.lane_width / 2.0 - (self.label_left if drawn == 0 else 0.0)
+        last = drawn == self.layer_count - 1
+        right = x + self.lane_width / 2.0 + (self.label_right if last else 0.0)
+        return left, right
+
     def lane_rect(self, drawn: int) -> tuple[float, float, float, float]:
-        """The rounded background lane of a column, header included."""
-        x = self.columns[drawn].x - self.lane_width / 2.0
-        return (x, self.lane_top, self.lane_width, self.lane_bottom - self.lane_top)
+        """The rounded background lane of a column, header and labels included."""
+        left, right = self._lane_span(drawn)
+        return (left, self.lane_top, right - left, self.lane_bottom - self.lane_top)
 
     def header_rect(self, drawn: int) -> tuple[float, float, float, float]:
         """The header at the top of a lane (title, size and the +/− controls)."""
-        x = self.columns[drawn].x - self.lane_width / 2.0
-        return (x, self.lane_top, self.lane_width, self.header_height)
+        left, right = self._lane_span(drawn)
+        return (left, self.lane_top, right - left, self.header_height)
 
     def unit_button_centers(self, drawn: int) -> tuple[tuple[float, float], tuple[float, float]]:
         """Centres of the − (first) and + (second) buttons of a hidden layer's header."""
@@ -236,8 +258,8 @@ class NetworkLayout:
 
     def bounds(self) -> tuple[float, float, float, float]:
         """Rectangle covering every lane (labels excluded)."""
-        left = self.columns[0].x - self.lane_width / 2.0
-        right = self.columns[-1].x + self.lane_width / 2.0
+        left = self._lane_span(0)[0]
+        right = self._lane_span(self.layer_count - 1)[1]
         return (left, self.lane_top, right - left, self.lane_bottom - self.lane_top)
 
     # ---- edges -------------------------------------------------------------------------------
@@ -274,10 +296,9 @@ class NetworkLayout:
         """Drawn index of the lane containing the point, or ``None``."""
         if not self.lane_top <= y <= self.lane_bottom:
             return None
-        drawn = round(x / self.spacing)
-        if 0 <= drawn < self.layer_count and abs(x - self.columns[drawn].x) <= self.lane_width / 2:
-            return drawn
-        return None
+        drawn = min(max(round(x / self.spacing), 0), self.layer_count - 1)
+        left, right = self._lane_span(drawn)
+        return drawn if left <= x <= right else None
 
     def neuron_at(self, x: float, y: float, slack: float = 0.0) -> tuple[int, int] | None:
         """``(drawn layer, neuron index)`` of the neuron square containing the point."""

@@ -270,6 +270,11 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         hidden = self.hidden_range()
         features = self.feature_names()
         outputs = self.output_names()
+        first, last = layout.columns[0].indices, layout.columns[-1].indices
+        layout.set_label_extents(
+            _label_extent(layout, [features[i] for i in first.tolist()]),
+            _label_extent(layout, [outputs[i] for i in last.tolist()]),
+        )
 
         self.lanes = []
         self.columns = []
@@ -1284,6 +1289,15 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
 
             raise NNStudioError(f"could not write the image {path}")
         return path
+
+
+def _label_extent(layout: NetworkLayout, labels: list[str]) -> float:
+    """How far an outer lane must widen to hold its labels beside the neurons."""
+    metrics = QtGui.QFontMetricsF(NeuronColumnItem.label_font(layout))
+    widest = max((metrics.horizontalAdvance(text) for text in labels), default=0.0)
+    needed = min(widest, layout.label_width - 10) + 16.0
+    room = layout.lane_width / 2.0 - layout.neuron_size / 2.0
+    return max(0.0, needed - room + 8.0)
 
 
 def _grid_activations(frame: Any) -> tuple | None:
