@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnstudio.ui.colors import diverging_colormap
-from nnstudio.ui.plots.common import PlotTab, StickyLevel, make_plot, set_bar_ticks
+from nnstudio.ui.plots.common import (
+    PlotTab,
+    StickyLevel,
+    make_plot,
+    set_bar_ticks,
+    set_title,
+)
 from nnstudio.ui.qt import QtWidgets, pg
 
 if TYPE_CHECKING:
@@ -136,10 +142,9 @@ class ActivationsTab(PlotTab):
             top = units + 0.5
             self.heatmap_plot.setLimits(xMin=0, xMax=max(probes, 1), yMin=0.5, yMax=top)
             self.heatmap_plot.setRange(xRange=(0, probes), yRange=(0.5, top), padding=0)
-            self.heatmap_plot.setTitle(
-                f"Activations of layer {layer + 1} ({activation}): {units} neurons × "
-                f"{probes} examples",
-                size="10pt",
+            set_title(
+                self.heatmap_plot,
+                f"Layer {layer + 1} ({activation}) · {units} neurons × {probes} examples",
             )
         self._show_classes(frame)
         self._show_health(frame)

@@ -127,7 +127,7 @@ def _cell(value: Any) -> Any:
 def make_plot(title: str, x_label: str, y_label: str) -> pg.PlotItem:
     """A plot with a title, labelled axes and a light grid."""
     plot = pg.PlotItem()
-    plot.setTitle(title, size="10pt")
+    set_title(plot, title)
     plot.setLabel("bottom", x_label)
     plot.setLabel("left", y_label)
     # Horizontal grid lines only: vertical ones add little and alpha-blended lines across
@@ -138,6 +138,16 @@ def make_plot(title: str, x_label: str, y_label: str) -> pg.PlotItem:
     for side in ("left", "bottom"):
         plot.getAxis(side).enableAutoSIPrefix(False)
     return plot
+
+
+def set_title(plot: pg.PlotItem, html: str) -> None:
+    """Set a plot's title without letting its length widen the plot.
+
+    A long title would otherwise set the plot's minimum width and push neighbouring plots
+    out of a narrow dock; it is centred and may overhang its plot slightly instead.
+    """
+    plot.setTitle(html, size="10pt")
+    plot.titleLabel.setMinimumWidth(0)
 
 
 def pen(color: tuple[int, int, int], width: float = 2.0, style: Any = None) -> QtGui.QPen:
@@ -205,7 +215,8 @@ class PlotTab(QtWidgets.QWidget):
     ) -> None:
         """Where each item goes: ``(item, row, column, row span, column span)`` per layout.
 
-        The narrow arrangement (stacked) is used below :data:`WIDE_LAYOUT` pixels.
+        The narrow arrangement (stacked) is used below :data:`WIDE_LAYOUT` pixels unless the
+        tab is much wider than tall.
         """
         layout = self.graphics.ci
         for item, *_ in [*self._narrow, *self._wide]:
@@ -217,7 +228,9 @@ class PlotTab(QtWidgets.QWidget):
         self._arrange()
 
     def _arrange(self) -> None:
-        wide = self.width() >= WIDE_LAYOUT
+        # Side by side when wide, or when the panel is much wider than tall (a short dock
+        # under the canvas): stacking would squash every plot flat.
+        wide = self.width() >= WIDE_LAYOUT or self.width() >= 1.3 * self.height()
         if wide == self._is_wide:
             return
         self._is_wide = wide

@@ -16,6 +16,7 @@ from nnstudio.ui.plots.common import (
     make_plot,
     pen,
     qt_dash,
+    set_title,
 )
 from nnstudio.ui.qt import QtWidgets, pg
 
@@ -28,8 +29,8 @@ _CLASSIFICATION_COLUMNS = ("train_accuracy", "val_accuracy")
 _REGRESSION_COLUMNS = ("train_rmse", "val_rmse", "train_r2", "val_r2")
 
 
-def _fmt(value: float | None) -> str:
-    return "–" if value is None or not np.isfinite(value) else f"{value:.4g}"
+def _fmt(value: float | None, digits: int = 4) -> str:
+    return "–" if value is None or not np.isfinite(value) else f"{value:.{digits}g}"
 
 
 def _percent(value: float | None) -> str:
@@ -183,32 +184,25 @@ class LossTab(PlotTab):
             return None if snapshot is None else getattr(snapshot, name, None)
 
         has_validation = snapshot is None or snapshot.val_loss is not None
-        parts = ["Loss", key(TRAIN_COLOR, f"training {_fmt(latest('train_loss'))}")]
+        parts = ["Loss", key(TRAIN_COLOR, f"train {_fmt(latest('train_loss'))}")]
         if has_validation:
-            parts.append(key(VALIDATION_COLOR, f"validation {_fmt(latest('val_loss'))}"))
+            parts.append(key(VALIDATION_COLOR, f"val {_fmt(latest('val_loss'))}"))
         if self.show_batches.isChecked():
-            parts.append(key(BATCH_COLOR, "mini-batch", thin=True))
-        self.loss_plot.setTitle("   ".join(parts), size="10pt")
+            parts.append(key(BATCH_COLOR, "batch", thin=True))
+        set_title(self.loss_plot, "  ".join(parts))
         if self._task == "regression":
-            parts = [
-                "RMSE",
-                key(TRAIN_COLOR, f"train {_fmt(latest('train_rmse'))}"),
-            ]
+            # Colours say train or validation, as in the loss plot; solid RMSE, dashed R².
+            parts = ["RMSE", key(TRAIN_COLOR, _fmt(latest("train_rmse"), 3))]
             if has_validation:
-                parts.append(key(VALIDATION_COLOR, f"val {_fmt(latest('val_rmse'))}"))
-            parts += ["· R²", key(TRAIN_COLOR, f"train {_fmt(latest('train_r2'))}", dashed=True)]
+                parts.append(key(VALIDATION_COLOR, _fmt(latest("val_rmse"), 3)))
+            parts += ["· R²", key(TRAIN_COLOR, _fmt(latest("train_r2"), 3), dashed=True)]
             if has_validation:
-                parts.append(key(VALIDATION_COLOR, f"val {_fmt(latest('val_r2'))}", dashed=True))
+                parts.append(key(VALIDATION_COLOR, _fmt(latest("val_r2"), 3), dashed=True))
         else:
-            parts = [
-                "Accuracy",
-                key(TRAIN_COLOR, f"training {_percent(latest('train_accuracy'))}"),
-            ]
+            parts = ["Accuracy", key(TRAIN_COLOR, f"train {_percent(latest('train_accuracy'))}")]
             if has_validation:
-                parts.append(
-                    key(VALIDATION_COLOR, f"validation {_percent(latest('val_accuracy'))}")
-                )
-        self.metric_plot.setTitle("   ".join(parts), size="10pt")
+                parts.append(key(VALIDATION_COLOR, f"val {_percent(latest('val_accuracy'))}"))
+        set_title(self.metric_plot, "  ".join(parts))
 
     def csv_table(self) -> tuple[list[str], list[Sequence[Any]]]:
         history = self._history

@@ -21,10 +21,12 @@ from nnstudio.ui.plots.common import (
     VALIDATION_COLOR,
     PlotTab,
     class_colors,
+    key,
     make_plot,
     palette_color,
     pen,
     qt_dash,
+    set_title,
 )
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
 
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
 _MAX_POINTS = 2000
 #: Largest class count whose confusion-matrix cells get a count written in them.
 _MAX_CELL_TEXT = 30
+#: Title text explaining the point markers (the map has no legend box to hide points).
+_POINT_KEYS = "● training&nbsp;&nbsp;▼ validation"
 #: Example images shown for image-like data: rows × columns of tiles.
 _TILE_ROWS, _TILE_COLUMNS = 4, 6
 #: How strongly region colours are washed towards white, so the points stay readable.
@@ -171,8 +175,6 @@ class OutputTab(PlotTab):
         self.map_plot.addItem(self.train_points)
         self.map_plot.addItem(self.val_points)
         self.curves: list[pg.PlotDataItem] = []
-        self.map_legend = self.map_plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
-        self.map_legend.setBrush(pg.mkBrush(255, 255, 255, 210))
 
         # ---- confusion matrix --------------------------------------------------------------
         self.confusion_plot = make_plot("Confusion matrix", "predicted class", "true class")
@@ -301,7 +303,7 @@ class OutputTab(PlotTab):
                 colors = class_colors(probabilities.shape[-1])
             self.regions.setImage(region_colors(probabilities, colors), autoLevels=False)
             if axes_changed:
-                self.map_plot.setTitle("Decision regions (colour: class probability)", size="10pt")
+                set_title(self.map_plot, f"Class probability  {_POINT_KEYS}")
         else:
             low, high = self._target_range(frame)
             self.regions.setImage(
@@ -311,7 +313,7 @@ class OutputTab(PlotTab):
             self.surface_bar.setLevels(values=(low, high))
             target = frame.target_names[0] if frame.target_names else "y"
             if axes_changed:
-                self.map_plot.setTitle(f"Predicted {target} over the inputs", size="10pt")
+                set_title(self.map_plot, f"Predicted {target}  {_POINT_KEYS}")
         if axes_changed:
             self.regions.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
             self.map_plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
@@ -348,16 +350,11 @@ class OutputTab(PlotTab):
                 curve.setVisible(True)
             else:
                 curve.setVisible(False)
-        if len(self.map_legend.items) != outputs.shape[1] + 2:
-            self.map_legend.clear()
-            self.map_legend.addItem(self.train_points, "training")
-            self.map_legend.addItem(self.val_points, "validation")
-            for curve, name in zip(self.curves, names, strict=False):
-                self.map_legend.addItem(curve, name)
-        if self.changed("curve", (frame.feature_names, label)):
+        if self.changed("curve", (frame.feature_names, label, tuple(names))):
             self.map_plot.setLabel("bottom", frame.feature_names[0] if frame.feature_names else "x")
             self.map_plot.setLabel("left", label)
-            self.map_plot.setTitle("Fitted curve over the data", size="10pt")
+            curves = [key(tuple(int(v) for v in c), n) for c, n in zip(colors, names, strict=False)]
+            set_title(self.map_plot, "  ".join([*curves, _POINT_KEYS]))
 
     def _show_points(self, frame: Frame) -> None:
         """Training and validation points; they only change with the data."""
@@ -406,10 +403,6 @@ class OutputTab(PlotTab):
             light_rim = item is self.train_points and frame.task == "classification"
             edge = pg.mkPen((255, 255, 255) if light_rim else (30, 30, 30), width=1)
             item.setData(x=xs, y=ys, brush=brushes, pen=edge)
-        if self._mode == "map2d" and len(self.map_legend.items) != 2:
-            self.map_legend.clear()
-            self.map_legend.addItem(self.train_points, "training")
-            self.map_legend.addItem(self.val_points, "validation")
 
     def _show_examples(self, frame: Frame) -> None:
         """A mosaic of evaluated examples, mistakes first, each captioned true → predicted."""
@@ -455,10 +448,9 @@ class OutputTab(PlotTab):
             text.setPos(tile_column * (width + 1) + width / 2, tile_row * (height + gap) + gap / 2)
             text.setVisible(True)
         mistakes = int(wrong.sum())
-        self.examples_plot.setTitle(
-            f"{frame.eval_split.capitalize()} examples · {mistakes} misclassified "
-            "(shown first; caption: true → predicted)",
-            size="10pt",
+        set_title(
+            self.examples_plot,
+            f"Examples · {mistakes} of {wrong.shape[0]} wrong, shown first (true → predicted)",
         )
 
     def _show_confusion(self, frame: Frame) -> None:
@@ -481,10 +473,7 @@ class OutputTab(PlotTab):
         total = int(matrix.sum())
         correct = int(np.trace(matrix))
         share = f"{100.0 * correct / total:.1f}" if total else "–"
-        self.confusion_plot.setTitle(
-            f"Confusion matrix · {frame.eval_split} · {total} examples · accuracy {share} %",
-            size="10pt",
-        )
+        set_title(self.confusion_plot, f"Confusion · {frame.eval_split} ({total}) · {share} %")
 
     def _show_cell_counts(self, matrix: np.ndarray, recall: np.ndarray) -> None:
         classes = matrix.shape[0]
@@ -517,9 +506,7 @@ class OutputTab(PlotTab):
         residual = np.sum((actual - predicted) ** 2)
         total = np.sum((actual - actual.mean(axis=0)) ** 2)
         r2 = f"{1.0 - residual / total:.3f}" if total > 0 else "–"
-        self.parity_plot.setTitle(
-            f"Predicted vs actual · {frame.eval_split} · R² {r2}", size="10pt"
-        )
+        set_title(self.parity_plot, f"Predicted vs actual · {frame.eval_split} · R² {r2}")
 
     # ---- export --------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from nnstudio.ui.plots.common import (
     make_plot,
     palette_color,
     pen,
+    set_title,
 )
 from nnstudio.ui.qt import QtWidgets, pg
 
@@ -181,8 +182,8 @@ class WeightsTab(PlotTab):
             return
         # Cells centred on whole numbers, so unit j and input i (1-based) sit at their ticks.
         self.heatmap.setRect(0.5, 0.5, float(W.shape[1]), float(W.shape[0]))
-        self.heatmap_plot.setTitle(
-            f"W of layer {layer + 1} ({W.shape[0]} inputs × {W.shape[1]} units)", size="10pt"
+        set_title(
+            self.heatmap_plot, f"W of layer {layer + 1} ({W.shape[0]} inputs × {W.shape[1]} units)"
         )
         fan_in, fan_out = W.shape
         self.heatmap_plot.setLimits(xMin=0.5, xMax=fan_out + 0.5, yMin=0.5, yMax=fan_in + 0.5)
@@ -250,9 +251,7 @@ class WeightsTab(PlotTab):
         self.outer_sample.setFillBrush(pg.mkBrush(*color, 45))
         self.inner_sample.setFillBrush(pg.mkBrush(*color, 90))
         if self.changed("spread", layer):
-            self.spread_plot.setTitle(
-                f"Spread of layer {layer + 1} weights over training", size="10pt"
-            )
+            set_title(self.spread_plot, f"Layer {layer + 1} weights over training")
 
     # ---- export ------------------------------------------------------------------------------
 
