@@ -324,9 +324,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             self.gap_buttons.append(button)
 
         # Scroll bars appear only when zoomed in past the drawing.
-        self._scene.setSceneRect(
-            self._scene.itemsBoundingRect().adjusted(-_MARGIN, -_MARGIN, _MARGIN, _MARGIN)
-        )
+        self._scene.setSceneRect(self._framed_rect())
 
         if self._selection is not None and not self._selection_valid(self._selection):
             self._selection = None
@@ -835,7 +833,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     def fit(self) -> None:
         """Show the whole network (capped zoom so small networks stay crisp, not huge)."""
         self._user_zoomed = False
-        rect = self.content_rect().adjusted(-_MARGIN, -_MARGIN, _MARGIN, _MARGIN)
+        rect = self._framed_rect()
         viewport = self.viewport().rect()
         if rect.isEmpty() or viewport.width() < 2 or viewport.height() < 2:
             return
@@ -843,6 +841,11 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         scale = max(_MIN_SCALE, min(scale, _MAX_FIT_SCALE))
         self.setTransform(QtGui.QTransform.fromScale(scale, scale))
         self.centerOn(rect.center())
+
+    def _framed_rect(self) -> QtCore.QRectF:
+        """The drawing with a margin, and a band below it for the legend and zoom buttons."""
+        band = 52.0 * (self.layout_geometry.ui if self.layout_geometry is not None else 1.0)
+        return self.content_rect().adjusted(-_MARGIN, -_MARGIN, _MARGIN, _MARGIN + band)
 
     def zoom_by(self, factor: float) -> None:
         """Zoom in (> 1) or out (< 1), clamped to a sensible range."""
