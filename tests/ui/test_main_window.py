@@ -531,3 +531,15 @@ def test_untrained_network_edits_without_questions(qtbot, window, no_dialogs) ->
     window.add_neuron_action.trigger()
     window.add_layer_action.trigger()
     assert no_dialogs == []
+
+
+def test_space_on_a_focused_check_box_toggles_it_instead_of_playing(qtbot, window) -> None:
+    window.open_sample("xor")
+    window.activateWindow()
+    window.training_dock.raise_()
+    box = window.training_dock.settings_widget.unlimited
+    box.setFocus()
+    before = box.isChecked()
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert box.isChecked() != before
+    assert window.controller.state != "running"
