@@ -239,7 +239,10 @@ def test_show_frame_recolours_edges_neurons_and_thumbnails(qtbot):
     assert all(len(column.thumbnails) == column.column.indices.size for column in canvas.columns)
     assert canvas.columns[1].thumbnails[0].width() == 24
     fills_before = canvas.columns[1].fills.copy()
-    canvas.set_example(frame.probe_A[0].shape[0] - 1)
+    last = frame.probe_A[0].shape[0] - 1
+    canvas.set_example(last)
+    name = frame.target_names[frame.probe_labels[last]]
+    assert canvas.legend.caption == f"neurons: example {last + 1}/{last + 1} · class {name}"
     assert not np.array_equal(fills_before, canvas.columns[1].fills)
     np.testing.assert_allclose(
         canvas.columns[1].values, frame.probe_A[1][frame.probe_A[0].shape[0] - 1]

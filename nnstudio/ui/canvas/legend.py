@@ -17,8 +17,9 @@ class ScaleLegend(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setFixedSize(196, 44)
+        self.setFixedSize(236, 44)
         self._limit: float | None = None
+        self._caption = ""
         gradient = diverging_rgb(np.linspace(-1.0, 1.0, 64), 1.0)
         self._stops = [
             (i / 63, QtGui.QColor(int(r), int(g), int(b)))
@@ -37,6 +38,18 @@ class ScaleLegend(QtWidgets.QWidget):
         """Show the scale for edges coloured against ``limit`` (``None``: weights unknown)."""
         if limit != self._limit:
             self._limit = limit
+            self.update()
+
+    @property
+    def caption(self) -> str:
+        """The line under the bar (which example the neurons are coloured for)."""
+        return self._caption
+
+    def set_caption(self, text: str) -> None:
+        """Show ``text`` under the bar (empty hides the line)."""
+        if text != self._caption:
+            self._caption = text
+            self.setFixedHeight(62 if text else 44)
             self.update()
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
@@ -68,4 +81,11 @@ class ScaleLegend(QtWidgets.QWidget):
         painter.drawText(labels, QtCore.Qt.AlignmentFlag.AlignLeft, f"−{limit:.2g}")
         painter.drawText(labels, QtCore.Qt.AlignmentFlag.AlignCenter, "weight 0")
         painter.drawText(labels, QtCore.Qt.AlignmentFlag.AlignRight, f"+{limit:.2g}")
+        if self._caption:
+            line = QtCore.QRectF(bar.left(), labels.bottom() + 2, bar.width(), 15)
+            metrics = QtGui.QFontMetricsF(self._font)
+            text = metrics.elidedText(
+                self._caption, QtCore.Qt.TextElideMode.ElideRight, line.width()
+            )
+            painter.drawText(line, QtCore.Qt.AlignmentFlag.AlignLeft, text)
         painter.end()

@@ -435,6 +435,8 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     def _recolor_neurons(self) -> None:
         layout = self.layout_geometry
         frame = self._frame
+        self.legend.set_caption(self.example_caption())
+        self._place_overlays()  # the key grows a line when it names the example
         if frame is None:
             for column in self.columns:
                 column.set_state(None, None, None)
@@ -486,6 +488,23 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         """Colour neurons by their activation for probe example ``index``."""
         self._example = max(0, int(index))
         self._recolor_neurons()
+
+    def example_caption(self) -> str:
+        """Which probe example the neurons are coloured for, e.g. "neurons: example 6/128 ·
+        class outer" (empty without a frame)."""
+        frame = self._frame
+        if frame is None:
+            return ""
+        count = int(np.shape(frame.probe_A[0])[0])
+        if count == 0:
+            return ""
+        example = min(self._example, count - 1)
+        text = f"neurons: example {example + 1}/{count}"
+        labels = getattr(frame, "probe_labels", None)
+        names = getattr(frame, "target_names", None) or ()
+        if labels is not None and 0 <= int(labels[example]) < len(names):
+            text += f" · class {names[int(labels[example])]}"
+        return text
 
     @property
     def example(self) -> int:
