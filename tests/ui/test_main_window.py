@@ -543,3 +543,19 @@ def test_space_on_a_focused_check_box_toggles_it_instead_of_playing(qtbot, windo
     qtbot.keyClick(box, Qt.Key.Key_Space)
     assert box.isChecked() != before
     assert window.controller.state != "running"
+
+
+def test_every_toolbar_action_has_a_drawn_icon_and_a_tooltip(window) -> None:
+    actions = [a for a in window.toolbar.actions() if not a.isSeparator()]
+    texts = [a.text() for a in actions]
+    for expected in ("New", "Open", "Save", "Play", "Step", "Step epoch", "Reset", "Stop"):
+        assert any(t.replace("&", "").rstrip("…") == expected for t in texts), expected
+    for action in actions:
+        pixmap = action.icon().pixmap(24, 24)
+        assert not pixmap.isNull(), action.text()
+        image = pixmap.toImage()
+        opaque = sum(
+            image.pixelColor(x, y).alpha() > 0 for x in range(0, 24, 2) for y in range(0, 24, 2)
+        )
+        assert opaque > 5, action.text()
+        assert action.toolTip()
