@@ -184,3 +184,16 @@ def test_friendly_problem_names_the_field() -> None:
     assert friendly_problem("training.learning_rate: must be > 0, got 0") == (
         "Learning rate: must be > 0, got 0"
     )
+
+
+def test_cross_entropies_are_unavailable_for_regression(dock: TrainingDock) -> None:
+    from nnstudio.spec import BuiltinData
+
+    form = dock.settings_widget
+    form.document.set_data(BuiltinData(builtin="sine", samples=100))
+    model = form.loss_combo.model()
+    for loss in ("binary_crossentropy", "categorical_crossentropy"):
+        item = model.item(form.loss_combo.findData(loss))
+        assert not item.isEnabled()
+        assert "regression" in item.toolTip()
+    assert model.item(form.loss_combo.findData("huber")).isEnabled()

@@ -97,6 +97,17 @@ def friendly_problem(problem: str) -> str:
     return f"{_FIELD_NAMES.get(key, key.replace('_', ' '))}: {message}"
 
 
+def loss_problem(loss: str, project: Project) -> str | None:
+    """Why ``loss`` cannot train this project's network on its data, or ``None``.
+
+    Adds to :func:`~nnstudio.spec.loss_output_problem` (the output layer's shape and
+    activation) that cross-entropies need class labels, which regression data lacks.
+    """
+    if project.task == "regression" and loss.endswith("crossentropy"):
+        return f"{loss} needs class labels; this data is a regression task"
+    return loss_output_problem(loss, project.network.output)
+
+
 class NumberField(QtWidgets.QLineEdit):
     """A line edit for one float, committed on Enter or when focus leaves.
 
@@ -461,7 +472,7 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         if self._updating:
             return
         loss = self.loss_combo.currentData()
-        problem = loss_output_problem(loss, self.document.project.network.output)
+        problem = loss_problem(loss, self.document.project)
         if problem:
             # Disabled items cannot normally be chosen; refuse programmatic choices too.
             self._refresh(self.document.project)
@@ -513,25 +524,21 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         t = project.training
         output = project.network.output
         model = self.loss_combo.model()
+        problems = {name: loss_problem(name, project) for name in LOSSES}
         for row, name in enumerate(LOSSES):
-            problem = loss_output_problem(name, output)
             item = model.item(row)  # type: ignore[attr-defined]
-            item.setEnabled(problem is None)
-            item.setToolTip(problem or "")
+            item.setEnabled(problems[name] is None)
+            item.setToolTip(problems[name] or "")
         self.loss_combo.setCurrentIndex(LOSSES.index(project.loss))
-        problem = loss_output_problem(project.loss, output)
-        unavailable = [LOSS_LABELS[n] for n in LOSSES if loss_output_problem(n, output)]
-        note = problem or (
-            f"Output: {output.units} {output.activation} unit{'s' if output.units != 1 else ''}."
+        unavailable = [LOSS_LABELS[n] for n in LOSSES if problems[n]]
+        units = f"{output.units} {output.activation} unit{'s' if output.units != 1 else ''}"
+        self.loss_note.setText(
+            problems[project.loss]
+            or f"Output: {units}."
             + (f" Unavailable here: {', '.join(unavailable)}." if unavailable else "")
         )
-        self.loss_note.setText(note)
         self.loss_note.setToolTip(
-            "\n".join(
-                f"{LOSS_LABELS[n]}: {loss_output_problem(n, output)}"
-                for n in LOSSES
-                if loss_output_problem(n, output)
-            )
+            "\n".join(f"{LOSS_LABELS[n]}: {problems[n]}" for n in LOSSES if problems[n])
         )
 
         self.optimizer_combo.setCurrentIndex(OPTIMIZERS.index(t.optimizer))
@@ -612,4 +619,5 @@ __all__ = [
     "TrainingDock",
     "TrainingSettingsWidget",
     "friendly_problem",
+    "loss_problem",
 ]
