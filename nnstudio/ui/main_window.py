@@ -453,7 +453,7 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         self.resizeDocks(
             [self.plots_dock],
-            [round(height * (0.46 if height < 1000 else 0.42))],
+            [round(height * (0.41 if height < 1000 else 0.4))],
             Qt.Orientation.Vertical,
         )
 
