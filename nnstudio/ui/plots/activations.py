@@ -17,6 +17,8 @@ from nnstudio.ui.colors import diverging_colormap
 from nnstudio.ui.plots.common import (
     PlotTab,
     StickyLevel,
+    integer_ticks,
+    key,
     make_plot,
     set_bar_ticks,
     set_title,
@@ -63,7 +65,7 @@ class ActivationsTab(PlotTab):
         self.boundaries: list[pg.InfiniteLine] = []
 
         self.health_plot = make_plot("Unit health per layer", "layer", "share of layer (%)")
-        self.health_plot.setYRange(0.0, 100.0, padding=0.02)
+        self.health_plot.setYRange(0.0, 114.0, padding=0.0)
         self.health_plot.setMouseEnabled(x=False, y=False)
         self.saturated_bars = pg.BarGraphItem(
             x=[], height=[], width=0.38, brush=pg.mkBrush(*_SATURATED_COLOR), pen=pg.mkPen(None)
@@ -73,10 +75,18 @@ class ActivationsTab(PlotTab):
         )
         self.health_plot.addItem(self.saturated_bars)
         self.health_plot.addItem(self.dead_bars)
-        legend = self.health_plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
-        legend.setBrush(pg.mkBrush(255, 255, 255, 200))
-        legend.addItem(self.saturated_bars, "saturated activations (sigmoid, tanh)")
-        legend.addItem(self.dead_bars, "dead units (ReLU family)")
+        set_title(
+            self.health_plot,
+            "Unit health  "
+            + key(_SATURATED_COLOR, "saturated", box=True)
+            + "&nbsp; "
+            + key(_DEAD_COLOR, "dead", box=True),
+        )
+        self.health_plot.setToolTip(
+            "Saturated: share of sigmoid/tanh activations on the probe examples whose "
+            "derivative is below 0.05 (learning stalls there).\n"
+            "Dead: share of ReLU-family units that are inactive (Z ≤ 0) for every probe example."
+        )
         self.health_texts: list[pg.TextItem] = []
 
         self._frame: Frame | None = None
@@ -140,6 +150,7 @@ class ActivationsTab(PlotTab):
             # Neuron j (1-based) is centred on tick j.
             self.heatmap.setRect(0.0, 0.5, float(probes), float(units))
             top = units + 0.5
+            integer_ticks(self.heatmap_plot.getAxis("left"), units)
             self.heatmap_plot.setLimits(xMin=0, xMax=max(probes, 1), yMin=0.5, yMax=top)
             self.heatmap_plot.setRange(xRange=(0, probes), yRange=(0.5, top), padding=0)
             set_title(
@@ -208,11 +219,12 @@ class ActivationsTab(PlotTab):
                 text.setVisible(False)
                 continue
             if np.isfinite(frame.saturated_fraction[index]):
-                label, x, height = f"{saturated[index]:.0f} % saturated", index - 0.2, saturated
+                label, x, height = f"{saturated[index]:.0f} %", index - 0.2, saturated
             elif np.isfinite(frame.dead_fraction[index]):
-                label, x, height = f"{dead[index]:.0f} % dead", index + 0.2, dead
+                label, x, height = f"{dead[index]:.0f} %", index + 0.2, dead
             else:
-                label, x, height = "not measured", float(index), np.zeros(layers)
+                # Neither saturating nor ReLU-like (identity, softmax, ...).
+                label, x, height = "–", float(index), np.zeros(layers)
             text.setText(label)
             text.setPos(x, float(height[index]) + 1.0)
             text.setVisible(True)

@@ -141,13 +141,42 @@ def make_plot(title: str, x_label: str, y_label: str) -> pg.PlotItem:
 
 
 def set_title(plot: pg.PlotItem, html: str) -> None:
-    """Set a plot's title without letting its length widen the plot.
+    """Set a plot's title; a title longer than the plot is wide wraps onto more lines.
 
-    A long title would otherwise set the plot's minimum width and push neighbouring plots
-    out of a narrow dock; it is centred and may overhang its plot slightly instead.
+    pyqtgraph makes a title's full length the plot's minimum width, which pushes
+    neighbouring plots out of a narrow dock; wrapping keeps every plot inside it.
     """
+    label = plot.titleLabel
+    if not getattr(label, "_nnstudio_wraps", False):
+        _wrap_label(label)
     plot.setTitle(html, size="10pt")
-    plot.titleLabel.setMinimumWidth(0)
+
+
+def _wrap_label(label: Any) -> None:
+    """Make a pyqtgraph ``LabelItem`` wrap its text to its width (centred lines)."""
+    item = label.item
+    option = QtGui.QTextOption(QtCore.Qt.AlignmentFlag.AlignHCenter)
+    option.setWrapMode(QtGui.QTextOption.WrapMode.WordWrap)
+    item.document().setDefaultTextOption(option)
+
+    def update_min() -> None:
+        width = label.rect().width()
+        item.setTextWidth(width if width > 40 else -1)
+        height = label.itemRect().height()
+        label.setMinimumWidth(0)
+        label.setMinimumHeight(height)
+        label._sizeHint = {
+            QtCore.Qt.SizeHint.MinimumSize: (0, height),
+            QtCore.Qt.SizeHint.PreferredSize: (0, height),
+            QtCore.Qt.SizeHint.MaximumSize: (-1, -1),
+            QtCore.Qt.SizeHint.MinimumDescent: (0, 0),
+        }
+        label.updateGeometry()
+
+    # The instance attribute takes the place of LabelItem.updateMin, which pins the minimum
+    # width to the unwrapped text (it runs after every text change and resize).
+    label.updateMin = update_min
+    label._nnstudio_wraps = True
 
 
 def pen(color: tuple[int, int, int], width: float = 2.0, style: Any = None) -> QtGui.QPen:
@@ -347,11 +376,46 @@ class PlotTab(QtWidgets.QWidget):
             QtWidgets.QMessageBox.warning(self, f"Save {self.name}", str(error))
 
 
-def key(color: tuple[int, int, int], text: str, *, dashed: bool = False, thin: bool = False) -> str:
-    """HTML for a legend entry inside a title: a short coloured line, then ``text``."""
-    line = "╍╍" if dashed else ("──" if thin else "━━")
+def key(
+    color: tuple[int, int, int],
+    text: str,
+    *,
+    dashed: bool = False,
+    thin: bool = False,
+    box: bool = False,
+) -> str:
+    """HTML for a legend entry inside a title: a coloured line (or box), then ``text``.
+
+    Titles carry the legend so no legend box hides data in a small plot.
+    """
+    mark = "■" if box else ("╍" if dashed else ("─" if thin else "━"))
     hex_color = "#{:02x}{:02x}{:02x}".format(*color)
-    return f'<span style="color:{hex_color}; font-weight:bold">{line}</span>&nbsp;{text}'
+    return f'<span style="color:{hex_color}; font-weight:bold">{mark}</span>&nbsp;{text}'
+
+
+#: Up to this many series are named in a plot's title; more get a legend box.
+TITLE_KEYS_MAX = 6
+
+
+def layer_keys(activation_names: Sequence[str]) -> str:
+    """Title keys ``━ 1 tanh ━ 2 relu ...`` in the layer colours of :data:`PALETTE`."""
+    return "&nbsp; ".join(
+        key(palette_color(i), layer_label(i, name)) for i, name in enumerate(activation_names)
+    )
+
+
+def integer_ticks(axis: Any, count: int) -> None:
+    """Label an axis of ``count`` cells (centred on 1 … count) with whole numbers only."""
+    if count <= 12:
+        step = 1
+    elif count <= 30:
+        step = 2
+    elif count <= 75:
+        step = 5
+    else:
+        step = max(10, int(nice_ceiling(count / 8)))
+    values = [1, *range(step, count + 1, step)] if step > 1 else range(1, count + 1)
+    axis.setTicks([[(float(v), str(v)) for v in values], []])
 
 
 def set_bar_ticks(plot: pg.PlotItem, labels: Sequence[str]) -> None:

@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnstudio.ui.plots.common import PlotTab, layer_label, make_plot, palette_color, pen
+from nnstudio.ui.plots.common import (
+    TITLE_KEYS_MAX,
+    PlotTab,
+    layer_keys,
+    layer_label,
+    make_plot,
+    palette_color,
+    pen,
+    set_title,
+)
 from nnstudio.ui.qt import QtWidgets, pg
 
 if TYPE_CHECKING:
@@ -75,9 +84,16 @@ class GradientsTab(PlotTab):
             f"layer {layer_label(i, name)}" for i, name in enumerate(frame.activation_names)
         )
         if names != self._names:
+            # Up to TITLE_KEYS_MAX layers are named in the title, more in a legend box.
+            boxed = layers > TITLE_KEYS_MAX
             self.legend.clear()
-            for curve, name in zip(self.curves, names, strict=False):
-                self.legend.addItem(curve, name)
+            self.legend.setVisible(boxed)
+            if boxed:
+                for curve, name in zip(self.curves, names, strict=False):
+                    self.legend.addItem(curve, name)
+                set_title(self.plot, "Gradient norm per layer")
+            else:
+                set_title(self.plot, f"Gradient norm  {layer_keys(frame.activation_names)}")
             self._names = names
         steps = np.asarray(frame.grad_steps)
         norms = np.asarray(frame.grad_norms)

@@ -189,7 +189,7 @@ class LossTab(PlotTab):
             parts.append(key(VALIDATION_COLOR, f"val {_fmt(latest('val_loss'))}"))
         if self.show_batches.isChecked():
             parts.append(key(BATCH_COLOR, "batch", thin=True))
-        set_title(self.loss_plot, "  ".join(parts))
+        set_title(self.loss_plot, "&nbsp; ".join(parts))
         if self._task == "regression":
             # Colours say train or validation, as in the loss plot; solid RMSE, dashed R².
             parts = ["RMSE", key(TRAIN_COLOR, _fmt(latest("train_rmse"), 3))]
@@ -202,7 +202,7 @@ class LossTab(PlotTab):
             parts = ["Accuracy", key(TRAIN_COLOR, f"train {_percent(latest('train_accuracy'))}")]
             if has_validation:
                 parts.append(key(VALIDATION_COLOR, f"val {_percent(latest('val_accuracy'))}"))
-        set_title(self.metric_plot, "  ".join(parts))
+        set_title(self.metric_plot, "&nbsp; ".join(parts))
 
     def csv_table(self) -> tuple[list[str], list[Sequence[Any]]]:
         history = self._history

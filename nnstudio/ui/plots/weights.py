@@ -10,8 +10,12 @@ import numpy as np
 from nnstudio.ui.colors import diverging_colormap
 from nnstudio.ui.frame import WEIGHT_PERCENTILES
 from nnstudio.ui.plots.common import (
+    TITLE_KEYS_MAX,
     PlotTab,
     StickyLevel,
+    integer_ticks,
+    key,
+    layer_keys,
     layer_label,
     make_plot,
     palette_color,
@@ -62,8 +66,10 @@ class WeightsTab(PlotTab):
         self.histogram_plot = make_plot(
             "Weight distribution per layer", "weight", "% of the layer's weights"
         )
+        # Deep networks name their layers in a legend box; up to TITLE_KEYS_MAX, the title does.
         self.histogram_legend = self.histogram_plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
         self.histogram_legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        self.histogram_legend.setVisible(False)
         self.histogram_curves: list[pg.PlotDataItem] = []
 
         # Spread of the selected layer's weights over training: percentile bands and median.
@@ -85,14 +91,6 @@ class WeightsTab(PlotTab):
             self.spread_median,
         ):
             self.spread_plot.addItem(item)
-        # One row along the top, without a box, so it hides as little of the bands as possible.
-        spread_legend = self.spread_plot.addLegend(offset=(8, 4), labelTextSize="8pt", colCount=3)
-        # Legend samples for the bands (the legend cannot draw a FillBetweenItem itself).
-        self.inner_sample = pg.PlotDataItem(pen=pg.mkPen(None), fillLevel=0.0)
-        self.outer_sample = pg.PlotDataItem(pen=pg.mkPen(None), fillLevel=0.0)
-        spread_legend.addItem(self.spread_median, "median")
-        spread_legend.addItem(self.inner_sample, "25–75 %")
-        spread_legend.addItem(self.outer_sample, "5–95 %")
 
         self._times: list[float] = []
         self._quantiles: list[np.ndarray] = []
@@ -186,6 +184,8 @@ class WeightsTab(PlotTab):
             self.heatmap_plot, f"W of layer {layer + 1} ({W.shape[0]} inputs × {W.shape[1]} units)"
         )
         fan_in, fan_out = W.shape
+        integer_ticks(self.heatmap_plot.getAxis("bottom"), fan_out)
+        integer_ticks(self.heatmap_plot.getAxis("left"), fan_in)
         self.heatmap_plot.setLimits(xMin=0.5, xMax=fan_out + 0.5, yMin=0.5, yMax=fan_in + 0.5)
         self.heatmap_plot.setRange(
             xRange=(0.5, fan_out + 0.5), yRange=(0.5, fan_in + 0.5), padding=0
@@ -200,9 +200,13 @@ class WeightsTab(PlotTab):
             f"layer {layer_label(i, name)}" for i, name in enumerate(frame.activation_names)
         )
         relabel = names != self._legend_names
+        boxed = frame.n_layers > TITLE_KEYS_MAX
         if relabel:
             self.histogram_legend.clear()
+            self.histogram_legend.setVisible(boxed)
             self._legend_names = names
+            keys = "" if boxed else layer_keys(frame.activation_names)
+            set_title(self.histogram_plot, f"Distribution  {keys}")
         for index, curve in enumerate(self.histogram_curves):
             if index >= frame.n_layers:
                 curve.setData([], [])
@@ -213,7 +217,7 @@ class WeightsTab(PlotTab):
             shares = 100.0 * counts / total if total > 0 else counts
             curve.setData(edges, shares)
             curve.setVisible(True)
-            if relabel:
+            if relabel and boxed:
                 self.histogram_legend.addItem(curve, names[index])
 
     def record(self, frame: Frame) -> None:
@@ -248,10 +252,18 @@ class WeightsTab(PlotTab):
         self.spread_median.setData(times, values[:, _P50], pen=pen(color, 2))
         self.spread_outer.setBrush(pg.mkBrush(*color, 45))
         self.spread_inner.setBrush(pg.mkBrush(*color, 90))
-        self.outer_sample.setFillBrush(pg.mkBrush(*color, 45))
-        self.inner_sample.setFillBrush(pg.mkBrush(*color, 90))
         if self.changed("spread", layer):
-            set_title(self.spread_plot, f"Layer {layer + 1} weights over training")
+            # Band keys in the bands' colours (blended on white, as they are drawn).
+            inner = tuple(int(255 - (255 - c) * 90 / 255) for c in color)
+            outer = tuple(int(255 - (255 - c) * 45 / 255) for c in color)
+            keys = "&nbsp; ".join(
+                [
+                    key(color, "median"),
+                    key(inner, "25–75 %", box=True),  # type: ignore[arg-type]
+                    key(outer, "5–95 %", box=True),  # type: ignore[arg-type]
+                ]
+            )
+            set_title(self.spread_plot, f"Layer {layer + 1} over training  {keys}")
 
     # ---- export ------------------------------------------------------------------------------
 
