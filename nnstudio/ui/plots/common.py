@@ -414,7 +414,10 @@ def integer_ticks(axis: Any, count: int) -> None:
         step = 5
     else:
         step = max(10, int(nice_ceiling(count / 8)))
-    values = [1, *range(step, count + 1, step)] if step > 1 else range(1, count + 1)
+    if step <= 2:
+        values = list(range(1, count + 1, step))
+    else:
+        values = [1, *range(step, count + 1, step)]
     axis.setTicks([[(float(v), str(v)) for v in values], []])
 
 

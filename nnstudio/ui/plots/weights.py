@@ -63,9 +63,7 @@ class WeightsTab(PlotTab):
         self.color_bar.setImageItem(self.heatmap, insert_in=self.heatmap_plot)
 
         # Current distribution of each layer's weights.
-        self.histogram_plot = make_plot(
-            "Weight distribution per layer", "weight", "% of the layer's weights"
-        )
+        self.histogram_plot = make_plot("Weight distribution per layer", "weight", "% of weights")
         # Deep networks name their layers in a legend box; up to TITLE_KEYS_MAX, the title does.
         self.histogram_legend = self.histogram_plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
         self.histogram_legend.setBrush(pg.mkBrush(255, 255, 255, 200))
