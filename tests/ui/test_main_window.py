@@ -252,7 +252,6 @@ def test_reset_weights_reinitialises(qtbot, window) -> None:
     assert window.status.epoch_label.text().startswith("Epoch 0")
 
 
-@pytest.mark.slow
 def test_diverging_run_shows_the_banner_and_keeps_finite_weights(qtbot, window) -> None:
     from dataclasses import replace
 

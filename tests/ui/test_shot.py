@@ -23,7 +23,6 @@ def _pixels(path: Path) -> np.ndarray:
     return data.reshape(height, row_bytes)[:, : width * 3].reshape(height, width, 3)
 
 
-@pytest.mark.slow
 def test_whole_window_at_the_requested_size(qapp, sample, tmp_path: Path) -> None:
     out = take_screenshot(sample("xor"), tmp_path / "window.png", size=(1024, 700))
     pixels = _pixels(out)
@@ -32,7 +31,6 @@ def test_whole_window_at_the_requested_size(qapp, sample, tmp_path: Path) -> Non
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 200
 
 
-@pytest.mark.slow
 def test_canvas_and_plots_panels_after_training(qapp, sample, tmp_path: Path) -> None:
     canvas = take_screenshot(
         sample("xor"), tmp_path / "canvas.png", train_epochs=5, size=(1100, 750), panel="canvas"
