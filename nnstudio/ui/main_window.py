@@ -400,6 +400,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._create_actions()
         self._create_menus()
         self._create_toolbar()
+        self.setAcceptDrops(True)
         self._space_filter = _TextEntryKeys(self)
         app = QtWidgets.QApplication.instance()
         if app is not None:
@@ -728,9 +729,11 @@ class MainWindow(QtWidgets.QMainWindow):
         """File › Open…."""
         if not self.maybe_save():
             return
-        start = str(self.document.base_dir)
         path, _ = QtWidgets.QFileDialog.getOpenFileName(
-            self, "Open project", start, "nnstudio projects (*.nnproj);;All files (*)"
+            self,
+            "Open project",
+            str(self.last_directory()),
+            "nnstudio projects (*.nnproj);;All files (*)",
         )
         if path:
             self.open_path(path, ask=False)
@@ -812,9 +815,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def save_as(self) -> bool:
         """File › Save As…."""
-        start = self.document.path or (
-            self.document.base_dir / f"{self.document.project.name}.nnproj"
-        )
+        path = self.document.path
+        if path is None or path.parent in samples_dirs():
+            # A sample is saved as a copy in the user's own folder.
+            path = self.last_directory() / f"{self.document.project.name}{SAMPLE_SUFFIX}"
+        start = path
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
             self, "Save project", str(start), "nnstudio projects (*.nnproj)"
         )
@@ -846,7 +851,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.maybe_save():
             return
         path, _ = QtWidgets.QFileDialog.getOpenFileName(
-            self, "Import ONNX model", str(self.document.base_dir), "ONNX models (*.onnx)"
+            self, "Import ONNX model", str(self.last_directory()), "ONNX models (*.onnx)"
         )
         if path:
             self.import_onnx(path)
@@ -868,7 +873,43 @@ class MainWindow(QtWidgets.QMainWindow):
         self._after_open()
         return True
 
+    # ---- drag and drop -------------------------------------------------------------------------
+
+    @staticmethod
+    def _dropped_paths(mime: QtCore.QMimeData) -> list[Path]:
+        if not mime.hasUrls():
+            return []
+        paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+        return [p for p in paths if p.suffix.lower() in (SAMPLE_SUFFIX, ".onnx")]
+
+    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
+        if self._dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event: QtGui.QDropEvent) -> None:
+        paths = self._dropped_paths(event.mimeData())
+        if not paths:
+            super().dropEvent(event)
+            return
+        event.acceptProposedAction()
+        # Let the drop finish before any question about unsaved changes appears.
+        QtCore.QTimer.singleShot(0, lambda: self.open_dropped(paths[0]))
+
+    def open_dropped(self, path: Path) -> bool:
+        """Open a project file, or import an ONNX model, dropped on the window."""
+        if path.suffix.lower() == ".onnx":
+            return self.maybe_save() and self.import_onnx(path)
+        return self.open_path(path)
+
     # ---- recent files and samples ----------------------------------------------------------------
+
+    def last_directory(self) -> Path:
+        """Folder the file dialogs start in: the last one used, else the document's."""
+        value = self.settings.value("lastDirectory", "")
+        folder = Path(str(value)) if value else None
+        return folder if folder is not None and folder.is_dir() else self.document.base_dir
 
     def recent_files(self) -> list[Path]:
         """The recent files list (newest first), as stored in the settings."""
@@ -880,6 +921,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def add_recent(self, path: Path) -> None:
         """Put ``path`` at the top of the recent files."""
         resolved = Path(path).resolve()
+        self.settings.setValue("lastDirectory", str(resolved.parent))
         files = [p for p in self.recent_files() if p != resolved]
         files.insert(0, resolved)
         self._store_recent(files[:MAX_RECENT])

@@ -9,7 +9,7 @@ import pytest
 
 from nnstudio.errors import MissingExtraError
 from nnstudio.ui.export_dialog import ExportDialog
-from nnstudio.ui.qt import Qt, QtWidgets
+from nnstudio.ui.qt import Qt, QtCore, QtWidgets
 from nnstudio.ui.selection import Selection
 
 pytestmark = pytest.mark.gui
@@ -558,3 +558,15 @@ def test_every_toolbar_action_has_a_drawn_icon_and_a_tooltip(window) -> None:
         )
         assert opaque > 5, action.text()
         assert action.toolTip()
+
+
+def test_dropping_a_project_file_opens_it(qtbot, window, sample) -> None:
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(sample("xor")))])
+    assert window._dropped_paths(mime) == [sample("xor")]
+    text_only = QtCore.QMimeData()
+    text_only.setText("hello")
+    assert window._dropped_paths(text_only) == []
+    assert window.open_dropped(sample("xor"))
+    assert window.document.project.data.builtin == "xor"
+    assert window.last_directory() == sample("xor").parent.resolve()
