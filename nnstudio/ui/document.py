@@ -225,6 +225,8 @@ class StudioDocument(QtCore.QObject):
         self._project = project
         self._weights = weights
         self._weights_dirty = False
+        self._fresh_weights = None
+        self._next_weights_fresh = False
         self._reload_dataset()
         if self._dataset is not None:
             fitted, notices = fit_network_to_data(self._project, self._dataset)
