@@ -570,3 +570,12 @@ def test_dropping_a_project_file_opens_it(qtbot, window, sample) -> None:
     assert window.open_dropped(sample("xor"))
     assert window.document.project.data.builtin == "xor"
     assert window.last_directory() == sample("xor").parent.resolve()
+
+
+def test_every_sample_opens_with_its_data(qtbot, window, samples_dir: Path, no_dialogs) -> None:
+    for path in sorted(samples_dir.glob("*.nnproj")):
+        assert window.open_sample(path.stem), path
+        assert window.document.dataset is not None, (path, window.document.dataset_error)
+        assert not window.document.is_dirty, path
+        assert window.windowTitle().startswith(window.document.project.name)
+    assert no_dialogs == []
