@@ -20,6 +20,7 @@ from nnstudio.ui.plots.common import (
     integer_ticks,
     key,
     make_plot,
+    note_label,
     set_bar_ticks,
     set_title,
 )
@@ -41,8 +42,7 @@ class ActivationsTab(PlotTab):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.layer_note = QtWidgets.QLabel("Select a layer on the canvas to show its neurons.")
-        self.layer_note.setStyleSheet("color: #555;")
+        self.layer_note = note_label("Select a layer on the canvas to show its neurons.")
         self.controls.addWidget(self.layer_note)
         self.controls.addStretch(1)
 

@@ -124,6 +124,18 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def note_label(text: str) -> QtWidgets.QLabel:
+    """A grey note for a tab's control row that shrinks (rather than widening the tab)."""
+    label = QtWidgets.QLabel(text)
+    label.setStyleSheet("color: #555;")
+    label.setToolTip(text)
+    label.setMinimumWidth(0)
+    label.setSizePolicy(
+        QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
+    )
+    return label
+
+
 def make_plot(title: str, x_label: str, y_label: str) -> pg.PlotItem:
     """A plot with a title, labelled axes and a light grid."""
     plot = pg.PlotItem()
@@ -207,11 +219,11 @@ class PlotTab(QtWidgets.QWidget):
         self.graphics.setMinimumSize(280, 240)
         self.graphics.ci.setContentsMargins(4, 4, 4, 4)
         self.png_button = QtWidgets.QToolButton()
-        self.png_button.setText("Save PNG…")
+        self.png_button.setText("PNG…")
         self.png_button.setToolTip("Save this tab's plots as a PNG image")
         self.png_button.clicked.connect(self._ask_png)
         self.csv_button = QtWidgets.QToolButton()
-        self.csv_button.setText("Save CSV…")
+        self.csv_button.setText("CSV…")
         self.csv_button.setToolTip("Save the data shown in this tab as a CSV file")
         self.csv_button.clicked.connect(self._ask_csv)
         self._buttons = QtWidgets.QHBoxLayout()
@@ -221,6 +233,9 @@ class PlotTab(QtWidgets.QWidget):
         top = QtWidgets.QHBoxLayout()
         top.setContentsMargins(0, 0, 6, 0)
         top.addLayout(self.controls, 1)
+        save = QtWidgets.QLabel("Save")
+        save.setStyleSheet("color: #555;")
+        top.addWidget(save)
         top.addLayout(self._buttons)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

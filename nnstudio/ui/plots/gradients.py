@@ -17,6 +17,7 @@ from nnstudio.ui.plots.common import (
     layer_keys,
     layer_label,
     make_plot,
+    note_label,
     palette_color,
     pen,
     set_title,
@@ -43,8 +44,7 @@ class GradientsTab(PlotTab):
         )
         self.show_raw.setChecked(True)
         self.show_raw.toggled.connect(self._toggle_raw)
-        note = QtWidgets.QLabel("thick lines: moving average")
-        note.setStyleSheet("color: #555;")
+        note = note_label("thick lines: moving average")
         self.controls.addWidget(self.show_raw)
         self.controls.addWidget(note)
         self.controls.addStretch(1)

@@ -18,6 +18,7 @@ from nnstudio.ui.plots.common import (
     layer_keys,
     layer_label,
     make_plot,
+    note_label,
     palette_color,
     pen,
     set_title,
@@ -39,8 +40,7 @@ class WeightsTab(PlotTab):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.layer_note = QtWidgets.QLabel("Select a layer on the canvas to show its weights.")
-        self.layer_note.setStyleSheet("color: #555;")
+        self.layer_note = note_label("Select a layer on the canvas to show its weights.")
         self.controls.addWidget(self.layer_note)
         self.controls.addStretch(1)
 
