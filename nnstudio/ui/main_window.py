@@ -673,6 +673,7 @@ class MainWindow(QtWidgets.QMainWindow):
         document.projectChanged.connect(lambda _p: self._update_title())
         document.networkChanged.connect(lambda _n: self._update_selection_actions())
         document.datasetChanged.connect(lambda _d: self._refresh_plot_context())
+        document.datasetChanged.connect(self._dataset_changed)
         document.networkChanged.connect(lambda _n: self._refresh_plot_context())
         document.weightsChanged.connect(self._weights_changed)
         document.notice.connect(self._notice)
@@ -799,6 +800,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.selection = None
         self.properties_dock.set_selection(None)
         self.banner.hide()
+        self._dataset_changed(self.document.dataset)
         self.status.clear()
         self._update_selection_actions()
         self._refresh_plot_context()
@@ -1065,8 +1067,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status.show_progress(progress)
 
     def _controller_message(self, text: str) -> None:
-        if self._state == "diverged" and self.banner.isVisible():
-            self.banner.label.setText(text)
+        if text.startswith("Cannot train"):
+            # Play did nothing: say why where the eye is, not only in the status bar.
+            self.banner.show_message(text)
         self.statusBar().showMessage(text, 8000)
 
     def _update_training_actions(self) -> None:
@@ -1083,6 +1086,12 @@ class MainWindow(QtWidgets.QMainWindow):
     def _weights_changed(self, weights: Any) -> None:
         if weights is None and self._state != "running":
             self.status.clear()
+
+    def _dataset_changed(self, dataset: Any) -> None:
+        if dataset is None and self.document.dataset_error:
+            self.banner.show_message(f"The data could not be loaded: {self.document.dataset_error}")
+        elif self._state != "diverged":
+            self.banner.hide()
 
     def _hover_text(self, text: str) -> None:
         # What the pointer is over (a weight, a neuron's value) as a transient status message.

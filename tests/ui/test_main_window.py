@@ -579,3 +579,16 @@ def test_every_sample_opens_with_its_data(qtbot, window, samples_dir: Path, no_d
         assert not window.document.is_dirty, path
         assert window.windowTitle().startswith(window.document.project.name)
     assert no_dialogs == []
+
+
+def test_missing_data_is_explained_in_the_banner(qtbot, window, tmp_path, sample) -> None:
+    import shutil
+
+    project = tmp_path / "iris.nnproj"
+    shutil.copy(sample("iris"), project)  # its CSV stays behind
+    assert window.open_path(project)
+    assert window.banner.isVisible()
+    assert "iris.csv" in window.banner.label.text()
+    window.play_action.trigger()
+    qtbot.waitUntil(lambda: "Cannot train" in window.banner.label.text(), timeout=FRAME_TIMEOUT)
+    assert window.controller.state != "running"
