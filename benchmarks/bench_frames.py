@@ -5,9 +5,10 @@ Run from the repository root::
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_frames.py
 
 Prints, for a few network sizes, the time of ``FrameBuilder.build`` and of
-``make_frame``, the trainer's bare step rate, and the step rate reached through the
-:class:`~nnstudio.ui.worker.TrainingController` (which adds frames at ~30 per second), so
-the cost of the live views can be read off directly. This is a measurement, not a test.
+``make_frame``, the trainer's bare step rate, and the step and frame rates reached through
+the :class:`~nnstudio.ui.worker.TrainingController` (which adds frames at up to ~30 per
+second), alone and with a plots panel painting every frame, so the cost of the live views
+can be read off directly. This is a measurement, not a test.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def controller_step_rate(
 def main() -> None:
     print(
         f"{'network':<20} {'build':>9} {'make_frame':>11} {'bare steps/s':>13} "
-        f"{'studio steps/s':>15} {'frames/s':>9}"
+        f"{'studio steps/s':>15} {'frames/s':>9} {'with plots':>11} {'frames/s':>9}"
     )
     for label, hidden in CASES.items():
         project = project_for(hidden)
