@@ -34,7 +34,7 @@ import queue
 import sys
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -178,8 +178,8 @@ class _Mail:
 
     frame: Frame | None = None
     frame_generation: int = -1
-    states: list[tuple[int, str]] | None = None
-    messages: list[tuple[int, str]] | None = None
+    states: list[tuple[int, str]] = field(default_factory=list)
+    messages: list[tuple[int, str]] = field(default_factory=list)
     progress: dict | None = None
     progress_generation: int = -1
 
@@ -189,7 +189,7 @@ class _Mailbox:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self._mail = _Mail(states=[], messages=[])
+        self._mail = _Mail()
         self._waiting = False
         #: Seconds the main thread spent showing the last frame (written there, read by the
         #: worker to space frames out when painting is slow; a float store is atomic).
@@ -211,9 +211,9 @@ class _Mailbox:
                 mail.frame = frame
                 mail.frame_generation = generation
             if state is not None:
-                mail.states.append((generation, state))  # type: ignore[union-attr]
+                mail.states.append((generation, state))
             if message:
-                mail.messages.append((generation, message))  # type: ignore[union-attr]
+                mail.messages.append((generation, message))
             if progress is not None:
                 mail.progress = progress
                 mail.progress_generation = generation
@@ -224,7 +224,7 @@ class _Mailbox:
     def take(self) -> _Mail:
         with self.lock:
             mail = self._mail
-            self._mail = _Mail(states=[], messages=[])
+            self._mail = _Mail()
             self._waiting = False
             return mail
 
@@ -750,10 +750,10 @@ class TrainingController(QtCore.QObject):
         if self._closed:
             return
         current = self._generation
-        for generation, text in mail.messages or ():
+        for generation, text in mail.messages:
             if generation == current:
                 self.message.emit(text)
-        states = [state for generation, state in mail.states or () if generation == current]
+        states = [state for generation, state in mail.states if generation == current]
         for state in states:
             if state != self._state:
                 self._state = state

@@ -325,3 +325,31 @@ def test_step_history_views_survive_growth_and_thinning() -> None:
     assert not handed_out.flags.writeable
     assert len(rows) == 255
     np.testing.assert_array_equal(rows.view()[:5, 0], [0.0, 4.0, 8.0, 12.0, 16.0])
+
+
+def test_pixel_data_trains_in_the_background(qtbot, sample) -> None:
+    document = StudioDocument()
+    document.open(sample("digits"))
+    ctrl = TrainingController(document)
+    try:
+        qtbot.waitUntil(lambda: ctrl.latest_frame is not None, timeout=10000)
+        ctrl.step_epoch()
+        qtbot.waitUntil(lambda: ctrl.latest_frame.epoch == 1, timeout=30000)
+        frame = ctrl.latest_frame
+        assert frame.grid is None and frame.line is None
+        assert frame.probe_A[0].shape[1] == 64
+        assert frame.predicted_labels.shape == (frame.eval_inputs.shape[0],)
+    finally:
+        ctrl.shutdown()
+
+
+def test_refresh_shows_the_document_weights_again(qtbot, controller, document) -> None:
+    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=5000)
+    first = controller.latest_frame
+    controller.refresh()
+    qtbot.waitUntil(lambda: controller.latest_frame is not first, timeout=5000)
+    assert controller.state == "idle"
+    for (W, _b), (W_doc, _b_doc) in zip(
+        controller.latest_frame.weights, document.weights, strict=True
+    ):
+        np.testing.assert_array_equal(W, W_doc)
