@@ -272,12 +272,14 @@ class _TrainingThread(QtCore.QThread):
                     self._train_one_step()
             except Exception as error:
                 # An unexpected failure must not kill the thread silently: the run stops and
-                # the user reads what went wrong.
+                # the user reads what went wrong. No frame is built here (that may be what
+                # failed).
                 self._epoch_target = None
-                self._set_mode(
-                    "stopped" if self._session is not None else "idle",
-                    message=f"Training stopped by an internal error: {error!r}",
-                )
+                self._mode = "stopped" if self._session is not None else "idle"
+                generation = self._session.generation if self._session is not None else -1
+                text = f"Training stopped by an internal error: {error!r}"
+                if self._mailbox.post(generation, state=self._mode, message=text):
+                    self.wake.emit()
 
     def _next_command(self) -> tuple | None:
         try:
@@ -303,6 +305,7 @@ class _TrainingThread(QtCore.QThread):
                 self._reset_rate()
                 self._set_mode("running")
             elif name == "pause":
+                self._epoch_target = None
                 if self._mode == "running":
                     self._set_mode("paused")
             elif name == "step":
@@ -310,10 +313,8 @@ class _TrainingThread(QtCore.QThread):
                     self._restart_run()
                 self._epoch_target = None
                 self._train_one_step(publish=False)
-                if self._mode not in _END_STATES:
+                if self._mode not in _END_STATES:  # an end state was published already
                     self._set_mode("paused")
-                else:
-                    self._publish(force=True)
             elif name == "step_epoch":
                 if self._mode in _END_STATES:
                     self._restart_run()
@@ -321,6 +322,7 @@ class _TrainingThread(QtCore.QThread):
                 self._reset_rate()
                 self._set_mode("running")
             elif name == "stop":
+                self._epoch_target = None
                 if self._mode in ("running", "paused"):
                     self._set_mode("stopped", message=self._stop_message())
             elif name == "settings":
@@ -394,7 +396,11 @@ class _TrainingThread(QtCore.QThread):
             self._epoch_target = None
             status = trainer.status
             mode = status if status in ("diverged", "early_stopped") else "finished"
-            message = trainer.snapshot(since_step=trainer.step_count).message
+            if status in ("finished", "diverged", "early_stopped"):
+                message = trainer.snapshot(since_step=trainer.step_count).message
+            else:
+                # The epoch count was lowered live below the epochs already trained.
+                message = f"Finished {trainer.epoch:,} epochs ({trainer.step_count:,} steps)."
             self._set_mode(mode, message=message)
             return
         if self._epoch_target is not None and trainer.epoch >= self._epoch_target:
