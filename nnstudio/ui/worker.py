@@ -359,6 +359,8 @@ class _TrainingThread(QtCore.QThread):
         trainer = make_trainer(session.project, session.network, session.dataset)
         session.trainer = trainer
         self._clear_history(session)
+        # The caller publishes the new run's state (running or paused).
+        self._mode = "idle"
 
     def _apply_settings(self, training: TrainingSpec) -> None:
         session = self._session

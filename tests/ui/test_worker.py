@@ -189,7 +189,13 @@ def test_stop_ends_the_run_and_keeps_the_weights(qtbot, controller, recorder, do
     frame = controller.latest_frame
     assert any(message.startswith("Stopped") for message in recorder.messages)
     assert document.weights is frame.weights
-    # Play starts a new run from the stopped weights.
+    # Step starts a new run from the stopped weights and pauses after its first step.
+    controller.step()
+    wait_state(qtbot, controller, "paused")
+    assert latest_step(controller) == 1
+    # So does Play.
+    controller.stop()
+    wait_state(qtbot, controller, "stopped")
     controller.play()
     wait_state(qtbot, controller, "running")
     controller.stop()
@@ -353,3 +359,28 @@ def test_refresh_shows_the_document_weights_again(qtbot, controller, document) -
         controller.latest_frame.weights, document.weights, strict=True
     ):
         np.testing.assert_array_equal(W, W_doc)
+
+
+def test_an_internal_error_stops_the_run_but_not_the_thread(qtbot, monkeypatch, document) -> None:
+    from nnstudio.ui.frame import FrameBuilder
+
+    ctrl = TrainingController(document)
+    rec = Recorder(ctrl)
+    try:
+        qtbot.waitUntil(lambda: ctrl.latest_frame is not None, timeout=5000)
+        original = FrameBuilder.build
+
+        def broken(self, network, snapshot=None):
+            raise RuntimeError("frame exploded")
+
+        monkeypatch.setattr(FrameBuilder, "build", broken)
+        ctrl.step()
+        qtbot.waitUntil(lambda: ctrl.state == "stopped", timeout=5000)
+        assert any("frame exploded" in message for message in rec.messages)
+        monkeypatch.setattr(FrameBuilder, "build", original)
+        # The worker is still alive: the next command works.
+        ctrl.step()
+        qtbot.waitUntil(lambda: ctrl.state == "paused", timeout=5000)
+        assert ctrl._thread.isRunning()
+    finally:
+        ctrl.shutdown()
