@@ -146,7 +146,8 @@ class Frame:
         (one more than counts), symmetric around zero.
     saturated_fraction : ndarray, shape (L,)
         Share of probe activations in the flat region (derivative < 0.05) for sigmoid and
-        tanh layers; NaN for other activations.
+        tanh layers; NaN for other activations and for a sigmoid output trained with binary
+        cross-entropy (whose gradient does not vanish).
     dead_fraction : ndarray, shape (L,)
         Share of units with ``Z <= 0`` for every probe (relu family); NaN for others.
     grad_steps : ndarray of int, shape (S,)
@@ -394,12 +395,22 @@ class FrameBuilder:
 
     @staticmethod
     def _unit_health(
-        activation_names: tuple[str, ...], Z: tuple[np.ndarray, ...], A: tuple[np.ndarray, ...]
+        activation_names: tuple[str, ...],
+        Z: tuple[np.ndarray, ...],
+        A: tuple[np.ndarray, ...],
+        loss: str,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Saturated share (sigmoid/tanh) and dead share (relu family) per layer."""
+        """Saturated share (sigmoid/tanh) and dead share (relu family) per layer.
+
+        A sigmoid output trained with binary cross-entropy is not measured: its gradient is
+        ``Yhat - Y`` however flat the sigmoid is, so saturation there is harmless confidence.
+        """
         saturated = np.full(len(Z), np.nan)
         dead = np.full(len(Z), np.nan)
+        last = len(activation_names) - 1
         for index, name in enumerate(activation_names):
+            if index == last and name == "sigmoid" and loss == "binary_crossentropy":
+                continue
             out = np.asarray(A[index + 1], dtype=np.float64)
             if out.size == 0:
                 continue
@@ -458,7 +469,8 @@ class FrameBuilder:
 
         weights = getattr(snapshot, "weights", None) or network.weights()
         quantiles, histograms = self._weight_statistics(weights)
-        saturated, dead = self._unit_health(activation_names, probe_Z, probe_A)
+        loss = str(getattr(network, "loss_name", ""))
+        saturated, dead = self._unit_health(activation_names, probe_Z, probe_A, loss)
         grad_steps, grad_norms, batch_losses = _snapshot_step_history(snapshot, len(weights))
 
         return Frame(

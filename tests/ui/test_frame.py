@@ -192,3 +192,12 @@ def test_weight_statistics_describe_each_layer() -> None:
     assert counts.sum() == W.size
     assert edges.shape[0] == counts.shape[0] + 1
     assert edges[0] == pytest.approx(-edges[-1])
+
+
+def test_a_sigmoid_output_under_cross_entropy_is_not_called_saturated() -> None:
+    dataset = _xor()
+    hidden = (LayerSpec(3, "tanh"),)
+    fused = _network(2, hidden, LayerSpec(1, "sigmoid"), "binary_crossentropy")
+    plain = _network(2, hidden, LayerSpec(1, "sigmoid"), "mse")
+    assert np.isnan(make_frame(fused, dataset).saturated_fraction[-1])
+    assert np.isfinite(make_frame(plain, dataset).saturated_fraction[-1])
