@@ -55,6 +55,12 @@ SHORTCUTS_HELP: tuple[tuple[str, str], ...] = (
     ("Ctrl+0", "Fit the network in view"),
     ("Ctrl+R", "Reset (re-initialise) the weights"),
     ("F10 / F11", "Step one mini-batch / one epoch"),
+    ("← / →", "Canvas: select the previous / next layer"),
+    ("↑ / ↓", "Canvas: select the previous / next neuron"),
+    ("Ctrl+← / Ctrl+→", "Canvas: move the selected hidden layer"),
+    ("Enter", "Canvas: edit the selected weight or bias"),
+    ("Esc", "Canvas: clear the selection"),
+    ("Ctrl++ / Ctrl+−, wheel", "Canvas: zoom"),
     ("Ctrl+Q", "Quit"),
 )
 
@@ -787,6 +793,7 @@ class MainWindow(QtWidgets.QMainWindow):
             else:
                 self.add_recent(Path(path))
                 self._after_open()
+                self.statusBar().showMessage("Press Play or Space to start training", 10000)
                 return
         sample = find_sample(DEFAULT_SAMPLE)
         if sample is not None:
@@ -795,6 +802,7 @@ class MainWindow(QtWidgets.QMainWindow):
             except NNStudioError as error:
                 self.show_error("Cannot open sample", str(error))
         self._after_open()
+        self.statusBar().showMessage("Press Play or Space to start training", 10000)
 
     def _after_open(self) -> None:
         self.selection = None
