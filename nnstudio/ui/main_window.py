@@ -594,12 +594,13 @@ class MainWindow(QtWidgets.QMainWindow):
             tip="Train for one epoch",
         )
         self.reset_action = self._action(
-            "Reset",
+            "Reset weights",
             self.reset_weights,
             shortcut="Ctrl+R",
             icon_name="reset",
             tip="Re-initialise the weights",
         )
+        self.reset_action.setIconText("Reset")  # the toolbar's short label
         self.stop_action = self._action(
             "Stop", self.controller.stop, icon_name="stop", tip="Stop training"
         )
