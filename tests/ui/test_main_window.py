@@ -592,3 +592,25 @@ def test_missing_data_is_explained_in_the_banner(qtbot, window, tmp_path, sample
     window.play_action.trigger()
     qtbot.waitUntil(lambda: "Cannot train" in window.banner.label.text(), timeout=FRAME_TIMEOUT)
     assert window.controller.state != "running"
+
+
+def test_learning_rate_edit_reaches_a_running_trainer(qtbot, window) -> None:
+    from dataclasses import replace
+
+    window.open_sample("spiral")
+    window.document.set_training(replace(window.document.project.training, epochs=None))
+    window.play_action.trigger()
+    _wait_state(qtbot, window, "running")
+    field = window.training_dock.settings_widget.learning_rate
+    field.setText("0.0123")
+    field.editingFinished.emit()
+    assert window.document.project.training.learning_rate == pytest.approx(0.0123)
+
+    def uses_new_rate() -> bool:
+        snapshot = _latest_snapshot(window)
+        return snapshot is not None and snapshot.learning_rate == pytest.approx(0.0123)
+
+    qtbot.waitUntil(uses_new_rate, timeout=FRAME_TIMEOUT)
+    assert window.controller.state == "running"
+    window.stop_action.trigger()
+    _wait_state(qtbot, window, "stopped")
