@@ -8,6 +8,7 @@ Nothing outside :mod:`nnstudio.ui` may import this module.
 from __future__ import annotations
 
 import pyqtgraph as pg
+import pyqtgraph.exporters
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
 # Row-major images match NumPy's (rows, columns) layout; antialiasing keeps thin edges legible.

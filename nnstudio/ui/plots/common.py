@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -351,11 +350,8 @@ class PlotTab(QtWidgets.QWidget):
 
     def save_png(self, path: str | Path) -> Path:
         """Render the tab's plots to a PNG file (at least 1200 pixels wide)."""
-        # pyqtgraph does not load its exporters with the package; fetch the module by name
-        # (pyqtgraph itself, configured, comes from nnstudio.ui.qt).
-        exporters = importlib.import_module(f"{pg.__name__}.exporters")
         target = Path(path)
-        exporter = exporters.ImageExporter(self.graphics.ci)
+        exporter = pg.exporters.ImageExporter(self.graphics.ci)
         width = max(int(self.graphics.ci.boundingRect().width()), 1200)
         exporter.parameters()["width"] = width
         exporter.export(str(target))
