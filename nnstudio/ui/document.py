@@ -62,7 +62,12 @@ def _same_shapes(a: NetworkSpec, b: NetworkSpec) -> bool:
 
 
 class _ProjectCommand(QtGui.QUndoCommand):
-    """Replace the whole project (and, for shape changes, the weights)."""
+    """Replace the whole project (and, for shape changes and weight edits, the weights).
+
+    Edits that leave the weights alone (a learning rate, an activation, the name) keep
+    whatever weights the network has when they are undone or redone, so undoing a setting
+    changed during training does not rewind the training.
+    """
 
     def __init__(
         self,
@@ -70,17 +75,24 @@ class _ProjectCommand(QtGui.QUndoCommand):
         text: str,
         old: tuple[Project, Weights | None],
         new: tuple[Project, Weights | None],
+        swaps_weights: bool,
     ):
         super().__init__(text)
         self._document = document
         self._old = old
         self._new = new
+        self._swaps_weights = swaps_weights
 
     def redo(self) -> None:
-        self._document._install(*self._new)
+        project, weights = self._new
+        self._document._install(project, weights if self._swaps_weights else self._current())
 
     def undo(self) -> None:
-        self._document._install(*self._old)
+        project, weights = self._old
+        self._document._install(project, weights if self._swaps_weights else self._current())
+
+    def _current(self) -> Weights | None:
+        return self._document.weights
 
 
 class StudioDocument(QtCore.QObject):
@@ -267,9 +279,11 @@ class StudioDocument(QtCore.QObject):
         """
         if project == self._project and weights == "keep":
             return True
+        swaps_weights = True
         if weights == "keep":
             if _same_shapes(project.network, self._project.network):
                 new_weights = self._weights
+                swaps_weights = False
             else:
                 if self.has_trained_weights and not self._confirm(
                     f"{text} changes the network's shape, so its trained weights will be "
@@ -280,7 +294,7 @@ class StudioDocument(QtCore.QObject):
         else:
             new_weights = weights  # type: ignore[assignment]
         command = _ProjectCommand(
-            self, text, (self._project, self._weights), (project, new_weights)
+            self, text, (self._project, self._weights), (project, new_weights), swaps_weights
         )
         self.undo_stack.push(command)
         return True

@@ -179,3 +179,17 @@ def test_only_trained_weights_are_asked_about(document: StudioDocument) -> None:
     document.expect_fresh_weights()
     document.set_weights(_initial_weights(document))  # Reset weights
     assert not document.has_trained_weights
+
+
+def test_undoing_a_setting_keeps_the_weights_training_produced(document: StudioDocument) -> None:
+    from dataclasses import replace as dc_replace
+
+    weights = _initial_weights(document)
+    document.set_training(dc_replace(document.project.training, learning_rate=0.5))
+    trained = tuple((W + 1.0, b) for W, b in weights)
+    document.set_weights(trained)  # training went on after the edit
+    document.undo_stack.undo()
+    assert document.project.training.learning_rate != 0.5
+    assert document.weights is trained
+    document.undo_stack.redo()
+    assert document.weights is trained
