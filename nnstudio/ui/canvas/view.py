@@ -178,6 +178,8 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     def _on_weights_changed(self, weights: Weights | None) -> None:
         if weights is None:
             self._frame = None
+        elif self._frame is not None and weights is getattr(self._frame, "weights", None):
+            return  # training handed back the weights this frame already shows
         self._recolor()
 
     def _on_document_notice(self, text: str) -> None:
