@@ -185,7 +185,7 @@ def take_screenshot(
     """
     panel_name, tab = _parse_panel(panel)
     selection = parse_selection(select)
-    if int(train_epochs) != train_epochs or train_epochs < 0:
+    if isinstance(train_epochs, bool) or not isinstance(train_epochs, int) or train_epochs < 0:
         raise NNStudioError(f"train_epochs must be a whole number >= 0, got {train_epochs!r}")
     try:
         width, height = (int(v) for v in size)
@@ -214,8 +214,7 @@ def take_screenshot(
         )
         window = MainWindow(settings=settings, restore_layout=False)
         try:
-            window.document.open(project_path)
-            window._after_open()
+            window.load(project_path)
             window.resize(width, height)
             window.show()
             _settle(app)

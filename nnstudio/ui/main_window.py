@@ -770,6 +770,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self._after_open()
         return True
 
+    def load(self, path: str | Path) -> None:
+        """Open ``path`` without any dialog (scripts, screenshots).
+
+        Raises
+        ------
+        NNStudioError
+            When the file cannot be opened; the current document is unchanged.
+        """
+        self.controller.stop()
+        self.document.open(path)
+        self._after_open()
+
     def open_sample(self, name: str) -> bool:
         """Open the sample project called ``name`` (e.g. ``"xor"``)."""
         sample = find_sample(name)
