@@ -14,13 +14,17 @@ from typing import Any
 
 import nnstudio
 from nnstudio.errors import NNStudioError
+from nnstudio.ui.canvas import NetworkCanvas
+from nnstudio.ui.docks.data_dock import DataPanel
 from nnstudio.ui.docks.properties_dock import PropertiesDock
 from nnstudio.ui.docks.training_dock import TrainingDock
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.export_dialog import ExportDialog
 from nnstudio.ui.icons import icon
+from nnstudio.ui.plots import PlotsPanel
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal
 from nnstudio.ui.selection import Selection
+from nnstudio.ui.worker import TrainingController
 
 ORGANIZATION = "nnstudio"
 APPLICATION = "nnstudio"
@@ -348,11 +352,6 @@ class MainWindow(QtWidgets.QMainWindow):
         parent: QtWidgets.QWidget | None = None,
     ):
         super().__init__(parent)
-        from nnstudio.ui.canvas import NetworkCanvas
-        from nnstudio.ui.docks.data_dock import DataPanel
-        from nnstudio.ui.plots import PlotsPanel
-        from nnstudio.ui.worker import TrainingController
-
         self.settings = settings if settings is not None else default_settings()
         self.setWindowIcon(icon("app"))
         self.setDockOptions(

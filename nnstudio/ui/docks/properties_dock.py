@@ -23,6 +23,7 @@ from nnstudio.spec import (
 )
 from nnstudio.ui.docks.training_dock import LOSS_LABELS, OPTIMIZER_LABELS, NumberField
 from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.neuron_view import NeuronView
 from nnstudio.ui.qt import Qt, QtCore, QtWidgets, Signal
 from nnstudio.ui.selection import Selection
 
@@ -435,8 +436,6 @@ class NeuronPage(QtWidgets.QWidget):
     """One neuron: the shared neuron view (incoming weights, activation, heatmap) and its bias."""
 
     def __init__(self, document: StudioDocument):
-        from nnstudio.ui.neuron_view import NeuronView
-
         super().__init__()
         self.document = document
         self.selection: Selection | None = None
