@@ -614,3 +614,23 @@ def test_learning_rate_edit_reaches_a_running_trainer(qtbot, window) -> None:
     assert window.controller.state == "running"
     window.stop_action.trigger()
     _wait_state(qtbot, window, "stopped")
+
+
+def test_run_studio_shows_the_spiral_and_returns_the_exit_code(qapp, monkeypatch) -> None:
+    from nnstudio.ui.app import run_studio
+    from nnstudio.ui.main_window import MainWindow
+
+    seen: dict[str, object] = {}
+
+    def fake_exec(_app) -> int:
+        windows = [w for w in QtWidgets.QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        window = windows[-1]
+        seen["title"] = window.windowTitle()
+        seen["visible"] = window.isVisible()
+        window.close_without_asking()
+        return 3
+
+    monkeypatch.setattr(type(qapp), "exec", fake_exec)
+    assert run_studio(None) == 3
+    assert seen["visible"]
+    assert "spiral" in str(seen["title"]).lower()
