@@ -634,3 +634,22 @@ def test_run_studio_shows_the_spiral_and_returns_the_exit_code(qapp, monkeypatch
     assert run_studio(None) == 3
     assert seen["visible"]
     assert "spiral" in str(seen["title"]).lower()
+
+
+@pytest.mark.parametrize("key", ["npz", "json", "onnx", "safetensors", "torch", "python"])
+def test_every_weights_format_exports_from_the_dialog(window, tmp_path, no_dialogs, key) -> None:
+    from nnstudio.io.exporters import EXPORT_FORMATS
+
+    window.open_sample("xor")
+    dialog = ExportDialog(window.document, window.canvas, window.plots, tmp_path, window)
+    dialog.select(key)
+    target = tmp_path / f"model{EXPORT_FORMATS[key].suffix}"
+    dialog.path_edit.setText(str(target))
+    dialog.accept()
+    if no_dialogs:
+        # Only a missing optional package may stop an export, and it must say how to fix it.
+        assert "pip install" in no_dialogs[0][1], no_dialogs
+        pytest.skip(no_dialogs[0][1])
+    assert dialog.written and all(path.exists() for path in dialog.written)
+    assert target in dialog.written
+    dialog.close()
