@@ -387,6 +387,7 @@ def test_export_npz_svg_and_plot_csv(qtbot, window, tmp_path, no_dialogs) -> Non
         ("diagram-svg", "net.svg"),
         ("diagram-png", "net.png"),
         ("plots-csv", "loss.csv"),
+        ("plots-png", "loss.png"),
     ):
         dialog.select(key)
         dialog.path_edit.setText(str(tmp_path / name))
