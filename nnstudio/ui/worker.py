@@ -194,6 +194,16 @@ class _Mailbox:
         #: Seconds the main thread spent showing the last frame (written there, read by the
         #: worker to space frames out when painting is slow; a float store is atomic).
         self.paint_cost = 0.0
+        #: Set while the main thread is not busy showing a frame. Python threads share one
+        #: interpreter lock: a worker that keeps computing while the main thread paints makes
+        #: every Qt call there wait for the lock, stretching a 15 ms paint past 100 ms. So the
+        #: worker holds still (briefly, see ``wait_for_views``) until the frame is on screen.
+        self.views_idle = threading.Event()
+        self.views_idle.set()
+
+    def wait_for_views(self, limit: float = 0.05) -> None:
+        """Block the worker until the last frame was shown (at most ``limit`` seconds)."""
+        self.views_idle.wait(limit)
 
     def post(
         self,
@@ -210,6 +220,7 @@ class _Mailbox:
             if frame is not None:
                 mail.frame = frame
                 mail.frame_generation = generation
+                self.views_idle.clear()
             if state is not None:
                 mail.states.append((generation, state))
             if message:
@@ -269,6 +280,7 @@ class _TrainingThread(QtCore.QThread):
                     self._handle(command)
                     command = self._next_command()
                 if self._mode == "running" and self._session is not None:
+                    self._mailbox.wait_for_views()
                     self._train_one_step()
             except Exception as error:
                 # An unexpected failure must not kill the thread silently: the run stops and
@@ -746,6 +758,7 @@ class TrainingController(QtCore.QObject):
 
     def _measure_paint(self) -> None:
         self._mailbox.paint_cost = time.monotonic() - self._showing_since
+        self._mailbox.views_idle.set()
 
     def _hand_back(self, weights: Weights) -> None:
         self._handed_back = weights
@@ -755,6 +768,14 @@ class TrainingController(QtCore.QObject):
 
     def _collect(self) -> None:
         mail = self._mailbox.take()
+        shows_frame = (
+            mail.frame is not None
+            and mail.frame_generation == self._generation
+            and not (self._closed or self._rebuild_pending)
+        )
+        if not shows_frame:
+            # Nothing will be painted for this mail: let the worker go on at once.
+            self._mailbox.views_idle.set()
         if self._closed:
             return
         current = self._generation
