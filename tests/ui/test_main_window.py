@@ -618,21 +618,34 @@ def test_learning_rate_edit_reaches_a_running_trainer(qtbot, window) -> None:
 
 
 def test_run_studio_shows_the_spiral_and_returns_the_exit_code(qapp, monkeypatch) -> None:
-    from nnstudio.ui.app import run_studio
+    from nnstudio.ui import app as app_module
     from nnstudio.ui.main_window import MainWindow
+
+    created: list[MainWindow] = []
+
+    class RecordingWindow(MainWindow):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            created.append(self)
 
     seen: dict[str, object] = {}
 
     def fake_exec(_app) -> int:
-        windows = [w for w in QtWidgets.QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
-        window = windows[-1]
+        window = created[-1]
         seen["title"] = window.windowTitle()
         seen["visible"] = window.isVisible()
         window.close_without_asking()
         return 3
 
+    monkeypatch.setattr("nnstudio.ui.main_window.MainWindow", RecordingWindow)
     monkeypatch.setattr(type(qapp), "exec", fake_exec)
-    assert run_studio(None) == 3
+    try:
+        assert app_module.run_studio(None) == 3
+    finally:
+        for window in created:
+            window.close_without_asking()
+            window.shutdown()
+    assert len(created) == 1
     assert seen["visible"]
     assert "spiral" in str(seen["title"]).lower()
 
