@@ -316,7 +316,12 @@ def train_for_screenshot(window: Any, epochs: int) -> None:
         document.set_weights(network.weights())
     _settle(window)
     frame = make_frame(network, dataset, snapshot)
-    state = "finished" if epochs > 0 else "idle"
+    if snapshot is None:
+        state = "idle"
+    elif snapshot.status in ("diverged", "early_stopped", "finished"):
+        state = snapshot.status
+    else:  # stopped part-way through a longer run: the user could press Play to go on
+        state = "paused"
     window._state = state
     window.status.set_state(state)
     window.show_frame(frame)

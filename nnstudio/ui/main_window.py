@@ -1060,7 +1060,6 @@ class MainWindow(QtWidgets.QMainWindow):
         """Train › Reset weights: re-initialise and start over."""
         self.banner.hide()
         self.status.clear()
-        self.document.expect_fresh_weights()
         self.controller.reset_weights()
 
     def show_frame(self, frame: Any) -> None:

@@ -635,6 +635,8 @@ class TrainingController(QtCore.QObject):
         """Re-initialise the weights (seeded by the training seed) and start over."""
         if self._closed:
             return
+        # The fresh weights handed back next are an initialisation, not training results.
+        self._document.expect_fresh_weights()
         self._rebuild(fresh=True)
 
     def refresh(self) -> None:

@@ -201,7 +201,7 @@ def test_gradient_lines_hold_every_step(panel, spiral) -> None:
         np.testing.assert_allclose(raw.yData, frames[-1].grad_norms[:, index])
     assert tab.plot.ctrl.logYCheck.isChecked()
     # Three layers are named in the title (a legend box would hide lines).
-    title = tab.plot.titleLabel.text
+    title = tab.plot.titleLabel.text.replace("&nbsp;", " ")
     assert "1 tanh" in title and "2 relu" in title and "3 softmax" in title
     assert not tab.legend.isVisible()
 

@@ -401,6 +401,9 @@ def key(
     """
     mark = "■" if box else ("╍" if dashed else ("─" if thin else "━"))
     hex_color = "#{:02x}{:02x}{:02x}".format(*color)
+    # Non-breaking spaces inside an entry: a narrow title wraps between entries, never
+    # between a name and its value ("val 98.0 %").
+    text = text.replace(" ", "&nbsp;")
     return f'<span style="color:{hex_color}; font-weight:bold">{mark}</span>&nbsp;{text}'
 
 
