@@ -55,7 +55,7 @@ def test_good_csv_gives_relative_spec_with_guessed_target_and_task(qtbot, tmp_pa
     assert dialog.input_columns() == ("sepal_length", "sepal_width")
     assert dialog.task() == "classification"
 
-    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+    with qtbot.waitSignal(dialog.accepted, timeout=15000):
         ok_button(dialog).click()
     spec = dialog.result_spec()
     assert spec == CsvData(
@@ -194,7 +194,7 @@ def test_no_inputs_is_refused_until_one_is_ticked(qtbot, tmp_path):
     assert "input column" in (dialog.problem or "")
     dialog.set_column_role("sepal_width", is_input=True)
     # Edits are checked after a short pause; the import button waits for the check.
-    qtbot.waitUntil(lambda: ok_button(dialog).isEnabled(), timeout=3000)
+    qtbot.waitUntil(lambda: ok_button(dialog).isEnabled(), timeout=15000)
     assert dialog.result_spec().features == ("sepal_width",)
 
 
@@ -243,6 +243,6 @@ def test_large_files_are_checked_from_memory_and_reloaded_on_import(qtbot, tmp_p
 
     good = open_dialog(qtbot, flower_csv(tmp_path), tmp_path)
     assert good.problem is None and reloads == []
-    with qtbot.waitSignal(good.accepted, timeout=2000):
+    with qtbot.waitSignal(good.accepted, timeout=15000):
         ok_button(good).click()
     assert reloads == [good.result_spec()]

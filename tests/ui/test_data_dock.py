@@ -133,7 +133,7 @@ def test_spin_box_changes_are_debounced(panel, document, qtbot):
     for samples in (450, 500, 550, 600):
         panel.samples_spin.setValue(samples)
     assert document.project.data.samples == 400
-    qtbot.waitUntil(lambda: document.project.data.samples == 600, timeout=3000)
+    qtbot.waitUntil(lambda: document.project.data.samples == 600, timeout=15000)
     assert document.undo_stack.count() == count + 1
     assert document.undo_stack.undoText() == "Change sample count"
 

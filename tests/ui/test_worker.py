@@ -86,7 +86,7 @@ def latest_step(controller: TrainingController) -> int:
 
 
 def test_first_frame_shows_the_untrained_network(qtbot, controller, document) -> None:
-    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=5000)
+    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=15000)
     frame = controller.latest_frame
     assert controller.state == "idle"
     assert frame.step == 0 and frame.grid is not None
@@ -109,8 +109,8 @@ def test_play_trains_xor_to_a_low_loss(qtbot, controller, recorder, document) ->
     assert controller.state in ("running", "finished")
     # Trained weights go back to the document (what Save writes); pausing hands back the last.
     controller.pause()
-    qtbot.waitUntil(lambda: controller.state in ("paused", "finished"), timeout=5000)
-    qtbot.waitUntil(lambda: document.weights is controller.latest_frame.weights, timeout=5000)
+    qtbot.waitUntil(lambda: controller.state in ("paused", "finished"), timeout=15000)
+    qtbot.waitUntil(lambda: document.weights is controller.latest_frame.weights, timeout=15000)
     frame = controller.latest_frame
     assert frame.grad_norms.shape == (frame.grad_steps.shape[0], 2)
     assert frame.batch_losses.shape[0] == frame.grad_steps.shape[0]
@@ -143,7 +143,7 @@ def test_frames_are_coalesced_and_no_gradient_norm_is_lost(qtbot, document) -> N
 
 def test_pause_stops_the_steps(qtbot, controller, recorder) -> None:
     controller.play()
-    qtbot.waitUntil(lambda: latest_step(controller) > 0, timeout=10000)
+    qtbot.waitUntil(lambda: latest_step(controller) > 0, timeout=20000)
     controller.pause()
     wait_state(qtbot, controller, "paused")
     paused_at = latest_step(controller)
@@ -151,39 +151,39 @@ def test_pause_stops_the_steps(qtbot, controller, recorder) -> None:
     assert latest_step(controller) == paused_at
     assert recorder.states[-1] == "paused"
     controller.toggle()
-    qtbot.waitUntil(lambda: latest_step(controller) > paused_at, timeout=10000)
+    qtbot.waitUntil(lambda: latest_step(controller) > paused_at, timeout=20000)
     controller.toggle()
     wait_state(qtbot, controller, "paused")
 
 
 def test_step_advances_exactly_one_mini_batch(qtbot, controller) -> None:
-    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=5000)
+    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=15000)
     controller.step()
-    qtbot.waitUntil(lambda: latest_step(controller) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: latest_step(controller) == 1, timeout=15000)
     assert controller.state == "paused"
     controller.step()
-    qtbot.waitUntil(lambda: latest_step(controller) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: latest_step(controller) == 2, timeout=15000)
     qtbot.wait(100)
     assert latest_step(controller) == 2
 
 
 def test_step_epoch_runs_one_epoch(qtbot, controller) -> None:
-    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=5000)
+    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=15000)
     controller.step_epoch()
     qtbot.waitUntil(
-        lambda: controller.state == "paused" and controller.latest_frame.epoch == 1, timeout=10000
+        lambda: controller.state == "paused" and controller.latest_frame.epoch == 1, timeout=20000
     )
     steps_per_epoch = math.ceil(320 / 32)
     assert latest_step(controller) == steps_per_epoch
     controller.step_epoch()
-    qtbot.waitUntil(lambda: controller.latest_frame.epoch == 2, timeout=10000)
+    qtbot.waitUntil(lambda: controller.latest_frame.epoch == 2, timeout=20000)
     wait_state(qtbot, controller, "paused")
     assert latest_step(controller) == 2 * steps_per_epoch
 
 
 def test_stop_ends_the_run_and_keeps_the_weights(qtbot, controller, recorder, document) -> None:
     controller.play()
-    qtbot.waitUntil(lambda: latest_step(controller) > 0, timeout=10000)
+    qtbot.waitUntil(lambda: latest_step(controller) > 0, timeout=20000)
     controller.stop()
     wait_state(qtbot, controller, "stopped")
     frame = controller.latest_frame
@@ -203,12 +203,12 @@ def test_stop_ends_the_run_and_keeps_the_weights(qtbot, controller, recorder, do
 
 
 def test_reset_reinitialises_the_weights(qtbot, controller, document) -> None:
-    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=5000)
+    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=15000)
     controller.step_epoch()
-    qtbot.waitUntil(lambda: controller.latest_frame.epoch == 1, timeout=10000)
+    qtbot.waitUntil(lambda: controller.latest_frame.epoch == 1, timeout=20000)
     trained = document.weights
     controller.reset_weights()
-    qtbot.waitUntil(lambda: latest_step(controller) == 0, timeout=5000)
+    qtbot.waitUntil(lambda: latest_step(controller) == 0, timeout=15000)
     assert controller.state == "idle"
     fresh = build_network(document.project).weights()
     for (W, _), (W_trained, _), (W_fresh, _) in zip(document.weights, trained, fresh, strict=True):
@@ -247,11 +247,11 @@ def test_learning_rate_changes_while_training_runs(qtbot, document) -> None:
     ctrl = TrainingController(document)
     try:
         ctrl.play()
-        qtbot.waitUntil(lambda: latest_step(ctrl) > 20, timeout=10000)
+        qtbot.waitUntil(lambda: latest_step(ctrl) > 20, timeout=20000)
         before = latest_step(ctrl)
         document.set_training(replace(document.project.training, learning_rate=0.002))
         qtbot.waitUntil(
-            lambda: ctrl.latest_frame.snapshot.learning_rate == pytest.approx(0.002), timeout=5000
+            lambda: ctrl.latest_frame.snapshot.learning_rate == pytest.approx(0.002), timeout=15000
         )
         # Same run: progress was kept.
         assert ctrl.state == "running"
@@ -262,7 +262,7 @@ def test_learning_rate_changes_while_training_runs(qtbot, document) -> None:
 
 def test_changing_the_network_rebuilds_and_stops(qtbot, controller, document) -> None:
     controller.play()
-    qtbot.waitUntil(lambda: latest_step(controller) > 0, timeout=10000)
+    qtbot.waitUntil(lambda: latest_step(controller) > 0, timeout=20000)
     document.change_units(0, 2)
     qtbot.waitUntil(
         lambda: (
@@ -270,17 +270,17 @@ def test_changing_the_network_rebuilds_and_stops(qtbot, controller, document) ->
             and controller.latest_frame is not None
             and controller.latest_frame.weights[0][0].shape == (2, 6)
         ),
-        timeout=10000,
+        timeout=20000,
     )
     assert latest_step(controller) == 0
 
 
 def test_a_hand_edited_weight_shows_in_the_next_frame(qtbot, controller, document) -> None:
     controller.step()
-    qtbot.waitUntil(lambda: latest_step(controller) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: latest_step(controller) == 1, timeout=15000)
     document.set_parameter(0, 1, 2, 3.25)
     qtbot.waitUntil(
-        lambda: controller.latest_frame.weights[0][0][1, 2] == pytest.approx(3.25), timeout=5000
+        lambda: controller.latest_frame.weights[0][0][1, 2] == pytest.approx(3.25), timeout=15000
     )
     assert document.weights[0][0][1, 2] == pytest.approx(3.25)
 
@@ -304,7 +304,7 @@ def test_shutdown_during_training_returns_and_ends_the_thread(qtbot, document) -
     document.open_project(xor_project(epochs=None))
     ctrl = TrainingController(document)
     ctrl.play()
-    qtbot.waitUntil(lambda: latest_step(ctrl) > 0, timeout=10000)
+    qtbot.waitUntil(lambda: latest_step(ctrl) > 0, timeout=20000)
     ctrl.shutdown()
     assert ctrl._thread.isFinished()
     # Commands after shutdown are ignored rather than failing.
@@ -338,7 +338,7 @@ def test_pixel_data_trains_in_the_background(qtbot, sample) -> None:
     document.open(sample("digits"))
     ctrl = TrainingController(document)
     try:
-        qtbot.waitUntil(lambda: ctrl.latest_frame is not None, timeout=10000)
+        qtbot.waitUntil(lambda: ctrl.latest_frame is not None, timeout=20000)
         ctrl.step_epoch()
         qtbot.waitUntil(lambda: ctrl.latest_frame.epoch == 1, timeout=30000)
         frame = ctrl.latest_frame
@@ -350,10 +350,10 @@ def test_pixel_data_trains_in_the_background(qtbot, sample) -> None:
 
 
 def test_refresh_shows_the_document_weights_again(qtbot, controller, document) -> None:
-    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=5000)
+    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=15000)
     first = controller.latest_frame
     controller.refresh()
-    qtbot.waitUntil(lambda: controller.latest_frame is not first, timeout=5000)
+    qtbot.waitUntil(lambda: controller.latest_frame is not first, timeout=15000)
     assert controller.state == "idle"
     for (W, _b), (W_doc, _b_doc) in zip(
         controller.latest_frame.weights, document.weights, strict=True
@@ -367,7 +367,7 @@ def test_an_internal_error_stops_the_run_but_not_the_thread(qtbot, monkeypatch, 
     ctrl = TrainingController(document)
     rec = Recorder(ctrl)
     try:
-        qtbot.waitUntil(lambda: ctrl.latest_frame is not None, timeout=5000)
+        qtbot.waitUntil(lambda: ctrl.latest_frame is not None, timeout=15000)
         original = FrameBuilder.build
 
         def broken(self, network, snapshot=None):
@@ -375,12 +375,12 @@ def test_an_internal_error_stops_the_run_but_not_the_thread(qtbot, monkeypatch, 
 
         monkeypatch.setattr(FrameBuilder, "build", broken)
         ctrl.step()
-        qtbot.waitUntil(lambda: ctrl.state == "stopped", timeout=5000)
+        qtbot.waitUntil(lambda: ctrl.state == "stopped", timeout=15000)
         assert any("frame exploded" in message for message in rec.messages)
         monkeypatch.setattr(FrameBuilder, "build", original)
         # The worker is still alive: the next command works.
         ctrl.step()
-        qtbot.waitUntil(lambda: ctrl.state == "paused", timeout=5000)
+        qtbot.waitUntil(lambda: ctrl.state == "paused", timeout=15000)
         assert ctrl._thread.isRunning()
     finally:
         ctrl.shutdown()
