@@ -174,7 +174,32 @@ class LossTab(PlotTab):
             self.metric_a_train.setData(epochs, history.train_accuracy)
             self.metric_a_val.setData(epochs, history.val_accuracy)
         self._snapshot = snapshot
+        self._frame_single_point(epochs, history)
         self._update_titles()
+
+    def _frame_single_point(self, epochs: np.ndarray, history: Any) -> None:
+        """Before the first epoch ends, show the lone point in a sensible frame.
+
+        Autoranging one point zooms into a sliver around it (loss axis 0.79285 to 0.79315).
+        """
+        plots = (self.loss_plot, self.metric_plot)
+        framed = getattr(self, "_framed_single_point", False)
+        if epochs.size >= 2:
+            if framed:  # hand the axes back to autorange once; later user zooms stay
+                for plot in plots:
+                    plot.enableAutoRange()
+                self._framed_single_point = False
+            return
+        self._framed_single_point = True
+        for plot in plots:
+            plot.setXRange(0.0, 1.0, padding=0.02)
+        values = np.asarray(history.train_loss, dtype=np.float64)
+        finite = values[np.isfinite(values)]
+        top = float(finite.max()) * 1.25 if finite.size and finite.max() > 0 else 1.0
+        if not self.log_scale.isChecked():
+            self.loss_plot.setYRange(0.0, top, padding=0.02)
+        if self._task != "regression":
+            self.metric_plot.setYRange(0.0, 1.0, padding=0.02)
 
     def _update_titles(self) -> None:
         """Titles that double as legends: each series' line style, name and latest value."""
