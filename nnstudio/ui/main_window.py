@@ -521,6 +521,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.import_onnx_action = self._action(
             "&Import ONNX…", self.import_onnx_dialog, tip="Open an ONNX model as a new project"
         )
+        self.load_weights_action = self._action(
+            "Load &weights…",
+            self.load_weights_dialog,
+            tip="Start from weights saved as .npz, .json or .safetensors (warm start)",
+        )
         self.quit_action = self._action("&Quit", self.close, shortcut=keys.Quit)
 
         self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
@@ -622,6 +627,7 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.export_action)
         file_menu.addAction(self.import_onnx_action)
+        file_menu.addAction(self.load_weights_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self._fill_recent_menu()
@@ -900,6 +906,35 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controller.stop()
         self.document.open_project(project, weights)
         self._after_open()
+        return True
+
+    def load_weights_dialog(self) -> None:
+        """File › Load weights…."""
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self,
+            "Load weights",
+            str(self.last_directory()),
+            "Weights (*.npz *.json *.safetensors)",
+        )
+        if path:
+            self.load_weights(path)
+
+    def load_weights(self, path: str | Path) -> bool:
+        """Warm-start the current network from a weights file (undoable).
+
+        A file whose shapes do not fit shows a message naming the layer and both shapes.
+        """
+        from nnstudio.io.weights import load_weights_file
+
+        try:
+            weights = load_weights_file(Path(path), self.document.project.network)
+        except NNStudioError as error:
+            self.show_error("Cannot load weights", str(error))
+            return False
+        self.controller.stop()
+        if not self.document.apply(self.document.project, "Load weights", weights=weights):
+            return False
+        self.statusBar().showMessage(f"Loaded weights from {Path(path).name}", 8000)
         return True
 
     # ---- drag and drop -------------------------------------------------------------------------

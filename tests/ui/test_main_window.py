@@ -667,3 +667,42 @@ def test_every_weights_format_exports_from_the_dialog(window, tmp_path, no_dialo
     assert dialog.written and all(path.exists() for path in dialog.written)
     assert target in dialog.written
     dialog.close()
+
+
+def test_load_weights_warm_starts_and_reports_shape_mismatch(
+    window, sample, no_dialogs, tmp_path
+) -> None:
+    import numpy as np
+
+    from nnstudio.io.exporters import export
+
+    window.load(sample("xor"))
+    project = window.document.project
+    rng = np.random.default_rng(3)
+    weights = tuple(
+        (rng.normal(size=w_shape), rng.normal(size=b_shape))
+        for w_shape, b_shape in project.network.weight_shapes()
+    )
+    export("npz", project, weights, tmp_path / "start.npz")
+
+    assert window.load_weights(tmp_path / "start.npz")
+    for (W, b), (W_loaded, b_loaded) in zip(weights, window.document.weights, strict=True):
+        np.testing.assert_allclose(W_loaded, W)
+        np.testing.assert_allclose(b_loaded, b)
+    window.document.undo_stack.undo()
+    assert window.document.weights is None or not np.allclose(
+        window.document.weights[0][0], weights[0][0]
+    )
+
+    # Weights of another shape are refused with the layer and both shapes named.
+    wider = project.network.with_layer(0, project.network.layers[0].__class__(units=7))
+    other = tuple(
+        (np.zeros(w_shape), np.zeros(b_shape)) for w_shape, b_shape in wider.weight_shapes()
+    )
+    from dataclasses import replace
+
+    export("npz", replace(project, network=wider), other, tmp_path / "other.npz")
+    assert not window.load_weights(tmp_path / "other.npz")
+    title, text = no_dialogs[-1]
+    assert title == "Cannot load weights"
+    assert "layer 1" in text and "7" in text
