@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import nnstudio
 from nnstudio.errors import NNStudioError
 from nnstudio.ui.canvas import NetworkCanvas
@@ -683,7 +685,26 @@ class MainWindow(QtWidgets.QMainWindow):
         bar.addSeparator()
         bar.addAction(self.add_layer_action)
         bar.addAction(self.fit_action)
+        bar.addSeparator()
+        # Which probe example the canvas colours its neurons for (see the colour key).
+        example_label = QtWidgets.QLabel(" Example ")
+        example_label.setToolTip("Neurons are coloured by their activation for this example")
+        self.example_box = QtWidgets.QSpinBox()
+        self.example_box.setRange(1, 1)
+        self.example_box.setKeyboardTracking(False)
+        self.example_box.setToolTip(example_label.toolTip())
+        self.example_box.setAccelerated(True)
+        self.example_box.valueChanged.connect(lambda value: self.canvas.set_example(value - 1))
+        example_label.setBuddy(self.example_box)
+        bar.addWidget(example_label)
+        bar.addWidget(self.example_box)
         self.toolbar = bar
+
+    def _update_example_range(self, frame: Any) -> None:
+        """Let the example picker reach every probe example of the latest frame."""
+        count = int(np.shape(frame.probe_A[0])[0]) if frame is not None else 1
+        self.example_box.setMaximum(max(count, 1))
+        self.example_box.setSuffix(f" / {max(count, 1)}")
 
     def _connect(self) -> None:
         document = self.document
@@ -1099,6 +1120,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def show_frame(self, frame: Any) -> None:
         """Send a training frame to every view and the status bar."""
+        self._update_example_range(frame)
         self.canvas.show_frame(frame)
         self.plots.show_frame(frame)
         self.properties_dock.show_frame(frame)

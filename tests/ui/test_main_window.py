@@ -546,7 +546,14 @@ def test_space_on_a_focused_check_box_toggles_it_instead_of_playing(qtbot, windo
 
 
 def test_every_toolbar_action_has_a_drawn_icon_and_a_tooltip(window) -> None:
-    actions = [a for a in window.toolbar.actions() if not a.isSeparator()]
+    from nnstudio.ui.qt import QtWidgets
+
+    # Buttons only: the example picker is a spin box in the toolbar.
+    actions = [
+        a
+        for a in window.toolbar.actions()
+        if isinstance(window.toolbar.widgetForAction(a), QtWidgets.QToolButton)
+    ]
     texts = [a.iconText() for a in actions]
     for expected in ("New", "Open", "Save", "Play", "Step", "Step epoch", "Reset", "Stop"):
         assert any(t.replace("&", "").rstrip("…") == expected for t in texts), expected
@@ -706,3 +713,14 @@ def test_load_weights_warm_starts_and_reports_shape_mismatch(
     title, text = no_dialogs[-1]
     assert title == "Cannot load weights"
     assert "layer 1" in text and "7" in text
+
+
+def test_example_picker_recolours_the_neurons(qtbot, window) -> None:
+    window.open_sample("xor")
+    with qtbot.waitSignal(window.frameShown, timeout=FRAME_TIMEOUT):
+        window.step_action.trigger()
+    qtbot.waitUntil(lambda: window.example_box.maximum() > 1, timeout=FRAME_TIMEOUT)
+    count = window.example_box.maximum()
+    assert window.canvas.example_caption().startswith(f"neurons: example 1/{count}")
+    window.example_box.setValue(count)
+    assert window.canvas.example_caption().startswith(f"neurons: example {count}/{count}")
