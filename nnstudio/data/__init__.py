@@ -20,6 +20,7 @@ __all__ = [
     "CsvTable",
     "Dataset",
     "GeneratedData",
+    "dataset_from_table",
     "fit_standardization",
     "generate",
     "image_shape_of",
@@ -81,17 +82,31 @@ def load_dataset(spec: DataSpec, base_dir: str | Path = ".") -> Dataset:
         )
     if isinstance(spec, CsvData):
         path = resolve_csv_path(spec, base_dir)
-        table = read_csv_table(path)
-        examples = examples_from_table(table, spec.target, spec.task, spec.features)
-        return build_dataset(
-            examples.X,
-            examples.y,
-            task=spec.task,
-            feature_names=examples.feature_names,
-            target_names=examples.target_names,
-            validation_fraction=spec.validation_fraction,
-            seed=spec.seed,
-            standardize=spec.standardize,
-            source=path.name,
-        )
+        return dataset_from_table(read_csv_table(path), spec, source=path.name)
     raise DataError(f"unsupported data specification {type(spec).__name__}")
+
+
+def dataset_from_table(table: CsvTable, spec: CsvData, *, source: str) -> Dataset:
+    """Build the data set a CSV spec describes from an already-read table.
+
+    Parameters
+    ----------
+    table : CsvTable
+        The file's contents (see :func:`read_csv_table`).
+    spec : CsvData
+        Target and feature columns, task, split and standardisation.
+    source : str
+        Where the rows came from (shown to the user, e.g. the file name).
+    """
+    examples = examples_from_table(table, spec.target, spec.task, spec.features)
+    return build_dataset(
+        examples.X,
+        examples.y,
+        task=spec.task,
+        feature_names=examples.feature_names,
+        target_names=examples.target_names,
+        validation_fraction=spec.validation_fraction,
+        seed=spec.seed,
+        standardize=spec.standardize,
+        source=source,
+    )

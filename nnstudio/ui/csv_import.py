@@ -15,9 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnstudio.data import CsvTable, Dataset, load_dataset, read_csv_table
-from nnstudio.data.csv import examples_from_table
-from nnstudio.data.dataset import build_dataset
+from nnstudio.data import CsvTable, Dataset, dataset_from_table, load_dataset, read_csv_table
 from nnstudio.errors import DataError, NNStudioError
 from nnstudio.spec import CsvData
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets
@@ -482,18 +480,7 @@ class CsvImportDialog(QtWidgets.QDialog):
             return load_dataset(spec, self._base_dir)
         assert self._table is not None
         # The same steps load_dataset takes after reading the file.
-        examples = examples_from_table(self._table, spec.target, spec.task, spec.features)
-        return build_dataset(
-            examples.X,
-            examples.y,
-            task=spec.task,
-            feature_names=examples.feature_names,
-            target_names=examples.target_names,
-            validation_fraction=spec.validation_fraction,
-            seed=spec.seed,
-            standardize=spec.standardize,
-            source=self._path.name,
-        )
+        return dataset_from_table(self._table, spec, source=self._path.name)
 
     # ---- building --------------------------------------------------------------------------
 
