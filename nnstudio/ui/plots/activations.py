@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnstudio.ui.colors import diverging_colormap
 from nnstudio.ui.plots.common import (
     PlotTab,
     StickyLevel,
     integer_ticks,
     key,
+    make_heatmap,
     make_plot,
     note_label,
     set_bar_ticks,
@@ -46,21 +46,9 @@ class ActivationsTab(PlotTab):
         self.controls.addWidget(self.layer_note)
         self.controls.addStretch(1)
 
-        self.heatmap_plot = make_plot("Activations of layer 1", "probe example", "neuron")
-        self.heatmap_plot.invertY(True)
-        self.heatmap_plot.showGrid(x=False, y=False)
-        self.heatmap = pg.ImageItem()
-        self.heatmap.setColorMap(diverging_colormap())
-        self.heatmap_plot.addItem(self.heatmap)
-        self.color_bar = pg.ColorBarItem(
-            values=(-1.0, 1.0),
-            colorMap=diverging_colormap(),
-            interactive=False,
-            width=14,
-            label="activation",
-            colorMapMenu=False,
+        self.heatmap_plot, self.heatmap, self.color_bar = make_heatmap(
+            "Activations of layer 1", "probe example", "neuron", "activation"
         )
-        self.color_bar.setImageItem(self.heatmap, insert_in=self.heatmap_plot)
         self.level = StickyLevel()
         self.boundaries: list[pg.InfiniteLine] = []
 

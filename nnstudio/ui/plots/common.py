@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnstudio.errors import ProjectFileError
-from nnstudio.ui.colors import NEGATIVE_COLOR, POSITIVE_COLOR, symmetric_limit
+from nnstudio.ui.colors import NEGATIVE_COLOR, POSITIVE_COLOR, diverging_colormap, symmetric_limit
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
 
 if TYPE_CHECKING:
@@ -149,6 +149,31 @@ def make_plot(title: str, x_label: str, y_label: str) -> pg.PlotItem:
     for side in ("left", "bottom"):
         plot.getAxis(side).enableAutoSIPrefix(False)
     return plot
+
+
+def make_heatmap(
+    title: str, x_label: str, y_label: str, value_label: str
+) -> tuple[pg.PlotItem, pg.ImageItem, pg.ColorBarItem]:
+    """A plot holding one image on the shared diverging scale, with a colour bar beside it.
+
+    Row 0 is drawn at the top (like a matrix); the caller sets symmetric levels per frame.
+    """
+    plot = make_plot(title, x_label, y_label)
+    plot.invertY(True)
+    plot.showGrid(x=False, y=False)
+    image = pg.ImageItem()
+    image.setColorMap(diverging_colormap())
+    plot.addItem(image)
+    color_bar = pg.ColorBarItem(
+        values=(-1.0, 1.0),
+        colorMap=diverging_colormap(),
+        interactive=False,
+        width=14,
+        label=value_label,
+        colorMapMenu=False,
+    )
+    color_bar.setImageItem(image, insert_in=plot)
+    return plot, image, color_bar
 
 
 def set_title(plot: pg.PlotItem, html: str) -> None:

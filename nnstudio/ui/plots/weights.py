@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnstudio.ui.colors import diverging_colormap
 from nnstudio.ui.frame import WEIGHT_PERCENTILES
 from nnstudio.ui.plots.common import (
     TITLE_KEYS_MAX,
@@ -17,6 +16,7 @@ from nnstudio.ui.plots.common import (
     key,
     layer_keys,
     layer_label,
+    make_heatmap,
     make_plot,
     note_label,
     palette_color,
@@ -45,22 +45,10 @@ class WeightsTab(PlotTab):
         self.controls.addStretch(1)
 
         # Heatmap: rows are the layer's inputs (fan_in), columns its units (fan_out).
-        self.heatmap_plot = make_plot("W of layer 1", "unit (fan_out)", "input (fan_in)")
-        self.heatmap_plot.invertY(True)
-        self.heatmap_plot.showGrid(x=False, y=False)
-        self.heatmap = pg.ImageItem()
-        self.heatmap.setColorMap(diverging_colormap())
-        self.heatmap_plot.addItem(self.heatmap)
-        self.level = StickyLevel()
-        self.color_bar = pg.ColorBarItem(
-            values=(-1.0, 1.0),
-            colorMap=diverging_colormap(),
-            interactive=False,
-            width=14,
-            label="weight",
-            colorMapMenu=False,
+        self.heatmap_plot, self.heatmap, self.color_bar = make_heatmap(
+            "W of layer 1", "unit (fan_out)", "input (fan_in)", "weight"
         )
-        self.color_bar.setImageItem(self.heatmap, insert_in=self.heatmap_plot)
+        self.level = StickyLevel()
 
         # Current distribution of each layer's weights.
         self.histogram_plot = make_plot("Weight distribution per layer", "weight", "% of weights")
