@@ -114,7 +114,7 @@ def run_studio(path: str | Path | None = None) -> int:
         The application's exit code.
     """
     # BLAS threads must be limited before NumPy does heavy work (the trainer runs in a thread).
-    from nnstudio.ui.worker import limit_blas_threads
+    from nnstudio.engine.threads import limit_blas_threads
 
     limit_blas_threads()
     app = create_application()
@@ -201,7 +201,7 @@ def take_screenshot(
 
     if _needs_offscreen():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from nnstudio.ui.worker import limit_blas_threads
+    from nnstudio.engine.threads import limit_blas_threads
 
     limit_blas_threads()
     app = create_application()

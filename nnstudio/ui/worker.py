@@ -27,11 +27,8 @@ library at run time). The worker thread calls it again when it starts.
 
 from __future__ import annotations
 
-import ctypes
 import math
-import os
 import queue
-import sys
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -39,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnstudio.engine.threads import limit_blas_threads
 from nnstudio.errors import NNStudioError
 from nnstudio.ui.frame import Frame, FrameBuilder
 from nnstudio.ui.qt import Qt, QtCore, Signal
@@ -76,48 +74,6 @@ STATES: tuple[str, ...] = (
 )
 #: States that end a run; Play then starts a new run from the current weights.
 _END_STATES = ("finished", "stopped", "early_stopped", "diverged")
-
-_BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-_BLAS_SETTERS = (
-    "scipy_openblas_set_num_threads64_",
-    "scipy_openblas_set_num_threads",
-    "openblas_set_num_threads64_",
-    "openblas_set_num_threads",
-    "MKL_Set_Num_Threads",
-)
-
-
-def limit_blas_threads() -> None:
-    """Make NumPy's BLAS use a single thread.
-
-    Sets ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` and ``MKL_NUM_THREADS`` to ``1``
-    (effective for a BLAS library loaded afterwards, so call this before importing NumPy when
-    possible) and, when a BLAS library is already loaded, tells it directly at run time. Safe
-    to call more than once; never raises.
-    """
-    for name in _BLAS_ENV:
-        os.environ[name] = "1"
-    if "numpy" not in sys.modules or not sys.platform.startswith("linux"):
-        return
-    try:
-        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
-            paths = {
-                line.split()[-1]
-                for line in maps
-                if ("blas" in line.lower() or "libmkl" in line.lower()) and ".so" in line
-            }
-    except OSError:
-        return
-    for path in sorted(paths):
-        try:
-            library = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for setter in _BLAS_SETTERS:
-            function = getattr(library, setter, None)
-            if function is not None:
-                function(1)
-
 
 # ------------------------------------------------------------------------------------------------
 # What the worker thread owns
