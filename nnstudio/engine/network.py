@@ -34,7 +34,10 @@ from nnstudio.engine.losses import Loss, check_pairing, data_loss, get_loss, out
 from nnstudio.errors import DataError, SpecError
 from nnstudio.spec import NetworkSpec, Standardization, Weights
 
-__all__ = ["Forward", "Gradients", "Network", "global_norm"]
+__all__ = ["EVALUATION_CHUNK_ROWS", "Forward", "Gradients", "Network", "global_norm"]
+
+#: Rows per forward pass when a whole data set is evaluated.
+EVALUATION_CHUNK_ROWS = 4096
 
 #: One ``(dW, db)`` pair per layer, shaped like the parameters.
 Gradients = list[tuple[np.ndarray, np.ndarray]]
@@ -152,10 +155,13 @@ class Network:
         self.standardization = standardization
         self.seed = int(seed)
         self._dropout_rng = random_stream(self.seed, "dropout")
-        self.params: list[list[np.ndarray]] = [
-            [np.zeros(w_shape, self.dtype), np.zeros(b_shape, self.dtype)]
-            for w_shape, b_shape in spec.weight_shapes()
-        ]
+        # All parameters live in one contiguous array (W₁, b₁, W₂, b₂, …); ``params`` holds views
+        # into it, so the optimizer can update everything with a few whole-array operations.
+        self._shapes = list(spec.weight_shapes())
+        self.flat_params = np.zeros(
+            sum(math.prod(w) + math.prod(b) for w, b in self._shapes), self.dtype
+        )
+        self.params: list[list[np.ndarray]] = self.split_flat(self.flat_params)
         self.set_weights(params)
 
     # ---- construction --------------------------------------------------------------------
@@ -223,6 +229,60 @@ class Network:
         )
 
     # ---- parameters ----------------------------------------------------------------------
+
+    def split_flat(self, flat: np.ndarray) -> list[list[np.ndarray]]:
+        """Views ``[W, b]`` per layer into an array laid out like :attr:`flat_params`.
+
+        Parameters
+        ----------
+        flat : ndarray, shape (n_parameters,)
+
+        Returns
+        -------
+        list of [W, b]
+            ``W`` shaped (fan_in, fan_out) and ``b`` shaped (fan_out,), sharing ``flat``'s memory.
+        """
+        views: list[list[np.ndarray]] = []
+        start = 0
+        for w_shape, b_shape in self._shapes:
+            w_stop = start + math.prod(w_shape)
+            b_stop = w_stop + math.prod(b_shape)
+            views.append([flat[start:w_stop].reshape(w_shape), flat[w_stop:b_stop]])
+            start = b_stop
+        return views
+
+    def layer_blocks(self, flat: np.ndarray) -> list[np.ndarray]:
+        """Each layer's ``[W; b]`` as one (fan_in + 1, fan_out) view into ``flat``.
+
+        ``W`` is followed by ``b`` in the flat layout, so stacking ``b`` under ``W`` is just a
+        reshape: ``[A, 1] @ [W; b] = A @ W + b`` then needs one matrix product, and
+        ``[A, 1]ᵀ dZ`` gives ``dW`` and ``db`` together.
+
+        Parameters
+        ----------
+        flat : ndarray, shape (n_parameters,)
+            Laid out like :attr:`flat_params`.
+
+        Returns
+        -------
+        list of ndarray, each shaped (fan_in + 1, fan_out)
+        """
+        return [
+            flat[start:stop].reshape(w_shape[0] + 1, w_shape[1])
+            for (start, stop), (w_shape, _) in zip(
+                self.layer_flat_ranges(), self._shapes, strict=True
+            )
+        ]
+
+    def layer_flat_ranges(self) -> list[tuple[int, int]]:
+        """``(start, stop)`` of each layer's ``W`` and ``b`` together in :attr:`flat_params`."""
+        ranges: list[tuple[int, int]] = []
+        start = 0
+        for w_shape, b_shape in self._shapes:
+            stop = start + math.prod(w_shape) + math.prod(b_shape)
+            ranges.append((start, stop))
+            start = stop
+        return ranges
 
     @property
     def n_layers(self) -> int:
@@ -388,7 +448,19 @@ class Network:
         -------
         Forward
         """
-        A = self.prepare_inputs(X)
+        return self._forward_prepared(
+            self.prepare_inputs(X), training=training, rng=rng, masks=masks
+        )
+
+    def _forward_prepared(
+        self,
+        A: np.ndarray,
+        *,
+        training: bool = False,
+        rng: np.random.Generator | None = None,
+        masks: Sequence[np.ndarray | None] | None = None,
+    ) -> Forward:
+        """:meth:`forward` on inputs already cast and standardised by :meth:`prepare_inputs`."""
         m = A.shape[0]
         fixed = self._check_masks(masks, m)
         Zs: list[np.ndarray] = []
@@ -470,22 +542,41 @@ class Network:
         loss, _ = self.evaluate(X, Y)
         return loss
 
-    def evaluate(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
-        """Data loss (no penalty) and outputs in inference mode, from one forward pass.
+    def evaluate(
+        self, X: np.ndarray, Y: np.ndarray, *, chunk_rows: int = EVALUATION_CHUNK_ROWS
+    ) -> tuple[float, np.ndarray]:
+        """Data loss (no penalty) and outputs in inference mode.
+
+        Large sets are run in chunks of rows, so the intermediate activations never take more
+        memory than one chunk's (and stay in cache); the loss is the row-weighted mean of the
+        chunks' losses.
 
         Parameters
         ----------
         X : array_like, shape (m, n_inputs)
         Y : array_like, shape (m, k)
+        chunk_rows : int
+            Rows per forward pass.
 
         Returns
         -------
         loss : float
         outputs : ndarray, shape (m, k)
         """
-        forward = self.forward(X)
-        Y = self.prepare_targets(Y, forward.A[0].shape[0])
-        return self._data_loss(forward, Y), forward.output
+        X = self.prepare_inputs(X)
+        m = X.shape[0]
+        Y = self.prepare_targets(Y, m)
+        if m <= chunk_rows:
+            forward = self._forward_prepared(X)
+            return self._data_loss(forward, Y), forward.output
+        outputs = np.empty((m, self.spec.output.units), self.dtype)
+        total = 0.0
+        for start in range(0, m, chunk_rows):
+            stop = min(start + chunk_rows, m)
+            forward = self._forward_prepared(X[start:stop])
+            outputs[start:stop] = forward.output
+            total += self._data_loss(forward, Y[start:stop]) * (stop - start)
+        return total / m, outputs
 
     def loss(
         self,

@@ -47,6 +47,9 @@ Grads = Sequence[Sequence[np.ndarray]]
 class Optimizer(ABC):
     """Base class: keeps one state slot per parameter array, created lazily.
 
+    Updates are written with ``out=`` into reused scratch arrays, so a step allocates nothing
+    whatever the network's size.
+
     Attributes
     ----------
     name : str
@@ -60,6 +63,7 @@ class Optimizer(ABC):
     def __init__(self, training: TrainingSpec) -> None:
         self.iterations = 0
         self._state: dict[str, list[np.ndarray]] = {}
+        self._scratch: dict[str, list[np.ndarray]] = {}
         self.update_hyperparameters(training)
 
     def __repr__(self) -> str:
@@ -79,19 +83,30 @@ class Optimizer(ABC):
         self.iterations = 0
         self._state.clear()
 
+    @staticmethod
+    def _matching(
+        store: dict[str, list[np.ndarray]], key: str, arrays: list[np.ndarray]
+    ) -> list[np.ndarray]:
+        """Arrays named ``key`` in ``store``, zero arrays shaped like ``arrays`` when missing."""
+        slots = store.get(key)
+        if slots is not None and len(slots) == len(arrays):
+            # A plain loop: this runs every step, and a generator costs more than the check.
+            for slot, array in zip(slots, arrays, strict=True):
+                if slot.shape != array.shape or slot.dtype != array.dtype:
+                    break
+            else:
+                return slots
+        slots = [np.zeros_like(a) for a in arrays]
+        store[key] = slots
+        return slots
+
     def _slots(self, key: str, arrays: list[np.ndarray]) -> list[np.ndarray]:
         """State arrays named ``key``, one zero array per parameter on first use."""
-        slots = self._state.get(key)
-        if (
-            slots is None
-            or len(slots) != len(arrays)
-            or any(
-                s.shape != a.shape or s.dtype != a.dtype for s, a in zip(slots, arrays, strict=True)
-            )
-        ):
-            slots = [np.zeros_like(a) for a in arrays]
-            self._state[key] = slots
-        return slots
+        return self._matching(self._state, key, arrays)
+
+    def _work(self, key: str, arrays: list[np.ndarray]) -> list[np.ndarray]:
+        """Scratch arrays shaped like ``arrays`` (contents undefined), reused across steps."""
+        return self._matching(self._scratch, key, arrays)
 
     def step(self, params: Params, grads: Grads, lr: float) -> None:
         """Apply one update to every parameter in place.
@@ -111,23 +126,46 @@ class Optimizer(ABC):
             raise ValueError(
                 f"{len(flat_grads)} gradient arrays for {len(flat_params)} parameter arrays"
             )
-        # Weights sit at even positions (W, b, W, b, ...): AdamW decays only those.
-        is_weight = [i % 2 == 0 for i in range(len(flat_params))]
         self.iterations += 1
-        self._update(flat_params, flat_grads, is_weight, float(lr))
+        self._decay([W for W, _ in params], float(lr))
+        self._update(flat_params, flat_grads, float(lr))
+
+    def step_flat(
+        self, params: np.ndarray, grads: np.ndarray, lr: float, weights: Sequence[np.ndarray]
+    ) -> None:
+        """Apply one update to all parameters stored in one flat array.
+
+        The same update as :meth:`step`, with a few whole-array operations instead of a few per
+        parameter. The state then holds one flat array per slot (see :meth:`state_arrays`).
+
+        Parameters
+        ----------
+        params : ndarray, shape (n_parameters,)
+            Every parameter (e.g. :attr:`Network.flat_params`); modified in place.
+        grads : ndarray, shape (n_parameters,)
+            The gradient, laid out like ``params``.
+        lr : float
+            Learning rate α for this step.
+        weights : sequence of ndarray
+            Views of ``params`` that are weights (not biases), for decoupled weight decay.
+        """
+        self.iterations += 1
+        self._decay(list(weights), float(lr))
+        self._update([params], [grads], float(lr))
+
+    def _decay(self, weights: list[np.ndarray], lr: float) -> None:  # noqa: B027 (optional hook)
+        """Decoupled weight decay applied before the update (AdamW); nothing by default."""
 
     @abstractmethod
-    def _update(
-        self,
-        params: list[np.ndarray],
-        grads: list[np.ndarray],
-        is_weight: list[bool],
-        lr: float,
-    ) -> None:
+    def _update(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
         """Update each array of ``params`` in place (``iterations`` already counts this step)."""
 
     def state_arrays(self) -> dict[str, list[np.ndarray]]:
-        """Copies of the optimizer state (for inspection and tests)."""
+        """Copies of the optimizer state (for inspection and tests).
+
+        One array per parameter after :meth:`step`; one flat array laid out like the
+        parameters after :meth:`step_flat`.
+        """
         return {key: [a.copy() for a in arrays] for key, arrays in self._state.items()}
 
 
@@ -136,11 +174,10 @@ class SGD(Optimizer):
 
     name = "sgd"
 
-    def _update(
-        self, params: list[np.ndarray], grads: list[np.ndarray], is_weight: list[bool], lr: float
-    ) -> None:
-        for p, g in zip(params, grads, strict=True):
-            p -= lr * g
+    def _update(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
+        for p, g, work in zip(params, grads, self._work("step", params), strict=True):
+            np.multiply(g, lr, out=work)
+            p -= work
 
 
 class Momentum(Optimizer):
@@ -148,14 +185,17 @@ class Momentum(Optimizer):
 
     name = "momentum"
 
-    def _update(
-        self, params: list[np.ndarray], grads: list[np.ndarray], is_weight: list[bool], lr: float
-    ) -> None:
+    def _update(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
         beta = self.momentum
-        for p, g, v in zip(params, grads, self._slots("velocity", params), strict=True):
+        slots = zip(
+            params, grads, self._slots("velocity", params), self._work("step", params), strict=True
+        )
+        for p, g, v, work in slots:
             v *= beta
-            v += (1 - beta) * g
-            p -= lr * v
+            np.multiply(g, 1 - beta, out=work)
+            v += work
+            np.multiply(v, lr, out=work)
+            p -= work
 
 
 class HeavyBall(Optimizer):
@@ -163,14 +203,16 @@ class HeavyBall(Optimizer):
 
     name = "heavy_ball"
 
-    def _update(
-        self, params: list[np.ndarray], grads: list[np.ndarray], is_weight: list[bool], lr: float
-    ) -> None:
+    def _update(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
         beta = self.momentum
-        for p, g, v in zip(params, grads, self._slots("velocity", params), strict=True):
+        slots = zip(
+            params, grads, self._slots("velocity", params), self._work("step", params), strict=True
+        )
+        for p, g, v, work in slots:
             v *= beta
             v += g
-            p -= lr * v
+            np.multiply(v, lr, out=work)
+            p -= work
 
 
 class Nesterov(Optimizer):
@@ -178,14 +220,18 @@ class Nesterov(Optimizer):
 
     name = "nesterov"
 
-    def _update(
-        self, params: list[np.ndarray], grads: list[np.ndarray], is_weight: list[bool], lr: float
-    ) -> None:
+    def _update(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
         beta = self.momentum
-        for p, g, v in zip(params, grads, self._slots("velocity", params), strict=True):
+        slots = zip(
+            params, grads, self._slots("velocity", params), self._work("step", params), strict=True
+        )
+        for p, g, v, work in slots:
             v *= beta
             v += g
-            p -= lr * (g + beta * v)
+            np.multiply(v, beta, out=work)
+            work += g
+            work *= lr
+            p -= work
 
 
 class RMSProp(Optimizer):
@@ -193,16 +239,25 @@ class RMSProp(Optimizer):
 
     name = "rmsprop"
 
-    def _update(
-        self, params: list[np.ndarray], grads: list[np.ndarray], is_weight: list[bool], lr: float
-    ) -> None:
+    def _update(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
         rho, eps = self.rho, self.epsilon
-        for p, g, s in zip(params, grads, self._slots("square_avg", params), strict=True):
+        slots = zip(
+            params,
+            grads,
+            self._slots("square_avg", params),
+            self._work("step", params),
+            strict=True,
+        )
+        for p, g, s, work in slots:
             s *= rho
-            s += (1 - rho) * (g * g)
-            denominator = np.sqrt(s)
-            denominator += eps
-            p -= lr * g / denominator
+            np.multiply(g, g, out=work)
+            work *= 1 - rho
+            s += work
+            np.sqrt(s, out=work)
+            work += eps
+            np.divide(g, work, out=work)
+            work *= lr
+            p -= work
 
 
 class Adam(Optimizer):
@@ -210,29 +265,33 @@ class Adam(Optimizer):
 
     name = "adam"
 
-    def _decay(self, params: list[np.ndarray], is_weight: list[bool], lr: float) -> None:
-        """Hook for AdamW's decoupled weight decay."""
-
-    def _update(
-        self, params: list[np.ndarray], grads: list[np.ndarray], is_weight: list[bool], lr: float
-    ) -> None:
-        self._decay(params, is_weight, lr)
+    def _update(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
         b1, b2, eps, t = self.beta1, self.beta2, self.epsilon, self.iterations
         # m̂ / (√v̂ + ε) rearranged as PyTorch does: (α / c₁) m / (√v / √c₂ + ε).
         step_size = lr / (1 - b1**t)
         root_correction2 = math.sqrt(1 - b2**t)
         moments = zip(
-            params, grads, self._slots("m", params), self._slots("v", params), strict=True
+            params,
+            grads,
+            self._slots("m", params),
+            self._slots("v", params),
+            self._work("step", params),
+            strict=True,
         )
-        for p, g, m, v in moments:
+        for p, g, m, v, work in moments:
             m *= b1
-            m += (1 - b1) * g
+            np.multiply(g, 1 - b1, out=work)
+            m += work
             v *= b2
-            v += (1 - b2) * (g * g)
-            denominator = np.sqrt(v)
-            denominator /= root_correction2
-            denominator += eps
-            p -= step_size * m / denominator
+            np.multiply(g, g, out=work)
+            work *= 1 - b2
+            v += work
+            np.sqrt(v, out=work)
+            work /= root_correction2
+            work += eps
+            np.divide(m, work, out=work)
+            work *= step_size
+            p -= work
 
 
 class AdamW(Adam):
@@ -240,11 +299,10 @@ class AdamW(Adam):
 
     name = "adamw"
 
-    def _decay(self, params: list[np.ndarray], is_weight: list[bool], lr: float) -> None:
+    def _decay(self, weights: list[np.ndarray], lr: float) -> None:
         factor = 1 - lr * self.weight_decay
-        for p, weight in zip(params, is_weight, strict=True):
-            if weight:
-                p *= factor
+        for W in weights:
+            W *= factor
 
 
 _OPTIMIZERS: dict[str, type[Optimizer]] = {

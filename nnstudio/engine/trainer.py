@@ -31,7 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnstudio.engine.initializers import random_stream
-from nnstudio.engine.network import Gradients, Network
+from nnstudio.engine.kernel import TrainingKernel
+from nnstudio.engine.network import Network
 from nnstudio.engine.optimizers import Optimizer, make_optimizer
 from nnstudio.engine.schedules import learning_rate_at
 from nnstudio.errors import DataError, SpecError
@@ -182,6 +183,17 @@ class _Series:
             self.values = np.resize(self.values, (capacity, self.width))
         self.numbers[self.size] = number
         self.values[self.size] = row
+        self.size += 1
+
+    def append_parts(self, number: int, first: float, rest: np.ndarray) -> None:
+        """Append the row ``(first, *rest)`` without building it first (the per-step path)."""
+        if number % self.stride or self.size == self.cap or self.size == len(self.numbers):
+            self.append(number, np.concatenate(([first], rest)))
+            return
+        self.numbers[self.size] = number
+        values = self.values[self.size]
+        values[0] = first
+        values[1:] = rest
         self.size += 1
 
     def after(self, number: int) -> tuple[np.ndarray, np.ndarray]:
@@ -430,7 +442,11 @@ class Trainer:
         self._learning_rate = self._scheduled_rate()
         self._batch_loss = math.nan
         self._grad_norms = np.zeros(n_layers)
-        self._backup = [[W.copy(), b.copy()] for W, b in network.params]
+        # The step's hot path: reused buffers, one flat gradient (see engine/kernel.py).
+        self._kernel = TrainingKernel(network, self.batch_size)
+        self._weight_views = [W for W, _ in network.params]
+        # Parameters before the current step, restored when the step diverges.
+        self._backup = network.flat_params.copy()
         self._steps = _Series(1 + n_layers, MAX_STEP_RECORDS)
         self._epochs = _Series(len(HISTORY_COLUMNS), MAX_EPOCH_RECORDS)
         self._early = _EarlyStopping(
@@ -570,19 +586,17 @@ class Trainer:
         t = self.training
         return learning_rate_at(t.schedule, t.learning_rate, self._epoch, t.epochs)
 
-    def _next_batch(self) -> tuple[np.ndarray, np.ndarray]:
+    def _next_rows(self) -> slice | np.ndarray:
+        """Rows of the next mini-batch: a slice in file order, else part of this epoch's order."""
         m = self.X_train.shape[0]
         if self._position == 0:
             # The order is fixed for a whole epoch, so every sample is used exactly once even
             # when shuffling is switched mid-epoch.
             self._order = self._shuffle_rng.permutation(m) if self.training.shuffle else None
-        size = self.batch_size
-        start, stop = self._position, min(self._position + size, m)
+        start, stop = self._position, min(self._position + self.batch_size, m)
         if self._order is None:
-            # File order: slices are views, no copy.
-            return self.X_train[start:stop], self.Y_train[start:stop]
-        index = self._order[start:stop]
-        return self.X_train[index], self.Y_train[index]
+            return slice(start, stop)
+        return self._order[start:stop]
 
     def step(self) -> float:
         """Train on one mini-batch.
@@ -600,50 +614,50 @@ class Trainer:
     def _step_locked(self) -> float:
         t = self.training
         net = self.network
+        kernel = self._kernel
         if self._position == 0:
             self._learning_rate = self._scheduled_rate()
         lr = self._learning_rate
-        X, Y = self._next_batch()
-        for (W, b), (W_backup, b_backup) in zip(net.params, self._backup, strict=True):
-            np.copyto(W_backup, W)
-            np.copyto(b_backup, b)
+        rows = self._next_rows()
+        kernel.load_batch(self.X_train, self.Y_train, rows)
+        m = rows.stop - rows.start if isinstance(rows, slice) else rows.shape[0]
 
         # Non-finite values are detected explicitly below, so floating-point warnings on the
         # way there would only be noise.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            loss, grads = net.loss_and_gradients(
-                X, Y, l1=t.l1, l2=t.l2, training=True, rng=self._dropout_rng
-            )
-            norms = _layer_norms(grads)
+            loss = kernel.loss_and_gradients(m, l1=t.l1, l2=t.l2, rng=self._dropout_rng)
+            norms = kernel.layer_norms()
             if not math.isfinite(loss):
                 return self._diverge(loss, f"the loss became {_describe_nonfinite(loss)}")
-            if not np.isfinite(norms).all():
+            squared_total = float(np.dot(norms, norms))
+            if not math.isfinite(squared_total):
                 return self._diverge(loss, "the gradient became infinite or NaN")
             if t.clip_norm is not None:
-                total = math.sqrt(float(np.sum(norms**2)))
+                total = math.sqrt(squared_total)
                 if total > t.clip_norm:
-                    scale = net.dtype.type(t.clip_norm / total)
-                    for dW, db in grads:
-                        dW *= scale
-                        db *= scale
-            self.optimizer.step(net.params, grads, lr)
-            if not net.parameters_finite():
+                    kernel.grads_flat *= net.dtype.type(t.clip_norm / total)
+            flat = net.flat_params
+            np.copyto(self._backup, flat)
+            self.optimizer.step_flat(flat, kernel.grads_flat, lr, self._weight_views)
+            # One sum is finite exactly when every weight is, unless the sum itself overflows;
+            # min and max (which propagate NaN and show ±inf) then decide.
+            if not math.isfinite(np.add.reduce(flat)) and not (
+                math.isfinite(np.minimum.reduce(flat)) and math.isfinite(np.maximum.reduce(flat))
+            ):
+                np.copyto(flat, self._backup)
                 return self._diverge(loss, "the weights became infinite or NaN")
 
         self._step += 1
         self._batch_loss = loss
-        self._grad_norms = norms
-        self._steps.append(self._step, np.concatenate(([loss], norms)))
-        self._position += X.shape[0]
+        self._grad_norms[:] = norms
+        self._steps.append_parts(self._step, loss, norms)
+        self._position += m
         if self._position >= self.X_train.shape[0]:
             self._end_epoch()
         return loss
 
     def _diverge(self, loss: float, reason: str) -> float:
-        """Restore the weights from before this step and end the run as diverged."""
-        for (W, b), (W_backup, b_backup) in zip(self.network.params, self._backup, strict=True):
-            np.copyto(W, W_backup)
-            np.copyto(b, b_backup)
+        """End the run as diverged; the weights are those from before this step."""
         advice = "lower the learning rate" + (
             " or set gradient clipping" if self.training.clip_norm is None else ""
         )
@@ -909,16 +923,6 @@ class Trainer:
                 message=self._message,
                 best_epoch=self._early.best_epoch,
             )
-
-
-def _layer_norms(grads: Gradients) -> np.ndarray:
-    """Per-layer Euclidean norm of ``(dW, db)``, shape (n_layers,), in float64."""
-    return np.sqrt(
-        [
-            float(np.square(dW, dtype=np.float64).sum() + np.square(db, dtype=np.float64).sum())
-            for dW, db in grads
-        ]
-    )
 
 
 def _describe_nonfinite(value: float) -> str:

@@ -121,14 +121,17 @@ def test_float32_by_default_and_float64_on_request() -> None:
 
 
 def _record_batches(trainer: Trainer) -> list[np.ndarray]:
+    """Record the (standardised) input batch of every step the trainer takes."""
     seen: list[np.ndarray] = []
-    original = trainer.network.loss_and_gradients
+    kernel = trainer._kernel
+    original = kernel.load_batch
 
-    def recording(X: np.ndarray, Y: np.ndarray, **options: object):  # type: ignore[no-untyped-def]
-        seen.append(np.array(X))
-        return original(X, Y, **options)  # type: ignore[arg-type]
+    def recording(X: np.ndarray, Y: np.ndarray, rows: object):  # type: ignore[no-untyped-def]
+        X_batch, Y_batch = original(X, Y, rows)  # type: ignore[arg-type]
+        seen.append(X_batch.copy())
+        return X_batch, Y_batch
 
-    trainer.network.loss_and_gradients = recording  # type: ignore[method-assign]
+    kernel.load_batch = recording  # type: ignore[method-assign]
     return seen
 
 
@@ -325,7 +328,9 @@ def test_update_settings_changes_the_learning_rate_but_keeps_the_velocity(
     for _ in range(3):
         trainer.step()
     optimizer = trainer.optimizer
-    velocity = optimizer.state_arrays()["velocity"]
+    # The trainer updates all parameters as one flat array: split the velocity like them.
+    (flat_velocity,) = optimizer.state_arrays()["velocity"]
+    velocity = [W for W, _ in net.split_flat(flat_velocity)]
 
     trainer.update_settings(replace(training, learning_rate=0.01))
     assert trainer.optimizer is optimizer and optimizer.iterations == 3
