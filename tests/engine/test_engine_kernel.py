@@ -1,0 +1,200 @@
+"""The training kernel computes exactly what the readable reference computes, without growing."""
+
+from __future__ import annotations
+
+import tracemalloc
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from nnstudio.engine.kernel import TrainingKernel
+from nnstudio.engine.network import Network
+from nnstudio.engine.optimizers import make_optimizer
+from nnstudio.engine.trainer import Trainer
+from nnstudio.spec import OPTIMIZERS, LayerSpec, NetworkSpec, Standardization, TrainingSpec
+
+HIDDEN = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "gelu", "swish"]
+#: (output activation, loss, output units)
+OUTPUTS = [
+    ("identity", "mse", 2),
+    ("identity", "mae", 2),
+    ("identity", "huber", 2),
+    ("tanh", "mse", 2),
+    ("sigmoid", "binary_crossentropy", 1),
+    ("sigmoid", "mse", 1),
+    ("softmax", "categorical_crossentropy", 3),
+]
+
+
+def _data(m: int, inputs: int, units: int, loss: str, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(m, inputs)) * 3 + 1
+    if loss == "categorical_crossentropy":
+        Y = np.eye(units)[rng.integers(0, units, m)]
+    elif loss == "binary_crossentropy":
+        Y = rng.integers(0, 2, (m, units)).astype(float)
+    else:
+        Y = rng.normal(size=(m, units))
+    return X, Y
+
+
+def _network(hidden: str, output: str, loss: str, units: int, **layer_options) -> Network:
+    spec = NetworkSpec(
+        3,
+        (
+            LayerSpec(5, hidden, **layer_options),
+            LayerSpec(4, hidden, alpha=2.0 if hidden == "leaky_relu" else None),
+            LayerSpec(units, output),
+        ),
+    )
+    standardization = Standardization(mean=(1.0, 0.5, -1.0), std=(3.0, 2.0, 0.5))
+    return Network.from_spec(spec, loss, seed=3, dtype="float64", standardization=standardization)
+
+
+def _kernel_result(net: Network, X, Y, **options):
+    kernel = TrainingKernel(net, batch_size=X.shape[0])
+    kernel.load_batch(X, Y, np.arange(X.shape[0]))
+    loss = kernel.loss_and_gradients(X.shape[0], **options)
+    return kernel, loss
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+@pytest.mark.parametrize(("output", "loss", "units"), OUTPUTS)
+def test_kernel_matches_the_reference(hidden: str, output: str, loss: str, units: int) -> None:
+    net = _network(hidden, output, loss, units)
+    X, Y = _data(11, 3, units, loss)
+    kernel, value = _kernel_result(net, X, Y)
+    expected_value, expected_grads = net.loss_and_gradients(X, Y)
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    for (dW, db), (eW, eb) in zip(kernel.grads, expected_grads, strict=True):
+        np.testing.assert_allclose(dW, eW, rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(db, eb, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize(("l1", "l2"), [(0.01, 0.0), (0.0, 0.1), (0.02, 0.05)])
+def test_kernel_adds_the_penalty_like_the_reference(l1: float, l2: float) -> None:
+    net = _network("tanh", "softmax", "categorical_crossentropy", 3)
+    X, Y = _data(9, 3, 3, "categorical_crossentropy")
+    kernel, value = _kernel_result(net, X, Y, l1=l1, l2=l2)
+    expected_value, expected_grads = net.loss_and_gradients(X, Y, l1=l1, l2=l2)
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    for (dW, db), (eW, eb) in zip(kernel.grads, expected_grads, strict=True):
+        np.testing.assert_allclose(dW, eW, rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(db, eb, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("hidden", ["tanh", "relu", "gelu"])
+def test_kernel_dropout_draws_the_same_masks_as_the_reference(hidden: str) -> None:
+    net = _network(hidden, "sigmoid", "binary_crossentropy", 1, dropout=0.4)
+    X, Y = _data(16, 3, 1, "binary_crossentropy")
+    kernel, value = _kernel_result(net, X, Y, rng=np.random.default_rng(5))
+    expected_value, expected_grads = net.loss_and_gradients(
+        X, Y, training=True, rng=np.random.default_rng(5)
+    )
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    for (dW, db), (eW, eb) in zip(kernel.grads, expected_grads, strict=True):
+        np.testing.assert_allclose(dW, eW, rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(db, eb, rtol=1e-10, atol=1e-13)
+    # Dropout really is active: the objective differs from the inference-mode one.
+    assert value != pytest.approx(net.loss(X, Y), rel=1e-6)
+
+
+def test_kernel_gradient_layout_and_norms() -> None:
+    net = _network("relu", "identity", "mse", 2)
+    X, Y = _data(8, 3, 2, "mse")
+    kernel, _ = _kernel_result(net, X, Y)
+    # grads_flat is laid out like flat_params: W₁, b₁, W₂, b₂, …
+    pieces = np.concatenate([a.ravel() for pair in kernel.grads for a in pair])
+    np.testing.assert_array_equal(pieces, kernel.grads_flat)
+    expected = [np.sqrt(np.sum(dW**2) + np.sum(db**2)) for dW, db in kernel.grads]
+    np.testing.assert_allclose(kernel.layer_norms(), expected, rtol=1e-12)
+
+
+def test_a_smaller_last_batch_gets_its_own_buffers_and_the_right_answer() -> None:
+    net = _network("tanh", "identity", "mse", 2)
+    X, Y = _data(10, 3, 2, "mse")
+    kernel = TrainingKernel(net, batch_size=4)
+    kernel.load_batch(X, Y, slice(8, 10))
+    value = kernel.loss_and_gradients(2)
+    expected_value, expected_grads = net.loss_and_gradients(X[8:], Y[8:])
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    np.testing.assert_allclose(kernel.grads[0][0], expected_grads[0][0], rtol=1e-10)
+
+
+def test_float32_kernel_agrees_with_float64_reference() -> None:
+    net64 = _network("tanh", "softmax", "categorical_crossentropy", 3)
+    net32 = net64.copy(dtype="float32")
+    X, Y = _data(32, 3, 3, "categorical_crossentropy")
+    kernel, value = _kernel_result(net32, X.astype(np.float32), Y.astype(np.float32))
+    expected_value, expected_grads = net64.loss_and_gradients(X, Y)
+    assert value == pytest.approx(expected_value, rel=1e-5)
+    for (dW, _), (eW, _) in zip(kernel.grads, expected_grads, strict=True):
+        np.testing.assert_allclose(dW, eW, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_flat_update_equals_the_per_array_update(optimizer: str) -> None:
+    training = TrainingSpec(optimizer=optimizer, learning_rate=0.05, weight_decay=0.1)
+    net_a = _network("tanh", "identity", "mse", 2)
+    net_b = net_a.copy()
+    by_array, flat = make_optimizer(training), make_optimizer(training)
+    X, Y = _data(12, 3, 2, "mse")
+    for _ in range(4):
+        _, grads = net_a.loss_and_gradients(X, Y)
+        by_array.step(net_a.params, grads, 0.05)
+        _, grads = net_b.loss_and_gradients(X, Y)
+        flat_grads = np.concatenate([a.ravel() for pair in grads for a in pair])
+        flat.step_flat(net_b.flat_params, flat_grads, 0.05, [W for W, _ in net_b.params])
+    for (Wa, ba), (Wb, bb) in zip(net_a.params, net_b.params, strict=True):
+        np.testing.assert_allclose(Wb, Wa, rtol=1e-12)
+        np.testing.assert_allclose(bb, ba, rtol=1e-12)
+
+
+def test_parameters_are_views_of_one_flat_array() -> None:
+    net = _network("tanh", "identity", "mse", 2)
+    net.flat_params[:] = 0.0
+    assert all(not W.any() and not b.any() for W, b in net.params)
+    weights = net.weights()
+    net.set_weights(tuple((W + 1, b + 2) for W, b in weights))
+    assert net.flat_params.min() == 1.0 and net.flat_params.max() == 2.0
+    blocks = net.layer_blocks(net.flat_params)
+    for block, (W, b) in zip(blocks, net.params, strict=True):
+        np.testing.assert_array_equal(block[:-1], W)
+        np.testing.assert_array_equal(block[-1], b)
+
+
+def test_training_steps_do_not_grow_memory() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 20)).astype(np.float32)
+    Y = np.eye(4, dtype=np.float32)[rng.integers(0, 4, 300)]
+    spec = NetworkSpec(20, (LayerSpec(32, "relu"), LayerSpec(16, "tanh"), LayerSpec(4, "softmax")))
+    net = Network.from_spec(spec, "categorical_crossentropy")
+    training = TrainingSpec(optimizer="adam", batch_size=32, epochs=None, l2=1e-4)
+    trainer = Trainer(net, training, X, Y)
+    for _ in range(50):  # warm up: buffers, optimizer state, history capacity
+        trainer.step()
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        for _ in range(400):
+            trainer.step()
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # The per-step history keeps 16 bytes per step and a few layer norms (recorded, bounded
+    # by its cap); everything else must be reused.
+    assert after - before < 400 * 64
+
+
+def test_trainer_step_moves_the_weights_like_the_reference_update() -> None:
+    net = _network("relu", "softmax", "categorical_crossentropy", 3)
+    reference = net.copy()
+    X, Y = _data(6, 3, 3, "categorical_crossentropy")
+    training = TrainingSpec(optimizer="sgd", learning_rate=0.1, batch_size="full", shuffle=False)
+    trainer = Trainer(net, replace(training, epochs=None), X, Y)
+    trainer.step()
+    _, grads = reference.loss_and_gradients(X, Y)
+    for (W, b), (W0, b0), (dW, db) in zip(net.params, reference.params, grads, strict=True):
+        np.testing.assert_allclose(W, W0 - 0.1 * dW, rtol=1e-12)
+        np.testing.assert_allclose(b, b0 - 0.1 * db, rtol=1e-12)
