@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from nnstudio.engine.trainer import Snapshot, Trainer
     from nnstudio.io.project import LoadedProject
 
+#: ``perf_counter`` soon after the command started (start-up reports where ``/proc`` is missing).
+STARTED_AT = time.perf_counter()
+
 PROG = "nnstudio"
 EXIT_OK = 0
 EXIT_FAILURE = 1

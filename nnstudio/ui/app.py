@@ -2,17 +2,31 @@
 
 ``nnstudio [PROJECT]`` calls :func:`run_studio`; ``nnstudio shot`` calls :func:`take_screenshot`,
 which renders the window (or one panel) offscreen after optionally training for a few epochs.
+
+Environment
+-----------
+NNSTUDIO_STARTUP_REPORT
+    A file path. :func:`run_studio` then writes ``{"seconds": S}`` there, ``S`` being the
+    seconds from process start to the first paint of the window with its project loaded, and
+    quits (exit status 0). Benchmarks use it to measure start-up.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 from nnstudio.errors import NNStudioError
+
+#: Environment variable naming the file :func:`run_studio` reports its start-up time to.
+STARTUP_REPORT_ENV = "NNSTUDIO_STARTUP_REPORT"
+#: ``perf_counter`` when this module was imported: the start time where ``/proc`` is missing.
+_IMPORTED_AT = time.perf_counter()
 
 #: Panels :func:`take_screenshot` can capture besides the whole window (``None``).
 PANELS: tuple[str, ...] = ("canvas", "plots", "data", "training", "properties")
@@ -123,9 +137,67 @@ def run_studio(path: str | Path | None = None) -> int:
     window = MainWindow()
     window.show()
     window.open_startup(path)
+    report = os.environ.get(STARTUP_REPORT_ENV)
+    if report:
+        _report_first_paint(window, Path(report))
     code = int(app.exec())
     window.shutdown()
     return code
+
+
+def seconds_since_process_start() -> float:
+    """Seconds since this process started.
+
+    Linux reads the process's start (``/proc/self/stat`` field 22, in clock ticks since boot)
+    and the time since boot (``/proc/uptime``); elsewhere the time since ``python -m nnstudio``
+    or the ``nnstudio`` command started (their ``STARTED_AT``) stands in.
+    """
+    try:
+        with open("/proc/self/stat", encoding="ascii") as handle:
+            stat = handle.read()
+        with open("/proc/uptime", encoding="ascii") as handle:
+            uptime = float(handle.read().split()[0])
+        # The command name (field 2) may hold spaces; fields after it follow its ")".
+        start_ticks = int(stat.rpartition(")")[2].split()[19])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        starts = [
+            getattr(sys.modules.get(name), "STARTED_AT", _IMPORTED_AT)
+            for name in ("__main__", "nnstudio.__main__", "nnstudio.cli")
+        ]
+        return time.perf_counter() - min(_IMPORTED_AT, *starts)
+
+
+def _report_first_paint(window: Any, path: Path) -> None:
+    """Write the start-up time to ``path`` after the window's first paint, then quit.
+
+    See :data:`STARTUP_REPORT_ENV`. The report is written from a zero-delay timer started by
+    the window's first paint event, so it runs once that paint has finished.
+    """
+    from nnstudio.ui.qt import QtCore, QtWidgets
+
+    done = False
+
+    def finish() -> None:
+        nonlocal done
+        if done:
+            return
+        done = True
+        seconds = seconds_since_process_start()
+        path.write_text(json.dumps({"seconds": round(seconds, 4)}) + "\n", encoding="utf-8")
+        QtWidgets.QApplication.instance().quit()
+
+    class FirstPaint(QtCore.QObject):
+        def eventFilter(self, watched: Any, event: Any) -> bool:
+            if event.type() == QtCore.QEvent.Type.Paint:
+                watched.removeEventFilter(self)
+                QtCore.QTimer.singleShot(0, finish)
+            return False
+
+    watcher = FirstPaint(window)
+    window.installEventFilter(watcher)
+    # A window that is never painted still reports (late) and quits.
+    QtCore.QTimer.singleShot(60_000, finish)
 
 
 def _parse_panel(panel: str | None) -> tuple[str | None, str | None]:
