@@ -1,0 +1,570 @@
+"""Sections ``engine`` and ``gemm``: training steps per second against PyTorch and scikit-learn.
+
+nnstudio is measured through its public engine API exactly as the studio trains:
+``Trainer(Network.from_spec(...), TrainingSpec(...), X, Y, task=...)`` and ``trainer.step()``
+in a loop. Every library trains the same layer sizes in float32 with one BLAS thread, with
+heavy-ball momentum (``v = 0.9 v + g``, ``θ -= 0.01 v``), on a synthetic training set of
+``batches_per_epoch`` mini-batches that is reshuffled every epoch.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import os
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from suite.common import (
+    Rate,
+    SectionResult,
+    Settings,
+    StepFunction,
+    Table,
+    Target,
+    best_rates,
+)
+
+#: Learning rate and momentum every library trains with.
+LEARNING_RATE = 0.01
+MOMENTUM = 0.9
+#: Side of the square matrices whose product measures the GEMM peak.
+GEMM_SIZE = 2048
+QUICK_GEMM_SIZE = 256
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """One benchmark network.
+
+    Attributes
+    ----------
+    sizes : tuple of int
+        Layer widths including the inputs, e.g. ``(2, 8, 8, 1)``.
+    batch : int
+        Mini-batch size.
+    hidden_activations : tuple of str
+        One per hidden layer.
+
+    A single output is a linear unit trained with mean squared error (regression); several
+    outputs are a softmax trained with cross-entropy (classification).
+    """
+
+    sizes: tuple[int, ...]
+    batch: int
+    hidden_activations: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        """E.g. ``"784-128-64-10/64"`` (sizes / batch)."""
+        return "-".join(map(str, self.sizes)) + f"/{self.batch}"
+
+    @property
+    def regression(self) -> bool:
+        return self.sizes[-1] == 1
+
+    @property
+    def task(self) -> str:
+        return "regression" if self.regression else "classification"
+
+    @property
+    def loss(self) -> str:
+        return "mse" if self.regression else "categorical_crossentropy"
+
+    @property
+    def output_activation(self) -> str:
+        return "identity" if self.regression else "softmax"
+
+    def flops_per_step(self) -> float:
+        """Multiply-add FLOPs of one step's matrix products.
+
+        Forward ``A W``, weight gradient ``Aᵀ dZ`` and input gradient ``dZ Wᵀ`` cost
+        ``2 · batch · fan_in · fan_out`` each; the first layer needs no input gradient.
+        """
+        total = 0.0
+        for index, (fan_in, fan_out) in enumerate(itertools.pairwise(self.sizes)):
+            products = 2 if index == 0 else 3
+            total += products * 2.0 * self.batch * fan_in * fan_out
+        return total
+
+
+CONFIGS: tuple[NetworkConfig, ...] = (
+    NetworkConfig((2, 8, 8, 1), 10, ("tanh", "tanh")),
+    NetworkConfig((2, 16, 16, 2), 32, ("tanh", "relu")),
+    NetworkConfig((64, 64, 10), 32, ("tanh",)),
+    NetworkConfig((784, 128, 64, 10), 64, ("tanh", "relu")),
+    NetworkConfig((784, 256, 128, 10), 512, ("tanh", "relu")),
+)
+#: The network whose FLOP rate is compared with the GEMM peak, and which also runs on two
+#: threads.
+BIG = CONFIGS[-1]
+#: Minimum speed-up over PyTorch per network (single thread).
+TORCH_TARGETS = {"2-8-8-1/10": 10.0, "64-64-10/32": 8.0, "784-128-64-10/64": 2.0}
+#: float64 may be at most this many times slower than float32.
+FLOAT64_SLOWDOWN = 2.2
+#: Share of the single-thread GEMM peak the big network must reach.
+GEMM_SHARE = 0.85
+
+
+# --------------------------------------------------------------------------------------------
+# Data and the three libraries
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Data:
+    """A synthetic training set for one network.
+
+    Attributes
+    ----------
+    X : ndarray, float32, shape (m, n_inputs)
+    Y : ndarray, float32, shape (m, n_outputs)
+        One-hot classes, or the regression target.
+    labels : ndarray of int, shape (m,)
+        Class labels (classification) or zeros.
+    """
+
+    X: np.ndarray
+    Y: np.ndarray
+    labels: np.ndarray
+
+
+def make_data(config: NetworkConfig, batches: int, seed: int = 0) -> Data:
+    """``batches`` mini-batches of random inputs with learnable targets."""
+    rng = np.random.default_rng(seed)
+    rows = batches * config.batch
+    X = rng.standard_normal((rows, config.sizes[0]), dtype=np.float32)
+    if config.regression:
+        Y = (np.sin(X[:, :1]) * X[:, -1:]).astype(np.float32)
+        return Data(X, Y, np.zeros(rows, dtype=np.int64))
+    classes = config.sizes[-1]
+    # Balanced classes in random order, so every chunk sees every class.
+    labels = rng.permutation(np.arange(rows) % classes)
+    X[:, 0] += labels.astype(np.float32)
+    Y = np.eye(classes, dtype=np.float32)[labels]
+    return Data(X, Y, labels)
+
+
+def engine_stepper(config: NetworkConfig, data: Data, dtype: str = "float32") -> StepFunction:
+    """One ``Trainer.step()`` per call; reports whether the step ended an epoch."""
+    from nnstudio.engine.network import Network
+    from nnstudio.engine.trainer import Trainer
+    from nnstudio.spec import LayerSpec, NetworkSpec, TrainingSpec
+
+    layers = [
+        LayerSpec(units, activation, init="he_normal" if activation == "relu" else "xavier_normal")
+        for units, activation in zip(config.sizes[1:-1], config.hidden_activations, strict=True)
+    ]
+    layers.append(LayerSpec(config.sizes[-1], config.output_activation))
+    spec = NetworkSpec(inputs=config.sizes[0], layers=tuple(layers))
+    network = Network.from_spec(spec, config.loss, seed=0, dtype=dtype)
+    training = TrainingSpec(
+        optimizer="heavy_ball",
+        learning_rate=LEARNING_RATE,
+        momentum=MOMENTUM,
+        batch_size=config.batch,
+        epochs=None,
+        shuffle=True,
+        seed=0,
+        dtype=dtype,
+    )
+    trainer = Trainer(network, training, data.X, data.Y, task=config.task)
+
+    def step() -> tuple[int, bool]:
+        epoch = trainer.epoch
+        trainer.step()
+        if trainer.status == "diverged":
+            raise RuntimeError(f"nnstudio diverged on {config.label}: {trainer.snapshot().message}")
+        return 1, trainer.epoch != epoch
+
+    return step
+
+
+def torch_stepper(config: NetworkConfig, data: Data, torch: Any) -> StepFunction:
+    """One PyTorch step per call: shuffled batch, forward, backward, ``SGD(momentum=0.9)``."""
+    torch.manual_seed(0)
+    modules: list[Any] = []
+    activations = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
+    for index, (fan_in, fan_out) in enumerate(itertools.pairwise(config.sizes)):
+        modules.append(torch.nn.Linear(fan_in, fan_out))
+        if index < len(config.hidden_activations):
+            modules.append(activations[config.hidden_activations[index]]())
+    model = torch.nn.Sequential(*modules)
+    X = torch.from_numpy(data.X)
+    if config.regression:
+        targets = torch.from_numpy(data.Y)
+        loss_function = torch.nn.MSELoss()
+    else:
+        targets = torch.from_numpy(data.labels)
+        # Softmax and cross-entropy fused on the logits, as the engine fuses them.
+        loss_function = torch.nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)
+    rows = X.shape[0]
+    state = {"position": 0, "order": torch.randperm(rows)}
+
+    def step() -> tuple[int, bool]:
+        start = state["position"]
+        if start == 0:
+            state["order"] = torch.randperm(rows)
+        index = state["order"][start : start + config.batch]
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_function(model(X[index]), targets[index])
+        loss.backward()
+        optimizer.step()
+        loss.item()  # the engine reads every step's loss too
+        state["position"] = 0 if start + config.batch >= rows else start + config.batch
+        return 1, False
+
+    return step
+
+
+#: scikit-learn runs its own mini-batch loop over this many batches per ``fit`` call.
+SKLEARN_CHUNK_BATCHES = 10
+
+
+def sklearn_stepper(config: NetworkConfig, data: Data) -> tuple[StepFunction, str]:
+    """scikit-learn's own mini-batch loop over chunks of the data; returns the step function
+    and the hidden activation it used (it takes one for every hidden layer)."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    kinds = set(config.hidden_activations)
+    activation = kinds.pop() if len(kinds) == 1 else "relu"
+    options = {
+        "hidden_layer_sizes": config.sizes[1:-1],
+        "activation": activation,
+        "solver": "sgd",
+        "learning_rate": "constant",
+        "learning_rate_init": LEARNING_RATE,
+        "momentum": MOMENTUM,
+        "nesterovs_momentum": False,
+        "alpha": 0.0,
+        "batch_size": config.batch,
+        "max_iter": 1,
+        "shuffle": True,
+        "random_state": 0,
+        "warm_start": True,
+        "tol": 0.0,
+        "n_iter_no_change": 10**9,
+    }
+    model = MLPRegressor(**options) if config.regression else MLPClassifier(**options)
+    targets = data.Y[:, 0] if config.regression else data.labels
+    rows = data.X.shape[0]
+    chunk = min(SKLEARN_CHUNK_BATCHES, rows // config.batch) * config.batch
+    starts = itertools.cycle(range(0, rows - chunk + 1, chunk))
+
+    def step() -> tuple[int, bool]:
+        start = next(starts)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(data.X[start : start + chunk], targets[start : start + chunk])
+        return chunk // config.batch, False
+
+    return step, activation
+
+
+def import_torch() -> Any | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+def sklearn_available() -> bool:
+    try:
+        import sklearn.neural_network  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@contextmanager
+def thread_count(threads: int, torch: Any | None) -> Iterator[None]:
+    """Limit every BLAS and OpenMP pool (and PyTorch's intra-op pool) to ``threads``."""
+    previous = torch.get_num_threads() if torch is not None else None
+    with threadpool_limits(limits=threads):
+        if torch is not None:
+            torch.set_num_threads(threads)
+        try:
+            yield
+        finally:
+            if torch is not None and previous is not None:
+                torch.set_num_threads(previous)
+
+
+def gemm_rate(size: int, threads: int, repeats: int = 5) -> float:
+    """Best float32 FLOP rate of ``size``×``size`` matrix products with ``threads`` threads."""
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((size, size), dtype=np.float32)
+    B = rng.standard_normal((size, size), dtype=np.float32)
+    C = np.empty((size, size), dtype=np.float32)
+    with threadpool_limits(limits=threads, user_api="blas"):
+        np.matmul(A, B, out=C)
+        best = math.inf
+        for _ in range(repeats):
+            started = time.perf_counter()
+            np.matmul(A, B, out=C)
+            best = min(best, time.perf_counter() - started)
+    return 2.0 * size**3 / best
+
+
+def _record_gemm_rate(rates: list[float], size: int) -> None:
+    rates.append(gemm_rate(size, 1, repeats=3))
+
+
+# --------------------------------------------------------------------------------------------
+# The sections
+# --------------------------------------------------------------------------------------------
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or denominator is None or denominator <= 0:
+        return None
+    return numerator / denominator
+
+
+def run_engine(settings: Settings, context: dict[str, Any]) -> SectionResult:
+    """Steps per second of nnstudio, PyTorch and scikit-learn on the five networks."""
+    result = SectionResult("engine")
+    torch = import_torch()
+    has_sklearn = sklearn_available()
+    if torch is None:
+        result.notes.append("PyTorch is not importable: its columns are skipped.")
+    if not has_sklearn:
+        result.notes.append("scikit-learn is not importable: its columns are skipped.")
+    gemm_size = QUICK_GEMM_SIZE if settings.quick else GEMM_SIZE
+    main = Table(
+        "Training steps per second (1 thread, float32; best of "
+        f"{settings.rounds} rounds of {settings.seconds:g} s)",
+        [
+            "network/batch",
+            "nnstudio",
+            "PyTorch",
+            "sklearn",
+            "÷ PyTorch",
+            "÷ sklearn",
+            "eval share",
+            "nnstudio float64",
+            "f32 ÷ f64",
+        ],
+    )
+    rows: dict[str, dict[str, Any]] = {}
+    sklearn_activations: dict[str, str] = {}
+    big: dict[str, Any] = {}
+    for config in CONFIGS:
+        data = make_data(config, settings.batches_per_epoch)
+        steppers: dict[str, StepFunction] = {
+            "nnstudio": engine_stepper(config, data),
+            "nnstudio_float64": engine_stepper(config, data, "float64"),
+        }
+        if torch is not None:
+            steppers["pytorch"] = torch_stepper(config, data, torch)
+        if has_sklearn:
+            steppers["sklearn"], sklearn_activations[config.label] = sklearn_stepper(config, data)
+        gemm_rates: list[float] = []
+        before_round: Callable[[], None] | None = None
+        if config is BIG:
+            # The GEMM peak is measured in the same rounds, under the same load.
+            before_round = functools.partial(_record_gemm_rate, gemm_rates, gemm_size)
+        with thread_count(1, torch):
+            rates = best_rates(steppers, settings.seconds, settings.rounds, before_round)
+        row = _engine_row(rates)
+        rows[config.label] = row
+        main.rows.append(
+            [
+                config.label,
+                row["nnstudio"],
+                row.get("pytorch"),
+                row.get("sklearn"),
+                row.get("vs_pytorch"),
+                row.get("vs_sklearn"),
+                f"{100 * row['evaluation_share']:.1f} %",
+                row["nnstudio_float64"],
+                row["float32_over_float64"],
+            ]
+        )
+        if config is BIG:
+            big = _big_network(config, data, rates, max(gemm_rates), torch, settings)
+    result.tables.append(main)
+
+    flops = Table(
+        f"{BIG.label}: FLOP rate and equal thread counts",
+        ["measurement", "nnstudio", "PyTorch", "÷ PyTorch", "GEMM peak", "share of GEMM peak"],
+    )
+    flops.rows.append(
+        [
+            "1 thread, GFLOP/s",
+            big["gflops"],
+            big.get("pytorch_gflops"),
+            _ratio(big["gflops"], big.get("pytorch_gflops")),
+            big["gemm_gflops"],
+            f"{100 * big['gemm_share']:.1f} %",
+        ]
+    )
+    flops.rows.append(
+        [
+            "2 threads, steps/s",
+            big["nnstudio_2_threads"],
+            big.get("pytorch_2_threads"),
+            big.get("vs_pytorch_2_threads"),
+            None,
+            None,
+        ]
+    )
+    result.tables.append(flops)
+    context["big_network"] = big
+
+    for label, minimum in TORCH_TARGETS.items():
+        result.targets.append(
+            Target(
+                f"nnstudio ÷ PyTorch, {label}", rows[label].get("vs_pytorch"), ">=", minimum, "×"
+            )
+        )
+    result.targets.append(
+        Target(
+            f"nnstudio ÷ PyTorch at 2 threads each, {BIG.label}",
+            big.get("vs_pytorch_2_threads"),
+            ">=",
+            1.0,
+            "×",
+        )
+    )
+    result.targets.append(
+        Target(
+            f"nnstudio share of the 1-thread GEMM peak, {BIG.label}",
+            100 * big["gemm_share"],
+            ">=",
+            100 * GEMM_SHARE,
+            " %",
+        )
+    )
+    for label, row in rows.items():
+        result.targets.append(
+            Target(
+                f"float64 slowdown against float32, {label}",
+                row["float32_over_float64"],
+                "<=",
+                FLOAT64_SLOWDOWN,
+                "×",
+            )
+        )
+    result.notes.append(
+        "nnstudio steps/s counts the steps that do not end an epoch (the loop's own overhead "
+        "included); 'eval share' is the share of the wall time the epoch-end evaluation of "
+        f"the full training set took ({settings.batches_per_epoch} batches per epoch)."
+    )
+    result.notes.append(
+        "scikit-learn trains with its own mini-batch loop: MLPClassifier/MLPRegressor"
+        f"(solver='sgd', momentum={MOMENTUM}, nesterovs_momentum=False, alpha=0, "
+        f"warm_start=True, max_iter=1).fit on {SKLEARN_CHUNK_BATCHES} batches at a time; its "
+        "hidden activation is one for all layers: "
+        + ", ".join(f"{label} {name}" for label, name in sklearn_activations.items())
+        + "; two classes get one logistic output unit."
+    )
+    result.data = {
+        "networks": rows,
+        "big_network": big,
+        "batches_per_epoch": settings.batches_per_epoch,
+        "seconds_per_round": settings.seconds,
+        "rounds": settings.rounds,
+    }
+    return result
+
+
+def _engine_row(rates: dict[str, Rate]) -> dict[str, Any]:
+    engine = rates["nnstudio"]
+    row: dict[str, Any] = {
+        "nnstudio": engine.steps_per_second,
+        "nnstudio_with_evaluation": engine.with_evaluation,
+        "evaluation_share": engine.evaluation_share,
+        "nnstudio_float64": rates["nnstudio_float64"].steps_per_second,
+        "float32_over_float64": _ratio(
+            engine.steps_per_second, rates["nnstudio_float64"].steps_per_second
+        ),
+    }
+    for peer in ("pytorch", "sklearn"):
+        if peer in rates:
+            row[peer] = rates[peer].steps_per_second
+            row[f"vs_{peer}"] = _ratio(engine.steps_per_second, rates[peer].steps_per_second)
+    return row
+
+
+def _big_network(
+    config: NetworkConfig,
+    data: Data,
+    rates: dict[str, Rate],
+    gemm_peak: float,
+    torch: Any | None,
+    settings: Settings,
+) -> dict[str, Any]:
+    """FLOP rates of the big network and its 2-thread comparison with PyTorch."""
+    flops = config.flops_per_step()
+    engine_flops = rates["nnstudio"].steps_per_second * flops
+    big: dict[str, Any] = {
+        "flops_per_step": flops,
+        "gflops": engine_flops / 1e9,
+        "gemm_gflops": gemm_peak / 1e9,
+        "gemm_size": QUICK_GEMM_SIZE if settings.quick else GEMM_SIZE,
+        "gemm_share": engine_flops / gemm_peak,
+    }
+    if "pytorch" in rates:
+        big["pytorch_gflops"] = rates["pytorch"].steps_per_second * flops / 1e9
+    threads = 2
+    steppers: dict[str, StepFunction] = {"nnstudio": engine_stepper(config, data)}
+    if torch is not None:
+        steppers["pytorch"] = torch_stepper(config, data, torch)
+    with thread_count(threads, torch):
+        two = best_rates(steppers, settings.seconds, settings.rounds)
+    big["nnstudio_2_threads"] = two["nnstudio"].steps_per_second
+    if "pytorch" in two:
+        big["pytorch_2_threads"] = two["pytorch"].steps_per_second
+        big["vs_pytorch_2_threads"] = _ratio(
+            two["nnstudio"].steps_per_second, two["pytorch"].steps_per_second
+        )
+    return big
+
+
+def run_gemm(settings: Settings, context: dict[str, Any]) -> SectionResult:
+    """float32 GEMM peak with one thread and with every core."""
+    result = SectionResult("gemm")
+    size = QUICK_GEMM_SIZE if settings.quick else GEMM_SIZE
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = cores or 1
+    repeats = 2 if settings.quick else 5
+    single = gemm_rate(size, 1, repeats)
+    every = gemm_rate(size, cores, repeats)
+    table = Table(
+        f"float32 GEMM peak (NumPy matmul, {size}×{size}, best of {repeats})",
+        ["threads", "GFLOP/s"],
+        [[1, single / 1e9], [cores, every / 1e9]],
+    )
+    result.tables.append(table)
+    big = context.get("big_network")
+    data: dict[str, Any] = {
+        "size": size,
+        "single_thread_gflops": single / 1e9,
+        "all_cores_gflops": every / 1e9,
+        "cores": cores,
+    }
+    if big is not None:
+        share = big["gflops"] * 1e9 / single
+        table.rows.append([f"{BIG.label} with nnstudio (1 thread)", big["gflops"]])
+        data["big_network_gflops"] = big["gflops"]
+        data["big_network_share_of_this_peak"] = share
+        result.notes.append(
+            f"nnstudio trains {BIG.label} at {share:.0%} of this single-thread peak; the "
+            "engine section's target uses the peak measured between its own rounds."
+        )
+    else:
+        result.notes.append("Run with the engine section to see the big network's share.")
+    result.data = data
+    return result

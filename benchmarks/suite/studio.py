@@ -1,0 +1,632 @@
+"""Sections ``studio``, ``canvas`` and ``heatmaps``: the real main window, offscreen.
+
+Only public API is used: ``MainWindow`` (``load``, ``canvas``, ``document``, ``frameShown``),
+the training controller's ``play``/``pause``/``stop`` and its ``progress`` and
+``stateChanged`` signals, ``NetworkCanvas.show_frame`` and ``FrameBuilder.build``. Projects
+are written as ``.nnproj`` files (and CSV files for the wide inputs) in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from suite.common import (
+    SectionResult,
+    Settings,
+    Table,
+    Target,
+    gap_statistics,
+    layers_json,
+    time_steps,
+    write_pixel_csv,
+    write_project,
+)
+
+#: Studio training rate ÷ headless rate, per project.
+STUDIO_SHARE = {"784-128-64-10/64": 0.90, "2-8-8-1/10": 0.70}
+#: Largest and 99th-percentile gap of the UI thread's 10 ms timer while training (ms).
+MAX_GAP_MS = 50.0
+P99_GAP_MS = 20.0
+#: Pause and Stop take effect within (ms).
+CONTROL_LATENCY_MS = 100.0
+#: Frames reaching the views per second: at most (the studio's cap).
+MAX_FRAME_RATE = 31.0
+#: One canvas frame (apply + render) of the big network within (ms).
+CANVAS_FRAME_MS = 50.0
+#: Per-neuron heatmap refreshes per second reaching the canvas during training, at least.
+HEATMAP_RATE = 30.0
+TICK_MS = 10
+
+
+# --------------------------------------------------------------------------------------------
+# Qt helpers
+# --------------------------------------------------------------------------------------------
+
+
+def application() -> Any:
+    """The studio's QApplication (created once), with BLAS limited as the studio does."""
+    from nnstudio.engine.threads import limit_blas_threads
+    from nnstudio.ui.app import create_application
+
+    limit_blas_threads()
+    return create_application()
+
+
+def finish_application() -> None:
+    """Let the application quit once, so every training controller shuts its worker down
+    (they listen to ``aboutToQuit``) before the interpreter exits."""
+    from nnstudio.ui.qt import QtCore, QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    if app is not None:
+        QtCore.QTimer.singleShot(0, app.quit)
+        app.exec()
+
+
+def spin(seconds: float) -> None:
+    """Run the Qt event loop for ``seconds``."""
+    from nnstudio.ui.qt import QtCore
+
+    loop = QtCore.QEventLoop()
+    QtCore.QTimer.singleShot(max(0, round(seconds * 1000)), loop.quit)
+    loop.exec()
+
+
+def wait_for(condition: Callable[[], bool], limit: float) -> float:
+    """Process events until ``condition()`` holds; return the seconds it took (or ``limit``)."""
+    from nnstudio.ui.qt import QtCore, QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    started = time.perf_counter()
+    while not condition():
+        elapsed = time.perf_counter() - started
+        if elapsed >= limit:
+            return limit
+        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 2)
+        time.sleep(0.0005)
+    return time.perf_counter() - started
+
+
+class TickRecorder:
+    """A precise 10 ms timer on the UI thread that records when it fires."""
+
+    def __init__(self) -> None:
+        from nnstudio.ui.qt import Qt, QtCore
+
+        self.ticks: list[float] = []
+        self.timer = QtCore.QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
+
+    def start(self) -> None:
+        self.ticks.clear()
+        self.timer.start()
+
+    def stop(self) -> dict[str, float]:
+        self.timer.stop()
+        return gap_statistics(self.ticks)
+
+
+def open_window(path: Path, folder: Path) -> Any:
+    """A 1280×800 main window with the default layout showing the project at ``path``."""
+    from nnstudio.ui.main_window import MainWindow
+    from nnstudio.ui.qt import QtCore
+
+    settings = QtCore.QSettings(str(folder / "studio.ini"), QtCore.QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings, restore_layout=False)
+    window.resize(1280, 800)
+    window.show()
+    window.load(path)
+    # Every live view on: the plots dock shown beside the canvas.
+    window.plots_dock.show()
+    window.plots_dock.raise_()
+    spin(0.5)
+    return window
+
+
+def close_window(window: Any) -> None:
+    window.close_without_asking()
+    window.deleteLater()
+    spin(0.1)
+
+
+# --------------------------------------------------------------------------------------------
+# Projects
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudioProject:
+    """A benchmark project.
+
+    Attributes
+    ----------
+    label : str
+    inputs : int
+        2 uses the built-in generator ``builtin``; more inputs a synthetic pixel CSV.
+    hidden : tuple of (units, activation)
+    outputs : int
+        Classes (softmax) for a CSV; for a generator 1 (linear unit for ``plane``, sigmoid
+        unit for the classification puzzles).
+    batch : int
+    builtin : str
+        Generator of 2-input data: ``"plane"`` (regression) or e.g. ``"spiral"``.
+    """
+
+    label: str
+    inputs: int
+    hidden: tuple[tuple[int, str], ...]
+    outputs: int
+    batch: int
+    builtin: str = "plane"
+
+    def write(self, folder: Path, batches: int, *, validation: float = 0.2) -> Path:
+        """Write the project (and its CSV) with ``batches`` mini-batches of training rows."""
+        rows = batches * self.batch
+        total = math.ceil(rows / (1.0 - validation))
+        name = self.label.replace("/", "-b")
+        if self.inputs == 2:
+            regression = self.builtin == "plane"
+            data: dict[str, Any] = {
+                "builtin": self.builtin,
+                "samples": total,
+                "noise": 0.1,
+                "seed": 1,
+                "validation_fraction": validation,
+            }
+            if regression:
+                output, loss = "identity", "mse"
+            else:
+                output, loss = "sigmoid", "binary_crossentropy"
+        else:
+            csv = write_pixel_csv(folder / f"{name}.csv", total, self.inputs, self.outputs)
+            data = {
+                "csv": csv.name,
+                "target": ["label"],
+                "task": "classification",
+                "validation_fraction": validation,
+            }
+            output, loss = "softmax", "categorical_crossentropy"
+        layers = layers_json(self.hidden, self.outputs, output)
+        return write_project(folder, name, data, self.inputs, layers, loss, self.batch)
+
+
+BIG_STUDIO = StudioProject("784-128-64-10/64", 784, ((128, "tanh"), (64, "relu")), 10, 64)
+SMALL_STUDIO = StudioProject("2-8-8-1/10", 2, ((8, "tanh"), (8, "tanh")), 1, 10)
+CANVAS_PROJECTS = (
+    StudioProject("2-8-8-1", 2, ((8, "tanh"), (8, "tanh")), 1, 10),
+    StudioProject("64-64-10", 64, ((64, "tanh"),), 10, 32),
+    StudioProject("784-256-128-10", 784, ((256, "tanh"), (128, "relu")), 10, 64),
+)
+HEATMAP_PROJECT = StudioProject(
+    "2-8-8-8-8-8-8-1", 2, tuple((8, "tanh") for _ in range(6)), 1, 10, builtin="spiral"
+)
+
+
+def headless_trainer(path: Path) -> Any:
+    """The project's trainer built as the studio builds it, without any window."""
+    from nnstudio.data import load_dataset
+    from nnstudio.io import load_project
+    from nnstudio.workflow import attach_dataset, build_network, fit_network_to_data, make_trainer
+
+    project = load_project(path).project
+    dataset = load_dataset(project.data, path.parent)
+    project, _notices = fit_network_to_data(project, dataset)
+    project = attach_dataset(project, dataset)
+    network = build_network(project)
+    return make_trainer(project, network, dataset)
+
+
+def headless_rate(trainer: Any, seconds: float) -> tuple[int, float]:
+    """Steps and seconds of ``trainer.step()`` in a loop (epoch-end evaluation included)."""
+
+    def step() -> tuple[int, bool]:
+        trainer.step()
+        return 1, False
+
+    with threadpool_limits(limits=1):
+        rate = time_steps(step, seconds)
+    return rate.steps, rate.steps / rate.with_evaluation
+
+
+# --------------------------------------------------------------------------------------------
+# studio
+# --------------------------------------------------------------------------------------------
+
+
+def train_in_window(window: Any, seconds: float, warmup: float) -> dict[str, Any]:
+    """Train in ``window`` for ``warmup + seconds``; measure the last ``seconds``."""
+    controller = window.controller
+    progress: list[tuple[float, int]] = []
+    frames: list[tuple[float, Any]] = []
+    states: list[str] = []
+    on_progress = lambda report: progress.append((time.perf_counter(), int(report["step"])))  # noqa: E731
+    on_frame = lambda frame: frames.append((time.perf_counter(), frame))  # noqa: E731
+    controller.progress.connect(on_progress)
+    controller.stateChanged.connect(states.append)
+    window.frameShown.connect(on_frame)
+    ticks = TickRecorder()
+    try:
+        controller.play()
+        spin(warmup)
+        ticks.start()
+        started = time.perf_counter()
+        spin(seconds)
+        finished = time.perf_counter()
+        gaps = ticks.stop()
+
+        paused_at = time.perf_counter()
+        controller.pause()
+        pause = wait_for(lambda: bool(states) and states[-1] == "paused", 5.0)
+        controller.play()
+        spin(0.3)
+        states.clear()
+        controller.stop()
+        stop = wait_for(lambda: bool(states) and states[-1] == "stopped", 5.0)
+    finally:
+        controller.progress.disconnect(on_progress)
+        controller.stateChanged.disconnect(states.append)
+        window.frameShown.disconnect(on_frame)
+    inside = [(t, step) for t, step in progress if started <= t <= paused_at]
+    if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
+        raise RuntimeError("the studio reported no training progress while it should train")
+    steps_per_second = (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
+    shown = [frame for t, frame in frames if started <= t <= finished]
+    return {
+        "steps_per_second": steps_per_second,
+        "frames_per_second": len(shown) / (finished - started),
+        "heatmap_frames_per_second": sum(
+            getattr(frame, "grid", None) is not None for frame in shown
+        )
+        / (finished - started),
+        "pause_ms": 1000 * pause,
+        "stop_ms": 1000 * stop,
+        **gaps,
+    }
+
+
+def run_studio(settings: Settings, context: dict[str, Any]) -> SectionResult:
+    """Training beside the visible studio against the same project trained headless."""
+    application()
+    result = SectionResult("studio")
+    table = Table(
+        "Training in the visible studio (all live views on) against the same project headless",
+        [
+            "project",
+            "batches/epoch",
+            "headless steps/s",
+            "studio steps/s",
+            "studio ÷ headless",
+            "frames/s",
+            "max 10 ms-timer gap (ms)",
+            "p99 gap (ms)",
+            "Pause (ms)",
+            "Stop (ms)",
+        ],
+    )
+    data: dict[str, Any] = {}
+    batches = 10 if settings.quick else 100
+    warmup = 0.3 if settings.quick else 1.0
+    with tempfile.TemporaryDirectory(prefix="nnstudio-bench-") as folder_name:
+        folder = Path(folder_name)
+        for project in (BIG_STUDIO, SMALL_STUDIO):
+            path = project.write(folder, batches, validation=0.0 if project.inputs > 2 else 0.2)
+            trainer = headless_trainer(path)
+            half = settings.studio_seconds / 2
+            steps_before, seconds_before = headless_rate(trainer, half)
+            window = open_window(path, folder)
+            try:
+                measured = train_in_window(window, settings.studio_seconds, warmup)
+            finally:
+                close_window(window)
+            steps_after, seconds_after = headless_rate(trainer, half)
+            headless = (steps_before + steps_after) / (seconds_before + seconds_after)
+            measured["headless_steps_per_second"] = headless
+            measured["share"] = measured["steps_per_second"] / headless
+            measured["batches_per_epoch"] = trainer.steps_per_epoch
+            data[project.label] = measured
+            table.rows.append(
+                [
+                    project.label,
+                    trainer.steps_per_epoch,
+                    headless,
+                    measured["steps_per_second"],
+                    f"{100 * measured['share']:.0f} %",
+                    measured["frames_per_second"],
+                    measured["max_gap_ms"],
+                    measured["p99_gap_ms"],
+                    measured["pause_ms"],
+                    measured["stop_ms"],
+                ]
+            )
+            result.targets.append(
+                Target(
+                    f"studio steps/s ÷ headless, {project.label}",
+                    100 * measured["share"],
+                    ">=",
+                    100 * STUDIO_SHARE[project.label],
+                    " %",
+                )
+            )
+            result.targets.append(
+                Target(
+                    f"largest UI timer gap while training, {project.label}",
+                    measured["max_gap_ms"],
+                    "<=",
+                    MAX_GAP_MS,
+                    " ms",
+                )
+            )
+            result.targets.append(
+                Target(
+                    f"99th-percentile UI timer gap while training, {project.label}",
+                    measured["p99_gap_ms"],
+                    "<=",
+                    P99_GAP_MS,
+                    " ms",
+                )
+            )
+            result.targets.append(
+                Target(
+                    f"frames reaching the views per second, {project.label}",
+                    measured["frames_per_second"],
+                    "<=",
+                    MAX_FRAME_RATE,
+                )
+            )
+            for action in ("pause", "stop"):
+                result.targets.append(
+                    Target(
+                        f"{action.capitalize()} takes effect, {project.label}",
+                        measured[f"{action}_ms"],
+                        "<=",
+                        CONTROL_LATENCY_MS,
+                        " ms",
+                    )
+                )
+    table_note = (
+        f"Studio steps/s: the step count of the controller's progress signal over "
+        f"{settings.studio_seconds:g} s after {warmup:g} s of warm-up; headless: "
+        f"trainer.step() in a loop on the same project for {settings.studio_seconds / 2:g} s "
+        "before and after (epoch-end evaluation included in both). Gaps: a 10 ms "
+        "PreciseTimer on the UI thread during the same seconds. Pause/Stop: from the call to "
+        "the controller's stateChanged signal."
+    )
+    result.tables.append(table)
+    result.notes.append(table_note)
+    result.data = data
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# canvas
+# --------------------------------------------------------------------------------------------
+
+
+def frames_for(window: Any, count: int) -> tuple[list[Any], list[float]]:
+    """``count`` frames of the window's project with different random weights, and the
+    seconds each took to build (``FrameBuilder.build``, as the training worker does)."""
+    from nnstudio.ui.frame import FrameBuilder
+    from nnstudio.workflow import build_network
+
+    document = window.document
+    builder = FrameBuilder(document.dataset)
+    base = build_network(document.project).weights()
+    rng = np.random.default_rng(1)
+    frames, seconds = [], []
+    for _ in range(count):
+        weights = tuple(
+            (
+                W + rng.normal(0, 0.3, W.shape).astype(W.dtype),
+                b + rng.normal(0, 0.3, b.shape).astype(b.dtype),
+            )
+            for W, b in base
+        )
+        network = build_network(document.project, weights)
+        started = time.perf_counter()
+        frames.append(builder.build(network))
+        seconds.append(time.perf_counter() - started)
+    return frames, seconds
+
+
+def canvas_frame_times(window: Any, frames: list[Any], repeats: int) -> list[float]:
+    """Seconds to apply a frame to the canvas and render it (``grab()``), per frame."""
+    times = []
+    canvas = window.canvas
+    for index in range(repeats):
+        frame = frames[index % len(frames)]
+        started = time.perf_counter()
+        canvas.show_frame(frame)
+        canvas.grab()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def feed_frames(window: Any, frames: list[Any], seconds: float) -> dict[str, float]:
+    """Send frames to the canvas at 30 per second for ``seconds``; return the timer gaps."""
+    from nnstudio.ui.qt import QtCore
+
+    counter = {"next": 0}
+
+    def next_frame() -> None:
+        window.canvas.show_frame(frames[counter["next"] % len(frames)])
+        counter["next"] += 1
+
+    feeder = QtCore.QTimer()
+    feeder.setInterval(33)
+    feeder.timeout.connect(next_frame)
+    ticks = TickRecorder()
+    feeder.start()
+    ticks.start()
+    spin(seconds)
+    gaps = ticks.stop()
+    feeder.stop()
+    return {**gaps, "frames_sent": counter["next"]}
+
+
+def run_canvas(settings: Settings, context: dict[str, Any]) -> SectionResult:
+    """One frame on the canvas (new weights -> colours and heatmaps -> rendered widget)."""
+    application()
+    result = SectionResult("canvas")
+    table = Table(
+        "Canvas frame: apply new weights (edge colours, neuron heatmaps for 2 inputs) + grab()",
+        [
+            "network",
+            "build frame (ms)",
+            "apply + render median (ms)",
+            "max (ms)",
+            "max timer gap at 30 frames/s (ms)",
+            "p99 gap (ms)",
+        ],
+    )
+    data: dict[str, Any] = {}
+    repeats = 5 if settings.quick else 30
+    feed_seconds = 0.5 if settings.quick else 3.0
+    with tempfile.TemporaryDirectory(prefix="nnstudio-bench-") as folder_name:
+        folder = Path(folder_name)
+        for project in CANVAS_PROJECTS:
+            path = project.write(folder, 10 if settings.quick else 20)
+            window = open_window(path, folder)
+            try:
+                frames, build_seconds = frames_for(window, 6)
+                times = canvas_frame_times(window, frames, repeats)
+                gaps = feed_frames(window, frames, feed_seconds)
+            finally:
+                close_window(window)
+            measured = {
+                "build_ms": 1000 * float(np.median(build_seconds)),
+                "frame_median_ms": 1000 * float(np.median(times)),
+                "frame_max_ms": 1000 * float(np.max(times)),
+                "heatmaps": frames[0].grid is not None,
+                **gaps,
+            }
+            data[project.label] = measured
+            table.rows.append(
+                [
+                    project.label,
+                    measured["build_ms"],
+                    measured["frame_median_ms"],
+                    measured["frame_max_ms"],
+                    measured["max_gap_ms"],
+                    measured["p99_gap_ms"],
+                ]
+            )
+            if project is CANVAS_PROJECTS[-1]:
+                result.targets.append(
+                    Target(
+                        f"canvas frame (apply + render, median), {project.label}",
+                        measured["frame_median_ms"],
+                        "<=",
+                        CANVAS_FRAME_MS,
+                        " ms",
+                    )
+                )
+            result.targets.append(
+                Target(
+                    f"largest UI timer gap with 30 canvas frames/s, {project.label}",
+                    measured["max_gap_ms"],
+                    "<=",
+                    MAX_GAP_MS,
+                    " ms",
+                )
+            )
+    result.tables.append(table)
+    result.notes.append(
+        f"Each frame carries new random weights; apply + render is NetworkCanvas.show_frame "
+        f"followed by grab() of the canvas in a 1280×800 window ({repeats} frames). Timer "
+        f"gaps: a 10 ms timer while a 33 ms timer hands the canvas a new frame for "
+        f"{feed_seconds:g} s (no training). 'build frame' is FrameBuilder.build, which the "
+        "training worker runs off the UI thread."
+    )
+    result.data = data
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# heatmaps
+# --------------------------------------------------------------------------------------------
+
+
+def run_heatmaps(settings: Settings, context: dict[str, Any]) -> SectionResult:
+    """Per-neuron heatmap refreshes of a 2-input network with six hidden layers of 8."""
+    application()
+    result = SectionResult("heatmaps")
+    batches = 10 if settings.quick else 100
+    repeats = 5 if settings.quick else 30
+    with tempfile.TemporaryDirectory(prefix="nnstudio-bench-") as folder_name:
+        folder = Path(folder_name)
+        path = HEATMAP_PROJECT.write(folder, batches)
+        window = open_window(path, folder)
+        try:
+            frames, build_seconds = frames_for(window, 6)
+            paint_seconds = canvas_frame_times(window, frames, repeats)
+            training = train_in_window(
+                window, settings.studio_seconds, 0.3 if settings.quick else 1.0
+            )
+        finally:
+            close_window(window)
+    build_ms = 1000 * float(np.median(build_seconds))
+    paint_ms = 1000 * float(np.median(paint_seconds))
+    heatmap_rate = training["heatmap_frames_per_second"]
+    data = {
+        "neurons_with_heatmaps": 2 + 6 * 8 + 1,
+        "grid_points": int(frames[0].grid.size) ** 2 if frames[0].grid is not None else 0,
+        "refreshes_per_second": heatmap_rate,
+        "build_ms": build_ms,
+        "paint_ms": paint_ms,
+        "refresh_capacity_per_second": 1000.0 / (build_ms + paint_ms),
+        "training_steps_per_second": training["steps_per_second"],
+        "max_gap_ms": training["max_gap_ms"],
+        "p99_gap_ms": training["p99_gap_ms"],
+    }
+    result.tables.append(
+        Table(
+            f"Per-neuron heatmaps, {HEATMAP_PROJECT.label} ({data['neurons_with_heatmaps']} "
+            f"neurons, {data['grid_points']:,} grid points each)",
+            [
+                "refreshes/s reaching the canvas",
+                "compute one (ms)",
+                "paint one (ms)",
+                "possible refreshes/s",
+                "training steps/s",
+                "max timer gap (ms)",
+            ],
+            [
+                [
+                    heatmap_rate,
+                    build_ms,
+                    paint_ms,
+                    data["refresh_capacity_per_second"],
+                    training["steps_per_second"],
+                    training["max_gap_ms"],
+                ]
+            ],
+        )
+    )
+    result.targets.append(
+        Target(
+            f"heatmap refreshes per second during training, {HEATMAP_PROJECT.label}",
+            heatmap_rate,
+            ">=",
+            HEATMAP_RATE,
+            " Hz",
+        )
+    )
+    result.notes.append(
+        "Refreshes: frames carrying the input-plane grid that reached the canvas "
+        "(MainWindow.frameShown) while training. Compute: FrameBuilder.build (probe batch and "
+        "every neuron over the grid, done by the training worker); paint: "
+        "NetworkCanvas.show_frame + grab()."
+    )
+    result.data = data
+    return result
