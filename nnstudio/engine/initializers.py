@@ -33,9 +33,9 @@ __all__ = ["STREAMS", "initialize_layer", "random_stream", "resolve_dtype"]
 
 #: Independent random streams derived from one seed, so that e.g. changing the dropout rate
 #: never changes the initial weights or the shuffling order.
-STREAMS: dict[str, int] = {"init": 0, "shuffle": 1, "dropout": 2}
+STREAMS: dict[str, int] = {"init": 0, "shuffle": 1, "dropout": 2, "evaluation": 3}
 
-Stream = Literal["init", "shuffle", "dropout"]
+Stream = Literal["init", "shuffle", "dropout", "evaluation"]
 
 
 def random_stream(seed: int, stream: Stream, *key: int) -> np.random.Generator:
@@ -45,7 +45,7 @@ def random_stream(seed: int, stream: Stream, *key: int) -> np.random.Generator:
     ----------
     seed : int
         The user's seed (``TrainingSpec.seed``), >= 0.
-    stream : {"init", "shuffle", "dropout"}
+    stream : {"init", "shuffle", "dropout", "evaluation"}
         What the numbers are for.
     *key : int
         Further sub-stream indices, e.g. the layer index for initialisation, so that editing

@@ -500,9 +500,9 @@ class Trainer:
         if self.X_val is not None and self.Y_val is not None:
             sets.append(("val", self.X_val, self.Y_val))
         chosen = []
-        for prefix, X, Y in sets:
+        for index, (prefix, X, Y) in enumerate(sets):
             if X.shape[0] > MAX_EVALUATION_ROWS:
-                rng = random_stream(seed, f"evaluation-{prefix}")
+                rng = random_stream(seed, "evaluation", index)
                 rows = np.sort(rng.choice(X.shape[0], MAX_EVALUATION_ROWS, replace=False))
                 X, Y = X[rows], Y[rows]
             chosen.append((prefix, X, Y))

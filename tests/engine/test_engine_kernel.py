@@ -198,3 +198,31 @@ def test_trainer_step_moves_the_weights_like_the_reference_update() -> None:
     for (W, b), (W0, b0), (dW, db) in zip(net.params, reference.params, grads, strict=True):
         np.testing.assert_allclose(W, W0 - 0.1 * dW, rtol=1e-12)
         np.testing.assert_allclose(b, b0 - 0.1 * db, rtol=1e-12)
+
+
+def test_big_sets_are_evaluated_on_a_fixed_sample() -> None:
+    from nnstudio.engine.trainer import MAX_EVALUATION_ROWS
+
+    rng = np.random.default_rng(1)
+    m = MAX_EVALUATION_ROWS + 1000
+    X = rng.normal(size=(m, 3))
+    Y = np.eye(3)[rng.integers(0, 3, m)]
+    net = _network("tanh", "softmax", "categorical_crossentropy", 3)
+    trainer = Trainer(net, TrainingSpec(batch_size=512, epochs=None), X, Y)
+    ((prefix, X_eval, Y_eval),) = trainer._evaluation_sets
+    assert prefix == "train" and X_eval.shape == (MAX_EVALUATION_ROWS, 3)
+    # The sample is made of real rows, and the recorded loss is the sample's loss.
+    assert np.isin(X_eval[:, 0], X[:, 0]).all()
+    expected, _ = net.evaluate(X_eval, Y_eval)
+    assert trainer.snapshot().train_loss == pytest.approx(expected, rel=1e-12)
+    small = Trainer(net, TrainingSpec(batch_size=8, epochs=None), X[:100], Y[:100])
+    assert small._evaluation_sets[0][1].shape == (100, 3)
+
+
+def test_chunked_evaluation_equals_one_pass() -> None:
+    net = _network("relu", "softmax", "categorical_crossentropy", 3)
+    X, Y = _data(1000, 3, 3, "categorical_crossentropy")
+    loss, outputs = net.evaluate(X, Y)
+    chunked_loss, chunked_outputs = net.evaluate(X, Y, chunk_rows=64)
+    assert chunked_loss == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(chunked_outputs, outputs, rtol=1e-12)
