@@ -300,12 +300,16 @@ def test_without_data_play_explains_why(qtbot, controller, recorder, document, t
     assert recorder.messages and recorder.messages[-1].startswith("Cannot train")
 
 
-def test_shutdown_during_training_returns_and_ends_the_thread(qtbot, document) -> None:
+def test_shutdown_during_training_ends_the_process_and_the_receiver(qtbot, document) -> None:
     document.open_project(xor_project(epochs=None))
     ctrl = TrainingController(document)
     ctrl.play()
     qtbot.waitUntil(lambda: latest_step(ctrl) > 0, timeout=20000)
+    process = ctrl._process.process
     ctrl.shutdown()
+    assert not process.is_alive()
+    # It quit by itself rather than being terminated.
+    assert process.exitcode == 0
     assert ctrl._thread.isFinished()
     # Commands after shutdown are ignored rather than failing.
     ctrl.play()
@@ -319,9 +323,9 @@ def test_limit_blas_threads_sets_the_environment() -> None:
 
 
 def test_step_history_views_survive_growth_and_thinning() -> None:
-    from nnstudio.ui.worker import _GrowingRows
+    from nnstudio.ui.training_loop import GrowingRows
 
-    rows = _GrowingRows(2)
+    rows = GrowingRows(2)
     rows.extend(np.arange(20.0).reshape(10, 2))
     handed_out = rows.view()
     rows.extend(np.full((500, 2), -1.0))
@@ -361,26 +365,74 @@ def test_refresh_shows_the_document_weights_again(qtbot, controller, document) -
         np.testing.assert_array_equal(W, W_doc)
 
 
-def test_an_internal_error_stops_the_run_but_not_the_thread(qtbot, monkeypatch, document) -> None:
-    from nnstudio.ui.frame import FrameBuilder
-
+def test_an_internal_error_stops_the_run_but_not_the_process(qtbot, document) -> None:
     ctrl = TrainingController(document)
     rec = Recorder(ctrl)
     try:
         qtbot.waitUntil(lambda: ctrl.latest_frame is not None, timeout=15000)
-        original = FrameBuilder.build
-
-        def broken(self, network, snapshot=None):
-            raise RuntimeError("frame exploded")
-
-        monkeypatch.setattr(FrameBuilder, "build", broken)
         ctrl.step()
-        qtbot.waitUntil(lambda: ctrl.state == "stopped", timeout=15000)
-        assert any("frame exploded" in message for message in rec.messages)
-        monkeypatch.setattr(FrameBuilder, "build", original)
-        # The worker is still alive: the next command works.
+        wait_state(qtbot, ctrl, "paused")
+        # Settings the trainer cannot read make it fail inside the training process.
+        ctrl._send("settings", "not a training spec")
+        wait_state(qtbot, ctrl, "stopped")
+        assert any("internal error" in message for message in rec.messages)
+        process = ctrl._process
+        # The process is still alive: the next command works.
         ctrl.step()
-        qtbot.waitUntil(lambda: ctrl.state == "paused", timeout=15000)
-        assert ctrl._thread.isRunning()
+        qtbot.waitUntil(lambda: ctrl.state == "paused" and latest_step(ctrl) == 1, timeout=15000)
+        assert ctrl._process is process and process.process.is_alive()
     finally:
         ctrl.shutdown()
+
+
+def test_a_killed_process_is_reported_and_the_next_command_starts_another(
+    qtbot, controller, recorder, document
+) -> None:
+    controller.play()
+    qtbot.waitUntil(lambda: latest_step(controller) > 0, timeout=20000)
+    first = controller._process
+    first.process.kill()
+    wait_state(qtbot, controller, "stopped")
+    assert any("ended unexpectedly" in message for message in recorder.messages)
+    assert not first.process.is_alive()
+    # Play starts a new process from the document's weights (the last ones handed back).
+    controller.play()
+    wait_state(qtbot, controller, "running")
+    assert controller._process is not first and controller._process.process.is_alive()
+    qtbot.waitUntil(lambda: latest_step(controller) > 0, timeout=20000)
+    controller.pause()
+    wait_state(qtbot, controller, "paused")
+
+
+def test_the_data_set_travels_only_when_it_changed(qtbot, controller, document) -> None:
+    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=15000)
+    sent: list[tuple] = []
+    original = controller._process.send
+
+    def record(command: tuple) -> bool:
+        sent.append(command)
+        return original(command)
+
+    controller._process.send = record
+    document.set_parameter(0, 0, 0, 1.5)
+    qtbot.waitUntil(
+        lambda: controller.latest_frame.weights[0][0][0, 0] == pytest.approx(1.5), timeout=15000
+    )
+    loads = [command[1] for command in sent if command[0] == "load"]
+    assert loads and all(request.dataset is None for request in loads)
+    # New data travels with the next session.
+    document.set_data(BuiltinData(builtin="xor", samples=200, noise=0.1, seed=2))
+    qtbot.waitUntil(
+        lambda: any(c[0] == "load" and c[1].dataset is not None for c in sent), timeout=15000
+    )
+    qtbot.waitUntil(lambda: controller.latest_frame.eval_inputs.shape[0] == 40, timeout=15000)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="needs /proc")
+def test_the_training_process_does_not_load_qt(qtbot, controller) -> None:
+    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=15000)
+    pid = controller._process.process.pid
+    with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as maps:
+        libraries = maps.read()
+    assert "Qt6" not in libraries and "PySide6" not in libraries
+    assert "numpy" in libraries

@@ -1,0 +1,718 @@
+"""The training loop of the studio's training process, and how its frames are put back together.
+
+The studio trains in a separate process (see :mod:`nnstudio.ui.worker`), so the user interface
+and training never wait for each other's Python interpreter lock. This module is everything
+that process runs, plus the small part of the protocol the studio's side needs; it imports no
+Qt, so the process starts without the GUI libraries and tests drive the loop in-process.
+
+Protocol
+--------
+Commands travel to the loop as tuples:
+
+``("load", SessionRequest)``
+    A new session: the project, the weights to start from and the data set. The data set
+    travels only when it changed (a :class:`SessionRequest` names it by ``dataset_id``);
+    the loop builds the network, the trainer and a :class:`~nnstudio.ui.frame.FrameBuilder`
+    itself.
+``("unload", generation)``
+    Forget the session (the studio has no usable data).
+``("play",)``, ``("pause",)``, ``("step",)``, ``("step_epoch",)``, ``("stop",)``
+    The training controls.
+``("settings", TrainingSpec)``
+    New training settings for the current run.
+``("refresh",)``
+    Send a frame now.
+``("shown", seq, paint_cost)``
+    The studio showed (or dropped) frame ``seq``; ``paint_cost`` is the seconds it spent
+    painting it, or ``None``.
+``("quit",)``
+    End the loop.
+
+The loop answers with :class:`News` values. A frame in a :class:`News` is *partial*, so a
+frame stays small however long the run:
+
+* ``grad_steps``, ``grad_norms`` and ``batch_losses`` hold only the steps since the previous
+  frame, and ``snapshot.history`` only the epochs since then;
+* the data set's probe and evaluation arrays (:data:`CONSTANT_FIELDS`) are ``None``; they
+  travel once per data set in :attr:`News.constants`.
+
+:class:`FrameAssembler` (studio side) accumulates the series over the run and fills the
+constants back in, giving whole frames equal to what :meth:`FrameBuilder.build` would return
+with the run's full history.
+
+Pacing
+------
+The loop checks for commands about every :data:`COMMAND_POLL_INTERVAL` seconds (not after
+every step: a small network's step takes only tens of microseconds). It builds a frame at most
+every :data:`FRAME_INTERVAL` seconds, and only after the studio has shown the previous one
+(or :data:`_ACK_TIMEOUT` passed), so frames are never built just to be dropped. Slow frames
+space out further: building one may take at most :data:`_BUILD_TIME_SHARE` of the training
+process's time and painting one at most :data:`_PAINT_TIME_SHARE` of the user interface's.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nnstudio.engine.threads import limit_blas_threads
+from nnstudio.engine.trainer import History
+from nnstudio.errors import NNStudioError
+from nnstudio.ui.frame import Frame, FrameBuilder
+from nnstudio.workflow import build_network, make_trainer
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from nnstudio.data import Dataset
+    from nnstudio.engine.network import Network
+    from nnstudio.engine.trainer import Snapshot, Trainer
+    from nnstudio.spec import Project, TrainingSpec, Weights
+
+#: Seconds between two frames while training runs (about 30 frames per second).
+FRAME_INTERVAL = 1.0 / 30.0
+#: Seconds between two looks for new commands while training runs.
+COMMAND_POLL_INTERVAL = 0.005
+#: Building frames may take at most this share of the training process's time.
+_BUILD_TIME_SHARE = 0.1
+#: Painting frames may take at most this share of the user interface's time.
+_PAINT_TIME_SHARE = 0.4
+#: Seconds after which a frame is sent although the studio has not confirmed the last one.
+_ACK_TIMEOUT = 1.0
+#: Per-step records kept for the plots; beyond this every second record is dropped, so a
+#: run of millions of steps keeps an evenly thinned history in bounded memory.
+MAX_STEP_HISTORY = 200_000
+#: Per-epoch history rows kept; thinned like the per-step records beyond this.
+MAX_EPOCH_HISTORY = 20_000
+
+#: Controller states.
+STATES: tuple[str, ...] = (
+    "idle",
+    "running",
+    "paused",
+    "finished",
+    "stopped",
+    "early_stopped",
+    "diverged",
+)
+#: States that end a run; Play then starts a new run from the current weights.
+END_STATES: tuple[str, ...] = ("finished", "stopped", "early_stopped", "diverged")
+#: Frame fields fixed by the data set (the probe and evaluation rows): sent once per data set.
+CONSTANT_FIELDS: tuple[str, ...] = (
+    "probe_indices",
+    "probe_inputs",
+    "probe_labels",
+    "probe_targets",
+    "eval_indices",
+    "eval_inputs",
+    "eval_targets",
+    "eval_labels",
+)
+
+
+class ChannelClosed(Exception):
+    """The other side of a command or news channel has gone: the loop ends."""
+
+
+@dataclass(frozen=True, eq=False)
+class SessionRequest:
+    """What the loop needs to train one network.
+
+    Attributes
+    ----------
+    generation : int
+        The studio's session number; every :class:`News` about this session carries it.
+    project : Project
+        Network, loss and training settings.
+    weights : Weights
+        The parameters to start from.
+    dataset_id : int
+        Names the data set; the same id means the same data.
+    dataset : Dataset or None
+        The data, or ``None`` when the loop already has the data set ``dataset_id``.
+    """
+
+    generation: int
+    project: Project
+    weights: Weights
+    dataset_id: int
+    dataset: Dataset | None
+
+
+@dataclass(frozen=True, eq=False)
+class News:
+    """What the loop tells the studio: any of a partial frame, a state, a message, progress.
+
+    Attributes
+    ----------
+    generation : int
+        Session the news is about (-1: none).
+    run : int
+        Counts the runs the loop started; a new number means the per-run series start over.
+    seq : int
+        Number of the frame (0 when :attr:`frame` is ``None``).
+    frame : Frame or None
+        A partial frame (see the module docstring).
+    dataset_id : int
+        The data set the frame's :data:`CONSTANT_FIELDS` belong to.
+    constants : dict or None
+        Values of :data:`CONSTANT_FIELDS`, the first time a frame of ``dataset_id`` is sent.
+    state : str or None
+        A new state, one of :data:`STATES`.
+    message : str
+        Something the user should read, or ``""``.
+    progress : dict or None
+        Epoch, step, rate, total epochs, estimated time left and state.
+    """
+
+    generation: int
+    run: int = 0
+    seq: int = 0
+    frame: Frame | None = None
+    dataset_id: int = -1
+    constants: dict[str, Any] | None = None
+    state: str | None = None
+    message: str = ""
+    progress: dict | None = None
+
+
+@dataclass(eq=False)
+class _Session:
+    """One network with its trainer, as the loop owns it."""
+
+    generation: int
+    project: Project
+    network: Network
+    trainer: Trainer
+
+
+#: Waits up to the given seconds (``None``: for ever) for a command; ``None`` when none came.
+Receive = Callable[[float | None], Any]
+#: Delivers one :class:`News` to the studio.
+Send = Callable[[News], None]
+
+
+# ------------------------------------------------------------------------------------------------
+# The loop (training process)
+# ------------------------------------------------------------------------------------------------
+
+
+class TrainingLoop:
+    """Runs commands and training steps and sends news, until told to quit.
+
+    Parameters
+    ----------
+    receive : callable
+        ``receive(timeout)`` returns the next command, waiting up to ``timeout`` seconds
+        (``None``: until one arrives); ``None`` when none arrived. Raises
+        :class:`ChannelClosed` when the studio has gone.
+    send : callable
+        ``send(news)`` delivers a :class:`News`; raises :class:`ChannelClosed` when the
+        studio has gone.
+    """
+
+    def __init__(self, receive: Receive, send: Send) -> None:
+        self._receive = receive
+        self._send = send
+        self._session: _Session | None = None
+        self._mode = "idle"
+        self._epoch_target: int | None = None
+        # The data set and the frame builder made for it (kept across sessions).
+        self._dataset: Dataset | None = None
+        self._dataset_id = -1
+        self._builder: FrameBuilder | None = None
+        self._constants_sent = False
+        # Per-run series: what the last frame covered.
+        self._run = 0
+        self._since_step = 0
+        self._since_epoch = -1
+        # Frames: numbering, when the next one is due while training, and their cost.
+        self._seq = 0
+        self._last_frame_time = -math.inf
+        self._frame_due = -math.inf
+        self._build_cost = 0.0
+        self._paint_cost = 0.0
+        # Steps per second for the status bar.
+        self._rate_clock = time.monotonic()
+        self._rate_steps = 0
+        self._steps_per_second = 0.0
+
+    # ---- loop --------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Process commands and train until told to quit or the studio has gone."""
+        while True:
+            try:
+                command = self._receive(0.0 if self._training() else None)
+                while command is not None:
+                    if command[0] == "quit":
+                        return
+                    self._handle(command)
+                    command = self._receive(0.0)
+                if self._training():
+                    self._train_burst()
+            except ChannelClosed:
+                return
+            except Exception as error:
+                # An unexpected failure must not end the loop silently: the run stops and
+                # the user reads what went wrong. No frame is built here (that may be what
+                # failed).
+                try:
+                    self._report_internal_error(error)
+                except ChannelClosed:
+                    return
+
+    def _training(self) -> bool:
+        return self._mode == "running" and self._session is not None
+
+    def _report_internal_error(self, error: Exception) -> None:
+        self._epoch_target = None
+        self._mode = "stopped" if self._session is not None else "idle"
+        generation = self._session.generation if self._session is not None else -1
+        text = f"Training stopped by an internal error: {error!r}"
+        self._send(News(generation, run=self._run, state=self._mode, message=text))
+
+    def _handle(self, command: tuple) -> None:
+        name = command[0]
+        session = self._session
+        try:
+            if name == "load":
+                self._load(command[1])
+            elif name == "unload":
+                self._session = None
+                self._set_mode("idle", generation=command[1])
+            elif name == "shown":
+                self._frame_shown(command[1], command[2])
+            elif session is None:
+                return
+            elif name == "play":
+                if self._mode in END_STATES or (self._mode == "idle" and session.trainer.is_done):
+                    self._restart_run()
+                self._epoch_target = None
+                self._reset_rate()
+                self._set_mode("running")
+            elif name == "pause":
+                self._epoch_target = None
+                if self._mode == "running":
+                    self._set_mode("paused")
+            elif name == "step":
+                if self._mode in END_STATES:
+                    self._restart_run()
+                self._epoch_target = None
+                session.trainer.step()
+                self._rate_steps += 1
+                if not self._run_paused_or_ended():
+                    self._set_mode("paused")
+            elif name == "step_epoch":
+                if self._mode in END_STATES:
+                    self._restart_run()
+                self._epoch_target = session.trainer.epoch + 1
+                self._reset_rate()
+                self._set_mode("running")
+            elif name == "stop":
+                self._epoch_target = None
+                if self._mode in ("running", "paused"):
+                    self._set_mode("stopped", message=self._stop_message())
+            elif name == "settings":
+                self._apply_settings(command[1])
+            elif name == "refresh":
+                self._send_frame()
+        except NNStudioError as error:
+            self._set_mode("stopped" if self._session is not None else "idle", message=str(error))
+
+    # ---- commands ----------------------------------------------------------------------------
+
+    def _load(self, request: SessionRequest) -> None:
+        if request.dataset is not None:
+            self._dataset = request.dataset
+            self._dataset_id = request.dataset_id
+            self._builder = FrameBuilder(request.dataset)
+            self._constants_sent = False
+        elif request.dataset_id != self._dataset_id or self._dataset is None:
+            raise RuntimeError(f"data set {request.dataset_id} was never received")
+        self._session = None
+        try:
+            network = build_network(request.project, request.weights)
+            trainer = make_trainer(request.project, network, self._dataset)
+        except NNStudioError as error:
+            self._set_mode("idle", generation=request.generation, message=f"Cannot train: {error}")
+            return
+        self._session = _Session(request.generation, request.project, network, trainer)
+        self._clear_history()
+        self._set_mode("idle")
+
+    def _clear_history(self) -> None:
+        session = self._session
+        assert session is not None
+        self._run += 1
+        self._since_step = session.trainer.step_count
+        self._since_epoch = -1
+        self._epoch_target = None
+
+    def _restart_run(self) -> None:
+        """Start a new run (fresh optimizer and history) from the current weights."""
+        session = self._session
+        assert session is not None and self._dataset is not None
+        session.trainer = make_trainer(session.project, session.network, self._dataset)
+        self._clear_history()
+        # The caller publishes the new run's state (running or paused).
+        self._mode = "idle"
+
+    def _apply_settings(self, training: TrainingSpec) -> None:
+        session = self._session
+        assert session is not None
+        try:
+            session.trainer.update_settings(training)
+        except NNStudioError as error:
+            text = f"Settings not applied: {error}"
+            self._send(News(session.generation, run=self._run, message=text))
+            return
+        session.project = replace(session.project, training=training)
+        if self._mode == "finished" and not session.trainer.is_done:
+            # More epochs were granted: the run may continue where it ended.
+            self._set_mode("paused")
+        else:
+            self._send_frame()
+
+    def _stop_message(self) -> str:
+        session = self._session
+        assert session is not None
+        trainer = session.trainer
+        return f"Stopped at epoch {trainer.epoch:,}, step {trainer.step_count:,}."
+
+    def _frame_shown(self, seq: int, paint_cost: float | None) -> None:
+        if paint_cost is not None:
+            self._paint_cost = paint_cost
+        if seq == self._seq:
+            # The studio is ready for the next frame once the spacing has passed.
+            self._frame_due = self._last_frame_time + self._frame_interval()
+
+    # ---- training ----------------------------------------------------------------------------
+
+    def _train_burst(self) -> None:
+        """Train until commands are due again, a frame aside, or the run pauses or ends."""
+        session = self._session
+        assert session is not None
+        trainer = session.trainer
+        step = trainer.step
+        clock = time.monotonic
+        target = self._epoch_target
+        check_commands_at = clock() + COMMAND_POLL_INTERVAL
+        steps = 0
+        try:
+            # The hot path: for a small network a step takes tens of microseconds, so nothing
+            # here may cost more than a clock reading and a few comparisons per step.
+            while True:
+                step()
+                steps += 1
+                if trainer.is_done or (target is not None and trainer.epoch >= target):
+                    break
+                now = clock()
+                if now >= self._frame_due:
+                    self._send_frame()
+                if now >= check_commands_at:
+                    return
+        finally:
+            self._rate_steps += steps
+        self._run_paused_or_ended()
+
+    def _run_paused_or_ended(self) -> bool:
+        """After a step: publish an end state or the end of a step-epoch; whether either."""
+        session = self._session
+        assert session is not None
+        trainer = session.trainer
+        # The trainer keeps a "finished" status after more epochs were granted live, so the
+        # epoch count decides; diverged and early-stopped runs are always done.
+        if trainer.is_done:
+            self._epoch_target = None
+            status = trainer.status
+            mode = status if status in ("diverged", "early_stopped") else "finished"
+            if status in ("finished", "diverged", "early_stopped"):
+                message = trainer.snapshot(since_step=trainer.step_count).message
+            else:
+                # The epoch count was lowered live below the epochs already trained.
+                message = f"Finished {trainer.epoch:,} epochs ({trainer.step_count:,} steps)."
+            self._set_mode(mode, message=message)
+            return True
+        if self._epoch_target is not None and trainer.epoch >= self._epoch_target:
+            self._epoch_target = None
+            self._set_mode("paused")
+            return True
+        return False
+
+    def _reset_rate(self) -> None:
+        self._rate_clock = time.monotonic()
+        self._rate_steps = 0
+
+    def _measure_rate(self) -> float:
+        now = time.monotonic()
+        elapsed = now - self._rate_clock
+        if elapsed >= 0.25 and self._rate_steps:
+            current = self._rate_steps / elapsed
+            # Smooth so the status bar does not flicker.
+            if self._steps_per_second > 0:
+                self._steps_per_second = 0.7 * self._steps_per_second + 0.3 * current
+            else:
+                self._steps_per_second = current
+            self._rate_clock = now
+            self._rate_steps = 0
+        return self._steps_per_second
+
+    # ---- publishing --------------------------------------------------------------------------
+
+    def _set_mode(self, mode: str, *, message: str = "", generation: int | None = None) -> None:
+        self._mode = mode
+        if mode != "running":
+            self._steps_per_second = 0.0 if mode != "paused" else self._steps_per_second
+        if self._session is None:
+            gone = -1 if generation is None else generation
+            self._send(News(gone, run=self._run, state=mode, message=message))
+            return
+        self._send_frame(state=mode, message=message)
+
+    def _frame_interval(self) -> float:
+        return max(
+            FRAME_INTERVAL,
+            self._build_cost / _BUILD_TIME_SHARE,
+            self._paint_cost / _PAINT_TIME_SHARE,
+        )
+
+    def _send_frame(self, *, state: str | None = None, message: str = "") -> None:
+        session = self._session
+        assert session is not None
+        started = time.monotonic()
+        frame = self._build_frame()
+        constants = None
+        if not self._constants_sent:
+            constants = {name: getattr(frame, name) for name in CONSTANT_FIELDS}
+            self._constants_sent = True
+        frame = replace(frame, **dict.fromkeys(CONSTANT_FIELDS))
+        self._seq += 1
+        self._send(
+            News(
+                session.generation,
+                run=self._run,
+                seq=self._seq,
+                frame=frame,
+                dataset_id=self._dataset_id,
+                constants=constants,
+                state=state,
+                message=message,
+                progress=self._progress(),
+            )
+        )
+        finished = time.monotonic()
+        self._build_cost = finished - started
+        self._last_frame_time = finished
+        # Not before the studio confirms this frame (see _frame_shown), or the time-out.
+        self._frame_due = finished + _ACK_TIMEOUT
+
+    def _build_frame(self) -> Frame:
+        """A frame whose series hold only what is new since the last frame."""
+        session = self._session
+        assert session is not None and self._builder is not None
+        trainer = session.trainer
+        snapshot: Snapshot = trainer.snapshot(since_step=self._since_step)
+        self._since_step = snapshot.step
+        steps = np.asarray(snapshot.step_numbers, dtype=np.int64).ravel()
+        n_layers = session.network.n_layers
+        norms = np.asarray(snapshot.step_grad_norms, dtype=np.float64).reshape(-1, n_layers)
+        epochs = steps / float(trainer.steps_per_epoch)
+        losses = np.column_stack([epochs, np.asarray(snapshot.step_losses, float).ravel()])
+        history = snapshot.history
+        new_rows = np.asarray(history.epoch) > self._since_epoch
+        if len(history):
+            self._since_epoch = int(history.epoch[-1])
+        recent = History(
+            **{column.name: getattr(history, column.name)[new_rows] for column in fields(History)}
+        )
+        snapshot = replace(snapshot, history=recent)
+        frame = self._builder.build(session.network, snapshot)
+        return replace(frame, grad_steps=steps, grad_norms=norms, batch_losses=losses)
+
+    def _progress(self) -> dict:
+        session = self._session
+        assert session is not None
+        trainer = session.trainer
+        rate = self._measure_rate() if self._mode == "running" else self._steps_per_second
+        total = trainer.training.epochs
+        eta: float | None = None
+        if total is not None and rate > 0:
+            remaining = total * trainer.steps_per_epoch - trainer.step_count
+            eta = max(remaining, 0) / rate
+        return {
+            "epoch": trainer.epoch,
+            "step": trainer.step_count,
+            "steps_per_second": rate,
+            "epochs_total": total,
+            "eta_seconds": eta,
+            "state": self._mode,
+        }
+
+
+# ------------------------------------------------------------------------------------------------
+# The process
+# ------------------------------------------------------------------------------------------------
+
+
+def run_training_process(commands: Connection, news: Connection) -> None:
+    """Body of the training process: limit BLAS, then run a :class:`TrainingLoop`.
+
+    Ends on ``("quit",)`` and when the studio's end of either pipe closes (the studio
+    quit or died), so the process never outlives the studio.
+
+    Parameters
+    ----------
+    commands : Connection
+        Read end of the command pipe.
+    news : Connection
+        Write end of the news pipe.
+    """
+    # First thing: one BLAS thread. More would compete with the studio for the cores.
+    limit_blas_threads(1)
+
+    def receive(timeout: float | None) -> Any:
+        try:
+            if timeout is not None and not commands.poll(timeout):
+                return None
+            return commands.recv()
+        except (EOFError, OSError) as error:
+            raise ChannelClosed from error
+
+    def send(item: News) -> None:
+        try:
+            news.send(item)
+        except OSError as error:
+            raise ChannelClosed from error
+
+    try:
+        TrainingLoop(receive, send).run()
+    finally:
+        commands.close()
+        news.close()
+
+
+# ------------------------------------------------------------------------------------------------
+# Whole frames again (studio side)
+# ------------------------------------------------------------------------------------------------
+
+
+class GrowingRows:
+    """Rows appended over a run; :meth:`view` returns an immutable prefix (no copy).
+
+    Parameters
+    ----------
+    width : int
+        Columns per row.
+    dtype : dtype
+        Element type.
+    """
+
+    def __init__(self, width: int, dtype: Any = np.float64) -> None:
+        self._data = np.zeros((256, width), dtype=dtype)
+        self._size = 0
+
+    def extend(self, rows: np.ndarray) -> None:
+        """Append ``rows``, shape (n, width) or anything that reshapes to it."""
+        rows = np.asarray(rows, dtype=self._data.dtype).reshape(-1, self._data.shape[1])
+        needed = self._size + rows.shape[0]
+        if needed > self._data.shape[0]:
+            # A fresh buffer, so prefixes already handed out stay untouched.
+            grown = np.zeros((max(needed, 2 * self._data.shape[0]), self._data.shape[1]))
+            grown = grown.astype(self._data.dtype)
+            grown[: self._size] = self._data[: self._size]
+            self._data = grown
+        self._data[self._size : needed] = rows
+        self._size = needed
+
+    def __len__(self) -> int:
+        return self._size
+
+    def thin(self) -> None:
+        """Keep every second row (in a fresh buffer: views already handed out stay intact)."""
+        kept = self._data[: self._size : 2].copy()
+        self._data = np.zeros((max(2 * kept.shape[0], 256), kept.shape[1]), self._data.dtype)
+        self._data[: kept.shape[0]] = kept
+        self._size = kept.shape[0]
+
+    def view(self) -> np.ndarray:
+        """The rows so far, shape (len(self), width), read-only."""
+        prefix = self._data[: self._size]
+        prefix = prefix.view()
+        prefix.flags.writeable = False
+        return prefix
+
+
+class FrameAssembler:
+    """Turns the loop's partial frames into whole ones (studio side).
+
+    Feed it every :class:`News` in the order sent, including those whose frames will not be
+    shown: the series of a run are the sum of all frames' new rows.
+    """
+
+    def __init__(self) -> None:
+        self._run: int | None = None
+        self._constants: dict[int, dict[str, Any]] = {}
+        self._steps = GrowingRows(1, np.int64)
+        self._norms = GrowingRows(0)
+        self._losses = GrowingRows(2)
+        self._epochs = GrowingRows(1, np.int64)
+        self._columns = [column.name for column in fields(History) if column.name != "epoch"]
+        self._history = GrowingRows(len(self._columns))
+
+    def add(self, news: News) -> Frame | None:
+        """Take one news; return its frame made whole, or ``None`` when it has none."""
+        if news.constants is not None:
+            # Only the newest data set matters.
+            self._constants = {news.dataset_id: news.constants}
+        frame = news.frame
+        if frame is None:
+            return None
+        constants = self._constants.get(news.dataset_id)
+        if constants is None:
+            raise RuntimeError(f"frame for data set {news.dataset_id} came before its data")
+        if news.run != self._run:
+            self._start_run(news.run, frame.grad_norms.shape[1])
+        self._steps.extend(frame.grad_steps[:, None])
+        self._norms.extend(frame.grad_norms)
+        self._losses.extend(frame.batch_losses)
+        if len(self._steps) > MAX_STEP_HISTORY:
+            for rows in (self._steps, self._norms, self._losses):
+                rows.thin()
+        snapshot = frame.snapshot
+        if snapshot is not None:
+            snapshot = replace(snapshot, history=self._extend_history(snapshot.history))
+        return replace(
+            frame,
+            snapshot=snapshot,
+            grad_steps=self._steps.view()[:, 0],
+            grad_norms=self._norms.view(),
+            batch_losses=self._losses.view(),
+            **constants,
+        )
+
+    def _start_run(self, run: int, n_layers: int) -> None:
+        self._run = run
+        self._steps = GrowingRows(1, np.int64)
+        self._norms = GrowingRows(n_layers)
+        self._losses = GrowingRows(2)
+        self._epochs = GrowingRows(1, np.int64)
+        self._history = GrowingRows(len(self._columns))
+
+    def _extend_history(self, recent: History) -> History:
+        if len(recent):
+            self._epochs.extend(np.asarray(recent.epoch)[:, None])
+            self._history.extend(np.column_stack([getattr(recent, name) for name in self._columns]))
+            if len(self._epochs) > MAX_EPOCH_HISTORY:
+                self._epochs.thin()
+                self._history.thin()
+        values = self._history.view()
+        return History(
+            epoch=self._epochs.view()[:, 0],
+            **{name: values[:, index] for index, name in enumerate(self._columns)},
+        )
