@@ -13,10 +13,25 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from threadpoolctl import threadpool_info, threadpool_limits
 
-__all__ = ["blas_threads", "choose_blas_threads", "current_blas_threads", "limit_blas_threads"]
+if TYPE_CHECKING:
+    from nnstudio.engine.trainer import Trainer
+
+__all__ = [
+    "blas_threads",
+    "choose_blas_threads",
+    "choose_training_threads",
+    "current_blas_threads",
+    "limit_blas_threads",
+]
+
+#: Below this many floating-point operations per training step, one BLAS thread is always
+#: fastest (waking a second thread costs more than the products), so nothing is measured.
+MIN_FLOPS_TO_MEASURE = 50e6
 
 _BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -90,3 +105,43 @@ def choose_blas_threads(
         if rate > best_rate * 1.05:
             best_threads, best_rate = threads, rate
     return best_threads
+
+
+def step_flops(layer_sizes: list[int], batch_size: int) -> float:
+    """Floating-point operations of the matrix products of one training step.
+
+    Forward products, weight gradients and input gradients of every layer but the first
+    (which needs none), ``2 · m · fan_in · fan_out`` each.
+
+    Parameters
+    ----------
+    layer_sizes : list of int
+        Units per layer including the inputs, e.g. ``[784, 256, 128, 10]``.
+    batch_size : int
+        Rows per step ``m``.
+    """
+    products = [a * b for a, b in pairwise(layer_sizes)]
+    return 2.0 * batch_size * (2 * sum(products) + sum(products[1:]))
+
+
+def choose_training_threads(trainer: Trainer, seconds: float = 0.3) -> int:
+    """The BLAS thread count that trains ``trainer``'s network fastest on this machine.
+
+    Small networks get 1 without measuring (see :data:`MIN_FLOPS_TO_MEASURE`). Larger ones
+    are measured on a copy of the network with the trainer's batch size, so the trainer
+    itself is not advanced.
+
+    Returns
+    -------
+    int
+        The thread count to pass to :func:`limit_blas_threads`.
+    """
+    from nnstudio.engine.kernel import TrainingKernel
+
+    network = trainer.network
+    m = trainer.batch_size
+    if step_flops(list(network.spec.sizes), m) < MIN_FLOPS_TO_MEASURE:
+        return 1
+    probe = TrainingKernel(network.copy(), m)
+    probe.load_batch(trainer.X_train, trainer.Y_train, slice(0, m))
+    return choose_blas_threads(lambda: probe.loss_and_gradients(m), seconds=seconds)
