@@ -64,6 +64,7 @@ class _Buffers:
     tmp: list[np.ndarray]
     keep: list[np.ndarray | None]
     row: np.ndarray  # (m, 1) scratch for row-wise reductions
+    output_delta_flat: np.ndarray  # dZ of the output layer as one (m * k,) view
 
 
 class TrainingKernel:
@@ -98,9 +99,10 @@ class TrainingKernel:
         self._grad_blocks = network.layer_blocks(self.grads_flat)
         self._weights = [W for W, _ in network.params]
         # Contiguous (dW, db) slice per layer: one dot product gives the layer's squared norm.
-        self._layer_grads = [
-            self.grads_flat[start:stop] for start, stop in network.layer_flat_ranges()
-        ]
+        ranges = network.layer_flat_ranges()
+        self._layer_starts = np.array([start for start, _ in ranges], dtype=np.intp)
+        self._squares = np.zeros_like(self.grads_flat)
+        self._layer_sums = np.zeros(len(ranges), self.dtype)
         self._buffers: dict[int, _Buffers] = {}
         self._activations = network.activations
         self._names = [activation.name for activation in network.activations]
@@ -156,6 +158,7 @@ class TrainingKernel:
             # Without dropout a hidden layer writes its activations straight into the next
             # layer's input block.
             H.append(zeros(n) if last or keep[index] is not None else inputs[index + 1][:, :-1])
+        dZ = [zeros(n) for n in units]
         return _Buffers(
             m=m,
             inputs=inputs,
@@ -163,11 +166,12 @@ class TrainingKernel:
             Y=zeros(units[-1]),
             Z=[zeros(n) for n in units],
             H=H,
-            dZ=[zeros(n) for n in units],
+            dZ=dZ,
             dA=[zeros(n) for n in units],
             tmp=[zeros(n) for n in units],
             keep=keep,
             row=np.zeros((m, 1), dt),
+            output_delta_flat=dZ[-1].reshape(-1),
         )
 
     def load_batch(
@@ -281,12 +285,11 @@ class TrainingKernel:
 
         The returned array is reused by the next call.
         """
-        norms = self.norms
-        dot = np.dot
-        for index, g in enumerate(self._layer_grads):
-            norms[index] = dot(g, g)
-        np.sqrt(norms, out=norms)
-        return norms
+        # Three calls whatever the depth: square, sum each layer's slice, square root.
+        np.multiply(self.grads_flat, self.grads_flat, out=self._squares)
+        np.add.reduceat(self._squares, self._layer_starts, out=self._layer_sums)
+        np.sqrt(self._layer_sums, out=self.norms)
+        return self.norms
 
     # ---- pieces ------------------------------------------------------------------------------
 
@@ -360,7 +363,7 @@ class TrainingKernel:
         if kind == "identity_mse":
             # J = 1/(2m) Σ (ŷ - y)², dJ/dZ = (ŷ - y)/m.
             np.subtract(Z, Y, out=dZ)
-            flat = dZ.reshape(-1)
+            flat = buffers.output_delta_flat
             loss = 0.5 * float(np.dot(flat, flat)) / m
             dZ *= self.dtype.type(1.0 / m)
             return loss

@@ -89,7 +89,12 @@ class Optimizer(ABC):
     ) -> list[np.ndarray]:
         """Arrays named ``key`` in ``store``, zero arrays shaped like ``arrays`` when missing."""
         slots = store.get(key)
-        if slots is not None and len(slots) == len(arrays):
+        if slots is not None and len(slots) == 1 == len(arrays):
+            # The trainer's case (one flat array), checked first because it runs every step.
+            slot, array = slots[0], arrays[0]
+            if slot.shape == array.shape and slot.dtype == array.dtype:
+                return slots
+        elif slots is not None and len(slots) == len(arrays):
             # A plain loop: this runs every step, and a generator costs more than the check.
             for slot, array in zip(slots, arrays, strict=True):
                 if slot.shape != array.shape or slot.dtype != array.dtype:

@@ -452,7 +452,8 @@ class Trainer:
         self._batch_loss = math.nan
         self._grad_norms = np.zeros(n_layers)
         # The step's hot path: reused buffers, one flat gradient (see engine/kernel.py).
-        self._kernel = TrainingKernel(network, self.batch_size)
+        self._batch_rows = self.batch_size
+        self._kernel = TrainingKernel(network, self._batch_rows)
         self._weight_views = [W for W, _ in network.params]
         # Parameters before the current step, restored when the step diverges.
         self._backup = network.flat_params.copy()
@@ -593,6 +594,7 @@ class Trainer:
         with self._lock:
             old = self.training
             self.training = training
+            self._batch_rows = self.batch_size
             if training.early_stopping is not None and old.early_stopping is None:
                 # Nothing was tracked while early stopping was off: start from now.
                 self._early = _EarlyStopping(monitored=self._early.monitored)
@@ -616,7 +618,8 @@ class Trainer:
             # The order is fixed for a whole epoch, so every sample is used exactly once even
             # when shuffling is switched mid-epoch.
             self._order = self._shuffle_rng.permutation(m) if self.training.shuffle else None
-        start, stop = self._position, min(self._position + self.batch_size, m)
+        start = self._position
+        stop = min(start + self._batch_rows, m)
         if self._order is None:
             return slice(start, stop)
         return self._order[start:stop]
