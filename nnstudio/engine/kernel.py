@@ -55,6 +55,7 @@ class _Buffers:
 
     m: int
     inputs: list[np.ndarray]
+    inputs_T: list[np.ndarray]  # transposed views of ``inputs``, made once
     X: np.ndarray
     Y: np.ndarray
     Z: list[np.ndarray]
@@ -98,6 +99,7 @@ class TrainingKernel:
         self._blocks = network.layer_blocks(network.flat_params)
         self._grad_blocks = network.layer_blocks(self.grads_flat)
         self._weights = [W for W, _ in network.params]
+        self._weights_T = [W.T for W in self._weights]
         # Contiguous (dW, db) slice per layer: one dot product gives the layer's squared norm.
         ranges = network.layer_flat_ranges()
         self._layer_starts = np.array([start for start, _ in ranges], dtype=np.intp)
@@ -162,6 +164,7 @@ class TrainingKernel:
         return _Buffers(
             m=m,
             inputs=inputs,
+            inputs_T=[block.T for block in inputs],
             X=inputs[0][:, :-1],
             Y=zeros(units[-1]),
             Z=[zeros(n) for n in units],
@@ -245,10 +248,15 @@ class TrainingKernel:
         inputs = buffers.inputs
         last = len(blocks) - 1
 
+        # np.dot with out= is BLAS like matmul but costs less per call, which is what counts
+        # for the smallest networks; every operand is contiguous (or a transposed view).
+        dot = np.dot
+        inputs_T = buffers.inputs_T
+
         # Forward: Z = [A_prev, 1] @ [W; b], H = g(Z), A = H * keep (into the next input block).
         for index in range(last):
             Z = buffers.Z[index]
-            np.matmul(inputs[index], blocks[index], out=Z)
+            dot(inputs[index], blocks[index], out=Z)
             H = buffers.H[index]
             self._activate(acts[index], names[index], Z, H)
             keep = buffers.keep[index]
@@ -256,25 +264,25 @@ class TrainingKernel:
                 self._draw_mask(keep, self._dropouts[index], rng)
                 np.multiply(H, keep, out=inputs[index + 1][:, :-1])
         Z = buffers.Z[last]
-        np.matmul(inputs[last], blocks[last], out=Z)
+        dot(inputs[last], blocks[last], out=Z)
         loss = self._output(Z, buffers, m)
 
         # Backward: [dW; db] = [A_prev, 1]ᵀ dZ, dA_prev = dZ Wᵀ, dZ_prev = g'(Z_prev) ⊙ dA_prev.
         dZ = buffers.dZ[last]
         grad_blocks = self._grad_blocks
-        weights = self._weights
+        weights_T = self._weights_T
         for index in range(last, 0, -1):
-            np.matmul(inputs[index].T, dZ, out=grad_blocks[index])
+            dot(inputs_T[index], dZ, out=grad_blocks[index])
             below = index - 1
             dA = buffers.dA[below]
-            np.matmul(dZ, weights[index].T, out=dA)
+            dot(dZ, weights_T[index], out=dA)
             keep = buffers.keep[below]
             if keep is not None:
                 dA *= keep
             dZ_below = buffers.dZ[below]
             self._backpropagate(acts[below], names[below], buffers, below, dA, dZ_below)
             dZ = dZ_below
-        np.matmul(inputs[0].T, dZ, out=grad_blocks[0])
+        dot(inputs_T[0], dZ, out=grad_blocks[0])
 
         if l1 or l2:
             loss += self._penalize(l1, l2)
