@@ -19,6 +19,7 @@ HEADLESS_MODULES = [
     "nnstudio.workflow",
     "nnstudio.cli",
     "nnstudio.ui.frame",
+    "nnstudio.ui.training_loop",
 ]
 
 

@@ -1,0 +1,341 @@
+"""The training process's loop, driven in-process through plain queues (no Qt, no process)."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from nnstudio.data import Dataset, load_dataset
+from nnstudio.engine.trainer import History
+from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
+from nnstudio.ui import training_loop
+from nnstudio.ui.frame import Frame, FrameBuilder
+from nnstudio.ui.training_loop import (
+    CONSTANT_FIELDS,
+    ChannelClosed,
+    FrameAssembler,
+    News,
+    SessionRequest,
+    TrainingLoop,
+)
+from nnstudio.workflow import build_network, make_trainer
+
+WAIT = 20.0
+
+
+def xor_project(**training: object) -> Project:
+    settings = {"optimizer": "adam", "learning_rate": 0.05, "batch_size": 32, "epochs": 50}
+    settings.update(training)
+    return Project(
+        name="XOR",
+        data=BuiltinData(builtin="xor", samples=400, noise=0.1, seed=1),
+        network=NetworkSpec(inputs=2, layers=(LayerSpec(4, "tanh"), LayerSpec(1, "sigmoid"))),
+        loss="binary_crossentropy",
+        training=TrainingSpec(**settings),  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture(scope="module")
+def dataset() -> Dataset:
+    return load_dataset(xor_project().data, ".")
+
+
+class Harness:
+    """A loop in a thread, commands in a queue, news collected and made whole."""
+
+    def __init__(self) -> None:
+        self.commands: queue.Queue = queue.Queue()
+        self.outbox: queue.Queue = queue.Queue()
+        self.news: list[News] = []
+        self.frames: list[Frame] = []
+        self.assembler = FrameAssembler()
+        self.closed = False
+        self.loop = TrainingLoop(self._receive, self._send)
+        self.thread = threading.Thread(target=self.loop.run, daemon=True)
+        self.thread.start()
+
+    def _receive(self, timeout: float | None) -> Any:
+        if self.closed:
+            raise ChannelClosed
+        try:
+            if timeout is None:
+                return self.commands.get()
+            return self.commands.get(timeout=timeout) if timeout > 0 else self.commands.get_nowait()
+        except queue.Empty:
+            return None
+
+    def _send(self, news: News) -> None:
+        self.outbox.put(news)
+
+    def send(self, *command: Any) -> None:
+        self.commands.put(command)
+
+    def load(self, project: Project, dataset_id: int, dataset: Dataset | None, generation=1):
+        weights = build_network(project).weights()
+        request = SessionRequest(generation, project, weights, dataset_id, dataset)
+        self.send("load", request)
+
+    def wait_for(self, predicate: Callable[[News], bool], timeout: float = WAIT) -> News:
+        """Collect news until one satisfies ``predicate``; return it."""
+        while True:
+            news = self.outbox.get(timeout=timeout)
+            self.news.append(news)
+            frame = self.assembler.add(news)
+            if frame is not None:
+                self.frames.append(frame)
+            if predicate(news):
+                return news
+
+    def wait_state(self, state: str) -> News:
+        return self.wait_for(lambda news: news.state == state)
+
+    def messages(self) -> list[str]:
+        return [news.message for news in self.news if news.message]
+
+    def quit(self) -> None:
+        self.send("quit")
+        self.thread.join(WAIT)
+        assert not self.thread.is_alive()
+
+
+@pytest.fixture
+def harness() -> Iterator[Harness]:
+    running = Harness()
+    yield running
+    if running.thread.is_alive():
+        running.quit()
+
+
+def test_a_session_starts_idle_with_the_data_set_constants_once(harness, dataset) -> None:
+    harness.load(xor_project(), 1, dataset)
+    first = harness.wait_state("idle")
+    assert first.generation == 1 and first.frame is not None
+    # The partial frame leaves the data set's rows out; they travel beside it once.
+    assert first.constants is not None
+    assert all(getattr(first.frame, name) is None for name in CONSTANT_FIELDS)
+    builder = FrameBuilder(dataset)
+    np.testing.assert_array_equal(first.constants["eval_inputs"], builder.eval_inputs)
+    whole = harness.frames[-1]
+    np.testing.assert_array_equal(whole.probe_inputs, builder.probe_inputs)
+    assert whole.step == 0 and len(whole.snapshot.history) == 1
+    # A second session on the same data: no data set and no constants again.
+    harness.load(xor_project(learning_rate=0.01), 1, None, generation=2)
+    second = harness.wait_for(lambda news: news.generation == 2 and news.state == "idle")
+    assert second.constants is None
+    np.testing.assert_array_equal(harness.frames[-1].eval_inputs, builder.eval_inputs)
+
+
+def test_step_then_step_epoch_then_play_to_the_end(harness, dataset) -> None:
+    harness.load(xor_project(epochs=3), 1, dataset)
+    harness.wait_state("idle")
+    harness.send("step")
+    paused = harness.wait_state("paused")
+    assert paused.frame is not None and paused.progress["step"] == 1
+    harness.send("step_epoch")
+    harness.wait_state("running")
+    harness.wait_state("paused")
+    assert harness.frames[-1].epoch == 1 and harness.frames[-1].step == 10
+    harness.send("play")
+    finished = harness.wait_state("finished")
+    assert finished.message.startswith("Finished 3 epochs")
+    frame = harness.frames[-1]
+    # Every step and every epoch reached the assembled frame, although frames came rarely.
+    np.testing.assert_array_equal(frame.grad_steps, np.arange(1, 31))
+    assert frame.grad_norms.shape == (30, 2) and np.isfinite(frame.grad_norms).all()
+    np.testing.assert_allclose(frame.batch_losses[:, 0], np.arange(1, 31) / 10)
+    np.testing.assert_array_equal(frame.snapshot.history.epoch, [0, 1, 2, 3])
+
+
+def test_the_assembled_frame_equals_one_built_in_a_single_piece(harness, dataset) -> None:
+    project = xor_project(epochs=4, shuffle=False)
+    harness.load(project, 1, dataset)
+    harness.wait_state("idle")
+    harness.send("play")
+    harness.wait_state("finished")
+    assembled = harness.frames[-1]
+    # The same run, trained directly: same seed and weights, so the same numbers.
+    network = build_network(project, harness.news[0].frame.weights)
+    trainer = make_trainer(project, network, dataset)
+    for _ in range(4 * trainer.steps_per_epoch):
+        trainer.step()
+    direct = FrameBuilder(dataset).build(network, trainer.snapshot())
+    np.testing.assert_allclose(assembled.grad_norms, direct.grad_norms)
+    np.testing.assert_array_equal(assembled.grad_steps, direct.grad_steps)
+    np.testing.assert_allclose(assembled.batch_losses, direct.batch_losses)
+    for column in History.__dataclass_fields__:
+        np.testing.assert_allclose(
+            getattr(assembled.snapshot.history, column), getattr(direct.snapshot.history, column)
+        )
+    np.testing.assert_allclose(assembled.predictions, direct.predictions)
+    for name in CONSTANT_FIELDS:
+        expected = getattr(direct, name)
+        if expected is None:
+            assert getattr(assembled, name) is None
+        else:
+            np.testing.assert_array_equal(getattr(assembled, name), expected)
+
+
+def test_pause_stop_and_a_new_run_start_the_series_over(harness, dataset) -> None:
+    harness.load(xor_project(epochs=None), 1, dataset)
+    harness.wait_state("idle")
+    harness.send("play")
+    harness.wait_for(lambda news: news.frame is not None and news.progress["step"] > 50)
+    harness.send("pause")
+    paused = harness.wait_state("paused")
+    harness.send("stop")
+    stopped = harness.wait_state("stopped")
+    assert stopped.message == (
+        f"Stopped at epoch {paused.progress['epoch']:,}, step {paused.progress['step']:,}."
+    )
+    assert stopped.progress["step"] == paused.progress["step"]
+    # Step after a stop: a new run from the stopped weights, with fresh series.
+    harness.send("step")
+    harness.wait_state("paused")
+    assert harness.news[-1].run == stopped.run + 1
+    frame = harness.frames[-1]
+    assert frame.step == 1
+    np.testing.assert_array_equal(frame.grad_steps, [1])
+    np.testing.assert_array_equal(frame.snapshot.history.epoch, [0])
+
+
+def test_frames_wait_for_the_studio_to_show_the_last_one(harness, dataset, monkeypatch) -> None:
+    # No time-out: without confirmation no frame follows the one that started the run.
+    monkeypatch.setattr(training_loop, "_ACK_TIMEOUT", 1e9)
+    harness.load(xor_project(epochs=None), 1, dataset)
+    harness.wait_state("idle")
+    harness.send("play")
+    running = harness.wait_state("running")
+    with pytest.raises(queue.Empty):
+        harness.wait_for(lambda news: True, timeout=0.3)
+    harness.send("shown", running.seq, 0.001)
+    later = harness.wait_for(lambda news: news.frame is not None)
+    assert later.seq == running.seq + 1 and later.state is None
+    # The frame covers every step trained meanwhile.
+    assert harness.frames[-1].grad_steps.shape[0] == later.progress["step"]
+
+
+def test_settings_change_the_running_trainer(harness, dataset) -> None:
+    harness.load(xor_project(epochs=2), 1, dataset)
+    harness.wait_state("idle")
+    harness.send("step")
+    harness.wait_state("paused")
+    harness.send("settings", replace(xor_project().training, learning_rate=0.002, epochs=2))
+    changed = harness.wait_for(lambda news: news.frame is not None and news.state is None)
+    assert changed.frame.snapshot.learning_rate == pytest.approx(0.002)
+    # A bad value is reported and changes nothing.
+    harness.send("settings", replace(xor_project().training, learning_rate=-1.0))
+    refused = harness.wait_for(lambda news: bool(news.message))
+    assert refused.message.startswith("Settings not applied")
+    harness.send("play")
+    harness.wait_state("finished")
+    # More epochs granted after the end: the run may go on.
+    harness.send("settings", replace(xor_project().training, learning_rate=0.002, epochs=3))
+    harness.wait_state("paused")
+    harness.send("play")
+    harness.wait_state("finished")
+    assert harness.frames[-1].epoch == 3
+
+
+def test_weights_that_do_not_fit_cannot_train(harness, dataset) -> None:
+    project = xor_project()
+    wrong = build_network(replace(project, network=NetworkSpec(2, (LayerSpec(1, "sigmoid"),))))
+    harness.send("load", SessionRequest(1, project, wrong.weights(), 1, dataset))
+    idle = harness.wait_state("idle")
+    assert idle.frame is None and idle.message.startswith("Cannot train:")
+    # Without a session the controls do nothing; a good session works again.
+    harness.send("play")
+    harness.load(project, 1, None, generation=2)
+    assert harness.wait_state("idle").generation == 2
+
+
+def test_an_internal_error_stops_the_run_but_not_the_loop(harness, dataset, monkeypatch) -> None:
+    harness.load(xor_project(), 1, dataset)
+    harness.wait_state("idle")
+    original = FrameBuilder.build
+
+    def broken(self, network, snapshot=None):
+        raise RuntimeError("frame exploded")
+
+    monkeypatch.setattr(FrameBuilder, "build", broken)
+    harness.send("step")
+    stopped = harness.wait_state("stopped")
+    assert "internal error" in stopped.message and "frame exploded" in stopped.message
+    monkeypatch.setattr(FrameBuilder, "build", original)
+    harness.send("step")
+    harness.wait_state("paused")
+    assert harness.frames[-1].step == 1
+
+
+def test_a_session_on_data_never_received_is_an_internal_error(harness) -> None:
+    harness.load(xor_project(), 7, None)
+    news = harness.wait_for(lambda news: bool(news.message))
+    assert "data set 7 was never received" in news.message
+
+
+def test_unload_forgets_the_session(harness, dataset) -> None:
+    harness.load(xor_project(), 1, dataset)
+    harness.wait_state("idle")
+    harness.send("unload", 2)
+    gone = harness.wait_for(lambda news: news.generation == 2)
+    assert gone.state == "idle" and gone.frame is None
+    harness.send("step")
+    harness.send("refresh")
+    harness.quit()
+    # Nothing was trained or sent after the unload.
+    assert harness.outbox.empty()
+
+
+def test_the_loop_ends_when_the_studio_has_gone(harness) -> None:
+    harness.closed = True
+    harness.send("refresh")
+    harness.thread.join(WAIT)
+    assert not harness.thread.is_alive()
+
+
+def test_the_assembler_thins_long_series_and_starts_each_run_afresh(monkeypatch) -> None:
+    monkeypatch.setattr(training_loop, "MAX_STEP_HISTORY", 100)
+    monkeypatch.setattr(training_loop, "MAX_EPOCH_HISTORY", 10)
+    dataset = load_dataset(xor_project().data, ".")
+    project = xor_project()
+    network = build_network(project)
+    snapshot = make_trainer(project, network, dataset).snapshot()
+    template = FrameBuilder(dataset).build(network, snapshot)
+    constants = {name: getattr(template, name) for name in CONSTANT_FIELDS}
+    assembler = FrameAssembler()
+
+    def news(run: int, first: int, count: int, epochs: list[int], **extra: Any) -> News:
+        steps = np.arange(first, first + count, dtype=np.int64)
+        columns = {name: np.full(len(epochs), 0.5) for name in History.__dataclass_fields__}
+        columns["epoch"] = np.asarray(epochs, dtype=np.int64)
+        frame = replace(
+            template,
+            snapshot=replace(snapshot, history=History(**columns)),
+            grad_steps=steps,
+            grad_norms=np.ones((count, 2)),
+            batch_losses=np.column_stack([steps / 10, np.ones(count)]),
+            **dict.fromkeys(CONSTANT_FIELDS),
+        )
+        return News(1, run=run, seq=1, frame=frame, dataset_id=3, **extra)
+
+    first = assembler.add(news(1, 1, 60, [0, 1, 2, 3, 4, 5], constants=constants))
+    assert first is not None
+    kept = first.grad_steps
+    second = assembler.add(news(1, 61, 60, [6, 7, 8, 9, 10]))
+    # 120 steps are more than 100: every second one is kept; frames already out stay as they were.
+    np.testing.assert_array_equal(second.grad_steps, np.arange(1, 121, 2))
+    np.testing.assert_array_equal(kept, np.arange(1, 61))
+    np.testing.assert_array_equal(second.snapshot.history.epoch, [0, 2, 4, 6, 8, 10])
+    np.testing.assert_array_equal(second.eval_inputs, template.eval_inputs)
+    # A new run starts every series over.
+    third = assembler.add(news(2, 1, 5, [0]))
+    np.testing.assert_array_equal(third.grad_steps, np.arange(1, 6))
+    np.testing.assert_array_equal(third.snapshot.history.epoch, [0])
+    # A frame whose data set's rows never came cannot be made whole.
+    with pytest.raises(RuntimeError, match="data set 4"):
+        assembler.add(replace(news(2, 6, 1, []), dataset_id=4))
