@@ -37,8 +37,8 @@ from nnstudio.engine.network import Network
 
 __all__ = ["TrainingKernel"]
 
-#: Hidden activations with a hand-written in-place forward and backward pass.
-_IN_PLACE = ("identity", "tanh", "relu", "sigmoid", "leaky_relu")
+#: Up to this many parameters, per-call overhead dominates the gradient norms' cost.
+_FEW_PARAMETERS = 4096
 
 
 @dataclass(eq=False)
@@ -102,8 +102,12 @@ class TrainingKernel:
         self._weights_T = [W.T for W in self._weights]
         # Contiguous (dW, db) slice per layer: one dot product gives the layer's squared norm.
         ranges = network.layer_flat_ranges()
+        self._layer_grads = [self.grads_flat[start:stop] for start, stop in ranges]
+        # Few parameters: square and sum per layer in three calls whatever the depth. Many: one
+        # BLAS dot product per layer reads the gradient once instead of three times.
+        self._few_parameters = self.grads_flat.size <= _FEW_PARAMETERS
         self._layer_starts = np.array([start for start, _ in ranges], dtype=np.intp)
-        self._squares = np.zeros_like(self.grads_flat)
+        self._squares = np.zeros_like(self.grads_flat) if self._few_parameters else None
         self._layer_sums = np.zeros(len(ranges), self.dtype)
         self._buffers: dict[int, _Buffers] = {}
         self._activations = network.activations
@@ -293,10 +297,14 @@ class TrainingKernel:
 
         The returned array is reused by the next call.
         """
-        # Three calls whatever the depth: square, sum each layer's slice, square root.
-        np.multiply(self.grads_flat, self.grads_flat, out=self._squares)
-        np.add.reduceat(self._squares, self._layer_starts, out=self._layer_sums)
-        np.sqrt(self._layer_sums, out=self.norms)
+        sums = self._layer_sums
+        if self._squares is not None:
+            np.multiply(self.grads_flat, self.grads_flat, out=self._squares)
+            np.add.reduceat(self._squares, self._layer_starts, out=sums)
+        else:
+            for index, g in enumerate(self._layer_grads):
+                sums[index] = np.dot(g, g)
+        np.sqrt(sums, out=self.norms)
         return self.norms
 
     # ---- pieces ------------------------------------------------------------------------------

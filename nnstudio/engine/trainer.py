@@ -665,9 +665,9 @@ class Trainer:
             flat = net.flat_params
             np.copyto(self._backup, flat)
             self.optimizer.step_flat(flat, kernel.grads_flat, lr, self._weight_views)
-            # One sum is finite exactly when every weight is, unless the sum itself overflows;
-            # min and max (which propagate NaN and show ±inf) then decide.
-            if not math.isfinite(np.add.reduce(flat)) and not (
+            # A BLAS dot product is finite when every weight is, unless it overflows (weights
+            # beyond 1e19 in float32); min and max (which propagate NaN and show ±inf) decide.
+            if not math.isfinite(np.dot(flat, flat)) and not (
                 math.isfinite(np.minimum.reduce(flat)) and math.isfinite(np.maximum.reduce(flat))
             ):
                 np.copyto(flat, self._backup)
