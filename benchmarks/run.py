@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(HERE.parent))
 
-from suite.common import SectionResult, Settings, machine_info  # noqa: E402
+from suite.common import SectionResult, Settings, Table, format_number, machine_info  # noqa: E402
 
 #: Section name -> (module, function), in the order they run. Modules are imported only when
 #: their section runs, so e.g. the engine section never loads Qt.
@@ -90,53 +90,119 @@ def render_text(result: SectionResult) -> str:
     return "\n".join(parts)
 
 
-def render_markdown(report: dict[str, Any], results: list[SectionResult]) -> str:
-    """The results as Markdown: run details, every table, notes and the target list."""
+def render_markdown(report: dict[str, Any]) -> str:
+    """A run's JSON report as Markdown: the machine, the targets, then every table and note."""
     machine = report["machine"]
     lines = [
         f"Measured {report['finished_utc']} with `python benchmarks/run.py"
-        f"{' --quick' if report['quick'] else ''}` "
-        f"({report['seconds']:.0f} s; the numbers are in `{report['json_name']}`).",
+        f"{' --quick' if report['quick'] else ''}` in {report['seconds']:.0f} s; every number "
+        f"is in `{report['json_file']}`.",
         "",
-        f"Machine: {machine.get('cpu')}, {machine.get('usable_cores')} usable cores, "
-        f"{machine.get('ram_gib')} GiB RAM; {machine.get('blas')}.",
-        f"Python {machine.get('python')}, NumPy {machine.get('numpy')}, "
-        f"PyTorch {machine.get('pytorch')}, scikit-learn {machine.get('scikit-learn')}, "
-        f"PySide6 {machine.get('PySide6')}, pyqtgraph {machine.get('pyqtgraph')}.",
+        "| machine | |",
+        "| --- | --- |",
+        f"| CPU | {machine.get('cpu')} ({machine.get('simd') or 'no AVX2'}) |",
+        f"| cores | {machine.get('usable_cores')} usable of {machine.get('logical_cores')} |",
+        f"| RAM | {machine.get('ram_gib')} GiB |",
+        f"| BLAS | {machine.get('blas')} |",
+        f"| Python | {machine.get('python')} on {machine.get('platform')} |",
+        f"| NumPy | {machine.get('numpy')} |",
+        f"| PyTorch | {machine.get('pytorch')} |",
+        f"| scikit-learn | {machine.get('scikit-learn')} |",
+        f"| PySide6 | {machine.get('PySide6')} (pyqtgraph {machine.get('pyqtgraph')}) |",
         "",
+        "#### Targets",
+        "",
+        "| section | target | measured | limit | result |",
+        "| --- | --- | --- | --- | --- |",
     ]
-    for result in results:
-        lines.append(f"#### {result.name}")
-        lines.append("")
-        for table in result.tables:
-            lines.append(table.markdown())
-            lines.append("")
-        for note in result.notes:
-            lines.append(f"- {note}")
-        if result.notes:
-            lines.append("")
-    lines.append("#### Targets")
-    lines.append("")
-    lines.append("| section | target | measured | limit | result |")
-    lines.append("| --- | --- | --- | --- | --- |")
-    for result in results:
-        for target in result.targets:
-            value = "not measured" if target.value is None else f"{target.value:.3g}{target.unit}"
+    sections = report["sections"]
+    for name, section in sections.items():
+        for target in section["targets"]:
+            value = target["value"]
+            unit = target["unit"]
+            measured = "not measured" if value is None else f"{format_number(value)}{unit}"
             lines.append(
-                f"| {result.name} | {target.name} | {value} | {target.op} "
-                f"{target.limit:g}{target.unit} | **{target.status}** |"
+                f"| {name} | {target['name']} | {measured} | {target['op']} "
+                f"{format_number(target['limit'])}{unit} | **{target['status']}** |"
             )
-    return "\n".join(lines) + "\n"
+    lines.append("")
+    for name, section in sections.items():
+        lines.append(f"#### {name}")
+        lines.append("")
+        for table in section["tables"]:
+            lines.append(Table(table["title"], table["columns"], table["rows"]).markdown())
+            lines.append("")
+        for note in section["notes"]:
+            lines.append(f"- {note}")
+        if section["notes"]:
+            lines.append("")
+    if report.get("errors"):
+        lines.append(f"Sections that failed to run: {', '.join(report['errors'])}.")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _display_path(path: Path) -> str:
+    """``path`` relative to the repository when it lies inside it."""
+    try:
+        return str(path.resolve().relative_to(HERE.parent))
+    except ValueError:
+        return str(path)
 
 
 def update_docs(markdown: str, json_path: Path) -> None:
-    """Replace the generated block of docs/performance.md and keep the JSON beside it."""
+    """Replace the generated block of docs/performance.md and keep the JSON it cites."""
     text = DOCS.read_text(encoding="utf-8")
     begin = text.index(DOCS_BEGIN) + len(DOCS_BEGIN)
     end = text.index(DOCS_END)
     DOCS.write_text(text[:begin] + "\n\n" + markdown + "\n" + text[end:], encoding="utf-8")
     if json_path.resolve() != DOCS_JSON.resolve():
         DOCS_JSON.write_text(json_path.read_text(encoding="utf-8"), encoding="utf-8")
+
+
+def measure(sections: list[str], settings: Settings, json_path: Path) -> dict[str, Any]:
+    """Run ``sections``, print their tables and targets, and return the JSON report."""
+    started = time.perf_counter()
+    machine = machine_info()
+    print(
+        f"nnstudio benchmarks ({'quick smoke run' if settings.quick else 'full run'}): "
+        f"{machine['cpu']}, {machine.get('usable_cores')} cores, NumPy {machine['numpy']}, "
+        f"{machine['blas']}",
+        flush=True,
+    )
+    context: dict[str, Any] = {}
+    results: list[SectionResult] = []
+    errors: dict[str, str] = {}
+    for name in sections:
+        section_started = time.perf_counter()
+        try:
+            result = run_section(name, settings, context)
+        except Exception:
+            errors[name] = traceback.format_exc()
+            print(f"\n=== {name} ===\nERROR: the section failed:\n{errors[name]}", flush=True)
+            continue
+        result.data["seconds"] = time.perf_counter() - section_started
+        results.append(result)
+        print(render_text(result), flush=True)
+    if "suite.studio" in sys.modules:
+        sys.modules["suite.studio"].finish_application()
+
+    report: dict[str, Any] = {
+        "quick": settings.quick,
+        "finished_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "seconds": time.perf_counter() - started,
+        "machine": machine,
+        "json_file": _display_path(json_path),
+        "sections": {result.name: result.as_dict() for result in results},
+        "errors": errors,
+    }
+    targets = [target for result in results for target in result.targets]
+    counts = {status: sum(t.status == status for t in targets) for status in ("PASS", "MISS")}
+    print(
+        f"\n{counts['PASS']} targets met, {counts['MISS']} missed"
+        + (f"; sections that failed: {', '.join(errors)}" if errors else "")
+        + f" ({report['seconds']:.0f} s)."
+    )
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,69 +231,44 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="write the results into docs/performance.md (and benchmarks/results/performance.json)",
     )
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="measure nothing: render the results of an earlier run (with --markdown or "
+        "--update-docs; otherwise print the Markdown)",
+    )
     args = parser.parse_args(argv)
-    sections = args.only if args.only is not None else list(SECTIONS)
     if args.update_docs and args.json is None:
         args.json = DOCS_JSON
-    json_path: Path = args.json if args.json is not None else DEFAULT_JSON
-    settings = Settings.for_mode(args.quick)
 
-    started = time.perf_counter()
-    machine = machine_info()
-    print(
-        f"nnstudio benchmarks ({'quick smoke run' if args.quick else 'full run'}): "
-        f"{machine['cpu']}, {machine.get('usable_cores')} cores, NumPy {machine['numpy']}, "
-        f"{machine['blas']}",
-        flush=True,
-    )
-    context: dict[str, Any] = {}
-    results: list[SectionResult] = []
-    errors: dict[str, str] = {}
-    for name in sections:
-        section_started = time.perf_counter()
-        try:
-            result = run_section(name, settings, context)
-        except Exception:
-            errors[name] = traceback.format_exc()
-            print(f"\n=== {name} ===\nERROR: the section failed:\n{errors[name]}", flush=True)
-            continue
-        result.data["seconds"] = time.perf_counter() - section_started
-        results.append(result)
-        print(render_text(result), flush=True)
+    if args.from_json is not None:
+        report = json.loads(args.from_json.read_text(encoding="utf-8"))
+        json_path = args.from_json
+        if args.update_docs:
+            report["json_file"] = _display_path(DOCS_JSON)
+    else:
+        json_path = args.json if args.json is not None else DEFAULT_JSON
+        sections = args.only if args.only is not None else list(SECTIONS)
+        report = measure(sections, Settings.for_mode(args.quick), json_path)
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+        print(f"Results written to {json_path}")
 
-    if "suite.studio" in sys.modules:
-        sys.modules["suite.studio"].finish_application()
-
-    report: dict[str, Any] = {
-        "quick": args.quick,
-        "finished_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "seconds": time.perf_counter() - started,
-        "machine": machine,
-        "json_name": json_path.name,
-        "sections": {result.name: result.as_dict() for result in results},
-        "errors": errors,
-    }
-    targets = [target for result in results for target in result.targets]
-    counts = {status: sum(t.status == status for t in targets) for status in ("PASS", "MISS")}
-    print(
-        f"\n{counts['PASS']} targets met, {counts['MISS']} missed"
-        + (f"; sections that failed: {', '.join(errors)}" if errors else "")
-        + f" ({report['seconds']:.0f} s)."
-    )
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-    print(f"Results written to {json_path}")
-    markdown = render_markdown(report, results)
+    markdown = render_markdown(report)
     if args.markdown is not None:
         args.markdown.write_text(markdown, encoding="utf-8")
         print(f"Markdown written to {args.markdown}")
     if args.update_docs:
-        if errors:
-            print("docs/performance.md left unchanged because a section failed.")
+        if report["errors"] or report["quick"]:
+            print("docs/performance.md left unchanged: the run was quick or a section failed.")
         else:
             update_docs(markdown, json_path)
             print(f"Updated {DOCS} and {DOCS_JSON}")
-    return 1 if errors else 0
+    elif args.from_json is not None and args.markdown is None:
+        print(markdown, end="")
+    return 1 if report["errors"] else 0
 
 
 if __name__ == "__main__":

@@ -197,25 +197,51 @@ def format_number(value: Any) -> str:
 
 @dataclass
 class Rate:
-    """Training steps per second from one timed loop.
+    """Training steps per second from timed loops.
 
     Attributes
     ----------
     steps_per_second : float
         Steps that did not end an epoch, divided by the wall time they took (loop overhead
         included, epoch-ending steps and their evaluation excluded).
-    with_evaluation : float
-        All steps divided by the whole wall time (what a long run reaches).
-    evaluation_share : float
-        Share of the wall time spent in epoch-ending steps beyond a normal step's time.
-    steps : int
-        Steps taken.
+    plain_steps, plain_seconds : int, float
+        Those steps and that time.
+    epoch_steps, epoch_seconds : int, float
+        Steps that ended an epoch and the time they took.
     """
 
     steps_per_second: float
-    with_evaluation: float
-    evaluation_share: float
-    steps: int
+    plain_steps: int
+    plain_seconds: float
+    epoch_steps: int
+    epoch_seconds: float
+
+    @property
+    def seconds(self) -> float:
+        return self.plain_seconds + self.epoch_seconds
+
+    @property
+    def with_evaluation(self) -> float:
+        """All steps divided by the whole wall time."""
+        return (self.plain_steps + self.epoch_steps) / self.seconds if self.seconds else 0.0
+
+    @property
+    def evaluation_share(self) -> float:
+        """Share of the wall time the epoch-end evaluations took beyond a normal step."""
+        if self.steps_per_second <= 0 or self.seconds <= 0:
+            return 0.0
+        extra = self.epoch_seconds - self.epoch_steps / self.steps_per_second
+        return max(0.0, extra) / self.seconds
+
+    def merged(self, other: Rate) -> Rate:
+        """Totals of both measurements, with the higher of their steps per second."""
+        return Rate(
+            steps_per_second=max(self.steps_per_second, other.steps_per_second),
+            plain_steps=self.plain_steps + other.plain_steps,
+            plain_seconds=self.plain_seconds + other.plain_seconds,
+            epoch_steps=self.epoch_steps + other.epoch_steps,
+            epoch_seconds=self.epoch_seconds + other.epoch_seconds,
+        )
 
 
 StepFunction = Callable[[], tuple[int, bool]]
@@ -234,9 +260,8 @@ def time_steps(step: StepFunction, seconds: float, *, min_calls: int = 3) -> Rat
         Calls made however long they take.
     """
     clock = time.perf_counter
-    steps = plain_steps = calls = 0
-    epoch_time = 0.0
-    epoch_steps = 0
+    plain_steps = epoch_steps = calls = 0
+    epoch_seconds = 0.0
     started = clock()
     now = started
     while calls < min_calls or now - started < seconds:
@@ -244,23 +269,17 @@ def time_steps(step: StepFunction, seconds: float, *, min_calls: int = 3) -> Rat
         done, ended = step()
         now = clock()
         calls += 1
-        steps += done
         if ended:
-            epoch_time += now - before
+            epoch_seconds += now - before
             epoch_steps += done
         else:
             plain_steps += done
-    total = now - started
-    plain_time = total - epoch_time
-    rate = plain_steps / plain_time if plain_steps and plain_time > 0 else steps / total
-    # Epoch-ending steps cost a normal step plus the evaluation.
-    evaluation = max(0.0, epoch_time - epoch_steps / rate) if rate > 0 else 0.0
-    return Rate(
-        steps_per_second=rate,
-        with_evaluation=steps / total,
-        evaluation_share=evaluation / total if total > 0 else 0.0,
-        steps=steps,
-    )
+    plain_seconds = (now - started) - epoch_seconds
+    if plain_steps and plain_seconds > 0:
+        rate = plain_steps / plain_seconds
+    else:
+        rate = (plain_steps + epoch_steps) / (now - started)
+    return Rate(rate, plain_steps, plain_seconds, epoch_steps, epoch_seconds)
 
 
 def best_rates(
@@ -269,23 +288,24 @@ def best_rates(
     rounds: int,
     before_round: Callable[[], None] | None = None,
 ) -> dict[str, Rate]:
-    """Measure several step functions in interleaved rounds; keep each one's best round.
+    """Measure several step functions in interleaved rounds.
 
-    Interleaving spreads any slowdown from other programs over all candidates, so their
-    ratios stay meaningful on a busy machine. ``before_round`` (if given) runs at the start
-    of every round, e.g. a reference measurement that should see the same conditions.
+    Each one's steps per second is its best round (other programs only ever slow a round
+    down); the evaluation share sums all rounds, so rounds without an epoch end do not hide
+    it. Interleaving spreads any slowdown from other programs over all candidates, so their
+    ratios stay meaningful on a busy machine. ``before_round`` (if given) runs at the start of
+    every round, e.g. a reference measurement that should see the same conditions.
     """
     for step in steppers.values():
         time_steps(step, min(0.2, seconds), min_calls=2)  # warm-up: caches, lazy set-up
-    best: dict[str, Rate] = {}
+    totals: dict[str, Rate] = {}
     for _ in range(rounds):
         if before_round is not None:
             before_round()
         for name, step in steppers.items():
             rate = time_steps(step, seconds)
-            if name not in best or rate.steps_per_second > best[name].steps_per_second:
-                best[name] = rate
-    return best
+            totals[name] = totals[name].merged(rate) if name in totals else rate
+    return totals
 
 
 def gap_statistics(ticks: Sequence[float]) -> dict[str, float]:

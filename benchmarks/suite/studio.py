@@ -236,7 +236,7 @@ def headless_rate(trainer: Any, seconds: float) -> tuple[int, float]:
 
     with threadpool_limits(limits=1):
         rate = time_steps(step, seconds)
-    return rate.steps, rate.steps / rate.with_evaluation
+    return rate.plain_steps + rate.epoch_steps, rate.seconds
 
 
 # --------------------------------------------------------------------------------------------
