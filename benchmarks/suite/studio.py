@@ -124,17 +124,22 @@ def open_window(path: Path, folder: Path, settle: float = 0.5) -> Any:
 
     settings = QtCore.QSettings(str(folder / "studio.ini"), QtCore.QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, restore_layout=False)
-    window.resize(1280, 800)
-    window.show()
-    window.load(path)
-    # Every live view on: the plots dock shown beside the canvas.
-    window.plots_dock.show()
-    window.plots_dock.raise_()
-    spin(settle)
+    try:
+        window.resize(1280, 800)
+        window.show()
+        window.load(path)
+        # Every live view on: the plots dock shown beside the canvas.
+        window.plots_dock.show()
+        window.plots_dock.raise_()
+        spin(settle)
+    except BaseException:
+        close_window(window)
+        raise
     return window
 
 
 def close_window(window: Any) -> None:
+    """Close ``window`` (its training worker stops) and let Qt delete it."""
     window.close_without_asking()
     window.deleteLater()
     spin(0.1)
