@@ -6,6 +6,7 @@ Run from the repository root::
     python benchmarks/run.py --quick              # a smoke run with tiny durations
     python benchmarks/run.py --only engine,gemm   # some sections
     python benchmarks/run.py --update-docs        # full run, then refresh docs/performance.md
+    python benchmarks/run.py --from-json benchmarks/results/latest.json --update-docs
 
 Sections: ``engine`` (training steps per second against PyTorch and scikit-learn), ``gemm``
 (float32 matrix-product peak), ``memory`` (no growth per step, peak RSS of a run), ``studio``
@@ -149,14 +150,16 @@ def _display_path(path: Path) -> str:
         return str(path)
 
 
-def update_docs(markdown: str, json_path: Path) -> None:
-    """Replace the generated block of docs/performance.md and keep the JSON it cites."""
+def update_docs(report: dict[str, Any]) -> None:
+    """Replace the generated block of docs/performance.md and store the JSON it cites."""
+    report = {**report, "json_file": _display_path(DOCS_JSON)}
     text = DOCS.read_text(encoding="utf-8")
     begin = text.index(DOCS_BEGIN) + len(DOCS_BEGIN)
     end = text.index(DOCS_END)
+    markdown = render_markdown(report)
     DOCS.write_text(text[:begin] + "\n\n" + markdown + "\n" + text[end:], encoding="utf-8")
-    if json_path.resolve() != DOCS_JSON.resolve():
-        DOCS_JSON.write_text(json_path.read_text(encoding="utf-8"), encoding="utf-8")
+    DOCS_JSON.parent.mkdir(parents=True, exist_ok=True)
+    DOCS_JSON.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
 
 
 def measure(sections: list[str], settings: Settings, json_path: Path) -> dict[str, Any]:
@@ -240,14 +243,11 @@ def main(argv: list[str] | None = None) -> int:
         "--update-docs; otherwise print the Markdown)",
     )
     args = parser.parse_args(argv)
-    if args.update_docs and args.json is None:
-        args.json = DOCS_JSON
+    if args.update_docs and (args.quick or args.only is not None):
+        parser.error("--update-docs documents a full run of every section (no --quick, --only)")
 
     if args.from_json is not None:
         report = json.loads(args.from_json.read_text(encoding="utf-8"))
-        json_path = args.from_json
-        if args.update_docs:
-            report["json_file"] = _display_path(DOCS_JSON)
     else:
         json_path = args.json if args.json is not None else DEFAULT_JSON
         sections = args.only if args.only is not None else list(SECTIONS)
@@ -261,10 +261,10 @@ def main(argv: list[str] | None = None) -> int:
         args.markdown.write_text(markdown, encoding="utf-8")
         print(f"Markdown written to {args.markdown}")
     if args.update_docs:
-        if report["errors"] or report["quick"]:
-            print("docs/performance.md left unchanged: the run was quick or a section failed.")
+        if report["errors"] or report["quick"] or set(report["sections"]) != set(SECTIONS):
+            print("docs/performance.md left unchanged: not a complete full run.")
         else:
-            update_docs(markdown, json_path)
+            update_docs(report)
             print(f"Updated {DOCS} and {DOCS_JSON}")
     elif args.from_json is not None and args.markdown is None:
         print(markdown, end="")

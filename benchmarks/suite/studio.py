@@ -283,6 +283,9 @@ def train_in_window(window: Any, seconds: float, warmup: float) -> dict[str, Any
         controller.stateChanged.disconnect(states.append)
         window.frameShown.disconnect(on_frame)
     inside = [(t, step) for t, step in progress if started <= t <= paused_at]
+    if len(inside) < 2:
+        # Very slow frames: widen to every report since Play (warm-up included).
+        inside = [(t, step) for t, step in progress if t <= paused_at]
     if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
         raise RuntimeError("the studio reported no training progress while it should train")
     steps_per_second = (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
