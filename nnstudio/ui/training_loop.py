@@ -53,6 +53,9 @@ process's time and painting one at most :data:`_PAINT_TIME_SHARE` of the user in
 from __future__ import annotations
 
 import math
+import queue
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
@@ -82,6 +85,10 @@ COMMAND_POLL_INTERVAL = 0.005
 _BUILD_TIME_SHARE = 0.1
 #: Painting frames may take at most this share of the user interface's time.
 _PAINT_TIME_SHARE = 0.4
+#: The training process's interpreter switch interval in seconds (see run_training_process).
+_SWITCH_INTERVAL = 0.001
+#: Bytes the news pipe may buffer (frames of wide networks are about a megabyte).
+_PIPE_BYTES = 1 << 20
 #: Seconds after which a frame is sent although the studio has not confirmed the last one.
 _ACK_TIMEOUT = 1.0
 #: Per-step records kept for the plots; beyond this every second record is dropped, so a
@@ -183,12 +190,124 @@ class News:
 
 @dataclass(eq=False)
 class _Session:
-    """One network with its trainer, as the loop owns it."""
+    """One network with its trainer, as the loop owns it.
+
+    ``frame_network`` is a second network of the same shape for building frames: the
+    publisher thread evaluates it at a snapshot's weights while the trainer goes on changing
+    ``network``.
+    """
 
     generation: int
     project: Project
     network: Network
     trainer: Trainer
+    frame_network: Network
+
+
+@dataclass(frozen=True, eq=False)
+class _FrameJob:
+    """Everything the publisher needs to build one frame and send it as :class:`News`."""
+
+    generation: int
+    run: int
+    seq: int
+    snapshot: Snapshot
+    steps: np.ndarray
+    grad_norms: np.ndarray
+    batch_losses: np.ndarray
+    network: Network
+    builder: FrameBuilder
+    dataset_id: int
+    with_constants: bool
+    state: str | None
+    message: str
+    progress: dict
+
+
+class _Publisher:
+    """A thread that builds frames and sends news, in the order they were handed over.
+
+    Building a frame for a wide network takes tens of milliseconds, mostly in NumPy calls
+    that release the interpreter lock, so on a second core it barely slows the training
+    thread; sending never makes training wait for the studio to read the pipe either.
+
+    Parameters
+    ----------
+    send : callable
+        Delivers one :class:`News`; raises :class:`ChannelClosed` when the studio has gone.
+    """
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self._items: queue.SimpleQueue[News | _FrameJob | None] = queue.SimpleQueue()
+        #: Seconds the last frame took to build (written here, read by the loop).
+        self.build_cost = 0.0
+        #: Set when building a frame failed; frames are dropped until the loop clears it.
+        self.failure: Exception | None = None
+        #: Set when the studio has gone.
+        self.closed = False
+        self._thread = threading.Thread(target=self._run, name="frames", daemon=True)
+        self._thread.start()
+
+    def put(self, item: News | _FrameJob) -> None:
+        """Hand over news or a frame to build; raises :class:`ChannelClosed` when closed."""
+        if self.closed:
+            raise ChannelClosed
+        self._items.put(item)
+
+    def close(self, timeout: float = 1.0) -> None:
+        """Send what is queued (waiting at most ``timeout`` seconds), then end the thread."""
+        self._items.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            item = self._items.get()
+            if item is None:
+                return
+            try:
+                if isinstance(item, _FrameJob):
+                    if self.failure is not None:
+                        continue
+                    try:
+                        news = self._build(item)
+                    except Exception as error:
+                        self.failure = error
+                        text = f"Training stopped by an internal error: {error!r}"
+                        news = News(item.generation, run=item.run, state="stopped", message=text)
+                    self._send(news)
+                else:
+                    self._send(item)
+            except ChannelClosed:
+                self.closed = True
+                return
+
+    def _build(self, job: _FrameJob) -> News:
+        started = time.monotonic()
+        job.network.set_weights(job.snapshot.weights)
+        frame = job.builder.build(job.network, job.snapshot)
+        constants = None
+        if job.with_constants:
+            constants = {name: getattr(frame, name) for name in CONSTANT_FIELDS}
+        frame = replace(
+            frame,
+            grad_steps=job.steps,
+            grad_norms=job.grad_norms,
+            batch_losses=job.batch_losses,
+            **dict.fromkeys(CONSTANT_FIELDS),
+        )
+        self.build_cost = time.monotonic() - started
+        return News(
+            job.generation,
+            run=job.run,
+            seq=job.seq,
+            frame=frame,
+            dataset_id=job.dataset_id,
+            constants=constants,
+            state=job.state,
+            message=job.message,
+            progress=job.progress,
+        )
 
 
 #: Waits up to the given seconds (``None``: for ever) for a command; ``None`` when none came.
@@ -218,7 +337,7 @@ class TrainingLoop:
 
     def __init__(self, receive: Receive, send: Send) -> None:
         self._receive = receive
-        self._send = send
+        self._publisher = _Publisher(send)
         self._session: _Session | None = None
         self._mode = "idle"
         self._epoch_target: int | None = None
@@ -235,7 +354,6 @@ class TrainingLoop:
         self._seq = 0
         self._last_frame_time = -math.inf
         self._frame_due = -math.inf
-        self._build_cost = 0.0
         self._paint_cost = 0.0
         # Steps per second for the status bar.
         self._rate_clock = time.monotonic()
@@ -246,14 +364,22 @@ class TrainingLoop:
 
     def run(self) -> None:
         """Process commands and train until told to quit or the studio has gone."""
+        try:
+            self._serve()
+        finally:
+            self._publisher.close()
+
+    def _serve(self) -> None:
         while True:
             try:
                 command = self._receive(0.0 if self._training() else None)
                 while command is not None:
                     if command[0] == "quit":
                         return
+                    self._check_publisher()
                     self._handle(command)
                     command = self._receive(0.0)
+                self._check_publisher()
                 if self._training():
                     self._train_burst()
             except ChannelClosed:
@@ -267,6 +393,17 @@ class TrainingLoop:
                 except ChannelClosed:
                     return
 
+    def _check_publisher(self) -> None:
+        """Follow the publisher: end when the studio has gone, stop when a frame failed."""
+        publisher = self._publisher
+        if publisher.closed:
+            raise ChannelClosed
+        if publisher.failure is not None:
+            # The publisher told the studio already; the run stops here too.
+            publisher.failure = None
+            self._epoch_target = None
+            self._mode = "stopped" if self._session is not None else "idle"
+
     def _training(self) -> bool:
         return self._mode == "running" and self._session is not None
 
@@ -275,7 +412,7 @@ class TrainingLoop:
         self._mode = "stopped" if self._session is not None else "idle"
         generation = self._session.generation if self._session is not None else -1
         text = f"Training stopped by an internal error: {error!r}"
-        self._send(News(generation, run=self._run, state=self._mode, message=text))
+        self._publisher.put(News(generation, run=self._run, state=self._mode, message=text))
 
     def _handle(self, command: tuple) -> None:
         name = command[0]
@@ -342,7 +479,10 @@ class TrainingLoop:
         except NNStudioError as error:
             self._set_mode("idle", generation=request.generation, message=f"Cannot train: {error}")
             return
-        self._session = _Session(request.generation, request.project, network, trainer)
+        frame_network = build_network(request.project, request.weights)
+        self._session = _Session(
+            request.generation, request.project, network, trainer, frame_network
+        )
         self._clear_history()
         self._set_mode("idle")
 
@@ -370,7 +510,7 @@ class TrainingLoop:
             session.trainer.update_settings(training)
         except NNStudioError as error:
             text = f"Settings not applied: {error}"
-            self._send(News(session.generation, run=self._run, message=text))
+            self._publisher.put(News(session.generation, run=self._run, message=text))
             return
         session.project = replace(session.project, training=training)
         if self._mode == "finished" and not session.trainer.is_done:
@@ -471,54 +611,25 @@ class TrainingLoop:
             self._steps_per_second = 0.0 if mode != "paused" else self._steps_per_second
         if self._session is None:
             gone = -1 if generation is None else generation
-            self._send(News(gone, run=self._run, state=mode, message=message))
+            self._publisher.put(News(gone, run=self._run, state=mode, message=message))
             return
         self._send_frame(state=mode, message=message)
 
     def _frame_interval(self) -> float:
         return max(
             FRAME_INTERVAL,
-            self._build_cost / _BUILD_TIME_SHARE,
+            self._publisher.build_cost / _BUILD_TIME_SHARE,
             self._paint_cost / _PAINT_TIME_SHARE,
         )
 
     def _send_frame(self, *, state: str | None = None, message: str = "") -> None:
-        session = self._session
-        assert session is not None
-        started = time.monotonic()
-        frame = self._build_frame()
-        constants = None
-        if not self._constants_sent:
-            constants = {name: getattr(frame, name) for name in CONSTANT_FIELDS}
-            self._constants_sent = True
-        frame = replace(frame, **dict.fromkeys(CONSTANT_FIELDS))
-        self._seq += 1
-        self._send(
-            News(
-                session.generation,
-                run=self._run,
-                seq=self._seq,
-                frame=frame,
-                dataset_id=self._dataset_id,
-                constants=constants,
-                state=state,
-                message=message,
-                progress=self._progress(),
-            )
-        )
-        finished = time.monotonic()
-        self._build_cost = finished - started
-        self._last_frame_time = finished
-        # Not before the studio confirms this frame (see _frame_shown), or the time-out.
-        self._frame_due = finished + _ACK_TIMEOUT
-
-    def _build_frame(self) -> Frame:
-        """A frame whose series hold only what is new since the last frame."""
+        """Take a snapshot now; the publisher builds the frame from it and sends it."""
         session = self._session
         assert session is not None and self._builder is not None
         trainer = session.trainer
         snapshot: Snapshot = trainer.snapshot(since_step=self._since_step)
         self._since_step = snapshot.step
+        # Only what is new since the last frame travels (the studio adds it up).
         steps = np.asarray(snapshot.step_numbers, dtype=np.int64).ravel()
         n_layers = session.network.n_layers
         norms = np.asarray(snapshot.step_grad_norms, dtype=np.float64).reshape(-1, n_layers)
@@ -531,9 +642,29 @@ class TrainingLoop:
         recent = History(
             **{column.name: getattr(history, column.name)[new_rows] for column in fields(History)}
         )
-        snapshot = replace(snapshot, history=recent)
-        frame = self._builder.build(session.network, snapshot)
-        return replace(frame, grad_steps=steps, grad_norms=norms, batch_losses=losses)
+        self._seq += 1
+        self._publisher.put(
+            _FrameJob(
+                generation=session.generation,
+                run=self._run,
+                seq=self._seq,
+                snapshot=replace(snapshot, history=recent),
+                steps=steps,
+                grad_norms=norms,
+                batch_losses=losses,
+                network=session.frame_network,
+                builder=self._builder,
+                dataset_id=self._dataset_id,
+                with_constants=not self._constants_sent,
+                state=state,
+                message=message,
+                progress=self._progress(),
+            )
+        )
+        self._constants_sent = True
+        self._last_frame_time = time.monotonic()
+        # Not before the studio confirms this frame (see _frame_shown), or the time-out.
+        self._frame_due = self._last_frame_time + _ACK_TIMEOUT
 
     def _progress(self) -> dict:
         session = self._session
@@ -560,6 +691,16 @@ class TrainingLoop:
 # ------------------------------------------------------------------------------------------------
 
 
+def _widen_pipe(connection: Connection) -> None:
+    """Let a pipe hold a whole frame, so sending one takes one or two writes (Linux only)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass  # a smaller pipe only means more, smaller writes
+
+
 def run_training_process(commands: Connection, news: Connection) -> None:
     """Body of the training process: limit BLAS, then run a :class:`TrainingLoop`.
 
@@ -575,6 +716,11 @@ def run_training_process(commands: Connection, news: Connection) -> None:
     """
     # First thing: one BLAS thread. More would compete with the studio for the cores.
     limit_blas_threads(1)
+    # Frames are built in a second thread (see _Publisher). The training thread holds the
+    # interpreter lock nearly all the time for small networks; a short switch interval lets
+    # the publisher take its turns promptly instead of waiting 5 ms for each.
+    sys.setswitchinterval(_SWITCH_INTERVAL)
+    _widen_pipe(news)
 
     def receive(timeout: float | None) -> Any:
         try:
