@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,8 +118,10 @@ class TickRecorder:
         return gap_statistics(self.ticks)
 
 
-def open_window(path: Path, folder: Path, settle: float = 0.5) -> Any:
-    """A 1280×800 main window with the default layout showing the project at ``path``."""
+@contextmanager
+def studio_window(folder: Path) -> Iterator[Any]:
+    """A 1280×800 main window with the default layout (settings kept in ``folder``), closed
+    (its training worker stopped) afterwards."""
     from nnstudio.ui.main_window import MainWindow
     from nnstudio.ui.qt import QtCore
 
@@ -127,15 +130,18 @@ def open_window(path: Path, folder: Path, settle: float = 0.5) -> Any:
     try:
         window.resize(1280, 800)
         window.show()
-        window.load(path)
-        # Every live view on: the plots dock shown beside the canvas.
-        window.plots_dock.show()
-        window.plots_dock.raise_()
-        spin(settle)
-    except BaseException:
+        yield window
+    finally:
         close_window(window)
-        raise
-    return window
+
+
+def show_project(window: Any, path: Path, settle: float) -> None:
+    """Open the project at ``path`` in ``window`` with every live view on."""
+    window.load(path)
+    # The plots dock shown beside the canvas.
+    window.plots_dock.show()
+    window.plots_dock.raise_()
+    spin(settle)
 
 
 def close_window(window: Any) -> None:
@@ -325,18 +331,19 @@ def run_studio(settings: Settings, context: dict[str, Any]) -> SectionResult:
     data: dict[str, Any] = {}
     batches = 10 if settings.quick else 100
     warmup = 0.3 if settings.quick else 1.0
-    with tempfile.TemporaryDirectory(prefix="nnstudio-bench-") as folder_name:
+    settle = 0.2 if settings.quick else 0.5
+    with (
+        tempfile.TemporaryDirectory(prefix="nnstudio-bench-") as folder_name,
+        studio_window(Path(folder_name)) as window,
+    ):
         folder = Path(folder_name)
         for project in (BIG_STUDIO, SMALL_STUDIO):
             path = project.write(folder, batches, validation=0.0 if project.inputs > 2 else 0.2)
             trainer = headless_trainer(path)
             half = settings.studio_seconds / 2
             steps_before, seconds_before = headless_rate(trainer, half)
-            window = open_window(path, folder, 0.2 if settings.quick else 0.5)
-            try:
-                measured = train_in_window(window, settings.studio_seconds, warmup)
-            finally:
-                close_window(window)
+            show_project(window, path, settle)
+            measured = train_in_window(window, settings.studio_seconds, warmup)
             steps_after, seconds_after = headless_rate(trainer, half)
             headless = (steps_before + steps_after) / (seconds_before + seconds_after)
             measured["headless_steps_per_second"] = headless
@@ -514,18 +521,18 @@ def run_canvas(settings: Settings, context: dict[str, Any]) -> SectionResult:
     data: dict[str, Any] = {}
     repeats = 5 if settings.quick else 30
     feed_seconds = 0.5 if settings.quick else 3.0
-    with tempfile.TemporaryDirectory(prefix="nnstudio-bench-") as folder_name:
+    with (
+        tempfile.TemporaryDirectory(prefix="nnstudio-bench-") as folder_name,
+        studio_window(Path(folder_name)) as window,
+    ):
         folder = Path(folder_name)
         for project in CANVAS_PROJECTS:
             path = project.write(folder, 10 if settings.quick else 20)
-            window = open_window(path, folder, 0.2 if settings.quick else 0.5)
-            try:
-                frames, build_seconds = frames_for(window, 3 if settings.quick else 6)
-                times = canvas_frame_times(window, frames, repeats)
-                plot_times = plots_frame_times(window, frames, repeats)
-                gaps = feed_frames(window, frames, feed_seconds)
-            finally:
-                close_window(window)
+            show_project(window, path, 0.2 if settings.quick else 0.5)
+            frames, build_seconds = frames_for(window, 3 if settings.quick else 6)
+            times = canvas_frame_times(window, frames, repeats)
+            plot_times = plots_frame_times(window, frames, repeats)
+            gaps = feed_frames(window, frames, feed_seconds)
             measured = {
                 "build_ms": 1000 * float(np.median(build_seconds)),
                 "frame_median_ms": 1000 * float(np.median(times)),
@@ -589,18 +596,15 @@ def run_heatmaps(settings: Settings, context: dict[str, Any]) -> SectionResult:
     result = SectionResult("heatmaps")
     batches = 10 if settings.quick else 100
     repeats = 5 if settings.quick else 30
-    with tempfile.TemporaryDirectory(prefix="nnstudio-bench-") as folder_name:
-        folder = Path(folder_name)
-        path = HEATMAP_PROJECT.write(folder, batches)
-        window = open_window(path, folder, 0.2 if settings.quick else 0.5)
-        try:
-            frames, build_seconds = frames_for(window, 3 if settings.quick else 6)
-            paint_seconds = canvas_frame_times(window, frames, repeats)
-            training = train_in_window(
-                window, settings.studio_seconds, 0.3 if settings.quick else 1.0
-            )
-        finally:
-            close_window(window)
+    with (
+        tempfile.TemporaryDirectory(prefix="nnstudio-bench-") as folder_name,
+        studio_window(Path(folder_name)) as window,
+    ):
+        path = HEATMAP_PROJECT.write(Path(folder_name), batches)
+        show_project(window, path, 0.2 if settings.quick else 0.5)
+        frames, build_seconds = frames_for(window, 3 if settings.quick else 6)
+        paint_seconds = canvas_frame_times(window, frames, repeats)
+        training = train_in_window(window, settings.studio_seconds, 0.3 if settings.quick else 1.0)
     build_ms = 1000 * float(np.median(build_seconds))
     paint_ms = 1000 * float(np.median(paint_seconds))
     heatmap_rate = training["heatmap_frames_per_second"]
