@@ -79,7 +79,7 @@ class Target:
         return f"{value} (target {self.op} {format_number(self.limit)}{unit})"
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "status": self.status}
+        return _jsonable({**asdict(self), "status": self.status})
 
 
 @dataclass
