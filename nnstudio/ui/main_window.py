@@ -21,7 +21,6 @@ from nnstudio.ui.docks.data_dock import DataPanel
 from nnstudio.ui.docks.properties_dock import PropertiesDock
 from nnstudio.ui.docks.training_dock import TrainingDock
 from nnstudio.ui.document import StudioDocument
-from nnstudio.ui.export_dialog import ExportDialog
 from nnstudio.ui.icons import icon
 from nnstudio.ui.plots import PlotsPanel
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal
@@ -149,6 +148,21 @@ class _TextEntryKeys(QtCore.QObject):
                 ) and not isinstance(watched, QtWidgets.QToolButton):
                     event.accept()
                     return True
+        return False
+
+
+class _FirstPaint(QtCore.QObject):
+    """Calls ``callback`` once, in the event loop turn after the watched widget first paints."""
+
+    def __init__(self, callback: Callable[[], None], parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self._callback: Callable[[], None] | None = callback
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.Paint and self._callback is not None:
+            callback, self._callback = self._callback, None
+            watched.removeEventFilter(self)
+            QtCore.QTimer.singleShot(0, callback)
         return False
 
 
@@ -368,6 +382,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._state = "idle"
         self._closing = False
         self._shut_down = False
+        self._pending_frame: Any = None
 
         # -- centre: banner above the canvas
         self.canvas = NetworkCanvas(self.document)
@@ -431,6 +446,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_selection_actions()
         self._update_training_actions()
         self._refresh_plot_context()
+        # What the first window does not show is built once it has been painted.
+        self._first_paint = _FirstPaint(self._after_first_paint, self)
+        self.installEventFilter(self._first_paint)
+
+    def _after_first_paint(self) -> None:
+        """Build the hidden plot tabs, one per event loop turn (the window stays responsive)."""
+        if not self._shut_down and self.plots.build_remaining_tabs():
+            QtCore.QTimer.singleShot(0, self._after_first_paint)
 
     # ---- construction ------------------------------------------------------------------------
 
@@ -719,7 +742,7 @@ class MainWindow(QtWidgets.QMainWindow):
         document.notice.connect(self._notice)
         self.canvas.selectionChanged.connect(self._selection_changed)
         self.canvas.hoverTextChanged.connect(self._hover_text)
-        self.controller.frameReady.connect(self.show_frame)
+        self.controller.frameReady.connect(self._frame_ready)
         self.controller.stateChanged.connect(self._state_changed)
         self.controller.message.connect(self._controller_message)
         self.controller.progress.connect(self._progress)
@@ -895,6 +918,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def export_dialog(self) -> None:
         """File › Export…."""
+        from nnstudio.ui.export_dialog import ExportDialog
+
         start = self.document.path.parent if self.document.path else Path.cwd()
         dialog = ExportDialog(self.document, self.canvas, self.plots, start, self)
         if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted and dialog.written:
@@ -1119,9 +1144,31 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controller.reset_weights()
 
     def show_frame(self, frame: Any) -> None:
-        """Send a training frame to every view and the status bar."""
+        """Send a training frame to every view and the status bar, now."""
+        self._pending_frame = None
         self._update_example_range(frame)
         self.canvas.show_frame(frame)
+        self._show_frame_in_docks(frame)
+
+    def _frame_ready(self, frame: Any) -> None:
+        """A live frame from the controller: the canvas now, the docks in the next event.
+
+        Splitting the work keeps every event the window handles short, so input and
+        animations stay smooth while training runs. A newer frame arriving before the docks
+        had their turn replaces the older one there.
+        """
+        self._update_example_range(frame)
+        self.canvas.show_frame(frame)
+        if self._pending_frame is None:
+            QtCore.QTimer.singleShot(0, self._show_pending_frame)
+        self._pending_frame = frame
+
+    def _show_pending_frame(self) -> None:
+        frame, self._pending_frame = self._pending_frame, None
+        if frame is not None and not self._shut_down:
+            self._show_frame_in_docks(frame)
+
+    def _show_frame_in_docks(self, frame: Any) -> None:
         self.plots.show_frame(frame)
         self.properties_dock.show_frame(frame)
         snapshot = getattr(frame, "snapshot", None)

@@ -9,7 +9,7 @@ and its bias; an edge shows its weight, editable by hand while training is not r
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,9 +23,11 @@ from nnstudio.spec import (
 )
 from nnstudio.ui.docks.training_dock import LOSS_LABELS, OPTIMIZER_LABELS, NumberField
 from nnstudio.ui.document import StudioDocument
-from nnstudio.ui.neuron_view import NeuronView
-from nnstudio.ui.qt import Qt, QtCore, QtWidgets, Signal
+from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal
 from nnstudio.ui.selection import Selection
+
+if TYPE_CHECKING:
+    from nnstudio.ui.neuron_view import NeuronView
 
 INIT_LABELS = {
     "zeros": "Zeros",
@@ -442,8 +444,9 @@ class NeuronPage(QtWidgets.QWidget):
         self._editable = True
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        self.view = NeuronView()
-        layout.addWidget(self.view, 1)
+        self._layout = layout
+        # Built when a neuron is first selected: its plots would slow the studio's start.
+        self._view: NeuronView | None = None
         self.bias_row = QtWidgets.QWidget()
         form = _form()
         form.setContentsMargins(4, 0, 4, 0)
@@ -453,6 +456,16 @@ class NeuronPage(QtWidgets.QWidget):
         form.addRow("Bias b", self.bias)
         self.bias_row.setLayout(form)
         layout.addWidget(self.bias_row)
+
+    @property
+    def view(self) -> NeuronView:
+        """The neuron view (incoming weights, activation function, heatmap)."""
+        if self._view is None:
+            from nnstudio.ui.neuron_view import NeuronView
+
+            self._view = NeuronView()
+            self._layout.insertWidget(0, self._view, 1)
+        return self._view
 
     def refresh(self, selection: Selection, frame: object | None) -> None:
         """Show the selected neuron, with live values from ``frame`` when there is one."""
@@ -557,6 +570,7 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
         self.document = document
         self.selection: Selection | None = None
         self._frame: object | None = None
+        self._frame_shown = True
         self.summary_page = SummaryPage(document)
         self.input_page = InputPage(document)
         self.layer_page = LayerPage(document)
@@ -599,9 +613,24 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
         self._validate_and_refresh()
 
     def show_frame(self, frame: object) -> None:
-        """Take live values (weights, activations) from a training frame."""
+        """Take live values (weights, activations) from a training frame.
+
+        A hidden dock (closed, or a tab behind another dock) only keeps the frame and shows
+        it when it appears.
+        """
         self._frame = frame
-        self.summary_page.show_snapshot(getattr(frame, "snapshot", None))
+        self._frame_shown = False
+        if self.isVisible():
+            self._show_live_values()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._frame_shown:
+            self._show_live_values()
+
+    def _show_live_values(self) -> None:
+        self._frame_shown = True
+        self.summary_page.show_snapshot(getattr(self._frame, "snapshot", None))
         if self.page_name in ("neuron", "edge"):
             self._refresh()
 

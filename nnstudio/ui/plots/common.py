@@ -135,20 +135,212 @@ def note_label(text: str) -> QtWidgets.QLabel:
     return label
 
 
-def make_plot(title: str, x_label: str, y_label: str) -> pg.PlotItem:
-    """A plot with a title, labelled axes and a light grid."""
-    plot = pg.PlotItem()
+def make_plot(title: str, x_label: str, y_label: str, *, grid: bool = True) -> pg.PlotItem:
+    """A plot with a title, labelled axes and (with ``grid``) light horizontal grid lines."""
+    # No context menus: building them is most of a plot's construction time, and the plots
+    # hide them anyway.
+    plot = pg.PlotItem(enableMenu=False)
     set_title(plot, title)
     plot.setLabel("bottom", x_label)
     plot.setLabel("left", y_label)
-    # Horizontal grid lines only: vertical ones add little and alpha-blended lines across
-    # the whole plot doubled the time of a repaint.
-    plot.showGrid(x=False, y=True, alpha=0.15)
     plot.setMenuEnabled(False)
     plot.hideButtons()
     for side in ("left", "bottom"):
         plot.getAxis(side).enableAutoSIPrefix(False)
+    if grid:
+        HorizontalGrid(plot)
     return plot
+
+
+#: Colour of the grid lines: light enough to sit behind the data on white.
+GRID_COLOR = (229, 231, 235)
+
+
+class HorizontalGrid(pg.GraphicsObject):
+    """Opaque horizontal lines at the left axis's major ticks, drawn behind the data.
+
+    pyqtgraph's own grid draws every tick level as translucent lines over the data, and
+    blending them costs more than the rest of a live plot's repaint; a few opaque lines
+    behind the curves look the same and cost little.
+
+    Parameters
+    ----------
+    plot : pg.PlotItem
+        The plot to draw the grid in (added to its view box, ignored by auto-ranging).
+    """
+
+    def __init__(self, plot: pg.PlotItem) -> None:
+        super().__init__()
+        self._view = plot.vb
+        self._axis = plot.getAxis("left")
+        self._pen = pg.mkPen(GRID_COLOR, width=1)
+        self.setZValue(-1000)
+        plot.addItem(self, ignoreBounds=True)
+        self._view.sigRangeChanged.connect(self._view_changed)
+        self._view.sigResized.connect(self._view_changed)
+
+    def _view_changed(self, *_args: object) -> None:
+        self.prepareGeometryChange()
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return self._view.viewRect()
+
+    def values(self) -> list[float]:
+        """Where the lines are: the axis's major tick values in view coordinates."""
+        (_x0, _x1), (y0, y1) = self._view.viewRange()
+        height = self._view.height()
+        if height <= 0 or not y1 > y0:
+            return []
+        manual = getattr(self._axis, "_tickLevels", None)
+        if manual:
+            return [float(value) for value, _text in manual[0]]
+        levels = self._axis.tickValues(y0, y1, height)
+        return [float(v) for v in levels[0][1]] if levels else []
+
+    def paint(self, painter: QtGui.QPainter, *_args: object) -> None:
+        rect = self._view.viewRect()
+        lines = [QtCore.QLineF(rect.left(), y, rect.right(), y) for y in self.values()]
+        if not lines:
+            return
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
+        painter.setPen(self._pen)
+        painter.drawLines(lines)
+
+
+def draw_as_segments(item: pg.PlotDataItem) -> None:
+    """Draw a thick, opaque curve as separate line segments rather than one path.
+
+    Qt fills a thick antialiased path as one polygon whose outline crosses itself at every
+    wiggle, which costs tens of milliseconds for a noisy curve; separate segments cost a
+    fraction of that and look the same in an opaque colour.
+    """
+    curve = getattr(item, "curve", item)
+    line = curve.opts["pen"]
+    if line is not None and line.widthF() > 1.0 and line.color().alpha() == 255:
+        curve.setSegmentedLineMode("on")
+
+
+def envelope(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """Thin a long series to its minimum and maximum in each of ``buckets`` runs of points.
+
+    Drawn as a line, the result covers the same pixels as the full series (every spike
+    stays visible) with fewer than ``4 * buckets`` points, the last few unchanged.
+    NaN points are ignored unless a whole run is NaN (which then breaks the line).
+
+    Parameters
+    ----------
+    x : ndarray, shape (N,)
+        Non-decreasing positions.
+    y : ndarray, shape (N,)
+        Values.
+    buckets : int
+        Number of runs (about the plot's width in pixels).
+
+    Returns
+    -------
+    x, y : ndarray, shape (M,)
+        ``M < 4 * buckets`` (the series itself when ``N <= 2 * buckets``).
+    """
+    count = int(x.shape[0])
+    buckets = max(int(buckets), 1)
+    if count <= 2 * buckets:
+        return x, y
+    run = count // buckets
+    buckets = count // run  # fewer than ``run`` points are left over
+    used = run * buckets
+    values = np.asarray(y[:used], dtype=np.float64).reshape(buckets, run)
+    with np.errstate(invalid="ignore"):
+        low = np.fmin.reduce(values, axis=1)
+        high = np.fmax.reduce(values, axis=1)
+    starts = np.asarray(x[:used:run], dtype=np.float64)
+    ends = np.asarray(x[run - 1 : used : run], dtype=np.float64)
+    # Each run becomes a stroke between its low and its high, at most a pixel wide. Every
+    # other run is drawn downwards, so a run joins the next at the same end (high to high,
+    # low to low) instead of crossing the whole band: half the ink, the same pixels.
+    xs = np.empty(2 * buckets)
+    ys = np.empty(2 * buckets)
+    xs[0::2], xs[1::2] = starts, ends
+    ys[0::2], ys[1::2] = low, high
+    ys[2::4], ys[3::4] = high[1::2], low[1::2]
+    tail_x = np.asarray(x[used:], dtype=np.float64)
+    tail_y = np.asarray(y[used:], dtype=np.float64)
+    return np.concatenate([xs, tail_x]), np.concatenate([ys, tail_y])
+
+
+class LiveCurve:
+    """A curve fed with a growing history and drawn with about one point per pixel.
+
+    Long histories (up to hundreds of thousands of mini-batch steps) are thinned with
+    :func:`envelope` to the plot's width before they reach pyqtgraph, so a frame costs the
+    same at step 100 and at step 200,000. While the user has zoomed in (the x axis is not
+    auto-ranging) only the visible part is thinned, so zooming reveals every point.
+
+    Parameters
+    ----------
+    plot : pg.PlotItem
+        The plot the curve lives in.
+    item : pg.PlotDataItem
+        The curve item (already added to ``plot`` or to a view box linked to it in x).
+    points_per_pixel : float
+        Display points per horizontal pixel (two suit thin, jagged lines; one suits smooth
+        thick ones).
+    """
+
+    def __init__(
+        self, plot: pg.PlotItem, item: pg.PlotDataItem, points_per_pixel: float = 2.0
+    ) -> None:
+        self.plot = plot
+        self.item = item
+        self.points_per_pixel = points_per_pixel
+        self.x = np.zeros(0)
+        self.y = np.zeros(0)
+        self.floor: float | None = None
+        draw_as_segments(item)
+        plot.vb.sigXRangeChanged.connect(self._range_changed)
+        plot.vb.sigResized.connect(self._resized)
+
+    def set_data(self, x: np.ndarray, y: np.ndarray, *, floor: float | None = None) -> None:
+        """Show the series ``(x, y)``, both shape (N,), ``x`` non-decreasing.
+
+        ``floor`` raises shown values below it (e.g. zeros on a logarithmic axis); it is
+        applied after thinning, so it costs nothing on long series.
+        """
+        self.x = np.asarray(x)
+        self.y = np.asarray(y)
+        self.floor = floor
+        self.refresh()
+
+    def clear(self) -> None:
+        """Show nothing."""
+        self.set_data(np.zeros(0), np.zeros(0))
+
+    def refresh(self) -> None:
+        """Thin the stored series for the current view and hand it to the item."""
+        x, y = self.x, self.y
+        if x.shape[0] == 0:
+            self.item.setData([], [])
+            return
+        view = self.plot.vb
+        if not view.autoRangeEnabled()[0]:
+            low, high = view.viewRange()[0]
+            first = max(int(np.searchsorted(x, low)) - 1, 0)
+            last = min(int(np.searchsorted(x, high, side="right")) + 1, x.shape[0])
+            x, y = x[first:last], y[first:last]
+        buckets = max(round(view.width() * self.points_per_pixel / 2), 50)
+        xs, ys = envelope(x, y, buckets)
+        if self.floor is not None:
+            ys = np.maximum(ys, self.floor)
+        self.item.setData(xs, ys)
+
+    def _range_changed(self, *_args: object) -> None:
+        # Auto-ranging follows the data, which is already thinned as a whole.
+        if self.x.shape[0] and not self.plot.vb.autoRangeEnabled()[0]:
+            self.refresh()
+
+    def _resized(self, *_args: object) -> None:
+        if self.x.shape[0]:
+            self.refresh()
 
 
 def make_heatmap(
@@ -158,9 +350,8 @@ def make_heatmap(
 
     Row 0 is drawn at the top (like a matrix); the caller sets symmetric levels per frame.
     """
-    plot = make_plot(title, x_label, y_label)
+    plot = make_plot(title, x_label, y_label, grid=False)
     plot.invertY(True)
-    plot.showGrid(x=False, y=False)
     image = pg.ImageItem()
     image.setColorMap(diverging_colormap())
     plot.addItem(image)
@@ -183,9 +374,12 @@ def set_title(plot: pg.PlotItem, html: str) -> None:
     neighbouring plots out of a narrow dock; wrapping keeps every plot inside it.
     """
     label = plot.titleLabel
+    if getattr(label, "_nnstudio_html", None) == html:
+        return  # unchanged: setting it again would lay the plot out again
     if not getattr(label, "_nnstudio_wraps", False):
         _wrap_label(label)
     plot.setTitle(html, size="10pt")
+    label._nnstudio_html = html
 
 
 def _wrap_label(label: Any) -> None:

@@ -13,6 +13,7 @@ import numpy as np
 
 from nnstudio.ui.plots.common import (
     TITLE_KEYS_MAX,
+    LiveCurve,
     PlotTab,
     layer_keys,
     layer_label,
@@ -50,12 +51,11 @@ class GradientsTab(PlotTab):
         self.controls.addStretch(1)
         self.plot = make_plot("Gradient norm per layer", "step", "gradient norm (log scale)")
         self.plot.setLogMode(y=True)
-        self.plot.setDownsampling(auto=True, mode="peak")
-        self.plot.setClipToView(True)
         self.legend = self.plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
         self.curves: list[pg.PlotDataItem] = []
         self.raw_curves: list[pg.PlotDataItem] = []
+        self._live: dict[pg.PlotDataItem, LiveCurve] = {}
         self._names: tuple[str, ...] = ()
         self._steps = np.zeros(0, dtype=np.int64)
         self._norms = np.zeros((0, 0))
@@ -64,8 +64,8 @@ class GradientsTab(PlotTab):
     def clear(self) -> None:
         self._steps = np.zeros(0, dtype=np.int64)
         self._norms = np.zeros((0, 0))
-        for curve in (*self.curves, *self.raw_curves):
-            curve.setData([], [])
+        for live in self._live.values():
+            live.clear()
 
     def _toggle_raw(self, on: bool) -> None:
         for curve in self.raw_curves:
@@ -76,10 +76,13 @@ class GradientsTab(PlotTab):
         while len(self.curves) < layers:
             index = len(self.curves)
             color = palette_color(index)
-            raw = self.plot.plot(pen=pg.mkPen(color=(*color, 70), width=1))
+            raw = self.plot.plot(pen=pg.mkPen(color=(*color, 70), width=1), connect="finite")
             raw.setVisible(self.show_raw.isChecked())
+            curve = self.plot.plot(pen=pen(color, 2.4), connect="finite")
             self.raw_curves.append(raw)
-            self.curves.append(self.plot.plot(pen=pen(color, 2.4)))
+            self.curves.append(curve)
+            self._live[raw] = LiveCurve(self.plot, raw, 2.0)
+            self._live[curve] = LiveCurve(self.plot, curve, 1.0)
         names = tuple(
             f"layer {layer_label(i, name)}" for i, name in enumerate(frame.activation_names)
         )
@@ -99,17 +102,17 @@ class GradientsTab(PlotTab):
         norms = np.asarray(frame.grad_norms)
         self._steps, self._norms = steps, norms
         has_data = steps.shape[0] > 0 and norms.ndim == 2 and norms.shape[1] == layers
-        floored = np.maximum(norms, _FLOOR) if has_data else norms
-        smoothed = _moving_average(floored, max(1, steps.shape[0] // 60)) if has_data else norms
+        if has_data:
+            centres, smoothed = _smoothed(steps, norms, _SMOOTHING_RUNS)
         for index, (curve, raw) in enumerate(zip(self.curves, self.raw_curves, strict=True)):
             if index < layers and has_data:
-                raw.setData(steps, floored[:, index])
-                curve.setData(steps, smoothed[:, index])
+                self._live[raw].set_data(steps, norms[:, index], floor=_FLOOR)
+                self._live[curve].set_data(centres, smoothed[:, index])
                 curve.setVisible(True)
                 raw.setVisible(self.show_raw.isChecked())
             else:
-                curve.setData([], [])
-                raw.setData([], [])
+                self._live[curve].clear()
+                self._live[raw].clear()
                 curve.setVisible(index < layers)
 
     def csv_table(self) -> tuple[list[str], list[Sequence[Any]]]:
@@ -123,15 +126,62 @@ class GradientsTab(PlotTab):
         return header, rows
 
 
+#: The thick lines average over about 1/60 of the run (in runs of steps, see _smoothed).
+_SMOOTHING_WINDOW = 60
+#: Runs of steps averaged before smoothing: a fixed cost whatever the run's length.
+_SMOOTHING_RUNS = 300
+
+
+def _smoothed(steps: np.ndarray, norms: np.ndarray, runs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Geometric moving average of per-step norms over about 1/60 of the run.
+
+    Long histories are first averaged in ``runs`` equal runs of steps, each from at most
+    four evenly spaced steps of the run (the moving average then spans many runs, so this
+    adds no visible noise), so the cost does not grow with the run's length.
+
+    Parameters
+    ----------
+    steps : ndarray, shape (S,)
+        Step numbers, non-decreasing.
+    norms : ndarray, shape (S, L)
+        Norms per step and layer; floored at ``_FLOOR`` before taking logarithms.
+    runs : int
+        Fewest runs a long history is averaged in (fewer than ``2 * runs``).
+
+    Returns
+    -------
+    centres : ndarray, shape (R,)
+        Mean step of each run (the steps themselves when ``S <= runs``).
+    averaged : ndarray, shape (R, L)
+    """
+    count = steps.shape[0]
+    if count > runs:
+        size = count // runs
+        whole = count // size  # runs of ``size`` steps; fewer than ``size`` steps are left
+        used = size * whole
+        stride = max(1, size // 4)
+        sampled = norms[:used].reshape(whole, size, -1)[:, ::stride]
+        logs = np.log(np.maximum(sampled, _FLOOR)).mean(axis=1)
+        centres = steps[:used].reshape(whole, size).mean(axis=1)
+        if used < count:  # the newest few steps form a shorter last run
+            tail = np.log(np.maximum(norms[used:], _FLOOR)).mean(axis=0, keepdims=True)
+            logs = np.vstack([logs, tail])
+            centres = np.append(centres, steps[used:].mean())
+    else:
+        logs = np.log(np.maximum(norms, _FLOOR))
+        centres = np.asarray(steps, dtype=np.float64)
+    window = max(1, centres.shape[0] // _SMOOTHING_WINDOW)
+    return centres, np.exp(_moving_average(logs, window))
+
+
 def _moving_average(values: np.ndarray, window: int) -> np.ndarray:
-    """Centred moving average along the first axis, geometric (norms span decades).
+    """Centred moving average along the first axis (shrinking at both ends).
 
     Parameters
     ----------
     values : ndarray, shape (S, L)
-        Positive values.
     window : int
-        Number of steps averaged (shrinks at both ends).
+        Number of rows averaged.
 
     Returns
     -------
@@ -139,12 +189,10 @@ def _moving_average(values: np.ndarray, window: int) -> np.ndarray:
     """
     if window <= 1 or values.shape[0] < 3:
         return values
-    logs = np.log(values)
-    padded = np.vstack([np.zeros((1, logs.shape[1])), np.cumsum(logs, axis=0)])
+    padded = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(values, axis=0)])
     count = values.shape[0]
     half = window // 2
     index = np.arange(count)
     low = np.clip(index - half, 0, count)
     high = np.clip(index + half + 1, 0, count)
-    means = (padded[high] - padded[low]) / (high - low)[:, None]
-    return np.exp(means)
+    return (padded[high] - padded[low]) / (high - low)[:, None]

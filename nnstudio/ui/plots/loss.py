@@ -11,6 +11,7 @@ from nnstudio.ui.plots.common import (
     BATCH_COLOR,
     TRAIN_COLOR,
     VALIDATION_COLOR,
+    LiveCurve,
     PlotTab,
     key,
     make_plot,
@@ -56,8 +57,6 @@ class LossTab(PlotTab):
         self.controls.addStretch(1)
 
         self.loss_plot = make_plot("Loss", "epoch", "loss")
-        self.loss_plot.setDownsampling(auto=True, mode="peak")
-        self.loss_plot.setClipToView(True)
         self.batch_curve = self.loss_plot.plot(
             pen=pen(BATCH_COLOR, 1.0), name="mini-batch", connect="finite"
         )
@@ -86,6 +85,16 @@ class LossTab(PlotTab):
         self.r2_view.addItem(self.metric_b_train)
         self.r2_view.addItem(self.metric_b_val)
         self.metric_plot.vb.sigResized.connect(self._sync_r2_view)
+        # Histories are thinned to the plot's width (mini-batch losses can reach 200,000).
+        self._live = {
+            self.batch_curve: LiveCurve(self.loss_plot, self.batch_curve, 2.0),
+            self.train_curve: LiveCurve(self.loss_plot, self.train_curve, 1.0),
+            self.val_curve: LiveCurve(self.loss_plot, self.val_curve, 1.0),
+            self.metric_a_train: LiveCurve(self.metric_plot, self.metric_a_train, 1.0),
+            self.metric_a_val: LiveCurve(self.metric_plot, self.metric_a_val, 1.0),
+            self.metric_b_train: LiveCurve(self.metric_plot, self.metric_b_train, 1.0),
+            self.metric_b_val: LiveCurve(self.metric_plot, self.metric_b_val, 1.0),
+        }
 
         self._task = "classification"
         self._configure_metric("classification")
@@ -135,16 +144,8 @@ class LossTab(PlotTab):
 
     def clear(self) -> None:
         self._history = None
-        for curve in (
-            self.batch_curve,
-            self.train_curve,
-            self.val_curve,
-            self.metric_a_train,
-            self.metric_a_val,
-            self.metric_b_train,
-            self.metric_b_val,
-        ):
-            curve.setData([], [])
+        for live in self._live.values():
+            live.clear()
         self._snapshot = None
         self._update_titles()
 
@@ -157,22 +158,20 @@ class LossTab(PlotTab):
             self.clear()
             return
         self._history = history
+        live = self._live
         epochs = np.asarray(history.epoch, dtype=np.float64)
-        self.train_curve.setData(epochs, history.train_loss)
-        self.val_curve.setData(epochs, history.val_loss)
+        live[self.train_curve].set_data(epochs, history.train_loss)
+        live[self.val_curve].set_data(epochs, history.val_loss)
         batches = frame.batch_losses
-        if batches.shape[0]:
-            self.batch_curve.setData(batches[:, 0], batches[:, 1])
-        else:
-            self.batch_curve.setData([], [])
+        live[self.batch_curve].set_data(batches[:, 0], batches[:, 1])
         if self._task == "regression":
-            self.metric_a_train.setData(epochs, history.train_rmse)
-            self.metric_a_val.setData(epochs, history.val_rmse)
-            self.metric_b_train.setData(epochs, history.train_r2)
-            self.metric_b_val.setData(epochs, history.val_r2)
+            live[self.metric_a_train].set_data(epochs, history.train_rmse)
+            live[self.metric_a_val].set_data(epochs, history.val_rmse)
+            live[self.metric_b_train].set_data(epochs, history.train_r2)
+            live[self.metric_b_val].set_data(epochs, history.val_r2)
         else:
-            self.metric_a_train.setData(epochs, history.train_accuracy)
-            self.metric_a_val.setData(epochs, history.val_accuracy)
+            live[self.metric_a_train].set_data(epochs, history.train_accuracy)
+            live[self.metric_a_val].set_data(epochs, history.val_accuracy)
         self._snapshot = snapshot
         self._frame_single_point(epochs, history)
         self._update_titles()
@@ -220,7 +219,10 @@ class LossTab(PlotTab):
             parts = ["RMSE", key(TRAIN_COLOR, _fmt(latest("train_rmse"), 3))]
             if has_validation:
                 parts.append(key(VALIDATION_COLOR, _fmt(latest("val_rmse"), 3)))
-            parts += ["· R²", key(TRAIN_COLOR, _fmt(latest("train_r2"), 3), dashed=True)]
+            # A wider gap sets the R² entries apart: a separator such as "·" would be left
+            # dangling at the end or start of a line when a narrow title wraps.
+            parts[-1] += "&nbsp;&nbsp;"
+            parts += ["R²", key(TRAIN_COLOR, _fmt(latest("train_r2"), 3), dashed=True)]
             if has_validation:
                 parts.append(key(VALIDATION_COLOR, _fmt(latest("val_r2"), 3), dashed=True))
         else:

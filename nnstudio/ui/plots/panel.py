@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,75 +13,147 @@ from nnstudio.ui.plots.gradients import GradientsTab
 from nnstudio.ui.plots.loss import LossTab
 from nnstudio.ui.plots.output import OutputTab
 from nnstudio.ui.plots.weights import WeightsTab
-from nnstudio.ui.qt import QtWidgets
+from nnstudio.ui.qt import QtGui, QtWidgets
 
 if TYPE_CHECKING:
     from nnstudio.data import Dataset
     from nnstudio.spec import Project
     from nnstudio.ui.frame import Frame
 
+#: The tabs, in order.
+TAB_CLASSES: tuple[type[PlotTab], ...] = (
+    LossTab,
+    WeightsTab,
+    GradientsTab,
+    ActivationsTab,
+    OutputTab,
+)
+#: Frames kept for tabs that are not built yet (they record every frame once built).
+_EARLY_FRAMES = 64
+
 
 class PlotsPanel(QtWidgets.QWidget):
     """Live plots of training: Loss, Weights, Gradients, Activations and Output tabs.
 
     Feed it with :meth:`set_context` when the project or data change and :meth:`show_frame`
-    with every frame. Only the visible tab repaints; a hidden tab catches up with the latest
-    frame when it is shown.
+    with every frame. Only the visible tab of a visible panel repaints; a hidden tab (or a
+    hidden panel) catches up with the latest frame when it is shown.
+
+    Only the first tab is built at once; the others are built when first needed (shown,
+    asked for by name) or by :meth:`build_remaining_tabs`, so the window opens sooner.
     """
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.loss_tab = LossTab()
-        self.weights_tab = WeightsTab()
-        self.gradients_tab = GradientsTab()
-        self.activations_tab = ActivationsTab()
-        self.output_tab = OutputTab()
+        self._classes: dict[str, type[PlotTab]] = {cls.name: cls for cls in TAB_CLASSES}
         self._tabs: dict[str, PlotTab] = {}
-        for tab in (
-            self.loss_tab,
-            self.weights_tab,
-            self.gradients_tab,
-            self.activations_tab,
-            self.output_tab,
-        ):
-            self._tabs[tab.name] = tab
-            self.tabs.addTab(tab, tab.name)
+        for name in self._classes:
+            # A blank page holds the tab's place until the tab is built.
+            self.tabs.addTab(QtWidgets.QWidget(), name)
         self.tabs.currentChanged.connect(self._catch_up)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
         self._frame: Frame | None = None
+        self._project: Project | None = None
+        self._dataset: Dataset | None = None
+        self._selected_layer: int | None = None
+        # Frames since the last context, for tabs built later (they keep history from them).
+        self._early_frames: deque[Frame] = deque(maxlen=_EARLY_FRAMES)
         # Number of the frame each tab last painted (frames are numbered as they arrive).
         self._painted: dict[str, int] = {}
         self._serial = 0
+        self._build(LossTab.name)
 
-    # ---- public API ------------------------------------------------------------------------
+    # ---- tabs --------------------------------------------------------------------------------
+
+    @property
+    def loss_tab(self) -> LossTab:
+        """The Loss tab."""
+        return self.tab(LossTab.name)  # type: ignore[return-value]
+
+    @property
+    def weights_tab(self) -> WeightsTab:
+        """The Weights tab."""
+        return self.tab(WeightsTab.name)  # type: ignore[return-value]
+
+    @property
+    def gradients_tab(self) -> GradientsTab:
+        """The Gradients tab."""
+        return self.tab(GradientsTab.name)  # type: ignore[return-value]
+
+    @property
+    def activations_tab(self) -> ActivationsTab:
+        """The Activations tab."""
+        return self.tab(ActivationsTab.name)  # type: ignore[return-value]
+
+    @property
+    def output_tab(self) -> OutputTab:
+        """The Output tab."""
+        return self.tab(OutputTab.name)  # type: ignore[return-value]
 
     def tab_names(self) -> list[str]:
         """Names of the tabs, in order (``"Loss"``, ``"Weights"``, ...)."""
-        return list(self._tabs)
+        return list(self._classes)
 
     def tab(self, name: str) -> PlotTab:
-        """The tab called ``name``.
+        """The tab called ``name`` (built now if it was not yet).
 
         Raises
         ------
         NNStudioError
             For an unknown name, listing the known ones.
         """
-        try:
-            return self._tabs[name]
-        except KeyError:
+        if name not in self._classes:
             raise NNStudioError(
-                f"no plot called {name!r}; expected one of {', '.join(self._tabs)}"
-            ) from None
+                f"no plot called {name!r}; expected one of {', '.join(self._classes)}"
+            )
+        return self._tabs.get(name) or self._build(name)
+
+    def build_remaining_tabs(self) -> bool:
+        """Build one tab that is not built yet; False when every tab is built.
+
+        Call it repeatedly from the event loop (each call takes a few tens of milliseconds).
+        """
+        for name in self._classes:
+            if name not in self._tabs:
+                self._build(name)
+                return True
+        return False
+
+    def _build(self, name: str) -> PlotTab:
+        tab = self._classes[name]()
+        tab.set_context(self._project, self._dataset)
+        tab.set_selected_layer(self._selected_layer)
+        for frame in self._early_frames:
+            tab.record(frame)
+        index = self.tab_names().index(name)
+        current = self.tabs.currentIndex()
+        blocked = self.tabs.blockSignals(True)
+        try:
+            placeholder = self.tabs.widget(index)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, tab, name)
+            self.tabs.setCurrentIndex(current)
+        finally:
+            self.tabs.blockSignals(blocked)
+        placeholder.deleteLater()
+        self._tabs[name] = tab
+        if len(self._tabs) == len(self._classes):
+            self._early_frames.clear()
+        return tab
+
+    # ---- public API ------------------------------------------------------------------------
 
     def set_context(self, project: Project | None, dataset: Dataset | None) -> None:
         """A new project or data set: clear every plot and set them up for it."""
         self._frame = None
+        self._project = project
+        self._dataset = dataset
         self._painted.clear()
+        self._early_frames.clear()
         for tab in self._tabs.values():
             tab.set_context(project, dataset)
 
@@ -90,12 +163,14 @@ class PlotsPanel(QtWidgets.QWidget):
         self._serial += 1
         for tab in self._tabs.values():
             tab.record(frame)
-        current = self.tabs.currentWidget()
-        if isinstance(current, PlotTab):
-            self._paint(current)
+        if len(self._tabs) < len(self._classes):
+            self._early_frames.append(frame)
+        if self.isVisible():
+            self._catch_up(self.tabs.currentIndex())
 
     def set_selected_layer(self, network_index: int | None) -> None:
         """Show the given layer (``network.layers`` index) in the Weights and Activations tabs."""
+        self._selected_layer = network_index
         for tab in self._tabs.values():
             tab.set_selected_layer(network_index)
 
@@ -103,6 +178,7 @@ class PlotsPanel(QtWidgets.QWidget):
         """Empty every plot."""
         self._frame = None
         self._painted.clear()
+        self._early_frames.clear()
         for tab in self._tabs.values():
             tab.clear()
 
@@ -120,6 +196,11 @@ class PlotsPanel(QtWidgets.QWidget):
 
     # ---- internals ---------------------------------------------------------------------------
 
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        # Frames that arrived while the panel was hidden (a closed or tabbed-away dock).
+        self._catch_up(self.tabs.currentIndex())
+
     def _paint(self, tab: PlotTab) -> None:
         frame = self._frame
         if frame is None or self._painted.get(tab.name) == self._serial:
@@ -128,6 +209,9 @@ class PlotsPanel(QtWidgets.QWidget):
         self._painted[tab.name] = self._serial
 
     def _catch_up(self, index: int) -> None:
-        widget = self.tabs.widget(index)
-        if isinstance(widget, PlotTab):
-            self._paint(widget)
+        if index < 0:
+            return
+        name = self.tabs.tabText(index)
+        if name not in self._tabs:
+            self._build(name)
+        self._paint(self._tabs[name])

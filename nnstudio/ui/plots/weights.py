@@ -12,6 +12,7 @@ from nnstudio.ui.plots.common import (
     TITLE_KEYS_MAX,
     PlotTab,
     StickyLevel,
+    draw_as_segments,
     integer_ticks,
     key,
     layer_keys,
@@ -28,8 +29,9 @@ from nnstudio.ui.qt import QtWidgets, pg
 if TYPE_CHECKING:
     from nnstudio.ui.frame import Frame
 
-#: Points of weight-spread history kept per layer; older points are thinned out beyond it.
-_HISTORY_CAP = 4000
+#: Points of weight-spread history kept per layer; older points are thinned out beyond it
+#: (about one per pixel of a wide plot: filling between longer curves costs more than it shows).
+_HISTORY_CAP = 1000
 _P5, _P25, _P50, _P75, _P95 = (WEIGHT_PERCENTILES.index(p) for p in (5.0, 25.0, 50.0, 75.0, 95.0))
 
 
@@ -235,10 +237,12 @@ class WeightsTab(PlotTab):
         self.spread_outer_high.setData(times, values[:, _P95])
         self.spread_inner_low.setData(times, values[:, _P25])
         self.spread_inner_high.setData(times, values[:, _P75])
-        self.spread_median.setData(times, values[:, _P50], pen=pen(color, 2))
-        self.spread_outer.setBrush(pg.mkBrush(*color, 45))
-        self.spread_inner.setBrush(pg.mkBrush(*color, 90))
+        self.spread_median.setData(times, values[:, _P50])
         if self.changed("spread", layer):
+            self.spread_median.setPen(pen(color, 2))
+            draw_as_segments(self.spread_median)
+            self.spread_outer.setBrush(pg.mkBrush(*color, 45))
+            self.spread_inner.setBrush(pg.mkBrush(*color, 90))
             # Band keys in the bands' colours (blended on white, as they are drawn).
             inner = tuple(int(255 - (255 - c) * 90 / 255) for c in color)
             outer = tuple(int(255 - (255 - c) * 45 / 255) for c in color)
