@@ -40,14 +40,22 @@ frame stays small however long the run:
 constants back in, giving whole frames equal to what :meth:`FrameBuilder.build` would return
 with the run's full history.
 
-Pacing
-------
-The loop checks for commands about every :data:`COMMAND_POLL_INTERVAL` seconds (not after
-every step: a small network's step takes only tens of microseconds). It builds a frame at most
-every :data:`FRAME_INTERVAL` seconds, and only after the studio has shown the previous one
-(or :data:`_ACK_TIMEOUT` passed), so frames are never built just to be dropped. Slow frames
-space out further: building one may take at most :data:`_BUILD_TIME_SHARE` of the training
-process's time and painting one at most :data:`_PAINT_TIME_SHARE` of the user interface's.
+Threads and pacing
+------------------
+The loop's thread trains and reads commands; it looks for commands about every
+:data:`COMMAND_POLL_INTERVAL` seconds (not after every step: a small network's step takes only
+tens of microseconds). When a frame is due it only takes a snapshot (a copy of the weights and
+the new records) and hands it to a publisher thread, which evaluates a second copy of the
+network at those weights, builds the frame and sends it. Building a frame for a wide network
+takes tens of milliseconds, mostly in NumPy calls that release the interpreter lock, so it runs
+on the second core while training goes on; and a studio slow to read the pipe never makes
+training wait.
+
+A frame is due at most every :data:`FRAME_INTERVAL` seconds, and only after the studio has
+shown the previous one (or :data:`_ACK_TIMEOUT` passed), so frames are never built just to be
+dropped. Slow frames space out further: building them may keep the publisher busy at most
+:data:`_BUILD_TIME_SHARE` of the time and painting them at most :data:`_PAINT_TIME_SHARE` of
+the user interface's.
 """
 
 from __future__ import annotations
@@ -81,8 +89,9 @@ if TYPE_CHECKING:
 FRAME_INTERVAL = 1.0 / 30.0
 #: Seconds between two looks for new commands while training runs.
 COMMAND_POLL_INTERVAL = 0.005
-#: Building frames may take at most this share of the training process's time.
-_BUILD_TIME_SHARE = 0.1
+#: Building frames may keep the publisher thread busy at most this share of the time (it
+#: shares the second core with the user interface).
+_BUILD_TIME_SHARE = 0.4
 #: Painting frames may take at most this share of the user interface's time.
 _PAINT_TIME_SHARE = 0.4
 #: The training process's interpreter switch interval in seconds (see run_training_process).
