@@ -27,14 +27,16 @@ through two pipes:
   paints: unpickling and assembling happen in the receiver, which waits in the pipe read
   (without the lock) the rest of the time.
 
-The loop builds a frame at most every 33 ms and only after the studio has shown the last one
-("frame shown" carries the painting time, so heavy views get frames less often), so a slow user
-interface never makes training wait and training never floods the user interface.
+In the process a publisher thread builds each frame from a snapshot of the weights, on the
+second core while training goes on. A frame is built at most every 33 ms and only after the
+studio has shown the last one ("frame shown" carries the painting time, so heavy views get
+frames less often), so a slow user interface never makes training wait and training never
+floods the user interface.
 
 A session carries the project, the weights and, only when it changed, the data set; the
-process builds the network, the trainer and the frame builder itself. The controller still
-builds them once here first, so a network or data problem is reported at once as
-"Cannot train: ...".
+process builds the network, the trainer and the frame builder itself. The controller builds
+the network and the trainer once here too, so a network or data problem is reported at once
+as "Cannot train: ...".
 
 The process is started through a ``forkserver`` (never by forking the Qt process, whose
 threads and GUI state must not be copied), which has the loop module imported already, so a new
