@@ -140,8 +140,8 @@ def run_startup(settings: Settings, context: dict[str, Any]) -> SectionResult:
     result.tables.append(
         Table(
             "Process start to the first painted window with the spiral sample (seconds)",
-            ["measured by", "cold run", "warm runs", "warm median"],
-            [[method, cold, " ".join(f"{s:.2f}" for s in warm), median]],
+            ["measured by", "cold run", "warm runs", "warm median", "fastest warm run"],
+            [[method, cold, " ".join(f"{s:.2f}" for s in warm), median, min(warm)]],
         )
     )
     if method == "fallback":
