@@ -105,9 +105,14 @@ def _process_context() -> Any:
     with _context_lock:
         if _context is None:
             if "forkserver" in multiprocessing.get_all_start_methods():
+                from multiprocessing import forkserver
+
                 _context = multiprocessing.get_context("forkserver")
-                # Takes effect when the fork server starts (with the first training process).
                 _context.set_forkserver_preload([_LOOP_MODULE])
+                # Start the fork server now (without waiting for it): it imports the loop
+                # module while the studio builds its window, so the first training process
+                # starts at once.
+                forkserver.ensure_running()
             else:
                 _context = multiprocessing.get_context("spawn")
         return _context
@@ -324,6 +329,7 @@ class TrainingController(QtCore.QObject):
 
     def __init__(self, document: StudioDocument, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
+        _process_context()
         self._document = document
         self._process: _TrainingProcess | None = None
         #: The receiver thread of the current (or last) training process.
@@ -347,7 +353,9 @@ class TrainingController(QtCore.QObject):
         app = QtCore.QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
-        self._rebuild()
+        # The first session starts from the event loop, once the window around the controller
+        # is built and its document loaded (a command before that starts it at once).
+        self._schedule_rebuild()
 
     # ---- properties ------------------------------------------------------------------------
 
