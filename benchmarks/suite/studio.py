@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -250,6 +251,32 @@ def headless_rate(trainer: Any, seconds: float) -> tuple[int, float]:
     return rate.plain_steps + rate.epoch_steps, rate.seconds
 
 
+def gaps_beside_thread(trainer: Any, seconds: float) -> dict[str, float]:
+    """UI timer gaps while ``trainer.step()`` runs in a plain thread and no view paints.
+
+    The reference for the studio's gaps: what sharing the interpreter with a training thread
+    costs the UI thread by itself.
+    """
+    stop = threading.Event()
+
+    def train() -> None:
+        while not stop.is_set():
+            trainer.step()
+
+    thread = threading.Thread(target=train, daemon=True)
+    ticks = TickRecorder()
+    with threadpool_limits(limits=1):
+        thread.start()
+        try:
+            ticks.start()
+            spin(seconds)
+            gaps = ticks.stop()
+        finally:
+            stop.set()
+            thread.join()
+    return gaps
+
+
 # --------------------------------------------------------------------------------------------
 # studio
 # --------------------------------------------------------------------------------------------
@@ -328,10 +355,16 @@ def run_studio(settings: Settings, context: dict[str, Any]) -> SectionResult:
             "Stop (ms)",
         ],
     )
+    reference = Table(
+        "UI timer gaps for reference (ms): the same window idle, and the same training in a "
+        "plain thread while no view paints",
+        ["project", "idle max", "idle p99", "thread max", "thread p99"],
+    )
     data: dict[str, Any] = {}
     batches = 10 if settings.quick else 100
     warmup = 0.3 if settings.quick else 1.0
     settle = 0.2 if settings.quick else 0.5
+    reference_seconds = 0.3 if settings.quick else 2.0
     with (
         tempfile.TemporaryDirectory(prefix="nnstudio-bench-") as folder_name,
         studio_window(Path(folder_name)) as window,
@@ -345,6 +378,23 @@ def run_studio(settings: Settings, context: dict[str, Any]) -> SectionResult:
             show_project(window, path, settle)
             measured = train_in_window(window, settings.studio_seconds, warmup)
             steps_after, seconds_after = headless_rate(trainer, half)
+            spin(settle)  # the stopped run's last frame is painted
+            idle = TickRecorder()
+            idle.start()
+            spin(reference_seconds)
+            idle_gaps = idle.stop()
+            thread_gaps = gaps_beside_thread(trainer, reference_seconds)
+            measured["idle_gaps"] = idle_gaps
+            measured["thread_gaps"] = thread_gaps
+            reference.rows.append(
+                [
+                    project.label,
+                    idle_gaps["max_gap_ms"],
+                    idle_gaps["p99_gap_ms"],
+                    thread_gaps["max_gap_ms"],
+                    thread_gaps["p99_gap_ms"],
+                ]
+            )
             headless = (steps_before + steps_after) / (seconds_before + seconds_after)
             measured["headless_steps_per_second"] = headless
             measured["share"] = measured["steps_per_second"] / headless
@@ -418,6 +468,7 @@ def run_studio(settings: Settings, context: dict[str, Any]) -> SectionResult:
         "the controller's stateChanged signal."
     )
     result.tables.append(table)
+    result.tables.append(reference)
     result.notes.append(table_note)
     result.data = data
     return result
