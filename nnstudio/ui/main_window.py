@@ -479,12 +479,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def apply_default_sizes(self) -> None:
         """Give the docks their default share of the window (the canvas keeps the most)."""
         width, height = max(self.width(), 800), max(self.height(), 600)
-        # The left docks get the width their forms ask for, so nothing is clipped.
-        wanted = max(
-            self.data_panel.sizeHint().width() + 8,
-            self.training_dock.settings_widget.sizeHint().width() + 24,
-        )
-        left = max(280, min(round(width * 0.3), max(wanted, round(width * 0.2))))
+        # The docks' minimum widths keep every form unclipped when the window is narrow.
+        left = max(280, min(400, round(width * 0.3)))
         right = max(250, min(380, round(width * 0.2)))
         self.resizeDocks(
             [self.data_dock, self.properties_dock], [left, right], Qt.Orientation.Horizontal

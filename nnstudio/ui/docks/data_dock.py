@@ -32,6 +32,7 @@ from nnstudio.ui.csv_import import (
     name_list,
     plural,
 )
+from nnstudio.ui.docks.training_dock import VerticalScrollArea
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.plots.common import class_colors
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, pg
@@ -100,7 +101,8 @@ class ScatterPreview(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        self.plot_widget = pg.PlotWidget()
+        # No context menu (building one is most of a plot's cost at start-up).
+        self.plot_widget = pg.PlotWidget(enableMenu=False)
         self.plot_widget.setMinimumHeight(140)
         self.plot_widget.setMenuEnabled(False)
         self.plot_widget.showGrid(x=True, y=True, alpha=0.15)
@@ -456,9 +458,7 @@ class DataPanel(QtWidgets.QWidget):
         # A short dock scrolls instead of squashing the preview.
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QtWidgets.QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll = VerticalScrollArea()
         outer.addWidget(scroll)
         content = QtWidgets.QWidget()
         scroll.setWidget(content)

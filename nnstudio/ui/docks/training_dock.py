@@ -24,7 +24,7 @@ from nnstudio.spec import (
     training_problems,
 )
 from nnstudio.ui.document import StudioDocument
-from nnstudio.ui.qt import Qt, QtGui, QtWidgets, Signal
+from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal
 
 LOSS_LABELS = {
     "mse": "Mean squared error",
@@ -599,6 +599,39 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         self.problem_label.hide()
 
 
+class VerticalScrollArea(QtWidgets.QScrollArea):
+    """A frameless scroll area that scrolls only vertically and is never narrower than its
+    contents' minimum width.
+
+    A plain scroll area asks for almost no room, so a dock holding one could be squeezed
+    until its controls are clipped.
+    """
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        base = super().minimumSizeHint()
+        widget = self.widget()
+        if widget is None:
+            return base
+        width = (
+            widget.minimumSizeHint().width()
+            + self.verticalScrollBar().sizeHint().width()
+            + 2 * self.frameWidth()
+        )
+        return QtCore.QSize(max(base.width(), width), base.height())
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if watched is self.widget() and event.type() == QtCore.QEvent.Type.LayoutRequest:
+            # The contents' minimum width may have changed (controls shown or hidden).
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
+
+
 class TrainingDock(QtWidgets.QDockWidget):
     """Dock holding :class:`TrainingSettingsWidget` in a scroll area."""
 
@@ -606,10 +639,7 @@ class TrainingDock(QtWidgets.QDockWidget):
         super().__init__("Training settings", parent)
         self.setObjectName("TrainingDock")
         self.settings_widget = TrainingSettingsWidget(document)
-        scroll = QtWidgets.QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll = VerticalScrollArea()
         scroll.setWidget(self.settings_widget)
         self.setWidget(scroll)
 
@@ -618,6 +648,7 @@ __all__ = [
     "NumberField",
     "TrainingDock",
     "TrainingSettingsWidget",
+    "VerticalScrollArea",
     "friendly_problem",
     "loss_problem",
 ]

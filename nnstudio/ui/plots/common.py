@@ -296,9 +296,11 @@ class LiveCurve:
         self.x = np.zeros(0)
         self.y = np.zeros(0)
         self.floor: float | None = None
+        self._clipped = False
         draw_as_segments(item)
         plot.vb.sigXRangeChanged.connect(self._range_changed)
         plot.vb.sigResized.connect(self._resized)
+        plot.vb.sigStateChanged.connect(self._state_changed)
 
     def set_data(self, x: np.ndarray, y: np.ndarray, *, floor: float | None = None) -> None:
         """Show the series ``(x, y)``, both shape (N,), ``x`` non-decreasing.
@@ -322,7 +324,8 @@ class LiveCurve:
             self.item.setData([], [])
             return
         view = self.plot.vb
-        if not view.autoRangeEnabled()[0]:
+        self._clipped = not view.autoRangeEnabled()[0]
+        if self._clipped:
             low, high = view.viewRange()[0]
             first = max(int(np.searchsorted(x, low)) - 1, 0)
             last = min(int(np.searchsorted(x, high, side="right")) + 1, x.shape[0])
@@ -336,6 +339,12 @@ class LiveCurve:
     def _range_changed(self, *_args: object) -> None:
         # Auto-ranging follows the data, which is already thinned as a whole.
         if self.x.shape[0] and not self.plot.vb.autoRangeEnabled()[0]:
+            self.refresh()
+
+    def _state_changed(self, *_args: object) -> None:
+        # Auto-ranging switched back on: it must see the whole series, not the part that
+        # was in view.
+        if self._clipped and self.plot.vb.autoRangeEnabled()[0]:
             self.refresh()
 
     def _resized(self, *_args: object) -> None:
@@ -391,7 +400,13 @@ def _wrap_label(label: Any) -> None:
 
     def update_min() -> None:
         width = label.rect().width()
-        item.setTextWidth(width if width > 40 else -1)
+        wanted = width if width > 40 else -1
+        if item.textWidth() != wanted:
+            item.setTextWidth(wanted)
+            # The label centred the text for its old width: centre it again (this comes back
+            # here once, with the width settled).
+            type(label).resizeEvent(label, None)
+            return
         height = label.itemRect().height()
         label.setMinimumWidth(0)
         label.setMinimumHeight(height)

@@ -71,7 +71,7 @@ class LossTab(PlotTab):
         self.metric_a_train = self.metric_plot.plot(pen=pen(TRAIN_COLOR, 2.2), connect="finite")
         self.metric_a_val = self.metric_plot.plot(pen=pen(VALIDATION_COLOR, 2.2), connect="finite")
         # R² lives on its own right-hand axis (it is unitless while RMSE has the target's unit).
-        self.r2_view = pg.ViewBox()
+        self.r2_view = pg.ViewBox(enableMenu=False)
         self.metric_plot.showAxis("right")
         self.metric_plot.getAxis("right").setLabel("R²")
         self.metric_plot.getAxis("right").linkToView(self.r2_view)
@@ -160,6 +160,8 @@ class LossTab(PlotTab):
         self._history = history
         live = self._live
         epochs = np.asarray(history.epoch, dtype=np.float64)
+        # Axes first: the curves are thinned for the range they will be shown in.
+        self._frame_single_point(epochs, history)
         live[self.train_curve].set_data(epochs, history.train_loss)
         live[self.val_curve].set_data(epochs, history.val_loss)
         batches = frame.batch_losses
@@ -173,7 +175,6 @@ class LossTab(PlotTab):
             live[self.metric_a_train].set_data(epochs, history.train_accuracy)
             live[self.metric_a_val].set_data(epochs, history.val_accuracy)
         self._snapshot = snapshot
-        self._frame_single_point(epochs, history)
         self._update_titles()
 
     def _frame_single_point(self, epochs: np.ndarray, history: Any) -> None:
@@ -208,7 +209,8 @@ class LossTab(PlotTab):
             return None if snapshot is None else getattr(snapshot, name, None)
 
         has_validation = snapshot is None or snapshot.val_loss is not None
-        parts = ["Loss", key(TRAIN_COLOR, f"train {_fmt(latest('train_loss'))}")]
+        # A plot's name stays on one line with its first entry (titles wrap between entries).
+        parts = ["Loss&nbsp;&nbsp;" + key(TRAIN_COLOR, f"train {_fmt(latest('train_loss'))}")]
         if has_validation:
             parts.append(key(VALIDATION_COLOR, f"val {_fmt(latest('val_loss'))}"))
         if self.show_batches.isChecked():
@@ -216,20 +218,23 @@ class LossTab(PlotTab):
         set_title(self.loss_plot, "&nbsp; ".join(parts))
         if self._task == "regression":
             # Colours say train or validation, as in the loss plot; solid RMSE, dashed R².
-            parts = ["RMSE", key(TRAIN_COLOR, _fmt(latest("train_rmse"), 3))]
+            rmse = ["RMSE&nbsp;&nbsp;" + key(TRAIN_COLOR, _fmt(latest("train_rmse"), 3))]
+            r2 = ["R²&nbsp;&nbsp;" + key(TRAIN_COLOR, _fmt(latest("train_r2"), 3), dashed=True)]
             if has_validation:
-                parts.append(key(VALIDATION_COLOR, _fmt(latest("val_rmse"), 3)))
-            # A wider gap sets the R² entries apart: a separator such as "·" would be left
-            # dangling at the end or start of a line when a narrow title wraps.
-            parts[-1] += "&nbsp;&nbsp;"
-            parts += ["R²", key(TRAIN_COLOR, _fmt(latest("train_r2"), 3), dashed=True)]
-            if has_validation:
-                parts.append(key(VALIDATION_COLOR, _fmt(latest("val_r2"), 3), dashed=True))
+                rmse.append(key(VALIDATION_COLOR, _fmt(latest("val_rmse"), 3)))
+                r2.append(key(VALIDATION_COLOR, _fmt(latest("val_r2"), 3), dashed=True))
+            # A wide gap, not a separator: a "·" would dangle at a line's end or start when
+            # a narrow title wraps (narrow titles put RMSE and R² on lines of their own).
+            title = "&nbsp; ".join(rmse) + "&nbsp;&nbsp;&nbsp; " + "&nbsp; ".join(r2)
         else:
-            parts = ["Accuracy", key(TRAIN_COLOR, f"train {_percent(latest('train_accuracy'))}")]
+            parts = [
+                "Accuracy&nbsp;&nbsp;"
+                + key(TRAIN_COLOR, f"train {_percent(latest('train_accuracy'))}")
+            ]
             if has_validation:
                 parts.append(key(VALIDATION_COLOR, f"val {_percent(latest('val_accuracy'))}"))
-        set_title(self.metric_plot, "&nbsp; ".join(parts))
+            title = "&nbsp; ".join(parts)
+        set_title(self.metric_plot, title)
 
     def csv_table(self) -> tuple[list[str], list[Sequence[Any]]]:
         history = self._history
