@@ -14,7 +14,7 @@ from nnstudio.ui.csv_import import CsvImportDialog
 from nnstudio.ui.docks.data_dock import DataPanel
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.plots.common import class_colors
-from nnstudio.ui.qt import Qt, QtCore, QtGui
+from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets
 
 pytestmark = pytest.mark.gui
 
@@ -395,3 +395,14 @@ def test_declining_to_discard_trained_weights_restores_the_controls(panel, docum
     assert document.weights is weights
     assert panel.source_combo.currentData() == "circles"
     assert not panel.problem_label.isVisibleTo(panel)
+
+
+def test_panel_is_never_narrower_than_its_controls(panel):
+    # The controls sit in a scroll area that scrolls only vertically: the panel asks for
+    # their full width, so a narrow dock cannot clip them.
+    scroll = panel.findChild(QtWidgets.QScrollArea)
+    content = scroll.widget()
+    assert panel.minimumSizeHint().width() >= content.minimumSizeHint().width()
+    assert scroll.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    # Short docks still scroll: the minimum height stays small.
+    assert panel.minimumSizeHint().height() < content.minimumSizeHint().height()

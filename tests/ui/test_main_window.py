@@ -724,3 +724,36 @@ def test_example_picker_recolours_the_neurons(qtbot, window) -> None:
     assert window.canvas.example_caption().startswith(f"neurons: example 1/{count}")
     window.example_box.setValue(count)
     assert window.canvas.example_caption().startswith(f"neurons: example {count}/{count}")
+
+
+# ---- live frames and start-up --------------------------------------------------------------------
+
+
+def _untrained_frame(window):
+    from nnstudio.ui.frame import make_frame
+    from nnstudio.workflow import build_network
+
+    document = window.document
+    network = build_network(document.project, document.weights)
+    return make_frame(network, document.dataset, None, probe_size=16, grid_size=8)
+
+
+def test_live_frames_reach_the_canvas_first_and_the_docks_a_turn_later(qtbot, window) -> None:
+    window.open_sample("xor")
+    window.controller.shutdown()  # only the frames made here arrive
+    first, second = _untrained_frame(window), _untrained_frame(window)
+    shown: list[object] = []
+    window.frameShown.connect(shown.append)
+    window._frame_ready(first)
+    window._frame_ready(second)
+    assert window.canvas.frame is second
+    assert shown == []  # the docks get their turn from the event loop
+    qtbot.waitUntil(lambda: shown == [second])
+    QtWidgets.QApplication.processEvents()
+    assert shown == [second]  # the older frame was replaced, not shown late
+
+
+def test_hidden_plot_tabs_are_built_after_the_window_is_painted(qtbot, window) -> None:
+    window.repaint()
+    qtbot.waitUntil(lambda: len(window.plots._tabs) == len(window.plots.tab_names()))
+    assert window.plots.tabs.widget(1) is window.plots.weights_tab

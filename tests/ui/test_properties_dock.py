@@ -162,3 +162,30 @@ def test_selection_that_no_longer_exists_falls_back_to_summary(dock: PropertiesD
     document.undo_stack.undo()
     assert props.page_name == "summary"
     assert props.selection is None
+
+
+def test_input_neurons_are_numbered_from_zero_like_the_canvas(dock: PropertiesDock) -> None:
+    props = dock.properties
+    dock.set_selection(Selection("layer", 0, 1))
+    assert props.page_name == "input"
+    title = props.input_page.title.text()
+    assert "(neuron 1)" in title
+    names = props.document.project.feature_names or ("x1", "x2")
+    assert names[1] in title
+
+
+def test_a_hidden_dock_shows_the_latest_frame_when_it_appears(qtbot, dock: PropertiesDock) -> None:
+    props = dock.properties
+
+    class Snapshot:
+        epoch = 7
+        step = 70
+
+    class Frame:
+        snapshot = Snapshot()
+        weights = None
+
+    dock.hide()
+    dock.show_frame(Frame())
+    dock.show()
+    qtbot.waitUntil(lambda: "7 epochs" in props.summary_page.fields["Weights"].text())

@@ -220,7 +220,9 @@ class InputPage(QtWidgets.QWidget):
         names = project.feature_names or tuple(f"x{i + 1}" for i in range(n))
         std = project.standardization
         if selection.neuron is not None and 0 <= selection.neuron < n:
-            self.title.setText(f"Input {selection.neuron + 1}: {names[selection.neuron]}")
+            # Neurons are numbered from 0, as on the canvas.
+            neuron = selection.neuron
+            self.title.setText(f"Input {names[neuron]} (neuron {neuron})")
         else:
             self.title.setText(f"Input layer — {n} feature{'s' if n != 1 else ''}")
         self.note.setText(
