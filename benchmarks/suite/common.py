@@ -47,7 +47,7 @@ class Settings:
     def for_mode(cls, quick: bool) -> Settings:
         """The quick smoke-run settings or the full-run settings."""
         if quick:
-            return cls(quick=True, seconds=0.05, rounds=1, batches_per_epoch=5, studio_seconds=0.8)
+            return cls(quick=True, seconds=0.05, rounds=1, batches_per_epoch=5, studio_seconds=0.5)
         return cls(quick=False, seconds=0.6, rounds=5, batches_per_epoch=100, studio_seconds=6.0)
 
 

@@ -307,7 +307,7 @@ def train_in_window(window: Any, seconds: float, warmup: float) -> dict[str, Any
         controller.pause()
         pause = wait_for(lambda: bool(states) and states[-1] == "paused", 5.0)
         controller.play()
-        spin(0.3)
+        spin(min(0.3, seconds))
         states.clear()
         controller.stop()
         stop = wait_for(lambda: bool(states) and states[-1] == "stopped", 5.0)
@@ -362,9 +362,9 @@ def run_studio(settings: Settings, context: dict[str, Any]) -> SectionResult:
     )
     data: dict[str, Any] = {}
     batches = 10 if settings.quick else 100
-    warmup = 0.3 if settings.quick else 1.0
+    warmup = 0.2 if settings.quick else 1.0
     settle = 0.2 if settings.quick else 0.5
-    reference_seconds = 0.3 if settings.quick else 2.0
+    reference_seconds = 0.2 if settings.quick else 2.0
     with (
         tempfile.TemporaryDirectory(prefix="nnstudio-bench-") as folder_name,
         studio_window(Path(folder_name)) as window,
@@ -571,7 +571,7 @@ def run_canvas(settings: Settings, context: dict[str, Any]) -> SectionResult:
     )
     data: dict[str, Any] = {}
     repeats = 5 if settings.quick else 30
-    feed_seconds = 0.5 if settings.quick else 3.0
+    feed_seconds = 0.3 if settings.quick else 3.0
     with (
         tempfile.TemporaryDirectory(prefix="nnstudio-bench-") as folder_name,
         studio_window(Path(folder_name)) as window,
@@ -655,7 +655,7 @@ def run_heatmaps(settings: Settings, context: dict[str, Any]) -> SectionResult:
         show_project(window, path, 0.2 if settings.quick else 0.5)
         frames, build_seconds = frames_for(window, 3 if settings.quick else 6)
         paint_seconds = canvas_frame_times(window, frames, repeats)
-        training = train_in_window(window, settings.studio_seconds, 0.3 if settings.quick else 1.0)
+        training = train_in_window(window, settings.studio_seconds, 0.2 if settings.quick else 1.0)
     build_ms = 1000 * float(np.median(build_seconds))
     paint_ms = 1000 * float(np.median(paint_seconds))
     heatmap_rate = training["heatmap_frames_per_second"]
