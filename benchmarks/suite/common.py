@@ -6,6 +6,7 @@ import json
 import math
 import os
 import platform
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -188,6 +189,11 @@ def format_number(value: Any) -> str:
             return f"{value:.2f}"
         return f"{value:.3f}"
     return str(value)
+
+
+def progress(text: str) -> None:
+    """A line on stderr saying what is being measured (long sections print nothing else)."""
+    print(f"  … {text}", file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------------------------

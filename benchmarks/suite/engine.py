@@ -31,6 +31,7 @@ from suite.common import (
     Table,
     Target,
     best_rates,
+    progress,
 )
 
 #: Learning rate and momentum every library trains with.
@@ -361,6 +362,7 @@ def run_engine(settings: Settings, context: dict[str, Any]) -> SectionResult:
     sklearn_activations: dict[str, str] = {}
     big: dict[str, Any] = {}
     for config in CONFIGS:
+        progress(f"engine: {config.label}")
         data = make_data(config, settings.batches_per_epoch)
         steppers: dict[str, StepFunction] = {
             "nnstudio": engine_stepper(config, data),

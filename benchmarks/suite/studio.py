@@ -28,6 +28,7 @@ from suite.common import (
     Target,
     gap_statistics,
     layers_json,
+    progress,
     time_steps,
     write_pixel_csv,
     write_project,
@@ -285,11 +286,16 @@ def gaps_beside_thread(trainer: Any, seconds: float) -> dict[str, float]:
 def train_in_window(window: Any, seconds: float, warmup: float) -> dict[str, Any]:
     """Train in ``window`` for ``warmup + seconds``; measure the last ``seconds``."""
     controller = window.controller
-    progress: list[tuple[float, int]] = []
+    steps_reported: list[tuple[float, int]] = []
     frames: list[tuple[float, Any]] = []
     states: list[str] = []
-    on_progress = lambda report: progress.append((time.perf_counter(), int(report["step"])))  # noqa: E731
-    on_frame = lambda frame: frames.append((time.perf_counter(), frame))  # noqa: E731
+
+    def on_progress(report: dict) -> None:
+        steps_reported.append((time.perf_counter(), int(report["step"])))
+
+    def on_frame(frame: Any) -> None:
+        frames.append((time.perf_counter(), frame))
+
     controller.progress.connect(on_progress)
     controller.stateChanged.connect(states.append)
     window.frameShown.connect(on_frame)
@@ -315,10 +321,10 @@ def train_in_window(window: Any, seconds: float, warmup: float) -> dict[str, Any
         controller.progress.disconnect(on_progress)
         controller.stateChanged.disconnect(states.append)
         window.frameShown.disconnect(on_frame)
-    inside = [(t, step) for t, step in progress if started <= t <= paused_at]
+    inside = [(t, step) for t, step in steps_reported if started <= t <= paused_at]
     if len(inside) < 2:
         # Very slow frames: widen to every report since Play (warm-up included).
-        inside = [(t, step) for t, step in progress if t <= paused_at]
+        inside = [(t, step) for t, step in steps_reported if t <= paused_at]
     if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
         raise RuntimeError("the studio reported no training progress while it should train")
     steps_per_second = (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
@@ -371,6 +377,7 @@ def run_studio(settings: Settings, context: dict[str, Any]) -> SectionResult:
     ):
         folder = Path(folder_name)
         for project in (BIG_STUDIO, SMALL_STUDIO):
+            progress(f"studio: {project.label}")
             path = project.write(folder, batches, validation=0.0 if project.inputs > 2 else 0.2)
             trainer = headless_trainer(path)
             half = settings.studio_seconds / 2
@@ -578,6 +585,7 @@ def run_canvas(settings: Settings, context: dict[str, Any]) -> SectionResult:
     ):
         folder = Path(folder_name)
         for project in CANVAS_PROJECTS:
+            progress(f"canvas: {project.label}")
             path = project.write(folder, 10 if settings.quick else 20)
             show_project(window, path, 0.2 if settings.quick else 0.5)
             frames, build_seconds = frames_for(window, 3 if settings.quick else 6)
