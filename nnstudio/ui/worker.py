@@ -88,6 +88,9 @@ __all__ = ["END_STATES", "FRAME_INTERVAL", "STATES", "TrainingController", "limi
 
 #: Seconds between two hand-backs of the weights to the document while training runs.
 _HAND_BACK_INTERVAL = 0.25
+#: A frame's cost to the user interface is measured only when frames come at least this often
+#: (seconds); a pause's idle time is not a frame's cost.
+_UI_COST_WINDOW = 1.0
 #: Seconds :meth:`TrainingController.shutdown` waits for the process to quit by itself.
 _SHUTDOWN_TIMEOUT = 3.0
 #: Seconds to wait after terminating or killing a process that did not quit.
@@ -344,6 +347,8 @@ class TrainingController(QtCore.QObject):
         self._rebuild_pending = False
         self._closed = False
         self._handed_back_at = -math.inf
+        #: Monotonic and main-thread processor time when the last frame arrived.
+        self._last_arrival: tuple[float, float] | None = None
 
         document.networkChanged.connect(self._schedule_rebuild)
         document.datasetChanged.connect(self._schedule_rebuild)
@@ -613,18 +618,27 @@ class TrainingController(QtCore.QObject):
 
     def _show(self, process: _TrainingProcess, frame: Frame, seq: int) -> None:
         self._latest_frame = frame
-        showing_since = time.monotonic()
+        arrived, computed = time.monotonic(), time.thread_time()
+        # The views paint in later events, so the main thread's processor time from the last
+        # frame's arrival to this one's measures what a frame costs the user interface (it
+        # includes whatever else the user interface did meanwhile, which rightly counts too).
+        previous = self._last_arrival
+        spent_since = None
+        if previous is not None and arrived - previous[0] <= _UI_COST_WINDOW:
+            spent_since = computed - previous[1]
+        self._last_arrival = (arrived, computed)
         self.frameReady.emit(frame)
         trained = frame.snapshot is not None and frame.snapshot.step > 0
         # Views redraw on weightsChanged too, so while running the document gets the weights a
         # few times a second; every pause, stop or end hands them back at once.
-        due = showing_since - self._handed_back_at >= _HAND_BACK_INTERVAL
+        due = arrived - self._handed_back_at >= _HAND_BACK_INTERVAL
         if trained and (self._state != "running" or due):
             self._hand_back(frame.weights)
-            self._handed_back_at = showing_since
+            self._handed_back_at = arrived
 
         def shown() -> None:
-            # Runs once the views have repainted, so the cost includes the painting.
-            self._frame_taken(process, seq, time.monotonic() - showing_since)
+            # Runs after the events queued while showing the frame.
+            cost = time.monotonic() - arrived
+            self._frame_taken(process, seq, max(cost, spent_since or 0.0))
 
         QtCore.QTimer.singleShot(0, self, shown)
