@@ -487,7 +487,7 @@ class TrainingController(QtCore.QObject):
             return
         self.message.emit(
             f"Training stopped: the training process ended unexpectedly "
-            f"({_describe_exit(code)}). Play starts again from the last weights shown."
+            f"({_describe_exit(code)}). Play starts a new run from the current weights."
         )
         if self._state in ("running", "paused"):
             self._state = "stopped"
@@ -536,7 +536,14 @@ class TrainingController(QtCore.QObject):
     def _rebuild(self, *, fresh: bool = False) -> None:
         """Check that the document's network can train, then send it to the process."""
         self._rebuild_pending = False
-        process = self._process if self._process is not None else self._start_process()
+        process = self._process
+        if process is None:
+            try:
+                process = self._start_process()
+            except (OSError, RuntimeError, ValueError) as error:
+                self._has_session = False
+                self.message.emit(f"Cannot train: the training process did not start ({error}).")
+                return
         document = self._document
         project = document.project
         dataset = document.dataset

@@ -436,3 +436,21 @@ def test_the_training_process_does_not_load_qt(qtbot, controller) -> None:
         libraries = maps.read()
     assert "Qt6" not in libraries and "PySide6" not in libraries
     assert "numpy" in libraries
+
+
+def test_the_process_starts_without_the_main_script(monkeypatch) -> None:
+    import sys
+    import types
+    from multiprocessing import spawn
+
+    from nnstudio.ui.worker import _main_script_hidden
+
+    script = types.ModuleType("__main__")
+    script.__file__ = "/somewhere/studio_script.py"
+    monkeypatch.setitem(sys.modules, "__main__", script)
+    assert spawn.get_preparation_data("probe")["init_main_from_path"].endswith("studio_script.py")
+    with _main_script_hidden():
+        data = spawn.get_preparation_data("probe")
+        assert "init_main_from_path" not in data and "init_main_from_name" not in data
+    # The program's main module is left as it was.
+    assert sys.modules["__main__"].__file__ == "/somewhere/studio_script.py"
