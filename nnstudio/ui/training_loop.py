@@ -274,22 +274,24 @@ class _Publisher:
             item = self._items.get()
             if item is None:
                 return
+            if isinstance(item, _FrameJob) and self.failure is not None:
+                continue
             try:
-                if isinstance(item, _FrameJob):
-                    if self.failure is not None:
-                        continue
-                    try:
-                        news = self._build(item)
-                    except Exception as error:
-                        self.failure = error
-                        text = f"Training stopped by an internal error: {error!r}"
-                        news = News(item.generation, run=item.run, state="stopped", message=text)
-                    self._send(news)
-                else:
-                    self._send(item)
+                self._send(self._build(item) if isinstance(item, _FrameJob) else item)
             except ChannelClosed:
                 self.closed = True
                 return
+            except Exception as error:
+                # The loop stops the run when it sees the failure; the studio hears it now.
+                self.failure = error
+                text = f"Training stopped by an internal error: {error!r}"
+                try:
+                    self._send(News(item.generation, run=item.run, state="stopped", message=text))
+                except ChannelClosed:
+                    self.closed = True
+                    return
+                except Exception:
+                    continue  # not even the error could be sent; the next news may be
 
     def _build(self, job: _FrameJob) -> News:
         started = time.monotonic()

@@ -56,6 +56,7 @@ class Harness:
         self.frames: list[Frame] = []
         self.assembler = FrameAssembler()
         self.closed = False
+        self.failing_sends = 0
         self.loop = TrainingLoop(self._receive, self._send)
         self.thread = threading.Thread(target=self.loop.run, daemon=True)
         self.thread.start()
@@ -71,6 +72,9 @@ class Harness:
             return None
 
     def _send(self, news: News) -> None:
+        if self.failing_sends:
+            self.failing_sends -= 1
+            raise RuntimeError("pipe exploded")
         self.outbox.put(news)
 
     def send(self, *command: Any) -> None:
@@ -267,6 +271,19 @@ def test_an_internal_error_stops_the_run_but_not_the_loop(harness, dataset, monk
     stopped = harness.wait_state("stopped")
     assert "internal error" in stopped.message and "frame exploded" in stopped.message
     monkeypatch.setattr(FrameBuilder, "build", original)
+    harness.send("step")
+    harness.wait_state("paused")
+    assert harness.frames[-1].step == 1
+
+
+def test_news_that_cannot_be_sent_stop_the_run_with_a_message(harness, dataset) -> None:
+    harness.load(xor_project(), 1, dataset)
+    harness.wait_state("idle")
+    harness.failing_sends = 1
+    harness.send("step")
+    stopped = harness.wait_state("stopped")
+    assert "pipe exploded" in stopped.message
+    # The loop and its publisher go on.
     harness.send("step")
     harness.wait_state("paused")
     assert harness.frames[-1].step == 1
