@@ -257,3 +257,33 @@ def test_plot_titles_stay_centred_when_they_wrap(qtbot) -> None:
     assert label.item.document().size().width() <= label.rect().width() + 1  # it wrapped
     assert text_rect.left() >= label.rect().left() - 1
     assert text_rect.right() <= label.rect().right() + 1
+
+
+def test_x_axis_grows_in_steps_and_stays_where_the_user_put_it(qtbot) -> None:
+    from nnstudio.ui.plots.common import GrowingXRange, round_up
+
+    assert round_up(0.0) == 0.0
+    for value in (0.3, 7.0, 170.0, 201.0, 1001.0, 123_456.0):
+        assert value <= round_up(value) <= 1.25 * value
+    widget = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(widget)
+    widget.resize(500, 300)
+    widget.show()
+    plot = make_plot("Test", "epoch", "loss")
+    widget.ci.addItem(plot)
+    x_range = GrowingXRange(plot)
+    x_range.follow(0.0, 0.0)
+    low, high = plot.vb.viewRange()[0]
+    assert low < 0.0 < 1.0 < high  # a lone point gets a unit-wide axis
+    x_range.follow(0.0, 170.0)
+    first = plot.vb.viewRange()[0]
+    assert first[0] < 0.0 and 170.0 < first[1] < 200.0
+    x_range.follow(0.0, 171.0)  # still inside: the axis does not move
+    assert plot.vb.viewRange()[0] == first
+    plot.vb.sigRangeChangedManually.emit([True, True])  # the user zoomed
+    plot.setXRange(10.0, 20.0, padding=0)
+    x_range.follow(0.0, 400.0)
+    assert plot.vb.viewRange()[0] == [10.0, 20.0]
+    x_range.reset()
+    x_range.follow(0.0, 400.0)
+    assert plot.vb.viewRange()[0][1] > 400.0

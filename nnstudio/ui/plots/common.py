@@ -208,6 +208,55 @@ class HorizontalGrid(pg.GraphicsObject):
         painter.drawLines(lines)
 
 
+def round_up(value: float) -> float:
+    """``value`` rounded up to a multiple of a round step about a tenth of it (0 stays 0).
+
+    Successive results grow by 5 to 12 %, so an axis that ends there changes rarely while
+    the data still fills most of it.
+    """
+    if not math.isfinite(value) or value <= 0:
+        return 0.0
+    step = nice_ceiling(value / 10.0)
+    return math.ceil(value / step * (1 - 1e-12)) * step
+
+
+class GrowingXRange:
+    """The x axis of a live history plot: from the first x to a round number past the last.
+
+    pyqtgraph's auto-range would move the axis with every new point, and redrawing its ticks
+    is most of a live plot's repaint; this range only grows in steps (see :func:`round_up`).
+    Once the user zooms or pans, the axis stays where they put it until :meth:`reset`.
+
+    Parameters
+    ----------
+    plot : pg.PlotItem
+    """
+
+    def __init__(self, plot: pg.PlotItem) -> None:
+        self.plot = plot
+        self.following = True
+        self._shown: tuple[float, float] | None = None
+        plot.enableAutoRange(x=False)
+        plot.vb.sigRangeChangedManually.connect(self._moved_by_user)
+
+    def reset(self) -> None:
+        """Follow the data again (a new run or project)."""
+        self.following = True
+        self._shown = None
+
+    def follow(self, low: float, high: float) -> None:
+        """Show at least ``[low, high]`` (while following the data)."""
+        if not self.following or not (math.isfinite(low) and math.isfinite(high)):
+            return
+        extent = (float(low), max(round_up(high - low) + low, low + 1.0))
+        if extent != self._shown:
+            self._shown = extent
+            self.plot.setXRange(*extent, padding=0.02)
+
+    def _moved_by_user(self, *_args: object) -> None:
+        self.following = False
+
+
 def draw_as_segments(item: pg.PlotDataItem) -> None:
     """Draw a thick, opaque curve as separate line segments rather than one path.
 
@@ -549,6 +598,17 @@ class PlotTab(QtWidgets.QWidget):
 
     def show_frame(self, frame: Frame) -> None:
         """Paint a frame (each tab updates its own items)."""
+
+    def settle_ranges(self) -> None:
+        """Auto-range every plot of the tab now, rather than when it paints.
+
+        pyqtgraph fits auto-ranging axes to new data at the start of the next paint, and the
+        new range then asks for a second paint of the whole tab; fitting them here makes one
+        paint per frame enough.
+        """
+        for item in self.graphics.scene().items():
+            if isinstance(item, pg.ViewBox):
+                item.prepareForPaint()
 
     def changed(self, key: str, value: object) -> bool:
         """Whether ``value`` differs from the one last seen under ``key`` (and remember it).

@@ -13,6 +13,7 @@ import numpy as np
 
 from nnstudio.ui.plots.common import (
     TITLE_KEYS_MAX,
+    GrowingXRange,
     LiveCurve,
     PlotTab,
     layer_keys,
@@ -51,6 +52,7 @@ class GradientsTab(PlotTab):
         self.controls.addStretch(1)
         self.plot = make_plot("Gradient norm per layer", "step", "gradient norm (log scale)")
         self.plot.setLogMode(y=True)
+        self.x_range = GrowingXRange(self.plot)
         self.legend = self.plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
         self.curves: list[pg.PlotDataItem] = []
@@ -64,6 +66,7 @@ class GradientsTab(PlotTab):
     def clear(self) -> None:
         self._steps = np.zeros(0, dtype=np.int64)
         self._norms = np.zeros((0, 0))
+        self.x_range.reset()
         for live in self._live.values():
             live.clear()
 
@@ -103,6 +106,7 @@ class GradientsTab(PlotTab):
         self._steps, self._norms = steps, norms
         has_data = steps.shape[0] > 0 and norms.ndim == 2 and norms.shape[1] == layers
         if has_data:
+            self.x_range.follow(float(steps[0]), float(steps[-1]))
             centres, smoothed = _smoothed(steps, norms, _SMOOTHING_RUNS)
         for index, (curve, raw) in enumerate(zip(self.curves, self.raw_curves, strict=True)):
             if index < layers and has_data:

@@ -11,6 +11,7 @@ from nnstudio.ui.plots.common import (
     BATCH_COLOR,
     TRAIN_COLOR,
     VALIDATION_COLOR,
+    GrowingXRange,
     LiveCurve,
     PlotTab,
     key,
@@ -85,6 +86,7 @@ class LossTab(PlotTab):
         self.r2_view.addItem(self.metric_b_train)
         self.r2_view.addItem(self.metric_b_val)
         self.metric_plot.vb.sigResized.connect(self._sync_r2_view)
+        self._x_ranges = (GrowingXRange(self.loss_plot), GrowingXRange(self.metric_plot))
         # Histories are thinned to the plot's width (mini-batch losses can reach 200,000).
         self._live = {
             self.batch_curve: LiveCurve(self.loss_plot, self.batch_curve, 2.0),
@@ -144,6 +146,8 @@ class LossTab(PlotTab):
 
     def clear(self) -> None:
         self._history = None
+        for x_range in self._x_ranges:
+            x_range.reset()
         for live in self._live.values():
             live.clear()
         self._snapshot = None
@@ -161,10 +165,13 @@ class LossTab(PlotTab):
         live = self._live
         epochs = np.asarray(history.epoch, dtype=np.float64)
         # Axes first: the curves are thinned for the range they will be shown in.
+        batches = frame.batch_losses
+        last = max(float(epochs[-1]), float(batches[-1, 0]) if batches.shape[0] else 0.0)
+        for x_range in self._x_ranges:
+            x_range.follow(float(epochs[0]), last)
         self._frame_single_point(epochs, history)
         live[self.train_curve].set_data(epochs, history.train_loss)
         live[self.val_curve].set_data(epochs, history.val_loss)
-        batches = frame.batch_losses
         live[self.batch_curve].set_data(batches[:, 0], batches[:, 1])
         if self._task == "regression":
             live[self.metric_a_train].set_data(epochs, history.train_rmse)
@@ -185,14 +192,12 @@ class LossTab(PlotTab):
         plots = (self.loss_plot, self.metric_plot)
         framed = getattr(self, "_framed_single_point", False)
         if epochs.size >= 2:
-            if framed:  # hand the axes back to autorange once; later user zooms stay
+            if framed:  # hand the y axes back to autorange once; later user zooms stay
                 for plot in plots:
-                    plot.enableAutoRange()
+                    plot.enableAutoRange(y=True)
                 self._framed_single_point = False
             return
         self._framed_single_point = True
-        for plot in plots:
-            plot.setXRange(0.0, 1.0, padding=0.02)
         values = np.asarray(history.train_loss, dtype=np.float64)
         finite = values[np.isfinite(values)]
         top = float(finite.max()) * 1.25 if finite.size and finite.max() > 0 else 1.0

@@ -206,6 +206,7 @@ class PlotsPanel(QtWidgets.QWidget):
         if frame is None or self._painted.get(tab.name) == self._serial:
             return
         tab.show_frame(frame)
+        tab.settle_ranges()
         self._painted[tab.name] = self._serial
 
     def _catch_up(self, index: int) -> None:
