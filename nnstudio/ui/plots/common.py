@@ -345,6 +345,7 @@ class LiveCurve:
         self.x = np.zeros(0)
         self.y = np.zeros(0)
         self.floor: float | None = None
+        self._signature: tuple = ()
         self._clipped = False
         draw_as_segments(item)
         plot.vb.sigXRangeChanged.connect(self._range_changed)
@@ -357,8 +358,17 @@ class LiveCurve:
         ``floor`` raises shown values below it (e.g. zeros on a logarithmic axis); it is
         applied after thinning, so it costs nothing on long series.
         """
-        self.x = np.asarray(x)
-        self.y = np.asarray(y)
+        x, y = np.asarray(x), np.asarray(y)
+        # Histories only grow (or are thinned, which shortens them): the same length and the
+        # same ends mean the same series, e.g. per-epoch curves between two epochs' ends.
+        count = x.shape[0]
+        signature = (count, floor) + (
+            (float(x[0]), float(x[-1]), float(y[-1]), float(y[count // 2])) if count else ()
+        )
+        if signature == self._signature and count:
+            return
+        self._signature = signature
+        self.x, self.y = x, y
         self.floor = floor
         self.refresh()
 
