@@ -3,9 +3,9 @@
 A :class:`Frame` is computed away from the user interface (in the training thread, between
 steps) so the main thread only has to paint it. It holds the engine's snapshot, every layer's
 pre-activations and outputs on a fixed set of *probe* examples, every neuron's output over a
-grid covering the input plane (2-input data) or a line covering the input range (1-input data),
-the network's predictions on the validation set (or the training set when nothing is held out),
-and per-layer weight and activation statistics.
+grid covering the input plane (2-input data, also as ready-coloured heatmap pixels) or a line
+covering the input range (1-input data), the network's predictions on the validation set (or
+the training set when nothing is held out), and per-layer weight and activation statistics.
 
 :class:`FrameBuilder` fixes the probe examples, the grid and the evaluation rows once per data
 set so consecutive frames show the same examples; :func:`make_frame` is the one-shot shortcut.
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnstudio.spec import Weights, canonical_activation
+from nnstudio.ui.colors import HeatmapColorizer
 
 if TYPE_CHECKING:
     from nnstudio.data import Dataset
@@ -64,12 +65,19 @@ class FrameGrid:
         ``grid_A[0]`` is the standardised input, shape (G, G, 2); ``grid_A[l + 1]`` is layer
         ``l``'s output, shape (G, G, units). Row ``i``, column ``j`` is the point
         ``(grid_x[j], grid_y[i])``.
+    heatmaps : tuple of ndarray
+        The same outputs coloured on the shared diverging scale, ready to paint:
+        ``heatmaps[l]`` has shape (units, G, G), dtype uint32, opaque ``0xFFRRGGBB`` pixels
+        (what ``QImage.Format_ARGB32`` reads) with row 0 the *largest* ``y`` (image order).
+        Bounded activations use fixed levels, others each neuron's own symmetric range (see
+        :func:`nnstudio.ui.colors.heatmap_argb`). Empty when not computed.
     """
 
     grid_x: np.ndarray
     grid_y: np.ndarray
     extent: tuple[float, float, float, float]
     grid_A: tuple[np.ndarray, ...]
+    heatmaps: tuple[np.ndarray, ...] = ()
 
     @property
     def size(self) -> int:
@@ -345,6 +353,7 @@ class FrameBuilder:
             self._line_x = np.linspace(low, high, LINE_POINTS)
         self._stats_samples: dict[int, np.ndarray] = {}
         self._stats_rng = np.random.default_rng(seed + 1)
+        self._colorize = HeatmapColorizer()
 
     # ---- pieces ------------------------------------------------------------------------------
 
@@ -452,11 +461,14 @@ class FrameBuilder:
             gx, gy, points = self._grid_points(total_units)
             size = gx.shape[0]
             forward = network.forward(points)
+            grid_A = tuple(np.asarray(a).reshape(size, size, -1) for a in forward.A)
+            # Coloured here, off the user interface, so the canvas only wraps the pixels.
+            heatmaps = tuple(
+                self._colorize(values, name)
+                for values, name in zip(grid_A, (None, *activation_names), strict=True)
+            )
             grid = FrameGrid(
-                grid_x=gx,
-                grid_y=gy,
-                extent=self._extent,
-                grid_A=tuple(np.asarray(a).reshape(size, size, -1) for a in forward.A),
+                grid_x=gx, grid_y=gy, extent=self._extent, grid_A=grid_A, heatmaps=heatmaps
             )
 
         line: FrameLine | None = None

@@ -2,14 +2,28 @@
 
 One ``QGraphicsLineItem`` per edge makes recolouring thousands of edges slow; this item keeps
 the segment geometry, the weight of every drawn edge and its colour in arrays and paints them
-with a handful of ``QPainter.drawLines`` calls, one per colour/width bucket. Recolouring costs
-O(number of drawn edges).
+with a handful of ``QPainter.drawLines`` calls, one per colour/width bucket.
+
+Antialiased strokes are the costliest thing the canvas paints (tens of microseconds per
+edge), so three things keep live updates cheap:
+
+- level of detail: a bundle with more candidate edges than ``max_shown`` paints only the
+  ``max_shown`` strongest by ``|w|`` (chosen again on every recolour); the canvas says so in
+  its legend;
+- the item is cached as a pixmap in device coordinates, so a frame that changes only the
+  neurons blits the edges instead of stroking them again, and a recolour that moves no edge
+  to another colour bucket repaints nothing;
+- a recolour may be *deferred* (``set_values(..., defer=True)``): the arrays describing the
+  edges change at once, the strokes when the canvas calls :meth:`EdgeBundleItem.refresh`,
+  which it spreads over frames.
 
 Pens are opaque: a weak edge gets its faded look from a colour pre-mixed with the white lanes
 it crosses, because antialiased translucent strokes are several times slower to rasterise.
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 
@@ -66,28 +80,46 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
     Parameters
     ----------
     segments : ndarray, shape (E, 4)
-        ``x0, y0, x1, y1`` of each edge.
+        ``x0, y0, x1, y1`` of each candidate edge.
     sources, targets : ndarray of int, shape (E,)
         ``W[sources[e], targets[e]]`` is the weight of edge ``e``.
+    max_shown : int or None
+        Paint at most this many edges, the strongest by ``|w|``; ``None`` paints them all.
+        Edges are all painted (in grey) while their weights are unknown.
     """
 
-    def __init__(self, segments: np.ndarray, sources: np.ndarray, targets: np.ndarray):
+    def __init__(
+        self,
+        segments: np.ndarray,
+        sources: np.ndarray,
+        targets: np.ndarray,
+        max_shown: int | None = None,
+    ):
         super().__init__()
         self.segments = np.asarray(segments, dtype=float)
         self.sources = np.asarray(sources, dtype=np.int64)
         self.targets = np.asarray(targets, dtype=np.int64)
         count = self.segments.shape[0]
-        #: Weight of every drawn edge (NaN while unknown), shape (E,).
+        self.max_shown = None if max_shown is None else max(1, int(max_shown))
+        #: Weight of every candidate edge (NaN while unknown), shape (E,).
         self.values = np.full(count, np.nan)
-        #: Colour of every drawn edge on the shared scale, shape (E, 3), uint8.
+        #: Colour of every candidate edge on the shared scale, shape (E, 3), uint8.
         self.colors = np.tile(np.array(UNKNOWN_RGB, dtype=np.uint8), (count, 1))
-        #: Pen width of every drawn edge, shape (E,).
+        #: Pen width of every candidate edge, shape (E,).
         self.widths = np.ones(count)
+        #: Indices of the edges painted (ascending), shape (S,), S <= E.
+        self.shown = np.arange(count, dtype=np.int64)
         self.limit = 1.0
         self._lines = [QtCore.QLineF(*row) for row in self.segments.tolist()]
         self._batches: list[tuple[QtGui.QPen, list[QtCore.QLineF]]] = []
         self._dimmed = False
         self._source: tuple[np.ndarray | None, float] = (None, 1.0)
+        #: What the current strokes show: (shown edges, bucket per shown edge, fade).
+        self._painted_key: tuple[np.ndarray, np.ndarray, float] | None = None
+        self._wanted_key: tuple[np.ndarray, np.ndarray, float] | None = None
+        self._pending = False
+        #: Monotonic time of the last re-stroke (the canvas refreshes the stalest first).
+        self.painted_at = 0.0
         if count:
             low = self.segments.min(axis=0)
             high = self.segments.max(axis=0)
@@ -99,16 +131,35 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
         else:
             self._bounds = QtCore.QRectF()
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
+        # Stroking is expensive and edges change less often than neurons: keep the strokes.
+        self.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.set_values(None)
 
     # ---- data --------------------------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        """Number of candidate edges (between the neurons drawn)."""
+        return int(self.segments.shape[0])
+
+    @property
+    def shown_count(self) -> int:
+        """Number of edges painted."""
+        return int(self.shown.size)
+
+    @property
+    def pending(self) -> bool:
+        """Whether a deferred recolour waits for :meth:`refresh`."""
+        return self._pending
 
     def edge_index(self, source: int, target: int) -> int | None:
         """Index of the drawn edge ``source → target``, or ``None`` when it is not drawn."""
         hits = np.flatnonzero((self.sources == source) & (self.targets == target))
         return int(hits[0]) if hits.size else None
 
-    def set_values(self, weights: np.ndarray | None, limit: float = 1.0) -> None:
+    def set_values(
+        self, weights: np.ndarray | None, limit: float = 1.0, *, defer: bool = False
+    ) -> None:
         """Recolour from a layer's weight matrix.
 
         Parameters
@@ -117,8 +168,11 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
             The layer's ``W``; ``None`` draws every edge in neutral grey.
         limit : float
             Magnitude that gets the full colour and width.
+        defer : bool
+            Update the arrays now but stroke the edges only on :meth:`refresh` (live
+            training); otherwise they are repainted at once.
         """
-        count = self.segments.shape[0]
+        count = self.count
         self.limit = float(limit) if limit > 0 else 1.0
         self._source = (weights, self.limit)
         fade = _DIMMED_OPACITY if self._dimmed else 1.0
@@ -126,38 +180,75 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
             self.values = np.full(count, np.nan)
             self.widths = np.ones(count)
             self.colors[:] = UNKNOWN_RGB
-            grey = faded(np.array([UNKNOWN_RGB], dtype=float), np.array([fade]))[0]
-            pen = QtGui.QPen(QtGui.QColor(*(int(c) for c in grey)), 1.0)
-            pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
-            self._batches = [(pen, self._lines)] if count else []
-            self.update()
+            self.shown = np.arange(count, dtype=np.int64)
+            # Bucket -1: the grey of unknown weights.
+            self._request((self.shown, np.full(count, -1, dtype=np.int64), fade), defer)
             return
-        values = np.asarray(weights, dtype=float)[self.sources, self.targets]
-        self.widths = edge_style(np.abs(np.nan_to_num(values)) / self.limit)[0]
+        values = np.asarray(weights)[self.sources, self.targets].astype(float)
+        magnitude = np.abs(np.nan_to_num(values))
+        self.widths = edge_style(magnitude / self.limit)[0]
         self.values = values
         self.colors = diverging_rgb(values, self.limit)
-        relative = np.clip(np.nan_to_num(values / self.limit), -1.0, 1.0)
+        if self.max_shown is not None and count > self.max_shown:
+            strongest = np.argpartition(magnitude, count - self.max_shown)[count - self.max_shown :]
+            self.shown = np.sort(strongest)
+        else:
+            self.shown = np.arange(count, dtype=np.int64)
+        relative = np.clip(np.nan_to_num(values[self.shown] / self.limit), -1.0, 1.0)
         level = np.minimum(
             (np.abs(relative) * MAGNITUDE_BUCKETS).astype(np.int64), MAGNITUDE_BUCKETS - 1
         )
         # Bucket key: magnitude level first so strong edges are painted last (on top).
-        key = level * 2 + (relative > 0)
-        order = np.argsort(key, kind="stable")
-        keys, starts = np.unique(key[order], return_index=True)
-        bounds = np.append(starts, order.size)
-        centers = (keys // 2 + 0.5) / MAGNITUDE_BUCKETS
-        signs = np.where(keys % 2 == 1, 1.0, -1.0)
-        rgb = diverging_rgb(signs * centers, 1.0)
-        widths, opacity = edge_style(centers)
-        rgb = faded(rgb.astype(float), opacity * fade)
+        self._request((self.shown, level * 2 + (relative > 0), fade), defer)
+
+    def _request(self, key: tuple[np.ndarray, np.ndarray, float], defer: bool) -> None:
+        """Note what the strokes should show; repaint now, later, or not at all."""
+        self._wanted_key = key
+        painted = self._painted_key
+        unchanged = (
+            painted is not None
+            and painted[2] == key[2]
+            and np.array_equal(painted[0], key[0])
+            and np.array_equal(painted[1], key[1])
+        )
+        # Colours come in a few buckets: most small weight changes leave every edge in its own.
+        self._pending = not unchanged
+        if self._pending and not defer:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Stroke the edges as the last :meth:`set_values` described (no-op when current)."""
+        key = self._wanted_key
+        if not self._pending or key is None:
+            return
+        shown, keys, fade = key
         lines = self._lines
         batches = []
-        for i in range(keys.size):
-            color = QtGui.QColor(int(rgb[i, 0]), int(rgb[i, 1]), int(rgb[i, 2]))
-            pen = QtGui.QPen(color, float(widths[i]))
+        if shown.size and keys[0] < 0:
+            grey = faded(np.array([UNKNOWN_RGB], dtype=float), np.array([fade]))[0]
+            pen = QtGui.QPen(QtGui.QColor(*(int(c) for c in grey)), 1.0)
             pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
-            batches.append((pen, [lines[j] for j in order[bounds[i] : bounds[i + 1]].tolist()]))
+            batches.append((pen, [lines[j] for j in shown.tolist()]))
+        elif shown.size:
+            order = np.argsort(keys, kind="stable")
+            bucket_keys, starts = np.unique(keys[order], return_index=True)
+            bounds = np.append(starts, order.size)
+            centers = (bucket_keys // 2 + 0.5) / MAGNITUDE_BUCKETS
+            signs = np.where(bucket_keys % 2 == 1, 1.0, -1.0)
+            rgb = diverging_rgb(signs * centers, 1.0)
+            widths, opacity = edge_style(centers)
+            rgb = faded(rgb.astype(float), opacity * fade)
+            edge_ids = shown[order].tolist()
+            for i in range(bucket_keys.size):
+                color = QtGui.QColor(int(rgb[i, 0]), int(rgb[i, 1]), int(rgb[i, 2]))
+                pen = QtGui.QPen(color, float(widths[i]))
+                pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
+                batch = [lines[j] for j in edge_ids[bounds[i] : bounds[i + 1]]]
+                batches.append((pen, batch))
         self._batches = batches
+        self._painted_key = key
+        self._pending = False
+        self.painted_at = time.monotonic()
         self.update()
 
     def line(self, index: int) -> QtCore.QLineF:

@@ -103,13 +103,48 @@ class LaneItem(QtWidgets.QGraphicsItem):
         self.resizable = resizable
         self.selected = False
         self.hovered_button: int | None = None
-        self.show_controls = True
-        self.can_shrink = True
-        self.dragging = False
+        self._show_controls = True
+        self._can_shrink = True
+        self._dragging = False
         self._rect = _rect(layout.lane_rect(drawn))
         self._title_font = font(13.0 * layout.ui, bold=True)
         self._subtitle_font = font(11.5 * layout.ui)
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
+        # Lanes change only on hover, selection or edits; frames would repaint them 30 times
+        # a second, so they are painted once into a pixmap and blitted.
+        self.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    # The lane is cached as a pixmap: every change of what it shows must call update().
+
+    @property
+    def show_controls(self) -> bool:
+        """Whether the − / + buttons are drawn (off while exporting an image)."""
+        return self._show_controls
+
+    @show_controls.setter
+    def show_controls(self, value: bool) -> None:
+        self._show_controls = bool(value)
+        self.update()
+
+    @property
+    def can_shrink(self) -> bool:
+        """Whether the − button is enabled (the layer has more than one neuron)."""
+        return self._can_shrink
+
+    @can_shrink.setter
+    def can_shrink(self, value: bool) -> None:
+        self._can_shrink = bool(value)
+        self.update()
+
+    @property
+    def dragging(self) -> bool:
+        """Whether the lane is being dragged (drawn lifted, with a shadow)."""
+        return self._dragging
+
+    @dragging.setter
+    def dragging(self, value: bool) -> None:
+        self._dragging = bool(value)
+        self.update()
 
     def set_selected(self, selected: bool) -> None:
         """Draw the lane as the selected layer."""
@@ -207,6 +242,7 @@ class GapButtonItem(QtWidgets.QGraphicsItem):
         self.radius = layout.gap_button_radius
         self.hovered = False
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
+        self.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def set_hovered(self, hovered: bool) -> None:
         """Highlight the button under the mouse."""
@@ -313,6 +349,16 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         self._bounds = QtCore.QRectF(left, top, right - left, layout.body_bottom - top + 8)
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
 
+    @property
+    def corner_radius(self) -> float:
+        """Corner radius of the neuron squares (scene units)."""
+        return max(4.0, self.layout.neuron_size * 0.18)
+
+    @property
+    def corner_ratio(self) -> float:
+        """Corner radius as a fraction of the neuron side (how heatmap thumbnails are cut)."""
+        return self.corner_radius / self.layout.neuron_size
+
     @staticmethod
     def label_font(layout: NetworkLayout) -> QtGui.QFont:
         """The font of feature and output labels for a layout."""
@@ -383,7 +429,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         widget: QtWidgets.QWidget | None = None,
     ) -> None:
         size = self.layout.neuron_size
-        radius = max(4.0, size * 0.18)
+        radius = self.corner_radius
         sparklines = self._sparkline_polygons
         show_values = (
             self.thumbnails is None and not sparklines and self.values is not None and size >= 30
@@ -392,12 +438,8 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
             thumb = self.thumbnails[position] if self.thumbnails is not None else None
             fill = self.fills[position] if self.fills is not None else None
             if thumb is not None:
-                path = QtGui.QPainterPath()
-                path.addRoundedRect(rect, radius, radius)
-                painter.save()
-                painter.setClipPath(path)
+                # The image's corners are already cut round (transparent): no clip path.
                 painter.drawImage(rect, thumb)
-                painter.restore()
                 # The ring shows the activation for the selected example.
                 ring = _qcolor(fill) if fill is not None else NEURON_BORDER
                 painter.setPen(QtGui.QPen(ring, 3.0))

@@ -8,18 +8,30 @@ from nnstudio.ui.colors import diverging_rgb
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
 
 _TEXT = QtGui.QColor(75, 85, 99)
+_MUTED = QtGui.QColor(107, 114, 128)
 _BORDER = QtGui.QColor(226, 231, 238)
 
 
+_WIDTH = 248
+_BASE_HEIGHT = 44
+_LINE_HEIGHT = 16
+
+
 class ScaleLegend(QtWidgets.QWidget):
-    """A small gradient bar labelled with the symmetric limit of the edge colours."""
+    """A small gradient bar labelled with the symmetric limit of the edge colours.
+
+    Below the bar: which example the neurons are coloured for (:meth:`set_caption`) and, for
+    networks too big to draw every connection, which edges are shown (:meth:`set_edges_text`).
+    """
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setFixedSize(236, 44)
+        self.setFixedSize(_WIDTH, _BASE_HEIGHT)
         self._limit: float | None = None
         self._caption = ""
+        self._edges_text = ""
+        self._edges_lines: list[str] = []
         gradient = diverging_rgb(np.linspace(-1.0, 1.0, 64), 1.0)
         self._stops = [
             (i / 63, QtGui.QColor(int(r), int(g), int(b)))
@@ -49,8 +61,26 @@ class ScaleLegend(QtWidgets.QWidget):
         """Show ``text`` under the bar (empty hides the line)."""
         if text != self._caption:
             self._caption = text
-            self.setFixedHeight(62 if text else 44)
+            self._fit_height()
             self.update()
+
+    @property
+    def edges_text(self) -> str:
+        """Which edges are drawn, e.g. "Showing the 1,536 strongest of 3,104 connections"."""
+        return self._edges_text
+
+    def set_edges_text(self, text: str) -> None:
+        """Say which edges are drawn (empty when every connection is; wraps to two lines)."""
+        if text == self._edges_text:
+            return
+        self._edges_text = text
+        self._edges_lines = _wrap(text, QtGui.QFontMetricsF(self._font), _WIDTH - 20, 2)
+        self._fit_height()
+        self.update()
+
+    def _fit_height(self) -> None:
+        lines = (1 if self._caption else 0) + len(self._edges_lines)
+        self.setFixedHeight(_BASE_HEIGHT + (_LINE_HEIGHT * lines + 2 if lines else 0))
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         painter = QtGui.QPainter(self)
@@ -62,10 +92,11 @@ class ScaleLegend(QtWidgets.QWidget):
         painter.setPen(_TEXT)
         if self._limit is None:
             painter.drawText(
-                self.rect(),
+                QtCore.QRectF(0, 0, self.width(), _BASE_HEIGHT),
                 QtCore.Qt.AlignmentFlag.AlignCenter,
                 "weights not initialised yet",
             )
+            self._paint_lines(painter, QtCore.QRectF(10, _BASE_HEIGHT - 8, self.width() - 20, 0))
             painter.end()
             return
         bar = QtCore.QRectF(10, 8, self.width() - 20, 9)
@@ -81,11 +112,40 @@ class ScaleLegend(QtWidgets.QWidget):
         painter.drawText(labels, QtCore.Qt.AlignmentFlag.AlignLeft, f"−{limit:.2g}")
         painter.drawText(labels, QtCore.Qt.AlignmentFlag.AlignCenter, "weight 0")
         painter.drawText(labels, QtCore.Qt.AlignmentFlag.AlignRight, f"+{limit:.2g}")
+        self._paint_lines(painter, QtCore.QRectF(bar.left(), labels.bottom(), bar.width(), 0))
+        painter.end()
+
+    def _paint_lines(self, painter: QtGui.QPainter, above: QtCore.QRectF) -> None:
+        """The example caption and the edges text, one line each below ``above``."""
+        metrics = QtGui.QFontMetricsF(self._font)
+        top = above.bottom() + 2
         if self._caption:
-            line = QtCore.QRectF(bar.left(), labels.bottom() + 2, bar.width(), 15)
-            metrics = QtGui.QFontMetricsF(self._font)
+            line = QtCore.QRectF(above.left(), top, above.width(), 15)
             text = metrics.elidedText(
                 self._caption, QtCore.Qt.TextElideMode.ElideRight, line.width()
             )
             painter.drawText(line, QtCore.Qt.AlignmentFlag.AlignLeft, text)
-        painter.end()
+            top += _LINE_HEIGHT
+        painter.setPen(_MUTED)
+        for text in self._edges_lines:
+            line = QtCore.QRectF(above.left(), top, above.width(), 15)
+            painter.drawText(line, QtCore.Qt.AlignmentFlag.AlignLeft, text)
+            top += _LINE_HEIGHT
+
+
+def _wrap(text: str, metrics: QtGui.QFontMetricsF, width: float, max_lines: int) -> list[str]:
+    """Break ``text`` at spaces into at most ``max_lines`` lines of ``width`` (last elided)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if current and metrics.horizontalAdvance(candidate) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    if current:
+        lines.append(current)
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
+    return [metrics.elidedText(line, QtCore.Qt.TextElideMode.ElideRight, width) for line in lines]

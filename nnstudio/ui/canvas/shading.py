@@ -3,18 +3,24 @@
 Bounded activations keep fixed levels so a colour means the same value all through training:
 tanh spans [-1, 1]; sigmoid and softmax span [0, 1] centred at 0.5. Unbounded activations (and
 the standardised inputs) use a symmetric limit fitted to the values shown.
+
+Heatmaps normally arrive coloured (``FrameGrid.heatmaps``, computed by the frame builder off
+the user interface); :func:`rounded_thumbnails` only cuts their corners round and wraps the
+pixels in images without copying them.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from nnstudio.spec import canonical_activation
-from nnstudio.ui.colors import diverging_rgb, symmetric_limit
+from nnstudio.ui.colors import UNIT_INTERVAL, HeatmapColorizer, diverging_rgb, symmetric_limit
 from nnstudio.ui.qt import QtGui
 
-#: Activations whose outputs live in [0, 1]: coloured around 0.5.
-UNIT_INTERVAL = frozenset({"sigmoid", "softmax"})
+#: Sub-samples per pixel side when measuring how much of a corner pixel is inside the rounding.
+_CORNER_SUPERSAMPLING = 4
 
 
 def centered(values: np.ndarray, activation: str | None) -> tuple[np.ndarray, float | None]:
@@ -65,41 +71,91 @@ def activation_colors(values: np.ndarray, batch: np.ndarray, activation: str | N
     return diverging_rgb(shifted, limit)
 
 
-def thumbnail_images(grid_values: np.ndarray, activation: str | None) -> list[QtGui.QImage]:
-    """Heatmaps of neuron outputs over the input plane.
+def thumbnail_images(
+    grid_values: np.ndarray, activation: str | None, corner: float = 0.0
+) -> list[QtGui.QImage]:
+    """Heatmaps of neuron outputs over the input plane, coloured here (on the caller's thread).
+
+    Used for frames that carry no ready-coloured ``heatmaps``.
 
     Parameters
     ----------
     grid_values : ndarray, shape (G_y, G_x, k)
         Output of each drawn neuron at every grid point; row 0 is the lowest ``y``.
     activation : str or None
+    corner : float
+        Corner radius as a fraction of the image side (0: square corners).
 
     Returns
     -------
     list of QImage
-        One ``G_x`` × ``G_y`` RGB image per neuron, ``y`` growing upwards as on a plot.
+        One ``G_x`` × ``G_y`` image per neuron, ``y`` growing upwards as on a plot.
     """
-    values = np.asarray(grid_values, dtype=float)
+    values = np.asarray(grid_values)
     if values.ndim != 3 or values.shape[2] == 0:
         return []
-    shifted, limit = centered(values, activation)
-    if limit is None:
-        # Each neuron gets its own symmetric range so its shape is visible whatever its scale.
-        limits = np.maximum(np.nanmax(np.abs(shifted), axis=(0, 1)), 1e-6)
-        scaled = shifted / limits
-        rgb = diverging_rgb(scaled, 1.0)
-    else:
-        rgb = diverging_rgb(shifted, limit)
-    # (G_y, G_x, k, 3) -> (k, G_y, G_x, 3), flipped so the top image row is the largest y.
-    stacks = np.ascontiguousarray(np.transpose(rgb, (2, 0, 1, 3))[:, ::-1])
-    height, width = stacks.shape[1], stacks.shape[2]
-    images = []
-    for stack in stacks:
-        image = QtGui.QImage(
-            stack.tobytes(), width, height, 3 * width, QtGui.QImage.Format.Format_RGB888
-        )
-        images.append(image.copy())  # own the pixels: the bytes object is temporary
-    return images
+    name = canonical_activation(activation) if activation else None
+    return rounded_thumbnails(HeatmapColorizer()(values, name), corner)
+
+
+@lru_cache(maxsize=16)
+def _corner_coverage(
+    height: int, width: int, corner: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pixels of an image that a rounded rectangle covers only partly, and by how much.
+
+    Returns
+    -------
+    rows, cols : ndarray of int, shape (n,)
+    coverage : ndarray of float32, shape (n,)
+        Share of each pixel inside the rounded rectangle, in [0, 1).
+    """
+    s = _CORNER_SUPERSAMPLING
+    offsets = (np.arange(s) + 0.5) / s
+    # Sample points in a unit square, corner radius ``corner`` of each side.
+    ys = (np.arange(height)[:, None] + offsets[None, :]).ravel() / height
+    xs = (np.arange(width)[:, None] + offsets[None, :]).ravel() / width
+    dy = np.maximum(np.maximum(corner - ys, ys - (1.0 - corner)), 0.0)
+    dx = np.maximum(np.maximum(corner - xs, xs - (1.0 - corner)), 0.0)
+    inside = dy[:, None] ** 2 + dx[None, :] ** 2 <= corner**2
+    coverage = inside.reshape(height, s, width, s).mean(axis=(1, 3)).astype(np.float32)
+    rows, cols = np.nonzero(coverage < 1.0)
+    return rows, cols, coverage[rows, cols]
+
+
+def rounded_thumbnails(pixels: np.ndarray, corner: float) -> list[QtGui.QImage]:
+    """Wrap heatmap pixels in images with transparent rounded corners.
+
+    Painting a pre-cut image is several times cheaper than clipping each one to a rounded
+    path. The images share ``pixels``' memory (and keep it alive).
+
+    Parameters
+    ----------
+    pixels : ndarray of uint32, shape (k, H, W)
+        Opaque ``0xFFRRGGBB`` pixels, row 0 at the top. Modified in place: pass an array
+        the caller owns (a fancy-indexed slice of a frame's heatmaps is a fresh copy).
+    corner : float
+        Corner radius as a fraction of the side, in [0, 0.5].
+
+    Returns
+    -------
+    list of QImage
+        ``Format_ARGB32_Premultiplied`` images, one per neuron.
+    """
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint32)
+    if pixels.ndim != 3 or pixels.shape[0] == 0:
+        return []
+    count, height, width = pixels.shape
+    corner = float(np.clip(corner, 0.0, 0.5))
+    if corner > 0:
+        rows, cols, coverage = _corner_coverage(height, width, corner)
+        channels = pixels.view(np.uint8).reshape(count, height, width, 4)
+        # Premultiplied alpha: every channel, alpha included, scales with the coverage.
+        corner_pixels = channels[:, rows, cols, :].astype(np.float32)
+        corner_pixels *= coverage[None, :, None]
+        channels[:, rows, cols, :] = np.rint(corner_pixels).astype(np.uint8)
+    image_format = QtGui.QImage.Format.Format_ARGB32_Premultiplied
+    return [QtGui.QImage(plane.data, width, height, 4 * width, image_format) for plane in pixels]
 
 
 def sparkline_points(line_values: np.ndarray, activation: str | None) -> np.ndarray:

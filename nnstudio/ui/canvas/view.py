@@ -2,14 +2,20 @@
 
 Every edit goes through :class:`~nnstudio.ui.document.StudioDocument` (so it is undoable); the
 canvas rebuilds its items when the document's network, data or project change and only
-recolours them on :meth:`NetworkCanvas.show_frame`, at a cost proportional to the number of
-edges drawn. Wide layers are drawn as a sample of their neurons (see
-:mod:`nnstudio.ui.canvas.layout`).
+recolours them on :meth:`NetworkCanvas.show_frame`.
+
+Level of detail keeps big networks fast and legible: wide layers are drawn as a sample of their
+neurons (see :mod:`nnstudio.ui.canvas.layout`), a layer pair with more candidate edges than
+:data:`MAX_EDGES_PER_BUNDLE` paints only its strongest ones, and the legend says how many of
+the network's connections are shown. While training streams frames, edges are re-stroked for
+at most :data:`EDGE_STROKE_BUDGET` edges per frame, stalest layer pair first (their arrays,
+hover text and highlights follow every frame), so no single paint stalls the interface.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +32,18 @@ from nnstudio.ui.canvas.items import (
 from nnstudio.ui.canvas.layout import COMPACT_HEAD, NetworkLayout, nearest_segment
 from nnstudio.ui.canvas.legend import ScaleLegend
 from nnstudio.ui.canvas.notice import NoticeBanner
-from nnstudio.ui.canvas.shading import activation_colors, sparkline_points, thumbnail_images
+from nnstudio.ui.canvas.shading import (
+    activation_colors,
+    rounded_thumbnails,
+    sparkline_points,
+    thumbnail_images,
+)
 from nnstudio.ui.colors import diverging_rgb, symmetric_limit
 from nnstudio.ui.qt import QtCore, QtGui, QtSvg, QtWidgets, Signal
 from nnstudio.ui.selection import Selection
 
+_NO_CACHE = QtWidgets.QGraphicsItem.CacheMode.NoCache
+_DEVICE_CACHE = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
 _BACKGROUND = QtGui.QColor(246, 247, 249)
 _GRID_DOT = QtGui.QColor(218, 222, 229)
 _GRID_STEP = 24.0
@@ -43,6 +56,12 @@ _DRAG_THRESHOLD = 5.0
 _MARGIN = 32.0
 #: Distance (screen pixels) within which the mouse picks an edge.
 _EDGE_PICK_PIXELS = 5.0
+#: A layer pair paints at most this many edges (the strongest by |w|).
+MAX_EDGES_PER_BUNDLE = 512
+#: Edges re-stroked per live frame; layer pairs left over wait for the next frame or timer.
+EDGE_STROKE_BUDGET = 400
+#: Delay before edges left over by the budget are stroked when no further frame arrives.
+_EDGE_CATCH_UP_MS = 40
 
 
 @dataclass(frozen=True)
@@ -150,6 +169,11 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self._hover_key: tuple | None = None
         self._drop_indicator: QtWidgets.QGraphicsRectItem | None = None
         self._notices_enabled = True
+
+        self._edge_timer = QtCore.QTimer(self)
+        self._edge_timer.setSingleShot(True)
+        self._edge_timer.setInterval(_EDGE_CATCH_UP_MS)
+        self._edge_timer.timeout.connect(self._stroke_pending_edges)
 
         self.notice_banner = NoticeBanner(self)
         self.zoom_bar = self._make_zoom_bar()
@@ -309,7 +333,9 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             self.columns.append(column)
 
             if drawn > 0:
-                bundle = EdgeBundleItem(*layout.edge_segments(drawn))
+                bundle = EdgeBundleItem(
+                    *layout.edge_segments(drawn), max_shown=MAX_EDGES_PER_BUNDLE
+                )
                 bundle.setZValue(1)
                 self._scene.addItem(bundle)
                 self.bundles.append(bundle)
@@ -399,19 +425,21 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         weights = self.document.weights
         return weights if self._weights_fit(weights) else None
 
-    def _recolor(self) -> None:
+    def _recolor(self, live: bool = False) -> None:
         if self.layout_geometry is None:
             return
         weights = self._current_weights()
-        self._recolor_parameters(weights)
+        self._recolor_parameters(weights, live)
         self._recolor_neurons()
         # The highlighted edges take their colours from the bundles.
         self._refresh_edge_emphasis()
 
-    def _recolor_parameters(self, weights: Weights | None) -> None:
+    def _recolor_parameters(self, weights: Weights | None, live: bool = False) -> None:
+        """Colour edges and biases; ``live`` (a frame following a frame) spreads the strokes."""
         layout = self.layout_geometry
         if weights is None:
             self.legend.set_limit(None)
+            self.legend.set_edges_text(self.edges_caption(False))
             for bundle in self.bundles[1:]:
                 bundle.set_values(None)
             for column in self.columns[1:]:
@@ -430,9 +458,58 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         ]
         bias_limit = symmetric_limit(np.concatenate(drawn_biases)) if drawn_biases else 1.0
         for bundle, (W, _b) in zip(self.bundles[1:], weights, strict=True):
-            bundle.set_values(W, limit)
+            bundle.set_values(W, limit, defer=live)
         for column, biases in zip(self.columns[1:], drawn_biases, strict=True):
             column.set_biases(biases, diverging_rgb(biases, bias_limit))
+        # The strongest edges may have changed: so may the legend's count.
+        self.legend.set_edges_text(self.edges_caption(True))
+        if live:
+            self._stroke_pending_edges()
+
+    def _stroke_pending_edges(self) -> None:
+        """Re-stroke deferred layer pairs, stalest first, within :data:`EDGE_STROKE_BUDGET`."""
+        pending = sorted(
+            (bundle for bundle in self.bundles[1:] if bundle.pending),
+            key=lambda bundle: bundle.painted_at,
+        )
+        spent = 0
+        for bundle in pending:
+            if spent and spent + bundle.shown_count > EDGE_STROKE_BUDGET:
+                break
+            bundle.refresh()
+            spent += bundle.shown_count
+        if any(bundle.pending for bundle in self.bundles[1:]):
+            self._edge_timer.start()
+
+    def flush_edges(self) -> None:
+        """Stroke every deferred edge recolour now (before grabbing or exporting an image)."""
+        self._edge_timer.stop()
+        for bundle in self.bundles[1:]:
+            bundle.refresh()
+
+    def edge_counts(self) -> tuple[int, int, int]:
+        """``(painted, candidates, connections)``: edges painted now, edges between the
+        neurons drawn, and weights in the whole network."""
+        painted = sum(bundle.shown_count for bundle in self.bundles[1:])
+        candidates = sum(bundle.count for bundle in self.bundles[1:])
+        network = self._network if self._network is not None else self._network_spec()
+        connections = sum(fan_in * fan_out for fan_in, fan_out in pairwise(network.sizes))
+        return painted, candidates, connections
+
+    def edges_caption(self, weights_known: bool = True) -> str:
+        """Which edges are drawn when not every connection is, e.g. "edges: the 1,120
+        strongest of 2,144" or "edges: 672 of 234,752 connections" (wide layers sampled);
+        empty when every connection is drawn."""
+        painted, candidates, connections = self.edge_counts()
+        if not weights_known:
+            painted = candidates  # unknown weights: every candidate is drawn, in grey
+        if painted >= connections:
+            return ""
+        if painted < candidates and candidates < connections:
+            return f"edges: {painted:,} of {connections:,}, the strongest"
+        if painted < candidates:
+            return f"edges: the {painted:,} strongest of {connections:,}"
+        return f"edges: {painted:,} of {connections:,} connections"
 
     def _recolor_neurons(self) -> None:
         layout = self.layout_geometry
@@ -445,6 +522,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
                 column.set_sparklines(None)
             return
         grids = _grid_activations(frame)
+        heatmaps = _grid_heatmaps(frame)
         line = getattr(frame, "line", None)
         lines = getattr(line, "line_A", None) if grids is None else None
         network = self._network
@@ -460,8 +538,13 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             # Unbounded layers are coloured against the whole probe batch, not one example.
             fills = activation_colors(values, probe[:, indices], activation)
             thumbs = None
-            if grids is not None and drawn < len(grids):
-                thumbs = thumbnail_images(np.asarray(grids[drawn])[:, :, indices], activation)
+            corner = column.corner_ratio
+            if heatmaps is not None and drawn < len(heatmaps):
+                # Coloured by the frame builder; indexing copies, so the corners can be cut.
+                thumbs = rounded_thumbnails(np.asarray(heatmaps[drawn])[indices], corner)
+            elif grids is not None and drawn < len(grids):
+                values = np.asarray(grids[drawn])[:, :, indices]
+                thumbs = thumbnail_images(values, activation, corner)
             column.set_state(fills, values, thumbs)
             sparks = None
             if lines is not None and drawn < len(lines):
@@ -477,8 +560,10 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         """
         if frame is not None and not self._frame_fits(frame):
             return
+        # A frame replacing a frame is live training: edge strokes may be spread over frames.
+        live = frame is not None and self._frame is not None
         self._frame = frame
-        self._recolor()
+        self._recolor(live)
         self._refresh_hover_text()
 
     @property
@@ -645,10 +730,12 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         if not 1 <= drawn < layout.layer_count:
             return None
         bundle = self.bundles[drawn]
-        found = nearest_segment(bundle.segments, x, scene_pos.y(), tolerance)
+        # Only the edges painted can be picked.
+        shown = bundle.shown
+        found = nearest_segment(bundle.segments[shown], x, scene_pos.y(), tolerance)
         if found is None:
             return None
-        index = found[0]
+        index = int(shown[found[0]])
         return Selection("edge", drawn, int(bundle.targets[index]), int(bundle.sources[index]))
 
     def describe(self, selection: Selection | None) -> str:
@@ -854,18 +941,33 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     def fit(self) -> None:
         """Show the whole network (capped zoom so small networks stay crisp, not huge)."""
         self._user_zoomed = False
-        rect = self._framed_rect()
+        drawing = self.content_rect().adjusted(-_MARGIN, -_MARGIN, _MARGIN, _MARGIN)
         viewport = self.viewport().rect()
-        if rect.isEmpty() or viewport.width() < 2 or viewport.height() < 2:
+        if drawing.isEmpty() or viewport.width() < 2 or viewport.height() < 2:
             return
-        scale = min(viewport.width() / rect.width(), viewport.height() / rect.height())
+        # The legend and zoom buttons float over the bottom of the view: fit the drawing to
+        # the screen above them (but never to less than two thirds of the view).
+        room = max(viewport.height() - self._overlay_band(), viewport.height() * 2 / 3)
+        # A hair under the exact fit, so rounding never brings in scroll bars (which would
+        # shrink the view, refit it and take them away again).
+        scale = 0.995 * min(viewport.width() / drawing.width(), room / drawing.height())
         scale = max(_MIN_SCALE, min(scale, _MAX_FIT_SCALE))
         self.setTransform(QtGui.QTransform.fromScale(scale, scale))
+        rect = self._framed_rect()
+        # The band below the drawing may only use the room the view has left.
+        spare = max(viewport.height() / scale - drawing.height() - 2.0 / scale, 0.0)
+        rect.setBottom(drawing.bottom() + min(rect.bottom() - drawing.bottom(), spare))
+        self._scene.setSceneRect(rect)
         self.centerOn(rect.center())
+
+    def _overlay_band(self) -> float:
+        """Height (screen pixels) kept free at the bottom for the legend and zoom buttons."""
+        return float(max(self.legend.height(), self.zoom_bar.height()) + 14)
 
     def _framed_rect(self) -> QtCore.QRectF:
         """The drawing with a margin, and a band below it for the legend and zoom buttons."""
-        band = 52.0 * (self.layout_geometry.ui if self.layout_geometry is not None else 1.0)
+        scale = max(self.transform().m11(), _MIN_SCALE)
+        band = self._overlay_band() / scale
         return self.content_rect().adjusted(-_MARGIN, -_MARGIN, _MARGIN, _MARGIN + band)
 
     def zoom_by(self, factor: float) -> None:
@@ -903,8 +1005,8 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self._place_overlays()
 
     def drawBackground(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None:
-        painter.fillRect(rect, _BACKGROUND)
-        # A dot grid in screen space from one tiled pixmap: one fill, however far zoomed out.
+        # A dot grid in screen space from one opaque tiled pixmap (background colour included):
+        # a single blending-free fill, however far zoomed out.
         painter.save()
         painter.resetTransform()
         origin = self.mapFromScene(QtCore.QPointF(0.0, 0.0))
@@ -920,7 +1022,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         if cls._tile is None:
             step = int(_GRID_STEP)
             tile = QtGui.QPixmap(step, step)
-            tile.fill(QtCore.Qt.GlobalColor.transparent)
+            tile.fill(_BACKGROUND)
             painter = QtGui.QPainter(tile)
             painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
             painter.setPen(QtCore.Qt.PenStyle.NoPen)
@@ -959,6 +1061,10 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         return bar
 
     def _place_overlays(self) -> None:
+        band = self._overlay_band()
+        if band != getattr(self, "_fitted_band", band) and not self._user_zoomed:
+            self.fit()  # the legend grew or shrank: keep the drawing clear of it
+        self._fitted_band = band
         viewport = self.viewport().geometry()
         bar = self.zoom_bar
         bar.move(viewport.right() - bar.width() - 10, viewport.bottom() - bar.height() - 10)
@@ -1255,13 +1361,20 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self._selection = None
         self._update_selection_visuals()
         self._set_hover(None)
+        self.flush_edges()
         for button in self.gap_buttons:
             button.setVisible(False)
+        # Vector output (SVG) must get strokes, not the screen's cached pixmaps.
+        cached = [item for item in self._scene.items() if item.cacheMode() != _NO_CACHE]
+        for item in cached:
+            item.setCacheMode(_NO_CACHE)
         for lane in self.lanes:
             lane.show_controls = False
         try:
             self._scene.render(painter, target, source)
         finally:
+            for item in cached:
+                item.setCacheMode(_DEVICE_CACHE)
             for button in self.gap_buttons:
                 button.setVisible(True)
             for lane in self.lanes:
@@ -1269,6 +1382,13 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             self._selection = selection
             self._update_selection_visuals()
             self._hover_key = None  # the next mouse move restores the hover marks
+
+    def grab(self, rectangle: QtCore.QRect | None = None) -> QtGui.QPixmap:
+        """The widget as a pixmap, with every deferred edge recolour stroked first."""
+        self.flush_edges()
+        if rectangle is None:
+            return super().grab()
+        return super().grab(rectangle)
 
     def export_rect(self) -> QtCore.QRectF:
         """The scene rectangle exports cover: the whole drawing with a margin."""
@@ -1333,4 +1453,10 @@ def _grid_activations(frame: Any) -> tuple | None:
     return values
 
 
-__all__ = ["Hit", "NetworkCanvas"]
+def _grid_heatmaps(frame: Any) -> tuple | None:
+    """Per-layer ready-coloured heatmap pixels (``(units, G, G)`` uint32 each), or ``None``."""
+    heatmaps = getattr(getattr(frame, "grid", None), "heatmaps", None)
+    return tuple(heatmaps) if heatmaps else None
+
+
+__all__ = ["EDGE_STROKE_BUDGET", "MAX_EDGES_PER_BUNDLE", "Hit", "NetworkCanvas"]
