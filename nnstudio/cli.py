@@ -232,14 +232,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``nnstudio`` command and return its exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
+        # The studio's own forms skip building the parser of every command (start-up time).
+        if not args_list:
+            return _run_studio(None)
+        project_first = not args_list[0].startswith("-") and args_list[0] not in COMMANDS
+        if project_first and len(args_list) == 1:
+            return _run_studio(args_list[0])  # ``nnstudio PROJECT``
         parser = build_parser()
-        if args_list and not args_list[0].startswith("-") and args_list[0] not in COMMANDS:
-            # ``nnstudio PROJECT``: positional project without a command opens the studio.
-            if len(args_list) > 1:
-                parser.error(
-                    f"unexpected arguments after {args_list[0]}: {' '.join(args_list[1:])}"
-                )
-            return _run_studio(args_list[0])
+        if project_first:
+            # A project followed by more words: nothing takes them.
+            parser.error(f"unexpected arguments after {args_list[0]}: {' '.join(args_list[1:])}")
         args = parser.parse_args(args_list)
         if args.command is None:
             return _run_studio(None)

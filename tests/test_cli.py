@@ -584,3 +584,18 @@ def test_shot_passes_its_options(recorded_studio, trained: Path, tmp_path: Path)
 def test_shot_needs_a_png_name(recorded_studio, trained: Path, tmp_path: Path, capsys) -> None:
     assert cli.main(["shot", str(trained), "-o", str(tmp_path / "s.jpg")]) == cli.EXIT_FAILURE
     assert "name it *.png" in capsys.readouterr().err
+
+
+def test_opening_the_studio_skips_the_command_parser(monkeypatch, tmp_path) -> None:
+    from nnstudio import cli
+
+    opened: list[str | None] = []
+
+    def no_parser() -> None:
+        raise AssertionError("the studio does not need the commands' parser")
+
+    monkeypatch.setattr(cli, "build_parser", no_parser)
+    monkeypatch.setattr(cli, "_run_studio", lambda project: opened.append(project) or 0)
+    assert cli.main([]) == 0
+    assert cli.main([str(tmp_path / "x.nnproj")]) == 0
+    assert opened == [None, str(tmp_path / "x.nnproj")]
