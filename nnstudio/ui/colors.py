@@ -76,7 +76,8 @@ def _lut_index(
         t = values
         np.multiply(t, factor, out=t)
     else:
-        t = np.asarray(values, dtype=np.float32) * factor
+        # asarray: a 0-d input would otherwise come back as a scalar that cannot be updated.
+        t = np.asarray(np.asarray(values, dtype=np.float32) * factor, dtype=np.float32)
     # Adding 0.5 before truncating rounds to the nearest entry (t is clipped to >= 0 first).
     t += np.float32(_MIDDLE + 0.5) - np.float32(shift) * factor
     if np.isnan(t.sum()):  # one cheap reduction instead of a NaN scan in the common case

@@ -201,3 +201,71 @@ def test_a_sigmoid_output_under_cross_entropy_is_not_called_saturated() -> None:
     plain = _network(2, hidden, LayerSpec(1, "sigmoid"), "mse")
     assert np.isnan(make_frame(fused, dataset).saturated_fraction[-1])
     assert np.isfinite(make_frame(plain, dataset).saturated_fraction[-1])
+
+
+# ---- ready-coloured heatmaps -------------------------------------------------------------------
+
+
+def _argb(rgb: np.ndarray) -> np.ndarray:
+    """Pack (..., 3) uint8 colours as opaque 0xFFRRGGBB."""
+    rgb = rgb.astype(np.uint32)
+    return np.uint32(0xFF000000) | (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+
+
+def test_heatmaps_are_every_neurons_grid_coloured_on_the_shared_scale() -> None:
+    from nnstudio.ui.colors import diverging_rgb
+
+    dataset = _xor()
+    network = _network(
+        2,
+        (LayerSpec(4, "tanh"), LayerSpec(3, "relu")),
+        LayerSpec(1, "sigmoid"),
+        "binary_crossentropy",
+    )
+    frame = make_frame(network, dataset, grid_size=20)
+    grid = frame.grid
+    assert [h.shape for h in grid.heatmaps] == [(2, 20, 20), (4, 20, 20), (3, 20, 20), (1, 20, 20)]
+    assert all(h.dtype == np.uint32 and h.flags["C_CONTIGUOUS"] for h in grid.heatmaps)
+    # Image order: row 0 of a heatmap is the grid's last row (largest y).
+    tanh = grid.grid_A[1]
+    expected = _argb(diverging_rgb(tanh[::-1, :, 2], 1.0))  # fixed levels for tanh
+    np.testing.assert_array_equal(grid.heatmaps[1][2], expected)
+    sigmoid = grid.grid_A[3]
+    expected = _argb(diverging_rgb(sigmoid[::-1, :, 0] - 0.5, 0.5))  # centred on 0.5
+    np.testing.assert_array_equal(grid.heatmaps[3][0], expected)
+    # Unbounded units use their own symmetric range: the extreme cell gets the full colour.
+    relu = grid.grid_A[2][:, :, 1]
+    peak = np.unravel_index(np.argmax(np.abs(relu)), relu.shape)
+    if relu[peak] > 0:
+        full = _argb(diverging_rgb(np.array(1.0), 1.0))
+        assert grid.heatmaps[2][1][relu.shape[0] - 1 - peak[0], peak[1]] == full
+
+
+def test_frames_and_builders_pickle_as_plain_data() -> None:
+    import pickle
+
+    dataset = _xor()
+    network = _network(2, (LayerSpec(6, "tanh"),), LayerSpec(1, "sigmoid"), "binary_crossentropy")
+    builder = FrameBuilder(dataset, grid_size=16)
+    frame = builder.build(network)
+    copy = pickle.loads(pickle.dumps(frame))
+    for ours, theirs in zip(frame.grid.heatmaps, copy.grid.heatmaps, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    # The builder's scratch space is not pickled; a copy builds the same frames.
+    clone = pickle.loads(pickle.dumps(builder))
+    again = clone.build(network)
+    np.testing.assert_array_equal(again.grid.heatmaps[1], frame.grid.heatmaps[1])
+    assert len(pickle.dumps(builder)) < 200_000
+
+
+def test_consecutive_frames_do_not_share_heatmap_memory() -> None:
+    dataset = _xor()
+    network = _network(2, (LayerSpec(6, "tanh"),), LayerSpec(1, "sigmoid"), "binary_crossentropy")
+    builder = FrameBuilder(dataset, grid_size=16)
+    first = builder.build(network)
+    kept = first.grid.heatmaps[1].copy()
+    W, b = network.weights()[0]
+    network.set_weights(((-W, b), network.weights()[1]))
+    second = builder.build(network)
+    np.testing.assert_array_equal(first.grid.heatmaps[1], kept)
+    assert not np.array_equal(second.grid.heatmaps[1], kept)
