@@ -206,6 +206,7 @@ class NeuronView(QtWidgets.QWidget):
         layout.addWidget(self.summary_label)
         layout.addStretch(1)
         self._bar_key: tuple | None = None
+        self._no_pen = QtGui.QPen(QtCore.Qt.PenStyle.NoPen)
         self.clear("Select a neuron to see its weights and activations.")
 
     # ---- public API --------------------------------------------------------------------------
@@ -306,9 +307,13 @@ class NeuronView(QtWidgets.QWidget):
         self.zero_line.setVisible(True)
         x = np.arange(weights.size, dtype=float)
         rgb = diverging_rgb(weights, limit)
-        brushes = [QtGui.QColor(int(r), int(g), int(bl)) for r, g, bl in rgb.tolist()]
+        # One brush per distinct colour, shared by its bars, and one shared empty pen: a
+        # per-bar pen and colour conversion dominated the update of wide layers.
+        colors, which = np.unique(rgb, axis=0, return_inverse=True)
+        palette = [QtGui.QBrush(QtGui.QColor(int(r), int(g), int(bl))) for r, g, bl in colors]
+        brushes = [palette[i] for i in which.ravel().tolist()]
         self.weight_bars.setOpts(
-            x=x, height=weights, width=0.8, brushes=brushes, pens=[None] * x.size
+            x=x, height=weights, width=0.8, brushes=brushes, pen=self._no_pen, pens=None
         )
         self.weight_bars.setVisible(True)
         labels = names if names is not None else [f"{i}" for i in range(weights.size)]

@@ -11,6 +11,7 @@ from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, Training
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.frame import make_frame
 from nnstudio.ui.neuron_view import HISTOGRAM_BINS, NeuronView, flat_regions
+from nnstudio.ui.qt import QtCore
 from nnstudio.workflow import build_network
 
 pytestmark = pytest.mark.gui
@@ -175,3 +176,25 @@ def test_out_of_range_neuron_is_reported_not_raised(view):
     assert "no neuron 50" in view.summary_label.text()
     view.show_neuron(document.project, 7, 0, frame)
     assert "no neuron 0 in layer 7" in view.summary_label.text()
+
+
+def test_wide_layer_bars_share_brushes_and_follow_new_frames(view):
+    from nnstudio.ui.colors import diverging_rgb
+
+    document = document_for(circles_project("tanh", units=200))
+    frame = frame_for(document)
+    view.show_neuron(document.project, 1, 0, frame)
+    W = frame.weights[1][0][:, 0]
+    brushes = view.weight_bars.opts["brushes"]
+    assert len(brushes) == 200
+    expected = diverging_rgb(W, np.abs(W).max())
+    for rgb, brush in zip(expected.tolist(), brushes, strict=True):
+        assert brush.color().getRgb()[:3] == tuple(rgb)
+    # Bars of one colour share one brush; no bar has an outline.
+    assert len({id(brush) for brush in brushes}) == len({tuple(rgb) for rgb in expected.tolist()})
+    assert view.weight_bars.opts["pen"].style() == QtCore.Qt.PenStyle.NoPen
+    flipped = frame_for(document, scale=-1.0)
+    view.show_neuron(document.project, 1, 0, flipped)
+    np.testing.assert_allclose(view.weight_bars.opts["height"], -W)
+    first = view.weight_bars.opts["brushes"][0].color()
+    assert (first.red() > first.blue()) == (-W[0] > 0)
