@@ -11,6 +11,9 @@ Usage::
     nnstudio shot PROJECT -o studio.png                  screenshot of the studio
 
 Every failure prints one line, ``nnstudio: error: <message>``, to stderr and exits non-zero.
+
+With ``NNSTUDIO_STARTUP_REPORT=FILE`` set, ``nnstudio [PROJECT]`` writes ``{"seconds": S}``
+(process start to the first painted window) to FILE and quits; see :mod:`nnstudio.ui.app`.
 """
 
 from __future__ import annotations

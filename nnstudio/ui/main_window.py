@@ -721,9 +721,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _update_example_range(self, frame: Any) -> None:
         """Let the example picker reach every probe example of the latest frame."""
-        count = int(np.shape(frame.probe_A[0])[0]) if frame is not None else 1
-        self.example_box.setMaximum(max(count, 1))
-        self.example_box.setSuffix(f" / {max(count, 1)}")
+        count = max(int(np.shape(frame.probe_A[0])[0]) if frame is not None else 1, 1)
+        if count != self.example_box.maximum() or not self.example_box.suffix():
+            # Only on a change: a new suffix lays the toolbar out again.
+            self.example_box.setMaximum(count)
+            self.example_box.setSuffix(f" / {count}")
 
     def _connect(self) -> None:
         document = self.document
