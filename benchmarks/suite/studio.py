@@ -100,7 +100,11 @@ def wait_for(condition: Callable[[], bool], limit: float) -> float:
 
 
 class TickRecorder:
-    """A precise 10 ms timer on the UI thread that records when it fires."""
+    """A precise 10 ms timer on the UI thread that records when it fires.
+
+    The start and the end of the recording count as ticks too, so a UI thread that is busy
+    for the whole recording shows one gap as long as the recording.
+    """
 
     def __init__(self) -> None:
         from nnstudio.ui.qt import Qt, QtCore
@@ -113,10 +117,12 @@ class TickRecorder:
 
     def start(self) -> None:
         self.ticks.clear()
+        self.ticks.append(time.perf_counter())
         self.timer.start()
 
     def stop(self) -> dict[str, float]:
         self.timer.stop()
+        self.ticks.append(time.perf_counter())
         return gap_statistics(self.ticks)
 
 
