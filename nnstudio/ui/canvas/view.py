@@ -941,7 +941,8 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     def fit(self) -> None:
         """Show the whole network (capped zoom so small networks stay crisp, not huge)."""
         self._user_zoomed = False
-        drawing = self.content_rect().adjusted(-_MARGIN, -_MARGIN, _MARGIN, _MARGIN)
+        # No bottom margin: the band kept free for the legend below the drawing is one.
+        drawing = self.content_rect().adjusted(-_MARGIN, -_MARGIN, _MARGIN, 4.0)
         viewport = self.viewport().rect()
         if drawing.isEmpty() or viewport.width() < 2 or viewport.height() < 2:
             return
@@ -962,13 +963,13 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
 
     def _overlay_band(self) -> float:
         """Height (screen pixels) kept free at the bottom for the legend and zoom buttons."""
-        return float(max(self.legend.height(), self.zoom_bar.height()) + 14)
+        return float(max(self.legend.height(), self.zoom_bar.height()) + 16)
 
     def _framed_rect(self) -> QtCore.QRectF:
         """The drawing with a margin, and a band below it for the legend and zoom buttons."""
         scale = max(self.transform().m11(), _MIN_SCALE)
         band = self._overlay_band() / scale
-        return self.content_rect().adjusted(-_MARGIN, -_MARGIN, _MARGIN, _MARGIN + band)
+        return self.content_rect().adjusted(-_MARGIN, -_MARGIN, _MARGIN, 4.0 + band)
 
     def zoom_by(self, factor: float) -> None:
         """Zoom in (> 1) or out (< 1), clamped to a sensible range."""
