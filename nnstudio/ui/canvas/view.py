@@ -42,6 +42,8 @@ from nnstudio.ui.colors import diverging_rgb, symmetric_limit
 from nnstudio.ui.qt import QtCore, QtGui, QtSvg, QtWidgets, Signal
 from nnstudio.ui.selection import Selection
 
+#: Pixmap cache (kilobytes) the canvas asks for, see ``NetworkCanvas.__init__``.
+_PIXMAP_CACHE_KB = 96 * 1024
 _NO_CACHE = QtWidgets.QGraphicsItem.CacheMode.NoCache
 _DEVICE_CACHE = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
 _BACKGROUND = QtGui.QColor(246, 247, 249)
@@ -133,6 +135,11 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     def __init__(self, document: Any, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.document = document
+        # Lanes and edge bundles are cached as pixmaps (QPixmapCache); a big network on a
+        # large or high-density screen needs more than Qt's default 10 MB, or the caches
+        # evict each other and every paint re-strokes everything.
+        if QtGui.QPixmapCache.cacheLimit() < _PIXMAP_CACHE_KB:
+            QtGui.QPixmapCache.setCacheLimit(_PIXMAP_CACHE_KB)
         self._scene = QtWidgets.QGraphicsScene(self)
         # Items are few and large; a BSP index only slows down the per-frame updates.
         self._scene.setItemIndexMethod(QtWidgets.QGraphicsScene.ItemIndexMethod.NoIndex)
