@@ -260,3 +260,12 @@ def test_frames_without_ready_heatmaps_are_coloured_on_the_canvas(qtbot):
     assert canvas.columns[2].thumbnails[5].pixel(middle, middle) == int(
         frame.grid.heatmaps[2][5, middle, middle]
     )
+
+
+def test_frames_without_ready_heatmaps_keep_the_selected_examples_values(qtbot):
+    from dataclasses import replace
+
+    document, canvas = open_canvas(qtbot, spiral_project())
+    (frame,) = frames_while_training(document, 1)
+    canvas.show_frame(replace(frame, grid=replace(frame.grid, heatmaps=())))
+    np.testing.assert_allclose(canvas.columns[1].values, frame.probe_A[1][0])

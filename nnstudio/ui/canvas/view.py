@@ -176,6 +176,8 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self._hover_key: tuple | None = None
         self._drop_indicator: QtWidgets.QGraphicsRectItem | None = None
         self._notices_enabled = True
+        #: Overlay band (pixels) the last fit left free, to refit when the legend resizes.
+        self._fitted_band: float | None = None
 
         self._edge_timer = QtCore.QTimer(self)
         self._edge_timer.setSingleShot(True)
@@ -550,8 +552,8 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
                 # Coloured by the frame builder; indexing copies, so the corners can be cut.
                 thumbs = rounded_thumbnails(np.asarray(heatmaps[drawn])[indices], corner)
             elif grids is not None and drawn < len(grids):
-                values = np.asarray(grids[drawn])[:, :, indices]
-                thumbs = thumbnail_images(values, activation, corner)
+                grid_values = np.asarray(grids[drawn])[:, :, indices]
+                thumbs = thumbnail_images(grid_values, activation, corner)
             column.set_state(fills, values, thumbs)
             sparks = None
             if lines is not None and drawn < len(lines):
@@ -563,7 +565,11 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     def show_frame(self, frame: Any) -> None:
         """Recolour edges, biases and neurons from a training frame (``None`` clears).
 
-        Cost is proportional to the number of drawn edges and neurons.
+        Cost is proportional to the number of drawn edges and neurons. Every array (edge
+        values and colours, fills, heatmaps) follows the frame at once; when a frame replaces
+        a frame, re-stroking the edges is spread over frames (:data:`EDGE_STROKE_BUDGET` edges
+        per frame, the rest after a short delay). :meth:`grab` and the exports stroke whatever
+        is left first, and :meth:`flush_edges` does it on demand.
         """
         if frame is not None and not self._frame_fits(frame):
             return
@@ -1070,7 +1076,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
 
     def _place_overlays(self) -> None:
         band = self._overlay_band()
-        if band != getattr(self, "_fitted_band", band) and not self._user_zoomed:
+        if self._fitted_band is not None and band != self._fitted_band and not self._user_zoomed:
             self.fit()  # the legend grew or shrank: keep the drawing clear of it
         self._fitted_band = band
         viewport = self.viewport().geometry()
