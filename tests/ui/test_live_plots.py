@@ -287,3 +287,13 @@ def test_x_axis_grows_in_steps_and_stays_where_the_user_put_it(qtbot) -> None:
     x_range.reset()
     x_range.follow(0.0, 400.0)
     assert plot.vb.viewRange()[0][1] > 400.0
+
+
+def test_images_and_maps_have_no_grid_lines(panel) -> None:
+    output = panel.output_tab
+    for plot in (output.map_plot, output.confusion_plot, output.examples_plot):
+        assert not any(isinstance(item, HorizontalGrid) for item in plot.items)
+    for plot in (output.parity_plot, panel.loss_tab.loss_plot, panel.gradients_tab.plot):
+        assert any(isinstance(item, HorizontalGrid) for item in plot.items)
+    weights = panel.weights_tab
+    assert not any(isinstance(item, HorizontalGrid) for item in weights.heatmap_plot.items)

@@ -157,8 +157,7 @@ class OutputTab(PlotTab):
         self.controls.addStretch(1)
 
         # ---- map over the inputs -------------------------------------------------------------
-        self.map_plot = make_plot("Decision regions", "x1", "x2")
-        self.map_plot.showGrid(x=False, y=False)
+        self.map_plot = make_plot("Decision regions", "x1", "x2", grid=False)
         self.regions = pg.ImageItem()
         self.map_plot.addItem(self.regions)
         self.surface_map = pg.colormap.get("viridis")
@@ -177,11 +176,12 @@ class OutputTab(PlotTab):
         self.curves: list[pg.PlotDataItem] = []
 
         # ---- confusion matrix --------------------------------------------------------------
-        self.confusion_plot = make_plot("Confusion matrix", "predicted class", "true class")
+        self.confusion_plot = make_plot(
+            "Confusion matrix", "predicted class", "true class", grid=False
+        )
         self.confusion_plot.invertY(True)
         self.confusion_plot.setAspectLocked(True)
         self.confusion_plot.setMouseEnabled(x=False, y=False)
-        self.confusion_plot.showGrid(x=False, y=False)
         self.confusion_image = pg.ImageItem()
         self.confusion_image.setColorMap(pg.ColorMap([0.0, 1.0], [(255, 255, 255), TRAIN_COLOR]))
         self.confusion_plot.addItem(self.confusion_image)
@@ -197,11 +197,10 @@ class OutputTab(PlotTab):
         self.parity_plot.addItem(self.parity_points)
 
         # ---- example images (pixel data) ---------------------------------------------------
-        self.examples_plot = make_plot("Examples", "", "")
+        self.examples_plot = make_plot("Examples", "", "", grid=False)
         self.examples_plot.invertY(True)
         self.examples_plot.setAspectLocked(True)
         self.examples_plot.setMouseEnabled(x=False, y=False)
-        self.examples_plot.showGrid(x=False, y=False)
         for side in ("left", "bottom"):
             self.examples_plot.hideAxis(side)
         self.examples_image = pg.ImageItem()
