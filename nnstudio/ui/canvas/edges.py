@@ -24,6 +24,7 @@ it crosses, because antialiased translucent strokes are several times slower to 
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 
 import numpy as np
 
@@ -72,6 +73,27 @@ def faded(rgb: np.ndarray, opacity: np.ndarray) -> np.ndarray:
     """
     mixed = rgb * opacity[:, None] + 255.0 * (1.0 - opacity[:, None])
     return np.clip(np.round(mixed), 0, 255).astype(np.uint8)
+
+
+@lru_cache(maxsize=4 * MAGNITUDE_BUCKETS)
+def _bucket_pen(bucket: int, fade: float) -> QtGui.QPen:
+    """The pen of a colour bucket: ``bucket // 2`` is the magnitude level, odd is positive.
+
+    Parameters
+    ----------
+    bucket : int
+        ``level * 2 + (weight > 0)`` with ``level`` in ``[0, MAGNITUDE_BUCKETS)``.
+    fade : float
+        Opacity factor of the bundle (1, or less when dimmed).
+    """
+    center = (bucket // 2 + 0.5) / MAGNITUDE_BUCKETS
+    sign = 1.0 if bucket % 2 == 1 else -1.0
+    rgb = diverging_rgb(np.array([sign * center]), 1.0)
+    widths, opacity = edge_style(np.array([center]))
+    r, g, b = (int(c) for c in faded(rgb.astype(float), opacity * fade)[0])
+    pen = QtGui.QPen(QtGui.QColor(r, g, b), float(widths[0]))
+    pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
+    return pen
 
 
 class EdgeBundleItem(QtWidgets.QGraphicsItem):
@@ -232,19 +254,11 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
         elif shown.size:
             order = np.argsort(keys, kind="stable")
             bucket_keys, starts = np.unique(keys[order], return_index=True)
-            bounds = np.append(starts, order.size)
-            centers = (bucket_keys // 2 + 0.5) / MAGNITUDE_BUCKETS
-            signs = np.where(bucket_keys % 2 == 1, 1.0, -1.0)
-            rgb = diverging_rgb(signs * centers, 1.0)
-            widths, opacity = edge_style(centers)
-            rgb = faded(rgb.astype(float), opacity * fade)
+            bounds = np.append(starts, order.size).tolist()
             edge_ids = shown[order].tolist()
-            for i in range(bucket_keys.size):
-                color = QtGui.QColor(int(rgb[i, 0]), int(rgb[i, 1]), int(rgb[i, 2]))
-                pen = QtGui.QPen(color, float(widths[i]))
-                pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
+            for i, bucket in enumerate(bucket_keys.tolist()):
                 batch = [lines[j] for j in edge_ids[bounds[i] : bounds[i + 1]]]
-                batches.append((pen, batch))
+                batches.append((_bucket_pen(bucket, fade), batch))
         self._batches = batches
         self._painted_key = key
         self._pending = False
