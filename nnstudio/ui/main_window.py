@@ -451,9 +451,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self.installEventFilter(self._first_paint)
 
     def _after_first_paint(self) -> None:
-        """Build the hidden plot tabs, one per event loop turn (the window stays responsive)."""
-        if not self._shut_down and self.plots.build_remaining_tabs():
+        """Build what the first window does not show, one piece per event loop turn.
+
+        The hidden plot tabs and the Training settings form (a tab behind the Data dock)
+        would otherwise delay the first paint; one piece at a time keeps the window
+        responsive meanwhile.
+        """
+        if self._shut_down:
+            return
+        if self.plots.build_remaining_tabs():
             QtCore.QTimer.singleShot(0, self._after_first_paint)
+        elif not self.training_dock.is_built:
+            self.training_dock.build()
 
     # ---- construction ------------------------------------------------------------------------
 

@@ -197,3 +197,22 @@ def test_cross_entropies_are_unavailable_for_regression(dock: TrainingDock) -> N
         assert not item.isEnabled()
         assert "regression" in item.toolTip()
     assert model.item(form.loss_combo.findData("huber")).isEnabled()
+
+
+def test_form_is_built_when_the_dock_first_shows(qtbot, document: StudioDocument) -> None:
+    dock = TrainingDock(document)
+    qtbot.addWidget(dock)
+    assert not dock.is_built  # a dock that starts hidden costs nothing at start-up
+    document.set_training(replace(document.project.training, learning_rate=0.125))
+    dock.show()
+    qtbot.waitExposed(dock)
+    assert dock.is_built
+    # Built late, it still shows the document's current settings.
+    assert dock.settings_widget.learning_rate.value() == pytest.approx(0.125)
+    # The dock is as wide as the form needs (its scroll area reports the form's width).
+    assert dock.minimumSizeHint().width() >= dock.settings_widget.minimumSizeHint().width()
+
+
+def test_main_window_builds_the_form_after_its_first_paint(qtbot, window) -> None:
+    window.repaint()
+    qtbot.waitUntil(lambda: window.training_dock.is_built)

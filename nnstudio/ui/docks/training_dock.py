@@ -633,15 +633,42 @@ class VerticalScrollArea(QtWidgets.QScrollArea):
 
 
 class TrainingDock(QtWidgets.QDockWidget):
-    """Dock holding :class:`TrainingSettingsWidget` in a scroll area."""
+    """Dock holding :class:`TrainingSettingsWidget` in a scroll area.
+
+    The dock usually starts as a tab behind the Data dock, so its form is built when it is
+    first needed: when the dock is shown, when :attr:`settings_widget` is asked for, or by
+    :meth:`build` (the main window calls it once its first paint is done).
+    """
 
     def __init__(self, document: StudioDocument, parent: QtWidgets.QWidget | None = None):
         super().__init__("Training settings", parent)
         self.setObjectName("TrainingDock")
-        self.settings_widget = TrainingSettingsWidget(document)
-        scroll = VerticalScrollArea()
-        scroll.setWidget(self.settings_widget)
-        self.setWidget(scroll)
+        self._document = document
+        self._settings_widget: TrainingSettingsWidget | None = None
+        self._scroll = VerticalScrollArea()
+        self.setWidget(self._scroll)
+
+    @property
+    def settings_widget(self) -> TrainingSettingsWidget:
+        """The training settings form (built now if it was not yet)."""
+        if self._settings_widget is None:
+            self._settings_widget = TrainingSettingsWidget(self._document)
+            self._scroll.setWidget(self._settings_widget)
+            self._scroll.updateGeometry()
+        return self._settings_widget
+
+    @property
+    def is_built(self) -> bool:
+        """Whether the form exists yet."""
+        return self._settings_widget is not None
+
+    def build(self) -> None:
+        """Build the form now (it is built on first use otherwise)."""
+        _ = self.settings_widget
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        self.build()
+        super().showEvent(event)
 
 
 __all__ = [
