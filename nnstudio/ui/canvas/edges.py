@@ -224,7 +224,7 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
         self._request((self.shown, level * 2 + (relative > 0), fade), defer)
 
     def _request(self, key: tuple[np.ndarray, np.ndarray, float], defer: bool) -> None:
-        """Note what the strokes should show; repaint now, later, or not at all."""
+        """Note what the strokes should show; repaint now, on refresh(), or not at all."""
         self._wanted_key = key
         painted = self._painted_key
         unchanged = (
