@@ -269,3 +269,17 @@ def test_frames_without_ready_heatmaps_keep_the_selected_examples_values(qtbot):
     (frame,) = frames_while_training(document, 1)
     canvas.show_frame(replace(frame, grid=replace(frame.grid, heatmaps=())))
     np.testing.assert_allclose(canvas.columns[1].values, frame.probe_A[1][0])
+
+
+def test_a_lone_frame_is_stroked_at_once(qtbot, monkeypatch):
+    from nnstudio.ui.canvas import view as canvas_view
+
+    document, canvas = open_canvas(qtbot, wide_project())
+    first, second = frames_while_training(document, 2, steps_between=40)
+    canvas.show_frame(first)
+    # Frames further apart than the live window (here: any two) are not a stream.
+    monkeypatch.setattr(canvas_view, "_LIVE_FRAME_GAP_S", 0.0)
+    canvas.show_frame(second)
+    assert not any(bundle.pending for bundle in canvas.bundles[1:])
+    for bundle in canvas.bundles[1:]:
+        assert painted_edges(bundle) == segments_of(bundle, bundle.shown)

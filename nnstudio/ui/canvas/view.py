@@ -14,6 +14,7 @@ hover text and highlights follow every frame), so no single paint stalls the int
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -64,6 +65,8 @@ MAX_EDGES_PER_BUNDLE = 512
 EDGE_STROKE_BUDGET = 400
 #: Delay before edges left over by the budget are stroked when no further frame arrives.
 _EDGE_CATCH_UP_MS = 40
+#: Frames closer together than this (seconds) count as a live stream.
+_LIVE_FRAME_GAP_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self._hover_key: tuple | None = None
         self._drop_indicator: QtWidgets.QGraphicsRectItem | None = None
         self._notices_enabled = True
+        self._frame_shown_at = -float("inf")
         #: Overlay band (pixels) the last fit left free, to refit when the legend resizes.
         self._fitted_band: float | None = None
 
@@ -566,15 +570,23 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         """Recolour edges, biases and neurons from a training frame (``None`` clears).
 
         Cost is proportional to the number of drawn edges and neurons. Every array (edge
-        values and colours, fills, heatmaps) follows the frame at once; when a frame replaces
-        a frame, re-stroking the edges is spread over frames (:data:`EDGE_STROKE_BUDGET` edges
-        per frame, the rest after a short delay). :meth:`grab` and the exports stroke whatever
-        is left first, and :meth:`flush_edges` does it on demand.
+        values and colours, fills, heatmaps) follows the frame at once; when frames stream in
+        (less than a quarter of a second apart), re-stroking the edges is spread over frames
+        (:data:`EDGE_STROKE_BUDGET` edges per frame, the rest after a short delay).
+        :meth:`grab` and the exports stroke whatever is left first, and :meth:`flush_edges`
+        does it on demand.
         """
         if frame is not None and not self._frame_fits(frame):
             return
-        # A frame replacing a frame is live training: edge strokes may be spread over frames.
-        live = frame is not None and self._frame is not None
+        # A frame following a frame shortly is live training: edge strokes may be spread over
+        # frames. A lone frame (a step, a screenshot) is stroked at once.
+        now = time.monotonic()
+        live = (
+            frame is not None
+            and self._frame is not None
+            and now - self._frame_shown_at < _LIVE_FRAME_GAP_S
+        )
+        self._frame_shown_at = now
         self._frame = frame
         self._recolor(live)
         self._refresh_hover_text()
