@@ -149,6 +149,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--save", metavar="OUT", help="write a project holding the trained weights to OUT.nnproj"
     )
+    train.add_argument(
+        "--threads",
+        type=_thread_count,
+        default="auto",
+        metavar="N",
+        help="BLAS threads for the matrix products: a number, or 'auto' (default) to measure "
+        "1 against all cores for big networks and keep the faster",
+    )
     train.add_argument("--quiet", "-q", action="store_true", help="no progress line")
 
     export = commands.add_parser(
@@ -466,7 +474,23 @@ class _StopOnInterrupt:
             signal.signal(signal.SIGINT, self.previous)
 
 
+def _thread_count(text: str) -> int | str:
+    """``auto`` or a thread count from 1 to 256 (for ``--threads``)."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected 'auto' or a whole number, got {text!r}"
+        ) from None
+    if not 1 <= value <= 256:
+        raise argparse.ArgumentTypeError(f"expected 1 to 256 threads, got {value}")
+    return value
+
+
 def _command_train(args: argparse.Namespace) -> int:
+    from nnstudio.engine.threads import choose_training_threads, limit_blas_threads
     from nnstudio.io.project import WeightsFileError, save_project
     from nnstudio.io.weights import load_weights_file
     from nnstudio.workflow import load_for_training, make_trainer
@@ -505,6 +529,12 @@ def _command_train(args: argparse.Namespace) -> int:
             _note("the project sets no epoch count: training until Ctrl+C")
 
     trainer = make_trainer(project, network, dataset)
+    threads = choose_training_threads(trainer) if args.threads == "auto" else args.threads
+    limit_blas_threads(threads)
+    if not args.quiet:
+        how = "measured fastest" if args.threads == "auto" else "as asked"
+        noun = "BLAS thread" if threads == 1 else "BLAS threads"
+        _note(f"matrix products on {threads} {noun} ({how})")
     status, message = "finished", ""
     if training.epochs != 0:
         status, message = _run_training(trainer, training.epochs, quiet=args.quiet)

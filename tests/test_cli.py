@@ -122,6 +122,20 @@ def test_train_saves_weights_and_reports_metrics(tmp_path: Path) -> None:
     assert accuracy > 80
 
 
+def test_train_reports_its_blas_threads_and_rejects_bad_counts(tmp_path: Path) -> None:
+    source = write_project(tmp_path, XOR_PROJECT)
+    result = run("train", source, "--epochs", "2")
+    assert result.returncode == 0, result.stderr
+    # A small network never profits from more threads: one, chosen without a long measurement.
+    assert "matrix products on 1 BLAS thread (measured fastest)" in result.stderr
+    result = run("train", source, "--epochs", "2", "--threads", "2")
+    assert result.returncode == 0, result.stderr
+    assert "matrix products on 2 BLAS threads (as asked)" in result.stderr
+    result = run("train", source, "--threads", "0")
+    assert result.returncode != 0
+    assert "expected 1 to 256 threads, got 0" in result.stderr
+
+
 def test_epochs_zero_saves_initial_weights(tmp_path: Path) -> None:
     source = write_project(tmp_path, XOR_PROJECT)
     result = run(
