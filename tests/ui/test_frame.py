@@ -269,3 +269,15 @@ def test_consecutive_frames_do_not_share_heatmap_memory() -> None:
     second = builder.build(network)
     np.testing.assert_array_equal(first.grid.heatmaps[1], kept)
     assert not np.array_equal(second.grid.heatmaps[1], kept)
+
+
+def test_symmetric_limit_is_the_99th_percentile_of_magnitudes() -> None:
+    from nnstudio.ui.colors import symmetric_limit
+
+    rng = np.random.default_rng(0)
+    for size in (1, 2, 7, 100, 1001):
+        values = rng.normal(size=size)
+        expected = float(np.percentile(np.abs(values), 99))
+        assert symmetric_limit(values) == pytest.approx(expected, rel=1e-12)
+    assert symmetric_limit(np.array([np.nan, np.inf])) == 1.0
+    assert symmetric_limit(np.zeros(5)) == 1e-6
