@@ -300,6 +300,8 @@ def take_screenshot(
             target = _prepare_panel(window, panel_name, tab)
             _settle(app)
             window.canvas.fit()
+            # Edges left for a later frame are drawn now, so the picture is complete.
+            window.canvas.flush_edges()
             _settle(app)
             image = target.grab()
             output.parent.mkdir(parents=True, exist_ok=True)
