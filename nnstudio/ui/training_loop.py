@@ -49,7 +49,9 @@ the new records) and hands it to a publisher thread, which evaluates a second co
 network at those weights, builds the frame and sends it. Building a frame for a wide network
 takes tens of milliseconds, mostly in NumPy calls that release the interpreter lock, so it runs
 on the second core while training goes on; and a studio slow to read the pipe never makes
-training wait.
+training wait. A new state (with its message and progress) is sent at once by the loop's
+thread, so Pause and Stop show within milliseconds; the frame showing it follows when built
+(frames may thus arrive after a later state, never out of order among themselves).
 
 A frame is due at most every :data:`FRAME_INTERVAL` seconds, and only after the studio has
 shown the previous one (or :data:`_ACK_TIMEOUT` passed), so frames are never built just to be
@@ -228,17 +230,17 @@ class _FrameJob:
     builder: FrameBuilder
     dataset_id: int
     with_constants: bool
-    state: str | None
-    message: str
     progress: dict
 
 
 class _Publisher:
-    """A thread that builds frames and sends news, in the order they were handed over.
+    """A thread that builds frames and sends them, in the order they were handed over.
 
     Building a frame for a wide network takes tens of milliseconds, mostly in NumPy calls
     that release the interpreter lock, so on a second core it barely slows the training
     thread; sending never makes training wait for the studio to read the pipe either.
+    States and messages go out at once through :meth:`send_now`, so Pause or Stop shows
+    within milliseconds; the frame showing the new state follows when built.
 
     Parameters
     ----------
@@ -247,8 +249,10 @@ class _Publisher:
     """
 
     def __init__(self, send: Send) -> None:
-        self._send = send
-        self._items: queue.SimpleQueue[News | _FrameJob | None] = queue.SimpleQueue()
+        self._send_unlocked = send
+        # News go out from two threads (see send_now); one at a time on the channel.
+        self._lock = threading.Lock()
+        self._items: queue.SimpleQueue[_FrameJob | None] = queue.SimpleQueue()
         #: Seconds the last frame took to build (written here, read by the loop).
         self.build_cost = 0.0
         #: Set when building a frame failed; frames are dropped until the loop clears it.
@@ -258,11 +262,25 @@ class _Publisher:
         self._thread = threading.Thread(target=self._run, name="frames", daemon=True)
         self._thread.start()
 
-    def put(self, item: News | _FrameJob) -> None:
-        """Hand over news or a frame to build; raises :class:`ChannelClosed` when closed."""
+    def put(self, item: _FrameJob) -> None:
+        """Hand over a frame to build and send; raises :class:`ChannelClosed` when closed."""
         if self.closed:
             raise ChannelClosed
         self._items.put(item)
+
+    def send_now(self, news: News) -> None:
+        """Send news from the calling thread at once, ahead of frames still being built."""
+        if self.closed:
+            raise ChannelClosed
+        try:
+            self._send(news)
+        except ChannelClosed:
+            self.closed = True
+            raise
+
+    def _send(self, news: News) -> None:
+        with self._lock:
+            self._send_unlocked(news)
 
     def close(self, timeout: float = 1.0) -> None:
         """Send what is queued (waiting at most ``timeout`` seconds), then end the thread."""
@@ -274,10 +292,10 @@ class _Publisher:
             item = self._items.get()
             if item is None:
                 return
-            if isinstance(item, _FrameJob) and self.failure is not None:
+            if self.failure is not None:
                 continue
             try:
-                self._send(self._build(item) if isinstance(item, _FrameJob) else item)
+                self._send(self._build(item))
             except ChannelClosed:
                 self.closed = True
                 return
@@ -315,8 +333,6 @@ class _Publisher:
             frame=frame,
             dataset_id=job.dataset_id,
             constants=constants,
-            state=job.state,
-            message=job.message,
             progress=job.progress,
         )
 
@@ -410,8 +426,10 @@ class TrainingLoop:
         if publisher.closed:
             raise ChannelClosed
         if publisher.failure is not None:
-            # The publisher told the studio already; the run stops here too.
+            # The publisher told the studio already; the run stops here too. The failed frame
+            # may have been the one carrying the data set's rows: send them again.
             publisher.failure = None
+            self._constants_sent = False
             self._epoch_target = None
             self._mode = "stopped" if self._session is not None else "idle"
 
@@ -423,7 +441,7 @@ class TrainingLoop:
         self._mode = "stopped" if self._session is not None else "idle"
         generation = self._session.generation if self._session is not None else -1
         text = f"Training stopped by an internal error: {error!r}"
-        self._publisher.put(News(generation, run=self._run, state=self._mode, message=text))
+        self._publisher.send_now(News(generation, run=self._run, state=self._mode, message=text))
 
     def _handle(self, command: tuple) -> None:
         name = command[0]
@@ -521,7 +539,7 @@ class TrainingLoop:
             session.trainer.update_settings(training)
         except NNStudioError as error:
             text = f"Settings not applied: {error}"
-            self._publisher.put(News(session.generation, run=self._run, message=text))
+            self._publisher.send_now(News(session.generation, run=self._run, message=text))
             return
         session.project = replace(session.project, training=training)
         if self._mode == "finished" and not session.trainer.is_done:
@@ -622,7 +640,7 @@ class TrainingLoop:
             self._steps_per_second = 0.0 if mode != "paused" else self._steps_per_second
         if self._session is None:
             gone = -1 if generation is None else generation
-            self._publisher.put(News(gone, run=self._run, state=mode, message=message))
+            self._publisher.send_now(News(gone, run=self._run, state=mode, message=message))
             return
         self._send_frame(state=mode, message=message)
 
@@ -634,7 +652,10 @@ class TrainingLoop:
         )
 
     def _send_frame(self, *, state: str | None = None, message: str = "") -> None:
-        """Take a snapshot now; the publisher builds the frame from it and sends it."""
+        """Take a snapshot now; the publisher builds the frame from it and sends it.
+
+        A new state or a message goes out at once, before the frame that shows it.
+        """
         session = self._session
         assert session is not None and self._builder is not None
         trainer = session.trainer
@@ -653,6 +674,17 @@ class TrainingLoop:
         recent = History(
             **{column.name: getattr(history, column.name)[new_rows] for column in fields(History)}
         )
+        progress = self._progress()
+        if state is not None or message:
+            self._publisher.send_now(
+                News(
+                    session.generation,
+                    run=self._run,
+                    state=state,
+                    message=message,
+                    progress=progress,
+                )
+            )
         self._seq += 1
         self._publisher.put(
             _FrameJob(
@@ -667,9 +699,7 @@ class TrainingLoop:
                 builder=self._builder,
                 dataset_id=self._dataset_id,
                 with_constants=not self._constants_sent,
-                state=state,
-                message=message,
-                progress=self._progress(),
+                progress=progress,
             )
         )
         self._constants_sent = True

@@ -29,9 +29,11 @@ through two pipes:
 
 In the process a publisher thread builds each frame from a snapshot of the weights, on the
 second core while training goes on. A frame is built at most every 33 ms and only after the
-studio has shown the last one ("frame shown" carries the painting time, so heavy views get
-frames less often), so a slow user interface never makes training wait and training never
-floods the user interface.
+studio has shown the last one ("frame shown" carries what the views spent on a frame, so heavy
+views get frames less often), so a slow user interface never makes training wait and training
+never floods the user interface. A state change is sent at once, ahead of the frame that shows
+it: ``stateChanged`` comes first, the matching ``frameReady`` (and the hand-back of the
+weights) follows.
 
 A session carries the project, the weights and, only when it changed, the data set; the
 process builds the network, the trainer and the frame builder itself. The controller builds

@@ -57,6 +57,7 @@ class Harness:
         self.assembler = FrameAssembler()
         self.closed = False
         self.failing_sends = 0
+        self.failing_frames = 0
         self.loop = TrainingLoop(self._receive, self._send)
         self.thread = threading.Thread(target=self.loop.run, daemon=True)
         self.thread.start()
@@ -75,6 +76,9 @@ class Harness:
         if self.failing_sends:
             self.failing_sends -= 1
             raise RuntimeError("pipe exploded")
+        if self.failing_frames and news.frame is not None:
+            self.failing_frames -= 1
+            raise RuntimeError("frame lost in the pipe")
         self.outbox.put(news)
 
     def send(self, *command: Any) -> None:
@@ -97,7 +101,14 @@ class Harness:
                 return news
 
     def wait_state(self, state: str) -> News:
+        """The news of a new state (it comes before the frame that shows it)."""
         return self.wait_for(lambda news: news.state == state)
+
+    def wait_frame(self, state: str) -> News:
+        """The news of the next frame taken in ``state``."""
+        return self.wait_for(
+            lambda news: news.frame is not None and news.progress["state"] == state
+        )
 
     def messages(self) -> list[str]:
         return [news.message for news in self.news if news.message]
@@ -118,8 +129,9 @@ def harness() -> Iterator[Harness]:
 
 def test_a_session_starts_idle_with_the_data_set_constants_once(harness, dataset) -> None:
     harness.load(xor_project(), 1, dataset)
-    first = harness.wait_state("idle")
-    assert first.generation == 1 and first.frame is not None
+    assert harness.wait_state("idle").frame is None
+    first = harness.wait_frame("idle")
+    assert first.generation == 1
     # The partial frame leaves the data set's rows out; they travel beside it once.
     assert first.constants is not None
     assert all(getattr(first.frame, name) is None for name in CONSTANT_FIELDS)
@@ -130,8 +142,9 @@ def test_a_session_starts_idle_with_the_data_set_constants_once(harness, dataset
     assert whole.step == 0 and len(whole.snapshot.history) == 1
     # A second session on the same data: no data set and no constants again.
     harness.load(xor_project(learning_rate=0.01), 1, None, generation=2)
-    second = harness.wait_for(lambda news: news.generation == 2 and news.state == "idle")
-    assert second.constants is None
+    harness.wait_for(lambda news: news.generation == 2 and news.state == "idle")
+    second = harness.wait_frame("idle")
+    assert second.generation == 2 and second.constants is None
     np.testing.assert_array_equal(harness.frames[-1].eval_inputs, builder.eval_inputs)
 
 
@@ -140,14 +153,17 @@ def test_step_then_step_epoch_then_play_to_the_end(harness, dataset) -> None:
     harness.wait_state("idle")
     harness.send("step")
     paused = harness.wait_state("paused")
-    assert paused.frame is not None and paused.progress["step"] == 1
+    assert paused.progress["step"] == 1
+    assert harness.wait_frame("paused").frame.step == 1
     harness.send("step_epoch")
     harness.wait_state("running")
     harness.wait_state("paused")
+    harness.wait_frame("paused")
     assert harness.frames[-1].epoch == 1 and harness.frames[-1].step == 10
     harness.send("play")
     finished = harness.wait_state("finished")
     assert finished.message.startswith("Finished 3 epochs")
+    harness.wait_frame("finished")
     frame = harness.frames[-1]
     # Every step and every epoch reached the assembled frame, although frames came rarely.
     np.testing.assert_array_equal(frame.grad_steps, np.arange(1, 31))
@@ -161,10 +177,10 @@ def test_the_assembled_frame_equals_one_built_in_a_single_piece(harness, dataset
     harness.load(project, 1, dataset)
     harness.wait_state("idle")
     harness.send("play")
-    harness.wait_state("finished")
+    harness.wait_frame("finished")
     assembled = harness.frames[-1]
     # The same run, trained directly: same seed and weights, so the same numbers.
-    network = build_network(project, harness.news[0].frame.weights)
+    network = build_network(project, harness.frames[0].weights)
     trainer = make_trainer(project, network, dataset)
     for _ in range(4 * trainer.steps_per_epoch):
         trainer.step()
@@ -200,8 +216,8 @@ def test_pause_stop_and_a_new_run_start_the_series_over(harness, dataset) -> Non
     assert stopped.progress["step"] == paused.progress["step"]
     # Step after a stop: a new run from the stopped weights, with fresh series.
     harness.send("step")
-    harness.wait_state("paused")
-    assert harness.news[-1].run == stopped.run + 1
+    assert harness.wait_state("paused").run == stopped.run + 1
+    harness.wait_frame("paused")
     frame = harness.frames[-1]
     assert frame.step == 1
     np.testing.assert_array_equal(frame.grad_steps, [1])
@@ -214,7 +230,7 @@ def test_frames_wait_for_the_studio_to_show_the_last_one(harness, dataset, monke
     harness.load(xor_project(epochs=None), 1, dataset)
     harness.wait_state("idle")
     harness.send("play")
-    running = harness.wait_state("running")
+    running = harness.wait_frame("running")
     with pytest.raises(queue.Empty):
         harness.wait_for(lambda news: True, timeout=0.3)
     harness.send("shown", running.seq, 0.001)
@@ -228,9 +244,9 @@ def test_settings_change_the_running_trainer(harness, dataset) -> None:
     harness.load(xor_project(epochs=2), 1, dataset)
     harness.wait_state("idle")
     harness.send("step")
-    harness.wait_state("paused")
+    harness.wait_frame("paused")
     harness.send("settings", replace(xor_project().training, learning_rate=0.002, epochs=2))
-    changed = harness.wait_for(lambda news: news.frame is not None and news.state is None)
+    changed = harness.wait_for(lambda news: news.frame is not None)
     assert changed.frame.snapshot.learning_rate == pytest.approx(0.002)
     # A bad value is reported and changes nothing.
     harness.send("settings", replace(xor_project().training, learning_rate=-1.0))
@@ -238,11 +254,12 @@ def test_settings_change_the_running_trainer(harness, dataset) -> None:
     assert refused.message.startswith("Settings not applied")
     harness.send("play")
     harness.wait_state("finished")
+    harness.wait_frame("finished")
     # More epochs granted after the end: the run may go on.
     harness.send("settings", replace(xor_project().training, learning_rate=0.002, epochs=3))
     harness.wait_state("paused")
     harness.send("play")
-    harness.wait_state("finished")
+    harness.wait_frame("finished")
     assert harness.frames[-1].epoch == 3
 
 
@@ -260,7 +277,7 @@ def test_weights_that_do_not_fit_cannot_train(harness, dataset) -> None:
 
 def test_an_internal_error_stops_the_run_but_not_the_loop(harness, dataset, monkeypatch) -> None:
     harness.load(xor_project(), 1, dataset)
-    harness.wait_state("idle")
+    harness.wait_frame("idle")
     original = FrameBuilder.build
 
     def broken(self, network, snapshot=None):
@@ -272,20 +289,44 @@ def test_an_internal_error_stops_the_run_but_not_the_loop(harness, dataset, monk
     assert "internal error" in stopped.message and "frame exploded" in stopped.message
     monkeypatch.setattr(FrameBuilder, "build", original)
     harness.send("step")
-    harness.wait_state("paused")
+    harness.wait_frame("paused")
     assert harness.frames[-1].step == 1
+
+
+def test_the_data_set_rows_come_again_when_their_frame_failed(harness, dataset, monkeypatch):
+    original = FrameBuilder.build
+
+    def broken(self, network, snapshot=None):
+        raise RuntimeError("frame exploded")
+
+    monkeypatch.setattr(FrameBuilder, "build", broken)
+    harness.load(xor_project(), 1, dataset)
+    harness.wait_state("stopped")
+    monkeypatch.setattr(FrameBuilder, "build", original)
+    harness.send("step")
+    # The assembler can make the frame whole: the rows came with it.
+    assert harness.wait_frame("paused").constants is not None
+    np.testing.assert_array_equal(harness.frames[-1].eval_inputs, FrameBuilder(dataset).eval_inputs)
 
 
 def test_news_that_cannot_be_sent_stop_the_run_with_a_message(harness, dataset) -> None:
     harness.load(xor_project(), 1, dataset)
     harness.wait_state("idle")
+    harness.wait_frame("idle")
+    # A state that cannot be sent.
     harness.failing_sends = 1
     harness.send("step")
     stopped = harness.wait_state("stopped")
     assert "pipe exploded" in stopped.message
-    # The loop and its publisher go on.
+    # A frame that cannot be sent.
+    harness.failing_frames = 1
     harness.send("step")
     harness.wait_state("paused")
+    stopped = harness.wait_state("stopped")
+    assert "frame lost in the pipe" in stopped.message
+    # The loop and its publisher go on.
+    harness.send("step")
+    harness.wait_frame("paused")
     assert harness.frames[-1].step == 1
 
 
@@ -297,7 +338,7 @@ def test_a_session_on_data_never_received_is_an_internal_error(harness) -> None:
 
 def test_unload_forgets_the_session(harness, dataset) -> None:
     harness.load(xor_project(), 1, dataset)
-    harness.wait_state("idle")
+    harness.wait_frame("idle")
     harness.send("unload", 2)
     gone = harness.wait_for(lambda news: news.generation == 2)
     assert gone.state == "idle" and gone.frame is None
