@@ -90,8 +90,8 @@ __all__ = ["END_STATES", "FRAME_INTERVAL", "STATES", "TrainingController", "limi
 
 #: Seconds between two hand-backs of the weights to the document while training runs.
 _HAND_BACK_INTERVAL = 0.25
-#: A frame's cost to the user interface is measured only when frames come at least this often
-#: (seconds); a pause's idle time is not a frame's cost.
+#: A frame's cost to the user interface is measured only when running frames come at least
+#: this often (seconds).
 _UI_COST_WINDOW = 1.0
 #: Seconds :meth:`TrainingController.shutdown` waits for the process to quit by itself.
 _SHUTDOWN_TIMEOUT = 3.0
@@ -631,11 +631,13 @@ class TrainingController(QtCore.QObject):
         # The views paint in later events, so the main thread's processor time from the last
         # frame's arrival to this one's measures what a frame costs the user interface (it
         # includes whatever else the user interface did meanwhile, which rightly counts too).
+        # Only between frames of a running run: before Play the time is not the frames'.
         previous = self._last_arrival
         spent_since = None
-        if previous is not None and arrived - previous[0] <= _UI_COST_WINDOW:
-            spent_since = computed - previous[1]
-        self._last_arrival = (arrived, computed)
+        if previous is not None and self._state == "running":
+            if arrived - previous[0] <= _UI_COST_WINDOW:
+                spent_since = computed - previous[1]
+        self._last_arrival = (arrived, computed) if self._state == "running" else None
         self.frameReady.emit(frame)
         trained = frame.snapshot is not None and frame.snapshot.step > 0
         # Views redraw on weightsChanged too, so while running the document gets the weights a
