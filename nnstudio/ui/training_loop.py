@@ -94,8 +94,10 @@ COMMAND_POLL_INTERVAL = 0.005
 #: Building frames may keep the publisher thread busy at most this share of the time (it
 #: shares the second core with the user interface).
 _BUILD_TIME_SHARE = 0.4
-#: Painting frames may take at most this share of the user interface's time.
-_PAINT_TIME_SHARE = 0.4
+#: Painting frames may take at most this share of the user interface's time. Training runs
+#: in its own process, so painting no longer slows it down; the views split a frame's work
+#: into short events, so input is still handled between them.
+_PAINT_TIME_SHARE = 0.6
 #: The training process's interpreter switch interval in seconds (see run_training_process).
 _SWITCH_INTERVAL = 0.001
 #: Bytes the news pipe may buffer (frames of wide networks are about a megabyte).
