@@ -1,6 +1,6 @@
 """Frames: everything the studio's views paint for one moment of training, as plain arrays.
 
-A :class:`Frame` is computed away from the user interface (in the training thread, between
+A :class:`Frame` is computed away from the user interface (in the training process, between
 steps) so the main thread only has to paint it. It holds the engine's snapshot, every layer's
 pre-activations and outputs on a fixed set of *probe* examples, every neuron's output over a
 grid covering the input plane (2-input data, also as ready-coloured heatmap pixels) or a line

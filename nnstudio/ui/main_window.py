@@ -2,7 +2,7 @@
 
 The window owns one :class:`~nnstudio.ui.document.StudioDocument` and one
 :class:`~nnstudio.ui.worker.TrainingController`. Views observe the document; the controller's
-frames (computed in the training thread) are forwarded here, on the main thread, to the
+frames (computed in the training process) are forwarded here, on the main thread, to the
 canvas, the plots, the Properties dock and the status bar.
 """
 
@@ -1313,7 +1313,7 @@ class MainWindow(QtWidgets.QMainWindow):
         event.accept()
 
     def shutdown(self) -> None:
-        """Stop the training thread and detach from the application (idempotent)."""
+        """Stop the training process and detach from the application (idempotent)."""
         if self._shut_down:
             return
         self._shut_down = True

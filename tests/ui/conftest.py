@@ -2,7 +2,7 @@
 
 Settings never touch the user's real configuration: QSettings writes INI files under a
 temporary folder, and the ``window`` fixture hands MainWindow its own settings object. Every
-window is closed at the end of its test, which shuts its training thread down.
+window is closed at the end of its test, which shuts its training process down.
 """
 
 from __future__ import annotations
