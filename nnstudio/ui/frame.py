@@ -1,11 +1,12 @@
 """Frames: everything the studio's views paint for one moment of training, as plain arrays.
 
-A :class:`Frame` is computed away from the user interface (in the training process, between
-steps) so the main thread only has to paint it. It holds the engine's snapshot, every layer's
-pre-activations and outputs on a fixed set of *probe* examples, every neuron's output over a
-grid covering the input plane (2-input data, also as ready-coloured heatmap pixels) or a line
-covering the input range (1-input data), the network's predictions on the validation set (or
-the training set when nothing is held out), and per-layer weight and activation statistics.
+A :class:`Frame` is computed away from the user interface (in the training process, from a
+copy of the weights) so the main thread only has to paint it. It holds the engine's snapshot,
+every layer's pre-activations and outputs on a fixed set of *probe* examples, every neuron's
+output over a grid covering the input plane (2-input data, also as ready-coloured heatmap
+pixels) or a line covering the input range (1-input data), the network's predictions on the
+validation set (or the training set when nothing is held out), and per-layer weight and
+activation statistics.
 
 :class:`FrameBuilder` fixes the probe examples, the grid and the evaluation rows once per data
 set so consecutive frames show the same examples; :func:`make_frame` is the one-shot shortcut.
