@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.spec import canonical_activation
+
 #: Colour stops from -1 to +1 (RGB, 0-255).
 _STOPS = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
 _COLORS = np.array(
@@ -113,7 +115,8 @@ def centered(values: np.ndarray, activation: str | None) -> tuple[np.ndarray, fl
     values : ndarray, any shape
         Activation outputs.
     activation : str or None
-        The layer's canonical activation; ``None`` for the (standardised) input layer.
+        The layer's activation (any accepted name, e.g. ``linear``); ``None`` for the
+        (standardised) input layer.
 
     Returns
     -------
@@ -122,9 +125,10 @@ def centered(values: np.ndarray, activation: str | None) -> tuple[np.ndarray, fl
         Fixed colour limit (tanh: 1; sigmoid and softmax: 0.5 around 0.5), or ``None`` when
         the caller should fit one to the values.
     """
-    if activation == "tanh":
+    name = canonical_activation(activation) if activation else None
+    if name == "tanh":
         return values, 1.0
-    if activation in UNIT_INTERVAL:
+    if name in UNIT_INTERVAL:
         return values - 0.5, 0.5
     return values, None
 

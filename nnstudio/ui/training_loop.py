@@ -74,7 +74,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnstudio.engine.threads import limit_blas_threads
-from nnstudio.engine.trainer import History
+from nnstudio.engine.trainer import MAX_EPOCH_RECORDS, MAX_STEP_RECORDS, History
 from nnstudio.errors import NNStudioError
 from nnstudio.ui.frame import Frame, FrameBuilder
 from nnstudio.workflow import build_network, make_trainer
@@ -105,10 +105,11 @@ _PIPE_BYTES = 1 << 20
 #: Seconds after which a frame is sent although the studio has not confirmed the last one.
 _ACK_TIMEOUT = 1.0
 #: Per-step records kept for the plots; beyond this every second record is dropped, so a
-#: run of millions of steps keeps an evenly thinned history in bounded memory.
-MAX_STEP_HISTORY = 200_000
+#: run of millions of steps keeps an evenly thinned history in bounded memory (the same
+#: bounds as the trainer's own records).
+MAX_STEP_HISTORY = MAX_STEP_RECORDS
 #: Per-epoch history rows kept; thinned like the per-step records beyond this.
-MAX_EPOCH_HISTORY = 20_000
+MAX_EPOCH_HISTORY = MAX_EPOCH_RECORDS
 
 #: Controller states.
 STATES: tuple[str, ...] = (

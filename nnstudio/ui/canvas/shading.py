@@ -16,35 +16,11 @@ from functools import lru_cache
 import numpy as np
 
 from nnstudio.spec import canonical_activation
-from nnstudio.ui.colors import UNIT_INTERVAL, HeatmapColorizer, diverging_rgb, symmetric_limit
+from nnstudio.ui.colors import HeatmapColorizer, centered, diverging_rgb, symmetric_limit
 from nnstudio.ui.qt import QtGui
 
 #: Sub-samples per pixel side when measuring how much of a corner pixel is inside the rounding.
 _CORNER_SUPERSAMPLING = 4
-
-
-def centered(values: np.ndarray, activation: str | None) -> tuple[np.ndarray, float | None]:
-    """Shift values so the colour scale's neutral point is the activation's midpoint.
-
-    Parameters
-    ----------
-    values : ndarray, any shape
-        Activation outputs.
-    activation : str or None
-        The layer's activation; ``None`` for the (standardised) input layer.
-
-    Returns
-    -------
-    shifted : ndarray, same shape
-    limit : float or None
-        Fixed colour limit, or ``None`` when the caller should fit a symmetric one.
-    """
-    name = canonical_activation(activation) if activation else None
-    if name == "tanh":
-        return values, 1.0
-    if name in UNIT_INTERVAL:
-        return values - 0.5, 0.5
-    return values, None
 
 
 def activation_colors(values: np.ndarray, batch: np.ndarray, activation: str | None) -> np.ndarray:
