@@ -53,9 +53,11 @@ training wait. A new state (with its message and progress) is sent at once by th
 thread, so Pause and Stop show within milliseconds; the frame showing it follows when built
 (frames may thus arrive after a later state, never out of order among themselves).
 
-A frame is due at most every :data:`FRAME_INTERVAL` seconds, and only after the studio has
-shown the previous one (or :data:`_ACK_TIMEOUT` passed), so frames are never built just to be
-dropped. Slow frames space out further: building them may keep the publisher busy at most
+A frame is due at most every :data:`FRAME_INTERVAL` seconds, and while at most
+:data:`_FRAMES_IN_FLIGHT` frames wait for the studio to show them (or :data:`_ACK_TIMEOUT`
+passed): the next frame is built and sent while the studio paints the last one, so building,
+sending and painting overlap, and frames are never built just to be dropped. Slow frames
+space out further: building them may keep the publisher busy at most
 :data:`_BUILD_TIME_SHARE` of the time and painting them at most :data:`_PAINT_TIME_SHARE` of
 the user interface's.
 """
@@ -102,8 +104,10 @@ _PAINT_TIME_SHARE = 0.6
 _SWITCH_INTERVAL = 0.001
 #: Bytes the news pipe may buffer (frames of wide networks are about a megabyte).
 _PIPE_BYTES = 1 << 20
-#: Seconds after which a frame is sent although the studio has not confirmed the last one.
+#: Seconds after which a frame is sent although the studio has not confirmed the last ones.
 _ACK_TIMEOUT = 1.0
+#: Frames sent but not yet shown, at most: the one being painted and the next one.
+_FRAMES_IN_FLIGHT = 2
 #: Per-step records kept for the plots; beyond this every second record is dropped, so a
 #: run of millions of steps keeps an evenly thinned history in bounded memory (the same
 #: bounds as the trainer's own records).
@@ -382,6 +386,7 @@ class TrainingLoop:
         self._since_epoch = -1
         # Frames: numbering, when the next one is due while training, and their cost.
         self._seq = 0
+        self._shown_seq = 0  # the last frame the studio showed (or dropped)
         self._last_frame_time = -math.inf
         self._frame_due = -math.inf
         self._paint_cost = 0.0
@@ -560,9 +565,11 @@ class TrainingLoop:
     def _frame_shown(self, seq: int, paint_cost: float | None) -> None:
         if paint_cost is not None:
             self._paint_cost = paint_cost
-        if seq == self._seq:
-            # The studio is ready for the next frame once the spacing has passed.
-            self._frame_due = self._last_frame_time + self._frame_interval()
+        if seq > self._shown_seq:
+            self._shown_seq = seq
+            if self._seq - seq < _FRAMES_IN_FLIGHT:
+                # Room for another frame once the spacing has passed.
+                self._frame_due = self._last_frame_time + self._frame_interval()
 
     # ---- training ----------------------------------------------------------------------------
 
@@ -707,8 +714,12 @@ class TrainingLoop:
         )
         self._constants_sent = True
         self._last_frame_time = time.monotonic()
-        # Not before the studio confirms this frame (see _frame_shown), or the time-out.
-        self._frame_due = self._last_frame_time + _ACK_TIMEOUT
+        if self._seq - self._shown_seq < _FRAMES_IN_FLIGHT:
+            # The studio is painting the last frame: this one waits for it in the pipe.
+            self._frame_due = self._last_frame_time + self._frame_interval()
+        else:
+            # Not before the studio confirms a frame (see _frame_shown), or the time-out.
+            self._frame_due = self._last_frame_time + _ACK_TIMEOUT
 
     def _progress(self) -> dict:
         session = self._session
