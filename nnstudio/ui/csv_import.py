@@ -161,6 +161,25 @@ def guess_task(table: CsvTable, targets: Sequence[str]) -> str:
 
 # ---- models ------------------------------------------------------------------------------------
 
+#: Columns whose width is measured from their contents; wider tables (784 pixel columns) give
+#: the rest the widest measured width, because measuring asks the model for every cell.
+MEASURED_COLUMNS = 32
+
+
+def fit_columns(view: QtWidgets.QTableView) -> None:
+    """Size a table's columns to their contents, measuring at most :data:`MEASURED_COLUMNS`."""
+    model = view.model()
+    columns = model.columnCount() if model is not None else 0
+    if columns <= MEASURED_COLUMNS:
+        view.resizeColumnsToContents()
+        return
+    header = view.horizontalHeader()
+    for column in range(MEASURED_COLUMNS):
+        view.resizeColumnToContents(column)
+    widest = max(header.sectionSize(column) for column in range(MEASURED_COLUMNS))
+    for column in range(MEASURED_COLUMNS, columns):
+        header.resizeSection(column, widest)
+
 
 class TextTableModel(QtCore.QAbstractTableModel):
     """A read-only table of text cells with column headers (cheap for thousands of cells).
@@ -754,7 +773,7 @@ class CsvImportDialog(QtWidgets.QDialog):
             row_labels=[str(line) for line in table.line_numbers[:PREVIEW_ROWS]],
             header_tips=tips,
         )
-        self._preview.resizeColumnsToContents()
+        fit_columns(self._preview)
         shown = min(PREVIEW_ROWS, table.n_rows)
         self._preview_caption.setText(
             f"First {shown} of {plural(table.n_rows, 'row')} (row numbers are file lines); "

@@ -406,3 +406,34 @@ def test_panel_is_never_narrower_than_its_controls(panel):
     assert scroll.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
     # Short docks still scroll: the minimum height stays small.
     assert panel.minimumSizeHint().height() < content.minimumSizeHint().height()
+
+
+def test_a_wide_table_measures_only_its_first_columns(qtbot) -> None:
+    from nnstudio.data import Dataset
+    from nnstudio.ui.csv_import import MEASURED_COLUMNS
+    from nnstudio.ui.docks.data_dock import TablePreview
+
+    rng = np.random.default_rng(0)
+    features = 784
+    X = rng.normal(size=(60, features)) * 1000  # long numbers: wider than the headers
+    Y = rng.normal(size=(60, 1))
+    dataset = Dataset(
+        X[:50],
+        Y[:50],
+        X[50:],
+        Y[50:],
+        tuple(f"p{i}" for i in range(features)),
+        ("y",),
+        "regression",
+    )
+    preview = TablePreview()
+    qtbot.addWidget(preview)
+    preview.show_dataset(dataset)
+    header = preview.view.horizontalHeader()
+    assert header.count() == features + 2  # set, target, features
+    measured = [header.sectionSize(column) for column in range(MEASURED_COLUMNS)]
+    # Columns past the measured ones get the widest measured width, so every number fits.
+    assert {header.sectionSize(column) for column in range(MEASURED_COLUMNS, header.count())} == {
+        max(measured)
+    }
+    assert max(measured) > header.minimumSectionSize()

@@ -29,6 +29,7 @@ from nnstudio.ui.csv_import import (
     CsvImportDialog,
     TextTableModel,
     dataset_summary,
+    fit_columns,
     name_list,
     plural,
 )
@@ -290,7 +291,7 @@ class TablePreview(QtWidgets.QWidget):
         )
         tinted = [False] + [True] * len(target_headers) + [False] * dataset.n_features
         self.model.set_column_roles(tinted, [True] + [False] * (len(headers) - 1))
-        self.view.resizeColumnsToContents()
+        fit_columns(self.view)
 
 
 class ImagePreview(QtWidgets.QWidget):
