@@ -381,6 +381,14 @@ class TrainingController(QtCore.QObject):
         """Whether training is in progress (not paused)."""
         return self._state == "running"
 
+    @property
+    def process_id(self) -> int | None:
+        """The operating-system id of the training process, ``None`` while there is none."""
+        process = self._process
+        if process is None or process.gone:
+            return None
+        return process.process.pid
+
     # ---- commands ----------------------------------------------------------------------------
 
     def play(self) -> None:

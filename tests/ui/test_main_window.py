@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -442,14 +443,27 @@ def test_docks_are_movable_restorable_and_toggleable(window, settings) -> None:
         other.shutdown()
 
 
-def test_closing_while_training_stops_the_thread(qtbot, window) -> None:
+def test_closing_while_training_ends_the_training_process(qtbot, window) -> None:
     window.open_sample("spiral")
     window.play_action.trigger()
     _wait_state(qtbot, window, "running", "finished")
-    thread = window.controller._thread
+    pid = window.controller.process_id
+    assert pid is not None
     window.close_without_asking()
-    assert thread.wait(10_000)
-    assert thread.isFinished()
+    assert window.controller.process_id is None
+
+    def ended() -> bool:
+        try:
+            os.waitpid(pid, os.WNOHANG)  # reaps it if it is our child and has exited
+        except ChildProcessError:
+            pass
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    qtbot.waitUntil(ended, timeout=10_000)
 
 
 def test_help_dialogs(window, monkeypatch, no_dialogs) -> None:
