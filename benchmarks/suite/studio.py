@@ -720,7 +720,7 @@ def run_heatmaps(settings: Settings, context: dict[str, Any]) -> SectionResult:
     result.notes.append(
         "Refreshes: frames carrying the input-plane grid that reached the canvas "
         "(MainWindow.frameShown) while training. Compute: FrameBuilder.build (probe batch and "
-        "every neuron over the grid, done by the training worker); paint: "
+        "every neuron over the grid, done by the training process); paint: "
         "NetworkCanvas.show_frame + grab()."
     )
     result.data = data
