@@ -129,7 +129,7 @@ class TickRecorder:
 @contextmanager
 def studio_window(folder: Path) -> Iterator[Any]:
     """A 1280×800 main window with the default layout (settings kept in ``folder``), closed
-    (its training worker stopped) afterwards."""
+    (its training process stopped) afterwards."""
     from nnstudio.ui.main_window import MainWindow
     from nnstudio.ui.qt import QtCore
 
@@ -153,7 +153,7 @@ def show_project(window: Any, path: Path, settle: float) -> None:
 
 
 def close_window(window: Any) -> None:
-    """Close ``window`` (its training worker stops) and let Qt delete it."""
+    """Close ``window`` (its training process stops) and let Qt delete it."""
     window.close_without_asking()
     window.deleteLater()
     spin(0.1)
@@ -494,7 +494,7 @@ def run_studio(settings: Settings, context: dict[str, Any]) -> SectionResult:
 
 def frames_for(window: Any, count: int) -> tuple[list[Any], list[float]]:
     """``count`` frames of the window's project with different random weights, and the
-    seconds each took to build (``FrameBuilder.build``, as the training worker does)."""
+    seconds each took to build (``FrameBuilder.build``, as the training process does)."""
     from nnstudio.ui.frame import FrameBuilder
     from nnstudio.workflow import build_network
 
