@@ -643,7 +643,7 @@ def run_canvas(settings: Settings, context: dict[str, Any]) -> SectionResult:
         f"followed by grab() of the canvas in a 1280×800 window ({repeats} frames). Timer "
         f"gaps: a 10 ms timer while a 33 ms timer hands the canvas a new frame for "
         f"{feed_seconds:g} s (no training). 'build frame' is FrameBuilder.build, which the "
-        "training worker runs off the UI thread. 'plots panel': PlotsPanel.show_frame + "
+        "training process runs off the UI thread. 'plots panel': PlotsPanel.show_frame + "
         "grab() of the visible tab, for comparison (median)."
     )
     result.data = data

@@ -4,7 +4,7 @@ Negative values are blue, zero is a light neutral grey, positive values are oran
 on an edge, a neuron's activation and a heatmap cell mean the same thing by colour everywhere.
 
 The mapping itself is pure NumPy, so frames can colour their heatmaps away from the user
-interface (in the training worker) without importing Qt; only the ``QColor`` constants and
+interface (in the training process) without importing Qt; only the ``QColor`` constants and
 the pyqtgraph colour map import Qt, when first used.
 """
 
