@@ -50,7 +50,7 @@ class PlotsPanel(QtWidgets.QWidget):
         self._classes: dict[str, type[PlotTab]] = {cls.name: cls for cls in TAB_CLASSES}
         self._tabs: dict[str, PlotTab] = {}
         for name in self._classes:
-            # A blank page holds the tab's place until the tab is built.
+            # A blank page stands in for each tab until the tab is built (lazily, see _build).
             self.tabs.addTab(QtWidgets.QWidget(), name)
         self.tabs.currentChanged.connect(self._catch_up)
         layout = QtWidgets.QVBoxLayout(self)
@@ -133,13 +133,13 @@ class PlotsPanel(QtWidgets.QWidget):
         current = self.tabs.currentIndex()
         blocked = self.tabs.blockSignals(True)
         try:
-            placeholder = self.tabs.widget(index)
+            blank_page = self.tabs.widget(index)
             self.tabs.removeTab(index)
             self.tabs.insertTab(index, tab, name)
             self.tabs.setCurrentIndex(current)
         finally:
             self.tabs.blockSignals(blocked)
-        placeholder.deleteLater()
+        blank_page.deleteLater()
         self._tabs[name] = tab
         if len(self._tabs) == len(self._classes):
             self._early_frames.clear()
