@@ -644,9 +644,8 @@ class Trainer:
         if self._position == 0:
             self._learning_rate = self._scheduled_rate()
         lr = self._learning_rate
-        rows = self._next_rows()
-        kernel.load_batch(self.X_train, self.Y_train, rows)
-        m = rows.stop - rows.start if isinstance(rows, slice) else rows.shape[0]
+        X_batch, _ = kernel.load_batch(self.X_train, self.Y_train, self._next_rows())
+        m = X_batch.shape[0]
 
         # Non-finite values are detected explicitly below, so floating-point warnings on the
         # way there would only be noise.
