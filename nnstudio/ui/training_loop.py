@@ -76,7 +76,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnstudio.engine.threads import limit_blas_threads
-from nnstudio.engine.trainer import MAX_EPOCH_RECORDS, MAX_STEP_RECORDS, History
+from nnstudio.engine.trainer import MAX_EPOCH_RECORDS, MAX_STEP_RECORDS, STATUSES, History
 from nnstudio.errors import NNStudioError
 from nnstudio.ui.frame import Frame, FrameBuilder
 from nnstudio.workflow import build_network, make_trainer
@@ -115,16 +115,8 @@ MAX_STEP_HISTORY = MAX_STEP_RECORDS
 #: Per-epoch history rows kept; thinned like the per-step records beyond this.
 MAX_EPOCH_HISTORY = MAX_EPOCH_RECORDS
 
-#: Controller states.
-STATES: tuple[str, ...] = (
-    "idle",
-    "running",
-    "paused",
-    "finished",
-    "stopped",
-    "early_stopped",
-    "diverged",
-)
+#: Controller states: the trainer's statuses, with ``idle`` (no run yet) for ``ready``.
+STATES: tuple[str, ...] = tuple("idle" if status == "ready" else status for status in STATUSES)
 #: States that end a run; Play then starts a new run from the current weights.
 END_STATES: tuple[str, ...] = ("finished", "stopped", "early_stopped", "diverged")
 #: Frame fields fixed by the data set (the probe and evaluation rows): sent once per data set.
