@@ -21,16 +21,22 @@ derivative meaningless. The report counts the values closer than ``kink_distance
 kink (:attr:`GradCheckReport.near_kinks`) so those results can be recognised; tests choose
 inputs that keep them away. (Huber's kink is only in the second derivative and harmless.)
 
-Rounding noise in ``J`` contributes an error of roughly ``1e-16 · |J| / ε`` to each numerical
-derivative and truncation roughly ``ε² · J⁽³⁾ / 6``. With the default ``ε = 1e-6``, gradients
-of about ``1e-4`` or larger are resolved to a relative ``1e-6``; layers whose gradients are
-much smaller (tiny initial weights, gradients that nearly cancel over the batch) are measured
-more accurately with ``ε = 1e-5`` or ``1e-4``.
+Rounding noise in ``J`` contributes an error of roughly ``u · |J| / ε`` to each numerical
+derivative (``u ≈ 1.1e-16``, float64's unit roundoff) and truncation roughly ``ε² · J⁽³⁾ / 6``.
+With ``ε = 1e-6`` and ``|J|`` near 1, gradients of about ``1e-4`` or larger are resolved to a
+relative ``1e-6``; much smaller ones (vanishing gradients in the first layers of a deep sigmoid
+network, tiny initial weights, gradients that nearly cancel over the batch) are not, and a
+correct backpropagation would look wrong. So a tensor whose whole difference from backprop is
+no larger than that rounding noise is measured again with a ten times larger step, up to
+:data:`MAX_EPSILON`, and the smallest error is kept; :attr:`LayerCheck.weight_epsilon` and
+:attr:`LayerCheck.bias_epsilon` say which step gave it. A difference larger than the noise
+(a real error, or truncation) is never re-measured, so a wrong derivative cannot hide behind a
+larger step: it disagrees at every step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +47,15 @@ __all__ = ["GradCheckReport", "LayerCheck", "gradient_check"]
 
 #: Activations whose derivative jumps at z = 0.
 _KINKED_ACTIVATIONS = ("relu", "leaky_relu")
+
+#: Largest step a tensor is re-measured with when its gradients drown in rounding noise.
+MAX_EPSILON = 1e-3
+#: Rounding noise of one central difference is taken as this many times ``u · |J| / ε``: the
+#: objective sums many rounded terms, so its error is a few units of ``u · |J|``.
+_NOISE_FACTOR = 4.0
+#: A re-measurement is only worth it while the relative error is above this (far below any
+#: tolerance a user would set).
+_GOOD_ENOUGH = 1e-9
 
 
 @dataclass(frozen=True)
@@ -58,7 +73,12 @@ class LayerCheck:
     weight_checked, bias_checked : int
         Number of entries compared (all of them up to the per-layer limit).
     max_abs_error : float
-        Largest absolute difference over the checked entries of the layer.
+        Largest absolute difference over the checked entries of the layer (at the step that
+        gave each tensor's error).
+    weight_epsilon, bias_epsilon : float or None
+        The finite-difference step that gave ``weight_error`` and ``bias_error``: the report's
+        :attr:`GradCheckReport.epsilon` unless the tensor's gradients were too small for it to
+        resolve (see the module notes). ``None`` means the report's step.
     """
 
     layer: int
@@ -68,6 +88,8 @@ class LayerCheck:
     weight_checked: int
     bias_checked: int
     max_abs_error: float
+    weight_epsilon: float | None = None
+    bias_epsilon: float | None = None
 
     @property
     def error(self) -> float:
@@ -108,26 +130,54 @@ class GradCheckReport:
         errors = self.layer_errors
         return float(np.max(errors)) if errors else 0.0
 
+    @property
+    def remeasured(self) -> tuple[tuple[LayerCheck, str, float], ...]:
+        """``(layer, "W" or "b", step)`` for every tensor measured with a larger step."""
+        found: list[tuple[LayerCheck, str, float]] = []
+        for layer in self.layers:
+            for name, step in (("W", layer.weight_epsilon), ("b", layer.bias_epsilon)):
+                if step is not None and step != self.epsilon:
+                    found.append((layer, name, step))
+        return tuple(found)
+
     def passed(self, tol: float = 1e-6) -> bool:
         """Whether every layer's relative error is at most ``tol`` (NaN fails)."""
         return all(error <= tol for error in self.layer_errors)
 
     def format(self, tol: float = 1e-6) -> str:
-        """A readable table, one row per layer, and a verdict line."""
+        """A readable table, one row per layer, and a verdict line.
+
+        A ``W / b step`` column appears when some tensor was measured with a larger step than
+        :attr:`epsilon`.
+        """
+        with_steps = bool(self.remeasured)
         header = (
             f"{'layer':>5}  {'W shape':>10}  {'W rel. error':>12}  {'b rel. error':>12}  "
-            f"{'checked':>7}  result"
+            f"{'checked':>7}  "
         )
-        lines = [header]
+        if with_steps:
+            header += f"{'W / b step':>15}  "
+        lines = [header + "result"]
         for layer in self.layers:
             shape = f"{layer.weight_shape[0]}x{layer.weight_shape[1]}"
             verdict = "ok" if layer.error <= tol else "FAIL"
-            lines.append(
+            row = (
                 f"{layer.layer:>5}  {shape:>10}  {layer.weight_error:>12.3e}  "
                 f"{layer.bias_error:>12.3e}  {layer.weight_checked + layer.bias_checked:>7}  "
-                f"{verdict}"
             )
+            if with_steps:
+                steps = [
+                    f"{self.epsilon if step is None else step:.0e}"
+                    for step in (layer.weight_epsilon, layer.bias_epsilon)
+                ]
+                row += f"{' / '.join(steps):>15}  "
+            lines.append(row + verdict)
         outcome = "passed" if self.passed(tol) else "FAILED"
+        if with_steps:
+            lines.append(
+                f"note: where epsilon {self.epsilon:g} cannot resolve the gradients against "
+                "rounding noise (they are too small), a larger step measured them again"
+            )
         lines.append(
             f"largest relative error {self.max_error:.3e}: {outcome} (tolerance {tol:g}, "
             f"epsilon {self.epsilon:g})"
@@ -210,38 +260,27 @@ def gradient_check(
 
     layers: list[LayerCheck] = []
     for index, ((W, b), (dW, db)) in enumerate(zip(net.params, grads, strict=True)):
-        errors: list[float] = []
-        counts: list[int] = []
-        max_abs = 0.0
+        measured: list[_TensorCheck] = []
         for param, grad in ((W, dW), (b, db)):
             flat = param.reshape(-1)  # a view: perturbing it perturbs the network
             if flat.size <= max_checks_per_layer:
                 chosen = np.arange(flat.size)
             else:
                 chosen = np.sort(rng.choice(flat.size, size=max_checks_per_layer, replace=False))
-            numeric = np.empty(chosen.size)
-            for position, entry in enumerate(chosen):
-                original = flat[entry]
-                flat[entry] = original + epsilon
-                plus = objective()
-                flat[entry] = original - epsilon
-                minus = objective()
-                flat[entry] = original
-                numeric[position] = (plus - minus) / (2 * epsilon)
             analytic = grad.reshape(-1)[chosen]
-            errors.append(_relative_error(analytic, numeric))
-            counts.append(int(chosen.size))
-            if chosen.size:
-                max_abs = max(max_abs, float(np.max(np.abs(analytic - numeric))))
+            measured.append(_check_tensor(flat, chosen, analytic, objective, epsilon, loss))
+        (weight, bias) = measured
         layers.append(
             LayerCheck(
                 layer=index + 1,
                 weight_shape=(int(W.shape[0]), int(W.shape[1])),
-                weight_error=errors[0],
-                bias_error=errors[1],
-                weight_checked=counts[0],
-                bias_checked=counts[1],
-                max_abs_error=max_abs,
+                weight_error=weight.error,
+                bias_error=bias.error,
+                weight_checked=weight.checked,
+                bias_checked=bias.checked,
+                max_abs_error=max(weight.max_abs_error, bias.max_abs_error),
+                weight_epsilon=weight.epsilon,
+                bias_epsilon=bias.epsilon,
             )
         )
 
@@ -250,6 +289,72 @@ def gradient_check(
         # |W| has a kink at 0 as well; a step of ±ε crosses it when |W| < ε.
         near += sum(int(np.count_nonzero(np.abs(W) < 2 * epsilon)) for W, _ in net.params)
     return GradCheckReport(layers=tuple(layers), loss=loss, epsilon=epsilon, near_kinks=near)
+
+
+@dataclass(frozen=True)
+class _TensorCheck:
+    error: float
+    checked: int
+    max_abs_error: float
+    epsilon: float
+
+
+def _central_differences(
+    flat: np.ndarray, chosen: np.ndarray, objective: Callable[[], float], epsilon: float
+) -> tuple[np.ndarray, float]:
+    """Numerical derivatives of the chosen entries of ``flat``, shape (len(chosen),).
+
+    Also returns the largest ``|J|`` seen, the scale of the objective's rounding noise.
+    """
+    numeric = np.empty(chosen.size)
+    largest = 0.0
+    for position, entry in enumerate(chosen):
+        original = flat[entry]
+        flat[entry] = original + epsilon
+        plus = objective()
+        flat[entry] = original - epsilon
+        minus = objective()
+        flat[entry] = original
+        numeric[position] = (plus - minus) / (2 * epsilon)
+        largest = max(largest, abs(plus), abs(minus))
+    return numeric, largest
+
+
+def _check_tensor(
+    flat: np.ndarray,
+    chosen: np.ndarray,
+    analytic: np.ndarray,
+    objective: Callable[[], float],
+    epsilon: float,
+    loss: float,
+) -> _TensorCheck:
+    """Compare one tensor's entries, re-measuring with larger steps while rounding dominates."""
+    best: _TensorCheck | None = None
+    step = epsilon
+    while True:
+        numeric, largest = _central_differences(flat, chosen, objective, step)
+        difference = float(np.linalg.norm(analytic - numeric))
+        check = _TensorCheck(
+            error=_relative_error(analytic, numeric),
+            checked=int(chosen.size),
+            max_abs_error=float(np.max(np.abs(analytic - numeric))) if chosen.size else 0.0,
+            epsilon=step,
+        )
+        # NaN errors compare false and are kept only when nothing else was measured.
+        if best is None or check.error < best.error:
+            best = check
+        # Rounding noise of the differences: a few u·|J|/ε per entry, as a norm over entries.
+        noise = (
+            _NOISE_FACTOR
+            * np.finfo(np.float64).eps
+            * max(largest, abs(loss))
+            / step
+            * np.sqrt(chosen.size)
+        )
+        explained_by_rounding = difference <= noise
+        if not explained_by_rounding or best.error <= _GOOD_ENOUGH or step * 10 > MAX_EPSILON:
+            return best
+        step *= 10
 
 
 def _count_near_kinks(

@@ -214,3 +214,40 @@ def test_nan_errors_fail_the_check() -> None:
     report = GradCheckReport((broken, fine), loss=1.0, epsilon=1e-6)
     assert np.isnan(report.max_error) and not report.passed()
     assert "FAILED" in report.format()
+
+
+def _deep_sigmoid_network(depth: int = 8) -> Network:
+    """Vanishing gradients: the first layer's are around 1e-6, the output layer's near 1."""
+    hidden = tuple(LayerSpec(8, "sigmoid", init="xavier_normal") for _ in range(depth))
+    spec = NetworkSpec(2, (*hidden, LayerSpec(1, "identity")))
+    return Network.from_spec(spec, "mse", seed=1, dtype="float64")
+
+
+def test_vanishing_gradients_are_measured_with_a_larger_step() -> None:
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((16, 2)), rng.standard_normal((16, 1))
+    report = gradient_check(_deep_sigmoid_network(), X, Y, epsilon=1e-6)
+    # At ε = 1e-6 rounding noise alone is a relative 4e-5 in the first layer.
+    assert report.passed(TOLERANCE), report.format()
+    remeasured = {(layer.layer, name) for layer, name, _step in report.remeasured}
+    assert (1, "W") in remeasured and (1, "b") in remeasured
+    first = report.layers[0]
+    assert first.weight_epsilon is not None and 1e-6 < first.weight_epsilon <= 1e-3
+    # Large gradients keep the step asked for.
+    assert report.layers[-1].weight_epsilon == 1e-6
+    assert "W / b step" in report.format() and "1e-03 / 1e-03" in report.format()
+
+
+def test_a_wrong_derivative_with_vanishing_gradients_is_still_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    net = _deep_sigmoid_network()
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((16, 2)), rng.standard_normal((16, 1))
+    sigmoid = net.activations[0]
+    real = type(sigmoid)._derivative
+    # A derivative 0.1 % too large: the gradients of the early layers are off by about 1 %.
+    monkeypatch.setattr(type(sigmoid), "_derivative", lambda self, Z, A: 1.001 * real(self, Z, A))
+    report = gradient_check(net, X, Y, epsilon=1e-6)
+    assert not report.passed(TOLERANCE)
+    assert report.layer_errors[0] > 1e-3
