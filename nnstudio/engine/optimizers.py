@@ -64,6 +64,7 @@ class Optimizer(ABC):
         self.iterations = 0
         self._state: dict[str, list[np.ndarray]] = {}
         self._scratch: dict[str, list[np.ndarray]] = {}
+        self._constants: dict[str, tuple[float, np.dtype, np.ndarray]] = {}
         self.update_hyperparameters(training)
 
     def __repr__(self) -> str:
@@ -155,8 +156,41 @@ class Optimizer(ABC):
             Views of ``params`` that are weights (not biases), for decoupled weight decay.
         """
         self.iterations += 1
-        self._decay(list(weights), float(lr))
-        self._update([params], [grads], float(lr))
+        if self.decouples_weight_decay:
+            self._decay(list(weights), float(lr))
+        self._update_flat(params, grads, float(lr))
+
+    #: Whether :meth:`_decay` does anything (skipped per step otherwise).
+    decouples_weight_decay = False
+
+    def _update_flat(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
+        """Update one flat array in place; optimizers with a faster flat form override this."""
+        self._update([params], [grads], lr)
+
+    def _flat_slot(
+        self, store: dict[str, list[np.ndarray]], key: str, params: np.ndarray
+    ) -> np.ndarray:
+        """The one array named ``key`` in ``store`` shaped like ``params`` (zeros when new)."""
+        slots = store.get(key)
+        if slots is not None and len(slots) == 1:
+            slot = slots[0]
+            if slot.shape == params.shape and slot.dtype is params.dtype:
+                return slot
+        slot = np.zeros_like(params)
+        store[key] = [slot]
+        return slot
+
+    def _constant(self, key: str, value: float, dtype: np.dtype) -> np.ndarray:
+        """``value`` as a 0-d array of ``dtype``, remade only when the value changes.
+
+        Ufuncs take such an operand faster than a Python number and compute exactly as with
+        the number (cast to the dtype).
+        """
+        cached = self._constants.get(key)
+        if cached is None or cached[0] != value or cached[1] is not dtype:
+            cached = (value, dtype, np.array(value, dtype=dtype))
+            self._constants[key] = cached
+        return cached[2]
 
     def _decay(self, weights: list[np.ndarray], lr: float) -> None:  # noqa: B027 (optional hook)
         """Decoupled weight decay applied before the update (AdamW); nothing by default."""
@@ -207,6 +241,15 @@ class HeavyBall(Optimizer):
     """``v = β v + g``; ``θ -= α v``."""
 
     name = "heavy_ball"
+
+    def _update_flat(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
+        dtype = params.dtype
+        v = self._flat_slot(self._state, "velocity", params)
+        work = self._flat_slot(self._scratch, "step", params)
+        np.multiply(v, self._constant("momentum", self.momentum, dtype), v)
+        np.add(v, grads, v)
+        np.multiply(v, self._constant("lr", lr, dtype), work)
+        np.subtract(params, work, params)
 
     def _update(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
         beta = self.momentum
@@ -303,6 +346,7 @@ class AdamW(Adam):
     """Adam with decoupled weight decay ``W -= α λ W`` on weights only."""
 
     name = "adamw"
+    decouples_weight_decay = True
 
     def _decay(self, weights: list[np.ndarray], lr: float) -> None:
         factor = 1 - lr * self.weight_decay
