@@ -5,29 +5,41 @@ readable reference: it allocates every intermediate array and is what gradient c
 verifies. :class:`TrainingKernel` computes the same numbers for the trainer, faster:
 
 * every intermediate (``Z``, ``A``, ``dZ``, ``dA`` per layer, the batch itself) lives in a
-  buffer allocated once per batch size and written with ``out=``, so a step allocates no large
-  arrays and memory does not grow step after step;
-* each layer's input carries a trailing column of ones and its parameters are read as the
-  block ``[W; b]`` (how they lie in the flat array anyway), so ``Z = [A, 1] @ [W; b]`` and
+  buffer allocated once per batch size, so a step allocates no arrays and memory does not
+  grow step after step;
+* the step is a *plan*: a list of NumPy calls with their operands bound once per batch size
+  (outputs passed positionally, constants as 0-d arrays of the network's dtype), which the
+  kernel runs in one loop. For the smallest networks a step is a few dozen calls of well under
+  a microsecond each, so the Python around them is what counts;
+* each hidden layer's input carries a trailing column of ones and its parameters are read as
+  the block ``[W; b]`` (how they lie in the flat array anyway), so ``Z = [A, 1] @ [W; b]`` and
   ``[dW; db] = [A, 1]ᵀ dZ`` are one matrix product each instead of a product plus a bias
-  addition or a column sum;
+  addition or a column sum. Wide inputs (at least :data:`WIDE_INPUTS` columns) are the
+  exception: the batch is gathered into a contiguous buffer, which NumPy copies rows into
+  several times faster than into a block with an extra column, and the first layer adds its
+  bias and sums its ``db`` separately (two passes over a far smaller array);
 * the gradient of the whole network is one flat array laid out like the network's
   :attr:`~nnstudio.engine.network.Network.flat_params` (``W₁, b₁, W₂, b₂, …``), so the
   optimizer updates all parameters with a handful of NumPy calls and a layer's gradient norm is
   one dot product over a contiguous slice;
+* softmax + categorical cross-entropy computes the output layer transposed: ``Zᵀ`` of shape
+  (k, m) is C-contiguous, so the per-sample maximum and sum reduce over its first axis with
+  contiguous inner loops (a reduction along the short rows of an (m, k) array costs a loop per
+  row), and the backward products read ``dZᵀ`` as a transposed view, which BLAS takes as it is.
+  The targets are kept transposed for it (see :meth:`TrainingKernel.training_data`);
 * the common activations and the fused output pairings (softmax + categorical cross-entropy,
-  sigmoid + binary cross-entropy, identity + squared error) run as a few in-place ufunc calls;
+  sigmoid + binary cross-entropy, identity + squared error) are a few in-place ufunc calls;
   other activations and pairings fall back to the reference functions for that layer.
 
-For the smallest networks (2-8-8-1 with a batch of 10) a step is about 40 NumPy calls, so the
-Python overhead per call is what matters; for large ones the matrix products dominate and the
-rest must stay out of their way. ``tests/engine/test_engine_kernel.py`` checks every activation,
-loss, dropout and penalty against the reference.
+``tests/engine/test_engine_kernel.py`` checks every activation, loss, dropout and penalty
+against the reference.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -35,38 +47,57 @@ from nnstudio.engine.activations import Activation
 from nnstudio.engine.losses import data_loss, output_delta
 from nnstudio.engine.network import Network
 
-__all__ = ["TrainingKernel"]
+__all__ = ["WIDE_INPUTS", "TrainingData", "TrainingKernel"]
 
 #: Up to this many parameters, per-call overhead dominates the gradient norms' cost.
 _FEW_PARAMETERS = 4096
+#: From this many input columns on, the first layer reads a contiguous batch (see above).
+WIDE_INPUTS = 128
+
+#: One call of a plan: a function and its positional arguments.
+_Op = tuple[Callable[..., object], tuple[object, ...]]
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingData:
+    """A training set in the layout :meth:`TrainingKernel.load_batch` gathers batches from.
+
+    Attributes
+    ----------
+    X : ndarray, shape (n, n_inputs)
+        Raw inputs in the network's dtype (the caller's array, not a copy).
+    targets : ndarray, shape (n, k), or (k, n) when ``transposed``
+        Targets in the network's dtype.
+    transposed : bool
+        Whether ``targets`` holds one row per output unit.
+    """
+
+    X: np.ndarray
+    targets: np.ndarray
+    transposed: bool
+
+    @property
+    def rows(self) -> int:
+        """Number of samples ``n``."""
+        return self.X.shape[0]
 
 
 @dataclass(eq=False)
 class _Buffers:
-    """Work arrays for one batch size ``m`` (rows are samples).
+    """Work arrays and the plan for one batch size ``m`` (rows are samples).
 
-    ``inputs[l]`` is the input of layer ``l`` with a trailing column of ones, shaped
-    (m, fan_in + 1): ``inputs[0]`` holds the standardised batch, ``inputs[l + 1][:, :-1]`` is
-    layer ``l``'s output after dropout. ``Z[l]``, ``H[l]`` (activation output before dropout;
-    a view into ``inputs[l + 1]`` when the layer has no dropout), ``dZ[l]``, ``dA[l]``,
-    ``tmp[l]`` (scratch) and ``keep[l]`` (dropout multipliers or None) are shaped
-    (m, units of layer l). ``Y`` (m, k) holds the targets.
+    ``X`` (m, n_inputs) holds the standardised batch: a view into ``inputs[0]`` or, with wide
+    inputs, a contiguous buffer of its own. ``targets`` (m, k) or (k, m) holds the batch's
+    targets in the layout of :class:`TrainingData`. ``plan`` computes the objective's data
+    term into ``loss`` (0-d, before the division by :attr:`loss_scale`) and the gradient.
     """
 
     m: int
-    inputs: list[np.ndarray]
-    inputs_T: list[np.ndarray]  # transposed views of ``inputs``, made once
     X: np.ndarray
-    Y: np.ndarray
-    Z: list[np.ndarray]
-    H: list[np.ndarray]
-    dZ: list[np.ndarray]
-    dA: list[np.ndarray]
-    tmp: list[np.ndarray]
-    keep: list[np.ndarray | None]
-    zeros: list[np.ndarray | None]  # zeros shaped like Z[l] for ReLU layers
-    row: np.ndarray  # (m, 1) scratch for row-wise reductions
-    output_delta_flat: np.ndarray  # dZ of the output layer as one (m * k,) view
+    targets: np.ndarray
+    plan: list[_Op]
+    loss: np.ndarray
+    loss_scale: float
 
 
 class TrainingKernel:
@@ -86,6 +117,10 @@ class TrainingKernel:
         The last gradient, laid out like ``network.flat_params``.
     grads : list of [dW, db]
         Views into :attr:`grads_flat` shaped like ``network.params``.
+    squared_norms : ndarray, shape (n_layers,)
+        Written by :meth:`squared_layer_norms`.
+    norms : ndarray, shape (n_layers,)
+        Written by :meth:`layer_norms`.
     """
 
     #: Batch sizes whose buffers are kept at most (the usual size and an epoch's remainder,
@@ -100,20 +135,10 @@ class TrainingKernel:
         self._blocks = network.layer_blocks(network.flat_params)
         self._grad_blocks = network.layer_blocks(self.grads_flat)
         self._weights = [W for W, _ in network.params]
-        self._weights_T = [W.T for W in self._weights]
-        # Contiguous (dW, db) slice per layer: one dot product gives the layer's squared norm.
-        ranges = network.layer_flat_ranges()
-        self._layer_grads = [self.grads_flat[start:stop] for start, stop in ranges]
-        # Few parameters: square and sum per layer in three calls whatever the depth. Many: one
-        # BLAS dot product per layer reads the gradient once instead of three times.
-        self._layer_starts = np.array([start for start, _ in ranges], dtype=np.intp)
-        few = self.grads_flat.size <= _FEW_PARAMETERS
-        self._squares = np.zeros_like(self.grads_flat) if few else None
-        self._layer_sums = np.zeros(len(ranges), self.dtype)
-        self._buffers: dict[int, _Buffers] = {}
         self._activations = network.activations
         self._names = [activation.name for activation in network.activations]
         self._dropouts = [float(layer.dropout) for layer in network.spec.layers]
+        self._rng: np.random.Generator | None = None
         loss = network.loss_fn
         output = self._names[-1]
         if loss.name == "categorical_crossentropy" and output == "softmax":
@@ -124,17 +149,69 @@ class TrainingKernel:
             self._output_kind = "identity_mse"
         else:
             self._output_kind = "reference"
+        #: The output layer is computed as (k, m) for softmax + cross-entropy.
+        self.transposed_output = self._output_kind == "softmax_cce"
+        #: The first layer reads a contiguous batch and adds its bias separately.
+        self.wide_inputs = network.spec.inputs >= WIDE_INPUTS and network.n_layers > 1
         standardization = network.standardization
         self._mean: np.ndarray | None = None
         self._std: np.ndarray | None = None
         if standardization is not None:
             self._mean = np.asarray(standardization.mean, dtype=self.dtype)
             self._std = np.asarray(standardization.std, dtype=self.dtype)
+        scalar = self._scalar
+        self._one, self._zero = scalar(1.0), scalar(0.0)
         self._penalty_scratch = [np.empty_like(W) for W in self._weights]
+
+        # Gradient norms. Few parameters: square and sum per layer in two calls whatever the
+        # depth. Many: one BLAS dot product per layer reads the gradient once, not twice.
+        ranges = network.layer_flat_ranges()
+        self.squared_norms = np.zeros(len(ranges), self.dtype)
         self.norms = np.zeros(network.n_layers)
+        if self.grads_flat.size <= _FEW_PARAMETERS:
+            squares = np.zeros_like(self.grads_flat)
+            starts = np.array([start for start, _ in ranges], dtype=np.intp)
+            self._norm_plan: list[_Op] = [
+                (np.multiply, (self.grads_flat, self.grads_flat, squares)),
+                (partial(np.add.reduceat, squares, starts, out=self.squared_norms), ()),
+            ]
+        else:
+            self._norm_plan = []
+            for index, (start, stop) in enumerate(ranges):
+                g = self.grads_flat[start:stop]
+                self._norm_plan.append((np.dot, (g, g, self.squared_norms[index, ...])))
+
+        self._buffers: dict[int, _Buffers] = {}
         self._buffers_for(max(int(batch_size), 1))
 
-    # ---- buffers -----------------------------------------------------------------------------
+    def _scalar(self, value: float) -> np.ndarray:
+        """``value`` as a 0-d array of the network's dtype.
+
+        Ufuncs take such an operand faster than a Python number and compute exactly as with
+        the number (cast to the dtype).
+        """
+        return np.array(value, dtype=self.dtype)
+
+    # ---- data and buffers --------------------------------------------------------------------
+
+    def training_data(self, X: np.ndarray, Y: np.ndarray) -> TrainingData:
+        """Lay out a training set for :meth:`load_batch`.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n, n_inputs)
+            Raw inputs in the network's dtype (kept as they are, not copied).
+        Y : ndarray, shape (n, k)
+            Targets in the network's dtype (copied transposed when the kernel computes the
+            output layer transposed).
+
+        Returns
+        -------
+        TrainingData
+        """
+        if self.transposed_output:
+            return TrainingData(X, np.ascontiguousarray(Y.T), transposed=True)
+        return TrainingData(X, Y, transposed=False)
 
     def _buffers_for(self, m: int) -> _Buffers:
         buffers = self._buffers.get(m)
@@ -145,80 +222,47 @@ class TrainingKernel:
             self._buffers[m] = buffers
         return buffers
 
-    def _allocate(self, m: int) -> _Buffers:
-        net, dt = self.network, self.dtype
-        units = [layer.units for layer in net.spec.layers]
-
-        def zeros(n: int) -> np.ndarray:
-            return np.zeros((m, n), dt)
-
-        def with_ones(n: int) -> np.ndarray:
-            block = np.zeros((m, n + 1), dt)
-            block[:, -1] = 1
-            return block
-
-        inputs = [with_ones(net.spec.inputs)] + [with_ones(n) for n in units[:-1]]
-        keep = [zeros(n) if p > 0 else None for n, p in zip(units, self._dropouts, strict=True)]
-        H: list[np.ndarray] = []
-        for index, n in enumerate(units):
-            last = index == len(units) - 1
-            # Without dropout a hidden layer writes its activations straight into the next
-            # layer's input block.
-            H.append(zeros(n) if last or keep[index] is not None else inputs[index + 1][:, :-1])
-        dZ = [zeros(n) for n in units]
-        return _Buffers(
-            m=m,
-            inputs=inputs,
-            inputs_T=[block.T for block in inputs],
-            X=inputs[0][:, :-1],
-            Y=zeros(units[-1]),
-            Z=[zeros(n) for n in units],
-            H=H,
-            dZ=dZ,
-            dA=[zeros(n) for n in units],
-            tmp=[zeros(n) for n in units],
-            keep=keep,
-            zeros=[
-                zeros(n) if name == "relu" else None
-                for n, name in zip(units, self._names, strict=True)
-            ],
-            row=np.zeros((m, 1), dt),
-            output_delta_flat=dZ[-1].reshape(-1),
-        )
-
-    def load_batch(
-        self, X: np.ndarray, Y: np.ndarray, rows: np.ndarray | slice
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def load_batch(self, data: TrainingData, rows: np.ndarray | slice) -> int:
         """Copy a batch of raw rows into the buffers and standardise it.
 
         Parameters
         ----------
-        X : ndarray, shape (n, n_inputs)
-            Raw inputs in the network's dtype.
-        Y : ndarray, shape (n, k)
-            Targets in the network's dtype.
+        data : TrainingData
+            From :meth:`training_data`.
         rows : ndarray of int or slice
-            Which rows form the batch.
+            Which rows form the batch; every index must be valid (out-of-range indices are
+            clipped, not reported).
 
         Returns
         -------
-        X_batch : ndarray, shape (m, n_inputs)
-            The standardised batch (a view of a buffer owned by the kernel).
-        Y_batch : ndarray, shape (m, k)
+        int
+            The batch's number of rows ``m``, to pass to :meth:`loss_and_gradients`.
         """
         if isinstance(rows, slice):
-            start, stop, _ = rows.indices(X.shape[0])
+            start, stop, _ = rows.indices(data.X.shape[0])
             buffers = self._buffers_for(stop - start)
-            np.copyto(buffers.X, X[rows])
-            np.copyto(buffers.Y, Y[rows])
+            np.copyto(buffers.X, data.X[rows])
+            if data.transposed:
+                np.copyto(buffers.targets, data.targets[:, rows])
+            else:
+                np.copyto(buffers.targets, data.targets[rows])
         else:
             buffers = self._buffers_for(rows.shape[0])
-            X.take(rows, axis=0, out=buffers.X)
-            Y.take(rows, axis=0, out=buffers.Y)
+            # mode="clip" lets NumPy copy straight into a contiguous ``out`` (the default mode
+            # goes through a temporary to be able to raise on a bad index).
+            data.X.take(rows, 0, buffers.X, "clip")
+            data.targets.take(rows, 1 if data.transposed else 0, buffers.targets, "clip")
         if self._mean is not None:
-            np.subtract(buffers.X, self._mean, out=buffers.X)
-            np.divide(buffers.X, self._std, out=buffers.X)
-        return buffers.X, buffers.Y
+            np.subtract(buffers.X, self._mean, buffers.X)
+            np.divide(buffers.X, self._std, buffers.X)
+        return buffers.m
+
+    def batch_inputs(self, m: int) -> np.ndarray:
+        """The standardised inputs of the last batch of ``m`` rows loaded, shape (m, n_inputs).
+
+        A view of a buffer the kernel reuses.
+        """
+        return self._buffers[m].X
 
     # ---- the step ----------------------------------------------------------------------------
 
@@ -251,177 +295,265 @@ class TrainingKernel:
             :meth:`~nnstudio.engine.network.Network.loss_and_gradients` computes it.
         """
         buffers = self._buffers[m]
-        blocks = self._blocks
-        acts = self._activations
-        names = self._names
-        inputs = buffers.inputs
-        last = len(blocks) - 1
-
-        # np.dot with out= is BLAS like matmul but costs less per call, which is what counts
-        # for the smallest networks; every operand is contiguous (or a transposed view).
-        dot = np.dot
-        inputs_T = buffers.inputs_T
-
-        # Forward: Z = [A_prev, 1] @ [W; b], H = g(Z), A = H * keep (into the next input block).
-        for index in range(last):
-            Z = buffers.Z[index]
-            dot(inputs[index], blocks[index], out=Z)
-            H = buffers.H[index]
-            self._activate(acts[index], names[index], Z, H, buffers.zeros[index])
-            keep = buffers.keep[index]
-            if keep is not None:
-                self._draw_mask(keep, self._dropouts[index], rng)
-                np.multiply(H, keep, out=inputs[index + 1][:, :-1])
-        Z = buffers.Z[last]
-        dot(inputs[last], blocks[last], out=Z)
-        loss = self._output(Z, buffers, m)
-
-        # Backward: [dW; db] = [A_prev, 1]ᵀ dZ, dA_prev = dZ Wᵀ, dZ_prev = g'(Z_prev) ⊙ dA_prev.
-        dZ = buffers.dZ[last]
-        grad_blocks = self._grad_blocks
-        weights_T = self._weights_T
-        for index in range(last, 0, -1):
-            dot(inputs_T[index], dZ, out=grad_blocks[index])
-            below = index - 1
-            dA = buffers.dA[below]
-            dot(dZ, weights_T[index], out=dA)
-            keep = buffers.keep[below]
-            if keep is not None:
-                dA *= keep
-            dZ_below = buffers.dZ[below]
-            self._backpropagate(acts[below], names[below], buffers, below, dA, dZ_below)
-            dZ = dZ_below
-        dot(inputs_T[0], dZ, out=grad_blocks[0])
-
+        self._rng = rng
+        for function, arguments in buffers.plan:
+            function(*arguments)
+        loss = float(buffers.loss) / buffers.loss_scale
         if l1 or l2:
             loss += self._penalize(l1, l2)
         return loss
 
+    def squared_layer_norms(self) -> np.ndarray:
+        """Squared Euclidean norm of each layer's ``(dW, db)``, shape (n_layers,).
+
+        Returns :attr:`squared_norms`, which the next call overwrites.
+        """
+        for function, arguments in self._norm_plan:
+            function(*arguments)
+        return self.squared_norms
+
     def layer_norms(self) -> np.ndarray:
         """Euclidean norm of each layer's ``(dW, db)`` in :attr:`grads_flat`, shape (n_layers,).
 
-        The returned array is reused by the next call.
+        Returns :attr:`norms`, which the next call overwrites.
         """
-        sums = self._layer_sums
-        if self._squares is not None:
-            np.multiply(self.grads_flat, self.grads_flat, out=self._squares)
-            np.add.reduceat(self._squares, self._layer_starts, out=sums)
-        else:
-            for index, g in enumerate(self._layer_grads):
-                sums[index] = np.dot(g, g)
-        np.sqrt(sums, out=self.norms)
+        np.sqrt(self.squared_layer_norms(), out=self.norms)
         return self.norms
+
+    # ---- building the plan -------------------------------------------------------------------
+
+    def _allocate(self, m: int) -> _Buffers:
+        net, dt = self.network, self.dtype
+        units = [layer.units for layer in net.spec.layers]
+        last = len(units) - 1
+        names, acts = self._names, self._activations
+        wide = self.wide_inputs
+
+        def empty(*shape: int) -> np.ndarray:
+            return np.zeros(shape, dt)
+
+        def with_ones(n: int) -> np.ndarray:
+            block = empty(m, n + 1)
+            block[:, -1] = 1
+            return block
+
+        # inputs[l]: what layer l multiplies with its block; outputs[l]: where layer l's
+        # activations go (the next input block, without its column of ones).
+        if wide:
+            X = empty(m, net.spec.inputs)
+            inputs = [X]
+        else:
+            inputs = [with_ones(net.spec.inputs)]
+            X = inputs[0][:, :-1]
+        inputs += [with_ones(n) for n in units[:-1]]
+        blocks = list(self._blocks)
+        grad_blocks = list(self._grad_blocks)
+        if wide:
+            blocks[0] = self._weights[0]
+            grad_blocks[0] = self.grads[0][0]
+        plan: list[_Op] = []
+        Z = [empty(m, n) for n in units[:-1]]
+        H: list[np.ndarray] = []
+        keeps: list[np.ndarray | None] = []
+
+        # Forward: Z = [A_prev, 1] @ [W; b], H = g(Z), A = H * keep (into the next input).
+        for index in range(last):
+            plan.append((np.dot, (inputs[index], blocks[index], Z[index])))
+            if index == 0 and wide:
+                plan.append((np.add, (Z[0], self.network.params[0][1], Z[0])))
+            dropout = self._dropouts[index]
+            keep = empty(m, units[index]) if dropout > 0 else None
+            keeps.append(keep)
+            A_next = inputs[index + 1][:, :-1]
+            H_index = empty(m, units[index]) if keep is not None else A_next
+            H.append(H_index)
+            plan += self._forward_ops(acts[index], names[index], Z[index], H_index)
+            if keep is not None:
+                plan.append((self._draw_mask, (keep, dropout)))
+                plan.append((np.multiply, (H_index, keep, A_next)))
+
+        # Output layer and loss.
+        k = units[last]
+        scale = self._scalar(1.0 / m)
+        # np.dot writes the loss of the squared error and cross-entropy (in the dtype); the
+        # reference functions return Python floats, kept in float64.
+        by_dot = self._output_kind in ("identity_mse", "softmax_cce")
+        loss = np.zeros((), dt if by_dot else np.float64)
+        targets = empty(k, m) if self.transposed_output else empty(m, k)
+        if self.transposed_output:
+            ZT, ET, dZT = empty(k, m), empty(k, m), empty(k, m)
+            plan.append((np.dot, (blocks[last].T, inputs[last].T, ZT)))
+            plan += self._softmax_cce_ops(ZT, ET, dZT, targets, scale, loss)
+            dZ = dZT.T
+            loss_scale = float(m)
+        else:
+            Z_last = empty(m, k)
+            plan.append((np.dot, (inputs[last], blocks[last], Z_last)))
+            dZ = empty(m, k)
+            output_ops, loss_scale = self._output_ops(Z_last, dZ, targets, scale, loss, m)
+            plan += output_ops
+
+        # Backward: [dW; db] = [A_prev, 1]ᵀ dZ, dA_prev = dZ Wᵀ, dZ_prev = g'(Z_prev) ⊙ dA_prev.
+        for index in range(last, 0, -1):
+            below = index - 1
+            plan.append((np.dot, (inputs[index].T, dZ, grad_blocks[index])))
+            dA = empty(m, units[below])
+            plan.append((np.dot, (dZ, self._weights[index].T, dA)))
+            keep = keeps[below]
+            if keep is not None:
+                plan.append((np.multiply, (dA, keep, dA)))
+            if names[below] == "identity":
+                dZ = dA  # g' = 1: nothing to compute
+                continue
+            dZ_below = empty(m, units[below])
+            plan += self._backward_ops(
+                acts[below], names[below], Z[below], H[below], dA, dZ_below, empty(m, units[below])
+            )
+            dZ = dZ_below
+        plan.append((np.dot, (inputs[0].T, dZ, grad_blocks[0])))
+        if wide:
+            db = self.grads[0][1]
+            plan.append((partial(np.add.reduce, dZ, 0, out=db), ()))
+        return _Buffers(m, X, targets, plan, loss, loss_scale)
+
+    def _forward_ops(
+        self, activation: Activation, name: str, Z: np.ndarray, out: np.ndarray
+    ) -> list[_Op]:
+        """Calls computing ``out = g(Z)`` for a hidden layer."""
+        if name == "tanh":
+            return [(np.tanh, (Z, out))]
+        if name == "relu":
+            # Against an array of zeros: NumPy's SIMD loop, about 3× faster than a scalar 0.
+            # (np.maximum takes its output by keyword only.)
+            return [(partial(np.maximum, Z, np.zeros_like(Z), out=out), ())]
+        if name == "identity":
+            return [(np.copyto, (out, Z))]
+        if name == "sigmoid":
+            # 1 / (1 + exp(-z)): exp overflows to inf for very negative z, giving exactly 0.
+            return [
+                (np.negative, (Z, out)),
+                (np.exp, (out, out)),
+                (np.add, (out, self._one, out)),
+                (np.reciprocal, (out, out)),
+            ]
+        if name == "leaky_relu" and activation.alpha <= 1:
+            # max(z, αz) is z for z > 0 and αz otherwise when α <= 1.
+            return [
+                (np.multiply, (Z, self._scalar(activation.alpha), out)),
+                (partial(np.maximum, Z, out, out=out), ()),
+            ]
+        return [(_apply_reference, (activation.forward, (Z,), out))]
+
+    def _backward_ops(
+        self,
+        activation: Activation,
+        name: str,
+        Z: np.ndarray,
+        H: np.ndarray,
+        dA: np.ndarray,
+        dZ: np.ndarray,
+        tmp: np.ndarray,
+    ) -> list[_Op]:
+        """Calls computing ``dZ = g'(Z) ⊙ dA`` for a hidden layer (``H = g(Z)``)."""
+        if name == "tanh":
+            return [
+                (np.multiply, (H, H, tmp)),
+                (np.subtract, (self._one, tmp, tmp)),
+                (np.multiply, (dA, tmp, dZ)),
+            ]
+        if name == "relu":
+            return [(np.greater, (Z, self._zero, tmp)), (np.multiply, (dA, tmp, dZ))]
+        if name == "sigmoid":
+            return [
+                (np.subtract, (self._one, H, tmp)),
+                (np.multiply, (tmp, H, tmp)),
+                (np.multiply, (dA, tmp, dZ)),
+            ]
+        if name == "leaky_relu":
+            alpha = activation.alpha
+            return [
+                (np.greater, (Z, self._zero, tmp)),  # 1 where z > 0, else 0
+                (np.multiply, (tmp, self._scalar(1 - alpha), tmp)),
+                (np.add, (tmp, self._scalar(alpha), tmp)),
+                (np.multiply, (dA, tmp, dZ)),
+            ]
+        return [(_apply_reference, (activation.backward, (Z, H, dA), dZ))]
+
+    def _softmax_cce_ops(
+        self,
+        ZT: np.ndarray,
+        ET: np.ndarray,
+        dZT: np.ndarray,
+        YT: np.ndarray,
+        scale: np.ndarray,
+        loss: np.ndarray,
+    ) -> list[_Op]:
+        """Softmax, cross-entropy (times m, into ``loss``) and ``dZᵀ`` on (k, m) arrays."""
+        m = ZT.shape[1]
+        row = np.zeros(m, self.dtype)
+        # Shift each sample by its largest logit: exp then never overflows and the sum is at
+        # least 1, so its logarithm is finite.
+        return [
+            (partial(np.maximum.reduce, ZT, 0, out=row), ()),
+            (np.subtract, (ZT, row, ZT)),
+            (np.exp, (ZT, ET)),
+            (partial(np.add.reduce, ET, 0, out=row), ()),
+            (np.divide, (ET, row, ET)),  # softmax
+            (np.log, (row, row)),
+            # -log softmax = log Σ exp(shifted) - shifted;  m·J = Σ y ⊙ (-log softmax).
+            (np.subtract, (row, ZT, ZT)),
+            (np.dot, (YT.reshape(-1), ZT.reshape(-1), loss)),
+            (np.subtract, (ET, YT, dZT)),
+            (np.multiply, (dZT, scale, dZT)),
+        ]
+
+    def _output_ops(
+        self,
+        Z: np.ndarray,
+        dZ: np.ndarray,
+        Y: np.ndarray,
+        scale: np.ndarray,
+        loss: np.ndarray,
+        m: int,
+    ) -> tuple[list[_Op], float]:
+        """Calls computing the output layer's loss (into ``loss``) and ``dZ`` on (m, k) arrays.
+
+        Returns the calls and the number the loss is divided by afterwards.
+        """
+        kind = self._output_kind
+        if kind == "identity_mse":
+            # J = 1/(2m) Σ (ŷ - y)², dJ/dZ = (ŷ - y)/m.
+            flat = dZ.reshape(-1)
+            return [
+                (np.subtract, (Z, Y, dZ)),
+                (np.dot, (flat, flat, loss)),
+                (np.multiply, (dZ, scale, dZ)),
+            ], 2.0 * m
+        activation = self._activations[-1]
+        loss_fn = self.network.loss_fn
+        A = np.zeros_like(Z)
+        if kind == "sigmoid_bce":
+            return [
+                *self._forward_ops(activation, "sigmoid", Z, A),
+                (_apply_reference, (loss_fn.value_from_logits, (Z, Y), loss)),
+                (np.subtract, (A, Y, dZ)),
+                (np.multiply, (dZ, scale, dZ)),
+            ], 1.0
+        return [
+            (_apply_reference, (activation.forward, (Z,), A)),
+            (_apply_reference, (partial(output_delta, loss_fn, activation), (Z, A, Y), dZ)),
+            (_apply_reference, (partial(data_loss, loss_fn, activation), (Z, A, Y), loss)),
+        ], 1.0
 
     # ---- pieces ------------------------------------------------------------------------------
 
-    def _draw_mask(self, keep: np.ndarray, dropout: float, rng: np.random.Generator | None) -> None:
+    def _draw_mask(self, keep: np.ndarray, dropout: float) -> None:
         """Fill ``keep`` with the inverted-dropout multiplier: 0 or ``1/(1 - p)``."""
-        generator = self.network._dropout_rng if rng is None else rng
+        generator = self.network._dropout_rng if self._rng is None else self._rng
         keep_probability = 1.0 - dropout
         generator.random(dtype=self.dtype, out=keep)
         np.less(keep, keep_probability, out=keep)  # 1.0 where kept, 0.0 where dropped
         keep /= self.dtype.type(keep_probability)
-
-    @staticmethod
-    def _activate(
-        activation: Activation,
-        name: str,
-        Z: np.ndarray,
-        out: np.ndarray,
-        zeros: np.ndarray | None = None,
-    ) -> None:
-        """``out = g(Z)``; ReLU layers pass ``zeros``, an array of zeros shaped like ``Z``."""
-        if name == "tanh":
-            np.tanh(Z, out=out)
-        elif name == "relu":
-            # Against an array of zeros: NumPy's SIMD loop, about 3× faster than a scalar 0.
-            np.maximum(Z, 0 if zeros is None else zeros, out=out)
-        elif name == "identity":
-            np.copyto(out, Z)
-        elif name == "sigmoid":
-            # 1 / (1 + exp(-z)): exp overflows to inf for very negative z, giving exactly 0.
-            np.negative(Z, out=out)
-            np.exp(out, out=out)
-            out += 1
-            np.reciprocal(out, out=out)
-        elif name == "leaky_relu" and activation.alpha <= 1:
-            # max(z, αz) is z for z > 0 and αz otherwise when α <= 1.
-            np.multiply(Z, activation.alpha, out=out)
-            np.maximum(Z, out, out=out)
-        else:
-            np.copyto(out, activation.forward(Z))
-
-    @staticmethod
-    def _backpropagate(
-        activation: Activation,
-        name: str,
-        buffers: _Buffers,
-        index: int,
-        dA: np.ndarray,
-        dZ: np.ndarray,
-    ) -> None:
-        """``dZ = g'(Z) ⊙ dA`` for hidden layer ``index``."""
-        Z, H, tmp = buffers.Z[index], buffers.H[index], buffers.tmp[index]
-        if name == "tanh":
-            np.multiply(H, H, out=tmp)
-            np.subtract(1, tmp, out=tmp)
-            np.multiply(dA, tmp, out=dZ)
-        elif name == "relu":
-            np.greater(Z, 0, out=tmp)
-            np.multiply(dA, tmp, out=dZ)
-        elif name == "identity":
-            np.copyto(dZ, dA)
-        elif name == "sigmoid":
-            np.subtract(1, H, out=tmp)
-            tmp *= H
-            np.multiply(dA, tmp, out=dZ)
-        elif name == "leaky_relu":
-            np.greater(Z, 0, out=tmp)  # 1 where z > 0, else 0
-            tmp *= 1 - activation.alpha
-            tmp += activation.alpha
-            np.multiply(dA, tmp, out=dZ)
-        else:
-            np.copyto(dZ, activation.backward(Z, H, dA))
-
-    def _output(self, Z: np.ndarray, buffers: _Buffers, m: int) -> float:
-        """Output activation, data loss and ``dZ`` of the output layer (into the buffers)."""
-        last = len(buffers.Z) - 1
-        A, dZ, Y, row = buffers.H[last], buffers.dZ[last], buffers.Y, buffers.row
-        kind = self._output_kind
-        if kind == "identity_mse":
-            # J = 1/(2m) Σ (ŷ - y)², dJ/dZ = (ŷ - y)/m.
-            np.subtract(Z, Y, out=dZ)
-            flat = buffers.output_delta_flat
-            loss = 0.5 * float(np.dot(flat, flat)) / m
-            dZ *= self.dtype.type(1.0 / m)
-            return loss
-        if kind == "softmax_cce":
-            # Shift each row by its maximum; log Σ exp then gives the loss from the logits.
-            tmp = buffers.tmp[last]
-            np.maximum.reduce(Z, axis=1, out=row[:, 0])
-            np.subtract(Z, row, out=tmp)
-            np.exp(tmp, out=A)
-            np.add.reduce(A, axis=1, out=row[:, 0])
-            A /= row
-            np.log(row, out=row)
-            # -log softmax = log Σ exp(shifted) - shifted;  J = (1/m) Σ y ⊙ (-log softmax).
-            np.subtract(row, tmp, out=tmp)
-            tmp *= Y
-            loss = float(np.add.reduce(tmp, axis=None, dtype=np.float64)) / m
-            np.subtract(A, Y, out=dZ)
-            dZ *= self.dtype.type(1.0 / m)
-            return loss
-        activation = self._activations[last]
-        loss_fn = self.network.loss_fn
-        if kind == "sigmoid_bce":
-            self._activate(activation, "sigmoid", Z, A)
-            loss = loss_fn.value_from_logits(Z, Y)
-            np.subtract(A, Y, out=dZ)
-            dZ *= self.dtype.type(1.0 / m)
-            return loss
-        np.copyto(A, activation.forward(Z))
-        np.copyto(dZ, output_delta(loss_fn, activation, Z, A, Y))
-        return data_loss(loss_fn, activation, Z, A, Y)
 
     def _penalize(self, l1: float, l2: float) -> float:
         """Add the penalty's gradient to each ``dW`` and return the penalty's value."""
@@ -442,3 +574,10 @@ class TrainingKernel:
                 scratch *= scale(l1)
                 dW += scratch
         return penalty
+
+
+def _apply_reference(
+    function: Callable[..., np.ndarray | float], arguments: tuple[np.ndarray, ...], out: np.ndarray
+) -> None:
+    """``out[...] = function(*arguments)``: a reference function inside a plan."""
+    out[...] = function(*arguments)

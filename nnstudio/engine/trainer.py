@@ -22,6 +22,7 @@ available in the snapshot's scalar fields.
 
 from __future__ import annotations
 
+import contextvars
 import math
 import threading
 import time
@@ -450,13 +451,23 @@ class Trainer:
         self._order: np.ndarray | None = None
         self._learning_rate = self._scheduled_rate()
         self._batch_loss = math.nan
-        self._grad_norms = np.zeros(n_layers)
+        # Squared per-layer gradient norms of the last step (square roots are taken when a
+        # snapshot is made, not every step).
+        self._grad_squares = np.zeros(n_layers)
         # The step's hot path: reused buffers, one flat gradient (see engine/kernel.py).
         self._batch_rows = self.batch_size
         self._kernel = TrainingKernel(network, self._batch_rows)
+        self._data = self._kernel.training_data(self.X_train, self.Y_train)
         self._weight_views = [W for W, _ in network.params]
         # Parameters before the current step, restored when the step diverges.
         self._backup = network.flat_params.copy()
+        # Steps run in this context, where NumPy ignores floating-point errors: non-finite
+        # values are detected explicitly, so warnings would only be noise. Entering it costs
+        # far less than an np.errstate block per step; the lock keeps two threads from
+        # entering it at once.
+        self._quiet = contextvars.Context()
+        self._quiet.run(np.seterr, all="ignore")
+        # Per-step records: (step, batch objective, squared gradient norm per layer).
         self._steps = _Series(1 + n_layers, MAX_STEP_RECORDS)
         self._epochs = _Series(len(HISTORY_COLUMNS), MAX_EPOCH_RECORDS)
         self._early = _EarlyStopping(
@@ -635,49 +646,44 @@ class Trainer:
             ``diverged``).
         """
         with self._lock:
-            return self._step_locked()
+            return self._quiet.run(self._step_locked)
 
     def _step_locked(self) -> float:
+        """One step; the caller holds the lock and runs it in :attr:`_quiet`."""
         t = self.training
-        net = self.network
         kernel = self._kernel
         if self._position == 0:
             self._learning_rate = self._scheduled_rate()
-        lr = self._learning_rate
-        X_batch, _ = kernel.load_batch(self.X_train, self.Y_train, self._next_rows())
-        m = X_batch.shape[0]
-
-        # Non-finite values are detected explicitly below, so floating-point warnings on the
-        # way there would only be noise.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            loss = kernel.loss_and_gradients(m, l1=t.l1, l2=t.l2, rng=self._dropout_rng)
-            norms = kernel.layer_norms()
-            if not math.isfinite(loss):
-                return self._diverge(loss, f"the loss became {_describe_nonfinite(loss)}")
-            squared_total = float(np.dot(norms, norms))
-            if not math.isfinite(squared_total):
-                return self._diverge(loss, "the gradient became infinite or NaN")
-            if t.clip_norm is not None:
-                total = math.sqrt(squared_total)
-                if total > t.clip_norm:
-                    kernel.grads_flat *= net.dtype.type(t.clip_norm / total)
-            flat = net.flat_params
-            np.copyto(self._backup, flat)
-            self.optimizer.step_flat(flat, kernel.grads_flat, lr, self._weight_views)
-            # A BLAS dot product is finite when every weight is, unless it overflows (weights
-            # beyond 1e19 in float32); min and max (which propagate NaN and show ±inf) decide.
-            if not math.isfinite(np.dot(flat, flat)) and not (
-                math.isfinite(np.minimum.reduce(flat)) and math.isfinite(np.maximum.reduce(flat))
-            ):
-                np.copyto(flat, self._backup)
-                return self._diverge(loss, "the weights became infinite or NaN")
+        m = kernel.load_batch(self._data, self._next_rows())
+        loss = kernel.loss_and_gradients(m, l1=t.l1, l2=t.l2, rng=self._dropout_rng)
+        if not math.isfinite(loss):
+            return self._diverge(loss, f"the loss became {_describe_nonfinite(loss)}")
+        squares = kernel.squared_layer_norms()
+        # Summed in float64: no overflow for any finite float32 gradient.
+        squared_total = math.fsum(squares.tolist())
+        if not math.isfinite(squared_total):
+            return self._diverge(loss, "the gradient became infinite or NaN")
+        if t.clip_norm is not None:
+            total = math.sqrt(squared_total)
+            if total > t.clip_norm:
+                kernel.grads_flat *= self.network.dtype.type(t.clip_norm / total)
+        flat = self.network.flat_params
+        np.copyto(self._backup, flat)
+        self.optimizer.step_flat(flat, kernel.grads_flat, self._learning_rate, self._weight_views)
+        # A BLAS dot product is finite when every weight is, unless it overflows (weights
+        # beyond 1e19 in float32); min and max (which propagate NaN and show ±inf) decide.
+        if not math.isfinite(np.dot(flat, flat)) and not (
+            math.isfinite(np.minimum.reduce(flat)) and math.isfinite(np.maximum.reduce(flat))
+        ):
+            np.copyto(flat, self._backup)
+            return self._diverge(loss, "the weights became infinite or NaN")
 
         self._step += 1
         self._batch_loss = loss
-        self._grad_norms[:] = norms
-        self._steps.append_parts(self._step, loss, norms)
+        np.copyto(self._grad_squares, squares)
+        self._steps.append_parts(self._step, loss, squares)
         self._position += m
-        if self._position >= self.X_train.shape[0]:
+        if self._position >= self._data.rows:
             self._end_epoch()
         return loss
 
@@ -850,7 +856,7 @@ class Trainer:
                     if self._status != "running":
                         break
                     epoch_before = self._epoch
-                    self._step_locked()
+                    self._quiet.run(self._step_locked)
                     ended = self._status != "running"
                     if not ended:
                         self._message = self._running_message()
@@ -935,12 +941,12 @@ class Trainer:
                 train_r2=_none_if_nan(metrics.train_r2),
                 val_r2=_none_if_nan(metrics.val_r2),
                 learning_rate=self._learning_rate,
-                grad_norms=tuple(float(v) for v in self._grad_norms),
+                grad_norms=tuple(math.sqrt(v) for v in self._grad_squares.tolist()),
                 weights=self.network.weights(),
                 history=history,
                 step_numbers=numbers,
                 step_losses=values[:, 0].copy(),
-                step_grad_norms=values[:, 1:].copy(),
+                step_grad_norms=np.sqrt(values[:, 1:]),
                 status=self._status,
                 message=self._message,
                 best_epoch=self._early.best_epoch,

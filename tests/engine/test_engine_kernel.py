@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+import nnstudio.engine.kernel as kernel_module
 from nnstudio.engine.kernel import TrainingKernel
 from nnstudio.engine.network import Network
 from nnstudio.engine.optimizers import make_optimizer
@@ -54,7 +55,7 @@ def _network(hidden: str, output: str, loss: str, units: int, **layer_options) -
 
 def _kernel_result(net: Network, X, Y, **options):
     kernel = TrainingKernel(net, batch_size=X.shape[0])
-    kernel.load_batch(X, Y, np.arange(X.shape[0]))
+    kernel.load_batch(kernel.training_data(X, Y), np.arange(X.shape[0]))
     loss = kernel.loss_and_gradients(X.shape[0], **options)
     return kernel, loss
 
@@ -115,7 +116,7 @@ def test_a_smaller_last_batch_gets_its_own_buffers_and_the_right_answer() -> Non
     net = _network("tanh", "identity", "mse", 2)
     X, Y = _data(10, 3, 2, "mse")
     kernel = TrainingKernel(net, batch_size=4)
-    kernel.load_batch(X, Y, slice(8, 10))
+    kernel.load_batch(kernel.training_data(X, Y), slice(8, 10))
     value = kernel.loss_and_gradients(2)
     expected_value, expected_grads = net.loss_and_gradients(X[8:], Y[8:])
     assert value == pytest.approx(expected_value, rel=1e-12)
@@ -140,12 +141,16 @@ def test_flat_update_equals_the_per_array_update(optimizer: str) -> None:
     net_b = net_a.copy()
     by_array, flat = make_optimizer(training), make_optimizer(training)
     X, Y = _data(12, 3, 2, "mse")
-    for _ in range(4):
+    for rate in (0.05, 0.05, 0.02, 0.1):
+        if rate == 0.1:  # hyperparameters change between steps, as live settings do
+            changed = replace(training, momentum=0.5, beta1=0.8)
+            by_array.update_hyperparameters(changed)
+            flat.update_hyperparameters(changed)
         _, grads = net_a.loss_and_gradients(X, Y)
-        by_array.step(net_a.params, grads, 0.05)
+        by_array.step(net_a.params, grads, rate)
         _, grads = net_b.loss_and_gradients(X, Y)
         flat_grads = np.concatenate([a.ravel() for pair in grads for a in pair])
-        flat.step_flat(net_b.flat_params, flat_grads, 0.05, [W for W, _ in net_b.params])
+        flat.step_flat(net_b.flat_params, flat_grads, rate, [W for W, _ in net_b.params])
     for (Wa, ba), (Wb, bb) in zip(net_a.params, net_b.params, strict=True):
         np.testing.assert_allclose(Wb, Wa, rtol=1e-12)
         np.testing.assert_allclose(bb, ba, rtol=1e-12)
@@ -198,6 +203,11 @@ def test_trainer_step_moves_the_weights_like_the_reference_update() -> None:
     for (W, b), (W0, b0), (dW, db) in zip(net.params, reference.params, grads, strict=True):
         np.testing.assert_allclose(W, W0 - 0.1 * dW, rtol=1e-12)
         np.testing.assert_allclose(b, b0 - 0.1 * db, rtol=1e-12)
+    # The snapshot reports each layer's gradient norm, per step and as the latest value.
+    norms = [np.sqrt(np.sum(dW**2) + np.sum(db**2)) for dW, db in grads]
+    snapshot = trainer.snapshot()
+    np.testing.assert_allclose(snapshot.grad_norms, norms, rtol=1e-12)
+    np.testing.assert_allclose(snapshot.step_grad_norms, [norms], rtol=1e-12)
 
 
 def test_big_sets_are_evaluated_on_a_fixed_sample() -> None:
@@ -226,3 +236,67 @@ def test_chunked_evaluation_equals_one_pass() -> None:
     chunked_loss, chunked_outputs = net.evaluate(X, Y, chunk_rows=64)
     assert chunked_loss == pytest.approx(loss, rel=1e-12)
     np.testing.assert_allclose(chunked_outputs, outputs, rtol=1e-12)
+
+
+@pytest.mark.parametrize("hidden", ["tanh", "relu", "identity", "gelu"])
+@pytest.mark.parametrize(("output", "loss", "units"), [OUTPUTS[0], OUTPUTS[4], OUTPUTS[6]])
+def test_wide_inputs_add_the_first_bias_separately(
+    hidden: str, output: str, loss: str, units: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three inputs count as wide here, so the contiguous-batch path runs on the test network.
+    monkeypatch.setattr(kernel_module, "WIDE_INPUTS", 3)
+    net = _network(hidden, output, loss, units, dropout=0.3)
+    X, Y = _data(13, 3, units, loss)
+    kernel, value = _kernel_result(net, X, Y, rng=np.random.default_rng(2))
+    assert kernel.wide_inputs
+    expected_value, expected_grads = net.loss_and_gradients(
+        X, Y, training=True, rng=np.random.default_rng(2)
+    )
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    for (dW, db), (eW, eb) in zip(kernel.grads, expected_grads, strict=True):
+        np.testing.assert_allclose(dW, eW, rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(db, eb, rtol=1e-10, atol=1e-13)
+
+
+def test_softmax_with_huge_logits_stays_finite_and_exact() -> None:
+    net = _network("identity", "softmax", "categorical_crossentropy", 3)
+    # Large output weights: logits of several thousand, far beyond exp's range, in some rows.
+    W, b = net.params[-1]
+    W *= 2000.0
+    b[:] = (0.0, 500.0, -800.0)
+    X, Y = _data(10, 3, 3, "categorical_crossentropy")
+    X[::3] *= 50.0
+    assert np.abs(net.pre_activations(X)[-1]).max() > 1000.0
+    kernel, value = _kernel_result(net, X, Y)
+    expected_value, expected_grads = net.loss_and_gradients(X, Y)
+    assert np.isfinite(value) and np.isfinite(kernel.grads_flat).all()
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    for (dW, db), (eW, eb) in zip(kernel.grads, expected_grads, strict=True):
+        np.testing.assert_allclose(dW, eW, rtol=1e-10, atol=1e-9)
+        np.testing.assert_allclose(db, eb, rtol=1e-10, atol=1e-9)
+
+
+@pytest.mark.parametrize(("output", "loss", "units"), OUTPUTS)
+def test_a_network_without_hidden_layers(output: str, loss: str, units: int) -> None:
+    spec = NetworkSpec(3, (LayerSpec(units, output),))
+    net = Network.from_spec(spec, loss, seed=1, dtype="float64")
+    X, Y = _data(7, 3, units, loss)
+    kernel, value = _kernel_result(net, X, Y)
+    expected_value, expected_grads = net.loss_and_gradients(X, Y)
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    expected = np.concatenate([a.ravel() for pair in expected_grads for a in pair])
+    np.testing.assert_allclose(kernel.grads_flat, expected, rtol=1e-10, atol=1e-13)
+
+
+def test_shuffled_and_sliced_batches_load_the_same_rows() -> None:
+    net = _network("tanh", "softmax", "categorical_crossentropy", 3)
+    X, Y = _data(12, 3, 3, "categorical_crossentropy")
+    kernel = TrainingKernel(net, batch_size=4)
+    data = kernel.training_data(X, Y)
+    assert kernel.load_batch(data, slice(4, 8)) == 4
+    sliced = kernel.batch_inputs(4).copy()
+    value = kernel.loss_and_gradients(4)
+    kernel.load_batch(data, np.arange(4, 8))
+    np.testing.assert_array_equal(kernel.batch_inputs(4), sliced)
+    assert kernel.loss_and_gradients(4) == value
+    np.testing.assert_allclose(sliced, (X[4:8] - (1.0, 0.5, -1.0)) / (3.0, 2.0, 0.5))

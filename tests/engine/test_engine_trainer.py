@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from nnstudio.engine.kernel import TrainingData
 from nnstudio.engine.network import Network
 from nnstudio.engine.trainer import MAX_EPOCH_RECORDS, Snapshot, Trainer, _Series
 from nnstudio.errors import DataError, SpecError
@@ -126,10 +127,10 @@ def _record_batches(trainer: Trainer) -> list[np.ndarray]:
     kernel = trainer._kernel
     original = kernel.load_batch
 
-    def recording(X: np.ndarray, Y: np.ndarray, rows: object):  # type: ignore[no-untyped-def]
-        X_batch, Y_batch = original(X, Y, rows)  # type: ignore[arg-type]
-        seen.append(X_batch.copy())
-        return X_batch, Y_batch
+    def recording(data: TrainingData, rows: np.ndarray | slice) -> int:
+        m = original(data, rows)
+        seen.append(kernel.batch_inputs(m).copy())
+        return m
 
     kernel.load_batch = recording  # type: ignore[method-assign]
     return seen
