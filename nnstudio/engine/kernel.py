@@ -11,25 +11,30 @@ verifies. :class:`TrainingKernel` computes the same numbers for the trainer, fas
   (outputs passed positionally, constants as 0-d arrays of the network's dtype), which the
   kernel runs in one loop. For the smallest networks a step is a few dozen calls of well under
   a microsecond each, so the Python around them is what counts;
-* each hidden layer's input carries a trailing column of ones and its parameters are read as
-  the block ``[W; b]`` (how they lie in the flat array anyway), so ``Z = [A, 1] @ [W; b]`` and
-  ``[dW; db] = [A, 1]ᵀ dZ`` are one matrix product each instead of a product plus a bias
-  addition or a column sum. Wide inputs (at least :data:`WIDE_INPUTS` columns) are the
-  exception: the batch is gathered into a contiguous buffer, which NumPy copies rows into
-  several times faster than into a block with an extra column, and the first layer adds its
-  bias and sums its ``db`` separately (two passes over a far smaller array);
-* the gradient of the whole network is one flat array laid out like the network's
-  :attr:`~nnstudio.engine.network.Network.flat_params` (``W₁, b₁, W₂, b₂, …``), so the
-  optimizer updates all parameters with a handful of NumPy calls and a layer's gradient norm is
-  one dot product over a contiguous slice;
-* softmax + categorical cross-entropy computes the output layer transposed: ``Zᵀ`` of shape
-  (k, m) is C-contiguous, so the per-sample maximum and sum reduce over its first axis with
-  contiguous inner loops (a reduction along the short rows of an (m, k) array costs a loop per
-  row), and the backward products read ``dZᵀ`` as a transposed view, which BLAS takes as it is.
-  The targets are kept transposed for it (see :meth:`TrainingKernel.training_data`);
+* activations are stored *feature-major*: layer ``l``'s ``Zᵀ``, ``Aᵀ``, ``dZᵀ`` and ``dAᵀ`` are
+  C-contiguous (units, m) arrays. Each layer's input ``[A, 1]ᵀ`` is one (fan_in + 1, m) block
+  whose last row is ones and whose other rows are the previous layer's output, so activations
+  write contiguous rows (a column of ones at the end of each sample would make every
+  elementwise pass strided), the output's per-sample maximum and sum reduce over the first
+  axis of a (k, m) array with contiguous inner loops, and the products are
+  ``Zᵀ = [W; b]ᵀ [A, 1]ᵀ``, ``[dW; db] = [A, 1]ᵀ (dZᵀ)ᵀ`` and ``dAᵀ = W dZᵀ``, each one BLAS
+  call on (transposed) views and no bias addition or column sum;
+* the parameters are read as the blocks ``[W; b]``, which is how they lie in the network's
+  flat array anyway, and the gradient of the whole network is one flat array laid out like
+  :attr:`~nnstudio.engine.network.Network.flat_params` (``W₁, b₁, W₂, b₂, …``), so the optimizer
+  updates all parameters with a handful of NumPy calls and a layer's gradient norm is one dot
+  product over a contiguous slice;
+* the batch is gathered (``take``) into a contiguous (m, n_inputs) buffer, which NumPy fills
+  several times faster than a strided block. Narrow inputs are then copied transposed into
+  the first layer's input block; wide ones (at least :data:`WIDE_INPUTS` columns) are
+  multiplied as they are, and the first layer adds its bias and sums its ``db`` separately
+  (passes over a far smaller array than the batch);
+* the targets are kept transposed, (k, n), so a batch's targets are gathered straight into
+  their (k, m) buffer (see :meth:`TrainingKernel.training_data`);
 * the common activations and the fused output pairings (softmax + categorical cross-entropy,
   sigmoid + binary cross-entropy, identity + squared error) are a few in-place ufunc calls;
-  other activations and pairings fall back to the reference functions for that layer.
+  other activations and pairings fall back to the reference functions (on transposed views)
+  for that layer.
 
 ``tests/engine/test_engine_kernel.py`` checks every activation, loss, dropout and penalty
 against the reference.
@@ -66,15 +71,12 @@ class TrainingData:
     ----------
     X : ndarray, shape (n, n_inputs)
         Raw inputs in the network's dtype (the caller's array, not a copy).
-    targets : ndarray, shape (n, k), or (k, n) when ``transposed``
-        Targets in the network's dtype.
-    transposed : bool
-        Whether ``targets`` holds one row per output unit.
+    targets : ndarray, shape (k, n)
+        Targets in the network's dtype, one row per output unit.
     """
 
     X: np.ndarray
     targets: np.ndarray
-    transposed: bool
 
     @property
     def rows(self) -> int:
@@ -84,17 +86,18 @@ class TrainingData:
 
 @dataclass(eq=False)
 class _Buffers:
-    """Work arrays and the plan for one batch size ``m`` (rows are samples).
+    """Work arrays and the plan for one batch size ``m``.
 
-    ``X`` (m, n_inputs) holds the standardised batch: a view into ``inputs[0]`` or, with wide
-    inputs, a contiguous buffer of its own. ``targets`` (m, k) or (k, m) holds the batch's
-    targets in the layout of :class:`TrainingData`. ``plan`` computes the objective's data
-    term into ``loss`` (0-d, before the division by :attr:`loss_scale`) and the gradient.
+    ``X`` (m, n_inputs) holds the standardised batch, ``targets`` (k, m) its targets.
+    ``load_plan`` standardises a gathered batch (and copies narrow inputs transposed into the
+    first input block); ``plan`` computes the data term of the objective into ``loss`` (0-d,
+    still to be divided by ``loss_scale``) and the gradient into the kernel's ``grads_flat``.
     """
 
     m: int
     X: np.ndarray
     targets: np.ndarray
+    load_plan: list[_Op]
     plan: list[_Op]
     loss: np.ndarray
     loss_scale: float
@@ -149,10 +152,8 @@ class TrainingKernel:
             self._output_kind = "identity_mse"
         else:
             self._output_kind = "reference"
-        #: The output layer is computed as (k, m) for softmax + cross-entropy.
-        self.transposed_output = self._output_kind == "softmax_cce"
-        #: The first layer reads a contiguous batch and adds its bias separately.
-        self.wide_inputs = network.spec.inputs >= WIDE_INPUTS and network.n_layers > 1
+        #: The first layer multiplies the gathered batch as it is and adds its bias separately.
+        self.wide_inputs = network.spec.inputs >= WIDE_INPUTS
         standardization = network.standardization
         self._mean: np.ndarray | None = None
         self._std: np.ndarray | None = None
@@ -202,16 +203,13 @@ class TrainingKernel:
         X : ndarray, shape (n, n_inputs)
             Raw inputs in the network's dtype (kept as they are, not copied).
         Y : ndarray, shape (n, k)
-            Targets in the network's dtype (copied transposed when the kernel computes the
-            output layer transposed).
+            Targets in the network's dtype (copied transposed).
 
         Returns
         -------
         TrainingData
         """
-        if self.transposed_output:
-            return TrainingData(X, np.ascontiguousarray(Y.T), transposed=True)
-        return TrainingData(X, Y, transposed=False)
+        return TrainingData(X, np.ascontiguousarray(Y.T))
 
     def _buffers_for(self, m: int) -> _Buffers:
         buffers = self._buffers.get(m)
@@ -242,19 +240,15 @@ class TrainingKernel:
             start, stop, _ = rows.indices(data.X.shape[0])
             buffers = self._buffers_for(stop - start)
             np.copyto(buffers.X, data.X[rows])
-            if data.transposed:
-                np.copyto(buffers.targets, data.targets[:, rows])
-            else:
-                np.copyto(buffers.targets, data.targets[rows])
+            np.copyto(buffers.targets, data.targets[:, rows])
         else:
             buffers = self._buffers_for(rows.shape[0])
             # mode="clip" lets NumPy copy straight into a contiguous ``out`` (the default mode
             # goes through a temporary to be able to raise on a bad index).
             data.X.take(rows, 0, buffers.X, "clip")
-            data.targets.take(rows, 1 if data.transposed else 0, buffers.targets, "clip")
-        if self._mean is not None:
-            np.subtract(buffers.X, self._mean, buffers.X)
-            np.divide(buffers.X, self._std, buffers.X)
+            data.targets.take(rows, 1, buffers.targets, "clip")
+        for function, arguments in buffers.load_plan:
+            function(*arguments)
         return buffers.m
 
     def batch_inputs(self, m: int) -> np.ndarray:
@@ -333,18 +327,21 @@ class TrainingKernel:
             return np.zeros(shape, dt)
 
         def with_ones(n: int) -> np.ndarray:
-            block = empty(m, n + 1)
-            block[:, -1] = 1
+            block = empty(n + 1, m)
+            block[-1] = 1
             return block
 
-        # inputs[l]: what layer l multiplies with its block; outputs[l]: where layer l's
-        # activations go (the next input block, without its column of ones).
+        # inputs[l]: what layer l multiplies with its block, transposed: (fan_in + 1, m) with a
+        # last row of ones, or for wide inputs the batch itself, (m, n_inputs), read as Xᵀ.
+        X = empty(m, net.spec.inputs)
+        load_plan: list[_Op] = []
+        if self._mean is not None:
+            load_plan += [(np.subtract, (X, self._mean, X)), (np.divide, (X, self._std, X))]
         if wide:
-            X = empty(m, net.spec.inputs)
-            inputs = [X]
+            inputs = [X.T]
         else:
             inputs = [with_ones(net.spec.inputs)]
-            X = inputs[0][:, :-1]
+            load_plan.append((np.copyto, (inputs[0][:-1], X.T)))
         inputs += [with_ones(n) for n in units[:-1]]
         blocks = list(self._blocks)
         grad_blocks = list(self._grad_blocks)
@@ -352,69 +349,66 @@ class TrainingKernel:
             blocks[0] = self._weights[0]
             grad_blocks[0] = self.grads[0][0]
         plan: list[_Op] = []
-        Z = [empty(m, n) for n in units[:-1]]
+        Z = [empty(n, m) for n in units]
         H: list[np.ndarray] = []
         keeps: list[np.ndarray | None] = []
 
-        # Forward: Z = [A_prev, 1] @ [W; b], H = g(Z), A = H * keep (into the next input).
-        for index in range(last):
-            plan.append((np.dot, (inputs[index], blocks[index], Z[index])))
+        def forward_product(index: int) -> None:
+            # Zᵀ = [W; b]ᵀ [A, 1]ᵀ, or Wᵀ Xᵀ + b for wide inputs.
+            plan.append((np.dot, (blocks[index].T, inputs[index], Z[index])))
             if index == 0 and wide:
-                plan.append((np.add, (Z[0], self.network.params[0][1], Z[0])))
+                bias = net.params[0][1][:, np.newaxis]
+                plan.append((np.add, (Z[0], bias, Z[0])))
+
+        # Forward: H = g(Z), A = H * keep (into the next input block).
+        for index in range(last):
+            forward_product(index)
             dropout = self._dropouts[index]
+            # Masks are drawn (m, units) like the reference's, so both use the same numbers.
             keep = empty(m, units[index]) if dropout > 0 else None
             keeps.append(keep)
-            A_next = inputs[index + 1][:, :-1]
-            H_index = empty(m, units[index]) if keep is not None else A_next
+            A_next = inputs[index + 1][:-1]
+            H_index = empty(units[index], m) if keep is not None else A_next
             H.append(H_index)
             plan += self._forward_ops(acts[index], names[index], Z[index], H_index)
             if keep is not None:
                 plan.append((self._draw_mask, (keep, dropout)))
-                plan.append((np.multiply, (H_index, keep, A_next)))
+                plan.append((np.multiply, (H_index, keep.T, A_next)))
 
         # Output layer and loss.
+        forward_product(last)
         k = units[last]
         scale = self._scalar(1.0 / m)
+        targets = empty(k, m)
+        dZ = empty(k, m)
         # np.dot writes the loss of the squared error and cross-entropy (in the dtype); the
         # reference functions return Python floats, kept in float64.
         by_dot = self._output_kind in ("identity_mse", "softmax_cce")
         loss = np.zeros((), dt if by_dot else np.float64)
-        targets = empty(k, m) if self.transposed_output else empty(m, k)
-        if self.transposed_output:
-            ZT, ET, dZT = empty(k, m), empty(k, m), empty(k, m)
-            plan.append((np.dot, (blocks[last].T, inputs[last].T, ZT)))
-            plan += self._softmax_cce_ops(ZT, ET, dZT, targets, scale, loss)
-            dZ = dZT.T
-            loss_scale = float(m)
-        else:
-            Z_last = empty(m, k)
-            plan.append((np.dot, (inputs[last], blocks[last], Z_last)))
-            dZ = empty(m, k)
-            output_ops, loss_scale = self._output_ops(Z_last, dZ, targets, scale, loss, m)
-            plan += output_ops
+        output_ops, loss_scale = self._output_ops(Z[last], dZ, targets, scale, loss)
+        plan += output_ops
 
-        # Backward: [dW; db] = [A_prev, 1]ᵀ dZ, dA_prev = dZ Wᵀ, dZ_prev = g'(Z_prev) ⊙ dA_prev.
+        # Backward: [dW; db] = [A, 1]ᵀ (dZᵀ)ᵀ, dAᵀ = W dZᵀ, dZ_prev = g'(Z_prev) ⊙ dA_prev.
         for index in range(last, 0, -1):
             below = index - 1
-            plan.append((np.dot, (inputs[index].T, dZ, grad_blocks[index])))
-            dA = empty(m, units[below])
-            plan.append((np.dot, (dZ, self._weights[index].T, dA)))
+            plan.append((np.dot, (inputs[index], dZ.T, grad_blocks[index])))
+            dA = empty(units[below], m)
+            plan.append((np.dot, (self._weights[index], dZ, dA)))
             keep = keeps[below]
             if keep is not None:
-                plan.append((np.multiply, (dA, keep, dA)))
+                plan.append((np.multiply, (dA, keep.T, dA)))
             if names[below] == "identity":
                 dZ = dA  # g' = 1: nothing to compute
                 continue
-            dZ_below = empty(m, units[below])
+            dZ_below = empty(units[below], m)
             plan += self._backward_ops(
-                acts[below], names[below], Z[below], H[below], dA, dZ_below, empty(m, units[below])
+                acts[below], names[below], Z[below], H[below], dA, dZ_below, empty(units[below], m)
             )
             dZ = dZ_below
-        plan.append((np.dot, (inputs[0].T, dZ, grad_blocks[0])))
+        plan.append((np.dot, (inputs[0], dZ.T, grad_blocks[0])))
         if wide:
-            db = self.grads[0][1]
-            plan.append((partial(np.add.reduce, dZ, 0, out=db), ()))
-        return _Buffers(m, X, targets, plan, loss, loss_scale)
+            plan.append((partial(np.add.reduce, dZ, 1, out=self.grads[0][1]), ()))
+        return _Buffers(m, X, targets, load_plan, plan, loss, loss_scale)
 
     def _forward_ops(
         self, activation: Activation, name: str, Z: np.ndarray, out: np.ndarray
@@ -442,7 +436,8 @@ class TrainingKernel:
                 (np.multiply, (Z, self._scalar(activation.alpha), out)),
                 (partial(np.maximum, Z, out, out=out), ()),
             ]
-        return [(_apply_reference, (activation.forward, (Z,), out))]
+        # The reference functions work on (m, units) arrays: transposed views of the buffers.
+        return [(_apply_reference, (activation.forward, (Z.T,), out.T))]
 
     def _backward_ops(
         self,
@@ -477,35 +472,7 @@ class TrainingKernel:
                 (np.add, (tmp, self._scalar(alpha), tmp)),
                 (np.multiply, (dA, tmp, dZ)),
             ]
-        return [(_apply_reference, (activation.backward, (Z, H, dA), dZ))]
-
-    def _softmax_cce_ops(
-        self,
-        ZT: np.ndarray,
-        ET: np.ndarray,
-        dZT: np.ndarray,
-        YT: np.ndarray,
-        scale: np.ndarray,
-        loss: np.ndarray,
-    ) -> list[_Op]:
-        """Softmax, cross-entropy (times m, into ``loss``) and ``dZᵀ`` on (k, m) arrays."""
-        m = ZT.shape[1]
-        row = np.zeros(m, self.dtype)
-        # Shift each sample by its largest logit: exp then never overflows and the sum is at
-        # least 1, so its logarithm is finite.
-        return [
-            (partial(np.maximum.reduce, ZT, 0, out=row), ()),
-            (np.subtract, (ZT, row, ZT)),
-            (np.exp, (ZT, ET)),
-            (partial(np.add.reduce, ET, 0, out=row), ()),
-            (np.divide, (ET, row, ET)),  # softmax
-            (np.log, (row, row)),
-            # -log softmax = log Σ exp(shifted) - shifted;  m·J = Σ y ⊙ (-log softmax).
-            (np.subtract, (row, ZT, ZT)),
-            (np.dot, (YT.reshape(-1), ZT.reshape(-1), loss)),
-            (np.subtract, (ET, YT, dZT)),
-            (np.multiply, (dZT, scale, dZT)),
-        ]
+        return [(_apply_reference, (activation.backward, (Z.T, H.T, dA.T), dZ.T))]
 
     def _output_ops(
         self,
@@ -514,13 +481,31 @@ class TrainingKernel:
         Y: np.ndarray,
         scale: np.ndarray,
         loss: np.ndarray,
-        m: int,
     ) -> tuple[list[_Op], float]:
-        """Calls computing the output layer's loss (into ``loss``) and ``dZ`` on (m, k) arrays.
+        """Calls computing the output layer's loss (into ``loss``) and ``dZ`` on (k, m) arrays.
 
         Returns the calls and the number the loss is divided by afterwards.
         """
         kind = self._output_kind
+        k, m = Z.shape
+        if kind == "softmax_cce":
+            row = np.zeros(m, self.dtype)
+            A = np.zeros_like(Z)
+            # Shift each sample by its largest logit: exp then never overflows and the sum is
+            # at least 1, so its logarithm is finite.
+            return [
+                (partial(np.maximum.reduce, Z, 0, out=row), ()),
+                (np.subtract, (Z, row, Z)),
+                (np.exp, (Z, A)),
+                (np.dot, (np.ones(k, self.dtype), A, row)),  # Σ exp, a BLAS product
+                (np.divide, (A, row, A)),  # softmax
+                (np.log, (row, row)),
+                # -log softmax = log Σ exp(shifted) - shifted;  m·J = Σ y ⊙ (-log softmax).
+                (np.subtract, (row, Z, Z)),
+                (np.dot, (Y.reshape(-1), Z.reshape(-1), loss)),
+                (np.subtract, (A, Y, dZ)),
+                (np.multiply, (dZ, scale, dZ)),
+            ], float(m)
         if kind == "identity_mse":
             # J = 1/(2m) Σ (ŷ - y)², dJ/dZ = (ŷ - y)/m.
             flat = dZ.reshape(-1)
@@ -535,14 +520,15 @@ class TrainingKernel:
         if kind == "sigmoid_bce":
             return [
                 *self._forward_ops(activation, "sigmoid", Z, A),
-                (_apply_reference, (loss_fn.value_from_logits, (Z, Y), loss)),
+                (_apply_reference, (loss_fn.value_from_logits, (Z.T, Y.T), loss)),
                 (np.subtract, (A, Y, dZ)),
                 (np.multiply, (dZ, scale, dZ)),
             ], 1.0
+        # The reference functions work on (m, k) arrays: transposed views of the buffers.
         return [
-            (_apply_reference, (activation.forward, (Z,), A)),
-            (_apply_reference, (partial(output_delta, loss_fn, activation), (Z, A, Y), dZ)),
-            (_apply_reference, (partial(data_loss, loss_fn, activation), (Z, A, Y), loss)),
+            (_apply_reference, (activation.forward, (Z.T,), A.T)),
+            (_apply_reference, (partial(output_delta, loss_fn, activation), (Z.T, A.T, Y.T), dZ.T)),
+            (_apply_reference, (partial(data_loss, loss_fn, activation), (Z.T, A.T, Y.T), loss)),
         ], 1.0
 
     # ---- pieces ------------------------------------------------------------------------------

@@ -276,12 +276,17 @@ def test_softmax_with_huge_logits_stays_finite_and_exact() -> None:
         np.testing.assert_allclose(db, eb, rtol=1e-10, atol=1e-9)
 
 
+@pytest.mark.parametrize("wide", [False, True])
 @pytest.mark.parametrize(("output", "loss", "units"), OUTPUTS)
-def test_a_network_without_hidden_layers(output: str, loss: str, units: int) -> None:
+def test_a_network_without_hidden_layers(
+    output: str, loss: str, units: int, wide: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kernel_module, "WIDE_INPUTS", 3 if wide else 4)
     spec = NetworkSpec(3, (LayerSpec(units, output),))
     net = Network.from_spec(spec, loss, seed=1, dtype="float64")
     X, Y = _data(7, 3, units, loss)
     kernel, value = _kernel_result(net, X, Y)
+    assert kernel.wide_inputs == wide
     expected_value, expected_grads = net.loss_and_gradients(X, Y)
     assert value == pytest.approx(expected_value, rel=1e-12)
     expected = np.concatenate([a.ravel() for pair in expected_grads for a in pair])
