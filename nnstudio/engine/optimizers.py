@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -29,6 +29,7 @@ from nnstudio.errors import SpecError
 from nnstudio.spec import OPTIMIZERS, TrainingSpec
 
 __all__ = [
+    "SAFE_MAGNITUDE",
     "SGD",
     "Adam",
     "AdamW",
@@ -42,6 +43,35 @@ __all__ = [
 
 Params = Sequence[Sequence[np.ndarray]]
 Grads = Sequence[Sequence[np.ndarray]]
+
+#: Magnitudes below this are far from overflowing in float32 (whose largest value is 3.4e38),
+#: rounding included.
+SAFE_MAGNITUDE = 1e37
+
+
+class _FlatPlan:
+    """The calls of one :meth:`Optimizer.step_flat`, bound to its arrays.
+
+    ``slots`` is the state list the calls use (a reset or a per-array step replaces it);
+    ``lr_array`` is the 0-d learning rate the calls read, rewritten when ``lr`` changes.
+    """
+
+    __slots__ = ("calls", "grads", "lr", "lr_array", "params", "slots")
+
+    def __init__(
+        self,
+        params: np.ndarray,
+        grads: np.ndarray,
+        slots: list[np.ndarray],
+        calls: list[tuple[Callable[..., object], tuple[object, ...]]],
+        lr_array: np.ndarray,
+    ) -> None:
+        self.params = params
+        self.grads = grads
+        self.slots = slots
+        self.calls = calls
+        self.lr_array = lr_array
+        self.lr = math.nan
 
 
 class Optimizer(ABC):
@@ -65,6 +95,7 @@ class Optimizer(ABC):
         self._state: dict[str, list[np.ndarray]] = {}
         self._scratch: dict[str, list[np.ndarray]] = {}
         self._constants: dict[str, tuple[float, np.dtype, np.ndarray]] = {}
+        self._flat_plan: _FlatPlan | None = None
         self.update_hyperparameters(training)
 
     def __repr__(self) -> str:
@@ -78,11 +109,13 @@ class Optimizer(ABC):
         self.epsilon = float(training.epsilon)
         self.rho = float(training.rho)
         self.weight_decay = float(training.weight_decay)
+        self._flat_plan = None  # its calls hold the old constants
 
     def reset(self) -> None:
         """Forget all state (velocities, moments, the step counter)."""
         self.iterations = 0
         self._state.clear()
+        self._flat_plan = None
 
     @staticmethod
     def _matching(
@@ -137,12 +170,19 @@ class Optimizer(ABC):
         self._update(flat_params, flat_grads, float(lr))
 
     def step_flat(
-        self, params: np.ndarray, grads: np.ndarray, lr: float, weights: Sequence[np.ndarray]
+        self,
+        params: np.ndarray,
+        grads: np.ndarray,
+        lr: float,
+        weights: Sequence[np.ndarray],
+        grad_norm: float | None = None,
     ) -> None:
         """Apply one update to all parameters stored in one flat array.
 
         The same update as :meth:`step`, with a few whole-array operations instead of a few per
         parameter. The state then holds one flat array per slot (see :meth:`state_arrays`).
+        Pass the same ``params`` and ``grads`` arrays every time: the calls are prepared once
+        for them.
 
         Parameters
         ----------
@@ -154,16 +194,37 @@ class Optimizer(ABC):
             Learning rate α for this step.
         weights : sequence of ndarray
             Views of ``params`` that are weights (not biases), for decoupled weight decay.
+        grad_norm : float or None
+            The Euclidean norm of ``grads``, which lets the optimizer keep the bounds
+            :meth:`update_norm_bound` reports (no bound after a step without it).
         """
         self.iterations += 1
         if self.decouples_weight_decay:
             self._decay(list(weights), float(lr))
-        self._update_flat(params, grads, float(lr))
+        self._update_flat(params, grads, float(lr), grad_norm)
 
     #: Whether :meth:`_decay` does anything (skipped per step otherwise).
     decouples_weight_decay = False
 
-    def _update_flat(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
+    def update_norm_bound(self, lr: float, grad_norm: float) -> float:
+        """An upper bound on ``‖Δθ‖``, the Euclidean norm of the next :meth:`step_flat`'s change.
+
+        It lets a caller skip safeguards when the parameters provably stay finite. The bound
+        holds in exact arithmetic and may exceed the change by far; ``math.inf`` when the
+        optimizer keeps none (the default) or when its state may not stay finite.
+
+        Parameters
+        ----------
+        lr : float
+            The learning rate of the next step.
+        grad_norm : float
+            The Euclidean norm of the next step's gradient.
+        """
+        return math.inf
+
+    def _update_flat(
+        self, params: np.ndarray, grads: np.ndarray, lr: float, grad_norm: float | None
+    ) -> None:
         """Update one flat array in place; optimizers with a faster flat form override this."""
         self._update([params], [grads], lr)
 
@@ -213,6 +274,9 @@ class SGD(Optimizer):
 
     name = "sgd"
 
+    def update_norm_bound(self, lr: float, grad_norm: float) -> float:
+        return lr * grad_norm
+
     def _update(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
         for p, g, work in zip(params, grads, self._work("step", params), strict=True):
             np.multiply(g, lr, out=work)
@@ -242,14 +306,53 @@ class HeavyBall(Optimizer):
 
     name = "heavy_ball"
 
-    def _update_flat(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
+    def __init__(self, training: TrainingSpec) -> None:
+        super().__init__(training)
+        # ‖v‖ ≤ velocity_bound for the flat velocity: ‖β v + g‖ ≤ β ‖v‖ + ‖g‖.
+        self._velocity_bound = 0.0
+
+    def update_norm_bound(self, lr: float, grad_norm: float) -> float:
+        velocity = self.momentum * self._velocity_bound + grad_norm
+        return lr * velocity if velocity < SAFE_MAGNITUDE else math.inf
+
+    def _update_flat(
+        self, params: np.ndarray, grads: np.ndarray, lr: float, grad_norm: float | None
+    ) -> None:
+        plan = self._flat_plan
+        if (
+            plan is None
+            or plan.params is not params
+            or plan.grads is not grads
+            or plan.slots is not self._state.get("velocity")
+        ):
+            plan = self._plan_flat(params, grads)
+        if lr != plan.lr:
+            plan.lr = lr
+            plan.lr_array[...] = lr
+        for function, arguments in plan.calls:
+            function(*arguments)
+        if grad_norm is None:
+            self._velocity_bound = math.inf
+        else:
+            self._velocity_bound = self.momentum * self._velocity_bound + grad_norm
+
+    def _plan_flat(self, params: np.ndarray, grads: np.ndarray) -> _FlatPlan:
         dtype = params.dtype
+        slots = self._state.get("velocity")
         v = self._flat_slot(self._state, "velocity", params)
+        if self._state["velocity"] is not slots:
+            self._velocity_bound = 0.0  # a fresh zero velocity
         work = self._flat_slot(self._scratch, "step", params)
-        np.multiply(v, self._constant("momentum", self.momentum, dtype), v)
-        np.add(v, grads, v)
-        np.multiply(v, self._constant("lr", lr, dtype), work)
-        np.subtract(params, work, params)
+        lr_array = np.zeros((), dtype)
+        calls = [
+            (np.multiply, (v, self._constant("momentum", self.momentum, dtype), v)),
+            (np.add, (v, grads, v)),
+            (np.multiply, (v, lr_array, work)),
+            (np.subtract, (params, work, params)),
+        ]
+        plan = _FlatPlan(params, grads, self._state["velocity"], calls, lr_array)
+        self._flat_plan = plan
+        return plan
 
     def _update(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
         beta = self.momentum

@@ -34,7 +34,7 @@ import numpy as np
 from nnstudio.engine.initializers import random_stream
 from nnstudio.engine.kernel import TrainingKernel
 from nnstudio.engine.network import Network
-from nnstudio.engine.optimizers import Optimizer, make_optimizer
+from nnstudio.engine.optimizers import SAFE_MAGNITUDE, Optimizer, make_optimizer
 from nnstudio.engine.schedules import learning_rate_at
 from nnstudio.errors import DataError, SpecError
 from nnstudio.spec import TASKS, TrainingSpec, Weights, training_problems
@@ -371,7 +371,10 @@ class Trainer:
     :data:`MAX_EVALUATION_ROWS` rows of a larger one) and appended to the history.
 
     Safeguards: a step whose loss, gradient or resulting weights are not finite is undone
-    (the weights from before the step are restored) and the run ends as ``diverged``. Early
+    (the weights from before the step are restored) and the run ends as ``diverged``. (While
+    the optimizer's bound on the step size shows that the weights cannot overflow, which is
+    nearly always, no backup is made and the weights are not checked; the trainer assumes that
+    it alone changes the network's parameters.) Early
     stopping watches the validation loss, or the training loss when there is no validation
     set, counting the untrained network as the first candidate; when patience runs out the
     best weights are restored and the run ends as ``early_stopped``.
@@ -461,6 +464,8 @@ class Trainer:
         self._weight_views = [W for W, _ in network.params]
         # Parameters before the current step, restored when the step diverges.
         self._backup = network.flat_params.copy()
+        # An upper bound on the parameters' Euclidean norm (inf: unknown), see _step_locked.
+        self._weights_bound = math.inf
         # Steps run in this context, where NumPy ignores floating-point errors: non-finite
         # values are detected explicitly, so warnings would only be noise. Entering it costs
         # far less than an np.errstate block per step; the lock keeps two threads from
@@ -622,18 +627,13 @@ class Trainer:
         t = self.training
         return learning_rate_at(t.schedule, t.learning_rate, self._epoch, t.epochs)
 
-    def _next_rows(self) -> slice | np.ndarray:
-        """Rows of the next mini-batch: a slice in file order, else part of this epoch's order."""
+    def _start_epoch_order(self) -> None:
+        """At an epoch's first step: its learning rate and sample order (None: file order)."""
+        self._learning_rate = self._scheduled_rate()
+        # The order is fixed for a whole epoch, so every sample is used exactly once even
+        # when shuffling is switched mid-epoch.
         m = self.X_train.shape[0]
-        if self._position == 0:
-            # The order is fixed for a whole epoch, so every sample is used exactly once even
-            # when shuffling is switched mid-epoch.
-            self._order = self._shuffle_rng.permutation(m) if self.training.shuffle else None
-        start = self._position
-        stop = min(start + self._batch_rows, m)
-        if self._order is None:
-            return slice(start, stop)
-        return self._order[start:stop]
+        self._order = self._shuffle_rng.permutation(m) if self.training.shuffle else None
 
     def step(self) -> float:
         """Train on one mini-batch.
@@ -652,38 +652,55 @@ class Trainer:
         """One step; the caller holds the lock and runs it in :attr:`_quiet`."""
         t = self.training
         kernel = self._kernel
-        if self._position == 0:
-            self._learning_rate = self._scheduled_rate()
-        m = kernel.load_batch(self._data, self._next_rows())
+        position = self._position
+        if position == 0:
+            self._start_epoch_order()
+        order = self._order
+        stop = position + self._batch_rows
+        m = kernel.load_batch(
+            self._data, slice(position, stop) if order is None else order[position:stop]
+        )
         loss = kernel.loss_and_gradients(m, l1=t.l1, l2=t.l2, rng=self._dropout_rng)
         if not math.isfinite(loss):
             return self._diverge(loss, f"the loss became {_describe_nonfinite(loss)}")
         squares = kernel.squared_layer_norms()
         # Summed in float64: no overflow for any finite float32 gradient.
-        squared_total = math.fsum(squares.tolist())
-        if not math.isfinite(squared_total):
+        grad_norm = math.sqrt(math.fsum(squares.tolist()))
+        if not math.isfinite(grad_norm):
             return self._diverge(loss, "the gradient became infinite or NaN")
-        if t.clip_norm is not None:
-            total = math.sqrt(squared_total)
-            if total > t.clip_norm:
-                kernel.grads_flat *= self.network.dtype.type(t.clip_norm / total)
+        clip = t.clip_norm
+        if clip is not None and grad_norm > clip:
+            kernel.grads_flat *= self.network.dtype.type(clip / grad_norm)
+            grad_norm = clip
+        lr = self._learning_rate
+        optimizer = self.optimizer
         flat = self.network.flat_params
-        np.copyto(self._backup, flat)
-        self.optimizer.step_flat(flat, kernel.grads_flat, self._learning_rate, self._weight_views)
-        # A BLAS dot product is finite when every weight is, unless it overflows (weights
-        # beyond 1e19 in float32); min and max (which propagate NaN and show ±inf) decide.
-        if not math.isfinite(np.dot(flat, flat)) and not (
-            math.isfinite(np.minimum.reduce(flat)) and math.isfinite(np.maximum.reduce(flat))
-        ):
-            np.copyto(flat, self._backup)
-            return self._diverge(loss, "the weights became infinite or NaN")
+        # The new parameters are finite for sure when their norm stays far below the largest
+        # float: then neither the backup nor the finiteness check is needed. Otherwise (early
+        # on, after a restore, or near divergence) the step is checked.
+        bound = optimizer.update_norm_bound(lr, grad_norm)
+        if self._weights_bound + bound < SAFE_MAGNITUDE:
+            optimizer.step_flat(flat, kernel.grads_flat, lr, self._weight_views, grad_norm)
+            self._weights_bound += bound
+        else:
+            np.copyto(self._backup, flat)
+            optimizer.step_flat(flat, kernel.grads_flat, lr, self._weight_views, grad_norm)
+            # A BLAS dot product is finite when every weight is, unless it overflows (weights
+            # beyond 1e19 in float32); min and max (which propagate NaN and show ±inf) decide.
+            squared = float(np.dot(flat, flat))
+            self._weights_bound = math.sqrt(squared)
+            if not math.isfinite(squared) and not (
+                math.isfinite(np.minimum.reduce(flat)) and math.isfinite(np.maximum.reduce(flat))
+            ):
+                np.copyto(flat, self._backup)
+                return self._diverge(loss, "the weights became infinite or NaN")
 
         self._step += 1
         self._batch_loss = loss
         np.copyto(self._grad_squares, squares)
         self._steps.append_parts(self._step, loss, squares)
-        self._position += m
-        if self._position >= self._data.rows:
+        self._position = position = position + m
+        if position >= self._data.rows:
             self._end_epoch()
         return loss
 
@@ -749,6 +766,7 @@ class Trainer:
             return False
         if early.best_weights is not None:
             self.network.set_weights(early.best_weights)
+            self._weights_bound = math.inf
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 self._metrics = self._evaluate()
         self._status = "early_stopped"

@@ -142,6 +142,42 @@ def test_update_hyperparameters_keeps_the_velocity() -> None:
     assert params[0][0][0, 0] == pytest.approx(0.65)
 
 
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_update_norm_bound_bounds_every_flat_step(name: str) -> None:
+    optimizer = make_optimizer(TrainingSpec(optimizer=name, momentum=0.9))
+    rng = np.random.default_rng(4)
+    params = rng.normal(size=50).astype(np.float32)
+    weights = [params[:40]]
+    for step in range(40):
+        if step == 20:  # live changes keep the bound valid
+            optimizer.update_hyperparameters(TrainingSpec(optimizer=name, momentum=0.5))
+        if step == 30:
+            optimizer.reset()
+        grads = rng.normal(size=50).astype(np.float32) * rng.uniform(0.1, 10.0)
+        grad_norm = float(np.linalg.norm(grads.astype(np.float64)))
+        lr = 0.05 if step < 10 else 0.01
+        bound = optimizer.update_norm_bound(lr, grad_norm)
+        before = params.astype(np.float64)
+        optimizer.step_flat(params, grads, lr, weights, grad_norm)
+        change = float(np.linalg.norm(params - before))
+        if name in ("sgd", "heavy_ball"):
+            assert change <= bound * (1 + 1e-5)
+        else:
+            assert bound == math.inf
+
+
+def test_heavy_ball_bound_is_lost_without_gradient_norms_and_grows_near_overflow() -> None:
+    optimizer = make_optimizer(TrainingSpec(optimizer="heavy_ball", momentum=0.9))
+    params, grads = np.zeros(3), np.ones(3)
+    optimizer.step_flat(params, grads, 0.1, [], grad_norm=math.sqrt(3.0))
+    assert optimizer.update_norm_bound(0.1, 1.0) == pytest.approx(0.1 * (0.9 * math.sqrt(3) + 1))
+    optimizer.step_flat(params, grads, 0.1, [])
+    assert optimizer.update_norm_bound(0.1, 1.0) == math.inf
+    optimizer.reset()  # the next flat step starts from a zero velocity
+    optimizer.step_flat(params, grads, 0.1, [], grad_norm=math.sqrt(3.0))
+    assert optimizer.update_norm_bound(1e-30, 1e38) == math.inf  # v itself may overflow
+
+
 def test_unknown_optimizer_is_a_spec_error() -> None:
     with pytest.raises(SpecError, match=r"training\.optimizer: unknown 'lbfgs'"):
         make_optimizer(TrainingSpec(optimizer="lbfgs"))

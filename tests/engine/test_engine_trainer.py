@@ -409,6 +409,36 @@ def test_divergence_is_detected_and_weights_stay_finite() -> None:
     assert all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in snapshot.weights)
 
 
+@pytest.mark.parametrize("bound", [1e38, math.inf])
+def test_non_finite_weights_after_steady_steps_are_undone_exactly(
+    bound: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    X, Y = _regression()
+    spec = NetworkSpec(1, (LayerSpec(8, "tanh"), LayerSpec(1, "identity")))
+    net = Network.from_spec(spec, "mse")
+    training = TrainingSpec(optimizer="heavy_ball", learning_rate=0.01, batch_size=8)
+    trainer = Trainer(net, dataclasses.replace(training, epochs=None), X, Y, task="regression")
+    for _ in range(5):  # steady steps: the parameters stay provably finite
+        trainer.step()
+    assert trainer._weights_bound < 1e3
+    before = net.flat_params.copy()
+    optimizer = trainer.optimizer
+    original = optimizer.step_flat
+
+    def overflowing(params: np.ndarray, *args: object) -> None:
+        original(params, *args)  # type: ignore[arg-type]
+        params[3] = np.inf
+
+    monkeypatch.setattr(optimizer, "step_flat", overflowing)
+    # A step that may reach beyond what a float32 weight can hold (or of unknown size) is
+    # checked, and undone when it made a weight non-finite.
+    monkeypatch.setattr(optimizer, "update_norm_bound", lambda lr, norm: bound)
+    trainer.step()
+    assert trainer.status == "diverged"
+    assert "the weights became infinite or NaN" in trainer.snapshot().message
+    np.testing.assert_array_equal(net.flat_params, before)
+
+
 def test_gradient_clipping_bounds_the_update(xor_data: tuple[np.ndarray, np.ndarray]) -> None:
     X, Y = xor_data
     net = Network.from_spec(XOR_SPEC, "mse", dtype="float64", seed=0)
