@@ -8,6 +8,7 @@ canvas, the plots, the Properties dock and the status bar.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.icons import icon
 from nnstudio.ui.plots import PlotsPanel
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal
+from nnstudio.ui.relay import FrameRelay
 from nnstudio.ui.selection import Selection
 from nnstudio.ui.worker import TrainingController
 
@@ -123,6 +125,19 @@ def _format_duration(seconds: float) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _freeze_heap() -> None:
+    """Keep the garbage collector off the objects alive now (the built window, the modules).
+
+    A full collection walks every object tracked by the collector: tens of thousands for the
+    window and Qt's wrappers alone, more in a long session, and it runs on the user
+    interface's thread whenever enough new objects survive, stalling it for tens to hundreds
+    of milliseconds. Frozen objects are never walked again; objects made later still are.
+    Garbage already unreachable is collected first, so none of it is kept.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class _TextEntryKeys(QtCore.QObject):
@@ -382,7 +397,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._state = "idle"
         self._closing = False
         self._shut_down = False
-        self._pending_frame: Any = None
+        self._heap_frozen = False
+        #: Live frames reach the views through the relay, a short step per event.
+        self.relay = FrameRelay(self)
 
         # -- centre: banner above the canvas
         self.canvas = NetworkCanvas(self.document)
@@ -463,6 +480,10 @@ class MainWindow(QtWidgets.QMainWindow):
             QtCore.QTimer.singleShot(0, self._after_first_paint)
         elif not self.training_dock.is_built:
             self.training_dock.build()
+            QtCore.QTimer.singleShot(0, self._after_first_paint)
+        elif not self._heap_frozen:
+            self._heap_frozen = True
+            _freeze_heap()
 
     # ---- construction ------------------------------------------------------------------------
 
@@ -750,6 +771,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas.selectionChanged.connect(self._selection_changed)
         self.canvas.hoverTextChanged.connect(self._hover_text)
         self.controller.frameReady.connect(self._frame_ready)
+        self.relay.add_part("canvas", self._canvas_steps)
+        self.relay.add_part("plots", self.plots.frame_steps)
+        self.relay.add_part("docks", self._dock_steps)
+        self.relay.frameShown.connect(self.frameShown)
         self.controller.stateChanged.connect(self._state_changed)
         self.controller.message.connect(self._controller_message)
         self.controller.progress.connect(self._progress)
@@ -927,6 +952,8 @@ class MainWindow(QtWidgets.QMainWindow):
         """File › Export…."""
         from nnstudio.ui.export_dialog import ExportDialog
 
+        # Exports show what the views show: let them take the newest frame in first.
+        self.relay.flush()
         start = self.document.path.parent if self.document.path else Path.cwd()
         dialog = ExportDialog(self.document, self.canvas, self.plots, start, self)
         if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted and dialog.written:
@@ -1152,36 +1179,42 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def show_frame(self, frame: Any) -> None:
         """Send a training frame to every view and the status bar, now."""
-        self._pending_frame = None
-        self._update_example_range(frame)
-        self.canvas.show_frame(frame)
-        self._show_frame_in_docks(frame)
+        self.relay.push(frame)
+        self.relay.flush()
 
     def _frame_ready(self, frame: Any) -> None:
-        """A live frame from the controller: the canvas now, the docks in the next event.
+        """A live frame from the controller: the views take it in one short step per event.
 
-        Splitting the work keeps every event the window handles short, so input and
-        animations stay smooth while training runs. A newer frame arriving before the docks
-        had their turn replaces the older one there.
+        The canvas, each plot of the visible tab and the docks take their turns in separate
+        events (see :class:`~nnstudio.ui.relay.FrameRelay`), each repainting before the next
+        begins, so input and animations stay smooth while training runs. A newer frame
+        arriving meanwhile replaces the older one for the views that have not had their turn.
         """
-        self._update_example_range(frame)
-        self.canvas.show_frame(frame)
-        if self._pending_frame is None:
-            QtCore.QTimer.singleShot(0, self._show_pending_frame)
-        self._pending_frame = frame
+        self.relay.push(frame)
 
-    def _show_pending_frame(self) -> None:
-        frame, self._pending_frame = self._pending_frame, None
-        if frame is not None and not self._shut_down:
-            self._show_frame_in_docks(frame)
+    def _canvas_steps(self, frame: Any) -> list[Callable[[], None]]:
+        """Take the frame in, then paint it: two events (the canvas repaints as a whole)."""
+        viewport = self.canvas.viewport()
 
-    def _show_frame_in_docks(self, frame: Any) -> None:
-        self.plots.show_frame(frame)
-        self.properties_dock.show_frame(frame)
-        snapshot = getattr(frame, "snapshot", None)
-        if snapshot is not None:
-            self.status.show_snapshot(snapshot, self.document.project.training.epochs)
-        self.frameShown.emit(frame)
+        def show() -> None:
+            viewport.setUpdatesEnabled(False)
+            self._update_example_range(frame)
+            self.canvas.show_frame(frame)
+
+        def paint() -> None:
+            viewport.setUpdatesEnabled(True)
+            viewport.update()
+
+        return [show, paint]
+
+    def _dock_steps(self, frame: Any) -> list[Callable[[], None]]:
+        def show() -> None:
+            self.properties_dock.show_frame(frame)
+            snapshot = getattr(frame, "snapshot", None)
+            if snapshot is not None:
+                self.status.show_snapshot(snapshot, self.document.project.training.epochs)
+
+        return [show]
 
     def _state_changed(self, state: str) -> None:
         self._state = state
@@ -1317,6 +1350,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
+        self.relay.close()
+        if self._heap_frozen:
+            # What the window kept alive may be collected again once it is gone.
+            gc.unfreeze()
         self.controller.shutdown()
         app = QtWidgets.QApplication.instance()
         if app is not None:

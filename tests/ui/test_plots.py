@@ -13,7 +13,7 @@ from nnstudio.data import Dataset, load_dataset
 from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
 from nnstudio.ui.frame import Frame, FrameBuilder
 from nnstudio.ui.plots import PlotsPanel
-from nnstudio.ui.plots.common import StickyLevel, nice_ceiling
+from nnstudio.ui.plots.common import SteadyYRange, StickyLevel, make_plot, nice_ceiling
 from nnstudio.ui.plots.output import class_probabilities, confusion_matrix, region_colors
 from nnstudio.workflow import build_network, make_trainer
 
@@ -170,6 +170,28 @@ def test_sticky_level_only_grows_to_round_numbers() -> None:
     assert level.update(np.array([-3.0])) == 5.0
     level.reset()
     assert level.update(np.array([0.01])) == pytest.approx(0.02)
+
+
+def test_steady_y_range_moves_only_when_the_data_leave_it_and_stops_for_the_user(qtbot) -> None:
+    plot = make_plot("Loss", "epoch", "loss")
+    steady = SteadyYRange(plot.vb)
+    steady.fit([np.array([0.52, 0.9]), np.array([0.61])])
+    low, high = plot.vb.viewRange()[1]
+    assert low <= 0.52 and high >= 0.9  # every value shows
+    assert high - low < 0.6  # and the range stays close to them
+    steady.fit([np.array([0.55, 0.88])])  # new values inside: the axis stays put
+    assert plot.vb.viewRange()[1] == [low, high]
+    steady.fit([np.array([0.3, 0.9])])  # a new low leaves the range: it moves, in round steps
+    new_low, new_high = plot.vb.viewRange()[1]
+    assert new_low <= 0.3 < low
+    steady.fit([np.array([float("nan"), 0.31, 0.9])])  # NaN is ignored
+    assert plot.vb.viewRange()[1] == [new_low, new_high]
+    plot.vb.sigRangeChangedManually.emit([False, True])  # the user zoomed
+    steady.fit([np.array([5.0, 9.0])])
+    assert plot.vb.viewRange()[1] == [new_low, new_high]
+    steady.reset()  # a new run follows the data again
+    steady.fit([np.array([5.0, 9.0])])
+    assert plot.vb.viewRange()[1][1] >= 9.0
 
 
 def test_weight_spread_and_histograms_follow_the_frames(panel, spiral) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -257,6 +257,69 @@ class GrowingXRange:
         self.following = False
 
 
+class SteadyYRange:
+    """The y axis of a live plot: fits the data, but moves only in round steps.
+
+    pyqtgraph's auto-range moves the axis whenever a new value is a new extreme, and redrawing
+    the axis is the costliest part of a live plot's repaint. This range ends on multiples of a
+    round step about a tenth of the data's span, so it changes only when the data leave it or
+    shrink to less than half of it. Once the user zooms or pans, the axis stays where they put
+    it until :meth:`reset`.
+
+    Parameters
+    ----------
+    view : pg.ViewBox
+        The view whose y range this sets (its y auto-range is switched off).
+    """
+
+    def __init__(self, view: pg.ViewBox) -> None:
+        self.view = view
+        self.following = True
+        self._shown: tuple[float, float] | None = None
+        view.enableAutoRange(y=False)
+        view.sigRangeChangedManually.connect(self._moved_by_user)
+
+    def reset(self) -> None:
+        """Follow the data again and fit them afresh (a new run, another scale)."""
+        self.following = True
+        self._shown = None
+
+    def fit(self, values: Sequence[np.ndarray], *, log: bool = False) -> None:
+        """Show every finite value of ``values`` (arrays of any length; log10 units if ``log``)."""
+        if not self.following:
+            return
+        lows, highs = [], []
+        for array in values:
+            data = np.asarray(array, dtype=np.float64)
+            if log:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    data = np.log10(data)
+            data = data[np.isfinite(data)]
+            if data.size:
+                lows.append(float(data.min()))
+                highs.append(float(data.max()))
+        if not lows:
+            return
+        low, high = min(lows), max(highs)
+        shown = self._shown
+        if shown is not None and shown[0] <= low and high <= shown[1]:
+            if high - low >= 0.5 * (shown[1] - shown[0]):
+                return
+        span = high - low if high > low else max(abs(high), 1e-3)
+        step = nice_ceiling(span / 10.0)
+        extent = (math.floor(low / step) * step, math.ceil(high / step) * step)
+        if extent[1] <= extent[0]:
+            extent = (extent[0], extent[0] + step)
+        if not log and low >= 0.0:
+            extent = (max(extent[0], 0.0), extent[1])
+        if extent != shown:
+            self._shown = extent
+            self.view.setYRange(*extent, padding=0.02)
+
+    def _moved_by_user(self, *_args: object) -> None:
+        self.following = False
+
+
 def draw_as_segments(item: pg.PlotDataItem) -> None:
     """Draw a thick, opaque curve as separate line segments rather than one path.
 
@@ -345,6 +408,8 @@ class LiveCurve:
         self.x = np.zeros(0)
         self.y = np.zeros(0)
         self.floor: float | None = None
+        #: The thinned values handed to the item, shape (M,).
+        self.shown_y = np.zeros(0)
         self._signature: tuple = ()
         self._clipped = False
         draw_as_segments(item)
@@ -380,6 +445,7 @@ class LiveCurve:
         """Thin the stored series for the current view and hand it to the item."""
         x, y = self.x, self.y
         if x.shape[0] == 0:
+            self.shown_y = y
             self.item.setData([], [])
             return
         view = self.plot.vb
@@ -393,6 +459,7 @@ class LiveCurve:
         xs, ys = envelope(x, y, buckets)
         if self.floor is not None:
             ys = np.maximum(ys, self.floor)
+        self.shown_y = ys
         self.item.setData(xs, ys)
 
     def _range_changed(self, *_args: object) -> None:
@@ -608,6 +675,20 @@ class PlotTab(QtWidgets.QWidget):
 
     def show_frame(self, frame: Frame) -> None:
         """Paint a frame (each tab updates its own items)."""
+
+    def frame_steps(self, frame: Frame) -> list[Callable[[], None]]:
+        """The work of showing ``frame`` in steps to run in order, one per event.
+
+        By default one step: :meth:`show_frame`, then :meth:`settle_ranges`. Tabs with several
+        plots that all change with every frame split the work about a plot per step, so
+        each step and each repaint stays short.
+        """
+
+        def show() -> None:
+            self.show_frame(frame)
+            self.settle_ranges()
+
+        return [show]
 
     def settle_ranges(self) -> None:
         """Auto-range every plot of the tab now, rather than when it paints.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -14,6 +14,7 @@ from nnstudio.ui.plots.common import (
     GrowingXRange,
     LiveCurve,
     PlotTab,
+    SteadyYRange,
     key,
     make_plot,
     pen,
@@ -98,6 +99,11 @@ class LossTab(PlotTab):
             self.metric_b_val: LiveCurve(self.metric_plot, self.metric_b_val, 1.0),
         }
 
+        # The y axes move in round steps, not with every new extreme (see SteadyYRange).
+        self._loss_y = SteadyYRange(self.loss_plot.vb)
+        self._rmse_y = SteadyYRange(self.metric_plot.vb)
+        self._r2_y = SteadyYRange(self.r2_view)
+        self._framed_single_point = False
         self._task = "classification"
         self._configure_metric("classification")
         self._history: Any = None
@@ -116,10 +122,14 @@ class LossTab(PlotTab):
 
     def _toggle_batches(self, on: bool) -> None:
         self.batch_curve.setVisible(on)
+        self._loss_y.reset()
+        self._fit_loss_axis()
         self._update_titles()
 
     def _set_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)
+        self._loss_y.reset()
+        self._fit_loss_axis()
         self.loss_plot.setLabel("left", "loss (log scale)" if on else "loss")
 
     def _configure_metric(self, task: str) -> None:
@@ -127,10 +137,10 @@ class LossTab(PlotTab):
         regression = task == "regression"
         self.metric_plot.getAxis("right").setVisible(regression)
         self.r2_view.setVisible(regression)
+        self._rmse_y.reset()
+        self._r2_y.reset()
         if regression:
             self.metric_plot.setLabel("left", "RMSE")
-            self.metric_plot.enableAutoRange(y=True)
-            self.r2_view.enableAutoRange(y=True)
         else:
             self.metric_plot.setLabel("left", "accuracy")
             self.metric_plot.setYRange(0.0, 1.02, padding=0)
@@ -148,12 +158,22 @@ class LossTab(PlotTab):
         self._history = None
         for x_range in self._x_ranges:
             x_range.reset()
+        for y_range in (self._loss_y, self._rmse_y, self._r2_y):
+            y_range.reset()
         for live in self._live.values():
             live.clear()
         self._snapshot = None
         self._update_titles()
 
     def show_frame(self, frame: Frame) -> None:
+        for step in self.frame_steps(frame):
+            step()
+
+    def frame_steps(self, frame: Frame) -> list[Callable[[], None]]:
+        """Two steps: the loss plot, then the metric plot (each fitted to its data)."""
+        return [lambda: self._show_loss(frame), lambda: self._show_metric(frame)]
+
+    def _show_loss(self, frame: Frame) -> None:
         if frame.task != self._task:
             self._configure_metric(frame.task)
         snapshot = frame.snapshot
@@ -162,39 +182,67 @@ class LossTab(PlotTab):
             self.clear()
             return
         self._history = history
+        self._snapshot = snapshot
         live = self._live
         epochs = np.asarray(history.epoch, dtype=np.float64)
         # Axes first: the curves are thinned for the range they will be shown in.
-        batches = frame.batch_losses
-        last = max(float(epochs[-1]), float(batches[-1, 0]) if batches.shape[0] else 0.0)
-        for x_range in self._x_ranges:
-            x_range.follow(float(epochs[0]), last)
+        self._x_ranges[0].follow(float(epochs[0]), self._last_x(frame, epochs))
         self._frame_single_point(epochs, history)
         live[self.train_curve].set_data(epochs, history.train_loss)
         live[self.val_curve].set_data(epochs, history.val_loss)
+        batches = frame.batch_losses
         live[self.batch_curve].set_data(batches[:, 0], batches[:, 1])
+        self._fit_loss_axis()
+        self._update_loss_title()
+        self.loss_plot.vb.prepareForPaint()
+
+    def _show_metric(self, frame: Frame) -> None:
+        history = getattr(frame.snapshot, "history", None)
+        if history is None or len(history) == 0 or history is not self._history:
+            return  # cleared, or the loss step saw another frame
+        live = self._live
+        epochs = np.asarray(history.epoch, dtype=np.float64)
+        self._x_ranges[1].follow(float(epochs[0]), self._last_x(frame, epochs))
         if self._task == "regression":
             live[self.metric_a_train].set_data(epochs, history.train_rmse)
             live[self.metric_a_val].set_data(epochs, history.val_rmse)
             live[self.metric_b_train].set_data(epochs, history.train_r2)
             live[self.metric_b_val].set_data(epochs, history.val_r2)
+            self._rmse_y.fit([live[self.metric_a_train].shown_y, live[self.metric_a_val].shown_y])
+            self._r2_y.fit([live[self.metric_b_train].shown_y, live[self.metric_b_val].shown_y])
         else:
             live[self.metric_a_train].set_data(epochs, history.train_accuracy)
             live[self.metric_a_val].set_data(epochs, history.val_accuracy)
-        self._snapshot = snapshot
-        self._update_titles()
+        self._update_metric_title()
+        self.metric_plot.vb.prepareForPaint()
+        if self.r2_view.isVisible():
+            self.r2_view.prepareForPaint()
+
+    def _fit_loss_axis(self) -> None:
+        """Fit the loss axis to the curves shown (unless a lone point is framed)."""
+        if self._framed_single_point and not self.log_scale.isChecked():
+            return
+        curves = [self.train_curve, self.val_curve]
+        if self.show_batches.isChecked():
+            curves.append(self.batch_curve)
+        self._loss_y.fit(
+            [self._live[curve].shown_y for curve in curves], log=self.log_scale.isChecked()
+        )
+
+    @staticmethod
+    def _last_x(frame: Frame, epochs: np.ndarray) -> float:
+        """The largest x either plot must show: the last epoch or mini-batch."""
+        batches = frame.batch_losses
+        return max(float(epochs[-1]), float(batches[-1, 0]) if batches.shape[0] else 0.0)
 
     def _frame_single_point(self, epochs: np.ndarray, history: Any) -> None:
         """Before the first epoch ends, show the lone point in a sensible frame.
 
         Autoranging one point zooms into a sliver around it (loss axis 0.79285 to 0.79315).
         """
-        plots = (self.loss_plot, self.metric_plot)
-        framed = getattr(self, "_framed_single_point", False)
         if epochs.size >= 2:
-            if framed:  # hand the y axes back to autorange once; later user zooms stay
-                for plot in plots:
-                    plot.enableAutoRange(y=True)
+            if self._framed_single_point:  # the y axes follow the data from now on
+                self._loss_y.reset()
                 self._framed_single_point = False
             return
         self._framed_single_point = True
@@ -208,19 +256,30 @@ class LossTab(PlotTab):
 
     def _update_titles(self) -> None:
         """Titles that double as legends: each series' line style, name and latest value."""
+        self._update_loss_title()
+        self._update_metric_title()
+
+    def _latest(self, name: str) -> float | None:
         snapshot = getattr(self, "_snapshot", None)
+        return None if snapshot is None else getattr(snapshot, name, None)
 
-        def latest(name: str) -> float | None:
-            return None if snapshot is None else getattr(snapshot, name, None)
+    def _has_validation(self) -> bool:
+        snapshot = getattr(self, "_snapshot", None)
+        return snapshot is None or snapshot.val_loss is not None
 
-        has_validation = snapshot is None or snapshot.val_loss is not None
+    def _update_loss_title(self) -> None:
+        latest = self._latest
         # A plot's name stays on one line with its first entry (titles wrap between entries).
         parts = ["Loss&nbsp;&nbsp;" + key(TRAIN_COLOR, f"train {_fmt(latest('train_loss'))}")]
-        if has_validation:
+        if self._has_validation():
             parts.append(key(VALIDATION_COLOR, f"val {_fmt(latest('val_loss'))}"))
         if self.show_batches.isChecked():
             parts.append(key(BATCH_COLOR, "batch", thin=True))
         set_title(self.loss_plot, "&nbsp; ".join(parts))
+
+    def _update_metric_title(self) -> None:
+        latest = self._latest
+        has_validation = self._has_validation()
         if self._task == "regression":
             # Colours say train or validation, as in the loss plot; solid RMSE, dashed R².
             rmse = ["RMSE&nbsp;&nbsp;" + key(TRAIN_COLOR, _fmt(latest("train_rmse"), 3))]

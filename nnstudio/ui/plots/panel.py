@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -159,14 +160,51 @@ class PlotsPanel(QtWidgets.QWidget):
 
     def show_frame(self, frame: Frame) -> None:
         """Show a frame (painted now in the visible tab, later in the others)."""
+        for step in self.frame_steps(frame):
+            step()
+
+    def frame_steps(self, frame: Frame) -> list[Callable[[], None]]:
+        """Take a frame in and return the work of showing it, in short steps.
+
+        Every tab records the frame now; the returned steps bring the visible tab up to date
+        when run in order (an empty list when the panel is hidden: hidden tabs and a hidden
+        panel catch up when shown): the tab's own steps (about a plot each), during which
+        the tab does not repaint, then one that repaints it. Run them as separate events, so
+        no event both takes a frame in and paints it and the user interface stays responsive.
+        """
         self._frame = frame
         self._serial += 1
         for tab in self._tabs.values():
             tab.record(frame)
         if len(self._tabs) < len(self._classes):
             self._early_frames.append(frame)
-        if self.isVisible():
-            self._catch_up(self.tabs.currentIndex())
+        if not self.isVisible():
+            return []
+        index = self.tabs.currentIndex()
+        if index < 0:
+            return []
+        name = self.tabs.tabText(index)
+        tab = self._tabs.get(name) or self._build(name)
+        serial = self._serial
+        viewport = tab.graphics.viewport()
+
+        def take_in(step: Callable[[], None]) -> Callable[[], None]:
+            def run() -> None:
+                if self._serial != serial:
+                    return  # a newer frame came in directly (show_frame): it is painted
+                # The plots repaint once, in the last step, not after every step.
+                viewport.setUpdatesEnabled(False)
+                step()
+
+            return run
+
+        def paint() -> None:
+            viewport.setUpdatesEnabled(True)
+            viewport.update()
+            if self._serial == serial:
+                self._painted[tab.name] = serial
+
+        return [*(take_in(step) for step in tab.frame_steps(frame)), paint]
 
     def set_selected_layer(self, network_index: int | None) -> None:
         """Show the given layer (``network.layers`` index) in the Weights and Activations tabs."""

@@ -1,0 +1,172 @@
+"""Hands live frames to the views one short piece of work per event loop turn.
+
+A frame changes the canvas, every plot of the visible tab, the Properties dock and the status
+bar. Done in one event, taking the frame in and painting it would keep the user interface
+busy for tens of milliseconds, and input, animations and timers would wait that long. The
+:class:`FrameRelay` splits the work into *steps* (the canvas, each plot, the docks) and runs
+each as its own queued event. A view paints in the event after its step (Qt repaints a
+changed graphics scene from a queued call posted by the change), and the next step waits for
+a zero timer, which fires only once the event loop has gone round: after that paint, and
+after any timer or input that came due meanwhile.
+
+Frames arriving meanwhile are not queued: the relay keeps only the newest one. Views take
+their turns in a fixed round (canvas, plots, docks), each with the newest frame when its turn
+starts, so no view starves and every view ends on the newest frame.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from nnstudio.ui.qt import QtCore, Signal
+
+#: What a view does with a frame: the steps to run, one per event (each a callable).
+StepsFor = Callable[[Any], Sequence[Callable[[], None]]]
+
+
+@dataclass
+class _Part:
+    """One view's turn in the round."""
+
+    name: str
+    steps_for: StepsFor
+    #: Serial number of the newest frame this part has taken (0: none yet).
+    taken: int = 0
+
+
+class FrameRelay(QtCore.QObject):
+    """Runs each view's share of the newest frame as separate, short events.
+
+    Register the views in the order they should take their turn with :meth:`add_part`; feed
+    frames with :meth:`push`.
+
+    Signals
+    -------
+    frameShown(object)
+        A frame every view has shown, itself or a newer one, by the end of its steps. Frames
+        arriving faster than the views take them are announced as the views move past
+        them: one announcement per round of the views, for the oldest frame still showing.
+    """
+
+    frameShown = Signal(object)
+
+    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self._parts: list[_Part] = []
+        self._frame: Any = None
+        self._serial = 0
+        #: Frames some view has taken but not every view has passed, by serial number.
+        self._unannounced: dict[int, Any] = {}
+        self._announced = 0
+        #: Steps of the part whose turn it is.
+        self._steps: deque[Callable[[], None]] = deque()
+        self._turn = 0
+        self._closed = False
+        # A zero timer, not a queued call: queued calls posted from queued calls all run in
+        # one pass of the event loop, so timers and input would wait for the whole round; a
+        # zero timer lets the loop go round (paints, timers, input) before every step.
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._on_timer)
+        self._went_round = False
+
+    def add_part(self, name: str, steps_for: StepsFor) -> None:
+        """Add a view: ``steps_for(frame)`` returns its steps for a frame (possibly none)."""
+        self._parts.append(_Part(name, steps_for))
+
+    @property
+    def frame(self) -> Any:
+        """The newest frame pushed (``None`` before the first)."""
+        return self._frame
+
+    @property
+    def busy(self) -> bool:
+        """Whether some view has not taken the newest frame yet."""
+        return bool(self._steps) or any(part.taken < self._serial for part in self._parts)
+
+    def push(self, frame: Any) -> None:
+        """Hand over a new frame; it replaces any frame not yet taken by every view."""
+        if self._closed:
+            return
+        self._frame = frame
+        self._serial += 1
+        self._queue()
+
+    def flush(self) -> None:
+        """Run every outstanding step now (before a screenshot or an export)."""
+        while not self._closed and self.busy:
+            self._run_step()
+
+    def close(self) -> None:
+        """Stop for good (the window is closing): queued steps are dropped."""
+        self._closed = True
+        self._timer.stop()
+        self._steps.clear()
+        self._unannounced.clear()
+        self._frame = None
+
+    # ---- internals ---------------------------------------------------------------------------
+
+    def _queue(self) -> None:
+        if not self._timer.isActive() and not self._closed:
+            self._went_round = False
+            self._timer.start()
+
+    def _on_timer(self) -> None:
+        if self._closed:
+            return
+        if not self._went_round:
+            # The loop has painted what the last step changed; go round once more, so timers
+            # that came due meanwhile (armed before this one) fire before the next step.
+            self._went_round = True
+            self._timer.start()
+            return
+        self._run_step()
+        if self.busy:
+            # Behind the paint events this step caused.
+            self._queue()
+
+    def _run_step(self) -> None:
+        """Run one step: the next of the current part, or the first of the next part due."""
+        while not self._steps:
+            part = self._next_part()
+            if part is None:
+                return
+            part.taken = self._serial
+            self._unannounced[self._serial] = self._frame
+            self._steps.extend(part.steps_for(self._frame))
+            # A view with nothing to do (hidden) lets the next one go in this event.
+            self._announce_if_done()
+        step = self._steps.popleft()
+        step()
+        self._announce_if_done()
+
+    def _next_part(self) -> _Part | None:
+        """The next view in the round that is behind on frames, or ``None``."""
+        count = len(self._parts)
+        for offset in range(count):
+            index = (self._turn + offset) % count
+            part = self._parts[index]
+            if part.taken < self._serial:
+                self._turn = (index + 1) % count
+                return part
+        return None
+
+    def _announce_if_done(self) -> None:
+        if self._steps or not self._parts:
+            return
+        # The oldest frame still showing in some view; every view shows it or a newer one.
+        oldest = min(part.taken for part in self._parts)
+        if oldest <= self._announced:
+            return
+        self._announced = oldest
+        frame = self._unannounced.get(oldest)
+        self._unannounced = {k: v for k, v in self._unannounced.items() if k > oldest}
+        self.frameShown.emit(frame)
+
+
+__all__ = ["FrameRelay", "StepsFor"]

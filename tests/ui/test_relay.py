@@ -1,0 +1,146 @@
+"""FrameRelay: a view's share of a frame per event, newest frame wins, every view ends current."""
+
+from __future__ import annotations
+
+from nnstudio.ui.qt import QtCore, QtWidgets
+from nnstudio.ui.relay import FrameRelay
+
+
+def _drain(qtbot, relay: FrameRelay) -> None:
+    qtbot.waitUntil(lambda: not relay.busy)
+    QtWidgets.QApplication.processEvents()
+
+
+def _recording_relay(log: list, parts: dict[str, int]) -> FrameRelay:
+    """A relay whose parts log ``(part, step, frame)`` when a step runs."""
+    relay = FrameRelay()
+    for name, count in parts.items():
+
+        def steps_for(frame, name=name, count=count):
+            return [
+                (lambda k=k: log.append((name, k, frame)))  # one entry per step
+                for k in range(count)
+            ]
+
+        relay.add_part(name, steps_for)
+    return relay
+
+
+def test_steps_run_in_separate_events_behind_what_each_step_queued(qtbot) -> None:
+    log: list = []
+    relay = FrameRelay()
+
+    def canvas_steps(frame):
+        # A view's change queues its repaint; the next step must come after it.
+        return [
+            lambda: (log.append("canvas"), QtCore.QTimer.singleShot(0, lambda: log.append("paint")))
+        ]
+
+    relay.add_part("canvas", canvas_steps)
+    relay.add_part(
+        "plots", lambda frame: [lambda: log.append("plot 1"), lambda: log.append("plot 2")]
+    )
+    relay.push("frame")
+    assert log == []  # nothing runs inside push: the event loop gives each step its turn
+    _drain(qtbot, relay)
+    assert log == ["canvas", "paint", "plot 1", "plot 2"]
+
+
+def test_frames_arriving_together_are_shown_once_newest_only(qtbot) -> None:
+    log: list = []
+    relay = _recording_relay(log, {"canvas": 1, "plots": 2, "docks": 1})
+    shown: list = []
+    relay.frameShown.connect(shown.append)
+    for frame in ("f1", "f2", "f3"):
+        relay.push(frame)
+    _drain(qtbot, relay)
+    assert [frame for _part, _step, frame in log] == ["f3"] * 4
+    assert shown == ["f3"]
+
+
+def test_a_frame_arriving_mid_round_reaches_every_view_in_turn(qtbot) -> None:
+    log: list = []
+    relay = FrameRelay()
+    relay.add_part("canvas", lambda frame: [lambda: log.append(("canvas", frame))])
+
+    def plot_steps(frame):
+        def first() -> None:
+            log.append(("plots", frame))
+            if frame == "f1":
+                relay.push("f2")  # arrives while the plots take f1
+
+        return [first, lambda: log.append(("plots 2", frame))]
+
+    relay.add_part("plots", plot_steps)
+    relay.add_part("docks", lambda frame: [lambda: log.append(("docks", frame))])
+    shown: list = []
+    relay.frameShown.connect(shown.append)
+    relay.push("f1")
+    _drain(qtbot, relay)
+    # The plots finish f1; the docks, whose turn comes next, take the newest; then the
+    # canvas and the plots catch up with it. No view is passed over, none ends behind.
+    assert log == [
+        ("canvas", "f1"),
+        ("plots", "f1"),
+        ("plots 2", "f1"),
+        ("docks", "f2"),
+        ("canvas", "f2"),
+        ("plots", "f2"),
+        ("plots 2", "f2"),
+    ]
+    # f1 once the docks moved past it (every view showed f1 or newer), then f2.
+    assert shown == ["f1", "f2"]
+
+
+def test_frames_streaming_in_faster_than_the_views_take_them_are_still_announced(qtbot) -> None:
+    relay = FrameRelay()
+    pushed = iter(range(2, 40))
+
+    def steps_for(frame):
+        def step() -> None:
+            # A new frame arrives during every step, more often than a round takes.
+            following = next(pushed, None)
+            if following is not None:
+                relay.push(following)
+
+        return [step]
+
+    for name in ("canvas", "plots", "docks"):
+        relay.add_part(name, steps_for)
+    shown: list = []
+    relay.frameShown.connect(shown.append)
+    relay.push(1)
+    _drain(qtbot, relay)
+    assert shown == sorted(set(shown))  # announced in order, each once
+    assert len(shown) >= 8  # about one per round of the three views
+    assert shown[-1] == 39  # and the views end on the newest frame
+
+
+def test_a_view_without_work_does_not_hold_up_the_others(qtbot) -> None:
+    log: list = []
+    relay = FrameRelay()
+    relay.add_part("canvas", lambda frame: [lambda: log.append(("canvas", frame))])
+    relay.add_part("hidden plots", lambda frame: [])
+    shown: list = []
+    relay.frameShown.connect(shown.append)
+    relay.push("f1")
+    _drain(qtbot, relay)
+    assert log == [("canvas", "f1")]
+    assert shown == ["f1"]
+
+
+def test_flush_runs_every_step_now_and_close_drops_the_rest(qtbot) -> None:
+    log: list = []
+    relay = _recording_relay(log, {"canvas": 1, "plots": 2})
+    relay.push("f1")
+    relay.flush()
+    assert [(part, step) for part, step, _frame in log] == [
+        ("canvas", 0),
+        ("plots", 0),
+        ("plots", 1),
+    ]
+    assert not relay.busy
+    relay.push("f2")
+    relay.close()
+    QtWidgets.QApplication.processEvents()
+    assert len(log) == 3
