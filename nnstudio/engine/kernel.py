@@ -351,6 +351,9 @@ class TrainingKernel:
         plan: list[_Op] = []
         Z = [empty(n, m) for n in units]
         H: list[np.ndarray] = []
+        # g'(Z) of tanh and sigmoid layers, computed from H in the forward pass while H is
+        # still in cache; the backward pass then needs one multiplication.
+        D: list[np.ndarray | None] = []
         keeps: list[np.ndarray | None] = []
 
         def forward_product(index: int) -> None:
@@ -371,6 +374,10 @@ class TrainingKernel:
             H_index = empty(units[index], m) if keep is not None else A_next
             H.append(H_index)
             plan += self._forward_ops(acts[index], names[index], Z[index], H_index)
+            D_index = empty(units[index], m) if names[index] in ("tanh", "sigmoid") else None
+            D.append(D_index)
+            if D_index is not None:
+                plan += self._derivative_ops(names[index], H_index, D_index)
             if keep is not None:
                 plan.append((self._draw_mask, (keep, dropout)))
                 plan.append((np.multiply, (H_index, keep.T, A_next)))
@@ -388,7 +395,8 @@ class TrainingKernel:
         output_ops, loss_scale = self._output_ops(Z[last], dZ, targets, scale, loss)
         plan += output_ops
 
-        # Backward: [dW; db] = [A, 1]ᵀ (dZᵀ)ᵀ, dAᵀ = W dZᵀ, dZ_prev = g'(Z_prev) ⊙ dA_prev.
+        # Backward: [dW; db] = [A, 1]ᵀ (dZᵀ)ᵀ, dAᵀ = W dZᵀ, dZ_prev = g'(Z_prev) ⊙ dA_prev
+        # (computed in place: dZ_prev is dA_prev's buffer).
         for index in range(last, 0, -1):
             below = index - 1
             plan.append((np.dot, (inputs[index], dZ.T, grad_blocks[index])))
@@ -397,17 +405,15 @@ class TrainingKernel:
             keep = keeps[below]
             if keep is not None:
                 plan.append((np.multiply, (dA, keep.T, dA)))
-            if names[below] == "identity":
-                dZ = dA  # g' = 1: nothing to compute
-                continue
-            dZ_below = empty(units[below], m)
             plan += self._backward_ops(
-                acts[below], names[below], Z[below], H[below], dA, dZ_below, empty(units[below], m)
+                acts[below], names[below], Z[below], H[below], D[below], dA, empty(units[below], m)
             )
-            dZ = dZ_below
+            dZ = dA
         plan.append((np.dot, (inputs[0], dZ.T, grad_blocks[0])))
         if wide:
-            plan.append((partial(np.add.reduce, dZ, 1, out=self.grads[0][1]), ()))
+            # db = dZ 1, a BLAS matrix-vector product (a reduction along rows costs more).
+            ones = np.ones(m, dt)
+            plan.append((np.dot, (dZ, ones, self.grads[0][1])))
         return _Buffers(m, X, targets, load_plan, plan, loss, loss_scale)
 
     def _forward_ops(
@@ -439,40 +445,41 @@ class TrainingKernel:
         # The reference functions work on (m, units) arrays: transposed views of the buffers.
         return [(_apply_reference, (activation.forward, (Z.T,), out.T))]
 
+    def _derivative_ops(self, name: str, H: np.ndarray, D: np.ndarray) -> list[_Op]:
+        """Calls computing ``D = g'(Z)`` from ``H = g(Z)`` for tanh and sigmoid layers."""
+        if name == "tanh":
+            return [(np.multiply, (H, H, D)), (np.subtract, (self._one, D, D))]  # 1 - h²
+        return [(np.subtract, (self._one, H, D)), (np.multiply, (D, H, D))]  # h (1 - h)
+
     def _backward_ops(
         self,
         activation: Activation,
         name: str,
         Z: np.ndarray,
         H: np.ndarray,
+        D: np.ndarray | None,
         dA: np.ndarray,
-        dZ: np.ndarray,
         tmp: np.ndarray,
     ) -> list[_Op]:
-        """Calls computing ``dZ = g'(Z) ⊙ dA`` for a hidden layer (``H = g(Z)``)."""
-        if name == "tanh":
-            return [
-                (np.multiply, (H, H, tmp)),
-                (np.subtract, (self._one, tmp, tmp)),
-                (np.multiply, (dA, tmp, dZ)),
-            ]
+        """Calls turning ``dA`` into ``dZ = g'(Z) ⊙ dA`` in place for a hidden layer.
+
+        ``H = g(Z)``; ``D = g'(Z)`` for tanh and sigmoid (see :meth:`_derivative_ops`).
+        """
+        if D is not None:
+            return [(np.multiply, (dA, D, dA))]
+        if name == "identity":
+            return []  # g' = 1
         if name == "relu":
-            return [(np.greater, (Z, self._zero, tmp)), (np.multiply, (dA, tmp, dZ))]
-        if name == "sigmoid":
-            return [
-                (np.subtract, (self._one, H, tmp)),
-                (np.multiply, (tmp, H, tmp)),
-                (np.multiply, (dA, tmp, dZ)),
-            ]
+            return [(np.greater, (Z, self._zero, tmp)), (np.multiply, (dA, tmp, dA))]
         if name == "leaky_relu":
             alpha = activation.alpha
             return [
                 (np.greater, (Z, self._zero, tmp)),  # 1 where z > 0, else 0
                 (np.multiply, (tmp, self._scalar(1 - alpha), tmp)),
                 (np.add, (tmp, self._scalar(alpha), tmp)),
-                (np.multiply, (dA, tmp, dZ)),
+                (np.multiply, (dA, tmp, dA)),
             ]
-        return [(_apply_reference, (activation.backward, (Z.T, H.T, dA.T), dZ.T))]
+        return [(_apply_reference, (activation.backward, (Z.T, H.T, dA.T), dA.T))]
 
     def _output_ops(
         self,
