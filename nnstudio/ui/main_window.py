@@ -9,6 +9,7 @@ canvas, the plots, the Properties dock and the status bar.
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from nnstudio.ui.selection import Selection
 from nnstudio.ui.worker import TrainingController
 
 ORGANIZATION = "nnstudio"
+#: Live status-bar labels grow in steps of this many pixels.
+_LABEL_WIDTH_STEP = 24
 APPLICATION = "nnstudio"
 MAX_RECENT = 10
 SAMPLE_SUFFIX = ".nnproj"
@@ -259,9 +262,37 @@ class TrainingStatus(QtWidgets.QWidget):
             self.eta_label,
         ):
             layout.addWidget(widget)
+        for label in self._live_labels():
+            label.setFixedHeight(label.sizeHint().height())
         self._state = "idle"
         self.set_state("idle")
         self.clear()
+
+    def _live_labels(self) -> tuple[QtWidgets.QLabel, ...]:
+        return (
+            self.epoch_label,
+            self.step_label,
+            self.loss_label,
+            self.speed_label,
+            self.eta_label,
+        )
+
+    @staticmethod
+    def _show(label: QtWidgets.QLabel, text: str, *, shrink: bool = False) -> None:
+        """Set a live label's text; its width only grows, in steps, unless ``shrink``.
+
+        A label of fixed size takes new text without asking the window to lay itself out
+        again, which would cost several milliseconds for every frame's numbers.
+        """
+        if text == label.text() and not shrink:
+            return
+        needed = label.fontMetrics().horizontalAdvance(text) + 2 * label.margin() + 4
+        width = label.maximumWidth()
+        if shrink or needed > width or label.minimumWidth() != width:
+            label.setFixedWidth(
+                0 if not text else math.ceil(needed / _LABEL_WIDTH_STEP) * _LABEL_WIDTH_STEP
+            )
+        label.setText(text)
 
     def set_state(self, state: str) -> None:
         """Show the training state (Running, Paused, Finished, Diverged, …)."""
@@ -273,22 +304,22 @@ class TrainingStatus(QtWidgets.QWidget):
             " font-weight: bold; }"
         )
         if state != "running":
-            self.speed_label.setText("")
-            self.eta_label.setText("")
+            self._show(self.speed_label, "")
+            self._show(self.eta_label, "")
 
     def clear(self) -> None:
         """Forget the last snapshot (a new project or reset weights)."""
-        self.epoch_label.setText("Epoch 0")
-        self.step_label.setText("Step 0")
-        self.loss_label.setText("Loss –")
-        self.speed_label.setText("")
-        self.eta_label.setText("")
+        self._show(self.epoch_label, "Epoch 0", shrink=True)
+        self._show(self.step_label, "Step 0", shrink=True)
+        self._show(self.loss_label, "Loss –", shrink=True)
+        self._show(self.speed_label, "", shrink=True)
+        self._show(self.eta_label, "", shrink=True)
         self.progress.setValue(0)
         self.progress.setVisible(False)
 
     def _show_position(self, epoch: int, step: int, total: int | None, fraction: float) -> None:
-        self.epoch_label.setText(f"Epoch {epoch:,}" + (f" / {total:,}" if total else ""))
-        self.step_label.setText(f"Step {step:,}")
+        self._show(self.epoch_label, f"Epoch {epoch:,}" + (f" / {total:,}" if total else ""))
+        self._show(self.step_label, f"Step {step:,}")
         self.progress.setVisible(bool(total))
         if total:
             self.progress.setValue(round(min(1.0, max(0.0, fraction)) * 1000))
@@ -307,7 +338,7 @@ class TrainingStatus(QtWidgets.QWidget):
         text = f"Loss {_format_loss(train)}"
         if val is not None:
             text += f" · val {_format_loss(val)}"
-        self.loss_label.setText(text)
+        self._show(self.loss_label, text)
 
     def show_progress(self, progress: dict) -> None:
         """Update position, speed and ETA from the controller's progress report."""
@@ -318,10 +349,11 @@ class TrainingStatus(QtWidgets.QWidget):
         self._show_position(epoch, step, total, epoch / total if total else 0.0)
         running = progress.get("state", self._state) == "running"
         speed = progress.get("steps_per_second")
-        self.speed_label.setText(f"{speed:,.0f} steps/s" if running and speed else "")
+        self._show(self.speed_label, f"{speed:,.0f} steps/s" if running and speed else "")
         eta = progress.get("eta_seconds")
-        self.eta_label.setText(
-            f"ETA {_format_duration(eta)}" if running and total and eta is not None else ""
+        self._show(
+            self.eta_label,
+            f"ETA {_format_duration(eta)}" if running and total and eta is not None else "",
         )
 
 

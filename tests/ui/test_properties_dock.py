@@ -189,3 +189,24 @@ def test_a_hidden_dock_shows_the_latest_frame_when_it_appears(qtbot, dock: Prope
     dock.show_frame(Frame())
     dock.show()
     qtbot.waitUntil(lambda: "7 epochs" in props.summary_page.fields["Weights"].text())
+
+
+def test_weights_handed_back_while_training_runs_leave_the_page_alone(dock, document) -> None:
+    from nnstudio.ui.frame import make_frame
+    from nnstudio.workflow import build_network
+
+    props = dock.properties
+    dock.set_selection(Selection("neuron", 1, 0))
+    refreshes: list[object] = []
+    refresh = props.neuron_page.refresh
+    props.neuron_page.refresh = lambda *args: (refreshes.append(args), refresh(*args))
+    assert document.dataset is not None
+    frame = make_frame(build_network(document.project, document.weights), document.dataset)
+    dock.set_editable(False)  # training runs: frames keep the values current
+    dock.show_frame(frame)
+    shown = len(refreshes)
+    document.set_weights(frame.weights)
+    assert len(refreshes) == shown
+    dock.set_editable(True)  # paused or stopped: weights set now are shown at once
+    document.set_weights(frame.weights)
+    assert len(refreshes) == shown + 1

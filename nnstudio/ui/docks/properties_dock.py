@@ -573,6 +573,8 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
         self.selection: Selection | None = None
         self._frame: object | None = None
         self._frame_shown = True
+        #: Training runs: frames keep the values current.
+        self._live = False
         self.summary_page = SummaryPage(document)
         self.input_page = InputPage(document)
         self.layer_page = LayerPage(document)
@@ -637,7 +639,8 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
             self._refresh()
 
     def set_editable(self, editable: bool) -> None:
-        """Allow or forbid hand edits of weights and biases."""
+        """Allow or forbid hand edits of weights and biases (forbidden while training runs)."""
+        self._live = not editable
         self.neuron_page.set_editable(editable)
         self.edge_page.set_editable(editable)
 
@@ -658,6 +661,10 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
         self._refresh()
 
     def _refresh_values(self) -> None:
+        if self._live and self._frame is not None:
+            # Training hands its weights back a few times a second; the frames already
+            # show them (and newer ones), so refreshing the page again would only cost time.
+            return
         if self.page_name in ("summary", "neuron", "edge"):
             self._refresh()
 
