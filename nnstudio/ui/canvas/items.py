@@ -348,6 +348,9 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         top = layout.body_top - 4
         self._bounds = QtCore.QRectF(left, top, right - left, layout.body_bottom - top + 8)
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
+        # Painted once per change and blitted otherwise: the canvas repaints as a whole, and
+        # the edges' catch-up strokes between frames would repaint every neuron again.
+        self.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     @property
     def corner_radius(self) -> float:
