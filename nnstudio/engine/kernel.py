@@ -164,11 +164,13 @@ class TrainingKernel:
         self._one, self._zero = scalar(1.0), scalar(0.0)
         self._penalty_scratch = [np.empty_like(W) for W in self._weights]
 
-        # Gradient norms. Few parameters: square and sum per layer in two calls whatever the
-        # depth. Many: one BLAS dot product per layer reads the gradient once, not twice.
+        # Gradient norms, computed with the gradient. Few parameters: square and sum per layer
+        # in two calls whatever the depth, at the end. Many: one BLAS dot product per layer,
+        # right after the layer's gradient is written (and still in cache).
         ranges = network.layer_flat_ranges()
         self.squared_norms = np.zeros(len(ranges), self.dtype)
         self.norms = np.zeros(network.n_layers)
+        self._layer_norm_ops: list[list[_Op]]
         if self.grads_flat.size <= _FEW_PARAMETERS:
             squares = np.zeros_like(self.grads_flat)
             starts = np.array([start for start, _ in ranges], dtype=np.intp)
@@ -176,11 +178,13 @@ class TrainingKernel:
                 (np.multiply, (self.grads_flat, self.grads_flat, squares)),
                 (partial(np.add.reduceat, squares, starts, out=self.squared_norms), ()),
             ]
+            self._layer_norm_ops = [[] for _ in ranges]
         else:
-            self._norm_plan = []
+            self._layer_norm_ops = []
             for index, (start, stop) in enumerate(ranges):
                 g = self.grads_flat[start:stop]
-                self._norm_plan.append((np.dot, (g, g, self.squared_norms[index, ...])))
+                self._layer_norm_ops.append([(np.dot, (g, g, self.squared_norms[index, ...]))])
+            self._norm_plan = [op for ops in self._layer_norm_ops for op in ops]
 
         self._buffers: dict[int, _Buffers] = {}
         self._buffers_for(max(int(batch_size), 1))
@@ -295,21 +299,24 @@ class TrainingKernel:
         loss = float(buffers.loss) / buffers.loss_scale
         if l1 or l2:
             loss += self._penalize(l1, l2)
+            for function, arguments in self._norm_plan:  # the norms of the penalised gradient
+                function(*arguments)
         return loss
 
     def squared_layer_norms(self) -> np.ndarray:
         """Squared Euclidean norm of each layer's ``(dW, db)``, shape (n_layers,).
 
-        Returns :attr:`squared_norms`, which the next call overwrites.
+        Computed by :meth:`loss_and_gradients` along with the gradient (so changes made to
+        :attr:`grads_flat` afterwards, such as clipping, are not reflected). Returns
+        :attr:`squared_norms`, which the next step overwrites.
         """
-        for function, arguments in self._norm_plan:
-            function(*arguments)
         return self.squared_norms
 
     def layer_norms(self) -> np.ndarray:
-        """Euclidean norm of each layer's ``(dW, db)`` in :attr:`grads_flat`, shape (n_layers,).
+        """Euclidean norm of each layer's ``(dW, db)``, shape (n_layers,).
 
-        Returns :attr:`norms`, which the next call overwrites.
+        Like :meth:`squared_layer_norms`, of the gradient as :meth:`loss_and_gradients` computed
+        it. Returns :attr:`norms`, which the next call overwrites.
         """
         np.sqrt(self.squared_layer_norms(), out=self.norms)
         return self.norms
@@ -400,6 +407,7 @@ class TrainingKernel:
         for index in range(last, 0, -1):
             below = index - 1
             plan.append((np.dot, (inputs[index], dZ.T, grad_blocks[index])))
+            plan += self._layer_norm_ops[index]
             dA = empty(units[below], m)
             plan.append((np.dot, (self._weights[index], dZ, dA)))
             keep = keeps[below]
@@ -414,6 +422,9 @@ class TrainingKernel:
             # db = dZ 1, a BLAS matrix-vector product (a reduction along rows costs more).
             ones = np.ones(m, dt)
             plan.append((np.dot, (dZ, ones, self.grads[0][1])))
+        plan += self._layer_norm_ops[0]
+        if not self._layer_norm_ops[0]:
+            plan += self._norm_plan  # few parameters: all layers at once
         return _Buffers(m, X, targets, load_plan, plan, loss, loss_scale)
 
     def _forward_ops(

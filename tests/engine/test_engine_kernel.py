@@ -305,3 +305,18 @@ def test_shuffled_and_sliced_batches_load_the_same_rows() -> None:
     np.testing.assert_array_equal(kernel.batch_inputs(4), sliced)
     assert kernel.loss_and_gradients(4) == value
     np.testing.assert_allclose(sliced, (X[4:8] - (1.0, 0.5, -1.0)) / (3.0, 2.0, 0.5))
+
+
+@pytest.mark.parametrize("units", [4, 80])  # few parameters, and more than 4096
+@pytest.mark.parametrize(("l1", "l2"), [(0.0, 0.0), (0.01, 0.1)])
+def test_layer_norms_come_with_the_gradient(units: int, l1: float, l2: float) -> None:
+    spec = NetworkSpec(
+        3, (LayerSpec(units, "relu"), LayerSpec(units, "tanh"), LayerSpec(2, "identity"))
+    )
+    net = Network.from_spec(spec, "mse", seed=2, dtype="float64")
+    X, Y = _data(9, 3, 2, "mse")
+    kernel, _ = _kernel_result(net, X, Y, l1=l1, l2=l2)
+    _, grads = net.loss_and_gradients(X, Y, l1=l1, l2=l2)
+    expected = [np.sum(dW**2) + np.sum(db**2) for dW, db in grads]
+    np.testing.assert_allclose(kernel.squared_layer_norms(), expected, rtol=1e-12)
+    np.testing.assert_allclose(kernel.layer_norms(), np.sqrt(expected), rtol=1e-12)
