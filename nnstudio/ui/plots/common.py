@@ -174,6 +174,9 @@ class HorizontalGrid(pg.GraphicsObject):
         self._view = plot.vb
         self._axis = plot.getAxis("left")
         self._pen = pg.mkPen(GRID_COLOR, width=1)
+        #: The lines drawn and the view rectangle and height they were made for.
+        self._lines: list[QtCore.QLineF] = []
+        self._lines_for: tuple | None = None
         self.setZValue(-1000)
         plot.addItem(self, ignoreBounds=True)
         self._view.sigRangeChanged.connect(self._view_changed)
@@ -200,7 +203,20 @@ class HorizontalGrid(pg.GraphicsObject):
 
     def paint(self, painter: QtGui.QPainter, *_args: object) -> None:
         rect = self._view.viewRect()
-        lines = [QtCore.QLineF(rect.left(), y, rect.right(), y) for y in self.values()]
+        # Ticks are worked out again only when the view moved or resized, not every paint.
+        manual = getattr(self._axis, "_tickLevels", None)
+        key = (
+            rect.left(),
+            rect.top(),
+            rect.width(),
+            rect.height(),
+            self._view.height(),
+            id(manual),
+        )
+        if key != self._lines_for:
+            self._lines_for = key
+            self._lines = [QtCore.QLineF(rect.left(), y, rect.right(), y) for y in self.values()]
+        lines = self._lines
         if not lines:
             return
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
