@@ -258,13 +258,14 @@ def test_wide_inputs_add_the_first_bias_separately(
         np.testing.assert_allclose(db, eb, rtol=1e-10, atol=1e-13)
 
 
-def test_softmax_with_huge_logits_stays_finite_and_exact() -> None:
-    net = _network("identity", "softmax", "categorical_crossentropy", 3)
+@pytest.mark.parametrize("units", [2, 3, 10])
+def test_softmax_with_huge_logits_stays_finite_and_exact(units: int) -> None:
+    net = _network("identity", "softmax", "categorical_crossentropy", units)
     # Large output weights: logits of several thousand, far beyond exp's range, in some rows.
     W, b = net.params[-1]
     W *= 2000.0
-    b[:] = (0.0, 500.0, -800.0)
-    X, Y = _data(10, 3, 3, "categorical_crossentropy")
+    b[:] = np.linspace(-800.0, 500.0, units)[::-1]
+    X, Y = _data(10, 3, units, "categorical_crossentropy")
     X[::3] *= 50.0
     assert np.abs(net.pre_activations(X)[-1]).max() > 1000.0
     kernel, value = _kernel_result(net, X, Y)
