@@ -11,11 +11,16 @@ after any timer or input that came due meanwhile.
 
 Frames arriving meanwhile are not queued: the relay keeps only the newest one. Views take
 their turns in a fixed round (canvas, plots, docks), each with the newest frame when its turn
-starts, so no view starves and every view ends on the newest frame.
+starts, so no view starves and every view ends on the newest frame. A view may ask for a rest
+between two turns (the plots and docks: numbers and curves need not change 30 times a
+second, the canvas's heatmaps should): while it rests the others take frames without it, and
+it takes the newest when its rest is over.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,8 +38,15 @@ class _Part:
 
     name: str
     steps_for: StepsFor
+    #: Seconds from the start of one turn to the next, at least.
+    rest: float = 0.0
     #: Serial number of the newest frame this part has taken (0: none yet).
     taken: int = 0
+    #: When its last turn began (``time.monotonic``).
+    started: float = -math.inf
+
+    def resting(self, now: float) -> bool:
+        return now - self.started < self.rest
 
 
 class FrameRelay(QtCore.QObject):
@@ -46,9 +58,9 @@ class FrameRelay(QtCore.QObject):
     Signals
     -------
     frameShown(object)
-        A frame every view has shown, itself or a newer one, by the end of its steps. Frames
-        arriving faster than the views take them are announced as the views move past
-        them: one announcement per round of the views, for the oldest frame still showing.
+        A frame every view without a rest has shown, itself or a newer one, by the end of
+        its steps (the views with a rest follow at their own pace). Frames arriving faster
+        than the views take them are announced as the views move past them, in order.
     """
 
     frameShown = Signal(object)
@@ -74,9 +86,12 @@ class FrameRelay(QtCore.QObject):
         self._timer.timeout.connect(self._on_timer)
         self._went_round = False
 
-    def add_part(self, name: str, steps_for: StepsFor) -> None:
-        """Add a view: ``steps_for(frame)`` returns its steps for a frame (possibly none)."""
-        self._parts.append(_Part(name, steps_for))
+    def add_part(self, name: str, steps_for: StepsFor, *, rest: float = 0.0) -> None:
+        """Add a view: ``steps_for(frame)`` returns its steps for a frame (possibly none).
+
+        ``rest`` (seconds) spaces the view's turns: it takes a frame at most that often.
+        """
+        self._parts.append(_Part(name, steps_for, rest))
 
     @property
     def frame(self) -> Any:
@@ -97,9 +112,9 @@ class FrameRelay(QtCore.QObject):
         self._queue()
 
     def flush(self) -> None:
-        """Run every outstanding step now (before a screenshot or an export)."""
+        """Run every outstanding step now, rests or not (before a screenshot or an export)."""
         while not self._closed and self.busy:
-            self._run_step()
+            self._run_step(rested=True)
 
     def close(self) -> None:
         """Stop for good (the window is closing): queued steps are dropped."""
@@ -112,9 +127,19 @@ class FrameRelay(QtCore.QObject):
     # ---- internals ---------------------------------------------------------------------------
 
     def _queue(self) -> None:
-        if not self._timer.isActive() and not self._closed:
+        if self._closed or (self._timer.isActive() and self._timer.interval() == 0):
+            return
+        now = time.monotonic()
+        if self._steps or any(
+            part.taken < self._serial and not part.resting(now) for part in self._parts
+        ):
             self._went_round = False
-            self._timer.start()
+            self._timer.start(0)
+            return
+        # Only resting views are behind: come back when the first rest is over.
+        wake = min(part.started + part.rest for part in self._parts if part.taken < self._serial)
+        self._went_round = True
+        self._timer.start(max(1, math.ceil(1000 * (wake - now))))
 
     def _on_timer(self) -> None:
         if self._closed:
@@ -123,19 +148,23 @@ class FrameRelay(QtCore.QObject):
             # The loop has painted what the last step changed; go round once more, so timers
             # that came due meanwhile (armed before this one) fire before the next step.
             self._went_round = True
-            self._timer.start()
+            self._timer.start(0)
             return
         self._run_step()
         if self.busy:
             # Behind the paint events this step caused.
             self._queue()
 
-    def _run_step(self) -> None:
-        """Run one step: the next of the current part, or the first of the next part due."""
+    def _run_step(self, *, rested: bool = False) -> None:
+        """Run one step: the next of the current part, or the first of the next part due.
+
+        ``rested``: treat every view's rest as over.
+        """
         while not self._steps:
-            part = self._next_part()
+            part = self._next_part(rested)
             if part is None:
                 return
+            part.started = time.monotonic()
             part.taken = self._serial
             self._unannounced[self._serial] = self._frame
             self._steps.extend(part.steps_for(self._frame))
@@ -145,13 +174,14 @@ class FrameRelay(QtCore.QObject):
         step()
         self._announce_if_done()
 
-    def _next_part(self) -> _Part | None:
-        """The next view in the round that is behind on frames, or ``None``."""
+    def _next_part(self, rested: bool) -> _Part | None:
+        """The next view in the round that is behind on frames and not resting, or ``None``."""
         count = len(self._parts)
+        now = time.monotonic()
         for offset in range(count):
             index = (self._turn + offset) % count
             part = self._parts[index]
-            if part.taken < self._serial:
+            if part.taken < self._serial and (rested or not part.resting(now)):
                 self._turn = (index + 1) % count
                 return part
         return None
@@ -159,8 +189,9 @@ class FrameRelay(QtCore.QObject):
     def _announce_if_done(self) -> None:
         if self._steps or not self._parts:
             return
-        # The oldest frame still showing in some view; every view shows it or a newer one.
-        oldest = min(part.taken for part in self._parts)
+        # The oldest frame still showing in a view without a rest; they all show it or newer.
+        steady = [part.taken for part in self._parts if not part.rest]
+        oldest = min(steady or [part.taken for part in self._parts])
         if oldest <= self._announced:
             return
         self._announced = oldest

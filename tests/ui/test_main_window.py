@@ -768,7 +768,7 @@ def test_live_frames_reach_each_view_in_its_own_event_newest_frame_last(qtbot, w
     window._frame_ready(first)
     window._frame_ready(second)
     assert order == []  # every view takes its share from the event loop
-    qtbot.waitUntil(lambda: shown == [second])
+    qtbot.waitUntil(lambda: shown == [second] and not window.relay.busy)
     QtWidgets.QApplication.processEvents()
     assert shown == [second]  # the older frame was replaced, not shown late
     assert window.canvas.frame is second

@@ -144,3 +144,23 @@ def test_flush_runs_every_step_now_and_close_drops_the_rest(qtbot) -> None:
     relay.close()
     QtWidgets.QApplication.processEvents()
     assert len(log) == 3
+
+
+def test_a_resting_view_skips_frames_but_ends_on_the_newest(qtbot) -> None:
+    relay = FrameRelay()
+    taken: dict[str, list] = {"canvas": [], "plots": []}
+    relay.add_part("canvas", lambda frame: [lambda: taken["canvas"].append(frame)])
+    relay.add_part("plots", lambda frame: [lambda: taken["plots"].append(frame)], rest=0.2)
+    shown: list = []
+    relay.frameShown.connect(shown.append)
+    for frame in range(1, 6):
+        relay.push(frame)
+        qtbot.waitUntil(lambda frame=frame: taken["canvas"][-1:] == [frame])
+    assert taken["canvas"] == [1, 2, 3, 4, 5]  # the canvas takes every frame
+    assert shown == [1, 2, 3, 4, 5]  # and announces it
+    assert taken["plots"][0] == 1 and len(taken["plots"]) < 5  # the plots rest between turns
+    _drain(qtbot, relay)
+    assert taken["plots"][-1] == 5  # and end on the newest frame
+    relay.push(6)
+    relay.flush()  # a flush does not wait for rests
+    assert taken["plots"][-1] == 6

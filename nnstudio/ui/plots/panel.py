@@ -200,7 +200,7 @@ class PlotsPanel(QtWidgets.QWidget):
 
         def paint() -> None:
             viewport.setUpdatesEnabled(True)
-            viewport.update()
+            viewport.repaint()
             if self._serial == serial:
                 self._painted[tab.name] = serial
 
