@@ -371,13 +371,13 @@ class Trainer:
     :data:`MAX_EVALUATION_ROWS` rows of a larger one) and appended to the history.
 
     Safeguards: a step whose loss, gradient or resulting weights are not finite is undone
-    (the weights from before the step are restored) and the run ends as ``diverged``. (While
-    the optimizer's bound on the step size shows that the weights cannot overflow, which is
-    nearly always, no backup is made and the weights are not checked; the trainer assumes that
-    it alone changes the network's parameters.) Early
-    stopping watches the validation loss, or the training loss when there is no validation
-    set, counting the untrained network as the first candidate; when patience runs out the
-    best weights are restored and the run ends as ``early_stopped``.
+    (the weights from before the step are restored) and the run ends as ``diverged``. While
+    the optimizer's bound on its step shows that the weights cannot overflow, which is nearly
+    always, no backup is made and the weights are not checked; the trainer assumes that it
+    alone changes the network's parameters. Early stopping watches the validation loss, or the
+    training loss when there is no validation set, counting the untrained network as the
+    first candidate; when patience runs out the best weights are restored and the run ends as
+    ``early_stopped``.
 
     Parameters
     ----------
