@@ -21,7 +21,7 @@ from nnstudio.ui.plots.common import (
     qt_dash,
     set_title,
 )
-from nnstudio.ui.qt import QtWidgets, pg
+from nnstudio.ui.qt import QtGui, QtWidgets, pg
 
 if TYPE_CHECKING:
     from nnstudio.data import Dataset
@@ -172,6 +172,10 @@ class LossTab(PlotTab):
     def frame_steps(self, frame: Frame) -> list[Callable[[], None]]:
         """Two steps: the loss plot, then the metric plot (each fitted to its data)."""
         return [lambda: self._show_loss(frame), lambda: self._show_metric(frame)]
+
+    def paint_regions(self) -> list[QtGui.QRegion]:
+        """The loss plot, the metric plot, then the controls' strip and margins."""
+        return self.plot_regions([self.loss_plot, self.metric_plot])
 
     def _show_loss(self, frame: Frame) -> None:
         if frame.task != self._task:

@@ -169,8 +169,9 @@ class PlotsPanel(QtWidgets.QWidget):
         Every tab records the frame now; the returned steps bring the visible tab up to date
         when run in order (an empty list when the panel is hidden: hidden tabs and a hidden
         panel catch up when shown): the tab's own steps (about a plot each), during which
-        the tab does not repaint, then one that repaints it. Run them as separate events, so
-        no event both takes a frame in and paints it and the user interface stays responsive.
+        the tab does not repaint, then steps that repaint it a part at a time (about a plot
+        each, together the whole tab). Run them as separate events, so no event both takes a
+        frame in and paints it and the user interface stays responsive.
         """
         self._frame = frame
         self._serial += 1
@@ -186,25 +187,36 @@ class PlotsPanel(QtWidgets.QWidget):
         name = self.tabs.tabText(index)
         tab = self._tabs.get(name) or self._build(name)
         serial = self._serial
-        viewport = tab.graphics.viewport()
+        view = tab.graphics
+        live_mode = view.viewportUpdateMode()
+        held = QtWidgets.QGraphicsView.ViewportUpdateMode.NoViewportUpdate
 
         def take_in(step: Callable[[], None]) -> Callable[[], None]:
             def run() -> None:
                 if self._serial != serial:
                     return  # a newer frame came in directly (show_frame): it is painted
-                # The plots repaint once, in the last step, not after every step.
-                viewport.setUpdatesEnabled(False)
+                # Changes wait for the paint steps below instead of repainting after each.
+                view.setViewportUpdateMode(held)
                 step()
 
             return run
 
-        def paint() -> None:
-            viewport.setUpdatesEnabled(True)
-            viewport.repaint()
-            if self._serial == serial:
-                self._painted[tab.name] = serial
+        regions = tab.paint_regions()
 
-        return [*(take_in(step) for step in tab.frame_steps(frame)), paint]
+        def paint(index: int) -> Callable[[], None]:
+            def run() -> None:
+                view.viewport().repaint(regions[index])
+                if index == len(regions) - 1:
+                    view.setViewportUpdateMode(live_mode)
+                    if self._serial == serial:
+                        self._painted[tab.name] = serial
+
+            return run
+
+        return [
+            *(take_in(step) for step in tab.frame_steps(frame)),
+            *(paint(index) for index in range(len(regions))),
+        ]
 
     def set_selected_layer(self, network_index: int | None) -> None:
         """Show the given layer (``network.layers`` index) in the Weights and Activations tabs."""
