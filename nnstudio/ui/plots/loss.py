@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from nnstudio.spec import Project
     from nnstudio.ui.frame import Frame
 
+#: Display points per pixel of the per-epoch curves (see LiveCurve).
+_EPOCH_POINTS = 0.5
 _CLASSIFICATION_COLUMNS = ("train_accuracy", "val_accuracy")
 _REGRESSION_COLUMNS = ("train_rmse", "val_rmse", "train_r2", "val_r2")
 
@@ -89,14 +91,16 @@ class LossTab(PlotTab):
         self.metric_plot.vb.sigResized.connect(self._sync_r2_view)
         self._x_ranges = (GrowingXRange(self.loss_plot), GrowingXRange(self.metric_plot))
         # Histories are thinned to the plot's width (mini-batch losses can reach 200,000).
+        # The thick per-epoch lines get a point every other pixel: each antialiased thick
+        # segment costs microseconds, and a line 2 pixels wide shows no finer detail.
         self._live = {
             self.batch_curve: LiveCurve(self.loss_plot, self.batch_curve, 2.0),
-            self.train_curve: LiveCurve(self.loss_plot, self.train_curve, 1.0),
-            self.val_curve: LiveCurve(self.loss_plot, self.val_curve, 1.0),
-            self.metric_a_train: LiveCurve(self.metric_plot, self.metric_a_train, 1.0),
-            self.metric_a_val: LiveCurve(self.metric_plot, self.metric_a_val, 1.0),
-            self.metric_b_train: LiveCurve(self.metric_plot, self.metric_b_train, 1.0),
-            self.metric_b_val: LiveCurve(self.metric_plot, self.metric_b_val, 1.0),
+            self.train_curve: LiveCurve(self.loss_plot, self.train_curve, _EPOCH_POINTS),
+            self.val_curve: LiveCurve(self.loss_plot, self.val_curve, _EPOCH_POINTS),
+            self.metric_a_train: LiveCurve(self.metric_plot, self.metric_a_train, _EPOCH_POINTS),
+            self.metric_a_val: LiveCurve(self.metric_plot, self.metric_a_val, _EPOCH_POINTS),
+            self.metric_b_train: LiveCurve(self.metric_plot, self.metric_b_train, _EPOCH_POINTS),
+            self.metric_b_val: LiveCurve(self.metric_plot, self.metric_b_val, _EPOCH_POINTS),
         }
 
         # The y axes move in round steps, not with every new extreme (see SteadyYRange).
