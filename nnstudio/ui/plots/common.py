@@ -707,26 +707,27 @@ class PlotTab(QtWidgets.QWidget):
         return [show]
 
     def paint_regions(self) -> list[QtGui.QRegion]:
-        """Parts of the view to repaint one per event after a live frame, together all of it.
+        """The parts of the view a live frame changes, repainted one per event after it.
 
         By default the whole view at once; tabs whose plots all change with every frame
-        return a region per plot (and one for the rest), so each repaint stays short.
+        return a region per plot, so each repaint stays short (nothing else in the view
+        changes with a frame; if the plots move meanwhile, the whole view is repainted).
         """
         return [QtGui.QRegion(self.graphics.viewport().rect())]
 
     def plot_regions(self, plots: Sequence[pg.PlotItem]) -> list[QtGui.QRegion]:
-        """The view's area of each plot, then the rest of the view (see :meth:`paint_regions`)."""
+        """The view's area of each plot (see :meth:`paint_regions`)."""
         view = self.graphics
-        rest = QtGui.QRegion(view.viewport().rect())
-        regions = []
-        for plot in plots:
-            area = view.mapFromScene(plot.sceneBoundingRect()).boundingRect()
-            area = area.adjusted(-1, -1, 1, 1).intersected(view.viewport().rect())
-            regions.append(QtGui.QRegion(area))
-            rest = rest.subtracted(QtGui.QRegion(area))
-        if not rest.isEmpty():
-            regions.append(rest)
-        return regions
+        bounds = view.viewport().rect()
+        return [
+            QtGui.QRegion(
+                view.mapFromScene(plot.sceneBoundingRect())
+                .boundingRect()
+                .adjusted(-1, -1, 1, 1)
+                .intersected(bounds)
+            )
+            for plot in plots
+        ]
 
     def settle_ranges(self) -> None:
         """Auto-range every plot of the tab now, rather than when it paints.

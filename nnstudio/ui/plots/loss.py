@@ -178,7 +178,7 @@ class LossTab(PlotTab):
         return [lambda: self._show_loss(frame), lambda: self._show_metric(frame)]
 
     def paint_regions(self) -> list[QtGui.QRegion]:
-        """The loss plot, the metric plot, then the controls' strip and margins."""
+        """The loss plot, then the metric plot."""
         return self.plot_regions([self.loss_plot, self.metric_plot])
 
     def _show_loss(self, frame: Frame) -> None:

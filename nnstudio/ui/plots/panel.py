@@ -169,9 +169,10 @@ class PlotsPanel(QtWidgets.QWidget):
         Every tab records the frame now; the returned steps bring the visible tab up to date
         when run in order (an empty list when the panel is hidden: hidden tabs and a hidden
         panel catch up when shown): the tab's own steps (about a plot each), during which
-        the tab does not repaint, then steps that repaint it a part at a time (about a plot
-        each, together the whole tab). Run them as separate events, so no event both takes a
-        frame in and paints it and the user interface stays responsive.
+        the tab does not repaint, then steps that repaint the parts a frame changes, a part
+        at a time (about a plot each; all of the tab when the plots moved meanwhile). Run
+        them as separate events, so no event both takes a frame in and paints it and the
+        user interface stays responsive.
         """
         self._frame = frame
         self._serial += 1
@@ -201,12 +202,19 @@ class PlotsPanel(QtWidgets.QWidget):
 
             return run
 
-        regions = tab.paint_regions()
+        before = tab.paint_regions()
+        state = {"whole": False}
 
         def paint(index: int) -> Callable[[], None]:
             def run() -> None:
-                view.viewport().repaint(regions[index])
-                if index == len(regions) - 1:
+                viewport = view.viewport()
+                if index == 0 and tab.paint_regions() != before:
+                    # The plots moved (a title took another line): repaint everything once.
+                    state["whole"] = True
+                    viewport.repaint()
+                elif not state["whole"]:
+                    viewport.repaint(before[index])
+                if index == len(before) - 1:
                     view.setViewportUpdateMode(live_mode)
                     if self._serial == serial:
                         self._painted[tab.name] = serial
@@ -215,7 +223,7 @@ class PlotsPanel(QtWidgets.QWidget):
 
         return [
             *(take_in(step) for step in tab.frame_steps(frame)),
-            *(paint(index) for index in range(len(regions))),
+            *(paint(index) for index in range(len(before))),
         ]
 
     def set_selected_layer(self, network_index: int | None) -> None:
