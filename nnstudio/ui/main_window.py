@@ -1228,6 +1228,7 @@ class MainWindow(QtWidgets.QMainWindow):
         begins, so input and animations stay smooth while training runs. A newer frame
         arriving meanwhile replaces the older one for the views that have not had their turn.
         """
+        self.canvas.expect_frame(frame)
         self.relay.push(frame)
 
     def _canvas_steps(self, frame: Any) -> list[Callable[[], None]]:

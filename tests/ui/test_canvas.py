@@ -599,3 +599,18 @@ def test_export_svg_and_png(qtbot, tmp_path):
     assert image.width() == int(np.ceil(rect.width() * 1.5))
     # The selection survives an export (controls are only hidden while rendering).
     assert canvas.selection() == Selection("layer", 1) and canvas.lanes[1].selected
+
+
+def test_weights_of_a_frame_on_its_way_do_not_recolour_the_canvas_first(qtbot) -> None:
+    doc, canvas = open_canvas(qtbot, xor_project())
+    frame = trained_frame(doc)
+    recolours: list[bool] = []
+    recolour = canvas._recolor
+    canvas._recolor = lambda live=False: (recolours.append(live), recolour(live))
+    canvas.expect_frame(frame)
+    doc.set_weights(frame.weights)  # handed back by training before the canvas takes it
+    assert recolours == []
+    canvas.show_frame(frame)
+    assert canvas.frame is frame and len(recolours) == 1
+    doc.set_weights(tuple((W.copy(), b.copy()) for W, b in frame.weights))  # an edit
+    assert len(recolours) == 2

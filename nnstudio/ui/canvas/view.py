@@ -172,6 +172,8 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self._dragging = False
         self._selection: Selection | None = None
         self._frame: Any = None
+        #: A frame on its way to show_frame (see expect_frame).
+        self._expected_frame: Any = None
         self._example = 0
         self._editable = True
         self._user_zoomed = False
@@ -217,7 +219,18 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             self._frame = None
         elif self._frame is not None and weights is getattr(self._frame, "weights", None):
             return  # training handed back the weights this frame already shows
+        elif weights is getattr(self._expected_frame, "weights", None):
+            return  # ... or the weights of a frame on its way here
         self._recolor()
+
+    def expect_frame(self, frame: Any) -> None:
+        """Note a frame that :meth:`show_frame` will get shortly.
+
+        Training hands a frame's weights back to the document before the canvas takes the
+        frame in; recolouring for them first would only repeat the work (stroking every
+        edge at once).
+        """
+        self._expected_frame = frame
 
     def _on_document_notice(self, text: str) -> None:
         if self._notices_enabled:
@@ -588,6 +601,8 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         )
         self._frame_shown_at = now
         self._frame = frame
+        if frame is self._expected_frame:
+            self._expected_frame = None
         self._recolor(live)
         self._refresh_hover_text()
 
