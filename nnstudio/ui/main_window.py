@@ -140,9 +140,9 @@ def _freeze_heap() -> None:
     window and Qt's wrappers alone, more in a long session, and it runs on the user
     interface's thread whenever enough new objects survive, stalling it for tens to hundreds
     of milliseconds. Frozen objects are never walked again; objects made later still are.
-    Garbage already unreachable is collected first, so none of it is kept.
+    No collection first: it would stall the window as long, and right after start-up it
+    finds nothing to free.
     """
-    gc.collect()
     gc.freeze()
 
 
