@@ -41,6 +41,10 @@ def _rect(values: np.ndarray | tuple[float, float, float, float]) -> QtCore.QRec
     return QtCore.QRectF(x, y, w, h)
 
 
+#: Fill of a bias dot whose value is not known yet.
+_BIAS_UNKNOWN = QtGui.QColor(205, 209, 216)
+
+
 def _qcolor(rgb: np.ndarray, alpha: int = 255) -> QtGui.QColor:
     return QtGui.QColor(int(rgb[0]), int(rgb[1]), int(rgb[2]), alpha)
 
@@ -338,6 +342,8 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
             else None
         )
         self.full_labels = list(labels) if labels is not None else None
+        self._bias_brushes: list[QtGui.QColor] = [_BIAS_UNKNOWN] * count
+        self.set_state(None, None, None)
         half = layout.neuron_size / 2
         left = self.column.x - half - BIAS_RADIUS - 4
         right = self.column.x + half + 4
@@ -379,6 +385,22 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         self.fills = fills
         self.values = values
         self.thumbnails = thumbnails if thumbnails else None
+        # Colours, pens and texts are made here, once per change, not in every paint.
+        count = len(self._rects)
+        if fills is None:
+            self._brushes: list[QtGui.QColor] = [NEURON_EMPTY] * count
+            self._rings: list[QtGui.QPen] = [QtGui.QPen(NEURON_BORDER, 3.0)] * count
+            self._inks: list[QtGui.QColor] = [TEXT] * count
+        else:
+            rgb = np.asarray(fills, dtype=np.int64)[:, :3].tolist()
+            self._brushes = [QtGui.QColor(r, g, b) for r, g, b in rgb]
+            self._rings = [QtGui.QPen(color, 3.0) for color in self._brushes]
+            self._inks = [_text_color_for(color) for color in rgb]
+        self._texts: list[str] | None = (
+            [_short(value) for value in np.asarray(values, dtype=float).tolist()]
+            if values is not None
+            else None
+        )
         self.update()
 
     def set_sparklines(self, points: np.ndarray | None) -> None:
@@ -406,6 +428,14 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         """Show each drawn neuron's bias."""
         self.biases = biases
         self.bias_colors = colors
+        self._bias_brushes = (
+            [
+                QtGui.QColor(r, g, b)
+                for r, g, b in np.asarray(colors, dtype=np.int64)[:, :3].tolist()
+            ]
+            if colors is not None
+            else [_BIAS_UNKNOWN] * len(self._rects)
+        )
         self.update()
 
     def set_selected_position(self, position: int | None) -> None:
@@ -442,45 +472,43 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
             # each heatmap than a plain one and costs a third of the column's paint.
             scale = painter.worldTransform().m11() * size / max(self.thumbnails[0].width(), 1)
             painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, scale >= 0.5)
+        thumbnails, brushes, rings = self.thumbnails, self._brushes, self._rings
+        has_fills = self.fills is not None
+        border = QtGui.QPen(NEURON_BORDER, 1.0)
+        bias_pen = QtGui.QPen(QtGui.QColor(255, 255, 255), 1.5)
+        no_brush = QtCore.Qt.BrushStyle.NoBrush
         for position, rect in enumerate(self._rects):
-            thumb = self.thumbnails[position] if self.thumbnails is not None else None
-            fill = self.fills[position] if self.fills is not None else None
-            if thumb is not None:
+            if thumbnails is not None:
                 # The image's corners are already cut round (transparent): no clip path.
-                painter.drawImage(rect, thumb)
+                painter.drawImage(rect, thumbnails[position])
                 # The ring shows the activation for the selected example.
-                ring = _qcolor(fill) if fill is not None else NEURON_BORDER
-                painter.setPen(QtGui.QPen(ring, 3.0))
-                painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+                painter.setPen(rings[position])
+                painter.setBrush(no_brush)
                 painter.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), radius + 1, radius + 1)
             else:
-                painter.setPen(QtGui.QPen(NEURON_BORDER, 1.0))
-                painter.setBrush(_qcolor(fill) if fill is not None else NEURON_EMPTY)
+                painter.setPen(border)
+                painter.setBrush(brushes[position])
                 painter.drawRoundedRect(rect, radius, radius)
+                fill = self.fills[position] if has_fills else None
                 if sparklines:
                     self._paint_sparkline(painter, rect, sparklines[position], fill)
-                if show_values and fill is not None:
+                if show_values and has_fills and self._texts is not None:
                     painter.setFont(self._value_font)
-                    painter.setPen(_text_color_for(fill))
+                    painter.setPen(self._inks[position])
                     painter.drawText(
-                        rect, QtCore.Qt.AlignmentFlag.AlignCenter, _short(self.values[position])
+                        rect, QtCore.Qt.AlignmentFlag.AlignCenter, self._texts[position]
                     )
             if position == self.hovered_position and position != self.selected_position:
                 painter.setPen(QtGui.QPen(QtGui.QColor(37, 99, 235, 140), 1.5))
-                painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+                painter.setBrush(no_brush)
                 painter.drawRoundedRect(rect.adjusted(-3, -3, 3, 3), radius + 3, radius + 3)
             if position == self.selected_position:
                 painter.setPen(QtGui.QPen(ACCENT, 2.5))
-                painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+                painter.setBrush(no_brush)
                 painter.drawRoundedRect(rect.adjusted(-4, -4, 4, 4), radius + 4, radius + 4)
             if self.has_bias:
-                color = (
-                    _qcolor(self.bias_colors[position])
-                    if self.bias_colors is not None
-                    else QtGui.QColor(205, 209, 216)
-                )
-                painter.setPen(QtGui.QPen(QtGui.QColor(255, 255, 255), 1.5))
-                painter.setBrush(color)
+                painter.setPen(bias_pen)
+                painter.setBrush(self._bias_brushes[position])
                 painter.drawEllipse(rect.bottomLeft(), BIAS_RADIUS, BIAS_RADIUS)
         self._paint_labels(painter)
         self._paint_more_marker(painter)
