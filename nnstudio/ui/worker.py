@@ -59,6 +59,7 @@ import multiprocessing
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -86,13 +87,24 @@ if TYPE_CHECKING:
     from nnstudio.spec import Project, TrainingSpec, Weights
     from nnstudio.ui.document import StudioDocument
 
-__all__ = ["END_STATES", "FRAME_INTERVAL", "STATES", "TrainingController", "limit_blas_threads"]
+__all__ = [
+    "END_STATES",
+    "FRAME_INTERVAL",
+    "STATES",
+    "TrainingController",
+    "UiCost",
+    "limit_blas_threads",
+]
 
 #: Seconds between two hand-backs of the weights to the document while training runs.
 _HAND_BACK_INTERVAL = 0.25
 #: A frame's cost to the user interface is measured only when running frames come at least
 #: this often (seconds).
 _UI_COST_WINDOW = 1.0
+#: A frame's cost is averaged over this many frames: the plots and docks take a frame only
+#: every few (they rest between turns), so single frames cost unevenly, and pacing every
+#: frame by the last one's cost would space frames by the dearer ones.
+_UI_COST_FRAMES = 8
 #: Seconds :meth:`TrainingController.shutdown` waits for the process to quit by itself.
 _SHUTDOWN_TIMEOUT = 3.0
 #: Seconds to wait after terminating or killing a process that did not quit.
@@ -205,6 +217,36 @@ class _Mailbox:
             self._mail = _Mail()
             self._waiting = False
             return mail
+
+
+class UiCost:
+    """The user interface's processor time per frame, averaged over the last few frames.
+
+    Fed the monotonic and main-thread processor time at each frame's arrival; the time
+    between two arrivals is what one frame cost (with whatever else the user interface did
+    meanwhile, which rightly counts too).
+    """
+
+    def __init__(self, frames: int = _UI_COST_FRAMES, window: float = _UI_COST_WINDOW) -> None:
+        self._window = window
+        self._arrivals: deque[tuple[float, float]] = deque(maxlen=frames + 1)
+
+    def arrive(self, arrived: float, computed: float, running: bool) -> float | None:
+        """Note a frame's arrival (``time.monotonic``, ``time.thread_time``).
+
+        Returns the average processor seconds per frame since the oldest remembered arrival,
+        or ``None`` when not known: the first frame of a run, a frame after a gap longer than
+        the window, or any frame while not ``running`` (the time is then not the frames').
+        """
+        arrivals = self._arrivals
+        if not running or (arrivals and arrived - arrivals[-1][0] > self._window):
+            arrivals.clear()
+        if not running:
+            return None
+        arrivals.append((arrived, computed))
+        if len(arrivals) < 2:
+            return None
+        return (computed - arrivals[0][1]) / (len(arrivals) - 1)
 
 
 class _Receiver(QtCore.QThread):
@@ -349,8 +391,8 @@ class TrainingController(QtCore.QObject):
         self._rebuild_pending = False
         self._closed = False
         self._handed_back_at = -math.inf
-        #: Monotonic and main-thread processor time when the last frame arrived.
-        self._last_arrival: tuple[float, float] | None = None
+        #: What running frames cost the main thread, on average.
+        self._ui_cost = UiCost()
 
         document.networkChanged.connect(self._schedule_rebuild)
         document.datasetChanged.connect(self._schedule_rebuild)
@@ -636,16 +678,12 @@ class TrainingController(QtCore.QObject):
     def _show(self, process: _TrainingProcess, frame: Frame, seq: int) -> None:
         self._latest_frame = frame
         arrived, computed = time.monotonic(), time.thread_time()
-        # The views paint in later events, so the main thread's processor time from the last
-        # frame's arrival to this one's measures what a frame costs the user interface (it
-        # includes whatever else the user interface did meanwhile, which rightly counts too).
-        # Only between frames of a running run: before Play the time is not the frames'.
-        previous = self._last_arrival
-        spent_since = None
-        if previous is not None and self._state == "running":
-            if arrived - previous[0] <= _UI_COST_WINDOW:
-                spent_since = computed - previous[1]
-        self._last_arrival = (arrived, computed) if self._state == "running" else None
+        # The views paint in later events, so the main thread's processor time between frame
+        # arrivals measures what a frame costs the user interface (it includes whatever else
+        # the user interface did meanwhile, which rightly counts too), averaged over the last
+        # few frames. Only between frames of a running run: before Play the time is not the
+        # frames'.
+        spent_since = self._ui_cost.arrive(arrived, computed, self._state == "running")
         self.frameReady.emit(frame)
         trained = frame.snapshot is not None and frame.snapshot.step > 0
         # Views redraw on weightsChanged too, so while running the document gets the weights a

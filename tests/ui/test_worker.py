@@ -14,7 +14,7 @@ import pytest
 from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.frame import Frame
-from nnstudio.ui.worker import FRAME_INTERVAL, TrainingController, limit_blas_threads
+from nnstudio.ui.worker import FRAME_INTERVAL, TrainingController, UiCost, limit_blas_threads
 from nnstudio.workflow import build_network
 
 pytestmark = pytest.mark.gui
@@ -462,3 +462,29 @@ def test_the_process_starts_without_the_main_script(monkeypatch) -> None:
         assert "init_main_from_path" not in data and "init_main_from_name" not in data
     # The program's main module is left as it was.
     assert sys.modules["__main__"].__file__ == "/somewhere/studio_script.py"
+
+
+def test_ui_cost_is_averaged_over_recent_frames() -> None:
+    # The plots take every other frame: pacing by the last frame alone would swing between
+    # the dear and the cheap frames, the average is what the frames cost together.
+    cost = UiCost(frames=4, window=1.0)
+    assert cost.arrive(0.00, 0.000, True) is None
+    assert cost.arrive(0.03, 0.030, True) == pytest.approx(0.030)
+    assert cost.arrive(0.06, 0.040, True) == pytest.approx(0.020)
+    for k in range(3, 12):
+        # 30 ms and 10 ms frames, alternating.
+        spent = cost.arrive(0.03 * k, 0.040 * (k // 2) + (0.030 if k % 2 else 0.0), True)
+    assert spent == pytest.approx(0.020)
+
+
+def test_ui_cost_forgets_pauses_and_gaps() -> None:
+    cost = UiCost(frames=4, window=1.0)
+    cost.arrive(0.0, 0.0, True)
+    cost.arrive(0.1, 0.05, True)
+    # Not running: the time is not the frames', and the next run starts afresh.
+    assert cost.arrive(0.2, 0.06, False) is None
+    assert cost.arrive(0.3, 0.07, True) is None
+    assert cost.arrive(0.4, 0.08, True) == pytest.approx(0.01)
+    # A gap longer than the window starts afresh too.
+    assert cost.arrive(2.0, 1.0, True) is None
+    assert cost.arrive(2.1, 1.002, True) == pytest.approx(0.002)
