@@ -40,6 +40,9 @@ class ScaleLegend(QtWidgets.QWidget):
         font = QtGui.QFont()
         font.setPixelSize(11)
         self._font = font
+        #: The key as last drawn: it floats over the canvas, which repaints with every live
+        #: frame, and blitting it costs a fraction of drawing its gradient and texts again.
+        self._picture: QtGui.QPixmap | None = None
 
     @property
     def limit(self) -> float | None:
@@ -49,8 +52,11 @@ class ScaleLegend(QtWidgets.QWidget):
     def set_limit(self, limit: float | None) -> None:
         """Show the scale for edges coloured against ``limit`` (``None``: weights unknown)."""
         if limit != self._limit:
+            shown = _limit_text(self._limit)
             self._limit = limit
-            self.update()
+            if _limit_text(limit) != shown:
+                # The limit changes with every live frame, its two digits seldom.
+                self._changed()
 
     @property
     def caption(self) -> str:
@@ -62,7 +68,7 @@ class ScaleLegend(QtWidgets.QWidget):
         if text != self._caption:
             self._caption = text
             self._fit_height()
-            self.update()
+            self._changed()
 
     @property
     def edges_text(self) -> str:
@@ -76,14 +82,40 @@ class ScaleLegend(QtWidgets.QWidget):
         self._edges_text = text
         self._edges_lines = _wrap(text, QtGui.QFontMetricsF(self._font), _WIDTH - 20, 2)
         self._fit_height()
-        self.update()
+        self._changed()
 
     def _fit_height(self) -> None:
         lines = (1 if self._caption else 0) + len(self._edges_lines)
         self.setFixedHeight(_BASE_HEIGHT + (_LINE_HEIGHT * lines + 2 if lines else 0))
 
+    def _changed(self) -> None:
+        self._picture = None
+        self.update()
+
+    def picture(self) -> QtGui.QPixmap:
+        """The key as painted (drawn again only after a change of what it shows)."""
+        ratio = self.devicePixelRatioF()
+        picture = self._picture
+        if (
+            picture is None
+            or picture.devicePixelRatio() != ratio
+            or picture.deviceIndependentSize().toSize() != self.size()
+        ):
+            picture = QtGui.QPixmap(self.size() * ratio)
+            picture.setDevicePixelRatio(ratio)
+            picture.fill(QtCore.Qt.GlobalColor.transparent)
+            painter = QtGui.QPainter(picture)
+            self._draw(painter)
+            painter.end()
+            self._picture = picture
+        return picture
+
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         painter = QtGui.QPainter(self)
+        painter.drawPixmap(0, 0, self.picture())
+        painter.end()
+
+    def _draw(self, painter: QtGui.QPainter) -> None:
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
         painter.setPen(QtGui.QPen(_BORDER, 1.0))
         painter.setBrush(QtGui.QColor(255, 255, 255, 235))
@@ -97,7 +129,6 @@ class ScaleLegend(QtWidgets.QWidget):
                 "weights not initialised yet",
             )
             self._paint_lines(painter, QtCore.QRectF(10, _BASE_HEIGHT - 8, self.width() - 20, 0))
-            painter.end()
             return
         bar = QtCore.QRectF(10, 8, self.width() - 20, 9)
         gradient = QtGui.QLinearGradient(bar.topLeft(), bar.topRight())
@@ -108,12 +139,11 @@ class ScaleLegend(QtWidgets.QWidget):
         painter.drawRoundedRect(bar, 4, 4)
         painter.setPen(_TEXT)
         labels = QtCore.QRectF(bar.left(), bar.bottom() + 3, bar.width(), 15)
-        limit = self._limit
-        painter.drawText(labels, QtCore.Qt.AlignmentFlag.AlignLeft, f"−{limit:.2g}")
+        limit = _limit_text(self._limit)
+        painter.drawText(labels, QtCore.Qt.AlignmentFlag.AlignLeft, f"−{limit}")
         painter.drawText(labels, QtCore.Qt.AlignmentFlag.AlignCenter, "weight 0")
-        painter.drawText(labels, QtCore.Qt.AlignmentFlag.AlignRight, f"+{limit:.2g}")
+        painter.drawText(labels, QtCore.Qt.AlignmentFlag.AlignRight, f"+{limit}")
         self._paint_lines(painter, QtCore.QRectF(bar.left(), labels.bottom(), bar.width(), 0))
-        painter.end()
 
     def _paint_lines(self, painter: QtGui.QPainter, above: QtCore.QRectF) -> None:
         """The example caption and the edges text, one line each below ``above``."""
@@ -131,6 +161,11 @@ class ScaleLegend(QtWidgets.QWidget):
             line = QtCore.QRectF(above.left(), top, above.width(), 15)
             painter.drawText(line, QtCore.Qt.AlignmentFlag.AlignLeft, text)
             top += _LINE_HEIGHT
+
+
+def _limit_text(limit: float | None) -> str:
+    """The limit as the key prints it at the ends of the bar (two significant digits)."""
+    return "" if limit is None else f"{limit:.2g}"
 
 
 def _wrap(text: str, metrics: QtGui.QFontMetricsF, width: float, max_lines: int) -> list[str]:
