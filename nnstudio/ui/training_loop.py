@@ -69,6 +69,7 @@ import queue
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
@@ -97,6 +98,8 @@ COMMAND_POLL_INTERVAL = 0.005
 #: Building frames may keep the publisher thread busy at most this share of the time (it
 #: shares the second core with the user interface).
 _BUILD_TIME_SHARE = 0.4
+#: Frames whose build cost is averaged to pace the next ones.
+_BUILD_COST_FRAMES = 8
 #: Painting frames may take at most this share of the user interface's time. Training runs
 #: in its own process, so painting no longer slows it down; the views split a frame's work
 #: into short events, so input is still handled between them.
@@ -253,8 +256,10 @@ class _Publisher:
         # News go out from two threads (see send_now); one at a time on the channel.
         self._lock = threading.Lock()
         self._items: queue.SimpleQueue[_FrameJob | None] = queue.SimpleQueue()
-        #: Seconds the last frame took to build (written here, read by the loop).
+        #: Seconds a frame took to build, on average over the last few (written here, read
+        #: by the loop).
         self.build_cost = 0.0
+        self._build_costs: deque[float] = deque(maxlen=_BUILD_COST_FRAMES)
         #: Set when building a frame failed; frames are dropped until the loop clears it.
         self.failure: Exception | None = None
         #: Set when the studio has gone.
@@ -325,7 +330,12 @@ class _Publisher:
             batch_losses=job.batch_losses,
             **dict.fromkeys(CONSTANT_FIELDS),
         )
-        self.build_cost = time.monotonic() - started
+        # The clock's time, waits for the interpreter lock included: the training thread
+        # waits as long for it while a frame is built. Averaged, as one build may wait far
+        # longer than the next.
+        costs = self._build_costs
+        costs.append(time.monotonic() - started)
+        self.build_cost = sum(costs) / len(costs)
         return News(
             job.generation,
             run=job.run,
