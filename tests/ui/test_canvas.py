@@ -258,6 +258,23 @@ def test_iris_has_no_thumbnails(qtbot):
     assert canvas.columns[2].fills is not None
 
 
+def test_neurons_paint_what_they_show(qtbot):
+    # With heatmaps a neuron shows its activation as a coloured ring; without, as its fill
+    # and a number.
+    document, canvas = open_canvas(qtbot, spiral_project())
+    canvas.show_frame(trained_frame(document))
+    column = canvas.columns[1]
+    rings = [pen.color().getRgb()[:3] for pen in column._rings]
+    assert rings == [tuple(int(c) for c in fill[:3]) for fill in column.fills]
+    assert column._texts is None
+    document, canvas = open_canvas(qtbot, iris_project())
+    canvas.show_frame(trained_frame(document, epochs=1))
+    column = canvas.columns[2]
+    brushes = [brush.getRgb()[:3] for brush in column._brushes]
+    assert brushes == [tuple(int(c) for c in fill[:3]) for fill in column.fills]
+    assert column._texts is not None and len(column._texts) == len(column.fills)
+
+
 def test_one_input_data_draws_sparklines_inside_neurons(qtbot):
     project = make_project(
         BuiltinData(builtin="sine", samples=200), (1, 6, 1), ("tanh", "identity"), "mse"

@@ -385,22 +385,26 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         self.fills = fills
         self.values = values
         self.thumbnails = thumbnails if thumbnails else None
-        # Colours, pens and texts are made here, once per change, not in every paint.
+        # Colours, pens and texts are made here, once per change, not in every paint, and
+        # only those the paint uses: a neuron showing its heatmap shows no fill or number.
         count = len(self._rects)
+        self._inks: list[QtGui.QColor] = [TEXT] * count
+        self._texts: list[str] | None = None
         if fills is None:
             self._brushes: list[QtGui.QColor] = [NEURON_EMPTY] * count
             self._rings: list[QtGui.QPen] = [QtGui.QPen(NEURON_BORDER, 3.0)] * count
-            self._inks: list[QtGui.QColor] = [TEXT] * count
         else:
             rgb = np.asarray(fills, dtype=np.int64)[:, :3].tolist()
-            self._brushes = [QtGui.QColor(r, g, b) for r, g, b in rgb]
-            self._rings = [QtGui.QPen(color, 3.0) for color in self._brushes]
-            self._inks = [_text_color_for(color) for color in rgb]
-        self._texts: list[str] | None = (
-            [_short(value) for value in np.asarray(values, dtype=float).tolist()]
-            if values is not None
-            else None
-        )
+            colors = [QtGui.QColor(r, g, b) for r, g, b in rgb]
+            if self.thumbnails is not None:
+                self._brushes = [NEURON_EMPTY] * count
+                self._rings = [QtGui.QPen(color, 3.0) for color in colors]
+            else:
+                self._brushes = colors
+                self._rings = [QtGui.QPen(NEURON_BORDER, 3.0)] * count
+                self._inks = [_text_color_for(color) for color in rgb]
+                if values is not None:
+                    self._texts = [_short(value) for value in np.asarray(values, float).tolist()]
         self.update()
 
     def set_sparklines(self, points: np.ndarray | None) -> None:
