@@ -14,7 +14,9 @@ their turns in a fixed round (canvas, plots, docks), each with the newest frame 
 starts, so no view starves and every view ends on the newest frame. A view may ask for a rest
 between two turns (the plots and docks: numbers and curves need not change 30 times a
 second, the canvas's heatmaps should): while it rests the others take frames without it, and
-it takes the newest when its rest is over.
+it takes the newest when its rest is over. A view without a rest does not wait for a resting
+view's turn to end: a frame arriving meanwhile reaches it between that turn's steps, so frames
+arriving at its own pace are not dropped behind the slower views.
 """
 
 from __future__ import annotations
@@ -75,6 +77,10 @@ class FrameRelay(QtCore.QObject):
         self._announced = 0
         #: Steps of the part whose turn it is.
         self._steps: deque[Callable[[], None]] = deque()
+        #: Whether that part rests between turns (a view without a rest may cut in).
+        self._steps_rest = False
+        #: The rest of a resting view's turn, while a view without a rest cuts in.
+        self._suspended: deque[Callable[[], None]] | None = None
         self._turn = 0
         self._closed = False
         # A zero timer, not a queued call: queued calls posted from queued calls all run in
@@ -101,7 +107,11 @@ class FrameRelay(QtCore.QObject):
     @property
     def busy(self) -> bool:
         """Whether some view has not taken the newest frame yet."""
-        return bool(self._steps) or any(part.taken < self._serial for part in self._parts)
+        return (
+            bool(self._steps)
+            or bool(self._suspended)
+            or any(part.taken < self._serial for part in self._parts)
+        )
 
     def push(self, frame: Any) -> None:
         """Hand over a new frame; it replaces any frame not yet taken by every view."""
@@ -121,6 +131,7 @@ class FrameRelay(QtCore.QObject):
         self._closed = True
         self._timer.stop()
         self._steps.clear()
+        self._suspended = None
         self._unannounced.clear()
         self._frame = None
 
@@ -130,8 +141,10 @@ class FrameRelay(QtCore.QObject):
         if self._closed or (self._timer.isActive() and self._timer.interval() == 0):
             return
         now = time.monotonic()
-        if self._steps or any(
-            part.taken < self._serial and not part.resting(now) for part in self._parts
+        if (
+            self._steps
+            or self._suspended
+            or any(part.taken < self._serial and not part.resting(now) for part in self._parts)
         ):
             self._went_round = False
             self._timer.start(0)
@@ -160,18 +173,35 @@ class FrameRelay(QtCore.QObject):
 
         ``rested``: treat every view's rest as over.
         """
+        if self._steps and self._steps_rest and self._suspended is None:
+            # A view without a rest behind on frames goes first; the turn resumes after it.
+            steady = next(
+                (part for part in self._parts if not part.rest and part.taken < self._serial),
+                None,
+            )
+            if steady is not None:
+                self._suspended, self._steps = self._steps, deque()
+                self._start_turn(steady)
         while not self._steps:
+            if self._suspended is not None:
+                self._steps, self._suspended = self._suspended, None
+                self._steps_rest = True
+                continue
             part = self._next_part(rested)
             if part is None:
                 return
-            part.started = time.monotonic()
-            part.taken = self._serial
-            self._unannounced[self._serial] = self._frame
-            self._steps.extend(part.steps_for(self._frame))
-            # A view with nothing to do (hidden) lets the next one go in this event.
-            self._announce_if_done()
+            self._start_turn(part)
         step = self._steps.popleft()
         step()
+        self._announce_if_done()
+
+    def _start_turn(self, part: _Part) -> None:
+        part.started = time.monotonic()
+        part.taken = self._serial
+        self._unannounced[self._serial] = self._frame
+        self._steps.extend(part.steps_for(self._frame))
+        self._steps_rest = bool(part.rest)
+        # A view with nothing to do (hidden) lets the next one go in this event.
         self._announce_if_done()
 
     def _next_part(self, rested: bool) -> _Part | None:

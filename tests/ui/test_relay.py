@@ -164,3 +164,68 @@ def test_a_resting_view_skips_frames_but_ends_on_the_newest(qtbot) -> None:
     relay.push(6)
     relay.flush()  # a flush does not wait for rests
     assert taken["plots"][-1] == 6
+
+
+def test_a_view_without_a_rest_cuts_into_a_resting_views_turn(qtbot) -> None:
+    # The canvas takes every frame: one arriving while the plots (which rest) are halfway
+    # through their turn reaches the canvas before the plots' next step, not after the turn.
+    log: list = []
+    relay = FrameRelay()
+    relay.add_part("canvas", lambda frame: [lambda: log.append(("canvas", frame))])
+
+    def plot_steps(frame):
+        def first() -> None:
+            log.append(("plots 1", frame))
+            if frame == "f1":
+                relay.push("f2")
+
+        return [
+            first,
+            lambda: log.append(("plots 2", frame)),
+            lambda: log.append(("plots 3", frame)),
+        ]
+
+    relay.add_part("plots", plot_steps, rest=0.05)
+    shown: list = []
+    relay.frameShown.connect(shown.append)
+    relay.push("f1")
+    _drain(qtbot, relay)
+    assert log[:5] == [
+        ("canvas", "f1"),
+        ("plots 1", "f1"),
+        ("canvas", "f2"),
+        ("plots 2", "f1"),
+        ("plots 3", "f1"),
+    ]
+    # After its rest the plots catch up with the newest frame; every frame was announced
+    # when the canvas had shown it.
+    assert log[5:] == [("plots 1", "f2"), ("plots 2", "f2"), ("plots 3", "f2")]
+    assert shown == ["f1", "f2"]
+    assert not relay.busy
+
+
+def test_flush_finishes_a_turn_cut_into(qtbot) -> None:
+    log: list = []
+    relay = FrameRelay()
+    relay.add_part("canvas", lambda frame: [lambda: log.append(("canvas", frame))])
+
+    def plot_steps(frame):
+        def first() -> None:
+            log.append(("plots 1", frame))
+            if frame == "f1":
+                relay.push("f2")
+
+        return [first, lambda: log.append(("plots 2", frame))]
+
+    relay.add_part("plots", plot_steps, rest=10.0)
+    relay.push("f1")
+    relay.flush()
+    assert log == [
+        ("canvas", "f1"),
+        ("plots 1", "f1"),
+        ("canvas", "f2"),
+        ("plots 2", "f1"),
+        ("plots 1", "f2"),
+        ("plots 2", "f2"),
+    ]
+    assert not relay.busy
