@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import shiboken6
 
 import nnstudio
 from nnstudio.errors import NNStudioError
@@ -147,68 +146,29 @@ def _freeze_heap() -> None:
     gc.freeze()
 
 
-_SPACE_TAKERS = (
-    QtWidgets.QAbstractButton,
-    QtWidgets.QComboBox,
-    QtWidgets.QAbstractItemView,
-    QtWidgets.QLineEdit,
-    QtWidgets.QAbstractSpinBox,
-    QtWidgets.QTextEdit,
-    QtWidgets.QPlainTextEdit,
-)
-
-
 class _TextEntryKeys(QtCore.QObject):
     """Lets Space reach buttons, check boxes and lists instead of the Play/Pause shortcut.
 
     Line edits and spin boxes already claim printable keys; this covers the other widgets
-    where Space has its own meaning. Shortcut overrides go to the focus widget, so the filter
-    sits on that widget alone and follows the focus: an application-wide filter would run
-    Python for every event of the application (about a thousand a second while training).
+    where Space has its own meaning.
     """
-
-    def __init__(self, parent: QtCore.QObject | None = None):
-        super().__init__(parent)
-        self._watched: QtWidgets.QWidget | None = None
-        self._app: QtWidgets.QApplication | None = None
-
-    def attach(self, app: QtWidgets.QApplication) -> None:
-        """Follow ``app``'s focus widget from now on."""
-        self._app = app
-        app.focusChanged.connect(self._follow)
-        self._follow(None, app.focusWidget())
-
-    def detach(self) -> None:
-        """Stop following the focus and leave the watched widget (idempotent)."""
-        if self._app is not None:
-            try:
-                self._app.focusChanged.disconnect(self._follow)
-            except (RuntimeError, TypeError):
-                pass
-            self._app = None
-        self._release()
-
-    def _release(self) -> None:
-        watched, self._watched = self._watched, None
-        if watched is not None and shiboken6.isValid(watched):
-            watched.removeEventFilter(self)
-
-    def _follow(self, _old: QtWidgets.QWidget | None, new: QtWidgets.QWidget | None) -> None:
-        self._release()
-        if (
-            new is not None
-            and isinstance(new, _SPACE_TAKERS)
-            and not isinstance(new, QtWidgets.QToolButton)
-        ):
-            new.installEventFilter(self)
-            self._watched = new
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if event.type() == QtCore.QEvent.Type.ShortcutOverride:
             key_event = event  # a QKeyEvent
             if key_event.key() == Qt.Key.Key_Space and not key_event.modifiers():  # type: ignore[attr-defined]
-                event.accept()
-                return True
+                if isinstance(
+                    watched,
+                    QtWidgets.QAbstractButton
+                    | QtWidgets.QComboBox
+                    | QtWidgets.QAbstractItemView
+                    | QtWidgets.QLineEdit
+                    | QtWidgets.QAbstractSpinBox
+                    | QtWidgets.QTextEdit
+                    | QtWidgets.QPlainTextEdit,
+                ) and not isinstance(watched, QtWidgets.QToolButton):
+                    event.accept()
+                    return True
         return False
 
 
@@ -525,8 +485,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setAcceptDrops(True)
         self._space_filter = _TextEntryKeys(self)
         app = QtWidgets.QApplication.instance()
-        if isinstance(app, QtWidgets.QApplication):
-            self._space_filter.attach(app)
+        if app is not None:
+            app.installEventFilter(self._space_filter)
 
         self._connect()
         self._default_state = self.saveState()
@@ -1434,7 +1394,9 @@ class MainWindow(QtWidgets.QMainWindow):
             # What the window kept alive may be collected again once it is gone.
             gc.unfreeze()
         self.controller.shutdown()
-        self._space_filter.detach()
+        app = QtWidgets.QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self._space_filter)
 
     def close_without_asking(self) -> None:
         """Close even with unsaved changes (used by scripts and tests)."""

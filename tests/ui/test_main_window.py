@@ -561,22 +561,6 @@ def test_space_on_a_focused_check_box_toggles_it_instead_of_playing(qtbot, windo
     assert window.controller.state != "running"
 
 
-def test_space_follows_the_focus_from_one_check_box_to_the_next(qtbot, window) -> None:
-    window.open_sample("xor")
-    window.activateWindow()
-    window.training_dock.raise_()
-    settings = window.training_dock.settings_widget
-    for box in (settings.unlimited, settings.shuffle, settings.unlimited):
-        box.setFocus()
-        before = box.isChecked()
-        qtbot.keyClick(box, Qt.Key.Key_Space)
-        assert box.isChecked() != before
-    assert window.controller.state != "running"
-    window.canvas.setFocus()
-    qtbot.keyClick(window.canvas, Qt.Key.Key_Space)
-    _wait_state(qtbot, window, "running", "finished")
-
-
 def test_every_toolbar_action_has_a_drawn_icon_and_a_tooltip(window) -> None:
     from nnstudio.ui.qt import QtWidgets
 
