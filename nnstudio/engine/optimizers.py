@@ -235,7 +235,7 @@ class Optimizer(ABC):
         slots = store.get(key)
         if slots is not None and len(slots) == 1:
             slot = slots[0]
-            if slot.shape == params.shape and slot.dtype is params.dtype:
+            if slot.shape == params.shape and slot.dtype == params.dtype:
                 return slot
         slot = np.zeros_like(params)
         store[key] = [slot]
