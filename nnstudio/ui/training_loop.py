@@ -316,6 +316,17 @@ class _Publisher:
                 except Exception:
                     continue  # not even the error could be sent; the next news may be
 
+    def note_build_cost(self, seconds: float) -> None:
+        """Count one frame's build time into :attr:`build_cost`.
+
+        The clock's time, waits for the interpreter lock included: the training thread waits
+        as long for it while a frame is built. Averaged over the last
+        :data:`_BUILD_COST_FRAMES` frames, as one build may wait far longer than the next.
+        """
+        costs = self._build_costs
+        costs.append(seconds)
+        self.build_cost = sum(costs) / len(costs)
+
     def _build(self, job: _FrameJob) -> News:
         started = time.monotonic()
         job.network.set_weights(job.snapshot.weights)
@@ -330,12 +341,7 @@ class _Publisher:
             batch_losses=job.batch_losses,
             **dict.fromkeys(CONSTANT_FIELDS),
         )
-        # The clock's time, waits for the interpreter lock included: the training thread
-        # waits as long for it while a frame is built. Averaged, as one build may wait far
-        # longer than the next.
-        costs = self._build_costs
-        costs.append(time.monotonic() - started)
-        self.build_cost = sum(costs) / len(costs)
+        self.note_build_cost(time.monotonic() - started)
         return News(
             job.generation,
             run=job.run,
