@@ -166,26 +166,34 @@ def test_a_resting_view_skips_frames_but_ends_on_the_newest(qtbot) -> None:
     assert taken["plots"][-1] == 6
 
 
-def test_a_view_without_a_rest_cuts_into_a_resting_views_turn(qtbot) -> None:
-    # The canvas takes every frame: one arriving while the plots (which rest) are halfway
-    # through their turn reaches the canvas before the plots' next step, not after the turn.
-    log: list = []
+def _canvas_and_resting_plots(log: list, plot_steps: int, rest: float) -> FrameRelay:
+    """A canvas without a rest, and resting plots with ``plot_steps`` steps.
+
+    The plots' first step pushes frame "f2" while "f1" is halfway through their turn.
+    """
     relay = FrameRelay()
     relay.add_part("canvas", lambda frame: [lambda: log.append(("canvas", frame))])
 
-    def plot_steps(frame):
+    def steps(frame):
         def first() -> None:
             log.append(("plots 1", frame))
             if frame == "f1":
                 relay.push("f2")
 
-        return [
-            first,
-            lambda: log.append(("plots 2", frame)),
-            lambda: log.append(("plots 3", frame)),
-        ]
+        def later(number: int):
+            return lambda: log.append((f"plots {number}", frame))
 
-    relay.add_part("plots", plot_steps, rest=0.05)
+        return [first, *(later(number) for number in range(2, plot_steps + 1))]
+
+    relay.add_part("plots", steps, rest=rest)
+    return relay
+
+
+def test_a_view_without_a_rest_cuts_into_a_resting_views_turn(qtbot) -> None:
+    # The canvas takes every frame: one arriving while the plots (which rest) are halfway
+    # through their turn reaches the canvas before the plots' next step, not after the turn.
+    log: list = []
+    relay = _canvas_and_resting_plots(log, plot_steps=3, rest=0.05)
     shown: list = []
     relay.frameShown.connect(shown.append)
     relay.push("f1")
@@ -206,18 +214,7 @@ def test_a_view_without_a_rest_cuts_into_a_resting_views_turn(qtbot) -> None:
 
 def test_flush_finishes_a_turn_cut_into(qtbot) -> None:
     log: list = []
-    relay = FrameRelay()
-    relay.add_part("canvas", lambda frame: [lambda: log.append(("canvas", frame))])
-
-    def plot_steps(frame):
-        def first() -> None:
-            log.append(("plots 1", frame))
-            if frame == "f1":
-                relay.push("f2")
-
-        return [first, lambda: log.append(("plots 2", frame))]
-
-    relay.add_part("plots", plot_steps, rest=10.0)
+    relay = _canvas_and_resting_plots(log, plot_steps=2, rest=10.0)
     relay.push("f1")
     relay.flush()
     assert log == [
