@@ -16,6 +16,7 @@ This module is pure NumPy: it never imports Qt.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -165,6 +166,12 @@ class Frame:
         Gradient norm of each layer's parameters at those steps.
     batch_losses : ndarray, shape (K, 2)
         ``(fractional epoch, mini-batch loss)`` points seen so far.
+    beat : float
+        When the training process took the snapshot, as the ``time.monotonic()`` of the beat
+        the frame was due on (one clock for every process of the machine). Live frames are
+        paced on a steady beat (see :mod:`nnstudio.ui.training_loop`): frames of a run whose
+        studio keeps up are exactly one frame interval apart. NaN for frames built outside
+        a run.
     """
 
     snapshot: Any
@@ -195,6 +202,7 @@ class Frame:
     grad_steps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     grad_norms: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     batch_losses: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    beat: float = math.nan
 
     # ---- conveniences ------------------------------------------------------------------------
 

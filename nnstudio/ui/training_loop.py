@@ -90,9 +90,8 @@ if TYPE_CHECKING:
     from nnstudio.engine.trainer import Snapshot, Trainer
     from nnstudio.spec import Project, TrainingSpec, Weights
 
-#: Seconds between two frames while training runs: 30.5 a second, so a studio that keeps up
-#: shows at least 30 although a few frames come late.
-FRAME_INTERVAL = 1.0 / 30.5
+#: Seconds between two frames while training runs: the studio shows at most 30 a second.
+FRAME_INTERVAL = 1.0 / 30.0
 #: Seconds between two looks for new commands while training runs.
 COMMAND_POLL_INTERVAL = 0.005
 #: Building frames may keep the publisher thread busy at most this share of the time (it
@@ -103,7 +102,7 @@ _BUILD_COST_FRAMES = 8
 #: Painting frames may take at most this share of the user interface's time. Training runs
 #: in its own process, so painting no longer slows it down; the views split a frame's work
 #: into short events, so input is still handled between them.
-_PAINT_TIME_SHARE = 0.6
+_PAINT_TIME_SHARE = 0.65
 #: The training process's interpreter switch interval in seconds (see run_training_process).
 _SWITCH_INTERVAL = 0.001
 #: Bytes the news pipe may buffer (frames of wide networks are about a megabyte).
@@ -234,6 +233,7 @@ class _FrameJob:
     dataset_id: int
     with_constants: bool
     progress: dict
+    beat: float
 
 
 class _Publisher:
@@ -319,16 +319,20 @@ class _Publisher:
     def note_build_cost(self, seconds: float) -> None:
         """Count one frame's build time into :attr:`build_cost`.
 
-        The clock's time, waits for the interpreter lock included: the training thread waits
-        as long for it while a frame is built. Averaged over the last
-        :data:`_BUILD_COST_FRAMES` frames, as one build may wait far longer than the next.
+        The publisher thread's processor time: what building takes from the second core,
+        and at most what the training thread can wait for the interpreter lock meanwhile.
+        (The clock's time would also count the publisher's own waits for the lock while the
+        training thread holds it; a small network training thousands of steps a second then
+        makes a 5 ms build look like 15 ms, and slows the frames down for nothing.) Averaged
+        over the last :data:`_BUILD_COST_FRAMES` frames, as one build may take far longer
+        than the next.
         """
         costs = self._build_costs
         costs.append(seconds)
         self.build_cost = sum(costs) / len(costs)
 
     def _build(self, job: _FrameJob) -> News:
-        started = time.monotonic()
+        started = time.thread_time()
         job.network.set_weights(job.snapshot.weights)
         frame = job.builder.build(job.network, job.snapshot)
         constants = None
@@ -339,9 +343,10 @@ class _Publisher:
             grad_steps=job.steps,
             grad_norms=job.grad_norms,
             batch_losses=job.batch_losses,
+            beat=job.beat,
             **dict.fromkeys(CONSTANT_FIELDS),
         )
-        self.note_build_cost(time.monotonic() - started)
+        self.note_build_cost(time.thread_time() - started)
         return News(
             job.generation,
             run=job.run,
@@ -704,6 +709,14 @@ class TrainingLoop:
                     progress=progress,
                 )
             )
+        now = time.monotonic()
+        interval = self._frame_interval()
+        # A steady beat: the next frame is due an interval after this one was due, not after
+        # it went out (steps, the command poll and the other threads make every frame a little
+        # late, which would otherwise add up); a frame late by more than an interval (a state
+        # change, a pause, a slow studio) starts a new beat.
+        due = self._frame_due
+        self._last_frame_time = due if 0.0 <= now - due < interval else now
         self._seq += 1
         self._publisher.put(
             _FrameJob(
@@ -719,17 +732,10 @@ class TrainingLoop:
                 dataset_id=self._dataset_id,
                 with_constants=not self._constants_sent,
                 progress=progress,
+                beat=self._last_frame_time,
             )
         )
         self._constants_sent = True
-        now = time.monotonic()
-        interval = self._frame_interval()
-        # A steady beat: the next frame is due an interval after this one was due, not after
-        # it went out (steps, the command poll and the other threads make every frame a little
-        # late, which would otherwise add up); a frame late by more than an interval (a state
-        # change, a pause, a slow studio) starts a new beat.
-        due = self._frame_due
-        self._last_frame_time = due if 0.0 <= now - due < interval else now
         if self._seq - self._shown_seq < _FRAMES_IN_FLIGHT:
             # The studio is painting the last frame: this one waits for it in the pipe.
             self._frame_due = self._last_frame_time + interval

@@ -423,3 +423,52 @@ def test_frame_build_cost_is_averaged_over_the_last_frames() -> None:
     for _ in range(frames):
         publisher.note_build_cost(0.002)
     assert publisher.build_cost == pytest.approx(0.002)
+
+
+def test_frames_of_a_studio_that_keeps_up_are_on_a_steady_beat(harness, dataset) -> None:
+    harness.load(xor_project(epochs=None), 1, dataset)
+    idle = harness.wait_frame("idle")
+    assert np.isfinite(idle.frame.beat)
+    harness.send("shown", idle.seq, 0.001)
+    harness.send("play")
+    beats = []
+    while len(beats) < 12:
+        news = harness.wait_for(lambda news: news.frame is not None)
+        if news.progress["state"] == "running":
+            beats.append(news.frame.beat)
+        # A studio that paints in a millisecond confirms every frame at once.
+        harness.send("shown", news.seq, 0.001)
+    harness.send("pause")
+    gaps = np.diff(beats[1:])  # the first running frame may start the beat
+    # Never closer than the interval; on the beat (the interval exactly) unless a frame was
+    # late by a whole interval, which a loaded test machine may cause now and then.
+    assert np.all(gaps >= training_loop.FRAME_INTERVAL - 1e-9)
+    on_beat = np.isclose(gaps, training_loop.FRAME_INTERVAL, rtol=0, atol=1e-9)
+    assert on_beat.sum() >= len(gaps) // 2
+
+
+def test_frames_built_outside_a_run_have_no_beat(dataset) -> None:
+    project = xor_project()
+    frame = FrameBuilder(dataset).build(build_network(project))
+    assert np.isnan(frame.beat)
+
+
+def test_waits_for_the_interpreter_lock_do_not_count_as_build_cost(
+    harness, dataset, monkeypatch
+) -> None:
+    # A build that mostly waits (as for the lock while a small network trains thousands of
+    # steps a second) takes little processor time: frames are not slowed down for it.
+    build = FrameBuilder.build
+
+    def waiting_build(self, network, snapshot=None):
+        threading.Event().wait(0.05)
+        return build(self, network, snapshot)
+
+    monkeypatch.setattr(FrameBuilder, "build", waiting_build)
+    harness.load(xor_project(epochs=None), 1, dataset)
+    idle = harness.wait_frame("idle")
+    assert harness.loop._publisher.build_cost < 0.03
+    harness.send("shown", idle.seq, 0.001)
+    harness.send("step")
+    harness.wait_frame("paused")
+    assert 0 < harness.loop._publisher.build_cost < 0.03
