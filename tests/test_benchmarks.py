@@ -53,3 +53,27 @@ def test_quick_run_reports_numbers_for_every_section(tmp_path: Path) -> None:
         for target in section["targets"]:
             assert target["status"] in ("PASS", "MISS", "n/a"), target
     assert "targets met" in completed.stdout
+
+
+def test_heatmap_refresh_rate_counts_the_beats_of_the_frames_shown() -> None:
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    try:
+        from suite.studio import beat_rate
+    finally:
+        sys.path.remove(str(REPO_ROOT / "benchmarks"))
+
+    class Shown:
+        def __init__(self, beat: float) -> None:
+            self.beat = beat
+
+    interval = 1.0 / 30.0
+    beats = [1000.0]
+    for _ in range(90):
+        beats.append(beats[-1] + interval)
+    # Every frame of the 30-a-second beat shown: 30 exactly, however late each arrived.
+    assert beat_rate([Shown(beat) for beat in beats]) == 30.0
+    # One frame in ten missed: the rate drops though the remaining frames are on the beat.
+    shown = [Shown(beat) for index, beat in enumerate(beats) if index % 10 != 5]
+    assert beat_rate(shown) == pytest.approx(81 / 3.0)
+    # Frames built outside a run have no beat; fewer than two beats give no rate.
+    assert beat_rate([Shown(float("nan")), Shown(beats[0])]) is None

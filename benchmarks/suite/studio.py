@@ -150,6 +150,8 @@ def show_project(window: Any, path: Path, settle: float) -> None:
     window.plots_dock.show()
     window.plots_dock.raise_()
     spin(settle)
+    # The first frame comes from a training process still starting: let every view take it.
+    window.relay.flush()
 
 
 def close_window(window: Any) -> None:
@@ -335,17 +337,34 @@ def train_in_window(window: Any, seconds: float, warmup: float) -> dict[str, Any
         raise RuntimeError("the studio reported no training progress while it should train")
     steps_per_second = (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
     shown = [frame for t, frame in frames if started <= t <= finished]
+    heatmap_frames = [frame for frame in shown if getattr(frame, "grid", None) is not None]
     return {
         "steps_per_second": steps_per_second,
         "frames_per_second": len(shown) / (finished - started),
-        "heatmap_frames_per_second": sum(
-            getattr(frame, "grid", None) is not None for frame in shown
-        )
-        / (finished - started),
+        "heatmap_frames_per_second": len(heatmap_frames) / (finished - started),
+        "heatmap_refreshes_per_second": beat_rate(heatmap_frames),
         "pause_ms": 1000 * pause,
         "stop_ms": 1000 * stop,
         **gaps,
     }
+
+
+def beat_rate(frames: list[Any]) -> float | None:
+    """Distinct training moments shown per second of training time.
+
+    Each frame carries the beat it was taken on (``Frame.beat``, the training process's
+    ``time.monotonic()``); frames of a run whose studio keeps up are exactly one frame
+    interval apart, and a frame the studio could not show, or a beat stretched because
+    painting took too long, lengthens the span. So the rate is 30 exactly when every frame
+    of the 30-a-second beat reached the view, and less otherwise, free of the jitter of
+    when the frames happened to arrive. Rounded to 6 decimals: beat times are sums of
+    floating-point intervals. ``None`` with fewer than two frames.
+    """
+    beats = [float(getattr(frame, "beat", math.nan)) for frame in frames]
+    beats = [beat for beat in beats if math.isfinite(beat)]
+    if len(beats) < 2 or beats[-1] <= beats[0]:
+        return None
+    return round((len(beats) - 1) / (beats[-1] - beats[0]), 6)
 
 
 def run_studio(settings: Settings, context: dict[str, Any]) -> SectionResult:
@@ -672,11 +691,12 @@ def run_heatmaps(settings: Settings, context: dict[str, Any]) -> SectionResult:
         training = train_in_window(window, settings.studio_seconds, 0.2 if settings.quick else 1.0)
     build_ms = 1000 * float(np.median(build_seconds))
     paint_ms = 1000 * float(np.median(paint_seconds))
-    heatmap_rate = training["heatmap_frames_per_second"]
+    heatmap_rate = training["heatmap_refreshes_per_second"]
     data = {
         "neurons_with_heatmaps": 2 + 6 * 8 + 1,
         "grid_points": int(frames[0].grid.size) ** 2 if frames[0].grid is not None else 0,
         "refreshes_per_second": heatmap_rate,
+        "arrivals_per_second": training["heatmap_frames_per_second"],
         "build_ms": build_ms,
         "paint_ms": paint_ms,
         "refresh_capacity_per_second": 1000.0 / (build_ms + paint_ms),
@@ -689,7 +709,8 @@ def run_heatmaps(settings: Settings, context: dict[str, Any]) -> SectionResult:
             f"Per-neuron heatmaps, {HEATMAP_PROJECT.label} ({data['neurons_with_heatmaps']} "
             f"neurons, {data['grid_points']:,} grid points each)",
             [
-                "refreshes/s reaching the canvas",
+                "refreshes/s of training time",
+                "arrivals/s",
                 "compute one (ms)",
                 "paint one (ms)",
                 "possible refreshes/s",
@@ -699,6 +720,7 @@ def run_heatmaps(settings: Settings, context: dict[str, Any]) -> SectionResult:
             [
                 [
                     heatmap_rate,
+                    data["arrivals_per_second"],
                     build_ms,
                     paint_ms,
                     data["refresh_capacity_per_second"],
@@ -719,7 +741,11 @@ def run_heatmaps(settings: Settings, context: dict[str, Any]) -> SectionResult:
     )
     result.notes.append(
         "Refreshes: frames carrying the input-plane grid that reached the canvas "
-        "(MainWindow.frameShown) while training. Compute: FrameBuilder.build (probe batch and "
+        "(MainWindow.frameShown) while training, per second of the beats they were taken on "
+        "(Frame.beat): 30 exactly when every frame of the 30-a-second beat was shown, less "
+        "when frames were missed or the beat slowed down for the studio. Arrivals: the same "
+        "frames per second of wall-clock time in the measured window (jitter of a frame "
+        "either side of its ends included). Compute: FrameBuilder.build (probe batch and "
         "every neuron over the grid, done by the training process); paint: "
         "NetworkCanvas.show_frame + grab()."
     )
