@@ -283,3 +283,53 @@ def test_a_lone_frame_is_stroked_at_once(qtbot, monkeypatch):
     assert not any(bundle.pending for bundle in canvas.bundles[1:])
     for bundle in canvas.bundles[1:]:
         assert painted_edges(bundle) == segments_of(bundle, bundle.shown)
+
+
+class _PaintCounter(QtCore.QObject):
+    """Counts the paint events of the widgets it watches."""
+
+    def __init__(self, *widgets) -> None:
+        super().__init__()
+        self.counts = dict.fromkeys(widgets, 0)
+        for widget in widgets:
+            widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QtCore.QEvent.Type.Paint and watched in self.counts:
+            self.counts[watched] += 1
+        return False
+
+
+def test_live_frames_repaint_the_drawing_once_and_leave_the_zoom_buttons_alone(qtbot):
+    from nnstudio.ui.qt import QtWidgets
+
+    document, canvas = open_canvas(qtbot, spiral_project())
+    first, second = frames_while_training(document, 2, steps_between=60)
+    canvas.show_frame(first)
+    qtbot.wait(50)
+    viewport, bar, legend = canvas.viewport(), canvas.zoom_bar, canvas.legend
+    counter = _PaintCounter(viewport, bar, legend)
+    canvas.hold_repaints()
+    canvas.show_frame(second)
+    qtbot.wait(50)
+    assert counter.counts == {viewport: 0, bar: 0, legend: 0}  # all wait for the repaint
+    canvas.repaint_live()
+    qtbot.wait(50)
+    assert counter.counts == {viewport: 1, bar: 0, legend: 1}
+    modes = QtWidgets.QGraphicsView.ViewportUpdateMode
+    assert canvas.viewportUpdateMode() == modes.FullViewportUpdate
+    # Ordinary changes repaint the whole viewport, buttons included, as before.
+    canvas.zoom_by(1.25)
+    qtbot.waitUntil(lambda: counter.counts[bar] > 0)
+
+
+def test_overlays_stay_above_the_drawing(qtbot):
+    document, canvas = open_canvas(qtbot, spiral_project())
+    (frame,) = frames_while_training(document, 1)
+    canvas.zoom_bar.lower()
+    canvas.legend.lower()
+    canvas.show_frame(frame)
+    children = canvas.children()
+    below = children.index(canvas.viewport())
+    assert children.index(canvas.zoom_bar) > below
+    assert children.index(canvas.legend) > below

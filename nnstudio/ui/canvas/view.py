@@ -507,6 +507,32 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         if any(bundle.pending for bundle in self.bundles[1:]):
             self._edge_timer.start()
 
+    def hold_repaints(self) -> None:
+        """Let changes to the drawing wait for :meth:`repaint_live` instead of repainting."""
+        self.setViewportUpdateMode(QtWidgets.QGraphicsView.ViewportUpdateMode.NoViewportUpdate)
+        # The legend shows through to the drawing: its own repaint would repaint the drawing
+        # under it too, before the frame's repaint.
+        self.legend.setUpdatesEnabled(False)
+
+    def repaint_live(self) -> None:
+        """Repaint the drawing at once for a live frame, around the zoom buttons.
+
+        Ends :meth:`hold_repaints`. The buttons float over the viewport, and repainting the
+        viewport under them repaints them too (about as much as the rest of a frame's repaint
+        on a small network). What lies under them is either the dotted background (a fitted
+        drawing keeps clear of the overlay band) or, when zoomed in, drawing seen through
+        their near-opaque panel; the next ordinary repaint (a zoom, a hover, an edit) brings
+        it up to date.
+        """
+        viewport = self.viewport()
+        region = QtGui.QRegion(viewport.rect())
+        bar = self.zoom_bar
+        if bar.isVisible():
+            region -= QtGui.QRegion(bar.geometry().translated(-viewport.pos()))
+        self.legend.setUpdatesEnabled(True)
+        viewport.repaint(region)
+        self.setViewportUpdateMode(QtWidgets.QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+
     def flush_edges(self) -> None:
         """Stroke every deferred edge recolour now (before grabbing or exporting an image)."""
         self._edge_timer.stop()
@@ -1109,10 +1135,22 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         viewport = self.viewport().geometry()
         bar = self.zoom_bar
         bar.move(viewport.right() - bar.width() - 10, viewport.bottom() - bar.height() - 10)
-        bar.raise_()
         self.legend.move(viewport.left() + 10, viewport.bottom() - self.legend.height() - 10)
-        self.legend.raise_()
+        self._keep_above_viewport(bar, self.legend)
         self.notice_banner.reposition()
+
+    def _keep_above_viewport(self, *overlays: QtWidgets.QWidget) -> None:
+        """Raise the overlays that lie below the viewport in the stacking order.
+
+        Raising a widget repaints it even when it is on top already, and the overlays are
+        placed at every frame: raising them unconditionally repainted the zoom buttons and
+        the legend twice per frame.
+        """
+        children = self.children()
+        viewport_at = children.index(self.viewport())
+        for overlay in overlays:
+            if children.index(overlay) < viewport_at:
+                overlay.raise_()
 
     # ---- notices -----------------------------------------------------------------------------
 
