@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import math
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,12 @@ from nnstudio.ui.worker import TrainingController
 ORGANIZATION = "nnstudio"
 #: Seconds between two live frames taken by the plots and the docks, at least (the canvas
 #: takes every frame).
-_DOCKS_REST = 1.0 / 15.0
+_DOCKS_REST = 1.0 / 10.0
 #: Live status-bar labels grow in steps of this many pixels.
 _LABEL_WIDTH_STEP = 24
+#: Seconds between two progress reports shown in the status bar while training runs, at
+#: least: numbers changing faster cannot be read, and each change repaints the status bar.
+_STATUS_PROGRESS_INTERVAL = 0.1
 APPLICATION = "nnstudio"
 MAX_RECENT = 10
 SAMPLE_SUFFIX = ".nnproj"
@@ -268,6 +272,8 @@ class TrainingStatus(QtWidgets.QWidget):
         for label in self._live_labels():
             label.setFixedHeight(label.sizeHint().height())
         self._state = "idle"
+        self._progress_shown_at = -math.inf
+        self._progress_total: int | None = None
         self.set_state("idle")
         self.clear()
 
@@ -344,13 +350,27 @@ class TrainingStatus(QtWidgets.QWidget):
         self._show(self.loss_label, text)
 
     def show_progress(self, progress: dict) -> None:
-        """Update position, speed and ETA from the controller's progress report."""
-        epoch = int(progress.get("epoch", 0) or 0)
-        step = int(progress.get("step", 0) or 0)
+        """Update position, speed and ETA from the controller's progress report.
+
+        While training runs, reports closer than :data:`_STATUS_PROGRESS_INTERVAL` to the
+        last one shown are skipped (the next one follows within a frame) unless the number of
+        epochs changed; any other report shows at once.
+        """
+        running = progress.get("state", self._state) == "running"
         total = progress.get("epochs_total")
         total = int(total) if total else None
+        now = time.monotonic()
+        if (
+            running
+            and total == self._progress_total
+            and now - self._progress_shown_at < _STATUS_PROGRESS_INTERVAL
+        ):
+            return
+        self._progress_shown_at = now if running else -math.inf
+        self._progress_total = total
+        epoch = int(progress.get("epoch", 0) or 0)
+        step = int(progress.get("step", 0) or 0)
         self._show_position(epoch, step, total, epoch / total if total else 0.0)
-        running = progress.get("state", self._state) == "running"
         speed = progress.get("steps_per_second")
         self._show(self.speed_label, f"{speed:,.0f} steps/s" if running and speed else "")
         eta = progress.get("eta_seconds")
@@ -1233,16 +1253,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _canvas_steps(self, frame: Any) -> list[Callable[[], None]]:
         """Take the frame in, then paint it: two events (the canvas repaints as a whole)."""
-        viewport = self.canvas.viewport()
 
         def show() -> None:
-            viewport.setUpdatesEnabled(False)
+            self.canvas.hold_repaints()
             self._update_example_range(frame)
             self.canvas.show_frame(frame)
 
         def paint() -> None:
-            viewport.setUpdatesEnabled(True)
-            viewport.repaint()
+            self.canvas.repaint_live()
 
         return [show, paint]
 

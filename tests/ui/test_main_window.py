@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -495,6 +496,34 @@ def test_status_bar_progress_from_controller(window) -> None:
     assert window.status.eta_label.text() == "ETA 1:15"
     window.status.show_progress({"epoch": 3, "step": 9, "epochs_total": None, "state": "running"})
     assert not window.status.progress.isVisibleTo(window.status)
+
+
+def test_status_bar_shows_running_progress_a_few_times_a_second(window, monkeypatch) -> None:
+    clock = {"now": 100.0}
+    from nnstudio.ui import main_window
+
+    monkeypatch.setattr(main_window, "time", SimpleNamespace(monotonic=lambda: clock["now"]))
+    status = window.status
+
+    def report(step: int, state: str = "running") -> None:
+        status.show_progress({"epoch": 1, "step": step, "epochs_total": 10, "state": state})
+
+    report(100)
+    assert status.step_label.text() == "Step 100"
+    # A report 30 ms later is not shown while running: the digits would only flicker.
+    clock["now"] += 0.03
+    report(130)
+    assert status.step_label.text() == "Step 100"
+    clock["now"] += main_window._STATUS_PROGRESS_INTERVAL
+    report(230)
+    assert status.step_label.text() == "Step 230"
+    # A pause shows at once, and so does the next report after it.
+    clock["now"] += 0.01
+    report(231, "paused")
+    assert status.step_label.text() == "Step 231"
+    clock["now"] += 0.01
+    report(232)
+    assert status.step_label.text() == "Step 232"
 
 
 def test_settings_use_a_temporary_location(settings, tmp_path, _temporary_settings) -> None:
