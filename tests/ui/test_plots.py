@@ -388,3 +388,50 @@ def test_pixel_data_shows_example_images_mistakes_first(panel) -> None:
     np.testing.assert_array_equal(mosaic[2:, 0:4], images[0].reshape(4, 4))
     np.testing.assert_array_equal(mosaic[2:, 5:9], images[1].reshape(4, 4))
     assert np.isnan(mosaic[:2]).all() and np.isnan(mosaic[:, 10:]).all()
+
+
+def test_log_axis_labels_never_crowd(qtbot) -> None:
+    from nnstudio.ui.plots.common import make_plot
+    from nnstudio.ui.qt import QtWidgets, pg
+
+    widget = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(widget)
+    plot = make_plot("Gradient norm", "step", "norm")
+    widget.addItem(plot)
+    plot.setLogMode(y=True)
+    widget.show()
+    qtbot.waitExposed(widget)
+    axis = plot.getAxis("left")
+
+    def labels(low: float, high: float, height: int) -> dict[float, float]:
+        """Labelled values and their distance from the axis's bottom in pixels."""
+        widget.resize(500, height)
+        plot.setYRange(np.log10(low), np.log10(high), padding=0)
+        QtWidgets.QApplication.processEvents()
+        bottom, top = axis.range
+        length = axis.geometry().height()
+        values = [
+            value for _spacing, level in axis.tickValues(bottom, top, length) for value in level
+        ]
+        texts = axis.tickStrings(values, 1.0, 1.0)
+        return {
+            round(10**value, 6): (value - bottom) / (top - bottom) * length
+            for value, text in zip(values, texts, strict=True)
+            if text
+        }
+
+    def closest(shown: dict[float, float]) -> float:
+        return float(np.min(np.diff(sorted(shown.values()))))
+
+    # Two and a half decades in a short plot: powers of ten only (pyqtgraph labelled 0.06,
+    # 0.07, 0.08 and 0.09 on top of each other here).
+    short = labels(0.004, 0.7, 200)
+    assert sorted(short) == [0.01, 0.1]
+    # A taller plot: 1, 2 and 5 times the powers of ten, still well apart.
+    tall = labels(0.004, 0.7, 420)
+    assert sorted(tall) == [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
+    assert closest(tall) > 20
+    # Less than a decade: every tick, so the axis is never left without numbers.
+    narrow = labels(0.052, 0.095, 330)
+    assert sorted(narrow) == [0.06, 0.07, 0.08, 0.09]
+    assert closest(narrow) > 20

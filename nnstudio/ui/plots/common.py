@@ -135,11 +135,51 @@ def note_label(text: str) -> QtWidgets.QLabel:
     return label
 
 
+class ReadableLogAxis(pg.AxisItem):
+    """An axis whose log-scale labels never crowd: which of a decade's ticks are labelled
+    depends on the room a decade gets.
+
+    pyqtgraph labels every minor tick (2 to 9 times a power of ten) when the axis spans a
+    few decades, and towards the top of each decade those labels run into each other. Here
+    the powers of ten are always labelled, 2 and 5 times them when a decade is tall enough,
+    and the others only when it is very tall (less than a decade in view). Linear scales are
+    labelled as usual.
+    """
+
+    #: Pixels a decade needs before 2 and 5 times its power of ten get labels.
+    ROOM_FOR_TWO_AND_FIVE = 90.0
+    #: Pixels a decade needs before every tick in it gets a label.
+    ROOM_FOR_ALL = 260.0
+
+    def labelled_mantissas(self) -> frozenset[int]:
+        """Leading digits whose ticks get a label at the axis's current length and range."""
+        low, high = self.range
+        decades = max(float(high) - float(low), 1e-9)
+        vertical = self.orientation in ("left", "right")
+        length = self.geometry().height() if vertical else self.geometry().width()
+        per_decade = length / decades
+        if per_decade >= self.ROOM_FOR_ALL:
+            return frozenset(range(1, 10))
+        if per_decade >= self.ROOM_FOR_TWO_AND_FIVE:
+            return frozenset({1, 2, 5})
+        return frozenset({1})
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        strings = super().logTickStrings(values, scale, spacing)
+        allowed = self.labelled_mantissas()
+        labels = []
+        for value, text in zip(values, strings, strict=True):
+            exponent = math.floor(float(value) + 1e-9)
+            mantissa = round(10 ** (float(value) - exponent))
+            labels.append(text if mantissa in allowed else "")
+        return labels
+
+
 def make_plot(title: str, x_label: str, y_label: str, *, grid: bool = True) -> pg.PlotItem:
     """A plot with a title, labelled axes and (with ``grid``) light horizontal grid lines."""
     # No context menus: building them is most of a plot's construction time, and the plots
     # hide them anyway.
-    plot = pg.PlotItem(enableMenu=False)
+    plot = pg.PlotItem(enableMenu=False, axisItems={"left": ReadableLogAxis("left")})
     set_title(plot, title)
     plot.setLabel("bottom", x_label)
     plot.setLabel("left", y_label)
