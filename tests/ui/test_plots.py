@@ -346,6 +346,24 @@ def test_clear_and_new_context_empty_the_plots(panel, spiral) -> None:
     assert panel.output_tab.confusion_plot not in items
 
 
+def test_plots_out_of_the_layout_are_kept_hidden_in_the_scene(panel, spiral) -> None:
+    # Out of every scene a plot belongs to its Python wrapper alone, and the garbage
+    # collector may then delete its menu's widgets behind Qt's back.
+    tab = panel.output_tab
+    plots = (tab.map_plot, tab.confusion_plot, tab.parity_plot, tab.examples_plot)
+    project, dataset, _frames = spiral
+    housing = housing_project()
+    for context in ((None, None), (project, dataset), (housing, load_dataset(housing.data, "."))):
+        panel.set_context(*context)
+        laid_out = tab.graphics.ci.items
+        assert any(plot in laid_out for plot in plots)
+        for plot in plots:
+            assert plot.scene() is tab.graphics.scene()
+            assert plot.isVisible() == (plot in laid_out)
+        assert tab.surface_bar.scene() is tab.graphics.scene()
+        assert not tab.surface_bar.isVisible()
+
+
 def test_pixel_data_shows_example_images_mistakes_first(panel) -> None:
     from nnstudio.engine.network import Network
     from nnstudio.ui.frame import make_frame

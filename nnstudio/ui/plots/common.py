@@ -660,6 +660,8 @@ class PlotTab(QtWidgets.QWidget):
         self._narrow: list[tuple[Any, int, int, int, int]] = []
         self._wide: list[tuple[Any, int, int, int, int]] = []
         self._is_wide: bool | None = None
+        #: Items the scene keeps (hidden) whenever they are out of the layout.
+        self._kept: list[QtWidgets.QGraphicsWidget] = []
         self._project: Project | None = None
         self._dataset: Dataset | None = None
         self._selected_layer: int | None = None
@@ -684,7 +686,40 @@ class PlotTab(QtWidgets.QWidget):
         self._narrow = narrow
         self._wide = wide
         self._is_wide = None
+        self.keep_in_scene(*(item for item, *_ in [*narrow, *wide]))
         self._arrange()
+
+    def keep_in_scene(self, *items: QtWidgets.QGraphicsWidget) -> None:
+        """Keep ``items`` in the view's scene, hidden, while they are out of the layout.
+
+        Out of every scene an item belongs to its Python wrapper alone, and a pyqtgraph plot
+        or colour bar holds widgets (its context menu's controls) that Qt parents to other
+        objects. Once the item is part of an unreachable reference cycle, the garbage
+        collector may clear those widgets' wrappers while Qt still parents the widgets,
+        which makes Python their owner, and then delete them behind Qt's back: a crash when
+        a closed window is collected. In the scene, Qt deletes them with the view instead.
+
+        Parameters
+        ----------
+        items : QtWidgets.QGraphicsWidget
+            Items the tab shows only in some arrangements or modes (items passed to
+            :meth:`set_arrangement` are kept without asking).
+        """
+        for item in items:
+            if item not in self._kept:
+                self._kept.append(item)
+        self._park()
+
+    def _park(self) -> None:
+        """Put every kept item that has no place in the layout into the scene, hidden."""
+        scene = self.graphics.scene()
+        for item in self._kept:
+            # Items in the layout, or inserted into a plot's own layout, are owned already.
+            if item.parentItem() is not None:
+                continue
+            if item.scene() is None:
+                scene.addItem(item)
+            item.hide()
 
     def _arrange(self) -> None:
         # Side by side when wide, or when the panel is much wider than tall (a short dock
@@ -699,6 +734,8 @@ class PlotTab(QtWidgets.QWidget):
                 layout.removeItem(item)
         for item, row, column, rows, columns in self._wide if wide else self._narrow:
             layout.addItem(item, row=row, col=column, rowspan=rows, colspan=columns)
+            item.show()
+        self._park()
         self._apply_stretch(wide)
 
     def _apply_stretch(self, wide: bool) -> None:
@@ -776,8 +813,10 @@ class PlotTab(QtWidgets.QWidget):
         new range then asks for a second paint of the whole tab; fitting them here makes one
         paint per frame enough.
         """
+        # Plots parked out of the layout are fitted once they are shown.
+        parked = [item for item in self._kept if item.parentItem() is None]
         for item in self.graphics.scene().items():
-            if isinstance(item, pg.ViewBox):
+            if isinstance(item, pg.ViewBox) and item.topLevelItem() not in parked:
                 item.prepareForPaint()
 
     def changed(self, key: str, value: object) -> bool:

@@ -212,6 +212,14 @@ class OutputTab(PlotTab):
         self._task = "classification"
         self._frame: Frame | None = None
         self._points_for: int | None = None
+        # Only some of these plots are laid out at a time (see _reconfigure).
+        self.keep_in_scene(
+            self.map_plot,
+            self.confusion_plot,
+            self.parity_plot,
+            self.examples_plot,
+            self.surface_bar,
+        )
         self._reconfigure("", "classification", 0)
 
     # ---- configuration -------------------------------------------------------------------------
@@ -239,7 +247,8 @@ class OutputTab(PlotTab):
         else:
             self.set_arrangement(narrow=[(side, 0, 0, 1, 1)], wide=[(side, 0, 0, 1, 1)])
         regression_surface = mode == "map2d" and task == "regression"
-        if regression_surface and self.surface_bar.scene() is None:
+        # Parked in the scene until a regression map first needs it in the map's layout.
+        if regression_surface and self.surface_bar.parentItem() is None:
             self.surface_bar.setImageItem(self.regions, insert_in=self.map_plot)
         self.surface_bar.setVisible(regression_surface)
         self.regions.setVisible(mode == "map2d")
