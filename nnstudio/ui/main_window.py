@@ -26,7 +26,7 @@ from nnstudio.ui.docks.training_dock import TrainingDock
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.icons import icon
 from nnstudio.ui.plots import PlotsPanel
-from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal
+from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, is_alive
 from nnstudio.ui.relay import FrameRelay
 from nnstudio.ui.selection import Selection
 from nnstudio.ui.worker import TrainingController
@@ -150,29 +150,51 @@ def _freeze_heap() -> None:
     gc.freeze()
 
 
+#: Widgets where Space has a meaning of its own (press, toggle, open, type a space).
+_SPACE_TAKERS = (
+    QtWidgets.QAbstractButton,
+    QtWidgets.QComboBox,
+    QtWidgets.QAbstractItemView,
+    QtWidgets.QLineEdit,
+    QtWidgets.QAbstractSpinBox,
+    QtWidgets.QTextEdit,
+    QtWidgets.QPlainTextEdit,
+)
+
+
 class _TextEntryKeys(QtCore.QObject):
     """Lets Space reach buttons, check boxes and lists instead of the Play/Pause shortcut.
 
     Line edits and spin boxes already claim printable keys; this covers the other widgets
-    where Space has its own meaning.
+    where Space has its own meaning. Qt asks the focus widget first whether it wants a key
+    before a shortcut takes it (a ``ShortcutOverride`` event), so the filter watches only
+    the focus widget, following the focus (:meth:`follow_focus`): on the whole application
+    it would run Python for every one of the thousand-odd events a second of live training.
     """
+
+    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self._watched: QtWidgets.QWidget | None = None
+
+    def follow_focus(self, _old: object, new: QtWidgets.QWidget | None) -> None:
+        """Watch ``new`` (the widget that just got the focus) instead of the previous one."""
+        self.release()
+        if isinstance(new, _SPACE_TAKERS) and not isinstance(new, QtWidgets.QToolButton):
+            new.installEventFilter(self)
+            self._watched = new
+
+    def release(self) -> None:
+        """Stop watching the focus widget."""
+        watched, self._watched = self._watched, None
+        if watched is not None and is_alive(watched):
+            watched.removeEventFilter(self)
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if event.type() == QtCore.QEvent.Type.ShortcutOverride:
             key_event = event  # a QKeyEvent
             if key_event.key() == Qt.Key.Key_Space and not key_event.modifiers():  # type: ignore[attr-defined]
-                if isinstance(
-                    watched,
-                    QtWidgets.QAbstractButton
-                    | QtWidgets.QComboBox
-                    | QtWidgets.QAbstractItemView
-                    | QtWidgets.QLineEdit
-                    | QtWidgets.QAbstractSpinBox
-                    | QtWidgets.QTextEdit
-                    | QtWidgets.QPlainTextEdit,
-                ) and not isinstance(watched, QtWidgets.QToolButton):
-                    event.accept()
-                    return True
+                event.accept()
+                return True
         return False
 
 
@@ -506,7 +528,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._space_filter = _TextEntryKeys(self)
         app = QtWidgets.QApplication.instance()
         if app is not None:
-            app.installEventFilter(self._space_filter)
+            app.focusChanged.connect(self._space_filter.follow_focus)
+            self._space_filter.follow_focus(None, app.focusWidget())
 
         self._connect()
         self._default_state = self.saveState()
@@ -1414,7 +1437,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controller.shutdown()
         app = QtWidgets.QApplication.instance()
         if app is not None:
-            app.removeEventFilter(self._space_filter)
+            app.focusChanged.disconnect(self._space_filter.follow_focus)
+        self._space_filter.release()
 
     def close_without_asking(self) -> None:
         """Close even with unsaved changes (used by scripts and tests)."""

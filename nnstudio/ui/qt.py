@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 import pyqtgraph.exporters
+import shiboken6
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
 # Row-major images match NumPy's (rows, columns) layout; antialiasing keeps thin edges legible.
@@ -18,4 +19,10 @@ Signal = QtCore.Signal
 Slot = QtCore.Slot
 Qt = QtCore.Qt
 
-__all__ = ["Qt", "QtCore", "QtGui", "QtSvg", "QtWidgets", "Signal", "Slot", "pg"]
+
+def is_alive(qt_object: object) -> bool:
+    """Whether the C++ object behind a Qt wrapper still exists (Qt may have deleted it)."""
+    return bool(shiboken6.isValid(qt_object))
+
+
+__all__ = ["Qt", "QtCore", "QtGui", "QtSvg", "QtWidgets", "Signal", "Slot", "is_alive", "pg"]
