@@ -453,3 +453,39 @@ def test_log_axis_labels_never_crowd(qtbot) -> None:
     narrow = labels(0.052, 0.095, 330)
     assert sorted(narrow) == [0.06, 0.07, 0.08, 0.09]
     assert closest(narrow) > 20
+
+
+def test_titles_shrink_in_narrow_plots_and_are_never_cut_off(qtbot) -> None:
+    from nnstudio.ui.plots.common import TITLE_POINT_SIZES, key, make_plot, set_title
+    from nnstudio.ui.qt import QtWidgets, pg
+
+    widget = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(widget)
+    plot = make_plot("Loss", "epoch", "loss")
+    widget.addItem(plot)
+    widget.show()
+    qtbot.waitExposed(widget)
+    label = plot.titleLabel
+    entries = [key((31, 119, 180), f"train {0.02345 + n:.5f}") for n in range(4)]
+
+    def shown(width: int, count: int) -> tuple[str, float, float]:
+        widget.resize(width, 300)
+        set_title(plot, "Loss&nbsp;&nbsp;" + "&nbsp; ".join(entries[:count]))
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        return label.opts["size"], label.itemRect().height(), label.rect().height()
+
+    # Wide: the full size, on one line.
+    size, text_height, room = shown(900, 2)
+    assert size == f"{TITLE_POINT_SIZES[0]}pt"
+    assert text_height <= room + 1
+    # Narrow: a smaller size keeps the title on two lines, whole.
+    size, text_height, room = shown(260, 3)
+    assert size != f"{TITLE_POINT_SIZES[0]}pt"
+    assert text_height <= room + 1
+    # Too long for two lines even at the smallest size: the title row grows instead of
+    # cutting the first line off.
+    size, text_height, room = shown(200, 4)
+    assert size == f"{TITLE_POINT_SIZES[-1]}pt"
+    assert room > 30
+    assert text_height <= room + 1

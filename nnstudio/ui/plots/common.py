@@ -558,19 +558,51 @@ def make_heatmap(
     return plot, image, color_bar
 
 
+#: Font sizes a plot title may take, largest first: a title that would need more than
+#: :data:`TITLE_MAX_LINES` lines at one size takes the next (a short dock has no room for
+#: more, and the first line would be cut off).
+TITLE_POINT_SIZES = (10, 9, 8)
+TITLE_MAX_LINES = 2
+#: The height pyqtgraph gives a plot's title row, kept for titles of one or two lines.
+_TITLE_ROW_HEIGHT = 30
+
+
 def set_title(plot: pg.PlotItem, html: str) -> None:
     """Set a plot's title; a title longer than the plot is wide wraps onto more lines.
 
     pyqtgraph makes a title's full length the plot's minimum width, which pushes
-    neighbouring plots out of a narrow dock; wrapping keeps every plot inside it.
+    neighbouring plots out of a narrow dock; wrapping keeps every plot inside it. A title
+    that would wrap onto more than :data:`TITLE_MAX_LINES` lines is set smaller (down to
+    the last of :data:`TITLE_POINT_SIZES`).
     """
     label = plot.titleLabel
     if getattr(label, "_nnstudio_html", None) == html:
         return  # unchanged: setting it again would lay the plot out again
     if not getattr(label, "_nnstudio_wraps", False):
         _wrap_label(label)
-    plot.setTitle(html, size="10pt")
     label._nnstudio_html = html
+    plot.setTitle(html, size=f"{_title_points(label, html)}pt")
+
+
+def _title_points(label: Any, html: str) -> int:
+    """The largest of :data:`TITLE_POINT_SIZES` at which ``html`` fits the label's width in
+    :data:`TITLE_MAX_LINES` lines (the smallest when none does)."""
+    width = label.rect().width()
+    if width <= 40:
+        return TITLE_POINT_SIZES[0]  # not laid out yet
+    document = QtGui.QTextDocument()
+    document.setDefaultFont(label.item.font())
+    document.setDefaultTextOption(label.item.document().defaultTextOption())
+    document.setTextWidth(width)
+    for points in TITLE_POINT_SIZES:
+        document.setHtml(f"<span style='font-size: {points}pt'>{html}</span>")
+        font = QtGui.QFont(label.item.font())
+        font.setPointSizeF(points)
+        line = QtGui.QFontMetricsF(font).lineSpacing()
+        room = TITLE_MAX_LINES * line + 2 * document.documentMargin() + line / 2
+        if document.size().height() <= room:
+            return points
+    return TITLE_POINT_SIZES[-1]
 
 
 def _wrap_label(label: Any) -> None:
@@ -585,6 +617,13 @@ def _wrap_label(label: Any) -> None:
         wanted = width if width > 40 else -1
         if item.textWidth() != wanted:
             item.setTextWidth(wanted)
+            html = getattr(label, "_nnstudio_html", None)
+            points = f"{_title_points(label, html)}pt" if html is not None else None
+            if points is not None and label.opts.get("size") != points:
+                # A new width may want another size: set the text again (this comes back
+                # here once, with the width settled).
+                label.setText(html, size=points)
+                return
             # The label centred the text for its old width: centre it again (this comes back
             # here once, with the width settled).
             type(label).resizeEvent(label, None)
@@ -592,6 +631,13 @@ def _wrap_label(label: Any) -> None:
         height = label.itemRect().height()
         label.setMinimumWidth(0)
         label.setMinimumHeight(height)
+        # pyqtgraph fixes the title row at 30 pixels, and a taller title would be cut off at
+        # the top: the row takes the title's height instead.
+        plot = label.parentItem()
+        if isinstance(plot, pg.PlotItem):
+            row = max(_TITLE_ROW_HEIGHT, math.ceil(height))
+            label.setMaximumHeight(row)
+            plot.layout.setRowFixedHeight(0, row)
         label._sizeHint = {
             QtCore.Qt.SizeHint.MinimumSize: (0, height),
             QtCore.Qt.SizeHint.PreferredSize: (0, height),
@@ -600,8 +646,6 @@ def _wrap_label(label: Any) -> None:
         }
         label.updateGeometry()
 
-    # The instance attribute takes the place of LabelItem.updateMin, which pins the minimum
-    # width to the unwrapped text (it runs after every text change and resize).
     label.updateMin = update_min
     label._nnstudio_wraps = True
 
