@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -565,6 +566,7 @@ TITLE_POINT_SIZES = (10, 9, 8)
 TITLE_MAX_LINES = 2
 #: The height pyqtgraph gives a plot's title row, kept for titles of one or two lines.
 _TITLE_ROW_HEIGHT = 30
+_DIGITS = re.compile(r"\d")
 
 
 def set_title(plot: pg.PlotItem, html: str) -> None:
@@ -578,10 +580,14 @@ def set_title(plot: pg.PlotItem, html: str) -> None:
     label = plot.titleLabel
     if getattr(label, "_nnstudio_html", None) == html:
         return  # unchanged: setting it again would lay the plot out again
+    label._nnstudio_html = html
     if not getattr(label, "_nnstudio_wraps", False):
         _wrap_label(label)
-    label._nnstudio_html = html
-    plot.setTitle(html, size=f"{_title_points(label, html)}pt")
+        plot.setTitle(html, size=f"{_title_points(label, html)}pt")
+    else:
+        # Not setTitle again: it would pin the title row back to 30 pixels first, and the
+        # plot would be laid out twice for every new title.
+        label.setText(html, size=f"{_title_points(label, html)}pt")
 
 
 def _title_points(label: Any, html: str) -> int:
@@ -590,6 +596,17 @@ def _title_points(label: Any, html: str) -> int:
     width = label.rect().width()
     if width <= 40:
         return TITLE_POINT_SIZES[0]  # not laid out yet
+    # Live titles change their numbers several times a second; digits are equally wide, so
+    # a title that differs only in its digits takes the size found for the last one.
+    shape = (width, _DIGITS.sub("0", html))
+    if getattr(label, "_nnstudio_fitted", (None, None))[0] == shape:
+        return label._nnstudio_fitted[1]
+    points = _fitting_points(label, html, width)
+    label._nnstudio_fitted = (shape, points)
+    return points
+
+
+def _fitting_points(label: Any, html: str, width: float) -> int:
     document = QtGui.QTextDocument()
     document.setDefaultFont(label.item.font())
     document.setDefaultTextOption(label.item.document().defaultTextOption())
@@ -634,8 +651,8 @@ def _wrap_label(label: Any) -> None:
         # pyqtgraph fixes the title row at 30 pixels, and a taller title would be cut off at
         # the top: the row takes the title's height instead.
         plot = label.parentItem()
-        if isinstance(plot, pg.PlotItem):
-            row = max(_TITLE_ROW_HEIGHT, math.ceil(height))
+        row = max(_TITLE_ROW_HEIGHT, math.ceil(height))
+        if isinstance(plot, pg.PlotItem) and label.maximumHeight() != row:
             label.setMaximumHeight(row)
             plot.layout.setRowFixedHeight(0, row)
         label._sizeHint = {
