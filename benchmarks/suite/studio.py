@@ -367,6 +367,67 @@ def beat_rate(frames: list[Any]) -> float | None:
     return round((len(beats) - 1) / (beats[-1] - beats[0]), 6)
 
 
+#: Slices of headless and studio training the throughput ratio alternates between.
+STUDIO_SLICES = 4
+
+
+def alternating_share(
+    window: Any, trainer: Any, slices: int, seconds: float, warmup: float
+) -> dict[str, Any]:
+    """Training speed in the studio against headless, measured in alternating slices.
+
+    Headless and studio training take turns: ``seconds`` headless (``trainer.step()`` in a
+    loop, the studio paused), then the studio plays for ``warmup`` and is measured for
+    ``seconds`` (from its progress signal) and paused again; ``slices`` studio slices in all,
+    each between two headless ones. Each slice's ratio divides the studio's rate by the
+    mean of the headless rates just before and after it, so a machine whose speed drifts
+    over seconds (other load, clock changes) moves both sides alike; the share is the median
+    of the slices' ratios.
+    """
+    controller = window.controller
+    reports: list[tuple[float, int]] = []
+    states: list[str] = []
+
+    def on_progress(report: dict) -> None:
+        reports.append((time.perf_counter(), int(report["step"])))
+
+    controller.progress.connect(on_progress)
+    controller.stateChanged.connect(states.append)
+    headless: list[float] = []
+    studio: list[float] = []
+    try:
+        for index in range(slices + 1):
+            steps, spent = headless_rate(trainer, seconds)
+            headless.append(steps / spent)
+            if index == slices:
+                break
+            states.clear()
+            controller.play()
+            spin(warmup)
+            started = time.perf_counter()
+            spin(seconds)
+            finished = time.perf_counter()
+            controller.pause()
+            wait_for(lambda: bool(states) and states[-1] == "paused", 5.0)
+            inside = [(t, step) for t, step in reports if started <= t <= finished]
+            if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
+                raise RuntimeError("the studio reported no training progress while it should train")
+            studio.append((inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0]))
+    finally:
+        controller.progress.disconnect(on_progress)
+        controller.stateChanged.disconnect(states.append)
+    shares = [
+        rate / ((before + after) / 2)
+        for rate, before, after in zip(studio, headless, headless[1:], strict=False)
+    ]
+    return {
+        "share": float(np.median(shares)),
+        "slice_shares": shares,
+        "studio_steps_per_second": float(np.mean(studio)),
+        "headless_steps_per_second": float(np.mean(headless)),
+    }
+
+
 def run_studio(settings: Settings, context: dict[str, Any]) -> SectionResult:
     """Training beside the visible studio against the same project trained headless."""
     application()
@@ -396,6 +457,9 @@ def run_studio(settings: Settings, context: dict[str, Any]) -> SectionResult:
     warmup = 0.2 if settings.quick else 1.0
     settle = 0.2 if settings.quick else 0.5
     reference_seconds = 0.2 if settings.quick else 2.0
+    slice_count = 2 if settings.quick else STUDIO_SLICES
+    slice_seconds = 0.2 if settings.quick else 1.5
+    slice_warmup = 0.1 if settings.quick else 0.5
     with (
         tempfile.TemporaryDirectory(prefix="nnstudio-bench-") as folder_name,
         studio_window(Path(folder_name)) as window,
@@ -405,11 +469,11 @@ def run_studio(settings: Settings, context: dict[str, Any]) -> SectionResult:
             progress(f"studio: {project.label}")
             path = project.write(folder, batches, validation=0.0 if project.inputs > 2 else 0.2)
             trainer = headless_trainer(path)
-            half = settings.studio_seconds / 2
-            steps_before, seconds_before = headless_rate(trainer, half)
             show_project(window, path, settle)
+            throughput = alternating_share(
+                window, trainer, slice_count, slice_seconds, slice_warmup
+            )
             measured = train_in_window(window, settings.studio_seconds, warmup)
-            steps_after, seconds_after = headless_rate(trainer, half)
             spin(settle)  # the stopped run's last frame is painted
             idle = TickRecorder()
             idle.start()
@@ -427,9 +491,14 @@ def run_studio(settings: Settings, context: dict[str, Any]) -> SectionResult:
                     thread_gaps["p99_gap_ms"],
                 ]
             )
-            headless = (steps_before + steps_after) / (seconds_before + seconds_after)
+            headless = throughput["headless_steps_per_second"]
+            # The window's own run (gaps, frames, Pause and Stop) has a rate too; the share
+            # comes from the alternating slices.
+            measured["run_steps_per_second"] = measured["steps_per_second"]
+            measured["steps_per_second"] = throughput["studio_steps_per_second"]
             measured["headless_steps_per_second"] = headless
-            measured["share"] = measured["steps_per_second"] / headless
+            measured["share"] = throughput["share"]
+            measured["slice_shares"] = throughput["slice_shares"]
             measured["batches_per_epoch"] = trainer.steps_per_epoch
             data[project.label] = measured
             table.rows.append(
@@ -492,12 +561,15 @@ def run_studio(settings: Settings, context: dict[str, Any]) -> SectionResult:
                     )
                 )
     table_note = (
-        f"Studio steps/s: the step count of the controller's progress signal over "
-        f"{settings.studio_seconds:g} s after {warmup:g} s of warm-up; headless: "
-        f"trainer.step() in a loop on the same project for {settings.studio_seconds / 2:g} s "
-        "before and after (epoch-end evaluation included in both). Gaps: a 10 ms "
-        "PreciseTimer on the UI thread during the same seconds. Pause/Stop: from the call to "
-        "the controller's stateChanged signal."
+        f"Throughput: {slice_count} slices of studio training ({slice_seconds:g} s each after "
+        f"{slice_warmup:g} s of warm-up, steps from the controller's progress signal) "
+        f"alternate with {slice_count + 1} slices of headless training (trainer.step() in a "
+        f"loop on the same project, {slice_seconds:g} s each, the studio paused; epoch-end "
+        "evaluation included in both); studio ÷ headless is the median over the slices of "
+        "the studio's rate divided by the mean headless rate just before and after it. "
+        f"Gaps and frames/s: a separate run of {settings.studio_seconds:g} s after "
+        f"{warmup:g} s of warm-up, with a 10 ms PreciseTimer on the UI thread. Pause/Stop: "
+        "from the call to the controller's stateChanged signal."
     )
     result.tables.append(table)
     result.tables.append(reference)
