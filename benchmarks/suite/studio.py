@@ -8,6 +8,7 @@ are written as ``.nnproj`` files (and CSV files for the wide inputs) in a tempor
 
 from __future__ import annotations
 
+import functools
 import math
 import tempfile
 import threading
@@ -371,6 +372,11 @@ def beat_rate(frames: list[Any]) -> float | None:
 STUDIO_SLICES = 4
 
 
+def _reports_since(reports: list[tuple[float, int]], since: float, count: int) -> bool:
+    """Whether at least ``count`` progress reports came at or after ``since``."""
+    return sum(t >= since for t, _step in reports) >= count
+
+
 def alternating_share(
     window: Any, trainer: Any, slices: int, seconds: float, warmup: float
 ) -> dict[str, Any]:
@@ -406,6 +412,9 @@ def alternating_share(
             spin(warmup)
             started = time.perf_counter()
             spin(seconds)
+            # A slow start (a cold training process, a loaded machine) may leave a short
+            # slice with too few progress reports: it lasts until two have come.
+            wait_for(functools.partial(_reports_since, reports, started, 2), 10.0)
             finished = time.perf_counter()
             controller.pause()
             wait_for(lambda: bool(states) and states[-1] == "paused", 5.0)
