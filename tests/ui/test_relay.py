@@ -60,18 +60,7 @@ def test_frames_arriving_together_are_shown_once_newest_only(qtbot) -> None:
 
 def test_a_frame_arriving_mid_round_reaches_every_view_in_turn(qtbot) -> None:
     log: list = []
-    relay = FrameRelay()
-    relay.add_part("canvas", lambda frame: [lambda: log.append(("canvas", frame))])
-
-    def plot_steps(frame):
-        def first() -> None:
-            log.append(("plots", frame))
-            if frame == "f1":
-                relay.push("f2")  # arrives while the plots take f1
-
-        return [first, lambda: log.append(("plots 2", frame))]
-
-    relay.add_part("plots", plot_steps)
+    relay = _canvas_and_plots(log, plot_steps=2, rest=0.0)
     relay.add_part("docks", lambda frame: [lambda: log.append(("docks", frame))])
     shown: list = []
     relay.frameShown.connect(shown.append)
@@ -81,11 +70,11 @@ def test_a_frame_arriving_mid_round_reaches_every_view_in_turn(qtbot) -> None:
     # canvas and the plots catch up with it. No view is passed over, none ends behind.
     assert log == [
         ("canvas", "f1"),
-        ("plots", "f1"),
+        ("plots 1", "f1"),
         ("plots 2", "f1"),
         ("docks", "f2"),
         ("canvas", "f2"),
-        ("plots", "f2"),
+        ("plots 1", "f2"),
         ("plots 2", "f2"),
     ]
     # f1 once the docks moved past it (every view showed f1 or newer), then f2.
@@ -166,8 +155,8 @@ def test_a_resting_view_skips_frames_but_ends_on_the_newest(qtbot) -> None:
     assert taken["plots"][-1] == 6
 
 
-def _canvas_and_resting_plots(log: list, plot_steps: int, rest: float) -> FrameRelay:
-    """A canvas without a rest, and resting plots with ``plot_steps`` steps.
+def _canvas_and_plots(log: list, plot_steps: int, rest: float) -> FrameRelay:
+    """A canvas without a rest, and plots with ``plot_steps`` steps resting ``rest`` seconds.
 
     The plots' first step pushes frame "f2" while "f1" is halfway through their turn.
     """
@@ -193,7 +182,7 @@ def test_a_view_without_a_rest_cuts_into_a_resting_views_turn(qtbot) -> None:
     # The canvas takes every frame: one arriving while the plots (which rest) are halfway
     # through their turn reaches the canvas before the plots' next step, not after the turn.
     log: list = []
-    relay = _canvas_and_resting_plots(log, plot_steps=3, rest=0.05)
+    relay = _canvas_and_plots(log, plot_steps=3, rest=0.05)
     shown: list = []
     relay.frameShown.connect(shown.append)
     relay.push("f1")
@@ -214,7 +203,7 @@ def test_a_view_without_a_rest_cuts_into_a_resting_views_turn(qtbot) -> None:
 
 def test_flush_finishes_a_turn_cut_into(qtbot) -> None:
     log: list = []
-    relay = _canvas_and_resting_plots(log, plot_steps=2, rest=10.0)
+    relay = _canvas_and_plots(log, plot_steps=2, rest=10.0)
     relay.push("f1")
     relay.flush()
     assert log == [
