@@ -581,13 +581,14 @@ def set_title(plot: pg.PlotItem, html: str) -> None:
     if getattr(label, "_nnstudio_html", None) == html:
         return  # unchanged: setting it again would lay the plot out again
     label._nnstudio_html = html
+    size = f"{_title_points(label, html)}pt"
     if not getattr(label, "_nnstudio_wraps", False):
         _wrap_label(label)
-        plot.setTitle(html, size=f"{_title_points(label, html)}pt")
+        plot.setTitle(html, size=size)
     else:
         # Not setTitle again: it would pin the title row back to 30 pixels first, and the
         # plot would be laid out twice for every new title.
-        label.setText(html, size=f"{_title_points(label, html)}pt")
+        label.setText(html, size=size)
 
 
 def _title_points(label: Any, html: str) -> int:
@@ -607,6 +608,7 @@ def _title_points(label: Any, html: str) -> int:
 
 
 def _fitting_points(label: Any, html: str, width: float) -> int:
+    """Lay ``html`` out at ``width`` in each of :data:`TITLE_POINT_SIZES` until it fits."""
     document = QtGui.QTextDocument()
     document.setDefaultFont(label.item.font())
     document.setDefaultTextOption(label.item.document().defaultTextOption())
@@ -663,6 +665,8 @@ def _wrap_label(label: Any) -> None:
         }
         label.updateGeometry()
 
+    # The instance attribute takes the place of LabelItem.updateMin, which pins the minimum
+    # width to the unwrapped text (it runs after every text change and resize).
     label.updateMin = update_min
     label._nnstudio_wraps = True
 
