@@ -292,6 +292,20 @@ def gaps_beside_thread(trainer: Any, seconds: float) -> dict[str, float]:
 # --------------------------------------------------------------------------------------------
 
 
+def _reports_since(reports: list[tuple[float, int]], since: float, count: int) -> bool:
+    """Whether at least ``count`` progress reports came at or after ``since``."""
+    return sum(t >= since for t, _step in reports) >= count
+
+
+def progress_rate(reports: list[tuple[float, int]], started: float, finished: float) -> float:
+    """Steps per second between the first and the last ``(time, step)`` progress report
+    from ``started`` to ``finished``."""
+    inside = [(t, step) for t, step in reports if started <= t <= finished]
+    if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
+        raise RuntimeError("the studio reported no training progress while it should train")
+    return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
+
+
 def train_in_window(window: Any, seconds: float, warmup: float) -> dict[str, Any]:
     """Train in ``window`` for ``warmup + seconds``; measure the last ``seconds``."""
     controller = window.controller
@@ -330,13 +344,11 @@ def train_in_window(window: Any, seconds: float, warmup: float) -> dict[str, Any
         controller.progress.disconnect(on_progress)
         controller.stateChanged.disconnect(states.append)
         window.frameShown.disconnect(on_frame)
-    inside = [(t, step) for t, step in steps_reported if started <= t <= paused_at]
-    if len(inside) < 2:
+    try:
+        steps_per_second = progress_rate(steps_reported, started, paused_at)
+    except RuntimeError:
         # Very slow frames: widen to every report since Play (warm-up included).
-        inside = [(t, step) for t, step in steps_reported if t <= paused_at]
-    if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
-        raise RuntimeError("the studio reported no training progress while it should train")
-    steps_per_second = (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
+        steps_per_second = progress_rate(steps_reported, -math.inf, paused_at)
     shown = [frame for t, frame in frames if started <= t <= finished]
     heatmap_frames = [frame for frame in shown if getattr(frame, "grid", None) is not None]
     return {
@@ -370,11 +382,6 @@ def beat_rate(frames: list[Any]) -> float | None:
 
 #: Slices of headless and studio training the throughput ratio alternates between.
 STUDIO_SLICES = 4
-
-
-def _reports_since(reports: list[tuple[float, int]], since: float, count: int) -> bool:
-    """Whether at least ``count`` progress reports came at or after ``since``."""
-    return sum(t >= since for t, _step in reports) >= count
 
 
 def alternating_share(
@@ -418,10 +425,7 @@ def alternating_share(
             finished = time.perf_counter()
             controller.pause()
             wait_for(lambda: bool(states) and states[-1] == "paused", 5.0)
-            inside = [(t, step) for t, step in reports if started <= t <= finished]
-            if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
-                raise RuntimeError("the studio reported no training progress while it should train")
-            studio.append((inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0]))
+            studio.append(progress_rate(reports, started, finished))
     finally:
         controller.progress.disconnect(on_progress)
         controller.stateChanged.disconnect(states.append)
