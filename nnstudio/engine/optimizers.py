@@ -22,9 +22,11 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
+from nnstudio.engine.blas import MIN_BLAS_LENGTH, Level1, level1
 from nnstudio.errors import SpecError
 from nnstudio.spec import OPTIMIZERS, TrainingSpec
 
@@ -49,29 +51,40 @@ Grads = Sequence[Sequence[np.ndarray]]
 SAFE_MAGNITUDE = 1e37
 
 
-class _FlatPlan:
-    """The calls of one :meth:`Optimizer.step_flat`, bound to its arrays.
+_Call = tuple[Callable[..., object], tuple[object, ...]]
 
-    ``slots`` is the state list the calls use (a reset or a per-array step replaces it);
-    ``lr_array`` is the 0-d learning rate the calls read, rewritten when ``lr`` changes.
+
+class _FlatArrays(NamedTuple):
+    """The arrays a flat update's calls are bound to (``velocity`` and ``work`` may be None)."""
+
+    params: np.ndarray
+    grads: np.ndarray
+    velocity: np.ndarray | None
+    work: np.ndarray | None
+
+
+class _FlatPlan:
+    """The calls of one :meth:`Optimizer.step_flat`, bound to its arrays and learning rate.
+
+    ``slots`` is the state list the calls use (a reset or a per-array step replaces it, and
+    then the plan is made again).
     """
 
-    __slots__ = ("calls", "grads", "lr", "lr_array", "params", "slots")
+    __slots__ = ("calls", "grads", "lr", "params", "slots")
 
     def __init__(
         self,
         params: np.ndarray,
         grads: np.ndarray,
-        slots: list[np.ndarray],
-        calls: list[tuple[Callable[..., object], tuple[object, ...]]],
-        lr_array: np.ndarray,
+        lr: float,
+        slots: list[np.ndarray] | None,
+        calls: list[_Call],
     ) -> None:
         self.params = params
         self.grads = grads
+        self.lr = lr
         self.slots = slots
         self.calls = calls
-        self.lr_array = lr_array
-        self.lr = math.nan
 
 
 class Optimizer(ABC):
@@ -269,7 +282,81 @@ class Optimizer(ABC):
         return {key: [a.copy() for a in arrays] for key, arrays in self._state.items()}
 
 
-class SGD(Optimizer):
+class _PlannedOptimizer(Optimizer):
+    """An optimizer whose flat update is a short plan of in-place calls.
+
+    The plan is made once for the arrays and learning rate of :meth:`step_flat` and again
+    when any of them changes. From :data:`~nnstudio.engine.blas.MIN_BLAS_LENGTH` parameters
+    on, the calls are BLAS scal and axpy (one pass over memory each, see
+    :mod:`nnstudio.engine.blas`) when NumPy's BLAS offers them; otherwise they are ufuncs
+    writing into reused arrays.
+
+    Subclasses with a velocity keep a bound ``B ≥ ‖v‖`` (``v = β v + c g`` gives
+    ``‖v‖ ≤ β B + c ‖g‖``) for :meth:`update_norm_bound`.
+    """
+
+    #: The state slot the flat update keeps (None: stateless).
+    _flat_state: str | None = None
+    #: ``c`` of ``v = β v + c g``, as a function of β (velocity optimizers only).
+    _gradient_share: Callable[[float], float] = staticmethod(lambda beta: 1.0)
+
+    def __init__(self, training: TrainingSpec) -> None:
+        super().__init__(training)
+        self._velocity_bound = 0.0
+
+    def _update_flat(
+        self, params: np.ndarray, grads: np.ndarray, lr: float, grad_norm: float | None
+    ) -> None:
+        plan = self._flat_plan
+        if (
+            plan is None
+            or plan.lr != lr
+            or plan.params is not params
+            or plan.grads is not grads
+            or plan.slots is not self._state.get(self._flat_state)
+        ):
+            plan = self._plan_flat(params, grads, lr)
+        for function, arguments in plan.calls:
+            function(*arguments)
+        if self._flat_state is not None:
+            if grad_norm is None:
+                self._velocity_bound = math.inf
+            else:
+                share = self._gradient_share(self.momentum)
+                self._velocity_bound = self.momentum * self._velocity_bound + share * grad_norm
+
+    def _plan_flat(self, params: np.ndarray, grads: np.ndarray, lr: float) -> _FlatPlan:
+        state = self._flat_state
+        slots = self._state.get(state) if state is not None else None
+        velocity = self._flat_slot(self._state, state, params) if state is not None else None
+        if state is not None and self._state[state] is not slots:
+            self._velocity_bound = 0.0  # a fresh zero velocity
+        blas = level1(params.dtype) if params.shape[0] >= MIN_BLAS_LENGTH else None
+        if blas is not None and params.flags.c_contiguous and grads.flags.c_contiguous:
+            calls = self._blas_calls(blas, _FlatArrays(params, grads, velocity, None), lr)
+        else:
+            work = self._flat_slot(self._scratch, "step", params)
+            calls = self._ufunc_calls(_FlatArrays(params, grads, velocity, work), lr)
+        plan = _FlatPlan(params, grads, lr, self._state.get(state), calls)
+        self._flat_plan = plan
+        return plan
+
+    def _velocity_step_bound(self, grad_norm: float) -> float:
+        """A bound on ``‖v‖`` after the next step, or inf when it may overflow."""
+        share = self._gradient_share(self.momentum)
+        velocity = self.momentum * self._velocity_bound + share * grad_norm
+        return velocity if velocity < SAFE_MAGNITUDE else math.inf
+
+    @abstractmethod
+    def _blas_calls(self, blas: Level1, arrays: _FlatArrays, lr: float) -> list[_Call]:
+        """The flat update as BLAS calls."""
+
+    @abstractmethod
+    def _ufunc_calls(self, arrays: _FlatArrays, lr: float) -> list[_Call]:
+        """The flat update as ufunc calls (``arrays.work``: scratch shaped like the parameters)."""
+
+
+class SGD(_PlannedOptimizer):
     """Plain gradient descent ``θ -= α g``."""
 
     name = "sgd"
@@ -282,11 +369,24 @@ class SGD(Optimizer):
             np.multiply(g, lr, out=work)
             p -= work
 
+    def _blas_calls(self, blas: Level1, arrays: _FlatArrays, lr: float) -> list[_Call]:
+        return [blas.axpy(-lr, arrays.grads, arrays.params)]
 
-class Momentum(Optimizer):
+    def _ufunc_calls(self, arrays: _FlatArrays, lr: float) -> list[_Call]:
+        params, grads, _, work = arrays
+        rate = self._constant("lr", lr, params.dtype)
+        return [(np.multiply, (grads, rate, work)), (np.subtract, (params, work, params))]
+
+
+class Momentum(_PlannedOptimizer):
     """``v = β v + (1 - β) g``; ``θ -= α v``."""
 
     name = "momentum"
+    _flat_state = "velocity"
+    _gradient_share = staticmethod(lambda beta: 1.0 - beta)
+
+    def update_norm_bound(self, lr: float, grad_norm: float) -> float:
+        return lr * self._velocity_step_bound(grad_norm)
 
     def _update(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
         beta = self.momentum
@@ -300,59 +400,36 @@ class Momentum(Optimizer):
             np.multiply(v, lr, out=work)
             p -= work
 
+    def _blas_calls(self, blas: Level1, arrays: _FlatArrays, lr: float) -> list[_Call]:
+        params, grads, velocity, _ = arrays
+        beta = self.momentum
+        return [
+            blas.scal(beta, velocity),
+            blas.axpy(1 - beta, grads, velocity),
+            blas.axpy(-lr, velocity, params),
+        ]
 
-class HeavyBall(Optimizer):
+    def _ufunc_calls(self, arrays: _FlatArrays, lr: float) -> list[_Call]:
+        params, grads, velocity, work = arrays
+        dtype = params.dtype
+        beta = self.momentum
+        return [
+            (np.multiply, (velocity, self._constant("momentum", beta, dtype), velocity)),
+            (np.multiply, (grads, self._constant("gradient share", 1 - beta, dtype), work)),
+            (np.add, (velocity, work, velocity)),
+            (np.multiply, (velocity, self._constant("lr", lr, dtype), work)),
+            (np.subtract, (params, work, params)),
+        ]
+
+
+class HeavyBall(_PlannedOptimizer):
     """``v = β v + g``; ``θ -= α v``."""
 
     name = "heavy_ball"
-
-    def __init__(self, training: TrainingSpec) -> None:
-        super().__init__(training)
-        # ‖v‖ ≤ velocity_bound for the flat velocity: ‖β v + g‖ ≤ β ‖v‖ + ‖g‖.
-        self._velocity_bound = 0.0
+    _flat_state = "velocity"
 
     def update_norm_bound(self, lr: float, grad_norm: float) -> float:
-        velocity = self.momentum * self._velocity_bound + grad_norm
-        return lr * velocity if velocity < SAFE_MAGNITUDE else math.inf
-
-    def _update_flat(
-        self, params: np.ndarray, grads: np.ndarray, lr: float, grad_norm: float | None
-    ) -> None:
-        plan = self._flat_plan
-        if (
-            plan is None
-            or plan.params is not params
-            or plan.grads is not grads
-            or plan.slots is not self._state.get("velocity")
-        ):
-            plan = self._plan_flat(params, grads)
-        if lr != plan.lr:
-            plan.lr = lr
-            plan.lr_array[...] = lr
-        for function, arguments in plan.calls:
-            function(*arguments)
-        if grad_norm is None:
-            self._velocity_bound = math.inf
-        else:
-            self._velocity_bound = self.momentum * self._velocity_bound + grad_norm
-
-    def _plan_flat(self, params: np.ndarray, grads: np.ndarray) -> _FlatPlan:
-        dtype = params.dtype
-        slots = self._state.get("velocity")
-        v = self._flat_slot(self._state, "velocity", params)
-        if self._state["velocity"] is not slots:
-            self._velocity_bound = 0.0  # a fresh zero velocity
-        work = self._flat_slot(self._scratch, "step", params)
-        lr_array = np.zeros((), dtype)
-        calls = [
-            (np.multiply, (v, self._constant("momentum", self.momentum, dtype), v)),
-            (np.add, (v, grads, v)),
-            (np.multiply, (v, lr_array, work)),
-            (np.subtract, (params, work, params)),
-        ]
-        plan = _FlatPlan(params, grads, self._state["velocity"], calls, lr_array)
-        self._flat_plan = plan
-        return plan
+        return lr * self._velocity_step_bound(grad_norm)
 
     def _update(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
         beta = self.momentum
@@ -365,11 +442,35 @@ class HeavyBall(Optimizer):
             np.multiply(v, lr, out=work)
             p -= work
 
+    def _blas_calls(self, blas: Level1, arrays: _FlatArrays, lr: float) -> list[_Call]:
+        params, grads, velocity, _ = arrays
+        return [
+            blas.scal(self.momentum, velocity),
+            blas.axpy(1.0, grads, velocity),
+            blas.axpy(-lr, velocity, params),
+        ]
 
-class Nesterov(Optimizer):
+    def _ufunc_calls(self, arrays: _FlatArrays, lr: float) -> list[_Call]:
+        params, grads, velocity, work = arrays
+        dtype = params.dtype
+        return [
+            (np.multiply, (velocity, self._constant("momentum", self.momentum, dtype), velocity)),
+            (np.add, (velocity, grads, velocity)),
+            (np.multiply, (velocity, self._constant("lr", lr, dtype), work)),
+            (np.subtract, (params, work, params)),
+        ]
+
+
+class Nesterov(_PlannedOptimizer):
     """``v = β v + g``; ``θ -= α (g + β v)``."""
 
     name = "nesterov"
+    _flat_state = "velocity"
+
+    def update_norm_bound(self, lr: float, grad_norm: float) -> float:
+        # ‖g + β v‖ ≤ ‖g‖ + β ‖v‖ with the new velocity's bound.
+        velocity = self._velocity_step_bound(grad_norm)
+        return lr * (grad_norm + self.momentum * velocity)
 
     def _update(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
         beta = self.momentum
@@ -383,6 +484,29 @@ class Nesterov(Optimizer):
             work += g
             work *= lr
             p -= work
+
+    def _blas_calls(self, blas: Level1, arrays: _FlatArrays, lr: float) -> list[_Call]:
+        params, grads, velocity, _ = arrays
+        beta = self.momentum
+        return [
+            blas.scal(beta, velocity),
+            blas.axpy(1.0, grads, velocity),
+            blas.axpy(-lr, grads, params),
+            blas.axpy(-lr * beta, velocity, params),
+        ]
+
+    def _ufunc_calls(self, arrays: _FlatArrays, lr: float) -> list[_Call]:
+        params, grads, velocity, work = arrays
+        dtype = params.dtype
+        beta = self._constant("momentum", self.momentum, dtype)
+        return [
+            (np.multiply, (velocity, beta, velocity)),
+            (np.add, (velocity, grads, velocity)),
+            (np.multiply, (velocity, beta, work)),
+            (np.add, (work, grads, work)),
+            (np.multiply, (work, self._constant("lr", lr, dtype), work)),
+            (np.subtract, (params, work, params)),
+        ]
 
 
 class RMSProp(Optimizer):

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from nnstudio.engine import optimizers
 from nnstudio.engine.optimizers import make_optimizer
 from nnstudio.engine.schedules import learning_rate_at
 from nnstudio.errors import SpecError
@@ -142,26 +143,33 @@ def test_update_hyperparameters_keeps_the_velocity() -> None:
     assert params[0][0][0, 0] == pytest.approx(0.65)
 
 
+#: Optimizers that keep a bound on their update's norm.
+BOUNDED = ("sgd", "momentum", "heavy_ball", "nesterov")
+
+
+@pytest.mark.parametrize("size", [50, 5000])  # ufunc and BLAS updates
 @pytest.mark.parametrize("name", OPTIMIZERS)
-def test_update_norm_bound_bounds_every_flat_step(name: str) -> None:
+def test_update_norm_bound_bounds_every_flat_step(name: str, size: int) -> None:
     optimizer = make_optimizer(TrainingSpec(optimizer=name, momentum=0.9))
     rng = np.random.default_rng(4)
-    params = rng.normal(size=50).astype(np.float32)
-    weights = [params[:40]]
+    params = rng.normal(size=size).astype(np.float32)
+    weights = [params[: size - 10]]
     for step in range(40):
         if step == 20:  # live changes keep the bound valid
             optimizer.update_hyperparameters(TrainingSpec(optimizer=name, momentum=0.5))
         if step == 30:
             optimizer.reset()
-        grads = rng.normal(size=50).astype(np.float32) * rng.uniform(0.1, 10.0)
+        grads = rng.normal(size=size).astype(np.float32) * rng.uniform(0.1, 10.0)
         grad_norm = float(np.linalg.norm(grads.astype(np.float64)))
         lr = 0.05 if step < 10 else 0.01
         bound = optimizer.update_norm_bound(lr, grad_norm)
         before = params.astype(np.float64)
         optimizer.step_flat(params, grads, lr, weights, grad_norm)
         change = float(np.linalg.norm(params - before))
-        if name in ("sgd", "heavy_ball"):
+        if name in BOUNDED:
             assert change <= bound * (1 + 1e-5)
+            # Not a useless bound: within the triangle inequality's slack of the change.
+            assert bound < 20 * max(change, 1e-12)
         else:
             assert bound == math.inf
 
@@ -239,3 +247,40 @@ def test_cosine_schedule_with_explicit_period_and_open_ended_runs() -> None:
 def test_unknown_schedule_is_a_spec_error() -> None:
     with pytest.raises(SpecError, match=r"training\.schedule\.name: unknown 'cyclic'"):
         learning_rate_at(ScheduleSpec("cyclic"), 0.1, 0, 10)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", BOUNDED)
+def test_blas_flat_updates_match_the_per_array_updates(
+    name: str, dtype: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large flat arrays take the BLAS path (or the ufunc path without BLAS): same numbers."""
+    rng = np.random.default_rng(7)
+    start = rng.normal(size=6000).astype(dtype)
+    gradients = [rng.normal(size=6000).astype(dtype) for _ in range(5)]
+    rates = (0.05, 0.05, 0.02, 0.02, 0.1)  # a changing rate makes the plan again
+    training = TrainingSpec(optimizer=name, momentum=0.8)
+
+    def flat_run(with_blas: bool) -> tuple[np.ndarray, np.ndarray]:
+        if not with_blas:
+            monkeypatch.setattr(optimizers, "level1", lambda dtype: None)
+        optimizer = make_optimizer(training)
+        params = start.copy()
+        for rate, grads in zip(rates, gradients, strict=True):
+            optimizer.step_flat(params, grads, rate, [])
+        monkeypatch.undo()
+        velocity = optimizer.state_arrays().get("velocity", [np.zeros(0)])[0]
+        return params, velocity
+
+    per_array = make_optimizer(training)
+    expected = [start.copy()]
+    for rate, grads in zip(rates, gradients, strict=True):
+        per_array.step([[expected[0], np.zeros(0, dtype)]], [(grads, np.zeros(0, dtype))], rate)
+    tolerance = 1e-12 if dtype == "float64" else 2e-6
+    for with_blas in (True, False):
+        params, velocity = flat_run(with_blas)
+        assert params.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(params, expected[0], rtol=tolerance, atol=tolerance)
+        if name != "sgd":
+            reference = per_array.state_arrays()["velocity"][0]
+            np.testing.assert_allclose(velocity, reference, rtol=tolerance, atol=tolerance)
