@@ -4,7 +4,8 @@ The studio reports this itself: with ``NNSTUDIO_STARTUP_REPORT=<file>`` in the e
 ``nnstudio`` writes ``{"seconds": S}`` to the file once the window with its startup sample
 has painted, and quits. If no report appears, the section falls back to timing, from the
 parent, a subprocess that takes the same steps through public API (create the application,
-show ``MainWindow``, ``open_startup(None)``, wait for the first paint) and says so.
+create ``MainWindow(startup=Startup())``, show it, ``finish_startup()``, wait for the first
+paint) and says so.
 
 The first run warms the disk and bytecode caches and is not counted; the median of the warm
 runs is.
@@ -37,7 +38,7 @@ limit_blas_threads()
 from nnstudio.ui.app import create_application
 from nnstudio.ui.qt import QtCore
 app = create_application()
-from nnstudio.ui.main_window import MainWindow
+from nnstudio.ui.main_window import MainWindow, Startup
 
 class FirstPaint(QtCore.QObject):
     def eventFilter(self, watched, event):
@@ -51,9 +52,9 @@ def painted():
     window.shutdown()
     app.quit()
 
-window = MainWindow()
+window = MainWindow(startup=Startup())
 window.show()
-window.open_startup(None)
+window.finish_startup()
 watcher = FirstPaint(window)
 window.installEventFilter(watcher)
 app.exec()

@@ -132,11 +132,12 @@ def run_studio(path: str | Path | None = None) -> int:
 
     limit_blas_threads()
     app = create_application()
-    from nnstudio.ui.main_window import MainWindow
+    from nnstudio.ui.main_window import MainWindow, Startup
 
-    window = MainWindow()
+    # The window opens the project before it builds its views, so they are built once.
+    window = MainWindow(startup=Startup(path))
     window.show()
-    window.open_startup(path)
+    window.finish_startup()
     report = os.environ.get(STARTUP_REPORT_ENV)
     if report:
         _report_first_paint(window, Path(report))

@@ -12,6 +12,7 @@ import gc
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,36 @@ def sample_projects() -> list[Path]:
 def find_sample(stem: str) -> Path | None:
     """The sample project called ``stem`` (e.g. ``"spiral"``), if there is one."""
     return next((p for p in sample_projects() if p.stem == stem), None)
+
+
+@dataclass(frozen=True)
+class Startup:
+    """The project a new :class:`MainWindow` opens before it builds its views.
+
+    Attributes
+    ----------
+    path : str, Path or None
+        The project file to open. ``None``, or a file that cannot be opened (its error is
+        shown once the window is up, see :meth:`MainWindow.finish_startup`), opens the
+        :data:`DEFAULT_SAMPLE` sample; when that fails too, the default project stays.
+    """
+
+    path: str | Path | None = None
+
+
+@dataclass
+class _StartupOutcome:
+    """What opening the start-up project found, to tell once the window is shown."""
+
+    #: The file asked for, once it opened: it joins the recent files.
+    recent: Path | None = None
+    #: ``(title, message)`` of every file that could not be opened.
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    #: Whether the project was opened before the views were built: they show it already,
+    #: with nothing of another project to clear.
+    before_views: bool = False
+    #: The document's notices (e.g. "Output layer resized ...") given while no view listened.
+    notices: list[str] = field(default_factory=list)
 
 
 def _format_loss(value: float | None) -> str:
@@ -443,6 +474,10 @@ class MainWindow(QtWidgets.QMainWindow):
         :func:`default_settings` (organization and application "nnstudio").
     restore_layout : bool
         Restore the saved geometry and dock layout (screenshots start from the default).
+    startup : Startup or None
+        Open this start-up project before the views are built, so they are built once, for
+        it; call :meth:`finish_startup` once the window is shown. ``None`` starts with the
+        default project.
 
     Signals
     -------
@@ -458,6 +493,7 @@ class MainWindow(QtWidgets.QMainWindow):
         *,
         settings: QtCore.QSettings | None = None,
         restore_layout: bool = True,
+        startup: Startup | None = None,
         parent: QtWidgets.QWidget | None = None,
     ):
         super().__init__(parent)
@@ -470,6 +506,11 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         self.document = StudioDocument(self)
         self.document.confirm_discard_weights = self._confirm_discard_weights
+        # The start-up project goes into the document before any view observes it: the views
+        # are then built for it alone, not for the default project first and again for it.
+        self._startup: _StartupOutcome | None = None
+        if startup is not None:
+            self._startup = self._open_startup_document(startup.path, before_views=True)
         self.controller = TrainingController(self.document)
         self.selection: Selection | None = None
         self._state = "idle"
@@ -542,6 +583,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_selection_actions()
         self._update_training_actions()
         self._refresh_plot_context()
+        # Data that could not be loaded (a start-up project's) is explained in the banner.
+        self._dataset_changed(self.document.dataset)
         # What the first window does not show is built once it has been painted.
         self._first_paint = _FirstPaint(self._after_first_paint, self)
         self.installEventFilter(self._first_paint)
@@ -966,27 +1009,77 @@ class MainWindow(QtWidgets.QMainWindow):
         return True
 
     def open_startup(self, path: str | Path | None) -> None:
-        """Show ``path`` first, or the spiral sample (also when ``path`` cannot be opened)."""
-        if path is not None:
-            try:
-                self.document.open(path)
-            except NNStudioError as error:
-                self.show_error("Cannot open project", str(error))
-            else:
-                self.add_recent(Path(path))
-                self._after_open()
-                self.statusBar().showMessage("Press Play or Space to start training", 10000)
-                return
-        sample = find_sample(DEFAULT_SAMPLE)
-        if sample is not None:
-            try:
-                self.document.open(sample)
-            except NNStudioError as error:
-                self.show_error("Cannot open sample", str(error))
-        self._after_open()
+        """Show ``path`` first, or the spiral sample (also when ``path`` cannot be opened).
+
+        For a window already built: its views are rebuilt for the project. A new window
+        builds them once with ``MainWindow(startup=Startup(path))`` and
+        :meth:`finish_startup` instead.
+        """
+        self._startup = self._open_startup_document(path, before_views=False)
+        self.finish_startup()
+
+    def finish_startup(self) -> None:
+        """Complete the start-up opening once the window is shown (see :class:`Startup`).
+
+        Shows the error of every file that could not be opened and the project's notices,
+        adds the opened file to the recent files, starts the training process on the
+        project and hints at Play in the status bar. Does nothing a second time.
+        """
+        outcome, self._startup = self._startup, None
+        if outcome is None:
+            return
+        for title, message in outcome.errors:
+            self.show_error(title, message)
+        for text in outcome.notices:
+            # Through the document, so every view that shows notices gets them, as on open.
+            self.document.notice.emit(text)
+        if outcome.recent is not None:
+            self.add_recent(outcome.recent)
+        if outcome.before_views:
+            # The views were built for this project: only the training process is left.
+            self._start_on_document()
+        else:
+            self._after_open()
         self.statusBar().showMessage("Press Play or Space to start training", 10000)
 
+    def _open_startup_document(
+        self, path: str | Path | None, *, before_views: bool
+    ) -> _StartupOutcome:
+        """Open ``path``, else the spiral sample, in the document; errors are kept, not shown.
+
+        ``before_views`` says the views are not built yet: the document's notices are then
+        kept as well, for :meth:`finish_startup` to give them to the views.
+        """
+        outcome = _StartupOutcome(before_views=before_views)
+        hold = outcome.notices.append  # one object, to disconnect what was connected
+        if before_views:
+            self.document.notice.connect(hold)
+        try:
+            if path is not None:
+                try:
+                    self.document.open(path)
+                except NNStudioError as error:
+                    outcome.errors.append(("Cannot open project", str(error)))
+                else:
+                    outcome.recent = Path(path)
+                    return outcome
+            sample = find_sample(DEFAULT_SAMPLE)
+            if sample is not None:
+                try:
+                    self.document.open(sample)
+                except NNStudioError as error:
+                    outcome.errors.append(("Cannot open sample", str(error)))
+            return outcome
+        finally:
+            if before_views:
+                self.document.notice.disconnect(hold)
+
     def _after_open(self) -> None:
+        self._reset_views()
+        self._start_on_document()
+
+    def _reset_views(self) -> None:
+        """Clear what the views kept of the previous document (selection, banner, plots)."""
         self.selection = None
         self.properties_dock.set_selection(None)
         self.banner.hide()
@@ -994,6 +1087,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status.clear()
         self._update_selection_actions()
         self._refresh_plot_context()
+
+    def _start_on_document(self) -> None:
+        """Start the training process on the document, with the keyboard on the canvas."""
         self.controller.refresh()
         # Keyboard work (Space, +/−, Delete) starts on the canvas.
         self.canvas.setFocus()

@@ -10,10 +10,15 @@ from pathlib import Path
 
 import pytest
 
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
 
 @pytest.mark.slow
 @pytest.mark.gui
-def test_startup_report_is_written_and_the_studio_quits(tmp_path: Path) -> None:
+@pytest.mark.parametrize("project", [None, SAMPLES / "iris.nnproj"], ids=["sample", "project"])
+def test_startup_report_is_written_and_the_studio_quits(
+    tmp_path: Path, project: Path | None
+) -> None:
     report = tmp_path / "startup.json"
     env = {
         **os.environ,
@@ -23,8 +28,9 @@ def test_startup_report_is_written_and_the_studio_quits(tmp_path: Path) -> None:
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "HOME": str(tmp_path),
     }
+    arguments = [] if project is None else [str(project)]
     result = subprocess.run(
-        [sys.executable, "-m", "nnstudio"],
+        [sys.executable, "-m", "nnstudio", *arguments],
         env=env,
         cwd=tmp_path,
         capture_output=True,
