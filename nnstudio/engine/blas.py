@@ -32,10 +32,10 @@ __all__ = ["MIN_BLAS_LENGTH", "Level1", "level1"]
 
 #: Below this many numbers a ufunc call is as fast as a BLAS call through ctypes.
 MIN_BLAS_LENGTH = 1024
-#: From this many numbers on, a call releases the interpreter lock while it runs (it takes tens
-#: of microseconds, long enough for another thread to use); shorter calls keep it, because
-#: taking it back could wait for another thread's whole switch interval.
-_RELEASE_LOCK_LENGTH = 1 << 16
+#: From this many numbers on, a call releases the interpreter lock while it runs. Shorter
+#: calls keep it: taking it back after the call could mean waiting for another thread (the
+#: user interface) to give it up, which costs a training step more than the call itself.
+_RELEASE_LOCK_LENGTH = 1 << 20
 
 _Call = tuple[Callable[..., object], tuple[object, ...]]
 

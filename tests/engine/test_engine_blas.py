@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
+from nnstudio.engine import blas as blas_module
 from nnstudio.engine.blas import MIN_BLAS_LENGTH, level1
 
 
@@ -13,14 +14,19 @@ def _numpy_has_openblas() -> bool:
     return any(info.get("internal_api") == "openblas" for info in threadpool_info())
 
 
+@pytest.mark.parametrize("releasing", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_scal_and_axpy_compute_what_numpy_computes(dtype: type) -> None:
+def test_scal_and_axpy_compute_what_numpy_computes(
+    dtype: type, releasing: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if not _numpy_has_openblas():
         pytest.skip("NumPy is not built with OpenBLAS here")
+    if releasing:  # the calls that let other threads run while they work
+        monkeypatch.setattr(blas_module, "_RELEASE_LOCK_LENGTH", 1)
     blas = level1(dtype)
     assert blas is not None  # NumPy's wheels bring OpenBLAS: it must be found and bound
     rng = np.random.default_rng(3)
-    x = rng.normal(size=70_000).astype(dtype)  # long enough to release the interpreter lock
+    x = rng.normal(size=70_000).astype(dtype)
     y = rng.normal(size=70_000).astype(dtype)
     short = rng.normal(size=MIN_BLAS_LENGTH).astype(dtype)
     expected_y = y + dtype(-0.3) * x
