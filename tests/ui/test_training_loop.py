@@ -425,6 +425,19 @@ def test_frame_build_cost_is_averaged_over_the_last_frames() -> None:
     assert publisher.build_cost == pytest.approx(0.002)
 
 
+def test_slow_builds_space_frames_out_and_fast_ones_keep_the_beat(harness, dataset) -> None:
+    harness.load(xor_project(epochs=None), 1, dataset)
+    harness.wait_frame("idle")
+    loop = harness.loop
+    for _ in range(training_loop._BUILD_COST_FRAMES):
+        loop._publisher.note_build_cost(0.003)  # a small network's frame
+    assert loop._frame_interval() == training_loop.FRAME_INTERVAL
+    for _ in range(training_loop._BUILD_COST_FRAMES):
+        loop._publisher.note_build_cost(0.024)  # a 784-input network's frame
+    # Each frame costs training time, so a wide network gets about 10 frames a second.
+    assert 9.0 <= 1.0 / loop._frame_interval() <= 11.0
+
+
 def test_frames_of_a_studio_that_keeps_up_are_on_a_steady_beat(harness, dataset) -> None:
     harness.load(xor_project(epochs=None), 1, dataset)
     idle = harness.wait_frame("idle")
