@@ -430,12 +430,13 @@ def test_slow_builds_space_frames_out_and_fast_ones_keep_the_beat(harness, datas
     harness.wait_frame("idle")
     loop = harness.loop
     for _ in range(training_loop._BUILD_COST_FRAMES):
-        loop._publisher.note_build_cost(0.003)  # a small network's frame
+        # A 2-input network's heatmaps, built beside training: still 30 frames a second.
+        loop._publisher.note_build_cost(0.0095)
     assert loop._frame_interval() == training_loop.FRAME_INTERVAL
     for _ in range(training_loop._BUILD_COST_FRAMES):
         loop._publisher.note_build_cost(0.024)  # a 784-input network's frame
-    # Each frame costs training time, so a wide network gets about 10 frames a second.
-    assert 9.0 <= 1.0 / loop._frame_interval() <= 11.0
+    # Each frame costs training time, so a wide network gets fewer frames.
+    assert 10.0 <= 1.0 / loop._frame_interval() <= 13.0
 
 
 def test_frames_of_a_studio_that_keeps_up_are_on_a_steady_beat(harness, dataset) -> None:
