@@ -4,7 +4,7 @@ NumPy has no in-place ``y += a x``: ``θ -= α v`` is two passes over memory, a 
 scratch array and a subtraction. The optimizers update a network's whole flat parameter array
 every step; beyond a few thousand parameters that is bound by memory traffic, and BLAS's
 axpy, one pass, makes heavy-ball momentum's update about a third faster (784-128-64-10, about
-109,000 parameters: 50 → 35 µs per step).
+109,000 parameters: 50–60 → 35–40 µs per step).
 
 The library is the BLAS NumPy itself loaded, found with threadpoolctl, so the thread limits
 of :mod:`nnstudio.engine.threads` govern it as well. Its CBLAS functions are looked up under
@@ -34,7 +34,7 @@ __all__ = ["MIN_BLAS_LENGTH", "Level1", "level1"]
 MIN_BLAS_LENGTH = 1024
 #: From this many numbers on, a call releases the interpreter lock while it runs. Shorter
 #: calls keep it: taking it back after the call could mean waiting for another thread (the
-#: user interface) to give it up, which costs a training step more than the call itself.
+#: studio's frame publisher) to give it up, which costs a step more than the call itself.
 _RELEASE_LOCK_LENGTH = 1 << 20
 
 _Call = tuple[Callable[..., object], tuple[object, ...]]
