@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -83,27 +84,36 @@ def assert_built_once_for(builds: ViewBuilds, name: str) -> None:
     assert set(builds.projects("canvas")) == {name}
 
 
+@contextmanager
+def closed_afterwards() -> Iterator[list[MainWindow]]:
+    """A list to put windows in; each is closed and its training process shut down at the end."""
+    windows: list[MainWindow] = []
+    try:
+        yield windows
+    finally:
+        for window in windows:
+            window.close_without_asking()
+            window.shutdown()
+
+
 @pytest.fixture
 def start(
     qtbot, settings: QtCore.QSettings, no_dialogs: list[tuple[str, str]]
 ) -> Iterator[Callable[[str | Path | None], MainWindow]]:
     """Start the studio as ``nnstudio [PROJECT]`` does, with temporary settings."""
-    windows: list[MainWindow] = []
+    with closed_afterwards() as windows:
 
-    def start_with(path: str | Path | None) -> MainWindow:
-        window = MainWindow(settings=settings, restore_layout=False, startup=Startup(path))
-        windows.append(window)
-        qtbot.addWidget(window)
-        window.resize(1280, 800)
-        window.show()
-        window.finish_startup()
-        qtbot.waitExposed(window)
-        return window
+        def start_with(path: str | Path | None) -> MainWindow:
+            window = MainWindow(settings=settings, restore_layout=False, startup=Startup(path))
+            windows.append(window)
+            qtbot.addWidget(window)
+            window.resize(1280, 800)
+            window.show()
+            window.finish_startup()
+            qtbot.waitExposed(window)
+            return window
 
-    yield start_with
-    for window in windows:
-        window.close_without_asking()
-        window.shutdown()
+        yield start_with
 
 
 def broken_file(folder: Path, name: str = "broken.nnproj") -> Path:
@@ -136,17 +146,14 @@ def run_studio_window(qapp, monkeypatch: pytest.MonkeyPatch, path: str | Path | 
 @pytest.fixture
 def studio(qapp, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., MainWindow]]:
     """``studio(path)``: the window of a real ``run_studio(path)``, closed afterwards."""
-    windows: list[MainWindow] = []
+    with closed_afterwards() as windows:
 
-    def run(path: str | Path | None) -> MainWindow:
-        window = run_studio_window(qapp, monkeypatch, path)
-        windows.append(window)
-        return window
+        def run(path: str | Path | None) -> MainWindow:
+            window = run_studio_window(qapp, monkeypatch, path)
+            windows.append(window)
+            return window
 
-    yield run
-    for window in windows:
-        window.close_without_asking()
-        window.shutdown()
+        yield run
 
 
 # ---- built once ------------------------------------------------------------------------------
