@@ -145,9 +145,6 @@ class _StartupOutcome:
     recent: Path | None = None
     #: ``(title, message)`` of every file that could not be opened.
     errors: list[tuple[str, str]] = field(default_factory=list)
-    #: Whether the project was opened before the views were built: they show it already,
-    #: with nothing of another project to clear.
-    before_views: bool = False
     #: The document's notices (e.g. "Output layer resized ...") given while no view listened.
     notices: list[str] = field(default_factory=list)
 
@@ -510,7 +507,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # are then built for it alone, not for the default project first and again for it.
         self._startup: _StartupOutcome | None = None
         if startup is not None:
-            self._startup = self._open_startup_document(startup.path, before_views=True)
+            self._startup = self._open_startup_document(startup.path)
         self.controller = TrainingController(self.document)
         self.selection: Selection | None = None
         self._state = "idle"
@@ -1008,16 +1005,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self._after_open()
         return True
 
-    def open_startup(self, path: str | Path | None) -> None:
-        """Show ``path`` first, or the spiral sample (also when ``path`` cannot be opened).
-
-        For a window already built: its views are rebuilt for the project. A new window
-        builds them once with ``MainWindow(startup=Startup(path))`` and
-        :meth:`finish_startup` instead.
-        """
-        self._startup = self._open_startup_document(path, before_views=False)
-        self.finish_startup()
-
     def finish_startup(self) -> None:
         """Complete the start-up opening once the window is shown (see :class:`Startup`).
 
@@ -1035,25 +1022,18 @@ class MainWindow(QtWidgets.QMainWindow):
             self.document.notice.emit(text)
         if outcome.recent is not None:
             self.add_recent(outcome.recent)
-        if outcome.before_views:
-            # The views were built for this project: only the training process is left.
-            self._start_on_document()
-        else:
-            self._after_open()
+        # The views were built for this project: only the training process is left.
+        self._start_on_document()
         self.statusBar().showMessage("Press Play or Space to start training", 10000)
 
-    def _open_startup_document(
-        self, path: str | Path | None, *, before_views: bool
-    ) -> _StartupOutcome:
-        """Open ``path``, else the spiral sample, in the document; errors are kept, not shown.
+    def _open_startup_document(self, path: str | Path | None) -> _StartupOutcome:
+        """Open ``path``, else the spiral sample, in the document before any view exists.
 
-        ``before_views`` says the views are not built yet: the document's notices are then
-        kept as well, for :meth:`finish_startup` to give them to the views.
+        Errors and the document's notices are kept, not shown, for :meth:`finish_startup`.
         """
-        outcome = _StartupOutcome(before_views=before_views)
+        outcome = _StartupOutcome()
         hold = outcome.notices.append  # one object, to disconnect what was connected
-        if before_views:
-            self.document.notice.connect(hold)
+        self.document.notice.connect(hold)
         try:
             if path is not None:
                 try:
@@ -1071,15 +1051,10 @@ class MainWindow(QtWidgets.QMainWindow):
                     outcome.errors.append(("Cannot open sample", str(error)))
             return outcome
         finally:
-            if before_views:
-                self.document.notice.disconnect(hold)
+            self.document.notice.disconnect(hold)
 
     def _after_open(self) -> None:
-        self._reset_views()
-        self._start_on_document()
-
-    def _reset_views(self) -> None:
-        """Clear what the views kept of the previous document (selection, banner, plots)."""
+        """Clear what the views kept of the previous document, then start on the new one."""
         self.selection = None
         self.properties_dock.set_selection(None)
         self.banner.hide()
@@ -1087,6 +1062,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status.clear()
         self._update_selection_actions()
         self._refresh_plot_context()
+        self._start_on_document()
 
     def _start_on_document(self) -> None:
         """Start the training process on the document, with the keyboard on the canvas."""

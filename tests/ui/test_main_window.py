@@ -40,22 +40,6 @@ def _latest_snapshot(window):
 # ---- opening ---------------------------------------------------------------------------------
 
 
-def test_startup_opens_the_spiral_sample(window) -> None:
-    window.open_startup(None)
-    project = window.document.project
-    assert project.data.builtin == "spiral"
-    assert window.windowTitle() == f"{project.name} — nnstudio"
-    assert not window.document.is_dirty
-
-
-def test_unreadable_startup_file_shows_error_and_falls_back(window, tmp_path, no_dialogs) -> None:
-    bad = tmp_path / "broken.nnproj"
-    bad.write_text("{]", encoding="utf-8")
-    window.open_startup(bad)
-    assert window.document.project.data.builtin == "spiral"
-    assert any("broken.nnproj" in text for _title, text in no_dialogs)
-
-
 def test_samples_menu_lists_every_sample(window, samples_dir: Path) -> None:
     window._fill_samples_menu()
     listed = {Path(a.data()).name for a in window.samples_menu.actions() if a.data()}

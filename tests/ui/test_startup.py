@@ -210,6 +210,20 @@ def test_startup_then_training_works_and_the_views_follow(qtbot, start, sample) 
 # ---- what start-up says and remembers --------------------------------------------------------
 
 
+def test_startup_opens_the_spiral_sample(start) -> None:
+    window = start(None)
+    project = window.document.project
+    assert project.data.builtin == "spiral"
+    assert window.windowTitle() == f"{project.name} — nnstudio"
+    assert not window.document.is_dirty
+
+
+def test_unreadable_startup_file_shows_error_and_falls_back(start, tmp_path, no_dialogs) -> None:
+    window = start(broken_file(tmp_path))
+    assert window.document.project.data.builtin == "spiral"
+    assert any("broken.nnproj" in text for _title, text in no_dialogs)
+
+
 def test_an_opened_startup_file_joins_the_recent_files(start, sample) -> None:
     path = sample("iris")
     window = start(path)
