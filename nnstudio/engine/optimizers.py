@@ -297,8 +297,6 @@ class _PlannedOptimizer(Optimizer):
 
     #: The state slot the flat update keeps (None: stateless).
     _flat_state: str | None = None
-    #: ``c`` of ``v = β v + c g``, as a function of β (velocity optimizers only).
-    _gradient_share: Callable[[float], float] = staticmethod(lambda beta: 1.0)
 
     def __init__(self, training: TrainingSpec) -> None:
         super().__init__(training)
@@ -319,17 +317,13 @@ class _PlannedOptimizer(Optimizer):
         for function, arguments in plan.calls:
             function(*arguments)
         if self._flat_state is not None:
-            if grad_norm is None:
-                self._velocity_bound = math.inf
-            else:
-                share = self._gradient_share(self.momentum)
-                self._velocity_bound = self.momentum * self._velocity_bound + share * grad_norm
+            self._velocity_bound = math.inf if grad_norm is None else self._grown_bound(grad_norm)
 
     def _plan_flat(self, params: np.ndarray, grads: np.ndarray, lr: float) -> _FlatPlan:
         state = self._flat_state
-        slots = self._state.get(state) if state is not None else None
+        slots = self._state.get(state)
         velocity = self._flat_slot(self._state, state, params) if state is not None else None
-        if state is not None and self._state[state] is not slots:
+        if self._state.get(state) is not slots:
             self._velocity_bound = 0.0  # a fresh zero velocity
         blas = level1(params.dtype) if params.shape[0] >= MIN_BLAS_LENGTH else None
         if blas is not None and params.flags.c_contiguous and grads.flags.c_contiguous:
@@ -341,10 +335,17 @@ class _PlannedOptimizer(Optimizer):
         self._flat_plan = plan
         return plan
 
+    def _gradient_share(self) -> float:
+        """``c`` of ``v = β v + c g`` (velocity optimizers only)."""
+        return 1.0
+
+    def _grown_bound(self, grad_norm: float) -> float:
+        """``β B + c ‖g‖``: a bound on ``‖v‖`` after a step with a gradient of that norm."""
+        return self.momentum * self._velocity_bound + self._gradient_share() * grad_norm
+
     def _velocity_step_bound(self, grad_norm: float) -> float:
         """A bound on ``‖v‖`` after the next step, or inf when it may overflow."""
-        share = self._gradient_share(self.momentum)
-        velocity = self.momentum * self._velocity_bound + share * grad_norm
+        velocity = self._grown_bound(grad_norm)
         return velocity if velocity < SAFE_MAGNITUDE else math.inf
 
     @abstractmethod
@@ -383,7 +384,9 @@ class Momentum(_PlannedOptimizer):
 
     name = "momentum"
     _flat_state = "velocity"
-    _gradient_share = staticmethod(lambda beta: 1.0 - beta)
+
+    def _gradient_share(self) -> float:
+        return 1.0 - self.momentum
 
     def update_norm_bound(self, lr: float, grad_norm: float) -> float:
         return lr * self._velocity_step_bound(grad_norm)
