@@ -312,8 +312,10 @@ class FrameBuilder:
         eval_cap: int = DEFAULT_EVAL_CAP,
         seed: int = _PROBE_SEED,
     ) -> None:
-        self.dataset = dataset
+        self.dataset: Dataset | None = dataset
         self.task = dataset.task
+        self.feature_names = tuple(dataset.feature_names)
+        self.target_names = tuple(dataset.target_names)
         rng = np.random.default_rng(seed)
         X_train = np.asarray(dataset.X_train, dtype=np.float64)
         Y_train = np.asarray(dataset.Y_train, dtype=np.float64)
@@ -363,6 +365,11 @@ class FrameBuilder:
         self._stats_samples: dict[int, np.ndarray] = {}
         self._stats_rng = np.random.default_rng(seed + 1)
         self._colorize = HeatmapColorizer()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A builder travels to the frame process without its data set: a frame needs only
+        # the probe and evaluation rows and the names, a few hundred rows however big the data.
+        return {**self.__dict__, "dataset": None}
 
     # ---- pieces ------------------------------------------------------------------------------
 
@@ -499,8 +506,8 @@ class FrameBuilder:
             weights=weights,
             task=self.task,
             activation_names=activation_names,
-            feature_names=tuple(self.dataset.feature_names),
-            target_names=tuple(self.dataset.target_names),
+            feature_names=self.feature_names,
+            target_names=self.target_names,
             probe_indices=self.probe_indices,
             probe_inputs=self.probe_inputs,
             probe_labels=self.probe_labels,
