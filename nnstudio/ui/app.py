@@ -278,18 +278,20 @@ def take_screenshot(
 
     limit_blas_threads()
     app = create_application()
-    from nnstudio.ui.main_window import MainWindow
+    from nnstudio.ui.main_window import MainWindow, Startup
     from nnstudio.ui.qt import QtCore
 
     with tempfile.TemporaryDirectory(prefix="nnstudio-shot-") as settings_dir:
         settings = QtCore.QSettings(
             str(Path(settings_dir) / "settings.ini"), QtCore.QSettings.Format.IniFormat
         )
-        window = MainWindow(settings=settings, restore_layout=False)
+        # The views are built once, for the project (a file that cannot be opened raises).
+        startup = Startup(project_path, strict=True)
+        window = MainWindow(settings=settings, restore_layout=False, startup=startup)
         try:
-            window.load(project_path)
             window.resize(width, height)
             window.show()
+            window.finish_startup()
             _settle(app)
             if tab is not None and tab not in window.plots.tab_names():
                 tabs = ", ".join(window.plots.tab_names())

@@ -132,9 +132,13 @@ class Startup:
         The project file to open. ``None``, or a file that cannot be opened (its error is
         shown once the window is up, see :meth:`MainWindow.finish_startup`), opens the
         :data:`DEFAULT_SAMPLE` sample; when that fails too, the default project stays.
+    strict : bool
+        Scripts (screenshots): a ``path`` that cannot be opened raises
+        :class:`~nnstudio.errors.NNStudioError` from the constructor, and no sample stands in.
     """
 
     path: str | Path | None = None
+    strict: bool = False
 
 
 @dataclass
@@ -507,7 +511,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # are then built for it alone, not for the default project first and again for it.
         self._startup: _StartupOutcome | None = None
         if startup is not None:
-            self._startup = self._open_startup_document(startup.path)
+            self._startup = self._open_startup_document(startup)
         self.controller = TrainingController(self.document)
         self.selection: Selection | None = None
         self._state = "idle"
@@ -1026,12 +1030,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self._start_on_document()
         self.statusBar().showMessage("Press Play or Space to start training", 10000)
 
-    def _open_startup_document(self, path: str | Path | None) -> _StartupOutcome:
-        """Open ``path``, else the spiral sample, in the document before any view exists.
+    def _open_startup_document(self, startup: Startup) -> _StartupOutcome:
+        """Open the start-up file, else the spiral sample, in the document before any view
+        exists.
 
-        Errors and the document's notices are kept, not shown, for :meth:`finish_startup`.
+        Errors (unless ``startup.strict``: then they are raised) and the document's notices
+        are kept, not shown, for :meth:`finish_startup`.
         """
         outcome = _StartupOutcome()
+        path = startup.path
         hold = outcome.notices.append  # one object, to disconnect what was connected
         self.document.notice.connect(hold)
         try:
@@ -1039,6 +1046,8 @@ class MainWindow(QtWidgets.QMainWindow):
                 try:
                     self.document.open(path)
                 except NNStudioError as error:
+                    if startup.strict:
+                        raise
                     outcome.errors.append(("Cannot open project", str(error)))
                 else:
                     outcome.recent = Path(path)

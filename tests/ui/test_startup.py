@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from nnstudio.errors import NNStudioError
+from nnstudio.ui.app import take_screenshot
 from nnstudio.ui.canvas import NetworkCanvas
 from nnstudio.ui.docks.data_dock import DataPanel
 from nnstudio.ui.main_window import MainWindow, Startup
@@ -310,3 +312,26 @@ def test_a_window_without_a_startup_project_keeps_the_default_one(qtbot, setting
     finally:
         window.close_without_asking()
         window.shutdown()
+
+
+# ---- screenshots -----------------------------------------------------------------------------
+
+
+def test_a_screenshot_builds_every_view_once_for_its_project(
+    qapp, view_builds: ViewBuilds, sample, tmp_path: Path
+) -> None:
+    take_screenshot(sample("iris"), tmp_path / "iris.png", size=(900, 600))
+    assert_built_once_for(view_builds, "Iris flowers")
+    assert (tmp_path / "iris.png").stat().st_size > 0
+
+
+def test_a_screenshot_of_a_broken_project_raises_its_error(
+    qapp, view_builds: ViewBuilds, tmp_path: Path, no_dialogs
+) -> None:
+    broken = tmp_path / "broken.nnproj"
+    broken.write_text("{ not json", encoding="utf-8")
+    with pytest.raises(NNStudioError, match=r"broken\.nnproj"):
+        take_screenshot(broken, tmp_path / "broken.png")
+    # No sample stands in, no view was built and no dialog waits for a click.
+    assert not (tmp_path / "broken.png").exists()
+    assert view_builds.projects("canvas") == [] and no_dialogs == []
