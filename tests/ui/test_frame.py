@@ -8,7 +8,12 @@ import pytest
 from nnstudio.data import Dataset, load_dataset
 from nnstudio.engine.network import Network
 from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec
-from nnstudio.ui.frame import FrameBuilder, make_frame
+from nnstudio.ui.frame import (
+    HISTOGRAM_BINS,
+    WEIGHT_PERCENTILES,
+    FrameBuilder,
+    make_frame,
+)
 
 
 def _xor() -> Dataset:
@@ -192,6 +197,114 @@ def test_weight_statistics_describe_each_layer() -> None:
     assert counts.sum() == W.size
     assert edges.shape[0] == counts.shape[0] + 1
     assert edges[0] == pytest.approx(-edges[-1])
+
+
+def _reference_weight_statistics(
+    values: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Percentiles and histogram of one layer's weights the plain NumPy way."""
+    values = values[np.isfinite(values)]
+    quantiles = np.percentile(values, WEIGHT_PERCENTILES)
+    limit = float(np.max(np.abs(values)))
+    limit = limit if limit > 0 else 1.0
+    bins = int(np.clip(2 * np.sqrt(values.size), 8, HISTOGRAM_BINS))
+    counts, edges = np.histogram(values, bins=bins, range=(-limit, limit))
+    return quantiles, counts, edges
+
+
+def _layer_cases() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(11)
+    # 121 weights within +-0.75 get 22 bins: put every weight on one of their edges.
+    edges = np.linspace(-0.75, 0.75, 23)
+    on_edges = rng.choice(edges, size=(11, 11))
+    on_edges[0, :2] = (-0.75, 0.75)
+    with_gaps = rng.normal(size=(6, 7))
+    with_gaps[1, 2], with_gaps[3, 4], with_gaps[5, 0] = np.nan, np.inf, -np.inf
+    return {
+        "normal": rng.normal(size=(8, 8)),
+        "wide": rng.normal(scale=0.05, size=(64, 48)),
+        "skewed": rng.exponential(size=(5, 3)) - 0.1,
+        "ties": rng.integers(-3, 4, size=(9, 5)) * 0.5,
+        "on_bin_edges": on_edges,
+        "all_equal": np.full((4, 3), 0.37),
+        "all_equal_negative": np.full((2, 2), -2.5),
+        "all_zero": np.zeros((3, 3)),
+        "single": np.array([[-0.8]]),
+        "tiny": rng.normal(scale=1e-300, size=(4, 4)),
+        "huge": rng.normal(scale=1e300, size=(4, 4)),
+        "nan_and_inf": with_gaps,
+        "one_finite": np.array([[np.nan, 0.5, np.inf]]),
+        "negative_inf_only": np.array([[-np.inf, 0.25], [-0.5, 1.5]]),
+        "positive_inf_only": np.array([[np.inf, 0.25], [-0.5, -1.5]]),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_layer_cases()))
+def test_weight_statistics_match_numpy_percentile_and_histogram(case: str) -> None:
+    W = _layer_cases()[case]
+    builder = FrameBuilder(_xor())
+    weights = ((W, np.zeros(W.shape[1])), (W.T.copy(), np.zeros(W.shape[0])))
+    before = W.copy()
+    quantiles, histograms = builder._weight_statistics(weights)
+    np.testing.assert_array_equal(W, before)  # statistics never reorder a layer's weights
+    assert quantiles.shape == (2, len(WEIGHT_PERCENTILES))
+    for index in range(2):
+        expected_q, expected_counts, expected_edges = _reference_weight_statistics(W.ravel())
+        counts, edges = histograms[index]
+        np.testing.assert_allclose(quantiles[index], expected_q, rtol=1e-14, atol=0)
+        np.testing.assert_array_equal(counts, expected_counts)
+        assert counts.dtype == np.float64
+        np.testing.assert_allclose(edges, expected_edges, rtol=1e-14, atol=0)
+
+
+def test_weight_statistics_match_numpy_for_every_small_layer_size() -> None:
+    # Every sample size up to 60 exercises each interpolation position of the percentiles.
+    rng = np.random.default_rng(5)
+    builder = FrameBuilder(_xor())
+    for size in range(1, 61):
+        W = rng.normal(size=(size, 1))
+        quantiles, histograms = builder._weight_statistics(((W, np.zeros(1)),))
+        expected_q, expected_counts, expected_edges = _reference_weight_statistics(W.ravel())
+        np.testing.assert_allclose(quantiles[0], expected_q, rtol=1e-14, atol=0)
+        np.testing.assert_array_equal(histograms[0][0], expected_counts)
+        np.testing.assert_allclose(histograms[0][1], expected_edges, rtol=1e-14, atol=0)
+
+
+def test_weight_statistics_of_a_large_layer_describe_its_fixed_sample() -> None:
+    from nnstudio.ui.frame import _STATS_SAMPLE
+
+    rng = np.random.default_rng(8)
+    W = rng.standard_t(3, size=(320, 200))  # heavy tails: the extremes depend on the sample
+    W[0, :50] = np.nan
+    assert W.size > _STATS_SAMPLE
+    builder = FrameBuilder(_xor())
+    quantiles, histograms = builder._weight_statistics(((W, np.zeros(200)),))
+    sample = builder._weight_sample(0, W)  # the cached sample the statistics used
+    assert sample.size == _STATS_SAMPLE
+    expected_q, expected_counts, expected_edges = _reference_weight_statistics(sample)
+    np.testing.assert_allclose(quantiles[0], expected_q, rtol=1e-14, atol=0)
+    np.testing.assert_array_equal(histograms[0][0], expected_counts)
+    np.testing.assert_allclose(histograms[0][1], expected_edges, rtol=1e-14, atol=0)
+    assert histograms[0][0].sum() == np.isfinite(sample).sum()
+
+
+def test_histogram_edges_are_numpys_linspace() -> None:
+    from nnstudio.ui.frame import _symmetric_edges
+
+    for limit in (1.0, 0.37, 3.0e-7, 2.5e12, 1e-300, 1e300, 5e-324):
+        for bins in range(1, HISTOGRAM_BINS + 1):
+            expected = np.linspace(-limit, limit, bins + 1)
+            np.testing.assert_array_equal(_symmetric_edges(limit, bins), expected)
+
+
+def test_weight_statistics_of_a_layer_without_finite_weights_are_empty() -> None:
+    builder = FrameBuilder(_xor())
+    W = np.array([[np.nan, np.inf], [-np.inf, np.nan]])
+    quantiles, histograms = builder._weight_statistics(((W, np.zeros(2)),))
+    assert np.isnan(quantiles[0]).all()
+    counts, edges = histograms[0]
+    np.testing.assert_array_equal(counts, np.zeros(HISTOGRAM_BINS))
+    np.testing.assert_array_equal(edges, np.linspace(-1.0, 1.0, HISTOGRAM_BINS + 1))
 
 
 def test_a_sigmoid_output_under_cross_entropy_is_not_called_saturated() -> None:
