@@ -354,6 +354,70 @@ def test_heatmaps_are_every_neurons_grid_coloured_on_the_shared_scale() -> None:
         assert grid.heatmaps[2][1][relu.shape[0] - 1 - peak[0], peak[1]] == full
 
 
+def _reference_heatmaps(values: np.ndarray, activation: str | None) -> np.ndarray:
+    """Neuron by neuron through ``diverging_rgb``, each scale from np.nanmax of magnitudes."""
+    import warnings
+
+    from nnstudio.ui.colors import diverging_rgb
+
+    images = []
+    for j in range(values.shape[2]):
+        neuron = values[::-1, :, j]
+        limit = 1.0
+        if activation != "tanh":
+            # The colouring works in float32, so the scale is the float32 values' peak.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN neuron
+                peak = np.nanmax(np.abs(neuron.astype(np.float32)))
+            if np.isnan(peak):
+                peak = np.float32(1.0)
+            elif np.isinf(peak):
+                peak = np.finfo(np.float32).max
+            limit = float(max(peak, np.float32(1e-6)))
+        images.append(_argb(diverging_rgb(neuron, limit)))
+    return np.stack(images)
+
+
+def _heatmap_cases() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(21)
+    gaps = rng.normal(size=(9, 7, 3))
+    gaps[rng.random(gaps.shape) < 0.2] = np.nan
+    # One sign of infinity per layer (both would make the NaN check's sum warn).
+    infinite = rng.normal(size=(6, 5, 3))
+    infinite[2, 3, 0], infinite[4, 1, 1] = np.inf, np.inf
+    negative_infinite = rng.normal(size=(5, 6, 2))
+    negative_infinite[1, 1, 1] = -np.inf
+    mixed = rng.normal(size=(12, 12, 5))
+    mixed[..., 0] = np.nan  # a neuron with no value at all
+    mixed[..., 1] = 0.0  # a constant neuron: the floor keeps it neutral
+    mixed[..., 2] = -np.abs(mixed[..., 2]) * 40.0  # only negative: the peak is its minimum
+    mixed[..., 3] *= 1e-9  # below the floor
+    return {
+        "normal": rng.normal(size=(16, 16, 4)),
+        "one_neuron": rng.normal(size=(10, 12, 1)) * 3.0,
+        "single_cell": np.array([[[0.3, -2.0]]]),
+        "float32": rng.normal(size=(8, 8, 2)).astype(np.float32),
+        "nan": gaps,
+        "inf": infinite,
+        "negative_inf": negative_infinite,
+        "mixed": mixed,
+    }
+
+
+@pytest.mark.parametrize("activation", [None, "relu", "linear", "tanh"])
+@pytest.mark.parametrize("case", sorted(_heatmap_cases()))
+def test_heatmap_colours_match_a_per_neuron_reference(case: str, activation: str | None) -> None:
+    from nnstudio.ui.colors import HeatmapColorizer
+
+    values = _heatmap_cases()[case]
+    colorize = HeatmapColorizer()
+    pixels = colorize(values, activation)
+    assert pixels.dtype == np.uint32 and pixels.shape == (values.shape[2], *values.shape[:2])
+    np.testing.assert_array_equal(pixels, _reference_heatmaps(values, activation))
+    # Scratch space reused by a second call leaves the result the same.
+    np.testing.assert_array_equal(colorize(values, activation), pixels)
+
+
 def test_frames_and_builders_pickle_as_plain_data() -> None:
     import pickle
 
