@@ -285,6 +285,26 @@ def predicted_classes(outputs: np.ndarray) -> np.ndarray:
     return np.argmax(outputs, axis=1).astype(np.int64)
 
 
+@functools.lru_cache(maxsize=8)
+def _plane_grid(
+    extent: tuple[float, float, float, float], size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Axes and (G*G, 2) points of a grid over ``extent``, row-major with y along the rows.
+
+    Cached: the grid is fixed for a data set and network width, and building it (two
+    linspaces, a meshgrid and a column stack) costs about as much as colouring a layer.
+    The arrays are read-only because the cache shares them.
+    """
+    x0, x1, y0, y1 = extent
+    gx = np.linspace(x0, x1, size)
+    gy = np.linspace(y0, y1, size)
+    xx, yy = np.meshgrid(gx, gy)
+    points = np.column_stack([xx.ravel(), yy.ravel()])
+    for array in (gx, gy, points):
+        array.flags.writeable = False
+    return gx, gy, points
+
+
 class FrameBuilder:
     """Builds frames for one data set with fixed probes, grid and evaluation rows.
 
@@ -380,11 +400,9 @@ class FrameBuilder:
         size = self.grid_size
         while size > _MIN_GRID and size * size * max(total_units, 1) > _GRID_BUDGET:
             size = max(_MIN_GRID, int(size * 0.75))
-        x0, x1, y0, y1 = self._extent
-        gx = np.linspace(x0, x1, size)
-        gy = np.linspace(y0, y1, size)
-        xx, yy = np.meshgrid(gx, gy)
-        return gx, gy, np.column_stack([xx.ravel(), yy.ravel()])
+        gx, gy, points = _plane_grid(self._extent, size)
+        # Copies (a few microseconds): every frame keeps arrays of its own, as before.
+        return gx.copy(), gy.copy(), points.copy()
 
     def _weight_sample(self, index: int, W: np.ndarray) -> np.ndarray:
         """All weights of a layer, or a fixed random sample of a big one, flattened."""

@@ -99,6 +99,24 @@ def test_grid_cell_is_the_network_output_at_that_point() -> None:
         )
 
 
+def test_every_frame_gets_its_own_copy_of_the_grid() -> None:
+    dataset = _xor()
+    network = _network(2, (LayerSpec(3, "tanh"),), LayerSpec(1, "sigmoid"), "binary_crossentropy")
+    builder = FrameBuilder(dataset, grid_size=10)
+    first = builder.build(network)
+    x0, x1, y0, y1 = first.extent
+    np.testing.assert_array_equal(first.grid_x, np.linspace(x0, x1, 10))
+    np.testing.assert_array_equal(first.grid_y, np.linspace(y0, y1, 10))
+    first.grid_x[:] = 0.0  # a frame's arrays are its own: changing them changes no other frame
+    first.grid_y[:] = 0.0
+    second = builder.build(network)
+    np.testing.assert_array_equal(second.grid_x, np.linspace(x0, x1, 10))
+    np.testing.assert_array_equal(second.grid_y, np.linspace(y0, y1, 10))
+    np.testing.assert_array_equal(
+        second.grid_A[1], make_frame(network, dataset, grid_size=10).grid_A[1]
+    )
+
+
 def test_sixty_four_inputs_have_probes_but_no_grid() -> None:
     dataset = _digits_like()
     network = _network(
