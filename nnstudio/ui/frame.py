@@ -472,12 +472,17 @@ class FrameBuilder:
             out = np.asarray(A[index + 1], dtype=np.float64)
             if out.size == 0:
                 continue
+            # Shares as count / size: np.mean of a boolean array gives the same number
+            # through a float sum, at several times the cost for a few hundred entries.
             if name == "sigmoid":
-                saturated[index] = float(np.mean(out * (1.0 - out) < SATURATION_DERIVATIVE))
+                flat_region = out * (1.0 - out) < SATURATION_DERIVATIVE
+                saturated[index] = np.count_nonzero(flat_region) / flat_region.size
             elif name == "tanh":
-                saturated[index] = float(np.mean(1.0 - out * out < SATURATION_DERIVATIVE))
+                flat_region = 1.0 - out * out < SATURATION_DERIVATIVE
+                saturated[index] = np.count_nonzero(flat_region) / flat_region.size
             elif name in RELU_FAMILY:
-                dead[index] = float(np.mean(np.all(Z[index] <= 0, axis=0)))
+                never_on = np.all(Z[index] <= 0, axis=0)
+                dead[index] = np.count_nonzero(never_on) / never_on.size
         return saturated, dead
 
     # ---- the frame ---------------------------------------------------------------------------

@@ -203,6 +203,34 @@ def test_dead_and_saturated_units_are_measured_per_layer() -> None:
     assert frame.saturated_fraction[1] == pytest.approx(1.0)
 
 
+def test_unit_health_shares_are_numpy_means() -> None:
+    rng = np.random.default_rng(4)
+    names = ("relu", "tanh", "sigmoid", "elu", "linear", "sigmoid")
+    Z = tuple(rng.normal(loc=-0.8, size=(37, units)) for units in (5, 6, 7, 3, 2, 4))
+    Z[0][:, :2] -= 10.0  # two dead relu units of five
+    Z[3][:, 0] -= 10.0
+    A = [rng.normal(size=(37, 2))]
+    for z, name in zip(Z, names, strict=True):
+        if name == "tanh":
+            A.append(np.tanh(z))
+        elif name == "sigmoid":
+            A.append(1.0 / (1.0 + np.exp(-3.0 * z)))
+        else:
+            A.append(z)
+    saturated, dead = FrameBuilder._unit_health(names, Z, tuple(A), "mse")
+    expected_dead = [np.mean(np.all(Z[i] <= 0, axis=0)) for i in (0, 3)]
+    np.testing.assert_array_equal(dead[[0, 3]], expected_dead)
+    assert np.isnan(dead[[1, 2, 4, 5]]).all()
+    expected_saturated = [
+        np.mean(1.0 - A[2] ** 2 < 0.05),
+        np.mean(A[3] * (1.0 - A[3]) < 0.05),
+        np.mean(A[6] * (1.0 - A[6]) < 0.05),
+    ]
+    np.testing.assert_array_equal(saturated[[1, 2, 5]], expected_saturated)
+    assert np.isnan(saturated[[0, 3, 4]]).all()
+    assert 0.0 < saturated[2] < 1.0 and 0.0 < dead[0] < 1.0  # not a trivial all-or-nothing
+
+
 def test_weight_statistics_describe_each_layer() -> None:
     dataset = _xor()
     network = _network(2, (LayerSpec(30, "tanh"),), LayerSpec(1, "sigmoid"), "binary_crossentropy")
