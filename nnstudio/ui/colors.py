@@ -192,8 +192,12 @@ class HeatmapColorizer:
         if limit is not None:
             scale = limit
         elif t.size:
-            peaks = np.maximum(np.nanmax(t, axis=(1, 2)), -np.nanmin(t, axis=(1, 2)))
-            scale = np.maximum(np.nan_to_num(peaks, nan=1.0), _HEATMAP_FLOOR)[:, None, None]
+            flat = t.reshape(count, -1)
+            # fmax/fmin skip NaN as nanmax/nanmin do, without their checks and warnings.
+            peaks = np.maximum(np.fmax.reduce(flat, axis=1), -np.fmin.reduce(flat, axis=1))
+            if not np.isfinite(peaks).all():  # an all-NaN or infinite neuron
+                peaks = np.nan_to_num(peaks, nan=1.0)
+            scale = np.maximum(peaks, _HEATMAP_FLOOR)[:, None, None]
         else:
             scale = 1.0
         np.copyto(index, _lut_index(t, scale, shift, in_place=True), casting="unsafe")

@@ -16,6 +16,7 @@ This module is pure NumPy: it never imports Qt.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -284,6 +285,26 @@ def predicted_classes(outputs: np.ndarray) -> np.ndarray:
     return np.argmax(outputs, axis=1).astype(np.int64)
 
 
+@functools.lru_cache(maxsize=8)
+def _plane_grid(
+    extent: tuple[float, float, float, float], size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Axes and (G*G, 2) points of a grid over ``extent``, row-major with y along the rows.
+
+    Cached: the grid is fixed for a data set and network width, and building it (two
+    linspaces, a meshgrid and a column stack) costs about as much as colouring a layer.
+    The arrays are read-only because the cache shares them.
+    """
+    x0, x1, y0, y1 = extent
+    gx = np.linspace(x0, x1, size)
+    gy = np.linspace(y0, y1, size)
+    xx, yy = np.meshgrid(gx, gy)
+    points = np.column_stack([xx.ravel(), yy.ravel()])
+    for array in (gx, gy, points):
+        array.flags.writeable = False
+    return gx, gy, points
+
+
 class FrameBuilder:
     """Builds frames for one data set with fixed probes, grid and evaluation rows.
 
@@ -379,11 +400,9 @@ class FrameBuilder:
         size = self.grid_size
         while size > _MIN_GRID and size * size * max(total_units, 1) > _GRID_BUDGET:
             size = max(_MIN_GRID, int(size * 0.75))
-        x0, x1, y0, y1 = self._extent
-        gx = np.linspace(x0, x1, size)
-        gy = np.linspace(y0, y1, size)
-        xx, yy = np.meshgrid(gx, gy)
-        return gx, gy, np.column_stack([xx.ravel(), yy.ravel()])
+        gx, gy, points = _plane_grid(self._extent, size)
+        # Copies (a few microseconds): every frame keeps arrays of its own, as before.
+        return gx.copy(), gy.copy(), points.copy()
 
     def _weight_sample(self, index: int, W: np.ndarray) -> np.ndarray:
         """All weights of a layer, or a fixed random sample of a big one, flattened."""
@@ -399,23 +418,37 @@ class FrameBuilder:
     def _weight_statistics(
         self, weights: Weights
     ) -> tuple[np.ndarray, tuple[tuple[np.ndarray, np.ndarray], ...]]:
+        """Percentiles and a symmetric histogram of each layer's weights (finite ones only).
+
+        The numbers are those of ``np.percentile`` (default linear method) and
+        ``np.histogram`` over ``(-limit, limit)``, ``limit`` the largest magnitude, but read
+        off one sorted copy of the sample: for the small layers a frame usually shows, those
+        two functions cost far more in Python overhead than in arithmetic, and for a large
+        sample one sort is cheaper than their partitions and binning passes.
+
+        Returns
+        -------
+        quantiles : ndarray, shape (L, len(WEIGHT_PERCENTILES))
+            NaN for a layer without finite weights.
+        histograms : tuple of (counts, edges)
+            Float counts and their ``bins + 1`` edges, symmetric around zero.
+        """
         quantiles = np.zeros((len(weights), len(WEIGHT_PERCENTILES)))
         histograms = []
         for index, (W, _b) in enumerate(weights):
             values = self._weight_sample(index, np.asarray(W, dtype=np.float64))
-            values = values[np.isfinite(values)]
-            if values.size == 0:
+            ordered = _finite_sorted(values)
+            if ordered.size == 0:
                 quantiles[index] = np.nan
                 edges = np.linspace(-1.0, 1.0, HISTOGRAM_BINS + 1)
                 histograms.append((np.zeros(HISTOGRAM_BINS), edges))
                 continue
-            quantiles[index] = np.percentile(values, WEIGHT_PERCENTILES)
-            limit = float(np.max(np.abs(values)))
+            quantiles[index] = _sorted_percentiles(ordered)
+            limit = float(max(-ordered[0], ordered[-1]))
             limit = limit if limit > 0 else 1.0
             # Fewer bins for small layers, so a histogram of 20 weights is not mostly gaps.
-            bins = int(np.clip(2 * np.sqrt(values.size), 8, HISTOGRAM_BINS))
-            counts, edges = np.histogram(values, bins=bins, range=(-limit, limit))
-            histograms.append((counts.astype(np.float64), edges))
+            bins = min(max(int(2.0 * math.sqrt(ordered.size)), 8), HISTOGRAM_BINS)
+            histograms.append(_sorted_histogram(ordered, bins, limit))
         return quantiles, tuple(histograms)
 
     @staticmethod
@@ -439,12 +472,17 @@ class FrameBuilder:
             out = np.asarray(A[index + 1], dtype=np.float64)
             if out.size == 0:
                 continue
+            # Shares as count / size: np.mean of a boolean array gives the same number
+            # through a float sum, at several times the cost for a few hundred entries.
             if name == "sigmoid":
-                saturated[index] = float(np.mean(out * (1.0 - out) < SATURATION_DERIVATIVE))
+                flat_region = out * (1.0 - out) < SATURATION_DERIVATIVE
+                saturated[index] = np.count_nonzero(flat_region) / flat_region.size
             elif name == "tanh":
-                saturated[index] = float(np.mean(1.0 - out * out < SATURATION_DERIVATIVE))
+                flat_region = 1.0 - out * out < SATURATION_DERIVATIVE
+                saturated[index] = np.count_nonzero(flat_region) / flat_region.size
             elif name in RELU_FAMILY:
-                dead[index] = float(np.mean(np.all(Z[index] <= 0, axis=0)))
+                never_on = np.all(Z[index] <= 0, axis=0)
+                dead[index] = np.count_nonzero(never_on) / never_on.size
         return saturated, dead
 
     # ---- the frame ---------------------------------------------------------------------------
@@ -531,6 +569,148 @@ class FrameBuilder:
             grad_norms=grad_norms,
             batch_losses=batch_losses,
         )
+
+
+# ------------------------------------------------------------------------------------------------
+# Weight statistics on a sorted sample
+# ------------------------------------------------------------------------------------------------
+
+
+def _finite_sorted(values: np.ndarray) -> np.ndarray:
+    """The finite entries of a flat array, sorted ascending, as a new array.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n,)
+        Any floats (never modified: it may be a view of a layer's weights).
+
+    Returns
+    -------
+    ndarray, shape (k,)
+        ``np.sort(values[np.isfinite(values)])``.
+    """
+    if values.size == 0:
+        return values.copy()
+    ordered = np.sort(values)
+    # NaN sorts last and infinities sit at the ends, so two finite ends mean all are finite.
+    if not (math.isfinite(ordered[0]) and math.isfinite(ordered[-1])):
+        ordered = ordered[np.isfinite(ordered)]
+    return ordered
+
+
+@functools.lru_cache(maxsize=64)
+def _percentile_plan(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where ``np.percentile``'s linear method reads ``WEIGHT_PERCENTILES`` of ``count`` values.
+
+    Mirrors NumPy's own steps (``numpy.lib._function_base_impl._quantile``) so the results are
+    the same to the last bit: virtual index ``(count - 1) * q``, neighbours ``floor`` and
+    ``floor + 1`` (both the last value at or past the end, where NumPy's ``gamma`` is taken
+    against index -1), and the interpolation weight ``gamma``.
+
+    Parameters
+    ----------
+    count : int
+        Number of (sorted) values, at least 1.
+
+    Returns
+    -------
+    lower, upper : ndarray of intp
+        Indices of the two neighbours of each percentile.
+    gamma : ndarray of float
+        Interpolation weight of ``upper``.
+    from_upper : ndarray of bool
+        Where NumPy interpolates from the upper neighbour (``gamma >= 0.5``).
+    """
+    virtual = (count - 1) * (np.asarray(WEIGHT_PERCENTILES, dtype=np.float64) / 100)
+    at_end = virtual >= count - 1
+    below = np.where(at_end, -1.0, np.floor(virtual))
+    gamma = virtual - below
+    lower = np.where(at_end, count - 1, below).astype(np.intp)
+    upper = np.where(at_end, count - 1, below + 1).astype(np.intp)
+    plan = (lower, upper, gamma, gamma >= 0.5)
+    for array in plan:
+        array.flags.writeable = False  # shared between calls through the cache
+    return plan
+
+
+def _sorted_percentiles(ordered: np.ndarray) -> np.ndarray:
+    """``np.percentile(ordered, WEIGHT_PERCENTILES)`` of sorted, finite, non-empty values.
+
+    Parameters
+    ----------
+    ordered : ndarray, shape (n,)
+        Values sorted ascending (see :func:`_finite_sorted`).
+
+    Returns
+    -------
+    ndarray, shape (len(WEIGHT_PERCENTILES),)
+    """
+    lower, upper, gamma, from_upper = _percentile_plan(int(ordered.size))
+    a = ordered[lower]
+    b = ordered[upper]
+    diff = b - a
+    # NumPy's _lerp: from the nearer neighbour, which keeps the result inside [a, b].
+    return np.where(from_upper, b - diff * (1 - gamma), a + diff * gamma)
+
+
+@functools.lru_cache(maxsize=16)
+def _edge_positions(bins: int) -> np.ndarray:
+    """``0, 1, ..., bins`` as floats (read-only: shared through the cache)."""
+    positions = np.arange(bins + 1, dtype=np.float64)
+    positions.flags.writeable = False
+    return positions
+
+
+def _symmetric_edges(limit: float, bins: int) -> np.ndarray:
+    """``np.linspace(-limit, limit, bins + 1)``, computed the same way without its overhead.
+
+    Parameters
+    ----------
+    limit : float
+        Positive, finite half-width.
+    bins : int
+        Number of bins (at least 1).
+
+    Returns
+    -------
+    ndarray, shape (bins + 1,)
+    """
+    step = (limit - -limit) / bins
+    if step == 0 or not math.isfinite(step):
+        # Underflow or overflow: linspace's own special cases decide.
+        return np.linspace(-limit, limit, bins + 1)
+    edges = _edge_positions(bins) * step
+    edges += -limit
+    edges[-1] = limit
+    return edges
+
+
+def _sorted_histogram(
+    ordered: np.ndarray, bins: int, limit: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``np.histogram(ordered, bins, range=(-limit, limit))`` of sorted values inside the range.
+
+    Bin ``i`` holds ``edges[i] <= v < edges[i + 1]`` and the last bin also its right edge,
+    as in NumPy; with the values sorted, each count is a difference of two insertion points.
+
+    Parameters
+    ----------
+    ordered : ndarray, shape (n,)
+        Values sorted ascending, all within ``[-limit, limit]``.
+    bins : int
+        Number of equal bins.
+    limit : float
+        Half-width of the range.
+
+    Returns
+    -------
+    counts : ndarray of float, shape (bins,)
+    edges : ndarray of float, shape (bins + 1,)
+    """
+    edges = _symmetric_edges(limit, bins)
+    starts = np.searchsorted(ordered, edges, side="left")
+    starts[-1] = ordered.size  # the last bin includes its right edge
+    return np.diff(starts).astype(np.float64), edges
 
 
 def _snapshot_step_history(

@@ -8,7 +8,12 @@ import pytest
 from nnstudio.data import Dataset, load_dataset
 from nnstudio.engine.network import Network
 from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec
-from nnstudio.ui.frame import FrameBuilder, make_frame
+from nnstudio.ui.frame import (
+    HISTOGRAM_BINS,
+    WEIGHT_PERCENTILES,
+    FrameBuilder,
+    make_frame,
+)
 
 
 def _xor() -> Dataset:
@@ -92,6 +97,24 @@ def test_grid_cell_is_the_network_output_at_that_point() -> None:
         np.testing.assert_allclose(
             frame.grid_A[layer][row, column], expected.A[layer][0], rtol=1e-5
         )
+
+
+def test_every_frame_gets_its_own_copy_of_the_grid() -> None:
+    dataset = _xor()
+    network = _network(2, (LayerSpec(3, "tanh"),), LayerSpec(1, "sigmoid"), "binary_crossentropy")
+    builder = FrameBuilder(dataset, grid_size=10)
+    first = builder.build(network)
+    x0, x1, y0, y1 = first.extent
+    np.testing.assert_array_equal(first.grid_x, np.linspace(x0, x1, 10))
+    np.testing.assert_array_equal(first.grid_y, np.linspace(y0, y1, 10))
+    first.grid_x[:] = 0.0  # a frame's arrays are its own: changing them changes no other frame
+    first.grid_y[:] = 0.0
+    second = builder.build(network)
+    np.testing.assert_array_equal(second.grid_x, np.linspace(x0, x1, 10))
+    np.testing.assert_array_equal(second.grid_y, np.linspace(y0, y1, 10))
+    np.testing.assert_array_equal(
+        second.grid_A[1], make_frame(network, dataset, grid_size=10).grid_A[1]
+    )
 
 
 def test_sixty_four_inputs_have_probes_but_no_grid() -> None:
@@ -180,6 +203,34 @@ def test_dead_and_saturated_units_are_measured_per_layer() -> None:
     assert frame.saturated_fraction[1] == pytest.approx(1.0)
 
 
+def test_unit_health_shares_are_numpy_means() -> None:
+    rng = np.random.default_rng(4)
+    names = ("relu", "tanh", "sigmoid", "elu", "linear", "sigmoid")
+    Z = tuple(rng.normal(loc=-0.8, size=(37, units)) for units in (5, 6, 7, 3, 2, 4))
+    Z[0][:, :2] -= 10.0  # two dead relu units of five
+    Z[3][:, 0] -= 10.0
+    A = [rng.normal(size=(37, 2))]
+    for z, name in zip(Z, names, strict=True):
+        if name == "tanh":
+            A.append(np.tanh(z))
+        elif name == "sigmoid":
+            A.append(1.0 / (1.0 + np.exp(-3.0 * z)))
+        else:
+            A.append(z)
+    saturated, dead = FrameBuilder._unit_health(names, Z, tuple(A), "mse")
+    expected_dead = [np.mean(np.all(Z[i] <= 0, axis=0)) for i in (0, 3)]
+    np.testing.assert_array_equal(dead[[0, 3]], expected_dead)
+    assert np.isnan(dead[[1, 2, 4, 5]]).all()
+    expected_saturated = [
+        np.mean(1.0 - A[2] ** 2 < 0.05),
+        np.mean(A[3] * (1.0 - A[3]) < 0.05),
+        np.mean(A[6] * (1.0 - A[6]) < 0.05),
+    ]
+    np.testing.assert_array_equal(saturated[[1, 2, 5]], expected_saturated)
+    assert np.isnan(saturated[[0, 3, 4]]).all()
+    assert 0.0 < saturated[2] < 1.0 and 0.0 < dead[0] < 1.0  # not a trivial all-or-nothing
+
+
 def test_weight_statistics_describe_each_layer() -> None:
     dataset = _xor()
     network = _network(2, (LayerSpec(30, "tanh"),), LayerSpec(1, "sigmoid"), "binary_crossentropy")
@@ -192,6 +243,114 @@ def test_weight_statistics_describe_each_layer() -> None:
     assert counts.sum() == W.size
     assert edges.shape[0] == counts.shape[0] + 1
     assert edges[0] == pytest.approx(-edges[-1])
+
+
+def _reference_weight_statistics(
+    values: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Percentiles and histogram of one layer's weights the plain NumPy way."""
+    values = values[np.isfinite(values)]
+    quantiles = np.percentile(values, WEIGHT_PERCENTILES)
+    limit = float(np.max(np.abs(values)))
+    limit = limit if limit > 0 else 1.0
+    bins = int(np.clip(2 * np.sqrt(values.size), 8, HISTOGRAM_BINS))
+    counts, edges = np.histogram(values, bins=bins, range=(-limit, limit))
+    return quantiles, counts, edges
+
+
+def _layer_cases() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(11)
+    # 121 weights within +-0.75 get 22 bins: put every weight on one of their edges.
+    edges = np.linspace(-0.75, 0.75, 23)
+    on_edges = rng.choice(edges, size=(11, 11))
+    on_edges[0, :2] = (-0.75, 0.75)
+    with_gaps = rng.normal(size=(6, 7))
+    with_gaps[1, 2], with_gaps[3, 4], with_gaps[5, 0] = np.nan, np.inf, -np.inf
+    return {
+        "normal": rng.normal(size=(8, 8)),
+        "wide": rng.normal(scale=0.05, size=(64, 48)),
+        "skewed": rng.exponential(size=(5, 3)) - 0.1,
+        "ties": rng.integers(-3, 4, size=(9, 5)) * 0.5,
+        "on_bin_edges": on_edges,
+        "all_equal": np.full((4, 3), 0.37),
+        "all_equal_negative": np.full((2, 2), -2.5),
+        "all_zero": np.zeros((3, 3)),
+        "single": np.array([[-0.8]]),
+        "tiny": rng.normal(scale=1e-300, size=(4, 4)),
+        "huge": rng.normal(scale=1e300, size=(4, 4)),
+        "nan_and_inf": with_gaps,
+        "one_finite": np.array([[np.nan, 0.5, np.inf]]),
+        "negative_inf_only": np.array([[-np.inf, 0.25], [-0.5, 1.5]]),
+        "positive_inf_only": np.array([[np.inf, 0.25], [-0.5, -1.5]]),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_layer_cases()))
+def test_weight_statistics_match_numpy_percentile_and_histogram(case: str) -> None:
+    W = _layer_cases()[case]
+    builder = FrameBuilder(_xor())
+    weights = ((W, np.zeros(W.shape[1])), (W.T.copy(), np.zeros(W.shape[0])))
+    before = W.copy()
+    quantiles, histograms = builder._weight_statistics(weights)
+    np.testing.assert_array_equal(W, before)  # statistics never reorder a layer's weights
+    assert quantiles.shape == (2, len(WEIGHT_PERCENTILES))
+    for index in range(2):
+        expected_q, expected_counts, expected_edges = _reference_weight_statistics(W.ravel())
+        counts, edges = histograms[index]
+        np.testing.assert_allclose(quantiles[index], expected_q, rtol=1e-14, atol=0)
+        np.testing.assert_array_equal(counts, expected_counts)
+        assert counts.dtype == np.float64
+        np.testing.assert_allclose(edges, expected_edges, rtol=1e-14, atol=0)
+
+
+def test_weight_statistics_match_numpy_for_every_small_layer_size() -> None:
+    # Every sample size up to 60 exercises each interpolation position of the percentiles.
+    rng = np.random.default_rng(5)
+    builder = FrameBuilder(_xor())
+    for size in range(1, 61):
+        W = rng.normal(size=(size, 1))
+        quantiles, histograms = builder._weight_statistics(((W, np.zeros(1)),))
+        expected_q, expected_counts, expected_edges = _reference_weight_statistics(W.ravel())
+        np.testing.assert_allclose(quantiles[0], expected_q, rtol=1e-14, atol=0)
+        np.testing.assert_array_equal(histograms[0][0], expected_counts)
+        np.testing.assert_allclose(histograms[0][1], expected_edges, rtol=1e-14, atol=0)
+
+
+def test_weight_statistics_of_a_large_layer_describe_its_fixed_sample() -> None:
+    from nnstudio.ui.frame import _STATS_SAMPLE
+
+    rng = np.random.default_rng(8)
+    W = rng.standard_t(3, size=(320, 200))  # heavy tails: the extremes depend on the sample
+    W[0, :50] = np.nan
+    assert W.size > _STATS_SAMPLE
+    builder = FrameBuilder(_xor())
+    quantiles, histograms = builder._weight_statistics(((W, np.zeros(200)),))
+    sample = builder._weight_sample(0, W)  # the cached sample the statistics used
+    assert sample.size == _STATS_SAMPLE
+    expected_q, expected_counts, expected_edges = _reference_weight_statistics(sample)
+    np.testing.assert_allclose(quantiles[0], expected_q, rtol=1e-14, atol=0)
+    np.testing.assert_array_equal(histograms[0][0], expected_counts)
+    np.testing.assert_allclose(histograms[0][1], expected_edges, rtol=1e-14, atol=0)
+    assert histograms[0][0].sum() == np.isfinite(sample).sum()
+
+
+def test_histogram_edges_are_numpys_linspace() -> None:
+    from nnstudio.ui.frame import _symmetric_edges
+
+    for limit in (1.0, 0.37, 3.0e-7, 2.5e12, 1e-300, 1e300, 5e-324):
+        for bins in range(1, HISTOGRAM_BINS + 1):
+            expected = np.linspace(-limit, limit, bins + 1)
+            np.testing.assert_array_equal(_symmetric_edges(limit, bins), expected)
+
+
+def test_weight_statistics_of_a_layer_without_finite_weights_are_empty() -> None:
+    builder = FrameBuilder(_xor())
+    W = np.array([[np.nan, np.inf], [-np.inf, np.nan]])
+    quantiles, histograms = builder._weight_statistics(((W, np.zeros(2)),))
+    assert np.isnan(quantiles[0]).all()
+    counts, edges = histograms[0]
+    np.testing.assert_array_equal(counts, np.zeros(HISTOGRAM_BINS))
+    np.testing.assert_array_equal(edges, np.linspace(-1.0, 1.0, HISTOGRAM_BINS + 1))
 
 
 def test_a_sigmoid_output_under_cross_entropy_is_not_called_saturated() -> None:
@@ -239,6 +398,70 @@ def test_heatmaps_are_every_neurons_grid_coloured_on_the_shared_scale() -> None:
     if relu[peak] > 0:
         full = _argb(diverging_rgb(np.array(1.0), 1.0))
         assert grid.heatmaps[2][1][relu.shape[0] - 1 - peak[0], peak[1]] == full
+
+
+def _reference_heatmaps(values: np.ndarray, activation: str | None) -> np.ndarray:
+    """Neuron by neuron through ``diverging_rgb``, each scale from np.nanmax of magnitudes."""
+    import warnings
+
+    from nnstudio.ui.colors import diverging_rgb
+
+    images = []
+    for j in range(values.shape[2]):
+        neuron = values[::-1, :, j]
+        limit = 1.0
+        if activation != "tanh":
+            # The colouring works in float32, so the scale is the float32 values' peak.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN neuron
+                peak = np.nanmax(np.abs(neuron.astype(np.float32)))
+            if np.isnan(peak):
+                peak = np.float32(1.0)
+            elif np.isinf(peak):
+                peak = np.finfo(np.float32).max
+            limit = float(max(peak, np.float32(1e-6)))
+        images.append(_argb(diverging_rgb(neuron, limit)))
+    return np.stack(images)
+
+
+def _heatmap_cases() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(21)
+    gaps = rng.normal(size=(9, 7, 3))
+    gaps[rng.random(gaps.shape) < 0.2] = np.nan
+    # One sign of infinity per layer (both would make the NaN check's sum warn).
+    infinite = rng.normal(size=(6, 5, 3))
+    infinite[2, 3, 0], infinite[4, 1, 1] = np.inf, np.inf
+    negative_infinite = rng.normal(size=(5, 6, 2))
+    negative_infinite[1, 1, 1] = -np.inf
+    mixed = rng.normal(size=(12, 12, 5))
+    mixed[..., 0] = np.nan  # a neuron with no value at all
+    mixed[..., 1] = 0.0  # a constant neuron: the floor keeps it neutral
+    mixed[..., 2] = -np.abs(mixed[..., 2]) * 40.0  # only negative: the peak is its minimum
+    mixed[..., 3] *= 1e-9  # below the floor
+    return {
+        "normal": rng.normal(size=(16, 16, 4)),
+        "one_neuron": rng.normal(size=(10, 12, 1)) * 3.0,
+        "single_cell": np.array([[[0.3, -2.0]]]),
+        "float32": rng.normal(size=(8, 8, 2)).astype(np.float32),
+        "nan": gaps,
+        "inf": infinite,
+        "negative_inf": negative_infinite,
+        "mixed": mixed,
+    }
+
+
+@pytest.mark.parametrize("activation", [None, "relu", "linear", "tanh"])
+@pytest.mark.parametrize("case", sorted(_heatmap_cases()))
+def test_heatmap_colours_match_a_per_neuron_reference(case: str, activation: str | None) -> None:
+    from nnstudio.ui.colors import HeatmapColorizer
+
+    values = _heatmap_cases()[case]
+    colorize = HeatmapColorizer()
+    pixels = colorize(values, activation)
+    assert pixels.dtype == np.uint32 and pixels.shape == (values.shape[2], *values.shape[:2])
+    np.testing.assert_array_equal(pixels, _reference_heatmaps(values, activation))
+    # Scratch space reused by a second call leaves the result the same.
+    np.testing.assert_array_equal(colorize(values, activation), pixels)
 
 
 def test_frames_and_builders_pickle_as_plain_data() -> None:
