@@ -333,7 +333,7 @@ class FrameBuilder:
         eval_cap: int = DEFAULT_EVAL_CAP,
         seed: int = _PROBE_SEED,
     ) -> None:
-        self.dataset: Dataset | None = dataset
+        self.dataset = dataset
         self.task = dataset.task
         self.feature_names = tuple(dataset.feature_names)
         self.target_names = tuple(dataset.target_names)
@@ -386,11 +386,6 @@ class FrameBuilder:
         self._stats_samples: dict[int, np.ndarray] = {}
         self._stats_rng = np.random.default_rng(seed + 1)
         self._colorize = HeatmapColorizer()
-
-    def __getstate__(self) -> dict[str, Any]:
-        # A builder travels to the frame process without its data set: a frame needs only
-        # the probe and evaluation rows and the names, a few hundred rows however big the data.
-        return {**self.__dict__, "dataset": None}
 
     # ---- pieces ------------------------------------------------------------------------------
 
