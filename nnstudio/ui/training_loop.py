@@ -98,9 +98,9 @@ COMMAND_POLL_INTERVAL = 0.005
 #: shares the second core with the user interface and the interpreter with training, so the
 #: share is what frames cost training: with 40 % a 784-128-64-10 network showed 14–17 frames
 #: a second and trained at 86–93 % of its headless speed, with 25 % 8–11 frames and 92–99 %.
-#: But a 2-input network's heatmaps take up to 10 ms of processor time to build beside
-#: training (3–4 ms alone), and below 30 % they would come less than 30 times a second.
-_BUILD_TIME_SHARE = 0.3
+#: A 2-input network's heatmaps take 1–2 ms to build alone (at most 3–5 ms beside training),
+#: so at 25 % they still come 30 times a second.
+_BUILD_TIME_SHARE = 0.25
 #: Frames whose build cost is averaged to pace the next ones.
 _BUILD_COST_FRAMES = 8
 #: Painting frames may take at most this share of the user interface's time. Training runs

@@ -431,7 +431,7 @@ def test_slow_builds_space_frames_out_and_fast_ones_keep_the_beat(harness, datas
     loop = harness.loop
     for _ in range(training_loop._BUILD_COST_FRAMES):
         # A 2-input network's heatmaps, built beside training: still 30 frames a second.
-        loop._publisher.note_build_cost(0.0095)
+        loop._publisher.note_build_cost(0.008)
     assert loop._frame_interval() == training_loop.FRAME_INTERVAL
     for _ in range(training_loop._BUILD_COST_FRAMES):
         loop._publisher.note_build_cost(0.024)  # a 784-input network's frame
