@@ -540,7 +540,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.properties_dock = PropertiesDock(self.document)
         self.training_dock = TrainingDock(self.document)
         self.plots = PlotsPanel()
-        self.plots.setMinimumHeight(180)
         self.plots_dock = QtWidgets.QDockWidget("Plots")
         self.plots_dock.setObjectName("PlotsDock")
         self.plots_dock.setWidget(self.plots)

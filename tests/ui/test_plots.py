@@ -489,3 +489,24 @@ def test_titles_shrink_in_narrow_plots_and_are_never_cut_off(qtbot) -> None:
     assert size == f"{TITLE_POINT_SIZES[-1]}pt"
     assert room > 30
     assert text_height <= room + 1
+
+
+def test_weight_plots_sit_in_one_row_in_a_short_dock(qtbot, panel, spiral) -> None:
+    project, dataset, frames = spiral
+    panel.set_context(project, dataset)
+    show_everywhere(panel, frames[-1])
+    tab = panel.weights_tab
+    panel.tabs.setCurrentWidget(tab)
+    # Under the canvas of a 1280×720 window: stacking two plots would leave each ~90 px.
+    panel.resize(640, 280)
+    qtbot.waitUntil(lambda: tab.height() < 330)
+    rows = {
+        plot: positions(tab)[plot][0]
+        for plot in (tab.heatmap_plot, tab.histogram_plot, tab.spread_plot)
+    }
+    assert rows == {tab.heatmap_plot: (0, 0), tab.histogram_plot: (0, 1), tab.spread_plot: (0, 2)}
+    # Taller again: the heatmap beside the two others, stacked.
+    panel.resize(1280, 800)
+    qtbot.waitUntil(lambda: tab.height() >= 330)
+    assert positions(tab)[tab.histogram_plot][0] == (0, 1)
+    assert positions(tab)[tab.spread_plot][0] == (1, 1)

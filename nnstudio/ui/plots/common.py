@@ -38,6 +38,9 @@ VALIDATION_COLOR = (230, 110, 20)
 BATCH_COLOR = (150, 165, 185)
 #: Panel width from which plots of a tab sit side by side instead of stacked.
 WIDE_LAYOUT = 900
+#: Tabs shorter than this (pixels, controls included) put their plots in one row where they
+#: have such an arrangement.
+SHORT_LAYOUT = 330
 
 
 def palette_color(index: int) -> tuple[int, int, int]:
@@ -696,7 +699,7 @@ class PlotTab(QtWidgets.QWidget):
         self.controls.setContentsMargins(6, 4, 6, 0)
         self.controls.setSpacing(10)
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setMinimumSize(280, 240)
+        self.graphics.setMinimumSize(280, 150)
         self.graphics.ci.setContentsMargins(4, 4, 4, 4)
         self.png_button = QtWidgets.QToolButton()
         self.png_button.setText("PNG…")
@@ -724,7 +727,8 @@ class PlotTab(QtWidgets.QWidget):
         layout.addWidget(self.graphics, 1)
         self._narrow: list[tuple[Any, int, int, int, int]] = []
         self._wide: list[tuple[Any, int, int, int, int]] = []
-        self._is_wide: bool | None = None
+        self._short: list[tuple[Any, int, int, int, int]] = []
+        self._mode: str | None = None  # the arrangement in use: "narrow", "wide" or "short"
         #: Items the scene keeps (hidden) whenever they are out of the layout.
         self._kept: list[QtWidgets.QGraphicsWidget] = []
         self._project: Project | None = None
@@ -738,21 +742,32 @@ class PlotTab(QtWidgets.QWidget):
         self,
         narrow: list[tuple[Any, int, int, int, int]],
         wide: list[tuple[Any, int, int, int, int]],
+        short: list[tuple[Any, int, int, int, int]] | None = None,
     ) -> None:
         """Where each item goes: ``(item, row, column, row span, column span)`` per layout.
 
         The narrow arrangement (stacked) is used below :data:`WIDE_LAYOUT` pixels unless the
-        tab is much wider than tall.
+        tab is much wider than tall. ``short`` (optional: all in one row) replaces the wide
+        arrangement when the tab is shorter than :data:`SHORT_LAYOUT` pixels, as in a
+        plots dock under the canvas of a 720-pixel-high window, where two plots stacked in
+        a column would each be too flat to read.
         """
         layout = self.graphics.ci
-        for item, *_ in [*self._narrow, *self._wide]:
+        for item, *_ in self._all_placed():
             if item in layout.items:
                 layout.removeItem(item)
         self._narrow = narrow
         self._wide = wide
-        self._is_wide = None
-        self.keep_in_scene(*(item for item, *_ in [*narrow, *wide]))
+        self._short = short or []
+        self._mode = None
+        self.keep_in_scene(*(item for item, *_ in self._all_placed()))
         self._arrange()
+
+    def _all_placed(self) -> list[tuple[Any, int, int, int, int]]:
+        return [*self._narrow, *self._wide, *self._short]
+
+    def _arrangement(self, mode: str) -> list[tuple[Any, int, int, int, int]]:
+        return {"narrow": self._narrow, "wide": self._wide, "short": self._short}[mode]
 
     def keep_in_scene(self, *items: QtWidgets.QGraphicsWidget) -> None:
         """Keep ``items`` in the view's scene, hidden, while they are out of the layout.
@@ -790,14 +805,17 @@ class PlotTab(QtWidgets.QWidget):
         # Side by side when wide, or when the panel is much wider than tall (a short dock
         # under the canvas): stacking would squash every plot flat.
         wide = self.width() >= WIDE_LAYOUT or self.width() >= 1.3 * self.height()
-        if wide == self._is_wide:
+        mode = "wide" if wide else "narrow"
+        if wide and self._short and self.height() < SHORT_LAYOUT:
+            mode = "short"
+        if mode == self._mode:
             return
-        self._is_wide = wide
+        self._mode = mode
         layout = self.graphics.ci
-        for item, *_ in [*self._narrow, *self._wide]:
+        for item, *_ in self._all_placed():
             if item in layout.items:
                 layout.removeItem(item)
-        for item, row, column, rows, columns in self._wide if wide else self._narrow:
+        for item, row, column, rows, columns in self._arrangement(mode):
             layout.addItem(item, row=row, col=column, rowspan=rows, colspan=columns)
             item.show()
         self._park()
@@ -806,7 +824,7 @@ class PlotTab(QtWidgets.QWidget):
     def _apply_stretch(self, wide: bool) -> None:
         """Give rows and columns equal shares (subclasses may override)."""
         grid = self.graphics.ci.layout
-        arrangement = self._wide if wide else self._narrow
+        arrangement = self._arrangement(self._mode or "narrow")
         rows = max((row + span for _, row, _, span, _ in arrangement), default=0)
         columns = max((column + span for _, _, column, _, span in arrangement), default=0)
         for row in range(rows):

@@ -97,6 +97,11 @@ class WeightsTab(PlotTab):
                 (self.histogram_plot, 0, 1, 1, 1),
                 (self.spread_plot, 1, 1, 1, 1),
             ],
+            short=[
+                (self.heatmap_plot, 0, 0, 1, 1),
+                (self.histogram_plot, 0, 1, 1, 1),
+                (self.spread_plot, 0, 2, 1, 1),
+            ],
         )
 
     # ---- state -------------------------------------------------------------------------------
