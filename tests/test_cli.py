@@ -497,6 +497,17 @@ def test_shot_validates_its_size(tmp_path: Path, trained: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
+def test_shot_says_only_what_it_wrote(tmp_path: Path, trained: Path) -> None:
+    # Offscreen, Qt notes that the platform cannot raise windows or take size hints; a
+    # screenshot command has nothing to say about that.
+    output = tmp_path / "s.png"
+    result = run("shot", trained, "-o", output, "--size", "900x700", "--train-epochs", "2")
+    assert result.returncode == 0, result.stderr
+    assert output.stat().st_size > 10_000
+    assert result.stderr == f"nnstudio: wrote {output}\n"
+
+
 def test_parse_size() -> None:
     assert cli.parse_size("1600x1000") == (1600, 1000)
     assert cli.parse_size(" 800 X 600 ") == (800, 600)

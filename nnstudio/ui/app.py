@@ -90,13 +90,29 @@ QTabBar::tab { padding: 5px 12px; }
 """
 
 
+#: Starts of Qt messages that only say a windowless platform (offscreen, for screenshots and
+#: tests) cannot do what a desktop does, such as raising a window: expected there, and
+#: nothing a user could act on.
+_PLATFORM_NOTICES = ("This plugin does not support",)
+
+
+def _print_qt_message(kind: Any, context: Any, message: str) -> None:
+    """Qt's messages go to stderr as Qt prints them, except :data:`_PLATFORM_NOTICES`."""
+    if message.startswith(_PLATFORM_NOTICES):
+        return
+    from nnstudio.ui.qt import QtCore
+
+    sys.stderr.write(QtCore.qFormatLogMessage(kind, context, message) + "\n")
+
+
 def create_application(argv: list[str] | None = None) -> Any:
     """The QApplication, created once with the Fusion style, light palette and app icon."""
     from nnstudio.ui.icons import icon
-    from nnstudio.ui.qt import QtWidgets
+    from nnstudio.ui.qt import QtCore, QtWidgets
 
     app = QtWidgets.QApplication.instance()
     if app is None:
+        QtCore.qInstallMessageHandler(_print_qt_message)
         app = QtWidgets.QApplication(argv if argv is not None else [sys.argv[0]])
         app.setOrganizationName("nnstudio")
         app.setApplicationName("nnstudio")
