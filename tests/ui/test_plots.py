@@ -510,3 +510,63 @@ def test_weight_plots_sit_in_one_row_in_a_short_dock(qtbot, panel, spiral) -> No
     qtbot.waitUntil(lambda: tab.height() >= 330)
     assert positions(tab)[tab.histogram_plot][0] == (0, 1)
     assert positions(tab)[tab.spread_plot][0] == (1, 1)
+
+
+def test_plots_side_by_side_share_the_width_equally(qtbot, panel, spiral) -> None:
+    # The accuracy plot's axis labels are wider than the loss plot's; the plots are not.
+    project, dataset, frames = spiral
+    panel.set_context(project, dataset)
+    panel.show_frame(frames[-1])
+    tab = panel.loss_tab
+    panel.resize(700, 300)
+    qtbot.waitUntil(lambda: positions(tab)[tab.metric_plot][0] == (0, 1))
+    qtbot.waitUntil(
+        lambda: abs(tab.loss_plot.geometry().width() - tab.metric_plot.geometry().width()) <= 2
+    )
+    assert tab.loss_plot.geometry().width() > 250
+
+
+def sample_frames(path: Path, epochs: int = 2) -> tuple[Project, Dataset, list[Frame]]:
+    """Frames of a real run of a sample project (a file read like the studio reads it)."""
+    from nnstudio.io import load_project
+    from nnstudio.workflow import attach_dataset, fit_network_to_data
+
+    project = load_project(path).project
+    dataset = load_dataset(project.data, path.parent)
+    project, _notices = fit_network_to_data(project, dataset)
+    project = attach_dataset(project, dataset)
+    network = build_network(project)
+    trainer = make_trainer(project, network, dataset)
+    builder = FrameBuilder(dataset, probe_size=60, grid_size=24)
+    frames = [builder.build(network, trainer.snapshot())]
+    for _ in range(epochs):
+        trainer.run_epoch()
+        frames.append(builder.build(network, trainer.snapshot()))
+    return project, dataset, frames
+
+
+def test_output_plots_fill_the_visible_tab_frame_after_frame(qtbot, panel, spiral, sample):
+    # A data set without a map (four features) shows only the confusion matrix, in the whole
+    # tab; frames and a change to a data set with a map leave it filling the tab.
+    tab = panel.output_tab
+    panel.tabs.setCurrentWidget(tab)
+    panel.resize(900, 320)
+    project, dataset, frames = sample_frames(sample("iris"))
+    panel.set_context(project, dataset)
+    panel.show_frame(frames[0])
+    # Frames of the same data set keep the arrangement (it is not rebuilt every frame).
+    arranged = []
+    original = tab.set_arrangement
+    tab.set_arrangement = lambda *args, **kwargs: arranged.append(original(*args, **kwargs))
+    for frame in frames:
+        panel.show_frame(frame)
+        qtbot.wait(20)
+        assert tab.confusion_plot.geometry().width() > 600
+        assert tab.confusion_plot.geometry().height() > 200
+    assert arranged == []
+    project, dataset, frames = spiral
+    panel.set_context(project, dataset)
+    panel.show_frame(frames[-1])
+    qtbot.wait(20)
+    assert len(arranged) == 1  # the new data set has a map beside the matrix
+    assert tab.map_plot.geometry().width() > 300 and tab.map_plot.geometry().height() > 200

@@ -36,6 +36,8 @@ PALETTE: tuple[tuple[int, int, int], ...] = (
 TRAIN_COLOR = (31, 97, 166)
 VALIDATION_COLOR = (230, 110, 20)
 BATCH_COLOR = (150, 165, 185)
+#: Preferred size of every plot in a tab's grid (pixels; the room is shared by stretch).
+_PLOT_PREFERRED_SIZE = (200.0, 150.0)
 #: Panel width from which plots of a tab sit side by side instead of stacked.
 WIDE_LAYOUT = 900
 #: Tabs shorter than this (pixels, controls included) put their plots in one row where they
@@ -728,7 +730,7 @@ class PlotTab(QtWidgets.QWidget):
         self._narrow: list[tuple[Any, int, int, int, int]] = []
         self._wide: list[tuple[Any, int, int, int, int]] = []
         self._short: list[tuple[Any, int, int, int, int]] = []
-        self._mode: str | None = None  # the arrangement in use: "narrow", "wide" or "short"
+        self._layout_mode: str | None = None  # "narrow", "wide" or "short", once arranged
         #: Items the scene keeps (hidden) whenever they are out of the layout.
         self._kept: list[QtWidgets.QGraphicsWidget] = []
         self._project: Project | None = None
@@ -759,7 +761,7 @@ class PlotTab(QtWidgets.QWidget):
         self._narrow = narrow
         self._wide = wide
         self._short = short or []
-        self._mode = None
+        self._layout_mode = None
         self.keep_in_scene(*(item for item, *_ in self._all_placed()))
         self._arrange()
 
@@ -808,23 +810,29 @@ class PlotTab(QtWidgets.QWidget):
         mode = "wide" if wide else "narrow"
         if wide and self._short and self.height() < SHORT_LAYOUT:
             mode = "short"
-        if mode == self._mode:
+        if mode == self._layout_mode:
             return
-        self._mode = mode
+        self._layout_mode = mode
         layout = self.graphics.ci
         for item, *_ in self._all_placed():
             if item in layout.items:
                 layout.removeItem(item)
         for item, row, column, rows, columns in self._arrangement(mode):
             layout.addItem(item, row=row, col=column, rowspan=rows, colspan=columns)
+            # One preferred size for every plot: the grid then shares the room out by the
+            # stretch factors alone, not more to the plot whose axis labels are narrower.
+            item.setPreferredSize(*_PLOT_PREFERRED_SIZE)
             item.show()
+        # The grid, emptied above, shrank the central item to its margins, and only a resize
+        # of the view would stretch it again: give it the view's area now.
+        self.graphics.ci.setGeometry(self.graphics.range)
         self._park()
         self._apply_stretch(wide)
 
     def _apply_stretch(self, wide: bool) -> None:
         """Give rows and columns equal shares (subclasses may override)."""
         grid = self.graphics.ci.layout
-        arrangement = self._arrangement(self._mode or "narrow")
+        arrangement = self._arrangement(self._layout_mode or "narrow")
         rows = max((row + span for _, row, _, span, _ in arrangement), default=0)
         columns = max((column + span for _, _, column, _, span in arrangement), default=0)
         for row in range(rows):
