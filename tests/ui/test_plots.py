@@ -570,3 +570,27 @@ def test_output_plots_fill_the_visible_tab_frame_after_frame(qtbot, panel, spira
     qtbot.wait(20)
     assert len(arranged) == 1  # the new data set has a map beside the matrix
     assert tab.map_plot.geometry().width() > 300 and tab.map_plot.geometry().height() > 200
+
+
+@pytest.mark.parametrize("orientation", ["left", "bottom"])
+def test_cell_numbers_follow_the_axis_length_and_never_collide(qapp, orientation) -> None:
+    import pyqtgraph as pg
+
+    from nnstudio.ui.plots.common import integer_ticks
+
+    axis = pg.AxisItem(orientation)
+    integer_ticks(axis, 64)
+    room = 18 if orientation == "left" else 8 + 7 * 2
+
+    def numbers(low: float, high: float, pixels: float) -> list[float]:
+        return [value for _step, level in axis.tickValues(low, high, pixels) for value in level]
+
+    for pixels in (60, 150, 400, 1200, 4000):
+        values = numbers(0.5, 64.5, pixels)
+        assert values and all(float(v).is_integer() and 1 <= v <= 64 for v in values)
+        gaps = np.diff(values) * pixels / 64
+        assert np.all(gaps >= room - 1e-9)
+        # An inverted axis (heatmap rows top-down) gets its range reversed: same numbers.
+        assert numbers(64.5, 0.5, pixels) == values
+    assert numbers(0.5, 64.5, 4000) == list(range(1, 65))  # room for every cell
+    assert axis.tickStrings([1.0, 10.0], 1.0, 1.0) == ["1", "10"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -1013,20 +1014,49 @@ def layer_keys(activation_names: Sequence[str]) -> str:
 
 
 def integer_ticks(axis: Any, count: int) -> None:
-    """Label an axis of ``count`` cells (centred on 1 … count) with whole numbers only."""
-    if count <= 12:
-        step = 1
-    elif count <= 30:
-        step = 2
-    elif count <= 75:
-        step = 5
-    else:
-        step = max(10, int(nice_ceiling(count / 8)))
-    if step <= 2:
-        values = list(range(1, count + 1, step))
-    else:
-        values = [1, *range(step, count + 1, step)]
-    axis.setTicks([[(float(v), str(v)) for v in values], []])
+    """Label an axis of ``count`` cells (centred on 1 … count) with whole numbers only.
+
+    The step (1, 2, 5, 10, 20, 50, …) follows the axis's length whenever it is drawn, so the
+    numbers never run into each other in a short plot and every cell is numbered in a tall
+    one.
+    """
+    axis.setTicks(None)  # computed, not fixed, ticks
+    axis._nnstudio_cells = int(count)
+    if not getattr(axis, "_nnstudio_cell_ticks", False):
+        # Instance attributes take the place of AxisItem's tick methods for this axis only.
+        axis.tickValues = functools.partial(_cell_tick_values, axis)
+        axis.tickStrings = _whole_number_strings
+        axis._nnstudio_cell_ticks = True
+    axis.picture = None
+    axis.update()
+
+
+#: Steps between numbered cells, smallest first.
+_CELL_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+
+
+def _cell_tick_values(
+    axis: Any, low: float, high: float, size: float
+) -> list[tuple[float, list[float]]]:
+    """Whole-number ticks of :func:`integer_ticks`' cells between ``low`` and ``high``,
+    at least a label's room apart over ``size`` pixels."""
+    count = axis._nnstudio_cells
+    low, high = min(low, high), max(low, high)  # an inverted axis gives its range reversed
+    if count < 1 or high <= low or size <= 0:
+        return []
+    per_cell = size / (high - low)
+    vertical = axis.orientation in ("left", "right")
+    room = 18.0 if vertical else 8.0 + 7.0 * len(str(count))
+    step = next((s for s in _CELL_STEPS if s * per_cell >= room), _CELL_STEPS[-1])
+    values = list(range(step, count + 1, step))
+    if step > 1 and (step - 1) * per_cell >= room:
+        values.insert(0, 1)  # the first cell too, when there is room before the next label
+    inside = [float(v) for v in values if low - 0.5 <= v <= high + 0.5]
+    return [(float(step), inside)]
+
+
+def _whole_number_strings(values: Sequence[float], scale: float, spacing: float) -> list[str]:
+    return [str(round(value)) for value in values]
 
 
 def set_bar_ticks(plot: pg.PlotItem, labels: Sequence[str]) -> None:
