@@ -180,7 +180,8 @@ class OutputTab(PlotTab):
             "Confusion matrix", "predicted class", "true class", grid=False
         )
         self.confusion_plot.invertY(True)
-        self.confusion_plot.setAspectLocked(True)
+        # Cells take the plot's shape rather than staying square: in a wide, short dock
+        # square cells would leave the class names below them too little room.
         self.confusion_plot.setMouseEnabled(x=False, y=False)
         self.confusion_image = pg.ImageItem()
         self.confusion_image.setColorMap(pg.ColorMap([0.0, 1.0], [(255, 255, 255), TRAIN_COLOR]))
