@@ -505,6 +505,10 @@ def test_weight_plots_sit_in_one_row_in_a_short_dock(qtbot, panel, spiral) -> No
         for plot in (tab.heatmap_plot, tab.histogram_plot, tab.spread_plot)
     }
     assert rows == {tab.heatmap_plot: (0, 0), tab.histogram_plot: (0, 1), tab.spread_plot: (0, 2)}
+    # The heatmap shares its column with its colour bar: it gets the widest one.
+    qtbot.waitUntil(
+        lambda: tab.heatmap_plot.geometry().width() > 1.2 * tab.histogram_plot.geometry().width()
+    )
     # Taller again: the heatmap beside the two others, stacked.
     panel.resize(1280, 800)
     qtbot.waitUntil(lambda: tab.height() >= 330)

@@ -38,7 +38,7 @@ TRAIN_COLOR = (31, 97, 166)
 VALIDATION_COLOR = (230, 110, 20)
 BATCH_COLOR = (150, 165, 185)
 #: Preferred size of every plot in a tab's grid (pixels; the room is shared by stretch).
-_PLOT_PREFERRED_SIZE = (200.0, 150.0)
+PLOT_PREFERRED_SIZE = (200.0, 150.0)
 #: Panel width from which plots of a tab sit side by side instead of stacked.
 WIDE_LAYOUT = 900
 #: Tabs shorter than this (pixels, controls included) put their plots in one row where they
@@ -822,7 +822,7 @@ class PlotTab(QtWidgets.QWidget):
             layout.addItem(item, row=row, col=column, rowspan=rows, colspan=columns)
             # One preferred size for every plot: the grid then shares the room out by the
             # stretch factors alone, not more to the plot whose axis labels are narrower.
-            item.setPreferredSize(*_PLOT_PREFERRED_SIZE)
+            item.setPreferredSize(*PLOT_PREFERRED_SIZE)
             item.show()
         # The grid, emptied above, shrank the central item to its margins, and only a resize
         # of the view would stretch it again: give it the view's area now.

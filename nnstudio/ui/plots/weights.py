@@ -9,6 +9,7 @@ import numpy as np
 
 from nnstudio.ui.frame import WEIGHT_PERCENTILES
 from nnstudio.ui.plots.common import (
+    PLOT_PREFERRED_SIZE,
     TITLE_KEYS_MAX,
     PlotTab,
     StickyLevel,
@@ -103,6 +104,13 @@ class WeightsTab(PlotTab):
                 (self.spread_plot, 0, 2, 1, 1),
             ],
         )
+
+    def _apply_stretch(self, wide: bool) -> None:
+        super()._apply_stretch(wide)
+        if self._layout_mode == "short":
+            # In one row the heatmap shares its column with its colour bar: a wider column.
+            width, height = PLOT_PREFERRED_SIZE
+            self.heatmap_plot.setPreferredSize(1.5 * width, height)
 
     # ---- state -------------------------------------------------------------------------------
 
