@@ -49,9 +49,12 @@ def housing_project() -> Project:
     )
 
 
-def train_frames(project: Project, epochs: int = 4) -> tuple[Dataset, list[Frame]]:
+def train_frames(
+    project: Project, epochs: int = 4, dataset: Dataset | None = None
+) -> tuple[Dataset, list[Frame]]:
     """One frame per epoch of a real run, each carrying the whole step history."""
-    dataset = load_dataset(project.data, ".")
+    if dataset is None:
+        dataset = load_dataset(project.data, ".")
     network = build_network(project)
     trainer = make_trainer(project, network, dataset)
     builder = FrameBuilder(dataset, probe_size=60, grid_size=24)
@@ -539,14 +542,7 @@ def sample_frames(path: Path, epochs: int = 2) -> tuple[Project, Dataset, list[F
     dataset = load_dataset(project.data, path.parent)
     project, _notices = fit_network_to_data(project, dataset)
     project = attach_dataset(project, dataset)
-    network = build_network(project)
-    trainer = make_trainer(project, network, dataset)
-    builder = FrameBuilder(dataset, probe_size=60, grid_size=24)
-    frames = [builder.build(network, trainer.snapshot())]
-    for _ in range(epochs):
-        trainer.run_epoch()
-        frames.append(builder.build(network, trainer.snapshot()))
-    return project, dataset, frames
+    return project, *train_frames(project, epochs, dataset)
 
 
 def test_output_plots_fill_the_visible_tab_frame_after_frame(qtbot, panel, spiral, sample):
