@@ -302,7 +302,14 @@ class TrainingStatus(QtWidgets.QWidget):
         layout.setSpacing(14)
         self.state_label = QtWidgets.QLabel()
         self.state_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.state_label.setMinimumWidth(96)
+        # A badge as wide as the longest state (bold, 10 px padding each side), not as wide as
+        # a large window's status bar.
+        bold = QtGui.QFont(self.state_label.font())
+        bold.setBold(True)
+        longest = max(
+            QtGui.QFontMetrics(bold).horizontalAdvance(text) for text, _, _ in STATE_STYLES.values()
+        )
+        self.state_label.setFixedWidth(max(96, longest + 2 * 10 + 8))
         self.epoch_label = QtWidgets.QLabel()
         self.step_label = QtWidgets.QLabel()
         self.loss_label = QtWidgets.QLabel()
@@ -313,6 +320,7 @@ class TrainingStatus(QtWidgets.QWidget):
         self.progress.setFixedWidth(150)
         self.progress.setFixedHeight(14)
         self.eta_label = QtWidgets.QLabel()
+        layout.addStretch(1)  # room to spare goes to the left: the items stay together
         for widget in (
             self.state_label,
             self.epoch_label,

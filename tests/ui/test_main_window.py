@@ -813,3 +813,19 @@ def test_hidden_plot_tabs_are_built_after_the_window_is_painted(qtbot, window) -
     window.repaint()
     qtbot.waitUntil(lambda: len(window.plots._tabs) == len(window.plots.tab_names()))
     assert window.plots.tabs.widget(1) is window.plots.weights_tab
+
+
+def test_the_state_badge_fits_every_state_and_stays_compact(qtbot, window) -> None:
+    from nnstudio.ui.main_window import STATE_STYLES
+
+    window.resize(1900, 900)
+    qtbot.wait(50)
+    label = window.status.state_label
+    widths = set()
+    for state, (text, _fg, _bg) in STATE_STYLES.items():
+        window.status.set_state(state)
+        assert label.text() == text
+        assert label.sizeHint().width() <= label.width()  # the bold text and its padding fit
+        widths.add(label.width())
+    # One width for every state, and a badge rather than a bar across a wide window.
+    assert len(widths) == 1 and label.width() < 200
