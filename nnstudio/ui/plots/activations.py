@@ -84,9 +84,9 @@ class ActivationsTab(PlotTab):
             wide=[(self.heatmap_plot, 0, 0, 1, 1), (self.health_plot, 0, 1, 1, 1)],
         )
 
-    def _apply_stretch(self, wide: bool) -> None:
+    def _apply_stretch(self) -> None:
         grid = self.graphics.ci.layout
-        if wide:
+        if self._layout_mode != "narrow":
             grid.setColumnStretchFactor(0, 3)
             grid.setColumnStretchFactor(1, 2)
             grid.setRowStretchFactor(0, 1)

@@ -755,10 +755,7 @@ class PlotTab(QtWidgets.QWidget):
         plots dock under the canvas of a 720-pixel-high window, where two plots stacked in
         a column would each be too flat to read.
         """
-        layout = self.graphics.ci
-        for item, *_ in self._all_placed():
-            if item in layout.items:
-                layout.removeItem(item)
+        self._take_out_placed()
         self._narrow = narrow
         self._wide = wide
         self._short = short or []
@@ -768,6 +765,13 @@ class PlotTab(QtWidgets.QWidget):
 
     def _all_placed(self) -> list[tuple[Any, int, int, int, int]]:
         return [*self._narrow, *self._wide, *self._short]
+
+    def _take_out_placed(self) -> None:
+        """Remove from the layout every item any arrangement places."""
+        layout = self.graphics.ci
+        for item, *_ in self._all_placed():
+            if item in layout.items:
+                layout.removeItem(item)
 
     def _arrangement(self, mode: str) -> list[tuple[Any, int, int, int, int]]:
         return {"narrow": self._narrow, "wide": self._wide, "short": self._short}[mode]
@@ -814,10 +818,8 @@ class PlotTab(QtWidgets.QWidget):
         if mode == self._layout_mode:
             return
         self._layout_mode = mode
+        self._take_out_placed()
         layout = self.graphics.ci
-        for item, *_ in self._all_placed():
-            if item in layout.items:
-                layout.removeItem(item)
         for item, row, column, rows, columns in self._arrangement(mode):
             layout.addItem(item, row=row, col=column, rowspan=rows, colspan=columns)
             # One preferred size for every plot: the grid then shares the room out by the
@@ -828,10 +830,11 @@ class PlotTab(QtWidgets.QWidget):
         # of the view would stretch it again: give it the view's area now.
         self.graphics.ci.setGeometry(self.graphics.range)
         self._park()
-        self._apply_stretch(wide)
+        self._apply_stretch()
 
-    def _apply_stretch(self, wide: bool) -> None:
-        """Give rows and columns equal shares (subclasses may override)."""
+    def _apply_stretch(self) -> None:
+        """Give rows and columns of the arrangement in use equal shares (subclasses may
+        override)."""
         grid = self.graphics.ci.layout
         arrangement = self._arrangement(self._layout_mode or "narrow")
         rows = max((row + span for _, row, _, span, _ in arrangement), default=0)

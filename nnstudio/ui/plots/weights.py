@@ -105,8 +105,8 @@ class WeightsTab(PlotTab):
             ],
         )
 
-    def _apply_stretch(self, wide: bool) -> None:
-        super()._apply_stretch(wide)
+    def _apply_stretch(self) -> None:
+        super()._apply_stretch()
         if self._layout_mode == "short":
             # In one row the heatmap shares its column with its colour bar: a wider column.
             width, height = PLOT_PREFERRED_SIZE
