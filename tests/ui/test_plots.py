@@ -14,7 +14,13 @@ from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, Training
 from nnstudio.ui.frame import Frame, FrameBuilder
 from nnstudio.ui.plots import PlotsPanel
 from nnstudio.ui.plots.common import SteadyYRange, StickyLevel, make_plot, nice_ceiling
-from nnstudio.ui.plots.output import class_probabilities, confusion_matrix, region_colors
+from nnstudio.ui.plots.output import (
+    boundary_segments,
+    class_probabilities,
+    confusion_matrix,
+    grid_image_rect,
+    region_colors,
+)
 from nnstudio.workflow import build_network, make_trainer
 
 pytestmark = pytest.mark.gui
@@ -142,6 +148,8 @@ def test_regression_shows_rmse_and_r2(panel) -> None:
     np.testing.assert_allclose(py, frames[-1].predictions[:, 0])
     lx, ly = output.identity_line.getData()
     np.testing.assert_allclose(lx, ly)
+    # A fitted curve has no class boundary to draw, nor a switch for one.
+    assert not output.show_boundary.isVisibleTo(output) and not output.boundary.isVisible()
 
 
 def test_weight_heatmap_has_fixed_symmetric_levels(panel, spiral) -> None:
@@ -263,6 +271,73 @@ def test_output_regions_and_confusion_matrix(panel, spiral) -> None:
     train_x, _train_y = tab.train_points.getData()
     np.testing.assert_allclose(train_x, dataset.X_train[:, 0])
     assert tab.val_points.getData()[0].shape[0] == dataset.n_val
+
+    # The regions' pixels sit on the grid points; the boundary lies within the map.
+    grid = frame.grid
+    rect = tab.regions.mapRectToParent(tab.regions.boundingRect())
+    assert (rect.x(), rect.y(), rect.width(), rect.height()) == pytest.approx(
+        grid_image_rect(grid.extent, grid.size)
+    )
+    assert tab.show_boundary.isVisibleTo(tab) and tab.boundary.isVisible()
+    x, y = tab.boundary.getData()
+    assert x.size > 0 and x.size % 2 == 0
+    x0, x1, y0, y1 = grid.extent
+    assert x0 <= x.min() and x.max() <= x1 and y0 <= y.min() and y.max() <= y1
+    tab.show_boundary.setChecked(False)
+    assert not tab.boundary.isVisible()
+    tab.show_boundary.setChecked(True)
+    assert tab.boundary.isVisible() and tab.boundary.getData()[0].size == x.size
+
+
+def grid_probabilities(scores, size: int = 21) -> tuple[np.ndarray, tuple[float, ...]]:
+    """Class scores over a size×size grid on [-1, 1]², shape (size, size, classes)."""
+    axis = np.linspace(-1.0, 1.0, size)
+    x, y = np.meshgrid(axis, axis)
+    return np.stack(scores(x, y), axis=-1), (-1.0, 1.0, -1.0, 1.0)
+
+
+def test_boundary_lies_where_the_predicted_class_changes() -> None:
+    # Scores linear along each grid edge: the interpolated crossings are exact.
+    two, extent = grid_probabilities(lambda x, y: (0.5 - 0.4 * (x - 0.31), 0.5 + 0.4 * (x - 0.31)))
+    points = boundary_segments(two, extent)
+    assert points.shape == (2 * 20, 2)
+    np.testing.assert_allclose(points[:, 0], 0.31, atol=1e-12)
+    assert points[:, 1].min() == -1.0 and points[:, 1].max() == 1.0
+
+    three, extent = grid_probabilities(lambda x, y: (-(x + 0.23), 0 * x, x - 0.47))
+    points = boundary_segments(three, extent)
+    assert points.shape == (2 * 2 * 20, 2)
+    left = np.isclose(points[:, 0], -0.23, atol=1e-12)
+    right = np.isclose(points[:, 0], 0.47, atol=1e-12)
+    assert left.sum() == right.sum() == 40 and np.all(left | right)
+
+    one_class, extent = grid_probabilities(lambda x, y: (x + 5, 0 * x))
+    assert boundary_segments(one_class, extent).shape == (0, 2)
+
+
+def test_boundary_between_three_classes_meets_without_loose_ends() -> None:
+    # Three sectors around a point that is not on the grid: their boundaries meet there.
+    angles = np.deg2rad([90.0, 210.0, 330.0])
+    three, extent = grid_probabilities(
+        lambda x, y: tuple(np.cos(a) * (x - 0.03) + np.sin(a) * (y + 0.02) for a in angles)
+    )
+    points = boundary_segments(three, extent)
+    ends, uses = np.unique(np.round(points, 9), axis=0, return_counts=True)
+    inside = np.all(np.abs(ends) < 1.0 - 1e-9, axis=1)
+    # Every end inside the map continues into another segment; three lines reach the edge.
+    assert np.all(uses[inside] >= 2)
+    assert np.count_nonzero(~inside) == 3
+    meeting = ends[uses >= 3]
+    assert meeting.shape[0] == 1
+    np.testing.assert_allclose(meeting[0], [0.03, -0.02], atol=0.05)
+
+
+def test_grid_image_puts_each_pixel_centre_on_its_grid_point() -> None:
+    x, y, width, height = grid_image_rect((-1.0, 3.0, 0.0, 1.0), 5)
+    # Pixel j of 5 covers [x + j w/5, x + (j+1) w/5]; its centre must be at -1 + j.
+    centres = x + (np.arange(5) + 0.5) * width / 5
+    np.testing.assert_allclose(centres, [-1.0, 0.0, 1.0, 2.0, 3.0])
+    np.testing.assert_allclose(y + (np.arange(5) + 0.5) * height / 5, np.linspace(0, 1, 5))
 
 
 def test_region_colours_follow_class_probabilities() -> None:
