@@ -1382,7 +1382,10 @@ class MainWindow(QtWidgets.QMainWindow):
             if snapshot is not None:
                 self.status.show_snapshot(snapshot, self.document.project.training.epochs)
 
-        return [show]
+        def show_predictions() -> None:
+            self.data_panel.show_frame(frame)
+
+        return [show, show_predictions]
 
     def _state_changed(self, state: str) -> None:
         self._state = state

@@ -437,3 +437,81 @@ def test_a_wide_table_measures_only_its_first_columns(qtbot) -> None:
         max(measured)
     }
     assert max(measured) > header.minimumSectionSize()
+
+
+# ---- live predictions behind the preview ------------------------------------------------------
+
+
+def frame_for(document: StudioDocument, epochs: int = 0):
+    """A frame of the document's network (trained ``epochs`` epochs) on its data."""
+    from nnstudio.ui.frame import FrameBuilder
+    from nnstudio.workflow import build_network, make_trainer
+
+    network = build_network(document.project)
+    trainer = make_trainer(document.project, network, document.dataset)
+    for _ in range(epochs):
+        trainer.run_epoch()
+    builder = FrameBuilder(document.dataset, probe_size=20, grid_size=24)
+    return builder.build(network, trainer.snapshot())
+
+
+def test_predictions_fill_the_scatter_behind_the_points(panel, document):
+    from nnstudio.ui.plots.output import class_probabilities, region_colors
+
+    scatter = panel.scatter
+    assert not scatter.regions.isVisible() and not scatter.boundary.isVisible()
+    frame = frame_for(document, epochs=3)
+    panel.show_frame(frame)
+    assert scatter.regions.isVisible() and scatter.boundary.isVisible()
+    expected = region_colors(class_probabilities(frame.grid.grid_A[-1]), class_colors(2))
+    np.testing.assert_array_equal(scatter.regions.image, expected)
+    x, y = scatter.boundary.getData()
+    x0, x1, y0, y1 = frame.grid.extent
+    assert x.size > 0 and x0 <= x.min() and x.max() <= x1 and y0 <= y.min() and y.max() <= y1
+    # Behind the points, and the view still fits the points rather than the predictions.
+    assert scatter.regions.zValue() <= scatter.train_item.zValue()
+    items = scatter.plot_item.items
+    assert items.index(scatter.regions) < items.index(scatter.train_item)
+
+    assert not scatter.grid.isVisible()  # no grid lines around the plane only
+    scatter.show_predictions.setChecked(False)
+    assert not scatter.regions.isVisible() and not scatter.boundary.isVisible()
+    assert scatter.grid.isVisible()
+    scatter.show_predictions.setChecked(True)
+    assert scatter.regions.isVisible() and scatter.boundary.isVisible()
+
+    # New data: the old predictions go, and a frame made for other data is not shown.
+    choose(panel, "housing")
+    assert not scatter.regions.isVisible() and not scatter.fit_curve.isVisible()
+    panel.show_frame(frame)
+    assert not scatter.regions.isVisible() and not scatter.fit_curve.isVisible()
+
+
+def test_predictions_of_regressions_are_a_curve_or_a_coloured_plane(panel, document):
+    scatter = panel.scatter
+    choose(panel, "housing")
+    frame = frame_for(document, epochs=2)
+    panel.show_frame(frame)
+    x, y = scatter.fit_curve.getData()
+    np.testing.assert_allclose(x, frame.line.line_x)
+    np.testing.assert_allclose(y, frame.line.line_A[-1][:, 0], rtol=1e-6)
+    assert scatter.fit_curve.isVisible() and not scatter.regions.isVisible()
+
+    choose(panel, "plane")
+    frame = frame_for(document, epochs=2)
+    panel.show_frame(frame)
+    assert scatter.regions.isVisible() and not scatter.boundary.isVisible()
+    image = scatter.regions.image
+    assert image.shape == (frame.grid.size, frame.grid.size, 3)
+    # y = 2·x1 - x2: the predicted value rises with x1, and so does its colour's red.
+    row = image[frame.grid.size // 2].astype(int)
+    assert row[-1, 0] - row[-1, 2] > row[0, 0] - row[0, 2]
+
+
+def test_a_hidden_data_dock_shows_the_latest_frame_when_it_appears(panel, document):
+    panel.hide()
+    frame = frame_for(document)
+    panel.show_frame(frame)
+    assert not panel.scatter.regions.isVisible()
+    panel.show()
+    assert panel.scatter.regions.isVisible()

@@ -11,7 +11,7 @@ from nnstudio.data import load_dataset
 from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
 from nnstudio.ui.frame import Frame, FrameBuilder
 from nnstudio.ui.plots import PlotsPanel
-from nnstudio.ui.plots.common import HorizontalGrid, LiveCurve, envelope, make_plot
+from nnstudio.ui.plots.common import LiveCurve, MajorGrid, envelope, make_plot
 from nnstudio.ui.plots.gradients import _smoothed
 from nnstudio.ui.qt import QtWidgets, pg
 from nnstudio.workflow import build_network, make_trainer
@@ -145,7 +145,7 @@ def test_grid_lines_sit_at_the_major_ticks_behind_the_data(qtbot) -> None:
     curve = plot.plot([0.0, 1.0], [0.0, 1.0])
     plot.setYRange(0.0, 1.0, padding=0)
     qtbot.waitExposed(widget)
-    grids = [item for item in plot.items if isinstance(item, HorizontalGrid)]
+    grids = [item for item in plot.items if isinstance(item, MajorGrid)]
     assert len(grids) == 1
     grid = grids[0]
     values = grid.values()
@@ -158,7 +158,7 @@ def test_grid_lines_sit_at_the_major_ticks_behind_the_data(qtbot) -> None:
     low, high = plot.vb.viewRange()[1]
     assert low > -0.2 and high < 1.2
     heatmap_plot = make_plot("Image", "x", "y", grid=False)
-    assert not any(isinstance(i, HorizontalGrid) for i in heatmap_plot.items)
+    assert not any(isinstance(i, MajorGrid) for i in heatmap_plot.items)
 
 
 # ---- tabs --------------------------------------------------------------------------------------
@@ -292,8 +292,8 @@ def test_x_axis_grows_in_steps_and_stays_where_the_user_put_it(qtbot) -> None:
 def test_images_and_maps_have_no_grid_lines(panel) -> None:
     output = panel.output_tab
     for plot in (output.map_plot, output.confusion_plot, output.examples_plot):
-        assert not any(isinstance(item, HorizontalGrid) for item in plot.items)
+        assert not any(isinstance(item, MajorGrid) for item in plot.items)
     for plot in (output.parity_plot, panel.loss_tab.loss_plot, panel.gradients_tab.plot):
-        assert any(isinstance(item, HorizontalGrid) for item in plot.items)
+        assert any(isinstance(item, MajorGrid) for item in plot.items)
     weights = panel.weights_tab
-    assert not any(isinstance(item, HorizontalGrid) for item in weights.heatmap_plot.items)
+    assert not any(isinstance(item, MajorGrid) for item in weights.heatmap_plot.items)

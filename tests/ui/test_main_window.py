@@ -778,6 +778,7 @@ def test_live_frames_reach_each_view_in_its_own_event_newest_frame_last(qtbot, w
     window.canvas.show_frame = _spy(window.canvas.show_frame, order, "canvas")
     window.plots.loss_tab._show_loss = _spy(window.plots.loss_tab._show_loss, order, "loss")
     window.properties_dock.show_frame = _spy(window.properties_dock.show_frame, order, "properties")
+    window.data_panel.show_frame = _spy(window.data_panel.show_frame, order, "data")
     window._frame_ready(first)
     window._frame_ready(second)
     assert order == []  # every view takes its share from the event loop
@@ -785,7 +786,7 @@ def test_live_frames_reach_each_view_in_its_own_event_newest_frame_last(qtbot, w
     QtWidgets.QApplication.processEvents()
     assert shown == [second]  # the older frame was replaced, not shown late
     assert window.canvas.frame is second
-    assert order == ["canvas", "loss", "properties"]
+    assert order == ["canvas", "loss", "properties", "data"]
     # Views that held their repaints while taking the frame in paint again.
     assert window.canvas.viewport().updatesEnabled()
     graphics = window.plots.loss_tab.graphics

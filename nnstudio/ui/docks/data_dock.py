@@ -7,7 +7,9 @@ undo or redo they are refreshed with their signals blocked, so syncing never edi
 The preview below the controls shows the data the network will see: a scatter for 2-D inputs
 (classes coloured like the output plot, validation points hollow), ``x`` against ``y`` for
 1-D regressions, a grid of sample images for pixel data, and a table of the first rows
-otherwise.
+otherwise. Behind a scatter it shows, live, what the network predicts (unless switched off):
+the decision regions and their boundary for classes, the predicted value's colour for a 2-D
+regression, the fitted curve for a 1-D one.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +38,14 @@ from nnstudio.ui.csv_import import (
 )
 from nnstudio.ui.docks.training_dock import VerticalScrollArea
 from nnstudio.ui.document import StudioDocument
-from nnstudio.ui.plots.common import class_colors
+from nnstudio.ui.plots.common import MajorGrid, class_colors, pen
+from nnstudio.ui.plots.output import (
+    SmoothImageItem,
+    boundary_segments,
+    class_probabilities,
+    grid_image_rect,
+    region_colors,
+)
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, pg
 
 __all__ = ["BUILTIN_INFO", "DataPanel", "ImagePreview", "ScatterPreview", "TablePreview"]
@@ -71,6 +81,10 @@ CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt")
 #: Points drawn at most in a scatter preview; larger data shows a subset of each split in
 #: proportion (a random one: the splits are shuffled).
 MAX_PREVIEW_POINTS = 5000
+#: Colour of the decision boundary and the fitted curve drawn over the preview.
+PREDICTION_INK = (40, 40, 40)
+#: How far the predicted-value colours of a 2-D regression fade towards white.
+PREDICTION_WASH = 0.45
 #: Rows in the table preview.
 TABLE_ROWS = 50
 #: Sample images in the image preview: 8 per row, at least 2 rows, more when there is room.
@@ -106,8 +120,8 @@ class ScatterPreview(QtWidgets.QWidget):
         self.plot_widget = pg.PlotWidget(enableMenu=False)
         self.plot_widget.setMinimumHeight(140)
         self.plot_widget.setMenuEnabled(False)
-        self.plot_widget.showGrid(x=True, y=True, alpha=0.15)
         self.plot_item = self.plot_widget.getPlotItem()
+        self.grid = MajorGrid(self.plot_item, vertical=True)
         self.plot_item.hideButtons()
         for side in ("left", "bottom"):
             self.plot_item.getAxis(side).setTextPen(pg.mkPen(60, 60, 60))
@@ -115,17 +129,41 @@ class ScatterPreview(QtWidgets.QWidget):
             self.plot_item.getAxis(side).enableAutoSIPrefix(False)
         self.train_item = pg.ScatterPlotItem(size=7, pxMode=True, name="training")
         self.val_item = pg.ScatterPlotItem(size=7, pxMode=True, name="validation", symbol="o")
+        # What the network predicts, behind the points; hidden until a frame for this data.
+        self.regions = SmoothImageItem()
+        self.boundary = pg.PlotDataItem(pen=pen(PREDICTION_INK, 1.4), connect="pairs")
+        self.fit_curve = pg.PlotDataItem(pen=pen(PREDICTION_INK, 2.2))
+        for item in (self.regions, self.boundary, self.fit_curve):
+            item.setVisible(False)
+            # Points and data decide the view; predictions only fill it.
+            self.plot_item.addItem(item, ignoreBounds=True)
         self.plot_item.addItem(self.train_item)
         self.plot_item.addItem(self.val_item)
+        self.show_predictions = QtWidgets.QCheckBox("Show predictions")
+        self.show_predictions.setChecked(True)
+        self.show_predictions.setToolTip(
+            "Shade the plane by what the network predicts and draw its decision boundary "
+            "(the fitted curve for one input), updated live while it trains"
+        )
+        self.show_predictions.toggled.connect(self._predictions_toggled)
         self.legend = QtWidgets.QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
         layout.addWidget(self.plot_widget, 1)
         layout.addWidget(self.legend)
+        layout.addWidget(self.show_predictions)
         self._outline = pg.mkPen(255, 255, 255, 200, width=0.8)
+        self._dataset: Dataset | None = None
+        #: The target's centre and colour limit of a 2-D regression (the points' scale).
+        self._value_scale = (0.0, 1.0)
+        self._frame: object | None = None
+        self._rect: tuple[float, float, float, float] | None = None
 
     def show_dataset(self, dataset: Dataset) -> None:
         """Draw a 2-D problem (or ``x`` against ``y`` for a 1-D regression)."""
+        # Predictions belong to the data they were made for: none until the next frame.
+        self._dataset = dataset
+        self.clear_predictions()
         X_train, X_val = dataset.X_train, dataset.X_val
         share = min(1.0, MAX_PREVIEW_POINTS / max(1, dataset.n_train + dataset.n_val))
         cap_train = X_train[: int(np.ceil(dataset.n_train * share))]
@@ -195,6 +233,7 @@ class ScatterPreview(QtWidgets.QWidget):
         centre = float(np.mean(dataset.Y_train[:, 0])) if dataset.n_train else 0.0
         # The colour is the target's distance from its mean, on the shared diverging scale.
         limit = symmetric_limit(np.concatenate([y_train, y_val]) - centre)
+        self._value_scale = (centre, limit)
         rgb_train = diverging_rgb(y_train - centre, limit)
         rgb_val = diverging_rgb(y_val - centre, limit)
         self.train_item.setData(
@@ -237,6 +276,77 @@ class ScatterPreview(QtWidgets.QWidget):
             "<span style='color:#2563eb; font-size:14px'>●</span> training &nbsp; "
             "<span style='color:#2563eb'>○</span> validation"
         )
+
+    # ---- predictions -------------------------------------------------------------------------
+
+    def clear_predictions(self) -> None:
+        """Hide the predictions until the next frame."""
+        self._frame = None
+        self._hide_predictions()
+
+    def _hide_predictions(self) -> None:
+        for item in (self.regions, self.boundary, self.fit_curve):
+            item.setVisible(False)
+        self.grid.setVisible(True)
+
+    def show_frame(self, frame: object) -> None:
+        """Show what the network of ``frame`` predicts over this preview's data.
+
+        Frames made for other data (another feature set or task) are ignored.
+        """
+        dataset = self._dataset
+        if dataset is None or not self._matches(frame, dataset):
+            return
+        self._frame = frame
+        if not self.show_predictions.isChecked():
+            return
+        grid, line = getattr(frame, "grid", None), getattr(frame, "line", None)
+        if dataset.n_features == 2 and grid is not None:
+            self._show_plane(grid, dataset)
+        elif dataset.n_features == 1 and line is not None:
+            x = np.asarray(line.line_x, dtype=np.float64)
+            y = np.asarray(line.line_A[-1], dtype=np.float64)[:, 0]
+            self.fit_curve.setData(x, y)
+            self.fit_curve.setVisible(True)
+
+    def _matches(self, frame: object, dataset: Dataset) -> bool:
+        names = tuple(getattr(frame, "feature_names", ()))
+        targets = tuple(getattr(frame, "target_names", ()))
+        return (
+            names == tuple(dataset.feature_names)
+            and targets == tuple(dataset.target_names)
+            and getattr(frame, "task", None) == dataset.task
+        )
+
+    def _show_plane(self, grid: Any, dataset: Dataset) -> None:
+        outputs = np.asarray(grid.grid_A[-1])
+        if dataset.is_classification:
+            probabilities = class_probabilities(outputs)
+            colors = class_colors(probabilities.shape[-1])
+            self.regions.setImage(region_colors(probabilities, colors), autoLevels=False)
+            points = boundary_segments(probabilities, grid.extent)
+            self.boundary.setData(points[:, 0], points[:, 1], connect="pairs")
+            self.boundary.setVisible(True)
+        else:
+            centre, limit = self._value_scale
+            rgb = diverging_rgb(np.asarray(outputs[..., 0], dtype=np.float64) - centre, limit)
+            # Washed towards white like the class regions, so the points stand out.
+            washed = 255.0 - (255.0 - rgb.astype(np.float64)) * (1.0 - PREDICTION_WASH)
+            self.regions.setImage(washed.round().astype(np.uint8), autoLevels=False)
+        rect = grid_image_rect(grid.extent, grid.size)
+        if rect != self._rect:
+            self._rect = rect
+            self.regions.setRect(QtCore.QRectF(*rect))
+        self.regions.setVisible(True)
+        # Grid lines would show only around the coloured plane, not on it.
+        self.grid.setVisible(False)
+
+    def _predictions_toggled(self, on: bool) -> None:
+        frame = self._frame
+        if on and frame is not None:
+            self.show_frame(frame)
+        elif not on:
+            self._hide_predictions()
 
 
 class TablePreview(QtWidgets.QWidget):
@@ -444,6 +554,7 @@ class DataPanel(QtWidgets.QWidget):
         self._edit_timer.setSingleShot(True)
         self._edit_timer.setInterval(EDIT_DELAY_MS)
         self._edit_timer.timeout.connect(self.apply_edits)
+        self._pending_frame: object | None = None
         self._build()
         # A CSV file dropped on the panel opens the column picker.
         self.setAcceptDrops(True)
@@ -746,6 +857,25 @@ class DataPanel(QtWidgets.QWidget):
         self.refresh_preview()
 
     # ---- preview ---------------------------------------------------------------------------
+
+    def show_frame(self, frame: object) -> None:
+        """Show a training frame's predictions behind the scatter preview.
+
+        A hidden dock (closed, or a tab behind another dock) only keeps the frame and shows
+        it when it appears.
+        """
+        self._pending_frame = frame
+        if self.scatter.isVisible():
+            self._show_pending_frame()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if self._pending_frame is not None:
+            self._show_pending_frame()
+
+    def _show_pending_frame(self) -> None:
+        frame, self._pending_frame = self._pending_frame, None
+        self.scatter.show_frame(frame)
 
     def preview_kind(self) -> str:
         """What the preview shows: ``"scatter"``, ``"table"``, ``"images"`` or ``"error"``."""
