@@ -38,6 +38,7 @@ import numpy as np
 
 from nnstudio import __version__
 from nnstudio.errors import DataError, NNStudioError, ProjectFileError
+from nnstudio.workflow import GRADCHECK_SAMPLES, GRADCHECK_TOLERANCE
 
 if TYPE_CHECKING:
     from nnstudio.engine.trainer import Snapshot, Trainer
@@ -51,9 +52,6 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-
-#: Relative error above which ``gradcheck`` fails (float64 central differences).
-GRADCHECK_TOLERANCE = 1e-6
 
 COMMANDS = ("train", "export", "predict", "gradcheck", "import", "shot")
 
@@ -204,7 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gradcheck.add_argument("project", metavar="PROJECT", help="the .nnproj file")
     gradcheck.add_argument(
-        "--samples", type=_positive_int, default=16, help="examples to check on (default 16)"
+        "--samples",
+        type=_positive_int,
+        default=GRADCHECK_SAMPLES,
+        help=f"examples to check on (default {GRADCHECK_SAMPLES})",
     )
 
     importer = commands.add_parser(
@@ -726,23 +727,12 @@ def _format_numbers(values: np.ndarray) -> list[list[str]]:
 
 
 def _command_gradcheck(args: argparse.Namespace) -> int:
-    from nnstudio.engine.gradcheck import gradient_check
-    from nnstudio.workflow import build_network, load_for_training
+    from nnstudio.workflow import check_gradients, load_for_training
 
     loaded = _load(args.project)
     project, network, dataset = load_for_training(loaded)
-    # Central differences need float64 to resolve relative errors far below 1e-6.
-    project64 = replace(project, training=replace(project.training, dtype="float64"))
-    network64 = build_network(project64, network.weights())
     count = min(args.samples, dataset.n_train)
-    Y_train, _Y_val = dataset.targets_for(project.network.output.units)
-    report = gradient_check(
-        network64,
-        dataset.X_train[:count],
-        Y_train[:count],
-        l1=project.training.l1,
-        l2=project.training.l2,
-    )
+    report = check_gradients(project, dataset, network.weights(), samples=count)
     print(f"gradient check of {project.network.describe()} on {count} examples (float64)")
     print(report.format(GRADCHECK_TOLERANCE))
     if not report.passed(GRADCHECK_TOLERANCE):

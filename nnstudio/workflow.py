@@ -23,9 +23,15 @@ from nnstudio.spec import (
 
 if TYPE_CHECKING:
     from nnstudio.data import Dataset
+    from nnstudio.engine.gradcheck import GradCheckReport
     from nnstudio.engine.network import Network
     from nnstudio.engine.trainer import Trainer
     from nnstudio.io.project import LoadedProject
+
+#: Relative error above which a gradient check fails (float64 central differences).
+GRADCHECK_TOLERANCE = 1e-6
+#: Training examples a gradient check uses unless told otherwise.
+GRADCHECK_SAMPLES = 16
 
 #: Losses that only make sense for classification.
 _CLASSIFICATION_LOSSES = ("binary_crossentropy", "categorical_crossentropy")
@@ -298,6 +304,53 @@ def load_for_training(
     project = attach_dataset(project, dataset)
     network = build_network(project, weights)
     return project, network, dataset
+
+
+def check_gradients(
+    project: Project,
+    dataset: Dataset,
+    weights: Weights | None = None,
+    *,
+    samples: int = GRADCHECK_SAMPLES,
+    epsilon: float = 1e-6,
+) -> GradCheckReport:
+    """Backpropagation against central differences for a project's network on its data.
+
+    The check runs on a float64 copy of the network (float32 cannot resolve relative errors
+    far below 1e-6), on the first ``samples`` training examples, with the project's L1 and
+    L2 penalties in the objective and dropout off.
+
+    Parameters
+    ----------
+    project : Project
+        The network, loss, penalties and input standardisation.
+    dataset : Dataset
+        The data (already checked to fit the network).
+    weights : Weights or None
+        The weights to check at; fresh initialisation from the project's seed when ``None``.
+    samples : int
+        Training examples in the checked batch (at most the training set's size).
+    epsilon : float
+        Finite-difference step.
+
+    Returns
+    -------
+    GradCheckReport
+    """
+    from nnstudio.engine.gradcheck import gradient_check
+
+    float64 = replace(project, training=replace(project.training, dtype="float64"))
+    network = build_network(float64, weights)
+    count = max(1, min(int(samples), dataset.n_train))
+    Y_train, _Y_val = dataset.targets_for(project.network.output.units)
+    return gradient_check(
+        network,
+        dataset.X_train[:count],
+        Y_train[:count],
+        l1=project.training.l1,
+        l2=project.training.l2,
+        epsilon=epsilon,
+    )
 
 
 # --------------------------------------------------------------------------------------------

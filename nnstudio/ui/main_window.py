@@ -790,6 +790,12 @@ class MainWindow(QtWidgets.QMainWindow):
             "Stop", self.controller.stop, icon_name="stop", tip="Stop training"
         )
 
+        self.gradcheck_action = self._action(
+            "Check &gradients…",
+            self.gradient_check_dialog,
+            tip="Compare backpropagation with finite differences, layer by layer",
+        )
+
         self.about_action = self._action("&About nnstudio", self.show_about)
         self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts)
 
@@ -839,6 +845,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.stop_action,
         ):
             train_menu.addAction(action)
+        train_menu.addSeparator()
+        train_menu.addAction(self.gradcheck_action)
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
@@ -1129,6 +1137,14 @@ class MainWindow(QtWidgets.QMainWindow):
             self.statusBar().showMessage(
                 "Exported " + ", ".join(str(p) for p in dialog.written), 8000
             )
+
+    def gradient_check_dialog(self) -> None:
+        """Train › Check gradients…: runs at once on the current weights."""
+        from nnstudio.ui.gradcheck_dialog import GradientCheckDialog
+
+        dialog = GradientCheckDialog(self.document, self)
+        dialog.start()
+        dialog.exec()
 
     def import_onnx_dialog(self) -> None:
         """File › Import ONNX…."""

@@ -1,0 +1,242 @@
+"""Train › Check gradients…: backpropagation against central differences, layer by layer.
+
+The dialog runs :func:`nnstudio.workflow.check_gradients` on the document's network at its
+current weights, in a worker thread (a big network takes a second or two), and shows each
+layer's relative errors with a verdict against the same tolerance as ``nnstudio gradcheck``.
+The worker only computes with NumPy on its own copy of the network; the dialog polls for the
+result from the main thread, so no Qt object is touched outside it.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from nnstudio.engine.gradcheck import GradCheckReport
+from nnstudio.errors import NNStudioError
+from nnstudio.ui.csv_import import ERROR_BOX_STYLE, MUTED_COLOR
+from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets
+from nnstudio.workflow import GRADCHECK_SAMPLES, GRADCHECK_TOLERANCE, check_gradients
+
+__all__ = ["GradientCheckDialog"]
+
+#: Finite-difference steps offered (the check re-measures with larger ones where needed).
+EPSILONS = (1e-4, 1e-5, 1e-6, 1e-7)
+DEFAULT_EPSILON = 1e-6
+#: How often the dialog looks for the worker's result.
+_POLL_MS = 30
+#: Verdict colours (the status bar's green and red).
+_PASS_COLOR = QtGui.QColor(21, 128, 61)
+_FAIL_COLOR = QtGui.QColor(185, 28, 28)
+_NUMBER_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_COLUMNS = ("Layer", "Weights", "W rel. error", "b rel. error", "Compared", "Step W / b", "")
+
+_INTRO = (
+    "Backpropagation's gradient of the loss is compared, parameter by parameter, with central "
+    "differences <i>(J(θ + ε) − J(θ − ε)) / 2ε</i>, on a float64 copy of the network at its "
+    "current weights and the first training examples. Each layer shows the relative error "
+    "<i>‖g<sub>backprop</sub> − g<sub>numeric</sub>‖ / (‖g<sub>backprop</sub>‖ + "
+    "‖g<sub>numeric</sub>‖)</i> of its weights and biases: about 1e-9 or less means "
+    f"backpropagation is right, more than {GRADCHECK_TOLERANCE:g} signals a mistake. Dropout "
+    "is off; L1 and L2 penalties are part of the loss."
+)
+
+
+def _error_text(value: float) -> str:
+    return "NaN" if math.isnan(value) else f"{value:.2e}"
+
+
+class GradientCheckDialog(QtWidgets.QDialog):
+    """Check the document's gradients and show the report.
+
+    Parameters
+    ----------
+    document : StudioDocument
+        Supplies the project, its data and the current weights (read when a check starts).
+    parent : QWidget, optional
+    """
+
+    def __init__(self, document: StudioDocument, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.setWindowTitle("Check gradients")
+        self.report: GradCheckReport | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradcheck")
+        self._future: Future[GradCheckReport] | None = None
+        self._poll = QtCore.QTimer(self)
+        self._poll.setInterval(_POLL_MS)
+        self._poll.timeout.connect(self._collect)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        intro = QtWidgets.QLabel(_INTRO)
+        intro.setWordWrap(True)
+        intro.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(intro)
+
+        controls = QtWidgets.QHBoxLayout()
+        self.samples = QtWidgets.QSpinBox()
+        self.samples.setToolTip("How many training examples the checked loss averages over")
+        dataset = document.dataset
+        self.samples.setRange(1, max(1, dataset.n_train if dataset is not None else 1))
+        self.samples.setValue(min(GRADCHECK_SAMPLES, self.samples.maximum()))
+        self.epsilon = QtWidgets.QComboBox()
+        self.epsilon.setToolTip(
+            "The step ε of the central differences (a larger one is tried where the gradients "
+            "are too small for it)"
+        )
+        for value in EPSILONS:
+            self.epsilon.addItem(f"{value:g}", value)
+        self.epsilon.setCurrentIndex(EPSILONS.index(DEFAULT_EPSILON))
+        self.check_button = QtWidgets.QPushButton("Check")
+        self.check_button.setDefault(True)
+        self.check_button.clicked.connect(self.start)
+        for text, widget in (("&Examples:", self.samples), ("Step &ε:", self.epsilon)):
+            label = QtWidgets.QLabel(text)
+            label.setBuddy(widget)
+            controls.addWidget(label)
+            controls.addWidget(widget)
+            controls.addSpacing(12)
+        controls.addStretch(1)
+        controls.addWidget(self.check_button)
+        layout.addLayout(controls)
+
+        self.table = QtWidgets.QTableWidget(0, len(_COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(_COLUMNS))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        # The verdict column takes the spare width, so the table has no empty strip.
+        header.setSectionResizeMode(len(_COLUMNS) - 1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.table, 1)
+
+        self.summary = QtWidgets.QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.summary)
+
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(720, 420)
+
+    @property
+    def running(self) -> bool:
+        """Whether a check is in progress."""
+        return self._future is not None
+
+    def start(self) -> None:
+        """Start a check of the current weights (ignored while one runs)."""
+        if self.running:
+            return
+        document = self.document
+        dataset = document.dataset
+        if dataset is None:
+            reason = document.dataset_error or "no data is loaded"
+            self._show_problem(f"There is nothing to check on: {reason}.")
+            return
+        project, weights = document.project, document.weights
+        samples, epsilon = self.samples.value(), float(self.epsilon.currentData())
+        self.report = None
+        self.table.setRowCount(0)
+        self.summary.setStyleSheet("")
+        self.summary.setText(
+            f"<span style='color:{MUTED_COLOR}'>Checking {project.network.describe()} on "
+            f"{min(samples, dataset.n_train)} examples…</span>"
+        )
+        self.check_button.setEnabled(False)
+        self._future = self._executor.submit(
+            check_gradients, project, dataset, weights, samples=samples, epsilon=epsilon
+        )
+        self._poll.start()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the running check ends and show its result (for scripts and tests)."""
+        future = self._future
+        if future is not None:
+            future.exception(timeout)
+            self._collect()
+
+    def _collect(self) -> None:
+        future = self._future
+        if future is None or not future.done():
+            return
+        self._poll.stop()
+        self._future = None
+        self.check_button.setEnabled(True)
+        error = future.exception()
+        if error is None:
+            self._show_report(future.result())
+        elif isinstance(error, NNStudioError):
+            self._show_problem(f"The check could not run: {error}")
+        else:
+            self._show_problem(f"The check failed unexpectedly: {error!r}")
+
+    def _show_problem(self, text: str) -> None:
+        self.summary.setStyleSheet(ERROR_BOX_STYLE)
+        self.summary.setText(text.replace("&", "&amp;").replace("<", "&lt;"))
+
+    def _show_report(self, report: GradCheckReport) -> None:
+        self.report = report
+        layers = self.document.project.network.layers
+        self.table.setRowCount(len(report.layers))
+        for row, layer in enumerate(report.layers):
+            spec = layers[row] if row < len(layers) else None
+            name = f"{layer.layer} · {spec.activation}" if spec is not None else str(layer.layer)
+            fan_in, fan_out = layer.weight_shape
+            steps = " / ".join(
+                f"{report.epsilon if step is None else step:g}"
+                for step in (layer.weight_epsilon, layer.bias_epsilon)
+            )
+            passed = layer.error <= GRADCHECK_TOLERANCE
+            cells = (
+                name,
+                f"{fan_in} × {fan_out}",
+                _error_text(layer.weight_error),
+                _error_text(layer.bias_error),
+                f"{layer.weight_checked + layer.bias_checked:,}",
+                steps,
+                "ok" if passed else "FAIL",
+            )
+            for column, text in enumerate(cells):
+                item = QtWidgets.QTableWidgetItem(text)
+                if 2 <= column <= 4:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                if column == len(cells) - 1:
+                    item.setForeground(_PASS_COLOR if passed else _FAIL_COLOR)
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.table.setItem(row, column, item)
+        passed = report.passed(GRADCHECK_TOLERANCE)
+        color = (_PASS_COLOR if passed else _FAIL_COLOR).name()
+        verdict = "passed" if passed else "FAILED"
+        lines = [
+            f"<b style='color:{color}'>Largest relative error {_error_text(report.max_error)}: "
+            f"{verdict}</b> (tolerance {GRADCHECK_TOLERANCE:g}, loss {report.loss:.6g})."
+        ]
+        if report.remeasured:
+            lines.append(
+                f"Where ε = {report.epsilon:g} could not resolve the gradients against rounding "
+                "noise (they are very small), a larger step measured them again."
+            )
+        if report.near_kinks:
+            lines.append(
+                f"{report.near_kinks:,} value(s) lie next to a kink (ReLU at 0, an MAE residual "
+                "at 0, a weight at 0 under L1), where finite differences are unreliable."
+            )
+        self.summary.setStyleSheet("")
+        self.summary.setText("<br>".join(lines))
+
+    def done(self, result: int) -> None:
+        # A check still running finishes in its thread; its result is dropped.
+        self._poll.stop()
+        self._future = None
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        super().done(result)

@@ -1,0 +1,114 @@
+"""Train › Check gradients…: the report a user sees, for a correct and a broken backprop."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from nnstudio.engine.network import Network
+from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.gradcheck_dialog import GradientCheckDialog
+from nnstudio.ui.qt import QtWidgets
+
+pytestmark = pytest.mark.gui
+
+VERDICT = 6  # the table's verdict column
+CHECK_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def document(qtbot, tmp_path, monkeypatch) -> StudioDocument:
+    monkeypatch.chdir(tmp_path)
+    return StudioDocument()
+
+
+def finished(qtbot, dialog: GradientCheckDialog) -> GradientCheckDialog:
+    qtbot.waitUntil(lambda: not dialog.running, timeout=CHECK_TIMEOUT_MS)
+    return dialog
+
+
+def test_the_train_menu_checks_the_current_network(qtbot, window, monkeypatch) -> None:
+    window.open_sample("spiral")
+    opened: list[GradientCheckDialog] = []
+    monkeypatch.setattr(GradientCheckDialog, "exec", lambda dialog: opened.append(dialog) or 0)
+    train_menu = next(
+        action.menu() for action in window.menuBar().actions() if action.text() == "&Train"
+    )
+    assert window.gradcheck_action in train_menu.actions()
+    window.gradcheck_action.trigger()
+    (dialog,) = opened
+    # The check runs in a thread: the dialog is up and busy while it does.
+    assert dialog.running and not dialog.check_button.isEnabled()
+    finished(qtbot, dialog)
+    layers = window.document.project.network.layers
+    assert dialog.table.rowCount() == len(layers) == 3
+    assert [dialog.table.item(row, 0).text() for row in range(3)] == [
+        "1 · tanh",
+        "2 · tanh",
+        "3 · sigmoid",
+    ]
+    assert dialog.table.item(0, 1).text() == "2 × 16"
+    assert all(dialog.table.item(row, VERDICT).text() == "ok" for row in range(3))
+    assert dialog.report is not None and dialog.report.max_error < 1e-6
+    assert "passed" in dialog.summary.text()
+    assert dialog.check_button.isEnabled()
+
+
+def test_a_wrong_backpropagation_fails_in_the_layer_it_breaks(qtbot, document, monkeypatch):
+    real = Network.loss_and_gradients
+
+    def wrong_first_layer(self, *args, **kwargs):
+        loss, grads = real(self, *args, **kwargs)
+        dW, db = grads[0]
+        grads[0] = (dW * 1.001, db)  # a 0.1 % slip, as a wrong derivative would make
+        return loss, grads
+
+    monkeypatch.setattr(Network, "loss_and_gradients", wrong_first_layer)
+    dialog = GradientCheckDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.start()
+    finished(qtbot, dialog)
+    assert dialog.table.item(0, VERDICT).text() == "FAIL"
+    assert dialog.table.item(1, VERDICT).text() == "ok"
+    assert float(dialog.table.item(0, 2).text()) == pytest.approx(5e-4, rel=0.01)
+    assert "FAILED" in dialog.summary.text()
+    assert dialog.table.item(0, VERDICT).foreground().color().red() > 150
+
+
+def test_examples_and_step_are_the_users_to_choose(qtbot, document) -> None:
+    dialog = GradientCheckDialog(document)
+    qtbot.addWidget(dialog)
+    assert dialog.samples.maximum() == document.dataset.n_train
+    dialog.samples.setValue(4)
+    dialog.epsilon.setCurrentIndex(dialog.epsilon.findText("1e-05"))
+    dialog.start()
+    assert "on 4 examples" in dialog.summary.text()
+    finished(qtbot, dialog)
+    assert dialog.report is not None and dialog.report.epsilon == 1e-5
+    assert dialog.report.passed()
+
+
+def test_without_data_the_dialog_says_why(qtbot, document) -> None:
+    missing = SimpleNamespace(
+        project=document.project,
+        dataset=None,
+        dataset_error="the file points.csv does not exist",
+        weights=None,
+    )
+    dialog = GradientCheckDialog(missing)
+    qtbot.addWidget(dialog)
+    dialog.start()
+    assert not dialog.running
+    assert "points.csv does not exist" in dialog.summary.text()
+    assert dialog.table.rowCount() == 0
+
+
+def test_closing_during_a_check_leaves_nothing_running(qtbot, document) -> None:
+    dialog = GradientCheckDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.start()
+    dialog.reject()
+    assert not dialog.running and not dialog.isVisible()
+    QtWidgets.QApplication.processEvents()
