@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +14,13 @@ from nnstudio.data import Dataset, load_dataset
 from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
 from nnstudio.ui.frame import Frame, FrameBuilder
 from nnstudio.ui.plots import PlotsPanel
-from nnstudio.ui.plots.common import SteadyYRange, StickyLevel, make_plot, nice_ceiling
+from nnstudio.ui.plots.common import (
+    SteadyYRange,
+    StickyLevel,
+    class_colors,
+    make_plot,
+    nice_ceiling,
+)
 from nnstudio.ui.plots.output import (
     boundary_segments,
     class_probabilities,
@@ -338,6 +345,20 @@ def test_grid_image_puts_each_pixel_centre_on_its_grid_point() -> None:
     centres = x + (np.arange(5) + 0.5) * width / 5
     np.testing.assert_allclose(centres, [-1.0, 0.0, 1.0, 2.0, 3.0])
     np.testing.assert_allclose(y + (np.arange(5) + 0.5) * height / 5, np.linspace(0, 1, 5))
+
+
+def test_non_finite_outputs_still_give_colours_and_a_boundary() -> None:
+    single = np.array([[[np.nan], [1.0]], [[np.inf], [-np.inf]]])
+    several = np.array([[[np.inf, 0.0, 0.0], [np.nan, np.nan, np.nan]]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for outputs, classes in ((single, 2), (several, 3)):
+            probabilities = class_probabilities(outputs)
+            assert np.all(np.isfinite(probabilities))
+            np.testing.assert_allclose(probabilities.sum(axis=-1), 1.0)
+            region_colors(probabilities, class_colors(classes))
+            boundary_segments(probabilities, (0.0, 1.0, 0.0, 1.0))
+    np.testing.assert_allclose(class_probabilities(single)[0, 0], [0.5, 0.5])
 
 
 def test_region_colours_follow_class_probabilities() -> None:

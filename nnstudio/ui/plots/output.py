@@ -104,9 +104,11 @@ def class_probabilities(outputs: np.ndarray) -> np.ndarray:
     """
     outputs = np.asarray(outputs, dtype=np.float64)
     if outputs.shape[-1] == 1:
-        p = np.clip(outputs[..., 0], 0.0, 1.0)
+        # A NaN output (an overflowing network) reads as undecided.
+        p = np.clip(np.nan_to_num(outputs[..., 0], nan=0.5), 0.0, 1.0)
         return np.stack([1.0 - p, p], axis=-1)
-    positive = np.clip(np.nan_to_num(outputs), 0.0, None)
+    # Infinite outputs count as certain, NaN ones as nothing: the sums stay finite.
+    positive = np.clip(np.nan_to_num(outputs, nan=0.0, posinf=1.0, neginf=0.0), 0.0, None)
     total = positive.sum(axis=-1, keepdims=True)
     uniform = np.full_like(positive, 1.0 / positive.shape[-1])
     return np.divide(positive, total, out=uniform, where=total > 0)
