@@ -597,6 +597,41 @@ def test_titles_shrink_in_narrow_plots_and_are_never_cut_off(qtbot) -> None:
     assert text_height <= room + 1
 
 
+def test_a_title_too_long_for_its_plot_gives_way_to_its_compact_wording(qtbot) -> None:
+    from nnstudio.ui.plots.common import TITLE_POINT_SIZES, make_plot, set_title
+    from nnstudio.ui.qt import QtWidgets, pg
+
+    widget = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(widget)
+    plot = make_plot("", "unit", "input")
+    widget.addItem(plot)
+    widget.show()
+    qtbot.waitExposed(widget)
+    label = plot.titleLabel
+    full = "W of layer 1 (784 inputs × 256 units), the first hidden layer's weights"
+    compact = "W<sub>1</sub> · 784×256"
+
+    def settle(width: int) -> None:
+        widget.resize(width, 300)
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+
+    settle(900)
+    set_title(plot, full, compact=compact)
+    assert label.text == full and label.opts["size"] == f"{TITLE_POINT_SIZES[0]}pt"
+    # Narrowed until the full title cannot fit two lines even small: the compact one shows.
+    settle(170)
+    assert label.text == compact
+    assert label.itemRect().height() <= label.rect().height() + 1
+    # Widened again: the full wording comes back.
+    settle(900)
+    assert label.text == full
+    # Without a compact wording the full title stays, smaller and wrapped.
+    set_title(plot, full)
+    settle(170)
+    assert label.text == full and label.opts["size"] == f"{TITLE_POINT_SIZES[-1]}pt"
+
+
 def test_weight_plots_sit_in_one_row_in_a_short_dock(qtbot, panel, spiral) -> None:
     project, dataset, frames = spiral
     panel.set_context(project, dataset)

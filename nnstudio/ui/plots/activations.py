@@ -144,6 +144,7 @@ class ActivationsTab(PlotTab):
             set_title(
                 self.heatmap_plot,
                 f"Layer {layer + 1} ({activation}) · {units} neurons × {probes} examples",
+                compact=f"Layer {layer + 1} ({activation})",
             )
         self._show_classes(frame)
         self._show_health(frame)

@@ -596,45 +596,59 @@ _TITLE_ROW_HEIGHT = 30
 _DIGITS = re.compile(r"\d")
 
 
-def set_title(plot: pg.PlotItem, html: str) -> None:
+def set_title(plot: pg.PlotItem, html: str, compact: str | None = None) -> None:
     """Set a plot's title; a title longer than the plot is wide wraps onto more lines.
 
     pyqtgraph makes a title's full length the plot's minimum width, which pushes
     neighbouring plots out of a narrow dock; wrapping keeps every plot inside it. A title
     that would wrap onto more than :data:`TITLE_MAX_LINES` lines is set smaller (down to
-    the last of :data:`TITLE_POINT_SIZES`).
+    the last of :data:`TITLE_POINT_SIZES`), and when it does not fit even then, ``compact``
+    (a shorter wording, if given) is shown instead.
     """
     label = plot.titleLabel
-    if getattr(label, "_nnstudio_html", None) == html:
+    if getattr(label, "_nnstudio_titles", None) == (html, compact):
         return  # unchanged: setting it again would lay the plot out again
-    label._nnstudio_html = html
-    size = f"{_title_points(label, html)}pt"
+    label._nnstudio_titles = (html, compact)
+    shown, points = _fitted_title(label)
+    size = f"{points}pt"
     if not getattr(label, "_nnstudio_wraps", False):
         _wrap_label(label)
-        plot.setTitle(html, size=size)
+        plot.setTitle(shown, size=size)
     else:
         # Not setTitle again: it would pin the title row back to 30 pixels first, and the
         # plot would be laid out twice for every new title.
-        label.setText(html, size=size)
+        label.setText(shown, size=size)
 
 
-def _title_points(label: Any, html: str) -> int:
+def _fitted_title(label: Any) -> tuple[str, int]:
+    """The wording to show at the label's width (the full title, or the compact one if the
+    full title does not fit) and its point size."""
+    html, compact = label._nnstudio_titles
+    points, fits = _title_points(label, html)
+    if fits or compact is None:
+        return html, points
+    return compact, _title_points(label, compact)[0]
+
+
+def _title_points(label: Any, html: str) -> tuple[int, bool]:
     """The largest of :data:`TITLE_POINT_SIZES` at which ``html`` fits the label's width in
-    :data:`TITLE_MAX_LINES` lines (the smallest when none does)."""
+    :data:`TITLE_MAX_LINES` lines, and whether it fits (the smallest size when none does)."""
     width = label.rect().width()
     if width <= 40:
-        return TITLE_POINT_SIZES[0]  # not laid out yet
+        return TITLE_POINT_SIZES[0], True  # not laid out yet
     # Live titles change their numbers several times a second; digits are equally wide, so
     # a title that differs only in its digits takes the size found for the last one.
     shape = (width, _DIGITS.sub("0", html))
-    if getattr(label, "_nnstudio_fitted", (None, None))[0] == shape:
-        return label._nnstudio_fitted[1]
-    points = _fitting_points(label, html, width)
-    label._nnstudio_fitted = (shape, points)
-    return points
+    fitted = getattr(label, "_nnstudio_fitted", {})
+    if shape not in fitted:
+        if len(fitted) > 8:
+            fitted.clear()
+        fitted[shape] = _fitting_points(label, html, width)
+        label._nnstudio_fitted = fitted
+    return fitted[shape]
 
 
-def _fitting_points(label: Any, html: str, width: float) -> int:
+def _fitting_points(label: Any, html: str, width: float) -> tuple[int, bool]:
     """Lay ``html`` out at ``width`` in each of :data:`TITLE_POINT_SIZES` until it fits."""
     document = QtGui.QTextDocument()
     document.setDefaultFont(label.item.font())
@@ -647,8 +661,8 @@ def _fitting_points(label: Any, html: str, width: float) -> int:
         line = QtGui.QFontMetricsF(font).lineSpacing()
         room = TITLE_MAX_LINES * line + 2 * document.documentMargin() + line / 2
         if document.size().height() <= room:
-            return points
-    return TITLE_POINT_SIZES[-1]
+            return points, True
+    return TITLE_POINT_SIZES[-1], False
 
 
 def _wrap_label(label: Any) -> None:
@@ -663,13 +677,14 @@ def _wrap_label(label: Any) -> None:
         wanted = width if width > 40 else -1
         if item.textWidth() != wanted:
             item.setTextWidth(wanted)
-            html = getattr(label, "_nnstudio_html", None)
-            points = f"{_title_points(label, html)}pt" if html is not None else None
-            if points is not None and label.opts.get("size") != points:
-                # A new width may want another size: set the text again (this comes back
-                # here once, with the width settled).
-                label.setText(html, size=points)
-                return
+            if getattr(label, "_nnstudio_titles", None) is not None:
+                shown, points = _fitted_title(label)
+                size = f"{points}pt"
+                if label.opts.get("size") != size or label.text != shown:
+                    # A new width may want another size or wording: set the text again
+                    # (this comes back here once, with the width settled).
+                    label.setText(shown, size=size)
+                    return
             # The label centred the text for its old width: centre it again (this comes back
             # here once, with the width settled).
             type(label).resizeEvent(label, None)

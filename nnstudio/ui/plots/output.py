@@ -438,7 +438,9 @@ class OutputTab(PlotTab):
             if self.show_boundary.isChecked():
                 self._draw_boundary(probabilities, grid.extent)
             if axes_changed:
-                set_title(self.map_plot, f"Class probability  {_POINT_KEYS}")
+                set_title(
+                    self.map_plot, f"Class probability  {_POINT_KEYS}", compact="Class probability"
+                )
         else:
             low, high = self._target_range(frame)
             self.regions.setImage(
@@ -626,7 +628,11 @@ class OutputTab(PlotTab):
         total = int(matrix.sum())
         correct = int(np.trace(matrix))
         share = f"{100.0 * correct / total:.1f}" if total else "–"
-        set_title(self.confusion_plot, f"Confusion · {frame.eval_split} ({total}) · {share} %")
+        set_title(
+            self.confusion_plot,
+            f"Confusion · {frame.eval_split} ({total}) · {share} %",
+            compact=f"Confusion · {share} %",
+        )
 
     def _show_cell_counts(self, matrix: np.ndarray, recall: np.ndarray) -> None:
         classes = matrix.shape[0]

@@ -181,10 +181,12 @@ class WeightsTab(PlotTab):
             return
         # Cells centred on whole numbers, so unit j and input i (1-based) sit at their ticks.
         self.heatmap.setRect(0.5, 0.5, float(W.shape[1]), float(W.shape[0]))
-        set_title(
-            self.heatmap_plot, f"W of layer {layer + 1} ({W.shape[0]} inputs × {W.shape[1]} units)"
-        )
         fan_in, fan_out = W.shape
+        set_title(
+            self.heatmap_plot,
+            f"W of layer {layer + 1} ({fan_in} inputs × {fan_out} units)",
+            compact=f"W<sub>{layer + 1}</sub> · {fan_in}×{fan_out}",
+        )
         integer_ticks(self.heatmap_plot.getAxis("bottom"), fan_out)
         integer_ticks(self.heatmap_plot.getAxis("left"), fan_in)
         self.heatmap_plot.setLimits(xMin=0.5, xMax=fan_out + 0.5, yMin=0.5, yMax=fan_in + 0.5)
@@ -207,7 +209,8 @@ class WeightsTab(PlotTab):
             self.histogram_legend.setVisible(boxed)
             self._legend_names = names
             keys = "" if boxed else layer_keys(frame.activation_names)
-            set_title(self.histogram_plot, f"Distribution  {keys}")
+            # Short of room, the layer keys alone say what the curves are.
+            set_title(self.histogram_plot, f"Distribution  {keys}", compact=keys or None)
         for index, curve in enumerate(self.histogram_curves):
             if index >= frame.n_layers:
                 curve.setData([], [])
@@ -266,7 +269,18 @@ class WeightsTab(PlotTab):
                     key(outer, "5–95 %", box=True),  # type: ignore[arg-type]
                 ]
             )
-            set_title(self.spread_plot, f"Layer {layer + 1} over training  {keys}")
+            short_keys = "&nbsp; ".join(
+                [
+                    key(color, "median"),
+                    key(inner, "25–75", box=True),  # type: ignore[arg-type]
+                    key(outer, "5–95", box=True),  # type: ignore[arg-type]
+                ]
+            )
+            set_title(
+                self.spread_plot,
+                f"Layer {layer + 1} over training  {keys}",
+                compact=f"W<sub>{layer + 1}</sub>  {short_keys}",
+            )
 
     # ---- export ------------------------------------------------------------------------------
 
