@@ -184,6 +184,17 @@ def test_play_trains_xor_and_every_view_gets_frames(qtbot, window) -> None:
     # The views take the last frame in over a few events.
     qtbot.waitUntil(lambda: bool(frames) and not window.relay.busy)
     assert window.canvas.frame is window.controller.latest_frame
+    # The data preview shows the learned XOR regions: every quadrant is its class's colour.
+    scatter = window.data_panel.scatter
+    assert scatter.regions.isVisible() and scatter.boundary.isVisible()
+    from nnstudio.ui.plots.common import class_colors
+    from nnstudio.ui.plots.output import class_probabilities, region_colors
+
+    probabilities = class_probabilities(window.controller.latest_frame.grid.grid_A[-1])
+    corners = [probabilities[i, j, 1] for i in (0, -1) for j in (0, -1)]
+    assert all(abs(p - 0.5) > 0.3 for p in corners)
+    shown = region_colors(probabilities, class_colors(2))
+    np.testing.assert_array_equal(scatter.regions.image, shown)
     loss_curve = window.plots.loss_tab.csv_table()
     assert len(loss_curve[1]) >= 1
     assert "Epoch" in window.status.epoch_label.text()
