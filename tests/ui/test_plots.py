@@ -561,9 +561,10 @@ def test_log_axis_labels_never_crowd(qtbot) -> None:
     assert closest(narrow) > 20
 
 
-def test_titles_shrink_in_narrow_plots_and_are_never_cut_off(qtbot) -> None:
-    from nnstudio.ui.plots.common import TITLE_POINT_SIZES, key, make_plot, set_title
-    from nnstudio.ui.qt import QtWidgets, pg
+@pytest.fixture
+def lone_plot(qtbot):
+    """A plot alone in a shown graphics widget: ``(widget, plot)``."""
+    from nnstudio.ui.qt import pg
 
     widget = pg.GraphicsLayoutWidget()
     qtbot.addWidget(widget)
@@ -571,6 +572,14 @@ def test_titles_shrink_in_narrow_plots_and_are_never_cut_off(qtbot) -> None:
     widget.addItem(plot)
     widget.show()
     qtbot.waitExposed(widget)
+    return widget, plot
+
+
+def test_titles_shrink_in_narrow_plots_and_are_never_cut_off(lone_plot) -> None:
+    from nnstudio.ui.plots.common import TITLE_POINT_SIZES, key, set_title
+    from nnstudio.ui.qt import QtWidgets
+
+    widget, plot = lone_plot
     label = plot.titleLabel
     entries = [key((31, 119, 180), f"train {0.02345 + n:.5f}") for n in range(4)]
 
@@ -597,16 +606,11 @@ def test_titles_shrink_in_narrow_plots_and_are_never_cut_off(qtbot) -> None:
     assert text_height <= room + 1
 
 
-def test_a_title_too_long_for_its_plot_gives_way_to_its_compact_wording(qtbot) -> None:
-    from nnstudio.ui.plots.common import TITLE_POINT_SIZES, make_plot, set_title
-    from nnstudio.ui.qt import QtWidgets, pg
+def test_a_title_too_long_for_its_plot_gives_way_to_its_compact_wording(lone_plot) -> None:
+    from nnstudio.ui.plots.common import TITLE_POINT_SIZES, set_title
+    from nnstudio.ui.qt import QtWidgets
 
-    widget = pg.GraphicsLayoutWidget()
-    qtbot.addWidget(widget)
-    plot = make_plot("", "unit", "input")
-    widget.addItem(plot)
-    widget.show()
-    qtbot.waitExposed(widget)
+    widget, plot = lone_plot
     label = plot.titleLabel
     full = "W of layer 1 (784 inputs × 256 units), the first hidden layer's weights"
     compact = "W<sub>1</sub> · 784×256"
