@@ -1306,7 +1306,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.selection = selection
         self.properties_dock.set_selection(selection)
         self.plots.set_selected_layer(selection.network_index if selection is not None else None)
+        self._show_selected_neuron(selection)
         self._update_selection_actions()
+
+    def _show_selected_neuron(self, selection: Selection | None) -> None:
+        """A selected neuron's output fills the data preview's plane (2-input data)."""
+        if selection is None or selection.kind != "neuron" or selection.neuron is None:
+            self.data_panel.set_selected_neuron(None)
+            return
+        drawn, neuron = selection.layer, selection.neuron
+        title = f"{self.canvas.layer_title(drawn)} · neuron {neuron}"
+        if drawn >= 1:
+            layers = self.document.project.network.layers
+            if drawn <= len(layers):
+                title += f" ({layers[drawn - 1].activation})"
+        self.data_panel.set_selected_neuron(drawn, neuron, title)
 
     def selected_hidden_layer(self) -> int | None:
         """``network.layers`` index of the selected hidden layer (or of the selected neuron's)."""

@@ -11,6 +11,7 @@ import pytest
 from nnstudio.spec import BuiltinData, CsvData
 from nnstudio.ui.colors import NEGATIVE_COLOR, POSITIVE_COLOR
 from nnstudio.ui.csv_import import CsvImportDialog
+from nnstudio.ui.docks import data_dock
 from nnstudio.ui.docks.data_dock import DataPanel
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.plots.common import class_colors
@@ -515,3 +516,31 @@ def test_a_hidden_data_dock_shows_the_latest_frame_when_it_appears(panel, docume
     assert not panel.scatter.regions.isVisible()
     panel.show()
     assert panel.scatter.regions.isVisible()
+
+
+def test_a_selected_neuron_fills_the_plane_with_its_output(panel, document):
+    from nnstudio.ui.plots.output import class_probabilities, region_colors
+
+    scatter = panel.scatter
+    frame = frame_for(document, epochs=2)
+    panel.show_frame(frame)
+    panel.set_selected_neuron(1, 2, "Hidden 1 · neuron 2 (tanh)")
+    # The canvas's colours of that neuron (rows flipped to the grid's order), faded.
+    argb = frame.grid.heatmaps[1][2][::-1]
+    red = ((argb >> 16) & 0xFF).astype(float)
+    expected_red = np.round(255.0 - (255.0 - red) * (1.0 - data_dock.PREDICTION_WASH))
+    np.testing.assert_array_equal(scatter.regions.image[..., 0], expected_red)
+    assert not scatter.boundary.isVisible()
+    assert scatter.focus_note.isVisible() and "Hidden 1 · neuron 2" in scatter.focus_note.text()
+    # The next frame keeps showing the neuron; no selection brings the prediction back.
+    later = frame_for(document, epochs=3)
+    panel.show_frame(later)
+    assert scatter.focus_note.isVisible() and not scatter.boundary.isVisible()
+    panel.set_selected_neuron(None)
+    expected = region_colors(class_probabilities(later.grid.grid_A[-1]), class_colors(2))
+    np.testing.assert_array_equal(scatter.regions.image, expected)
+    assert scatter.boundary.isVisible() and not scatter.focus_note.isVisible()
+    # A neuron the frame's network does not have shows the prediction.
+    panel.set_selected_neuron(1, 99, "Hidden 1 · neuron 99")
+    np.testing.assert_array_equal(scatter.regions.image, expected)
+    assert not scatter.focus_note.isVisible()

@@ -565,6 +565,21 @@ def test_first_frame_reaches_canvas_plots_and_status(qtbot, window) -> None:
     assert len(frame.weights) == len(window.document.project.network.layers)
 
 
+def test_selecting_a_neuron_shows_its_output_behind_the_data(qtbot, window) -> None:
+    window.open_sample("xor")
+    qtbot.waitUntil(
+        lambda: window.canvas.frame is not None and not window.relay.busy, timeout=FRAME_TIMEOUT
+    )
+    scatter = window.data_panel.scatter
+    assert scatter.regions.isVisible() and not scatter.focus_note.isVisible()
+    _select(window, Selection("neuron", 1, 0))
+    assert scatter.focus_note.isVisible()
+    assert "Hidden 1 · neuron 0 (tanh)" in scatter.focus_note.text()
+    assert not scatter.boundary.isVisible()
+    _select(window, Selection("layer", 1))
+    assert not scatter.focus_note.isVisible() and scatter.boundary.isVisible()
+
+
 def test_untrained_network_edits_without_questions(qtbot, window, no_dialogs) -> None:
     window.open_sample("spiral")
     qtbot.waitUntil(lambda: window.document.weights is not None, timeout=FRAME_TIMEOUT)

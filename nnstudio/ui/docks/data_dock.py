@@ -149,8 +149,14 @@ class ScatterPreview(QtWidgets.QWidget):
         self.legend = QtWidgets.QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
+        #: Says whose output the plane shows while a neuron is selected.
+        self.focus_note = QtWidgets.QLabel()
+        self.focus_note.setWordWrap(True)
+        self.focus_note.setStyleSheet(f"color: {MUTED_COLOR};")
+        self.focus_note.hide()
         layout.addWidget(self.plot_widget, 1)
         layout.addWidget(self.legend)
+        layout.addWidget(self.focus_note)
         layout.addWidget(self.show_predictions)
         self._outline = pg.mkPen(255, 255, 255, 200, width=0.8)
         self._dataset: Dataset | None = None
@@ -158,6 +164,9 @@ class ScatterPreview(QtWidgets.QWidget):
         self._value_scale = (0.0, 1.0)
         self._frame: object | None = None
         self._rect: tuple[float, float, float, float] | None = None
+        #: ``(drawn layer, neuron, title)`` of the selected neuron, whose output the plane
+        #: shows instead of the prediction (2-input data only).
+        self._focus: tuple[int, int, str] | None = None
 
     def show_dataset(self, dataset: Dataset) -> None:
         """Draw a 2-D problem (or ``x`` against ``y`` for a 1-D regression)."""
@@ -287,6 +296,7 @@ class ScatterPreview(QtWidgets.QWidget):
     def _hide_predictions(self) -> None:
         for item in (self.regions, self.boundary, self.fit_curve):
             item.setVisible(False)
+        self.focus_note.hide()
         self.grid.setVisible(True)
 
     def show_frame(self, frame: object) -> None:
@@ -309,6 +319,28 @@ class ScatterPreview(QtWidgets.QWidget):
             self.fit_curve.setData(x, y)
             self.fit_curve.setVisible(True)
 
+    def set_focus(self, layer: int | None, neuron: int | None = None, title: str = "") -> None:
+        """Show one neuron's output over the plane instead of the prediction, or stop.
+
+        Parameters
+        ----------
+        layer : int or None
+            Drawn layer of the neuron (0 = inputs); ``None`` shows the prediction again.
+        neuron : int
+            The neuron's index in that layer.
+        title : str
+            How the neuron is named, e.g. ``"Hidden 2 · neuron 3 (tanh)"``.
+        """
+        focus = None if layer is None or neuron is None else (int(layer), int(neuron), title)
+        if focus == self._focus:
+            return
+        self._focus = focus
+        frame = self._frame
+        if frame is not None and self.show_predictions.isChecked():
+            self.show_frame(frame)
+        else:
+            self.focus_note.hide()
+
     def _matches(self, frame: object, dataset: Dataset) -> bool:
         names = tuple(getattr(frame, "feature_names", ()))
         targets = tuple(getattr(frame, "target_names", ()))
@@ -320,7 +352,17 @@ class ScatterPreview(QtWidgets.QWidget):
 
     def _show_plane(self, grid: Any, dataset: Dataset) -> None:
         outputs = np.asarray(grid.grid_A[-1])
-        if dataset.is_classification:
+        focused = self._focused_pixels(grid)
+        self.focus_note.setVisible(focused is not None)
+        if focused is not None:
+            assert self._focus is not None
+            self.focus_note.setText(
+                f"Showing the output of {self._focus[2]} over the plane "
+                "(nothing selected: the prediction)."
+            )
+            self.regions.setImage(_washed(focused), autoLevels=False)
+            self.boundary.setVisible(False)
+        elif dataset.is_classification:
             probabilities = class_probabilities(outputs)
             colors = class_colors(probabilities.shape[-1])
             self.regions.setImage(region_colors(probabilities, colors), autoLevels=False)
@@ -330,9 +372,7 @@ class ScatterPreview(QtWidgets.QWidget):
         else:
             centre, limit = self._value_scale
             rgb = diverging_rgb(np.asarray(outputs[..., 0], dtype=np.float64) - centre, limit)
-            # Washed towards white like the class regions, so the points stand out.
-            washed = 255.0 - (255.0 - rgb.astype(np.float64)) * (1.0 - PREDICTION_WASH)
-            self.regions.setImage(washed.round().astype(np.uint8), autoLevels=False)
+            self.regions.setImage(_washed(rgb), autoLevels=False)
         rect = grid_image_rect(grid.extent, grid.size)
         if rect != self._rect:
             self._rect = rect
@@ -341,12 +381,50 @@ class ScatterPreview(QtWidgets.QWidget):
         # Grid lines would show only around the coloured plane, not on it.
         self.grid.setVisible(False)
 
+    def _focused_pixels(self, grid: Any) -> np.ndarray | None:
+        """RGB pixels (G, G, 3), row 0 the lowest ``y``, of the selected neuron's output.
+
+        The canvas's own heatmap colours of that neuron when the frame has them, so the
+        plane and the neuron's thumbnail agree; ``None`` without a selected neuron that the
+        frame's network has.
+        """
+        if self._focus is None:
+            return None
+        layer, neuron, _title = self._focus
+        outputs = grid.grid_A
+        if not (0 <= layer < len(outputs) and 0 <= neuron < outputs[layer].shape[-1]):
+            return None
+        heatmaps = getattr(grid, "heatmaps", ())
+        if layer < len(heatmaps) and neuron < heatmaps[layer].shape[0]:
+            # 0xFFRRGGBB pixels with row 0 the largest y: flipped into the grid's order.
+            argb = heatmaps[layer][neuron][::-1]
+            return np.stack([(argb >> shift) & 0xFF for shift in (16, 8, 0)], axis=-1).astype(
+                np.uint8
+            )
+        values = np.asarray(outputs[layer][..., neuron], dtype=np.float64)
+        return diverging_rgb(values, symmetric_limit(values))
+
     def _predictions_toggled(self, on: bool) -> None:
         frame = self._frame
         if on and frame is not None:
             self.show_frame(frame)
         elif not on:
             self._hide_predictions()
+
+
+def _washed(rgb: np.ndarray) -> np.ndarray:
+    """Colours faded :data:`PREDICTION_WASH` of the way to white, so points stand out on them.
+
+    Parameters
+    ----------
+    rgb : ndarray of uint8, shape (..., 3)
+
+    Returns
+    -------
+    ndarray of uint8, shape (..., 3)
+    """
+    faded = 255.0 - (255.0 - rgb.astype(np.float64)) * (1.0 - PREDICTION_WASH)
+    return faded.round().astype(np.uint8)
 
 
 class TablePreview(QtWidgets.QWidget):
@@ -872,6 +950,15 @@ class DataPanel(QtWidgets.QWidget):
         super().showEvent(event)
         if self._pending_frame is not None:
             self._show_pending_frame()
+
+    def set_selected_neuron(
+        self, layer: int | None, neuron: int | None = None, title: str = ""
+    ) -> None:
+        """Show the selected neuron's output behind a 2-D scatter (``None``: the prediction).
+
+        See :meth:`ScatterPreview.set_focus`.
+        """
+        self.scatter.set_focus(layer, neuron, title)
 
     def _show_pending_frame(self) -> None:
         frame, self._pending_frame = self._pending_frame, None
