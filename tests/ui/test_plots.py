@@ -722,3 +722,25 @@ def test_cell_numbers_follow_the_axis_length_and_never_collide(qapp, orientation
         assert numbers(64.5, 0.5, pixels) == values
     assert numbers(0.5, 64.5, 4000) == list(range(1, 65))  # room for every cell
     assert axis.tickStrings([1.0, 10.0], 1.0, 1.0) == ["1", "10"]
+
+
+def test_epoch_and_step_axes_tick_whole_numbers_only(panel, spiral) -> None:
+    from nnstudio.ui.plots.common import WholeNumberAxis
+
+    project, dataset, frames = spiral
+    panel.set_context(project, dataset)
+    show_everywhere(panel, frames[-1])
+    axes = [
+        panel.loss_tab.loss_plot.getAxis("bottom"),
+        panel.loss_tab.metric_plot.getAxis("bottom"),
+        panel.weights_tab.spread_plot.getAxis("bottom"),
+        panel.gradients_tab.plot.getAxis("bottom"),
+    ]
+    assert all(isinstance(axis, WholeNumberAxis) for axis in axes)
+    for low, high in ((0.0, 0.8), (0.0, 3.0), (0.0, 4.0), (10.0, 250.0)):
+        for axis in axes:
+            values = [v for _spacing, level in axis.tickValues(low, high, 300) for v in level]
+            assert values and all(float(v).is_integer() for v in values), (low, high, values)
+    # Axes of values keep their fractions.
+    weight_axis = panel.weights_tab.histogram_plot.getAxis("bottom")
+    assert not isinstance(weight_axis, WholeNumberAxis)

@@ -182,11 +182,32 @@ class ReadableLogAxis(pg.AxisItem):
         return labels
 
 
-def make_plot(title: str, x_label: str, y_label: str, *, grid: bool = True) -> pg.PlotItem:
-    """A plot with a title, labelled axes and (with ``grid``) light horizontal grid lines."""
+class WholeNumberAxis(pg.AxisItem):
+    """An axis of counts (epochs, steps): ticks on whole numbers only.
+
+    pyqtgraph would tick a short run's epoch axis at 0.2, 0.4, …; an epoch or a step has no
+    fractions worth a label, so tick levels finer than 1 are dropped.
+    """
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
+        levels = super().tickSpacing(minVal, maxVal, size)
+        whole = [(spacing, offset) for spacing, offset in levels if spacing >= 1.0]
+        return whole or [(1.0, 0.0)]
+
+
+def make_plot(
+    title: str, x_label: str, y_label: str, *, grid: bool = True, counts_x: bool = False
+) -> pg.PlotItem:
+    """A plot with a title, labelled axes and (with ``grid``) light horizontal grid lines.
+
+    With ``counts_x`` the x axis counts epochs or steps and is ticked on whole numbers only.
+    """
+    axes: dict[str, pg.AxisItem] = {"left": ReadableLogAxis("left")}
+    if counts_x:
+        axes["bottom"] = WholeNumberAxis("bottom")
     # No context menus: building them is most of a plot's construction time, and the plots
     # hide them anyway.
-    plot = pg.PlotItem(enableMenu=False, axisItems={"left": ReadableLogAxis("left")})
+    plot = pg.PlotItem(enableMenu=False, axisItems=axes)
     set_title(plot, title)
     plot.setLabel("bottom", x_label)
     plot.setLabel("left", y_label)

@@ -50,7 +50,9 @@ class GradientsTab(PlotTab):
         self.controls.addWidget(self.show_raw)
         self.controls.addWidget(note)
         self.controls.addStretch(1)
-        self.plot = make_plot("Gradient norm per layer", "step", "gradient norm (log scale)")
+        self.plot = make_plot(
+            "Gradient norm per layer", "step", "gradient norm (log scale)", counts_x=True
+        )
         self.plot.setLogMode(y=True)
         self.x_range = GrowingXRange(self.plot)
         self.legend = self.plot.addLegend(offset=(-8, 8), labelTextSize="8pt")

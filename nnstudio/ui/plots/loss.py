@@ -60,7 +60,7 @@ class LossTab(PlotTab):
         self.controls.addWidget(self.show_batches)
         self.controls.addStretch(1)
 
-        self.loss_plot = make_plot("Loss", "epoch", "loss")
+        self.loss_plot = make_plot("Loss", "epoch", "loss", counts_x=True)
         self.batch_curve = self.loss_plot.plot(
             pen=pen(BATCH_COLOR, 1.0), name="mini-batch", connect="finite"
         )
@@ -71,7 +71,7 @@ class LossTab(PlotTab):
             pen=pen(VALIDATION_COLOR, 2.2), name="validation", connect="finite"
         )
 
-        self.metric_plot = make_plot("Accuracy", "epoch", "accuracy")
+        self.metric_plot = make_plot("Accuracy", "epoch", "accuracy", counts_x=True)
         self.metric_a_train = self.metric_plot.plot(pen=pen(TRAIN_COLOR, 2.2), connect="finite")
         self.metric_a_val = self.metric_plot.plot(pen=pen(VALIDATION_COLOR, 2.2), connect="finite")
         # R² lives on its own right-hand axis (it is unitless while RMSE has the target's unit).

@@ -62,7 +62,9 @@ class WeightsTab(PlotTab):
         self.histogram_curves: list[pg.PlotDataItem] = []
 
         # Spread of the selected layer's weights over training: percentile bands and median.
-        self.spread_plot = make_plot("Spread of layer 1 over training", "epoch", "weight")
+        self.spread_plot = make_plot(
+            "Spread of layer 1 over training", "epoch", "weight", counts_x=True
+        )
         self.spread_outer_low = pg.PlotDataItem(pen=pg.mkPen(None))
         self.spread_outer_high = pg.PlotDataItem(pen=pg.mkPen(None))
         self.spread_inner_low = pg.PlotDataItem(pen=pg.mkPen(None))
