@@ -339,6 +339,20 @@ def test_boundary_between_three_classes_meets_without_loose_ends() -> None:
     np.testing.assert_allclose(meeting[0], [0.03, -0.02], atol=0.05)
 
 
+def test_views_showing_one_frame_share_its_decision_map(spiral) -> None:
+    from nnstudio.ui.plots.output import DecisionMap, decision_map
+
+    _project, _dataset, frames = spiral
+    first, second = frames[-2].grid, frames[-1].grid
+    assert "boundary" not in vars(DecisionMap(second))  # traced only when a view draws it
+    decision = decision_map(second)
+    assert decision_map(second) is decision
+    np.testing.assert_array_equal(
+        decision.boundary, boundary_segments(decision.probabilities, second.extent)
+    )
+    assert decision_map(first) is not decision and decision_map(first).grid is first
+
+
 def test_grid_image_puts_each_pixel_centre_on_its_grid_point() -> None:
     x, y, width, height = grid_image_rect((-1.0, 3.0, 0.0, 1.0), 5)
     # Pixel j of 5 covers [x + j w/5, x + (j+1) w/5]; its centre must be at -1 + j.

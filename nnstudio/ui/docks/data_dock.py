@@ -39,13 +39,7 @@ from nnstudio.ui.csv_import import (
 from nnstudio.ui.docks.training_dock import VerticalScrollArea
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.plots.common import MajorGrid, class_colors, pen
-from nnstudio.ui.plots.output import (
-    SmoothImageItem,
-    boundary_segments,
-    class_probabilities,
-    grid_image_rect,
-    region_colors,
-)
+from nnstudio.ui.plots.output import SmoothImageItem, decision_map, grid_image_rect
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, pg
 
 __all__ = ["BUILTIN_INFO", "DataPanel", "ImagePreview", "ScatterPreview", "TablePreview"]
@@ -351,7 +345,6 @@ class ScatterPreview(QtWidgets.QWidget):
         )
 
     def _show_plane(self, grid: Any, dataset: Dataset) -> None:
-        outputs = np.asarray(grid.grid_A[-1])
         focused = self._focused_pixels(grid)
         self.focus_note.setVisible(focused is not None)
         if focused is not None:
@@ -363,15 +356,15 @@ class ScatterPreview(QtWidgets.QWidget):
             self.regions.setImage(_washed(focused), autoLevels=False)
             self.boundary.setVisible(False)
         elif dataset.is_classification:
-            probabilities = class_probabilities(outputs)
-            colors = class_colors(probabilities.shape[-1])
-            self.regions.setImage(region_colors(probabilities, colors), autoLevels=False)
-            points = boundary_segments(probabilities, grid.extent)
+            decision = decision_map(grid)
+            self.regions.setImage(decision.colors, autoLevels=False)
+            points = decision.boundary
             self.boundary.setData(points[:, 0], points[:, 1], connect="pairs")
             self.boundary.setVisible(True)
         else:
             centre, limit = self._value_scale
-            rgb = diverging_rgb(np.asarray(outputs[..., 0], dtype=np.float64) - centre, limit)
+            predicted = np.asarray(grid.grid_A[-1][..., 0], dtype=np.float64)
+            rgb = diverging_rgb(predicted - centre, limit)
             self.regions.setImage(_washed(rgb), autoLevels=False)
         rect = grid_image_rect(grid.extent, grid.size)
         if rect != self._rect:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -237,6 +238,46 @@ def boundary_segments(probabilities: np.ndarray, extent: Sequence[float]) -> np.
     return segments.reshape(-1, 2)
 
 
+class DecisionMap:
+    """A frame's class regions over the input plane, ready to draw.
+
+    Parameters
+    ----------
+    grid : FrameGrid
+        The frame's grid; its last layer's outputs are the class scores.
+
+    Attributes
+    ----------
+    probabilities : ndarray, shape (G, G, K)
+        Class probabilities (:func:`class_probabilities`), row 0 the lowest ``y``.
+    colors : ndarray of uint8, shape (G, G, 3)
+        The regions' colours (:func:`region_colors` with :func:`class_colors`).
+    """
+
+    def __init__(self, grid: Any) -> None:
+        self.grid = grid
+        self.probabilities = class_probabilities(grid.grid_A[-1])
+        self.colors = region_colors(self.probabilities, class_colors(self.probabilities.shape[-1]))
+
+    @functools.cached_property
+    def boundary(self) -> np.ndarray:
+        """End points of the decision boundary's segments, shape (2 * S, 2): traced when first
+        asked for (only views that draw the line need it)."""
+        return boundary_segments(self.probabilities, self.grid.extent)
+
+
+#: The last grid's map: the Output tab and the data preview show the same frame in turn.
+_last_decision_map: DecisionMap | None = None
+
+
+def decision_map(grid: Any) -> DecisionMap:
+    """The :class:`DecisionMap` of ``grid``, made once however many views show it."""
+    global _last_decision_map
+    if _last_decision_map is None or _last_decision_map.grid is not grid:
+        _last_decision_map = DecisionMap(grid)
+    return _last_decision_map
+
+
 def confusion_matrix(true: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
     """Counts of (true class, predicted class) pairs, shape (classes, classes)."""
     true = np.asarray(true, dtype=np.int64)
@@ -430,13 +471,10 @@ class OutputTab(PlotTab):
             self.map_plot.setLabel("bottom", names[0] if names else "x1")
             self.map_plot.setLabel("left", names[1] if len(names) > 1 else "x2")
         if frame.task == "classification":
-            colors = class_colors(self._class_count(frame))
-            probabilities = class_probabilities(outputs)
-            if probabilities.shape[-1] != colors.shape[0]:
-                colors = class_colors(probabilities.shape[-1])
-            self.regions.setImage(region_colors(probabilities, colors), autoLevels=False)
+            decision = decision_map(grid)
+            self.regions.setImage(decision.colors, autoLevels=False)
             if self.show_boundary.isChecked():
-                self._draw_boundary(probabilities, grid.extent)
+                self._draw_boundary(decision)
             if axes_changed:
                 set_title(
                     self.map_plot, f"Class probability  {_POINT_KEYS}", compact="Class probability"
@@ -462,16 +500,15 @@ class OutputTab(PlotTab):
             and self.show_boundary.isChecked()
         )
 
-    def _draw_boundary(self, probabilities: np.ndarray, extent: Sequence[float]) -> None:
-        points = boundary_segments(probabilities, extent)
+    def _draw_boundary(self, decision: DecisionMap) -> None:
+        points = decision.boundary
         self.boundary.setData(points[:, 0], points[:, 1], connect="pairs")
 
     def _boundary_toggled(self, on: bool) -> None:
         self.boundary.setVisible(self._boundary_shown())
         frame = self._frame
         if on and frame is not None and frame.grid is not None and self._mode == "map2d":
-            outputs = frame.grid.grid_A[-1]
-            self._draw_boundary(class_probabilities(outputs), frame.grid.extent)
+            self._draw_boundary(decision_map(frame.grid))
 
     def _target_range(self, frame: Frame) -> tuple[float, float]:
         dataset = self._dataset
