@@ -46,6 +46,19 @@ MAX_RECENT = 10
 SAMPLE_SUFFIX = ".nnproj"
 #: The sample opened when the studio starts without a file.
 DEFAULT_SAMPLE = "spiral"
+#: Training speeds offered (steps a second; None: as fast as the machine can). A small
+#: network trains thousands of steps a second, too fast to follow; a slow pace shows every
+#: update.
+TRAINING_PACES: tuple[float | None, ...] = (None, 1000.0, 300.0, 100.0, 30.0, 10.0, 3.0, 1.0)
+
+
+def pace_text(steps_per_second: float | None) -> str:
+    """How a training pace reads in the toolbar and menu: "Full speed", "30 steps/s"."""
+    if steps_per_second is None:
+        return "Full speed"
+    unit = "step/s" if steps_per_second == 1 else "steps/s"
+    return f"{steps_per_second:,.0f} {unit}"
+
 
 #: Status texts and colours of the training state pill.
 STATE_STYLES: dict[str, tuple[str, str, str]] = {
@@ -492,7 +505,7 @@ class MainWindow(QtWidgets.QMainWindow):
     -------
     frameShown(object)
         After the canvas painted a training frame (tests wait on it); the plots and docks
-        show it, or a newer frame, in the next events (at most 15 times a second).
+        show it, or a newer frame, in the next events (at most 10 times a second).
     """
 
     frameShown = Signal(object)
@@ -789,6 +802,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self.stop_action = self._action(
             "Stop", self.controller.stop, icon_name="stop", tip="Stop training"
         )
+        # Train › Speed and the toolbar's speed box choose among the same paces.
+        self.pace_group = QtGui.QActionGroup(self)
+        self.pace_group.setExclusive(True)
+        self.pace_actions: list[QtGui.QAction] = []
+        for pace in TRAINING_PACES:
+            action = QtGui.QAction(pace_text(pace), self.pace_group)
+            action.setCheckable(True)
+            action.setChecked(pace == self.controller.pace)
+            action.triggered.connect(lambda _checked=False, pace=pace: self.set_training_pace(pace))
+            self.pace_actions.append(action)
 
         self.gradcheck_action = self._action(
             "Check &gradients…",
@@ -845,6 +868,10 @@ class MainWindow(QtWidgets.QMainWindow):
             self.stop_action,
         ):
             train_menu.addAction(action)
+        speed_menu = train_menu.addMenu("S&peed")
+        speed_menu.setToolTipsVisible(True)
+        for action in self.pace_actions:
+            speed_menu.addAction(action)
         train_menu.addSeparator()
         train_menu.addAction(self.gradcheck_action)
 
@@ -869,9 +896,28 @@ class MainWindow(QtWidgets.QMainWindow):
             self.stop_action,
         ):
             bar.addAction(action)
+        speed_tip = (
+            "Most training steps a second: slow down to follow every update, "
+            "full speed to train as fast as the machine can"
+        )
+        speed_label = QtWidgets.QLabel(" Speed ")
+        speed_label.setToolTip(speed_tip)
+        self.speed_box = QtWidgets.QComboBox()
+        self.speed_box.setToolTip(speed_tip)
+        self.speed_box.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Space stays Play/Pause
+        for pace in TRAINING_PACES:
+            self.speed_box.addItem(pace_text(pace), pace)
+        self.speed_box.setCurrentIndex(TRAINING_PACES.index(self.controller.pace))
+        self.speed_box.activated.connect(
+            lambda index: self.set_training_pace(TRAINING_PACES[index])
+        )
+        speed_label.setBuddy(self.speed_box)
+        bar.addWidget(speed_label)
+        bar.addWidget(self.speed_box)
         bar.addSeparator()
         bar.addAction(self.add_layer_action)
-        bar.addAction(self.fit_action)
+        # Fit view is on the canvas's own zoom bar and in View (Ctrl+0); the toolbar keeps
+        # its room for the speed and example pickers.
         bar.addSeparator()
         # Which probe example the canvas colours its neurons for (see the colour key).
         example_label = QtWidgets.QLabel(" Example ")
@@ -886,6 +932,20 @@ class MainWindow(QtWidgets.QMainWindow):
         bar.addWidget(example_label)
         bar.addWidget(self.example_box)
         self.toolbar = bar
+
+    def set_training_pace(self, steps_per_second: float | None) -> None:
+        """Train at most ``steps_per_second`` steps a second (``None``: full speed).
+
+        Takes effect at once, also while training runs; the toolbar and Train › Speed show
+        the choice.
+        """
+        self.controller.set_pace(steps_per_second)
+        pace = self.controller.pace
+        if pace in TRAINING_PACES:
+            index = TRAINING_PACES.index(pace)
+            self.pace_actions[index].setChecked(True)
+            with QtCore.QSignalBlocker(self.speed_box):
+                self.speed_box.setCurrentIndex(index)
 
     def _update_example_range(self, frame: Any) -> None:
         """Let the example picker reach every probe example of the latest frame."""

@@ -94,6 +94,9 @@ if TYPE_CHECKING:
 FRAME_INTERVAL = 1.0 / 30.0
 #: Seconds between two looks for new commands while training runs.
 COMMAND_POLL_INTERVAL = 0.005
+#: A paced run that fell behind (a slow frame, a busy machine) catches up at most this many
+#: seconds of steps; beyond that it just goes on from now, so the pace never turns into a burst.
+_PACE_CATCH_UP = 0.05
 #: Building frames may keep the publisher thread busy at most this share of the time. It
 #: shares the second core with the user interface and the interpreter with training, so the
 #: share is what frames cost training: with 40 % a 784-128-64-10 network showed 14–17 frames
@@ -412,6 +415,11 @@ class TrainingLoop:
         self._rate_clock = time.monotonic()
         self._rate_steps = 0
         self._steps_per_second = 0.0
+        # Pace: at most this many steps a second (None: as fast as possible), when the next
+        # step is due, and whether a step has been taken since the last frame.
+        self._pace: float | None = None
+        self._next_step_at = 0.0
+        self._unshown_step = False
 
     # ---- loop --------------------------------------------------------------------------------
 
@@ -425,7 +433,7 @@ class TrainingLoop:
     def _serve(self) -> None:
         while True:
             try:
-                command = self._receive(0.0 if self._training() else None)
+                command = self._receive(self._wait_time())
                 while command is not None:
                     if command[0] == "quit":
                         return
@@ -434,7 +442,10 @@ class TrainingLoop:
                     command = self._receive(0.0)
                 self._check_publisher()
                 if self._training():
-                    self._train_burst()
+                    if self._pace is None:
+                        self._train_burst()
+                    else:
+                        self._train_paced()
             except ChannelClosed:
                 return
             except Exception as error:
@@ -462,6 +473,17 @@ class TrainingLoop:
     def _training(self) -> bool:
         return self._mode == "running" and self._session is not None
 
+    def _wait_time(self) -> float | None:
+        """How long to wait for a command: forever when idle, not at all at full speed."""
+        if not self._training():
+            return None
+        if self._pace is None:
+            return 0.0
+        wake = self._next_step_at
+        if self._unshown_step and self._frame_due < wake:
+            wake = self._frame_due  # show the last step as soon as the studio can take it
+        return max(0.0, wake - time.monotonic())
+
     def _report_internal_error(self, error: Exception) -> None:
         self._epoch_target = None
         self._mode = "stopped" if self._session is not None else "idle"
@@ -480,6 +502,8 @@ class TrainingLoop:
                 self._set_mode("idle", generation=command[1])
             elif name == "shown":
                 self._frame_shown(command[1], command[2])
+            elif name == "pace":
+                self._set_pace(command[1])
             elif session is None:
                 return
             elif name == "play":
@@ -487,6 +511,7 @@ class TrainingLoop:
                     self._restart_run()
                 self._epoch_target = None
                 self._reset_rate()
+                self._next_step_at = time.monotonic()
                 self._set_mode("running")
             elif name == "pause":
                 self._epoch_target = None
@@ -505,6 +530,7 @@ class TrainingLoop:
                     self._restart_run()
                 self._epoch_target = session.trainer.epoch + 1
                 self._reset_rate()
+                self._next_step_at = time.monotonic()
                 self._set_mode("running")
             elif name == "stop":
                 self._epoch_target = None
@@ -589,6 +615,16 @@ class TrainingLoop:
                 # Room for another frame once the spacing has passed.
                 self._frame_due = self._last_frame_time + self._frame_interval()
 
+    def _set_pace(self, steps_per_second: float | None) -> None:
+        if steps_per_second is not None and not steps_per_second > 0:
+            raise ValueError(
+                f"a pace must be a positive number of steps a second, not {steps_per_second!r}"
+            )
+        self._pace = None if steps_per_second is None else float(steps_per_second)
+        self._next_step_at = time.monotonic()
+        self._reset_rate()
+        self._steps_per_second = 0.0
+
     # ---- training ----------------------------------------------------------------------------
 
     def _train_burst(self) -> None:
@@ -617,6 +653,40 @@ class TrainingLoop:
         finally:
             self._rate_steps += steps
         self._run_paused_or_ended()
+
+    def _train_paced(self) -> None:
+        """Take the steps that are due at the chosen pace, then show the last one.
+
+        Between steps the loop waits for commands (see :meth:`_wait_time`), so a slow pace
+        costs no processor time and Pause still takes effect at once.
+        """
+        session = self._session
+        assert session is not None and self._pace is not None
+        trainer = session.trainer
+        target = self._epoch_target
+        interval = 1.0 / self._pace
+        now = time.monotonic()
+        if now - self._next_step_at > _PACE_CATCH_UP:
+            self._next_step_at = now
+        stop_at = now + COMMAND_POLL_INTERVAL
+        steps = 0
+        try:
+            while now >= self._next_step_at:
+                trainer.step()
+                steps += 1
+                self._unshown_step = True
+                self._next_step_at += interval
+                if trainer.is_done or (target is not None and trainer.epoch >= target):
+                    break
+                now = time.monotonic()
+                if now >= stop_at:
+                    break
+        finally:
+            self._rate_steps += steps
+        if self._run_paused_or_ended():
+            return
+        if self._unshown_step and time.monotonic() >= self._frame_due:
+            self._send_frame()
 
     def _run_paused_or_ended(self) -> bool:
         """After a step: publish an end state or the end of a step-epoch; whether either."""
@@ -651,6 +721,10 @@ class TrainingLoop:
         elapsed = now - self._rate_clock
         if elapsed >= 0.25 and self._rate_steps:
             current = self._rate_steps / elapsed
+            if self._pace is not None:
+                # A short window of a paced run counts a step at each end (3 steps in 0.25 s at
+                # 8 a second); over time the rate is the pace or less.
+                current = min(current, self._pace)
             # Smooth so the status bar does not flicker.
             if self._steps_per_second > 0:
                 self._steps_per_second = 0.7 * self._steps_per_second + 0.3 * current
@@ -687,6 +761,7 @@ class TrainingLoop:
         session = self._session
         assert session is not None and self._builder is not None
         trainer = session.trainer
+        self._unshown_step = False
         snapshot: Snapshot = trainer.snapshot(since_step=self._since_step)
         self._since_step = snapshot.step
         # Only what is new since the last frame travels (the studio adds it up).

@@ -15,9 +15,9 @@ training. It starts a training process that runs
 :class:`~nnstudio.ui.training_loop.TrainingLoop` (no Qt is imported there) and talks to it
 through two pipes:
 
-* commands (play, pause, step, step epoch, stop, new settings, a new session, "frame shown",
-  quit) go down the command pipe; the loop looks for them about every 5 ms while training, so
-  every command takes effect within a few milliseconds;
+* commands (play, pause, step, step epoch, stop, new settings, the pace, a new session,
+  "frame shown", quit) go down the command pipe; the loop looks for them about every 5 ms
+  while training, so every command takes effect within a few milliseconds;
 * news (frames, state changes, messages, progress) come back up the news pipe. A receiver
   thread in this process reads them, puts the partial frames back together with a
   :class:`~nnstudio.ui.training_loop.FrameAssembler` (per-step and per-epoch series travel
@@ -393,6 +393,7 @@ class TrainingController(QtCore.QObject):
         self._handed_back_at = -math.inf
         #: What running frames cost the main thread, on average.
         self._ui_cost = UiCost()
+        self._pace: float | None = None
 
         document.networkChanged.connect(self._schedule_rebuild)
         document.datasetChanged.connect(self._schedule_rebuild)
@@ -431,7 +432,33 @@ class TrainingController(QtCore.QObject):
             return None
         return process.process.pid
 
+    @property
+    def pace(self) -> float | None:
+        """Most training steps a second; ``None`` trains as fast as the machine can."""
+        return self._pace
+
     # ---- commands ----------------------------------------------------------------------------
+
+    def set_pace(self, steps_per_second: float | None) -> None:
+        """Train at most ``steps_per_second`` steps a second (``None``: full speed).
+
+        A slow pace lets a learner follow every update; it changes nothing else about the
+        run, takes effect at once, also while training runs, and holds for later runs.
+
+        Raises
+        ------
+        ValueError
+            When ``steps_per_second`` is not a positive, finite number.
+        """
+        if steps_per_second is not None:
+            steps_per_second = float(steps_per_second)
+            if not (steps_per_second > 0 and math.isfinite(steps_per_second)):
+                raise ValueError(
+                    f"a pace is a positive number of steps a second, not {steps_per_second!r}"
+                )
+        self._pace = steps_per_second
+        if self._process is not None and not self._closed:
+            self._send("pace", steps_per_second)
 
     def play(self) -> None:
         """Start or resume training (a finished or stopped run starts again from its weights)."""
@@ -525,6 +552,8 @@ class TrainingController(QtCore.QObject):
         process.receiver.start()
         self._process = process
         self._thread = process.receiver
+        if self._pace is not None:
+            self._send("pace", self._pace)
         return process
 
     def _process_gone(self, process: _TrainingProcess) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
@@ -459,6 +460,65 @@ def test_frames_of_a_studio_that_keeps_up_are_on_a_steady_beat(harness, dataset)
     assert np.all(gaps >= training_loop.FRAME_INTERVAL - 1e-9)
     on_beat = np.isclose(gaps, training_loop.FRAME_INTERVAL, rtol=0, atol=1e-9)
     assert on_beat.sum() >= len(gaps) // 2
+
+
+def _running_frames(harness: Harness, count: int) -> list[News]:
+    """The next ``count`` frames of the running run, each confirmed at once."""
+    frames = []
+    while len(frames) < count:
+        news = harness.wait_for(lambda news: news.frame is not None)
+        if news.progress["state"] == "running":
+            frames.append(news)
+        harness.send("shown", news.seq, 0.001)
+    return frames
+
+
+def test_a_slow_pace_shows_every_step_and_never_runs_ahead(harness, dataset) -> None:
+    harness.load(xor_project(epochs=None), 1, dataset)
+    idle = harness.wait_frame("idle")
+    harness.send("shown", idle.seq, 0.001)
+    harness.send("pace", 8.0)
+    harness.send("play")
+    started = time.monotonic()
+    frames = _running_frames(harness, 5)
+    elapsed = time.monotonic() - started
+    steps = [news.progress["step"] for news in frames]
+    # One frame per step: a learner sees each update. The first frame may show the run's
+    # start (step 0) before the first step is due.
+    assert steps[-4:] == list(range(steps[-4], steps[-4] + 4))
+    # At 8 steps a second, step n comes no sooner than (n - 1) / 8 s after Play.
+    assert elapsed >= (steps[-1] - 1) / 8.0
+    assert frames[-1].progress["steps_per_second"] <= 8.0 * 1.1
+    harness.send("pause")
+    paused = harness.wait_state("paused")
+    assert paused.progress["step"] >= steps[-1]
+
+
+def test_the_pace_changes_while_running_and_full_speed_comes_back(harness, dataset) -> None:
+    harness.load(xor_project(epochs=None), 1, dataset)
+    idle = harness.wait_frame("idle")
+    harness.send("shown", idle.seq, 0.001)
+    harness.send("play")
+    fast = _running_frames(harness, 3)[-1].progress["step"]
+    harness.send("pace", 2.0)
+    slow = _running_frames(harness, 3)
+    # Once the pace arrived, no more than one step per frame, two a second.
+    gaps = np.diff([news.progress["step"] for news in slow[1:]])
+    assert np.all(gaps <= 1)
+    harness.send("pace", None)
+    reached = harness.wait_for(
+        lambda news: news.frame is not None and news.progress["step"] > fast + 500
+    )
+    harness.send("shown", reached.seq, 0.001)
+    # Step still works as one step whatever the pace, and Pause is immediate.
+    harness.send("pace", 1.0)
+    harness.send("pause")
+    paused = harness.wait_state("paused")
+    harness.send("step")
+    stepped = harness.wait_for(
+        lambda news: news.progress is not None and news.progress["step"] > paused.progress["step"]
+    )
+    assert stepped.progress["step"] == paused.progress["step"] + 1
 
 
 def test_frames_built_outside_a_run_have_no_beat(dataset) -> None:
