@@ -932,6 +932,8 @@ class MainWindow(QtWidgets.QMainWindow):
         bar.addWidget(example_label)
         bar.addWidget(self.example_box)
         self.toolbar = bar
+        #: The toolbar's width with labels, measured when it last had to drop them.
+        self._labelled_toolbar_width = 0
 
     def set_training_pace(self, steps_per_second: float | None) -> None:
         """Train at most ``steps_per_second`` steps a second (``None``: full speed).
@@ -1560,6 +1562,26 @@ class MainWindow(QtWidgets.QMainWindow):
         if isinstance(state, QtCore.QByteArray | bytes) and state:
             return bool(self.restoreState(state))
         return False
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_toolbar()
+
+    def _fit_toolbar(self) -> None:
+        """Labels beside the toolbar's icons where they fit, icons alone where they do not.
+
+        A toolbar wider than the window hides its last buttons behind an overflow arrow; in a
+        narrow window the icons alone (each with its tooltip) keep every control in sight.
+        """
+        bar = self.toolbar
+        available = self.width()
+        if bar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextBesideIcon:
+            labelled = bar.sizeHint().width()
+            if labelled > available:
+                self._labelled_toolbar_width = labelled
+                bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        elif self._labelled_toolbar_width <= available:
+            bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)

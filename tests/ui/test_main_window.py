@@ -665,6 +665,28 @@ def test_every_toolbar_action_has_a_drawn_icon_and_a_tooltip(window) -> None:
         assert action.toolTip()
 
 
+def test_a_narrow_window_keeps_every_toolbar_control_in_sight(qtbot, window) -> None:
+    bar = window.toolbar
+    style = Qt.ToolButtonStyle
+
+    def all_in_sight() -> bool:
+        widgets = [bar.widgetForAction(action) for action in bar.actions()]
+        shown = [w for w in widgets if w is not None and not isinstance(w, QtWidgets.QLabel)]
+        return all(w.isVisible() and w.geometry().right() <= bar.width() for w in shown)
+
+    window.resize(1600, 900)
+    qtbot.waitUntil(lambda: bar.toolButtonStyle() == style.ToolButtonTextBesideIcon)
+    qtbot.waitUntil(all_in_sight)
+    labelled = bar.sizeHint().width()
+    window.resize(labelled - 100, 700)
+    # Labels no longer fit: icons alone (with their tooltips), nothing behind an overflow.
+    qtbot.waitUntil(lambda: bar.toolButtonStyle() == style.ToolButtonIconOnly)
+    qtbot.waitUntil(all_in_sight)
+    assert window.speed_box.isVisible() and window.example_box.isVisible()
+    window.resize(labelled + 40, 700)
+    qtbot.waitUntil(lambda: bar.toolButtonStyle() == style.ToolButtonTextBesideIcon)
+
+
 def test_dropping_a_project_file_opens_it(qtbot, window, sample) -> None:
     mime = QtCore.QMimeData()
     mime.setUrls([QtCore.QUrl.fromLocalFile(str(sample("xor")))])
