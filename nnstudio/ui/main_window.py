@@ -1143,6 +1143,9 @@ class MainWindow(QtWidgets.QMainWindow):
         """Clear what the views kept of the previous document, then start on the new one."""
         self.selection = None
         self.properties_dock.set_selection(None)
+        # The last run's progress belongs to the previous document (the new one may never
+        # train: an imported model has no data).
+        self.properties_dock.show_frame(None)
         self.banner.hide()
         self._dataset_changed(self.document.dataset)
         self.status.clear()

@@ -571,11 +571,16 @@ def test_settings_use_a_temporary_location(settings, tmp_path, _temporary_settin
     assert Path(default.fileName()).is_relative_to(_temporary_settings)
 
 
-def test_import_onnx_opens_the_model_as_a_new_document(window, tmp_path, no_dialogs) -> None:
+def test_import_onnx_opens_the_model_as_a_new_document(qtbot, window, tmp_path, no_dialogs) -> None:
     pytest.importorskip("onnx")
     from nnstudio.ui.export_dialog import run_export
 
     window.open_sample("iris")
+    window.step_action.trigger()
+    summary = window.properties_dock.properties.summary_page.fields["Weights"]
+    qtbot.waitUntil(
+        lambda: summary.text() == "Trained for 0 epochs (1 step)", timeout=FRAME_TIMEOUT
+    )
     network = window.document.project.network
     weights = window.document.weights
     model = tmp_path / "iris.onnx"
@@ -586,6 +591,8 @@ def test_import_onnx_opens_the_model_as_a_new_document(window, tmp_path, no_dial
     assert window.document.path is None
     assert window.document.is_dirty
     np.testing.assert_allclose(window.document.weights[0][0], weights[0][0], rtol=1e-6)
+    # The previous document's run is not this model's history.
+    assert summary.text() == "Trained or loaded from file"
 
 
 def test_import_of_a_broken_onnx_file_shows_the_error(window, tmp_path, no_dialogs) -> None:

@@ -181,7 +181,8 @@ class SummaryPage(QtWidgets.QWidget):
         epoch = int(getattr(snapshot, "epoch", 0) or 0)
         step = int(getattr(snapshot, "step", 0) or 0)
         if step > 0:
-            return f"Trained for {epoch:,} epoch{'s' if epoch != 1 else ''} ({step:,} steps)"
+            epochs = f"{epoch:,} epoch{'s' if epoch != 1 else ''}"
+            return f"Trained for {epochs} ({step:,} step{'s' if step != 1 else ''})"
         if document.has_trained_weights:
             return "Trained or loaded from file"
         return "Initialised from the seed, not trained yet"
