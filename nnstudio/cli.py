@@ -26,6 +26,7 @@ import os
 import re
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -41,6 +42,7 @@ from nnstudio.errors import DataError, NNStudioError, ProjectFileError
 from nnstudio.workflow import GRADCHECK_SAMPLES, GRADCHECK_TOLERANCE
 
 if TYPE_CHECKING:
+    from nnstudio.data import CsvTable
     from nnstudio.engine.trainer import Snapshot, Trainer
     from nnstudio.io.project import LoadedProject
 
@@ -66,20 +68,24 @@ class CommandError(NNStudioError):
 
 
 def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    value = _whole_number(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {text!r}")
     return value
 
 
 def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    value = _whole_number(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected 0 or more, got {text!r}")
     return value
+
+
+def _whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -126,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser(
         "train",
+        prog=f"{PROG} train",
         help="train a project headlessly and report its metrics",
         description="Train a project and print the final training and validation metrics.",
     )
@@ -159,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
+        prog=f"{PROG} export",
         help="write a project's trained weights in another format",
         description="Export trained weights. Formats: "
         + "; ".join(f"{f.name} ({f.description})" for f in EXPORT_FORMATS.values()),
@@ -179,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = commands.add_parser(
         "predict",
+        prog=f"{PROG} predict",
         help="run a trained project on the rows of a CSV file",
         description=(
             "Predict for every row of a CSV file whose header names the project's features "
@@ -187,13 +196,19 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     predict.add_argument("project", metavar="PROJECT", help="the .nnproj file")
-    predict.add_argument("--input", "-i", required=True, metavar="X.csv", help="input CSV file")
     predict.add_argument(
-        "-o", "--output", metavar="OUT.csv", help="output CSV file (default: standard output)"
+        "--input", "-i", required=True, metavar="X.csv", help="input CSV file ('-': standard input)"
+    )
+    predict.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT.csv",
+        help="output CSV file (default, or '-': standard output)",
     )
 
     gradcheck = commands.add_parser(
         "gradcheck",
+        prog=f"{PROG} gradcheck",
         help="compare backpropagation with finite differences",
         description=(
             "Compute every layer's gradients by backpropagation and by central differences "
@@ -210,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     importer = commands.add_parser(
         "import",
+        prog=f"{PROG} import",
         help="turn an ONNX model of an MLP into a project",
         description="Import an ONNX multilayer perceptron as a project with its weights.",
     )
@@ -220,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     shot = commands.add_parser(
         "shot",
+        prog=f"{PROG} shot",
         help="save a screenshot of the studio showing a project",
         description="Open the studio offscreen on PROJECT and save a PNG screenshot.",
     )
@@ -498,7 +515,7 @@ def _command_train(args: argparse.Namespace) -> int:
 
     if args.reinit and args.weights:
         raise CommandError("--reinit and --weights contradict each other; give one of them")
-    save_path = _project_output(args.save) if args.save else None
+    save_path = _project_output(args.save, "--save") if args.save else None
     # Stored weights are skipped, not checked, when starting afresh: they may no longer fit.
     fresh_start = bool(args.reinit or args.weights)
     try:
@@ -516,6 +533,7 @@ def _command_train(args: argparse.Namespace) -> int:
     if args.weights:
         weights = load_weights_file(args.weights, project.network)
     loaded = replace(loaded, project=project, weights=weights)
+    _require_data_file(loaded, "trains on")
     project, network, dataset = load_for_training(loaded, reinit=args.reinit)
 
     if not args.quiet:
@@ -601,10 +619,11 @@ def _run_training(trainer: Trainer, epochs: int | None, *, quiet: bool) -> tuple
     return final.status, final.message
 
 
-def _project_output(path: str) -> Path:
+def _project_output(path: str, option: str) -> Path:
+    """The project file ``option`` names, checked before any work is done."""
     output = Path(path).expanduser()
     if output.suffix != ".nnproj":
-        raise CommandError(f"--save needs a .nnproj file name, not {output.name}")
+        raise CommandError(f"{option} needs a .nnproj file name, not {output.name}")
     if not output.parent.resolve().is_dir():
         raise ProjectFileError(f"cannot write {output}: the folder {output.parent} does not exist")
     return output
@@ -656,6 +675,7 @@ def _feature_names(loaded: LoadedProject) -> tuple[str, ...]:
         return loaded.project.feature_names
     from nnstudio.data import load_dataset
 
+    _require_data_file(loaded, "stores no feature names, so its input columns come from")
     dataset = load_dataset(loaded.project.data, loaded.base_dir)
     if dataset.n_features != loaded.project.network.inputs:
         raise DataError(
@@ -665,8 +685,38 @@ def _feature_names(loaded: LoadedProject) -> tuple[str, ...]:
     return tuple(dataset.feature_names)
 
 
+def _require_data_file(loaded: LoadedProject, why: str) -> None:
+    """Fail, saying what to do, when the project's CSV data file does not exist.
+
+    An imported project points at a ``data.csv`` nobody has written yet; the reader's bare
+    "file not found" would not say that the project needs its data, nor how to give it some.
+    """
+    from nnstudio.data import resolve_csv_path
+    from nnstudio.spec import CsvData
+
+    spec = loaded.project.data
+    if not isinstance(spec, CsvData):
+        return
+    path = resolve_csv_path(spec, loaded.base_dir)
+    if path.exists():
+        return
+    targets = ", ".join(spec.target)
+    raise DataError(
+        f"{loaded.path.name} {why} its data file {spec.csv}, which is missing ({path}); save "
+        f"the data there as a CSV file with a header row (target column"
+        f"{'s' if len(spec.target) > 1 else ''}: {targets}), or open the project in the studio "
+        f"(nnstudio {_quoted(loaded.path)}) and choose its data with Open CSV… in the Data panel"
+    )
+
+
+def _quoted(path: Path) -> str:
+    """``path`` as a shell word, for commands suggested in messages."""
+    import shlex
+
+    return shlex.quote(str(path))
+
+
 def _command_predict(args: argparse.Namespace) -> int:
-    from nnstudio.data import read_csv_table
     from nnstudio.workflow import predict
 
     loaded = _load(args.project)
@@ -676,7 +726,7 @@ def _command_predict(args: argparse.Namespace) -> int:
             f"nnstudio train {args.project} --save {loaded.path.stem}-trained.nnproj"
         )
     features = _feature_names(loaded)
-    table = read_csv_table(args.input)
+    table = _read_input_table(args.input)
     missing = [name for name in features if name not in table.header]
     if missing:
         raise DataError(
@@ -686,14 +736,33 @@ def _command_predict(args: argparse.Namespace) -> int:
     X = table.to_floats(tuple(features), role="input")
     prediction = predict(loaded.project, loaded.weights, X)
     text = _prediction_csv(prediction)
-    if args.output:
+    if args.output and args.output != "-":
         from nnstudio.io.weights import atomic_write_text
 
         atomic_write_text(Path(args.output), text)
-        _note(f"wrote {len(X)} predictions to {args.output}")
+        noun = "prediction" if len(X) == 1 else "predictions"
+        _note(f"wrote {len(X)} {noun} to {args.output}")
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def _read_input_table(source: str) -> CsvTable:
+    """The CSV table of ``--input``; ``-`` reads standard input."""
+    from nnstudio.data import read_csv_table
+
+    if source != "-":
+        return read_csv_table(source)
+    if sys.stdin is None:
+        raise CommandError("--input - reads standard input, but there is none")
+    data = sys.stdin.buffer.read()
+    # The reader takes a file (it looks at the first line before parsing); messages name
+    # the table "stdin".
+    name = "stdin.gz" if data[:2] == b"\x1f\x8b" else "stdin"
+    with tempfile.TemporaryDirectory(prefix="nnstudio-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        return read_csv_table(path)
 
 
 def _prediction_csv(prediction: Any) -> str:
@@ -730,6 +799,7 @@ def _command_gradcheck(args: argparse.Namespace) -> int:
     from nnstudio.workflow import check_gradients, load_for_training
 
     loaded = _load(args.project)
+    _require_data_file(loaded, "checks gradients on")
     project, network, dataset = load_for_training(loaded)
     count = min(args.samples, dataset.n_train)
     report = check_gradients(project, dataset, network.weights(), samples=count)
@@ -755,7 +825,7 @@ def _command_import(args: argparse.Namespace) -> int:
     model = Path(args.model)
     if not model.is_file():
         raise ProjectFileError(f"model file {model} does not exist")
-    output = _project_output(args.output)
+    output = _project_output(args.output, "-o/--output")
     try:
         from nnstudio.io.onnx_io import import_onnx
     except ImportError as error:

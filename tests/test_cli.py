@@ -51,12 +51,15 @@ SPIRAL_PROJECT = {
 }
 
 
-def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m nnstudio ARGS`` and capture its output."""
+def run(
+    *args: str | Path, cwd: Path | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m nnstudio ARGS`` (fed ``stdin``) and capture its output."""
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     env.pop("NNSTUDIO_DEBUG", None)
     return subprocess.run(
         [sys.executable, "-m", "nnstudio", *map(str, args)],
+        input=stdin,
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -339,6 +342,59 @@ def test_predict_needs_trained_weights(tmp_path: Path) -> None:
     assert "nnstudio train" in result.stderr
 
 
+def test_predict_reads_standard_input_and_writes_standard_output(
+    trained: Path, tmp_path: Path
+) -> None:
+    text = "x1;x2\n0.9;-0.8\n-0.9;-0.8\n"
+    (tmp_path / "in.csv").write_text(text)
+    expected = run("predict", trained, "-i", tmp_path / "in.csv")
+    assert expected.returncode == 0, expected.stderr
+    result = run("predict", trained, "-i", "-", "-o", "-", cwd=tmp_path, stdin=text)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected.stdout
+    assert result.stderr == ""
+    assert not (tmp_path / "-").exists()
+
+
+def test_predict_names_standard_input_in_its_messages(trained: Path) -> None:
+    result = run("predict", trained, "-i", "-", stdin="x1,x2\n1,2\n3,abc\n")
+    assert_clean_failure(result, "stdin: line 3, column 'x2': 'abc' is not a number")
+
+
+def test_predict_counts_what_it_wrote(trained: Path, tmp_path: Path, capsys) -> None:
+    (tmp_path / "in.csv").write_text("x1,x2\n0.9,-0.8\n")
+    output = tmp_path / "out.csv"
+    assert (
+        cli.main(["predict", str(trained), "-i", str(tmp_path / "in.csv"), "-o", str(output)]) == 0
+    )
+    assert capsys.readouterr().err == f"nnstudio: wrote 1 prediction to {output}\n"
+
+
+def _without_data(trained: Path, folder: Path) -> Path:
+    """A copy of the trained project whose CSV data file and feature names are missing."""
+    document = json.loads(trained.read_text())
+    weights = trained.parent / document["weights"]
+    (folder / weights.name).write_bytes(weights.read_bytes())
+    document["data"] = {"csv": "data.csv", "target": "label", "task": "classification"}
+    document.pop("feature_names", None)
+    return write_project(folder, document, "nodata.nnproj")
+
+
+def test_commands_explain_a_missing_data_file(trained: Path, tmp_path: Path) -> None:
+    project = _without_data(trained, tmp_path)
+    missing = f"its data file data.csv, which is missing ({tmp_path / 'data.csv'})"
+    hint = "target column: label), or open the project in the studio"
+    for command, why in (("train", "trains on"), ("gradcheck", "checks gradients on")):
+        result = run(command, project)
+        assert_clean_failure(result, f"nodata.nnproj {why} {missing}")
+        assert hint in result.stderr and "Open CSV… in the Data panel" in result.stderr
+    (tmp_path / "in.csv").write_text("x1,x2\n1,2\n")
+    result = run("predict", project, "-i", tmp_path / "in.csv")
+    assert_clean_failure(
+        result, f"nodata.nnproj stores no feature names, so its input columns come from {missing}"
+    )
+
+
 # ---- export --------------------------------------------------------------------------------
 
 
@@ -513,6 +569,32 @@ def test_parse_size() -> None:
     assert cli.parse_size(" 800 X 600 ") == (800, 600)
     with pytest.raises(Exception, match="between 200 and 8000"):
         cli.parse_size("10x10")
+
+
+@pytest.mark.parametrize("command", cli.COMMANDS)
+def test_usage_errors_and_help_name_the_command(command: str, capsys) -> None:
+    assert cli.main([command]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith(f"nnstudio {command}: error: the following arguments are required: ")
+    assert err.endswith(f" (see nnstudio {command} --help)\n")
+    assert err.count("\n") == 1
+    assert cli.main([command, "--help"]) == cli.EXIT_OK
+    assert capsys.readouterr().out.startswith(f"usage: nnstudio {command} [-h]")
+
+
+def test_project_outputs_name_the_option_used(trained: Path, tmp_path: Path, capsys) -> None:
+    model = tmp_path / "model.onnx"
+    model.write_bytes(b"not read")
+    assert cli.main(["import", str(model), "-o", str(tmp_path / "x.json")]) == cli.EXIT_FAILURE
+    assert "error: -o/--output needs a .nnproj file name, not x.json" in capsys.readouterr().err
+    assert cli.main(["train", str(trained), "--save", "x.json"]) == cli.EXIT_FAILURE
+    assert "error: --save needs a .nnproj file name, not x.json" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("count", ["-3", "0"])
+def test_sample_count_message_states_the_rule(trained: Path, count: str, capsys) -> None:
+    assert cli.main(["gradcheck", str(trained), "--samples", count]) == cli.EXIT_USAGE
+    assert f"argument --samples: expected 1 or more, got '{count}'" in capsys.readouterr().err
 
 
 def test_version() -> None:
