@@ -426,6 +426,18 @@ class StudioDocument(QtCore.QObject):
         self.weightsChanged.emit(weights)
         self._emit_dirty()
 
+    def reinitialise(self, weights: Weights, text: str = "Reset weights") -> None:
+        """Replace the weights with a fresh initialisation, as one undoable step.
+
+        Undo brings back the weights from before, trained ones included, so a Reset pressed
+        by mistake loses nothing.
+        """
+        command = _ProjectCommand(
+            self, text, (self._project, self._weights), (self._project, weights), True
+        )
+        self._fresh_weights = weights  # an initialisation, not work to keep
+        self.undo_stack.push(command)
+
     def expect_fresh_weights(self) -> None:
         """Treat the next :meth:`set_weights` as a re-initialisation (Reset weights)."""
         self._next_weights_fresh = True

@@ -31,6 +31,7 @@ from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, is_alive
 from nnstudio.ui.relay import FrameRelay
 from nnstudio.ui.selection import Selection
 from nnstudio.ui.worker import TrainingController
+from nnstudio.workflow import build_network
 
 ORGANIZATION = "nnstudio"
 #: Seconds between two live frames taken by the plots and the docks, at least (the canvas
@@ -720,7 +721,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.load_weights_dialog,
             tip="Start from weights saved as .npz, .json or .safetensors (warm start)",
         )
-        self.quit_action = self._action("&Quit", self.close, shortcut=keys.Quit)
+        # StandardKey.Quit is empty on some platforms (Windows, offscreen): spell it out.
+        self.quit_action = self._action("&Quit", self.close, shortcut="Ctrl+Q")
 
         self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts([QtGui.QKeySequence(keys.Undo)])
@@ -1397,24 +1399,35 @@ class MainWindow(QtWidgets.QMainWindow):
         return index if index is not None and 0 <= index < hidden else None
 
     def _update_selection_actions(self) -> None:
+        # While training runs the network stays as it is (a changed network is a new run).
+        editable = self._state != "running"
         hidden_index = self.selected_hidden_layer()
-        self.delete_action.setEnabled(hidden_index is not None)
-        self.add_neuron_action.setEnabled(hidden_index is not None)
         units = (
             self.document.project.network.layers[hidden_index].units
             if hidden_index is not None
             else 0
         )
-        self.remove_neuron_action.setEnabled(hidden_index is not None and units > 1)
+        neuron = self.selection is not None and self.selection.kind == "neuron"
+        self.delete_action.setText("&Delete neuron" if neuron else "&Delete layer")
+        self.delete_action.setEnabled(
+            editable and hidden_index is not None and (not neuron or units > 1)
+        )
+        self.add_layer_action.setEnabled(editable)
+        self.add_neuron_action.setEnabled(editable and hidden_index is not None)
+        self.remove_neuron_action.setEnabled(editable and hidden_index is not None and units > 1)
 
     def delete_selection(self) -> None:
-        """Edit › Delete: remove the selected hidden layer (or the selected neuron's layer)."""
+        """Edit › Delete: remove the selected hidden layer, or one neuron of a selected neuron's."""
         index = self.selected_hidden_layer()
         if index is None:
             self.statusBar().showMessage("Select a hidden layer to delete it", 4000)
             return
         # The canvas keeps its own selection in step with the edit.
-        self.canvas.remove_layer(index + 1)
+        if self.selection is not None and self.selection.kind == "neuron":
+            self.canvas.change_units(index + 1, -1)
+        else:
+            self.canvas.remove_layer(index + 1)
+        self._update_selection_actions()
 
     def add_layer(self) -> None:
         """Edit › Add layer: after the selected hidden layer, or before the output layer."""
@@ -1436,10 +1449,28 @@ class MainWindow(QtWidgets.QMainWindow):
     # ---- training ----------------------------------------------------------------------------
 
     def reset_weights(self) -> None:
-        """Train › Reset weights: re-initialise and start over."""
+        """Train › Reset weights: re-initialise (from the training seed) and start over.
+
+        An undoable edit: Edit › Undo brings the previous weights back.
+        """
+        # The newest weights the window has seen, so Undo restores what the user last saw.
+        frame = self.controller.latest_frame
+        if (
+            frame is not None
+            and frame.weights is not self.document.weights
+            and self.controller.state in ("running", "paused")
+            and [(np.shape(W), np.shape(b)) for W, b in frame.weights]
+            == list(self.document.project.network.weight_shapes())
+        ):
+            self.controller.hand_back(frame.weights)
+        try:
+            fresh = build_network(self.document.project).weights()
+        except NNStudioError as error:
+            self.show_error("Cannot reset weights", str(error))
+            return
         self.banner.hide()
         self.status.clear()
-        self.controller.reset_weights()
+        self.document.reinitialise(fresh)
 
     def show_frame(self, frame: Any) -> None:
         """Send a training frame to every view and the status bar, now."""
@@ -1486,6 +1517,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._state = state
         self.status.set_state(state)
         self._update_training_actions()
+        self._update_selection_actions()
         self.canvas.set_editable(state != "running")
         self.properties_dock.set_editable(state != "running")
         if state == "running":

@@ -648,7 +648,7 @@ class TrainingController(QtCore.QObject):
         if weights is None:
             # The document gets the initial weights so they can be edited and saved.
             weights = network.weights()
-            self._hand_back(weights)
+            self.hand_back(weights)
         if dataset is not process.dataset:
             # A data set can be large: it travels only when it changed.
             self._datasets_sent += 1
@@ -659,7 +659,8 @@ class TrainingController(QtCore.QObject):
         request = SessionRequest(self._generation, project, weights, process.dataset_id, sent)
         self._send("load", request)
 
-    def _hand_back(self, weights: Weights) -> None:
+    def hand_back(self, weights: Weights) -> None:
+        """Give the document ``weights`` from training (a frame's), without a new session."""
         self._handed_back = weights
         self._document.set_weights(weights)
 
@@ -719,7 +720,7 @@ class TrainingController(QtCore.QObject):
         # few times a second; every pause, stop or end hands them back at once.
         due = arrived - self._handed_back_at >= _HAND_BACK_INTERVAL
         if trained and (self._state != "running" or due):
-            self._hand_back(frame.weights)
+            self.hand_back(frame.weights)
             self._handed_back_at = arrived
 
         def shown() -> None:

@@ -14,6 +14,7 @@ from nnstudio.errors import MissingExtraError
 from nnstudio.ui.export_dialog import ExportDialog
 from nnstudio.ui.qt import Qt, QtCore, QtWidgets
 from nnstudio.ui.selection import Selection
+from nnstudio.workflow import build_network
 
 pytestmark = pytest.mark.gui
 
@@ -140,6 +141,8 @@ def test_keyboard_shortcuts(qtbot, window) -> None:
     qtbot.keyClick(canvas, Qt.Key.Key_Delete)
     assert len(_hidden_units(window)) == len(units)
     qtbot.keyClick(canvas, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    # Help lists Ctrl+Q for Quit on every platform (StandardKey.Quit is empty on some).
+    assert window.quit_action.shortcut().toString() == "Ctrl+Q"
 
 
 def test_space_plays_and_pauses_from_the_canvas_but_not_in_text_fields(qtbot, window) -> None:
@@ -269,14 +272,85 @@ def test_training_speed_from_the_menu_and_toolbar_paces_the_run(qtbot, window) -
     _wait_state(qtbot, window, "paused", "finished")
 
 
-def test_canvas_is_not_editable_while_running(qtbot, window) -> None:
+def test_the_network_cannot_change_while_training_runs(qtbot, window) -> None:
     window.open_sample("spiral")
+    window.set_training_pace(10.0)  # a run that lasts
+    network = window.document.project.network
+    layer_page = window.properties_dock.properties.layer_page
+    _select(window, Selection("layer", 1))
     window.play_action.trigger()
     _wait_state(qtbot, window, "running")
     assert not window.canvas.editable
+    for action in (
+        window.add_layer_action,
+        window.delete_action,
+        window.add_neuron_action,
+        window.remove_neuron_action,
+    ):
+        assert not action.isEnabled(), action.text()
+    # Keys and the canvas's own controls say why instead of ending the run.
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Plus)
+    assert not window.canvas.change_units(1, 1)
+    assert not window.canvas.add_layer_at_gap(1)
+    assert "Pause training to change the network." in window.canvas.notice_banner.messages
+    assert not layer_page.activation.isEnabled() and not layer_page.dropout.isEnabled()
+    assert layer_page.locked_note.isVisibleTo(layer_page)
+    assert window.document.project.network == network
+    assert window.controller.state == "running"
+
     window.play_action.trigger()
-    _wait_state(qtbot, window, "paused", "finished")
-    assert window.canvas.editable
+    _wait_state(qtbot, window, "paused")
+    assert window.canvas.editable and window.add_neuron_action.isEnabled()
+    assert layer_page.activation.isEnabled() and not layer_page.locked_note.isVisibleTo(layer_page)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Plus)
+    assert window.document.project.network.layers[0].units == network.layers[0].units + 1
+
+
+@pytest.mark.parametrize("size", [(1024, 640), (1280, 800)])
+def test_every_properties_page_fits_its_dock_unclipped(qtbot, window, size) -> None:
+    window.resize(*size)
+    window.open_sample("iris")
+    window.apply_default_sizes()
+    properties = window.properties_dock.properties
+    scroll = window.properties_dock.widget()
+    for selection in (
+        None,
+        Selection("layer", 0),
+        Selection("layer", 1),
+        Selection("layer", 2),
+        Selection("neuron", 1, 0),
+        Selection("edge", 1, 0, 0),
+    ):
+        _select(window, selection)
+        page = properties.currentWidget()
+        qtbot.waitUntil(
+            lambda page=page: scroll.viewport().width() >= page.minimumSizeHint().width()
+        )
+        # The page is laid out to the viewport's width: nothing lies beyond its right edge.
+        assert page.width() <= scroll.viewport().width(), properties.page_name
+
+
+def test_keys_act_on_a_selected_layer_or_neuron_never_on_a_connection(qtbot, window) -> None:
+    window.open_sample("spiral")
+    canvas = window.canvas
+    units = _hidden_units(window)
+    _select(window, Selection("edge", 2, 1, 3))
+    assert not window.delete_action.isEnabled() and not window.add_neuron_action.isEnabled()
+    for key in (Qt.Key.Key_Plus, Qt.Key.Key_Minus, Qt.Key.Key_Delete):
+        qtbot.keyClick(canvas, key)
+    assert _hidden_units(window) == units
+    # Delete with a neuron selected removes a neuron, not its layer.
+    _select(window, Selection("neuron", 2, 4))
+    assert window.delete_action.text() == "&Delete neuron" and window.delete_action.isEnabled()
+    qtbot.keyClick(canvas, Qt.Key.Key_Delete)
+    assert _hidden_units(window) == [units[0], units[1] - 1]
+    _select(window, Selection("neuron", 1, 0))
+    window.delete_action.trigger()
+    assert _hidden_units(window) == [units[0] - 1, units[1] - 1]
+    _select(window, Selection("layer", 1))
+    assert window.delete_action.text() == "&Delete layer"
+    qtbot.keyClick(canvas, Qt.Key.Key_Delete)
+    assert _hidden_units(window) == [units[1] - 1]
 
 
 def test_reset_weights_reinitialises(qtbot, window) -> None:
@@ -287,9 +361,28 @@ def test_reset_weights_reinitialises(qtbot, window) -> None:
         timeout=FRAME_TIMEOUT,
     )
     trained = window.document.weights
+    assert window.document.has_trained_weights
     window.reset_action.trigger()
     qtbot.waitUntil(lambda: window.document.weights is not trained, timeout=FRAME_TIMEOUT)
     assert window.status.epoch_label.text().startswith("Epoch 0")
+    fresh = window.document.weights
+    assert not window.document.has_trained_weights
+    # The seed's initialisation, the same every time.
+    initial = build_network(window.document.project).weights()
+    for (W, b), (W0, b0) in zip(fresh, initial, strict=True):
+        np.testing.assert_array_equal(W, W0)
+        np.testing.assert_array_equal(b, b0)
+
+    # A Reset pressed by mistake loses nothing: Undo brings the trained weights back.
+    assert window.undo_action.text() == "&Undo Reset weights"
+    window.undo_action.trigger()
+    assert window.document.has_trained_weights
+    for (W, b), (W1, b1) in zip(window.document.weights, trained, strict=True):
+        np.testing.assert_array_equal(W, W1)
+        np.testing.assert_array_equal(b, b1)
+    window.redo_action.trigger()
+    assert not window.document.has_trained_weights
+    np.testing.assert_array_equal(window.document.weights[0][0], initial[0][0])
 
 
 def test_diverging_run_shows_the_banner_and_keeps_finite_weights(qtbot, window) -> None:

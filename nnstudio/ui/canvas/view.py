@@ -665,12 +665,22 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         return self._example
 
     def set_editable(self, editable: bool) -> None:
-        """Allow or forbid hand edits of weights and biases (off while training runs)."""
+        """Allow or forbid edits: layers, neurons, weights and biases (off while training runs).
+
+        A changed network starts a new run, so while training runs the network stays as it
+        is; the user pauses first.
+        """
         self._editable = bool(editable)
 
     @property
     def editable(self) -> bool:
-        """Whether weights and biases can be edited by hand."""
+        """Whether the network (layers, neurons, weights and biases) can be edited."""
+        return self._editable
+
+    def _may_change_network(self) -> bool:
+        """Whether a structural edit may go ahead; says why not when training runs."""
+        if not self._editable:
+            self.show_notice("Pause training to change the network.")
         return self._editable
 
     # ---- selection ---------------------------------------------------------------------------
@@ -869,6 +879,8 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
 
     def add_layer_at_gap(self, gap: int) -> bool:
         """Insert a hidden layer between drawn columns ``gap`` and ``gap + 1``."""
+        if not self._may_change_network():
+            return False
         changed = self.document.add_layer(position=gap)
         if changed:
             self.select(Selection("layer", gap + 1))
@@ -884,7 +896,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
 
     def remove_layer(self, drawn: int) -> bool:
         """Remove a hidden layer (the input and output layers stay)."""
-        if drawn not in self.hidden_range():
+        if drawn not in self.hidden_range() or not self._may_change_network():
             return False
         changed = self.document.remove_layer(drawn - 1)
         if changed:
@@ -893,7 +905,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
 
     def change_units(self, drawn: int, delta: int) -> bool:
         """Add or remove neurons of a hidden layer."""
-        if drawn not in self.hidden_range():
+        if drawn not in self.hidden_range() or not self._may_change_network():
             return False
         return self.document.change_units(drawn - 1, delta)
 
@@ -901,6 +913,8 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         """Move a hidden layer to another hidden position (drawn indices)."""
         hidden = self.hidden_range()
         if drawn not in hidden or target_drawn not in hidden or drawn == target_drawn:
+            return False
+        if not self._may_change_network():
             return False
         changed = self.document.move_layer(drawn - 1, target_drawn - 1)
         if changed:
@@ -1383,14 +1397,20 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         ctrl = bool(modifiers & QtCore.Qt.KeyboardModifier.ControlModifier)
         selection = self._selection
         layer = selection.layer if selection is not None else None
+        # Layer edits act on a selected layer or neuron, never on a selected connection.
+        edited = layer if selection is not None and selection.kind != "edge" else None
         count = len(self._network_spec().layers)
         handled = True
-        if key in (Key.Key_Delete, Key.Key_Backspace) and layer is not None:
-            handled = self.remove_layer(layer) or layer not in self.hidden_range()
-        elif key in (Key.Key_Plus, Key.Key_Equal) and not ctrl and layer is not None:
-            self.change_units(layer, 1)
-        elif key in (Key.Key_Minus, Key.Key_Underscore) and not ctrl and layer is not None:
-            self.change_units(layer, -1)
+        if key in (Key.Key_Delete, Key.Key_Backspace) and edited is not None:
+            if selection is not None and selection.kind == "neuron":
+                # A selected neuron goes, not its whole layer (the last one stays).
+                self.change_units(edited, -1)
+            else:
+                handled = self.remove_layer(edited) or edited not in self.hidden_range()
+        elif key in (Key.Key_Plus, Key.Key_Equal) and not ctrl and edited is not None:
+            self.change_units(edited, 1)
+        elif key in (Key.Key_Minus, Key.Key_Underscore) and not ctrl and edited is not None:
+            self.change_units(edited, -1)
         elif key in (Key.Key_Insert, Key.Key_L) and not ctrl:
             before = bool(modifiers & QtCore.Qt.KeyboardModifier.ShiftModifier)
             if layer is None:
@@ -1399,9 +1419,9 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
                 self.insert_layer(layer, after=False)
             else:
                 self.insert_layer(min(layer, count - 1), after=True)
-        elif key in (Key.Key_Left, Key.Key_Right) and ctrl and layer is not None:
+        elif key in (Key.Key_Left, Key.Key_Right) and ctrl and edited is not None:
             step = -1 if key == Key.Key_Left else 1
-            self.move_layer(layer, layer + step)
+            self.move_layer(edited, edited + step)
         elif key in (Key.Key_Left, Key.Key_Right):
             step = -1 if key == Key.Key_Left else 1
             target = 0 if layer is None else max(0, min(count, layer + step))

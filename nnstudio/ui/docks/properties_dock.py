@@ -261,6 +261,7 @@ class LayerPage(QtWidgets.QWidget):
         self.document = document
         self.index = 0  # network.layers index
         self._updating = False
+        self._editable = True
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         self.title = _title_label()
@@ -279,6 +280,12 @@ class LayerPage(QtWidgets.QWidget):
         self.alpha.committed.connect(self._alpha_changed)
         form.addRow("α", self.alpha)
         self.init = QtWidgets.QComboBox()
+        # The longest names ("Xavier (Glorot) uniform") would set the dock's minimum width;
+        # the box may shrink (eliding) and its list still shows them whole.
+        self.init.setSizeAdjustPolicy(
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.init.setMinimumContentsLength(8)
         for name in INITIALIZERS:
             self.init.addItem(INIT_LABELS.get(name, name), name)
         self.init.activated.connect(
@@ -314,6 +321,10 @@ class LayerPage(QtWidgets.QWidget):
         layout.addWidget(self.error)
         self.note = _note_label()
         layout.addWidget(self.note)
+        self.locked_note = _note_label()
+        self.locked_note.setText("Pause training to change this layer.")
+        self.locked_note.hide()
+        layout.addWidget(self.locked_note)
         buttons = QtWidgets.QGridLayout()
         self.add_neuron_button = QtWidgets.QPushButton("Add neuron")
         self.add_neuron_button.clicked.connect(lambda: document.change_units(self.index, 1))
@@ -352,7 +363,6 @@ class LayerPage(QtWidgets.QWidget):
         output = self.is_output
         self.title.setText(f"{layer_title(project, self.index + 1)} — {layer.units} units")
         self.units.setValue(layer.units)
-        self.units.setEnabled(not output)
         self.units.setToolTip(
             "The output width is set by the data (classes or targets)"
             if output
@@ -391,9 +401,32 @@ class LayerPage(QtWidgets.QWidget):
         )
         self.add_neuron_button.setVisible(not output)
         self.remove_neuron_button.setVisible(not output)
-        self.remove_neuron_button.setEnabled(layer.units > 1)
         self.remove_layer_button.setVisible(not output)
         self.error.hide()
+        self._apply_editable()
+
+    def set_editable(self, editable: bool) -> None:
+        """Allow or forbid changing the layer (forbidden while training runs)."""
+        self._editable = bool(editable)
+        self._apply_editable()
+
+    def _apply_editable(self) -> None:
+        editable = self._editable
+        output = self.is_output
+        for control in (
+            self.activation,
+            self.alpha,
+            self.init,
+            self.init_param,
+            self.bias_init,
+            self.dropout,
+            self.add_neuron_button,
+            self.remove_layer_button,
+        ):
+            control.setEnabled(editable)
+        self.units.setEnabled(editable and not output)
+        self.remove_neuron_button.setEnabled(editable and self.layer.units > 1)
+        self.locked_note.setVisible(not editable)
 
     def _edit(self, text: str, **changes: Any) -> bool:
         if self._updating:
@@ -640,8 +673,9 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
             self._refresh()
 
     def set_editable(self, editable: bool) -> None:
-        """Allow or forbid hand edits of weights and biases (forbidden while training runs)."""
+        """Allow or forbid edits: layers, weights and biases (forbidden while training runs)."""
         self._live = not editable
+        self.layer_page.set_editable(editable)
         self.neuron_page.set_editable(editable)
         self.edge_page.set_editable(editable)
 
@@ -715,6 +749,17 @@ class PropertiesDock(QtWidgets.QDockWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.properties)
         self.setWidget(scroll)
+        self._scroll = scroll
+        self.properties.currentChanged.connect(lambda _index: self._fit_page())
+        self._fit_page()
+
+    def _fit_page(self) -> None:
+        """Keep the dock at least as wide as the page on show needs (it never scrolls sideways)."""
+        page = self.properties.currentWidget()
+        if page is None:
+            return
+        scroll_bar = self._scroll.verticalScrollBar().sizeHint().width()
+        self._scroll.setMinimumWidth(page.minimumSizeHint().width() + scroll_bar)
 
     def set_selection(self, selection: Selection | None) -> None:
         """Forward to :meth:`PropertiesWidget.set_selection`."""
