@@ -637,6 +637,44 @@ def test_onnx_export_then_import_round_trips(trained: Path, tmp_path: Path) -> N
         np.testing.assert_allclose(b, b_saved, rtol=1e-6)
 
 
+@pytest.mark.interop
+def test_a_foreign_onnx_model_predicts_right_after_import(tmp_path: Path) -> None:
+    onnx = pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    helper, FLOAT = onnx.helper, onnx.TensorProto.FLOAT
+    rng = np.random.default_rng(7)
+    W1, b1, W2 = rng.normal(size=(3, 5)), rng.normal(size=5), rng.normal(size=(5, 1))
+    graph = helper.make_graph(
+        [
+            helper.make_node("Gemm", ["x", "W1", "b1"], ["z1"]),
+            helper.make_node("Tanh", ["z1"], ["a1"]),
+            helper.make_node("Gemm", ["a1", "W2"], ["y"]),
+        ],
+        "foreign",
+        [helper.make_tensor_value_info("x", FLOAT, ["n", 3])],
+        [helper.make_tensor_value_info("y", FLOAT, ["n", 1])],
+        initializer=[
+            onnx.numpy_helper.from_array(np.float32(a), name)
+            for name, a in (("W1", W1), ("b1", b1), ("W2", W2))
+        ],
+    )
+    model = tmp_path / "foreign.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(model))
+    project = tmp_path / "foreign.nnproj"
+    assert run("import", model, "-o", project).returncode == 0
+    X = rng.normal(size=(6, 3))
+    (tmp_path / "in.csv").write_text(
+        "x3,x1,x2\n" + "".join(f"{c:.9g},{a:.9g},{b:.9g}\n" for a, b, c in X)
+    )
+    result = run("predict", project, "-i", tmp_path / "in.csv")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["y"]
+    session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    expected = session.run(None, {"x": X.astype(np.float32)})[0]
+    np.testing.assert_allclose(np.array(rows[1:], dtype=float), expected, atol=1e-5)
+
+
 # ---- studio and screenshots (with the studio replaced by a recorder) ------------------------
 
 

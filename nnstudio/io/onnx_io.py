@@ -28,19 +28,24 @@ Import
 ``MatMul`` + ``Add`` layers, each followed by at most one supported activation. Weights may be
 initializers or ``Constant`` nodes, possibly reshaped, transposed or cast. Activations written as
 compositions of elementwise nodes (like the GELU and swish above, or PyTorch's exports of them)
-are recognised by evaluating them, so the exact node pattern does not matter.
+are recognised by evaluating them, so the exact node pattern does not matter. ``Identity``,
+``Dropout`` and ``Flatten(axis=1)`` (PyTorch's ``nn.Flatten`` on a ``[batch, features]`` input)
+change nothing and are skipped. A graph with several outputs is read up to its first output
+that holds real numbers (``probs`` of ``[probs, logits]``, not an ``ArgMax`` label); nodes only
+the other outputs need are ignored. A tensor that feeds two layers (a skip connection) is refused.
 
 An imported network has no training data attached. The project gets a built-in data set when
 one fits the network's shape (``xor`` or ``plane`` for two inputs, ``housing`` for one) and
 otherwise points at ``data.csv`` beside the project; the user picks the real data in the studio
-before training further.
+before training further. Inputs without stored names are named like the built-in data set's
+features, or ``x1, x2, ...``, so the project predicts from CSV files right away.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -380,9 +385,16 @@ def import_onnx(path: Path | str) -> tuple[Project, Weights]:
     onnx = require_module("onnx", "ONNX import", "onnx")
     path = Path(path)
     model = _load_model(onnx, path)
-    parsed = _MlpReader(onnx, model, path).read()
+    reader = _MlpReader(onnx, model, path)
+    parsed = reader.read()
     metadata = {prop.key: prop.value for prop in model.metadata_props}
-    return _build_project(parsed, metadata, path)
+    project, weights = _build_project(parsed, metadata, path)
+    others = reader.other_outputs()
+    if others:
+        names = ", ".join(repr(name) for name in others)
+        note = f"Of the graph's outputs it computes {reader.target!r}, not {names}."
+        project = replace(project, description=f"{project.description} {note}")
+    return project, weights
 
 
 def _load_model(onnx: ModuleType, path: Path) -> Any:
@@ -543,6 +555,9 @@ class _MlpReader:
                 continue
             else:
                 self.nodes.append(node)
+        self.output_names = [value.name for value in graph.output]
+        self.target = self._target_output(graph)
+        self.nodes = self._needed_for(self.target)
         self.order = {id(node): index for index, node in enumerate(self.nodes)}
         self.producer: dict[str, int] = {}
         self.consumers: dict[str, list[Any]] = {}
@@ -553,7 +568,9 @@ class _MlpReader:
             for name in dict.fromkeys(node.input):
                 if name:
                     self.consumers.setdefault(name, []).append(node)
-        self.outputs = {value.name for value in graph.output}
+        # The walk ends at the target; other outputs (logits beside probabilities, an ArgMax
+        # of them) are extras, and nodes that only they need were dropped above.
+        self.outputs = {self.target}
         inputs = [value for value in graph.input if value.name not in self.constants]
         if len(inputs) != 1:
             names = ", ".join(repr(value.name) for value in inputs) or "none"
@@ -564,6 +581,37 @@ class _MlpReader:
         self.input = inputs[0]
         self.input_width = self._input_width(self.input)
         self.dtype = self._input_dtype(self.input)
+
+    # -- choosing the output ----------------------------------------------------------------
+
+    def _target_output(self, graph: Any) -> str:
+        """The graph output whose function is imported: the first one holding real numbers."""
+        tensor_proto = self.onnx.TensorProto
+        real = {0, tensor_proto.FLOAT, tensor_proto.DOUBLE, tensor_proto.FLOAT16}
+        real.add(tensor_proto.BFLOAT16)
+        for value in graph.output:
+            if value.type.tensor_type.elem_type in real:
+                return str(value.name)
+        if not graph.output:
+            raise ProjectFileError(f"'{self.path}': the graph has no output")
+        return str(graph.output[0].name)
+
+    def _needed_for(self, target: str) -> list[Any]:
+        """The nodes the target output depends on, in graph order."""
+        producers = {name: node for node in self.nodes for name in node.output if name}
+        needed: set[int] = set()
+        pending = [target]
+        while pending:
+            node = producers.get(pending.pop())
+            if node is None or id(node) in needed:
+                continue
+            needed.add(id(node))
+            pending.extend(name for name in node.input if name)
+        return [node for node in self.nodes if id(node) in needed]
+
+    def other_outputs(self) -> list[str]:
+        """The graph outputs besides the imported one, for the project's description."""
+        return [name for name in self.output_names if name != self.target]
 
     # -- reading tensors -------------------------------------------------------------------
 
@@ -700,26 +748,15 @@ class _MlpReader:
             after_softmax=False,
         )
         current = self.input.name
-        checkpoint: _ParsedMlp | None = None
         for _ in range(len(self.nodes) + 1):
-            if current in self.outputs and (state.layers or state.pending is not None):
-                checkpoint = state.result(self.dtype)
+            if current == self.target:
+                break
             consumers = self.consumers.get(current, [])
             if not consumers:
-                if current not in self.outputs:
-                    raise ProjectFileError(
-                        f"'{self.path}': tensor {current!r} is not used by any node and is not "
-                        "a graph output"
-                    )
-                break
-            try:
-                current = self.step(state, current, consumers)
-            except ProjectFileError:
-                # Further nodes after an output (an ArgMax of the probabilities, say) are
-                # extras nnstudio does not need: keep the network up to that output.
-                if checkpoint is not None:
-                    return self._checked_input(checkpoint)
-                raise
+                raise ProjectFileError(
+                    f"'{self.path}': tensor {current!r} does not lead to the output {self.target!r}"
+                )
+            current = self.step(state, current, consumers)
         parsed = state.result(self.dtype)
         if not parsed.layers:
             raise ProjectFileError(f"'{self.path}': the graph has no Gemm or MatMul layer")
@@ -745,8 +782,22 @@ class _MlpReader:
         if node.domain not in ("", "ai.onnx"):
             raise self.unsupported(node)
         op = node.op_type
+        if len(consumers) > 1 and (
+            state.pending is None or any(user.op_type not in _ELEMENTWISE for user in consumers)
+        ):
+            # Only an activation written as several nodes may use a tensor twice (swish reads
+            # z in its Sigmoid and its Mul).
+            users = ", ".join(_describe_node(user) for user in consumers)
+            raise ProjectFileError(
+                f"'{self.path}': tensor {current!r} feeds {len(consumers)} nodes ({users}); "
+                "nnstudio imports MLPs, where each layer feeds only the next, so a skip "
+                "connection or other branch cannot be represented"
+            )
         if len(consumers) == 1:
             if op in ("Identity", "Dropout"):
+                return str(node.output[0])
+            if op == "Flatten":
+                self.check_flatten(node)
                 return str(node.output[0])
             if op in ("Gemm", "MatMul"):
                 state.flush()
@@ -781,6 +832,18 @@ class _MlpReader:
         state.layers.append(_ImportedLayer(W, b, activation, alpha))
         state.pending = None
         return output
+
+    def check_flatten(self, node: Any) -> None:
+        """Accept a Flatten that leaves [batch, features] as it is (PyTorch's nn.Flatten)."""
+        attributes = {a.name: self.onnx.helper.get_attribute_value(a) for a in node.attribute}
+        axis = int(attributes.get("axis", 1))
+        if axis == 1 or (axis == -1 and self.input_width != -1 and self.input_width is not None):
+            return
+        raise self.unsupported(
+            node,
+            f"Flatten with axis={axis} would reshape the [batch, features] matrix; only "
+            "Flatten(axis=1), which keeps one row per example, is supported",
+        )
 
     def constant_operand(self, node: Any, current: str) -> tuple[np.ndarray, int]:
         """The constant operand of a binary node on ``current`` and its position (0 or 1)."""
@@ -1095,6 +1158,10 @@ def _build_project(
         feature_names=feature_names,
         output_names=output_names,
     )
+    if feature_names is None:
+        # Inputs need names for prediction from CSV files, which must not depend on data the
+        # import cannot supply.
+        feature_names = _default_feature_names(data, n_inputs)
     source = "an nnstudio export" if ours else "an ONNX model"
     project = Project(
         name=path.stem,
@@ -1180,6 +1247,17 @@ def _standardization(
     if not np.any(mean) and np.all(std == 1):
         return None
     return Standardization(mean=tuple(float(v) for v in mean), std=tuple(float(v) for v in std))
+
+
+def _default_feature_names(data: DataSpec, count: int) -> tuple[str, ...]:
+    """The built-in data set's feature names, or ``x1, x2, ...`` for a CSV still to choose."""
+    if isinstance(data, BuiltinData):
+        from nnstudio.data import generate
+
+        names = generate(data.builtin, 4, seed=data.seed).feature_names
+        if len(names) == count:
+            return tuple(names)
+    return tuple(f"x{i + 1}" for i in range(count))
 
 
 def _data_for_import(

@@ -63,7 +63,9 @@ def test_own_export_round_trips_exactly(case: dict, tmp_path: Path) -> None:
     assert imported.task == project.task
     assert imported.loss == project.loss
     assert imported.standardization == project.standardization
-    assert imported.feature_names == project.feature_names
+    # Unnamed inputs come back with the names the export documents them by.
+    default_names = tuple(f"x{i + 1}" for i in range(project.network.inputs))
+    assert imported.feature_names == (project.feature_names or default_names)
     assert imported.output_names == project.output_names
     assert imported.training.dtype == "float32"
     for (W, b), (W2, b2) in zip(weights, imported_weights, strict=True):
@@ -140,7 +142,8 @@ def test_matmul_add_graph_with_constant_nodes_and_extra_outputs(tmp_path: Path) 
     assert project.network.describe() == "3-4(relu)-3(softmax)"
     assert project.task == "classification"
     assert project.loss == "categorical_crossentropy"
-    assert project.feature_names is None
+    assert project.feature_names == ("x1", "x2", "x3")
+    assert "it computes 'probs', not 'label'" in project.description
     assert project.standardization.mean == pytest.approx(mean)
     assert project.standardization.std == pytest.approx(std)
     np.testing.assert_array_equal(weights[0][0], W1.astype(np.float32))
@@ -294,6 +297,68 @@ def test_double_precision_graph_imports_as_float64(tmp_path: Path) -> None:
     np.testing.assert_array_equal(weights[0][1], b)
 
 
+def _dense_graph(tmp_path: Path, name: str, inputs: int, units: int, tail, outputs) -> Path:
+    """A Gemm from ``x`` to ``z`` followed by the ``tail`` nodes, with random weights."""
+    rng = np.random.default_rng(len(name))
+    W, b = rng.normal(size=(inputs, units)), rng.normal(size=units)
+    nodes = [helper.make_node("Gemm", ["x", "W", "b"], ["z"], name="fc"), *tail]
+    value_infos = [helper.make_tensor_value_info(o, FLOAT, ["n", units]) for o in outputs]
+    return _save(tmp_path, name, nodes, [_tensor("W", W), _tensor("b", b)], inputs, value_infos)
+
+
+def test_foreign_inputs_are_named_like_the_data_chosen_for_them(tmp_path: Path) -> None:
+    cases = {1: ("size_1000sqft",), 2: ("x1", "x2"), 4: ("x1", "x2", "x3", "x4")}
+    for inputs, names in cases.items():
+        path = _dense_graph(tmp_path, f"in{inputs}.onnx", inputs, 1, [], ["z"])
+        project, _ = import_onnx(path)
+        assert project.feature_names == names
+        if isinstance(project.data, BuiltinData):
+            from nnstudio.data import load_dataset
+
+            assert load_dataset(project.data).feature_names == names
+
+
+def test_the_first_output_is_imported_whatever_the_others_compute(tmp_path: Path) -> None:
+    relu = [helper.make_node("Relu", ["z"], ["a"], name="relu")]
+    X = np.random.default_rng(5).normal(size=(30, 3)).astype(np.float32) * 3
+    for outputs, expected in ((["a", "z"], "3-4(relu)"), (["z", "a"], "3-4(identity)")):
+        path = _dense_graph(tmp_path, f"{outputs[0]}_first.onnx", 3, 4, relu, outputs)
+        project, weights = import_onnx(path)
+        assert project.network.describe() == expected
+        assert f"it computes {outputs[0]!r}, not {outputs[1]!r}" in project.description
+        np.testing.assert_allclose(engine_predict(project, weights, X), _run(path, X), atol=1e-5)
+
+    softmax = [helper.make_node("Softmax", ["z"], ["probs"], name="softmax", axis=-1)]
+    path = _dense_graph(tmp_path, "probs_logits.onnx", 3, 4, softmax, ["probs", "z"])
+    project, weights = import_onnx(path)
+    assert project.network.describe() == "3-4(softmax)"
+    np.testing.assert_allclose(engine_predict(project, weights, X), _run(path, X), atol=1e-6)
+
+
+def test_leading_flatten_is_accepted_and_other_axes_refused(tmp_path: Path) -> None:
+    rng = np.random.default_rng(6)
+    W1, W2 = rng.normal(size=(3, 4)), rng.normal(size=(4, 1))
+    initializers = [_tensor("W1", W1), _tensor("W2", W2)]
+    for axis in (1, -1, 0):
+        nodes = [
+            helper.make_node("Flatten", ["x"], ["flat"], name="flatten", axis=axis),
+            helper.make_node("Gemm", ["flat", "W1"], ["z1"], name="fc1"),
+            helper.make_node("Sigmoid", ["z1"], ["a1"], name="sigmoid"),
+            helper.make_node("Gemm", ["a1", "W2"], ["y"], name="fc2"),
+        ]
+        shape = ["n", 1] if axis else [1, 1]
+        outputs = [helper.make_tensor_value_info("y", FLOAT, shape)]
+        path = _save(tmp_path, f"flatten{axis}.onnx", nodes, initializers, 3, outputs)
+        if axis == 0:
+            with pytest.raises(ProjectFileError, match=r"'flatten' \(Flatten\).*axis=0"):
+                import_onnx(path)
+            continue
+        project, weights = import_onnx(path)
+        assert project.network.describe() == "3-4(sigmoid)-1(identity)"
+        X = rng.normal(size=(8, 3)).astype(np.float32)
+        np.testing.assert_allclose(engine_predict(project, weights, X), _run(path, X), atol=1e-5)
+
+
 # -- graphs and files nnstudio cannot use -----------------------------------------------------
 
 
@@ -336,6 +401,25 @@ def test_unsupported_node_after_a_layer_is_named(tmp_path: Path) -> None:
     )
     with pytest.raises(ProjectFileError, match=r"node 'normalise' \(LpNormalization\)"):
         import_onnx(path)
+
+
+def test_skip_connection_is_named_as_a_branch(tmp_path: Path) -> None:
+    nodes = [
+        helper.make_node("Gemm", ["x", "W1", "b1"], ["z1"], name="l1"),
+        helper.make_node("Relu", ["z1"], ["a1"], name="relu"),
+        helper.make_node("Add", ["a1", "x"], ["skip"], name="residual"),
+        helper.make_node("Gemm", ["skip", "W2"], ["y"], name="l2"),
+    ]
+    initializers = [_tensor("W1", np.ones((3, 3))), _tensor("b1", np.ones(3))]
+    initializers.append(_tensor("W2", np.ones((3, 1))))
+    outputs = [helper.make_tensor_value_info("y", FLOAT, ["n", 1])]
+    path = _save(tmp_path, "residual.onnx", nodes, initializers, 3, outputs)
+    with pytest.raises(ProjectFileError) as info:
+        import_onnx(path)
+    message = str(info.value)
+    assert "tensor 'x' feeds 2 nodes (node 'l1' (Gemm), node 'residual' (Add))" in message
+    assert "skip connection" in message
+    assert "is not supported" not in message
 
 
 def test_exact_gelu_is_refused_with_the_reason(tmp_path: Path) -> None:
