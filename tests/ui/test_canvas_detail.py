@@ -155,6 +155,18 @@ def test_a_784_256_128_10_network_says_how_many_connections_it_shows(qtbot, tmp_
     assert drawing.bottom() < canvas.legend.geometry().top()
 
 
+def test_the_more_marker_of_every_compact_column_lies_within_its_item(qtbot, tmp_path):
+    # The items paint through a device cache clipped to their bounds: a marker reaching
+    # beyond them would read "768 mo".
+    _document, canvas = open_canvas(qtbot, mnist_like_project(tmp_path))
+    compact = [item for item in canvas.columns if item.column.ellipsis_y is not None]
+    assert len(compact) == 3
+    for item in compact:
+        width = item._more_pill_width()
+        pill = QtCore.QRectF(item.column.x - width / 2, item.column.ellipsis_y - 1, width, 2)
+        assert item.boundingRect().contains(pill), item.column.omitted
+
+
 def test_only_painted_edges_can_be_picked(qtbot):
     document, canvas = open_canvas(qtbot, wide_project())
     (frame,) = frames_while_training(document, 1)

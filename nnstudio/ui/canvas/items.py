@@ -351,6 +351,12 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
             left -= layout.label_width
         if self.labels is not None and label_side == "right":
             right += layout.label_width
+        if self.column.ellipsis_y is not None:
+            # The "N more" pill is wider than a neuron; outside the bounds the item's cache
+            # would cut it off.
+            pill_half = self._more_pill_width() / 2 + 1
+            left = min(left, self.column.x - pill_half)
+            right = max(right, self.column.x + pill_half)
         top = layout.body_top - 4
         self._bounds = QtCore.QRectF(left, top, right - left, layout.body_bottom - top + 8)
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
@@ -566,6 +572,11 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
                 align = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
             painter.drawText(box, align, text)
 
+    def _more_pill_width(self) -> float:
+        """Width of the "N more" marker of a compact column (scene units)."""
+        metrics = QtGui.QFontMetricsF(self._more_font)
+        return metrics.horizontalAdvance(f"{self.column.omitted} more") + 14
+
     def _paint_more_marker(self, painter: QtGui.QPainter) -> None:
         if self.column.ellipsis_y is None:
             return
@@ -573,7 +584,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         text = f"{self.column.omitted} more"
         metrics = QtGui.QFontMetricsF(self._more_font)
         text_height = metrics.height()
-        width = metrics.horizontalAdvance(text) + 14
+        width = self._more_pill_width()
         height = min(self.layout.pitch - 4, text_height + 18)
         # A white pill keeps the marker readable over the edges crossing it.
         pill = QtCore.QRectF(x - width / 2, y - height / 2, width, height)
