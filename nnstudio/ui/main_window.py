@@ -9,6 +9,7 @@ canvas, the plots, the Properties dock and the status bar.
 from __future__ import annotations
 
 import gc
+import json
 import math
 import time
 from collections.abc import Callable
@@ -51,6 +52,17 @@ DEFAULT_SAMPLE = "spiral"
 #: network trains thousands of steps a second, too fast to follow; a slow pace shows every
 #: update.
 TRAINING_PACES: tuple[float | None, ...] = (None, 1000.0, 300.0, 100.0, 30.0, 10.0, 3.0, 1.0)
+
+
+def _sample_title(path: Path) -> str:
+    """The name a sample gives itself ("XOR", "Two spirals"), else its file name."""
+    try:
+        name = json.loads(path.read_text(encoding="utf-8")).get("name")
+    except (OSError, ValueError, AttributeError):
+        name = None
+    if isinstance(name, str) and name.strip():
+        return name.strip().replace("&", "&&")
+    return path.stem.replace("_", " ").capitalize()
 
 
 def pace_text(steps_per_second: float | None) -> str:
@@ -704,7 +716,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "&Save", self.save, shortcut=keys.Save, icon_name="save", tip="Save the project"
         )
         self.save_as_action = self._action(
-            "Save &As…", self.save_as, shortcut="Ctrl+Shift+S", tip="Save under a new name"
+            "Save &as…", self.save_as, shortcut="Ctrl+Shift+S", tip="Save under a new name"
         )
         self.export_action = self._action(
             "&Export…",
@@ -762,6 +774,12 @@ class MainWindow(QtWidgets.QMainWindow):
             icon_name="remove_neuron",
             tip="Remove a neuron from the selected hidden layer",
         )
+        # + and − act where the network is: on the canvas. Window-wide they would also fire
+        # while typing in a dock's combo box.
+        for action in (self.add_neuron_action, self.remove_neuron_action):
+            self.removeAction(action)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            self.canvas.addAction(action)
 
         self.fit_action = self._action(
             "&Fit view",
@@ -829,7 +847,7 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.new_action)
         file_menu.addAction(self.open_action)
-        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.samples_menu = file_menu.addMenu("Sa&mples")
         self.samples_menu.aboutToShow.connect(self._fill_samples_menu)
@@ -1359,7 +1377,7 @@ class MainWindow(QtWidgets.QMainWindow):
         menu.clear()
         samples = sample_projects()
         for path in samples:
-            action = menu.addAction(path.stem.replace("_", " ").capitalize())
+            action = menu.addAction(_sample_title(path))
             action.setData(str(path))
             action.setStatusTip(str(path))
             action.triggered.connect(lambda _c=False, name=path.stem: self.open_sample(name))

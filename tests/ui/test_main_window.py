@@ -47,6 +47,8 @@ def test_samples_menu_lists_every_sample(window, samples_dir: Path) -> None:
     listed = {Path(a.data()).name for a in window.samples_menu.actions() if a.data()}
     assert listed == {p.name for p in samples_dir.glob("*.nnproj")}
     xor = next(a for a in window.samples_menu.actions() if a.data() and "xor" in a.data())
+    # Each sample is listed under the name it gives itself.
+    assert xor.text() == "XOR"
     xor.trigger()
     assert window.document.project.data.builtin == "xor"
 
@@ -143,6 +145,17 @@ def test_keyboard_shortcuts(qtbot, window) -> None:
     qtbot.keyClick(canvas, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
     # Help lists Ctrl+Q for Quit on every platform (StandardKey.Quit is empty on some).
     assert window.quit_action.shortcut().toString() == "Ctrl+Q"
+    # + and − typed into a dock's combo box stay there: they edit only from the canvas.
+    _select(window, Selection("layer", 1))
+    layer_page = window.properties_dock.properties.layer_page
+    before = _hidden_units(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)  # window shortcuts fire only in the active window
+    layer_page.activation.setFocus()
+    qtbot.waitUntil(layer_page.activation.hasFocus)
+    qtbot.keyClick(layer_page.activation, Qt.Key.Key_Plus)
+    qtbot.wait(100)  # a shortcut's edit would have landed by now
+    assert _hidden_units(window) == before
 
 
 def test_space_plays_and_pauses_from_the_canvas_but_not_in_text_fields(qtbot, window) -> None:
