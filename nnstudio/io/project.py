@@ -104,6 +104,13 @@ def load_project(path: str | Path, *, load_weights: bool = True) -> LoadedProjec
         raise ProjectFileError(
             f"{name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
         ) from error
+    except RecursionError as error:
+        # No project nests more than a few levels; thousands of brackets are not one.
+        raise ProjectFileError(
+            f"{name} is not a project file: its JSON is nested too deeply to read"
+        ) from error
+    except ValueError as error:  # e.g. an integer with more digits than Python converts
+        raise ProjectFileError(f"{name} is not a project file: {error}") from error
     if not isinstance(document, dict):
         raise ProjectFileError(
             f"{name} is not a project file: expected a JSON object, got {_json_kind(document)}"

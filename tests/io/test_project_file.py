@@ -187,6 +187,19 @@ def test_not_json_reports_line_and_column(tmp_path: Path) -> None:
     assert "line 4, column 3" in message
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"nnstudio": ' + "9" * 5000 + "}", "is not a project file"),
+    ],
+)
+def test_json_no_parser_can_take_is_refused_with_a_message(tmp_path: Path, text, expected):
+    path = write(tmp_path / "odd.nnproj", text)
+    with pytest.raises(ProjectFileError, match=expected):
+        load_project(path)
+
+
 def test_binary_file_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "image.nnproj"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
