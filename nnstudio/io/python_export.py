@@ -96,6 +96,8 @@ def python_module_source(model: ModelDescription, target: Path) -> str:
         layers=_layers_source(model, dtype),
         n_outputs=model.n_outputs,
         layer_names=_layer_tuple(len(model.layers)),
+        csv_reading=CSV_READING_CODE,
+        main_code=MAIN_CODE,
     )
 
 
@@ -143,6 +145,74 @@ def _layers_source(model: ModelDescription, dtype: str) -> str:
     return "\n".join(blocks)
 
 
+#: Code shared by the generated modules' command lines (NumPy and PyTorch): reading a CSV file
+#: the way ``nnstudio predict`` does, with the standard library only.
+CSV_READING_CODE = r'''
+#: Column separators recognised in CSV files; the one the header uses most wins.
+DELIMITERS = (",", ";", "\t")
+
+
+def read_table(csv_path: str) -> tuple[list[str], list[list[str]]]:
+    """The header and data rows of a CSV file (``-`` reads standard input).
+
+    Commas, semicolons or tabs separate the columns; a byte order mark is skipped, blank lines
+    are ignored and ``.gz`` files are decompressed.
+    """
+    if csv_path == "-":
+        text = sys.stdin.read()
+    else:
+        opener = gzip.open if csv_path.endswith(".gz") else open
+        try:
+            with opener(csv_path, "rt", encoding="utf-8-sig", newline="") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as error:
+            raise SystemExit(f"{csv_path}: cannot be read ({error})") from None
+    text = text.removeprefix("\ufeff")
+    first = text.split("\n", 1)[0]
+    delimiter = max(DELIMITERS, key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = [row for row in reader if any(cell.strip() for cell in row)]
+    if not rows:
+        raise SystemExit(f"{csv_path}: the file is empty (expected a header row)")
+    return [name.strip() for name in rows[0]], rows[1:]
+
+
+def read_columns(csv_path: str) -> list[list[float]]:
+    """The FEATURE_NAMES columns of a CSV file with a header row, one list per data row."""
+    header, rows = read_table(csv_path)
+    missing = [name for name in FEATURE_NAMES if name not in header]
+    if missing:
+        raise SystemExit(f"{csv_path}: missing feature column(s) {', '.join(missing)}")
+    columns = [header.index(name) for name in FEATURE_NAMES]
+    values = []
+    for number, row in enumerate(rows, start=1):
+        if len(row) != len(header):
+            raise SystemExit(
+                f"{csv_path}: data row {number} has {len(row)} fields, the header has "
+                f"{len(header)}"
+            )
+        try:
+            values.append([float(row[column]) for column in columns])
+        except ValueError:
+            cells = ", ".join(repr(row[column].strip()) for column in columns)
+            raise SystemExit(f"{csv_path}: data row {number}: not all numbers ({cells})") from None
+    return values
+'''
+
+#: The end of the generated modules: run ``main`` and stop quietly when the reader of the
+#: output goes away (``python model.py data.csv | head``).
+MAIN_CODE = r"""
+if __name__ == "__main__":
+    try:
+        status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Keep Python from reporting the closed pipe again when it flushes at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = 1
+    sys.exit(status)
+"""
+
 _TEMPLATE = string.Template('''\
 """Neural network exported by nnstudio ${version}; needs only NumPy.
 
@@ -156,12 +226,15 @@ Usage::
     labels = predict_labels(X)  # classifiers: the predicted class names
 
 or, from a shell, ``python ${file_name} data.csv`` prints predictions for a CSV file whose
-header row names the features.
+header row names the features (``-`` instead of a file name reads standard input).
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
+import io
+import os
 import sys
 
 import numpy as np
@@ -258,23 +331,19 @@ def labels_for(outputs: np.ndarray) -> np.ndarray:
         indices = outputs.argmax(axis=1)
     return np.asarray(OUTPUT_NAMES)[indices]
 
+${csv_reading}
 
 def read_features(csv_path: str) -> np.ndarray:
     """The feature columns of a CSV file with a header row, shaped (rows, ${n_features})."""
-    with open(csv_path, newline="") as handle:
-        header = [name.strip() for name in next(csv.reader(handle))]
-    missing = [name for name in FEATURE_NAMES if name not in header]
-    if missing:
-        raise SystemExit(f"{csv_path}: missing feature column(s) {', '.join(missing)}")
-    columns = [header.index(name) for name in FEATURE_NAMES]
-    return np.loadtxt(csv_path, delimiter=",", skiprows=1, usecols=columns, ndmin=2)
+    values = read_columns(csv_path)
+    return np.array(values, dtype=np.float64).reshape(len(values), len(FEATURE_NAMES))
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print predictions for the CSV file named on the command line."""
+    """Print predictions for the CSV file named on the command line (``-``: standard input)."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print(f"usage: python {sys.argv[0]} DATA.csv", file=sys.stderr)
+        print(f"usage: python {sys.argv[0]} DATA.csv (or - for standard input)", file=sys.stderr)
         return 2
     outputs = predict(read_features(args[0]))
     writer = csv.writer(sys.stdout, lineterminator="\\n")
@@ -289,7 +358,4 @@ def main(argv: list[str] | None = None) -> int:
         writer.writerows([f"{value:.10g}" for value in row] for row in outputs.tolist())
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
-''')
+${main_code}''')

@@ -28,6 +28,7 @@ from nnstudio.io._model_meta import (
     require_python_suffix,
     wrap_paragraphs,
 )
+from nnstudio.io.python_export import CSV_READING_CODE, MAIN_CODE
 from nnstudio.io.safetensors_io import write_safetensors
 from nnstudio.io.weights import atomic_write_text
 from nnstudio.spec import Project, Weights
@@ -105,6 +106,8 @@ def torch_module_source(model: ModelDescription, target: Path) -> str:
         alphas=python_tuple(model.alphas),
         standardized=repr(model.standardization is not None),
         weights_file_repr=repr(weights_name),
+        csv_reading=CSV_READING_CODE,
+        main_code=MAIN_CODE,
     )
 
 
@@ -127,12 +130,16 @@ Usage::
 ``torch.nn.BCEWithLogitsLoss`` and ``torch.nn.CrossEntropyLoss`` expect when training further.
 
 Run ``python ${file_name}`` to print the model, or ``python ${file_name} data.csv`` to print
-predictions for a CSV file whose header names the features. Needs only torch and safetensors.
+predictions for a CSV file whose header names the features (``-`` reads standard input). Needs
+only torch and safetensors.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
+import io
+import os
 import sys
 from pathlib import Path
 
@@ -220,22 +227,19 @@ def load(path: str | Path | None = None, device: str = "cpu") -> NNStudioModel:
     model.load_state_dict(state)
     return model.to(device).eval()
 
+${csv_reading}
 
 def read_features(csv_path: str) -> torch.Tensor:
     """The feature columns of a CSV file with a header row, shaped (rows, ${n_features})."""
-    with open(csv_path, newline="") as handle:
-        rows = list(csv.reader(handle))
-    header = [name.strip() for name in rows[0]]
-    missing = [name for name in FEATURE_NAMES if name not in header]
-    if missing:
-        raise SystemExit(f"{csv_path}: missing feature column(s) {', '.join(missing)}")
-    columns = [header.index(name) for name in FEATURE_NAMES]
-    values = [[float(row[c]) for c in columns] for row in rows[1:] if row]
-    return torch.tensor(values, dtype=torch.float32).reshape(-1, len(FEATURE_NAMES))
+    values = read_columns(csv_path)
+    return torch.tensor(values, dtype=torch.float32).reshape(len(values), len(FEATURE_NAMES))
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the model, or predictions for the CSV file named on the command line."""
+    """Print the model, or predictions for the CSV file named on the command line.
+
+    ``-`` instead of a file name reads standard input.
+    """
     args = sys.argv[1:] if argv is None else argv
     model = load()
     if not args:
@@ -260,7 +264,4 @@ def main(argv: list[str] | None = None) -> int:
         writer.writerows([f"{value:.10g}" for value in row] for row in outputs.tolist())
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
-''')
+${main_code}''')

@@ -202,3 +202,38 @@ def assert_predictions_match(actual: np.ndarray, project: Project, weights: Weig
     assert actual.shape == expected_shape
     np.testing.assert_allclose(actual, reference_predict(project, weights, X), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(actual, engine_predict(project, weights, X), rtol=1e-5, atol=1e-5)
+
+
+def script_csv_variants(names: Sequence[str], X: np.ndarray) -> dict[str, bytes]:
+    """The same features written as ``nnstudio predict`` accepts them: separators, BOM, CRLF."""
+    variants: dict[str, bytes] = {}
+    for label, separator, newline, bom in (
+        ("semicolons", ";", "\n", ""),
+        ("tabs-crlf", "\t", "\r\n", ""),
+        ("bom", ",", "\n", "\ufeff"),
+    ):
+        lines = [separator.join(names), *(separator.join(repr(float(v)) for v in r) for r in X)]
+        variants[label] = (bom + newline.join(lines) + newline).encode("utf-8")
+    return variants
+
+
+def stderr_after_closing_the_pipe(command: Sequence[str]) -> tuple[int, str]:
+    """Run ``command``, read one line of its output, close the pipe; its status and stderr.
+
+    Like ``command | head -1`` when the output is longer than the pipe's buffer.
+    """
+    import subprocess
+
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    return process.wait(timeout=120), stderr
+
+
+def write_long_csv(path, names: Sequence[str], rows: int = 20_000) -> None:
+    """A CSV file of ``rows`` random examples, far longer than a pipe's buffer once predicted."""
+    X = np.random.default_rng(0).normal(size=(rows, len(names)))
+    body = "\n".join(",".join(f"{v:.6f}" for v in row) for row in X)
+    path.write_text(",".join(names) + "\n" + body + "\n")

@@ -17,6 +17,9 @@ from interop_support import (
     make_model,
     raw_inputs,
     reference_predict,
+    script_csv_variants,
+    stderr_after_closing_the_pipe,
+    write_long_csv,
 )
 
 from nnstudio.errors import ProjectFileError
@@ -102,6 +105,39 @@ def test_command_line_prints_predictions_for_a_csv(tmp_path: Path) -> None:
     expected = reference_predict(project, weights, X)
     np.testing.assert_allclose(probabilities, expected, rtol=1e-8)
     assert [row[2] for row in rows[1:]] == [classes[int(p >= 0.5)] for p in expected[:, 0]]
+
+
+@pytest.mark.parametrize("variant", ["semicolons", "tabs-crlf", "bom", "stdin"])
+def test_command_line_reads_csv_as_nnstudio_predict_does(variant: str, tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["regression-two-targets-standardized"])
+    (path,) = export_python(project, weights, tmp_path / "regressor.py")
+    X = raw_inputs(project, rows=5)
+    variants = script_csv_variants(project.feature_names, X)
+    data = variants.get(variant, variants["semicolons"])
+    (tmp_path / "data.csv").write_bytes(data)
+    source = "-" if variant == "stdin" else str(tmp_path / "data.csv")
+    result = subprocess.run(
+        [sys.executable, str(path), source],
+        input=data if variant == "stdin" else None,
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    rows = [line.split(",") for line in result.stdout.decode().strip().splitlines()]
+    assert rows[0] == list(project.output_names)
+    values = np.array(rows[1:], dtype=float)
+    np.testing.assert_allclose(values, reference_predict(project, weights, X), rtol=1e-8)
+
+
+def test_command_line_stops_quietly_when_its_reader_goes_away(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["softmax-classifier"])
+    (path,) = export_python(project, weights, tmp_path / "classifier.py")
+    write_long_csv(tmp_path / "long.csv", project.feature_names)
+    status, stderr = stderr_after_closing_the_pipe(
+        [sys.executable, str(path), str(tmp_path / "long.csv")]
+    )
+    assert stderr == ""
+    assert status == 1
 
 
 def test_python_suffix_is_required(tmp_path: Path) -> None:

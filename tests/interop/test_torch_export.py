@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import itertools
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -12,7 +13,15 @@ from types import ModuleType
 
 import numpy as np
 import pytest
-from interop_support import MODEL_CASES, assert_predictions_match, make_model, raw_inputs
+from interop_support import (
+    MODEL_CASES,
+    assert_predictions_match,
+    make_model,
+    raw_inputs,
+    script_csv_variants,
+    stderr_after_closing_the_pipe,
+    write_long_csv,
+)
 
 from nnstudio.errors import MissingExtraError, ProjectFileError
 from nnstudio.io.onnx_io import import_onnx
@@ -166,6 +175,40 @@ def test_generating_needs_no_torch_and_imports_only_torch_safetensors_stdlib(
     assert imported <= {"torch", "safetensors", "__future__", *sys.stdlib_module_names}
     assert {"torch", "safetensors"} <= imported
     assert "nnstudio" not in imported
+
+
+@pytest.mark.parametrize("variant", ["semicolons", "tabs-crlf", "bom", "stdin"])
+def test_command_line_reads_csv_as_nnstudio_predict_does(variant: str, tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    project, weights = make_model(**MODEL_CASES["regression-two-targets-standardized"])
+    path, _ = export_torch(project, weights, tmp_path / "regressor.py")
+    X = raw_inputs(project, rows=5)
+    variants = script_csv_variants(project.feature_names, X)
+    data = variants.get(variant, variants["semicolons"])
+    (tmp_path / "data.csv").write_bytes(data)
+    source = "-" if variant == "stdin" else str(tmp_path / "data.csv")
+    result = subprocess.run(
+        [sys.executable, str(path), source],
+        input=data if variant == "stdin" else None,
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    rows = [line.split(",") for line in result.stdout.decode().strip().splitlines()]
+    assert rows[0] == list(project.output_names)
+    assert_predictions_match(np.array(rows[1:], dtype=float), project, weights, X)
+
+
+def test_command_line_stops_quietly_when_its_reader_goes_away(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    project, weights = make_model(**MODEL_CASES["softmax-classifier"])
+    path, _ = export_torch(project, weights, tmp_path / "classifier.py")
+    write_long_csv(tmp_path / "long.csv", project.feature_names)
+    status, stderr = stderr_after_closing_the_pipe(
+        [sys.executable, str(path), str(tmp_path / "long.csv")]
+    )
+    assert stderr == ""
+    assert status == 1
 
 
 def test_python_suffix_is_required(tmp_path: Path) -> None:
