@@ -52,3 +52,30 @@ def test_every_field_is_documented(spec_class: type) -> None:
     for field in dataclasses.fields(spec_class):
         name = "schedule" if field.name == "name" and spec_class is ScheduleSpec else field.name
         assert f"`{name}`" in text, f"{spec_class.__name__}.{field.name} is not documented"
+
+
+def _section(title: str) -> str:
+    text = DOC.read_text(encoding="utf-8")
+    return text.split(f"\n### {title}\n", 1)[1].split("\n#", 1)[0]
+
+
+def test_safetensors_dtype_is_documented_as_written(tmp_path: Path) -> None:
+    safetensors = pytest.importorskip("safetensors.numpy")
+    import numpy as np
+
+    from nnstudio.io.safetensors_io import export_safetensors
+    from nnstudio.spec import NetworkSpec
+
+    project = Project(
+        name="wide",
+        data=BuiltinData(builtin="xor"),
+        network=NetworkSpec(inputs=2, layers=(LayerSpec(units=1, activation="sigmoid"),)),
+        loss="binary_crossentropy",
+        training=TrainingSpec(dtype="float64"),
+    )
+    weights = ((np.full((2, 1), 0.1), np.zeros(1)),)
+    (path,) = export_safetensors(project, weights, tmp_path / "m.safetensors")
+    assert {t.dtype for t in safetensors.load_file(str(path)).values()} == {np.dtype(np.float32)}
+    assert "always float32" in _section("safetensors")
+    assert "`float64` network" in _section("safetensors")
+    assert "float32" in _section("torch")
