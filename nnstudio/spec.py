@@ -120,6 +120,24 @@ Weights = tuple[tuple[np.ndarray, np.ndarray], ...]
 
 MAX_UNITS = 100_000
 MAX_LAYERS = 1_000
+#: Most trainable parameters of a network. Training keeps several copies of them (gradient,
+#: optimizer state, a backup, the frames the studio shows), so ten million float64
+#: parameters already need about a gigabyte; MLPs of the size the studio is for (a
+#: 784-256-128-10 network has 235,146) stay far below.
+MAX_PARAMETERS = 10_000_000
+#: Most epochs of a run (the studio's epoch box goes this far; unlimited is ``None``).
+MAX_EPOCHS = 100_000_000
+
+
+def network_size_problem(network: NetworkSpec) -> str | None:
+    """Why ``network`` is too big to train, or ``None`` when it is not."""
+    count = network.parameter_count
+    if count > MAX_PARAMETERS:
+        return (
+            f"the network has {count:,} parameters; nnstudio trains networks of at most "
+            f"{MAX_PARAMETERS:,} (use fewer or narrower layers)"
+        )
+    return None
 
 
 def canonical_activation(name: str) -> str:
@@ -881,7 +899,12 @@ class _Parser:
             )
         if inputs is None or any(layer is None for layer in layers):
             return None
-        return NetworkSpec(inputs=int(inputs), layers=tuple(layers))  # type: ignore[arg-type]
+        network = NetworkSpec(inputs=int(inputs), layers=tuple(layers))  # type: ignore[arg-type]
+        problem = network_size_problem(network)
+        if problem is not None:
+            self.fail(path, problem)
+            return None
+        return network
 
     def layer(self, value: Any, path: str, *, is_output: bool) -> LayerSpec | None:
         obj = self.mapping(value, path)
@@ -952,7 +975,9 @@ class _Parser:
                     batch_size = parsed
         epochs = d.epochs
         if "epochs" in obj:
-            epochs = self.integer(obj, "epochs", path, d.epochs, low=0, allow_none=True)
+            epochs = self.integer(
+                obj, "epochs", path, d.epochs, low=0, high=MAX_EPOCHS, allow_none=True
+            )
         spec = TrainingSpec(
             optimizer=self.string(obj, "optimizer", path, d.optimizer, choices=OPTIMIZERS)
             or d.optimizer,

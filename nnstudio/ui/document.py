@@ -24,6 +24,7 @@ from nnstudio.spec import (
     TrainingSpec,
     Weights,
     loss_output_problem,
+    network_size_problem,
 )
 from nnstudio.ui.qt import QtCore, QtGui, Signal
 from nnstudio.workflow import attach_dataset, fit_network_to_data
@@ -300,7 +301,15 @@ class StudioDocument(QtCore.QObject):
         return True
 
     def set_network(self, network: NetworkSpec, text: str) -> bool:
-        """Replace the architecture, fixing the loss if it no longer fits the output layer."""
+        """Replace the architecture, fixing the loss if it no longer fits the output layer.
+
+        A network too big to train is refused with a notice (False is returned).
+        """
+        problem = network_size_problem(network)
+        # Shrinking edits stay possible whatever the size.
+        if problem is not None and network.parameter_count > self._project.network.parameter_count:
+            self.notice.emit(f"{text} refused: {problem}.")
+            return False
         project = replace(self._project, network=network)
         if loss_output_problem(project.loss, network.output):
             from nnstudio.spec import default_loss

@@ -232,6 +232,25 @@ def test_validation_problems_are_all_listed_with_the_file_name(
     assert any(p.startswith("training.learning_rate") for p in error.problems)
 
 
+def test_networks_too_big_to_train_and_endless_epoch_counts_are_refused(
+    tmp_path: Path, xor_project: Project
+) -> None:
+    document = xor_project.to_dict()
+    # Three hidden layers of 20,000 units: 800 million parameters, each layer within bounds.
+    hidden = {"units": 20_000, "activation": "relu"}
+    document["network"]["layers"] = [hidden, hidden, hidden, document["network"]["layers"][-1]]
+    document["training"]["epochs"] = 10**15
+    path = write(tmp_path / "huge.nnproj", json.dumps(document))
+    with pytest.raises(SpecError) as info:
+        load_project(path)
+    problems = info.value.problems
+    assert any(
+        p.startswith("network: the network has 800,120,001 parameters; nnstudio trains")
+        for p in problems
+    ), problems
+    assert any(p.startswith("training.epochs") and "100000000" in p for p in problems), problems
+
+
 def test_missing_weights_file_is_named(tmp_path: Path, xor_project: Project) -> None:
     document = dict(xor_project.to_dict(), weights="gone.weights.npz")
     path = write(tmp_path / "p.nnproj", json.dumps(document))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nnstudio.errors import NNStudioError
-from nnstudio.spec import BuiltinData, LayerSpec
+from nnstudio.spec import MAX_UNITS, BuiltinData, LayerSpec
 from nnstudio.ui.document import StudioDocument, default_project
 
 pytestmark = pytest.mark.gui
@@ -88,6 +88,22 @@ def test_change_units_keeps_at_least_one_and_skips_the_output(document: StudioDo
     for _ in range(network.layers[0].units + 2):
         document.change_units(0, -1)
     assert document.project.network.layers[0].units == 1
+
+
+def test_an_edit_that_makes_the_network_too_big_is_refused_with_a_notice(
+    document: StudioDocument,
+) -> None:
+    notices: list[str] = []
+    document.notice.connect(notices.append)
+    network = document.project.network
+    layer = replace(network.layers[0], units=MAX_UNITS)
+    assert document.add_layer(0, layer)  # 100,000 units after 2 inputs: still trainable
+    assert not document.add_layer(1, layer)  # 100,000 × 100,000 weights are not
+    assert document.project.network.layers[1] != layer
+    assert notices[-1].startswith("Add layer refused: the network has 10,000,")
+    assert "at most 10,000,000" in notices[-1]
+    # Shrinking is always possible.
+    assert document.change_units(0, -1)
 
 
 def test_activation_change_to_softmax_output_fixes_the_loss(document: StudioDocument) -> None:
