@@ -125,6 +125,33 @@ def attach_dataset(project: Project, dataset: Dataset) -> Project:
     )
 
 
+#: Output activations whose values cannot leave a range: (lowest, highest, how it reads).
+#: (A ReLU output is a choice for targets that bottom out at zero, noise below it included.)
+_BOUNDED_OUTPUTS: dict[str, tuple[float, float, str]] = {
+    "sigmoid": (0.0, 1.0, "between 0 and 1"),
+    "tanh": (-1.0, 1.0, "between −1 and 1"),
+}
+#: Targets this far beyond an output's range (as a share of the range) are out of its reach;
+#: closer ones are noise around a bound the output can approach.
+_REACH_MARGIN = 0.1
+
+
+def _targets_out_of_reach(activation: str, dataset: Dataset) -> str:
+    """Why a regression output with ``activation`` cannot reach the targets ("" if it can)."""
+    bounds = _BOUNDED_OUTPUTS.get(activation)
+    targets = [Y for Y in (dataset.Y_train, dataset.Y_val) if Y.size]
+    if bounds is None or not targets:
+        return ""
+    low, high, reads = bounds
+    margin = _REACH_MARGIN * (high - low)
+    smallest = min(float(Y.min()) for Y in targets)
+    largest = max(float(Y.max()) for Y in targets)
+    if smallest >= low - margin and largest <= high + margin:
+        return ""
+    outside = smallest if smallest < low else largest
+    return f"{activation} outputs are {reads}, a target is {outside:.4g}"
+
+
 def fit_network_to_data(project: Project, dataset: Dataset) -> tuple[Project, list[str]]:
     """Resize the input and output layers to the data and say what changed.
 
@@ -169,9 +196,15 @@ def fit_network_to_data(project: Project, dataset: Dataset) -> tuple[Project, li
             new_activation = "softmax"
         what = _plural(count, "class")
     else:
+        what = _plural(count, "target column")
         if activation == "softmax":
             new_activation = "identity"
-        what = _plural(count, "target column")
+        else:
+            out_of_reach = _targets_out_of_reach(activation, dataset)
+            if out_of_reach:
+                # A bounded output can never fit such targets: training would only stall.
+                new_activation = "identity"
+                what = f"{what} ({out_of_reach})"
     if new_activation != activation:
         notices.append(
             f"Output activation changed from {output.activation} to {new_activation} for "

@@ -140,6 +140,39 @@ def test_fit_classifier_to_regression_data() -> None:
     )
 
 
+def test_a_bounded_output_that_cannot_reach_the_targets_becomes_identity() -> None:
+    # A classifier's sigmoid output on housing prices (up to about 4.5): it could only ever
+    # predict below 1.
+    data = BuiltinData(builtin="housing", samples=60)
+    project = binary_project(inputs=1, data=data)
+    fitted, notices = fit_network_to_data(project, load_dataset(data))
+    assert fitted.network.output.activation == "identity"
+    assert fitted.loss == "mse"
+    assert any(
+        n.startswith(
+            "Output activation changed from sigmoid to identity for 1 target column "
+            "(sigmoid outputs are between 0 and 1, a target is "
+        )
+        for n in notices
+    ), notices
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_a_bounded_output_within_reach_of_the_targets_is_kept(activation) -> None:
+    # The sine targets lie within ±1 (plus a little noise); housing's ReLU output bottoms out
+    # at zero with noise below it.
+    data = BuiltinData(builtin="sine", samples=60, noise=0.05)
+    project = binary_project(inputs=1, data=data)
+    output = replace(project.network.output, activation=activation)
+    project = replace(project, network=project.network.with_layer(1, output), loss="mse")
+    dataset = load_dataset(data)
+    if activation == "sigmoid":
+        dataset = replace(dataset, Y_train=(dataset.Y_train + 1) / 2, Y_val=(dataset.Y_val + 1) / 2)
+    fitted, notices = fit_network_to_data(project, dataset)
+    assert fitted.network.output.activation == activation
+    assert not any("Output activation" in n for n in notices)
+
+
 def test_fit_regression_network_to_two_classes_uses_one_sigmoid_unit() -> None:
     project = Project(
         name="r",
