@@ -156,6 +156,20 @@ def test_values_finer_than_the_boxes_survive_other_edits(panel, document):
     assert document.project.data == replace(fine, samples=300)
 
 
+def test_values_beyond_the_boxes_survive_other_edits(panel, document):
+    # Files may ask for more samples or a larger seed than the boxes reach.
+    big = replace(document.project.data, samples=250_000, seed=2**40)
+    assert panel.set_data(big, "Big data")
+    assert panel.samples_spin.value() == panel.samples_spin.maximum()
+    panel.noise_spin.setValue(0.3)
+    panel.apply_edits()
+    assert document.project.data == replace(big, noise=0.3)
+    # A value typed in the box itself still counts.
+    panel.samples_spin.setValue(500)
+    panel.apply_edits()
+    assert document.project.data.samples == 500
+
+
 def test_arms_only_shown_for_spiral(panel):
     for key in ("xor", "circles", "gaussians", "moons", "plane", "sine", "housing"):
         choose(panel, key)

@@ -102,6 +102,11 @@ def _format_numbers(values: np.ndarray) -> np.ndarray:
 # ---- previews ----------------------------------------------------------------------------------
 
 
+def _show_clamped(box: QtWidgets.QSpinBox, value: int) -> None:
+    """Show ``value`` in ``box``, clamped to its range (a 32-bit box overflows otherwise)."""
+    box.setValue(int(min(max(value, box.minimum()), box.maximum())))
+
+
 class ScatterPreview(QtWidgets.QWidget):
     """Training points filled, validation points hollow; items are created once."""
 
@@ -871,11 +876,11 @@ class DataPanel(QtWidgets.QWidget):
         try:
             if isinstance(data, BuiltinData):
                 self.source_combo.setCurrentIndex(self.source_combo.findData(data.builtin))
-                self.samples_spin.setValue(data.samples)
+                _show_clamped(self.samples_spin, data.samples)
                 self.noise_spin.setValue(data.noise)
                 self.validation_spin.setValue(round(data.validation_fraction * 100))
-                self.seed_spin.setValue(data.seed)
-                self.arms_spin.setValue(data.arms)
+                _show_clamped(self.seed_spin, data.seed)
+                _show_clamped(self.arms_spin, data.arms)
                 self.standardize_check.setChecked(data.standardize)
                 spiral = data.builtin == "spiral"
                 self.arms_spin.setVisible(spiral)
@@ -1006,13 +1011,26 @@ class DataPanel(QtWidgets.QWidget):
         )
         return BuiltinData(
             builtin=str(key),
-            samples=int(self.samples_spin.value()),
+            samples=self._kept(self.samples_spin, current, "samples"),
             noise=self._noise(current),
-            seed=int(self.seed_spin.value()),
+            seed=self._kept(self.seed_spin, current, "seed"),
             validation_fraction=self._validation_fraction(current),
             arms=int(arms),
             standardize=self.standardize_check.isChecked(),
         )
+
+    @staticmethod
+    def _kept(box: QtWidgets.QSpinBox, current: DataSpec, name: str) -> int:
+        """The box's value, or the stored one beyond the box's range that it only shows clamped.
+
+        A project file may ask for more samples (or a larger seed) than the box offers;
+        editing another control must not silently cut it to the box's limit.
+        """
+        value = int(box.value())
+        stored = getattr(current, name, None) if isinstance(current, BuiltinData) else None
+        if isinstance(stored, int) and value == min(max(stored, box.minimum()), box.maximum()):
+            return stored
+        return value
 
     def _noise(self, current: DataSpec) -> float:
         noise = round(float(self.noise_spin.value()), self.noise_spin.decimals())
