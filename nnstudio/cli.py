@@ -10,7 +10,9 @@ Usage::
     nnstudio import MODEL.onnx -o OUT.nnproj             turn an ONNX MLP into a project
     nnstudio shot PROJECT -o studio.png                  screenshot of the studio
 
-Every failure prints one line, ``nnstudio: error: <message>``, to stderr and exits non-zero.
+``predict`` reads standard input for ``--input -`` and writes standard output by default (or
+for ``-o -``). Every failure prints one line, ``nnstudio: error: <message>``, to stderr and exits
+non-zero.
 
 With ``NNSTUDIO_STARTUP_REPORT=FILE`` set, ``nnstudio [PROJECT]`` writes ``{"seconds": S}``
 (process start to the first painted window) to FILE and quits; see :mod:`nnstudio.ui.app`.
