@@ -255,6 +255,29 @@ def test_scatter_preview_for_1d_regression(panel, document):
     assert panel.scatter.plot_item.getAxis("left").labelText == dataset.target_names[0]
 
 
+def test_names_that_look_like_markup_are_shown_as_written(panel, document, monkeypatch, tmp_path):
+    rng = np.random.default_rng(1)
+    lines = ["<b>a</b>,b & c,kind"]
+    lines += [f"{x:.3f},{y:.3f},{'&q' if x > 0 else '<p>'}" for x, y in rng.normal(size=(40, 2))]
+    path = tmp_path / "markup.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    accept_dialog_with(monkeypatch, panel, path)
+    choose(panel, "csv")
+    assert document.project.data.target == ("kind",)
+
+    def shown(label) -> str:
+        text = QtGui.QTextDocument()
+        text.setHtml(label.text())
+        return text.toPlainText()
+
+    assert panel.summary.textFormat() == Qt.TextFormat.RichText
+    assert "&q" in shown(panel.summary) and "<p>" in shown(panel.summary)
+    assert "<b>a</b>" in shown(panel.csv_inputs_label)
+    # pyqtgraph's axis labels are HTML too: the names arrive escaped.
+    assert panel.scatter.plot_item.getAxis("bottom").labelText == "&lt;b&gt;a&lt;/b&gt;"
+    assert panel.scatter.plot_item.getAxis("left").labelText == "b &amp; c"
+
+
 def test_table_preview_and_summary_for_csv(panel, document, monkeypatch, tmp_path):
     path = iris_like_csv(tmp_path)
     dialogs = accept_dialog_with(monkeypatch, panel, path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from nnstudio.ui.docks.properties_dock import PropertiesDock
@@ -54,6 +56,14 @@ def test_pages_follow_the_selection(dock: PropertiesDock) -> None:
     assert props.page_name == "edge"
     dock.set_selection(None)
     assert props.page_name == "summary"
+
+
+def test_names_and_descriptions_are_shown_as_written(dock: PropertiesDock) -> None:
+    document = dock.properties.document
+    document.apply(replace(document.project, description="<b>bold</b> & <script>"), "Describe")
+    summary = dock.properties.summary_page
+    assert summary.description.textFormat() == Qt.TextFormat.PlainText
+    assert summary.description.text() == "<b>bold</b> & <script>"
 
 
 def test_activation_edit_goes_through_the_document(dock: PropertiesDock) -> None:

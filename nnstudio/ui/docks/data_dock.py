@@ -150,6 +150,7 @@ class ScatterPreview(QtWidgets.QWidget):
         self.legend.setWordWrap(True)
         #: Says whose output the plane shows while a neuron is selected.
         self.focus_note = QtWidgets.QLabel()
+        self.focus_note.setTextFormat(Qt.TextFormat.PlainText)
         self.focus_note.setWordWrap(True)
         self.focus_note.setStyleSheet(f"color: {MUTED_COLOR};")
         self.focus_note.hide()
@@ -205,8 +206,9 @@ class ScatterPreview(QtWidgets.QWidget):
         self.plot_item.autoRange(padding=0.06)
 
     def _set_axes(self, x_name: str, y_name: str, *, locked: bool) -> None:
-        self.plot_item.setLabel("bottom", x_name)
-        self.plot_item.setLabel("left", y_name)
+        # Axis labels are HTML to pyqtgraph; feature names are the user's text.
+        self.plot_item.setLabel("bottom", _html(x_name))
+        self.plot_item.setLabel("left", _html(y_name))
         self.plot_item.setAspectLocked(locked, ratio=1.0)
 
     def _draw_classes(self, dataset: Dataset, train_xy: np.ndarray, val_xy: np.ndarray) -> None:
@@ -697,6 +699,7 @@ class DataPanel(QtWidgets.QWidget):
             layout.addWidget(page)
 
         self.problem_label = QtWidgets.QLabel()
+        self.problem_label.setTextFormat(Qt.TextFormat.PlainText)
         self.problem_label.setWordWrap(True)
         self.problem_label.setStyleSheet(ERROR_BOX_STYLE)
         self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -709,6 +712,7 @@ class DataPanel(QtWidgets.QWidget):
         layout.addWidget(line)
 
         self.summary = QtWidgets.QLabel()
+        self.summary.setTextFormat(Qt.TextFormat.RichText)  # its names come escaped
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.summary)
@@ -828,6 +832,15 @@ class DataPanel(QtWidgets.QWidget):
         self.csv_target_label = QtWidgets.QLabel()
         self.csv_task_label = QtWidgets.QLabel()
         self.csv_split_label = QtWidgets.QLabel()
+        # File, column and class names are the user's: escaped into rich text, never parsed.
+        for label in (
+            self.csv_file_label,
+            self.csv_inputs_label,
+            self.csv_target_label,
+            self.csv_task_label,
+            self.csv_split_label,
+        ):
+            label.setTextFormat(Qt.TextFormat.RichText)
         for text, widget in (
             ("File:", self.csv_file_label),
             ("Inputs:", self.csv_inputs_label),
@@ -917,7 +930,7 @@ class DataPanel(QtWidgets.QWidget):
             self.csv_inputs_label.setText("every column except the target")
         self.csv_inputs_label.setToolTip(", ".join(features))
         self.csv_target_label.setText(_html(", ".join(data.target)))
-        self.csv_task_label.setText(data.task)
+        self.csv_task_label.setText(_html(data.task))
         self.csv_split_label.setText(
             f"{round(data.validation_fraction * 100)} % (split seed {data.seed})"
         )

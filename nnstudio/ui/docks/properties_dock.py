@@ -46,6 +46,7 @@ ALPHA_LABELS = {"leaky_relu": "Negative slope α", "elu": "Scale α"}
 
 def _title_label() -> QtWidgets.QLabel:
     label = QtWidgets.QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)  # names and descriptions are the user's
     font = label.font()
     font.setBold(True)
     font.setPointSizeF(font.pointSizeF() * 1.15)
@@ -66,6 +67,7 @@ def _shrinkable(label: QtWidgets.QLabel) -> None:
 
 def _note_label() -> QtWidgets.QLabel:
     label = QtWidgets.QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)  # names and descriptions are the user's
     label.setWordWrap(True)
     _shrinkable(label)
     label.setStyleSheet("color: #6b7280;")
@@ -84,6 +86,7 @@ def _form() -> QtWidgets.QFormLayout:
 
 def _value_label() -> QtWidgets.QLabel:
     label = QtWidgets.QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)  # names and descriptions are the user's
     label.setWordWrap(True)
     _shrinkable(label)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -468,8 +469,9 @@ class OutputTab(PlotTab):
         names = frame.feature_names
         axes_changed = self.changed("map", (grid.extent, grid.size, names, frame.task))
         if axes_changed:
-            self.map_plot.setLabel("bottom", names[0] if names else "x1")
-            self.map_plot.setLabel("left", names[1] if len(names) > 1 else "x2")
+            # Labels and titles are HTML to pyqtgraph; feature and target names are the user's.
+            self.map_plot.setLabel("bottom", escape(names[0]) if names else "x1")
+            self.map_plot.setLabel("left", escape(names[1]) if len(names) > 1 else "x2")
         if frame.task == "classification":
             decision = decision_map(grid)
             self.regions.setImage(decision.colors, autoLevels=False)
@@ -486,7 +488,7 @@ class OutputTab(PlotTab):
             )
             self.regions.setColorMap(self.surface_map)
             self.surface_bar.setLevels(values=(low, high))
-            target = frame.target_names[0] if frame.target_names else "y"
+            target = escape(frame.target_names[0]) if frame.target_names else "y"
             if axes_changed:
                 set_title(self.map_plot, f"Predicted {target}  {_POINT_KEYS}")
         if axes_changed:
@@ -527,12 +529,12 @@ class OutputTab(PlotTab):
         if frame.task == "classification":
             outputs = class_probabilities(outputs)
             colors = class_colors(outputs.shape[1])
-            names = [f"p({name})" for name in frame.target_names]
+            names = [f"p({escape(name)})" for name in frame.target_names]
             label = "class probability"
         else:
             colors = np.array([palette_color(i + 2) for i in range(outputs.shape[1])])
-            names = [f"predicted {name}" for name in frame.target_names]
-            label = frame.target_names[0] if len(frame.target_names) == 1 else "target"
+            names = [f"predicted {escape(name)}" for name in frame.target_names]
+            label = escape(frame.target_names[0]) if len(frame.target_names) == 1 else "target"
         while len(self.curves) < outputs.shape[1]:
             curve = self.map_plot.plot()
             self.curves.append(curve)
@@ -543,7 +545,9 @@ class OutputTab(PlotTab):
             else:
                 curve.setVisible(False)
         if self.changed("curve", (frame.feature_names, label, tuple(names))):
-            self.map_plot.setLabel("bottom", frame.feature_names[0] if frame.feature_names else "x")
+            self.map_plot.setLabel(
+                "bottom", escape(frame.feature_names[0]) if frame.feature_names else "x"
+            )
             self.map_plot.setLabel("left", label)
             curves = [key(tuple(int(v) for v in c), n) for c, n in zip(colors, names, strict=False)]
             set_title(self.map_plot, "  ".join([*curves, _POINT_KEYS]))
