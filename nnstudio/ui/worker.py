@@ -394,6 +394,8 @@ class TrainingController(QtCore.QObject):
         #: What running frames cost the main thread, on average.
         self._ui_cost = UiCost()
         self._pace: float | None = None
+        #: Why the document's network could not be built for training (None: it could).
+        self._build_error: str | None = None
 
         document.networkChanged.connect(self._schedule_rebuild)
         document.datasetChanged.connect(self._schedule_rebuild)
@@ -536,7 +538,11 @@ class TrainingController(QtCore.QObject):
             # document.
             self._rebuild()
         if not self._has_session:
-            reason = self._document.dataset_error or "the network cannot be built"
+            reason = (
+                self._document.dataset_error
+                or self._build_error
+                or "the network cannot be built"
+            )
             self.message.emit(f"Cannot train: {reason}")
             return False
         return True
@@ -641,9 +647,11 @@ class TrainingController(QtCore.QObject):
             make_trainer(project, network, dataset)
         except NNStudioError as error:
             self._has_session = False
+            self._build_error = str(error)
             self._send("unload", self._generation)
             self.message.emit(f"Cannot train: {error}")
             return
+        self._build_error = None
         self._has_session = True
         if weights is None:
             # The document gets the initial weights so they can be edited and saved.

@@ -308,6 +308,19 @@ def test_without_data_play_explains_why(qtbot, controller, recorder, document, t
     assert recorder.messages and recorder.messages[-1].startswith("Cannot train")
 
 
+def test_play_repeats_why_the_network_cannot_train(qtbot, controller, recorder, document) -> None:
+    project = xor_project()
+    weights = build_network(project).weights()
+    wrong = tuple((np.zeros((W.shape[0] + 1, W.shape[1])), b) for W, b in weights)
+    document.open_project(project, wrong)
+    qtbot.waitUntil(lambda: bool(recorder.messages), timeout=15000)
+    first = recorder.messages[-1]
+    assert first.startswith("Cannot train: ") and "network cannot be built" not in first
+    controller.play()
+    # The same reason again, not a vaguer one.
+    assert recorder.messages[-1] == first
+
+
 def test_shutdown_during_training_ends_the_process_and_the_receiver(qtbot, document) -> None:
     document.open_project(xor_project(epochs=None))
     ctrl = TrainingController(document)
