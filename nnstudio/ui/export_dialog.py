@@ -67,7 +67,7 @@ def export_choices() -> list[ExportChoice]:
 def current_weights(document: StudioDocument) -> tuple[Weights, bool]:
     """The weights to export and whether they were trained or set (False: fresh initial ones)."""
     if document.weights is not None:
-        return document.weights, True
+        return document.weights, document.has_trained_weights
     from nnstudio.workflow import build_network
 
     return build_network(document.project).weights(), False
@@ -113,9 +113,7 @@ def run_export(
     if key not in choices:
         raise NNStudioError(f"unknown export {key!r}; choose one of {', '.join(choices)}")
     chosen = choices[key]
-    target = Path(path)
-    if not target.suffix:
-        target = target.with_suffix(chosen.suffix)
+    target = export_target(chosen, path, document.project.name)
     if key in EXPORT_FORMATS:
         weights, _trained = current_weights(document)
         return list(export(key, document.project, weights, target))
@@ -136,6 +134,43 @@ def run_export(
     except OSError as error:
         raise NNStudioError(f"cannot write {target}: {error.strerror or error}") from error
     return [target]
+
+
+def export_target(choice: ExportChoice, path: str | Path, project_name: str) -> Path:
+    """Where an export named ``path`` is written.
+
+    A folder gets a file named after the project inside it; a name without a suffix gets
+    the choice's.
+    """
+    target = Path(path).expanduser()
+    if target.is_dir():
+        return target / (_safe_stem(project_name) + choice.suffix)
+    if not target.suffix:
+        target = target.with_suffix(choice.suffix)
+    return target
+
+
+def planned_files(choice: ExportChoice, target: Path) -> list[Path]:
+    """The files an export to ``target`` writes (a PyTorch module brings its weights file)."""
+    files = [target]
+    if choice.key == "torch":
+        files.append(target.with_suffix(".safetensors"))
+    return files
+
+
+def suffix_conflict(choice: ExportChoice, target: Path) -> str | None:
+    """Why ``target``'s suffix contradicts ``choice`` (another export's suffix), or None."""
+    suffix = target.suffix.lower()
+    if suffix == choice.suffix:
+        return None
+    others = [c for c in export_choices() if c.suffix == suffix and c.key != choice.key]
+    if not others:
+        return None  # an unusual suffix the user chose on purpose
+    return (
+        f"{target.name} ends in {suffix}, which is the suffix of {others[0].label}, but the "
+        f"chosen export is {choice.label}. Choose that export, or name the file "
+        f"{target.stem}{choice.suffix}."
+    )
 
 
 class ExportDialog(QtWidgets.QDialog):
@@ -206,6 +241,8 @@ class ExportDialog(QtWidgets.QDialog):
 
         stem = _safe_stem(document.project.name)
         self._start = Path(start_dir) / stem
+        #: A path the user already agreed to replace (chosen in the file dialog).
+        self._confirmed: str | None = None
         self.format_combo.currentIndexChanged.connect(self._format_changed)
         self._format_changed(0)
 
@@ -224,9 +261,14 @@ class ExportDialog(QtWidgets.QDialog):
         self.description.setText(choice.description)
         self.form.setRowVisible(self.tab_combo, choice.needs_tab)
         current = Path(self.path_edit.text()) if self.path_edit.text() else self._start
-        stem = current.name.split(".")[0] or self._start.name
+        # Only a suffix of ours is replaced: "model.v2.onnx" becomes "model.v2.json".
+        known = {c.suffix for c in self.choices}
+        stem = (current.stem if current.suffix.lower() in known else current.name) or (
+            self._start.name
+        )
         self.path_edit.setText(str(current.with_name(stem + choice.suffix)))
-        untrained = choice.key in EXPORT_FORMATS and self.document.weights is None
+        self._confirmed = None
+        untrained = choice.key in EXPORT_FORMATS and not self.document.has_trained_weights
         self.weights_note.setText(
             "The network has not been trained: its freshly initialised weights will be exported."
             if untrained
@@ -244,6 +286,8 @@ class ExportDialog(QtWidgets.QDialog):
         )
         if path:
             self.path_edit.setText(path)
+            # The file dialog asked about replacing an existing file already.
+            self._confirmed = path
 
     def accept(self) -> None:
         """Write the export; on failure show why and stay open."""
@@ -251,6 +295,25 @@ class ExportDialog(QtWidgets.QDialog):
         if not text:
             QtWidgets.QMessageBox.warning(self, "Export", "Choose a file to export to.")
             return
+        choice = self.choice
+        target = export_target(choice, text, self.document.project.name)
+        conflict = suffix_conflict(choice, target)
+        if conflict is not None:
+            QtWidgets.QMessageBox.warning(self, "Export", conflict)
+            return
+        existing = [path for path in planned_files(choice, target) if path.exists()]
+        if existing and text != self._confirmed:
+            names = " and ".join(str(path) for path in existing)
+            answer = QtWidgets.QMessageBox.question(
+                self,
+                "Replace file?",
+                f"{names} already exist{'s' if len(existing) == 1 else ''}. Replace "
+                f"{'it' if len(existing) == 1 else 'them'}?",
+                QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
+                QtWidgets.QMessageBox.StandardButton.No,
+            )
+            if answer != QtWidgets.QMessageBox.StandardButton.Yes:
+                return
         try:
             self.written = run_export(
                 self.choice,
@@ -271,4 +334,13 @@ def _safe_stem(name: str) -> str:
     return cleaned.strip("_") or "network"
 
 
-__all__ = ["ExportChoice", "ExportDialog", "current_weights", "export_choices", "run_export"]
+__all__ = [
+    "ExportChoice",
+    "ExportDialog",
+    "current_weights",
+    "export_choices",
+    "export_target",
+    "planned_files",
+    "run_export",
+    "suffix_conflict",
+]

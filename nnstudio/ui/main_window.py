@@ -1216,8 +1216,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         # Exports show what the views show: let them take the newest frame in first.
         self.relay.flush()
-        start = self.document.path.parent if self.document.path else Path.cwd()
-        dialog = ExportDialog(self.document, self.canvas, self.plots, start, self)
+        dialog = ExportDialog(self.document, self.canvas, self.plots, self.export_folder(), self)
         if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted and dialog.written:
             self.statusBar().showMessage(
                 "Exported " + ", ".join(str(p) for p in dialog.written), 8000
@@ -1318,6 +1317,18 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.open_path(path)
 
     # ---- recent files and samples ----------------------------------------------------------------
+
+    def export_folder(self) -> Path:
+        """Folder exports start in: the project's, unless it is a sample's (part of the
+        installation); then the last folder used, else the home folder."""
+        path = self.document.path
+        if path is not None and path.parent.resolve() not in samples_dirs():
+            return path.parent
+        value = self.settings.value("lastDirectory", "")
+        folder = Path(str(value)) if value else None
+        if folder is not None and folder.is_dir() and folder.resolve() not in samples_dirs():
+            return folder
+        return Path.home()
 
     def last_directory(self) -> Path:
         """Folder the file dialogs start in: the last one used, else the document's."""

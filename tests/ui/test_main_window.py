@@ -546,6 +546,53 @@ def test_export_npz_svg_and_plot_csv(qtbot, window, tmp_path, no_dialogs) -> Non
     assert "<svg" in (tmp_path / "net.svg").read_text(encoding="utf-8")[:2000]
 
 
+def test_export_dialog_folders_replacements_suffixes_and_the_untrained_note(
+    qtbot, window, tmp_path, no_dialogs, monkeypatch
+) -> None:
+    window.open_sample("xor")
+    # A sample lives in the installation: exports start in the home folder instead.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert window.export_folder() == tmp_path
+    dialog = ExportDialog(window.document, window.canvas, window.plots, tmp_path, window)
+    qtbot.addWidget(dialog)
+    dialog.select("npz")
+    # Freshly initialised weights are not a trained network: the dialog says so.
+    assert not window.document.has_trained_weights
+    assert dialog.weights_note.isVisibleTo(dialog)
+    assert "not been trained" in dialog.weights_note.text()
+
+    # A folder as the file: the export goes inside it, named after the project.
+    folder = tmp_path / "out"
+    folder.mkdir()
+    dialog.path_edit.setText(str(folder))
+    dialog.accept()
+    assert dialog.written == [folder / "XOR.npz"] and (folder / "XOR.npz").is_file()
+
+    # An existing file is replaced only when the user agrees.
+    target = tmp_path / "model.npz"
+    target.write_bytes(b"keep me")
+    monkeypatch.setattr(
+        QtWidgets.QMessageBox,
+        "question",
+        staticmethod(lambda *args, **kwargs: QtWidgets.QMessageBox.StandardButton.No),
+    )
+    dialog.written = []
+    dialog.path_edit.setText(str(target))
+    dialog.accept()
+    assert target.read_bytes() == b"keep me" and dialog.written == []
+
+    # A suffix belonging to another export is refused, not written as the chosen format.
+    dialog.select("json")
+    dialog.path_edit.setText(str(tmp_path / "model.onnx"))
+    dialog.accept()
+    assert not (tmp_path / "model.onnx").exists()
+    assert "ends in .onnx" in no_dialogs[-1][1]
+    # Switching the format replaces only our suffix.
+    dialog.path_edit.setText(str(tmp_path / "model.v2.onnx"))
+    dialog.select("npz")
+    assert dialog.path_edit.text() == str(tmp_path / "model.v2.npz")
+
+
 def test_export_missing_extra_shows_its_message(window, tmp_path, monkeypatch, no_dialogs) -> None:
     from nnstudio.io import exporters
 
