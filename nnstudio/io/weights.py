@@ -216,17 +216,28 @@ def load_weights_npz(path: str | Path, network: NetworkSpec) -> Weights:
     """
     path = Path(path)
     try:
-        loaded = np.load(path, allow_pickle=False)
+        # Opened here, so the file is closed whatever np.load makes of it (given a path, it
+        # leaves a corrupt archive's file open).
+        handle = open(path, "rb")
     except FileNotFoundError as error:
         raise ProjectFileError(f"weights file {path} does not exist") from error
-    except (zipfile.BadZipFile, ValueError, EOFError) as error:
-        raise ProjectFileError(f"{path.name} is not a valid .npz weights file: {error}") from error
     except OSError as error:
         raise ProjectFileError(f"cannot read {path}: {error.strerror or error}") from error
-    if not isinstance(loaded, np.lib.npyio.NpzFile):
-        raise ProjectFileError(f"{path.name} is a single .npy array, not an .npz weights archive")
-    with loaded as archive:
-        pairs = _npz_pairs(archive, network, path.name)
+    with handle:
+        try:
+            loaded = np.load(handle, allow_pickle=False)
+        except (zipfile.BadZipFile, ValueError, EOFError) as error:
+            raise ProjectFileError(
+                f"{path.name} is not a valid .npz weights file: {error}"
+            ) from error
+        except OSError as error:
+            raise ProjectFileError(f"cannot read {path}: {error.strerror or error}") from error
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise ProjectFileError(
+                f"{path.name} is a single .npy array, not an .npz weights archive"
+            )
+        with loaded as archive:
+            pairs = _npz_pairs(archive, network, path.name)
     return check_weights(pairs, network, path.name)
 
 

@@ -281,3 +281,21 @@ def test_import_error_inside_an_exporter_is_reported(
 def test_export_into_missing_folder(tmp_path: Path, xor_project: Project, make_weights) -> None:
     with pytest.raises(NNStudioError, match="does not exist"):
         export("json", xor_project, make_weights(xor_project.network), tmp_path / "a" / "m.json")
+
+
+def test_a_corrupt_npz_archive_is_refused_and_its_file_closed(tmp_path: Path) -> None:
+    import gc
+    import warnings
+
+    from nnstudio.io.weights import load_weights_file
+    from nnstudio.spec import LayerSpec, NetworkSpec
+
+    path = tmp_path / "broken.npz"
+    path.write_bytes(b"PK\x03\x04" + b"garbage" * 20)  # a zip's first bytes, then nonsense
+    network = NetworkSpec(inputs=2, layers=(LayerSpec(1, "sigmoid"),))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ProjectFileError, match=r"broken.npz is not a valid .npz weights"):
+            load_weights_file(path, network)
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
