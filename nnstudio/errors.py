@@ -26,6 +26,8 @@ class SpecError(NNStudioError, ValueError):
         if isinstance(problems, str):
             problems = [problems]
         self.problems = list(problems)
+        #: What is invalid, without the problems ("x.nnproj is not a valid project"), or "".
+        self.summary = ""
         super().__init__("; ".join(self.problems))
 
 

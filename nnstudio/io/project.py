@@ -217,9 +217,10 @@ def _spec_error_for(name: str, problems: list[str], *, writing: bool = False) ->
     verb = "cannot save" if writing else "is not a valid project"
     count = f"{len(problems)} problems: " if len(problems) > 1 else ""
     if writing:
-        error.args = (f"{verb} {name}: {count}{'; '.join(problems)}",)
+        error.summary = f"{verb} {name}"
     else:
-        error.args = (f"{name} {verb}: {count}{'; '.join(problems)}",)
+        error.summary = f"{name} {verb}"
+    error.args = (f"{error.summary}: {count}{'; '.join(problems)}",)
     return error
 
 

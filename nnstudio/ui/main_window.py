@@ -54,6 +54,24 @@ DEFAULT_SAMPLE = "spiral"
 TRAINING_PACES: tuple[float | None, ...] = (None, 1000.0, 300.0, 100.0, 30.0, 10.0, 3.0, 1.0)
 
 
+#: Characters of one problem shown in a message box (a 400-digit number would run off it).
+_PROBLEM_CHARS = 240
+
+
+def readable_error(error: Exception) -> str:
+    """An error for a message box: several problems of a project file one per line."""
+    problems = getattr(error, "problems", None)
+    summary = getattr(error, "summary", "")
+    if not problems or len(problems) < 2 or not summary:
+        return _shortened(str(error), 4 * _PROBLEM_CHARS)
+    lines = "\n".join(f"• {_shortened(problem, _PROBLEM_CHARS)}" for problem in problems)
+    return f"{summary}: {len(problems)} problems\n\n{lines}"
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _sample_title(path: Path) -> str:
     """The name a sample gives itself ("XOR", "Two spirals"), else its file name."""
     try:
@@ -1067,7 +1085,7 @@ class MainWindow(QtWidgets.QMainWindow):
         try:
             self.document.open(path)
         except NNStudioError as error:
-            self.show_error("Cannot open project", str(error))
+            self.show_error("Cannot open project", readable_error(error))
             return False
         self.add_recent(Path(path))
         self._after_open()
@@ -1145,7 +1163,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 except NNStudioError as error:
                     if startup.strict:
                         raise
-                    outcome.errors.append(("Cannot open project", str(error)))
+                    outcome.errors.append(("Cannot open project", readable_error(error)))
                 else:
                     outcome.recent = Path(path)
                     return outcome

@@ -1080,3 +1080,28 @@ def test_the_state_badge_fits_every_state_and_stays_compact(qtbot, window) -> No
         widths.add(label.width())
     # One width for every state, and a badge rather than a bar across a wide window.
     assert len(widths) == 1 and label.width() < 200
+
+
+def test_a_project_with_several_problems_lists_them_one_per_line(
+    window, sample, tmp_path, no_dialogs
+) -> None:
+    import json
+
+    document = json.loads(sample("xor").read_text(encoding="utf-8"))
+    document["network"]["layers"][0]["activation"] = "relu6"
+    document["training"]["learning_rate"] = -1
+    document["training"]["seed"] = int("9" * 400)
+    path = tmp_path / "broken.nnproj"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    name = window.document.project.name
+    assert not window.open_path(path, ask=False)
+    title, text = no_dialogs[-1]
+    assert title == "Cannot open project"
+    head, _, listed = text.partition("\n\n")
+    assert head == "broken.nnproj is not a valid project: 3 problems"
+    lines = listed.splitlines()
+    assert len(lines) == 3 and all(line.startswith("• ") for line in lines)
+    assert any("relu6" in line for line in lines)
+    # The 400-digit seed is cut short rather than running off the box.
+    assert max(len(line) for line in lines) <= 242
+    assert window.document.project.name == name  # the open project is kept
