@@ -99,12 +99,28 @@ def test_absurd_learning_rate_is_refused(qtbot, dock: TrainingDock, text: str) -
     assert form.problem_label.isHidden()
 
 
-def test_non_numeric_text_is_refused(qtbot, dock: TrainingDock) -> None:
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("abc", "'abc' is not a number"),
+        ("0x10", "'0x10' is not a number"),
+        ("nan", "'nan' is not a finite number"),
+        ("inf", "'inf' is not a finite number"),
+        ("1e999", "'1e999' is not a finite number"),
+    ],
+)
+def test_text_that_is_no_finite_number_is_refused_with_its_reason(
+    qtbot, dock: TrainingDock, text: str, reason: str
+) -> None:
     form = dock.settings_widget
     before = form.document.project.training
-    _type(qtbot, form.l2, "abc")
-    assert form.l2.property("invalid")
+    _type(qtbot, form.learning_rate, "-0")  # an earlier, different refusal
+    _type(qtbot, form.learning_rate, text)
+    assert form.learning_rate.property("invalid")
     assert form.document.project.training == before
+    # Named below the form, replacing the earlier message.
+    assert not form.problem_label.isHidden()
+    assert form.problem_label.text() == f"Learning rate: {reason}"
 
 
 def test_arrow_keys_step_the_learning_rate_logarithmically(qtbot, dock: TrainingDock) -> None:

@@ -119,9 +119,12 @@ class NumberField(QtWidgets.QLineEdit):
     -------
     committed(float)
         A new value the user typed or stepped to.
+    refused(str)
+        The typed text is not a finite number; the reason.
     """
 
     committed = Signal(float)
+    refused = Signal(str)
 
     def __init__(
         self,
@@ -169,7 +172,14 @@ class NumberField(QtWidgets.QLineEdit):
     def _commit_text(self) -> None:
         value = self.parsed()
         if value is None:
-            self.set_error(f"{self.text()!r} is not a number")
+            text = self.text().strip()
+            try:
+                float(text.replace(",", "."))
+                reason = f"{text!r} is not a finite number"  # nan, inf, 1e999
+            except ValueError:
+                reason = f"{text!r} is not a number"
+            self.set_error(reason)
+            self.refused.emit(reason)
             return
         if value == self._value and not self.property("invalid"):
             self.setText(_format_number(value))
@@ -241,8 +251,20 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         self.document = document
         self._updating = False
         self._build()
+        for field in self.findChildren(NumberField):
+            field.refused.connect(lambda reason, field=field: self._refused(field, reason))
         document.projectChanged.connect(self._refresh)
         self._refresh(document.project)
+
+    def _refused(self, field: NumberField, reason: str) -> None:
+        """Say below the form why typed text was not taken, naming the field."""
+        name = ""
+        for form in self.findChildren(QtWidgets.QFormLayout):
+            label = form.labelForField(field)
+            if isinstance(label, QtWidgets.QLabel):
+                name = label.text().replace("&", "").rstrip(":")
+                break
+        self.show_problems([f"{name}: {reason}" if name else reason], field)
 
     # ---- construction ------------------------------------------------------------------------
 
