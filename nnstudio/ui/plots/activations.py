@@ -159,11 +159,12 @@ class ActivationsTab(PlotTab):
             return
         if labels is None or labels.size == 0:
             axis.setTicks(None)
-            self.heatmap_plot.setLabel("bottom", "probe example (sorted by target)")
+            self.heatmap_plot.setLabel("bottom", "examples, sorted by target")
             for line in self.boundaries:
                 line.setVisible(False)
             return
-        self.heatmap_plot.setLabel("bottom", "probe example, grouped by class")
+        # Short: the heatmap is narrow beside the unit-health bars in a small window.
+        self.heatmap_plot.setLabel("bottom", "examples, by class")
         starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
         ends = np.r_[starts[1:], labels.size]
         names = frame.target_names
