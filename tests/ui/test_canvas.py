@@ -335,6 +335,10 @@ def test_clicking_selects_neurons_layers_and_background(qtbot):
     assert signal.args == [Selection("layer", 2)]
     assert canvas.lanes[2].selected and not canvas.lanes[1].selected
     assert not any(bundle.dimmed for bundle in canvas.bundles[1:])
+    # A selected connection stands out the same way among the others.
+    canvas.select(Selection("edge", 2, 1, 3))
+    assert all(bundle.dimmed for bundle in canvas.bundles[1:])
+    canvas.select(Selection("layer", 2))
     bounds = canvas.content_rect()
     with qtbot.waitSignal(canvas.selectionChanged) as signal:
         click_scene(qtbot, canvas, bounds.left() + 2, bounds.bottom() - 2)

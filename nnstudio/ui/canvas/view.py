@@ -732,8 +732,10 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
                 outgoing = self.bundles[drawn + 1]
                 groups.append((outgoing, np.flatnonzero(outgoing.sources == neuron)))
         self.edge_highlight.set_neighbourhood(groups)
-        # A selected neuron puts the other connections in the background.
-        focused = selection is not None and selection.kind == "neuron" and not self._dragging
+        # A selected neuron or connection puts the other connections in the background.
+        focused = (
+            selection is not None and selection.kind in ("neuron", "edge") and not self._dragging
+        )
         for bundle in self.bundles[1:]:
             bundle.set_dimmed(focused)
 
