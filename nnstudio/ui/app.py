@@ -398,18 +398,18 @@ def train_for_screenshot(window: Any, epochs: int) -> None:
         raise NNStudioError(f"cannot load the project's data: {document.dataset_error}")
     project = document.project
     network = build_network(project, document.weights)
-    snapshot = None
+    # Even untrained, the trainer's snapshot carries the epoch-0 losses the studio shows.
+    trainer = make_trainer(project, network, dataset)
+    for _ in range(epochs):
+        if trainer.is_done or trainer.status == "diverged":
+            break
+        trainer.run_epoch()
+    snapshot = trainer.snapshot()
     if epochs > 0:
-        trainer = make_trainer(project, network, dataset)
-        for _ in range(epochs):
-            if trainer.is_done or trainer.status == "diverged":
-                break
-            trainer.run_epoch()
-        snapshot = trainer.snapshot()
         document.set_weights(network.weights())
     _settle(window)
     frame = make_frame(network, dataset, snapshot)
-    if snapshot is None:
+    if epochs == 0:
         state = "idle"
     elif snapshot.status in ("diverged", "early_stopped", "finished"):
         state = snapshot.status

@@ -121,6 +121,24 @@ def test_live_curve_thins_long_series_and_zooming_shows_detail(qtbot) -> None:
     assert item.getData()[0][-1] == x[-1]
 
 
+def test_a_lone_point_is_drawn_as_a_dot_until_the_curve_grows(qtbot) -> None:
+    widget = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(widget)
+    plot = make_plot("Loss", "epoch", "loss")
+    widget.ci.addItem(plot)
+    item = plot.plot(pen=pg.mkPen((31, 119, 180), width=2))
+    live = LiveCurve(plot, item)
+    # Before training there is only epoch 0: a line of one point would draw nothing.
+    live.set_data(np.array([0.0]), np.array([0.9]))
+    assert item.opts["symbol"] == "o"
+    assert pg.mkBrush(item.opts["symbolBrush"]).color().getRgb()[:3] == (31, 119, 180)
+    live.set_data(np.array([0.0, 1.0]), np.array([0.9, 0.7]))
+    assert item.opts["symbol"] is None
+    # An undefined value (no validation data) gets no dot either.
+    live.set_data(np.array([0.0]), np.array([np.nan]))
+    assert item.opts["symbol"] is None
+
+
 def test_smoothed_gradients_cost_the_same_for_long_runs() -> None:
     steps = np.arange(200_000)
     norms = np.full((200_000, 2), 0.5)

@@ -517,6 +517,7 @@ class LiveCurve:
         self.shown_y = np.zeros(0)
         self._signature: tuple = ()
         self._clipped = False
+        self._lone = False
         draw_as_segments(item)
         plot.vb.sigXRangeChanged.connect(self._range_changed)
         plot.vb.sigResized.connect(self._resized)
@@ -551,6 +552,7 @@ class LiveCurve:
         x, y = self.x, self.y
         if x.shape[0] == 0:
             self.shown_y = y
+            self._mark_lone_point(False)
             self.item.setData([], [])
             return
         view = self.plot.vb
@@ -565,7 +567,22 @@ class LiveCurve:
         if self.floor is not None:
             ys = np.maximum(ys, self.floor)
         self.shown_y = ys
+        self._mark_lone_point(xs.shape[0] == 1 and bool(np.isfinite(ys[0])))
         self.item.setData(xs, ys)
+
+    def _mark_lone_point(self, lone: bool) -> None:
+        """A single point (the untrained network's epoch 0) is no line: show it as a dot."""
+        if lone == self._lone:
+            return
+        self._lone = lone
+        if lone:
+            color = pg.mkPen(self.item.opts["pen"]).color()
+            self.item.setSymbol("o")
+            self.item.setSymbolSize(7)
+            self.item.setSymbolBrush(color)
+            self.item.setSymbolPen(None)
+        else:
+            self.item.setSymbol(None)
 
     def _range_changed(self, *_args: object) -> None:
         # Auto-ranging follows the data, which is already thinned as a whole.
