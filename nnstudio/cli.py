@@ -537,6 +537,12 @@ def _command_train(args: argparse.Namespace) -> int:
     loaded = replace(loaded, project=project, weights=weights)
     _require_data_file(loaded, "trains on")
     project, network, dataset = load_for_training(loaded, reinit=args.reinit)
+    if args.weights:
+        from nnstudio.io.weights import weights_file_mismatches
+
+        # The shapes fit, but weights trained for another computation only seem to.
+        for mismatch in weights_file_mismatches(args.weights, project):
+            _note(f"warning: {mismatch}")
 
     if not args.quiet:
         start = "stored weights" if loaded.weights is not None and not args.reinit else "fresh"

@@ -174,6 +174,21 @@ def test_warm_start_from_a_weights_file(trained: Path, tmp_path: Path) -> None:
     stored = run("train", trained, "--epochs", "0", "--quiet")
     assert warm.returncode == 0, warm.stderr
     assert warm.stdout == stored.stdout
+    assert "warning" not in warm.stderr  # the file was trained for this very computation
+
+
+def test_warm_start_warns_when_the_file_was_trained_for_other_activations(
+    trained: Path, tmp_path: Path
+) -> None:
+    exported = tmp_path / "w.json"
+    assert run("export", trained, "--format", "json", "-o", exported).returncode == 0
+    other = json.loads(json.dumps(XOR_PROJECT))
+    first = other["network"]["layers"][0]["activation"]
+    other["network"]["layers"][0]["activation"] = "relu" if first != "relu" else "tanh"
+    source = write_project(tmp_path, other)
+    result = run("train", source, "--epochs", "0", "--weights", exported, "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "nnstudio: warning: w.json was trained with the activations " in result.stderr
 
 
 def test_warm_start_with_wrong_shapes_names_layer_and_shapes(trained: Path, tmp_path: Path) -> None:

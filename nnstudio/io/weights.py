@@ -442,3 +442,89 @@ def load_weights_file(path: str | Path, network: NetworkSpec) -> Weights:
         f"{path.name}: unknown weights file type {suffix or '(no suffix)'!r}; expected one of "
         f"{', '.join(WEIGHTS_SUFFIXES)}"
     )
+
+
+def _recorded_context(path: Path) -> tuple[list[str] | None, Any]:
+    """The activations and input standardisation a weights file records about itself.
+
+    Returns ``(activations, standardization)``: activations are ``None`` when the file does
+    not say (a file nnstudio did not write); standardization is ``(mean, std)`` arrays,
+    ``None`` for raw inputs, or ``...`` when the file does not say.
+    """
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".npz":
+            with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
+                if "activations" not in archive.files:
+                    return None, ...
+                activations = [str(name) for name in archive["activations"].tolist()]
+                if "input_mean" in archive.files and "input_std" in archive.files:
+                    return activations, (archive["input_mean"], archive["input_std"])
+                return activations, None
+        if suffix == ".json":
+            document = json.loads(path.read_text(encoding="utf-8"))
+            activations = [str(layer.get("activation")) for layer in document["layers"]]
+            recorded = document.get("input_standardization")
+            if recorded is None:
+                return activations, None
+            return activations, (np.asarray(recorded["mean"]), np.asarray(recorded["std"]))
+        if suffix == ".safetensors":
+            from nnstudio.io.safetensors_io import read_safetensors
+
+            model = read_safetensors(path)
+            if model.activations is None:
+                return None, ...
+            recorded = model.standardization
+            if recorded is None:
+                return list(model.activations), None
+            return list(model.activations), (np.asarray(recorded.mean), np.asarray(recorded.std))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile):
+        pass  # the weights themselves were read; a record that cannot be is no record
+    return None, ...
+
+
+def weights_file_mismatches(path: str | Path, project: Project) -> list[str]:
+    """What a weights file records about its training that differs from ``project``.
+
+    Weights trained with other activations, or on inputs standardised differently, load
+    (their shapes fit) but compute something else; each difference is one sentence.
+    Files that record nothing (written by other tools) yield none.
+
+    Parameters
+    ----------
+    path : path-like
+        A weights file that :func:`load_weights_file` accepted for ``project.network``.
+    project : Project
+    """
+    path = Path(path)
+    activations, recorded = _recorded_context(path)
+    problems: list[str] = []
+    ours = [canonical_activation(layer.activation) for layer in project.network.layers]
+    if activations is not None and len(activations) == len(ours):
+        theirs = [canonical_activation(name) for name in activations]
+        if theirs != ours:
+            problems.append(
+                f"{path.name} was trained with the activations {', '.join(theirs)}; this "
+                f"network uses {', '.join(ours)}"
+            )
+    if recorded is not ...:
+        standardization = project.standardization
+        if recorded is None and standardization is not None:
+            problems.append(
+                f"{path.name} was trained on raw inputs; this project standardises its inputs"
+            )
+        elif recorded is not None and standardization is None:
+            problems.append(
+                f"{path.name} was trained on standardised inputs; this project feeds raw inputs"
+            )
+        elif recorded is not None and standardization is not None:
+            mean, std = recorded
+            if np.shape(mean) != (len(standardization.mean),) or not (
+                np.allclose(mean, standardization.mean, rtol=1e-4, atol=1e-6)
+                and np.allclose(std, standardization.std, rtol=1e-4, atol=1e-6)
+            ):
+                problems.append(
+                    f"{path.name} was trained on inputs standardised with other statistics "
+                    "(another data set or split)"
+                )
+    return problems

@@ -1291,13 +1291,27 @@ class MainWindow(QtWidgets.QMainWindow):
 
         A file whose shapes do not fit shows a message naming the layer and both shapes.
         """
-        from nnstudio.io.weights import load_weights_file
+        from nnstudio.io.weights import load_weights_file, weights_file_mismatches
 
         try:
             weights = load_weights_file(Path(path), self.document.project.network)
         except NNStudioError as error:
             self.show_error("Cannot load weights", str(error))
             return False
+        mismatches = weights_file_mismatches(path, self.document.project)
+        if mismatches:
+            # The shapes fit, but the weights were trained for another computation.
+            answer = QtWidgets.QMessageBox.question(
+                self,
+                "Load these weights?",
+                "\n\n".join(f"{m[:1].upper()}{m[1:]}." for m in mismatches)
+                + "\n\nLoaded anyway, the network will compute something else than it was "
+                "trained for. Load them?",
+                QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
+                QtWidgets.QMessageBox.StandardButton.No,
+            )
+            if answer != QtWidgets.QMessageBox.StandardButton.Yes:
+                return False
         self.controller.stop()
         if not self.document.apply(self.document.project, "Load weights", weights=weights):
             return False

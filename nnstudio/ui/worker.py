@@ -539,9 +539,7 @@ class TrainingController(QtCore.QObject):
             self._rebuild()
         if not self._has_session:
             reason = (
-                self._document.dataset_error
-                or self._build_error
-                or "the network cannot be built"
+                self._document.dataset_error or self._build_error or "the network cannot be built"
             )
             self.message.emit(f"Cannot train: {reason}")
             return False

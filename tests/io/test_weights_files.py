@@ -299,3 +299,47 @@ def test_a_corrupt_npz_archive_is_refused_and_its_file_closed(tmp_path: Path) ->
             load_weights_file(path, network)
         gc.collect()
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+@pytest.mark.parametrize("save", [save_weights_npz, save_weights_json])
+def test_a_weights_file_says_when_it_was_trained_for_another_computation(
+    tmp_path: Path, xor_project: Project, make_weights, save
+) -> None:
+    from nnstudio.io.weights import weights_file_mismatches
+    from nnstudio.spec import Standardization
+
+    suffix = ".npz" if save is save_weights_npz else ".json"
+    standardised = replace(xor_project, standardization=Standardization((0.5, 0.5), (0.2, 0.3)))
+    path = save(tmp_path / f"w{suffix}", standardised, make_weights(xor_project.network))
+    assert weights_file_mismatches(path, standardised) == []
+    # Same shapes, other activations.
+    tanh = standardised.network.with_layer(0, LayerSpec(units=4, activation="tanh"))
+    (other,) = weights_file_mismatches(path, replace(standardised, network=tanh))
+    assert other == (
+        f"w{suffix} was trained with the activations leaky_relu, sigmoid; this network uses "
+        "tanh, sigmoid"
+    )
+    # Raw inputs where the file expects standardised ones, or other statistics.
+    unstandardised = replace(xor_project, standardization=None)
+    assert weights_file_mismatches(path, unstandardised) == [
+        f"w{suffix} was trained on standardised inputs; this project feeds raw inputs"
+    ]
+    moved = replace(xor_project, standardization=Standardization((0.0, 0.5), (1.0, 0.3)))
+    assert "other statistics" in weights_file_mismatches(path, moved)[0]
+    raw = save(tmp_path / f"raw{suffix}", unstandardised, make_weights(xor_project.network))
+    assert weights_file_mismatches(raw, standardised) == [
+        f"raw{suffix} was trained on raw inputs; this project standardises its inputs"
+    ]
+
+
+def test_weights_files_that_record_nothing_raise_no_doubts(
+    tmp_path: Path, xor_project, make_weights
+):
+    from nnstudio.io.weights import weights_file_mismatches
+
+    arrays = {}
+    for number, (W, b) in enumerate(make_weights(xor_project.network), start=1):
+        arrays[f"W{number}"], arrays[f"b{number}"] = W, b
+    path = tmp_path / "foreign.npz"
+    np.savez(path, **arrays)
+    assert weights_file_mismatches(path, xor_project) == []

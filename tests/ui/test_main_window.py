@@ -994,6 +994,39 @@ def test_load_weights_warm_starts_and_reports_shape_mismatch(
     assert "layer 1" in text and "7" in text
 
 
+def test_weights_trained_for_other_activations_load_only_when_confirmed(
+    window, sample, no_dialogs, tmp_path, monkeypatch
+) -> None:
+    from dataclasses import replace
+
+    from nnstudio.io.exporters import export
+
+    window.load(sample("xor"))
+    project = window.document.project
+    relu = project.network.with_layer(0, replace(project.network.layers[0], activation="relu"))
+    weights = tuple(
+        (np.full(w_shape, 0.5), np.zeros(b_shape)) for w_shape, b_shape in relu.weight_shapes()
+    )
+    export("npz", replace(project, network=relu), weights, tmp_path / "relu.npz")
+    before = window.document.weights
+    answers = iter(
+        [QtWidgets.QMessageBox.StandardButton.No, QtWidgets.QMessageBox.StandardButton.Yes]
+    )
+    asked: list[str] = []
+
+    def question(_parent, _title, text, *args, **kwargs):
+        asked.append(text)
+        # After the two answers (closing the window asks about unsaved work): discard.
+        return next(answers, QtWidgets.QMessageBox.StandardButton.Discard)
+
+    monkeypatch.setattr(QtWidgets.QMessageBox, "question", staticmethod(question))
+    assert not window.load_weights(tmp_path / "relu.npz")
+    assert window.document.weights is before
+    assert "trained with the activations relu, sigmoid" in asked[0]
+    assert window.load_weights(tmp_path / "relu.npz")
+    np.testing.assert_array_equal(window.document.weights[0][0], weights[0][0])
+
+
 def test_example_picker_recolours_the_neurons(qtbot, window) -> None:
     window.open_sample("xor")
     with qtbot.waitSignal(window.frameShown, timeout=FRAME_TIMEOUT):
