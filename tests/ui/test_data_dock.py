@@ -218,6 +218,19 @@ def test_many_classes_use_the_output_plot_colours(panel, document):
         assert brushes[first].color().getRgb()[:3] == tuple(int(c) for c in rgb)
 
 
+def test_the_legend_names_a_dozen_classes_at_most(panel, document):
+    choose(panel, "spiral")
+    panel.arms_spin.setValue(20)
+    panel.apply_edits()
+    legend = panel.scatter.legend.text()
+    assert legend.count("●") == 12
+    assert "… and 8 more classes" in legend and "○ validation" in legend
+    panel.arms_spin.setValue(3)
+    panel.apply_edits()
+    assert panel.scatter.legend.text().count("●") == 3
+    assert "more classes" not in panel.scatter.legend.text()
+
+
 def test_aspect_is_locked_only_for_comparable_feature_ranges(panel, document, tmp_path):
     view_box = panel.scatter.plot_item.getViewBox()
     assert view_box.state["aspectLocked"]

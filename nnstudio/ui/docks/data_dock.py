@@ -102,6 +102,10 @@ def _format_numbers(values: np.ndarray) -> np.ndarray:
 # ---- previews ----------------------------------------------------------------------------------
 
 
+#: Classes named in the preview's legend at most.
+_LEGEND_CLASSES = 12
+
+
 def _show_clamped(box: QtWidgets.QSpinBox, value: int) -> None:
     """Show ``value`` in ``box``, clamped to its range (a 32-bit box overflows otherwise)."""
     box.setValue(int(min(max(value, box.minimum()), box.maximum())))
@@ -231,10 +235,15 @@ class ScatterPreview(QtWidgets.QWidget):
             pen=list(pens[labels_val]),
             symbol="o",
         )
-        swatches = " &nbsp; ".join(
+        entries = [
             f"<span style='color:{_color(rgb).name()}; font-size:14px'>●</span> {_html(n)}"
             for rgb, n in zip(colors, names, strict=True)
-        )
+        ]
+        if len(entries) > _LEGEND_CLASSES:
+            # Hundreds of classes would fill the dock; the first ones show the colours' idea.
+            more = len(entries) - _LEGEND_CLASSES
+            entries = [*entries[:_LEGEND_CLASSES], f"… and {more:,} more classes"]
+        swatches = " &nbsp; ".join(entries)
         self.legend.setText(f"{swatches} &nbsp;&nbsp; <span style='color:#444'>○ validation</span>")
 
     def _draw_values(self, dataset: Dataset, train_xy: np.ndarray, val_xy: np.ndarray) -> None:
