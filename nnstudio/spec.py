@@ -14,6 +14,7 @@ path (``network.layers[2].activation: unknown 'relu6'; expected one of ...``).
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -735,6 +736,13 @@ class _Parser:
         version = doc.get("nnstudio")
         if version is None:
             self.fail("nnstudio", "missing (the format version; this is not an nnstudio project)")
+        elif isinstance(version, bool) or not isinstance(version, int):
+            # true == 1 and 1.0 == 1 in Python; a version is a whole number, written as one.
+            self.fail(
+                "nnstudio",
+                f"the format version must be a whole number such as {FORMAT_VERSION}, "
+                f"got {_type_name(version)} {json.dumps(version)}",
+            )
         elif version != FORMAT_VERSION:
             self.fail(
                 "nnstudio",

@@ -318,3 +318,17 @@ def test_saved_files_get_usual_permissions(tmp_path: Path, xor_project: Project)
     path.chmod(0o640)
     save_project(path, xor_project)
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize(
+    ("version", "shown"), [(True, "a boolean true"), (1.0, "a number 1.0"), ("1", 'a string "1"')]
+)
+def test_the_format_version_is_a_whole_number(tmp_path: Path, xor_project: Project, version, shown):
+    document = xor_project.to_dict()
+    document["nnstudio"] = version
+    path = write(tmp_path / "v.nnproj", json.dumps(document))
+    with pytest.raises(SpecError) as info:
+        load_project(path)
+    assert info.value.problems == [
+        f"nnstudio: the format version must be a whole number such as 1, got {shown}"
+    ]
