@@ -1185,6 +1185,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # train: an imported model has no data).
         self.properties_dock.show_frame(None)
         self.banner.hide()
+        self.statusBar().clearMessage()  # a message about the previous document is stale
         self._dataset_changed(self.document.dataset)
         self.status.clear()
         self._update_selection_actions()

@@ -1138,3 +1138,7 @@ def test_a_project_with_several_problems_lists_them_one_per_line(
     # The 400-digit seed is cut short rather than running off the box.
     assert max(len(line) for line in lines) <= 242
     assert window.document.project.name == name  # the open project is kept
+    assert "broken.nnproj" in window.statusBar().currentMessage()
+    # Opening another project clears the message about the failed one.
+    window.open_sample("iris")
+    assert "broken.nnproj" not in window.statusBar().currentMessage()
