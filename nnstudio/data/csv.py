@@ -34,15 +34,31 @@ ColumnKind = Literal["numeric", "text"]
 
 _DELIMITERS = (",", ";", "\t")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
+# A page saved instead of the file it linked to (an error page, a download page).
+_WEB_PAGE = re.compile(r"^\s*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE)
 # Rows converted to numbers at a time: bounds the memory spent on cell strings.
 _CHUNK_ROWS = 4096
 
 
 def _as_float(cell: str) -> float | None:
+    """The number a cell spells, or ``None``.
+
+    Python's ``float()`` also reads digit separators (``"1_000"``) and non-ASCII digits, which
+    no spreadsheet writes: such cells are refused like any other text.
+    """
+    if "_" in cell or not cell.isascii():
+        return None
     try:
         return float(cell)
     except ValueError:
         return None
+
+
+def _plain_numbers(cells: list[str]) -> bool:
+    """Whether no cell holds characters ``float()`` accepts but :func:`_as_float` refuses."""
+    # One join scans a whole chunk in C, far cheaper than a test per cell.
+    joined = "".join(cells)
+    return "_" not in joined and joined.isascii()
 
 
 def _number_text(value: float) -> str:
@@ -119,6 +135,8 @@ class _ColumnBuilder:
             return
         try:
             # float() accepts surrounding spaces, "nan" and "inf": fast path for clean columns.
+            if not _plain_numbers(cells.tolist()):
+                raise ValueError("digit separators or non-ASCII digits")
             values = cells.astype(np.float64)
             empty = np.zeros(len(cells), dtype=bool)
         except ValueError:
@@ -320,6 +338,8 @@ def _not_a_number_hint(cell: str, role: str) -> str:
     """A parenthesised suggestion for a cell that should have been a number."""
     if _DECIMAL_COMMA.match(cell):
         return " (write decimals with a point, e.g. 1.5, not a comma)"
+    if "_" in cell and _as_float(cell.replace("_", "")) is not None:
+        return " (write numbers without digit separators, e.g. 1000, not 1_000)"
     if role == "input":
         return " (text columns cannot be inputs; leave this column out)"
     if role == "target":
@@ -327,8 +347,14 @@ def _not_a_number_hint(cell: str, role: str) -> str:
     return ""
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
 def _open_text(path: Path) -> TextIO:
-    if path.name.lower().endswith(".gz"):
+    # A compressed file is read as such whatever its name (a .csv.gz renamed to .csv).
+    with open(path, "rb") as raw:
+        compressed = raw.read(len(_GZIP_MAGIC)) == _GZIP_MAGIC
+    if compressed or path.name.lower().endswith(".gz"):
         return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
     return open(path, encoding="utf-8-sig", newline="")
 
@@ -362,7 +388,8 @@ def read_csv_table(path: str | Path) -> CsvTable:
     Parameters
     ----------
     path : str or Path
-        A ``.csv`` file or a gzip-compressed ``.csv.gz`` file, UTF-8 encoded.
+        A ``.csv`` file or a gzip-compressed ``.csv.gz`` file, UTF-8 encoded (a compressed
+        file is recognised by its first bytes, whatever its name).
 
     Returns
     -------
@@ -441,6 +468,8 @@ def read_csv_table(path: str | Path) -> CsvTable:
 
 
 def _check_header(name: str, header: list[str], line: int) -> None:
+    if _WEB_PAGE.match(",".join(header)):
+        raise DataError(f"{name}: is a web page (HTML), not CSV data; download the CSV file itself")
     for position, cell in enumerate(header, start=1):
         if not cell:
             raise DataError(

@@ -337,3 +337,28 @@ def test_decimal_commas_get_a_hint(tmp_path: Path) -> None:
 def test_text_regression_target_suggests_classification(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"'big' is not a number \(regression targets must be"):
         load(tmp_path, "x,y\n1,big\n2,small\n", task="regression")
+
+
+def test_digit_separators_are_not_numbers(tmp_path: Path) -> None:
+    # float() reads "1_000" as 1000 and "١٢" as 12; a spreadsheet never writes either.
+    rows = "".join(f"{i},{i % 2}\n" for i in range(20))
+    with pytest.raises(DataError, match=r"line 22, column 'x': '1_000' is not a number \(write"):
+        load(tmp_path, "x,y\n" + rows + "1_000,1\n", task="regression")
+    with pytest.raises(DataError, match=r"line 3, column 'x': '١٢' is not a number"):
+        load(tmp_path, "x,y\n1,0\n١٢,1\n", task="regression")
+    table = read_csv_table(write(tmp_path / "sep.csv", "x,y\n1_000,0\n2,1\n"))
+    assert table.kinds == ("text", "numeric")
+
+
+def test_gzip_file_named_csv_is_read_as_gzip(tmp_path: Path) -> None:
+    path = tmp_path / "packed.csv"
+    path.write_bytes(gzip.compress(IRIS_LIKE.encode("utf-8")))
+    table = read_csv_table(path)
+    assert table.header == ("sepal_length", "sepal_width", "species")
+    assert table.rows[0] == ("5.1", "3.5", "setosa")
+
+
+def test_web_page_saved_as_csv_is_named_as_such(tmp_path: Path) -> None:
+    write(tmp_path / "page.csv", "<!DOCTYPE html>\n<html><body>404 Not Found</body></html>\n")
+    with pytest.raises(DataError, match=r"page\.csv: is a web page \(HTML\), not CSV data"):
+        read_csv_table(tmp_path / "page.csv")
