@@ -9,19 +9,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nnstudio.data.csv import MAX_CLASSES, CsvTable, examples_from_table, read_csv_table
+from nnstudio.data.csv import (
+    FLOAT32_MAX,
+    MAX_CLASSES,
+    CsvTable,
+    examples_from_table,
+    float32_problem,
+    read_csv_table,
+)
 from nnstudio.data.dataset import Dataset, build_dataset, fit_standardization, image_shape_of
 from nnstudio.data.generators import GeneratedData, generate
 from nnstudio.errors import DataError
 from nnstudio.spec import BuiltinData, CsvData, DataSpec
 
 __all__ = [
+    "FLOAT32_MAX",
     "MAX_CLASSES",
     "CsvTable",
     "Dataset",
     "GeneratedData",
     "dataset_from_table",
     "fit_standardization",
+    "float32_problem",
     "generate",
     "image_shape_of",
     "load_dataset",

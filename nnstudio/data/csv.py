@@ -30,6 +30,9 @@ MAX_CLASSES = 1000
 #: only and shown re-formatted (``"7"``, ``"0.25"``).
 VERBATIM_CELLS = 1_000_000
 
+#: The largest magnitude a float32 network holds (about 3.4e38).
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 ColumnKind = Literal["numeric", "text"]
 
 _DELIMITERS = (",", ";", "\t")
@@ -301,6 +304,35 @@ class CsvTable:
             out[:, j] = self._finite_numbers(name, role)
         return out
 
+    def first_beyond(self, columns: Sequence[str], limit: float) -> tuple[int, str, str] | None:
+        """The first finite number of ``columns`` whose magnitude exceeds ``limit``.
+
+        Parameters
+        ----------
+        columns : sequence of str
+            Column names, searched in this order (text columns are skipped).
+        limit : float
+            Largest magnitude allowed, e.g. the largest float32.
+
+        Returns
+        -------
+        tuple of (int, str, str) or None
+            The cell's line, its column and its text; ``None`` when every number fits.
+        """
+        for name in columns:
+            position = self.column_index(name)
+            numbers = self._columns[position].numbers
+            if numbers is None or numbers.size == 0:
+                continue
+            # fmax/fmin skip NaN: only a column holding a large value is searched further.
+            if max(np.fmax.reduce(numbers), -np.fmin.reduce(numbers)) <= limit:
+                continue
+            beyond = np.flatnonzero(np.isfinite(numbers) & (np.abs(numbers) > limit))
+            if beyond.size:
+                index = int(beyond[0])
+                return self.line_numbers[index], name, self.rows[index][position]
+        return None
+
     def _finite_numbers(self, name: str, role: str) -> np.ndarray:
         column = self._columns[self.column_index(name)]
         if column.numbers is None:
@@ -332,6 +364,32 @@ class CsvTable:
             f"{self.name}: line {self.line_numbers[index]}, column {name!r} is empty "
             f"(every {role} value must be given)"
         )
+
+
+def float32_problem(table: CsvTable, columns: Sequence[str]) -> str | None:
+    """Why ``columns`` cannot be trained on in float32, or ``None`` when every number fits.
+
+    Parameters
+    ----------
+    table : CsvTable
+    columns : sequence of str
+        The input columns and (for regression) the target columns.
+
+    Returns
+    -------
+    str or None
+        A message naming the line, the column and the first number beyond the float32 range
+        (about ±3.4e38), with what to do.
+    """
+    found = table.first_beyond(columns, FLOAT32_MAX)
+    if found is None:
+        return None
+    line, name, cell = found
+    return (
+        f"{table.name}: line {line}, column {name!r}: {cell} is too large for float32 "
+        f"training (at most about ±{FLOAT32_MAX:.4g}); choose float64 in the training "
+        "settings, or rescale the column"
+    )
 
 
 def _not_a_number_hint(cell: str, role: str) -> str:

@@ -11,6 +11,8 @@ import numpy as np
 from nnstudio.errors import DataError
 from nnstudio.spec import Standardization
 
+# Magnitude beyond which a column's statistics are computed on scaled values.
+_LARGE = 1e150
 # Pixel columns named by row and column, e.g. "pixel_0_7", "px3x4", "pixel-2-5".
 _PIXEL_GRID = re.compile(r"^(?:pixel|pix|px)[ _\-]?(\d+)[ _x\-](\d+)$", re.IGNORECASE)
 # Pixel columns numbered in row-major order, e.g. "pixel0", "pixel_63", "px12".
@@ -213,8 +215,22 @@ def fit_standardization(X: np.ndarray) -> Standardization:
     -------
     Standardization
     """
-    mean = X.mean(axis=0)
-    std = X.std(axis=0)
+    X = np.asarray(X, dtype=np.float64)
+    peaks = (
+        np.maximum(np.fmax.reduce(X, axis=0), -np.fmin.reduce(X, axis=0))
+        if X.shape[0]
+        else np.zeros(X.shape[1])
+    )
+    if np.any(peaks > _LARGE):
+        # Squares of values beyond about 1e154 overflow: take the statistics of X / peak
+        # (exact for the other columns, divided by 1) and scale them back.
+        scale = np.where(np.isfinite(peaks) & (peaks > _LARGE), peaks, 1.0)
+        scaled = X / scale
+        mean = scaled.mean(axis=0) * scale
+        std = scaled.std(axis=0) * scale
+    else:
+        mean = X.mean(axis=0)
+        std = X.std(axis=0)
     # A constant column carries no information; dividing by 1 leaves it centred at 0.
     tiny = 1e-12 * np.maximum(1.0, np.abs(mean))
     std = np.where(std > tiny, std, 1.0)

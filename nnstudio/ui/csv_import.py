@@ -15,7 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from nnstudio.data import CsvTable, Dataset, dataset_from_table, load_dataset, read_csv_table
+from nnstudio.data import (
+    CsvTable,
+    Dataset,
+    dataset_from_table,
+    float32_problem,
+    load_dataset,
+    read_csv_table,
+)
 from nnstudio.errors import DataError, NNStudioError
 from nnstudio.spec import CsvData
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets
@@ -49,6 +56,11 @@ ERROR_BOX_STYLE = (
 )
 OK_BOX_STYLE = (
     f"color: {OK_COLOR}; background: #f0fdf4; border: 1px solid #bbf7d0; "
+    "border-radius: 4px; padding: 6px;"
+)
+#: A choice that loads but needs attention before training (amber).
+WARNING_BOX_STYLE = (
+    "color: #92400e; background: #fffbeb; border: 1px solid #fde68a; "
     "border-radius: 4px; padding: 6px;"
 )
 
@@ -333,6 +345,9 @@ class CsvImportDialog(QtWidgets.QDialog):
         folder.
     initial : CsvData, optional
         A previous choice for this file to start from ("Change columns…").
+    dtype : str, optional
+        The project's training precision: with ``"float32"`` (the default) numbers beyond its
+        range are pointed out before importing.
     """
 
     def __init__(
@@ -342,12 +357,15 @@ class CsvImportDialog(QtWidgets.QDialog):
         *,
         base_dir: str | Path | None = None,
         initial: CsvData | None = None,
+        dtype: str = "float32",
     ):
         super().__init__(parent)
         self._path = Path(path).expanduser().resolve()
         self._base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
+        self._dtype = dtype
         self._dataset: Dataset | None = None
         self._problem: str | None = None
+        self._warning: str | None = None
         self._task_chosen = initial is not None
         self._syncing = False
         self.setWindowTitle(f"Import CSV — {self._path.name}")
@@ -381,6 +399,11 @@ class CsvImportDialog(QtWidgets.QDialog):
     def problem(self) -> str | None:
         """Why the current choice cannot be imported (``None`` when it can)."""
         return self._problem
+
+    @property
+    def warning(self) -> str | None:
+        """What to know about a choice that loads (numbers beyond float32), else ``None``."""
+        return self._warning
 
     @property
     def dataset(self) -> Dataset | None:
@@ -453,6 +476,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         """
         self._validate_timer.stop()
         self._dataset = None
+        self._warning = None
         if self._table is None:
             self._show_problem(self._read_error or "the file could not be read")
             return False
@@ -462,7 +486,7 @@ class CsvImportDialog(QtWidgets.QDialog):
             self._show_problem("Tick a target column: the value the network should predict.")
             return False
         if not inputs:
-            self._show_problem("Tick at least one input column.")
+            self._show_problem(self._no_inputs_problem(targets))
             return False
         if self.task() == "classification" and len(targets) > 1:
             self._show_problem(
@@ -477,11 +501,40 @@ class CsvImportDialog(QtWidgets.QDialog):
             return False
         self._dataset = dataset
         self._problem = None
-        self._mark_problem_cell(None)
-        self._status.setStyleSheet(OK_BOX_STYLE)
-        self._status.setText("✓ " + dataset_summary(dataset))
+        summary = "✓ " + dataset_summary(dataset)
+        if self._dtype == "float32":
+            numeric = inputs + (targets if self.task() == "regression" else ())
+            self._warning = float32_problem(self._table, numeric)
+        # The file may still be imported: the training precision can be changed afterwards.
+        self._mark_problem_cell(self._warning)
+        self._status.setStyleSheet(WARNING_BOX_STYLE if self._warning else OK_BOX_STYLE)
+        self._status.setText(summary + (f"\n⚠ {self._warning}." if self._warning else ""))
         self._ok.setEnabled(True)
         return True
+
+    def _no_inputs_problem(self, targets: tuple[str, ...]) -> str:
+        """Why no input is ticked: the file's own problem when it has one, else what to do."""
+        table = self._table
+        assert table is not None
+        if table.n_rows < 2:
+            return (
+                f"{table.name}: has {plural(table.n_rows, 'data row')}; training needs at "
+                "least 2 (a header row, then one example per line)."
+            )
+        if table.n_columns == 1:
+            return (
+                f"{table.name}: has only one column ({table.header[0]!r}); training needs "
+                "input columns and a target column, separated by commas, semicolons or tabs."
+            )
+        others = [index for index, name in enumerate(table.header) if name not in targets]
+        if others and not any(mostly_numeric(table, index) for index in others):
+            # No column could be ticked for the user: say what is wrong with the first one.
+            for index in others:
+                try:
+                    table.to_floats([table.header[index]], role="input")
+                except DataError as error:
+                    return f"No column holds numbers to use as an input. {error}."
+        return "Tick at least one input column."
 
     def accept(self) -> None:
         """Close with the choice, only if it loads (otherwise the message stays visible)."""

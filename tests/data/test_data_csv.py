@@ -362,3 +362,16 @@ def test_web_page_saved_as_csv_is_named_as_such(tmp_path: Path) -> None:
     write(tmp_path / "page.csv", "<!DOCTYPE html>\n<html><body>404 Not Found</body></html>\n")
     with pytest.raises(DataError, match=r"page\.csv: is a web page \(HTML\), not CSV data"):
         read_csv_table(tmp_path / "page.csv")
+
+
+def test_numbers_beyond_float32_are_named_with_line_and_column(tmp_path: Path) -> None:
+    from nnstudio.data import float32_problem
+
+    text = "a,b,y\n1,2,0\n3,4e39,1\n5,-1e300,0\n"
+    table = read_csv_table(write(tmp_path / "big.csv", text))
+    problem = float32_problem(table, ("a", "b"))
+    assert problem is not None
+    assert problem.startswith("big.csv: line 3, column 'b': 4e39 is too large for float32")
+    assert "choose float64" in problem
+    assert float32_problem(table, ("a", "y")) is None
+    assert table.first_beyond(("a", "b"), 1e100) == (4, "b", "-1e300")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -173,3 +175,17 @@ def test_dataset_reports_image_shape() -> None:
     assert data.is_image_like and data.image_shape == (4, 4)
     assert not load_dataset(BuiltinData(builtin="xor", samples=20), ".").is_image_like
     assert "6 training + 0 validation examples, 16 features, 2 classes" == data.describe()
+
+
+def test_standardization_of_huge_values_is_finite_and_quiet() -> None:
+    X = np.array([[1e300, 1.0], [-2e300, 2.0], [3e299, 3.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # squaring 1e300 used to overflow with a warning
+        st = fit_standardization(X)
+    np.testing.assert_allclose(st.mean, [np.mean(X[:, 0] / 1e300) * 1e300, 2.0])
+    np.testing.assert_allclose(st.std, [np.std(X[:, 0] / 1e300) * 1e300, np.std([1, 2, 3])])
+    # Ordinary columns keep the exact statistics they always had.
+    Z = np.array([[0.1, 5.0], [0.7, 6.0], [0.3, 9.0]])
+    st = fit_standardization(Z)
+    assert st.mean == tuple(Z.mean(axis=0).tolist())
+    assert st.std == tuple(Z.std(axis=0).tolist())

@@ -246,3 +246,40 @@ def test_large_files_are_checked_from_memory_and_reloaded_on_import(qtbot, tmp_p
     with qtbot.waitSignal(good.accepted, timeout=15000):
         ok_button(good).click()
     assert reloads == [good.result_spec()]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("header.csv", "a,b,label\n", "header.csv: has 0 data rows; training needs at least 2"),
+        ("single.csv", "label\n0\n1\n0\n1\n", "has only one column ('label')"),
+        (
+            "comma.csv",
+            "a;b;label\n0,5;0,25;q\n1,5;1,25;p\n2,5;2,25;q\n",
+            "line 2, column 'a': '0,5' is not a number (write decimals with a point",
+        ),
+    ],
+)
+def test_files_without_usable_inputs_say_why_before_anything_is_ticked(
+    qtbot, tmp_path, name, text, expected
+):
+    # These used to say only "Tick at least one input column."
+    dialog = open_dialog(qtbot, write(tmp_path / name, text), tmp_path)
+    assert dialog.input_columns() == ()
+    assert expected in (dialog.problem or "")
+    assert not ok_button(dialog).isEnabled()
+
+
+def test_numbers_beyond_float32_are_pointed_out_before_importing(qtbot, tmp_path):
+    path = write(tmp_path / "big.csv", "a,b,label\n1,2,x\n3,-5e300,y\n5,6,x\n7,8,y\n")
+    dialog = open_dialog(qtbot, path, tmp_path)
+    assert dialog.problem is None
+    warning = dialog.warning or ""
+    assert warning.startswith("big.csv: line 3, column 'b': -5e300 is too large for float32")
+    assert "choose float64" in warning
+    shown = [label.text() for label in dialog.findChildren(QtWidgets.QLabel)]
+    assert any("✓" in text and warning in text for text in shown)
+    assert dialog.findChild(QtWidgets.QTableView, "csvPreview").model().marked_cell == (1, 1)
+    # The precision may be changed after importing: the choice can still be imported.
+    assert ok_button(dialog).isEnabled()
+    assert open_dialog(qtbot, path, tmp_path, dtype="float64").warning is None
