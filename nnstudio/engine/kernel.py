@@ -24,6 +24,8 @@ verifies. :class:`TrainingKernel` computes the same numbers for the trainer, fas
   :attr:`~nnstudio.engine.network.Network.flat_params` (``W₁, b₁, W₂, b₂, …``), so the optimizer
   updates all parameters with a handful of NumPy calls and a layer's gradient norm is one dot
   product over a contiguous slice;
+* the inputs are standardised once, when the training set is laid out (in float64, then cast,
+  so large offsets keep their variation), not batch after batch;
 * the batch is gathered (``take``) into a contiguous (m, n_inputs) buffer, which NumPy fills
   several times faster than a strided block. Narrow inputs are then copied transposed into
   the first layer's input block; wide ones (at least :data:`WIDE_INPUTS` columns) are
@@ -70,7 +72,8 @@ class TrainingData:
     Attributes
     ----------
     X : ndarray, shape (n, n_inputs)
-        Raw inputs in the network's dtype (the caller's array, not a copy).
+        Standardised inputs in the network's dtype (the caller's array when it needs neither
+        standardising nor casting).
     targets : ndarray, shape (k, n)
         Targets in the network's dtype, one row per output unit.
     """
@@ -89,8 +92,8 @@ class _Buffers:
     """Work arrays and the plan for one batch size ``m``.
 
     ``X`` (m, n_inputs) holds the standardised batch, ``targets`` (k, m) its targets.
-    ``load_plan`` standardises a gathered batch (and copies narrow inputs transposed into the
-    first input block); ``plan`` computes the data term of the objective into ``loss`` (0-d,
+    ``load_plan`` copies narrow inputs of a gathered batch transposed into the first input
+    block; ``plan`` computes the data term of the objective into ``loss`` (0-d,
     still to be divided by ``loss_scale``) and the gradient into the kernel's ``grads_flat``.
     """
 
@@ -154,12 +157,6 @@ class TrainingKernel:
             self._output_kind = "reference"
         #: The first layer multiplies the gathered batch as it is and adds its bias separately.
         self.wide_inputs = network.spec.inputs >= WIDE_INPUTS
-        standardization = network.standardization
-        self._mean: np.ndarray | None = None
-        self._std: np.ndarray | None = None
-        if standardization is not None:
-            self._mean = np.asarray(standardization.mean, dtype=self.dtype)
-            self._std = np.asarray(standardization.std, dtype=self.dtype)
         scalar = self._scalar
         self._one, self._zero = scalar(1.0), scalar(0.0)
         self._penalty_scratch = [np.empty_like(W) for W in self._weights]
@@ -205,7 +202,9 @@ class TrainingKernel:
         Parameters
         ----------
         X : ndarray, shape (n, n_inputs)
-            Raw inputs in the network's dtype (kept as they are, not copied).
+            Raw inputs, standardised here once (see
+            :meth:`~nnstudio.engine.network.Network.prepare_inputs`); kept as they are, not
+            copied, when already in the network's dtype and not standardised.
         Y : ndarray, shape (n, k)
             Targets in the network's dtype (copied transposed).
 
@@ -213,7 +212,7 @@ class TrainingKernel:
         -------
         TrainingData
         """
-        return TrainingData(X, np.ascontiguousarray(Y.T))
+        return TrainingData(self.network.prepare_inputs(X), np.ascontiguousarray(Y.T))
 
     def _buffers_for(self, m: int) -> _Buffers:
         buffers = self._buffers.get(m)
@@ -225,7 +224,7 @@ class TrainingKernel:
         return buffers
 
     def load_batch(self, data: TrainingData, rows: np.ndarray | slice) -> int:
-        """Copy a batch of raw rows into the buffers and standardise it.
+        """Copy a batch of (standardised) rows into the buffers.
 
         Parameters
         ----------
@@ -342,8 +341,6 @@ class TrainingKernel:
         # last row of ones, or for wide inputs the batch itself, (m, n_inputs), read as Xᵀ.
         X = empty(m, net.spec.inputs)
         load_plan: list[_Op] = []
-        if self._mean is not None:
-            load_plan += [(np.subtract, (X, self._mean, X)), (np.divide, (X, self._std, X))]
         if wide:
             inputs = [X.T]
         else:

@@ -34,10 +34,19 @@ from nnstudio.engine.losses import Loss, check_pairing, data_loss, get_loss, out
 from nnstudio.errors import DataError, SpecError
 from nnstudio.spec import NetworkSpec, Standardization, Weights
 
-__all__ = ["EVALUATION_CHUNK_ROWS", "Forward", "Gradients", "Network", "global_norm"]
+__all__ = [
+    "EVALUATION_CHUNK_ROWS",
+    "Forward",
+    "Gradients",
+    "Network",
+    "check_fits_dtype",
+    "global_norm",
+]
 
 #: Rows per forward pass when a whole data set is evaluated.
 EVALUATION_CHUNK_ROWS = 4096
+#: Rows standardised at a time: bounds the float64 temporaries of a large data set.
+STANDARDIZE_CHUNK_ROWS = 65536
 
 #: One ``(dW, db)`` pair per layer, shaped like the parameters.
 Gradients = list[tuple[np.ndarray, np.ndarray]]
@@ -67,6 +76,56 @@ class Forward:
     def output(self) -> np.ndarray:
         """The network output ``A[-1]``, shape (m, k)."""
         return self.A[-1]
+
+
+def check_fits_dtype(
+    values: np.ndarray,
+    dtype: str | np.dtype,
+    *,
+    role: str = "input",
+    names: Sequence[str] | None = None,
+) -> None:
+    """Refuse finite values too large for ``dtype`` (they would become infinite when cast).
+
+    Parameters
+    ----------
+    values : ndarray, shape (m, n) or (m,)
+        Raw values, float64 (or any wider type than ``dtype``).
+    dtype : str or numpy.dtype
+        The dtype the values are about to be cast to.
+    role : str
+        What the columns are, for the message (``"input"``, ``"training target"``).
+    names : sequence of str or None
+        Column names; columns are numbered from 1 when not given.
+
+    Raises
+    ------
+    DataError
+        Naming the first such column and a value in it, and what to do about it.
+    """
+    target = np.dtype(dtype)
+    values = np.asarray(values)
+    if values.dtype.kind != "f" or values.dtype.itemsize <= target.itemsize or not values.size:
+        return  # nothing that fits values.dtype can overflow target
+    limit = float(np.finfo(target).max)
+    columns = values.reshape(values.shape[0], -1)
+    # fmax/fmin skip NaN; only a column holding a large value is searched further.
+    peaks = np.maximum(np.fmax.reduce(columns, axis=0), -np.fmin.reduce(columns, axis=0))
+    for column in np.flatnonzero(peaks > limit).tolist():
+        cells = columns[:, column]
+        beyond = np.flatnonzero(np.isfinite(cells) & (np.abs(cells) > limit))
+        if not beyond.size:
+            continue  # only infinities: reported as such by whoever checks finiteness
+        name = (
+            repr(names[column])
+            if names is not None and len(names) == columns.shape[1]
+            else str(column + 1)
+        )
+        raise DataError(
+            f"{role} column {name} holds {float(cells[beyond[0]]):.6g}, too large for "
+            f"{target.name} (at most about ±{limit:.4g}); choose float64 in the training "
+            "settings, or rescale the column"
+        )
 
 
 def _validate_spec(spec: NetworkSpec, loss: str) -> None:
@@ -356,7 +415,11 @@ class Network:
     # ---- input checks --------------------------------------------------------------------
 
     def prepare_inputs(self, X: np.ndarray) -> np.ndarray:
-        """Cast raw inputs to the network dtype and standardise them.
+        """Standardise raw inputs and cast them to the network dtype.
+
+        Standardisation is computed in float64 and cast afterwards: a feature with a large
+        offset (a timestamp, 1e9 + small changes) keeps its variation, which float32 would
+        round away before the offset is subtracted.
 
         Parameters
         ----------
@@ -365,14 +428,19 @@ class Network:
         Returns
         -------
         ndarray, shape (m, n_inputs)
+            In the network's dtype; ``X`` itself when it needs neither casting nor
+            standardising.
 
         Raises
         ------
         DataError
-            When ``X`` is not a numeric 2-D array with ``n_inputs`` columns.
+            When ``X`` is not a numeric 2-D array with ``n_inputs`` columns, or holds values
+            too large for the network's dtype (naming the column).
         """
         try:
-            X = np.asarray(X, dtype=self.dtype)
+            X = np.asarray(X)
+            if X.dtype.kind not in "fiub":
+                X = X.astype(np.float64)
         except (TypeError, ValueError) as exc:
             raise DataError(f"inputs are not numeric: {exc}") from None
         if X.ndim != 2:
@@ -383,9 +451,20 @@ class Network:
             raise DataError(
                 f"inputs have {X.shape[1]} column(s) but the network expects {self.spec.inputs}"
             )
-        if self.standardization is not None:
-            X = self.standardization.apply(X)
-        return X
+        check_fits_dtype(X, self.dtype)
+        standardization = self.standardization
+        if standardization is None:
+            return np.asarray(X, dtype=self.dtype)
+        mean = np.asarray(standardization.mean, dtype=np.float64)
+        std = np.asarray(standardization.std, dtype=np.float64)
+        m = X.shape[0]
+        if m <= STANDARDIZE_CHUNK_ROWS:
+            return np.asarray((X - mean) / std, dtype=self.dtype)
+        out = np.empty(X.shape, dtype=self.dtype)
+        for start in range(0, m, STANDARDIZE_CHUNK_ROWS):
+            stop = min(start + STANDARDIZE_CHUNK_ROWS, m)
+            out[start:stop] = (X[start:stop] - mean) / std
+        return out
 
     def prepare_targets(self, Y: np.ndarray, m: int) -> np.ndarray:
         """Cast targets to the network dtype and check their shape.
@@ -403,13 +482,19 @@ class Network:
         Raises
         ------
         DataError
-            When the shape does not match ``(m, k)``.
+            When the shape does not match ``(m, k)`` or a value is too large for the
+            network's dtype.
         """
         k = self.spec.output.units
         try:
-            Y = np.asarray(Y, dtype=self.dtype)
+            Y = np.asarray(Y)
+            if Y.dtype.kind not in "fiub":
+                Y = Y.astype(np.float64)
         except (TypeError, ValueError) as exc:
             raise DataError(f"targets are not numeric: {exc}") from None
+        if Y.ndim:
+            check_fits_dtype(Y, self.dtype, role="target")
+        Y = np.asarray(Y, dtype=self.dtype)
         if Y.ndim == 1 and k == 1:
             Y = Y.reshape(-1, 1)
         if Y.shape != (m, k):

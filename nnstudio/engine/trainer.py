@@ -26,14 +26,14 @@ import contextvars
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from nnstudio.engine.initializers import random_stream
 from nnstudio.engine.kernel import TrainingKernel
-from nnstudio.engine.network import Network
+from nnstudio.engine.network import Network, check_fits_dtype
 from nnstudio.engine.optimizers import SAFE_MAGNITUDE, Optimizer, make_optimizer
 from nnstudio.engine.schedules import learning_rate_at
 from nnstudio.errors import DataError, SpecError
@@ -388,7 +388,8 @@ class Trainer:
         ``training.seed`` seeds the shuffling and dropout streams; ``training.dtype`` is
         ignored here (the network's dtype is used).
     X_train : array_like, shape (m, n_inputs)
-        Raw training inputs (the network standardises them).
+        Raw training inputs (kept in float64; standardised once, then cast to the network's
+        dtype, for the training steps).
     Y_train : array_like, shape (m, k)
         Targets already encoded for the output layer (one-hot, or one 0/1 column for a single
         sigmoid unit, or regression values).
@@ -396,11 +397,14 @@ class Trainer:
         Optional validation set, shaped like the training set.
     task : {"classification", "regression"}
         Decides which metrics are computed.
+    feature_names, target_names : sequence of str or None
+        Input and target column names, for messages (columns are numbered otherwise).
 
     Raises
     ------
     DataError
-        When the data does not fit the network or contains NaN/inf.
+        When the data does not fit the network, contains NaN/inf, or holds values too large
+        for the network's dtype (naming the column).
     SpecError
         When a training setting is out of range.
     """
@@ -415,6 +419,8 @@ class Trainer:
         Y_val: np.ndarray | None = None,
         *,
         task: str = "classification",
+        feature_names: Sequence[str] | None = None,
+        target_names: Sequence[str] | None = None,
     ) -> None:
         if task not in TASKS:
             raise SpecError(f"task: unknown {task!r}; expected one of {', '.join(TASKS)}")
@@ -422,6 +428,7 @@ class Trainer:
         self.network = network
         self.task = task
         self.training = training
+        self._names = (feature_names, target_names)
         self.X_train, self.Y_train = self._check_data(X_train, Y_train, "training")
         if self.X_train.shape[0] == 0:
             raise DataError("the training set has no samples")
@@ -491,24 +498,36 @@ class Trainer:
     def _check_data(
         self, X: np.ndarray, Y: np.ndarray, which: str
     ) -> tuple[np.ndarray, np.ndarray]:
+        """Raw inputs as float64 (cast and standardised later) and targets in the net's dtype.
+
+        Runs once, when the trainer is made: the steps check nothing about the data.
+        """
         net = self.network
         try:
-            X = np.asarray(X, dtype=net.dtype)
+            # float64, whatever the network's dtype: standardisation needs the full values.
+            X = np.asarray(X, dtype=np.float64)
         except (TypeError, ValueError) as exc:
             raise DataError(f"{which} inputs are not numeric: {exc}") from None
+        try:
+            Y = np.asarray(Y, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"{which} targets are not numeric: {exc}") from None
         if X.ndim != 2 or X.shape[1] != net.spec.inputs:
             raise DataError(
                 f"{which} inputs have shape {X.shape} but the network expects "
                 f"(samples, {net.spec.inputs})"
             )
-        try:
-            Y = net.prepare_targets(Y, X.shape[0])
-        except DataError as exc:
-            raise DataError(f"{which} {exc}") from None
         if not np.isfinite(X).all():
             raise DataError(f"{which} inputs contain NaN or infinite values")
         if not np.isfinite(Y).all():
             raise DataError(f"{which} targets contain NaN or infinite values")
+        feature_names, target_names = self._names
+        check_fits_dtype(X, net.dtype, role=f"{which} input", names=feature_names)
+        check_fits_dtype(Y, net.dtype, role=f"{which} target", names=target_names)
+        try:
+            Y = net.prepare_targets(Y, X.shape[0])
+        except DataError as exc:
+            raise DataError(f"{which} {exc}") from None
         return np.ascontiguousarray(X), np.ascontiguousarray(Y)
 
     def _evaluation_samples(self, seed: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
@@ -721,8 +740,7 @@ class Trainer:
         self._epoch += 1
         self._position = 0
         self._order = None
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            self._metrics = self._evaluate()
+        self._metrics = self._evaluate()
         self._epochs.append(self._epoch, self._metrics.row(self._learning_rate))
         if not math.isfinite(self._metrics.train_loss):
             self._status = "diverged"
@@ -767,8 +785,7 @@ class Trainer:
         if early.best_weights is not None:
             self.network.set_weights(early.best_weights)
             self._weights_bound = math.inf
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-                self._metrics = self._evaluate()
+            self._metrics = self._evaluate()
         self._status = "early_stopped"
         self._message = (
             f"Early stopping at epoch {self._epoch:,}: the {early.monitored} loss did not "
@@ -779,7 +796,15 @@ class Trainer:
         return True
 
     def _evaluate(self) -> _Metrics:
-        """Losses and metrics on the evaluated sets, in inference mode."""
+        """Losses and metrics on the evaluated sets, in inference mode.
+
+        Weights near divergence overflow quietly here: a non-finite loss is detected and
+        reported by the caller.
+        """
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return self._evaluate_sets()
+
+    def _evaluate_sets(self) -> _Metrics:
         net = self.network
         t = self.training
         metrics = _Metrics()

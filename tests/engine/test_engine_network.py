@@ -274,3 +274,32 @@ def test_dropout_backward_uses_the_mask() -> None:
 def test_global_norm() -> None:
     grads = [(np.array([[3.0]]), np.array([0.0])), (np.array([[0.0]]), np.array([4.0]))]
     assert global_norm(grads) == pytest.approx(5.0)
+
+
+def test_large_offset_inputs_are_standardised_in_float64_then_cast() -> None:
+    # Timestamps: 1e9 + 50·x. Rounded to float32 before the offset is subtracted, the rows
+    # used to collapse onto 6 distinct values (float32 steps are 64 apart near 1e9).
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=320)
+    X = np.column_stack([1e9 + 50 * x, x, x])
+    mean, std = float(X[:, 0].mean()), float(X[:, 0].std())
+    st = Standardization(mean=(mean, 0.0, 0.0), std=(std, 1.0, 1.0))
+    net = Network.from_spec(SPEC, "binary_crossentropy", standardization=st)
+    prepared = net.prepare_inputs(X)
+    assert prepared.dtype == np.float32
+    assert np.unique(prepared[:, 0]).size == 320
+    np.testing.assert_allclose(prepared[:, 0], (X[:, 0] - mean) / std, atol=1e-6)
+
+
+def test_inputs_too_large_for_the_dtype_are_refused_naming_the_column() -> None:
+    X, _ = _data()
+    X[2, 1] = 1e300
+    net = Network.from_spec(SPEC, "binary_crossentropy")
+    # A value that overflows float32 used to become inf and give a confident prediction.
+    with pytest.raises(DataError, match=r"input column 2 holds 1e\+300, too large for float32"):
+        net.predict(X)
+    assert np.isfinite(
+        Network.from_spec(SPEC, "binary_crossentropy", dtype="float64").predict(X)
+    ).all()
+    with pytest.raises(DataError, match=r"target column 1 holds -4e\+39, too large for float32"):
+        net.prepare_targets(np.full((6, 1), -4e39), 6)
