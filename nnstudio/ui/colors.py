@@ -69,10 +69,19 @@ def _lut_index(
 ) -> np.ndarray:
     """Index into the lookup tables for ``values - shift`` on a scale of ±``limit``.
 
-    NaN maps to the neutral middle entry. With ``in_place`` the float32 array ``values`` is
-    used as scratch space and returned holding the (fractional) indices, which truncate to
-    the entry when cast to an integer type.
+    NaN maps to the neutral middle entry; values beyond the float32 range (or whose scaling
+    overflows) get the end colours. With ``in_place`` the float32 array ``values`` is used as
+    scratch space and returned holding the (fractional) indices, which truncate to the entry
+    when cast to an integer type.
     """
+    # Overflow to ±inf is what clipping to the ends needs anyway: no warning for it.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _lut_index_quiet(values, limit, shift, in_place)
+
+
+def _lut_index_quiet(
+    values: np.ndarray, limit: float | np.ndarray, shift: float, in_place: bool
+) -> np.ndarray:
     factor = np.float32(_MIDDLE) / np.asarray(limit, dtype=np.float32)
     if in_place:
         t = values
@@ -81,7 +90,10 @@ def _lut_index(
         # asarray: a 0-d input would otherwise come back as a scalar that cannot be updated.
         t = np.asarray(np.asarray(values, dtype=np.float32) * factor, dtype=np.float32)
     # Adding 0.5 before truncating rounds to the nearest entry (t is clipped to >= 0 first).
-    t += np.float32(_MIDDLE + 0.5) - np.float32(shift) * factor
+    if shift:
+        t += np.float32(_MIDDLE + 0.5) - np.float32(shift) * factor
+    else:  # an infinite factor (a limit below the float32 range) times 0 would be NaN
+        t += np.float32(_MIDDLE + 0.5)
     if np.isnan(t.sum()):  # one cheap reduction instead of a NaN scan in the common case
         np.nan_to_num(t, copy=False, nan=_MIDDLE + 0.5)
     np.clip(t, 0, _LUT_SIZE - 1, out=t)
@@ -182,7 +194,8 @@ class HeatmapColorizer:
         rows, cols, count = values.shape
         t, index = self._buffers((count, rows, cols))
         # (G_y, G_x, k) -> (k, G_y, G_x), flipped vertically so row 0 is the top of an image.
-        np.copyto(t, np.transpose(values, (2, 0, 1))[:, ::-1, :], casting="unsafe")
+        with np.errstate(over="ignore"):  # beyond float32: ±inf, coloured as the extremes
+            np.copyto(t, np.transpose(values, (2, 0, 1))[:, ::-1, :], casting="unsafe")
         shift, limit = 0.0, None
         if activation == "tanh":
             limit = 1.0
