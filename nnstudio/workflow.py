@@ -298,6 +298,8 @@ def make_trainer(project: Project, network: Network, dataset: Dataset) -> Traine
         dataset.X_val if has_validation else None,
         Y_val if has_validation else None,
         task=dataset.task,
+        feature_names=dataset.feature_names,
+        target_names=None if dataset.is_classification else dataset.target_names,
     )
 
 
@@ -459,6 +461,9 @@ def predict(project: Project, weights: Weights, X: np.ndarray) -> Prediction:
             f"the inputs have {columns} columns but the network has "
             f"{_plural(project.network.inputs, 'input')}"
         )
+    from nnstudio.engine.network import check_fits_dtype
+
+    check_fits_dtype(X, project.training.dtype, names=project.feature_names)
     network = build_network(project, weights)
     outputs = np.asarray(network.predict(X), dtype=np.float64)
     names = output_names_of(project)

@@ -10,7 +10,7 @@ import pytest
 
 from nnstudio.data import load_dataset
 from nnstudio.data.dataset import build_dataset
-from nnstudio.errors import DataError
+from nnstudio.errors import DataError, NNStudioError
 from nnstudio.io.project import LoadedProject, load_project, save_project
 from nnstudio.spec import (
     BuiltinData,
@@ -332,6 +332,27 @@ def test_predict_rejects_the_wrong_width() -> None:
     weights = build_network(project).weights()
     with pytest.raises(DataError, match="the inputs have 3 columns but the network has 2 inputs"):
         predict(project, weights, np.zeros((4, 3)))
+
+
+def test_predict_names_the_column_too_large_for_the_networks_dtype() -> None:
+    project = binary_project(feature_names=("age", "income"))
+    weights = build_network(project).weights()
+    with pytest.raises(NNStudioError, match="income") as info:
+        predict(project, weights, np.array([[1.0, 2.0], [3.0, 1e300]]))
+    assert "float32" in str(info.value)
+    # float64 holds the same value.
+    wide = replace(project, training=replace(project.training, dtype="float64"))
+    assert predict(wide, weights, np.array([[1.0, 1e300]])).labels is not None
+
+
+def test_the_trainer_names_columns_too_large_for_float32() -> None:
+    data = BuiltinData(builtin="sine", samples=40)
+    project = binary_project(inputs=1, data=data)
+    project, _ = fit_network_to_data(project, load_dataset(data))
+    dataset = load_dataset(data)
+    huge = replace(dataset, Y_train=dataset.Y_train * 1e300)
+    with pytest.raises(NNStudioError, match=dataset.target_names[0]):
+        make_trainer(project, build_network(project), huge)
 
 
 def test_output_names_fall_back_to_numbers() -> None:

@@ -1145,7 +1145,13 @@ class DataPanel(QtWidgets.QWidget):
     def import_csv(self, path: str | Path, initial: CsvData | None = None) -> bool:
         """Run the column picker on ``path`` and switch the document to its choice."""
         with _busy():
-            dialog = CsvImportDialog(path, self, base_dir=self.document.base_dir, initial=initial)
+            dialog = CsvImportDialog(
+                path,
+                self,
+                base_dir=self.document.base_dir,
+                initial=initial,
+                dtype=self.document.project.training.dtype,
+            )
         try:
             if not self.exec_dialog(dialog):
                 self.sync_controls()
