@@ -388,8 +388,8 @@ class Trainer:
         ``training.seed`` seeds the shuffling and dropout streams; ``training.dtype`` is
         ignored here (the network's dtype is used).
     X_train : array_like, shape (m, n_inputs)
-        Raw training inputs (kept in float64; standardised once, then cast to the network's
-        dtype, for the training steps).
+        Raw training inputs (kept as given when floating point, not copied; standardised
+        once, in float64, then cast to the network's dtype for the training steps).
     Y_train : array_like, shape (m, k)
         Targets already encoded for the output layer (one-hot, or one 0/1 column for a single
         sigmoid unit, or regression values).
@@ -498,14 +498,18 @@ class Trainer:
     def _check_data(
         self, X: np.ndarray, Y: np.ndarray, which: str
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Raw inputs as float64 (cast and standardised later) and targets in the net's dtype.
+        """Raw inputs as floats (cast and standardised later) and targets in the net's dtype.
 
         Runs once, when the trainer is made: the steps check nothing about the data.
         """
         net = self.network
         try:
-            # float64, whatever the network's dtype: standardisation needs the full values.
-            X = np.asarray(X, dtype=np.float64)
+            # Floats are kept as they come (no copy): float64 data keeps its full values for
+            # the standardisation, and float32 data has none to lose. Anything else becomes
+            # float64.
+            X = np.asarray(X)
+            if X.dtype.kind != "f":
+                X = X.astype(np.float64)
         except (TypeError, ValueError) as exc:
             raise DataError(f"{which} inputs are not numeric: {exc}") from None
         try:

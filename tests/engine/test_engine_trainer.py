@@ -113,6 +113,20 @@ def test_same_seed_gives_bit_identical_weights() -> None:
     assert not np.array_equal(a.params[0][0], c.params[0][0])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_training_set_is_held_without_a_copy(dtype) -> None:
+    # A training set can be most of the memory a run needs: it is kept as given, and only
+    # the network's own (standardised or cast) copy is added.
+    X, Y = _circles(200, 0)
+    X = np.ascontiguousarray(X, dtype=dtype)
+    spec = NetworkSpec(2, (LayerSpec(4, "tanh"), LayerSpec(2, "softmax")))
+    net = Network.from_spec(spec, "categorical_crossentropy", seed=0)
+    trainer = Trainer(net, TrainingSpec(), X, Y)
+    assert trainer.X_train is X
+    if dtype is np.float32:
+        assert trainer._data.X is X  # nothing to standardise or cast: not even that copy
+
+
 def test_float32_by_default_and_float64_on_request() -> None:
     assert all(p.dtype == np.float32 for pair in _train(1).params for p in pair)
     trained64 = _train(1, dtype="float64")
