@@ -19,6 +19,10 @@ _PIXEL_GRID = re.compile(r"^(?:pixel|pix|px)[ _\-]?(\d+)[ _x\-](\d+)$", re.IGNOR
 _PIXEL_INDEX = re.compile(r"^(?:pixel|pix|px)[ _\-]?(\d+)$", re.IGNORECASE)
 
 
+#: Fewer training examples than this earn a caution (see :meth:`Dataset.cautions`).
+MIN_COMFORTABLE_TRAIN = 10
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """Examples ready for training, with their names and input statistics.
@@ -92,6 +96,36 @@ class Dataset:
     def is_classification(self) -> bool:
         """Whether the targets are classes."""
         return self.task == "classification"
+
+    # ---- cautions ----------------------------------------------------------------------------
+
+    def cautions(self) -> list[str]:
+        """What about the split makes learning hard or impossible, one sentence each.
+
+        Too few training examples to learn anything general from, and classes without a
+        single training example (the network can never learn to predict them). Empty when
+        nothing stands out.
+        """
+        remedy = "use more samples or a smaller validation share"
+        cautions: list[str] = []
+        if self.n_train < MIN_COMFORTABLE_TRAIN:
+            cautions.append(
+                f"Only {self.n_train} training example{'s' if self.n_train != 1 else ''}: "
+                f"too few to learn anything general from; {remedy}."
+            )
+        if self.is_classification and self.labels_train is not None:
+            names = self.class_names or self.target_names
+            counts = np.bincount(self.labels_train, minlength=len(names))
+            missing = [str(names[i]) for i in np.flatnonzero(counts == 0).tolist()]
+            if missing:
+                shown = ", ".join(missing[:8]) + (
+                    f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+                )
+                cautions.append(
+                    f"{len(missing)} of {len(names)} classes have no training example "
+                    f"({shown}): the network cannot learn to predict them; {remedy}."
+                )
+        return cautions
 
     # ---- encoding ----------------------------------------------------------------------------
 

@@ -189,3 +189,18 @@ def test_standardization_of_huge_values_is_finite_and_quiet() -> None:
     st = fit_standardization(Z)
     assert st.mean == tuple(Z.mean(axis=0).tolist())
     assert st.std == tuple(Z.std(axis=0).tolist())
+
+
+def test_cautions_name_classes_left_out_of_training_and_tiny_training_sets() -> None:
+    from nnstudio.data import load_dataset
+    from nnstudio.spec import BuiltinData
+
+    assert load_dataset(BuiltinData(builtin="xor", samples=200)).cautions() == []
+    lopsided = load_dataset(
+        BuiltinData(builtin="spiral", samples=20, arms=20, validation_fraction=0.5)
+    )
+    (caution,) = lopsided.cautions()
+    missing = 20 - len(set(lopsided.labels_train.tolist()))
+    assert caution.startswith(f"{missing} of 20 classes have no training example (")
+    tiny = load_dataset(BuiltinData(builtin="xor", samples=4, validation_fraction=0.5))
+    assert tiny.cautions()[0].startswith("Only 2 training examples: too few")

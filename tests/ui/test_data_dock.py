@@ -231,6 +231,21 @@ def test_the_legend_names_a_dozen_classes_at_most(panel, document):
     assert "more classes" not in panel.scatter.legend.text()
 
 
+def test_a_split_that_leaves_classes_out_of_training_is_pointed_out(panel, document):
+    choose(panel, "spiral")
+    panel.apply_edits()
+    assert panel.caution_label.isHidden()
+    few = replace(document.project.data, samples=20, arms=20, validation_fraction=0.5)
+    assert panel.set_data(few, "Few")
+    assert not panel.caution_label.isHidden()
+    text = panel.caution_label.text()
+    assert "classes have no training example" in text and "smaller validation share" in text
+    assert panel.set_data(replace(few, samples=4, arms=2, validation_fraction=0.0), "Four")
+    assert panel.caution_label.text().startswith("⚠ Only 4 training examples")
+    assert panel.set_data(replace(few, samples=400, arms=2), "Enough")
+    assert panel.caution_label.isHidden()
+
+
 def test_aspect_is_locked_only_for_comparable_feature_ranges(panel, document, tmp_path):
     view_box = panel.scatter.plot_item.getViewBox()
     assert view_box.state["aspectLocked"]

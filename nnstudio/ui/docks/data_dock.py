@@ -725,6 +725,13 @@ class DataPanel(QtWidgets.QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.summary)
+        #: What about the split makes learning hard (too few examples, classes left out).
+        self.caution_label = QtWidgets.QLabel()
+        self.caution_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.caution_label.setWordWrap(True)
+        self.caution_label.setStyleSheet("color: #92400e;")
+        self.caution_label.hide()
+        layout.addWidget(self.caution_label)
 
         self.preview_stack = _PreviewStack()
         self.scatter = ScatterPreview()
@@ -1000,10 +1007,14 @@ class DataPanel(QtWidgets.QWidget):
         if dataset is None:
             message = self.document.dataset_error or "No data loaded."
             self.summary.setText("<b>The data cannot be loaded</b>")
+            self.caution_label.hide()
             self.error_label.setText(_html(message))
             self.preview_stack.setCurrentWidget(self.error_page)
             return
         self.summary.setText(_html(dataset_summary(dataset)))
+        cautions = dataset.cautions()
+        self.caution_label.setText("\n".join(f"⚠ {caution}" for caution in cautions))
+        self.caution_label.setVisible(bool(cautions))
         if dataset.is_image_like:
             self.images.show_dataset(dataset)
             self.preview_stack.setCurrentWidget(self.images)
