@@ -76,8 +76,8 @@ def _sample_title(path: Path) -> str:
     """The name a sample gives itself ("XOR", "Two spirals"), else its file name."""
     try:
         name = json.loads(path.read_text(encoding="utf-8")).get("name")
-    except (OSError, ValueError, AttributeError):
-        name = None
+    except (OSError, ValueError, AttributeError, RecursionError):
+        name = None  # the menu still lists it; opening it says what is wrong
     if isinstance(name, str) and name.strip():
         return name.strip().replace("&", "&&")
     return path.stem.replace("_", " ").capitalize()
