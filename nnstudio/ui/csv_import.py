@@ -25,7 +25,7 @@ from nnstudio.data import (
 )
 from nnstudio.errors import DataError, NNStudioError
 from nnstudio.spec import CsvData
-from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets
+from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, wait_cursor
 
 #: How many rows of the file the preview table shows.
 PREVIEW_ROWS = 100
@@ -538,11 +538,8 @@ class CsvImportDialog(QtWidgets.QDialog):
 
     def accept(self) -> None:
         """Close with the choice, only if it loads (otherwise the message stays visible)."""
-        QtWidgets.QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
+        with wait_cursor():
             loads = self.validate(final=True)
-        finally:
-            QtWidgets.QApplication.restoreOverrideCursor()
         if loads:
             super().accept()
 

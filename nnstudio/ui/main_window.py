@@ -28,7 +28,7 @@ from nnstudio.ui.docks.training_dock import TrainingDock
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.icons import icon
 from nnstudio.ui.plots import PlotsPanel
-from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, is_alive
+from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, is_alive, wait_cursor
 from nnstudio.ui.relay import FrameRelay
 from nnstudio.ui.selection import Selection
 from nnstudio.ui.worker import TrainingController
@@ -1083,7 +1083,8 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         self.controller.stop()
         try:
-            self.document.open(path)
+            with wait_cursor():  # a project with a large data set takes a moment
+                self.document.open(path)
         except NNStudioError as error:
             self.show_error("Cannot open project", readable_error(error))
             return False
@@ -1117,7 +1118,8 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         self.controller.stop()
         try:
-            self.document.open(sample)
+            with wait_cursor():
+                self.document.open(sample)
         except NNStudioError as error:
             self.show_error("Cannot open sample", str(error))
             return False

@@ -7,6 +7,9 @@ Nothing outside :mod:`nnstudio.ui` may import this module.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pyqtgraph as pg
 import pyqtgraph.exporters
 import shiboken6
@@ -25,4 +28,25 @@ def is_alive(qt_object: object) -> bool:
     return bool(shiboken6.isValid(qt_object))
 
 
-__all__ = ["Qt", "QtCore", "QtGui", "QtSvg", "QtWidgets", "Signal", "Slot", "is_alive", "pg"]
+@contextlib.contextmanager
+def wait_cursor() -> Iterator[None]:
+    """Show the wait cursor while the user interface is busy (reading a large file)."""
+    QtWidgets.QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QtWidgets.QApplication.restoreOverrideCursor()
+
+
+__all__ = [
+    "Qt",
+    "QtCore",
+    "QtGui",
+    "QtSvg",
+    "QtWidgets",
+    "Signal",
+    "Slot",
+    "is_alive",
+    "pg",
+    "wait_cursor",
+]

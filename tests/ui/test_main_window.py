@@ -1142,3 +1142,19 @@ def test_a_project_with_several_problems_lists_them_one_per_line(
     # Opening another project clears the message about the failed one.
     window.open_sample("iris")
     assert "broken.nnproj" not in window.statusBar().currentMessage()
+
+
+def test_opening_a_project_shows_the_wait_cursor_while_it_loads(window, sample, monkeypatch):
+    seen: list[object] = []
+    original = window.document.open
+
+    def open_and_look(path):
+        cursor = QtWidgets.QApplication.overrideCursor()
+        seen.append(None if cursor is None else cursor.shape())
+        original(path)
+
+    monkeypatch.setattr(window.document, "open", open_and_look)
+    assert window.open_path(sample("iris"), ask=False)
+    assert window.open_sample("xor")
+    assert seen == [Qt.CursorShape.WaitCursor] * 2
+    assert QtWidgets.QApplication.overrideCursor() is None  # restored afterwards

@@ -14,8 +14,6 @@ regression, the fitted curve for a 1-D one.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -40,7 +38,7 @@ from nnstudio.ui.docks.training_dock import VerticalScrollArea
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.plots.common import MajorGrid, class_colors, pen
 from nnstudio.ui.plots.output import SmoothImageItem, decision_map, grid_image_rect
-from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, pg
+from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, pg, wait_cursor
 
 __all__ = ["BUILTIN_INFO", "DataPanel", "ImagePreview", "ScatterPreview", "TablePreview"]
 
@@ -1100,7 +1098,7 @@ class DataPanel(QtWidgets.QWidget):
     def set_data(self, spec: DataSpec, text: str) -> bool:
         """Hand a data spec to the document; show why when it cannot be loaded."""
         try:
-            with _busy():
+            with wait_cursor():
                 changed = self.document.set_data(spec, text)
         except NNStudioError as error:
             self._show_problem(f"Not applied: {error}")
@@ -1155,7 +1153,7 @@ class DataPanel(QtWidgets.QWidget):
 
     def import_csv(self, path: str | Path, initial: CsvData | None = None) -> bool:
         """Run the column picker on ``path`` and switch the document to its choice."""
-        with _busy():
+        with wait_cursor():
             dialog = CsvImportDialog(
                 path,
                 self,
@@ -1234,16 +1232,6 @@ def _change_text(old: DataSpec, new: BuiltinData) -> str:
     if len(changed) == 1:
         return f"Change {changed[0]}"
     return "Change data settings"
-
-
-@contextlib.contextmanager
-def _busy() -> Iterator[None]:
-    """Show the wait cursor while a file is read (large CSV files take a moment)."""
-    QtWidgets.QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
-        yield
-    finally:
-        QtWidgets.QApplication.restoreOverrideCursor()
 
 
 def _html(text: str) -> str:
