@@ -1446,7 +1446,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.data_panel.set_selected_neuron(None)
             return
         drawn, neuron = selection.layer, selection.neuron
-        title = f"{self.canvas.layer_title(drawn)} · neuron {neuron}"
+        title = f"{self.canvas.layer_title(drawn)} · neuron {neuron + 1}"
         if drawn >= 1:
             layers = self.document.project.network.layers
             if drawn <= len(layers):

@@ -248,17 +248,18 @@ class NeuronView(QtWidgets.QWidget):
             width = network.layers[layer_index].units
         if width is None or not 0 <= neuron < width:
             self.title_label.setText("")
-            self.clear(f"There is no neuron {neuron} in layer {layer_index} of this network.")
+            place = "the input layer" if is_input else f"layer {layer_index + 1}"
+            self.clear(f"There is no neuron {neuron + 1} in {place} of this network.")
             return
         if is_input:
-            name = feature_names[neuron] if 0 <= neuron < len(feature_names) else f"x{neuron}"
+            name = feature_names[neuron] if 0 <= neuron < len(feature_names) else f"x{neuron + 1}"
             self.title_label.setText(f"Input feature {name}")
         else:
             layer = network.layers[layer_index]
             role = (
                 "Output" if layer_index == len(network.layers) - 1 else f"Hidden {layer_index + 1}"
             )
-            self.title_label.setText(f"{role} · neuron {neuron} · {layer.activation}")
+            self.title_label.setText(f"{role} · neuron {neuron + 1} · {layer.activation}")
         if frame is None or not _frame_fits(frame, network.sizes):
             self.clear(
                 "Weights and activations appear once the network is initialised (Step or Play)."

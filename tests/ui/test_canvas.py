@@ -357,7 +357,10 @@ def test_clicking_an_edge_selects_it_and_hover_text_names_the_weight(qtbot):
     hit = canvas.edge_at(point, tolerance=0.01)
     assert hit == Selection("edge", 2, 5, 3)
     value = frame.weights[1][0][3, 5]
-    assert canvas.describe(hit) == f"w[3→5] of layer 2 = {value:.3f}"
+    # The matrix element (indices from 0, as exported) and the neurons (counted from 1).
+    assert canvas.describe(hit) == (
+        f"W2[3, 5] (Hidden 1 neuron 4 → Hidden 2 neuron 6) = {value:.3f}"
+    )
     near_target = QtCore.QPointF(x0 + 0.9 * (x1 - x0), y0 + 0.9 * (y1 - y0))
     assert canvas.edge_at(near_target) == hit
     with qtbot.waitSignal(canvas.selectionChanged):
@@ -376,7 +379,7 @@ def test_neuron_hover_text(qtbot):
     bias = frame.weights[0][1][3]
     activation = frame.probe_A[1][4, 3]
     assert text == (
-        f"Hidden 1, neuron 3: bias {bias:.3g}, activation {activation:.3g} for the selected example"
+        f"Hidden 1, neuron 4: bias {bias:.3g}, activation {activation:.3g} for the selected example"
     )
 
 

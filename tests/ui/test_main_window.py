@@ -775,7 +775,7 @@ def test_selecting_a_neuron_shows_its_output_behind_the_data(qtbot, window) -> N
     assert scatter.regions.isVisible() and not scatter.focus_note.isVisible()
     _select(window, Selection("neuron", 1, 0))
     assert scatter.focus_note.isVisible()
-    assert "Hidden 1 · neuron 0 (tanh)" in scatter.focus_note.text()
+    assert "Hidden 1 · neuron 1 (tanh)" in scatter.focus_note.text()
     assert not scatter.boundary.isVisible()
     _select(window, Selection("layer", 1))
     assert not scatter.focus_note.isVisible() and scatter.boundary.isVisible()

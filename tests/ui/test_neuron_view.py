@@ -173,9 +173,9 @@ def test_out_of_range_neuron_is_reported_not_raised(view):
     document = document_for(circles_project("tanh"))
     frame = frame_for(document)
     view.show_neuron(document.project, 0, 50, frame)
-    assert "no neuron 50" in view.summary_label.text()
+    assert "no neuron 51" in view.summary_label.text()  # counted from 1, as on the canvas
     view.show_neuron(document.project, 7, 0, frame)
-    assert "no neuron 0 in layer 7" in view.summary_label.text()
+    assert "no neuron 1 in layer 8" in view.summary_label.text()
 
 
 def test_wide_layer_bars_share_brushes_and_follow_new_frames(view):

@@ -174,12 +174,12 @@ def test_selection_that_no_longer_exists_falls_back_to_summary(dock: PropertiesD
     assert props.selection is None
 
 
-def test_input_neurons_are_numbered_from_zero_like_the_canvas(dock: PropertiesDock) -> None:
+def test_input_neurons_are_numbered_from_one_like_the_canvas(dock: PropertiesDock) -> None:
     props = dock.properties
     dock.set_selection(Selection("layer", 0, 1))
     assert props.page_name == "input"
     title = props.input_page.title.text()
-    assert "(neuron 1)" in title
+    assert "(neuron 2)" in title  # the second input, as layers are counted from 1
     names = props.document.project.feature_names or ("x1", "x2")
     assert names[1] in title
 

@@ -816,13 +816,24 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         index = int(shown[found[0]])
         return Selection("edge", drawn, int(bundle.targets[index]), int(bundle.sources[index]))
 
+    def _edge_name(self, selection: Selection) -> str:
+        """A connection as the weight matrix's element and in words, e.g. ``W2[3, 5]
+        (Hidden 1 neuron 4 → Hidden 2 neuron 6)``: matrices index from 0, as in the exported
+        arrays; neurons are counted from 1, as the layers are."""
+        source, target = selection.source or 0, selection.neuron or 0
+        before, after = self.layer_title(selection.layer - 1), self.layer_title(selection.layer)
+        return (
+            f"W{selection.layer}[{source}, {target}] ({before} neuron {source + 1} → "
+            f"{after} neuron {target + 1})"
+        )
+
     def describe(self, selection: Selection | None) -> str:
         """Hover text for a neuron, edge or layer."""
         if selection is None:
             return ""
         weights = self._current_weights()
         if selection.kind == "edge":
-            name = f"w[{selection.source}→{selection.neuron}] of layer {selection.layer}"
+            name = self._edge_name(selection)
             if weights is None:
                 return f"{name}: not initialised yet"
             value = float(weights[selection.layer - 1][0][selection.source, selection.neuron])
@@ -834,9 +845,9 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     def _describe_neuron(self, drawn: int, neuron: int, weights: Weights | None) -> str:
         parts = []
         if drawn == 0:
-            head = f"Input {self.feature_names()[neuron]} (neuron {neuron})"
+            head = f"Input {self.feature_names()[neuron]} (neuron {neuron + 1})"
         else:
-            head = f"{self.layer_title(drawn)}, neuron {neuron}"
+            head = f"{self.layer_title(drawn)}, neuron {neuron + 1}"
             if drawn == len(self.columns) - 1:
                 head += f" ({self.output_names()[neuron]})"
             if weights is not None:
@@ -938,12 +949,12 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         if selection.kind == "edge":
             current = float(W[selection.source, selection.neuron])
             title = "Edit weight"
-            label = f"w[{selection.source}→{selection.neuron}] of layer {selection.layer}:"
+            label = f"{self._edge_name(selection)}:"
             row: int | None = selection.source
         else:
             current = float(b[selection.neuron])
             title = "Edit bias"
-            label = f"Bias of {self.layer_title(selection.layer)}, neuron {selection.neuron}:"
+            label = f"Bias of {self.layer_title(selection.layer)}, neuron {selection.neuron + 1}:"
             row = None
         value, ok = QtWidgets.QInputDialog.getDouble(self, title, label, current, -1e6, 1e6, 4)
         if not ok:

@@ -226,7 +226,7 @@ class InputPage(QtWidgets.QWidget):
         if selection.neuron is not None and 0 <= selection.neuron < n:
             # Neurons are numbered from 0, as on the canvas.
             neuron = selection.neuron
-            self.title.setText(f"Input {names[neuron]} (neuron {neuron})")
+            self.title.setText(f"Input {names[neuron]} (neuron {neuron + 1})")
         else:
             self.title.setText(f"Input layer — {n} feature{'s' if n != 1 else ''}")
         self.note.setText(
@@ -561,7 +561,7 @@ class EdgePage(QtWidgets.QWidget):
         target = selection.neuron or 0
         before = _short_title(project, selection.layer - 1)
         after = _short_title(project, selection.layer)
-        self.title.setText(f"{before} · neuron {source} → {after} · neuron {target}")
+        self.title.setText(f"{before} · neuron {source + 1} → {after} · neuron {target + 1}")
         weights = getattr(frame, "weights", None) or self.document.weights
         if weights is None or index is None:
             self.weight.setEnabled(False)
@@ -574,7 +574,8 @@ class EdgePage(QtWidgets.QWidget):
         self.weight.setEnabled(self._editable)
         column = np.asarray(W[:, target], dtype=float)
         self.note.setText(
-            f"W{selection.layer}[{source}, {target}] of the {W.shape[0]} × {W.shape[1]} matrix. "
+            f"W{selection.layer}[{source}, {target}] of the {W.shape[0]} × {W.shape[1]} matrix "
+            "(indices from 0, as in the exported arrays). "
             f"Incoming weights of this neuron range from {column.min():.3g} to {column.max():.3g}."
             + ("" if self._editable else " Pause training to edit it by hand.")
         )
