@@ -306,7 +306,8 @@ class NeuronView(QtWidgets.QWidget):
         self.weights_plot.getPlotItem().setAspectLocked(False)
         self.weight_image.setVisible(False)
         self.zero_line.setVisible(True)
-        x = np.arange(weights.size, dtype=float)
+        # Bar k is the weight from source neuron k, counted from 1 as on the canvas.
+        x = np.arange(1, weights.size + 1, dtype=float)
         rgb = diverging_rgb(weights, limit)
         # One brush per distinct colour, shared by its bars, and one shared empty pen: a
         # per-bar pen and colour conversion dominated the update of wide layers.
@@ -317,7 +318,7 @@ class NeuronView(QtWidgets.QWidget):
             x=x, height=weights, width=0.8, brushes=brushes, pen=self._no_pen, pens=None
         )
         self.weight_bars.setVisible(True)
-        labels = names if names is not None else [f"{i}" for i in range(weights.size)]
+        labels = names if names is not None else [f"{i + 1}" for i in range(weights.size)]
         # Ticks and range change only with the source layer, not on every frame.
         key = (weights.size, tuple(labels) if weights.size <= MAX_NAMED_BARS else None)
         if key != self._bar_key:
@@ -326,11 +327,11 @@ class NeuronView(QtWidgets.QWidget):
                 # About 36 characters fit under the bars of a ~350 px wide plot.
                 width = max(4, 36 // max(weights.size, 1))
                 axis.setTicks(
-                    [[(float(i), _short_name(text, width)) for i, text in enumerate(labels)]]
+                    [[(float(i + 1), _short_name(text, width)) for i, text in enumerate(labels)]]
                 )
             else:
                 axis.setTicks(None)
-            self.weights_plot.setXRange(-0.6, weights.size - 0.4, padding=0.0)
+            self.weights_plot.setXRange(0.4, weights.size + 0.6, padding=0.0)
         self.weights_plot.setYRange(min(0.0, weights.min()), max(0.0, weights.max()), padding=0.1)
 
     def _show_activation(

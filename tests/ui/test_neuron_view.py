@@ -64,6 +64,8 @@ def test_tanh_neuron_shows_weights_histogram_curves_and_saturation(view):
 
     W, b = frame.weights[0]
     np.testing.assert_allclose(view.weight_bars.opts["height"], W[:, 2])
+    # Bar k stands for source neuron k, counted from 1 as on the canvas.
+    np.testing.assert_array_equal(view.weight_bars.opts["x"], np.arange(1, W.shape[0] + 1))
     brushes = view.weight_bars.opts["brushes"]
     for weight, brush in zip(W[:, 2], brushes, strict=True):
         color = brush.color() if hasattr(brush, "color") else brush
