@@ -124,7 +124,8 @@ def test_softmax_output_shows_probe_outputs_instead_of_a_curve(view):
         view.activation_curve.getData()[0] is None or view.activation_curve.getData()[0].size == 0
     )
     ticks = view.weights_plot.getPlotItem().getAxis("bottom")._tickLevels
-    assert ticks is not None and [label for _x, label in ticks[0]] == [f"{i}" for i in range(8)]
+    # Hidden neurons feeding the output, counted from 1 as on the canvas.
+    assert ticks is not None and [label for _x, label in ticks[0]] == [f"{i}" for i in range(1, 9)]
     # A hidden neuron fed by the four features gets their names.
     view.show_neuron(document.project, 0, 0, frame)
     ticks = view.weights_plot.getPlotItem().getAxis("bottom")._tickLevels
