@@ -314,8 +314,14 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self._hover_key = None
         self._layout_aspect = self._viewport_aspect()
         self._layout_height = self.viewport().height()
-        view_height = self.viewport().height() if self._layout_aspect is not None else None
-        layout = NetworkLayout(network.sizes, aspect=self._layout_aspect, view_height=view_height)
+        view_height = None
+        aspect = self._layout_aspect
+        if aspect is not None:
+            # The drawing is fitted above the legend and zoom buttons (see fit): lay it out
+            # for that room, so its text has the size meant for it once fitted.
+            view_height = self._fit_room()
+            aspect = self.viewport().width() / view_height
+        layout = NetworkLayout(network.sizes, aspect=aspect, view_height=view_height)
         self.layout_geometry = layout
         self._network = network
         count = layout.layer_count
@@ -1041,7 +1047,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             return
         # The legend and zoom buttons float over the bottom of the view: fit the drawing to
         # the screen above them (but never to less than two thirds of the view).
-        room = max(viewport.height() - self._overlay_band(), viewport.height() * 2 / 3)
+        room = self._fit_room()
         # A hair under the exact fit, so rounding never brings in scroll bars (which would
         # shrink the view, refit it and take them away again).
         scale = 0.995 * min(viewport.width() / drawing.width(), room / drawing.height())
@@ -1053,6 +1059,12 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         rect.setBottom(drawing.bottom() + min(rect.bottom() - drawing.bottom(), spare))
         self._scene.setSceneRect(rect)
         self.centerOn(rect.center())
+
+    def _fit_room(self) -> float:
+        """Height (screen pixels) the drawing is fitted into: the view above the legend and
+        zoom buttons floating over its bottom, but never less than two thirds of it."""
+        height = self.viewport().height()
+        return float(max(height - self._overlay_band(), height * 2 / 3))
 
     def _overlay_band(self) -> float:
         """Height (screen pixels) kept free at the bottom for the legend and zoom buttons."""
