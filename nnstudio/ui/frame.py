@@ -173,6 +173,10 @@ class Frame:
         paced on a steady beat (see :mod:`nnstudio.ui.training_loop`): frames of a run whose
         studio keeps up are exactly one frame interval apart. NaN for frames built outside
         a run.
+    run : int
+        Which run of the training process the frame belongs to: Play after a finished or
+        stopped run, Reset and a new session each start a new number. 0 for frames built
+        outside a run.
     """
 
     snapshot: Any
@@ -204,6 +208,7 @@ class Frame:
     grad_norms: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     batch_losses: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     beat: float = math.nan
+    run: int = 0
 
     # ---- conveniences ------------------------------------------------------------------------
 

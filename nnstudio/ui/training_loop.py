@@ -992,6 +992,7 @@ class FrameAssembler:
         return replace(
             frame,
             snapshot=snapshot,
+            run=news.run,
             grad_steps=self._steps.view()[:, 0],
             grad_norms=self._norms.view(),
             batch_losses=self._losses.view(),

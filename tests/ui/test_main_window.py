@@ -1158,3 +1158,44 @@ def test_opening_a_project_shows_the_wait_cursor_while_it_loads(window, sample, 
     assert window.open_sample("xor")
     assert seen == [Qt.CursorShape.WaitCursor] * 2
     assert QtWidgets.QApplication.overrideCursor() is None  # restored afterwards
+
+
+def test_the_previous_run_stays_in_the_loss_plot_to_compare_with(qtbot, window) -> None:
+    window.open_sample("xor")
+    loss = window.plots.loss_tab
+    assert loss.previous_history is None and not loss.show_previous.isEnabled()
+
+    def epochs_shown(at_least: int) -> bool:
+        snapshot = _latest_snapshot(window)
+        return snapshot is not None and snapshot.epoch >= at_least and not window.relay.busy
+
+    for epoch in (1, 2, 3):
+        window.step_epoch_action.trigger()
+        qtbot.waitUntil(
+            lambda epoch=epoch: epochs_shown(epoch) and window.controller.state == "paused",
+            timeout=FRAME_TIMEOUT,
+        )
+    window.plots.show_frame(window.controller.latest_frame)
+    first_run = loss._history
+    assert len(first_run) == 4  # epochs 0..3
+    # A new run (here: Stop, then Step) keeps the last one in the plot.
+    window.stop_action.trigger()
+    _wait_state(qtbot, window, "stopped")
+    window.step_action.trigger()
+    qtbot.waitUntil(
+        lambda: _latest_snapshot(window).step == 1 and not window.relay.busy,
+        timeout=FRAME_TIMEOUT,
+    )
+    window.plots.show_frame(window.controller.latest_frame)
+    assert loss.previous_history is first_run
+    assert loss.show_previous.isEnabled()
+    _xs, ys = loss.previous_train.getData()
+    np.testing.assert_allclose(ys[np.isfinite(ys)], np.asarray(first_run.train_loss)[: len(ys)])
+    assert "previous" in loss.loss_plot.titleLabel.text
+    # It can be hidden, and other data forgets it.
+    loss.show_previous.setChecked(False)
+    assert loss.previous_train.getData()[0] is None or len(loss.previous_train.getData()[0]) == 0
+    assert "previous" not in loss.loss_plot.titleLabel.text
+    loss.show_previous.setChecked(True)
+    window.open_sample("circles")
+    qtbot.waitUntil(lambda: loss.previous_history is None, timeout=FRAME_TIMEOUT)

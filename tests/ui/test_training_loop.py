@@ -227,6 +227,7 @@ def test_pause_stop_and_a_new_run_start_the_series_over(harness, dataset) -> Non
     )
     frame = harness.frames[-1]
     assert frame.step == 1
+    assert frame.run == new_run  # the views tell runs apart by it (the plots keep the last)
     np.testing.assert_array_equal(frame.grad_steps, [1])
     np.testing.assert_array_equal(frame.snapshot.history.epoch, [0])
 

@@ -34,6 +34,11 @@ _CLASSIFICATION_COLUMNS = ("train_accuracy", "val_accuracy")
 _REGRESSION_COLUMNS = ("train_rmse", "val_rmse", "train_r2", "val_r2")
 
 
+def _faded(color: tuple[int, int, int]) -> tuple[int, int, int]:
+    """``color`` mixed halfway with white: the previous run's lines stay in the background."""
+    return tuple(int(c + 0.55 * (255 - c)) for c in color)  # type: ignore[return-value]
+
+
 def _fmt(value: float | None, digits: int = 4) -> str:
     return "–" if value is None or not np.isfinite(value) else f"{value:.{digits}g}"
 
@@ -56,8 +61,17 @@ class LossTab(PlotTab):
         self.show_batches.setToolTip("Also show the loss of every mini-batch (between epochs)")
         self.show_batches.setChecked(True)
         self.show_batches.toggled.connect(self._toggle_batches)
+        self.show_previous = QtWidgets.QCheckBox("Previous run")
+        self.show_previous.setToolTip(
+            "Also show the curves of the run before this one (after Stop, Reset, new settings "
+            "or an edit of the network) to compare them"
+        )
+        self.show_previous.setChecked(True)
+        self.show_previous.setEnabled(False)
+        self.show_previous.toggled.connect(self._toggle_previous)
         self.controls.addWidget(self.log_scale)
         self.controls.addWidget(self.show_batches)
+        self.controls.addWidget(self.show_previous)
         self.controls.addStretch(1)
 
         self.loss_plot = make_plot("Loss", "epoch", "loss", counts_x=True)
@@ -71,7 +85,29 @@ class LossTab(PlotTab):
             pen=pen(VALIDATION_COLOR, 2.2), name="validation", connect="finite"
         )
 
+        # The previous run, faded and dashed behind the current one.
+        self.previous_train = self.loss_plot.plot(
+            pen=pen(_faded(TRAIN_COLOR), 1.6, qt_dash()), connect="finite"
+        )
+        self.previous_val = self.loss_plot.plot(
+            pen=pen(_faded(VALIDATION_COLOR), 1.6, qt_dash()), connect="finite"
+        )
+
         self.metric_plot = make_plot("Accuracy", "epoch", "accuracy", counts_x=True)
+        self.previous_metric_train = self.metric_plot.plot(
+            pen=pen(_faded(TRAIN_COLOR), 1.6, qt_dash()), connect="finite"
+        )
+        self.previous_metric_val = self.metric_plot.plot(
+            pen=pen(_faded(VALIDATION_COLOR), 1.6, qt_dash()), connect="finite"
+        )
+        self._previous_items = (
+            self.previous_train,
+            self.previous_val,
+            self.previous_metric_train,
+            self.previous_metric_val,
+        )
+        for item in self._previous_items:
+            item.setZValue(-1)
         self.metric_a_train = self.metric_plot.plot(pen=pen(TRAIN_COLOR, 2.2), connect="finite")
         self.metric_a_val = self.metric_plot.plot(pen=pen(VALIDATION_COLOR, 2.2), connect="finite")
         # R² lives on its own right-hand axis (it is unitless while RMSE has the target's unit).
@@ -102,6 +138,16 @@ class LossTab(PlotTab):
             self.metric_b_train: LiveCurve(self.metric_plot, self.metric_b_train, _EPOCH_POINTS),
             self.metric_b_val: LiveCurve(self.metric_plot, self.metric_b_val, _EPOCH_POINTS),
         }
+        for item in self._previous_items:
+            plot = (
+                self.loss_plot
+                if item in (self.previous_train, self.previous_val)
+                else (self.metric_plot)
+            )
+            self._live[item] = LiveCurve(plot, item, _EPOCH_POINTS)
+        #: The history of the run before the current one (None: there was none).
+        self.previous_history: Any = None
+        self._shown_run: int | None = None
 
         # The y axes move in round steps, not with every new extreme (see SteadyYRange).
         self._loss_y = SteadyYRange(self.loss_plot.vb)
@@ -151,6 +197,12 @@ class LossTab(PlotTab):
         self._update_titles()
 
     def set_context(self, project: Project | None, dataset: Dataset | None) -> None:
+        if dataset is not None and dataset is self._dataset:
+            # An edit of the network on the same data: its run is the one to compare with.
+            if self._history is not None:
+                self._keep_as_previous(self._history)
+        else:
+            self._keep_as_previous(None)  # other data: the old curves compare with nothing
         task = dataset.task if dataset is not None else (project.task if project else None)
         if task is not None and task != self._task:
             self._configure_metric(task)
@@ -167,7 +219,7 @@ class LossTab(PlotTab):
         for live in self._live.values():
             live.clear()
         self._snapshot = None
-        self._update_titles()
+        self._draw_previous()  # the previous run stays until other data comes
 
     def show_frame(self, frame: Frame) -> None:
         for step in self.frame_steps(frame):
@@ -189,6 +241,12 @@ class LossTab(PlotTab):
         if history is None or len(history) == 0:
             self.clear()
             return
+        run = getattr(frame, "run", 0)
+        if self._history is not None and run != self._shown_run:
+            # A new run began (Play after Stop or the end, Reset, new settings or network);
+            # frames are skipped while a run is fast, so its number tells, not its steps.
+            self._keep_as_previous(self._history)
+        self._shown_run = run
         self._history = history
         self._snapshot = snapshot
         live = self._live
@@ -226,6 +284,39 @@ class LossTab(PlotTab):
         if self.r2_view.isVisible():
             self.r2_view.prepareForPaint()
 
+    def _keep_as_previous(self, history: Any) -> None:
+        """Show ``history`` as the previous run (a run of one epoch row is no curve)."""
+        if history is not None and len(history) < 2:
+            if self.previous_history is not None:
+                return  # keep the older, longer run rather than an untrained start
+            history = None
+        self.previous_history = history
+        self.show_previous.setEnabled(history is not None)
+        self._draw_previous()
+
+    def _toggle_previous(self, _on: bool) -> None:
+        self._draw_previous()
+        self._loss_y.reset()
+        self._fit_loss_axis()
+
+    def _draw_previous(self) -> None:
+        history = self.previous_history
+        live = self._live
+        if history is None or not self.show_previous.isChecked():
+            for item in self._previous_items:
+                live[item].clear()
+            self._update_titles()
+            return
+        epochs = np.asarray(history.epoch, dtype=np.float64)
+        live[self.previous_train].set_data(epochs, history.train_loss)
+        live[self.previous_val].set_data(epochs, history.val_loss)
+        regression = self._task == "regression"
+        train = history.train_rmse if regression else history.train_accuracy
+        val = history.val_rmse if regression else history.val_accuracy
+        live[self.previous_metric_train].set_data(epochs, train)
+        live[self.previous_metric_val].set_data(epochs, val)
+        self._update_titles()
+
     def _fit_loss_axis(self) -> None:
         """Fit the loss axis to the curves shown (unless a lone point is framed)."""
         if self._framed_single_point and not self.log_scale.isChecked():
@@ -233,6 +324,8 @@ class LossTab(PlotTab):
         curves = [self.train_curve, self.val_curve]
         if self.show_batches.isChecked():
             curves.append(self.batch_curve)
+        if self.previous_history is not None and self.show_previous.isChecked():
+            curves += [self.previous_train, self.previous_val]
         self._loss_y.fit(
             [self._live[curve].shown_y for curve in curves], log=self.log_scale.isChecked()
         )
@@ -283,6 +376,8 @@ class LossTab(PlotTab):
             parts.append(key(VALIDATION_COLOR, f"val {_fmt(latest('val_loss'))}"))
         if self.show_batches.isChecked():
             parts.append(key(BATCH_COLOR, "batch", thin=True))
+        if self.previous_history is not None and self.show_previous.isChecked():
+            parts.append(key(_faded(TRAIN_COLOR), "previous", dashed=True))
         set_title(self.loss_plot, "&nbsp; ".join(parts))
 
     def _update_metric_title(self) -> None:
