@@ -217,6 +217,34 @@ def script_csv_variants(names: Sequence[str], X: np.ndarray) -> dict[str, bytes]
     return variants
 
 
+def run_script_on_csv_variant(
+    script, names: Sequence[str], X: np.ndarray, variant: str, folder
+) -> tuple[list[str], np.ndarray]:
+    """Run a generated command-line script on ``X`` written as ``variant`` (see
+    :func:`script_csv_variants`; ``"stdin"`` pipes the semicolon variant in).
+
+    Returns the header and the predicted values, shape (m, k); fails on a non-zero status.
+    """
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    variants = script_csv_variants(names, X)
+    data = variants.get(variant, variants["semicolons"])
+    path = Path(folder) / "data.csv"
+    path.write_bytes(data)
+    stdin = variant == "stdin"
+    result = subprocess.run(
+        [sys.executable, str(script), "-" if stdin else str(path)],
+        input=data if stdin else None,
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    rows = [line.split(",") for line in result.stdout.decode().strip().splitlines()]
+    return rows[0], np.array(rows[1:], dtype=float)
+
+
 def stderr_after_closing_the_pipe(command: Sequence[str]) -> tuple[int, str]:
     """Run ``command``, read one line of its output, close the pipe; its status and stderr.
 

@@ -17,7 +17,7 @@ from interop_support import (
     make_model,
     raw_inputs,
     reference_predict,
-    script_csv_variants,
+    run_script_on_csv_variant,
     stderr_after_closing_the_pipe,
     write_long_csv,
 )
@@ -112,20 +112,8 @@ def test_command_line_reads_csv_as_nnstudio_predict_does(variant: str, tmp_path:
     project, weights = make_model(**MODEL_CASES["regression-two-targets-standardized"])
     (path,) = export_python(project, weights, tmp_path / "regressor.py")
     X = raw_inputs(project, rows=5)
-    variants = script_csv_variants(project.feature_names, X)
-    data = variants.get(variant, variants["semicolons"])
-    (tmp_path / "data.csv").write_bytes(data)
-    source = "-" if variant == "stdin" else str(tmp_path / "data.csv")
-    result = subprocess.run(
-        [sys.executable, str(path), source],
-        input=data if variant == "stdin" else None,
-        capture_output=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr.decode()
-    rows = [line.split(",") for line in result.stdout.decode().strip().splitlines()]
-    assert rows[0] == list(project.output_names)
-    values = np.array(rows[1:], dtype=float)
+    header, values = run_script_on_csv_variant(path, project.feature_names, X, variant, tmp_path)
+    assert header == list(project.output_names)
     np.testing.assert_allclose(values, reference_predict(project, weights, X), rtol=1e-8)
 
 

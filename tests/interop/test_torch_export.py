@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import importlib.util
 import itertools
-import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -18,7 +17,7 @@ from interop_support import (
     assert_predictions_match,
     make_model,
     raw_inputs,
-    script_csv_variants,
+    run_script_on_csv_variant,
     stderr_after_closing_the_pipe,
     write_long_csv,
 )
@@ -183,20 +182,9 @@ def test_command_line_reads_csv_as_nnstudio_predict_does(variant: str, tmp_path:
     project, weights = make_model(**MODEL_CASES["regression-two-targets-standardized"])
     path, _ = export_torch(project, weights, tmp_path / "regressor.py")
     X = raw_inputs(project, rows=5)
-    variants = script_csv_variants(project.feature_names, X)
-    data = variants.get(variant, variants["semicolons"])
-    (tmp_path / "data.csv").write_bytes(data)
-    source = "-" if variant == "stdin" else str(tmp_path / "data.csv")
-    result = subprocess.run(
-        [sys.executable, str(path), source],
-        input=data if variant == "stdin" else None,
-        capture_output=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr.decode()
-    rows = [line.split(",") for line in result.stdout.decode().strip().splitlines()]
-    assert rows[0] == list(project.output_names)
-    assert_predictions_match(np.array(rows[1:], dtype=float), project, weights, X)
+    header, values = run_script_on_csv_variant(path, project.feature_names, X, variant, tmp_path)
+    assert header == list(project.output_names)
+    assert_predictions_match(values, project, weights, X)
 
 
 def test_command_line_stops_quietly_when_its_reader_goes_away(tmp_path: Path) -> None:
