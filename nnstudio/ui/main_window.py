@@ -1359,17 +1359,20 @@ class MainWindow(QtWidgets.QMainWindow):
         path = self.document.path
         if path is not None and path.parent.resolve() not in samples_dirs():
             return path.parent
-        value = self.settings.value("lastDirectory", "")
-        folder = Path(str(value)) if value else None
-        if folder is not None and folder.is_dir() and folder.resolve() not in samples_dirs():
+        folder = self._used_directory()
+        if folder is not None and folder.resolve() not in samples_dirs():
             return folder
         return Path.home()
 
     def last_directory(self) -> Path:
         """Folder the file dialogs start in: the last one used, else the document's."""
+        return self._used_directory() or self.document.base_dir
+
+    def _used_directory(self) -> Path | None:
+        """The folder a file dialog last used, if it still exists."""
         value = self.settings.value("lastDirectory", "")
         folder = Path(str(value)) if value else None
-        return folder if folder is not None and folder.is_dir() else self.document.base_dir
+        return folder if folder is not None and folder.is_dir() else None
 
     def recent_files(self) -> list[Path]:
         """The recent files list (newest first), as stored in the settings."""
