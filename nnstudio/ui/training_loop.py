@@ -511,7 +511,6 @@ class TrainingLoop:
                     self._restart_run()
                 self._epoch_target = None
                 self._reset_rate()
-                self._next_step_at = time.monotonic()
                 self._set_mode("running")
             elif name == "pause":
                 self._epoch_target = None
@@ -530,7 +529,6 @@ class TrainingLoop:
                     self._restart_run()
                 self._epoch_target = session.trainer.epoch + 1
                 self._reset_rate()
-                self._next_step_at = time.monotonic()
                 self._set_mode("running")
             elif name == "stop":
                 self._epoch_target = None
@@ -621,7 +619,6 @@ class TrainingLoop:
                 f"a pace must be a positive number of steps a second, not {steps_per_second!r}"
             )
         self._pace = None if steps_per_second is None else float(steps_per_second)
-        self._next_step_at = time.monotonic()
         self._reset_rate()
         self._steps_per_second = 0.0
 
@@ -713,7 +710,8 @@ class TrainingLoop:
         return False
 
     def _reset_rate(self) -> None:
-        self._rate_clock = time.monotonic()
+        """Start measuring the rate (and pacing the steps) from now."""
+        self._rate_clock = self._next_step_at = time.monotonic()
         self._rate_steps = 0
 
     def _measure_rate(self) -> float:
