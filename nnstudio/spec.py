@@ -239,6 +239,16 @@ class NetworkSpec:
         sizes = self.sizes
         return [((a, b), (b,)) for a, b in itertools.pairwise(sizes)]
 
+    def fits(self, weights: Weights | None) -> bool:
+        """Whether ``weights`` hold one ``(W, b)`` pair of this network's shapes per layer."""
+        shapes = self.weight_shapes()
+        if weights is None or len(weights) != len(shapes):
+            return False
+        return all(
+            np.shape(W) == w_shape and np.shape(b) == b_shape
+            for (W, b), (w_shape, b_shape) in zip(weights, shapes, strict=True)
+        )
+
     def with_layer(self, index: int, layer: LayerSpec) -> NetworkSpec:
         """Return a copy with ``layers[index]`` replaced."""
         layers = list(self.layers)

@@ -398,3 +398,15 @@ def test_fit_keeps_two_sigmoid_units_and_fixes_one_softmax_unit() -> None:
     )
     assert fitted.network.output.units == 2
     assert notices == ["Output layer resized from 1 to 2 units to match the 2 classes"]
+
+
+def test_a_network_spec_says_which_weights_fit_it() -> None:
+    project = binary_project()
+    weights = build_network(project).weights()
+    network = project.network
+    assert network.fits(weights)
+    assert not network.fits(None)
+    assert not network.fits(weights[:-1])  # a layer short
+    (W, b), *rest = weights
+    assert not network.fits(((W[:, :-1], b), *rest))  # one unit short
+    assert not network.fits(((W, b[:-1]), *rest))  # the bias too

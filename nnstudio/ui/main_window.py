@@ -1526,8 +1526,7 @@ class MainWindow(QtWidgets.QMainWindow):
             frame is not None
             and frame.weights is not self.document.weights
             and self.controller.state in ("running", "paused")
-            and [(np.shape(W), np.shape(b)) for W, b in frame.weights]
-            == list(self.document.project.network.weight_shapes())
+            and self.document.project.network.fits(frame.weights)
         ):
             self.controller.hand_back(frame.weights)
         try:

@@ -432,15 +432,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     # ---- colours -----------------------------------------------------------------------------
 
     def _weights_fit(self, weights: Weights | None) -> bool:
-        if weights is None or self._network is None:
-            return False
-        shapes = self._network.weight_shapes()
-        if len(weights) != len(shapes):
-            return False
-        return all(
-            np.shape(W) == ws and np.shape(b) == bs
-            for (W, b), (ws, bs) in zip(weights, shapes, strict=True)
-        )
+        return self._network is not None and self._network.fits(weights)
 
     def _frame_fits(self, frame: Any) -> bool:
         if self._network is None:
