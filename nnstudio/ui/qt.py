@@ -38,6 +38,11 @@ def wait_cursor() -> Iterator[None]:
         QtWidgets.QApplication.restoreOverrideCursor()
 
 
+def show_clamped(box: QtWidgets.QSpinBox, value: int) -> None:
+    """Show ``value`` in ``box``, clamped to its range (a 32-bit box overflows otherwise)."""
+    box.setValue(int(min(max(value, box.minimum()), box.maximum())))
+
+
 __all__ = [
     "Qt",
     "QtCore",
@@ -48,5 +53,6 @@ __all__ = [
     "Slot",
     "is_alive",
     "pg",
+    "show_clamped",
     "wait_cursor",
 ]

@@ -38,7 +38,7 @@ from nnstudio.ui.docks.training_dock import VerticalScrollArea
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.plots.common import MajorGrid, class_colors, pen
 from nnstudio.ui.plots.output import SmoothImageItem, decision_map, grid_image_rect
-from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, pg, wait_cursor
+from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, pg, show_clamped, wait_cursor
 
 __all__ = ["BUILTIN_INFO", "DataPanel", "ImagePreview", "ScatterPreview", "TablePreview"]
 
@@ -102,11 +102,6 @@ def _format_numbers(values: np.ndarray) -> np.ndarray:
 
 #: Classes named in the preview's legend at most.
 _LEGEND_CLASSES = 12
-
-
-def _show_clamped(box: QtWidgets.QSpinBox, value: int) -> None:
-    """Show ``value`` in ``box``, clamped to its range (a 32-bit box overflows otherwise)."""
-    box.setValue(int(min(max(value, box.minimum()), box.maximum())))
 
 
 class ScatterPreview(QtWidgets.QWidget):
@@ -903,11 +898,11 @@ class DataPanel(QtWidgets.QWidget):
         try:
             if isinstance(data, BuiltinData):
                 self.source_combo.setCurrentIndex(self.source_combo.findData(data.builtin))
-                _show_clamped(self.samples_spin, data.samples)
+                show_clamped(self.samples_spin, data.samples)
                 self.noise_spin.setValue(data.noise)
                 self.validation_spin.setValue(round(data.validation_fraction * 100))
-                _show_clamped(self.seed_spin, data.seed)
-                _show_clamped(self.arms_spin, data.arms)
+                show_clamped(self.seed_spin, data.seed)
+                show_clamped(self.arms_spin, data.arms)
                 self.standardize_check.setChecked(data.standardize)
                 spiral = data.builtin == "spiral"
                 self.arms_spin.setVisible(spiral)

@@ -24,7 +24,7 @@ from nnstudio.spec import (
     training_problems,
 )
 from nnstudio.ui.document import StudioDocument
-from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal
+from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, show_clamped
 
 LOSS_LABELS = {
     "mse": "Mean squared error",
@@ -591,7 +591,7 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         self.batch_size.setEnabled(t.batch_size != "full")
         self.unlimited.setChecked(t.epochs is None)
         if t.epochs is not None:
-            self.epochs.setValue(max(1, int(t.epochs)))
+            show_clamped(self.epochs, int(t.epochs))
         self.epochs.setEnabled(t.epochs is not None)
         self.shuffle.setChecked(t.shuffle)
 
@@ -616,7 +616,7 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         if t.clip_norm is not None:
             self.clip_norm.set_value(t.clip_norm)
         self.clip_norm.setEnabled(t.clip_norm is not None)
-        self.seed.setValue(int(min(t.seed, self.seed.maximum())))
+        show_clamped(self.seed, int(t.seed))
         self.dtype.setCurrentIndex(DTYPES.index(t.dtype))
         self.problem_label.hide()
 
