@@ -287,7 +287,7 @@ class _PlannedOptimizer(Optimizer):
 
     The plan is made once for the arrays and learning rate of :meth:`step_flat` and again
     when any of them changes. From :data:`~nnstudio.engine.blas.MIN_BLAS_LENGTH` parameters
-    on, the calls are BLAS scal and axpy (one pass over memory each, see
+    on, the calls are BLAS axpy and axpby (one pass over memory each, see
     :mod:`nnstudio.engine.blas`) when NumPy's BLAS offers them; otherwise they are ufuncs
     writing into reused arrays.
 
@@ -407,8 +407,7 @@ class Momentum(_PlannedOptimizer):
         params, grads, velocity, _ = arrays
         beta = self.momentum
         return [
-            blas.scal(beta, velocity),
-            blas.axpy(1 - beta, grads, velocity),
+            *blas.axpby(1 - beta, grads, beta, velocity),
             blas.axpy(-lr, velocity, params),
         ]
 
@@ -448,8 +447,7 @@ class HeavyBall(_PlannedOptimizer):
     def _blas_calls(self, blas: Level1, arrays: _FlatArrays, lr: float) -> list[_Call]:
         params, grads, velocity, _ = arrays
         return [
-            blas.scal(self.momentum, velocity),
-            blas.axpy(1.0, grads, velocity),
+            *blas.axpby(1.0, grads, self.momentum, velocity),
             blas.axpy(-lr, velocity, params),
         ]
 
@@ -492,8 +490,7 @@ class Nesterov(_PlannedOptimizer):
         params, grads, velocity, _ = arrays
         beta = self.momentum
         return [
-            blas.scal(beta, velocity),
-            blas.axpy(1.0, grads, velocity),
+            *blas.axpby(1.0, grads, beta, velocity),
             blas.axpy(-lr, grads, params),
             blas.axpy(-lr * beta, velocity, params),
         ]

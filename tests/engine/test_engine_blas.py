@@ -1,6 +1,8 @@
-"""BLAS scal and axpy bound from NumPy's own library, against NumPy."""
+"""BLAS scal, axpy and axpby bound from NumPy's own library, against NumPy."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -38,6 +40,32 @@ def test_scal_and_axpy_compute_what_numpy_computes(
     np.testing.assert_allclose(short, expected_short, rtol=tolerance)
 
 
+@pytest.mark.parametrize("has_axpby", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_axpby_computes_what_numpy_computes(dtype: type, has_axpby: bool) -> None:
+    if not _numpy_has_openblas():
+        pytest.skip("NumPy is not built with OpenBLAS here")
+    blas = level1(dtype)
+    assert blas is not None
+    assert blas._holding_lock.axpby is not None  # OpenBLAS exports the extension
+    if not has_axpby:  # a library without it: scal, then axpy
+        blas = dataclasses.replace(
+            blas,
+            _holding_lock=dataclasses.replace(blas._holding_lock, axpby=None),
+            _releasing_lock=dataclasses.replace(blas._releasing_lock, axpby=None),
+        )
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=50_000).astype(dtype)
+    y = rng.normal(size=50_000).astype(dtype)
+    expected = dtype(0.1) * x + dtype(0.9) * y
+    calls = blas.axpby(0.1, x, 0.9, y)
+    assert len(calls) == (1 if has_axpby else 2)
+    for function, arguments in calls:
+        function(*arguments)
+    tolerance = 1e-6 if dtype is np.float32 else 1e-14
+    np.testing.assert_allclose(y, expected, rtol=tolerance, atol=tolerance)
+
+
 def test_calls_refuse_arrays_they_cannot_address() -> None:
     blas = level1(np.float64)
     if blas is None:
@@ -51,6 +79,8 @@ def test_calls_refuse_arrays_they_cannot_address() -> None:
         blas.axpy(1.0, vector[:10], vector)  # other length
     with pytest.raises(ValueError, match="contiguous vectors"):
         blas.scal(1.0, np.zeros((40, 100)))  # not a vector
+    with pytest.raises(ValueError, match="contiguous vectors"):
+        blas.axpby(1.0, vector, 0.5, vector[:-1])  # other length
 
 
 @pytest.mark.parametrize("dtype", [np.int32, np.float16, np.complex128])
