@@ -20,3 +20,14 @@ SAMPLES_DIR = REPO_ROOT / "samples"
 def samples_dir() -> Path:
     """The folder of shipped sample projects."""
     return SAMPLES_DIR
+
+
+@pytest.fixture(scope="session")
+def qapp():
+    """The studio's own application (Fusion style, palette, font size), not a plain one.
+
+    GUI tests then lay out and measure the windows a user sees.
+    """
+    from nnstudio.ui.app import create_application
+
+    return create_application()

@@ -43,6 +43,20 @@ def show_clamped(box: QtWidgets.QSpinBox, value: int) -> None:
     box.setValue(int(min(max(value, box.minimum()), box.maximum())))
 
 
+def compact_combo(characters: int) -> QtWidgets.QComboBox:
+    """A combo box as narrow as ``characters`` characters allow, not as wide as its longest item.
+
+    Its longest items would otherwise set a dock's minimum width; the box elides them when
+    narrow, and its list still shows them whole.
+    """
+    combo = QtWidgets.QComboBox()
+    combo.setSizeAdjustPolicy(
+        QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+    )
+    combo.setMinimumContentsLength(characters)
+    return combo
+
+
 __all__ = [
     "Qt",
     "QtCore",
@@ -51,6 +65,7 @@ __all__ = [
     "QtWidgets",
     "Signal",
     "Slot",
+    "compact_combo",
     "is_alive",
     "pg",
     "show_clamped",

@@ -343,6 +343,24 @@ def test_every_properties_page_fits_its_dock_unclipped(qtbot, window, size) -> N
         assert page.width() <= scroll.viewport().width(), properties.page_name
 
 
+def test_a_1024_pixel_window_holds_the_studio_without_cutting_words(qtbot, window) -> None:
+    window.resize(1024, 640)
+    window.open_sample("digits")
+    window.training_dock.build()  # its form counts in the left docks' minimum width
+    window.apply_default_sizes()
+    # The docks' and plots' minimum widths add up to less than the window.
+    assert window.minimumSizeHint().width() <= 1024
+    qtbot.waitUntil(lambda: window.width() == 1024)
+    summary = window.properties_dock.properties.summary_page
+    qtbot.waitUntil(lambda: summary.fields["Task"].width() > 40)
+    for key, label in summary.fields.items():
+        words = label.text().replace("-", "- ").split()
+        widest = max(label.fontMetrics().horizontalAdvance(word) for word in words)
+        # Word wrapping cannot break a word: a narrower label would cut it ("Classificat").
+        assert label.width() >= min(widest, 200), (key, label.text(), label.width())
+    assert summary.name.cursorPosition() == 0  # the name shows its start
+
+
 def test_keys_act_on_a_selected_layer_or_neuron_never_on_a_connection(qtbot, window) -> None:
     window.open_sample("spiral")
     canvas = window.canvas

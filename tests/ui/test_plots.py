@@ -414,6 +414,34 @@ def test_each_tab_saves_png_and_csv(panel, spiral, tmp_path: Path, tab_name, hea
     assert widths == {len(rows[0])}
 
 
+def test_the_save_menu_asks_for_a_file_and_saves_the_tab(
+    panel, spiral, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nnstudio.ui.qt import QtWidgets
+
+    project, dataset, frames = spiral
+    panel.set_context(project, dataset)
+    panel.show_frame(frames[-1])
+    tab = panel.tab("Loss")
+    menu = tab.save_button.menu()
+    assert [action.text() for action in menu.actions()] == [
+        "Plots as PNG image…",
+        "Data as CSV file…",
+    ]
+    asked: list[str] = []
+
+    def answer(_parent, _title, default, _filter):
+        asked.append(default)
+        return str(tmp_path / Path(default).stem), ""  # typed without its suffix
+
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", answer)
+    tab.png_action.trigger()
+    tab.csv_action.trigger()
+    assert asked == ["loss.png", "loss.csv"]
+    assert (tmp_path / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "loss.csv").read_text(encoding="utf-8").startswith("epoch,")
+
+
 def test_saving_csv_before_any_frame_explains_why(panel, tmp_path: Path) -> None:
     from nnstudio.errors import NNStudioError
 

@@ -38,7 +38,17 @@ from nnstudio.ui.docks.training_dock import VerticalScrollArea
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.plots.common import MajorGrid, class_colors, pen
 from nnstudio.ui.plots.output import SmoothImageItem, decision_map, grid_image_rect
-from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, pg, show_clamped, wait_cursor
+from nnstudio.ui.qt import (
+    Qt,
+    QtCore,
+    QtGui,
+    QtWidgets,
+    Signal,
+    compact_combo,
+    pg,
+    show_clamped,
+    wait_cursor,
+)
 
 __all__ = ["BUILTIN_INFO", "DataPanel", "ImagePreview", "ScatterPreview", "TablePreview"]
 
@@ -658,11 +668,7 @@ class DataPanel(QtWidgets.QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(6)
 
-        self.source_combo = QtWidgets.QComboBox()
-        self.source_combo.setSizeAdjustPolicy(
-            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.source_combo.setMinimumContentsLength(12)
+        self.source_combo = compact_combo(12)
         for task in ("classification", "regression"):
             for name in BUILTIN_DATASETS:
                 if BUILTIN_TASKS[name] == task:

@@ -8,6 +8,7 @@ and its bias; an edge shows its weight, editable by hand while training is not r
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ from nnstudio.spec import (
 )
 from nnstudio.ui.docks.training_dock import LOSS_LABELS, OPTIMIZER_LABELS, NumberField
 from nnstudio.ui.document import StudioDocument
-from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal
+from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, compact_combo
 from nnstudio.ui.selection import Selection
 
 if TYPE_CHECKING:
@@ -84,8 +85,30 @@ def _form() -> QtWidgets.QFormLayout:
     return form
 
 
+#: A value's longest word widens the dock up to this many pixels; longer ones are cut.
+_WIDEST_WORD = 200
+#: Where word wrapping may break a value: after spaces, dashes and zero-width spaces.
+_BREAKS = re.compile(r"(?<=[\s\-\u200b])")
+
+
+class _ValueLabel(QtWidgets.QLabel):
+    """A wrapping value that is never narrower than its longest word.
+
+    Word wrapping breaks lines between words only, so a label narrower than a word cuts it
+    ("Classificat"); its minimum width follows the text instead (up to :data:`_WIDEST_WORD`),
+    and the dock, which fits its page, widens accordingly.
+    """
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        metrics = self.fontMetrics()
+        words = [word.strip() for word in _BREAKS.split(text)]
+        widest = max((metrics.horizontalAdvance(word) for word in words if word), default=0)
+        self.setMinimumWidth(max(40, min(_WIDEST_WORD, widest + 2)))
+
+
 def _value_label() -> QtWidgets.QLabel:
-    label = QtWidgets.QLabel()
+    label = _ValueLabel()
     label.setTextFormat(Qt.TextFormat.PlainText)  # names and descriptions are the user's
     label.setWordWrap(True)
     _shrinkable(label)
@@ -150,6 +173,7 @@ class SummaryPage(QtWidgets.QWidget):
         project = document.project
         if not self.name.hasFocus():
             self.name.setText(project.name)
+            self.name.setCursorPosition(0)  # a long name shows its start, not its end
         network = project.network
         self.fields["Task"].setText(project.task.capitalize())
         dataset = document.dataset
@@ -282,13 +306,7 @@ class LayerPage(QtWidgets.QWidget):
         self.alpha = NumberField(0.01, step=0.01)
         self.alpha.committed.connect(self._alpha_changed)
         form.addRow("α", self.alpha)
-        self.init = QtWidgets.QComboBox()
-        # The longest names ("Xavier (Glorot) uniform") would set the dock's minimum width;
-        # the box may shrink (eliding) and its list still shows them whole.
-        self.init.setSizeAdjustPolicy(
-            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.init.setMinimumContentsLength(8)
+        self.init = compact_combo(8)  # "Xavier (Glorot) uniform" would widen the dock
         for name in INITIALIZERS:
             self.init.addItem(INIT_LABELS.get(name, name), name)
         self.init.activated.connect(
@@ -755,7 +773,18 @@ class PropertiesDock(QtWidgets.QDockWidget):
         self.setWidget(scroll)
         self._scroll = scroll
         self.properties.currentChanged.connect(lambda _index: self._fit_page())
+        # A page asks for a new layout when a value's minimum width changes with its text.
+        for index in range(self.properties.count()):
+            self.properties.widget(index).installEventFilter(self)
         self._fit_page()
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if (
+            event.type() == QtCore.QEvent.Type.LayoutRequest
+            and watched is self.properties.currentWidget()
+        ):
+            self._fit_page()
+        return super().eventFilter(watched, event)
 
     def _fit_page(self) -> None:
         """Keep the dock at least as wide as the page on show needs (it never scrolls sideways)."""

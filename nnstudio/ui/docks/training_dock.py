@@ -24,7 +24,7 @@ from nnstudio.spec import (
     training_problems,
 )
 from nnstudio.ui.document import StudioDocument
-from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, show_clamped
+from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, compact_combo, show_clamped
 
 LOSS_LABELS = {
     "mse": "Mean squared error",
@@ -282,7 +282,7 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
 
         # -- objective
         form.addRow(_section("Objective"))
-        self.loss_combo = QtWidgets.QComboBox()
+        self.loss_combo = compact_combo(14)  # "Categorical cross-entropy" would widen the dock
         for name in LOSSES:
             self.loss_combo.addItem(LOSS_LABELS[name], name)
         self.loss_combo.activated.connect(self._loss_chosen)
@@ -294,7 +294,7 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
 
         # -- optimizer
         form.addRow(_section("Optimizer"))
-        self.optimizer_combo = QtWidgets.QComboBox()
+        self.optimizer_combo = compact_combo(14)
         for name in OPTIMIZERS:
             self.optimizer_combo.addItem(OPTIMIZER_LABELS[name], name)
         self.optimizer_combo.activated.connect(
@@ -317,7 +317,7 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
             form.addRow(label, field)
 
         # -- schedule
-        self.schedule_combo = QtWidgets.QComboBox()
+        self.schedule_combo = compact_combo(14)
         for name in SCHEDULES:
             self.schedule_combo.addItem(SCHEDULE_LABELS[name], name)
         self.schedule_combo.activated.connect(
