@@ -1217,3 +1217,25 @@ def test_the_previous_run_stays_in_the_loss_plot_to_compare_with(qtbot, window) 
     loss.show_previous.setChecked(True)
     window.open_sample("circles")
     qtbot.waitUntil(lambda: loss.previous_history is None, timeout=FRAME_TIMEOUT)
+
+
+@pytest.mark.parametrize(("sample", "size"), [("spiral", (1280, 800)), ("iris", (1024, 640))])
+def test_canvas_text_stays_readable_in_a_default_window(qtbot, window, sample, size) -> None:
+    window.resize(*size)
+    window.open_sample(sample)
+    window.apply_default_sizes()
+    canvas = window.canvas
+    qtbot.waitUntil(lambda: canvas.viewport().width() > 300)
+    canvas.fit()
+    scale = canvas.transform().m11()
+    # Fitting the drawing into what the docks leave shrinks scene-sized text (to 5–8 px);
+    # titles, subtitles and the input and output names keep a readable size on screen.
+    for lane in canvas.lanes:
+        title, subtitle = lane.header_fonts(scale)
+        assert title.pixelSize() * scale >= 9.5, (lane.title, title.pixelSize() * scale)
+        assert subtitle.pixelSize() * scale >= 8.0, (lane.subtitle, subtitle.pixelSize() * scale)
+    for column in (canvas.columns[0], canvas.columns[-1]):
+        assert column.label_font_at(scale).pixelSize() * scale >= 8.5
+    # Zoomed in, text keeps its drawn size instead of growing further.
+    lane = canvas.lanes[1]
+    assert lane.header_fonts(4.0)[0].pixelSize() == lane.header_fonts(1.0)[0].pixelSize()

@@ -36,6 +36,43 @@ def font(pixel_size: float, bold: bool = False) -> QtGui.QFont:
     return result
 
 
+#: Smallest on-screen size (pixels) of header titles, header subtitles and neuron labels; the
+#: drawing is fitted to the view, so text sized in scene units alone can shrink to 5 px.
+MIN_TITLE_PIXELS = 11.0
+MIN_TEXT_PIXELS = 10.0
+
+
+def on_screen_scale(painter: QtGui.QPainter) -> float:
+    """Screen pixels per scene unit of what ``painter`` draws."""
+    scale = QtWidgets.QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+    return float(scale) if scale > 0 else 1.0
+
+
+def readable_font(
+    base: QtGui.QFont, scale: float, min_pixels: float, largest: float
+) -> QtGui.QFont:
+    """``base`` enlarged to show at least ``min_pixels`` on screen, but never above ``largest``.
+
+    Parameters
+    ----------
+    base : QFont
+        The font in scene units (pixel size), used as it is when large enough.
+    scale : float
+        Screen pixels per scene unit (see :func:`on_screen_scale`).
+    min_pixels : float
+        Wanted on-screen size.
+    largest : float
+        The largest pixel size (scene units) the text has room for.
+    """
+    size = float(base.pixelSize())
+    wanted = min(min_pixels / scale, largest)
+    if wanted <= size:
+        return base
+    result = QtGui.QFont(base)
+    result.setPixelSize(max(1, round(wanted)))
+    return result
+
+
 def _rect(values: np.ndarray | tuple[float, float, float, float]) -> QtCore.QRectF:
     x, y, w, h = (float(v) for v in values)
     return QtCore.QRectF(x, y, w, h)
@@ -163,7 +200,9 @@ class LaneItem(QtWidgets.QGraphicsItem):
             self.update()
 
     def boundingRect(self) -> QtCore.QRectF:
-        return self._rect.adjusted(-8, -4, 16, 20)
+        # The title may reach over the header band beside the lane (see _paint_header_text).
+        reach = max(0.0, (self.layout.spacing - self.layout.lane_width) / 2)
+        return self._rect.adjusted(-8 - reach, -4, 16 + reach, 20)
 
     def paint(
         self,
@@ -191,7 +230,6 @@ class LaneItem(QtWidgets.QGraphicsItem):
             painter.setBrush(QtGui.QColor(255, 255, 255) if self.dragging else LANE_FILL)
         painter.drawRoundedRect(rect, radius, radius)
         # Header band: same rounded top, separated from the neurons by a hairline.
-        ui = self.layout.ui
         header = QtCore.QRectF(rect.x(), rect.y(), rect.width(), self.layout.header_height)
         painter.setPen(QtCore.Qt.PenStyle.NoPen)
         painter.setBrush(ACCENT_SOFT if self.selected else HEADER_FILL)
@@ -203,24 +241,83 @@ class LaneItem(QtWidgets.QGraphicsItem):
         painter.drawLine(
             header.bottomLeft() + QtCore.QPointF(1, 0), header.bottomRight() - QtCore.QPointF(1, 0)
         )
+        self._paint_header_text(painter, rect)
+        controls = self.resizable and self.show_controls
+        radius_b = self.layout.button_radius
+        if controls:
+            minus, plus = self.layout.unit_button_centers(self.drawn)
+            draw_round_button(
+                painter, minus, radius_b, "-", self.hovered_button == -1, self.can_shrink
+            )
+            draw_round_button(painter, plus, radius_b, "+", self.hovered_button == 1)
+
+    def header_fonts(self, scale: float) -> tuple[QtGui.QFont, QtGui.QFont]:
+        """Title and subtitle fonts at ``scale`` screen pixels per scene unit.
+
+        At least :data:`MIN_TITLE_PIXELS` / :data:`MIN_TEXT_PIXELS` on screen where the header
+        has room: both lines share its height, and the subtitle grows only as far as it fits
+        between the − and + buttons (so it is never elided more).
+        """
+        layout, ui = self.layout, self.layout.ui
+        lines_room = layout.header_height - 12 * ui
+        base_title, base_sub = self._title_font.pixelSize(), self._subtitle_font.pixelSize()
+        share = base_title / (base_title + base_sub)
+        title_font = readable_font(
+            self._title_font, scale, MIN_TITLE_PIXELS, 0.85 * share * lines_room
+        )
+        base_metrics = QtGui.QFontMetricsF(self._subtitle_font)
+        fits = (
+            base_sub
+            * self._subtitle_width()
+            / max(base_metrics.horizontalAdvance(self.subtitle), 1.0)
+        )
+        sub_font = readable_font(
+            self._subtitle_font, scale, MIN_TEXT_PIXELS, min(fits, 0.85 * (1 - share) * lines_room)
+        )
+        return title_font, sub_font
+
+    def _subtitle_inset(self) -> float:
+        controls = self.resizable and self.show_controls
+        return 2 * self.layout.button_radius + 14 * self.layout.ui if controls else 6.0
+
+    def _subtitle_width(self) -> float:
+        return self._rect.width() - 2 * self._subtitle_inset()
+
+    def _paint_header_text(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None:
+        """Title and subtitle in the fonts of :meth:`header_fonts` for the painter's scale.
+
+        The title may reach over the empty header band beside the lane, up to the "+" buttons
+        between lanes; the subtitle stays between the lane's − and + buttons.
+        """
+        layout, ui = self.layout, self.layout.ui
+        title_font, sub_font = self.header_fonts(on_screen_scale(painter))
+        title_metrics = QtGui.QFontMetricsF(title_font)
+        reach = max(0.0, (layout.spacing - layout.lane_width) / 2 - layout.gap_button_radius - 4)
+        title_rect = QtCore.QRectF(
+            rect.x() - reach + 6,
+            rect.y() + 5 * ui,
+            rect.width() + 2 * reach - 12,
+            title_metrics.height(),
+        )
         painter.setPen(ACCENT if self.selected else TEXT)
-        painter.setFont(self._title_font)
-        title_rect = QtCore.QRectF(rect.x() + 6, rect.y() + 6 * ui, rect.width() - 12, 20 * ui)
-        metrics = QtGui.QFontMetricsF(self._title_font)
+        painter.setFont(title_font)
         painter.drawText(
             title_rect,
             QtCore.Qt.AlignmentFlag.AlignCenter,
-            metrics.elidedText(self.title, QtCore.Qt.TextElideMode.ElideRight, title_rect.width()),
+            title_metrics.elidedText(
+                self.title, QtCore.Qt.TextElideMode.ElideRight, title_rect.width()
+            ),
         )
+        sub_metrics = QtGui.QFontMetricsF(sub_font)
         controls = self.resizable and self.show_controls
-        radius_b = self.layout.button_radius
-        inset = 2 * radius_b + 14 * ui if controls else 6
+        # Centred on the − / + buttons' line.
+        middle = layout.unit_button_centers(self.drawn)[0][1] if controls else rect.y() + 40 * ui
+        sub_top = max(title_rect.bottom(), middle - sub_metrics.height() / 2)
         sub_rect = QtCore.QRectF(
-            rect.x() + inset, rect.y() + 31 * ui, rect.width() - 2 * inset, 18 * ui
+            rect.x() + self._subtitle_inset(), sub_top, self._subtitle_width(), sub_metrics.height()
         )
         painter.setPen(TEXT_MUTED)
-        painter.setFont(self._subtitle_font)
-        sub_metrics = QtGui.QFontMetricsF(self._subtitle_font)
+        painter.setFont(sub_font)
         painter.drawText(
             sub_rect,
             QtCore.Qt.AlignmentFlag.AlignCenter,
@@ -228,12 +325,6 @@ class LaneItem(QtWidgets.QGraphicsItem):
                 self.subtitle, QtCore.Qt.TextElideMode.ElideRight, sub_rect.width()
             ),
         )
-        if controls:
-            minus, plus = self.layout.unit_button_centers(self.drawn)
-            draw_round_button(
-                painter, minus, radius_b, "-", self.hovered_button == -1, self.can_shrink
-            )
-            draw_round_button(painter, plus, radius_b, "+", self.hovered_button == 1)
 
 
 class GapButtonItem(QtWidgets.QGraphicsItem):
@@ -550,7 +641,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
     def _paint_labels(self, painter: QtGui.QPainter) -> None:
         if self.labels is None:
             return
-        painter.setFont(self._label_font)
+        painter.setFont(self.label_font_at(on_screen_scale(painter)))
         painter.setPen(TEXT)
         half = self.layout.neuron_size / 2
         for text, rect in zip(self.labels, self._rects, strict=True):
@@ -571,6 +662,21 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
                 )
                 align = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
             painter.drawText(box, align, text)
+
+    def label_font_at(self, scale: float) -> QtGui.QFont:
+        """The label font at ``scale`` screen pixels per scene unit: enlarged towards
+        :data:`MIN_TEXT_PIXELS` on screen as far as the labels still fit their rows and their
+        room beside the column (never elided more)."""
+        assert self.labels is not None
+        base = self._label_font
+        metrics = QtGui.QFontMetricsF(base)
+        widest = max((metrics.horizontalAdvance(text) for text in self.labels), default=0.0)
+        size = float(base.pixelSize())
+        room = self.layout.label_width - 10
+        fits_width = size * room / widest if widest > 0 else size
+        # Labels of neighbouring neurons, a pitch apart, must not touch.
+        largest = min(fits_width, 0.85 * self.layout.pitch)
+        return readable_font(base, scale, MIN_TEXT_PIXELS, largest)
 
     def _more_pill_width(self) -> float:
         """Width of the "N more" marker of a compact column (scene units)."""
