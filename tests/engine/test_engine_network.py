@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from nnstudio.engine.network import Network, global_norm
+from nnstudio.engine.network import Network, check_fits_dtype, global_norm
 from nnstudio.errors import DataError, SpecError
 from nnstudio.spec import LayerSpec, NetworkSpec, Standardization
 
@@ -303,3 +303,16 @@ def test_inputs_too_large_for_the_dtype_are_refused_naming_the_column() -> None:
     ).all()
     with pytest.raises(DataError, match=r"target column 1 holds -4e\+39, too large for float32"):
         net.prepare_targets(np.full((6, 1), -4e39), 6)
+
+
+def test_the_dtype_check_finds_large_values_in_any_layout_and_ignores_nan_and_inf() -> None:
+    X = np.asfortranarray(np.random.default_rng(0).normal(size=(50, 3)))
+    X[4, 0] = np.nan
+    X[7, 1] = np.inf
+    check_fits_dtype(X, "float32")  # NaN and inf are other checks' business
+    check_fits_dtype(np.full((5, 2), np.nan), "float32")
+    X[9, 2] = -3e39
+    with pytest.raises(DataError, match=r"input column 'c' holds -3e\+39"):
+        check_fits_dtype(X, "float32", names=["a", "b", "c"])
+    with pytest.raises(DataError, match=r"input column 3 holds -3e\+39"):
+        check_fits_dtype(X[1::2], "float32")  # a strided view (odd rows)
