@@ -77,6 +77,10 @@ class Level1:
                 raise ValueError("BLAS calls need equally long contiguous vectors of their dtype")
         return n
 
+    def _vector(self, array: np.ndarray) -> tuple[ctypes.c_void_p, object]:
+        """A contiguous vector's BLAS arguments: its address and an increment of 1."""
+        return ctypes.c_void_p(array.ctypes.data), self._integer(1)
+
     def _functions(self, n: int) -> _Functions:
         return self._releasing_lock if n >= _RELEASE_LOCK_LENGTH else self._holding_lock
 
@@ -91,9 +95,7 @@ class Level1:
             Scaled in place when the call runs.
         """
         n = self._check(x)
-        one = self._integer(1)
-        arguments = (self._integer(n), self._real(alpha), ctypes.c_void_p(x.ctypes.data), one)
-        return self._functions(n).scal, arguments
+        return self._functions(n).scal, (self._integer(n), self._real(alpha), *self._vector(x))
 
     def axpy(self, alpha: float, x: np.ndarray, y: np.ndarray) -> _Call:
         """The call ``y += alpha * x``.
@@ -108,15 +110,7 @@ class Level1:
             Updated in place when the call runs.
         """
         n = self._check(x, y)
-        one = self._integer(1)
-        arguments = (
-            self._integer(n),
-            self._real(alpha),
-            ctypes.c_void_p(x.ctypes.data),
-            one,
-            ctypes.c_void_p(y.ctypes.data),
-            one,
-        )
+        arguments = (self._integer(n), self._real(alpha), *self._vector(x), *self._vector(y))
         return self._functions(n).axpy, arguments
 
     def axpby(self, alpha: float, x: np.ndarray, beta: float, y: np.ndarray) -> list[_Call]:
@@ -137,15 +131,12 @@ class Level1:
         axpby = self._functions(n).axpby
         if axpby is None:
             return [self.scal(beta, y), self.axpy(alpha, x, y)]
-        one = self._integer(1)
         arguments = (
             self._integer(n),
             self._real(alpha),
-            ctypes.c_void_p(x.ctypes.data),
-            one,
+            *self._vector(x),
             self._real(beta),
-            ctypes.c_void_p(y.ctypes.data),
-            one,
+            *self._vector(y),
         )
         return [(axpby, arguments)]
 
