@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -637,7 +638,7 @@ def test_titles_shrink_in_narrow_plots_and_are_never_cut_off(lone_plot) -> None:
     assert size == f"{TITLE_POINT_SIZES[0]}pt"
     assert text_height <= room + 1
     # Narrow: a smaller size keeps the title on two lines, whole.
-    size, text_height, room = shown(260, 3)
+    size, text_height, room = shown(220, 3)
     assert size != f"{TITLE_POINT_SIZES[0]}pt"
     assert text_height <= room + 1
     # Too long for two lines even at the smallest size: the title row grows instead of
@@ -786,3 +787,214 @@ def test_epoch_and_step_axes_tick_whole_numbers_only(panel, spiral) -> None:
     # Axes of values keep their fractions.
     weight_axis = panel.weights_tab.histogram_plot.getAxis("bottom")
     assert not isinstance(weight_axis, WholeNumberAxis)
+
+
+# ---- small docks -----------------------------------------------------------------------------
+
+#: The plots panel's size under the canvas of a 1024×640 and of a 1280×800 window.
+DOCK_1024 = (456, 237)
+DOCK_1280 = (630, 303)
+
+
+def label_rects(axis) -> list[tuple[object, str]]:
+    """The tick labels an axis draws: ``(rectangle, text)`` in the axis's coordinates."""
+    from nnstudio.ui.qt import QtGui
+
+    image = QtGui.QImage(8, 8, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [] if specs is None else [(rect, text) for rect, _flags, text in specs[2] if text]
+
+
+def crowded_labels(axis) -> list[tuple[str, str]]:
+    """Neighbouring tick labels that overlap, or (side by side) are less than 4 pixels apart."""
+    rects = label_rects(axis)
+    vertical = axis.orientation in ("left", "right")
+    rects.sort(key=lambda item: item[0].center().y() if vertical else item[0].center().x())
+    crowded = []
+    for (first, first_text), (second, second_text) in itertools.pairwise(rects):
+        gap = (
+            abs(second.center().y() - first.center().y()) - (first.height() + second.height()) / 2
+            if vertical
+            else second.left() - first.right()
+        )
+        if gap < (0.0 if vertical else 4.0):
+            crowded.append((first_text, second_text))
+    return crowded
+
+
+def title_lines(plot) -> int:
+    """Lines a plot's title takes."""
+    document = plot.titleLabel.item.document()
+    document.documentLayout().documentSize()  # lays the text out
+    block, lines = document.begin(), 0
+    while block.isValid():
+        lines += block.layout().lineCount()
+        block = block.next()
+    return lines
+
+
+def settle(qtbot) -> None:
+    """Let the layout, the titles and the axes settle after a resize or a frame."""
+    from nnstudio.ui.qt import QtWidgets
+
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    qtbot.wait(30)
+
+
+@pytest.fixture(scope="module")
+def digits() -> tuple[Project, Dataset, list[Frame]]:
+    samples = Path(__file__).resolve().parents[2] / "samples"
+    return sample_frames(samples / "digits.nnproj", epochs=1)
+
+
+@pytest.fixture(scope="module")
+def housing() -> tuple[Project, Dataset, list[Frame]]:
+    project = housing_project()
+    dataset, frames = train_frames(project, epochs=3)
+    return project, dataset, frames
+
+
+def test_a_small_weights_tab_shows_the_heatmap_and_one_chosen_plot(qtbot, panel, spiral) -> None:
+    project, dataset, frames = spiral
+    panel.set_context(project, dataset)
+    tab = panel.weights_tab
+    panel.tabs.setCurrentWidget(tab)
+    panel.resize(*DOCK_1024)
+    qtbot.waitUntil(lambda: tab.layout_mode == "small")
+    for frame in frames:
+        panel.show_frame(frame)
+    settle(qtbot)
+    # Three plots in a row of 450 pixels were each too narrow for their titles and ticks.
+    assert tab.shown_items() == [tab.heatmap_plot, tab.histogram_plot]
+    assert tab.beside.isVisible()
+    assert tab.spread_plot not in tab.graphics.ci.items
+    # The plot left out is kept hidden in the scene, not recreated, and stays up to date.
+    spread = tab.spread_plot
+    assert spread.scene() is tab.graphics.scene() and not spread.isVisible()
+    assert tab.spread_median.getData()[0].size == len(frames)
+    tab.beside.setCurrentIndex(1)
+    settle(qtbot)
+    assert tab.shown_items() == [tab.heatmap_plot, tab.spread_plot]
+    assert tab.spread_plot is spread and spread.isVisible()
+    assert not tab.histogram_plot.isVisible() and tab.histogram_plot.scene() is not None
+    # Each of the two plots is wide enough for its title on one or two lines.
+    for plot in tab.shown_items():
+        assert plot.geometry().width() > 180
+        assert title_lines(plot) <= 2
+    # The note on the selected layer has room beside the choice (a stretch took it all).
+    assert tab.layer_note.width() > 100 and "Layer 1" in tab.layer_note.text()
+    # A wider dock has room for the three plots in a row again, without the choice.
+    panel.resize(*DOCK_1280)
+    qtbot.waitUntil(lambda: tab.layout_mode == "short")
+    assert len(tab.shown_items()) == 3 and not tab.beside.isVisible()
+
+
+@pytest.mark.parametrize("size", [DOCK_1024, DOCK_1280], ids=["1024x640", "1280x800"])
+@pytest.mark.parametrize("data", ["spiral", "digits", "housing"])
+def test_no_tab_of_a_small_dock_crowds_its_titles_or_tick_labels(
+    qtbot, panel, request, data, size
+) -> None:
+    from nnstudio.ui.qt import pg
+
+    project, dataset, frames = request.getfixturevalue(data)
+    panel.resize(*size)
+    panel.set_context(project, dataset)
+    panel.show_frame(frames[-1])
+    for name in panel.tab_names():
+        tab = panel.tab(name)
+        panel.tabs.setCurrentWidget(tab)
+        settle(qtbot)
+        plots = [item for item in tab.graphics.ci.items if isinstance(item, pg.PlotItem)]
+        assert plots, name
+        for plot in plots:
+            where = f"{name}: {plot.titleLabel.text}"
+            label = plot.titleLabel
+            assert title_lines(plot) <= 2, where
+            assert label.item.document().idealWidth() <= label.rect().width() + 1, where
+            for side in ("left", "bottom", "right"):
+                axis = plot.getAxis(side)
+                if axis.isVisible():
+                    assert crowded_labels(axis) == [], (where, side)
+
+
+def test_short_axes_space_their_tick_labels(qtbot, lone_plot) -> None:
+    from nnstudio.ui.plots.common import WholeNumberAxis, set_bar_ticks
+    from nnstudio.ui.qt import QtWidgets, pg
+
+    widget = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(widget)
+    plot = make_plot("Spread", "epoch", "weight", counts_x=True)
+    widget.addItem(plot)
+    widget.resize(130, 200)
+    widget.show()
+    # Thirty epochs on a 70-pixel axis: pyqtgraph labelled 0, 10 and 20 touching ("0 1020").
+    plot.setXRange(-3, 31, padding=0)
+    plot.setYRange(-0.4, 0.4, padding=0)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    axis = plot.getAxis("bottom")
+    assert isinstance(axis, WholeNumberAxis)
+    texts = [text for _rect, text in label_rects(axis)]
+    assert len(texts) >= 2 and crowded_labels(axis) == []
+    # Bars named by layer: the numbers alone where the names do not all fit (the last
+    # name was left out, running past the axis's end).
+    bar_widget, bars = lone_plot
+    names = ["1 tanh", "2 tanh", "3 sigmoid"]
+    set_bar_ticks(bars, names, ["1", "2", "3"])
+    bars.setXRange(-0.6, 2.6, padding=0)
+    for width, expected in ((700, names), (170, ["1", "2", "3"])):
+        bar_widget.resize(width, 200)
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        assert sorted(text for _rect, text in label_rects(bars.getAxis("bottom"))) == expected
+
+
+def test_confusion_counts_and_example_captions_never_overlap(qtbot, panel, digits) -> None:
+    project, dataset, frames = digits
+    tab = panel.output_tab
+    panel.tabs.setCurrentWidget(tab)
+    panel.set_context(project, dataset)
+    panel.show_frame(frames[-1])
+
+    def overlapping(texts) -> list[tuple[str, str]]:
+        """Pairs of visible texts whose glyphs (their boxes less the margins) overlap."""
+        shown = [text for text in texts if text.isVisible()]
+        rects = []
+        for text in shown:
+            margin = text.textItem.document().documentMargin()
+            rects.append(text.sceneBoundingRect().adjusted(margin, margin, -margin, -margin))
+        return [
+            (shown[i].textItem.toPlainText(), shown[j].textItem.toPlainText())
+            for i in range(len(shown))
+            for j in range(i + 1, len(shown))
+            if rects[i].intersects(rects[j])
+        ]
+
+    for size in (DOCK_1024, DOCK_1280, (1280, 800)):
+        panel.resize(*size)
+        settle(qtbot)
+        assert overlapping(tab.cell_texts) == [], size
+        captions = [text for text in tab.example_texts if text.isVisible()]
+        assert len(captions) >= 12, size  # at least two rows of examples, captioned
+        assert overlapping(tab.example_texts) == [], size
+    # Ten classes in a large plot: every cell has its count.
+    assert sum(text.isVisible() for text in tab.cell_texts) == 100
+    assert sum(text.isVisible() for text in tab.example_texts) == 24
+
+
+def test_example_rows_give_way_to_larger_tiles_in_a_short_plot() -> None:
+    from nnstudio.ui.plots.output import example_rows
+
+    # Tall enough: four rows of 8×8 digits, with room above each for a 15-pixel caption.
+    rows, gap = example_rows(600, 900, (8, 8), 15)
+    assert rows == 4 and gap * (600 / (6 * 9)) >= 15
+    # Short and wide: fewer rows, each tile larger than with four.
+    rows, gap = example_rows(300, 130, (8, 8), 13)
+    assert rows < 4
+    scale = min(300 / (6 * 9), 130 / (rows * (8 + gap)))
+    assert gap * scale >= 13 - 1e-9

@@ -35,6 +35,11 @@ _SATURATED_COLOR = (230, 110, 20)
 _DEAD_COLOR = (31, 97, 166)
 
 
+def _count(number: int, noun: str) -> str:
+    """``"16&nbsp;neurons"``, ``"1&nbsp;neuron"``: a count and its noun, unbreakable."""
+    return f"{number}&nbsp;{noun}{'' if number == 1 else 's'}"
+
+
 class ActivationsTab(PlotTab):
     """Neuron × probe-example activations of the selected layer, and saturated/dead units."""
 
@@ -43,8 +48,8 @@ class ActivationsTab(PlotTab):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.layer_note = note_label("Select a layer on the canvas to show its neurons.")
-        self.controls.addWidget(self.layer_note)
-        self.controls.addStretch(1)
+        # The note takes the room left: a stretch beside it would leave it none.
+        self.controls.addWidget(self.layer_note, 1)
 
         self.heatmap_plot, self.heatmap, self.color_bar = make_heatmap(
             "Activations of layer 1", "probe example", "neuron", "activation"
@@ -143,12 +148,16 @@ class ActivationsTab(PlotTab):
             self.heatmap_plot.setRange(xRange=(0, probes), yRange=(0.5, top), padding=0)
             set_title(
                 self.heatmap_plot,
-                f"Layer {layer + 1} ({activation}) · {units} neurons × {probes} examples",
+                # A narrow title wraps after the comma, never inside the sizes.
+                f"Layer {layer + 1} ({activation}), {_count(units, 'neuron')}&nbsp;×&nbsp;"
+                f"{_count(probes, 'example')}",
                 compact=f"Layer {layer + 1} ({activation})",
             )
         self._show_classes(frame)
         self._show_health(frame)
-        self.layer_note.setText(f"Layer {layer + 1} ({activation}), {units} neurons")
+        self.layer_note.setText(
+            f"Layer {layer + 1} ({activation}), {_count(units, 'neuron').replace('&nbsp;', ' ')}"
+        )
 
     def _show_classes(self, frame: Frame) -> None:
         """Class names under their groups of probe columns, with lines between groups."""
@@ -159,7 +168,7 @@ class ActivationsTab(PlotTab):
             return
         if labels is None or labels.size == 0:
             axis.setTicks(None)
-            self.heatmap_plot.setLabel("bottom", "examples, sorted by target")
+            self.heatmap_plot.setLabel("bottom", "examples, by target")
             for line in self.boundaries:
                 line.setVisible(False)
             return
@@ -194,7 +203,8 @@ class ActivationsTab(PlotTab):
         self._label_health(frame, saturated, dead)
         if self.changed("health", frame.activation_names):
             names = [f"{i + 1} {name}" for i, name in enumerate(frame.activation_names)]
-            set_bar_ticks(self.health_plot, names)
+            # Layer numbers alone where the activations' names do not all fit.
+            set_bar_ticks(self.health_plot, names, [str(i + 1) for i in range(layers)])
             self.health_plot.setXRange(-0.6, layers - 0.4, padding=0)
 
     def _label_health(self, frame: Frame, saturated: np.ndarray, dead: np.ndarray) -> None:

@@ -44,6 +44,10 @@ WIDE_LAYOUT = 900
 #: Tabs shorter than this (pixels, controls included) put their plots in one row where they
 #: have such an arrangement.
 SHORT_LAYOUT = 330
+#: Short tabs narrower than this (pixels) show fewer plots in their row where they have such
+#: an arrangement: three plots in the plots dock of a 1024-pixel window (about 450 pixels)
+#: would leave each too narrow for its title and tick labels.
+SMALL_LAYOUT = 600
 
 
 def palette_color(index: int) -> tuple[int, int, int]:
@@ -142,7 +146,130 @@ def note_label(text: str) -> QtWidgets.QLabel:
     return label
 
 
-class ReadableLogAxis(pg.AxisItem):
+#: Least free room between neighbouring tick labels (pixels): side by side, and one above the
+#: other.
+LABEL_GAP = 8.0
+LABEL_GAP_VERTICAL = 2.0
+#: Mantissas of the round tick steps an axis may step up to when its labels need more room.
+_NICE_STEPS = (1.0, 2.0, 5.0)
+
+
+class TidyAxis(pg.AxisItem):
+    """An axis whose tick labels never touch or overlap.
+
+    pyqtgraph decides whether to label a level of ticks by how much of the axis all its
+    labels fill together, not by the room between two of them, so on a short axis labels
+    run into each other ("0 1020" for 0, 10, 20). Here the major step grows until its
+    labels have :data:`LABEL_GAP` between them, and any label that would still come too
+    close to one already placed (fixed category ticks, a finer level) is left out.
+
+    Fixed ticks may come in several wordings (:meth:`set_tick_choices`): the first wording
+    whose labels all fit is shown, e.g. ``"1 tanh"`` in a wide plot and ``"1"`` in a narrow
+    one.
+    """
+
+    def __init__(self, orientation: str, **kwargs: Any) -> None:
+        super().__init__(orientation, **kwargs)
+        self._tick_choices: list[list[tuple[float, str]]] = []
+
+    @property
+    def vertical(self) -> bool:
+        """Whether the axis runs up the side of a plot (labels one above the other)."""
+        return self.orientation in ("left", "right")
+
+    def set_tick_choices(self, choices: Sequence[Sequence[tuple[float, str]]]) -> None:
+        """Fixed ticks ``(value, label)`` in wordings from the longest to the shortest."""
+        self._tick_choices = [list(choice) for choice in choices]
+        self.setTicks([self._tick_choices[0]] if self._tick_choices else None)
+
+    def label_room(self, texts: Iterable[str]) -> float:
+        """Pixels from one label's centre to the next that ``texts`` need along the axis."""
+        metrics = QtGui.QFontMetricsF(self.style["tickFont"] or QtGui.QFont())
+        if self.vertical:
+            # pyqtgraph draws a label in 0.8 of its font's height.
+            return 0.8 * metrics.height() + LABEL_GAP_VERTICAL
+        return max((metrics.horizontalAdvance(text) for text in texts), default=0.0) + LABEL_GAP
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
+        levels = super().tickSpacing(minVal, maxVal, size)
+        span = abs(maxVal - minVal)
+        if self.logMode or not levels or size <= 0 or span == 0:
+            return levels
+        per_unit = size / span
+        step = levels[0][0]
+        if step * per_unit >= self._room_for(step, minVal, maxVal):
+            return levels
+        for _ in range(30):  # a factor of 10 every three steps: ample for any axis
+            step = _next_nice_step(step)
+            if step * per_unit >= self._room_for(step, minVal, maxVal):
+                break
+        # Minor ticks (unlabelled once the major step has grown) where they are not too dense.
+        minor = step / (2.0 if _mantissa(step) == 2.0 else 5.0)
+        return [(step, 0.0), (minor, 0.0)] if minor * per_unit >= 4.0 else [(step, 0.0)]
+
+    def _room_for(self, step: float, low: float, high: float) -> float:
+        """The room labels of ticks ``step`` apart between ``low`` and ``high`` need."""
+        low, high = min(low, high), max(low, high)
+        first = math.floor(low / step) * step
+        values = [first, first + step, math.ceil(high / step) * step]
+        return self.label_room(self.tickStrings(values, self.autoSIPrefixScale * self.scale, step))
+
+    def generateDrawSpecs(self, p: QtGui.QPainter) -> Any:
+        if not self._tick_choices:
+            return self._untangled(super().generateDrawSpecs(p))
+        specs = None
+        for choice in self._tick_choices:
+            # Not setTicks: it would ask for this drawing again.
+            self._tickLevels = [choice]
+            specs = super().generateDrawSpecs(p)
+            if specs is None:
+                return None
+            untangled = self._untangled(specs)
+            low, high = sorted(self.range)
+            wanted = sum(1 for value, text in choice if text and low <= value <= high)
+            if len(untangled[2]) >= wanted:
+                return untangled
+        return self._untangled(specs)
+
+    def _untangled(self, specs: Any) -> Any:
+        """``specs`` without the labels that come too close to a label before them
+        (pyqtgraph lists the major ticks' labels first)."""
+        if specs is None:
+            return None
+        axis_spec, tick_specs, text_specs = specs
+        if self.vertical:
+            grow = (0.0, -LABEL_GAP_VERTICAL / 2, 0.0, LABEL_GAP_VERTICAL / 2)
+        else:
+            grow = (-LABEL_GAP / 2, 0.0, LABEL_GAP / 2, 0.0)
+        kept: list[tuple[QtCore.QRectF, Any, str]] = []
+        taken: list[QtCore.QRectF] = []
+        for rect, flags, text in text_specs:
+            if not text:
+                continue
+            room = QtCore.QRectF(rect).adjusted(*grow)
+            if any(room.intersects(other) for other in taken):
+                continue
+            kept.append((rect, flags, text))
+            taken.append(room)
+        return axis_spec, tick_specs, kept
+
+
+def _mantissa(step: float) -> float:
+    """The leading digit of a round step (1, 2 or 5)."""
+    return round(step / 10.0 ** math.floor(math.log10(step) + 1e-9), 6)
+
+
+def _next_nice_step(step: float) -> float:
+    """The next larger of 1, 2, 5 × 10^k after ``step``."""
+    exponent = math.floor(math.log10(step) + 1e-9)
+    for mantissa in (*_NICE_STEPS, 10.0):
+        candidate = mantissa * 10.0**exponent
+        if candidate > step * (1 + 1e-9):
+            return candidate
+    return 10.0 ** (exponent + 1)
+
+
+class ReadableLogAxis(TidyAxis):
     """An axis whose log-scale labels never crowd: which of a decade's ticks are labelled
     depends on the room a decade gets.
 
@@ -182,7 +309,7 @@ class ReadableLogAxis(pg.AxisItem):
         return labels
 
 
-class WholeNumberAxis(pg.AxisItem):
+class WholeNumberAxis(TidyAxis):
     """An axis of counts (epochs, steps): ticks on whole numbers only.
 
     pyqtgraph would tick a short run's epoch axis at 0.2, 0.4, …; an epoch or a step has no
@@ -202,12 +329,19 @@ def make_plot(
 
     With ``counts_x`` the x axis counts epochs or steps and is ticked on whole numbers only.
     """
-    axes: dict[str, pg.AxisItem] = {"left": ReadableLogAxis("left")}
-    if counts_x:
-        axes["bottom"] = WholeNumberAxis("bottom")
+    axes: dict[str, pg.AxisItem] = {
+        "left": ReadableLogAxis("left"),
+        "bottom": WholeNumberAxis("bottom") if counts_x else TidyAxis("bottom"),
+        "right": TidyAxis("right"),
+    }
     # No context menus: building them is most of a plot's construction time, and the plots
     # hide them anyway.
     plot = pg.PlotItem(enableMenu=False, axisItems=axes)
+    plot.hideAxis("right")  # given only for its tidy labels; plots that need it show it
+    # The title spans the axes' columns too, not only the view's: a narrow plot's title
+    # then wraps onto fewer lines.
+    plot.layout.removeItem(plot.titleLabel)
+    plot.layout.addItem(plot.titleLabel, 0, 0, 1, 3)
     set_title(plot, title)
     plot.setLabel("bottom", x_label)
     plot.setLabel("left", y_label)
@@ -634,19 +768,21 @@ _TITLE_ROW_HEIGHT = 30
 _DIGITS = re.compile(r"\d")
 
 
-def set_title(plot: pg.PlotItem, html: str, compact: str | None = None) -> None:
+def set_title(plot: pg.PlotItem, html: str, compact: str | Sequence[str] | None = None) -> None:
     """Set a plot's title; a title longer than the plot is wide wraps onto more lines.
 
     pyqtgraph makes a title's full length the plot's minimum width, which pushes
     neighbouring plots out of a narrow dock; wrapping keeps every plot inside it. A title
     that would wrap onto more than :data:`TITLE_MAX_LINES` lines is set smaller (down to
     the last of :data:`TITLE_POINT_SIZES`), and when it does not fit even then, ``compact``
-    (a shorter wording, if given) is shown instead.
+    (a shorter wording, or several from the longest to the shortest) is shown instead: the
+    first that fits, else the last.
     """
     label = plot.titleLabel
-    if getattr(label, "_nnstudio_titles", None) == (html, compact):
+    wordings = (html,) + ((compact,) if isinstance(compact, str) else tuple(compact or ()))
+    if getattr(label, "_nnstudio_titles", None) == wordings:
         return  # unchanged: setting it again would lay the plot out again
-    label._nnstudio_titles = (html, compact)
+    label._nnstudio_titles = wordings
     shown, points = _fitted_title(label)
     size = f"{points}pt"
     if not getattr(label, "_nnstudio_wraps", False):
@@ -659,13 +795,14 @@ def set_title(plot: pg.PlotItem, html: str, compact: str | None = None) -> None:
 
 
 def _fitted_title(label: Any) -> tuple[str, int]:
-    """The wording to show at the label's width (the full title, or the compact one if the
-    full title does not fit) and its point size."""
-    html, compact = label._nnstudio_titles
-    points, fits = _title_points(label, html)
-    if fits or compact is None:
-        return html, points
-    return compact, _title_points(label, compact)[0]
+    """The wording to show at the label's width (the first of the title's wordings that
+    fits, else the last) and its point size."""
+    wordings = label._nnstudio_titles
+    for html in wordings[:-1]:
+        points, fits = _title_points(label, html)
+        if fits:
+            return html, points
+    return wordings[-1], _title_points(label, wordings[-1])[0]
 
 
 def _title_points(label: Any, html: str) -> tuple[int, bool]:
@@ -698,7 +835,10 @@ def _fitting_points(label: Any, html: str, width: float) -> tuple[int, bool]:
         font.setPointSizeF(points)
         line = QtGui.QFontMetricsF(font).lineSpacing()
         room = TITLE_MAX_LINES * line + 2 * document.documentMargin() + line / 2
-        if document.size().height() <= room:
+        # A run of text without a place to break (non-breaking spaces) is wider than the
+        # width it was wrapped to: it does not fit either.
+        wide = document.idealWidth() > width + 0.5
+        if document.size().height() <= room and not wide:
             return points, True
     return TITLE_POINT_SIZES[-1], False
 
@@ -807,7 +947,9 @@ class PlotTab(QtWidgets.QWidget):
         self._narrow: list[tuple[Any, int, int, int, int]] = []
         self._wide: list[tuple[Any, int, int, int, int]] = []
         self._short: list[tuple[Any, int, int, int, int]] = []
-        self._layout_mode: str | None = None  # "narrow", "wide" or "short", once arranged
+        self._small: list[tuple[Any, int, int, int, int]] = []
+        # "narrow", "wide", "short" or "small", once arranged
+        self._layout_mode: str | None = None
         #: Items the scene keeps (hidden) whenever they are out of the layout.
         self._kept: list[QtWidgets.QGraphicsWidget] = []
         self._project: Project | None = None
@@ -822,6 +964,7 @@ class PlotTab(QtWidgets.QWidget):
         narrow: list[tuple[Any, int, int, int, int]],
         wide: list[tuple[Any, int, int, int, int]],
         short: list[tuple[Any, int, int, int, int]] | None = None,
+        small: list[tuple[Any, int, int, int, int]] | None = None,
     ) -> None:
         """Where each item goes: ``(item, row, column, row span, column span)`` per layout.
 
@@ -829,18 +972,21 @@ class PlotTab(QtWidgets.QWidget):
         tab is much wider than tall. ``short`` (optional: all in one row) replaces the wide
         arrangement when the tab is shorter than :data:`SHORT_LAYOUT` pixels, as in a
         plots dock under the canvas of a 720-pixel-high window, where two plots stacked in
-        a column would each be too flat to read.
+        a column would each be too flat to read. ``small`` (optional: fewer plots in one
+        row) replaces ``short`` when the tab is also narrower than :data:`SMALL_LAYOUT`
+        pixels; the items it leaves out are kept, hidden, and go on being updated.
         """
         self._take_out_placed()
         self._narrow = narrow
         self._wide = wide
         self._short = short or []
+        self._small = small or []
         self._layout_mode = None
         self.keep_in_scene(*(item for item, *_ in self._all_placed()))
         self._arrange()
 
     def _all_placed(self) -> list[tuple[Any, int, int, int, int]]:
-        return [*self._narrow, *self._wide, *self._short]
+        return [*self._narrow, *self._wide, *self._short, *self._small]
 
     def _take_out_placed(self) -> None:
         """Remove from the layout every item any arrangement places."""
@@ -850,7 +996,23 @@ class PlotTab(QtWidgets.QWidget):
                 layout.removeItem(item)
 
     def _arrangement(self, mode: str) -> list[tuple[Any, int, int, int, int]]:
-        return {"narrow": self._narrow, "wide": self._wide, "short": self._short}[mode]
+        arrangements = {
+            "narrow": self._narrow,
+            "wide": self._wide,
+            "short": self._short,
+            "small": self._small,
+        }
+        return arrangements[mode]
+
+    @property
+    def layout_mode(self) -> str | None:
+        """The arrangement in use: ``"narrow"``, ``"wide"``, ``"short"`` or ``"small"``
+        (None before the tab is first arranged)."""
+        return self._layout_mode
+
+    def shown_items(self) -> list[Any]:
+        """The items the arrangement in use places, in its order."""
+        return [item for item, *_ in self._arrangement(self._layout_mode or "narrow")]
 
     def keep_in_scene(self, *items: QtWidgets.QGraphicsWidget) -> None:
         """Keep ``items`` in the view's scene, hidden, while they are out of the layout.
@@ -891,6 +1053,8 @@ class PlotTab(QtWidgets.QWidget):
         mode = "wide" if wide else "narrow"
         if wide and self._short and self.height() < SHORT_LAYOUT:
             mode = "short"
+            if self._small and self.width() < SMALL_LAYOUT:
+                mode = "small"
         if mode == self._layout_mode:
             return
         self._layout_mode = mode
@@ -907,6 +1071,10 @@ class PlotTab(QtWidgets.QWidget):
         self.graphics.ci.setGeometry(self.graphics.range)
         self._park()
         self._apply_stretch()
+        self.arrangement_changed(mode)
+
+    def arrangement_changed(self, mode: str) -> None:
+        """The tab now uses arrangement ``mode`` (subclasses may show or hide controls)."""
 
     def _apply_stretch(self) -> None:
         """Give rows and columns of the arrangement in use equal shares (subclasses may
@@ -1138,9 +1306,20 @@ def _whole_number_strings(values: Sequence[float], scale: float, spacing: float)
     return [str(round(value)) for value in values]
 
 
-def set_bar_ticks(plot: pg.PlotItem, labels: Sequence[str]) -> None:
-    """Label the bottom axis with one tick per bar at 0, 1, 2, ..."""
-    plot.getAxis("bottom").setTicks([[(float(i), text) for i, text in enumerate(labels)]])
+def set_bar_ticks(
+    plot: pg.PlotItem, labels: Sequence[str], short_labels: Sequence[str] | None = None
+) -> None:
+    """Label the bottom axis with one tick per bar at 0, 1, 2, ...
+
+    ``short_labels`` (as many) take the labels' place where those would not all fit.
+    """
+    choices = [labels, *([short_labels] if short_labels is not None else [])]
+    ticks = [[(float(i), text) for i, text in enumerate(choice)] for choice in choices]
+    axis = plot.getAxis("bottom")
+    if isinstance(axis, TidyAxis):
+        axis.set_tick_choices(ticks)
+    else:
+        axis.setTicks(ticks[:1])
 
 
 def layer_label(index: int, activation: str) -> str:

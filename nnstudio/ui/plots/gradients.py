@@ -48,8 +48,8 @@ class GradientsTab(PlotTab):
         self.show_raw.toggled.connect(self._toggle_raw)
         note = note_label("thick lines: moving average")
         self.controls.addWidget(self.show_raw)
-        self.controls.addWidget(note)
-        self.controls.addStretch(1)
+        # The note takes the room left: a stretch beside it would leave it none.
+        self.controls.addWidget(note, 1)
         self.plot = make_plot(
             "Gradient norm per layer", "step", "gradient norm (log scale)", counts_x=True
         )

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -41,10 +42,15 @@ if TYPE_CHECKING:
 _MAX_POINTS = 2000
 #: Largest class count whose confusion-matrix cells get a count written in them.
 _MAX_CELL_TEXT = 30
-#: Title text explaining the point markers (the map has no legend box to hide points).
-_POINT_KEYS = "● training&nbsp;&nbsp;▼ validation"
-#: Example images shown for image-like data: rows × columns of tiles.
+#: Title text explaining the point markers (the map has no legend box to hide points); a
+#: narrow title wraps between the two keys, never between a marker and its name.
+_POINT_KEYS = "●&nbsp;training&nbsp;&nbsp; ▼&nbsp;validation"
+#: Example images shown for image-like data: at most rows × columns of tiles (fewer rows
+#: where a short plot would shrink the tiles, see :func:`example_rows`).
 _TILE_ROWS, _TILE_COLUMNS = 4, 6
+#: Smaller point sizes a caption or cell count may take where its cell is too small for the
+#: application's font, largest first.
+_SMALL_TEXT_POINTS = (8, 7)
 #: How strongly region colours are washed towards white, so the points stay readable.
 _REGION_WASH = 0.35
 #: The decision boundary's line colour (dark grey reads on every class colour and on white).
@@ -89,6 +95,51 @@ def example_mosaic(
     c = tile_column[:, None, None] * (width + 1) + np.arange(width)[None, None, :]
     mosaic[r, c] = tiles
     return mosaic
+
+
+def example_rows(
+    width: float, height: float, shape: tuple[int, int], caption_height: float
+) -> tuple[int, int]:
+    """How many rows of example tiles to show in a view, and the rows of pixels between them.
+
+    Each row of tiles has a caption of ``caption_height`` pixels above it. Rows are given
+    up (down to 2) while they shrink the tiles much: a short plot shows fewer, larger
+    examples rather than many small ones.
+
+    Parameters
+    ----------
+    width, height : float
+        The view's size in pixels.
+    shape : tuple of int
+        ``(height, width)`` of one image in pixels of the data.
+    caption_height : float
+        Height of a caption's text (screen pixels).
+
+    Returns
+    -------
+    rows : int
+        Rows of :data:`_TILE_COLUMNS` tiles, from 2 to :data:`_TILE_ROWS`.
+    gap : int
+        Image pixels above each row of tiles, enough for a caption.
+    """
+    tile_height, tile_width = shape
+    across = _TILE_COLUMNS * (tile_width + 1) - 1
+
+    def fit(rows: int) -> tuple[float, int]:
+        """Screen pixels per image pixel with ``rows`` rows, and the caption gap there."""
+        gap = max(2, tile_height // 3)
+        scale = 1.0
+        for _ in range(4):  # the gap and the scale depend on each other: settle both
+            scale = min(width / across, height / (rows * (tile_height + gap)))
+            needed = math.ceil(caption_height / max(scale, 1e-6))
+            gap = max(2, tile_height // 3, min(needed, tile_height))
+        return scale, gap
+
+    fits = {rows: fit(rows) for rows in range(_TILE_ROWS, 1, -1)}
+    best = max(scale for scale, _gap in fits.values())
+    # The most rows whose tiles are nearly as large as the largest possible.
+    rows = next(rows for rows, (scale, _gap) in fits.items() if scale >= 0.85 * best)
+    return rows, fits[rows][1]
 
 
 def class_probabilities(outputs: np.ndarray) -> np.ndarray:
@@ -287,6 +338,22 @@ def confusion_matrix(true: np.ndarray, predicted: np.ndarray, classes: int) -> n
     return flat[: classes * classes].reshape(classes, classes)
 
 
+def _text_points() -> list[float]:
+    """Point sizes for captions and counts: the application's, then smaller ones."""
+    points = QtGui.QFont().pointSizeF()
+    return [points, *(size for size in _SMALL_TEXT_POINTS if size < points)]
+
+
+def _set_point_size(texts: Sequence[pg.TextItem], points: float) -> None:
+    """Give ``texts`` the application's font at ``points`` (those that have it stay as
+    they are: a new font lays a text out again)."""
+    font = QtGui.QFont()
+    font.setPointSizeF(float(points))
+    for text in texts:
+        if text.textItem.font().pointSizeF() != font.pointSizeF():
+            text.setFont(font)
+
+
 class SmoothImageItem(pg.ImageItem):
     """An image drawn with bilinear filtering, so a coarse grid of predictions reads as the
     smooth function it samples rather than as blocks."""
@@ -350,6 +417,9 @@ class OutputTab(PlotTab):
         self.confusion_image.setColorMap(pg.ColorMap([0.0, 1.0], [(255, 255, 255), TRAIN_COLOR]))
         self.confusion_plot.addItem(self.confusion_image)
         self.cell_texts: list[pg.TextItem] = []
+        #: The counts and recall shown in the matrix (written again when the cells resize).
+        self._counts: tuple[np.ndarray, np.ndarray] | None = None
+        self.confusion_plot.vb.sigResized.connect(lambda *_args: self._confusion_resized())
         self.confusion = np.zeros((0, 0), dtype=np.int64)
 
         # ---- predicted against actual --------------------------------------------------------
@@ -371,6 +441,8 @@ class OutputTab(PlotTab):
         self.examples_image.setColorMap(pg.colormap.get("CET-L1"))
         self.examples_plot.addItem(self.examples_image)
         self.example_texts: list[pg.TextItem] = []
+        # The tiles and captions are laid out for the view's size.
+        self.examples_plot.vb.sigResized.connect(lambda *_args: self._examples_resized())
 
         self._mode = ""  # "map2d", "curve", "images" or "" - decided by the data
         self._task = "classification"
@@ -432,6 +504,7 @@ class OutputTab(PlotTab):
         for curve in self.curves:
             curve.setData([], [])
         self.confusion = np.zeros((0, 0), dtype=np.int64)
+        self._counts = None
         self.confusion_image.clear()
         for text in self.cell_texts:
             text.setVisible(False)
@@ -490,7 +563,11 @@ class OutputTab(PlotTab):
             self.surface_bar.setLevels(values=(low, high))
             target = escape(frame.target_names[0]) if frame.target_names else "y"
             if axes_changed:
-                set_title(self.map_plot, f"Predicted {target}  {_POINT_KEYS}")
+                set_title(
+                    self.map_plot,
+                    f"Predicted {target}  {_POINT_KEYS}",
+                    compact=f"Predicted {target}",
+                )
         if axes_changed:
             self.regions.setRect(QtCore.QRectF(*grid_image_rect(grid.extent, grid.size)))
             self.map_plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
@@ -550,7 +627,11 @@ class OutputTab(PlotTab):
             )
             self.map_plot.setLabel("left", label)
             curves = [key(tuple(int(v) for v in c), n) for c, n in zip(colors, names, strict=False)]
-            set_title(self.map_plot, "  ".join([*curves, _POINT_KEYS]))
+            set_title(
+                self.map_plot,
+                "&nbsp; ".join([*curves, _POINT_KEYS]),
+                compact="&nbsp; ".join(curves),
+            )
 
     def _show_points(self, frame: Frame) -> None:
         """Training and validation points; they only change with the data."""
@@ -605,40 +686,48 @@ class OutputTab(PlotTab):
         shape = image_shape_of(tuple(frame.feature_names))
         if shape is None:
             return
-        count = _TILE_ROWS * _TILE_COLUMNS
+        most = _TILE_ROWS * _TILE_COLUMNS
         if frame.eval_labels is not None and frame.predicted_labels is not None:
             wrong = frame.eval_labels != frame.predicted_labels
             # Stable order: mistakes first, then the rest, each in evaluation order.
-            order = np.argsort(~wrong, kind="stable")[:count]
+            order = np.argsort(~wrong, kind="stable")[:most]
+            names = frame.target_names
+            pairs = [
+                (names[int(frame.eval_labels[row])], names[int(frame.predicted_labels[row])])
+                for row in order.tolist()
+            ]
         else:
             wrong = np.zeros(frame.eval_inputs.shape[0], dtype=bool)
-            order = np.arange(min(count, frame.eval_inputs.shape[0]))
+            order = np.arange(min(most, frame.eval_inputs.shape[0]))
+            pairs = []
+        rows, gap, points, arrow = self._example_layout(pairs, shape)
+        count = rows * _TILE_COLUMNS
+        order = order[:count]
         images = np.asarray(frame.eval_inputs, dtype=np.float64)[order]
         height, width = shape
-        gap = max(2, height // 3)
-        mosaic = example_mosaic(images, shape, _TILE_ROWS, _TILE_COLUMNS, row_gap=gap)
+        mosaic = example_mosaic(images, shape, rows, _TILE_COLUMNS, row_gap=gap)
         finite = images[np.isfinite(images)]
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         self.examples_image.setImage(mosaic, levels=(low, high if high > low else low + 1))
-        if self.changed("examples", shape):
+        if self.changed("examples", (shape, rows, gap)):
             self.examples_plot.setRange(
                 xRange=(0, _TILE_COLUMNS * (width + 1)),
-                yRange=(0, _TILE_ROWS * (height + gap)),
+                yRange=(0, rows * (height + gap)),
                 padding=0.01,
             )
-        names = frame.target_names
-        while len(self.example_texts) < count:
+        while len(self.example_texts) < most:
             text = pg.TextItem(anchor=(0.5, 0.5))
             self.examples_plot.addItem(text)
             self.example_texts.append(text)
+        if points is not None:
+            _set_point_size(self.example_texts[:count], points)
         for slot, text in enumerate(self.example_texts):
-            if slot >= order.shape[0] or frame.predicted_labels is None:
+            if slot >= len(pairs) or slot >= count or points is None:
                 text.setVisible(False)
                 continue
             row = int(order[slot])
-            true = names[int(frame.eval_labels[row])]
-            guess = names[int(frame.predicted_labels[row])]
-            text.setText(f"{true} → {guess}")
+            true, guess = pairs[slot]
+            text.setText(f"{true}{arrow}{guess}")
             text.setColor((200, 30, 30) if wrong[row] else (30, 120, 40))
             tile_row, tile_column = divmod(slot, _TILE_COLUMNS)
             text.setPos(tile_column * (width + 1) + width / 2, tile_row * (height + gap) + gap / 2)
@@ -646,8 +735,47 @@ class OutputTab(PlotTab):
         mistakes = int(wrong.sum())
         set_title(
             self.examples_plot,
-            f"Examples · {mistakes} of {wrong.shape[0]} wrong, shown first (true → predicted)",
+            f"Examples&nbsp;·&nbsp;{mistakes}&nbsp;of&nbsp;{wrong.shape[0]} wrong, shown first "
+            "(true&nbsp;→&nbsp;predicted)",
+            compact=f"{mistakes}&nbsp;of&nbsp;{wrong.shape[0]} wrong, shown&nbsp;first",
         )
+
+    def _example_layout(
+        self, pairs: Sequence[tuple[str, str]], shape: tuple[int, int]
+    ) -> tuple[int, int, float | None, str]:
+        """Rows of tiles, caption gap, caption point size and arrow that fit the view.
+
+        The largest point size (:func:`_text_points`) whose widest caption fits a tile's width
+        is used, with spaces around the arrow where they fit too; the point size is None
+        when no caption fits (the captions are then left out rather than overlapping).
+        """
+        view = self.examples_plot.vb
+        width, height = view.width(), view.height()
+        if width < 40 or height < 40:
+            return _TILE_ROWS, max(2, shape[0] // 3), _text_points()[0], " → "
+        layout = (_TILE_ROWS, max(2, shape[0] // 3))
+        for points in _text_points():
+            font = QtGui.QFont()
+            font.setPointSizeF(float(points))
+            metrics = QtGui.QFontMetricsF(font)
+            layout = example_rows(width, height, shape, metrics.height())
+            rows, gap = layout
+            across = _TILE_COLUMNS * (shape[1] + 1)
+            scale = min(width / across, height / (rows * (shape[0] + gap)))
+            room = (shape[1] + 1) * scale - 3.0
+            shown = pairs[: rows * _TILE_COLUMNS]
+            for arrow in (" → ", "→"):
+                widest = max(
+                    (metrics.horizontalAdvance(f"{a}{arrow}{b}") for a, b in shown), default=0.0
+                )
+                if widest <= room:
+                    return rows, gap, points, arrow
+        return *layout, None, "→"
+
+    def _examples_resized(self) -> None:
+        frame = self._frame
+        if frame is not None and self._mode == "images":
+            self._show_examples(frame)
 
     def _show_confusion(self, frame: Frame) -> None:
         if frame.eval_labels is None or frame.predicted_labels is None:
@@ -671,17 +799,23 @@ class OutputTab(PlotTab):
         share = f"{100.0 * correct / total:.1f}" if total else "–"
         set_title(
             self.confusion_plot,
-            f"Confusion · {frame.eval_split} ({total}) · {share} %",
-            compact=f"Confusion · {share} %",
+            # Commas, not "·", between the parts: a narrow title wraps there, and a comma
+            # ends a line naturally where a dot would dangle.
+            f"Confusion on {frame.eval_split}&nbsp;({total}), {share}&nbsp;%&nbsp;correct",
+            compact=f"Confusion, {share}&nbsp;%&nbsp;correct",
         )
 
     def _show_cell_counts(self, matrix: np.ndarray, recall: np.ndarray) -> None:
+        self._counts = (matrix, recall)
         classes = matrix.shape[0]
-        cells = classes * classes if classes <= _MAX_CELL_TEXT else 0
+        points = self._count_points(matrix)
+        cells = classes * classes if classes <= _MAX_CELL_TEXT and points is not None else 0
         while len(self.cell_texts) < cells:
             text = pg.TextItem(anchor=(0.5, 0.5))
             self.confusion_plot.addItem(text)
             self.cell_texts.append(text)
+        if points is not None:
+            _set_point_size(self.cell_texts[:cells], points)
         for index, text in enumerate(self.cell_texts):
             if index >= cells:
                 text.setVisible(False)
@@ -691,6 +825,30 @@ class OutputTab(PlotTab):
             text.setColor((255, 255, 255) if recall[row, column] > 0.55 else (20, 20, 20))
             text.setPos(column + 0.5, row + 0.5)
             text.setVisible(True)
+
+    def _count_points(self, matrix: np.ndarray) -> float | None:
+        """The largest point size (:func:`_text_points`) at which the widest count fits in a
+        cell of the confusion matrix as shown; None when none does (the counts are then
+        left out: the cells' colours still tell)."""
+        view = self.confusion_plot.vb
+        if view.width() < 40 or view.height() < 40 or matrix.size == 0:
+            return _text_points()[0]  # not laid out yet
+        per_x, per_y = view.viewPixelSize()
+        cell_width, cell_height = 1.0 / max(per_x, 1e-12), 1.0 / max(per_y, 1e-12)
+        widest = str(int(matrix.max()))
+        for points in _text_points():
+            font = QtGui.QFont()
+            font.setPointSizeF(float(points))
+            metrics = QtGui.QFontMetricsF(font)
+            # TextItem draws its text with a few pixels of margin around it.
+            fits_across = metrics.horizontalAdvance(widest) + 4.0 <= cell_width
+            if fits_across and metrics.ascent() + 2.0 <= cell_height:
+                return points
+        return None
+
+    def _confusion_resized(self) -> None:
+        if self._counts is not None and self._counts[0].size:
+            self._show_cell_counts(*self._counts)
 
     def _show_parity(self, frame: Frame) -> None:
         actual = np.asarray(frame.eval_targets, dtype=np.float64)
@@ -706,7 +864,11 @@ class OutputTab(PlotTab):
         residual = np.sum((actual - predicted) ** 2)
         total = np.sum((actual - actual.mean(axis=0)) ** 2)
         r2 = f"{1.0 - residual / total:.3f}" if total > 0 else "–"
-        set_title(self.parity_plot, f"Predicted vs actual · {frame.eval_split} · R² {r2}")
+        set_title(
+            self.parity_plot,
+            f"Predicted vs actual on {frame.eval_split}, R²&nbsp;{r2}",
+            compact=f"Predicted vs actual, R²&nbsp;{r2}",
+        )
 
     # ---- export --------------------------------------------------------------------------------
 

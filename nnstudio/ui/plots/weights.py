@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 #: (about one per pixel of a wide plot: filling between longer curves costs more than it shows).
 _HISTORY_CAP = 1000
 _P5, _P25, _P50, _P75, _P95 = (WEIGHT_PERCENTILES.index(p) for p in (5.0, 25.0, 50.0, 75.0, 95.0))
+#: Choices of the plot beside the heatmap in a small tab, in the order of the plots.
+_BESIDE = ("Distribution per layer", "Layer over training")
 
 
 class WeightsTab(PlotTab):
@@ -44,8 +46,18 @@ class WeightsTab(PlotTab):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.layer_note = note_label("Select a layer on the canvas to show its weights.")
-        self.controls.addWidget(self.layer_note)
-        self.controls.addStretch(1)
+        # The note takes the room left: a stretch beside it would leave it none.
+        self.controls.addWidget(self.layer_note, 1)
+        # A small tab shows the heatmap and one of the other two plots: this picks which.
+        self.beside = QtWidgets.QComboBox()
+        self.beside.addItems(list(_BESIDE))
+        self.beside.setToolTip(
+            "The plot shown beside the heatmap (a small tab has room for two plots)"
+        )
+        self.beside.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.beside.setVisible(False)
+        self.beside.currentIndexChanged.connect(lambda _index: self._arrange_plots())
+        self.controls.addWidget(self.beside)
 
         # Heatmap: rows are the layer's inputs (fan_in), columns its units (fan_out).
         self.heatmap_plot, self.heatmap, self.color_bar = make_heatmap(
@@ -89,6 +101,11 @@ class WeightsTab(PlotTab):
         self._shown_layer: int | None = None
         self._legend_names: tuple[str, ...] = ()
         self._last_step = 0
+        self._arrange_plots()
+
+    def _arrange_plots(self) -> None:
+        """Lay the plots out (again, after another choice of the plot beside the heatmap)."""
+        beside = (self.histogram_plot, self.spread_plot)[self.beside.currentIndex()]
         self.set_arrangement(
             narrow=[
                 (self.heatmap_plot, 0, 0, 1, 1),
@@ -105,14 +122,19 @@ class WeightsTab(PlotTab):
                 (self.histogram_plot, 0, 1, 1, 1),
                 (self.spread_plot, 0, 2, 1, 1),
             ],
+            small=[(self.heatmap_plot, 0, 0, 1, 1), (beside, 0, 1, 1, 1)],
         )
+
+    def arrangement_changed(self, mode: str) -> None:
+        self.beside.setVisible(mode == "small")
 
     def _apply_stretch(self) -> None:
         super()._apply_stretch()
-        if self._layout_mode == "short":
+        if self._layout_mode in ("short", "small"):
             # In one row the heatmap shares its column with its colour bar: a wider column.
             width, height = PLOT_PREFERRED_SIZE
-            self.heatmap_plot.setPreferredSize(1.5 * width, height)
+            share = 1.5 if self._layout_mode == "short" else 1.2
+            self.heatmap_plot.setPreferredSize(share * width, height)
 
     # ---- state -------------------------------------------------------------------------------
 
@@ -184,9 +206,12 @@ class WeightsTab(PlotTab):
         # Cells centred on whole numbers, so unit j and input i (1-based) sit at their ticks.
         self.heatmap.setRect(0.5, 0.5, float(W.shape[1]), float(W.shape[0]))
         fan_in, fan_out = W.shape
+        inputs = f"{fan_in}&nbsp;input{'s' if fan_in != 1 else ''}"
+        units = f"{fan_out}&nbsp;unit{'s' if fan_out != 1 else ''}"
+        # A narrow title wraps before the sizes, never inside them.
         set_title(
             self.heatmap_plot,
-            f"W of layer {layer + 1} ({fan_in} inputs × {fan_out} units)",
+            f"W of layer {layer + 1} ({inputs}&nbsp;×&nbsp;{units})",
             compact=f"W<sub>{layer + 1}</sub> · {fan_in}×{fan_out}",
         )
         integer_ticks(self.heatmap_plot.getAxis("bottom"), fan_out)
