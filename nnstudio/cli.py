@@ -10,8 +10,9 @@ Usage::
     nnstudio import MODEL.onnx -o OUT.nnproj             turn an ONNX MLP into a project
     nnstudio shot PROJECT -o studio.png                  screenshot of the studio
 
-``predict`` reads standard input for ``--input -`` and writes standard output by default (or
-for ``-o -``). Every failure prints one line, ``nnstudio: error: <message>``, to stderr and exits
+``predict`` reads standard input for ``--input -`` (a named pipe, ``/dev/stdin`` or a shell's
+``<(...)`` can be given as the file too) and writes standard output by default (or for
+``-o -``). Every failure prints one line, ``nnstudio: error: <message>``, to stderr and exits
 non-zero.
 
 With ``NNSTUDIO_STARTUP_REPORT=FILE`` set, ``nnstudio [PROJECT]`` writes ``{"seconds": S}``
@@ -199,7 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     predict.add_argument("project", metavar="PROJECT", help="the .nnproj file")
     predict.add_argument(
-        "--input", "-i", required=True, metavar="X.csv", help="input CSV file ('-': standard input)"
+        "--input",
+        "-i",
+        required=True,
+        metavar="X.csv",
+        help="input CSV file, .csv.gz or named pipe ('-': standard input)",
     )
     predict.add_argument(
         "-o",

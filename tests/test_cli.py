@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -52,7 +54,7 @@ SPIRAL_PROJECT = {
 
 
 def run(
-    *args: str | Path, cwd: Path | None = None, stdin: str | None = None
+    *args: str | Path, cwd: Path | None = None, stdin: str | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -m nnstudio ARGS`` (fed ``stdin``) and capture its output."""
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
@@ -64,7 +66,7 @@ def run(
         text=True,
         cwd=cwd,
         env=env,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
 
@@ -374,6 +376,76 @@ def test_predict_reads_standard_input_and_writes_standard_output(
 def test_predict_names_standard_input_in_its_messages(trained: Path) -> None:
     result = run("predict", trained, "-i", "-", stdin="x1,x2\n1,2\n3,abc\n")
     assert_clean_failure(result, "stdin: line 3, column 'x2': 'abc' is not a number")
+
+
+def _predict_input(folder: Path, *, compressed: bool) -> Path:
+    """A CSV file of inputs for the XOR project, gzip-compressed or not."""
+    rng = np.random.default_rng(5)
+    lines = ["x2,x1"] + [f"{x2:.17g},{x1:.17g}" for x1, x2 in rng.uniform(-1, 1, size=(40, 2))]
+    data = ("\n".join(lines) + "\n").encode()
+    path = folder / ("in.csv.gz" if compressed else "in.csv")
+    path.write_bytes(gzip.compress(data) if compressed else data)
+    return path
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need mkfifo")
+@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gzip"])
+def test_predict_reads_a_named_pipe(trained: Path, tmp_path: Path, compressed: bool) -> None:
+    source = _predict_input(tmp_path, compressed=compressed)
+    expected = run("predict", trained, "-i", source)
+    assert expected.returncode == 0, expected.stderr
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    copy = "import sys; open(sys.argv[2], 'wb').write(open(sys.argv[1], 'rb').read())"
+    writer = subprocess.Popen([sys.executable, "-c", copy, str(source), str(fifo)])
+    try:
+        # A reader that opened the pipe twice would wait for a second writer: time out soon.
+        result = run("predict", trained, "-i", fifo, timeout=60)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+        writer.wait()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected.stdout
+    assert result.stderr == ""
+
+
+@pytest.mark.skipif(not Path("/dev/stdin").exists(), reason="needs /dev/stdin")
+def test_predict_reads_dev_stdin_like_standard_input(trained: Path, tmp_path: Path) -> None:
+    source = _predict_input(tmp_path, compressed=False)
+    expected = run("predict", trained, "-i", source)
+    assert expected.returncode == 0, expected.stderr
+    text = source.read_text()
+    # subprocess feeds ``stdin`` through a pipe, which cannot seek.
+    result = run("predict", trained, "-i", "/dev/stdin", stdin=text)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected.stdout
+    assert result.stdout == run("predict", trained, "-i", "-", stdin=text).stdout
+    result = run("predict", trained, "-i", "/dev/stdin", stdin="x1,x2\n1,2\n3,abc\n")
+    assert_clean_failure(result, "stdin: line 3, column 'x2': 'abc' is not a number")
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gzip"])
+def test_predict_reads_a_process_substitution(
+    trained: Path, tmp_path: Path, compressed: bool
+) -> None:
+    source = _predict_input(tmp_path, compressed=compressed)
+    expected = run("predict", trained, "-i", source)
+    assert expected.returncode == 0, expected.stderr
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    env.pop("NNSTUDIO_DEBUG", None)
+    script = '"$0" -m nnstudio predict "$1" -i <(cat "$2")'
+    result = subprocess.run(
+        ["bash", "-c", script, sys.executable, str(trained), str(source)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected.stdout
 
 
 def test_predict_counts_what_it_wrote(trained: Path, tmp_path: Path, capsys) -> None:

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
+import itertools
 import re
 import zlib
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TextIO, overload
+from typing import IO, Literal, TextIO, overload
 
 import numpy as np
 
@@ -408,13 +411,25 @@ def _not_a_number_hint(cell: str, role: str) -> str:
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-def _open_text(path: Path) -> TextIO:
-    # A compressed file is read as such whatever its name (a .csv.gz renamed to .csv).
+@contextmanager
+def _open_text(path: Path) -> Iterator[TextIO]:
+    """Open ``path`` once as UTF-8 text, decompressing it when it is gzip data.
+
+    The file is opened a single time and never rewound, so a named pipe, ``/dev/stdin`` or a
+    shell's ``<(...)`` reads like a regular file (a second open of a pipe finds no data, or
+    waits for a writer that never comes).
+    """
     with open(path, "rb") as raw:
-        compressed = raw.read(len(_GZIP_MAGIC)) == _GZIP_MAGIC
-    if compressed or path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
-    return open(path, encoding="utf-8-sig", newline="")
+        # peek() leaves the magic bytes in the buffer, where a pipe cannot be rewound to them.
+        # A pipe may hold only the first byte so far: no text file starts with b"\x1f".
+        # A compressed file is read as such whatever its name (a .csv.gz renamed to .csv).
+        head = raw.peek(len(_GZIP_MAGIC))[: len(_GZIP_MAGIC)]
+        compressed = bool(head) and _GZIP_MAGIC.startswith(head)
+        binary: IO[bytes] = raw
+        if compressed or path.name.lower().endswith(".gz"):
+            binary = gzip.GzipFile(fileobj=raw, mode="rb")
+        with io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as text:
+            yield text
 
 
 def _delimiter(first_line: str) -> str:
@@ -428,8 +443,9 @@ def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
     """Yield ``(line_number, raw cells)`` for every non-blank record of the file."""
     with _open_text(path) as stream:
         first = stream.readline()
-        stream.seek(0)
-        reader = csv.reader(stream, delimiter=_delimiter(first))
+        # The first line, already read to choose the delimiter, goes back in front of the rest
+        # rather than seeking back to it: pipes cannot seek.
+        reader = csv.reader(itertools.chain((first,), stream), delimiter=_delimiter(first))
         line = 1
         for record in reader:
             start = line
@@ -447,7 +463,8 @@ def read_csv_table(path: str | Path) -> CsvTable:
     ----------
     path : str or Path
         A ``.csv`` file or a gzip-compressed ``.csv.gz`` file, UTF-8 encoded (a compressed
-        file is recognised by its first bytes, whatever its name).
+        file is recognised by its first bytes, whatever its name). A named pipe or
+        ``/dev/stdin`` works too: the file is read once, from start to end.
 
     Returns
     -------

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import os
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from nnstudio.data import MAX_CLASSES, load_dataset, read_csv_table
+from nnstudio.data import MAX_CLASSES, CsvTable, load_dataset, read_csv_table
 from nnstudio.errors import DataError
 from nnstudio.spec import CsvData
 
@@ -356,6 +359,76 @@ def test_gzip_file_named_csv_is_read_as_gzip(tmp_path: Path) -> None:
     table = read_csv_table(path)
     assert table.header == ("sepal_length", "sepal_width", "species")
     assert table.rows[0] == ("5.1", "3.5", "setosa")
+
+
+def _read_through_a_named_pipe(folder: Path, data: bytes, name: str) -> CsvTable:
+    """``read_csv_table`` of a FIFO that a thread fills with ``data``.
+
+    A reader that opened the FIFO a second time would wait for a writer forever: after a
+    timeout the test opens the other end itself, so the read ends and the test fails.
+    """
+    fifo = folder / name
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        # A reader that stops at a bad row or a short read closes its end early.
+        with contextlib.suppress(BrokenPipeError), open(fifo, "wb") as pipe:
+            pipe.write(data)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    result: list[CsvTable | BaseException] = []
+
+    def read() -> None:
+        try:
+            result.append(read_csv_table(fifo))
+        except BaseException as error:  # handed to the test thread
+            result.append(error)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=30)
+    if reader.is_alive():
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(timeout=30)
+        pytest.fail(f"reading {name} did not finish: the reader waited for a second writer")
+    writer.join(timeout=30)
+    if isinstance(result[0], BaseException):
+        raise result[0]
+    return result[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need mkfifo")
+@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gzip"])
+def test_a_named_pipe_reads_like_the_file(tmp_path: Path, compressed: bool) -> None:
+    # A byte-order mark, semicolons and CRLF line ends test the first line's look-ahead;
+    # 20,000 rows span several pipe buffers and reading chunks.
+    rows = [f"{i};{i * 0.5};{'ab'[i % 2]}" for i in range(20_000)]
+    text = "\ufeffa;b;label\r\n" + "\r\n".join(rows) + "\r\n"
+    data = text.encode("utf-8")
+    if compressed:
+        data = gzip.compress(data)
+    (tmp_path / "file.csv").write_bytes(data)
+    expected = read_csv_table(tmp_path / "file.csv")
+    table = _read_through_a_named_pipe(tmp_path, data, "pipe.csv")
+    assert table.header == expected.header == ("a", "b", "label")
+    assert table.line_numbers == expected.line_numbers
+    assert table.kinds == expected.kinds
+    assert table.rows[:3] == expected.rows[:3]
+    np.testing.assert_array_equal(
+        table.to_floats(("a", "b"), role="input"), expected.to_floats(("a", "b"), role="input")
+    )
+    assert table.column("label") == expected.column("label")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need mkfifo")
+def test_a_named_pipe_reports_problems_like_a_file(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"pipe\.csv: line 3 has 1 field, the header has 2"):
+        _read_through_a_named_pipe(tmp_path, b"a,b\n1,2\n3\n", "pipe.csv")
+    with pytest.raises(DataError, match=r"empty\.csv: the file is empty"):
+        _read_through_a_named_pipe(tmp_path, b"", "empty.csv")
+    with pytest.raises(DataError, match=r"cut\.csv\.gz: is not a valid gzip file"):
+        _read_through_a_named_pipe(tmp_path, gzip.compress(IRIS_LIKE.encode())[:30], "cut.csv.gz")
 
 
 def test_web_page_saved_as_csv_is_named_as_such(tmp_path: Path) -> None:
