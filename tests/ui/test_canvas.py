@@ -498,6 +498,89 @@ def test_dragging_a_header_reorders_hidden_layers(qtbot):
     assert [layer.units for layer in document.project.network.layers] == [8, 11, 1]
 
 
+def drag_header(canvas: NetworkCanvas, drawn: int, target: int) -> None:
+    x, y = header_center(canvas, drawn)
+    target_x = canvas.layout_geometry.columns[target].x + 10
+    left = QtCore.Qt.MouseButton.LeftButton
+    send_mouse(canvas, QtCore.QEvent.Type.MouseButtonPress, QtCore.QPointF(x, y), left)
+    for step in np.linspace(x, target_x, 6)[1:]:
+        send_mouse(canvas, QtCore.QEvent.Type.MouseMove, QtCore.QPointF(step, y), left)
+    release = QtCore.QEvent.Type.MouseButtonRelease
+    send_mouse(canvas, release, QtCore.QPointF(target_x, y), QtCore.Qt.MouseButton.NoButton)
+
+
+def kept(items: list, before: list) -> list[bool]:
+    """Which canvas items are the very objects drawn before."""
+    return [item is old for item, old in zip(items, before, strict=True)]
+
+
+def assert_put_down(canvas: NetworkCanvas) -> None:
+    """No lane or column is left lifted or moved by a drag, and its drop marker is gone."""
+    assert canvas._drop_indicator is None
+    assert not any(lane.dragging for lane in canvas.lanes)
+    for lane, column in zip(canvas.lanes, canvas.columns, strict=True):
+        assert lane.pos().isNull() and lane.zValue() == 0
+        assert column.pos().isNull() and column.zValue() == 2
+    indicators = [
+        item for item in canvas.scene().items() if isinstance(item, QtWidgets.QGraphicsRectItem)
+    ]
+    assert indicators == []
+
+
+def test_a_drag_that_changes_nothing_drawn_puts_the_lane_down(qtbot):
+    document, canvas = open_canvas(qtbot, spiral_project())
+    # Same size and activation, another initialiser: the move changes the network, but no
+    # lane looks different, so the rebuild keeps the dragged one.
+    hidden = document.project.network.layers[1]
+    document.set_layer(1, replace(hidden, init="he_normal"))
+    lanes = list(canvas.lanes)
+    drag_header(canvas, 1, 2)
+    assert [layer.init for layer in document.project.network.layers[:2]] == [
+        "he_normal",
+        "xavier_normal",
+    ]
+    assert kept(canvas.lanes, lanes) == [True, True, True, True]
+    assert_put_down(canvas)
+    # Onto an identical layer: the network stays as it was and nothing is rebuilt.
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    drag_header(canvas, 1, 2)
+    assert document.undo_stack.index() == 0 and document.undo_stack.canRedo()
+    assert_put_down(canvas)
+
+
+def test_resizing_a_wide_layer_keeps_the_other_items_and_draws_like_a_fresh_canvas(qtbot, tmp_path):
+    document, canvas = open_canvas(qtbot, mnist_like_project(tmp_path))
+    document.set_weights(build_network(document.project).weights())
+    canvas.select(Selection("layer", 1))
+    lanes, columns = list(canvas.lanes), list(canvas.columns)
+    bundles, buttons = list(canvas.bundles), list(canvas.gap_buttons)
+    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Plus)
+    assert document.project.network.sizes == (784, 257, 128, 10)
+    # Only Hidden 1's header ("257 relu") and its "241 more" marker changed: the other lanes
+    # and columns stay, and the edges beside it stay in place, standing for neuron 256 now.
+    assert kept(canvas.lanes, lanes) == [True, False, True, True]
+    assert kept(canvas.columns, columns) == [True, False, True, True]
+    assert kept(canvas.bundles[1:], bundles[1:]) == [True, True, True]
+    assert kept(canvas.gap_buttons, buttons) == [True, True, True]
+    assert canvas.bundles[1].targets.max() == 256 and canvas.bundles[2].sources.max() == 256
+    # The new shape has no weights yet: every edge is grey until they come.
+    assert all(np.isnan(bundle.values).all() for bundle in canvas.bundles[1:])
+    assert canvas.selection() == Selection("layer", 1)
+    assert len(canvas.scene().items()) == 4 + 4 + 3 + 1 + 3
+    document.set_weights(build_network(document.project).weights())
+
+    fresh = NetworkCanvas(document)
+    qtbot.addWidget(fresh)
+    fresh.resize(canvas.size())
+    fresh.show()
+    qtbot.waitExposed(fresh)
+    fresh.select(Selection("layer", 1))
+    assert fresh.transform() == canvas.transform()
+    assert fresh.grab().toImage() == canvas.grab().toImage()
+    assert fresh.render_image(1.0) == canvas.render_image(1.0)
+
+
 def test_hand_editing_a_weight_and_a_bias_is_undoable(qtbot, monkeypatch):
     document, canvas = open_canvas(qtbot, spiral_project())
     document.set_weights(build_network(document.project).weights())

@@ -174,6 +174,31 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
         """Whether a deferred recolour waits for :meth:`refresh`."""
         return self._pending
 
+    def has_geometry(self, segments: np.ndarray, max_shown: int | None) -> bool:
+        """Whether this bundle draws exactly ``segments`` with the same level of detail."""
+        wanted = None if max_shown is None else max(1, int(max_shown))
+        return wanted == self.max_shown and np.array_equal(self.segments, segments)
+
+    def set_endpoints(self, sources: np.ndarray, targets: np.ndarray) -> None:
+        """Let the same segments stand for other neurons (no-op when they are the same).
+
+        Resizing a wide layer keeps its drawn slots but moves the indices of the neurons
+        sampled at its end. The weights shown belonged to the old neurons: the edges turn
+        grey (unknown) until the next :meth:`set_values`.
+
+        Parameters
+        ----------
+        sources, targets : ndarray of int, shape (E,)
+            ``W[sources[e], targets[e]]`` is now the weight of edge ``e``.
+        """
+        sources = np.asarray(sources, dtype=np.int64)
+        targets = np.asarray(targets, dtype=np.int64)
+        if np.array_equal(sources, self.sources) and np.array_equal(targets, self.targets):
+            return
+        self.sources = sources
+        self.targets = targets
+        self.set_values(None)
+
     def edge_index(self, source: int, target: int) -> int | None:
         """Index of the drawn edge ``source → target``, or ``None`` when it is not drawn."""
         hits = np.flatnonzero((self.sources == source) & (self.targets == target))

@@ -142,6 +142,8 @@ class LaneItem(QtWidgets.QGraphicsItem):
         self.title = title
         self.subtitle = subtitle
         self.resizable = resizable
+        #: What the lane's drawing depends on (see :meth:`drawing_key`).
+        self.key = self.drawing_key(layout, drawn, title, subtitle, resizable)
         self.selected = False
         self.hovered_button: int | None = None
         self._show_controls = True
@@ -154,6 +156,25 @@ class LaneItem(QtWidgets.QGraphicsItem):
         # Lanes change only on hover, selection or edits; frames would repaint them 30 times
         # a second, so they are painted once into a pixmap and blitted.
         self.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    @staticmethod
+    def drawing_key(
+        layout: NetworkLayout, drawn: int, title: str, subtitle: str, resizable: bool
+    ) -> tuple:
+        """Everything the lane's drawing is made of: a lane with an equal key looks the same.
+
+        The canvas keeps such a lane (and its cached pixmap) across an edit instead of
+        making it anew. Selection, hover, drag and ``can_shrink`` are set separately.
+        """
+        return (
+            layout.scale_key(),
+            drawn,
+            layout.lane_rect(drawn),
+            layout.unit_button_centers(drawn),
+            title,
+            subtitle,
+            resizable,
+        )
 
     # The lane is cached as a pixmap: every change of what it shows must call update().
 
@@ -174,8 +195,9 @@ class LaneItem(QtWidgets.QGraphicsItem):
 
     @can_shrink.setter
     def can_shrink(self, value: bool) -> None:
-        self._can_shrink = bool(value)
-        self.update()
+        if bool(value) != self._can_shrink:
+            self._can_shrink = bool(value)
+            self.update()
 
     @property
     def dragging(self) -> bool:
@@ -184,8 +206,9 @@ class LaneItem(QtWidgets.QGraphicsItem):
 
     @dragging.setter
     def dragging(self, value: bool) -> None:
-        self._dragging = bool(value)
-        self.update()
+        if bool(value) != self._dragging:
+            self._dragging = bool(value)
+            self.update()
 
     def set_selected(self, selected: bool) -> None:
         """Draw the lane as the selected layer."""
@@ -335,9 +358,16 @@ class GapButtonItem(QtWidgets.QGraphicsItem):
         self.gap = gap
         self.center = layout.gap_button_center(gap)
         self.radius = layout.gap_button_radius
+        #: What the button's drawing depends on (see :meth:`drawing_key`).
+        self.key = self.drawing_key(layout, gap)
         self.hovered = False
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
         self.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    @staticmethod
+    def drawing_key(layout: NetworkLayout, gap: int) -> tuple:
+        """Where the button is and how big: a button with an equal key looks the same."""
+        return (gap, layout.gap_button_center(gap), layout.gap_button_radius)
 
     def set_hovered(self, hovered: bool) -> None:
         """Highlight the button under the mouse."""
@@ -401,6 +431,8 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         self.column = layout.columns[drawn]
         self.has_bias = has_bias
         self.label_side = label_side
+        #: What the column's drawing depends on besides its state (see :meth:`drawing_key`).
+        self.key = self.drawing_key(layout, drawn, labels, label_side, has_bias)
         self._rects = [_rect(row) for row in layout.neuron_rects(drawn)]
         count = len(self._rects)
         #: Fill colour per drawn neuron (activation for the selected example), (k, 3) uint8.
@@ -434,6 +466,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         )
         self.full_labels = list(labels) if labels is not None else None
         self._bias_brushes: list[QtGui.QColor] = [_BIAS_UNKNOWN] * count
+        self._blank = False
         self.set_state(None, None, None)
         half = layout.neuron_size / 2
         left = self.column.x - half - BIAS_RADIUS - 4
@@ -454,6 +487,34 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         # Painted once per change and blitted otherwise: the canvas repaints as a whole, and
         # the edges' catch-up strokes between frames would repaint every neuron again.
         self.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    @staticmethod
+    def drawing_key(
+        layout: NetworkLayout,
+        drawn: int,
+        labels: list[str] | None,
+        label_side: str,
+        has_bias: bool,
+    ) -> tuple:
+        """Everything the column's drawing is made of besides the values it shows (fills,
+        biases, heatmaps, selection): a column with an equal key looks the same.
+
+        The canvas keeps such a column (and its cached pixmap) across an edit instead of
+        making it anew.
+        """
+        column = layout.columns[drawn]
+        return (
+            layout.scale_key(),
+            drawn,
+            column.units,
+            column.x,
+            column.ellipsis_y,
+            column.indices.tobytes(),
+            column.centers_y.tobytes(),
+            None if labels is None else tuple(labels),
+            label_side,
+            has_bias,
+        )
 
     @property
     def corner_radius(self) -> float:
@@ -479,6 +540,10 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         thumbnails: list[QtGui.QImage] | None,
     ) -> None:
         """Show the activations of the selected example (and the heatmaps)."""
+        blank = fills is None and values is None and not thumbnails
+        if blank and self._blank:
+            return  # still nothing to show: the cached paint stays valid
+        self._blank = blank
         self.fills = fills
         self.values = values
         self.thumbnails = thumbnails if thumbnails else None
@@ -506,6 +571,8 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
 
     def set_sparklines(self, points: np.ndarray | None) -> None:
         """Show each neuron's output along the input range (``(k, C, 2)`` or ``None``)."""
+        if points is None and self.sparklines is None:
+            return  # still none: the cached paint stays valid
         self.sparklines = points
         self._sparkline_polygons = []
         if points is not None:
@@ -527,8 +594,13 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
 
     def set_biases(self, biases: np.ndarray | None, colors: np.ndarray | None) -> None:
         """Show each drawn neuron's bias."""
+        previous = self.bias_colors
         self.biases = biases
         self.bias_colors = colors
+        if (colors is None and previous is None) or (
+            colors is not None and previous is not None and np.array_equal(colors, previous)
+        ):
+            return  # the same dots (e.g. biases all initialised alike): keep the cached paint
         self._bias_brushes = (
             [
                 QtGui.QColor(r, g, b)

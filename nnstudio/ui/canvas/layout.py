@@ -209,6 +209,28 @@ class NetworkLayout:
     label_left = 0.0
     label_right = 0.0
 
+    def scale_key(self) -> tuple[float, ...]:
+        """The sizes shared by every column (neurons, headers, text scale, spacing).
+
+        Two layouts with equal keys draw a column with the same neurons, or a lane with the
+        same rectangle, identically; the canvas keeps such items across an edit.
+        """
+        return (
+            self.neuron_size,
+            self.pitch,
+            self.ui,
+            self.header_height,
+            self.button_radius,
+            self.gap_button_radius,
+            self.label_width,
+            self.lane_width,
+            self.spacing,
+            self.body_top,
+            self.body_bottom,
+            self.lane_top,
+            self.lane_bottom,
+        )
+
     def _lane_span(self, drawn: int) -> tuple[float, float]:
         x = self.columns[drawn].x
         left = x - self.lane_width / 2.0 - (self.label_left if drawn == 0 else 0.0)

@@ -1,8 +1,9 @@
 """The network canvas: layers as columns of neurons, edges coloured by weight, live updates.
 
 Every edit goes through :class:`~nnstudio.ui.document.StudioDocument` (so it is undoable); the
-canvas rebuilds its items when the document's network, data or project change and only
-recolours them on :meth:`NetworkCanvas.show_frame`.
+canvas rebuilds its items when the document's network, data or project change (keeping those
+whose drawing stays the same, so an edit repaints only what it changed) and only recolours them
+on :meth:`NetworkCanvas.show_frame`.
 
 Level of detail keeps big networks fast and legible: wide layers are drawn as a sample of their
 neurons (see :mod:`nnstudio.ui.canvas.layout`), a layer pair with more candidate edges than
@@ -166,6 +167,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         #: ``bundles[d]`` holds the edges entering drawn layer ``d`` (``bundles[0]`` is None).
         self.bundles: list[EdgeBundleItem | None] = []
         self.gap_buttons: list[GapButtonItem] = []
+        self.edge_highlight: EdgeHighlightItem | None = None
         self._network: NetworkSpec | None = None
         self._layout_aspect: float | None = None
         self._layout_height = 0
@@ -304,11 +306,16 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     # ---- building ----------------------------------------------------------------------------
 
     def rebuild(self) -> None:
-        """Recreate every item for the document's current network (keeps a sensible zoom)."""
+        """Bring the items in line with the document's current network (keeps a sensible zoom).
+
+        Items whose drawing did not change (same geometry, texts and neurons, see their
+        ``drawing_key``) are kept with their cached pixmaps; only the others are made anew.
+        Adding a neuron to a wide layer thus replaces that layer's lane and column, and the
+        edges beside it only change which neurons they stand for.
+        """
         network = self._network_spec()
         old_center = self.mapToScene(self.viewport().rect().center())
         self._signature = self._drawn_signature()
-        self._scene.clear()
         self._drop_indicator = None
         self._press = None
         self._hover_key = None
@@ -334,22 +341,27 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             _label_extent(layout, [outputs[i] for i in last.tolist()]),
         )
 
+        old_lanes, old_columns = self.lanes, self.columns
+        old_bundles, old_buttons = self.bundles, self.gap_buttons
         self.lanes = []
         self.columns = []
         self.bundles = [None]
         self.gap_buttons = []
         for drawn in range(count):
-            lane = LaneItem(
-                layout,
-                drawn,
-                self.layer_title(drawn),
-                self.layer_subtitle(drawn),
-                resizable=drawn in hidden,
-            )
-            lane.setZValue(0)
-            if drawn in hidden:
+            title, subtitle = self.layer_title(drawn), self.layer_subtitle(drawn)
+            resizable = drawn in hidden
+            key = LaneItem.drawing_key(layout, drawn, title, subtitle, resizable)
+            lane = _kept(old_lanes, drawn, key)
+            if lane is None:
+                lane = LaneItem(layout, drawn, title, subtitle, resizable=resizable)
+                lane.setZValue(0)
+                self._scene.addItem(lane)
+            else:
+                lane.dragging = False
+                lane.set_hovered_button(None)
+                _settle(lane, 0)
+            if resizable:
                 lane.can_shrink = network.layers[drawn - 1].units > 1
-            self._scene.addItem(lane)
             self.lanes.append(lane)
 
             indices = layout.columns[drawn].indices
@@ -359,29 +371,54 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
                 labels, side = [outputs[i] for i in indices.tolist()], "right"
             else:
                 labels, side = None, "right"
-            column = NeuronColumnItem(layout, drawn, labels, side, has_bias=drawn > 0)
-            column.setZValue(2)
-            self._scene.addItem(column)
+            key = NeuronColumnItem.drawing_key(layout, drawn, labels, side, drawn > 0)
+            column = _kept(old_columns, drawn, key)
+            if column is None:
+                column = NeuronColumnItem(layout, drawn, labels, side, has_bias=drawn > 0)
+                column.setZValue(2)
+                self._scene.addItem(column)
+            else:
+                column.set_hovered_position(None)
+                _settle(column, 2)
             self.columns.append(column)
 
             if drawn > 0:
-                bundle = EdgeBundleItem(
-                    *layout.edge_segments(drawn), max_shown=MAX_EDGES_PER_BUNDLE
-                )
-                bundle.setZValue(1)
-                self._scene.addItem(bundle)
+                segments, sources, targets = layout.edge_segments(drawn)
+                bundle = old_bundles[drawn] if drawn < len(old_bundles) else None
+                if bundle is not None and bundle.has_geometry(segments, MAX_EDGES_PER_BUNDLE):
+                    # Same strokes in the same places: keep them (the recolour below
+                    # repaints only what it changes).
+                    bundle.set_endpoints(sources, targets)
+                else:
+                    bundle = EdgeBundleItem(
+                        segments, sources, targets, max_shown=MAX_EDGES_PER_BUNDLE
+                    )
+                    bundle.setZValue(1)
+                    self._scene.addItem(bundle)
                 self.bundles.append(bundle)
-        self.edge_highlight = EdgeHighlightItem()
-        self.edge_highlight.setZValue(1.5)
-        self._scene.addItem(self.edge_highlight)
+        if self.edge_highlight is None:
+            self.edge_highlight = EdgeHighlightItem()
+            self.edge_highlight.setZValue(1.5)
+            self._scene.addItem(self.edge_highlight)
         self._selected_edge: tuple[EdgeBundleItem, int] | None = None
         self._hovered_edge: tuple[EdgeBundleItem, int] | None = None
         self._hovered_neuron: tuple[int, int] | None = None
         for gap in range(count - 1):
-            button = GapButtonItem(layout, gap)
-            button.setZValue(3)
-            self._scene.addItem(button)
+            button = _kept(old_buttons, gap, GapButtonItem.drawing_key(layout, gap))
+            if button is None:
+                button = GapButtonItem(layout, gap)
+                button.setZValue(3)
+                self._scene.addItem(button)
+            else:
+                button.set_hovered(False)
             self.gap_buttons.append(button)
+        # Whatever was not kept goes (replaced items, a drag's drop indicator).
+        kept = {id(item) for item in (*self.lanes, *self.columns, *self.gap_buttons)}
+        kept.update(id(item) for item in self.bundles[1:])
+        kept.add(id(self.edge_highlight))
+        for item in self._scene.items():
+            if id(item) not in kept:
+                self._scene.removeItem(item)
 
         # Scroll bars appear only when zoomed in past the drawing.
         self._scene.setSceneRect(self._framed_rect())
@@ -1393,7 +1430,10 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         source = self._drag_layer
         target = self._drag_target(pos)
         self._dragging = False
-        if not self.move_layer(source, target):
+        moved = self.move_layer(source, target)
+        # A layer moved onto an identical one leaves the network as it was: no rebuild puts
+        # the lifted lane down, as it does after a real move.
+        if not moved or self.lanes[source].dragging:
             # Nothing moved: put the dragged column back where it was.
             self.lanes[source].dragging = False
             for item in (self.lanes[source], self.columns[source]):
@@ -1549,6 +1589,20 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
 
             raise NNStudioError(f"could not write the image {path}")
         return path
+
+
+def _kept(items: list[Any], index: int, key: tuple) -> Any:
+    """The item drawn at ``index`` before a rebuild when it looks as ``key`` says, or ``None``."""
+    item = items[index] if index < len(items) else None
+    return item if item is not None and item.key == key else None
+
+
+def _settle(item: QtWidgets.QGraphicsItem, z: float) -> None:
+    """Put a kept item back in its place and layer (a drag moves and raises them)."""
+    if not item.pos().isNull():
+        item.setPos(0.0, 0.0)
+    if item.zValue() != z:
+        item.setZValue(z)
 
 
 def _label_extent(layout: NetworkLayout, labels: list[str]) -> float:
