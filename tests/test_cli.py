@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -446,6 +447,26 @@ def test_predict_reads_a_process_substitution(
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == expected.stdout
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_predict_names_a_process_substitution_by_its_path(trained: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x1,x2\n1,2\n3,abc\n")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    env.pop("NNSTUDIO_DEBUG", None)
+    script = '"$0" -m nnstudio predict "$1" -i <(cat "$2")'
+    result = subprocess.run(
+        ["bash", "-c", script, sys.executable, str(trained), str(bad)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    # bash passes /dev/fd/N; its bare name, a number, would not tell the user which input.
+    assert_clean_failure(result, "line 3, column 'x2': 'abc' is not a number")
+    assert re.search(r"error: /dev/fd/\d+: line 3", result.stderr), result.stderr
 
 
 def test_predict_counts_what_it_wrote(trained: Path, tmp_path: Path, capsys) -> None:

@@ -251,7 +251,7 @@ class CsvTable:
     @property
     def name(self) -> str:
         """The file name, for messages."""
-        return self.path.name
+        return _message_name(self.path)
 
     def column_index(self, name: str) -> int:
         """Position of column ``name``.
@@ -432,6 +432,17 @@ def _open_text(path: Path) -> Iterator[TextIO]:
             yield text
 
 
+def _message_name(path: Path) -> str:
+    """How messages name ``path``: its file name, or the whole path of a device file.
+
+    A shell's ``<(...)`` passes ``/dev/fd/63``, whose bare name "63" would mean nothing;
+    ``/dev/stdin`` reads as "stdin".
+    """
+    if path.parent.parts[:2] == ("/", "dev") and path.name != "stdin":
+        return str(path)
+    return path.name
+
+
 def _delimiter(first_line: str) -> str:
     """The delimiter that splits the header best (comma unless another is clearly used)."""
     counts = {d: first_line.count(d) for d in _DELIMITERS}
@@ -478,7 +489,7 @@ def read_csv_table(path: str | Path) -> CsvTable:
         of fields than the header.
     """
     path = Path(path).expanduser()
-    name = path.name
+    name = _message_name(path)
     if not path.exists():
         raise DataError(f"{path}: file not found")
     if path.is_dir():
