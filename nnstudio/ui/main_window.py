@@ -1660,6 +1660,12 @@ class MainWindow(QtWidgets.QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
+        plots = self.settings.value("plots")
+        if isinstance(plots, str):
+            try:
+                self.plots.restore_view_state(json.loads(plots))
+            except ValueError:
+                pass  # a damaged entry: the plots keep their defaults
         if isinstance(state, QtCore.QByteArray | bytes) and state:
             return bool(self.restoreState(state))
         return False
@@ -1694,6 +1700,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _save_layout(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())
+        self.settings.setValue("plots", json.dumps(self.plots.view_state()))
         self.settings.sync()
 
     # ---- messages --------------------------------------------------------------------------

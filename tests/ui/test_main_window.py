@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -1239,3 +1240,57 @@ def test_canvas_text_stays_readable_in_a_default_window(qtbot, window, sample, s
     # Zoomed in, text keeps its drawn size instead of growing further.
     lane = canvas.lanes[1]
     assert lane.header_fonts(4.0)[0].pixelSize() == lane.header_fonts(1.0)[0].pixelSize()
+
+
+def test_plot_choices_and_tab_survive_a_restart(qtbot, window, settings) -> None:
+    from nnstudio.ui.main_window import MainWindow
+
+    plots = window.plots
+    plots.loss_tab.log_scale.setChecked(True)
+    plots.loss_tab.show_batches.setChecked(False)
+    plots.weights_tab.beside.setCurrentText("Layer over training")
+    plots.tabs.setCurrentIndex(plots.tab_names().index("Gradients"))
+    plots.gradients_tab.show_raw.setChecked(False)
+    window.close_without_asking()
+
+    again = MainWindow(settings=settings, restore_layout=True)
+    qtbot.addWidget(again)
+    try:
+        panel = again.plots
+        assert panel.tabs.tabText(panel.tabs.currentIndex()) == "Gradients"
+        assert panel.gradients_tab.show_raw.isChecked() is False
+        assert panel.loss_tab.log_scale.isChecked() is True
+        assert panel.loss_tab.show_batches.isChecked() is False
+        # The Weights tab is built after start-up and takes its saved choice then.
+        assert panel.weights_tab.beside.currentText() == "Layer over training"
+        # A choice never made keeps its default.
+        assert panel.output_tab.show_boundary.isChecked() is True
+    finally:
+        again.close_without_asking()
+        again.shutdown()
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "not json {",
+        json.dumps([1, 2]),
+        json.dumps({"tab": 7, "options": {"Loss": {"logScale": "yes"}, "Nope": {}}}),
+        json.dumps({"tab": "Nope", "options": {"Weights": {"besideHeatmap": "Gone"}}}),
+    ],
+    ids=["broken", "list", "wrong-types", "unknown-names"],
+)
+def test_damaged_plot_settings_leave_the_defaults(qtbot, settings, stored) -> None:
+    from nnstudio.ui.main_window import MainWindow
+
+    settings.setValue("plots", stored)
+    window = MainWindow(settings=settings, restore_layout=True)
+    qtbot.addWidget(window)
+    try:
+        panel = window.plots
+        assert panel.tabs.currentIndex() == 0
+        assert panel.loss_tab.log_scale.isChecked() is False
+        assert panel.weights_tab.beside.currentText() == "Distribution per layer"
+    finally:
+        window.close_without_asking()
+        window.shutdown()

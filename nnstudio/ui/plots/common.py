@@ -957,6 +957,17 @@ class PlotTab(QtWidgets.QWidget):
         self._selected_layer: int | None = None
         self._seen: dict[str, object] = {}
 
+    def view_options(self) -> dict[str, QtWidgets.QCheckBox | QtWidgets.QComboBox]:
+        """The tab's display choices that the studio keeps from one session to the next.
+
+        Returns
+        -------
+        dict
+            A check box or combo box for each choice, under a key that stays the same across
+            versions (its label may change).
+        """
+        return {}
+
     # ---- layout ------------------------------------------------------------------------------
 
     def set_arrangement(

@@ -65,6 +65,9 @@ class GradientsTab(PlotTab):
         self._norms = np.zeros((0, 0))
         self.set_arrangement(narrow=[(self.plot, 0, 0, 1, 1)], wide=[(self.plot, 0, 0, 1, 1)])
 
+    def view_options(self) -> dict[str, QtWidgets.QCheckBox | QtWidgets.QComboBox]:
+        return {"everyStep": self.show_raw}
+
     def clear(self) -> None:
         self._steps = np.zeros(0, dtype=np.int64)
         self._norms = np.zeros((0, 0))

@@ -164,6 +164,13 @@ class LossTab(PlotTab):
         )
         self.graphics.scene().addItem(self.r2_view)
 
+    def view_options(self) -> dict[str, QtWidgets.QCheckBox | QtWidgets.QComboBox]:
+        return {
+            "logScale": self.log_scale,
+            "miniBatches": self.show_batches,
+            "previousRun": self.show_previous,
+        }
+
     # ---- configuration -----------------------------------------------------------------------
 
     def _sync_r2_view(self) -> None:

@@ -460,6 +460,9 @@ class OutputTab(PlotTab):
 
     # ---- configuration -------------------------------------------------------------------------
 
+    def view_options(self) -> dict[str, QtWidgets.QCheckBox | QtWidgets.QComboBox]:
+        return {"validationPoints": self.show_validation, "decisionBoundary": self.show_boundary}
+
     def set_context(self, project: Project | None, dataset: Dataset | None) -> None:
         super().set_context(project, dataset)
         if dataset is not None:

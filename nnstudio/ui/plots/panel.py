@@ -66,6 +66,8 @@ class PlotsPanel(QtWidgets.QWidget):
         # Number of the frame each tab last painted (frames are numbered as they arrive).
         self._painted: dict[str, int] = {}
         self._serial = 0
+        # Display choices (view_state) for tabs not built yet, applied when they are built.
+        self._pending_options: dict[str, dict[str, object]] = {}
         self._build(LossTab.name)
 
     # ---- tabs --------------------------------------------------------------------------------
@@ -142,9 +144,47 @@ class PlotsPanel(QtWidgets.QWidget):
             self.tabs.blockSignals(blocked)
         blank_page.deleteLater()
         self._tabs[name] = tab
+        _apply_options(tab, self._pending_options.pop(name, {}))
         if len(self._tabs) == len(self._classes):
             self._early_frames.clear()
         return tab
+
+    # ---- display choices kept between sessions -----------------------------------------------
+
+    def view_state(self) -> dict[str, object]:
+        """The current tab and every tab's display choices, as JSON-ready values.
+
+        Returns
+        -------
+        dict
+            ``{"tab": name, "options": {tab name: {key: bool or str}}}``; see
+            :meth:`PlotTab.view_options` for the keys.
+        """
+        options = {name: dict(values) for name, values in self._pending_options.items()}
+        for name, tab in self._tabs.items():
+            options[name] = {key: _option_value(w) for key, w in tab.view_options().items()}
+        return {"tab": self.tab_names()[self.tabs.currentIndex()], "options": options}
+
+    def restore_view_state(self, state: object) -> None:
+        """Bring back what :meth:`view_state` returned (in an earlier session).
+
+        Anything unknown or of the wrong type (a settings file from another version, or
+        edited by hand) is left out; a tab not built yet takes its choices when built.
+        """
+        if not isinstance(state, dict):
+            return
+        options = state.get("options")
+        if isinstance(options, dict):
+            for name, values in options.items():
+                if name not in self._classes or not isinstance(values, dict):
+                    continue
+                if name in self._tabs:
+                    _apply_options(self._tabs[name], values)
+                else:
+                    self._pending_options[name] = dict(values)
+        tab = state.get("tab")
+        if isinstance(tab, str) and tab in self._classes:
+            self.tabs.setCurrentIndex(self.tab_names().index(tab))
 
     # ---- public API ------------------------------------------------------------------------
 
@@ -274,3 +314,22 @@ class PlotsPanel(QtWidgets.QWidget):
         if name not in self._tabs:
             self._build(name)
         self._paint(self._tabs[name])
+
+
+def _option_value(widget: QtWidgets.QCheckBox | QtWidgets.QComboBox) -> bool | str:
+    """A display choice's value: a check box's state or a combo box's text."""
+    if isinstance(widget, QtWidgets.QCheckBox):
+        return widget.isChecked()
+    return widget.currentText()
+
+
+def _apply_options(tab: PlotTab, values: dict[str, object]) -> None:
+    """Set ``tab``'s display choices from ``values``, leaving out what does not fit."""
+    for key, widget in tab.view_options().items():
+        value = values.get(key)
+        if isinstance(widget, QtWidgets.QCheckBox) and isinstance(value, bool):
+            widget.setChecked(value)
+        elif isinstance(widget, QtWidgets.QComboBox) and isinstance(value, str):
+            index = widget.findText(value)
+            if index >= 0:
+                widget.setCurrentIndex(index)

@@ -125,6 +125,9 @@ class WeightsTab(PlotTab):
             small=[(self.heatmap_plot, 0, 0, 1, 1), (beside, 0, 1, 1, 1)],
         )
 
+    def view_options(self) -> dict[str, QtWidgets.QCheckBox | QtWidgets.QComboBox]:
+        return {"besideHeatmap": self.beside}
+
     def arrangement_changed(self, mode: str) -> None:
         self.beside.setVisible(mode == "small")
 
