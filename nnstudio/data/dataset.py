@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -96,6 +96,32 @@ class Dataset:
     def is_classification(self) -> bool:
         """Whether the targets are classes."""
         return self.task == "classification"
+
+    def head(self, rows: int) -> Dataset:
+        """The first ``rows`` training and validation examples (views of the arrays, no copy).
+
+        Parameters
+        ----------
+        rows : int
+            At most this many examples of each set; the data set itself when both sets are
+            no longer.
+
+        Returns
+        -------
+        Dataset
+            With the same names, task and standardisation.
+        """
+        if self.n_train <= rows and self.n_val <= rows:
+            return self
+        return replace(
+            self,
+            X_train=self.X_train[:rows],
+            Y_train=self.Y_train[:rows],
+            X_val=self.X_val[:rows],
+            Y_val=self.Y_val[:rows],
+            labels_train=None if self.labels_train is None else self.labels_train[:rows],
+            labels_val=None if self.labels_val is None else self.labels_val[:rows],
+        )
 
     # ---- cautions ----------------------------------------------------------------------------
 

@@ -28,6 +28,11 @@ Commands travel to the loop as tuples:
 ``("quit",)``
     End the loop.
 
+Each command travels as :func:`write_command` writes it: its pickle without the contents of
+its arrays, then each array's bytes as they lie in memory. Pickling a data set of hundreds of
+megabytes whole would copy it while holding the interpreter lock, for a third of a second,
+and the studio's window would stand still meanwhile.
+
 The loop answers with :class:`News` values. A frame in a :class:`News` is *partial*, so a
 frame stays small however long the run:
 
@@ -65,6 +70,7 @@ the user interface's.
 from __future__ import annotations
 
 import math
+import pickle
 import queue
 import sys
 import threading
@@ -845,6 +851,47 @@ class TrainingLoop:
 # ------------------------------------------------------------------------------------------------
 
 
+def write_command(connection: Connection, command: tuple) -> None:
+    """Send ``command`` with its arrays' memory written as it is (never copied into a pickle).
+
+    Parameters
+    ----------
+    connection : Connection
+        Write end of the command pipe.
+    command : tuple
+        A command of the protocol (module docstring).
+
+    Raises
+    ------
+    OSError, ValueError
+        When the pipe is closed.
+    """
+    buffers: list[pickle.PickleBuffer] = []
+    head = pickle.dumps(command, protocol=5, buffer_callback=buffers.append)
+    views = [buffer.raw() for buffer in buffers]
+    connection.send((head, [view.nbytes for view in views]))
+    for view in views:
+        # Written straight from the array's memory; the write itself lets go of the lock.
+        connection.send_bytes(view)
+
+
+def read_command(connection: Connection) -> tuple:
+    """Receive a command sent by :func:`write_command` (its arrays writable, in fresh memory).
+
+    Raises
+    ------
+    EOFError, OSError
+        When the pipe is closed.
+    """
+    head, sizes = connection.recv()
+    buffers = []
+    for size in sizes:
+        buffer = bytearray(size)
+        connection.recv_bytes_into(buffer)
+        buffers.append(buffer)
+    return pickle.loads(head, buffers=buffers)
+
+
 def _widen_pipe(connection: Connection) -> None:
     """Let a pipe hold a whole frame, so sending one takes one or two writes (Linux only)."""
     try:
@@ -880,7 +927,7 @@ def run_training_process(commands: Connection, news: Connection) -> None:
         try:
             if timeout is not None and not commands.poll(timeout):
                 return None
-            return commands.recv()
+            return read_command(commands)
         except (EOFError, OSError) as error:
             raise ChannelClosed from error
 

@@ -38,7 +38,14 @@ weights) follows.
 A session carries the project, the weights and, only when it changed, the data set; the
 process builds the network, the trainer and the frame builder itself. The controller builds
 the network and the trainer once here too, so a network or data problem is reported at once
-as "Cannot train: ...".
+as "Cannot train: ...". That trainer checks the whole data set only when the data or what the
+checks depend on changed (inputs, output layer, loss, precision, standardisation); after an
+edit of a hidden layer it is built on the first few hundred examples, so editing a network
+with millions of examples stays quick.
+
+Commands are written to the pipe by a sender thread, in order: pickling a large data set and
+writing it while the process reads takes seconds, which would freeze the window. The thread
+touches no Qt object.
 
 The process is started through a ``forkserver`` (never by forking the Qt process, whose
 threads and GUI state must not be copied), which has the loop module imported already, so a new
@@ -56,6 +63,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import queue
 import sys
 import threading
 import time
@@ -77,6 +85,7 @@ from nnstudio.ui.training_loop import (
     News,
     SessionRequest,
     run_training_process,
+    write_command,
 )
 from nnstudio.workflow import build_network, make_trainer
 
@@ -111,6 +120,11 @@ _SHUTDOWN_TIMEOUT = 3.0
 _KILL_TIMEOUT = 1.0
 #: The module the process runs, imported once by the fork server so new processes start fast.
 _LOOP_MODULE = "nnstudio.ui.training_loop"
+#: Examples of each set the main thread's trainer is built on when the whole data set was
+#: checked already (see TrainingController._check_trainable).
+_CHECK_ROWS = 256
+#: Tells the sender thread to end (after the commands queued before it).
+_END_OF_COMMANDS = ("<end>",)
 
 _context_lock = threading.Lock()
 _context: Any = None
@@ -306,32 +320,84 @@ class _TrainingProcess:
         #: The data set the process holds (the object last sent) and its id.
         self.dataset: Dataset | None = None
         self.dataset_id = -1
+        self.sender = CommandSender(self.commands)
         self.gone = False
 
     def send(self, command: tuple) -> bool:
-        """Send a command; whether the process took it (``False``: it has gone)."""
-        if self.gone:
-            return False
-        try:
-            self.commands.send(command)
-        except (OSError, ValueError):
+        """Queue a command for the process; whether it is still taking commands.
+
+        A process that dies meanwhile shows as the end of its news (the receiver reports it).
+        """
+        if self.gone or self.sender.failed:
             self.gone = True
             return False
+        self.sender.send(command)
         return True
 
     def stop(self) -> None:
         """End the process within a bounded time: ask, then terminate, then kill."""
         self.send(("quit",))
         self.gone = True
-        self.commands.close()
+        self.sender.finish()
         self.process.join(_SHUTDOWN_TIMEOUT)
         for end in (self.process.terminate, self.process.kill):
             if self.process.exitcode is not None:
                 break
             end()
             self.process.join(_KILL_TIMEOUT)
+        # With the process ended, a write still under way fails at once (broken pipe).
+        if self.sender.wait(_KILL_TIMEOUT):
+            self.commands.close()
         # The news pipe is closed now, so the receiver finishes its last news and ends.
         self.receiver.wait(int(1000 * _KILL_TIMEOUT))
+
+
+class CommandSender:
+    """Writes commands to a pipe from a thread of its own, in the order they were sent.
+
+    :meth:`send` returns at once, however large the command and however slowly the other end
+    reads it: the window never waits for the training process. The thread touches no Qt
+    object.
+
+    Parameters
+    ----------
+    connection : Connection
+        Write end of the command pipe (closed by the caller, once :meth:`wait` says the
+        thread has ended).
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._queue: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        #: Whether a write failed (the other end has closed); later commands are dropped.
+        self.failed = False
+        self._thread = threading.Thread(target=self._run, name="nnstudio commands", daemon=True)
+        self._thread.start()
+
+    def send(self, command: tuple) -> None:
+        """Queue ``command``; it is written after every command queued before it."""
+        self._queue.put(command)
+
+    def finish(self) -> None:
+        """Let the thread end once it has written what is queued."""
+        self._queue.put(_END_OF_COMMANDS)
+
+    def wait(self, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds for the thread to end; whether it has."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        while True:
+            command = self._queue.get()
+            if command is _END_OF_COMMANDS:
+                return
+            if self.failed:
+                continue
+            try:
+                write_command(self._connection, command)
+            except (OSError, ValueError):
+                self.failed = True
 
 
 def _describe_exit(code: int | None) -> str:
@@ -396,6 +462,9 @@ class TrainingController(QtCore.QObject):
         self._pace: float | None = None
         #: Why the document's network could not be built for training (None: it could).
         self._build_error: str | None = None
+        #: The data set whose every example passed the trainer's checks, and what the checks
+        #: depended on (see _check_trainable).
+        self._checked: tuple[Dataset, tuple] | None = None
 
         document.networkChanged.connect(self._schedule_rebuild)
         document.datasetChanged.connect(self._schedule_rebuild)
@@ -642,7 +711,7 @@ class TrainingController(QtCore.QObject):
         try:
             # Built here too, so a problem is reported at once and in the same words.
             network = build_network(project, weights)
-            make_trainer(project, network, dataset)
+            self._check_trainable(project, network, dataset)
         except NNStudioError as error:
             self._has_session = False
             self._build_error = str(error)
@@ -664,6 +733,36 @@ class TrainingController(QtCore.QObject):
             sent = None
         request = SessionRequest(self._generation, project, weights, process.dataset_id, sent)
         self._send("load", request)
+
+    def _check_trainable(self, project: Project, network: Any, dataset: Dataset) -> None:
+        """Build a trainer as the process will, to report a problem at once.
+
+        The trainer checks every example (finite values, values that fit the precision,
+        targets the output layer can reach) and evaluates the network, which takes a tenth
+        of a second per million examples. Those checks depend on the data and on the
+        network's inputs, output layer, loss, precision and standardisation only: once they
+        passed, a change elsewhere (a hidden layer, the optimizer) builds the trainer on the
+        first examples alone.
+
+        Raises
+        ------
+        NNStudioError
+            As :func:`~nnstudio.workflow.make_trainer` does.
+        """
+        spec = project.network
+        depends_on = (
+            spec.inputs,
+            spec.output,
+            project.loss,
+            project.training.dtype,
+            project.standardization,
+        )
+        checked = self._checked
+        if checked is not None and checked[0] is dataset and checked[1] == depends_on:
+            make_trainer(project, network, dataset.head(_CHECK_ROWS))
+            return
+        make_trainer(project, network, dataset)
+        self._checked = (dataset, depends_on)
 
     def hand_back(self, weights: Weights) -> None:
         """Give the document ``weights`` from training (a frame's), without a new session."""

@@ -204,3 +204,17 @@ def test_cautions_name_classes_left_out_of_training_and_tiny_training_sets() -> 
     assert caution.startswith(f"{missing} of 20 classes have no training example (")
     tiny = load_dataset(BuiltinData(builtin="xor", samples=4, validation_fraction=0.5))
     assert tiny.cautions()[0].startswith("Only 2 training examples: too few")
+
+
+def test_head_takes_the_first_examples_of_each_set_without_copying() -> None:
+    data = load_dataset(BuiltinData(builtin="spiral", samples=400, seed=2))
+    head = data.head(50)
+    assert (head.n_train, head.n_val) == (50, 50)
+    for name in ("X_train", "Y_train", "X_val", "Y_val", "labels_train", "labels_val"):
+        part, whole = getattr(head, name), getattr(data, name)
+        assert np.array_equal(part, whole[:50]) and np.shares_memory(part, whole), name
+    assert head.feature_names == data.feature_names and head.class_names == data.class_names
+    assert head.standardization == data.standardization
+    # Sets no longer than asked for: the data set itself.
+    assert data.head(max(data.n_train, data.n_val)) is data
+    assert data.head(10**6) is data

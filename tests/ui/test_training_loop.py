@@ -547,3 +547,50 @@ def test_waits_for_the_interpreter_lock_do_not_count_as_build_cost(
     harness.send("step")
     harness.wait_frame("paused")
     assert 0 < harness.loop._publisher.build_cost < 0.03
+
+
+# ---- commands on the pipe ------------------------------------------------------------------
+
+
+def test_commands_cross_a_pipe_with_their_arrays_intact() -> None:
+    import multiprocessing
+
+    from nnstudio.ui.training_loop import read_command, write_command
+
+    project = replace(xor_project(), data=BuiltinData(builtin="spiral", samples=300, seed=3))
+    data = load_dataset(project.data, ".")
+    request = SessionRequest(7, project, None, 2, data)
+    fortran = np.asfortranarray(np.arange(12.0).reshape(3, 4))
+    strided = np.arange(20.0)[::3]
+    commands = [
+        ("load", request),
+        ("shown", 4, None),
+        ("arrays", fortran, strided, np.zeros((0, 5), np.float32), np.float64(2.5)),
+    ]
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    try:
+        # Written from another thread: a large command fills the pipe before it is read.
+        sender = threading.Thread(target=lambda: [write_command(writer, c) for c in commands])
+        sender.start()
+        received = [read_command(reader) for _ in commands]
+        sender.join()
+    finally:
+        reader.close()
+        writer.close()
+    load, shown, arrays = received
+    assert shown == ("shown", 4, None)
+    got = load[1]
+    assert (got.generation, got.dataset_id, got.weights) == (7, 2, None)
+    assert got.project == request.project
+    for name in ("X_train", "Y_train", "X_val", "Y_val", "labels_train", "labels_val"):
+        sent, came = getattr(data, name), getattr(got.dataset, name)
+        assert came.dtype == sent.dtype and np.array_equal(came, sent), name
+        # Read-only as sent (a data set's arrays are), in the receiver's own memory.
+        assert came.flags.writeable == sent.flags.writeable, name
+        assert not np.shares_memory(came, sent), name
+    assert got.dataset.feature_names == data.feature_names
+    assert np.array_equal(arrays[1], fortran) and arrays[1].flags.f_contiguous
+    assert arrays[1].flags.writeable
+    assert np.array_equal(arrays[2], strided)
+    assert arrays[3].shape == (0, 5) and arrays[3].dtype == np.float32
+    assert arrays[4] == 2.5

@@ -501,3 +501,105 @@ def test_ui_cost_forgets_pauses_and_gaps() -> None:
     # A gap longer than the window starts afresh too.
     assert cost.arrive(2.0, 1.0, True) is None
     assert cost.arrive(2.1, 1.002, True) == pytest.approx(0.002)
+
+
+# ---- the main thread never waits for the process --------------------------------------------
+
+
+def test_commands_are_written_in_order_without_waiting_for_the_reader() -> None:
+    import multiprocessing
+    import threading
+
+    from nnstudio.ui.training_loop import read_command
+    from nnstudio.ui.worker import CommandSender
+
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    sender = CommandSender(writer)
+    # Far more than a pipe holds: written synchronously, send() would wait for the reader.
+    big = np.arange(4_000_000, dtype=np.float64)
+    may_read = threading.Event()
+    waited_in_vain: list[bool] = []
+    received: list[tuple] = []
+
+    def read() -> None:
+        waited_in_vain.append(not may_read.wait(10.0))
+        received.extend(read_command(reader) for _ in range(3))
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    sender.send(("first", big))
+    sender.send(("second",))
+    sender.send(("third", big[:5]))
+    may_read.set()
+    thread.join(30.0)
+    assert waited_in_vain == [False]
+    assert [command[0] for command in received] == ["first", "second", "third"]
+    assert np.array_equal(received[0][1], big) and np.array_equal(received[2][1], big[:5])
+    # A closed reader makes the next write fail; the sender says so and drops the rest.
+    reader.close()
+    sender.send(("lost", big))
+    sender.finish()
+    assert sender.wait(10.0)
+    assert sender.failed
+    writer.close()
+
+
+def test_a_hidden_layer_edit_checks_only_the_first_examples(
+    qtbot, controller, recorder, document, monkeypatch
+) -> None:
+    from nnstudio.ui import worker
+
+    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=15000)
+    checked: list[int] = []
+    original = worker.make_trainer
+
+    def record(project, network, dataset):
+        checked.append(dataset.n_train)
+        return original(project, network, dataset)
+
+    monkeypatch.setattr(worker, "make_trainer", record)
+    whole = document.dataset.n_train
+    assert whole > worker._CHECK_ROWS
+    document.change_units(0, 2)
+    qtbot.waitUntil(lambda: len(checked) == 1, timeout=15000)
+    # The whole set passed when the project opened; a hidden layer does not change that.
+    assert checked == [worker._CHECK_ROWS]
+    document.set_training(replace(document.project.training, learning_rate=0.01))
+    qtbot.waitUntil(lambda: len(checked) == 2, timeout=15000)
+    assert checked[-1] == worker._CHECK_ROWS
+    # What the whole-set checks depend on: the precision, the output layer, the data.
+    document.set_training(replace(document.project.training, dtype="float64"))
+    qtbot.waitUntil(lambda: len(checked) == 3, timeout=15000)
+    assert checked[-1] == whole
+    output = document.project.network.output
+    assert document.set_layer(1, replace(output, bias_init=0.5))
+    qtbot.waitUntil(lambda: len(checked) == 4, timeout=15000)
+    assert checked[-1] == whole
+    document.set_data(replace(document.project.data, seed=5))
+    qtbot.waitUntil(lambda: len(checked) == 5, timeout=15000)
+    assert checked[-1] == document.dataset.n_train
+    assert not [m for m in recorder.messages if m.startswith("Cannot train")]
+
+
+def test_a_value_too_large_in_a_late_row_still_stops_float32(
+    qtbot, controller, recorder, document, tmp_path
+) -> None:
+    from nnstudio.spec import CsvData
+
+    rows = [f"{i % 7 / 7:.3f},{i % 5 / 5:.3f},{i % 2}" for i in range(600)]
+    rows[-1] = "1e39,0.5,1"
+    (tmp_path / "late.csv").write_text("x1,x2,y\n" + "\n".join(rows) + "\n")
+    project = replace(
+        xor_project(dtype="float64"),
+        data=CsvData(csv=str(tmp_path / "late.csv"), target=("y",), standardize=False),
+    )
+    document.open_project(project)
+    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=15000)
+    document.change_units(0, 1)
+    qtbot.wait(100)
+    assert not [m for m in recorder.messages if m.startswith("Cannot train")]
+    document.set_training(replace(document.project.training, dtype="float32"))
+    qtbot.waitUntil(
+        lambda: any("float32" in m for m in recorder.messages if m.startswith("Cannot train")),
+        timeout=15000,
+    )
