@@ -987,6 +987,14 @@ class PlotTab(QtWidgets.QWidget):
         row) replaces ``short`` when the tab is also narrower than :data:`SMALL_LAYOUT`
         pixels; the items it leaves out are kept, hidden, and go on being updated.
         """
+        unchanged = (narrow, wide, short or [], small or []) == (
+            self._narrow,
+            self._wide,
+            self._short,
+            self._small,
+        )
+        if unchanged and self._layout_mode is not None:
+            return  # laying the same plots out again costs milliseconds on every edit
         self._take_out_placed()
         self._narrow = narrow
         self._wide = wide
