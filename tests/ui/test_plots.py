@@ -998,3 +998,26 @@ def test_example_rows_give_way_to_larger_tiles_in_a_short_plot() -> None:
     assert rows < 4
     scale = min(300 / (6 * 9), 130 / (rows * (8 + gap)))
     assert gap * scale >= 13 - 1e-9
+
+
+def test_epoch_axes_label_both_ends_inside_the_dock(qtbot, panel, spiral) -> None:
+    project, dataset, frames = spiral
+    panel.set_context(project, dataset)
+    for frame in frames:
+        panel.show_frame(frame)
+    panel.resize(*DOCK_1024)
+    tab = panel.loss_tab
+    settle(qtbot)
+    view = tab.graphics
+    for plot in (tab.loss_plot, tab.metric_plot):
+        plot.enableAutoRange(False)
+        plot.setXRange(0, 200, padding=0)
+        settle(qtbot)
+        axis = plot.getAxis("bottom")
+        drawn = label_rects(axis)
+        texts = [text for _rect, text in drawn]
+        # pyqtgraph used to leave out a label half past an end of the axis: no "0".
+        assert texts[0] == "0" and texts[-1] == "200", texts
+        for rect, text in drawn:
+            on_screen = view.mapFromScene(axis.mapRectToScene(rect)).boundingRect()
+            assert view.viewport().rect().contains(on_screen), (text, on_screen)

@@ -154,6 +154,15 @@ LABEL_GAP_VERTICAL = 2.0
 _NICE_STEPS = (1.0, 2.0, 5.0)
 
 
+def edge_label_overhang() -> int:
+    """Pixels a horizontal axis's first or last tick label may reach past the axis's end.
+
+    Half a three-digit label ("200" at the end of an epoch axis) and a pixel, in the tick
+    font.
+    """
+    return math.ceil(QtGui.QFontMetricsF(QtGui.QFont()).horizontalAdvance("000") / 2) + 1
+
+
 class TidyAxis(pg.AxisItem):
     """An axis whose tick labels never touch or overlap.
 
@@ -171,6 +180,10 @@ class TidyAxis(pg.AxisItem):
     def __init__(self, orientation: str, **kwargs: Any) -> None:
         super().__init__(orientation, **kwargs)
         self._tick_choices: list[list[tuple[float, str]]] = []
+        if not self.vertical:
+            # pyqtgraph hides a label that sticks out past either end of the axis, so an epoch
+            # axis lost its "0"; half of a short label may stick out into the margin.
+            self.setStyle(hideOverlappingLabels=edge_label_overhang())
 
     @property
     def vertical(self) -> bool:
@@ -917,7 +930,8 @@ class PlotTab(QtWidgets.QWidget):
         self.controls.setSpacing(10)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setMinimumSize(280, 150)
-        self.graphics.ci.setContentsMargins(4, 4, 4, 4)
+        # Room on the right for the last tick label of the rightmost plot.
+        self.graphics.ci.setContentsMargins(4, 4, max(4, edge_label_overhang()), 4)
         # One "Save" button with a menu keeps the row of controls short enough for a plots
         # dock under the canvas of a 1024-pixel-wide window.
         self.png_action = QtGui.QAction("Plots as PNG image…", self)

@@ -845,7 +845,9 @@ class OutputTab(PlotTab):
             metrics = QtGui.QFontMetricsF(font)
             # TextItem draws its text with a few pixels of margin around it.
             fits_across = metrics.horizontalAdvance(widest) + 4.0 <= cell_width
-            if fits_across and metrics.ascent() + 2.0 <= cell_height:
+            # The whole line as laid out (whole pixels), so counts of neighbouring rows never
+            # touch.
+            if fits_across and math.ceil(metrics.height()) + 1.0 <= cell_height:
                 return points
         return None
 
