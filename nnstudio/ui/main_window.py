@@ -127,6 +127,10 @@ SHORTCUTS_HELP: tuple[tuple[str, str], ...] = (
 )
 
 
+#: What the status bar suggests when the studio has opened its first project.
+START_HINT = "Press Play or Space to train"
+
+
 def default_settings() -> QtCore.QSettings:
     """The studio's settings store: an INI file in the user's configuration folder.
 
@@ -1145,7 +1149,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.add_recent(outcome.recent)
         # The views were built for this project: only the training process is left.
         self._start_on_document()
-        self.statusBar().showMessage("Press Play or Space to start training", 10000)
+        self.statusBar().showMessage(START_HINT, 10000)
 
     def _open_startup_document(self, startup: Startup) -> _StartupOutcome:
         """Open the start-up file, else the spiral sample, in the document before any view
@@ -1588,6 +1592,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.properties_dock.set_editable(state != "running")
         if state == "running":
             self.banner.hide()
+            if self.statusBar().currentMessage() == START_HINT:
+                # Done as asked: the hint would only crowd the figures of the run.
+                self.statusBar().clearMessage()
         elif state == "diverged":
             self.banner.show_message(
                 "Training diverged: the loss became NaN or infinite, so it stopped and kept the "

@@ -19,9 +19,9 @@ from nnstudio.errors import NNStudioError
 from nnstudio.ui.app import take_screenshot
 from nnstudio.ui.canvas import NetworkCanvas
 from nnstudio.ui.docks.data_dock import DataPanel
-from nnstudio.ui.main_window import MainWindow, Startup
+from nnstudio.ui.main_window import START_HINT, MainWindow, Startup
 from nnstudio.ui.plots.panel import PlotsPanel
-from nnstudio.ui.qt import QtCore
+from nnstudio.ui.qt import QtCore, QtWidgets
 
 pytestmark = pytest.mark.gui
 
@@ -230,7 +230,7 @@ def test_an_opened_startup_file_joins_the_recent_files(start, sample) -> None:
     path = sample("iris")
     window = start(path)
     assert window.recent_files() == [path.resolve()]
-    assert window.statusBar().currentMessage() == "Press Play or Space to start training"
+    assert window.statusBar().currentMessage() == START_HINT
     # Finishing is done once: a second call adds nothing and shows nothing.
     window.finish_startup()
     assert window.recent_files() == [path.resolve()]
@@ -240,7 +240,7 @@ def test_the_startup_sample_is_not_a_recent_file(start) -> None:
     window = start(None)
     assert window.document.project.name == SPIRAL
     assert window.recent_files() == []
-    assert window.statusBar().currentMessage() == "Press Play or Space to start training"
+    assert window.statusBar().currentMessage() == START_HINT
 
 
 def test_a_bad_startup_file_shows_its_error_and_opens_the_sample(
@@ -335,3 +335,21 @@ def test_a_screenshot_of_a_broken_project_raises_its_error(
     # No sample stands in, no view was built and no dialog waits for a click.
     assert not (tmp_path / "broken.png").exists()
     assert view_builds.projects("canvas") == [] and no_dialogs == []
+
+
+def test_the_start_hint_fits_a_small_window_and_goes_when_training_starts(start, qtbot) -> None:
+    from nnstudio.ui.qt import QtGui
+
+    window = start(None)
+    window.resize(1024, 640)
+    bar = window.statusBar()
+    qtbot.waitUntil(lambda: bar.width() == window.width())
+    assert bar.currentMessage() == START_HINT
+    # The message is drawn from the bar's left edge up to the first permanent widget.
+    spacing = bar.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_LayoutHorizontalSpacing)
+    room = window.status.geometry().left() - 2 * spacing
+    assert QtGui.QFontMetrics(bar.font()).horizontalAdvance(START_HINT) < room
+    window.play_action.trigger()
+    qtbot.waitUntil(lambda: window.controller.state == "running", timeout=15000)
+    assert bar.currentMessage() == ""
+    window.controller.pause()
