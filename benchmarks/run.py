@@ -104,7 +104,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"| CPU | {machine.get('cpu')} ({machine.get('simd') or 'no AVX2'}) |",
         f"| cores | {machine.get('usable_cores')} usable of {machine.get('logical_cores')} |",
         f"| RAM | {machine.get('ram_gib')} GiB |",
-        f"| BLAS | {machine.get('blas')} |",
+        f"| BLAS | {machine.get('blas')}{_blas_settings(machine)} |",
         f"| Python | {machine.get('python')} on {machine.get('platform')} |",
         f"| NumPy | {machine.get('numpy')} |",
         f"| PyTorch | {machine.get('pytorch')} |",
@@ -150,6 +150,14 @@ def _display_path(path: Path) -> str:
         return str(path)
 
 
+def _blas_settings(machine: dict[str, Any]) -> str:
+    """The OpenBLAS environment variables of the run, as a parenthesis (or nothing)."""
+    settings = machine.get("blas_environment") or {}
+    if not settings:
+        return ""
+    return " (set in the environment: " + ", ".join(f"{k}={v}" for k, v in settings.items()) + ")"
+
+
 def update_docs(report: dict[str, Any]) -> None:
     """Replace the generated block of docs/performance.md and store the JSON it cites."""
     report = {**report, "json_file": _display_path(DOCS_JSON)}
@@ -169,7 +177,7 @@ def measure(sections: list[str], settings: Settings, json_path: Path) -> dict[st
     print(
         f"nnstudio benchmarks ({'quick smoke run' if settings.quick else 'full run'}): "
         f"{machine['cpu']}, {machine.get('usable_cores')} cores, NumPy {machine['numpy']}, "
-        f"{machine['blas']}",
+        f"{machine['blas']}{_blas_settings(machine)}",
         flush=True,
     )
     context: dict[str, Any] = {}

@@ -455,6 +455,11 @@ def machine_info() -> dict[str, Any]:
         pass
     info["numpy"] = np.__version__
     info["blas"] = _blas_description()
+    # OpenBLAS reads these when it loads (OPENBLAS_CORETYPE overrides the kernels it would
+    # choose for the CPU), so they belong to the description of the machine.
+    info["blas_environment"] = {
+        name: value for name, value in sorted(os.environ.items()) if name.startswith("OPENBLAS_")
+    }
     info["pytorch"] = _package_version("torch")
     info["scikit-learn"] = _package_version("scikit-learn")
     info["PySide6"] = _package_version("PySide6-Essentials", "PySide6")
