@@ -417,6 +417,9 @@ def train_for_screenshot(window: Any, epochs: int) -> None:
         state = "paused"
     window._state = state
     window.status.set_state(state)
+    if epochs > 0:
+        # Training is done as the start hint asked: the studio clears it when a run starts.
+        window.statusBar().clearMessage()
     window.show_frame(frame)
 
 

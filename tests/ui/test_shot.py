@@ -91,3 +91,16 @@ def test_missing_project_and_wrong_suffix(qapp, sample, tmp_path: Path) -> None:
         take_screenshot(tmp_path / "nope.nnproj", tmp_path / "x.png")
     with pytest.raises(NNStudioError, match=r"\.png"):
         take_screenshot(sample("xor"), tmp_path / "x.jpg")
+
+
+def test_a_trained_screenshot_shows_no_start_hint(window, sample) -> None:
+    from nnstudio.ui.app import train_for_screenshot
+    from nnstudio.ui.main_window import START_HINT
+
+    window.open_path(sample("xor"), ask=False)
+    window.statusBar().showMessage(START_HINT, 10000)
+    train_for_screenshot(window, 0)
+    assert window.statusBar().currentMessage() == START_HINT  # untrained: still to do
+    train_for_screenshot(window, 2)
+    assert window.statusBar().currentMessage() == ""
+    assert window.status.state_label.text() == "Paused"
