@@ -738,8 +738,8 @@ class TrainingController(QtCore.QObject):
         """Build a trainer as the process will, to report a problem at once.
 
         The trainer checks every example (finite values, values that fit the precision,
-        targets the output layer can reach) and evaluates the network, which takes a tenth
-        of a second per million examples. Those checks depend on the data and on the
+        targets the output layer can reach) and evaluates the network: about 10 ms per
+        million examples, on every edit. Those checks depend on the data and on the
         network's inputs, output layer, loss, precision and standardisation only: once they
         passed, a change elsewhere (a hidden layer, the optimizer) builds the trainer on the
         first examples alone.
