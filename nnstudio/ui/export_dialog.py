@@ -209,8 +209,13 @@ class ExportDialog(QtWidgets.QDialog):
             self.format_combo.addItem(choice.label, choice.key)
         form.addRow("Export", self.format_combo)
         self.description = QtWidgets.QLabel()
-        self.description.setWordWrap(True)
         self.description.setStyleSheet("color: #6b7280;")
+        # One line, as wide as the longest description: a wrapping label asks for two lines
+        # whatever its width, which left uneven gaps around it and made the dialog jump.
+        metrics = self.description.fontMetrics()
+        self.description.setMinimumWidth(
+            max(metrics.horizontalAdvance(choice.description) for choice in self.choices)
+        )
         form.addRow("", self.description)
         self.tab_combo = QtWidgets.QComboBox()
         if plots is not None:
@@ -224,12 +229,16 @@ class ExportDialog(QtWidgets.QDialog):
         path_row.addWidget(self.path_edit, 1)
         path_row.addWidget(browse)
         form.addRow("File", path_row)
+        # Under the file it is about, lined up with the fields like the description.
+        self.weights_note = QtWidgets.QLabel()
+        self.weights_note.setStyleSheet("color: #92400e;")
+        form.addRow("", self.weights_note)
         self.form = form
         layout.addLayout(form)
-        self.weights_note = QtWidgets.QLabel()
-        self.weights_note.setWordWrap(True)
-        self.weights_note.setStyleSheet("color: #92400e;")
-        layout.addWidget(self.weights_note)
+        # The buttons stand apart from the last row; height left over when a row hides goes
+        # there too, not between the rows.
+        layout.addSpacing(8)
+        layout.addStretch(1)
         buttons = QtWidgets.QDialogButtonBox(
             QtWidgets.QDialogButtonBox.StandardButton.Cancel
             | QtWidgets.QDialogButtonBox.StandardButton.Save
@@ -270,11 +279,11 @@ class ExportDialog(QtWidgets.QDialog):
         self._confirmed = None
         untrained = choice.key in EXPORT_FORMATS and not self.document.has_trained_weights
         self.weights_note.setText(
-            "The network has not been trained: its freshly initialised weights will be exported."
+            "The network has not been trained: its initial weights will be exported."
             if untrained
             else ""
         )
-        self.weights_note.setVisible(untrained)
+        self.form.setRowVisible(self.weights_note, untrained)
 
     def _browse(self) -> None:
         choice = self.choice
