@@ -43,8 +43,44 @@ _INTRO = (
 )
 
 
+#: Rows of the report the table always has room for.
+_MIN_VISIBLE_ROWS = 3
+#: Narrowest the dialog gets: the controls and the report's columns side by side.
+_MIN_WIDTH = 600
+
+
 def _error_text(value: float) -> str:
     return "NaN" if math.isnan(value) else f"{value:.2e}"
+
+
+class _WrappedLabel(QtWidgets.QLabel):
+    """A word-wrapped label that keeps room for all its lines at the width it is given.
+
+    A dialog's minimum height ignores how tall wrapped text gets when the dialog narrows,
+    so without this the text ran under the widgets below it.
+    """
+
+    def __init__(self, text: str = "", parent: QtWidgets.QWidget | None = None):
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+
+    def _keep_lines(self) -> None:
+        needed = self.heightForWidth(self.width()) if self.text() else 0
+        if needed != self.minimumHeight():
+            self.setMinimumHeight(needed)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._keep_lines()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        # Before it is shown the label has no real width yet: its first resize measures it.
+        if self.isVisible():
+            self._keep_lines()
+        elif not text:
+            self.setMinimumHeight(0)
 
 
 class GradientCheckDialog(QtWidgets.QDialog):
@@ -69,10 +105,8 @@ class GradientCheckDialog(QtWidgets.QDialog):
         self._poll.timeout.connect(self._collect)
 
         layout = QtWidgets.QVBoxLayout(self)
-        intro = QtWidgets.QLabel(_INTRO)
-        intro.setWordWrap(True)
-        intro.setTextFormat(Qt.TextFormat.RichText)
-        layout.addWidget(intro)
+        self.intro = _WrappedLabel(_INTRO)
+        layout.addWidget(self.intro)
 
         controls = QtWidgets.QHBoxLayout()
         self.samples = QtWidgets.QSpinBox()
@@ -111,17 +145,22 @@ class GradientCheckDialog(QtWidgets.QDialog):
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         # The verdict column takes the spare width, so the table has no empty strip.
         header.setSectionResizeMode(len(_COLUMNS) - 1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        # However small the dialog, the report shows a few layers rather than its header only.
+        self.table.setMinimumHeight(
+            header.sizeHint().height()
+            + _MIN_VISIBLE_ROWS * self.table.verticalHeader().defaultSectionSize()
+            + 2 * self.table.frameWidth()
+        )
         layout.addWidget(self.table, 1)
 
-        self.summary = QtWidgets.QLabel()
-        self.summary.setWordWrap(True)
-        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary = _WrappedLabel()
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.summary)
 
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.setMinimumWidth(_MIN_WIDTH)
         self.resize(720, 420)
 
     @property

@@ -112,3 +112,45 @@ def test_closing_during_a_check_leaves_nothing_running(qtbot, document) -> None:
     dialog.reject()
     assert not dialog.running and not dialog.isVisible()
     QtWidgets.QApplication.processEvents()
+
+
+def whole(label: QtWidgets.QLabel) -> bool:
+    """Whether a wrapped label has the height all its lines take at its width."""
+    return label.height() >= label.heightForWidth(label.width())
+
+
+def test_at_its_smallest_the_dialog_shows_all_text_and_some_layers(qtbot, document) -> None:
+    dialog = GradientCheckDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.start()
+    finished(qtbot, dialog)
+    dialog.resize(1, 1)  # as far as the user can drag it
+    QtWidgets.QApplication.processEvents()
+    # The explanation kept all its lines instead of running under the controls.
+    assert whole(dialog.intro) and whole(dialog.summary)
+    assert dialog.intro.geometry().bottom() < dialog.check_button.geometry().top()
+    # The report shows its layers, not its header only, with its columns side by side.
+    table = dialog.table
+    assert table.viewport().height() >= 2 * table.rowHeight(0)
+    header = table.horizontalHeader()
+    assert sum(header.sectionSize(c) for c in range(header.count())) <= table.viewport().width()
+
+
+def test_a_long_problem_keeps_all_its_lines_in_a_narrow_dialog(qtbot, document) -> None:
+    missing = SimpleNamespace(
+        project=document.project,
+        dataset=None,
+        dataset_error="the file " + "/very/long/folder" * 12 + "/points.csv does not exist",
+        weights=None,
+    )
+    dialog = GradientCheckDialog(missing)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.start()
+    dialog.resize(1, 1)
+    QtWidgets.QApplication.processEvents()
+    assert dialog.summary.heightForWidth(dialog.summary.width()) > 3 * dialog.fontMetrics().height()
+    assert whole(dialog.summary) and whole(dialog.intro)
