@@ -113,6 +113,55 @@ def relative_csv_path(path: str | Path, base_dir: str | Path) -> str:
         return absolute.as_posix()
 
 
+class WrappedLabel(QtWidgets.QLabel):
+    """A word-wrapped label that keeps room for all its lines at the width it is given.
+
+    A dialog's minimum height ignores how tall wrapped text gets when the dialog narrows,
+    so a plain wrapped label ran under the widgets below it or lost its last lines.
+
+    Parameters
+    ----------
+    text : str
+    rich : bool
+        Whether ``text`` is rich text (else plain).
+    parent : QWidget, optional
+    """
+
+    def __init__(
+        self,
+        text: str = "",
+        *,
+        rich: bool = False,
+        parent: QtWidgets.QWidget | None = None,
+    ):
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+
+    def _keep_lines(self) -> None:
+        needed = self.heightForWidth(self.width()) if self.text() else 0
+        if needed != self.minimumHeight():
+            self.setMinimumHeight(needed)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._keep_lines()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        # Before it is shown the label has no real width yet: its first resize measures it.
+        if self.isVisible():
+            self._keep_lines()
+        elif not text:
+            self.setMinimumHeight(0)
+
+    def setStyleSheet(self, sheet: str) -> None:
+        super().setStyleSheet(sheet)
+        # A frame's padding and border change the height the lines take.
+        if self.isVisible():
+            self._keep_lines()
+
+
 # ---- guesses -----------------------------------------------------------------------------------
 
 
@@ -716,9 +765,12 @@ class CsvImportDialog(QtWidgets.QDialog):
             "values); regression predicts numbers."
         )
         self._task.currentIndexChanged.connect(self._task_changed)
-        self._task_hint = QtWidgets.QLabel()
+        self._task_hint = WrappedLabel()
         self._task_hint.setStyleSheet(f"color: {MUTED_COLOR};")
-        self._task_hint.setWordWrap(True)
+        # The whole width of the field: the hint wraps only when it must.
+        self._task_hint.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Preferred
+        )
         task_label = QtWidgets.QLabel("&Task:")
         task_label.setBuddy(self._task)
         form.addRow(task_label, self._task)

@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from nnstudio.engine.gradcheck import GradCheckReport
 from nnstudio.errors import NNStudioError
-from nnstudio.ui.csv_import import ERROR_BOX_STYLE, MUTED_COLOR
+from nnstudio.ui.csv_import import ERROR_BOX_STYLE, MUTED_COLOR, WrappedLabel
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets
 from nnstudio.workflow import GRADCHECK_SAMPLES, GRADCHECK_TOLERANCE, check_gradients
@@ -53,36 +53,6 @@ def _error_text(value: float) -> str:
     return "NaN" if math.isnan(value) else f"{value:.2e}"
 
 
-class _WrappedLabel(QtWidgets.QLabel):
-    """A word-wrapped label that keeps room for all its lines at the width it is given.
-
-    A dialog's minimum height ignores how tall wrapped text gets when the dialog narrows,
-    so without this the text ran under the widgets below it.
-    """
-
-    def __init__(self, text: str = "", parent: QtWidgets.QWidget | None = None):
-        super().__init__(text, parent)
-        self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.RichText)
-
-    def _keep_lines(self) -> None:
-        needed = self.heightForWidth(self.width()) if self.text() else 0
-        if needed != self.minimumHeight():
-            self.setMinimumHeight(needed)
-
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._keep_lines()
-
-    def setText(self, text: str) -> None:
-        super().setText(text)
-        # Before it is shown the label has no real width yet: its first resize measures it.
-        if self.isVisible():
-            self._keep_lines()
-        elif not text:
-            self.setMinimumHeight(0)
-
-
 class GradientCheckDialog(QtWidgets.QDialog):
     """Check the document's gradients and show the report.
 
@@ -105,7 +75,7 @@ class GradientCheckDialog(QtWidgets.QDialog):
         self._poll.timeout.connect(self._collect)
 
         layout = QtWidgets.QVBoxLayout(self)
-        self.intro = _WrappedLabel(_INTRO)
+        self.intro = WrappedLabel(_INTRO, rich=True)
         layout.addWidget(self.intro)
 
         controls = QtWidgets.QHBoxLayout()
@@ -153,7 +123,7 @@ class GradientCheckDialog(QtWidgets.QDialog):
         )
         layout.addWidget(self.table, 1)
 
-        self.summary = _WrappedLabel()
+        self.summary = WrappedLabel(rich=True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.summary)
 

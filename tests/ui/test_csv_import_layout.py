@@ -1,0 +1,72 @@
+"""The CSV column picker as it looks: no text cut off, at its default or its smallest size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nnstudio.ui.csv_import import CsvImportDialog
+from nnstudio.ui.qt import QtWidgets
+
+pytestmark = pytest.mark.gui
+
+
+def shown(qtbot, path: Path) -> CsvImportDialog:
+    dialog = CsvImportDialog(path, base_dir=path.parent)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    settle()
+    return dialog
+
+
+def settle() -> None:
+    """Let the layouts apply a change (they do so on posted events)."""
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+
+
+def smallest(dialog: QtWidgets.QDialog) -> None:
+    """Resize to the smallest size the user can drag the dialog to."""
+    dialog.resize(1, 1)
+    settle()
+
+
+def whole(label: QtWidgets.QLabel) -> bool:
+    """Whether a wrapped label has the height all its lines take at its width."""
+    return label.height() >= label.heightForWidth(label.width())
+
+
+def wrapped_labels(dialog: QtWidgets.QDialog) -> list[QtWidgets.QLabel]:
+    labels = [
+        label
+        for label in dialog.findChildren(QtWidgets.QLabel)
+        if label.wordWrap() and label.isVisible() and label.text()
+    ]
+    assert labels
+    return labels
+
+
+def test_the_task_hint_is_not_cut_beside_a_short_column_list(qtbot, tmp_path: Path) -> None:
+    # One column: the list above the preview is short, and the options beside it too.
+    path = tmp_path / "single.csv"
+    path.write_text("value\n" + "\n".join(str(i) for i in range(30)) + "\n", encoding="utf-8")
+    dialog = shown(qtbot, path)
+    hint = dialog._task_hint
+    assert hint.text() == "Guessed from the target column."
+    assert whole(hint)
+    # It takes the width of its field, so a short hint stays on one line.
+    metrics = hint.fontMetrics()
+    assert metrics.horizontalAdvance(hint.text()) <= hint.contentsRect().width()
+    assert all(whole(label) for label in wrapped_labels(dialog))
+
+
+def test_at_its_smallest_no_text_is_cut(qtbot, samples_dir: Path) -> None:
+    dialog = shown(qtbot, samples_dir / "iris.csv")
+    smallest(dialog)
+    assert all(whole(label) for label in wrapped_labels(dialog)), [
+        (label.text()[:30], label.height(), label.heightForWidth(label.width()))
+        for label in wrapped_labels(dialog)
+        if not whole(label)
+    ]
