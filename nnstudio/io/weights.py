@@ -371,6 +371,13 @@ def load_weights_json(path: str | Path, network: NetworkSpec) -> Weights:
             f"{path.name} is not valid JSON (line {error.lineno}, column {error.colno}: "
             f"{error.msg})"
         ) from error
+    except RecursionError as error:
+        # Weights nest three levels deep; thousands of brackets are not weights.
+        raise ProjectFileError(
+            f"{path.name} is not a JSON weights file: its JSON is nested too deeply to read"
+        ) from error
+    except ValueError as error:  # e.g. an integer with more digits than Python converts
+        raise ProjectFileError(f"{path.name} is not a JSON weights file: {error}") from error
     if not isinstance(document, dict) or document.get("format") != JSON_FORMAT_NAME:
         raise ProjectFileError(
             f'{path.name} is not an nnstudio weights file (expected "format": "{JSON_FORMAT_NAME}")'
@@ -393,6 +400,10 @@ def load_weights_json(path: str | Path, network: NetworkSpec) -> Weights:
         except (TypeError, ValueError) as error:
             raise ProjectFileError(
                 f"{path.name}: layer {number} holds a ragged or non-numeric W or b"
+            ) from error
+        except OverflowError as error:  # an integer such as 1e400 written out in digits
+            raise ProjectFileError(
+                f"{path.name}: layer {number} holds a number too large for a float in W or b"
             ) from error
         pairs.append((W, b))
     return check_weights(pairs, network, path.name)

@@ -178,6 +178,13 @@ def test_json_shape_mismatch(tmp_path: Path, xor_project: Project, make_weights)
             '"layers": [{"W": [[1, 2], [3]], "b": []}]}',
             "layer 1 holds a ragged or non-numeric W or b",
         ),
+        (
+            '{"format": "nnstudio.weights", "version": 1, '
+            '"layers": [{"W": [[1' + "0" * 400 + ']], "b": []}]}',
+            "layer 1 holds a number too large for a float in W or b",
+        ),
+        ('{"layers": ' + "[" * 100_000, "w.json is not a JSON weights file: its JSON is nested"),
+        ('{"version": 1' + "0" * 5000 + "}", "w.json is not a JSON weights file: Exceeds"),
     ],
 )
 def test_bad_json_weights(tmp_path: Path, xor_project: Project, text: str, message: str) -> None:
