@@ -206,6 +206,10 @@ def save_weights_npz(path: str | Path, project: Project, weights: Weights) -> Pa
     return path
 
 
+_ZIP_MAGIC = b"PK"
+_NPY_MAGIC = b"\x93NUMPY"
+
+
 def load_weights_npz(path: str | Path, network: NetworkSpec) -> Weights:
     """Read ``W1``, ``b1``, ... from an ``.npz`` file and check them against ``network``.
 
@@ -224,6 +228,13 @@ def load_weights_npz(path: str | Path, network: NetworkSpec) -> Weights:
     except OSError as error:
         raise ProjectFileError(f"cannot read {path}: {error.strerror or error}") from error
     with handle:
+        # np.load takes any file that is neither a zip archive nor an .npy array for a pickle,
+        # and its refusal would advise loading it "unsafely": name the file's kind instead.
+        magic = handle.read(len(_NPY_MAGIC))
+        handle.seek(0)
+        if not magic.startswith((_ZIP_MAGIC, _NPY_MAGIC)):
+            what = "the file is empty" if not magic else "it is not a zip archive"
+            raise ProjectFileError(f"{path.name} is not a valid .npz weights file: {what}")
         try:
             loaded = np.load(handle, allow_pickle=False)
         except (zipfile.BadZipFile, ValueError, EOFError) as error:

@@ -117,6 +117,20 @@ def test_npz_with_nan_is_rejected(tmp_path: Path, xor_project: Project, make_wei
         load_weights_npz(tmp_path / "w.npz", xor_project.network)
 
 
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [(bytes(range(256)) * 4, "it is not a zip archive"), (b"", "the file is empty")],
+)
+def test_npz_that_is_no_archive_is_not_called_pickled_data(
+    tmp_path: Path, xor_project: Project, data: bytes, what: str
+) -> None:
+    path = tmp_path / "w.npz"
+    path.write_bytes(data)
+    with pytest.raises(ProjectFileError) as info:
+        load_weights_npz(path, xor_project.network)
+    assert str(info.value) == f"w.npz is not a valid .npz weights file: {what}"
+
+
 def test_npy_file_is_not_an_archive(tmp_path: Path, xor_project: Project) -> None:
     np.save(tmp_path / "w.npy", np.zeros(3))
     (tmp_path / "w.npy").rename(tmp_path / "w.npz")
