@@ -43,6 +43,9 @@ _TARGET_NAMES = re.compile(
 _ROW_ID_NAMES = re.compile(r"^(id|index|row|row_id|rowid|sample|unnamed.*)$", re.IGNORECASE)
 #: Where a loading message points: "line 12, column 'x'" (the column is optional).
 _PROBLEM_PLACE = re.compile(r"line (\d+)(?:, column '([^']*)')?")
+#: Narrowest the dialog for a file that cannot be read gets: the message and the advice
+#: under it keep lines of several words.
+UNREADABLE_MIN_WIDTH = 440
 #: How many cells of a text column are sampled to tell "numbers with a typo" from real text.
 _KIND_SAMPLE = 200
 
@@ -604,18 +607,19 @@ class CsvImportDialog(QtWidgets.QDialog):
 
     def _build_unreadable(self) -> None:
         """A file that cannot be read: say why, and offer only to close."""
-        self.resize(620, 240)
+        # Narrowed further, the message and the advice shrank to a word or two a line and
+        # ran into each other.
+        self.setMinimumWidth(UNREADABLE_MIN_WIDTH)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(14, 14, 14, 12)
         layout.setSpacing(10)
         layout.addLayout(self._build_title())
-        self._status = self._build_status()
+        self._status = self._build_status(whole=True)
         layout.addWidget(self._status)
-        hint = QtWidgets.QLabel(
+        hint = WrappedLabel(
             "A CSV file needs a header row of unique column names, then one example per line "
             "with as many fields as the header. Fix the file and open it again."
         )
-        hint.setWordWrap(True)
         hint.setStyleSheet(f"color: {MUTED_COLOR};")
         layout.addWidget(hint)
         layout.addStretch(1)
@@ -629,13 +633,22 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._ok.hide()
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        # As tall as the text needs at its width: no blank band above the button.
+        self.resize(620, layout.totalHeightForWidth(620))
 
-    def _build_status(self) -> QtWidgets.QLabel:
-        status = QtWidgets.QLabel()
+    def _build_status(self, *, whole: bool = False) -> QtWidgets.QLabel:
+        """The framed message under the options.
+
+        ``whole``: the message never changes, and keeps all its lines however narrow the
+        dialog (else it keeps room for two lines, so a longer message does not move the
+        buttons).
+        """
+        status = WrappedLabel() if whole else QtWidgets.QLabel()
         status.setWordWrap(True)
         status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        status.setMinimumHeight(status.fontMetrics().lineSpacing() * 2 + 14)
+        if not whole:
+            status.setMinimumHeight(status.fontMetrics().lineSpacing() * 2 + 14)
         return status
 
     def _build_title(self) -> QtWidgets.QVBoxLayout:

@@ -70,3 +70,34 @@ def test_at_its_smallest_no_text_is_cut(qtbot, samples_dir: Path) -> None:
         for label in wrapped_labels(dialog)
         if not whole(label)
     ]
+
+
+def unreadable(tmp_path: Path) -> Path:
+    path = tmp_path / "bad.csv"
+    path.write_text("a,b,c\n1,2\n3,4,5\n", encoding="utf-8")
+    return path
+
+
+def test_an_unreadable_file_keeps_its_message_and_advice_whole(qtbot, tmp_path: Path) -> None:
+    dialog = shown(qtbot, unreadable(tmp_path))
+    assert dialog.table is None
+    smallest(dialog)
+    labels = wrapped_labels(dialog)
+    assert dialog._status in labels and len(labels) == 2
+    # Each keeps all its lines, and neither runs into the other.
+    assert all(whole(label) for label in labels)
+    first, second = sorted(labels, key=lambda label: label.y())
+    assert first.geometry().bottom() < second.geometry().top()
+    # Lines of several words, not one or two.
+    assert all(
+        label.heightForWidth(label.width()) < 5 * label.fontMetrics().lineSpacing() + 16
+        for label in labels
+    )
+
+
+def test_an_unreadable_file_opens_without_a_blank_band(qtbot, tmp_path: Path) -> None:
+    dialog = shown(qtbot, unreadable(tmp_path))
+    box = dialog.findChild(QtWidgets.QDialogButtonBox)
+    advice = max(wrapped_labels(dialog), key=lambda label: label.y())
+    gap = box.geometry().top() - advice.geometry().bottom()
+    assert gap <= 2 * dialog.layout().spacing()
