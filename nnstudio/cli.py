@@ -661,6 +661,7 @@ def _command_export(args: argparse.Namespace) -> int:
             )
         fmt = guessed.name
     loaded = _load(args.project)
+    _refuse_overwriting_inputs(args.output, loaded)
     project, weights = loaded.project, loaded.weights
     if weights is None:
         if not args.untrained:
@@ -722,6 +723,54 @@ def _require_data_file(loaded: LoadedProject, why: str) -> None:
     )
 
 
+def _refuse_overwriting_inputs(
+    output: str | Path, loaded: LoadedProject, *, more: Sequence[tuple[str, str]] = ()
+) -> None:
+    """Fail before any work when ``output`` is a file the command reads.
+
+    A mistyped ``-o`` naming the project, its weights or its data would replace them with
+    predictions or an export: that work would be lost for good.
+
+    Parameters
+    ----------
+    output : path-like
+        The file the command is asked to write.
+    loaded : LoadedProject
+        The project read; its file, its weights file and its CSV data file are protected.
+    more : sequence of (str, str)
+        Further ``(path, what it is)`` pairs the command reads, e.g. the ``--input`` CSV.
+
+    Raises
+    ------
+    CommandError
+        Naming the output and what it would destroy.
+    """
+    target = Path(output).expanduser()
+    if not target.is_file():
+        return  # a new file (or a folder or device the writer reports) replaces nothing
+    from nnstudio.data import resolve_csv_path
+    from nnstudio.spec import CsvData
+
+    inputs: list[tuple[Path, str]] = [(loaded.path, "the project file")]
+    if loaded.project.weights is not None:
+        inputs.append((loaded.base_dir / loaded.project.weights, "the project's weights file"))
+    if isinstance(loaded.project.data, CsvData):
+        inputs.append(
+            (resolve_csv_path(loaded.project.data, loaded.base_dir), "the project's data file")
+        )
+    inputs += [(Path(path), what) for path, what in more]
+    for path, what in inputs:
+        try:
+            same = path.is_file() and os.path.samefile(target, path)
+        except OSError:
+            same = False
+        if same:
+            raise CommandError(
+                f"will not write {output}: it is {what}, which would be lost; choose another "
+                "output file"
+            )
+
+
 def _quoted(path: Path) -> str:
     """``path`` as a shell word, for commands suggested in messages."""
     import shlex
@@ -738,6 +787,9 @@ def _command_predict(args: argparse.Namespace) -> int:
             f"{loaded.path.name} holds no trained weights; train it first with "
             f"nnstudio train {args.project} --save {loaded.path.stem}-trained.nnproj"
         )
+    if args.output and args.output != "-":
+        inputs = [] if args.input == "-" else [(args.input, "the input file")]
+        _refuse_overwriting_inputs(args.output, loaded, more=inputs)
     features = _feature_names(loaded)
     table = _read_input_table(args.input)
     missing = [name for name in features if name not in table.header]

@@ -303,6 +303,42 @@ def test_predict_writes_a_file(trained: Path, tmp_path: Path) -> None:
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
 
 
+def test_outputs_never_replace_the_files_a_command_reads(
+    trained: Path, tmp_path: Path, capsys
+) -> None:
+    project = tmp_path / "p.nnproj"
+    data = tmp_path / "data.csv"
+    data.write_text("x1,x2,y\n0.9,-0.8,1\n-0.9,-0.8,0\n")
+    document = json.loads(trained.read_text())
+    document["data"] = {"csv": "data.csv", "target": ["y"], "task": "classification"}
+    document["weights"] = "p.weights.npz"
+    project.write_text(json.dumps(document))
+    shutil.copy(trained.with_name("trained.weights.npz"), tmp_path / "p.weights.npz")
+    query = tmp_path / "in.csv"
+    query.write_text("x1,x2\n0.9,-0.8\n")
+    cases = [
+        (["export", project, "-f", "json", "-o", project], project, "the project file"),
+        (
+            ["export", project, "-f", "npz", "-o", tmp_path / "p.weights.npz"],
+            tmp_path / "p.weights.npz",
+            "the project's weights file",
+        ),
+        (["export", project, "-f", "json", "-o", data], data, "the project's data file"),
+        (["predict", project, "-i", query, "-o", project], project, "the project file"),
+        (["predict", project, "-i", query, "-o", data], data, "the project's data file"),
+        (["predict", project, "-i", query, "-o", query], query, "the input file"),
+    ]
+    for args, target, what in cases:
+        before = target.read_bytes()
+        assert cli.main([str(arg) for arg in args]) == cli.EXIT_FAILURE
+        assert f"will not write {target}: it is {what}" in capsys.readouterr().err
+        assert target.read_bytes() == before
+    out = tmp_path / "out.csv"
+    out.write_text("old predictions\n")
+    assert cli.main(["predict", str(project), "-i", str(query), "-o", str(out)]) == cli.EXIT_OK
+    assert out.read_text().startswith("p_0,p_1,label")
+
+
 def test_predict_multiclass_and_regression(tmp_path: Path, capsys) -> None:
     spiral = write_project(tmp_path, SPIRAL_PROJECT, "spiral.nnproj")
     assert cli.main(["train", str(spiral), "--quiet", "--save", str(tmp_path / "s.nnproj")]) == 0
