@@ -165,6 +165,51 @@ class WrappedLabel(QtWidgets.QLabel):
             self._keep_lines()
 
 
+class ElidedLabel(QtWidgets.QLabel):
+    """One line of plain text that shortens in the middle ("…") to the width it is given.
+
+    A long folder path no longer sets how wide the window must be; the full text stays
+    available as :meth:`full_text` (and belongs in the tooltip).
+
+    Parameters
+    ----------
+    text : str
+    parent : QWidget, optional
+    """
+
+    def __init__(self, text: str = "", parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self._full = ""
+        self.set_full_text(text)
+
+    def full_text(self) -> str:
+        """The text before shortening."""
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        """Show ``text``, shortened when it is wider than the label."""
+        self._full = text
+        self.updateGeometry()
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(0, self.contentsRect().width())
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, width))
+
+    def sizeHint(self) -> QtCore.QSize:
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance(self._full) + margins.left() + margins.right()
+        return QtCore.QSize(width, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(0, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+
 # ---- guesses -----------------------------------------------------------------------------------
 
 
@@ -657,7 +702,8 @@ class CsvImportDialog(QtWidgets.QDialog):
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 1.15)
         title.setFont(font)
-        details = QtWidgets.QLabel(self._file_details())
+        # The folder may be long: it is shortened rather than widening the dialog.
+        details = ElidedLabel(self._file_details())
         details.setStyleSheet(f"color: {MUTED_COLOR};")
         details.setToolTip(str(self._path))
         details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

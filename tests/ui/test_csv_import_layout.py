@@ -101,3 +101,22 @@ def test_an_unreadable_file_opens_without_a_blank_band(qtbot, tmp_path: Path) ->
     advice = max(wrapped_labels(dialog), key=lambda label: label.y())
     gap = box.geometry().top() - advice.geometry().bottom()
     assert gap <= 2 * dialog.layout().spacing()
+
+
+@pytest.mark.parametrize("text", ["sepal,species\n1,a\n2,b\n3,a\n", "a,b,c\n1,2\n"])
+def test_a_deep_folder_does_not_widen_the_dialog(qtbot, tmp_path: Path, text: str) -> None:
+    folder = tmp_path.joinpath(*[f"a_rather_long_folder_name_{i}" for i in range(8)])
+    folder.mkdir(parents=True)
+    path = folder / "data.csv"
+    path.write_text(text, encoding="utf-8")
+    dialog = shown(qtbot, path)
+    # The folder took 1600 pixels in one unbroken line: the window grew off the screen.
+    assert dialog.minimumSizeHint().width() < 800
+    assert dialog.width() < 1000
+    details = next(
+        label for label in dialog.findChildren(QtWidgets.QLabel) if label.toolTip() == str(path)
+    )
+    # It is shortened in the middle, keeps the file's own folder, and fits.
+    shown_text = details.text()
+    assert "…" in shown_text and shown_text.endswith(("name_7", "name_7/data.csv"))
+    assert details.fontMetrics().horizontalAdvance(shown_text) <= details.contentsRect().width()
