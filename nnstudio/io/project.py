@@ -99,7 +99,7 @@ def load_project(path: str | Path, *, load_weights: bool = True) -> LoadedProjec
             f"{name} is not a project file: it is not UTF-8 text (byte {error.start})"
         ) from error
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_KeyedObject.from_pairs)
     except json.JSONDecodeError as error:
         raise ProjectFileError(
             f"{name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
@@ -114,6 +114,13 @@ def load_project(path: str | Path, *, load_weights: bool = True) -> LoadedProjec
     if not isinstance(document, dict):
         raise ProjectFileError(
             f"{name} is not a project file: expected a JSON object, got {_json_kind(document)}"
+        )
+    repeated = _first_repeated_key(document)
+    if repeated is not None:
+        # JSON readers keep the last of two equal keys: a hand edit that adds a field twice
+        # would silently lose one of its values.
+        raise ProjectFileError(
+            f"{name}: the field {repeated} is given more than once; keep only one"
         )
     try:
         project = Project.from_dict(document)
@@ -222,6 +229,45 @@ def _spec_error_for(name: str, problems: list[str], *, writing: bool = False) ->
         error.summary = f"{name} {verb}"
     error.args = (f"{error.summary}: {count}{'; '.join(problems)}",)
     return error
+
+
+class _KeyedObject(dict):  # type: ignore[type-arg]
+    """A JSON object that remembers which of its keys appeared more than once."""
+
+    repeated: tuple[str, ...] = ()
+
+    @classmethod
+    def from_pairs(cls, pairs: list[tuple[str, object]]) -> _KeyedObject:
+        """The object of ``pairs`` (the last value of a repeated key wins, as in JSON)."""
+        obj = cls(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            repeated = []
+            for key, _ in pairs:
+                if key in seen:
+                    repeated.append(key)
+                seen.add(key)
+            obj.repeated = tuple(repeated)
+        return obj
+
+
+def _first_repeated_key(value: object, where: str = "") -> str | None:
+    """The JSON path (``training.epochs``) of the first key given twice in one object."""
+    if isinstance(value, _KeyedObject):
+        if value.repeated:
+            return f"{where}.{value.repeated[0]}" if where else value.repeated[0]
+        children: list[tuple[str, object]] = [
+            (f"{where}.{key}" if where else key, child) for key, child in value.items()
+        ]
+    elif isinstance(value, list):
+        children = [(f"{where}[{index}]", child) for index, child in enumerate(value)]
+    else:
+        return None
+    for path, child in children:
+        found = _first_repeated_key(child, path)
+        if found is not None:
+            return found
+    return None
 
 
 def _json_kind(value: object) -> str:

@@ -200,6 +200,28 @@ def test_json_no_parser_can_take_is_refused_with_a_message(tmp_path: Path, text,
         load_project(path)
 
 
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ('{"nnstudio": 1, "nnstudio": 1}', "nnstudio"),
+        ('{"training": {"epochs": 100, "epochs": 5}}', "training.epochs"),
+        ('{"network": {"layers": [{}, {"units": 8, "units": 9}]}}', "network.layers[1].units"),
+    ],
+)
+def test_a_field_given_twice_is_named(tmp_path: Path, text: str, field: str) -> None:
+    path = write(tmp_path / "twice.nnproj", text)
+    with pytest.raises(ProjectFileError) as info:
+        load_project(path)
+    expected = f"twice.nnproj: the field {field} is given more than once; keep only one"
+    assert str(info.value) == expected
+
+
+def test_deep_json_without_repeated_fields_reaches_validation(tmp_path: Path) -> None:
+    path = write(tmp_path / "deep.nnproj", '{"name": ' + "[" * 900 + "]" * 900 + "}")
+    with pytest.raises(SpecError, match=r"deep\.nnproj is not a valid project"):
+        load_project(path)
+
+
 def test_binary_file_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "image.nnproj"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
