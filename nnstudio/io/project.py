@@ -14,10 +14,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from nnstudio.errors import ProjectFileError, SpecError
-from nnstudio.io.weights import atomic_write_text, load_weights_file, save_weights_npz
+from nnstudio.io.weights import (
+    JSON_FORMAT_NAME,
+    atomic_write_text,
+    load_weights_file,
+    save_weights_npz,
+)
 from nnstudio.spec import CsvData, Project, Weights
 
 PROJECT_SUFFIX = ".nnproj"
+# Files mistaken for projects whose first bytes say what they are.
+_ARCHIVE_KINDS = (
+    (b"PK\x03\x04", "a zip archive (such as .npz weights), not JSON text"),
+    (b"\x1f\x8b", "gzip-compressed (such as a .csv.gz data file), not JSON text"),
+)
 WEIGHTS_SUFFIX = ".weights.npz"
 
 
@@ -92,12 +102,17 @@ def load_project(path: str | Path, *, load_weights: bool = True) -> LoadedProjec
         raise ProjectFileError(f"project file {path} does not exist") from error
     except OSError as error:
         raise ProjectFileError(f"cannot read {path}: {error.strerror or error}") from error
+    for magic, kind in _ARCHIVE_KINDS:
+        if raw.startswith(magic):
+            raise ProjectFileError(f"{name} is not a project file: it is {kind}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ProjectFileError(
             f"{name} is not a project file: it is not UTF-8 text (byte {error.start})"
         ) from error
+    if not text.strip():
+        raise ProjectFileError(f"{name} is not a project file: the file is empty")
     try:
         document = json.loads(text, object_pairs_hook=_KeyedObject.from_pairs)
     except json.JSONDecodeError as error:
@@ -114,6 +129,11 @@ def load_project(path: str | Path, *, load_weights: bool = True) -> LoadedProjec
     if not isinstance(document, dict):
         raise ProjectFileError(
             f"{name} is not a project file: expected a JSON object, got {_json_kind(document)}"
+        )
+    if document.get("format") == JSON_FORMAT_NAME:
+        raise ProjectFileError(
+            f"{name} is a weights file, not a project; a project starts from it with "
+            f"nnstudio train PROJECT --weights {name}"
         )
     repeated = _first_repeated_key(document)
     if repeated is not None:

@@ -222,6 +222,36 @@ def test_deep_json_without_repeated_fields_reaches_validation(tmp_path: Path) ->
         load_project(path)
 
 
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "f.nnproj is not a project file: the file is empty"),
+        (b"\xef\xbb\xbf \n\t\n", "f.nnproj is not a project file: the file is empty"),
+        (
+            b"PK\x03\x04\x14\x00\x00\x00",
+            "f.nnproj is not a project file: it is a zip archive (such as .npz weights), "
+            "not JSON text",
+        ),
+        (
+            b"\x1f\x8b\x08\x00",
+            "f.nnproj is not a project file: it is gzip-compressed (such as a .csv.gz data "
+            "file), not JSON text",
+        ),
+        (
+            b'{"format": "nnstudio.weights", "version": 1, "layers": []}',
+            "f.nnproj is a weights file, not a project; a project starts from it with "
+            "nnstudio train PROJECT --weights f.nnproj",
+        ),
+    ],
+)
+def test_files_of_other_kinds_are_named(tmp_path: Path, content: bytes, expected: str) -> None:
+    path = tmp_path / "f.nnproj"
+    path.write_bytes(content)
+    with pytest.raises(ProjectFileError) as info:
+        load_project(path)
+    assert str(info.value) == expected
+
+
 def test_binary_file_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "image.nnproj"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
