@@ -142,9 +142,21 @@ class WrappedLabel(QtWidgets.QLabel):
         self.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
 
     def _keep_lines(self) -> None:
-        needed = self.heightForWidth(self.width()) if self.text() else 0
+        needed = self._text_height(self.width()) if self.text() else 0
         if needed != self.minimumHeight():
             self.setMinimumHeight(needed)
+
+    def _text_height(self, width: int) -> int:
+        """Height of the lines at ``width``.
+
+        QLabel's own answer is never below the minimum height, which would keep the lines
+        of a narrower width after the label widens again.
+        """
+        kept = self.minimumHeight()
+        self.setMinimumHeight(0)
+        height = self.heightForWidth(width)
+        self.setMinimumHeight(kept)
+        return height
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -154,3 +154,23 @@ def test_a_long_problem_keeps_all_its_lines_in_a_narrow_dialog(qtbot, document) 
     QtWidgets.QApplication.processEvents()
     assert dialog.summary.heightForWidth(dialog.summary.width()) > 3 * dialog.fontMetrics().height()
     assert whole(dialog.summary) and whole(dialog.intro)
+
+
+def test_widened_again_the_explanation_gives_back_the_lines_it_took(qtbot, document) -> None:
+    dialog = GradientCheckDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    intro = dialog.intro
+    probe = QtWidgets.QLabel(intro.text())
+    probe.setWordWrap(True)
+    probe.setTextFormat(intro.textFormat())
+    probe.setFont(intro.font())
+    default = dialog.size()
+    dialog.resize(1, 1)
+    QtWidgets.QApplication.processEvents()
+    narrow = intro.height()
+    dialog.resize(default)
+    QtWidgets.QApplication.processEvents()
+    # As many lines as the text takes at its width, with no blank line left from narrowing.
+    assert intro.height() == probe.heightForWidth(intro.width()) < narrow
