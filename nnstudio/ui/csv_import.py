@@ -158,6 +158,14 @@ class WrappedLabel(QtWidgets.QLabel):
         self.setMinimumHeight(kept)
         return height
 
+    def sizeHint(self) -> QtCore.QSize:
+        hint = super().sizeHint()
+        if not self.isVisible() or not self.text():
+            return hint
+        # The lines it takes at its width (kept as the minimum height), not at the narrow
+        # width QLabel guesses, which asked two lines for one and left a blank line beside it.
+        return QtCore.QSize(hint.width(), self.minimumHeight())
+
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
         self._keep_lines()

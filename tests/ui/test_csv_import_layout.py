@@ -120,3 +120,14 @@ def test_a_deep_folder_does_not_widen_the_dialog(qtbot, tmp_path: Path, text: st
     shown_text = details.text()
     assert "…" in shown_text and shown_text.endswith(("name_7", "name_7/data.csv"))
     assert details.fontMetrics().horizontalAdvance(shown_text) <= details.contentsRect().width()
+
+
+def test_the_task_hint_takes_one_line_under_the_task(qtbot, samples_dir: Path) -> None:
+    dialog = shown(qtbot, samples_dir / "iris.csv")
+    hint = dialog._task_hint
+    assert hint.text() == "Guessed from the target column."
+    # No blank line reserved beside it: the text sits right under the task, as the other
+    # rows sit under each other.
+    assert hint.height() < 2 * hint.fontMetrics().lineSpacing()
+    form = hint.parentWidget().layout()
+    assert hint.y() - dialog._task.geometry().bottom() - 1 == form.verticalSpacing()
