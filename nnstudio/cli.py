@@ -73,22 +73,32 @@ class CommandError(NNStudioError):
 def _positive_int(text: str) -> int:
     value = _whole_number(text)
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected 1 or more, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {_shown(text)}")
     return value
 
 
 def _non_negative_int(text: str) -> int:
     value = _whole_number(text)
     if value < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {_shown(text)}")
     return value
 
 
 def _whole_number(text: str) -> int:
+    # int() also reads "1_0" as 10 and other scripts' digits: a typo would run silently.
+    if not re.fullmatch(r"\s*[+-]?[0-9]+\s*", text):
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {_shown(text)}")
     try:
         return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    except ValueError:  # thousands of digits, more than int() converts
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number, got one of {len(text.strip())} digits"
+        ) from None
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """``text`` quoted for a message, cut to ``limit`` characters."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -504,10 +514,10 @@ def _thread_count(text: str) -> int | str:
     if text.strip().lower() == "auto":
         return "auto"
     try:
-        value = int(text)
-    except ValueError:
+        value = _whole_number(text)
+    except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
-            f"expected 'auto' or a whole number, got {text!r}"
+            f"expected 'auto' or a whole number, got {_shown(text)}"
         ) from None
     if not 1 <= value <= 256:
         raise argparse.ArgumentTypeError(f"expected 1 to 256 threads, got {value}")

@@ -708,6 +708,24 @@ def test_shot_says_only_what_it_wrote(tmp_path: Path, trained: Path) -> None:
     assert result.stderr == f"nnstudio: wrote {output}\n"
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--epochs", "1_0", "argument --epochs: expected a whole number, got '1_0'"),
+        ("--epochs", "\u0661", "argument --epochs: expected a whole number, got '\u0661'"),
+        ("--threads", "1_6", "argument --threads: expected 'auto' or a whole number, got '1_6'"),
+        ("--epochs", "9" * 5000, "argument --epochs: expected a whole number, got one of 5000"),
+        ("--seed", "x" * 500, "--seed: expected a whole number, got '" + "x" * 40 + "...'"),
+    ],
+)
+def test_numbers_are_plain_digits(
+    trained: Path, option: str, value: str, message: str, capsys
+) -> None:
+    # int() reads "1_0" as 10 and Arabic-Indic digits as numbers: a typo would run silently.
+    assert cli.main(["train", str(trained), option, value]) == cli.EXIT_USAGE
+    assert message in capsys.readouterr().err
+
+
 def test_parse_size() -> None:
     assert cli.parse_size("1600x1000") == (1600, 1000)
     assert cli.parse_size(" 800 X 600 ") == (800, 600)
