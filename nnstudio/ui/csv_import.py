@@ -43,6 +43,10 @@ _TARGET_NAMES = re.compile(
 _ROW_ID_NAMES = re.compile(r"^(id|index|row|row_id|rowid|sample|unnamed.*)$", re.IGNORECASE)
 #: Where a loading message points: "line 12, column 'x'" (the column is optional).
 _PROBLEM_PLACE = re.compile(r"line (\d+)(?:, column '([^']*)')?")
+#: Size the dialog opens at, screen permitting.
+DEFAULT_SIZE = (960, 700)
+#: Room kept around the dialog on a small screen for the window's frame and title bar.
+_FRAME_ALLOWANCE = (24, 64)
 #: Narrowest the dialog for a file that cannot be read gets: the message and the advice
 #: under it keep lines of several words.
 UNREADABLE_MIN_WIDTH = 440
@@ -670,6 +674,21 @@ class CsvImportDialog(QtWidgets.QDialog):
 
     # ---- building --------------------------------------------------------------------------
 
+    def _resize_within_screen(self, size: tuple[int, int]) -> None:
+        """Open at ``size``, or smaller on a small screen.
+
+        The whole dialog, title bar and buttons included, stays on the screen it opens on
+        (960 x 700 is wider than an 800-pixel screen and, with its title bar, taller than
+        a 1366 x 768 screen above its taskbar).
+        """
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        width, height = size
+        if screen is not None:
+            room = screen.availableGeometry()
+            width = min(width, room.width() - _FRAME_ALLOWANCE[0])
+            height = min(height, room.height() - _FRAME_ALLOWANCE[1])
+        self.resize(width, height)
+
     def _build_unreadable(self) -> None:
         """A file that cannot be read: say why, and offer only to close."""
         # Narrowed further, the message and the advice shrank to a word or two a line and
@@ -734,7 +753,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         return header
 
     def _build(self) -> None:
-        self.resize(960, 700)
+        self._resize_within_screen(DEFAULT_SIZE)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(14, 14, 14, 12)
         layout.setSpacing(10)

@@ -6,15 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from nnstudio.ui.csv_import import CsvImportDialog
-from nnstudio.ui.qt import QtWidgets
+from nnstudio.ui.csv_import import DEFAULT_SIZE, CsvImportDialog
+from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
 
 pytestmark = pytest.mark.gui
 
 
-def shown(qtbot, path: Path) -> CsvImportDialog:
+def shown(qtbot, path: Path, size: tuple[int, int] | None = None) -> CsvImportDialog:
+    """The dialog on ``path``, shown at ``size`` (default: the size it opens at)."""
     dialog = CsvImportDialog(path, base_dir=path.parent)
     qtbot.addWidget(dialog)
+    if size is not None:
+        dialog.resize(*size)
     dialog.show()
     qtbot.waitExposed(dialog)
     settle()
@@ -52,7 +55,7 @@ def test_the_task_hint_is_not_cut_beside_a_short_column_list(qtbot, tmp_path: Pa
     # One column: the list above the preview is short, and the options beside it too.
     path = tmp_path / "single.csv"
     path.write_text("value\n" + "\n".join(str(i) for i in range(30)) + "\n", encoding="utf-8")
-    dialog = shown(qtbot, path)
+    dialog = shown(qtbot, path, DEFAULT_SIZE)
     hint = dialog._task_hint
     assert hint.text() == "Guessed from the target column."
     assert whole(hint)
@@ -123,7 +126,7 @@ def test_a_deep_folder_does_not_widen_the_dialog(qtbot, tmp_path: Path, text: st
 
 
 def test_the_task_hint_takes_one_line_under_the_task(qtbot, samples_dir: Path) -> None:
-    dialog = shown(qtbot, samples_dir / "iris.csv")
+    dialog = shown(qtbot, samples_dir / "iris.csv", DEFAULT_SIZE)
     hint = dialog._task_hint
     assert hint.text() == "Guessed from the target column."
     # No blank line reserved beside it: the text sits right under the task, as the other
@@ -131,3 +134,16 @@ def test_the_task_hint_takes_one_line_under_the_task(qtbot, samples_dir: Path) -
     assert hint.height() < 2 * hint.fontMetrics().lineSpacing()
     form = hint.parentWidget().layout()
     assert hint.y() - dialog._task.geometry().bottom() - 1 == form.verticalSpacing()
+
+
+@pytest.mark.parametrize("room", [(800, 800), (1024, 640), (1366, 728)])
+def test_the_dialog_opens_within_a_small_screen(qtbot, samples_dir, monkeypatch, room) -> None:
+    available = QtCore.QRect(0, 0, *room)
+    monkeypatch.setattr(QtGui.QScreen, "availableGeometry", lambda screen: available)
+    dialog = shown(qtbot, samples_dir / "iris.csv")
+    # Room for the window's frame and title bar too: the buttons stay on the screen.
+    assert dialog.width() + 24 <= room[0] and dialog.height() + 64 <= room[1]
+    assert dialog.width() >= dialog.minimumWidth() and dialog.height() >= dialog.minimumHeight()
+    # Still the full size where it fits.
+    if room == (1366, 728):
+        assert dialog.width() == 960
