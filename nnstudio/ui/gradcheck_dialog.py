@@ -104,6 +104,12 @@ class GradientCheckDialog(QtWidgets.QDialog):
         controls.addStretch(1)
         controls.addWidget(self.check_button)
         layout.addLayout(controls)
+        if dataset is None:
+            # Without data a check cannot run: nothing offers to start one, and the message
+            # below says why.
+            for widget in (self.samples, self.epsilon, self.check_button):
+                widget.setEnabled(False)
+            self.check_button.setToolTip("There is no data to check the gradients on")
 
         self.table = QtWidgets.QTableWidget(0, len(_COLUMNS))
         self.table.setHorizontalHeaderLabels(list(_COLUMNS))

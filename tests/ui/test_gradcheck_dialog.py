@@ -174,3 +174,15 @@ def test_widened_again_the_explanation_gives_back_the_lines_it_took(qtbot, docum
     QtWidgets.QApplication.processEvents()
     # As many lines as the text takes at its width, with no blank line left from narrowing.
     assert intro.height() == probe.heightForWidth(intro.width()) < narrow
+
+
+def test_without_data_nothing_offers_to_start_a_check(qtbot, document) -> None:
+    missing = SimpleNamespace(
+        project=document.project, dataset=None, dataset_error="no rows", weights=None
+    )
+    dialog = GradientCheckDialog(missing)
+    qtbot.addWidget(dialog)
+    dialog.start()
+    assert "no rows" in dialog.summary.text()
+    assert not dialog.check_button.isEnabled()
+    assert not dialog.samples.isEnabled() and not dialog.epsilon.isEnabled()
