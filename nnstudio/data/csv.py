@@ -409,6 +409,16 @@ def _not_a_number_hint(cell: str, role: str) -> str:
 
 
 _GZIP_MAGIC = b"\x1f\x8b"
+# Files chosen instead of a CSV file whose first bytes say what they are (UTF-8 decoding
+# would only report a bad byte).
+_OTHER_KINDS = (
+    (
+        b"PK\x03\x04",
+        "is a zip archive (an Excel .xlsx workbook?), not CSV text; save the sheet as CSV",
+    ),
+    (b"\xff\xfe", "is UTF-16 text; save it as UTF-8 CSV"),
+    (b"\xfe\xff", "is UTF-16 text; save it as UTF-8 CSV"),
+)
 
 
 @contextmanager
@@ -423,7 +433,11 @@ def _open_text(path: Path) -> Iterator[TextIO]:
         # peek() leaves the magic bytes in the buffer, where a pipe cannot be rewound to them.
         # A pipe may hold only the first byte so far: no text file starts with b"\x1f".
         # A compressed file is read as such whatever its name (a .csv.gz renamed to .csv).
-        head = raw.peek(len(_GZIP_MAGIC))[: len(_GZIP_MAGIC)]
+        start = raw.peek(4)[:4]
+        for magic, kind in _OTHER_KINDS:
+            if start.startswith(magic):
+                raise DataError(f"{_message_name(path)}: {kind}")
+        head = start[: len(_GZIP_MAGIC)]
         compressed = bool(head) and _GZIP_MAGIC.startswith(head)
         binary: IO[bytes] = raw
         if compressed or path.name.lower().endswith(".gz"):
@@ -554,6 +568,11 @@ def read_csv_table(path: str | Path) -> CsvTable:
 
 
 def _check_header(name: str, header: list[str], line: int) -> None:
+    if any("\x00" in cell for cell in header):
+        raise DataError(
+            f"{name}: line {line} (the header) holds NUL characters: the file is binary or "
+            "UTF-16 text; save it as UTF-8 CSV"
+        )
     if _WEB_PAGE.match(",".join(header)):
         raise DataError(f"{name}: is a web page (HTML), not CSV data; download the CSV file itself")
     for position, cell in enumerate(header, start=1):

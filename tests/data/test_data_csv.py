@@ -162,6 +162,28 @@ def test_unreadable_binary_and_broken_gzip(tmp_path: Path) -> None:
         read_csv_table(tmp_path / "broken.csv.gz")
 
 
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        (
+            b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(128, 256)),
+            "is a zip archive (an Excel .xlsx workbook?), not CSV text; save the sheet as CSV",
+        ),
+        ("x,y\n1,2\n".encode("utf-16"), "is UTF-16 text; save it as UTF-8 CSV"),
+        (
+            "x,y\n1,2\n".encode("utf-16-be"),
+            "line 1 (the header) holds NUL characters: the file is binary or UTF-16 text",
+        ),
+        (b"\xfe\xff" + "x,y\n1,2\n".encode("utf-16-be"), "is UTF-16 text; save it as UTF-8 CSV"),
+    ],
+)
+def test_files_of_other_kinds_are_named(tmp_path: Path, content: bytes, kind: str) -> None:
+    (tmp_path / "data.csv").write_bytes(content)
+    with pytest.raises(DataError) as info:
+        read_csv_table(tmp_path / "data.csv")
+    assert str(info.value).startswith(f"data.csv: {kind}")
+
+
 def test_empty_file(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"bad\.csv: the file is empty"):
         load(tmp_path, "")
