@@ -829,6 +829,9 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._roles.setTabKeyNavigation(False)
         self._roles.setAlternatingRowColors(True)
         head = self._roles.horizontalHeader()
+        # The focused box's column heading would turn bold ("Input" stood out from "Target"
+        # as if it mattered more).
+        head.setHighlightSections(False)
         head.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
         for column in (1, 2, 3):
             head.setSectionResizeMode(column, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)

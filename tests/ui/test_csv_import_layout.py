@@ -147,3 +147,11 @@ def test_the_dialog_opens_within_a_small_screen(qtbot, samples_dir, monkeypatch,
     # Still the full size where it fits.
     if room == (1366, 728):
         assert dialog.width() == 960
+
+
+def test_the_column_headings_are_alike_whichever_box_has_focus(qtbot, samples_dir) -> None:
+    dialog = shown(qtbot, samples_dir / "iris.csv")
+    roles = dialog._roles
+    # The focus starts on the first Input box; its heading is drawn like the others.
+    assert roles.currentColumn() == 2 and roles.hasFocus()
+    assert not roles.horizontalHeader().highlightSections()
