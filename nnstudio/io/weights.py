@@ -281,6 +281,12 @@ def _npz_pairs(
         return [(archive[f"W{n}"], archive[f"b{n}"]) for n in range(1, count + 1)]
     except (zipfile.BadZipFile, ValueError, EOFError, OSError) as error:
         raise ProjectFileError(f"{source} is damaged: {error}") from error
+    except MemoryError as error:
+        # An array's header gives its shape: a damaged one can claim terabytes.
+        raise ProjectFileError(
+            f"{source} holds an array too large to load (the file is damaged or holds weights "
+            f"far larger than the network {network.describe()})"
+        ) from error
 
 
 def export_npz(project: Project, weights: Weights, path: Path) -> list[Path]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -129,6 +130,22 @@ def test_npz_that_is_no_archive_is_not_called_pickled_data(
     with pytest.raises(ProjectFileError) as info:
         load_weights_npz(path, xor_project.network)
     assert str(info.value) == f"w.npz is not a valid .npz weights file: {what}"
+
+
+def test_npz_whose_header_claims_a_huge_array(
+    tmp_path: Path, xor_project: Project, make_weights
+) -> None:
+    path = tmp_path / "w.npz"
+    save_weights_npz(path, xor_project, make_weights(xor_project.network))
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["W1.npy"] = members["W1.npy"].replace(b"(2, 4)", b"(99999999999999, 4)")
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ProjectFileError) as info:
+        load_weights_npz(path, xor_project.network)
+    assert str(info.value).startswith("w.npz holds an array too large to load")
 
 
 def test_npy_file_is_not_an_archive(tmp_path: Path, xor_project: Project) -> None:
