@@ -828,6 +828,9 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._roles.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self._roles.setTabKeyNavigation(False)
         self._roles.setAlternatingRowColors(True)
+        # Long names are shortened in the middle: names that differ only at the end
+        # ("..._left", "..._right") stay told apart.
+        self._roles.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         head = self._roles.horizontalHeader()
         # The focused box's column heading would turn bold ("Input" stood out from "Target"
         # as if it mattered more).
@@ -939,6 +942,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         for row, name in enumerate(table.header):
             name_item = QtWidgets.QTableWidgetItem(name)
             name_item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            name_item.setToolTip(name)  # a long name is shortened in the list
             kind = table.kinds[row]
             shown_kind = kind if kind == "numeric" or not mostly_numeric(table, row) else "mixed"
             kind_item = QtWidgets.QTableWidgetItem(shown_kind)

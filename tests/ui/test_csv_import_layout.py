@@ -155,3 +155,24 @@ def test_the_column_headings_are_alike_whichever_box_has_focus(qtbot, samples_di
     # The focus starts on the first Input box; its heading is drawn like the others.
     assert roles.currentColumn() == 2 and roles.hasFocus()
     assert not roles.horizontalHeader().highlightSections()
+
+
+def test_long_column_names_that_differ_at_the_end_stay_told_apart(qtbot, tmp_path) -> None:
+    stem = "pressure_measured_at_the_sensor_mounted_on_the_wing_"
+    names = [stem + "left", stem + "right", "label"]
+    path = tmp_path / "wing.csv"
+    rows = [f"{i},{i * 2},{i % 2}" for i in range(20)]
+    path.write_text(",".join(names) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    dialog = shown(qtbot, path)
+    roles = dialog._roles
+    width = roles.columnWidth(0) - 8  # the cell's text margins
+    metrics = roles.fontMetrics()
+    shown_names = [
+        metrics.elidedText(roles.item(row, 0).text(), roles.textElideMode(), width)
+        for row in range(2)
+    ]
+    # Shortened, as the list is narrower than the names, but not to the same text.
+    assert all("…" in name for name in shown_names)
+    assert shown_names[0] != shown_names[1]
+    # The whole name is a hover away.
+    assert [roles.item(row, 0).toolTip() for row in range(3)] == names
