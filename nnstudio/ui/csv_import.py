@@ -297,6 +297,9 @@ def guess_task(table: CsvTable, targets: Sequence[str]) -> str:
 #: Columns whose width is measured from their contents; wider tables (784 pixel columns) give
 #: the rest the widest measured width, because measuring asks the model for every cell.
 MEASURED_COLUMNS = 32
+#: Widest a column of the import preview opens (cells are numbers or short labels; a long
+#: heading is shortened).
+MAX_PREVIEW_COLUMN_WIDTH = 220
 
 
 def fit_columns(view: QtWidgets.QTableView) -> None:
@@ -778,6 +781,8 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._preview.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._preview.verticalHeader().setDefaultSectionSize(22)
         self._preview.horizontalHeader().setMinimumSectionSize(60)
+        self._preview.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self._preview.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self._preview_caption = QtWidgets.QLabel()
         self._preview_caption.setStyleSheet(f"color: {MUTED_COLOR};")
         preview_layout.addWidget(self._preview_caption)
@@ -981,6 +986,12 @@ class CsvImportDialog(QtWidgets.QDialog):
             header_tips=tips,
         )
         fit_columns(self._preview)
+        # A long column name no longer takes the preview's whole width: its heading is
+        # shortened (the tooltip has it whole) and the next columns stay in view.
+        header = self._preview.horizontalHeader()
+        for column in range(table.n_columns):
+            if header.sectionSize(column) > MAX_PREVIEW_COLUMN_WIDTH:
+                header.resizeSection(column, MAX_PREVIEW_COLUMN_WIDTH)
         shown = min(PREVIEW_ROWS, table.n_rows)
         self._preview_caption.setText(
             f"First {shown} of {plural(table.n_rows, 'row')} (row numbers are file lines); "

@@ -176,3 +176,28 @@ def test_long_column_names_that_differ_at_the_end_stay_told_apart(qtbot, tmp_pat
     assert shown_names[0] != shown_names[1]
     # The whole name is a hover away.
     assert [roles.item(row, 0).toolTip() for row in range(3)] == names
+
+
+def test_long_headings_leave_room_for_the_next_columns_in_the_preview(qtbot, tmp_path) -> None:
+    stem = "pressure_measured_at_the_sensor_mounted_on_the_wing_"
+    names = [stem + "left", stem + "right", "label"]
+    path = tmp_path / "wing.csv"
+    rows = [f"{i},{i * 2},{i % 2}" for i in range(20)]
+    path.write_text(",".join(names) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    dialog = shown(qtbot, path, DEFAULT_SIZE)
+    preview = dialog._preview
+    header = preview.horizontalHeader()
+    # The target, last, is in view beside the two long inputs (they filled 900 pixels).
+    right = header.sectionViewportPosition(2) + header.sectionSize(2)
+    assert right <= preview.viewport().width()
+    # Headings are shortened in the middle and given whole on hover.
+    metrics = header.fontMetrics()
+    texts = [
+        metrics.elidedText(name, header.textElideMode(), header.sectionSize(column) - 8)
+        for column, name in enumerate(names[:2])
+    ]
+    assert texts[0] != texts[1]
+    model = preview.model()
+    assert model.headerData(
+        0, QtCore.Qt.Orientation.Horizontal, QtCore.Qt.ItemDataRole.ToolTipRole
+    ).startswith(names[0])
