@@ -449,6 +449,21 @@ class TextTableModel(QtCore.QAbstractTableModel):
         return None
 
 
+def preview_caption(rows: int) -> str:
+    """The line above the import preview, for a file of ``rows`` data rows.
+
+    Examples: ``"First 100 of 1797 rows …"``, ``"All 59 rows …"``, ``"The file has no rows
+    under its header."`` (not "First 1 of 1 row" or "First 0 of 0 rows").
+    """
+    if rows == 0:
+        return "The file has no rows under its header."
+    legend = "(row numbers are file lines); the target is tinted, unused columns are grey."
+    if rows <= PREVIEW_ROWS:
+        which = "The only row" if rows == 1 else f"All {rows} rows"
+        return f"{which} {legend}"
+    return f"First {PREVIEW_ROWS} of {rows} rows {legend}"
+
+
 # ---- the dialog --------------------------------------------------------------------------------
 
 _INPUT_COLUMN = 2
@@ -992,11 +1007,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         for column in range(table.n_columns):
             if header.sectionSize(column) > MAX_PREVIEW_COLUMN_WIDTH:
                 header.resizeSection(column, MAX_PREVIEW_COLUMN_WIDTH)
-        shown = min(PREVIEW_ROWS, table.n_rows)
-        self._preview_caption.setText(
-            f"First {shown} of {plural(table.n_rows, 'row')} (row numbers are file lines); "
-            "the target is tinted, unused columns are grey."
-        )
+        self._preview_caption.setText(preview_caption(table.n_rows))
 
         if initial is not None:
             self._task.setCurrentIndex(self._task.findData(initial.task))

@@ -201,3 +201,20 @@ def test_long_headings_leave_room_for_the_next_columns_in_the_preview(qtbot, tmp
     assert model.headerData(
         0, QtCore.Qt.Orientation.Horizontal, QtCore.Qt.ItemDataRole.ToolTipRole
     ).startswith(names[0])
+
+
+@pytest.mark.parametrize(
+    ("rows", "caption"),
+    [
+        (0, "The file has no rows under its header."),
+        (1, "The only row (row numbers are file lines)"),
+        (59, "All 59 rows (row numbers are file lines)"),
+        (150, "First 100 of 150 rows (row numbers are file lines)"),
+    ],
+)
+def test_the_preview_caption_reads_naturally(qtbot, tmp_path, rows: int, caption: str) -> None:
+    path = tmp_path / "data.csv"
+    lines = [f"{i},{i * 2},{i % 2}" for i in range(rows)]
+    path.write_text("a,b,label\n" + "".join(line + "\n" for line in lines), encoding="utf-8")
+    dialog = shown(qtbot, path)
+    assert dialog._preview_caption.text().startswith(caption)
