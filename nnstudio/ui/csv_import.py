@@ -996,7 +996,8 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._preview_model.set_contents(
             table.header,
             cells,
-            numeric=[kind == "numeric" for kind in table.kinds],
+            # A "mixed" column (numbers with a typo) lines its numbers up like the others.
+            numeric=[mostly_numeric(table, column) for column in range(table.n_columns)],
             row_labels=[str(line) for line in table.line_numbers[:PREVIEW_ROWS]],
             header_tips=tips,
         )

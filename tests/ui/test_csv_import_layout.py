@@ -218,3 +218,21 @@ def test_the_preview_caption_reads_naturally(qtbot, tmp_path, rows: int, caption
     path.write_text("a,b,label\n" + "".join(line + "\n" for line in lines), encoding="utf-8")
     dialog = shown(qtbot, path)
     assert dialog._preview_caption.text().startswith(caption)
+
+
+def test_numbers_with_a_typo_are_right_aligned_like_the_other_numbers(qtbot, tmp_path) -> None:
+    path = tmp_path / "typo.csv"
+    rows = [f"{i},{i * 2 if i != 7 else '1..2'},{i % 2},x{i}" for i in range(40)]
+    path.write_text("a,b,label,note\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    dialog = shown(qtbot, path)
+    model = dialog._preview.model()
+    role = QtCore.Qt.ItemDataRole.TextAlignmentRole
+
+    def horizontal(column: int) -> QtCore.Qt.AlignmentFlag:
+        flags = QtCore.Qt.AlignmentFlag(model.data(model.index(0, column), role))
+        return flags & QtCore.Qt.AlignmentFlag.AlignHorizontal_Mask
+
+    assert dialog._roles.item(1, 1).text() == "mixed"
+    assert horizontal(1) == horizontal(0) == QtCore.Qt.AlignmentFlag.AlignRight
+    # Text stays on the left.
+    assert horizontal(3) == QtCore.Qt.AlignmentFlag.AlignLeft
