@@ -163,7 +163,7 @@ class GradientCheckDialog(QtWidgets.QDialog):
             f"<span style='color:{MUTED_COLOR}'>Checking {project.network.describe()} on "
             f"{min(samples, dataset.n_train)} examples…</span>"
         )
-        self.check_button.setEnabled(False)
+        self._set_controls_enabled(False)
         self._future = self._executor.submit(
             check_gradients, project, dataset, weights, samples=samples, epsilon=epsilon
         )
@@ -182,7 +182,7 @@ class GradientCheckDialog(QtWidgets.QDialog):
             return
         self._poll.stop()
         self._future = None
-        self.check_button.setEnabled(True)
+        self._set_controls_enabled(True)
         error = future.exception()
         if error is None:
             self._show_report(future.result())
@@ -190,6 +190,12 @@ class GradientCheckDialog(QtWidgets.QDialog):
             self._show_problem(f"The check could not run: {error}")
         else:
             self._show_problem(f"The check failed unexpectedly: {error!r}")
+
+    def _set_controls_enabled(self, enabled: bool) -> None:
+        # While a check runs its examples and step are fixed: the controls show the values
+        # it uses, not ones it would ignore.
+        for widget in (self.samples, self.epsilon, self.check_button):
+            widget.setEnabled(enabled)
 
     def _show_problem(self, text: str) -> None:
         self.summary.setStyleSheet(ERROR_BOX_STYLE)

@@ -186,3 +186,15 @@ def test_without_data_nothing_offers_to_start_a_check(qtbot, document) -> None:
     assert "no rows" in dialog.summary.text()
     assert not dialog.check_button.isEnabled()
     assert not dialog.samples.isEnabled() and not dialog.epsilon.isEnabled()
+
+
+def test_examples_and_step_stay_as_the_running_check_uses_them(qtbot, document) -> None:
+    dialog = GradientCheckDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.samples.setValue(4)
+    dialog.start()
+    assert "on 4 examples" in dialog.summary.text()
+    assert not dialog.samples.isEnabled() and not dialog.epsilon.isEnabled()
+    finished(qtbot, dialog)
+    assert dialog.samples.isEnabled() and dialog.epsilon.isEnabled()
+    assert dialog.check_button.isEnabled()
