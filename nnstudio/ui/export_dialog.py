@@ -207,7 +207,8 @@ class ExportDialog(QtWidgets.QDialog):
         self.format_combo = QtWidgets.QComboBox()
         for choice in self.choices:
             self.format_combo.addItem(choice.label, choice.key)
-        form.addRow("Export", self.format_combo)
+        # Labels end in a colon and take Alt+letter, like the studio's other dialogs.
+        form.addRow("&Export:", self.format_combo)
         self.description = QtWidgets.QLabel()
         self.description.setStyleSheet("color: #6b7280;")
         # One line, as wide as the longest description: a wrapping label asks for two lines
@@ -220,15 +221,17 @@ class ExportDialog(QtWidgets.QDialog):
         self.tab_combo = QtWidgets.QComboBox()
         if plots is not None:
             self.tab_combo.addItems(list(plots.tab_names()))
-        form.addRow("Plot", self.tab_combo)
+        form.addRow("&Plot:", self.tab_combo)
         path_row = QtWidgets.QHBoxLayout()
         self.path_edit = QtWidgets.QLineEdit()
         self.path_edit.setMinimumWidth(360)
-        browse = QtWidgets.QPushButton("Browse…")
+        browse = QtWidgets.QPushButton("&Browse…")
         browse.clicked.connect(self._browse)
         path_row.addWidget(self.path_edit, 1)
         path_row.addWidget(browse)
-        form.addRow("File", path_row)
+        file_label = QtWidgets.QLabel("&File:")
+        file_label.setBuddy(self.path_edit)
+        form.addRow(file_label, path_row)
         # Under the file it is about, lined up with the fields like the description.
         self.weights_note = QtWidgets.QLabel()
         self.weights_note.setStyleSheet("color: #92400e;")

@@ -71,3 +71,26 @@ def test_the_untrained_note_lines_up_with_the_fields_on_one_line(dialog) -> None
     settle()
     assert not note.isVisible()
     assert not dialog.form.isRowVisible(note)
+
+
+def test_labels_end_in_a_colon_and_take_the_keyboard(qtbot, dialog) -> None:
+    dialog.select("plots-png")
+    settle()
+    labels = [
+        label
+        for label in dialog.findChildren(QtWidgets.QLabel)
+        if label.buddy() is not None and label.isVisible()
+    ]
+    # Export, Plot and File, written like the labels of the studio's other dialogs.
+    assert {label.buddy() for label in labels} == {
+        dialog.format_combo,
+        dialog.tab_combo,
+        dialog.path_edit,
+    }
+    assert all(label.text().endswith(":") for label in labels)
+    dialog.activateWindow()
+    qtbot.waitActive(dialog)
+    qtbot.keyClick(dialog, QtCore.Qt.Key.Key_F, QtCore.Qt.KeyboardModifier.AltModifier)
+    assert dialog.path_edit.hasFocus()
+    qtbot.keyClick(dialog, QtCore.Qt.Key.Key_E, QtCore.Qt.KeyboardModifier.AltModifier)
+    assert dialog.format_combo.hasFocus()
