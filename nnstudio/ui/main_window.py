@@ -511,14 +511,41 @@ class ShortcutsDialog(QtWidgets.QDialog):
         table.setShowGrid(False)
         table.resizeColumnToContents(0)
         table.setColumnWidth(0, table.columnWidth(0) + 16)
-        table.horizontalHeader().setStretchLastSection(True)
+        header = table.horizontalHeader()
+        header.setStretchLastSection(True)
+        # Headings over their left-aligned cells.
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
-        rows_height = table.verticalHeader().defaultSectionSize() * len(SHORTCUTS_HELP)
-        table.setMinimumSize(600, min(640, rows_height + table.horizontalHeader().height() + 8))
+        # A few rows at least; the table scrolls when the dialog is made (or opens) shorter
+        # than all of them.
+        table.setMinimumSize(480, header.sizeHint().height() + 4 * table.rowHeight(0) + 4)
+        self.table = table
         layout.addWidget(table)
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.resize(self._fitting_size(buttons))
+
+    def _fitting_size(self, buttons: QtWidgets.QWidget) -> QtCore.QSize:
+        """Tall enough for every row, but within the screen's free area (title bar included)."""
+        table = self.table
+        margins = self.layout().contentsMargins()
+        rows = table.rowHeight(0) * table.rowCount()
+        wanted = (
+            margins.top()
+            + table.horizontalHeader().sizeHint().height()
+            + rows
+            + 2 * table.frameWidth()
+            + self.layout().spacing()
+            + buttons.sizeHint().height()
+            + margins.bottom()
+        )
+        width = max(600, table.minimumWidth() + margins.left() + margins.right())
+        screen = self.screen() if self.parentWidget() is None else self.parentWidget().screen()
+        if screen is not None:
+            # Room for the window frame and title bar, which the dialog's size leaves out.
+            wanted = min(wanted, screen.availableGeometry().height() - 60)
+        return QtCore.QSize(width, max(wanted, self.minimumSizeHint().height()))
 
 
 class MainWindow(QtWidgets.QMainWindow):

@@ -1294,3 +1294,28 @@ def test_damaged_plot_settings_leave_the_defaults(qtbot, settings, stored) -> No
     finally:
         window.close_without_asking()
         window.shutdown()
+
+
+def test_the_shortcuts_dialog_fits_a_small_screen_and_scrolls(qtbot) -> None:
+    from nnstudio.ui.main_window import SHORTCUTS_HELP, ShortcutsDialog
+    from nnstudio.ui.qt import Qt
+
+    dialog = ShortcutsDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    table = dialog.table
+    assert table.rowCount() == len(SHORTCUTS_HELP)
+    available = dialog.screen().availableGeometry().height()
+    # Opens within the screen (with room for its title bar), every row shown if it fits.
+    assert dialog.height() <= available - 60
+    if not table.verticalScrollBar().isVisible():
+        last = table.visualItemRect(table.item(table.rowCount() - 1, 0))
+        assert last.bottom() <= table.viewport().height()
+    # It may be made far shorter than all its rows (a 640-pixel-high screen): they scroll.
+    assert dialog.minimumSizeHint().height() < 320
+    dialog.resize(dialog.width(), 300)
+    qtbot.waitUntil(lambda: dialog.height() == 300)
+    qtbot.waitUntil(table.verticalScrollBar().isVisible)
+    alignment = table.horizontalHeader().defaultAlignment()
+    assert alignment & Qt.AlignmentFlag.AlignLeft
