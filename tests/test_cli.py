@@ -837,6 +837,42 @@ def test_a_foreign_onnx_model_predicts_right_after_import(tmp_path: Path) -> Non
     np.testing.assert_allclose(np.array(rows[1:], dtype=float), expected, atol=1e-5)
 
 
+@pytest.mark.parametrize(
+    ("W1", "message"),
+    [
+        (np.array([[np.nan, 1.0]]), "NaN or infinite values in its weights"),
+        (np.array([[1e300, 1.0]]), "values beyond the float32 range in its weights"),
+        (np.array([[1 + 2j, 1.0]]), "complex128 values in its weights are not real numbers"),
+        (np.array([[True, False]]), "bool values in its weights are not real numbers"),
+        (np.array([["1.5", "2"]], dtype=object), "text values in its weights are not real"),
+    ],
+)
+def test_import_names_the_layer_with_unusable_weights(
+    tmp_path: Path, W1: np.ndarray, message: str, capsys
+) -> None:
+    onnx = pytest.importorskip("onnx")
+    helper = onnx.helper
+    graph = helper.make_graph(
+        [helper.make_node("Gemm", ["x", "W1"], ["y"], name="dense")],
+        "odd",
+        [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, ["n", 1])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, ["n", 2])],
+        initializer=[
+            helper.make_tensor("W1", onnx.TensorProto.STRING, W1.shape, [b"1.5", b"2"])
+            if W1.dtype == object
+            else onnx.numpy_helper.from_array(W1, "W1")
+        ],
+    )
+    model = tmp_path / "odd.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(model))
+    output = tmp_path / "odd.nnproj"
+    assert cli.main(["import", str(model), "-o", str(output)]) == cli.EXIT_FAILURE
+    err = capsys.readouterr().err
+    assert f"node 'dense' (Gemm) is not supported: {message}" in err, err
+    assert "Warning" not in err
+    assert not output.exists()
+
+
 # ---- studio and screenshots (with the studio replaced by a recorder) ------------------------
 
 

@@ -854,7 +854,7 @@ class _MlpReader:
         other = names[position]
         if other not in self.constants:
             raise self.unsupported(node, f"its other operand {other!r} is not a constant")
-        return np.asarray(self.constants[other], dtype=np.float64), position
+        return self._real(node, self.constants[other], "constant").astype(np.float64), position
 
     def linear(self, node: Any, current: str) -> tuple[np.ndarray, np.ndarray]:
         """Weights ``(W, b)`` of a Gemm or MatMul, with ``W`` shaped (fan_in, fan_out)."""
@@ -863,12 +863,12 @@ class _MlpReader:
             raise self.unsupported(node, "the layer input must be its first operand")
         if len(names) < 2 or names[1] not in self.constants:
             raise self.unsupported(node, "its weights are not a constant")
-        raw = self.constants[names[1]]
+        raw = self._real(node, self.constants[names[1]], "weights")
         if raw.ndim != 2:
             raise self.unsupported(node, f"its weights have {raw.ndim} dimensions instead of 2")
         if node.op_type == "MatMul":
             W = raw
-            return self._as_float(W), np.zeros(W.shape[1], dtype=self._np_dtype)
+            return self._as_float(node, W), np.zeros(W.shape[1], dtype=self._np_dtype)
         attributes = {a.name: self.onnx.helper.get_attribute_value(a) for a in node.attribute}
         if attributes.get("transA", 0):
             raise self.unsupported(node, "transA=1 (a transposed input) has no MLP meaning")
@@ -879,20 +879,38 @@ class _MlpReader:
             W = W * np.asarray(alpha, dtype=W.dtype)
         n_out = W.shape[1]
         if len(names) < 3 or not names[2]:
-            return self._as_float(W), np.zeros(n_out, dtype=self._np_dtype)
+            return self._as_float(node, W), np.zeros(n_out, dtype=self._np_dtype)
         if names[2] not in self.constants:
             raise self.unsupported(node, "its bias is not a constant")
-        bias = self._bias_vector(node, self.constants[names[2]], n_out)
+        bias = self._bias_vector(node, self._real(node, self.constants[names[2]], "bias"), n_out)
         if beta != 1.0:
             bias = bias * np.asarray(beta, dtype=bias.dtype)
-        return self._as_float(W), self._as_float(bias)
+        return self._as_float(node, W), self._as_float(node, bias, "bias")
 
     @property
     def _np_dtype(self) -> type[np.floating]:
         return np.float64 if self.dtype == "float64" else np.float32
 
-    def _as_float(self, array: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(array, dtype=self._np_dtype)
+    def _real(self, node: Any, array: np.ndarray, what: str) -> np.ndarray:
+        """``array`` if it holds real numbers (NumPy would parse text, drop imaginary parts)."""
+        if array.dtype.kind not in "fiu":
+            kind = "text" if array.dtype.kind in "OSU" else str(array.dtype)
+            raise self.unsupported(node, f"{kind} values in its {what} are not real numbers")
+        return array
+
+    def _as_float(self, node: Any, array: np.ndarray, what: str = "weights") -> np.ndarray:
+        """``array`` in the network's float type, refusing what that type cannot hold."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = np.ascontiguousarray(array, dtype=self._np_dtype)
+        if not np.all(np.isfinite(values)):
+            finite_before = np.all(np.isfinite(np.asarray(array, dtype=np.float64)))
+            problem = (
+                f"values beyond the {self.dtype} range"
+                if finite_before
+                else "NaN or infinite values"
+            )
+            raise self.unsupported(node, f"{problem} in its {what}")
+        return values
 
     def _bias_vector(self, node: Any, value: np.ndarray, n_out: int) -> np.ndarray:
         value = np.asarray(value)
@@ -916,8 +934,8 @@ class _MlpReader:
         if node.op_type == "Sub":
             vector = -vector
         if not np.any(b):
-            return W, self._as_float(vector)
-        return W, self._as_float(b.astype(np.float64) + vector)
+            return W, self._as_float(node, vector, "bias")
+        return W, self._as_float(node, b.astype(np.float64) + vector, "bias")
 
     def scale_input(self, node: Any, current: str, state: _WalkState) -> None:
         """Fold ``Sub``/``Div``/``Mul``/``Add`` by constants on the input into (mean, std)."""
