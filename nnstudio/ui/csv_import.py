@@ -260,6 +260,15 @@ def mostly_numeric(table: CsvTable, column: int) -> bool:
     return numbers >= 0.5 * len(cells)
 
 
+def shown_kind(table: CsvTable, column: int) -> str:
+    """A column's kind as the dialog names it: ``"numeric"``, ``"mixed"`` or ``"text"``.
+
+    "mixed" is a text column that is mostly numbers (see :func:`mostly_numeric`).
+    """
+    kind = table.kinds[column]
+    return kind if kind == "numeric" or not mostly_numeric(table, column) else "mixed"
+
+
 def _is_number(cell: str) -> bool:
     try:
         float(cell)
@@ -963,12 +972,11 @@ class CsvImportDialog(QtWidgets.QDialog):
             name_item = QtWidgets.QTableWidgetItem(name)
             name_item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             name_item.setToolTip(name)  # a long name is shortened in the list
-            kind = table.kinds[row]
-            shown_kind = kind if kind == "numeric" or not mostly_numeric(table, row) else "mixed"
-            kind_item = QtWidgets.QTableWidgetItem(shown_kind)
+            kind = shown_kind(table, row)
+            kind_item = QtWidgets.QTableWidgetItem(kind)
             kind_item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             kind_item.setForeground(QtGui.QBrush(QtGui.QColor(MUTED_COLOR)))
-            if shown_kind == "mixed":
+            if kind == "mixed":
                 kind_item.setToolTip("Mostly numbers, but some cells are not numbers.")
             self._roles.setItem(row, 0, name_item)
             self._roles.setItem(row, 1, kind_item)
@@ -992,7 +1000,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._roles.setFocus()
 
         cells = np.array(table.rows[:PREVIEW_ROWS], dtype=object).reshape(-1, table.n_columns)
-        tips = [f"{name} ({kind})" for name, kind in zip(table.header, table.kinds, strict=True)]
+        tips = [f"{name} ({shown_kind(table, index)})" for index, name in enumerate(table.header)]
         self._preview_model.set_contents(
             table.header,
             cells,

@@ -236,3 +236,22 @@ def test_numbers_with_a_typo_are_right_aligned_like_the_other_numbers(qtbot, tmp
     assert horizontal(1) == horizontal(0) == QtCore.Qt.AlignmentFlag.AlignRight
     # Text stays on the left.
     assert horizontal(3) == QtCore.Qt.AlignmentFlag.AlignLeft
+
+
+def test_preview_headings_name_the_kind_the_column_list_shows(qtbot, tmp_path) -> None:
+    path = tmp_path / "typo.csv"
+    rows = [f"{i},{i * 2 if i != 7 else '1..2'},{i % 2},x{i}" for i in range(40)]
+    path.write_text("a,b,label,note\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    dialog = shown(qtbot, path)
+    model = dialog._preview.model()
+    tips = [
+        model.headerData(
+            column, QtCore.Qt.Orientation.Horizontal, QtCore.Qt.ItemDataRole.ToolTipRole
+        )
+        for column in range(4)
+    ]
+    kinds = [dialog._roles.item(row, 1).text() for row in range(4)]
+    assert kinds == ["numeric", "mixed", "numeric", "text"]
+    assert tips == [
+        f"{name} ({kind})" for name, kind in zip("a b label note".split(), kinds, strict=True)
+    ]
