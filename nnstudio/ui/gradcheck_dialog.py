@@ -30,7 +30,7 @@ _POLL_MS = 30
 _PASS_COLOR = QtGui.QColor(21, 128, 61)
 _FAIL_COLOR = QtGui.QColor(185, 28, 28)
 _NUMBER_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_COLUMNS = ("Layer", "Weights", "W rel. error", "b rel. error", "Compared", "Step W / b", "")
+_COLUMNS = ("Layer", "Weights", "W rel. error", "b rel. error", "Compared", "Step W / b", "Result")
 
 _INTRO = (
     "Backpropagation's gradient of the loss is compared, parameter by parameter, with central "

@@ -198,3 +198,16 @@ def test_examples_and_step_stay_as_the_running_check_uses_them(qtbot, document) 
     finished(qtbot, dialog)
     assert dialog.samples.isEnabled() and dialog.epsilon.isEnabled()
     assert dialog.check_button.isEnabled()
+
+
+def test_every_column_of_the_results_has_a_heading(qtbot, document) -> None:
+    dialog = GradientCheckDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.start()
+    finished(qtbot, dialog)
+    table = dialog.table
+    headings = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert all(headings), headings
+    # The last column holds each layer's verdict.
+    assert headings[-1] == "Result"
+    assert table.item(0, table.columnCount() - 1).text() == "ok"
