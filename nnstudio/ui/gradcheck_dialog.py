@@ -121,6 +121,10 @@ class GradientCheckDialog(QtWidgets.QDialog):
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         # The verdict column takes the spare width, so the table has no empty strip.
         header.setSectionResizeMode(len(_COLUMNS) - 1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        # Its heading starts where its verdicts do, not in the middle of the spare width.
+        self.table.horizontalHeaderItem(len(_COLUMNS) - 1).setTextAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
         # However small the dialog, the report shows a few layers rather than its header only.
         self.table.setMinimumHeight(
             header.sizeHint().height()

@@ -9,7 +9,7 @@ import pytest
 from nnstudio.engine.network import Network
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.gradcheck_dialog import GradientCheckDialog
-from nnstudio.ui.qt import QtWidgets
+from nnstudio.ui.qt import Qt, QtWidgets
 
 pytestmark = pytest.mark.gui
 
@@ -208,6 +208,8 @@ def test_every_column_of_the_results_has_a_heading(qtbot, document) -> None:
     table = dialog.table
     headings = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
     assert all(headings), headings
-    # The last column holds each layer's verdict.
+    # The last column holds each layer's verdict, its heading above them on the left.
     assert headings[-1] == "Result"
+    alignment = table.horizontalHeaderItem(table.columnCount() - 1).textAlignment()
+    assert alignment & Qt.AlignmentFlag.AlignLeft
     assert table.item(0, table.columnCount() - 1).text() == "ok"
