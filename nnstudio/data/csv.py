@@ -33,6 +33,9 @@ MAX_CLASSES = 1000
 #: only and shown re-formatted (``"7"``, ``"0.25"``).
 VERBATIM_CELLS = 1_000_000
 
+#: The longest first line (the header) read: far beyond a header of 100,000 columns.
+MAX_FIRST_LINE = 16 * 1024 * 1024
+
 #: The largest magnitude a float32 network holds (about 3.4e38).
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -467,7 +470,14 @@ def _delimiter(first_line: str) -> str:
 def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
     """Yield ``(line_number, raw cells)`` for every non-blank record of the file."""
     with _open_text(path) as stream:
-        first = stream.readline()
+        # Bounded: a file of NUL bytes (or /dev/zero) has no line break to stop at, and
+        # reading it whole would fill the memory before any message.
+        first = stream.readline(MAX_FIRST_LINE + 1)
+        if len(first) > MAX_FIRST_LINE:
+            raise DataError(
+                f"{_message_name(path)}: line 1 runs past {MAX_FIRST_LINE:,} characters without "
+                "a line break; this is not CSV text"
+            )
         # The first line, already read to choose the delimiter, goes back in front of the rest
         # rather than seeking back to it: pipes cannot seek.
         reader = csv.reader(itertools.chain((first,), stream), delimiter=_delimiter(first))

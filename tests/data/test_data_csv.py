@@ -184,6 +184,23 @@ def test_files_of_other_kinds_are_named(tmp_path: Path, content: bytes, kind: st
     assert str(info.value).startswith(f"data.csv: {kind}")
 
 
+def test_a_first_line_without_end_is_not_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Like /dev/zero: NUL bytes are valid UTF-8 and hold no line break.
+    monkeypatch.setattr("nnstudio.data.csv.MAX_FIRST_LINE", 1000)
+    (tmp_path / "zeros.csv").write_bytes(b"\x00" * 5000)
+    with pytest.raises(DataError) as info:
+        read_csv_table(tmp_path / "zeros.csv")
+    assert str(info.value) == (
+        "zeros.csv: line 1 runs past 1,000 characters without a line break; this is not CSV text"
+    )
+    (tmp_path / "wide.csv").write_text(
+        ",".join(f"c{i}" for i in range(200)) + "\n" + "1," * 199 + "1\n"
+    )
+    assert read_csv_table(tmp_path / "wide.csv").n_columns == 200
+
+
 def test_empty_file(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"bad\.csv: the file is empty"):
         load(tmp_path, "")
