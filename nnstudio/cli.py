@@ -266,6 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--size", type=parse_size, help="window size WIDTHxHEIGHT (default: the studio's)"
     )
     shot.add_argument("--panel", metavar="NAME", help="panel to show (e.g. data, weights)")
+    for command in (train, export, predict, gradcheck, importer, shot):
+        # Usage errors found after parsing are reported by the command's own parser.
+        command.set_defaults(command_parser=command)
     return parser
 
 
@@ -291,6 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(args_list)
         if args.command is None:
             return _run_studio(None)
+        _refuse_empty_file_names(args.command_parser, args)
         handler: Callable[[argparse.Namespace], int] = _HANDLERS[args.command]
         return handler(args)
     except SystemExit as exit_request:  # argparse after --help, --version or a usage error
@@ -320,6 +324,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _error(f"unexpected {type(error).__name__}: {error} (set NNSTUDIO_DEBUG=1 to see where)")
         return EXIT_FAILURE
+
+
+#: The options naming files, by their ``argparse`` destination.
+_FILE_OPTIONS = {
+    "project": "PROJECT",
+    "model": "MODEL.onnx",
+    "input": "--input",
+    "output": "-o/--output",
+    "save": "--save",
+    "weights": "--weights",
+}
+
+
+def _refuse_empty_file_names(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A usage error for an empty file name (an unset shell variable, ``--save "$OUT"``).
+
+    Unchecked, ``--save ""`` trained and saved nothing, ``--weights ""`` started from the
+    stored weights and an empty PROJECT read the current folder.
+    """
+    for dest, option in _FILE_OPTIONS.items():
+        if getattr(args, dest, None) == "":
+            parser.error(f"{option} is an empty file name")
 
 
 def _error(message: str) -> None:

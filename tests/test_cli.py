@@ -726,6 +726,31 @@ def test_numbers_are_plain_digits(
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["train", "{p}", "--epochs", "1", "--save", ""], "--save"),
+        (["train", "{p}", "--epochs", "1", "--weights", ""], "--weights"),
+        (["train", ""], "PROJECT"),
+        (["export", "{p}", "-f", "npz", "-o", ""], "-o/--output"),
+        (["predict", "{p}", "-i", "", "-o", "out.csv"], "--input"),
+        (["predict", "{p}", "-i", "in.csv", "-o", ""], "-o/--output"),
+        (["import", "", "-o", "x.nnproj"], "MODEL.onnx"),
+    ],
+)
+def test_empty_file_names_are_usage_errors(
+    trained: Path, args: list[str], option: str, capsys
+) -> None:
+    # An unset shell variable (--save "$OUT") trained and saved nothing, and exited 0.
+    command = [arg.format(p=trained) for arg in args]
+    assert cli.main(command) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err == (
+        f"nnstudio {args[0]}: error: {option} is an empty file name "
+        f"(see nnstudio {args[0]} --help)\n"
+    )
+
+
 def test_parse_size() -> None:
     assert cli.parse_size("1600x1000") == (1600, 1000)
     assert cli.parse_size(" 800 X 600 ") == (800, 600)
