@@ -220,3 +220,19 @@ def test_weights_handed_back_while_training_runs_leave_the_page_alone(dock, docu
     dock.set_editable(True)  # paused or stopped: weights set now are shown at once
     document.set_weights(frame.weights)
     assert len(refreshes) == shown + 1
+
+
+def test_a_one_unit_layer_is_counted_in_the_singular(dock: PropertiesDock) -> None:
+    props = dock.properties
+    document = props.document
+    output = len(document.project.network.layers)
+    assert document.set_layer(output - 1, replace(document.project.network.output, units=1))
+    dock.set_selection(Selection("layer", output))
+    page = props.layer_page
+    assert page.title.text().endswith("— 1 unit")
+    assert " + 1 bias = " in page.note.text()
+    dock.set_selection(Selection("layer", 1))
+    units = document.project.network.layers[0].units
+    assert page.title.text().endswith(f"— {units} units") and f" + {units} biases = " in (
+        page.note.text()
+    )

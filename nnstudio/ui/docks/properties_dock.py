@@ -22,6 +22,7 @@ from nnstudio.spec import (
     LayerSpec,
     Project,
 )
+from nnstudio.ui.csv_import import plural
 from nnstudio.ui.docks.training_dock import LOSS_LABELS, OPTIMIZER_LABELS, NumberField
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, compact_combo
@@ -382,7 +383,8 @@ class LayerPage(QtWidgets.QWidget):
         project = self.document.project
         layer = self.layer
         output = self.is_output
-        self.title.setText(f"{layer_title(project, self.index + 1)} — {layer.units} units")
+        title = layer_title(project, self.index + 1)
+        self.title.setText(f"{title} — {plural(layer.units, 'unit')}")
         self.units.setValue(layer.units)
         self.units.setToolTip(
             "The output width is set by the data (classes or targets)"
@@ -416,7 +418,7 @@ class LayerPage(QtWidgets.QWidget):
         self.form.setRowVisible(self.dropout, not output)
         fan_in = project.network.sizes[self.index]
         self.note.setText(
-            f"{fan_in} × {layer.units} weights + {layer.units} biases = "
+            f"{fan_in} × {layer.units} weights + {plural(layer.units, 'bias', 'biases')} = "
             f"{fan_in * layer.units + layer.units:,} parameters."
             + (" Weights reset when the shape changes." if not output else "")
         )
