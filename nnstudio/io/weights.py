@@ -456,6 +456,14 @@ def load_weights_file(path: str | Path, network: NetworkSpec) -> Weights:
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if path.is_dir():
+        raise ProjectFileError(f"{path} is a folder, not a weights file")
+    if suffix == ".nnproj":
+        stem = path.name[: -len(suffix)]
+        raise ProjectFileError(
+            f"{path.name} is a project, not a weights file; a project's trained weights are in "
+            f'the file beside it that its "weights" field names (usually {stem}.weights.npz)'
+        )
     if suffix == ".npz":
         return load_weights_npz(path, network)
     if suffix == ".json":

@@ -238,6 +238,20 @@ def test_load_weights_file_dispatches_on_suffix(
     assert_weights_equal(load_weights_file(tmp_path / "w.json", xor_project.network), weights)
 
 
+def test_load_weights_file_given_a_folder_or_a_project(
+    tmp_path: Path, xor_project: Project
+) -> None:
+    (tmp_path / "w.npz").mkdir()
+    with pytest.raises(ProjectFileError) as info:
+        load_weights_file(tmp_path / "w.npz", xor_project.network)
+    assert str(info.value) == f"{tmp_path / 'w.npz'} is a folder, not a weights file"
+    (tmp_path / "xor.nnproj").write_text("{}")
+    with pytest.raises(ProjectFileError) as info:
+        load_weights_file(tmp_path / "xor.nnproj", xor_project.network)
+    assert str(info.value).startswith("xor.nnproj is a project, not a weights file")
+    assert "(usually xor.weights.npz)" in str(info.value)
+
+
 def test_load_weights_file_unknown_suffix(tmp_path: Path, xor_project: Project) -> None:
     (tmp_path / "w.pt").write_bytes(b"")
     with pytest.raises(ProjectFileError, match=r"unknown weights file type '\.pt'.*\.npz"):
