@@ -577,7 +577,7 @@ def _command_train(args: argparse.Namespace) -> int:
         weights = load_weights_file(args.weights, project.network)
     loaded = replace(loaded, project=project, weights=weights)
     _require_data_file(loaded, "trains on")
-    project, network, dataset = load_for_training(loaded, reinit=args.reinit)
+    project, network, dataset = load_for_training(loaded, reinit=args.reinit, check_dtype=True)
     if args.weights:
         from nnstudio.io.weights import weights_file_mismatches
 

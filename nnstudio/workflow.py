@@ -7,12 +7,14 @@ values, so the caller decides what becomes the current document.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nnstudio.errors import DataError
 from nnstudio.spec import (
+    CsvData,
     Project,
     Weights,
     canonical_activation,
@@ -304,7 +306,7 @@ def make_trainer(project: Project, network: Network, dataset: Dataset) -> Traine
 
 
 def load_for_training(
-    loaded: LoadedProject, *, reinit: bool = False
+    loaded: LoadedProject, *, reinit: bool = False, check_dtype: bool = False
 ) -> tuple[Project, Network, Dataset]:
     """Load a project's data and build its network, ready for :func:`make_trainer`.
 
@@ -315,6 +317,9 @@ def load_for_training(
     reinit : bool
         Ignore stored weights and start from fresh initialisation (the standardisation is
         then refitted on the data too).
+    check_dtype : bool
+        Refuse CSV numbers too large for the project's float type, naming their line (for
+        training; the trainer would refuse them naming only the column and the split).
 
     Returns
     -------
@@ -335,10 +340,41 @@ def load_for_training(
     weights = None if reinit else loaded.weights
     if weights is None:
         project = replace(project, standardization=None)
-    dataset = load_dataset(project.data, loaded.base_dir)
+    if isinstance(project.data, CsvData):
+        dataset = _csv_dataset(project, loaded.base_dir, check_dtype=check_dtype)
+    else:
+        dataset = load_dataset(project.data, loaded.base_dir)
     project = attach_dataset(project, dataset)
     network = build_network(project, weights)
     return project, network, dataset
+
+
+def _csv_dataset(project: Project, base_dir: Path, *, check_dtype: bool) -> Dataset:
+    """A project's CSV data set, refusing numbers its float type cannot hold by their line.
+
+    The network would refuse them too, but naming only the column and the split (the file's
+    line is no longer known once the rows are shuffled into arrays).
+    """
+    from nnstudio.data import (
+        dataset_from_table,
+        float32_problem,
+        read_csv_table,
+        resolve_csv_path,
+    )
+
+    spec = project.data
+    assert isinstance(spec, CsvData)
+    path = resolve_csv_path(spec, base_dir)
+    table = read_csv_table(path)
+    dataset = dataset_from_table(table, spec, source=path.name)
+    if check_dtype and project.training.dtype == "float32":
+        columns = list(dataset.feature_names)
+        if spec.task == "regression":
+            columns += spec.target
+        problem = float32_problem(table, columns)
+        if problem is not None:
+            raise DataError(problem)
+    return dataset
 
 
 def check_gradients(

@@ -685,6 +685,22 @@ def test_bad_csv_data(tmp_path: Path) -> None:
     assert_clean_failure(result, "data.csv: line 3 has 1 field, the header has 3")
 
 
+def test_train_names_the_line_of_a_number_beyond_float32(tmp_path: Path, capsys) -> None:
+    rows = "".join(f"{i % 3},{i % 2},{'xy'[i % 2]}\n" for i in range(20))
+    (tmp_path / "data.csv").write_text("a,b,kind\n" + rows + "1e39,0,x\n")
+    document = dict(
+        XOR_PROJECT, data={"csv": "data.csv", "target": "kind", "task": "classification"}
+    )
+    source = write_project(tmp_path, document)
+    assert cli.main(["train", str(source), "-q"]) == cli.EXIT_FAILURE
+    assert (
+        "error: data.csv: line 22, column 'a': 1e39 is too large for float32 training"
+        in capsys.readouterr().err
+    )
+    # The gradient check works in float64 and has no reason to refuse it.
+    assert cli.main(["gradcheck", str(source), "--samples", "2"]) == cli.EXIT_OK
+
+
 def test_studio_with_a_missing_project(tmp_path: Path) -> None:
     result = run(tmp_path / "absent.nnproj")
     assert_clean_failure(result, "absent.nnproj does not exist")
