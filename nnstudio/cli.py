@@ -412,6 +412,8 @@ def _check_display() -> None:
 
 def _command_shot(args: argparse.Namespace) -> int:
     project = Path(args.project)
+    if project.is_dir():
+        raise ProjectFileError(f"{project} is a folder, not a project file")
     if not project.is_file():
         raise ProjectFileError(f"project file {project} does not exist")
     output = Path(args.output)

@@ -970,6 +970,11 @@ def test_shot_needs_a_png_name(recorded_studio, trained: Path, tmp_path: Path, c
     assert "name it *.png" in capsys.readouterr().err
 
 
+def test_shot_of_a_folder_says_it_is_one(recorded_studio, tmp_path: Path, capsys) -> None:
+    assert cli.main(["shot", str(tmp_path), "-o", str(tmp_path / "s.png")]) == cli.EXIT_FAILURE
+    assert f"error: {tmp_path} is a folder, not a project file" in capsys.readouterr().err
+
+
 def test_opening_the_studio_skips_the_command_parser(monkeypatch, tmp_path) -> None:
     from nnstudio import cli
 
