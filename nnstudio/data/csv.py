@@ -482,13 +482,33 @@ def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
         # rather than seeking back to it: pipes cannot seek.
         reader = csv.reader(itertools.chain((first,), stream), delimiter=_delimiter(first))
         line = 1
-        for record in reader:
+        records = iter(reader)
+        while True:
+            try:
+                record = next(records)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise DataError(
+                    f"{_message_name(path)}: line {line}: {_csv_problem(exc)}"
+                ) from None
             start = line
             # reader.line_num counts physical lines, so quoted multi-line cells stay aligned.
             line = reader.line_num + 1
             if not any(record) or (len(record) == 1 and not record[0].strip()):
                 continue
             yield start, record
+
+
+def _csv_problem(error: csv.Error) -> str:
+    """What a CSV parser error means, in the file's terms."""
+    text = str(error)
+    if text.startswith("field larger than field limit"):
+        # A quote never closed takes in the lines after it until the cell is this long.
+        return (
+            f"a cell is longer than {csv.field_size_limit():,} characters (is a quote left open?)"
+        )
+    return f"cannot be parsed as CSV ({text})"
 
 
 def read_csv_table(path: str | Path) -> CsvTable:

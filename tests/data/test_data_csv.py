@@ -201,6 +201,16 @@ def test_a_first_line_without_end_is_not_read_whole(
     assert read_csv_table(tmp_path / "wide.csv").n_columns == 200
 
 
+def test_an_open_quote_is_reported_at_its_line(tmp_path: Path) -> None:
+    rows = "1,2\n" * 50_000
+    (tmp_path / "quote.csv").write_text('x,y\n1,2\n3,"4\n' + rows)
+    with pytest.raises(DataError) as info:
+        read_csv_table(tmp_path / "quote.csv")
+    assert str(info.value) == (
+        "quote.csv: line 3: a cell is longer than 131,072 characters (is a quote left open?)"
+    )
+
+
 def test_empty_file(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"bad\.csv: the file is empty"):
         load(tmp_path, "")
