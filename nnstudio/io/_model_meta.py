@@ -289,9 +289,13 @@ def output_path(path: Path | str, suffix: str, default_stem: str) -> Path:
     return path
 
 
+_SLUG_LENGTH = 80
+
+
 def slug(name: str) -> str:
     """A file-name and identifier friendly form of a name (``"XOR demo"`` -> ``xor_demo``)."""
-    cleaned = re.sub(r"[^0-9a-zA-Z]+", "_", name).strip("_").lower()
+    # Cut to a length every file system takes (a project name can be a whole sentence).
+    cleaned = re.sub(r"[^0-9a-zA-Z]+", "_", name).strip("_").lower()[:_SLUG_LENGTH].rstrip("_")
     if not cleaned:
         return "model"
     return f"model_{cleaned}" if cleaned[0].isdigit() else cleaned

@@ -330,6 +330,17 @@ def test_import_error_inside_an_exporter_is_reported(
         export("torch", xor_project, make_weights(xor_project.network), tmp_path / "m.py")
 
 
+def test_export_into_a_folder_names_the_file_after_a_long_project_name(
+    tmp_path: Path, xor_project: Project, make_weights
+) -> None:
+    pytest.importorskip("onnx")
+    project = replace(xor_project, name="Predicting the species of iris flowers " * 10)
+    (written,) = export("onnx", project, make_weights(project.network), tmp_path)
+    assert written.parent == tmp_path
+    assert written.name.startswith("predicting_the_species_of_iris_flowers_predicting_")
+    assert len(written.stem) <= 80
+
+
 def test_export_into_missing_folder(tmp_path: Path, xor_project: Project, make_weights) -> None:
     with pytest.raises(NNStudioError, match="does not exist"):
         export("json", xor_project, make_weights(xor_project.network), tmp_path / "a" / "m.json")
