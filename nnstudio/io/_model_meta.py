@@ -279,11 +279,13 @@ def output_path(path: Path | str, suffix: str, default_stem: str) -> Path:
     """Where an export writes its main file.
 
     An existing directory receives ``<default_stem><suffix>``; a path without a suffix gets
-    ``suffix``; any other path is used as given.
+    ``suffix`` unless it is a device or pipe (``/dev/stdout``); any other path is used as given.
     """
     path = Path(path)
     if path.is_dir():
         return path / f"{slug(default_stem)}{suffix}"
+    if path.exists() and not path.is_file():
+        return path  # /dev/stdout.onnx would be a new file beside the device
     if not path.suffix:
         return path.with_name(path.name + suffix)
     return path

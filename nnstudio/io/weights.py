@@ -52,7 +52,8 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 
     The bytes go to a temporary file in the same folder, which is flushed to disk and then
     renamed over ``path`` (a rename within one file system is atomic). If anything fails,
-    the temporary file is removed and an existing ``path`` is left untouched.
+    the temporary file is removed and an existing ``path`` is left untouched. A device or
+    pipe (``/dev/stdout``, a shell's ``>(...)``) is written directly instead.
 
     Raises
     ------
@@ -60,6 +61,9 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         When the folder is missing or not writable, or the disk is full.
     """
     path = Path(path)
+    if _is_stream(path):
+        _write_stream(path, data)
+        return
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ProjectFileError(f"cannot write {path}: the folder {folder} does not exist")
@@ -81,6 +85,28 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         if isinstance(error, OSError):
             raise ProjectFileError(f"cannot write {path}: {error.strerror or error}") from error
         raise
+
+
+def _is_stream(path: Path) -> bool:
+    """Whether ``path`` is a device, pipe or socket (``/dev/stdout``, ``>(gzip > out.gz)``).
+
+    Renaming a file over one would replace the device node or pipe (for root, even
+    ``/dev/null``) and the data would never reach its reader.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _write_stream(path: Path, data: bytes) -> None:
+    """Write ``data`` straight into a device or pipe."""
+    try:
+        with open(path, "wb") as stream:
+            stream.write(data)
+    except OSError as error:
+        raise ProjectFileError(f"cannot write {path}: {error.strerror or error}") from error
 
 
 def _file_mode(path: Path) -> int:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
+import threading
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -339,6 +342,25 @@ def test_export_into_a_folder_names_the_file_after_a_long_project_name(
     assert written.parent == tmp_path
     assert written.name.startswith("predicting_the_species_of_iris_flowers_predicting_")
     assert len(written.stem) <= 80
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_writing_into_a_pipe_feeds_its_reader(tmp_path: Path) -> None:
+    # Like /dev/stdout or a shell's >(gzip > out.gz): a file renamed over the pipe would
+    # replace it (for root, even /dev/null) and the reader would wait forever.
+    from nnstudio.io._model_meta import output_path
+    from nnstudio.io.weights import atomic_write_text
+
+    pipe = tmp_path / "out"
+    os.mkfifo(pipe)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text()), daemon=True)
+    reader.start()
+    atomic_write_text(pipe, "p_0,label\n")
+    reader.join(timeout=10)
+    assert received == ["p_0,label\n"]
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert output_path(pipe, ".onnx", "model") == pipe  # not a new file out.onnx beside it
 
 
 def test_export_into_missing_folder(tmp_path: Path, xor_project: Project, make_weights) -> None:
