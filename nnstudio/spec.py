@@ -718,6 +718,11 @@ class _Parser:
         if not value:
             self.fail(where, "must not be empty")
             return None
+        blank = [index for index, name in enumerate(value) if not name.strip()]
+        if blank:
+            # No CSV column or class is called "": such a name matches nothing.
+            self.fail(f"{where}[{blank[0]}]", "must not be empty")
+            return None
         if len(set(value)) != len(value):
             self.fail(where, "names must be unique")
             return None

@@ -252,6 +252,24 @@ def test_files_of_other_kinds_are_named(tmp_path: Path, content: bytes, expected
     assert str(info.value) == expected
 
 
+@pytest.mark.parametrize(
+    ("field", "names", "problem"),
+    [
+        ("feature_names", ["x1", " "], "feature_names[1]: must not be empty"),
+        ("output_names", ["", "1"], "output_names[0]: must not be empty"),
+    ],
+)
+def test_blank_names_are_refused(
+    tmp_path: Path, xor_project: Project, field: str, names: list[str], problem: str
+) -> None:
+    document = xor_project.to_dict()
+    document[field] = names
+    path = write(tmp_path / "blank.nnproj", json.dumps(document))
+    with pytest.raises(SpecError) as info:
+        load_project(path)
+    assert info.value.problems == [problem]
+
+
 def test_binary_file_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "image.nnproj"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
