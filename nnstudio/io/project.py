@@ -150,6 +150,11 @@ def load_project(path: str | Path, *, load_weights: bool = True) -> LoadedProjec
     weights = None
     if load_weights and project.weights is not None:
         weights_file = path.parent / project.weights
+        if weights_file.is_dir():
+            raise WeightsFileError(
+                f"{name} names the weights file {project.weights!r}, but {weights_file} is a "
+                'folder (remove the "weights" field to start from fresh weights)'
+            )
         if not weights_file.is_file():
             raise WeightsFileError(
                 f"{name} names the weights file {project.weights!r}, but {weights_file} does not "

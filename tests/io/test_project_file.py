@@ -330,6 +330,16 @@ def test_missing_weights_file_is_named(tmp_path: Path, xor_project: Project) -> 
         load_project(path)
 
 
+def test_weights_field_naming_a_folder_says_so(tmp_path: Path, xor_project: Project) -> None:
+    (tmp_path / "w.npz").mkdir()
+    path = write(tmp_path / "xor.nnproj", json.dumps(xor_project.to_dict() | {"weights": "w.npz"}))
+    with pytest.raises(WeightsFileError) as info:
+        load_project(path)
+    assert str(info.value).startswith(
+        f"xor.nnproj names the weights file 'w.npz', but {tmp_path / 'w.npz'} is a folder"
+    )
+
+
 def test_weights_of_the_wrong_shape_name_layer_and_shapes(
     tmp_path: Path, xor_project: Project, make_weights
 ) -> None:
