@@ -345,6 +345,9 @@ def load_for_training(
     else:
         dataset = load_dataset(project.data, loaded.base_dir)
     project = attach_dataset(project, dataset)
+    if check_dtype and weights is not None:  # fresh weights come with a fitted standardisation
+        _check_standardized_fits(project, dataset.X_train, "a training example")
+        _check_standardized_fits(project, dataset.X_val, "a validation example")
     network = build_network(project, weights)
     return project, network, dataset
 
@@ -458,6 +461,47 @@ class Prediction:
     labels: np.ndarray | None = None
 
 
+def _check_standardized_fits(project: Project, X: np.ndarray, rows: str | None = None) -> None:
+    """Refuse inputs the project's standardisation maps beyond its float type.
+
+    A hand-edited ``standardization`` (a std of 1e-300, a mean of 1e300) makes ``(x - mean) /
+    std`` overflow: the network would see infinities and answer with confident nonsense.
+
+    Parameters
+    ----------
+    project : Project
+    X : ndarray, shape (m, n_features)
+        Raw inputs.
+    rows : str or None
+        What the rows are ("a training example"); ``None`` names the row by its number.
+
+    Raises
+    ------
+    DataError
+        Naming the row, the input and its standardisation.
+    """
+    standardization = project.standardization
+    if standardization is None or not X.size:
+        return
+    mean = np.asarray(standardization.mean, dtype=np.float64)
+    std = np.asarray(standardization.std, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        Z = (X - mean) / std
+    limit = float(np.finfo(project.training.dtype).max)
+    beyond = ~(np.abs(Z) <= limit)
+    if not beyond.any():
+        return
+    row, column = (int(i) for i in np.argwhere(beyond)[0])
+    name = repr(project.feature_names[column]) if project.feature_names else str(column + 1)
+    where = rows or f"row {row + 1} of the inputs"
+    raise DataError(
+        f"{where}, input {name}: the project's standardization (mean "
+        f"{mean[column]:.6g}, std {std[column]:.6g}) turns {X[row, column]:.6g} into "
+        f"{Z[row, column]:.6g}, beyond {project.training.dtype}; check the standardization "
+        "field of the project file"
+    )
+
+
 def output_names_of(project: Project) -> tuple[str, ...]:
     """Class or target names of a project, falling back to numbers when none are stored."""
     units = project.network.output.units
@@ -500,6 +544,7 @@ def predict(project: Project, weights: Weights, X: np.ndarray) -> Prediction:
     from nnstudio.engine.network import check_fits_dtype
 
     check_fits_dtype(X, project.training.dtype, names=project.feature_names)
+    _check_standardized_fits(project, X)
     network = build_network(project, weights)
     outputs = np.asarray(network.predict(X), dtype=np.float64)
     names = output_names_of(project)

@@ -339,6 +339,31 @@ def test_outputs_never_replace_the_files_a_command_reads(
     assert out.read_text().startswith("p_0,p_1,label")
 
 
+def test_a_standardization_that_overflows_float32_is_named(
+    trained: Path, tmp_path: Path, capsys
+) -> None:
+    # A hand-edited std of 1e-300 sent infinities into the network: predict answered with
+    # saturated nonsense and training "diverged".
+    document = json.loads(trained.read_text())
+    document["standardization"] = {"mean": [0.0, 0.0], "std": [1e-300, 1.0]}
+    document["feature_names"] = ["x1", "x2"]
+    document["data"]["standardize"] = True  # training keeps a stored standardisation then
+    project = tmp_path / "trained.nnproj"
+    project.write_text(json.dumps(document))
+    shutil.copy(trained.with_name("trained.weights.npz"), tmp_path)
+    (tmp_path / "in.csv").write_text("x1,x2\n0,1\n0.5,1\n")
+    assert cli.main(["predict", str(project), "-i", str(tmp_path / "in.csv")]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "error: row 2 of the inputs, input 'x1': the project's standardization (mean 0, std "
+        "1e-300) turns 0.5 into 5e+299, beyond float32" in err
+    )
+    assert cli.main(["train", str(project), "--epochs", "1", "-q"]) == 1
+    assert "error: a training example, input 'x1': the project's standardization" in (
+        capsys.readouterr().err
+    )
+
+
 def test_predict_multiclass_and_regression(tmp_path: Path, capsys) -> None:
     spiral = write_project(tmp_path, SPIRAL_PROJECT, "spiral.nnproj")
     assert cli.main(["train", str(spiral), "--quiet", "--save", str(tmp_path / "s.nnproj")]) == 0
