@@ -576,7 +576,7 @@ def _command_train(args: argparse.Namespace) -> int:
     project = replace(project, training=training)
     weights = loaded.weights
     if args.weights:
-        weights = load_weights_file(args.weights, project.network)
+        weights = load_weights_file(args.weights, project.network, project.training.dtype)
     loaded = replace(loaded, project=project, weights=weights)
     _require_data_file(loaded, "trains on")
     project, network, dataset = load_for_training(loaded, reinit=args.reinit, check_dtype=True)

@@ -161,7 +161,7 @@ def load_project(path: str | Path, *, load_weights: bool = True) -> LoadedProjec
                 'exist (remove the "weights" field to start from fresh weights)'
             )
         try:
-            weights = load_weights_file(weights_file, project.network)
+            weights = load_weights_file(weights_file, project.network, project.training.dtype)
         except ProjectFileError as error:
             raise WeightsFileError(f"{name}: {error}") from error
     return LoadedProject(project=project, weights=weights, path=path)

@@ -462,7 +462,7 @@ def export_json(project: Project, weights: Weights, path: Path) -> list[Path]:
 # --------------------------------------------------------------------------------------------
 
 
-def load_weights_file(path: str | Path, network: NetworkSpec) -> Weights:
+def load_weights_file(path: str | Path, network: NetworkSpec, dtype: str | None = None) -> Weights:
     """Load weights from ``.npz``, ``.json`` or ``.safetensors`` and check their shapes.
 
     Parameters
@@ -471,6 +471,9 @@ def load_weights_file(path: str | Path, network: NetworkSpec) -> Weights:
         The weights file; its suffix selects the reader.
     network : NetworkSpec
         The network the weights must fit.
+    dtype : str or None
+        The float type the network computes in (``"float32"``): values it cannot hold are
+        refused. ``None`` checks only that they are finite.
 
     Raises
     ------
@@ -480,7 +483,29 @@ def load_weights_file(path: str | Path, network: NetworkSpec) -> Weights:
     MissingExtraError
         When reading ``.safetensors`` without the ``safetensors`` package.
     """
-    path = Path(path)
+    weights = _load_weights_file(Path(path), network)
+    if dtype is not None:
+        _check_weights_fit(weights, np.dtype(dtype), Path(path).name)
+    return weights
+
+
+def _check_weights_fit(weights: Weights, dtype: np.dtype, source: str) -> None:
+    """Refuse weights beyond ``dtype``: cast, they would become infinite."""
+    limit = float(np.finfo(dtype).max)
+    for number, (W, b) in enumerate(weights, start=1):
+        for name, array in ((f"W{number}", W), (f"b{number}", b)):
+            if array.dtype.itemsize <= dtype.itemsize or not array.size:
+                continue
+            peak = float(np.max(np.abs(array)))
+            if peak > limit:
+                raise ProjectFileError(
+                    f"{source}: layer {number} ({name}) holds {peak:.6g}, beyond {dtype.name} "
+                    f"(at most about ±{limit:.4g}); these weights cannot be used"
+                )
+
+
+def _load_weights_file(path: Path, network: NetworkSpec) -> Weights:
+    """The weights of ``path``, read by the reader its suffix selects."""
     suffix = path.suffix.lower()
     if path.is_dir():
         raise ProjectFileError(f"{path} is a folder, not a weights file")

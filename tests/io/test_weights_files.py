@@ -255,6 +255,24 @@ def test_load_weights_file_given_a_folder_or_a_project(
     assert "(usually xor.weights.npz)" in str(info.value)
 
 
+def test_weights_beyond_float32_are_refused_for_a_float32_network(
+    tmp_path: Path, xor_project: Project, make_weights
+) -> None:
+    # Cast to float32, 1e300 became infinite: predictions were nonsense and training diverged.
+    (W1, b1), second = make_weights(xor_project.network)
+    W1 = W1.copy()
+    W1[1, 2] = -1e300
+    save_weights_npz(tmp_path / "w.npz", xor_project, ((W1, b1), second))
+    network = xor_project.network
+    assert load_weights_file(tmp_path / "w.npz", network)[0][0][1, 2] == -1e300
+    assert load_weights_file(tmp_path / "w.npz", network, "float64")[0][0][1, 2] == -1e300
+    with pytest.raises(ProjectFileError) as info:
+        load_weights_file(tmp_path / "w.npz", network, "float32")
+    assert str(info.value).startswith(
+        "w.npz: layer 1 (W1) holds 1e+300, beyond float32 (at most about ±3.403e+38)"
+    )
+
+
 def test_load_weights_file_unknown_suffix(tmp_path: Path, xor_project: Project) -> None:
     (tmp_path / "w.pt").write_bytes(b"")
     with pytest.raises(ProjectFileError, match=r"unknown weights file type '\.pt'.*\.npz"):
