@@ -280,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``nnstudio`` command and return its exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if sys.stderr is None:
+        # Started with stderr closed (2>&-): messages and progress go nowhere, not to a crash.
+        sys.stderr = open(os.devnull, "w")  # lives as long as the process
     try:
         # The studio's own forms skip building the parser of every command (start-up time).
         if not args_list:
@@ -846,8 +849,27 @@ def _command_predict(args: argparse.Namespace) -> int:
         noun = "prediction" if len(X) == 1 else "predictions"
         _note(f"wrote {len(X)} {noun} to {args.output}")
     else:
-        sys.stdout.write(text)
+        _write_stdout(text, "the predictions")
     return EXIT_OK
+
+
+def _write_stdout(text: str, what: str) -> None:
+    """Write ``text`` to standard output now, saying what failed if it cannot be written.
+
+    Flushed here: a full disk (``> /dev/full``) would otherwise only show at exit, as a bare
+    "No space left on device".
+    """
+    if sys.stdout is None:
+        raise CommandError(f"standard output is closed; write {what} to a file with -o FILE")
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise CommandError(
+            f"cannot write {what} to standard output: {error.strerror or error}"
+        ) from error
 
 
 def _read_input_table(source: str) -> CsvTable:

@@ -364,6 +364,31 @@ def test_a_standardization_that_overflows_float32_is_named(
     )
 
 
+def test_closed_or_full_standard_streams(
+    trained: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    (tmp_path / "in.csv").write_text("x1,x2\n0.9,-0.8\n")
+    predict_args = ["predict", str(trained), "-i", str(tmp_path / "in.csv")]
+
+    class FullDisk(io.StringIO):
+        def flush(self) -> None:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sys, "stdout", FullDisk())
+    assert cli.main(predict_args) == cli.EXIT_FAILURE
+    assert capsys.readouterr().err == (
+        "nnstudio: error: cannot write the predictions to standard output: No space left on "
+        "device\n"
+    )
+    monkeypatch.setattr(sys, "stdout", None)  # started with >&-
+    assert cli.main(predict_args) == cli.EXIT_FAILURE
+    assert "error: standard output is closed; write the predictions to a file with -o FILE" in (
+        capsys.readouterr().err
+    )
+    monkeypatch.setattr(sys, "stderr", None)  # started with 2>&-: training still runs
+    assert cli.main(["train", str(trained), "--epochs", "1"]) == cli.EXIT_OK
+
+
 def test_predict_multiclass_and_regression(tmp_path: Path, capsys) -> None:
     spiral = write_project(tmp_path, SPIRAL_PROJECT, "spiral.nnproj")
     assert cli.main(["train", str(spiral), "--quiet", "--save", str(tmp_path / "s.nnproj")]) == 0
