@@ -619,14 +619,23 @@ def _command_train(args: argparse.Namespace) -> int:
     if message and not args.quiet:
         _note(message)
     final = trainer.snapshot()
-    print(f"train: {_metrics_text(final, 'train')} ({dataset.n_train} examples)")
-    if final.val_loss is not None:
-        print(f"validation: {_metrics_text(final, 'val')} ({dataset.n_val} examples)")
+    saved_note = None
     if save_path is not None:
+        # Saved before the metrics are printed: a full disk or a closed pipe on standard
+        # output must not lose the run.
         # --epochs and --seed apply to this run only; the saved project keeps its settings.
         to_save = replace(project, training=saved_training)
         saved = save_project(save_path, to_save, network.weights(), source_dir=loaded.base_dir)
-        _note(f"saved {save_path} (weights in {saved.weights})")
+        saved_note = f"saved {save_path} (weights in {saved.weights})"
+    report = f"train: {_metrics_text(final, 'train')} ({dataset.n_train} examples)\n"
+    if final.val_loss is not None:
+        report += f"validation: {_metrics_text(final, 'val')} ({dataset.n_val} examples)\n"
+    try:
+        if sys.stdout is not None:
+            _write_stdout(report, "the metrics")
+    finally:
+        if saved_note is not None:
+            _note(saved_note)
     return EXIT_INTERRUPTED if status == "interrupted" else EXIT_OK
 
 

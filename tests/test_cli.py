@@ -380,6 +380,12 @@ def test_closed_or_full_standard_streams(
         "nnstudio: error: cannot write the predictions to standard output: No space left on "
         "device\n"
     )
+    # The trained project is saved before the metrics are printed, so a full disk loses
+    # no run.
+    out = tmp_path / "out.nnproj"
+    assert cli.main(["train", str(trained), "--epochs", "1", "--save", str(out)]) == 1
+    assert "error: cannot write the metrics to standard output" in capsys.readouterr().err
+    assert load_project(out).weights is not None
     monkeypatch.setattr(sys, "stdout", None)  # started with >&-
     assert cli.main(predict_args) == cli.EXIT_FAILURE
     assert "error: standard output is closed; write the predictions to a file with -o FILE" in (
