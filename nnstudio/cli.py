@@ -353,11 +353,24 @@ def _refuse_empty_file_names(parser: argparse.ArgumentParser, args: argparse.Nam
 
 def _error(message: str) -> None:
     one_line = " ".join(str(message).split())
-    print(f"{PROG}: error: {one_line}", file=sys.stderr)
+    _tell(sys.stderr, f"{PROG}: error: {one_line}\n")
 
 
 def _note(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr)
+    _tell(sys.stderr, f"{PROG}: {message}\n")
+
+
+def _tell(stream: TextIO, text: str) -> None:
+    """Write a message or progress to ``stream`` (stderr), going on if it cannot be written.
+
+    Standard error on a full disk or a closed pipe must not stop a training run (nor keep it
+    from being saved): there is nowhere left to report it anyway.
+    """
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):  # ValueError: the stream was closed
+        pass
 
 
 def _load(path: str, *, load_weights: bool = True) -> LoadedProject:
@@ -473,11 +486,10 @@ class _Progress:
         line = self._line(epoch, train_loss, val_loss, now - self.start)
         if self.interactive:
             padding = " " * max(0, self.width - len(line))
-            self.stream.write("\r" + line + padding)
+            _tell(self.stream, "\r" + line + padding)
             self.width = len(line)
         else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
+            _tell(self.stream, line + "\n")
 
     def _line(
         self, epoch: int, train_loss: float | None, val_loss: float | None, elapsed: float
@@ -498,8 +510,7 @@ class _Progress:
     def close(self) -> None:
         """End the in-place line so the next output starts on its own line."""
         if not self.quiet and self.interactive and self.width:
-            self.stream.write("\n")
-            self.stream.flush()
+            _tell(self.stream, "\n")
 
 
 def _duration(seconds: float) -> str:

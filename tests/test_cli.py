@@ -393,6 +393,13 @@ def test_closed_or_full_standard_streams(
     )
     monkeypatch.setattr(sys, "stderr", None)  # started with 2>&-: training still runs
     assert cli.main(["train", str(trained), "--epochs", "1"]) == cli.EXIT_OK
+    # Standard error on a full disk (2> /dev/full): its notes and progress line failed, and
+    # the run stopped before it was saved.
+    monkeypatch.setattr(sys, "stderr", FullDisk())
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    out.unlink()
+    assert cli.main(["train", str(trained), "--epochs", "3", "--save", str(out)]) == 0
+    assert load_project(out).weights is not None
 
 
 def test_predict_multiclass_and_regression(tmp_path: Path, capsys) -> None:
