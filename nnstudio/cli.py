@@ -524,31 +524,44 @@ def _duration(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m"
 
 
+#: The signals that stop a training run early, with how messages name them.
+_STOP_SIGNALS = {signal.SIGINT: "Ctrl+C", signal.SIGTERM: "SIGTERM"}
+
+
 class _StopOnInterrupt:
-    """While active, the first Ctrl+C asks the trainer to stop; a second one aborts."""
+    """While active, the first Ctrl+C (or SIGTERM) asks the trainer to stop; a second aborts.
+
+    SIGTERM is what ``kill``, ``timeout`` and batch schedulers send at a time limit: like
+    Ctrl+C it ends the run early, and the trained weights are still saved.
+    """
 
     def __init__(self, request_stop: Callable[[], None]) -> None:
         self.request_stop = request_stop
         self.interrupted = False
-        self.previous: Any = None
+        #: How the stopping signal is named ("Ctrl+C"), once one came.
+        self.by = ""
+        self.previous: dict[int, Any] = {}
 
     def __enter__(self) -> _StopOnInterrupt:
         # Signal handlers can only be installed from the main thread (main() may run elsewhere
         # when embedded); there Ctrl+C keeps its default behaviour.
         if threading.current_thread() is threading.main_thread():
-            self.previous = signal.getsignal(signal.SIGINT)
-            signal.signal(signal.SIGINT, self._handle)
+            for number in _STOP_SIGNALS:
+                self.previous[number] = signal.getsignal(number)
+                signal.signal(number, self._handle)
         return self
 
-    def _handle(self, _signum: int, _frame: FrameType | None) -> None:
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
         if self.interrupted:
             raise KeyboardInterrupt
         self.interrupted = True
+        self.by = _STOP_SIGNALS.get(signal.Signals(signum), "a signal")
         self.request_stop()
 
     def __exit__(self, *_exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+        for number, previous in self.previous.items():
+            if previous is not None:
+                signal.signal(number, previous)
 
 
 def _thread_count(text: str) -> int | str:
@@ -689,7 +702,7 @@ def _run_training(trainer: Trainer, epochs: int | None, *, quiet: bool) -> tuple
         finally:
             progress.close()
     if guard.interrupted and final.status == "stopped":
-        return "interrupted", f"stopped by Ctrl+C after {final.epoch} epochs"
+        return "interrupted", f"stopped by {guard.by} after {final.epoch} epochs"
     return final.status, final.message
 
 

@@ -246,7 +246,11 @@ def test_diverged_run_fails_without_saving(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT cannot be sent to a child there")
-def test_ctrl_c_stops_cleanly_and_still_saves(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("sent", "named"), [(signal.SIGINT, "Ctrl+C"), (signal.SIGTERM, "SIGTERM")]
+)
+def test_ctrl_c_stops_cleanly_and_still_saves(tmp_path: Path, sent: int, named: str) -> None:
+    # SIGTERM is what kill, timeout and batch schedulers send: the run was lost to it.
     document = dict(XOR_PROJECT, training=dict(XOR_PROJECT["training"], epochs=None))
     source = write_project(tmp_path, document)
     out = tmp_path / "stopped.nnproj"
@@ -264,11 +268,11 @@ def test_ctrl_c_stops_cleanly_and_still_saves(tmp_path: Path) -> None:
         line = process.stderr.readline()
         if line.startswith("epoch ") or not line:
             break
-    process.send_signal(signal.SIGINT)
+    process.send_signal(sent)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == cli.EXIT_INTERRUPTED
     assert "Traceback" not in stderr
-    assert "stopped by Ctrl+C" in stderr
+    assert f"stopped by {named}" in stderr
     assert stdout.startswith("train: loss ")
     assert load_project(out).weights is not None
 
