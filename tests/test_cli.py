@@ -890,6 +890,22 @@ def test_import_reports_a_missing_model(tmp_path: Path) -> None:
     assert_clean_failure(result, "model.onnx does not exist")
 
 
+def test_import_names_metadata_nested_too_deeply(trained: Path, tmp_path: Path, capsys) -> None:
+    onnx = pytest.importorskip("onnx")
+    model = tmp_path / "model.onnx"
+    assert cli.main(["export", str(trained), "-o", str(model)]) == cli.EXIT_OK
+    proto = onnx.load(str(model))
+    for entry in proto.metadata_props:
+        if entry.key == "activations":
+            entry.value = "[" * 5000 + "]" * 5000
+    onnx.save(proto, str(model))
+    assert cli.main(["import", str(model), "-o", str(tmp_path / "x.nnproj")]) == 1
+    assert (
+        "metadata entry 'activations' is not valid JSON (nested too deeply to read)"
+        in capsys.readouterr().err
+    )
+
+
 @pytest.mark.interop
 def test_onnx_export_then_import_round_trips(trained: Path, tmp_path: Path) -> None:
     pytest.importorskip("onnx")

@@ -321,6 +321,10 @@ def parse_json_metadata(metadata: dict[str, str], key: str, source: Path) -> Any
         raise ProjectFileError(
             f"'{source}': metadata entry '{key}' is not valid JSON ({exc})"
         ) from exc
+    except RecursionError as exc:  # thousands of nested brackets: no entry written is one
+        raise ProjectFileError(
+            f"'{source}': metadata entry '{key}' is not valid JSON (nested too deeply to read)"
+        ) from exc
 
 
 def standardization_from_metadata(value: Any) -> Standardization | None:
