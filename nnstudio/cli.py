@@ -744,6 +744,8 @@ def _command_export(args: argparse.Namespace) -> int:
                 f"nnstudio train {args.project} --save {loaded.path.stem}-trained.nnproj, "
                 "or pass --untrained to export freshly initialised weights"
             )
+        # Fresh weights come with the input standardisation of the data, which must exist.
+        _require_data_file(loaded, "needs for --untrained weights")
         project, network, _dataset = load_for_training(loaded, reinit=True)
         weights = network.weights()
     written = export(fmt, project, weights, Path(args.output))

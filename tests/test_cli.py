@@ -604,6 +604,11 @@ def test_commands_explain_a_missing_data_file(trained: Path, tmp_path: Path) -> 
     assert_clean_failure(
         result, f"nodata.nnproj stores no feature names, so its input columns come from {missing}"
     )
+    document = json.loads(project.read_text())
+    document.pop("weights")
+    untrained = write_project(tmp_path, document, "nodata.nnproj")
+    result = run("export", untrained, "--untrained", "-o", tmp_path / "w.npz")
+    assert_clean_failure(result, f"nodata.nnproj needs for --untrained weights {missing}")
 
 
 # ---- export --------------------------------------------------------------------------------
