@@ -603,6 +603,13 @@ def _check_header(name: str, header: list[str], line: int) -> None:
             f"{name}: line {line} (the header) holds NUL characters: the file is binary or "
             "UTF-16 text; save it as UTF-8 CSV"
         )
+    if header[0][:1] in ("{", "["):
+        # A project or weights file chosen by mistake: its lines would be reported as rows
+        # with the wrong number of fields.
+        raise DataError(
+            f"{name}: is JSON (it starts with {header[0][:1]!r}), not CSV data; a project "
+            "(.nnproj) or weights file?"
+        )
     if _WEB_PAGE.match(",".join(header)):
         raise DataError(f"{name}: is a web page (HTML), not CSV data; download the CSV file itself")
     for position, cell in enumerate(header, start=1):

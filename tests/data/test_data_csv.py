@@ -184,6 +184,19 @@ def test_files_of_other_kinds_are_named(tmp_path: Path, content: bytes, kind: st
     assert str(info.value).startswith(f"data.csv: {kind}")
 
 
+@pytest.mark.parametrize(
+    "text", ['{\n  "nnstudio": 1,\n  "name": "x"\n}\n', '[{"a": 1}, {"a": 2}]\n']
+)
+def test_json_is_not_taken_for_csv(tmp_path: Path, text: str) -> None:
+    (tmp_path / "data.csv").write_text(text)
+    with pytest.raises(DataError) as info:
+        read_csv_table(tmp_path / "data.csv")
+    assert str(info.value) == (
+        f"data.csv: is JSON (it starts with {text[0]!r}), not CSV data; a project (.nnproj) or "
+        "weights file?"
+    )
+
+
 def test_a_first_line_without_end_is_not_read_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
