@@ -983,6 +983,8 @@ def _command_import(args: argparse.Namespace) -> int:
     from nnstudio.io.project import save_project
 
     model = Path(args.model)
+    if model.is_dir():
+        raise ProjectFileError(f"{model} is a folder, not an ONNX model file")
     if not model.is_file():
         raise ProjectFileError(f"model file {model} does not exist")
     output = _project_output(args.output, "-o/--output")

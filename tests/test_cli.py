@@ -893,6 +893,9 @@ def test_unexpected_errors_are_one_line(monkeypatch: pytest.MonkeyPatch, capsys)
 def test_import_reports_a_missing_model(tmp_path: Path) -> None:
     result = run("import", tmp_path / "model.onnx", "-o", tmp_path / "m.nnproj")
     assert_clean_failure(result, "model.onnx does not exist")
+    (tmp_path / "folder.onnx").mkdir()
+    result = run("import", tmp_path / "folder.onnx", "-o", tmp_path / "m.nnproj")
+    assert_clean_failure(result, "folder.onnx is a folder, not an ONNX model file")
 
 
 def test_import_names_metadata_nested_too_deeply(trained: Path, tmp_path: Path, capsys) -> None:
