@@ -713,6 +713,12 @@ def _project_output(path: str, option: str) -> Path:
         raise CommandError(f"{option} needs a .nnproj file name, not {output.name}")
     if not output.parent.resolve().is_dir():
         raise ProjectFileError(f"cannot write {output}: the folder {output.parent} does not exist")
+    from nnstudio.io.project import weights_path_for
+
+    # Found after training, a folder in the way would cost the run.
+    for target in (output, weights_path_for(output)):
+        if target.is_dir():
+            raise ProjectFileError(f"cannot write {target}: it is a folder")
     return output
 
 

@@ -866,6 +866,20 @@ def test_project_outputs_name_the_option_used(trained: Path, tmp_path: Path, cap
     assert "error: --save needs a .nnproj file name, not x.json" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("folder", ["out.nnproj", "out.weights.npz"])
+def test_a_folder_in_the_way_of_a_save_is_found_before_training(
+    trained: Path, tmp_path: Path, folder: str, capsys
+) -> None:
+    (tmp_path / folder).mkdir()
+    out = str(tmp_path / "out.nnproj")
+    assert cli.main(["train", str(trained), "--save", out]) == cli.EXIT_FAILURE
+    assert capsys.readouterr() == (
+        "",
+        f"nnstudio: error: cannot write {tmp_path / folder}: it is a folder\n",
+    )
+    assert sorted(path.name for path in tmp_path.iterdir()) == [folder]
+
+
 @pytest.mark.parametrize("count", ["-3", "0"])
 def test_sample_count_message_states_the_rule(trained: Path, count: str, capsys) -> None:
     assert cli.main(["gradcheck", str(trained), "--samples", count]) == cli.EXIT_USAGE
