@@ -715,10 +715,12 @@ def _project_output(path: str, option: str) -> Path:
         raise ProjectFileError(f"cannot write {output}: the folder {output.parent} does not exist")
     from nnstudio.io.project import weights_path_for
 
-    # Found after training, a folder in the way would cost the run.
+    # Found after training, a folder in the way or a read-only folder would cost the run.
     for target in (output, weights_path_for(output)):
         if target.is_dir():
             raise ProjectFileError(f"cannot write {target}: it is a folder")
+    if not os.access(output.parent.resolve(), os.W_OK | os.X_OK):
+        raise ProjectFileError(f"cannot write {output}: the folder {output.parent} is not writable")
     return output
 
 

@@ -880,6 +880,19 @@ def test_a_folder_in_the_way_of_a_save_is_found_before_training(
     assert sorted(path.name for path in tmp_path.iterdir()) == [folder]
 
 
+def test_a_read_only_folder_for_a_save_is_found_before_training(
+    trained: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    # Simulated: as root every folder is writable.
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != tmp_path)
+    out = tmp_path / "out.nnproj"
+    assert cli.main(["train", str(trained), "--save", str(out)]) == cli.EXIT_FAILURE
+    assert capsys.readouterr() == (
+        "",
+        f"nnstudio: error: cannot write {out}: the folder {tmp_path} is not writable\n",
+    )
+
+
 @pytest.mark.parametrize("count", ["-3", "0"])
 def test_sample_count_message_states_the_rule(trained: Path, count: str, capsys) -> None:
     assert cli.main(["gradcheck", str(trained), "--samples", count]) == cli.EXIT_USAGE
