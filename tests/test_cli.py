@@ -572,6 +572,37 @@ def test_predict_names_a_process_substitution_by_its_path(trained: Path, tmp_pat
     assert re.search(r"error: /dev/fd/\d+: line 3", result.stderr), result.stderr
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd/1").exists(), reason="needs /proc")
+def test_output_to_a_standard_stream_redirected_to_a_file(trained: Path, tmp_path: Path) -> None:
+    # Like -o /dev/stdout with > out.csv: the link stats as a regular file, and a file renamed
+    # over it replaced the link (as root, /dev/stdout itself) and left out.csv empty.
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    (tmp_path / "in.csv").write_text("x1,x2\n0.9,-0.8\n")
+    for args, out in (
+        (["predict", trained, "-i", tmp_path / "in.csv", "-o", link], tmp_path / "p.csv"),
+        (["export", trained, "-f", "onnx", "-o", link], tmp_path / "m.onnx"),
+    ):
+        with open(out, "wb") as stream:
+            result = subprocess.run(
+                [sys.executable, "-m", "nnstudio", *map(str, args)],
+                stdout=stream,
+                stderr=subprocess.PIPE,
+                text=True,
+                check=False,
+            )
+        assert result.returncode == 0, result.stderr
+        assert link.is_symlink()
+        assert out.stat().st_size > 0
+    assert (tmp_path / "p.csv").read_text().startswith("p_0,p_1,label\n")
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "in.csv",
+        "m.onnx",
+        "p.csv",
+        "stdout",
+    ]
+
+
 def test_predict_counts_what_it_wrote(trained: Path, tmp_path: Path, capsys) -> None:
     (tmp_path / "in.csv").write_text("x1,x2\n0.9,-0.8\n")
     output = tmp_path / "out.csv"

@@ -284,7 +284,9 @@ def output_path(path: Path | str, suffix: str, default_stem: str) -> Path:
     path = Path(path)
     if path.is_dir():
         return path / f"{slug(default_stem)}{suffix}"
-    if path.exists() and not path.is_file():
+    from nnstudio.io.weights import is_stream
+
+    if is_stream(path):
         return path  # /dev/stdout.onnx would be a new file beside the device
     if not path.suffix:
         return path.with_name(path.name + suffix)

@@ -61,7 +61,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         When the folder is missing or not writable, or the disk is full.
     """
     path = Path(path)
-    if _is_stream(path):
+    if is_stream(path):
         _write_stream(path, data)
         return
     folder = path.parent if str(path.parent) else Path(".")
@@ -87,13 +87,20 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         raise
 
 
-def _is_stream(path: Path) -> bool:
+def is_stream(path: Path) -> bool:
     """Whether ``path`` is a device, pipe or socket (``/dev/stdout``, ``>(gzip > out.gz)``).
 
     Renaming a file over one would replace the device node or pipe (for root, even
     ``/dev/null``) and the data would never reach its reader.
     """
+    # /dev/stdout redirected to a file (> out.csv) stats as a regular file: the name is
+    # what tells (as root, the rename would replace the /dev/stdout link itself).
+    special = ("/dev/", "/proc/")
+    if os.path.abspath(path).startswith(special):
+        return True
     try:
+        if path.is_symlink() and os.readlink(path).startswith(special):
+            return True
         mode = path.stat().st_mode
     except OSError:
         return False
