@@ -1323,12 +1323,14 @@ class MainWindow(QtWidgets.QMainWindow):
     def load_weights(self, path: str | Path) -> bool:
         """Warm-start the current network from a weights file (undoable).
 
-        A file whose shapes do not fit shows a message naming the layer and both shapes.
+        A file whose shapes do not fit, or whose values the project's precision cannot hold,
+        shows a message naming the layer.
         """
         from nnstudio.io.weights import load_weights_file, weights_file_mismatches
 
+        project = self.document.project
         try:
-            weights = load_weights_file(Path(path), self.document.project.network)
+            weights = load_weights_file(Path(path), project.network, project.training.dtype)
         except NNStudioError as error:
             self.show_error("Cannot load weights", str(error))
             return False

@@ -1319,3 +1319,24 @@ def test_the_shortcuts_dialog_fits_a_small_screen_and_scrolls(qtbot) -> None:
     qtbot.waitUntil(table.verticalScrollBar().isVisible)
     alignment = table.horizontalHeader().defaultAlignment()
     assert alignment & Qt.AlignmentFlag.AlignLeft
+
+
+def test_weights_beyond_float32_are_refused_for_a_float32_project(
+    window, sample, no_dialogs, tmp_path
+) -> None:
+    import numpy as np
+
+    window.load(sample("xor"))
+    project = window.document.project
+    assert project.training.dtype == "float32"
+    arrays = {}
+    for number, (w_shape, b_shape) in enumerate(project.network.weight_shapes(), start=1):
+        arrays[f"W{number}"] = np.full(w_shape, 0.5)
+        arrays[f"b{number}"] = np.zeros(b_shape)
+    arrays["W1"][0, 0] = 1e300  # float64 holds it; cast to float32 it would be infinite
+    np.savez(tmp_path / "huge.npz", **arrays)
+    before = window.document.weights
+    assert not window.load_weights(tmp_path / "huge.npz")
+    assert window.document.weights is before
+    title, text = no_dialogs[-1]
+    assert title == "Cannot load weights" and "huge.npz" in text and "float32" in text
