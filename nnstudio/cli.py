@@ -42,6 +42,7 @@ import numpy as np
 
 from nnstudio import __version__
 from nnstudio.errors import DataError, NNStudioError, ProjectFileError
+from nnstudio.text import plural
 from nnstudio.workflow import GRADCHECK_SAMPLES, GRADCHECK_TOLERANCE
 
 if TYPE_CHECKING:
@@ -651,9 +652,11 @@ def _command_train(args: argparse.Namespace) -> int:
         to_save = replace(project, training=saved_training)
         saved = save_project(save_path, to_save, network.weights(), source_dir=loaded.base_dir)
         saved_note = f"saved {save_path} (weights in {saved.weights})"
-    report = f"train: {_metrics_text(final, 'train')} ({dataset.n_train} examples)\n"
+    report = f"train: {_metrics_text(final, 'train')} ({plural(dataset.n_train, 'example')})\n"
     if final.val_loss is not None:
-        report += f"validation: {_metrics_text(final, 'val')} ({dataset.n_val} examples)\n"
+        report += (
+            f"validation: {_metrics_text(final, 'val')} ({plural(dataset.n_val, 'example')})\n"
+        )
     try:
         if sys.stdout is not None:
             _write_stdout(report, "the metrics")
@@ -702,7 +705,7 @@ def _run_training(trainer: Trainer, epochs: int | None, *, quiet: bool) -> tuple
         finally:
             progress.close()
     if guard.interrupted and final.status == "stopped":
-        return "interrupted", f"stopped by {guard.by} after {final.epoch} epochs"
+        return "interrupted", f"stopped by {guard.by} after {plural(final.epoch, 'epoch')}"
     return final.status, final.message
 
 
@@ -971,7 +974,7 @@ def _command_gradcheck(args: argparse.Namespace) -> int:
     project, network, dataset = load_for_training(loaded)
     count = min(args.samples, dataset.n_train)
     report = check_gradients(project, dataset, network.weights(), samples=count)
-    print(f"gradient check of {project.network.describe()} on {count} examples (float64)")
+    print(f"gradient check of {project.network.describe()} on {plural(count, 'example')} (float64)")
     print(report.format(GRADCHECK_TOLERANCE))
     if not report.passed(GRADCHECK_TOLERANCE):
         _error(

@@ -22,6 +22,7 @@ from nnstudio.spec import (
     expected_output_units,
     loss_output_problem,
 )
+from nnstudio.text import plural
 
 if TYPE_CHECKING:
     from nnstudio.data import Dataset
@@ -48,15 +49,11 @@ def _name_list(names: tuple[str, ...], limit: int = 6) -> str:
     return f"{', '.join(names[:limit])}, … {len(names) - limit} more"
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 'es' if noun.endswith('s') else 's'}"
-
-
 def _targets_phrase(dataset: Dataset) -> str:
     """``"3 classes (setosa, versicolor, virginica)"`` or ``"1 target (price)"``."""
     count = dataset.n_outputs
     noun = "class" if dataset.is_classification else "target"
-    return f"{_plural(count, noun)} ({_name_list(dataset.target_names)})"
+    return f"{plural(count, noun)} ({_name_list(dataset.target_names)})"
 
 
 # --------------------------------------------------------------------------------------------
@@ -91,8 +88,8 @@ def attach_dataset(project: Project, dataset: Dataset) -> Project:
     network = project.network
     if network.inputs != dataset.n_features:
         raise DataError(
-            f"the network has {_plural(network.inputs, 'input')} but the data has "
-            f"{_plural(dataset.n_features, 'feature')} ({_name_list(dataset.feature_names)})"
+            f"the network has {plural(network.inputs, 'input')} but the data has "
+            f"{plural(dataset.n_features, 'feature')} ({_name_list(dataset.feature_names)})"
         )
     output = network.output
     needed = expected_output_units(
@@ -105,8 +102,8 @@ def attach_dataset(project: Project, dataset: Dataset) -> Project:
         allowed |= {2} if canonical_activation(output.activation) == "softmax" else {1, 2}
     if output.units not in allowed:
         raise DataError(
-            f"the output layer has {_plural(output.units, 'unit')} but the data has "
-            f"{_targets_phrase(dataset)}; it needs {_plural(needed, 'output unit')}"
+            f"the output layer has {plural(output.units, 'unit')} but the data has "
+            f"{_targets_phrase(dataset)}; it needs {plural(needed, 'output unit')}"
         )
     stored = project.standardization
     data_standardizes = bool(getattr(project.data, "standardize", False))
@@ -183,7 +180,7 @@ def fit_network_to_data(project: Project, dataset: Dataset) -> tuple[Project, li
     if network.inputs != dataset.n_features:
         notices.append(
             f"Input layer resized from {network.inputs} to {dataset.n_features} inputs to match "
-            f"the {_plural(dataset.n_features, 'feature')}"
+            f"the {plural(dataset.n_features, 'feature')}"
         )
         network = replace(network, inputs=dataset.n_features)
 
@@ -196,9 +193,9 @@ def fit_network_to_data(project: Project, dataset: Dataset) -> tuple[Project, li
             new_activation = "sigmoid" if count == 2 else "softmax"
         elif activation == "sigmoid" and count > 2:
             new_activation = "softmax"
-        what = _plural(count, "class")
+        what = plural(count, "class")
     else:
-        what = _plural(count, "target column")
+        what = plural(count, "target column")
         if activation == "softmax":
             new_activation = "identity"
         else:
@@ -539,7 +536,7 @@ def predict(project: Project, weights: Weights, X: np.ndarray) -> Prediction:
         columns = X.shape[1] if X.ndim == 2 else "?"
         raise DataError(
             f"the inputs have {columns} columns but the network has "
-            f"{_plural(project.network.inputs, 'input')}"
+            f"{plural(project.network.inputs, 'input')}"
         )
     from nnstudio.engine.network import check_fits_dtype
 

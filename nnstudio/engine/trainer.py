@@ -38,6 +38,7 @@ from nnstudio.engine.optimizers import SAFE_MAGNITUDE, Optimizer, make_optimizer
 from nnstudio.engine.schedules import learning_rate_at
 from nnstudio.errors import DataError, SpecError
 from nnstudio.spec import TASKS, TrainingSpec, Weights, training_problems
+from nnstudio.text import plural
 
 __all__ = [
     "HISTORY_COLUMNS",
@@ -349,10 +350,6 @@ class _EarlyStopping:
     best_weights: Weights | None = None
     waited: int = 0
     monitored: str = "validation"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -760,7 +757,7 @@ class Trainer:
         if epochs is not None and self._epoch >= epochs:
             self._status = "finished"
             self._message = (
-                f"Finished {_plural(self._epoch, 'epoch')} ({_plural(self._step, 'step')})."
+                f"Finished {plural(self._epoch, 'epoch')} ({plural(self._step, 'step')})."
             )
         self._learning_rate = self._scheduled_rate()
 
@@ -794,7 +791,7 @@ class Trainer:
         self._message = (
             f"Early stopping at epoch {self._epoch:,}: the {early.monitored} loss did not "
             f"improve{f' by more than {t.min_delta:g}' if t.min_delta else ''} for "
-            f"{_plural(early.waited, 'epoch')}; restored the weights of epoch "
+            f"{plural(early.waited, 'epoch')}; restored the weights of epoch "
             f"{early.best_epoch:,} ({early.monitored} loss {early.best_loss:.4g})."
         )
         return True
@@ -897,8 +894,8 @@ class Trainer:
                     if self._status == "running" and self.is_done:
                         self._status = "finished"
                         self._message = (
-                            f"Finished {_plural(self._epoch, 'epoch')} "
-                            f"({_plural(self._step, 'step')})."
+                            f"Finished {plural(self._epoch, 'epoch')} "
+                            f"({plural(self._step, 'step')})."
                         )
                     if self._status != "running":
                         break

@@ -24,6 +24,7 @@ import numpy as np
 import nnstudio
 from nnstudio.errors import MissingExtraError, ProjectFileError
 from nnstudio.spec import Project, Standardization, Weights, canonical_activation
+from nnstudio.text import plural
 
 #: Value of the ``format`` metadata key that marks files written by nnstudio.
 FORMAT_MARKER = "nnstudio"
@@ -254,11 +255,6 @@ def describe_model(project: Project, weights: Weights) -> ModelDescription:
         feature_names=project.feature_names,
         output_names=project.output_names,
     )
-
-
-def plural(count: int, noun: str) -> str:
-    """``"1 unit"``, ``"4 units"``."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def require_module(module: str, feature: str, extra: str) -> ModuleType:

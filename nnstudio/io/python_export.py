@@ -21,7 +21,6 @@ from nnstudio.io._model_meta import (
     describe_model,
     module_name_hint,
     output_path,
-    plural,
     python_array,
     python_tuple,
     require_python_suffix,
@@ -29,6 +28,7 @@ from nnstudio.io._model_meta import (
 )
 from nnstudio.io.weights import atomic_write_text
 from nnstudio.spec import Project, Weights
+from nnstudio.text import plural
 
 
 def export_python(project: Project, weights: Weights, path: Path) -> list[Path]:

@@ -25,6 +25,7 @@ from nnstudio.data import (
 )
 from nnstudio.errors import DataError, NNStudioError
 from nnstudio.spec import CsvData
+from nnstudio.text import plural
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, wait_cursor
 
 #: How many rows of the file the preview table shows.
@@ -81,13 +82,6 @@ def name_list(names: Sequence[str], limit: int = 6) -> str:
     if len(names) <= limit:
         return ", ".join(names)
     return f"{', '.join(names[:limit])}, … ({len(names) - limit} more)"
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """``"1 feature"``, ``"4 features"``, ``"3 classes"``."""
-    if count == 1:
-        return f"{count} {singular}"
-    return f"{count} {plural_form or singular + 's'}"
 
 
 def dataset_summary(dataset: Dataset) -> str:

@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from nnstudio.engine.gradcheck import GradCheckReport
 from nnstudio.errors import NNStudioError
+from nnstudio.text import plural
 from nnstudio.ui.csv_import import ERROR_BOX_STYLE, MUTED_COLOR, WrappedLabel
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets
@@ -165,7 +166,7 @@ class GradientCheckDialog(QtWidgets.QDialog):
         self.summary.setStyleSheet("")
         self.summary.setText(
             f"<span style='color:{MUTED_COLOR}'>Checking {project.network.describe()} on "
-            f"{min(samples, dataset.n_train)} examples…</span>"
+            f"{plural(min(samples, dataset.n_train), 'example')}…</span>"
         )
         self._set_controls_enabled(False)
         self._future = self._executor.submit(

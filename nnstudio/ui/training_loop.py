@@ -85,6 +85,7 @@ import numpy as np
 from nnstudio.engine.threads import limit_blas_threads
 from nnstudio.engine.trainer import MAX_EPOCH_RECORDS, MAX_STEP_RECORDS, STATUSES, History
 from nnstudio.errors import NNStudioError
+from nnstudio.text import plural
 from nnstudio.ui.frame import Frame, FrameBuilder
 from nnstudio.workflow import build_network, make_trainer
 
@@ -706,7 +707,8 @@ class TrainingLoop:
                 message = trainer.snapshot(since_step=trainer.step_count).message
             else:
                 # The epoch count was lowered live below the epochs already trained.
-                message = f"Finished {trainer.epoch:,} epochs ({trainer.step_count:,} steps)."
+                epochs, steps = trainer.epoch, trainer.step_count
+                message = f"Finished {plural(epochs, 'epoch')} ({plural(steps, 'step')})."
             self._set_mode(mode, message=message)
             return True
         if self._epoch_target is not None and trainer.epoch >= self._epoch_target:

@@ -23,6 +23,7 @@ import numpy as np
 from nnstudio.data import Dataset, resolve_csv_path
 from nnstudio.errors import NNStudioError
 from nnstudio.spec import BUILTIN_DATASETS, BUILTIN_TASKS, BuiltinData, CsvData, DataSpec
+from nnstudio.text import plural
 from nnstudio.ui.colors import NEGATIVE_COLOR, POSITIVE_COLOR, diverging_rgb, symmetric_limit
 from nnstudio.ui.csv_import import (
     ERROR_BOX_STYLE,
@@ -32,7 +33,6 @@ from nnstudio.ui.csv_import import (
     dataset_summary,
     fit_columns,
     name_list,
-    plural,
 )
 from nnstudio.ui.docks.training_dock import VerticalScrollArea
 from nnstudio.ui.document import StudioDocument

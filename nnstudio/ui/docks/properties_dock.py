@@ -22,7 +22,7 @@ from nnstudio.spec import (
     LayerSpec,
     Project,
 )
-from nnstudio.ui.csv_import import plural
+from nnstudio.text import plural
 from nnstudio.ui.docks.training_dock import LOSS_LABELS, OPTIMIZER_LABELS, NumberField
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, compact_combo
