@@ -18,6 +18,7 @@ from nnstudio.io.weights import (
     JSON_FORMAT_NAME,
     atomic_write_text,
     load_weights_file,
+    parse_json_document,
     save_weights_npz,
 )
 from nnstudio.spec import CsvData, Project, Weights
@@ -113,19 +114,9 @@ def load_project(path: str | Path, *, load_weights: bool = True) -> LoadedProjec
         ) from error
     if not text.strip():
         raise ProjectFileError(f"{name} is not a project file: the file is empty")
-    try:
-        document = json.loads(text, object_pairs_hook=_KeyedObject.from_pairs)
-    except json.JSONDecodeError as error:
-        raise ProjectFileError(
-            f"{name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
-        ) from error
-    except RecursionError as error:
-        # No project nests more than a few levels; thousands of brackets are not one.
-        raise ProjectFileError(
-            f"{name} is not a project file: its JSON is nested too deeply to read"
-        ) from error
-    except ValueError as error:  # e.g. an integer with more digits than Python converts
-        raise ProjectFileError(f"{name} is not a project file: {error}") from error
+    document = parse_json_document(
+        text, name, "a project file", object_pairs_hook=_KeyedObject.from_pairs
+    )
     if not isinstance(document, dict):
         raise ProjectFileError(
             f"{name} is not a project file: expected a JSON object, got {_json_kind(document)}"

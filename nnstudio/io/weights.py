@@ -396,6 +396,41 @@ def format_weights_json(document: dict[str, Any]) -> str:
     return "{\n" + ",\n".join(fields) + "\n}\n"
 
 
+def parse_json_document(text: str, name: str, kind: str, **options: Any) -> Any:
+    """``json.loads(text, **options)``, with a problem told as one line about the file.
+
+    Parameters
+    ----------
+    text : str
+        The file's contents.
+    name : str
+        The file's name, for messages.
+    kind : str
+        What the file should be, e.g. ``"a project file"``.
+    **options
+        Passed to :func:`json.loads` (e.g. ``object_pairs_hook``).
+
+    Raises
+    ------
+    ProjectFileError
+        For invalid JSON (naming line and column), nesting too deep to read (thousands of
+        brackets are no nnstudio file), or a value Python cannot convert (an integer of
+        thousands of digits).
+    """
+    try:
+        return json.loads(text, **options)
+    except json.JSONDecodeError as error:
+        raise ProjectFileError(
+            f"{name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+        ) from error
+    except RecursionError as error:
+        raise ProjectFileError(
+            f"{name} is not {kind}: its JSON is nested too deeply to read"
+        ) from error
+    except ValueError as error:
+        raise ProjectFileError(f"{name} is not {kind}: {error}") from error
+
+
 def load_weights_json(path: str | Path, network: NetworkSpec) -> Weights:
     """Read the JSON layout and check it against ``network``.
 
@@ -414,20 +449,7 @@ def load_weights_json(path: str | Path, network: NetworkSpec) -> Weights:
         raise ProjectFileError(message) from error
     except OSError as error:
         raise ProjectFileError(f"cannot read {path}: {error.strerror or error}") from error
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ProjectFileError(
-            f"{path.name} is not valid JSON (line {error.lineno}, column {error.colno}: "
-            f"{error.msg})"
-        ) from error
-    except RecursionError as error:
-        # Weights nest three levels deep; thousands of brackets are not weights.
-        raise ProjectFileError(
-            f"{path.name} is not a JSON weights file: its JSON is nested too deeply to read"
-        ) from error
-    except ValueError as error:  # e.g. an integer with more digits than Python converts
-        raise ProjectFileError(f"{path.name} is not a JSON weights file: {error}") from error
+    document = parse_json_document(text, path.name, "a JSON weights file")
     if not isinstance(document, dict) or document.get("format") != JSON_FORMAT_NAME:
         raise ProjectFileError(
             f'{path.name} is not an nnstudio weights file (expected "format": "{JSON_FORMAT_NAME}")'

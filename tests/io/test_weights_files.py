@@ -203,7 +203,11 @@ def test_json_shape_mismatch(tmp_path: Path, xor_project: Project, make_weights)
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("{", "w.json is not valid JSON (line 1, column 2"),
+        (
+            "{",
+            "w.json is not valid JSON: Expecting property name enclosed in double quotes "
+            "at line 1, column 2",
+        ),
         ('{"format": "other"}', "not an nnstudio weights file"),
         ('{"format": "nnstudio.weights", "version": 7}', "version 7 is not supported"),
         ('{"format": "nnstudio.weights", "version": 1, "layers": 3}', '"layers" must be a list'),
