@@ -347,7 +347,7 @@ class CsvTable:
                 if not cell:
                     raise DataError(self._empty_message(index, name, role))
                 if _as_float(cell) is None:
-                    hint = _not_a_number_hint(cell, role)
+                    hint = _not_a_number_hint(cell, role, _mostly_numbers(column.text))
                     raise DataError(
                         f"{self.name}: line {self.line_numbers[index]}, column {name!r}: "
                         f"{cell!r} is not a number{hint}"
@@ -398,12 +398,28 @@ def float32_problem(table: CsvTable, columns: Sequence[str]) -> str | None:
     )
 
 
-def _not_a_number_hint(cell: str, role: str) -> str:
-    """A parenthesised suggestion for a cell that should have been a number."""
+#: Cells of a text column looked at to tell a typo among numbers from a column of words.
+_TYPO_SAMPLE = 1000
+
+
+def _mostly_numbers(cells: Sequence[str]) -> bool:
+    """Whether at least half of the (first) non-empty cells are numbers: a typo, not words."""
+    sample = [cell for cell in itertools.islice(cells, _TYPO_SAMPLE) if cell]
+    return bool(sample) and 2 * sum(_as_float(cell) is not None for cell in sample) >= len(sample)
+
+
+def _not_a_number_hint(cell: str, role: str, among_numbers: bool = False) -> str:
+    """A parenthesised suggestion for a cell that should have been a number.
+
+    ``among_numbers``: the rest of its column is mostly numbers, so the cell is a typo to
+    correct rather than a sign that the column holds words.
+    """
     if _DECIMAL_COMMA.match(cell):
         return " (write decimals with a point, e.g. 1.5, not a comma)"
     if "_" in cell and _as_float(cell.replace("_", "")) is not None:
         return " (write numbers without digit separators, e.g. 1000, not 1_000)"
+    if among_numbers:
+        return " (the rest of the column is numbers: correct this cell or remove its row)"
     if role == "input":
         return " (text columns cannot be inputs; leave this column out)"
     if role == "target":

@@ -273,6 +273,15 @@ def test_text_in_a_numeric_input_column(tmp_path: Path) -> None:
     text = "sepal,petal_width,y\n" + rows + "3,abc,t\n"
     with pytest.raises(DataError, match=r"line 12, column 'petal_width': 'abc' is not a number"):
         load(tmp_path, text)
+    # A typo among numbers is to be corrected; the column is not one of words.
+    with pytest.raises(DataError, match=r"\(the rest of the column is numbers: correct this cell"):
+        load(tmp_path, text)
+
+
+def test_a_typo_in_a_regression_target_asks_for_the_cell_to_be_corrected(tmp_path: Path) -> None:
+    text = "x,y\n" + "".join(f"{i},{i * 2}\n" for i in range(8)) + "9,1o\n"
+    with pytest.raises(DataError, match=r"line 10, column 'y': '1o' is not a number \(the rest"):
+        load(tmp_path, text, task="regression")
 
 
 def test_text_column_as_input_suggests_leaving_it_out(tmp_path: Path) -> None:
