@@ -466,6 +466,11 @@ def load_weights_json(path: str | Path, network: NetworkSpec) -> Weights:
     for number, layer in enumerate(layers, start=1):
         if not isinstance(layer, dict) or "W" not in layer or "b" not in layer:
             raise ProjectFileError(f'{path.name}: layers[{number - 1}] needs "W" and "b"')
+        if _holds_booleans(layer["W"]) or _holds_booleans(layer["b"]):
+            # NumPy would read them as 1.0 and 0.0.
+            raise ProjectFileError(
+                f"{path.name}: layer {number} holds true or false in W or b; weights are numbers"
+            )
         try:
             W = np.array(layer["W"], dtype=np.float64)
             b = np.array(layer["b"], dtype=np.float64)
@@ -479,6 +484,18 @@ def load_weights_json(path: str | Path, network: NetworkSpec) -> Weights:
             ) from error
         pairs.append((W, b))
     return check_weights(pairs, network, path.name)
+
+
+def _holds_booleans(value: Any) -> bool:
+    """Whether a JSON value, lists nested in it included, holds ``true`` or ``false``."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, bool):
+            return True
+    return False
 
 
 def export_json(project: Project, weights: Weights, path: Path) -> list[Path]:

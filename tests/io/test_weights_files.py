@@ -221,6 +221,16 @@ def test_json_shape_mismatch(tmp_path: Path, xor_project: Project, make_weights)
             '"layers": [{"W": [[1' + "0" * 400 + ']], "b": []}]}',
             "layer 1 holds a number too large for a float in W or b",
         ),
+        (
+            '{"format": "nnstudio.weights", "version": 1, '
+            '"layers": [{"W": [[0.5, true]], "b": [0.0]}]}',
+            "layer 1 holds true or false in W or b",
+        ),
+        (
+            '{"format": "nnstudio.weights", "version": 1, '
+            '"layers": [{"W": [[0.5, 0.25]], "b": [false]}]}',
+            "layer 1 holds true or false in W or b",
+        ),
         ('{"layers": ' + "[" * 100_000, "w.json is not a JSON weights file: its JSON is nested"),
         ('{"version": 1' + "0" * 5000 + "}", "w.json is not a JSON weights file: Exceeds"),
     ],
