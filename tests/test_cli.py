@@ -529,6 +529,23 @@ def test_predict_reads_dev_stdin_like_standard_input(trained: Path, tmp_path: Pa
     assert_clean_failure(result, "stdin: line 3, column 'x2': 'abc' is not a number")
 
 
+def _predict_through_process_substitution(
+    trained: Path, source: Path
+) -> subprocess.CompletedProcess[str]:
+    """``nnstudio predict TRAINED -i <(cat SOURCE)`` run by bash."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    env.pop("NNSTUDIO_DEBUG", None)
+    script = '"$0" -m nnstudio predict "$1" -i <(cat "$2")'
+    return subprocess.run(
+        ["bash", "-c", script, sys.executable, str(trained), str(source)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 @pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gzip"])
 def test_predict_reads_a_process_substitution(
@@ -537,17 +554,7 @@ def test_predict_reads_a_process_substitution(
     source = _predict_input(tmp_path, compressed=compressed)
     expected = run("predict", trained, "-i", source)
     assert expected.returncode == 0, expected.stderr
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
-    env.pop("NNSTUDIO_DEBUG", None)
-    script = '"$0" -m nnstudio predict "$1" -i <(cat "$2")'
-    result = subprocess.run(
-        ["bash", "-c", script, sys.executable, str(trained), str(source)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    result = _predict_through_process_substitution(trained, source)
     assert result.returncode == 0, result.stderr
     assert result.stdout == expected.stdout
 
@@ -556,17 +563,7 @@ def test_predict_reads_a_process_substitution(
 def test_predict_names_a_process_substitution_by_its_path(trained: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("x1,x2\n1,2\n3,abc\n")
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
-    env.pop("NNSTUDIO_DEBUG", None)
-    script = '"$0" -m nnstudio predict "$1" -i <(cat "$2")'
-    result = subprocess.run(
-        ["bash", "-c", script, sys.executable, str(trained), str(bad)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    result = _predict_through_process_substitution(trained, bad)
     # bash passes /dev/fd/N; its bare name, a number, would not tell the user which input.
     assert_clean_failure(result, "line 3, column 'x2': 'abc' is not a number")
     assert re.search(r"error: /dev/fd/\d+: line 3", result.stderr), result.stderr

@@ -157,12 +157,26 @@ def test_the_column_headings_are_alike_whichever_box_has_focus(qtbot, samples_di
     assert not roles.horizontalHeader().highlightSections()
 
 
-def test_long_column_names_that_differ_at_the_end_stay_told_apart(qtbot, tmp_path) -> None:
+def _wing_csv(tmp_path: Path) -> tuple[Path, list[str]]:
+    """Two inputs whose long names differ only at the end, and a label; and the names."""
     stem = "pressure_measured_at_the_sensor_mounted_on_the_wing_"
     names = [stem + "left", stem + "right", "label"]
     path = tmp_path / "wing.csv"
     rows = [f"{i},{i * 2},{i % 2}" for i in range(20)]
     path.write_text(",".join(names) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path, names
+
+
+def _typo_csv(tmp_path: Path) -> Path:
+    """Numbers (a), numbers with one typo (b, line 9), a label and a note column of text."""
+    path = tmp_path / "typo.csv"
+    rows = [f"{i},{i * 2 if i != 7 else '1..2'},{i % 2},x{i}" for i in range(40)]
+    path.write_text("a,b,label,note\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_long_column_names_that_differ_at_the_end_stay_told_apart(qtbot, tmp_path) -> None:
+    path, names = _wing_csv(tmp_path)
     dialog = shown(qtbot, path)
     roles = dialog._roles
     width = roles.columnWidth(0) - 8  # the cell's text margins
@@ -179,11 +193,7 @@ def test_long_column_names_that_differ_at_the_end_stay_told_apart(qtbot, tmp_pat
 
 
 def test_long_headings_leave_room_for_the_next_columns_in_the_preview(qtbot, tmp_path) -> None:
-    stem = "pressure_measured_at_the_sensor_mounted_on_the_wing_"
-    names = [stem + "left", stem + "right", "label"]
-    path = tmp_path / "wing.csv"
-    rows = [f"{i},{i * 2},{i % 2}" for i in range(20)]
-    path.write_text(",".join(names) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    path, names = _wing_csv(tmp_path)
     dialog = shown(qtbot, path, DEFAULT_SIZE)
     preview = dialog._preview
     header = preview.horizontalHeader()
@@ -221,9 +231,7 @@ def test_the_preview_caption_reads_naturally(qtbot, tmp_path, rows: int, caption
 
 
 def test_numbers_with_a_typo_are_right_aligned_like_the_other_numbers(qtbot, tmp_path) -> None:
-    path = tmp_path / "typo.csv"
-    rows = [f"{i},{i * 2 if i != 7 else '1..2'},{i % 2},x{i}" for i in range(40)]
-    path.write_text("a,b,label,note\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    path = _typo_csv(tmp_path)
     dialog = shown(qtbot, path)
     model = dialog._preview.model()
     role = QtCore.Qt.ItemDataRole.TextAlignmentRole
@@ -239,9 +247,7 @@ def test_numbers_with_a_typo_are_right_aligned_like_the_other_numbers(qtbot, tmp
 
 
 def test_preview_headings_name_the_kind_the_column_list_shows(qtbot, tmp_path) -> None:
-    path = tmp_path / "typo.csv"
-    rows = [f"{i},{i * 2 if i != 7 else '1..2'},{i % 2},x{i}" for i in range(40)]
-    path.write_text("a,b,label,note\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    path = _typo_csv(tmp_path)
     dialog = shown(qtbot, path)
     model = dialog._preview.model()
     tips = [
