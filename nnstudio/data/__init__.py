@@ -15,6 +15,7 @@ from nnstudio.data.csv import (
     CsvTable,
     examples_from_table,
     float32_problem,
+    mostly_numbers,
     read_csv_table,
 )
 from nnstudio.data.dataset import Dataset, build_dataset, fit_standardization, image_shape_of
@@ -34,6 +35,7 @@ __all__ = [
     "generate",
     "image_shape_of",
     "load_dataset",
+    "mostly_numbers",
     "read_csv_table",
     "resolve_csv_path",
 ]

@@ -17,7 +17,7 @@ import io
 import itertools
 import re
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -347,7 +347,7 @@ class CsvTable:
                 if not cell:
                     raise DataError(self._empty_message(index, name, role))
                 if _as_float(cell) is None:
-                    hint = _not_a_number_hint(cell, role, _mostly_numbers(column.text))
+                    hint = _not_a_number_hint(cell, role, mostly_numbers(column.text))
                     raise DataError(
                         f"{self.name}: line {self.line_numbers[index]}, column {name!r}: "
                         f"{cell!r} is not a number{hint}"
@@ -399,12 +399,16 @@ def float32_problem(table: CsvTable, columns: Sequence[str]) -> str | None:
 
 
 #: Cells of a text column looked at to tell a typo among numbers from a column of words.
-_TYPO_SAMPLE = 1000
+MIXED_SAMPLE = 200
 
 
-def _mostly_numbers(cells: Sequence[str]) -> bool:
-    """Whether at least half of the (first) non-empty cells are numbers: a typo, not words."""
-    sample = [cell for cell in itertools.islice(cells, _TYPO_SAMPLE) if cell]
+def mostly_numbers(cells: Iterable[str]) -> bool:
+    """Whether at least half of a text column's first :data:`MIXED_SAMPLE` cells are numbers.
+
+    Such a column ("mixed") holds numbers with a typo, not words: the bad cell is to be
+    corrected, and the column can still be an input. Empty cells count as not numbers.
+    """
+    sample = list(itertools.islice(cells, MIXED_SAMPLE))
     return bool(sample) and 2 * sum(_as_float(cell) is not None for cell in sample) >= len(sample)
 
 

@@ -21,6 +21,7 @@ from nnstudio.data import (
     dataset_from_table,
     float32_problem,
     load_dataset,
+    mostly_numbers,
     read_csv_table,
 )
 from nnstudio.errors import DataError, NNStudioError
@@ -51,8 +52,6 @@ _FRAME_ALLOWANCE = (24, 64)
 #: Narrowest the dialog for a file that cannot be read gets: the message and the advice
 #: under it keep lines of several words.
 UNREADABLE_MIN_WIDTH = 440
-#: How many cells of a text column are sampled to tell "numbers with a typo" from real text.
-_KIND_SAMPLE = 200
 
 ERROR_COLOR = "#b91c1c"
 OK_COLOR = "#166534"
@@ -247,11 +246,7 @@ def mostly_numeric(table: CsvTable, column: int) -> bool:
     """
     if table.kinds[column] == "numeric":
         return True
-    cells = [row[column] for row in table.rows[:_KIND_SAMPLE]]
-    if not cells:
-        return False
-    numbers = sum(1 for cell in cells if _is_number(cell))
-    return numbers >= 0.5 * len(cells)
+    return mostly_numbers(row[column] for row in table.rows)
 
 
 def shown_kind(table: CsvTable, column: int) -> str:
@@ -261,14 +256,6 @@ def shown_kind(table: CsvTable, column: int) -> str:
     """
     kind = table.kinds[column]
     return kind if kind == "numeric" or not mostly_numeric(table, column) else "mixed"
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
 
 
 def guess_task(table: CsvTable, targets: Sequence[str]) -> str:
