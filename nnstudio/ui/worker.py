@@ -93,6 +93,7 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
     from nnstudio.data import Dataset
+    from nnstudio.engine.network import Network
     from nnstudio.spec import Project, TrainingSpec, Weights
     from nnstudio.ui.document import StudioDocument
 
@@ -734,7 +735,7 @@ class TrainingController(QtCore.QObject):
         request = SessionRequest(self._generation, project, weights, process.dataset_id, sent)
         self._send("load", request)
 
-    def _check_trainable(self, project: Project, network: Any, dataset: Dataset) -> None:
+    def _check_trainable(self, project: Project, network: Network, dataset: Dataset) -> None:
         """Build a trainer as the process will, to report a problem at once.
 
         The trainer checks every example (finite values, values that fit the precision,
