@@ -256,6 +256,20 @@ def test_regression_metric_title_has_no_separator(panel) -> None:
     assert "R²&nbsp;&nbsp;<span" in title and "RMSE&nbsp;&nbsp;<span" in title
 
 
+def test_r2_axis_shows_plain_values(panel) -> None:
+    project = _project("regression")
+    dataset, frames = _frames(project)
+    panel.set_context(project, dataset)
+    panel.show_frame(frames[-1])
+    loss_tab = panel.loss_tab
+    loss_tab.r2_view.setYRange(0.6, 0.7, padding=0)
+    axis = loss_tab.metric_plot.getAxis("right")
+    # Not "R² (x0.001)" with ticks at 600 and 700.
+    assert axis.autoSIPrefixScale == 1.0
+    assert "x0.001" not in axis.labelString()
+    assert axis.tickStrings([0.6, 0.65, 0.7], 1.0, 0.05) == ["0.60", "0.65", "0.70"]
+
+
 def test_plot_titles_stay_centred_when_they_wrap(qtbot) -> None:
     from nnstudio.ui.plots.common import set_title
 

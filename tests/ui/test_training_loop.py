@@ -415,16 +415,19 @@ def test_the_assembler_thins_long_series_and_starts_each_run_afresh(monkeypatch)
 
 def test_frame_build_cost_is_averaged_over_the_last_frames() -> None:
     publisher = training_loop._Publisher(lambda news: None)
-    frames = training_loop._BUILD_COST_FRAMES
-    for _ in range(frames - 1):
-        publisher.note_build_cost(0.004)
-    # One slow build (a long wait for the interpreter lock) does not set the pace alone.
-    publisher.note_build_cost(0.036)
-    assert publisher.build_cost == pytest.approx((0.004 * (frames - 1) + 0.036) / frames)
-    # Older builds leave the average.
-    for _ in range(frames):
-        publisher.note_build_cost(0.002)
-    assert publisher.build_cost == pytest.approx(0.002)
+    try:
+        frames = training_loop._BUILD_COST_FRAMES
+        for _ in range(frames - 1):
+            publisher.note_build_cost(0.004)
+        # One slow build (a long wait for the interpreter lock) does not set the pace alone.
+        publisher.note_build_cost(0.036)
+        assert publisher.build_cost == pytest.approx((0.004 * (frames - 1) + 0.036) / frames)
+        # Older builds leave the average.
+        for _ in range(frames):
+            publisher.note_build_cost(0.002)
+        assert publisher.build_cost == pytest.approx(0.002)
+    finally:
+        publisher.close()
 
 
 def test_slow_builds_space_frames_out_and_fast_ones_keep_the_beat(harness, dataset) -> None:

@@ -360,7 +360,8 @@ def make_plot(
     plot.setLabel("left", y_label)
     plot.setMenuEnabled(False)
     plot.hideButtons()
-    for side in ("left", "bottom"):
+    # Metrics read as they are: an R² of 0.65 is not "650 (x0.001)".
+    for side in ("left", "bottom", "right", "top"):
         plot.getAxis(side).enableAutoSIPrefix(False)
     if grid:
         MajorGrid(plot)
