@@ -32,18 +32,32 @@ no larger than that rounding noise is measured again with a ten times larger ste
 :attr:`LayerCheck.bias_epsilon` say which step gave it. A difference larger than the noise
 (a real error, or truncation) is never re-measured, so a wrong derivative cannot hide behind a
 larger step: it disagrees at every step.
+
+A check of a big network on many examples takes minutes. ``progress`` is told, a few dozen
+times a second at most, which tensor is being measured and how far along (a
+:class:`GradCheckProgress`); ``should_stop`` is asked before every evaluation of the
+objective, and :class:`GradCheckCancelled` ends the check when it says so (``progress`` may
+raise it too). Either way the network handed in is never modified.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
 from nnstudio.engine.network import Network
 
-__all__ = ["GradCheckReport", "LayerCheck", "gradient_check"]
+__all__ = [
+    "GradCheckCancelled",
+    "GradCheckProgress",
+    "GradCheckReport",
+    "LayerCheck",
+    "gradient_check",
+]
 
 #: Activations whose derivative jumps at z = 0.
 _KINKED_ACTIVATIONS = ("relu", "leaky_relu")
@@ -56,6 +70,63 @@ _NOISE_FACTOR = 4.0
 #: A re-measurement is only worth it while the relative error is above this (far below any
 #: tolerance a user would set).
 _GOOD_ENOUGH = 1e-9
+#: Shortest time in seconds between two progress reports within a pass: an entry of a small
+#: network takes a few tens of microseconds, far less than building and handing over a report.
+PROGRESS_INTERVAL = 0.02
+
+
+class GradCheckCancelled(Exception):
+    """A gradient check was stopped before it finished (``should_stop`` or ``progress``).
+
+    Not an :class:`~nnstudio.errors.NNStudioError`: nothing went wrong, someone asked to stop.
+    """
+
+
+@dataclass(frozen=True)
+class GradCheckProgress:
+    """How far a running :func:`gradient_check` has come.
+
+    Every tensor is measured in one pass over its checked entries, and again, with a ten
+    times larger step, for as long as rounding noise hides its gradients (see the module
+    notes). How many passes a tensor needs shows only after each one, so the work left is
+    known per pass, not in advance.
+
+    Attributes
+    ----------
+    layer : int
+        1-based number of the layer being checked.
+    layers : int
+        Number of layers in the network.
+    tensor : {"W", "b"}
+        The layer's weights or its biases.
+    done : int
+        Entries measured in this pass, from 0 to ``entries``.
+    entries : int
+        Entries this pass measures.
+    step : float
+        Finite-difference step of this pass.
+    remeasuring : bool
+        Whether this pass measures the tensor again with a larger step.
+    fraction : float
+        Overall progress from 0 to 1: the entries measured so far over those plus the entries
+        known to remain (the rest of this pass, the pass known to follow it and the first
+        passes of the tensors still to come). It never goes backwards: when a re-measurement
+        adds work it holds still until the measuring catches up. It is 1 only at the end.
+    """
+
+    layer: int
+    layers: int
+    tensor: Literal["W", "b"]
+    done: int
+    entries: int
+    step: float
+    remeasuring: bool
+    fraction: float
+
+    @property
+    def tensor_name(self) -> str:
+        """``"weights"`` or ``"biases"``."""
+        return "weights" if self.tensor == "W" else "biases"
 
 
 @dataclass(frozen=True)
@@ -210,13 +281,15 @@ def gradient_check(
     dropout: bool = False,
     masks: Sequence[np.ndarray | None] | None = None,
     kink_distance: float | None = None,
+    progress: Callable[[GradCheckProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> GradCheckReport:
     """Compare backpropagation with central differences on a float64 copy of ``network``.
 
     Parameters
     ----------
     network : Network
-        Left untouched; a float64 copy is checked.
+        Left untouched, also when the check is cancelled; a float64 copy is checked.
     X : array_like, shape (m, n_inputs)
         Raw inputs (standardised by the network).
     Y : array_like, shape (m, k)
@@ -239,11 +312,30 @@ def gradient_check(
     kink_distance : float or None
         Distance from a kink counted in :attr:`GradCheckReport.near_kinks`; by default
         ``2 ε`` times the largest magnitude (at least 1) of each layer's input.
+    progress : callable or None
+        Called, in the calling thread, with a :class:`GradCheckProgress` at the start and end
+        of every pass over a tensor and in between at most every :data:`PROGRESS_INTERVAL`
+        seconds. An exception it raises (such as :class:`GradCheckCancelled`) ends the check.
+    should_stop : callable or None
+        Asked before every evaluation of the objective (one forward pass over ``X``); when it
+        returns true the check ends with :class:`GradCheckCancelled`. It runs in the checking
+        thread; another thread can stop the check through it, e.g. ``event.is_set``.
 
     Returns
     -------
     GradCheckReport
+
+    Raises
+    ------
+    GradCheckCancelled
+        When ``should_stop`` returned true (or ``progress`` raised it).
     """
+
+    def stop_if_asked() -> None:
+        if should_stop is not None and should_stop():
+            raise GradCheckCancelled("the gradient check was stopped")
+
+    stop_if_asked()
     net = network.copy(dtype="float64")
     rng = np.random.default_rng(seed)
     X = net.prepare_inputs(X)
@@ -256,19 +348,31 @@ def gradient_check(
     loss, grads = net.loss_and_gradients(X, Y, l1=l1, l2=l2, masks=masks)
 
     def objective() -> float:
+        stop_if_asked()
         return net.loss(X, Y, l1=l1, l2=l2, masks=masks)
+
+    def choose(size: int) -> np.ndarray:
+        if size <= max_checks_per_layer:
+            return np.arange(size)
+        return np.sort(rng.choice(size, size=max_checks_per_layer, replace=False))
+
+    # Every tensor's entries are chosen up front, so the work of the first passes is known.
+    chosen_entries = [(choose(W.size), choose(b.size)) for W, b in net.params]
+    tracker = _ProgressTracker(
+        progress, len(net.params), sum(w.size + b.size for w, b in chosen_entries)
+    )
 
     layers: list[LayerCheck] = []
     for index, ((W, b), (dW, db)) in enumerate(zip(net.params, grads, strict=True)):
+        tensors = (("W", W, dW, chosen_entries[index][0]), ("b", b, db, chosen_entries[index][1]))
         measured: list[_TensorCheck] = []
-        for param, grad in ((W, dW), (b, db)):
+        for name, param, grad, chosen in tensors:
             flat = param.reshape(-1)  # a view: perturbing it perturbs the network
-            if flat.size <= max_checks_per_layer:
-                chosen = np.arange(flat.size)
-            else:
-                chosen = np.sort(rng.choice(flat.size, size=max_checks_per_layer, replace=False))
             analytic = grad.reshape(-1)[chosen]
-            measured.append(_check_tensor(flat, chosen, analytic, objective, epsilon, loss))
+            tracker.tensor = (index + 1, name)
+            measured.append(
+                _check_tensor(flat, chosen, analytic, objective, epsilon, loss, tracker)
+            )
         (weight, bias) = measured
         layers.append(
             LayerCheck(
@@ -291,6 +395,81 @@ def gradient_check(
     return GradCheckReport(layers=tuple(layers), loss=loss, epsilon=epsilon, near_kinks=near)
 
 
+class _ProgressTracker:
+    """Counts the measured entries and hands :class:`GradCheckProgress` reports out.
+
+    Parameters
+    ----------
+    report : callable or None
+        The ``progress`` argument of :func:`gradient_check`; ``None`` reports nothing.
+    layers : int
+        Number of layers checked.
+    first_pass_entries : int
+        Entries of every tensor's first pass together.
+    """
+
+    def __init__(
+        self,
+        report: Callable[[GradCheckProgress], None] | None,
+        layers: int,
+        first_pass_entries: int,
+    ) -> None:
+        self.report = report
+        self.layers = layers
+        #: ``(layer, "W" or "b")`` being measured.
+        self.tensor: tuple[int, Literal["W", "b"]] = (1, "W")
+        self.measured = 0  # entries measured over all passes so far
+        self.first_passes_left = first_pass_entries  # of the tensors not started yet
+        self.fraction = 0.0  # the largest fraction reported, so it never goes backwards
+        self.entries = 0
+        self.step = 0.0
+        self.remeasuring = False
+        self.last_report = -np.inf
+
+    def begin_pass(self, entries: int, step: float, *, remeasuring: bool) -> None:
+        """A pass over ``entries`` entries with ``step`` starts (reported at once)."""
+        if not remeasuring:
+            self.first_passes_left -= entries
+        self.entries, self.step, self.remeasuring = entries, step, remeasuring
+        self._send(0, following=0)
+
+    def measured_one(self, done: int) -> None:
+        """Entry ``done`` (1-based) of the pass was measured (reported if one is due)."""
+        self.measured += 1
+        # The last entry is reported by end_pass, which knows whether a re-measurement follows.
+        if (
+            self.report is not None
+            and done < self.entries
+            and time.monotonic() - self.last_report >= PROGRESS_INTERVAL
+        ):
+            self._send(done, following=0)
+
+    def end_pass(self, following: int) -> None:
+        """The pass ended; ``following`` entries are measured again next (0: none)."""
+        self._send(self.entries, following=following)
+
+    def _send(self, done: int, *, following: int) -> None:
+        if self.report is None:
+            return
+        known = self.measured + (self.entries - done) + following + self.first_passes_left
+        fraction = self.measured / known if known else 1.0
+        self.fraction = max(self.fraction, fraction)
+        layer, tensor = self.tensor
+        self.last_report = time.monotonic()
+        self.report(
+            GradCheckProgress(
+                layer=layer,
+                layers=self.layers,
+                tensor=tensor,
+                done=done,
+                entries=self.entries,
+                step=self.step,
+                remeasuring=self.remeasuring,
+                fraction=self.fraction,
+            )
+        )
+
+
 @dataclass(frozen=True)
 class _TensorCheck:
     error: float
@@ -300,7 +479,11 @@ class _TensorCheck:
 
 
 def _central_differences(
-    flat: np.ndarray, chosen: np.ndarray, objective: Callable[[], float], epsilon: float
+    flat: np.ndarray,
+    chosen: np.ndarray,
+    objective: Callable[[], float],
+    epsilon: float,
+    tracker: _ProgressTracker,
 ) -> tuple[np.ndarray, float]:
     """Numerical derivatives of the chosen entries of ``flat``, shape (len(chosen),).
 
@@ -310,13 +493,17 @@ def _central_differences(
     largest = 0.0
     for position, entry in enumerate(chosen):
         original = flat[entry]
-        flat[entry] = original + epsilon
-        plus = objective()
-        flat[entry] = original - epsilon
-        minus = objective()
-        flat[entry] = original
+        try:
+            flat[entry] = original + epsilon
+            plus = objective()
+            flat[entry] = original - epsilon
+            minus = objective()
+        finally:
+            # Also when stopped (or interrupted) between the two evaluations.
+            flat[entry] = original
         numeric[position] = (plus - minus) / (2 * epsilon)
         largest = max(largest, abs(plus), abs(minus))
+        tracker.measured_one(position + 1)
     return numeric, largest
 
 
@@ -327,12 +514,14 @@ def _check_tensor(
     objective: Callable[[], float],
     epsilon: float,
     loss: float,
+    tracker: _ProgressTracker,
 ) -> _TensorCheck:
     """Compare one tensor's entries, re-measuring with larger steps while rounding dominates."""
     best: _TensorCheck | None = None
     step = epsilon
+    tracker.begin_pass(int(chosen.size), step, remeasuring=False)
     while True:
-        numeric, largest = _central_differences(flat, chosen, objective, step)
+        numeric, largest = _central_differences(flat, chosen, objective, step, tracker)
         difference = float(np.linalg.norm(analytic - numeric))
         check = _TensorCheck(
             error=_relative_error(analytic, numeric),
@@ -353,8 +542,11 @@ def _check_tensor(
         )
         explained_by_rounding = difference <= noise
         if not explained_by_rounding or best.error <= _GOOD_ENOUGH or step * 10 > MAX_EPSILON:
+            tracker.end_pass(following=0)
             return best
+        tracker.end_pass(following=int(chosen.size))
         step *= 10
+        tracker.begin_pass(int(chosen.size), step, remeasuring=True)
 
 
 def _count_near_kinks(

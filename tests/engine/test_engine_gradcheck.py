@@ -15,7 +15,13 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from nnstudio.engine.gradcheck import GradCheckReport, gradient_check
+from nnstudio.engine import gradcheck
+from nnstudio.engine.gradcheck import (
+    GradCheckCancelled,
+    GradCheckProgress,
+    GradCheckReport,
+    gradient_check,
+)
 from nnstudio.engine.network import Network
 from nnstudio.spec import ACTIVATIONS, LayerSpec, NetworkSpec
 
@@ -251,3 +257,184 @@ def test_a_wrong_derivative_with_vanishing_gradients_is_still_caught(
     report = gradient_check(net, X, Y, epsilon=1e-6)
     assert not report.passed(TOLERANCE)
     assert report.layer_errors[0] > 1e-3
+
+
+# ---- progress and cancellation --------------------------------------------------------------
+
+
+def _three_layer_problem(
+    make_network: Callable[..., Network], dtype: str = "float64"
+) -> tuple[Network, np.ndarray, np.ndarray]:
+    net = make_network(3, [(5, "tanh"), (4, "tanh"), (2, "softmax")], "categorical_crossentropy")
+    if dtype != "float64":
+        net = net.copy(dtype=dtype)
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(6, 3))
+    Y = np.eye(2)[rng.integers(0, 2, size=6)]
+    return net, X, Y
+
+
+def _passes(reports: list[GradCheckProgress]) -> list[list[GradCheckProgress]]:
+    """The reports split into passes, each starting with its ``done == 0`` report."""
+    passes: list[list[GradCheckProgress]] = []
+    for report in reports:
+        if report.done == 0:
+            passes.append([])
+        passes[-1].append(report)
+    return passes
+
+
+def test_progress_reports_every_tensor_and_ends_at_the_total(
+    monkeypatch: pytest.MonkeyPatch, make_network: Callable[..., Network]
+) -> None:
+    monkeypatch.setattr(gradcheck, "PROGRESS_INTERVAL", 0.0)  # every entry
+    net, X, Y = _three_layer_problem(make_network)
+    reports: list[GradCheckProgress] = []
+    report = gradient_check(net, X, Y, max_checks_per_layer=12, progress=reports.append)
+    passes = _passes(reports)
+    # One pass per tensor, in order (these gradients are large enough for the first step).
+    assert [(p[0].layer, p[0].tensor) for p in passes] == [
+        (1, "W"), (1, "b"), (2, "W"), (2, "b"), (3, "W"), (3, "b")
+    ]  # fmt: skip
+    checked = [n for layer in report.layers for n in (layer.weight_checked, layer.bias_checked)]
+    assert checked == [12, 5, 12, 4, 8, 2]
+    for entries, reports_of_pass in zip(checked, passes, strict=True):
+        # Every entry is counted once, from 0 to all of the pass.
+        assert [r.done for r in reports_of_pass] == list(range(entries + 1))
+        assert {r.entries for r in reports_of_pass} == {entries}
+        assert all(r.layers == 3 and r.step == 1e-6 and not r.remeasuring for r in reports_of_pass)
+    fractions = [r.fraction for r in reports]
+    assert fractions == sorted(fractions)
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert fractions.count(1.0) == 1  # complete only at the very end
+    assert fractions[len(fractions) // 2] == pytest.approx(0.5, abs=0.05)  # all passes known
+    assert reports[-1].tensor_name == "biases" and reports[0].tensor_name == "weights"
+
+
+def test_remeasurements_are_reported_as_such_and_progress_never_goes_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(gradcheck, "PROGRESS_INTERVAL", 0.0)
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((16, 2)), rng.standard_normal((16, 1))
+    reports: list[GradCheckProgress] = []
+    report = gradient_check(_deep_sigmoid_network(), X, Y, epsilon=1e-6, progress=reports.append)
+    passes = _passes(reports)
+    first_layer_weights = [p for p in passes if (p[0].layer, p[0].tensor) == (1, "W")]
+    # The first pass at 1e-6, then one pass per larger step, each saying it measures again.
+    assert [p[0].remeasuring for p in first_layer_weights] == [False, True, True, True]
+    assert [p[0].step for p in first_layer_weights] == pytest.approx([1e-6, 1e-5, 1e-4, 1e-3])
+    assert first_layer_weights[-1][0].step == pytest.approx(report.layers[0].weight_epsilon)
+    for reports_of_pass in passes:
+        assert [r.done for r in reports_of_pass] == list(range(reports_of_pass[0].entries + 1))
+    fractions = [r.fraction for r in reports]
+    assert fractions == sorted(fractions)
+    assert fractions.count(1.0) == 1 and fractions[-1] == 1.0
+    # A re-measurement is extra work: the progress holds still, it does not jump back.
+    starts = [p[0].fraction for p in first_layer_weights]
+    assert starts == sorted(starts) and starts[1] > starts[0]
+
+
+def test_progress_is_reported_at_most_every_interval(
+    monkeypatch: pytest.MonkeyPatch, make_network: Callable[..., Network]
+) -> None:
+    class StoppedClock:
+        """A clock that never advances: no report is ever due within a pass."""
+
+        @staticmethod
+        def monotonic() -> float:
+            return 100.0
+
+    monkeypatch.setattr(gradcheck, "time", StoppedClock)
+    net, X, Y = _three_layer_problem(make_network)
+    reports: list[GradCheckProgress] = []
+    gradient_check(net, X, Y, progress=reports.append)
+    # Only each pass's start and end: a small network's entries are not reported one by one.
+    assert [r.done for r in reports] == [0, 15, 0, 5, 0, 20, 0, 4, 0, 8, 0, 2]
+
+
+def _parameters(network: Network) -> bytes:
+    return b"".join(array.tobytes() for pair in network.params for array in pair)
+
+
+@pytest.fixture
+def checked_copies(monkeypatch: pytest.MonkeyPatch) -> list[Network]:
+    """The float64 copies the checks make, kept to look at after a check ends."""
+    copies: list[Network] = []
+    real_copy = Network.copy
+
+    def kept_copy(self: Network, dtype: str | None = None) -> Network:
+        copies.append(real_copy(self, dtype))
+        return copies[-1]
+
+    monkeypatch.setattr(Network, "copy", kept_copy)
+    return copies
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_should_stop_cancels_and_leaves_every_parameter_as_it_was(
+    checked_copies: list[Network], make_network: Callable[..., Network], dtype: str
+) -> None:
+    net, X, Y = _three_layer_problem(make_network, dtype)
+    before = _parameters(net)
+    checked_before = _parameters(net.copy("float64"))
+    checked_copies.clear()
+    asked = 0
+
+    def stop_while_an_entry_is_perturbed() -> bool:
+        # Asked once before the check, then before each evaluation: the 6th is an entry's
+        # minus side, asked while the entry still holds its plus step.
+        nonlocal asked
+        asked += 1
+        return asked == 6
+
+    with pytest.raises(GradCheckCancelled):
+        gradient_check(net, X, Y, should_stop=stop_while_an_entry_is_perturbed)
+    assert asked == 6
+    assert _parameters(net) == before
+    # Nor is the stopped entry left perturbed in the float64 copy that was being checked.
+    (checked,) = checked_copies
+    assert _parameters(checked) == checked_before
+
+
+def test_a_progress_callback_can_cancel(make_network: Callable[..., Network]) -> None:
+    net, X, Y = _three_layer_problem(make_network)
+    before = _parameters(net)
+    reports: list[GradCheckProgress] = []
+
+    def stop_at_the_second_layer(progress: GradCheckProgress) -> None:
+        reports.append(progress)
+        if progress.layer == 2:
+            raise GradCheckCancelled
+
+    with pytest.raises(GradCheckCancelled):
+        gradient_check(net, X, Y, progress=stop_at_the_second_layer)
+    assert (reports[-1].layer, reports[-1].tensor, reports[-1].done) == (2, "W", 0)
+    assert _parameters(net) == before
+    # Cancelled or not, the same network checks as before.
+    assert gradient_check(net, X, Y).passed(TOLERANCE)
+
+
+def test_an_interrupt_between_evaluations_restores_the_entry(
+    monkeypatch: pytest.MonkeyPatch,
+    checked_copies: list[Network],
+    make_network: Callable[..., Network],
+) -> None:
+    net, X, Y = _three_layer_problem(make_network)
+    expected = _parameters(net.copy("float64"))
+    checked_copies.clear()
+    real_loss = Network.loss
+    calls = 0
+
+    def interrupted_loss(self: Network, *args: object, **kwargs: object) -> float:
+        nonlocal calls
+        calls += 1
+        if calls == 2:  # the first entry's minus side, while it holds its plus step
+            raise KeyboardInterrupt
+        return real_loss(self, *args, **kwargs)
+
+    monkeypatch.setattr(Network, "loss", interrupted_loss)
+    with pytest.raises(KeyboardInterrupt):
+        gradient_check(net, X, Y)
+    (checked,) = checked_copies
+    assert _parameters(checked) == expected
