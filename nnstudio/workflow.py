@@ -25,8 +25,10 @@ from nnstudio.spec import (
 from nnstudio.text import plural
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from nnstudio.data import Dataset
-    from nnstudio.engine.gradcheck import GradCheckReport
+    from nnstudio.engine.gradcheck import GradCheckProgress, GradCheckReport
     from nnstudio.engine.network import Network
     from nnstudio.engine.trainer import Trainer
     from nnstudio.io.project import LoadedProject
@@ -384,6 +386,8 @@ def check_gradients(
     *,
     samples: int = GRADCHECK_SAMPLES,
     epsilon: float = 1e-6,
+    progress: Callable[[GradCheckProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> GradCheckReport:
     """Backpropagation against central differences for a project's network on its data.
 
@@ -403,10 +407,19 @@ def check_gradients(
         Training examples in the checked batch (at most the training set's size).
     epsilon : float
         Finite-difference step.
+    progress : callable or None
+        Told how far the check has come (see :func:`nnstudio.engine.gradcheck.gradient_check`).
+    should_stop : callable or None
+        Asked before every evaluation of the loss; true ends the check.
 
     Returns
     -------
     GradCheckReport
+
+    Raises
+    ------
+    nnstudio.engine.gradcheck.GradCheckCancelled
+        When ``should_stop`` returned true or ``progress`` raised it; nothing was changed.
     """
     from nnstudio.engine.gradcheck import gradient_check
 
@@ -421,6 +434,8 @@ def check_gradients(
         l1=project.training.l1,
         l2=project.training.l2,
         epsilon=epsilon,
+        progress=progress,
+        should_stop=should_stop,
     )
 
 
