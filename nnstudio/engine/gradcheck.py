@@ -108,10 +108,12 @@ class GradCheckProgress:
     remeasuring : bool
         Whether this pass measures the tensor again with a larger step.
     fraction : float
-        Overall progress from 0 to 1: the entries measured so far over those plus the entries
-        known to remain (the rest of this pass, the pass known to follow it and the first
-        passes of the tensors still to come). It never goes backwards: when a re-measurement
-        adds work it holds still until the measuring catches up. It is 1 only at the end.
+        Overall progress from 0 to 1, an estimate: the entries measured so far over those plus
+        the entries left, namely the rest of this pass, a pass known to follow it, and the
+        entries of the tensors still to come (and of this one, during its first pass) times
+        the passes per entry that the tensors finished so far needed. It never goes
+        backwards: when a tensor needs more passes than estimated it holds still until the
+        measuring catches up. It is 1 only at the end.
     """
 
     layer: int
@@ -418,9 +420,13 @@ class _ProgressTracker:
         self.layers = layers
         #: ``(layer, "W" or "b")`` being measured.
         self.tensor: tuple[int, Literal["W", "b"]] = (1, "W")
-        self.measured = 0  # entries measured over all passes so far
+        self.measured = 0  # entries measured, over all passes
         self.first_passes_left = first_pass_entries  # of the tensors not started yet
+        # The tensors measured to the end: entries of their first passes and of all passes.
+        self.finished_first_passes = 0
+        self.finished_measured = 0
         self.fraction = 0.0  # the largest fraction reported, so it never goes backwards
+        self.tensor_started_at = 0  # ``measured`` when the current tensor's first pass began
         self.entries = 0
         self.step = 0.0
         self.remeasuring = False
@@ -430,8 +436,9 @@ class _ProgressTracker:
         """A pass over ``entries`` entries with ``step`` starts (reported at once)."""
         if not remeasuring:
             self.first_passes_left -= entries
+            self.tensor_started_at = self.measured
         self.entries, self.step, self.remeasuring = entries, step, remeasuring
-        self._send(0, following=0)
+        self._send(0, following=None)
 
     def measured_one(self, done: int) -> None:
         """Entry ``done`` (1-based) of the pass was measured (reported if one is due)."""
@@ -442,17 +449,31 @@ class _ProgressTracker:
             and done < self.entries
             and time.monotonic() - self.last_report >= PROGRESS_INTERVAL
         ):
-            self._send(done, following=0)
+            self._send(done, following=None)
 
     def end_pass(self, following: int) -> None:
         """The pass ended; ``following`` entries are measured again next (0: none)."""
+        if not following:
+            self.finished_measured += self.measured - self.tensor_started_at
+            self.finished_first_passes += self.entries
         self._send(self.entries, following=following)
 
-    def _send(self, done: int, *, following: int) -> None:
+    def _send(self, done: int, *, following: int | None) -> None:
+        """Report; ``following`` is None while it is not known whether another pass follows."""
         if self.report is None:
             return
-        known = self.measured + (self.entries - done) + following + self.first_passes_left
-        fraction = self.measured / known if known else 1.0
+        # The tensors measured so far took this many passes per entry; the others likely will.
+        passes = (
+            self.finished_measured / self.finished_first_passes
+            if self.finished_first_passes
+            else 1.0
+        )
+        left = self.entries - done + self.first_passes_left * passes
+        if following is not None:
+            left += following
+        elif not self.remeasuring:
+            left += self.entries * (passes - 1)  # this tensor's likely re-measurements
+        fraction = self.measured / (self.measured + left) if self.measured + left else 1.0
         self.fraction = max(self.fraction, fraction)
         layer, tensor = self.tensor
         self.last_report = time.monotonic()
