@@ -47,6 +47,7 @@ from nnstudio.workflow import GRADCHECK_SAMPLES, GRADCHECK_TOLERANCE
 
 if TYPE_CHECKING:
     from nnstudio.data import CsvTable
+    from nnstudio.engine.gradcheck import GradCheckProgress
     from nnstudio.engine.trainer import Snapshot, Trainer
     from nnstudio.io.project import LoadedProject
 
@@ -966,14 +967,104 @@ def _format_numbers(values: np.ndarray) -> list[list[str]]:
 # --------------------------------------------------------------------------------------------
 
 
+#: Seconds between two redraws of the gradient check's progress line (about 10 a second).
+_GRADCHECK_REDRAW = 0.1
+
+
+class _GradCheckLine:
+    """The gradient check's progress on a terminal: one line on stderr, rewritten in place.
+
+    Off a terminal (a pipe, a log file) it shows nothing: what such a reader takes is the
+    report on standard output, and standard error keeps to notes and errors. It still keeps
+    the latest progress, so a message can say where a stopped check was.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        try:
+            self.interactive = stream.isatty()
+        except (OSError, ValueError):  # ValueError: the stream was closed
+            self.interactive = False
+        self.start = time.monotonic()
+        # The first line waits one redraw interval: a quick check flashes nothing.
+        self.last_shown = self.start
+        self.width = 0
+        self.latest: GradCheckProgress | None = None
+
+    def update(self, progress: GradCheckProgress) -> None:
+        """Remember ``progress`` and show it if the line is due for a redraw."""
+        self.latest = progress
+        if not self.interactive:
+            return
+        now = time.monotonic()
+        if now - self.last_shown < _GRADCHECK_REDRAW:
+            return
+        self.last_shown = now
+        line = _gradcheck_progress_text(progress, now - self.start)
+        # A line longer than the terminal wraps, and the next redraw could not overwrite it.
+        line = line[: max(20, self._columns() - 1)]
+        padding = " " * max(0, self.width - len(line))
+        _tell(self.stream, "\r" + line + padding)
+        self.width = len(line)
+
+    def _columns(self) -> int:
+        try:
+            columns = os.get_terminal_size(self.stream.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            columns = 0
+        return columns or 80  # 0: a terminal that does not say
+
+    def clear(self) -> None:
+        """Blank the line, so the report or a message starts at the left edge."""
+        if self.width:
+            _tell(self.stream, "\r" + " " * self.width + "\r")
+            self.width = 0
+
+
+def _gradcheck_progress_text(progress: GradCheckProgress, elapsed: float) -> str:
+    """``"checking layer 2/3 weights 120/200  37%  elapsed 12s"`` (with a re-measurement's step)."""
+    what = f"layer {progress.layer}/{progress.layers} {progress.tensor_name}"
+    if progress.remeasuring:
+        what += f" again with step {progress.step:g}:"
+    return (
+        f"checking {what} {progress.done}/{progress.entries}  "
+        f"{math.floor(100 * progress.fraction)}%  elapsed {_duration(elapsed)}"
+    )
+
+
 def _command_gradcheck(args: argparse.Namespace) -> int:
+    from nnstudio.engine.gradcheck import GradCheckCancelled
     from nnstudio.workflow import check_gradients, load_for_training
 
     loaded = _load(args.project)
     _require_data_file(loaded, "checks gradients on")
     project, network, dataset = load_for_training(loaded)
     count = min(args.samples, dataset.n_train)
-    report = check_gradients(project, dataset, network.weights(), samples=count)
+    line = _GradCheckLine(sys.stderr)
+    # Ctrl+C (or SIGTERM) stops the check before its next evaluation of the loss; a second
+    # one aborts at once.
+    with _StopOnInterrupt(lambda: None) as guard:
+        try:
+            report = check_gradients(
+                project,
+                dataset,
+                network.weights(),
+                samples=count,
+                progress=line.update,
+                should_stop=lambda: guard.interrupted,
+            )
+        except GradCheckCancelled:
+            line.clear()
+            where = line.latest
+            during = (
+                f" while checking layer {where.layer} of {where.layers}"
+                if where is not None
+                else ""
+            )
+            _error(f"gradient check stopped by {guard.by}{during}: no report")
+            return EXIT_INTERRUPTED
+        finally:
+            line.clear()
     print(f"gradient check of {project.network.describe()} on {plural(count, 'example')} (float64)")
     print(report.format(GRADCHECK_TOLERANCE))
     if not report.passed(GRADCHECK_TOLERANCE):

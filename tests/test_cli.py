@@ -8,11 +8,13 @@ import io
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -726,6 +728,7 @@ def test_gradcheck_passes_on_a_smooth_network(trained: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "on 8 examples (float64)" in result.stdout
     assert "passed" in result.stdout
+    assert result.stderr == ""  # no progress off a terminal
 
 
 def test_gradcheck_fails_above_tolerance(
@@ -747,6 +750,165 @@ def test_gradcheck_fails_above_tolerance(
     assert "FAIL" in captured.out
     assert "nnstudio: error: gradient check failed: largest relative error 3.000e-04" in (
         captured.err
+    )
+
+
+class FakeTerminal(io.StringIO):
+    """Standard error as a terminal: progress lines are drawn in place on it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def every_update(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gradient check reports every entry and the progress line shows every report."""
+    from nnstudio.engine import gradcheck
+
+    monkeypatch.setattr(gradcheck, "PROGRESS_INTERVAL", 0.0)
+    monkeypatch.setattr(cli, "_GRADCHECK_REDRAW", 0.0)
+
+
+def test_gradcheck_on_a_terminal_shows_its_progress_then_the_report(
+    trained: Path, monkeypatch: pytest.MonkeyPatch, capsys, every_update: None
+) -> None:
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert cli.main(["gradcheck", str(trained), "--samples", "8"]) == cli.EXIT_OK
+    drawn = terminal.getvalue().split("\r")
+    # One line, redrawn in place, and blanked before the report: nothing is left on it.
+    assert "\n" not in terminal.getvalue()
+    assert drawn[0] == "" and drawn[-1] == "" and drawn[-2].strip() == ""
+    shown = [line.rstrip() for line in drawn[1:-2]]
+    assert shown[0].startswith("checking layer 1/2 weights 0/12  0%  elapsed ")
+    assert any(line.startswith("checking layer 1/2 biases 3/6  ") for line in shown)
+    assert any(line.startswith("checking layer 2/2 weights 6/6  ") for line in shown)
+    assert shown[-1].startswith("checking layer 2/2 biases 1/1  100%  elapsed ")
+    percents = [int(re.search(r"(\d+)%", line).group(1)) for line in shown]
+    assert percents == sorted(percents) and percents[-1] == 100
+    report = capsys.readouterr().out
+    assert report.startswith("gradient check of 2-6(tanh)-1(sigmoid) on 8 examples (float64)\n")
+    assert "passed" in report
+
+
+def test_gradcheck_off_a_terminal_adds_nothing_to_the_report(
+    trained: Path, monkeypatch: pytest.MonkeyPatch, capsys, every_update: None
+) -> None:
+    assert cli.main(["gradcheck", str(trained), "--samples", "8"]) == cli.EXIT_OK
+    on_terminal = capsys.readouterr().out
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", pipe)
+    assert cli.main(["gradcheck", str(trained), "--samples", "8"]) == cli.EXIT_OK
+    assert pipe.getvalue() == ""
+    assert capsys.readouterr().out == on_terminal
+
+
+def _interrupted_check(monkeypatch: pytest.MonkeyPatch, interrupt: Callable[[], None]) -> None:
+    """Make the gradient check call ``interrupt`` as it starts on the second layer."""
+    from nnstudio.engine import gradcheck
+
+    real = gradcheck.gradient_check
+
+    def check(network, X, Y, *, progress, **kwargs):
+        def report(where: gradcheck.GradCheckProgress) -> None:
+            progress(where)
+            if (where.layer, where.tensor, where.done) == (2, "W", 0):
+                interrupt()
+
+        return real(network, X, Y, progress=report, **kwargs)
+
+    monkeypatch.setattr(gradcheck, "gradient_check", check)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a process cannot signal itself there")
+@pytest.mark.parametrize(
+    ("sent", "named"), [(signal.SIGINT, "Ctrl+C"), (signal.SIGTERM, "SIGTERM")]
+)
+def test_gradcheck_stopped_by_ctrl_c_says_where_in_one_line(
+    trained: Path, monkeypatch: pytest.MonkeyPatch, capsys, every_update: None, sent, named
+) -> None:
+    _interrupted_check(monkeypatch, lambda: os.kill(os.getpid(), sent))
+    before = signal.getsignal(sent)
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert cli.main(["gradcheck", str(trained), "--samples", "8"]) == cli.EXIT_INTERRUPTED
+    progress, _, message = terminal.getvalue().rpartition("\r")
+    assert "checking layer 2/2 weights 0/6" in progress
+    assert message == (
+        f"nnstudio: error: gradient check stopped by {named} while checking layer 2 of 2: "
+        "no report\n"
+    )
+    assert capsys.readouterr().out == ""
+    assert signal.getsignal(sent) is before
+
+
+def test_gradcheck_aborted_by_a_second_ctrl_c_clears_the_line_first(
+    trained: Path, monkeypatch: pytest.MonkeyPatch, capsys, every_update: None
+) -> None:
+    def abort() -> None:
+        raise KeyboardInterrupt
+
+    _interrupted_check(monkeypatch, abort)
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert cli.main(["gradcheck", str(trained), "--samples", "8"]) == cli.EXIT_INTERRUPTED
+    progress, _, message = terminal.getvalue().rpartition("\r")
+    assert progress.split("\r")[-1].strip() == ""  # the progress line was blanked
+    assert message == "nnstudio: error: interrupted\n"
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_ctrl_c_stops_a_long_gradient_check_on_a_terminal(tmp_path: Path) -> None:
+    # Wide layers on many examples: the check would take many seconds to finish.
+    document = dict(
+        XOR_PROJECT,
+        data={"builtin": "xor", "samples": 600, "noise": 0.1, "seed": 1},
+        network={
+            "inputs": 2,
+            "layers": [
+                {"units": 512, "activation": "tanh"},
+                {"units": 512, "activation": "tanh"},
+                {"units": 1, "activation": "sigmoid"},
+            ],
+        },
+    )
+    source = write_project(tmp_path, document)
+    controller, terminal = os.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nnstudio", "gradcheck", str(source), "--samples", "500"],
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        text=True,
+        env=dict(os.environ, OPENBLAS_NUM_THREADS="1"),
+    )
+    os.close(terminal)
+    shown = b""
+    try:
+        deadline = time.monotonic() + 60
+        while b"checking layer 1/3 weights" not in shown and time.monotonic() < deadline:
+            if select.select([controller], [], [], 0.5)[0]:
+                shown += os.read(controller, 4096)
+        assert b"checking layer 1/3 weights" in shown, shown
+        process.send_signal(signal.SIGINT)
+        stdout, _ = process.communicate(timeout=60)
+        while True:
+            try:
+                more = os.read(controller, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+            if not more:
+                break
+            shown += more
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)
+    assert process.returncode == cli.EXIT_INTERRUPTED
+    text = shown.decode()
+    assert "Traceback" not in text and stdout == ""
+    assert text.rstrip().endswith(
+        "\rnnstudio: error: gradient check stopped by Ctrl+C while checking layer 1 of 3: no report"
     )
 
 
