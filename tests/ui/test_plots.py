@@ -29,6 +29,7 @@ from nnstudio.ui.plots.output import (
     grid_image_rect,
     region_colors,
 )
+from nnstudio.ui.qt import QtCore
 from nnstudio.workflow import build_network, make_trainer
 
 pytestmark = pytest.mark.gui
@@ -513,10 +514,10 @@ def test_plots_out_of_the_layout_are_kept_hidden_in_the_scene(panel, spiral) -> 
         assert not tab.surface_bar.isVisible()
 
 
-def test_pixel_data_shows_example_images_mistakes_first(panel) -> None:
+def pixel_frame(units: int = 5) -> tuple[Dataset, Frame]:
+    """A frame of a 16-5-3 network on 4×4 pictures (features named ``pixel_<row>_<col>``)."""
     from nnstudio.engine.network import Network
     from nnstudio.ui.frame import make_frame
-    from nnstudio.ui.plots.output import example_mosaic
 
     rng = np.random.default_rng(4)
     labels = rng.integers(0, 3, 90)
@@ -531,9 +532,16 @@ def test_pixel_data_shows_example_images_mistakes_first(panel) -> None:
         task="classification",
     )
     network = Network.from_spec(
-        NetworkSpec(16, (LayerSpec(5, "tanh"), LayerSpec(3, "softmax"))), "categorical_crossentropy"
+        NetworkSpec(16, (LayerSpec(units, "tanh"), LayerSpec(3, "softmax"))),
+        "categorical_crossentropy",
     )
-    frame = make_frame(network, dataset)
+    return dataset, make_frame(network, dataset)
+
+
+def test_pixel_data_shows_example_images_mistakes_first(panel) -> None:
+    from nnstudio.ui.plots.common import image_mosaic
+
+    dataset, frame = pixel_frame()
     panel.set_context(None, dataset)
     panel.tabs.setCurrentWidget(panel.output_tab)
     panel.show_frame(frame)
@@ -550,11 +558,88 @@ def test_pixel_data_shows_example_images_mistakes_first(panel) -> None:
         assert first == f"{names[frame.eval_labels[row]]} → {names[frame.predicted_labels[row]]}"
     # The mosaic places each image in its own tile.
     images = np.arange(2 * 16, dtype=float).reshape(2, 16)
-    mosaic = example_mosaic(images, (4, 4), 1, 3, row_gap=2)
+    mosaic = image_mosaic(images, (4, 4), 1, 3, row_gap=2)
     assert mosaic.shape == (6, 14)
     np.testing.assert_array_equal(mosaic[2:, 0:4], images[0].reshape(4, 4))
     np.testing.assert_array_equal(mosaic[2:, 5:9], images[1].reshape(4, 4))
     assert np.isnan(mosaic[:2]).all() and np.isnan(mosaic[:, 10:]).all()
+
+
+def test_weight_mosaic_draws_each_unit_as_its_picture() -> None:
+    from nnstudio.ui.plots.weights import weight_mosaic
+
+    W = np.arange(16 * 3, dtype=float).reshape(16, 3)
+    mosaic, grid_rows, grid_columns = weight_mosaic(W, (4, 4))
+    assert (grid_rows, grid_columns) == (2, 2)
+    assert mosaic.shape == (10, 9)
+    # Left to right, then down; each tile below a gap row, tiles one column apart.
+    np.testing.assert_array_equal(mosaic[1:5, 0:4], W[:, 0].reshape(4, 4))
+    np.testing.assert_array_equal(mosaic[1:5, 5:9], W[:, 1].reshape(4, 4))
+    np.testing.assert_array_equal(mosaic[6:10, 0:4], W[:, 2].reshape(4, 4))
+    assert np.isnan(mosaic[6:10, 5:9]).all()  # the grid's unused place
+    assert np.isnan(mosaic[0]).all() and np.isnan(mosaic[:, 4]).all()
+    # 28×28 pictures are three pixels apart, so hundreds of small tiles stay distinct.
+    W = np.ones((784, 2))
+    mosaic, _rows, _columns = weight_mosaic(W, (28, 28))
+    assert mosaic.shape == (31, 2 * 31 - 3)  # two tiles side by side
+    assert np.isnan(mosaic[:3]).all() and np.isnan(mosaic[:, 28:31]).all()
+    assert (mosaic[3:31, :28] == 1).all() and (mosaic[3:31, 31:] == 1).all()
+
+
+class _Hover:
+    """What pyqtgraph's scene hands ``hoverEvent``: a position in image pixels, or an exit."""
+
+    def __init__(self, x: float = 0.0, y: float = 0.0, exit: bool = False) -> None:
+        self._pos, self._exit = QtCore.QPointF(x, y), exit
+
+    def isExit(self) -> bool:
+        return self._exit
+
+    def pos(self) -> QtCore.QPointF:
+        return self._pos
+
+
+def test_pixel_inputs_show_the_first_layer_as_pictures(panel) -> None:
+    from nnstudio.ui.plots.weights import weight_mosaic
+
+    dataset, frame = pixel_frame()
+    panel.set_context(None, dataset)
+    tab = panel.weights_tab
+    panel.tabs.setCurrentWidget(tab)
+    panel.show_frame(frame)
+    W = frame.weights[0][0]
+    assert tab.as_images.isVisible() and tab.as_images.isChecked() and tab.showing_images
+    np.testing.assert_array_equal(tab.heatmap.image, weight_mosaic(W, (4, 4))[0])
+    assert "4×4 pictures" in tab.heatmap_plot.titleLabel.text
+    # Hovering a tile's pixel names the unit, the input and the weight; a gap names nothing.
+    layer_text = tab.layer_note.text()
+    tab.heatmap.hoverEvent(_Hover(5.5, 2.5))  # second tile, second row, first column
+    assert tab.layer_note.text() == f"Unit 2, pixel_1_0 (row 2, column 1): w = {W[4, 1]:.4g}"
+    assert tab.cell_text(4.5, 2.5) is None and tab.cell_text(5.5, 0.5) is None
+    tab.heatmap.hoverEvent(_Hover(exit=True))
+    assert tab.layer_note.text() == layer_text
+    # Unticked, the matrix again, hovered by input and unit.
+    tab.as_images.setChecked(False)
+    assert not tab.showing_images
+    np.testing.assert_allclose(tab.heatmap.image, W)
+    assert tab.cell_text(1.5, 4.5) == f"From input 5 (pixel_1_0) to unit 2: w = {W[4, 1]:.4g}"
+    # A deeper layer's inputs are units, not pixels: no choice offered.
+    tab.as_images.setChecked(True)
+    panel.set_selected_layer(1)
+    assert not tab.as_images.isVisible() and not tab.showing_images
+    np.testing.assert_allclose(tab.heatmap.image, frame.weights[1][0])
+    assert tab.cell_text(2.5, 0.5) == (
+        f"From unit 1 of layer 1 to unit 3: w = {frame.weights[1][0][0, 2]:.4g}"
+    )
+
+
+def test_two_inputs_offer_no_pictures(panel, spiral) -> None:
+    project, dataset, frames = spiral
+    panel.set_context(project, dataset)
+    panel.tabs.setCurrentWidget(panel.weights_tab)
+    panel.show_frame(frames[-1])
+    assert not panel.weights_tab.as_images.isVisible()
+    assert not panel.weights_tab.showing_images
 
 
 def test_log_axis_labels_never_crowd(qtbot) -> None:

@@ -748,6 +748,46 @@ class LiveCurve:
             self.refresh()
 
 
+def image_mosaic(
+    images: np.ndarray,
+    shape: tuple[int, int],
+    rows: int,
+    columns: int,
+    row_gap: int = 1,
+    column_gap: int = 1,
+) -> np.ndarray:
+    """Tile flattened images into one picture: ``row_gap`` empty rows above each row of
+    tiles, ``column_gap`` empty columns between tiles.
+
+    Parameters
+    ----------
+    images : ndarray, shape (n, height * width)
+        At most ``rows * columns`` images, row-major pixels.
+    shape : tuple of int
+        ``(height, width)`` of one image.
+    row_gap : int
+        Empty pixel rows above each row of tiles (room for captions).
+    column_gap : int
+        Empty pixel columns between neighbouring tiles.
+
+    Returns
+    -------
+    ndarray, shape (rows * (height + row_gap), columns * (width + column_gap) - column_gap)
+        Gaps and unused tiles are NaN (drawn transparent).
+    """
+    height, width = shape
+    pitch = width + column_gap
+    mosaic = np.full((rows * (height + row_gap), columns * pitch - column_gap), np.nan)
+    count = min(images.shape[0], rows * columns)
+    tiles = images[:count].reshape(count, height, width)
+    # One vectorised scatter: row/column offsets of each tile's top-left corner.
+    tile_row, tile_column = np.divmod(np.arange(count), columns)
+    r = tile_row[:, None, None] * (height + row_gap) + row_gap + np.arange(height)[None, :, None]
+    c = tile_column[:, None, None] * pitch + np.arange(width)[None, None, :]
+    mosaic[r, c] = tiles
+    return mosaic
+
+
 def make_heatmap(
     title: str, x_label: str, y_label: str, value_label: str
 ) -> tuple[pg.PlotItem, pg.ImageItem, pg.ColorBarItem]:

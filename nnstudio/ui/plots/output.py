@@ -24,6 +24,7 @@ from nnstudio.ui.plots.common import (
     VALIDATION_COLOR,
     PlotTab,
     class_colors,
+    image_mosaic,
     key,
     make_plot,
     palette_color,
@@ -64,37 +65,6 @@ def _mode_for(feature_names: Sequence[str], n_features: int) -> str:
     if n_features == 1:
         return "curve"
     return "images" if image_shape_of(tuple(feature_names)) is not None else ""
-
-
-def example_mosaic(
-    images: np.ndarray, shape: tuple[int, int], rows: int, columns: int, row_gap: int = 1
-) -> np.ndarray:
-    """Tile flattened images into one picture, one pixel apart (``row_gap`` rows above each).
-
-    Parameters
-    ----------
-    images : ndarray, shape (n, height * width)
-        At most ``rows * columns`` images, row-major pixels.
-    shape : tuple of int
-        ``(height, width)`` of one image.
-    row_gap : int
-        Empty pixel rows above each row of tiles (room for captions).
-
-    Returns
-    -------
-    ndarray, shape (rows * (height + row_gap), columns * (width + 1) - 1)
-        Gaps and unused tiles are NaN (drawn transparent).
-    """
-    height, width = shape
-    mosaic = np.full((rows * (height + row_gap), columns * (width + 1) - 1), np.nan)
-    count = min(images.shape[0], rows * columns)
-    tiles = images[:count].reshape(count, height, width)
-    # One vectorised scatter: row/column offsets of each tile's top-left corner.
-    tile_row, tile_column = np.divmod(np.arange(count), columns)
-    r = tile_row[:, None, None] * (height + row_gap) + row_gap + np.arange(height)[None, :, None]
-    c = tile_column[:, None, None] * (width + 1) + np.arange(width)[None, None, :]
-    mosaic[r, c] = tiles
-    return mosaic
 
 
 def example_rows(
@@ -708,7 +678,7 @@ class OutputTab(PlotTab):
         order = order[:count]
         images = np.asarray(frame.eval_inputs, dtype=np.float64)[order]
         height, width = shape
-        mosaic = example_mosaic(images, shape, rows, _TILE_COLUMNS, row_gap=gap)
+        mosaic = image_mosaic(images, shape, rows, _TILE_COLUMNS, row_gap=gap)
         finite = images[np.isfinite(images)]
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         self.examples_image.setImage(mosaic, levels=(low, high if high > low else low + 1))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnstudio.data import image_shape_of
 from nnstudio.ui.frame import WEIGHT_PERCENTILES
 from nnstudio.ui.plots.common import (
     PLOT_PREFERRED_SIZE,
@@ -14,6 +16,7 @@ from nnstudio.ui.plots.common import (
     PlotTab,
     StickyLevel,
     draw_as_segments,
+    image_mosaic,
     integer_ticks,
     key,
     layer_keys,
@@ -38,6 +41,45 @@ _P5, _P25, _P50, _P75, _P95 = (WEIGHT_PERCENTILES.index(p) for p in (5.0, 25.0, 
 _BESIDE = ("Distribution per layer", "Layer over training")
 
 
+def weight_mosaic(W: np.ndarray, image_shape: tuple[int, int]) -> tuple[np.ndarray, int, int]:
+    """The first layer's weights as one picture per unit, tiled into one image.
+
+    Unit ``j``'s incoming weights ``W[:, j]`` are the pixels of the input picture it responds
+    to. Tiles run left to right, then down, in a grid about as wide as it is tall, one pixel
+    of NaN (drawn transparent) apart and below a row of NaN; the grid's unused places are NaN
+    too (see :func:`~nnstudio.ui.plots.common.image_mosaic`). The gaps are
+    :func:`mosaic_gap` pixels wide (one for pictures up to 14 pixels across).
+
+    Parameters
+    ----------
+    W : ndarray, shape (rows * cols, units)
+        The weight matrix of a layer whose inputs are the pixels of ``rows × cols`` images,
+        in row-major order.
+    image_shape : (int, int)
+        ``(rows, cols)`` of the input images.
+
+    Returns
+    -------
+    mosaic : ndarray, shape (grid_rows * (rows + g), grid_columns * (cols + g) - g)
+        With ``g = mosaic_gap(image_shape)``; row 0 is the top of the picture.
+    grid_rows, grid_columns : int
+        Tiles down and across.
+    """
+    units = W.shape[1]
+    grid_columns = max(1, math.ceil(math.sqrt(units)))
+    grid_rows = max(1, math.ceil(units / grid_columns))
+    gap = mosaic_gap(image_shape)
+    images = np.asarray(W, dtype=np.float64).T
+    mosaic = image_mosaic(images, image_shape, grid_rows, grid_columns, row_gap=gap, column_gap=gap)
+    return mosaic, grid_rows, grid_columns
+
+
+def mosaic_gap(image_shape: tuple[int, int]) -> int:
+    """Pixels between the tiles of :func:`weight_mosaic`: about a tenth of a tile, so the gaps
+    stay visible where hundreds of tiles are drawn smaller than their pixels."""
+    return max(1, round(max(image_shape) / 10))
+
+
 class WeightsTab(PlotTab):
     """Heatmap of ``W`` for the selected layer, per-layer histograms, and spread over time."""
 
@@ -45,6 +87,16 @@ class WeightsTab(PlotTab):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        # Pixel inputs: the first layer's weights drawn as the pictures its units respond to.
+        self.as_images = QtWidgets.QCheckBox("As images")
+        self.as_images.setChecked(True)
+        self.as_images.setToolTip(
+            "Draw the first layer's weights as one picture per unit, left to right and down: "
+            "the input pattern that excites the unit (orange) or inhibits it (blue)"
+        )
+        self.as_images.setVisible(False)
+        self.as_images.toggled.connect(self._as_images_toggled)
+        self.controls.addWidget(self.as_images)
         self.layer_note = note_label("Select a layer on the canvas to show its weights.")
         # The note takes the room left: a stretch beside it would leave it none.
         self.controls.addWidget(self.layer_note, 1)
@@ -64,6 +116,9 @@ class WeightsTab(PlotTab):
             "W of layer 1", "unit (fan_out)", "input (fan_in)", "weight"
         )
         self.level = StickyLevel()
+        # Hovering a cell names it in the note (pyqtgraph's scene calls hoverEvent by name).
+        self.heatmap.hoverEvent = self._heatmap_hovered
+        self._layer_text = ""
 
         # Current distribution of each layer's weights.
         self.histogram_plot = make_plot("Weight distribution per layer", "weight", "% of weights")
@@ -101,6 +156,9 @@ class WeightsTab(PlotTab):
         self._shown_layer: int | None = None
         self._legend_names: tuple[str, ...] = ()
         self._last_step = 0
+        #: (grid_rows, grid_columns, rows, cols) while the heatmap shows pictures.
+        self._mosaic_grid: tuple[int, int, int, int] | None = None
+        self._hovering = False
         self._arrange_plots()
 
     def _arrange_plots(self) -> None:
@@ -126,7 +184,22 @@ class WeightsTab(PlotTab):
         )
 
     def view_options(self) -> dict[str, QtWidgets.QCheckBox | QtWidgets.QComboBox]:
-        return {"besideHeatmap": self.beside}
+        return {"besideHeatmap": self.beside, "weightsAsImages": self.as_images}
+
+    def _as_images_toggled(self, _checked: bool) -> None:
+        if self._frame is not None:
+            self._show_heatmap(self._frame, self.layer_for(self._frame))
+
+    def _image_shape(self, frame: Frame, layer: int) -> tuple[int, int] | None:
+        """The input pictures' shape when ``layer`` reads pixels, else ``None``."""
+        if layer != 0:
+            return None
+        return image_shape_of(tuple(frame.feature_names))
+
+    @property
+    def showing_images(self) -> bool:
+        """Whether the heatmap shows the first layer's weights as pictures."""
+        return self._mosaic_grid is not None
 
     def arrangement_changed(self, mode: str) -> None:
         self.beside.setVisible(mode == "small")
@@ -190,10 +263,12 @@ class WeightsTab(PlotTab):
         self._show_histograms(frame)
         self.record(frame)
         self._show_spread(frame, layer)
-        self.layer_note.setText(
+        self._layer_text = (
             f"Layer {layer + 1} ({frame.activation_names[layer]}): "
             f"{frame.weights[layer][0].shape[0]} × {frame.weights[layer][0].shape[1]} weights"
         )
+        if not self._hovering:
+            self.layer_note.setText(self._layer_text)
 
     def _show_heatmap(self, frame: Frame, layer: int) -> None:
         W = np.asarray(frame.weights[layer][0], dtype=np.float64)
@@ -201,11 +276,21 @@ class WeightsTab(PlotTab):
             self.level.reset()
             self._shown_layer = layer
         limit = self.level.update(W)
+        image_shape = self._image_shape(frame, layer)
+        self.as_images.setVisible(image_shape is not None)
+        if image_shape is not None and self.as_images.isChecked():
+            self._show_mosaic(W, image_shape, layer, limit)
+            return
+        self._mosaic_grid = None
         self.heatmap.setImage(W, levels=(-limit, limit), autoLevels=False)
         if self.changed("levels", limit):
             self.color_bar.setLevels(values=(-limit, limit))
-        if not self.changed("heatmap", (layer, W.shape)):
+        if not self.changed("heatmap", ("matrix", layer, W.shape)):
             return
+        plot = self.heatmap_plot
+        plot.setAspectLocked(False)
+        plot.showAxis("left")
+        plot.showAxis("bottom")
         # Cells centred on whole numbers, so unit j and input i (1-based) sit at their ticks.
         self.heatmap.setRect(0.5, 0.5, float(W.shape[1]), float(W.shape[0]))
         fan_in, fan_out = W.shape
@@ -223,6 +308,94 @@ class WeightsTab(PlotTab):
         self.heatmap_plot.setRange(
             xRange=(0.5, fan_out + 0.5), yRange=(0.5, fan_in + 0.5), padding=0
         )
+
+    def _show_mosaic(
+        self, W: np.ndarray, image_shape: tuple[int, int], layer: int, limit: float
+    ) -> None:
+        """Show ``W`` as one picture per unit (see :func:`weight_mosaic`)."""
+        mosaic, grid_rows, grid_columns = weight_mosaic(W, image_shape)
+        self._mosaic_grid = (grid_rows, grid_columns, *image_shape)
+        self.heatmap.setImage(mosaic, levels=(-limit, limit), autoLevels=False)
+        if self.changed("levels", limit):
+            self.color_bar.setLevels(values=(-limit, limit))
+        if not self.changed("heatmap", ("images", layer, W.shape)):
+            return
+        rows, cols = image_shape
+        height, width = mosaic.shape
+        plot = self.heatmap_plot
+        self.heatmap.setRect(0.0, 0.0, float(width), float(height))
+        units = W.shape[1]
+        set_title(
+            plot,
+            f"W of layer {layer + 1} as {rows}×{cols} pictures, one per unit ({units})",
+            compact=f"W<sub>{layer + 1}</sub> · {units} pictures",
+        )
+        # No axes: pixel numbers mean nothing across tiles. Hovering names unit and pixel.
+        plot.hideAxis("left")
+        plot.hideAxis("bottom")
+        # Square pixels: the view shows more than the mosaic where the plot's shape differs,
+        # so no limits (they would cut tiles off instead).
+        plot.setLimits(xMin=None, xMax=None, yMin=None, yMax=None)
+        plot.setAspectLocked(True)
+        plot.setRange(xRange=(0.0, float(width)), yRange=(0.0, float(height)), padding=0)
+
+    def mosaic_cell(self, x: float, y: float) -> tuple[int, int, int] | None:
+        """The unit and pixel under the heatmap's view coordinates ``(x, y)`` in pictures mode.
+
+        Returns
+        -------
+        tuple of int or None
+            ``(unit, row, col)``, all from 0, or ``None`` off the tiles (or when the
+            heatmap shows the matrix).
+        """
+        grid = self._mosaic_grid
+        frame = self._frame
+        if grid is None or frame is None or x < 0 or y < 0:
+            return None
+        _grid_rows, grid_columns, rows, cols = grid
+        gap = mosaic_gap((rows, cols))
+        # Each row of tiles lies below its gap; each tile's gap is on its right.
+        tile_row, row = divmod(int(y), rows + gap)
+        row -= gap
+        tile_column, col = divmod(int(x), cols + gap)
+        unit = tile_row * grid_columns + tile_column
+        units = frame.weights[0][0].shape[1]
+        if not (0 <= row < rows and col < cols and tile_column < grid_columns and unit < units):
+            return None
+        return unit, row, col
+
+    def cell_text(self, x: float, y: float) -> str | None:
+        """What the heatmap shows at image coordinates ``(x, y)`` (column, row), or ``None``."""
+        frame = self._frame
+        if frame is None or self._shown_layer is None:
+            return None
+        layer = self._shown_layer
+        W = frame.weights[layer][0]
+        if self._mosaic_grid is not None:
+            cell = self.mosaic_cell(x, y)
+            if cell is None:
+                return None
+            unit, row, col = cell
+            cols = self._mosaic_grid[3]
+            source = row * cols + col
+            name = frame.feature_names[source]
+            where = f"{name} (row {row + 1}, column {col + 1})"
+            return f"Unit {unit + 1}, {where}: w = {W[source, unit]:.4g}"
+        unit, source = int(x), int(y)
+        if x < 0 or y < 0 or unit >= W.shape[1] or source >= W.shape[0]:
+            return None
+        names = frame.feature_names if layer == 0 else ()
+        origin = (
+            f"input {source + 1} ({names[source]})"
+            if source < len(names)
+            else f"unit {source + 1} of layer {layer}"
+        )
+        return f"From {origin} to unit {unit + 1}: w = {W[source, unit]:.4g}"
+
+    def _heatmap_hovered(self, event: Any) -> None:
+        text = None if event.isExit() else self.cell_text(event.pos().x(), event.pos().y())
+        self._hovering = text is not None
+        self.layer_note.setText(text if text is not None else self._layer_text)
 
     def _show_histograms(self, frame: Frame) -> None:
         while len(self.histogram_curves) < frame.n_layers:
