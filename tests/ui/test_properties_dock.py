@@ -236,3 +236,22 @@ def test_a_one_unit_layer_is_counted_in_the_singular(dock: PropertiesDock) -> No
     assert page.title.text().endswith(f"— {units} units") and f" + {units} biases = " in (
         page.note.text()
     )
+
+
+@pytest.mark.parametrize("width", [256, 220])
+def test_input_features_are_readable_beside_their_statistics(
+    qtbot, document: StudioDocument, sample, width: int
+) -> None:
+    document.open(sample("iris"))
+    dock = PropertiesDock(document)
+    qtbot.addWidget(dock)
+    dock.resize(width, 600)
+    dock.show()
+    qtbot.waitExposed(dock)
+    dock.set_selection(Selection("layer", 0))
+    table = dock.properties.input_page.table
+    qtbot.waitUntil(lambda: table.viewport().width() > 0)
+    # Every name whole, and mean and standard deviation beside it without scrolling.
+    assert table.columnWidth(0) >= table.sizeHintForColumn(0)
+    assert table.horizontalHeader().length() <= table.viewport().width()
+    assert not table.horizontalScrollBar().isVisible()
