@@ -7,7 +7,8 @@
 - the distribution of its pre-activation ``z`` over the probe examples, drawn against the
   activation ``g(z)`` and its derivative ``g'(z)``, with the flat regions shaded: where a
   sigmoid or tanh saturates (``|g'(z)| < 0.05``) and where a ReLU is dead (``z < 0``);
-- one sentence saying how many probe examples land there.
+- one sentence saying how many probe examples land there (for a softmax unit, which has no
+  flat region of its own, how often it is the most probable class).
 
 Plot items are created once and updated with ``setData`` on every frame.
 """
@@ -102,7 +103,12 @@ def flat_regions(
 
 
 def health_sentence(
-    activation: str, z: np.ndarray, a: np.ndarray, derivative: np.ndarray, alpha: float | None
+    activation: str,
+    z: np.ndarray,
+    a: np.ndarray,
+    derivative: np.ndarray,
+    alpha: float | None,
+    wins: float | None = None,
 ) -> str:
     """One sentence on how many probe examples sit in the flat part of the activation.
 
@@ -114,9 +120,24 @@ def health_sentence(
         Pre-activation, output and derivative of the neuron for each probe example.
     alpha : float or None
         Leaky ReLU slope.
+    wins : float, optional
+        Softmax: the share of probe examples for which this unit has the largest output.
     """
     if z.size == 0:
         return "No probe examples."
+    if activation == "softmax":
+        # A softmax unit has no flat region of its own: its output depends on the whole
+        # layer, and a (1 - a) falls below any threshold for an unsure unit of many classes
+        # (a = 1/20 at the start). What tells its health is how often it wins.
+        mean = float(np.mean(a))
+        if wins is None:
+            return f"Softmax output: mean probability {mean:.2f} over the probe examples."
+        if wins <= 0.0:
+            return (
+                "Never the most probable class for the probe examples "
+                f"(mean probability {mean:.2f})."
+            )
+        return f"Most probable for {wins:.0%} of the probe examples; mean probability {mean:.2f}."
     if activation == "relu":
         share = float(np.mean(z <= 0))
         if share >= 1.0:
@@ -273,11 +294,17 @@ class NeuronView(QtWidgets.QWidget):
         incoming = np.asarray(W, dtype=float)[:, neuron]
         sources = feature_names if layer_index == 0 else None
         self._show_weights(incoming, float(b[neuron]), sources)
+        layer = network.layers[layer_index]
+        outputs = np.asarray(frame.probe_A[layer_index + 1], dtype=float)
+        wins = None
+        if canonical_activation(layer.activation) == "softmax" and outputs.size:
+            wins = float(np.mean(np.argmax(outputs, axis=1) == neuron))
         self._show_activation(
-            network.layers[layer_index].activation,
-            network.layers[layer_index].activation_alpha,
+            layer.activation,
+            layer.activation_alpha,
             np.asarray(frame.probe_Z[layer_index], dtype=float)[:, neuron],
-            np.asarray(frame.probe_A[layer_index + 1], dtype=float)[:, neuron],
+            outputs[:, neuron],
+            wins,
         )
 
     # ---- parts -------------------------------------------------------------------------------
@@ -335,7 +362,7 @@ class NeuronView(QtWidgets.QWidget):
         self.weights_plot.setYRange(min(0.0, weights.min()), max(0.0, weights.max()), padding=0.1)
 
     def _show_activation(
-        self, name: str, alpha: float | None, z: np.ndarray, a: np.ndarray
+        self, name: str, alpha: float | None, z: np.ndarray, a: np.ndarray, wins: float | None
     ) -> None:
         activation = canonical_activation(name)
         function = get_activation(activation, alpha)
@@ -365,7 +392,7 @@ class NeuronView(QtWidgets.QWidget):
         self.histogram.setData(edges, counts / peak * 0.75 * curve_top)
         self.histogram.setVisible(True)
         self._shade(activation, grid, grid_derivative, softmax)
-        self.summary_label.setText(health_sentence(activation, z, a, probe_derivative, alpha))
+        self.summary_label.setText(health_sentence(activation, z, a, probe_derivative, alpha, wins))
         legend = (
             f"<span style='color:{_HISTOGRAM_PEN.name()}'>▇ z over {z.size} probes</span>"
             f" &nbsp;<span style='color:{_CURVE_COLOR.name()}'>— g(z)</span>"

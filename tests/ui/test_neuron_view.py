@@ -132,6 +132,23 @@ def test_softmax_output_shows_probe_outputs_instead_of_a_curve(view):
     assert [label for _x, label in ticks[0]] == ["sepa…ngth", "sepa…idth", "peta…ngth", "peta…idth"]
 
 
+def test_a_softmax_unit_is_described_by_how_often_it_wins_not_as_saturated(view):
+    document = StudioDocument()
+    document.open(SAMPLES / "digits.nnproj")
+    frame = frame_for(document)  # untrained: every class near 1/10
+    output = len(document.project.network.layers) - 1
+    outputs = frame.probe_A[output + 1]
+    for unit in range(outputs.shape[1]):
+        view.show_neuron(document.project, output, unit, frame)
+        text = view.summary_label.text()
+        # a (1 - a) < 0.05 at a ≈ 0.05 is no sign of a vanishing gradient for a softmax.
+        assert "saturated" not in text
+        wins = np.mean(np.argmax(outputs, axis=1) == unit)
+        mean = outputs[:, unit].mean()
+        assert f"{wins:.0%} of the probe examples" in text
+        assert f"mean probability {mean:.2f}" in text
+
+
 def test_pixel_inputs_show_weights_as_an_image(view):
     document = StudioDocument()
     document.open(SAMPLES / "digits.nnproj")
