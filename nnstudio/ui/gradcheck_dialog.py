@@ -1,18 +1,22 @@
 """Train › Check gradients…: backpropagation against central differences, layer by layer.
 
 The dialog runs :func:`nnstudio.workflow.check_gradients` on the document's network at its
-current weights, in a worker thread (a big network takes a second or two), and shows each
-layer's relative errors with a verdict against the same tolerance as ``nnstudio gradcheck``.
-The worker only computes with NumPy on its own copy of the network; the dialog polls for the
-result from the main thread, so no Qt object is touched outside it.
+current weights, in a worker thread (a big network on many examples takes minutes), and shows
+each layer's relative errors with a verdict against the same tolerance as ``nnstudio
+gradcheck``. While it runs, a progress bar and a line say which layer and tensor are being
+measured; Cancel, or closing the dialog, stops the worker before its next evaluation of the
+loss. The worker only computes with NumPy on its own copy of the network and writes its
+progress into a plain :class:`_CheckState`; the dialog's timer reads that and the result on
+the main thread, so no Qt object is touched outside it.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from nnstudio.engine.gradcheck import GradCheckReport
+from nnstudio.engine.gradcheck import GradCheckCancelled, GradCheckProgress, GradCheckReport
 from nnstudio.errors import NNStudioError
 from nnstudio.text import plural
 from nnstudio.ui.csv_import import ERROR_BOX_STYLE, MUTED_COLOR, WrappedLabel
@@ -20,13 +24,15 @@ from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets
 from nnstudio.workflow import GRADCHECK_SAMPLES, GRADCHECK_TOLERANCE, check_gradients
 
-__all__ = ["GradientCheckDialog"]
+__all__ = ["GradientCheckDialog", "progress_text"]
 
 #: Finite-difference steps offered (the check re-measures with larger ones where needed).
 EPSILONS = (1e-4, 1e-5, 1e-6, 1e-7)
 DEFAULT_EPSILON = 1e-6
-#: How often the dialog looks for the worker's result.
+#: How often the dialog looks for the worker's progress and result.
 _POLL_MS = 30
+#: Steps of the progress bar (a tenth of a percent each).
+_PROGRESS_STEPS = 1000
 #: Verdict colours (the status bar's green and red).
 _PASS_COLOR = QtGui.QColor(21, 128, 61)
 _FAIL_COLOR = QtGui.QColor(185, 28, 28)
@@ -54,6 +60,43 @@ def _error_text(value: float) -> str:
     return "NaN" if math.isnan(value) else f"{value:.2e}"
 
 
+def progress_text(progress: GradCheckProgress) -> str:
+    """What a running check is measuring: ``"Layer 2 of 3 · weights · 120 / 200"``.
+
+    A re-measurement says so and names its step:
+    ``"Layer 1 of 3 · weights, measured again with step 1e-05 · 40 / 200"``.
+    """
+    what = f"Layer {progress.layer} of {progress.layers} · {progress.tensor_name}"
+    if progress.remeasuring:
+        what += f", measured again with step {progress.step:g}"
+    return f"{what} · {progress.done:,} / {progress.entries:,}"
+
+
+class _CheckState:
+    """What a running check and the dialog share: plain Python, safe to use from the worker.
+
+    The worker writes its latest progress here and reads the stop request; the dialog's
+    timer, on the main thread, reads the progress and sets the stop request.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._latest: GradCheckProgress | None = None
+        #: Set to stop the check before its next evaluation of the loss.
+        self.stop = threading.Event()
+
+    def report(self, progress: GradCheckProgress) -> None:
+        """Keep ``progress`` as the latest (called in the worker thread)."""
+        with self._lock:
+            self._latest = progress
+
+    @property
+    def latest(self) -> GradCheckProgress | None:
+        """The latest progress; None until the check has its backpropagated gradients."""
+        with self._lock:
+            return self._latest
+
+
 class GradientCheckDialog(QtWidgets.QDialog):
     """Check the document's gradients and show the report.
 
@@ -71,6 +114,7 @@ class GradientCheckDialog(QtWidgets.QDialog):
         self.report: GradCheckReport | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradcheck")
         self._future: Future[GradCheckReport] | None = None
+        self._state: _CheckState | None = None
         self._poll = QtCore.QTimer(self)
         self._poll.setInterval(_POLL_MS)
         self._poll.timeout.connect(self._collect)
@@ -132,7 +176,35 @@ class GradientCheckDialog(QtWidgets.QDialog):
             + _MIN_VISIBLE_ROWS * self.table.verticalHeader().defaultSectionSize()
             + 2 * self.table.frameWidth()
         )
-        layout.addWidget(self.table, 1)
+        # While a check runs its (empty) report gives way to what the check measures, how
+        # far it has come, and a way out.
+        self.progress_panel = QtWidgets.QFrame()
+        self.progress_panel.setFrameShape(self.table.frameShape())
+        self.progress_panel.setFrameShadow(self.table.frameShadow())
+        # The report's white, so the box keeps its look when the report comes.
+        self.progress_panel.setBackgroundRole(QtGui.QPalette.ColorRole.Base)
+        self.progress_panel.setAutoFillBackground(True)
+        # Wrapped: a long re-measurement line must not widen the dialog while it runs.
+        self.progress_label = WrappedLabel()
+        self.progress_bar = QtWidgets.QProgressBar()
+        self.progress_bar.setRange(0, _PROGRESS_STEPS)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the check; nothing is changed")
+        # Enter must not stop a long check by accident.
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        panel = QtWidgets.QGridLayout(self.progress_panel)
+        panel.setContentsMargins(24, 12, 24, 12)
+        panel.setRowStretch(0, 1)
+        panel.addWidget(self.progress_label, 1, 0, 1, 2)
+        panel.addWidget(self.progress_bar, 2, 0)
+        panel.addWidget(self.cancel_button, 2, 1)
+        panel.setRowStretch(3, 1)
+        panel.setColumnStretch(0, 1)
+        self.results = QtWidgets.QStackedWidget()
+        self.results.addWidget(self.table)
+        self.results.addWidget(self.progress_panel)
+        layout.addWidget(self.results, 1)
 
         self.summary = WrappedLabel(rich=True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -163,16 +235,37 @@ class GradientCheckDialog(QtWidgets.QDialog):
         samples, epsilon = self.samples.value(), float(self.epsilon.currentData())
         self.report = None
         self.table.setRowCount(0)
+        # A deep network's description is one long word: let it wrap after its dashes.
+        network = project.network.describe().replace("-", "-\u200b")
         self.summary.setStyleSheet("")
         self.summary.setText(
-            f"<span style='color:{MUTED_COLOR}'>Checking {project.network.describe()} on "
+            f"<span style='color:{MUTED_COLOR}'>Checking {network} on "
             f"{plural(min(samples, dataset.n_train), 'example')}…</span>"
         )
         self._set_controls_enabled(False)
+        self._state = state = _CheckState()
+        self._show_progress(None)
+        self.cancel_button.setEnabled(True)
+        self.results.setCurrentWidget(self.progress_panel)
         self._future = self._executor.submit(
-            check_gradients, project, dataset, weights, samples=samples, epsilon=epsilon
+            check_gradients,
+            project,
+            dataset,
+            weights,
+            samples=samples,
+            epsilon=epsilon,
+            progress=state.report,
+            should_stop=state.stop.is_set,
         )
         self._poll.start()
+
+    def cancel(self) -> None:
+        """Stop the running check (it ends before its next evaluation of the loss)."""
+        if self._state is None or self._state.stop.is_set():
+            return
+        self._state.stop.set()
+        self.cancel_button.setEnabled(False)
+        self.progress_label.setText("Stopping…")
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the running check ends and show its result (for scripts and tests)."""
@@ -182,19 +275,37 @@ class GradientCheckDialog(QtWidgets.QDialog):
             self._collect()
 
     def _collect(self) -> None:
-        future = self._future
-        if future is None or not future.done():
+        future, state = self._future, self._state
+        if future is None or state is None:
+            return
+        if not future.done():
+            if not state.stop.is_set():
+                self._show_progress(state.latest)
             return
         self._poll.stop()
-        self._future = None
+        self._future = self._state = None
+        self.results.setCurrentWidget(self.table)
         self._set_controls_enabled(True)
         error = future.exception()
         if error is None:
             self._show_report(future.result())
+        elif isinstance(error, GradCheckCancelled):
+            self.summary.setStyleSheet("")
+            self.summary.setText("Check cancelled.")
         elif isinstance(error, NNStudioError):
             self._show_problem(f"The check could not run: {error}")
         else:
             self._show_problem(f"The check failed unexpectedly: {error!r}")
+
+    def _show_progress(self, progress: GradCheckProgress | None) -> None:
+        if progress is None:
+            # Before the first entry: the copy of the network and backpropagation itself.
+            self.progress_label.setText("Computing the gradients by backpropagation…")
+            self.progress_bar.setValue(0)
+        else:
+            self.progress_label.setText(progress_text(progress))
+            # Rounded down: the bar is full only when the check is.
+            self.progress_bar.setValue(int(progress.fraction * _PROGRESS_STEPS))
 
     def _set_controls_enabled(self, enabled: bool) -> None:
         # While a check runs its examples and step are fixed: the controls show the values
@@ -261,8 +372,11 @@ class GradientCheckDialog(QtWidgets.QDialog):
         self.summary.setText("<br>".join(lines))
 
     def done(self, result: int) -> None:
-        # A check still running finishes in its thread; its result is dropped.
+        # A check still running is told to stop: its thread ends after the evaluation of the
+        # loss under way instead of computing for a closed dialog.
         self._poll.stop()
-        self._future = None
+        if self._state is not None:
+            self._state.stop.set()
+        self._future = self._state = None
         self._executor.shutdown(wait=False, cancel_futures=True)
         super().done(result)

@@ -1,20 +1,27 @@
-"""Train › Check gradients…: the report a user sees, for a correct and a broken backprop."""
+"""Train › Check gradients…: the report a user sees, for a correct and a broken backprop,
+and the progress, cancellation and closing of a long check."""
 
 from __future__ import annotations
 
+import threading
 from types import SimpleNamespace
 
 import pytest
 
+from nnstudio.engine.gradcheck import GradCheckProgress
 from nnstudio.engine.network import Network
+from nnstudio.spec import LayerSpec, NetworkSpec
 from nnstudio.ui.document import StudioDocument
-from nnstudio.ui.gradcheck_dialog import GradientCheckDialog
+from nnstudio.ui.gradcheck_dialog import GradientCheckDialog, progress_text
 from nnstudio.ui.qt import Qt, QtWidgets
 
 pytestmark = pytest.mark.gui
 
 VERDICT = 6  # the table's verdict column
 CHECK_TIMEOUT_MS = 60_000
+#: How long a cancelled or closed check may take to end: a few evaluations of the loss of the
+#: big network below take well under a second, the whole check half a minute or more.
+STOP_TIMEOUT_MS = 10_000
 
 
 @pytest.fixture
@@ -25,6 +32,27 @@ def document(qtbot, tmp_path, monkeypatch) -> StudioDocument:
 
 def finished(qtbot, dialog: GradientCheckDialog) -> GradientCheckDialog:
     qtbot.waitUntil(lambda: not dialog.running, timeout=CHECK_TIMEOUT_MS)
+    return dialog
+
+
+@pytest.fixture
+def big_document(document: StudioDocument) -> StudioDocument:
+    """A network whose whole check takes half a minute or more on all 320 examples."""
+    wide = NetworkSpec(
+        2, (LayerSpec(1024, "tanh"), LayerSpec(1024, "tanh"), LayerSpec(1, "sigmoid"))
+    )
+    assert document.set_network(wide, "Widen")
+    return document
+
+
+def started_on_every_example(qtbot, document: StudioDocument) -> GradientCheckDialog:
+    """A dialog checking ``document`` on all its examples, once the first entries are measured."""
+    dialog = GradientCheckDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.samples.setValue(dialog.samples.maximum())
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.progress_bar.value() > 0, timeout=CHECK_TIMEOUT_MS)
     return dialog
 
 
@@ -53,6 +81,8 @@ def test_the_train_menu_checks_the_current_network(qtbot, window, monkeypatch) -
     assert dialog.report is not None and dialog.report.max_error < 1e-6
     assert "passed" in dialog.summary.text()
     assert dialog.check_button.isEnabled()
+    # The progress gave way to the report.
+    assert dialog.results.currentWidget() is dialog.table
 
 
 def test_a_wrong_backpropagation_fails_in_the_layer_it_breaks(qtbot, document, monkeypatch):
@@ -213,3 +243,64 @@ def test_every_column_of_the_results_has_a_heading(qtbot, document) -> None:
     alignment = table.horizontalHeaderItem(table.columnCount() - 1).textAlignment()
     assert alignment & Qt.AlignmentFlag.AlignLeft
     assert table.item(0, table.columnCount() - 1).text() == "ok"
+
+
+def test_the_progress_line_names_layer_tensor_and_pass() -> None:
+    first = GradCheckProgress(
+        layer=2, layers=3, tensor="W", done=120, entries=200, step=1e-6, remeasuring=False,
+        fraction=0.4,
+    )  # fmt: skip
+    assert progress_text(first) == "Layer 2 of 3 · weights · 120 / 200"
+    again = GradCheckProgress(
+        layer=1, layers=3, tensor="b", done=40, entries=1_200, step=1e-5, remeasuring=True,
+        fraction=0.1,
+    )  # fmt: skip
+    assert progress_text(again) == (
+        "Layer 1 of 3 · biases, measured again with step 1e-05 · 40 / 1,200"
+    )
+
+
+def test_a_long_check_shows_its_progress_and_stops_at_cancel(qtbot, big_document) -> None:
+    dialog = started_on_every_example(qtbot, big_document)
+    # What is measured and how far the check has come, in place of the empty report.
+    assert dialog.results.currentWidget() is dialog.progress_panel
+    assert dialog.progress_panel.isVisible() and dialog.cancel_button.isEnabled()
+    assert dialog.progress_label.text().startswith("Layer 1 of 3 · weights · ")
+    assert dialog.progress_label.text().endswith(" / 200")
+    first = dialog.progress_bar.value()
+    qtbot.waitUntil(lambda: dialog.progress_bar.value() > first, timeout=CHECK_TIMEOUT_MS)
+    assert dialog.running
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert not dialog.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=STOP_TIMEOUT_MS)
+    assert dialog.summary.text() == "Check cancelled."
+    assert dialog.report is None and dialog.table.rowCount() == 0
+    assert dialog.results.currentWidget() is dialog.table
+    assert dialog.check_button.isEnabled() and dialog.samples.isEnabled()
+
+
+def test_a_cancelled_check_can_be_run_again(qtbot, big_document) -> None:
+    dialog = started_on_every_example(qtbot, big_document)
+    dialog.cancel()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=STOP_TIMEOUT_MS)
+    assert dialog.summary.text() == "Check cancelled."
+    dialog.samples.setValue(1)  # quick
+    dialog.start()
+    assert dialog.cancel_button.isEnabled()
+    finished(qtbot, dialog)
+    assert dialog.report is not None and dialog.report.passed()
+    assert "passed" in dialog.summary.text()
+    assert dialog.table.rowCount() == 3
+
+
+def test_closing_the_dialog_stops_the_checking_thread(qtbot, big_document) -> None:
+    before = set(threading.enumerate())
+    dialog = started_on_every_example(qtbot, big_document)
+    workers = set(threading.enumerate()) - before
+    assert workers, "the check runs in a thread of its own"
+    dialog.reject()
+    assert not dialog.running and not dialog.isVisible()
+    # Nothing goes on computing for a dialog that is gone.
+    qtbot.waitUntil(
+        lambda: not any(worker.is_alive() for worker in workers), timeout=STOP_TIMEOUT_MS
+    )
