@@ -109,6 +109,7 @@ def health_sentence(
     derivative: np.ndarray,
     alpha: float | None,
     wins: float | None = None,
+    flat: np.ndarray | None = None,
 ) -> str:
     """One sentence on how many probe examples sit in the flat part of the activation.
 
@@ -122,6 +123,9 @@ def health_sentence(
         Leaky ReLU slope.
     wins : float, optional
         Softmax: the share of probe examples for which this unit has the largest output.
+    flat : ndarray of bool, shape (P,), optional
+        Which probe examples lie in the activation's flat tails (the shaded regions); by
+        default those where ``|g'(z)|`` is below :data:`SATURATION_DERIVATIVE`.
     """
     if z.size == 0:
         return "No probe examples."
@@ -148,7 +152,9 @@ def health_sentence(
         return f"{share:.0%} of the probe examples have z < 0 (slope {alpha:g} there)."
     if activation == "identity":
         return "Linear: this neuron never saturates."
-    share = float(np.mean(np.abs(derivative) < SATURATION_DERIVATIVE))
+    if flat is None:
+        flat = np.abs(derivative) < SATURATION_DERIVATIVE
+    share = float(np.mean(flat))
     return f"{share:.0%} of the probe examples are in the saturated region."
 
 
@@ -391,8 +397,16 @@ class NeuronView(QtWidgets.QWidget):
         peak = max(int(counts.max()), 1)
         self.histogram.setData(edges, counts / peak * 0.75 * curve_top)
         self.histogram.setVisible(True)
-        self._shade(activation, grid, grid_derivative, softmax)
-        self.summary_label.setText(health_sentence(activation, z, a, probe_derivative, alpha, wins))
+        regions = self._shade(activation, grid, grid_derivative, softmax)
+        # Saturated means in a shaded tail: swish and GELU are flat at their trough too,
+        # but grow again beyond it, so examples there are not stuck.
+        flat = np.zeros(z.shape, dtype=bool)
+        for span in regions:
+            if span is not None:
+                flat |= (z >= span[0]) & (z <= span[1])
+        self.summary_label.setText(
+            health_sentence(activation, z, a, probe_derivative, alpha, wins, flat)
+        )
         legend = (
             f"<span style='color:{_HISTOGRAM_PEN.name()}'>▇ z over {z.size} probes</span>"
             f" &nbsp;<span style='color:{_CURVE_COLOR.name()}'>— g(z)</span>"
@@ -411,7 +425,8 @@ class NeuronView(QtWidgets.QWidget):
 
     def _shade(
         self, activation: str, grid: np.ndarray, derivative: np.ndarray | None, softmax: bool
-    ) -> None:
+    ) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
+        """Shade the flat tails of the activation over ``grid`` and return them."""
         dead = activation == "relu"
         if softmax or derivative is None or activation in ("identity", "leaky_relu"):
             regions: tuple = (None, None)
@@ -425,6 +440,7 @@ class NeuronView(QtWidgets.QWidget):
             item.setBrush(brush)
             item.setRegion(span)
             item.setVisible(True)
+        return regions
 
     def _show_input(self, frame: Any, neuron: int, standardized: bool) -> None:
         values = np.asarray(frame.probe_A[0], dtype=float)[:, neuron]

@@ -149,6 +149,17 @@ def test_a_softmax_unit_is_described_by_how_often_it_wins_not_as_saturated(view)
         assert f"mean probability {mean:.2f}" in text
 
 
+@pytest.mark.parametrize(("activation", "trough"), [("swish", -1.28), ("gelu", -0.75)])
+def test_the_trough_of_swish_and_gelu_is_not_called_saturated(view, activation, trough):
+    document = document_for(circles_project(activation))
+    # Every probe at the curve's minimum, where g'(z) = 0 but g grows again to the left.
+    frame = frame_for(document, scale=0.0, bias=trough)
+    view.show_neuron(document.project, 0, 1, frame)
+    shaded = [region.getRegion() for region in view.regions if region.isVisible()]
+    assert not any(low <= trough <= high for low, high in shaded)
+    assert view.summary_label.text() == "0% of the probe examples are in the saturated region."
+
+
 def test_pixel_inputs_show_weights_as_an_image(view):
     document = StudioDocument()
     document.open(SAMPLES / "digits.nnproj")
