@@ -7,6 +7,8 @@ place.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from nnstudio.ui.canvas.layout import BIAS_RADIUS, NetworkLayout
@@ -40,6 +42,9 @@ def font(pixel_size: float, bold: bool = False) -> QtGui.QFont:
 #: drawing is fitted to the view, so text sized in scene units alone can shrink to 5 px.
 MIN_TITLE_PIXELS = 11.0
 MIN_TEXT_PIXELS = 10.0
+#: A header subtitle too long for its room ("16 leaky_relu") shrinks to fit down to this
+#: on-screen size before it is elided.
+MIN_SHRUNK_PIXELS = 8.0
 
 
 def on_screen_scale(painter: QtGui.QPainter) -> float:
@@ -68,8 +73,12 @@ def readable_font(
     wanted = min(min_pixels / scale, largest)
     if wanted <= size:
         return base
+    pixels = round(wanted)
+    if pixels > largest:
+        # Rounded up past the room it was sized for, the text would be elided by a pixel.
+        pixels = math.floor(largest)
     result = QtGui.QFont(base)
-    result.setPixelSize(max(1, round(wanted)))
+    result.setPixelSize(max(1, pixels))
     return result
 
 
@@ -297,6 +306,13 @@ class LaneItem(QtWidgets.QGraphicsItem):
         sub_font = readable_font(
             self._subtitle_font, scale, MIN_TEXT_PIXELS, min(fits, 0.85 * (1 - share) * lines_room)
         )
+        if fits < base_sub:
+            # Too long between the − and + buttons at its drawn size: smaller, but whole,
+            # as long as it stays readable.
+            pixels = max(math.floor(fits), math.ceil(MIN_SHRUNK_PIXELS / scale))
+            if pixels < base_sub:
+                sub_font = QtGui.QFont(self._subtitle_font)
+                sub_font.setPixelSize(max(1, pixels))
         return title_font, sub_font
 
     def _subtitle_inset(self) -> float:

@@ -1,0 +1,64 @@
+"""Canvas text that is sized to its room fits that room whole, at every zoom and view size."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnstudio.ui.canvas.items import LaneItem, NeuronColumnItem
+from nnstudio.ui.canvas.layout import NetworkLayout
+from nnstudio.ui.qt import QtGui
+
+pytestmark = pytest.mark.gui
+
+SCALES = np.linspace(0.2, 2.5, 24)
+#: Canvas viewport heights: the layout sizes its text for the room it is fitted into.
+VIEW_HEIGHTS = range(240, 900, 23)
+#: The subtitle may shrink below its drawn size to fit, but not below this on screen.
+SMALLEST_SUBTITLE_PIXELS = 8.0
+
+
+def _layouts(units: int) -> list[NetworkLayout]:
+    return [NetworkLayout((2, units, 16, 1), 1.6, height) for height in VIEW_HEIGHTS]
+
+
+def _advance(font: QtGui.QFont, text: str) -> float:
+    return QtGui.QFontMetricsF(font).horizontalAdvance(text)
+
+
+@pytest.mark.parametrize("subtitle", ["16 tanh", "4 relu", "8 elu"])
+def test_a_subtitle_that_fits_is_never_cut_by_rounding_its_size(qapp, subtitle: str) -> None:
+    for layout in _layouts(16):
+        lane = LaneItem(layout, 1, "Hidden 1", subtitle, resizable=True)
+        room = lane._subtitle_width()
+        for scale in SCALES:
+            _title, font = lane.header_fonts(float(scale))
+            assert _advance(font, subtitle) <= room, (layout.ui, scale, font.pixelSize())
+
+
+@pytest.mark.parametrize("subtitle", ["16 leaky_relu", "16 softplus", "300 sigmoid"])
+def test_a_long_activation_name_shrinks_to_fit_between_the_buttons(qapp, subtitle: str) -> None:
+    for layout in _layouts(int(subtitle.split()[0])):
+        lane = LaneItem(layout, 1, "Hidden 1", subtitle, resizable=True)
+        room = lane._subtitle_width()
+        for scale in SCALES:
+            _title, font = lane.header_fonts(float(scale))
+            on_screen = font.pixelSize() * scale
+            # Whole, unless that would take it below a readable size (then it is elided).
+            if _advance(font, subtitle) > room:
+                assert on_screen <= SMALLEST_SUBTITLE_PIXELS + 1, (layout.ui, scale, on_screen)
+            else:
+                assert on_screen >= SMALLEST_SUBTITLE_PIXELS - 1 or font.pixelSize() >= (
+                    lane._subtitle_font.pixelSize()
+                )
+
+
+def test_neuron_labels_sized_to_their_room_fit_it(qapp) -> None:
+    labels = ["sepal_length", "sepal_width"]
+    for layout in _layouts(16):
+        column = NeuronColumnItem(layout, 0, labels, "left", has_bias=False)
+        room = layout.label_width - 10
+        for scale in SCALES:
+            font = column.label_font_at(float(scale))
+            widest = max(_advance(font, text) for text in labels)
+            assert widest <= room or font.pixelSize() == column._label_font.pixelSize()
