@@ -531,10 +531,12 @@ _STOP_SIGNALS = {signal.SIGINT: "Ctrl+C", signal.SIGTERM: "SIGTERM"}
 
 
 class _StopOnInterrupt:
-    """While active, the first Ctrl+C (or SIGTERM) asks the trainer to stop; a second aborts.
+    """While active, the first Ctrl+C (or SIGTERM) calls ``request_stop``; a second aborts.
 
-    SIGTERM is what ``kill``, ``timeout`` and batch schedulers send at a time limit: like
-    Ctrl+C it ends the run early, and the trained weights are still saved.
+    ``train`` asks its trainer to stop (the weights trained so far are still saved);
+    ``gradcheck`` stops its check before the next evaluation of the loss. SIGTERM is what
+    ``kill``, ``timeout`` and batch schedulers send at a time limit: like Ctrl+C it ends the
+    work early and cleanly.
     """
 
     def __init__(self, request_stop: Callable[[], None]) -> None:

@@ -4,7 +4,13 @@ Nothing here imports Qt; the studio, the command line and the tests all drive th
 """
 
 from nnstudio.engine.activations import Activation, get_activation
-from nnstudio.engine.gradcheck import GradCheckReport, LayerCheck, gradient_check
+from nnstudio.engine.gradcheck import (
+    GradCheckCancelled,
+    GradCheckProgress,
+    GradCheckReport,
+    LayerCheck,
+    gradient_check,
+)
 from nnstudio.engine.initializers import initialize_layer, random_stream
 from nnstudio.engine.losses import Loss, data_loss, get_loss, output_delta
 from nnstudio.engine.network import Forward, Gradients, Network, global_norm
@@ -16,6 +22,8 @@ __all__ = [
     "STATUSES",
     "Activation",
     "Forward",
+    "GradCheckCancelled",
+    "GradCheckProgress",
     "GradCheckReport",
     "Gradients",
     "History",
