@@ -163,7 +163,9 @@ class NeuronView(QtWidgets.QWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
-        self.setMinimumWidth(240)
+        # As narrow as the Properties dock's other pages allow, so selecting a neuron in a
+        # narrowed dock does not push the dock (and the canvas beside it) sideways.
+        self.setMinimumWidth(190)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -233,6 +235,8 @@ class NeuronView(QtWidgets.QWidget):
         layout.addWidget(self.summary_label)
         layout.addStretch(1)
         self._bar_key: tuple | None = None
+        #: Source names of the bars when few enough to name (see MAX_NAMED_BARS).
+        self._bar_labels: list[str] | None = None
         self._no_pen = QtGui.QPen(QtCore.Qt.PenStyle.NoPen)
         self.clear("Select a neuron to see its weights and activations.")
 
@@ -326,6 +330,7 @@ class NeuronView(QtWidgets.QWidget):
             self.weight_bars.setVisible(False)
             self.zero_line.setVisible(False)
             self._bar_key = None
+            self._bar_labels = None
             self.weight_image.setImage(
                 weights.reshape(rows, cols)[::-1], levels=(-limit, limit), autoLevels=False
             )
@@ -352,20 +357,44 @@ class NeuronView(QtWidgets.QWidget):
         )
         self.weight_bars.setVisible(True)
         labels = names if names is not None else [f"{i + 1}" for i in range(weights.size)]
+        self._bar_labels = labels if weights.size <= MAX_NAMED_BARS else None
         # Ticks and range change only with the source layer, not on every frame.
         key = (weights.size, tuple(labels) if weights.size <= MAX_NAMED_BARS else None)
         if key != self._bar_key:
             self._bar_key = key
-            if weights.size <= MAX_NAMED_BARS:
-                # About 36 characters fit under the bars of a ~350 px wide plot.
-                width = max(4, 36 // max(weights.size, 1))
-                axis.setTicks(
-                    [[(float(i + 1), _short_name(text, width)) for i, text in enumerate(labels)]]
-                )
-            else:
-                axis.setTicks(None)
+            self._label_bars()
             self.weights_plot.setXRange(0.4, weights.size + 0.6, padding=0.0)
         self.weights_plot.setYRange(min(0.0, weights.min()), max(0.0, weights.max()), padding=0.1)
+
+    def _label_bars(self) -> None:
+        """Name each bar by its source, shortened to the room under one bar."""
+        axis = self.weights_plot.getPlotItem().getAxis("bottom")
+        labels = self._bar_labels
+        if labels is None:
+            axis.setTicks(None)
+            return
+        metrics = QtGui.QFontMetricsF(_small_font())
+        # Each name gets one bar's width, less a gap to its neighbours.
+        room = self._bar_room() / max(len(labels), 1) - metrics.horizontalAdvance("  ")
+        width = max((len(text) for text in labels), default=4)
+        while width > 4 and any(
+            metrics.horizontalAdvance(_short_name(text, width)) > room for text in labels
+        ):
+            width -= 1
+        axis.setTicks([[(float(i + 1), _short_name(text, width)) for i, text in enumerate(labels)]])
+
+    def _bar_room(self) -> float:
+        """Width (pixels) the bars stand in: the plot less its left axis."""
+        box = self.weights_plot.getPlotItem().getViewBox()
+        if box.width() > 0 and self.weights_plot.isVisible():
+            return float(box.width())
+        return float(max(self.width() - 50, 100))
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._bar_labels is not None:
+            # After the plot has its new width, the names get the room it leaves.
+            QtCore.QTimer.singleShot(0, self._label_bars)
 
     def _show_activation(
         self, name: str, alpha: float | None, z: np.ndarray, a: np.ndarray, wins: float | None
@@ -407,17 +436,15 @@ class NeuronView(QtWidgets.QWidget):
         self.summary_label.setText(
             health_sentence(activation, z, a, probe_derivative, alpha, wins, flat)
         )
-        legend = (
-            f"<span style='color:{_HISTOGRAM_PEN.name()}'>▇ z over {z.size} probes</span>"
-            f" &nbsp;<span style='color:{_CURVE_COLOR.name()}'>— g(z)</span>"
-        )
+        entries = [_legend_entry(_HISTOGRAM_PEN, f"▇ z over {z.size} probes")]
         if softmax:
-            legend = (
-                f"<span style='color:{_HISTOGRAM_PEN.name()}'>▇ z over {z.size} probes</span>"
-                f" &nbsp;<span style='color:{_CURVE_COLOR.name()}'>● softmax output</span>"
-            )
+            entries.append(_legend_entry(_CURVE_COLOR, "● softmax output"))
         else:
-            legend += f" &nbsp;<span style='color:{_DERIVATIVE_COLOR.name()}'>┅ g′(z)</span>"
+            entries += [
+                _legend_entry(_CURVE_COLOR, "— g(z)"),
+                _legend_entry(_DERIVATIVE_COLOR, "┅ g′(z)"),
+            ]
+        legend = " &nbsp;".join(entries)
         self.z_caption.setText(legend)
         self.z_plot.setXRange(low, high, padding=0.0)
         bottom = min(0.0, float(np.min(self.activation_curve.yData))) if not softmax else 0.0
@@ -470,6 +497,13 @@ class NeuronView(QtWidgets.QWidget):
         self.weights_plot.setVisible(visible)
         if visible:
             self.z_plot.getPlotItem().getAxis("bottom").setLabel("z", color=_MUTED)
+
+
+def _legend_entry(color: QtGui.QColor, text: str) -> str:
+    """One coloured legend entry, kept on one line (a narrow dock wraps between entries)."""
+    # Non-breaking spaces, and a word joiner where "g′(z)" would otherwise break at "(".
+    joined = text.replace(" ", "&nbsp;").replace("(", "\u2060(")
+    return f"<span style='color:{color.name()}'>{joined}</span>"
 
 
 def _frame_fits(frame: Any, sizes: tuple[int, ...]) -> bool:

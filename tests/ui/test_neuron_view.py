@@ -129,7 +129,13 @@ def test_softmax_output_shows_probe_outputs_instead_of_a_curve(view):
     # A hidden neuron fed by the four features gets their names.
     view.show_neuron(document.project, 0, 0, frame)
     ticks = view.weights_plot.getPlotItem().getAxis("bottom")._tickLevels
-    assert [label for _x, label in ticks[0]] == ["sepa…ngth", "sepa…idth", "peta…ngth", "peta…idth"]
+    # Whole where the bars leave room for them (the view is 350 px wide).
+    assert [label for _x, label in ticks[0]] == [
+        "sepal_length",
+        "sepal_width",
+        "petal_length",
+        "petal_width",
+    ]
 
 
 def test_a_softmax_unit_is_described_by_how_often_it_wins_not_as_saturated(view):
@@ -158,6 +164,26 @@ def test_the_trough_of_swish_and_gelu_is_not_called_saturated(view, activation, 
     shaded = [region.getRegion() for region in view.regions if region.isVisible()]
     assert not any(low <= trough <= high for low, high in shaded)
     assert view.summary_label.text() == "0% of the probe examples are in the saturated region."
+
+
+@pytest.mark.parametrize("width", [200, 260, 350])
+def test_source_names_under_the_bars_do_not_overlap(qtbot, view, width):
+    from nnstudio.ui.qt import QtGui
+
+    document = StudioDocument()
+    document.open(SAMPLES / "iris.nnproj")
+    frame = frame_for(document)
+    view.resize(width, 460)
+    qtbot.waitUntil(lambda: view.width() == width)
+    view.show_neuron(document.project, 0, 0, frame)
+    axis = view.weights_plot.getPlotItem().getAxis("bottom")
+    labels = [label for _x, label in axis._tickLevels[0]]
+    metrics = QtGui.QFontMetricsF(axis.style["tickFont"])
+    # One bar's width of room per name, as the bars stand side by side.
+    room = view.weights_plot.getPlotItem().getViewBox().width() / len(labels)
+    assert all(metrics.horizontalAdvance(label) < room for label in labels), (labels, room)
+    # A wider view shows more of each name.
+    assert all(len(label) >= 4 for label in labels)
 
 
 def test_pixel_inputs_show_weights_as_an_image(view):

@@ -255,3 +255,21 @@ def test_input_features_are_readable_beside_their_statistics(
     assert table.columnWidth(0) >= table.sizeHintForColumn(0)
     assert table.horizontalHeader().length() <= table.viewport().width()
     assert not table.horizontalScrollBar().isVisible()
+
+
+def test_selecting_a_neuron_does_not_widen_a_narrow_dock(qtbot, document: StudioDocument) -> None:
+    dock = PropertiesDock(document)
+    qtbot.addWidget(dock)
+    dock.resize(220, 700)
+    dock.show()
+    qtbot.waitExposed(dock)
+    summary_width = dock._scroll.minimumWidth()
+    assert summary_width <= 220
+    for selection in (
+        Selection("neuron", 1, 0),
+        Selection("neuron", 0, 0),
+        Selection("edge", 1, 0, 0),
+    ):
+        dock.set_selection(selection)
+        # The page fits the width the project summary allowed: nothing jumps sideways.
+        assert dock._scroll.minimumWidth() <= 220, selection
