@@ -313,6 +313,10 @@ class CsvData:
         Input columns in order; ``None`` means every non-target column, in file order.
     standardize : bool
         Standardise inputs with the training set's statistics (stored in the project).
+    standardize_targets : bool
+        Regression only: train on targets standardised with the training set's statistics
+        (stored in the project); the network's outputs are scaled back to the targets' units.
+        Targets of thousands or millions then train as fast as targets near 1.
     validation_fraction : float
         Fraction held out for validation, in ``[0, 0.9]``.
     seed : int
@@ -326,6 +330,7 @@ class CsvData:
     standardize: bool = True
     validation_fraction: float = 0.2
     seed: int = 0
+    standardize_targets: bool = False
 
 
 DataSpec = BuiltinData | CsvData
@@ -333,14 +338,16 @@ DataSpec = BuiltinData | CsvData
 
 @dataclass(frozen=True)
 class Standardization:
-    """Input standardisation ``x' = (x - mean) / std`` fitted on the training set.
+    """Standardisation ``x' = (x - mean) / std`` fitted on the training set.
+
+    Used for inputs (per feature) and for regression targets (per output unit).
 
     Attributes
     ----------
     mean : tuple of float
-        Per-feature mean, length n_features.
+        Per-column mean, length n_columns.
     std : tuple of float
-        Per-feature standard deviation (never 0: constant columns use 1), length n_features.
+        Per-column standard deviation (never 0: constant columns use 1), length n_columns.
     """
 
     mean: tuple[float, ...]
@@ -360,6 +367,21 @@ class Standardization:
         mean = np.asarray(self.mean, dtype=X.dtype)
         std = np.asarray(self.std, dtype=X.dtype)
         return (X - mean) / std
+
+    def unapply(self, Z: np.ndarray) -> np.ndarray:
+        """Scale standardised values back: ``Z * std + mean``.
+
+        Parameters
+        ----------
+        Z : ndarray, shape (m, n_columns)
+
+        Returns
+        -------
+        ndarray, shape (m, n_columns)
+        """
+        mean = np.asarray(self.mean, dtype=Z.dtype)
+        std = np.asarray(self.std, dtype=Z.dtype)
+        return Z * std + mean
 
 
 @dataclass(frozen=True)
@@ -459,6 +481,10 @@ class Project:
         Path of the weights file (``.npz``), relative to the project file.
     standardization : Standardization or None
         Input statistics stored with trained weights so the model applies to raw inputs.
+    target_standardization : Standardization or None
+        Regression target statistics (one entry per output unit) when the data standardises
+        its targets: the network learns standardised targets and its outputs are scaled back
+        with them (``y = output * std + mean``).
     feature_names : tuple of str or None
         Input names, stored for display and exports.
     output_names : tuple of str or None
@@ -477,6 +503,7 @@ class Project:
     feature_names: tuple[str, ...] | None = None
     output_names: tuple[str, ...] | None = None
     description: str = ""
+    target_standardization: Standardization | None = None
 
     @property
     def task(self) -> str:
@@ -744,6 +771,7 @@ class _Parser:
             "training",
             "weights",
             "standardization",
+            "target_standardization",
             "feature_names",
             "output_names",
         )
@@ -778,6 +806,11 @@ class _Parser:
         standardization = None
         if doc.get("standardization") is not None:
             standardization = self.standardization(doc["standardization"], "standardization")
+        target_standardization = None
+        if doc.get("target_standardization") is not None:
+            target_standardization = self.standardization(
+                doc["target_standardization"], "target_standardization"
+            )
         feature_names = self.string_list(doc, "feature_names", "")
         output_names = self.string_list(doc, "output_names", "")
 
@@ -796,6 +829,15 @@ class _Parser:
                     "standardization",
                     f"has {len(standardization.mean)} features but network.inputs is "
                     f"{network.inputs}",
+                )
+        if target_standardization is not None:
+            if data is not None and data.task != "regression":
+                self.fail("target_standardization", "only regression targets are standardised")
+            elif network is not None and len(target_standardization.mean) != (network.output.units):
+                self.fail(
+                    "target_standardization",
+                    f"has {len(target_standardization.mean)} targets but the output layer has "
+                    f"{network.output.units} units",
                 )
         if network is not None and data is not None and loss is not None:
             if data.task == "regression" and loss in (
@@ -817,6 +859,7 @@ class _Parser:
             feature_names=feature_names,
             output_names=output_names,
             description=description,
+            target_standardization=target_standardization,
         )
 
     def data(self, value: Any, path: str) -> DataSpec | None:
@@ -862,6 +905,7 @@ class _Parser:
                 "task",
                 "features",
                 "standardize",
+                "standardize_targets",
                 "validation_fraction",
                 "seed",
             )
@@ -871,8 +915,14 @@ class _Parser:
             task = self.string(obj, "task", path, "classification", choices=TASKS)
             features = self.string_list(obj, "features", path)
             standardize = self.boolean(obj, "standardize", path, True)
+            standardize_targets = self.boolean(obj, "standardize_targets", path, False)
             vf = self.number(obj, "validation_fraction", path, 0.2, low=0.0, high=0.9)
             seed = self.integer(obj, "seed", path, 0, low=0)
+            if standardize_targets and task == "classification":
+                self.fail(
+                    f"{path}.standardize_targets",
+                    "only regression targets can be standardised (classes are not numbers)",
+                )
             if csv is not None and not csv.strip():
                 self.fail(f"{path}.csv", "must not be empty")
                 return None
@@ -892,6 +942,7 @@ class _Parser:
                 standardize=standardize,
                 validation_fraction=float(vf),  # type: ignore[arg-type]
                 seed=int(seed),  # type: ignore[arg-type]
+                standardize_targets=standardize_targets,
             )
         self.fail(path, "needs either 'builtin' (a generator name) or 'csv' (a file path)")
         return None
@@ -1136,6 +1187,8 @@ def _data_to_dict(data: DataSpec) -> dict[str, Any]:
     if data.features is not None:
         out["features"] = list(data.features)
     out["standardize"] = data.standardize
+    if data.standardize_targets:
+        out["standardize_targets"] = True
     out["validation_fraction"] = data.validation_fraction
     out["seed"] = data.seed
     return out
@@ -1193,6 +1246,11 @@ def _project_to_dict(p: Project) -> dict[str, Any]:
         out["standardization"] = {
             "mean": list(p.standardization.mean),
             "std": list(p.standardization.std),
+        }
+    if p.target_standardization is not None:
+        out["target_standardization"] = {
+            "mean": list(p.target_standardization.mean),
+            "std": list(p.target_standardization.std),
         }
     if p.weights is not None:
         out["weights"] = p.weights
