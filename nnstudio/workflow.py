@@ -16,6 +16,7 @@ from nnstudio.errors import DataError
 from nnstudio.spec import (
     CsvData,
     Project,
+    Standardization,
     Weights,
     canonical_activation,
     default_loss,
@@ -121,9 +122,30 @@ def attach_dataset(project: Project, dataset: Dataset) -> Project:
     return replace(
         project,
         standardization=standardization,
+        target_standardization=_target_standardization(project, dataset),
         feature_names=tuple(dataset.feature_names),
         output_names=tuple(dataset.target_names),
     )
+
+
+def standardizes_targets(project: Project) -> bool:
+    """Whether the project's data asks for standardised regression targets."""
+    data = project.data
+    return bool(getattr(data, "standardize_targets", False)) and data.task == "regression"
+
+
+def _target_standardization(project: Project, dataset: Dataset) -> Standardization | None:
+    """The target statistics a project keeps: its stored ones when they still fit (trained
+    weights depend on them), else fitted on the training targets; ``None`` when the data
+    does not standardise its targets."""
+    if not standardizes_targets(project) or dataset.is_classification:
+        return None
+    stored = project.target_standardization
+    if stored is not None and len(stored.mean) == dataset.n_outputs:
+        return stored
+    from nnstudio.data import fit_standardization
+
+    return fit_standardization(dataset.Y_train)
 
 
 #: Output activations whose values cannot leave a range: (lowest, highest, how it reads).
@@ -137,13 +159,19 @@ _BOUNDED_OUTPUTS: dict[str, tuple[float, float, str]] = {
 _REACH_MARGIN = 0.1
 
 
-def _targets_out_of_reach(activation: str, dataset: Dataset) -> str:
-    """Why a regression output with ``activation`` cannot reach the targets ("" if it can)."""
+def _targets_out_of_reach(activation: str, dataset: Dataset, standardized: bool = False) -> str:
+    """Why a regression output with ``activation`` cannot reach the targets ("" if it can).
+
+    Standardised targets (mean 0, spread 1 on both sides) are out of every bounded output's
+    reach.
+    """
     bounds = _BOUNDED_OUTPUTS.get(activation)
     targets = [Y for Y in (dataset.Y_train, dataset.Y_val) if Y.size]
     if bounds is None or not targets:
         return ""
     low, high, reads = bounds
+    if standardized:
+        return f"{activation} outputs are {reads}, standardised targets are not"
     margin = _REACH_MARGIN * (high - low)
     smallest = min(float(Y.min()) for Y in targets)
     largest = max(float(Y.max()) for Y in targets)
@@ -201,7 +229,7 @@ def fit_network_to_data(project: Project, dataset: Dataset) -> tuple[Project, li
         if activation == "softmax":
             new_activation = "identity"
         else:
-            out_of_reach = _targets_out_of_reach(activation, dataset)
+            out_of_reach = _targets_out_of_reach(activation, dataset, standardizes_targets(project))
             if out_of_reach:
                 # A bounded output can never fit such targets: training would only stall.
                 new_activation = "identity"
@@ -273,6 +301,7 @@ def build_network(project: Project, weights: Weights | None = None) -> Network:
         dtype=project.training.dtype,
         weights=weights,
         standardization=project.standardization,
+        target_standardization=project.target_standardization,
     )
 
 
@@ -338,7 +367,7 @@ def load_for_training(
     project = loaded.project
     weights = None if reinit else loaded.weights
     if weights is None:
-        project = replace(project, standardization=None)
+        project = replace(project, standardization=None, target_standardization=None)
     if isinstance(project.data, CsvData):
         dataset = _csv_dataset(project, loaded.base_dir, check_dtype=check_dtype)
     else:

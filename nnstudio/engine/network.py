@@ -185,6 +185,10 @@ class Network:
         ``W`` shaped (fan_in, fan_out), ``b`` shaped (fan_out,).
     standardization : Standardization or None
         Applied to raw inputs before the first layer.
+    target_standardization : Standardization or None
+        Regression targets' statistics: the network learns standardised targets
+        (:meth:`prepare_targets`) and :meth:`predict` scales its outputs back to the targets'
+        units. :meth:`forward` and the losses stay in standardised units.
     seed : int
         Seed of the default dropout stream (used when ``forward`` gets no ``rng``).
     """
@@ -198,6 +202,7 @@ class Network:
         dtype: str | np.dtype = "float32",
         standardization: Standardization | None = None,
         seed: int = 0,
+        target_standardization: Standardization | None = None,
     ) -> None:
         _validate_spec(spec, loss)
         self.spec = spec
@@ -216,6 +221,17 @@ class Network:
                 f"{spec.inputs} inputs"
             )
         self.standardization = standardization
+        outputs = spec.output.units
+        if target_standardization is not None and (
+            len(target_standardization.mean) != outputs
+            or len(target_standardization.std) != outputs
+        ):
+            raise SpecError(
+                f"target_standardization: has {len(target_standardization.mean)} means and "
+                f"{len(target_standardization.std)} standard deviations but the network has "
+                f"{outputs} outputs"
+            )
+        self.target_standardization = target_standardization
         self.seed = int(seed)
         self._dropout_rng = random_stream(self.seed, "dropout")
         # All parameters live in one contiguous array (W₁, b₁, W₂, b₂, …); ``params`` holds views
@@ -239,6 +255,7 @@ class Network:
         dtype: str | np.dtype = "float32",
         weights: Weights | None = None,
         standardization: Standardization | None = None,
+        target_standardization: Standardization | None = None,
     ) -> Network:
         """Build a network, initialising its weights from ``seed`` unless ``weights`` are given.
 
@@ -256,6 +273,8 @@ class Network:
             Trained parameters to use instead of a random initialisation.
         standardization : Standardization or None
             Input standardisation applied inside :meth:`forward`.
+        target_standardization : Standardization or None
+            Regression targets' statistics (see the class attributes).
 
         Raises
         ------
@@ -272,7 +291,15 @@ class Network:
             ]
         else:
             params = [tuple(pair) for pair in weights]
-        return cls(spec, loss, params, dtype=dt, standardization=standardization, seed=seed)
+        return cls(
+            spec,
+            loss,
+            params,
+            dtype=dt,
+            standardization=standardization,
+            seed=seed,
+            target_standardization=target_standardization,
+        )
 
     def copy(self, dtype: str | np.dtype | None = None) -> Network:
         """An independent copy, optionally converted to another dtype.
@@ -289,6 +316,7 @@ class Network:
             dtype=self.dtype if dtype is None else dtype,
             standardization=self.standardization,
             seed=self.seed,
+            target_standardization=self.target_standardization,
         )
 
     # ---- parameters ----------------------------------------------------------------------
@@ -471,11 +499,13 @@ class Network:
         return out
 
     def prepare_targets(self, Y: np.ndarray, m: int) -> np.ndarray:
-        """Cast targets to the network dtype and check their shape.
+        """Targets as the network learns them: standardised (when it standardises its
+        targets), cast to the network dtype, shape checked.
 
         Parameters
         ----------
         Y : array_like, shape (m, k) or (m,) when k == 1
+            Targets in their own units.
         m : int
             Number of input rows.
 
@@ -496,11 +526,15 @@ class Network:
                 Y = Y.astype(np.float64)
         except (TypeError, ValueError) as exc:
             raise DataError(f"targets are not numeric: {exc}") from None
+        if Y.ndim == 1 and k == 1:
+            Y = Y.reshape(-1, 1)
+        scaling = self.target_standardization
+        if scaling is not None and Y.shape == (m, k):
+            # In float64, before the cast: large targets keep their variation.
+            Y = scaling.apply(np.asarray(Y, dtype=np.float64))
         if Y.ndim:
             check_fits_dtype(Y, self.dtype, role="target")
         Y = np.asarray(Y, dtype=self.dtype)
-        if Y.ndim == 1 and k == 1:
-            Y = Y.reshape(-1, 1)
         if Y.shape != (m, k):
             raise DataError(
                 f"targets have shape {Y.shape} but the network's {m} input row(s) and "
@@ -600,7 +634,7 @@ class Network:
         return out
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Network outputs in inference mode (no dropout).
+        """Predictions in inference mode (no dropout), in the targets' units.
 
         Parameters
         ----------
@@ -610,8 +644,27 @@ class Network:
         Returns
         -------
         ndarray, shape (m, k)
+            The output layer's activations, scaled back with the target standardisation
+            when there is one.
         """
-        return self.forward(X).output
+        return self.output_values(self.forward(X).output)
+
+    def output_values(self, outputs: np.ndarray) -> np.ndarray:
+        """The output layer's activations in the targets' units.
+
+        Parameters
+        ----------
+        outputs : ndarray, shape (..., k)
+            Output-layer activations, as :meth:`forward` computes them.
+
+        Returns
+        -------
+        ndarray, shape (..., k)
+            ``outputs * std + mean`` with the target standardisation; ``outputs`` itself
+            without one.
+        """
+        scaling = self.target_standardization
+        return outputs if scaling is None else scaling.unapply(np.asarray(outputs))
 
     def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
         """Each layer's output ``A[1:]`` in inference mode, one (m, units) array per layer."""

@@ -143,5 +143,6 @@ def choose_training_threads(trainer: Trainer, seconds: float = 0.3) -> int:
     if step_flops(list(network.spec.sizes), m) < MIN_FLOPS_TO_MEASURE:
         return 1
     probe = TrainingKernel(network.copy(), m)
-    probe.load_batch(probe.training_data(trainer.X_train, trainer.Y_train), slice(0, m))
+    targets = trainer.learned_targets(trainer.Y_train)
+    probe.load_batch(probe.training_data(trainer.X_train, targets), slice(0, m))
     return choose_blas_threads(lambda: probe.loss_and_gradients(m), seconds=seconds)

@@ -464,7 +464,7 @@ class Trainer:
         # The step's hot path: reused buffers, one flat gradient (see engine/kernel.py).
         self._batch_rows = self.batch_size
         self._kernel = TrainingKernel(network, self._batch_rows)
-        self._data = self._kernel.training_data(self.X_train, self.Y_train)
+        self._data = self._kernel.training_data(self.X_train, self.learned_targets(self.Y_train))
         self._weight_views = [W for W, _ in network.params]
         # Parameters before the current step, restored when the step diverges.
         self._backup = network.flat_params.copy()
@@ -524,12 +524,26 @@ class Trainer:
             raise DataError(f"{which} targets contain NaN or infinite values")
         feature_names, target_names = self._names
         check_fits_dtype(X, net.dtype, role=f"{which} input", names=feature_names)
-        check_fits_dtype(Y, net.dtype, role=f"{which} target", names=target_names)
+        if net.target_standardization is None:
+            check_fits_dtype(Y, net.dtype, role=f"{which} target", names=target_names)
         try:
-            Y = net.prepare_targets(Y, X.shape[0])
+            prepared = net.prepare_targets(Y, X.shape[0])
         except DataError as exc:
             raise DataError(f"{which} {exc}") from None
+        # Standardised targets are kept in their units, for the metrics; the kernel learns
+        # standardised copies (see learned_targets).
+        Y = prepared if net.target_standardization is None else Y.reshape(prepared.shape)
         return np.ascontiguousarray(X), np.ascontiguousarray(Y)
+
+    def learned_targets(self, Y: np.ndarray) -> np.ndarray:
+        """Targets as the network learns them, shape (n, k), in the network's dtype.
+
+        ``Y`` is :attr:`Y_train` or :attr:`Y_val`: already prepared, unless the network
+        standardises its targets (then they are kept in their own units).
+        """
+        if self.network.target_standardization is None:
+            return Y
+        return self.network.prepare_targets(Y, Y.shape[0])
 
     def _evaluation_samples(self, seed: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
         """The sets evaluated at the end of an epoch: each set, or a fixed sample of a big one."""
@@ -815,6 +829,8 @@ class Trainer:
             if self.task == "classification":
                 setattr(metrics, f"{prefix}_accuracy", accuracy(Yhat, Y))
             else:
+                # RMSE in the targets' units (R² is the same in either).
+                Yhat = net.output_values(Yhat)
                 setattr(metrics, f"{prefix}_rmse", rmse(Yhat, Y))
                 setattr(metrics, f"{prefix}_r2", r2_score(Yhat, Y))
         metrics.train_objective = metrics.train_loss + net.penalty(t.l1, t.l2)

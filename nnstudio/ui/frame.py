@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnstudio.spec import Weights, canonical_activation
+from nnstudio.spec import Standardization, Weights, canonical_activation
 from nnstudio.ui.colors import HeatmapColorizer
 
 if TYPE_CHECKING:
@@ -177,6 +177,9 @@ class Frame:
         Which run of the training process the frame belongs to: Play after a finished or
         stopped run, Reset and a new session each start a new number. 0 for frames built
         outside a run.
+    target_standardization : Standardization or None
+        The network's regression target statistics: its output layer works in standardised
+        units, :attr:`predictions` are in the targets' units (see :meth:`output_values`).
     """
 
     snapshot: Any
@@ -209,6 +212,7 @@ class Frame:
     batch_losses: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     beat: float = math.nan
     run: int = 0
+    target_standardization: Standardization | None = None
 
     # ---- conveniences ------------------------------------------------------------------------
 
@@ -216,6 +220,12 @@ class Frame:
     def n_layers(self) -> int:
         """Number of layers with parameters."""
         return len(self.weights)
+
+    def output_values(self, outputs: np.ndarray) -> np.ndarray:
+        """Output-layer activations (e.g. ``grid_A[-1]``, shape (..., k)) in the targets'
+        units, as :attr:`predictions` are."""
+        scaling = self.target_standardization
+        return outputs if scaling is None else scaling.unapply(np.asarray(outputs))
 
     @property
     def grid_x(self) -> np.ndarray | None:
@@ -568,6 +578,7 @@ class FrameBuilder:
             grad_steps=grad_steps,
             grad_norms=grad_norms,
             batch_losses=batch_losses,
+            target_standardization=getattr(network, "target_standardization", None),
         )
 
 

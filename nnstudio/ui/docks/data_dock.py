@@ -325,10 +325,10 @@ class ScatterPreview(QtWidgets.QWidget):
             return
         grid, line = getattr(frame, "grid", None), getattr(frame, "line", None)
         if dataset.n_features == 2 and grid is not None:
-            self._show_plane(grid, dataset)
+            self._show_plane(frame, grid, dataset)
         elif dataset.n_features == 1 and line is not None:
             x = np.asarray(line.line_x, dtype=np.float64)
-            y = np.asarray(line.line_A[-1], dtype=np.float64)[:, 0]
+            y = np.asarray(frame.output_values(line.line_A[-1]), dtype=np.float64)[:, 0]
             self.fit_curve.setData(x, y)
             self.fit_curve.setVisible(True)
 
@@ -363,7 +363,7 @@ class ScatterPreview(QtWidgets.QWidget):
             and getattr(frame, "task", None) == dataset.task
         )
 
-    def _show_plane(self, grid: Any, dataset: Dataset) -> None:
+    def _show_plane(self, frame: Any, grid: Any, dataset: Dataset) -> None:
         focused = self._focused_pixels(grid)
         self.focus_note.setVisible(focused is not None)
         if focused is not None:
@@ -382,7 +382,7 @@ class ScatterPreview(QtWidgets.QWidget):
             self.boundary.setVisible(True)
         else:
             centre, limit = self._value_scale
-            predicted = np.asarray(grid.grid_A[-1][..., 0], dtype=np.float64)
+            predicted = np.asarray(frame.output_values(grid.grid_A[-1])[..., 0], dtype=np.float64)
             rgb = diverging_rgb(predicted - centre, limit)
             self.regions.setImage(_washed(rgb), autoLevels=False)
         rect = grid_image_rect(grid.extent, grid.size)

@@ -529,9 +529,8 @@ class OutputTab(PlotTab):
                 )
         else:
             low, high = self._target_range(frame)
-            self.regions.setImage(
-                np.asarray(outputs[..., 0], dtype=np.float64), levels=(low, high), autoLevels=False
-            )
+            surface = np.asarray(frame.output_values(outputs)[..., 0], dtype=np.float64)
+            self.regions.setImage(surface, levels=(low, high), autoLevels=False)
             self.regions.setColorMap(self.surface_map)
             self.surface_bar.setLevels(values=(low, high))
             target = escape(frame.target_names[0]) if frame.target_names else "y"
@@ -582,6 +581,7 @@ class OutputTab(PlotTab):
             names = [f"p({escape(name)})" for name in frame.target_names]
             label = "class probability"
         else:
+            outputs = np.asarray(frame.output_values(outputs), dtype=np.float64)
             colors = np.array([palette_color(i + 2) for i in range(outputs.shape[1])])
             names = [f"predicted {escape(name)}" for name in frame.target_names]
             label = escape(frame.target_names[0]) if len(frame.target_names) == 1 else "target"
