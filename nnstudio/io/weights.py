@@ -7,11 +7,14 @@ Both layouts are self-describing so a trained network can be used without nnstud
     ``W1``, ``b1``, ..., ``WL``, ``bL`` (``Wl`` shaped (fan_in, fan_out), ``bl`` shaped
     (fan_out,)), ``activations`` (one name per layer), ``alphas`` (one float per layer, NaN
     where the activation takes none), ``input_mean`` and ``input_std`` (only when inputs are
-    standardised), ``output_names`` (when known) and ``task``.
+    standardised), ``target_mean`` and ``target_std`` (only when regression targets are
+    standardised: the outputs of the layers are then ``(y - target_mean) / target_std``),
+    ``output_names`` (when known) and ``task``.
 
 ``.json``
     ``{"format": "nnstudio.weights", "version": 1, "layers": [{"activation", "alpha", "W",
-    "b"}, ...], "input_standardization": {"mean", "std"} or null, "task", "output_names"}``.
+    "b"}, ...], "input_standardization": {"mean", "std"} or null, "target_standardization":
+    {"mean", "std"} or null, "task", "output_names"}``.
 
 The project's own ``<name>.weights.npz`` uses the ``.npz`` layout.
 """
@@ -28,12 +31,12 @@ import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from nnstudio.errors import ProjectFileError
-from nnstudio.spec import NetworkSpec, Project, Weights, canonical_activation
+from nnstudio.spec import NetworkSpec, Project, Standardization, Weights, canonical_activation
 
 JSON_FORMAT_NAME = "nnstudio.weights"
 JSON_FORMAT_VERSION = 1
@@ -203,9 +206,16 @@ def weights_to_arrays(project: Project, weights: Weights) -> dict[str, np.ndarra
     Parameters
     ----------
     project : Project
-        Supplies activations, standardisation, output names and the task.
+        Supplies activations, input and target standardisation, output names and the task.
     weights : Weights
         One ``(W, b)`` pair per layer of ``project.network``.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``Wl`` shaped (fan_in, fan_out), ``bl`` shaped (fan_out,), ``input_mean`` and
+        ``input_std`` shaped (n_inputs,), ``target_mean`` and ``target_std`` shaped
+        (n_outputs,), and the descriptive entries.
     """
     weights = check_weights(weights, project.network, "the weights")
     arrays: dict[str, np.ndarray] = {}
@@ -224,6 +234,10 @@ def weights_to_arrays(project: Project, weights: Weights) -> dict[str, np.ndarra
     if project.standardization is not None:
         arrays["input_mean"] = np.array(project.standardization.mean, dtype=np.float64)
         arrays["input_std"] = np.array(project.standardization.std, dtype=np.float64)
+    # Written only when set, so the archives of other projects stay as they were.
+    if project.target_standardization is not None:
+        arrays["target_mean"] = np.array(project.target_standardization.mean, dtype=np.float64)
+        arrays["target_std"] = np.array(project.target_standardization.std, dtype=np.float64)
     if project.output_names is not None:
         arrays["output_names"] = np.array(project.output_names)
     arrays["task"] = np.array(project.task)
@@ -345,20 +359,24 @@ def weights_to_json_document(project: Project, weights: Weights) -> dict[str, An
                 "b": np.asarray(b, dtype=np.float64).tolist(),
             }
         )
-    standardization = None
-    if project.standardization is not None:
-        standardization = {
-            "mean": list(project.standardization.mean),
-            "std": list(project.standardization.std),
-        }
     return {
         "format": JSON_FORMAT_NAME,
         "version": JSON_FORMAT_VERSION,
         "layers": layers,
-        "input_standardization": standardization,
+        "input_standardization": _standardization_document(project.standardization),
+        "target_standardization": _standardization_document(project.target_standardization),
         "task": project.task,
         "output_names": list(project.output_names) if project.output_names is not None else None,
     }
+
+
+def _standardization_document(
+    standardization: Standardization | None,
+) -> dict[str, list[float]] | None:
+    """``{"mean": [...], "std": [...]}`` with exact float64 values, or ``None``."""
+    if standardization is None:
+        return None
+    return {"mean": list(standardization.mean), "std": list(standardization.std)}
 
 
 def save_weights_json(path: str | Path, project: Project, weights: Weights) -> Path:
@@ -577,51 +595,95 @@ def _load_weights_file(path: Path, network: NetworkSpec) -> Weights:
     )
 
 
-def _recorded_context(path: Path) -> tuple[list[str] | None, Any]:
-    """The activations and input standardisation a weights file records about itself.
+class _RecordedContext(NamedTuple):
+    """What a weights file records about the computation its weights were trained for.
 
-    Returns ``(activations, standardization)``: activations are ``None`` when the file does
-    not say (a file nnstudio did not write); standardization is ``(mean, std)`` arrays,
-    ``None`` for raw inputs, or ``...`` when the file does not say.
+    Attributes
+    ----------
+    activations : list of str or None
+        One activation name per layer; ``None`` when the file does not say (a file nnstudio
+        did not write).
+    inputs, targets : tuple of two ndarrays, None or Ellipsis
+        The input (shape (n_inputs,)) or target (shape (n_outputs,)) standardisation as
+        ``(mean, std)``; ``None`` for values used raw; ``...`` when the file does not say.
+    """
+
+    activations: list[str] | None
+    inputs: Any
+    targets: Any
+
+
+#: A file that records nothing about its training.
+_NOTHING_RECORDED = _RecordedContext(None, ..., ...)
+
+
+def _recorded_context(path: Path) -> _RecordedContext:
+    """The activations and the input and target standardisation a weights file records.
+
+    A file that records its activations but no target statistics was written without target
+    standardisation (files from before nnstudio had it included), so its targets were raw.
     """
     suffix = path.suffix.lower()
     try:
         if suffix == ".npz":
             with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
                 if "activations" not in archive.files:
-                    return None, ...
-                activations = [str(name) for name in archive["activations"].tolist()]
-                if "input_mean" in archive.files and "input_std" in archive.files:
-                    return activations, (archive["input_mean"], archive["input_std"])
-                return activations, None
+                    return _NOTHING_RECORDED
+                return _RecordedContext(
+                    [str(name) for name in archive["activations"].tolist()],
+                    _npz_statistics(archive, "input"),
+                    _npz_statistics(archive, "target"),
+                )
         if suffix == ".json":
             document = json.loads(path.read_text(encoding="utf-8"))
-            activations = [str(layer.get("activation")) for layer in document["layers"]]
-            recorded = document.get("input_standardization")
-            if recorded is None:
-                return activations, None
-            return activations, (np.asarray(recorded["mean"]), np.asarray(recorded["std"]))
+            return _RecordedContext(
+                [str(layer.get("activation")) for layer in document["layers"]],
+                _json_statistics(document.get("input_standardization")),
+                _json_statistics(document.get("target_standardization")),
+            )
         if suffix == ".safetensors":
             from nnstudio.io.safetensors_io import read_safetensors
 
             model = read_safetensors(path)
             if model.activations is None:
-                return None, ...
-            recorded = model.standardization
-            if recorded is None:
-                return list(model.activations), None
-            return list(model.activations), (np.asarray(recorded.mean), np.asarray(recorded.std))
+                return _NOTHING_RECORDED
+            return _RecordedContext(
+                list(model.activations),
+                _statistics(model.standardization),
+                _statistics(model.target_standardization),
+            )
     except (OSError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile):
         pass  # the weights themselves were read; a record that cannot be is no record
-    return None, ...
+    return _NOTHING_RECORDED
+
+
+def _npz_statistics(archive: np.lib.npyio.NpzFile, prefix: str) -> Any:
+    """``(mean, std)`` of the ``{prefix}_mean`` and ``{prefix}_std`` arrays, or ``None``."""
+    if f"{prefix}_mean" in archive.files and f"{prefix}_std" in archive.files:
+        return archive[f"{prefix}_mean"], archive[f"{prefix}_std"]
+    return None
+
+
+def _json_statistics(recorded: Any) -> Any:
+    """``(mean, std)`` arrays of a JSON ``{"mean", "std"}`` entry, or ``None`` for null."""
+    if recorded is None:
+        return None
+    return np.asarray(recorded["mean"]), np.asarray(recorded["std"])
+
+
+def _statistics(standardization: Standardization | None) -> Any:
+    if standardization is None:
+        return None
+    return np.asarray(standardization.mean), np.asarray(standardization.std)
 
 
 def weights_file_mismatches(path: str | Path, project: Project) -> list[str]:
     """What a weights file records about its training that differs from ``project``.
 
-    Weights trained with other activations, or on inputs standardised differently, load
-    (their shapes fit) but compute something else; each difference is one sentence.
-    Files that record nothing (written by other tools) yield none.
+    Weights trained with other activations, on inputs standardised differently, or for
+    targets standardised differently, load (their shapes fit) but compute something else;
+    each difference is one sentence. Files that record nothing (written by other tools)
+    yield none.
 
     Parameters
     ----------
@@ -630,7 +692,7 @@ def weights_file_mismatches(path: str | Path, project: Project) -> list[str]:
     project : Project
     """
     path = Path(path)
-    activations, recorded = _recorded_context(path)
+    activations, inputs, targets = _recorded_context(path)
     problems: list[str] = []
     ours = [canonical_activation(layer.activation) for layer in project.network.layers]
     if activations is not None and len(activations) == len(ours):
@@ -640,24 +702,53 @@ def weights_file_mismatches(path: str | Path, project: Project) -> list[str]:
                 f"{path.name} was trained with the activations {', '.join(theirs)}; this "
                 f"network uses {', '.join(ours)}"
             )
-    if recorded is not ...:
-        standardization = project.standardization
-        if recorded is None and standardization is not None:
-            problems.append(
-                f"{path.name} was trained on raw inputs; this project standardises its inputs"
-            )
-        elif recorded is not None and standardization is None:
-            problems.append(
-                f"{path.name} was trained on standardised inputs; this project feeds raw inputs"
-            )
-        elif recorded is not None and standardization is not None:
-            mean, std = recorded
-            if np.shape(mean) != (len(standardization.mean),) or not (
-                np.allclose(mean, standardization.mean, rtol=1e-4, atol=1e-6)
-                and np.allclose(std, standardization.std, rtol=1e-4, atol=1e-6)
-            ):
-                problems.append(
-                    f"{path.name} was trained on inputs standardised with other statistics "
-                    "(another data set or split)"
-                )
+    for recorded, standardization, words in (
+        (inputs, project.standardization, _INPUT_WORDS),
+        (targets, project.target_standardization, _TARGET_WORDS),
+    ):
+        problem = _standardization_mismatch(path.name, recorded, standardization, words)
+        if problem is not None:
+            problems.append(problem)
     return problems
+
+
+#: How a mismatch of the input or the target standardisation is told: (the file was trained
+#: on raw values but the project standardises them, the other way round, the values they
+#: were standardised as).
+_INPUT_WORDS = (
+    "was trained on raw inputs; this project standardises its inputs",
+    "was trained on standardised inputs; this project feeds raw inputs",
+    "inputs",
+)
+_TARGET_WORDS = (
+    "was trained on raw targets; this project standardises its targets",
+    "was trained on standardised targets; this project trains on raw targets",
+    "targets",
+)
+
+
+def _standardization_mismatch(
+    name: str, recorded: Any, standardization: Standardization | None, words: tuple[str, ...]
+) -> str | None:
+    """One sentence when a file's recorded statistics differ from the project's, else ``None``.
+
+    ``recorded`` is ``(mean, std)``, ``None`` (raw values) or ``...`` (the file does not say).
+    """
+    raw_in_file, standardised_in_file, values = words
+    if recorded is ...:
+        return None
+    if recorded is None and standardization is not None:
+        return f"{name} {raw_in_file}"
+    if recorded is not None and standardization is None:
+        return f"{name} {standardised_in_file}"
+    if recorded is not None and standardization is not None:
+        mean, std = recorded
+        if np.shape(mean) != (len(standardization.mean),) or not (
+            np.allclose(mean, standardization.mean, rtol=1e-4, atol=1e-6)
+            and np.allclose(std, standardization.std, rtol=1e-4, atol=1e-6)
+        ):
+            return (
+                f"{name} was trained on {values} standardised with other statistics "
+                "(another data set or split)"
+            )
+    return None

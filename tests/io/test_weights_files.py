@@ -24,7 +24,7 @@ from nnstudio.io.weights import (
     save_weights_json,
     save_weights_npz,
 )
-from nnstudio.spec import LayerSpec, NetworkSpec, Project
+from nnstudio.spec import CsvData, LayerSpec, NetworkSpec, Project, Standardization
 
 
 def assert_weights_equal(actual, expected) -> None:
@@ -460,3 +460,151 @@ def test_weights_files_that_record_nothing_raise_no_doubts(
     path = tmp_path / "foreign.npz"
     np.savez(path, **arrays)
     assert weights_file_mismatches(path, xor_project) == []
+
+
+# ---- target standardisation ----------------------------------------------------------------
+
+TARGETS = Standardization(mean=(1000.0, -3.0), std=(250.0, 0.5))
+
+
+def target_project(output_activation: str = "identity") -> Project:
+    """A 3-4-2 regression project whose two targets are standardised for training."""
+    return Project(
+        name="Prices",
+        data=CsvData(
+            csv="data/prices.csv",
+            target=("price", "delta"),
+            task="regression",
+            standardize_targets=True,
+        ),
+        network=NetworkSpec(
+            inputs=3,
+            layers=(LayerSpec(units=4, activation="tanh"), LayerSpec(2, output_activation)),
+        ),
+        loss="mse",
+        standardization=Standardization(mean=(1.0, 2.0, 3.0), std=(0.5, 4.0, 2.0)),
+        target_standardization=TARGETS,
+        output_names=("price", "delta"),
+    )
+
+
+def activate(name: str, Z: np.ndarray) -> np.ndarray:
+    """The activations the target-standardised projects use."""
+    return {"identity": Z, "tanh": np.tanh(Z), "softplus": np.logaddexp(0.0, Z)}[name]
+
+
+def forward_by_hand(read: dict, X: np.ndarray) -> np.ndarray:
+    """Raw-unit outputs from what a weights file holds, following docs/file-format.md."""
+    A = (X - read["input_mean"]) / read["input_std"]
+    for number, name in enumerate(read["activations"], start=1):
+        A = activate(name, A @ read[f"W{number}"] + read[f"b{number}"])
+    if "target_mean" in read:
+        A = A * read["target_std"] + read["target_mean"]
+    return A
+
+
+def expected_outputs(project: Project, weights, X: np.ndarray) -> np.ndarray:
+    """The network's forward pass, scaled back to the targets' units."""
+    A = project.standardization.apply(X)
+    for layer, (W, b) in zip(project.network.layers, weights, strict=True):
+        A = activate(layer.activation, A @ W + b)
+    return project.target_standardization.unapply(A)
+
+
+@pytest.mark.parametrize("activation", ["identity", "softplus"])
+def test_npz_records_the_target_standardisation(
+    tmp_path: Path, make_weights, activation: str
+) -> None:
+    project = target_project(activation)
+    weights = make_weights(project.network)
+    path = save_weights_npz(tmp_path / "w.npz", project, weights)
+    with np.load(path, allow_pickle=False) as archive:
+        read = {key: archive[key] for key in archive.files}
+    assert read["target_mean"].dtype == np.float64
+    np.testing.assert_array_equal(read["target_mean"], [1000.0, -3.0])
+    np.testing.assert_array_equal(read["target_std"], [250.0, 0.5])
+    read["activations"] = [str(name) for name in read["activations"]]
+    X = np.random.default_rng(5).normal(size=(16, 3)) * 3
+    outputs = forward_by_hand(read, X)
+    np.testing.assert_allclose(outputs, expected_outputs(project, weights, X), rtol=1e-12)
+    # In the targets' units: far from the standardised network's own outputs near 0.
+    assert np.all(np.abs(outputs[:, 0] - 1000.0) < 250.0 * 10)
+    assert np.abs(outputs[:, 0]).min() > 100.0
+
+
+@pytest.mark.parametrize("activation", ["identity", "softplus"])
+def test_json_records_the_target_standardisation(
+    tmp_path: Path, make_weights, activation: str
+) -> None:
+    project = target_project(activation)
+    weights = make_weights(project.network)
+    path = save_weights_json(tmp_path / "w.json", project, weights)
+    document = json.loads(path.read_text())
+    assert document["target_standardization"] == {"mean": [1000.0, -3.0], "std": [250.0, 0.5]}
+    read = {
+        "input_mean": np.array(document["input_standardization"]["mean"]),
+        "input_std": np.array(document["input_standardization"]["std"]),
+        "target_mean": np.array(document["target_standardization"]["mean"]),
+        "target_std": np.array(document["target_standardization"]["std"]),
+        "activations": [layer["activation"] for layer in document["layers"]],
+    }
+    for number, layer in enumerate(document["layers"], start=1):
+        read[f"W{number}"], read[f"b{number}"] = np.array(layer["W"]), np.array(layer["b"])
+    X = np.random.default_rng(6).normal(size=(16, 3))
+    np.testing.assert_allclose(
+        forward_by_hand(read, X), expected_outputs(project, weights, X), rtol=1e-12
+    )
+    assert_weights_equal(load_weights_json(path, project.network), weights)
+
+
+def test_files_without_target_standardisation_are_unchanged(
+    tmp_path: Path, xor_project: Project, make_weights
+) -> None:
+    weights = make_weights(xor_project.network)
+    npz = save_weights_npz(tmp_path / "w.npz", xor_project, weights)
+    with np.load(npz) as archive:
+        assert not {"target_mean", "target_std"} & set(archive.files)
+    document = json.loads(save_weights_json(tmp_path / "w.json", xor_project, weights).read_text())
+    assert document["target_standardization"] is None
+    assert list(document) == [
+        "format",
+        "version",
+        "layers",
+        "input_standardization",
+        "target_standardization",
+        "task",
+        "output_names",
+    ]
+
+
+@pytest.mark.parametrize("save", [save_weights_npz, save_weights_json])
+def test_a_weights_file_says_when_its_targets_were_standardised_otherwise(
+    tmp_path: Path, make_weights, save
+) -> None:
+    from nnstudio.io.weights import weights_file_mismatches
+
+    suffix = ".npz" if save is save_weights_npz else ".json"
+    project = target_project()
+    weights = make_weights(project.network)
+    path = save(tmp_path / f"w{suffix}", project, weights)
+    assert_weights_equal(load_weights_file(path, project.network), weights)
+    assert weights_file_mismatches(path, project) == []
+    raw_targets = replace(project, target_standardization=None)
+    assert weights_file_mismatches(path, raw_targets) == [
+        f"w{suffix} was trained on standardised targets; this project trains on raw targets"
+    ]
+    moved = replace(project, target_standardization=Standardization((990.0, -3.0), (250.0, 0.5)))
+    assert weights_file_mismatches(path, moved) == [
+        f"w{suffix} was trained on targets standardised with other statistics (another data "
+        "set or split)"
+    ]
+    raw = save(tmp_path / f"raw{suffix}", raw_targets, weights)
+    assert weights_file_mismatches(raw, project) == [
+        f"raw{suffix} was trained on raw targets; this project standardises its targets"
+    ]
+    # Inputs and targets are told apart, each in its own sentence.
+    neither = replace(raw_targets, standardization=None)
+    assert weights_file_mismatches(path, neither) == [
+        f"w{suffix} was trained on standardised inputs; this project feeds raw inputs",
+        f"w{suffix} was trained on standardised targets; this project trains on raw targets",
+    ]
