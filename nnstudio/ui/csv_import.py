@@ -594,6 +594,8 @@ class CsvImportDialog(QtWidgets.QDialog):
             standardize=self._standardize.isChecked(),
             validation_fraction=round(self._validation.value() / 100.0, 4),
             seed=int(self._seed.value()),
+            standardize_targets=self.task() == "regression"
+            and self._standardize_targets.isChecked(),
         )
 
     def validate(self, *, final: bool = False) -> bool:
@@ -899,6 +901,18 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._standardize.toggled.connect(self._schedule_validation)
         form.addRow("", self._standardize)
 
+        # Regression only: classes are not numbers to rescale.
+        self._standardize_targets = QtWidgets.QCheckBox("Standardise tar&gets")
+        self._standardize_targets.setChecked(True)
+        self._standardize_targets.setToolTip(
+            "Train on targets rescaled to mean 0 and standard deviation 1 using the training rows; "
+            "predictions, plots and exports stay in the targets' units. Targets in the "
+            "thousands or millions then train as fast as targets near 1."
+        )
+        self._standardize_targets.setEnabled(False)
+        self._standardize_targets.toggled.connect(self._schedule_validation)
+        form.addRow("", self._standardize_targets)
+
         self._validation = QtWidgets.QSpinBox()
         self._validation.setRange(0, 90)
         self._validation.setSingleStep(5)
@@ -1002,6 +1016,8 @@ class CsvImportDialog(QtWidgets.QDialog):
         if initial is not None:
             self._task.setCurrentIndex(self._task.findData(initial.task))
             self._standardize.setChecked(initial.standardize)
+            if initial.task == "regression":
+                self._standardize_targets.setChecked(initial.standardize_targets)
             self._validation.setValue(round(initial.validation_fraction * 100))
             self._seed.setValue(initial.seed)
         self._syncing = False
@@ -1025,6 +1041,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._schedule_validation()
 
     def _task_changed(self) -> None:
+        self._standardize_targets.setEnabled(self.task() == "regression")
         if not self._syncing:
             self._task_chosen = True
             self._update_task_hint()

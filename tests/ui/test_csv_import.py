@@ -283,3 +283,31 @@ def test_numbers_beyond_float32_are_pointed_out_before_importing(qtbot, tmp_path
     # The precision may be changed after importing: the choice can still be imported.
     assert ok_button(dialog).isEnabled()
     assert open_dialog(qtbot, path, tmp_path, dtype="float64").warning is None
+
+
+def prices_csv(folder: Path) -> Path:
+    rows = ["sqft,price"] + [f"{500 + 50 * i},{150 * (500 + 50 * i) + 20_000}" for i in range(40)]
+    return write(folder / "prices.csv", "\n".join(rows) + "\n")
+
+
+def test_regression_targets_are_standardised_unless_unticked(qtbot, tmp_path):
+    dialog = open_dialog(qtbot, prices_csv(tmp_path), tmp_path)
+    assert dialog.task() == "regression"
+    box = dialog._standardize_targets
+    assert box.isEnabled() and box.isChecked()
+    assert dialog.result_spec().standardize_targets
+    box.setChecked(False)
+    assert not dialog.result_spec().standardize_targets
+    # Classes are not numbers to rescale: the choice is greyed out and not stored.
+    box.setChecked(True)
+    dialog.set_task("classification")
+    assert not box.isEnabled()
+    assert not dialog.result_spec().standardize_targets
+
+
+def test_changing_columns_keeps_raw_targets_of_an_existing_project(qtbot, tmp_path):
+    path = prices_csv(tmp_path)
+    initial = CsvData(csv="prices.csv", target=("price",), task="regression")
+    dialog = open_dialog(qtbot, path, tmp_path, initial=initial)
+    assert not dialog._standardize_targets.isChecked()
+    assert not dialog.result_spec().standardize_targets

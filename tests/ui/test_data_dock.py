@@ -609,3 +609,27 @@ def test_a_selected_neuron_fills_the_plane_with_its_output(panel, document):
     panel.set_selected_neuron(1, 99, "Hidden 1 · neuron 99")
     np.testing.assert_array_equal(scatter.regions.image, expected)
     assert not scatter.focus_note.isVisible()
+
+
+def test_regression_csv_offers_standardised_targets(panel, document, tmp_path):
+    rows = "\n".join(f"{500 + 50 * i},{150 * (500 + 50 * i) + 20_000}" for i in range(40))
+    (tmp_path / "prices.csv").write_text("sqft,price\n" + rows + "\n", encoding="utf-8")
+    data = CsvData(csv="prices.csv", target=("price",), task="regression")
+    assert panel.set_data(data, "Data: prices")
+    box = panel.csv_standardize_targets_check
+    assert box.isVisibleTo(panel) and not box.isChecked()
+    assert document.project.target_standardization is None
+    box.setChecked(True)
+    assert document.project.data.standardize_targets
+    scaling = document.project.target_standardization
+    assert scaling is not None
+    assert scaling.mean[0] == pytest.approx(document.dataset.Y_train.mean())
+    # Undo brings the raw targets back.
+    document.undo_stack.undo()
+    assert not document.project.data.standardize_targets
+    assert not box.isChecked()
+    assert document.project.target_standardization is None
+    # Classes have nothing to standardise.
+    path = iris_like_csv(tmp_path)
+    assert panel.set_data(CsvData(csv=path.name, target=("species",)), "Data: flowers")
+    assert not box.isVisibleTo(panel)

@@ -273,3 +273,20 @@ def test_selecting_a_neuron_does_not_widen_a_narrow_dock(qtbot, document: Studio
         dock.set_selection(selection)
         # The page fits the width the project summary allowed: nothing jumps sideways.
         assert dock._scroll.minimumWidth() <= 220, selection
+
+
+def test_the_summary_says_when_the_loss_is_on_standardised_targets(
+    dock: PropertiesDock, tmp_path, monkeypatch
+) -> None:
+    from nnstudio.spec import CsvData
+
+    monkeypatch.chdir(tmp_path)  # an unsaved document reads CSV files from here
+    rows = "\n".join(f"{500 + 50 * i},{150 * (500 + 50 * i) + 20_000}" for i in range(40))
+    (tmp_path / "prices.csv").write_text("sqft,price\n" + rows + "\n", encoding="utf-8")
+    document = dock.properties.document
+    data = CsvData(csv="prices.csv", target=("price",), task="regression")
+    assert document.set_data(data)
+    loss = dock.properties.summary_page.fields["Loss"]
+    assert loss.text() == "Mean squared error"
+    assert document.set_data(replace(data, standardize_targets=True))
+    assert loss.text() == "Mean squared error, on standardised targets"

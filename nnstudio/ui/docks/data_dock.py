@@ -873,6 +873,14 @@ class DataPanel(QtWidgets.QWidget):
         )
         self.csv_standardize_check.toggled.connect(self._csv_standardize_toggled)
         layout.addWidget(self.csv_standardize_check)
+        self.csv_standardize_targets_check = QtWidgets.QCheckBox("Standardise tar&gets")
+        self.csv_standardize_targets_check.setToolTip(
+            "Train on targets rescaled to mean 0 and standard deviation 1 using the training rows; "
+            "predictions, plots and exports stay in the targets' units. Targets in the "
+            "thousands or millions then train as fast as targets near 1."
+        )
+        self.csv_standardize_targets_check.toggled.connect(self._csv_standardize_targets_toggled)
+        layout.addWidget(self.csv_standardize_targets_check)
         buttons = QtWidgets.QHBoxLayout()
         self.open_csv_button = QtWidgets.QPushButton("&Open CSV…")
         self.open_csv_button.clicked.connect(self.open_csv)
@@ -899,6 +907,7 @@ class DataPanel(QtWidgets.QWidget):
             self.arms_spin,
             self.standardize_check,
             self.csv_standardize_check,
+            self.csv_standardize_targets_check,
         )
         blockers = [QtCore.QSignalBlocker(widget) for widget in widgets]
         try:
@@ -919,6 +928,9 @@ class DataPanel(QtWidgets.QWidget):
             else:
                 self.source_combo.setCurrentIndex(self.source_combo.findData(CSV_KEY))
                 self.csv_standardize_check.setChecked(data.standardize)
+                self.csv_standardize_targets_check.setChecked(data.standardize_targets)
+                # Classes are not numbers to rescale.
+                self.csv_standardize_targets_check.setVisible(data.task == "regression")
                 self._show_csv(data)
                 self.builtin_page.hide()
                 self.csv_page.show()
@@ -1134,6 +1146,12 @@ class DataPanel(QtWidgets.QWidget):
         if isinstance(current, CsvData) and current.standardize != checked:
             text = "Standardise inputs" if checked else "Use raw inputs"
             self.set_data(replace(current, standardize=checked), text)
+
+    def _csv_standardize_targets_toggled(self, checked: bool) -> None:
+        current = self.document.project.data
+        if isinstance(current, CsvData) and current.standardize_targets != checked:
+            text = "Standardise targets" if checked else "Use raw targets"
+            self.set_data(replace(current, standardize_targets=checked), text)
 
     # ---- CSV files -------------------------------------------------------------------------
 

@@ -185,7 +185,11 @@ class SummaryPage(QtWidgets.QWidget):
         # Zero-width spaces let a long architecture string wrap at its dashes.
         self.fields["Network"].setText(network.describe().replace("-", "-\u200b"))
         self.fields["Parameters"].setText(f"{network.parameter_count:,}")
-        self.fields["Loss"].setText(LOSS_LABELS.get(project.loss, project.loss))
+        loss = LOSS_LABELS.get(project.loss, project.loss)
+        if project.target_standardization is not None:
+            # Why the loss is small while the RMSE is in the targets' (large) units.
+            loss = f"{loss}, on standardised targets"
+        self.fields["Loss"].setText(loss)
         t = project.training
         self.fields["Optimizer"].setText(
             f"{OPTIMIZER_LABELS.get(t.optimizer, t.optimizer)}, learning rate {t.learning_rate:g}"
