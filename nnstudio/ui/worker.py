@@ -676,6 +676,9 @@ class TrainingController(QtCore.QObject):
     def _on_weights_changed(self, weights: Weights | None) -> None:
         if weights is not None and weights is self._handed_back:
             return
+        # Other weights now: the ones handed back are history (undo may bring that very
+        # object back, and then it must reach the training process).
+        self._handed_back = None
         self._schedule_rebuild()
 
     def _on_training_changed(self, training: TrainingSpec) -> None:
