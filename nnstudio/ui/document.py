@@ -194,6 +194,33 @@ class StudioDocument(QtCore.QObject):
         """Whether the weights hold work: trained, loaded from a file or edited by hand."""
         return self._weights is not None and not _same_arrays(self._weights, self._fresh_weights)
 
+    def input_names(self) -> list[str]:
+        """One label per network input: the project's names, the data's, or x1, x2, ..."""
+        count = self._project.network.inputs
+        for names in (self._project.feature_names, getattr(self._dataset, "feature_names", None)):
+            if names is not None and len(names) == count:
+                return list(names)
+        return [f"x{i + 1}" for i in range(count)]
+
+    def output_labels(self) -> list[str]:
+        """One label per output unit: class or target names when they fit, else y or y1, y2, ..."""
+        units = self._project.network.output.units
+        candidates = (
+            self._project.output_names,
+            getattr(self._dataset, "class_names", None),
+            getattr(self._dataset, "target_names", None),
+        )
+        for names in candidates:
+            if not names:
+                continue
+            if len(names) == units:
+                return list(names)
+            if units == 1 and len(names) == 2:
+                # One sigmoid unit on two classes is the probability of the second class.
+                positive = names[1]
+                return [f"P(class {positive})" if positive.isdigit() else f"P({positive})"]
+        return [f"y{i + 1}" for i in range(units)] if units > 1 else ["y"]
+
     @property
     def is_dirty(self) -> bool:
         """Whether there are unsaved changes."""

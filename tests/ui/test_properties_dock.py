@@ -290,3 +290,15 @@ def test_the_summary_says_when_the_loss_is_on_standardised_targets(
     assert loss.text() == "Mean squared error"
     assert document.set_data(replace(data, standardize_targets=True))
     assert loss.text() == "Mean squared error, on standardised targets"
+
+
+def test_an_edge_is_titled_by_the_labels_of_its_ends(dock: PropertiesDock) -> None:
+    props = dock.properties
+    document = props.document
+    dock.set_selection(Selection("edge", 1, 0, 1))  # from the second input to hidden neuron 1
+    second = document.input_names()[1]
+    assert props.edge_page.title.text() == f"Input · {second} → Hidden 1 · neuron 1"
+    last = len(document.project.network.layers)
+    dock.set_selection(Selection("edge", last, 0, 2))
+    output = document.output_labels()[0]
+    assert props.edge_page.title.text() == f"Hidden {last - 1} · neuron 3 → Output · {output}"

@@ -270,34 +270,11 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
 
     def feature_names(self) -> list[str]:
         """Input names: the project's, the data's, or x1, x2, ..."""
-        count = self._network_spec().inputs
-        project = self.document.project
-        dataset = self.document.dataset
-        for names in (project.feature_names, getattr(dataset, "feature_names", None)):
-            if names is not None and len(names) == count:
-                return list(names)
-        return [f"x{i + 1}" for i in range(count)]
+        return self.document.input_names()
 
     def output_names(self) -> list[str]:
         """One label per output unit (class or target names when they fit)."""
-        units = self._network_spec().output.units
-        project = self.document.project
-        dataset = self.document.dataset
-        candidates = (
-            project.output_names,
-            getattr(dataset, "class_names", None),
-            getattr(dataset, "target_names", None),
-        )
-        for names in candidates:
-            if not names:
-                continue
-            if len(names) == units:
-                return list(names)
-            if units == 1 and len(names) == 2:
-                # One sigmoid unit on two classes is the probability of the second class.
-                positive = names[1]
-                return [f"P(class {positive})" if positive.isdigit() else f"P({positive})"]
-        return [f"y{i + 1}" for i in range(units)] if units > 1 else ["y"]
+        return self.document.output_labels()
 
     def _drawn_signature(self) -> tuple:
         network = self._network_spec()

@@ -131,6 +131,17 @@ def _short_title(project: Project, drawn_index: int) -> str:
     return layer_title(project, drawn_index).replace(" layer", "")
 
 
+def _neuron_name(document: StudioDocument, drawn_index: int, neuron: int) -> str:
+    """An input's or output's label as the canvas shows it, else ``"neuron 3"``."""
+    if drawn_index == 0:
+        names = document.input_names()
+    elif drawn_index == len(document.project.network.layers):
+        names = document.output_labels()
+    else:
+        return f"neuron {neuron + 1}"
+    return names[neuron] if 0 <= neuron < len(names) else f"neuron {neuron + 1}"
+
+
 class SummaryPage(QtWidgets.QWidget):
     """Project overview shown when nothing is selected."""
 
@@ -590,7 +601,9 @@ class EdgePage(QtWidgets.QWidget):
         target = selection.neuron or 0
         before = _short_title(project, selection.layer - 1)
         after = _short_title(project, selection.layer)
-        self.title.setText(f"{before} · neuron {source + 1} → {after} · neuron {target + 1}")
+        start = _neuron_name(self.document, selection.layer - 1, source)
+        end = _neuron_name(self.document, selection.layer, target)
+        self.title.setText(f"{before} · {start} → {after} · {end}")
         weights = getattr(frame, "weights", None) or self.document.weights
         if weights is None or index is None:
             self.weight.setEnabled(False)
