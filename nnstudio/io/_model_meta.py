@@ -1,7 +1,8 @@
 """What every model export shares: a checked view of a trained network and its metadata.
 
 The ONNX, safetensors, PyTorch and Python exports all describe the same thing: input
-standardisation ``x' = (x - mean) / std`` followed by dense layers ``A = g(A_prev @ W + b)``.
+standardisation ``x' = (x - mean) / std`` followed by dense layers ``A = g(A_prev @ W + b)``
+and, for regression targets standardised in training, ``y = A * target_std + target_mean``.
 :func:`describe_model` checks that a project and its weights agree (naming the layer and both
 shapes when they do not) and gathers everything the writers need, so each writer only worries
 about its own format.
@@ -68,6 +69,9 @@ class ModelDescription:
         Hidden layers then the output layer; arrays keep the dtype of the trained weights.
     standardization : Standardization or None
         Input statistics applied before the first layer.
+    target_standardization : Standardization or None
+        Regression target statistics, one entry per output unit: the layers compute
+        standardised targets and the model's outputs are ``A * std + mean``.
     feature_names : tuple of str or None
         Input names stored in the project, if any.
     output_names : tuple of str or None
@@ -80,6 +84,7 @@ class ModelDescription:
     standardization: Standardization | None
     feature_names: tuple[str, ...] | None
     output_names: tuple[str, ...] | None
+    target_standardization: Standardization | None = None
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -160,14 +165,10 @@ class ModelDescription:
         """String key/value metadata shared by the ONNX and safetensors files.
 
         Values are JSON so lists, ``null`` and exact float64 statistics survive the trip.
+        ``target_standardization`` is present only when the targets are standardised, so the
+        files of other networks stay as they were; its absence means raw targets.
         """
-        standardization = None
-        if self.standardization is not None:
-            standardization = {
-                "mean": list(self.standardization.mean),
-                "std": list(self.standardization.std),
-            }
-        return {
+        metadata = {
             "format": FORMAT_MARKER,
             "version": nnstudio.__version__,
             "name": self.name,
@@ -183,8 +184,20 @@ class ModelDescription:
                 list(self.output_names) if self.output_names is not None else None
             ),
             "output": self.output_kind,
-            "standardization": json.dumps(standardization),
+            "standardization": json.dumps(_statistics_entry(self.standardization)),
         }
+        if self.target_standardization is not None:
+            metadata["target_standardization"] = json.dumps(
+                _statistics_entry(self.target_standardization)
+            )
+        return metadata
+
+
+def _statistics_entry(standardization: Standardization | None) -> dict[str, list[float]] | None:
+    """The metadata form of a standardisation: exact float64 ``mean`` and ``std`` lists."""
+    if standardization is None:
+        return None
+    return {"mean": list(standardization.mean), "std": list(standardization.std)}
 
 
 def describe_model(project: Project, weights: Weights) -> ModelDescription:
@@ -204,7 +217,8 @@ def describe_model(project: Project, weights: Weights) -> ModelDescription:
     ------
     ProjectFileError
         When the number of layers or a shape does not match the network, when a weight is not
-        finite (a diverged network), or when the standardisation has the wrong width.
+        finite (a diverged network), or when the input or target standardisation has the
+        wrong width.
     """
     spec = project.network
     if len(weights) != len(spec.layers):
@@ -247,6 +261,12 @@ def describe_model(project: Project, weights: Weights) -> ModelDescription:
             f"cannot export '{project.name}': the standardisation has "
             f"{len(standardization.mean)} features but the network has {spec.inputs} inputs"
         )
+    targets = project.target_standardization
+    if targets is not None and len(targets.mean) != spec.output.units:
+        raise ProjectFileError(
+            f"cannot export '{project.name}': the target standardisation has "
+            f"{len(targets.mean)} targets but the output layer has {spec.output.units} units"
+        )
     return ModelDescription(
         name=project.name,
         task=project.task,
@@ -254,6 +274,7 @@ def describe_model(project: Project, weights: Weights) -> ModelDescription:
         standardization=standardization,
         feature_names=project.feature_names,
         output_names=project.output_names,
+        target_standardization=targets,
     )
 
 

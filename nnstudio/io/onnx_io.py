@@ -13,13 +13,16 @@ run on *raw* features, exactly like ``nnstudio predict``:
   ``LeakyRelu(alpha)``, ``Elu(alpha)``, ``Softplus``, ``Softmax(axis=-1)``; the tanh-approximate
   GELU and swish are written as small compositions of ``Pow``/``Mul``/``Add``/``Tanh`` and
   ``Sigmoid``/``Mul`` so every runtime accepts them; identity layers add no node;
+* when the regression targets were standardised for training, a ``Mul`` by their standard
+  deviations and an ``Add`` of their means after the output activation, so the outputs are in
+  the targets' units;
 * output ``"probabilities"`` for classification and ``"values"`` for regression. A classifier
   with one sigmoid unit outputs the probability of the second class, shape ``[batch, 1]``; a
   softmax classifier outputs ``[batch, n_classes]``.
 
 The model's ``metadata_props`` record the nnstudio version, the task, the feature and output
-names, the activations and the exact standardisation statistics, so importing the file back
-restores them.
+names, the activations and the exact standardisation statistics (of the targets too, when they
+are standardised), so importing the file back restores them.
 
 Import
 ------
@@ -30,22 +33,26 @@ initializers or ``Constant`` nodes, possibly reshaped, transposed or cast. Activ
 compositions of elementwise nodes (like the GELU and swish above, or PyTorch's exports of them)
 are recognised by evaluating them, so the exact node pattern does not matter. ``Identity``,
 ``Dropout`` and ``Flatten(axis=1)`` (PyTorch's ``nn.Flatten`` on a ``[batch, features]`` input)
-change nothing and are skipped. A graph with several outputs is read up to its first output
-that holds real numbers (``probs`` of ``[probs, logits]``, not an ``ArgMax`` label); nodes only
-the other outputs need are ignored. A tensor that feeds two layers (a skip connection) is refused.
+change nothing and are skipped. ``Mul``/``Div``/``Add``/``Sub`` by constants between the last
+activation and the output (nnstudio's scaling back of standardised targets) become the
+project's target standardisation, which makes it a regression project. A graph with several
+outputs is read up to its first output that holds real numbers (``probs`` of ``[probs,
+logits]``, not an ``ArgMax`` label); nodes only the other outputs need are ignored. A tensor
+that feeds two layers (a skip connection) is refused.
 
 An imported network has no training data attached. The project gets a built-in data set when
 one fits the network's shape (``xor`` or ``plane`` for two inputs, ``housing`` for one) and
-otherwise points at ``data.csv`` beside the project; the user picks the real data in the studio
-before training further. Inputs without stored names are named like the built-in data set's
-features, or ``x1, x2, ...``, so the project predicts from CSV files right away.
+otherwise points at ``data.csv`` beside the project (always when the targets are standardised,
+which only CSV data can ask for); the user picks the real data in the studio before training
+further. Inputs without stored names are named like the built-in data set's features, or
+``x1, x2, ...``, so the project predicts from CSV files right away.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -183,10 +190,11 @@ class _ModelWriter:
         if model.standardization is not None:
             current = self.standardize(current, model.standardization)
         last = len(model.layers) - 1
+        targets = model.target_standardization
         for index, layer in enumerate(model.layers):
             is_output = index == last
             prefix = f"layer{index + 1}"
-            final_name = model.output_kind if is_output else f"{prefix}.a"
+            final_name = model.output_kind if is_output and targets is None else f"{prefix}.a"
             role = "output layer" if is_output else "hidden layer"
             z_name = final_name if layer.activation == "identity" else f"{prefix}.z"
             n_in, n_out = layer.weight.shape
@@ -202,6 +210,8 @@ class _ModelWriter:
                 doc=f"{role} {index + 1}: Z = A @ W + b, W shaped ({n_in}, {n_out})",
             )
             current = self.activation(layer.activation, layer.alpha, current, final_name, prefix)
+        if targets is not None:
+            current = self.unstandardize(current, targets, model.output_kind)
 
         helper = self.helper
         float_type = self.onnx.TensorProto.FLOAT
@@ -249,6 +259,25 @@ class _ModelWriter:
             "input.standardized",
             name="standardize.div",
             doc="standardisation: divide by the training standard deviation of each feature",
+        )
+
+    def unstandardize(self, current: str, targets: Standardization, out: str) -> str:
+        """Scale the network's standardised outputs back to the targets' units into ``out``."""
+        std = self.constant("target_std", np.asarray(targets.std))
+        mean = self.constant("target_mean", np.asarray(targets.mean))
+        current = self.node(
+            "Mul",
+            [current, std],
+            "output.scaled",
+            name="unstandardize.mul",
+            doc="targets: multiply by the training standard deviation of each target",
+        )
+        return self.node(
+            "Add",
+            [current, mean],
+            out,
+            name="unstandardize.add",
+            doc="targets: add the training mean of each target",
         )
 
     def activation(self, name: str, alpha: float | None, z: str, out: str, prefix: str) -> str:
@@ -338,6 +367,11 @@ def _input_doc(model: ModelDescription) -> str:
 
 
 def _output_doc(model: ModelDescription) -> str:
+    if model.target_standardization is not None:
+        return (
+            f"{model.output_meaning()}, in the targets' units (the network's standardised "
+            "outputs are scaled back inside the model with the training statistics)"
+        )
     return model.output_meaning()
 
 
@@ -439,6 +473,10 @@ class _ParsedMlp:
     mean: np.ndarray | None  # (n_features,) float64, None when the input is not scaled
     std: np.ndarray | None
     dtype: str
+    # Scaling of the outputs, y = A * target_std + target_mean: (n_outputs,) float64 (or one
+    # value for every output), None when the outputs are not scaled.
+    target_mean: np.ndarray | None = None
+    target_std: np.ndarray | None = None
 
 
 @dataclass
@@ -449,6 +487,10 @@ class _WalkState:
     std: np.ndarray
     scaled: bool
     after_softmax: bool
+    # The outputs' scaling y = A * target_std + target_mean, composed node by node.
+    target_mean: np.ndarray = field(default_factory=lambda: np.zeros(1))
+    target_std: np.ndarray = field(default_factory=lambda: np.ones(1))
+    targets_scaled: bool = False
 
     def flush(self) -> None:
         """Close a pending linear map as an identity layer."""
@@ -466,6 +508,8 @@ class _WalkState:
             mean=self.mean.copy() if self.scaled else None,
             std=self.std.copy() if self.scaled else None,
             dtype=dtype,
+            target_mean=self.target_mean.copy() if self.targets_scaled else None,
+            target_std=self.target_std.copy() if self.targets_scaled else None,
         )
 
 
@@ -507,6 +551,8 @@ _VARIADIC: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 _PARAMETRIC = {"LeakyRelu", "Elu", "Gelu", "Erf"}
 _ELEMENTWISE = set(_UNARY) | set(_BINARY) | set(_VARIADIC) | _PARAMETRIC
 _SHAPE_OPS = {"Transpose", "Reshape", "Cast", "Squeeze", "Unsqueeze", "Flatten"}
+# Nodes that may scale the network's outputs back to the targets' units.
+_OUTPUT_SCALING = {"Mul", "Div", "Add", "Sub"}
 
 # Activation nodes that map to one nnstudio activation by themselves.
 _SINGLE_NODE_IMPORT = {
@@ -774,6 +820,12 @@ class _MlpReader:
     def step(self, state: _WalkState, current: str, consumers: list[Any]) -> str:
         """Consume the node(s) after ``current`` and return the next tensor to follow."""
         node = min(consumers, key=lambda n: self.order[id(n)])
+        if len(consumers) == 1 and (state.layers or state.pending is not None):
+            after_linear = state.pending is not None
+            if state.targets_scaled or self.scales_outputs(node, current, after_linear):
+                state.flush()
+                self.scale_outputs(node, current, state)
+                return str(node.output[0])
         if state.after_softmax:
             raise ProjectFileError(
                 f"'{self.path}': {_describe_node(node)} follows the softmax; nnstudio supports "
@@ -832,6 +884,78 @@ class _MlpReader:
         state.layers.append(_ImportedLayer(W, b, activation, alpha))
         state.pending = None
         return output
+
+    def scales_outputs(self, node: Any, current: str, after_linear: bool) -> bool:
+        """Whether ``node`` starts an affine scaling of the network's outputs.
+
+        True when every node from ``node`` to the graph's output is a ``Mul``, ``Div``,
+        ``Add`` or ``Sub`` of the tensor before it and a constant (``c / y`` excepted), each
+        used by the next one only: nnstudio's scaling back of standardised targets. An
+        ``Add``/``Sub`` right after a layer's ``MatMul`` (``after_linear``) is its bias.
+        """
+        first = True
+        while True:
+            if node.op_type not in _OUTPUT_SCALING or node.domain not in ("", "ai.onnx"):
+                return False
+            names = [name for name in node.input if name]
+            if len(names) != 2 or current not in names or names[0] == names[1]:
+                return False
+            other = names[1 - names.index(current)]
+            if other not in self.constants or self.constants[other].dtype.kind not in "fiu":
+                return False
+            if node.op_type == "Div" and names[0] != current:
+                return False
+            if first and node.op_type in ("Add", "Sub") and after_linear:
+                return False
+            first = False
+            current = str(node.output[0])
+            if current == self.target:
+                return True
+            users = self.consumers.get(current, [])
+            if len(users) != 1:
+                return False
+            node = users[0]
+
+    def scale_outputs(self, node: Any, current: str, state: _WalkState) -> None:
+        """Fold ``Mul``/``Div``/``Add``/``Sub`` by a constant into the outputs' scaling."""
+        if node.op_type not in _OUTPUT_SCALING:
+            raise self.unsupported(
+                node, "only Mul, Div, Add or Sub by constants may follow the output's scaling"
+            )
+        constant, position = self.constant_operand(node, current)
+        units = state.layers[-1].bias.shape[0]
+        if constant.size != 1 and constant.reshape(-1).shape != (units,):
+            raise self.unsupported(
+                node,
+                f"its constant shaped {constant.shape} does not match the {units} outputs",
+            )
+        vector = constant.reshape(-1) if constant.size != 1 else constant.reshape(())
+        mean = np.broadcast_to(state.target_mean, np.broadcast(state.target_mean, vector).shape)
+        std = np.broadcast_to(state.target_std, mean.shape)
+        # Keep y = A * std + mean as nodes compose: y c = A (std c) + mean c, y + c = A std +
+        # (mean + c), c - y = A (-std) + (c - mean).
+        op = node.op_type
+        if op == "Mul":
+            std, mean = std * vector, mean * vector
+        elif op == "Div":
+            std, mean = std / vector, mean / vector
+        elif op == "Add":
+            mean = mean + vector
+        elif position == 1:
+            mean = mean - vector
+        else:
+            std, mean = -std, vector - mean
+        state.target_mean = np.array(mean, dtype=np.float64)
+        state.target_std = np.array(std, dtype=np.float64)
+        state.targets_scaled = True
+        if node.output[0] != self.target:
+            return
+        if not (np.all(np.isfinite(std)) and np.all(np.isfinite(mean)) and np.all(std > 0)):
+            raise self.unsupported(
+                node,
+                "the scaling of the outputs it ends is not y = output * std + mean with "
+                "positive standard deviations (nnstudio's standardised targets)",
+            )
 
     def check_flatten(self, node: Any) -> None:
         """Accept a Flatten that leaves [batch, features] as it is (PyTorch's nn.Flatten)."""
@@ -1142,8 +1266,13 @@ def _build_project(
     if ours:
         activations, alphas = _restore_activations(layers, metadata, path)
 
+    target_standardization = _target_standardization(parsed, metadata, path if ours else None)
     task = metadata.get("task") if ours else None
-    if task not in TASKS:
+    if target_standardization is not None:
+        # Scaled outputs are values, whatever the output activation: only regression
+        # targets are standardised.
+        task = "regression"
+    elif task not in TASKS:
         task = "classification" if output.activation in ("sigmoid", "softmax") else "regression"
 
     feature_names = _names(parse_json_metadata(metadata, "feature_names", path), n_inputs)
@@ -1173,6 +1302,7 @@ def _build_project(
         task,
         output_activation,
         standardize=standardization is not None,
+        standardize_targets=target_standardization is not None,
         feature_names=feature_names,
         output_names=output_names,
     )
@@ -1188,6 +1318,7 @@ def _build_project(
         loss=loss,
         training=TrainingSpec(dtype=parsed.dtype),
         standardization=standardization,
+        target_standardization=target_standardization,
         feature_names=feature_names,
         output_names=output_names,
         description=(
@@ -1245,15 +1376,42 @@ def _names(value: Any, count: int) -> tuple[str, ...] | None:
 def _standardization(
     parsed: _ParsedMlp, metadata: dict[str, str], path: Path | None
 ) -> Standardization | None:
-    if parsed.mean is None or parsed.std is None:
-        return None
+    """The input statistics the graph applies, exact from the metadata when it agrees."""
     width = parsed.layers[0].weight.shape[0]
-    mean = np.broadcast_to(parsed.mean, (width,))
-    std = np.broadcast_to(parsed.std, (width,))
+    return _statistics(parsed.mean, parsed.std, width, metadata, "standardization", path)
+
+
+def _target_standardization(
+    parsed: _ParsedMlp, metadata: dict[str, str], path: Path | None
+) -> Standardization | None:
+    """The target statistics the graph scales its outputs back with, exact from the metadata
+    when it agrees."""
+    width = parsed.layers[-1].bias.shape[0]
+    return _statistics(
+        parsed.target_mean, parsed.target_std, width, metadata, "target_standardization", path
+    )
+
+
+def _statistics(
+    mean: np.ndarray | None,
+    std: np.ndarray | None,
+    width: int,
+    metadata: dict[str, str],
+    key: str,
+    path: Path | None,
+) -> Standardization | None:
+    """A standardisation read from the graph, shape (width,), or ``None`` when it changes
+    nothing.
+
+    ``path`` is given for files nnstudio wrote: the metadata entry ``key`` then holds the
+    exact float64 statistics, used when they round to the graph's float32 ones.
+    """
+    if mean is None or std is None:
+        return None
+    mean = np.broadcast_to(mean, (width,))
+    std = np.broadcast_to(std, (width,))
     if path is not None:
-        stored = standardization_from_metadata(
-            parse_json_metadata(metadata, "standardization", path)
-        )
+        stored = standardization_from_metadata(parse_json_metadata(metadata, key, path))
         # The graph holds float32 statistics; the metadata keeps the exact float64 ones.
         if (
             stored is not None
@@ -1285,18 +1443,22 @@ def _data_for_import(
     output_activation: str,
     *,
     standardize: bool,
+    standardize_targets: bool,
     feature_names: tuple[str, ...] | None,
     output_names: tuple[str, ...] | None,
 ) -> DataSpec:
-    """A data source that fits the imported network's shape (see the module docstring)."""
+    """A data source that fits the imported network's shape (see the module docstring).
+
+    Standardised targets need CSV data: no built-in data set standardises its targets.
+    """
     two_classes = task == "classification" and (
         n_outputs == 2 or (n_outputs == 1 and output_activation == "sigmoid")
     )
     if n_inputs == 2 and two_classes:
         return BuiltinData(builtin="xor", standardize=standardize)
-    if task == "regression" and n_outputs == 1 and n_inputs == 2:
+    if task == "regression" and n_outputs == 1 and n_inputs == 2 and not standardize_targets:
         return BuiltinData(builtin="plane", standardize=standardize)
-    if task == "regression" and n_outputs == 1 and n_inputs == 1:
+    if task == "regression" and n_outputs == 1 and n_inputs == 1 and not standardize_targets:
         return BuiltinData(builtin="housing", standardize=standardize)
     if task == "classification":
         target: tuple[str, ...] = ("target",)
@@ -1310,7 +1472,12 @@ def _data_for_import(
     if features is not None and set(features) & set(target):
         features = None
     return CsvData(
-        csv="data.csv", target=target, task=task, features=features, standardize=standardize
+        csv="data.csv",
+        target=target,
+        task=task,
+        features=features,
+        standardize=standardize,
+        standardize_targets=standardize_targets,
     )
 
 
@@ -1346,4 +1513,5 @@ _JSON_METADATA_KEYS = (
     "feature_names",
     "output_names",
     "standardization",
+    "target_standardization",
 )

@@ -3,9 +3,10 @@
 The generated file defines ``predict(X)`` (probabilities or values for raw features shaped
 ``(m, n_features)``), ``predict_labels(X)`` (class names, for classifiers), the constants
 ``FEATURE_NAMES`` and ``OUTPUT_NAMES``, and a command-line entry point that prints predictions
-for a CSV file. Weights appear as nested lists whose numbers are written with the fewest digits
-that give back the same float32 (or float64) values, so the module reproduces the trained
-network exactly while staying readable.
+for a CSV file. When the regression targets were standardised for training, ``predict`` scales
+the network's outputs back to the targets' units. Weights appear as nested lists whose numbers
+are written with the fewest digits that give back the same float32 (or float64) values, so the
+module reproduces the trained network exactly while staying readable.
 """
 
 from __future__ import annotations
@@ -74,10 +75,16 @@ def python_module_source(model: ModelDescription, target: Path) -> str:
         scaling = "They are standardised inside predict() with the training statistics."
     else:
         scaling = "They are used as given (the project does not standardise its inputs)."
+    outputs = f"predict(X) returns {model.output_meaning()}."
+    if model.target_standardization is not None:
+        outputs += (
+            " The network learnt standardised targets; predict() scales its outputs back to the "
+            "targets' units with the training statistics."
+        )
     summary = wrap_paragraphs(
         f"Project {model.name!r}: a {model.architecture} {model.task} network.",
         f"Inputs are raw features, in this order: {', '.join(model.feature_labels())}. {scaling}",
-        f"predict(X) returns {model.output_meaning()}.",
+        outputs,
     )
     dtype = "float64" if model.layers[0].weight.dtype == np.float64 else "float32"
     return _TEMPLATE.substitute(
@@ -93,6 +100,8 @@ def python_module_source(model: ModelDescription, target: Path) -> str:
         activations=python_tuple(model.activations),
         alphas=python_tuple(model.alphas),
         standardization=_standardization_source(model),
+        target_standardization=_target_standardization_source(model),
+        target_scaling=_target_scaling_source(model),
         layers=_layers_source(model, dtype),
         n_outputs=model.n_outputs,
         layer_names=_layer_tuple(len(model.layers)),
@@ -119,6 +128,33 @@ def _standardization_source(model: ModelDescription) -> str:
         "# Input standardisation x' = (x - INPUT_MEAN) / INPUT_STD, fitted on the training set.\n"
         f"INPUT_MEAN = np.array({python_array(mean, '    ')})\n"
         f"INPUT_STD = np.array({python_array(std, '    ')})\n"
+    )
+
+
+def _target_standardization_source(model: ModelDescription) -> str:
+    """The target statistics' constants; nothing when the targets are not standardised, so
+    the modules of other networks stay as they were."""
+    targets = model.target_standardization
+    if targets is None:
+        return ""
+    mean = np.asarray(targets.mean, dtype=np.float64)
+    std = np.asarray(targets.std, dtype=np.float64)
+    return (
+        "# Target standardisation: the network learnt (y - TARGET_MEAN) / TARGET_STD, fitted on\n"
+        "# the training set; predict() scales its outputs back with y = A * TARGET_STD + "
+        "TARGET_MEAN.\n"
+        f"TARGET_MEAN = np.array({python_array(mean, '    ')})\n"
+        f"TARGET_STD = np.array({python_array(std, '    ')})\n"
+    )
+
+
+def _target_scaling_source(model: ModelDescription) -> str:
+    """The line of ``predict`` that scales the outputs back to the targets' units."""
+    if model.target_standardization is None:
+        return ""
+    return (
+        "    # The network's outputs are standardised targets: back to the targets' units.\n"
+        "    A = A * TARGET_STD + TARGET_MEAN\n"
     )
 
 
@@ -248,7 +284,7 @@ ACTIVATIONS = ${activations}
 #: Negative slope of leaky_relu or scale of elu, per layer (None for other activations).
 ALPHAS = ${alphas}
 
-${standardization}
+${standardization}${target_standardization}
 ${layers}
 LAYERS = ${layer_names}
 
@@ -312,7 +348,7 @@ def predict(X) -> np.ndarray:
     with np.errstate(over="ignore", under="ignore"):
         for (W, b), name, alpha in zip(LAYERS, ACTIVATIONS, ALPHAS):
             A = activate(name, alpha, A @ W + b)
-    return A
+${target_scaling}    return A
 
 
 def predict_labels(X) -> np.ndarray:

@@ -11,11 +11,17 @@ tensor                 shape                 meaning
 ``layers.{i}.bias``    (fan_out,)            ``b`` of layer ``i``
 ``input_mean``         (n_features,)         standardisation mean (only when standardised)
 ``input_std``          (n_features,)         standardisation std (only when standardised)
+``target_mean``        (n_outputs,)          target mean (only when targets are standardised)
+``target_std``         (n_outputs,)          target std (only when targets are standardised)
 =====================  ====================  ===============================================
+
+With target statistics the layers compute standardised targets: the model's outputs are
+``A * target_std + target_mean``.
 
 The header's ``__metadata__`` (strings; lists and numbers as JSON) records ``format`` =
 ``"nnstudio"``, the nnstudio ``version``, ``sizes``, ``activations``, ``alphas``, ``task``,
-``feature_names``, ``output_names`` and the exact float64 ``standardization``.
+``feature_names``, ``output_names``, the exact float64 ``standardization`` and, when targets
+are standardised, the exact float64 ``target_standardization``.
 """
 
 from __future__ import annotations
@@ -38,9 +44,11 @@ from nnstudio.io._model_meta import (
 )
 from nnstudio.io.weights import atomic_write_bytes
 from nnstudio.spec import NetworkSpec, Project, Standardization, Weights
+from nnstudio.text import plural
 
 _LAYER_TENSOR = re.compile(r"^layers\.(\d+)\.(weight|bias)$")
 _STANDARDIZATION_TENSORS = ("input_mean", "input_std")
+_TARGET_STANDARDIZATION_TENSORS = ("target_mean", "target_std")
 
 
 def export_safetensors(project: Project, weights: Weights, path: Path) -> list[Path]:
@@ -90,6 +98,9 @@ def write_safetensors(model: ModelDescription, target: Path, *, feature: str) ->
     if model.standardization is not None:
         tensors["input_mean"] = np.asarray(model.standardization.mean, dtype=np.float32)
         tensors["input_std"] = np.asarray(model.standardization.std, dtype=np.float32)
+    if model.target_standardization is not None:
+        tensors["target_mean"] = np.asarray(model.target_standardization.mean, dtype=np.float32)
+        tensors["target_std"] = np.asarray(model.target_standardization.std, dtype=np.float32)
     atomic_write_bytes(target, safetensors_numpy.save(tensors, metadata=model.metadata()))
 
 
@@ -105,11 +116,15 @@ class SafetensorsModel:
         The input statistics, when the file stores them.
     metadata : dict of str to str
         The raw header metadata (empty for files nnstudio did not write).
+    target_standardization : Standardization or None
+        The regression target statistics (one entry per output unit), when the file stores
+        them: the layers then compute standardised targets.
     """
 
     weights: Weights
     standardization: Standardization | None
     metadata: dict[str, str]
+    target_standardization: Standardization | None = None
 
     @property
     def activations(self) -> tuple[str, ...] | None:
@@ -121,7 +136,7 @@ class SafetensorsModel:
 
 
 def read_safetensors(path: Path | str, network: NetworkSpec | None = None) -> SafetensorsModel:
-    """Read weights (and standardisation) from a ``.safetensors`` file.
+    """Read weights (and input and target standardisation) from a ``.safetensors`` file.
 
     Parameters
     ----------
@@ -158,8 +173,23 @@ def read_safetensors(path: Path | str, network: NetworkSpec | None = None) -> Sa
     weights = _layers_from_tensors(tensors, path)
     if network is not None:
         _check_against_network(weights, network, path)
-    standardization = _standardization_from_tensors(tensors, metadata, weights, path)
-    return SafetensorsModel(weights=weights, standardization=standardization, metadata=metadata)
+    standardization = _standardization_from_tensors(
+        tensors, metadata, path, _STANDARDIZATION_TENSORS, "standardization", weights[0][0].shape[0]
+    )
+    target_standardization = _standardization_from_tensors(
+        tensors,
+        metadata,
+        path,
+        _TARGET_STANDARDIZATION_TENSORS,
+        "target_standardization",
+        weights[-1][1].shape[0],
+    )
+    return SafetensorsModel(
+        weights=weights,
+        standardization=standardization,
+        metadata=metadata,
+        target_standardization=target_standardization,
+    )
 
 
 def load_safetensors_weights(path: Path | str, network: NetworkSpec | None = None) -> Weights:
@@ -215,13 +245,13 @@ def _layers_from_tensors(tensors: dict[str, np.ndarray], path: Path) -> Weights:
         match = _LAYER_TENSOR.match(name)
         if match:
             indices.add(int(match.group(1)))
-        elif name not in _STANDARDIZATION_TENSORS:
+        elif name not in _STANDARDIZATION_TENSORS + _TARGET_STANDARDIZATION_TENSORS:
             unexpected.append(name)
     if unexpected:
         raise ProjectFileError(
             f"'{path}': unexpected tensor(s) {', '.join(repr(n) for n in sorted(unexpected))}; "
-            "nnstudio weights files hold layers.<i>.weight, layers.<i>.bias, input_mean and "
-            "input_std"
+            "nnstudio weights files hold layers.<i>.weight, layers.<i>.bias, input_mean, "
+            "input_std, target_mean and target_std"
         )
     if not indices:
         raise ProjectFileError(f"'{path}' holds no layers.<i>.weight tensors")
@@ -274,26 +304,38 @@ def _check_against_network(weights: Weights, network: NetworkSpec, path: Path) -
 
 
 def _standardization_from_tensors(
-    tensors: dict[str, np.ndarray], metadata: dict[str, str], weights: Weights, path: Path
+    tensors: dict[str, np.ndarray],
+    metadata: dict[str, str],
+    path: Path,
+    names: tuple[str, str],
+    metadata_key: str,
+    width: int,
 ) -> Standardization | None:
-    present = [name for name in _STANDARDIZATION_TENSORS if name in tensors]
+    """The statistics in the ``(mean, std)`` tensors ``names``, or ``None`` without them.
+
+    ``width`` is how many values each must hold: the first layer's inputs for the input
+    statistics, the output layer's units for the target ones. The exact float64 values of
+    the ``metadata_key`` entry are preferred when they round to the tensors' values.
+    """
+    present = [name for name in names if name in tensors]
     if not present:
         return None
     if len(present) == 1:
-        missing = next(n for n in _STANDARDIZATION_TENSORS if n not in tensors)
+        missing = next(n for n in names if n not in tensors)
         raise ProjectFileError(f"'{path}' has '{present[0]}' but not '{missing}'")
-    mean = _float_tensor(tensors, "input_mean", path).reshape(-1)
-    std = _float_tensor(tensors, "input_std", path).reshape(-1)
-    width = weights[0][0].shape[0]
-    for name, array in (("input_mean", mean), ("input_std", std)):
+    mean_name, std_name = names
+    mean = _float_tensor(tensors, mean_name, path).reshape(-1)
+    std = _float_tensor(tensors, std_name, path).reshape(-1)
+    if mean_name == "input_mean":
+        layer = f"the first layer has {plural(width, 'input')}"
+    else:
+        layer = f"the output layer has {plural(width, 'unit')}"
+    for name, array in ((mean_name, mean), (std_name, std)):
         if array.shape != (width,):
-            raise ProjectFileError(
-                f"'{path}': tensor '{name}' has {array.size} values but the first layer has "
-                f"{width} inputs"
-            )
+            raise ProjectFileError(f"'{path}': tensor '{name}' has {array.size} values but {layer}")
     if np.any(std <= 0):
-        raise ProjectFileError(f"'{path}': tensor 'input_std' has values that are not positive")
-    stored = standardization_from_metadata(_json_entry(metadata, "standardization"))
+        raise ProjectFileError(f"'{path}': tensor '{std_name}' has values that are not positive")
+    stored = standardization_from_metadata(_json_entry(metadata, metadata_key))
     # The tensors are float32; the metadata keeps the exact float64 statistics.
     if (
         stored is not None

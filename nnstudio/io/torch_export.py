@@ -2,14 +2,15 @@
 
 :func:`export_torch` writes two files side by side, ``<stem>.py`` and ``<stem>.safetensors``.
 The Python file defines ``NNStudioModel`` (the ``nn.Linear`` layers in an ``nn.ModuleList``
-called ``layers``, the input standardisation as registered buffers) and ``load(path=None)``,
+called ``layers``, the input standardisation and, when the regression targets were
+standardised for training, the target statistics as registered buffers) and ``load(path=None)``,
 which reads the weights file beside it. It imports only torch, safetensors and the standard
 library. Writing it needs neither torch nor the generated code's other imports; only the
 ``safetensors`` package is needed to write the weights.
 
-``model(x)`` gives the same outputs as ``nnstudio predict`` on raw features; ``model(x,
-logits=True)`` skips the output activation for training with ``BCEWithLogitsLoss`` or
-``CrossEntropyLoss``.
+``model(x)`` gives the same outputs as ``nnstudio predict`` on raw features, in the targets'
+units; ``model(x, logits=True)`` skips the output activation (and the scaling back of
+standardised targets) for training with ``BCEWithLogitsLoss`` or ``CrossEntropyLoss``.
 """
 
 from __future__ import annotations
@@ -85,11 +86,18 @@ def torch_module_source(model: ModelDescription, target: Path) -> str:
         )
     else:
         scaling = "They are used as given (the project does not standardise its inputs)."
+    outputs = f"Outputs: {model.output_meaning()}."
+    targets = model.target_standardization is not None
+    if targets:
+        outputs += (
+            " The network learnt standardised targets; the model scales its outputs back to the "
+            "targets' units (buffers target_mean and target_std)."
+        )
     summary = wrap_paragraphs(
         f"Project {model.name!r}: a {model.architecture} {model.task} network. The trained "
         f"weights are in {weights_name}, beside this file.",
         f"Inputs are raw features, in this order: {', '.join(model.feature_labels())}. {scaling}",
-        f"Outputs: {model.output_meaning()}.",
+        outputs,
     )
     return _TEMPLATE.substitute(
         summary=summary,
@@ -105,11 +113,30 @@ def torch_module_source(model: ModelDescription, target: Path) -> str:
         activations=python_tuple(model.activations),
         alphas=python_tuple(model.alphas),
         standardized=repr(model.standardization is not None),
+        # Only when the targets are standardised, so the modules of other networks stay as
+        # they were.
+        target_buffers=_TARGET_BUFFERS if targets else "",
+        target_scaling=_TARGET_SCALING if targets else "",
+        logits_note=_LOGITS_NOTE if targets else "",
         weights_file_repr=repr(weights_name),
         csv_reading=CSV_READING_CODE,
         main_code=MAIN_CODE,
     )
 
+
+_TARGET_BUFFERS = """\
+        # The network learnt standardised targets: forward() scales its outputs back.
+        self.register_buffer("target_mean", torch.zeros(SIZES[-1]))
+        self.register_buffer("target_std", torch.ones(SIZES[-1]))
+"""
+
+_TARGET_SCALING = """\
+        if not logits:
+            # Standardised targets back to the targets' units.
+            x = x * self.target_std + self.target_mean
+"""
+
+_LOGITS_NOTE = ", and so is\n        the scaling back to the targets' units"
 
 _TEMPLATE = string.Template('''\
 """PyTorch model exported by nnstudio ${version}.
@@ -201,11 +228,11 @@ class NNStudioModel(nn.Module):
         if STANDARDIZED:
             self.register_buffer("input_mean", torch.zeros(SIZES[0]))
             self.register_buffer("input_std", torch.ones(SIZES[0]))
-
+${target_buffers}
     def forward(self, x: torch.Tensor, logits: bool = False) -> torch.Tensor:
         """Outputs for raw features ``x`` shaped (batch, ${n_features}).
 
-        With ``logits=True`` the output layer's activation is left out.
+        With ``logits=True`` the output layer's activation is left out${logits_note}.
         """
         if STANDARDIZED:
             x = (x - self.input_mean) / self.input_std
@@ -214,7 +241,7 @@ class NNStudioModel(nn.Module):
             x = layer(x)
             if index < last or not logits:
                 x = activate(self.activations[index], self.alphas[index], x)
-        return x
+${target_scaling}        return x
 
 
 def load(path: str | Path | None = None, device: str = "cpu") -> NNStudioModel:

@@ -36,6 +36,11 @@ HIDDEN_ACTIVATIONS: tuple[tuple[str, float | None], ...] = (
 )
 
 
+#: Target statistics of the projects that standardise their targets: far from 0 and 1, so an
+#: export that leaves the scaling out (or half of it) is far off.
+TARGET_STATISTICS = Standardization(mean=(1000.0, -3.0, 40.0), std=(250.0, 0.5, 8.0))
+
+
 def make_model(
     hidden: Sequence[tuple[str, float | None]],
     *,
@@ -47,8 +52,13 @@ def make_model(
     standardize: bool = True,
     seed: int = 0,
     named: bool = True,
+    standardize_targets: bool = False,
 ) -> tuple[Project, Weights]:
-    """A project with random float32 weights large enough to exercise every activation's range."""
+    """A project with random float32 weights large enough to exercise every activation's range.
+
+    With ``standardize_targets`` (regression, at most three outputs) the project's targets are
+    standardised with :data:`TARGET_STATISTICS`.
+    """
     rng = np.random.default_rng(seed)
     layers = [LayerSpec(units=width, activation=name, alpha=alpha) for name, alpha in hidden]
     layers.append(LayerSpec(units=outputs, activation=output))
@@ -72,14 +82,26 @@ def make_model(
     else:
         output_names = tuple(f"target_{i}" for i in range(outputs)) if named else None
         target = output_names or tuple(f"t{i}" for i in range(outputs))
+    target_standardization = None
+    if standardize_targets:
+        target_standardization = Standardization(
+            mean=TARGET_STATISTICS.mean[:outputs], std=TARGET_STATISTICS.std[:outputs]
+        )
     project = Project(
         name="interop model",
-        data=CsvData(csv="data.csv", target=target, task=task, standardize=standardize),
+        data=CsvData(
+            csv="data.csv",
+            target=target,
+            task=task,
+            standardize=standardize,
+            standardize_targets=standardize_targets,
+        ),
         network=network,
         loss=default_loss(task, canonical_activation(output)),
         standardization=standardization,
         feature_names=feature_names,
         output_names=output_names,
+        target_standardization=target_standardization,
     )
     project.validate()
     return project, tuple(weights)
@@ -124,18 +146,22 @@ def activate(name: str, alpha: float | None, Z: np.ndarray) -> np.ndarray:
 
 
 def reference_predict(project: Project, weights: Weights, X: np.ndarray) -> np.ndarray:
-    """Standardise, then ``A = g(A @ W + b)`` layer by layer, in float64."""
+    """Standardise, then ``A = g(A @ W + b)`` layer by layer, then ``A * std + mean`` with the
+    target statistics when there are some, in float64."""
     A = np.asarray(X, dtype=np.float64)
     if project.standardization is not None:
         A = (A - np.asarray(project.standardization.mean)) / np.asarray(project.standardization.std)
     for layer, (W, b) in zip(project.network.layers, weights, strict=True):
         Z = A @ np.asarray(W, dtype=np.float64) + np.asarray(b, dtype=np.float64)
         A = activate(layer.activation, layer.alpha, Z)
+    targets = project.target_standardization
+    if targets is not None:
+        A = A * np.asarray(targets.std) + np.asarray(targets.mean)
     return A
 
 
 #: Networks every format is checked on: each hidden activation, both tasks, every output kind,
-#: with and without standardisation.
+#: with and without standardisation of the inputs and of the targets.
 MODEL_CASES: dict[str, dict] = {
     "sigmoid-classifier-standardized": {
         "hidden": HIDDEN_ACTIVATIONS[:6],
@@ -169,6 +195,24 @@ MODEL_CASES: dict[str, dict] = {
         "named": False,
         "seed": 3,
     },
+    "regression-standardized-targets": {
+        "hidden": (("tanh", None), ("relu", None)),
+        "output": "identity",
+        "outputs": 2,
+        "task": "regression",
+        "standardize": True,
+        "standardize_targets": True,
+        "seed": 5,
+    },
+    "regression-standardized-targets-softplus-output": {
+        "hidden": (("gelu", None),),
+        "output": "softplus",
+        "outputs": 2,
+        "task": "regression",
+        "standardize": False,
+        "standardize_targets": True,
+        "seed": 6,
+    },
     "single-layer-classifier": {
         "hidden": (),
         "output": "sigmoid",
@@ -191,6 +235,7 @@ def engine_predict(project: Project, weights: Weights, X: np.ndarray) -> np.ndar
         dtype="float32",
         weights=weights,
         standardization=project.standardization,
+        target_standardization=project.target_standardization,
     )
     return np.asarray(network.predict(X), dtype=np.float64)
 

@@ -138,3 +138,57 @@ def test_missing_onnx_package_names_the_extra(
         export_onnx(project, weights, tmp_path / "model.onnx")
     assert info.value.extra == "onnx"
     assert "ONNX export" in str(info.value)
+
+
+# -- standardised targets ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "case", ["regression-standardized-targets", "regression-standardized-targets-softplus-output"]
+)
+def test_outputs_are_scaled_back_to_the_targets_units_in_the_graph(
+    case: str, tmp_path: Path
+) -> None:
+    project, weights = make_model(**MODEL_CASES[case])
+    (path,) = export_onnx(project, weights, tmp_path / "model.onnx")
+    model = onnx.load(str(path))
+    onnx.checker.check_model(model, full_check=True)
+    last_two = model.graph.node[-2:]
+    assert [node.op_type for node in last_two] == ["Mul", "Add"]
+    assert last_two[-1].output[0] == "values"
+    constants = {i.name: onnx.numpy_helper.to_array(i) for i in model.graph.initializer}
+    target_std = constants[last_two[0].input[1]]
+    assert target_std.dtype == np.float32
+    np.testing.assert_array_equal(target_std, [250.0, 0.5])
+    np.testing.assert_array_equal(constants[last_two[1].input[1]], [1000.0, -3.0])
+
+    X = raw_inputs(project)
+    (outputs,) = _session(path).run(None, {"input": X})
+    assert_predictions_match(outputs, project, weights, X)
+    assert np.abs(outputs[:, 0] - 1000.0).max() > 10.0  # not the standardised outputs
+
+    metadata = read_onnx_metadata(path)
+    assert metadata["target_standardization"] == {"mean": [1000.0, -3.0], "std": [250.0, 0.5]}
+    assert "targets' units" in model.graph.output[0].doc_string
+
+
+def test_metadata_keeps_target_statistics_float32_cannot_hold(tmp_path: Path) -> None:
+    from nnstudio.spec import Standardization
+
+    project, weights = make_model(**MODEL_CASES["regression-standardized-targets"])
+    exact = Standardization(mean=(1000.1, -3.3), std=(250.7, 0.1))
+    project = replace(project, target_standardization=exact)
+    (path,) = export_onnx(project, weights, tmp_path / "model.onnx")
+    stored = json.loads(
+        {p.key: p.value for p in onnx.load(str(path)).metadata_props}["target_standardization"]
+    )
+    assert stored == {"mean": [1000.1, -3.3], "std": [250.7, 0.1]}
+
+
+def test_no_output_scaling_without_target_standardisation(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["regression-two-targets-standardized"])
+    (path,) = export_onnx(project, weights, tmp_path / "model.onnx")
+    model = onnx.load(str(path))
+    assert model.graph.node[-1].op_type == "Gemm"  # the identity output layer ends the graph
+    assert "target_std" not in {i.name for i in model.graph.initializer}
+    assert "target_standardization" not in {p.key for p in model.metadata_props}

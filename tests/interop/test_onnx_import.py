@@ -63,6 +63,7 @@ def test_own_export_round_trips_exactly(case: dict, tmp_path: Path) -> None:
     assert imported.task == project.task
     assert imported.loss == project.loss
     assert imported.standardization == project.standardization
+    assert imported.target_standardization == project.target_standardization
     # Unnamed inputs come back with the names the export documents them by.
     default_names = tuple(f"x{i + 1}" for i in range(project.network.inputs))
     assert imported.feature_names == (project.feature_names or default_names)
@@ -466,3 +467,141 @@ def test_missing_onnx_package_for_import_names_the_extra(
     monkeypatch.setitem(__import__("sys").modules, "onnx", None)
     with pytest.raises(MissingExtraError, match=r"ONNX import.*'onnx'.*nnstudio\[onnx\]"):
         import_onnx(tmp_path / "model.onnx")
+
+
+# -- standardised targets ---------------------------------------------------------------------
+
+
+def test_own_export_gives_back_exact_target_statistics_and_csv_data(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from nnstudio.io.project import load_project, save_project
+    from nnstudio.spec import Standardization
+
+    # One input and one output would import with the housing data; standardised targets
+    # need CSV data, which alone can standardise them.
+    project, weights = make_model(
+        hidden=(("tanh", None),),
+        output="identity",
+        outputs=1,
+        task="regression",
+        inputs=1,
+        standardize_targets=True,
+    )
+    exact = Standardization(mean=(1000.1,), std=(250.7,))  # no float32 holds them
+    project = replace(project, target_standardization=exact)
+    (path,) = export_onnx(project, weights, tmp_path / "prices.onnx")
+    imported, imported_weights = import_onnx(path)
+    assert imported.target_standardization == exact
+    assert imported.data == CsvData(
+        csv="data.csv",
+        target=project.output_names,
+        task="regression",
+        features=project.feature_names,
+        standardize=True,
+        standardize_targets=True,
+    )
+    X = raw_inputs(project)
+    expected = _run(path, X)
+    np.testing.assert_allclose(
+        engine_predict(imported, imported_weights, X), expected, rtol=1e-5, atol=1e-5
+    )
+
+    save_project(tmp_path / "prices.nnproj", imported, imported_weights)
+    loaded = load_project(tmp_path / "prices.nnproj")
+    assert loaded.project.target_standardization == exact
+    np.testing.assert_allclose(
+        engine_predict(loaded.project, loaded.weights, X), expected, rtol=1e-5, atol=1e-5
+    )
+
+
+def test_foreign_scaling_after_the_output_activation_becomes_target_statistics(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(7)
+    W1, b1 = rng.normal(size=(2, 4)), rng.normal(size=4)
+    W2, b2 = rng.normal(size=(4, 2)), rng.normal(size=2)
+    nodes = [
+        helper.make_node("MatMul", ["x", "W1"], ["h_mm"], name="fc1"),
+        helper.make_node("Add", ["h_mm", "b1"], ["h_lin"], name="fc1_bias"),
+        helper.make_node("Tanh", ["h_lin"], ["h"], name="tanh1"),
+        helper.make_node("MatMul", ["h", "W2"], ["o_mm"], name="fc2"),
+        helper.make_node("Add", ["o_mm", "b2"], ["o_lin"], name="fc2_bias"),
+        helper.make_node("Sigmoid", ["o_lin"], ["o"], name="sigmoid"),
+        # y = (o - 0.5) / 0.01 * 3 + 20, written in four nodes: std 300, mean -130.
+        helper.make_node("Sub", ["o", "half"], ["o_centred"], name="centre"),
+        helper.make_node("Div", ["o_centred", "hundredth"], ["o_scaled"], name="widen"),
+        _constant("three", [3.0, 3.0]),
+        helper.make_node("Mul", ["three", "o_scaled"], ["o_tripled"], name="triple"),
+        helper.make_node("Add", ["o_tripled", "twenty"], ["y"], name="shift"),
+    ]
+    initializers = [
+        _tensor(name, value)
+        for name, value in (
+            ("W1", W1),
+            ("b1", b1),
+            ("W2", W2),
+            ("b2", b2),
+            ("half", 0.5),
+            ("hundredth", 0.01),
+            ("twenty", [20.0, 20.0]),
+        )
+    ]
+    outputs = [helper.make_tensor_value_info("y", FLOAT, ["n", 2])]
+    path = _save(tmp_path, "scaled.onnx", nodes, initializers, 2, outputs)
+
+    project, weights = import_onnx(path)
+    # A sigmoid output would make a classifier; scaled outputs are values.
+    assert project.task == "regression"
+    assert project.network.describe() == "2-4(tanh)-2(sigmoid)"
+    assert project.target_standardization.std == pytest.approx((300.0, 300.0), rel=1e-6)
+    assert project.target_standardization.mean == pytest.approx((-130.0, -130.0), rel=1e-6)
+    assert project.data.standardize_targets
+    X = rng.normal(size=(16, 2)).astype(np.float32)
+    np.testing.assert_allclose(
+        engine_predict(project, weights, X), _run(path, X), rtol=1e-5, atol=1e-3
+    )
+
+
+def test_identity_output_then_per_unit_scaling_is_not_taken_for_a_bias(tmp_path: Path) -> None:
+    rng = np.random.default_rng(8)
+    W1, b1 = rng.normal(size=(3, 2)), rng.normal(size=2)
+    std, mean = np.array([250.0, 0.5]), np.array([1000.0, -3.0])
+    nodes = [
+        helper.make_node("Gemm", ["x", "W1", "b1"], ["z"], name="fc1"),
+        helper.make_node("Mul", ["z", "std"], ["scaled"], name="unscale"),
+        helper.make_node("Add", ["scaled", "mean"], ["y"], name="unshift"),
+    ]
+    named = {"W1": W1, "b1": b1, "std": std, "mean": mean}
+    initializers = [_tensor(name, value) for name, value in named.items()]
+    outputs = [helper.make_tensor_value_info("y", FLOAT, ["n", 2])]
+    path = _save(tmp_path, "linear.onnx", nodes, initializers, 3, outputs)
+    project, weights = import_onnx(path)
+    assert project.network.describe() == "3-2(identity)"
+    assert project.target_standardization.mean == (1000.0, -3.0)
+    assert project.target_standardization.std == (250.0, 0.5)
+    np.testing.assert_array_equal(weights[0][1], b1.astype(np.float32))
+    X = rng.normal(size=(16, 3)).astype(np.float32)
+    np.testing.assert_allclose(
+        engine_predict(project, weights, X), _run(path, X), rtol=1e-5, atol=1e-4
+    )
+
+
+def test_outputs_scaled_by_a_negative_factor_are_refused(tmp_path: Path) -> None:
+    rng = np.random.default_rng(9)
+    nodes = [
+        helper.make_node("Gemm", ["x", "W1", "b1"], ["z"], name="fc1"),
+        helper.make_node("Relu", ["z"], ["a"], name="relu"),
+        helper.make_node("Mul", ["a", "minus_two"], ["y"], name="flip"),
+    ]
+    initializers = [
+        _tensor("W1", rng.normal(size=(2, 3))),
+        _tensor("b1", rng.normal(size=3)),
+        _tensor("minus_two", -2.0),
+    ]
+    outputs = [helper.make_tensor_value_info("y", FLOAT, ["n", 3])]
+    path = _save(tmp_path, "flipped.onnx", nodes, initializers, 2, outputs)
+    with pytest.raises(ProjectFileError) as info:
+        import_onnx(path)
+    assert "node 'flip' (Mul) is not supported" in str(info.value)
+    assert "positive standard deviations" in str(info.value)

@@ -134,3 +134,30 @@ def test_python_suffix_is_required(tmp_path: Path) -> None:
         export_python(project, weights, tmp_path / "model.txt")
     (path,) = export_python(project, weights, tmp_path)
     assert path == tmp_path / "interop_model.py"
+
+
+# -- standardised targets ---------------------------------------------------------------------
+
+
+def test_predict_scales_standardised_targets_back_and_the_command_line_too(
+    tmp_path: Path,
+) -> None:
+    project, weights = make_model(**MODEL_CASES["regression-standardized-targets-softplus-output"])
+    (path,) = export_python(project, weights, tmp_path / "regressor.py")
+    namespace = runpy.run_path(str(path))
+    np.testing.assert_array_equal(namespace["TARGET_MEAN"], [1000.0, -3.0])
+    np.testing.assert_array_equal(namespace["TARGET_STD"], [250.0, 0.5])
+    X = raw_inputs(project, rows=5)
+    expected = reference_predict(project, weights, X)
+    np.testing.assert_allclose(namespace["predict"](X), expected, rtol=1e-8)
+    header, values = run_script_on_csv_variant(
+        path, project.feature_names, X, "semicolons", tmp_path
+    )
+    assert header == list(project.output_names)
+    np.testing.assert_allclose(values, expected, rtol=1e-8)
+
+
+def test_module_without_target_standardisation_has_no_target_constants(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["regression-two-targets-standardized"])
+    (path,) = export_python(project, weights, tmp_path / "regressor.py")
+    assert "TARGET_" not in path.read_text()

@@ -48,6 +48,7 @@ def networks(draw: st.DrawFn) -> dict:
         "standardize": draw(st.booleans()),
         "named": draw(st.booleans()),
         "seed": draw(st.integers(0, 2**16)),
+        "standardize_targets": task == "regression" and draw(st.booleans()),
     }
 
 
@@ -65,6 +66,7 @@ def test_random_network_survives_every_format(case: dict) -> None:
         imported, imported_weights = import_onnx(onnx_file)
         assert imported.network == project.network
         assert imported.standardization == project.standardization
+        assert imported.target_standardization == project.target_standardization
         for (W, b), (W2, b2) in zip(weights, imported_weights, strict=True):
             np.testing.assert_array_equal(W2, W)
             np.testing.assert_array_equal(b2, b)

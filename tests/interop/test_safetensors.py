@@ -30,6 +30,7 @@ def test_round_trip_is_exact(case: dict, tmp_path: Path) -> None:
     (path,) = export_safetensors(project, weights, tmp_path / "weights.safetensors")
     contents = read_safetensors(path, project.network)
     assert contents.standardization == project.standardization
+    assert contents.target_standardization == project.target_standardization
     assert contents.activations == tuple(layer.activation for layer in project.network.layers)
     for (W, b), (W2, b2) in zip(weights, contents.weights, strict=True):
         assert W2.dtype == np.float32
@@ -128,3 +129,88 @@ def test_missing_safetensors_package_names_the_extra(
         export_safetensors(project, weights, tmp_path / "w.safetensors")
     with pytest.raises(MissingExtraError, match=r"nnstudio\[safetensors\]"):
         load_safetensors_weights(tmp_path / "w.safetensors")
+
+
+# -- standardised targets ---------------------------------------------------------------------
+
+
+def test_target_statistics_are_tensors_with_exact_metadata(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from nnstudio.spec import Standardization
+
+    project, weights = make_model(**MODEL_CASES["regression-standardized-targets"])
+    exact = Standardization(mean=(1000.1, -3.3), std=(250.7, 0.1))  # no float32 holds them
+    project = replace(project, target_standardization=exact)
+    (path,) = export_safetensors(project, weights, tmp_path / "w.safetensors")
+    tensors = safetensors_numpy.load_file(str(path))
+    assert tensors["target_mean"].dtype == np.float32
+    np.testing.assert_array_equal(tensors["target_mean"], np.float32([1000.1, -3.3]))
+    np.testing.assert_array_equal(tensors["target_std"], np.float32([250.7, 0.1]))
+    contents = read_safetensors(path, project.network)
+    assert contents.target_standardization == exact
+    assert json.loads(contents.metadata["target_standardization"]) == {
+        "mean": [1000.1, -3.3],
+        "std": [250.7, 0.1],
+    }
+    # Without nnstudio's metadata the float32 tensors still give the statistics.
+    safetensors_numpy.save_file(tensors, str(tmp_path / "bare.safetensors"))
+    bare = read_safetensors(tmp_path / "bare.safetensors").target_standardization
+    assert bare.mean == tuple(float(v) for v in np.float32([1000.1, -3.3]))
+
+
+def test_no_target_tensors_or_metadata_without_target_standardisation(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["regression-two-targets-standardized"])
+    (path,) = export_safetensors(project, weights, tmp_path / "w.safetensors")
+    assert not {"target_mean", "target_std"} & set(safetensors_numpy.load_file(str(path)))
+    contents = read_safetensors(path)
+    assert contents.target_standardization is None
+    assert "target_standardization" not in contents.metadata
+
+
+def test_loading_tells_of_other_target_statistics(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from nnstudio.io.weights import weights_file_mismatches
+    from nnstudio.spec import Standardization
+
+    project, weights = make_model(**MODEL_CASES["regression-standardized-targets"])
+    (path,) = export_safetensors(project, weights, tmp_path / "w.safetensors")
+    assert len(load_weights_file(path, project.network)) == len(weights)
+    assert weights_file_mismatches(path, project) == []
+    assert weights_file_mismatches(path, replace(project, target_standardization=None)) == [
+        "w.safetensors was trained on standardised targets; this project trains on raw targets"
+    ]
+    moved = replace(project, target_standardization=Standardization((0.0, 0.0), (1.0, 1.0)))
+    assert weights_file_mismatches(path, moved) == [
+        "w.safetensors was trained on targets standardised with other statistics (another "
+        "data set or split)"
+    ]
+    raw = replace(project, target_standardization=None)
+    (raw_path,) = export_safetensors(raw, weights, tmp_path / "raw.safetensors")
+    assert weights_file_mismatches(raw_path, project) == [
+        "raw.safetensors was trained on raw targets; this project standardises its targets"
+    ]
+
+
+def test_inconsistent_target_tensors_are_reported(tmp_path: Path) -> None:
+    path = tmp_path / "bad.safetensors"
+    good = {
+        "layers.0.weight": np.ones((2, 3), np.float32),
+        "layers.0.bias": np.ones(2, np.float32),
+    }
+    cases = [
+        ({"target_mean": np.zeros(2, np.float32)}, r"'target_mean' but not 'target_std'"),
+        (
+            {"target_mean": np.zeros(3, np.float32), "target_std": np.ones(3, np.float32)},
+            r"'target_mean' has 3 values but the output layer has 2 units",
+        ),
+        (
+            {"target_mean": np.zeros(2, np.float32), "target_std": np.zeros(2, np.float32)},
+            r"'target_std' has values that are not positive",
+        ),
+    ]
+    for change, pattern in cases:
+        safetensors_numpy.save_file({**good, **change}, str(path))
+        with pytest.raises(ProjectFileError, match=pattern):
+            load_safetensors_weights(path)

@@ -214,3 +214,46 @@ def test_missing_safetensors_names_the_torch_extra(
     with pytest.raises(MissingExtraError, match=r"PyTorch export.*nnstudio\[torch\]"):
         export_torch(project, weights, tmp_path / "model.py")
     assert not (tmp_path / "model.py").exists()
+
+
+# -- standardised targets ---------------------------------------------------------------------
+
+
+def test_targets_are_scaled_back_by_buffers_and_logits_leave_them_standardised(
+    tmp_path: Path,
+) -> None:
+    torch = pytest.importorskip("torch")
+    project, weights = make_model(**MODEL_CASES["regression-standardized-targets-softplus-output"])
+    path, _ = export_torch(project, weights, tmp_path / "model.py")
+    model = _import(path).load()
+    state = model.state_dict()
+    np.testing.assert_array_equal(state["target_mean"].numpy(), [1000.0, -3.0])
+    np.testing.assert_array_equal(state["target_std"].numpy(), [250.0, 0.5])
+    X = torch.as_tensor(raw_inputs(project))
+    with torch.no_grad():
+        outputs = model(X).numpy()
+        logits = model(X, logits=True).numpy()
+    assert_predictions_match(outputs, project, weights, X.numpy())
+    # The output layer's pre-activation, in the network's own standardised units.
+    standardised = torch.nn.functional.softplus(torch.as_tensor(logits)).numpy()
+    np.testing.assert_allclose(standardised * [250.0, 0.5] + [1000.0, -3.0], outputs, rtol=1e-5)
+
+
+def test_no_target_buffers_without_target_standardisation(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    project, weights = make_model(**MODEL_CASES["regression-two-targets-standardized"])
+    path, _ = export_torch(project, weights, tmp_path / "model.py")
+    assert "target_std" not in path.read_text()
+    assert "target_mean" not in _import(path).load().state_dict()
+
+
+def test_command_line_prints_predictions_in_the_targets_units(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    project, weights = make_model(**MODEL_CASES["regression-standardized-targets"])
+    path, _ = export_torch(project, weights, tmp_path / "regressor.py")
+    X = raw_inputs(project, rows=5)
+    header, values = run_script_on_csv_variant(
+        path, project.feature_names, X, "semicolons", tmp_path
+    )
+    assert header == list(project.output_names)
+    assert_predictions_match(values, project, weights, X)
