@@ -1,7 +1,7 @@
 """The plain NumPy forward pass shown to users reproduces ``nnstudio predict``.
 
-The snippet is taken from README.md (section "Use the weights without nnstudio") when the
-README has it, else from docs/numpy-forward.md, so what people copy is what is tested.
+The snippet is in README.md and docs/numpy-forward.md (section "Use the weights without
+nnstudio"): both copies are run, so what people copy is what is tested.
 """
 
 from __future__ import annotations
@@ -32,39 +32,37 @@ def section_of(markdown: str, heading: str) -> str | None:
     return rest[: end.start()] if end else rest
 
 
-def snippet_source() -> tuple[str, str]:
-    """The python code blocks of the section, joined, and the file they came from."""
-    readme = REPO_ROOT / "README.md"
-    candidates = [readme, REPO_ROOT / "docs" / "numpy-forward.md"]
-    for path in candidates:
-        if not path.is_file():
-            continue
-        section = section_of(path.read_text(encoding="utf-8"), SECTION)
-        if section is None:
-            continue
-        blocks = re.findall(r"^```python\n(.*?)^```", section, flags=re.MULTILINE | re.DOTALL)
-        if blocks:
-            return "\n\n".join(blocks), path.name
-    pytest.fail(f"no python code under '{SECTION}' in README.md or docs/numpy-forward.md")
+#: Where users copy the snippet from: both copies must work.
+SOURCES = (REPO_ROOT / "README.md", REPO_ROOT / "docs" / "numpy-forward.md")
 
 
-@pytest.fixture(scope="module")
-def snippet() -> dict:
+def snippet_source(path: Path) -> str:
+    """The python code blocks of the section in ``path``, joined."""
+    section = section_of(path.read_text(encoding="utf-8"), SECTION)
+    assert section is not None, f"{path.name} has no section '{SECTION}'"
+    blocks = re.findall(r"^```python\n(.*?)^```", section, flags=re.MULTILINE | re.DOTALL)
+    assert blocks, f"no python code under '{SECTION}' in {path.name}"
+    return "\n\n".join(blocks)
+
+
+@pytest.fixture(scope="module", params=SOURCES, ids=lambda path: path.name)
+def snippet(request: pytest.FixtureRequest) -> dict:
     """The snippet's namespace after running it (it defines forward_npz and forward_json)."""
-    code, origin = snippet_source()
+    origin = request.param.name
     namespace: dict = {"__name__": "numpy_forward_snippet"}
-    exec(compile(code, origin, "exec"), namespace)
+    exec(compile(snippet_source(request.param), origin, "exec"), namespace)
     assert callable(namespace.get("forward_npz")), f"{origin} defines no forward_npz"
     assert callable(namespace.get("forward_json")), f"{origin} defines no forward_json"
     return namespace
 
 
 def project_document(data: dict, layers: list[dict], loss: str, epochs: int) -> dict:
+    one_input = data.get("builtin") == "housing" or "csv" in data
     return {
         "nnstudio": 1,
         "name": "snippet",
         "data": data,
-        "network": {"inputs": 2 if data.get("builtin") != "housing" else 1, "layers": layers},
+        "network": {"inputs": 1 if one_input else 2, "layers": layers},
         "loss": loss,
         "training": {"optimizer": "adam", "learning_rate": 0.02, "epochs": epochs},
     }
@@ -105,6 +103,26 @@ CASES = {
         "mse",
         5,
     ),
+    # Prices in dollars learned as standardised targets: the snippet scales them back.
+    "prices": project_document(
+        {
+            "csv": "prices.csv",
+            "target": ["price"],
+            "task": "regression",
+            "standardize_targets": True,
+        },
+        [{"units": 4, "activation": "tanh"}, {"units": 1, "activation": "identity"}],
+        "mse",
+        5,
+    ),
+}
+
+#: Input columns and value range of each case's query.
+QUERIES = {
+    "spiral": (["x1", "x2"], (-2.0, 2.0)),
+    "moons": (["x1", "x2"], (-2.0, 2.0)),
+    "housing": (["size_1000sqft"], (1.0, 5.0)),
+    "prices": (["sqft"], (500.0, 4000.0)),
 }
 
 
@@ -115,6 +133,10 @@ def run_cli(*args: object) -> None:
 @pytest.mark.parametrize("case", list(CASES))
 def test_snippet_reproduces_predict(snippet: dict, tmp_path: Path, case: str, capsys) -> None:
     document = CASES[case]
+    if case == "prices":
+        sqft = np.linspace(500, 4000, 50)
+        rows = [f"{x:.1f},{150 * x + 20_000:.2f}" for x in sqft]
+        (tmp_path / "prices.csv").write_text("sqft,price\n" + "\n".join(rows) + "\n")
     source = tmp_path / f"{case}.nnproj"
     source.write_text(json.dumps(document), encoding="utf-8")
     trained = tmp_path / "trained.nnproj"
@@ -122,11 +144,8 @@ def test_snippet_reproduces_predict(snippet: dict, tmp_path: Path, case: str, ca
     run_cli("export", trained, "--format", "npz", "-o", tmp_path / "model.npz")
     run_cli("export", trained, "--format", "json", "-o", tmp_path / "model.json")
 
-    inputs = 1 if case == "housing" else 2
-    names = ["size_1000sqft"] if case == "housing" else ["x1", "x2"]
-    X = np.random.default_rng(0).uniform(-2, 2, size=(30, inputs))
-    if case == "housing":
-        X = 1.0 + 2.0 * np.abs(X)
+    names, (low, high) = QUERIES[case]
+    X = np.random.default_rng(0).uniform(low, high, size=(30, len(names)))
     rows = [",".join(names)] + [",".join(f"{v:.17g}" for v in row) for row in X]
     (tmp_path / "X.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     capsys.readouterr()

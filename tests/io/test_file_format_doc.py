@@ -39,6 +39,7 @@ def test_weights_example_has_the_documented_keys() -> None:
         "version",
         "layers",
         "input_standardization",
+        "target_standardization",
         "task",
         "output_names",
     }
