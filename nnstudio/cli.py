@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from nnstudio.engine.gradcheck import GradCheckProgress
     from nnstudio.engine.trainer import Snapshot, Trainer
     from nnstudio.io.project import LoadedProject
+    from nnstudio.spec import Project
 
 #: ``perf_counter`` soon after the command started (start-up reports where ``/proc`` is missing).
 STARTED_AT = time.perf_counter()
@@ -883,12 +884,20 @@ def _command_predict(args: argparse.Namespace) -> int:
     features = _feature_names(loaded)
     table = _read_input_table(args.input)
     missing = [name for name in features if name not in table.header]
-    if missing:
+    plane = _plane_features(loaded.project)
+    if missing and plane is not None and {"x1", "x2"} <= set(table.header):
+        # Points of the plane: their features are computed as in training.
+        from nnstudio.data import plane_feature_columns
+
+        X = plane_feature_columns(table.to_floats(("x1", "x2"), role="input"), plane)
+    elif missing:
+        alternative = " or the points' columns x1 and x2" if plane is not None else ""
         raise DataError(
             f"{table.name} lacks the feature column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)} (the project needs {', '.join(features)})"
+            f"{', '.join(missing)} (the project needs {', '.join(features)}{alternative})"
         )
-    X = table.to_floats(tuple(features), role="input")
+    else:
+        X = table.to_floats(tuple(features), role="input")
     prediction = predict(loaded.project, loaded.weights, X)
     text = _prediction_csv(prediction)
     if args.output and args.output != "-":
@@ -900,6 +909,21 @@ def _command_predict(args: argparse.Namespace) -> int:
     else:
         _write_stdout(text, "the predictions")
     return EXIT_OK
+
+
+def _plane_features(project: Project) -> tuple[str, ...] | None:
+    """The features a built-in 2-D data set's network reads of its points, when they are not
+    the points themselves (``x1^2``, ``x1*x2``, ...)."""
+    from nnstudio.spec import DEFAULT_PLANE_FEATURES, PLANE_DATASETS, BuiltinData
+
+    data = project.data
+    if (
+        isinstance(data, BuiltinData)
+        and data.builtin in PLANE_DATASETS
+        and data.features != DEFAULT_PLANE_FEATURES
+    ):
+        return data.features
+    return None
 
 
 def _write_stdout(text: str, what: str) -> None:

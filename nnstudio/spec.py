@@ -110,6 +110,24 @@ BUILTIN_TASKS: dict[str, str] = {
     "housing": "regression",
 }
 
+#: The generators whose examples are points (x1, x2) of a plane.
+PLANE_DATASETS: tuple[str, ...] = ("xor", "circles", "gaussians", "spiral", "moons", "plane")
+#: Features a network may read from a plane's points (as TensorFlow Playground offers), in
+#: the order they are laid out. ASCII names: they head exported and predicted CSV columns.
+PLANE_FEATURES: tuple[str, ...] = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
+#: How the studio writes each feature.
+PLANE_FEATURE_LABELS: dict[str, str] = {
+    "x1": "x1",
+    "x2": "x2",
+    "x1^2": "x1²",
+    "x2^2": "x2²",
+    "x1*x2": "x1·x2",
+    "sin(x1)": "sin(x1)",
+    "sin(x2)": "sin(x2)",
+}
+#: What a plane data set's network reads unless told otherwise.
+DEFAULT_PLANE_FEATURES: tuple[str, ...] = ("x1", "x2")
+
 TASKS: tuple[str, ...] = ("classification", "regression")
 DTYPES: tuple[str, ...] = ("float32", "float64")
 
@@ -281,6 +299,10 @@ class BuiltinData:
         Number of spiral arms (classes); used by ``spiral`` only.
     standardize : bool
         Standardise inputs with the training set's mean and standard deviation.
+    features : tuple of str
+        What the network reads of each point, for the generators of :data:`PLANE_DATASETS`:
+        a non-empty selection of :data:`PLANE_FEATURES`, in that order (``x1`` and ``x2``
+        by default). Other generators ignore it.
     """
 
     builtin: str = "xor"
@@ -290,6 +312,7 @@ class BuiltinData:
     validation_fraction: float = 0.2
     arms: int = 2
     standardize: bool = False
+    features: tuple[str, ...] = DEFAULT_PLANE_FEATURES
 
     @property
     def task(self) -> str:
@@ -878,6 +901,7 @@ class _Parser:
                 "validation_fraction",
                 "arms",
                 "standardize",
+                "features",
             )
             self.unknown_keys(obj, allowed, path)
             name = self.string(obj, "builtin", path, None, choices=BUILTIN_DATASETS)
@@ -887,6 +911,7 @@ class _Parser:
             vf = self.number(obj, "validation_fraction", path, 0.2, low=0.0, high=0.9)
             arms = self.integer(obj, "arms", path, 2, low=2, high=20)
             standardize = self.boolean(obj, "standardize", path, False)
+            features = self.plane_features(obj, name, path)
             if name is None:
                 return None
             return BuiltinData(
@@ -897,6 +922,7 @@ class _Parser:
                 validation_fraction=float(vf),  # type: ignore[arg-type]
                 arms=int(arms),  # type: ignore[arg-type]
                 standardize=standardize,
+                features=features,
             )
         if "csv" in obj:
             allowed = (
@@ -1107,6 +1133,30 @@ class _Parser:
             min_lr=self.number(obj, "min_lr", path, d.min_lr, low=0.0),  # type: ignore[arg-type]
         )
 
+    def plane_features(
+        self, obj: Mapping[str, Any], name: str | None, path: str
+    ) -> tuple[str, ...]:
+        """The ``features`` of a built-in data set, in :data:`PLANE_FEATURES` order."""
+        features = self.string_list(obj, "features", path)
+        if features is None:
+            return DEFAULT_PLANE_FEATURES
+        unknown = [feature for feature in features if feature not in PLANE_FEATURES]
+        if unknown:
+            self.fail(
+                f"{path}.features",
+                f"unknown feature {unknown[0]!r}; choose from {', '.join(PLANE_FEATURES)}",
+            )
+            return DEFAULT_PLANE_FEATURES
+        if name is not None and name not in PLANE_DATASETS:
+            if features != DEFAULT_PLANE_FEATURES:
+                self.fail(
+                    f"{path}.features",
+                    f"'{name}' has one input; features are for the 2-D data sets "
+                    f"({', '.join(PLANE_DATASETS)})",
+                )
+            return DEFAULT_PLANE_FEATURES
+        return tuple(feature for feature in PLANE_FEATURES if feature in features)
+
     def standardization(self, value: Any, path: str) -> Standardization | None:
         obj = self.mapping(value, path)
         if obj is None:
@@ -1178,6 +1228,8 @@ def _data_to_dict(data: DataSpec) -> dict[str, Any]:
             out["arms"] = data.arms
         if data.standardize:
             out["standardize"] = True
+        if data.features != DEFAULT_PLANE_FEATURES:
+            out["features"] = list(data.features)
         return out
     out = {
         "csv": data.csv,

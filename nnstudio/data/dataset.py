@@ -55,6 +55,13 @@ class Dataset:
         Mean and standard deviation of the training inputs, when standardisation was asked for.
     source : str
         Where the examples came from, for display (``"built-in spiral"``, a file name).
+    plane_features : tuple of str or None
+        For a built-in 2-D data set whose network reads other features than ``x1, x2``
+        (``x1^2``, ``x1*x2``, …, see :func:`plane_feature_columns`): those features, which
+        are then the columns of ``X``; ``None`` otherwise.
+    plane_X_train, plane_X_val : ndarray, shape (m, 2), or None
+        With :attr:`plane_features`: the examples' points ``(x1, x2)`` in the generator's
+        plane (see :attr:`plane_train`).
     """
 
     X_train: np.ndarray
@@ -69,6 +76,9 @@ class Dataset:
     labels_val: np.ndarray | None = None
     standardization: Standardization | None = None
     source: str = ""
+    plane_features: tuple[str, ...] | None = None
+    plane_X_train: np.ndarray | None = None
+    plane_X_val: np.ndarray | None = None
 
     # ---- sizes -------------------------------------------------------------------------------
 
@@ -121,7 +131,56 @@ class Dataset:
             Y_val=self.Y_val[:rows],
             labels_train=None if self.labels_train is None else self.labels_train[:rows],
             labels_val=None if self.labels_val is None else self.labels_val[:rows],
+            plane_X_train=None if self.plane_X_train is None else self.plane_X_train[:rows],
+            plane_X_val=None if self.plane_X_val is None else self.plane_X_val[:rows],
         )
+
+    # ---- the input plane ---------------------------------------------------------------------
+
+    @property
+    def has_plane(self) -> bool:
+        """Whether the examples are points of a plane: two features, or a built-in 2-D data
+        set read through other features. Such data is drawn over the plane."""
+        return self.plane_features is not None or self.n_features == 2
+
+    @property
+    def plane_train(self) -> np.ndarray | None:
+        """The training examples' points in the plane, shape (m_train, 2), or ``None``."""
+        if self.plane_features is not None:
+            return self.plane_X_train
+        return self.X_train if self.n_features == 2 else None
+
+    @property
+    def plane_val(self) -> np.ndarray | None:
+        """The validation examples' points in the plane, shape (m_val, 2), or ``None``."""
+        if self.plane_features is not None:
+            return self.plane_X_val
+        return self.X_val if self.n_features == 2 else None
+
+    @property
+    def plane_names(self) -> tuple[str, str] | None:
+        """Names of the plane's two axes, or ``None`` without a plane."""
+        if self.plane_features is not None:
+            return ("x1", "x2")
+        if self.n_features == 2:
+            return (self.feature_names[0], self.feature_names[1])
+        return None
+
+    def plane_inputs(self, points: np.ndarray) -> np.ndarray:
+        """The raw network inputs of points of the plane (e.g. a grid over it).
+
+        Parameters
+        ----------
+        points : ndarray, shape (m, 2)
+
+        Returns
+        -------
+        ndarray, shape (m, n_features)
+            ``points`` themselves, or their :attr:`plane_features`.
+        """
+        if self.plane_features is None:
+            return np.asarray(points, dtype=np.float64)
+        return plane_feature_columns(points, self.plane_features)
 
     # ---- cautions ----------------------------------------------------------------------------
 
@@ -330,6 +389,38 @@ def _readonly(array: np.ndarray) -> np.ndarray:
     return array
 
 
+def plane_feature_columns(points: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
+    """Features of points ``(x1, x2)``: any of :data:`~nnstudio.spec.PLANE_FEATURES`.
+
+    Parameters
+    ----------
+    points : ndarray, shape (m, 2)
+    features : tuple of str
+        ``x1``, ``x2``, ``x1^2``, ``x2^2``, ``x1*x2``, ``sin(x1)``, ``sin(x2)``.
+
+    Returns
+    -------
+    ndarray, shape (m, len(features)), float64
+    """
+    points = np.asarray(points, dtype=np.float64)
+    x1, x2 = points[:, 0], points[:, 1]
+    formulas = {
+        "x1": lambda: x1,
+        "x2": lambda: x2,
+        "x1^2": lambda: x1 * x1,
+        "x2^2": lambda: x2 * x2,
+        "x1*x2": lambda: x1 * x2,
+        "sin(x1)": lambda: np.sin(x1),
+        "sin(x2)": lambda: np.sin(x2),
+    }
+    out = np.empty((points.shape[0], len(features)))
+    for column, name in enumerate(features):
+        if name not in formulas:
+            raise DataError(f"unknown feature {name!r} of a plane's points")
+        out[:, column] = formulas[name]()
+    return out
+
+
 def build_dataset(
     X: np.ndarray,
     targets: np.ndarray,
@@ -341,6 +432,7 @@ def build_dataset(
     seed: int,
     standardize: bool,
     source: str = "",
+    plane_features: tuple[str, ...] | None = None,
 ) -> Dataset:
     """Split, encode and optionally standardise examples.
 
@@ -363,12 +455,20 @@ def build_dataset(
         Fit a :class:`Standardization` on the training rows.
     source : str
         Description of where the data came from.
+    plane_features : tuple of str or None
+        When ``X`` holds points ``(x1, x2)`` of which the network reads these features
+        (see :func:`plane_feature_columns`): the features become the columns and
+        ``feature_names``, and the points are kept for drawing.
 
     Returns
     -------
     Dataset
     """
     X = np.asarray(X, dtype=np.float64)
+    points = None
+    if plane_features is not None:
+        points, X = X, plane_feature_columns(X, plane_features)
+        feature_names = plane_features
     m = X.shape[0]
     if m < 2:
         raise DataError(f"{source or 'the data'} has {m} example(s); training needs at least 2")
@@ -388,6 +488,12 @@ def build_dataset(
         labels_train = labels_val = None
         class_names = None
     standardization = fit_standardization(X_train) if standardize else None
+    plane_train = plane_val = None
+    if points is not None:
+        plane_train, plane_val = (
+            _readonly(points.take(train, axis=0)),
+            _readonly(points.take(val, axis=0)),
+        )
     return Dataset(
         X_train=_readonly(X_train),
         Y_train=_readonly(Y_train),
@@ -401,4 +507,7 @@ def build_dataset(
         labels_val=labels_val,
         standardization=standardization,
         source=source,
+        plane_features=plane_features,
+        plane_X_train=plane_train,
+        plane_X_val=plane_val,
     )

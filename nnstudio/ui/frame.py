@@ -180,6 +180,11 @@ class Frame:
     target_standardization : Standardization or None
         The network's regression target statistics: its output layer works in standardised
         units, :attr:`predictions` are in the targets' units (see :meth:`output_values`).
+    eval_plane : ndarray, shape (M, 2), or None
+        The evaluated examples' points in the input plane, when the data has one (see
+        :attr:`~nnstudio.data.Dataset.has_plane`): the inputs themselves for two features,
+        the points ``(x1, x2)`` whose features the network reads otherwise. :attr:`grid`
+        covers that plane.
     """
 
     snapshot: Any
@@ -213,6 +218,7 @@ class Frame:
     beat: float = math.nan
     run: int = 0
     target_standardization: Standardization | None = None
+    eval_plane: np.ndarray | None = None
 
     # ---- conveniences ------------------------------------------------------------------------
 
@@ -382,20 +388,32 @@ class FrameBuilder:
             self.eval_indices = np.arange(rows, dtype=np.int64)
         self.eval_inputs = X_eval[self.eval_indices]
         self.eval_targets = Y_eval[self.eval_indices]
+        plane_eval = dataset.plane_val if has_validation else dataset.plane_train
+        self.eval_plane = (
+            None
+            if plane_eval is None
+            else np.asarray(plane_eval, dtype=np.float64)[self.eval_indices]
+        )
         self.eval_labels = (
             _class_labels(self.eval_targets) if self.task == "classification" else None
         )
 
-        X_all = np.concatenate([X_train, np.asarray(dataset.X_val, dtype=np.float64)], axis=0)
         self.n_inputs = X_train.shape[1]
         self.grid_size = int(grid_size)
         self._extent: tuple[float, float, float, float] | None = None
         self._line_x: np.ndarray | None = None
-        if self.n_inputs == 2:
-            x0, x1 = _padded_range(X_all[:, 0])
-            y0, y1 = _padded_range(X_all[:, 1])
+        if dataset.has_plane:
+            # The plane of the points (two features, or the points whose features the
+            # network reads): the grid covers it and goes through the same features.
+            planes = [dataset.plane_train, dataset.plane_val]
+            P_all = np.concatenate(
+                [np.asarray(p, dtype=np.float64) for p in planes if p is not None]
+            )
+            x0, x1 = _padded_range(P_all[:, 0])
+            y0, y1 = _padded_range(P_all[:, 1])
             self._extent = (x0, x1, y0, y1)
         elif self.n_inputs == 1:
+            X_all = np.concatenate([X_train, np.asarray(dataset.X_val, dtype=np.float64)])
             low, high = _padded_range(X_all[:, 0])
             self._line_x = np.linspace(low, high, LINE_POINTS)
         self._stats_samples: dict[int, np.ndarray] = {}
@@ -524,7 +542,7 @@ class FrameBuilder:
         if self._extent is not None:
             gx, gy, points = self._grid_points(total_units)
             size = gx.shape[0]
-            forward = network.forward(points)
+            forward = network.forward(self.dataset.plane_inputs(points))
             grid_A = tuple(np.asarray(a).reshape(size, size, -1) for a in forward.A)
             # Coloured here, off the user interface, so the canvas only wraps the pixels.
             heatmaps = tuple(
@@ -579,6 +597,7 @@ class FrameBuilder:
             grad_norms=grad_norms,
             batch_losses=batch_losses,
             target_standardization=getattr(network, "target_standardization", None),
+            eval_plane=self.eval_plane,
         )
 
 

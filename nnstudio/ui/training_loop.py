@@ -146,6 +146,7 @@ CONSTANT_FIELDS: tuple[str, ...] = (
     "eval_inputs",
     "eval_targets",
     "eval_labels",
+    "eval_plane",
 )
 
 

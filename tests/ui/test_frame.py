@@ -7,7 +7,7 @@ import pytest
 
 from nnstudio.data import Dataset, load_dataset
 from nnstudio.engine.network import Network
-from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec
+from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project
 from nnstudio.ui.frame import (
     HISTOGRAM_BINS,
     WEIGHT_PERCENTILES,
@@ -504,3 +504,36 @@ def test_symmetric_limit_is_the_99th_percentile_of_magnitudes() -> None:
         assert symmetric_limit(values) == pytest.approx(expected, rel=1e-12)
     assert symmetric_limit(np.array([np.nan, np.inf])) == 1.0
     assert symmetric_limit(np.zeros(5)) == 1e-6
+
+
+def test_frames_draw_the_network_over_the_points_plane() -> None:
+    from nnstudio.data import plane_feature_columns
+    from nnstudio.workflow import attach_dataset, build_network
+
+    squares = ("x1^2", "x2^2")
+    project = Project(
+        name="Circles through squares",
+        data=BuiltinData(builtin="circles", samples=400, seed=1, features=squares),
+        network=NetworkSpec(2, (LayerSpec(1, "sigmoid"),)),
+        loss="binary_crossentropy",
+    )
+    dataset = load_dataset(project.data)
+    project = attach_dataset(project, dataset)
+    network = build_network(project)
+    frame = FrameBuilder(dataset, probe_size=20, grid_size=12).build(network)
+    grid = frame.grid
+    assert grid is not None
+    x0, x1, y0, y1 = grid.extent
+    points = np.concatenate([dataset.plane_train, dataset.plane_val])
+    assert x0 < points[:, 0].min() and points[:, 0].max() < x1
+    assert y0 < points[:, 1].min() and points[:, 1].max() < y1
+    # Each input neuron holds its feature over the plane; the output is the network's.
+    xx, yy = np.meshgrid(grid.grid_x, grid.grid_y)
+    plane = np.column_stack([xx.ravel(), yy.ravel()])
+    inputs = plane_feature_columns(plane, squares)
+    np.testing.assert_allclose(grid.grid_A[0].reshape(-1, 2), inputs)
+    np.testing.assert_allclose(
+        grid.grid_A[-1].reshape(-1, 1), network.forward(inputs).output, rtol=1e-6
+    )
+    # The evaluated examples' points, for drawing them on the map.
+    np.testing.assert_array_equal(frame.eval_plane, dataset.plane_val[frame.eval_indices])
