@@ -12,12 +12,13 @@ import pytest
 from nnstudio.data import Dataset, load_dataset, read_csv_table
 from nnstudio.spec import BuiltinData, CsvData, Project, expected_output_units
 
-SAMPLE_NAMES = ("xor", "circles", "spiral", "housing", "iris", "digits")
+SAMPLE_NAMES = ("xor", "circles", "circles-squared", "spiral", "housing", "iris", "digits")
 
 #: name -> (task, features, outputs (classes or targets), examples)
 EXPECTED_SHAPES = {
     "xor": ("classification", 2, 2, 200),
     "circles": ("classification", 2, 2, 400),
+    "circles-squared": ("classification", 2, 2, 400),
     "spiral": ("classification", 2, 2, 500),
     "housing": ("regression", 1, 1, 200),
     "iris": ("classification", 4, 3, 150),
@@ -151,6 +152,15 @@ def test_xor_learns_to_a_small_loss(samples_dir: Path) -> None:
 def test_circles_reach_95_percent(samples_dir: Path) -> None:
     snapshot = train_sample(samples_dir, "circles")
     assert snapshot.train_accuracy >= 0.95
+    assert snapshot.val_accuracy >= 0.95
+
+
+@pytest.mark.slow
+def test_one_neuron_on_squares_separates_the_circles(samples_dir: Path) -> None:
+    project = read_sample(samples_dir, "circles-squared")
+    assert project.data.features == ("x1^2", "x2^2")
+    assert len(project.network.layers) == 1  # no hidden layer
+    snapshot = train_sample(samples_dir, "circles-squared")
     assert snapshot.val_accuracy >= 0.95
 
 
