@@ -633,3 +633,139 @@ def test_regression_csv_offers_standardised_targets(panel, document, tmp_path):
     path = iris_like_csv(tmp_path)
     assert panel.set_data(CsvData(csv=path.name, target=("species",)), "Data: flowers")
     assert not box.isVisibleTo(panel)
+
+
+# ---- features of the plane's points ------------------------------------------------------------
+
+
+def tick(panel: DataPanel, *features: str) -> None:
+    """Click the check boxes of ``features``, as a user would."""
+    for name in features:
+        panel.feature_checks.boxes[name].click()
+
+
+def test_ticking_squares_feeds_the_network_new_inputs_and_undo_restores(panel, document):
+    assert document.project.data.builtin == "circles"
+    assert panel.feature_checks.isVisibleTo(panel)
+    notices: list[str] = []
+    document.notice.connect(notices.append)
+    tick(panel, "x1^2", "x2^2")
+    assert document.project.data.features == ("x1", "x2", "x1^2", "x2^2")
+    assert document.project.network.inputs == 4
+    assert document.dataset.feature_names == ("x1", "x2", "x1^2", "x2^2")
+    assert document.undo_stack.undoText() == "Features: x1, x2, x1², x2²"
+    assert notices[-1] == "Input layer resized from 3 to 4 inputs to match the 4 features"
+    tick(panel, "x1", "x2")
+    assert document.project.data.features == ("x1^2", "x2^2")
+    assert document.project.network.inputs == 2
+    # The points stay where they are; the network reads their squares.
+    np.testing.assert_allclose(document.dataset.X_train, document.dataset.plane_train**2)
+
+    for _ in range(4):
+        document.undo_stack.undo()
+    assert document.project.data.features == ("x1", "x2")
+    assert document.project.network.inputs == 2
+    assert panel.feature_checks.features() == ("x1", "x2")
+    assert not panel.feature_checks.boxes["x1^2"].isChecked()
+
+
+def test_the_last_ticked_feature_cannot_be_unticked(panel, document):
+    boxes = panel.feature_checks.boxes
+    tick(panel, "x1")
+    assert document.project.data.features == ("x2",)
+    assert not boxes["x2"].isEnabled()
+    assert "at least one input" in boxes["x2"].toolTip()
+    boxes["x2"].click()  # disabled: nothing happens
+    assert document.project.data.features == ("x2",)
+    # A second ticked box frees the first again.
+    tick(panel, "sin(x1)")
+    assert document.project.data.features == ("x2", "sin(x1)")
+    assert boxes["x2"].isEnabled() and "at least one input" not in boxes["x2"].toolTip()
+    # Undo shows the stored choice, the guard included.
+    document.undo_stack.undo()
+    assert not boxes["x2"].isEnabled() and not boxes["sin(x1)"].isChecked()
+
+
+def test_features_carry_over_between_plane_generators_only(panel, document):
+    tick(panel, "x1*x2")
+    choose(panel, "xor")
+    assert document.project.data.features == ("x1", "x2", "x1*x2")
+    assert document.project.network.inputs == 3
+    # Other edits keep the features.
+    panel.samples_spin.setValue(200)
+    panel.apply_edits()
+    assert document.project.data == replace(
+        document.project.data, samples=200, features=("x1", "x2", "x1*x2")
+    )
+    # A one-input generator reads its x: no features to choose.
+    choose(panel, "sine")
+    assert document.project.data.features == ("x1", "x2")
+    assert document.project.network.inputs == 1
+    assert not panel.feature_checks.isVisibleTo(panel)
+    assert not panel.features_label.isVisibleTo(panel)
+
+
+def test_scatter_draws_the_points_in_their_plane_whatever_the_features(panel, document):
+    tick(panel, "x1^2", "x2^2", "sin(x1)", "x1", "x2")
+    dataset = document.dataset
+    assert dataset.n_features == 3 and dataset.has_plane
+    assert panel.preview_kind() == "scatter"
+    scatter = panel.scatter
+    x, y = scatter.train_item.getData()
+    np.testing.assert_array_equal(np.column_stack([x, y]), dataset.plane_train)
+    x, y = scatter.val_item.getData()
+    np.testing.assert_array_equal(np.column_stack([x, y]), dataset.plane_val)
+    assert scatter.plot_item.getAxis("bottom").labelText == "x1"
+    assert scatter.plot_item.getAxis("left").labelText == "x2"
+
+    # The network's predictions fill that plane behind the points.
+    frame = frame_for(document, epochs=2)
+    panel.show_frame(frame)
+    assert scatter.regions.isVisible() and scatter.boundary.isVisible()
+    assert frame.grid.grid_A[0].shape[-1] == 3
+    assert scatter.regions.image.shape == (frame.grid.size, frame.grid.size, 3)
+    # A selected input neuron shows its feature over the plane: x1² grows away from x1 = 0.
+    panel.set_selected_neuron(0, 0, "Input · neuron 1")
+    assert scatter.focus_note.isVisible()
+    argb = frame.grid.heatmaps[0][0][::-1]
+    red = ((argb >> 16) & 0xFF).astype(float)
+    expected_red = np.round(255.0 - (255.0 - red) * (1.0 - data_dock.PREDICTION_WASH))
+    np.testing.assert_array_equal(scatter.regions.image[..., 0], expected_red)
+    row = scatter.regions.image[frame.grid.size // 2].astype(int)
+    colourful = row.max(axis=1) - row.min(axis=1)
+    # Pale where x1 is near 0 (the grid's middle column), strong at both sides.
+    middle = int(np.argmin(np.abs(frame.grid.grid_x)))
+    assert colourful[middle] < colourful[0] / 2 and colourful[middle] < colourful[-1] / 2
+
+
+def test_a_single_feature_of_a_plane_is_still_drawn_over_the_plane(panel, document):
+    tick(panel, "x1^2", "x1", "x2")
+    dataset = document.dataset
+    assert dataset.n_features == 1
+    assert panel.preview_kind() == "scatter"
+    x, _y = panel.scatter.train_item.getData()
+    np.testing.assert_array_equal(x, dataset.plane_train[:, 0])
+    frame = frame_for(document, epochs=1)
+    panel.show_frame(frame)
+    assert panel.scatter.regions.isVisible() and not panel.scatter.fit_curve.isVisible()
+
+
+def test_regression_on_plane_features_colours_the_plane(panel, document):
+    choose(panel, "plane")
+    tick(panel, "x1^2")
+    dataset = document.dataset
+    assert dataset.n_features == 3 and not dataset.is_classification
+    x, y = panel.scatter.train_item.getData()
+    np.testing.assert_array_equal(np.column_stack([x, y]), dataset.plane_train)
+    frame = frame_for(document, epochs=2)
+    panel.show_frame(frame)
+    assert panel.scatter.regions.isVisible() and not panel.scatter.boundary.isVisible()
+    assert panel.scatter.regions.image.shape == (frame.grid.size, frame.grid.size, 3)
+
+
+def test_feature_boxes_fit_a_narrow_dock(panel):
+    # The boxes take two short rows and do not widen the dock's narrowest width.
+    checks = panel.feature_checks
+    assert checks.minimumSizeHint().width() <= panel.builtin_page.minimumSizeHint().width()
+    tops = {box.geometry().top() for box in checks.boxes.values()}
+    assert len(tops) == 2

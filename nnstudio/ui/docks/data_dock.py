@@ -4,12 +4,16 @@ Every change goes through :meth:`StudioDocument.set_data`, so it is one undo ste
 network's input and output layers follow the data. The controls mirror the document: after
 undo or redo they are refreshed with their signals blocked, so syncing never edits anything.
 
-The preview below the controls shows the data the network will see: a scatter for 2-D inputs
-(classes coloured like the output plot, validation points hollow), ``x`` against ``y`` for
-1-D regressions, a grid of sample images for pixel data, and a table of the first rows
-otherwise. Behind a scatter it shows, live, what the network predicts (unless switched off):
-the decision regions and their boundary for classes, the predicted value's colour for a 2-D
-regression, the fitted curve for a 1-D one.
+For the built-in 2-D generators a row of check boxes picks the features the network reads of
+each point (x1, x2, x1², x2², x1·x2, sin x1, sin x2), as TensorFlow Playground does.
+
+The preview below the controls shows the data the network will see: a scatter of the points
+in their plane for 2-D data, whatever features the network reads of them (classes coloured
+like the output plot, validation points hollow), ``x`` against ``y`` for 1-D regressions, a
+grid of sample images for pixel data, and a table of the first rows otherwise. Behind a
+scatter it shows, live, what the network predicts (unless switched off): the decision regions
+and their boundary for classes, the predicted value's colour for a 2-D regression, the fitted
+curve for a 1-D one.
 """
 
 from __future__ import annotations
@@ -22,7 +26,17 @@ import numpy as np
 
 from nnstudio.data import Dataset, resolve_csv_path
 from nnstudio.errors import NNStudioError
-from nnstudio.spec import BUILTIN_DATASETS, BUILTIN_TASKS, BuiltinData, CsvData, DataSpec
+from nnstudio.spec import (
+    BUILTIN_DATASETS,
+    BUILTIN_TASKS,
+    DEFAULT_PLANE_FEATURES,
+    PLANE_DATASETS,
+    PLANE_FEATURE_LABELS,
+    PLANE_FEATURES,
+    BuiltinData,
+    CsvData,
+    DataSpec,
+)
 from nnstudio.text import plural
 from nnstudio.ui.colors import NEGATIVE_COLOR, POSITIVE_COLOR, diverging_rgb, symmetric_limit
 from nnstudio.ui.csv_import import (
@@ -50,7 +64,15 @@ from nnstudio.ui.qt import (
     wait_cursor,
 )
 
-__all__ = ["BUILTIN_INFO", "DataPanel", "ImagePreview", "ScatterPreview", "TablePreview"]
+__all__ = [
+    "BUILTIN_INFO",
+    "DataPanel",
+    "FeatureChecks",
+    "ImagePreview",
+    "ScatterPreview",
+    "TablePreview",
+    "feature_list",
+]
 
 #: Friendly title and one-line description of each built-in generator.
 BUILTIN_INFO: dict[str, tuple[str, str]] = {
@@ -95,10 +117,35 @@ IMAGE_ROWS = 2
 IMAGE_MAX_ROWS = 4
 #: Milliseconds a spin box must rest before its value is applied (arrow keys, wheel).
 EDIT_DELAY_MS = 450
+#: The feature check boxes, one column per kind of feature (as TensorFlow Playground
+#: groups them): the coordinates, their squares, their product, their sines.
+FEATURE_COLUMNS: tuple[tuple[str, ...], ...] = (
+    ("x1", "x2"),
+    ("x1^2", "x2^2"),
+    ("x1*x2",),
+    ("sin(x1)", "sin(x2)"),
+)
+#: What each feature is good for, shown as its check box's tooltip.
+FEATURE_TIPS: dict[str, str] = {
+    "x1": "The point's first coordinate.",
+    "x2": "The point's second coordinate.",
+    "x1^2": "x1 squared. With x2², a circle around the origin becomes a straight line.",
+    "x2^2": "x2 squared. With x1², a circle around the origin becomes a straight line.",
+    "x1*x2": "The product x1·x2: its sign tells the XOR quadrants apart.",
+    "sin(x1)": "sin(x1): a wave along x1.",
+    "sin(x2)": "sin(x2): a wave along x2.",
+}
+#: Why the last ticked feature cannot be unticked.
+LAST_FEATURE_TIP = "The network needs at least one input: tick another feature before this one."
 
 
 def _color(rgb: np.ndarray, alpha: int = 255) -> QtGui.QColor:
     return QtGui.QColor(int(rgb[0]), int(rgb[1]), int(rgb[2]), alpha)
+
+
+def feature_list(features: tuple[str, ...]) -> str:
+    """Features as the studio writes them, e.g. ``"x1², x2²"``."""
+    return ", ".join(PLANE_FEATURE_LABELS.get(name, name) for name in features)
 
 
 def _format_numbers(values: np.ndarray) -> np.ndarray:
@@ -172,31 +219,41 @@ class ScatterPreview(QtWidgets.QWidget):
         self._frame: object | None = None
         self._rect: tuple[float, float, float, float] | None = None
         #: ``(drawn layer, neuron, title)`` of the selected neuron, whose output the plane
-        #: shows instead of the prediction (2-input data only).
+        #: shows instead of the prediction (data with a plane only).
         self._focus: tuple[int, int, str] | None = None
 
     def show_dataset(self, dataset: Dataset) -> None:
-        """Draw a 2-D problem (or ``x`` against ``y`` for a 1-D regression)."""
+        """Draw a 2-D problem (or ``x`` against ``y`` for a 1-D regression).
+
+        Points of a plane are drawn where they lie in it (:attr:`Dataset.plane_train`), also
+        when the network reads other features of them (``x1²``, ``sin(x1)``, …).
+        """
         # Predictions belong to the data they were made for: none until the next frame.
         self._dataset = dataset
         self.clear_predictions()
-        X_train, X_val = dataset.X_train, dataset.X_val
+        plane_train, plane_val, plane_names = (
+            dataset.plane_train,
+            dataset.plane_val,
+            dataset.plane_names,
+        )
+        on_plane = plane_train is not None and plane_val is not None and plane_names is not None
+        X_train, X_val = (plane_train, plane_val) if on_plane else (dataset.X_train, dataset.X_val)
         share = min(1.0, MAX_PREVIEW_POINTS / max(1, dataset.n_train + dataset.n_val))
         cap_train = X_train[: int(np.ceil(dataset.n_train * share))]
         cap_val = X_val[: int(np.ceil(dataset.n_val * share))]
-        one_d = dataset.n_features == 1
-        if one_d:
+        if not on_plane:
             train_xy = np.column_stack([cap_train[:, 0], dataset.Y_train[: len(cap_train), 0]])
             val_xy = np.column_stack([cap_val[:, 0], dataset.Y_val[: len(cap_val), 0]])
             self._set_axes(dataset.feature_names[0], dataset.target_names[0], locked=False)
             self._draw_plain(train_xy, val_xy)
             self._legend_plain()
         else:
+            assert plane_names is not None
             train_xy, val_xy = cap_train[:, :2], cap_val[:, :2]
-            # Equal scales show the true geometry, unless the features' ranges differ a lot.
+            # Equal scales show the true geometry, unless the axes' ranges differ a lot.
             spans = np.ptp(X_train[:, :2], axis=0) if dataset.n_train else np.ones(2)
             comparable = bool(np.all(spans > 0)) and spans.max() <= 4 * spans.min()
-            self._set_axes(dataset.feature_names[0], dataset.feature_names[1], locked=comparable)
+            self._set_axes(plane_names[0], plane_names[1], locked=comparable)
             if dataset.is_classification:
                 self._draw_classes(dataset, train_xy, val_xy)
             else:
@@ -324,9 +381,9 @@ class ScatterPreview(QtWidgets.QWidget):
         if not self.show_predictions.isChecked():
             return
         grid, line = getattr(frame, "grid", None), getattr(frame, "line", None)
-        if dataset.n_features == 2 and grid is not None:
+        if dataset.has_plane and grid is not None:
             self._show_plane(frame, grid, dataset)
-        elif dataset.n_features == 1 and line is not None:
+        elif not dataset.has_plane and dataset.n_features == 1 and line is not None:
             x = np.asarray(line.line_x, dtype=np.float64)
             y = np.asarray(frame.output_values(line.line_A[-1]), dtype=np.float64)[:, 0]
             self.fit_curve.setData(x, y)
@@ -616,6 +673,65 @@ class _PreviewStack(QtWidgets.QStackedWidget):
         return False
 
 
+class FeatureChecks(QtWidgets.QWidget):
+    """Check boxes choosing which features of a point ``(x1, x2)`` the network reads.
+
+    Laid out in :data:`FEATURE_COLUMNS`, a column per kind of feature, so the seven boxes
+    take two short rows. At least one box stays ticked: the last ticked one is disabled.
+
+    Signals
+    -------
+    edited(tuple)
+        The user ticked or unticked a box: the ticked features, in
+        :data:`~nnstudio.spec.PLANE_FEATURES` order.
+    """
+
+    edited = Signal(tuple)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        grid = QtWidgets.QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(2)
+        #: One check box per feature, keyed by its ASCII name.
+        self.boxes: dict[str, QtWidgets.QCheckBox] = {}
+        for column, names in enumerate(FEATURE_COLUMNS):
+            for row, name in enumerate(names):
+                box = QtWidgets.QCheckBox(PLANE_FEATURE_LABELS[name])
+                box.setToolTip(FEATURE_TIPS[name])
+                box.toggled.connect(self._toggled)
+                self.boxes[name] = box
+                grid.addWidget(box, row, column)
+        grid.setColumnStretch(len(FEATURE_COLUMNS), 1)
+
+    def features(self) -> tuple[str, ...]:
+        """The ticked features, in :data:`~nnstudio.spec.PLANE_FEATURES` order."""
+        return tuple(name for name in PLANE_FEATURES if self.boxes[name].isChecked())
+
+    def set_features(self, features: tuple[str, ...]) -> None:
+        """Tick exactly ``features`` without emitting :attr:`edited`."""
+        for name, box in self.boxes.items():
+            blocker = QtCore.QSignalBlocker(box)
+            box.setChecked(name in features)
+            del blocker
+        self._guard_last()
+
+    def _guard_last(self) -> None:
+        """Disable the only ticked box (a network needs an input), enable the others."""
+        ticked = self.features()
+        for name, box in self.boxes.items():
+            last = ticked == (name,)
+            box.setEnabled(not last)
+            box.setToolTip(LAST_FEATURE_TIP if last else FEATURE_TIPS[name])
+
+    def _toggled(self, _checked: bool) -> None:
+        features = self.features()
+        self._guard_last()
+        if features:
+            self.edited.emit(features)
+
+
 # ---- the panel ---------------------------------------------------------------------------------
 
 
@@ -827,8 +943,18 @@ class DataPanel(QtWidgets.QWidget):
         grid.addWidget(self.seed_spin, 1, 3)
         grid.addWidget(self.arms_label, 2, 0)
         grid.addWidget(self.arms_spin, 2, 1)
-        grid.addWidget(self.standardize_check, 3, 0, 1, 2)
-        grid.addWidget(self.regenerate_button, 3, 2, 1, 2)
+        self.feature_checks = FeatureChecks()
+        self.feature_checks.edited.connect(self._features_edited)
+        self.features_label = QtWidgets.QLabel("Features the network reads:")
+        self.features_label.setToolTip(
+            "What the network reads of each point (x1, x2): one input per ticked feature."
+        )
+        # The label above the boxes, not beside them: beside, the seven boxes would make
+        # the dock's narrowest width wider.
+        grid.addWidget(self.features_label, 3, 0, 1, 4)
+        grid.addWidget(self.feature_checks, 4, 0, 1, 4)
+        grid.addWidget(self.standardize_check, 5, 0, 1, 2)
+        grid.addWidget(self.regenerate_button, 5, 2, 1, 2)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         return page
@@ -922,6 +1048,10 @@ class DataPanel(QtWidgets.QWidget):
                 spiral = data.builtin == "spiral"
                 self.arms_spin.setVisible(spiral)
                 self.arms_label.setVisible(spiral)
+                plane = data.builtin in PLANE_DATASETS
+                self.feature_checks.set_features(data.features)
+                self.feature_checks.setVisible(plane)
+                self.features_label.setVisible(plane)
                 self.description.setText(BUILTIN_INFO[data.builtin][1])
                 self.csv_page.hide()
                 self.builtin_page.show()
@@ -1029,7 +1159,7 @@ class DataPanel(QtWidgets.QWidget):
         if dataset.is_image_like:
             self.images.show_dataset(dataset)
             self.preview_stack.setCurrentWidget(self.images)
-        elif dataset.n_features == 2 or (
+        elif dataset.has_plane or (
             dataset.n_features == 1 and not dataset.is_classification and dataset.n_outputs == 1
         ):
             self.scatter.show_dataset(dataset)
@@ -1053,6 +1183,12 @@ class DataPanel(QtWidgets.QWidget):
             if key == "spiral"
             else (current.arms if isinstance(current, BuiltinData) else 2)
         )
+        # The ticked features carry over between the 2-D generators; others read their x.
+        features = (
+            self.feature_checks.features() or DEFAULT_PLANE_FEATURES
+            if key in PLANE_DATASETS and isinstance(current, BuiltinData)
+            else DEFAULT_PLANE_FEATURES
+        )
         return BuiltinData(
             builtin=str(key),
             samples=self._kept(self.samples_spin, current, "samples"),
@@ -1061,6 +1197,7 @@ class DataPanel(QtWidgets.QWidget):
             validation_fraction=self._validation_fraction(current),
             arms=int(arms),
             standardize=self.standardize_check.isChecked(),
+            features=features,
         )
 
     @staticmethod
@@ -1140,6 +1277,10 @@ class DataPanel(QtWidgets.QWidget):
         # From one generator to another the settings carry over (edits still pending too).
         spec = self.builtin_from_controls() if isinstance(current, BuiltinData) else None
         self.set_data(spec or BuiltinData(builtin=str(key)), f"Data: {BUILTIN_INFO[str(key)][0]}")
+
+    def _features_edited(self, _features: tuple[str, ...]) -> None:
+        # Through the controls, so values still being edited in the spin boxes go along.
+        self.apply_edits()
 
     def _csv_standardize_toggled(self, checked: bool) -> None:
         current = self.document.project.data
@@ -1245,9 +1386,12 @@ def _change_text(old: DataSpec, new: BuiltinData) -> str:
             ("seed", "data seed"),
             ("arms", "spiral arms"),
             ("standardize", "standardisation"),
+            ("features", "features"),
         )
         if getattr(old, field) != getattr(new, field)
     ]
+    if changed == ["features"]:
+        return f"Features: {feature_list(new.features)}"
     if len(changed) == 1:
         return f"Change {changed[0]}"
     return "Change data settings"
