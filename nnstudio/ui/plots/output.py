@@ -1,9 +1,10 @@
 """The Output tab: what the network predicts.
 
-* 2-input data: the decision regions (classification, coloured by class probability, with
-  the decision boundary drawn as a line) or the regression surface over the input plane,
-  with training points (circles) and validation points (triangles) on top.
-* 1-input data: the fitted curve over the data.
+* Data with an input plane (two features, or points of a built-in 2-D generator whatever
+  features of them the network reads): the decision regions (classification, coloured by
+  class probability, with the decision boundary drawn as a line) or the regression surface
+  over the plane, with training points (circles) and validation points (triangles) on top.
+* 1-input data (without a plane): the fitted curve over the data.
 * Classification: the confusion matrix on the validation set (the training set without one).
 * Regression: predicted against actual values with the line ``y = x``.
 """
@@ -58,9 +59,13 @@ _REGION_WASH = 0.35
 _BOUNDARY_COLOR = (40, 40, 40)
 
 
-def _mode_for(feature_names: Sequence[str], n_features: int) -> str:
-    """``"map2d"``, ``"curve"``, ``"images"`` (pixel features) or ``""`` (nothing to map)."""
-    if n_features == 2:
+def _mode_for(feature_names: Sequence[str], n_features: int, plane: bool = False) -> str:
+    """``"map2d"``, ``"curve"``, ``"images"`` (pixel features) or ``""`` (nothing to map).
+
+    ``plane``: the data has an input plane (see :attr:`~nnstudio.data.Dataset.has_plane`),
+    which a frame shows by having a :attr:`~nnstudio.ui.frame.Frame.grid`.
+    """
+    if plane or n_features == 2:
         return "map2d"
     if n_features == 1:
         return "curve"
@@ -436,7 +441,7 @@ class OutputTab(PlotTab):
     def set_context(self, project: Project | None, dataset: Dataset | None) -> None:
         super().set_context(project, dataset)
         if dataset is not None:
-            mode = _mode_for(dataset.feature_names, dataset.n_features)
+            mode = _mode_for(dataset.feature_names, dataset.n_features, dataset.has_plane)
             self._reconfigure(mode, dataset.task, dataset.n_outputs)
 
     def _reconfigure(self, mode: str, task: str, outputs: int) -> None:
@@ -487,7 +492,7 @@ class OutputTab(PlotTab):
     # ---- frames --------------------------------------------------------------------------------
 
     def show_frame(self, frame: Frame) -> None:
-        mode = _mode_for(frame.feature_names, frame.eval_inputs.shape[1])
+        mode = _mode_for(frame.feature_names, frame.eval_inputs.shape[1], frame.grid is not None)
         if mode != self._mode or frame.task != self._task:
             self._reconfigure(mode, frame.task, frame.predictions.shape[1])
         self._frame = frame
@@ -512,12 +517,12 @@ class OutputTab(PlotTab):
         assert grid is not None
         outputs = grid.grid_A[-1]
         x0, x1, y0, y1 = grid.extent
-        names = frame.feature_names
+        names = self._plane_names(frame)
         axes_changed = self.changed("map", (grid.extent, grid.size, names, frame.task))
         if axes_changed:
             # Labels and titles are HTML to pyqtgraph; feature and target names are the user's.
-            self.map_plot.setLabel("bottom", escape(names[0]) if names else "x1")
-            self.map_plot.setLabel("left", escape(names[1]) if len(names) > 1 else "x2")
+            self.map_plot.setLabel("bottom", escape(names[0]))
+            self.map_plot.setLabel("left", escape(names[1]))
         if frame.task == "classification":
             decision = decision_map(grid)
             self.regions.setImage(decision.colors, autoLevels=False)
@@ -543,6 +548,18 @@ class OutputTab(PlotTab):
         if axes_changed:
             self.regions.setRect(QtCore.QRectF(*grid_image_rect(grid.extent, grid.size)))
             self.map_plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    def _plane_names(self, frame: Frame) -> tuple[str, str]:
+        """The map's axis names: the data's plane (``x1``, ``x2`` of a built-in generator
+        whose network reads ``x1²`` …), else the frame's two features."""
+        dataset = self._dataset
+        if dataset is not None and tuple(dataset.feature_names) == tuple(frame.feature_names):
+            names = dataset.plane_names
+            if names is not None:
+                return names
+        if len(frame.feature_names) == 2:
+            return frame.feature_names[0], frame.feature_names[1]
+        return "x1", "x2"
 
     def _boundary_shown(self) -> bool:
         return (
@@ -607,20 +624,46 @@ class OutputTab(PlotTab):
             )
 
     def _show_points(self, frame: Frame) -> None:
-        """Training and validation points; they only change with the data."""
+        """Training and validation points; they only change with the data.
+
+        On the map they lie at their points of the plane (the data set's, else the evaluated
+        rows' :attr:`~nnstudio.ui.frame.Frame.eval_plane`), whatever features the network
+        reads of them.
+        """
         dataset = self._dataset
-        if dataset is None or dataset.n_features != frame.eval_inputs.shape[1]:
+        if dataset is not None and dataset.n_features == frame.eval_inputs.shape[1]:
+            key: int = id(dataset)
+            if self._mode == "map2d":
+                if dataset.plane_train is None or dataset.plane_val is None:
+                    return
+                splits = (
+                    (self.train_points, dataset.plane_train, dataset.Y_train),
+                    (self.val_points, dataset.plane_val, dataset.Y_val),
+                )
+            else:
+                splits = (
+                    (self.train_points, dataset.X_train, dataset.Y_train),
+                    (self.val_points, dataset.X_val, dataset.Y_val),
+                )
+        elif self._mode == "map2d" and frame.eval_plane is not None:
+            # No data set at hand: the evaluated rows, drawn as the split they come from.
+            key = id(frame.eval_plane)
+            evaluated = (frame.eval_plane, frame.eval_targets)
+            empty = (np.zeros((0, 2)), np.zeros((0, frame.eval_targets.shape[1])))
+            validation = frame.eval_split == "validation"
+            splits = (
+                (self.train_points, *(empty if validation else evaluated)),
+                (self.val_points, *(evaluated if validation else empty)),
+            )
+        else:
             return
-        key = id(dataset)
         if self._points_for == key:
             return
         self._points_for = key
         rng = np.random.default_rng(7)
-        splits = (
-            (self.train_points, dataset.X_train, dataset.Y_train),
-            (self.val_points, dataset.X_val, dataset.Y_val),
+        classes = class_colors(
+            max(dataset.n_outputs if dataset is not None else len(frame.target_names), 2)
         )
-        classes = class_colors(max(dataset.n_outputs, 2))
         low, high = self._target_range(frame)
         for item, X, Y in splits:
             rows = X.shape[0]

@@ -1,0 +1,128 @@
+"""Input features of the built-in 2-D data in the Output tab, and the lesson they teach."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from nnstudio.data import Dataset, load_dataset
+from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
+from nnstudio.ui.frame import Frame, FrameBuilder
+from nnstudio.workflow import build_network, make_trainer
+
+
+def circles_project(features: tuple[str, ...], hidden: tuple[LayerSpec, ...] = ()) -> Project:
+    """Circles read through ``features``, with ``hidden`` layers before one sigmoid unit."""
+    return Project(
+        name="Circles",
+        data=BuiltinData(builtin="circles", samples=400, noise=0.05, seed=1, features=features),
+        network=NetworkSpec(inputs=len(features), layers=(*hidden, LayerSpec(1, "sigmoid"))),
+        loss="binary_crossentropy",
+        training=TrainingSpec(optimizer="adam", learning_rate=0.1, batch_size=32, epochs=60),
+    )
+
+
+def frames_of(project: Project, epochs: int = 2) -> tuple[Dataset, Frame]:
+    """The data set and a frame after ``epochs`` epochs of training."""
+    dataset = load_dataset(project.data, ".")
+    network = build_network(project)
+    trainer = make_trainer(project, network, dataset)
+    for _ in range(epochs):
+        trainer.run_epoch()
+    builder = FrameBuilder(dataset, probe_size=40, grid_size=24)
+    return dataset, builder.build(network, trainer.snapshot())
+
+
+@pytest.fixture
+def panel(qtbot):
+    from nnstudio.ui.plots import PlotsPanel
+
+    widget = PlotsPanel()
+    qtbot.addWidget(widget)
+    widget.resize(1100, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.tabs.setCurrentWidget(widget.output_tab)
+    return widget
+
+
+@pytest.mark.gui
+def test_the_output_map_shows_four_features_over_their_plane(panel) -> None:
+    project = circles_project(("x1", "x2", "x1^2", "x2^2"), (LayerSpec(3, "tanh"),))
+    dataset, frame = frames_of(project)
+    panel.set_context(project, dataset)
+    panel.show_frame(frame)
+    tab = panel.output_tab
+    assert frame.eval_inputs.shape[1] == 4 and frame.grid is not None
+    assert tab.map_plot.isVisible() and tab.regions.isVisible()
+    assert tab.regions.image.shape == (24, 24, 3)
+    assert tab.boundary.isVisible() and tab.boundary.getData()[0].size > 0
+    # The points lie where they are in the plane, not at their first two features.
+    x, y = tab.train_points.getData()
+    np.testing.assert_array_equal(np.column_stack([x, y]), dataset.plane_train)
+    x, y = tab.val_points.getData()
+    np.testing.assert_array_equal(np.column_stack([x, y]), dataset.plane_val)
+    assert tab.map_plot.getAxis("bottom").labelText == "x1"
+    assert tab.map_plot.getAxis("left").labelText == "x2"
+
+
+@pytest.mark.gui
+def test_one_feature_of_a_plane_is_mapped_not_drawn_as_a_curve(panel) -> None:
+    project = circles_project(("x1^2",))
+    dataset, frame = frames_of(project, epochs=1)
+    panel.set_context(project, dataset)
+    panel.show_frame(frame)
+    tab = panel.output_tab
+    assert tab.regions.isVisible() and tab.regions.image.shape == (24, 24, 3)
+    assert not any(curve.isVisible() for curve in tab.curves)
+    x, _y = tab.train_points.getData()
+    np.testing.assert_array_equal(x, dataset.plane_train[:, 0])
+
+
+@pytest.mark.gui
+def test_without_the_data_set_the_evaluated_points_are_drawn_in_the_plane(panel) -> None:
+    project = circles_project(("x1^2", "x2^2", "x1*x2"))
+    _dataset, frame = frames_of(project, epochs=1)
+    panel.set_context(project, None)
+    panel.show_frame(frame)
+    tab = panel.output_tab
+    assert tab.regions.isVisible()
+    assert frame.eval_split == "validation"
+    x, y = tab.val_points.getData()
+    np.testing.assert_array_equal(np.column_stack([x, y]), frame.eval_plane)
+    assert tab.train_points.getData()[0].size == 0
+
+
+@pytest.mark.gui
+def test_a_regression_surface_over_plane_features(panel) -> None:
+    project = replace(
+        circles_project(("x1", "x2", "sin(x1)")),
+        data=BuiltinData(builtin="plane", samples=200, seed=3, features=("x1", "x2", "sin(x1)")),
+        network=NetworkSpec(inputs=3, layers=(LayerSpec(1, "identity"),)),
+        loss="mse",
+    )
+    dataset, frame = frames_of(project, epochs=3)
+    panel.set_context(project, dataset)
+    panel.show_frame(frame)
+    tab = panel.output_tab
+    assert tab.regions.isVisible() and tab.surface_bar.isVisible()
+    assert tab.regions.image.shape == (24, 24)
+    x, y = tab.train_points.getData()
+    np.testing.assert_array_equal(np.column_stack([x, y]), dataset.plane_train)
+
+
+def accuracy_after(project: Project, epochs: int) -> float:
+    dataset = load_dataset(project.data, ".")
+    trainer = make_trainer(project, build_network(project), dataset)
+    for _ in range(epochs):
+        trainer.run_epoch()
+    return float(trainer.snapshot().history.val_accuracy[-1])
+
+
+def test_one_neuron_on_squared_features_separates_the_circles() -> None:
+    # The lesson: x1² + x2² = r² is a line in the squares, a circle in the plane.
+    assert accuracy_after(circles_project(("x1^2", "x2^2")), epochs=15) >= 0.95
+    # The same neuron on x1 and x2 can only draw a straight line through the ring.
+    assert accuracy_after(circles_project(("x1", "x2")), epochs=15) <= 0.75
