@@ -381,7 +381,8 @@ class NeuronView(QtWidgets.QWidget):
             metrics.horizontalAdvance(_short_name(text, width)) > room for text in labels
         ):
             width -= 1
-        axis.setTicks([[(float(i + 1), _short_name(text, width)) for i, text in enumerate(labels)]])
+        shown = _short_names(labels, width)
+        axis.setTicks([[(float(i + 1), text) for i, text in enumerate(shown)]])
 
     def _bar_room(self) -> float:
         """Width (pixels) the bars stand in: the plot less its left axis."""
@@ -521,13 +522,30 @@ def _feature_names(project: Project, frame: Any) -> list[str]:
     return [f"x{i + 1}" for i in range(count)]
 
 
-def _short_name(text: str, width: int = 7) -> str:
-    """Elide the middle, which keeps names like sepal_length and sepal_width apart."""
+def _short_name(text: str, width: int = 7, head: int | None = None) -> str:
+    """Elide the middle, which keeps names like sepal_length and sepal_width apart.
+
+    ``head``: characters kept before the ellipsis (half of ``width`` by default); the rest
+    of the width goes to the end of the name.
+    """
     if len(text) <= width:
         return text
-    head = width // 2
+    head = width // 2 if head is None else head
     tail = width - 1 - head
     return text[:head] + "…" + (text[-tail:] if tail > 0 else "")
+
+
+def _short_names(names: list[str], width: int) -> list[str]:
+    """Every name shortened to ``width`` characters, told apart where the cut allows.
+
+    Names that differ only in the middle (``sin(x1)`` and ``sin(x2)`` both become ``si…)``)
+    keep more of their ends instead.
+    """
+    for head in range(width // 2, 0, -1):
+        shown = [_short_name(name, width, head) for name in names]
+        if len(set(shown)) == len(set(names)):
+            return shown
+    return [_short_name(name, width) for name in names]
 
 
 def _histogram_range(values: np.ndarray) -> tuple[float, float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -255,3 +256,30 @@ def test_wide_layer_bars_share_brushes_and_follow_new_frames(view):
     np.testing.assert_allclose(view.weight_bars.opts["height"], -W)
     first = view.weight_bars.opts["brushes"][0].color()
     assert (first.red() > first.blue()) == (-W[0] > 0)
+
+
+@pytest.mark.parametrize("width", [260, 350])
+def test_every_feature_of_a_plane_is_a_named_bar_and_an_input(qtbot, view, width):
+    from nnstudio.spec import PLANE_FEATURES
+
+    project = circles_project("tanh")
+    project = replace(
+        project,
+        data=replace(project.data, features=PLANE_FEATURES),
+        network=replace(project.network, inputs=len(PLANE_FEATURES)),
+    )
+    document = document_for(project)
+    frame = frame_for(document)
+    view.resize(width, 460)
+    qtbot.waitUntil(lambda: view.width() == width)
+    view.show_neuron(document.project, 0, 0, frame)
+    axis = view.weights_plot.getPlotItem().getAxis("bottom")
+    labels = [label for _x, label in axis._tickLevels[0]]
+    assert len(labels) == len(PLANE_FEATURES)
+    # Shortened or not, no two features read alike (sin(x1) and sin(x2) included).
+    assert len(set(labels)) == len(labels), labels
+    # An input neuron of a derived feature shows that feature over the probes.
+    view.show_neuron(document.project, None, 2, frame)
+    assert view.title_label.text() == "Input feature x1^2"
+    values = frame.probe_A[0][:, 2]
+    assert np.all(values >= 0) and view.histogram.isVisible()
