@@ -209,8 +209,9 @@ def fit_network_to_data(project: Project, dataset: Dataset) -> tuple[Project, li
     loss = project.loss
     if network.inputs != dataset.n_features:
         notices.append(
-            f"Input layer resized from {network.inputs} to {dataset.n_features} inputs to match "
-            f"the {plural(dataset.n_features, 'feature')}"
+            f"Input layer resized from {network.inputs} to "
+            f"{plural(dataset.n_features, 'input')} to match the "
+            f"{plural(dataset.n_features, 'feature')}"
         )
         network = replace(network, inputs=dataset.n_features)
 

@@ -15,6 +15,7 @@ from nnstudio.data import Dataset, load_dataset
 from nnstudio.errors import NNStudioError
 from nnstudio.io.project import load_project, save_project
 from nnstudio.spec import (
+    PLANE_FEATURE_LABELS,
     BuiltinData,
     CsvData,
     DataSpec,
@@ -195,10 +196,15 @@ class StudioDocument(QtCore.QObject):
         return self._weights is not None and not _same_arrays(self._weights, self._fresh_weights)
 
     def input_names(self) -> list[str]:
-        """One label per network input: the project's names, the data's, or x1, x2, ..."""
+        """One label per network input: the project's names, the data's, or x1, x2, ...
+
+        Features of a built-in plane's points read as the Data dock writes them (x1²).
+        """
         count = self._project.network.inputs
         for names in (self._project.feature_names, getattr(self._dataset, "feature_names", None)):
             if names is not None and len(names) == count:
+                if isinstance(self._project.data, BuiltinData):
+                    return [PLANE_FEATURE_LABELS.get(name, name) for name in names]
                 return list(names)
         return [f"x{i + 1}" for i in range(count)]
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
+from nnstudio.spec import (
+    PLANE_FEATURE_LABELS,
+    BuiltinData,
+    LayerSpec,
+    NetworkSpec,
+    Project,
+    TrainingSpec,
+)
 from nnstudio.ui.canvas import NetworkCanvas
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.frame import make_frame
@@ -36,7 +43,8 @@ def test_input_thumbnails_show_each_feature_over_the_plane(qtbot) -> None:
     canvas.show_frame(frame)
 
     inputs = canvas.columns[0]
-    assert canvas.feature_names() == list(FEATURES)
+    # Labelled as the Data dock writes them.
+    assert canvas.feature_names() == [PLANE_FEATURE_LABELS[name] for name in FEATURES]
     assert len(inputs.thumbnails) == 5
     grid = frame.grid
     assert grid.grid_A[0].shape == (24, 24, 5)

@@ -209,3 +209,17 @@ def test_undoing_a_setting_keeps_the_weights_training_produced(document: StudioD
     assert document.weights is trained
     document.undo_stack.redo()
     assert document.weights is trained
+
+
+def test_features_of_a_planes_points_are_labelled_as_the_data_dock_writes_them(qapp) -> None:
+    from dataclasses import replace as replace_spec
+
+    from nnstudio.spec import BuiltinData
+
+    document = StudioDocument()
+    assert document.set_data(BuiltinData(builtin="circles", features=("x1", "x1^2", "x1*x2")))
+    assert document.input_names() == ["x1", "x1²", "x1·x2"]
+    # The project keeps the names exports and predict CSVs use.
+    assert document.project.feature_names == ("x1", "x1^2", "x1*x2")
+    assert document.set_data(replace_spec(document.project.data, features=("x2",)))
+    assert document.input_names() == ["x2"]
