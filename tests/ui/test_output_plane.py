@@ -113,16 +113,21 @@ def test_a_regression_surface_over_plane_features(panel) -> None:
     np.testing.assert_array_equal(np.column_stack([x, y]), dataset.plane_train)
 
 
-def accuracy_after(project: Project, epochs: int) -> float:
-    dataset = load_dataset(project.data, ".")
-    trainer = make_trainer(project, build_network(project), dataset)
-    for _ in range(epochs):
-        trainer.run_epoch()
-    return float(trainer.snapshot().history.val_accuracy[-1])
-
-
-def test_one_neuron_on_squared_features_separates_the_circles() -> None:
-    # The lesson: x1² + x2² = r² is a line in the squares, a circle in the plane.
-    assert accuracy_after(circles_project(("x1^2", "x2^2")), epochs=15) >= 0.95
-    # The same neuron on x1 and x2 can only draw a straight line through the ring.
-    assert accuracy_after(circles_project(("x1", "x2")), epochs=15) <= 0.75
+@pytest.mark.gui
+def test_saved_predictions_lead_with_the_points(panel) -> None:
+    project = circles_project(("x1^2", "x2^2"))
+    dataset, frame = frames_of(project)
+    panel.set_context(project, dataset)
+    panel.show_frame(frame)
+    header, rows = panel.output_tab.csv_table()
+    assert header[:4] == ["x1", "x2", "x1^2", "x2^2"]
+    first = np.array(rows[0][:4], dtype=float)
+    x1, x2 = frame.eval_plane[0]
+    np.testing.assert_allclose(first, [x1, x2, x1 * x1, x2 * x2])
+    # A coordinate among the features is not repeated.
+    project = circles_project(("x1", "x1*x2"))
+    dataset, frame = frames_of(project)
+    panel.set_context(project, dataset)
+    panel.show_frame(frame)
+    header, _rows = panel.output_tab.csv_table()
+    assert header[:3] == ["x1", "x2", "x1*x2"]

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnstudio.data import image_shape_of
+from nnstudio.spec import DEFAULT_PLANE_FEATURES, PLANE_FEATURES
 from nnstudio.ui.plots.common import (
     TRAIN_COLOR,
     VALIDATION_COLOR,
@@ -898,6 +899,18 @@ class OutputTab(PlotTab):
             f"x{i + 1}" for i in range(frame.eval_inputs.shape[1])
         ]
         inputs = frame.eval_inputs.tolist()
+        plane = frame.eval_plane
+        if (
+            plane is not None
+            and set(features) <= set(PLANE_FEATURES)
+            and tuple(features) != DEFAULT_PLANE_FEATURES
+        ):
+            # Features of built-in points (x1², ...): the points themselves lead each row,
+            # then the other features.
+            others = [c for c, name in enumerate(features) if name not in DEFAULT_PLANE_FEATURES]
+            features = [*DEFAULT_PLANE_FEATURES, *(features[c] for c in others)]
+            points = np.asarray(plane, dtype=np.float64).tolist()
+            inputs = [p + [x[c] for c in others] for p, x in zip(points, inputs, strict=True)]
         if (
             frame.task == "classification"
             and frame.eval_labels is not None
