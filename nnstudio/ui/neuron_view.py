@@ -21,7 +21,7 @@ import numpy as np
 
 from nnstudio.data.dataset import image_shape_of
 from nnstudio.engine.activations import get_activation
-from nnstudio.spec import Project, canonical_activation
+from nnstudio.spec import PLANE_FEATURE_LABELS, BuiltinData, Project, canonical_activation
 from nnstudio.ui.colors import diverging_lookup_table, diverging_rgb
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
 
@@ -515,9 +515,12 @@ def _frame_fits(frame: Any, sizes: tuple[int, ...]) -> bool:
 
 
 def _feature_names(project: Project, frame: Any) -> list[str]:
+    """Input labels as the canvas shows them (a plane's features read x1², x1·x2)."""
     count = project.network.inputs
     for names in (project.feature_names, getattr(frame, "feature_names", None)):
         if names is not None and len(names) == count:
+            if isinstance(project.data, BuiltinData):
+                return [PLANE_FEATURE_LABELS.get(name, name) for name in names]
             return list(names)
     return [f"x{i + 1}" for i in range(count)]
 

@@ -167,6 +167,15 @@ def test_the_trough_of_swish_and_gelu_is_not_called_saturated(view, activation, 
     assert view.summary_label.text() == "0% of the probe examples are in the saturated region."
 
 
+def bar_labels(qtbot, view, document: StudioDocument, frame, width: int) -> list[str]:
+    """The names under the incoming-weight bars of the first hidden neuron, at ``width``."""
+    view.resize(width, 460)
+    qtbot.waitUntil(lambda: view.width() == width)
+    view.show_neuron(document.project, 0, 0, frame)
+    axis = view.weights_plot.getPlotItem().getAxis("bottom")
+    return [label for _x, label in axis._tickLevels[0]]
+
+
 @pytest.mark.parametrize("width", [200, 260, 350])
 def test_source_names_under_the_bars_do_not_overlap(qtbot, view, width):
     from nnstudio.ui.qt import QtGui
@@ -174,11 +183,8 @@ def test_source_names_under_the_bars_do_not_overlap(qtbot, view, width):
     document = StudioDocument()
     document.open(SAMPLES / "iris.nnproj")
     frame = frame_for(document)
-    view.resize(width, 460)
-    qtbot.waitUntil(lambda: view.width() == width)
-    view.show_neuron(document.project, 0, 0, frame)
+    labels = bar_labels(qtbot, view, document, frame, width)
     axis = view.weights_plot.getPlotItem().getAxis("bottom")
-    labels = [label for _x, label in axis._tickLevels[0]]
     metrics = QtGui.QFontMetricsF(axis.style["tickFont"])
     # One bar's width of room per name, as the bars stand side by side.
     room = view.weights_plot.getPlotItem().getViewBox().width() / len(labels)
@@ -270,16 +276,12 @@ def test_every_feature_of_a_plane_is_a_named_bar_and_an_input(qtbot, view, width
     )
     document = document_for(project)
     frame = frame_for(document)
-    view.resize(width, 460)
-    qtbot.waitUntil(lambda: view.width() == width)
-    view.show_neuron(document.project, 0, 0, frame)
-    axis = view.weights_plot.getPlotItem().getAxis("bottom")
-    labels = [label for _x, label in axis._tickLevels[0]]
+    labels = bar_labels(qtbot, view, document, frame, width)
     assert len(labels) == len(PLANE_FEATURES)
     # Shortened or not, no two features read alike (sin(x1) and sin(x2) included).
     assert len(set(labels)) == len(labels), labels
     # An input neuron of a derived feature shows that feature over the probes.
     view.show_neuron(document.project, None, 2, frame)
-    assert view.title_label.text() == "Input feature x1^2"
+    assert view.title_label.text() == "Input feature x1²"
     values = frame.probe_A[0][:, 2]
     assert np.all(values >= 0) and view.histogram.isVisible()
