@@ -15,6 +15,8 @@ Plot items are created once and updated with ``setData`` on every frame.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -56,8 +58,40 @@ def _plot(height: int) -> pg.PlotWidget:
         axis.setTextPen(pg.mkPen(_MUTED))
         axis.setPen(pg.mkPen("#cbd5e1"))
         axis.setStyle(tickFont=_small_font())
-    item.getAxis("left").setWidth(34)
+    left = item.getAxis("left")
+    left.setWidth(34)
+    # A fixed narrow axis: large values in a few characters (600k), or pyqtgraph drops them.
+    left.tickStrings = functools.partial(_compact_tick_strings, left.tickStrings)
     return widget
+
+
+#: Suffixes of :func:`_compact_tick_strings`, largest first.
+_SUFFIXES = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
+
+
+def _compact_tick_strings(
+    default: Callable[[list[float], float, float], list[str]],
+    values: list[float],
+    scale: float,
+    spacing: float,
+) -> list[str]:
+    """Tick labels of at most about five characters: ``600k``, ``1.5M``; ``default`` below
+    10,000 (pyqtgraph's own labels, ``0.25``, ``-3``).
+
+    Parameters
+    ----------
+    default : callable
+        The axis's own ``tickStrings``.
+    values : list of float
+        Tick positions.
+    scale, spacing : float
+        As pyqtgraph passes them.
+    """
+    largest = max((abs(v * scale) for v in values), default=0.0)
+    if largest < 1e4:
+        return default(values, scale, spacing)
+    factor, suffix = next((f, s) for f, s in _SUFFIXES if largest >= f)
+    return [f"{v * scale / factor:g}{suffix}" if v else "0" for v in values]
 
 
 def _small_font() -> QtGui.QFont:

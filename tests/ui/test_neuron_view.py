@@ -285,3 +285,13 @@ def test_every_feature_of_a_plane_is_a_named_bar_and_an_input(qtbot, view, width
     assert view.title_label.text() == "Input feature x1²"
     values = frame.probe_A[0][:, 2]
     assert np.all(values >= 0) and view.histogram.isVisible()
+
+
+def test_large_values_keep_their_labels_on_the_narrow_axes(view):
+    # The axes are 34 px wide: 600000 would not fit, and pyqtgraph would drop the label.
+    for plot in (view.weights_plot, view.z_plot):
+        axis = plot.getPlotItem().getAxis("left")
+        assert axis.tickStrings([0, 300_000, 600_000], 1, 300_000) == ["0", "300k", "600k"]
+        assert axis.tickStrings([0, 1.5e6, 3e6], 1, 1.5e6) == ["0", "1.5M", "3M"]
+        # Small values read as pyqtgraph writes them.
+        assert axis.tickStrings([-0.5, 0, 0.5], 1, 0.5) == ["-0.5", "0", "0.5"]
