@@ -35,6 +35,9 @@ VERBATIM_CELLS = 1_000_000
 
 #: The longest first line (the header) read: far beyond a header of 100,000 columns.
 MAX_FIRST_LINE = 16 * 1024 * 1024
+#: Files of plain numbers up to this many characters are parsed in one C pass (held in
+#: memory as text meanwhile, a few times the size of the numbers); longer ones row by row.
+FAST_READ_LIMIT = 1 << 30
 
 #: The largest magnitude a float32 network holds (about 3.4e38).
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -558,6 +561,15 @@ def read_csv_table(path: str | Path) -> CsvTable:
         raise DataError(f"{path}: file not found")
     if path.is_dir():
         raise DataError(f"{path}: is a folder, not a CSV file")
+    if path.is_file():
+        # A file of plain numbers (MNIST's 47 million cells: 1 s instead of 5) in one C pass.
+        # Anything else, or any doubt, goes the careful way below, which names what is wrong.
+        try:
+            table = _read_plain_numbers(path, name)
+        except (UnicodeDecodeError, gzip.BadGzipFile, zlib.error, EOFError, OSError, csv.Error):
+            table = None
+        if table is not None:
+            return table
     header: list[str] | None = None
     builders: list[_ColumnBuilder] = []
     chunk: list[list[str]] = []
@@ -614,6 +626,59 @@ def read_csv_table(path: str | Path) -> CsvTable:
         kinds=kinds,
         _columns=columns,
         _verbatim=tuple(verbatim),
+    )
+
+
+def _read_plain_numbers(path: Path, name: str) -> CsvTable | None:
+    """The table of a regular file whose data rows are plain numbers, or ``None``.
+
+    The file is parsed by NumPy's C reader, several times faster than row by row. It must be
+    exactly what the careful reader would make a table of numeric columns from: one record
+    per line, no blank line, no quote, empty cell, non-finite number, digit separator or
+    non-ASCII character (the careful reader keeps such cells' text for its messages), and at
+    most :data:`FAST_READ_LIMIT` characters. ``None`` otherwise, and the file is read again
+    the careful way.
+
+    Raises
+    ------
+    DataError
+        For a header the careful reader refuses too (same message).
+    """
+    with _open_text(path) as stream:
+        first = stream.readline(MAX_FIRST_LINE + 1)
+        if not first or len(first) > MAX_FIRST_LINE:
+            return None
+        rest = stream.read(FAST_READ_LIMIT + 1)
+    if len(rest) > FAST_READ_LIMIT or not rest.strip():
+        return None
+    delimiter = _delimiter(first)
+    header = [cell.strip() for cell in next(csv.reader([first], delimiter=delimiter))]
+    _check_header(name, header, 1)
+    if '"' in rest or "_" in rest or not rest.isascii():
+        return None
+    lines = rest.splitlines()
+    del rest
+    try:
+        values = np.loadtxt(lines, delimiter=delimiter, dtype=np.float64, ndmin=2, comments=None)
+    except ValueError:
+        return None
+    # NumPy skips empty lines, which the careful reader counts in its line numbers.
+    if values.shape != (len(lines), len(header)) or not np.isfinite(values).all():
+        return None
+    verbatim_rows = max(VERBATIM_CELLS // len(header), 1)
+    verbatim = tuple(
+        tuple(cell.strip() for cell in record)
+        for record in csv.reader(itertools.islice(lines, verbatim_rows), delimiter=delimiter)
+    )
+    del lines
+    columns = tuple(_Column(values[:, j], None, {}, None) for j in range(values.shape[1]))
+    return CsvTable(
+        path=path,
+        header=tuple(header),
+        line_numbers=tuple(range(2, values.shape[0] + 2)),
+        kinds=("numeric",) * len(header),
+        _columns=columns,
+        _verbatim=verbatim,
     )
 
 

@@ -31,9 +31,6 @@ from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, wait_cursor
 
 #: How many rows of the file the preview table shows.
 PREVIEW_ROWS = 100
-#: Files up to this many rows are re-read on every check; larger ones are checked from the
-#: rows already in memory while editing, and re-read once when importing.
-LIVE_RELOAD_ROWS = 20_000
 #: A numeric target with at most this many distinct whole numbers is guessed to be classes.
 MAX_GUESSED_CLASSES = 20
 #: Column names that usually hold the target (matched case-insensitively).
@@ -256,6 +253,16 @@ def shown_kind(table: CsvTable, column: int) -> str:
     """
     kind = table.kinds[column]
     return kind if kind == "numeric" or not mostly_numeric(table, column) else "mixed"
+
+
+def _file_stamp(path: Path) -> tuple[int, int] | None:
+    """``(size, modification time in ns)`` of a regular file, else ``None`` (a pipe, a
+    missing file: never taken as unchanged)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (status.st_size, status.st_mtime_ns) if path.is_file() else None
 
 
 def guess_task(table: CsvTable, targets: Sequence[str]) -> str:
@@ -503,6 +510,8 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._validate_timer.setSingleShot(True)
         self._validate_timer.setInterval(200)
         self._validate_timer.timeout.connect(self.validate)
+        #: Size and modification time of the file when it was read (see _file_changed).
+        self._read_stamp = _file_stamp(self._path)
         try:
             self._table: CsvTable | None = read_csv_table(self._path)
             self._read_error: str | None = None
@@ -598,12 +607,12 @@ class CsvImportDialog(QtWidgets.QDialog):
             and self._standardize_targets.isChecked(),
         )
 
-    def validate(self, *, final: bool = False) -> bool:
+    def validate(self) -> bool:
         """Check the current choice by loading the data; show the outcome. True when it loads.
 
-        The data is loaded with :func:`~nnstudio.data.load_dataset` exactly as the project
-        will load it; for large files the checks made while editing reuse the rows already
-        read, and ``final=True`` (pressing Import) always reloads the file.
+        The data is built from the rows already read with the steps
+        :func:`~nnstudio.data.load_dataset` takes after reading the file, so exactly as the
+        project will load it; a file that changed since it was read is read again.
         """
         self._validate_timer.stop()
         self._dataset = None
@@ -626,7 +635,7 @@ class CsvImportDialog(QtWidgets.QDialog):
             )
             return False
         try:
-            dataset = self._load(final or self._table.n_rows <= LIVE_RELOAD_ROWS)
+            dataset = self._load()
         except NNStudioError as error:
             self._show_problem(str(error))
             return False
@@ -670,17 +679,22 @@ class CsvImportDialog(QtWidgets.QDialog):
     def accept(self) -> None:
         """Close with the choice, only if it loads (otherwise the message stays visible)."""
         with wait_cursor():
-            loads = self.validate(final=True)
+            loads = self.validate()
         if loads:
             super().accept()
 
-    def _load(self, from_file: bool) -> Dataset:
+    def _load(self) -> Dataset:
         spec = self.result_spec()
-        if from_file:
+        if self._table is None or self._file_changed():
             return load_dataset(spec, self._base_dir)
-        assert self._table is not None
-        # The same steps load_dataset takes after reading the file.
+        # The same steps load_dataset takes after reading the file: reading a large file
+        # again took as long as the first time (seconds for MNIST's 60,000 rows).
         return dataset_from_table(self._table, spec, source=self._path.name)
+
+    def _file_changed(self) -> bool:
+        """Whether the file is not the one read (another size or modification time)."""
+        stamp = _file_stamp(self._path)
+        return stamp is None or stamp != self._read_stamp
 
     # ---- building --------------------------------------------------------------------------
 

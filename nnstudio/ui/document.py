@@ -425,14 +425,27 @@ class StudioDocument(QtCore.QObject):
         """Rename the project."""
         return self.apply(replace(self._project, name=name), "Rename project")
 
-    def set_data(self, data: DataSpec, text: str = "Change data") -> bool:
+    def set_data(
+        self, data: DataSpec, text: str = "Change data", *, dataset: Dataset | None = None
+    ) -> bool:
         """Switch data, resizing the input and output layers to fit it.
+
+        Parameters
+        ----------
+        data : DataSpec
+        text : str
+            The undo step's name.
+        dataset : Dataset or None
+            ``data`` already loaded (by the CSV column picker), so a large file is not read
+            a second time.
 
         Raises
         ------
         NNStudioError
             When the new data cannot be loaded; nothing changes then.
         """
+        if dataset is not None:
+            self._remember(data, dataset)
         dataset = self._load(data)
         project = replace(self._project, data=data, standardization=None)
         project, notices = fit_network_to_data(project, dataset)
@@ -528,10 +541,14 @@ class StudioDocument(QtCore.QObject):
             self._datasets.move_to_end(key)
             return self._datasets[key]
         dataset = load_dataset(data, self.base_dir)
-        self._datasets[key] = dataset
+        self._remember(data, dataset)
+        return dataset
+
+    def _remember(self, data: DataSpec, dataset: Dataset) -> None:
+        """Keep ``dataset`` as what ``data`` loads (the last few data sets are kept)."""
+        self._datasets[(data, str(self.base_dir))] = dataset
         while len(self._datasets) > _DATASET_CACHE_SIZE:
             self._datasets.popitem(last=False)
-        return dataset
 
     def _reload_dataset(self) -> None:
         try:

@@ -519,3 +519,89 @@ def test_numbers_beyond_float32_are_named_with_line_and_column(tmp_path: Path) -
     assert "choose float64" in problem
     assert float32_problem(table, ("a", "y")) is None
     assert table.first_beyond(("a", "b"), 1e100) == (4, "b", "-1e300")
+
+
+# ---- files of plain numbers: one C pass, the same table ----------------------------------------
+
+
+def careful_table(path: Path, monkeypatch: pytest.MonkeyPatch) -> CsvTable:
+    """The table the row-by-row reader makes (the fast path switched off)."""
+    from nnstudio.data import csv as csv_module
+
+    with monkeypatch.context() as patch:
+        patch.setattr(csv_module, "FAST_READ_LIMIT", 0)
+        return read_csv_table(path)
+
+
+def assert_same_table(fast: CsvTable, careful: CsvTable) -> None:
+    assert fast.header == careful.header
+    assert fast.line_numbers == careful.line_numbers
+    assert fast.kinds == careful.kinds
+    assert list(fast.rows) == list(careful.rows)
+    numeric = careful.numeric_columns()
+    if numeric and careful.n_rows:
+        try:
+            expected = careful.to_floats(numeric, role="input")
+        except DataError as error:  # an empty or non-finite cell: the same message
+            with pytest.raises(DataError) as raised:
+                fast.to_floats(numeric, role="input")
+            assert str(raised.value) == str(error)
+        else:
+            np.testing.assert_array_equal(fast.to_floats(numeric, role="input"), expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a,b,label\n1,2.5,0\n-3e2,.5,1\n7,+8,0\n",  # the fast path
+        "a;b;label\r\n1;2;0\r\n3;4;1\r\n",  # semicolons, Windows line ends: fast too
+        "a\tb\tlabel\n 1 \t 2\t0\n3\t4\t1",  # tabs, spaces, no final line break
+        "a,b,label\n1,2,0\n\n3,4,1\n",  # a blank line: line numbers must skip it
+        "a,b,label\n1,2,0\n   \n3,4,1\n",  # a line of spaces
+        'a,b,label\n"1",2,0\n3,4,1\n',  # a quoted number
+        "a,b,label\n1,,0\n3,4,1\n",  # an empty cell
+        "a,b,label\nnan,2,0\n3,-Infinity,1\n",  # non-finite numbers keep their text
+        "a,b,label\n1_000,2,0\n3,4,1\n",  # a digit separator (refused as a number)
+        "a,b,label\n1,2,x\n3,4,y\n",  # a column of words
+        "a,b,label\n1,2,0\n",  # one data row
+    ],
+)
+def test_plain_numbers_read_fast_make_the_same_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    path = tmp_path / "data.csv"
+    path.write_bytes(text.encode("utf-8"))
+    assert_same_table(read_csv_table(path), careful_table(path, monkeypatch))
+
+
+def test_the_fast_path_reads_plain_numbers_and_gzip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nnstudio.data import csv as csv_module
+
+    rng = np.random.default_rng(0)
+    values = rng.integers(0, 256, size=(300, 17))
+    text = "\n".join(
+        [",".join(f"pixel{i}" for i in range(16)) + ",label"]
+        + [",".join(str(v) for v in row) for row in values]
+    )
+    path = tmp_path / "pixels.csv.gz"
+    path.write_bytes(gzip.compress(text.encode("utf-8")))
+    calls = []
+    real = csv_module._read_plain_numbers
+
+    def counting(*args):
+        table = real(*args)
+        calls.append(table is not None)
+        return table
+
+    monkeypatch.setattr(csv_module, "_read_plain_numbers", counting)
+    fast = read_csv_table(path)
+    assert calls == [True]
+    np.testing.assert_array_equal(fast.to_floats(fast.header, role="input"), values)
+    assert_same_table(fast, careful_table(path, monkeypatch))
+    # A header the careful reader refuses is refused alike.
+    bad = tmp_path / "numbers.csv"
+    bad.write_text("1,2,3\n4,5,6\n", encoding="utf-8")
+    with pytest.raises(DataError, match="header"):
+        read_csv_table(bad)

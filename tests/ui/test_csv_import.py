@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -224,10 +226,9 @@ def test_space_toggles_a_checkbox_from_the_keyboard(qtbot, tmp_path):
     assert "sepal_length" not in dialog.input_columns()
 
 
-def test_large_files_are_checked_from_memory_and_reloaded_on_import(qtbot, tmp_path, monkeypatch):
+def test_the_file_is_read_once_unless_it_changes(qtbot, tmp_path, monkeypatch):
     from nnstudio.ui import csv_import
 
-    monkeypatch.setattr(csv_import, "LIVE_RELOAD_ROWS", 3)
     reloads: list[CsvData] = []
     real_load = csv_import.load_dataset
 
@@ -241,11 +242,23 @@ def test_large_files_are_checked_from_memory_and_reloaded_on_import(qtbot, tmp_p
     assert "line 3, column 'a'" in (dialog.problem or "")
     assert reloads == []
 
-    good = open_dialog(qtbot, flower_csv(tmp_path), tmp_path)
+    path = flower_csv(tmp_path)
+    good = open_dialog(qtbot, path, tmp_path)
     assert good.problem is None and reloads == []
     with qtbot.waitSignal(good.accepted, timeout=15000):
         ok_button(good).click()
-    assert reloads == [good.result_spec()]
+    # Importing builds the data from the rows already read (a large file took seconds).
+    assert reloads == [] and good.dataset.n_train + good.dataset.n_val == 6
+
+    # A file changed on disk since it was read is read again.
+    again = open_dialog(qtbot, path, tmp_path)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("6.5,3.0,setosa,g\n")
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 1_000_000_000))
+    with qtbot.waitSignal(again.accepted, timeout=15000):
+        ok_button(again).click()
+    assert reloads == [again.result_spec()]
+    assert again.dataset.n_train + again.dataset.n_val == 7
 
 
 @pytest.mark.parametrize(

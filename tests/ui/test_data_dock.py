@@ -769,3 +769,26 @@ def test_feature_boxes_fit_a_narrow_dock(panel):
     assert checks.minimumSizeHint().width() <= panel.builtin_page.minimumSizeHint().width()
     tops = {box.geometry().top() for box in checks.boxes.values()}
     assert len(tops) == 2
+
+
+def test_importing_a_csv_reads_the_file_once(panel, document, monkeypatch, tmp_path):
+    import nnstudio.data as data_package
+    from nnstudio.ui import csv_import
+
+    path = iris_like_csv(tmp_path)
+    reads: list[Path] = []
+    real_read = csv_import.read_csv_table
+
+    def counting_read(source):
+        reads.append(Path(source))
+        return real_read(source)
+
+    monkeypatch.setattr(csv_import, "read_csv_table", counting_read)
+    monkeypatch.setattr(data_package, "read_csv_table", counting_read)
+    accept_dialog_with(monkeypatch, panel, path)
+    choose(panel, "csv")
+    assert document.project.data == CsvData(csv="flowers.csv", target=("species",))
+    assert document.dataset is not None and document.dataset.n_features == 4
+    # The column picker read it; the document took the picker's data (MNIST-sized files
+    # took seconds per read).
+    assert reads == [path]

@@ -1245,11 +1245,12 @@ class DataPanel(QtWidgets.QWidget):
             return False
         return self.set_data(replace(current, seed=current.seed + 1), "Regenerate data")
 
-    def set_data(self, spec: DataSpec, text: str) -> bool:
-        """Hand a data spec to the document; show why when it cannot be loaded."""
+    def set_data(self, spec: DataSpec, text: str, dataset: Dataset | None = None) -> bool:
+        """Hand a data spec to the document (with its data when already loaded); show why
+        when it cannot be loaded."""
         try:
             with wait_cursor():
-                changed = self.document.set_data(spec, text)
+                changed = self.document.set_data(spec, text, dataset=dataset)
         except NNStudioError as error:
             self._show_problem(f"Not applied: {error}")
             self.sync_controls()
@@ -1326,12 +1327,14 @@ class DataPanel(QtWidgets.QWidget):
                 self.sync_controls()
                 return False
             spec = dialog.result_spec()
+            # The picker loaded the data to check it: the document need not read it again.
+            dataset = dialog.dataset
         finally:
             dialog.deleteLater()
         if spec == self.document.project.data:
             return False
         text = "Change columns" if initial is not None else f"Data: {Path(path).name}"
-        return self.set_data(spec, text)
+        return self.set_data(spec, text, dataset)
 
     # ---- dropping a file on the panel ------------------------------------------------------
 
