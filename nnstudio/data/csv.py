@@ -238,6 +238,9 @@ class CsvTable:
     kinds: tuple[ColumnKind, ...]
     _columns: tuple[_Column, ...] = field(repr=False)
     _verbatim: tuple[tuple[str, ...], ...] = field(repr=False)
+    #: Every cell, shape (n_rows, n_columns), when all are finite numbers (read in one pass):
+    #: the columns are views of it.
+    _values: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def rows(self) -> CsvRows:
@@ -301,6 +304,7 @@ class CsvTable:
         Returns
         -------
         ndarray, shape (n_rows, len(columns))
+            Possibly a read-only view of the table's numbers: copy it to write into it.
 
         Raises
         ------
@@ -308,6 +312,17 @@ class CsvTable:
             For a missing column or a cell that is empty, not a number, NaN or infinite,
             naming the line and the column.
         """
+        values = self._values
+        if values is not None:
+            # Every cell is a finite number. Consecutive columns are a read-only view (no copy
+            # of MNIST's 376 MB, which took most of a second); others one gather.
+            positions = [self.column_index(name) for name in columns]
+            first = positions[0] if positions else 0
+            if positions == list(range(first, first + len(positions))):
+                view = values[:, first : first + len(positions)]
+                view.flags.writeable = False
+                return view
+            return values[:, positions]
         out = np.empty((self.n_rows, len(columns)), dtype=np.float64)
         for j, name in enumerate(columns):
             out[:, j] = self._finite_numbers(name, role)
@@ -679,6 +694,7 @@ def _read_plain_numbers(path: Path, name: str) -> CsvTable | None:
         kinds=("numeric",) * len(header),
         _columns=columns,
         _verbatim=verbatim,
+        _values=values,
     )
 
 

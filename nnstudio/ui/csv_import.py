@@ -500,6 +500,8 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
         self._dtype = dtype
         self._dataset: Dataset | None = None
+        #: The choice :attr:`dataset` was loaded for (``None`` when it did not load).
+        self._validated_spec: CsvData | None = None
         self._problem: str | None = None
         self._warning: str | None = None
         self._task_chosen = initial is not None
@@ -616,6 +618,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         """
         self._validate_timer.stop()
         self._dataset = None
+        self._validated_spec = None
         self._warning = None
         if self._table is None:
             self._show_problem(self._read_error or "the file could not be read")
@@ -640,6 +643,7 @@ class CsvImportDialog(QtWidgets.QDialog):
             self._show_problem(str(error))
             return False
         self._dataset = dataset
+        self._validated_spec = self.result_spec()
         self._problem = None
         summary = "✓ " + dataset_summary(dataset)
         if self._dtype == "float32":
@@ -678,6 +682,11 @@ class CsvImportDialog(QtWidgets.QDialog):
 
     def accept(self) -> None:
         """Close with the choice, only if it loads (otherwise the message stays visible)."""
+        checked = self._validated_spec
+        if checked is not None and checked == self.result_spec() and not self._file_changed():
+            # Checked as it stands (the checks follow every edit): no second load.
+            super().accept()
+            return
         with wait_cursor():
             loads = self.validate()
         if loads:

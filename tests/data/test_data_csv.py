@@ -605,3 +605,19 @@ def test_the_fast_path_reads_plain_numbers_and_gzip(
     bad.write_text("1,2,3\n4,5,6\n", encoding="utf-8")
     with pytest.raises(DataError, match="header"):
         read_csv_table(bad)
+
+
+def test_numbers_read_fast_are_shared_read_only(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text("a,b,c,label\n1,2,3,0\n4,5,6,1\n", encoding="utf-8")
+    table = read_csv_table(path)
+    inputs = table.to_floats(("a", "b", "c"), role="input")
+    np.testing.assert_array_equal(inputs, [[1, 2, 3], [4, 5, 6]])
+    # A view of the table's numbers: nobody may write into the table through it.
+    assert not inputs.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        inputs[0, 0] = 9.0
+    # Columns out of order are gathered.
+    np.testing.assert_array_equal(table.to_floats(("c", "a"), role="input"), [[3, 1], [6, 4]])
+    with pytest.raises(DataError, match="there is no column 'd'"):
+        table.to_floats(("d",), role="input")

@@ -242,13 +242,24 @@ def test_the_file_is_read_once_unless_it_changes(qtbot, tmp_path, monkeypatch):
     assert "line 3, column 'a'" in (dialog.problem or "")
     assert reloads == []
 
+    builds: list[CsvData] = []
+    real_build = csv_import.dataset_from_table
+
+    def counting_build(table, spec, *, source):
+        builds.append(spec)
+        return real_build(table, spec, source=source)
+
+    monkeypatch.setattr(csv_import, "dataset_from_table", counting_build)
     path = flower_csv(tmp_path)
     good = open_dialog(qtbot, path, tmp_path)
     assert good.problem is None and reloads == []
+    checked = len(builds)
     with qtbot.waitSignal(good.accepted, timeout=15000):
         ok_button(good).click()
-    # Importing builds the data from the rows already read (a large file took seconds).
-    assert reloads == [] and good.dataset.n_train + good.dataset.n_val == 6
+    # Importing keeps the data checked from the rows already read: no second read, and no
+    # second build of what was just checked (a large file took seconds for each).
+    assert reloads == [] and len(builds) == checked
+    assert good.dataset.n_train + good.dataset.n_val == 6
 
     # A file changed on disk since it was read is read again.
     again = open_dialog(qtbot, path, tmp_path)
