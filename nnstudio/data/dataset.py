@@ -10,6 +10,7 @@ import numpy as np
 
 from nnstudio.errors import DataError
 from nnstudio.spec import Standardization
+from nnstudio.text import plural
 
 # Magnitude beyond which a column's statistics are computed on scaled values.
 _LARGE = 1e150
@@ -268,14 +269,10 @@ class Dataset:
 
     def describe(self) -> str:
         """One line for the studio, e.g. ``"320 training + 80 validation examples, ..."``."""
-        outputs = (
-            f"{self.n_outputs} classes"
-            if self.is_classification
-            else f"{self.n_outputs} target{'s' if self.n_outputs != 1 else ''}"
-        )
+        outputs = plural(self.n_outputs, "class" if self.is_classification else "target")
         return (
-            f"{self.n_train} training + {self.n_val} validation examples, "
-            f"{self.n_features} feature{'s' if self.n_features != 1 else ''}, {outputs}"
+            f"{self.n_train:,} training + {self.n_val:,} validation examples, "
+            f"{plural(self.n_features, 'feature')}, {outputs}"
         )
 
 

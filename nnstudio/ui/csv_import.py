@@ -88,7 +88,7 @@ def dataset_summary(dataset: Dataset) -> str:
     """
     rows = dataset.n_train + dataset.n_val
     parts = [
-        f"{plural(rows, 'row')} ({dataset.n_train} train / {dataset.n_val} validation)",
+        f"{plural(rows, 'row')} ({dataset.n_train:,} train / {dataset.n_val:,} validation)",
         plural(dataset.n_features, "feature"),
     ]
     if dataset.is_classification:

@@ -218,3 +218,20 @@ def test_head_takes_the_first_examples_of_each_set_without_copying() -> None:
     # Sets no longer than asked for: the data set itself.
     assert data.head(max(data.n_train, data.n_val)) is data
     assert data.head(10**6) is data
+
+
+def test_the_description_writes_large_counts_with_separators() -> None:
+    from nnstudio.data import build_dataset
+
+    rng = np.random.default_rng(0)
+    dataset = build_dataset(
+        rng.normal(size=(12_500, 1)),
+        rng.normal(size=(12_500, 1)),
+        task="regression",
+        feature_names=("x",),
+        target_names=("y",),
+        validation_fraction=0.2,
+        seed=0,
+        standardize=False,
+    )
+    assert dataset.describe() == "10,000 training + 2,500 validation examples, 1 feature, 1 target"
