@@ -221,8 +221,6 @@ def test_head_takes_the_first_examples_of_each_set_without_copying() -> None:
 
 
 def test_the_description_writes_large_counts_with_separators() -> None:
-    from nnstudio.data import build_dataset
-
     rng = np.random.default_rng(0)
     dataset = build_dataset(
         rng.normal(size=(12_500, 1)),
