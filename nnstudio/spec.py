@@ -1184,14 +1184,19 @@ class _Parser:
 def _type_name(value: Any) -> str:
     if value is None:
         return "null"
-    return {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "an object",
-    }.get(type(value), type(value).__name__)
+    # isinstance, not type(): the project reader's objects are a dict subclass, and bool
+    # (a subclass of int) is tested first.
+    for kind, name in (
+        (bool, "a boolean"),
+        (int, "a number"),
+        (float, "a number"),
+        (str, "a string"),
+        (list, "a list"),
+        (dict, "an object"),
+    ):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
 
 
 # --------------------------------------------------------------------------------------------

@@ -285,6 +285,20 @@ def test_json_that_is_not_an_object(tmp_path: Path) -> None:
         load_project(path)
 
 
+def test_an_object_where_a_number_belongs_is_called_an_object(
+    tmp_path: Path, xor_project: Project
+) -> None:
+    # The reader's dict subclass (which remembers repeated keys) must not show its class name.
+    document = xor_project.to_dict()
+    document["training"]["early_stopping"] = {"patience": 5}
+    path = write(tmp_path / "object.nnproj", json.dumps(document))
+    with pytest.raises(SpecError) as info:
+        load_project(path)
+    assert info.value.problems == [
+        "training.early_stopping: expected a whole number, got an object {'patience': 5}"
+    ]
+
+
 def test_validation_problems_are_all_listed_with_the_file_name(
     tmp_path: Path, xor_project: Project
 ) -> None:
