@@ -447,7 +447,11 @@ class StudioDocument(QtCore.QObject):
         if dataset is not None:
             self._remember(data, dataset)
         dataset = self._load(data)
-        project = replace(self._project, data=data, standardization=None)
+        # Both statistics are refitted on the new data: kept ones would scale another
+        # target column (or other rows) with the old column's mean and spread.
+        project = replace(
+            self._project, data=data, standardization=None, target_standardization=None
+        )
         project, notices = fit_network_to_data(project, dataset)
         project = attach_dataset(project, dataset)
         changed = self.apply(project, text)

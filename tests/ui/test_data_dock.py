@@ -635,6 +635,23 @@ def test_regression_csv_offers_standardised_targets(panel, document, tmp_path):
     assert not box.isVisibleTo(panel)
 
 
+def test_another_target_column_gets_its_own_statistics(panel, document, tmp_path):
+    # The price's mean and spread would turn a tax in the thousands into values near -2.5
+    # with almost no spread, and the network would learn nothing.
+    rows = "\n".join(
+        f"{500 + 50 * i},{150 * (500 + 50 * i) + 20_000},{1.8 * (500 + 50 * i) + 40}"
+        for i in range(40)
+    )
+    (tmp_path / "prices.csv").write_text("sqft,price,tax\n" + rows + "\n", encoding="utf-8")
+    price = CsvData(csv="prices.csv", target=("price",), task="regression")
+    assert panel.set_data(replace(price, standardize_targets=True), "Data: prices")
+    assert panel.set_data(replace(price, target=("tax",), standardize_targets=True), "Target")
+    scaling = document.project.target_standardization
+    assert scaling is not None
+    assert scaling.mean[0] == pytest.approx(document.dataset.Y_train.mean())
+    assert scaling.std[0] == pytest.approx(document.dataset.Y_train.std())
+
+
 # ---- features of the plane's points ------------------------------------------------------------
 
 
