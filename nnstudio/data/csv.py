@@ -644,6 +644,10 @@ def read_csv_table(path: str | Path) -> CsvTable:
     )
 
 
+#: ASCII characters other than CR and LF that :meth:`str.splitlines` breaks lines at.
+_SPLITLINES_CONTROLS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
+
+
 def _read_plain_numbers(path: Path, name: str) -> CsvTable | None:
     """The table of a regular file whose data rows are plain numbers, or ``None``.
 
@@ -670,6 +674,9 @@ def _read_plain_numbers(path: Path, name: str) -> CsvTable | None:
     header = [cell.strip() for cell in next(csv.reader([first], delimiter=delimiter))]
     _check_header(name, header, 1)
     if '"' in rest or "_" in rest or not rest.isascii():
+        return None
+    # splitlines() also breaks at these ASCII controls, which CSV records hold as text.
+    if any(control in rest for control in _SPLITLINES_CONTROLS):
         return None
     lines = rest.splitlines()
     del rest

@@ -574,6 +574,21 @@ def test_plain_numbers_read_fast_make_the_same_table(
     assert_same_table(read_csv_table(path), careful_table(path, monkeypatch))
 
 
+@pytest.mark.parametrize("separator", ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e"])
+def test_control_characters_that_python_splits_lines_at_are_no_line_breaks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, separator: str
+) -> None:
+    # str.splitlines() breaks lines there; a CSV reader does not, so the row is one record.
+    path = tmp_path / "data.csv"
+    path.write_bytes(f"a,b,label\n1,2,0{separator}3,4,1\n5,6,0\n".encode())
+    with pytest.raises(DataError) as careful:
+        careful_table(path, monkeypatch)
+    assert "line 2 has 5 fields, the header has 3" in str(careful.value)
+    with pytest.raises(DataError) as fast:
+        read_csv_table(path)
+    assert str(fast.value) == str(careful.value)
+
+
 def test_the_fast_path_reads_plain_numbers_and_gzip(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
