@@ -15,8 +15,6 @@ Plot items are created once and updated with ``setData`` on every frame.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,6 +23,7 @@ from nnstudio.data.dataset import image_shape_of
 from nnstudio.engine.activations import get_activation
 from nnstudio.spec import PLANE_FEATURE_LABELS, BuiltinData, Project, canonical_activation
 from nnstudio.ui.colors import diverging_lookup_table, diverging_rgb
+from nnstudio.ui.plots.common import compact_large_ticks
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
 
 #: An activation counts as saturated where its derivative is below this.
@@ -61,37 +60,8 @@ def _plot(height: int) -> pg.PlotWidget:
     left = item.getAxis("left")
     left.setWidth(34)
     # A fixed narrow axis: large values in a few characters (600k), or pyqtgraph drops them.
-    left.tickStrings = functools.partial(_compact_tick_strings, left.tickStrings)
+    compact_large_ticks(left)
     return widget
-
-
-#: Suffixes of :func:`_compact_tick_strings`, largest first.
-_SUFFIXES = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
-
-
-def _compact_tick_strings(
-    default: Callable[[list[float], float, float], list[str]],
-    values: list[float],
-    scale: float,
-    spacing: float,
-) -> list[str]:
-    """Tick labels of at most about five characters: ``600k``, ``1.5M``; ``default`` below
-    10,000 (pyqtgraph's own labels, ``0.25``, ``-3``).
-
-    Parameters
-    ----------
-    default : callable
-        The axis's own ``tickStrings``.
-    values : list of float
-        Tick positions.
-    scale, spacing : float
-        As pyqtgraph passes them.
-    """
-    largest = max((abs(v * scale) for v in values), default=0.0)
-    if largest < 1e4:
-        return default(values, scale, spacing)
-    factor, suffix = next((f, s) for f, s in _SUFFIXES if largest >= f)
-    return [f"{v * scale / factor:g}{suffix}" if v else "0" for v in values]
 
 
 def _small_font() -> QtGui.QFont:

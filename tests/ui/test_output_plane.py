@@ -131,3 +131,17 @@ def test_saved_predictions_lead_with_the_points(panel) -> None:
     panel.show_frame(frame)
     header, _rows = panel.output_tab.csv_table()
     assert header[:3] == ["x1", "x2", "x1*x2"]
+
+
+@pytest.mark.gui
+def test_colour_bars_keep_labels_of_prices(panel) -> None:
+    # The bars' axes are 45 px wide: 500000 does not fit, and pyqtgraph would drop the label.
+    bars = (
+        panel.output_tab.surface_bar,
+        panel.weights_tab.color_bar,
+        panel.activations_tab.color_bar,
+    )
+    for bar in bars:
+        axis = bar.axis
+        assert axis.tickStrings([0, 250_000, 500_000], 1, 250_000) == ["0", "250k", "500k"]
+        assert axis.tickStrings([-0.5, 0, 0.5], 1, 0.5) == ["-0.5", "0", "0.5"]

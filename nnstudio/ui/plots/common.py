@@ -788,6 +788,44 @@ def image_mosaic(
     return mosaic
 
 
+#: Suffixes of :func:`compact_large_ticks`, largest first.
+_SUFFIXES = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
+
+
+def _compact_tick_strings(
+    default: Callable[[list[float], float, float], list[str]],
+    values: list[float],
+    scale: float,
+    spacing: float,
+) -> list[str]:
+    """Tick labels of at most about five characters: ``600k``, ``1.5M``; ``default`` below
+    10,000 (pyqtgraph's own labels, ``0.25``, ``-3``).
+
+    Parameters
+    ----------
+    default : callable
+        The axis's own ``tickStrings``.
+    values : list of float
+        Tick positions.
+    scale, spacing : float
+        As pyqtgraph passes them.
+    """
+    largest = max((abs(v * scale) for v in values), default=0.0)
+    if largest < 1e4:
+        return default(values, scale, spacing)
+    factor, suffix = next((f, s) for f, s in _SUFFIXES if largest >= f)
+    return [f"{v * scale / factor:g}{suffix}" if v else "0" for v in values]
+
+
+def compact_large_ticks(axis: pg.AxisItem) -> None:
+    """Make ``axis`` write values from 10,000 up in a few characters (``600k``, ``1.5M``).
+
+    Fixed-width axes (colour bars, narrow side axes) have room for about five characters;
+    pyqtgraph drops a label that does not fit, leaving prices in dollars unlabelled.
+    """
+    axis.tickStrings = functools.partial(_compact_tick_strings, axis.tickStrings)
+
+
 def make_heatmap(
     title: str, x_label: str, y_label: str, value_label: str
 ) -> tuple[pg.PlotItem, pg.ImageItem, pg.ColorBarItem]:
@@ -808,6 +846,7 @@ def make_heatmap(
         label=value_label,
         colorMapMenu=False,
     )
+    compact_large_ticks(color_bar.axis)
     color_bar.setImageItem(image, insert_in=plot)
     return plot, image, color_bar
 

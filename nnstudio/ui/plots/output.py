@@ -26,6 +26,7 @@ from nnstudio.ui.plots.common import (
     VALIDATION_COLOR,
     PlotTab,
     class_colors,
+    compact_large_ticks,
     image_mosaic,
     key,
     make_plot,
@@ -375,6 +376,7 @@ class OutputTab(PlotTab):
             label="prediction",
             colorMapMenu=False,
         )
+        compact_large_ticks(self.surface_bar.axis)  # predictions in dollars
         self.train_points = pg.ScatterPlotItem(symbol="o", size=7, pxMode=True)
         self.val_points = pg.ScatterPlotItem(symbol="t", size=9, pxMode=True)
         self.map_plot.addItem(self.train_points)
