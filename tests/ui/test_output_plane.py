@@ -145,3 +145,72 @@ def test_colour_bars_keep_labels_of_prices(panel) -> None:
         axis = bar.axis
         assert axis.tickStrings([0, 250_000, 500_000], 1, 250_000) == ["0", "250k", "500k"]
         assert axis.tickStrings([-0.5, 0, 0.5], 1, 0.5) == ["-0.5", "0", "0.5"]
+
+
+@pytest.mark.gui
+def test_one_input_and_several_targets_show_the_chosen_target_over_its_curve(panel) -> None:
+    from nnstudio.engine.network import Network
+    from nnstudio.ui.frame import make_frame
+
+    rng = np.random.default_rng(2)
+    x = rng.uniform(500, 4000, size=(90, 1))
+    Y = np.column_stack([150 * x[:, 0] + 20_000, 0.012 * (150 * x[:, 0] + 20_000)])
+    dataset = Dataset(
+        X_train=x[:70],
+        Y_train=Y[:70],
+        X_val=x[70:],
+        Y_val=Y[70:],
+        feature_names=("sqft",),
+        target_names=("price", "tax"),
+        task="regression",
+    )
+    network = Network.from_spec(
+        NetworkSpec(1, (LayerSpec(3, "tanh"), LayerSpec(2, "identity"))), "mse"
+    )
+    frame = make_frame(network, dataset)
+    panel.set_context(None, dataset)
+    panel.show_frame(frame)
+    tab = panel.output_tab
+    visible = [curve for curve in tab.curves if curve.isVisible()]
+    assert len(visible) == 1 and tab.map_plot.getAxis("left").labelText == "price"
+    _x, y = tab.train_points.getData()
+    np.testing.assert_array_equal(y, dataset.Y_train[:, 0])
+    tab.parity_target.setCurrentIndex(1)
+    _x, y = tab.train_points.getData()
+    np.testing.assert_array_equal(y, dataset.Y_train[:, 1])
+    assert tab.map_plot.getAxis("left").labelText == "tax"
+    _x, curve = next(c for c in tab.curves if c.isVisible()).getData()
+    np.testing.assert_allclose(curve, frame.line.line_A[-1][:, 1], rtol=1e-6)
+
+
+@pytest.mark.gui
+def test_a_surface_of_several_targets_shows_the_chosen_one(panel) -> None:
+    from nnstudio.engine.network import Network
+    from nnstudio.ui.frame import make_frame
+
+    rng = np.random.default_rng(3)
+    X = rng.uniform(-1, 1, size=(120, 2))
+    Y = np.column_stack([1000 * X[:, 0], X[:, 1] - 3])
+    dataset = Dataset(
+        X_train=X[:90],
+        Y_train=Y[:90],
+        X_val=X[90:],
+        Y_val=Y[90:],
+        feature_names=("x1", "x2"),
+        target_names=("big", "small"),
+        task="regression",
+    )
+    network = Network.from_spec(
+        NetworkSpec(2, (LayerSpec(3, "tanh"), LayerSpec(2, "identity"))), "mse"
+    )
+    frame = make_frame(network, dataset, grid_size=12)
+    panel.set_context(None, dataset)
+    panel.show_frame(frame)
+    tab = panel.output_tab
+    np.testing.assert_allclose(tab.regions.image, frame.grid.grid_A[-1][..., 0], rtol=1e-6)
+    assert "big" in tab.map_plot.titleLabel.text
+    assert tab.surface_bar.levels() == pytest.approx((Y[:90, 0].min(), Y[:90, 0].max()))
+    tab.parity_target.setCurrentIndex(1)
+    np.testing.assert_allclose(tab.regions.image, frame.grid.grid_A[-1][..., 1], rtol=1e-6)
+    assert "small" in tab.map_plot.titleLabel.text
+    assert tab.surface_bar.levels() == pytest.approx((Y[:90, 1].min(), Y[:90, 1].max()))

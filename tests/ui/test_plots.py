@@ -1106,3 +1106,61 @@ def test_epoch_axes_label_both_ends_inside_the_dock(qtbot, panel, spiral) -> Non
         for rect, text in drawn:
             on_screen = view.mapFromScene(axis.mapRectToScene(rect)).boundingRect()
             assert view.viewport().rect().contains(on_screen), (text, on_screen)
+
+
+def test_several_targets_are_shown_one_at_a_time_against_their_predictions(panel) -> None:
+    from nnstudio.engine.network import Network
+    from nnstudio.ui.frame import make_frame
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(80, 3))
+    # A price in dollars and a rate near 1: on one scatter the rate is a dot at the origin.
+    Y = np.column_stack([300_000 + 50_000 * X[:, 0], 1.0 + 0.1 * X[:, 1]])
+    dataset = Dataset(
+        X_train=X[:60],
+        Y_train=Y[:60],
+        X_val=X[60:],
+        Y_val=Y[60:],
+        feature_names=("a", "b", "c"),
+        target_names=("price", "rate"),
+        task="regression",
+    )
+    network = Network.from_spec(
+        NetworkSpec(3, (LayerSpec(4, "tanh"), LayerSpec(2, "identity"))), "mse"
+    )
+    frame = make_frame(network, dataset)
+    panel.set_context(None, dataset)
+    panel.tabs.setCurrentWidget(panel.output_tab)
+    panel.show_frame(frame)
+    tab = panel.output_tab
+    chooser = tab.parity_target
+    assert chooser.isVisibleTo(tab)
+    assert [chooser.itemText(i) for i in range(chooser.count())] == ["price", "rate"]
+    x, y = tab.parity_points.getData()
+    np.testing.assert_array_equal(x, frame.eval_targets[:, 0])
+    np.testing.assert_array_equal(y, frame.predictions[:, 0])
+    assert "price" in tab.parity_plot.titleLabel.text
+    chooser.setCurrentIndex(1)
+    x, y = tab.parity_points.getData()
+    np.testing.assert_array_equal(x, frame.eval_targets[:, 1])
+    np.testing.assert_array_equal(y, frame.predictions[:, 1])
+    assert "rate" in tab.parity_plot.titleLabel.text
+    assert tab.parity_plot.getAxis("bottom").labelText == "actual rate"
+    assert tab.parity_target_label.isVisibleTo(tab)
+    # One target needs no choosing.
+    single = Dataset(
+        X_train=X[:60],
+        Y_train=Y[:60, :1],
+        X_val=X[60:],
+        Y_val=Y[60:, :1],
+        feature_names=("a", "b", "c"),
+        target_names=("price",),
+        task="regression",
+    )
+    network = Network.from_spec(
+        NetworkSpec(3, (LayerSpec(4, "tanh"), LayerSpec(1, "identity"))), "mse"
+    )
+    panel.set_context(None, single)
+    panel.show_frame(make_frame(network, single))
+    assert not chooser.isVisibleTo(tab)
+    assert tab.parity_plot.getAxis("bottom").labelText == "actual"

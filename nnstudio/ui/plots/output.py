@@ -359,6 +359,20 @@ class OutputTab(PlotTab):
         self.show_boundary.setChecked(True)
         self.show_boundary.toggled.connect(self._boundary_toggled)
         self.controls.addWidget(self.show_boundary)
+        # Several regression targets have units of their own: one at a time against its
+        # prediction (prices in dollars would flatten a tax rate to a dot at the origin).
+        self.parity_target_label = QtWidgets.QLabel("Target:")
+        self.parity_target_label.setVisible(False)
+        self.controls.addWidget(self.parity_target_label)
+        self.parity_target = QtWidgets.QComboBox()
+        self.parity_target_label.setBuddy(self.parity_target)
+        self.parity_target.setToolTip("The target shown against the inputs and its prediction")
+        self.parity_target.setSizeAdjustPolicy(
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents
+        )
+        self.parity_target.setVisible(False)
+        self.parity_target.currentIndexChanged.connect(self._parity_target_chosen)
+        self.controls.addWidget(self.parity_target)
         self.controls.addStretch(1)
 
         # ---- map over the inputs -------------------------------------------------------------
@@ -425,7 +439,7 @@ class OutputTab(PlotTab):
         self._mode = ""  # "map2d", "curve", "images" or "" - decided by the data
         self._task = "classification"
         self._frame: Frame | None = None
-        self._points_for: int | None = None
+        self._points_for: tuple[int, int] | None = None
         # Only some of these plots are laid out at a time (see _reconfigure).
         self.keep_in_scene(
             self.map_plot,
@@ -439,6 +453,7 @@ class OutputTab(PlotTab):
     # ---- configuration -------------------------------------------------------------------------
 
     def view_options(self) -> dict[str, QtWidgets.QCheckBox | QtWidgets.QComboBox]:
+        # The target chooser depends on the data: not kept between sessions.
         return {"validationPoints": self.show_validation, "decisionBoundary": self.show_boundary}
 
     def set_context(self, project: Project | None, dataset: Dataset | None) -> None:
@@ -472,6 +487,9 @@ class OutputTab(PlotTab):
         self.boundary.setVisible(self._boundary_shown())
         self.show_validation.setVisible(mode in ("map2d", "curve"))
         self.show_boundary.setVisible(mode == "map2d" and task == "classification")
+        several = task == "regression" and outputs > 1
+        self.parity_target.setVisible(several)
+        self.parity_target_label.setVisible(several)
         self._points_for = None
 
     def clear(self) -> None:
@@ -536,13 +554,16 @@ class OutputTab(PlotTab):
                     self.map_plot, f"Class probability  {_POINT_KEYS}", compact="Class probability"
                 )
         else:
+            self._sync_parity_targets(frame)
+            column = self._chosen_target(outputs.shape[-1])
             low, high = self._target_range(frame)
-            surface = np.asarray(frame.output_values(outputs)[..., 0], dtype=np.float64)
+            surface = np.asarray(frame.output_values(outputs)[..., column], dtype=np.float64)
             self.regions.setImage(surface, levels=(low, high), autoLevels=False)
             self.regions.setColorMap(self.surface_map)
             self.surface_bar.setLevels(values=(low, high))
-            target = escape(frame.target_names[0]) if frame.target_names else "y"
-            if axes_changed:
+            target = escape(self.parity_target.currentText() or "y")
+            target_changed = self.changed("surface target", target)
+            if axes_changed or target_changed:
                 set_title(
                     self.map_plot,
                     f"Predicted {target}  {_POINT_KEYS}",
@@ -582,10 +603,14 @@ class OutputTab(PlotTab):
             self._draw_boundary(decision_map(frame.grid))
 
     def _target_range(self, frame: Frame) -> tuple[float, float]:
+        """The range of the chosen regression target's values (see :meth:`_chosen_target`)."""
         dataset = self._dataset
-        values = dataset.Y_train if dataset is not None else frame.eval_targets
-        finite = np.asarray(values, dtype=np.float64)
-        finite = finite[np.isfinite(finite)]
+        values = np.asarray(
+            dataset.Y_train if dataset is not None else frame.eval_targets, dtype=np.float64
+        )
+        if values.ndim == 2 and values.shape[1]:
+            values = values[:, self._chosen_target(values.shape[1])]
+        finite = values[np.isfinite(values)]
         if finite.size == 0:
             return 0.0, 1.0
         low, high = float(finite.min()), float(finite.max())
@@ -601,10 +626,14 @@ class OutputTab(PlotTab):
             names = [f"p({escape(name)})" for name in frame.target_names]
             label = "class probability"
         else:
-            outputs = np.asarray(frame.output_values(outputs), dtype=np.float64)
-            colors = np.array([palette_color(i + 2) for i in range(outputs.shape[1])])
-            names = [f"predicted {escape(name)}" for name in frame.target_names]
-            label = escape(frame.target_names[0]) if len(frame.target_names) == 1 else "target"
+            # The chosen target alone: several have units of their own.
+            self._sync_parity_targets(frame)
+            column = self._chosen_target(outputs.shape[1])
+            outputs = np.asarray(frame.output_values(outputs), dtype=np.float64)[:, [column]]
+            colors = np.array([palette_color(2)])
+            name = escape(self.parity_target.currentText() or "target")
+            names = [f"predicted {name}"]
+            label = name
         while len(self.curves) < outputs.shape[1]:
             curve = self.map_plot.plot()
             self.curves.append(curve)
@@ -635,7 +664,7 @@ class OutputTab(PlotTab):
         """
         dataset = self._dataset
         if dataset is not None and dataset.n_features == frame.eval_inputs.shape[1]:
-            key: int = id(dataset)
+            key: tuple[int, int] = (id(dataset), self._chosen_target(dataset.n_outputs))
             if self._mode == "map2d":
                 if dataset.plane_train is None or dataset.plane_val is None:
                     return
@@ -650,7 +679,7 @@ class OutputTab(PlotTab):
                 )
         elif self._mode == "map2d" and frame.eval_plane is not None:
             # No data set at hand: the evaluated rows, drawn as the split they come from.
-            key = id(frame.eval_plane)
+            key = (id(frame.eval_plane), 0)
             evaluated = (frame.eval_plane, frame.eval_targets)
             empty = (np.zeros((0, 2)), np.zeros((0, frame.eval_targets.shape[1])))
             validation = frame.eval_split == "validation"
@@ -684,7 +713,8 @@ class OutputTab(PlotTab):
                 split = TRAIN_COLOR if item is self.train_points else VALIDATION_COLOR
                 colors = np.tile(np.array(split), (len(X), 1))
             else:
-                t = (Y[:, 0] - low) / (high - low) if high > low else np.zeros(len(Y))
+                value = Y[:, self._chosen_target(Y.shape[1])]
+                t = (value - low) / (high - low) if high > low else np.zeros(len(Y))
                 colors = self.surface_map.map(np.clip(t, 0, 1), mode="byte")[:, :3]
             if self._mode == "map2d":
                 xs, ys = X[:, 0], X[:, 1]
@@ -692,7 +722,8 @@ class OutputTab(PlotTab):
                 xs = X[:, 0]
                 ys = (labels == 1).astype(float) if Y.shape[1] <= 2 else np.ones(len(X))
             else:
-                xs, ys = X[:, 0], Y[:, 0]
+                column = self._chosen_target(Y.shape[1])
+                xs, ys = X[:, 0], Y[:, column]
             brushes = [QtGui.QBrush(QtGui.QColor(*map(int, c))) for c in colors]
             # White rims separate class points from their region; on a regression surface a
             # dark rim keeps points visible where their colour matches the prediction.
@@ -871,23 +902,52 @@ class OutputTab(PlotTab):
         if self._counts is not None and self._counts[0].size:
             self._show_cell_counts(*self._counts)
 
+    def _parity_target_chosen(self, _index: int) -> None:
+        if self._frame is not None and self._frame.task == "regression":
+            self.show_frame(self._frame)
+
+    def _chosen_target(self, count: int) -> int:
+        """The regression target the plots show (0 for one target)."""
+        return max(0, min(self.parity_target.currentIndex(), count - 1))
+
+    def _sync_parity_targets(self, frame: Frame) -> None:
+        """One entry per target in the target chooser (kept while the names stay)."""
+        count = frame.predictions.shape[1]
+        names = list(frame.target_names)[:count]
+        names += [f"y{j + 1}" for j in range(len(names), count)]
+        if [self.parity_target.itemText(i) for i in range(self.parity_target.count())] == names:
+            return
+        blocker = QtCore.QSignalBlocker(self.parity_target)
+        self.parity_target.clear()
+        self.parity_target.addItems(names)
+        del blocker
+        self.parity_target.setVisible(count > 1)
+        self.parity_target_label.setVisible(count > 1)
+
     def _show_parity(self, frame: Frame) -> None:
         actual = np.asarray(frame.eval_targets, dtype=np.float64)
         predicted = np.asarray(frame.predictions, dtype=np.float64)
         if actual.size == 0 or actual.shape != predicted.shape:
             return
-        a, p = actual.ravel(), predicted.ravel()
+        self._sync_parity_targets(frame)
+        column = self._chosen_target(actual.shape[1])
+        a, p = actual[:, column], predicted[:, column]
         self.parity_points.setData(x=a, y=p)
         finite = np.isfinite(p)
         values = np.concatenate([a, p[finite]])
         low, high = float(values.min()), float(values.max())
         self.identity_line.setData([low, high], [low, high])
-        residual = np.sum((actual - predicted) ** 2)
-        total = np.sum((actual - actual.mean(axis=0)) ** 2)
+        residual = np.sum((a - p) ** 2)
+        total = np.sum((a - a.mean()) ** 2)
         r2 = f"{1.0 - residual / total:.3f}" if total > 0 else "–"
+        name = escape(self.parity_target.currentText()) if actual.shape[1] > 1 else ""
+        if self.changed("parity axes", name):
+            self.parity_plot.setLabel("bottom", f"actual {name}".strip())
+            self.parity_plot.setLabel("left", f"predicted {name}".strip())
+        of = f" {name}" if name else ""
         set_title(
             self.parity_plot,
-            f"Predicted vs actual on {frame.eval_split}, R²&nbsp;{r2}",
+            f"Predicted vs actual{of} on {frame.eval_split}, R²&nbsp;{r2}",
             compact=f"Predicted vs actual, R²&nbsp;{r2}",
         )
 
