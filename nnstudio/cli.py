@@ -912,17 +912,18 @@ def _command_predict(args: argparse.Namespace) -> int:
 
 
 def _plane_features(project: Project) -> tuple[str, ...] | None:
-    """The features a built-in 2-D data set's network reads of its points, when they are not
-    the points themselves (``x1^2``, ``x1*x2``, ...)."""
-    from nnstudio.spec import DEFAULT_PLANE_FEATURES, PLANE_DATASETS, BuiltinData
+    """The features a network reads of points ``(x1, x2)``, when they are not the points
+    themselves (``x1^2``, ``x1*x2``, ...): a built-in 2-D data set's, or inputs named so (a
+    model imported from ONNX after training on such features)."""
+    from nnstudio.spec import DEFAULT_PLANE_FEATURES, PLANE_DATASETS, PLANE_FEATURES, BuiltinData
 
     data = project.data
-    if (
-        isinstance(data, BuiltinData)
-        and data.builtin in PLANE_DATASETS
-        and data.features != DEFAULT_PLANE_FEATURES
-    ):
-        return data.features
+    if isinstance(data, BuiltinData):
+        plane = data.builtin in PLANE_DATASETS and data.features != DEFAULT_PLANE_FEATURES
+        return data.features if plane else None
+    names = project.feature_names
+    if names and set(names) <= set(PLANE_FEATURES) and not set(names) <= {"x1", "x2"}:
+        return tuple(names)
     return None
 
 

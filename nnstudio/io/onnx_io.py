@@ -41,8 +41,9 @@ logits]``, not an ``ArgMax`` label); nodes only the other outputs need are ignor
 that feeds two layers (a skip connection) is refused.
 
 An imported network has no training data attached. The project gets a built-in data set when
-one fits the network's shape (``xor`` or ``plane`` for two inputs, ``housing`` for one) and
-otherwise points at ``data.csv`` beside the project (always when the targets are standardised,
+one fits the network's shape (``xor`` or ``plane`` for two inputs, or for inputs named after
+features of a plane's points such as ``x1^2``, which that data set then reads; ``housing``
+for one input) and otherwise points at ``data.csv`` beside the project (always when the targets are standardised,
 which only CSV data can ask for); the user picks the real data in the studio before training
 further. Inputs without stored names are named like the built-in data set's features, or
 ``x1, x2, ...``, so the project predicts from CSV files right away.
@@ -73,6 +74,8 @@ from nnstudio.io._model_meta import (
 from nnstudio.io.weights import atomic_write_bytes
 from nnstudio.spec import (
     ACTIVATION_ALPHA_DEFAULTS,
+    DEFAULT_PLANE_FEATURES,
+    PLANE_FEATURES,
     TASKS,
     BuiltinData,
     CsvData,
@@ -1454,10 +1457,17 @@ def _data_for_import(
     two_classes = task == "classification" and (
         n_outputs == 2 or (n_outputs == 1 and output_activation == "sigmoid")
     )
-    if n_inputs == 2 and two_classes:
-        return BuiltinData(builtin="xor", standardize=standardize)
-    if task == "regression" and n_outputs == 1 and n_inputs == 2 and not standardize_targets:
-        return BuiltinData(builtin="plane", standardize=standardize)
+    # Inputs named x1², x1·x2, ... are features of a 2-D data set's points: the built-in
+    # data then reads the same features (in the order nnstudio writes them).
+    plane = feature_names is not None and feature_names == tuple(
+        name for name in PLANE_FEATURES if name in feature_names
+    )
+    features = feature_names if plane and feature_names else DEFAULT_PLANE_FEATURES
+    if (n_inputs == 2 or plane) and two_classes:
+        return BuiltinData(builtin="xor", standardize=standardize, features=features)
+    if (n_inputs == 2 or plane) and task == "regression" and n_outputs == 1:
+        if not standardize_targets:
+            return BuiltinData(builtin="plane", standardize=standardize, features=features)
     if task == "regression" and n_outputs == 1 and n_inputs == 1 and not standardize_targets:
         return BuiltinData(builtin="housing", standardize=standardize)
     if task == "classification":

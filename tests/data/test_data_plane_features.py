@@ -138,3 +138,30 @@ def test_predict_computes_the_features_of_points(tmp_path: Path, capsys) -> None
     assert cli.main(["predict", str(trained), "-i", str(bad)]) == cli.EXIT_FAILURE
     error = capsys.readouterr().err
     assert "x1^2, x2^2" in error and "x1 and x2" in error
+
+
+def test_predict_computes_features_for_inputs_named_after_them(tmp_path: Path, capsys) -> None:
+    # A model trained on x1² and x2² that comes back without its built-in data (imported
+    # from ONNX, as CSV data): its inputs' names still say how to compute them.
+    from nnstudio.io.project import load_project, save_project
+    from nnstudio.spec import CsvData
+
+    source = tmp_path / "squares.nnproj"
+    source.write_text(json.dumps(squares_project(epochs=10).to_dict()), encoding="utf-8")
+    trained = tmp_path / "trained.nnproj"
+    assert cli.main(["train", str(source), "-q", "--save", str(trained)]) == cli.EXIT_OK
+    loaded = load_project(trained)
+    csv_project = replace(
+        loaded.project,
+        data=CsvData(csv="data.csv", target=("label",), features=SQUARES),
+    )
+    imported = tmp_path / "imported.nnproj"
+    save_project(imported, csv_project, loaded.weights)
+    points = tmp_path / "points.csv"
+    points.write_text("x1,x2\n0,0\n1.2,1.2\n", encoding="utf-8")
+    outputs = []
+    for project in (trained, imported):
+        capsys.readouterr()
+        assert cli.main(["predict", str(project), "-i", str(points)]) == cli.EXIT_OK
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]

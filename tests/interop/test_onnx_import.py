@@ -605,3 +605,32 @@ def test_outputs_scaled_by_a_negative_factor_are_refused(tmp_path: Path) -> None
         import_onnx(path)
     assert "node 'flip' (Mul) is not supported" in str(info.value)
     assert "positive standard deviations" in str(info.value)
+
+
+def test_a_model_of_plane_features_comes_back_reading_the_same_features(tmp_path: Path) -> None:
+    from nnstudio.data import load_dataset, plane_feature_columns
+    from nnstudio.spec import LayerSpec, NetworkSpec, TrainingSpec
+    from nnstudio.workflow import attach_dataset, build_network, make_trainer
+
+    squares = ("x1^2", "x2^2")
+    project = Project(
+        name="Circles through squares",
+        data=BuiltinData(builtin="circles", samples=200, seed=1, features=squares),
+        network=NetworkSpec(2, (LayerSpec(1, "sigmoid"),)),
+        loss="binary_crossentropy",
+        training=TrainingSpec(optimizer="adam", learning_rate=0.1, epochs=5),
+    )
+    dataset = load_dataset(project.data)
+    project = attach_dataset(project, dataset)
+    network = build_network(project)
+    make_trainer(project, network, dataset).run()
+    path = tmp_path / "squares.onnx"
+    export_onnx(project, network.weights(), path)
+    imported, weights = import_onnx(path)
+    # The built-in 2-D data reads the model's features of its points.
+    assert isinstance(imported.data, BuiltinData) and imported.data.features == squares
+    assert imported.feature_names == squares
+    points = np.random.default_rng(0).uniform(-1, 1, size=(20, 2))
+    expected = network.predict(plane_feature_columns(points, squares))
+    got = build_network(imported, weights).predict(plane_feature_columns(points, squares))
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
