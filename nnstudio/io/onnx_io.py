@@ -43,10 +43,10 @@ that feeds two layers (a skip connection) is refused.
 An imported network has no training data attached. The project gets a built-in data set when
 one fits the network's shape (``xor`` or ``plane`` for two inputs, or for inputs named after
 features of a plane's points such as ``x1^2``, which that data set then reads; ``housing``
-for one input) and otherwise points at ``data.csv`` beside the project (always when the targets are standardised,
-which only CSV data can ask for); the user picks the real data in the studio before training
-further. Inputs without stored names are named like the built-in data set's features, or
-``x1, x2, ...``, so the project predicts from CSV files right away.
+for one input) and otherwise points at ``data.csv`` beside the project (always when the
+targets are standardised, which only CSV data can ask for); the user picks the real data in
+the studio before training further. Inputs without stored names are named like the built-in
+data set's features, or ``x1, x2, ...``, so the project predicts from CSV files right away.
 """
 
 from __future__ import annotations
