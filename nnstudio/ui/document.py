@@ -63,15 +63,6 @@ def _same_shapes(a: NetworkSpec, b: NetworkSpec) -> bool:
     return a.sizes == b.sizes
 
 
-def _same_arrays(a: Weights | None, b: Weights | None) -> bool:
-    """Whether two weight tuples hold the very same arrays (weights are never written in place)."""
-    if a is b:
-        return True
-    if a is None or b is None or len(a) != len(b):
-        return False
-    return all(Wa is Wb and ba is bb for (Wa, ba), (Wb, bb) in zip(a, b, strict=True))
-
-
 class _ProjectCommand(QtGui.QUndoCommand):
     """Replace the whole project (and, for shape changes and weight edits, the weights).
 
@@ -193,7 +184,7 @@ class StudioDocument(QtCore.QObject):
     @property
     def has_trained_weights(self) -> bool:
         """Whether the weights hold work: trained, loaded from a file or edited by hand."""
-        return self._weights is not None and not _same_arrays(self._weights, self._fresh_weights)
+        return self._weights is not None and self._weights is not self._fresh_weights
 
     def input_names(self) -> list[str]:
         """One label per network input: the project's names, the data's, or x1, x2, ...
@@ -514,12 +505,6 @@ class StudioDocument(QtCore.QObject):
 
     def _install(self, project: Project, weights: Weights | None) -> None:
         old = self._project
-        if weights is not None and weights is not self._weights:
-            # Undo and redo bring back weights the document held before, possibly the very
-            # tuple training handed over; the training controller ignores that tuple (it
-            # has those weights already) and would train on from the edited or reset ones.
-            # A new tuple of the same arrays reads as the change it is.
-            weights = (*weights,)
         self._project = project
         self._weights = weights
         if project.data != old.data:
