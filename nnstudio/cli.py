@@ -50,7 +50,6 @@ if TYPE_CHECKING:
     from nnstudio.engine.gradcheck import GradCheckProgress
     from nnstudio.engine.trainer import Snapshot, Trainer
     from nnstudio.io.project import LoadedProject
-    from nnstudio.spec import Project
 
 #: ``perf_counter`` soon after the command started (start-up reports where ``/proc`` is missing).
 STARTED_AT = time.perf_counter()
@@ -881,14 +880,15 @@ def _command_predict(args: argparse.Namespace) -> int:
     if args.output and args.output != "-":
         inputs = [] if args.input == "-" else [(args.input, "the input file")]
         _refuse_overwriting_inputs(args.output, loaded, more=inputs)
+    from nnstudio.data import plane_feature_columns
+    from nnstudio.spec import plane_features_read
+
     features = _feature_names(loaded)
     table = _read_input_table(args.input)
     missing = [name for name in features if name not in table.header]
-    plane = _plane_features(loaded.project)
+    plane = plane_features_read(loaded.project.data, loaded.project.feature_names)
     if missing and plane is not None and {"x1", "x2"} <= set(table.header):
         # Points of the plane: their features are computed as in training.
-        from nnstudio.data import plane_feature_columns
-
         X = plane_feature_columns(table.to_floats(("x1", "x2"), role="input"), plane)
     elif missing:
         alternative = " or the points' columns x1 and x2" if plane is not None else ""
@@ -909,22 +909,6 @@ def _command_predict(args: argparse.Namespace) -> int:
     else:
         _write_stdout(text, "the predictions")
     return EXIT_OK
-
-
-def _plane_features(project: Project) -> tuple[str, ...] | None:
-    """The features a network reads of points ``(x1, x2)``, when they are not the points
-    themselves (``x1^2``, ``x1*x2``, ...): a built-in 2-D data set's, or inputs named so (a
-    model imported from ONNX after training on such features)."""
-    from nnstudio.spec import DEFAULT_PLANE_FEATURES, PLANE_DATASETS, PLANE_FEATURES, BuiltinData
-
-    data = project.data
-    if isinstance(data, BuiltinData):
-        plane = data.builtin in PLANE_DATASETS and data.features != DEFAULT_PLANE_FEATURES
-        return data.features if plane else None
-    names = project.feature_names
-    if names and set(names) <= set(PLANE_FEATURES) and not set(names) <= {"x1", "x2"}:
-        return tuple(names)
-    return None
 
 
 def _write_stdout(text: str, what: str) -> None:

@@ -359,6 +359,32 @@ class CsvData:
 DataSpec = BuiltinData | CsvData
 
 
+def plane_features_read(
+    data: DataSpec | None, names: Sequence[str] | None = None
+) -> tuple[str, ...] | None:
+    """What a network reads of points ``(x1, x2)`` when not the points themselves, or ``None``.
+
+    A built-in 2-D data set's chosen :attr:`BuiltinData.features`; otherwise inputs named
+    after such features (``x1^2``, ``x1*x2``, …: a model imported after training on them).
+    """
+    if isinstance(data, BuiltinData):
+        plane = data.builtin in PLANE_DATASETS and data.features != DEFAULT_PLANE_FEATURES
+        return data.features if plane else None
+    if names and set(names) <= set(PLANE_FEATURES) and tuple(names) != DEFAULT_PLANE_FEATURES:
+        return tuple(names)
+    return None
+
+
+def feature_labels(data: DataSpec, names: Sequence[str]) -> list[str]:
+    """Input names as the studio writes them: a built-in plane's features read x1², x1·x2.
+
+    A CSV column keeps its name, whatever it is.
+    """
+    if isinstance(data, BuiltinData):
+        return [PLANE_FEATURE_LABELS.get(name, name) for name in names]
+    return list(names)
+
+
 @dataclass(frozen=True)
 class Standardization:
     """Standardisation ``x' = (x - mean) / std`` fitted on the training set.

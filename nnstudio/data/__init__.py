@@ -27,13 +27,7 @@ from nnstudio.data.dataset import (
 )
 from nnstudio.data.generators import GeneratedData, generate
 from nnstudio.errors import DataError
-from nnstudio.spec import (
-    DEFAULT_PLANE_FEATURES,
-    PLANE_DATASETS,
-    BuiltinData,
-    CsvData,
-    DataSpec,
-)
+from nnstudio.spec import BuiltinData, CsvData, DataSpec, plane_features_read
 
 __all__ = [
     "FLOAT32_MAX",
@@ -103,19 +97,12 @@ def load_dataset(spec: DataSpec, base_dir: str | Path = ".") -> Dataset:
             seed=spec.seed,
             standardize=spec.standardize,
             source=f"built-in {spec.builtin}",
-            plane_features=_plane_features(spec),
+            plane_features=plane_features_read(spec),
         )
     if isinstance(spec, CsvData):
         path = resolve_csv_path(spec, base_dir)
         return dataset_from_table(read_csv_table(path), spec, source=path.name)
     raise DataError(f"unsupported data specification {type(spec).__name__}")
-
-
-def _plane_features(spec: BuiltinData) -> tuple[str, ...] | None:
-    """The features a built-in 2-D data set's network reads, when not its plain points."""
-    if spec.builtin not in PLANE_DATASETS or spec.features == DEFAULT_PLANE_FEATURES:
-        return None
-    return spec.features
 
 
 def dataset_from_table(table: CsvTable, spec: CsvData, *, source: str) -> Dataset:

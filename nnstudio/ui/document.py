@@ -15,7 +15,6 @@ from nnstudio.data import Dataset, load_dataset
 from nnstudio.errors import NNStudioError
 from nnstudio.io.project import load_project, save_project
 from nnstudio.spec import (
-    PLANE_FEATURE_LABELS,
     BuiltinData,
     CsvData,
     DataSpec,
@@ -24,6 +23,7 @@ from nnstudio.spec import (
     Project,
     TrainingSpec,
     Weights,
+    feature_labels,
     loss_output_problem,
     network_size_problem,
 )
@@ -194,9 +194,7 @@ class StudioDocument(QtCore.QObject):
         count = self._project.network.inputs
         for names in (self._project.feature_names, getattr(self._dataset, "feature_names", None)):
             if names is not None and len(names) == count:
-                if isinstance(self._project.data, BuiltinData):
-                    return [PLANE_FEATURE_LABELS.get(name, name) for name in names]
-                return list(names)
+                return feature_labels(self._project.data, names)
         return [f"x{i + 1}" for i in range(count)]
 
     def output_labels(self) -> list[str]:

@@ -21,7 +21,7 @@ import numpy as np
 
 from nnstudio.data.dataset import image_shape_of
 from nnstudio.engine.activations import get_activation
-from nnstudio.spec import PLANE_FEATURE_LABELS, BuiltinData, Project, canonical_activation
+from nnstudio.spec import Project, canonical_activation, feature_labels
 from nnstudio.ui.colors import diverging_lookup_table, diverging_rgb
 from nnstudio.ui.plots.common import compact_large_ticks
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
@@ -523,9 +523,7 @@ def _feature_names(project: Project, frame: Any) -> list[str]:
     count = project.network.inputs
     for names in (project.feature_names, getattr(frame, "feature_names", None)):
         if names is not None and len(names) == count:
-            if isinstance(project.data, BuiltinData):
-                return [PLANE_FEATURE_LABELS.get(name, name) for name in names]
-            return list(names)
+            return feature_labels(project.data, names)
     return [f"x{i + 1}" for i in range(count)]
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnstudio.data import image_shape_of
-from nnstudio.spec import DEFAULT_PLANE_FEATURES, PLANE_FEATURES
+from nnstudio.spec import DEFAULT_PLANE_FEATURES, plane_features_read
 from nnstudio.ui.plots.common import (
     TRAIN_COLOR,
     VALIDATION_COLOR,
@@ -962,11 +962,7 @@ class OutputTab(PlotTab):
         ]
         inputs = frame.eval_inputs.tolist()
         plane = frame.eval_plane
-        if (
-            plane is not None
-            and set(features) <= set(PLANE_FEATURES)
-            and tuple(features) != DEFAULT_PLANE_FEATURES
-        ):
+        if plane is not None and plane_features_read(None, features) is not None:
             # Features of built-in points (x1², ...): the points themselves lead each row,
             # then the other features.
             others = [c for c, name in enumerate(features) if name not in DEFAULT_PLANE_FEATURES]
