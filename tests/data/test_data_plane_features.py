@@ -115,11 +115,17 @@ def test_one_neuron_separates_the_circles_through_their_squares() -> None:
     assert linear.snapshot().val_accuracy < 0.8
 
 
-def test_predict_computes_the_features_of_points(tmp_path: Path, capsys) -> None:
-    source = tmp_path / "squares.nnproj"
+def trained_squares(folder: Path) -> Path:
+    """The circles-through-squares project trained for 10 epochs by ``nnstudio train``."""
+    source = folder / "squares.nnproj"
     source.write_text(json.dumps(squares_project(epochs=10).to_dict()), encoding="utf-8")
-    trained = tmp_path / "trained.nnproj"
+    trained = folder / "trained.nnproj"
     assert cli.main(["train", str(source), "-q", "--save", str(trained)]) == cli.EXIT_OK
+    return trained
+
+
+def test_predict_computes_the_features_of_points(tmp_path: Path, capsys) -> None:
+    trained = trained_squares(tmp_path)
     points = tmp_path / "points.csv"
     points.write_text("x1,x2\n0,0\n1.2,1.2\n", encoding="utf-8")
     features = tmp_path / "features.csv"
@@ -146,10 +152,7 @@ def test_predict_computes_features_for_inputs_named_after_them(tmp_path: Path, c
     from nnstudio.io.project import load_project, save_project
     from nnstudio.spec import CsvData
 
-    source = tmp_path / "squares.nnproj"
-    source.write_text(json.dumps(squares_project(epochs=10).to_dict()), encoding="utf-8")
-    trained = tmp_path / "trained.nnproj"
-    assert cli.main(["train", str(source), "-q", "--save", str(trained)]) == cli.EXIT_OK
+    trained = trained_squares(tmp_path)
     loaded = load_project(trained)
     csv_project = replace(
         loaded.project,

@@ -89,3 +89,13 @@ def sample(samples_dir: Path):
         return path
 
     return find
+
+
+@pytest.fixture
+def controller(qtbot, document):
+    """A training controller of the test module's ``document`` fixture, shut down afterwards."""
+    from nnstudio.ui.worker import TrainingController
+
+    ctrl = TrainingController(document)
+    yield ctrl
+    ctrl.shutdown()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 
@@ -33,13 +31,6 @@ def document(qtbot) -> StudioDocument:
     doc = StudioDocument()
     doc.open_project(_xor_project())
     return doc
-
-
-@pytest.fixture
-def controller(qtbot, document: StudioDocument) -> Iterator[TrainingController]:
-    ctrl = TrainingController(document)
-    yield ctrl
-    ctrl.shutdown()
 
 
 def _step(qtbot, controller: TrainingController) -> None:

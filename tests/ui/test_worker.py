@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 
 import numpy as np
@@ -59,13 +58,6 @@ def document(qtbot) -> StudioDocument:
     doc = StudioDocument()
     doc.open_project(xor_project())
     return doc
-
-
-@pytest.fixture
-def controller(qtbot, document: StudioDocument) -> Iterator[TrainingController]:
-    ctrl = TrainingController(document)
-    yield ctrl
-    ctrl.shutdown()
 
 
 @pytest.fixture
