@@ -417,6 +417,10 @@ class Standardization:
         std = np.asarray(self.std, dtype=X.dtype)
         return (X - mean) / std
 
+    def to_dict(self) -> dict[str, list[float]]:
+        """``{"mean": [...], "std": [...]}`` with the exact float64 values (files and metadata)."""
+        return {"mean": list(self.mean), "std": list(self.std)}
+
     def unapply(self, Z: np.ndarray) -> np.ndarray:
         """Scale standardised values back: ``Z * std + mean``.
 
@@ -1326,15 +1330,9 @@ def _project_to_dict(p: Project) -> dict[str, Any]:
     if p.output_names is not None:
         out["output_names"] = list(p.output_names)
     if p.standardization is not None:
-        out["standardization"] = {
-            "mean": list(p.standardization.mean),
-            "std": list(p.standardization.std),
-        }
+        out["standardization"] = p.standardization.to_dict()
     if p.target_standardization is not None:
-        out["target_standardization"] = {
-            "mean": list(p.target_standardization.mean),
-            "std": list(p.target_standardization.std),
-        }
+        out["target_standardization"] = p.target_standardization.to_dict()
     if p.weights is not None:
         out["weights"] = p.weights
     return out

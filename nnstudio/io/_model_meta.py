@@ -195,9 +195,7 @@ class ModelDescription:
 
 def _statistics_entry(standardization: Standardization | None) -> dict[str, list[float]] | None:
     """The metadata form of a standardisation: exact float64 ``mean`` and ``std`` lists."""
-    if standardization is None:
-        return None
-    return {"mean": list(standardization.mean), "std": list(standardization.std)}
+    return None if standardization is None else standardization.to_dict()
 
 
 def describe_model(project: Project, weights: Weights) -> ModelDescription:

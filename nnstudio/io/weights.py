@@ -363,20 +363,18 @@ def weights_to_json_document(project: Project, weights: Weights) -> dict[str, An
         "format": JSON_FORMAT_NAME,
         "version": JSON_FORMAT_VERSION,
         "layers": layers,
-        "input_standardization": _standardization_document(project.standardization),
-        "target_standardization": _standardization_document(project.target_standardization),
+        "input_standardization": _statistics_document(project.standardization),
+        "target_standardization": _statistics_document(project.target_standardization),
         "task": project.task,
         "output_names": list(project.output_names) if project.output_names is not None else None,
     }
 
 
-def _standardization_document(
+def _statistics_document(
     standardization: Standardization | None,
 ) -> dict[str, list[float]] | None:
-    """``{"mean": [...], "std": [...]}`` with exact float64 values, or ``None``."""
-    if standardization is None:
-        return None
-    return {"mean": list(standardization.mean), "std": list(standardization.std)}
+    """The JSON form of a standardisation (see :meth:`Standardization.to_dict`), or ``None``."""
+    return None if standardization is None else standardization.to_dict()
 
 
 def save_weights_json(path: str | Path, project: Project, weights: Weights) -> Path:
