@@ -1483,6 +1483,9 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         drawn, neuron = selection.layer, selection.neuron
         title = f"{self.canvas.layer_title(drawn)} · neuron {neuron + 1}"
+        names = self.document.input_names()
+        if drawn == 0 and 0 <= neuron < len(names):
+            title = f"input {names[neuron]}"  # as the canvas labels it
         if drawn >= 1:
             layers = self.document.project.network.layers
             if drawn <= len(layers):

@@ -54,6 +54,8 @@ def _plot(height: int) -> pg.PlotWidget:
     item.showGrid(x=False, y=True, alpha=0.15)
     for side in ("left", "bottom"):
         axis = item.getAxis(side)
+        # Values read as they are: an input of 0–0.8 is not "0–800 (x0.001)".
+        axis.enableAutoSIPrefix(False)
         axis.setTextPen(pg.mkPen(_MUTED))
         axis.setPen(pg.mkPen("#cbd5e1"))
         axis.setStyle(tickFont=_small_font())

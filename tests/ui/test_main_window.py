@@ -796,6 +796,9 @@ def test_selecting_a_neuron_shows_its_output_behind_the_data(qtbot, window) -> N
     assert scatter.focus_note.isVisible()
     assert "Hidden 1 · neuron 1 (tanh)" in scatter.focus_note.text()
     assert not scatter.boundary.isVisible()
+    # An input is named as the canvas labels it.
+    _select(window, Selection("neuron", 0, 1))
+    assert "input x2 over the plane" in scatter.focus_note.text()
     _select(window, Selection("layer", 1))
     assert not scatter.focus_note.isVisible() and scatter.boundary.isVisible()
 

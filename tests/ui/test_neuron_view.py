@@ -295,3 +295,7 @@ def test_large_values_keep_their_labels_on_the_narrow_axes(view):
         assert axis.tickStrings([0, 1.5e6, 3e6], 1, 1.5e6) == ["0", "1.5M", "3M"]
         # Small values read as pyqtgraph writes them.
         assert axis.tickStrings([-0.5, 0, 0.5], 1, 0.5) == ["-0.5", "0", "0.5"]
+    # No axis rescales its values with a unit prefix: 0–0.8 is not "0–800 (x0.001)".
+    view.z_plot.getPlotItem().setXRange(0, 0.8)
+    bottom = view.z_plot.getPlotItem().getAxis("bottom")
+    assert bottom.autoSIPrefixScale == 1.0 and "x0.001" not in bottom.labelString()
