@@ -678,10 +678,25 @@ def _read_plain_numbers(path: Path, name: str) -> CsvTable | None:
     # splitlines() also breaks at these ASCII controls, which CSV records hold as text.
     if any(control in rest for control in _SPLITLINES_CONTROLS):
         return None
+    # Whole numbers (pixel intensities, counts, labels) parse about 8× faster as integers than
+    # as floats; converted to float64 they are the same numbers a float parse gives (both
+    # round to nearest). "-0" would lose its sign, so such files take the float parse.
+    integers = not any(mark in rest for mark in (".", "e", "E", "n", "N", "-0"))
     lines = rest.splitlines()
     del rest
     try:
-        values = np.loadtxt(lines, delimiter=delimiter, dtype=np.float64, ndmin=2, comments=None)
+        values = None
+        if integers:
+            try:
+                values = np.loadtxt(
+                    lines, delimiter=delimiter, dtype=np.int64, ndmin=2, comments=None
+                ).astype(np.float64)
+            except ValueError:  # beyond int64, or not integers after all
+                values = None
+        if values is None:
+            values = np.loadtxt(
+                lines, delimiter=delimiter, dtype=np.float64, ndmin=2, comments=None
+            )
     except ValueError:
         return None
     # NumPy skips empty lines, which the careful reader counts in its line numbers.

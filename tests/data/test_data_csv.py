@@ -564,6 +564,9 @@ def assert_same_table(fast: CsvTable, careful: CsvTable) -> None:
         "a,b,label\n1_000,2,0\n3,4,1\n",  # a digit separator (refused as a number)
         "a,b,label\n1,2,x\n3,4,y\n",  # a column of words
         "a,b,label\n1,2,0\n",  # one data row
+        "a,b,label\n1,+2,0\n-3,40,1\n",  # whole numbers: parsed as integers
+        "a,b,label\n9007199254740993,2,0\n-12,4,1\n",  # rounds to float64 as a float parse
+        "a,b,label\n99999999999999999999,2,0\n3,4,1\n",  # beyond int64: the float parse
     ],
 )
 def test_plain_numbers_read_fast_make_the_same_table(
@@ -572,6 +575,17 @@ def test_plain_numbers_read_fast_make_the_same_table(
     path = tmp_path / "data.csv"
     path.write_bytes(text.encode("utf-8"))
     assert_same_table(read_csv_table(path), careful_table(path, monkeypatch))
+
+
+def test_whole_numbers_read_fast_are_the_numbers_a_float_parse_gives(tmp_path: Path) -> None:
+    path = tmp_path / "counts.csv"
+    path.write_text("a,b,label\n-0,7,0\n0,-7,1\n12,9007199254740993,2\n", encoding="utf-8")
+    table = read_csv_table(path)
+    values = table.to_floats(("a", "b", "label"), role="input")
+    expected = np.array([[-0.0, 7, 0], [0, -7, 1], [12, float("9007199254740993"), 2]])
+    np.testing.assert_array_equal(values, expected)
+    # The sign of a negative zero is kept (an integer parse would drop it).
+    assert np.signbit(values[0, 0]) and not np.signbit(values[1, 0])
 
 
 @pytest.mark.parametrize("separator", ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e"])
