@@ -26,6 +26,7 @@ from nnstudio.data.dataset import (
     plane_feature_columns,
 )
 from nnstudio.data.generators import GeneratedData, generate
+from nnstudio.data.progress import ReadCancelled, ReadProgress
 from nnstudio.errors import DataError
 from nnstudio.spec import BuiltinData, CsvData, DataSpec, plane_features_read
 
@@ -35,6 +36,8 @@ __all__ = [
     "CsvTable",
     "Dataset",
     "GeneratedData",
+    "ReadCancelled",
+    "ReadProgress",
     "dataset_from_table",
     "fit_standardization",
     "float32_problem",
@@ -61,7 +64,9 @@ def resolve_csv_path(spec: CsvData, base_dir: str | Path) -> Path:
     return path if path.is_absolute() else Path(base_dir) / path
 
 
-def load_dataset(spec: DataSpec, base_dir: str | Path = ".") -> Dataset:
+def load_dataset(
+    spec: DataSpec, base_dir: str | Path = ".", progress: ReadProgress | None = None
+) -> Dataset:
     """Generate or read the examples a project describes and split them.
 
     Parameters
@@ -70,6 +75,9 @@ def load_dataset(spec: DataSpec, base_dir: str | Path = ".") -> Dataset:
         The project's data section.
     base_dir : str or Path
         Folder that relative CSV paths are resolved against (the project file's folder).
+    progress : ReadProgress, optional
+        Told how far reading a CSV file has come; cancelling it stops the read with
+        :class:`ReadCancelled`.
 
     Returns
     -------
@@ -84,8 +92,12 @@ def load_dataset(spec: DataSpec, base_dir: str | Path = ".") -> Dataset:
     DataError
         When the file cannot be read or its contents do not fit the spec; the message names
         the file, line and column.
+    ReadCancelled
+        When ``progress`` was cancelled.
     """
     if isinstance(spec, BuiltinData):
+        if progress is not None:
+            progress.part(0.0, 1.0, "Generating examples")
         data = generate(spec.builtin, spec.samples, spec.noise, spec.seed, arms=spec.arms)
         return build_dataset(
             data.X,
@@ -101,7 +113,14 @@ def load_dataset(spec: DataSpec, base_dir: str | Path = ".") -> Dataset:
         )
     if isinstance(spec, CsvData):
         path = resolve_csv_path(spec, base_dir)
-        return dataset_from_table(read_csv_table(path), spec, source=path.name)
+        if progress is None:
+            return dataset_from_table(read_csv_table(path), spec, source=path.name)
+        with progress.share(0.0, 0.9):
+            table = read_csv_table(path, progress)
+        progress.part(0.9, 1.0, "Preparing the examples")
+        dataset = dataset_from_table(table, spec, source=path.name)
+        progress.report(1.0)
+        return dataset
     raise DataError(f"unsupported data specification {type(spec).__name__}")
 
 

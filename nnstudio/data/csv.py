@@ -15,6 +15,7 @@ import csv
 import gzip
 import io
 import itertools
+import os
 import re
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -25,6 +26,7 @@ from typing import IO, Literal, TextIO, overload
 
 import numpy as np
 
+from nnstudio.data.progress import ReadProgress
 from nnstudio.errors import DataError
 
 #: A classification target with more distinct values than this is probably a regression target.
@@ -50,6 +52,8 @@ _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
 _WEB_PAGE = re.compile(r"^\s*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE)
 # Rows converted to numbers at a time: bounds the memory spent on cell strings.
 _CHUNK_ROWS = 4096
+#: The fast reader parses this many numbers at a time (between two progress reports).
+_PARSE_CELLS = 1_000_000
 
 
 def _as_float(cell: str) -> float | None:
@@ -463,14 +467,18 @@ _OTHER_KINDS = (
 
 
 @contextmanager
-def _open_text(path: Path) -> Iterator[TextIO]:
+def _open_text(path: Path, progress: ReadProgress | None = None) -> Iterator[TextIO]:
     """Open ``path`` once as UTF-8 text, decompressing it when it is gzip data.
 
     The file is opened a single time and never rewound, so a named pipe, ``/dev/stdin`` or a
     shell's ``<(...)`` reads like a regular file (a second open of a pipe finds no data, or
-    waits for a writer that never comes).
+    waits for a writer that never comes). ``progress`` follows the position in the file (of
+    a compressed file, in its compressed bytes).
     """
     with open(path, "rb") as raw:
+        if progress is not None:
+            size = os.fstat(raw.fileno()).st_size if path.is_file() else 0
+            progress.follow_file(raw.tell, size)
         # peek() leaves the magic bytes in the buffer, where a pipe cannot be rewound to them.
         # A pipe may hold only the first byte so far: no text file starts with b"\x1f".
         # A compressed file is read as such whatever its name (a .csv.gz renamed to .csv).
@@ -505,9 +513,9 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
+def _records(path: Path, progress: ReadProgress | None = None) -> Iterator[tuple[int, list[str]]]:
     """Yield ``(line_number, raw cells)`` for every non-blank record of the file."""
-    with _open_text(path) as stream:
+    with _open_text(path, progress) as stream:
         # Bounded: a file of NUL bytes (or /dev/zero) has no line break to stop at, and
         # reading it whole would fill the memory before any message.
         first = stream.readline(MAX_FIRST_LINE + 1)
@@ -549,7 +557,7 @@ def _csv_problem(error: csv.Error) -> str:
     return f"cannot be parsed as CSV ({text})"
 
 
-def read_csv_table(path: str | Path) -> CsvTable:
+def read_csv_table(path: str | Path, progress: ReadProgress | None = None) -> CsvTable:
     """Read a CSV file's header and cells and infer each column's kind.
 
     Parameters
@@ -558,6 +566,9 @@ def read_csv_table(path: str | Path) -> CsvTable:
         A ``.csv`` file or a gzip-compressed ``.csv.gz`` file, UTF-8 encoded (a compressed
         file is recognised by its first bytes, whatever its name). A named pipe or
         ``/dev/stdin`` works too: the file is read once, from start to end.
+    progress : ReadProgress, optional
+        Told how far the read has come every few thousand rows; cancelling it stops the read
+        with :class:`~nnstudio.data.progress.ReadCancelled`.
 
     Returns
     -------
@@ -569,6 +580,8 @@ def read_csv_table(path: str | Path) -> CsvTable:
         If the file is missing or unreadable, empty, has no proper header (a header cell is
         empty, names repeat, or the first line is all numbers) or a row has a different number
         of fields than the header.
+    ReadCancelled
+        When ``progress`` was cancelled.
     """
     path = Path(path).expanduser()
     name = _message_name(path)
@@ -580,7 +593,7 @@ def read_csv_table(path: str | Path) -> CsvTable:
         # A file of plain numbers (MNIST's 47 million cells: 1 s instead of 5) in one C pass.
         # Anything else, or any doubt, goes the careful way below, which names what is wrong.
         try:
-            table = _read_plain_numbers(path, name)
+            table = _read_plain_numbers(path, name, progress)
         except (UnicodeDecodeError, gzip.BadGzipFile, zlib.error, EOFError, OSError, csv.Error):
             table = None
         if table is not None:
@@ -600,8 +613,10 @@ def read_csv_table(path: str | Path) -> CsvTable:
                 builder.add(cells[:, j])
             chunk.clear()
 
+    if progress is not None:
+        progress.part(0.0, 1.0, "Reading rows")
     try:
-        for line, record in _records(path):
+        for line, record in _records(path, progress):
             if header is None:
                 header = [cell.strip() for cell in record]
                 _check_header(name, header, line)
@@ -619,6 +634,8 @@ def read_csv_table(path: str | Path) -> CsvTable:
             line_numbers.append(line)
             if len(chunk) >= _CHUNK_ROWS:
                 flush()
+                if progress is not None:
+                    progress.step()
         flush()
     except UnicodeDecodeError as exc:
         raise DataError(f"{name}: is not a UTF-8 text file ({exc.reason})") from None
@@ -648,7 +665,9 @@ def read_csv_table(path: str | Path) -> CsvTable:
 _SPLITLINES_CONTROLS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
 
 
-def _read_plain_numbers(path: Path, name: str) -> CsvTable | None:
+def _read_plain_numbers(
+    path: Path, name: str, progress: ReadProgress | None = None
+) -> CsvTable | None:
     """The table of a regular file whose data rows are plain numbers, or ``None``.
 
     The file is parsed by NumPy's C reader, several times faster than row by row. It must be
@@ -663,6 +682,8 @@ def _read_plain_numbers(path: Path, name: str) -> CsvTable | None:
     DataError
         For a header the careful reader refuses too (same message).
     """
+    if progress is not None:
+        progress.part(0.0, 0.1, "Reading the file")
     with _open_text(path) as stream:
         first = stream.readline(MAX_FIRST_LINE + 1)
         if not first or len(first) > MAX_FIRST_LINE:
@@ -684,23 +705,21 @@ def _read_plain_numbers(path: Path, name: str) -> CsvTable | None:
     integers = not any(mark in rest for mark in (".", "e", "E", "n", "N", "-0"))
     lines = rest.splitlines()
     del rest
-    try:
-        values = None
-        if integers:
-            try:
-                values = np.loadtxt(
-                    lines, delimiter=delimiter, dtype=np.int64, ndmin=2, comments=None
-                ).astype(np.float64)
-            except ValueError:  # beyond int64, or not integers after all
-                values = None
-        if values is None:
-            values = np.loadtxt(
-                lines, delimiter=delimiter, dtype=np.float64, ndmin=2, comments=None
-            )
-    except ValueError:
-        return None
-    # NumPy skips empty lines, which the careful reader counts in its line numbers.
-    if values.shape != (len(lines), len(header)) or not np.isfinite(values).all():
+    if progress is not None:
+        progress.part(0.1, 0.97, "Reading numbers")
+    values = np.empty((len(lines), len(header)))
+    # In pieces of about a million numbers: progress to report and a chance to stop.
+    piece = max(_PARSE_CELLS // len(header), 1)
+    for start in range(0, len(lines), piece):
+        rows = lines[start : start + piece]
+        parsed = _parse_numbers(rows, delimiter, integers)
+        # NumPy skips empty lines, which the careful reader counts in its line numbers.
+        if parsed is None or parsed.shape != (len(rows), len(header)):
+            return None
+        values[start : start + len(rows)] = parsed
+        if progress is not None:
+            progress.report((start + len(rows)) / len(lines))
+    if not np.isfinite(values).all():
         return None
     verbatim_rows = max(VERBATIM_CELLS // len(header), 1)
     verbatim = tuple(
@@ -718,6 +737,24 @@ def _read_plain_numbers(path: Path, name: str) -> CsvTable | None:
         _verbatim=verbatim,
         _values=values,
     )
+
+
+def _parse_numbers(lines: list[str], delimiter: str, integers: bool) -> np.ndarray | None:
+    """The numbers of ``lines`` as a float64 (rows, fields) array, or ``None`` if some are not.
+
+    ``integers``: try the integer parse first (see :func:`_read_plain_numbers`).
+    """
+    if integers:
+        try:
+            return np.loadtxt(
+                lines, delimiter=delimiter, dtype=np.int64, ndmin=2, comments=None
+            ).astype(np.float64)
+        except ValueError:  # beyond int64, or not integers after all
+            pass
+    try:
+        return np.loadtxt(lines, delimiter=delimiter, dtype=np.float64, ndmin=2, comments=None)
+    except ValueError:
+        return None
 
 
 def _check_header(name: str, header: list[str], line: int) -> None:
