@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ import numpy as np
 from nnstudio.data import (
     CsvTable,
     Dataset,
+    ReadProgress,
     dataset_from_table,
     float32_problem,
     load_dataset,
@@ -265,6 +267,40 @@ def _file_stamp(path: Path) -> tuple[int, int] | None:
     return (status.st_size, status.st_mtime_ns) if path.is_file() else None
 
 
+@dataclass(frozen=True, eq=False)
+class CsvRead:
+    """A CSV file as read for the column picker: its table, or why it could not be read.
+
+    Attributes
+    ----------
+    table : CsvTable or None
+    error : str or None
+        Why the file could not be read (``table`` is then ``None``).
+    stamp : tuple of int or None
+        The file's size and modification time before it was read (see ``_file_stamp``).
+    """
+
+    table: CsvTable | None
+    error: str | None
+    stamp: tuple[int, int] | None
+
+    @classmethod
+    def of(cls, path: str | Path, progress: ReadProgress | None = None) -> CsvRead:
+        """Read ``path``; touches no Qt object (for a worker thread).
+
+        Raises
+        ------
+        ReadCancelled
+            When ``progress`` was cancelled.
+        """
+        path = Path(path).expanduser().resolve()
+        stamp = _file_stamp(path)
+        try:
+            return cls(read_csv_table(path, progress), None, stamp)
+        except NNStudioError as error:
+            return cls(None, str(error), stamp)
+
+
 def guess_task(table: CsvTable, targets: Sequence[str]) -> str:
     """``"classification"`` for a text target or a whole-number target with few values.
 
@@ -484,6 +520,9 @@ class CsvImportDialog(QtWidgets.QDialog):
     dtype : str, optional
         The project's training precision: with ``"float32"`` (the default) numbers beyond its
         range are pointed out before importing.
+    read : CsvRead, optional
+        The file already read (in a worker thread, see
+        :func:`~nnstudio.ui.background.run_with_progress`); read here when not given.
     """
 
     def __init__(
@@ -494,6 +533,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         base_dir: str | Path | None = None,
         initial: CsvData | None = None,
         dtype: str = "float32",
+        read: CsvRead | None = None,
     ):
         super().__init__(parent)
         self._path = Path(path).expanduser().resolve()
@@ -512,14 +552,12 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._validate_timer.setSingleShot(True)
         self._validate_timer.setInterval(200)
         self._validate_timer.timeout.connect(self.validate)
+        if read is None:
+            read = CsvRead.of(self._path)
         #: Size and modification time of the file when it was read (see _file_changed).
-        self._read_stamp = _file_stamp(self._path)
-        try:
-            self._table: CsvTable | None = read_csv_table(self._path)
-            self._read_error: str | None = None
-        except NNStudioError as error:
-            self._table = None
-            self._read_error = str(error)
+        self._read_stamp = read.stamp
+        self._table: CsvTable | None = read.table
+        self._read_error: str | None = read.error
         if self._table is not None:
             self._build()
             self._fill(initial)

@@ -8,12 +8,12 @@ undo and redo restore the exact previous network (and the weights it had).
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from nnstudio.data import Dataset, load_dataset
+from nnstudio.data import Dataset, ReadProgress, load_dataset
 from nnstudio.errors import NNStudioError
-from nnstudio.io.project import load_project, save_project
+from nnstudio.io.project import LoadedProject, load_project, save_project
 from nnstudio.spec import (
     BuiltinData,
     CsvData,
@@ -31,6 +31,42 @@ from nnstudio.ui.qt import QtCore, QtGui, Signal
 from nnstudio.workflow import attach_dataset, fit_network_to_data
 
 _DATASET_CACHE_SIZE = 8
+
+
+@dataclass(frozen=True, eq=False)
+class ReadProject:
+    """A project file read with its data, ready for :meth:`StudioDocument.open`.
+
+    Attributes
+    ----------
+    loaded : LoadedProject
+    dataset : Dataset or None
+        The project's data, or ``None`` when it could not be loaded.
+    dataset_error : str or None
+        Why the data could not be loaded (the project still opens, saying so).
+    """
+
+    loaded: LoadedProject
+    dataset: Dataset | None
+    dataset_error: str | None
+
+
+def read_project(path: str | Path, progress: ReadProgress | None = None) -> ReadProject:
+    """Read a project file and load its data, touching no Qt object (for a worker thread).
+
+    Raises
+    ------
+    NNStudioError
+        When the project file cannot be read or is invalid.
+    ReadCancelled
+        When ``progress`` was cancelled.
+    """
+    loaded = load_project(Path(path))
+    try:
+        dataset = load_dataset(loaded.project.data, loaded.base_dir, progress)
+    except NNStudioError as error:
+        return ReadProject(loaded, None, str(error))
+    return ReadProject(loaded, dataset, None)
 
 
 def default_project() -> Project:
@@ -227,16 +263,19 @@ class StudioDocument(QtCore.QObject):
         """Start a fresh untitled project."""
         self._reset(default_project(), None, None)
 
-    def open(self, path: str | Path) -> None:
-        """Open a project file.
+    def open(self, path: str | Path | ReadProject) -> None:
+        """Open a project file (or one already read by :func:`read_project`).
 
         Raises
         ------
         NNStudioError
             When the file cannot be read or is invalid; the current document is unchanged.
         """
-        loaded = load_project(Path(path))
-        self._reset(loaded.project, loaded.weights, loaded.path)
+        read = path if isinstance(path, ReadProject) else read_project(path)
+        loaded = read.loaded
+        if read.dataset is not None:
+            self._remember(loaded.project.data, read.dataset, loaded.path.resolve().parent)
+        self._reset(loaded.project, loaded.weights, loaded.path, read.dataset_error)
 
     def open_project(self, project: Project, weights: Weights | None = None) -> None:
         """Show a project built in memory (e.g. imported from ONNX) as a new unsaved document."""
@@ -263,7 +302,14 @@ class StudioDocument(QtCore.QObject):
         self._emit_dirty()
         return self._path
 
-    def _reset(self, project: Project, weights: Weights | None, path: Path | None) -> None:
+    def _reset(
+        self,
+        project: Project,
+        weights: Weights | None,
+        path: Path | None,
+        dataset_error: str | None = None,
+    ) -> None:
+        """Show ``project`` as a new document (``dataset_error``: its data is known not to load)."""
         self.undo_stack.clear()
         self._path = path.resolve() if path is not None else None
         self._project = project
@@ -271,7 +317,10 @@ class StudioDocument(QtCore.QObject):
         self._weights_dirty = False
         self._fresh_weights = None
         self._next_weights_fresh = False
-        self._reload_dataset()
+        if dataset_error is None:
+            self._reload_dataset()
+        else:  # not read again: a large file failing at its end takes as long as the first time
+            self._dataset, self._dataset_error = None, dataset_error
         if self._dataset is not None:
             fitted, notices = fit_network_to_data(self._project, self._dataset)
             if fitted.network != self._project.network and self._weights is not None:
@@ -531,9 +580,11 @@ class StudioDocument(QtCore.QObject):
         self._remember(data, dataset)
         return dataset
 
-    def _remember(self, data: DataSpec, dataset: Dataset) -> None:
-        """Keep ``dataset`` as what ``data`` loads (the last few data sets are kept)."""
-        self._datasets[(data, str(self.base_dir))] = dataset
+    def _remember(self, data: DataSpec, dataset: Dataset, base_dir: Path | None = None) -> None:
+        """Keep ``dataset`` as what ``data`` loads from ``base_dir`` (the document's folder by
+        default); the last few data sets are kept."""
+        folder = self.base_dir if base_dir is None else base_dir
+        self._datasets[(data, str(folder))] = dataset
         while len(self._datasets) > _DATASET_CACHE_SIZE:
             self._datasets.popitem(last=False)
 

@@ -20,12 +20,14 @@ from typing import Any
 import numpy as np
 
 import nnstudio
+from nnstudio.data import ReadCancelled
 from nnstudio.errors import NNStudioError
+from nnstudio.ui.background import run_with_progress
 from nnstudio.ui.canvas import NetworkCanvas
 from nnstudio.ui.docks.data_dock import DataPanel
 from nnstudio.ui.docks.properties_dock import PropertiesDock
 from nnstudio.ui.docks.training_dock import TrainingDock
-from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.document import StudioDocument, read_project
 from nnstudio.ui.icons import icon
 from nnstudio.ui.plots import PlotsPanel
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, is_alive, wait_cursor
@@ -1112,15 +1114,31 @@ class MainWindow(QtWidgets.QMainWindow):
         """
         if ask and not self.maybe_save():
             return False
-        self.controller.stop()
-        try:
-            with wait_cursor():  # a project with a large data set takes a moment
-                self.document.open(path)
-        except NNStudioError as error:
-            self.show_error("Cannot open project", readable_error(error))
+        if not self._open_in_background(path, "Cannot open project"):
             return False
         self.add_recent(Path(path))
         self._after_open()
+        return True
+
+    def _open_in_background(self, path: str | Path, error_title: str) -> bool:
+        """Read a project and its data behind a progress dialog, then show it.
+
+        The current project stays (and keeps training) until the new one has been read; a
+        cancelled read or a file that cannot be opened leaves it as it was.
+        """
+        try:
+            read = run_with_progress(
+                self, f"Opening {Path(path).name}", lambda progress: read_project(path, progress)
+            )
+        except ReadCancelled:
+            self.statusBar().showMessage(f"Opening {Path(path).name} was cancelled", 5000)
+            return False
+        except NNStudioError as error:
+            self.show_error(error_title, readable_error(error))
+            return False
+        self.controller.stop()
+        with wait_cursor():
+            self.document.open(read)
         return True
 
     def load(self, path: str | Path) -> None:
@@ -1147,12 +1165,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         if not self.maybe_save():
             return False
-        self.controller.stop()
-        try:
-            with wait_cursor():
-                self.document.open(sample)
-        except NNStudioError as error:
-            self.show_error("Cannot open sample", str(error))
+        if not self._open_in_background(sample, "Cannot open sample"):
             return False
         self._after_open()
         return True
@@ -1212,6 +1225,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _after_open(self) -> None:
         """Clear what the views kept of the previous document, then start on the new one."""
+        self.relay.discard()  # a frame of the previous document still on its way
         self.selection = None
         self.properties_dock.set_selection(None)
         # The last run's progress belongs to the previous document (the new one may never

@@ -126,6 +126,22 @@ class FrameRelay(QtCore.QObject):
         while not self._closed and self.busy:
             self._run_step(rested=True)
 
+    def discard(self) -> None:
+        """Drop what no view has taken yet: the document the frames show was replaced.
+
+        Steps still queued for a frame (the plots' and docks' turns, say) are dropped too, so
+        no view shows a frame of the previous document after the new one is shown.
+        """
+        self._timer.stop()
+        self._steps.clear()
+        self._suspended = None
+        self._unannounced.clear()
+        for part in self._parts:
+            part.taken = self._serial
+        self._announced = self._serial
+        self._frame = None
+        self._turn = 0  # the next frame starts a round from the first view
+
     def close(self) -> None:
         """Stop for good (the window is closing): queued steps are dropped."""
         self._closed = True

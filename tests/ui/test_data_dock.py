@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -796,9 +798,12 @@ def test_importing_a_csv_reads_the_file_once(panel, document, monkeypatch, tmp_p
     reads: list[Path] = []
     real_read = csv_import.read_csv_table
 
-    def counting_read(source):
+    def counting_read(source, progress=None):
         reads.append(Path(source))
-        return real_read(source)
+        threads.append(threading.current_thread())
+        return real_read(source, progress)
+
+    threads: list[threading.Thread] = []
 
     monkeypatch.setattr(csv_import, "read_csv_table", counting_read)
     monkeypatch.setattr(data_package, "read_csv_table", counting_read)
@@ -807,5 +812,43 @@ def test_importing_a_csv_reads_the_file_once(panel, document, monkeypatch, tmp_p
     assert document.project.data == CsvData(csv="flowers.csv", target=("species",))
     assert document.dataset is not None and document.dataset.n_features == 4
     # The column picker read it; the document took the picker's data (MNIST-sized files
-    # took seconds per read).
+    # took seconds per read). It was read away from the window's thread.
     assert reads == [path]
+    assert threads[0] is not threading.main_thread()
+
+
+def test_cancelling_the_read_of_a_csv_changes_nothing(
+    qtbot, panel, document, monkeypatch, tmp_path
+):
+    from nnstudio.ui import csv_import
+
+    path = iris_like_csv(tmp_path)
+    before = (document.project, document.undo_stack.count())
+    pickers = accept_dialog_with(monkeypatch, panel, path)
+    titles: list[str] = []
+
+    def endless_read(source, progress=None):
+        progress.part(0.0, 1.0, "Reading rows")
+        while True:  # until Cancel
+            progress.report(0.3)
+            time.sleep(0.005)
+
+    def press_cancel() -> None:
+        dialogs = [
+            widget
+            for widget in QtWidgets.QApplication.topLevelWidgets()
+            if isinstance(widget, QtWidgets.QProgressDialog) and widget.isVisible()
+        ]
+        if not dialogs:
+            QtCore.QTimer.singleShot(20, press_cancel)
+            return
+        titles.append(dialogs[0].windowTitle())
+        qtbot.mouseClick(dialogs[0].findChild(QtWidgets.QPushButton), Qt.MouseButton.LeftButton)
+
+    monkeypatch.setattr(csv_import, "read_csv_table", endless_read)
+    QtCore.QTimer.singleShot(0, press_cancel)
+    assert not panel.open_csv()
+    assert titles == ["Reading flowers.csv"]
+    assert pickers == []  # the column picker never opened
+    assert (document.project, document.undo_stack.count()) == before
+    assert panel.source_combo.currentData() == "circles"  # the choice shows the data in use

@@ -1182,6 +1182,59 @@ def test_opening_a_project_shows_the_wait_cursor_while_it_loads(window, sample, 
     assert QtWidgets.QApplication.overrideCursor() is None  # restored afterwards
 
 
+def test_a_project_is_read_with_its_data_in_a_worker_thread(window, sample, monkeypatch):
+    import threading
+
+    from nnstudio.ui import document as document_module
+
+    threads: list[threading.Thread] = []
+    real_load = document_module.load_dataset
+
+    def recording_load(spec, base_dir=".", progress=None):
+        threads.append(threading.current_thread())
+        return real_load(spec, base_dir, progress)
+
+    monkeypatch.setattr(document_module, "load_dataset", recording_load)
+    assert window.open_path(sample("iris"), ask=False)
+    assert window.document.project.name == "Iris flowers"
+    assert window.document.dataset is not None and window.document.dataset.n_features == 4
+    # Read once, away from the window's thread (the document took the data it read).
+    assert len(threads) == 1 and threads[0] is not threading.main_thread()
+
+
+def test_cancelling_an_open_keeps_the_project_that_was_open(
+    qtbot, window, sample, monkeypatch, no_dialogs
+):
+    from nnstudio.ui import document as document_module
+
+    window.open_sample("xor")
+    before = (window.document.project, window.document.path, window.document.dataset)
+
+    def endless_load(spec, base_dir=".", progress=None):
+        progress.part(0.0, 1.0, "Reading numbers")
+        while True:  # until Cancel
+            progress.report(0.5)
+            time.sleep(0.005)
+
+    def press_cancel() -> None:
+        dialogs = [
+            widget
+            for widget in QtWidgets.QApplication.topLevelWidgets()
+            if isinstance(widget, QtWidgets.QProgressDialog) and widget.isVisible()
+        ]
+        if not dialogs:
+            QtCore.QTimer.singleShot(20, press_cancel)
+            return
+        qtbot.mouseClick(dialogs[0].findChild(QtWidgets.QPushButton), Qt.MouseButton.LeftButton)
+
+    monkeypatch.setattr(document_module, "load_dataset", endless_load)
+    QtCore.QTimer.singleShot(0, press_cancel)
+    assert not window.open_path(sample("iris"), ask=False)
+    assert (window.document.project, window.document.path, window.document.dataset) == before
+    assert window.statusBar().currentMessage() == "Opening iris.nnproj was cancelled"
+    assert no_dialogs == []  # a cancel is no error
+
+
 def test_the_previous_run_stays_in_the_loss_plot_to_compare_with(qtbot, window) -> None:
     window.open_sample("xor")
     loss = window.plots.loss_tab

@@ -135,6 +135,46 @@ def test_flush_runs_every_step_now_and_close_drops_the_rest(qtbot) -> None:
     assert len(log) == 3
 
 
+def test_discard_drops_a_frame_midway_and_the_next_frame_reaches_every_view(qtbot) -> None:
+    log: list = []
+    relay = FrameRelay()
+    opened: list = []
+
+    def canvas_steps(frame):
+        def show():
+            log.append(("canvas", 0, frame))
+            if frame == "old":
+                # Another project is opened while the plots and docks still wait their turn.
+                relay.discard()
+                opened.append(relay.busy)
+
+        return [show]
+
+    relay.add_part("canvas", canvas_steps)
+    relay.add_part(
+        "plots", lambda frame: [lambda k=k: log.append(("plots", k, frame)) for k in (0, 1)]
+    )
+    relay.add_part("docks", lambda frame: [lambda: log.append(("docks", 0, frame))])
+    shown: list = []
+    relay.frameShown.connect(shown.append)
+    relay.push("old")
+    qtbot.waitUntil(lambda: bool(opened))
+    assert opened == [False] and relay.frame is None
+    QtWidgets.QApplication.processEvents()
+    qtbot.wait(20)
+    assert [frame for _part, _step, frame in log] == ["old"]
+    assert shown == []  # never announced as shown: not every view showed it
+    relay.push("new")
+    _drain(qtbot, relay)
+    assert [(part, frame) for part, _step, frame in log[1:]] == [
+        ("canvas", "new"),
+        ("plots", "new"),
+        ("plots", "new"),
+        ("docks", "new"),
+    ]
+    assert shown == ["new"]
+
+
 def test_a_resting_view_skips_frames_but_ends_on_the_newest(qtbot) -> None:
     relay = FrameRelay()
     taken: dict[str, list] = {"canvas": [], "plots": []}

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from nnstudio.data import Dataset, resolve_csv_path
+from nnstudio.data import Dataset, ReadCancelled, resolve_csv_path
 from nnstudio.errors import NNStudioError
 from nnstudio.spec import (
     BUILTIN_DATASETS,
@@ -38,11 +38,13 @@ from nnstudio.spec import (
     DataSpec,
 )
 from nnstudio.text import plural
+from nnstudio.ui.background import run_with_progress
 from nnstudio.ui.colors import NEGATIVE_COLOR, POSITIVE_COLOR, diverging_rgb, symmetric_limit
 from nnstudio.ui.csv_import import (
     ERROR_BOX_STYLE,
     MUTED_COLOR,
     CsvImportDialog,
+    CsvRead,
     TextTableModel,
     dataset_summary,
     fit_columns,
@@ -1313,14 +1315,23 @@ class DataPanel(QtWidgets.QWidget):
         return self.import_csv(resolve_csv_path(current, self.document.base_dir), current)
 
     def import_csv(self, path: str | Path, initial: CsvData | None = None) -> bool:
-        """Run the column picker on ``path`` and switch the document to its choice."""
-        with wait_cursor():
+        """Read ``path`` (behind a progress dialog), run the column picker on it and switch
+        the document to its choice."""
+        try:
+            read = run_with_progress(
+                self, f"Reading {Path(path).name}", lambda progress: CsvRead.of(path, progress)
+            )
+        except ReadCancelled:
+            self.sync_controls()
+            return False
+        with wait_cursor():  # the picker checks the data loads, which takes a moment too
             dialog = CsvImportDialog(
                 path,
                 self,
                 base_dir=self.document.base_dir,
                 initial=initial,
                 dtype=self.document.project.training.dtype,
+                read=read,
             )
         try:
             if not self.exec_dialog(dialog):
