@@ -238,17 +238,27 @@ def test_chunked_evaluation_equals_one_pass() -> None:
     np.testing.assert_allclose(chunked_outputs, outputs, rtol=1e-12)
 
 
+@pytest.mark.parametrize("sample_major", [False, True], ids=["Wᵀ Xᵀ", "X W"])
 @pytest.mark.parametrize("hidden", ["tanh", "relu", "identity", "gelu"])
 @pytest.mark.parametrize(("output", "loss", "units"), [OUTPUTS[0], OUTPUTS[4], OUTPUTS[6]])
 def test_wide_inputs_add_the_first_bias_separately(
-    hidden: str, output: str, loss: str, units: int, monkeypatch: pytest.MonkeyPatch
+    hidden: str,
+    output: str,
+    loss: str,
+    units: int,
+    sample_major: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Three inputs count as wide here, so the contiguous-batch path runs on the test network.
+    # Three inputs count as wide here, so the contiguous-batch path runs on the test network;
+    # the first product is taken sample-major or not.
     monkeypatch.setattr(kernel_module, "WIDE_INPUTS", 3)
+    monkeypatch.setattr(kernel_module, "SAMPLE_MAJOR_MIN_INPUTS", 3 if sample_major else 4)
     net = _network(hidden, output, loss, units, dropout=0.3)
     X, Y = _data(13, 3, units, loss)
     kernel, value = _kernel_result(net, X, Y, rng=np.random.default_rng(2))
     assert kernel.wide_inputs
+    first_product = kernel._buffers[13].plan[0][1]
+    assert (first_product[0] is kernel._buffers[13].X) == sample_major
     expected_value, expected_grads = net.loss_and_gradients(
         X, Y, training=True, rng=np.random.default_rng(2)
     )
@@ -277,12 +287,14 @@ def test_softmax_with_huge_logits_stays_finite_and_exact(units: int) -> None:
         np.testing.assert_allclose(db, eb, rtol=1e-10, atol=1e-9)
 
 
-@pytest.mark.parametrize("wide", [False, True])
+@pytest.mark.parametrize("layout", ["narrow", "wide", "wide, sample-major"])
 @pytest.mark.parametrize(("output", "loss", "units"), OUTPUTS)
 def test_a_network_without_hidden_layers(
-    output: str, loss: str, units: int, wide: bool, monkeypatch: pytest.MonkeyPatch
+    output: str, loss: str, units: int, layout: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    wide = layout != "narrow"
     monkeypatch.setattr(kernel_module, "WIDE_INPUTS", 3 if wide else 4)
+    monkeypatch.setattr(kernel_module, "SAMPLE_MAJOR_MIN_INPUTS", 3 if "sample" in layout else 4)
     spec = NetworkSpec(3, (LayerSpec(units, output),))
     net = Network.from_spec(spec, loss, seed=1, dtype="float64")
     X, Y = _data(7, 3, units, loss)
