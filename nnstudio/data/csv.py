@@ -12,6 +12,7 @@ so a file with millions of cells needs about 8 bytes per cell, not a Python stri
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import io
 import itertools
@@ -347,19 +348,35 @@ class CsvTable:
         tuple of (int, str, str) or None
             The cell's line, its column and its text; ``None`` when every number fits.
         """
+        magnitudes = self._magnitudes
         for name in columns:
             position = self.column_index(name)
             numbers = self._columns[position].numbers
-            if numbers is None or numbers.size == 0:
-                continue
-            # fmax/fmin skip NaN: only a column holding a large value is searched further.
-            if max(np.fmax.reduce(numbers), -np.fmin.reduce(numbers)) <= limit:
+            # Only a column holding a large value is searched further.
+            if numbers is None or numbers.size == 0 or magnitudes[position] <= limit:
                 continue
             beyond = np.flatnonzero(np.isfinite(numbers) & (np.abs(numbers) > limit))
             if beyond.size:
                 index = int(beyond[0])
                 return self.line_numbers[index], name, self.rows[index][position]
         return None
+
+    @functools.cached_property
+    def _magnitudes(self) -> np.ndarray:
+        """Each column's largest magnitude, NaN skipped (0 for text), shape (n_columns,).
+
+        Of a table read in one pass, over the whole array at once: column by column, each
+        reduction strides across the rows (0.7 s for MNIST's 785 columns against 0.05 s).
+        """
+        if self._values is not None and self._values.size:
+            values = self._values
+            return np.maximum(np.fmax.reduce(values, axis=0), -np.fmin.reduce(values, axis=0))
+        magnitudes = np.zeros(self.n_columns)
+        for position, column in enumerate(self._columns):
+            numbers = column.numbers
+            if numbers is not None and numbers.size:
+                magnitudes[position] = max(np.fmax.reduce(numbers), -np.fmin.reduce(numbers))
+        return magnitudes
 
     def _finite_numbers(self, name: str, role: str) -> np.ndarray:
         column = self._columns[self.column_index(name)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +63,11 @@ ERROR_BOX_STYLE = (
 )
 OK_BOX_STYLE = (
     f"color: {OK_COLOR}; background: #f0fdf4; border: 1px solid #bbf7d0; "
+    "border-radius: 4px; padding: 6px;"
+)
+#: A choice being checked (grey).
+CHECKING_BOX_STYLE = (
+    f"color: {MUTED_COLOR}; background: #f9fafb; border: 1px solid #e5e7eb; "
     "border-radius: 4px; padding: 6px;"
 )
 #: A choice that loads but needs attention before training (amber).
@@ -485,7 +491,7 @@ class TextTableModel(QtCore.QAbstractTableModel):
 def preview_caption(rows: int) -> str:
     """The line above the import preview, for a file of ``rows`` data rows.
 
-    Examples: ``"First 100 of 1797 rows …"``, ``"All 59 rows …"``, ``"The file has no rows
+    Examples: ``"First 100 of 1,797 rows …"``, ``"All 59 rows …"``, ``"The file has no rows
     under its header."`` (not "First 1 of 1 row" or "First 0 of 0 rows").
     """
     if rows == 0:
@@ -494,7 +500,7 @@ def preview_caption(rows: int) -> str:
     if rows <= PREVIEW_ROWS:
         which = "The only row" if rows == 1 else f"All {rows} rows"
         return f"{which} {legend}"
-    return f"First {PREVIEW_ROWS} of {rows} rows {legend}"
+    return f"First {PREVIEW_ROWS} of {rows:,} rows {legend}"
 
 
 # ---- the dialog --------------------------------------------------------------------------------
@@ -551,7 +557,17 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._validate_timer = QtCore.QTimer(self)
         self._validate_timer.setSingleShot(True)
         self._validate_timer.setInterval(200)
-        self._validate_timer.timeout.connect(self.validate)
+        self._validate_timer.timeout.connect(self._check_in_background)
+        #: Checks of the choice after edits run here, one at a time (see _check_in_background).
+        self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv-check")
+        self._check_future: Future | None = None
+        self._check_spec: tuple[int, CsvData] | None = None
+        #: Counts checks started: only the newest one's outcome is shown.
+        self._checks = 0
+        self._closed = False
+        self._check_timer = QtCore.QTimer(self)
+        self._check_timer.setInterval(30)
+        self._check_timer.timeout.connect(self._follow_check)
         if read is None:
             read = CsvRead.of(self._path)
         #: Size and modification time of the file when it was read (see _file_changed).
@@ -561,7 +577,9 @@ class CsvImportDialog(QtWidgets.QDialog):
         if self._table is not None:
             self._build()
             self._fill(initial)
-            self.validate()
+            # In the background too: the dialog shows at once, with its verdict a moment
+            # later for a large file.
+            self._check_in_background()
         else:
             self._build_unreadable()
             self._show_problem(self._read_error or "the file could not be read")
@@ -652,47 +670,131 @@ class CsvImportDialog(QtWidgets.QDialog):
 
         The data is built from the rows already read with the steps
         :func:`~nnstudio.data.load_dataset` takes after reading the file, so exactly as the
-        project will load it; a file that changed since it was read is read again.
+        project will load it; a file that changed since it was read is read again. Edits are
+        checked the same way in a worker thread (see :meth:`_check_in_background`); this
+        checks at once, on the calling thread.
         """
         self._validate_timer.stop()
+        self._checks += 1  # a check still running in the background is out of date
+        spec = self._choice_to_check()
+        if spec is None:
+            return False
+        return self._show_check(spec, self._check(spec))
+
+    @property
+    def checking(self) -> bool:
+        """Whether the current choice is being checked in the background."""
+        return self._check_future is not None
+
+    def _choice_to_check(self) -> CsvData | None:
+        """The choice to load, or ``None`` after showing why it cannot be (no loading needed)."""
         self._dataset = None
         self._validated_spec = None
         self._warning = None
         if self._table is None:
             self._show_problem(self._read_error or "the file could not be read")
-            return False
+            return None
         targets = self.target_columns()
         inputs = self.input_columns()
         if not targets:
             self._show_problem("Tick a target column: the value the network should predict.")
-            return False
+            return None
         if not inputs:
             self._show_problem(self._no_inputs_problem(targets))
-            return False
+            return None
         if self.task() == "classification" and len(targets) > 1:
             self._show_problem(
                 f"Classification takes exactly one target column, but {len(targets)} are "
                 f"ticked ({name_list(targets)}). Untick all but one, or choose regression."
             )
-            return False
+            return None
+        return self.result_spec()
+
+    def _check(self, spec: CsvData) -> tuple[Dataset, str | None] | NNStudioError:
+        """Load ``spec``'s data and look for numbers beyond float32; touches no Qt object.
+
+        Returns the data set and the float32 warning, or the error loading raised.
+        """
         try:
-            dataset = self._load()
+            dataset = self._load(spec)
         except NNStudioError as error:
-            self._show_problem(str(error))
+            return error
+        warning = None
+        if self._dtype == "float32" and self._table is not None:
+            numeric = spec.target if spec.task == "regression" else ()
+            warning = float32_problem(self._table, self._input_names(spec) + tuple(numeric))
+        return dataset, warning
+
+    def _input_names(self, spec: CsvData) -> tuple[str, ...]:
+        if spec.features is not None:
+            return tuple(spec.features)
+        return tuple(name for name in self._header() if name not in spec.target)
+
+    def _show_check(
+        self, spec: CsvData, outcome: tuple[Dataset, str | None] | NNStudioError
+    ) -> bool:
+        """Show the outcome of checking ``spec``; True when it loads."""
+        if isinstance(outcome, NNStudioError):
+            self._show_problem(str(outcome))
             return False
+        dataset, warning = outcome
         self._dataset = dataset
-        self._validated_spec = self.result_spec()
+        self._validated_spec = spec
         self._problem = None
+        self._warning = warning
         summary = "✓ " + dataset_summary(dataset)
-        if self._dtype == "float32":
-            numeric = inputs + (targets if self.task() == "regression" else ())
-            self._warning = float32_problem(self._table, numeric)
         # The file may still be imported: the training precision can be changed afterwards.
-        self._mark_problem_cell(self._warning)
-        self._status.setStyleSheet(WARNING_BOX_STYLE if self._warning else OK_BOX_STYLE)
-        self._status.setText(summary + (f"\n⚠ {self._warning}." if self._warning else ""))
+        self._mark_problem_cell(warning)
+        self._status.setStyleSheet(WARNING_BOX_STYLE if warning else OK_BOX_STYLE)
+        self._status.setText(summary + (f"\n⚠ {warning}." if warning else ""))
         self._ok.setEnabled(True)
         return True
+
+    def _check_in_background(self) -> None:
+        """Check the choice after an edit in a worker thread; the dialog stays responsive.
+
+        Loading MNIST's 60,000 rows takes about a second, which froze the dialog at every
+        click in the column list. Import stays disabled until the check ends; a newer edit
+        makes an older check's outcome irrelevant, and it is dropped.
+        """
+        if self._closed:
+            return
+        self._checks += 1
+        spec = self._choice_to_check()
+        if spec is None:
+            return
+        if self._check_future is not None:
+            self._check_future.cancel()  # not started yet: never runs
+        check = self._checks
+        self._status.setStyleSheet(CHECKING_BOX_STYLE)
+        self._status.setText("Checking the data…")
+        self._ok.setEnabled(False)
+        self._check_future = self._checker.submit(self._check, spec)
+        self._check_spec = (check, spec)
+        self._check_timer.start()
+
+    def _follow_check(self) -> None:
+        future = self._check_future
+        if future is None:
+            self._check_timer.stop()
+            return
+        if not future.done():
+            return
+        self._check_timer.stop()
+        self._check_future = None
+        check, spec = self._check_spec
+        if check != self._checks or future.cancelled():
+            return  # an edit or a direct check came after it
+        self._show_check(spec, future.result())
+
+    def done(self, result: int) -> None:
+        """Closing: a check still running finishes in its thread and is forgotten."""
+        self._closed = True
+        self._validate_timer.stop()
+        self._check_timer.stop()
+        self._checks += 1
+        self._checker.shutdown(wait=False, cancel_futures=True)
+        super().done(result)
 
     def _no_inputs_problem(self, targets: tuple[str, ...]) -> str:
         """Why no input is ticked: the file's own problem when it has one, else what to do."""
@@ -721,17 +823,29 @@ class CsvImportDialog(QtWidgets.QDialog):
     def accept(self) -> None:
         """Close with the choice, only if it loads (otherwise the message stays visible)."""
         checked = self._validated_spec
-        if checked is not None and checked == self.result_spec() and not self._file_changed():
+        spec = self.result_spec() if self._table is not None else None
+        if checked is not None and checked == spec and not self._file_changed():
             # Checked as it stands (the checks follow every edit): no second load.
             super().accept()
             return
+        future, pending = self._check_future, self._check_spec
         with wait_cursor():
-            loads = self.validate()
+            if (
+                future is not None
+                and not future.cancelled()
+                and pending is not None
+                and pending[1] == spec
+            ):
+                # Its check is running: wait for it rather than load a second time.
+                self._check_timer.stop()
+                self._check_future = None
+                loads = self._show_check(spec, future.result())
+            else:
+                loads = self.validate()
         if loads:
             super().accept()
 
-    def _load(self) -> Dataset:
-        spec = self.result_spec()
+    def _load(self, spec: CsvData) -> Dataset:
         if self._table is None or self._file_changed():
             return load_dataset(spec, self._base_dir)
         # The same steps load_dataset takes after reading the file: reading a large file

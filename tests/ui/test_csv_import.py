@@ -11,7 +11,7 @@ import pytest
 from nnstudio.errors import DataError
 from nnstudio.spec import CsvData
 from nnstudio.ui.csv_import import CsvImportDialog, guess_task, relative_csv_path
-from nnstudio.ui.qt import Qt, QtWidgets
+from nnstudio.ui.qt import Qt, QtCore, QtWidgets
 
 pytestmark = pytest.mark.gui
 
@@ -41,8 +41,10 @@ def ok_button(dialog: CsvImportDialog) -> QtWidgets.QPushButton:
 
 
 def open_dialog(qtbot, path: Path, base_dir: Path, **kwargs) -> CsvImportDialog:
+    """The dialog once its first check (in a worker thread) has ended."""
     dialog = CsvImportDialog(path, base_dir=base_dir, **kwargs)
     qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: not dialog.checking, timeout=15000)
     return dialog
 
 
@@ -335,3 +337,96 @@ def test_changing_columns_keeps_raw_targets_of_an_existing_project(qtbot, tmp_pa
     dialog = open_dialog(qtbot, path, tmp_path, initial=initial)
     assert not dialog._standardize_targets.isChecked()
     assert not dialog.result_spec().standardize_targets
+
+
+# ---- checking edits in the background ------------------------------------------------------------
+
+
+def slow_loads(monkeypatch, seconds: float) -> list[tuple[str, tuple[str, ...]]]:
+    """Make loading the data slow; records each load's thread name and input columns."""
+    import threading
+
+    from nnstudio.ui import csv_import
+
+    loads: list[tuple[str, tuple[str, ...]]] = []
+    real = csv_import.dataset_from_table
+
+    def slow(table, spec, *, source):
+        loads.append((threading.current_thread().name, spec.features))
+        time.sleep(seconds)
+        return real(table, spec, source=source)
+
+    monkeypatch.setattr(csv_import, "dataset_from_table", slow)
+    return loads
+
+
+def status_text(dialog: CsvImportDialog) -> str:
+    return dialog._status.text()
+
+
+def test_an_edit_is_checked_in_a_worker_thread_while_the_dialog_stays_responsive(
+    qtbot, tmp_path, monkeypatch
+):
+    path = flower_csv(tmp_path)
+    dialog = open_dialog(qtbot, path, tmp_path)
+    loads = slow_loads(monkeypatch, 0.3)
+    dialog.set_column_role("sepal_width", is_input=False)
+    qtbot.waitUntil(lambda: dialog.checking, timeout=5000)
+    assert status_text(dialog) == "Checking the data…"
+    assert not ok_button(dialog).isEnabled()
+    # The event loop keeps turning meanwhile: a timer fires long before the check ends.
+    ticks: list[float] = []
+    timer = QtCore.QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start(10)
+    qtbot.waitUntil(lambda: ok_button(dialog).isEnabled(), timeout=5000)
+    timer.stop()
+    assert len(ticks) >= 5
+    assert status_text(dialog).startswith("✓ ")
+    assert dialog.dataset is not None and dialog.dataset.n_features == 1
+    assert [name for name, _ in loads] and all(name.startswith("csv-check") for name, _ in loads)
+
+
+def test_a_newer_edit_drops_the_outcome_of_an_older_check(qtbot, tmp_path, monkeypatch):
+    path = flower_csv(tmp_path)
+    dialog = open_dialog(qtbot, path, tmp_path)
+    loads = slow_loads(monkeypatch, 0.4)
+    dialog.set_column_role("sepal_width", is_input=False)
+    qtbot.waitUntil(lambda: len(loads) == 1, timeout=5000)  # the first check is running
+    dialog.set_column_role("sepal_width", is_input=True)
+    dialog.set_column_role("sepal_length", is_input=False)
+    qtbot.waitUntil(lambda: ok_button(dialog).isEnabled(), timeout=5000)
+    qtbot.wait(100)
+    assert [features for _, features in loads][-1] == ("sepal_width",)
+    assert dialog.result_spec().features == ("sepal_width",)
+    assert dialog.dataset.feature_names == ("sepal_width",)  # not the first check's data
+
+
+def test_import_while_a_check_runs_waits_for_it_instead_of_loading_again(
+    qtbot, tmp_path, monkeypatch
+):
+    path = flower_csv(tmp_path)
+    dialog = open_dialog(qtbot, path, tmp_path)
+    loads = slow_loads(monkeypatch, 0.3)
+    dialog.set_column_role("sepal_width", is_input=False)
+    qtbot.waitUntil(lambda: len(loads) == 1, timeout=5000)
+    with qtbot.waitSignal(dialog.accepted, timeout=5000):
+        dialog.accept()  # as pressing Enter would
+    assert len(loads) == 1
+    assert dialog.dataset is not None and dialog.dataset.feature_names == ("sepal_length",)
+
+
+def test_the_dialog_opens_at_once_and_checks_the_first_guess_in_the_background(
+    qtbot, tmp_path, monkeypatch
+):
+    path = flower_csv(tmp_path)
+    loads = slow_loads(monkeypatch, 0.3)
+    started = time.monotonic()
+    dialog = CsvImportDialog(path, base_dir=tmp_path)
+    qtbot.addWidget(dialog)
+    assert time.monotonic() - started < 0.3  # it did not wait for the load
+    assert dialog.checking and status_text(dialog) == "Checking the data…"
+    assert not ok_button(dialog).isEnabled()
+    qtbot.waitUntil(lambda: ok_button(dialog).isEnabled(), timeout=5000)
+    assert status_text(dialog).startswith("✓ 6 rows")
+    assert len(loads) == 1

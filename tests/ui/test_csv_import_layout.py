@@ -220,6 +220,7 @@ def test_long_headings_leave_room_for_the_next_columns_in_the_preview(qtbot, tmp
         (1, "The only row (row numbers are file lines)"),
         (59, "All 59 rows (row numbers are file lines)"),
         (150, "First 100 of 150 rows (row numbers are file lines)"),
+        (1797, "First 100 of 1,797 rows (row numbers are file lines)"),
     ],
 )
 def test_the_preview_caption_reads_naturally(qtbot, tmp_path, rows: int, caption: str) -> None:
