@@ -46,7 +46,7 @@ from nnstudio.text import plural
 from nnstudio.workflow import GRADCHECK_SAMPLES, GRADCHECK_TOLERANCE
 
 if TYPE_CHECKING:
-    from nnstudio.data import CsvTable
+    from nnstudio.data import CsvTable, ReadProgress
     from nnstudio.engine.gradcheck import GradCheckProgress
     from nnstudio.engine.trainer import Snapshot, Trainer
     from nnstudio.io.project import LoadedProject
@@ -453,6 +453,50 @@ def _command_shot(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------
 
 
+#: The reading line appears after this many seconds and is redrawn at most this often.
+_READING_DELAY = 0.5
+_READING_REDRAW = 0.1
+
+
+def _reading_line(name: str, stream: TextIO) -> ReadProgress:
+    """Progress of reading a project's data: an in-place line on a terminal, else silent.
+
+    A read that ends within half a second prints nothing; the line is erased when the read
+    ends, so the command's own output starts on a clean line.
+    """
+    from nnstudio.data import ReadProgress
+
+    class ReadingLine(ReadProgress):
+        def __init__(self) -> None:
+            super().__init__()
+            self.interactive = stream.isatty()
+            self.start = time.monotonic()
+            self.last_shown = -math.inf
+            self.width = 0
+
+        def report(self, done: float, stage: str | None = None) -> None:
+            super().report(done, stage)
+            now = time.monotonic()
+            if (
+                not self.interactive
+                or now - self.start < _READING_DELAY
+                or now - self.last_shown < _READING_REDRAW
+            ):
+                return
+            self.last_shown = now
+            stage_text = f"{self.stage.lower()} " if self.stage else ""
+            line = f"{name}: {stage_text}{math.floor(100 * self.fraction)}%"
+            _tell(stream, "\r" + line + " " * max(0, self.width - len(line)))
+            self.width = len(line)
+
+        def close(self) -> None:
+            if self.width:
+                _tell(stream, "\r" + " " * self.width + "\r")
+                self.width = 0
+
+    return ReadingLine()
+
+
 class _Progress:
     """The progress line on stderr: rewritten in place on a terminal, periodic otherwise."""
 
@@ -610,7 +654,13 @@ def _command_train(args: argparse.Namespace) -> int:
         weights = load_weights_file(args.weights, project.network, project.training.dtype)
     loaded = replace(loaded, project=project, weights=weights)
     _require_data_file(loaded, "trains on")
-    project, network, dataset = load_for_training(loaded, reinit=args.reinit, check_dtype=True)
+    reading = _reading_line(_data_name(loaded), sys.stderr)
+    try:
+        project, network, dataset = load_for_training(
+            loaded, reinit=args.reinit, check_dtype=True, progress=reading
+        )
+    finally:
+        reading.close()
     if args.weights:
         from nnstudio.io.weights import weights_file_mismatches
 
@@ -787,6 +837,14 @@ def _feature_names(loaded: LoadedProject) -> tuple[str, ...]:
             f"{dataset.n_features} features for {loaded.project.network.inputs} inputs"
         )
     return tuple(dataset.feature_names)
+
+
+def _data_name(loaded: LoadedProject) -> str:
+    """How the reading line names a project's data: its CSV file, or the built-in set."""
+    from nnstudio.spec import CsvData
+
+    spec = loaded.project.data
+    return Path(spec.csv).name if isinstance(spec, CsvData) else f"the built-in {spec.builtin}"
 
 
 def _require_data_file(loaded: LoadedProject, why: str) -> None:
@@ -1049,7 +1107,11 @@ def _command_gradcheck(args: argparse.Namespace) -> int:
 
     loaded = _load(args.project)
     _require_data_file(loaded, "checks gradients on")
-    project, network, dataset = load_for_training(loaded)
+    reading = _reading_line(_data_name(loaded), sys.stderr)
+    try:
+        project, network, dataset = load_for_training(loaded, progress=reading)
+    finally:
+        reading.close()
     count = min(args.samples, dataset.n_train)
     line = _GradCheckLine(sys.stderr)
     # Ctrl+C (or SIGTERM) stops the check before its next evaluation of the loss; a second

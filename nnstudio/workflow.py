@@ -28,7 +28,7 @@ from nnstudio.text import plural
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from nnstudio.data import Dataset
+    from nnstudio.data import Dataset, ReadProgress
     from nnstudio.engine.gradcheck import GradCheckProgress, GradCheckReport
     from nnstudio.engine.network import Network
     from nnstudio.engine.trainer import Trainer
@@ -335,7 +335,11 @@ def make_trainer(project: Project, network: Network, dataset: Dataset) -> Traine
 
 
 def load_for_training(
-    loaded: LoadedProject, *, reinit: bool = False, check_dtype: bool = False
+    loaded: LoadedProject,
+    *,
+    reinit: bool = False,
+    check_dtype: bool = False,
+    progress: ReadProgress | None = None,
 ) -> tuple[Project, Network, Dataset]:
     """Load a project's data and build its network, ready for :func:`make_trainer`.
 
@@ -349,6 +353,8 @@ def load_for_training(
     check_dtype : bool
         Refuse CSV numbers too large for the project's float type, naming their line (for
         training; the trainer would refuse them naming only the column and the split).
+    progress : ReadProgress, optional
+        Told how far reading the data has come (see :func:`nnstudio.data.load_dataset`).
 
     Returns
     -------
@@ -370,9 +376,9 @@ def load_for_training(
     if weights is None:
         project = replace(project, standardization=None, target_standardization=None)
     if isinstance(project.data, CsvData):
-        dataset = _csv_dataset(project, loaded.base_dir, check_dtype=check_dtype)
+        dataset = _csv_dataset(project, loaded.base_dir, check_dtype=check_dtype, progress=progress)
     else:
-        dataset = load_dataset(project.data, loaded.base_dir)
+        dataset = load_dataset(project.data, loaded.base_dir, progress)
     project = attach_dataset(project, dataset)
     if check_dtype and weights is not None:  # fresh weights come with a fitted standardisation
         _check_standardized_fits(project, dataset.X_train, "a training example")
@@ -381,7 +387,9 @@ def load_for_training(
     return project, network, dataset
 
 
-def _csv_dataset(project: Project, base_dir: Path, *, check_dtype: bool) -> Dataset:
+def _csv_dataset(
+    project: Project, base_dir: Path, *, check_dtype: bool, progress: ReadProgress | None = None
+) -> Dataset:
     """A project's CSV data set, refusing numbers its float type cannot hold by their line.
 
     The network would refuse them too, but naming only the column and the split (the file's
@@ -397,8 +405,15 @@ def _csv_dataset(project: Project, base_dir: Path, *, check_dtype: bool) -> Data
     spec = project.data
     assert isinstance(spec, CsvData)
     path = resolve_csv_path(spec, base_dir)
-    table = read_csv_table(path)
+    if progress is None:
+        table = read_csv_table(path)
+    else:
+        with progress.share(0.0, 0.9):
+            table = read_csv_table(path, progress)
+        progress.part(0.9, 1.0, "Preparing the examples")
     dataset = dataset_from_table(table, spec, source=path.name)
+    if progress is not None:
+        progress.report(1.0)
     if check_dtype and project.training.dtype == "float32":
         columns = list(dataset.feature_names)
         if spec.task == "regression":

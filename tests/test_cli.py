@@ -791,6 +791,41 @@ def test_gradcheck_on_a_terminal_shows_its_progress_then_the_report(
     assert "passed" in report
 
 
+def test_reading_a_projects_data_shows_its_progress_on_a_terminal_then_erases_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, samples_dir: Path
+) -> None:
+    from nnstudio.data import csv as csv_module
+
+    for name in ("iris.nnproj", "iris.csv"):
+        (tmp_path / name).write_bytes((samples_dir / name).read_bytes())
+    monkeypatch.setattr(cli, "_READING_DELAY", 0.0)
+    monkeypatch.setattr(cli, "_READING_REDRAW", 0.0)
+    monkeypatch.setattr(csv_module, "_CHUNK_ROWS", 10)  # a report every 10 rows
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert cli.main(["train", str(tmp_path / "iris.nnproj"), "--epochs", "0"]) == cli.EXIT_OK
+    text = terminal.getvalue()
+    reading, _, rest = text.rpartition("\r")
+    drawn = [line.rstrip() for line in reading.split("\r") if line.strip()]
+    assert drawn and all(line.startswith("iris.csv: ") for line in drawn)
+    percents = [int(re.search(r"(\d+)%$", line).group(1)) for line in drawn]
+    assert percents == sorted(percents) and percents[-1] >= 90
+    # Blanked before the command's own lines, which start at the beginning of a line.
+    assert reading.split("\r")[-1].strip() == ""
+    assert rest.startswith("nnstudio: training ")
+
+
+def test_reading_off_a_terminal_prints_no_progress(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, samples_dir: Path
+) -> None:
+    for name in ("iris.nnproj", "iris.csv"):
+        (tmp_path / name).write_bytes((samples_dir / name).read_bytes())
+    monkeypatch.setattr(cli, "_READING_DELAY", 0.0)
+    assert cli.main(["train", str(tmp_path / "iris.nnproj"), "--epochs", "0"]) == cli.EXIT_OK
+    err = capsys.readouterr().err
+    assert "\r" not in err and "%" not in err.split("\n")[0]
+
+
 def test_gradcheck_off_a_terminal_adds_nothing_to_the_report(
     trained: Path, monkeypatch: pytest.MonkeyPatch, capsys, every_update: None
 ) -> None:
