@@ -43,13 +43,54 @@ def show_clamped(box: QtWidgets.QSpinBox, value: int) -> None:
     box.setValue(int(min(max(value, box.minimum()), box.maximum())))
 
 
-def compact_combo(characters: int) -> QtWidgets.QComboBox:
+class ElidingComboBox(QtWidgets.QComboBox):
+    """A combo box that shortens a current item too long for it with "…", not mid-letter.
+
+    Qt's own box cuts such an item at its edge ("Xavier (Glorot) norn"). The whole item shows
+    in the tooltip while it is shortened, and in the list.
+    """
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+        painter = QtWidgets.QStylePainter(self)
+        option = QtWidgets.QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QtWidgets.QStyle.ComplexControl.CC_ComboBox, option)
+        field = self.style().subControlRect(
+            QtWidgets.QStyle.ComplexControl.CC_ComboBox,
+            option,
+            QtWidgets.QStyle.SubControl.SC_ComboBoxEditField,
+            self,
+        )
+        text = option.currentText
+        shown = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, field.width())
+        option.currentText = shown
+        painter.drawControl(QtWidgets.QStyle.ControlElement.CE_ComboBoxLabel, option)
+        tooltip = text if shown != text else ""
+        if self.toolTip() != tooltip:
+            self.setToolTip(tooltip)
+
+    def shown_text(self) -> str:
+        """The current item as the box shows it (shortened when it does not fit)."""
+        option = QtWidgets.QStyleOptionComboBox()
+        self.initStyleOption(option)
+        field = self.style().subControlRect(
+            QtWidgets.QStyle.ComplexControl.CC_ComboBox,
+            option,
+            QtWidgets.QStyle.SubControl.SC_ComboBoxEditField,
+            self,
+        )
+        return self.fontMetrics().elidedText(
+            option.currentText, Qt.TextElideMode.ElideRight, field.width()
+        )
+
+
+def compact_combo(characters: int) -> ElidingComboBox:
     """A combo box as narrow as ``characters`` characters allow, not as wide as its longest item.
 
     Its longest items would otherwise set a dock's minimum width; the box elides them when
     narrow, and its list still shows them whole.
     """
-    combo = QtWidgets.QComboBox()
+    combo = ElidingComboBox()
     combo.setSizeAdjustPolicy(
         QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
     )
@@ -58,6 +99,7 @@ def compact_combo(characters: int) -> QtWidgets.QComboBox:
 
 
 __all__ = [
+    "ElidingComboBox",
     "Qt",
     "QtCore",
     "QtGui",

@@ -302,3 +302,22 @@ def test_an_edge_is_titled_by_the_labels_of_its_ends(dock: PropertiesDock) -> No
     dock.set_selection(Selection("edge", last, 0, 2))
     output = document.output_labels()[0]
     assert props.edge_page.title.text() == f"Hidden {last - 1} · neuron 3 → Output · {output}"
+
+
+def test_a_long_initialiser_name_is_shortened_with_an_ellipsis_not_cut(qtbot, dock) -> None:
+    from nnstudio.ui.qt import QtWidgets
+
+    dock.set_selection(Selection("layer", 1))
+    combo = dock.properties.layer_page.init
+    _choose(combo, "xavier_uniform")
+    dock.resize(240, 700)  # as narrow as the dock goes at the default window size
+    QtWidgets.QApplication.processEvents()
+    combo.repaint()
+    full = "Xavier (Glorot) uniform"
+    assert combo.currentText() == full
+    assert combo.shown_text().endswith("…") and full.startswith(combo.shown_text()[:-1])
+    assert combo.toolTip() == full  # the whole name on hover
+    dock.resize(460, 700)
+    QtWidgets.QApplication.processEvents()
+    combo.repaint()
+    assert combo.shown_text() == full and combo.toolTip() == ""
