@@ -201,6 +201,29 @@ class _StartupOutcome:
     errors: list[tuple[str, str]] = field(default_factory=list)
     #: The document's notices (e.g. "Output layer resized ...") given while no view listened.
     notices: list[str] = field(default_factory=list)
+    #: A project whose data takes a while to read: opened once the window shows, behind a
+    #: progress dialog, instead of before the window appears.
+    deferred: Path | None = None
+
+
+#: A start-up project whose CSV file is larger than this is opened after the window shows.
+LARGE_DATA_BYTES = 16 * 1024 * 1024
+
+
+def _reads_slowly(path: str | Path) -> bool:
+    """Whether the project at ``path`` names a CSV data file of more than LARGE_DATA_BYTES."""
+    from nnstudio.data import resolve_csv_path
+    from nnstudio.io.project import load_project
+    from nnstudio.spec import CsvData
+
+    try:
+        loaded = load_project(path, load_weights=False)
+        data = loaded.project.data
+        if not isinstance(data, CsvData):
+            return False
+        return resolve_csv_path(data, loaded.base_dir).stat().st_size > LARGE_DATA_BYTES
+    except (NNStudioError, OSError):  # opening it properly will say what is wrong
+        return False
 
 
 def _format_loss(value: float | None) -> str:
@@ -1187,9 +1210,25 @@ class MainWindow(QtWidgets.QMainWindow):
             self.document.notice.emit(text)
         if outcome.recent is not None:
             self.add_recent(outcome.recent)
+        if outcome.deferred is not None:
+            # Once the window has painted: the progress dialog then has a window to sit on.
+            deferred = outcome.deferred
+            QtCore.QTimer.singleShot(0, lambda: self._open_deferred(deferred))
+            return
         # The views were built for this project: only the training process is left.
         self._start_on_document()
         self.statusBar().showMessage(START_HINT, 10000)
+
+    def _open_deferred(self, path: Path) -> None:
+        """Open the start-up project with large data, now that the window shows."""
+        if self._closing:
+            return
+        if self._open_in_background(path, "Cannot open project"):
+            self.add_recent(path)
+            self._after_open()
+            self.statusBar().showMessage(START_HINT, 10000)
+        else:
+            self._start_on_document()  # the project shown instead trains as usual
 
     def _open_startup_document(self, startup: Startup) -> _StartupOutcome:
         """Open the start-up file, else the spiral sample, in the document before any view
@@ -1203,6 +1242,10 @@ class MainWindow(QtWidgets.QMainWindow):
         hold = outcome.notices.append  # one object, to disconnect what was connected
         self.document.notice.connect(hold)
         try:
+            if path is not None and not startup.strict and _reads_slowly(path):
+                # The window shows the default project until this one has been read.
+                outcome.deferred = Path(path)
+                return outcome
             if path is not None:
                 try:
                     self.document.open(path)

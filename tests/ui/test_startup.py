@@ -236,6 +236,51 @@ def test_an_opened_startup_file_joins_the_recent_files(start, sample) -> None:
     assert window.recent_files() == [path.resolve()]
 
 
+def test_a_startup_project_with_large_data_opens_once_the_window_shows(
+    qtbot, start, sample, tmp_path, monkeypatch, view_builds
+) -> None:
+    import threading
+
+    from nnstudio.ui import document as document_module
+    from nnstudio.ui import main_window as main_window_module
+
+    for name in ("iris.nnproj", "iris.csv"):
+        shutil.copy(sample("iris").parent / name, tmp_path / name)
+    path = tmp_path / "iris.nnproj"
+    monkeypatch.setattr(main_window_module, "LARGE_DATA_BYTES", 100)  # iris.csv is "large"
+    threads: list[threading.Thread] = []
+    real_load = document_module.load_dataset
+
+    def recording_load(spec, base_dir=".", progress=None):
+        if getattr(spec, "csv", None):  # the default project's built-in data is no read
+            threads.append(threading.current_thread())
+        return real_load(spec, base_dir, progress)
+
+    monkeypatch.setattr(document_module, "load_dataset", recording_load)
+    window = start(path)
+    # The window is up at once, with the default project, before the data is read...
+    assert window.isVisible() and window.document.project.name == DEFAULT
+    assert threads == []
+    # ... which happens next, away from the window's thread.
+    qtbot.waitUntil(lambda: window.document.path == path.resolve(), timeout=FRAME_TIMEOUT)
+    assert window.document.project.name == "Iris flowers"
+    assert len(threads) == 1 and threads[0] is not threading.main_thread()
+    assert window.recent_files() == [path.resolve()]
+    assert window.statusBar().currentMessage() == START_HINT
+    assert view_builds.projects("canvas")[-1] == "Iris flowers"
+    with qtbot.waitSignal(window.frameShown, timeout=FRAME_TIMEOUT):
+        window.step_epoch_action.trigger()  # and it trains
+
+
+def test_screenshots_never_defer_a_large_startup_project(tmp_path, sample, monkeypatch) -> None:
+    from nnstudio.ui import main_window as main_window_module
+
+    monkeypatch.setattr(main_window_module, "LARGE_DATA_BYTES", 100)
+    output = tmp_path / "iris.png"
+    take_screenshot(sample("iris"), output, size=(800, 500))
+    assert output.stat().st_size > 0
+
+
 def test_the_startup_sample_is_not_a_recent_file(start) -> None:
     window = start(None)
     assert window.document.project.name == SPIRAL
