@@ -97,9 +97,11 @@ def load_dataset(
     """
     if isinstance(spec, BuiltinData):
         if progress is not None:
-            progress.part(0.0, 1.0, "Generating examples")
+            progress.part(0.0, 0.5, "Generating examples")
         data = generate(spec.builtin, spec.samples, spec.noise, spec.seed, arms=spec.arms)
-        return build_dataset(
+        if progress is not None:
+            progress.part(0.5, 1.0, "Preparing the examples")  # a cancel meanwhile stops here
+        dataset = build_dataset(
             data.X,
             data.y,
             task=data.task,
@@ -111,6 +113,9 @@ def load_dataset(
             source=f"built-in {spec.builtin}",
             plane_features=plane_features_read(spec),
         )
+        if progress is not None:
+            progress.report(1.0)
+        return dataset
     if isinstance(spec, CsvData):
         path = resolve_csv_path(spec, base_dir)
         if progress is None:

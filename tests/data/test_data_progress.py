@@ -109,3 +109,18 @@ def test_a_cancel_before_the_read_starts_reads_nothing(tmp_path: Path) -> None:
     with pytest.raises(ReadCancelled):
         load_dataset(CsvData(csv=path.name, target=("label",)), tmp_path, progress)
     assert progress.fraction == 0.0
+
+
+def test_generating_built_in_data_reports_its_stages_and_stops_when_cancelled() -> None:
+    from nnstudio.spec import BuiltinData
+
+    spec = BuiltinData(builtin="spiral", samples=2000)
+    progress = Recording()
+    load_dataset(spec, ".", progress)
+    assert [stage for _, stage in progress.seen][:1] == ["Generating examples"]
+    assert progress.seen[-1] == (1.0, "Preparing the examples")
+    # Cancelled while the examples are generated (no report inside): it stops right after.
+    progress = Recording(cancel_after=1)
+    with pytest.raises(ReadCancelled):
+        load_dataset(spec, ".", progress)
+    assert len(progress.seen) == 1
