@@ -963,7 +963,7 @@ def _command_predict(args: argparse.Namespace) -> int:
 
         atomic_write_text(Path(args.output), text)
         noun = "prediction" if len(X) == 1 else "predictions"
-        _note(f"wrote {len(X)} {noun} to {args.output}")
+        _note(f"wrote {len(X):,} {noun} to {args.output}")
     else:
         _write_stdout(text, "the predictions")
     return EXIT_OK
@@ -993,7 +993,11 @@ def _read_input_table(source: str) -> CsvTable:
     from nnstudio.data import read_csv_table
 
     if source != "-":
-        return read_csv_table(source)
+        reading = _reading_line(Path(source).name, sys.stderr)
+        try:
+            return read_csv_table(source, reading)
+        finally:
+            reading.close()
     if sys.stdin is None:
         raise CommandError("--input - reads standard input, but there is none")
     data = sys.stdin.buffer.read()

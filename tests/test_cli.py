@@ -611,6 +611,28 @@ def test_predict_counts_what_it_wrote(trained: Path, tmp_path: Path, capsys) -> 
     assert capsys.readouterr().err == f"nnstudio: wrote 1 prediction to {output}\n"
 
 
+def test_predict_on_a_terminal_shows_the_input_being_read_and_counts_with_separators(
+    trained: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nnstudio.data import csv as csv_module
+
+    rows = np.random.default_rng(0).uniform(-1, 1, size=(1500, 2))
+    (tmp_path / "in.csv").write_text(
+        "x1,x2\n" + "".join(f"{a:.3f},{b:.3f}\n" for a, b in rows), encoding="utf-8"
+    )
+    monkeypatch.setattr(cli, "_READING_DELAY", 0.0)
+    monkeypatch.setattr(cli, "_READING_REDRAW", 0.0)
+    monkeypatch.setattr(csv_module, "_PARSE_CELLS", 200)  # a report every 100 rows
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    output = tmp_path / "out.csv"
+    arguments = ["predict", str(trained), "-i", str(tmp_path / "in.csv"), "-o", str(output)]
+    assert cli.main(arguments) == cli.EXIT_OK
+    reading, _, rest = terminal.getvalue().rpartition("\r")
+    assert "in.csv: reading numbers 50%" in reading
+    assert rest == f"nnstudio: wrote 1,500 predictions to {output}\n"
+
+
 def _without_data(trained: Path, folder: Path) -> Path:
     """A copy of the trained project whose CSV data file and feature names are missing."""
     document = json.loads(trained.read_text())
