@@ -181,6 +181,17 @@ def test_one_input_and_several_targets_show_the_chosen_target_over_its_curve(pan
     assert tab.map_plot.getAxis("left").labelText == "tax"
     _x, curve = next(c for c in tab.curves if c.isVisible()).getData()
     np.testing.assert_allclose(curve, frame.line.line_A[-1][:, 1], rtol=1e-6)
+    # Points over a curve are coloured by split: the title's keys wear the same colours.
+    from nnstudio.ui.plots.common import TRAIN_COLOR, VALIDATION_COLOR
+
+    title = tab.map_plot.titleLabel.text
+    train_hex, val_hex = (
+        "#{:02x}{:02x}{:02x}".format(*c[:3]) for c in (TRAIN_COLOR, VALIDATION_COLOR)
+    )
+    assert f'<span style="color: {train_hex};">●</span>&nbsp;training' in title
+    assert f'<span style="color: {val_hex};">▼</span>&nbsp;validation' in title
+    brush = tab.train_points.data["brush"][0].color()
+    assert (brush.red(), brush.green(), brush.blue()) == tuple(TRAIN_COLOR[:3])
 
 
 @pytest.mark.gui

@@ -49,6 +49,21 @@ _MAX_CELL_TEXT = 30
 #: Title text explaining the point markers (the map has no legend box to hide points); a
 #: narrow title wraps between the two keys, never between a marker and its name.
 _POINT_KEYS = "●&nbsp;training&nbsp;&nbsp; ▼&nbsp;validation"
+
+
+def _coloured_point_keys() -> str:
+    """The point keys in the splits' own colours (where points are coloured by split)."""
+
+    def mark(symbol: str, color: tuple[int, ...]) -> str:
+        hex_color = "#{:02x}{:02x}{:02x}".format(*color[:3])
+        return f'<span style="color: {hex_color};">{symbol}</span>'
+
+    return (
+        f"{mark('●', TRAIN_COLOR)}&nbsp;training&nbsp;&nbsp; "
+        f"{mark('▼', VALIDATION_COLOR)}&nbsp;validation"
+    )
+
+
 #: Example images shown for image-like data: at most rows × columns of tiles (fewer rows
 #: where a short plot would shrink the tiles, see :func:`example_rows`).
 _TILE_ROWS, _TILE_COLUMNS = 4, 6
@@ -649,9 +664,11 @@ class OutputTab(PlotTab):
             )
             self.map_plot.setLabel("left", label)
             curves = [key(tuple(int(v) for v in c), n) for c, n in zip(colors, names, strict=False)]
+            # Regression points are coloured by split (see _show_points), class points by class.
+            points = _POINT_KEYS if frame.task == "classification" else _coloured_point_keys()
             set_title(
                 self.map_plot,
-                "&nbsp; ".join([*curves, _POINT_KEYS]),
+                "&nbsp; ".join([*curves, points]),
                 compact="&nbsp; ".join(curves),
             )
 
