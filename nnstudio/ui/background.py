@@ -9,7 +9,8 @@ thread keeps its event loop turning:
 * then a window-modal progress dialog shows the reader's stage and progress, with Cancel;
 * until the read ends, the user's input to every other window is set aside (the work decides
   what happens next, so a click on Play or a second Open meanwhile must not act on the old
-  state); repainting, timers and live training frames go on.
+  state); closing a window meanwhile cancels the read instead; repainting, timers and live
+  training frames go on.
 
 The reader reports to a :class:`~nnstudio.data.progress.ReadProgress`; Cancel sets it, and
 the read stops with :class:`~nnstudio.data.progress.ReadCancelled` at its next report, which
@@ -56,9 +57,10 @@ _INPUT_EVENTS = frozenset(
 class _InputGuard(QtCore.QObject):
     """Sets aside user input to everything but the progress dialog while a read runs."""
 
-    def __init__(self, dialog: QtWidgets.QProgressDialog) -> None:
+    def __init__(self, dialog: QtWidgets.QProgressDialog, progress: ReadProgress) -> None:
         super().__init__(dialog)
         self._dialog = dialog
+        self._progress = progress
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if event.type() not in _INPUT_EVENTS:
@@ -67,13 +69,14 @@ class _InputGuard(QtCore.QObject):
             return False
         if isinstance(watched, QtGui.QWindow) and watched is self._dialog.windowHandle():
             return False  # input reaches a window before its widgets
+        if event.type() == QtCore.QEvent.Type.Close:
+            # Closing the dialog or a window meanwhile is asking to stop the read: it stops,
+            # and the window stays open, as it was (closing it again then closes it).
+            # (QProgressDialog.cancel() would not emit canceled.)
+            self._progress.cancel()
+            event.ignore()
+            return True
         if watched is self._dialog:
-            # Closing the dialog (Escape, its title bar) is asking to cancel; it stays open
-            # to say so until the read has stopped.
-            if event.type() == QtCore.QEvent.Type.Close:
-                self._dialog.cancel()
-                event.ignore()
-                return True
             return False
         return isinstance(watched, QtGui.QWindow | QtWidgets.QWidget)
 
@@ -133,7 +136,7 @@ def run_with_progress(
     dialog.hide()
     dialog.canceled.connect(progress.cancel)
 
-    guard = _InputGuard(dialog)
+    guard = _InputGuard(dialog, progress)
     application = QtWidgets.QApplication.instance()
     application.installEventFilter(guard)
     QtWidgets.QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)

@@ -118,3 +118,32 @@ def test_input_to_other_windows_waits_until_the_work_ends(qtbot, parent) -> None
     assert typed == [""]  # set aside while the read ran
     qtbot.keyClicks(parent.editor, "abc")
     assert parent.editor.text() == "abc"  # and taken again after it
+
+
+def test_closing_the_window_meanwhile_cancels_the_read_and_keeps_the_window(qtbot, parent) -> None:
+    closed: list[bool] = []
+    QtCore.QTimer.singleShot(50, lambda: closed.append(parent.close()))
+    work, threads = slow_read()
+    started = time.monotonic()
+    with pytest.raises(ReadCancelled):
+        run_with_progress(parent, "Opening digits.nnproj", work, show_after_ms=10_000)
+    assert time.monotonic() - started < 5
+    assert closed == [False] and parent.isVisible()
+    assert not threads[0].is_alive()
+
+
+def test_escape_in_the_progress_dialog_cancels(qtbot, parent) -> None:
+    def press_escape() -> None:
+        dialog = shown_progress_dialog()
+        if dialog is None:
+            QtCore.QTimer.singleShot(20, press_escape)
+            return
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+    QtCore.QTimer.singleShot(0, press_escape)
+    work, threads = slow_read()
+    started = time.monotonic()
+    with pytest.raises(ReadCancelled):
+        run_with_progress(parent, "Reading data.csv", work, show_after_ms=50)
+    assert time.monotonic() - started < 5
+    assert not threads[0].is_alive()
