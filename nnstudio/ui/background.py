@@ -70,6 +70,8 @@ class _InputGuard(QtCore.QObject):
         if isinstance(watched, QtGui.QWindow) and watched is self._dialog.windowHandle():
             return False  # input reaches a window before its widgets
         if event.type() == QtCore.QEvent.Type.Close:
+            if not _is_window(watched):
+                return False  # a popup closing (a combo box's list), not a window
             # Closing the dialog or a window meanwhile is asking to stop the read: it stops,
             # and the window stays open, as it was (closing it again then closes it).
             # (QProgressDialog.cancel() would not emit canceled.)
@@ -79,6 +81,16 @@ class _InputGuard(QtCore.QObject):
         if watched is self._dialog:
             return False
         return isinstance(watched, QtGui.QWindow | QtWidgets.QWidget)
+
+
+def _is_window(watched: QtCore.QObject) -> bool:
+    """Whether ``watched`` is a shown main window or dialog (not a popup or tooltip)."""
+    kinds = (Qt.WindowType.Window, Qt.WindowType.Dialog)
+    if isinstance(watched, QtWidgets.QWidget):
+        return watched.isWindow() and watched.isVisible() and watched.windowType() in kinds
+    if isinstance(watched, QtGui.QWindow):
+        return watched.isVisible() and watched.type() in kinds
+    return False
 
 
 def run_with_progress(

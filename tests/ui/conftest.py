@@ -99,3 +99,50 @@ def controller(qtbot, document):
     ctrl = TrainingController(document)
     yield ctrl
     ctrl.shutdown()
+
+
+class ProgressCanceller:
+    """Stands in for a slow read, then presses Cancel in its progress dialog.
+
+    ``endless_read`` replaces a reading function (any arguments, ``progress`` by keyword or
+    last): it reports until cancelled. :meth:`press_cancel_when_shown` waits for the progress
+    dialog and clicks its Cancel button; :attr:`titles` records the dialogs' titles.
+    """
+
+    def __init__(self, qtbot) -> None:
+        self._qtbot = qtbot
+        self.titles: list[str] = []
+
+    @staticmethod
+    def endless_read(*args: object, progress=None, **kwargs: object):
+        import time
+
+        progress = progress if progress is not None else args[-1]
+        progress.part(0.0, 1.0, "Reading numbers")
+        while True:  # until Cancel
+            progress.report(0.5)
+            time.sleep(0.005)
+
+    def press_cancel_when_shown(self) -> None:
+        """Click Cancel in the progress dialog as soon as it shows (call before the read)."""
+
+        def press() -> None:
+            dialogs = [
+                widget
+                for widget in QtWidgets.QApplication.topLevelWidgets()
+                if isinstance(widget, QtWidgets.QProgressDialog) and widget.isVisible()
+            ]
+            if not dialogs:
+                QtCore.QTimer.singleShot(20, press)
+                return
+            self.titles.append(dialogs[0].windowTitle())
+            button = dialogs[0].findChild(QtWidgets.QPushButton)
+            self._qtbot.mouseClick(button, QtCore.Qt.MouseButton.LeftButton)
+
+        QtCore.QTimer.singleShot(0, press)
+
+
+@pytest.fixture
+def progress_canceller(qtbot) -> ProgressCanceller:
+    """See :class:`ProgressCanceller`."""
+    return ProgressCanceller(qtbot)

@@ -147,3 +147,19 @@ def test_escape_in_the_progress_dialog_cancels(qtbot, parent) -> None:
         run_with_progress(parent, "Reading data.csv", work, show_after_ms=50)
     assert time.monotonic() - started < 5
     assert not threads[0].is_alive()
+
+
+def test_a_popup_closing_meanwhile_does_not_cancel(qtbot, parent) -> None:
+    combo = QtWidgets.QComboBox(parent)
+    combo.addItems(["one", "two"])
+    combo.show()
+    closed: list[bool] = []
+
+    def open_and_close_its_list() -> None:
+        combo.showPopup()
+        closed.append(combo.view().window().close())  # the list's frame: a popup window
+
+    QtCore.QTimer.singleShot(30, open_and_close_its_list)
+    work, _threads = slow_read(0.3)
+    assert run_with_progress(parent, "Reading data.csv", work, show_after_ms=10_000) == "done"
+    assert closed == [True]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -818,37 +817,17 @@ def test_importing_a_csv_reads_the_file_once(panel, document, monkeypatch, tmp_p
 
 
 def test_cancelling_the_read_of_a_csv_changes_nothing(
-    qtbot, panel, document, monkeypatch, tmp_path
+    panel, document, monkeypatch, tmp_path, progress_canceller
 ):
     from nnstudio.ui import csv_import
 
     path = iris_like_csv(tmp_path)
     before = (document.project, document.undo_stack.count())
     pickers = accept_dialog_with(monkeypatch, panel, path)
-    titles: list[str] = []
-
-    def endless_read(source, progress=None):
-        progress.part(0.0, 1.0, "Reading rows")
-        while True:  # until Cancel
-            progress.report(0.3)
-            time.sleep(0.005)
-
-    def press_cancel() -> None:
-        dialogs = [
-            widget
-            for widget in QtWidgets.QApplication.topLevelWidgets()
-            if isinstance(widget, QtWidgets.QProgressDialog) and widget.isVisible()
-        ]
-        if not dialogs:
-            QtCore.QTimer.singleShot(20, press_cancel)
-            return
-        titles.append(dialogs[0].windowTitle())
-        qtbot.mouseClick(dialogs[0].findChild(QtWidgets.QPushButton), Qt.MouseButton.LeftButton)
-
-    monkeypatch.setattr(csv_import, "read_csv_table", endless_read)
-    QtCore.QTimer.singleShot(0, press_cancel)
+    monkeypatch.setattr(csv_import, "read_csv_table", progress_canceller.endless_read)
+    progress_canceller.press_cancel_when_shown()
     assert not panel.open_csv()
-    assert titles == ["Reading flowers.csv"]
+    assert progress_canceller.titles == ["Reading flowers.csv"]
     assert pickers == []  # the column picker never opened
     assert (document.project, document.undo_stack.count()) == before
     assert panel.source_combo.currentData() == "circles"  # the choice shows the data in use

@@ -1203,33 +1203,16 @@ def test_a_project_is_read_with_its_data_in_a_worker_thread(window, sample, monk
 
 
 def test_cancelling_an_open_keeps_the_project_that_was_open(
-    qtbot, window, sample, monkeypatch, no_dialogs
+    window, sample, monkeypatch, no_dialogs, progress_canceller
 ):
     from nnstudio.ui import document as document_module
 
     window.open_sample("xor")
     before = (window.document.project, window.document.path, window.document.dataset)
-
-    def endless_load(spec, base_dir=".", progress=None):
-        progress.part(0.0, 1.0, "Reading numbers")
-        while True:  # until Cancel
-            progress.report(0.5)
-            time.sleep(0.005)
-
-    def press_cancel() -> None:
-        dialogs = [
-            widget
-            for widget in QtWidgets.QApplication.topLevelWidgets()
-            if isinstance(widget, QtWidgets.QProgressDialog) and widget.isVisible()
-        ]
-        if not dialogs:
-            QtCore.QTimer.singleShot(20, press_cancel)
-            return
-        qtbot.mouseClick(dialogs[0].findChild(QtWidgets.QPushButton), Qt.MouseButton.LeftButton)
-
-    monkeypatch.setattr(document_module, "load_dataset", endless_load)
-    QtCore.QTimer.singleShot(0, press_cancel)
+    monkeypatch.setattr(document_module, "load_dataset", progress_canceller.endless_read)
+    progress_canceller.press_cancel_when_shown()
     assert not window.open_path(sample("iris"), ask=False)
+    assert progress_canceller.titles == ["Opening iris.nnproj"]
     assert (window.document.project, window.document.path, window.document.dataset) == before
     assert window.statusBar().currentMessage() == "Opening iris.nnproj was cancelled"
     assert no_dialogs == []  # a cancel is no error
