@@ -34,6 +34,8 @@ from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, wait_cursor
 
 #: How many rows of the file the preview table shows.
 PREVIEW_ROWS = 100
+#: Rows the column list and the preview show at the dialog's smallest.
+MIN_VISIBLE_ROWS = 4
 #: A numeric target with at most this many distinct whole numbers is guessed to be classes.
 MAX_GUESSED_CLASSES = 20
 #: Column names that usually hold the target (matched case-insensitively).
@@ -857,6 +859,19 @@ class CsvImportDialog(QtWidgets.QDialog):
         stamp = _file_stamp(self._path)
         return stamp is None or stamp != self._read_stamp
 
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        # At the dialog's smallest, both tables still show a few whole rows (they showed two).
+        # Measured once shown: before, the headers have no size yet.
+        if self._table is not None:
+            # The column list's name column stretches: it never scrolls sideways.
+            self._roles.setMinimumHeight(
+                _table_height(self._roles, MIN_VISIBLE_ROWS, scroll_bar=False)
+            )
+            self._preview.setMinimumHeight(
+                _table_height(self._preview, MIN_VISIBLE_ROWS, scroll_bar=True)
+            )
+        super().showEvent(event)
+
     # ---- building --------------------------------------------------------------------------
 
     def _resize_within_screen(self, size: tuple[int, int]) -> None:
@@ -1311,6 +1326,15 @@ class CsvImportDialog(QtWidgets.QDialog):
 
     def _header(self) -> tuple[str, ...]:
         return self._table.header if self._table is not None else ()
+
+
+def _table_height(table: QtWidgets.QTableView, rows: int, *, scroll_bar: bool) -> int:
+    """Height that shows the header and ``rows`` rows of ``table`` (and a horizontal scroll
+    bar below them)."""
+    header = table.horizontalHeader().sizeHint().height()
+    row = table.verticalHeader().defaultSectionSize()
+    bar = table.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_ScrollBarExtent)
+    return header + rows * row + (bar if scroll_bar else 0) + 2 * table.frameWidth()
 
 
 def _check(ticked: bool) -> Qt.CheckState:

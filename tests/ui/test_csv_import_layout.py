@@ -75,6 +75,34 @@ def test_at_its_smallest_no_text_is_cut(qtbot, samples_dir: Path) -> None:
     ]
 
 
+def whole_rows(table: QtWidgets.QTableView) -> int:
+    """How many rows ``table`` shows whole (above its scroll bar)."""
+    height = table.viewport().height()
+    count = 0
+    for row in range(table.model().rowCount()):
+        top = table.rowViewportPosition(row)
+        if top < 0 or top + table.rowHeight(row) > height:
+            break
+        count += 1
+    return count
+
+
+def test_at_its_smallest_both_tables_show_four_whole_rows(qtbot, tmp_path: Path) -> None:
+    from nnstudio.ui.csv_import import MIN_VISIBLE_ROWS
+
+    path = tmp_path / "wide.csv"
+    names = [f"feature_{i}" for i in range(30)]
+    rows = [",".join(str(i + j) for j in range(30)) for i in range(50)]
+    path.write_text(",".join(names) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    dialog = shown(qtbot, path)
+    smallest(dialog)
+    assert MIN_VISIBLE_ROWS == 4
+    assert whole_rows(dialog._roles) >= 4
+    assert whole_rows(dialog._preview) >= 4
+    # And it still fits a 1366 × 768 screen's work area.
+    assert dialog.height() <= 700
+
+
 def unreadable(tmp_path: Path) -> Path:
     path = tmp_path / "bad.csv"
     path.write_text("a,b,c\n1,2\n3,4,5\n", encoding="utf-8")
