@@ -202,7 +202,7 @@ class _StartupOutcome:
     #: The document's notices (e.g. "Output layer resized ...") given while no view listened.
     notices: list[str] = field(default_factory=list)
     #: A project whose data takes a while to read: opened once the window shows, behind a
-    #: progress dialog, instead of before the window appears.
+    #: progress dialog, instead of before the window appears (the sample shows meanwhile).
     deferred: Path | None = None
 
 
@@ -1243,9 +1243,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.document.notice.connect(hold)
         try:
             if path is not None and not startup.strict and _reads_slowly(path):
-                # The window shows the default project until this one has been read.
+                # The window shows the sample until this project has been read (and keeps it
+                # if the read is cancelled or fails, as when a start-up file cannot be opened).
                 outcome.deferred = Path(path)
-                return outcome
+                path = None
             if path is not None:
                 try:
                     self.document.open(path)

@@ -258,8 +258,8 @@ def test_a_startup_project_with_large_data_opens_once_the_window_shows(
 
     monkeypatch.setattr(document_module, "load_dataset", recording_load)
     window = start(path)
-    # The window is up at once, with the default project, before the data is read...
-    assert window.isVisible() and window.document.project.name == DEFAULT
+    # The window is up at once, with the spiral sample, before the data is read...
+    assert window.isVisible() and window.document.project.name == SPIRAL
     assert threads == []
     # ... which happens next, away from the window's thread.
     qtbot.waitUntil(lambda: window.document.path == path.resolve(), timeout=FRAME_TIMEOUT)
@@ -270,6 +270,32 @@ def test_a_startup_project_with_large_data_opens_once_the_window_shows(
     assert view_builds.projects("canvas")[-1] == "Iris flowers"
     with qtbot.waitSignal(window.frameShown, timeout=FRAME_TIMEOUT):
         window.step_epoch_action.trigger()  # and it trains
+
+
+def test_a_cancelled_large_startup_project_leaves_the_sample_training(
+    qtbot, start, sample, tmp_path, monkeypatch, progress_canceller
+) -> None:
+    from nnstudio.ui import document as document_module
+    from nnstudio.ui import main_window as main_window_module
+
+    for name in ("iris.nnproj", "iris.csv"):
+        shutil.copy(sample("iris").parent / name, tmp_path / name)
+    monkeypatch.setattr(main_window_module, "LARGE_DATA_BYTES", 100)
+    real_load = document_module.load_dataset
+
+    def endless_for_csv(spec, base_dir=".", progress=None):
+        if getattr(spec, "csv", None):
+            progress_canceller.endless_read(spec, base_dir, progress=progress)
+        return real_load(spec, base_dir, progress)
+
+    monkeypatch.setattr(document_module, "load_dataset", endless_for_csv)
+    progress_canceller.press_cancel_when_shown()
+    window = start(tmp_path / "iris.nnproj")
+    qtbot.waitUntil(lambda: progress_canceller.titles == ["Opening iris.nnproj"], timeout=5000)
+    qtbot.waitUntil(lambda: "cancelled" in window.statusBar().currentMessage(), timeout=5000)
+    assert window.document.project.name == SPIRAL and window.recent_files() == []
+    with qtbot.waitSignal(window.frameShown, timeout=FRAME_TIMEOUT):
+        window.step_epoch_action.trigger()  # the sample trains as after any start-up
 
 
 def test_screenshots_never_defer_a_large_startup_project(tmp_path, sample, monkeypatch) -> None:
