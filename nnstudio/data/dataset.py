@@ -104,6 +104,21 @@ class Dataset:
         return int(self.X_val.shape[0])
 
     @property
+    def nbytes(self) -> int:
+        """Bytes held by the data set's arrays (MNIST's 60,000 × 784: about 380 MB)."""
+        arrays = (
+            self.X_train,
+            self.Y_train,
+            self.X_val,
+            self.Y_val,
+            self.labels_train,
+            self.labels_val,
+            self.plane_X_train,
+            self.plane_X_val,
+        )
+        return sum(int(array.nbytes) for array in arrays if array is not None)
+
+    @property
     def is_classification(self) -> bool:
         """Whether the targets are classes."""
         return self.task == "classification"

@@ -223,3 +223,33 @@ def test_features_of_a_planes_points_are_labelled_as_the_data_dock_writes_them(q
     assert document.project.feature_names == ("x1", "x1^2", "x1*x2")
     assert document.set_data(replace_spec(document.project.data, features=("x2",)))
     assert document.input_names() == ["x2"]
+
+
+def test_data_sets_kept_for_undo_stay_within_a_byte_budget(document, monkeypatch) -> None:
+    from nnstudio.ui import document as document_module
+
+    def spiral(seed: int) -> BuiltinData:
+        return BuiltinData(builtin="spiral", samples=2000, seed=seed)
+
+    document.set_data(spiral(1))
+    one = document.dataset.nbytes
+    assert one > 2000 * 2 * 8  # the points alone, in float64
+    # Room for two data sets besides the one in use.
+    monkeypatch.setattr(document_module, "_DATASET_CACHE_BYTES", int(2.5 * one))
+    loaded = {1: document.dataset}
+    for seed in (2, 3, 4, 5):
+        document.set_data(spiral(seed))
+        loaded[seed] = document.dataset
+    kept = list(document._datasets.values())
+    assert document.dataset is loaded[5] and loaded[5] in kept
+    others = [dataset for dataset in kept if dataset is not document.dataset]
+    assert sum(dataset.nbytes for dataset in others) <= 2.5 * one
+    assert loaded[4] in kept and loaded[1] not in kept  # the newest stay, the oldest went
+    # Undo to a kept data set takes it as it was; further back the data is loaded again.
+    document.undo_stack.undo()
+    assert document.dataset is loaded[4]
+    for _ in range(3):
+        document.undo_stack.undo()
+    assert document.project.data == spiral(1)
+    assert document.dataset is not loaded[1]
+    np.testing.assert_array_equal(document.dataset.X_train, loaded[1].X_train)
