@@ -27,7 +27,7 @@ from nnstudio.spec import (
     loss_output_problem,
     network_size_problem,
 )
-from nnstudio.ui.qt import QtCore, QtGui, Signal
+from nnstudio.ui.qt import QtCore, QtGui, Signal, wait_cursor
 from nnstudio.workflow import attach_dataset, fit_network_to_data
 
 _DATASET_CACHE_SIZE = 8
@@ -579,7 +579,11 @@ class StudioDocument(QtCore.QObject):
         if key in self._datasets:
             self._datasets.move_to_end(key)
             return self._datasets[key]
-        dataset = load_dataset(data, self.base_dir)
+        if isinstance(data, CsvData):
+            with wait_cursor():  # undo back to data the cache dropped reads the file again
+                dataset = load_dataset(data, self.base_dir)
+        else:
+            dataset = load_dataset(data, self.base_dir)
         self._remember(data, dataset)
         return dataset
 

@@ -253,3 +253,30 @@ def test_data_sets_kept_for_undo_stay_within_a_byte_budget(document, monkeypatch
     assert document.project.data == spiral(1)
     assert document.dataset is not loaded[1]
     np.testing.assert_array_equal(document.dataset.X_train, loaded[1].X_train)
+
+
+def test_reading_a_csv_again_on_undo_shows_the_wait_cursor(
+    document, monkeypatch, samples_dir: Path
+) -> None:
+    from nnstudio.spec import CsvData
+    from nnstudio.ui import document as document_module
+    from nnstudio.ui.qt import Qt, QtWidgets
+
+    cursors: list[object] = []
+    real_load = document_module.load_dataset
+
+    def recording_load(spec, base_dir=".", progress=None):
+        cursor = QtWidgets.QApplication.overrideCursor()
+        cursors.append(None if cursor is None else cursor.shape())
+        return real_load(spec, base_dir, progress)
+
+    monkeypatch.setattr(document_module, "load_dataset", recording_load)
+    monkeypatch.setattr(document_module, "_DATASET_CACHE_BYTES", 0)  # keep only the newest
+    iris = CsvData(csv=str(samples_dir / "iris.csv"), target=("species",))
+    document.set_data(iris)
+    document.set_data(BuiltinData(builtin="xor"))
+    cursors.clear()
+    document.undo_stack.undo()  # back to iris, which the cache dropped
+    assert document.project.data == iris and document.dataset is not None
+    assert cursors == [Qt.CursorShape.WaitCursor]
+    assert QtWidgets.QApplication.overrideCursor() is None
