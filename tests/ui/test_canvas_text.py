@@ -62,3 +62,34 @@ def test_neuron_labels_sized_to_their_room_fit_it(qapp) -> None:
             font = column.label_font_at(float(scale))
             widest = max(_advance(font, text) for text in labels)
             assert widest <= room or font.pixelSize() == column._label_font.pixelSize()
+
+
+def test_close_input_rows_label_every_few_neurons_in_readable_text(qapp) -> None:
+    from nnstudio.ui.canvas.items import MIN_TEXT_PIXELS
+
+    labels = [f"pixel_{i // 8}_{i % 8}" for i in range(16)]
+    for height in VIEW_HEIGHTS:
+        layout = NetworkLayout((16, 8, 16), 1.6, height)
+        inputs = NeuronColumnItem(layout, 0, labels, "left", has_bias=False)
+        outputs = NeuronColumnItem(layout, 2, labels, "right", has_bias=False)
+        assert inputs.labels is not None and outputs.labels is not None
+        room = layout.label_width - 10
+        for scale in SCALES:
+            scale = float(scale)
+            stride = inputs.label_stride(scale)
+            font = inputs.label_font_at(scale, stride)
+            on_screen = font.pixelSize() * scale
+            row_limit = 0.85 * layout.pitch * scale
+            width_limit = inputs._label_width_limit() * scale
+            if row_limit >= MIN_TEXT_PIXELS or width_limit <= row_limit:
+                # Every neuron labelled while rows are far enough apart, or while the room
+                # beside the column limits the labels more than their rows do.
+                assert stride == 1
+            else:
+                assert stride > 1
+                # Thinned labels are readable, or as large as their width allows.
+                widest = max(_advance(font, text) for text in labels)
+                assert on_screen >= MIN_TEXT_PIXELS - 1 or widest >= 0.9 * room
+                # and labels a stride apart do not touch.
+                assert font.pixelSize() <= 0.85 * layout.pitch * stride + 1
+            assert outputs.label_stride(scale) == 1  # class names are all shown

@@ -42,6 +42,8 @@ def font(pixel_size: float, bold: bool = False) -> QtGui.QFont:
 #: drawing is fitted to the view, so text sized in scene units alone can shrink to 5 px.
 MIN_TITLE_PIXELS = 11.0
 MIN_TEXT_PIXELS = 10.0
+#: At most every this-many-th neuron of a column is labelled when rows are close on screen.
+_MAX_LABEL_STRIDE = 4
 #: A header subtitle too long for its room ("16 leaky_relu") shrinks to fit down to this
 #: on-screen size before it is elided.
 MIN_SHRUNK_PIXELS = 8.0
@@ -729,10 +731,14 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
     def _paint_labels(self, painter: QtGui.QPainter) -> None:
         if self.labels is None:
             return
-        painter.setFont(self.label_font_at(on_screen_scale(painter)))
+        scale = on_screen_scale(painter)
+        stride = self.label_stride(scale)
+        painter.setFont(self.label_font_at(scale, stride))
         painter.setPen(TEXT)
         half = self.layout.neuron_size / 2
-        for text, rect in zip(self.labels, self._rects, strict=True):
+        for index, (text, rect) in enumerate(zip(self.labels, self._rects, strict=True)):
+            if index % stride:
+                continue  # too close to the labelled neighbour to be read (hover names it)
             if self.label_side == "left":
                 box = QtCore.QRectF(
                     rect.left() - BIAS_RADIUS - self.layout.label_width,
@@ -741,6 +747,8 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
                     2 * half,
                 )
                 align = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
+                # A label of every few rows is taller than its own row: not cut to it.
+                align |= QtCore.Qt.TextFlag.TextDontClip
             else:
                 box = QtCore.QRectF(
                     rect.right() + 10,
@@ -751,20 +759,44 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
                 align = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
             painter.drawText(box, align, text)
 
-    def label_font_at(self, scale: float) -> QtGui.QFont:
+    def label_font_at(self, scale: float, stride: int = 1) -> QtGui.QFont:
         """The label font at ``scale`` screen pixels per scene unit: enlarged towards
         :data:`MIN_TEXT_PIXELS` on screen as far as the labels still fit their rows and their
-        room beside the column (never elided more)."""
+        room beside the column (never elided more).
+
+        ``stride``: only every ``stride``-th neuron is labelled, so a label may take that
+        many rows (see :meth:`label_stride`).
+        """
+        base = self._label_font
+        largest = min(self._label_width_limit(), 0.85 * self.layout.pitch * stride)
+        return readable_font(base, scale, MIN_TEXT_PIXELS, largest)
+
+    def label_stride(self, scale: float) -> int:
+        """Label every this many input neurons at ``scale``: 1 while labels a row apart can
+        be read, more when rows are too close on screen for :data:`MIN_TEXT_PIXELS` (a
+        zoomed-out 64-input column: labels of 6 px, unreadable, on every row).
+        """
+        if self.labels is None or len(self.labels) < 3 or self.label_side != "left":
+            return 1  # class and target names are all shown, small or not
+        row_limit = 0.85 * self.layout.pitch * scale  # screen pixels a label may take
+        width_limit = self._label_width_limit() * scale
+        for stride in range(1, _MAX_LABEL_STRIDE + 1):
+            if min(row_limit * stride, width_limit) >= MIN_TEXT_PIXELS:
+                return stride
+            if row_limit * stride >= width_limit:
+                return stride  # the width limits them now: more room between rows won't help
+        return _MAX_LABEL_STRIDE
+
+    def _label_width_limit(self) -> float:
+        """The largest label font size (scene units) at which the widest label fits beside
+        the column."""
         assert self.labels is not None
         base = self._label_font
         metrics = QtGui.QFontMetricsF(base)
         widest = max((metrics.horizontalAdvance(text) for text in self.labels), default=0.0)
         size = float(base.pixelSize())
         room = self.layout.label_width - 10
-        fits_width = size * room / widest if widest > 0 else size
-        # Labels of neighbouring neurons, a pitch apart, must not touch.
-        largest = min(fits_width, 0.85 * self.layout.pitch)
-        return readable_font(base, scale, MIN_TEXT_PIXELS, largest)
+        return size * room / widest if widest > 0 else size
 
     def _more_pill_width(self) -> float:
         """Width of the "N more" marker of a compact column (scene units)."""
