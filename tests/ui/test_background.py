@@ -51,6 +51,16 @@ def slow_read(seconds: float = 10.0):
     return work, threads
 
 
+def read_until_cancelled(parent, title: str, *, show_after_ms: int) -> None:
+    """Run a slow read that something cancels; it must stop at its next report."""
+    work, threads = slow_read()
+    started = time.monotonic()
+    with pytest.raises(ReadCancelled):
+        run_with_progress(parent, title, work, show_after_ms=show_after_ms)
+    assert time.monotonic() - started < 5  # stopped at the next report, not after 10 s
+    assert not threads[0].is_alive()
+
+
 def test_quick_work_returns_its_value_from_another_thread_without_a_dialog(parent) -> None:
     shown: list[object] = []
     QtCore.QTimer.singleShot(0, lambda: shown.append(shown_progress_dialog()))
@@ -89,12 +99,7 @@ def test_slow_work_shows_its_stage_and_progress_and_cancel_stops_it(qtbot, paren
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
     QtCore.QTimer.singleShot(0, look_then_cancel)
-    work, threads = slow_read()
-    started = time.monotonic()
-    with pytest.raises(ReadCancelled):
-        run_with_progress(parent, "Opening digits.nnproj", work, show_after_ms=100)
-    assert time.monotonic() - started < 5  # stopped at the next report, not after 10 s
-    assert not threads[0].is_alive()
+    read_until_cancelled(parent, "Opening digits.nnproj", show_after_ms=100)
     assert seen["title"] == "Opening digits.nnproj"
     assert seen["label"] == "Opening digits.nnproj: reading numbers…"
     assert 0 < seen["value"] < 1000
@@ -123,13 +128,8 @@ def test_input_to_other_windows_waits_until_the_work_ends(qtbot, parent) -> None
 def test_closing_the_window_meanwhile_cancels_the_read_and_keeps_the_window(qtbot, parent) -> None:
     closed: list[bool] = []
     QtCore.QTimer.singleShot(50, lambda: closed.append(parent.close()))
-    work, threads = slow_read()
-    started = time.monotonic()
-    with pytest.raises(ReadCancelled):
-        run_with_progress(parent, "Opening digits.nnproj", work, show_after_ms=10_000)
-    assert time.monotonic() - started < 5
+    read_until_cancelled(parent, "Opening digits.nnproj", show_after_ms=10_000)
     assert closed == [False] and parent.isVisible()
-    assert not threads[0].is_alive()
 
 
 def test_escape_in_the_progress_dialog_cancels(qtbot, parent) -> None:
@@ -141,12 +141,7 @@ def test_escape_in_the_progress_dialog_cancels(qtbot, parent) -> None:
         qtbot.keyClick(dialog, Qt.Key.Key_Escape)
 
     QtCore.QTimer.singleShot(0, press_escape)
-    work, threads = slow_read()
-    started = time.monotonic()
-    with pytest.raises(ReadCancelled):
-        run_with_progress(parent, "Reading data.csv", work, show_after_ms=50)
-    assert time.monotonic() - started < 5
-    assert not threads[0].is_alive()
+    read_until_cancelled(parent, "Reading data.csv", show_after_ms=50)
 
 
 def test_a_popup_closing_meanwhile_does_not_cancel(qtbot, parent) -> None:
