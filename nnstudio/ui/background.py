@@ -152,6 +152,9 @@ def run_with_progress(
     dialog.setMinimumWidth(420)
     dialog.hide()
     dialog.canceled.connect(progress.cancel)
+    # Escape reaches the dialog as its Cancel shortcut when the dialog is the active window,
+    # else as a key press that rejects it: either way the read stops.
+    dialog.rejected.connect(progress.cancel)
 
     guard = _InputGuard(dialog, progress)
     application = QtWidgets.QApplication.instance()

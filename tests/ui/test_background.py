@@ -132,12 +132,17 @@ def test_closing_the_window_meanwhile_cancels_the_read_and_keeps_the_window(qtbo
     assert closed == [False] and parent.isVisible()
 
 
-def test_escape_in_the_progress_dialog_cancels(qtbot, parent) -> None:
+@pytest.mark.parametrize("active", ["dialog", "window"])
+def test_escape_in_the_progress_dialog_cancels(qtbot, parent, active: str) -> None:
     def press_escape() -> None:
         dialog = shown_progress_dialog()
         if dialog is None:
             QtCore.QTimer.singleShot(20, press_escape)
             return
+        # Escape is the dialog's Cancel shortcut while it is the active window; otherwise
+        # it arrives as a key press that rejects the dialog.
+        (dialog if active == "dialog" else parent).activateWindow()
+        QtWidgets.QApplication.processEvents()
         qtbot.keyClick(dialog, Qt.Key.Key_Escape)
 
     QtCore.QTimer.singleShot(0, press_escape)
