@@ -395,25 +395,11 @@ def _csv_dataset(
     The network would refuse them too, but naming only the column and the split (the file's
     line is no longer known once the rows are shuffled into arrays).
     """
-    from nnstudio.data import (
-        dataset_from_table,
-        float32_problem,
-        read_csv_table,
-        resolve_csv_path,
-    )
+    from nnstudio.data import float32_problem, read_csv_dataset
 
     spec = project.data
     assert isinstance(spec, CsvData)
-    path = resolve_csv_path(spec, base_dir)
-    if progress is None:
-        table = read_csv_table(path)
-    else:
-        with progress.share(0.0, 0.9):
-            table = read_csv_table(path, progress)
-        progress.part(0.9, 1.0, "Preparing the examples")
-    dataset = dataset_from_table(table, spec, source=path.name)
-    if progress is not None:
-        progress.report(1.0)
+    table, dataset = read_csv_dataset(spec, base_dir, progress)
     if check_dtype and project.training.dtype == "float32":
         columns = list(dataset.feature_names)
         if spec.task == "regression":

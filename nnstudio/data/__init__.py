@@ -46,6 +46,7 @@ __all__ = [
     "load_dataset",
     "mostly_numbers",
     "plane_feature_columns",
+    "read_csv_dataset",
     "read_csv_table",
     "resolve_csv_path",
 ]
@@ -117,16 +118,36 @@ def load_dataset(
             progress.report(1.0)
         return dataset
     if isinstance(spec, CsvData):
-        path = resolve_csv_path(spec, base_dir)
-        if progress is None:
-            return dataset_from_table(read_csv_table(path), spec, source=path.name)
-        with progress.share(0.0, 0.9):
-            table = read_csv_table(path, progress)
-        progress.part(0.9, 1.0, "Preparing the examples")
-        dataset = dataset_from_table(table, spec, source=path.name)
-        progress.report(1.0)
-        return dataset
+        return read_csv_dataset(spec, base_dir, progress)[1]
     raise DataError(f"unsupported data specification {type(spec).__name__}")
+
+
+def read_csv_dataset(
+    spec: CsvData, base_dir: str | Path = ".", progress: ReadProgress | None = None
+) -> tuple[CsvTable, Dataset]:
+    """Read the CSV file a spec names and build its data set.
+
+    Returns the table too, for messages that name a file's line (see
+    :func:`float32_problem`). ``progress`` is told how far reading has come (nine tenths of
+    the work) and when the examples are being prepared (the rest).
+
+    Raises
+    ------
+    DataError
+        As :func:`load_dataset`.
+    ReadCancelled
+        When ``progress`` was cancelled.
+    """
+    path = resolve_csv_path(spec, base_dir)
+    if progress is None:
+        table = read_csv_table(path)
+        return table, dataset_from_table(table, spec, source=path.name)
+    with progress.share(0.0, 0.9):
+        table = read_csv_table(path, progress)
+    progress.part(0.9, 1.0, "Preparing the examples")
+    dataset = dataset_from_table(table, spec, source=path.name)
+    progress.report(1.0)
+    return table, dataset
 
 
 def dataset_from_table(table: CsvTable, spec: CsvData, *, source: str) -> Dataset:
