@@ -562,10 +562,10 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._validate_timer.timeout.connect(self._check_in_background)
         #: Checks of the choice after edits run here, one at a time (see _check_in_background).
         self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv-check")
+        #: The check running or queued for the current choice (only its outcome is shown),
+        #: and that choice.
         self._check_future: Future | None = None
-        self._check_spec: tuple[int, CsvData] | None = None
-        #: Counts checks started: only the newest one's outcome is shown.
-        self._checks = 0
+        self._check_spec: CsvData | None = None
         self._closed = False
         self._check_timer = QtCore.QTimer(self)
         self._check_timer.setInterval(30)
@@ -677,7 +677,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         checks at once, on the calling thread.
         """
         self._validate_timer.stop()
-        self._checks += 1  # a check still running in the background is out of date
+        self._forget_check()  # a check still running in the background is out of date
         spec = self._choice_to_check()
         if spec is None:
             return False
@@ -761,40 +761,37 @@ class CsvImportDialog(QtWidgets.QDialog):
         """
         if self._closed:
             return
-        self._checks += 1
+        self._forget_check()
         spec = self._choice_to_check()
         if spec is None:
             return
-        if self._check_future is not None:
-            self._check_future.cancel()  # not started yet: never runs
-        check = self._checks
         self._status.setStyleSheet(CHECKING_BOX_STYLE)
         self._status.setText("Checking the data…")
         self._ok.setEnabled(False)
         self._check_future = self._checker.submit(self._check, spec)
-        self._check_spec = (check, spec)
+        self._check_spec = spec
         self._check_timer.start()
 
-    def _follow_check(self) -> None:
-        future = self._check_future
-        if future is None:
-            self._check_timer.stop()
-            return
-        if not future.done():
-            return
+    def _forget_check(self) -> None:
+        """Drop the outcome of the check in the background (one not started never runs)."""
+        if self._check_future is not None:
+            self._check_future.cancel()
+        self._check_future = self._check_spec = None
         self._check_timer.stop()
-        self._check_future = None
-        check, spec = self._check_spec
-        if check != self._checks or future.cancelled():
-            return  # an edit or a direct check came after it
-        self._show_check(spec, future.result())
+
+    def _follow_check(self) -> None:
+        future, spec = self._check_future, self._check_spec
+        if future is None or spec is None or not future.done():
+            return
+        self._forget_check()
+        if not future.cancelled():
+            self._show_check(spec, future.result())
 
     def done(self, result: int) -> None:
         """Closing: a check still running finishes in its thread and is forgotten."""
         self._closed = True
         self._validate_timer.stop()
-        self._check_timer.stop()
-        self._checks += 1
+        self._forget_check()
         self._checker.shutdown(wait=False, cancel_futures=True)
         super().done(result)
 
@@ -830,18 +827,13 @@ class CsvImportDialog(QtWidgets.QDialog):
             # Checked as it stands (the checks follow every edit): no second load.
             super().accept()
             return
-        future, pending = self._check_future, self._check_spec
+        future = self._check_future
         with wait_cursor():
-            if (
-                future is not None
-                and not future.cancelled()
-                and pending is not None
-                and pending[1] == spec
-            ):
-                # Its check is running: wait for it rather than load a second time.
-                self._check_timer.stop()
-                self._check_future = None
-                loads = self._show_check(spec, future.result())
+            if future is not None and self._check_spec == spec and not future.cancelled():
+                # Its check is running (or queued): wait for it rather than load again.
+                outcome = future.result()
+                self._forget_check()
+                loads = self._show_check(spec, outcome)
             else:
                 loads = self.validate()
         if loads:
