@@ -594,14 +594,13 @@ class StudioDocument(QtCore.QObject):
         key = (data, str(folder))
         self._datasets[key] = dataset
         self._datasets.move_to_end(key)
-        # The oldest go first; the one just kept stays whatever it weighs.
-        for old_key in list(self._datasets):
-            kept = list(self._datasets.values())
-            others = sum(kept_one.nbytes for kept_one in kept if kept_one is not dataset)
-            if len(kept) <= _DATASET_CACHE_SIZE and others <= _DATASET_CACHE_BYTES:
-                break
-            if self._datasets[old_key] is not dataset:
-                del self._datasets[old_key]
+        # The oldest go first; the one just kept (last in order) stays whatever it weighs.
+        others = sum(kept.nbytes for kept in self._datasets.values()) - dataset.nbytes
+        while len(self._datasets) > 1 and (
+            len(self._datasets) > _DATASET_CACHE_SIZE or others > _DATASET_CACHE_BYTES
+        ):
+            _key, dropped = self._datasets.popitem(last=False)
+            others -= dropped.nbytes
 
     def _reload_dataset(self) -> None:
         try:
