@@ -80,7 +80,7 @@ def test_close_input_rows_label_every_few_neurons_in_readable_text(qapp) -> None
             font = inputs.label_font_at(scale, stride)
             on_screen = font.pixelSize() * scale
             row_limit = 0.85 * layout.pitch * scale
-            width_limit = inputs._label_width_limit() * scale
+            width_limit = inputs._label_width_limit * scale
             if row_limit >= MIN_TEXT_PIXELS or width_limit <= row_limit:
                 # Every neuron labelled while rows are far enough apart, or while the room
                 # beside the column limits the labels more than their rows do.

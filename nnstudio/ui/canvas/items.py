@@ -483,6 +483,9 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
             else None
         )
         self.full_labels = list(labels) if labels is not None else None
+        #: The largest label font size (scene units) at which the widest label fits beside
+        #: the column.
+        self._label_width_limit = self._fitting_label_size() if self.labels is not None else 0.0
         self._bias_brushes: list[QtGui.QColor] = [_BIAS_UNKNOWN] * count
         self._blank = False
         self.set_state(None, None, None)
@@ -768,7 +771,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         many rows (see :meth:`label_stride`).
         """
         base = self._label_font
-        largest = min(self._label_width_limit(), 0.85 * self.layout.pitch * stride)
+        largest = min(self._label_width_limit, 0.85 * self.layout.pitch * stride)
         return readable_font(base, scale, MIN_TEXT_PIXELS, largest)
 
     def label_stride(self, scale: float) -> int:
@@ -779,7 +782,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         if self.labels is None or len(self.labels) < 3 or self.label_side != "left":
             return 1  # class and target names are all shown, small or not
         row_limit = 0.85 * self.layout.pitch * scale  # screen pixels a label may take
-        width_limit = self._label_width_limit() * scale
+        width_limit = self._label_width_limit * scale
         for stride in range(1, _MAX_LABEL_STRIDE + 1):
             if min(row_limit * stride, width_limit) >= MIN_TEXT_PIXELS:
                 return stride
@@ -787,7 +790,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
                 return stride  # the width limits them now: more room between rows won't help
         return _MAX_LABEL_STRIDE
 
-    def _label_width_limit(self) -> float:
+    def _fitting_label_size(self) -> float:
         """The largest label font size (scene units) at which the widest label fits beside
         the column."""
         assert self.labels is not None
