@@ -124,6 +124,10 @@ class _ProjectCommand(QtGui.QUndoCommand):
         self._new = new
         self._swaps_weights = swaps_weights
 
+    def project_after(self, *, redo: bool) -> Project:
+        """The project this command installs when redone (or undone)."""
+        return (self._new if redo else self._old)[0]
+
     def redo(self) -> None:
         project, weights = self._new
         self._document._install(project, weights if self._swaps_weights else self._current())
@@ -183,6 +187,9 @@ class StudioDocument(QtCore.QObject):
         self._fresh_weights: Weights | None = None
         self._next_weights_fresh = False
         self._datasets: OrderedDict[tuple[DataSpec, str], Dataset] = OrderedDict()
+        # Why data read ahead of an undo step could not be loaded, used once by that step
+        # instead of reading the file a second time.
+        self._read_failures: dict[tuple[DataSpec, str], str] = {}
         #: Called with a question before an edit discards trained weights; returning False
         #: cancels the edit. The main window sets it to a dialog; ``None`` always proceeds.
         self.confirm_discard_weights = None
@@ -551,6 +558,33 @@ class StudioDocument(QtCore.QObject):
         """Treat the next :meth:`set_weights` as a re-initialisation (Reset weights)."""
         self._next_weights_fresh = True
 
+    # ---- data read ahead of an undo step ------------------------------------------------------
+
+    def unread_data_after_step(self, *, redo: bool) -> CsvData | None:
+        """The CSV data the next undo (or redo) would read from its file, if any.
+
+        ``None`` when the step keeps the data, or its data set is still kept in memory. A
+        caller may read it first (in a worker thread, behind a progress dialog) and hand it
+        over with :meth:`keep_read_data`, so the step itself reads nothing.
+        """
+        stack = self.undo_stack
+        if not (stack.canRedo() if redo else stack.canUndo()):
+            return None
+        command = stack.command(stack.index() if redo else stack.index() - 1)
+        if not isinstance(command, _ProjectCommand):
+            return None
+        data = command.project_after(redo=redo).data
+        if data == self._project.data or not isinstance(data, CsvData):
+            return None
+        return None if (data, str(self.base_dir)) in self._datasets else data
+
+    def keep_read_data(self, data: DataSpec, dataset: Dataset | None, error: str | None) -> None:
+        """Hand over ``data`` read ahead of an undo step: its data set, or why it failed."""
+        if dataset is not None:
+            self._remember(data, dataset)
+        elif error is not None:
+            self._read_failures[(data, str(self.base_dir))] = error
+
     # ---- internals -------------------------------------------------------------------------
 
     def _install(self, project: Project, weights: Weights | None) -> None:
@@ -579,8 +613,12 @@ class StudioDocument(QtCore.QObject):
         if key in self._datasets:
             self._datasets.move_to_end(key)
             return self._datasets[key]
+        failure = self._read_failures.pop(key, None)
+        if failure is not None:
+            raise NNStudioError(failure)
         if isinstance(data, CsvData):
-            with wait_cursor():  # undo back to data the cache dropped reads the file again
+            # Undo back to data the cache dropped, when no caller read it ahead.
+            with wait_cursor():
                 dataset = load_dataset(data, self.base_dir)
         else:
             dataset = load_dataset(data, self.base_dir)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 import nnstudio
-from nnstudio.data import ReadCancelled
+from nnstudio.data import ReadCancelled, load_dataset
 from nnstudio.errors import NNStudioError
 from nnstudio.ui.background import run_with_progress
 from nnstudio.ui.canvas import NetworkCanvas
@@ -810,10 +810,16 @@ class MainWindow(QtWidgets.QMainWindow):
         # StandardKey.Quit is empty on some platforms (Windows, offscreen): spell it out.
         self.quit_action = self._action("&Quit", self.close, shortcut="Ctrl+Q")
 
+        # The stack's actions keep their text and enabled state; triggering goes through
+        # step_undo_stack, which reads data the step needs in the background first.
         self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.triggered.disconnect()
+        self.undo_action.triggered.connect(lambda: self.step_undo_stack(redo=False))
         self.undo_action.setShortcuts([QtGui.QKeySequence(keys.Undo)])
         self.undo_action.setIcon(icon("undo"))
         self.redo_action = self.document.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.triggered.disconnect()
+        self.redo_action.triggered.connect(lambda: self.step_undo_stack(redo=True))
         self.redo_action.setShortcuts(
             [QtGui.QKeySequence("Ctrl+Shift+Z"), QtGui.QKeySequence("Ctrl+Y")]
         )
@@ -1162,6 +1168,46 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controller.stop()
         with wait_cursor():
             self.document.open(read)
+        return True
+
+    def step_undo_stack(self, *, redo: bool) -> bool:
+        """Undo (or redo) one step; data it brings back from a file is read in the background.
+
+        Data sets of earlier steps are kept in memory up to a limit; going back to one that
+        was dropped reads its CSV file again, behind a progress dialog. Cancelling that read
+        cancels the step. A file that no longer loads still lets the step happen: the
+        project then says why its data is missing, as when opening it.
+
+        Returns
+        -------
+        bool
+            Whether the step was taken.
+        """
+        stack = self.document.undo_stack
+        if not (stack.canRedo() if redo else stack.canUndo()):
+            return False
+        data = self.document.unread_data_after_step(redo=redo)
+        if data is not None:
+            name = Path(data.csv).name
+            base_dir = self.document.base_dir
+            dataset, error = None, None
+            try:
+                dataset = run_with_progress(
+                    self, f"Reading {name}", lambda progress: load_dataset(data, base_dir, progress)
+                )
+            except ReadCancelled:
+                step = "Redo" if redo else "Undo"
+                self.statusBar().showMessage(
+                    f"{step} cancelled: reading {name} was cancelled", 5000
+                )
+                return False
+            except NNStudioError as failure:
+                error = str(failure)
+            self.document.keep_read_data(data, dataset, error)
+        if redo:
+            stack.redo()
+        else:
+            stack.undo()
         return True
 
     def load(self, path: str | Path) -> None:

@@ -1218,6 +1218,96 @@ def test_cancelling_an_open_keeps_the_project_that_was_open(
     assert no_dialogs == []  # a cancel is no error
 
 
+def _iris_then_xor(window, monkeypatch, csv_path: Path):
+    """Iris from ``csv_path``, then XOR, with only the data set in use kept in memory."""
+    from nnstudio.spec import BuiltinData, CsvData
+    from nnstudio.ui import document as document_module
+
+    monkeypatch.setattr(document_module, "_DATASET_CACHE_BYTES", 0)
+    iris = CsvData(csv=str(csv_path), target=("species",))
+    assert window.document.set_data(iris)
+    assert window.document.set_data(BuiltinData(builtin="xor"), "Use XOR")
+    return iris
+
+
+def test_undo_back_to_data_no_longer_in_memory_reads_it_in_the_background(
+    window, monkeypatch, samples_dir: Path, no_dialogs
+) -> None:
+    import threading
+
+    from nnstudio.ui import document as document_module
+    from nnstudio.ui import main_window as main_window_module
+
+    iris = _iris_then_xor(window, monkeypatch, samples_dir / "iris.csv")
+    readers: list[str] = []
+    real_load = main_window_module.load_dataset
+
+    def recording_load(spec, base_dir, progress):
+        readers.append(threading.current_thread().name)
+        return real_load(spec, base_dir, progress)
+
+    real_document_load = document_module.load_dataset
+
+    def no_second_read(spec, *args: object):
+        assert spec != iris, "the document read the file again"
+        return real_document_load(spec, *args)  # XOR is generated again
+
+    monkeypatch.setattr(main_window_module, "load_dataset", recording_load)
+    monkeypatch.setattr(document_module, "load_dataset", no_second_read)
+    window.undo_action.trigger()
+    assert readers == ["read"]  # the worker thread, not the window's
+    assert window.document.project.data == iris
+    assert window.document.dataset is not None and len(window.document.dataset.class_names) == 3
+    # Redo to built-in data reads no file.
+    window.redo_action.trigger()
+    assert window.document.project.data.builtin == "xor" and readers == ["read"]
+    assert no_dialogs == []
+
+
+def test_cancelling_the_read_of_an_undo_step_cancels_the_step(
+    window, monkeypatch, samples_dir: Path, no_dialogs, progress_canceller
+) -> None:
+    from nnstudio.ui import main_window as main_window_module
+
+    _iris_then_xor(window, monkeypatch, samples_dir / "iris.csv")
+    stack = window.document.undo_stack
+    index, project = stack.index(), window.document.project
+    monkeypatch.setattr(main_window_module, "load_dataset", progress_canceller.endless_read)
+    progress_canceller.press_cancel_when_shown()
+    window.undo_action.trigger()
+    assert progress_canceller.titles == ["Reading iris.csv"]
+    assert stack.index() == index and window.document.project == project
+    assert window.document.dataset is not None  # still XOR's
+    assert window.statusBar().currentMessage() == "Undo cancelled: reading iris.csv was cancelled"
+    assert window.undo_action.isEnabled() and no_dialogs == []
+
+
+def test_undo_back_to_a_file_that_is_gone_says_why_its_data_is_missing(
+    window, monkeypatch, samples_dir: Path, tmp_path: Path, no_dialogs
+) -> None:
+    import shutil
+
+    from nnstudio.ui import document as document_module
+
+    copy = tmp_path / "flowers.csv"
+    shutil.copy(samples_dir / "iris.csv", copy)
+    iris = _iris_then_xor(window, monkeypatch, copy)
+    copy.unlink()
+    reads: list[object] = []
+    real_load = document_module.load_dataset
+    monkeypatch.setattr(
+        document_module, "load_dataset", lambda *args: reads.append(args) or real_load(*args)
+    )
+    window.undo_action.trigger()
+    # The step happens; the file was looked for once, by the read ahead of it.
+    assert window.document.project.data == iris and reads == []
+    assert window.document.dataset is None
+    assert "flowers.csv" in window.document.dataset_error
+    window.redo_action.trigger()  # XOR again
+    assert window.document.dataset is not None and window.document.dataset_error is None
+    assert no_dialogs == []
+
+
 def test_the_previous_run_stays_in_the_loss_plot_to_compare_with(qtbot, window) -> None:
     window.open_sample("xor")
     loss = window.plots.loss_tab
