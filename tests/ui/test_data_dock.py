@@ -411,6 +411,11 @@ def test_image_preview_for_digits(panel, document):
     assert panel.images.visible_count() >= 16
     # One example of each class first, in class order.
     assert panel.images.captions[:10] == [str(d) for d in range(10)]
+    # Then the other examples in their order.
+    labels = list(document.dataset.labels_train)
+    firsts = {labels.index(digit) for digit in range(10)}
+    rest = [row for row in range(len(labels)) if row not in firsts][:22]
+    assert panel.images.captions[10:] == [str(labels[row]) for row in rest]
     assert "64 features · 10 classes" in panel.summary.text()
 
 

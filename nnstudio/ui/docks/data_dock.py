@@ -604,7 +604,10 @@ class ImagePreview(QtWidgets.QWidget):
         if dataset.is_classification and dataset.labels_train is not None:
             # np.unique gives each class's first row in class order.
             _, first = np.unique(dataset.labels_train, return_index=True)
-            order = np.concatenate([first, np.setdiff1d(order, first)])
+            # Then the other rows in order, only as many as the grid can take (setdiff1d over
+            # every row sorted them all, and imports numpy.ma: 0.2 s for MNIST).
+            head = order[: count + first.size]
+            order = np.concatenate([first, np.delete(head, first[first < head.size])])
         picked = order[:count]
         pixels = dataset.X_train[picked].reshape(count, *shape)
         low, high = float(dataset.X_train.min()), float(dataset.X_train.max())
