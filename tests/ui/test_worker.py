@@ -595,3 +595,56 @@ def test_a_value_too_large_in_a_late_row_still_stops_float32(
         lambda: any("float32" in m for m in recorder.messages if m.startswith("Cannot train")),
         timeout=15000,
     )
+
+
+def test_a_large_data_set_is_checked_in_a_thread_and_a_late_problem_still_stops_training(
+    qtbot, controller, recorder, document, tmp_path, monkeypatch
+) -> None:
+    import threading
+
+    from nnstudio.spec import CsvData
+    from nnstudio.ui import worker
+
+    monkeypatch.setattr(worker, "_BACKGROUND_CHECK_VALUES", 1)  # every set counts as large
+    monkeypatch.setattr(worker, "_CHECK_ROWS", 2)  # the late row stays out of the first ones
+    checks: list[tuple[str, int]] = []
+    original = worker.make_trainer
+
+    def record(project, network, dataset):
+        checks.append((threading.current_thread().name, dataset.n_train))
+        return original(project, network, dataset)
+
+    monkeypatch.setattr(worker, "make_trainer", record)
+    rows = [f"{i % 7 / 7:.3f},{i % 5 / 5:.3f},{i % 2}" for i in range(600)]
+    rows[-1] = "1e39,0.5,1"  # fits float64, not float32
+    (tmp_path / "late.csv").write_text("x1,x2,y\n" + "\n".join(rows) + "\n")
+    project = replace(
+        xor_project(dtype="float64"),
+        data=CsvData(csv=str(tmp_path / "late.csv"), target=("y",), standardize=False),
+    )
+    document.open_project(project)
+    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=15000)
+    whole = document.dataset.n_train
+    qtbot.waitUntil(lambda: ("data-check", whole) in checks, timeout=15000)
+    # The window's thread built its trainer on the first examples only.
+    assert ("MainThread", whole) not in checks
+    assert ("MainThread", worker._CHECK_ROWS) in checks
+    qtbot.waitUntil(lambda: controller._checked is not None, timeout=15000)
+
+    # float32: the first examples pass, the whole set does not, and training cannot start.
+    checks.clear()
+    document.set_training(replace(document.project.training, dtype="float32"))
+    qtbot.waitUntil(lambda: controller._failed_check is not None, timeout=15000)
+    assert any("float32" in m for m in recorder.messages if m.startswith("Cannot train"))
+    assert ("MainThread", worker._CHECK_ROWS) in checks and ("data-check", whole) in checks
+    recorder.messages.clear()
+    controller.play()
+    assert controller.state != "running"
+    assert [m for m in recorder.messages if m.startswith("Cannot train")]
+    # A later edit that leaves the data checks' inputs alone knows the verdict at once.
+    checks.clear()
+    recorder.messages.clear()
+    document.change_units(0, 1)
+    qtbot.waitUntil(lambda: bool(recorder.messages), timeout=15000)
+    assert any("float32" in m for m in recorder.messages if m.startswith("Cannot train"))
+    assert not [name for name, _rows in checks if name == "data-check"]
