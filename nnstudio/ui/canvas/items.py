@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from nnstudio.ui.canvas.layout import BIAS_RADIUS, NetworkLayout
+from nnstudio.ui.canvas.layout import BIAS_RADIUS, HEADER_HEIGHT, NetworkLayout
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
 
 # ---- palette (light theme) ----------------------------------------------------------------
@@ -47,6 +47,8 @@ _MAX_LABEL_STRIDE = 4
 #: A header subtitle too long for its room ("16 leaky_relu") shrinks to fit down to this
 #: on-screen size before it is elided.
 MIN_SHRUNK_PIXELS = 8.0
+#: Smallest on-screen size of the numbers inside neurons; smaller neurons show none.
+MIN_VALUE_PIXELS = 7.5
 
 
 def on_screen_scale(painter: QtGui.QPainter) -> float:
@@ -81,6 +83,27 @@ def readable_font(
         pixels = math.floor(largest)
     result = QtGui.QFont(base)
     result.setPixelSize(max(1, pixels))
+    return result
+
+
+def _fitted_font(
+    base: QtGui.QFont, text: str, width: float, scale: float, min_pixels: float, tallest: float
+) -> QtGui.QFont:
+    """The font of a line of text in a box ``width`` wide and ``tallest`` high (scene units).
+
+    Enlarged towards ``min_pixels`` on screen (see :func:`readable_font`) as far as the text
+    fits both; too long for ``width`` at its base size, it shrinks to fit, but not below
+    :data:`MIN_SHRUNK_PIXELS` on screen (it is elided then).
+    """
+    size = base.pixelSize()
+    advance = QtGui.QFontMetricsF(base).horizontalAdvance(text)
+    fits = size * width / max(advance, 1.0)
+    result = readable_font(base, scale, min_pixels, min(fits, tallest))
+    if fits < size:
+        pixels = max(math.floor(fits), math.ceil(MIN_SHRUNK_PIXELS / scale))
+        if pixels < size:
+            result = QtGui.QFont(base)
+            result.setPixelSize(max(1, pixels))
     return result
 
 
@@ -289,36 +312,44 @@ class LaneItem(QtWidgets.QGraphicsItem):
         """Title and subtitle fonts at ``scale`` screen pixels per scene unit.
 
         At least :data:`MIN_TITLE_PIXELS` / :data:`MIN_TEXT_PIXELS` on screen where the header
-        has room: both lines share its height, and the subtitle grows only as far as it fits
-        between the − and + buttons (so it is never elided more).
+        has room: both lines share its height, the title grows only as far as it fits its
+        width and the subtitle as far as it fits between the − and + buttons (so neither is
+        elided more). A line too long for its room at its drawn size shrinks to fit, whole,
+        down to :data:`MIN_SHRUNK_PIXELS` on screen (then it is elided).
         """
-        layout, ui = self.layout, self.layout.ui
-        lines_room = layout.header_height - 12 * ui
+        ui = self.layout.ui
+        # The rows of title and subtitle (a stacked header's button row is below them).
+        lines_room = (HEADER_HEIGHT - 12) * ui
         base_title, base_sub = self._title_font.pixelSize(), self._subtitle_font.pixelSize()
         share = base_title / (base_title + base_sub)
-        title_font = readable_font(
-            self._title_font, scale, MIN_TITLE_PIXELS, 0.85 * share * lines_room
+        title_font = _fitted_font(
+            self._title_font,
+            self.title,
+            self._title_width(),
+            scale,
+            MIN_TITLE_PIXELS,
+            0.85 * share * lines_room,
         )
-        base_metrics = QtGui.QFontMetricsF(self._subtitle_font)
-        fits = (
-            base_sub
-            * self._subtitle_width()
-            / max(base_metrics.horizontalAdvance(self.subtitle), 1.0)
+        sub_font = _fitted_font(
+            self._subtitle_font,
+            self.subtitle,
+            self._subtitle_width(),
+            scale,
+            MIN_TEXT_PIXELS,
+            0.85 * (1 - share) * lines_room,
         )
-        sub_font = readable_font(
-            self._subtitle_font, scale, MIN_TEXT_PIXELS, min(fits, 0.85 * (1 - share) * lines_room)
-        )
-        if fits < base_sub:
-            # Too long between the − and + buttons at its drawn size: smaller, but whole,
-            # as long as it stays readable.
-            pixels = max(math.floor(fits), math.ceil(MIN_SHRUNK_PIXELS / scale))
-            if pixels < base_sub:
-                sub_font = QtGui.QFont(self._subtitle_font)
-                sub_font.setPixelSize(max(1, pixels))
         return title_font, sub_font
 
+    def _title_reach(self) -> float:
+        """How far the title may reach over the header band beside the lane."""
+        layout = self.layout
+        return max(0.0, (layout.spacing - layout.lane_width) / 2 - layout.gap_button_radius - 4)
+
+    def _title_width(self) -> float:
+        return self._rect.width() + 2 * self._title_reach() - 12
+
     def _subtitle_inset(self) -> float:
-        controls = self.resizable and self.show_controls
+        controls = self.resizable and self.show_controls and not self.layout.stacked_header
         return 2 * self.layout.button_radius + 14 * self.layout.ui if controls else 6.0
 
     def _subtitle_width(self) -> float:
@@ -333,11 +364,10 @@ class LaneItem(QtWidgets.QGraphicsItem):
         layout, ui = self.layout, self.layout.ui
         title_font, sub_font = self.header_fonts(on_screen_scale(painter))
         title_metrics = QtGui.QFontMetricsF(title_font)
-        reach = max(0.0, (layout.spacing - layout.lane_width) / 2 - layout.gap_button_radius - 4)
         title_rect = QtCore.QRectF(
-            rect.x() - reach + 6,
+            rect.x() - self._title_reach() + 6,
             rect.y() + 5 * ui,
-            rect.width() + 2 * reach - 12,
+            self._title_width(),
             title_metrics.height(),
         )
         painter.setPen(ACCENT if self.selected else TEXT)
@@ -350,7 +380,7 @@ class LaneItem(QtWidgets.QGraphicsItem):
             ),
         )
         sub_metrics = QtGui.QFontMetricsF(sub_font)
-        controls = self.resizable and self.show_controls
+        controls = self.resizable and self.show_controls and not layout.stacked_header
         # Centred on the − / + buttons' line.
         middle = layout.unit_button_centers(self.drawn)[0][1] if controls else rect.y() + 40 * ui
         sub_top = max(title_rect.bottom(), middle - sub_metrics.height() / 2)
@@ -470,7 +500,11 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         self.hovered_position: int | None = None
         self._label_font = self.label_font(layout)
         self._value_font = font(max(8.0, layout.neuron_size * 0.24), bold=True)
+        #: The largest value font (scene units) whose widest number fits inside a neuron.
+        self._value_room = _value_room(self._value_font, layout.neuron_size)
         self._more_font = font(11.0 * layout.ui)
+        #: The largest "N more" font (scene units) the marker's slot has room for.
+        self._more_room = max(float(self._more_font.pixelSize()), 0.4 * layout.ellipsis_height)
         metrics = QtGui.QFontMetricsF(self._label_font)
         self.labels = (
             [
@@ -502,8 +536,10 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
             pill_half = self._more_pill_width() / 2 + 1
             left = min(left, self.column.x - pill_half)
             right = max(right, self.column.x + pill_half)
-        top = layout.body_top - 4
-        self._bounds = QtCore.QRectF(left, top, right - left, layout.body_bottom - top + 8)
+        # Labels of every few rows may be taller than a row (see label_stride).
+        reach = 4 + (_MAX_LABEL_STRIDE * self.column.pitch / 2 if self.labels is not None else 0)
+        top = layout.body_top - reach
+        self._bounds = QtCore.QRectF(left, top, right - left, layout.body_bottom - top + reach + 4)
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
         # Painted once per change and blitted otherwise: the canvas repaints as a whole, and
         # the edges' catch-up strokes between frames would repaint every neuron again.
@@ -658,8 +694,12 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         size = self.layout.neuron_size
         radius = self.corner_radius
         sparklines = self._sparkline_polygons
+        value_font = self.value_font_at(on_screen_scale(painter))
         show_values = (
-            self.thumbnails is None and not sparklines and self.values is not None and size >= 30
+            self.thumbnails is None
+            and not sparklines
+            and self.values is not None
+            and value_font is not None
         )
         if self.thumbnails:
             # Shrunk to less than half, a smooth (bilinear) scaling samples barely more of
@@ -687,7 +727,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
                 if sparklines:
                     self._paint_sparkline(painter, rect, sparklines[position], fill)
                 if show_values and has_fills and self._texts is not None:
-                    painter.setFont(self._value_font)
+                    painter.setFont(value_font)
                     painter.setPen(self._inks[position])
                     painter.drawText(
                         rect, QtCore.Qt.AlignmentFlag.AlignCenter, self._texts[position]
@@ -750,8 +790,6 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
                     2 * half,
                 )
                 align = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
-                # A label of every few rows is taller than its own row: not cut to it.
-                align |= QtCore.Qt.TextFlag.TextDontClip
             else:
                 box = QtCore.QRectF(
                     rect.right() + 10,
@@ -760,7 +798,9 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
                     2 * half,
                 )
                 align = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
-            painter.drawText(box, align, text)
+            # A label may be taller than its neuron (readable beside small neurons) or than
+            # its row (every few rows labelled): not cut to either.
+            painter.drawText(box, align | QtCore.Qt.TextFlag.TextDontClip, text)
 
     def label_font_at(self, scale: float, stride: int = 1) -> QtGui.QFont:
         """The label font at ``scale`` screen pixels per scene unit: enlarged towards
@@ -771,17 +811,18 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         many rows (see :meth:`label_stride`).
         """
         base = self._label_font
-        largest = min(self._label_width_limit, 0.85 * self.layout.pitch * stride)
+        largest = min(self._label_width_limit, 0.85 * self.column.pitch * stride)
         return readable_font(base, scale, MIN_TEXT_PIXELS, largest)
 
     def label_stride(self, scale: float) -> int:
-        """Label every this many input neurons at ``scale``: 1 while labels a row apart can
-        be read, more when rows are too close on screen for :data:`MIN_TEXT_PIXELS` (a
-        zoomed-out 64-input column: labels of 6 px, unreadable, on every row).
+        """Label every this many neurons at ``scale``: 1 while labels a row apart can be
+        read, more when rows are too close on screen for :data:`MIN_TEXT_PIXELS` (a
+        zoomed-out 64-input column: labels of 6 px, unreadable, on every row). The names of
+        the neurons left unlabelled show on hover.
         """
-        if self.labels is None or len(self.labels) < 3 or self.label_side != "left":
-            return 1  # class and target names are all shown, small or not
-        row_limit = 0.85 * self.layout.pitch * scale  # screen pixels a label may take
+        if self.labels is None or len(self.labels) < 3:
+            return 1
+        row_limit = 0.85 * self.column.pitch * scale  # screen pixels a label may take
         width_limit = self._label_width_limit * scale
         for stride in range(1, _MAX_LABEL_STRIDE + 1):
             if min(row_limit * stride, width_limit) >= MIN_TEXT_PIXELS:
@@ -801,41 +842,78 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         room = self.layout.label_width - 10
         return size * room / widest if widest > 0 else size
 
-    def _more_pill_width(self) -> float:
-        """Width of the "N more" marker of a compact column (scene units)."""
-        metrics = QtGui.QFontMetricsF(self._more_font)
-        return metrics.horizontalAdvance(f"{self.column.omitted} more") + 14
+    def value_font_at(self, scale: float) -> QtGui.QFont | None:
+        """The font of the numbers inside the neurons at ``scale`` screen pixels per scene
+        unit: at least :data:`MIN_VALUE_PIXELS` on screen, or ``None`` when the neurons are
+        too small on screen to hold a readable number (hover and Properties tell it then).
+        """
+        result = readable_font(self._value_font, scale, MIN_VALUE_PIXELS, self._value_room)
+        if result.pixelSize() * scale < MIN_VALUE_PIXELS - 0.5:
+            return None
+        return result
+
+    def more_font_at(self, scale: float) -> QtGui.QFont:
+        """The font of the "N more" marker at ``scale`` screen pixels per scene unit."""
+        return readable_font(self._more_font, scale, MIN_TEXT_PIXELS, self._more_room)
+
+    def _more_pill_width(self, font: QtGui.QFont | None = None) -> float:
+        """Width of the "N more" marker of a compact column (scene units); by default, the
+        widest it gets (its largest font)."""
+        if font is None:
+            font = QtGui.QFont(self._more_font)
+            font.setPixelSize(max(1, math.floor(self._more_room)))
+        metrics = QtGui.QFontMetricsF(font)
+        return metrics.horizontalAdvance(f"{self.column.omitted} more") + 14 * self.layout.ui
 
     def _paint_more_marker(self, painter: QtGui.QPainter) -> None:
         if self.column.ellipsis_y is None:
             return
+        ui = self.layout.ui
         x, y = self.column.x, self.column.ellipsis_y
         text = f"{self.column.omitted} more"
-        metrics = QtGui.QFontMetricsF(self._more_font)
+        more_font = self.more_font_at(on_screen_scale(painter))
+        metrics = QtGui.QFontMetricsF(more_font)
         text_height = metrics.height()
-        width = self._more_pill_width()
-        height = min(self.layout.pitch - 4, text_height + 18)
+        width = self._more_pill_width(more_font)
+        # The marker's slot is sized for its text (see NetworkLayout.ellipsis_height).
+        height = min(self.layout.ellipsis_height - 4 * ui, text_height + 16 * ui)
+        height = max(height, min(text_height + 4 * ui, self.layout.ellipsis_height))
         # A white pill keeps the marker readable over the edges crossing it.
         pill = QtCore.QRectF(x - width / 2, y - height / 2, width, height)
         painter.setPen(QtGui.QPen(LANE_BORDER, 1.0))
         painter.setBrush(QtGui.QColor(255, 255, 255, 235))
-        painter.drawRoundedRect(pill, 7, 7)
-        with_dots = height >= text_height + 12
+        corner = min(7 * ui, height / 2)
+        painter.drawRoundedRect(pill, corner, corner)
+        with_dots = height >= text_height + 12 * ui
         if with_dots:
             painter.setPen(QtCore.Qt.PenStyle.NoPen)
             painter.setBrush(TEXT_MUTED)
-            dots_height = height - text_height - 6
+            dots_height = height - text_height - 6 * ui
             step = dots_height / 3
+            dot = 1.3 * ui
             for k in range(3):
-                painter.drawEllipse(QtCore.QPointF(x, pill.top() + 4 + step * (k + 0.5)), 1.3, 1.3)
+                painter.drawEllipse(
+                    QtCore.QPointF(x, pill.top() + 4 * ui + step * (k + 0.5)), dot, dot
+                )
         painter.setPen(TEXT_MUTED)
-        painter.setFont(self._more_font)
+        painter.setFont(more_font)
         text_box = (
-            QtCore.QRectF(pill.left(), pill.bottom() - text_height - 3, width, text_height)
+            QtCore.QRectF(pill.left(), pill.bottom() - text_height - 3 * ui, width, text_height)
             if with_dots
             else pill
         )
-        painter.drawText(text_box, QtCore.Qt.AlignmentFlag.AlignCenter, text)
+        painter.drawText(
+            text_box,
+            QtCore.Qt.AlignmentFlag.AlignCenter | QtCore.Qt.TextFlag.TextDontClip,
+            text,
+        )
+
+
+def _value_room(base: QtGui.QFont, neuron_size: float) -> float:
+    """The largest pixel size (scene units) at which a neuron's widest number ("-0.00")
+    fits inside it with a small margin."""
+    advance = QtGui.QFontMetricsF(base).horizontalAdvance("-0.00")
+    return base.pixelSize() * 0.86 * neuron_size / max(advance, 1.0)
 
 
 def _short(value: float) -> str:

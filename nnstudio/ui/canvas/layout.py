@@ -24,12 +24,31 @@ COMPACT_TAIL = 4
 
 # Sizes at UI scale 1 (scene units); tall networks scale them up, see ``NetworkLayout.ui``.
 HEADER_HEIGHT = 58.0
+#: Header of a narrow lane: the − / + buttons get a row of their own under the subtitle.
+HEADER_STACKED_HEIGHT = 80.0
+#: Lanes narrower than this (pixels at UI scale 1) stack their header (see above).
+STACK_WIDTH = 120.0
 LANE_PADDING = 14.0
 COLUMN_GAP = 118.0
 BUTTON_RADIUS = 9.0
 GAP_BUTTON_RADIUS = 11.0
 BIAS_RADIUS = 5.5
 LABEL_WIDTH = 118.0
+LANE_WIDTH = 128.0
+#: Narrowest lane and gap (pixels at UI scale 1) before the text of a view's plan shrinks.
+LANE_MIN = 84.0
+GAP_MIN = 34.0
+#: Height of the "N more" slot of a compact column, so its marker's text is readable.
+MORE_SLOT = 34.0
+#: Row distance below which a short column spreads its neurons (labels need the room).
+ROW_MIN = 15.0
+#: Empty border (screen pixels) around the drawing when it is fitted to the view.
+FIT_MARGIN = 12.0
+#: Largest zoom a fit uses, so a tiny network is not blown up to poster size.
+MAX_FIT_SCALE = 1.6
+#: Smallest scale of the text a view's plan accepts before narrowing lanes beyond the
+#: comfortable (titles elide instead of shrinking further).
+_MIN_CHROME = 0.8
 #: Column height (scene units) up to which headers and labels keep their base size.
 _COMFORT_HEIGHT = 520.0
 #: Largest scale of headers and labels (beyond it they would crowd the neurons).
@@ -87,6 +106,9 @@ class ColumnGeometry:
         Horizontal centre of the column.
     ellipsis_y : float or None
         Centre of the "more neurons" marker of a compact layer.
+    pitch : float
+        Distance between neighbouring neurons (a column shorter than the tallest may spread
+        its neurons further apart than the layout's ``pitch``).
     """
 
     drawn: int
@@ -95,6 +117,7 @@ class ColumnGeometry:
     centers_y: np.ndarray
     x: float
     ellipsis_y: float | None
+    pitch: float = 0.0
 
     @property
     def compact(self) -> bool:
@@ -122,8 +145,12 @@ class NetworkLayout:
     aspect : float, optional
         Width / height of the view the drawing will be fitted to: columns spread to fill it.
     view_height : float, optional
-        Height of that view in pixels: headers and labels grow so they stay readable when a
-        tall network is fitted to a short view.
+        Height of that view in pixels. With ``aspect``, the layout is planned for the view:
+        neurons fill its height, and headers, buttons and labels are sized so their text has
+        a readable size on screen once the drawing is fitted (see :meth:`_fit_to_view`).
+    label_widths : (float, float), optional
+        Widths of the widest input and output label at the label font's base size, so the
+        plan leaves them room beside the first and last columns.
     """
 
     def __init__(
@@ -131,6 +158,7 @@ class NetworkLayout:
         sizes: tuple[int, ...] | list[int],
         aspect: float | None = None,
         view_height: float | None = None,
+        label_widths: tuple[float, float] | None = None,
     ):
         self.sizes = tuple(int(s) for s in sizes)
         indices = [sample_indices(units) for units in self.sizes]
@@ -143,49 +171,166 @@ class NetworkLayout:
         # Tall columns pack neurons closer so the whole network stays legible when fitted.
         gap_ratio = 0.42 if self.max_slots <= 10 else 0.3
         self.pitch = self.neuron_size + max(8.0, gap_ratio * self.neuron_size)
-        column_height = self.max_slots * self.pitch
-        #: Scale of headers, buttons and labels: a tall network is shown zoomed out, so its
-        #: text is drawn larger in scene units to stay readable on screen.
-        ui = column_height / _COMFORT_HEIGHT
-        if view_height is not None and view_height > 120:
-            # Large enough that 11 px text stays 11 px once the network is fitted to a view
-            # this tall (the header grows with it: about 90 units per unit of scale).
-            ui = max(ui, 11.0 * column_height / (13.0 * view_height - 990.0 + 1e-9))
-        self.ui = float(np.clip(ui, 1.0, _MAX_UI))
-        ui = self.ui
-        self.header_height = HEADER_HEIGHT * ui
+        count = len(self.sizes)
+        compact = [units > COMPACT_THRESHOLD for units in self.sizes]
+        rows = [int(idx.size) for idx in indices]
+        view_width = None if aspect is None or view_height is None else aspect * view_height
+        solved = None
+        if view_width is not None and view_height is not None:
+            solved = self._fit_to_view(view_width, view_height, rows, compact, label_widths)
+        if solved is None:
+            # No view to fit (or too small to plan for): the sizes of a comfortable zoom.
+            column_height = self.max_slots * self.pitch
+            #: Scale of headers, buttons and labels: a tall network is shown zoomed out, so
+            #: its text is drawn larger in scene units to stay readable on screen.
+            ui = float(np.clip(column_height / _COMFORT_HEIGHT, 1.0, _MAX_UI))
+            lane_width = max(LANE_WIDTH * ui, self.neuron_size + 56.0)
+            gap = COLUMN_GAP * ui
+            row_pitch = [self.pitch] * count
+        else:
+            ui, lane_width, gap, row_pitch, stacked = solved
+        self.ui = ui
+        #: Whether headers put their − / + buttons on a row below the subtitle.
+        self.stacked_header = solved is not None and stacked
+        self.header_height = (HEADER_STACKED_HEIGHT if self.stacked_header else HEADER_HEIGHT) * ui
         self.button_radius = BUTTON_RADIUS * ui
         self.gap_button_radius = GAP_BUTTON_RADIUS * ui
         self.label_width = LABEL_WIDTH * ui
-        self.lane_width = max(128.0 * ui, self.neuron_size + 56.0)
+        self.lane_width = lane_width
+        #: Height of the "N more" slot of a compact column: room for its marker's text.
+        self.ellipsis_height = max(self.pitch, MORE_SLOT * ui)
+        heights = [
+            n * pitch + (self.ellipsis_height if packed else 0.0)
+            for n, pitch, packed in zip(rows, row_pitch, compact, strict=True)
+        ]
+        column_height = max(max(heights), self.pitch)
         self.body_top = -column_height / 2.0
         self.body_bottom = column_height / 2.0
         self.lane_top = self.body_top - self.header_height - LANE_PADDING * ui
         self.lane_bottom = self.body_bottom + LANE_PADDING * ui
-        gap = COLUMN_GAP * ui
-        count = len(self.sizes)
-        if aspect is not None and count > 1:
-            # Spread the columns to the view's shape (up to 2.5x apart) instead of leaving
-            # empty bands left and right of a tall network.
-            height = self.lane_bottom - self.lane_top
-            fixed = count * self.lane_width + 2 * self.label_width
-            wanted = (0.92 * aspect * height - fixed) / (count - 1)
-            gap = float(np.clip(wanted, gap, 2.5 * gap))
         self.spacing = self.lane_width + gap
         self.columns: list[ColumnGeometry] = []
-        for drawn, (units, idx, slots) in enumerate(
-            zip(self.sizes, indices, slot_counts, strict=True)
+        for drawn, (units, idx, pitch, height) in enumerate(
+            zip(self.sizes, indices, row_pitch, heights, strict=True)
         ):
-            slot_y = (np.arange(slots, dtype=float) - (slots - 1) / 2.0) * self.pitch
             if units > COMPACT_THRESHOLD:
-                centers = np.concatenate([slot_y[:COMPACT_HEAD], slot_y[COMPACT_HEAD + 1 :]])
-                ellipsis_y: float | None = float(slot_y[COMPACT_HEAD])
+                top = -height / 2.0
+                head = top + (np.arange(COMPACT_HEAD, dtype=float) + 0.5) * pitch
+                ellipsis_y: float | None = top + COMPACT_HEAD * pitch + self.ellipsis_height / 2
+                tail_top = top + COMPACT_HEAD * pitch + self.ellipsis_height
+                tail = tail_top + (np.arange(COMPACT_TAIL, dtype=float) + 0.5) * pitch
+                centers = np.concatenate([head, tail])
             else:
-                centers = slot_y
+                centers = (np.arange(idx.size, dtype=float) - (idx.size - 1) / 2.0) * pitch
                 ellipsis_y = None
             self.columns.append(
-                ColumnGeometry(drawn, units, idx, centers, drawn * self.spacing, ellipsis_y)
+                ColumnGeometry(
+                    drawn, units, idx, centers, drawn * self.spacing, ellipsis_y, float(pitch)
+                )
             )
+
+    def _fit_to_view(
+        self,
+        view_width: float,
+        view_height: float,
+        rows: list[int],
+        compact: list[bool],
+        label_widths: tuple[float, float] | None,
+    ) -> tuple[float, float, float, list[float], bool] | None:
+        """Sizes that fill a view of ``view_width`` x ``view_height`` pixels once fitted.
+
+        The neurons (scene units) are scaled to fill the view's height; headers, buttons,
+        labels and gaps are sized in screen pixels (``ui`` = their scene units per pixel at
+        the fitted zoom), so their text keeps a readable size whatever the network's height.
+        When the columns are too many for the width, lanes narrow first, then the text
+        shrinks a little (down to :data:`_MIN_CHROME`), and only then do neurons shrink.
+
+        Returns
+        -------
+        tuple or None
+            ``(ui, lane_width, gap, row_pitch, stacked)``: sizes in scene units and whether
+            the headers stack their buttons; ``None`` for a view too small to plan for.
+        """
+        width = view_width - 2 * FIT_MARGIN
+        height = view_height - 2 * FIT_MARGIN
+        if width < 120 or height < 100:
+            return None
+        count = len(rows)
+        pitch, neuron = self.pitch, self.neuron_size
+        left_label, right_label = label_widths if label_widths is not None else (0.0, 0.0)
+
+        def fill_scale(chrome: float, stacked: bool) -> float:
+            """Zoom at which the tallest column fills the height left by the header."""
+            head = (HEADER_STACKED_HEIGHT if stacked else HEADER_HEIGHT) + 2 * LANE_PADDING
+            room = height - head * chrome
+            scales = [MAX_FIT_SCALE]
+            for n, packed in zip(rows, compact, strict=True):
+                if packed:
+                    # The "more" slot is a pitch or the marker's height, whichever is more.
+                    scales.append(
+                        min(room / ((n + 1) * pitch), (room - MORE_SLOT * chrome) / (n * pitch))
+                    )
+                else:
+                    scales.append(room / (max(n, 1) * pitch))
+            return max(min(scales), 1e-3)
+
+        def label_room(chrome: float, lane: float, scale: float, text: float) -> float:
+            """Pixels a column's labels need beyond its lane."""
+            if text <= 0:
+                return 0.0
+            needed = (min(text, LABEL_WIDTH - 10) + 24) * chrome
+            return max(0.0, needed - (lane - neuron * scale) / 2)
+
+        def needed_width(chrome: float, lane_design: float, scale: float) -> tuple[float, float]:
+            lane = max(lane_design * chrome, (neuron + 56) * scale)
+            labels = label_room(chrome, lane, scale, left_label)
+            labels += label_room(chrome, lane, scale, right_label)
+            return count * lane + (count - 1) * GAP_MIN * chrome + labels, lane
+
+        chosen = None
+        for chrome in np.linspace(1.0, _MIN_CHROME, 6):
+            for lane_design in np.linspace(LANE_WIDTH, LANE_MIN, 5):
+                stacked = bool(lane_design < STACK_WIDTH)
+                scale = fill_scale(float(chrome), stacked)
+                total, lane = needed_width(float(chrome), float(lane_design), scale)
+                if total <= width:
+                    chosen = float(chrome), scale, lane, stacked
+                    break
+            if chosen is not None:
+                break
+        if chosen is None:
+            # Too many columns for the width: narrower lanes still (long titles are elided,
+            # the full names show on hover), and smaller neurons when even they do not fit.
+            chrome = _MIN_CHROME
+            scale = fill_scale(chrome, True)
+            gaps = (count - 1) * GAP_MIN * chrome
+            labels = label_room(chrome, LANE_MIN * chrome, scale, left_label)
+            labels += label_room(chrome, LANE_MIN * chrome, scale, right_label)
+            lane = max((width - gaps - labels) / count, 1.0)
+            scale = min(scale, lane / (neuron + 56))
+            chosen = chrome, scale, lane, True
+        chrome, scale, lane, stacked = chosen
+        labels = label_room(chrome, lane, scale, left_label)
+        labels += label_room(chrome, lane, scale, right_label)
+        gap = GAP_MIN * chrome
+        if count > 1:
+            # Spread the columns over the view's width (up to 2.5 comfortable gaps apart).
+            spare = (width - count * lane - labels) / (count - 1)
+            gap = float(np.clip(spare, gap, 2.5 * COLUMN_GAP * chrome))
+        ui = chrome / scale
+        # Columns with fewer neurons than the tallest spread them out when rows would be
+        # too close on screen for their labels (within the tallest column's height).
+        tallest = max(
+            n * pitch + (max(pitch, MORE_SLOT * ui) if packed else 0.0)
+            for n, packed in zip(rows, compact, strict=True)
+        )
+        row_pitch = []
+        for n, packed in zip(rows, compact, strict=True):
+            wanted = pitch
+            if not packed and pitch * scale < ROW_MIN * chrome:
+                wanted = min(ROW_MIN * chrome / scale, tallest / max(n, 1))
+            row_pitch.append(max(pitch, wanted))
+        return ui, lane / scale, gap / scale, row_pitch, stacked
 
     # ---- rectangles (x, y, width, height) ---------------------------------------------------
 
@@ -229,6 +374,7 @@ class NetworkLayout:
             self.body_bottom,
             self.lane_top,
             self.lane_bottom,
+            self.ellipsis_height,
         )
 
     def _lane_span(self, drawn: int) -> tuple[float, float]:
@@ -251,6 +397,11 @@ class NetworkLayout:
     def unit_button_centers(self, drawn: int) -> tuple[tuple[float, float], tuple[float, float]]:
         """Centres of the − (first) and + (second) buttons of a hidden layer's header."""
         x = self.columns[drawn].x
+        if self.stacked_header:
+            # A row of their own below the subtitle, side by side in the middle.
+            y = self.lane_top + 62.0 * self.ui
+            offset = self.button_radius + 5.0 * self.ui
+            return (x - offset, y), (x + offset, y)
         y = self.lane_top + 40.0 * self.ui
         offset = self.lane_width / 2.0 - self.button_radius - 8.0 * self.ui
         return (x - offset, y), (x + offset, y)

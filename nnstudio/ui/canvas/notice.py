@@ -16,12 +16,15 @@ QLabel#canvasNotice {
 
 
 class NoticeBanner(QtWidgets.QLabel):
-    """A rounded message at the top of its parent that fades away, or closes on click.
+    """A rounded message at the bottom of its parent that fades away, or closes on click.
+
+    It sits in the band the canvas keeps free below the drawing (over the colour key, beside
+    the zoom buttons), so it never hides a layer's header or its buttons.
 
     Parameters
     ----------
     parent : QWidget
-        The widget the banner floats over (it re-centres itself on the parent's width).
+        The widget the banner floats over (see :meth:`set_area`).
     duration_ms : int
         How long a message stays before fading out.
     """
@@ -46,7 +49,16 @@ class NoticeBanner(QtWidgets.QLabel):
         self._timer.setInterval(duration_ms)
         self._timer.timeout.connect(self._fade.start)
         self._messages: list[str] = []
+        self._area: QtCore.QRect | None = None
         self.hide()
+
+    def set_area(self, area: QtCore.QRect) -> None:
+        """Keep to ``area`` (parent coordinates): as wide as it (at most 640 pixels), its
+        bottom on the area's bottom."""
+        if area != self._area:
+            self._area = QtCore.QRect(area)
+            if self.isVisible():
+                self.reposition()
 
     @property
     def messages(self) -> list[str]:
@@ -76,14 +88,16 @@ class NoticeBanner(QtWidgets.QLabel):
         self.hide()
 
     def reposition(self) -> None:
-        """Centre at the top of the parent, at most 80 % of its width."""
+        """Sit at the bottom of the area (by default the parent's, 12 pixels in)."""
         parent = self.parentWidget()
         if parent is None:
             return
-        width = min(int(parent.width() * 0.8), 640)
-        self.setFixedWidth(max(width, 160))
+        area = self._area
+        if area is None:
+            area = parent.rect().adjusted(12, 12, -12, -12)
+        self.setFixedWidth(max(min(area.width(), 640), 160))
         self.adjustSize()
-        self.move((parent.width() - self.width()) // 2, 12)
+        self.move(area.left(), area.bottom() + 1 - self.height())
 
     def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:
         self.dismiss()

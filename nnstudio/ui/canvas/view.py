@@ -31,7 +31,14 @@ from nnstudio.ui.canvas.items import (
     LaneItem,
     NeuronColumnItem,
 )
-from nnstudio.ui.canvas.layout import COMPACT_HEAD, NetworkLayout, nearest_segment
+from nnstudio.ui.canvas.layout import (
+    COMPACT_HEAD,
+    FIT_MARGIN,
+    MAX_FIT_SCALE,
+    NetworkLayout,
+    nearest_segment,
+    sample_indices,
+)
 from nnstudio.ui.canvas.legend import ScaleLegend
 from nnstudio.ui.canvas.notice import NoticeBanner
 from nnstudio.ui.canvas.shading import (
@@ -53,11 +60,9 @@ _GRID_DOT = QtGui.QColor(218, 222, 229)
 _GRID_STEP = 24.0
 _MIN_SCALE = 0.03
 _MAX_SCALE = 6.0
-#: Largest zoom "fit" uses, so a tiny network is not blown up to poster size.
-_MAX_FIT_SCALE = 1.6
 _DRAG_THRESHOLD = 5.0
-#: Space around the drawing, in scene units (fit and scroll range).
-_MARGIN = 32.0
+#: Relative change of the room for the drawing (width or height) that plans it anew.
+_REPLAN_CHANGE = 0.06
 #: Distance (screen pixels) within which the mouse picks an edge.
 _EDGE_PICK_PIXELS = 5.0
 #: A layer pair paints at most this many edges (the strongest by |w|).
@@ -169,8 +174,9 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self.gap_buttons: list[GapButtonItem] = []
         self.edge_highlight: EdgeHighlightItem | None = None
         self._network: NetworkSpec | None = None
-        self._layout_aspect: float | None = None
-        self._layout_height = 0
+        #: ``(width, height)`` in pixels the layout was planned for (None: not on screen).
+        self._layout_room: tuple[float, float] | None = None
+        self._rebuilding = False
         self._dragging = False
         self._selection: Selection | None = None
         self._frame: Any = None
@@ -290,29 +296,43 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         Adding a neuron to a wide layer thus replaces that layer's lane and column, and the
         edges beside it only change which neurons they stand for.
         """
+        self._rebuilding = True
+        try:
+            self._rebuild()
+        finally:
+            self._rebuilding = False
+        # Recoloured, the key may have grown or lost a line, changing the room below the
+        # drawing: plan again for the room it has now (at most once: the key stays as it is).
+        self._relayout_if_reshaped()
+
+    def _rebuild(self) -> None:
         network = self._network_spec()
         old_center = self.mapToScene(self.viewport().rect().center())
         self._signature = self._drawn_signature()
         self._drop_indicator = None
         self._press = None
         self._hover_key = None
-        self._layout_aspect = self._viewport_aspect()
-        self._layout_height = self.viewport().height()
-        view_height = None
-        aspect = self._layout_aspect
-        if aspect is not None:
+        self._layout_room = self._planned_room()
+        view_height = aspect = None
+        if self._layout_room is not None:
             # The drawing is fitted above the legend and zoom buttons (see fit): lay it out
             # for that room, so its text has the size meant for it once fitted.
-            view_height = self._fit_room()
-            aspect = self.viewport().width() / view_height
-        layout = NetworkLayout(network.sizes, aspect=aspect, view_height=view_height)
+            view_height = self._layout_room[1]
+            aspect = self._layout_room[0] / view_height
+        features = self.feature_names()
+        outputs = self.output_names()
+        first, last = sample_indices(network.sizes[0]), sample_indices(network.sizes[-1])
+        label_widths = (
+            _label_design_width(network.sizes, [features[i] for i in first.tolist()]),
+            _label_design_width(network.sizes, [outputs[i] for i in last.tolist()]),
+        )
+        layout = NetworkLayout(
+            network.sizes, aspect=aspect, view_height=view_height, label_widths=label_widths
+        )
         self.layout_geometry = layout
         self._network = network
         count = layout.layer_count
         hidden = self.hidden_range()
-        features = self.feature_names()
-        outputs = self.output_names()
-        first, last = layout.columns[0].indices, layout.columns[-1].indices
         layout.set_label_extents(
             _label_extent(layout, [features[i] for i in first.tolist()]),
             _label_extent(layout, [outputs[i] for i in last.tolist()]),
@@ -412,26 +432,29 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         else:
             self.fit()
 
-    def _viewport_aspect(self) -> float | None:
-        """Width / height of the visible area, once the canvas is on screen."""
+    def _planned_room(self) -> tuple[float, float] | None:
+        """Width and height (pixels) the drawing is fitted into, once the canvas is shown."""
         size = self.viewport().size()
         if not self.isVisible() or size.width() < 50 or size.height() < 50:
             return None
-        return size.width() / size.height()
+        return float(size.width()), self._fit_room()
 
     def _relayout_if_reshaped(self) -> None:
-        """Rebuild when the view's shape changed enough to spread the columns differently."""
-        if self._user_zoomed:
+        """Rebuild when the room for the drawing changed enough to plan it differently.
+
+        The layout sizes its text for the room it is fitted into (see
+        :class:`~nnstudio.ui.canvas.layout.NetworkLayout`); fitted into another room, the
+        text would be scaled with the drawing, smaller or larger than planned.
+        """
+        if self._user_zoomed or self._rebuilding:
             return
-        aspect = self._viewport_aspect()
-        previous = self._layout_aspect
-        if aspect is None:
+        room = self._planned_room()
+        previous = self._layout_room
+        if room is None:
             return
-        height = self.viewport().height()
-        if (
-            previous is None
-            or abs(aspect / previous - 1.0) > 0.15
-            or abs(height / max(self._layout_height, 1) - 1.0) > 0.2
+        if previous is None or any(
+            abs(now / max(before, 1.0) - 1.0) > _REPLAN_CHANGE
+            for now, before in zip(room, previous, strict=True)
         ):
             self.rebuild()
 
@@ -441,7 +464,13 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
 
     def content_rect(self) -> QtCore.QRectF:
         """Rectangle covering everything drawn (lanes, labels, buttons)."""
-        return self._scene.itemsBoundingRect()
+        layout = self.layout_geometry
+        if layout is None:
+            return self._scene.itemsBoundingRect()
+        # The lanes' geometry, not their items' bounds: those reach into the gaps beside the
+        # outer lanes (room for long titles) and would leave empty bands in a fitted view.
+        x, y, w, h = layout.bounds()
+        return QtCore.QRectF(x, y, w, h).adjusted(-2.0, -2.0, 2.0, 2.0)
 
     # ---- colours -----------------------------------------------------------------------------
 
@@ -886,7 +915,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             )
         column = self.layout_geometry.columns[hit.layer]
         if hit.kind == "lane" and column.compact:
-            if abs(scene_pos.y() - column.ellipsis_y) <= self.layout_geometry.pitch / 2:
+            if abs(scene_pos.y() - column.ellipsis_y) <= self.layout_geometry.ellipsis_height / 2:
                 first = int(column.indices[COMPACT_HEAD - 1]) + 1
                 last = int(column.indices[COMPACT_HEAD]) - 1
                 return (
@@ -1044,10 +1073,13 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     # ---- zoom and view -----------------------------------------------------------------------
 
     def fit(self) -> None:
-        """Show the whole network (capped zoom so small networks stay crisp, not huge)."""
+        """Show the whole network (capped zoom so small networks stay crisp, not huge).
+
+        The layout was planned for this view (see :meth:`rebuild`): fitted here, the drawing
+        fills it and its text has the on-screen size it was planned for.
+        """
         self._user_zoomed = False
-        # No bottom margin: the band kept free for the legend below the drawing is one.
-        drawing = self.content_rect().adjusted(-_MARGIN, -_MARGIN, _MARGIN, 4.0)
+        drawing = self.content_rect()
         viewport = self.viewport().rect()
         if drawing.isEmpty() or viewport.width() < 2 or viewport.height() < 2:
             return
@@ -1056,15 +1088,23 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         room = self._fit_room()
         # A hair under the exact fit, so rounding never brings in scroll bars (which would
         # shrink the view, refit it and take them away again).
-        scale = 0.995 * min(viewport.width() / drawing.width(), room / drawing.height())
-        scale = max(_MIN_SCALE, min(scale, _MAX_FIT_SCALE))
+        scale = 0.995 * min(
+            (viewport.width() - 2 * FIT_MARGIN) / drawing.width(),
+            (room - 2 * FIT_MARGIN) / drawing.height(),
+        )
+        scale = max(_MIN_SCALE, min(scale, MAX_FIT_SCALE))
         self.setTransform(QtGui.QTransform.fromScale(scale, scale))
+        margin = FIT_MARGIN / scale
+        drawing = drawing.adjusted(-margin, -margin, margin, margin)
         rect = self._framed_rect()
         # The band below the drawing may only use the room the view has left.
         spare = max(viewport.height() / scale - drawing.height() - 2.0 / scale, 0.0)
         rect.setBottom(drawing.bottom() + min(rect.bottom() - drawing.bottom(), spare))
         self._scene.setSceneRect(rect)
-        self.centerOn(rect.center())
+        # Centred in the room above the overlays, not in the whole view.
+        center = drawing.center()
+        center.setY(center.y() + (viewport.height() - room) / 2 / scale)
+        self.centerOn(center)
 
     def _fit_room(self) -> float:
         """Height (screen pixels) the drawing is fitted into: the view above the legend and
@@ -1080,7 +1120,8 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         """The drawing with a margin, and a band below it for the legend and zoom buttons."""
         scale = max(self.transform().m11(), _MIN_SCALE)
         band = self._overlay_band() / scale
-        return self.content_rect().adjusted(-_MARGIN, -_MARGIN, _MARGIN, 4.0 + band)
+        margin = FIT_MARGIN / scale
+        return self.content_rect().adjusted(-margin, -margin, margin, margin + band)
 
     def zoom_by(self, factor: float) -> None:
         """Zoom in (> 1) or out (< 1), clamped to a sensible range."""
@@ -1175,14 +1216,23 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     def _place_overlays(self) -> None:
         band = self._overlay_band()
         if self._fitted_band is not None and band != self._fitted_band and not self._user_zoomed:
-            self.fit()  # the legend grew or shrank: keep the drawing clear of it
+            # The legend grew or shrank: keep the drawing clear of it, planned for its room.
+            self._relayout_if_reshaped()
+            self.fit()
         self._fitted_band = band
         viewport = self.viewport().geometry()
         bar = self.zoom_bar
         bar.move(viewport.right() - bar.width() - 10, viewport.bottom() - bar.height() - 10)
         self.legend.move(viewport.left() + 10, viewport.bottom() - self.legend.height() - 10)
         self._keep_above_viewport(bar, self.legend)
-        self.notice_banner.reposition()
+        # Notices go in the band below the drawing, over the key and left of the zoom
+        # buttons: never over the headers and their − / + buttons.
+        self.notice_banner.set_area(
+            QtCore.QRect(
+                QtCore.QPoint(viewport.left() + 10, viewport.top() + 10),
+                QtCore.QPoint(bar.x() - 10, viewport.bottom() - 10),
+            )
+        )
 
     def _keep_above_viewport(self, *overlays: QtWidgets.QWidget) -> None:
         """Raise the overlays that lie below the viewport in the stacking order.
@@ -1580,6 +1630,17 @@ def _settle(item: QtWidgets.QGraphicsItem, z: float) -> None:
         item.setPos(0.0, 0.0)
     if item.zValue() != z:
         item.setZValue(z)
+
+
+def _label_design_width(sizes: tuple[int, ...], labels: list[str]) -> float:
+    """Width of the widest label at the label font's size for UI scale 1."""
+    if not labels:
+        return 0.0
+    plain = NetworkLayout(sizes)
+    label_font = NeuronColumnItem.label_font(plain)
+    metrics = QtGui.QFontMetricsF(label_font)
+    widest = max(metrics.horizontalAdvance(text) for text in labels)
+    return widest / plain.ui
 
 
 def _label_extent(layout: NetworkLayout, labels: list[str]) -> float:
