@@ -288,38 +288,92 @@ class ReadableLogAxis(TidyAxis):
 
     pyqtgraph labels every minor tick (2 to 9 times a power of ten) when the axis spans a
     few decades, and towards the top of each decade those labels run into each other. Here
-    the powers of ten are always labelled, 2 and 5 times them when a decade is tall enough,
-    and the others only when it is very tall (less than a decade in view). Linear scales are
-    labelled as usual.
+    the powers of ten are always labelled, 2 and 5 times them when a decade is tall enough
+    for those, and the others only when it is tall enough for all nine to stand apart (or
+    when fewer would leave the axis with less than two labels). Where two labels would
+    still come too close, a power of ten wins over 5 times one, and that over the rest.
+    Linear scales are labelled as usual.
     """
 
-    #: Pixels a decade needs before 2 and 5 times its power of ten get labels.
+    #: Least pixels a decade needs before 2 and 5 times its power of ten get labels.
     ROOM_FOR_TWO_AND_FIVE = 90.0
-    #: Pixels a decade needs before every tick in it gets a label.
+    #: Least pixels a decade needs before every tick in it gets a label (more where the
+    #: font needs it: 9 and 10 times a power of ten are 0.046 of a decade apart).
     ROOM_FOR_ALL = 260.0
+    #: Leading digits labelled together, from the fewest labels to the most.
+    MANTISSA_SETS = (frozenset({1}), frozenset({1, 2, 5}), frozenset(range(1, 10)))
 
     def labelled_mantissas(self) -> frozenset[int]:
         """Leading digits whose ticks get a label at the axis's current length and range."""
-        low, high = self.range
-        decades = max(float(high) - float(low), 1e-9)
-        vertical = self.orientation in ("left", "right")
-        length = self.geometry().height() if vertical else self.geometry().width()
+        low, high = sorted(float(v) for v in self.range)
+        decades = max(high - low, 1e-9)
+        length = self.geometry().height() if self.vertical else self.geometry().width()
         per_decade = length / decades
-        if per_decade >= self.ROOM_FOR_ALL:
-            return frozenset(range(1, 10))
-        if per_decade >= self.ROOM_FOR_TWO_AND_FIVE:
-            return frozenset({1, 2, 5})
-        return frozenset({1})
+        room = self.label_room(self._sample_labels(low, high))
+        # The closest two labels of a set, in decades: 2 and 5 times a power of ten, and
+        # 9 and 10 times it.
+        needs = (
+            (self.MANTISSA_SETS[2], max(self.ROOM_FOR_ALL, room / math.log10(10 / 9))),
+            (self.MANTISSA_SETS[1], max(self.ROOM_FOR_TWO_AND_FIVE, room / math.log10(5 / 2))),
+        )
+        chosen = next(
+            (mantissas for mantissas, need in needs if per_decade >= need), self.MANTISSA_SETS[0]
+        )
+        if _ticks_in_view(chosen, low, high) >= 2:
+            return chosen
+        # A short axis within about a decade: label more ticks, and let crowded ones give way
+        # to the more telling ones (see _untangled) rather than show one number or none.
+        return next(
+            (s for s in self.MANTISSA_SETS if _ticks_in_view(s, low, high) >= 2),
+            self.MANTISSA_SETS[-1],
+        )
+
+    def _sample_labels(self, low: float, high: float) -> list[str]:
+        """Labels as wide as the widest this range may show (for :meth:`label_room`)."""
+        exponents = {math.floor(low), math.ceil(high)}
+        values = [e + math.log10(m) for e in exponents for m in (1, 5)]
+        return pg.AxisItem.logTickStrings(self, values, 1.0, 1.0)
 
     def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         strings = super().logTickStrings(values, scale, spacing)
         allowed = self.labelled_mantissas()
-        labels = []
-        for value, text in zip(values, strings, strict=True):
-            exponent = math.floor(float(value) + 1e-9)
-            mantissa = round(10 ** (float(value) - exponent))
-            labels.append(text if mantissa in allowed else "")
-        return labels
+        return [
+            text if _leading_digit(float(value)) in allowed else ""
+            for value, text in zip(values, strings, strict=True)
+        ]
+
+    def _untangled(self, specs: Any) -> Any:
+        if specs is None or not self.logMode:
+            return super()._untangled(specs)
+        # pyqtgraph lists a log axis's labels in ascending order when it has no major level
+        # (under two decades in view), and 0.09 then pushed 0.1 out. Powers of ten first,
+        # then 5 and 2 times them, then the rest: the labels that tell the scale stay.
+        axis_spec, tick_specs, text_specs = specs
+        ranked = sorted(text_specs, key=lambda spec: _LABEL_RANK.get(_first_digit(spec[2]), 3))
+        return super()._untangled((axis_spec, tick_specs, ranked))
+
+
+#: Which log-axis labels stay where two would crowd, by leading digit (lowest rank first).
+_LABEL_RANK = {1: 0, 5: 1, 2: 2}
+
+
+def _leading_digit(log_value: float) -> int:
+    """The leading digit of ``10 ** log_value`` (a log axis's tick)."""
+    exponent = math.floor(log_value + 1e-9)
+    return round(10 ** (log_value - exponent))
+
+
+def _first_digit(text: str) -> int:
+    """The first non-zero digit of a tick label ("0.05" → 5, "10⁻⁵" → 1; 0 for none)."""
+    return next((int(c) for c in text if c in "123456789"), 0)
+
+
+def _ticks_in_view(mantissas: Iterable[int], low: float, high: float) -> int:
+    """How many ticks ``m × 10^k`` (``m`` in ``mantissas``) lie in ``[low, high]`` (log10)."""
+    count = 0
+    for exponent in range(math.floor(low), math.ceil(high) + 1):
+        count += sum(1 for m in mantissas if low <= exponent + math.log10(m) <= high)
+    return count
 
 
 class WholeNumberAxis(TidyAxis):
@@ -459,6 +513,78 @@ def _major_ticks(axis: pg.AxisItem, low: float, high: float, length: float) -> l
         return [float(value) for value, _text in manual[0]]
     levels = axis.tickValues(low, high, length)
     return [float(v) for v in levels[0][1]] if levels else []
+
+
+#: Colour of the note an empty plot shows (see :class:`EmptyPlotNote`).
+NOTE_COLOR = (110, 110, 110)
+
+
+class EmptyPlotNote:
+    """A grey note across the middle of an empty plot, saying what will appear there.
+
+    Without data pyqtgraph still numbers a plot's axes, for a range of its own choosing (a
+    log axis from 1 to 10 labelled 2 to 9): numbers that mean nothing. While the note shows,
+    the axes keep their lines and names but lose their numbers, and the grid is hidden.
+
+    Parameters
+    ----------
+    plot : pg.PlotItem
+        The plot (made by :func:`make_plot`).
+    text : str
+        What the plot will show, and when.
+    """
+
+    def __init__(self, plot: pg.PlotItem, text: str) -> None:
+        self.plot = plot
+        # A child of the view box itself, not of its data: placed in pixels, never moved or
+        # counted by the view's range.
+        self.item = QtWidgets.QGraphicsTextItem(plot.vb)
+        self.item.setDefaultTextColor(QtGui.QColor(*NOTE_COLOR))
+        option = QtGui.QTextOption(QtCore.Qt.AlignmentFlag.AlignHCenter)
+        option.setWrapMode(QtGui.QTextOption.WrapMode.WordWrap)
+        self.item.document().setDefaultTextOption(option)
+        self.item.setPlainText(text)
+        self.item.setZValue(1000)
+        self.item.hide()
+        self.shown = False
+        self._tick_pens = {side: plot.getAxis(side)._tickPen for side in ("left", "bottom")}
+        plot.vb.sigResized.connect(self._place)
+
+    @property
+    def text(self) -> str:
+        """The note's text."""
+        return self.item.toPlainText()
+
+    def set_shown(self, shown: bool) -> None:
+        """Show the note (the plot is empty) or hide it (the plot has data)."""
+        if shown == self.shown:
+            return
+        self.shown = shown
+        self.item.setVisible(shown)
+        for side, tick_pen in self._tick_pens.items():
+            # No numbers and no tick marks: an axis line and its name only.
+            axis = self.plot.getAxis(side)
+            axis.setStyle(showValues=not shown)
+            axis._tickPen = pg.mkPen(None) if shown else tick_pen  # None: the axis's own pen
+            axis.picture = None
+            axis.update()
+        # The grid is added ignoring bounds, so the view box does not list it: look in its
+        # scene graph.
+        for item in self.plot.vb.childGroup.childItems():
+            if isinstance(item, MajorGrid):
+                item.setVisible(not shown)
+        if shown:
+            self._place()
+
+    def _place(self, *_args: object) -> None:
+        if not self.shown:
+            return
+        rect = self.plot.vb.rect()
+        self.item.setTextWidth(max(rect.width() - 24.0, 80.0))
+        size = self.item.boundingRect()
+        self.item.setPos(
+            rect.center().x() - size.width() / 2, rect.center().y() - size.height() / 2
+        )
 
 
 def round_up(value: float) -> float:

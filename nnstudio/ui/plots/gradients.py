@@ -13,6 +13,7 @@ import numpy as np
 
 from nnstudio.ui.plots.common import (
     TITLE_KEYS_MAX,
+    EmptyPlotNote,
     GrowingXRange,
     LiveCurve,
     PlotTab,
@@ -55,6 +56,10 @@ class GradientsTab(PlotTab):
         )
         self.plot.setLogMode(y=True)
         self.x_range = GrowingXRange(self.plot)
+        self.empty_note = EmptyPlotNote(
+            self.plot, "Each layer's gradient norm appears here from the first training step."
+        )
+        self.empty_note.set_shown(True)
         self.legend = self.plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
         self.curves: list[pg.PlotDataItem] = []
@@ -74,6 +79,7 @@ class GradientsTab(PlotTab):
         self.x_range.reset()
         for live in self._live.values():
             live.clear()
+        self.empty_note.set_shown(True)
 
     def _toggle_raw(self, on: bool) -> None:
         for curve in self.raw_curves:
@@ -110,6 +116,7 @@ class GradientsTab(PlotTab):
         norms = np.asarray(frame.grad_norms)
         self._steps, self._norms = steps, norms
         has_data = steps.shape[0] > 0 and norms.ndim == 2 and norms.shape[1] == layers
+        self.empty_note.set_shown(not has_data)
         if has_data:
             self.x_range.follow(float(steps[0]), float(steps[-1]))
             centres, smoothed = _smoothed(steps, norms, _SMOOTHING_RUNS)

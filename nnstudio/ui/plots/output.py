@@ -49,19 +49,32 @@ _MAX_CELL_TEXT = 30
 #: Title text explaining the point markers (the map has no legend box to hide points); a
 #: narrow title wraps between the two keys, never between a marker and its name.
 _POINT_KEYS = "●&nbsp;training&nbsp;&nbsp; ▼&nbsp;validation"
+#: The point key of data without a validation set.
+_TRAINING_KEY = "●&nbsp;training"
+#: The validation check box's tooltips, with and without validation data.
+_VALIDATION_TIP = "Show held-out examples (triangles) on the map"
+_NO_VALIDATION_TIP = (
+    "This data has no validation set (0 % held out): there are no validation points to show. "
+    "Hold some examples out in the Data panel to get them."
+)
 
 
-def _coloured_point_keys() -> str:
+def _point_keys(validation: bool) -> str:
+    """The point keys of the map's title (the validation key only for data that has it)."""
+    return _POINT_KEYS if validation else _TRAINING_KEY
+
+
+def _coloured_point_keys(validation: bool = True) -> str:
     """The point keys in the splits' own colours (where points are coloured by split)."""
 
     def mark(symbol: str, color: tuple[int, ...]) -> str:
         hex_color = "#{:02x}{:02x}{:02x}".format(*color[:3])
         return f'<span style="color: {hex_color};">{symbol}</span>'
 
-    return (
-        f"{mark('●', TRAIN_COLOR)}&nbsp;training&nbsp;&nbsp; "
-        f"{mark('▼', VALIDATION_COLOR)}&nbsp;validation"
-    )
+    training = f"{mark('●', TRAIN_COLOR)}&nbsp;training"
+    if not validation:
+        return training
+    return f"{training}&nbsp;&nbsp; {mark('▼', VALIDATION_COLOR)}&nbsp;validation"
 
 
 #: Example images shown for image-like data: at most rows × columns of tiles (fewer rows
@@ -74,6 +87,11 @@ _SMALL_TEXT_POINTS = (8, 7)
 _REGION_WASH = 0.35
 #: The decision boundary's line colour (dark grey reads on every class colour and on white).
 _BOUNDARY_COLOR = (40, 40, 40)
+#: Example images: the lowest value is paper, the highest ink, as in the Data panel; each
+#: tile is framed in light grey.
+_PAPER = (255, 255, 255)
+_INK = (0, 0, 0)
+_TILE_FRAME = (190, 190, 190)
 
 
 def _mode_for(feature_names: Sequence[str], n_features: int, plane: bool = False) -> str:
@@ -196,17 +214,26 @@ def grid_image_rect(extent: Sequence[float], size: int) -> tuple[float, float, f
     return x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy
 
 
+#: Marching squares: a cell's corners (bottom-left, bottom-right, top-left, top-right) as
+#: offsets from its bottom-left grid point ``(row, column)``.
+_CORNERS = np.array([(0, 0), (0, 1), (1, 0), (1, 1)])
+#: A cell's edges (bottom, top, left, right), each from one corner to another.
+_EDGE_ENDS = np.array([(0, 1), (2, 3), (0, 2), (1, 3)])
+
+
 def boundary_segments(probabilities: np.ndarray, extent: Sequence[float]) -> np.ndarray:
     """Line segments of the decision boundary over a grid of class probabilities.
 
-    The boundary is where the most probable class changes. Wherever two neighbouring grid
-    points predict different classes ``a`` and ``b``, it crosses the edge between them
-    where ``p_a - p_b``, interpolated linearly along the edge, is zero. In each grid cell
-    two crossings are joined by a segment; three or four (where three classes meet, or on
-    a saddle) are each joined to their mean. For two classes this is marching squares on
-    ``p1 = 0.5``. Unlike tracing one contour per class (pyqtgraph's ``isocurve``, about a
-    millisecond per class on a 48×48 grid), the cost does not grow with the class count:
-    the live Output tab redraws the boundary with every frame.
+    The boundary is where the most probable class changes: where the two most probable
+    classes ``a`` and ``b`` are equally probable. For each pair of classes that meet, it is
+    traced by marching squares as the zero line of ``p_a - p_b`` (interpolated linearly
+    between grid points, saddles decided by the cell's mean), and kept only where no third
+    class is more probable: each line is cut where ``p_a - max(p_c)`` (``c`` any other
+    class) turns negative on it, so the lines of three classes end where they meet. Each
+    boundary is then a single line; for two classes this is marching squares on
+    ``p1 = 0.5``. Only cells whose corners predict different classes are traced (no
+    boundary crosses the others), and only pairs that meet somewhere: the live Output tab
+    redraws the boundary with every frame.
 
     Parameters
     ----------
@@ -223,63 +250,144 @@ def boundary_segments(probabilities: np.ndarray, extent: Sequence[float]) -> np.
         (empty when one class wins everywhere).
     """
     probabilities = np.nan_to_num(np.asarray(probabilities, dtype=np.float64))
-    rows, columns, _ = probabilities.shape
+    rows, columns, classes = probabilities.shape
+    if rows < 2 or columns < 2 or classes < 2:
+        return np.zeros((0, 2))
     x0, x1, y0, y1 = (float(v) for v in extent)
     xs = np.linspace(x0, x1, columns)
     ys = np.linspace(y0, y1, rows)
     labels = np.argmax(probabilities, axis=-1)
+    # Cells whose corners do not all predict one class: where every boundary runs (where
+    # one class wins all four corners, its lead holds along the edges, interpolated).
+    corner_labels = np.stack(
+        [labels[r : rows - 1 + r, c : columns - 1 + c] for r, c in _CORNERS.tolist()]
+    )
+    row, column = np.nonzero((corner_labels != corner_labels[0]).any(axis=0))
+    pairs = _meeting_pairs(probabilities, labels)
+    if row.size == 0 or pairs.shape[0] == 0:
+        return np.zeros((0, 2))
+    # Probabilities at the corners of those cells, shape (4, N, K), and p_a - p_b of every
+    # pair there, shape (4, N, P).
+    values = probabilities[row + _CORNERS[:, :1], column + _CORNERS[:, 1:]]
+    corners = values[..., pairs[:, 0]] - values[..., pairs[:, 1]]
+    # A tie counts for ``a`` (the lower class), as it does for argmax: a cell is then crossed
+    # only where its corners' winners differ.
+    inside = corners >= 0
+    # Edges whose ends lie on different sides of the line, shape (4, N, P).
+    crossed = inside[_EDGE_ENDS[:, 0]] != inside[_EDGE_ENDS[:, 1]]
+    count = crossed.sum(axis=0)
+    # Two crossed edges: one segment between them.
+    cell, pair = np.nonzero(count == 2)
+    single = crossed[:, cell, pair]
+    first = np.argmax(single, axis=0)
+    last = 3 - np.argmax(single[::-1], axis=0)
+    # Four (a saddle): two segments, cutting off the two corners on the other side than the
+    # cell's centre (the mean of its corners).
+    s_cell, s_pair = np.nonzero(count == 4)
+    centre = corners[:, s_cell, s_pair].mean(axis=0) >= 0
+    joined = inside[0, s_cell, s_pair] == centre
+    # Joined bottom-left and top-right: cut off bottom-right (bottom, right) and top-left
+    # (top, left); else bottom-left (bottom, left) and top-right (top, right).
+    cell = np.concatenate([cell, s_cell, s_cell])
+    pair = np.concatenate([pair, s_pair, s_pair])
+    edge_a = np.concatenate([first, np.zeros_like(s_cell), np.ones_like(s_cell)])
+    edge_b = np.concatenate([last, np.where(joined, 3, 2), np.where(joined, 2, 3)])
+    grid = (xs, ys, row, column)
+    start, start_room = _crossing(values, corners, pairs, grid, cell, pair, edge_a)
+    end, end_room = _crossing(values, corners, pairs, grid, cell, pair, edge_b)
+    # Keep the part of each segment where no third class wins (room >= 0), linear between
+    # its ends.
+    keep = (start_room >= 0) | (end_room >= 0)
+    start, end = start[keep], end[keep]
+    start_room, end_room = start_room[keep], end_room[keep]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cut = np.clip(start_room / (start_room - end_room), 0.0, 1.0)[:, None]
+    cut_point = start + cut * (end - start)
+    start = np.where((start_room < 0)[:, None], cut_point, start)
+    end = np.where((end_room < 0)[:, None], cut_point, end)
+    return np.stack([start, end], axis=1).reshape(-1, 2)
 
-    def crossings(first: tuple[slice, slice], second: tuple[slice, slice]) -> tuple:
-        """Edges from grid points ``first`` to ``second`` that change class, and where."""
-        a, b = labels[first][..., None], labels[second][..., None]
-        near = np.take_along_axis(probabilities[first], a, -1) - np.take_along_axis(
-            probabilities[first], b, -1
-        )
-        far = np.take_along_axis(probabilities[second], a, -1) - np.take_along_axis(
-            probabilities[second], b, -1
-        )
-        # near >= 0 >= far: a wins at the first point, b at the second.
-        drop = (near - far)[..., 0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.where(drop > 0, near[..., 0] / drop, 0.5)
-        return labels[first] != labels[second], np.clip(t, 0.0, 1.0)
 
-    everything = slice(None)
-    # Horizontal edges (i, j)-(i, j+1), shape (G, G-1); vertical ones (i, j)-(i+1, j), (G-1, G).
-    across, t_across = crossings((everything, slice(None, -1)), (everything, slice(1, None)))
-    up, t_up = crossings((slice(None, -1), everything), (slice(1, None), everything))
-    step_x = xs[1] - xs[0] if columns > 1 else 0.0
-    step_y = ys[1] - ys[0] if rows > 1 else 0.0
-    across_x = xs[None, :-1] + t_across * step_x
-    across_y = np.broadcast_to(ys[:, None], across.shape)
-    up_x = np.broadcast_to(xs[None, :], up.shape)
-    up_y = ys[:-1, None] + t_up * step_y
-    # Each cell's four edges: bottom, top, left, right; shape (4, G-1, G-1).
-    crossed = np.stack([across[:-1], across[1:], up[:, :-1], up[:, 1:]])
-    point_x = np.stack([across_x[:-1], across_x[1:], up_x[:, :-1], up_x[:, 1:]])
-    point_y = np.stack([across_y[:-1], across_y[1:], up_y[:, :-1], up_y[:, 1:]])
-    counts = crossed.sum(axis=0)
+def _meeting_pairs(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Pairs of classes ``(a, b)``, ``a < b``, whose boundary may cross the grid: the two most
+    probable classes at some grid point, or the winners (``labels``) of two neighbouring
+    points.
 
-    pairs = counts == 2
-    # The two crossed edges of each such cell: the first two True along the edge axis.
-    which = np.argsort(~crossed[:, pairs], axis=0, kind="stable")[:2]
-    cells = np.arange(which.shape[1])
-    pair_x = point_x[:, pairs][which, cells]
-    pair_y = point_y[:, pairs][which, cells]
-    stars = counts >= 3
-    star_crossed = crossed[:, stars]
-    star_x, star_y = point_x[:, stars], point_y[:, stars]
-    with np.errstate(invalid="ignore"):
-        centre_x = np.where(star_crossed, star_x, 0.0).sum(axis=0) / counts[stars]
-        centre_y = np.where(star_crossed, star_y, 0.0).sum(axis=0) / counts[stars]
-    edge, cell = np.nonzero(star_crossed)
-    segments = np.empty((pair_x.shape[1] + edge.size, 2, 2))
-    segments[: pair_x.shape[1], :, 0] = pair_x.T
-    segments[: pair_x.shape[1], :, 1] = pair_y.T
-    spokes = segments[pair_x.shape[1] :]
-    spokes[:, 0, 0], spokes[:, 0, 1] = star_x[edge, cell], star_y[edge, cell]
-    spokes[:, 1, 0], spokes[:, 1, 1] = centre_x[cell], centre_y[cell]
-    return segments.reshape(-1, 2)
+    Returns
+    -------
+    ndarray of int, shape (P, 2)
+    """
+    classes = probabilities.shape[-1]
+    if classes == 2:
+        return np.array([[0, 1]])
+    top = np.argpartition(-probabilities, 1, axis=-1)[..., :2].reshape(-1, 2)
+    neighbours = np.concatenate(
+        [
+            np.stack([labels[:, :-1].ravel(), labels[:, 1:].ravel()], axis=1),
+            np.stack([labels[:-1].ravel(), labels[1:].ravel()], axis=1),
+        ]
+    )
+    candidates = np.concatenate([top, neighbours])
+    low, high = candidates.min(axis=1), candidates.max(axis=1)
+    codes = np.unique(low[low != high] * classes + high[low != high])
+    return np.stack([codes // classes, codes % classes], axis=1)
+
+
+def _crossing(
+    values: np.ndarray,
+    corners: np.ndarray,
+    pairs: np.ndarray,
+    grid: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    cell: np.ndarray,
+    pair: np.ndarray,
+    edge: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where pairs' lines cross edges of cells, and the room their classes have there.
+
+    Parameters
+    ----------
+    values : ndarray, shape (4, N, K)
+        Class probabilities at the corners of the traced cells.
+    corners : ndarray, shape (4, N, P)
+        ``p_a - p_b`` of each pair there.
+    pairs : ndarray of int, shape (P, 2)
+    grid : tuple of ndarray
+        ``(xs, ys, row, column)``: the grid's values along each input, and each traced
+        cell's bottom-left grid point.
+    cell, pair, edge : ndarray of int, shape (M,)
+        The traced cell, the pair and the cell's edge (bottom, top, left, right) of each
+        crossing.
+
+    Returns
+    -------
+    points : ndarray, shape (M, 2)
+        The crossings in data coordinates.
+    room : ndarray, shape (M,)
+        ``p_a - max(p_c)`` over the other classes ``c`` at the crossing (probabilities
+        interpolated along the edge): negative where a third class wins.
+    """
+    xs, ys, row, column = grid
+    near_corner, far_corner = _EDGE_ENDS[edge, 0], _EDGE_ENDS[edge, 1]
+    near = corners[near_corner, cell, pair]
+    far = corners[far_corner, cell, pair]
+    # The ends lie on different sides of zero (one may be zero), so near != far.
+    t = near / (near - far)
+    near_row, far_row = row[cell] + _CORNERS[near_corner, 0], row[cell] + _CORNERS[far_corner, 0]
+    near_column = column[cell] + _CORNERS[near_corner, 1]
+    far_column = column[cell] + _CORNERS[far_corner, 1]
+    x = xs[near_column] + t * (xs[far_column] - xs[near_column])
+    y = ys[near_row] + t * (ys[far_row] - ys[near_row])
+    points = np.stack([x, y], axis=1)
+    if values.shape[-1] == 2:
+        return points, np.ones_like(t)
+    p_near = values[near_corner, cell]
+    p = p_near + t[:, None] * (values[far_corner, cell] - p_near)
+    lines = np.arange(t.shape[0])
+    a, b = pairs[pair, 0], pairs[pair, 1]
+    tied = p[lines, a]  # = p_b: the line is where they are equal
+    p[lines, a] = -np.inf
+    p[lines, b] = -np.inf
+    return points, tied - p.max(axis=1)
 
 
 class DecisionMap:
@@ -346,6 +454,33 @@ def _set_point_size(texts: Sequence[pg.TextItem], points: float) -> None:
             text.setFont(font)
 
 
+def tile_frames(count: int, shape: tuple[int, int], columns: int, row_gap: int) -> np.ndarray:
+    """Outlines of the first ``count`` tiles of an :func:`~nnstudio.ui.plots.common.image_mosaic`
+    (one pixel between tiles across, ``row_gap`` above each row), as line segments.
+
+    Returns
+    -------
+    ndarray, shape (8 * count, 2)
+        Four segments per tile, one per pair of rows, in image pixels (x across, y down).
+    """
+    height, width = shape
+    tile_row, tile_column = np.divmod(np.arange(count), columns)
+    left = (tile_column * (width + 1)).astype(np.float64)
+    top = (tile_row * (height + row_gap) + row_gap).astype(np.float64)
+    right, bottom = left + width, top + height
+    corners = [
+        (left, top, right, top),
+        (right, top, right, bottom),
+        (right, bottom, left, bottom),
+        (left, bottom, left, top),
+    ]
+    # (count, 4 sides, 2 ends, 2 coordinates)
+    segments = np.stack(
+        [np.stack([np.stack([a, b], -1), np.stack([c, d], -1)], 1) for a, b, c, d in corners], 1
+    )
+    return segments.reshape(-1, 2)
+
+
 class SmoothImageItem(pg.ImageItem):
     """An image drawn with bilinear filtering, so a coarse grid of predictions reads as the
     smooth function it samples rather than as blocks."""
@@ -363,7 +498,7 @@ class OutputTab(PlotTab):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.show_validation = QtWidgets.QCheckBox("Validation points")
-        self.show_validation.setToolTip("Show held-out examples (triangles) on the map")
+        self.show_validation.setToolTip(_VALIDATION_TIP)
         self.show_validation.setChecked(True)
         self.show_validation.toggled.connect(lambda on: self.val_points.setVisible(on))
         self.controls.addWidget(self.show_validation)
@@ -445,8 +580,12 @@ class OutputTab(PlotTab):
         for side in ("left", "bottom"):
             self.examples_plot.hideAxis(side)
         self.examples_image = pg.ImageItem()
-        self.examples_image.setColorMap(pg.colormap.get("CET-L1"))
+        # Dark ink on white paper, as the Data panel draws the same images.
+        self.examples_image.setColorMap(pg.ColorMap([0.0, 1.0], [_PAPER, _INK]))
         self.examples_plot.addItem(self.examples_image)
+        # A thin frame around each tile: white paper on the white plot needs an edge.
+        self.example_frames = pg.PlotDataItem(pen=pen(_TILE_FRAME, 1.0), connect="pairs")
+        self.examples_plot.addItem(self.example_frames)
         self.example_texts: list[pg.TextItem] = []
         # The tiles and captions are laid out for the view's size.
         self.examples_plot.vb.sigResized.connect(lambda *_args: self._examples_resized())
@@ -524,6 +663,7 @@ class OutputTab(PlotTab):
             text.setVisible(False)
         self.parity_points.clear()
         self.identity_line.setData([], [])
+        self.example_frames.setData([], [])
 
     # ---- frames --------------------------------------------------------------------------------
 
@@ -532,6 +672,7 @@ class OutputTab(PlotTab):
         if mode != self._mode or frame.task != self._task:
             self._reconfigure(mode, frame.task, frame.predictions.shape[1])
         self._frame = frame
+        self._sync_validation_box(self._has_validation(frame))
         if mode == "map2d" and frame.grid is not None:
             self._show_regions(frame)
         elif mode == "curve" and frame.line is not None:
@@ -545,6 +686,20 @@ class OutputTab(PlotTab):
         else:
             self._show_parity(frame)
 
+    def _has_validation(self, frame: Frame) -> bool:
+        """Whether the data has validation examples to show (triangles on the map)."""
+        dataset = self._dataset
+        if dataset is not None and dataset.n_features == frame.eval_inputs.shape[1]:
+            return dataset.n_val > 0
+        return frame.eval_split == "validation"
+
+    def _sync_validation_box(self, validation: bool) -> None:
+        """Offer the validation points only for data that has them (saying why not)."""
+        if not self.changed("has validation", validation):
+            return
+        self.show_validation.setEnabled(validation)
+        self.show_validation.setToolTip(_VALIDATION_TIP if validation else _NO_VALIDATION_TIP)
+
     def _class_count(self, frame: Frame) -> int:
         return max(len(frame.target_names), 2)
 
@@ -554,7 +709,8 @@ class OutputTab(PlotTab):
         outputs = grid.grid_A[-1]
         x0, x1, y0, y1 = grid.extent
         names = self._plane_names(frame)
-        axes_changed = self.changed("map", (grid.extent, grid.size, names, frame.task))
+        validation = self._has_validation(frame)
+        axes_changed = self.changed("map", (grid.extent, grid.size, names, frame.task, validation))
         if axes_changed:
             # Labels and titles are HTML to pyqtgraph; feature and target names are the user's.
             self.map_plot.setLabel("bottom", escape(names[0]))
@@ -566,7 +722,9 @@ class OutputTab(PlotTab):
                 self._draw_boundary(decision)
             if axes_changed:
                 set_title(
-                    self.map_plot, f"Class probability  {_POINT_KEYS}", compact="Class probability"
+                    self.map_plot,
+                    f"Class probability  {_point_keys(validation)}",
+                    compact="Class probability",
                 )
         else:
             self._sync_parity_targets(frame)
@@ -581,7 +739,7 @@ class OutputTab(PlotTab):
             if axes_changed or target_changed:
                 set_title(
                     self.map_plot,
-                    f"Predicted {target}  {_POINT_KEYS}",
+                    f"Predicted {target}  {_point_keys(validation)}",
                     compact=f"Predicted {target}",
                 )
         if axes_changed:
@@ -658,14 +816,19 @@ class OutputTab(PlotTab):
                 curve.setVisible(True)
             else:
                 curve.setVisible(False)
-        if self.changed("curve", (frame.feature_names, label, tuple(names))):
+        validation = self._has_validation(frame)
+        if self.changed("curve", (frame.feature_names, label, tuple(names), validation)):
             self.map_plot.setLabel(
                 "bottom", escape(frame.feature_names[0]) if frame.feature_names else "x"
             )
             self.map_plot.setLabel("left", label)
             curves = [key(tuple(int(v) for v in c), n) for c, n in zip(colors, names, strict=False)]
             # Regression points are coloured by split (see _show_points), class points by class.
-            points = _POINT_KEYS if frame.task == "classification" else _coloured_point_keys()
+            points = (
+                _point_keys(validation)
+                if frame.task == "classification"
+                else _coloured_point_keys(validation)
+            )
             set_title(
                 self.map_plot,
                 "&nbsp; ".join([*curves, points]),
@@ -776,12 +939,14 @@ class OutputTab(PlotTab):
         finite = images[np.isfinite(images)]
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         self.examples_image.setImage(mosaic, levels=(low, high if high > low else low + 1))
-        if self.changed("examples", (shape, rows, gap)):
+        if self.changed("examples", (shape, rows, gap, min(count, images.shape[0]))):
             self.examples_plot.setRange(
                 xRange=(0, _TILE_COLUMNS * (width + 1)),
                 yRange=(0, rows * (height + gap)),
                 padding=0.01,
             )
+            frames = tile_frames(min(count, images.shape[0]), shape, _TILE_COLUMNS, gap)
+            self.example_frames.setData(frames[:, 0], frames[:, 1], connect="pairs")
         while len(self.example_texts) < most:
             text = pg.TextItem(anchor=(0.5, 0.5))
             self.examples_plot.addItem(text)

@@ -14,6 +14,7 @@ from nnstudio.ui.plots.common import (
     PLOT_PREFERRED_SIZE,
     TITLE_KEYS_MAX,
     PlotTab,
+    SteadyYRange,
     StickyLevel,
     draw_as_segments,
     image_mosaic,
@@ -28,7 +29,7 @@ from nnstudio.ui.plots.common import (
     pen,
     set_title,
 )
-from nnstudio.ui.qt import QtWidgets, pg
+from nnstudio.ui.qt import QtCore, QtWidgets, pg
 
 if TYPE_CHECKING:
     from nnstudio.ui.frame import Frame
@@ -36,7 +37,11 @@ if TYPE_CHECKING:
 #: Points of weight-spread history kept per layer; older points are thinned out beyond it
 #: (about one per pixel of a wide plot: filling between longer curves costs more than it shows).
 _HISTORY_CAP = 1000
+#: The floor of the histograms' y range (see WeightsTab._show_histograms).
+_ZERO = np.zeros(1)
 _P5, _P25, _P50, _P75, _P95 = (WEIGHT_PERCENTILES.index(p) for p in (5.0, 25.0, 50.0, 75.0, 95.0))
+#: Width in pixels of the bars that show the spread of the starting weights (epoch 0 alone).
+_START_BAR_WIDTH = 14.0
 #: Choices of the plot beside the heatmap in a small tab, in the order of the plots.
 _BESIDE = ("Distribution per layer", "Layer over training")
 
@@ -127,6 +132,8 @@ class WeightsTab(PlotTab):
         self.histogram_legend.setBrush(pg.mkBrush(255, 255, 255, 200))
         self.histogram_legend.setVisible(False)
         self.histogram_curves: list[pg.PlotDataItem] = []
+        # Shares start at 0: the axis does too, and moves only in round steps while training.
+        self.histogram_y = SteadyYRange(self.histogram_plot.vb)
 
         # Spread of the selected layer's weights over training: percentile bands and median.
         self.spread_plot = make_plot(
@@ -139,7 +146,13 @@ class WeightsTab(PlotTab):
         self.spread_median = pg.PlotDataItem()
         self.spread_outer = pg.FillBetweenItem(self.spread_outer_low, self.spread_outer_high)
         self.spread_inner = pg.FillBetweenItem(self.spread_inner_low, self.spread_inner_high)
+        # A single point in time (the untrained network) fills no band: its bands are drawn
+        # as wide bars and its median as a dot instead.
+        self.start_outer = pg.PlotDataItem(pen=pg.mkPen(None))
+        self.start_inner = pg.PlotDataItem(pen=pg.mkPen(None))
         for item in (
+            self.start_outer,
+            self.start_inner,
             self.spread_outer_low,
             self.spread_outer_high,
             self.spread_inner_low,
@@ -225,7 +238,10 @@ class WeightsTab(PlotTab):
         self.heatmap.clear()
         for curve in self.histogram_curves:
             curve.setData([], [])
+        self.histogram_y.reset()
         for item in (
+            self.start_outer,
+            self.start_inner,
             self.spread_outer_low,
             self.spread_outer_high,
             self.spread_inner_low,
@@ -400,7 +416,10 @@ class WeightsTab(PlotTab):
     def _show_histograms(self, frame: Frame) -> None:
         while len(self.histogram_curves) < frame.n_layers:
             index = len(self.histogram_curves)
-            curve = self.histogram_plot.plot(stepMode="center", pen=pen(palette_color(index), 2))
+            # fillLevel closes each outline down to 0 at both ends (no brush: nothing filled).
+            curve = self.histogram_plot.plot(
+                stepMode="center", fillLevel=0.0, pen=pen(palette_color(index), 2)
+            )
             self.histogram_curves.append(curve)
         names = tuple(
             f"layer {layer_label(i, name)}" for i, name in enumerate(frame.activation_names)
@@ -414,6 +433,7 @@ class WeightsTab(PlotTab):
             keys = "" if boxed else layer_keys(frame.activation_names)
             # Short of room, the layer keys alone say what the curves are.
             set_title(self.histogram_plot, f"Distribution  {keys}", compact=keys or None)
+        shown = [_ZERO]
         for index, curve in enumerate(self.histogram_curves):
             if index >= frame.n_layers:
                 curve.setData([], [])
@@ -424,8 +444,10 @@ class WeightsTab(PlotTab):
             shares = 100.0 * counts / total if total > 0 else counts
             curve.setData(edges, shares)
             curve.setVisible(True)
+            shown.append(shares)
             if relabel and boxed:
                 self.histogram_legend.addItem(curve, names[index])
+        self.histogram_y.fit(shown)
 
     def record(self, frame: Frame) -> None:
         """Add the frame's weight percentiles to the spread history."""
@@ -452,6 +474,7 @@ class WeightsTab(PlotTab):
         if len(stacked) != len(self._quantiles) or not stacked:
             return
         values = np.stack([q[layer] for q in stacked])
+        self._show_start(times, values, color)
         self.spread_outer_low.setData(times, values[:, _P5])
         self.spread_outer_high.setData(times, values[:, _P95])
         self.spread_inner_low.setData(times, values[:, _P25])
@@ -462,6 +485,11 @@ class WeightsTab(PlotTab):
             draw_as_segments(self.spread_median)
             self.spread_outer.setBrush(pg.mkBrush(*color, 45))
             self.spread_inner.setBrush(pg.mkBrush(*color, 90))
+            for item, alpha in ((self.start_outer, 45), (self.start_inner, 90)):
+                bar = pg.mkPen(color=(*color, alpha), width=_START_BAR_WIDTH)
+                bar.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
+                item.setPen(bar)
+            self.spread_median.setSymbolBrush(pg.mkBrush(*color))
             # Band keys in the bands' colours (blended on white, as they are drawn).
             inner = tuple(int(255 - (255 - c) * 90 / 255) for c in color)
             outer = tuple(int(255 - (255 - c) * 45 / 255) for c in color)
@@ -484,6 +512,22 @@ class WeightsTab(PlotTab):
                 f"Layer {layer + 1} over training  {keys}",
                 compact=f"W<sub>{layer + 1}</sub>  {short_keys}",
             )
+
+    def _show_start(self, times: np.ndarray, values: np.ndarray, color: tuple[int, ...]) -> None:
+        """Draw a lone point in time (epoch 0) as bars and a dot: it has no band to fill."""
+        lone = times.shape[0] == 1
+        if lone:
+            at = np.array([times[0], times[0]])
+            self.start_outer.setData(at, values[0, [_P5, _P95]])
+            self.start_inner.setData(at, values[0, [_P25, _P75]])
+        elif self.start_outer.xData is not None and self.start_outer.xData.size:
+            self.start_outer.setData([], [])
+            self.start_inner.setData([], [])
+        if self.changed("spread start", lone):
+            self.spread_median.setSymbol("o" if lone else None)
+            self.spread_median.setSymbolSize(8)
+            self.spread_median.setSymbolPen(pg.mkPen(None))
+            self.spread_median.setSymbolBrush(pg.mkBrush(*color))
 
     # ---- export ------------------------------------------------------------------------------
 

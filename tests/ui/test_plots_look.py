@@ -1,0 +1,367 @@
+"""What the plots panel shows where a plot has little or nothing to show, and how it reads:
+log-axis labels, empty plots, histogram outlines, decision boundaries, example images."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from nnstudio.data import Dataset, load_dataset
+from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
+from nnstudio.ui.frame import WEIGHT_PERCENTILES, Frame, FrameBuilder
+from nnstudio.ui.plots import PlotsPanel
+from nnstudio.ui.plots.common import make_plot
+from nnstudio.ui.plots.output import boundary_segments
+from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
+from nnstudio.workflow import build_network, make_trainer
+
+pytestmark = pytest.mark.gui
+
+
+def spiral_project(validation: float = 0.25) -> Project:
+    return Project(
+        name="Spiral",
+        data=BuiltinData(
+            builtin="spiral",
+            samples=300,
+            arms=3,
+            noise=0.05,
+            seed=2,
+            validation_fraction=validation,
+        ),
+        network=NetworkSpec(
+            inputs=2,
+            layers=(LayerSpec(8, "tanh"), LayerSpec(6, "tanh"), LayerSpec(3, "softmax")),
+        ),
+        loss="categorical_crossentropy",
+        training=TrainingSpec(optimizer="adam", learning_rate=0.02, batch_size=32, epochs=50),
+    )
+
+
+def xor_project() -> Project:
+    """The XOR sample's data: no validation set."""
+    return Project(
+        name="XOR",
+        data=BuiltinData(builtin="xor", samples=200, noise=0.03, seed=1, validation_fraction=0.0),
+        network=NetworkSpec(inputs=2, layers=(LayerSpec(4, "tanh"), LayerSpec(1, "sigmoid"))),
+        loss="binary_crossentropy",
+        training=TrainingSpec(optimizer="adam", learning_rate=0.05, batch_size=32, epochs=30),
+    )
+
+
+def train_frames(project: Project, epochs: int = 2) -> tuple[Dataset, list[Frame]]:
+    """The untrained network's frame, then one per epoch."""
+    dataset = load_dataset(project.data, ".")
+    network = build_network(project)
+    trainer = make_trainer(project, network, dataset)
+    builder = FrameBuilder(dataset, probe_size=60, grid_size=24)
+    frames = [builder.build(network, trainer.snapshot())]
+    for _ in range(epochs):
+        trainer.run_epoch()
+        frames.append(builder.build(network, trainer.snapshot()))
+    return dataset, frames
+
+
+@pytest.fixture(scope="module")
+def spiral() -> tuple[Project, Dataset, list[Frame]]:
+    project = spiral_project()
+    dataset, frames = train_frames(project)
+    return project, dataset, frames
+
+
+@pytest.fixture
+def panel(qtbot) -> PlotsPanel:
+    widget = PlotsPanel()
+    qtbot.addWidget(widget)
+    widget.resize(1280, 800)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def settle(qtbot) -> None:
+    """Let the layout, the titles and the axes settle after a resize or a frame."""
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    qtbot.wait(30)
+
+
+def drawn_labels(axis: pg.AxisItem) -> list[tuple[QtCore.QRectF, str]]:
+    """The tick labels an axis draws: ``(rectangle, text)``, bottom to top or left to right."""
+    image = QtGui.QImage(8, 8, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    labels = [] if specs is None else [(rect, text) for rect, _flags, text in specs[2] if text]
+    vertical = axis.orientation in ("left", "right")
+    labels.sort(key=lambda item: -item[0].center().y() if vertical else item[0].center().x())
+    return labels
+
+
+def view_pixels(tab, item: QtWidgets.QGraphicsItem) -> tuple[QtGui.QImage, QtCore.QRect]:
+    """The tab's view grabbed as an image, and ``item``'s rectangle in it."""
+    view = tab.graphics
+    image = view.grab().toImage()
+    scale = image.width() / max(view.width(), 1)
+    rect = view.mapFromScene(item.sceneBoundingRect()).boundingRect()
+    scaled = QtCore.QRect(
+        int(rect.x() * scale),
+        int(rect.y() * scale),
+        int(rect.width() * scale),
+        int(rect.height() * scale),
+    )
+    return image, scaled.intersected(image.rect())
+
+
+# ---- 1. log axis and the empty Gradients plot --------------------------------------------------
+
+
+@pytest.mark.parametrize("height", [260, 420, 560, 640, 800])
+def test_log_axis_always_labels_its_powers_of_ten_and_never_crowds(qtbot, height) -> None:
+    widget = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(widget)
+    plot = make_plot("Gradient norm", "step", "gradient norm (log scale)")
+    widget.addItem(plot)
+    plot.setLogMode(y=True)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.resize(980, height)
+    # The range of a run in the Gradients tab of a 1024×640 window: under two decades, so
+    # pyqtgraph gives no level of whole decades and lists 0.01 … 0.09, 0.1 … in order.
+    plot.setYRange(math.log10(0.0093), math.log10(0.65), padding=0)
+    settle(qtbot)
+    texts = [text for _rect, text in drawn_labels(plot.getAxis("left"))]
+    assert "0.01" in texts and "0.1" in texts
+    rects = [rect for rect, _text in drawn_labels(plot.getAxis("left"))]
+    for lower, upper in itertools.pairwise(rects):
+        assert lower.top() - upper.bottom() >= 0.0, texts  # no two labels touch
+    # Where a decade has room for more, 2 and 5 times a power of ten come first.
+    if set(texts) - {"0.01", "0.1"}:
+        assert {"0.02", "0.05", "0.2"} <= set(texts)
+
+
+def test_an_empty_gradients_plot_says_what_will_appear_instead_of_numbering_its_axes(
+    qtbot, panel, spiral
+) -> None:
+    _project, dataset, frames = spiral
+    tab = panel.gradients_tab
+    panel.set_context(None, dataset)
+    panel.tabs.setCurrentWidget(tab)
+    assert np.asarray(frames[0].grad_steps).size == 0  # nothing trained yet
+    panel.show_frame(frames[0])
+    settle(qtbot)
+    left, bottom = tab.plot.getAxis("left"), tab.plot.getAxis("bottom")
+    # No made-up range numbered 2 to 9 (without 1 or 10): a note says what will come.
+    assert drawn_labels(left) == [] and drawn_labels(bottom) == []
+    assert tab.empty_note.item.isVisible() and "gradient norm" in tab.empty_note.text
+    note = tab.empty_note.item.sceneBoundingRect()
+    assert tab.plot.vb.sceneBoundingRect().contains(note)
+    panel.show_frame(frames[-1])
+    settle(qtbot)
+    assert not tab.empty_note.item.isVisible()
+    assert len(drawn_labels(left)) >= 2 and len(drawn_labels(bottom)) >= 2
+    panel.clear()
+    assert tab.empty_note.item.isVisible()
+
+
+# ---- 2. weight histograms and 6. the spread before training ------------------------------------
+
+
+def test_weight_histograms_close_down_to_zero_on_an_axis_from_zero(qtbot, panel, spiral) -> None:
+    _project, dataset, frames = spiral
+    tab = panel.weights_tab
+    panel.set_context(None, dataset)
+    panel.tabs.setCurrentWidget(tab)
+    for frame in (frames[0], frames[-1]):
+        panel.show_frame(frame)
+        settle(qtbot)
+        low, high = tab.histogram_plot.vb.viewRange()[1]
+        # 0 at the foot of the axis (a sliver of room below it for the outlines' feet).
+        assert -0.05 * high <= low <= 0.0
+        for curve in tab.histogram_curves[: frame.n_layers]:
+            path = curve.curve.getPath()
+            first, last = path.elementAt(0), path.elementAt(path.elementCount() - 1)
+            edges = frame.weight_histograms[tab.histogram_curves.index(curve)][1]
+            assert (first.x, first.y) == (pytest.approx(edges[0]), 0.0)
+            assert (last.x, last.y) == (pytest.approx(edges[-1]), 0.0)
+
+
+def test_the_spread_plot_shows_the_starting_weights_at_epoch_0(qtbot, panel, spiral) -> None:
+    _project, dataset, frames = spiral
+    tab = panel.weights_tab
+    panel.set_context(None, dataset)
+    panel.tabs.setCurrentWidget(tab)
+
+    def coloured_pixels() -> int:
+        image, rect = view_pixels(tab, tab.spread_plot.vb)
+        count = 0
+        for y in range(rect.top(), rect.bottom(), 2):
+            for x in range(rect.left(), rect.right(), 2):
+                if image.pixelColor(x, y).hsvSaturation() > 40:
+                    count += 1
+        return count
+
+    panel.show_frame(frames[0])
+    settle(qtbot)
+    # Not an empty box: the bars and the dot are drawn in the layer's colour.
+    assert coloured_pixels() > 30
+    quantiles = frames[0].weight_quantiles[0]
+    x, y = tab.start_outer.getData()
+    np.testing.assert_array_equal(x, [0.0, 0.0])
+    five, ninety_five = (WEIGHT_PERCENTILES.index(p) for p in (5.0, 95.0))
+    np.testing.assert_allclose(y, quantiles[[five, ninety_five]])
+    assert tab.spread_median.opts["symbol"] == "o"
+    panel.show_frame(frames[-1])
+    settle(qtbot)
+    assert tab.start_outer.getData()[0] is None or tab.start_outer.getData()[0].size == 0
+    assert tab.spread_median.opts["symbol"] is None
+
+
+# ---- 3. decision boundary --------------------------------------------------------------------
+
+
+def wavy_scores(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Class 0 left of x = 0.23; classes 1 and 2 nearly tied right of it, taking turns in
+    bands along y, so many cells along the line hold all three classes."""
+    u = x - 0.23
+    wave = 0.003 * np.sin(20.0 * y)
+    return np.stack([-u, 0.5 * u + wave, 0.5 * u - wave], axis=-1)
+
+
+def test_boundary_where_two_classes_take_turns_along_a_third_is_one_straight_line() -> None:
+    axis = np.linspace(-1.0, 1.0, 21)
+    x, y = np.meshgrid(axis, axis)
+    points = boundary_segments(wavy_scores(x, y), (-1.0, 1.0, -1.0, 1.0))
+    # Every drawn point lies where the two most probable classes are (nearly) tied: no
+    # zig-zag out to the middle of the cells beside the line.
+    scores = wavy_scores(points[:, 0], points[:, 1])
+    top = np.sort(scores, axis=1)
+    assert np.all(top[:, -1] - top[:, -2] < 1e-3)
+    # The line between class 0 and the others stays within the true boundary's wiggle
+    # (x from 0.228 to 0.23).
+    zero = scores[:, 0] >= top[:, -2] - 1e-9
+    assert zero.sum() > 40
+    assert np.all((points[zero, 0] > 0.227) & (points[zero, 0] < 0.2301))
+    # One line: every end inside the map continues into another segment.
+    ends, uses = np.unique(np.round(points, 9), axis=0, return_counts=True)
+    inside = np.all(np.abs(ends) < 1.0 - 1e-9, axis=1)
+    assert np.all(uses[inside] >= 2)
+
+
+def test_boundary_resolves_a_saddle_by_the_cell_centre() -> None:
+    # One cell, class 1 at two opposite corners: the centre decides which pairs are joined.
+    def cell(centre: float) -> np.ndarray:
+        p1 = np.array([[0.9, 0.2], [0.2, 0.9]])
+        p1 = p1 + (centre - p1.mean())
+        return np.stack([1.0 - p1, p1], axis=-1)
+
+    joined = boundary_segments(cell(0.6), (0.0, 1.0, 0.0, 1.0)).reshape(-1, 2, 2)
+    apart = boundary_segments(cell(0.4), (0.0, 1.0, 0.0, 1.0)).reshape(-1, 2, 2)
+    assert joined.shape == apart.shape == (2, 2, 2)
+
+    def cut_corners(segments: np.ndarray) -> set[tuple[int, int]]:
+        return {tuple(np.round(seg.mean(axis=0)).astype(int)) for seg in segments}
+
+    # Class 1 wins the centre: its corners (bottom-left, top-right) stay joined and the
+    # other two corners are cut off; else the reverse.
+    assert cut_corners(joined) == {(1, 0), (0, 1)}
+    assert cut_corners(apart) == {(0, 0), (1, 1)}
+
+
+# ---- 4. no validation set ----------------------------------------------------------------------
+
+
+def test_data_without_validation_offers_no_validation_points(qtbot, panel, spiral) -> None:
+    project = xor_project()
+    dataset, frames = train_frames(project, epochs=1)
+    assert dataset.n_val == 0
+    tab = panel.output_tab
+    panel.tabs.setCurrentWidget(tab)
+    panel.set_context(project, dataset)
+    panel.show_frame(frames[-1])
+    settle(qtbot)
+    assert "validation" not in tab.map_plot.titleLabel.text
+    assert "training" in tab.map_plot.titleLabel.text
+    assert not tab.show_validation.isEnabled()
+    assert "no validation" in tab.show_validation.toolTip()
+    # Data with a validation set: the key and the check box are back.
+    spiral_project_, spiral_data, spiral_frames = spiral
+    panel.set_context(spiral_project_, spiral_data)
+    panel.show_frame(spiral_frames[-1])
+    settle(qtbot)
+    assert "validation" in tab.map_plot.titleLabel.text
+    assert tab.show_validation.isEnabled()
+
+
+# ---- 5. example images -----------------------------------------------------------------------
+
+
+def pixel_frame() -> tuple[Dataset, Frame]:
+    """A frame of a 16-5-3 network on 4×4 pictures (features named ``pixel_<row>_<col>``)."""
+    from nnstudio.engine.network import Network
+    from nnstudio.ui.frame import make_frame
+
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 3, 90)
+    X = rng.random((90, 16)) * 8.0
+    dataset = Dataset(
+        X_train=X[:60],
+        Y_train=np.eye(3)[labels[:60]],
+        X_val=X[60:],
+        Y_val=np.eye(3)[labels[60:]],
+        feature_names=tuple(f"pixel_{i // 4}_{i % 4}" for i in range(16)),
+        target_names=("a", "b", "c"),
+        task="classification",
+    )
+    network = Network.from_spec(
+        NetworkSpec(16, (LayerSpec(5, "tanh"), LayerSpec(3, "softmax"))),
+        "categorical_crossentropy",
+    )
+    return dataset, make_frame(network, dataset)
+
+
+def test_example_images_are_dark_ink_on_white_like_the_data_panel(qtbot, panel) -> None:
+    dataset, frame = pixel_frame()
+    tab = panel.output_tab
+    panel.tabs.setCurrentWidget(tab)
+    panel.set_context(None, dataset)
+    panel.show_frame(frame)
+    settle(qtbot)
+    mosaic = tab.examples_image.image
+    # The first tile's darkest and lightest pixels, as drawn.
+    top = int(np.argmax(~np.isnan(mosaic[:, 0])))
+    tile = mosaic[top : top + 4, :4]
+    image, _rect = view_pixels(tab, tab.examples_plot)
+    scale = image.width() / tab.graphics.width()
+
+    def drawn(row: int, column: int) -> QtGui.QColor:
+        scene = tab.examples_image.mapToScene(QtCore.QPointF(column + 0.5, top + row + 0.5))
+        point = tab.graphics.mapFromScene(scene)
+        return image.pixelColor(int(point.x() * scale), int(point.y() * scale))
+
+    high = np.unravel_index(np.argmax(tile), tile.shape)
+    low = np.unravel_index(np.argmin(tile), tile.shape)
+    assert drawn(*high).lightness() < 60  # the most ink: black
+    assert drawn(*low).lightness() > 200  # no ink: white paper
+    # Each tile is framed, so white paper stands out from the white plot: the first tile's
+    # outline runs along its edges.
+    x, y = tab.example_frames.getData()
+    assert x.size > 0 and x.size % 8 == 0
+    np.testing.assert_allclose(
+        np.column_stack([x[:8], y[:8]]),
+        [
+            [0, top],
+            [4, top],
+            [4, top],
+            [4, top + 4],
+            [4, top + 4],
+            [0, top + 4],
+            [0, top + 4],
+            [0, top],
+        ],
+    )
