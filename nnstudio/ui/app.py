@@ -384,9 +384,15 @@ def _select_for_screenshot(window: Any, selection: Any) -> None:
         window.properties_dock.show_frame(frame)
 
 
+#: Frames a screenshot's training run leaves in the plots' histories, the last one included.
+_SCREENSHOT_HISTORY = 60
+
+
 def train_for_screenshot(window: Any, epochs: int) -> None:
     """Train ``epochs`` epochs in this thread and show the result in every view."""
-    from nnstudio.ui.frame import make_frame
+    import numpy as np
+
+    from nnstudio.ui.frame import FrameBuilder
     from nnstudio.workflow import build_network, make_trainer
 
     document = window.document
@@ -400,15 +406,21 @@ def train_for_screenshot(window: Any, epochs: int) -> None:
     network = build_network(project, document.weights)
     # Even untrained, the trainer's snapshot carries the epoch-0 losses the studio shows.
     trainer = make_trainer(project, network, dataset)
-    for _ in range(epochs):
+    # The plots' histories (weights over training) get frames along the way, as the studio's
+    # would have, not only the last one: at most _SCREENSHOT_HISTORY, evenly spread.
+    builder = FrameBuilder(dataset)
+    recorded = {round(epoch) for epoch in np.linspace(0, epochs, _SCREENSHOT_HISTORY)}
+    for epoch in range(epochs):
         if trainer.is_done or trainer.status == "diverged":
             break
+        if epoch in recorded:
+            window.plots.record(builder.build(network, trainer.snapshot()))
         trainer.run_epoch()
     snapshot = trainer.snapshot()
     if epochs > 0:
         document.set_weights(network.weights())
     _settle(window)
-    frame = make_frame(network, dataset, snapshot)
+    frame = builder.build(network, snapshot)
     if epochs == 0:
         state = "idle"
     elif snapshot.status in ("diverged", "early_stopped", "finished"):

@@ -104,3 +104,18 @@ def test_a_trained_screenshot_shows_no_start_hint(window, sample) -> None:
     train_for_screenshot(window, 2)
     assert window.statusBar().currentMessage() == ""
     assert window.status.state_label.text() == "Paused"
+
+
+def test_a_trained_screenshot_plots_the_weights_along_the_run(window, sample) -> None:
+    import itertools
+
+    from nnstudio.ui.app import _SCREENSHOT_HISTORY, train_for_screenshot
+
+    window.open_path(sample("xor"), ask=False)
+    train_for_screenshot(window, 150)
+    weights = window.plots.weights_tab
+    times = list(weights._times)
+    # Epoch 0, points spread over the run, and the last epoch: not a straight line from 0.
+    assert times[0] == 0 and times[-1] == 150
+    assert _SCREENSHOT_HISTORY - 5 <= len(times) <= _SCREENSHOT_HISTORY + 1
+    assert max(b - a for a, b in itertools.pairwise(times)) <= 4

@@ -203,6 +203,13 @@ class PlotsPanel(QtWidgets.QWidget):
         for step in self.frame_steps(frame):
             step()
 
+    def record(self, frame: Frame) -> None:
+        """Keep a frame in every tab's history (weights over training) without showing it."""
+        for tab in self._tabs.values():
+            tab.record(frame)
+        if len(self._tabs) < len(self._classes):
+            self._early_frames.append(frame)
+
     def frame_steps(self, frame: Frame) -> list[Callable[[], None]]:
         """Take a frame in and return the work of showing it, in short steps.
 
@@ -216,10 +223,7 @@ class PlotsPanel(QtWidgets.QWidget):
         """
         self._frame = frame
         self._serial += 1
-        for tab in self._tabs.values():
-            tab.record(frame)
-        if len(self._tabs) < len(self._classes):
-            self._early_frames.append(frame)
+        self.record(frame)
         if not self.isVisible():
             return []
         index = self.tabs.currentIndex()
