@@ -15,6 +15,7 @@ Plot items are created once and updated with ``setData`` on every frame.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -171,12 +172,13 @@ class NeuronView(QtWidgets.QWidget):
         super().__init__(parent)
         # As narrow as the Properties dock's other pages allow, so selecting a neuron in a
         # narrowed dock does not push the dock (and the canvas beside it) sideways.
-        self.setMinimumWidth(190)
+        self.setMinimumWidth(180)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
 
         self.title_label = QtWidgets.QLabel()
+        self.title_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # the user's names
         self.title_label.setStyleSheet("font-weight: 600;")
         self.title_label.setWordWrap(True)
         layout.addWidget(self.title_label)
@@ -328,8 +330,11 @@ class NeuronView(QtWidgets.QWidget):
     def _show_weights(self, weights: np.ndarray, bias: float, names: list[str] | None) -> None:
         limit = max(float(np.max(np.abs(weights))) if weights.size else 0.0, 1e-9)
         image_shape = image_shape_of(tuple(names)) if names is not None else None
-        self.weights_caption.setText(f"Incoming weights ({weights.size}) · bias b = {bias:.3g}")
-        axis = self.weights_plot.getPlotItem().getAxis("bottom")
+        # "b = -0.868" kept on one line when the caption wraps.
+        self.weights_caption.setText(
+            f"Incoming weights ({weights.size}) · bias\u00a0b\u00a0=\u00a0{bias:.3g}"
+        )
+        plot = self.weights_plot.getPlotItem()
         if image_shape is not None:
             # Pixel inputs: the weights drawn as the picture they respond to.
             rows, cols = image_shape
@@ -337,17 +342,19 @@ class NeuronView(QtWidgets.QWidget):
             self.zero_line.setVisible(False)
             self._bar_key = None
             self._bar_labels = None
+            self._set_bar_tooltip(None)
             self.weight_image.setImage(
                 weights.reshape(rows, cols)[::-1], levels=(-limit, limit), autoLevels=False
             )
             self.weight_image.setRect(QtCore.QRectF(0, 0, cols, rows))
             self.weight_image.setVisible(True)
-            axis.setTicks(None)
-            self.weights_plot.getPlotItem().setAspectLocked(True)
+            self._label_pixels(rows, cols, _pixel_base(names))
+            plot.setAspectLocked(True)
             self.weights_plot.setXRange(0, cols, padding=0.02)
             self.weights_plot.setYRange(0, rows, padding=0.02)
             return
-        self.weights_plot.getPlotItem().setAspectLocked(False)
+        plot.getAxis("left").setTicks(None)
+        plot.setAspectLocked(False)
         self.weight_image.setVisible(False)
         self.zero_line.setVisible(True)
         # Bar k is the weight from source neuron k, counted from 1 as on the canvas.
@@ -372,23 +379,69 @@ class NeuronView(QtWidgets.QWidget):
             self.weights_plot.setXRange(0.4, weights.size + 0.6, padding=0.0)
         self.weights_plot.setYRange(min(0.0, weights.min()), max(0.0, weights.max()), padding=0.1)
 
+    def _label_pixels(self, rows: int, cols: int, base: int) -> None:
+        """Tick the image's cells at their centres with the indices of the pixel names.
+
+        Row ``r`` is drawn from the top (the image is flipped to stand upright), so its
+        centre lies at ``rows - r - 0.5``; column ``c`` at ``c + 0.5``.
+        """
+        plot = self.weights_plot.getPlotItem()
+        bottom, left = plot.getAxis("bottom"), plot.getAxis("left")
+        bottom.setHeight(None)
+        step = _index_step(max(rows, cols))
+        shown_cols = [c for c in range(cols) if c % step == 0]
+        shown_rows = [r for r in range(rows) if r % step == 0]
+        bottom.setTicks([[(c + 0.5, str(c + base)) for c in shown_cols]])
+        left.setTicks([[(rows - r - 0.5, str(r + base)) for r in shown_rows]])
+
     def _label_bars(self) -> None:
-        """Name each bar by its source, shortened to the room under one bar."""
+        """Name each bar by its source, on two lines or shortened when one bar's room is short.
+
+        A name too long for the room under its bar is broken after a separator
+        (``sepal_`` / ``length``), so it still reads whole. Only names too long for two
+        lines as well are shortened, line by line and keeping what tells them apart; the
+        plot's tooltip then lists them whole.
+        """
         axis = self.weights_plot.getPlotItem().getAxis("bottom")
         labels = self._bar_labels
         if labels is None:
             axis.setTicks(None)
+            axis.setHeight(None)
+            self._set_bar_tooltip(None)
             return
         metrics = QtGui.QFontMetricsF(_small_font())
         # Each name gets one bar's width, less a gap to its neighbours.
         room = self._bar_room() / max(len(labels), 1) - metrics.horizontalAdvance("  ")
-        width = max((len(text) for text in labels), default=4)
-        while width > 4 and any(
-            metrics.horizontalAdvance(_short_name(text, width)) > room for text in labels
-        ):
-            width -= 1
-        shown = _short_names(labels, width)
+
+        def fits(text: str) -> bool:
+            return metrics.horizontalAdvance(text) <= room
+
+        shortened = False
+        if all(fits(text) for text in labels):
+            shown = list(labels)
+        else:
+            split = [text if fits(text) else _two_lines(text, fits) for text in labels]
+            if all(all(fits(line) for line in text.split("\n")) for text in split):
+                shown = split
+            else:
+                shortened = True
+                shown = _shortened_lines(split, fits)
+                if len(set(shown)) < len(set(labels)):
+                    width = max((len(text) for text in labels), default=4)
+                    while width > 4 and not all(fits(_short_name(t, width)) for t in labels):
+                        width -= 1
+                    shown = _short_names(labels, width)
+        lines = max(text.count("\n") + 1 for text in shown)
+        # Room for every line (pyqtgraph drops a label taller than its axis).
+        axis.setHeight(None if lines == 1 else int(6 + lines * metrics.lineSpacing() + 4))
         axis.setTicks([[(float(i + 1), text) for i, text in enumerate(shown)]])
+        self._set_bar_tooltip(
+            "\n".join(f"{i + 1}: {name}" for i, name in enumerate(labels)) if shortened else None
+        )
+
+    def _set_bar_tooltip(self, text: str | None) -> None:
+        """Show the sources' whole names on hover while the bars' labels shorten them."""
+        self.weights_plot.setToolTip(f"Incoming weights from\n{text}" if text else "")
 
     def _bar_room(self) -> float:
         """Width (pixels) the bars stand in: the plot less its left axis."""
@@ -553,6 +606,72 @@ def _short_names(names: list[str], width: int) -> list[str]:
         if len(set(shown)) == len(set(names)):
             return shown
     return [_short_name(name, width) for name in names]
+
+
+#: Where a name may be broken over two lines: after these characters.
+_BREAK_AFTER = "_- .:/"
+
+
+def _two_lines(text: str, fits: Any) -> str:
+    """``text`` broken over two lines at its best break (``"sepal_\\nlength"``).
+
+    Breaks follow a separator (see :data:`_BREAK_AFTER`), or fall before a capital letter
+    (``sepal`` / ``Length``) or an opening bracket; the one whose longer line is shortest
+    wins, preferring breaks whose lines both ``fits``. A name without any break comes back
+    as it was.
+    """
+    breaks = [
+        i
+        for i in range(1, len(text))
+        if text[i - 1] in _BREAK_AFTER
+        or (text[i].isupper() and text[i - 1].islower())
+        or (text[i] in "([" and text[i - 1] != " ")
+    ]
+    if not breaks:
+        return text
+
+    def cost(i: int) -> tuple[bool, int]:
+        head, tail = text[:i].rstrip(" "), text[i:].lstrip(" ")
+        return (not (fits(head) and fits(tail)), max(len(head), len(tail)))
+
+    best = min(breaks, key=cost)
+    return text[:best].rstrip(" ") + "\n" + text[best:].lstrip(" ")
+
+
+def _shortened_lines(texts: list[str], fits: Any) -> list[str]:
+    """Shorten each line of ``texts`` (one or two lines each) until every line ``fits``.
+
+    The first lines are shortened together, and so are the second lines, each keeping what
+    tells them apart (see :func:`_short_names`): ``measurement_a_`` and ``measurement_b_``
+    become ``me…a_`` and ``me…b_``.
+    """
+    rows = [text.split("\n") for text in texts]
+    for index in (0, 1):
+        owners = [k for k, lines in enumerate(rows) if len(lines) > index]
+        lines = [rows[k][index] for k in owners]
+        if not lines or all(fits(line) for line in lines):
+            continue
+        width = max(len(line) for line in lines)
+        while width > 3 and not all(fits(_short_name(line, width)) for line in lines):
+            width -= 1
+        for k, short in zip(owners, _short_names(lines, width), strict=True):
+            rows[k][index] = short
+    return ["\n".join(lines) for lines in rows]
+
+
+def _pixel_base(names: list[str] | None) -> int:
+    """Whether pixel names count rows and columns from 0 or from 1 (``pixel_1_1``)."""
+    first = names[0] if names else ""
+    digits = [int(part) for part in re.findall(r"\d+", first)]
+    return 1 if digits and min(digits) == 1 and len(digits) >= 2 else 0
+
+
+def _index_step(count: int) -> int:
+    """Label every 1st, 2nd, 5th … index so at most about eight labels share an axis."""
+    for step in (1, 2, 4, 5, 10, 20, 25, 50, 100):
+        if count <= 8 * step:
+            return step
+    return max(1, count // 8)
 
 
 def _histogram_range(values: np.ndarray) -> tuple[float, float]:

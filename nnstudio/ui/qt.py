@@ -98,6 +98,20 @@ def compact_combo(characters: int) -> ElidingComboBox:
     return combo
 
 
+def whole_text_combo() -> ElidingComboBox:
+    """A combo box never narrower than its longest item, for a form that wraps long rows.
+
+    In a :class:`QFormLayout` with ``WrapLongRows``, a dock too narrow for the box beside its
+    label moves the box under the label, at the form's full width, so the item shows whole
+    instead of shortened. Only a box squeezed below even that width shortens it ("…"),
+    with the whole item in the tooltip.
+    """
+    combo = ElidingComboBox()
+    # Measured over every item, so choosing another one never re-wraps the form.
+    combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+    return combo
+
+
 __all__ = [
     "ElidingComboBox",
     "Qt",
@@ -112,4 +126,5 @@ __all__ = [
     "pg",
     "show_clamped",
     "wait_cursor",
+    "whole_text_combo",
 ]

@@ -836,3 +836,44 @@ def test_cancelling_the_read_of_a_csv_changes_nothing(
     assert pickers == []  # the column picker never opened
     assert (document.project, document.undo_stack.count()) == before
     assert panel.source_combo.currentData() == "circles"  # the choice shows the data in use
+
+
+def test_the_legend_keys_hollow_points_only_when_there_is_validation_data(panel, document):
+    legend = panel.scatter.legend
+    assert "○ validation" in legend.text()  # circles: 20 % validation
+    assert panel.set_data(replace(document.project.data, validation_fraction=0.0), "No split")
+    assert document.dataset.n_val == 0
+    assert "validation" not in legend.text() and "inner" in legend.text()
+    choose(panel, "housing")  # a 1-D regression: the plain legend
+    assert panel.set_data(replace(document.project.data, validation_fraction=0.2), "Split")
+    assert "validation" in legend.text()
+    assert panel.set_data(replace(document.project.data, validation_fraction=0.0), "No split")
+    assert "validation" not in legend.text() and "training" in legend.text()
+    choose(panel, "plane")  # a plane coloured by the target
+    assert panel.set_data(replace(document.project.data, validation_fraction=0.0), "No split")
+    assert "validation" not in legend.text() and "high" in legend.text()
+
+
+@pytest.mark.parametrize("size", [(300, 560), (380, 760), (390, 1000)])
+def test_the_prediction_shading_fills_the_plane_view(qtbot, panel, document, size):
+    panel.resize(*size)
+    qtbot.waitUntil(lambda: (panel.width(), panel.height()) == size)
+    choose(panel, "spiral")
+    frame = frame_for(document)
+    panel.show_frame(frame)
+    scatter = panel.scatter
+    view = scatter.plot_item.getViewBox()
+    x0, x1, y0, y1 = frame.grid.extent
+    ratio = (x1 - x0) / (y1 - y0)
+    # The axes' box takes the plane's proportions (drawn to scale) whatever the dock's shape.
+    qtbot.waitUntil(lambda: abs(view.width() / view.height() - ratio) < 0.03 * ratio)
+    # It shows the shaded grid edge to edge: no white band beyond the predictions.
+    (vx0, vx1), (vy0, vy1) = view.viewRange()
+    tolerance = 0.02 * max(x1 - x0, y1 - y0)
+    for shown, shaded in ((vx0, x0), (vx1, x1), (vy0, y0), (vy1, y1)):
+        assert shown == pytest.approx(shaded, abs=tolerance)
+    assert scatter.regions.mapRectToView(scatter.regions.boundingRect()).contains(
+        QtCore.QRectF(vx0, vy0, vx1 - vx0, vy1 - vy0)
+    )
+    # Even a short dock leaves the plane room to read (it scrolls instead).
+    assert view.height() >= 120

@@ -71,7 +71,8 @@ def test_tanh_neuron_shows_weights_histogram_curves_and_saturation(view):
     for weight, brush in zip(W[:, 2], brushes, strict=True):
         color = brush.color() if hasattr(brush, "color") else brush
         assert (color.red() > color.blue()) == (weight > 0)
-    assert f"bias b = {b[2]:.3g}" in view.weights_caption.text()
+    # Non-breaking spaces keep "b = …" on one line.
+    assert f"bias b = {b[2]:.3g}" in view.weights_caption.text().replace("\u00a0", " ")
 
     z = frame.probe_Z[0][:, 2]
     counts, edges = np.histogram(z, bins=HISTOGRAM_BINS)
@@ -188,9 +189,50 @@ def test_source_names_under_the_bars_do_not_overlap(qtbot, view, width):
     metrics = QtGui.QFontMetricsF(axis.style["tickFont"])
     # One bar's width of room per name, as the bars stand side by side.
     room = view.weights_plot.getPlotItem().getViewBox().width() / len(labels)
-    assert all(metrics.horizontalAdvance(label) < room for label in labels), (labels, room)
-    # A wider view shows more of each name.
-    assert all(len(label) >= 4 for label in labels)
+    lines = [line for label in labels for line in label.split("\n")]
+    assert all(metrics.horizontalAdvance(line) < room for line in lines), (labels, room)
+    # Four names differing only in their ends read whole, broken over two lines if need be
+    # ("sepal_" / "length"), never "sep…gth" beside "sep…dth".
+    assert [label.replace("\n", "") for label in labels] == list(document.project.feature_names)
+    # The axis is tall enough for every line (pyqtgraph drops a label that is not).
+    rows = max(label.count("\n") + 1 for label in labels)
+    qtbot.waitUntil(lambda: axis.height() >= rows * metrics.lineSpacing())
+    assert view.weights_plot.toolTip() == ""  # nothing shortened, nothing to explain
+
+
+def test_names_too_long_even_for_two_lines_are_shortened_with_a_tooltip(qtbot, view):
+    document = StudioDocument()
+    document.open(SAMPLES / "iris.nnproj")
+    long_names = tuple(f"measurement_{name}_in_centimetres" for name in ("a", "b", "c", "d"))
+    project = replace(document.project, feature_names=long_names)
+    frame = replace(frame_for(document), feature_names=long_names)
+    view.resize(200, 460)
+    qtbot.waitUntil(lambda: view.width() == 200)
+    view.show_neuron(project, 0, 0, frame)
+    axis = view.weights_plot.getPlotItem().getAxis("bottom")
+    labels = [label for _x, label in axis._tickLevels[0]]
+    assert all("…" in label for label in labels) and len(set(labels)) == 4, labels
+    assert all(name in view.weights_plot.toolTip() for name in long_names)
+
+
+def test_pixel_weights_are_ticked_at_cell_centres_with_the_pixel_indices(view):
+    document = StudioDocument()
+    document.open(SAMPLES / "digits.nnproj")
+    frame = frame_for(document)
+    view.show_neuron(document.project, 0, 0, frame)
+    plot = view.weights_plot.getPlotItem()
+    columns = plot.getAxis("bottom")._tickLevels[0]
+    rows = plot.getAxis("left")._tickLevels[0]
+    # Column c is drawn over [c, c + 1]; row r, drawn from the top, over [7 - r, 8 - r].
+    assert columns == [(c + 0.5, str(c)) for c in range(8)]
+    assert rows == [(7 - r + 0.5, str(r)) for r in range(8)]
+    # The labels are the indices of the feature names: pixel_0_5 is row 0, column 5.
+    names = set(document.project.feature_names)
+    assert all(f"pixel_{r}_{c}" in names for _y, r in rows for _x, c in columns)
+    # Back to bars: the image's ticks go.
+    circles = document_for(circles_project("tanh"))
+    view.show_neuron(circles.project, 1, 0, frame_for(circles))
+    assert plot.getAxis("left")._tickLevels is None
 
 
 def test_pixel_inputs_show_weights_as_an_image(view):

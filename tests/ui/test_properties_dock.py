@@ -304,20 +304,113 @@ def test_an_edge_is_titled_by_the_labels_of_its_ends(dock: PropertiesDock) -> No
     assert props.edge_page.title.text() == f"Hidden {last - 1} · neuron 3 → Output · {output}"
 
 
-def test_a_long_initialiser_name_is_shortened_with_an_ellipsis_not_cut(qtbot, dock) -> None:
+@pytest.mark.parametrize("width", [250, 256, 460])
+def test_a_long_initialiser_name_shows_whole_in_a_narrow_dock(qtbot, dock, width) -> None:
     from nnstudio.ui.qt import QtWidgets
 
     dock.set_selection(Selection("layer", 1))
-    combo = dock.properties.layer_page.init
+    page = dock.properties.layer_page
+    combo = page.init
     _choose(combo, "xavier_uniform")
-    dock.resize(240, 700)  # as narrow as the dock goes at the default window size
+    dock.resize(width, 700)  # 250-256: the dock's width in a 1024-1280 pixel window
+    qtbot.waitUntil(lambda: dock.width() == width)
+    QtWidgets.QApplication.processEvents()
+    full = "Xavier (Glorot) uniform"
+    assert combo.shown_text() == full and combo.toolTip() == ""
+    assert combo.width() >= combo.sizeHint().width()
+    label = page.form.labelForField(combo)
+    if width < 300:
+        # No room beside its label: the box goes under it, as wide as the form.
+        assert label.geometry().bottom() < combo.geometry().top()
+    else:
+        assert label.geometry().top() < combo.geometry().center().y() < label.geometry().bottom()
+
+
+def test_a_combo_squeezed_below_its_text_shortens_it_with_a_tooltip(qtbot) -> None:
+    from nnstudio.ui.qt import QtWidgets, whole_text_combo
+
+    combo = whole_text_combo()
+    qtbot.addWidget(combo)
+    combo.addItems(["Zeros", "Xavier (Glorot) uniform"])
+    combo.setCurrentIndex(1)
+    combo.resize(90, 28)
+    combo.show()
     QtWidgets.QApplication.processEvents()
     combo.repaint()
     full = "Xavier (Glorot) uniform"
-    assert combo.currentText() == full
     assert combo.shown_text().endswith("…") and full.startswith(combo.shown_text()[:-1])
     assert combo.toolTip() == full  # the whole name on hover
-    dock.resize(460, 700)
+
+
+def test_the_neuron_page_has_the_heading_and_margins_of_the_other_pages(qtbot, dock) -> None:
+    props = dock.properties
+    dock.set_selection(Selection("layer", 1))
+    layer_title = props.layer_page.title
+    qtbot.waitUntil(lambda: layer_title.isVisible())
+    layer_corner = layer_title.mapTo(props, layer_title.rect().topLeft())
+    dock.set_selection(Selection("neuron", 1, 0))
+    neuron_title = props.neuron_page.view.title_label
+    qtbot.waitUntil(lambda: neuron_title.isVisible())
+    neuron_corner = neuron_title.mapTo(props, neuron_title.rect().topLeft())
+    # The same larger, bold, blue heading, at the same place on the page.
+    assert neuron_title.font().pointSizeF() == pytest.approx(layer_title.font().pointSizeF())
+    assert neuron_title.font().bold() and layer_title.font().bold()
+    assert "#1e3a8a" in neuron_title.styleSheet() and "#1e3a8a" in layer_title.styleSheet()
+    assert (neuron_corner.x(), neuron_corner.y()) == (layer_corner.x(), layer_corner.y())
+    # The bias field lines up with the other pages' fields, at the same left margin.
+    bias_label = props.neuron_page.bias_row.layout().labelForField(props.neuron_page.bias)
+    units_label = props.layer_page.form.labelForField(props.layer_page.units)
+    assert bias_label.mapTo(props, bias_label.rect().topLeft()).x() >= layer_corner.x()
+    assert units_label.mapTo(props, units_label.rect().topLeft()).x() >= layer_corner.x()
+
+
+def _ink_top(widget) -> int:
+    """Row (in the widget's window) of the highest dark pixel the widget paints: its text."""
+    image = widget.grab().toImage()
+    for y in range(image.height()):
+        if any(image.pixelColor(x, y).lightness() < 110 for x in range(image.width())):
+            return widget.mapTo(widget.window(), widget.rect().topLeft()).y() + y
+    raise AssertionError(f"{widget!r} paints no text")
+
+
+def test_summary_names_sit_beside_the_first_line_of_their_values(qtbot, document, sample):
+    document.open(sample("iris"))
+    dock = PropertiesDock(document)
+    qtbot.addWidget(dock)
+    dock.resize(256, 700)  # as wide as at 1280 × 800: several values wrap
+    dock.show()
+    qtbot.waitExposed(dock)
+    page = dock.properties.summary_page
+    qtbot.waitUntil(lambda: page.fields["Data"].height() > page.fields["Task"].height())
+    form = page.layout().itemAt(1).layout()
+    for key in ("Data", "Network", "Optimizer", "Weights", "Task"):
+        value = page.fields[key]
+        label = form.labelForField(value)
+        assert abs(_ink_top(label) - _ink_top(value)) <= 1, key
+
+
+def test_the_input_table_is_as_tall_as_its_rows_with_aligned_numbers(qtbot, document, sample):
+    from nnstudio.ui.qt import QtWidgets
+
+    document.open(sample("iris"))
+    dock = PropertiesDock(document)
+    qtbot.addWidget(dock)
+    dock.resize(256, 700)
+    dock.show()
+    qtbot.waitExposed(dock)
+    dock.set_selection(Selection("layer", 0))
+    table = dock.properties.input_page.table
+    qtbot.waitUntil(lambda: table.isVisible() and table.height() > 0)
     QtWidgets.QApplication.processEvents()
-    combo.repaint()
-    assert combo.shown_text() == full and combo.toolTip() == ""
+    rows = table.horizontalHeader().height() + table.verticalHeader().length()
+    # Every row shows, and no empty white box stretches below the last one.
+    assert rows <= table.viewport().height() + table.horizontalHeader().height() <= rows + 2
+    assert table.height() < dock.height() / 2
+    for column in (1, 2):
+        texts = [table.item(row, column).text() for row in range(table.rowCount())]
+        # One number of decimals per column, right-aligned so the digits line up.
+        assert len({len(text.split(".")[1]) for text in texts}) == 1, texts
+        for row in range(table.rowCount()):
+            alignment = Qt.AlignmentFlag(table.item(row, column).textAlignment())
+            assert alignment & Qt.AlignmentFlag.AlignRight
+    assert table.item(3, 1).text() == "1.240"  # petal width's mean, not "1.24"

@@ -232,3 +232,24 @@ def test_form_is_built_when_the_dock_first_shows(qtbot, document: StudioDocument
 def test_main_window_builds_the_form_after_its_first_paint(qtbot, window) -> None:
     window.repaint()
     qtbot.waitUntil(lambda: window.training_dock.is_built)
+
+
+@pytest.mark.parametrize("width", [300, 308, 340])
+def test_a_long_loss_name_shows_whole_in_a_narrow_dock(qtbot, document, sample, width) -> None:
+    from nnstudio.ui.qt import QtWidgets
+
+    document.open(sample("iris"))  # three classes: categorical cross-entropy
+    dock = TrainingDock(document)
+    qtbot.addWidget(dock)
+    dock.resize(width, 640)  # 308: the dock's width in a 1024 × 640 window
+    dock.show()
+    qtbot.waitExposed(dock)
+    QtWidgets.QApplication.processEvents()
+    form = dock.settings_widget
+    combo = form.loss_combo
+    assert combo.currentText() == "Categorical cross-entropy"
+    assert combo.shown_text() == "Categorical cross-entropy" and combo.toolTip() == ""
+    # The box gets the whole row under its label when it does not fit beside it.
+    assert combo.width() >= combo.sizeHint().width()
+    for other in (form.optimizer_combo, form.schedule_combo):
+        assert other.shown_text() == other.currentText()

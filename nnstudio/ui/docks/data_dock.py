@@ -161,6 +161,15 @@ def _format_numbers(values: np.ndarray) -> np.ndarray:
 
 #: Classes named in the preview's legend at most.
 _LEGEND_CLASSES = 12
+#: Share of the points' span the 2-D preview shows beyond them on every side: the margin
+#: of the prediction grid (see :class:`~nnstudio.ui.frame.FrameBuilder`), so the shading
+#: fills the view exactly.
+PLANE_MARGIN = 0.1
+#: Lowest height of the 2-D preview's plot, axes included: a short dock scrolls rather than
+#: squeezing the points into a sliver.
+PREVIEW_MIN_HEIGHT = 180
+#: Margins pyqtgraph gives a plot's layout; the preview adds its own to them.
+_PLOT_MARGIN = 1
 
 
 class ScatterPreview(QtWidgets.QWidget):
@@ -173,7 +182,7 @@ class ScatterPreview(QtWidgets.QWidget):
         layout.setSpacing(4)
         # No context menu (building one is most of a plot's cost at start-up).
         self.plot_widget = pg.PlotWidget(enableMenu=False)
-        self.plot_widget.setMinimumHeight(140)
+        self.plot_widget.setMinimumHeight(PREVIEW_MIN_HEIGHT)
         self.plot_widget.setMenuEnabled(False)
         self.plot_item = self.plot_widget.getPlotItem()
         self.grid = MajorGrid(self.plot_item, vertical=True)
@@ -220,6 +229,11 @@ class ScatterPreview(QtWidgets.QWidget):
         self._value_scale = (0.0, 1.0)
         self._frame: object | None = None
         self._rect: tuple[float, float, float, float] | None = None
+        #: ``(xmin, xmax, ymin, ymax)`` a plane's preview shows: its points plus
+        #: :data:`PLANE_MARGIN`, like the prediction grid. ``None`` for a 1-D regression.
+        self._extent: tuple[float, float, float, float] | None = None
+        # The plot keeps the plane's proportions by padding around its axes (see _fit_aspect).
+        self.plot_item.getViewBox().sigResized.connect(self._fit_aspect)
         #: ``(drawn layer, neuron, title)`` of the selected neuron, whose output the plane
         #: shows instead of the prediction (data with a plane only).
         self._focus: tuple[int, int, str] | None = None
@@ -244,17 +258,19 @@ class ScatterPreview(QtWidgets.QWidget):
         cap_train = X_train[: int(np.ceil(dataset.n_train * share))]
         cap_val = X_val[: int(np.ceil(dataset.n_val * share))]
         if not on_plane:
+            self._extent = None
             train_xy = np.column_stack([cap_train[:, 0], dataset.Y_train[: len(cap_train), 0]])
             val_xy = np.column_stack([cap_val[:, 0], dataset.Y_val[: len(cap_val), 0]])
             self._set_axes(dataset.feature_names[0], dataset.target_names[0], locked=False)
             self._draw_plain(train_xy, val_xy)
-            self._legend_plain()
+            self._legend_plain(validation=dataset.n_val > 0)
         else:
             assert plane_names is not None
             train_xy, val_xy = cap_train[:, :2], cap_val[:, :2]
             # Equal scales show the true geometry, unless the axes' ranges differ a lot.
             spans = np.ptp(X_train[:, :2], axis=0) if dataset.n_train else np.ones(2)
             comparable = bool(np.all(spans > 0)) and spans.max() <= 4 * spans.min()
+            self._extent = _padded_extent(X_train, X_val)
             self._set_axes(plane_names[0], plane_names[1], locked=comparable)
             if dataset.is_classification:
                 self._draw_classes(dataset, train_xy, val_xy)
@@ -268,14 +284,63 @@ class ScatterPreview(QtWidgets.QWidget):
                 + f"<br><span style='color:{MUTED_COLOR}'>showing {shown} of {total} points"
                 "</span>"
             )
-        self.plot_item.enableAutoRange()
-        self.plot_item.autoRange(padding=0.06)
+        if self._extent is None:
+            self.plot_item.enableAutoRange()
+            self.plot_item.autoRange(padding=0.06)
+        else:
+            # The view the prediction grid covers, so its shading fills the plot edge to edge.
+            self._show_extent(self._extent)
+        self._fit_aspect()
 
     def _set_axes(self, x_name: str, y_name: str, *, locked: bool) -> None:
         # Axis labels are HTML to pyqtgraph; feature names are the user's text.
         self.plot_item.setLabel("bottom", _html(x_name))
         self.plot_item.setLabel("left", _html(y_name))
         self.plot_item.setAspectLocked(locked, ratio=1.0)
+
+    def _show_extent(self, extent: tuple[float, float, float, float]) -> None:
+        """Show exactly ``(xmin, xmax, ymin, ymax)``, no automatic range or padding."""
+        x0, x1, y0, y1 = extent
+        self.plot_item.disableAutoRange()
+        self.plot_item.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+
+    def _fit_aspect(self, *_args: object) -> None:
+        """Pad around the axes so a plane drawn to scale fills its axes' box exactly.
+
+        A view with locked aspect widens one axis's range to the widget's shape instead,
+        which shows more than the prediction grid covers (white bands beside the shading)
+        and shrinks the points. Here the axes hug the plane and the spare room lies outside
+        them, split evenly.
+        """
+        layout = self.plot_item.layout
+        view = self.plot_item.getViewBox()
+        extent = self._extent
+        base = (_PLOT_MARGIN,) * 4
+        if extent is None or not view.state["aspectLocked"]:
+            margins = base
+        else:
+            left, top, right, bottom = layout.getContentsMargins()
+            size = self.plot_item.size()
+            # What the axes and labels take, whatever the current padding.
+            axes_w = size.width() - left - right - view.width()
+            axes_h = size.height() - top - bottom - view.height()
+            room_w = size.width() - axes_w - 2 * _PLOT_MARGIN
+            room_h = size.height() - axes_h - 2 * _PLOT_MARGIN
+            x0, x1, y0, y1 = extent
+            ratio = (x1 - x0) / (y1 - y0)
+            if room_w <= 0 or room_h <= 0:
+                return
+            spare_w = max(0.0, room_w - room_h * ratio)
+            spare_h = max(0.0, room_h - room_w / ratio)
+            margins = (
+                _PLOT_MARGIN + spare_w / 2,
+                _PLOT_MARGIN + spare_h / 2,
+                _PLOT_MARGIN + spare_w / 2,
+                _PLOT_MARGIN + spare_h / 2,
+            )
+        current = layout.getContentsMargins()
+        if any(abs(a - b) >= 1.0 for a, b in zip(margins, current, strict=True)):
+            layout.setContentsMargins(*(float(round(m)) for m in margins))
 
     def _draw_classes(self, dataset: Dataset, train_xy: np.ndarray, val_xy: np.ndarray) -> None:
         names = dataset.class_names or dataset.target_names
@@ -306,7 +371,9 @@ class ScatterPreview(QtWidgets.QWidget):
             more = len(entries) - _LEGEND_CLASSES
             entries = [*entries[:_LEGEND_CLASSES], f"… and {more:,} more classes"]
         swatches = " &nbsp; ".join(entries)
-        self.legend.setText(f"{swatches} &nbsp;&nbsp; <span style='color:#444'>○ validation</span>")
+        # Only data with a validation split has hollow points to explain.
+        key = " &nbsp;&nbsp; <span style='color:#444'>○ validation</span>" if dataset.n_val else ""
+        self.legend.setText(swatches + key)
 
     def _draw_values(self, dataset: Dataset, train_xy: np.ndarray, val_xy: np.ndarray) -> None:
         y_train = dataset.Y_train[: len(train_xy), 0]
@@ -333,8 +400,8 @@ class ScatterPreview(QtWidgets.QWidget):
         target = _html(dataset.target_names[0])
         self.legend.setText(
             f"colour = {target}: <span style='color:{low}; font-size:14px'>●</span> low · "
-            f"<span style='color:{high}; font-size:14px'>●</span> high &nbsp;&nbsp; "
-            "○ validation"
+            f"<span style='color:{high}; font-size:14px'>●</span> high"
+            + (" &nbsp;&nbsp; ○ validation" if dataset.n_val else "")
         )
 
     def _draw_plain(self, train_xy: np.ndarray, val_xy: np.ndarray) -> None:
@@ -352,11 +419,12 @@ class ScatterPreview(QtWidgets.QWidget):
             symbol="o",
         )
 
-    def _legend_plain(self) -> None:
-        self.legend.setText(
-            "<span style='color:#2563eb; font-size:14px'>●</span> training &nbsp; "
-            "<span style='color:#2563eb'>○</span> validation"
-        )
+    def _legend_plain(self, *, validation: bool) -> None:
+        """Key the filled (training) points, and the hollow ones when there are any."""
+        training = "<span style='color:#2563eb; font-size:14px'>●</span> training"
+        if validation:
+            training += " &nbsp; <span style='color:#2563eb'>○</span> validation"
+        self.legend.setText(training)
 
     # ---- predictions -------------------------------------------------------------------------
 
@@ -448,6 +516,12 @@ class ScatterPreview(QtWidgets.QWidget):
         if rect != self._rect:
             self._rect = rect
             self.regions.setRect(QtCore.QRectF(*rect))
+            extent = tuple(float(v) for v in grid.extent)
+            if extent != self._extent:
+                # The grid decides what is shaded: the view shows exactly that.
+                self._extent = (extent[0], extent[1], extent[2], extent[3])
+                self._show_extent(self._extent)
+                self._fit_aspect()
         self.regions.setVisible(True)
         # Grid lines would show only around the coloured plane, not on it.
         self.grid.setVisible(False)
@@ -481,6 +555,40 @@ class ScatterPreview(QtWidgets.QWidget):
             self.show_frame(frame)
         elif not on:
             self._hide_predictions()
+
+
+def _padded_extent(*planes: np.ndarray) -> tuple[float, float, float, float]:
+    """``(xmin, xmax, ymin, ymax)`` of the points of ``planes`` plus :data:`PLANE_MARGIN`.
+
+    The same box as the prediction grid's, so the view does not move when it arrives.
+
+    Parameters
+    ----------
+    *planes : ndarray, shape (m, 2 or more)
+        Points (their first two columns).
+
+    Returns
+    -------
+    tuple of float
+        A box of positive width and height, also for a single point or a line of them.
+    """
+    xy = np.concatenate([np.asarray(p, dtype=np.float64)[:, :2] for p in planes])
+    box: list[float] = []
+    for column in (0, 1):
+        values = xy[:, column]
+        finite = values[np.isfinite(values)]
+        if finite.size == 0:
+            box += [-1.0, 1.0]
+            continue
+        low, high = float(finite.min()), float(finite.max())
+        span = high - low
+        if span <= 0:
+            # A constant coordinate still gets a readable window around its value.
+            half = 0.5 * max(abs(low), 1.0)
+            box += [low - half, high + half]
+        else:
+            box += [low - PLANE_MARGIN * span, high + PLANE_MARGIN * span]
+    return (box[0], box[1], box[2], box[3])
 
 
 def _washed(rgb: np.ndarray) -> np.ndarray:

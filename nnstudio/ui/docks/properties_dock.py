@@ -25,7 +25,7 @@ from nnstudio.spec import (
 from nnstudio.text import plural
 from nnstudio.ui.docks.training_dock import LOSS_LABELS, OPTIMIZER_LABELS, NumberField
 from nnstudio.ui.document import StudioDocument
-from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, compact_combo
+from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, whole_text_combo
 from nnstudio.ui.selection import Selection
 
 if TYPE_CHECKING:
@@ -46,17 +46,26 @@ INIT_PARAM_LABELS = {"constant": "Value", "normal": "Std. deviation", "uniform":
 ALPHA_LABELS = {"leaky_relu": "Negative slope α", "elu": "Scale α"}
 
 
+#: Margins of every page, so their headings and forms line up when the selection changes.
+PAGE_MARGINS = (10, 8, 10, 8)
+
+
 def _title_label() -> QtWidgets.QLabel:
     label = QtWidgets.QLabel()
     label.setTextFormat(Qt.TextFormat.PlainText)  # names and descriptions are the user's
+    style_title(label)
+    _shrinkable(label)
+    return label
+
+
+def style_title(label: QtWidgets.QLabel) -> None:
+    """Give ``label`` the pages' heading look: bold, a little larger, dark blue, wrapping."""
     font = label.font()
     font.setBold(True)
     font.setPointSizeF(font.pointSizeF() * 1.15)
     label.setFont(font)
     label.setStyleSheet("color: #1e3a8a;")
     label.setWordWrap(True)
-    _shrinkable(label)
-    return label
 
 
 def _shrinkable(label: QtWidgets.QLabel) -> None:
@@ -149,7 +158,7 @@ class SummaryPage(QtWidgets.QWidget):
         super().__init__()
         self.document = document
         layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(10, 8, 10, 8)
+        layout.setContentsMargins(*PAGE_MARGINS)
         self.title = _title_label()
         self.title.setText("Project")
         layout.addWidget(self.title)
@@ -170,7 +179,10 @@ class SummaryPage(QtWidgets.QWidget):
             "File",
         ):
             self.fields[key] = _value_label()
-            form.addRow(key, self.fields[key])
+            label = QtWidgets.QLabel(key)
+            # A value may wrap over lines: its name sits beside the first line, not midway.
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+            form.addRow(label, self.fields[key])
         layout.addLayout(form)
         self.description = _note_label()
         layout.addWidget(self.description)
@@ -243,12 +255,12 @@ class InputPage(QtWidgets.QWidget):
         super().__init__()
         self.document = document
         layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(10, 8, 10, 8)
+        layout.setContentsMargins(*PAGE_MARGINS)
         self.title = _title_label()
         layout.addWidget(self.title)
         self.note = _note_label()
         layout.addWidget(self.note)
-        self.table = QtWidgets.QTableWidget(0, 3)
+        self.table = _FittedTable(0, 3)
         self.table.setHorizontalHeaderLabels(["Feature", "Mean", "Std"])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -261,6 +273,8 @@ class InputPage(QtWidgets.QWidget):
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.table, 1)
+        # Room the table's rows do not need stays the dock's background, not an empty table.
+        layout.addStretch(0)
 
     def refresh(self, selection: Selection) -> None:
         """Show the input layer (``selection`` may point at one input neuron)."""
@@ -284,13 +298,63 @@ class InputPage(QtWidgets.QWidget):
         self.table.setRowCount(shown)
         self.table.setColumnHidden(1, std is None)
         self.table.setColumnHidden(2, std is None)
+        columns = (
+            (_number_column(std.mean[:shown]), _number_column(std.std[:shown]))
+            if std is not None
+            else ()
+        )
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         for row in range(shown):
             self.table.setItem(row, 0, QtWidgets.QTableWidgetItem(names[row]))
-            if std is not None:
-                self.table.setItem(row, 1, QtWidgets.QTableWidgetItem(f"{std.mean[row]:.4g}"))
-                self.table.setItem(row, 2, QtWidgets.QTableWidgetItem(f"{std.std[row]:.4g}"))
+            for column, texts in enumerate(columns, start=1):
+                item = QtWidgets.QTableWidgetItem(texts[row])
+                # Right-aligned with the same decimals, the digits of a column line up.
+                item.setTextAlignment(right)
+                self.table.setItem(row, column, item)
+        for column in (1, 2):
+            header_item = self.table.horizontalHeaderItem(column)
+            if header_item is not None:
+                header_item.setTextAlignment(right)
+        self.table.fit_rows()
         if selection.neuron is not None and selection.neuron < shown:
             self.table.selectRow(selection.neuron)
+
+
+#: Rows the input table shows at least before it scrolls (more when the dock has room).
+_MIN_TABLE_ROWS = 4
+
+
+class _FittedTable(QtWidgets.QTableWidget):
+    """A table never taller than its rows, so a short one leaves no empty white box below."""
+
+    def fit_rows(self) -> None:
+        """Cap the height at the rows' height (a long table scrolls within the dock's room)."""
+        header = self.horizontalHeader().sizeHint().height() if self.horizontalHeader() else 0
+        frame = 2 * self.frameWidth()
+        rows = self.verticalHeader().length()
+        self.setMaximumHeight(header + rows + frame)
+        row = self.verticalHeader().defaultSectionSize()
+        self.setMinimumHeight(header + frame + row * min(self.rowCount(), _MIN_TABLE_ROWS))
+        self.updateGeometry()
+
+    def sizeHint(self) -> QtCore.QSize:
+        hint = super().sizeHint()
+        return QtCore.QSize(hint.width(), min(hint.height(), self.maximumHeight()))
+
+
+def _number_column(values: np.ndarray) -> list[str]:
+    """A column of numbers written with one number of decimals, four significant digits for
+    the largest; very large or very small magnitudes in scientific notation.
+    """
+    values = np.asarray(values, dtype=float)
+    finite = np.abs(values[np.isfinite(values)])
+    largest = float(finite.max()) if finite.size else 0.0
+    if largest == 0.0:
+        return [f"{v:.3f}" for v in values]
+    if not 1e-3 <= largest < 1e6:
+        return [f"{v:.3e}" for v in values]
+    decimals = int(min(4, max(0, 3 - np.floor(np.log10(largest)))))
+    return [f"{v:.{decimals}f}" for v in values]
 
 
 class LayerPage(QtWidgets.QWidget):
@@ -311,10 +375,12 @@ class LayerPage(QtWidgets.QWidget):
         self._updating = False
         self._editable = True
         layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(10, 8, 10, 8)
+        layout.setContentsMargins(*PAGE_MARGINS)
         self.title = _title_label()
         layout.addWidget(self.title)
         form = _form()
+        # A row too wide for the dock puts its field under its label, at the full width.
+        form.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)
         self.form = form
         self.units = QtWidgets.QSpinBox()
         self.units.setRange(1, 100_000)
@@ -327,7 +393,8 @@ class LayerPage(QtWidgets.QWidget):
         self.alpha = NumberField(0.01, step=0.01)
         self.alpha.committed.connect(self._alpha_changed)
         form.addRow("α", self.alpha)
-        self.init = compact_combo(8)  # "Xavier (Glorot) uniform" would widen the dock
+        # As wide as "Xavier (Glorot) uniform": a narrow dock wraps the row instead.
+        self.init = whole_text_combo()
         for name in INITIALIZERS:
             self.init.addItem(INIT_LABELS.get(name, name), name)
         self.init.activated.connect(
@@ -522,19 +589,21 @@ class NeuronPage(QtWidgets.QWidget):
         self.selection: Selection | None = None
         self._editable = True
         layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setContentsMargins(*PAGE_MARGINS)
         self._layout = layout
         # Built when a neuron is first selected: its plots would slow the studio's start.
         self._view: NeuronView | None = None
         self.bias_row = QtWidgets.QWidget()
         form = _form()
-        form.setContentsMargins(4, 0, 4, 0)
+        form.setContentsMargins(0, 0, 0, 0)
         self.bias = NumberField(0.0, step=0.01)
         self.bias.setToolTip("This neuron's bias b; edit it by hand while training is paused")
         self.bias.committed.connect(self._bias_changed)
         form.addRow("Bias b", self.bias)
         self.bias_row.setLayout(form)
         layout.addWidget(self.bias_row)
+        # The bias follows the view's last line, as the other pages' fields follow theirs.
+        layout.addStretch(1)
 
     @property
     def view(self) -> NeuronView:
@@ -543,7 +612,9 @@ class NeuronPage(QtWidgets.QWidget):
             from nnstudio.ui.neuron_view import NeuronView
 
             self._view = NeuronView()
-            self._layout.insertWidget(0, self._view, 1)
+            # The heading of the other pages, so the neuron page does not look foreign.
+            style_title(self._view.title_label)
+            self._layout.insertWidget(0, self._view)
         return self._view
 
     def refresh(self, selection: Selection, frame: object | None) -> None:
@@ -579,7 +650,7 @@ class EdgePage(QtWidgets.QWidget):
         self.selection: Selection | None = None
         self._editable = True
         layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(10, 8, 10, 8)
+        layout.setContentsMargins(*PAGE_MARGINS)
         self.title = _title_label()
         layout.addWidget(self.title)
         form = _form()

@@ -24,7 +24,7 @@ from nnstudio.spec import (
     training_problems,
 )
 from nnstudio.ui.document import StudioDocument
-from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, compact_combo, show_clamped
+from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, show_clamped, whole_text_combo
 
 LOSS_LABELS = {
     "mse": "Mean squared error",
@@ -274,6 +274,9 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         outer.setSpacing(2)
         form = QtWidgets.QFormLayout()
         form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # A row too wide for the dock ("Categorical cross-entropy" beside "Loss") puts its
+        # field under its label at the full width, rather than shortening the field's text.
+        form.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.setHorizontalSpacing(10)
         form.setVerticalSpacing(5)
@@ -282,7 +285,7 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
 
         # -- objective
         form.addRow(_section("Objective"))
-        self.loss_combo = compact_combo(14)  # "Categorical cross-entropy" would widen the dock
+        self.loss_combo = whole_text_combo()
         for name in LOSSES:
             self.loss_combo.addItem(LOSS_LABELS[name], name)
         self.loss_combo.activated.connect(self._loss_chosen)
@@ -294,7 +297,7 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
 
         # -- optimizer
         form.addRow(_section("Optimizer"))
-        self.optimizer_combo = compact_combo(14)
+        self.optimizer_combo = whole_text_combo()
         for name in OPTIMIZERS:
             self.optimizer_combo.addItem(OPTIMIZER_LABELS[name], name)
         self.optimizer_combo.activated.connect(
@@ -317,7 +320,7 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
             form.addRow(label, field)
 
         # -- schedule
-        self.schedule_combo = compact_combo(14)
+        self.schedule_combo = whole_text_combo()
         for name in SCHEDULES:
             self.schedule_combo.addItem(SCHEDULE_LABELS[name], name)
         self.schedule_combo.activated.connect(
