@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from nnstudio.ui.canvas.layout import BIAS_RADIUS, HEADER_HEIGHT, NetworkLayout
+from nnstudio.ui.canvas.layout import BIAS_RADIUS, NetworkLayout
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
 
 # ---- palette (light theme) ----------------------------------------------------------------
@@ -42,8 +42,6 @@ def font(pixel_size: float, bold: bool = False) -> QtGui.QFont:
 #: drawing is fitted to the view, so text sized in scene units alone can shrink to 5 px.
 MIN_TITLE_PIXELS = 11.0
 MIN_TEXT_PIXELS = 10.0
-#: At most every this-many-th neuron of a column is labelled when rows are close on screen.
-_MAX_LABEL_STRIDE = 4
 #: A header subtitle too long for its room ("16 leaky_relu") shrinks to fit down to this
 #: on-screen size before it is elided.
 MIN_SHRUNK_PIXELS = 8.0
@@ -101,7 +99,11 @@ def _fitted_font(
     result = readable_font(base, scale, min_pixels, min(fits, tallest))
     if fits < size:
         pixels = max(math.floor(fits), math.ceil(MIN_SHRUNK_PIXELS / scale))
-        if pixels < size:
+        if pixels > size:
+            # A base size planned for a narrow view's small text may itself fall short of
+            # the floor: elided rather than unreadable, as far as the header's height allows.
+            pixels = max(size, min(pixels, math.floor(tallest)))
+        if pixels != size:
             result = QtGui.QFont(base)
             result.setPixelSize(max(1, pixels))
     return result
@@ -184,8 +186,14 @@ class LaneItem(QtWidgets.QGraphicsItem):
         self._can_shrink = True
         self._dragging = False
         self._rect = _rect(layout.lane_rect(drawn))
-        self._title_font = font(13.0 * layout.ui, bold=True)
-        self._subtitle_font = font(11.5 * layout.ui)
+        title_size = layout.style.title_size * layout.ui
+        subtitle_size = layout.style.subtitle_size * layout.ui
+        if layout.planned_scale is not None:
+            # Text shrunk for a narrow view stays readable once fitted (it elides instead).
+            floor = math.ceil(MIN_SHRUNK_PIXELS / layout.planned_scale)
+            title_size, subtitle_size = max(title_size, floor), max(subtitle_size, floor)
+        self._title_font = font(title_size, bold=True)
+        self._subtitle_font = font(subtitle_size)
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
         # Lanes change only on hover, selection or edits; frames would repaint them 30 times
         # a second, so they are painted once into a pixmap and blitted.
@@ -319,7 +327,7 @@ class LaneItem(QtWidgets.QGraphicsItem):
         """
         ui = self.layout.ui
         # The rows of title and subtitle (a stacked header's button row is below them).
-        lines_room = (HEADER_HEIGHT - 12) * ui
+        lines_room = self.layout.style.lines_room * ui
         base_title, base_sub = self._title_font.pixelSize(), self._subtitle_font.pixelSize()
         share = base_title / (base_title + base_sub)
         title_font = _fitted_font(
@@ -349,8 +357,12 @@ class LaneItem(QtWidgets.QGraphicsItem):
         return self._rect.width() + 2 * self._title_reach() - 12
 
     def _subtitle_inset(self) -> float:
-        controls = self.resizable and self.show_controls and not self.layout.stacked_header
-        return 2 * self.layout.button_radius + 14 * self.layout.ui if controls else 6.0
+        layout = self.layout
+        controls = self.resizable and self.show_controls and not layout.stacked_header
+        if not controls:
+            return 6.0
+        style = layout.style
+        return 2 * layout.button_radius + (style.button_edge + style.text_gap) * layout.ui
 
     def _subtitle_width(self) -> float:
         return self._rect.width() - 2 * self._subtitle_inset()
@@ -366,7 +378,7 @@ class LaneItem(QtWidgets.QGraphicsItem):
         title_metrics = QtGui.QFontMetricsF(title_font)
         title_rect = QtCore.QRectF(
             rect.x() - self._title_reach() + 6,
-            rect.y() + 5 * ui,
+            rect.y() + layout.style.title_top * ui,
             self._title_width(),
             title_metrics.height(),
         )
@@ -380,9 +392,8 @@ class LaneItem(QtWidgets.QGraphicsItem):
             ),
         )
         sub_metrics = QtGui.QFontMetricsF(sub_font)
-        controls = self.resizable and self.show_controls and not layout.stacked_header
-        # Centred on the − / + buttons' line.
-        middle = layout.unit_button_centers(self.drawn)[0][1] if controls else rect.y() + 40 * ui
+        # Centred on the − / + buttons' line (or where it would be, in a stacked header).
+        middle = rect.y() + layout.style.subtitle_line * ui
         sub_top = max(title_rect.bottom(), middle - sub_metrics.height() / 2)
         sub_rect = QtCore.QRectF(
             rect.x() + self._subtitle_inset(), sub_top, self._subtitle_width(), sub_metrics.height()
@@ -536,8 +547,11 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
             pill_half = self._more_pill_width() / 2 + 1
             left = min(left, self.column.x - pill_half)
             right = max(right, self.column.x + pill_half)
-        # Labels of every few rows may be taller than a row (see label_stride).
-        reach = 4 + (_MAX_LABEL_STRIDE * self.column.pitch / 2 if self.labels is not None else 0)
+        # Labels of every few rows may be taller than a row (see label_font_at).
+        reach = 4.0
+        if self.labels is not None:
+            tallest = min(self._label_width_limit, 0.85 * self.column.pitch * len(self.labels))
+            reach += 0.7 * tallest
         top = layout.body_top - reach
         self._bounds = QtCore.QRectF(left, top, right - left, layout.body_bottom - top + reach + 4)
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
@@ -778,41 +792,75 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         stride = self.label_stride(scale)
         painter.setFont(self.label_font_at(scale, stride))
         painter.setPen(TEXT)
-        half = self.layout.neuron_size / 2
-        for index, (text, rect) in enumerate(zip(self.labels, self._rects, strict=True)):
-            if index % stride:
-                continue  # too close to the labelled neighbour to be read (hover names it)
-            if self.label_side == "left":
-                box = QtCore.QRectF(
-                    rect.left() - BIAS_RADIUS - self.layout.label_width,
-                    rect.center().y() - half,
-                    self.layout.label_width - 4,
-                    2 * half,
-                )
-                align = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
-            else:
-                box = QtCore.QRectF(
-                    rect.right() + 10,
-                    rect.center().y() - half,
-                    self.layout.label_width - 10,
-                    2 * half,
-                )
-                align = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
+        for position in self.labelled_positions(scale):
+            box, align = self.label_box(position)
             # A label may be taller than its neuron (readable beside small neurons) or than
             # its row (every few rows labelled): not cut to either.
-            painter.drawText(box, align | QtCore.Qt.TextFlag.TextDontClip, text)
+            painter.drawText(box, align | QtCore.Qt.TextFlag.TextDontClip, self.labels[position])
+
+    def label_box(self, position: int) -> tuple[QtCore.QRectF, QtCore.Qt.AlignmentFlag]:
+        """The box a drawn neuron's label is aligned in (scene units), and how."""
+        rect = self._rects[position]
+        half = self.layout.neuron_size / 2
+        width = self.layout.label_width
+        if self.label_side == "left":
+            box = QtCore.QRectF(
+                rect.left() - BIAS_RADIUS - width, rect.center().y() - half, width - 4, 2 * half
+            )
+            align = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
+        else:
+            box = QtCore.QRectF(rect.right() + 10, rect.center().y() - half, width - 10, 2 * half)
+            align = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
+        return box, align
+
+    def labelled_positions(self, scale: float) -> list[int]:
+        """Positions (among the drawn neurons) whose label is drawn at ``scale``.
+
+        Every :meth:`label_stride`-th neuron; in a compact column, the head is labelled
+        from its first neuron and the tail from its last (the names that tell the range),
+        and labels the "N more" marker would cover are left out. Hover names the others.
+        """
+        if self.labels is None:
+            return []
+        count = len(self.labels)
+        stride = self.label_stride(scale)
+        column = self.column
+        if column.ellipsis_y is None:
+            return list(range(0, count, stride))
+        head = int(np.count_nonzero(column.centers_y < column.ellipsis_y))
+        chosen = [*range(0, head, stride), *sorted(range(count - 1, head - 1, -stride))]
+        font = self.label_font_at(scale, stride)
+        reach = QtGui.QFontMetricsF(font).height() / 2
+        pill = self.more_marker_rect(scale)
+        centers = column.centers_y
+        return [
+            position
+            for position in chosen
+            if centers[position] + reach <= pill.top() or centers[position] - reach >= pill.bottom()
+        ]
 
     def label_font_at(self, scale: float, stride: int = 1) -> QtGui.QFont:
         """The label font at ``scale`` screen pixels per scene unit: enlarged towards
-        :data:`MIN_TEXT_PIXELS` on screen as far as the labels still fit their rows and their
-        room beside the column (never elided more).
+        :data:`MIN_TEXT_PIXELS` on screen, and never larger than the labels' rows and their
+        room beside the column (never elided more, never overlapping).
 
         ``stride``: only every ``stride``-th neuron is labelled, so a label may take that
         many rows (see :meth:`label_stride`).
         """
         base = self._label_font
         largest = min(self._label_width_limit, 0.85 * self.column.pitch * stride)
-        return readable_font(base, scale, MIN_TEXT_PIXELS, largest)
+        size = float(base.pixelSize())
+        wanted = min(max(size, MIN_TEXT_PIXELS / scale), largest)
+        pixels = round(wanted)
+        if pixels > largest:
+            # Rounded up past the room it was sized for, the text would touch its neighbours.
+            pixels = math.floor(largest)
+        pixels = max(1, pixels)
+        if pixels == base.pixelSize():
+            return base
+        result = QtGui.QFont(base)
+        result.setPixelSize(pixels)
+        return result
 
     def label_stride(self, scale: float) -> int:
         """Label every this many neurons at ``scale``: 1 while labels a row apart can be
@@ -822,14 +870,14 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         """
         if self.labels is None or len(self.labels) < 3:
             return 1
-        row_limit = 0.85 * self.column.pitch * scale  # screen pixels a label may take
-        width_limit = self._label_width_limit * scale
-        for stride in range(1, _MAX_LABEL_STRIDE + 1):
-            if min(row_limit * stride, width_limit) >= MIN_TEXT_PIXELS:
+        width_limit = self._label_width_limit
+        for stride in range(1, len(self.labels) + 1):
+            row_limit = 0.85 * self.column.pitch * stride  # scene units a label may take
+            if min(row_limit, width_limit) * scale >= MIN_TEXT_PIXELS:
                 return stride
-            if row_limit * stride >= width_limit:
+            if row_limit >= width_limit:
                 return stride  # the width limits them now: more room between rows won't help
-        return _MAX_LABEL_STRIDE
+        return len(self.labels)
 
     def _fitting_label_size(self) -> float:
         """The largest label font size (scene units) at which the widest label fits beside
@@ -865,21 +913,31 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         metrics = QtGui.QFontMetricsF(font)
         return metrics.horizontalAdvance(f"{self.column.omitted} more") + 14 * self.layout.ui
 
+    def more_marker_rect(self, scale: float) -> QtCore.QRectF:
+        """The pill of the "N more" marker at ``scale`` (scene units; empty when none)."""
+        if self.column.ellipsis_y is None:
+            return QtCore.QRectF()
+        ui = self.layout.ui
+        text_height = QtGui.QFontMetricsF(self.more_font_at(scale)).height()
+        width = self._more_pill_width(self.more_font_at(scale))
+        # The marker's slot is sized for its text (see NetworkLayout.ellipsis_height).
+        height = min(self.layout.ellipsis_height - 4 * ui, text_height + 16 * ui)
+        height = max(height, min(text_height + 4 * ui, self.layout.ellipsis_height))
+        x, y = self.column.x, self.column.ellipsis_y
+        return QtCore.QRectF(x - width / 2, y - height / 2, width, height)
+
     def _paint_more_marker(self, painter: QtGui.QPainter) -> None:
         if self.column.ellipsis_y is None:
             return
         ui = self.layout.ui
-        x, y = self.column.x, self.column.ellipsis_y
+        x = self.column.x
         text = f"{self.column.omitted} more"
-        more_font = self.more_font_at(on_screen_scale(painter))
-        metrics = QtGui.QFontMetricsF(more_font)
-        text_height = metrics.height()
-        width = self._more_pill_width(more_font)
-        # The marker's slot is sized for its text (see NetworkLayout.ellipsis_height).
-        height = min(self.layout.ellipsis_height - 4 * ui, text_height + 16 * ui)
-        height = max(height, min(text_height + 4 * ui, self.layout.ellipsis_height))
+        scale = on_screen_scale(painter)
+        more_font = self.more_font_at(scale)
+        text_height = QtGui.QFontMetricsF(more_font).height()
         # A white pill keeps the marker readable over the edges crossing it.
-        pill = QtCore.QRectF(x - width / 2, y - height / 2, width, height)
+        pill = self.more_marker_rect(scale)
+        width, height = pill.width(), pill.height()
         painter.setPen(QtGui.QPen(LANE_BORDER, 1.0))
         painter.setBrush(QtGui.QColor(255, 255, 255, 235))
         corner = min(7 * ui, height / 2)

@@ -44,6 +44,11 @@ MORE_SLOT = 34.0
 ROW_MIN = 15.0
 #: Empty border (screen pixels) around the drawing when it is fitted to the view.
 FIT_MARGIN = 12.0
+#: The border of a view too short for the regular headers (see :func:`fit_margin`).
+COMPACT_FIT_MARGIN = 6.0
+#: Height (screen pixels) of the room for the drawing below which headers are compact: a
+#: regular header would take a third of it from the neurons.
+COMPACT_ROOM = 260.0
 #: Largest zoom a fit uses, so a tiny network is not blown up to poster size.
 MAX_FIT_SCALE = 1.6
 #: Smallest scale of the text a view's plan accepts before narrowing lanes beyond the
@@ -53,6 +58,127 @@ _MIN_CHROME = 0.8
 _COMFORT_HEIGHT = 520.0
 #: Largest scale of headers and labels (beyond it they would crowd the neurons).
 _MAX_UI = 2.6
+#: Rows closer than this on screen (pixels) pack their neurons closer together: the gap
+#: between tiny neurons is worth more as neuron.
+_TIGHT_ROW = 7.0
+#: Row pitch over neuron side of packed rows.
+_TIGHT_RATIO = 1.12
+
+
+@dataclass(frozen=True)
+class HeaderStyle:
+    """Sizes of lane headers, buttons and the room around the neurons (at UI scale 1).
+
+    Attributes
+    ----------
+    height, stacked_height : float
+        Header height with the − / + buttons on the subtitle's row, and below it.
+    title_top : float
+        Top of the title below the header's top.
+    title_size, subtitle_size : float
+        Base pixel sizes of the title (bold) and the subtitle.
+    lines_room : float
+        Height the title and subtitle rows share.
+    subtitle_line : float
+        Middle of the subtitle's row (and of the − / + buttons beside it).
+    button_line : float
+        Middle of the button row of a stacked header.
+    button_radius, gap_button_radius : float
+        Radii of the − / + buttons and of the "+ layer" buttons between lanes.
+    gap_button_line : float
+        Middle of the "+ layer" buttons below the header's top.
+    button_edge, text_gap : float
+        Room between a lane's edge and its button, and between a button and the subtitle.
+    padding : float
+        Room between the header and the neurons, and below the neurons.
+    lane_width, lane_min, stack_width, gap_min, column_gap : float
+        Comfortable and narrowest lane, lane width below which headers stack, narrowest and
+        comfortable gap between lanes.
+    more_slot : float
+        Height of the "N more" slot of a compact column.
+    """
+
+    height: float
+    stacked_height: float
+    title_top: float
+    title_size: float
+    subtitle_size: float
+    lines_room: float
+    subtitle_line: float
+    button_line: float
+    button_radius: float
+    gap_button_radius: float
+    gap_button_line: float
+    button_edge: float
+    text_gap: float
+    padding: float
+    lane_width: float
+    lane_min: float
+    stack_width: float
+    gap_min: float
+    column_gap: float
+    more_slot: float
+
+
+#: Headers of a view with room: title, then subtitle between the − and + buttons.
+REGULAR_HEADER = HeaderStyle(
+    height=HEADER_HEIGHT,
+    stacked_height=HEADER_STACKED_HEIGHT,
+    title_top=5.0,
+    title_size=13.0,
+    subtitle_size=11.5,
+    lines_room=HEADER_HEIGHT - 12.0,
+    subtitle_line=40.0,
+    button_line=62.0,
+    button_radius=BUTTON_RADIUS,
+    gap_button_radius=GAP_BUTTON_RADIUS,
+    gap_button_line=22.0,
+    button_edge=8.0,
+    text_gap=6.0,
+    padding=LANE_PADDING,
+    lane_width=LANE_WIDTH,
+    lane_min=LANE_MIN,
+    stack_width=STACK_WIDTH,
+    gap_min=GAP_MIN,
+    column_gap=COLUMN_GAP,
+    more_slot=MORE_SLOT,
+)
+#: Headers of a short view (see :data:`COMPACT_ROOM`): two tight rows, smaller buttons and
+#: less room around the neurons, so the neurons get the height.
+COMPACT_HEADER = HeaderStyle(
+    height=31.0,
+    stacked_height=43.0,
+    title_top=2.0,
+    title_size=10.5,
+    subtitle_size=9.5,
+    lines_room=28.0,
+    subtitle_line=22.0,
+    button_line=35.0,
+    button_radius=6.0,
+    gap_button_radius=8.0,
+    gap_button_line=15.0,
+    button_edge=3.0,
+    text_gap=3.0,
+    padding=4.0,
+    lane_width=112.0,
+    lane_min=62.0,
+    stack_width=70.0,
+    gap_min=24.0,
+    column_gap=96.0,
+    more_slot=24.0,
+)
+
+
+def fit_margin(room_height: float) -> float:
+    """Empty border (screen pixels) around a drawing fitted into ``room_height`` pixels."""
+    return COMPACT_FIT_MARGIN if room_height < COMPACT_ROOM else FIT_MARGIN
+
+
+def header_style(room_height: float | None) -> HeaderStyle:
+    """The headers of a drawing fitted into ``room_height`` pixels (``None``: no view)."""
+    if room_height is not None and room_height < COMPACT_ROOM:
+        return COMPACT_HEADER
+    return REGULAR_HEADER
 
 
 def sample_indices(units: int) -> np.ndarray:
@@ -175,6 +301,9 @@ class NetworkLayout:
         compact = [units > COMPACT_THRESHOLD for units in self.sizes]
         rows = [int(idx.size) for idx in indices]
         view_width = None if aspect is None or view_height is None else aspect * view_height
+        #: Sizes of the headers and of the room around the neurons.
+        self.style = header_style(view_height if view_width is not None else None)
+        style = self.style
         solved = None
         if view_width is not None and view_height is not None:
             solved = self._fit_to_view(view_width, view_height, rows, compact, label_widths)
@@ -184,21 +313,23 @@ class NetworkLayout:
             #: Scale of headers, buttons and labels: a tall network is shown zoomed out, so
             #: its text is drawn larger in scene units to stay readable on screen.
             ui = float(np.clip(column_height / _COMFORT_HEIGHT, 1.0, _MAX_UI))
-            lane_width = max(LANE_WIDTH * ui, self.neuron_size + 56.0)
-            gap = COLUMN_GAP * ui
+            lane_width = max(style.lane_width * ui, self.neuron_size + 56.0)
+            gap = style.column_gap * ui
             row_pitch = [self.pitch] * count
         else:
-            ui, lane_width, gap, row_pitch, stacked = solved
+            ui, lane_width, gap, row_pitch, stacked, self.pitch, fitted = solved
+        #: The zoom the layout was planned for (screen pixels per scene unit), if any.
+        self.planned_scale: float | None = None if solved is None else fitted
         self.ui = ui
         #: Whether headers put their − / + buttons on a row below the subtitle.
         self.stacked_header = solved is not None and stacked
-        self.header_height = (HEADER_STACKED_HEIGHT if self.stacked_header else HEADER_HEIGHT) * ui
-        self.button_radius = BUTTON_RADIUS * ui
-        self.gap_button_radius = GAP_BUTTON_RADIUS * ui
+        self.header_height = (style.stacked_height if self.stacked_header else style.height) * ui
+        self.button_radius = style.button_radius * ui
+        self.gap_button_radius = style.gap_button_radius * ui
         self.label_width = LABEL_WIDTH * ui
         self.lane_width = lane_width
         #: Height of the "N more" slot of a compact column: room for its marker's text.
-        self.ellipsis_height = max(self.pitch, MORE_SLOT * ui)
+        self.ellipsis_height = max(self.pitch, style.more_slot * ui)
         heights = [
             n * pitch + (self.ellipsis_height if packed else 0.0)
             for n, pitch, packed in zip(rows, row_pitch, compact, strict=True)
@@ -206,8 +337,8 @@ class NetworkLayout:
         column_height = max(max(heights), self.pitch)
         self.body_top = -column_height / 2.0
         self.body_bottom = column_height / 2.0
-        self.lane_top = self.body_top - self.header_height - LANE_PADDING * ui
-        self.lane_bottom = self.body_bottom + LANE_PADDING * ui
+        self.lane_top = self.body_top - self.header_height - style.padding * ui
+        self.lane_bottom = self.body_bottom + style.padding * ui
         self.spacing = self.lane_width + gap
         self.columns: list[ColumnGeometry] = []
         for drawn, (units, idx, pitch, height) in enumerate(
@@ -236,7 +367,7 @@ class NetworkLayout:
         rows: list[int],
         compact: list[bool],
         label_widths: tuple[float, float] | None,
-    ) -> tuple[float, float, float, list[float], bool] | None:
+    ) -> tuple[float, float, float, list[float], bool, float, float] | None:
         """Sizes that fill a view of ``view_width`` x ``view_height`` pixels once fitted.
 
         The neurons (scene units) are scaled to fill the view's height; headers, buttons,
@@ -244,31 +375,78 @@ class NetworkLayout:
         the fitted zoom), so their text keeps a readable size whatever the network's height.
         When the columns are too many for the width, lanes narrow first, then the text
         shrinks a little (down to :data:`_MIN_CHROME`), and only then do neurons shrink.
+        Rows that would be closer than :data:`_TIGHT_ROW` pixels on screen pack their
+        neurons closer together (a smaller gap, larger neurons).
 
         Returns
         -------
         tuple or None
-            ``(ui, lane_width, gap, row_pitch, stacked)``: sizes in scene units and whether
-            the headers stack their buttons; ``None`` for a view too small to plan for.
+            ``(ui, lane_width, gap, row_pitch, stacked, pitch, scale)``: sizes in scene
+            units, whether the headers stack their buttons, the distance between
+            neighbouring neurons of the tallest column and the zoom of the fit; ``None`` for
+            a view too small to plan for.
         """
-        width = view_width - 2 * FIT_MARGIN
-        height = view_height - 2 * FIT_MARGIN
+        margin = fit_margin(view_height)
+        width = view_width - 2 * margin
+        height = view_height - 2 * margin
         if width < 120 or height < 100:
             return None
+        solved = self._solve_view(width, height, rows, compact, label_widths, self.pitch)
+        if solved[0] * self.pitch < _TIGHT_ROW:
+            tight = self.neuron_size * _TIGHT_RATIO
+            solved = self._solve_view(width, height, rows, compact, label_widths, tight)
+        scale, chrome, lane, gap, stacked, pitch = solved
+        ui = chrome / scale
+        style = self.style
+        # Columns with fewer neurons than the tallest spread them out when rows would be
+        # too close on screen for their labels (within the tallest column's height).
+        tallest = max(
+            n * pitch + (max(pitch, style.more_slot * ui) if packed else 0.0)
+            for n, packed in zip(rows, compact, strict=True)
+        )
+        row_pitch = []
+        for n, packed in zip(rows, compact, strict=True):
+            wanted = pitch
+            if not packed and pitch * scale < ROW_MIN * chrome:
+                wanted = min(ROW_MIN * chrome / scale, tallest / max(n, 1))
+            row_pitch.append(max(pitch, wanted))
+        return ui, lane / scale, gap / scale, row_pitch, stacked, pitch, scale
+
+    def _solve_view(
+        self,
+        width: float,
+        height: float,
+        rows: list[int],
+        compact: list[bool],
+        label_widths: tuple[float, float] | None,
+        pitch: float,
+    ) -> tuple[float, float, float, float, bool, float]:
+        """Zoom, text scale, lane and gap (pixels) that fit ``width`` x ``height`` pixels
+        with neurons ``pitch`` apart (scene units); see :meth:`_fit_to_view`.
+
+        Returns
+        -------
+        tuple
+            ``(scale, chrome, lane, gap, stacked, pitch)``.
+        """
+        style = self.style
         count = len(rows)
-        pitch, neuron = self.pitch, self.neuron_size
+        neuron = self.neuron_size
         left_label, right_label = label_widths if label_widths is not None else (0.0, 0.0)
 
         def fill_scale(chrome: float, stacked: bool) -> float:
             """Zoom at which the tallest column fills the height left by the header."""
-            head = (HEADER_STACKED_HEIGHT if stacked else HEADER_HEIGHT) + 2 * LANE_PADDING
+            head = (style.stacked_height if stacked else style.height) + 2 * style.padding
             room = height - head * chrome
             scales = [MAX_FIT_SCALE]
             for n, packed in zip(rows, compact, strict=True):
                 if packed:
                     # The "more" slot is a pitch or the marker's height, whichever is more.
                     scales.append(
-                        min(room / ((n + 1) * pitch), (room - MORE_SLOT * chrome) / (n * pitch))
+                        min(
+                            room / ((n + 1) * pitch),
+                            (room - style.more_slot * chrome) / (n * pitch),
+                        )
                     )
                 else:
                     scales.append(room / (max(n, 1) * pitch))
@@ -285,12 +463,12 @@ class NetworkLayout:
             lane = max(lane_design * chrome, (neuron + 56) * scale)
             labels = label_room(chrome, lane, scale, left_label)
             labels += label_room(chrome, lane, scale, right_label)
-            return count * lane + (count - 1) * GAP_MIN * chrome + labels, lane
+            return count * lane + (count - 1) * style.gap_min * chrome + labels, lane
 
         chosen = None
         for chrome in np.linspace(1.0, _MIN_CHROME, 6):
-            for lane_design in np.linspace(LANE_WIDTH, LANE_MIN, 5):
-                stacked = bool(lane_design < STACK_WIDTH)
+            for lane_design in np.linspace(style.lane_width, style.lane_min, 9):
+                stacked = bool(lane_design < style.stack_width)
                 scale = fill_scale(float(chrome), stacked)
                 total, lane = needed_width(float(chrome), float(lane_design), scale)
                 if total <= width:
@@ -303,34 +481,21 @@ class NetworkLayout:
             # the full names show on hover), and smaller neurons when even they do not fit.
             chrome = _MIN_CHROME
             scale = fill_scale(chrome, True)
-            gaps = (count - 1) * GAP_MIN * chrome
-            labels = label_room(chrome, LANE_MIN * chrome, scale, left_label)
-            labels += label_room(chrome, LANE_MIN * chrome, scale, right_label)
+            gaps = (count - 1) * style.gap_min * chrome
+            labels = label_room(chrome, style.lane_min * chrome, scale, left_label)
+            labels += label_room(chrome, style.lane_min * chrome, scale, right_label)
             lane = max((width - gaps - labels) / count, 1.0)
             scale = min(scale, lane / (neuron + 56))
             chosen = chrome, scale, lane, True
         chrome, scale, lane, stacked = chosen
         labels = label_room(chrome, lane, scale, left_label)
         labels += label_room(chrome, lane, scale, right_label)
-        gap = GAP_MIN * chrome
+        gap = style.gap_min * chrome
         if count > 1:
             # Spread the columns over the view's width (up to 2.5 comfortable gaps apart).
             spare = (width - count * lane - labels) / (count - 1)
-            gap = float(np.clip(spare, gap, 2.5 * COLUMN_GAP * chrome))
-        ui = chrome / scale
-        # Columns with fewer neurons than the tallest spread them out when rows would be
-        # too close on screen for their labels (within the tallest column's height).
-        tallest = max(
-            n * pitch + (max(pitch, MORE_SLOT * ui) if packed else 0.0)
-            for n, packed in zip(rows, compact, strict=True)
-        )
-        row_pitch = []
-        for n, packed in zip(rows, compact, strict=True):
-            wanted = pitch
-            if not packed and pitch * scale < ROW_MIN * chrome:
-                wanted = min(ROW_MIN * chrome / scale, tallest / max(n, 1))
-            row_pitch.append(max(pitch, wanted))
-        return ui, lane / scale, gap / scale, row_pitch, stacked
+            gap = float(np.clip(spare, gap, 2.5 * style.column_gap * chrome))
+        return scale, chrome, lane, gap, stacked, pitch
 
     # ---- rectangles (x, y, width, height) ---------------------------------------------------
 
@@ -354,13 +519,14 @@ class NetworkLayout:
     label_left = 0.0
     label_right = 0.0
 
-    def scale_key(self) -> tuple[float, ...]:
+    def scale_key(self) -> tuple:
         """The sizes shared by every column (neurons, headers, text scale, spacing).
 
         Two layouts with equal keys draw a column with the same neurons, or a lane with the
         same rectangle, identically; the canvas keeps such items across an edit.
         """
         return (
+            self.style,
             self.neuron_size,
             self.pitch,
             self.ui,
@@ -397,19 +563,20 @@ class NetworkLayout:
     def unit_button_centers(self, drawn: int) -> tuple[tuple[float, float], tuple[float, float]]:
         """Centres of the − (first) and + (second) buttons of a hidden layer's header."""
         x = self.columns[drawn].x
+        style, ui = self.style, self.ui
         if self.stacked_header:
             # A row of their own below the subtitle, side by side in the middle.
-            y = self.lane_top + 62.0 * self.ui
-            offset = self.button_radius + 5.0 * self.ui
+            y = self.lane_top + style.button_line * ui
+            offset = self.button_radius + 5.0 * ui
             return (x - offset, y), (x + offset, y)
-        y = self.lane_top + 40.0 * self.ui
-        offset = self.lane_width / 2.0 - self.button_radius - 8.0 * self.ui
+        y = self.lane_top + style.subtitle_line * ui
+        offset = self.lane_width / 2.0 - self.button_radius - style.button_edge * ui
         return (x - offset, y), (x + offset, y)
 
     def gap_button_center(self, gap: int) -> tuple[float, float]:
         """Centre of the "+ layer" button between drawn columns ``gap`` and ``gap + 1``."""
         x = (self.columns[gap].x + self.columns[gap + 1].x) / 2.0
-        return x, self.lane_top + 22.0 * self.ui
+        return x, self.lane_top + self.style.gap_button_line * self.ui
 
     def neuron_rects(self, drawn: int) -> np.ndarray:
         """Rectangles of the drawn neurons of a column.

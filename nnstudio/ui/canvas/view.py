@@ -33,9 +33,9 @@ from nnstudio.ui.canvas.items import (
 )
 from nnstudio.ui.canvas.layout import (
     COMPACT_HEAD,
-    FIT_MARGIN,
     MAX_FIT_SCALE,
     NetworkLayout,
+    fit_margin,
     nearest_segment,
     sample_indices,
 )
@@ -1086,15 +1086,16 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         # The legend and zoom buttons float over the bottom of the view: fit the drawing to
         # the screen above them (but never to less than two thirds of the view).
         room = self._fit_room()
+        border = fit_margin(room)
         # A hair under the exact fit, so rounding never brings in scroll bars (which would
         # shrink the view, refit it and take them away again).
         scale = 0.995 * min(
-            (viewport.width() - 2 * FIT_MARGIN) / drawing.width(),
-            (room - 2 * FIT_MARGIN) / drawing.height(),
+            (viewport.width() - 2 * border) / drawing.width(),
+            (room - 2 * border) / drawing.height(),
         )
         scale = max(_MIN_SCALE, min(scale, MAX_FIT_SCALE))
         self.setTransform(QtGui.QTransform.fromScale(scale, scale))
-        margin = FIT_MARGIN / scale
+        margin = border / scale
         drawing = drawing.adjusted(-margin, -margin, margin, margin)
         rect = self._framed_rect()
         # The band below the drawing may only use the room the view has left.
@@ -1120,7 +1121,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         """The drawing with a margin, and a band below it for the legend and zoom buttons."""
         scale = max(self.transform().m11(), _MIN_SCALE)
         band = self._overlay_band() / scale
-        margin = FIT_MARGIN / scale
+        margin = fit_margin(self._fit_room()) / scale
         return self.content_rect().adjusted(-margin, -margin, margin, margin + band)
 
     def zoom_by(self, factor: float) -> None:
