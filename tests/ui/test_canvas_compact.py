@@ -143,6 +143,17 @@ def test_a_tall_view_keeps_the_regular_headers(qtbot) -> None:
     assert canvas.layout_geometry.header_height * canvas.zoom >= 50
 
 
+def test_small_neurons_under_regular_headers_take_compact_ones(qtbot) -> None:
+    # The spiral's 16-neuron layers in the canvas of a 1280 x 800 window: under regular
+    # headers (with − / + on a row of their own) the neurons were about 7 px.
+    document, canvas = open_canvas(qtbot, spiral_project(), MEDIUM_CANVAS)
+    show_trained_frame(document, canvas)
+    canvas.fit()
+    assert canvas.layout_geometry.style == COMPACT_HEADER
+    assert neuron_side(canvas, 1) >= 11.0, neuron_side(canvas, 1)
+    assert min(size for _title, *sizes in header_text_pixels(canvas) for size in sizes) >= 8
+
+
 def test_a_layout_without_a_view_keeps_the_regular_headers() -> None:
     layout = NetworkLayout((2, 16, 16, 1))
     assert layout.style != COMPACT_HEADER

@@ -63,6 +63,9 @@ _MAX_UI = 2.6
 _TIGHT_ROW = 7.0
 #: Row pitch over neuron side of packed rows.
 _TIGHT_RATIO = 1.12
+#: Neurons smaller than this on screen (pixels) under regular headers take compact ones
+#: when that makes them clearly larger.
+_SMALL_NEURON = 12.0
 
 
 @dataclass(frozen=True)
@@ -143,8 +146,9 @@ REGULAR_HEADER = HeaderStyle(
     column_gap=COLUMN_GAP,
     more_slot=MORE_SLOT,
 )
-#: Headers of a short view (see :data:`COMPACT_ROOM`): two tight rows, smaller buttons and
-#: less room around the neurons, so the neurons get the height.
+#: Headers of a short view (see :data:`COMPACT_ROOM`), or of neurons that would otherwise be
+#: small (see ``_SMALL_NEURON``): two tight rows, smaller buttons and less room around the
+#: neurons, so the neurons get the height.
 COMPACT_HEADER = HeaderStyle(
     height=31.0,
     stacked_height=43.0,
@@ -307,6 +311,20 @@ class NetworkLayout:
         solved = None
         if view_width is not None and view_height is not None:
             solved = self._fit_to_view(view_width, view_height, rows, compact, label_widths)
+            if (
+                solved is not None
+                and self.style is REGULAR_HEADER
+                and solved[-1] * self.neuron_size < _SMALL_NEURON
+            ):
+                # Small neurons under regular headers: compact headers give them the height
+                # when that makes them clearly larger.
+                self.style = COMPACT_HEADER
+                tighter = self._fit_to_view(view_width, view_height, rows, compact, label_widths)
+                if tighter is not None and tighter[-1] > 1.1 * solved[-1]:
+                    solved = tighter
+                else:
+                    self.style = REGULAR_HEADER
+            style = self.style
         if solved is None:
             # No view to fit (or too small to plan for): the sizes of a comfortable zoom.
             column_height = self.max_slots * self.pitch
