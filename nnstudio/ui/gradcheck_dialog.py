@@ -39,14 +39,23 @@ _FAIL_COLOR = QtGui.QColor(185, 28, 28)
 _NUMBER_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _COLUMNS = ("Layer", "Weights", "W rel. error", "b rel. error", "Compared", "Step W / b", "Result")
 
+
+def _unbroken(formula: str) -> str:
+    """``formula`` with non-breaking spaces, so a wrapped line never splits it."""
+    return formula.replace(" ", "\u00a0")
+
+
 _INTRO = (
     "Backpropagation's gradient of the loss is compared, parameter by parameter, with central "
-    "differences <i>(J(θ + ε) − J(θ − ε)) / 2ε</i>, on a float64 copy of the network at its "
-    "current weights and the first training examples. Each layer shows the relative error "
-    "<i>‖g<sub>backprop</sub> − g<sub>numeric</sub>‖ / (‖g<sub>backprop</sub>‖ + "
-    "‖g<sub>numeric</sub>‖)</i> of its weights and biases: about 1e-9 or less means "
-    f"backpropagation is right, more than {GRADCHECK_TOLERANCE:g} signals a mistake. Dropout "
-    "is off; L1 and L2 penalties are part of the loss."
+    f"differences <i>{_unbroken('(J(θ + ε) − J(θ − ε)) / 2ε')}</i>, on a float64 copy of the "
+    "network at its current weights and the first training examples. Each layer shows the "
+    "relative error <i>"
+    + _unbroken("‖g<sub>backprop</sub> − g<sub>numeric</sub>‖")
+    + " / "
+    + _unbroken("(‖g<sub>backprop</sub>‖ + ‖g<sub>numeric</sub>‖)")
+    + "</i> of its weights and biases: about 1e-9 or less means backpropagation is right, "
+    f"more than {GRADCHECK_TOLERANCE:g} signals a mistake. Dropout is off; L1 and L2 "
+    "penalties are part of the loss."
 )
 
 

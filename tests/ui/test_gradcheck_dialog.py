@@ -307,3 +307,29 @@ def test_closing_the_dialog_stops_the_checking_thread(qtbot, big_document) -> No
     qtbot.waitUntil(
         lambda: not any(worker.is_alive() for worker in workers), timeout=STOP_TIMEOUT_MS
     )
+
+
+def test_the_explanation_never_breaks_a_formula_across_lines(qtbot, document) -> None:
+    from nnstudio.ui.qt import QtGui
+
+    dialog = GradientCheckDialog(document)
+    qtbot.addWidget(dialog)
+    text = QtGui.QTextDocument()
+    text.setDefaultFont(dialog.intro.font())
+    text.setHtml(dialog.intro.text())
+    plain = text.firstBlock().text().replace("\u00a0", " ")
+    formulas = [
+        "(J(θ + ε) − J(θ − ε)) / 2ε",
+        "‖gbackprop − gnumeric‖",
+        "(‖gbackprop‖ + ‖gnumeric‖)",
+    ]
+    for width in range(240, 720, 8):
+        text.setTextWidth(width)
+        text.documentLayout().documentSize()  # lays the text out
+        layout = text.firstBlock().layout()
+        starts = [layout.lineAt(index).textStart() for index in range(layout.lineCount())]
+        assert len(starts) >= 3  # wrapped
+        for formula in formulas:
+            begin = plain.index(formula)
+            inside = [start for start in starts if begin < start < begin + len(formula)]
+            assert not inside, (formula, width)
