@@ -862,7 +862,17 @@ class CsvImportDialog(QtWidgets.QDialog):
             self._preview.setMinimumHeight(
                 _table_height(self._preview, MIN_VISIBLE_ROWS, scroll_bar=True)
             )
+            # Once the list has its height.
+            QtCore.QTimer.singleShot(0, self, self._reveal_target)
         super().showEvent(event)
+
+    def _reveal_target(self) -> None:
+        """Scroll the column list so the first target shows (often the file's last column)."""
+        for row in range(self._roles.rowCount()):
+            item = self._roles.item(row, _TARGET_COLUMN)
+            if item is not None and item.checkState() == Qt.CheckState.Checked:
+                self._roles.scrollToItem(item, QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible)
+                return
 
     # ---- building --------------------------------------------------------------------------
 
@@ -1029,6 +1039,8 @@ class CsvImportDialog(QtWidgets.QDialog):
         # The focused box's column heading would turn bold ("Input" stood out from "Target"
         # as if it mattered more).
         head.setHighlightSections(False)
+        # Headings start where their cells' names, words and boxes start.
+        head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         head.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
         for column in (1, 2, 3):
             head.setSectionResizeMode(column, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
@@ -1175,6 +1187,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._roles.setCurrentCell(0, _INPUT_COLUMN)
         # Keyboard users start in the column list: arrows move, space ticks.
         self._roles.setFocus()
+        self._reveal_target()
 
         cells = np.array(table.rows[:PREVIEW_ROWS], dtype=object).reshape(-1, table.n_columns)
         tips = [f"{name} ({shown_kind(table, index)})" for index, name in enumerate(table.header)]

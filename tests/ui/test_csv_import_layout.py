@@ -76,14 +76,13 @@ def test_at_its_smallest_no_text_is_cut(qtbot, samples_dir: Path) -> None:
 
 
 def whole_rows(table: QtWidgets.QTableView) -> int:
-    """How many rows ``table`` shows whole (above its scroll bar)."""
+    """How many rows ``table`` shows whole (above its scroll bar, wherever it is scrolled)."""
     height = table.viewport().height()
     count = 0
     for row in range(table.model().rowCount()):
         top = table.rowViewportPosition(row)
-        if top < 0 or top + table.rowHeight(row) > height:
-            break
-        count += 1
+        if top >= 0 and top + table.rowHeight(row) <= height:
+            count += 1
     return count
 
 
@@ -290,3 +289,19 @@ def test_preview_headings_name_the_kind_the_column_list_shows(qtbot, tmp_path) -
     assert tips == [
         f"{name} ({kind})" for name, kind in zip("a b label note".split(), kinds, strict=True)
     ]
+
+
+def test_a_short_column_list_opens_on_its_target_with_headings_over_their_cells(
+    qtbot, samples_dir: Path
+) -> None:
+    dialog = shown(qtbot, samples_dir / "iris.csv", size=(1, 1))  # opened at its smallest
+    roles = dialog._roles
+    target = roles.item(4, 3)
+    assert roles.item(4, 0).text() == "species"
+    assert target.checkState() == QtCore.Qt.CheckState.Checked
+    # Five columns, room for four: the target (the last column) is the one in view.
+    qtbot.waitUntil(
+        lambda: roles.viewport().rect().contains(roles.visualItemRect(target)), timeout=2000
+    )
+    alignment = roles.horizontalHeader().defaultAlignment()
+    assert alignment & QtCore.Qt.AlignmentFlag.AlignLeft
