@@ -13,7 +13,7 @@ from nnstudio.ui.frame import Frame, FrameBuilder
 from nnstudio.ui.plots import PlotsPanel
 from nnstudio.ui.plots.common import LiveCurve, MajorGrid, envelope, make_plot
 from nnstudio.ui.plots.gradients import _smoothed
-from nnstudio.ui.qt import QtWidgets, pg
+from nnstudio.ui.qt import QtCore, QtWidgets, pg
 from nnstudio.workflow import build_network, make_trainer
 
 pytestmark = pytest.mark.gui
@@ -329,3 +329,37 @@ def test_images_and_maps_have_no_grid_lines(panel) -> None:
         assert any(isinstance(item, MajorGrid) for item in plot.items)
     weights = panel.weights_tab
     assert not any(isinstance(item, MajorGrid) for item in weights.heatmap_plot.items)
+
+
+# ---- where mini-batch losses sit ---------------------------------------------------------------
+
+
+def _full_batch_frames(epochs: int) -> list[Frame]:
+    """Frames of a full-batch run: one step per epoch, each taken on the whole training set."""
+    project = replace(
+        _project("regression"),
+        training=TrainingSpec(optimizer="adam", learning_rate=0.02, batch_size="full", epochs=9),
+    )
+    return _frames(project, epochs=epochs)[1]
+
+
+def test_a_full_batch_loss_sits_on_the_training_curve_where_its_step_was_taken(
+    qtbot, panel
+) -> None:
+    frames = _full_batch_frames(epochs=4)
+    tab = panel.loss_tab
+    panel.tabs.setCurrentWidget(tab)
+    panel.show_frame(frames[-1])
+    history = frames[-1].snapshot.history
+    batch_x, batch_y = tab.batch_curve.getData()
+    train_x, train_y = tab.train_curve.getData()
+    np.testing.assert_array_equal(train_x, [0, 1, 2, 3, 4])
+    # Step s is taken with the weights that epoch s - 1 ended with, on the same examples:
+    # its loss is that epoch's training loss, at that epoch (the first one at 0, not 1).
+    np.testing.assert_allclose(batch_x, [0, 1, 2, 3])
+    np.testing.assert_allclose(batch_y, history.train_loss[:-1], rtol=1e-4)
+    # Drawn on the training curve: the first mini-batch point is the first training point.
+    view = tab.loss_plot.vb
+    first_batch = view.mapViewToScene(QtCore.QPointF(batch_x[0], batch_y[0]))
+    first_train = view.mapViewToScene(QtCore.QPointF(train_x[0], train_y[0]))
+    assert (first_batch - first_train).manhattanLength() < 1.0

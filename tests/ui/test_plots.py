@@ -29,7 +29,7 @@ from nnstudio.ui.plots.output import (
     grid_image_rect,
     region_colors,
 )
-from nnstudio.ui.qt import QtCore
+from nnstudio.ui.qt import QtCore, pg
 from nnstudio.workflow import build_network, make_trainer
 
 pytestmark = pytest.mark.gui
@@ -128,11 +128,12 @@ def test_loss_curves_match_the_history(panel, spiral) -> None:
     np.testing.assert_allclose(y, history.val_loss)
     x, y = tab.metric_a_val.getData()
     np.testing.assert_allclose(y, history.val_accuracy)
-    # Mini-batch losses sit at fractional epochs between the epoch points.
+    # Mini-batch losses sit at fractional epochs between the epoch points, each where its
+    # step began (its loss is measured before the update).
     bx, _by = tab.batch_curve.getData()
     assert bx.shape[0] == frames[-1].step
     steps_per_epoch = -(-dataset.n_train // 32)
-    assert bx[0] == pytest.approx(1 / steps_per_epoch)
+    assert bx[0] == 0 and bx[1] == pytest.approx(1 / steps_per_epoch)
     tab.log_scale.setChecked(True)
     assert tab.loss_plot.ctrl.logYCheck.isChecked()
 
@@ -245,7 +246,7 @@ def test_gradient_lines_hold_every_step(panel, spiral) -> None:
     # Three layers are named in the title (a legend box would hide lines).
     title = tab.plot.titleLabel.text.replace("&nbsp;", " ")
     assert "1 tanh" in title and "2 relu" in title and "3 softmax" in title
-    assert not tab.legend.isVisible()
+    assert not any(isinstance(item, pg.LegendItem) for item in tab.graphics.scene().items())
 
 
 def test_activation_heatmap_and_unit_health(panel, spiral) -> None:

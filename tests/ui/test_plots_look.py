@@ -1,5 +1,6 @@
 """What the plots panel shows where a plot has little or nothing to show, and how it reads:
-log-axis labels, empty plots, histogram outlines, decision boundaries, example images."""
+log-axis labels, empty plots, histogram outlines, decision boundaries, example images, notes
+in a narrow control row, layer keys of deep networks, colour bars and class separators."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from nnstudio.data import Dataset, load_dataset
 from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
 from nnstudio.ui.frame import WEIGHT_PERCENTILES, Frame, FrameBuilder
 from nnstudio.ui.plots import PlotsPanel
-from nnstudio.ui.plots.common import make_plot
+from nnstudio.ui.plots.common import make_plot, note_label, palette_color
 from nnstudio.ui.plots.output import boundary_segments
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
 from nnstudio.workflow import build_network, make_trainer
@@ -365,3 +366,224 @@ def test_example_images_are_dark_ink_on_white_like_the_data_panel(qtbot, panel) 
             [0, top],
         ],
     )
+
+
+# ---- 6. notes, keys, colour bars and separators in small docks --------------------------------
+
+#: The plots panel docked under the canvas of a 1024 × 640 and of a 1366 × 768 window.
+DOCK_1024 = (456, 237)
+DOCK_1366 = (683, 288)
+
+
+def shown_note(label: QtWidgets.QLabel) -> str:
+    """The text a control-row note draws (a plain label draws all of its text)."""
+    shown = getattr(label, "shown_text", None)
+    return shown() if shown is not None else label.text()
+
+
+def note_fits(label: QtWidgets.QLabel) -> bool:
+    """Whether the text the note draws fits inside it."""
+    width = label.fontMetrics().horizontalAdvance(shown_note(label))
+    return width <= label.contentsRect().width()
+
+
+def test_a_narrow_note_shows_the_longest_whole_wording_that_fits(qtbot) -> None:
+    from nnstudio.ui.plots.common import NoteLabel
+
+    row = QtWidgets.QWidget()
+    layout = QtWidgets.QHBoxLayout(row)
+    note = note_label("Layer 1 (relu): 64 × 32 weights")
+    assert isinstance(note, NoteLabel)
+    note.set_wordings("Layer 1 (relu): 64 × 32 weights", "Layer 1: 64 × 32", "Layer 1")
+    layout.addWidget(note, 1)
+    qtbot.addWidget(row)
+    row.show()
+    qtbot.waitExposed(row)
+    metrics = note.fontMetrics()
+    shown = []
+    for text in ("Layer 1 (relu): 64 × 32 weights", "Layer 1: 64 × 32", "Layer 1"):
+        row.resize(metrics.horizontalAdvance(text) + 30, 40)
+        qtbot.waitUntil(
+            lambda text=text: note.contentsRect().width() >= metrics.horizontalAdvance(text)
+        )
+        shown.append(note.shown_text())
+        assert note_fits(note)
+    assert shown == ["Layer 1 (relu): 64 × 32 weights", "Layer 1: 64 × 32", "Layer 1"]
+    # Narrower than the shortest wording: that one cut short, and saying so.
+    row.resize(metrics.horizontalAdvance("Layer") + 20, 40)
+    qtbot.waitUntil(lambda: note.contentsRect().width() < metrics.horizontalAdvance("Layer 1"))
+    assert note.shown_text().endswith("…") and note_fits(note)
+    # The whole text stays the label's text and its tooltip.
+    assert note.text() == note.toolTip() == "Layer 1 (relu): 64 × 32 weights"
+    # Drawn in the note's grey, not in black.
+    row.resize(400, 40)
+    qtbot.waitUntil(lambda: note.shown_text() == "Layer 1 (relu): 64 × 32 weights")
+    image = note.grab().toImage()
+    darkest = min(
+        image.pixelColor(x, y).lightness()
+        for x in range(image.width())
+        for y in range(image.height())
+    )
+    assert 60 <= darkest <= 110
+
+
+class _Hover:
+    """What pyqtgraph's scene hands ``hoverEvent``: a position in image pixels."""
+
+    def __init__(self, x: float, y: float) -> None:
+        self._pos = QtCore.QPointF(x, y)
+
+    def isExit(self) -> bool:
+        return False
+
+    def pos(self) -> QtCore.QPointF:
+        return self._pos
+
+
+def test_the_weights_note_is_never_cut_off_in_a_docked_tab(qtbot, panel) -> None:
+    dataset, frame = pixel_frame()
+    tab = panel.weights_tab
+    panel.tabs.setCurrentWidget(tab)
+    panel.set_context(None, dataset)
+    panel.show_frame(frame)
+    full = "Layer 1 (tanh): 16 × 5 weights"
+    for size in (DOCK_1024, DOCK_1366, (1280, 800)):
+        panel.resize(*size)
+        settle(qtbot)
+        assert tab.as_images.isVisible()
+        note = tab.layer_note
+        # Whole words and numbers only: one of the note's wordings, fitting its room.
+        assert shown_note(note) in (full, "Layer 1 (tanh): 16 × 5", "Layer 1: 16 × 5", "Layer 1")
+        assert note_fits(note), (size, shown_note(note), note.width())
+        assert note.text() == full
+    assert shown_note(tab.layer_note) == full  # room for all of it in a wide tab
+    # Hovering a tile names its unit and weight, shortened to the room the note has.
+    panel.resize(*DOCK_1024)
+    settle(qtbot)
+    tab.heatmap.hoverEvent(_Hover(5.5, 2.5))
+    W = frame.weights[0][0]
+    assert shown_note(tab.layer_note).endswith(f"w = {W[4, 1]:.4g}")
+    assert note_fits(tab.layer_note)
+
+
+def deep_project() -> Project:
+    """Seven layers on the spiral: more layers than a small plot's title has room to name."""
+    activations = ("leaky_relu", "softplus", "leaky_relu", "swish", "elu", "leaky_relu")
+    return Project(
+        name="Deep",
+        data=BuiltinData(builtin="spiral", samples=150, arms=3, noise=0.02, seed=1),
+        network=NetworkSpec(
+            inputs=2,
+            layers=(*(LayerSpec(8, name) for name in activations), LayerSpec(3, "softmax")),
+        ),
+        loss="categorical_crossentropy",
+        training=TrainingSpec(optimizer="adam", learning_rate=0.01, batch_size=32, epochs=5),
+    )
+
+
+@pytest.mark.parametrize("size", [DOCK_1024, DOCK_1366], ids=["1024x640", "1366x768"])
+def test_every_layer_of_a_deep_network_is_keyed_without_hiding_data(qtbot, panel, size) -> None:
+    project = deep_project()
+    dataset, frames = train_frames(project, epochs=1)
+    panel.resize(*size)
+    panel.set_context(project, dataset)
+    for frame in frames:
+        panel.show_frame(frame)
+    colors = ["#{:02x}{:02x}{:02x}".format(*palette_color(i)) for i in range(7)]
+    for tab, plot in (
+        (panel.weights_tab, panel.weights_tab.histogram_plot),
+        (panel.gradients_tab, panel.gradients_tab.plot),
+    ):
+        panel.tabs.setCurrentWidget(tab)
+        settle(qtbot)
+        assert plot.isVisible()
+        # No legend box over the curves: every layer's key is in the title instead.
+        boxes = [i for i in tab.graphics.scene().items() if isinstance(i, pg.LegendItem)]
+        assert not [box for box in boxes if box.isVisible()]
+        label = plot.titleLabel
+        for index, color in enumerate(colors):
+            assert color in label.text, (tab.name, index + 1, label.text)
+        # The title is shown whole, above the data.
+        document = label.item.document()
+        assert document.idealWidth() <= label.rect().width() + 1
+        assert document.size().height() <= label.rect().height() + 1
+        title = label.sceneBoundingRect()
+        assert title.bottom() <= plot.vb.sceneBoundingRect().top() + 1
+        assert (
+            tab.graphics.viewport().rect().contains(tab.graphics.mapFromScene(title).boundingRect())
+        )
+
+
+def test_the_colour_bar_labels_both_ends_inside_the_view_beside_pictures(qtbot, panel) -> None:
+    dataset, frame = pixel_frame()
+    tab = panel.weights_tab
+    panel.tabs.setCurrentWidget(tab)
+    panel.set_context(None, dataset)
+    panel.show_frame(frame)
+    axis = tab.color_bar.axis
+    for size in ((1280, 800), DOCK_1366, DOCK_1024):
+        panel.resize(*size)
+        for pictures in (True, False):
+            tab.as_images.setChecked(pictures)
+            settle(qtbot)
+            assert tab.showing_images == pictures
+            labels = drawn_labels(axis)
+            assert len(labels) >= 2
+            # The pictures have no axes; the bar's lowest label still has room below them.
+            view = tab.graphics
+            for rect, text in (labels[0], labels[-1]):
+                on_screen = view.mapFromScene(axis.mapRectToScene(rect)).boundingRect()
+                assert view.viewport().rect().contains(on_screen), (size, pictures, text)
+
+
+def many_classes_frame(classes: int = 10) -> tuple[Dataset, Frame]:
+    """A frame of a 2-8-``classes`` network whose probes hold every class."""
+    from nnstudio.engine.network import Network
+    from nnstudio.ui.frame import make_frame
+
+    rng = np.random.default_rng(7)
+    labels = np.arange(300) % classes
+    X = rng.normal(size=(300, 2))
+    dataset = Dataset(
+        X_train=X[:240],
+        Y_train=np.eye(classes)[labels[:240]],
+        X_val=X[240:],
+        Y_val=np.eye(classes)[labels[240:]],
+        feature_names=("x1", "x2"),
+        target_names=tuple(f"c{i}" for i in range(classes)),
+        task="classification",
+    )
+    network = Network.from_spec(
+        NetworkSpec(2, (LayerSpec(8, "tanh"), LayerSpec(classes, "softmax"))),
+        "categorical_crossentropy",
+    )
+    return dataset, make_frame(network, dataset, probe_size=128)
+
+
+def test_class_separators_are_equally_wide_wherever_they_fall(qtbot, panel) -> None:
+    dataset, frame = many_classes_frame()
+    tab = panel.activations_tab
+    panel.tabs.setCurrentWidget(tab)
+    panel.set_context(None, dataset)
+    panel.show_frame(frame)
+    separator = (40, 40, 40)
+    widths: set[int] = set()
+    for width in (1280, 1100, 930, 700):
+        panel.resize(width, 520)
+        settle(qtbot)
+        lines = [line for line in tab.boundaries if line.isVisible()]
+        assert len(lines) == 9
+        image, _rect = view_pixels(tab, tab.heatmap_plot)
+        scale = image.width() / tab.graphics.width()
+        box = tab.heatmap_plot.vb.sceneBoundingRect()
+        row = int(tab.graphics.mapFromScene(box.center()).y() * scale)
+        for line in lines:
+            scene = tab.heatmap_plot.vb.mapViewToScene(QtCore.QPointF(line.value(), 0.0))
+            x = int(tab.graphics.mapFromScene(scene).x() * scale)
+            drawn = [
+                image.pixelColor(column, row).getRgb()[:3] == separator
+                for column in range(x - 4, x + 5)
+            ]
+            widths.add(sum(drawn))
+    # Every line as wide as every other, at each of the positions the widths gave them.
+    assert widths == {2}

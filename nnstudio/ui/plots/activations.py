@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 _BOUNDED = {"sigmoid": 1.0, "tanh": 1.0, "softmax": 1.0}
 _SATURATED_COLOR = (230, 110, 20)
 _DEAD_COLOR = (31, 97, 166)
+#: Width in pixels of the lines between the classes' columns of the heatmap.
+_SEPARATOR_WIDTH = 2
 
 
 def _count(number: int, noun: str) -> str:
@@ -155,8 +157,12 @@ class ActivationsTab(PlotTab):
             )
         self._show_classes(frame)
         self._show_health(frame)
-        self.layer_note.setText(
-            f"Layer {layer + 1} ({activation}), {_count(units, 'neuron').replace('&nbsp;', ' ')}"
+        neurons = _count(units, "neuron").replace("&nbsp;", " ")
+        # Shorter wordings for a narrow control row: whole words and numbers, never cut.
+        self.layer_note.set_wordings(
+            f"Layer {layer + 1} ({activation}), {neurons}",
+            f"Layer {layer + 1}, {neurons}",
+            f"Layer {layer + 1}",
         )
 
     def _show_classes(self, frame: Frame) -> None:
@@ -183,7 +189,9 @@ class ActivationsTab(PlotTab):
         ]
         axis.setTicks([ticks, []])
         while len(self.boundaries) < starts.size - 1:
-            line = pg.InfiniteLine(angle=90, pen=pg.mkPen((40, 40, 40), width=1.5))
+            # A whole number of pixels: pyqtgraph draws vertical lines without antialiasing,
+            # so a fractional width would come out 1 or 2 pixels wide by where a line falls.
+            line = pg.InfiniteLine(angle=90, pen=pg.mkPen((40, 40, 40), width=_SEPARATOR_WIDTH))
             self.heatmap_plot.addItem(line)
             self.boundaries.append(line)
         for index, line in enumerate(self.boundaries):

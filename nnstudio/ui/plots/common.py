@@ -134,11 +134,66 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def note_label(text: str) -> QtWidgets.QLabel:
+class NoteLabel(QtWidgets.QLabel):
+    """A one-line note that shows the longest of its wordings that fits its width.
+
+    A note in a tab's control row gets the room the other controls leave, which may be too
+    little for the whole text; a plain label would cut it off mid-word or mid-number. This
+    one shows the first wording (:meth:`set_wordings`) that fits, and when not even the
+    shortest does, that one cut short with an ellipsis. The tooltip and :meth:`text` keep
+    the full text.
+    """
+
+    def __init__(self, text: str, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._wordings: tuple[str, ...] = ()
+        self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        """Show ``text`` (with no shorter wording)."""
+        self.set_wordings(text)
+
+    def set_wordings(self, text: str, *shorter: str) -> None:
+        """Show ``text``, or where it does not fit the first of ``shorter`` that does."""
+        wordings = (text, *shorter)
+        if wordings == self._wordings:
+            return
+        self._wordings = wordings
+        self.setToolTip(text)
+        if text != super().text():
+            super().setText(text)
+        self.update()
+
+    def shown_text(self) -> str:
+        """The text drawn at the label's current width."""
+        width = self.contentsRect().width()
+        metrics = self.fontMetrics()
+        for wording in self._wordings:
+            if metrics.horizontalAdvance(wording) <= width:
+                return wording
+        return metrics.elidedText(self._wordings[-1], QtCore.Qt.TextElideMode.ElideRight, width)
+
+    def paintEvent(self, _event: QtGui.QPaintEvent) -> None:
+        painter = QtGui.QPainter(self)
+        try:
+            self.style().drawItemText(
+                painter,
+                self.contentsRect(),
+                int(self.alignment().value),
+                self.palette(),
+                self.isEnabled(),
+                self.shown_text(),
+                self.foregroundRole(),
+            )
+        finally:
+            painter.end()
+
+
+def note_label(text: str) -> NoteLabel:
     """A grey note for a tab's control row that shrinks (rather than widening the tab)."""
-    label = QtWidgets.QLabel(text)
+    label = NoteLabel(text)
     label.setStyleSheet("color: #555;")
-    label.setToolTip(text)
     label.setMinimumWidth(0)
     label.setSizePolicy(
         QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
@@ -952,6 +1007,10 @@ def compact_large_ticks(axis: pg.AxisItem) -> None:
     axis.tickStrings = functools.partial(_compact_tick_strings, axis.tickStrings)
 
 
+#: The row of a pyqtgraph plot's layout that holds its bottom axis.
+_BOTTOM_AXIS_ROW = 3
+
+
 def make_heatmap(
     title: str, x_label: str, y_label: str, value_label: str
 ) -> tuple[pg.PlotItem, pg.ImageItem, pg.ColorBarItem]:
@@ -974,6 +1033,10 @@ def make_heatmap(
     )
     compact_large_ticks(color_bar.axis)
     color_bar.setImageItem(image, insert_in=plot)
+    # The bar's end labels reach half a line past its ends; the bottom axis's row (the bar
+    # sits in the view's row) keeps room for the lower one when a caller hides that axis.
+    metrics = QtGui.QFontMetricsF(color_bar.axis.style["tickFont"] or QtGui.QFont())
+    plot.layout.setRowMinimumHeight(_BOTTOM_AXIS_ROW, math.ceil(metrics.height() / 2) + 2)
     return plot, image, color_bar
 
 
@@ -1488,14 +1551,15 @@ def key(
     return f'<span style="color:{hex_color}; font-weight:bold">{mark}</span>&nbsp;{text}'
 
 
-#: Up to this many series are named in a plot's title; more get a legend box.
-TITLE_KEYS_MAX = 6
+def layer_keys(activation_names: Sequence[str], *, numbers_only: bool = False) -> str:
+    """Title keys ``━ 1 tanh ━ 2 relu ...`` in the layer colours of :data:`PALETTE`.
 
-
-def layer_keys(activation_names: Sequence[str]) -> str:
-    """Title keys ``━ 1 tanh ━ 2 relu ...`` in the layer colours of :data:`PALETTE`."""
+    With ``numbers_only`` the keys name the layers by number alone (``━ 1 ━ 2 ...``): short
+    enough for every layer of a deep network to have its key in a narrow plot's title.
+    """
     return "&nbsp; ".join(
-        key(palette_color(i), layer_label(i, name)) for i, name in enumerate(activation_names)
+        key(palette_color(i), str(i + 1) if numbers_only else layer_label(i, name))
+        for i, name in enumerate(activation_names)
     )
 
 

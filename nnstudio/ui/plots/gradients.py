@@ -12,13 +12,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnstudio.ui.plots.common import (
-    TITLE_KEYS_MAX,
     EmptyPlotNote,
     GrowingXRange,
     LiveCurve,
     PlotTab,
     layer_keys,
-    layer_label,
     make_plot,
     note_label,
     palette_color,
@@ -60,8 +58,6 @@ class GradientsTab(PlotTab):
             self.plot, "Each layer's gradient norm appears here from the first training step."
         )
         self.empty_note.set_shown(True)
-        self.legend = self.plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
-        self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
         self.curves: list[pg.PlotDataItem] = []
         self.raw_curves: list[pg.PlotDataItem] = []
         self._live: dict[pg.PlotDataItem, LiveCurve] = {}
@@ -97,20 +93,16 @@ class GradientsTab(PlotTab):
             self.curves.append(curve)
             self._live[raw] = LiveCurve(self.plot, raw, 2.0)
             self._live[curve] = LiveCurve(self.plot, curve, 1.0)
-        names = tuple(
-            f"layer {layer_label(i, name)}" for i, name in enumerate(frame.activation_names)
-        )
+        names = tuple(frame.activation_names)
         if names != self._names:
-            # Up to TITLE_KEYS_MAX layers are named in the title, more in a legend box.
-            boxed = layers > TITLE_KEYS_MAX
-            self.legend.clear()
-            self.legend.setVisible(boxed)
-            if boxed:
-                for curve, name in zip(self.curves, names, strict=False):
-                    self.legend.addItem(curve, name)
-                set_title(self.plot, "Gradient norm per layer")
-            else:
-                set_title(self.plot, f"Gradient norm  {layer_keys(frame.activation_names)}")
+            # The title names every layer (a legend box would hide lines); short of room the
+            # keys alone say what the lines are, and shorter still, by number.
+            keys = layer_keys(names)
+            set_title(
+                self.plot,
+                f"Gradient norm  {keys}",
+                compact=(keys, layer_keys(names, numbers_only=True)),
+            )
             self._names = names
         steps = np.asarray(frame.grad_steps)
         norms = np.asarray(frame.grad_norms)

@@ -12,7 +12,6 @@ from nnstudio.data import image_shape_of
 from nnstudio.ui.frame import WEIGHT_PERCENTILES
 from nnstudio.ui.plots.common import (
     PLOT_PREFERRED_SIZE,
-    TITLE_KEYS_MAX,
     PlotTab,
     SteadyYRange,
     StickyLevel,
@@ -21,7 +20,6 @@ from nnstudio.ui.plots.common import (
     integer_ticks,
     key,
     layer_keys,
-    layer_label,
     make_heatmap,
     make_plot,
     note_label,
@@ -123,14 +121,11 @@ class WeightsTab(PlotTab):
         self.level = StickyLevel()
         # Hovering a cell names it in the note (pyqtgraph's scene calls hoverEvent by name).
         self.heatmap.hoverEvent = self._heatmap_hovered
-        self._layer_text = ""
+        #: The note on the shown layer, from the longest wording to the shortest.
+        self._layer_texts: tuple[str, ...] = ("",)
 
         # Current distribution of each layer's weights.
         self.histogram_plot = make_plot("Weight distribution per layer", "weight", "% of weights")
-        # Deep networks name their layers in a legend box; up to TITLE_KEYS_MAX, the title does.
-        self.histogram_legend = self.histogram_plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
-        self.histogram_legend.setBrush(pg.mkBrush(255, 255, 255, 200))
-        self.histogram_legend.setVisible(False)
         self.histogram_curves: list[pg.PlotDataItem] = []
         # Shares start at 0: the axis does too, and moves only in round steps while training.
         self.histogram_y = SteadyYRange(self.histogram_plot.vb)
@@ -167,7 +162,7 @@ class WeightsTab(PlotTab):
         self._quantiles: list[np.ndarray] = []
         self._frame: Frame | None = None
         self._shown_layer: int | None = None
-        self._legend_names: tuple[str, ...] = ()
+        self._keyed_layers: tuple[str, ...] = ()
         self._last_step = 0
         #: (grid_rows, grid_columns, rows, cols) while the heatmap shows pictures.
         self._mosaic_grid: tuple[int, int, int, int] | None = None
@@ -279,12 +274,17 @@ class WeightsTab(PlotTab):
         self._show_histograms(frame)
         self.record(frame)
         self._show_spread(frame, layer)
-        self._layer_text = (
-            f"Layer {layer + 1} ({frame.activation_names[layer]}): "
-            f"{frame.weights[layer][0].shape[0]} × {frame.weights[layer][0].shape[1]} weights"
+        name = frame.activation_names[layer]
+        fan_in, fan_out = frame.weights[layer][0].shape
+        # Shorter wordings for a narrow control row: whole words and numbers, never cut.
+        self._layer_texts = (
+            f"Layer {layer + 1} ({name}): {fan_in} × {fan_out} weights",
+            f"Layer {layer + 1} ({name}): {fan_in} × {fan_out}",
+            f"Layer {layer + 1}: {fan_in} × {fan_out}",
+            f"Layer {layer + 1}",
         )
         if not self._hovering:
-            self.layer_note.setText(self._layer_text)
+            self.layer_note.set_wordings(*self._layer_texts)
 
     def _show_heatmap(self, frame: Frame, layer: int) -> None:
         W = np.asarray(frame.weights[layer][0], dtype=np.float64)
@@ -382,6 +382,11 @@ class WeightsTab(PlotTab):
 
     def cell_text(self, x: float, y: float) -> str | None:
         """What the heatmap shows at image coordinates ``(x, y)`` (column, row), or ``None``."""
+        wordings = self.cell_wordings(x, y)
+        return None if wordings is None else wordings[0]
+
+    def cell_wordings(self, x: float, y: float) -> tuple[str, ...] | None:
+        """:meth:`cell_text` and shorter wordings of it (for a narrow note), or ``None``."""
         frame = self._frame
         if frame is None or self._shown_layer is None:
             return None
@@ -395,8 +400,14 @@ class WeightsTab(PlotTab):
             cols = self._mosaic_grid[3]
             source = row * cols + col
             name = frame.feature_names[source]
-            where = f"{name} (row {row + 1}, column {col + 1})"
-            return f"Unit {unit + 1}, {where}: w = {W[source, unit]:.4g}"
+            where = f"row {row + 1}, column {col + 1}"
+            value = f"w = {W[source, unit]:.4g}"
+            return (
+                f"Unit {unit + 1}, {name} ({where}): {value}",
+                f"Unit {unit + 1}, {where}: {value}",
+                f"Unit {unit + 1}: {value}",
+                value,
+            )
         unit, source = int(x), int(y)
         if x < 0 or y < 0 or unit >= W.shape[1] or source >= W.shape[0]:
             return None
@@ -406,12 +417,17 @@ class WeightsTab(PlotTab):
             if source < len(names)
             else f"unit {source + 1} of layer {layer}"
         )
-        return f"From {origin} to unit {unit + 1}: w = {W[source, unit]:.4g}"
+        value = f"w = {W[source, unit]:.4g}"
+        return (
+            f"From {origin} to unit {unit + 1}: {value}",
+            f"{'Input' if layer == 0 else 'Unit'} {source + 1} → unit {unit + 1}: {value}",
+            value,
+        )
 
     def _heatmap_hovered(self, event: Any) -> None:
-        text = None if event.isExit() else self.cell_text(event.pos().x(), event.pos().y())
-        self._hovering = text is not None
-        self.layer_note.setText(text if text is not None else self._layer_text)
+        wordings = None if event.isExit() else self.cell_wordings(event.pos().x(), event.pos().y())
+        self._hovering = wordings is not None
+        self.layer_note.set_wordings(*(wordings if wordings is not None else self._layer_texts))
 
     def _show_histograms(self, frame: Frame) -> None:
         while len(self.histogram_curves) < frame.n_layers:
@@ -421,18 +437,17 @@ class WeightsTab(PlotTab):
                 stepMode="center", fillLevel=0.0, pen=pen(palette_color(index), 2)
             )
             self.histogram_curves.append(curve)
-        names = tuple(
-            f"layer {layer_label(i, name)}" for i, name in enumerate(frame.activation_names)
-        )
-        relabel = names != self._legend_names
-        boxed = frame.n_layers > TITLE_KEYS_MAX
-        if relabel:
-            self.histogram_legend.clear()
-            self.histogram_legend.setVisible(boxed)
-            self._legend_names = names
-            keys = "" if boxed else layer_keys(frame.activation_names)
-            # Short of room, the layer keys alone say what the curves are.
-            set_title(self.histogram_plot, f"Distribution  {keys}", compact=keys or None)
+        names = tuple(frame.activation_names)
+        if names != self._keyed_layers:
+            self._keyed_layers = names
+            keys = layer_keys(names)
+            # The title names every layer (a legend box would hide the outlines); short of
+            # room the keys alone say what the curves are, and shorter still, by number.
+            set_title(
+                self.histogram_plot,
+                f"Distribution  {keys}",
+                compact=(keys, layer_keys(names, numbers_only=True)),
+            )
         shown = [_ZERO]
         for index, curve in enumerate(self.histogram_curves):
             if index >= frame.n_layers:
@@ -445,8 +460,6 @@ class WeightsTab(PlotTab):
             curve.setData(edges, shares)
             curve.setVisible(True)
             shown.append(shares)
-            if relabel and boxed:
-                self.histogram_legend.addItem(curve, names[index])
         self.histogram_y.fit(shown)
 
     def record(self, frame: Frame) -> None:
