@@ -753,8 +753,10 @@ def _snapshot_step_history(
     steps : ndarray of int, shape (S,)
     grad_norms : ndarray, shape (S, L)
     batch_losses : ndarray, shape (S, 2)
-        ``(fractional epoch, batch loss)``; the epoch of step ``s`` is ``s`` divided by the
-        steps per epoch, which the snapshot's position (epoch plus progress) implies.
+        ``(fractional epoch, batch loss)``. A step's loss is measured with the weights from
+        before its update, so step ``s`` sits at ``s - 1`` divided by the steps per epoch
+        (which the snapshot's position, epoch plus progress, implies): with full-batch
+        training, step ``e + 1`` lies on the training loss of epoch ``e``.
     """
     steps = getattr(snapshot, "step_numbers", None)
     norms = getattr(snapshot, "step_grad_norms", None)
@@ -765,7 +767,7 @@ def _snapshot_step_history(
     position = float(snapshot.epoch) + float(snapshot.epoch_progress)
     per_epoch = snapshot.step / position if position > 0 else 1.0
     losses = np.asarray(getattr(snapshot, "step_losses", np.full(steps.shape, np.nan)), float)
-    return steps, norms, np.column_stack([steps / per_epoch, losses.ravel()])
+    return steps, norms, np.column_stack([(steps - 1) / per_epoch, losses.ravel()])
 
 
 def make_frame(
