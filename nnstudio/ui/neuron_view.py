@@ -2,8 +2,9 @@
 
 :class:`NeuronView` shows
 
-- the neuron's incoming weights as bars coloured by sign (or, for pixel inputs, as an image of
-  the weights laid out like the picture), with its bias;
+- the neuron's incoming weights as bars (or, for pixel inputs, as an image of the weights laid
+  out like the picture), coloured on the canvas's scale for the whole network (see
+  :func:`network_weight_limit`), with its bias;
 - the distribution of its pre-activation ``z`` over the probe examples, drawn against the
   activation ``g(z)`` and its derivative ``g'(z)``, with the flat regions shaded: where a
   sigmoid or tanh saturates (``|g'(z)| < 0.05``) and where a ReLU is dead (``z < 0``);
@@ -23,7 +24,7 @@ import numpy as np
 from nnstudio.data.dataset import image_shape_of
 from nnstudio.engine.activations import get_activation
 from nnstudio.spec import Project, canonical_activation, feature_labels
-from nnstudio.ui.colors import diverging_lookup_table, diverging_rgb
+from nnstudio.ui.colors import diverging_lookup_table, diverging_rgb, symmetric_limit
 from nnstudio.ui.plots.common import compact_large_ticks
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
 
@@ -311,7 +312,9 @@ class NeuronView(QtWidgets.QWidget):
         W, b = frame.weights[layer_index]
         incoming = np.asarray(W, dtype=float)[:, neuron]
         sources = feature_names if layer_index == 0 else None
-        self._show_weights(incoming, float(b[neuron]), sources)
+        # The canvas's scale, so a colour means the same weight there and here.
+        limit = network_weight_limit(frame.weights)
+        self._show_weights(incoming, float(b[neuron]), sources, limit)
         layer = network.layers[layer_index]
         outputs = np.asarray(frame.probe_A[layer_index + 1], dtype=float)
         wins = None
@@ -327,8 +330,10 @@ class NeuronView(QtWidgets.QWidget):
 
     # ---- parts -------------------------------------------------------------------------------
 
-    def _show_weights(self, weights: np.ndarray, bias: float, names: list[str] | None) -> None:
-        limit = max(float(np.max(np.abs(weights))) if weights.size else 0.0, 1e-9)
+    def _show_weights(
+        self, weights: np.ndarray, bias: float, names: list[str] | None, limit: float
+    ) -> None:
+        """Draw the incoming ``weights`` coloured on the symmetric scale ``±limit``."""
         image_shape = image_shape_of(tuple(names)) if names is not None else None
         # "b = -0.868" kept on one line when the caption wraps.
         self.weights_caption.setText(
@@ -548,15 +553,60 @@ class NeuronView(QtWidgets.QWidget):
         )
         self.z_plot.setXRange(float(edges[0]), float(edges[-1]), padding=0.05)
         self.z_plot.setYRange(0.0, 1.05, padding=0.02)
+        mean, spread = spread_texts(values)
         self.summary_label.setText(
-            f"{what.capitalize()}: mean {values.mean():.3g}, standard deviation "
-            f"{values.std():.3g} over the probe examples."
+            f"{what.capitalize()}: mean {mean}, standard deviation {spread} "
+            "over the probe examples."
         )
 
     def _set_weights_visible(self, visible: bool) -> None:
         self.weights_plot.setVisible(visible)
         if visible:
             self.z_plot.getPlotItem().getAxis("bottom").setLabel("z", color=_MUTED)
+
+
+def network_weight_limit(weights: Any) -> float:
+    """The colour limit of the canvas's edges: one symmetric scale over every weight.
+
+    Colouring a neuron's weights on it (not on their own largest) makes a colour mean the
+    same weight here as on the canvas: weights of 0.004 in a network of weights near 0.5
+    are near white in both.
+
+    Parameters
+    ----------
+    weights : sequence of (W, b)
+        The network's weight matrices and bias vectors.
+
+    Returns
+    -------
+    float
+        :func:`~nnstudio.ui.colors.symmetric_limit` of all the weights (biases excluded).
+    """
+    matrices = [np.ravel(np.asarray(W, dtype=float)) for W, _b in weights]
+    return symmetric_limit(np.concatenate(matrices)) if matrices else 1.0
+
+
+def spread_texts(values: np.ndarray) -> tuple[str, str]:
+    """Mean and standard deviation of ``values`` written to the same decimals.
+
+    Three significant digits of the standard deviation set the decimals, so a mean that is
+    zero up to rounding (a standardised input's -4.7e-09) reads ``0.00`` beside ``1.00``.
+
+    Returns
+    -------
+    mean, std : str
+    """
+    mean, std = float(np.mean(values)), float(np.std(values))
+    if not (np.isfinite(mean) and np.isfinite(std)) or std <= 0.0:
+        return f"{mean:.3g}", f"{std:.3g}"
+    # From the spread as written: 0.99999… reads 1.00, not 1.000.
+    decimals = 2 - int(np.floor(np.log10(float(f"{std:.3g}"))))
+    # Adding 0.0 turns a mean rounded from a tiny negative number into 0, not -0.
+    mean = round(mean, decimals) + 0.0
+    if 0 <= decimals <= 6:
+        return f"{mean:.{decimals}f}", f"{std:.{decimals}f}"
+    # A spread of thousands, or of less than a millionth: significant digits instead.
+    return f"{mean:.3g}", f"{std:.3g}"
 
 
 def _legend_entry(color: QtGui.QColor, text: str) -> str:

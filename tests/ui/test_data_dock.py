@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -877,3 +879,67 @@ def test_the_prediction_shading_fills_the_plane_view(qtbot, panel, document, siz
     )
     # Even a short dock leaves the plane room to read (it scrolls instead).
     assert view.height() >= 120
+
+
+@pytest.mark.parametrize("size", [(300, 480), (300, 900), (520, 480)])
+def test_the_preview_parts_never_overlap_the_plot(qtbot, panel, document, size):
+    panel.resize(*size)
+    choose(panel, "spiral")
+    panel.show_frame(frame_for(document))
+    # A long caption under the plot wraps over several lines in a narrow dock.
+    panel.set_selected_neuron(1, 2, "Hidden 1 · neuron 3 · tanh")
+    scatter = panel.scatter
+    note = scatter.focus_note
+    assert note.isVisible()
+    parts = [scatter.plot_widget, scatter.legend, note, scatter.show_predictions]
+
+    def laid_out() -> bool:
+        QtWidgets.QApplication.processEvents()
+        return all(
+            upper.geometry().bottom() < lower.geometry().top()
+            for upper, lower in itertools.pairwise(parts)
+        )
+
+    qtbot.waitUntil(laid_out, timeout=2000)
+    # Each part gets the room it needs: the plot its minimum, the caption every line.
+    assert scatter.plot_widget.height() >= data_dock.PREVIEW_MIN_HEIGHT
+    assert note.height() >= note.heightForWidth(note.width())
+    # What a short dock cannot show it scrolls to.
+    scroll = panel.findChild(QtWidgets.QScrollArea)
+    content = scroll.widget()
+    assert scroll.verticalScrollBar().maximum() == max(
+        0, content.height() - scroll.viewport().height()
+    )
+    assert content.height() >= content.layout().totalMinimumHeightForWidth(content.width())
+
+
+def test_table_columns_keep_one_number_of_decimals(panel, document, sample):
+    document.open(sample("iris"))
+    assert panel.preview_kind() == "table"
+    model = panel.table.model
+    headers = [model.headerData(c, _horizontal()) for c in range(model.columnCount())]
+    shown = {
+        name: [model.data(model.index(row, column)) for row in range(model.rowCount())]
+        for column, name in enumerate(headers)
+    }
+    for name in ("sepal_length", "sepal_width", "petal_length", "petal_width"):
+        texts = shown[name]
+        # The file's one decimal throughout: "5.0" above "6.8", not "5" (whole numbers too).
+        assert all(re.fullmatch(r"\d\.\d", text) for text in texts), (name, texts)
+        column = headers.index(name)
+        alignment = Qt.AlignmentFlag(
+            model.data(model.index(0, column), Qt.ItemDataRole.TextAlignmentRole)
+        )
+        assert alignment & Qt.AlignmentFlag.AlignRight
+    assert any(text.endswith(".0") for text in shown["sepal_length"])
+
+
+def test_table_numbers_line_up_whatever_their_magnitude():
+    values = np.array([[0.04, 6.0, 1e7, 0.0], [0.929, 6.8, 2.5e6, -1e-9], [0.5, 5.25, 3e6, 2.0]])
+    cells = data_dock._format_numbers(values)
+    assert cells.shape == values.shape
+    assert list(cells[:, 0]) == ["0.040", "0.929", "0.500"]
+    assert list(cells[:, 1]) == ["6.00", "6.80", "5.25"]
+    assert list(cells[:, 2]) == ["1.000e+07", "2.500e+06", "3.000e+06"]
+    # A value zero up to the column's precision reads 0, never "-0".
+    assert list(cells[:, 3]) == ["0", "0", "2"]

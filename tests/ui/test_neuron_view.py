@@ -11,7 +11,13 @@ import pytest
 from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.frame import make_frame
-from nnstudio.ui.neuron_view import HISTOGRAM_BINS, NeuronView, flat_regions
+from nnstudio.ui.neuron_view import (
+    HISTOGRAM_BINS,
+    NeuronView,
+    flat_regions,
+    network_weight_limit,
+    spread_texts,
+)
 from nnstudio.ui.qt import QtCore
 from nnstudio.workflow import build_network
 
@@ -293,7 +299,7 @@ def test_wide_layer_bars_share_brushes_and_follow_new_frames(view):
     W = frame.weights[1][0][:, 0]
     brushes = view.weight_bars.opts["brushes"]
     assert len(brushes) == 200
-    expected = diverging_rgb(W, np.abs(W).max())
+    expected = diverging_rgb(W, network_weight_limit(frame.weights))
     for rgb, brush in zip(expected.tolist(), brushes, strict=True):
         assert brush.color().getRgb()[:3] == tuple(rgb)
     # Bars of one colour share one brush; no bar has an outline.
@@ -341,3 +347,46 @@ def test_large_values_keep_their_labels_on_the_narrow_axes(view):
     view.z_plot.getPlotItem().setXRange(0, 0.8)
     bottom = view.z_plot.getPlotItem().getAxis("bottom")
     assert bottom.autoSIPrefixScale == 1.0 and "x0.001" not in bottom.labelString()
+
+
+def test_weights_are_coloured_on_the_canvas_scale(view):
+    from nnstudio.ui.colors import diverging_rgb, symmetric_limit
+
+    document = document_for(circles_project("tanh"))
+    frame = frame_for(document)
+    # One neuron whose incoming weights are tiny beside the network's others.
+    (W0, b0), *rest = frame.weights
+    W0 = W0.copy()
+    W0[:, 3] = [0.0038, 0.004]
+    frame = replace(frame, weights=((W0, b0), *rest))
+    # The canvas's key: one symmetric limit over every weight of the network.
+    limit = symmetric_limit(np.concatenate([np.ravel(W) for W, _b in frame.weights]))
+    assert network_weight_limit(frame.weights) == pytest.approx(limit)
+    assert limit > 0.2
+    view.show_neuron(document.project, 0, 3, frame)
+    for brush, weight in zip(view.weight_bars.opts["brushes"], W0[:, 3], strict=True):
+        color = brush.color()
+        assert color.getRgb()[:3] == tuple(diverging_rgb(np.array([weight]), limit)[0])
+        # Near the scale's light neutral middle, as on the canvas: not full-strength orange.
+        assert color.red() > color.blue() and color.lightness() > 200, color.getRgb()
+
+
+def test_an_input_with_zero_mean_reads_zero_not_rounding_noise(view):
+    document = document_for(circles_project("tanh"))
+    frame = frame_for(document)
+    probe = [np.array(a, dtype=float, copy=True) for a in frame.probe_A]
+    # A standardised input: mean zero up to float rounding, spread one.
+    column = probe[0][:, 1]
+    probe[0][:, 1] = (column - column.mean()) / column.std() - 4.72e-09
+    frame = replace(frame, probe_A=tuple(probe))
+    view.show_neuron(document.project, None, 1, frame)
+    text = view.summary_label.text()
+    assert "mean 0.00, standard deviation 1.00" in text, text
+    assert "e-" not in text
+
+
+def test_mean_and_spread_share_their_decimals():
+    assert spread_texts(np.array([-1.0, 1.0]) - 4.72e-09) == ("0.00", "1.00")
+    assert spread_texts(np.array([0.4, 0.6])) == ("0.500", "0.100")
+    assert spread_texts(np.array([1400.0, 1600.0])) == ("1500", "100")
+    assert spread_texts(np.array([2.0, 2.0])) == ("2", "0")

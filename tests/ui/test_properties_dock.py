@@ -414,3 +414,29 @@ def test_the_input_table_is_as_tall_as_its_rows_with_aligned_numbers(qtbot, docu
             alignment = Qt.AlignmentFlag(table.item(row, column).textAlignment())
             assert alignment & Qt.AlignmentFlag.AlignRight
     assert table.item(3, 1).text() == "1.240"  # petal width's mean, not "1.24"
+
+
+@pytest.mark.parametrize("first", ["neuron", "summary"])
+def test_the_scroll_range_fits_the_page_on_show(qtbot, document, first) -> None:
+    from nnstudio.ui.qt import QtWidgets
+
+    # A long description makes the summary taller than the dock, as the neuron page is.
+    document.apply(replace(document.project, description="A note. " * 120), "Describe")
+    dock = PropertiesDock(document)
+    qtbot.addWidget(dock)
+    dock.resize(256, 480)  # shorter than those pages, taller than the layer page
+    dock.show()
+    qtbot.waitExposed(dock)
+    props = dock.properties
+    bar = dock._scroll.verticalScrollBar()
+    dock.set_selection(Selection("neuron", 1, 0) if first == "neuron" else None)
+    qtbot.waitUntil(lambda: props.page_name == first and bar.maximum() > 0)
+    dock.set_selection(Selection("layer", 1))
+    QtWidgets.QApplication.processEvents()
+    page = props.layer_page
+    viewport = dock._scroll.viewport()
+    needs = max(page.heightForWidth(viewport.width()), page.minimumSizeHint().height())
+    assert needs < viewport.height()
+    # The page fits: no scroll range over blank space a taller page left behind.
+    qtbot.waitUntil(lambda: props.height() == viewport.height(), timeout=2000)
+    assert bar.maximum() == 0

@@ -151,9 +151,48 @@ def feature_list(features: tuple[str, ...]) -> str:
 
 
 def _format_numbers(values: np.ndarray) -> np.ndarray:
-    """Cells formatted with 4 significant digits, shape preserved (object array of str)."""
-    flat = np.asarray(values, dtype=np.float64).ravel()
-    return np.array([f"{v:.4g}" for v in flat], dtype=object).reshape(np.shape(values))
+    """Cells of a table written column by column, each column with one number of decimals.
+
+    Right-aligned with the same decimals, a column's digits line up (``5.0`` above ``6.8``,
+    not ``5``). See :func:`_decimal_column`.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n,) or (n, m)
+        Numbers by row; a 1-D array is one column.
+
+    Returns
+    -------
+    ndarray of str, dtype object, the shape of ``values``
+    """
+    table = np.asarray(values, dtype=np.float64)
+    columns = table.reshape(table.shape[0], -1) if table.ndim else table.reshape(1, 1)
+    cells = np.empty(columns.shape, dtype=object)
+    for index in range(columns.shape[1]):
+        cells[:, index] = _decimal_column(columns[:, index])
+    return cells.reshape(table.shape)
+
+
+#: Significant digits a table column keeps of its largest magnitude.
+TABLE_DIGITS = 4
+
+
+def _decimal_column(column: np.ndarray) -> list[str]:
+    """One column of numbers written with the same decimals.
+
+    :data:`TABLE_DIGITS` significant digits of the largest magnitude, but no more decimals
+    than the values use: iris lengths read ``5.0`` and ``6.8``, not ``5.000``. Magnitudes of a
+    million or more, or below 0.001, are written in scientific notation.
+    """
+    finite = np.abs(column[np.isfinite(column)])
+    largest = float(finite.max()) if finite.size else 0.0
+    if largest and not 1e-3 <= largest < 1e6:
+        return [f"{v:.{TABLE_DIGITS - 1}e}" for v in column]
+    most = 0 if largest == 0 else int(TABLE_DIGITS - 1 - np.floor(np.log10(largest)))
+    most = max(0, most)
+    used = max((len(f"{v:.{most}f}".rstrip("0").partition(".")[2]) for v in column), default=0)
+    # Adding 0.0 turns the -0.0 of a tiny negative number rounded away into 0.0.
+    return [f"{v:.{used}f}" for v in np.round(column, used) + 0.0]
 
 
 # ---- previews ----------------------------------------------------------------------------------
@@ -772,18 +811,74 @@ class ImagePreview(QtWidgets.QWidget):
         painter.end()
 
 
-class _PreviewStack(QtWidgets.QStackedWidget):
-    """The preview pages; asks for little height so a short dock does not need to scroll.
+#: Height the preview asks for when its page needs less: room to read a table or images.
+_PREVIEW_HINT_HEIGHT = 200
 
-    (A scroll area sizes its contents by their preferred height, and a plot's preferred
-    height is large; the preview takes whatever room is left instead.)
+
+def _least_height_for_width(page: QtWidgets.QWidget, width: int) -> int:
+    """The height ``page`` needs at ``width`` at least, its wrapped text wrapped.
+
+    A word-wrapped label's minimum height is one line; at a narrow width it needs its
+    wrapped height, which only the layout's minimum height for that width includes.
+    Everything else counts at its minimum height.
+    """
+    least = max(page.minimumSizeHint().height(), page.minimumHeight())
+    layout = page.layout()
+    if layout is not None and layout.hasHeightForWidth():
+        least = max(least, layout.totalMinimumHeightForWidth(width))
+    return least
+
+
+class _CurrentPageLayout(QtWidgets.QStackedLayout):
+    """A stacked layout sized by the page on show alone, at the least height it needs.
+
+    :class:`QtWidgets.QStackedLayout` asks for the largest minimum of all its pages (one
+    line per wrapped label), so a page with more text is squeezed below its needs and its
+    parts overlap; and a page's preferred height (a plot's is large) would make a short
+    dock scroll early. This layout asks for the current page's least height at the given
+    width (see :func:`_least_height_for_width`), and :data:`_PREVIEW_HINT_HEIGHT` at least.
     """
 
     def sizeHint(self) -> QtCore.QSize:
-        return QtCore.QSize(300, 200)
+        return QtCore.QSize(300, _PREVIEW_HINT_HEIGHT).expandedTo(self.minimumSize())
+
+    def minimumSize(self) -> QtCore.QSize:
+        page = self.currentWidget()
+        if page is None:
+            return QtCore.QSize(0, 0)
+        return page.minimumSizeHint().expandedTo(page.minimumSize())
 
     def hasHeightForWidth(self) -> bool:
-        return False
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        page = self.currentWidget()
+        least = 0 if page is None else _least_height_for_width(page, width)
+        return max(_PREVIEW_HINT_HEIGHT, least)
+
+
+class _PreviewStack(QtWidgets.QWidget):
+    """The preview pages, one shown at a time, sized by the page on show (see
+    :class:`_CurrentPageLayout`): the dock scrolls rather than overlap a page's parts."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self._layout = _CurrentPageLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        # Another page needs another height.
+        self._layout.currentChanged.connect(lambda _index: self.updateGeometry())
+
+    def addWidget(self, page: QtWidgets.QWidget) -> int:
+        """Add a page; the first one added is shown."""
+        return self._layout.addWidget(page)
+
+    def currentWidget(self) -> QtWidgets.QWidget | None:
+        """The page on show."""
+        return self._layout.currentWidget()
+
+    def setCurrentWidget(self, page: QtWidgets.QWidget) -> None:
+        """Show ``page``."""
+        self._layout.setCurrentWidget(page)
 
 
 class FeatureChecks(QtWidgets.QWidget):

@@ -756,6 +756,16 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
         current = self.currentWidget()
         return current.minimumSizeHint() if current is not None else super().minimumSizeHint()
 
+    def hasHeightForWidth(self) -> bool:
+        current = self.currentWidget()
+        return current.hasHeightForWidth() if current is not None else False
+
+    def heightForWidth(self, width: int) -> int:
+        # The stacked layout would answer the tallest page's height: the scroll area would
+        # keep a taller page's range (blank space below) after a shorter one is shown.
+        current = self.currentWidget()
+        return current.heightForWidth(width) if current is not None else -1
+
     @property
     def page_name(self) -> str:
         """Name of the page on show."""
