@@ -18,6 +18,7 @@ from nnstudio.ui.plots.common import make_plot, note_label, palette_color
 from nnstudio.ui.plots.output import boundary_segments
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
 from nnstudio.workflow import build_network, make_trainer
+from tests.ui.test_plots import pixel_frame
 
 pytestmark = pytest.mark.gui
 
@@ -300,30 +301,6 @@ def test_data_without_validation_offers_no_validation_points(qtbot, panel, spira
 
 
 # ---- 5. example images -----------------------------------------------------------------------
-
-
-def pixel_frame() -> tuple[Dataset, Frame]:
-    """A frame of a 16-5-3 network on 4×4 pictures (features named ``pixel_<row>_<col>``)."""
-    from nnstudio.engine.network import Network
-    from nnstudio.ui.frame import make_frame
-
-    rng = np.random.default_rng(4)
-    labels = rng.integers(0, 3, 90)
-    X = rng.random((90, 16)) * 8.0
-    dataset = Dataset(
-        X_train=X[:60],
-        Y_train=np.eye(3)[labels[:60]],
-        X_val=X[60:],
-        Y_val=np.eye(3)[labels[60:]],
-        feature_names=tuple(f"pixel_{i // 4}_{i % 4}" for i in range(16)),
-        target_names=("a", "b", "c"),
-        task="classification",
-    )
-    network = Network.from_spec(
-        NetworkSpec(16, (LayerSpec(5, "tanh"), LayerSpec(3, "softmax"))),
-        "categorical_crossentropy",
-    )
-    return dataset, make_frame(network, dataset)
 
 
 def test_example_images_are_dark_ink_on_white_like_the_data_panel(qtbot, panel) -> None:
