@@ -10,15 +10,14 @@ import math
 import numpy as np
 import pytest
 
-from nnstudio.data import Dataset, load_dataset
+from nnstudio.data import Dataset
 from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
-from nnstudio.ui.frame import WEIGHT_PERCENTILES, Frame, FrameBuilder
+from nnstudio.ui.frame import WEIGHT_PERCENTILES, Frame
 from nnstudio.ui.plots import PlotsPanel
 from nnstudio.ui.plots.common import make_plot, note_label, palette_color
 from nnstudio.ui.plots.output import boundary_segments
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
-from nnstudio.workflow import build_network, make_trainer
-from tests.ui.test_plots import pixel_frame
+from tests.ui.test_plots import pixel_frame, train_frames
 
 pytestmark = pytest.mark.gui
 
@@ -54,26 +53,6 @@ def xor_project() -> Project:
     )
 
 
-def train_frames(project: Project, epochs: int = 2) -> tuple[Dataset, list[Frame]]:
-    """The untrained network's frame, then one per epoch."""
-    dataset = load_dataset(project.data, ".")
-    network = build_network(project)
-    trainer = make_trainer(project, network, dataset)
-    builder = FrameBuilder(dataset, probe_size=60, grid_size=24)
-    frames = [builder.build(network, trainer.snapshot())]
-    for _ in range(epochs):
-        trainer.run_epoch()
-        frames.append(builder.build(network, trainer.snapshot()))
-    return dataset, frames
-
-
-@pytest.fixture(scope="module")
-def spiral() -> tuple[Project, Dataset, list[Frame]]:
-    project = spiral_project()
-    dataset, frames = train_frames(project)
-    return project, dataset, frames
-
-
 @pytest.fixture
 def panel(qtbot) -> PlotsPanel:
     widget = PlotsPanel()
@@ -82,6 +61,13 @@ def panel(qtbot) -> PlotsPanel:
     widget.show()
     qtbot.waitExposed(widget)
     return widget
+
+
+@pytest.fixture(scope="module")
+def spiral() -> tuple[Project, Dataset, list[Frame]]:
+    project = spiral_project()
+    dataset, frames = train_frames(project, epochs=2)
+    return project, dataset, frames
 
 
 def settle(qtbot) -> None:
