@@ -35,3 +35,20 @@ def test_key_pictures_differ_with_the_limit(qtbot):
     assert small != large
     legend.set_limit(0.5)
     assert legend.picture().toImage() == small
+
+
+def test_a_compact_key_takes_two_rows_and_keeps_every_text(qtbot):
+    legend = ScaleLegend()
+    qtbot.addWidget(legend)
+    legend.set_limit(0.57)
+    legend.set_caption("neurons: example 1/128 · class 0")
+    legend.set_edges_text("edges: 832 of 2,368 connections")
+    regular = legend.height()
+    legend.set_compact(340)  # the room beside the zoom buttons of a 457 px wide view
+    # The bar with the example beside it, then the edges: two rows instead of four.
+    assert legend.compact
+    assert legend.height() <= 42 < regular
+    assert legend.width() <= 340
+    assert legend.picture().deviceIndependentSize().toSize() == legend.size()
+    legend.set_compact(None)
+    assert legend.height() == regular and legend.width() == 248

@@ -47,6 +47,12 @@ MIN_TEXT_PIXELS = 10.0
 MIN_SHRUNK_PIXELS = 8.0
 #: Smallest on-screen size of the numbers inside neurons; smaller neurons show none.
 MIN_VALUE_PIXELS = 7.5
+#: Smallest room (screen pixels) between header text and the "+ layer" buttons beside it.
+TEXT_CLEARANCE_PIXELS = 5.0
+#: Smallest on-screen width (pixels) of the ring around the selected neuron.
+SELECTION_PIXELS = 2.0
+#: How far (screen pixels) the selected neuron's ring and its halo reach beyond the neuron.
+_RING_REACH_PIXELS = 5.0
 
 
 def on_screen_scale(painter: QtGui.QPainter) -> float:
@@ -128,6 +134,19 @@ def _text_color_for(rgb: np.ndarray) -> QtGui.QColor:
     return QtGui.QColor(255, 255, 255) if luminance < 140 else TEXT
 
 
+#: Smallest on-screen width (pixels) of the strokes of a − / + glyph.
+MIN_GLYPH_PIXELS = 1.5
+
+
+def glyph_pen_width(radius: float, scale: float) -> float:
+    """Width (scene units) of the strokes of a − / + glyph in a button of ``radius``.
+
+    1.8 scene units, or :data:`MIN_GLYPH_PIXELS` on screen at ``scale`` screen pixels per
+    scene unit when that is wider, but never so wide the glyph becomes a blob.
+    """
+    return min(max(1.8, MIN_GLYPH_PIXELS / scale), 0.45 * radius)
+
+
 def draw_round_button(
     painter: QtGui.QPainter,
     center: tuple[float, float],
@@ -136,15 +155,20 @@ def draw_round_button(
     hovered: bool,
     enabled: bool = True,
 ) -> None:
-    """A small round button with a + or − glyph drawn as strokes (crisp at any zoom)."""
+    """A small round button with a + or − glyph drawn as strokes (crisp at any zoom).
+
+    The strokes are at least :data:`MIN_GLYPH_PIXELS` (border: one pixel) wide on screen: a
+    zoomed-out drawing would thin a glyph of 1.8 scene units to a faint grey hairline.
+    """
     cx, cy = center
+    scale = on_screen_scale(painter)
     fill = ACCENT_SOFT if hovered and enabled else BUTTON_FILL
     border = ACCENT if hovered and enabled else BUTTON_BORDER
-    painter.setPen(QtGui.QPen(border, 1.0))
+    painter.setPen(QtGui.QPen(border, max(1.0, 1.0 / scale)))
     painter.setBrush(fill)
     painter.drawEllipse(QtCore.QPointF(cx, cy), radius, radius)
     ink = ACCENT if hovered and enabled else (TEXT if enabled else BUTTON_BORDER)
-    pen = QtGui.QPen(ink, 1.8)
+    pen = QtGui.QPen(ink, glyph_pen_width(radius, scale))
     pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
     painter.setPen(pen)
     arm = radius * 0.45
@@ -167,19 +191,35 @@ class LaneItem(QtWidgets.QGraphicsItem):
         Second header line, e.g. ``"8 tanh"``.
     resizable : bool
         Whether the header shows − / + buttons (hidden layers).
+    short_title : str, optional
+        The title for a lane too narrow for ``title`` (e.g. ``"H1"``); the hover text names
+        the layer in full.
+    short_subtitle : str, optional
+        Likewise for ``subtitle`` (e.g. ``"2"`` for ``"2 features"``).
     """
 
     def __init__(
-        self, layout: NetworkLayout, drawn: int, title: str, subtitle: str, resizable: bool
+        self,
+        layout: NetworkLayout,
+        drawn: int,
+        title: str,
+        subtitle: str,
+        resizable: bool,
+        short_title: str | None = None,
+        short_subtitle: str | None = None,
     ):
         super().__init__()
         self.layout = layout
         self.drawn = drawn
         self.title = title
+        self.short_title = short_title or title
+        self.short_subtitle = short_subtitle or subtitle
         self.subtitle = subtitle
         self.resizable = resizable
         #: What the lane's drawing depends on (see :meth:`drawing_key`).
-        self.key = self.drawing_key(layout, drawn, title, subtitle, resizable)
+        self.key = self.drawing_key(
+            layout, drawn, title, subtitle, resizable, self.short_title, self.short_subtitle
+        )
         self.selected = False
         self.hovered_button: int | None = None
         self._show_controls = True
@@ -201,7 +241,13 @@ class LaneItem(QtWidgets.QGraphicsItem):
 
     @staticmethod
     def drawing_key(
-        layout: NetworkLayout, drawn: int, title: str, subtitle: str, resizable: bool
+        layout: NetworkLayout,
+        drawn: int,
+        title: str,
+        subtitle: str,
+        resizable: bool,
+        short_title: str | None = None,
+        short_subtitle: str | None = None,
     ) -> tuple:
         """Everything the lane's drawing is made of: a lane with an equal key looks the same.
 
@@ -214,7 +260,9 @@ class LaneItem(QtWidgets.QGraphicsItem):
             layout.lane_rect(drawn),
             layout.unit_button_centers(drawn),
             title,
+            short_title or title,
             subtitle,
+            short_subtitle or subtitle,
             resizable,
         )
 
@@ -332,7 +380,7 @@ class LaneItem(QtWidgets.QGraphicsItem):
         share = base_title / (base_title + base_sub)
         title_font = _fitted_font(
             self._title_font,
-            self.title,
+            self.shown_title(scale),
             self._title_width(),
             scale,
             MIN_TITLE_PIXELS,
@@ -340,7 +388,7 @@ class LaneItem(QtWidgets.QGraphicsItem):
         )
         sub_font = _fitted_font(
             self._subtitle_font,
-            self.subtitle,
+            self.shown_subtitle(scale),
             self._subtitle_width(),
             scale,
             MIN_TEXT_PIXELS,
@@ -348,18 +396,75 @@ class LaneItem(QtWidgets.QGraphicsItem):
         )
         return title_font, sub_font
 
+    def shown_subtitle(self, scale: float) -> str:
+        """The subtitle drawn at ``scale``: the short one when the full one would be elided."""
+        if self.short_subtitle == self.subtitle:
+            return self.subtitle
+        width = self._subtitle_width()
+        tallest = 0.85 * self.layout.style.lines_room * self.layout.ui
+        full = _fitted_font(
+            self._subtitle_font, self.subtitle, width, scale, MIN_TEXT_PIXELS, tallest
+        )
+        if QtGui.QFontMetricsF(full).horizontalAdvance(self.subtitle) > width:
+            return self.short_subtitle
+        return self.subtitle
+
+    def shown_title(self, scale: float) -> str:
+        """The title drawn at ``scale``: the full one, or the short one when the full one
+        would be elided in the room it has."""
+        if self.short_title == self.title:
+            return self.title
+        width = self._title_width()
+        tallest = 0.85 * self.layout.style.lines_room * self.layout.ui
+        full, short = (
+            _fitted_font(self._title_font, text, width, scale, MIN_TITLE_PIXELS, tallest)
+            for text in (self.title, self.short_title)
+        )
+        elided = QtGui.QFontMetricsF(full).horizontalAdvance(self.title) > width
+        # Shrunk well below the short title's size, the full one would look out of place.
+        if elided or full.pixelSize() < 0.85 * short.pixelSize():
+            return self.short_title
+        return self.title
+
+    def _clearance(self) -> float:
+        """Room (scene units) kept between header text and the "+ layer" buttons or the
+        neighbouring lane's text: :data:`TEXT_CLEARANCE_PIXELS` at the planned zoom."""
+        planned = self.layout.planned_scale
+        return max(4.0, TEXT_CLEARANCE_PIXELS / planned) if planned else 4.0
+
     def _title_reach(self) -> float:
-        """How far the title may reach over the header band beside the lane."""
+        """How far the title's box reaches beyond the lane over the header band beside it
+        (negative: inside the lane): up to the "+ layer" buttons between lanes."""
         layout = self.layout
-        return max(0.0, (layout.spacing - layout.lane_width) / 2 - layout.gap_button_radius - 4)
+        half_gap = (layout.spacing - layout.lane_width) / 2
+        return max(half_gap - layout.gap_button_radius - self._clearance(), -6.0)
+
+    def _subtitle_reach(self) -> float:
+        """How far a stacked header's subtitle reaches beyond the lane: halfway to the
+        neighbouring subtitle when the "+ layer" buttons are above its row, else as far as
+        the title."""
+        layout, ui = self.layout, self.layout.ui
+        style = layout.style
+        button_bottom = (style.gap_button_line + style.gap_button_radius) * ui
+        size = float(self._subtitle_font.pixelSize())
+        if layout.planned_scale:
+            size = max(size, MIN_TEXT_PIXELS / layout.planned_scale)
+        # Top of the subtitle's letters (its line box has room above them).
+        sub_top = style.subtitle_line * ui - 0.4 * size
+        if sub_top >= button_bottom:
+            half_gap = (layout.spacing - layout.lane_width) / 2
+            return max(half_gap - self._clearance() / 2, -6.0)
+        return self._title_reach()
 
     def _title_width(self) -> float:
-        return self._rect.width() + 2 * self._title_reach() - 12
+        return self._rect.width() + 2 * self._title_reach()
 
     def _subtitle_inset(self) -> float:
         layout = self.layout
-        controls = self.resizable and self.show_controls and not layout.stacked_header
-        if not controls:
+        if layout.stacked_header:
+            # No − / + buttons on the subtitle's row: it may reach beside the lane.
+            return -self._subtitle_reach()
+        if not (self.resizable and self.show_controls):
             return 6.0
         style = layout.style
         return 2 * layout.button_radius + (style.button_edge + style.text_gap) * layout.ui
@@ -374,10 +479,12 @@ class LaneItem(QtWidgets.QGraphicsItem):
         between lanes; the subtitle stays between the lane's − and + buttons.
         """
         layout, ui = self.layout, self.layout.ui
-        title_font, sub_font = self.header_fonts(on_screen_scale(painter))
+        scale = on_screen_scale(painter)
+        title_font, sub_font = self.header_fonts(scale)
+        title = self.shown_title(scale)
         title_metrics = QtGui.QFontMetricsF(title_font)
         title_rect = QtCore.QRectF(
-            rect.x() - self._title_reach() + 6,
+            rect.x() - self._title_reach(),
             rect.y() + layout.style.title_top * ui,
             self._title_width(),
             title_metrics.height(),
@@ -387,9 +494,7 @@ class LaneItem(QtWidgets.QGraphicsItem):
         painter.drawText(
             title_rect,
             QtCore.Qt.AlignmentFlag.AlignCenter,
-            title_metrics.elidedText(
-                self.title, QtCore.Qt.TextElideMode.ElideRight, title_rect.width()
-            ),
+            title_metrics.elidedText(title, QtCore.Qt.TextElideMode.ElideRight, title_rect.width()),
         )
         sub_metrics = QtGui.QFontMetricsF(sub_font)
         # Centred on the − / + buttons' line (or where it would be, in a stacked header).
@@ -404,7 +509,7 @@ class LaneItem(QtWidgets.QGraphicsItem):
             sub_rect,
             QtCore.Qt.AlignmentFlag.AlignCenter,
             sub_metrics.elidedText(
-                self.subtitle, QtCore.Qt.TextElideMode.ElideRight, sub_rect.width()
+                self.shown_subtitle(scale), QtCore.Qt.TextElideMode.ElideRight, sub_rect.width()
             ),
         )
 
@@ -447,12 +552,19 @@ class GapButtonItem(QtWidgets.QGraphicsItem):
         cx, cy = self.center
         r = self.radius
         painter.setBrush(ACCENT if self.hovered else QtGui.QColor(255, 255, 255))
-        pen = QtGui.QPen(ACCENT if self.hovered else QtGui.QColor(191, 199, 212), 1.2)
+        pen = QtGui.QPen(
+            ACCENT if self.hovered else QtGui.QColor(191, 199, 212),
+            max(1.2, 1.0 / on_screen_scale(painter)),
+        )
         if not self.hovered:
             pen.setStyle(QtCore.Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.drawEllipse(QtCore.QPointF(cx, cy), r, r)
-        ink = QtGui.QPen(QtGui.QColor(255, 255, 255) if self.hovered else TEXT_MUTED, 1.8)
+        scale = on_screen_scale(painter)
+        ink = QtGui.QPen(
+            QtGui.QColor(255, 255, 255) if self.hovered else TEXT_MUTED,
+            glyph_pen_width(r, scale),
+        )
         ink.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
         painter.setPen(ink)
         arm = r * 0.45
@@ -508,6 +620,8 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         self.sparklines: np.ndarray | None = None
         self._sparkline_polygons: list[QtGui.QPolygonF] = []
         self.selected_position: int | None = None
+        #: The selected neuron when it is one of those not drawn (the marker stands for it).
+        self.selected_hidden: int | None = None
         self.hovered_position: int | None = None
         self._label_font = self.label_font(layout)
         self._value_font = font(max(8.0, layout.neuron_size * 0.24), bold=True)
@@ -535,8 +649,14 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         self._blank = False
         self.set_state(None, None, None)
         half = layout.neuron_size / 2
-        left = self.column.x - half - BIAS_RADIUS - 4
-        right = self.column.x + half + 4
+        #: Room (scene units) beside the neurons for the selection ring, sized for the zoom
+        #: the layout was planned for (or half of it): the ring is a few pixels wide on
+        #: screen, so zoomed out it reaches further in scene units.
+        planned = layout.planned_scale if layout.planned_scale is not None else 1.0
+        self._ring_room = max(8.0, 2 * _RING_REACH_PIXELS / planned)
+        ring = self._ring_room
+        left = self.column.x - half - max(BIAS_RADIUS + 4, ring)
+        right = self.column.x + half + max(4.0, ring)
         if self.labels is not None and label_side == "left":
             left -= layout.label_width
         if self.labels is not None and label_side == "right":
@@ -548,7 +668,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
             left = min(left, self.column.x - pill_half)
             right = max(right, self.column.x + pill_half)
         # Labels of every few rows may be taller than a row (see label_font_at).
-        reach = 4.0
+        reach = max(4.0, ring)
         if self.labels is not None:
             tallest = min(self._label_width_limit, 0.85 * self.column.pitch * len(self.labels))
             reach += 0.7 * tallest
@@ -688,6 +808,14 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
             self.selected_position = position
             self.update()
 
+    def set_selected_hidden(self, neuron: int | None) -> None:
+        """Show the selected neuron on the "N more" marker when it is not drawn."""
+        if self.column.ellipsis_y is None:
+            neuron = None
+        if neuron != self.selected_hidden:
+            self.selected_hidden = neuron
+            self.update()
+
     def set_hovered_position(self, position: int | None) -> None:
         """Outline the neuron under the mouse."""
         if position != self.hovered_position:
@@ -746,20 +874,42 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
                     painter.drawText(
                         rect, QtCore.Qt.AlignmentFlag.AlignCenter, self._texts[position]
                     )
-            if position == self.hovered_position and position != self.selected_position:
-                painter.setPen(QtGui.QPen(QtGui.QColor(37, 99, 235, 140), 1.5))
-                painter.setBrush(no_brush)
-                painter.drawRoundedRect(rect.adjusted(-3, -3, 3, 3), radius + 3, radius + 3)
-            if position == self.selected_position:
-                painter.setPen(QtGui.QPen(ACCENT, 2.5))
-                painter.setBrush(no_brush)
-                painter.drawRoundedRect(rect.adjusted(-4, -4, 4, 4), radius + 4, radius + 4)
             if self.has_bias:
                 painter.setPen(bias_pen)
                 painter.setBrush(self._bias_brushes[position])
                 painter.drawEllipse(rect.bottomLeft(), BIAS_RADIUS, BIAS_RADIUS)
+        self._paint_rings(painter)
         self._paint_labels(painter)
         self._paint_more_marker(painter)
+
+    def _paint_rings(self, painter: QtGui.QPainter) -> None:
+        """Outline the hovered neuron and ring the selected one.
+
+        Painted over every neuron (neighbours drawn later would cover a ring reaching over
+        them), and at least :data:`SELECTION_PIXELS` wide on screen, on a white halo so the
+        ring stands out from coloured neurons and edges however small the neurons are.
+        """
+        # Zoomed out past the room the item's bounds leave, rings stay within it (a ring
+        # cut off by the item's cache would look broken).
+        scale = max(on_screen_scale(painter), _RING_REACH_PIXELS / self._ring_room)
+        radius = self.corner_radius
+        painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        hovered, selected = self.hovered_position, self.selected_position
+        if hovered is not None and hovered != selected:
+            rect = self._rects[hovered]
+            out = max(3.0, 1.5 / scale)
+            painter.setPen(QtGui.QPen(QtGui.QColor(37, 99, 235, 140), max(1.5, 1.2 / scale)))
+            painter.drawRoundedRect(rect.adjusted(-out, -out, out, out), radius + out, radius + out)
+        if selected is not None:
+            rect = self._rects[selected]
+            width = max(2.5, SELECTION_PIXELS / scale)
+            # The ring's middle lies a pixel and half its width outside the neuron.
+            out = max(4.0, 1.0 / scale + width / 2)
+            ring = rect.adjusted(-out, -out, out, out)
+            painter.setPen(QtGui.QPen(QtGui.QColor(255, 255, 255), width + 2.0 / scale))
+            painter.drawRoundedRect(ring, radius + out, radius + out)
+            painter.setPen(QtGui.QPen(ACCENT, width))
+            painter.drawRoundedRect(ring, radius + out, radius + out)
 
     def _paint_sparkline(
         self,
@@ -904,22 +1054,77 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         """The font of the "N more" marker at ``scale`` screen pixels per scene unit."""
         return readable_font(self._more_font, scale, MIN_TEXT_PIXELS, self._more_room)
 
+    def marker_texts(self) -> list[str]:
+        """What the "N more" marker may say, longest first (the first that fits is shown).
+
+        With a neuron that is not drawn selected, the marker stands for it: "neuron 101 of
+        256"; otherwise it counts the neurons left out.
+        """
+        column = self.column
+        if self.selected_hidden is not None:
+            number = self.selected_hidden + 1
+            return [
+                f"neuron {number} of {column.units}",
+                f"{number} of {column.units}",
+                f"#{number}",
+            ]
+        return [f"{column.omitted} more", f"{column.omitted}"]
+
+    def _marker_limit(self) -> float:
+        """Widest the marker may be (scene units): its lane, with a little room each side."""
+        return self.layout.lane_width - 4 * self.layout.ui
+
+    def _marker_text(self, scale: float) -> tuple[str, QtGui.QFont, float]:
+        """The marker's text, font and pill width at ``scale``: the longest text that fits
+        the lane (see :meth:`marker_texts`); the shortest, shrunk down to
+        :data:`MIN_SHRUNK_PIXELS` on screen, when none does."""
+        base = self.more_font_at(scale)
+        if self.selected_hidden is not None:
+            base = QtGui.QFont(base)
+            base.setBold(True)
+        pad = 10 * self.layout.ui
+        limit = self._marker_limit()
+        texts = self.marker_texts()
+        metrics = QtGui.QFontMetricsF(base)
+        for text in texts:
+            width = metrics.horizontalAdvance(text) + pad
+            if width <= limit:
+                return text, base, width
+        text = texts[-1]
+        advance = max(metrics.horizontalAdvance(text), 1.0)
+        fits = base.pixelSize() * (limit - pad) / advance
+        pixels = max(math.floor(fits), math.ceil(MIN_SHRUNK_PIXELS / scale))
+        result = base
+        if pixels < base.pixelSize():
+            result = QtGui.QFont(base)
+            result.setPixelSize(max(1, pixels))
+        return text, result, QtGui.QFontMetricsF(result).horizontalAdvance(text) + pad
+
     def _more_pill_width(self, font: QtGui.QFont | None = None) -> float:
-        """Width of the "N more" marker of a compact column (scene units); by default, the
-        widest it gets (its largest font)."""
+        """Widest the marker of a compact column gets (scene units): its longest text at its
+        largest font, but no wider than its lane unless even its shortest text needs it."""
         if font is None:
             font = QtGui.QFont(self._more_font)
             font.setPixelSize(max(1, math.floor(self._more_room)))
-        metrics = QtGui.QFontMetricsF(font)
-        return metrics.horizontalAdvance(f"{self.column.omitted} more") + 14 * self.layout.ui
+        bold = QtGui.QFont(font)
+        bold.setBold(True)
+        metrics, bold_metrics = QtGui.QFontMetricsF(font), QtGui.QFontMetricsF(bold)
+        pad = 10 * self.layout.ui
+        column = self.column
+        widest = max(
+            metrics.horizontalAdvance(f"{column.omitted} more"),
+            bold_metrics.horizontalAdvance(f"neuron {column.units} of {column.units}"),
+        )
+        shortest = bold_metrics.horizontalAdvance(f"#{column.units}")
+        return max(min(widest + pad, self._marker_limit()), shortest + pad)
 
     def more_marker_rect(self, scale: float) -> QtCore.QRectF:
         """The pill of the "N more" marker at ``scale`` (scene units; empty when none)."""
         if self.column.ellipsis_y is None:
             return QtCore.QRectF()
         ui = self.layout.ui
-        text_height = QtGui.QFontMetricsF(self.more_font_at(scale)).height()
-        width = self._more_pill_width(self.more_font_at(scale))
+        _text, more_font, width = self._marker_text(scale)
+        text_height = QtGui.QFontMetricsF(more_font).height()
         # The marker's slot is sized for its text (see NetworkLayout.ellipsis_height).
         height = min(self.layout.ellipsis_height - 4 * ui, text_height + 16 * ui)
         height = max(height, min(text_height + 4 * ui, self.layout.ellipsis_height))
@@ -931,21 +1136,28 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
             return
         ui = self.layout.ui
         x = self.column.x
-        text = f"{self.column.omitted} more"
         scale = on_screen_scale(painter)
-        more_font = self.more_font_at(scale)
+        text, more_font, _width = self._marker_text(scale)
         text_height = QtGui.QFontMetricsF(more_font).height()
-        # A white pill keeps the marker readable over the edges crossing it.
+        selected = self.selected_hidden is not None
+        # A white pill keeps the marker readable over the edges crossing it; standing for
+        # the selected neuron, it takes the selection's colour and a ring as wide as the
+        # selected neurons' (see _paint_selection).
         pill = self.more_marker_rect(scale)
         width, height = pill.width(), pill.height()
-        painter.setPen(QtGui.QPen(LANE_BORDER, 1.0))
-        painter.setBrush(QtGui.QColor(255, 255, 255, 235))
+        if selected:
+            painter.setPen(QtGui.QPen(ACCENT, max(1.5, SELECTION_PIXELS / scale)))
+            painter.setBrush(ACCENT_SOFT)
+        else:
+            painter.setPen(QtGui.QPen(LANE_BORDER, 1.0))
+            painter.setBrush(QtGui.QColor(255, 255, 255, 235))
         corner = min(7 * ui, height / 2)
         painter.drawRoundedRect(pill, corner, corner)
+        ink = ACCENT if selected else TEXT_MUTED
         with_dots = height >= text_height + 12 * ui
         if with_dots:
             painter.setPen(QtCore.Qt.PenStyle.NoPen)
-            painter.setBrush(TEXT_MUTED)
+            painter.setBrush(ink)
             dots_height = height - text_height - 6 * ui
             step = dots_height / 3
             dot = 1.3 * ui
@@ -953,7 +1165,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
                 painter.drawEllipse(
                     QtCore.QPointF(x, pill.top() + 4 * ui + step * (k + 0.5)), dot, dot
                 )
-        painter.setPen(TEXT_MUTED)
+        painter.setPen(ink)
         painter.setFont(more_font)
         text_box = (
             QtCore.QRectF(pill.left(), pill.bottom() - text_height - 3 * ui, width, text_height)

@@ -159,8 +159,9 @@ COMPACT_HEADER = HeaderStyle(
     subtitle_line=22.0,
     button_line=35.0,
     button_radius=6.0,
-    gap_button_radius=8.0,
-    gap_button_line=15.0,
+    # Beside the title row only, so subtitles may reach over the gaps below them.
+    gap_button_radius=6.5,
+    gap_button_line=9.5,
     button_edge=3.0,
     text_gap=3.0,
     padding=4.0,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from nnstudio.ui.colors import diverging_rgb
@@ -15,6 +17,13 @@ _BORDER = QtGui.QColor(226, 231, 238)
 _WIDTH = 248
 _BASE_HEIGHT = 44
 _LINE_HEIGHT = 16
+#: Compact key (short views): row height, border, bar size and room between its parts.
+_ROW = 15
+_PAD_X = 8
+_PAD_Y = 5
+_BAR_WIDTH = 64
+_BAR_HEIGHT = 8
+_SPACE = 6
 
 
 class ScaleLegend(QtWidgets.QWidget):
@@ -22,6 +31,9 @@ class ScaleLegend(QtWidgets.QWidget):
 
     Below the bar: which example the neurons are coloured for (:meth:`set_caption`) and, for
     networks too big to draw every connection, which edges are shown (:meth:`set_edges_text`).
+
+    A short view gets a compact key (:meth:`set_compact`): the bar between its limits, the
+    example beside it when it fits, and each further text on one line.
     """
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
@@ -32,6 +44,12 @@ class ScaleLegend(QtWidgets.QWidget):
         self._caption = ""
         self._edges_text = ""
         self._edges_lines: list[str] = []
+        #: Widest the compact key may be (pixels), ``None`` for the regular key.
+        self._compact_width: int | None = None
+        #: The compact key's text beside the bar and its lines below (see _fit_size).
+        self._beside = ""
+        self._compact_lines: list[str] = []
+        self._weights_label = False
         gradient = diverging_rgb(np.linspace(-1.0, 1.0, 64), 1.0)
         self._stops = [
             (i / 63, QtGui.QColor(int(r), int(g), int(b)))
@@ -56,6 +74,7 @@ class ScaleLegend(QtWidgets.QWidget):
             self._limit = limit
             if _limit_text(limit) != shown:
                 # The limit changes with every live frame, its two digits seldom.
+                self._fit_size()
                 self._changed()
 
     @property
@@ -67,7 +86,7 @@ class ScaleLegend(QtWidgets.QWidget):
         """Show ``text`` under the bar (empty hides the line)."""
         if text != self._caption:
             self._caption = text
-            self._fit_height()
+            self._fit_size()
             self._changed()
 
     @property
@@ -81,12 +100,75 @@ class ScaleLegend(QtWidgets.QWidget):
             return
         self._edges_text = text
         self._edges_lines = _wrap(text, QtGui.QFontMetricsF(self._font), _WIDTH - 20, 2)
-        self._fit_height()
+        self._fit_size()
         self._changed()
 
-    def _fit_height(self) -> None:
-        lines = (1 if self._caption else 0) + len(self._edges_lines)
-        self.setFixedHeight(_BASE_HEIGHT + (_LINE_HEIGHT * lines + 2 if lines else 0))
+    @property
+    def compact(self) -> bool:
+        """Whether the key is drawn compactly (see :meth:`set_compact`)."""
+        return self._compact_width is not None
+
+    def set_compact(self, max_width: int | None) -> None:
+        """Draw the key compactly, at most ``max_width`` pixels wide (``None``: regular).
+
+        The canvas keeps the drawing clear of the key's height: on a short view, the regular
+        key's three or four rows would take a third of it.
+        """
+        if max_width is not None:
+            max_width = max(int(max_width), 120)
+        if max_width != self._compact_width:
+            self._compact_width = max_width
+            self._fit_size()
+            self._changed()
+
+    def _fit_size(self) -> None:
+        if self._compact_width is None:
+            lines = (1 if self._caption else 0) + len(self._edges_lines)
+            self.setFixedSize(_WIDTH, _BASE_HEIGHT + (_LINE_HEIGHT * lines + 2 if lines else 0))
+            return
+        metrics = QtGui.QFontMetricsF(self._font)
+        inner = self._compact_width - 2 * _PAD_X
+        scale = self._scale_width(metrics)
+        # The example beside the bar when it fits ("neurons: " left out if that makes it).
+        self._beside = ""
+        captions = [self._caption, self._caption.removeprefix("neurons: ")] if self._caption else []
+        for text in captions:
+            if scale + 2 * _SPACE + metrics.horizontalAdvance(text) <= inner:
+                self._beside = text
+                break
+        lines = []
+        if self._caption and not self._beside:
+            lines.append(self._caption)
+        if self._edges_text:
+            lines.append(self._edges_text)
+        self._compact_lines = [
+            metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, inner) for text in lines
+        ]
+        widest = scale + (
+            2 * _SPACE + metrics.horizontalAdvance(self._beside) if self._beside else 0
+        )
+        # What the bar is for, when the first row has room for it.
+        label = metrics.horizontalAdvance(_WEIGHTS) + _SPACE
+        self._weights_label = self._limit is not None and widest + label <= inner
+        if self._weights_label:
+            widest += label
+        for line in self._compact_lines:
+            widest = max(widest, metrics.horizontalAdvance(line))
+        width = min(math.ceil(widest) + 2 * _PAD_X, self._compact_width)
+        self.setFixedSize(width, 2 * _PAD_Y + _ROW * (1 + len(self._compact_lines)))
+
+    def _scale_width(self, metrics: QtGui.QFontMetricsF) -> float:
+        """Width of the compact key's first part: the bar between its limits, or the note
+        that there are no weights yet."""
+        if self._limit is None:
+            return metrics.horizontalAdvance(_NO_WEIGHTS)
+        limit = _limit_text(self._limit)
+        return (
+            metrics.horizontalAdvance(f"−{limit}")
+            + metrics.horizontalAdvance(f"+{limit}")
+            + _BAR_WIDTH
+            + 2 * _SPACE
+        )
 
     def _changed(self) -> None:
         self._picture = None
@@ -122,21 +204,19 @@ class ScaleLegend(QtWidgets.QWidget):
         painter.drawRoundedRect(QtCore.QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)
         painter.setFont(self._font)
         painter.setPen(_TEXT)
+        if self._compact_width is not None:
+            self._draw_compact(painter)
+            return
         if self._limit is None:
             painter.drawText(
                 QtCore.QRectF(0, 0, self.width(), _BASE_HEIGHT),
                 QtCore.Qt.AlignmentFlag.AlignCenter,
-                "weights not initialised yet",
+                _NO_WEIGHTS,
             )
             self._paint_lines(painter, QtCore.QRectF(10, _BASE_HEIGHT - 8, self.width() - 20, 0))
             return
         bar = QtCore.QRectF(10, 8, self.width() - 20, 9)
-        gradient = QtGui.QLinearGradient(bar.topLeft(), bar.topRight())
-        for position, color in self._stops:
-            gradient.setColorAt(position, color)
-        painter.setPen(QtCore.Qt.PenStyle.NoPen)
-        painter.setBrush(QtGui.QBrush(gradient))
-        painter.drawRoundedRect(bar, 4, 4)
+        self._paint_bar(painter, bar)
         painter.setPen(_TEXT)
         labels = QtCore.QRectF(bar.left(), bar.bottom() + 3, bar.width(), 15)
         limit = _limit_text(self._limit)
@@ -144,6 +224,49 @@ class ScaleLegend(QtWidgets.QWidget):
         painter.drawText(labels, QtCore.Qt.AlignmentFlag.AlignCenter, "weight 0")
         painter.drawText(labels, QtCore.Qt.AlignmentFlag.AlignRight, f"+{limit}")
         self._paint_lines(painter, QtCore.QRectF(bar.left(), labels.bottom(), bar.width(), 0))
+
+    def _draw_compact(self, painter: QtGui.QPainter) -> None:
+        """The compact key: ``−L ▬▬ +L  example …`` and, below, one line per further text."""
+        metrics = QtGui.QFontMetricsF(self._font)
+        left = float(_PAD_X)
+        row = QtCore.QRectF(left, _PAD_Y, self.width() - 2 * _PAD_X, _ROW)
+        flags = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
+        if self._limit is None:
+            painter.drawText(row, flags, _NO_WEIGHTS)
+            x = left + metrics.horizontalAdvance(_NO_WEIGHTS)
+        else:
+            limit = _limit_text(self._limit)
+            x = left
+            if self._weights_label:
+                painter.setPen(_MUTED)
+                painter.drawText(row, flags, _WEIGHTS)
+                painter.setPen(_TEXT)
+                x += metrics.horizontalAdvance(_WEIGHTS) + _SPACE
+            painter.drawText(row.adjusted(x - left, 0, 0, 0), flags, f"−{limit}")
+            x += metrics.horizontalAdvance(f"−{limit}") + _SPACE
+            bar = QtCore.QRectF(x, row.center().y() - _BAR_HEIGHT / 2, _BAR_WIDTH, _BAR_HEIGHT)
+            self._paint_bar(painter, bar)
+            painter.setPen(_TEXT)
+            x = bar.right() + _SPACE
+            painter.drawText(row.adjusted(x - left, 0, 0, 0), flags, f"+{limit}")
+            x += metrics.horizontalAdvance(f"+{limit}")
+        if self._beside:
+            painter.drawText(row.adjusted(x + 2 * _SPACE - left, 0, 0, 0), flags, self._beside)
+        painter.setPen(_MUTED)
+        for index, line in enumerate(self._compact_lines):
+            box = row.translated(0, _ROW * (index + 1))
+            if index == 0 and self._caption and not self._beside:
+                painter.setPen(_TEXT)
+            painter.drawText(box, flags, line)
+            painter.setPen(_MUTED)
+
+    def _paint_bar(self, painter: QtGui.QPainter, bar: QtCore.QRectF) -> None:
+        gradient = QtGui.QLinearGradient(bar.topLeft(), bar.topRight())
+        for position, color in self._stops:
+            gradient.setColorAt(position, color)
+        painter.setPen(QtCore.Qt.PenStyle.NoPen)
+        painter.setBrush(QtGui.QBrush(gradient))
+        painter.drawRoundedRect(bar, bar.height() / 2, bar.height() / 2)
 
     def _paint_lines(self, painter: QtGui.QPainter, above: QtCore.QRectF) -> None:
         """The example caption and the edges text, one line each below ``above``."""
@@ -161,6 +284,10 @@ class ScaleLegend(QtWidgets.QWidget):
             line = QtCore.QRectF(above.left(), top, above.width(), 15)
             painter.drawText(line, QtCore.Qt.AlignmentFlag.AlignLeft, text)
             top += _LINE_HEIGHT
+
+
+_NO_WEIGHTS = "weights not initialised yet"
+_WEIGHTS = "weights"
 
 
 def _limit_text(limit: float | None) -> str:

@@ -73,6 +73,20 @@ EDGE_STROKE_BUDGET = 400
 _EDGE_CATCH_UP_MS = 40
 #: Frames closer together than this (seconds) count as a live stream.
 _LIVE_FRAME_GAP_S = 0.25
+#: Views shorter than this (pixels) get the compact legend and zoom buttons.
+_COMPACT_OVERLAY_HEIGHT = 420
+#: Distance (pixels) of the legend and zoom buttons from the view's edges.
+_OVERLAY_INSET = 10
+_COMPACT_INSET = 6
+_ZOOM_BAR_STYLE = (
+    "QFrame#canvasZoomBar {{ background: rgba(255, 255, 255, 235);"
+    " border: 1px solid #e2e7ee; border-radius: 8px; }}"
+    " QToolButton {{ border: none; padding: {padding}; color: #374151;"
+    " font-size: {font}; border-radius: 6px; }}"
+    " QToolButton:hover {{ background: #eef4ff; color: #2563eb; }}"
+)
+_ZOOM_REGULAR = {"padding": "3px 8px", "font": "13px"}
+_ZOOM_COMPACT = {"padding": "1px 6px", "font": "12px"}
 
 
 @dataclass(frozen=True)
@@ -262,6 +276,15 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             return "Output"
         return f"Hidden {drawn}"
 
+    def layer_short_title(self, drawn: int) -> str:
+        """The title of a lane too narrow for :meth:`layer_title`: "In", "H2" or "Out"."""
+        count = len(self._network_spec().layers)
+        if drawn == 0:
+            return "In"
+        if drawn == count:
+            return "Out"
+        return f"H{drawn}"
+
     def layer_subtitle(self, drawn: int) -> str:
         """Second header line: size and activation, e.g. "8 tanh" or "2 features"."""
         network = self._network_spec()
@@ -346,11 +369,22 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self.gap_buttons = []
         for drawn in range(count):
             title, subtitle = self.layer_title(drawn), self.layer_subtitle(drawn)
+            short = self.layer_short_title(drawn)
+            # The input lane's subtitle, too long for a narrow lane: the number of features.
+            short_sub = str(network.inputs) if drawn == 0 else subtitle
             resizable = drawn in hidden
-            key = LaneItem.drawing_key(layout, drawn, title, subtitle, resizable)
+            key = LaneItem.drawing_key(layout, drawn, title, subtitle, resizable, short, short_sub)
             lane = _kept(old_lanes, drawn, key)
             if lane is None:
-                lane = LaneItem(layout, drawn, title, subtitle, resizable=resizable)
+                lane = LaneItem(
+                    layout,
+                    drawn,
+                    title,
+                    subtitle,
+                    resizable,
+                    short_title=short,
+                    short_subtitle=short_sub,
+                )
                 lane.setZValue(0)
                 self._scene.addItem(lane)
             else:
@@ -797,6 +831,11 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             ):
                 position = column.column.position_of(selection.neuron)
             column.set_selected_position(position)
+            # A selected neuron that is not drawn shows on its column's "N more" marker.
+            hidden = None
+            if position is None and selection is not None and selection.kind == "neuron":
+                hidden = selection.neuron if selection.layer == column.drawn else None
+            column.set_selected_hidden(hidden)
         self._selected_edge = None
         if selection is not None and selection.kind == "edge":
             bundle = self.bundles[selection.layer]
@@ -1115,7 +1154,28 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
 
     def _overlay_band(self) -> float:
         """Height (screen pixels) kept free at the bottom for the legend and zoom buttons."""
-        return float(max(self.legend.height(), self.zoom_bar.height()) + 16)
+        inset = self._update_overlay_size()
+        return float(max(self.legend.height(), self.zoom_bar.height()) + inset + 6)
+
+    def _update_overlay_size(self) -> int:
+        """Make the legend and zoom buttons compact on a short view; their inset (pixels).
+
+        A short view gives the band below the drawing a third of its height with the
+        regular key (three or four rows); the compact key takes one or two.
+        """
+        viewport = self.viewport()
+        compact = viewport.height() < _COMPACT_OVERLAY_HEIGHT
+        bar = self.zoom_bar
+        if bar.property("compact") != compact:
+            bar.setProperty("compact", compact)
+            bar.setStyleSheet(
+                _ZOOM_BAR_STYLE.format(**(_ZOOM_COMPACT if compact else _ZOOM_REGULAR))
+            )
+            bar.adjustSize()
+        inset = _COMPACT_INSET if compact else _OVERLAY_INSET
+        room = viewport.width() - bar.width() - 3 * inset
+        self.legend.set_compact(room if compact else None)
+        return inset
 
     def _framed_rect(self) -> QtCore.QRectF:
         """The drawing with a margin, and a band below it for the legend and zoom buttons."""
@@ -1190,13 +1250,8 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         """Small zoom out / fit / zoom in buttons floating in the bottom-right corner."""
         bar = QtWidgets.QFrame(self)
         bar.setObjectName("canvasZoomBar")
-        bar.setStyleSheet(
-            "QFrame#canvasZoomBar { background: rgba(255, 255, 255, 235);"
-            " border: 1px solid #e2e7ee; border-radius: 8px; }"
-            " QToolButton { border: none; padding: 3px 8px; color: #374151;"
-            " font-size: 13px; border-radius: 6px; }"
-            " QToolButton:hover { background: #eef4ff; color: #2563eb; }"
-        )
+        bar.setProperty("compact", False)
+        bar.setStyleSheet(_ZOOM_BAR_STYLE.format(**_ZOOM_REGULAR))
         row = QtWidgets.QHBoxLayout(bar)
         row.setContentsMargins(3, 2, 3, 2)
         row.setSpacing(0)
@@ -1223,8 +1278,9 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self._fitted_band = band
         viewport = self.viewport().geometry()
         bar = self.zoom_bar
-        bar.move(viewport.right() - bar.width() - 10, viewport.bottom() - bar.height() - 10)
-        self.legend.move(viewport.left() + 10, viewport.bottom() - self.legend.height() - 10)
+        inset = self._update_overlay_size()
+        bar.move(viewport.right() - bar.width() - inset, viewport.bottom() - bar.height() - inset)
+        self.legend.move(viewport.left() + inset, viewport.bottom() - self.legend.height() - inset)
         self._keep_above_viewport(bar, self.legend)
         # Notices go in the band below the drawing, over the key and left of the zoom
         # buttons: never over the headers and their − / + buttons.
