@@ -8,13 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnstudio.spec import BuiltinData, CsvData, LayerSpec, NetworkSpec, Project, TrainingSpec
+from nnstudio.spec import BuiltinData, CsvData, Project
 from nnstudio.ui.canvas import NetworkCanvas
 from nnstudio.ui.canvas.items import MIN_VALUE_PIXELS, on_screen_scale
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.frame import make_frame
 from nnstudio.ui.qt import QtCore, QtGui
 from nnstudio.workflow import build_network, make_trainer
+from tests.ui.test_canvas import iris_project, make_project
 
 pytestmark = pytest.mark.gui
 
@@ -26,22 +27,8 @@ MEDIUM_CANVAS = (630, 386)
 READABLE = 8.0
 
 
-def project(data, sizes, activations, loss) -> Project:
-    layers = tuple(
-        LayerSpec(units=units, activation=activation)
-        for units, activation in zip(sizes[1:], activations, strict=True)
-    )
-    return Project(
-        name="Test",
-        data=data,
-        network=NetworkSpec(inputs=sizes[0], layers=layers),
-        loss=loss,
-        training=TrainingSpec(optimizer="adam", learning_rate=0.03, batch_size=16),
-    )
-
-
 def spiral_project() -> Project:
-    return project(
+    return make_project(
         BuiltinData(builtin="spiral", samples=200, noise=0.05),
         (2, 16, 16, 1),
         ("tanh", "tanh", "sigmoid"),
@@ -52,19 +39,10 @@ def spiral_project() -> Project:
 def deep_project() -> Project:
     """Seven layers of eight neurons: a wide and short drawing."""
     activations = ("leaky_relu", "softplus", "leaky_relu", "swish", "elu", "leaky_relu")
-    return project(
+    return make_project(
         BuiltinData(builtin="spiral", samples=200, noise=0.05, arms=3),
         (2, 8, 8, 8, 8, 8, 8, 3),
         (*activations, "softmax"),
-        "categorical_crossentropy",
-    )
-
-
-def iris_project() -> Project:
-    return project(
-        CsvData(csv=str(SAMPLES / "iris.csv"), target=("species",)),
-        (4, 8, 3),
-        ("tanh", "softmax"),
         "categorical_crossentropy",
     )
 
@@ -78,7 +56,7 @@ def digits_like_project(folder: Path) -> Project:
     body = "\n".join(",".join(map(str, row)) + f",{index % 10}" for index, row in enumerate(pixels))
     path = folder / "digits_small.csv"
     path.write_text(header + "\n" + body + "\n")
-    return project(
+    return make_project(
         CsvData(csv=str(path), target=("digit",)),
         (64, 32, 10),
         ("relu", "softmax"),
