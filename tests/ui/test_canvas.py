@@ -205,7 +205,9 @@ def test_wide_network_is_drawn_compactly(qtbot, tmp_path):
     assert canvas.content_rect().width() < 2000
     column = canvas.layout_geometry.columns[1]
     marker = QtCore.QPointF(column.x, column.ellipsis_y)
-    assert canvas.hover_text(marker) == "Neurons 12–251 of Hidden 1 are not drawn (240 of 256)"
+    assert canvas.hover_text(marker) == (
+        "240 more neurons of Hidden 1 (13–252 of 256) are not drawn"
+    )
     x, y = header_center(canvas, 1)
     assert canvas.hover_text(QtCore.QPointF(x, y)) == (
         "Hidden 1 · 256 relu (16 of 256 neurons drawn) · drag to reorder"

@@ -1058,7 +1058,8 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         """What the "N more" marker may say, longest first (the first that fits is shown).
 
         With a neuron that is not drawn selected, the marker stands for it: "neuron 101 of
-        256"; otherwise it counts the neurons left out.
+        256"; otherwise it counts the neurons left out, "38 more" or, in a narrow lane,
+        "+38" (a bare number would read as a value). Hover says which neurons they are.
         """
         column = self.column
         if self.selected_hidden is not None:
@@ -1068,7 +1069,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
                 f"{number} of {column.units}",
                 f"#{number}",
             ]
-        return [f"{column.omitted} more", f"{column.omitted}"]
+        return count_texts(column.omitted)
 
     def _marker_limit(self) -> float:
         """Widest the marker may be (scene units): its lane, with a little room each side."""
@@ -1086,10 +1087,13 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         limit = self._marker_limit()
         texts = self.marker_texts()
         metrics = QtGui.QFontMetricsF(base)
-        for text in texts:
-            width = metrics.horizontalAdvance(text) + pad
-            if width <= limit:
-                return text, base, width
+        # Counts are worded alike in every compact column ("N more" everywhere, or "+N"
+        # everywhere): the wording is chosen for the widest count of the network, whose
+        # lanes are all as wide and whose markers share a font.
+        probes = texts if self.selected_hidden is not None else self._widest_count_texts()
+        for text, probe in zip(texts, probes, strict=True):
+            if metrics.horizontalAdvance(probe) + pad <= limit:
+                return text, base, metrics.horizontalAdvance(text) + pad
         text = texts[-1]
         advance = max(metrics.horizontalAdvance(text), 1.0)
         fits = base.pixelSize() * (limit - pad) / advance
@@ -1099,6 +1103,11 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
             result = QtGui.QFont(base)
             result.setPixelSize(max(1, pixels))
         return text, result, QtGui.QFontMetricsF(result).horizontalAdvance(text) + pad
+
+    def _widest_count_texts(self) -> list[str]:
+        """:func:`count_texts` of the network's largest count of neurons left out."""
+        counts = [column.omitted for column in self.layout.columns if column.compact]
+        return count_texts(max(counts, default=self.column.omitted))
 
     def _more_pill_width(self, font: QtGui.QFont | None = None) -> float:
         """Widest the marker of a compact column gets (scene units): its longest text at its
@@ -1177,6 +1186,12 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
             QtCore.Qt.AlignmentFlag.AlignCenter | QtCore.Qt.TextFlag.TextDontClip,
             text,
         )
+
+
+def count_texts(omitted: int) -> list[str]:
+    """How a compact column's marker may count the ``omitted`` neurons it leaves out,
+    longest first: "38 more", then "+38" for a lane too narrow for it."""
+    return [f"{omitted} more", f"+{omitted}"]
 
 
 def _value_room(base: QtGui.QFont, neuron_size: float) -> float:

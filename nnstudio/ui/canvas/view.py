@@ -75,6 +75,10 @@ _EDGE_CATCH_UP_MS = 40
 _LIVE_FRAME_GAP_S = 0.25
 #: Views shorter than this (pixels) get the compact legend and zoom buttons.
 _COMPACT_OVERLAY_HEIGHT = 420
+#: Smallest canvas (pixels): the narrowest view whose compact key takes three rows still
+#: leaves the drawing the room a planned layout needs (compact headers, a few neuron rows),
+#: and no more, so a window can give the rest to a message above the canvas.
+MINIMUM_SIZE = (320, 170)
 #: Distance (pixels) of the legend and zoom buttons from the view's edges.
 _OVERLAY_INSET = 10
 _COMPACT_INSET = 6
@@ -178,7 +182,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.setMouseTracking(True)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
-        self.setMinimumSize(320, 240)
+        self.setMinimumSize(*MINIMUM_SIZE)
 
         self.layout_geometry: NetworkLayout | None = None
         self.lanes: list[LaneItem] = []
@@ -223,6 +227,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     def _connect_document(self, document: Any) -> None:
         document.networkChanged.connect(self._on_structure_changed)
         document.datasetChanged.connect(self._on_structure_changed)
+        document.datasetChanged.connect(self._drop_stale_notices)
         document.projectChanged.connect(self._on_project_changed)
         document.weightsChanged.connect(self._on_weights_changed)
         document.notice.connect(self._on_document_notice)
@@ -257,6 +262,15 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     def _on_document_notice(self, text: str) -> None:
         if self._notices_enabled:
             self.show_notice(text)
+
+    def _drop_stale_notices(self, *_args: object) -> None:
+        # A notice about the data before (say, the output resized for it) would only mislead
+        # once the data changed again.
+        self.notice_banner.keep_context(self._notice_context())
+
+    def _notice_context(self) -> Any:
+        """What a notice shown now is about: the document's data."""
+        return self.document.project.data
 
     def set_notices_enabled(self, enabled: bool) -> None:
         """Whether the canvas shows the document's notices itself (on by default)."""
@@ -955,11 +969,12 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         column = self.layout_geometry.columns[hit.layer]
         if hit.kind == "lane" and column.compact:
             if abs(scene_pos.y() - column.ellipsis_y) <= self.layout_geometry.ellipsis_height / 2:
-                first = int(column.indices[COMPACT_HEAD - 1]) + 1
-                last = int(column.indices[COMPACT_HEAD]) - 1
+                # Numbered from 1, as the neurons' own descriptions are.
+                first = int(column.indices[COMPACT_HEAD - 1]) + 2
+                last = int(column.indices[COMPACT_HEAD])
                 return (
-                    f"Neurons {first}–{last} of {self.layer_title(hit.layer)} are not drawn "
-                    f"({column.omitted} of {column.units})"
+                    f"{column.omitted} more neurons of {self.layer_title(hit.layer)} "
+                    f"({first}–{last} of {column.units}) are not drawn"
                 )
         text = self.describe(hit.selection())
         if hit.kind in ("header", "lane") and column.compact:
@@ -1282,12 +1297,13 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         bar.move(viewport.right() - bar.width() - inset, viewport.bottom() - bar.height() - inset)
         self.legend.move(viewport.left() + inset, viewport.bottom() - self.legend.height() - inset)
         self._keep_above_viewport(bar, self.legend)
-        # Notices go in the band below the drawing, over the key and left of the zoom
-        # buttons: never over the headers and their − / + buttons.
+        # Notices go in the band below the drawing (the room fit leaves free), over the key
+        # and left of the zoom buttons: never over the lanes, their headers and buttons.
+        free = viewport.height() - round(self._fit_room())
         self.notice_banner.set_area(
             QtCore.QRect(
-                QtCore.QPoint(viewport.left() + 10, viewport.top() + 10),
-                QtCore.QPoint(bar.x() - 10, viewport.bottom() - 10),
+                QtCore.QPoint(viewport.left() + inset, viewport.bottom() + 1 - free),
+                QtCore.QPoint(bar.x() - inset, viewport.bottom() - inset),
             )
         )
 
@@ -1308,7 +1324,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
 
     def show_notice(self, text: str) -> None:
         """Show a message over the canvas that fades after a few seconds (click to close)."""
-        self.notice_banner.show_message(text)
+        self.notice_banner.show_message(text, self._notice_context())
 
     # ---- mouse -------------------------------------------------------------------------------
 
