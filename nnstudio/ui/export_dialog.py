@@ -8,7 +8,8 @@ message, shown as is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,9 @@ class ExportChoice:
         One line under the list.
     needs_tab : bool
         Whether a plots tab must be chosen.
+    tag : str
+        Word the default file name ends in (``"torch"``: ``Name_torch.py``), telling apart
+        exports that share a suffix; empty for the others.
     """
 
     key: str
@@ -43,10 +47,19 @@ class ExportChoice:
     suffix: str
     description: str
     needs_tab: bool = False
+    tag: str = ""
+
+
+#: Default file name tags of the exports that share their suffix with another.
+_TAGS = {"torch": "torch", "python": "numpy", "diagram-png": "network", "plots-png": "plots"}
 
 
 def export_choices() -> list[ExportChoice]:
-    """Every export the studio offers, in the order the dialog lists them."""
+    """Every export the studio offers, in the order the dialog lists them.
+
+    Exports sharing a suffix (two ``.py`` modules, two ``.png`` images) get a
+    :attr:`~ExportChoice.tag` each, so their default files do not overwrite one another.
+    """
     choices = [
         ExportChoice(fmt.name, f"Weights: {fmt.label}", fmt.suffix, fmt.description)
         for fmt in EXPORT_FORMATS.values()
@@ -61,7 +74,20 @@ def export_choices() -> list[ExportChoice]:
             "plots-csv", "Plot data (CSV)", ".csv", "The numbers behind one plots tab", True
         ),
     ]
-    return choices
+    suffixes = Counter(choice.suffix for choice in choices)
+    return [
+        replace(choice, tag=_TAGS.get(choice.key, choice.key.replace("-", "_")))
+        if suffixes[choice.suffix] > 1
+        else choice
+        for choice in choices
+    ]
+
+
+def default_file_name(choice: ExportChoice, project_name: str) -> str:
+    """The file name an export starts with: the project's name, the choice's tag (if any) and
+    its suffix, such as ``Handwritten_digits_torch.py``."""
+    tag = f"_{choice.tag}" if choice.tag else ""
+    return _safe_stem(project_name) + tag + choice.suffix
 
 
 def current_weights(document: StudioDocument) -> tuple[Weights, bool]:
@@ -139,12 +165,12 @@ def run_export(
 def export_target(choice: ExportChoice, path: str | Path, project_name: str) -> Path:
     """Where an export named ``path`` is written.
 
-    A folder gets a file named after the project inside it; a name without a suffix gets
-    the choice's.
+    A folder gets the choice's :func:`default_file_name` inside it; a name without a
+    suffix gets the choice's.
     """
     target = Path(path).expanduser()
     if target.is_dir():
-        return target / (_safe_stem(project_name) + choice.suffix)
+        return target / default_file_name(choice, project_name)
     if not target.suffix:
         target = target.with_suffix(choice.suffix)
     return target
@@ -275,9 +301,13 @@ class ExportDialog(QtWidgets.QDialog):
         current = Path(self.path_edit.text()) if self.path_edit.text() else self._start
         # Only a suffix of ours is replaced: "model.v2.onnx" becomes "model.v2.json".
         known = {c.suffix for c in self.choices}
-        stem = (current.stem if current.suffix.lower() in known else current.name) or (
-            self._start.name
-        )
+        stem = current.stem if current.suffix.lower() in known else current.name
+        project = self.document.project.name
+        defaults = {Path(default_file_name(c, project)).stem for c in self.choices}
+        if not stem or stem in defaults:
+            # A name the dialog chose follows the export (one ".py" must not overwrite the
+            # other); a name the user typed is kept, in the folder it names.
+            stem = Path(default_file_name(choice, project)).stem
         self.path_edit.setText(str(current.with_name(stem + choice.suffix)))
         self._confirmed = None
         untrained = choice.key in EXPORT_FORMATS and not self.document.has_trained_weights
@@ -350,6 +380,7 @@ __all__ = [
     "ExportChoice",
     "ExportDialog",
     "current_weights",
+    "default_file_name",
     "export_choices",
     "export_target",
     "planned_files",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from nnstudio.ui.document import StudioDocument
-from nnstudio.ui.export_dialog import ExportDialog, export_choices
+from nnstudio.ui.export_dialog import ExportDialog, default_file_name, export_choices
 from nnstudio.ui.qt import QtCore, QtWidgets
 
 pytestmark = pytest.mark.gui
@@ -94,3 +94,60 @@ def test_labels_end_in_a_colon_and_take_the_keyboard(qtbot, dialog) -> None:
     assert dialog.path_edit.hasFocus()
     qtbot.keyClick(dialog, QtCore.Qt.Key.Key_E, QtCore.Qt.KeyboardModifier.AltModifier)
     assert dialog.format_combo.hasFocus()
+
+
+def test_each_export_starts_with_its_own_file_name(qtbot, tmp_path: Path) -> None:
+    document = StudioDocument()
+    document.set_name("Handwritten digits")
+    dialog = ExportDialog(document, None, None, tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    shown = {}
+    for choice in export_choices():
+        dialog.select(choice.key)
+        shown[choice.key] = Path(dialog.path_edit.text())
+    # Exporting one format never overwrites another's file (two ".py", two ".png").
+    assert len(set(shown.values())) == len(shown)
+    shared = ("torch", "python", "diagram-png", "plots-png")
+    assert {key: path.name for key, path in shown.items() if key in shared} == {
+        "torch": "Handwritten_digits_torch.py",
+        "python": "Handwritten_digits_numpy.py",
+        "diagram-png": "Handwritten_digits_network.png",
+        "plots-png": "Handwritten_digits_plots.png",
+    }
+    assert shown["npz"] == tmp_path / "Handwritten_digits.npz"
+    assert all(path.parent == tmp_path for path in shown.values())
+
+
+def test_a_typed_file_name_is_kept_when_the_export_changes(dialog, tmp_path: Path) -> None:
+    dialog.select("torch")
+    dialog.path_edit.setText(str(tmp_path / "mine.py"))
+    dialog.select("python")
+    assert dialog.path_edit.text() == str(tmp_path / "mine.py")
+    dialog.select("diagram-png")
+    assert dialog.path_edit.text() == str(tmp_path / "mine.png")
+    # Another folder for the default name: each export keeps its own name in that folder.
+    folder = tmp_path / "out"
+    choices = {choice.key: choice for choice in export_choices()}
+    project = dialog.document.project.name
+    dialog.path_edit.setText(str(folder / default_file_name(choices["npz"], project)))
+    dialog.select("torch")
+    assert dialog.path_edit.text() == str(folder / default_file_name(choices["torch"], project))
+    dialog.select("python")
+    assert dialog.path_edit.text() == str(folder / default_file_name(choices["python"], project))
+    assert dialog.path_edit.text().endswith("_numpy.py")
+
+
+def test_a_folder_gets_the_exports_own_file_name(tmp_path: Path) -> None:
+    from nnstudio.ui.export_dialog import export_target
+
+    choices = {choice.key: choice for choice in export_choices()}
+    assert export_target(choices["torch"], tmp_path, "Handwritten digits") == (
+        tmp_path / "Handwritten_digits_torch.py"
+    )
+    assert export_target(choices["plots-png"], tmp_path, "Handwritten digits") == (
+        tmp_path / "Handwritten_digits_plots.png"
+    )
+    assert export_target(choices["npz"], tmp_path, "Handwritten digits") == (
+        tmp_path / "Handwritten_digits.npz"
+    )

@@ -1165,3 +1165,125 @@ def test_several_targets_are_shown_one_at_a_time_against_their_predictions(panel
     panel.show_frame(make_frame(network, single))
     assert not chooser.isVisibleTo(tab)
     assert tab.parity_plot.getAxis("bottom").labelText == "actual"
+
+
+# ---- diverged runs ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def diverged() -> tuple[Project, Dataset, list[Frame]]:
+    """A regression run whose learning rate is far too large: its numbers reach 1e33."""
+    project = replace(
+        housing_project(),
+        training=TrainingSpec(optimizer="sgd", learning_rate=50.0, batch_size=32, epochs=5),
+    )
+    dataset, frames = train_frames(project, epochs=2)
+    return project, dataset, frames
+
+
+def shown_titles(panel: PlotsPanel, qtbot) -> dict[str, list[pg.PlotItem]]:
+    """Every tab brought up to date and laid out, with the plots it shows."""
+    shown = {}
+    for name in panel.tab_names():
+        tab = panel.tab(name)
+        panel.tabs.setCurrentWidget(tab)
+        settle(qtbot)
+        shown[name] = [item for item in tab.graphics.ci.items if isinstance(item, pg.PlotItem)]
+    return shown
+
+
+def test_short_number_keeps_any_value_to_a_few_characters() -> None:
+    from nnstudio.ui.plots.common import short_number
+
+    assert short_number(0.8774, 4) == "0.8774"
+    assert short_number(-0.1281, 3) == "-0.128"
+    assert short_number(-2.8991488211285093e37, 3) == "-2.9e37"
+    assert short_number(1.5e-6, 3) == "1.5e-6"
+    assert short_number(123456.0, 4) == "1.235e5"
+    assert short_number(float("nan")) == "NaN"
+    assert short_number(float("inf")) == "∞" and short_number(-float("inf")) == "-∞"
+    assert short_number(None) == "–"
+
+
+def test_a_diverged_runs_numbers_stay_short_in_every_title(qtbot, panel, diverged) -> None:
+    import re
+
+    project, dataset, frames = diverged
+    frame = frames[-1]
+    assert abs(frame.snapshot.val_r2) > 1e20  # the run did diverge
+    panel.resize(*DOCK_1024)
+    panel.set_context(project, dataset)
+    panel.show_frame(frame)
+    for name, plots in shown_titles(panel, qtbot).items():
+        for plot in plots:
+            text = plot.titleLabel.text
+            # Never dozens of digits ("R² -28991488211285093180413118222607931408…").
+            assert not re.search(r"\d{7}", text), (name, text)
+            label = plot.titleLabel
+            assert title_lines(plot) <= 2, (name, text)
+            assert label.item.document().idealWidth() <= label.rect().width() + 1, (name, text)
+    assert re.search(r"R²&nbsp;-\d(\.\d+)?e\d+$", panel.output_tab.parity_plot.titleLabel.text)
+    assert re.search(r"train&nbsp;\d(\.\d+)?e\d+", panel.loss_tab.loss_plot.titleLabel.text)
+
+
+def test_titles_name_values_that_are_not_finite(qtbot, panel, diverged) -> None:
+    project, dataset, frames = diverged
+    frame = frames[-1]
+    inf = float("inf")
+    snapshot = replace(
+        frame.snapshot,
+        train_loss=inf,
+        val_loss=inf,
+        train_rmse=inf,
+        val_rmse=inf,
+        train_r2=-inf,
+        val_r2=-inf,
+    )
+    # Predictions so large that squaring them overflows: R² is minus infinity.
+    overflowing = replace(frame, snapshot=snapshot, predictions=frame.predictions * 1e200)
+    panel.resize(*DOCK_1024)
+    panel.set_context(project, dataset)
+    panel.show_frame(overflowing)
+    shown_titles(panel, qtbot)
+    assert panel.output_tab.parity_plot.titleLabel.text.endswith("R²&nbsp;-∞")
+    loss_title = panel.loss_tab.loss_plot.titleLabel.text
+    assert "train&nbsp;∞" in loss_title and "val&nbsp;∞" in loss_title
+    assert panel.loss_tab.metric_plot.titleLabel.text.count("-∞") == 2
+    # Predictions that are not numbers at all: no R² to give.
+    broken = replace(frame, predictions=np.full_like(frame.predictions, np.nan))
+    panel.show_frame(broken)
+    settle(qtbot)
+    assert panel.output_tab.parity_plot.titleLabel.text.endswith("R²&nbsp;n/a")
+    assert panel.output_tab.parity_points.getData()[0].size == 0  # nothing to draw
+
+
+@pytest.mark.parametrize("size", [DOCK_1024, (DOCK_1024[0], 420), DOCK_1280, (1280, 800)], ids=str)
+def test_unit_health_labels_of_full_bars_are_whole_and_apart(qtbot, panel, spiral, size):
+    project, dataset, frames = spiral
+    # Layer 1 (tanh) wholly saturated, layer 2 (relu) wholly dead.
+    saturated = np.array([1.0, np.nan, np.nan])
+    dead = np.array([np.nan, 1.0, np.nan])
+    frame = replace(frames[-1], saturated_fraction=saturated, dead_fraction=dead)
+    panel.resize(*size)
+    panel.set_context(project, dataset)
+    tab = panel.activations_tab
+    panel.tabs.setCurrentWidget(tab)
+    panel.show_frame(frame)
+    settle(qtbot)
+    view = tab.health_plot.vb.sceneBoundingRect()
+    labels = [text for text in tab.health_texts if text.isVisible()]
+    texts = [text.textItem.toPlainText() for text in labels]
+    # "%" goes where the layers are too narrow for it (the axis says "%").
+    assert texts in (["100 %", "100 %", "–"], ["100", "100", "–"]), texts
+    if size == (1280, 800):
+        assert texts[0] == "100 %"
+    rects = [text.sceneBoundingRect() for text in labels]
+    for text, rect in zip(texts, rects, strict=True):
+        # Whole, not cut off by the top of the plot (it was, by about half its height).
+        assert view.contains(rect), (size, text, rect, view)
+    # Neighbours do not run together ("100 %100 %").
+    for left, right in itertools.pairwise(rects):
+        assert right.left() - left.right() >= 2.0, (size, texts)
+    # Above its bar, not over it.
+    bar_top = tab.health_plot.vb.mapViewToScene(QtCore.QPointF(0.0, 100.0)).y()
+    assert rects[0].bottom() <= bar_top + 0.5

@@ -9,7 +9,7 @@ import pytest
 from nnstudio.spec import OPTIMIZER_HYPERPARAMETERS, OPTIMIZERS, LayerSpec
 from nnstudio.ui.docks.training_dock import NumberField, TrainingDock, friendly_problem
 from nnstudio.ui.document import StudioDocument
-from nnstudio.ui.qt import Qt
+from nnstudio.ui.qt import Qt, QtCore
 
 pytestmark = pytest.mark.gui
 
@@ -118,9 +118,53 @@ def test_text_that_is_no_finite_number_is_refused_with_its_reason(
     _type(qtbot, form.learning_rate, text)
     assert form.learning_rate.property("invalid")
     assert form.document.project.training == before
-    # Named below the form, replacing the earlier message.
+    # Named under the field, replacing the earlier message.
     assert not form.problem_label.isHidden()
     assert form.problem_label.text() == f"Learning rate: {reason}"
+
+
+def _in_viewport(dock: TrainingDock, widget) -> QtCore.QRect:
+    """``widget``'s rectangle in the coordinates of the dock's scroll viewport."""
+    viewport = dock._scroll.viewport()
+    return QtCore.QRect(widget.mapTo(viewport, QtCore.QPoint(0, 0)), widget.size())
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("learning_rate", "-1", "Learning rate: must be > 0, got -1"),
+        ("l2", "-3", "L2: must be >= 0, got -3"),
+        ("clip_norm", "abc", "Clip grads: 'abc' is not a number"),
+    ],
+)
+def test_a_refused_value_is_explained_in_view_right_under_its_field(
+    qtbot, document: StudioDocument, name: str, text: str, message: str
+) -> None:
+    dock = TrainingDock(document)
+    qtbot.addWidget(dock)
+    dock.resize(308, 540)  # about the dock in a 1024 × 640 window: the form scrolls
+    dock.show()
+    qtbot.waitExposed(dock)
+    form = dock.settings_widget
+    form.clipping.setChecked(True)
+    field = getattr(form, name)
+    viewport = dock._scroll.viewport()
+    # The worst case: the field sits on the viewport's bottom edge.
+    bar = dock._scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(field.mapTo(form, QtCore.QPoint(0, 0)).y() + field.height() - viewport.height())
+    assert viewport.rect().contains(_in_viewport(dock, field))
+    _type(qtbot, field, text)
+    label = form.problem_label
+    assert label.isVisible() and label.text() == message
+    # The reason is shown where the eye is, not only as a tooltip on a red border.
+    qtbot.waitUntil(lambda: viewport.rect().contains(_in_viewport(dock, label)))
+    field_rect, label_rect = _in_viewport(dock, field), _in_viewport(dock, label)
+    assert 0 <= label_rect.top() - field_rect.bottom() <= 12
+    assert viewport.rect().contains(field_rect)
+    # A good value takes the message away.
+    _type(qtbot, field, "0.5")
+    assert label.isHidden() and not field.property("invalid")
 
 
 def test_arrow_keys_step_the_learning_rate_logarithmically(qtbot, dock: TrainingDock) -> None:

@@ -257,13 +257,14 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         self._refresh(document.project)
 
     def _refused(self, field: NumberField, reason: str) -> None:
-        """Say below the form why typed text was not taken, naming the field."""
+        """Say under the field why typed text was not taken, naming the field."""
         name = ""
-        for form in self.findChildren(QtWidgets.QFormLayout):
-            label = form.labelForField(field)
-            if isinstance(label, QtWidgets.QLabel):
-                name = label.text().replace("&", "").rstrip(":")
-                break
+        row = self._form_row(field)
+        # A field sharing its row with a check box ("Clip grads") has the row's label too.
+        item = None if row < 0 else self.form.itemAt(row, QtWidgets.QFormLayout.ItemRole.LabelRole)
+        label = None if item is None else item.widget()
+        if isinstance(label, QtWidgets.QLabel):
+            name = label.text().replace("&", "").rstrip(":")
         self.show_problems([f"{name}: {reason}" if name else reason], field)
 
     # ---- construction ------------------------------------------------------------------------
@@ -436,14 +437,17 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         )
         form.addRow("Precision", self.dtype)
 
+        # One message row, moved under the field it is about (or to the top of the form):
+        # below the whole form it was often out of the dock's view, leaving only a red border.
         self.problem_label = QtWidgets.QLabel()
         self.problem_label.setWordWrap(True)
+        self.problem_label.setTextFormat(Qt.TextFormat.PlainText)
         self.problem_label.setStyleSheet(
             "color: #991b1b; background: #fef2f2; border: 1px solid #fecaca; "
             "border-radius: 4px; padding: 4px;"
         )
         self.problem_label.hide()
-        outer.addWidget(self.problem_label)
+        form.insertRow(0, self.problem_label)
         outer.addStretch(1)
 
     def _hyper_setter(self, name: str, field: NumberField) -> Callable[[float], None]:
@@ -481,17 +485,61 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         return self.document.set_training(candidate, text)
 
     def show_problems(self, problems: list[str], field: NumberField | None) -> None:
-        """Show why an edit was refused (or hide the message when ``problems`` is empty)."""
+        """Show why an edit was refused (or hide the message when ``problems`` is empty).
+
+        The message appears right under ``field`` (at the top of the form without one), and
+        the dock scrolls to it when it is out of view.
+        """
         if problems:
             self.problem_label.setText("\n".join(problems))
+            self._move_problem_label(field)
             self.problem_label.show()
             if field is not None:
                 field.set_error("; ".join(problems))
+            self._reveal_problem()
         else:
             self.problem_label.hide()
             for number_field in self.findChildren(NumberField):
                 if number_field.property("invalid") and number_field.parsed() is not None:
                     number_field.set_error(None)
+
+    def _form_row(self, widget: QtWidgets.QWidget) -> int:
+        """The form row holding ``widget``, alone or inside the row's layout; -1 if none."""
+        row, _role = self.form.getWidgetPosition(widget)
+        if row >= 0:
+            return row
+        for row in range(self.form.rowCount()):
+            item = self.form.itemAt(row, QtWidgets.QFormLayout.ItemRole.FieldRole)
+            layout = None if item is None else item.layout()
+            if layout is not None and layout.indexOf(widget) >= 0:
+                return row
+        return -1
+
+    def _move_problem_label(self, field: NumberField | None) -> None:
+        """Put the message row under ``field``'s row, or first in the form."""
+        label = self.problem_label
+        current, _role = self.form.getWidgetPosition(label)
+        if current >= 0:
+            # takeRow keeps the label (removeRow would delete it).
+            self.form.takeRow(current)
+        row = -1 if field is None else self._form_row(field)
+        self.form.insertRow(row + 1, label)
+
+    def _reveal_problem(self) -> None:
+        """Scroll an enclosing scroll area so the whole message is in view.
+
+        The form lays the message out on a posted event: the scrolling waits until then.
+        """
+        QtCore.QTimer.singleShot(0, self, self._scroll_to_problem)
+
+    def _scroll_to_problem(self) -> None:
+        if self.problem_label.isHidden():
+            return
+        scroll = self.parentWidget()
+        while scroll is not None and not isinstance(scroll, QtWidgets.QScrollArea):
+            scroll = scroll.parentWidget()
+        if scroll is not None:
+            scroll.ensureWidgetVisible(self.problem_label, 0, 4)
 
     def _loss_chosen(self, _index: int) -> None:
         if self._updating:

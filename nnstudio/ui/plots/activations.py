@@ -8,6 +8,7 @@ stalls) and the share of dead ReLU-family units (never active on any probe).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,40 @@ _SATURATED_COLOR = (230, 110, 20)
 _DEAD_COLOR = (31, 97, 166)
 #: Width in pixels of the lines between the classes' columns of the heatmap.
 _SEPARATOR_WIDTH = 2
+#: Gap (percent of the y axis) between a unit-health bar and its label.
+_LABEL_GAP = 1.0
+#: Lowest top of the unit-health y axis: room for labels over full bars in a tall plot.
+_MIN_HEALTH_TOP = 110.0
+
+
+def health_range_top(view_height: float, label_height: float) -> float:
+    """Top of the unit-health y axis (percent) for a plot ``view_height`` pixels tall.
+
+    A label ``label_height`` pixels tall sits :data:`_LABEL_GAP` percent above a bar up to
+    100 %; the range leaves it that many pixels (and a pixel or two more) above 100.
+
+    Parameters
+    ----------
+    view_height : float
+        Height of the plot's view box in pixels.
+    label_height : float
+        Height of a bar's label in pixels.
+
+    Returns
+    -------
+    float
+        The top of the y range, at least :data:`_MIN_HEALTH_TOP`.
+    """
+    # The label's bottom (100 + gap) must lie `needed` pixels below the top: with the range
+    # 0..top over h pixels, (top - 100 - gap) / top * h >= needed.
+    needed = label_height + 2.0
+    room = view_height - needed
+    if view_height <= 0 or room < 0.2 * view_height:
+        # Not laid out yet, or too short to show anything readable.
+        return _MIN_HEALTH_TOP if view_height <= 0 else (100.0 + _LABEL_GAP) * 5.0
+    top = (100.0 + _LABEL_GAP) * view_height / room
+    # Whole percents: the axis does not creep with every pixel of a resize.
+    return max(_MIN_HEALTH_TOP, float(math.ceil(top)))
 
 
 def _count(number: int, noun: str) -> str:
@@ -60,7 +95,6 @@ class ActivationsTab(PlotTab):
         self.boundaries: list[pg.InfiniteLine] = []
 
         self.health_plot = make_plot("Unit health per layer", "layer", "share of layer (%)")
-        self.health_plot.setYRange(0.0, 114.0, padding=0.0)
         self.health_plot.setMouseEnabled(x=False, y=False)
         self.saturated_bars = pg.BarGraphItem(
             x=[], height=[], width=0.38, brush=pg.mkBrush(*_SATURATED_COLOR), pen=pg.mkPen(None)
@@ -83,6 +117,18 @@ class ActivationsTab(PlotTab):
             "Dead: share of ReLU-family units that are inactive (Z ≤ 0) for every probe example."
         )
         self.health_texts: list[pg.TextItem] = []
+        #: Each label's share (None: no share to give) and where its bottom centre goes
+        #: (layers, percent) before the plot's sides move it in.
+        self._health_at: list[tuple[float | None, float, float]] = []
+        # The labels keep their size in pixels while the plot's size changes: the room above
+        # 100 % follows the plot's height so that a full bar's label always fits, the outer
+        # labels move in from the plot's sides, and narrow layers drop the "%" (the axis
+        # says it) so that neighbouring labels do not run together.
+        widest = pg.TextItem("100 %").boundingRect()
+        self._label_height = widest.height()
+        self._label_width = widest.width()
+        self.health_plot.vb.sigResized.connect(self._fit_health_range)
+        self._fit_health_range()
 
         self._frame: Frame | None = None
         self._shown: tuple[int, str] | None = None
@@ -208,12 +254,39 @@ class ActivationsTab(PlotTab):
         dead = np.nan_to_num(frame.dead_fraction, nan=0.0) * 100.0
         self.saturated_bars.setOpts(x=x - 0.2, height=saturated)
         self.dead_bars.setOpts(x=x + 0.2, height=dead)
-        self._label_health(frame, saturated, dead)
         if self.changed("health", frame.activation_names):
             names = [f"{i + 1} {name}" for i, name in enumerate(frame.activation_names)]
             # Layer numbers alone where the activations' names do not all fit.
             set_bar_ticks(self.health_plot, names, [str(i + 1) for i in range(layers)])
             self.health_plot.setXRange(-0.6, layers - 0.4, padding=0)
+        self._label_health(frame, saturated, dead)
+
+    def _fit_health_range(self, *_args: object) -> None:
+        """Fit the labels into a plot of a new size: room above 100 % for a full bar's
+        label, and the outer labels moved in from the sides."""
+        top = health_range_top(self.health_plot.vb.height(), self._label_height)
+        if self.changed("health top", top):
+            self.health_plot.setYRange(0.0, top, padding=0.0)
+        self._place_health_labels()
+
+    def _place_health_labels(self) -> None:
+        """Word each label for the room and put it above its bar, centred, or as near as the
+        plot's sides allow."""
+        view = self.health_plot.vb
+        (low, high), _ = view.viewRange()
+        width = view.width()
+        per_pixel = (high - low) / width if width > 0 else 0.0
+        # A layer is one unit wide: room for "100 %" and a gap, or for "100" only.
+        percent = " %" if width <= 0 or self._label_width + 6.0 <= width / (high - low) else ""
+        for text, (share, x, y) in zip(self.health_texts, self._health_at, strict=False):
+            wording = "–" if share is None else f"{share:.0f}{percent}"
+            if text.textItem.toPlainText() != wording:
+                text.setText(wording)
+            # A narrow plot leaves less than half a label's width beside the outer bars.
+            half = (text.boundingRect().width() / 2.0 + 1.0) * per_pixel
+            if high - low > 2.0 * half:
+                x = min(max(x, low + half), high - half)
+            text.setPos(x, y)
 
     def _label_health(self, frame: Frame, saturated: np.ndarray, dead: np.ndarray) -> None:
         """Write each layer's share above its bar, so a 0 % bar still says something."""
@@ -222,20 +295,22 @@ class ActivationsTab(PlotTab):
             text = pg.TextItem(anchor=(0.5, 1.0), color=(60, 60, 60))
             self.health_plot.addItem(text)
             self.health_texts.append(text)
+        places: list[tuple[float | None, float, float]] = []
         for index, text in enumerate(self.health_texts):
             if index >= layers:
                 text.setVisible(False)
                 continue
             if np.isfinite(frame.saturated_fraction[index]):
-                label, x, height = f"{saturated[index]:.0f} %", index - 0.2, saturated
+                share, x = float(saturated[index]), index - 0.2
             elif np.isfinite(frame.dead_fraction[index]):
-                label, x, height = f"{dead[index]:.0f} %", index + 0.2, dead
+                share, x = float(dead[index]), index + 0.2
             else:
                 # Neither saturating nor ReLU-like (identity, softmax, ...).
-                label, x, height = "–", float(index), np.zeros(layers)
-            text.setText(label)
-            text.setPos(x, float(height[index]) + 1.0)
+                share, x = None, float(index)
             text.setVisible(True)
+            places.append((share, x, (share or 0.0) + _LABEL_GAP))
+        self._health_at = places
+        self._place_health_labels()
 
     # ---- export ------------------------------------------------------------------------------
 

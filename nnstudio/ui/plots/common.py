@@ -79,6 +79,39 @@ def nice_ceiling(value: float) -> float:
     return 10.0 ** (exponent + 1)
 
 
+def short_number(value: float | None, digits: int = 3) -> str:
+    """A metric's value in a few characters, whatever its size, for titles and hover text.
+
+    ``digits`` significant digits; large and tiny values in scientific notation with a
+    plain exponent (``-2.9e37``, ``1.5e-6``), so a diverged run's numbers never run past
+    their plot; ``"NaN"``, ``"∞"`` and ``"-∞"`` for values that are not finite, and ``"–"``
+    for no value at all.
+
+    Parameters
+    ----------
+    value : float or None
+        The value to show.
+    digits : int
+        Significant digits.
+
+    Returns
+    -------
+    str
+        The text to show.
+    """
+    if value is None:
+        return "–"
+    number = float(value)
+    if math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "∞" if number > 0 else "-∞"
+    text = f"{number:.{digits}g}"
+    mantissa, exponent_mark, exponent = text.partition("e")
+    # "-2.9e+37" → "-2.9e37": the sign and zeros of the exponent only take room.
+    return f"{mantissa}e{int(exponent)}" if exponent_mark else text
+
+
 class StickyLevel:
     """A symmetric colour limit that stays fixed while values stay inside it.
 

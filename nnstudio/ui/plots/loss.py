@@ -20,6 +20,7 @@ from nnstudio.ui.plots.common import (
     pen,
     qt_dash,
     set_title,
+    short_number,
 )
 from nnstudio.ui.qt import QtGui, QtWidgets, pg
 
@@ -40,7 +41,7 @@ def _faded(color: tuple[int, int, int]) -> tuple[int, int, int]:
 
 
 def _fmt(value: float | None, digits: int = 4) -> str:
-    return "–" if value is None or not np.isfinite(value) else f"{value:.{digits}g}"
+    return short_number(value, digits)
 
 
 def _percent(value: float | None) -> str:

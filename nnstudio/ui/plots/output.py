@@ -34,6 +34,7 @@ from nnstudio.ui.plots.common import (
     pen,
     qt_dash,
     set_title,
+    short_number,
 )
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
 
@@ -57,6 +58,23 @@ _NO_VALIDATION_TIP = (
     "This data has no validation set (0 % held out): there are no validation points to show. "
     "Hold some examples out in the Data panel to get them."
 )
+
+
+def _r2_text(actual: np.ndarray, predicted: np.ndarray) -> str:
+    """R² of ``predicted`` against ``actual`` in a few characters.
+
+    ``"n/a"`` where it is undefined (targets without spread); a diverged run's huge
+    negative R² in scientific notation rather than forty digits.
+    """
+    # A diverged run's predictions overflow when squared: that is an infinite residual.
+    with np.errstate(over="ignore", invalid="ignore"):
+        residual = float(np.sum((actual - predicted) ** 2))
+        total = float(np.sum((actual - actual.mean()) ** 2))
+        if not total > 0 or math.isnan(residual):
+            return "n/a"
+        r2 = 1.0 - residual / total
+    # Three decimals for ordinary values (0.912, -0.128), three digits for far worse ones.
+    return f"{r2:.3f}" if abs(r2) < 10.0 else short_number(r2, 3)
 
 
 def _point_keys(validation: bool) -> str:
@@ -1114,14 +1132,13 @@ class OutputTab(PlotTab):
         self._sync_parity_targets(frame)
         column = self._chosen_target(actual.shape[1])
         a, p = actual[:, column], predicted[:, column]
-        self.parity_points.setData(x=a, y=p)
         finite = np.isfinite(p)
+        # Predictions that are not numbers (a diverged run) have no place to be drawn.
+        self.parity_points.setData(x=a[finite], y=p[finite])
         values = np.concatenate([a, p[finite]])
         low, high = float(values.min()), float(values.max())
         self.identity_line.setData([low, high], [low, high])
-        residual = np.sum((a - p) ** 2)
-        total = np.sum((a - a.mean()) ** 2)
-        r2 = f"{1.0 - residual / total:.3f}" if total > 0 else "–"
+        r2 = _r2_text(a, p)
         name = escape(self.parity_target.currentText()) if actual.shape[1] > 1 else ""
         if self.changed("parity axes", name):
             self.parity_plot.setLabel("bottom", f"actual {name}".strip())

@@ -26,6 +26,7 @@ from nnstudio.ui.plots.common import (
     palette_color,
     pen,
     set_title,
+    short_number,
 )
 from nnstudio.ui.qt import QtCore, QtWidgets, pg
 
@@ -401,7 +402,7 @@ class WeightsTab(PlotTab):
             source = row * cols + col
             name = frame.feature_names[source]
             where = f"row {row + 1}, column {col + 1}"
-            value = f"w = {W[source, unit]:.4g}"
+            value = f"w = {short_number(W[source, unit], 4)}"
             return (
                 f"Unit {unit + 1}, {name} ({where}): {value}",
                 f"Unit {unit + 1}, {where}: {value}",
@@ -417,7 +418,7 @@ class WeightsTab(PlotTab):
             if source < len(names)
             else f"unit {source + 1} of layer {layer}"
         )
-        value = f"w = {W[source, unit]:.4g}"
+        value = f"w = {short_number(W[source, unit], 4)}"
         return (
             f"From {origin} to unit {unit + 1}: {value}",
             f"{'Input' if layer == 0 else 'Unit'} {source + 1} → unit {unit + 1}: {value}",
