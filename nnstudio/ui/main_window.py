@@ -40,8 +40,11 @@ ORGANIZATION = "nnstudio"
 #: Seconds between two live frames taken by the plots and the docks, at least (the canvas
 #: takes every frame).
 _DOCKS_REST = 1.0 / 10.0
-#: Live status-bar labels grow in steps of this many pixels.
-_LABEL_WIDTH_STEP = 24
+#: Windows narrower than this (pixels) leave the step count out of the status bar, so its
+#: messages keep room beside a run's figures.
+_COMPACT_STATUS_WIDTH = 1200
+#: Minimum height (pixels) of the canvas while a banner shows above it.
+_CANVAS_MIN_UNDER_BANNER = 160
 #: Seconds between two progress reports shown in the status bar while training runs, at
 #: least: numbers changing faster cannot be read, and each change repaints the status bar.
 _STATUS_PROGRESS_INTERVAL = 0.1
@@ -83,6 +86,27 @@ def _sample_title(path: Path) -> str:
     if isinstance(name, str) and name.strip():
         return name.strip().replace("&", "&&")
     return path.stem.replace("_", " ").capitalize()
+
+
+def recent_names(paths: list[Path]) -> list[str]:
+    """How the recent files read in File › Open recent: the file name, and where names repeat,
+    the folder too ("iris.nnproj — samples"), as much of its path as tells them apart.
+    """
+    names = [path.name for path in paths]
+    for index, path in enumerate(paths):
+        twins = [other for other in paths if other.name == path.name and other != path]
+        if not twins:
+            continue
+        folder = path.parent
+        depth = 1
+        # The fewest trailing folder names that no twin shares ("samples", "b/samples").
+        while depth < len(folder.parts) and any(
+            other.parent.parts[-depth:] == folder.parts[-depth:] for other in twins
+        ):
+            depth += 1
+        where = str(Path(*folder.parts[-depth:])) if folder.parts else str(folder)
+        names[index] = f"{path.name} — {where}"
+    return names
 
 
 def pace_text(steps_per_second: float | None) -> str:
@@ -318,8 +342,111 @@ class _FirstPaint(QtCore.QObject):
         return False
 
 
+class ClampedLabel(QtWidgets.QLabel):
+    """A word-wrapped label of at most ``max_lines`` lines: longer text ends in "…".
+
+    The whole text is then in the tooltip. A wrapped label otherwise grows as tall as its
+    text needs, pushing what lies below it out of a small window.
+
+    Parameters
+    ----------
+    max_lines : int
+        Lines shown at most.
+    parent : QWidget or None
+        The parent widget.
+    """
+
+    def __init__(self, max_lines: int = 2, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self._full = ""
+        self._details = ""
+        self._max_lines = max_lines
+        self.setWordWrap(True)
+        policy = self.sizePolicy()
+        policy.setHorizontalPolicy(QtWidgets.QSizePolicy.Policy.Ignored)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def full_text(self) -> str:
+        """The text as given, before any shortening."""
+        return self._full
+
+    def set_full_text(self, text: str, details: str = "") -> None:
+        """Show ``text``, shortened to the label's lines at its current width.
+
+        ``details`` (more than the label has room for) always show in the tooltip.
+        """
+        self._full = text
+        self._details = details
+        self._refit()
+
+    def lines_for(self, width: int) -> list[str]:
+        """The lines ``width`` pixels show: the text wrapped, the last kept line elided."""
+        if not self._full or width <= 0:
+            return [self._full] if self._full else []
+        layout = QtGui.QTextLayout(self._full, self.font())
+        option = QtGui.QTextOption()
+        option.setWrapMode(QtGui.QTextOption.WrapMode.WordWrap)
+        layout.setTextOption(option)
+        starts: list[tuple[int, int]] = []
+        layout.beginLayout()
+        while True:
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(width)
+            starts.append((line.textStart(), line.textLength()))
+        layout.endLayout()
+        lines = [self._full[start : start + length].strip() for start, length in starts]
+        if len(lines) <= self._max_lines:
+            return lines
+        last_start = starts[self._max_lines - 1][0]
+        rest = self._full[last_start:].strip()
+        elided = self.fontMetrics().elidedText(rest, Qt.TextElideMode.ElideRight, width)
+        return [*lines[: self._max_lines - 1], elided]
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        lines = max(1, len(self.lines_for(width - 2 * self.margin())))
+        return lines * self.fontMetrics().lineSpacing() + 2 * self.margin()
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(0, self.fontMetrics().lineSpacing() + 2 * self.margin())
+
+    def sizeHint(self) -> QtCore.QSize:
+        width = max(self.width(), 1)
+        return QtCore.QSize(width, self.heightForWidth(width))
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._refit()
+
+    def _refit(self) -> None:
+        lines = self.lines_for(self.contentsRect().width())
+        shown = "\n".join(lines)
+        if shown != self.text():
+            self.setText(shown)
+            self.updateGeometry()
+        shortened = shown.replace("\n", " ") != " ".join(self._full.split())
+        tip = [self._full] if shortened else []
+        self.setToolTip("\n\n".join([*tip, self._details] if self._details else tip))
+
+
 class Banner(QtWidgets.QFrame):
-    """A message strip above the canvas (e.g. "training diverged") with an action and a close."""
+    """A message strip above the canvas (e.g. "training diverged") with an action and a close.
+
+    At most two lines high, so the canvas below keeps its room in a small window; a longer
+    message ends in "…" and shows whole in the tooltip.
+
+    Signals
+    -------
+    shownChanged(bool)
+        The banner was shown (True) or hidden (False).
+    """
+
+    shownChanged = Signal(bool)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
@@ -330,8 +457,7 @@ class Banner(QtWidgets.QFrame):
         )
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 6, 6)
-        self.label = QtWidgets.QLabel()
-        self.label.setWordWrap(True)
+        self.label = ClampedLabel(2)
         font = self.label.font()
         font.setBold(True)
         self.label.setFont(font)
@@ -349,15 +475,38 @@ class Banner(QtWidgets.QFrame):
         self.hide()
 
     def show_message(
-        self, text: str, action: str | None = None, callback: Callable[[], None] | None = None
+        self,
+        text: str,
+        action: str | None = None,
+        callback: Callable[[], None] | None = None,
+        *,
+        details: str = "",
     ) -> None:
-        """Show ``text`` with an optional button ``action`` that calls ``callback``."""
-        self.label.setText(text)
+        """Show ``text`` with an optional button ``action`` that calls ``callback``.
+
+        ``details`` show in the tooltip: the strip keeps to what to do.
+        """
+        self.label.set_full_text(text, details)
         self._callback = callback
         self.action_button.setVisible(action is not None)
         if action is not None:
             self.action_button.setText(action)
         self.show()
+
+    def tallest(self) -> int:
+        """The banner's height with two lines of text (its most), in pixels."""
+        margins = self.layout().contentsMargins()
+        text = 2 * self.label.fontMetrics().lineSpacing()
+        inner = max(text, self.action_button.sizeHint().height())
+        return inner + margins.top() + margins.bottom() + 2 * self.frameWidth()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        self.shownChanged.emit(True)
+
+    def hideEvent(self, event: QtGui.QHideEvent) -> None:
+        super().hideEvent(event)
+        self.shownChanged.emit(False)
 
     def _run(self) -> None:
         self.hide()
@@ -365,14 +514,80 @@ class Banner(QtWidgets.QFrame):
             self._callback()
 
 
+def _widest_digits(text: str, metrics: QtGui.QFontMetrics) -> str:
+    """``text`` with every digit replaced by the font's widest digit.
+
+    A slot sized for it holds any number with as many digits.
+    """
+    widest = max("0123456789", key=metrics.horizontalAdvance)
+    return "".join(widest if char.isdigit() else char for char in text)
+
+
+#: What the live slots of the status bar are sized for (digits stand for any digit): the
+#: widest text a usual run shows, so the figures change without moving anything.
+_STEP_SLOT = "Step 000,000"
+_LOSS_SLOT = "Loss 0.000e-00"
+_VAL_LOSS_SLOT = " · val 0.000e-00"
+_SPEED_SLOT = "00,000 steps/s"
+_ETA_SLOT = "ETA 00:00"
+#: The epoch slot when the number of epochs is not known.
+_EPOCH_SLOT = "Epoch 00,000"
+
+
+class StatusMessage(QtWidgets.QLabel):
+    """The status bar's message, shortened with "…" to its room; the whole text in its tooltip.
+
+    It follows the bar's ``messageChanged``, so ``statusBar().showMessage`` keeps working. Added
+    as the bar's first permanent widget, stretching, it leaves the bar's own message drawing
+    no room (which would cut a long message off in mid-word at the training status).
+    """
+
+    def __init__(self, bar: QtWidgets.QStatusBar):
+        super().__init__(bar)
+        self._full = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
+        )
+        self.setMinimumWidth(0)
+        # Paints the bar's background over anything the bar itself would draw beneath.
+        self.setAutoFillBackground(True)
+        bar.messageChanged.connect(self.show_message)
+
+    def full_text(self) -> str:
+        """The message as given, before any shortening."""
+        return self._full
+
+    def show_message(self, text: str) -> None:
+        """Show ``text``, shortened to the label's width when it does not fit."""
+        self._full = text
+        self._refit()
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._refit()
+
+    def _refit(self) -> None:
+        room = self.contentsRect().width()
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, room)
+        self.setText(shown)
+        self.setToolTip(self._full if shown != self._full else "")
+
+
 class TrainingStatus(QtWidgets.QWidget):
-    """Permanent status-bar widget: state, epoch, step, losses, speed, progress and ETA."""
+    """Permanent status-bar widget: state, epoch, step, losses, speed, progress and ETA.
+
+    Each figure has a slot of fixed width, sized for the widest text a run shows (see
+    :data:`_STEP_SLOT` and its neighbours), so nothing moves while the numbers change. Speed
+    and ETA show only while training runs: their slots give their room back to the
+    messages otherwise.
+    """
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
-        layout.setSpacing(14)
+        layout.setSpacing(10)
         self.state_label = QtWidgets.QLabel()
         self.state_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         # A badge as wide as the longest state (bold, 10 px padding each side), not as wide as
@@ -390,10 +605,9 @@ class TrainingStatus(QtWidgets.QWidget):
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
-        self.progress.setFixedWidth(150)
+        self.progress.setFixedWidth(80)
         self.progress.setFixedHeight(14)
         self.eta_label = QtWidgets.QLabel()
-        layout.addStretch(1)  # room to spare goes to the left: the items stay together
         for widget in (
             self.state_label,
             self.epoch_label,
@@ -404,13 +618,35 @@ class TrainingStatus(QtWidgets.QWidget):
             self.eta_label,
         ):
             layout.addWidget(widget)
+        #: The text each live label's slot is sized for.
+        self._slots: dict[QtWidgets.QLabel, str] = {}
         for label in self._live_labels():
             label.setFixedHeight(label.sizeHint().height())
+        self._size_slot(self.step_label, _STEP_SLOT)
+        self._size_slot(self.loss_label, _LOSS_SLOT)
+        self._size_slot(self.speed_label, _SPEED_SLOT)
+        self._size_slot(self.eta_label, _ETA_SLOT)
         self._state = "idle"
         self._progress_shown_at = -math.inf
         self._progress_total: int | None = None
+        #: The number of epochs the epoch slot is sized for (None: not known).
+        self._epochs_total: int | None = None
+        self._size_slot(self.epoch_label, _EPOCH_SLOT)
+        self._compact = False
         self.set_state("idle")
         self.clear()
+
+    def set_compact(self, compact: bool) -> None:
+        """Leave the step count out (it shows in the epoch's tooltip) when ``compact``.
+
+        A narrow window's status bar holds every figure of a run only by leaving its
+        messages a few letters; the step count says least of them.
+        """
+        if compact == self._compact:
+            return
+        self._compact = compact
+        self.step_label.setVisible(not compact)
+        self.epoch_label.setToolTip(self.step_label.text() if compact else "")
 
     def _live_labels(self) -> tuple[QtWidgets.QLabel, ...]:
         return (
@@ -422,21 +658,46 @@ class TrainingStatus(QtWidgets.QWidget):
         )
 
     @staticmethod
-    def _show(label: QtWidgets.QLabel, text: str, *, shrink: bool = False) -> None:
-        """Set a live label's text; its width only grows, in steps, unless ``shrink``.
+    def _text_width(label: QtWidgets.QLabel, text: str) -> int:
+        return label.fontMetrics().horizontalAdvance(text) + 2 * label.margin() + 4
+
+    def _size_slot(self, label: QtWidgets.QLabel, template: str) -> None:
+        """Make ``label`` as wide as ``template`` (its digits read as the widest digit)."""
+        if self._slots.get(label) == template:
+            return
+        self._slots[label] = template
+        label.setFixedWidth(self._text_width(label, _widest_digits(template, label.fontMetrics())))
+
+    @classmethod
+    def _show(cls, label: QtWidgets.QLabel, text: str) -> None:
+        """Set a live label's text; its slot grows only for a text wider than it was sized for.
 
         A label of fixed size takes new text without asking the window to lay itself out
         again, which would cost several milliseconds for every frame's numbers.
         """
-        if text == label.text() and not shrink:
+        if text == label.text():
             return
-        needed = label.fontMetrics().horizontalAdvance(text) + 2 * label.margin() + 4
-        width = label.maximumWidth()
-        if shrink or needed > width or label.minimumWidth() != width:
-            label.setFixedWidth(
-                0 if not text else math.ceil(needed / _LABEL_WIDTH_STEP) * _LABEL_WIDTH_STEP
-            )
+        needed = cls._text_width(label, text)
+        if needed > label.width():
+            label.setFixedWidth(needed)
         label.setText(text)
+
+    def set_epochs_total(self, total: int | None) -> None:
+        """Size the epoch slot for a run of ``total`` epochs ("Epoch 500 / 500")."""
+        total = int(total) if total else None
+        if total == self._epochs_total:
+            return
+        self._epochs_total = total
+        slot = f"Epoch {total:,} / {total:,}" if total else _EPOCH_SLOT
+        self._slots.pop(self.epoch_label, None)
+        self._size_slot(self.epoch_label, slot)
+
+    def set_validation(self, shown: bool) -> None:
+        """Size the loss slot for a validation loss too (``shown``) or the training loss only.
+
+        Known from the data before the first figures arrive, so they do not widen the slot.
+        """
+        self._size_slot(self.loss_label, _LOSS_SLOT + (_VAL_LOSS_SLOT if shown else ""))
 
     def set_state(self, state: str) -> None:
         """Show the training state (Running, Paused, Finished, Diverged, …)."""
@@ -447,23 +708,38 @@ class TrainingStatus(QtWidgets.QWidget):
             f"QLabel {{ color: {fg}; background: {bg}; border-radius: 8px; padding: 1px 10px;"
             " font-weight: bold; }"
         )
-        if state != "running":
+        running = state == "running"
+        if not running:
             self._show(self.speed_label, "")
             self._show(self.eta_label, "")
+        # The slots of a run show from its start, before its first figures: the items
+        # beside them then stay where they are while it runs.
+        self._show_running_slots(running, self._epochs_total)
+        if running and self._epochs_total:
+            self.progress.setVisible(True)
+
+    def _show_running_slots(self, running: bool, total: int | None) -> None:
+        self.speed_label.setVisible(running)
+        self.eta_label.setVisible(running and bool(total))
 
     def clear(self) -> None:
         """Forget the last snapshot (a new project or reset weights)."""
-        self._show(self.epoch_label, "Epoch 0", shrink=True)
-        self._show(self.step_label, "Step 0", shrink=True)
-        self._show(self.loss_label, "Loss –", shrink=True)
-        self._show(self.speed_label, "", shrink=True)
-        self._show(self.eta_label, "", shrink=True)
+        self._show(self.epoch_label, "Epoch 0")
+        self._show(self.step_label, "Step 0")
+        if self._compact:
+            self.epoch_label.setToolTip(self.step_label.text())
+        self._show(self.loss_label, "Loss –")
+        self._show(self.speed_label, "")
+        self._show(self.eta_label, "")
         self.progress.setValue(0)
         self.progress.setVisible(False)
 
     def _show_position(self, epoch: int, step: int, total: int | None, fraction: float) -> None:
+        self.set_epochs_total(total)
         self._show(self.epoch_label, f"Epoch {epoch:,}" + (f" / {total:,}" if total else ""))
         self._show(self.step_label, f"Step {step:,}")
+        if self._compact:
+            self.epoch_label.setToolTip(self.step_label.text())
         self.progress.setVisible(bool(total))
         if total:
             self.progress.setValue(round(min(1.0, max(0.0, fraction)) * 1000))
@@ -482,6 +758,7 @@ class TrainingStatus(QtWidgets.QWidget):
         text = f"Loss {_format_loss(train)}"
         if val is not None:
             text += f" · val {_format_loss(val)}"
+        self.set_validation(val is not None)
         self._show(self.loss_label, text)
 
     def show_progress(self, progress: dict) -> None:
@@ -506,6 +783,7 @@ class TrainingStatus(QtWidgets.QWidget):
         epoch = int(progress.get("epoch", 0) or 0)
         step = int(progress.get("step", 0) or 0)
         self._show_position(epoch, step, total, epoch / total if total else 0.0)
+        self._show_running_slots(running, total)
         speed = progress.get("steps_per_second")
         self._show(self.speed_label, f"{speed:,.0f} steps/s" if running and speed else "")
         eta = progress.get("eta_seconds")
@@ -639,6 +917,9 @@ class MainWindow(QtWidgets.QMainWindow):
         centre_layout.addWidget(self.banner)
         centre_layout.addWidget(self.canvas, 1)
         self.setCentralWidget(centre)
+        #: The canvas's own minimum height; a banner above it takes its room from it.
+        self._canvas_min_height = self.canvas.minimumHeight()
+        self.banner.shownChanged.connect(lambda _shown: self._fit_centre())
 
         # -- docks
         self.data_panel = DataPanel(self.document)
@@ -666,8 +947,15 @@ class MainWindow(QtWidgets.QMainWindow):
             dock.setFeatures(features)
         self._arrange_docks()
 
+        self.status_message = StatusMessage(self.statusBar())
+        self.statusBar().addPermanentWidget(self.status_message, 1)
         self.status = TrainingStatus()
+        self.status.set_epochs_total(self.document.project.training.epochs)
         self.statusBar().addPermanentWidget(self.status)
+        #: The last status message about a run (the controller's, the start hint), and the
+        #: one that came with the current state (it stays shown).
+        self._run_message: str | None = None
+        self._state_message: str | None = None
         self.statusBar().setSizeGripEnabled(True)
 
         self._create_actions()
@@ -682,6 +970,15 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self._connect()
         self._default_state = self.saveState()
+        #: The share of the window each dock area takes (a width beside the centre, a height
+        #: above or below it) as the user left it; empty while the docks keep their default
+        #: shares. Resizing the window keeps these shares, so the canvas keeps its own.
+        self._dock_shares: dict[Qt.DockWidgetArea, float] = {}
+        #: Whether window resizes re-apply the shares (from the first layout on screen).
+        self._docks_tracked = False
+        for dock in self.docks.values():
+            dock.dockLocationChanged.connect(lambda _area: self._docks_rearranged())
+            dock.topLevelChanged.connect(lambda _floating: self._docks_rearranged())
         self._sized = False
         if restore_layout:
             self._sized = self._restore_layout()
@@ -750,6 +1047,20 @@ class MainWindow(QtWidgets.QMainWindow):
             [round(height * (0.41 if height < 1000 else 0.4))],
             Qt.Orientation.Vertical,
         )
+
+    def _fit_centre(self) -> None:
+        """Give the canvas less minimum height while the banner shows above it.
+
+        The docks leave the centre as little as the canvas's minimum height in a small
+        window (1024 x 640): a banner on top of that minimum would push the canvas's colour
+        key and zoom buttons under the Plots dock. The banner and canvas together keep the
+        canvas's own minimum instead.
+        """
+        height = self._canvas_min_height
+        if not self.banner.isHidden():
+            spacing = self.centralWidget().layout().spacing()
+            height = max(_CANVAS_MIN_UNDER_BANNER, height - self.banner.tallest() - spacing)
+        self.canvas.setMinimumHeight(height)
 
     def _action(
         self,
@@ -928,6 +1239,7 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.addAction(self.new_action)
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.setToolTipsVisible(True)  # each entry's tooltip is its full path
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.samples_menu = file_menu.addMenu("Sa&mples")
         self.samples_menu.aboutToShow.connect(self._fill_samples_menu)
@@ -1062,6 +1374,9 @@ class MainWindow(QtWidgets.QMainWindow):
         document.dirtyChanged.connect(lambda _d: self._update_title())
         document.pathChanged.connect(lambda _p: self._update_title())
         document.projectChanged.connect(lambda _p: self._update_title())
+        document.projectChanged.connect(
+            lambda project: self.status.set_epochs_total(project.training.epochs)
+        )
         document.networkChanged.connect(lambda _n: self._update_selection_actions())
         document.datasetChanged.connect(lambda _d: self._refresh_plot_context())
         document.datasetChanged.connect(self._dataset_changed)
@@ -1545,11 +1860,17 @@ class MainWindow(QtWidgets.QMainWindow):
         menu = self.recent_menu
         menu.clear()
         files = self.recent_files()
-        for number, path in enumerate(files, start=1):
-            action = menu.addAction(f"&{number % 10} {path.name}")
-            action.setToolTip(str(path))
-            action.setStatusTip(str(path))
+        names = recent_names(files)
+        for number, (path, name) in enumerate(zip(files, names, strict=True), start=1):
+            missing = not path.exists()
+            text = name.replace("&", "&&") + (" (missing)" if missing else "")
+            action = menu.addAction(f"&{number % 10} {text}")
+            action.setToolTip(str(path) + (" (no longer exists)" if missing else ""))
+            action.setStatusTip(action.toolTip())
             action.setData(str(path))
+            # A file that has gone stays listed, greyed, until the list is cleared: it says
+            # where the file was.
+            action.setEnabled(not missing)
             action.triggered.connect(lambda _c=False, p=path: self.open_recent(p))
         if not files:
             empty = menu.addAction("No recent files")
@@ -1721,24 +2042,32 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _state_changed(self, state: str) -> None:
         self._state = state
+        # The slots are sized for this run's epochs before they show.
+        self.status.set_epochs_total(self.document.project.training.epochs)
         self.status.set_state(state)
+        # A run's message from before this state ("Finished 40 epochs", the start hint)
+        # would now stand beside a state it no longer describes; one that came with it
+        # stays, and so do other messages (a notice about the data).
+        current = self.statusBar().currentMessage()
+        if current in (self._run_message, START_HINT) and current != self._state_message:
+            self.statusBar().clearMessage()
+        self._state_message = None
         self._update_training_actions()
         self._update_selection_actions()
         self.canvas.set_editable(state != "running")
         self.properties_dock.set_editable(state != "running")
         if state == "running":
             self.banner.hide()
-            if self.statusBar().currentMessage() == START_HINT:
-                # Done as asked: the hint would only crowd the figures of the run.
-                self.statusBar().clearMessage()
         elif state == "diverged":
             self.banner.show_message(
-                "Training diverged: the loss became NaN or infinite, so it stopped and kept the "
-                "last finite weights. Try a smaller learning rate or gradient clipping.",
+                "Training diverged. Try a smaller learning rate or gradient clipping.",
                 "Reset weights",
                 self.reset_weights,
+                details="The loss became NaN or infinite, so training stopped and kept the "
+                "last finite weights.",
             )
-            self.statusBar().showMessage("Training diverged", 10000)
+            self._run_message = "Training diverged"
+            self.statusBar().showMessage(self._run_message, 10000)
 
     def _progress(self, progress: dict) -> None:
         self.status.show_progress(progress)
@@ -1748,6 +2077,8 @@ class MainWindow(QtWidgets.QMainWindow):
             # Play did nothing: say why where the eye is, not only in the status bar.
             self.banner.show_message(text)
         self.statusBar().showMessage(text, 8000)
+        # Messages come just before the state they announce ("Finished ...", then finished).
+        self._run_message = self._state_message = text
 
     def _update_training_actions(self) -> None:
         running = self._state == "running"
@@ -1765,6 +2096,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.status.clear()
 
     def _dataset_changed(self, dataset: Any) -> None:
+        self.status.set_validation(dataset is not None and np.shape(dataset.X_val)[0] > 0)
         if dataset is None and self.document.dataset_error:
             self.banner.show_message(f"The data could not be loaded: {self.document.dataset_error}")
         elif self._state != "diverged":
@@ -1787,13 +2119,89 @@ class MainWindow(QtWidgets.QMainWindow):
     # ---- layout ------------------------------------------------------------------------------
 
     def reset_layout(self) -> None:
-        """View › Reset layout: docks back where they start."""
+        """View › Reset layout: docks back where they start, at their default shares."""
         self.restoreState(self._default_state)
         for dock in self.docks.values():
             dock.setFloating(False)
             dock.show()
         self._arrange_docks()
-        QtCore.QTimer.singleShot(0, self.apply_default_sizes)
+        QtCore.QTimer.singleShot(0, self._default_dock_shares)
+
+    def _default_dock_shares(self) -> None:
+        """Forget the shares the user gave the docks; they take their defaults again."""
+        self._dock_shares.clear()
+        self.apply_default_sizes()
+
+    def _area_docks(self) -> dict[Qt.DockWidgetArea, QtWidgets.QDockWidget]:
+        """The first visible, docked dock of each dock area (one of a tabbed group)."""
+        found: dict[Qt.DockWidgetArea, QtWidgets.QDockWidget] = {}
+        for dock in self.docks.values():
+            if dock.isVisible() and not dock.isFloating():
+                found.setdefault(self.dockWidgetArea(dock), dock)
+        return found
+
+    @staticmethod
+    def _is_beside(area: Qt.DockWidgetArea) -> bool:
+        """Whether docks in ``area`` sit beside the centre (their width is the area's size)."""
+        return area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+
+    def remember_dock_shares(self) -> None:
+        """Keep the share of the window each dock area takes now, for later window sizes."""
+        width, height = max(self.width(), 1), max(self.height(), 1)
+        self._dock_shares = {
+            area: (dock.width() / width if self._is_beside(area) else dock.height() / height)
+            for area, dock in self._area_docks().items()
+        }
+
+    def _apply_dock_shares(self) -> None:
+        """Size the docks for the window's size: the user's shares, else the defaults."""
+        if not self._dock_shares:
+            self.apply_default_sizes()
+            return
+        sizes: dict[Qt.Orientation, dict[QtWidgets.QDockWidget, int]] = {
+            Qt.Orientation.Horizontal: {},
+            Qt.Orientation.Vertical: {},
+        }
+        for area, dock in self._area_docks().items():
+            share = self._dock_shares.get(area)
+            if share is None:
+                continue
+            if self._is_beside(area):
+                sizes[Qt.Orientation.Horizontal][dock] = round(share * self.width())
+            else:
+                sizes[Qt.Orientation.Vertical][dock] = round(share * self.height())
+        for orientation, wanted in sizes.items():
+            if wanted:
+                self.resizeDocks(list(wanted), list(wanted.values()), orientation)
+
+    def _docks_rearranged(self) -> None:
+        """A dock moved, floated or docked: its new place and size are the user's choice."""
+        if self._docks_tracked:
+            QtCore.QTimer.singleShot(0, self._remember_if_tracked)
+
+    def _remember_if_tracked(self) -> None:
+        if self._docks_tracked and not self._shut_down:
+            self.remember_dock_shares()
+
+    def _start_tracking_docks(self, *, restored: bool) -> None:
+        """From the first layout on screen on, window resizes keep the docks' shares.
+
+        A restored layout's dock sizes are the user's, kept as shares; otherwise the docks
+        keep the default shares until the user drags a separator.
+        """
+        if self._shut_down:
+            return
+        if restored:
+            self.remember_dock_shares()
+        self._docks_tracked = True
+
+    def event(self, event: QtCore.QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QtCore.QEvent.Type.MouseButtonRelease and self._docks_tracked:
+            # The end of a drag of a separator between the docks and the centre: the window
+            # itself gets the mouse there, its children everywhere else.
+            self.remember_dock_shares()
+        return handled
 
     def _restore_layout(self) -> bool:
         """Restore the saved geometry and docks; False when there was nothing to restore."""
@@ -1816,6 +2224,11 @@ class MainWindow(QtWidgets.QMainWindow):
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_toolbar()
+        self.status.set_compact(self.width() < _COMPACT_STATUS_WIDTH)
+        if self._docks_tracked:
+            # Docks keep their pixel sizes on their own: the centre alone would grow and
+            # shrink with the window.
+            self._apply_dock_shares()
 
     def _fit_toolbar(self) -> None:
         """Labels beside the toolbar's icons where they fit, icons alone where they do not.
@@ -1835,10 +2248,13 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
-        if not self._sized:
-            # Dock sizes only stick once the window has its real size.
-            self._sized = True
-            QtCore.QTimer.singleShot(0, self.apply_default_sizes)
+        if not self._docks_tracked:
+            restored = self._sized
+            if not self._sized:
+                # Dock sizes only stick once the window has its real size.
+                self._sized = True
+                QtCore.QTimer.singleShot(0, self.apply_default_sizes)
+            QtCore.QTimer.singleShot(0, lambda: self._start_tracking_docks(restored=restored))
 
     def _save_layout(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())

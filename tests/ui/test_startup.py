@@ -420,6 +420,7 @@ def test_the_start_hint_fits_a_small_window_and_goes_when_training_starts(start,
     spacing = bar.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_LayoutHorizontalSpacing)
     room = window.status.geometry().left() - 2 * spacing
     assert QtGui.QFontMetrics(bar.font()).horizontalAdvance(START_HINT) < room
+    qtbot.waitUntil(lambda: window.status_message.text() == START_HINT)  # shown whole
     window.play_action.trigger()
     qtbot.waitUntil(lambda: window.controller.state == "running", timeout=15000)
     assert bar.currentMessage() == ""
