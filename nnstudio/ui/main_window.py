@@ -30,7 +30,16 @@ from nnstudio.ui.docks.training_dock import TrainingDock
 from nnstudio.ui.document import StudioDocument, read_project
 from nnstudio.ui.icons import icon
 from nnstudio.ui.plots import PlotsPanel
-from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, is_alive, wait_cursor
+from nnstudio.ui.qt import (
+    Qt,
+    QtCore,
+    QtGui,
+    QtWidgets,
+    Signal,
+    is_alive,
+    line_spans,
+    wait_cursor,
+)
 from nnstudio.ui.relay import FrameRelay
 from nnstudio.ui.selection import Selection
 from nnstudio.ui.worker import TrainingController
@@ -384,19 +393,7 @@ class ClampedLabel(QtWidgets.QLabel):
         """The lines ``width`` pixels show: the text wrapped, the last kept line elided."""
         if not self._full or width <= 0:
             return [self._full] if self._full else []
-        layout = QtGui.QTextLayout(self._full, self.font())
-        option = QtGui.QTextOption()
-        option.setWrapMode(QtGui.QTextOption.WrapMode.WordWrap)
-        layout.setTextOption(option)
-        starts: list[tuple[int, int]] = []
-        layout.beginLayout()
-        while True:
-            line = layout.createLine()
-            if not line.isValid():
-                break
-            line.setLineWidth(width)
-            starts.append((line.textStart(), line.textLength()))
-        layout.endLayout()
+        starts = line_spans(self._full, self.font(), width)
         lines = [self._full[start : start + length].strip() for start, length in starts]
         if len(lines) <= self._max_lines:
             return lines

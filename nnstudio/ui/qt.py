@@ -112,6 +112,30 @@ def whole_text_combo() -> ElidingComboBox:
     return combo
 
 
+def line_spans(
+    text: str, font: QtGui.QFont, width: float, *, anywhere: bool = False
+) -> list[tuple[int, int]]:
+    """Where Qt breaks ``text`` into lines of ``width`` pixels: ``(start, length)`` of each.
+
+    Breaks at word boundaries; with ``anywhere``, a word longer than a line is broken too.
+    """
+    layout = QtGui.QTextLayout(text, font)
+    option = QtGui.QTextOption()
+    mode = QtGui.QTextOption.WrapMode
+    option.setWrapMode(mode.WrapAtWordBoundaryOrAnywhere if anywhere else mode.WordWrap)
+    layout.setTextOption(option)
+    spans: list[tuple[int, int]] = []
+    layout.beginLayout()
+    while True:
+        line = layout.createLine()
+        if not line.isValid():
+            break
+        line.setLineWidth(width)
+        spans.append((line.textStart(), line.textLength()))
+    layout.endLayout()
+    return spans
+
+
 __all__ = [
     "ElidingComboBox",
     "Qt",
@@ -123,6 +147,7 @@ __all__ = [
     "Slot",
     "compact_combo",
     "is_alive",
+    "line_spans",
     "pg",
     "show_clamped",
     "wait_cursor",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
+from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, line_spans
 
 #: Padding (pixels) inside the banner's border, horizontal and vertical.
 _PAD_X = 12
@@ -210,17 +210,5 @@ def fit_lines(text: str, suffix: str, font: QtGui.QFont, width: float, max_lines
 
 def _wrap(text: str, font: QtGui.QFont, width: float) -> list[str]:
     """``text`` broken at word boundaries into lines of ``width`` pixels (Qt's wrapping)."""
-    layout = QtGui.QTextLayout(text, font)
-    option = QtGui.QTextOption()
-    option.setWrapMode(QtGui.QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-    layout.setTextOption(option)
-    lines: list[str] = []
-    layout.beginLayout()
-    while True:
-        line = layout.createLine()
-        if not line.isValid():
-            break
-        line.setLineWidth(width)
-        lines.append(text[line.textStart() : line.textStart() + line.textLength()])
-    layout.endLayout()
-    return lines or [""]
+    spans = line_spans(text, font, width, anywhere=True)
+    return [text[start : start + length] for start, length in spans] or [""]
