@@ -1862,12 +1862,12 @@ class MainWindow(QtWidgets.QMainWindow):
             missing = not path.exists()
             text = name.replace("&", "&&") + (" (missing)" if missing else "")
             action = menu.addAction(f"&{number % 10} {text}")
-            action.setToolTip(str(path) + (" (no longer exists)" if missing else ""))
+            tip = " (no longer exists: choose it to remove it from the list)"
+            action.setToolTip(str(path) + (tip if missing else ""))
             action.setStatusTip(action.toolTip())
             action.setData(str(path))
-            # A file that has gone stays listed, greyed, until the list is cleared: it says
-            # where the file was.
-            action.setEnabled(not missing)
+            # A file that has gone stays listed, marked, and choosing it drops it from the list
+            # with a message (a disabled entry could only go with the whole list).
             action.triggered.connect(lambda _c=False, p=path: self.open_recent(p))
         if not files:
             empty = menu.addAction("No recent files")

@@ -526,9 +526,9 @@ def test_recent_files_persist_and_drop_missing_ones(window, tmp_path, settings, 
     paths[-1].with_suffix("").with_suffix(".weights.npz").unlink(missing_ok=True)
     window._fill_recent_menu()
     first = next(a for a in window.recent_menu.actions() if a.data())
-    # A file that has gone is greyed and says so; opening it anyway drops it with a message.
-    assert first.text().endswith("(missing)") and not first.isEnabled()
-    window.open_recent(paths[-1])
+    # A file that has gone says so; choosing it drops it from the list with a message.
+    assert first.text().endswith("(missing)") and first.isEnabled()
+    first.trigger()
     assert paths[-1] not in window.recent_files()
     assert any("no longer exists" in text for _t, text in no_dialogs)
     # A second window with the same settings sees the same list.
