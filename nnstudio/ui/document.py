@@ -181,6 +181,7 @@ class StudioDocument(QtCore.QObject):
         self._dataset: Dataset | None = None
         self._dataset_error: str | None = None
         self._path: Path | None = None
+        self._described_data: DataSpec = self._project.data
         self._weights_dirty = False
         # Weights derived from the seed alone (not trained, loaded or edited): discarding them
         # loses nothing, so shape edits do not ask about them.
@@ -221,6 +222,11 @@ class StudioDocument(QtCore.QObject):
     def path(self) -> Path | None:
         """The project file, or ``None`` for a new project."""
         return self._path
+
+    @property
+    def described_data(self) -> DataSpec:
+        """The data the project came with, which its description was written for."""
+        return self._described_data
 
     @property
     def base_dir(self) -> Path:
@@ -323,6 +329,7 @@ class StudioDocument(QtCore.QObject):
         self.undo_stack.clear()
         self._path = path.resolve() if path is not None else None
         self._project = project
+        self._described_data = project.data
         self._weights = weights
         self._weights_dirty = False
         self._fresh_weights = None

@@ -66,6 +66,26 @@ def test_names_and_descriptions_are_shown_as_written(dock: PropertiesDock) -> No
     assert summary.description.text() == "<b>bold</b> & <script>"
 
 
+def test_a_description_of_other_data_says_which_data_it_was_written_for(
+    dock: PropertiesDock, sample
+) -> None:
+    from nnstudio.spec import BuiltinData
+
+    document = dock.properties.document
+    document.open(sample("spiral"))
+    summary = dock.properties.summary_page
+    written = document.project.description
+    assert written and summary.description.text() == written
+    # Other settings of the same data: the description still fits.
+    document.set_data(replace(document.project.data, samples=300))
+    assert summary.description.text() == written
+    # Other data: the text is about the spirals, and says so.
+    document.set_data(BuiltinData(builtin="housing"))
+    assert summary.description.text() == f"Written for its original data (Spiral): {written}"
+    document.undo_stack.undo()
+    assert summary.description.text() == written
+
+
 def test_activation_edit_goes_through_the_document(dock: PropertiesDock) -> None:
     props = dock.properties
     document = props.document

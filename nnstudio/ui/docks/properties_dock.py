@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,10 +20,13 @@ from nnstudio.spec import (
     ACTIVATIONS,
     INIT_PARAM_DEFAULTS,
     INITIALIZERS,
+    CsvData,
+    DataSpec,
     LayerSpec,
     Project,
 )
 from nnstudio.text import plural
+from nnstudio.ui.docks.data_dock import BUILTIN_INFO
 from nnstudio.ui.docks.training_dock import LOSS_LABELS, OPTIMIZER_LABELS, NumberField
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, whole_text_combo
@@ -151,6 +155,13 @@ def _neuron_name(document: StudioDocument, drawn_index: int, neuron: int) -> str
     return names[neuron] if 0 <= neuron < len(names) else f"neuron {neuron + 1}"
 
 
+def data_name(data: DataSpec) -> str:
+    """A data set's name as the Data panel gives it: "Spiral", "iris.csv"."""
+    if isinstance(data, CsvData):
+        return PurePath(data.csv).name
+    return BUILTIN_INFO.get(data.builtin, (data.builtin.capitalize(), ""))[0]
+
+
 class SummaryPage(QtWidgets.QWidget):
     """Project overview shown when nothing is selected."""
 
@@ -220,8 +231,13 @@ class SummaryPage(QtWidgets.QWidget):
         self.fields["Weights"].setText(self._weights_text())
         self.fields["File"].setText(document.path.name if document.path else "Not saved yet")
         self.fields["File"].setToolTip(str(document.path) if document.path else "")
-        self.description.setText(project.description)
-        self.description.setVisible(bool(project.description))
+        description = project.description
+        original = data_name(document.described_data)
+        if description and data_name(project.data) != original:
+            # Another data set since: the text speaks of data that is no longer shown.
+            description = f"Written for its original data ({original}): {description}"
+        self.description.setText(description)
+        self.description.setVisible(bool(description))
 
     def show_snapshot(self, snapshot: object | None) -> None:
         """Note how far training has come (from the latest frame's snapshot)."""
