@@ -289,6 +289,19 @@ def test_data_without_validation_offers_no_validation_points(qtbot, panel, spira
 # ---- 5. example images -----------------------------------------------------------------------
 
 
+def test_example_images_use_the_training_sets_grey_levels_like_the_data_panel(panel) -> None:
+    dataset, frame = pixel_frame()
+    tab = panel.output_tab
+    panel.tabs.setCurrentWidget(tab)
+    panel.set_context(None, dataset)
+    panel.show_frame(frame)
+    # Not the shown examples' own range: a faint picture stays faint, as in the Data panel.
+    levels = tab.examples_image.levels
+    assert tuple(levels) == (dataset.X_train.min(), dataset.X_train.max())
+    shown = frame.eval_inputs
+    assert (shown.min(), shown.max()) != tuple(levels)
+
+
 def test_example_images_are_dark_ink_on_white_like_the_data_panel(qtbot, panel) -> None:
     dataset, frame = pixel_frame()
     tab = panel.output_tab

@@ -515,6 +515,9 @@ class OutputTab(PlotTab):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        #: The grey levels of example images and the data set they were measured on.
+        self._levels_of: Dataset | None = None
+        self._levels = (0.0, 1.0)
         self.show_validation = QtWidgets.QCheckBox("Validation points")
         self.show_validation.setToolTip(_VALIDATION_TIP)
         self.show_validation.setChecked(True)
@@ -929,6 +932,22 @@ class OutputTab(PlotTab):
             edge = pg.mkPen((255, 255, 255) if light_rim else (30, 30, 30), width=1)
             item.setData(x=xs, y=ys, brush=brushes, pen=edge)
 
+    def _image_levels(self, images: np.ndarray) -> tuple[float, float]:
+        """Grey levels of example images: the training set's range, as the Data panel
+        draws them (a faint digit looks faint in both); the images' own range without it.
+
+        The training set's range is computed once per data set (MNIST: 37 million values).
+        """
+        dataset = self._dataset
+        if dataset is not None and dataset.n_features == images.shape[1]:
+            if self._levels_of is not dataset:
+                values = np.asarray(dataset.X_train)
+                self._levels = (float(np.nanmin(values)), float(np.nanmax(values)))
+                self._levels_of = dataset
+            return self._levels
+        finite = images[np.isfinite(images)]
+        return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+
     def _show_examples(self, frame: Frame) -> None:
         """A mosaic of evaluated examples, mistakes first, each captioned true → predicted."""
         shape = image_shape_of(tuple(frame.feature_names))
@@ -954,8 +973,7 @@ class OutputTab(PlotTab):
         images = np.asarray(frame.eval_inputs, dtype=np.float64)[order]
         height, width = shape
         mosaic = image_mosaic(images, shape, rows, _TILE_COLUMNS, row_gap=gap)
-        finite = images[np.isfinite(images)]
-        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        low, high = self._image_levels(images)
         self.examples_image.setImage(mosaic, levels=(low, high if high > low else low + 1))
         if self.changed("examples", (shape, rows, gap, min(count, images.shape[0]))):
             self.examples_plot.setRange(
