@@ -13,10 +13,10 @@ import pytest
 from nnstudio.data import Dataset
 from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
 from nnstudio.ui.frame import WEIGHT_PERCENTILES, Frame
-from nnstudio.ui.plots import PlotsPanel
 from nnstudio.ui.plots.common import make_plot, note_label, palette_color
 from nnstudio.ui.plots.output import boundary_segments
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
+from tests.ui import test_plots as plot_tests
 from tests.ui.test_plots import pixel_frame, train_frames
 
 pytestmark = pytest.mark.gui
@@ -53,14 +53,8 @@ def xor_project() -> Project:
     )
 
 
-@pytest.fixture
-def panel(qtbot) -> PlotsPanel:
-    widget = PlotsPanel()
-    qtbot.addWidget(widget)
-    widget.resize(1280, 800)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+#: The plot tests' panel, 1280 x 800.
+panel = plot_tests.panel
 
 
 @pytest.fixture(scope="module")
