@@ -94,3 +94,43 @@ def test_close_rows_label_every_few_neurons_in_readable_text(qapp) -> None:
                 assert font.pixelSize() <= 0.85 * layout.pitch * stride + 1
             # Class names beside close rows are thinned alike (hover names the others).
             assert outputs.label_stride(scale) == stride
+
+
+def test_a_narrow_lane_abbreviates_a_long_activation_rather_than_shrinking_it(qapp) -> None:
+    shortened = 0
+    for layout in _layouts(16):
+        lane = LaneItem(
+            layout, 1, "Hidden 1", "16 leaky_relu", resizable=True, short_subtitle="16 lrelu"
+        )
+        room = lane._subtitle_width()
+        for scale in SCALES:
+            _title, font = lane.header_fonts(float(scale))
+            shown = lane.shown_subtitle(float(scale))
+            assert _advance(font, shown) <= room + 0.5, (layout.ui, scale, shown)
+            full = LaneItem(layout, 1, "Hidden 1", "16 leaky_relu", resizable=True)
+            _title, full_font = full.header_fonts(float(scale))
+            if shown == "16 lrelu":
+                shortened += 1
+                # Only where the full name would have been cut or drawn clearly smaller.
+                assert _advance(full_font, "16 leaky_relu") > room or (
+                    full_font.pixelSize() < 0.85 * font.pixelSize() + 1e-9
+                )
+            else:
+                assert shown == "16 leaky_relu"
+    assert shortened > 0
+
+
+def test_the_canvas_abbreviates_only_long_activation_names(qtbot) -> None:
+    from nnstudio.ui.canvas.view import ACTIVATION_ABBREVIATIONS, NetworkCanvas
+    from nnstudio.ui.document import StudioDocument
+
+    document = StudioDocument()
+    canvas = NetworkCanvas(document)
+    qtbot.addWidget(canvas)
+    network = document.project.network
+    for drawn, layer in enumerate(network.layers, start=1):
+        short = canvas.layer_short_subtitle(drawn)
+        assert short.split()[0] == str(layer.units)
+        assert len(short) <= len(canvas.layer_subtitle(drawn))
+    assert canvas.layer_short_subtitle(0) == str(network.inputs)
+    assert all(len(short) < len(name) for name, short in ACTIVATION_ABBREVIATIONS.items())

@@ -392,20 +392,30 @@ class LaneItem(QtWidgets.QGraphicsItem):
             self._subtitle_width(),
             scale,
             MIN_TEXT_PIXELS,
-            0.85 * (1 - share) * lines_room,
+            self._subtitle_tallest(),
         )
         return title_font, sub_font
 
+    def _subtitle_tallest(self) -> float:
+        """The subtitle's largest pixel size: its share of the header's lines."""
+        base_title, base_sub = self._title_font.pixelSize(), self._subtitle_font.pixelSize()
+        lines_room = self.layout.style.lines_room * self.layout.ui
+        return 0.85 * (1 - base_title / (base_title + base_sub)) * lines_room
+
     def shown_subtitle(self, scale: float) -> str:
-        """The subtitle drawn at ``scale``: the short one when the full one would be elided."""
+        """The subtitle drawn at ``scale``: the full one, or the short one when the full one
+        would be elided or shrunk well below the short one's size."""
         if self.short_subtitle == self.subtitle:
             return self.subtitle
         width = self._subtitle_width()
-        tallest = 0.85 * self.layout.style.lines_room * self.layout.ui
-        full = _fitted_font(
-            self._subtitle_font, self.subtitle, width, scale, MIN_TEXT_PIXELS, tallest
+        tallest = self._subtitle_tallest()
+        full, short = (
+            _fitted_font(self._subtitle_font, text, width, scale, MIN_TEXT_PIXELS, tallest)
+            for text in (self.subtitle, self.short_subtitle)
         )
-        if QtGui.QFontMetricsF(full).horizontalAdvance(self.subtitle) > width:
+        elided = QtGui.QFontMetricsF(full).horizontalAdvance(self.subtitle) > width
+        # "16 leaky_relu" shrunk well below its neighbours' size reads worse than "16 lrelu".
+        if elided or full.pixelSize() < 0.85 * short.pixelSize():
             return self.short_subtitle
         return self.subtitle
 

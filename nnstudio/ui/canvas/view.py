@@ -63,6 +63,14 @@ _MAX_SCALE = 6.0
 _DRAG_THRESHOLD = 5.0
 #: Relative change of the room for the drawing (width or height) that plans it anew.
 _REPLAN_CHANGE = 0.06
+#: Activation names as a narrow lane's subtitle shows them ("16 lrelu"); the others are short.
+ACTIVATION_ABBREVIATIONS = {
+    "identity": "id",
+    "sigmoid": "sigm",
+    "leaky_relu": "lrelu",
+    "softplus": "soft+",
+    "softmax": "smax",
+}
 #: Distance (screen pixels) within which the mouse picks an edge.
 _EDGE_PICK_PIXELS = 5.0
 #: A layer pair paints at most this many edges (the strongest by |w|).
@@ -307,6 +315,16 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         layer = network.layers[drawn - 1]
         return f"{layer.units} {layer.activation}"
 
+    def layer_short_subtitle(self, drawn: int) -> str:
+        """The subtitle of a lane too narrow for :meth:`layer_subtitle`: "2" for "2 features",
+        "16 lrelu" for "16 leaky_relu" (the lane's tooltip names the activation in full)."""
+        network = self._network_spec()
+        if drawn == 0:
+            return str(network.inputs)
+        layer = network.layers[drawn - 1]
+        name = ACTIVATION_ABBREVIATIONS.get(layer.activation, layer.activation)
+        return f"{layer.units} {name}"
+
     def layer_header(self, drawn: int) -> str:
         """The header as one line, e.g. "Hidden 1 · 8 tanh" or "Output · 1 sigmoid"."""
         return f"{self.layer_title(drawn)} · {self.layer_subtitle(drawn)}"
@@ -384,8 +402,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         for drawn in range(count):
             title, subtitle = self.layer_title(drawn), self.layer_subtitle(drawn)
             short = self.layer_short_title(drawn)
-            # The input lane's subtitle, too long for a narrow lane: the number of features.
-            short_sub = str(network.inputs) if drawn == 0 else subtitle
+            short_sub = self.layer_short_subtitle(drawn)
             resizable = drawn in hidden
             key = LaneItem.drawing_key(layout, drawn, title, subtitle, resizable, short, short_sub)
             lane = _kept(old_lanes, drawn, key)
