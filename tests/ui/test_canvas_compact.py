@@ -158,3 +158,21 @@ def test_a_layout_without_a_view_keeps_the_regular_headers() -> None:
     layout = NetworkLayout((2, 16, 16, 1))
     assert layout.style != COMPACT_HEADER
     assert layout.planned_scale is None
+
+
+@pytest.mark.parametrize(
+    ("sizes", "view"),
+    [((2, 4, 4, 4, 4, 4, 4, 4, 1), (450, 250)), ((2, *[8] * 10, 1), (600, 400))],
+)
+def test_neurons_limited_by_the_width_spread_their_rows_over_the_height(sizes, view) -> None:
+    width, height = view
+    layout = NetworkLayout(sizes, aspect=width / height, view_height=height)
+    scale = layout.planned_scale
+    assert scale is not None
+    # The lanes reach most of the way down the view (they filled half of it before) ...
+    assert (layout.lane_bottom - layout.lane_top) * scale >= 0.8 * height
+    # ... with the neurons' own size unchanged and their rows apart, but not scattered.
+    assert layout.neuron_size < layout.pitch <= 3.0 * layout.neuron_size + 1e-9
+    for column in layout.columns:
+        gaps = column.centers_y[1:] - column.centers_y[:-1]
+        assert (gaps >= layout.neuron_size).all()

@@ -63,6 +63,8 @@ _MAX_UI = 2.6
 _TIGHT_ROW = 7.0
 #: Row pitch over neuron side of packed rows.
 _TIGHT_RATIO = 1.12
+#: Largest row pitch over neuron side of a network whose neurons the view's width limits.
+_SPREAD_PITCH = 3.0
 #: Neurons smaller than this on screen (pixels) under regular headers take compact ones
 #: when that makes them clearly larger.
 _SMALL_NEURON = 12.0
@@ -504,7 +506,13 @@ class NetworkLayout:
             labels = label_room(chrome, style.lane_min * chrome, scale, left_label)
             labels += label_room(chrome, style.lane_min * chrome, scale, right_label)
             lane = max((width - gaps - labels) / count, 1.0)
+            filling = scale
             scale = min(scale, lane / (neuron + 56))
+            if scale < filling:
+                # Neurons limited by the width: their rows spread apart to use the height
+                # (as far as :data:`_SPREAD_PITCH` neuron sides), so the drawing does not
+                # sit in a band across the middle of the view.
+                pitch = max(pitch, min(pitch * filling / scale, _SPREAD_PITCH * neuron))
             chosen = chrome, scale, lane, True
         chrome, scale, lane, stacked = chosen
         labels = label_room(chrome, lane, scale, left_label)
