@@ -343,3 +343,21 @@ def test_a_file_name_seen_once_is_listed_alone(window, sample) -> None:
     window._fill_recent_menu()
     texts = [action.text() for action in window.recent_menu.actions() if action.data()]
     assert texts == ["&1 iris.nnproj", "&2 xor.nnproj"]
+
+
+@pytest.mark.parametrize("sample", ["spiral", "xor", "circles"])
+def test_a_1024_pixel_window_shows_the_data_preview_down_to_show_predictions(
+    qtbot, window, sample
+) -> None:
+    _settled(qtbot, window)
+    window.open_sample(sample)
+    _resize(qtbot, window, 1024, 640)
+    panel = window.data_panel
+    scroll = panel.findChild(QtWidgets.QScrollArea)
+    checkbox = panel.scatter.show_predictions
+    qtbot.waitUntil(checkbox.isVisible)
+    QtWidgets.QApplication.processEvents()
+    # Without scrolling, the whole check box lies inside the dock's visible part.
+    assert scroll.verticalScrollBar().value() == 0
+    shown = _rect_in(checkbox, scroll.viewport())
+    assert scroll.viewport().rect().contains(shown), (shown, scroll.viewport().rect())

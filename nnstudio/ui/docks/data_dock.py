@@ -206,7 +206,7 @@ _LEGEND_CLASSES = 12
 PLANE_MARGIN = 0.1
 #: Lowest height of the 2-D preview's plot, axes included: a short dock scrolls rather than
 #: squeezing the points into a sliver.
-PREVIEW_MIN_HEIGHT = 180
+PREVIEW_MIN_HEIGHT = 150
 #: Margins pyqtgraph gives a plot's layout; the preview adds its own to them.
 _PLOT_MARGIN = 1
 
