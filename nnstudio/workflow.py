@@ -181,7 +181,36 @@ def _targets_out_of_reach(activation: str, dataset: Dataset, standardized: bool 
     return f"{activation} outputs are {reads}, a target is {outside:.4g}"
 
 
-def fit_network_to_data(project: Project, dataset: Dataset) -> tuple[Project, list[str]]:
+def _trains_as_written(project: Project, dataset: Dataset) -> bool:
+    """Whether the project's output activation and loss train on ``dataset`` as they are
+    (once the output layer has the data's width)."""
+    output = project.network.output
+    activation = canonical_activation(output.activation)
+    loss = project.loss
+    if not dataset.is_classification and loss in _CLASSIFICATION_LOSSES:
+        return False
+    if not dataset.is_classification and activation == "softmax":
+        return False
+    units = _written_units(project, dataset)
+    if activation == "softmax" and units < 2:
+        return False  # one softmax unit outputs 1 whatever its input
+    return loss_output_problem(loss, replace(output, units=units)) is None
+
+
+def _written_units(project: Project, dataset: Dataset) -> int:
+    """The output width a project trains ``dataset`` with, keeping its activation: one unit
+    per class or target column, or one or two units on two classes (one unit learns the
+    second class's indicator, see :meth:`Dataset.targets_for`)."""
+    output = project.network.output
+    count = dataset.n_outputs
+    if dataset.is_classification and count == 2 and output.units in (1, 2):
+        return output.units
+    return expected_output_units(dataset.task, count, canonical_activation(output.activation))
+
+
+def fit_network_to_data(
+    project: Project, dataset: Dataset, *, as_written: bool = False
+) -> tuple[Project, list[str]]:
     """Resize the input and output layers to the data and say what changed.
 
     For classification the output becomes one unit per class (softmax), or a single sigmoid
@@ -191,10 +220,18 @@ def fit_network_to_data(project: Project, dataset: Dataset) -> tuple[Project, li
     fits. The result also carries the data's names and standardisation
     (see :func:`attach_dataset`).
 
+    With ``as_written`` (a project opened from its file), the output activation and the loss
+    stay as the project chose them whenever the network trains with them, as ``nnstudio
+    train`` trains it: e.g. identity outputs with squared error on classes, the lecture notes'
+    contrast to softmax. Only the layer widths follow the data then, and a bounded output
+    that cannot reach the targets is reported rather than changed.
+
     Parameters
     ----------
     project : Project
     dataset : Dataset
+    as_written : bool
+        Keep a working output activation and loss (see above).
 
     Returns
     -------
@@ -219,7 +256,17 @@ def fit_network_to_data(project: Project, dataset: Dataset) -> tuple[Project, li
     activation = canonical_activation(output.activation)
     count = dataset.n_outputs
     new_activation = activation
-    if dataset.is_classification:
+    written = as_written and _trains_as_written(project, dataset)
+    if written:
+        what = plural(count, "class" if dataset.is_classification else "target column")
+        if not dataset.is_classification:
+            out_of_reach = _targets_out_of_reach(activation, dataset, standardizes_targets(project))
+            if out_of_reach:
+                notices.append(
+                    f"The {activation} output cannot reach the targets ({out_of_reach}); an "
+                    "identity output can"
+                )
+    elif dataset.is_classification:
         if activation not in _PROBABILITY_ACTIVATIONS:
             new_activation = "sigmoid" if count == 2 else "softmax"
         elif activation == "sigmoid" and count > 2:
@@ -241,7 +288,9 @@ def fit_network_to_data(project: Project, dataset: Dataset) -> tuple[Project, li
             f"{'the ' if dataset.is_classification else ''}{what}"
         )
     units = expected_output_units(dataset.task, count, new_activation)
-    if dataset.is_classification and count == 2 and new_activation == activation == "sigmoid":
+    if written:
+        units = _written_units(project, dataset)
+    elif dataset.is_classification and count == 2 and new_activation == activation == "sigmoid":
         # Two sigmoid units on two classes train as well as one; keep the layer in use.
         units = output.units if output.units in (1, 2) else units
     if units != output.units:

@@ -410,3 +410,60 @@ def test_a_network_spec_says_which_weights_fit_it() -> None:
     (W, b), *rest = weights
     assert not network.fits(((W[:, :-1], b), *rest))  # one unit short
     assert not network.fits(((W, b[:-1]), *rest))  # the bias too
+
+
+# ---- a project's own choices, as written in its file -----------------------------------------
+
+
+def _with_output(project: Project, units: int, activation: str, loss: str) -> Project:
+    output = replace(project.network.output, units=units, activation=activation)
+    return replace(project, network=project.network.with_layer(1, output), loss=loss)
+
+
+def test_as_written_keeps_identity_outputs_with_squared_error_on_classes(iris_like) -> None:
+    # The lecture notes' regression-style classifier: k identity units and squared error.
+    project = _with_output(binary_project(inputs=4), 3, "identity", "mse")
+    fitted, notices = fit_network_to_data(project, iris_like, as_written=True)
+    assert notices == []
+    assert fitted.network == project.network
+    assert fitted.loss == "mse"
+    # Fitted for new data (not as written), the same project becomes softmax.
+    refitted, _ = fit_network_to_data(project, iris_like)
+    assert refitted.network.output.activation == "softmax"
+
+
+def test_as_written_only_resizes_an_output_of_the_wrong_width(iris_like) -> None:
+    project = _with_output(binary_project(inputs=4), 5, "identity", "mse")
+    fitted, notices = fit_network_to_data(project, iris_like, as_written=True)
+    assert fitted.network.describe() == "4-5(tanh)-3(identity)"
+    assert fitted.loss == "mse"
+    assert notices == ["Output layer resized from 5 to 3 units to match the 3 classes"]
+
+
+def test_as_written_keeps_one_identity_unit_on_two_classes() -> None:
+    project = _with_output(binary_project(), 1, "identity", "mse")
+    fitted, notices = fit_network_to_data(project, load_dataset(project.data), as_written=True)
+    assert (notices, fitted.network) == ([], project.network)
+
+
+@pytest.mark.parametrize(
+    ("units", "activation", "loss"),
+    [(3, "identity", "categorical_crossentropy"), (3, "tanh", "binary_crossentropy")],
+)
+def test_as_written_still_fixes_a_loss_the_output_cannot_train(
+    iris_like, units, activation, loss
+) -> None:
+    project = _with_output(binary_project(inputs=4), units, activation, loss)
+    fitted, notices = fit_network_to_data(project, iris_like, as_written=True)
+    assert fitted.network.output.activation == "softmax"
+    assert fitted.loss == "categorical_crossentropy"
+    assert notices
+
+
+def test_as_written_reports_a_bounded_output_out_of_reach_without_changing_it() -> None:
+    data = BuiltinData(builtin="housing", samples=60)
+    project = _with_output(binary_project(inputs=1, data=data), 1, "sigmoid", "mse")
+    fitted, notices = fit_network_to_data(project, load_dataset(data), as_written=True)
+    assert fitted.network.output.activation == "sigmoid"
+    assert len(notices) == 1
+    assert notices[0].startswith("The sigmoid output cannot reach the targets (sigmoid outputs")

@@ -183,6 +183,8 @@ class StudioDocument(QtCore.QObject):
         self._path: Path | None = None
         self._described_data: DataSpec = self._project.data
         self._weights_dirty = False
+        #: The open project's network or loss was fitted to its data (see ``_reset``).
+        self._adjusted_on_open = False
         # Weights derived from the seed alone (not trained, loaded or edited): discarding them
         # loses nothing, so shape edits do not ask about them.
         self._fresh_weights: Weights | None = None
@@ -271,7 +273,7 @@ class StudioDocument(QtCore.QObject):
     @property
     def is_dirty(self) -> bool:
         """Whether there are unsaved changes."""
-        return not self.undo_stack.isClean() or self._weights_dirty
+        return not self.undo_stack.isClean() or self._weights_dirty or self._adjusted_on_open
 
     # ---- whole-document operations -----------------------------------------------------------
 
@@ -313,6 +315,7 @@ class StudioDocument(QtCore.QObject):
         self._project = saved
         self._path = target.resolve()
         self._weights_dirty = False
+        self._adjusted_on_open = False
         self.undo_stack.setClean()
         self.pathChanged.emit(self._path)
         self._emit_dirty()
@@ -338,10 +341,16 @@ class StudioDocument(QtCore.QObject):
             self._reload_dataset()
         else:  # not read again: a large file failing at its end takes as long as the first time
             self._dataset, self._dataset_error = None, dataset_error
+        self._adjusted_on_open = False
         if self._dataset is not None:
-            fitted, notices = fit_network_to_data(self._project, self._dataset)
+            # A file's choices stay as written where they train (the CLI trains them so).
+            fitted, notices = fit_network_to_data(self._project, self._dataset, as_written=True)
             if fitted.network != self._project.network and self._weights is not None:
                 self._weights = None
+            # What the window shows is no longer what the file holds: saving is worth it.
+            self._adjusted_on_open = (
+                fitted.network != self._project.network or fitted.loss != self._project.loss
+            )
             self._project = fitted
             for message in notices:
                 self.notice.emit(message)

@@ -280,3 +280,49 @@ def test_reading_a_csv_again_on_undo_shows_the_wait_cursor(
     assert document.project.data == iris and document.dataset is not None
     assert cursors == [Qt.CursorShape.WaitCursor]
     assert QtWidgets.QApplication.overrideCursor() is None
+
+
+def _iris_project_file(folder: Path, units: int, activation: str, loss: str) -> Path:
+    import json
+
+    samples = Path(__file__).resolve().parents[2] / "samples"
+    text = json.loads((samples / "iris.nnproj").read_text(encoding="utf-8"))
+    text["data"]["csv"] = str(samples / "iris.csv")
+    text["network"]["layers"][-1].update(units=units, activation=activation)
+    text["loss"] = loss
+    path = folder / "iris-variant.nnproj"
+    path.write_text(json.dumps(text), encoding="utf-8")
+    return path
+
+
+def test_a_project_opens_with_its_own_output_and_loss_where_they_train(
+    document: StudioDocument, tmp_path: Path
+) -> None:
+    notices: list[str] = []
+    document.notice.connect(notices.append)
+    document.open(_iris_project_file(tmp_path, 3, "identity", "mse"))
+    # Identity outputs with squared error on three classes train as they are (as the command
+    # line trains them): the window shows the file's model, unmodified.
+    assert document.project.network.output.activation == "identity"
+    assert document.project.loss == "mse"
+    assert notices == []
+    assert not document.is_dirty
+
+
+def test_a_project_fitted_to_its_data_on_open_is_marked_modified(
+    document: StudioDocument, tmp_path: Path
+) -> None:
+    notices: list[str] = []
+    document.notice.connect(notices.append)
+    path = _iris_project_file(tmp_path, 2, "identity", "mse")
+    document.open(path)
+    assert document.project.network.output.units == 3
+    assert notices == ["Output layer resized from 2 to 3 units to match the 3 classes"]
+    # The window no longer shows what the file holds: saving it is worth asking about.
+    assert document.is_dirty
+    document.save(path)
+    assert not document.is_dirty
+    again = StudioDocument()
+    again.open(path)
+    assert again.project.network.output.units == 3
+    assert not again.is_dirty
