@@ -20,6 +20,10 @@ penalty at ``W = 0``) a perturbation of ``±ε`` that crosses the kink makes the
 derivative meaningless. The report counts the values closer than ``kink_distance`` to such a
 kink (:attr:`GradCheckReport.near_kinks`) so those results can be recognised; tests choose
 inputs that keep them away. (Huber's kink is only in the second derivative and harmless.)
+The L1 penalty's kink is known entry by entry: a weight closer to 0 than the step has its
+difference taken across ``|W|``'s corner (``λ w / ε`` instead of ``λ sign(w)``), so such
+weights, common after L1 training, are left out of their tensor's error and counted
+(:attr:`LayerCheck.weight_excluded`) rather than failing a correct backpropagation.
 
 Rounding noise in ``J`` contributes an error of roughly ``u · |J| / ε`` to each numerical
 derivative (``u ≈ 1.1e-16``, float64's unit roundoff) and truncation roughly ``ε² · J⁽³⁾ / 6``.
@@ -152,6 +156,9 @@ class LayerCheck:
         The finite-difference step that gave ``weight_error`` and ``bias_error``: the report's
         :attr:`GradCheckReport.epsilon` unless the tensor's gradients were too small for it to
         resolve (see the module notes). ``None`` means the report's step.
+    weight_excluded : int
+        Weights left out of ``weight_error`` because, with L1, they lie closer to 0 than that
+        step (see the module notes); ``weight_checked`` does not count them.
     """
 
     layer: int
@@ -163,6 +170,7 @@ class LayerCheck:
     max_abs_error: float
     weight_epsilon: float | None = None
     bias_epsilon: float | None = None
+    weight_excluded: int = 0
 
     @property
     def error(self) -> float:
@@ -183,8 +191,8 @@ class GradCheckReport:
     epsilon : float
         Finite-difference step.
     near_kinks : int
-        Pre-activations of ReLU-type layers, MAE residuals and (with L1) weights within
-        ``kink_distance`` of a kink, where finite differences are unreliable.
+        Pre-activations of ReLU-type layers and MAE residuals within ``kink_distance`` of a
+        kink, where finite differences are unreliable.
     """
 
     layers: tuple[LayerCheck, ...]
@@ -212,6 +220,11 @@ class GradCheckReport:
                 if step is not None and step != self.epsilon:
                     found.append((layer, name, step))
         return tuple(found)
+
+    @property
+    def excluded(self) -> int:
+        """Weights left out of the errors next to the L1 penalty's kink at 0, all layers."""
+        return sum(layer.weight_excluded for layer in self.layers)
 
     def passed(self, tol: float = 1e-6) -> bool:
         """Whether every layer's relative error is at most ``tol`` (NaN fails)."""
@@ -255,10 +268,15 @@ class GradCheckReport:
             f"largest relative error {self.max_error:.3e}: {outcome} (tolerance {tol:g}, "
             f"epsilon {self.epsilon:g})"
         )
+        if self.excluded:
+            lines.append(
+                f"note: {self.excluded} weight(s) closer to 0 than the step were left out: "
+                "with L1, |W| has a corner there that finite differences cannot measure across"
+            )
         if self.near_kinks:
             lines.append(
                 f"note: {self.near_kinks} value(s) lie next to a kink (ReLU at 0, MAE residual "
-                "at 0, |W| at 0), where finite differences are unreliable"
+                "at 0), where finite differences are unreliable"
             )
         return "\n".join(lines)
 
@@ -372,8 +390,10 @@ def gradient_check(
             flat = param.reshape(-1)  # a view: perturbing it perturbs the network
             analytic = grad.reshape(-1)[chosen]
             tracker.tensor = (index + 1, name)
+            # With L1, a weight within a step of 0 is differenced across |W|'s corner.
+            cornered = flat[chosen].copy() if l1 and name == "W" else None
             measured.append(
-                _check_tensor(flat, chosen, analytic, objective, epsilon, loss, tracker)
+                _check_tensor(flat, chosen, analytic, objective, epsilon, loss, tracker, cornered)
             )
         (weight, bias) = measured
         layers.append(
@@ -387,13 +407,11 @@ def gradient_check(
                 max_abs_error=max(weight.max_abs_error, bias.max_abs_error),
                 weight_epsilon=weight.epsilon,
                 bias_epsilon=bias.epsilon,
+                weight_excluded=weight.excluded,
             )
         )
 
     near = _count_near_kinks(net, X, Y, masks, epsilon, kink_distance)
-    if l1:
-        # |W| has a kink at 0 as well; a step of ±ε crosses it when |W| < ε.
-        near += sum(int(np.count_nonzero(np.abs(W) < 2 * epsilon)) for W, _ in net.params)
     return GradCheckReport(layers=tuple(layers), loss=loss, epsilon=epsilon, near_kinks=near)
 
 
@@ -497,6 +515,7 @@ class _TensorCheck:
     checked: int
     max_abs_error: float
     epsilon: float
+    excluded: int = 0
 
 
 def _central_differences(
@@ -536,19 +555,27 @@ def _check_tensor(
     epsilon: float,
     loss: float,
     tracker: _ProgressTracker,
+    cornered: np.ndarray | None = None,
 ) -> _TensorCheck:
-    """Compare one tensor's entries, re-measuring with larger steps while rounding dominates."""
+    """Compare one tensor's entries, re-measuring with larger steps while rounding dominates.
+
+    ``cornered`` (the chosen entries' values, with L1) leaves out the entries a step of ±step
+    moves across 0, where the penalty's derivative jumps.
+    """
     best: _TensorCheck | None = None
     step = epsilon
     tracker.begin_pass(int(chosen.size), step, remeasuring=False)
     while True:
         numeric, largest = _central_differences(flat, chosen, objective, step, tracker)
-        difference = float(np.linalg.norm(analytic - numeric))
+        kept = slice(None) if cornered is None else np.abs(cornered) >= step
+        gradient, estimate = analytic[kept], numeric[kept]
+        difference = float(np.linalg.norm(gradient - estimate))
         check = _TensorCheck(
-            error=_relative_error(analytic, numeric),
-            checked=int(chosen.size),
-            max_abs_error=float(np.max(np.abs(analytic - numeric))) if chosen.size else 0.0,
+            error=_relative_error(gradient, estimate),
+            checked=int(gradient.size),
+            max_abs_error=float(np.max(np.abs(gradient - estimate))) if gradient.size else 0.0,
             epsilon=step,
+            excluded=int(chosen.size - gradient.size),
         )
         # NaN errors compare false and are kept only when nothing else was measured.
         if best is None or check.error < best.error:
@@ -559,7 +586,7 @@ def _check_tensor(
             * np.finfo(np.float64).eps
             * max(largest, abs(loss))
             / step
-            * np.sqrt(chosen.size)
+            * np.sqrt(gradient.size)
         )
         explained_by_rounding = difference <= noise
         if not explained_by_rounding or best.error <= _GOOD_ENOUGH or step * 10 > MAX_EPSILON:

@@ -438,3 +438,37 @@ def test_an_interrupt_between_evaluations_restores_the_entry(
         gradient_check(net, X, Y)
     (checked,) = checked_copies
     assert _parameters(checked) == expected
+
+
+def _l1_trained_network() -> tuple[Network, np.ndarray, np.ndarray, int]:
+    """A tanh network whose weights L1 left a hair from 0, as L1 training does (|w| ~ 1e-9)."""
+    spec = NetworkSpec(3, (LayerSpec(5, "tanh"), LayerSpec(2, "identity")))
+    net = Network.from_spec(spec, "mse", dtype="float64", seed=3)
+    W1 = net.params[0][0]
+    tiny = np.array([2.5e-9, -7e-9, 4e-8, -3e-10])
+    W1.reshape(-1)[[0, 4, 7, 11]] = tiny
+    rng = np.random.default_rng(1)
+    return net, rng.normal(size=(8, 3)), rng.normal(size=(8, 2)), tiny.size
+
+
+def test_weights_at_the_l1_corner_are_left_out_not_failed() -> None:
+    net, X, Y, tiny = _l1_trained_network()
+    report = gradient_check(net, X, Y, l1=0.003, epsilon=1e-6)
+    # Across |W|'s corner the difference measures λ·w/ε, not λ·sign(w): those weights are
+    # counted and left out, and the rest of the layer passes.
+    assert report.passed(TOLERANCE), report.format()
+    assert report.layers[0].weight_excluded == tiny
+    assert report.layers[0].weight_checked == 15 - tiny
+    assert report.layers[1].weight_excluded == 0
+    assert report.excluded == tiny
+    assert "4 weight(s) closer to 0 than the step were left out" in report.format()
+
+
+def test_a_wrong_l1_gradient_still_fails_beside_the_left_out_weights(monkeypatch) -> None:
+    net, X, Y, _tiny = _l1_trained_network()
+    original = np.sign
+    # Twice the subgradient: a classic slip (λ|W| differentiated as 2λ sign W).
+    monkeypatch.setattr(np, "sign", lambda W: 2 * original(W))
+    report = gradient_check(net, X, Y, l1=0.003, epsilon=1e-6)
+    assert not report.passed(TOLERANCE)
+    assert report.layers[0].weight_error > 1e-3
