@@ -38,8 +38,9 @@ RELU_FAMILY: tuple[str, ...] = ("relu", "leaky_relu", "elu")
 SATURATION_DERIVATIVE = 0.05
 #: Percentiles summarising each layer's weight distribution (see ``Frame.weight_quantiles``).
 WEIGHT_PERCENTILES: tuple[float, ...] = (0.0, 5.0, 25.0, 50.0, 75.0, 95.0, 100.0)
-#: Bins of each layer's weight histogram.
-HISTOGRAM_BINS = 40
+#: Bins of each layer's weight histogram at most. Counts are always odd, so 0 is the middle
+#: of a bin: the weights L1 drives to zero stand as one spike, not two half-height bars.
+HISTOGRAM_BINS = 41
 #: Rows of the evaluation set (predictions for confusion matrix and predicted-vs-actual).
 DEFAULT_EVAL_CAP = 4000
 #: Points on the line over the input range for 1-input data.
@@ -475,7 +476,7 @@ class FrameBuilder:
             limit = float(max(-ordered[0], ordered[-1]))
             limit = limit if limit > 0 else 1.0
             # Fewer bins for small layers, so a histogram of 20 weights is not mostly gaps.
-            bins = min(max(int(2.0 * math.sqrt(ordered.size)), 8), HISTOGRAM_BINS)
+            bins = min(max(int(2.0 * math.sqrt(ordered.size)), 8) | 1, HISTOGRAM_BINS)
             histograms.append(_sorted_histogram(ordered, bins, limit))
         return quantiles, tuple(histograms)
 

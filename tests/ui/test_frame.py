@@ -253,15 +253,15 @@ def _reference_weight_statistics(
     quantiles = np.percentile(values, WEIGHT_PERCENTILES)
     limit = float(np.max(np.abs(values)))
     limit = limit if limit > 0 else 1.0
-    bins = int(np.clip(2 * np.sqrt(values.size), 8, HISTOGRAM_BINS))
+    bins = min(max(int(2 * np.sqrt(values.size)), 8) | 1, HISTOGRAM_BINS)
     counts, edges = np.histogram(values, bins=bins, range=(-limit, limit))
     return quantiles, counts, edges
 
 
 def _layer_cases() -> dict[str, np.ndarray]:
     rng = np.random.default_rng(11)
-    # 121 weights within +-0.75 get 22 bins: put every weight on one of their edges.
-    edges = np.linspace(-0.75, 0.75, 23)
+    # 121 weights within +-0.75 get 23 bins: put every weight on one of their edges.
+    edges = np.linspace(-0.75, 0.75, 24)
     on_edges = rng.choice(edges, size=(11, 11))
     on_edges[0, :2] = (-0.75, 0.75)
     with_gaps = rng.normal(size=(6, 7))
@@ -537,3 +537,19 @@ def test_frames_draw_the_network_over_the_points_plane() -> None:
     )
     # The evaluated examples' points, for drawing them on the map.
     np.testing.assert_array_equal(frame.eval_plane, dataset.plane_val[frame.eval_indices])
+
+
+def test_weights_at_zero_stand_in_one_middle_bin() -> None:
+    # L1 leaves most weights a hair from 0: they are one spike, centred on 0.
+    builder = FrameBuilder(_xor())
+    rng = np.random.default_rng(4)
+    for size in (16, 64, 120, 2000):
+        values = rng.normal(scale=0.5, size=size)
+        values[: size * 3 // 4] = rng.normal(scale=1e-9, size=size * 3 // 4)
+        _quantiles, histograms = builder._weight_statistics(((values.reshape(-1, 1), None),))
+        counts, edges = histograms[0]
+        middle = counts.size // 2
+        assert counts.size % 2 == 1
+        assert edges[middle] < 0 < edges[middle + 1]
+        assert counts[middle] >= size * 3 // 4
+        assert counts[middle] == counts.max()
