@@ -43,7 +43,7 @@ import numpy as np
 from nnstudio import __version__
 from nnstudio.errors import DataError, NNStudioError, ProjectFileError
 from nnstudio.text import plural
-from nnstudio.workflow import GRADCHECK_SAMPLES, GRADCHECK_TOLERANCE
+from nnstudio.workflow import GRADCHECK_EPSILON, GRADCHECK_SAMPLES, GRADCHECK_TOLERANCE
 
 if TYPE_CHECKING:
     from nnstudio.data import CsvTable, ReadProgress
@@ -76,6 +76,17 @@ def _positive_int(text: str) -> int:
     value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected 1 or more, got {_shown(text)}")
+    return value
+
+
+def _finite_difference_step(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {_shown(text)}") from None
+    if not 1e-12 <= value <= 0.1:
+        # Smaller steps only measure rounding noise; larger ones, the curvature.
+        raise argparse.ArgumentTypeError(f"expected a step from 1e-12 to 0.1, got {_shown(text)}")
     return value
 
 
@@ -241,6 +252,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=GRADCHECK_SAMPLES,
         help=f"examples to check on (default {GRADCHECK_SAMPLES})",
     )
+    gradcheck.add_argument(
+        "--epsilon",
+        type=_finite_difference_step,
+        default=GRADCHECK_EPSILON,
+        help=(
+            f"finite-difference step (default {GRADCHECK_EPSILON:g}); gradients too small "
+            "for it to resolve are measured again with larger steps"
+        ),
+    )
 
     importer = commands.add_parser(
         "import",
@@ -268,6 +288,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--size", type=parse_size, help="window size WIDTHxHEIGHT (default: the studio's)"
     )
     shot.add_argument("--panel", metavar="NAME", help="panel to show (e.g. data, weights)")
+    shot.add_argument(
+        "--select",
+        metavar="WHAT",
+        help=(
+            "select on the canvas first, so Properties shows it: layer:K, neuron:K:I or "
+            "edge:K:I:J (K a layer, 0 = inputs; I, J neurons, counted from 0)"
+        ),
+    )
     for command in (train, export, predict, gradcheck, importer, shot):
         # Usage errors found after parsing are reported by the command's own parser.
         command.set_defaults(command_parser=command)
@@ -440,7 +468,11 @@ def _command_shot(args: argparse.Namespace) -> int:
     if not output.parent.resolve().is_dir():
         raise ProjectFileError(f"cannot write {output}: the folder {output.parent} does not exist")
     take_screenshot = _import_studio("take_screenshot")
-    options: dict[str, Any] = {"train_epochs": args.train_epochs, "panel": args.panel}
+    options: dict[str, Any] = {
+        "train_epochs": args.train_epochs,
+        "panel": args.panel,
+        "select": args.select,
+    }
     if args.size is not None:
         options["size"] = args.size
     take_screenshot(project, output, **options)
@@ -1127,6 +1159,7 @@ def _command_gradcheck(args: argparse.Namespace) -> int:
                 dataset,
                 network.weights(),
                 samples=count,
+                epsilon=args.epsilon,
                 progress=line.update,
                 should_stop=lambda: guard.interrupted,
             )

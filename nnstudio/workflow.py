@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 GRADCHECK_TOLERANCE = 1e-6
 #: Training examples a gradient check uses unless told otherwise.
 GRADCHECK_SAMPLES = 16
+#: The gradient check's finite-difference step, unless told otherwise.
+GRADCHECK_EPSILON = 1e-6
 
 #: Losses that only make sense for classification.
 _CLASSIFICATION_LOSSES = ("binary_crossentropy", "categorical_crossentropy")
@@ -465,7 +467,7 @@ def check_gradients(
     weights: Weights | None = None,
     *,
     samples: int = GRADCHECK_SAMPLES,
-    epsilon: float = 1e-6,
+    epsilon: float = GRADCHECK_EPSILON,
     progress: Callable[[GradCheckProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> GradCheckReport:

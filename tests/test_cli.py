@@ -775,6 +775,32 @@ def test_gradcheck_fails_above_tolerance(
     )
 
 
+def test_gradcheck_takes_its_step_from_the_command_line(
+    trained: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nnstudio.engine import gradcheck
+
+    steps: list[float] = []
+    real = gradcheck.gradient_check
+
+    def recording(network, X, Y, **kwargs):
+        steps.append(kwargs["epsilon"])
+        return real(network, X, Y, **kwargs)
+
+    monkeypatch.setattr(gradcheck, "gradient_check", recording)
+    assert cli.main(["gradcheck", str(trained), "--samples", "4", "--epsilon", "1e-3"]) == 0
+    assert cli.main(["gradcheck", str(trained), "--samples", "4"]) == 0
+    assert steps == [1e-3, 1e-6]
+
+
+@pytest.mark.parametrize("step", ["0", "-1e-6", "0.5", "nan", "tiny"])
+def test_gradcheck_refuses_a_step_it_cannot_use(trained: Path, step: str) -> None:
+    result = run("gradcheck", trained, "--epsilon", step)
+    assert result.returncode == cli.EXIT_USAGE
+    assert "argument --epsilon: expected" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 class FakeTerminal(io.StringIO):
     """Standard error as a terminal: progress lines are drawn in place on it."""
 
@@ -1319,13 +1345,13 @@ def test_studio_without_a_display_explains(
 def test_shot_passes_its_options(recorded_studio, trained: Path, tmp_path: Path) -> None:
     output = tmp_path / "studio.png"
     argv = ["shot", str(trained), "-o", str(output), "--train-epochs", "5", "--size", "900x700"]
-    assert cli.main([*argv, "--panel", "weights"]) == 0
+    assert cli.main([*argv, "--panel", "weights", "--select", "neuron:1:0"]) == 0
     assert recorded_studio == [
         (
             "take_screenshot",
             trained,
             output,
-            {"train_epochs": 5, "size": (900, 700), "panel": "weights"},
+            {"train_epochs": 5, "size": (900, 700), "panel": "weights", "select": "neuron:1:0"},
         )
     ]
 
