@@ -810,21 +810,43 @@ class Network:
         -------
         list of (dW, db)
         """
-        L = self.n_layers
-        dZ = output_delta(self.loss_fn, self.activations[-1], forward.Z[-1], forward.A[-1], Y)
-        grads: list[tuple[np.ndarray, np.ndarray]] = [None] * L  # type: ignore[list-item]
-        for index in range(L - 1, -1, -1):
-            W = self.params[index][0]
-            dW = forward.A[index].T @ dZ
-            db = dZ.sum(axis=0)
+        grads: list[tuple[np.ndarray, np.ndarray]] = []
+        for (W, _b), A, dZ in zip(
+            self.params, forward.A[:-1], self.deltas(forward, Y), strict=True
+        ):
+            dW = A.T @ dZ
             if l2:
                 dW += self.dtype.type(l2) * W
             if l1:
                 dW += self.dtype.type(l1) * np.sign(W)
-            grads[index] = (dW, db)
-            if index == 0:
-                break
-            dA = dZ @ W.T
+            grads.append((dW, dZ.sum(axis=0)))
+        return grads
+
+    def deltas(self, forward: Forward, Y: np.ndarray) -> list[np.ndarray]:
+        """Every layer's error ``δ = ∂J/∂Z`` for a stored forward pass (``J`` the batch-mean
+        data loss), from the output back: ``δ[L]`` from the loss, then
+        ``δ[l] = (δ[l+1] W[l+1]ᵀ) ⊙ g'(Z[l])`` (times the dropout mask where one was used).
+
+        For one example (``m = 1``) these are the lecture notes' per-example errors of each
+        neuron, and ``A[l-1]ᵀ δ[l]`` its contribution to ``dW[l]``.
+
+        Parameters
+        ----------
+        forward : Forward
+            The result of :meth:`forward` on the same parameters.
+        Y : ndarray, shape (m, k)
+            Targets already checked by :meth:`prepare_targets`.
+
+        Returns
+        -------
+        list of ndarray
+            ``δ`` of each layer, shaped (m, units) like ``forward.Z``.
+        """
+        L = self.n_layers
+        dZ = output_delta(self.loss_fn, self.activations[-1], forward.Z[-1], forward.A[-1], Y)
+        found: list[np.ndarray] = [dZ]
+        for index in range(L - 1, 0, -1):
+            dA = dZ @ self.params[index][0].T
             below = index - 1
             mask = forward.masks[below]
             if mask is None:
@@ -834,7 +856,8 @@ class Network:
                 # The activation's derivative needs its output before dropout.
                 H = self.activations[below].forward(forward.Z[below])
             dZ = self.activations[below].backward(forward.Z[below], H, dA)
-        return grads
+            found.append(dZ)
+        return found[::-1]
 
     def __repr__(self) -> str:
         return (

@@ -332,3 +332,48 @@ def test_the_dtype_check_finds_large_values_in_any_layout_and_ignores_nan_and_in
         check_fits_dtype(X, "float32", names=["a", "b", "c"])
     with pytest.raises(DataError, match=r"input column 3 holds -3e\+39"):
         check_fits_dtype(X[1::2], "float32")  # a strided view (odd rows)
+
+
+@pytest.mark.parametrize(
+    ("loss", "activations"),
+    [
+        ("mse", ("tanh", "sigmoid", "identity")),
+        ("categorical_crossentropy", ("relu", "elu", "softmax")),
+        ("binary_crossentropy", ("swish", "softplus", "sigmoid")),
+    ],
+)
+def test_one_examples_deltas_are_its_loss_derivatives_by_each_pre_activation(
+    loss: str, activations: tuple[str, str, str]
+) -> None:
+    units = (4, 3, 2 if loss != "binary_crossentropy" else 1)
+    spec = NetworkSpec(3, tuple(LayerSpec(n, a) for n, a in zip(units, activations, strict=True)))
+    net = Network.from_spec(spec, loss, dtype="float64", seed=5)
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(1, 3))
+    y = np.array([[0.0, 1.0]]) if units[-1] == 2 else np.array([[1.0]])
+    deltas = net.deltas(net.forward(x), y)
+    assert [d.shape for d in deltas] == [(1, n) for n in units]
+    # δ of a neuron is ∂J/∂z, and z moves one for one with the neuron's bias.
+    step = 1e-6
+    for layer, (_W, b) in enumerate(net.params):
+        for neuron in range(b.size):
+            original = b[neuron]
+            b[neuron] = original + step
+            plus = net.data_loss(x, y)
+            b[neuron] = original - step
+            minus = net.data_loss(x, y)
+            b[neuron] = original
+            numeric = (plus - minus) / (2 * step)
+            assert deltas[layer][0, neuron] == pytest.approx(numeric, rel=1e-6, abs=1e-10)
+
+
+def test_backward_is_each_layers_inputs_times_its_deltas() -> None:
+    spec = NetworkSpec(2, (LayerSpec(5, "tanh"), LayerSpec(1, "sigmoid")))
+    net = Network.from_spec(spec, "binary_crossentropy", dtype="float64", seed=1)
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(6, 2)), rng.integers(0, 2, size=(6, 1)).astype(float)
+    forward = net.forward(X)
+    deltas = net.deltas(forward, Y)
+    for (dW, db), A, delta in zip(net.backward(forward, Y), forward.A, deltas, strict=False):
+        np.testing.assert_allclose(dW, A.T @ delta)
+        np.testing.assert_allclose(db, delta.sum(axis=0))
