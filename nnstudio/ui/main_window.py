@@ -52,6 +52,12 @@ _DOCKS_REST = 1.0 / 10.0
 #: Windows narrower than this (pixels) leave the step count out of the status bar, so its
 #: messages keep room beside a run's figures.
 _COMPACT_STATUS_WIDTH = 1200
+#: Windows narrower than this (logical pixels, e.g. 1920 x 1080 at 200 %) start with
+#: Properties as a tab beside Data and Training settings: three docks side by side would
+#: leave the canvas a strip.
+_COMPACT_LAYOUT_WIDTH = 1000
+#: The first window's size when no size was saved, at most the screen's free area.
+_DEFAULT_SIZE = (1280, 800)
 #: Minimum height (pixels) of the canvas while a banner shows above it.
 _CANVAS_MIN_UNDER_BANNER = 160
 #: Seconds between two progress reports shown in the status bar while training runs, at
@@ -137,30 +143,58 @@ STATE_STYLES: dict[str, tuple[str, str, str]] = {
     "diverged": ("Diverged", "#7f1d1d", "#fecaca"),
 }
 
+#: Help › Keyboard shortcuts, in the order a newcomer needs them: ``(keys, what they do)``.
+#: Keys that differ only in a number are written as a range ("Ctrl+1 … Ctrl+4").
 SHORTCUTS_HELP: tuple[tuple[str, str], ...] = (
     ("Space", "Play / pause training"),
+    ("F10 / F11", "Step one mini-batch / one epoch"),
+    ("Shift+F5, Ctrl+.", "Stop training"),
+    ("Ctrl+R", "Reset (re-initialise) the weights"),
+    ("Ctrl+G", "Check the gradients against finite differences"),
     ("Ctrl+N", "New project"),
     ("Ctrl+O", "Open a project"),
     ("Ctrl+S", "Save"),
     ("Ctrl+Shift+S", "Save as"),
     ("Ctrl+E", "Export"),
-    ("Ctrl+Z", "Undo"),
+    ("Ctrl+I", "Import an ONNX model as a new project"),
+    ("Ctrl+Shift+O", "Load weights into the network (warm start)"),
+    ("Ctrl+Z", "Undo (in a text field, its own typing first)"),
     ("Ctrl+Shift+Z, Ctrl+Y", "Redo"),
-    ("Delete", "Remove the selected hidden layer"),
-    ("+ / −", "Add or remove a neuron in the selected hidden layer"),
-    ("Ctrl+L", "Add a hidden layer"),
-    ("Ctrl+0", "Fit the network in view"),
-    ("Ctrl+R", "Reset (re-initialise) the weights"),
-    ("F10 / F11", "Step one mini-batch / one epoch"),
+    ("Ctrl+L", "Add a hidden layer (after the selected one, or before the output)"),
+    ("Del, Backspace", "Remove the selected neuron, or the selected hidden layer"),
+    ("+ / −", "Canvas: add or remove a neuron in the selected hidden layer"),
+    ("Insert, L", "Canvas: add a hidden layer after the selected layer"),
+    ("Shift+Insert, Shift+L", "Canvas: add a hidden layer before the selected layer"),
     ("← / →", "Canvas: select the previous / next layer"),
-    ("↑ / ↓", "Canvas: select the previous / next neuron"),
+    ("↑ / ↓", "Canvas: select the previous / next neuron (or connection)"),
+    ("Shift+← / Shift+→", "Canvas: from a neuron onto its incoming / outgoing connections"),
     ("Ctrl+← / Ctrl+→", "Canvas: move the selected hidden layer"),
-    ("Enter", "Canvas: edit the selected weight or bias"),
+    ("Enter", "Canvas: edit the selected neuron's bias or connection's weight"),
     ("Esc", "Canvas: clear the selection"),
+    ("F, Ctrl+0", "Fit the network in view"),
     ("Ctrl++ / Ctrl+−, wheel", "Canvas: zoom"),
+    ("Ctrl+1 … Ctrl+4", "Go to the Data, Training settings, Properties or Plots panel"),
+    ("Alt+1 … Alt+5", "Show the Loss, Weights, Gradients, Activations or Output plot"),
+    ("Ctrl+PgDown / Ctrl+PgUp", "Next / previous plot (or tab of the focused tab widget)"),
+    ("Tab / Shift+Tab", "Next / previous control: canvas, toolbar, then the panels"),
+    ("Alt+underlined letter", "Go to that field (Alt+I: the learning rate)"),
+    ("F1", "This list of keyboard shortcuts"),
     ("Ctrl+Q", "Quit"),
 )
 
+
+#: What Edit › Delete says it does, for a selected neuron or a selected (or no) layer.
+DELETE_TIPS = {
+    "neuron": "Remove the selected neuron from its hidden layer",
+    "layer": "Remove the selected hidden layer",
+}
+#: View › panel entries, in the order of their Ctrl+1 … Ctrl+4 keys.
+DOCK_MENU_TEXTS = {
+    "data": "&Data",
+    "training": "&Training settings",
+    "properties": "&Properties",
+    "plots": "P&lots",
+}
 
 #: What the status bar suggests when the studio has opened its first project.
 START_HINT = "Press Play or Space to train"
@@ -300,14 +334,44 @@ _SPACE_TAKERS = (
 )
 
 
-class _TextEntryKeys(QtCore.QObject):
-    """Lets Space reach buttons, check boxes and lists instead of the Play/Pause shortcut.
+def _own_undo(widget: QtWidgets.QWidget) -> Any:
+    """The undo history ``widget`` keeps of its own typing (a line or text edit), if any."""
+    if isinstance(widget, QtWidgets.QLineEdit):
+        return widget
+    if isinstance(widget, QtWidgets.QAbstractSpinBox):
+        return widget.findChild(QtWidgets.QLineEdit)
+    if isinstance(widget, QtWidgets.QComboBox):
+        return widget.lineEdit()
+    if isinstance(widget, QtWidgets.QTextEdit | QtWidgets.QPlainTextEdit):
+        return widget.document()
+    return None
 
-    Line edits and spin boxes already claim printable keys; this covers the other widgets
-    where Space has its own meaning. Qt asks the focus widget first whether it wants a key
-    before a shortcut takes it (a ``ShortcutOverride`` event), so the filter watches only
-    the focus widget, following the focus (:meth:`follow_focus`): on the whole application
-    it would run Python for every one of the thousand-odd events a second of live training.
+
+def _is_undo_key(event: QtGui.QKeyEvent) -> bool | None:
+    """True for an undo key, False for a redo key (the studio's too), None for other keys."""
+    if event.matches(QtGui.QKeySequence.StandardKey.Undo):
+        return True
+    if event.matches(QtGui.QKeySequence.StandardKey.Redo):
+        return False
+    combination = QtGui.QKeySequence(event.keyCombination())
+    if combination in (QtGui.QKeySequence("Ctrl+Y"), QtGui.QKeySequence("Ctrl+Shift+Z")):
+        return False
+    return None
+
+
+class _TextEntryKeys(QtCore.QObject):
+    """Settles which keys the focus widget keeps and which reach the window's shortcuts.
+
+    - Space reaches buttons, check boxes and lists instead of the Play/Pause shortcut (line
+      edits and spin boxes already claim printable keys).
+    - Undo and redo keys reach the document's Undo and Redo when the focused field has no
+      typing of its own to undo or redo: a line edit claims them even then, which left
+      Ctrl+Z doing nothing while a dock's field had the focus.
+
+    Qt asks the focus widget first whether it wants a key before a shortcut takes it (a
+    ``ShortcutOverride`` event), so the filter watches only the focus widget, following the
+    focus (:meth:`follow_focus`): on the whole application it would run Python for every one
+    of the thousand-odd events a second of live training.
     """
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
@@ -328,11 +392,21 @@ class _TextEntryKeys(QtCore.QObject):
             watched.removeEventFilter(self)
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
-        if event.type() == QtCore.QEvent.Type.ShortcutOverride:
-            key_event = event  # a QKeyEvent
-            if key_event.key() == Qt.Key.Key_Space and not key_event.modifiers():  # type: ignore[attr-defined]
-                event.accept()
-                return True
+        if event.type() != QtCore.QEvent.Type.ShortcutOverride:
+            return False
+        key_event: QtGui.QKeyEvent = event  # type: ignore[assignment]
+        if key_event.key() == Qt.Key.Key_Space and not key_event.modifiers():
+            event.accept()
+            return True
+        undo = _is_undo_key(key_event)
+        if undo is not None and isinstance(watched, QtWidgets.QWidget):
+            history = _own_undo(watched)
+            if history is not None and is_alive(history):
+                available = history.isUndoAvailable() if undo else history.isRedoAvailable()
+                if not available:
+                    # Not accepted: the key goes on to the window's Undo / Redo.
+                    event.ignore()
+                    return True
         return False
 
 
@@ -791,7 +865,15 @@ class TrainingStatus(QtWidgets.QWidget):
 
 
 class ShortcutsDialog(QtWidgets.QDialog):
-    """Help › Keyboard shortcuts."""
+    """Help › Keyboard shortcuts: :data:`SHORTCUTS_HELP` as a table of keys and actions.
+
+    Sized from its text in the dialog's font: the keys column as wide as its longest keys,
+    the actions column as wide as the longest action up to about 50 characters; longer
+    actions, and every action once the dialog is made narrower, wrap onto more lines.
+    """
+
+    #: Characters an action's line holds at most before it wraps.
+    LINE_CHARACTERS = 50
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
@@ -802,50 +884,105 @@ class ShortcutsDialog(QtWidgets.QDialog):
         table.verticalHeader().setVisible(False)
         table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
+        top_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
         for row, (keys, action) in enumerate(SHORTCUTS_HELP):
-            table.setItem(row, 0, QtWidgets.QTableWidgetItem(keys))
-            table.setItem(row, 1, QtWidgets.QTableWidgetItem(action))
+            for column, text in enumerate((keys, action)):
+                item = QtWidgets.QTableWidgetItem(text)
+                item.setTextAlignment(top_left)
+                table.setItem(row, column, item)
         table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setVerticalScrollMode(QtWidgets.QAbstractItemView.ScrollMode.ScrollPerPixel)
         table.setAlternatingRowColors(True)
         table.setShowGrid(False)
+        table.setWordWrap(True)
+        table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        metrics = table.fontMetrics()
+        #: Room a cell leaves around its text (pixels), left and right together.
+        self._padding = metrics.averageCharWidth() * 2 + 8
         table.resizeColumnToContents(0)
-        table.setColumnWidth(0, table.columnWidth(0) + 16)
+        table.setColumnWidth(0, table.columnWidth(0) + self._padding)
+        longest = max(metrics.horizontalAdvance(action) for _keys, action in SHORTCUTS_HELP)
+        line = metrics.averageCharWidth() * self.LINE_CHARACTERS
+        table.setColumnWidth(1, min(longest, line) + self._padding)
         header = table.horizontalHeader()
-        header.setStretchLastSection(True)
         # Headings over their left-aligned cells.
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
-        # A few rows at least; the table scrolls when the dialog is made (or opens) shorter
-        # than all of them.
-        table.setMinimumSize(480, header.sizeHint().height() + 4 * table.rowHeight(0) + 4)
         self.table = table
+        self._fit_rows()
+        # A narrower dialog wraps the actions onto more lines instead of cutting them off.
+        header.sectionResized.connect(self._column_resized)
+        table.viewport().installEventFilter(self)
+        # The keys and a few words of each action at least; a few rows, which scroll when
+        # the dialog is made (or opens) shorter than all of them.
+        table.setMinimumSize(
+            table.columnWidth(0) + 16 * metrics.averageCharWidth(),
+            header.sizeHint().height() + 4 * (metrics.lineSpacing() + 10),
+        )
         layout.addWidget(table)
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(self._fitting_size(buttons))
 
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.Resize and watched is self.table.viewport():
+            # The actions take the table's width beside the keys, at any dialog size.
+            keys = self.table.columnWidth(0)
+            least = 8 * self.table.fontMetrics().averageCharWidth()
+            self.table.setColumnWidth(1, max(least, self.table.viewport().width() - keys))
+        return super().eventFilter(watched, event)
+
+    def _column_resized(self, index: int, _old: int, _new: int) -> None:
+        if index == 1:
+            self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Make each row as tall as its action wrapped to the actions column's width."""
+        table = self.table
+        metrics = table.fontMetrics()
+        width = max(table.columnWidth(1) - self._padding, 4 * metrics.averageCharWidth())
+        for row in range(table.rowCount()):
+            text = table.item(row, 1).text()
+            bounds = metrics.boundingRect(
+                QtCore.QRect(0, 0, width, 100 * metrics.lineSpacing()),
+                int(Qt.TextFlag.TextWordWrap.value),
+                text,
+            )
+            table.setRowHeight(row, bounds.height() + 10)
+
     def _fitting_size(self, buttons: QtWidgets.QWidget) -> QtCore.QSize:
-        """Tall enough for every row, but within the screen's free area (title bar included)."""
+        """Room for every row at full width, within the screen's free area (frame included)."""
         table = self.table
         margins = self.layout().contentsMargins()
-        rows = table.rowHeight(0) * table.rowCount()
+        frame = 2 * table.frameWidth()
         wanted = (
             margins.top()
             + table.horizontalHeader().sizeHint().height()
-            + rows
-            + 2 * table.frameWidth()
+            + table.verticalHeader().length()
+            + frame
             + self.layout().spacing()
             + buttons.sizeHint().height()
             + margins.bottom()
         )
-        width = max(600, table.minimumWidth() + margins.left() + margins.right())
+        width = (
+            table.columnWidth(0)
+            + table.columnWidth(1)
+            + frame
+            + table.verticalScrollBar().sizeHint().width()
+            + margins.left()
+            + margins.right()
+        )
         screen = self.screen() if self.parentWidget() is None else self.parentWidget().screen()
         if screen is not None:
             # Room for the window frame and title bar, which the dialog's size leaves out.
-            wanted = min(wanted, screen.availableGeometry().height() - 60)
-        return QtCore.QSize(width, max(wanted, self.minimumSizeHint().height()))
+            free = screen.availableGeometry()
+            wanted = min(wanted, free.height() - 60)
+            width = min(width, free.width() - 40)
+        return QtCore.QSize(
+            max(width, self.minimumSizeHint().width()),
+            max(wanted, self.minimumSizeHint().height()),
+        )
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -963,7 +1100,12 @@ class MainWindow(QtWidgets.QMainWindow):
         app = QtWidgets.QApplication.instance()
         if app is not None:
             app.focusChanged.connect(self._space_filter.follow_focus)
+            app.focusChanged.connect(self._focus_moved)
             self._space_filter.follow_focus(None, app.focusWidget())
+        for dock in self.docks.values():
+            dock.visibilityChanged.connect(
+                lambda visible, dock=dock: visible or self._dock_went_behind(dock)
+            )
 
         self._connect()
         self._default_state = self.saveState()
@@ -1011,8 +1153,12 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ---- construction ------------------------------------------------------------------------
 
-    def _arrange_docks(self) -> None:
-        """Default layout: data and training settings left, properties right, plots below."""
+    def _arrange_docks(self, *, compact: bool = False) -> None:
+        """Default layout: data and training settings left, properties right, plots below.
+
+        ``compact`` (a window narrower than :data:`_COMPACT_LAYOUT_WIDTH`): Properties is a
+        third tab beside Data and Training settings, and the canvas gets the right side.
+        """
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         right = Qt.DockWidgetArea.RightDockWidgetArea
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
@@ -1023,7 +1169,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(left, self.data_dock)
         self.addDockWidget(left, self.training_dock)
         self.tabifyDockWidget(self.data_dock, self.training_dock)
-        self.addDockWidget(right, self.properties_dock)
+        if compact:
+            self.addDockWidget(left, self.properties_dock)
+            self.tabifyDockWidget(self.training_dock, self.properties_dock)
+        else:
+            self.addDockWidget(right, self.properties_dock)
         self.addDockWidget(bottom, self.plots_dock)
         for dock in self.docks.values():
             dock.show()
@@ -1036,9 +1186,11 @@ class MainWindow(QtWidgets.QMainWindow):
         # The docks' minimum widths keep every form unclipped when the window is narrow.
         left = max(280, min(400, round(width * 0.3)))
         right = max(250, min(380, round(width * 0.2)))
-        self.resizeDocks(
-            [self.data_dock, self.properties_dock], [left, right], Qt.Orientation.Horizontal
-        )
+        docks, widths = [self.data_dock], [left]
+        if self.properties_dock not in self.tabifiedDockWidgets(self.data_dock):
+            docks.append(self.properties_dock)
+            widths.append(right)
+        self.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
         self.resizeDocks(
             [self.plots_dock],
             [round(height * (0.41 if height < 1000 else 0.4))],
@@ -1076,11 +1228,21 @@ class MainWindow(QtWidgets.QMainWindow):
             action.setShortcuts([QtGui.QKeySequence(s) for s in shortcuts])
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         if tip is not None:
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
+            self._set_tip(action, tip)
         action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)
         return action
+
+    @staticmethod
+    def _set_tip(action: QtGui.QAction, tip: str) -> None:
+        """Give ``action`` the status tip ``tip`` and the tooltip ``tip`` with its keys.
+
+        The toolbar drops its labels in a narrow window or at a large font; the tooltip is
+        then all a button says, so it names the keys too: "Train on one mini-batch (F10)".
+        """
+        keys = action.shortcut().toString(QtGui.QKeySequence.SequenceFormat.NativeText)
+        action.setStatusTip(tip)
+        action.setToolTip(f"{tip} ({keys})" if keys else tip)
 
     def _create_actions(self) -> None:
         keys = QtGui.QKeySequence.StandardKey
@@ -1108,11 +1270,15 @@ class MainWindow(QtWidgets.QMainWindow):
             tip="Export the weights, the diagram or the plots",
         )
         self.import_onnx_action = self._action(
-            "&Import ONNX…", self.import_onnx_dialog, tip="Open an ONNX model as a new project"
+            "&Import ONNX…",
+            self.import_onnx_dialog,
+            shortcut="Ctrl+I",
+            tip="Open an ONNX model as a new project",
         )
         self.load_weights_action = self._action(
             "Load &weights…",
             self.load_weights_dialog,
+            shortcut="Ctrl+Shift+O",
             tip="Start from weights saved as .npz, .json or .safetensors (warm start)",
         )
         # StandardKey.Quit is empty on some platforms (Windows, offscreen): spell it out.
@@ -1139,7 +1305,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.delete_selection,
             shortcut=keys.Delete,
             icon_name="remove",
-            tip="Remove the selected hidden layer",
+            tip=DELETE_TIPS["layer"],
         )
         self.add_layer_action = self._action(
             "Add &layer",
@@ -1183,7 +1349,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.controller.toggle,
             shortcut="Space",
             icon_name="play",
-            tip="Start or pause training (Space)",
+            tip="Start or pause training",
         )
         self.step_action = self._action(
             "Step",
@@ -1208,7 +1374,11 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         self.reset_action.setIconText("Reset")  # the toolbar's short label
         self.stop_action = self._action(
-            "Stop", self.controller.stop, icon_name="stop", tip="Stop training"
+            "Stop",
+            self.controller.stop,
+            shortcut=["Shift+F5", "Ctrl+."],
+            icon_name="stop",
+            tip="Stop training",
         )
         # Train › Speed and the toolbar's speed box choose among the same paces.
         self.pace_group = QtGui.QActionGroup(self)
@@ -1224,11 +1394,50 @@ class MainWindow(QtWidgets.QMainWindow):
         self.gradcheck_action = self._action(
             "Check &gradients…",
             self.gradient_check_dialog,
+            shortcut="Ctrl+G",
             tip="Compare backpropagation with finite differences, layer by layer",
         )
 
+        # View › a panel shows the dock, brings it in front of the docks tabbed with it and
+        # puts the keyboard in it. (A dock's own toggle action would hide a dock that is
+        # merely behind another tab, as it counts as shown.)
+        self.dock_actions: dict[str, QtGui.QAction] = {}
+        for number, (name, text) in enumerate(DOCK_MENU_TEXTS.items(), start=1):
+            title = text.replace("&", "")
+            self.dock_actions[name] = self._action(
+                text,
+                lambda name=name: self.show_dock(name),
+                shortcut=f"Ctrl+{number}",
+                tip=f"Go to the {title} panel",
+            )
+        # The plots' tabs from anywhere: the tab bar itself is far down the Tab order.
+        self.plot_actions: list[QtGui.QAction] = []
+        for number, name in enumerate(self.plots.tab_names(), start=1):
+            self.plot_actions.append(
+                self._action(
+                    f"&{number} {name}",
+                    lambda index=number - 1: self.show_plot(index),
+                    shortcut=f"Alt+{number}",
+                    tip=f"Show the {name} plot",
+                )
+            )
+        self.next_plot_action = self._action(
+            "&Next plot",
+            lambda: self.cycle_tabs(1),
+            shortcut="Ctrl+PgDown",
+            tip="Show the next plot (or the next tab of the focused tab widget)",
+        )
+        self.previous_plot_action = self._action(
+            "&Previous plot",
+            lambda: self.cycle_tabs(-1),
+            shortcut="Ctrl+PgUp",
+            tip="Show the previous plot (or the previous tab of the focused tab widget)",
+        )
+
         self.about_action = self._action("&About nnstudio", self.show_about)
-        self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts)
+        self.shortcuts_action = self._action(
+            "&Keyboard shortcuts", self.show_shortcuts, shortcut="F1", tip="List every key"
+        )
 
     def _create_menus(self) -> None:
         bar = self.menuBar()
@@ -1262,8 +1471,14 @@ class MainWindow(QtWidgets.QMainWindow):
         edit_menu.addAction(self.remove_neuron_action)
 
         view_menu = bar.addMenu("&View")
-        for dock in self.docks.values():
-            view_menu.addAction(dock.toggleViewAction())
+        for action in self.dock_actions.values():
+            view_menu.addAction(action)
+        plots_menu = view_menu.addMenu("Plot ta&bs")
+        for action in self.plot_actions:
+            plots_menu.addAction(action)
+        plots_menu.addSeparator()
+        plots_menu.addAction(self.next_plot_action)
+        plots_menu.addAction(self.previous_plot_action)
         view_menu.addSeparator()
         view_menu.addAction(self.fit_action)
         view_menu.addAction(self.reset_layout_action)
@@ -1934,6 +2149,7 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         neuron = self.selection is not None and self.selection.kind == "neuron"
         self.delete_action.setText("&Delete neuron" if neuron else "&Delete layer")
+        self._set_tip(self.delete_action, DELETE_TIPS["neuron" if neuron else "layer"])
         self.delete_action.setEnabled(
             editable and hidden_index is not None and (not neuron or units > 1)
         )
@@ -2081,9 +2297,7 @@ class MainWindow(QtWidgets.QMainWindow):
         running = self._state == "running"
         self.play_action.setText("Pause" if running else "Play")
         self.play_action.setIcon(icon("pause" if running else "play"))
-        self.play_action.setToolTip(
-            "Pause training (Space)" if running else "Start training (Space)"
-        )
+        self._set_tip(self.play_action, "Pause training" if running else "Start training")
         self.step_action.setEnabled(not running)
         self.step_epoch_action.setEnabled(not running)
         self.stop_action.setEnabled(self._state in ("running", "paused"))
@@ -2113,6 +2327,225 @@ class MainWindow(QtWidgets.QMainWindow):
     def _refresh_plot_context(self) -> None:
         self.plots.set_context(self.document.project, self.document.dataset)
 
+    # ---- keyboard: panels and the Tab order ------------------------------------------------
+
+    def show_dock(self, name: str) -> None:
+        """View › *panel*: show the dock ``name``, bring it to the front, focus into it.
+
+        ``name`` is a key of :attr:`docks` ("data", "training", "properties", "plots").
+        """
+        dock = self.docks[name]
+        if dock is self.training_dock:
+            self.training_dock.build()
+        dock.show()
+        dock.raise_()
+        if dock.isFloating():
+            dock.activateWindow()
+        stops = [w for w in self._tab_stops() if dock.isAncestorOf(w)]
+        target = stops[0] if stops else dock
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def show_plot(self, index: int) -> None:
+        """View › Plot tabs › *plot*: the Plots dock in front, showing its tab ``index``.
+
+        The keyboard stays where it was (the canvas, usually).
+        """
+        if self.plots_dock.isHidden():
+            self.plots_dock.show()
+        self.plots_dock.raise_()
+        self.plots.tabs.setCurrentIndex(index)
+
+    def cycle_tabs(self, step: int) -> None:
+        """Show the next (``step`` 1) or previous (-1) plot, wrapping around.
+
+        In another tab widget with the focus the keys keep their usual meaning there.
+        """
+        tabs = self.plots.tabs
+        widget = QtWidgets.QApplication.focusWidget()
+        while widget is not None and widget is not self:
+            if isinstance(widget, QtWidgets.QTabWidget):
+                tabs = widget
+                break
+            widget = widget.parentWidget()
+        count = tabs.count()
+        if count == 0:
+            return
+        if tabs is self.plots.tabs:
+            self.show_plot((tabs.currentIndex() + step) % count)
+        else:
+            tabs.setCurrentIndex((tabs.currentIndex() + step) % count)
+
+    def _dock_tab_bars(self) -> list[QtWidgets.QTabBar]:
+        """The tab bars of the tabbed dock groups (the window keeps unused ones hidden)."""
+        return [
+            bar
+            for bar in self.findChildren(
+                QtWidgets.QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly
+            )
+            if not bar.isHidden()
+        ]
+
+    def _front_dock(self, bar: QtWidgets.QTabBar) -> QtWidgets.QDockWidget | None:
+        """The dock whose tab is current in ``bar``."""
+        title = bar.tabText(bar.currentIndex())
+        return next((d for d in self.docks.values() if d.windowTitle() == title), None)
+
+    def is_behind_tab(self, dock: QtWidgets.QDockWidget) -> bool:
+        """Whether ``dock`` is tabbed with others and another one's tab is in front.
+
+        Such a dock counts as shown for Qt (its widgets are visible, merely covered), so
+        Tab, mnemonics and the focus could reach its widgets unseen.
+        """
+        if dock.isFloating() or dock.isHidden() or not self.tabifiedDockWidgets(dock):
+            return False
+        title = dock.windowTitle()
+        for bar in self._dock_tab_bars():
+            if title in (bar.tabText(i) for i in range(bar.count())):
+                return bar.tabText(bar.currentIndex()) != title
+        return False
+
+    def _dock_of(self, widget: QtWidgets.QWidget | None) -> QtWidgets.QDockWidget | None:
+        """The window's dock holding ``widget``, if any."""
+        docks = list(self.docks.values())
+        while widget is not None and widget is not self:
+            if widget in docks:
+                return widget  # type: ignore[return-value]
+            widget = widget.parentWidget()
+        return None
+
+    def _focus_moved(self, _old: object, new: QtWidgets.QWidget | None) -> None:
+        """A widget of a dock behind a tab got the focus (a mnemonic, a click): show it.
+
+        What has the keyboard is always in sight, so typing never changes a setting
+        unseen.
+        """
+        if new is None or self._shut_down or not is_alive(new):
+            return
+        dock = self._dock_of(new)
+        if dock is not None and self.is_behind_tab(dock):
+            dock.raise_()
+
+    def _dock_went_behind(self, dock: QtWidgets.QDockWidget) -> None:
+        """``dock`` was hidden or went behind another tab: the keyboard does not stay in it."""
+        if self._shut_down or not is_alive(self):
+            return
+
+        def move_focus() -> None:
+            focus = QtWidgets.QApplication.focusWidget()
+            if self._shut_down or focus is None or not dock.isAncestorOf(focus):
+                return
+            if not (dock.isHidden() or self.is_behind_tab(dock)):
+                return
+            # Into the dock now in front of it, else back to the canvas.
+            front = next(
+                (d for d in self.tabifiedDockWidgets(dock) if not self.is_behind_tab(d)), None
+            )
+            stops = [w for w in self._tab_stops() if front is not None and front.isAncestorOf(w)]
+            (stops[0] if stops else self.canvas).setFocus(Qt.FocusReason.OtherFocusReason)
+
+        # The tab bar settles which dock is in front after this signal.
+        QtCore.QTimer.singleShot(0, self, move_focus)
+
+    @staticmethod
+    def _takes_tab(widget: QtWidgets.QWidget) -> bool:
+        """Whether Tab may stop at ``widget``: a control, shown, enabled, not a container.
+
+        Scroll areas and plot views have nothing to do with the keyboard and show no focus.
+        """
+        import pyqtgraph as pg
+
+        tab_focus = Qt.FocusPolicy.TabFocus.value
+        return (
+            widget.focusPolicy().value & tab_focus == tab_focus
+            and widget.isVisible()
+            and widget.isEnabled()
+            and widget.focusProxy() is None
+            and not isinstance(widget, QtWidgets.QScrollArea | pg.GraphicsView)
+        )
+
+    def _tab_place(self, widget: QtWidgets.QWidget) -> tuple[float, ...] | None:
+        """Where ``widget`` comes in the Tab order (sortable), or None to leave it out.
+
+        The canvas and what is above it first, then the toolbar, then the docks: left,
+        top, bottom, right, and within an area from the top left; a tabbed group's tab bar
+        before the dock in front. Docks behind a tab and floating docks are left out.
+        """
+        rank = {
+            Qt.DockWidgetArea.LeftDockWidgetArea: 0,
+            Qt.DockWidgetArea.TopDockWidgetArea: 1,
+            Qt.DockWidgetArea.BottomDockWidgetArea: 2,
+            Qt.DockWidgetArea.RightDockWidgetArea: 3,
+        }
+
+        def dock_place(dock: QtWidgets.QDockWidget, inside: int) -> tuple[float, ...]:
+            area = rank.get(self.dockWidgetArea(dock), 4)
+            return (2, area, dock.y(), dock.x(), inside)
+
+        docks = list(self.docks.values())
+        node: QtWidgets.QWidget | None = widget
+        while node is not None and node is not self:
+            if node is self.centralWidget():
+                return (0,)
+            if node is self.toolbar:
+                return (1,)
+            if node in docks:
+                if node.isFloating() or self.is_behind_tab(node):  # type: ignore[attr-defined]
+                    return None
+                return dock_place(node, 1)  # type: ignore[arg-type]
+            if isinstance(node, QtWidgets.QTabBar) and node.parentWidget() is self:
+                front = self._front_dock(node)
+                return None if front is None else dock_place(front, 0)
+            node = node.parentWidget()
+        return (9,)
+
+    def _tab_stops(self) -> list[QtWidgets.QWidget]:
+        """The widgets Tab visits, in order (see :meth:`_tab_place`)."""
+        places: dict[tuple[float, ...], list[QtWidgets.QWidget]] = {}
+        widget = self.nextInFocusChain()
+        # Qt's focus chain, which gives the order within a dock (its forms' order).
+        for _ in range(100_000):
+            if widget is None or widget is self:
+                break
+            if widget.window() is self and self._takes_tab(widget):
+                place = self._tab_place(widget)
+                if place is not None:
+                    places.setdefault(place, []).append(widget)
+            widget = widget.nextInFocusChain()
+        return [w for place in sorted(places) for w in places[place]]
+
+    def focusNextPrevChild(self, forward: bool) -> bool:
+        """Tab and Shift+Tab: canvas → toolbar → left dock → plots → Properties → canvas.
+
+        Widgets of a dock behind another tab, scroll areas and plot views are skipped: Tab
+        used to walk through the hidden Training settings form, unseen, and typing there
+        changed settings.
+        """
+        current = QtWidgets.QApplication.focusWidget()
+        if current is None or current.window() is not self:
+            return super().focusNextPrevChild(forward)
+        stops = self._tab_stops()
+        if not stops:
+            return super().focusNextPrevChild(forward)
+        if current in stops:
+            target = stops[(stops.index(current) + (1 if forward else -1)) % len(stops)]
+        else:
+            # A widget Tab does not stop at (one being hidden, a container): the nearest
+            # stop along Qt's focus chain.
+            target = None
+            widget = current
+            for _ in range(100_000):
+                widget = widget.nextInFocusChain() if forward else widget.previousInFocusChain()
+                if widget is None or widget is current:
+                    break
+                if widget in stops:
+                    target = widget
+                    break
+            if target is None:
+                return super().focusNextPrevChild(forward)
+        reason = Qt.FocusReason.TabFocusReason if forward else Qt.FocusReason.BacktabFocusReason
+        target.setFocus(reason)
+        return True
+
     # ---- layout ------------------------------------------------------------------------------
 
     def reset_layout(self) -> None:
@@ -2121,7 +2554,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for dock in self.docks.values():
             dock.setFloating(False)
             dock.show()
-        self._arrange_docks()
+        self._arrange_docks(compact=self.width() < _COMPACT_LAYOUT_WIDTH)
         QtCore.QTimer.singleShot(0, self._default_dock_shares)
 
     def _default_dock_shares(self) -> None:
@@ -2207,7 +2640,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if isinstance(geometry, QtCore.QByteArray | bytes) and geometry:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 800)
+            self.resize(self._first_size())
         plots = self.settings.value("plots")
         if isinstance(plots, str):
             try:
@@ -2217,6 +2650,20 @@ class MainWindow(QtWidgets.QMainWindow):
         if isinstance(state, QtCore.QByteArray | bytes) and state:
             return bool(self.restoreState(state))
         return False
+
+    def _first_size(self) -> QtCore.QSize:
+        """The window's size when none was saved: 1280 x 800 at most, within the screen.
+
+        A laptop at 200 % has a logical screen of 960 x 540: a larger window would reach
+        past it, and the docks would be laid out for a size nobody sees.
+        """
+        width, height = _DEFAULT_SIZE
+        screen = self.screen()
+        if screen is not None:
+            free = screen.availableGeometry()
+            # The title bar and frame are outside the window's size.
+            width, height = min(width, free.width()), min(height, free.height() - 40)
+        return QtCore.QSize(max(width, 640), max(height, 400))
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -2250,6 +2697,8 @@ class MainWindow(QtWidgets.QMainWindow):
             if not self._sized:
                 # Dock sizes only stick once the window has its real size.
                 self._sized = True
+                if self.width() < _COMPACT_LAYOUT_WIDTH:
+                    self._arrange_docks(compact=True)
                 QtCore.QTimer.singleShot(0, self.apply_default_sizes)
             QtCore.QTimer.singleShot(0, lambda: self._start_tracking_docks(restored=restored))
 
@@ -2305,6 +2754,7 @@ class MainWindow(QtWidgets.QMainWindow):
         app = QtWidgets.QApplication.instance()
         if app is not None:
             app.focusChanged.disconnect(self._space_filter.follow_focus)
+            app.focusChanged.disconnect(self._focus_moved)
         self._space_filter.release()
 
     def close_without_asking(self) -> None:

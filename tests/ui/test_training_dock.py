@@ -9,7 +9,7 @@ import pytest
 from nnstudio.spec import OPTIMIZER_HYPERPARAMETERS, OPTIMIZERS, LayerSpec
 from nnstudio.ui.docks.training_dock import NumberField, TrainingDock, friendly_problem
 from nnstudio.ui.document import StudioDocument
-from nnstudio.ui.qt import Qt, QtCore
+from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets
 
 pytestmark = pytest.mark.gui
 
@@ -134,7 +134,7 @@ def _in_viewport(dock: TrainingDock, widget) -> QtCore.QRect:
     [
         ("learning_rate", "-1", "Learning rate: must be > 0, got -1"),
         ("l2", "-3", "L2: must be >= 0, got -3"),
-        ("clip_norm", "abc", "Clip grads: 'abc' is not a number"),
+        ("clip_norm", "abc", "Gradient clipping: 'abc' is not a number"),
     ],
 )
 def test_a_refused_value_is_explained_in_view_right_under_its_field(
@@ -297,3 +297,82 @@ def test_a_long_loss_name_shows_whole_in_a_narrow_dock(qtbot, document, sample, 
     assert combo.width() >= combo.sizeHint().width()
     for other in (form.optimizer_combo, form.schedule_combo):
         assert other.shown_text() == other.currentText()
+
+
+def _tooltip_shown(qtbot, widget: QtWidgets.QWidget) -> str:
+    """The tooltip ``widget`` shows when the pointer rests on it."""
+    QtWidgets.QToolTip.hideText()
+    point = QtCore.QPoint(5, 5)
+    event = QtGui.QHelpEvent(QtCore.QEvent.Type.ToolTip, point, widget.mapToGlobal(point))
+    QtWidgets.QApplication.sendEvent(widget, event)
+    return QtWidgets.QToolTip.text() if QtWidgets.QToolTip.isVisible() else ""
+
+
+def test_every_setting_explains_itself_in_a_tooltip(qtbot, dock: TrainingDock) -> None:
+    form = dock.settings_widget
+    # Combo boxes keep their tooltip for a shortened item: the explanation joins it.
+    for combo in (form.loss_combo, form.optimizer_combo, form.schedule_combo, form.dtype):
+        shown = _tooltip_shown(qtbot, combo)
+        assert len(shown) > 15 and combo.accessibleDescription() in shown, combo
+    assert "minimises" in _tooltip_shown(qtbot, form.loss_combo)
+    controls = [
+        form.learning_rate,
+        *form.hyper_fields.values(),
+        form.step_size,
+        form.gamma,
+        form.period,
+        form.min_lr,
+        form.batch_size,
+        form.full_batch,
+        form.epochs,
+        form.unlimited,
+        form.shuffle,
+        form.l1,
+        form.l2,
+        form.dropout,
+        form.early_stopping,
+        form.patience,
+        form.clipping,
+        form.clip_norm,
+        form.seed,
+    ]
+    for control in controls:
+        assert len(control.toolTip()) > 15, control
+    assert "Adam" in form.hyper_fields["beta1"].toolTip()
+    # An error's reason stands in for the tooltip while the text is refused, not afterwards.
+    field = form.learning_rate
+    tip = field.toolTip()
+    field.set_error("'x' is not a number")
+    assert field.toolTip() == "'x' is not a number"
+    field.set_error(None)
+    assert field.toolTip() == tip
+
+
+def test_optional_settings_say_what_their_check_box_turns_on(dock: TrainingDock) -> None:
+    form = dock.settings_widget
+    role = form.form.getWidgetPosition
+    # The check box is the row's label: it reads as a whole, and the value beside it is
+    # the field (no bare "after" or "max norm").
+    for box, value, words in (
+        (form.early_stopping, form.patience, "stop early"),
+        (form.clipping, form.clip_norm, "clip gradients"),
+    ):
+        assert words in box.text().lower()
+        row, box_role = role(box)
+        assert box_role == QtWidgets.QFormLayout.ItemRole.LabelRole
+        assert role(value) == (row, QtWidgets.QFormLayout.ItemRole.FieldRole)
+
+
+def test_the_main_settings_have_alt_keys_that_focus_them(qtbot, dock: TrainingDock) -> None:
+    form = dock.settings_widget
+    dock.activateWindow()
+    qtbot.waitUntil(dock.isActiveWindow)
+    for letter, control in (
+        (Qt.Key.Key_U, form.loss_combo),
+        (Qt.Key.Key_Z, form.optimizer_combo),
+        (Qt.Key.Key_I, form.learning_rate),
+        (Qt.Key.Key_B, form.batch_size),
+        (Qt.Key.Key_P, form.epochs),
+    ):
+        qtbot.keyClick(dock, letter, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(control.hasFocus, timeout=1000)

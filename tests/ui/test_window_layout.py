@@ -361,3 +361,44 @@ def test_a_1024_pixel_window_shows_the_data_preview_down_to_show_predictions(
     assert scroll.verticalScrollBar().value() == 0
     shown = _rect_in(checkbox, scroll.viewport())
     assert scroll.viewport().rect().contains(shown), (shown, scroll.viewport().rect())
+
+
+# ---- a small logical window (1920 x 1080 at 200 %) ---------------------------------------------
+
+
+def test_a_small_window_tabs_properties_with_data_and_gives_the_canvas_the_room(
+    qtbot, settings, no_dialogs
+) -> None:
+    from nnstudio.ui.main_window import MainWindow
+
+    window = MainWindow(settings=settings, restore_layout=False)
+    qtbot.addWidget(window)
+    try:
+        window.resize(960, 540)
+        window.show()
+        _settled(qtbot, window)
+        properties, data = window.properties_dock, window.data_dock
+        # Properties is a tab beside Data and Training settings, Data in front.
+        assert properties in window.tabifiedDockWidgets(data)
+        assert window.is_behind_tab(properties) and not window.is_behind_tab(data)
+        canvas = _rect_in(window.canvas, window)
+        # The canvas has the right side too: well over half the width (it had 400 px).
+        assert canvas.width() >= 0.6 * window.width()
+        assert canvas.right() >= window.width() - 10
+        # Reset layout keeps the arrangement for the window's size.
+        window.reset_layout()
+        QtWidgets.QApplication.processEvents()
+        assert properties in window.tabifiedDockWidgets(data)
+    finally:
+        window.close_without_asking()
+        window.shutdown()
+
+
+def test_a_default_window_keeps_properties_beside_the_canvas(qtbot, window) -> None:
+    _settled(qtbot, window)
+    _resize(qtbot, window, 1024, 640)
+    window.reset_layout()
+    QtWidgets.QApplication.processEvents()
+    properties = window.properties_dock
+    assert not window.tabifiedDockWidgets(properties)
+    assert window.dockWidgetArea(properties) == Qt.DockWidgetArea.RightDockWidgetArea

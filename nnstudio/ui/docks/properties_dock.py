@@ -890,6 +890,8 @@ class PropertiesDock(QtWidgets.QDockWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # A container: Tab goes to the fields inside, never to the area (it shows no focus).
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         scroll.setWidget(self.properties)
         self.setWidget(scroll)
         self._scroll = scroll

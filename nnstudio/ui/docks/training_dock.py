@@ -80,6 +80,17 @@ _FIELD_NAMES = {
     "rho": "Decay ρ",
 }
 
+#: Tooltips of the optimizer hyperparameters, keyed by TrainingSpec field.
+HYPERPARAMETER_TIPS = {
+    "momentum": "β of the velocity v = βv + (1−β)g: how much of the past gradients it keeps",
+    "rho": "Decay ρ of RMSProp's running average of squared gradients",
+    "beta1": "β₁: decay of Adam's running average of the gradients (the first moment)",
+    "beta2": "β₂: decay of Adam's running average of squared gradients (the second moment)",
+    "epsilon": "ε: added to the root of the squared-gradient average, so no step divides by 0",
+    "weight_decay": "AdamW's decoupled weight decay: each step shrinks the weights by this "
+    "times the learning rate",
+}
+
 _ERROR_STYLE = "QLineEdit { border: 1px solid #dc2626; background: #fef2f2; }"
 
 
@@ -141,6 +152,8 @@ class NumberField(QtWidgets.QLineEdit):
         self.setValidator(None)
         self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.setMinimumWidth(90)
+        #: The tooltip shown while the text is valid (an error's reason replaces it).
+        self._plain_tip = ""
         self.editingFinished.connect(self._commit_text)
         self.set_value(value)
 
@@ -155,11 +168,19 @@ class NumberField(QtWidgets.QLineEdit):
         self.set_error(None)
 
     def set_error(self, message: str | None) -> None:
-        """Mark the field as invalid (red, with the reason as tooltip) or clear the mark."""
+        """Mark the field as invalid (red, with the reason as tooltip) or clear the mark.
+
+        Clearing the mark gives the field its own tooltip back.
+        """
+        was_invalid = bool(self.property("invalid"))
         self.setStyleSheet(_ERROR_STYLE if message else "")
         self.setProperty("invalid", bool(message))
         if message:
+            if not was_invalid:
+                self._plain_tip = self.toolTip()
             self.setToolTip(message)
+        elif was_invalid:
+            self.setToolTip(self._plain_tip)
 
     def parsed(self) -> float | None:
         """The number in the text, or ``None`` when it is not one."""
@@ -218,6 +239,24 @@ class NumberField(QtWidgets.QLineEdit):
         event.accept()
 
 
+class _ExplainedTips(QtCore.QObject):
+    """Tooltips of combo boxes from their accessible description, plus a shortened item.
+
+    An eliding combo box uses its tooltip for its current item when the item is shortened
+    (and clears it otherwise), so the explanation of the setting lives in the description
+    (which screen readers read too) and joins the item here.
+    """
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.ToolTip and isinstance(watched, QtWidgets.QWidget):
+            parts = [watched.toolTip(), watched.accessibleDescription()]
+            text = "\n\n".join(part for part in parts if part)
+            if text:
+                QtWidgets.QToolTip.showText(event.globalPos(), text, watched)  # type: ignore[attr-defined]
+                return True
+        return False
+
+
 def _spin(low: int, high: int, value: int = 0) -> QtWidgets.QSpinBox:
     box = QtWidgets.QSpinBox()
     box.setRange(low, high)
@@ -258,14 +297,29 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
 
     def _refused(self, field: NumberField, reason: str) -> None:
         """Say under the field why typed text was not taken, naming the field."""
-        name = ""
+        name = field.accessibleName()
         row = self._form_row(field)
-        # A field sharing its row with a check box ("Clip grads") has the row's label too.
         item = None if row < 0 else self.form.itemAt(row, QtWidgets.QFormLayout.ItemRole.LabelRole)
         label = None if item is None else item.widget()
-        if isinstance(label, QtWidgets.QLabel):
+        if not name and isinstance(label, QtWidgets.QLabel):
             name = label.text().replace("&", "").rstrip(":")
         self.show_problems([f"{name}: {reason}" if name else reason], field)
+
+    def _row(
+        self,
+        text: str,
+        field: QtWidgets.QWidget | QtWidgets.QLayout,
+        buddy: QtWidgets.QWidget | None = None,
+    ) -> None:
+        """Add a row labelled ``text`` (its "&" marks the Alt key) whose label focuses ``buddy``.
+
+        ``buddy`` defaults to ``field``; a row of several controls names the one to focus.
+        """
+        label = QtWidgets.QLabel(text)
+        target = field if buddy is None else buddy
+        if isinstance(target, QtWidgets.QWidget):
+            label.setBuddy(target)
+        self.form.addRow(label, field)
 
     # ---- construction ------------------------------------------------------------------------
 
@@ -290,7 +344,12 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         for name in LOSSES:
             self.loss_combo.addItem(LOSS_LABELS[name], name)
         self.loss_combo.activated.connect(self._loss_chosen)
-        form.addRow("Loss", self.loss_combo)
+        self.loss_combo.setAccessibleDescription(
+            "What training minimises: how far the network's outputs are from the targets. "
+            "Losses that do not fit the output layer or the data are greyed out"
+        )
+        # The Alt letters stay clear of the Data dock's, which may be tabbed with this one.
+        self._row("Loss f&unction", self.loss_combo)
         self.loss_note = QtWidgets.QLabel()
         self.loss_note.setWordWrap(True)
         self.loss_note.setStyleSheet("color: #6b7280;")
@@ -304,12 +363,20 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         self.optimizer_combo.activated.connect(
             lambda _i: self._set("Change optimizer", optimizer=self.optimizer_combo.currentData())
         )
-        form.addRow("Optimizer", self.optimizer_combo)
+        self.optimizer_combo.setAccessibleDescription(
+            "How each step turns the gradient into a change of the weights: plain SGD, with "
+            "momentum, or with per-weight step sizes (RMSProp, Adam, AdamW)"
+        )
+        self._row("Optimi&zer", self.optimizer_combo)
         self.learning_rate = NumberField(0.1, logarithmic=True, step=0.01)
+        self.learning_rate.setToolTip(
+            "Step size α of each update (↑/↓ step through 1, 2, 5, 10, …). Takes effect at "
+            "once, also while training runs"
+        )
         self.learning_rate.committed.connect(
             lambda v: self._set("Change learning rate", field=self.learning_rate, learning_rate=v)
         )
-        form.addRow("Learning rate", self.learning_rate)
+        self._row("Learn&ing rate", self.learning_rate)
         self.hyper_fields: dict[str, NumberField] = {}
         for name, label in HYPERPARAMETER_LABELS.items():
             logarithmic = name in ("epsilon", "weight_decay")
@@ -317,6 +384,7 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
                 0.0, logarithmic=logarithmic, step=0.01 if not logarithmic else 1e-8
             )
             field.committed.connect(self._hyper_setter(name, field))
+            field.setToolTip(HYPERPARAMETER_TIPS[name])
             self.hyper_fields[name] = field
             form.addRow(label, field)
 
@@ -327,14 +395,20 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         self.schedule_combo.activated.connect(
             lambda _i: self._set_schedule("Change schedule", name=self.schedule_combo.currentData())
         )
+        self.schedule_combo.setAccessibleDescription(
+            "How the learning rate changes over the run: constant, divided by γ in steps, "
+            "decaying exponentially, or following a cosine down to a minimum"
+        )
         form.addRow("LR schedule", self.schedule_combo)
         self.step_size = _spin(1, 1_000_000, 100)
         self.step_size.setSuffix(" epochs")
+        self.step_size.setToolTip("Epochs between two multiplications of the rate by γ")
         self.step_size.valueChanged.connect(
             lambda v: self._set_schedule("Change schedule step", step_size=int(v))
         )
         form.addRow("Every", self.step_size)
         self.gamma = NumberField(0.5, step=0.05)
+        self.gamma.setToolTip("Factor γ the learning rate is multiplied by (per step or epoch)")
         self.gamma.committed.connect(
             lambda v: self._set_schedule("Change schedule γ", field=self.gamma, gamma=v)
         )
@@ -342,11 +416,13 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         self.period = _spin(0, 10_000_000, 0)
         self.period.setSpecialValueText("whole run")
         self.period.setSuffix(" epochs")
+        self.period.setToolTip("Epochs of one cosine from the rate down to the minimum")
         self.period.valueChanged.connect(
             lambda v: self._set_schedule("Change cosine period", period=int(v) or None)
         )
         form.addRow("Period", self.period)
         self.min_lr = NumberField(0.0, logarithmic=True, step=1e-4)
+        self.min_lr.setToolTip("The lowest learning rate the cosine reaches")
         self.min_lr.committed.connect(
             lambda v: self._set_schedule(
                 "Change minimum learning rate", field=self.min_lr, min_lr=v
@@ -367,17 +443,22 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         self.batch_size.valueChanged.connect(self._batch_changed)
         batch_row.addWidget(self.batch_size, 1)
         batch_row.addWidget(self.full_batch)
-        form.addRow("Batch size", batch_row)
+        self._row("&Batch size", batch_row, self.batch_size)
         epochs_row = QtWidgets.QHBoxLayout()
         self.epochs = _spin(1, 100_000_000, 300)
+        self.epochs.setToolTip("Passes over the training data before training finishes")
         self.unlimited = QtWidgets.QCheckBox("Unlimited")
         self.unlimited.setToolTip("Train until you press Pause or Stop")
         self.epochs.valueChanged.connect(self._epochs_changed)
         self.unlimited.toggled.connect(self._epochs_changed)
         epochs_row.addWidget(self.epochs, 1)
         epochs_row.addWidget(self.unlimited)
-        form.addRow("Epochs", epochs_row)
+        self._row("E&pochs", epochs_row, self.epochs)
         self.shuffle = QtWidgets.QCheckBox("Reshuffle every epoch")
+        self.shuffle.setToolTip(
+            "Draw the mini-batches in a new random order each epoch (off: the same order "
+            "every epoch)"
+        )
         self.shuffle.toggled.connect(lambda on: self._set("Change shuffling", shuffle=bool(on)))
         form.addRow("", self.shuffle)
 
@@ -403,25 +484,26 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         )
         self.dropout.valueChanged.connect(self._dropout_changed)
         form.addRow("Dropout", self.dropout)
-        stop_row = QtWidgets.QHBoxLayout()
-        self.early_stopping = QtWidgets.QCheckBox("after")
+        # Each optional setting's check box is its row's label, and says what it turns on.
+        self.early_stopping = QtWidgets.QCheckBox("Stop early after")
+        self.early_stopping.setToolTip(
+            "Stop when the validation loss has not improved for this many epochs"
+        )
         self.patience = _spin(1, 1_000_000, 20)
         self.patience.setSuffix(" epochs")
         self.patience.setToolTip("Stop when the validation loss has not improved for this long")
+        self.patience.setAccessibleName("Early stopping patience")
         self.early_stopping.toggled.connect(self._early_stopping_changed)
         self.patience.valueChanged.connect(self._early_stopping_changed)
-        stop_row.addWidget(self.early_stopping)
-        stop_row.addWidget(self.patience, 1)
-        form.addRow("Early stop", stop_row)
-        clip_row = QtWidgets.QHBoxLayout()
-        self.clipping = QtWidgets.QCheckBox("max norm")
+        form.addRow(self.early_stopping, self.patience)
+        self.clipping = QtWidgets.QCheckBox("Clip gradients at")
+        self.clipping.setToolTip("Rescale the gradient when its global norm exceeds a maximum")
         self.clip_norm = NumberField(1.0, logarithmic=True, step=0.1)
         self.clip_norm.setToolTip("Rescale the gradient when its global norm exceeds this")
+        self.clip_norm.setAccessibleName("Gradient clipping")
         self.clipping.toggled.connect(self._clipping_changed)
         self.clip_norm.committed.connect(lambda _v: self._clipping_changed())
-        clip_row.addWidget(self.clipping)
-        clip_row.addWidget(self.clip_norm, 1)
-        form.addRow("Clip grads", clip_row)
+        form.addRow(self.clipping, self.clip_norm)
 
         # -- reproducibility
         form.addRow(_section("Numerics"))
@@ -434,6 +516,10 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
             self.dtype.addItem(name, name)
         self.dtype.activated.connect(
             lambda _i: self._set("Change precision", dtype=self.dtype.currentData())
+        )
+        self.dtype.setAccessibleDescription(
+            "Floating-point type of the weights and of training: float32 is about twice as "
+            "fast, float64 more exact"
         )
         form.addRow("Precision", self.dtype)
 
@@ -449,6 +535,9 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         self.problem_label.hide()
         form.insertRow(0, self.problem_label)
         outer.addStretch(1)
+        self._tips = _ExplainedTips(self)
+        for combo in (self.loss_combo, self.optimizer_combo, self.schedule_combo, self.dtype):
+            combo.installEventFilter(self._tips)
 
     def _hyper_setter(self, name: str, field: NumberField) -> Callable[[float], None]:
         label = HYPERPARAMETER_LABELS[name]
@@ -685,6 +774,9 @@ class VerticalScrollArea(QtWidgets.QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # A container: Tab goes to the controls inside, never to the area (which shows no
+        # focus); a focused field is scrolled into view all the same.
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     def minimumSizeHint(self) -> QtCore.QSize:
         base = super().minimumSizeHint()
