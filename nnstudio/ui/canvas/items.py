@@ -38,6 +38,23 @@ def font(pixel_size: float, bold: bool = False) -> QtGui.QFont:
     return result
 
 
+#: Point size of the application font the canvas's pixel sizes were chosen for.
+DEFAULT_FONT_POINTS = 10.0
+
+
+def text_scale() -> float:
+    """How much larger the canvas shows its text than with the default 10 pt font.
+
+    Header, label and key sizes and their readability floors are in pixels chosen for the
+    default font; a larger application font scales them. Never below 1: those floors are
+    the smallest readable sizes already.
+    """
+    points = QtGui.QFont().pointSizeF()
+    if points <= 0:
+        return 1.0  # a font sized in pixels
+    return max(1.0, points / DEFAULT_FONT_POINTS)
+
+
 #: Smallest on-screen size (pixels) of header titles, header subtitles and neuron labels; the
 #: drawing is fitted to the view, so text sized in scene units alone can shrink to 5 px.
 MIN_TITLE_PIXELS = 11.0
@@ -91,20 +108,26 @@ def readable_font(
 
 
 def _fitted_font(
-    base: QtGui.QFont, text: str, width: float, scale: float, min_pixels: float, tallest: float
+    base: QtGui.QFont,
+    text: str,
+    width: float,
+    scale: float,
+    min_pixels: float,
+    tallest: float,
+    shrunk_pixels: float = MIN_SHRUNK_PIXELS,
 ) -> QtGui.QFont:
     """The font of a line of text in a box ``width`` wide and ``tallest`` high (scene units).
 
     Enlarged towards ``min_pixels`` on screen (see :func:`readable_font`) as far as the text
     fits both; too long for ``width`` at its base size, it shrinks to fit, but not below
-    :data:`MIN_SHRUNK_PIXELS` on screen (it is elided then).
+    ``shrunk_pixels`` on screen (it is elided then).
     """
     size = base.pixelSize()
     advance = QtGui.QFontMetricsF(base).horizontalAdvance(text)
     fits = size * width / max(advance, 1.0)
     result = readable_font(base, scale, min_pixels, min(fits, tallest))
     if fits < size:
-        pixels = max(math.floor(fits), math.ceil(MIN_SHRUNK_PIXELS / scale))
+        pixels = max(math.floor(fits), math.ceil(shrunk_pixels / scale))
         if pixels > size:
             # A base size planned for a narrow view's small text may itself fall short of
             # the floor: elided rather than unreadable, as far as the header's height allows.
@@ -230,7 +253,7 @@ class LaneItem(QtWidgets.QGraphicsItem):
         subtitle_size = layout.style.subtitle_size * layout.ui
         if layout.planned_scale is not None:
             # Text shrunk for a narrow view stays readable once fitted (it elides instead).
-            floor = math.ceil(MIN_SHRUNK_PIXELS / layout.planned_scale)
+            floor = math.ceil(MIN_SHRUNK_PIXELS * layout.text_scale / layout.planned_scale)
             title_size, subtitle_size = max(title_size, floor), max(subtitle_size, floor)
         self._title_font = font(title_size, bold=True)
         self._subtitle_font = font(subtitle_size)
@@ -373,7 +396,7 @@ class LaneItem(QtWidgets.QGraphicsItem):
         elided more). A line too long for its room at its drawn size shrinks to fit, whole,
         down to :data:`MIN_SHRUNK_PIXELS` on screen (then it is elided).
         """
-        ui = self.layout.ui
+        ui, grow = self.layout.ui, self.layout.text_scale
         # The rows of title and subtitle (a stacked header's button row is below them).
         lines_room = self.layout.style.lines_room * ui
         base_title, base_sub = self._title_font.pixelSize(), self._subtitle_font.pixelSize()
@@ -383,16 +406,18 @@ class LaneItem(QtWidgets.QGraphicsItem):
             self.shown_title(scale),
             self._title_width(),
             scale,
-            MIN_TITLE_PIXELS,
+            MIN_TITLE_PIXELS * grow,
             0.85 * share * lines_room,
+            MIN_SHRUNK_PIXELS * grow,
         )
         sub_font = _fitted_font(
             self._subtitle_font,
             self.shown_subtitle(scale),
             self._subtitle_width(),
             scale,
-            MIN_TEXT_PIXELS,
+            MIN_TEXT_PIXELS * grow,
             self._subtitle_tallest(),
+            MIN_SHRUNK_PIXELS * grow,
         )
         return title_font, sub_font
 
@@ -409,8 +434,10 @@ class LaneItem(QtWidgets.QGraphicsItem):
             return self.subtitle
         width = self._subtitle_width()
         tallest = self._subtitle_tallest()
+        grow = self.layout.text_scale
+        least, shrunk = MIN_TEXT_PIXELS * grow, MIN_SHRUNK_PIXELS * grow
         full, short = (
-            _fitted_font(self._subtitle_font, text, width, scale, MIN_TEXT_PIXELS, tallest)
+            _fitted_font(self._subtitle_font, text, width, scale, least, tallest, shrunk)
             for text in (self.subtitle, self.short_subtitle)
         )
         elided = QtGui.QFontMetricsF(full).horizontalAdvance(self.subtitle) > width
@@ -426,8 +453,10 @@ class LaneItem(QtWidgets.QGraphicsItem):
             return self.title
         width = self._title_width()
         tallest = 0.85 * self.layout.style.lines_room * self.layout.ui
+        grow = self.layout.text_scale
+        least, shrunk = MIN_TITLE_PIXELS * grow, MIN_SHRUNK_PIXELS * grow
         full, short = (
-            _fitted_font(self._title_font, text, width, scale, MIN_TITLE_PIXELS, tallest)
+            _fitted_font(self._title_font, text, width, scale, least, tallest, shrunk)
             for text in (self.title, self.short_title)
         )
         elided = QtGui.QFontMetricsF(full).horizontalAdvance(self.title) > width
@@ -458,7 +487,7 @@ class LaneItem(QtWidgets.QGraphicsItem):
         button_bottom = (style.gap_button_line + style.gap_button_radius) * ui
         size = float(self._subtitle_font.pixelSize())
         if layout.planned_scale:
-            size = max(size, MIN_TEXT_PIXELS / layout.planned_scale)
+            size = max(size, MIN_TEXT_PIXELS * layout.text_scale / layout.planned_scale)
         # Top of the subtitle's letters (its line box has room above them).
         sub_top = style.subtitle_line * ui - 0.4 * size
         if sub_top >= button_bottom:
@@ -1010,7 +1039,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         base = self._label_font
         largest = min(self._label_width_limit, 0.85 * self.column.pitch * stride)
         size = float(base.pixelSize())
-        wanted = min(max(size, MIN_TEXT_PIXELS / scale), largest)
+        wanted = min(max(size, MIN_TEXT_PIXELS * self.layout.text_scale / scale), largest)
         pixels = round(wanted)
         if pixels > largest:
             # Rounded up past the room it was sized for, the text would touch its neighbours.
@@ -1033,7 +1062,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         width_limit = self._label_width_limit
         for stride in range(1, len(self.labels) + 1):
             row_limit = 0.85 * self.column.pitch * stride  # scene units a label may take
-            if min(row_limit, width_limit) * scale >= MIN_TEXT_PIXELS:
+            if min(row_limit, width_limit) * scale >= MIN_TEXT_PIXELS * self.layout.text_scale:
                 return stride
             if row_limit >= width_limit:
                 return stride  # the width limits them now: more room between rows won't help
@@ -1062,7 +1091,8 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
 
     def more_font_at(self, scale: float) -> QtGui.QFont:
         """The font of the "N more" marker at ``scale`` screen pixels per scene unit."""
-        return readable_font(self._more_font, scale, MIN_TEXT_PIXELS, self._more_room)
+        least = MIN_TEXT_PIXELS * self.layout.text_scale
+        return readable_font(self._more_font, scale, least, self._more_room)
 
     def marker_texts(self) -> list[str]:
         """What the "N more" marker may say, longest first (the first that fits is shown).
@@ -1107,7 +1137,9 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         text = texts[-1]
         advance = max(metrics.horizontalAdvance(text), 1.0)
         fits = base.pixelSize() * (limit - pad) / advance
-        pixels = max(math.floor(fits), math.ceil(MIN_SHRUNK_PIXELS / scale))
+        pixels = max(
+            math.floor(fits), math.ceil(MIN_SHRUNK_PIXELS * self.layout.text_scale / scale)
+        )
         result = base
         if pixels < base.pixelSize():
             result = QtGui.QFont(base)

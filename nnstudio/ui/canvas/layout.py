@@ -284,6 +284,9 @@ class NetworkLayout:
     label_widths : (float, float), optional
         Widths of the widest input and output label at the label font's base size, so the
         plan leaves them room beside the first and last columns.
+    text_scale : float, optional
+        On-screen size of the headers, buttons and labels (and their text) over their size
+        with the default application font (see :func:`~nnstudio.ui.canvas.items.text_scale`).
     """
 
     def __init__(
@@ -292,8 +295,11 @@ class NetworkLayout:
         aspect: float | None = None,
         view_height: float | None = None,
         label_widths: tuple[float, float] | None = None,
+        text_scale: float = 1.0,
     ):
         self.sizes = tuple(int(s) for s in sizes)
+        #: Size of the text and controls over their default-font size (on screen).
+        self.text_scale = float(text_scale)
         indices = [sample_indices(units) for units in self.sizes]
         slot_counts = [
             idx.size + (1 if units > COMPACT_THRESHOLD else 0)
@@ -333,7 +339,7 @@ class NetworkLayout:
             column_height = self.max_slots * self.pitch
             #: Scale of headers, buttons and labels: a tall network is shown zoomed out, so
             #: its text is drawn larger in scene units to stay readable on screen.
-            ui = float(np.clip(column_height / _COMFORT_HEIGHT, 1.0, _MAX_UI))
+            ui = float(np.clip(column_height / _COMFORT_HEIGHT, 1.0, _MAX_UI)) * self.text_scale
             lane_width = max(style.lane_width * ui, self.neuron_size + 56.0)
             gap = style.column_gap * ui
             row_pitch = [self.pitch] * count
@@ -487,7 +493,9 @@ class NetworkLayout:
             return count * lane + (count - 1) * style.gap_min * chrome + labels, lane
 
         chosen = None
-        for chrome in np.linspace(1.0, _MIN_CHROME, 6):
+        # With a larger font every header, button and label is as much larger on screen.
+        largest = self.text_scale
+        for chrome in np.linspace(largest, _MIN_CHROME * largest, 6):
             for lane_design in np.linspace(style.lane_width, style.lane_min, 9):
                 stacked = bool(lane_design < style.stack_width)
                 scale = fill_scale(float(chrome), stacked)
@@ -500,7 +508,7 @@ class NetworkLayout:
         if chosen is None:
             # Too many columns for the width: narrower lanes still (long titles are elided,
             # the full names show on hover), and smaller neurons when even they do not fit.
-            chrome = _MIN_CHROME
+            chrome = _MIN_CHROME * largest
             scale = fill_scale(chrome, True)
             gaps = (count - 1) * style.gap_min * chrome
             labels = label_room(chrome, style.lane_min * chrome, scale, left_label)
@@ -554,6 +562,7 @@ class NetworkLayout:
         """
         return (
             self.style,
+            self.text_scale,
             self.neuron_size,
             self.pitch,
             self.ui,

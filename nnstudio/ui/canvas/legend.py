@@ -14,6 +14,9 @@ _MUTED = QtGui.QColor(107, 114, 128)
 _BORDER = QtGui.QColor(226, 231, 238)
 
 
+#: Sizes (pixels) with the default font (:data:`_FONT_PIXELS`); a larger application font
+#: scales them with the key's text (see :func:`~nnstudio.ui.canvas.items.text_scale`).
+_FONT_PIXELS = 11
 _WIDTH = 248
 _BASE_HEIGHT = 44
 _LINE_HEIGHT = 16
@@ -39,7 +42,10 @@ class ScaleLegend(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setFixedSize(_WIDTH, _BASE_HEIGHT)
+        self._font = QtGui.QFont()
+        self._unit = 1.0
+        self.update_font()
+        self.setFixedSize(self._px(_WIDTH), self._px(_BASE_HEIGHT))
         self._limit: float | None = None
         self._caption = ""
         self._edges_text = ""
@@ -55,12 +61,30 @@ class ScaleLegend(QtWidgets.QWidget):
             (i / 63, QtGui.QColor(int(r), int(g), int(b)))
             for i, (r, g, b) in enumerate(gradient.tolist())
         ]
-        font = QtGui.QFont()
-        font.setPixelSize(11)
-        self._font = font
         #: The key as last drawn: it floats over the canvas, which repaints with every live
         #: frame, and blitting it costs a fraction of drawing its gradient and texts again.
         self._picture: QtGui.QPixmap | None = None
+
+    def update_font(self) -> None:
+        """Size the key's text (and with it the key) for the application font."""
+        # Deferred import: the canvas items import nothing from here, but keep it one-way.
+        from nnstudio.ui.canvas.items import text_scale
+
+        font = QtGui.QFont()
+        font.setPixelSize(round(_FONT_PIXELS * text_scale()))
+        self._font = font
+        #: The key's sizes over their default-font values, from the font's actual height.
+        self._unit = max(1.0, QtGui.QFontMetricsF(font).height() / _default_font_height())
+        if hasattr(self, "_edges_text"):
+            self._edges_lines = _wrap(
+                self._edges_text, QtGui.QFontMetricsF(font), self._px(_WIDTH) - self._px(20), 2
+            )
+            self._fit_size()
+            self._changed()
+
+    def _px(self, pixels: float) -> int:
+        """``pixels`` (a size at the default font) at the key's font."""
+        return round(pixels * self._unit)
 
     @property
     def limit(self) -> float | None:
@@ -99,7 +123,9 @@ class ScaleLegend(QtWidgets.QWidget):
         if text == self._edges_text:
             return
         self._edges_text = text
-        self._edges_lines = _wrap(text, QtGui.QFontMetricsF(self._font), _WIDTH - 20, 2)
+        self._edges_lines = _wrap(
+            text, QtGui.QFontMetricsF(self._font), self._px(_WIDTH) - self._px(20), 2
+        )
         self._fit_size()
         self._changed()
 
@@ -115,7 +141,7 @@ class ScaleLegend(QtWidgets.QWidget):
         key's three or four rows would take a third of it.
         """
         if max_width is not None:
-            max_width = max(int(max_width), 120)
+            max_width = max(int(max_width), self._px(120))
         if max_width != self._compact_width:
             self._compact_width = max_width
             self._fit_size()
@@ -124,16 +150,17 @@ class ScaleLegend(QtWidgets.QWidget):
     def _fit_size(self) -> None:
         if self._compact_width is None:
             lines = (1 if self._caption else 0) + len(self._edges_lines)
-            self.setFixedSize(_WIDTH, _BASE_HEIGHT + (_LINE_HEIGHT * lines + 2 if lines else 0))
+            extra = self._px(_LINE_HEIGHT) * lines + 2 if lines else 0
+            self.setFixedSize(self._px(_WIDTH), self._px(_BASE_HEIGHT) + extra)
             return
         metrics = QtGui.QFontMetricsF(self._font)
-        inner = self._compact_width - 2 * _PAD_X
+        inner = self._compact_width - 2 * self._px(_PAD_X)
         scale = self._scale_width(metrics)
         # The example beside the bar when it fits ("neurons: " left out if that makes it).
         self._beside = ""
         captions = [self._caption, self._caption.removeprefix("neurons: ")] if self._caption else []
         for text in captions:
-            if scale + 2 * _SPACE + metrics.horizontalAdvance(text) <= inner:
+            if scale + 2 * self._px(_SPACE) + metrics.horizontalAdvance(text) <= inner:
                 self._beside = text
                 break
         lines = []
@@ -145,17 +172,19 @@ class ScaleLegend(QtWidgets.QWidget):
             metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, inner) for text in lines
         ]
         widest = scale + (
-            2 * _SPACE + metrics.horizontalAdvance(self._beside) if self._beside else 0
+            2 * self._px(_SPACE) + metrics.horizontalAdvance(self._beside) if self._beside else 0
         )
         # What the bar is for, when the first row has room for it.
-        label = metrics.horizontalAdvance(_WEIGHTS) + _SPACE
+        label = metrics.horizontalAdvance(_WEIGHTS) + self._px(_SPACE)
         self._weights_label = self._limit is not None and widest + label <= inner
         if self._weights_label:
             widest += label
         for line in self._compact_lines:
             widest = max(widest, metrics.horizontalAdvance(line))
-        width = min(math.ceil(widest) + 2 * _PAD_X, self._compact_width)
-        self.setFixedSize(width, 2 * _PAD_Y + _ROW * (1 + len(self._compact_lines)))
+        width = min(math.ceil(widest) + 2 * self._px(_PAD_X), self._compact_width)
+        self.setFixedSize(
+            width, 2 * self._px(_PAD_Y) + self._px(_ROW) * (1 + len(self._compact_lines))
+        )
 
     def _scale_width(self, metrics: QtGui.QFontMetricsF) -> float:
         """Width of the compact key's first part: the bar between its limits, or the note
@@ -166,8 +195,8 @@ class ScaleLegend(QtWidgets.QWidget):
         return (
             metrics.horizontalAdvance(f"−{limit}")
             + metrics.horizontalAdvance(f"+{limit}")
-            + _BAR_WIDTH
-            + 2 * _SPACE
+            + self._px(_BAR_WIDTH)
+            + 2 * self._px(_SPACE)
         )
 
     def _changed(self) -> None:
@@ -201,7 +230,10 @@ class ScaleLegend(QtWidgets.QWidget):
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
         painter.setPen(QtGui.QPen(_BORDER, 1.0))
         painter.setBrush(QtGui.QColor(255, 255, 255, 235))
-        painter.drawRoundedRect(QtCore.QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)
+        radius = self._px(8)
+        painter.drawRoundedRect(
+            QtCore.QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), radius, radius
+        )
         painter.setFont(self._font)
         painter.setPen(_TEXT)
         if self._compact_width is not None:
@@ -209,16 +241,25 @@ class ScaleLegend(QtWidgets.QWidget):
             return
         if self._limit is None:
             painter.drawText(
-                QtCore.QRectF(0, 0, self.width(), _BASE_HEIGHT),
+                QtCore.QRectF(0, 0, self.width(), self._px(_BASE_HEIGHT)),
                 QtCore.Qt.AlignmentFlag.AlignCenter,
                 _NO_WEIGHTS,
             )
-            self._paint_lines(painter, QtCore.QRectF(10, _BASE_HEIGHT - 8, self.width() - 20, 0))
+            self._paint_lines(
+                painter,
+                QtCore.QRectF(
+                    self._px(10),
+                    self._px(_BASE_HEIGHT) - self._px(8),
+                    self.width() - self._px(20),
+                    0,
+                ),
+            )
             return
-        bar = QtCore.QRectF(10, 8, self.width() - 20, 9)
+        px = self._px
+        bar = QtCore.QRectF(px(10), px(8), self.width() - px(20), px(9))
         self._paint_bar(painter, bar)
         painter.setPen(_TEXT)
-        labels = QtCore.QRectF(bar.left(), bar.bottom() + 3, bar.width(), 15)
+        labels = QtCore.QRectF(bar.left(), bar.bottom() + px(3), bar.width(), px(15))
         limit = _limit_text(self._limit)
         painter.drawText(labels, QtCore.Qt.AlignmentFlag.AlignLeft, f"−{limit}")
         painter.drawText(labels, QtCore.Qt.AlignmentFlag.AlignCenter, "weight 0")
@@ -228,8 +269,10 @@ class ScaleLegend(QtWidgets.QWidget):
     def _draw_compact(self, painter: QtGui.QPainter) -> None:
         """The compact key: ``−L ▬▬ +L  example …`` and, below, one line per further text."""
         metrics = QtGui.QFontMetricsF(self._font)
-        left = float(_PAD_X)
-        row = QtCore.QRectF(left, _PAD_Y, self.width() - 2 * _PAD_X, _ROW)
+        left = float(self._px(_PAD_X))
+        row = QtCore.QRectF(
+            left, self._px(_PAD_Y), self.width() - 2 * self._px(_PAD_X), self._px(_ROW)
+        )
         flags = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
         if self._limit is None:
             painter.drawText(row, flags, _NO_WEIGHTS)
@@ -241,20 +284,27 @@ class ScaleLegend(QtWidgets.QWidget):
                 painter.setPen(_MUTED)
                 painter.drawText(row, flags, _WEIGHTS)
                 painter.setPen(_TEXT)
-                x += metrics.horizontalAdvance(_WEIGHTS) + _SPACE
+                x += metrics.horizontalAdvance(_WEIGHTS) + self._px(_SPACE)
             painter.drawText(row.adjusted(x - left, 0, 0, 0), flags, f"−{limit}")
-            x += metrics.horizontalAdvance(f"−{limit}") + _SPACE
-            bar = QtCore.QRectF(x, row.center().y() - _BAR_HEIGHT / 2, _BAR_WIDTH, _BAR_HEIGHT)
+            x += metrics.horizontalAdvance(f"−{limit}") + self._px(_SPACE)
+            bar = QtCore.QRectF(
+                x,
+                row.center().y() - self._px(_BAR_HEIGHT) / 2,
+                self._px(_BAR_WIDTH),
+                self._px(_BAR_HEIGHT),
+            )
             self._paint_bar(painter, bar)
             painter.setPen(_TEXT)
-            x = bar.right() + _SPACE
+            x = bar.right() + self._px(_SPACE)
             painter.drawText(row.adjusted(x - left, 0, 0, 0), flags, f"+{limit}")
             x += metrics.horizontalAdvance(f"+{limit}")
         if self._beside:
-            painter.drawText(row.adjusted(x + 2 * _SPACE - left, 0, 0, 0), flags, self._beside)
+            painter.drawText(
+                row.adjusted(x + 2 * self._px(_SPACE) - left, 0, 0, 0), flags, self._beside
+            )
         painter.setPen(_MUTED)
         for index, line in enumerate(self._compact_lines):
-            box = row.translated(0, _ROW * (index + 1))
+            box = row.translated(0, self._px(_ROW) * (index + 1))
             if index == 0 and self._caption and not self._beside:
                 painter.setPen(_TEXT)
             painter.drawText(box, flags, line)
@@ -271,19 +321,26 @@ class ScaleLegend(QtWidgets.QWidget):
     def _paint_lines(self, painter: QtGui.QPainter, above: QtCore.QRectF) -> None:
         """The example caption and the edges text, one line each below ``above``."""
         metrics = QtGui.QFontMetricsF(self._font)
-        top = above.bottom() + 2
+        top = above.bottom() + self._px(2)
         if self._caption:
-            line = QtCore.QRectF(above.left(), top, above.width(), 15)
+            line = QtCore.QRectF(above.left(), top, above.width(), self._px(15))
             text = metrics.elidedText(
                 self._caption, QtCore.Qt.TextElideMode.ElideRight, line.width()
             )
             painter.drawText(line, QtCore.Qt.AlignmentFlag.AlignLeft, text)
-            top += _LINE_HEIGHT
+            top += self._px(_LINE_HEIGHT)
         painter.setPen(_MUTED)
         for text in self._edges_lines:
-            line = QtCore.QRectF(above.left(), top, above.width(), 15)
+            line = QtCore.QRectF(above.left(), top, above.width(), self._px(15))
             painter.drawText(line, QtCore.Qt.AlignmentFlag.AlignLeft, text)
-            top += _LINE_HEIGHT
+            top += self._px(_LINE_HEIGHT)
+
+
+def _default_font_height() -> float:
+    """Height (pixels) of the key's text at the default size."""
+    font = QtGui.QFont()
+    font.setPixelSize(_FONT_PIXELS)
+    return QtGui.QFontMetricsF(font).height()
 
 
 _NO_WEIGHTS = "weights not initialised yet"

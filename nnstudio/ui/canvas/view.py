@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from nnstudio.ui.canvas.items import (
     GapButtonItem,
     LaneItem,
     NeuronColumnItem,
+    text_scale,
 )
 from nnstudio.ui.canvas.layout import (
     COMPACT_HEAD,
@@ -97,8 +98,19 @@ _ZOOM_BAR_STYLE = (
     " font-size: {font}; border-radius: 6px; }}"
     " QToolButton:hover {{ background: #eef4ff; color: #2563eb; }}"
 )
-_ZOOM_REGULAR = {"padding": "3px 8px", "font": "13px"}
-_ZOOM_COMPACT = {"padding": "1px 6px", "font": "12px"}
+#: The zoom buttons' padding (vertical, horizontal) and text size in pixels with the default
+#: font: regular and on a short view.
+_ZOOM_REGULAR = (3, 8, 13)
+_ZOOM_COMPACT = (1, 6, 12)
+
+
+def _zoom_bar_style(compact: bool) -> str:
+    """The zoom buttons' style sheet, its sizes scaled with the application font."""
+    grow = text_scale()
+    vertical, horizontal, pixels = (
+        round(v * grow) for v in (_ZOOM_COMPACT if compact else _ZOOM_REGULAR)
+    )
+    return _ZOOM_BAR_STYLE.format(padding=f"{vertical}px {horizontal}px", font=f"{pixels}px")
 
 
 @dataclass(frozen=True)
@@ -205,6 +217,9 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self._rebuilding = False
         self._dragging = False
         self._selection: Selection | None = None
+        #: The end of a connection fixed while ↑ / ↓ step through a neuron's connections:
+        #: ``(drawn layer of the connection, "source" or "target", neuron)``.
+        self._edge_anchor: tuple[int, str, int] | None = None
         self._frame: Any = None
         #: A frame on its way to show_frame (see expect_frame).
         self._expected_frame: Any = None
@@ -239,6 +254,23 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         document.projectChanged.connect(self._on_project_changed)
         document.weightsChanged.connect(self._on_weights_changed)
         document.notice.connect(self._on_document_notice)
+        stack = getattr(document, "undo_stack", None)
+        if stack is not None:
+            #: The undo stack's index and the network at the last step (see _on_undo_step).
+            self._stack_index = stack.index()
+            self._network_at_step = self._network_spec()
+            stack.indexChanged.connect(self._on_undo_step)
+
+    def _on_undo_step(self, index: int) -> None:
+        """After an undo that brings a hidden layer back (a deleted one), select it."""
+        before, self._network_at_step = self._network_at_step, self._network_spec()
+        undone = index < self._stack_index
+        self._stack_index = index
+        if not undone:
+            return
+        drawn = _inserted_layer(before, self._network_at_step)
+        if drawn is not None and drawn in self.hidden_range():
+            self.select(Selection("layer", drawn))
 
     def _on_structure_changed(self, *_args: object) -> None:
         # One edit emits several signals; rebuild once, and only when something drawn
@@ -382,7 +414,11 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             _label_design_width(network.sizes, [outputs[i] for i in last.tolist()]),
         )
         layout = NetworkLayout(
-            network.sizes, aspect=aspect, view_height=view_height, label_widths=label_widths
+            network.sizes,
+            aspect=aspect,
+            view_height=view_height,
+            label_widths=label_widths,
+            text_scale=text_scale(),
         )
         self.layout_geometry = layout
         self._network = network
@@ -1025,7 +1061,14 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             return False
         changed = self.document.remove_layer(drawn - 1)
         if changed:
-            self.select(None)
+            # A neighbour takes the selection, so Delete can go on and the arrows start from
+            # where the layer was: the next hidden layer (now in its place), else the one
+            # before it, else the output layer.
+            hidden = self.hidden_range()
+            target = drawn if drawn in hidden or drawn - 1 not in hidden else drawn - 1
+            # The same Selection value now means another layer: emit it as new.
+            self._selection = None
+            self.select(Selection("layer", target))
         return changed
 
     def change_units(self, drawn: int, delta: int) -> bool:
@@ -1200,9 +1243,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         bar = self.zoom_bar
         if bar.property("compact") != compact:
             bar.setProperty("compact", compact)
-            bar.setStyleSheet(
-                _ZOOM_BAR_STYLE.format(**(_ZOOM_COMPACT if compact else _ZOOM_REGULAR))
-            )
+            bar.setStyleSheet(_zoom_bar_style(compact))
             bar.adjustSize()
         inset = _COMPACT_INSET if compact else _OVERLAY_INSET
         room = viewport.width() - bar.width() - 3 * inset
@@ -1256,18 +1297,25 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         painter.save()
         painter.resetTransform()
         origin = self.mapFromScene(QtCore.QPointF(0.0, 0.0))
-        brush = QtGui.QBrush(self._dot_tile())
+        # Device pixels per pixel: the screen's, or an export's (render into a 2x image).
+        brush = QtGui.QBrush(self._dot_tile(painter.deviceTransform().m11()))
         brush.setTransform(QtGui.QTransform.fromTranslate(origin.x(), origin.y()))
         painter.fillRect(self.viewport().rect(), brush)
         painter.restore()
 
-    _tile: QtGui.QPixmap | None = None
+    #: The dot grid's tile per device pixel ratio (windows on screens of different density).
+    _tiles: ClassVar[dict[float, QtGui.QPixmap]] = {}
 
     @classmethod
-    def _dot_tile(cls) -> QtGui.QPixmap:
-        if cls._tile is None:
+    def _dot_tile(cls, ratio: float = 1.0) -> QtGui.QPixmap:
+        """One cell of the background's dot grid, drawn at ``ratio`` device pixels per pixel
+        (a tile drawn at 1 and scaled up showed square grey blocks on a 2x screen)."""
+        ratio = round(max(ratio, 0.25), 3)
+        tile = cls._tiles.get(ratio)
+        if tile is None:
             step = int(_GRID_STEP)
-            tile = QtGui.QPixmap(step, step)
+            tile = QtGui.QPixmap(round(step * ratio), round(step * ratio))
+            tile.setDevicePixelRatio(tile.width() / step)
             tile.fill(_BACKGROUND)
             painter = QtGui.QPainter(tile)
             painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
@@ -1275,15 +1323,41 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             painter.setBrush(_GRID_DOT)
             painter.drawEllipse(QtCore.QPointF(step / 2, step / 2), 1.1, 1.1)
             painter.end()
-            cls._tile = tile
-        return cls._tile
+            cls._tiles[ratio] = tile
+        return tile
+
+    def event(self, event: QtCore.QEvent) -> bool:
+        kind = event.type()
+        if getattr(self, "legend", None) is None:
+            pass  # still being built
+        elif kind == QtCore.QEvent.Type.DevicePixelRatioChange:
+            # Moved to a screen of another density: cached pixmaps have the old one.
+            self.drop_pixel_caches()
+        elif kind in (QtCore.QEvent.Type.FontChange, QtCore.QEvent.Type.ApplicationFontChange):
+            # Text, headers and the key are sized for the application font.
+            self.legend.update_font()
+            self.zoom_bar.setProperty("compact", None)
+            self.rebuild()
+        return super().event(event)
+
+    def drop_pixel_caches(self) -> None:
+        """Paint every cached item anew (its pixmap was made for another pixel ratio)."""
+        for item in self._scene.items():
+            mode = item.cacheMode()
+            if mode != _NO_CACHE:
+                # Turning the cache off discards its pixmap; back on, the next paint makes one
+                # at the current ratio.
+                item.setCacheMode(_NO_CACHE)
+                item.setCacheMode(mode)
+        self.legend.update()
+        self.viewport().update()
 
     def _make_zoom_bar(self) -> QtWidgets.QFrame:
         """Small zoom out / fit / zoom in buttons floating in the bottom-right corner."""
         bar = QtWidgets.QFrame(self)
         bar.setObjectName("canvasZoomBar")
         bar.setProperty("compact", False)
-        bar.setStyleSheet(_ZOOM_BAR_STYLE.format(**_ZOOM_REGULAR))
+        bar.setStyleSheet(_zoom_bar_style(False))
         row = QtWidgets.QHBoxLayout(bar)
         row.setContentsMargins(3, 2, 3, 2)
         row.setSpacing(0)
@@ -1573,6 +1647,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         layer = selection.layer if selection is not None else None
         # Layer edits act on a selected layer or neuron, never on a selected connection.
         edited = layer if selection is not None and selection.kind != "edge" else None
+        shift = bool(modifiers & QtCore.Qt.KeyboardModifier.ShiftModifier)
         count = len(self._network_spec().layers)
         handled = True
         if key in (Key.Key_Delete, Key.Key_Backspace) and edited is not None:
@@ -1593,6 +1668,21 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
                 self.insert_layer(layer, after=False)
             else:
                 self.insert_layer(min(layer, count - 1), after=True)
+        elif (
+            key in (Key.Key_Left, Key.Key_Right)
+            and shift
+            and not ctrl
+            and selection is not None
+            and selection.kind != "layer"
+        ):
+            self._follow_connection(selection, forward=key == Key.Key_Right)
+        elif (
+            key in (Key.Key_Up, Key.Key_Down) and selection is not None and selection.kind == "edge"
+        ):
+            self._step_connection(selection, -1 if key == Key.Key_Up else 1)
+        elif key in (Key.Key_Up, Key.Key_Down) and layer is None:
+            # Nothing selected: start at the first hidden neuron.
+            self.select(Selection("neuron", 1, 0))
         elif key in (Key.Key_Left, Key.Key_Right) and ctrl and edited is not None:
             step = -1 if key == Key.Key_Left else 1
             self.move_layer(edited, edited + step)
@@ -1621,8 +1711,46 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             handled = False
         if handled:
             event.accept()
+            if self._selection != selection:
+                # The status bar says what is selected now, as it does for what is hovered.
+                self.hoverTextChanged.emit(self.describe(self._selection))
         else:
             super().keyPressEvent(event)
+
+    def _follow_connection(self, selection: Selection, forward: bool) -> None:
+        """Shift+→ / Shift+←: from a neuron onto its first outgoing / incoming connection,
+        from a connection on to the neuron at its far end / back to the one at its near end.
+
+        Together with ↑ / ↓ on a connection (see :meth:`_step_connection`), every weight can
+        be reached, and edited with Enter, without the mouse.
+        """
+        sizes = self._network_spec().sizes
+        if selection.kind == "neuron":
+            neuron = selection.neuron or 0
+            if forward and selection.layer + 1 < len(sizes):
+                self._edge_anchor = (selection.layer + 1, "source", neuron)
+                self.select(Selection("edge", selection.layer + 1, 0, neuron))
+            elif not forward and selection.layer >= 1:
+                self._edge_anchor = (selection.layer, "target", neuron)
+                self.select(Selection("edge", selection.layer, neuron, 0))
+        elif selection.kind == "edge":
+            if forward:
+                self.select(Selection("neuron", selection.layer, selection.neuron))
+            else:
+                self.select(Selection("neuron", selection.layer - 1, selection.source))
+
+    def _step_connection(self, selection: Selection, step: int) -> None:
+        """↑ / ↓ on a connection: the previous / next connection of the same neuron (the one
+        it was reached from with Shift+arrow; the source neuron otherwise)."""
+        sizes = self._network_spec().sizes
+        layer = selection.layer
+        source, target = selection.source or 0, selection.neuron or 0
+        if self._edge_anchor == (layer, "target", target):
+            source = max(0, min(sizes[layer - 1] - 1, source + step))
+        else:
+            target = max(0, min(sizes[layer] - 1, target + step))
+            self._edge_anchor = (layer, "source", source)
+        self.select(Selection("edge", layer, target, source))
 
     # ---- export ------------------------------------------------------------------------------
 
@@ -1720,6 +1848,18 @@ def _settle(item: QtWidgets.QGraphicsItem, z: float) -> None:
         item.setPos(0.0, 0.0)
     if item.zValue() != z:
         item.setZValue(z)
+
+
+def _inserted_layer(before: NetworkSpec, after: NetworkSpec) -> int | None:
+    """Drawn index of the one layer ``after`` has in addition to ``before``, if that is
+    the difference between them."""
+    old, new = before.layers, after.layers
+    if len(new) != len(old) + 1:
+        return None
+    for index, layer in enumerate(old):
+        if new[index] != layer:
+            return index + 1 if new[index + 1 :] == old[index:] else None
+    return None
 
 
 def _label_design_width(sizes: tuple[int, ...], labels: list[str]) -> float:
