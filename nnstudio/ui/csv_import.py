@@ -47,8 +47,14 @@ _TARGET_NAMES = re.compile(
 _ROW_ID_NAMES = re.compile(r"^(id|index|row|row_id|rowid|sample|unnamed.*)$", re.IGNORECASE)
 #: Where a loading message points: "line 12, column 'x'" (the column is optional).
 _PROBLEM_PLACE = re.compile(r"line (\d+)(?:, column '([^']*)')?")
-#: Size the dialog opens at, screen permitting.
+#: Size the dialog opens at with the default font, screen permitting (a larger font scales it).
 DEFAULT_SIZE = (960, 700)
+#: Row heights of the preview and of the column list with the default font (a larger font
+#: gets taller rows, see :func:`table_row_height`).
+PREVIEW_ROW_HEIGHT = 22
+ROLE_ROW_HEIGHT = 24
+#: Line height (pixels) of the 10 pt default font those sizes were chosen for.
+DEFAULT_LINE_HEIGHT = 15
 #: Room kept around the dialog on a small screen for the window's frame and title bar.
 _FRAME_ALLOWANCE = (24, 64)
 #: Narrowest the dialog for a file that cannot be read gets: the message and the advice
@@ -341,6 +347,15 @@ MEASURED_COLUMNS = 32
 #: Widest a column of the import preview opens (cells are numbers or short labels; a long
 #: heading is shortened).
 MAX_PREVIEW_COLUMN_WIDTH = 220
+
+
+def table_row_height(view: QtWidgets.QAbstractItemView, least: int) -> int:
+    """Row height of ``view``: ``least`` pixels, or more when its font needs it.
+
+    ``least`` is the height that suits the default font; a row keeps the same room around
+    its text (and check box) at a larger font, where a fixed height cut the text.
+    """
+    return max(least, view.fontMetrics().height() + least - DEFAULT_LINE_HEIGHT)
 
 
 def fit_columns(view: QtWidgets.QTableView) -> None:
@@ -955,7 +970,6 @@ class CsvImportDialog(QtWidgets.QDialog):
         return header
 
     def _build(self) -> None:
-        self._resize_within_screen(DEFAULT_SIZE)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(14, 14, 14, 12)
         layout.setSpacing(10)
@@ -978,7 +992,9 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._preview.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self._preview.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
         self._preview.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self._preview.verticalHeader().setDefaultSectionSize(22)
+        self._preview.verticalHeader().setDefaultSectionSize(
+            table_row_height(self._preview, PREVIEW_ROW_HEIGHT)
+        )
         self._preview.horizontalHeader().setMinimumSectionSize(60)
         self._preview.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self._preview.setTextElideMode(Qt.TextElideMode.ElideMiddle)
@@ -993,9 +1009,11 @@ class CsvImportDialog(QtWidgets.QDialog):
         splitter.setChildrenCollapsible(False)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
-        # The column list gets what its rows need (up to a point); the preview the rest.
+        # The column list gets what its rows need (up to a point); the preview the rest. The
+        # sizes suit the default font and grow with a larger one.
         columns = self._table.n_columns if self._table is not None else 0
-        splitter.setSizes([min(150 + 24 * columns, 330), 400])
+        scale = self._font_scale()
+        splitter.setSizes([round(min(150 + 24 * columns, 330) * scale), round(400 * scale)])
         layout.addWidget(splitter, 1)
 
         self._status = self._build_status()
@@ -1013,6 +1031,20 @@ class CsvImportDialog(QtWidgets.QDialog):
         layout.addWidget(buttons)
 
         self._ok.setEnabled(False)
+        # Larger with a larger font, and never below its smallest: opened at its smallest,
+        # the column list showed four of five rows, scrolled past the first.
+        scale = self._font_scale()
+        least = layout.totalMinimumSize()
+        self._resize_within_screen(
+            (
+                max(round(DEFAULT_SIZE[0] * scale), least.width()),
+                max(round(DEFAULT_SIZE[1] * scale), least.height()),
+            )
+        )
+
+    def _font_scale(self) -> float:
+        """How much taller the column list's rows are than with the default font (>= 1)."""
+        return self._roles.verticalHeader().defaultSectionSize() / ROLE_ROW_HEIGHT
 
     def _build_columns_box(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox("Columns")
@@ -1026,7 +1058,9 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._roles = QtWidgets.QTableWidget(0, 4)
         self._roles.setHorizontalHeaderLabels(["Column", "Kind", "Input", "Target"])
         self._roles.verticalHeader().setVisible(False)
-        self._roles.verticalHeader().setDefaultSectionSize(24)
+        self._roles.verticalHeader().setDefaultSectionSize(
+            table_row_height(self._roles, ROLE_ROW_HEIGHT)
+        )
         self._roles.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectItems)
         self._roles.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self._roles.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -19,7 +19,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from nnstudio.engine.gradcheck import GradCheckCancelled, GradCheckProgress, GradCheckReport
 from nnstudio.errors import NNStudioError
 from nnstudio.text import plural
-from nnstudio.ui.csv_import import ERROR_BOX_STYLE, MUTED_COLOR, WrappedLabel
+from nnstudio.ui.csv_import import (
+    DEFAULT_LINE_HEIGHT,
+    ERROR_BOX_STYLE,
+    MUTED_COLOR,
+    WrappedLabel,
+)
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets
 from nnstudio.workflow import GRADCHECK_SAMPLES, GRADCHECK_TOLERANCE, check_gradients
@@ -63,6 +68,8 @@ _INTRO = (
 _MIN_VISIBLE_ROWS = 3
 #: Narrowest the dialog gets: the controls and the report's columns side by side.
 _MIN_WIDTH = 600
+#: Size the dialog opens at with the default font (a larger font scales it).
+_DEFAULT_SIZE = (720, 420)
 
 
 def _error_text(value: float) -> str:
@@ -223,7 +230,9 @@ class GradientCheckDialog(QtWidgets.QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.setMinimumWidth(_MIN_WIDTH)
-        self.resize(720, 420)
+        # In proportion to the font: at a fixed size a 14 pt font left room for two rows.
+        scale = max(1.0, self.fontMetrics().height() / DEFAULT_LINE_HEIGHT)
+        self._resize_within_screen(round(_DEFAULT_SIZE[0] * scale), round(_DEFAULT_SIZE[1] * scale))
 
     @property
     def running(self) -> bool:
@@ -379,6 +388,47 @@ class GradientCheckDialog(QtWidgets.QDialog):
             )
         self.summary.setStyleSheet("")
         self.summary.setText("<br>".join(lines))
+        self._fit_report()
+
+    def report_room(self) -> QtCore.QSize:
+        """How much wider and taller the report's table must be to show all of it."""
+        table = self.table
+        header = table.horizontalHeader()
+        # What each column's contents and heading need (the last one stretches to the rest).
+        width = sum(
+            max(table.sizeHintForColumn(column), header.sectionSizeHint(column))
+            for column in range(header.count())
+        )
+        rows = sum(table.rowHeight(row) for row in range(table.rowCount()))
+        frame = 2 * table.frameWidth()
+        wanted = QtCore.QSize(width + frame, header.sizeHint().height() + rows + frame)
+        return QtCore.QSize(
+            max(0, wanted.width() - table.width()), max(0, wanted.height() - table.height())
+        )
+
+    def _fit_report(self) -> None:
+        """Grow the dialog, screen permitting, so the report needs no scroll bars.
+
+        With a large font the report's last column was cut and its last row hidden behind a
+        scroll bar, however much room the dialog had left.
+        """
+        # The summary above the buttons has just changed: its height first.
+        self.layout().activate()
+        room = self.report_room()
+        if room.isNull():
+            return
+        self._resize_within_screen(self.width() + room.width(), self.height() + room.height())
+
+    def _resize_within_screen(self, width: int, height: int) -> None:
+        """Resize to ``width`` x ``height``, but no larger than the screen (nor smaller than
+        the dialog is)."""
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        if screen is not None:
+            available = screen.availableGeometry()
+            # Room for the window's frame and title bar.
+            width = min(width, max(self.width(), available.width() - 24))
+            height = min(height, max(self.height(), available.height() - 64))
+        self.resize(width, height)
 
     def done(self, result: int) -> None:
         # A check still running is told to stop: its thread ends after the evaluation of the

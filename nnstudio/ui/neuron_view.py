@@ -16,6 +16,7 @@ Plot items are created once and updated with ``setData`` on every frame.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -62,15 +63,28 @@ def _plot(height: int) -> pg.PlotWidget:
         axis.setPen(pg.mkPen("#cbd5e1"))
         axis.setStyle(tickFont=_small_font())
     left = item.getAxis("left")
-    left.setWidth(34)
+    # 34 pixels hold the labels at the smallest tick font; a larger one needs more.
+    scale = _small_font().pointSizeF() / SMALL_FONT_LEAST_POINTS
+    left.setWidth(math.ceil(34 * max(1.0, scale)))
     # A fixed narrow axis: large values in a few characters (600k), or pyqtgraph drops them.
     compact_large_ticks(left)
     return widget
 
 
+#: Size of the plots' tick labels relative to the application font (7.5 pt at the default
+#: 10 pt), and the least size (points) they take with a small font.
+SMALL_FONT_SCALE = 0.75
+SMALL_FONT_LEAST_POINTS = 7.5
+
+
 def _small_font() -> QtGui.QFont:
+    """The tick labels' font: smaller than the text around the plots, in proportion to it."""
     font = QtGui.QFont()
-    font.setPointSizeF(7.5)
+    points = font.pointSizeF()
+    if points > 0:
+        font.setPointSizeF(max(SMALL_FONT_LEAST_POINTS, SMALL_FONT_SCALE * points))
+    else:
+        font.setPointSizeF(SMALL_FONT_LEAST_POINTS)  # a font sized in pixels
     return font
 
 

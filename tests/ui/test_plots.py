@@ -705,7 +705,7 @@ def lone_plot(qtbot):
 
 
 def test_titles_shrink_in_narrow_plots_and_are_never_cut_off(lone_plot) -> None:
-    from nnstudio.ui.plots.common import TITLE_POINT_SIZES, key, set_title
+    from nnstudio.ui.plots.common import key, set_title, title_point_sizes
     from nnstudio.ui.qt import QtWidgets
 
     widget, plot = lone_plot
@@ -721,22 +721,22 @@ def test_titles_shrink_in_narrow_plots_and_are_never_cut_off(lone_plot) -> None:
 
     # Wide: the full size, on one line.
     size, text_height, room = shown(900, 2)
-    assert size == f"{TITLE_POINT_SIZES[0]}pt"
+    assert size == f"{title_point_sizes()[0]:g}pt"
     assert text_height <= room + 1
     # Narrow: a smaller size keeps the title on two lines, whole.
     size, text_height, room = shown(220, 3)
-    assert size != f"{TITLE_POINT_SIZES[0]}pt"
+    assert size != f"{title_point_sizes()[0]:g}pt"
     assert text_height <= room + 1
     # Too long for two lines even at the smallest size: the title row grows instead of
     # cutting the first line off.
     size, text_height, room = shown(200, 4)
-    assert size == f"{TITLE_POINT_SIZES[-1]}pt"
+    assert size == f"{title_point_sizes()[-1]:g}pt"
     assert room > 30
     assert text_height <= room + 1
 
 
 def test_a_title_too_long_for_its_plot_gives_way_to_its_compact_wording(lone_plot) -> None:
-    from nnstudio.ui.plots.common import TITLE_POINT_SIZES, set_title
+    from nnstudio.ui.plots.common import set_title, title_point_sizes
     from nnstudio.ui.qt import QtWidgets
 
     widget, plot = lone_plot
@@ -751,7 +751,7 @@ def test_a_title_too_long_for_its_plot_gives_way_to_its_compact_wording(lone_plo
 
     settle(900)
     set_title(plot, full, compact=compact)
-    assert label.text == full and label.opts["size"] == f"{TITLE_POINT_SIZES[0]}pt"
+    assert label.text == full and label.opts["size"] == f"{title_point_sizes()[0]:g}pt"
     # Narrowed until the full title cannot fit two lines even small: the compact one shows.
     settle(170)
     assert label.text == compact
@@ -762,7 +762,7 @@ def test_a_title_too_long_for_its_plot_gives_way_to_its_compact_wording(lone_plo
     # Without a compact wording the full title stays, smaller and wrapped.
     set_title(plot, full)
     settle(170)
-    assert label.text == full and label.opts["size"] == f"{TITLE_POINT_SIZES[-1]}pt"
+    assert label.text == full and label.opts["size"] == f"{title_point_sizes()[-1]:g}pt"
 
 
 def test_weight_plots_sit_in_one_row_in_a_short_dock(qtbot, panel, spiral) -> None:

@@ -49,6 +49,7 @@ from nnstudio.ui.csv_import import (
     dataset_summary,
     fit_columns,
     name_list,
+    table_row_height,
 )
 from nnstudio.ui.docks.training_dock import VerticalScrollArea
 from nnstudio.ui.document import StudioDocument
@@ -658,7 +659,7 @@ class TablePreview(QtWidgets.QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view.verticalHeader().setDefaultSectionSize(table_row_height(self.view, 22))
         self.view.horizontalHeader().setMinimumSectionSize(48)
         self.view.setMinimumHeight(120)
         layout.addWidget(self.view)
@@ -779,36 +780,88 @@ class ImagePreview(QtWidgets.QWidget):
         ]
         self.update()
 
+    def frame_rects(self) -> list[QtCore.QRect]:
+        """The frame of each shown image (its one-pixel border included), in grid order."""
+        caption_height = self.fontMetrics().height() + 2
+        gap = 6
+        _rows, side = self.layout_grid()
+        left = int((self.width() - (IMAGE_COLUMNS * side + (IMAGE_COLUMNS - 1) * gap)) / 2)
+        frames = []
+        for index in range(self.visible_count()):
+            row, column = divmod(index, IMAGE_COLUMNS)
+            x = left + column * (side + gap)
+            y = 4 + row * (side + caption_height + gap)
+            frames.append(QtCore.QRect(x, y, side, side))
+        return frames
+
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         if not self._images:
             return
         painter = QtGui.QPainter(self)
+        # Device pixels per widget pixel: the screen's ratio, or the target's in render().
+        ratio = max(painter.deviceTransform().m11(), 1e-3)
         metrics = painter.fontMetrics()
         caption_height = metrics.height() + 2
         gap = 6
-        _rows, side = self.layout_grid()
-        shown = self.visible_count()
-        left = int((self.width() - (IMAGE_COLUMNS * side + (IMAGE_COLUMNS - 1) * gap)) / 2)
-        border = QtGui.QPen(QtGui.QColor(209, 213, 219))
+        border = QtGui.QColor(209, 213, 219)
+        paper = QtGui.QColor(255, 255, 255)
         text_pen = QtGui.QPen(QtGui.QColor(55, 65, 81))
-        pairs = zip(self._images[:shown], self.captions[:shown], strict=True)
-        for index, (image, caption) in enumerate(pairs):
-            row, column = divmod(index, IMAGE_COLUMNS)
-            x = left + column * (side + gap)
-            y = 4 + row * (side + caption_height + gap)
-            target = QtCore.QRect(x, y, side, side)
-            # Nearest-neighbour scaling keeps the pixels crisp.
-            painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)
-            painter.drawImage(target, image)
-            painter.setPen(border)
-            painter.drawRect(target.adjusted(0, 0, -1, -1))
+        # Nearest-neighbour scaling keeps the pixels crisp.
+        painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)
+        frames = self.frame_rects()
+        pairs = zip(self._images, self.captions, frames, strict=False)
+        for image, caption, frame in pairs:
+            outer, inner, picture = _image_boxes(frame, image.size(), ratio)
+            # Border, paper and image as filled rectangles on device-pixel edges: a stroked
+            # border at a fractional ratio straddles pixels, and the image spilled past it.
+            painter.fillRect(outer, border)
+            painter.fillRect(inner, paper)
+            painter.drawImage(picture, image)
             painter.setPen(text_pen)
+            side = frame.width()
             painter.drawText(
-                QtCore.QRect(x - gap // 2, y + side + 1, side + gap, caption_height),
+                QtCore.QRect(frame.x() - gap // 2, frame.bottom() + 2, side + gap, caption_height),
                 int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop),
                 metrics.elidedText(caption, Qt.TextElideMode.ElideRight, side + gap),
             )
         painter.end()
+
+
+def _image_boxes(
+    frame: QtCore.QRect, pixels: QtCore.QSize, ratio: float
+) -> tuple[QtCore.QRectF, QtCore.QRectF, QtCore.QRectF]:
+    """Where a thumbnail's border, paper and image go at ``ratio`` device pixels per pixel.
+
+    Every edge lies on a device pixel; the border is one widget pixel (rounded to whole device
+    pixels) wide, and the image inside it takes a whole number of device pixels per image
+    pixel when there is room for one, centred on the paper, so its pixels are equal squares.
+
+    Returns
+    -------
+    outer, inner, picture : QRectF
+        The frame, the paper inside its border and the image's rectangle (widget pixels).
+    """
+    left, top = round(frame.x() * ratio), round(frame.y() * ratio)
+    right = round((frame.x() + frame.width()) * ratio)
+    bottom = round((frame.y() + frame.height()) * ratio)
+    line = max(1, round(ratio))
+    inner = (left + line, top + line, right - line, bottom - line)
+    width, height = inner[2] - inner[0], inner[3] - inner[1]
+    step = min(width // max(pixels.width(), 1), height // max(pixels.height(), 1))
+    if step >= 1:
+        shown_width, shown_height = step * pixels.width(), step * pixels.height()
+        x = inner[0] + (width - shown_width) // 2
+        y = inner[1] + (height - shown_height) // 2
+        picture = (x, y, x + shown_width, y + shown_height)
+    else:
+        picture = inner
+
+    def rect(box: tuple[int, int, int, int]) -> QtCore.QRectF:
+        return QtCore.QRectF(
+            box[0] / ratio, box[1] / ratio, (box[2] - box[0]) / ratio, (box[3] - box[1]) / ratio
+        )
+
+    return rect((left, top, right, bottom)), rect(inner), rect(picture)
 
 
 #: Height the preview asks for when its page needs less: room to read a table or images.

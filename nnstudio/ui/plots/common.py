@@ -7,6 +7,7 @@ import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
+from html import escape as escape_html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -266,6 +267,8 @@ class TidyAxis(pg.AxisItem):
     """
 
     def __init__(self, orientation: str, **kwargs: Any) -> None:
+        self._label_choices: tuple[str, ...] = ()
+        self._shown_label = ""
         super().__init__(orientation, **kwargs)
         self._tick_choices: list[list[tuple[float, str]]] = []
         if not self.vertical:
@@ -277,6 +280,49 @@ class TidyAxis(pg.AxisItem):
     def vertical(self) -> bool:
         """Whether the axis runs up the side of a plot (labels one above the other)."""
         return self.orientation in ("left", "right")
+
+    def set_label_wordings(self, text: str, *shorter: str) -> None:
+        """Label the axis ``text``, or where it is longer than the axis the first of
+        ``shorter`` that fits (the last one cut short with an ellipsis when none does)."""
+        self._label_choices = (text, *shorter)
+        self.setLabel(text)
+
+    def shown_label(self) -> str:
+        """The axis label's text at the axis's current length (plain text)."""
+        full = self.labelText or ""
+        choices = self._label_choices if self._label_choices[:1] == (full,) else (full,)
+        plain = [QtGui.QTextDocumentFragment.fromHtml(text).toPlainText() for text in choices]
+        if self.label is None or not full:
+            return plain[0] if plain else ""
+        length = self.size().height() if self.vertical else self.size().width()
+        if length <= 1:
+            return plain[0]  # not laid out yet
+        metrics = QtGui.QFontMetricsF(self.label.font())
+        # The text item's margins, and a little air at both ends.
+        room = length - 2 * self.label.document().documentMargin() - 8
+        for text in plain:
+            if metrics.horizontalAdvance(text) <= room:
+                return text
+        return metrics.elidedText(plain[-1], QtCore.Qt.TextElideMode.ElideRight, room)
+
+    def labelString(self) -> str:
+        # A label longer than the axis was cut off at both ends (a short plot with a large
+        # font): a shorter wording, or an elided one, instead.
+        full = self.labelText
+        shown = self.shown_label()
+        self._shown_label = shown
+        if not full or QtGui.QTextDocumentFragment.fromHtml(full).toPlainText() == shown:
+            return super().labelString()
+        self.labelText = escape_html(shown, quote=False)
+        try:
+            return super().labelString()
+        finally:
+            self.labelText = full
+
+    def resizeEvent(self, ev: Any = None) -> None:
+        if self.label is not None and self.labelText and self.shown_label() != self._shown_label:
+            self.label.setHtml(self.labelString())
+        super().resizeEvent(ev)
 
     def set_tick_choices(self, choices: Sequence[Sequence[tuple[float, str]]]) -> None:
         """Fixed ticks ``(value, label)`` in wordings from the longest to the shortest."""
@@ -1073,14 +1119,23 @@ def make_heatmap(
     return plot, image, color_bar
 
 
-#: Font sizes a plot title may take, largest first: a title that would need more than
-#: :data:`TITLE_MAX_LINES` lines at one size takes the next (a short dock has no room for
-#: more, and the first line would be cut off).
-TITLE_POINT_SIZES = (10, 9, 8)
+#: Font sizes a plot title may take relative to the application font, largest first: a
+#: title that would need more than :data:`TITLE_MAX_LINES` lines at one size takes the next
+#: (a short dock has no room for more, and the first line would be cut off).
+TITLE_SCALES = (1.0, 0.9, 0.8)
 TITLE_MAX_LINES = 2
 #: The height pyqtgraph gives a plot's title row, kept for titles of one or two lines.
 _TITLE_ROW_HEIGHT = 30
 _DIGITS = re.compile(r"\d")
+
+
+def title_point_sizes() -> tuple[float, ...]:
+    """Point sizes a plot title may take, largest first (:data:`TITLE_SCALES` of the
+    application font's size, so titles keep their proportion to the tick labels)."""
+    base = QtGui.QFont().pointSizeF()
+    if base <= 0:
+        base = 10.0  # a font sized in pixels
+    return tuple(round(base * scale, 1) for scale in TITLE_SCALES)
 
 
 def set_title(plot: pg.PlotItem, html: str, compact: str | Sequence[str] | None = None) -> None:
@@ -1089,7 +1144,7 @@ def set_title(plot: pg.PlotItem, html: str, compact: str | Sequence[str] | None 
     pyqtgraph makes a title's full length the plot's minimum width, which pushes
     neighbouring plots out of a narrow dock; wrapping keeps every plot inside it. A title
     that would wrap onto more than :data:`TITLE_MAX_LINES` lines is set smaller (down to
-    the last of :data:`TITLE_POINT_SIZES`), and when it does not fit even then, ``compact``
+    the last of :func:`title_point_sizes`), and when it does not fit even then, ``compact``
     (a shorter wording, or several from the longest to the shortest) is shown instead: the
     first that fits, else the last.
     """
@@ -1099,7 +1154,7 @@ def set_title(plot: pg.PlotItem, html: str, compact: str | Sequence[str] | None 
         return  # unchanged: setting it again would lay the plot out again
     label._nnstudio_titles = wordings
     shown, points = _fitted_title(label)
-    size = f"{points}pt"
+    size = f"{points:g}pt"
     if not getattr(label, "_nnstudio_wraps", False):
         _wrap_label(label)
         plot.setTitle(shown, size=size)
@@ -1109,7 +1164,7 @@ def set_title(plot: pg.PlotItem, html: str, compact: str | Sequence[str] | None 
         label.setText(shown, size=size)
 
 
-def _fitted_title(label: Any) -> tuple[str, int]:
+def _fitted_title(label: Any) -> tuple[str, float]:
     """The wording to show at the label's width (the first of the title's wordings that
     fits, else the last) and its point size."""
     wordings = label._nnstudio_titles
@@ -1120,32 +1175,35 @@ def _fitted_title(label: Any) -> tuple[str, int]:
     return wordings[-1], _title_points(label, wordings[-1])[0]
 
 
-def _title_points(label: Any, html: str) -> tuple[int, bool]:
-    """The largest of :data:`TITLE_POINT_SIZES` at which ``html`` fits the label's width in
+def _title_points(label: Any, html: str) -> tuple[float, bool]:
+    """The largest of :func:`title_point_sizes` at which ``html`` fits the label's width in
     :data:`TITLE_MAX_LINES` lines, and whether it fits (the smallest size when none does)."""
     width = label.rect().width()
+    sizes = title_point_sizes()
     if width <= 40:
-        return TITLE_POINT_SIZES[0], True  # not laid out yet
+        return sizes[0], True  # not laid out yet
     # Live titles change their numbers several times a second; digits are equally wide, so
     # a title that differs only in its digits takes the size found for the last one.
-    shape = (width, _DIGITS.sub("0", html))
+    shape = (width, sizes, _DIGITS.sub("0", html))
     fitted = getattr(label, "_nnstudio_fitted", {})
     if shape not in fitted:
         if len(fitted) > 8:
             fitted.clear()
-        fitted[shape] = _fitting_points(label, html, width)
+        fitted[shape] = _fitting_points(label, html, width, sizes)
         label._nnstudio_fitted = fitted
     return fitted[shape]
 
 
-def _fitting_points(label: Any, html: str, width: float) -> tuple[int, bool]:
-    """Lay ``html`` out at ``width`` in each of :data:`TITLE_POINT_SIZES` until it fits."""
+def _fitting_points(
+    label: Any, html: str, width: float, sizes: tuple[float, ...]
+) -> tuple[float, bool]:
+    """Lay ``html`` out at ``width`` in each of ``sizes`` (points) until it fits."""
     document = QtGui.QTextDocument()
     document.setDefaultFont(label.item.font())
     document.setDefaultTextOption(label.item.document().defaultTextOption())
     document.setTextWidth(width)
-    for points in TITLE_POINT_SIZES:
-        document.setHtml(f"<span style='font-size: {points}pt'>{html}</span>")
+    for points in sizes:
+        document.setHtml(f"<span style='font-size: {points:g}pt'>{html}</span>")
         font = QtGui.QFont(label.item.font())
         font.setPointSizeF(points)
         line = QtGui.QFontMetricsF(font).lineSpacing()
@@ -1155,7 +1213,7 @@ def _fitting_points(label: Any, html: str, width: float) -> tuple[int, bool]:
         wide = document.idealWidth() > width + 0.5
         if document.size().height() <= room and not wide:
             return points, True
-    return TITLE_POINT_SIZES[-1], False
+    return sizes[-1], False
 
 
 def _wrap_label(label: Any) -> None:
@@ -1172,7 +1230,7 @@ def _wrap_label(label: Any) -> None:
             item.setTextWidth(wanted)
             if getattr(label, "_nnstudio_titles", None) is not None:
                 shown, points = _fitted_title(label)
-                size = f"{points}pt"
+                size = f"{points:g}pt"
                 if label.opts.get("size") != size or label.text != shown:
                     # A new width may want another size or wording: set the text again
                     # (this comes back here once, with the width settled).

@@ -53,6 +53,10 @@ class GradientsTab(PlotTab):
             "Gradient norm per layer", "step", "gradient norm (log scale)", counts_x=True
         )
         self.plot.setLogMode(y=True)
+        # A short plot (a large font, a low dock) has no room for the whole label.
+        self.plot.getAxis("left").set_label_wordings(
+            "gradient norm (log scale)", "gradient norm, log", "‖g‖, log"
+        )
         self.x_range = GrowingXRange(self.plot)
         self.empty_note = EmptyPlotNote(
             self.plot, "Each layer's gradient norm appears here from the first training step."
