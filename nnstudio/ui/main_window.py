@@ -1552,6 +1552,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.example_box.setToolTip(example_label.toolTip())
         self.example_box.setAccelerated(True)
         self.example_box.valueChanged.connect(lambda value: self.canvas.set_example(value - 1))
+        self.example_box.valueChanged.connect(lambda _value: self._describe_example())
+        #: The frame whose examples the picker counts (for its tooltip).
+        self._example_frame: Any = None
         example_label.setBuddy(self.example_box)
         bar.addWidget(example_label)
         bar.addWidget(self.example_box)
@@ -1580,6 +1583,27 @@ class MainWindow(QtWidgets.QMainWindow):
             # Only on a change: a new suffix lays the toolbar out again.
             self.example_box.setMaximum(count)
             self.example_box.setSuffix(f" / {count}")
+        self._example_frame = frame
+        self._describe_example()
+
+    def _describe_example(self) -> None:
+        """Say which training example the picker shows: the views follow a fixed random
+        sample of the training set, grouped by class, not the rows in their order."""
+        frame = self._example_frame
+        tip = "Neurons are coloured by their activation for this example"
+        if frame is not None and len(frame.probe_indices):
+            position = min(self.example_box.value(), len(frame.probe_indices)) - 1
+            row = int(frame.probe_indices[position])
+            which = f"training example {row + 1:,}"
+            labels = frame.probe_labels
+            if labels is not None and frame.target_names:
+                which += f", class {frame.target_names[int(labels[position])]}"
+            order = "grouped by class" if labels is not None else "in order of target"
+            tip = (
+                f"{tip}: {which}. The canvas and plots follow {len(frame.probe_indices):,} "
+                f"examples drawn at random from the training set, {order}"
+            )
+        self.example_box.setToolTip(tip)
 
     def _connect(self) -> None:
         document = self.document

@@ -1060,6 +1060,13 @@ def test_example_picker_recolours_the_neurons(qtbot, window) -> None:
     assert window.canvas.example_caption().startswith(f"neurons: example 1/{count}")
     window.example_box.setValue(count)
     assert window.canvas.example_caption().startswith(f"neurons: example {count}/{count}")
+    # The picker says which training example that is, and why the count is not the rows'.
+    frame = window.canvas._frame
+    row = int(frame.probe_indices[count - 1])
+    name = frame.target_names[int(frame.probe_labels[count - 1])]
+    tip = window.example_box.toolTip()
+    assert f"training example {row + 1}, class {name}." in tip
+    assert f"follow {count} examples drawn at random from the training set, grouped by" in tip
 
 
 # ---- live frames and start-up --------------------------------------------------------------------
