@@ -97,6 +97,28 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _epoch_count(text: str) -> int:
+    """An epoch count for ``--epochs``: 0 to the projects' limit."""
+    from nnstudio.spec import MAX_EPOCHS
+
+    value = _non_negative_int(text)
+    if value > MAX_EPOCHS:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_EPOCHS:,} epochs, got {value:,}")
+    return value
+
+
+def _seed(text: str) -> int:
+    """A training seed for ``--seed``: 0 to the projects' limit."""
+    from nnstudio.spec import MAX_SEED
+
+    value = _non_negative_int(text)
+    if value > MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"expected a seed from 0 to {MAX_SEED}, got {_shown(text.strip())}"
+        )
+    return value
+
+
 def _whole_number(text: str) -> int:
     # int() also reads "1_0" as 10 and other scripts' digits: a typo would run silently.
     if not re.fullmatch(r"\s*[+-]?[0-9]+\s*", text):
@@ -164,11 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("project", metavar="PROJECT", help="the .nnproj file")
     train.add_argument(
-        "--epochs", type=_non_negative_int, help="epochs to train (default: the project's)"
+        "--epochs", type=_epoch_count, help="epochs to train (default: the project's)"
     )
-    train.add_argument(
-        "--seed", type=_non_negative_int, help="seed of initialisation, shuffling and dropout"
-    )
+    train.add_argument("--seed", type=_seed, help="seed of initialisation, shuffling and dropout")
     train.add_argument(
         "--reinit", action="store_true", help="ignore stored weights and start afresh"
     )
@@ -218,7 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Predict for every row of a CSV file whose header names the project's features "
             "(other columns are ignored). Classification writes one p_<class> probability "
-            "column per class and the predicted label; regression one column per target."
+            "column per class (score_<class> when the output layer is neither softmax nor "
+            "sigmoid) and the predicted label; regression one column per target."
         ),
     )
     predict.add_argument("project", metavar="PROJECT", help="the .nnproj file")
@@ -282,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("project", metavar="PROJECT", help="the .nnproj file")
     shot.add_argument("-o", "--output", required=True, metavar="PNG", help="image to write")
     shot.add_argument(
-        "--train-epochs", type=_non_negative_int, default=0, help="train this many epochs first"
+        "--train-epochs", type=_epoch_count, default=0, help="train this many epochs first"
     )
     shot.add_argument(
         "--size", type=parse_size, help="window size WIDTHxHEIGHT (default: the studio's)"
@@ -673,7 +694,9 @@ def _command_train(args: argparse.Namespace) -> int:
     try:
         loaded = _load(args.project, load_weights=not fresh_start)
     except WeightsFileError as error:
-        raise WeightsFileError(f"{error} (--reinit trains from fresh weights instead)") from error
+        raise WeightsFileError(
+            error.reason, "--reinit trains from fresh weights instead"
+        ) from error
     project = loaded.project
     saved_training = training = project.training
     if args.epochs is not None:
@@ -721,10 +744,18 @@ def _command_train(args: argparse.Namespace) -> int:
     status, message = "finished", ""
     if training.epochs != 0:
         status, message = _run_training(trainer, training.epochs, quiet=args.quiet)
+    # --epochs and --seed apply to this run only; the saved project keeps its settings.
+    to_save = replace(project, training=saved_training)
     if status == "diverged":
         _error(message or "training diverged (the loss became infinite or NaN)")
         if save_path is not None:
-            _note(f"nothing saved to {save_path}: the weights are not usable")
+            # As after Ctrl+C, the run so far is kept: the trainer restored the last finite
+            # weights, which may hold many epochs of work.
+            saved = save_project(save_path, to_save, network.weights(), source_dir=loaded.base_dir)
+            _note(
+                f"warning: the run diverged; saved its last finite weights (from before the "
+                f"step that diverged) to {save_path} (weights in {saved.weights})"
+            )
         return EXIT_FAILURE
     if message and not args.quiet:
         _note(message)
@@ -733,8 +764,6 @@ def _command_train(args: argparse.Namespace) -> int:
     if save_path is not None:
         # Saved before the metrics are printed: a full disk or a closed pipe on standard
         # output must not lose the run.
-        # --epochs and --seed apply to this run only; the saved project keeps its settings.
-        to_save = replace(project, training=saved_training)
         saved = save_project(save_path, to_save, network.weights(), source_dir=loaded.base_dir)
         saved_note = f"saved {save_path} (weights in {saved.weights})"
     report = f"train: {_metrics_text(final, 'train')} ({plural(dataset.n_train, 'example')})\n"
@@ -818,7 +847,7 @@ def _project_output(path: str, option: str) -> Path:
 
 
 def _command_export(args: argparse.Namespace) -> int:
-    from nnstudio.io.exporters import EXPORT_FORMATS, export, format_for_path
+    from nnstudio.io.exporters import EXPORT_FORMATS, export, format_for_path, suffix_conflict
     from nnstudio.workflow import load_for_training
 
     fmt = args.format
@@ -832,6 +861,10 @@ def _command_export(args: argparse.Namespace) -> int:
         fmt = guessed.name
     loaded = _load(args.project)
     _refuse_overwriting_inputs(args.output, loaded)
+    conflict = suffix_conflict(fmt, args.output)
+    if conflict is not None:
+        # Tools go by the suffix: such a file would be read as the wrong format.
+        raise CommandError(conflict)
     project, weights = loaded.project, loaded.weights
     if weights is None:
         if not args.untrained:
@@ -1043,7 +1076,8 @@ def _read_input_table(source: str) -> CsvTable:
 
 
 def _prediction_csv(prediction: Any) -> str:
-    """Predictions as CSV text: ``p_<class>`` columns and ``label``, or one per target."""
+    """Predictions as CSV text: ``p_<class>`` (or ``score_<class>``) columns and ``label``,
+    or one column per target."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     if prediction.task == "classification":

@@ -146,6 +146,8 @@ MAX_LAYERS = 1_000
 MAX_PARAMETERS = 10_000_000
 #: Most epochs of a run (the studio's epoch box goes this far; unlimited is ``None``).
 MAX_EPOCHS = 100_000_000
+#: Largest training seed: it must fit a signed 64-bit integer.
+MAX_SEED = 2**63 - 1
 
 
 def network_size_problem(network: NetworkSpec) -> str | None:
@@ -700,7 +702,17 @@ class _Parser:
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.fail(where, f"expected a number, got {_type_name(value)}")
             return default
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # a whole number of hundreds of digits, beyond any float
+            if high is not None and value > 0:
+                bound = f"{'<' if high_open else '<='} {high:g}"
+            elif low is not None and value < 0:
+                bound = f"{'>' if low_open else '>='} {low:g}"
+            else:
+                bound = "a floating-point number (at most about ±1.8e308)"
+            self.fail(where, f"must be {bound}, got {_shown(value)}")
+            return default
         if not math.isfinite(value):
             self.fail(where, f"must be finite, got {value}")
             return default
@@ -735,13 +747,13 @@ class _Parser:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(where, f"expected a whole number, got {_type_name(value)} {value!r}")
+            self.fail(where, f"expected a whole number, got {_type_name(value)} {_shown(value)}")
             return default
         if low is not None and value < low:
-            self.fail(where, f"must be >= {low}, got {value}")
+            self.fail(where, f"must be >= {low}, got {_shown(value)}")
             return default
         if high is not None and value > high:
-            self.fail(where, f"must be <= {high}, got {value}")
+            self.fail(where, f"must be <= {high}, got {_shown(value)}")
             return default
         return value
 
@@ -750,7 +762,9 @@ class _Parser:
             return default
         value = obj[key]
         if not isinstance(value, bool):
-            self.fail(f"{path}.{key}" if path else key, f"expected true or false, got {value!r}")
+            self.fail(
+                f"{path}.{key}" if path else key, f"expected true or false, got {_shown(value)}"
+            )
             return default
         return value
 
@@ -777,7 +791,7 @@ class _Parser:
             self.fail(where, f"expected a string, got {_type_name(value)}")
             return default
         if choices is not None and value not in choices:
-            self.fail(where, f"unknown {value!r}; expected one of {_choices(choices)}")
+            self.fail(where, f"unknown {_shown(value)}; expected one of {_choices(choices)}")
             return default
         return value
 
@@ -837,12 +851,12 @@ class _Parser:
             self.fail(
                 "nnstudio",
                 f"the format version must be a whole number such as {FORMAT_VERSION}, "
-                f"got {_type_name(version)} {json.dumps(version)}",
+                f"got {_type_name(version)} {_shown(version, as_json=True)}",
             )
         elif version != FORMAT_VERSION:
             self.fail(
                 "nnstudio",
-                f"format version {version!r} is not supported; this nnstudio reads version "
+                f"format version {_shown(version)} is not supported; this nnstudio reads version "
                 f"{FORMAT_VERSION}",
             )
         name = self.string(doc, "name", "", "Untitled") or "Untitled"
@@ -1127,7 +1141,7 @@ class _Parser:
             l1=self.number(obj, "l1", path, d.l1, low=0.0, high=100.0),  # type: ignore[arg-type]
             l2=self.number(obj, "l2", path, d.l2, low=0.0, high=100.0),  # type: ignore[arg-type]
             shuffle=self.boolean(obj, "shuffle", path, d.shuffle),
-            seed=self.integer(obj, "seed", path, d.seed, low=0, high=2**63 - 1),  # type: ignore[arg-type]
+            seed=self.integer(obj, "seed", path, d.seed, low=0, high=MAX_SEED),  # type: ignore[arg-type]
             dtype=self.string(obj, "dtype", path, d.dtype, choices=DTYPES) or d.dtype,
             schedule=self.schedule(obj.get("schedule", "constant"), f"{path}.schedule"),
             early_stopping=self.integer(
@@ -1138,6 +1152,13 @@ class _Parser:
                 obj, "clip_norm", path, None, low=0.0, low_open=True, allow_none=True
             ),
         )
+        schedule = spec.schedule
+        if schedule.name == "cosine" and schedule.min_lr > spec.learning_rate:
+            # The cosine runs from the learning rate down to min_lr: above it, it ramps up.
+            self.fail(
+                f"{path}.schedule.min_lr",
+                f"must be <= learning_rate ({spec.learning_rate:g}), got {schedule.min_lr:g}",
+            )
         return spec
 
     def training_ranges(self, training: TrainingSpec) -> list[str]:
@@ -1174,7 +1195,7 @@ class _Parser:
         if unknown:
             self.fail(
                 f"{path}.features",
-                f"unknown feature {unknown[0]!r}; choose from {', '.join(PLANE_FEATURES)}",
+                f"unknown feature {_shown(unknown[0])}; choose from {', '.join(PLANE_FEATURES)}",
             )
             return DEFAULT_PLANE_FEATURES
         if name is not None and name not in PLANE_DATASETS:
@@ -1209,6 +1230,26 @@ class _Parser:
             self.fail(f"{path}.std", "every standard deviation must be positive")
             return None
         return Standardization(mean=out["mean"], std=out["std"])
+
+
+def _shown(value: Any, *, as_json: bool = False, limit: int = 40) -> str:
+    """``value`` for a message (its repr, or JSON text), a long one cut short.
+
+    A hand-edited file may hold a 400-digit number or a page of text where a name belongs:
+    the message shows its start and says how long it is instead of echoing all of it.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            text = str(value)
+        except ValueError:  # beyond Python's limit for converting integers to text
+            return f"a number of about {int(value.bit_length() * math.log10(2)):,} digits"
+        digits = len(text.lstrip("-"))
+        return text if digits <= 20 else f"{text[:12]}… ({digits:,} digits)"
+    text = json.dumps(value, ensure_ascii=False) if as_json else repr(value)
+    if len(text) <= limit:
+        return text
+    size = f" ({len(value):,} characters)" if isinstance(value, str) else ""
+    return f"{text[:limit]}…{size}"
 
 
 def _type_name(value: Any) -> str:

@@ -225,7 +225,7 @@ def test_reinit_and_weights_contradict(trained: Path) -> None:
     assert_clean_failure(result, "--reinit and --weights contradict each other")
 
 
-def test_diverged_run_fails_without_saving(tmp_path: Path) -> None:
+def test_diverged_run_fails_but_keeps_its_last_finite_weights(tmp_path: Path) -> None:
     document = {
         "nnstudio": 1,
         "name": "explodes",
@@ -241,9 +241,18 @@ def test_diverged_run_fails_without_saving(tmp_path: Path) -> None:
         "training": {"optimizer": "sgd", "learning_rate": 50, "epochs": 50, "batch_size": 8},
     }
     source = write_project(tmp_path, document, "explodes.nnproj")
-    result = run("train", source, "--save", tmp_path / "out.nnproj")
+    out = tmp_path / "out.nnproj"
+    result = run("train", source, "--save", out)
     assert_clean_failure(result, "diverged")
-    assert not (tmp_path / "out.nnproj").exists()
+    # A run diverging late has trained for a long time: as after Ctrl+C, what it reached is
+    # saved (the last finite weights), with a warning that it is not a finished run.
+    assert (
+        f"nnstudio: warning: the run diverged; saved its last finite weights (from before the "
+        f"step that diverged) to {out} (weights in out.weights.npz)" in result.stderr
+    )
+    saved = load_project(out)  # loading checks that every weight is finite and fits
+    assert saved.weights is not None
+    assert saved.project.training.learning_rate == 50
 
 
 @pytest.mark.slow
@@ -719,6 +728,28 @@ def test_export_format_follows_the_suffix(trained: Path, tmp_path: Path) -> None
     assert_clean_failure(result, "cannot tell the export format from 'model.py'; give --format")
 
 
+def test_export_refuses_a_suffix_of_another_format(trained: Path, tmp_path: Path, capsys) -> None:
+    # ONNX bytes under model.npz: every tool that goes by the suffix would misread the file.
+    cases = [
+        (
+            "onnx",
+            "model.npz",
+            "model.npz ends in .npz, the suffix of the npz export, but the "
+            "format is onnx; name the file model.onnx",
+        ),
+        ("json", "model.py", "the suffix of the torch and python exports"),
+        ("npz", "model.nnproj", "the suffix of nnstudio projects"),
+    ]
+    for fmt, name, message in cases:
+        assert cli.main(["export", str(trained), "-f", fmt, "-o", str(tmp_path / name)]) != 0
+        assert message in capsys.readouterr().err
+        assert not (tmp_path / name).exists()
+    # A suffix no format uses is taken as chosen on purpose.
+    for fmt, name in (("npz", "model.bin"), ("json", "model.txt")):
+        assert cli.main(["export", str(trained), "-f", fmt, "-o", str(tmp_path / name)]) == 0
+        assert (tmp_path / name).is_file()
+
+
 def test_export_without_weights_suggests_training(tmp_path: Path) -> None:
     source = write_project(tmp_path, XOR_PROJECT)
     result = run("export", source, "--format", "npz", "-o", tmp_path / "m.npz")
@@ -1085,6 +1116,28 @@ def test_numbers_are_plain_digits(
     # int() reads "1_0" as 10 and Arabic-Indic digits as numbers: a typo would run silently.
     assert cli.main(["train", str(trained), option, value]) == cli.EXIT_USAGE
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--epochs", "100000001", "--epochs: expected at most 100,000,000 epochs, got 100,000,001"),
+        (
+            "--seed",
+            "99999999999999999999999",
+            "--seed: expected a seed from 0 to 9223372036854775807, got '99999999999999999999999'",
+        ),
+    ],
+)
+def test_epoch_and_seed_limits_are_usage_errors_before_anything_is_read(
+    tmp_path: Path, option: str, value: str, message: str, capsys
+) -> None:
+    # Refused only once the data had been read and "training ..." printed, unlike the other
+    # bad arguments: a project that does not even exist shows that nothing is read first.
+    missing = tmp_path / "missing.nnproj"
+    assert cli.main(["train", str(missing), option, value]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert message in err and "missing.nnproj" not in err
 
 
 @pytest.mark.parametrize(

@@ -574,6 +574,26 @@ def _csv_problem(error: csv.Error) -> str:
     return f"cannot be parsed as CSV ({text})"
 
 
+def _field_count_problem(name: str, line: int, record: list[str], expected: int) -> str:
+    """Why the record starting on ``line`` does not fit a header of ``expected`` fields."""
+    count = len(record)
+    message = f"{name}: line {line} has {count} field{'s' if count != 1 else ''}, the header has "
+    message += str(expected)
+    # A quote left open takes the following lines into its cell, so the row seems short:
+    # the line breaks inside its cells tell.
+    before = 0
+    for cell in record:
+        if "\n" in cell.rstrip("\r\n"):
+            start = line + before
+            end = start + cell.rstrip("\r\n").count("\n")
+            return (
+                f"{message}: a quoted cell runs from line {start} to line {end} (is a closing "
+                "quote missing?)"
+            )
+        before += cell.count("\n")
+    return message
+
+
 def read_csv_table(path: str | Path, progress: ReadProgress | None = None) -> CsvTable:
     """Read a CSV file's header and cells and infer each column's kind.
 
@@ -641,10 +661,7 @@ def read_csv_table(path: str | Path, progress: ReadProgress | None = None) -> Cs
                 verbatim_rows = max(VERBATIM_CELLS // len(header), 1)
                 continue
             if len(record) != len(header):
-                raise DataError(
-                    f"{name}: line {line} has {len(record)} "
-                    f"field{'s' if len(record) != 1 else ''}, the header has {len(header)}"
-                )
+                raise DataError(_field_count_problem(name, line, record, len(header)))
             if len(verbatim) < verbatim_rows:
                 verbatim.append(tuple(cell.strip() for cell in record))
             chunk.append(record)

@@ -167,6 +167,42 @@ def format_for_path(path: str | Path) -> ExportFormat | None:
     return matches[0] if len(matches) == 1 else None
 
 
+#: Suffixes of nnstudio's own files that no export may take.
+_OWN_SUFFIXES = {".nnproj": "nnstudio projects"}
+
+
+def suffix_conflict(format: str, path: str | Path) -> str | None:
+    """Why writing ``format`` to ``path`` would mislabel the file, or ``None`` when it fits.
+
+    A suffix that belongs to another export format (ONNX bytes in ``model.npz``) or to a
+    project file is refused, since tools go by the suffix; an unusual suffix nobody else
+    uses (``model.bin``) is taken as chosen on purpose.
+
+    Parameters
+    ----------
+    format : str
+        A key of :data:`EXPORT_FORMATS`.
+    path : path-like
+        The file the export would write.
+    """
+    fmt = get_format(format)
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == fmt.suffix:
+        return None
+    owners = [other.name for other in EXPORT_FORMATS.values() if other.suffix == suffix]
+    if owners:
+        owner = f"the {' and '.join(owners)} export{'s' if len(owners) > 1 else ''}"
+    elif suffix in _OWN_SUFFIXES:
+        owner = _OWN_SUFFIXES[suffix]
+    else:
+        return None
+    return (
+        f"{path.name} ends in {suffix}, the suffix of {owner}, but the format is {fmt.name}; "
+        f"name the file {path.stem}{fmt.suffix}"
+    )
+
+
 def export(format: str, project: Project, weights: Weights, path: str | Path) -> list[Path]:
     """Write ``weights`` of ``project`` in ``format`` to ``path``.
 

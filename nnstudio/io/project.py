@@ -8,18 +8,25 @@ to the project file's folder. The format is documented field by field in
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import secrets
+import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
-from nnstudio.errors import ProjectFileError, SpecError
+from nnstudio.errors import MissingExtraError, ProjectFileError, SpecError
 from nnstudio.io.weights import (
     JSON_FORMAT_NAME,
+    atomic_write_bytes,
     atomic_write_text,
+    is_stream,
     load_weights_file,
     parse_json_document,
-    save_weights_npz,
+    weights_npz_bytes,
+    write_temporary,
 )
 from nnstudio.spec import CsvData, Project, Weights
 
@@ -32,8 +39,30 @@ _ARCHIVE_KINDS = (
 WEIGHTS_SUFFIX = ".weights.npz"
 
 
+#: What a project whose weights file cannot be used may do instead (said in the error).
+_FRESH_WEIGHTS_ADVICE = 'remove the "weights" field to start from fresh weights'
+
+
 class WeightsFileError(ProjectFileError):
-    """The weights file a project names is missing, unreadable or does not fit its network."""
+    """The weights file a project names is missing, unreadable or does not fit its network.
+
+    Parameters
+    ----------
+    reason : str
+        What is wrong, naming the project and the weights file.
+    advice : str
+        What to do about it, added to the message in parentheses ("" for none).
+
+    Attributes
+    ----------
+    reason : str
+        The message without the advice, for a caller that offers its own way out
+        (``nnstudio train --reinit``, the studio's fresh weights).
+    """
+
+    def __init__(self, reason: str, advice: str = ""):
+        super().__init__(f"{reason} ({advice})" if advice else reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -48,11 +77,15 @@ class LoadedProject:
         The trained weights named by ``project.weights``, checked against the network.
     path : Path
         The absolute path of the project file.
+    weights_problem : str or None
+        Why the weights file the project names could not be used, when it was read with
+        ``unusable_weights="skip"`` (``weights`` is then ``None``); ``None`` otherwise.
     """
 
     project: Project
     weights: Weights | None
     path: Path
+    weights_problem: str | None = None
 
     @property
     def base_dir(self) -> Path:
@@ -66,7 +99,12 @@ def weights_path_for(project_path: str | Path) -> Path:
     return project_path.with_name(project_path.stem + WEIGHTS_SUFFIX)
 
 
-def load_project(path: str | Path, *, load_weights: bool = True) -> LoadedProject:
+def load_project(
+    path: str | Path,
+    *,
+    load_weights: bool = True,
+    unusable_weights: Literal["raise", "skip"] = "raise",
+) -> LoadedProject:
     """Read, validate and return a project file and its weights.
 
     Parameters
@@ -76,6 +114,10 @@ def load_project(path: str | Path, *, load_weights: bool = True) -> LoadedProjec
     load_weights : bool
         Read and check the weights file the project names. ``False`` skips it (the result's
         ``weights`` is ``None``), for starting afresh when the stored weights no longer fit.
+    unusable_weights : {"raise", "skip"}
+        What a weights file that is missing, unreadable or does not fit the network does:
+        raise :class:`WeightsFileError`, or leave ``weights`` ``None`` and say why in the
+        result's ``weights_problem`` (the project then starts from fresh weights).
 
     Returns
     -------
@@ -88,7 +130,7 @@ def load_project(path: str | Path, *, load_weights: bool = True) -> LoadedProjec
         JSON object.
     WeightsFileError
         When the weights file it names is missing, unreadable or does not fit the network
-        (naming the layer and both shapes).
+        (naming the layer and both shapes), unless ``unusable_weights`` is ``"skip"``.
     SpecError
         When the document is invalid; ``problems`` lists every problem and the message starts
         with the file name.
@@ -138,24 +180,35 @@ def load_project(path: str | Path, *, load_weights: bool = True) -> LoadedProjec
     except SpecError as error:
         raise _spec_error_for(name, error.problems) from None
     path = path.resolve()
-    weights = None
+    weights = problem = None
     if load_weights and project.weights is not None:
-        weights_file = path.parent / project.weights
-        if weights_file.is_dir():
-            raise WeightsFileError(
-                f"{name} names the weights file {project.weights!r}, but {weights_file} is a "
-                'folder (remove the "weights" field to start from fresh weights)'
-            )
-        if not weights_file.is_file():
-            raise WeightsFileError(
-                f"{name} names the weights file {project.weights!r}, but {weights_file} does not "
-                'exist (remove the "weights" field to start from fresh weights)'
-            )
         try:
-            weights = load_weights_file(weights_file, project.network, project.training.dtype)
-        except ProjectFileError as error:
-            raise WeightsFileError(f"{name}: {error}") from error
-    return LoadedProject(project=project, weights=weights, path=path)
+            weights = _load_named_weights(path, project)
+        except WeightsFileError as error:
+            if unusable_weights != "skip":
+                raise
+            problem = error.reason
+    return LoadedProject(project=project, weights=weights, path=path, weights_problem=problem)
+
+
+def _load_named_weights(path: Path, project: Project) -> Weights:
+    """The weights file ``project`` names, read beside the project file ``path``."""
+    name = path.name
+    weights_file = path.parent / project.weights  # type: ignore[operator]
+    if weights_file.is_dir():
+        raise WeightsFileError(
+            f"{name} names the weights file {project.weights!r}, but {weights_file} is a folder",
+            _FRESH_WEIGHTS_ADVICE,
+        )
+    if not weights_file.is_file():
+        raise WeightsFileError(
+            f"{name} names the weights file {project.weights!r}, but {weights_file} does not exist",
+            _FRESH_WEIGHTS_ADVICE,
+        )
+    try:
+        return load_weights_file(weights_file, project.network, project.training.dtype)
+    except (ProjectFileError, MissingExtraError) as error:
+        raise WeightsFileError(f"{name}: {error}") from error
 
 
 def save_project(
@@ -165,11 +218,14 @@ def save_project(
     *,
     source_dir: str | Path | None = None,
 ) -> Project:
-    """Write a project (and its weights) atomically.
+    """Write a project (and its weights) atomically, as a pair.
 
-    The weights go to ``<stem>.weights.npz`` beside the project file first, so a project
-    never names a weights file that is not there; both files are replaced atomically (a
-    failed write leaves the previous files intact).
+    The weights go to ``<stem>.weights.npz`` beside the project file. Both files are
+    written to temporary files in the destination folder first; only then is the weights
+    file renamed into place, followed by the project file, so a project never names a
+    weights file that is not there. A failed write leaves the previous files intact: when
+    the project file cannot be replaced, the previous weights file is put back (or the new
+    one removed, if there was none).
 
     Parameters
     ----------
@@ -215,10 +271,107 @@ def save_project(
         Project.from_dict(document)
     except SpecError as error:
         raise _spec_error_for(path.name, error.problems, writing=True) from None
-    if weights is not None:
-        save_weights_npz(weights_file, project, weights)
-    atomic_write_text(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if weights is None:
+        atomic_write_text(path, text)
+    else:
+        _write_pair(path, text.encode("utf-8"), weights_file, weights_npz_bytes(project, weights))
     return project
+
+
+def _write_pair(
+    project_path: Path, project_bytes: bytes, weights_path: Path, weights_bytes: bytes
+) -> None:
+    """Replace a project file and its weights file together, or leave both as they were.
+
+    Raises
+    ------
+    ProjectFileError
+        When either file cannot be written; the previous pair is then on disk unchanged
+        (the message says where the previous weights are kept if even putting them back
+        failed).
+    """
+    if is_stream(project_path) or is_stream(weights_path):
+        # A device or pipe cannot be put back: write them in order, weights first.
+        atomic_write_bytes(weights_path, weights_bytes)
+        atomic_write_bytes(project_path, project_bytes)
+        return
+    temporaries = [write_temporary(weights_path, weights_bytes)]
+    backup: Path | None = None
+    keep_backup = False
+    try:
+        # Both files are complete on disk before either replaces anything, so a full disk
+        # or an unwritable folder fails here with the previous pair untouched.
+        temporaries.append(write_temporary(project_path, project_bytes))
+        backup = _backup(weights_path)
+        _replace(temporaries[0], weights_path)
+        try:
+            _replace(temporaries[1], project_path)
+        except ProjectFileError as error:
+            keep_backup = not _restore(weights_path, backup, error)
+            raise
+    finally:
+        # A temporary file renamed into place is gone already.
+        leftovers = [*temporaries, *([backup] if backup is not None and not keep_backup else [])]
+        for leftover in leftovers:
+            with contextlib.suppress(OSError):
+                os.unlink(leftover)
+
+
+def _backup(path: Path) -> Path | None:
+    """A copy of ``path`` beside it (a hard link where possible), or None when it is absent.
+
+    Raises
+    ------
+    ProjectFileError
+        When ``path`` exists but cannot be copied (nothing has been replaced yet).
+    """
+    if not path.exists():
+        return None
+    backup = path.with_name(f".{path.name}.{secrets.token_hex(4)}.backup")
+    try:
+        os.link(path, backup)
+    except OSError:
+        # File systems without hard links (FAT, some network shares) get a real copy.
+        try:
+            shutil.copy2(path, backup)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                os.unlink(backup)
+            raise ProjectFileError(
+                f"cannot write {path}: cannot keep a copy of the previous file "
+                f"({error.strerror or error})"
+            ) from error
+    return backup
+
+
+def _replace(source: Path, destination: Path) -> None:
+    """``os.replace`` with the failure told in the file's terms."""
+    try:
+        os.replace(source, destination)
+    except OSError as error:
+        raise ProjectFileError(f"cannot write {destination}: {error.strerror or error}") from error
+
+
+def _restore(path: Path, backup: Path | None, error: ProjectFileError) -> bool:
+    """Put the previous ``path`` back from ``backup`` (remove ``path`` when there was none).
+
+    Returns whether that worked; when it did not, ``error``'s message says so and where
+    the previous file is kept.
+    """
+    try:
+        if backup is None:
+            os.unlink(path)
+        else:
+            os.replace(backup, path)
+    except OSError as failure:
+        kept = f"; the previous weights are kept in {backup}" if backup is not None else ""
+        error.args = (
+            f"{error}; {path.name} could not be put back as it was "
+            f"({failure.strerror or failure}){kept}",
+        )
+        return False
+    return True
 
 
 def _rebase_csv(data: CsvData, old_dir: Path, new_dir: Path) -> CsvData:

@@ -67,6 +67,30 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     if is_stream(path):
         _write_stream(path, data)
         return
+    temporary = write_temporary(path, data)
+    try:
+        os.replace(temporary, path)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise ProjectFileError(f"cannot write {path}: {error.strerror or error}") from error
+        raise
+
+
+def write_temporary(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to a new temporary file beside ``path``, flushed to disk, and return it.
+
+    The file gets the permissions ``path`` has (or would get), so renaming it over ``path``
+    with :func:`os.replace` completes an atomic write; the caller renames or removes it.
+
+    Raises
+    ------
+    ProjectFileError
+        When the folder is missing or not writable, or the disk is full (nothing is left
+        behind then).
+    """
+    path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ProjectFileError(f"cannot write {path}: the folder {folder} does not exist")
@@ -81,13 +105,13 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temp_name, path)
     except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
         if isinstance(error, OSError):
             raise ProjectFileError(f"cannot write {path}: {error.strerror or error}") from error
         raise
+    return Path(temp_name)
 
 
 def is_stream(path: Path) -> bool:
@@ -181,7 +205,8 @@ def check_weights(weights: Sequence[Any], network: NetworkSpec, source: str) -> 
                 )
             if not np.issubdtype(array.dtype, np.floating):
                 raise ProjectFileError(
-                    f"{source}: layer {number} ({name}) holds {array.dtype} values, not numbers"
+                    f"{source}: layer {number} ({name}) holds {array.dtype} values; weights "
+                    "must be floating-point numbers (such as float32 or float64)"
                 )
             if not np.all(np.isfinite(array)):
                 raise ProjectFileError(
@@ -247,10 +272,15 @@ def weights_to_arrays(project: Project, weights: Weights) -> dict[str, np.ndarra
 def save_weights_npz(path: str | Path, project: Project, weights: Weights) -> Path:
     """Write the ``.npz`` layout atomically and return the path written."""
     path = Path(path)
+    atomic_write_bytes(path, weights_npz_bytes(project, weights))
+    return path
+
+
+def weights_npz_bytes(project: Project, weights: Weights) -> bytes:
+    """The ``.npz`` archive of ``weights`` (see :func:`weights_to_arrays`) as bytes."""
     buffer = io.BytesIO()
     np.savez(buffer, **weights_to_arrays(project, weights))
-    atomic_write_bytes(path, buffer.getvalue())
-    return path
+    return buffer.getvalue()
 
 
 _ZIP_MAGIC = b"PK"

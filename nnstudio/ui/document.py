@@ -57,6 +57,10 @@ class ReadProject:
 def read_project(path: str | Path, progress: ReadProgress | None = None) -> ReadProject:
     """Read a project file and load its data, touching no Qt object (for a worker thread).
 
+    A weights file that is missing, unreadable or does not fit the network does not stop
+    the project from opening: ``loaded.weights`` is then ``None`` and
+    ``loaded.weights_problem`` says why (the network starts from fresh weights).
+
     Raises
     ------
     NNStudioError
@@ -64,7 +68,7 @@ def read_project(path: str | Path, progress: ReadProgress | None = None) -> Read
     ReadCancelled
         When ``progress`` was cancelled.
     """
-    loaded = load_project(Path(path))
+    loaded = load_project(Path(path), unusable_weights="skip")
     try:
         dataset = load_dataset(loaded.project.data, loaded.base_dir, progress)
     except NNStudioError as error:
@@ -181,6 +185,7 @@ class StudioDocument(QtCore.QObject):
         self._dataset: Dataset | None = None
         self._dataset_error: str | None = None
         self._path: Path | None = None
+        self._weights_problem: str | None = None
         self._described_data: DataSpec = self._project.data
         self._weights_dirty = False
         #: The open project's network or loss was fitted to its data (see ``_reset``).
@@ -224,6 +229,12 @@ class StudioDocument(QtCore.QObject):
     def path(self) -> Path | None:
         """The project file, or ``None`` for a new project."""
         return self._path
+
+    @property
+    def weights_problem(self) -> str | None:
+        """Why the opened file's stored weights could not be used (it opened with fresh
+        weights), until the document is edited, saved or replaced; else ``None``."""
+        return self._weights_problem
 
     @property
     def described_data(self) -> DataSpec:
@@ -294,6 +305,14 @@ class StudioDocument(QtCore.QObject):
         if read.dataset is not None:
             self._remember(loaded.project.data, read.dataset, loaded.path.resolve().parent)
         self._reset(loaded.project, loaded.weights, loaded.path, read.dataset_error)
+        if loaded.weights_problem is not None:
+            # The file on disk is left alone: only saving the project replaces it.
+            # What happened first, the reason (a path, layer shapes) after it.
+            self._weights_problem = (
+                "Opened with fresh weights, since the stored ones cannot be used (the files "
+                f"stay as they are until you save): {loaded.weights_problem}."
+            )
+            self.notice.emit(self._weights_problem)
 
     def open_project(self, project: Project, weights: Weights | None = None) -> None:
         """Show a project built in memory (e.g. imported from ONNX) as a new unsaved document."""
@@ -312,6 +331,7 @@ class StudioDocument(QtCore.QObject):
         if isinstance(project.data, CsvData):
             project = _rebase_csv(project, self.base_dir, target.parent)
         saved = save_project(target, project, self._weights)
+        self._weights_problem = None  # the file now holds the document's weights
         self._project = saved
         self._path = target.resolve()
         self._weights_dirty = False
@@ -329,6 +349,7 @@ class StudioDocument(QtCore.QObject):
         dataset_error: str | None = None,
     ) -> None:
         """Show ``project`` as a new document (``dataset_error``: its data is known not to load)."""
+        self._weights_problem = None
         self.undo_stack.clear()
         self._path = path.resolve() if path is not None else None
         self._project = project
@@ -604,6 +625,7 @@ class StudioDocument(QtCore.QObject):
     # ---- internals -------------------------------------------------------------------------
 
     def _install(self, project: Project, weights: Weights | None) -> None:
+        self._weights_problem = None  # told once; an edit moves on from the opened file
         old = self._project
         self._project = project
         self._weights = weights

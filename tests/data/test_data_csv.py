@@ -214,6 +214,22 @@ def test_a_first_line_without_end_is_not_read_whole(
     assert read_csv_table(tmp_path / "wide.csv").n_columns == 200
 
 
+def test_a_short_row_from_an_open_quote_names_the_quote(tmp_path: Path) -> None:
+    # The quote on line 3 swallows lines 3 to 5 into one cell: the row then seems to have
+    # one field, and the message said only that.
+    path = write(tmp_path / "quote.csv", 'a,b,y\n1,2,0\n"1,2,0\n0.0,0.0,0\n0.1,0.3,1\n')
+    with pytest.raises(DataError) as info:
+        read_csv_table(path)
+    assert str(info.value) == (
+        "quote.csv: line 3 has 1 field, the header has 3: a quoted cell runs from line 3 to "
+        "line 5 (is a closing quote missing?)"
+    )
+    # A row that is simply short says only that.
+    with pytest.raises(DataError) as info:
+        read_csv_table(write(tmp_path / "short.csv", "a,b,y\n1,2,0\n1,2\n"))
+    assert str(info.value) == "short.csv: line 3 has 2 fields, the header has 3"
+
+
 def test_an_open_quote_is_reported_at_its_line(tmp_path: Path) -> None:
     rows = "1,2\n" * 50_000
     (tmp_path / "quote.csv").write_text('x,y\n1,2\n3,"4\n' + rows)

@@ -12,7 +12,7 @@ import pytest
 
 from nnstudio.errors import ProjectFileError, SpecError
 from nnstudio.io.project import WeightsFileError, load_project, save_project, weights_path_for
-from nnstudio.io.weights import save_weights_npz
+from nnstudio.io.weights import load_weights_npz, save_weights_npz
 from nnstudio.spec import LayerSpec, NetworkSpec, Project
 
 
@@ -112,6 +112,98 @@ def test_failed_fsync_leaves_old_weights_intact(
         save_project(path, xor_project, make_weights(xor_project.network, seed=2))
     monkeypatch.undo()
     assert_weights_equal(load_project(path).weights, old)
+
+
+def _fail_replacing(monkeypatch: pytest.MonkeyPatch, suffix: str, error: OSError) -> None:
+    """Make ``os.replace`` onto a file ending in ``suffix`` fail (others still work)."""
+    real_replace = os.replace
+
+    def replace_unless(src, dst):
+        if str(dst).endswith(suffix):
+            raise error
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace_unless)
+
+
+def test_a_project_file_that_cannot_be_replaced_keeps_the_previous_pair(
+    tmp_path: Path, xor_project: Project, make_weights, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A locked .nnproj (chattr +i, macOS "Locked"): the new weights must not stay on disk
+    # beside the old project, which would then no longer open.
+    path = tmp_path / "xor.nnproj"
+    old = make_weights(xor_project.network, seed=1)
+    save_project(path, xor_project, old)
+    project_before = path.read_bytes()
+    bigger = replace(
+        xor_project,
+        network=NetworkSpec(
+            inputs=2,
+            layers=(LayerSpec(units=6, activation="tanh"), *xor_project.network.layers),
+        ),
+    )
+    _fail_replacing(monkeypatch, ".nnproj", OSError(1, "Operation not permitted"))
+    with pytest.raises(ProjectFileError, match=r"xor\.nnproj: Operation not permitted") as info:
+        save_project(path, bigger, make_weights(bigger.network, seed=2))
+    monkeypatch.undo()
+    assert "could not be put back" not in str(info.value)
+    assert path.read_bytes() == project_before
+    assert_weights_equal(load_project(path).weights, old)
+    # No temporary or backup files are left behind.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["xor.nnproj", "xor.weights.npz"]
+
+
+def test_weights_that_cannot_be_put_back_are_kept_and_named(
+    tmp_path: Path, xor_project: Project, make_weights, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "xor.nnproj"
+    old = make_weights(xor_project.network, seed=1)
+    save_project(path, xor_project, old)
+    real_replace = os.replace
+
+    def replace_weights_only(src, dst):
+        if str(dst).endswith(".nnproj") or str(src).endswith(".backup"):
+            raise OSError(1, "Operation not permitted")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace_weights_only)
+    with pytest.raises(ProjectFileError) as info:
+        save_project(path, xor_project, make_weights(xor_project.network, seed=2))
+    monkeypatch.undo()
+    (backup,) = tmp_path.glob(".xor.weights.npz.*.backup")
+    message = str(info.value)
+    assert "xor.weights.npz could not be put back as it was" in message
+    assert message.endswith(f"the previous weights are kept in {backup}")
+    assert_weights_equal(load_weights_npz(backup, xor_project.network), old)
+
+
+def test_a_failed_first_save_with_weights_leaves_no_weights_file(
+    tmp_path: Path, xor_project: Project, make_weights, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "xor.nnproj"
+    save_project(path, xor_project)  # no weights yet
+    _fail_replacing(monkeypatch, ".nnproj", OSError(28, "No space left on device"))
+    with pytest.raises(ProjectFileError, match="No space left on device"):
+        save_project(path, xor_project, make_weights(xor_project.network))
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["xor.nnproj"]
+    assert load_project(path).weights is None
+
+
+def test_a_weights_file_that_cannot_be_replaced_leaves_the_project_alone(
+    tmp_path: Path, xor_project: Project, make_weights, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "xor.nnproj"
+    old = make_weights(xor_project.network, seed=1)
+    save_project(path, xor_project, old)
+    _fail_replacing(monkeypatch, ".weights.npz", OSError(1, "Operation not permitted"))
+    with pytest.raises(ProjectFileError, match=r"xor\.weights\.npz: Operation not permitted"):
+        save_project(path, replace(xor_project, name="Changed"), make_weights(xor_project.network))
+    monkeypatch.undo()
+    loaded = load_project(path)
+    assert loaded.project.name == "XOR"
+    assert_weights_equal(loaded.weights, old)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["xor.nnproj", "xor.weights.npz"]
 
 
 def test_saving_into_a_missing_folder_names_it(tmp_path: Path, xor_project: Project) -> None:
@@ -426,3 +518,37 @@ def test_the_format_version_is_a_whole_number(tmp_path: Path, xor_project: Proje
     assert info.value.problems == [
         f"nnstudio: the format version must be a whole number such as 1, got {shown}"
     ]
+
+
+def test_huge_or_long_values_are_shown_shortened(tmp_path: Path, xor_project: Project) -> None:
+    # A hand edit that pastes a 400-digit number or a page of text gets a readable message,
+    # not the whole value echoed back (nor a crash converting it to a float).
+    document = xor_project.to_dict()
+    document["network"]["layers"][0]["units"] = 10**400
+    document["network"]["layers"][0]["activation"] = "r" * 5000
+    document["training"]["learning_rate"] = 10**400
+    document["training"]["seed"] = -(10**30)
+    path = write(tmp_path / "long.nnproj", json.dumps(document))
+    with pytest.raises(SpecError) as info:
+        load_project(path)
+    problems = info.value.problems
+    assert "network.layers[0].units: must be <= 100000, got 100000000000… (401 digits)" in problems
+    assert "training.learning_rate: must be <= 1000, got 100000000000… (401 digits)" in problems
+    assert "training.seed: must be >= 0, got -10000000000… (31 digits)" in problems
+    (activation,) = [p for p in problems if p.startswith("network.layers[0].activation")]
+    assert "(5,000 characters)" in activation
+    assert len(str(info.value)) < 1000
+
+
+def test_load_project_can_leave_unusable_weights_out(tmp_path: Path, xor_project: Project) -> None:
+    # The studio opens such a project with fresh weights and says why.
+    document = dict(xor_project.to_dict(), weights="gone.weights.npz")
+    path = write(tmp_path / "p.nnproj", json.dumps(document))
+    loaded = load_project(path, unusable_weights="skip")
+    assert loaded.weights is None
+    assert loaded.weights_problem is not None
+    assert loaded.weights_problem.startswith("p.nnproj names the weights file 'gone.weights.npz'")
+    # The advice to edit the file is for those who cannot start afresh otherwise.
+    assert "remove the" not in loaded.weights_problem
+    with pytest.raises(WeightsFileError, match='remove the "weights" field'):
+        load_project(path)

@@ -16,7 +16,13 @@ import pytest
 
 from nnstudio.errors import MissingExtraError, NNStudioError, ProjectFileError
 from nnstudio.io import exporters
-from nnstudio.io.exporters import EXPORT_FORMATS, ExportFormat, export, format_for_path
+from nnstudio.io.exporters import (
+    EXPORT_FORMATS,
+    ExportFormat,
+    export,
+    format_for_path,
+    suffix_conflict,
+)
 from nnstudio.io.weights import (
     load_weights_file,
     load_weights_json,
@@ -325,6 +331,34 @@ def test_export_unknown_format_lists_formats(xor_project: Project, make_weights)
         NNStudioError, match="unknown export format 'tflite'; choose one of npz, json"
     ):
         export("tflite", xor_project, make_weights(xor_project.network), "m.tflite")
+
+
+def test_suffix_conflict_names_the_format_a_suffix_belongs_to() -> None:
+    assert suffix_conflict("onnx", "model.NPZ") == (
+        "model.NPZ ends in .npz, the suffix of the npz export, but the format is onnx; name "
+        "the file model.onnx"
+    )
+    # Formats sharing a suffix, unusual suffixes and no suffix are no conflict.
+    assert suffix_conflict("torch", "model.py") is None
+    assert suffix_conflict("python", "model.py") is None
+    assert suffix_conflict("npz", "model.weights") is None
+    assert suffix_conflict("npz", "model") is None
+
+
+def test_integer_weights_say_floating_point_is_expected(
+    tmp_path: Path, xor_project: Project, make_weights
+) -> None:
+    # "holds int32 values, not numbers": integers are numbers.
+    weights = make_weights(xor_project.network)
+    arrays = {f"W{i}": W.astype(np.int32) for i, (W, _b) in enumerate(weights, start=1)}
+    arrays |= {f"b{i}": b for i, (_W, b) in enumerate(weights, start=1)}
+    np.savez(tmp_path / "int.npz", **arrays)
+    with pytest.raises(ProjectFileError) as info:
+        load_weights_file(tmp_path / "int.npz", xor_project.network)
+    assert str(info.value) == (
+        "int.npz: layer 1 (W1) holds int32 values; weights must be floating-point numbers "
+        "(such as float32 or float64)"
+    )
 
 
 def test_export_checks_weights_first(tmp_path: Path, xor_project: Project, make_weights) -> None:

@@ -326,3 +326,62 @@ def test_a_project_fitted_to_its_data_on_open_is_marked_modified(
     again.open(path)
     assert again.project.network.output.units == 3
     assert not again.is_dirty
+
+
+def _saved_pair(tmp_path: Path) -> tuple[Path, StudioDocument]:
+    """A project saved with its weights, and the document that saved it."""
+    saver = StudioDocument()
+    _initial_weights(saver)
+    return saver.save(tmp_path / "model.nnproj"), saver
+
+
+@pytest.mark.parametrize("damage", ["missing", "corrupt", "mismatched"])
+def test_a_project_whose_weights_cannot_be_used_opens_with_fresh_weights(
+    document: StudioDocument, tmp_path: Path, damage: str
+) -> None:
+    path, saver = _saved_pair(tmp_path)
+    weights_file = tmp_path / "model.weights.npz"
+    if damage == "missing":
+        weights_file.unlink()
+    elif damage == "corrupt":
+        weights_file.write_bytes(b"PK\x03\x04 not really a zip archive")
+    else:  # weights of another network (a failed save of another project, say)
+        saver.add_layer(layer=LayerSpec(units=3, activation="tanh"))
+        saver.set_weights(_initial_weights(saver))
+        saver.save(tmp_path / "other.nnproj")
+        (tmp_path / "other.weights.npz").replace(weights_file)
+    on_disk = weights_file.read_bytes() if weights_file.exists() else None
+    notices: list[str] = []
+    document.notice.connect(notices.append)
+    document.open(path)
+    assert document.path == path
+    assert document.weights is None  # fresh weights follow from the seed
+    assert document.weights_problem is not None
+    assert document.weights_problem.startswith("Opened with fresh weights")
+    assert "model.weights.npz" in document.weights_problem
+    assert notices == [document.weights_problem]
+    # Opening alone changes nothing on disk, and leaving asks nothing.
+    assert not document.is_dirty
+    assert (weights_file.read_bytes() if weights_file.exists() else None) == on_disk
+    # Saving writes the document's weights; the file opens normally again.
+    _initial_weights(document)
+    document.save()
+    assert document.weights_problem is None
+    again = StudioDocument()
+    again.open(path)
+    assert again.weights is not None and again.weights_problem is None
+
+
+def test_the_weights_notice_ends_with_the_next_edit_or_file(
+    document: StudioDocument, tmp_path: Path
+) -> None:
+    path, _saver = _saved_pair(tmp_path)
+    (tmp_path / "model.weights.npz").unlink()
+    document.open(path)
+    assert document.weights_problem is not None
+    document.set_name("Renamed")
+    assert document.weights_problem is None
+    document.open(path)
+    assert document.weights_problem is not None
+    document.new()
+    assert document.weights_problem is None
