@@ -24,11 +24,20 @@ import numpy as np
 
 import nnstudio
 from nnstudio.errors import MissingExtraError, ProjectFileError
-from nnstudio.spec import Project, Standardization, Weights, canonical_activation
+from nnstudio.spec import (
+    Project,
+    Standardization,
+    Weights,
+    canonical_activation,
+    plane_features_read,
+)
 from nnstudio.text import plural
 
 #: Value of the ``format`` metadata key that marks files written by nnstudio.
 FORMAT_MARKER = "nnstudio"
+#: Output activations whose classifier outputs are class probabilities; other classifiers
+#: give scores (as ``nnstudio predict`` names them, ``score_<class>``).
+PROBABILITY_ACTIVATIONS: tuple[str, ...] = ("sigmoid", "softmax")
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,8 @@ class ExportLayer:
         Effective slope of ``leaky_relu`` / scale of ``elu``; ``None`` for other activations.
     spec_activation : str
         The activation as the project names it (``linear`` stays ``linear``).
+    dropout : float
+        Probability of dropping each unit of the layer's output while training (0: none).
     """
 
     weight: np.ndarray
@@ -53,6 +64,7 @@ class ExportLayer:
     activation: str
     alpha: float | None
     spec_activation: str
+    dropout: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,12 @@ class ModelDescription:
         Input names stored in the project, if any.
     output_names : tuple of str or None
         Class names (classification) or target names (regression) stored in the project.
+    target_standardization : Standardization or None
+    plane_features : tuple of str or None
+        What the network reads of points ``(x1, x2)`` (``x1^2``, ``sin(x1)``, ...) when not
+        the points themselves; ``nnstudio predict`` computes them from columns ``x1, x2``.
+    dtype : str
+        The network's dtype, ``float32`` or ``float64``.
     """
 
     name: str
@@ -85,6 +103,8 @@ class ModelDescription:
     feature_names: tuple[str, ...] | None
     output_names: tuple[str, ...] | None
     target_standardization: Standardization | None = None
+    plane_features: tuple[str, ...] | None = None
+    dtype: str = "float32"
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -119,17 +139,40 @@ class ModelDescription:
         return "-".join(parts)
 
     @property
+    def gives_scores(self) -> bool:
+        """Whether a classifier's outputs are scores rather than class probabilities.
+
+        True when the output layer is neither softmax nor sigmoid (an identity output trained
+        with ``mse``, say), as ``nnstudio predict`` decides between ``p_`` and ``score_``
+        columns; a single unit is always read as the probability of the second class.
+        """
+        return (
+            self.task == "classification"
+            and self.layers[-1].activation not in PROBABILITY_ACTIVATIONS
+            and self.n_outputs > 1
+        )
+
+    @property
     def output_kind(self) -> str:
-        """``"probabilities"`` for classification, ``"values"`` for regression.
+        """``"probabilities"`` or ``"scores"`` for classification, ``"values"`` for regression.
 
         This is also the name of the ONNX output tensor.
         """
-        return "probabilities" if self.task == "classification" else "values"
+        if self.task != "classification":
+            return "values"
+        return "scores" if self.gives_scores else "probabilities"
+
+    @property
+    def column_prefix(self) -> str:
+        """Prefix of a classifier's CSV columns, ``p_`` or ``score_`` (as ``nnstudio predict``)."""
+        return "score_" if self.gives_scores else "p_"
 
     def feature_labels(self) -> tuple[str, ...]:
-        """Input names, falling back to ``x1, x2, ...`` when the project has none."""
+        """Input names, falling back to the plane's features or ``x1, x2, ...``."""
         if self.feature_names is not None:
             return self.feature_names
+        if self.plane_features is not None:
+            return self.plane_features
         return tuple(f"x{i + 1}" for i in range(self.n_features))
 
     def output_labels(self) -> tuple[str, ...]:
@@ -154,6 +197,12 @@ class ModelDescription:
             return (
                 f"one column, the probability of class {labels[-1]!r} "
                 f"(the other class is {labels[0]!r})"
+            )
+        if self.gives_scores:
+            return (
+                f"{self.n_outputs} columns, the score of each class (not probabilities: the "
+                f"output layer is {self.layers[-1].activation}; the largest score wins): "
+                f"{', '.join(labels)}"
             )
         if self.task == "classification":
             return f"{self.n_outputs} columns, the probability of each class: {', '.join(labels)}"
@@ -185,6 +234,8 @@ class ModelDescription:
             ),
             "output": self.output_kind,
             "standardization": json.dumps(_statistics_entry(self.standardization)),
+            # The trained network's dtype; the tensors themselves are float32.
+            "dtype": self.dtype,
         }
         if self.target_standardization is not None:
             metadata["target_standardization"] = json.dumps(
@@ -251,6 +302,7 @@ def describe_model(project: Project, weights: Weights) -> ModelDescription:
                 activation=canonical_activation(layer.activation),
                 alpha=layer.activation_alpha,
                 spec_activation=layer.activation,
+                dropout=float(layer.dropout),
             )
         )
     standardization = project.standardization
@@ -273,6 +325,8 @@ def describe_model(project: Project, weights: Weights) -> ModelDescription:
         feature_names=project.feature_names,
         output_names=project.output_names,
         target_standardization=targets,
+        plane_features=plane_features_read(project.data, project.feature_names),
+        dtype=project.training.dtype,
     )
 
 
@@ -411,8 +465,55 @@ def require_python_suffix(path: Path, fmt: str) -> Path:
 
 
 def wrap_paragraphs(*paragraphs: str, width: int = 88) -> str:
-    """Paragraphs for a generated docstring, wrapped and separated by blank lines."""
+    """Paragraphs for a generated docstring, wrapped and separated by blank lines.
+
+    Unprintable characters of names (a newline in a CSV header) are written as escapes, so
+    each paragraph stays one paragraph; see :func:`docstring_body` for the quoting.
+    """
     return "\n\n".join(
-        textwrap.fill(text, width=width, break_long_words=False, break_on_hyphens=False)
+        textwrap.fill(
+            visible_text(text), width=width, break_long_words=False, break_on_hyphens=False
+        )
         for text in paragraphs
     )
+
+
+def visible_text(text: str) -> str:
+    """``text`` with its unprintable characters (newlines, tabs, NUL, ``\\u2028``...) written
+    as escapes, for names shown in generated docstrings and comments."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
+def docstring_body(text: str) -> str:
+    """``text`` escaped so a ``\"\"\"...\"\"\"`` literal (not raw) shows it unchanged.
+
+    Names from a CSV header or a project (``C:\\Data``, ``temp\\unit``, ``\"\"\"``) would
+    otherwise end the docstring or start an escape sequence that does not compile.
+    """
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+#: How generated code computes each feature of a point ``(x1, x2)`` (see
+#: :func:`nnstudio.data.plane_feature_columns`); ``{sin}`` is the module's sine.
+_POINT_FEATURE_CODE: dict[str, str] = {
+    "x1": "x1",
+    "x2": "x2",
+    "x1^2": "x1 * x1",
+    "x2^2": "x2 * x2",
+    "x1*x2": "x1 * x2",
+    "sin(x1)": "{sin}(x1)",
+    "sin(x2)": "{sin}(x2)",
+}
+
+
+def point_feature_code(features: tuple[str, ...], sin: str) -> str:
+    """A list of expressions in ``x1`` and ``x2`` computing ``features``, for generated code.
+
+    Parameters
+    ----------
+    features : tuple of str
+        Features of a plane's points, names of :data:`nnstudio.spec.PLANE_FEATURES`.
+    sin : str
+        The sine the generated module uses (``np.sin``, ``torch.sin``).
+    """
+    return "[" + ", ".join(_POINT_FEATURE_CODE[name].format(sin=sin) for name in features) + "]"

@@ -18,11 +18,14 @@ run on *raw* features, exactly like ``nnstudio predict``:
   the targets' units;
 * output ``"probabilities"`` for classification and ``"values"`` for regression. A classifier
   with one sigmoid unit outputs the probability of the second class, shape ``[batch, 1]``; a
-  softmax classifier outputs ``[batch, n_classes]``.
+  softmax classifier outputs ``[batch, n_classes]``. A classifier whose output layer is
+  neither softmax nor sigmoid (identity, say) gives scores, not probabilities: its output is
+  named ``"scores"``, as ``nnstudio predict`` names its columns ``score_<class>``.
 
 The model's ``metadata_props`` record the nnstudio version, the task, the feature and output
-names, the activations and the exact standardisation statistics (of the targets too, when they
-are standardised), so importing the file back restores them.
+names, the activations, the network's dtype and the exact standardisation statistics (of the
+targets too, when they are standardised), so importing the file back restores them (not the
+dtype: the weights are float32, and so is the imported project).
 
 Import
 ------
@@ -30,15 +33,18 @@ Import
 ``Mul``/``Add``) scaling of the input, then ``Gemm`` (any ``alpha``/``beta``/``transB``) or
 ``MatMul`` + ``Add`` layers, each followed by at most one supported activation. Weights may be
 initializers or ``Constant`` nodes, possibly reshaped, transposed or cast. Activations written as
-compositions of elementwise nodes (like the GELU and swish above, or PyTorch's exports of them)
-are recognised by evaluating them, so the exact node pattern does not matter. ``Identity``,
+compositions of elementwise nodes (like the GELU and swish above, or PyTorch's exports of them,
+such as the dynamo exporter's softplus ``Where(Greater(z, 20), z, Softplus(z))``) are
+recognised by evaluating them, so the exact node pattern does not matter; a threshold is
+accepted only where both branches agree to float32 precision. ``Identity``,
 ``Dropout`` and ``Flatten(axis=1)`` (PyTorch's ``nn.Flatten`` on a ``[batch, features]`` input)
 change nothing and are skipped. ``Mul``/``Div``/``Add``/``Sub`` by constants between the last
 activation and the output (nnstudio's scaling back of standardised targets) become the
 project's target standardisation, which makes it a regression project. A graph with several
 outputs is read up to its first output that holds real numbers (``probs`` of ``[probs,
 logits]``, not an ``ArgMax`` label); nodes only the other outputs need are ignored. A tensor
-that feeds two layers (a skip connection) is refused.
+that feeds two layers (a skip connection) is refused; a branch that joins again within an
+activation is read as that activation, or refused as an activation nnstudio does not have.
 
 An imported network has no training data attached. The project gets a built-in data set when
 one fits the network's shape (``xor`` or ``plane`` for two inputs, or for inputs named after
@@ -545,13 +551,19 @@ _BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "Mul": np.multiply,
     "Div": np.divide,
     "Pow": np.power,
+    # Comparisons and Where: thresholds inside an activation (PyTorch's softplus).
+    "Greater": np.greater,
+    "Less": np.less,
+    "GreaterOrEqual": np.greater_equal,
+    "LessOrEqual": np.less_equal,
 }
+_COMPARISONS = {"Greater", "Less", "GreaterOrEqual", "LessOrEqual"}
 _VARIADIC: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "Max": np.maximum,
     "Min": np.minimum,
     "Sum": np.add,
 }
-_PARAMETRIC = {"LeakyRelu", "Elu", "Gelu", "Erf"}
+_PARAMETRIC = {"LeakyRelu", "Elu", "Gelu", "Erf", "Where"}
 _ELEMENTWISE = set(_UNARY) | set(_BINARY) | set(_VARIADIC) | _PARAMETRIC
 _SHAPE_OPS = {"Transpose", "Reshape", "Cast", "Squeeze", "Unsqueeze", "Flatten"}
 # Nodes that may scale the network's outputs back to the targets' units.
@@ -745,6 +757,8 @@ class _MlpReader:
                 for value in values[1:]:
                     result = _VARIADIC[op](result, value)
                 return np.asarray(result)
+            if op == "Where":
+                return np.where(np.asarray(values[0], dtype=bool), values[1], values[2])
             if op == "LeakyRelu":
                 alpha = float(attributes.get("alpha", 0.01))
                 return np.where(values[0] >= 0, values[0], alpha * values[0])
@@ -837,18 +851,18 @@ class _MlpReader:
         if node.domain not in ("", "ai.onnx"):
             raise self.unsupported(node)
         op = node.op_type
-        if len(consumers) > 1 and (
-            state.pending is None or any(user.op_type not in _ELEMENTWISE for user in consumers)
-        ):
+        if len(consumers) > 1:
             # Only an activation written as several nodes may use a tensor twice (swish reads
-            # z in its Sigmoid and its Mul).
-            users = ", ".join(_describe_node(user) for user in consumers)
-            raise ProjectFileError(
-                f"'{self.path}': tensor {current!r} feeds {len(consumers)} nodes ({users}); "
-                "nnstudio imports MLPs, where each layer feeds only the next, so a skip "
-                "connection or other branch cannot be represented"
-            )
-        if len(consumers) == 1:
+            # z in its Sigmoid and its Mul, PyTorch's softplus in Softplus, Greater and Where):
+            # its branches join again before the next layer.
+            if self.joins_again(current) is None:
+                users = ", ".join(_describe_node(user) for user in consumers)
+                raise ProjectFileError(
+                    f"'{self.path}': tensor {current!r} feeds {len(consumers)} nodes ({users}); "
+                    "nnstudio imports MLPs, where each layer feeds only the next, so a skip "
+                    "connection or other branch cannot be represented"
+                )
+        else:
             if op in ("Identity", "Dropout"):
                 return str(node.output[0])
             if op == "Flatten":
@@ -874,7 +888,7 @@ class _MlpReader:
             if op == "Softmax":
                 self.softmax(node, state)
                 return str(node.output[0])
-        if op not in _ELEMENTWISE:
+        if op not in _ELEMENTWISE and len(consumers) == 1:
             raise self.unsupported(node)
         if state.pending is None:
             where = "the input" if not state.layers else f"layer {len(state.layers)}'s activation"
@@ -887,6 +901,33 @@ class _MlpReader:
         state.layers.append(_ImportedLayer(W, b, activation, alpha))
         state.pending = None
         return output
+
+    def joins_again(self, start: str) -> list[Any] | None:
+        """The nodes from ``start`` until its branches join into one tensor again.
+
+        ``None`` when a branch reaches a layer (``Gemm``/``MatMul``) or an output first: a skip
+        connection. Otherwise the branches are one function of ``start``, an activation.
+        """
+        inside = {start}
+        region: list[Any] = []
+        members: set[int] = set()
+        for node in self.nodes[self.producer.get(start, -1) + 1 :]:
+            if not any(name in inside for name in node.input):
+                continue
+            if node.op_type in ("Gemm", "MatMul"):
+                return None
+            region.append(node)
+            members.add(id(node))
+            inside.update(name for name in node.output if name)
+            open_tensors = [
+                name
+                for name in inside
+                if any(id(user) not in members for user in self.consumers.get(name, []))
+                or (name in self.outputs and name != start)
+            ]
+            if len(open_tensors) == 1 and open_tensors[0] != start:
+                return region
+        return None
 
     def scales_outputs(self, node: Any, current: str, after_linear: bool) -> bool:
         """Whether ``node`` starts an affine scaling of the network's outputs.
@@ -938,16 +979,19 @@ class _MlpReader:
         # Keep y = A * std + mean as nodes compose: y c = A (std c) + mean c, y + c = A std +
         # (mean + c), c - y = A (-std) + (c - mean).
         op = node.op_type
-        if op == "Mul":
-            std, mean = std * vector, mean * vector
-        elif op == "Div":
-            std, mean = std / vector, mean / vector
-        elif op == "Add":
-            mean = mean + vector
-        elif position == 1:
-            mean = mean - vector
-        else:
-            std, mean = -std, vector - mean
+        # A division by zero or an overflow gives infinities or NaN, refused below with a
+        # message; NumPy's own warning would only come first.
+        with np.errstate(all="ignore"):
+            if op == "Mul":
+                std, mean = std * vector, mean * vector
+            elif op == "Div":
+                std, mean = std / vector, mean / vector
+            elif op == "Add":
+                mean = mean + vector
+            elif position == 1:
+                mean = mean - vector
+            else:
+                std, mean = -std, vector - mean
         state.target_mean = np.array(mean, dtype=np.float64)
         state.target_std = np.array(std, dtype=np.float64)
         state.targets_scaled = True
@@ -1083,14 +1127,16 @@ class _MlpReader:
         # x' - c = (x - (mean + c std)) / std.
         mean = np.broadcast_to(state.mean, np.broadcast(state.mean, vector).shape)
         std = np.broadcast_to(state.std, mean.shape)
-        if op == "Sub":
-            mean = mean + vector * std
-        elif op == "Add":
-            mean = mean - vector * std
-        elif op == "Div":
-            std = std * vector
-        else:
-            std = std / vector
+        # A zero or huge constant gives infinities or NaN, refused below with a message.
+        with np.errstate(all="ignore"):
+            if op == "Sub":
+                mean = mean + vector * std
+            elif op == "Add":
+                mean = mean - vector * std
+            elif op == "Div":
+                std = std * vector
+            else:
+                std = std / vector
         if not np.all(np.isfinite(std)) or np.any(std <= 0) or not np.all(np.isfinite(mean)):
             raise self.unsupported(
                 node, "the input scaling it applies is not a positive standardisation"
@@ -1158,7 +1204,12 @@ class _MlpReader:
             if not any(name in inside for name in node.input):
                 continue
             if node.op_type not in _ELEMENTWISE or node.domain not in ("", "ai.onnx"):
-                raise self.unsupported(node)
+                raise self.unsupported(
+                    node,
+                    "it is part of an activation written as several nodes, which nnstudio reads "
+                    "only when they are elementwise operators it can evaluate (Add, Mul, Exp, "
+                    "Tanh, Sigmoid, Softplus, Where, ...)",
+                )
             for name in node.input:
                 if not name or name in inside:
                     continue
@@ -1205,8 +1256,15 @@ class _MlpReader:
     def match_numerically(
         self, region: list[Any], start: str, output: str
     ) -> tuple[str, float | None]:
-        """Evaluate the region on a grid and compare it with every nnstudio activation."""
-        z = np.linspace(-6.0, 6.0, 241)
+        """Evaluate the region on a grid and compare it with every nnstudio activation.
+
+        Between -6 and 6 the region must agree with the activation to a loose tolerance; from
+        there to ±60, every 0.05, to float32 precision, so that a branch taken beyond a
+        threshold (PyTorch's softplus returns z above 20) is accepted only where it changes
+        nothing a float32 network could see.
+        """
+        near = np.linspace(-6.0, 6.0, 241)
+        z = np.concatenate([near, _FAR_GRID])
         values: dict[str, np.ndarray] = {start: z}
         for node in region:
             inputs = [
@@ -1218,16 +1276,22 @@ class _MlpReader:
             result = self.evaluate(node, inputs)
             values[node.output[0]] = np.broadcast_to(result, z.shape)
         y = values[output]
+        inner = slice(0, near.size)
+        outer = slice(near.size, None)
+
+        def matches(expected: np.ndarray) -> bool:
+            return _close(y[inner], expected[inner]) and _precise(y[outer], expected[outer])
+
         with np.errstate(all="ignore"):
             for name, function in _candidate_activations().items():
-                if _close(y, function(z)):
+                if matches(function(z)):
                     return name, None
             negative = z == -2.0
             slope = float(y[negative][0] / -2.0)
-            if 0 <= slope <= 100 and _close(y, np.where(z >= 0, z, slope * z)):
+            if 0 <= slope <= 100 and matches(np.where(z >= 0, z, slope * z)):
                 return "leaky_relu", _tidy_alpha(slope)
             scale = float(y[negative][0] / np.expm1(-2.0))
-            if 0 <= scale <= 100 and _close(y, np.where(z > 0, z, scale * np.expm1(z))):
+            if 0 <= scale <= 100 and matches(np.where(z > 0, z, scale * np.expm1(z))):
                 return "elu", _tidy_alpha(scale)
         nodes = ", ".join(_describe_node(node) for node in region)
         raise ProjectFileError(
@@ -1243,8 +1307,19 @@ _ERF_GELU = (
 )
 
 
+#: Where an activation is checked to float32 precision: beyond the usual grid, every 0.05.
+_FAR_GRID = np.concatenate([-np.arange(6.05, 60.0, 0.05), np.arange(6.05, 60.0, 0.05)])
+
+
 def _close(actual: np.ndarray, expected: np.ndarray) -> bool:
     return bool(np.all(np.isfinite(actual))) and np.allclose(actual, expected, rtol=1e-5, atol=1e-6)
+
+
+def _precise(actual: np.ndarray, expected: np.ndarray) -> bool:
+    """Equal to float32 precision: within one float32 epsilon, relative (absolute below 1)."""
+    with np.errstate(all="ignore"):
+        tolerance = np.finfo(np.float32).eps * np.maximum(1.0, np.abs(expected))
+        return bool(np.all(np.isfinite(actual)) and np.all(np.abs(actual - expected) <= tolerance))
 
 
 def _tidy_alpha(value: float) -> float:

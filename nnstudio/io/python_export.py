@@ -1,12 +1,18 @@
 """Python export: one NumPy-only module with the trained weights written inline.
 
-The generated file defines ``predict(X)`` (probabilities or values for raw features shaped
-``(m, n_features)``), ``predict_labels(X)`` (class names, for classifiers), the constants
+The generated file defines ``predict(X)`` (probabilities, scores or values for raw features
+shaped ``(m, n_features)``), ``predict_labels(X)`` (class names, for classifiers), the constants
 ``FEATURE_NAMES`` and ``OUTPUT_NAMES``, and a command-line entry point that prints predictions
 for a CSV file. When the regression targets were standardised for training, ``predict`` scales
-the network's outputs back to the targets' units. Weights appear as nested lists whose numbers
-are written with the fewest digits that give back the same float32 (or float64) values, so the
-module reproduces the trained network exactly while staying readable.
+the network's outputs back to the targets' units. When the network reads features of a plane's
+points (``x1^2``, ``sin(x1)``, ...), ``features_from_points(points)`` computes them and the
+command line computes them from columns ``x1`` and ``x2``, as ``nnstudio predict`` does.
+
+Weights appear as nested lists whose numbers are written with the fewest digits that give back
+the same float32 (or float64) values, so the module reproduces the trained network exactly
+while staying readable. Names (of the project, features and classes) only ever appear in the
+source as ``repr`` literals or in the module docstring, escaped, so any name gives a module
+that compiles.
 """
 
 from __future__ import annotations
@@ -20,11 +26,14 @@ import nnstudio
 from nnstudio.io._model_meta import (
     ModelDescription,
     describe_model,
+    docstring_body,
     module_name_hint,
     output_path,
+    point_feature_code,
     python_array,
     python_tuple,
     require_python_suffix,
+    visible_text,
     wrap_paragraphs,
 )
 from nnstudio.io.weights import atomic_write_text
@@ -64,12 +73,15 @@ def export_python(project: Project, weights: Weights, path: Path) -> list[Path]:
 def python_module_source(model: ModelDescription, target: Path) -> str:
     """The source of the generated NumPy module that will live at ``target``."""
     module = module_name_hint(target)
+    names = ["predict", "predict_labels"]
+    if model.plane_features is not None:
+        names.insert(0, "features_from_points")
     if module:
-        import_line = f"from {module} import predict, predict_labels"
+        import_line = f"from {module} import {', '.join(names)}"
     else:
         import_line = (
             f"import runpy\n    namespace = runpy.run_path({target.name!r})\n"
-            "    predict, predict_labels = namespace['predict'], namespace['predict_labels']"
+            f"    {', '.join(names)} = {', '.join(f'namespace[{name!r}]' for name in names)}"
         )
     if model.standardization is not None:
         scaling = "They are standardised inside predict() with the training statistics."
@@ -84,15 +96,22 @@ def python_module_source(model: ModelDescription, target: Path) -> str:
     summary = wrap_paragraphs(
         f"Project {model.name!r}: a {model.architecture} {model.task} network.",
         f"Inputs are raw features, in this order: {', '.join(model.feature_labels())}. {scaling}",
+        *([_points_paragraph(model)] if model.plane_features is not None else []),
         outputs,
     )
-    dtype = "float64" if model.layers[0].weight.dtype == np.float64 else "float32"
-    return _TEMPLATE.substitute(
+    docstring = _DOCSTRING.substitute(
         version=nnstudio.__version__,
         summary=summary,
         import_line=import_line,
+        points_usage=_POINTS_USAGE if model.plane_features is not None else "",
         n_features=model.n_features,
-        file_name=target.name,
+        file_name=visible_text(target.name),
+    )
+    dtype = "float64" if model.layers[0].weight.dtype == np.float64 else "float32"
+    return _TEMPLATE.substitute(
+        docstring=docstring_body(docstring),
+        n_features=model.n_features,
+        x_meaning=_x_meaning(model),
         name_repr=repr(model.name),
         task_repr=repr(model.task),
         feature_names=python_tuple(model.feature_labels()),
@@ -105,9 +124,75 @@ def python_module_source(model: ModelDescription, target: Path) -> str:
         layers=_layers_source(model, dtype),
         n_outputs=model.n_outputs,
         layer_names=_layer_tuple(len(model.layers)),
-        csv_reading=CSV_READING_CODE,
+        points=_points_source(model.plane_features, "np"),
+        csv_reading=csv_reading_code(model.plane_features is not None),
+        column_prefix=model.column_prefix,
         main_code=MAIN_CODE,
     )
+
+
+def points_paragraph(model: ModelDescription, function: str) -> str:
+    """The docstring paragraph of a module whose network reads features of a plane's points."""
+    assert model.plane_features is not None
+    return (
+        f"These are features of points (x1, x2): {function} computes them, and a CSV file may "
+        "give the points' columns x1 and x2 instead of the features, as for nnstudio predict."
+    )
+
+
+def _points_paragraph(model: ModelDescription) -> str:
+    return points_paragraph(model, "features_from_points(points), points shaped (m, 2),")
+
+
+def _x_meaning(model: ModelDescription) -> str:
+    """What ``predict``'s docstring says of ``X``."""
+    if model.plane_features is None:
+        return "Raw features in the order of FEATURE_NAMES."
+    return (
+        "Raw features in the order of FEATURE_NAMES: features of points (x1, x2),\n"
+        "        which features_from_points(points) computes."
+    )
+
+
+def _points_source(features: tuple[str, ...] | None, numpy: str) -> str:
+    """``POINT_FEATURES`` and ``features_from_points`` for a network reading a plane's points;
+    nothing for other networks, so their modules stay as they were."""
+    if features is None:
+        return ""
+    return _POINTS_TEMPLATE.substitute(
+        point_features=python_tuple(features),
+        columns=point_feature_code(features, f"{numpy}.sin"),
+    )
+
+
+_POINTS_USAGE = """\
+    outputs = predict(features_from_points(points))  # points (x1, x2) shaped (m, 2)
+"""
+
+_POINTS_TEMPLATE = string.Template('''
+#: The network reads these features of points (x1, x2), in the order of FEATURE_NAMES.
+POINT_FEATURES = ${point_features}
+
+
+def features_from_points(points) -> np.ndarray:
+    """The network's inputs for points (x1, x2) shaped (m, 2) or (2,), as nnstudio computes them.
+
+    Returns
+    -------
+    ndarray, shape (m, len(FEATURE_NAMES))
+        The columns POINT_FEATURES, ready for predict().
+    """
+    P = np.asarray(points, dtype=np.float64)
+    if P.ndim == 1:
+        P = P.reshape(1, -1)
+    if P.ndim != 2 or P.shape[1] != 2:
+        raise ValueError(
+            f"expected points shaped (m, 2) with columns x1, x2; got shape {np.shape(points)}"
+        )
+    x1, x2 = P[:, 0], P[:, 1]
+    return np.column_stack(${columns})
+
+''')
 
 
 def _layer_tuple(count: int) -> str:
@@ -181,8 +266,18 @@ def _layers_source(model: ModelDescription, dtype: str) -> str:
     return "\n".join(blocks)
 
 
-#: Code shared by the generated modules' command lines (NumPy and PyTorch): reading a CSV file
-#: the way ``nnstudio predict`` does, with the standard library only.
+def csv_reading_code(points: bool) -> str:
+    """Code shared by the generated modules' command lines (NumPy and PyTorch): reading a CSV
+    file the way ``nnstudio predict`` does, with the standard library only.
+
+    With ``points`` (a network reading features of a plane's points) a file with columns
+    ``x1`` and ``x2`` instead of the features gives them through the module's
+    ``features_from_points``.
+    """
+    return CSV_READING_CODE + (_READ_POINTS_CODE if points else _READ_FEATURES_CODE)
+
+
+#: The part of :func:`csv_reading_code` every module has.
 CSV_READING_CODE = r'''
 #: Column separators recognised in CSV files; the one the header uses most wins.
 DELIMITERS = (",", ";", "\t")
@@ -213,13 +308,11 @@ def read_table(csv_path: str) -> tuple[list[str], list[list[str]]]:
     return [name.strip() for name in rows[0]], rows[1:]
 
 
-def read_columns(csv_path: str) -> list[list[float]]:
-    """The FEATURE_NAMES columns of a CSV file with a header row, one list per data row."""
-    header, rows = read_table(csv_path)
-    missing = [name for name in FEATURE_NAMES if name not in header]
-    if missing:
-        raise SystemExit(f"{csv_path}: missing feature column(s) {', '.join(missing)}")
-    columns = [header.index(name) for name in FEATURE_NAMES]
+def read_numbers(
+    csv_path: str, header: list[str], rows: list[list[str]], names: tuple[str, ...]
+) -> list[list[float]]:
+    """The columns ``names`` of the data rows as numbers, one list per row."""
+    columns = [header.index(name) for name in names]
     values = []
     for number, row in enumerate(rows, start=1):
         if len(row) != len(header):
@@ -233,6 +326,40 @@ def read_columns(csv_path: str) -> list[list[float]]:
             cells = ", ".join(repr(row[column].strip()) for column in columns)
             raise SystemExit(f"{csv_path}: data row {number}: not all numbers ({cells})") from None
     return values
+'''
+
+_READ_FEATURES_CODE = r'''
+
+def read_columns(csv_path: str) -> list[list[float]]:
+    """The FEATURE_NAMES columns of a CSV file with a header row, one list per data row."""
+    header, rows = read_table(csv_path)
+    missing = [name for name in FEATURE_NAMES if name not in header]
+    if missing:
+        raise SystemExit(f"{csv_path}: missing feature column(s) {', '.join(missing)}")
+    return read_numbers(csv_path, header, rows, FEATURE_NAMES)
+'''
+
+_READ_POINTS_CODE = r'''
+
+def read_columns(csv_path: str) -> list[list[float]]:
+    """The FEATURE_NAMES columns of a CSV file with a header row, one list per data row.
+
+    A file without them but with the points' columns x1 and x2 gives the features computed
+    from the points, as nnstudio predict does.
+    """
+    header, rows = read_table(csv_path)
+    missing = [name for name in FEATURE_NAMES if name not in header]
+    if not missing:
+        return read_numbers(csv_path, header, rows, FEATURE_NAMES)
+    if "x1" in header and "x2" in header:
+        points = read_numbers(csv_path, header, rows, ("x1", "x2"))
+        if not points:
+            return []
+        return features_from_points(points).tolist()
+    raise SystemExit(
+        f"{csv_path}: missing feature column(s) {', '.join(missing)} (or the points' columns "
+        "x1 and x2)"
+    )
 '''
 
 #: The end of the generated modules: run ``main`` and stop quietly when the reader of the
@@ -249,8 +376,9 @@ if __name__ == "__main__":
     sys.exit(status)
 """
 
-_TEMPLATE = string.Template('''\
-"""Neural network exported by nnstudio ${version}; needs only NumPy.
+#: The generated module's docstring, escaped with :func:`docstring_body` once filled in.
+_DOCSTRING = string.Template("""\
+Neural network exported by nnstudio ${version}; needs only NumPy.
 
 ${summary}
 
@@ -259,11 +387,14 @@ Usage::
     ${import_line}
 
     outputs = predict(X)  # X: raw features shaped (m, ${n_features}) or (${n_features},)
-    labels = predict_labels(X)  # classifiers: the predicted class names
+${points_usage}    labels = predict_labels(X)  # classifiers: the predicted class names
 
 or, from a shell, ``python ${file_name} data.csv`` prints predictions for a CSV file whose
 header row names the features (``-`` instead of a file name reads standard input).
-"""
+""")
+
+_TEMPLATE = string.Template('''\
+"""${docstring}"""
 
 from __future__ import annotations
 
@@ -287,7 +418,7 @@ ALPHAS = ${alphas}
 ${standardization}${target_standardization}
 ${layers}
 LAYERS = ${layer_names}
-
+${points}
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     # exp(-|z|) never overflows.
@@ -329,7 +460,7 @@ def predict(X) -> np.ndarray:
     Parameters
     ----------
     X : array_like, shape (m, ${n_features}) or (${n_features},)
-        Raw features in the order of FEATURE_NAMES.
+        ${x_meaning}
 
     Returns
     -------
@@ -384,10 +515,11 @@ def main(argv: list[str] | None = None) -> int:
     outputs = predict(read_features(args[0]))
     writer = csv.writer(sys.stdout, lineterminator="\\n")
     if TASK == "classification":
-        probabilities = np.hstack([1 - outputs, outputs]) if outputs.shape[1] == 1 else outputs
-        writer.writerow([*(f"p_{name}" for name in OUTPUT_NAMES), "label"])
+        # One sigmoid unit: the probabilities of both classes.
+        columns = np.hstack([1 - outputs, outputs]) if outputs.shape[1] == 1 else outputs
+        writer.writerow([*(f"${column_prefix}{name}" for name in OUTPUT_NAMES), "label"])
         labels = labels_for(outputs)
-        for row, label in zip(probabilities.tolist(), labels.tolist()):
+        for row, label in zip(columns.tolist(), labels.tolist()):
             writer.writerow([*(f"{value:.10g}" for value in row), label])
     else:
         writer.writerow(OUTPUT_NAMES)

@@ -20,8 +20,10 @@ With target statistics the layers compute standardised targets: the model's outp
 
 The header's ``__metadata__`` (strings; lists and numbers as JSON) records ``format`` =
 ``"nnstudio"``, the nnstudio ``version``, ``sizes``, ``activations``, ``alphas``, ``task``,
-``feature_names``, ``output_names``, the exact float64 ``standardization`` and, when targets
-are standardised, the exact float64 ``target_standardization``.
+``feature_names``, ``output_names``, the network's ``dtype`` (``float32`` or ``float64``; the
+tensors are float32 either way; files written before nnstudio recorded it lack it), the exact
+float64 ``standardization`` and, when targets are standardised, the exact float64
+``target_standardization``.
 """
 
 from __future__ import annotations
@@ -133,6 +135,16 @@ class SafetensorsModel:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return tuple(value)
         return None
+
+    @property
+    def dtype(self) -> str | None:
+        """The dtype of the network the file was exported from, ``float32`` or ``float64``.
+
+        ``None`` for files that do not record it (other programs', older nnstudio versions').
+        The tensors themselves are float32 either way.
+        """
+        value = self.metadata.get("dtype")
+        return value if value in ("float32", "float64") else None
 
 
 def read_safetensors(path: Path | str, network: NetworkSpec | None = None) -> SafetensorsModel:

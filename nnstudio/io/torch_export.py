@@ -10,7 +10,14 @@ library. Writing it needs neither torch nor the generated code's other imports; 
 
 ``model(x)`` gives the same outputs as ``nnstudio predict`` on raw features, in the targets'
 units; ``model(x, logits=True)`` skips the output activation (and the scaling back of
-standardised targets) for training with ``BCEWithLogitsLoss`` or ``CrossEntropyLoss``.
+standardised targets) for training with ``BCEWithLogitsLoss`` or ``CrossEntropyLoss``. Layers
+trained with dropout have an ``nn.Dropout`` after their activation (active in ``model.train()``
+only; it holds no weights, so the state dict keeps the safetensors file's keys). A network that
+reads features of a plane's points gets ``features_from_points(points)``, and its command line
+computes them from columns ``x1`` and ``x2`` as ``nnstudio predict`` does.
+
+Names only ever appear in the source as ``repr`` literals or in the escaped module docstring,
+so any name gives a module that compiles.
 """
 
 from __future__ import annotations
@@ -22,14 +29,17 @@ import nnstudio
 from nnstudio.io._model_meta import (
     ModelDescription,
     describe_model,
+    docstring_body,
     module_name_hint,
     output_path,
+    point_feature_code,
     python_tuple,
     require_module,
     require_python_suffix,
+    visible_text,
     wrap_paragraphs,
 )
-from nnstudio.io.python_export import CSV_READING_CODE, MAIN_CODE
+from nnstudio.io.python_export import MAIN_CODE, csv_reading_code, points_paragraph
 from nnstudio.io.safetensors_io import write_safetensors
 from nnstudio.io.weights import atomic_write_text
 from nnstudio.spec import Project, Weights
@@ -74,11 +84,19 @@ def torch_module_source(model: ModelDescription, target: Path) -> str:
     """The source of the generated PyTorch module that will live at ``target``."""
     weights_name = target.with_suffix(".safetensors").name
     module = module_name_hint(target)
-    import_line = (
-        f"from {module} import load"
-        if module
-        else f"import runpy\n    load = runpy.run_path({target.name!r})['load']"
-    )
+    if model.plane_features is None:
+        import_line = (
+            f"from {module} import load"
+            if module
+            else f"import runpy\n    load = runpy.run_path({target.name!r})['load']"
+        )
+    elif module:
+        import_line = f"from {module} import features_from_points, load"
+    else:
+        import_line = (
+            f"import runpy\n    namespace = runpy.run_path({target.name!r})\n"
+            "    load, features_from_points = namespace['load'], namespace['features_from_points']"
+        )
     if model.standardization is not None:
         scaling = (
             "They are standardised inside the model with the training statistics "
@@ -93,19 +111,28 @@ def torch_module_source(model: ModelDescription, target: Path) -> str:
             " The network learnt standardised targets; the model scales its outputs back to the "
             "targets' units (buffers target_mean and target_std)."
         )
+    points = model.plane_features is not None
     summary = wrap_paragraphs(
         f"Project {model.name!r}: a {model.architecture} {model.task} network. The trained "
         f"weights are in {weights_name}, beside this file.",
         f"Inputs are raw features, in this order: {', '.join(model.feature_labels())}. {scaling}",
+        *([points_paragraph(model, "features_from_points(points)")] if points else []),
         outputs,
     )
-    return _TEMPLATE.substitute(
+    dropout = any(layer.dropout for layer in model.layers)
+    docstring = _DOCSTRING.substitute(
         summary=summary,
         version=nnstudio.__version__,
-        weights_file=weights_name,
+        weights_file=visible_text(weights_name),
         import_line=import_line,
+        points_usage=_POINTS_USAGE if points else "",
         n_features=model.n_features,
-        file_name=target.name,
+        file_name=visible_text(target.name),
+        dropout_note=_DROPOUT_NOTE if dropout else "",
+    )
+    return _TEMPLATE.substitute(
+        docstring=docstring_body(docstring),
+        n_features=model.n_features,
         feature_names=python_tuple(model.feature_labels()),
         output_names=python_tuple(model.output_labels()),
         task_repr=repr(model.task),
@@ -113,15 +140,80 @@ def torch_module_source(model: ModelDescription, target: Path) -> str:
         activations=python_tuple(model.activations),
         alphas=python_tuple(model.alphas),
         standardized=repr(model.standardization is not None),
+        # Only for networks trained with dropout, so the modules of others stay as they were.
+        dropout_constant=(
+            "#: Dropout probability after each layer's activation while training (0: none).\n"
+            f"DROPOUT = {python_tuple(tuple(layer.dropout for layer in model.layers))}\n"
+            if dropout
+            else ""
+        ),
+        dropout_modules=_DROPOUT_MODULES if dropout else "",
+        dropout_forward=_DROPOUT_FORWARD if dropout else "",
+        points=_points_source(model.plane_features),
         # Only when the targets are standardised, so the modules of other networks stay as
         # they were.
         target_buffers=_TARGET_BUFFERS if targets else "",
         target_scaling=_TARGET_SCALING if targets else "",
         logits_note=_LOGITS_NOTE if targets else "",
         weights_file_repr=repr(weights_name),
-        csv_reading=CSV_READING_CODE,
+        csv_reading=csv_reading_code(points),
+        column_prefix=model.column_prefix,
         main_code=MAIN_CODE,
     )
+
+
+def _points_source(features: tuple[str, ...] | None) -> str:
+    """``POINT_FEATURES`` and ``features_from_points`` for a network reading a plane's points."""
+    if features is None:
+        return ""
+    return _POINTS_TEMPLATE.substitute(
+        point_features=python_tuple(features), columns=point_feature_code(features, "torch.sin")
+    )
+
+
+_POINTS_USAGE = """\
+    X = features_from_points(points)  # points (x1, x2) shaped (m, 2)
+"""
+
+_POINTS_TEMPLATE = string.Template('''
+#: The network reads these features of points (x1, x2), in the order of FEATURE_NAMES.
+POINT_FEATURES = ${point_features}
+
+
+def features_from_points(points) -> torch.Tensor:
+    """The model's inputs for points (x1, x2) shaped (m, 2) or (2,), as nnstudio computes them.
+
+    Computed in float64 like nnstudio, returned in float32, shaped (m, len(FEATURE_NAMES)).
+    """
+    P = torch.as_tensor(points, dtype=torch.float64)
+    if P.ndim == 1:
+        P = P.reshape(1, -1)
+    if P.ndim != 2 or P.shape[1] != 2:
+        raise ValueError(
+            f"expected points shaped (m, 2) with columns x1, x2; got shape {tuple(P.shape)}"
+        )
+    x1, x2 = P[:, 0], P[:, 1]
+    return torch.stack(${columns}, dim=1).to(torch.float32)
+
+''')
+
+_DROPOUT_NOTE = """
+The layers trained with dropout have an nn.Dropout after their activation: it drops units in
+model.train() mode only, as nnstudio's training did, and changes nothing in model.eval().
+"""
+
+_DROPOUT_MODULES = """\
+        # Dropout after the activation of the layers trained with it; keyed by layer index.
+        # It holds no weights, so the state dict keeps the keys of the safetensors file.
+        self.dropout = nn.ModuleDict(
+            {str(index): nn.Dropout(p) for index, p in enumerate(DROPOUT) if p > 0}
+        )
+"""
+
+_DROPOUT_FORWARD = """\
+            if str(index) in self.dropout:
+                x = self.dropout[str(index)](x)
+"""
 
 
 _TARGET_BUFFERS = """\
@@ -138,8 +230,9 @@ _TARGET_SCALING = """\
 
 _LOGITS_NOTE = ", and so is\n        the scaling back to the targets' units"
 
-_TEMPLATE = string.Template('''\
-"""PyTorch model exported by nnstudio ${version}.
+#: The generated module's docstring, escaped with :func:`docstring_body` once filled in.
+_DOCSTRING = string.Template("""\
+PyTorch model exported by nnstudio ${version}.
 
 ${summary}
 
@@ -149,17 +242,20 @@ Usage::
     ${import_line}
 
     model = load()  # reads ${weights_file}
-    with torch.no_grad():
+${points_usage}    with torch.no_grad():
         outputs = model(torch.as_tensor(X, dtype=torch.float32))  # X shaped (m, ${n_features})
 
 ``model(x)`` applies every activation, so it matches ``nnstudio predict``.
 ``model(x, logits=True)`` skips the output activation, which is what
 ``torch.nn.BCEWithLogitsLoss`` and ``torch.nn.CrossEntropyLoss`` expect when training further.
-
+${dropout_note}
 Run ``python ${file_name}`` to print the model, or ``python ${file_name} data.csv`` to print
 predictions for a CSV file whose header names the features (``-`` reads standard input). Needs
 only torch and safetensors.
-"""
+""")
+
+_TEMPLATE = string.Template('''\
+"""${docstring}"""
 
 from __future__ import annotations
 
@@ -186,7 +282,7 @@ ACTIVATIONS = ${activations}
 ALPHAS = ${alphas}
 #: Whether the model standardises raw inputs with the stored training statistics.
 STANDARDIZED = ${standardized}
-WEIGHTS_FILE = Path(__file__).with_name(${weights_file_repr})
+${dropout_constant}WEIGHTS_FILE = Path(__file__).with_name(${weights_file_repr})
 
 
 def activate(name: str, alpha: float | None, z: torch.Tensor) -> torch.Tensor:
@@ -228,7 +324,7 @@ class NNStudioModel(nn.Module):
         if STANDARDIZED:
             self.register_buffer("input_mean", torch.zeros(SIZES[0]))
             self.register_buffer("input_std", torch.ones(SIZES[0]))
-${target_buffers}
+${target_buffers}${dropout_modules}
     def forward(self, x: torch.Tensor, logits: bool = False) -> torch.Tensor:
         """Outputs for raw features ``x`` shaped (batch, ${n_features}).
 
@@ -241,7 +337,7 @@ ${target_buffers}
             x = layer(x)
             if index < last or not logits:
                 x = activate(self.activations[index], self.alphas[index], x)
-${target_scaling}        return x
+${dropout_forward}${target_scaling}        return x
 
 
 def load(path: str | Path | None = None, device: str = "cpu") -> NNStudioModel:
@@ -254,7 +350,7 @@ def load(path: str | Path | None = None, device: str = "cpu") -> NNStudioModel:
     model.load_state_dict(state)
     return model.to(device).eval()
 
-${csv_reading}
+${points}${csv_reading}
 
 def read_features(csv_path: str) -> torch.Tensor:
     """The feature columns of a CSV file with a header row, shaped (rows, ${n_features})."""
@@ -278,13 +374,13 @@ def main(argv: list[str] | None = None) -> int:
     if TASK == "classification":
         if outputs.shape[1] == 1:
             # One sigmoid unit: the probability of the second class.
-            probabilities = torch.cat([1 - outputs, outputs], dim=1)
+            columns = torch.cat([1 - outputs, outputs], dim=1)
             labels = (outputs[:, 0] >= 0.5).long().tolist()
         else:
-            probabilities = outputs
+            columns = outputs
             labels = outputs.argmax(dim=1).tolist()
-        writer.writerow([*(f"p_{name}" for name in OUTPUT_NAMES), "label"])
-        for row, label in zip(probabilities.tolist(), labels):
+        writer.writerow([*(f"${column_prefix}{name}" for name in OUTPUT_NAMES), "label"])
+        for row, label in zip(columns.tolist(), labels):
             writer.writerow([*(f"{value:.10g}" for value in row), OUTPUT_NAMES[label]])
     else:
         writer.writerow(OUTPUT_NAMES)

@@ -192,3 +192,21 @@ def test_no_output_scaling_without_target_standardisation(tmp_path: Path) -> Non
     assert model.graph.node[-1].op_type == "Gemm"  # the identity output layer ends the graph
     assert "target_std" not in {i.name for i in model.graph.initializer}
     assert "target_standardization" not in {p.key for p in model.metadata_props}
+
+
+def test_identity_output_classifier_exports_scores_not_probabilities(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["softmax-classifier"])
+    network = project.network.with_layer(
+        len(project.network.layers) - 1, replace(project.network.output, activation="identity")
+    )
+    project = replace(project, network=network, loss="mse")
+    project.validate()
+    (path,) = export_onnx(project, weights, tmp_path / "scores.onnx")
+    session = _session(path)
+    assert [o.name for o in session.get_outputs()] == ["scores"]
+    model = onnx.load(str(path))
+    assert "score of each class" in model.graph.output[0].doc_string
+    assert {p.key: p.value for p in model.metadata_props}["output"] == "scores"
+    X = raw_inputs(project)
+    (outputs,) = session.run(None, {"input": X})
+    assert_predictions_match(outputs, project, weights, X)

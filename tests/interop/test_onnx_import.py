@@ -634,3 +634,92 @@ def test_a_model_of_plane_features_comes_back_reading_the_same_features(tmp_path
     expected = network.predict(plane_feature_columns(points, squares))
     got = build_network(imported, weights).predict(plane_feature_columns(points, squares))
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+# -- activations with a threshold (PyTorch's dynamo exporter) ----------------------------------
+
+
+def _softplus_where_model(tmp_path: Path, threshold: float, name: str = "sp.onnx") -> Path:
+    """Gemm, then softplus as torch 2.13's default exporter writes nn.Softplus:
+    Where(Greater(z, threshold), z, Softplus(z)), then Gemm; z feeds three nodes."""
+    rng = np.random.default_rng(11)
+    nodes = [
+        helper.make_node("Gemm", ["x", "W1", "b1"], ["linear"], name="n0", transB=1),
+        helper.make_node("Softplus", ["linear"], ["tmp"], name="n3"),
+        helper.make_node("Greater", ["linear", "threshold_cast"], ["tmp_1"], name="n9"),
+        helper.make_node("Where", ["tmp_1", "linear", "tmp"], ["softplus"], name="n10"),
+        helper.make_node("Gemm", ["softplus", "W2", "b2"], ["y"], name="n11", transB=1),
+    ]
+    initializers = [
+        _tensor("W1", rng.normal(0.0, 8.0, size=(6, 4))),  # large: some z beyond 20
+        _tensor("b1", rng.normal(size=6)),
+        _tensor("threshold_cast", threshold),
+        _tensor("W2", rng.normal(size=(2, 6))),
+        _tensor("b2", rng.normal(size=2)),
+    ]
+    outputs = [helper.make_tensor_value_info("y", FLOAT, ["n", 2])]
+    return _save(tmp_path, name, nodes, initializers, 4, outputs)
+
+
+def test_softplus_with_pytorchs_threshold_is_softplus(tmp_path: Path) -> None:
+    path = _softplus_where_model(tmp_path, 20.0)
+    project, weights = import_onnx(path)
+    assert project.network.describe() == "4-6(softplus)-2(identity)"
+    X = np.random.default_rng(2).normal(size=(50, 4)).astype(np.float32)
+    np.testing.assert_allclose(
+        engine_predict(project, weights, X), _run(path, X), rtol=1e-5, atol=1e-4
+    )
+
+
+@pytest.mark.parametrize("threshold", [3.0, 12.0])
+def test_softplus_with_a_low_threshold_is_an_activation_nnstudio_does_not_have(
+    threshold: float, tmp_path: Path
+) -> None:
+    # Above 12, z and softplus(z) still differ by 6e-6, more than float32 precision.
+    path = _softplus_where_model(tmp_path, threshold)
+    with pytest.raises(ProjectFileError) as error:
+        import_onnx(path)
+    message = str(error.value)
+    assert "compute an activation nnstudio does not have" in message
+    assert "skip connection" not in message
+
+
+def test_branch_through_an_unknown_operator_is_called_an_activation(tmp_path: Path) -> None:
+    # Hard swish written out: z * Clip(z + 3, 0, 6) / 6; z feeds the Add and the Mul.
+    nodes = [
+        helper.make_node("MatMul", ["x", "W"], ["z"], name="fc"),
+        helper.make_node("Add", ["z", "three"], ["shifted"], name="shift"),
+        helper.make_node("Clip", ["shifted", "zero", "six"], ["clipped"], name="clip"),
+        helper.make_node("Div", ["clipped", "six"], ["gate"], name="gate"),
+        helper.make_node("Mul", ["z", "gate"], ["y"], name="hardswish"),
+    ]
+    initializers = [
+        _tensor("W", np.ones((2, 3))),
+        _tensor("three", 3.0),
+        _tensor("zero", 0.0),
+        _tensor("six", 6.0),
+    ]
+    outputs = [helper.make_tensor_value_info("y", FLOAT, ["n", 3])]
+    path = _save(tmp_path, "hardswish.onnx", nodes, initializers, 2, outputs)
+    with pytest.raises(ProjectFileError) as error:
+        import_onnx(path)
+    message = str(error.value)
+    assert "node 'clip' (Clip) is not supported" in message
+    assert "part of an activation" in message
+    assert "skip connection" not in message
+
+
+def test_output_divided_by_zero_is_refused_without_a_numpy_warning(tmp_path: Path) -> None:
+    import warnings
+
+    nodes = [
+        helper.make_node("Gemm", ["x", "W", "b"], ["z"], name="fc"),
+        helper.make_node("Div", ["z", "zero"], ["y"], name="unscale"),
+    ]
+    initializers = [_tensor("W", np.ones((2, 3))), _tensor("b", np.zeros(3)), _tensor("zero", 0.0)]
+    outputs = [helper.make_tensor_value_info("y", FLOAT, ["n", 3])]
+    path = _save(tmp_path, "div_zero.onnx", nodes, initializers, 2, outputs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ProjectFileError, match="positive standard deviations"):
+            import_onnx(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -214,3 +215,25 @@ def test_inconsistent_target_tensors_are_reported(tmp_path: Path) -> None:
         safetensors_numpy.save_file({**good, **change}, str(path))
         with pytest.raises(ProjectFileError, match=pattern):
             load_safetensors_weights(path)
+
+
+def test_metadata_records_the_networks_dtype_and_older_files_still_load(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["softmax-classifier"])
+    (path,) = export_safetensors(project, weights, tmp_path / "float32.safetensors")
+    assert read_safetensors(path).dtype == "float32"
+
+    project64 = replace(project, training=replace(project.training, dtype="float64"))
+    weights64 = tuple((W.astype(np.float64), b.astype(np.float64)) for W, b in weights)
+    (path64,) = export_safetensors(project64, weights64, tmp_path / "float64.safetensors")
+    contents = read_safetensors(path64)
+    assert contents.metadata["dtype"] == "float64" and contents.dtype == "float64"
+    assert contents.weights[0][0].dtype == np.float32  # the tensors stay float32
+
+    # A file written before the dtype was recorded.
+    tensors = safetensors_numpy.load_file(str(path64))
+    metadata = {key: value for key, value in contents.metadata.items() if key != "dtype"}
+    older = tmp_path / "older.safetensors"
+    older.write_bytes(safetensors_numpy.save(tensors, metadata=metadata))
+    old_contents = read_safetensors(older, project.network)
+    assert old_contents.dtype is None
+    np.testing.assert_array_equal(old_contents.weights[0][0], weights[0][0])
