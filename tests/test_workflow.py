@@ -467,3 +467,15 @@ def test_as_written_reports_a_bounded_output_out_of_reach_without_changing_it() 
     assert fitted.network.output.activation == "sigmoid"
     assert len(notices) == 1
     assert notices[0].startswith("The sigmoid output cannot reach the targets (sigmoid outputs")
+
+
+def test_a_cosine_minimum_above_the_learning_rate_is_refused() -> None:
+    from nnstudio.spec import ScheduleSpec, TrainingSpec, training_problems
+
+    training = TrainingSpec(learning_rate=0.05, schedule=ScheduleSpec("cosine", min_lr=1e9))
+    assert training_problems(training) == [
+        "training.schedule.min_lr: must be <= learning_rate (0.05), got 1e+09"
+    ]
+    # Down to the rate itself is a constant schedule, and fine; other schedules ignore it.
+    assert training_problems(replace(training, schedule=ScheduleSpec("cosine", min_lr=0.05))) == []
+    assert training_problems(replace(training, schedule=ScheduleSpec("step", min_lr=1e9))) == []

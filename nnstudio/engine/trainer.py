@@ -727,7 +727,7 @@ class Trainer:
                 math.isfinite(np.minimum.reduce(flat)) and math.isfinite(np.maximum.reduce(flat))
             ):
                 np.copyto(flat, self._backup)
-                return self._diverge(loss, "the weights became infinite or NaN")
+                return self._diverge(loss, _WEIGHTS_NONFINITE)
 
         self._step += 1
         self._batch_loss = loss
@@ -740,14 +740,25 @@ class Trainer:
 
     def _diverge(self, loss: float, reason: str) -> float:
         """End the run as diverged; the weights are those from before this step."""
-        advice = "lower the learning rate" + (
-            " or set gradient clipping" if self.training.clip_norm is None else ""
-        )
         self._status = "diverged"
-        self._message = (
-            f"Training diverged at epoch {self._epoch + 1:,}, step {self._step + 1:,}: "
-            f"{reason}. Weights were restored to the last finite values; {advice}."
-        )
+        if self._step == 0 and reason != _WEIGHTS_NONFINITE:
+            # Nothing was updated yet: the starting weights on the data overflow the loss or
+            # its gradient, which no learning rate changes.
+            dtype = np.dtype(self.network.dtype).name
+            self._message = (
+                f"Training cannot start: {reason.replace('became', 'is')} at the first step, "
+                "before any update, so the learning rate is not the cause: the data's values "
+                f"are too large for the loss in {dtype}. Rescale or standardise the targets "
+                "(and the inputs)."
+            )
+        else:
+            advice = "lower the learning rate" + (
+                " or set gradient clipping" if self.training.clip_norm is None else ""
+            )
+            self._message = (
+                f"Training diverged at epoch {self._epoch + 1:,}, step {self._step + 1:,}: "
+                f"{reason}. Weights were restored to the last finite values; {advice}."
+            )
         self._batch_loss = loss
         return loss
 
@@ -1011,6 +1022,10 @@ class Trainer:
                 message=self._message,
                 best_epoch=self._early.best_epoch,
             )
+
+
+#: Why a step that made the weights non-finite was undone (the update's fault).
+_WEIGHTS_NONFINITE = "the weights became infinite or NaN"
 
 
 def _describe_nonfinite(value: float) -> str:

@@ -8,6 +8,7 @@ message, shown as is.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -140,6 +141,10 @@ def run_export(
         raise NNStudioError(f"unknown export {key!r}; choose one of {', '.join(choices)}")
     chosen = choices[key]
     target = export_target(chosen, path, document.project.name)
+    problem = folder_problem(target)
+    if problem is not None:
+        # Checked first: the SVG writer, for one, reports no failure of its own.
+        raise NNStudioError(f"cannot write {target}: {problem}")
     if key in EXPORT_FORMATS:
         weights, _trained = current_weights(document)
         return list(export(key, document.project, weights, target))
@@ -157,6 +162,8 @@ def run_export(
                 plots.save_png(name, target)
             else:
                 plots.save_csv(name, target)
+    except NNStudioError:
+        raise  # its message names the file and the reason already
     except OSError as error:
         raise NNStudioError(f"cannot write {target}: {error.strerror or error}") from error
     return [target]
@@ -166,14 +173,42 @@ def export_target(choice: ExportChoice, path: str | Path, project_name: str) -> 
     """Where an export named ``path`` is written.
 
     A folder gets the choice's :func:`default_file_name` inside it; a name without a
-    suffix gets the choice's.
+    suffix gets the choice's. A path ending in a separator names a folder, also one that
+    does not exist (which :func:`folder_problem` then reports).
     """
+    text = str(path)
     target = Path(path).expanduser()
-    if target.is_dir():
+    names_folder = text.endswith(("/", os.sep)) or bool(os.altsep and text.endswith(os.altsep))
+    if target.is_dir() or names_folder:
         return target / default_file_name(choice, project_name)
     if not target.suffix:
         target = target.with_suffix(choice.suffix)
     return target
+
+
+def folder_problem(target: Path) -> str | None:
+    """Why no file can be written at ``target``'s folder, or ``None`` when it can.
+
+    Parameters
+    ----------
+    target : Path
+        The file to write.
+
+    Returns
+    -------
+    str or None
+        For example ``"the folder /x/out does not exist"``.
+    """
+    folder = target.parent
+    if not folder.exists():
+        return f"the folder {folder} does not exist"
+    if not folder.is_dir():
+        return f"{folder} is not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the folder {folder} is not writable"
+    if target.is_dir():
+        return f"{target} is a folder; give a file name"
+    return None
 
 
 def planned_files(choice: ExportChoice, target: Path) -> list[Path]:
@@ -383,6 +418,7 @@ __all__ = [
     "default_file_name",
     "export_choices",
     "export_target",
+    "folder_problem",
     "planned_files",
     "run_export",
     "suffix_conflict",

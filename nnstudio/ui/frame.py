@@ -270,18 +270,80 @@ class Frame:
 # ------------------------------------------------------------------------------------------------
 
 
+#: Largest magnitude a view's range or a grid's extent reaches. Data may hold values up to
+#: about ±1.8e308; a range around them would overflow its span, its margins and pyqtgraph's
+#: own arithmetic (span × padding) to ``inf``. Values beyond this lie outside the view.
+RANGE_LIMIT = 1e307
+
+
+def finite_range(low: float, high: float, margin: float = 0.0) -> tuple[float, float]:
+    """``(low, high)`` widened by ``margin`` of its span on both sides, safe to show.
+
+    The result is finite, of positive width and within :data:`RANGE_LIMIT`, whatever the
+    input: infinite ends are clamped, NaN ends fall back to the other end (or ``(-1, 1)``),
+    and an empty range gets a readable window around its value.
+
+    Parameters
+    ----------
+    low, high : float
+        The range to show (``low <= high`` expected; swapped otherwise).
+    margin : float
+        Share of the span added on each side (0 to 1).
+
+    Returns
+    -------
+    tuple of float
+    """
+    ends = [float(v) for v in (low, high) if not math.isnan(float(v))]
+    if not ends:
+        return -1.0, 1.0
+    low = min(max(min(ends), -RANGE_LIMIT), RANGE_LIMIT)
+    high = min(max(max(ends), -RANGE_LIMIT), RANGE_LIMIT)
+    # Both ends are within RANGE_LIMIT, so the span and the margins below stay finite.
+    span = high - low
+    if span <= 0:
+        # A constant value still gets a readable window around it.
+        half = 0.5 * max(abs(low), 1.0)
+        low, high = low - half, high + half
+    else:
+        low, high = low - margin * span, high + margin * span
+    return max(low, -RANGE_LIMIT), min(high, RANGE_LIMIT)
+
+
+def plottable(values: Any) -> np.ndarray:
+    """``values`` as float64 with finite ones clipped to ``±RANGE_LIMIT``, ready to plot.
+
+    pyqtgraph works out an item's bounds and the view's auto-range from its data; spans of
+    values near the largest float overflow there to ``inf`` and the view refuses them. A
+    value beyond the limit is drawn at the limit, the edge of any view that shows it.
+    Non-finite values are kept: plots leave them out.
+
+    Parameters
+    ----------
+    values : array_like
+
+    Returns
+    -------
+    ndarray
+    """
+    array = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        if not np.any(np.abs(array) > RANGE_LIMIT):
+            return array
+    finite = np.isfinite(array)
+    return np.where(finite, np.clip(array, -RANGE_LIMIT, RANGE_LIMIT), array)
+
+
 def _padded_range(values: np.ndarray, margin: float = 0.1) -> tuple[float, float]:
-    """``(low, high)`` of finite values widened by ``margin`` of the span on both sides."""
+    """``(low, high)`` of finite values widened by ``margin`` of the span on both sides.
+
+    Safe to show and to grid over (see :func:`finite_range`), also for values near the
+    largest float.
+    """
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return -1.0, 1.0
-    low, high = float(finite.min()), float(finite.max())
-    span = high - low
-    if span <= 0:
-        # A constant column still gets a readable window around its value.
-        span = max(abs(low), 1.0)
-        return low - 0.5 * span, high + 0.5 * span
-    return low - margin * span, high + margin * span
+    return finite_range(float(finite.min()), float(finite.max()), margin)
 
 
 def _class_labels(targets: np.ndarray) -> np.ndarray:

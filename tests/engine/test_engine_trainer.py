@@ -595,3 +595,22 @@ def test_a_trainer_made_on_diverged_weights_evaluates_quietly() -> None:
         warnings.simplefilter("error")  # the squared residuals overflow float32
         trainer = Trainer(net, TrainingSpec(), X, Y, task="regression")
     assert not math.isfinite(trainer.snapshot().train_loss)
+
+
+def test_a_loss_that_overflows_before_any_update_blames_the_data() -> None:
+    X, Y = _regression()
+    Y[::2] *= 1e300  # squared errors beyond the largest float64
+    spec = NetworkSpec(1, (LayerSpec(4, "tanh"), LayerSpec(1, "identity")))
+    net = Network.from_spec(spec, "mse", dtype="float64")
+    before = [W.copy() for W, _ in net.params]
+    with np.errstate(all="raise"):
+        snapshot = Trainer(net, TrainingSpec(learning_rate=1e-4, epochs=3), X, Y).run()
+    assert snapshot.status == "diverged"
+    assert snapshot.step == 0
+    message = snapshot.message
+    assert "before any update" in message and "too large for the loss in float64" in message
+    assert "standardise the targets" in message
+    # No learning rate helps here, so none is suggested.
+    assert "lower the learning rate" not in message
+    for (W, _), W0 in zip(net.params, before, strict=True):
+        np.testing.assert_array_equal(W, W0)

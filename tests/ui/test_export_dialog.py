@@ -151,3 +151,72 @@ def test_a_folder_gets_the_exports_own_file_name(tmp_path: Path) -> None:
     assert export_target(choices["npz"], tmp_path, "Handwritten digits") == (
         tmp_path / "Handwritten_digits.npz"
     )
+
+
+@pytest.fixture
+def views(qtbot):
+    """A canvas and a plots panel of a new project, nothing trained or shown yet."""
+    from nnstudio.ui.canvas import NetworkCanvas
+    from nnstudio.ui.plots import PlotsPanel
+
+    document = StudioDocument()
+    canvas, plots = NetworkCanvas(document), PlotsPanel()
+    qtbot.addWidget(canvas)
+    qtbot.addWidget(plots)
+    return document, canvas, plots
+
+
+@pytest.mark.parametrize("key", ["diagram-svg", "diagram-png", "npz"])
+def test_an_export_to_a_missing_folder_fails_naming_it(views, tmp_path: Path, key) -> None:
+    from nnstudio.errors import NNStudioError
+    from nnstudio.ui.export_dialog import run_export
+
+    document, canvas, plots = views
+    target = tmp_path / "missing" / "m.svg"
+    if key != "diagram-svg":
+        target = target.with_suffix(".png" if key == "diagram-png" else ".npz")
+    # The SVG used to report success ("Exported …") and write nothing.
+    with pytest.raises(NNStudioError) as caught:
+        run_export(key, target, document=document, canvas=canvas, plots=plots)
+    assert str(caught.value) == (
+        f"cannot write {target}: the folder {target.parent} does not exist"
+    )
+    assert not target.parent.exists()
+
+
+def test_the_svg_writer_reports_a_file_it_cannot_open(views, tmp_path: Path) -> None:
+    from nnstudio.errors import NNStudioError
+
+    _document, canvas, _plots = views
+    target = tmp_path / "missing" / "m.svg"
+    with pytest.raises(NNStudioError, match="could not be opened for writing"):
+        canvas.export_svg(target)
+
+
+def test_a_path_ending_in_a_separator_names_a_folder(views, tmp_path: Path) -> None:
+    from nnstudio.errors import NNStudioError
+    from nnstudio.ui.export_dialog import run_export
+
+    document, canvas, plots = views
+    (tmp_path / "out").mkdir()
+    typed = f"{tmp_path / 'out' / 'sub'}/"
+    with pytest.raises(NNStudioError, match=r"the folder .*sub does not exist"):
+        run_export("npz", typed, document=document, canvas=canvas, plots=plots)
+    # Not silently written as out/sub.npz.
+    assert list((tmp_path / "out").iterdir()) == []
+    # An existing folder written with a separator gets the export's own name inside it.
+    written = run_export("npz", f"{tmp_path / 'out'}/", document=document)
+    assert written == [
+        tmp_path / "out" / default_file_name(export_choices()[0], document.project.name)
+    ]
+
+
+def test_plot_data_without_data_says_only_why(views, tmp_path: Path) -> None:
+    from nnstudio.errors import NNStudioError
+    from nnstudio.ui.export_dialog import run_export
+
+    document, canvas, plots = views
+    target = tmp_path / "m.csv"
+    with pytest.raises(NNStudioError) as caught:
+        run_export("plots-csv", target, document=document, canvas=canvas, plots=plots)
+    assert str(caught.value) == "nothing to save yet: no training data is shown"

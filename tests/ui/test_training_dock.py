@@ -376,3 +376,55 @@ def test_the_main_settings_have_alt_keys_that_focus_them(qtbot, dock: TrainingDo
     ):
         qtbot.keyClick(dock, letter, Qt.KeyboardModifier.AltModifier)
         qtbot.waitUntil(control.hasFocus, timeout=1000)
+
+
+def test_a_cosine_minimum_above_the_learning_rate_is_refused(qtbot, dock: TrainingDock) -> None:
+    form = dock.settings_widget
+    _choose(form.schedule_combo, "cosine")
+    before = form.document.project.training
+    _type(qtbot, form.min_lr, "1e9")
+    assert form.document.project.training == before
+    assert form.min_lr.property("invalid")
+    assert form.problem_label.text() == (
+        f"Minimum learning rate: must be <= learning_rate ({before.learning_rate:g}), got 1e+09"
+    )
+
+
+def test_refused_fields_go_back_to_the_projects_values(qtbot, dock: TrainingDock) -> None:
+    form = dock.settings_widget
+    _choose(form.optimizer_combo, "momentum")
+    before = form.document.project.training
+    form.clipping.setChecked(True)
+    clip = form.document.project.training.clip_norm
+    momentum = form.hyper_fields["momentum"]
+    _type(qtbot, momentum, "1.5")
+    _type(qtbot, form.l2, "1e9")
+    # Only the field being explained keeps refused text; the other shows what is used again.
+    assert momentum.text() == f"{before.momentum:g}" and not momentum.property("invalid")
+    assert form.l2.property("invalid") and form.l2.text() == "1e9"
+    _type(qtbot, form.clip_norm, "-5")
+    assert form.l2.text() == "0" and not form.l2.property("invalid")
+    assert form.clip_norm.property("invalid")
+    assert form.problem_label.text().startswith("Gradient clipping")
+    # An accepted edit elsewhere puts the refused field back too.
+    _type(qtbot, form.learning_rate, "0.02")
+    assert form.clip_norm.text() == f"{clip:g}" and not form.clip_norm.property("invalid")
+    assert form.problem_label.isHidden()
+    shown = {field.text() for field in (momentum, form.l2, form.clip_norm)}
+    training = form.document.project.training
+    assert shown == {f"{training.momentum:g}", "0", f"{training.clip_norm:g}"}
+
+
+def test_each_optimizer_item_states_its_update_rule(dock: TrainingDock) -> None:
+    combo = dock.settings_widget.optimizer_combo
+    tips = {
+        combo.itemData(i): combo.itemData(i, Qt.ItemDataRole.ToolTipRole)
+        for i in range(combo.count())
+    }
+    assert set(tips) == set(OPTIMIZERS)
+    assert "v = βv + (1−β)g" in tips["momentum"] and "θ −= αv" in tips["momentum"]
+    assert "v = βv + g" in tips["heavy_ball"] and "θ −= αv" in tips["heavy_ball"]
+    assert "θ −= α(g + βv)" in tips["nesterov"]
+    assert "√s + ε" in tips["rmsprop"] and "m̂" in tips["adam"] and "W −= αλW" in tips["adamw"]
+    l2 = dock.settings_widget.l2.toolTip()
+    assert "λ₂/2·ΣW²" in l2 and "batch-mean loss" in l2 and "λ₂ = λ/m" in l2

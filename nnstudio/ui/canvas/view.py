@@ -1807,6 +1807,11 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         generator.setTitle(self.document.project.name)
         generator.setDescription(self.document.project.network.describe())
         painter = QtGui.QPainter(generator)
+        if not painter.isActive():
+            # The generator could not open the file; painting on would only warn per item.
+            from nnstudio.errors import NNStudioError
+
+            raise NNStudioError(f"cannot write {path}: the file could not be opened for writing")
         painter.setRenderHints(self.renderHints())
         painter.fillRect(QtCore.QRectF(0, 0, size.width(), size.height()), QtGui.QColor("white"))
         self._render_clean(painter, QtCore.QRectF(0, 0, size.width(), size.height()), source)

@@ -53,6 +53,7 @@ from nnstudio.ui.csv_import import (
 )
 from nnstudio.ui.docks.training_dock import VerticalScrollArea
 from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.frame import finite_range, plottable
 from nnstudio.ui.plots.common import MajorGrid, class_colors, pen
 from nnstudio.ui.plots.output import SmoothImageItem, decision_map, grid_image_rect
 from nnstudio.ui.qt import (
@@ -299,16 +300,20 @@ class ScatterPreview(QtWidgets.QWidget):
         cap_val = X_val[: int(np.ceil(dataset.n_val * share))]
         if not on_plane:
             self._extent = None
-            train_xy = np.column_stack([cap_train[:, 0], dataset.Y_train[: len(cap_train), 0]])
-            val_xy = np.column_stack([cap_val[:, 0], dataset.Y_val[: len(cap_val), 0]])
+            # Clipped so the auto-range's arithmetic stays finite (values near ±1.8e308).
+            train_xy = plottable(
+                np.column_stack([cap_train[:, 0], dataset.Y_train[: len(cap_train), 0]])
+            )
+            val_xy = plottable(np.column_stack([cap_val[:, 0], dataset.Y_val[: len(cap_val), 0]]))
             self._set_axes(dataset.feature_names[0], dataset.target_names[0], locked=False)
             self._draw_plain(train_xy, val_xy)
             self._legend_plain(validation=dataset.n_val > 0)
         else:
             assert plane_names is not None
-            train_xy, val_xy = cap_train[:, :2], cap_val[:, :2]
+            # Clipped like the extent, so pyqtgraph's bounds of the points stay finite.
+            train_xy, val_xy = plottable(cap_train[:, :2]), plottable(cap_val[:, :2])
             # Equal scales show the true geometry, unless the axes' ranges differ a lot.
-            spans = np.ptp(X_train[:, :2], axis=0) if dataset.n_train else np.ones(2)
+            spans = np.ptp(plottable(X_train[:, :2]), axis=0) if dataset.n_train else np.ones(2)
             comparable = bool(np.all(spans > 0)) and spans.max() <= 4 * spans.min()
             self._extent = _padded_extent(X_train, X_val)
             self._set_axes(plane_names[0], plane_names[1], locked=comparable)
@@ -342,7 +347,10 @@ class ScatterPreview(QtWidgets.QWidget):
         """Show exactly ``(xmin, xmax, ymin, ymax)``, no automatic range or padding."""
         x0, x1, y0, y1 = extent
         self.plot_item.disableAutoRange()
-        self.plot_item.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+        # pyqtgraph raises on a non-finite range; a finite one keeps the window usable.
+        self.plot_item.setRange(
+            xRange=finite_range(x0, x1), yRange=finite_range(y0, y1), padding=0.0
+        )
 
     def _fit_aspect(self, *_args: object) -> None:
         """Pad around the axes so a plane drawn to scale fills its axes' box exactly.
@@ -418,7 +426,10 @@ class ScatterPreview(QtWidgets.QWidget):
     def _draw_values(self, dataset: Dataset, train_xy: np.ndarray, val_xy: np.ndarray) -> None:
         y_train = dataset.Y_train[: len(train_xy), 0]
         y_val = dataset.Y_val[: len(val_xy), 0]
-        centre = float(np.mean(dataset.Y_train[:, 0])) if dataset.n_train else 0.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            centre = float(np.mean(dataset.Y_train[:, 0])) if dataset.n_train else 0.0
+        # The mean of values near the largest float overflows; 0 still centres the scale.
+        centre = centre if np.isfinite(centre) else 0.0
         # The colour is the target's distance from its mean, on the shared diverging scale.
         limit = symmetric_limit(np.concatenate([y_train, y_val]) - centre)
         self._value_scale = (centre, limit)
@@ -496,7 +507,7 @@ class ScatterPreview(QtWidgets.QWidget):
         elif not dataset.has_plane and dataset.n_features == 1 and line is not None:
             x = np.asarray(line.line_x, dtype=np.float64)
             y = np.asarray(frame.output_values(line.line_A[-1]), dtype=np.float64)[:, 0]
-            self.fit_curve.setData(x, y)
+            self.fit_curve.setData(plottable(x), plottable(y))
             self.fit_curve.setVisible(True)
 
     def set_focus(self, layer: int | None, neuron: int | None = None, title: str = "") -> None:
@@ -620,14 +631,8 @@ def _padded_extent(*planes: np.ndarray) -> tuple[float, float, float, float]:
         if finite.size == 0:
             box += [-1.0, 1.0]
             continue
-        low, high = float(finite.min()), float(finite.max())
-        span = high - low
-        if span <= 0:
-            # A constant coordinate still gets a readable window around its value.
-            half = 0.5 * max(abs(low), 1.0)
-            box += [low - half, high + half]
-        else:
-            box += [low - PLANE_MARGIN * span, high + PLANE_MARGIN * span]
+        # Finite even for values near the largest float, whose margins would overflow.
+        box += finite_range(float(finite.min()), float(finite.max()), PLANE_MARGIN)
     return (box[0], box[1], box[2], box[3])
 
 

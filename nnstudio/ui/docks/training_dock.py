@@ -80,9 +80,27 @@ _FIELD_NAMES = {
     "rho": "Decay ρ",
 }
 
+#: Each optimizer's update rule (as nnstudio.engine.optimizers computes it), shown as the
+#: tooltip of its item in the optimizer list: the names alone do not tell them apart.
+OPTIMIZER_TIPS = {
+    "sgd": "Plain gradient descent: θ −= αg",
+    "momentum": "Momentum (exponentially weighted average of the gradients):\n"
+    "v = βv + (1−β)g,  θ −= αv",
+    "nesterov": "Nesterov momentum (as PyTorch's SGD with nesterov=True):\n"
+    "v = βv + g,  θ −= α(g + βv)",
+    "heavy_ball": "Polyak's heavy ball (as PyTorch's SGD with momentum β):\n"
+    "v = βv + g,  θ −= αv  (steps about 1/(1−β) times larger than Momentum's)",
+    "rmsprop": "RMSProp: s = ρs + (1−ρ)g²,  θ −= αg / (√s + ε)",
+    "adam": "Adam: m = β₁m + (1−β₁)g,  v = β₂v + (1−β₂)g²,\n"
+    "θ −= α m̂ / (√v̂ + ε)  with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ) at step t",
+    "adamw": "AdamW: Adam with decoupled weight decay: before each Adam step the weights "
+    "(not the biases) shrink, W −= αλW",
+}
+
 #: Tooltips of the optimizer hyperparameters, keyed by TrainingSpec field.
 HYPERPARAMETER_TIPS = {
-    "momentum": "β of the velocity v = βv + (1−β)g: how much of the past gradients it keeps",
+    "momentum": "β of the velocity: how much of the past gradients it keeps "
+    "(Momentum: v = βv + (1−β)g; Heavy ball and Nesterov: v = βv + g)",
     "rho": "Decay ρ of RMSProp's running average of squared gradients",
     "beta1": "β₁: decay of Adam's running average of the gradients (the first moment)",
     "beta2": "β₂: decay of Adam's running average of squared gradients (the second moment)",
@@ -289,6 +307,8 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         super().__init__(parent)
         self.document = document
         self._updating = False
+        #: The clipping norm the project used last (the field's value while clipping is off).
+        self._last_clip_norm = 1.0
         self._build()
         for field in self.findChildren(NumberField):
             field.refused.connect(lambda reason, field=field: self._refused(field, reason))
@@ -358,8 +378,11 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         # -- optimizer
         form.addRow(_section("Optimizer"))
         self.optimizer_combo = whole_text_combo()
-        for name in OPTIMIZERS:
+        for index, name in enumerate(OPTIMIZERS):
             self.optimizer_combo.addItem(OPTIMIZER_LABELS[name], name)
+            self.optimizer_combo.setItemData(
+                index, OPTIMIZER_TIPS[name], Qt.ItemDataRole.ToolTipRole
+            )
         self.optimizer_combo.activated.connect(
             lambda _i: self._set("Change optimizer", optimizer=self.optimizer_combo.currentData())
         )
@@ -465,11 +488,17 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         # -- regularisation
         form.addRow(_section("Regularisation"))
         self.l1 = NumberField(0.0, logarithmic=True, step=1e-5)
-        self.l1.setToolTip("λ₁ of the penalty λ₁‖W‖₁ on the weights (not the biases)")
+        self.l1.setToolTip(
+            "λ₁ of the penalty λ₁·Σ|W| on the weights (not the biases), added to the "
+            "batch-mean loss"
+        )
         self.l1.committed.connect(lambda v: self._set("Change L1", field=self.l1, l1=v))
         form.addRow("L1 λ₁", self.l1)
         self.l2 = NumberField(0.0, logarithmic=True, step=1e-4)
-        self.l2.setToolTip("λ₂ of the penalty λ₂/2‖W‖² on the weights (not the biases)")
+        self.l2.setToolTip(
+            "λ₂ of the penalty λ₂/2·ΣW² on the weights (not the biases), added to the "
+            "batch-mean loss. A cost written (λ/2m)·ΣW² over m examples is λ₂ = λ/m"
+        )
         self.l2.committed.connect(lambda v: self._set("Change L2", field=self.l2, l2=v))
         form.addRow("L2 λ₂", self.l2)
         self.dropout = QtWidgets.QDoubleSpinBox()
@@ -579,6 +608,9 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         The message appears right under ``field`` (at the top of the form without one), and
         the dock scrolls to it when it is out of view.
         """
+        # One refusal is explained at a time: every other refused field goes back to the
+        # value the project uses, so no field shows a number that training does not use.
+        self._revert_refused(keep=field if problems else None)
         if problems:
             self.problem_label.setText("\n".join(problems))
             self._move_problem_label(field)
@@ -588,9 +620,27 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
             self._reveal_problem()
         else:
             self.problem_label.hide()
-            for number_field in self.findChildren(NumberField):
-                if number_field.property("invalid") and number_field.parsed() is not None:
-                    number_field.set_error(None)
+
+    def _project_values(self) -> dict[NumberField, float]:
+        """What each number field shows when it holds the project's value."""
+        t = self.training
+        values = {
+            self.learning_rate: t.learning_rate,
+            self.gamma: t.schedule.gamma,
+            self.min_lr: t.schedule.min_lr,
+            self.l1: t.l1,
+            self.l2: t.l2,
+            # Clipping off keeps the field's last accepted norm (the default at first).
+            self.clip_norm: t.clip_norm if t.clip_norm is not None else self._last_clip_norm,
+        }
+        values.update({field: float(getattr(t, n)) for n, field in self.hyper_fields.items()})
+        return values
+
+    def _revert_refused(self, keep: NumberField | None) -> None:
+        """Show the project's value again in every refused field but ``keep``."""
+        for number_field, value in self._project_values().items():
+            if number_field is not keep and number_field.property("invalid"):
+                number_field.set_value(value)
 
     def _form_row(self, widget: QtWidgets.QWidget) -> int:
         """The form row holding ``widget``, alone or inside the row's layout; -1 if none."""
@@ -755,6 +805,7 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         self.clipping.setChecked(t.clip_norm is not None)
         if t.clip_norm is not None:
             self.clip_norm.set_value(t.clip_norm)
+            self._last_clip_norm = t.clip_norm
         self.clip_norm.setEnabled(t.clip_norm is not None)
         show_clamped(self.seed, int(t.seed))
         self.dtype.setCurrentIndex(DTYPES.index(t.dtype))

@@ -1598,7 +1598,7 @@ class PlotTab(QtWidgets.QWidget):
         """Write the tab's data to a CSV file with a header row."""
         header, rows = self.csv_table()
         if not header:
-            raise ProjectFileError(f"{Path(path)}: nothing to save yet (no training data shown)")
+            raise ProjectFileError("nothing to save yet: no training data is shown")
         return write_csv(path, header, rows)
 
     def _ask_png(self) -> None:

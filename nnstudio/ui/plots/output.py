@@ -21,6 +21,7 @@ import numpy as np
 
 from nnstudio.data import image_shape_of
 from nnstudio.spec import DEFAULT_PLANE_FEATURES, plane_features_read
+from nnstudio.ui.frame import finite_range, plottable
 from nnstudio.ui.plots.common import (
     TRAIN_COLOR,
     VALIDATION_COLOR,
@@ -765,7 +766,9 @@ class OutputTab(PlotTab):
                 )
         if axes_changed:
             self.regions.setRect(QtCore.QRectF(*grid_image_rect(grid.extent, grid.size)))
-            self.map_plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+            self.map_plot.setRange(
+                xRange=finite_range(x0, x1), yRange=finite_range(y0, y1), padding=0
+            )
 
     def _plane_names(self, frame: Frame) -> tuple[str, str]:
         """The map's axis names: the data's plane (``x1``, ``x2`` of a built-in generator
@@ -808,7 +811,10 @@ class OutputTab(PlotTab):
         if finite.size == 0:
             return 0.0, 1.0
         low, high = float(finite.min()), float(finite.max())
-        return (low, high) if high > low else (low - 1.0, high + 1.0)
+        if high <= low:
+            return low - 1.0, high + 1.0
+        # Colour levels of values near the largest float would overflow their span.
+        return finite_range(low, high)
 
     def _show_curve(self, frame: Frame) -> None:
         line = frame.line
@@ -833,7 +839,11 @@ class OutputTab(PlotTab):
             self.curves.append(curve)
         for index, curve in enumerate(self.curves):
             if index < outputs.shape[1]:
-                curve.setData(line.line_x, outputs[:, index], pen=pen(tuple(colors[index]), 2.6))
+                curve.setData(
+                    plottable(line.line_x),
+                    plottable(outputs[:, index]),
+                    pen=pen(tuple(colors[index]), 2.6),
+                )
                 curve.setVisible(True)
             else:
                 curve.setVisible(False)
@@ -915,7 +925,9 @@ class OutputTab(PlotTab):
                 colors = np.tile(np.array(split), (len(X), 1))
             else:
                 value = Y[:, self._chosen_target(Y.shape[1])]
-                t = (value - low) / (high - low) if high > low else np.zeros(len(Y))
+                # Values near the largest float overflow here to ±inf, which clip to an end.
+                with np.errstate(over="ignore", invalid="ignore"):
+                    t = (value - low) / (high - low) if high > low else np.zeros(len(Y))
                 colors = self.surface_map.map(np.clip(t, 0, 1), mode="byte")[:, :3]
             if self._mode == "map2d":
                 xs, ys = X[:, 0], X[:, 1]
@@ -930,7 +942,7 @@ class OutputTab(PlotTab):
             # dark rim keeps points visible where their colour matches the prediction.
             light_rim = item is self.train_points and frame.task == "classification"
             edge = pg.mkPen((255, 255, 255) if light_rim else (30, 30, 30), width=1)
-            item.setData(x=xs, y=ys, brush=brushes, pen=edge)
+            item.setData(x=plottable(xs), y=plottable(ys), brush=brushes, pen=edge)
 
     def _image_levels(self, images: np.ndarray) -> tuple[float, float]:
         """Grey levels of example images: the training set's range, as the Data panel
@@ -1152,8 +1164,8 @@ class OutputTab(PlotTab):
         a, p = actual[:, column], predicted[:, column]
         finite = np.isfinite(p)
         # Predictions that are not numbers (a diverged run) have no place to be drawn.
-        self.parity_points.setData(x=a[finite], y=p[finite])
-        values = np.concatenate([a, p[finite]])
+        self.parity_points.setData(x=plottable(a[finite]), y=plottable(p[finite]))
+        values = plottable(np.concatenate([a, p[finite]]))
         low, high = float(values.min()), float(values.max())
         self.identity_line.setData([low, high], [low, high])
         r2 = _r2_text(a, p)
