@@ -1553,6 +1553,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.example_box.setAccelerated(True)
         self.example_box.valueChanged.connect(lambda value: self.canvas.set_example(value - 1))
         self.example_box.valueChanged.connect(lambda _value: self._describe_example())
+        self.example_box.valueChanged.connect(
+            lambda value: self.properties_dock.set_example(value - 1)
+        )
         #: The frame whose examples the picker counts (for its tooltip).
         self._example_frame: Any = None
         example_label.setBuddy(self.example_box)
@@ -1613,6 +1616,8 @@ class MainWindow(QtWidgets.QMainWindow):
         document.projectChanged.connect(
             lambda project: self.status.set_epochs_total(project.training.epochs)
         )
+        # A penalty set or removed relabels the mini-batch losses (they include it).
+        document.projectChanged.connect(self.plots.loss_tab.set_project)
         document.networkChanged.connect(lambda _n: self._update_selection_actions())
         document.datasetChanged.connect(lambda _d: self._refresh_plot_context())
         document.datasetChanged.connect(self._dataset_changed)
@@ -2288,13 +2293,22 @@ class MainWindow(QtWidgets.QMainWindow):
         current = self.statusBar().currentMessage()
         if current in (self._run_message, START_HINT) and current != self._state_message:
             self.statusBar().clearMessage()
-        self._state_message = None
+        announced, self._state_message = self._state_message, None
         self._update_training_actions()
         self._update_selection_actions()
         self.canvas.set_editable(state != "running")
         self.properties_dock.set_editable(state != "running")
         if state == "running":
             self.banner.hide()
+        elif state == "diverged" and (announced or "").startswith("Training cannot start"):
+            # Non-finite before any update: the data, not the learning rate, is the cause.
+            self.banner.show_message(
+                "Training cannot start: the data's values are too large for the loss. "
+                "Rescale or standardise them.",
+                details=announced,
+            )
+            self._run_message = "Training cannot start"
+            self.statusBar().showMessage(self._run_message, 10000)
         elif state == "diverged":
             self.banner.show_message(
                 "Training diverged. Try a smaller learning rate or gradient clipping.",
@@ -2334,6 +2348,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status.set_validation(dataset is not None and np.shape(dataset.X_val)[0] > 0)
         if dataset is None and self.document.dataset_error:
             self.banner.show_message(f"The data could not be loaded: {self.document.dataset_error}")
+        elif self.document.weights_problem is not None:
+            self.banner.show_message(self.document.weights_problem)
         elif self._state != "diverged":
             self.banner.hide()
 
@@ -2476,7 +2492,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         Scroll areas and plot views have nothing to do with the keyboard and show no focus.
         """
-        import pyqtgraph as pg
+        from nnstudio.ui.qt import pg
 
         tab_focus = Qt.FocusPolicy.TabFocus.value
         return (

@@ -9,7 +9,9 @@
   activation ``g(z)`` and its derivative ``g'(z)``, with the flat regions shaded: where a
   sigmoid or tanh saturates (``|g'(z)| < 0.05``) and where a ReLU is dead (``z < 0``);
 - one sentence saying how many probe examples land there (for a softmax unit, which has no
-  flat region of its own, how often it is the most probable class).
+  flat region of its own, how often it is the most probable class);
+- the chosen example's ``z`` as a line across that plot, with its ``g(z)`` and ``g'(z)``
+  as dots on the curves (:meth:`NeuronView.mark_example`).
 
 Plot items are created once and updated with ``setData`` on every frame.
 """
@@ -26,6 +28,7 @@ from nnstudio.data.dataset import image_shape_of
 from nnstudio.engine.activations import get_activation
 from nnstudio.spec import Project, canonical_activation, feature_labels
 from nnstudio.ui.colors import diverging_lookup_table, diverging_rgb, symmetric_limit
+from nnstudio.ui.frame import finite_range, plottable
 from nnstudio.ui.plots.common import compact_large_ticks
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
 
@@ -42,6 +45,8 @@ _HISTOGRAM_PEN = QtGui.QColor(100, 116, 139)
 _HISTOGRAM_BRUSH = QtGui.QColor(148, 163, 184, 120)
 _SATURATED_BRUSH = QtGui.QColor(245, 158, 11, 45)
 _DEAD_BRUSH = QtGui.QColor(220, 38, 38, 40)
+#: The chosen example's z, a = g(z) and g′(z) (the toolbar's Example picker).
+_EXAMPLE_COLOR = QtGui.QColor(234, 88, 12)
 _MUTED = "#6b7280"
 
 
@@ -240,11 +245,23 @@ class NeuronView(QtWidgets.QWidget):
         )
         # Softmax outputs depend on the other units: show the (z, a) pairs actually seen.
         self.output_points = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(17, 24, 39, 110))
+        # The chosen example: a line at its z, dots at g(z) and g′(z).
+        self.example_line = pg.InfiniteLine(
+            pos=0.0,
+            angle=90,
+            pen=pg.mkPen(_EXAMPLE_COLOR, width=1.4, style=QtCore.Qt.PenStyle.DotLine),
+        )
+        self.example_line.setVisible(False)
+        self.example_points = pg.ScatterPlotItem(
+            size=8, pen=pg.mkPen("w", width=1.2), brush=pg.mkBrush(_EXAMPLE_COLOR)
+        )
         for item in (
             self.histogram,
             self.activation_curve,
             self.derivative_curve,
             self.output_points,
+            self.example_line,
+            self.example_points,
         ):
             self.z_plot.addItem(item)
         layout.addWidget(self.z_plot)
@@ -261,6 +278,8 @@ class NeuronView(QtWidgets.QWidget):
         #: Source names of the bars when few enough to name (see MAX_NAMED_BARS).
         self._bar_labels: list[str] | None = None
         self._no_pen = QtGui.QPen(QtCore.Qt.PenStyle.NoPen)
+        #: The activation drawn, to place the example's g′(z); None for softmax and inputs.
+        self._function: Any = None
         self.clear("Select a neuron to see its weights and activations.")
 
     # ---- public API --------------------------------------------------------------------------
@@ -278,6 +297,27 @@ class NeuronView(QtWidgets.QWidget):
             region.setVisible(False)
         self.summary_label.setText(message)
         self.z_caption.setText("")
+        self._function = None
+        self.mark_example(None)
+
+    def mark_example(self, z: float | None, a: float | None = None) -> None:
+        """Mark one example on the activation plot: a line at ``z``, dots at ``(z, a)`` and,
+        for an elementwise activation, at ``(z, g′(z))``; ``None`` removes the marks."""
+        if z is None or not np.isfinite(z):
+            self.example_line.setVisible(False)
+            self.example_points.setData([], [])
+            return
+        self.example_line.setValue(z)
+        self.example_line.setVisible(True)
+        xs, ys = [], []
+        if a is not None and np.isfinite(a):
+            xs.append(z)
+            ys.append(a)
+        if self._function is not None:
+            Z = np.array([[z]])
+            xs.append(z)
+            ys.append(float(self._function.derivative(Z, self._function.forward(Z))[0, 0]))
+        self.example_points.setData(xs, ys)
 
     def show_neuron(
         self, project: Project, layer_index: int | None, neuron: int, frame: Any
@@ -396,7 +436,9 @@ class NeuronView(QtWidgets.QWidget):
             self._bar_key = key
             self._label_bars()
             self.weights_plot.setXRange(0.4, weights.size + 0.6, padding=0.0)
-        self.weights_plot.setYRange(min(0.0, weights.min()), max(0.0, weights.max()), padding=0.1)
+        # Hand-typed float64 weights may be near the largest float: keep the range finite.
+        low, high = finite_range(min(0.0, weights.min()), max(0.0, weights.max()))
+        self.weights_plot.setYRange(low, high, padding=0.1)
 
     def _label_pixels(self, rows: int, cols: int, base: int) -> None:
         """Tick the image's cells at their centres with the indices of the pixel names.
@@ -491,13 +533,15 @@ class NeuronView(QtWidgets.QWidget):
             self.output_points.setData(z, a)
             curve_top = 1.0
             grid_derivative = None
+            self._function = None
         else:
             G = function.forward(grid[:, None])
             dG = function.derivative(grid[:, None], G)[:, 0]
-            self.activation_curve.setData(grid, G[:, 0])
-            self.derivative_curve.setData(grid, dG)
+            self.activation_curve.setData(grid, plottable(G[:, 0]))
+            self.derivative_curve.setData(grid, plottable(dG))
             self.output_points.setData([], [])
-            curve_top = max(1.0, float(np.max(G)))
+            self._function = function
+            curve_top = max(1.0, float(np.max(plottable(G))))
             grid_derivative = dG
             Zp = z[:, None]
             probe_derivative = function.derivative(Zp, function.forward(Zp))[:, 0]
@@ -527,7 +571,7 @@ class NeuronView(QtWidgets.QWidget):
         self.z_caption.setText(legend)
         self.z_plot.setXRange(low, high, padding=0.0)
         bottom = min(0.0, float(np.min(self.activation_curve.yData))) if not softmax else 0.0
-        self.z_plot.setYRange(bottom, curve_top * 1.05, padding=0.02)
+        self.z_plot.setYRange(*finite_range(bottom, curve_top * 1.05), padding=0.02)
 
     def _shade(
         self, activation: str, grid: np.ndarray, derivative: np.ndarray | None, softmax: bool
@@ -550,6 +594,8 @@ class NeuronView(QtWidgets.QWidget):
 
     def _show_input(self, frame: Any, neuron: int, standardized: bool) -> None:
         values = np.asarray(frame.probe_A[0], dtype=float)[:, neuron]
+        self._function = None
+        self.mark_example(None)
         self._set_weights_visible(False)
         self.weights_caption.setText("Input features have no incoming weights.")
         self.activation_curve.setData([], [])
@@ -739,14 +785,15 @@ def _index_step(count: int) -> int:
 
 
 def _histogram_range(values: np.ndarray) -> tuple[float, float]:
-    low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
+    # Finite and clamped: data near the largest float give z of inf, NaN or huge spans.
+    finite = values[np.isfinite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     if high - low < 1e-9:
         low, high = low - 0.5, high + 0.5
-    return low, high
+    return finite_range(low, high)
 
 
 def _z_range(z: np.ndarray) -> tuple[float, float]:
     """A z window covering the histogram, at least [-4, 4] so the curve's shape shows."""
-    low, high = _histogram_range(z)
-    pad = 0.15 * (high - low)
-    return min(low - pad, -4.0), max(high + pad, 4.0)
+    low, high = finite_range(*_histogram_range(z), 0.15)
+    return min(low, -4.0), max(high, 4.0)

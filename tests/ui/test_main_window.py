@@ -1478,3 +1478,47 @@ def test_weights_beyond_float32_are_refused_for_a_float32_project(
     assert window.document.weights is before
     title, text = no_dialogs[-1]
     assert title == "Cannot load weights" and "huge.npz" in text and "float32" in text
+
+
+def test_the_example_picker_chooses_the_example_properties_reads_out(qtbot, window) -> None:
+    from nnstudio.ui.selection import Selection
+
+    window.open_sample("xor")
+    with qtbot.waitSignal(window.frameShown, timeout=FRAME_TIMEOUT):
+        window.step_action.trigger()
+    qtbot.waitUntil(lambda: window.example_box.maximum() > 2, timeout=FRAME_TIMEOUT)
+    window.canvas.select(Selection("neuron", 1, 0))
+    readout = window.properties_dock.properties.neuron_page.readout
+    qtbot.waitUntil(lambda: not readout.isHidden(), timeout=FRAME_TIMEOUT)
+    count = window.example_box.maximum()
+    assert f"Example 1 / {count}" in readout.text()
+    window.example_box.setValue(3)
+    assert f"Example 3 / {count}" in readout.text()
+
+
+def test_a_penalty_set_while_paused_relabels_the_mini_batch_losses(window) -> None:
+    from dataclasses import replace
+
+    window.open_sample("xor")
+    tab = window.plots.loss_tab
+    assert "batch&nbsp;J" not in tab.loss_plot.titleLabel.text
+    training = replace(window.document.project.training, l2=0.01)
+    assert window.document.set_training(training, "Change L2")
+    assert "batch&nbsp;J&nbsp;(with&nbsp;penalty)" in tab.loss_plot.titleLabel.text
+
+
+def test_a_loss_already_infinite_at_the_first_step_blames_the_data(qtbot, window) -> None:
+    window.open_sample("xor")
+    text = (
+        "Training cannot start: the loss is inf at the first step, before any update, so the "
+        "learning rate is not the cause: the data's values are too large for the loss in "
+        "float64. Rescale or standardise the targets (and the inputs)."
+    )
+    window.controller.message.emit(text)
+    window.controller.stateChanged.emit("diverged")
+    qtbot.waitUntil(window.banner.isVisible)
+    shown = window.banner.label.text()
+    assert shown.startswith("Training cannot start")
+    assert "learning rate" not in shown
+    # The whole reason stays at hand in the banner's tooltip.
+    assert "before any update" in window.banner.label.toolTip()

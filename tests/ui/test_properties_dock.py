@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from nnstudio.ui.docks.properties_dock import PropertiesDock
@@ -460,3 +461,126 @@ def test_the_scroll_range_fits_the_page_on_show(qtbot, document, first) -> None:
     # The page fits: no scroll range over blank space a taller page left behind.
     qtbot.waitUntil(lambda: props.height() == viewport.height(), timeout=2000)
     assert bar.maximum() == 0
+
+
+# ---- the "this example" forward/backward readout ------------------------------------------------
+
+
+def _readout_rows(text: str) -> dict[str, float]:
+    """The readout's ``symbol -> value`` rows, read back from its rich text."""
+    import html
+    import re
+
+    rows = {}
+    for row in text.split("<tr>"):
+        cells = re.match(r"<td[^>]*>(.*?)</td><td align='right'[^>]*>(.*?)</td>", row)
+        if cells is None:
+            continue
+        symbol, value = cells.groups()
+        symbol = html.unescape(re.sub(r"<[^>]+>", "", symbol)).strip()
+        value = html.unescape(re.sub(r"<[^>]+>", "", value)).replace("\u2212", "-")
+        rows[symbol] = float(value)
+    return rows
+
+
+def _backprop_by_hand(frame, example: int):
+    """z, a and δ of one example through the default tanh-tanh-sigmoid network, its loss
+    binary cross-entropy, written out as in the lecture notes (float64, m = 1)."""
+    weights = [(np.asarray(W, np.float64), np.asarray(b, np.float64)) for W, b in frame.weights]
+    a = [np.asarray(frame.probe_inputs[example], np.float64)]  # circles: not standardised
+    zs = []
+    for index, (W, b) in enumerate(weights):
+        z = a[-1] @ W + b
+        zs.append(z)
+        a.append(np.tanh(z) if index < len(weights) - 1 else 1.0 / (1.0 + np.exp(-z)))
+    y = np.asarray(frame.probe_targets[example, 1:2], np.float64)  # one sigmoid unit
+    deltas = [None] * len(weights)
+    deltas[-1] = a[-1] - y  # sigmoid with cross-entropy
+    for index in range(len(weights) - 2, -1, -1):
+        deltas[index] = (weights[index + 1][0] @ deltas[index + 1]) * (1.0 - a[index + 1] ** 2)
+    return zs, a, deltas
+
+
+@pytest.fixture
+def trained_frame(document: StudioDocument):
+    """A frame of the default network after a few epochs (errors far from zero)."""
+    from nnstudio.ui.frame import FrameBuilder
+    from nnstudio.workflow import build_network, make_trainer
+
+    network = build_network(document.project, document.weights)
+    trainer = make_trainer(document.project, network, document.dataset)
+    for _ in range(3):
+        trainer.run_epoch()
+    return FrameBuilder(document.dataset, probe_size=32).build(network, trainer.snapshot())
+
+
+def test_the_neuron_page_reads_out_z_a_slope_and_error_of_the_chosen_example(
+    dock: PropertiesDock, trained_frame
+) -> None:
+    props = dock.properties
+    page = props.neuron_page
+    dock.set_selection(Selection("neuron", 1, 2))
+    assert page.readout.isHidden()  # no frame yet: nothing to read out
+    dock.show_frame(trained_frame)
+    for example in (3, 17):
+        dock.set_example(example)
+        zs, a, deltas = _backprop_by_hand(trained_frame, example)
+        rows = _readout_rows(page.readout.text())
+        assert f"Example {example + 1} / 32" in page.readout.text()
+        assert rows["z"] == pytest.approx(zs[0][2], rel=2e-3)
+        assert rows["a"] == pytest.approx(a[1][2], rel=2e-3)
+        assert rows["g′(z)"] == pytest.approx(1.0 - a[1][2] ** 2, rel=2e-3)
+        assert rows["δ"] == pytest.approx(deltas[0][2], rel=2e-3)
+        # How δ arises: the next layer's Σₖ wₖδₖ, which times g′(z) is δ.
+        backpropagated = trained_frame.weights[1][0][2] @ deltas[1]
+        assert rows["Σₖ wₖδₖ"] == pytest.approx(backpropagated, rel=2e-3)
+        assert "δ = g′(z) · Σₖ wₖδₖ" in page.readout.text()
+        mean = np.mean([_backprop_by_hand(trained_frame, i)[2][0][2] for i in range(32)])
+        assert rows["mean δ"] == pytest.approx(mean, rel=2e-3)
+        # The activation plot marks the example's z.
+        assert page.view.example_line.isVisible()
+        assert page.view.example_line.value() == pytest.approx(zs[0][2], rel=1e-4)
+
+
+def test_the_output_neuron_explains_its_error_from_the_loss(
+    dock: PropertiesDock, trained_frame
+) -> None:
+    page = dock.properties.neuron_page
+    dock.show_frame(trained_frame)
+    dock.set_example(5)
+    dock.set_selection(Selection("neuron", 3, 0))
+    _zs, a, deltas = _backprop_by_hand(trained_frame, 5)
+    rows = _readout_rows(page.readout.text())
+    y = trained_frame.probe_targets[5, 1]
+    assert rows["y"] == y
+    assert rows["δ"] == pytest.approx(a[-1][0] - y, rel=2e-3)
+    assert rows["δ"] == pytest.approx(deltas[-1][0], rel=2e-3)
+    assert "δ = a − y" in page.readout.text()
+
+
+def test_the_edge_page_reads_out_the_weight_gradient_and_the_next_sgd_step(
+    dock: PropertiesDock, document: StudioDocument, trained_frame
+) -> None:
+    training = replace(document.project.training, optimizer="sgd", l2=0.01, learning_rate=0.5)
+    document.set_training(training)
+    page = dock.properties.edge_page
+    # W2[3, 1]: from hidden 1's fourth neuron to hidden 2's second.
+    dock.set_selection(Selection("edge", 2, 1, 3))
+    dock.show_frame(trained_frame)
+    dock.set_example(9)
+    _zs, a, deltas = _backprop_by_hand(trained_frame, 9)
+    rows = _readout_rows(page.readout.text())
+    w = float(trained_frame.weights[1][0][3, 1])
+    assert rows["w"] == pytest.approx(w, rel=2e-3)
+    assert rows["a"] == pytest.approx(a[1][3], rel=2e-3)
+    assert rows["δ"] == pytest.approx(deltas[1][1], rel=2e-3)
+    assert rows["∂J/∂w"] == pytest.approx(a[1][3] * deltas[1][1], rel=2e-3)
+    per_example = [
+        (lambda r: r[1][1][3] * r[2][1][1])(_backprop_by_hand(trained_frame, i)) for i in range(32)
+    ]
+    mean = float(np.mean(per_example))
+    assert rows["mean a·δ"] == pytest.approx(mean, rel=2e-3)
+    assert rows["+ λ₂w"] == pytest.approx(0.01 * w, rel=2e-3)
+    assert rows["total"] == pytest.approx(mean + 0.01 * w, rel=2e-3)
+    rate = trained_frame.snapshot.learning_rate
+    assert rows["Δw"] == pytest.approx(-rate * (mean + 0.01 * w), rel=2e-3)

@@ -4,10 +4,17 @@ Nothing selected shows a summary of the project; a layer shows its settings (uni
 activation, initialiser, bias, dropout, alpha), each edit going through
 :meth:`StudioDocument.set_layer`; a neuron shows the :class:`~nnstudio.ui.neuron_view.NeuronView`
 and its bias; an edge shows its weight, editable by hand while training is not running.
+
+Neuron and edge pages also read out the forward and backward pass of the example chosen in
+the toolbar's Example picker (:meth:`PropertiesWidget.set_example`): a neuron's ``z``,
+``a = g(z)``, ``g′(z)`` and error ``δ = ∂J/∂z`` with how ``δ`` arises, an edge's ``w``,
+``a``, ``δ`` and ``∂J/∂w = a·δ``, and the mean over the probe examples
+(see :mod:`nnstudio.ui.example_errors`).
 """
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import replace
 from pathlib import PurePath
@@ -24,11 +31,13 @@ from nnstudio.spec import (
     DataSpec,
     LayerSpec,
     Project,
+    canonical_activation,
 )
 from nnstudio.text import plural
 from nnstudio.ui.docks.data_dock import BUILTIN_INFO
 from nnstudio.ui.docks.training_dock import LOSS_LABELS, OPTIMIZER_LABELS, NumberField
 from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.example_errors import ExampleErrors, ExampleErrorsCache
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, whole_text_combo
 from nnstudio.ui.selection import Selection
 
@@ -596,19 +605,303 @@ class LayerPage(QtWidgets.QWidget):
         self.error.show()
 
 
-class NeuronPage(QtWidgets.QWidget):
-    """One neuron: the shared neuron view (incoming weights, activation, heatmap) and its bias."""
+# ---- the "this example" readout ---------------------------------------------------------------
 
-    def __init__(self, document: StudioDocument):
+#: Colour of the readout's explanations (the notes' muted grey).
+_MUTED = "#6b7280"
+#: Terms of Σₖ wₖδₖ listed by name; beyond, the largest ones.
+_LISTED_TERMS = 3
+OPTIMIZER_STEP_NOTES = {
+    "momentum": "momentum adds the velocity of earlier steps, so its step can differ",
+    "nesterov": "Nesterov momentum adds the velocity of earlier steps, so its step can differ",
+    "heavy_ball": "heavy ball adds the velocity of earlier steps, so its step can differ",
+    "rmsprop": "RMSProp divides it by a running size of the gradient",
+    "adam": "Adam divides a running mean of it by a running size of the gradient",
+    "adamw": "AdamW divides a running mean of it by a running size of the gradient",
+}
+
+
+def _num(value: float, digits: int = 4) -> str:
+    """``value`` to ``digits`` significant digits, with a true minus sign."""
+    value = float(value)
+    if not np.isfinite(value):
+        return "–"
+    if value == 0.0:
+        return "0"  # never "-0"
+    return f"{value:.{digits}g}".replace("-", "\u2212")
+
+
+def readout_html(heading: str, rows: list[tuple[str, str | None, str]], notes: list[str]) -> str:
+    """A small table of symbols, values and meanings, under a heading, above notes.
+
+    Parameters
+    ----------
+    heading : str
+        Bold first line (plain text).
+    rows : list of (symbol, value, meaning)
+        Rich text written here (names escaped by the caller). A row whose value is ``""``
+        is a sub-heading (``symbol`` in bold); one whose value is ``None`` is a formula line
+        across the table (``symbol``).
+    notes : list of str
+        Rich-text lines under the table, in the muted colour.
+
+    Returns
+    -------
+    str
+        Rich text for a QLabel.
+    """
+    cells = []
+    for symbol, value, meaning in rows:
+        if value == "":
+            cells.append(f"<tr><td colspan='3' style='padding-top:5px'><b>{symbol}</b></td></tr>")
+        elif value is None:
+            cells.append(f"<tr><td colspan='3'>{symbol}</td></tr>")
+        else:
+            cells.append(
+                f"<tr><td style='padding-right:6px'>{symbol}</td>"
+                f"<td align='right' style='padding-right:8px'>{value}</td>"
+                f"<td style='color:{_MUTED}'>{meaning}</td></tr>"
+            )
+    table = "<table cellspacing='0' cellpadding='1'>" + "".join(cells) + "</table>"
+    lines = "".join(f"<div style='color:{_MUTED}'>{note}</div>" for note in notes)
+    return f"<div><b>{html.escape(heading)}</b></div>{table}{lines}"
+
+
+def _factor(value: float, digits: int = 4) -> str:
+    """A number as a factor of a product: bracketed when negative, "× (−0.3)"."""
+    text = _num(value, digits)
+    return f"({text})" if text.startswith("\u2212") else text
+
+
+def example_caption(frame: Any, example: int, count: int) -> str:
+    """``"Example 6 / 128 · class outer"``, as the canvas's key names the example."""
+    text = f"Example {example + 1} / {count}"
+    labels = getattr(frame, "probe_labels", None)
+    names = getattr(frame, "target_names", None) or ()
+    if labels is not None and example < len(labels) and 0 <= int(labels[example]) < len(names):
+        text += f" · class {names[int(labels[example])]}"
+    return text
+
+
+def _readout_label() -> QtWidgets.QLabel:
+    label = QtWidgets.QLabel()
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(True)
+    _shrinkable(label)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setToolTip(
+        "The forward and backward pass of the example chosen in the toolbar's Example "
+        "picker (the one the canvas colours its neurons for), with dropout off as when "
+        "predicting. δ = ∂J/∂z is a neuron's error for that one example's loss J; "
+        "the mean over the examples is the gradient of their mean loss."
+    )
+    label.setVisible(False)
+    return label
+
+
+def _common_notes(project: Project, *, inputs: bool) -> list[str]:
+    """Conventions behind the numbers: standardised inputs, dropout off."""
+    notes = []
+    if inputs and project.standardization is not None:
+        notes.append("x̃ = (x − mean) / std: the first layer reads standardised inputs.")
+    if any(layer.dropout > 0 for layer in project.network.layers):
+        notes.append("Dropout off, as when predicting (training steps drop units).")
+    return notes
+
+
+def neuron_readout(
+    project: Project,
+    errors: ExampleErrors,
+    frame: Any,
+    index: int,
+    neuron: int,
+    example: int,
+    next_names: list[str],
+) -> str:
+    """The readout of neuron ``neuron`` of layer ``index`` (``network.layers``) for one example.
+
+    Parameters
+    ----------
+    project : Project
+    errors : ExampleErrors
+        The probe examples' forward and backward pass.
+    frame : Frame
+        Supplies the next layer's weights and the example's caption (class names).
+    index, neuron : int
+        Layer (index into ``network.layers``) and neuron.
+    example : int
+        Probe example, already within range.
+    next_names : list of str
+        Names of the next layer's neurons (the terms of Σₖ wₖδₖ).
+
+    Returns
+    -------
+    str
+        Rich text (see :func:`readout_html`).
+    """
+    from nnstudio.engine.activations import get_activation
+    from nnstudio.engine.losses import get_loss
+
+    layers = project.network.layers
+    name = canonical_activation(layers[index].activation)
+    function = get_activation(name, layers[index].activation_alpha)
+    z_row = errors.Z[index][example]
+    a_row = errors.A[index + 1][example]
+    z, a = float(z_row[neuron]), float(a_row[neuron])
+    delta = float(errors.deltas[index][example, neuron])
+    softmax = name == "softmax"
+    slope = float(function.derivative(z_row[None, :], a_row[None, :])[0, neuron])
+    g = html.escape(name)
+    rows: list[tuple[str, str | None, str]] = [
+        ("z", _num(z), "= Σ w·a + b"),
+        ("a", _num(a), f"= g(z), g = {g}"),
+    ]
+    if not softmax:
+        rows.append(("g′(z)", _num(slope), "slope of g at z"))
+    output = index == len(layers) - 1
+    notes: list[str] = []
+    if output:
+        y = float(errors.targets[example, neuron])
+        standardised = project.target_standardization is not None
+        rows.append(("y", _num(y), "standardised target" if standardised else "target"))
+    rows.append(("δ", f"<b>{_num(delta)}</b>", "= ∂J/∂z, its error"))
+    rows.append(("How δ arises", "", ""))
+    if output:
+        loss = get_loss(project.loss)
+        if loss.fused_activation is not None and loss.fused_activation == name:
+            rows.append((f"δ = a − y = {_num(a)} − {_factor(y)}", None, ""))
+            notes.append(f"With {g} and cross-entropy, g′(z) cancels: δ = a − y.")
+        else:
+            y_row = errors.targets[example][None, :]
+            gradient = float(loss.gradient(a_row[None, :], y_row)[0, neuron])
+            rows.append(("∂J/∂a", _num(gradient), f"of the loss ({html.escape(project.loss)})"))
+            if softmax:
+                rows.append(("δ = a (∂J/∂a − Σⱼ aⱼ ∂J/∂aⱼ)", None, ""))
+                notes.append("Softmax couples the outputs, so δ takes all of them.")
+            else:
+                rows.append((f"δ = ∂J/∂a · g′(z) = {_num(gradient)} × {_factor(slope)}", None, ""))
+    else:
+        W_next = np.asarray(frame.weights[index + 1][0], dtype=np.float64)
+        next_deltas = errors.deltas[index + 1][example]
+        terms = W_next[neuron] * next_deltas
+        total = float(terms.sum())
+        if softmax:
+            notes.append("Softmax couples the units, so δ uses its whole Jacobian.")
+        else:
+            rows.append((f"δ = g′(z) · Σₖ wₖδₖ = {_num(slope)} × {_factor(total)}", None, ""))
+        count = terms.size
+        rows.append(("Σₖ wₖδₖ", _num(total), f"over the next layer's {plural(count, 'neuron')}"))
+        for k in np.argsort(-np.abs(terms))[:_LISTED_TERMS]:
+            label = next_names[k] if k < len(next_names) else f"neuron {k + 1}"
+            label = html.escape(label).replace(" ", "&nbsp;")  # one line per term
+            product = f"{_num(float(W_next[neuron, k]), 3)} × {_factor(float(next_deltas[k]), 3)}"
+            rows.append(
+                (f"&nbsp;&nbsp;k&nbsp;=&nbsp;{label}", _num(float(terms[k]), 3), f"= {product}")
+            )
+        if count > _LISTED_TERMS:
+            rows.append((f"&nbsp;&nbsp;(the {_LISTED_TERMS} largest of {count} terms)", None, ""))
+    mean = float(np.mean(errors.deltas[index][:, neuron]))
+    rows.append((f"Over the {errors.count} examples", "", ""))
+    rows.append(("mean δ", _num(mean), "= ∂J/∂b of their mean loss (∂J/∂b = δ)"))
+    notes += _common_notes(project, inputs=False)
+    return readout_html(example_caption(frame, example, errors.count), rows, notes)
+
+
+def edge_readout(
+    project: Project,
+    errors: ExampleErrors,
+    frame: Any,
+    index: int,
+    source: int,
+    target: int,
+    example: int,
+    source_name: str,
+) -> str:
+    """The readout of the weight ``W[index][source, target]`` for one example.
+
+    Parameters
+    ----------
+    project : Project
+    errors : ExampleErrors
+    frame : Frame
+        Supplies the weights, the learning rate (its snapshot's) and the example's caption.
+    index : int
+        Layer (index into ``network.layers``) the weight feeds.
+    source, target : int
+        The weight's row and column.
+    example : int
+        Probe example, already within range.
+    source_name : str
+        The source neuron's label (an input feature's name).
+
+    Returns
+    -------
+    str
+        Rich text (see :func:`readout_html`).
+    """
+    w = float(np.asarray(frame.weights[index][0])[source, target])
+    a = float(errors.A[index][example, source])
+    delta = float(errors.deltas[index][example, target])
+    first = index == 0
+    rows: list[tuple[str, str | None, str]] = [("w", _num(w), "the weight")]
+    name = html.escape(source_name)
+    if first and project.standardization is not None:
+        raw = float(errors.raw_inputs[example, source])
+        rows.append(("a = x̃", _num(a), f"{name} = {_num(raw)}, standardised"))
+    elif first:
+        rows.append(("a = x", _num(a), f"input {name}"))
+    else:
+        rows.append(("a", _num(a), "the source's output"))
+    rows += [
+        ("δ", _num(delta), "the target's error ∂J/∂z"),
+        ("∂J/∂w", f"<b>{_num(a * delta)}</b>", f"= a·δ = {_num(a)} × {_factor(delta)}"),
+    ]
+    mean = float(np.mean(errors.weight_gradients(index, source, target)))
+    training = project.training
+    rows.append((f"Over the {errors.count} examples", "", ""))
+    rows.append(("mean a·δ", _num(mean), "= ∂J/∂w of their mean loss"))
+    gradient = mean
+    if training.l2 > 0:
+        rows.append(("+ λ₂w", _num(training.l2 * w), "L2 penalty"))
+        gradient += training.l2 * w
+    if training.l1 > 0:
+        rows.append(("+ λ₁ sign w", _num(training.l1 * float(np.sign(w))), "L1 penalty"))
+        gradient += training.l1 * float(np.sign(w))
+    if training.l1 > 0 or training.l2 > 0:
+        rows.append(("total", _num(gradient), "= ∂J/∂w with the penalty"))
+    rate = getattr(getattr(frame, "snapshot", None), "learning_rate", None)
+    rate = float(rate) if rate else training.learning_rate
+    notes = []
+    if training.optimizer == "sgd":
+        rows.append(("Δw", _num(-rate * gradient), f"= −α ∂J/∂w, α = {rate:g}: the next step"))
+        notes.append("That step on these examples; a mini-batch's gradient differs a little.")
+    elif gradient != 0.0:
+        direction = "down" if gradient > 0 else "up"
+        step = OPTIMIZER_STEP_NOTES.get(training.optimizer, "the optimizer sets its size")
+        notes.append(f"Descent moves w against ∂J/∂w, so {direction}; {step}.")
+    notes += _common_notes(project, inputs=first)
+    return readout_html(example_caption(frame, example, errors.count), rows, notes)
+
+
+class NeuronPage(QtWidgets.QWidget):
+    """One neuron: the shared neuron view (incoming weights, activation, heatmap), its bias,
+    and the forward and backward pass of the chosen example."""
+
+    def __init__(self, document: StudioDocument, errors: ExampleErrorsCache | None = None):
         super().__init__()
         self.document = document
         self.selection: Selection | None = None
         self._editable = True
+        #: The probe example the readout is for (the toolbar's Example picker).
+        self.example = 0
+        self._errors = errors if errors is not None else ExampleErrorsCache()
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(*PAGE_MARGINS)
         self._layout = layout
         # Built when a neuron is first selected: its plots would slow the studio's start.
         self._view: NeuronView | None = None
+        self.readout = _readout_label()
+        layout.addWidget(self.readout)
         self.bias_row = QtWidgets.QWidget()
         form = _form()
         form.setContentsMargins(0, 0, 0, 0)
@@ -644,6 +937,37 @@ class NeuronPage(QtWidgets.QWidget):
             self.bias.set_value(float(weights[index][1][neuron]))
         self.bias.setEnabled(weights is not None and self._editable)
         self.view.show_neuron(self.document.project, index, neuron, frame)
+        self._show_example(selection, frame)
+
+    def _show_example(self, selection: Selection, frame: object | None) -> None:
+        """Read out the chosen example's z, a, g′(z) and δ (and mark z on the view)."""
+        project = self.document.project
+        index = selection.network_index
+        neuron = selection.neuron or 0
+        errors = self._errors.get(project, frame) if frame is not None else None
+        layers = project.network.layers
+        if errors is None or not 0 <= neuron < project.network.sizes[selection.layer]:
+            self.view.mark_example(None)
+            self.readout.setText("")
+            self.readout.setVisible(False)
+            return
+        example = min(max(self.example, 0), errors.count - 1)
+        if index is None:
+            self.view.mark_example(None)
+            text = _input_readout(project, errors, frame, neuron, example, self.document)
+        else:
+            self.view.mark_example(
+                float(errors.Z[index][example, neuron]), float(errors.A[index + 1][example, neuron])
+            )
+            following = selection.layer + 1
+            names = (
+                [_neuron_name(self.document, following, k) for k in range(layers[index + 1].units)]
+                if index + 1 < len(layers)
+                else []
+            )
+            text = neuron_readout(project, errors, frame, index, neuron, example, names)
+        self.readout.setText(text)
+        self.readout.setVisible(True)
 
     def set_editable(self, editable: bool) -> None:
         """Allow or forbid editing the bias by hand (forbidden while training runs)."""
@@ -657,14 +981,36 @@ class NeuronPage(QtWidgets.QWidget):
         self.document.set_parameter(selection.network_index, None, selection.neuron or 0, value)
 
 
-class EdgePage(QtWidgets.QWidget):
-    """One connection: its weight, editable by hand while training is paused."""
+def _input_readout(
+    project: Project,
+    errors: ExampleErrors,
+    frame: Any,
+    neuron: int,
+    example: int,
+    document: StudioDocument,
+) -> str:
+    """An input feature's raw and standardised value for the example."""
+    raw = float(errors.raw_inputs[example, neuron])
+    name = html.escape(_neuron_name(document, 0, neuron))
+    rows = [("x", _num(raw), f"{name}, as in the data")]
+    if project.standardization is not None:
+        rows.append(("x̃", _num(float(errors.A[0][example, neuron])), "what the network reads"))
+    notes = _common_notes(project, inputs=True)
+    return readout_html(example_caption(frame, example, errors.count), rows, notes)
 
-    def __init__(self, document: StudioDocument):
+
+class EdgePage(QtWidgets.QWidget):
+    """One connection: its weight, editable by hand while training is paused, and its
+    gradient ``∂J/∂w = a·δ`` for the chosen example and over the probe examples."""
+
+    def __init__(self, document: StudioDocument, errors: ExampleErrorsCache | None = None):
         super().__init__()
         self.document = document
         self.selection: Selection | None = None
         self._editable = True
+        #: The probe example the readout is for (the toolbar's Example picker).
+        self.example = 0
+        self._errors = errors if errors is not None else ExampleErrorsCache()
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(*PAGE_MARGINS)
         self.title = _title_label()
@@ -673,10 +1019,11 @@ class EdgePage(QtWidgets.QWidget):
         self.weight = NumberField(0.0, step=0.05)
         self.weight.committed.connect(self._weight_changed)
         form.addRow("Weight w", self.weight)
-        self.gradient_note = _value_label()
         layout.addLayout(form)
         self.note = _note_label()
         layout.addWidget(self.note)
+        self.readout = _readout_label()
+        layout.addWidget(self.readout)
         layout.addStretch(1)
 
     def refresh(self, selection: Selection, frame: object | None) -> None:
@@ -695,6 +1042,7 @@ class EdgePage(QtWidgets.QWidget):
         if weights is None or index is None:
             self.weight.setEnabled(False)
             self.note.setText("The network has no weights yet: press Play or Step to start.")
+            self.readout.setVisible(False)
             return
         W = weights[index][0]
         value = float(W[source, target])
@@ -708,6 +1056,15 @@ class EdgePage(QtWidgets.QWidget):
             f"Incoming weights of this neuron range from {column.min():.3g} to {column.max():.3g}."
             + ("" if self._editable else " Pause training to edit it by hand.")
         )
+        errors = self._errors.get(project, frame) if frame is not None else None
+        if errors is None:
+            self.readout.setVisible(False)
+            return
+        example = min(max(self.example, 0), errors.count - 1)
+        self.readout.setText(
+            edge_readout(project, errors, frame, index, source, target, example, start)
+        )
+        self.readout.setVisible(True)
 
     def set_editable(self, editable: bool) -> None:
         """Allow or forbid editing the weight by hand (forbidden while training runs)."""
@@ -742,11 +1099,14 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
         self._frame_shown = True
         #: Training runs: frames keep the values current.
         self._live = False
+        #: The probe example the neuron and edge pages read out (see :meth:`set_example`).
+        self.example = 0
+        errors = ExampleErrorsCache()  # one backward pass per frame serves both pages
         self.summary_page = SummaryPage(document)
         self.input_page = InputPage(document)
         self.layer_page = LayerPage(document)
-        self.neuron_page = NeuronPage(document)
-        self.edge_page = EdgePage(document)
+        self.neuron_page = NeuronPage(document, errors)
+        self.edge_page = EdgePage(document, errors)
         self._pages = {
             "summary": self.summary_page,
             "input": self.input_page,
@@ -814,6 +1174,21 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
         self.summary_page.show_snapshot(getattr(self._frame, "snapshot", None))
         if self.page_name in ("neuron", "edge"):
             self._refresh()
+
+    def set_example(self, index: int) -> None:
+        """Read out probe example ``index`` (from 0) on the neuron and edge pages.
+
+        The toolbar's Example picker chooses it, as it chooses the example the canvas
+        colours its neurons for.
+        """
+        self.example = max(0, int(index))
+        self.neuron_page.example = self.edge_page.example = self.example
+        if self.page_name not in ("neuron", "edge"):
+            return
+        if self.isVisible():
+            self._refresh()
+        else:
+            self._frame_shown = False  # shown when the dock appears
 
     def set_editable(self, editable: bool) -> None:
         """Allow or forbid edits: layers, weights and biases (forbidden while training runs)."""
@@ -928,3 +1303,7 @@ class PropertiesDock(QtWidgets.QDockWidget):
     def set_editable(self, editable: bool) -> None:
         """Forward to :meth:`PropertiesWidget.set_editable`."""
         self.properties.set_editable(editable)
+
+    def set_example(self, index: int) -> None:
+        """Forward to :meth:`PropertiesWidget.set_example`."""
+        self.properties.set_example(index)

@@ -3,7 +3,10 @@
 The heatmap shows one row per neuron and one column per probe example (grouped by class), so
 a neuron that reacts to one class shows as a coloured block. The bar chart shows, per layer,
 the share of saturated sigmoid/tanh activations (derivative below 0.05, where learning
-stalls) and the share of dead ReLU-family units (never active on any probe).
+stalls) and the share of dead ReLU-family units (never active on any probe). The spread plot
+shows each layer's standard deviation of its outputs over the probes, from the inputs on
+(log scale): the quantity Xavier and He initialisation keep level with depth, so activations
+that shrink toward 0 or blow up layer after layer show at a glance.
 """
 
 from __future__ import annotations
@@ -40,6 +43,26 @@ _SEPARATOR_WIDTH = 2
 _LABEL_GAP = 1.0
 #: Lowest top of the unit-health y axis: room for labels over full bars in a tall plot.
 _MIN_HEALTH_TOP = 110.0
+_SPREAD_COLOR = (90, 60, 160)
+#: Spreads are floored here before taking logarithms (a layer of constant outputs).
+_SPREAD_FLOOR = 1e-12
+
+
+def layer_spreads(probe_A: Sequence[np.ndarray]) -> np.ndarray:
+    """Standard deviation of each layer's outputs over all its units and probe examples.
+
+    Parameters
+    ----------
+    probe_A : sequence of ndarray
+        ``probe_A[0]`` the inputs the first layer reads (P, n_inputs), then each layer's
+        outputs (P, units).
+
+    Returns
+    -------
+    ndarray, shape (L + 1,)
+        Entry 0 the inputs', entry ``l`` layer ``l``'s.
+    """
+    return np.array([float(np.std(np.asarray(a, dtype=np.float64))) for a in probe_A])
 
 
 def health_range_top(view_height: float, label_height: float) -> float:
@@ -130,11 +153,53 @@ class ActivationsTab(PlotTab):
         self.health_plot.vb.sigResized.connect(self._fit_health_range)
         self._fit_health_range()
 
+        # Activation spread per layer, the Xavier/He argument: σ of a from layer to layer.
+        self.spread_plot = make_plot("Activation spread", "layer", "std of a (log)")
+        self.spread_plot.setMouseEnabled(x=False, y=False)
+        self.spread_plot.setLogMode(y=True)
+        self.spread_curve = self.spread_plot.plot(
+            pen=pg.mkPen(_SPREAD_COLOR, width=2),
+            symbol="o",
+            symbolSize=7,
+            symbolBrush=pg.mkBrush(*_SPREAD_COLOR),
+            symbolPen=None,
+        )
+        set_title(
+            self.spread_plot,
+            "Activation spread  " + key(_SPREAD_COLOR, "std of a per layer"),
+            compact="Spread (std of a)",
+        )
+        self.spread_plot.setToolTip(
+            "Standard deviation of each layer's outputs a over all its neurons and the probe "
+            "examples (in: the inputs the first layer reads), on a log scale.\n"
+            "Xavier (tanh) and He (ReLU) initialisation keep it about level from layer to "
+            "layer; weights too small make it shrink toward 0 with depth, too large ones "
+            "saturate tanh and sigmoid or make ReLU outputs grow."
+        )
+        #: The last spreads drawn, (L + 1,): the inputs, then each layer.
+        self.spreads = np.zeros(0)
+
         self._frame: Frame | None = None
         self._shown: tuple[int, str] | None = None
         self.set_arrangement(
-            narrow=[(self.heatmap_plot, 0, 0, 1, 1), (self.health_plot, 1, 0, 1, 1)],
-            wide=[(self.heatmap_plot, 0, 0, 1, 1), (self.health_plot, 0, 1, 1, 1)],
+            narrow=[
+                (self.heatmap_plot, 0, 0, 1, 2),
+                (self.health_plot, 1, 0, 1, 1),
+                (self.spread_plot, 1, 1, 1, 1),
+            ],
+            wide=[
+                (self.heatmap_plot, 0, 0, 2, 1),
+                (self.health_plot, 0, 1, 1, 1),
+                (self.spread_plot, 1, 1, 1, 1),
+            ],
+            # A low dock: in one row, each plot keeps the dock's height.
+            short=[
+                (self.heatmap_plot, 0, 0, 1, 1),
+                (self.health_plot, 0, 1, 1, 1),
+                (self.spread_plot, 0, 2, 1, 1),
+            ],
+            # Low and narrow: three plots in a row would each be too narrow to read.
+            small=[(self.heatmap_plot, 0, 0, 1, 1), (self.health_plot, 0, 1, 1, 1)],
         )
 
     def _apply_stretch(self) -> None:
@@ -142,11 +207,15 @@ class ActivationsTab(PlotTab):
         if self._layout_mode != "narrow":
             grid.setColumnStretchFactor(0, 3)
             grid.setColumnStretchFactor(1, 2)
+            grid.setColumnStretchFactor(2, 2 if self._layout_mode == "short" else 0)
             grid.setRowStretchFactor(0, 1)
+            grid.setRowStretchFactor(1, 0 if self._layout_mode in ("short", "small") else 1)
         else:
             grid.setRowStretchFactor(0, 3)
             grid.setRowStretchFactor(1, 2)
             grid.setColumnStretchFactor(0, 1)
+            grid.setColumnStretchFactor(1, 1)
+            grid.setColumnStretchFactor(2, 0)
 
     # ---- state -------------------------------------------------------------------------------
 
@@ -158,6 +227,8 @@ class ActivationsTab(PlotTab):
         self.heatmap.clear()
         self.saturated_bars.setOpts(x=[], height=[])
         self.dead_bars.setOpts(x=[], height=[])
+        self.spread_curve.setData([], [])
+        self.spreads = np.zeros(0)
         for line in self.boundaries:
             line.setVisible(False)
 
@@ -203,6 +274,7 @@ class ActivationsTab(PlotTab):
             )
         self._show_classes(frame)
         self._show_health(frame)
+        self._show_spread(frame)
         neurons = _count(units, "neuron").replace("&nbsp;", " ")
         # Shorter wordings for a narrow control row: whole words and numbers, never cut.
         self.layer_note.set_wordings(
@@ -260,6 +332,17 @@ class ActivationsTab(PlotTab):
             set_bar_ticks(self.health_plot, names, [str(i + 1) for i in range(layers)])
             self.health_plot.setXRange(-0.6, layers - 0.4, padding=0)
         self._label_health(frame, saturated, dead)
+
+    def _show_spread(self, frame: Frame) -> None:
+        """Each layer's activation std, the inputs first (updated in place)."""
+        spreads = layer_spreads(frame.probe_A)
+        self.spreads = spreads
+        x = np.arange(spreads.size, dtype=np.float64)
+        self.spread_curve.setData(x, np.maximum(spreads, _SPREAD_FLOOR))
+        if self.changed("spread", frame.activation_names):
+            names = ["in", *(str(i + 1) for i in range(frame.n_layers))]
+            set_bar_ticks(self.spread_plot, names, names)
+            self.spread_plot.setXRange(-0.4, spreads.size - 0.6, padding=0)
 
     def _fit_health_range(self, *_args: object) -> None:
         """Fit the labels into a plot of a new size: room above 100 % for a full bar's

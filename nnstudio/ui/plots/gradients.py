@@ -1,11 +1,14 @@
 """The Gradients tab: each layer's gradient norm against the step, on a logarithmic axis.
 
 Lines that sink by orders of magnitude towards the input layers show vanishing gradients;
-lines that shoot up show exploding ones.
+lines that shoot up show exploding ones. A gradient of exactly 0 (a zero-initialised layer no
+signal reaches, a dead ReLU layer) has no logarithm: it is drawn at the floor 10⁻¹², labelled
+"= 0" there and named in a note, so it does not read as merely tiny.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +35,33 @@ if TYPE_CHECKING:
 _FLOOR = 1e-12
 
 
+def zero_gradient_text(norms: np.ndarray) -> str:
+    """A note naming the layers whose gradient norm is exactly 0 at the latest step.
+
+    Parameters
+    ----------
+    norms : ndarray, shape (S, L)
+        Per-step, per-layer gradient norms (S ≥ 1).
+
+    Returns
+    -------
+    str
+        E.g. ``"layer 1: gradient exactly 0 at every step (drawn at 1e-12)"``, or ``""``.
+    """
+    zero = np.flatnonzero(norms[-1] == 0.0)
+    if zero.size == 0:
+        return ""
+    always = [int(i) for i in zero if not np.any(norms[:, i])]
+    now = [int(i) for i in zero if i not in always]
+    parts = []
+    for layers, when in ((always, "at every step"), (now, "at the last step")):
+        if layers:
+            names = ", ".join(str(i + 1) for i in layers)
+            noun = "layer" if len(layers) == 1 else "layers"
+            parts.append(f"{noun} {names}: gradient exactly 0 {when}")
+    return "; ".join(parts) + f" (drawn at {_FLOOR:g})"
+
+
 class GradientsTab(PlotTab):
     """Per-layer gradient norm ``‖(∂J/∂W, ∂J/∂b)‖`` against the optimisation step."""
 
@@ -46,9 +76,18 @@ class GradientsTab(PlotTab):
         self.show_raw.setChecked(True)
         self.show_raw.toggled.connect(self._toggle_raw)
         note = note_label("thick lines: moving average")
+        #: Names the layers whose gradient is exactly 0 (drawn at the floor).
+        self.zero_note = note_label("")
+        self.zero_note.setStyleSheet("color: #b91c1c;")
+        self.zero_note.setToolTip(
+            "A gradient of exactly 0 has no logarithm: it is drawn at the floor "
+            f"{_FLOOR:g}. No error signal reaches that layer, so its weights do not change."
+        )
+        self.zero_note.hide()
         self.controls.addWidget(self.show_raw)
         # The note takes the room left: a stretch beside it would leave it none.
         self.controls.addWidget(note, 1)
+        self.controls.addWidget(self.zero_note, 2)
         self.plot = make_plot(
             "Gradient norm per layer", "step", "gradient norm (log scale)", counts_x=True
         )
@@ -64,6 +103,8 @@ class GradientsTab(PlotTab):
         self.empty_note.set_shown(True)
         self.curves: list[pg.PlotDataItem] = []
         self.raw_curves: list[pg.PlotDataItem] = []
+        #: Per layer, "= 0" at the floor where its latest gradient is exactly 0.
+        self.zero_labels: list[pg.TextItem] = []
         self._live: dict[pg.PlotDataItem, LiveCurve] = {}
         self._names: tuple[str, ...] = ()
         self._steps = np.zeros(0, dtype=np.int64)
@@ -95,6 +136,10 @@ class GradientsTab(PlotTab):
             curve = self.plot.plot(pen=pen(color, 2.4), connect="finite")
             self.raw_curves.append(raw)
             self.curves.append(curve)
+            label = pg.TextItem(f"layer {index + 1} = 0", color=color, anchor=(1.0, 1.0))
+            label.setVisible(False)
+            self.plot.addItem(label, ignoreBounds=True)
+            self.zero_labels.append(label)
             self._live[raw] = LiveCurve(self.plot, raw, 2.0)
             self._live[curve] = LiveCurve(self.plot, curve, 1.0)
         names = tuple(frame.activation_names)
@@ -126,6 +171,25 @@ class GradientsTab(PlotTab):
                 self._live[curve].clear()
                 self._live[raw].clear()
                 curve.setVisible(index < layers)
+        self._mark_zero_gradients(steps, norms, layers if has_data else 0)
+
+    def _mark_zero_gradients(self, steps: np.ndarray, norms: np.ndarray, layers: int) -> None:
+        """Label the layers whose latest gradient is exactly 0 at the floor, and name them."""
+        text = zero_gradient_text(norms[:, :layers]) if layers else ""
+        if text != self.zero_note.text():
+            self.zero_note.setText(text)
+            self.zero_note.setVisible(bool(text))
+        zero = norms[-1, :layers] == 0.0 if layers else np.zeros(0, dtype=bool)
+        stacked = 0
+        for index, label in enumerate(self.zero_labels):
+            shown = index < zero.size and bool(zero[index])
+            if shown:
+                # At the last step on the floor (the axis is log10), stacked upwards.
+                label.setPos(float(steps[-1]), math.log10(_FLOOR))
+                label.setAnchor((1.0, 1.0 + 1.1 * stacked))
+                stacked += 1
+            if label.isVisible() != shown:
+                label.setVisible(shown)
 
     def csv_table(self) -> tuple[list[str], list[Sequence[Any]]]:
         if self._steps.shape[0] == 0:

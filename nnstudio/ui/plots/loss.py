@@ -1,4 +1,10 @@
-"""The Loss tab: training and validation loss over epochs, and accuracy or RMSE/R²."""
+"""The Loss tab: training and validation loss over epochs, and accuracy or RMSE/R².
+
+The per-epoch curves are the data loss of the whole set in inference mode (no penalty,
+dropout off). The thin mini-batch curve is what each step minimised: with an L1 or L2
+penalty it includes the penalty (the notes' cost J), and with dropout it was taken with
+units dropped; its legend entry says so (:func:`batch_curve_label`).
+"""
 
 from __future__ import annotations
 
@@ -44,6 +50,35 @@ def _fmt(value: float | None, digits: int = 4) -> str:
     return short_number(value, digits)
 
 
+def batch_curve_label(project: Project | None) -> str:
+    """The mini-batch curve's legend entry: what its losses include besides the data loss.
+
+    ``"batch"``; ``"batch J (with penalty)"`` with an L1 or L2 penalty, whose term each step's
+    loss includes while the per-epoch curves leave it out; ``"batch (dropout on)"`` when
+    units were dropped while it was measured; ``"batch J (with penalty, dropout on)"``.
+    """
+    if project is None:
+        return "batch"
+    training = project.training
+    penalty = training.l1 > 0 or training.l2 > 0
+    dropout = any(layer.dropout > 0 for layer in project.network.layers)
+    extras = (["with penalty"] if penalty else []) + (["dropout on"] if dropout else [])
+    if not extras:
+        return "batch"
+    return ("batch J" if penalty else "batch") + f" ({', '.join(extras)})"
+
+
+#: What each curve of the loss plot is (its tooltip).
+LOSS_PLOT_TIP = (
+    "train, val (thick): the data loss of the training and validation sets after each "
+    "epoch, in inference mode: no L1/L2 penalty, dropout off.\n"
+    "batch (thin, grey): the loss of each mini-batch as the step minimised it, before its "
+    "update: the cost J including the L1/L2 penalty, taken with dropout on. With a penalty "
+    "or dropout it therefore lies above the training curve.\n"
+    "previous (dashed, faded): the run before this one."
+)
+
+
 def _percent(value: float | None) -> str:
     return "–" if value is None or not np.isfinite(value) else f"{100.0 * value:.1f} %"
 
@@ -59,7 +94,10 @@ class LossTab(PlotTab):
         self.log_scale.setToolTip("Show the loss on a logarithmic axis")
         self.log_scale.toggled.connect(self._set_log)
         self.show_batches = QtWidgets.QCheckBox("Mini-batches")
-        self.show_batches.setToolTip("Also show the loss of every mini-batch (between epochs)")
+        self.show_batches.setToolTip(
+            "Also show the loss of every mini-batch (between epochs): the cost J each step "
+            "minimised, with the L1/L2 penalty and with dropout on"
+        )
         self.show_batches.setChecked(True)
         self.show_batches.toggled.connect(self._toggle_batches)
         self.show_previous = QtWidgets.QCheckBox("Previous run")
@@ -76,6 +114,7 @@ class LossTab(PlotTab):
         self.controls.addStretch(1)
 
         self.loss_plot = make_plot("Loss", "epoch", "loss", counts_x=True)
+        self.loss_plot.setToolTip(LOSS_PLOT_TIP)
         self.batch_curve = self.loss_plot.plot(
             pen=pen(BATCH_COLOR, 1.0), name="mini-batch", connect="finite"
         )
@@ -215,6 +254,13 @@ class LossTab(PlotTab):
         if task is not None and task != self._task:
             self._configure_metric(task)
         super().set_context(project, dataset)
+        self._update_loss_title()
+
+    def set_project(self, project: Project | None) -> None:
+        """Follow a project whose training settings changed (a penalty set or removed),
+        keeping the curves: the mini-batch curve's legend says what its losses include."""
+        self._project = project
+        self._update_loss_title()
 
     # ---- frames ------------------------------------------------------------------------------
 
@@ -383,7 +429,8 @@ class LossTab(PlotTab):
         if self._has_validation():
             parts.append(key(VALIDATION_COLOR, f"val {_fmt(latest('val_loss'))}"))
         if self.show_batches.isChecked():
-            parts.append(key(BATCH_COLOR, "batch", thin=True))
+            label = batch_curve_label(getattr(self, "_project", None))
+            parts.append(key(BATCH_COLOR, label, thin=True))
         if self.previous_history is not None and self.show_previous.isChecked():
             parts.append(key(_faded(TRAIN_COLOR), "previous", dashed=True))
         set_title(self.loss_plot, "&nbsp; ".join(parts))

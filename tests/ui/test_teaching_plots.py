@@ -1,0 +1,140 @@
+"""Plots a lesson leans on: what the mini-batch loss includes, gradients of exactly zero and
+the activation spread from layer to layer (the Xavier/He argument)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from nnstudio.data import Dataset, load_dataset
+from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
+from nnstudio.ui.frame import Frame, FrameBuilder
+from nnstudio.ui.plots import PlotsPanel
+from nnstudio.ui.plots.gradients import zero_gradient_text
+from nnstudio.ui.plots.loss import batch_curve_label
+from nnstudio.workflow import build_network, make_trainer
+
+pytestmark = pytest.mark.gui
+
+
+def circles_project(*layers: LayerSpec, **training: object) -> Project:
+    return Project(
+        name="Circles",
+        data=BuiltinData(builtin="circles", samples=200, seed=3),
+        network=NetworkSpec(inputs=2, layers=layers),
+        loss="binary_crossentropy",
+        training=TrainingSpec(**{"optimizer": "sgd", "learning_rate": 0.1, **training}),
+    )
+
+
+def run(project: Project, epochs: int) -> tuple[Dataset, Frame]:
+    """The frame after ``epochs`` epochs of a real run (its whole step history)."""
+    dataset = load_dataset(project.data, ".")
+    network = build_network(project)
+    trainer = make_trainer(project, network, dataset)
+    for _ in range(epochs):
+        trainer.run_epoch()
+    return dataset, FrameBuilder(dataset, probe_size=64, grid_size=12).build(
+        network, trainer.snapshot()
+    )
+
+
+@pytest.fixture
+def panel(qtbot) -> PlotsPanel:
+    widget = PlotsPanel()
+    qtbot.addWidget(widget)
+    widget.resize(1280, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_the_batch_curve_says_it_includes_the_penalty_the_epoch_curves_leave_out(panel) -> None:
+    project = circles_project(
+        LayerSpec(6, "tanh"), LayerSpec(1, "sigmoid"), batch_size="full", l2=0.05
+    )
+    initial = build_network(project).weights()
+    dataset, frame = run(project, 2)
+    history = frame.snapshot.history
+    # Full batch: the first step's loss is the untrained network's training loss (the
+    # epoch-0 point) plus λ₂/2 ΣW², which the epoch curve leaves out.
+    penalty = 0.5 * 0.05 * sum(float(np.square(np.asarray(W, float)).sum()) for W, _ in initial)
+    assert penalty > 0.01
+    assert frame.batch_losses[0, 1] == pytest.approx(history.train_loss[0] + penalty, rel=1e-4)
+    panel.set_context(project, dataset)
+    panel.show_frame(frame)
+    tab = panel.loss_tab
+    assert "batch&nbsp;J&nbsp;(with&nbsp;penalty)" in tab.loss_plot.titleLabel.text
+    assert "penalty" in tab.loss_plot.toolTip() and "dropout" in tab.loss_plot.toolTip()
+    # The penalty set to 0 while the run goes on: a plain batch loss again.
+    tab.set_project(replace(project, training=replace(project.training, l2=0.0)))
+    title = tab.loss_plot.titleLabel.text
+    assert "batch" in title and "penalty" not in title
+
+
+def test_the_batch_label_names_dropout_and_penalties() -> None:
+    plain = circles_project(LayerSpec(6, "tanh"), LayerSpec(1, "sigmoid"))
+    dropout = circles_project(LayerSpec(6, "tanh", dropout=0.2), LayerSpec(1, "sigmoid"), l1=1e-3)
+    assert batch_curve_label(plain) == "batch"
+    assert batch_curve_label(dropout) == "batch J (with penalty, dropout on)"
+    no_penalty = replace(dropout, training=replace(dropout.training, l1=0.0))
+    assert batch_curve_label(no_penalty) == "batch (dropout on)"
+
+
+def test_a_gradient_of_exactly_zero_is_named_not_drawn_as_tiny(panel) -> None:
+    # Zero initialisation: the hidden outputs are tanh(0) = 0 and W2 = 0, so no error
+    # reaches layer 1 (δ¹ = W² δ² ⊙ g′ = 0) while the output's bias still learns.
+    project = circles_project(
+        LayerSpec(4, "tanh", init="zeros"), LayerSpec(1, "sigmoid", init="zeros"), batch_size=50
+    )
+    dataset, frame = run(project, 2)
+    network = build_network(project, frame.weights)
+    Y, _ = dataset.targets_for(1)
+    _loss, grads = network.loss_and_gradients(dataset.X_train, Y)
+    assert not np.any(grads[0][0]) and not np.any(grads[0][1])  # exactly 0, by hand
+    assert np.any(grads[1][1])
+    assert not np.any(frame.grad_norms[:, 0]) and np.all(frame.grad_norms[:, 1] > 0)
+    panel.set_context(project, dataset)
+    panel.tabs.setCurrentWidget(panel.gradients_tab)
+    panel.show_frame(frame)
+    tab = panel.gradients_tab
+    assert tab.zero_note.isVisibleTo(tab)
+    assert tab.zero_note.text().startswith("layer 1: gradient exactly 0 at every step")
+    assert tab.zero_labels[0].isVisible() and not tab.zero_labels[1].isVisible()
+    # The log axis stays: the zero is drawn at the floor, where its label sits.
+    assert tab.plot.ctrl.logYCheck.isChecked()
+    assert tab.zero_labels[0].pos().y() == pytest.approx(-12.0)
+
+
+def test_zero_gradient_note_says_since_when() -> None:
+    assert zero_gradient_text(np.array([[0.0, 1.0], [0.0, 2.0]])).startswith(
+        "layer 1: gradient exactly 0 at every step"
+    )
+    assert zero_gradient_text(np.array([[0.5, 0.0, 1.0], [0.0, 0.0, 2.0]])).startswith(
+        "layer 2: gradient exactly 0 at every step; layer 1: gradient exactly 0 at the last step"
+    )
+    assert zero_gradient_text(np.array([[1e-30, 1.0]])) == ""  # tiny is not zero
+
+
+def test_the_activation_spread_shrinks_with_depth_for_small_initial_weights(panel) -> None:
+    small = LayerSpec(16, "tanh", init="normal", init_param=0.05)
+    project = circles_project(small, small, small, LayerSpec(1, "sigmoid"))
+    dataset, frame = run(project, 0)
+    panel.set_context(project, dataset)
+    panel.tabs.setCurrentWidget(panel.activations_tab)
+    panel.show_frame(frame)
+    tab = panel.activations_tab
+    # By hand: the probes through each layer (circles are not standardised).
+    a = np.asarray(frame.probe_inputs, np.float64)
+    expected = [np.std(a)]
+    for W, b in frame.weights:
+        z = a @ np.asarray(W, np.float64) + np.asarray(b, np.float64)
+        a = np.tanh(z) if len(expected) < len(frame.weights) else 1 / (1 + np.exp(-z))
+        expected.append(np.std(a))
+    np.testing.assert_allclose(tab.spreads, expected, rtol=1e-4)
+    _x, y = tab.spread_curve.getData()  # on the log axis: log10 of the spreads
+    np.testing.assert_allclose(10.0**y, expected, rtol=1e-4)
+    # σ·√16·0.05 = 0.2σ per tanh layer: the spread falls layer after layer.
+    assert all(tab.spreads[i + 1] < 0.4 * tab.spreads[i] for i in range(3))
