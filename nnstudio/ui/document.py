@@ -11,6 +11,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from nnstudio.data import Dataset, ReadProgress, load_dataset
 from nnstudio.errors import NNStudioError
 from nnstudio.io.project import LoadedProject, load_project, save_project
@@ -554,6 +556,12 @@ class StudioDocument(QtCore.QObject):
             return False
         weights = [(W.copy(), b.copy()) for W, b in self._weights]
         W, b = weights[layer]
+        with np.errstate(over="ignore"):
+            held = W.dtype.type(value)
+        if not np.isfinite(held):
+            # An infinite weight could neither train nor be saved: the edit is refused.
+            self.notice.emit(f"{value:g} is beyond what a {W.dtype} weight can hold")
+            return False
         if row is None:
             b[column] = value
             text = "Edit bias"

@@ -584,3 +584,41 @@ def test_the_edge_page_reads_out_the_weight_gradient_and_the_next_sgd_step(
     assert rows["total"] == pytest.approx(mean + 0.01 * w, rel=2e-3)
     rate = trained_frame.snapshot.learning_rate
     assert rows["Δw"] == pytest.approx(-rate * (mean + 0.01 * w), rel=2e-3)
+
+
+@pytest.mark.parametrize(("kind", "text"), [("edge", "1e39"), ("neuron", "-3e300")])
+def test_a_value_beyond_float32_is_refused_in_the_field(
+    qtbot, dock: PropertiesDock, kind: str, text: str
+) -> None:
+    props = dock.properties
+    document = props.document
+    before = [(W.copy(), b.copy()) for W, b in document.weights]
+    if kind == "edge":
+        dock.set_selection(Selection("edge", 2, 1, 3))
+        field = props.edge_page.weight
+    else:
+        dock.set_selection(Selection("neuron", 1, 2))
+        field = props.neuron_page.bias
+    refusals: list[str] = []
+    field.refused.connect(refusals.append)
+    field.setText(text)
+    field.editingFinished.emit()
+    # Red, with the reason, and nothing changed: an infinite weight could neither train
+    # nor be saved.
+    assert refusals == [
+        f"'{text}' is beyond what a {'weight' if kind == 'edge' else 'bias'} "
+        "can hold in float32 (at most about ±3.4e+38)"
+    ]
+    assert field.property("invalid")
+    for (W, b), (W0, b0) in zip(document.weights, before, strict=True):
+        np.testing.assert_array_equal(W, W0)
+        np.testing.assert_array_equal(b, b0)
+    assert not document.undo_stack.canUndo()
+
+
+def test_the_document_refuses_a_weight_its_float_type_cannot_hold(document) -> None:
+    notices: list[str] = []
+    document.notice.connect(notices.append)
+    assert not document.set_parameter(0, 0, 0, 1e39)
+    assert np.isfinite(document.weights[0][0]).all()
+    assert notices == ["1e+39 is beyond what a float32 weight can hold"]

@@ -673,6 +673,14 @@ def _factor(value: float, digits: int = 4) -> str:
     return f"({text})" if text.startswith("\u2212") else text
 
 
+def _bound_by_dtype(field: NumberField, document: StudioDocument, what: str) -> None:
+    """Refuse values the network's float type cannot hold (1e39 would be infinity in
+    float32, and a network with an infinite weight can neither train nor be saved)."""
+    dtype = document.project.training.dtype
+    field.largest = float(np.finfo(dtype).max)
+    field.largest_name = f"what {what} can hold in {dtype}"
+
+
 def example_caption(frame: Any, example: int, count: int) -> str:
     """``"Example 6 / 128 · class outer"``, as the canvas's key names the example."""
     text = f"Example {example + 1} / {count}"
@@ -932,6 +940,7 @@ class NeuronPage(QtWidgets.QWidget):
         index = selection.network_index
         neuron = selection.neuron or 0
         weights = getattr(frame, "weights", None) or self.document.weights
+        _bound_by_dtype(self.bias, self.document, "a bias")
         self.bias_row.setVisible(index is not None)
         if weights is not None and index is not None and not self.bias.hasFocus():
             self.bias.set_value(float(weights[index][1][neuron]))
@@ -1038,6 +1047,7 @@ class EdgePage(QtWidgets.QWidget):
         start = _neuron_name(self.document, selection.layer - 1, source)
         end = _neuron_name(self.document, selection.layer, target)
         self.title.setText(f"{before} · {start} → {after} · {end}")
+        _bound_by_dtype(self.weight, self.document, "a weight")
         weights = getattr(frame, "weights", None) or self.document.weights
         if weights is None or index is None:
             self.weight.setEnabled(False)

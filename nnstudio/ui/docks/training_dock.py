@@ -172,6 +172,10 @@ class NumberField(QtWidgets.QLineEdit):
         self.setMinimumWidth(90)
         #: The tooltip shown while the text is valid (an error's reason replaces it).
         self._plain_tip = ""
+        #: Largest magnitude accepted and the name of what bounds it (e.g. a weight's float
+        #: type: 1e39 would become infinity in float32); ``None``: any finite number.
+        self.largest: float | None = None
+        self.largest_name = ""
         self.editingFinished.connect(self._commit_text)
         self.set_value(value)
 
@@ -217,6 +221,14 @@ class NumberField(QtWidgets.QLineEdit):
                 reason = f"{text!r} is not a finite number"  # nan, inf, 1e999
             except ValueError:
                 reason = f"{text!r} is not a number"
+            self.set_error(reason)
+            self.refused.emit(reason)
+            return
+        if self.largest is not None and abs(value) > self.largest:
+            reason = (
+                f"{self.text().strip()!r} is beyond {self.largest_name or 'the largest value'} "
+                f"(at most about ±{self.largest:.2g})"
+            )
             self.set_error(reason)
             self.refused.emit(reason)
             return
