@@ -381,10 +381,15 @@ class GradientCheckDialog(QtWidgets.QDialog):
                 f"Where ε = {report.epsilon:g} could not resolve the gradients against rounding "
                 "noise (they are very small), a larger step measured them again."
             )
+        if report.excluded:
+            lines.append(
+                f"{report.excluded:,} weight(s) closer to 0 than the step were left out: with "
+                "L1, |w| has a corner there that finite differences cannot measure across."
+            )
         if report.near_kinks:
             lines.append(
                 f"{report.near_kinks:,} value(s) lie next to a kink (ReLU at 0, an MAE residual "
-                "at 0, a weight at 0 under L1), where finite differences are unreliable."
+                "at 0), where finite differences are unreliable."
             )
         self.summary.setStyleSheet("")
         self.summary.setText("<br>".join(lines))

@@ -333,3 +333,26 @@ def test_the_explanation_never_breaks_a_formula_across_lines(qtbot, document) ->
             begin = plain.index(formula)
             inside = [start for start in starts if begin < start < begin + len(formula)]
             assert not inside, (formula, width)
+
+
+def test_after_l1_training_weights_at_zero_are_left_out_and_the_check_passes(
+    qtbot, document
+) -> None:
+    from dataclasses import replace
+
+    import numpy as np
+
+    from nnstudio.workflow import build_network
+
+    assert document.set_training(replace(document.project.training, l1=0.003), "L1")
+    weights = [(W.copy(), b.copy()) for W, b in build_network(document.project).weights()]
+    # As L1 training leaves them: a hair from zero, closer than the step of 1e-6.
+    weights[0][0].reshape(-1)[:5] = np.array([2e-9, -3e-9, 5e-10, -7e-8, 1e-8])
+    document.set_weights(tuple(weights))
+    dialog = GradientCheckDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.start()
+    finished(qtbot, dialog)
+    assert dialog.report is not None and dialog.report.excluded == 5
+    assert "passed" in dialog.summary.text()
+    assert "5 weight(s) closer to 0 than the step were left out" in dialog.summary.text()
