@@ -641,7 +641,7 @@ def readout_html(heading: str, rows: list[tuple[str, str | None, str]], notes: l
     rows : list of (symbol, value, meaning)
         Rich text written here (names escaped by the caller). A row whose value is ``""``
         is a sub-heading (``symbol`` in bold); one whose value is ``None`` is a formula line
-        across the table (``symbol``).
+        across the table (``symbol``). A meaning goes on a line of its own under its row.
     notes : list of str
         Rich-text lines under the table, in the muted colour.
 
@@ -659,10 +659,16 @@ def readout_html(heading: str, rows: list[tuple[str, str | None, str]], notes: l
         else:
             cells.append(
                 f"<tr><td style='padding-right:6px'>{symbol}</td>"
-                f"<td align='right' style='padding-right:8px'>{value}</td>"
-                f"<td style='color:{_MUTED}'>{meaning}</td></tr>"
+                f"<td align='right'>{value}</td></tr>"
             )
-    table = "<table cellspacing='0' cellpadding='1'>" + "".join(cells) + "</table>"
+            if meaning:
+                # Under its row, not beside it: a dock a few hundred pixels wide has no room
+                # for a third column, which ran past its edge.
+                cells.append(
+                    f"<tr><td colspan='2' style='color:{_MUTED}; padding-left:12px; "
+                    f"padding-bottom:3px'>{meaning}</td></tr>"
+                )
+    table = "<table width='100%' cellspacing='0' cellpadding='1'>" + "".join(cells) + "</table>"
     lines = "".join(f"<div style='color:{_MUTED}'>{note}</div>" for note in notes)
     return f"<div><b>{html.escape(heading)}</b></div>{table}{lines}"
 
