@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from nnstudio.spec import LayerSpec
 from nnstudio.ui.docks.properties_dock import PropertiesDock
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.qt import Qt
@@ -622,3 +623,93 @@ def test_the_document_refuses_a_weight_its_float_type_cannot_hold(document) -> N
     assert not document.set_parameter(0, 0, 0, 1e39)
     assert np.isfinite(document.weights[0][0]).all()
     assert notices == ["1e+39 is beyond what a float32 weight can hold"]
+
+
+# ---- the layer page teaches what its settings do ---------------------------------------------
+
+
+def _last_number(line: str) -> float:
+    return float(line.rsplit("= ", 1)[1].rstrip(")").replace("\u2212", "-"))
+
+
+@pytest.mark.parametrize(
+    ("init", "param", "uniform"),
+    [
+        ("he_normal", None, False),
+        ("xavier_normal", None, False),
+        ("lecun_normal", None, False),
+        ("normal", 0.3, False),
+        ("he_uniform", None, True),
+        ("xavier_uniform", None, True),
+        ("uniform", 0.2, True),
+    ],
+)
+def test_the_layer_page_gives_the_initialisers_scale_as_the_engine_draws_it(
+    dock: PropertiesDock, init: str, param: float | None, uniform: bool
+) -> None:
+    from nnstudio.engine.initializers import initialize_layer
+
+    props = dock.properties
+    document = props.document
+    layer = LayerSpec(units=400, activation="relu", init=init, init_param=param, bias_init=0.01)
+    network = document.project.network
+    document.set_network(replace(network, layers=(layer, *network.layers[1:])), "Layer")
+    dock.set_selection(Selection("layer", 1))
+    lines = props.layer_page.init_note.text().split("\n")
+    fan_in = document.project.network.inputs
+    assert lines[-1] == "b = 0.01"
+    # The number shown is the spread of the weights the engine draws for this layer.
+    W, _b = initialize_layer(layer, fan_in, np.random.default_rng(0), "float64")
+    scale = _last_number(lines[1])
+    if uniform:
+        assert lines[0] == "W ~ U(−limit, limit)"
+        # Shown to 3 digits: the largest |w| lies just below the limit.
+        assert 0.99 * scale < np.abs(W).max() <= 1.005 * scale
+        assert _last_number(lines[2]) == pytest.approx(W.std(), rel=0.06)
+    else:
+        assert lines[0] == "W ~ N(0, σ²)"
+        assert scale == pytest.approx(W.std(), rel=0.06)
+    if init in ("he_normal", "he_uniform", "lecun_normal"):
+        assert f"/\u2060{fan_in})" in lines[1] and "fan_in" in lines[1]
+    if init.startswith("xavier"):
+        assert f"({fan_in}\u00a0+\u00a0400)" in lines[1]
+
+
+def test_constant_and_zero_initialisation_say_the_neurons_start_alike(dock) -> None:
+    props = dock.properties
+    dock.set_selection(Selection("layer", 1))
+    page = props.layer_page
+    _choose(page.init, "constant")
+    page.init_param.setText("0.3")
+    page.init_param.editingFinished.emit()
+    assert page.init_note.text() == ("W = 0.3: every neuron of this layer starts identical\nb = 0")
+    _choose(page.init, "zeros")
+    page.bias_init.setText("-0.5")
+    page.bias_init.editingFinished.emit()
+    assert page.init_note.text() == "W = 0: every neuron of this layer starts identical\nb = −0.5"
+
+
+def test_consecutive_identity_layers_are_said_to_be_one_linear_map(dock) -> None:
+    props = dock.properties
+    document = props.document
+    layers = (
+        LayerSpec(units=8, activation="identity"),
+        LayerSpec(units=1, activation="identity"),
+        LayerSpec(units=5, activation="linear"),
+        LayerSpec(units=6, activation="tanh"),
+        LayerSpec(units=3, activation="identity"),
+        LayerSpec(units=1, activation="sigmoid"),
+    )
+    network = replace(document.project.network, inputs=2, layers=layers)
+    assert document.set_network(network, "Layers")
+    page = props.layer_page
+    for drawn in (1, 2, 3):
+        dock.set_selection(Selection("layer", drawn))
+        text = page.linear_note.text().replace("\u00a0", " ")  # kept whole when wrapped
+        assert page.linear_note.isVisibleTo(page)
+        assert text.startswith("Hidden 1 to Hidden 3 are all identity (linear)")
+        assert "W̃ = W₁W₂W₃, a 2 × 5 matrix of rank at most 1" in text
+    # A lone identity layer, and the layers around the run, collapse into nothing.
+    for drawn in (4, 5, 6):
+        dock.set_selection(Selection("layer", drawn))
+        assert not page.linear_note.isVisibleTo(page) and page.linear_note.text() == ""

@@ -151,6 +151,12 @@ def _qcolor(rgb: np.ndarray, alpha: int = 255) -> QtGui.QColor:
     return QtGui.QColor(int(rgb[0]), int(rgb[1]), int(rgb[2]), alpha)
 
 
+def _ink_on(image: QtGui.QImage) -> QtGui.QColor:
+    """Text colour for writing on a one-colour image (read at its centre)."""
+    color = image.pixelColor(image.width() // 2, image.height() // 2)
+    return _text_color_for(np.array([color.red(), color.green(), color.blue()]))
+
+
 def _text_color_for(rgb: np.ndarray) -> QtGui.QColor:
     # Perceived luminance decides between dark and white text on a coloured fill.
     luminance = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
@@ -768,8 +774,22 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         fills: np.ndarray | None,
         values: np.ndarray | None,
         thumbnails: list[QtGui.QImage] | None,
+        constants: np.ndarray | None = None,
     ) -> None:
-        """Show the activations of the selected example (and the heatmaps)."""
+        """Show the activations of the selected example (and the heatmaps).
+
+        Parameters
+        ----------
+        fills : ndarray, shape (k, 3), or None
+        values : ndarray, shape (k,), or None
+        thumbnails : list of QImage or None
+            One heatmap per drawn neuron.
+        constants : ndarray, shape (k,), or None
+            With heatmaps: each neuron's output where it is constant over the plane, NaN
+            where it varies. A constant heatmap is a flat fill (a zero is the neutral grey,
+            alike an empty neuron), so it gets its value written in it, or a flat line where
+            no number fits.
+        """
         blank = fills is None and values is None and not thumbnails
         if blank and self._blank:
             return  # still nothing to show: the cached paint stays valid
@@ -777,6 +797,15 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         self.fills = fills
         self.values = values
         self.thumbnails = thumbnails if thumbnails else None
+        #: Per drawn neuron with a constant heatmap, its value's text and ink; else None.
+        self._flat: list[tuple[str, QtGui.QColor] | None] | None = None
+        if self.thumbnails is not None and constants is not None:
+            flat = np.asarray(constants, dtype=float)
+            if flat.shape == (len(self.thumbnails),) and np.isfinite(flat).any():
+                self._flat = [
+                    None if not np.isfinite(value) else (_short(value), _ink_on(image))
+                    for value, image in zip(flat.tolist(), self.thumbnails, strict=True)
+                ]
         # Colours, pens and texts are made here, once per change, not in every paint, and
         # only those the paint uses: a neuron showing its heatmap shows no fill or number.
         count = len(self._rects)
@@ -888,6 +917,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
             scale = painter.worldTransform().m11() * size / max(self.thumbnails[0].width(), 1)
             painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, scale >= 0.5)
         thumbnails, brushes, rings = self.thumbnails, self._brushes, self._rings
+        flat = self._flat
         has_fills = self.fills is not None
         border = QtGui.QPen(NEURON_BORDER, 1.0)
         bias_pen = QtGui.QPen(QtGui.QColor(255, 255, 255), 1.5)
@@ -900,6 +930,8 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
                 painter.setPen(rings[position])
                 painter.setBrush(no_brush)
                 painter.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), radius + 1, radius + 1)
+                if flat is not None and flat[position] is not None:
+                    self._paint_flat(painter, rect, *flat[position], value_font)
             else:
                 painter.setPen(border)
                 painter.setBrush(brushes[position])
@@ -920,6 +952,31 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         self._paint_rings(painter)
         self._paint_labels(painter)
         self._paint_more_marker(painter)
+
+    def _paint_flat(
+        self,
+        painter: QtGui.QPainter,
+        rect: QtCore.QRectF,
+        text: str,
+        ink: QtGui.QColor,
+        value_font: QtGui.QFont | None,
+    ) -> None:
+        """Mark a heatmap that is one colour as constant: its value, or a flat line (the
+        graph of a constant) where the neuron is too small on screen for a number."""
+        if value_font is not None:
+            painter.setFont(value_font)
+            painter.setPen(ink)
+            painter.drawText(rect, QtCore.Qt.AlignmentFlag.AlignCenter, text)
+            return
+        inset = 0.22 * rect.width()
+        pen = QtGui.QPen(ink, max(1.0, 0.08 * rect.height()))
+        pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        middle = rect.center().y()
+        painter.drawLine(
+            QtCore.QPointF(rect.left() + inset, middle),
+            QtCore.QPointF(rect.right() - inset, middle),
+        )
 
     def _paint_rings(self, painter: QtGui.QPainter) -> None:
         """Outline the hovered neuron and ring the selected one.

@@ -21,6 +21,9 @@ from nnstudio.ui.qt import QtGui
 
 #: Sub-samples per pixel side when measuring how much of a corner pixel is inside the rounding.
 _CORNER_SUPERSAMPLING = 4
+#: Outputs over the plane that differ by no more than this (times the value's size, when
+#: above 1) count as constant: far below what a colour or a 3-digit number can show.
+CONSTANT_TOLERANCE = 1e-6
 
 
 def activation_colors(values: np.ndarray, batch: np.ndarray, activation: str | None) -> np.ndarray:
@@ -72,6 +75,46 @@ def thumbnail_images(
         return []
     name = canonical_activation(activation) if activation else None
     return rounded_thumbnails(HeatmapColorizer()(values, name), corner)
+
+
+def constant_over_plane(grid_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which neurons output one value over the whole input plane, and that value.
+
+    A constant heatmap is a flat fill: the neutral grey of a zero (zero initialisation) would
+    look like no heatmap at all, so the canvas marks such neurons as constant.
+
+    Parameters
+    ----------
+    grid_values : ndarray, shape (G_y, G_x, k)
+        Output of each neuron at every grid point.
+
+    Returns
+    -------
+    constant : ndarray of bool, shape (k,)
+        Whether the neuron's outputs differ by at most ``CONSTANT_TOLERANCE`` (relative to
+        the value's size, at least absolute) over the grid.
+    values : ndarray of float, shape (k,)
+        The output at the grid's first point (meaningful where ``constant``).
+    """
+    values = np.asarray(grid_values)
+    if values.ndim != 3 or values.shape[2] == 0 or values.shape[0] * values.shape[1] == 0:
+        count = values.shape[-1] if values.ndim == 3 else 0
+        return np.zeros(count, dtype=bool), np.zeros(count)
+    first = values[0, 0].astype(np.float64)
+    tolerance = CONSTANT_TOLERANCE * np.maximum(np.abs(first), 1.0)
+    # Four corners rule out almost every varying neuron at the cost of a few reads; only
+    # the neurons left (flat, or symmetric like x1² + x2²) are checked over the whole grid.
+    corners = values[[0, 0, -1, -1], [0, -1, 0, -1]].astype(np.float64)
+    candidates = np.flatnonzero(np.all(np.abs(corners - first) <= tolerance, axis=0))
+    constant = np.zeros(first.size, dtype=bool)
+    if candidates.size:
+        # A whole layer of candidates (zero initialisation) is read in place, not copied.
+        chosen = values if candidates.size == first.size else values[:, :, candidates]
+        with np.errstate(invalid="ignore"):
+            high = chosen.max(axis=(0, 1)).astype(np.float64)
+            spread = high - chosen.min(axis=(0, 1)).astype(np.float64)
+        constant[candidates] = spread <= tolerance[candidates]
+    return constant, first
 
 
 @lru_cache(maxsize=16)

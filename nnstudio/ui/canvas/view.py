@@ -44,6 +44,7 @@ from nnstudio.ui.canvas.legend import ScaleLegend
 from nnstudio.ui.canvas.notice import NoticeBanner
 from nnstudio.ui.canvas.shading import (
     activation_colors,
+    constant_over_plane,
     rounded_thumbnails,
     sparkline_points,
     thumbnail_images,
@@ -224,6 +225,9 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         #: A frame on its way to show_frame (see expect_frame).
         self._expected_frame: Any = None
         self._example = 0
+        #: Per drawn layer whose heatmaps are shown: which neurons are constant over the
+        #: plane and their values (see ``shading.constant_over_plane``), for the hover text.
+        self._constants: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._editable = True
         self._user_zoomed = False
         self._press: dict[str, Any] | None = None
@@ -340,22 +344,31 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         return f"H{drawn}"
 
     def layer_subtitle(self, drawn: int) -> str:
-        """Second header line: size and activation, e.g. "8 tanh" or "2 features"."""
+        """Second header line: size, activation and dropout rate, e.g. "8 tanh", "64 relu ·
+        drop 0.2" or "2 features"."""
         network = self._network_spec()
         if drawn == 0:
             return f"{network.inputs} feature{'s' if network.inputs != 1 else ''}"
         layer = network.layers[drawn - 1]
-        return f"{layer.units} {layer.activation}"
+        text = f"{layer.units} {layer.activation}"
+        if layer.dropout > 0:
+            text += f" · drop {layer.dropout:g}"
+        return text
 
     def layer_short_subtitle(self, drawn: int) -> str:
         """The subtitle of a lane too narrow for :meth:`layer_subtitle`: "2" for "2 features",
-        "16 lrelu" for "16 leaky_relu" (the lane's tooltip names the activation in full)."""
+        "16 lrelu" for "16 leaky_relu", "64 relu d.2" for "64 relu · drop 0.2" (the lane's
+        tooltip names the activation and the dropout in full)."""
         network = self._network_spec()
         if drawn == 0:
             return str(network.inputs)
         layer = network.layers[drawn - 1]
         name = ACTIVATION_ABBREVIATIONS.get(layer.activation, layer.activation)
-        return f"{layer.units} {name}"
+        text = f"{layer.units} {name}"
+        if layer.dropout > 0:
+            # "d.2": the rate without its leading zero, so the size and activation keep room.
+            text += f" d{_rate(layer.dropout)}"
+        return text
 
     def layer_header(self, drawn: int) -> str:
         """The header as one line, e.g. "Hidden 1 · 8 tanh" or "Output · 1 sigmoid"."""
@@ -710,6 +723,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         frame = self._frame
         self.legend.set_caption(self.example_caption())
         self._place_overlays()  # the key grows a line when it names the example
+        self._constants = {}
         if frame is None:
             for column in self.columns:
                 column.set_state(None, None, None)
@@ -739,7 +753,12 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             elif grids is not None and drawn < len(grids):
                 grid_values = np.asarray(grids[drawn])[:, :, indices]
                 thumbs = thumbnail_images(grid_values, activation, corner)
-            column.set_state(fills, values, thumbs)
+            constants = None
+            if thumbs and grids is not None and drawn < len(grids):
+                flat, flat_values = constant_over_plane(np.asarray(grids[drawn]))
+                self._constants[drawn] = (flat, flat_values)
+                constants = np.where(flat, flat_values, np.nan)[indices]
+            column.set_state(fills, values, thumbs, constants)
             sparks = None
             if lines is not None and drawn < len(lines):
                 sparks = sparkline_points(np.asarray(lines[drawn])[:, indices], activation)
@@ -987,25 +1006,68 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             return f"{name} = {value:.3f}"
         if selection.kind == "neuron":
             return self._describe_neuron(selection.layer, selection.neuron, weights)
-        return self.layer_header(selection.layer)
+        text = self.layer_header(selection.layer)
+        dropout = self._dropout(selection.layer)
+        if dropout > 0:
+            # Inverted dropout: the kept outputs are scaled up so their expectation is unchanged.
+            text += (
+                f" (while training, each output is dropped with probability {dropout:g} and "
+                f"the kept ones are scaled by 1/{1 - dropout:g} = {1 / (1 - dropout):.3g})"
+            )
+        return text
+
+    def _dropout(self, drawn: int) -> float:
+        """The dropout rate of a drawn layer (0 for the inputs and layers without)."""
+        layers = self._network_spec().layers
+        return float(layers[drawn - 1].dropout) if 0 < drawn <= len(layers) else 0.0
 
     def _describe_neuron(self, drawn: int, neuron: int, weights: Weights | None) -> str:
         parts = []
         if drawn == 0:
-            head = f"Input {self.feature_names()[neuron]} (neuron {neuron + 1})"
+            name = self.feature_names()[neuron]
+            head = f"Input {name} (neuron {neuron + 1})"
         else:
             head = f"{self.layer_title(drawn)}, neuron {neuron + 1}"
             if drawn == len(self.columns) - 1:
                 head += f" ({self.output_names()[neuron]})"
             if weights is not None:
                 parts.append(f"bias {float(weights[drawn - 1][1][neuron]):.3g}")
-        if self._frame is not None:
-            probe = np.asarray(self._frame.probe_A[drawn])
+        frame = self._frame
+        if frame is not None:
+            probe = np.asarray(frame.probe_A[drawn])
             if probe.shape[0]:
                 example = min(self._example, probe.shape[0] - 1)
-                what = "input value" if drawn == 0 else "activation"
-                parts.append(f"{what} {float(probe[example, neuron]):.3g} for the selected example")
+                value = float(probe[example, neuron])
+                if drawn == 0:
+                    parts.append(self._input_value(name, example, neuron, value))
+                else:
+                    parts.append(f"activation {value:.3g} for the selected example")
+            constant = self._constant_value(drawn, neuron)
+            if constant is not None:
+                parts.append(f"constant over the plane: {constant:.3g}")
+        dropout = self._dropout(drawn)
+        if dropout > 0:
+            parts.append(f"dropped with probability {dropout:g} while training")
         return f"{head}: {', '.join(parts)}" if parts else head
+
+    def _constant_value(self, drawn: int, neuron: int) -> float | None:
+        """The output of a neuron whose heatmap over the plane is constant, else ``None``."""
+        flat = self._constants.get(drawn)
+        if flat is None or neuron >= flat[0].size or not flat[0][neuron]:
+            return None
+        return float(flat[1][neuron])
+
+    def _input_value(self, name: str, example: int, neuron: int, standardised: float) -> str:
+        """The selected example's value of an input: raw, as the Data dock shows it, and what
+        the first layer reads when the inputs are standardised."""
+        raw = getattr(self._frame, "probe_inputs", None)
+        known = raw is not None and np.ndim(raw) == 2 and neuron < np.shape(raw)[1]
+        if not known or example >= np.shape(raw)[0]:
+            return f"input value {standardised:.3g} for the selected example"
+        value = float(raw[example, neuron])
+        if self.document.project.standardization is None:
+            return f"{name} = {value:.3g} for the selected example"
+        return f"{name} = {value:.3g} (standardised {standardised:.3g}) for the selected example"
 
     def hover_text(self, scene_pos: QtCore.QPointF) -> str:
         """Text describing what is under a scene point."""
@@ -1839,6 +1901,12 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
 
             raise NNStudioError(f"could not write the image {path}")
         return path
+
+
+def _rate(rate: float) -> str:
+    """A dropout rate without its leading zero: ".2" for 0.2, ".05" for 0.05."""
+    text = f"{rate:g}"
+    return text[1:] if text.startswith("0.") else text
 
 
 def _kept(items: list[Any], index: int, key: tuple) -> Any:

@@ -285,6 +285,10 @@ class InputPage(QtWidgets.QWidget):
         layout.addWidget(self.title)
         self.note = _note_label()
         layout.addWidget(self.note)
+        # Consecutive identity layers collapse into one linear map.
+        self.linear_note = _note_label()
+        self.linear_note.hide()
+        layout.addWidget(self.linear_note)
         self.table = _FittedTable(0, 3)
         self.table.setHorizontalHeaderLabels(["Feature", "Mean", "Std"])
         self.table.verticalHeader().setVisible(False)
@@ -437,6 +441,9 @@ class LayerPage(QtWidgets.QWidget):
             lambda v: self._edit("Change bias initialisation", bias_init=float(v))
         )
         form.addRow("Bias init", self.bias_init)
+        # What the initialiser draws for this layer, in numbers (σ or limit, and b).
+        self.init_note = _note_label()
+        form.addRow(self.init_note)
         self.dropout = QtWidgets.QDoubleSpinBox()
         self.dropout.setRange(0.0, 0.95)
         self.dropout.setSingleStep(0.05)
@@ -455,6 +462,10 @@ class LayerPage(QtWidgets.QWidget):
         layout.addWidget(self.error)
         self.note = _note_label()
         layout.addWidget(self.note)
+        # Consecutive identity layers collapse into one linear map.
+        self.linear_note = _note_label()
+        self.linear_note.hide()
+        layout.addWidget(self.linear_note)
         self.locked_note = _note_label()
         self.locked_note.setText("Pause training to change this layer.")
         self.locked_note.hide()
@@ -529,6 +540,10 @@ class LayerPage(QtWidgets.QWidget):
         self.dropout.setValue(layer.dropout)
         self.form.setRowVisible(self.dropout, not output)
         fan_in = project.network.sizes[self.index]
+        self.init_note.setText(init_scale_text(layer, fan_in))
+        collapse = linear_collapse_text(project, self.index)
+        self.linear_note.setText(collapse)
+        self.linear_note.setVisible(bool(collapse))
         self.note.setText(
             f"{fan_in} × {layer.units} weights + {plural(layer.units, 'bias', 'biases')} = "
             f"{fan_in * layer.units + layer.units:,} parameters."
@@ -603,6 +618,128 @@ class LayerPage(QtWidgets.QWidget):
         field.set_error(message)
         self.error.setText(message)
         self.error.show()
+
+
+def init_scale_text(layer: LayerSpec, fan_in: int) -> str:
+    """What a layer's initialiser draws, in numbers, one statement a line, e.g.
+    "W ~ N(0, σ²)", "σ = √(2/fan_in) = √(2/64) = 0.177", "b = 0.01".
+
+    The formulas are those of :func:`nnstudio.engine.initializers.initialize_layer`.
+
+    Parameters
+    ----------
+    layer : LayerSpec
+    fan_in : int
+        Width of the layer's input.
+
+    Returns
+    -------
+    str
+        Lines separated by newlines.
+    """
+    fan_out = int(layer.units)
+    name = layer.init
+    param = float(layer.effective_init_param or 0.0)
+    normal, uniform = "W ~ N(0, σ²)", "W ~ U(−limit, limit)"
+    if name == "zeros":
+        lines = ["W = 0: every neuron of this layer starts identical"]
+    elif name == "constant":
+        lines = [f"W = {_num(param, 3)}: every neuron of this layer starts identical"]
+    elif name == "normal":
+        lines = [normal, f"σ = {_num(param, 3)}"]
+    elif name == "uniform":
+        lines = [uniform, f"limit = {_num(param, 3)}", _uniform_sigma(param)]
+    elif name in ("xavier_normal", "he_normal", "lecun_normal"):
+        numerator = 1 if name == "lecun_normal" else 2
+        fans, sizes = _fans(name, fan_in, fan_out)
+        sigma = np.sqrt(numerator / sum(sizes))
+        lines = [normal, _equation("σ", f"√({numerator}/{fans})", sizes, numerator, sigma)]
+    elif name in ("xavier_uniform", "he_uniform"):
+        fans, sizes = _fans(name, fan_in, fan_out)
+        limit = np.sqrt(6.0 / sum(sizes))
+        lines = [uniform, _equation("limit", f"√(6/{fans})", sizes, 6, limit)]
+        lines.append(_uniform_sigma(limit))
+    else:
+        lines = [f"W: {name}"]
+    return "\n".join([*lines, f"b = {_num(layer.bias_init, 3)}"])
+
+
+def _fans(name: str, fan_in: int, fan_out: int) -> tuple[str, tuple[int, ...]]:
+    """The fans an initialiser's scale divides by: Xavier's both, He's and LeCun's fan_in."""
+    if name.startswith("xavier"):
+        return "(fan_in + fan_out)", (fan_in, fan_out)
+    return "fan_in", (fan_in,)
+
+
+def _equation(
+    symbol: str, formula: str, sizes: tuple[int, ...], numerator: int, value: float
+) -> str:
+    """``σ = √(2/fan_in) = √(2/64) = 0.177``, each side kept whole when the note wraps."""
+    numbers = f"({sizes[0]} + {sizes[1]})" if len(sizes) == 2 else str(sizes[0])
+    sides = [f"{symbol} = {formula}", f"√({numerator}/{numbers})", _num(value, 3)]
+    # Non-breaking spaces, and a word joiner after "/" (where Qt would break a line too).
+    return " = ".join(side.replace(" ", "\u00a0").replace("/", "/\u2060") for side in sides)
+
+
+def _uniform_sigma(limit: float) -> str:
+    """The standard deviation of U(−limit, limit), to compare it with the normal ones."""
+    return f"(σ = limit/√3 = {_num(limit / np.sqrt(3.0), 3)})"
+
+
+def linear_run(project: Project, index: int) -> tuple[int, int] | None:
+    """The run of consecutive identity layers around ``network.layers[index]``.
+
+    Returns
+    -------
+    tuple of int or None
+        The first and last index of the run (``network.layers`` indices), or ``None`` when
+        the layer is not identity or is the only identity layer of its run.
+    """
+    layers = project.network.layers
+
+    def linear(i: int) -> bool:
+        return canonical_activation(layers[i].activation) == "identity"
+
+    if not linear(index):
+        return None
+    first, last = index, index
+    while first > 0 and linear(first - 1):
+        first -= 1
+    while last + 1 < len(layers) and linear(last + 1):
+        last += 1
+    return (first, last) if last > first else None
+
+
+#: The collapsed map, kept on one line.
+_MAP = "a ↦ aW̃ + b̃".replace(" ", "\u00a0")
+
+
+def linear_collapse_text(project: Project, index: int) -> str:
+    """A note that a run of identity layers computes one linear map, with its shape, e.g.
+    "Hidden 1 to Hidden 3 are all identity (linear): together they compute one linear map,
+    a ↦ aW̃ + b̃ with W̃ = W₁W₂W₃, a 2 × 5 matrix. …"; empty when the layer is in no such run."""
+    run = linear_run(project, index)
+    if run is None:
+        return ""
+    first, last = run
+    sizes = project.network.sizes
+    fan_in, fan_out = sizes[first], sizes[last + 1]
+    product = "".join(f"W{_subscript(i + 1)}" for i in range(first, last + 1))
+    text = (
+        f"{_short_title(project, first + 1)} to {_short_title(project, last + 1)} are all "
+        f"identity (linear): together they compute one linear map, {_MAP} with "
+        f"W̃ = {product}, a {fan_in}\u00a0×\u00a0{fan_out} matrix"
+    )
+    # The narrowest layer inside bounds the rank, below what the shape alone allows.
+    narrowest = min(sizes[first + 1 : last + 1])
+    if narrowest < min(fan_in, fan_out):
+        text += f" of rank at most {narrowest} (the narrowest layer)"
+    return text + ". One layer could compute the same."
+
+
+def _subscript(number: int) -> str:
+    """``number`` in subscript digits: 12 → "₁₂"."""
+    return str(number).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 # ---- the "this example" readout ---------------------------------------------------------------
@@ -1037,6 +1174,10 @@ class EdgePage(QtWidgets.QWidget):
         layout.addLayout(form)
         self.note = _note_label()
         layout.addWidget(self.note)
+        # Consecutive identity layers collapse into one linear map.
+        self.linear_note = _note_label()
+        self.linear_note.hide()
+        layout.addWidget(self.linear_note)
         self.readout = _readout_label()
         layout.addWidget(self.readout)
         layout.addStretch(1)

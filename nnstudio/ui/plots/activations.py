@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnstudio.text import plural
 from nnstudio.ui.plots.common import (
     PlotTab,
     StickyLevel,
@@ -127,18 +128,7 @@ class ActivationsTab(PlotTab):
         )
         self.health_plot.addItem(self.saturated_bars)
         self.health_plot.addItem(self.dead_bars)
-        set_title(
-            self.health_plot,
-            "Unit health  "
-            + key(_SATURATED_COLOR, "saturated", box=True)
-            + "&nbsp; "
-            + key(_DEAD_COLOR, "dead", box=True),
-        )
-        self.health_plot.setToolTip(
-            "Saturated: share of sigmoid/tanh activations on the probe examples whose "
-            "derivative is below 0.05 (learning stalls there).\n"
-            "Dead: share of ReLU-family units that are inactive (Z ≤ 0) for every probe example."
-        )
+        self._word_health(None)
         self.health_texts: list[pg.TextItem] = []
         #: Each label's share (None: no share to give) and where its bottom centre goes
         #: (layers, percent) before the plot's sides move it in.
@@ -326,12 +316,42 @@ class ActivationsTab(PlotTab):
         dead = np.nan_to_num(frame.dead_fraction, nan=0.0) * 100.0
         self.saturated_bars.setOpts(x=x - 0.2, height=saturated)
         self.dead_bars.setOpts(x=x + 0.2, height=dead)
+        probes = int(np.shape(frame.probe_A[0])[0])
+        if self.changed("health probes", probes):
+            self._word_health(probes)
         if self.changed("health", frame.activation_names):
             names = [f"{i + 1} {name}" for i, name in enumerate(frame.activation_names)]
             # Layer numbers alone where the activations' names do not all fit.
             set_bar_ticks(self.health_plot, names, [str(i + 1) for i in range(layers)])
             self.health_plot.setXRange(-0.6, layers - 0.4, padding=0)
         self._label_health(frame, saturated, dead)
+
+    def _word_health(self, probes: int | None) -> None:
+        """Say in the title and tooltip that "dead" is judged on the shown examples only: a
+        unit dead on all of them may still fire on another training or validation row."""
+        count = "" if probes is None else f" {probes:,}"
+        examples = "the probe examples" if probes is None else f"the {plural(probes, 'example')}"
+        # Shorter wordings for a narrow plot, each still saying "on the shown ones".
+        titles = [
+            "Unit health  "
+            + key(_SATURATED_COLOR, "saturated", box=True)
+            + "&nbsp; "
+            + key(_DEAD_COLOR, wording, box=True)
+            for wording in (
+                f"dead on all{count} shown examples",
+                f"dead on all{count} shown",
+                f"dead on{count} shown",
+            )
+        ]
+        set_title(self.health_plot, titles[0], compact=titles[1:])
+        self.health_plot.setToolTip(
+            f"Saturated: share of sigmoid/tanh activations on {examples} shown (the probe "
+            "examples of the Example picker, a sample of the training set) whose derivative "
+            "is below 0.05 (learning stalls there).\n"
+            f"Dead: share of ReLU-family units that are inactive (Z ≤ 0) on all {examples} shown. "
+            "Judged on these only: a unit dead here may still fire on other training or "
+            "validation rows."
+        )
 
     def _show_spread(self, frame: Frame) -> None:
         """Each layer's activation std, the inputs first (updated in place)."""
