@@ -783,10 +783,15 @@ class SteadyYRange:
     ----------
     view : pg.ViewBox
         The view whose y range this sets (its y auto-range is switched off).
+    min_relative_span : float
+        The least span shown, as a fraction of the data's largest magnitude (a factor of
+        ``1 + min_relative_span`` on a log axis): a nearly flat loss (0.69315 to 0.69332)
+        then stays flat instead of filling the plot with its noise. 0 fits any span.
     """
 
-    def __init__(self, view: pg.ViewBox) -> None:
+    def __init__(self, view: pg.ViewBox, *, min_relative_span: float = 0.0) -> None:
         self.view = view
+        self.min_relative_span = float(min_relative_span)
         self.following = True
         self._shown: tuple[float, float] | None = None
         view.enableAutoRange(y=False)
@@ -814,6 +819,17 @@ class SteadyYRange:
         if not lows:
             return
         low, high = min(lows), max(highs)
+        nonnegative = low >= 0.0
+        if self.min_relative_span > 0.0:
+            # Widen a nearly flat series around its middle: its noise is not a trend.
+            least = (
+                math.log10(1.0 + self.min_relative_span)
+                if log
+                else self.min_relative_span * max(abs(low), abs(high))
+            )
+            if high - low < least:
+                middle = 0.5 * (low + high)
+                low, high = middle - 0.5 * least, middle + 0.5 * least
         shown = self._shown
         if shown is not None and shown[0] <= low and high <= shown[1]:
             if high - low >= 0.5 * (shown[1] - shown[0]):
@@ -823,7 +839,7 @@ class SteadyYRange:
         extent = (math.floor(low / step) * step, math.ceil(high / step) * step)
         if extent[1] <= extent[0]:
             extent = (extent[0], extent[0] + step)
-        if not log and low >= 0.0:
+        if not log and nonnegative:
             extent = (max(extent[0], 0.0), extent[1])
         if extent != shown:
             self._shown = extent

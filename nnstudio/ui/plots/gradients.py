@@ -1,5 +1,8 @@
 """The Gradients tab: each layer's gradient norm against the step, on a logarithmic axis.
 
+A layer's gradient norm is ‖[∂J/∂W; ∂J/∂b]‖, its weights' and biases' gradients together
+(the plot's tooltip says so).
+
 Lines that sink by orders of magnitude towards the input layers show vanishing gradients;
 lines that shoot up show exploding ones. A gradient of exactly 0 (a zero-initialised layer no
 signal reaches, a dead ReLU layer) has no logarithm: it is drawn at the floor 10⁻¹², labelled
@@ -62,6 +65,17 @@ def zero_gradient_text(norms: np.ndarray) -> str:
     return "; ".join(parts) + f" (drawn at {_FLOOR:g})"
 
 
+#: What a line of the plot is (its tooltip): the norm of the layer's weight and bias
+#: gradients together, not of ∂J/∂W alone.
+GRADIENT_NORM_TIP = (
+    "Each layer's gradient norm ‖[∂J/∂W; ∂J/∂b]‖: the Euclidean norm of the gradients of "
+    "all its weights and biases together, of the cost J each mini-batch step minimised "
+    "(with any L1/L2 penalty), before gradient clipping.\n"
+    "Thin lines: every step. Thick lines: a moving average over about 1/60 of the run "
+    "(for runs of fewer than 120 steps, every step's norm itself)."
+)
+
+
 class GradientsTab(PlotTab):
     """Per-layer gradient norm ``‖(∂J/∂W, ∂J/∂b)‖`` against the optimisation step."""
 
@@ -75,7 +89,10 @@ class GradientsTab(PlotTab):
         )
         self.show_raw.setChecked(True)
         self.show_raw.toggled.connect(self._toggle_raw)
-        note = note_label("thick lines: moving average")
+        #: Says the thick lines are a moving average, shown only while they are one (a run
+        #: of fewer than 2 × _SMOOTHING_WINDOW steps draws every step's norm thick).
+        self.smoothing_note = note_label("thick lines: moving average")
+        self.smoothing_note.hide()
         #: Names the layers whose gradient is exactly 0 (drawn at the floor).
         self.zero_note = note_label("")
         self.zero_note.setStyleSheet("color: #b91c1c;")
@@ -86,12 +103,14 @@ class GradientsTab(PlotTab):
         self.zero_note.hide()
         self.controls.addWidget(self.show_raw)
         # The note takes the room left: a stretch beside it would leave it none.
-        self.controls.addWidget(note, 1)
+        self.controls.addWidget(self.smoothing_note, 1)
         self.controls.addWidget(self.zero_note, 2)
         self.plot = make_plot(
             "Gradient norm per layer", "step", "gradient norm (log scale)", counts_x=True
         )
         self.plot.setLogMode(y=True)
+        self.plot.setToolTip(GRADIENT_NORM_TIP)
+        self.plot.getAxis("left").setToolTip(GRADIENT_NORM_TIP)
         # A short plot (a large font, a low dock) has no room for the whole label.
         self.plot.getAxis("left").set_label_wordings(
             "gradient norm (log scale)", "gradient norm, log", "‖g‖, log"
@@ -161,6 +180,9 @@ class GradientsTab(PlotTab):
         if has_data:
             self.x_range.follow(float(steps[0]), float(steps[-1]))
             centres, smoothed = _smoothed(steps, norms, _SMOOTHING_RUNS)
+        averaged = has_data and smoothing_applies(steps.shape[0], _SMOOTHING_RUNS)
+        if self.smoothing_note.isHidden() == averaged:
+            self.smoothing_note.setVisible(averaged)
         for index, (curve, raw) in enumerate(zip(self.curves, self.raw_curves, strict=True)):
             if index < layers and has_data:
                 self._live[raw].set_data(steps, norms[:, index], floor=_FLOOR)
@@ -208,6 +230,18 @@ _SMOOTHING_WINDOW = 60
 _SMOOTHING_RUNS = 300
 
 
+def _smoothing_window(centres: int) -> int:
+    """Rows the moving average of :func:`_smoothed` spans over ``centres`` averaged runs."""
+    return max(1, centres // _SMOOTHING_WINDOW)
+
+
+def smoothing_applies(count: int, runs: int = _SMOOTHING_RUNS) -> bool:
+    """Whether :func:`_smoothed` averages a history of ``count`` steps, or returns the
+    norms themselves (fewer than ``2 * _SMOOTHING_WINDOW`` steps): the thick lines are a
+    moving average only then."""
+    return count > runs or _smoothing_window(count) > 1
+
+
 def _smoothed(steps: np.ndarray, norms: np.ndarray, runs: int) -> tuple[np.ndarray, np.ndarray]:
     """Geometric moving average of per-step norms over about 1/60 of the run.
 
@@ -246,7 +280,7 @@ def _smoothed(steps: np.ndarray, norms: np.ndarray, runs: int) -> tuple[np.ndarr
     else:
         logs = np.log(np.maximum(norms, _FLOOR))
         centres = np.asarray(steps, dtype=np.float64)
-    window = max(1, centres.shape[0] // _SMOOTHING_WINDOW)
+    window = _smoothing_window(centres.shape[0])
     return centres, np.exp(_moving_average(logs, window))
 
 

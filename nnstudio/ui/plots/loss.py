@@ -4,11 +4,18 @@ The per-epoch curves are the data loss of the whole set in inference mode (no pe
 dropout off). The thin mini-batch curve is what each step minimised: with an L1 or L2
 penalty it includes the penalty (the notes' cost J), and with dropout it was taken with
 units dropped; its legend entry says so (:func:`batch_curve_label`).
+
+Up to :data:`MAX_KEPT_RUNS` earlier runs on the same data stay behind the current one, faded,
+each in a colour of its own, named by what differed from the current run ("batch 1",
+"lr 0.5", "Adam": :func:`run_label`). The x axis counts epochs, updates (steps) or examples
+seen, so full-batch and stochastic gradient descent can be compared per unit of computation:
+each run keeps the number of training rows and the batch size it was trained with.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,6 +28,7 @@ from nnstudio.ui.plots.common import (
     LiveCurve,
     PlotTab,
     SteadyYRange,
+    compact_large_ticks,
     key,
     make_plot,
     pen,
@@ -41,9 +49,31 @@ _CLASSIFICATION_COLUMNS = ("train_accuracy", "val_accuracy")
 _REGRESSION_COLUMNS = ("train_rmse", "val_rmse", "train_r2", "val_r2")
 
 
-def _faded(color: tuple[int, int, int]) -> tuple[int, int, int]:
-    """``color`` mixed halfway with white: the previous run's lines stay in the background."""
-    return tuple(int(c + 0.55 * (255 - c)) for c in color)  # type: ignore[return-value]
+#: Earlier runs kept for comparison besides the current one.
+MAX_KEPT_RUNS = 4
+#: Loss plots lighter than this relative span would show a flat loss's noise as a trend.
+_LOSS_MIN_SPAN = 0.01
+
+#: The x axis choices: key, combo text (kept across sessions), axis label and a shorter one.
+X_AXES: tuple[tuple[str, str, str, str], ...] = (
+    ("epochs", "epochs", "epoch", "epoch"),
+    ("updates", "updates", "update (step)", "update"),
+    ("examples", "examples", "examples seen", "examples"),
+)
+
+
+def _faded(color: tuple[int, int, int], amount: float = 0.55) -> tuple[int, int, int]:
+    """``color`` mixed with white (``amount`` of the way): earlier runs stay in the background."""
+    return tuple(int(c + amount * (255 - c)) for c in color)  # type: ignore[return-value]
+
+
+#: Colours of the kept runs, none of them the current run's blue or orange; a run keeps its
+#: colour while it stays, so "the green run" means the same run after the next one is kept.
+RUN_COLORS: tuple[tuple[int, int, int], ...] = tuple(
+    _faded(color, 0.1) for color in ((44, 160, 44), (148, 103, 189), (140, 86, 75), (214, 39, 40))
+)
+#: Names of :data:`RUN_COLORS` for tooltips.
+_RUN_COLOR_NAMES = ("green", "purple", "brown", "red")
 
 
 def _fmt(value: float | None, digits: int = 4) -> str:
@@ -68,6 +98,233 @@ def batch_curve_label(project: Project | None) -> str:
     return ("batch J" if penalty else "batch") + f" ({', '.join(extras)})"
 
 
+_OPTIMIZER_NAMES = {
+    "sgd": "SGD",
+    "momentum": "momentum",
+    "nesterov": "Nesterov",
+    "heavy_ball": "heavy ball",
+    "rmsprop": "RMSProp",
+    "adam": "Adam",
+    "adamw": "AdamW",
+}
+_MOMENTUM_OPTIMIZERS = ("momentum", "nesterov", "heavy_ball")
+_LOSS_NAMES = {
+    "mse": "MSE",
+    "mae": "MAE",
+    "huber": "Huber",
+    "binary_crossentropy": "BCE",
+    "categorical_crossentropy": "CE",
+}
+_INIT_NAMES = {
+    "zeros": "zero",
+    "constant": "constant",
+    "normal": "normal",
+    "uniform": "uniform",
+    "xavier_normal": "Xavier",
+    "xavier_uniform": "Xavier",
+    "he_normal": "He",
+    "he_uniform": "He",
+    "lecun_normal": "LeCun",
+}
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _batch_phrase(size: int | str, rows: int | None) -> str:
+    if size == "full" or (rows is not None and int(size) >= rows):
+        return "full batch"
+    return f"batch {size}"
+
+
+def _effective_batch(size: int | str, rows: int | None) -> int | str:
+    """The batch size a run of ``rows`` training rows uses ("full" when unknown)."""
+    if rows is None:
+        return size
+    return rows if size == "full" else max(1, min(int(size), rows))
+
+
+def _one_or(values: Sequence[Any], name: Callable[[Any], str], mixed: str) -> str:
+    """``name`` of the value every layer shares, or ``mixed``."""
+    return name(values[0]) if len(set(values)) == 1 else mixed
+
+
+def _init_name(init: tuple[str, float | None], families: bool) -> str:
+    kind, param = init
+    if kind in ("constant", "normal", "uniform"):
+        return f"{kind} {_number(param if param is not None else 0.0)} init"
+    if families:
+        return f"{_INIT_NAMES[kind]} init"
+    return f"{_INIT_NAMES[kind]} {kind.rsplit('_', 1)[-1]} init"
+
+
+def run_differences(
+    kept: Project | None, current: Project | None, rows: int | None = None
+) -> list[str]:
+    """What a kept run was trained with that the current run is not, in a few words each.
+
+    Parameters
+    ----------
+    kept, current : Project or None
+        The projects the two runs were trained with (``None``: unknown).
+    rows : int or None
+        Training rows, to tell a batch size at least as large as the set from "full".
+
+    Returns
+    -------
+    list of str
+        The kept run's settings that differ, most telling first: the network's shape, the
+        optimizer and its hyperparameters, learning rate, batch size, initialisation,
+        activations, penalties, dropout, loss, schedule, clipping, seed, precision and input
+        standardisation, e.g. ``["batch 1", "lr 0.5"]``. Empty when nothing differs or
+        either project is unknown.
+    """
+    if kept is None or current is None:
+        return []
+    old, new = kept.training, current.training
+    old_layers, new_layers = kept.network.layers, current.network.layers
+    phrases: list[str] = []
+    if kept.network.sizes != current.network.sizes:
+        phrases.append("-".join(str(size) for size in kept.network.sizes))
+    if old.optimizer != new.optimizer:
+        name = _OPTIMIZER_NAMES.get(old.optimizer, old.optimizer)
+        extra = f" {_number(old.momentum)}" if old.optimizer in _MOMENTUM_OPTIMIZERS else ""
+        phrases.append(name + extra)
+    else:
+        uses = {
+            "momentum": old.optimizer in _MOMENTUM_OPTIMIZERS,
+            "beta1": old.optimizer in ("adam", "adamw"),
+            "beta2": old.optimizer in ("adam", "adamw"),
+            "rho": old.optimizer == "rmsprop",
+            "weight_decay": old.optimizer == "adamw",
+            "epsilon": old.optimizer in ("rmsprop", "adam", "adamw"),
+        }
+        symbols = {
+            "momentum": _OPTIMIZER_NAMES.get(old.optimizer, "momentum"),
+            "beta1": "β₁",
+            "beta2": "β₂",
+            "rho": "ρ",
+            "weight_decay": "decay",
+            "epsilon": "ε",
+        }
+        for field, used in uses.items():
+            if used and getattr(old, field) != getattr(new, field):
+                phrases.append(f"{symbols[field]} {_number(getattr(old, field))}")
+    if old.learning_rate != new.learning_rate:
+        phrases.append(f"lr {_number(old.learning_rate)}")
+    if _effective_batch(old.batch_size, rows) != _effective_batch(new.batch_size, rows):
+        phrases.append(_batch_phrase(old.batch_size, rows))
+    old_init = [(layer.init, layer.effective_init_param) for layer in old_layers]
+    new_init = [(layer.init, layer.effective_init_param) for layer in new_layers]
+    if old_init != new_init and len(old_init) == len(new_init):
+        # "He init" unless only the variant differs (He normal against He uniform).
+        families = [_INIT_NAMES[k] for k, _ in old_init] != [_INIT_NAMES[k] for k, _ in new_init]
+        phrases.append(_one_or(old_init, lambda i: _init_name(i, families), "other init"))
+    old_bias = [layer.bias_init for layer in old_layers]
+    if old_bias != [layer.bias_init for layer in new_layers] and len(old_layers) == len(new_layers):
+        phrases.append(_one_or(old_bias, lambda b: f"bias {_number(b)}", "other biases"))
+    old_hidden = [layer.activation for layer in old_layers[:-1]]
+    if old_hidden != [layer.activation for layer in new_layers[:-1]] and old_hidden:
+        phrases.append(_one_or(old_hidden, str, "other activations"))
+    if old_layers[-1].activation != new_layers[-1].activation:
+        phrases.append(f"{old_layers[-1].activation} output")
+    for name, value, other in (("L1", old.l1, new.l1), ("L2", old.l2, new.l2)):
+        if value != other:
+            phrases.append(f"{name} {_number(value)}" if value > 0 else f"no {name}")
+    old_dropout = [layer.dropout for layer in old_layers[:-1]]
+    if old_dropout != [layer.dropout for layer in new_layers[:-1]] and old_dropout:
+        phrases.append(
+            _one_or(
+                old_dropout,
+                lambda d: f"dropout {_number(d)}" if d else "no dropout",
+                "other dropout",
+            )
+        )
+    if kept.loss != current.loss:
+        phrases.append(_LOSS_NAMES.get(kept.loss, kept.loss))
+    if old.schedule != new.schedule:
+        name = old.schedule.name
+        if name == new.schedule.name:
+            phrases.append("other schedule")
+        else:
+            phrases.append("constant lr" if name == "constant" else f"{name} schedule")
+    if old.clip_norm != new.clip_norm:
+        phrases.append("no clipping" if old.clip_norm is None else f"clip {_number(old.clip_norm)}")
+    if old.seed != new.seed:
+        phrases.append(f"seed {old.seed}")
+    if old.dtype != new.dtype:
+        phrases.append(old.dtype)
+    if old.shuffle != new.shuffle:
+        phrases.append("shuffled" if old.shuffle else "no shuffling")
+    if (kept.standardization is None) != (current.standardization is None):
+        phrases.append("raw inputs" if kept.standardization is None else "standardised")
+    return phrases
+
+
+def run_label(differences: Sequence[str], number: int) -> str:
+    """A kept run's legend entry: its first two differences (``"batch 1, lr 0.5 +2"``), or
+    ``"run 2"`` when nothing differs or the settings are unknown."""
+    if not differences:
+        return f"run {number}"
+    more = len(differences) - 2
+    return ", ".join(differences[:2]) + (f" +{more}" if more > 0 else "")
+
+
+@dataclass
+class RunRecord:
+    """A run of the Loss tab: what it was trained with, and its per-epoch history.
+
+    Attributes
+    ----------
+    number : int
+        Its place among the kept runs on this data set (1, 2, …), for "run 2"; 0 while
+        it is the current run.
+    project : Project or None
+        The project when its first frame came (``None``: unknown). Settings changed while it
+        runs (a live learning rate) are not followed: the run is named by how it started.
+    rows : int or None
+        Training rows (``None``: unknown).
+    history : History or None
+        Its per-epoch history (kept runs only).
+    steps_seen : float or None
+        Steps per epoch as the run's latest snapshot implies them (its steps over its
+        epochs): what the x axis uses when rows or batch size are unknown.
+    slot : int
+        Which set of curves (and colour) a kept run is drawn with.
+    """
+
+    number: int
+    project: Project | None
+    rows: int | None
+    history: Any = None
+    steps_seen: float | None = None
+    slot: int = -1
+
+    @property
+    def batch_size(self) -> int | None:
+        """The effective batch size (``None``: unknown)."""
+        if self.project is None or self.rows is None:
+            return None
+        return int(_effective_batch(self.project.training.batch_size, self.rows))
+
+    @property
+    def steps_per_epoch(self) -> float | None:
+        """Updates per epoch: the training rows over the batch size, rounded up."""
+        batch = self.batch_size
+        if batch is not None and self.rows is not None:
+            return float(-(-self.rows // batch))
+        return self.steps_seen
+
+    def x_scale(self, axis: str) -> float:
+        """What one epoch counts on the x axis ``axis`` (a key of :data:`X_AXES`)."""
+        if axis == "updates":
+            return self.steps_per_epoch or 1.0
+        if axis == "examples":
+            return float(self.rows) if self.rows else 1.0
+        return 1.0
+
+
 #: What each curve of the loss plot is (its tooltip).
 LOSS_PLOT_TIP = (
     "train, val (thick): the data loss of the training and validation sets after each "
@@ -75,12 +332,28 @@ LOSS_PLOT_TIP = (
     "batch (thin, grey): the loss of each mini-batch as the step minimised it, before its "
     "update: the cost J including the L1/L2 penalty, taken with dropout on. With a penalty "
     "or dropout it therefore lies above the training curve.\n"
-    "previous (dashed, faded): the run before this one."
+    "previous (thin, one light colour per run; solid: train, dashed: val): up to "
+    f"{MAX_KEPT_RUNS} earlier runs on these data, named by what they did differently."
 )
 
 
 def _percent(value: float | None) -> str:
     return "–" if value is None or not np.isfinite(value) else f"{100.0 * value:.1f} %"
+
+
+@dataclass
+class _RunCurves:
+    """The curves one kept run is drawn with (created once, reused by the next run kept)."""
+
+    color: tuple[int, int, int]
+    train: pg.PlotDataItem
+    val: pg.PlotDataItem
+    metric_train: pg.PlotDataItem
+    metric_val: pg.PlotDataItem
+
+    @property
+    def items(self) -> tuple[pg.PlotDataItem, ...]:
+        return (self.train, self.val, self.metric_train, self.metric_val)
 
 
 class LossTab(PlotTab):
@@ -90,27 +363,54 @@ class LossTab(PlotTab):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.log_scale = QtWidgets.QCheckBox("Log scale")
-        self.log_scale.setToolTip("Show the loss on a logarithmic axis")
+        # Short labels: the row of controls must fit the plots dock of a 1024-pixel window
+        # (about 450 pixels wide); the tooltips say the rest.
+        self.log_scale = QtWidgets.QCheckBox("Log y")
+        self.log_scale.setToolTip("Show the loss on a logarithmic y axis")
         self.log_scale.toggled.connect(self._set_log)
-        self.show_batches = QtWidgets.QCheckBox("Mini-batches")
+        self.show_batches = QtWidgets.QCheckBox("Batches")
         self.show_batches.setToolTip(
             "Also show the loss of every mini-batch (between epochs): the cost J each step "
             "minimised, with the L1/L2 penalty and with dropout on"
         )
         self.show_batches.setChecked(True)
         self.show_batches.toggled.connect(self._toggle_batches)
-        self.show_previous = QtWidgets.QCheckBox("Previous run")
+        self.show_previous = QtWidgets.QCheckBox("Earlier runs")
         self.show_previous.setToolTip(
-            "Also show the curves of the run before this one (after Stop, Reset, new settings "
-            "or an edit of the network) to compare them"
+            f"Also show the curves of up to {MAX_KEPT_RUNS} earlier runs on these data (a new "
+            "run begins with Play after Stop or the end, Reset, or an edit of the network), "
+            "faded, each named by what it did differently from the current run"
         )
         self.show_previous.setChecked(True)
         self.show_previous.setEnabled(False)
         self.show_previous.toggled.connect(self._toggle_previous)
+        self.forget_button = QtWidgets.QToolButton()
+        self.forget_button.setText("✕")
+        self.forget_button.setAutoRaise(True)
+        self.forget_button.setFixedWidth(self.forget_button.fontMetrics().height() + 6)
+        self.forget_button.setToolTip("Forget the earlier runs: keep only the current one")
+        self.forget_button.setEnabled(False)
+        self.forget_button.clicked.connect(self.forget_runs)
+        self.x_axis = QtWidgets.QComboBox()
+        for _key, text, _label, _short in X_AXES:
+            self.x_axis.addItem(text)
+        self.x_axis.setToolTip(
+            "What the x axis of both plots counts: epochs (passes over the training set), "
+            "updates (steps: one per mini-batch, training rows ÷ batch size per epoch) or "
+            "examples seen "
+            "(epochs × training rows). Per update or per example, full-batch, mini-batch and "
+            "stochastic gradient descent compare per unit of computation."
+        )
+        self.x_axis.currentIndexChanged.connect(self._set_x_axis)
+        runs = QtWidgets.QHBoxLayout()  # the runs' check box and their ✕, side by side
+        runs.setSpacing(0)
+        runs.addWidget(self.show_previous)
+        runs.addWidget(self.forget_button)
+        self.controls.setSpacing(8)
         self.controls.addWidget(self.log_scale)
         self.controls.addWidget(self.show_batches)
-        self.controls.addWidget(self.show_previous)
+        self.controls.addLayout(runs)
+        self.controls.addWidget(self.x_axis)
         self.controls.addStretch(1)
 
         self.loss_plot = make_plot("Loss", "epoch", "loss", counts_x=True)
@@ -124,30 +424,29 @@ class LossTab(PlotTab):
         self.val_curve = self.loss_plot.plot(
             pen=pen(VALIDATION_COLOR, 2.2), name="validation", connect="finite"
         )
-
-        # The previous run, faded and dashed behind the current one.
-        self.previous_train = self.loss_plot.plot(
-            pen=pen(_faded(TRAIN_COLOR), 1.6, qt_dash()), connect="finite"
-        )
-        self.previous_val = self.loss_plot.plot(
-            pen=pen(_faded(VALIDATION_COLOR), 1.6, qt_dash()), connect="finite"
-        )
+        # Behind the earlier runs too: with batch size 1 its band of single examples' losses
+        # would hide their faded lines.
+        self.batch_curve.setZValue(-10)
 
         self.metric_plot = make_plot("Accuracy", "epoch", "accuracy", counts_x=True)
-        self.previous_metric_train = self.metric_plot.plot(
-            pen=pen(_faded(TRAIN_COLOR), 1.6, qt_dash()), connect="finite"
-        )
-        self.previous_metric_val = self.metric_plot.plot(
-            pen=pen(_faded(VALIDATION_COLOR), 1.6, qt_dash()), connect="finite"
-        )
-        self._previous_items = (
-            self.previous_train,
-            self.previous_val,
-            self.previous_metric_train,
-            self.previous_metric_val,
-        )
-        for item in self._previous_items:
-            item.setZValue(-1)
+        # Examples seen run into millions: "1.5M", not a label too wide for its tick.
+        for plot in (self.loss_plot, self.metric_plot):
+            compact_large_ticks(plot.getAxis("bottom"))
+        # Earlier runs behind the current one: thin lines in a light colour per run, solid
+        # for training and dashed for validation. One pixel wide: Qt draws thin lines on a
+        # fast path, while sixteen antialiased 1.6-pixel curves tripled the cost of
+        # repainting the tab.
+        self._run_curves: list[_RunCurves] = []
+        for color in RUN_COLORS:
+            self._run_curves.append(
+                _RunCurves(
+                    color,
+                    self.loss_plot.plot(pen=pen(color, 1.0), connect="finite"),
+                    self.loss_plot.plot(pen=pen(color, 1.0, qt_dash()), connect="finite"),
+                    self.metric_plot.plot(pen=pen(color, 1.0), connect="finite"),
+                    self.metric_plot.plot(pen=pen(color, 1.0, qt_dash()), connect="finite"),
+                )
+            )
         self.metric_a_train = self.metric_plot.plot(pen=pen(TRAIN_COLOR, 2.2), connect="finite")
         self.metric_a_val = self.metric_plot.plot(pen=pen(VALIDATION_COLOR, 2.2), connect="finite")
         # R² lives on its own right-hand axis (it is unitless while RMSE has the target's unit).
@@ -178,20 +477,26 @@ class LossTab(PlotTab):
             self.metric_b_train: LiveCurve(self.metric_plot, self.metric_b_train, _EPOCH_POINTS),
             self.metric_b_val: LiveCurve(self.metric_plot, self.metric_b_val, _EPOCH_POINTS),
         }
-        for item in self._previous_items:
-            plot = (
-                self.loss_plot
-                if item in (self.previous_train, self.previous_val)
-                else (self.metric_plot)
-            )
-            self._live[item] = LiveCurve(plot, item, _EPOCH_POINTS)
-        #: The history of the run before the current one (None: there was none).
-        self.previous_history: Any = None
+        for curves in self._run_curves:
+            for item in curves.items:
+                plot = self.loss_plot if item in (curves.train, curves.val) else self.metric_plot
+                self._live[item] = LiveCurve(plot, item, _EPOCH_POINTS)
+                item.setZValue(-1)
+        #: Earlier runs on these data, newest first (at most MAX_KEPT_RUNS).
+        self.kept_runs: list[RunRecord] = []
+        #: The run shown strong (None: no run yet, or cleared).
+        self.current_run: RunRecord | None = None
+        self._run_count = 0
         self._shown_run: int | None = None
+        self._x_key = X_AXES[0][0]
+        self._scale = 1.0  # what one epoch of the current run counts on the x axis
+        self._batches = np.zeros((0, 2))
+        self._runs_html = ""
 
-        # The y axes move in round steps, not with every new extreme (see SteadyYRange).
-        self._loss_y = SteadyYRange(self.loss_plot.vb)
-        self._rmse_y = SteadyYRange(self.metric_plot.vb)
+        # The y axes move in round steps, not with every new extreme (see SteadyYRange); a
+        # nearly flat loss (0.69315 to 0.69332) keeps an axis of at least 1 % of its value.
+        self._loss_y = SteadyYRange(self.loss_plot.vb, min_relative_span=_LOSS_MIN_SPAN)
+        self._rmse_y = SteadyYRange(self.metric_plot.vb, min_relative_span=_LOSS_MIN_SPAN)
         self._r2_y = SteadyYRange(self.r2_view)
         self._framed_single_point = False
         self._task = "classification"
@@ -209,7 +514,143 @@ class LossTab(PlotTab):
             "logScale": self.log_scale,
             "miniBatches": self.show_batches,
             "previousRun": self.show_previous,
+            "xAxis": self.x_axis,
         }
+
+    # ---- the runs compared -------------------------------------------------------------------
+
+    @property
+    def previous_history(self) -> Any:
+        """The history of the newest earlier run (None: none is kept)."""
+        return self.kept_runs[0].history if self.kept_runs else None
+
+    @property
+    def previous_train(self) -> pg.PlotDataItem:
+        """The newest earlier run's training-loss curve."""
+        slot = self.kept_runs[0].slot if self.kept_runs else 0
+        return self._run_curves[slot].train
+
+    @property
+    def x_axis_key(self) -> str:
+        """What the x axis counts: ``"epochs"``, ``"updates"`` or ``"examples"``."""
+        return self._x_key
+
+    def forget_runs(self) -> None:
+        """Forget the earlier runs (the current one stays)."""
+        self._keep_as_previous(None)
+        self._loss_y.reset()
+        self._fit_loss_axis()
+
+    def _new_run(self) -> RunRecord:
+        """The record of a run starting now, with the project and rows it is trained with."""
+        dataset = self._dataset
+        rows = int(np.shape(dataset.X_train)[0]) if dataset is not None else None
+        return RunRecord(0, getattr(self, "_project", None), rows or None)
+
+    def _keep_as_previous(self, history: Any) -> None:
+        """Keep the current run, which drew ``history``, as the newest earlier run.
+
+        ``None`` forgets every earlier run (other data: the old curves compare with nothing).
+        A run of one epoch row (an untrained start) is no curve and is not kept.
+        """
+        if history is None:
+            self.kept_runs = []
+        elif len(history) >= 2 and not any(run.history is history for run in self.kept_runs):
+            record = self.current_run or self._new_run()
+            free = sorted(set(range(len(self._run_curves))) - {r.slot for r in self.kept_runs})
+            if not free:  # the oldest run gives its curves (and colour) to the newest
+                free = [self.kept_runs.pop().slot]
+            # Numbered as kept: an untrained start shown and replaced is no run of its own.
+            self._run_count += 1
+            record.history, record.slot, record.number = history, free[0], self._run_count
+            self.kept_runs.insert(0, record)
+        self.current_run = None
+        self._refresh_runs()
+
+    def _refresh_runs(self) -> None:
+        """Redraw the earlier runs and their legend (a run kept or forgotten, another axis)."""
+        kept = bool(self.kept_runs)
+        self.show_previous.setEnabled(kept)
+        self.forget_button.setEnabled(kept)
+        self._describe_runs()
+        self._draw_previous()
+
+    def _describe_runs(self) -> None:
+        """Name each earlier run by what it did differently from the current run (or, with
+        none, from the project that will train next)."""
+        current = self.current_run.project if self.current_run else getattr(self, "_project", None)
+        keys, lines = [], []
+        for run in self.kept_runs:
+            differences = run_differences(run.project, current, run.rows)
+            color = self._run_curves[run.slot].color
+            keys.append(key(color, run_label(differences, run.number), thin=True))
+            lines.append(
+                f"{_RUN_COLOR_NAMES[run.slot]}: run {run.number}, "
+                + (", ".join(differences) or "the same settings")
+                + self._run_extent(run)
+            )
+        # "previous" stays on a line with the first run's key (titles wrap between entries).
+        self._runs_html = "previous:&nbsp;" + "&nbsp; ".join(keys) if keys else ""
+        tip = LOSS_PLOT_TIP
+        if lines:
+            tip += "\nEarlier runs (what differed from the current run):\n" + "\n".join(lines)
+        self.loss_plot.setToolTip(tip)
+
+    @staticmethod
+    def _run_extent(run: RunRecord) -> str:
+        history = run.history
+        if history is None or len(history) == 0 or run.steps_per_epoch is None:
+            return ""
+        epochs = int(history.epoch[-1])
+        updates = round(epochs * run.steps_per_epoch)
+        batch = f" of batch {run.batch_size}" if run.batch_size else ""
+        return f" ({updates:,} updates{batch} in {epochs:,} epochs)"
+
+    def _toggle_previous(self, _on: bool) -> None:
+        self._draw_previous()
+        self._loss_y.reset()
+        self._fit_loss_axis()
+
+    def _draw_previous(self) -> None:
+        """Hand each earlier run's curves their data (on the x axis chosen)."""
+        live = self._live
+        shown = self.show_previous.isChecked()
+        drawn: dict[int, RunRecord] = {run.slot: run for run in self.kept_runs} if shown else {}
+        regression = self._task == "regression"
+        for slot, curves in enumerate(self._run_curves):
+            run = drawn.get(slot)
+            if run is None:
+                for item in curves.items:
+                    live[item].clear()
+                continue
+            history = run.history
+            x = np.asarray(history.epoch, dtype=np.float64) * run.x_scale(self._x_key)
+            live[curves.train].set_data(x, history.train_loss)
+            live[curves.val].set_data(x, history.val_loss)
+            train = history.train_rmse if regression else history.train_accuracy
+            val = history.val_rmse if regression else history.val_accuracy
+            live[curves.metric_train].set_data(x, train)
+            live[curves.metric_val].set_data(x, val)
+        # Newer runs in front of older ones, all behind the current run.
+        for age, run in enumerate(self.kept_runs):
+            for item in self._run_curves[run.slot].items:
+                item.setZValue(-1 - age)
+        self._update_titles()
+
+    def _set_x_axis(self, index: int) -> None:
+        self._x_key, _text, label, short = X_AXES[max(index, 0)]
+        for plot in (self.loss_plot, self.metric_plot):
+            plot.getAxis("bottom").set_label_wordings(label, short)
+        self._scale = self.current_run.x_scale(self._x_key) if self.current_run else 1.0
+        for x_range in self._x_ranges:
+            x_range.reset()
+        self._draw_previous()
+        history = self._history
+        if history is not None and len(history):
+            self._draw_current(history, self._batches)
+            self._draw_current_metric(history)
+        self._loss_y.reset()
+        self._fit_loss_axis()
 
     # ---- configuration -----------------------------------------------------------------------
 
@@ -250,22 +691,28 @@ class LossTab(PlotTab):
                 self._keep_as_previous(self._history)
         else:
             self._keep_as_previous(None)  # other data: the old curves compare with nothing
+            self._run_count = 0
         task = dataset.task if dataset is not None else (project.task if project else None)
         if task is not None and task != self._task:
             self._configure_metric(task)
         super().set_context(project, dataset)
+        self._describe_runs()
         self._update_loss_title()
 
     def set_project(self, project: Project | None) -> None:
         """Follow a project whose training settings changed (a penalty set or removed),
         keeping the curves: the mini-batch curve's legend says what its losses include."""
         self._project = project
+        if self.current_run is None and self.kept_runs:
+            self._describe_runs()  # they compare with the run these settings will train
         self._update_loss_title()
 
     # ---- frames ------------------------------------------------------------------------------
 
     def clear(self) -> None:
         self._history = None
+        self.current_run = None
+        self._batches = np.zeros((0, 2))
         for x_range in self._x_ranges:
             x_range.reset()
         for y_range in (self._loss_y, self._rmse_y, self._r2_y):
@@ -273,7 +720,7 @@ class LossTab(PlotTab):
         for live in self._live.values():
             live.clear()
         self._snapshot = None
-        self._draw_previous()  # the previous run stays until other data comes
+        self._draw_previous()  # the earlier runs stay until other data comes
 
     def show_frame(self, frame: Frame) -> None:
         for step in self.frame_steps(frame):
@@ -293,6 +740,8 @@ class LossTab(PlotTab):
         snapshot = frame.snapshot
         history = getattr(snapshot, "history", None)
         if history is None or len(history) == 0:
+            if self._history is not None:
+                self._keep_as_previous(self._history)  # Reset: the run ended
             self.clear()
             return
         run = getattr(frame, "run", 0)
@@ -301,94 +750,106 @@ class LossTab(PlotTab):
             # frames are skipped while a run is fast, so its number tells, not its steps.
             self._keep_as_previous(self._history)
         self._shown_run = run
+        if self.current_run is None:
+            self.current_run = self._new_run()
+            self._scale = self.current_run.x_scale(self._x_key)
+            self._describe_runs()
+        if self.current_run.rows is None or self.current_run.project is None:
+            # Without its data set or project, the run's own pace gives its steps per epoch.
+            position = float(snapshot.epoch) + float(getattr(snapshot, "epoch_progress", 0.0))
+            if position > 0 and snapshot.step > 0:
+                self.current_run.steps_seen = snapshot.step / position
+                self._scale = self.current_run.x_scale(self._x_key)
         self._history = history
         self._snapshot = snapshot
-        live = self._live
-        epochs = np.asarray(history.epoch, dtype=np.float64)
-        # Axes first: the curves are thinned for the range they will be shown in.
-        self._x_ranges[0].follow(float(epochs[0]), self._last_x(frame, epochs))
-        self._frame_single_point(epochs, history)
-        live[self.train_curve].set_data(epochs, history.train_loss)
-        live[self.val_curve].set_data(epochs, history.val_loss)
-        batches = frame.batch_losses
-        live[self.batch_curve].set_data(batches[:, 0], batches[:, 1])
-        self._fit_loss_axis()
+        self._batches = frame.batch_losses
+        self._draw_current(history, frame.batch_losses)
         self._update_loss_title()
         self.loss_plot.vb.prepareForPaint()
+
+    def _draw_current(self, history: Any, batches: np.ndarray) -> None:
+        """The current run's loss curves, on the x axis chosen."""
+        live = self._live
+        scale = self._scale
+        epochs = np.asarray(history.epoch, dtype=np.float64)
+        x = epochs * scale if scale != 1.0 else epochs
+        batch_x = batches[:, 0] * scale if scale != 1.0 else batches[:, 0]
+        # Axes first: the curves are thinned for the range they will be shown in.
+        last = max(float(x[-1]), float(batch_x[-1]) if batch_x.shape[0] else 0.0)
+        self._x_ranges[0].follow(float(x[0]), last)
+        self._frame_single_point(epochs, history)
+        live[self.train_curve].set_data(x, history.train_loss)
+        live[self.val_curve].set_data(x, history.val_loss)
+        live[self.batch_curve].set_data(batch_x, batches[:, 1])
+        self._fit_loss_axis()
 
     def _show_metric(self, frame: Frame) -> None:
         history = getattr(frame.snapshot, "history", None)
         if history is None or len(history) == 0 or history is not self._history:
             return  # cleared, or the loss step saw another frame
-        live = self._live
-        epochs = np.asarray(history.epoch, dtype=np.float64)
-        self._x_ranges[1].follow(float(epochs[0]), self._last_x(frame, epochs))
-        if self._task == "regression":
-            live[self.metric_a_train].set_data(epochs, history.train_rmse)
-            live[self.metric_a_val].set_data(epochs, history.val_rmse)
-            live[self.metric_b_train].set_data(epochs, history.train_r2)
-            live[self.metric_b_val].set_data(epochs, history.val_r2)
-            self._rmse_y.fit([live[self.metric_a_train].shown_y, live[self.metric_a_val].shown_y])
-            self._r2_y.fit([live[self.metric_b_train].shown_y, live[self.metric_b_val].shown_y])
-        else:
-            live[self.metric_a_train].set_data(epochs, history.train_accuracy)
-            live[self.metric_a_val].set_data(epochs, history.val_accuracy)
+        self._draw_current_metric(history)
         self._update_metric_title()
         self.metric_plot.vb.prepareForPaint()
         if self.r2_view.isVisible():
             self.r2_view.prepareForPaint()
 
-    def _keep_as_previous(self, history: Any) -> None:
-        """Show ``history`` as the previous run (a run of one epoch row is no curve)."""
-        if history is not None and len(history) < 2:
-            if self.previous_history is not None:
-                return  # keep the older, longer run rather than an untrained start
-            history = None
-        self.previous_history = history
-        self.show_previous.setEnabled(history is not None)
-        self._draw_previous()
-
-    def _toggle_previous(self, _on: bool) -> None:
-        self._draw_previous()
-        self._loss_y.reset()
-        self._fit_loss_axis()
-
-    def _draw_previous(self) -> None:
-        history = self.previous_history
+    def _draw_current_metric(self, history: Any) -> None:
+        """The current run's metric curves, on the x axis chosen."""
         live = self._live
-        if history is None or not self.show_previous.isChecked():
-            for item in self._previous_items:
-                live[item].clear()
-            self._update_titles()
-            return
+        scale = self._scale
         epochs = np.asarray(history.epoch, dtype=np.float64)
-        live[self.previous_train].set_data(epochs, history.train_loss)
-        live[self.previous_val].set_data(epochs, history.val_loss)
-        regression = self._task == "regression"
-        train = history.train_rmse if regression else history.train_accuracy
-        val = history.val_rmse if regression else history.val_accuracy
-        live[self.previous_metric_train].set_data(epochs, train)
-        live[self.previous_metric_val].set_data(epochs, val)
-        self._update_titles()
+        x = epochs * scale if scale != 1.0 else epochs
+        batches = self._batches
+        last = float(batches[-1, 0]) * scale if batches.shape[0] else 0.0
+        self._x_ranges[1].follow(float(x[0]), max(float(x[-1]), last))
+        if self._task == "regression":
+            live[self.metric_a_train].set_data(x, history.train_rmse)
+            live[self.metric_a_val].set_data(x, history.val_rmse)
+            live[self.metric_b_train].set_data(x, history.train_r2)
+            live[self.metric_b_val].set_data(x, history.val_r2)
+            self._rmse_y.fit([live[self.metric_a_train].shown_y, live[self.metric_a_val].shown_y])
+            self._r2_y.fit([live[self.metric_b_train].shown_y, live[self.metric_b_val].shown_y])
+        else:
+            live[self.metric_a_train].set_data(x, history.train_accuracy)
+            live[self.metric_a_val].set_data(x, history.val_accuracy)
 
     def _fit_loss_axis(self) -> None:
         """Fit the loss axis to the curves shown (unless a lone point is framed)."""
         if self._framed_single_point and not self.log_scale.isChecked():
             return
         curves = [self.train_curve, self.val_curve]
+        if self.show_previous.isChecked():
+            for run in self.kept_runs:
+                run_curves = self._run_curves[run.slot]
+                curves += [run_curves.train, run_curves.val]
+        values = [self._live[curve].shown_y for curve in curves]
+        log = self.log_scale.isChecked()
         if self.show_batches.isChecked():
-            curves.append(self.batch_curve)
-        if self.previous_history is not None and self.show_previous.isChecked():
-            curves += [self.previous_train, self.previous_val]
-        self._loss_y.fit(
-            [self._live[curve].shown_y for curve in curves], log=self.log_scale.isChecked()
-        )
+            values.append(self._batch_extent(values, log))
+        self._loss_y.fit(values, log=log)
 
-    @staticmethod
-    def _last_x(frame: Frame, epochs: np.ndarray) -> float:
-        """The largest x either plot must show: the last epoch or mini-batch."""
-        batches = frame.batch_losses
-        return max(float(epochs[-1]), float(batches[-1, 0]) if batches.shape[0] else 0.0)
+    def _batch_extent(self, epoch_values: list[np.ndarray], log: bool) -> np.ndarray:
+        """The part of the mini-batch losses the loss axis makes room for.
+
+        Single examples' losses (batch size 1) reach many times the averaged curves (4 where
+        those end near 0.1): the axis then shows the mini-batch losses up to twice the highest
+        per-epoch value (and, on a log axis, down to a tenth of the lowest), and lets taller
+        spikes leave the plot rather than squash the curves being compared.
+        """
+        batch = self._live[self.batch_curve].shown_y
+        batch = batch[np.isfinite(batch)]
+        finite = [v[np.isfinite(v)] for v in epoch_values]
+        finite = [v for v in finite if v.size]
+        if not batch.size or not finite:
+            return batch
+        low, high = float(batch.min()), float(batch.max())
+        high = min(high, 2.0 * max(float(v.max()) for v in finite))
+        if log:
+            positive = [v[v > 0] for v in finite]
+            lows = [float(v.min()) for v in positive if v.size]
+            if lows:
+                low = max(low, 0.1 * min(lows))
+        return np.array([low, high])
 
     def _frame_single_point(self, epochs: np.ndarray, history: Any) -> None:
         """Before the first epoch ends, show the lone point in a sensible frame.
@@ -425,15 +886,23 @@ class LossTab(PlotTab):
     def _update_loss_title(self) -> None:
         latest = self._latest
         # A plot's name stays on one line with its first entry (titles wrap between entries).
-        parts = ["Loss&nbsp;&nbsp;" + key(TRAIN_COLOR, f"train {_fmt(latest('train_loss'))}")]
+        train = key(TRAIN_COLOR, f"train {_fmt(latest('train_loss'))}")
+        parts = ["Loss&nbsp;&nbsp;" + train]
+        short = [train]
         if self._has_validation():
-            parts.append(key(VALIDATION_COLOR, f"val {_fmt(latest('val_loss'))}"))
+            val = key(VALIDATION_COLOR, f"val {_fmt(latest('val_loss'))}")
+            parts.append(val)
+            short.append(val)
         if self.show_batches.isChecked():
             label = batch_curve_label(getattr(self, "_project", None))
             parts.append(key(BATCH_COLOR, label, thin=True))
-        if self.previous_history is not None and self.show_previous.isChecked():
-            parts.append(key(_faded(TRAIN_COLOR), "previous", dashed=True))
-        set_title(self.loss_plot, "&nbsp; ".join(parts))
+            short.append(key(BATCH_COLOR, "batch", thin=True))
+        runs = self._runs_html if self.kept_runs and self.show_previous.isChecked() else ""
+        if runs:
+            parts.append(runs)
+            short.append(runs)
+        # Short of room, the earlier runs' names matter more than the word "Loss".
+        set_title(self.loss_plot, "&nbsp; ".join(parts), compact="&nbsp; ".join(short))
 
     def _update_metric_title(self) -> None:
         latest = self._latest
