@@ -375,9 +375,9 @@ class LossTab(PlotTab):
         )
         self.show_batches.setChecked(True)
         self.show_batches.toggled.connect(self._toggle_batches)
-        self.show_previous = QtWidgets.QCheckBox("Earlier runs")
+        self.show_previous = QtWidgets.QCheckBox("Runs")
         self.show_previous.setToolTip(
-            f"Also show the curves of up to {MAX_KEPT_RUNS} earlier runs on these data (a new "
+            f"Earlier runs: also show the curves of up to {MAX_KEPT_RUNS} earlier runs on these data (a new "
             "run begins with Play after Stop or the end, Reset, or an edit of the network), "
             "faded, each named by what it did differently from the current run"
         )
@@ -387,7 +387,7 @@ class LossTab(PlotTab):
         self.forget_button = QtWidgets.QToolButton()
         self.forget_button.setText("✕")
         self.forget_button.setAutoRaise(True)
-        self.forget_button.setFixedWidth(self.forget_button.fontMetrics().height() + 6)
+        self.forget_button.setFixedWidth(self.forget_button.fontMetrics().height() + 4)
         self.forget_button.setToolTip("Forget the earlier runs: keep only the current one")
         self.forget_button.setEnabled(False)
         self.forget_button.clicked.connect(self.forget_runs)
@@ -406,7 +406,7 @@ class LossTab(PlotTab):
         runs.setSpacing(0)
         runs.addWidget(self.show_previous)
         runs.addWidget(self.forget_button)
-        self.controls.setSpacing(8)
+        self.controls.setSpacing(5)
         self.controls.addWidget(self.log_scale)
         self.controls.addWidget(self.show_batches)
         self.controls.addLayout(runs)
