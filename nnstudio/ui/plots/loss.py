@@ -377,8 +377,9 @@ class LossTab(PlotTab):
         self.show_batches.toggled.connect(self._toggle_batches)
         self.show_previous = QtWidgets.QCheckBox("Runs")
         self.show_previous.setToolTip(
-            f"Earlier runs: also show the curves of up to {MAX_KEPT_RUNS} earlier runs on these data (a new "
-            "run begins with Play after Stop or the end, Reset, or an edit of the network), "
+            f"Earlier runs: also show the curves of up to {MAX_KEPT_RUNS} earlier runs on these "
+            "data (a new run begins with Play after Stop or the end, Reset, or an edit of the "
+            "network), "
             "faded, each named by what it did differently from the current run"
         )
         self.show_previous.setChecked(True)
