@@ -201,13 +201,14 @@ def _trains_as_written(project: Project, dataset: Dataset) -> bool:
 
 def _written_units(project: Project, dataset: Dataset) -> int:
     """The output width a project trains ``dataset`` with, keeping its activation: one unit
-    per class or target column, or one or two units on two classes (one unit learns the
-    second class's indicator, see :meth:`Dataset.targets_for`)."""
+    per class or target column, or one or two sigmoid units on two classes (one unit learns
+    the probability of the second class, see :meth:`Dataset.targets_for`)."""
     output = project.network.output
     count = dataset.n_outputs
-    if dataset.is_classification and count == 2 and output.units in (1, 2):
-        return output.units
-    return expected_output_units(dataset.task, count, canonical_activation(output.activation))
+    activation = canonical_activation(output.activation)
+    if dataset.is_classification and count == 2 and activation == "sigmoid":
+        return output.units if output.units in (1, 2) else 1
+    return expected_output_units(dataset.task, count, activation)
 
 
 def fit_network_to_data(
@@ -370,7 +371,9 @@ def make_trainer(project: Project, network: Network, dataset: Dataset) -> Traine
     """
     from nnstudio.engine.trainer import Trainer
 
-    Y_train, Y_val = dataset.targets_for(project.network.output.units)
+    Y_train, Y_val = dataset.targets_for(
+        project.network.output.units, canonical_activation(project.network.output.activation)
+    )
     has_validation = dataset.n_val > 0
     return Trainer(
         network,
@@ -508,7 +511,9 @@ def check_gradients(
     float64 = replace(project, training=replace(project.training, dtype="float64"))
     network = build_network(float64, weights)
     count = max(1, min(int(samples), dataset.n_train))
-    Y_train, _Y_val = dataset.targets_for(project.network.output.units)
+    Y_train, _Y_val = dataset.targets_for(
+        project.network.output.units, canonical_activation(project.network.output.activation)
+    )
     return gradient_check(
         network,
         dataset.X_train[:count],

@@ -440,10 +440,22 @@ def test_as_written_only_resizes_an_output_of_the_wrong_width(iris_like) -> None
     assert notices == ["Output layer resized from 5 to 3 units to match the 3 classes"]
 
 
-def test_as_written_keeps_one_identity_unit_on_two_classes() -> None:
+def test_as_written_gives_one_identity_unit_on_two_classes_a_second_unit() -> None:
+    # A single output stands for two classes only as a sigmoid, the probability of the
+    # second class; identity outputs are scores, one per class.
     project = _with_output(binary_project(), 1, "identity", "mse")
     fitted, notices = fit_network_to_data(project, load_dataset(project.data), as_written=True)
-    assert (notices, fitted.network) == ([], project.network)
+    assert fitted.network.describe() == "2-5(tanh)-2(identity)"
+    assert fitted.loss == "mse"
+    assert notices == ["Output layer resized from 1 to 2 units to match the 2 classes"]
+
+
+def test_one_non_sigmoid_unit_on_two_classes_does_not_train() -> None:
+    project = _with_output(binary_project(), 1, "tanh", "mse")
+    dataset = load_dataset(project.data)
+    with pytest.raises(DataError, match="one tanh output unit cannot stand for two classes"):
+        make_trainer(project, build_network(project), dataset)
+    assert dataset.targets_for(1, "sigmoid")[0].shape[1] == 1
 
 
 @pytest.mark.parametrize(

@@ -230,13 +230,19 @@ class Dataset:
 
     # ---- encoding ----------------------------------------------------------------------------
 
-    def targets_for(self, output_units: int) -> tuple[np.ndarray, np.ndarray]:
+    def targets_for(
+        self, output_units: int, activation: str | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Targets encoded for an output layer of ``output_units`` units.
 
         Parameters
         ----------
         output_units : int
             Width of the network's output layer.
+        activation : str or None
+            Its activation, when known: a single unit on two classes must be a sigmoid,
+            whose output is the probability of the second class (any other single output
+            would be read as a probability it is not).
 
         Returns
         -------
@@ -254,6 +260,12 @@ class Dataset:
         if output_units == self.n_outputs:
             return self.Y_train, self.Y_val
         if self.is_classification and self.n_outputs == 2 and output_units == 1:
+            if activation is not None and activation != "sigmoid":
+                raise DataError(
+                    f"one {activation} output unit cannot stand for two classes: a single unit "
+                    "must be a sigmoid (the probability of the second class); use 2 output "
+                    f"units for {activation} scores"
+                )
             return self.Y_train[:, 1:2], self.Y_val[:, 1:2]
         if self.is_classification:
             hint = " (or 1 sigmoid unit)" if self.n_outputs == 2 else ""
