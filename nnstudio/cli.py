@@ -79,14 +79,23 @@ def _positive_int(text: str) -> int:
     return value
 
 
+#: The smallest finite-difference step ``gradcheck --epsilon`` takes.
+_SMALLEST_STEP = 1e-10
+
+
 def _finite_difference_step(text: str) -> float:
+    from nnstudio.engine.gradcheck import MAX_EPSILON
+
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {_shown(text)}") from None
-    if not 1e-12 <= value <= 0.1:
-        # Smaller steps only measure rounding noise; larger ones, the curvature.
-        raise argparse.ArgumentTypeError(f"expected a step from 1e-12 to 0.1, got {_shown(text)}")
+    if not _SMALLEST_STEP <= value <= MAX_EPSILON:
+        # Smaller steps only measure rounding noise; larger ones the curvature (a truncation
+        # error growing as ε² fails a correct network), as the engine's re-measuring stops.
+        raise argparse.ArgumentTypeError(
+            f"expected a step from {_SMALLEST_STEP:g} to {MAX_EPSILON:g}, got {_shown(text)}"
+        )
     return value
 
 
@@ -278,8 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_finite_difference_step,
         default=GRADCHECK_EPSILON,
         help=(
-            f"finite-difference step (default {GRADCHECK_EPSILON:g}); gradients too small "
-            "for it to resolve are measured again with larger steps"
+            f"finite-difference step, from 1e-10 to 0.001 (default {GRADCHECK_EPSILON:g}); "
+            "gradients too small for it to resolve are measured again with larger steps"
         ),
     )
 

@@ -824,7 +824,7 @@ def test_gradcheck_takes_its_step_from_the_command_line(
     assert steps == [1e-3, 1e-6]
 
 
-@pytest.mark.parametrize("step", ["0", "-1e-6", "0.5", "nan", "tiny"])
+@pytest.mark.parametrize("step", ["0", "-1e-6", "0.01", "0.5", "1e-12", "nan", "tiny"])
 def test_gradcheck_refuses_a_step_it_cannot_use(trained: Path, step: str) -> None:
     result = run("gradcheck", trained, "--epsilon", step)
     assert result.returncode == cli.EXIT_USAGE
@@ -1432,3 +1432,10 @@ def test_opening_the_studio_skips_the_command_parser(monkeypatch, tmp_path) -> N
     assert cli.main([]) == 0
     assert cli.main([str(tmp_path / "x.nnproj")]) == 0
     assert opened == [None, str(tmp_path / "x.nnproj")]
+
+
+def test_gradcheck_help_states_the_range_its_step_accepts() -> None:
+    from nnstudio.engine.gradcheck import MAX_EPSILON
+
+    result = run("gradcheck", "--help")
+    assert f"from {cli._SMALLEST_STEP:g} to {MAX_EPSILON:g}" in " ".join(result.stdout.split())

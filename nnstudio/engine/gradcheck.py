@@ -262,7 +262,8 @@ class GradCheckReport:
         if with_steps:
             lines.append(
                 f"note: where epsilon {self.epsilon:g} cannot resolve the gradients against "
-                "rounding noise (they are too small), a larger step measured them again"
+                "rounding noise (too small a step for gradients this size), a larger step measured "
+                "them again"
             )
         lines.append(
             f"largest relative error {self.max_error:.3e}: {outcome} (tolerance {tol:g}, "

@@ -379,7 +379,8 @@ class GradientCheckDialog(QtWidgets.QDialog):
         if report.remeasured:
             lines.append(
                 f"Where ε = {report.epsilon:g} could not resolve the gradients against rounding "
-                "noise (they are very small), a larger step measured them again."
+                "noise (too small a step for gradients this size), a larger step measured them "
+                "again."
             )
         if report.excluded:
             lines.append(
