@@ -313,6 +313,10 @@ def take_screenshot(
                 tabs = ", ".join(window.plots.tab_names())
                 raise NNStudioError(f"unknown plots tab {tab!r}; choose one of {tabs}")
             window.apply_default_sizes()
+            if selection is not None:  # refused before a long training run, not after it
+                problem = selection_problem(window.document.project.network.sizes, selection)
+                if problem is not None:
+                    raise NNStudioError(f"cannot select {selection.kind}: {problem}")
             train_for_screenshot(window, int(train_epochs))
             if selection is not None:
                 _select_for_screenshot(window, selection)
@@ -362,20 +366,38 @@ def parse_selection(text: str | None) -> Any:
     return Selection("edge", values[0], values[1], values[2])
 
 
+def selection_problem(sizes: tuple[int, ...], selection: Any) -> str | None:
+    """Why ``selection`` names nothing in a network of layer ``sizes`` (``None`` if it fits).
+
+    Layers count from 0 (the inputs), neurons from 0 within their layer.
+    """
+    layers = len(sizes)
+
+    def neurons(layer: int) -> str:
+        count = sizes[layer]
+        return f"layer {layer} has {count} neuron{'s' if count != 1 else ''} (0–{count - 1})"
+
+    if not 0 <= selection.layer < layers:
+        return f"layer {selection.layer} is out of range: the network has layers 0–{layers - 1}"
+    if selection.kind == "edge" and selection.layer == 0:
+        return "a connection ends in layer 1 or later (edge:K:I:J with K >= 1)"
+    if selection.neuron is not None and not 0 <= selection.neuron < sizes[selection.layer]:
+        which = "target neuron" if selection.kind == "edge" else "neuron"
+        return f"{which} {selection.neuron} is out of range: {neurons(selection.layer)}"
+    source = selection.source
+    if (
+        selection.kind == "edge"
+        and source is not None
+        and not 0 <= source < sizes[selection.layer - 1]
+    ):
+        return f"source neuron {source} is out of range: {neurons(selection.layer - 1)}"
+    return None
+
+
 def _select_for_screenshot(window: Any, selection: Any) -> None:
-    sizes = window.document.project.network.sizes
-    fits = 0 <= selection.layer < len(sizes) and (
-        selection.neuron is None or selection.neuron < sizes[selection.layer]
-    )
-    if selection.kind == "edge":
-        fits = (
-            fits and selection.layer >= 1 and (selection.source or 0) < sizes[selection.layer - 1]
-        )
-    if not fits:
-        raise NNStudioError(
-            f"cannot select {selection.kind} in layer {selection.layer}: the network's layer "
-            f"sizes are {', '.join(str(n) for n in sizes)}"
-        )
+    problem = selection_problem(window.document.project.network.sizes, selection)
+    if problem is not None:
+        raise NNStudioError(f"cannot select {selection.kind}: {problem}")
     window.canvas.select(selection)
     frame = window.controller.latest_frame
     if window.canvas.frame is not None:

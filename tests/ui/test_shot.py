@@ -57,7 +57,11 @@ def test_canvas_and_plots_panels_after_training(qapp, sample, tmp_path: Path) ->
         ({"size": (10, 10)}, "size must be between"),
         ({"train_epochs": -1}, "train_epochs"),
         ({"select": "neuron:1"}, "cannot select 'neuron:1'"),
-        ({"select": "neuron:9:0"}, "layer sizes are 2, 4, 1"),
+        ({"select": "neuron:9:0"}, "layer 9 is out of range: the network has layers 0–2"),
+        ({"select": "neuron:1:4"}, r"neuron 4 is out of range: layer 1 has 4 neurons \(0–3\)"),
+        ({"select": "edge:1:0:2"}, r"source neuron 2 is out of range: layer 0 has 2 neurons"),
+        ({"select": "edge:2:1:0"}, "target neuron 1 is out of range: layer 2 has 1 neuron "),
+        ({"select": "edge:0:0:0"}, "a connection ends in layer 1 or later"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(
@@ -119,3 +123,15 @@ def test_a_trained_screenshot_plots_the_weights_along_the_run(window, sample) ->
     assert times[0] == 0 and times[-1] == 150
     assert _SCREENSHOT_HISTORY - 5 <= len(times) <= _SCREENSHOT_HISTORY + 1
     assert max(b - a for a, b in itertools.pairwise(times)) <= 4
+
+
+def test_a_bad_selection_is_refused_before_training(
+    qapp, sample, tmp_path: Path, monkeypatch
+) -> None:
+    import nnstudio.ui.app as app_module
+
+    trained: list[int] = []
+    monkeypatch.setattr(app_module, "train_for_screenshot", lambda _w, e: trained.append(e))
+    with pytest.raises(NNStudioError, match="neuron 7 is out of range"):
+        take_screenshot(sample("xor"), tmp_path / "x.png", train_epochs=500, select="neuron:1:7")
+    assert trained == []
