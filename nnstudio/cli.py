@@ -120,8 +120,8 @@ def _seed(text: str) -> int:
     """A training seed for ``--seed``: 0 to the projects' limit."""
     from nnstudio.spec import MAX_SEED
 
-    value = _non_negative_int(text)
-    if value > MAX_SEED:
+    value = _whole_number(text)
+    if not 0 <= value <= MAX_SEED:  # one wording for both ends
         raise argparse.ArgumentTypeError(
             f"expected a seed from 0 to {MAX_SEED}, got {_shown(text.strip())}"
         )

@@ -314,7 +314,13 @@ def load_weights_npz(path: str | Path, network: NetworkSpec) -> Weights:
             raise ProjectFileError(f"{path.name} is not a valid .npz weights file: {what}")
         try:
             loaded = np.load(handle, allow_pickle=False)
-        except (zipfile.BadZipFile, ValueError, EOFError) as error:
+        except zipfile.BadZipFile as error:
+            # zipfile's own wording ("File is not a zip file") for a cut-short archive.
+            raise ProjectFileError(
+                f"{path.name} is not a valid .npz weights file: the zip archive is damaged or "
+                "cut short"
+            ) from error
+        except (ValueError, EOFError) as error:
             raise ProjectFileError(
                 f"{path.name} is not a valid .npz weights file: {error}"
             ) from error

@@ -129,7 +129,11 @@ def test_npz_with_nan_is_rejected(tmp_path: Path, xor_project: Project, make_wei
 
 @pytest.mark.parametrize(
     ("data", "what"),
-    [(bytes(range(256)) * 4, "it is not a zip archive"), (b"", "the file is empty")],
+    [
+        (bytes(range(256)) * 4, "it is not a zip archive"),
+        (b"", "the file is empty"),
+        (b"PK\x03\x04" + bytes(60), "the zip archive is damaged or cut short"),
+    ],
 )
 def test_npz_that_is_no_archive_is_not_called_pickled_data(
     tmp_path: Path, xor_project: Project, data: bytes, what: str
