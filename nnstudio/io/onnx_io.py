@@ -80,6 +80,7 @@ from nnstudio.io._model_meta import (
 from nnstudio.io.weights import atomic_write_bytes
 from nnstudio.spec import (
     ACTIVATION_ALPHA_DEFAULTS,
+    ACTIVATIONS,
     DEFAULT_PLANE_FEATURES,
     PLANE_FEATURES,
     TASKS,
@@ -106,7 +107,11 @@ IR_VERSION = 8
 _GELU_COEFFICIENT = 0.044715
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
-_UNSUPPORTED_HINT = "nnstudio imports MLPs made of Gemm/MatMul+Add and activations"
+_UNSUPPORTED_HINT = (
+    "nnstudio imports MLPs made of Gemm or MatMul+Add layers and its own activations ("
+    + ", ".join(name for name in ACTIVATIONS if name != "linear")
+    + ")"
+)
 
 
 # ============================================================================================

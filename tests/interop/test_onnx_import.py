@@ -381,8 +381,9 @@ def test_unsupported_node_is_named(tmp_path: Path) -> None:
     with pytest.raises(ProjectFileError) as info:
         import_onnx(path)
     assert (
-        "node 'conv1' (Conv) is not supported: nnstudio imports MLPs made of Gemm/MatMul+Add "
-        "and activations" in str(info.value)
+        "node 'conv1' (Conv) is not supported: nnstudio imports MLPs made of Gemm or "
+        "MatMul+Add layers and its own activations (identity, sigmoid, tanh, relu, leaky_relu, "
+        "elu, softplus, gelu, swish, softmax)" in str(info.value)
     )
     assert "cnn.onnx" in str(info.value)
 
