@@ -713,3 +713,48 @@ def test_consecutive_identity_layers_are_said_to_be_one_linear_map(dock) -> None
     for drawn in (4, 5, 6):
         dock.set_selection(Selection("layer", drawn))
         assert not page.linear_note.isVisibleTo(page) and page.linear_note.text() == ""
+
+
+def test_an_undo_while_the_field_has_focus_shows_the_documents_value(
+    qtbot, dock: PropertiesDock
+) -> None:
+    props = dock.properties
+    document = props.document
+    dock.set_selection(Selection("neuron", 1, 2))
+    page = props.neuron_page
+    before = float(document.weights[0][1][2])
+    dock.show()
+    page.bias.setFocus()
+    qtbot.waitUntil(page.bias.hasFocus)
+    page.bias.selectAll()
+    qtbot.keyClicks(page.bias, "0.77")
+    qtbot.keyClick(page.bias, Qt.Key.Key_Return)
+    assert document.weights[0][1][2] == pytest.approx(0.77)
+    # Committed, the typing is the document's edit: the field keeps no undo of its own, so
+    # Ctrl+Z goes on to the document's Undo.
+    assert not page.bias.isUndoAvailable()
+    document.undo_stack.undo()
+    assert page.bias.hasFocus()
+    assert float(page.bias.text()) == pytest.approx(before, abs=1e-6)
+    # Typing not yet committed is left alone by a refresh.
+    qtbot.keyClicks(page.bias, "9")
+    typed = page.bias.text()
+    document.undo_stack.redo()
+    assert page.bias.text() == typed
+
+
+def test_the_readout_waits_for_a_frame_of_the_edited_activations(
+    dock: PropertiesDock, trained_frame
+) -> None:
+    from dataclasses import replace
+
+    props = dock.properties
+    document = props.document
+    dock.set_selection(Selection("neuron", 1, 2))
+    dock.show_frame(trained_frame)
+    page = props.neuron_page
+    assert not page.readout.isHidden()
+    layer = document.project.network.layers[0]
+    assert document.set_layer(0, replace(layer, activation="relu"))
+    # The frame's numbers went through tanh: no readout of "g = relu" with a = tanh(z).
+    assert page.readout.isHidden() or "relu" not in page.readout.text()

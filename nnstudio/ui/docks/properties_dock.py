@@ -850,12 +850,24 @@ def _readout_label() -> QtWidgets.QLabel:
     return label
 
 
-def _common_notes(project: Project, *, inputs: bool) -> list[str]:
-    """Conventions behind the numbers: standardised inputs, dropout off."""
+def _being_typed(field: QtWidgets.QLineEdit) -> bool:
+    """Whether ``field`` holds typing not yet committed: a refresh keeps it. A focused field
+    whose value came from elsewhere (an undo that reached the document) shows the new one."""
+    return field.hasFocus() and field.isModified()
+
+
+def _formula(text: str) -> str:
+    """``text`` kept on one line: a formula broken after its "/" reads as two."""
+    return f"<span style='white-space:nowrap'>{text}</span>"
+
+
+def _common_notes(project: Project, *, inputs: bool, dropout: bool = True) -> list[str]:
+    """Conventions behind the numbers: standardised inputs, dropout off (``dropout``: the
+    numbers go through the network's layers, where dropout would act)."""
     notes = []
     if inputs and project.standardization is not None:
         notes.append("x̃ = (x − mean) / std: the first layer reads standardised inputs.")
-    if any(layer.dropout > 0 for layer in project.network.layers):
+    if dropout and any(layer.dropout > 0 for layer in project.network.layers):
         notes.append("Dropout off, as when predicting (training steps drop units).")
     return notes
 
@@ -942,18 +954,21 @@ def neuron_readout(
             rows.append((f"δ = g′(z) · Σₖ wₖδₖ = {_num(slope)} × {_factor(total)}", None, ""))
         count = terms.size
         rows.append(("Σₖ wₖδₖ", _num(total), f"over the next layer's {plural(count, 'neuron')}"))
-        for k in np.argsort(-np.abs(terms))[:_LISTED_TERMS]:
+        listed = [] if not terms.any() else np.argsort(-np.abs(terms))[:_LISTED_TERMS]
+        if not terms.any():
+            rows.append((f"&nbsp;&nbsp;(all {count} terms are 0)", None, ""))
+        for k in listed:
             label = next_names[k] if k < len(next_names) else f"neuron {k + 1}"
             label = html.escape(label).replace(" ", "&nbsp;")  # one line per term
             product = f"{_num(float(W_next[neuron, k]), 3)} × {_factor(float(next_deltas[k]), 3)}"
             rows.append(
                 (f"&nbsp;&nbsp;k&nbsp;=&nbsp;{label}", _num(float(terms[k]), 3), f"= {product}")
             )
-        if count > _LISTED_TERMS:
+        if count > _LISTED_TERMS and terms.any():
             rows.append((f"&nbsp;&nbsp;(the {_LISTED_TERMS} largest of {count} terms)", None, ""))
     mean = float(np.mean(errors.deltas[index][:, neuron]))
     rows.append((f"Over the {errors.count} examples", "", ""))
-    rows.append(("mean δ", _num(mean), "= ∂J/∂b of their mean loss (∂J/∂b = δ)"))
+    rows.append(("mean δ", _num(mean), f"= ∂J/∂b of their mean loss ({_formula('∂J/∂b = δ')})"))
     notes += _common_notes(project, inputs=False)
     return readout_html(example_caption(frame, example, errors.count), rows, notes)
 
@@ -1085,7 +1100,7 @@ class NeuronPage(QtWidgets.QWidget):
         weights = getattr(frame, "weights", None) or self.document.weights
         _bound_by_dtype(self.bias, self.document, "a bias")
         self.bias_row.setVisible(index is not None)
-        if weights is not None and index is not None and not self.bias.hasFocus():
+        if weights is not None and index is not None and not _being_typed(self.bias):
             self.bias.set_value(float(weights[index][1][neuron]))
         self.bias.setEnabled(weights is not None and self._editable)
         self.view.show_neuron(self.document.project, index, neuron, frame)
@@ -1147,7 +1162,8 @@ def _input_readout(
     rows = [("x", _num(raw), f"{name}, as in the data")]
     if project.standardization is not None:
         rows.append(("x̃", _num(float(errors.A[0][example, neuron])), "what the network reads"))
-    notes = _common_notes(project, inputs=True)
+    # An input's value goes through no layer: dropout does not concern it.
+    notes = _common_notes(project, inputs=True, dropout=False)
     return readout_html(example_caption(frame, example, errors.count), rows, notes)
 
 
@@ -1203,7 +1219,7 @@ class EdgePage(QtWidgets.QWidget):
             return
         W = weights[index][0]
         value = float(W[source, target])
-        if not self.weight.hasFocus():
+        if not _being_typed(self.weight):
             self.weight.set_value(value)
         self.weight.setEnabled(self._editable)
         column = np.asarray(W[:, target], dtype=float)
@@ -1407,8 +1423,17 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
         if weights is None:
             return None
         shapes = [w.shape for w, _b in weights]
-        expected = [s[0] for s in self.document.project.network.weight_shapes()]
-        return frame if shapes == expected else None
+        network = self.document.project.network
+        expected = [s[0] for s in network.weight_shapes()]
+        if shapes != expected:
+            return None
+        # Same shapes, other activations (an edit the next frame has not caught up with):
+        # the readout would compute g with one function and show another's name.
+        shown = getattr(frame, "activation_names", None)
+        current = tuple(canonical_activation(layer.activation) for layer in network.layers)
+        if shown is not None and tuple(canonical_activation(n) for n in shown) != current:
+            return None
+        return frame
 
 
 class PropertiesDock(QtWidgets.QDockWidget):

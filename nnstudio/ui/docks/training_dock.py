@@ -237,6 +237,10 @@ class NumberField(QtWidgets.QLineEdit):
             return
         self._value = value
         self.committed.emit(value)
+        if self._value == value and not self.property("invalid"):
+            # Committed: the typing is the document's edit now (Ctrl+Z undoes it there), so
+            # the field keeps no undo history and no "modified" mark of its own.
+            self.setText(_format_number(value))
 
     def _stepped(self, steps: int) -> float:
         value = self.parsed()
