@@ -14,7 +14,13 @@ from nnstudio.ui.frame import Frame, FrameBuilder
 from nnstudio.ui.plots import PlotsPanel
 from nnstudio.ui.plots.common import SteadyYRange, make_plot
 from nnstudio.ui.plots.gradients import GRADIENT_NORM_TIP
-from nnstudio.ui.plots.loss import MAX_KEPT_RUNS, LossTab, run_differences, run_label
+from nnstudio.ui.plots.loss import (
+    MAX_KEPT_RUNS,
+    LossTab,
+    run_differences,
+    run_label,
+    run_labels,
+)
 from nnstudio.workflow import build_network, make_trainer
 
 pytestmark = pytest.mark.gui
@@ -123,6 +129,25 @@ def test_a_kept_run_is_named_by_the_settings_it_trained_with_that_differ() -> No
     assert run_differences(None, current) == []
 
 
+def test_runs_that_would_read_alike_are_told_apart() -> None:
+    alike = [["Adam", "lr 0.05", "full batch"], ["Adam", "lr 0.05", "batch 1"], ["SGD"]]
+    # Each label puts first what the others lack, rather than "Adam, lr 0.05 +1" twice.
+    assert run_labels(alike, [1, 2, 3]) == ["full batch, Adam +1", "batch 1, Adam +1", "SGD"]
+    # Nothing tells them apart in a few words: their numbers do.
+    assert run_labels([["lr 0.5"], ["lr 0.5"], []], [1, 2, 3]) == ["run 1", "run 2", "run 3"]
+    assert run_differences(_project(), _project(), ROWS, [32, 4]) == ["batch 32 → 4"]
+    assert run_differences(_project(), _project(), ROWS, [ROWS, 1]) == ["full batch → 1"]
+
+
+def test_the_legend_never_names_two_runs_alike(panel, dataset) -> None:
+    adam = {"optimizer": "adam", "learning_rate": 0.05}
+    projects = [_project(batch_size="full", **adam), _project(batch_size=1, **adam), _project()]
+    tab = _train(panel, dataset, projects)
+    title = tab.loss_plot.titleLabel.text
+    assert "full&nbsp;batch,&nbsp;Adam&nbsp;+1" in title
+    assert "batch&nbsp;1,&nbsp;Adam&nbsp;+1" in title
+
+
 # ---- keeping the last few runs ---------------------------------------------------------------
 
 
@@ -206,6 +231,57 @@ def test_the_x_axis_counts_epochs_updates_or_examples_seen_per_run(panel, datase
     tab.x_axis.setCurrentIndex(0)
     panel.restore_view_state(state)
     assert tab.x_axis_key == "updates"
+
+
+def test_updates_follow_the_steps_taken_after_the_batch_size_changes(panel, dataset) -> None:
+    project = _project(batch_size=32)  # 5 updates per epoch
+    network = build_network(project)
+    trainer = make_trainer(project, network, dataset)
+    builder = FrameBuilder(dataset, probe_size=16, grid_size=8)
+    tab = panel.loss_tab
+    panel.tabs.setCurrentWidget(tab)
+    panel.set_context(project, dataset)
+    tab.x_axis.setCurrentIndex(1)
+    for _ in range(2):
+        trainer.run_epoch()
+    panel.show_frame(replace(builder.build(network, trainer.snapshot()), run=1))
+    # Paused after 10 updates; batch 4 (40 updates per epoch) for the rest of the run.
+    smaller = replace(project, training=replace(project.training, batch_size=4))
+    tab.set_project(smaller)
+    trainer.update_settings(smaller.training)
+    trainer.run_epoch()
+    snapshot = trainer.snapshot()
+    assert snapshot.step == 50
+    panel.show_frame(replace(builder.build(network, snapshot), run=1))
+    # On the update axis the curve ends at the run's own step count, as the status bar says.
+    np.testing.assert_allclose(_data(tab.train_curve)[0], [0, 5, 10, 50])
+    batch_x = _data(tab.batch_curve)[0]
+    np.testing.assert_allclose(batch_x, np.arange(50))
+    assert tab.loss_plot.vb.viewRange()[0][1] >= 50
+    # Per epoch, each mini-batch loss lies within the epoch it was taken in.
+    tab.x_axis.setCurrentIndex(0)
+    batch_x = _data(tab.batch_curve)[0]
+    np.testing.assert_allclose(batch_x[:10], np.arange(10) / 5)
+    np.testing.assert_allclose(batch_x[10:], 2 + np.arange(40) / 40)
+    # Kept, the run says it went from batch 32 to 4 rather than claiming either throughout.
+    panel.show_frame(_run(project, dataset, 2))
+    tip = tab.loss_plot.toolTip()
+    assert "batch 32 → 4" in tip and "50 updates of batch 32 → 4 in 3 epochs" in tip
+    assert "batch&nbsp;32&nbsp;→&nbsp;4" in tab.loss_plot.titleLabel.text
+
+
+def test_the_updates_axis_shows_a_longer_earlier_run_whole(panel, dataset) -> None:
+    tab = _train(panel, dataset, [_project(batch_size=1), _project(batch_size=32)])
+    tab.x_axis.setCurrentIndex(1)  # the kept run took 320 updates, the current one 10
+    assert tab.loss_plot.vb.viewRange()[0][1] >= 320
+    assert tab.metric_plot.vb.viewRange()[0][1] >= 320
+    # Per epoch both took 2; without the earlier runs the axis fits the current run.
+    tab.show_previous.setChecked(False)
+    assert tab.loss_plot.vb.viewRange()[0][1] < 100
+    tab.show_previous.setChecked(True)
+    assert tab.loss_plot.vb.viewRange()[0][1] >= 320
+    tab.x_axis.setCurrentIndex(0)
+    assert tab.loss_plot.vb.viewRange()[0][1] < 10
 
 
 # ---- axes that keep the curves readable ------------------------------------------------------

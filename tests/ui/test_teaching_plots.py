@@ -12,8 +12,9 @@ from nnstudio.data import Dataset, load_dataset
 from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
 from nnstudio.ui.frame import Frame, FrameBuilder
 from nnstudio.ui.plots import PlotsPanel
-from nnstudio.ui.plots.gradients import zero_gradient_text
+from nnstudio.ui.plots.gradients import zero_gradient_text, zero_gradient_wordings
 from nnstudio.ui.plots.loss import batch_curve_label
+from nnstudio.ui.qt import QtWidgets
 from nnstudio.workflow import build_network, make_trainer
 
 pytestmark = pytest.mark.gui
@@ -68,10 +69,37 @@ def test_the_batch_curve_says_it_includes_the_penalty_the_epoch_curves_leave_out
     tab = panel.loss_tab
     assert "batch&nbsp;J&nbsp;(with&nbsp;penalty)" in tab.loss_plot.titleLabel.text
     assert "penalty" in tab.loss_plot.toolTip() and "dropout" in tab.loss_plot.toolTip()
-    # The penalty set to 0 while the run goes on: a plain batch loss again.
+    # The penalty set to 0 after these steps: the losses plotted still contained it.
     tab.set_project(replace(project, training=replace(project.training, l2=0.0)))
-    title = tab.loss_plot.titleLabel.text
-    assert "batch" in title and "penalty" not in title
+    assert "batch&nbsp;J&nbsp;(with&nbsp;penalty)" in tab.loss_plot.titleLabel.text
+
+
+def test_the_batch_label_follows_the_penalty_the_run_trained_with(panel) -> None:
+    project = circles_project(LayerSpec(6, "tanh"), LayerSpec(1, "sigmoid"), batch_size=40)
+    dataset = load_dataset(project.data, ".")
+    network = build_network(project)
+    trainer = make_trainer(project, network, dataset)
+    builder = FrameBuilder(dataset, probe_size=16, grid_size=8)
+    panel.set_context(project, dataset)
+    tab = panel.loss_tab
+    trainer.run_epoch()
+    trainer.run_epoch()
+    panel.show_frame(replace(builder.build(network, trainer.snapshot()), run=1))
+    assert "batch&nbsp;J" not in tab.loss_plot.titleLabel.text
+    # L2 set while paused at epoch 2, then two more epochs of the same run.
+    penalised = replace(project, training=replace(project.training, l2=0.05))
+    tab.set_project(penalised)
+    assert "penalty" not in tab.loss_plot.titleLabel.text  # no step has had it yet
+    trainer.update_settings(penalised.training)
+    trainer.run_epoch()
+    trainer.run_epoch()
+    panel.show_frame(replace(builder.build(network, trainer.snapshot()), run=1))
+    assert "batch&nbsp;J&nbsp;(with&nbsp;penalty&nbsp;from&nbsp;epoch&nbsp;2)" in (
+        tab.loss_plot.titleLabel.text
+    )
+    # Removed after the run: the curve's losses still had it from epoch 2 on.
+    tab.set_project(project)
+    assert "from&nbsp;epoch&nbsp;2" in tab.loss_plot.titleLabel.text
 
 
 def test_the_batch_label_names_dropout_and_penalties() -> None:
@@ -81,6 +109,13 @@ def test_the_batch_label_names_dropout_and_penalties() -> None:
     assert batch_curve_label(dropout) == "batch J (with penalty, dropout on)"
     no_penalty = replace(dropout, training=replace(dropout.training, l1=0.0))
     assert batch_curve_label(no_penalty) == "batch (dropout on)"
+    # The run's own penalty over time, not the project's now.
+    assert batch_curve_label(no_penalty, [(0.0, True)]) == "batch J (with penalty, dropout on)"
+    assert batch_curve_label(plain, [(0.0, True), (3.6, False)]) == (
+        "batch J (with penalty until epoch 3)"
+    )
+    toggled = [(0.0, False), (2.0, True), (5.0, False)]
+    assert batch_curve_label(plain, toggled) == "batch J (with penalty part of the time)"
 
 
 def test_a_gradient_of_exactly_zero_is_named_not_drawn_as_tiny(panel) -> None:
@@ -106,6 +141,52 @@ def test_a_gradient_of_exactly_zero_is_named_not_drawn_as_tiny(panel) -> None:
     # The log axis stays: the zero is drawn at the floor, where its label sits.
     assert tab.plot.ctrl.logYCheck.isChecked()
     assert tab.zero_labels[0].pos().y() == pytest.approx(-12.0)
+
+
+def test_the_zero_gradient_note_stays_readable_in_a_narrow_dock(panel) -> None:
+    project = circles_project(
+        LayerSpec(4, "tanh", init="zeros"),
+        LayerSpec(4, "tanh", init="zeros"),
+        LayerSpec(1, "sigmoid", init="zeros"),
+        batch_size=50,
+    )
+    dataset, frame = run(project, 2)
+    panel.set_context(project, dataset)
+    tab = panel.gradients_tab
+    panel.tabs.setCurrentWidget(tab)
+    panel.show_frame(frame)
+    note = tab.zero_note
+    # The width of the plots dock of a 1280-pixel window, where the whole note was cut off.
+    for width in (560, 440):
+        panel.resize(width, 400)
+        QtWidgets.QApplication.processEvents()
+        shown = note.shown_text()
+        assert "…" not in shown and shown.startswith("layers 1, 2")
+        assert note.fontMetrics().horizontalAdvance(shown) <= note.contentsRect().width()
+    assert zero_gradient_wordings(frame.grad_norms)[-1] == "layers 1, 2 = 0"
+    assert zero_gradient_wordings(np.ones((2, 2))) == ()
+
+
+def test_a_spread_of_exactly_zero_is_labelled(panel) -> None:
+    # Zero initialisation: every hidden output is tanh(0) = 0 on every probe.
+    zeros = LayerSpec(4, "tanh", init="zeros")
+    project = circles_project(zeros, zeros, LayerSpec(1, "sigmoid", init="zeros"))
+    dataset, frame = run(project, 0)
+    panel.set_context(project, dataset)
+    tab = panel.activations_tab
+    panel.tabs.setCurrentWidget(tab)
+    panel.show_frame(frame)
+    np.testing.assert_array_equal(tab.spreads[1:], 0.0)  # the output is sigmoid(0) = 0.5
+    labels = [text for text in tab.zero_spread_texts if text.isVisible()]
+    assert [text.pos().x() for text in labels] == [1.0, 2.0, 3.0]
+    assert all(text.pos().y() == pytest.approx(-12.0) for text in labels)
+    assert labels[0].textItem.toPlainText() == "= 0"
+    # Trained weights that spread the outputs again take the labels away.
+    small = LayerSpec(4, "tanh", init="normal", init_param=0.5)
+    project = circles_project(small, LayerSpec(1, "sigmoid"))
+    dataset, frame = run(project, 0)
+    panel.show_frame(frame)
+    assert not any(text.isVisible() for text in tab.zero_spread_texts)
 
 
 def test_zero_gradient_note_says_since_when() -> None:

@@ -6,7 +6,9 @@ the share of saturated sigmoid/tanh activations (derivative below 0.05, where le
 stalls) and the share of dead ReLU-family units (never active on any probe). The spread plot
 shows each layer's standard deviation of its outputs over the probes, from the inputs on
 (log scale): the quantity Xavier and He initialisation keep level with depth, so activations
-that shrink toward 0 or blow up layer after layer show at a glance.
+that shrink toward 0 or blow up layer after layer show at a glance. A spread of exactly 0 (every
+output the same, as after zero initialisation) has no logarithm: it is drawn at the floor
+10⁻¹² and labelled "= 0" there, so it does not read as merely tiny.
 """
 
 from __future__ import annotations
@@ -164,10 +166,14 @@ class ActivationsTab(PlotTab):
             "examples (in: the inputs the first layer reads), on a log scale.\n"
             "Xavier (tanh) and He (ReLU) initialisation keep it about level from layer to "
             "layer; weights too small make it shrink toward 0 with depth, too large ones "
-            "saturate tanh and sigmoid or make ReLU outputs grow."
+            "saturate tanh and sigmoid or make ReLU outputs grow.\n"
+            "= 0: every output of that layer is the same (a spread of exactly 0, drawn at "
+            f"the floor {_SPREAD_FLOOR:g})."
         )
         #: The last spreads drawn, (L + 1,): the inputs, then each layer.
         self.spreads = np.zeros(0)
+        #: "= 0" above each point whose spread is exactly 0 (created as layers need them).
+        self.zero_spread_texts: list[pg.TextItem] = []
 
         self._frame: Frame | None = None
         self._shown: tuple[int, str] | None = None
@@ -219,6 +225,8 @@ class ActivationsTab(PlotTab):
         self.dead_bars.setOpts(x=[], height=[])
         self.spread_curve.setData([], [])
         self.spreads = np.zeros(0)
+        for text in self.zero_spread_texts:
+            text.setVisible(False)
         for line in self.boundaries:
             line.setVisible(False)
 
@@ -359,10 +367,26 @@ class ActivationsTab(PlotTab):
         self.spreads = spreads
         x = np.arange(spreads.size, dtype=np.float64)
         self.spread_curve.setData(x, np.maximum(spreads, _SPREAD_FLOOR))
+        self._label_zero_spreads(spreads)
         if self.changed("spread", frame.activation_names):
             names = ["in", *(str(i + 1) for i in range(frame.n_layers))]
             set_bar_ticks(self.spread_plot, names, names)
             self.spread_plot.setXRange(-0.4, spreads.size - 0.6, padding=0)
+
+    def _label_zero_spreads(self, spreads: np.ndarray) -> None:
+        """Say "= 0" above the points at the floor whose spread is exactly 0."""
+        zero = np.flatnonzero(spreads == 0.0)
+        while len(self.zero_spread_texts) < zero.size:
+            text = pg.TextItem("= 0", color=_SPREAD_COLOR, anchor=(0.5, 1.15))
+            text.setToolTip("Every output of this layer is the same: a spread of exactly 0")
+            self.spread_plot.addItem(text, ignoreBounds=True)
+            self.zero_spread_texts.append(text)
+        for index, text in enumerate(self.zero_spread_texts):
+            shown = index < zero.size
+            if shown:
+                text.setPos(float(zero[index]), math.log10(_SPREAD_FLOOR))  # the y axis is log10
+            if text.isVisible() != shown:
+                text.setVisible(shown)
 
     def _fit_health_range(self, *_args: object) -> None:
         """Fit the labels into a plot of a new size: room above 100 % for a full bar's

@@ -65,6 +65,40 @@ def zero_gradient_text(norms: np.ndarray) -> str:
     return "; ".join(parts) + f" (drawn at {_FLOOR:g})"
 
 
+def zero_gradient_wordings(norms: np.ndarray) -> tuple[str, ...]:
+    """:func:`zero_gradient_text` and shorter wordings of it, longest first.
+
+    A plots dock at 1280 or 1024 pixels has room for about half of the whole note beside the
+    other controls; the layers and "0" are what must stay readable.
+
+    Parameters
+    ----------
+    norms : ndarray, shape (S, L)
+        Per-step, per-layer gradient norms (S ≥ 1).
+
+    Returns
+    -------
+    tuple of str
+        Empty when no gradient is 0, e.g. ``("layers 1, 2: gradient exactly 0 at every step
+        (drawn at 1e-12)", …, "layers 1, 2 = 0")``.
+    """
+    text = zero_gradient_text(norms)
+    if not text:
+        return ()
+    zero = np.flatnonzero(norms[-1] == 0.0)
+    names = ", ".join(str(int(i) + 1) for i in zero)
+    noun = "layer" if zero.size == 1 else "layers"
+    without_floor = text.removesuffix(f" (drawn at {_FLOOR:g})")
+    wordings = (
+        text,
+        without_floor,
+        f"{noun} {names}: gradient exactly 0",
+        f"{noun} {names}: gradient 0",
+        f"{noun} {names} = 0",
+    )
+    return tuple(dict.fromkeys(wordings))  # without repeats, in order
+
+
 #: What a line of the plot is (its tooltip): the norm of the layer's weight and bias
 #: gradients together, not of ∂J/∂W alone.
 GRADIENT_NORM_TIP = (
@@ -73,6 +107,13 @@ GRADIENT_NORM_TIP = (
     "(with any L1/L2 penalty), before gradient clipping.\n"
     "Thin lines: every step. Thick lines: a moving average over about 1/60 of the run "
     "(for runs of fewer than 120 steps, every step's norm itself)."
+)
+
+
+#: The zero-gradient note's tooltip, after the note itself.
+_ZERO_TIP = (
+    "A gradient of exactly 0 has no logarithm: it is drawn at the floor "
+    f"{_FLOOR:g}. No error signal reaches that layer, so its weights do not change."
 )
 
 
@@ -91,20 +132,21 @@ class GradientsTab(PlotTab):
         self.show_raw.toggled.connect(self._toggle_raw)
         #: Says the thick lines are a moving average, shown only while they are one (a run
         #: of fewer than 2 × _SMOOTHING_WINDOW steps draws every step's norm thick).
-        self.smoothing_note = note_label("thick lines: moving average")
+        self.smoothing_note = note_label("")
+        self.smoothing_note.set_wordings(
+            "thick lines: moving average", "thick: moving average", "thick: average"
+        )
         self.smoothing_note.hide()
         #: Names the layers whose gradient is exactly 0 (drawn at the floor).
         self.zero_note = note_label("")
         self.zero_note.setStyleSheet("color: #b91c1c;")
-        self.zero_note.setToolTip(
-            "A gradient of exactly 0 has no logarithm: it is drawn at the floor "
-            f"{_FLOOR:g}. No error signal reaches that layer, so its weights do not change."
-        )
+        self.zero_note.setToolTip(_ZERO_TIP)
         self.zero_note.hide()
         self.controls.addWidget(self.show_raw)
-        # The note takes the room left: a stretch beside it would leave it none.
+        # The notes take the room left (a stretch beside them would leave them none), most of
+        # it for the zero-gradient note: it says something is wrong.
         self.controls.addWidget(self.smoothing_note, 1)
-        self.controls.addWidget(self.zero_note, 2)
+        self.controls.addWidget(self.zero_note, 4)
         self.plot = make_plot(
             "Gradient norm per layer", "step", "gradient norm (log scale)", counts_x=True
         )
@@ -197,10 +239,13 @@ class GradientsTab(PlotTab):
 
     def _mark_zero_gradients(self, steps: np.ndarray, norms: np.ndarray, layers: int) -> None:
         """Label the layers whose latest gradient is exactly 0 at the floor, and name them."""
-        text = zero_gradient_text(norms[:, :layers]) if layers else ""
-        if text != self.zero_note.text():
-            self.zero_note.setText(text)
-            self.zero_note.setVisible(bool(text))
+        wordings = zero_gradient_wordings(norms[:, :layers]) if layers else ()
+        if wordings:
+            if wordings[0] != self.zero_note.text():
+                self.zero_note.set_wordings(*wordings)  # the longest that fits the room left
+                self.zero_note.setToolTip(f"{wordings[0]}.\n{_ZERO_TIP}")
+        if self.zero_note.isHidden() == bool(wordings):
+            self.zero_note.setVisible(bool(wordings))
         zero = norms[-1, :layers] == 0.0 if layers else np.zeros(0, dtype=bool)
         stacked = 0
         for index, label in enumerate(self.zero_labels):

@@ -15,7 +15,7 @@ each run keeps the number of training rows and the batch size it was trained wit
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -80,22 +80,44 @@ def _fmt(value: float | None, digits: int = 4) -> str:
     return short_number(value, digits)
 
 
-def batch_curve_label(project: Project | None) -> str:
+def batch_curve_label(project: Project | None, penalty: Sequence[tuple[float, bool]] = ()) -> str:
     """The mini-batch curve's legend entry: what its losses include besides the data loss.
 
     ``"batch"``; ``"batch J (with penalty)"`` with an L1 or L2 penalty, whose term each step's
     loss includes while the per-epoch curves leave it out; ``"batch (dropout on)"`` when
     units were dropped while it was measured; ``"batch J (with penalty, dropout on)"``.
+
+    Parameters
+    ----------
+    project : Project or None
+        The project the run was trained with (its dropout, and its penalty unless
+        ``penalty`` says otherwise).
+    penalty : sequence of (float, bool)
+        When the run's steps had a penalty: ``(epoch position from which, on)`` for each
+        change, the first at its start, as :attr:`RunRecord.penalty` records them. A penalty
+        set or removed part of the way says from or until when (``"with penalty from epoch
+        775"``); empty: ``project``'s penalty throughout.
     """
     if project is None:
         return "batch"
     training = project.training
-    penalty = training.l1 > 0 or training.l2 > 0
+    if not penalty:
+        penalty = [(0.0, training.l1 > 0 or training.l2 > 0)]
+    any_penalty = any(on for _position, on in penalty)
     dropout = any(layer.dropout > 0 for layer in project.network.layers)
-    extras = (["with penalty"] if penalty else []) + (["dropout on"] if dropout else [])
+    extras = []
+    if len(penalty) == 2 and any_penalty:
+        (_start, first_on), (change, _on) = penalty
+        extras.append(f"with penalty {'until' if first_on else 'from'} epoch {int(change)}")
+    elif len(penalty) > 2:
+        extras.append("with penalty part of the time")
+    elif any_penalty:
+        extras.append("with penalty")
+    if dropout:
+        extras.append("dropout on")
     if not extras:
         return "batch"
-    return ("batch J" if penalty else "batch") + f" ({', '.join(extras)})"
+    return ("batch J" if any_penalty else "batch") + f" ({', '.join(extras)})"
 
 
 _OPTIMIZER_NAMES = {
@@ -160,7 +182,10 @@ def _init_name(init: tuple[str, float | None], families: bool) -> str:
 
 
 def run_differences(
-    kept: Project | None, current: Project | None, rows: int | None = None
+    kept: Project | None,
+    current: Project | None,
+    rows: int | None = None,
+    batches: Sequence[int] = (),
 ) -> list[str]:
     """What a kept run was trained with that the current run is not, in a few words each.
 
@@ -170,6 +195,9 @@ def run_differences(
         The projects the two runs were trained with (``None``: unknown).
     rows : int or None
         Training rows, to tell a batch size at least as large as the set from "full".
+    batches : sequence of int
+        The effective batch sizes the kept run trained with, in order, when it changed them
+        part of the way (``"batch 32 → 4"``); empty or one: ``kept``'s batch size.
 
     Returns
     -------
@@ -213,7 +241,11 @@ def run_differences(
                 phrases.append(f"{symbols[field]} {_number(getattr(old, field))}")
     if old.learning_rate != new.learning_rate:
         phrases.append(f"lr {_number(old.learning_rate)}")
-    if _effective_batch(old.batch_size, rows) != _effective_batch(new.batch_size, rows):
+    if len(batches) > 1:
+        # Changed on the way: what it started and ended with, not a size it stopped using.
+        first, last = _batch_phrase(batches[0], rows), _batch_phrase(batches[-1], rows)
+        phrases.append(f"{first} → {last.removeprefix('batch ')}")
+    elif _effective_batch(old.batch_size, rows) != _effective_batch(new.batch_size, rows):
         phrases.append(_batch_phrase(old.batch_size, rows))
     old_init = [(layer.init, layer.effective_init_param) for layer in old_layers]
     new_init = [(layer.init, layer.effective_init_param) for layer in new_layers]
@@ -271,6 +303,33 @@ def run_label(differences: Sequence[str], number: int) -> str:
     return ", ".join(differences[:2]) + (f" +{more}" if more > 0 else "")
 
 
+def run_labels(differences: Sequence[Sequence[str]], numbers: Sequence[int]) -> list[str]:
+    """Legend entries of several kept runs (see :func:`run_label`), never two alike.
+
+    Runs whose labels would read the same (``"Adam, lr 0.05 +1"`` twice, the difference
+    between them hidden in ``+1``) put first what tells them apart ("full batch" against
+    "batch 1"); runs still alike are called ``"run N"``.
+    """
+    labels = [run_label(d, n) for d, n in zip(differences, numbers, strict=True)]
+    for _pass in range(2):
+        groups: dict[str, list[int]] = {}
+        for index, label in enumerate(labels):
+            groups.setdefault(label, []).append(index)
+        for group in groups.values():
+            if len(group) < 2:
+                continue
+            shared = set.intersection(*(set(differences[i]) for i in group))
+            for i in group:
+                own = [p for p in differences[i] if p not in shared]
+                labels[i] = run_label(own + [p for p in differences[i] if p in shared], numbers[i])
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    return [
+        f"run {n}" if counts[label] > 1 else label for label, n in zip(labels, numbers, strict=True)
+    ]
+
+
 @dataclass
 class RunRecord:
     """A run of the Loss tab: what it was trained with, and its per-epoch history.
@@ -281,8 +340,9 @@ class RunRecord:
         Its place among the kept runs on this data set (1, 2, …), for "run 2"; 0 while
         it is the current run.
     project : Project or None
-        The project when its first frame came (``None``: unknown). Settings changed while it
-        runs (a live learning rate) are not followed: the run is named by how it started.
+        The project when its first frame came (``None``: unknown). The run is named by how
+        it started; only the batch size and penalty, set while it runs, are followed
+        (:attr:`batch_sizes`, :attr:`penalty`).
     rows : int or None
         Training rows (``None``: unknown).
     history : History or None
@@ -292,6 +352,14 @@ class RunRecord:
         epochs): what the x axis uses when rows or batch size are unknown.
     slot : int
         Which set of curves (and colour) a kept run is drawn with.
+    batch_sizes : list of int
+        The effective batch sizes its steps used, in order (empty: none seen yet).
+    penalty : list of (float, bool)
+        Whether its steps had an L1/L2 penalty: ``(epoch position from which, on)`` per change.
+    segments : list of (float, int, float)
+        ``(epoch position, step, steps per epoch)`` where its pace began: one at the start,
+        and one more wherever the batch size changed. Updates are counted from these, so the
+        updates axis agrees with the run's step count after such a change.
     """
 
     number: int
@@ -300,25 +368,76 @@ class RunRecord:
     history: Any = None
     steps_seen: float | None = None
     slot: int = -1
+    batch_sizes: list[int] = field(default_factory=list)
+    penalty: list[tuple[float, bool]] = field(default_factory=list)
+    segments: list[tuple[float, int, float]] = field(default_factory=list)
+    #: The latest (epoch position, step) seen.
+    _seen: tuple[float, int] = (0.0, 0)
 
     @property
     def batch_size(self) -> int | None:
-        """The effective batch size (``None``: unknown)."""
+        """The effective batch size, the latest one used (``None``: unknown)."""
+        if self.batch_sizes:
+            return self.batch_sizes[-1]
         if self.project is None or self.rows is None:
             return None
         return int(_effective_batch(self.project.training.batch_size, self.rows))
 
     @property
     def steps_per_epoch(self) -> float | None:
-        """Updates per epoch: the training rows over the batch size, rounded up."""
+        """Updates per epoch at the latest batch size: training rows over it, rounded up."""
         batch = self.batch_size
         if batch is not None and self.rows is not None:
             return float(-(-self.rows // batch))
         return self.steps_seen
 
+    def note(self, snapshot: Any, project: Project | None) -> None:
+        """Follow a snapshot of the run trained with ``project`` (the settings now).
+
+        Steps taken since the last snapshot ran with ``project``'s batch size and penalty:
+        a change begins where the last snapshot was (a change while paused takes effect at
+        the next step).
+        """
+        position = float(snapshot.epoch) + float(getattr(snapshot, "epoch_progress", 0.0))
+        step = int(snapshot.step)
+        seen_position, seen_step = self._seen
+        if step <= seen_step or position <= seen_position:
+            return  # no new steps (a frame while paused, or the untrained start)
+        self._seen = (position, step)
+        if project is None or self.rows is None:
+            return
+        size = int(_effective_batch(project.training.batch_size, self.rows))
+        if not self.batch_sizes or self.batch_sizes[-1] != size:
+            self.batch_sizes.append(size)
+            self.segments.append((seen_position, seen_step, float(-(-self.rows // size))))
+        on = project.training.l1 > 0 or project.training.l2 > 0
+        if not self.penalty or self.penalty[-1][1] != on:
+            self.penalty.append((seen_position, on))
+
+    def x_of(self, epochs: np.ndarray, axis: str) -> np.ndarray:
+        """Where epoch positions ``epochs`` lie on the x axis ``axis`` (see :data:`X_AXES`)."""
+        epochs = np.asarray(epochs, dtype=np.float64)
+        if axis == "updates" and len(self.segments) > 1:
+            starts = np.array([s[0] for s in self.segments])
+            which = np.searchsorted(starts, epochs, side="right") - 1
+            which = np.clip(which, 0, len(self.segments) - 1)
+            table = np.array(self.segments)
+            return table[which, 1] + (epochs - table[which, 0]) * table[which, 2]
+        scale = self.x_scale(axis)
+        return epochs * scale if scale != 1.0 else epochs
+
+    def epochs_of_steps(self, steps: np.ndarray) -> np.ndarray:
+        """The epoch positions of step counts ``steps`` (the inverse of :meth:`x_of`)."""
+        table = np.array(self.segments)
+        which = np.searchsorted(table[:, 1], steps, side="right") - 1
+        which = np.clip(which, 0, len(self.segments) - 1)
+        return table[which, 0] + (steps - table[which, 1]) / table[which, 2]
+
     def x_scale(self, axis: str) -> float:
-        """What one epoch counts on the x axis ``axis`` (a key of :data:`X_AXES`)."""
+        """What one epoch counts on the x axis ``axis`` at the run's first pace."""
         if axis == "updates":
+            if self.segments:
+                return self.segments[0][2]
             return self.steps_per_epoch or 1.0
         if axis == "examples":
             return float(self.rows) if self.rows else 1.0
@@ -490,8 +609,9 @@ class LossTab(PlotTab):
         self._run_count = 0
         self._shown_run: int | None = None
         self._x_key = X_AXES[0][0]
-        self._scale = 1.0  # what one epoch of the current run counts on the x axis
         self._batches = np.zeros((0, 2))
+        #: The step each mini-batch loss was measured before (None: not known per loss).
+        self._batch_steps: np.ndarray | None = None
         self._runs_html = ""
 
         # The y axes move in round steps, not with every new extreme (see SteadyYRange); a
@@ -581,10 +701,14 @@ class LossTab(PlotTab):
         none, from the project that will train next)."""
         current = self.current_run.project if self.current_run else getattr(self, "_project", None)
         keys, lines = [], []
-        for run in self.kept_runs:
-            differences = run_differences(run.project, current, run.rows)
+        every = [
+            run_differences(run.project, current, run.rows, run.batch_sizes)
+            for run in self.kept_runs
+        ]
+        labels = run_labels(every, [run.number for run in self.kept_runs])
+        for run, differences, label in zip(self.kept_runs, every, labels, strict=True):
             color = self._run_curves[run.slot].color
-            keys.append(key(color, run_label(differences, run.number), thin=True))
+            keys.append(key(color, label, thin=True))
             lines.append(
                 f"{_RUN_COLOR_NAMES[run.slot]}: run {run.number}, "
                 + (", ".join(differences) or "the same settings")
@@ -603,12 +727,20 @@ class LossTab(PlotTab):
         if history is None or len(history) == 0 or run.steps_per_epoch is None:
             return ""
         epochs = int(history.epoch[-1])
-        updates = round(epochs * run.steps_per_epoch)
-        batch = f" of batch {run.batch_size}" if run.batch_size else ""
+        updates = round(float(run.x_of(np.array([epochs]), "updates")[0]))
+        sizes = run.batch_sizes or ([run.batch_size] if run.batch_size else [])
+        batch = f" of batch {' → '.join(str(size) for size in sizes)}" if sizes else ""
         return f" ({updates:,} updates{batch} in {epochs:,} epochs)"
 
     def _toggle_previous(self, _on: bool) -> None:
         self._draw_previous()
+        history = self._history
+        if history is not None and len(history):
+            # The x range covers the earlier runs shown (see _kept_extent), or no longer does.
+            for x_range in self._x_ranges:
+                x_range.reset()
+            self._draw_current(history, self._batches)
+            self._draw_current_metric(history)
         self._loss_y.reset()
         self._fit_loss_axis()
 
@@ -625,7 +757,7 @@ class LossTab(PlotTab):
                     live[item].clear()
                 continue
             history = run.history
-            x = np.asarray(history.epoch, dtype=np.float64) * run.x_scale(self._x_key)
+            x = run.x_of(history.epoch, self._x_key)
             live[curves.train].set_data(x, history.train_loss)
             live[curves.val].set_data(x, history.val_loss)
             train = history.train_rmse if regression else history.train_accuracy
@@ -642,7 +774,6 @@ class LossTab(PlotTab):
         self._x_key, _text, label, short = X_AXES[max(index, 0)]
         for plot in (self.loss_plot, self.metric_plot):
             plot.getAxis("bottom").set_label_wordings(label, short)
-        self._scale = self.current_run.x_scale(self._x_key) if self.current_run else 1.0
         for x_range in self._x_ranges:
             x_range.reset()
         self._draw_previous()
@@ -714,6 +845,7 @@ class LossTab(PlotTab):
         self._history = None
         self.current_run = None
         self._batches = np.zeros((0, 2))
+        self._batch_steps = None
         for x_range in self._x_ranges:
             x_range.reset()
         for y_range in (self._loss_y, self._rmse_y, self._r2_y):
@@ -753,17 +885,25 @@ class LossTab(PlotTab):
         self._shown_run = run
         if self.current_run is None:
             self.current_run = self._new_run()
-            self._scale = self.current_run.x_scale(self._x_key)
             self._describe_runs()
-        if self.current_run.rows is None or self.current_run.project is None:
+        run_record = self.current_run
+        batch_sizes = len(run_record.batch_sizes)
+        # The settings its new steps ran with: a batch size changed on the way changes its
+        # pace of updates, and a penalty what its mini-batch losses contain.
+        run_record.note(snapshot, getattr(self, "_project", None))
+        if len(run_record.batch_sizes) != batch_sizes and batch_sizes:
+            self._describe_runs()
+        if run_record.rows is None or run_record.project is None:
             # Without its data set or project, the run's own pace gives its steps per epoch.
             position = float(snapshot.epoch) + float(getattr(snapshot, "epoch_progress", 0.0))
             if position > 0 and snapshot.step > 0:
-                self.current_run.steps_seen = snapshot.step / position
-                self._scale = self.current_run.x_scale(self._x_key)
+                run_record.steps_seen = snapshot.step / position
         self._history = history
         self._snapshot = snapshot
         self._batches = frame.batch_losses
+        steps = getattr(frame, "grad_steps", None)
+        aligned = steps is not None and len(steps) == len(frame.batch_losses)
+        self._batch_steps = np.asarray(steps, dtype=np.float64) if aligned else None
         self._draw_current(history, frame.batch_losses)
         self._update_loss_title()
         self.loss_plot.vb.prepareForPaint()
@@ -771,18 +911,52 @@ class LossTab(PlotTab):
     def _draw_current(self, history: Any, batches: np.ndarray) -> None:
         """The current run's loss curves, on the x axis chosen."""
         live = self._live
-        scale = self._scale
         epochs = np.asarray(history.epoch, dtype=np.float64)
-        x = epochs * scale if scale != 1.0 else epochs
-        batch_x = batches[:, 0] * scale if scale != 1.0 else batches[:, 0]
+        x = self._x_of(epochs)
+        batch_x = self._batch_x(batches)
         # Axes first: the curves are thinned for the range they will be shown in.
         last = max(float(x[-1]), float(batch_x[-1]) if batch_x.shape[0] else 0.0)
-        self._x_ranges[0].follow(float(x[0]), last)
+        self._x_ranges[0].follow(float(x[0]), max(last, self._kept_extent()))
         self._frame_single_point(epochs, history)
         live[self.train_curve].set_data(x, history.train_loss)
         live[self.val_curve].set_data(x, history.val_loss)
         live[self.batch_curve].set_data(batch_x, batches[:, 1])
         self._fit_loss_axis()
+
+    def _x_of(self, epochs: np.ndarray) -> np.ndarray:
+        """The current run's epoch positions on the x axis chosen."""
+        run = self.current_run
+        return epochs if run is None else run.x_of(epochs, self._x_key)
+
+    def _batch_x(self, batches: np.ndarray) -> np.ndarray:
+        """The mini-batch losses' places on the x axis chosen.
+
+        Known per loss, the step each loss came before places it: after a change of batch
+        size, epochs no longer convert to updates at one rate.
+        """
+        run, steps = self.current_run, self._batch_steps
+        if run is None or steps is None or len(steps) != len(batches):
+            return self._x_of(batches[:, 0])
+        if self._x_key == "updates":
+            return steps - 1.0  # measured before its update
+        if len(run.segments) > 1:
+            return run.x_of(run.epochs_of_steps(steps - 1.0), self._x_key)
+        return self._x_of(batches[:, 0])
+
+    def _kept_extent(self) -> float:
+        """How far the shown earlier runs reach on the updates or examples axis (else 0).
+
+        Per update or example, runs differ in length by their batch sizes and are compared
+        over their whole length; per epoch, the axis follows the current run as it grows.
+        """
+        if self._x_key == "epochs" or not self.show_previous.isChecked():
+            return 0.0
+        ends = [
+            float(run.x_of(np.asarray(run.history.epoch[-1:], dtype=np.float64), self._x_key)[0])
+            for run in self.kept_runs
+            if run.history is not None and len(run.history)
+        ]
+        return max(ends, default=0.0)
 
     def _show_metric(self, frame: Frame) -> None:
         history = getattr(frame.snapshot, "history", None)
@@ -797,12 +971,11 @@ class LossTab(PlotTab):
     def _draw_current_metric(self, history: Any) -> None:
         """The current run's metric curves, on the x axis chosen."""
         live = self._live
-        scale = self._scale
         epochs = np.asarray(history.epoch, dtype=np.float64)
-        x = epochs * scale if scale != 1.0 else epochs
-        batches = self._batches
-        last = float(batches[-1, 0]) * scale if batches.shape[0] else 0.0
-        self._x_ranges[1].follow(float(x[0]), max(float(x[-1]), last))
+        x = self._x_of(epochs)
+        batch_x = self._batch_x(self._batches)
+        last = float(batch_x[-1]) if batch_x.shape[0] else 0.0
+        self._x_ranges[1].follow(float(x[0]), max(float(x[-1]), last, self._kept_extent()))
         if self._task == "regression":
             live[self.metric_a_train].set_data(x, history.train_rmse)
             live[self.metric_a_val].set_data(x, history.val_rmse)
@@ -895,7 +1068,12 @@ class LossTab(PlotTab):
             parts.append(val)
             short.append(val)
         if self.show_batches.isChecked():
-            label = batch_curve_label(getattr(self, "_project", None))
+            run = self.current_run
+            if run is not None and run.penalty:
+                # What the plotted losses contained, not the settings since changed.
+                label = batch_curve_label(run.project, run.penalty)
+            else:
+                label = batch_curve_label(getattr(self, "_project", None))
             parts.append(key(BATCH_COLOR, label, thin=True))
             short.append(key(BATCH_COLOR, "batch", thin=True))
         runs = self._runs_html if self.kept_runs and self.show_previous.isChecked() else ""
