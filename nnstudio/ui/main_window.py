@@ -1053,7 +1053,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setCentralWidget(centre)
         #: The canvas's own minimum height; a banner above it takes its room from it.
         self._canvas_min_height = self.canvas.minimumHeight()
-        self.banner.shownChanged.connect(lambda _shown: self._fit_centre())
+        self.banner.shownChanged.connect(self._fit_centre)
 
         # -- docks
         self.data_panel = DataPanel(self.document)
@@ -1872,6 +1872,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _after_open(self) -> None:
         """Clear what the views kept of the previous document, then start on the new one."""
         self.relay.discard()  # a frame of the previous document still on its way
+        self.canvas.select(None)  # the canvas would keep (and draw) the old one
         self.selection = None
         self.properties_dock.set_selection(None)
         # The last run's progress belongs to the previous document (the new one may never

@@ -8,10 +8,11 @@ place.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
-from nnstudio.ui.canvas.layout import BIAS_RADIUS, NetworkLayout
+from nnstudio.ui.canvas.layout import BIAS_RADIUS, LABEL_GAP_PIXELS, NetworkLayout
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
 
 # ---- palette (light theme) ----------------------------------------------------------------
@@ -138,6 +139,19 @@ def _fitted_font(
     return result
 
 
+def _wordings(text: str, shorter: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``text`` and its distinct shorter wordings, in order (one or a sequence of them)."""
+    if shorter is None:
+        shorter = ()
+    elif isinstance(shorter, str):
+        shorter = (shorter,)
+    result = [text]
+    for wording in shorter:
+        if wording and wording not in result:
+            result.append(wording)
+    return tuple(result)
+
+
 def _rect(values: np.ndarray | tuple[float, float, float, float]) -> QtCore.QRectF:
     x, y, w, h = (float(v) for v in values)
     return QtCore.QRectF(x, y, w, h)
@@ -223,8 +237,10 @@ class LaneItem(QtWidgets.QGraphicsItem):
     short_title : str, optional
         The title for a lane too narrow for ``title`` (e.g. ``"H1"``); the hover text names
         the layer in full.
-    short_subtitle : str, optional
-        Likewise for ``subtitle`` (e.g. ``"2"`` for ``"2 features"``).
+    short_subtitle : str or sequence of str, optional
+        Likewise for ``subtitle`` (e.g. ``"2"`` for ``"2 features"``), or ever shorter
+        wordings of it, longest first (``"64 relu d.2"``, ``"64 relu"``, ``"64"``): the lane
+        shows the first that fits whole (see :meth:`shown_subtitle`).
     """
 
     def __init__(
@@ -235,19 +251,21 @@ class LaneItem(QtWidgets.QGraphicsItem):
         subtitle: str,
         resizable: bool,
         short_title: str | None = None,
-        short_subtitle: str | None = None,
+        short_subtitle: str | Sequence[str] | None = None,
     ):
         super().__init__()
         self.layout = layout
         self.drawn = drawn
         self.title = title
         self.short_title = short_title or title
-        self.short_subtitle = short_subtitle or subtitle
         self.subtitle = subtitle
+        #: The subtitle and its shorter wordings, longest first (see :meth:`shown_subtitle`).
+        self.subtitles = _wordings(subtitle, short_subtitle)
+        self.short_subtitle = self.subtitles[1] if len(self.subtitles) > 1 else subtitle
         self.resizable = resizable
         #: What the lane's drawing depends on (see :meth:`drawing_key`).
         self.key = self.drawing_key(
-            layout, drawn, title, subtitle, resizable, self.short_title, self.short_subtitle
+            layout, drawn, title, subtitle, resizable, self.short_title, self.subtitles[1:]
         )
         self.selected = False
         self.hovered_button: int | None = None
@@ -276,7 +294,7 @@ class LaneItem(QtWidgets.QGraphicsItem):
         subtitle: str,
         resizable: bool,
         short_title: str | None = None,
-        short_subtitle: str | None = None,
+        short_subtitle: str | Sequence[str] | None = None,
     ) -> tuple:
         """Everything the lane's drawing is made of: a lane with an equal key looks the same.
 
@@ -290,8 +308,7 @@ class LaneItem(QtWidgets.QGraphicsItem):
             layout.unit_button_centers(drawn),
             title,
             short_title or title,
-            subtitle,
-            short_subtitle or subtitle,
+            _wordings(subtitle, short_subtitle),
             resizable,
         )
 
@@ -434,23 +451,35 @@ class LaneItem(QtWidgets.QGraphicsItem):
         return 0.85 * (1 - base_title / (base_title + base_sub)) * lines_room
 
     def shown_subtitle(self, scale: float) -> str:
-        """The subtitle drawn at ``scale``: the full one, or the short one when the full one
-        would be elided or shrunk well below the short one's size."""
-        if self.short_subtitle == self.subtitle:
-            return self.subtitle
+        """The subtitle drawn at ``scale``: the first of :attr:`subtitles` that fits its room
+        whole at a readable size (else the shortest).
+
+        A wording shrunk below :data:`MIN_TEXT_PIXELS` and well below the next one's size
+        gives way to it too ("16 lrelu" for "16 leaky_relu"), except to the last, which says
+        least (the size alone). So a narrow lane drops "d.2", then the activation, rather
+        than eliding "64 relu d.2" to "64 rel…", as wide as the "64 relu" that fits.
+        """
+        texts = self.subtitles
+        if len(texts) == 1:
+            return texts[0]
         width = self._subtitle_width()
         tallest = self._subtitle_tallest()
         grow = self.layout.text_scale
         least, shrunk = MIN_TEXT_PIXELS * grow, MIN_SHRUNK_PIXELS * grow
-        full, short = (
+        fonts = [
             _fitted_font(self._subtitle_font, text, width, scale, least, tallest, shrunk)
-            for text in (self.subtitle, self.short_subtitle)
-        )
-        elided = QtGui.QFontMetricsF(full).horizontalAdvance(self.subtitle) > width
-        # "16 leaky_relu" shrunk well below its neighbours' size reads worse than "16 lrelu".
-        if elided or full.pixelSize() < 0.85 * short.pixelSize():
-            return self.short_subtitle
-        return self.subtitle
+            for text in texts
+        ]
+        for index, text in enumerate(texts[:-1]):
+            size = fonts[index].pixelSize()
+            if QtGui.QFontMetricsF(fonts[index]).horizontalAdvance(text) > width:
+                continue  # elided: a shorter wording says more in that room
+            # Shrunk below readable and well below the next wording's size, "16 leaky_relu"
+            # reads worse than "16 lrelu"; but "64 tanh" shrunk says more than "64".
+            last = index == len(texts) - 2
+            if last or size * scale >= least or size >= 0.85 * fonts[index + 1].pixelSize():
+                return text
+        return texts[-1]
 
     def shown_title(self, scale: float) -> str:
         """The title drawn at ``scale``: the full one, or the short one when the full one
@@ -703,9 +732,9 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         left = self.column.x - half - max(BIAS_RADIUS + 4, ring)
         right = self.column.x + half + max(4.0, ring)
         if self.labels is not None and label_side == "left":
-            left -= layout.label_width
+            left = min(left, self.column.x - half - self.label_gap(layout) - layout.label_width)
         if self.labels is not None and label_side == "right":
-            right += layout.label_width
+            right = max(right, self.column.x + half + self.label_gap(layout) + layout.label_width)
         if self.column.ellipsis_y is not None:
             # The "N more" pill is wider than a neuron; outside the bounds the item's cache
             # would cut it off.
@@ -761,6 +790,13 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
     def corner_ratio(self) -> float:
         """Corner radius as a fraction of the neuron side (how heatmap thumbnails are cut)."""
         return self.corner_radius / self.layout.neuron_size
+
+    @staticmethod
+    def label_gap(layout: NetworkLayout) -> float:
+        """Room (scene units) between a neuron and its label: at least
+        :data:`~nnstudio.ui.canvas.layout.LABEL_GAP_PIXELS` on screen at the planned zoom."""
+        planned = layout.planned_scale
+        return max(10.0, LABEL_GAP_PIXELS / planned) if planned else 10.0
 
     @staticmethod
     def label_font(layout: NetworkLayout) -> QtGui.QFont:
@@ -1048,14 +1084,14 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         """The box a drawn neuron's label is aligned in (scene units), and how."""
         rect = self._rects[position]
         half = self.layout.neuron_size / 2
-        width = self.layout.label_width
+        width = self.layout.label_width - 10
+        gap = self.label_gap(self.layout)
         if self.label_side == "left":
-            box = QtCore.QRectF(
-                rect.left() - BIAS_RADIUS - width, rect.center().y() - half, width - 4, 2 * half
-            )
+            left = rect.left() - gap - width
+            box = QtCore.QRectF(left, rect.center().y() - half, width, 2 * half)
             align = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
         else:
-            box = QtCore.QRectF(rect.right() + 10, rect.center().y() - half, width - 10, 2 * half)
+            box = QtCore.QRectF(rect.right() + gap, rect.center().y() - half, width, 2 * half)
             align = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
         return box, align
 

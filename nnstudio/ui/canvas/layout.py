@@ -34,6 +34,11 @@ BUTTON_RADIUS = 9.0
 GAP_BUTTON_RADIUS = 11.0
 BIAS_RADIUS = 5.5
 LABEL_WIDTH = 118.0
+#: Smallest room (screen pixels) between a neuron and its label (half of it between the
+#: label and the lane's outer edge): a zoomed-out drawing would bring them within a pixel.
+LABEL_GAP_PIXELS = 5.0
+#: Smallest on-screen size of feature and class labels (see ``items.MIN_TEXT_PIXELS``).
+LABEL_MIN_PIXELS = 10.0
 LANE_WIDTH = 128.0
 #: Narrowest lane and gap (pixels at UI scale 1) before the text of a view's plan shrinks.
 LANE_MIN = 84.0
@@ -479,11 +484,17 @@ class NetworkLayout:
                     scales.append(room / (max(n, 1) * pitch))
             return max(min(scales), 1e-3)
 
+        # Labels are enlarged to a readable size on screen (see NeuronColumnItem.label_font).
+        label_pixels = 11.5 if neuron >= 36 else 10.5
+
         def label_room(chrome: float, lane: float, scale: float, text: float) -> float:
             """Pixels a column's labels need beyond its lane."""
             if text <= 0:
                 return 0.0
-            needed = (min(text, LABEL_WIDTH - 10) + 24) * chrome
+            shown = max(chrome, LABEL_MIN_PIXELS * self.text_scale / label_pixels)
+            needed = min(text * shown, (LABEL_WIDTH - 10) * chrome)
+            # Clear of the neuron and of the lane's edge (see NeuronColumnItem.label_gap).
+            needed += max(10 * scale, LABEL_GAP_PIXELS) + max(14 * scale, LABEL_GAP_PIXELS / 2)
             return max(0.0, needed - (lane - neuron * scale) / 2)
 
         def needed_width(chrome: float, lane_design: float, scale: float) -> tuple[float, float]:
@@ -511,11 +522,17 @@ class NetworkLayout:
             chrome = _MIN_CHROME * largest
             scale = fill_scale(chrome, True)
             gaps = (count - 1) * style.gap_min * chrome
-            labels = label_room(chrome, style.lane_min * chrome, scale, left_label)
-            labels += label_room(chrome, style.lane_min * chrome, scale, right_label)
-            lane = max((width - gaps - labels) / count, 1.0)
             filling = scale
-            scale = min(scale, lane / (neuron + 56))
+            lane = style.lane_min * chrome
+            # The labels may reach into their lane beside the neurons, so their room beyond
+            # it depends on the lane (and the zoom it allows): settle the two together, or
+            # the narrower lane's labels overrun the view.
+            for _ in range(6):
+                scale = min(filling, lane / (neuron + 56))
+                labels = label_room(chrome, lane, scale, left_label)
+                labels += label_room(chrome, lane, scale, right_label)
+                lane = max((width - gaps - labels) / count, 1.0)
+            scale = min(filling, lane / (neuron + 56))
             if scale < filling:
                 # Neurons limited by the width: their rows spread apart to use the height
                 # (as far as :data:`_SPREAD_PITCH` neuron sides), so the drawing does not

@@ -27,6 +27,7 @@ from nnstudio.spec import NetworkSpec, Weights
 from nnstudio.ui.canvas.edges import EdgeBundleItem, EdgeHighlightItem
 from nnstudio.ui.canvas.items import (
     ACCENT,
+    MIN_TEXT_PIXELS,
     GapButtonItem,
     LaneItem,
     NeuronColumnItem,
@@ -34,6 +35,7 @@ from nnstudio.ui.canvas.items import (
 )
 from nnstudio.ui.canvas.layout import (
     COMPACT_HEAD,
+    LABEL_GAP_PIXELS,
     MAX_FIT_SCALE,
     NetworkLayout,
     fit_margin,
@@ -359,16 +361,26 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         """The subtitle of a lane too narrow for :meth:`layer_subtitle`: "2" for "2 features",
         "16 lrelu" for "16 leaky_relu", "64 relu d.2" for "64 relu · drop 0.2" (the lane's
         tooltip names the activation and the dropout in full)."""
+        return self.layer_short_subtitles(drawn)[0]
+
+    def layer_short_subtitles(self, drawn: int) -> tuple[str, ...]:
+        """Ever shorter subtitles for ever narrower lanes, longest first: "64 relu d.2",
+        "64 relu", "64" for "64 relu · drop 0.2"; "2" for "2 features".
+
+        Each drops the least telling part left (the dropout, then the activation), so a lane
+        shows the most it can whole rather than an elided "64 rel…".
+        """
         network = self._network_spec()
         if drawn == 0:
-            return str(network.inputs)
+            return (str(network.inputs),)
         layer = network.layers[drawn - 1]
         name = ACTIVATION_ABBREVIATIONS.get(layer.activation, layer.activation)
-        text = f"{layer.units} {name}"
+        plain = f"{layer.units} {name}"
+        texts = [plain, str(layer.units)]
         if layer.dropout > 0:
             # "d.2": the rate without its leading zero, so the size and activation keep room.
-            text += f" d{_rate(layer.dropout)}"
-        return text
+            texts.insert(0, f"{plain} d{_rate(layer.dropout)}")
+        return tuple(texts)
 
     def layer_header(self, drawn: int) -> str:
         """The header as one line, e.g. "Hidden 1 · 8 tanh" or "Output · 1 sigmoid"."""
@@ -451,7 +463,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         for drawn in range(count):
             title, subtitle = self.layer_title(drawn), self.layer_subtitle(drawn)
             short = self.layer_short_title(drawn)
-            short_sub = self.layer_short_subtitle(drawn)
+            short_sub = self.layer_short_subtitles(drawn)
             resizable = drawn in hidden
             key = LaneItem.drawing_key(layout, drawn, title, subtitle, resizable, short, short_sub)
             lane = _kept(old_lanes, drawn, key)
@@ -850,11 +862,15 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         """The current selection, or ``None``."""
         return self._selection
 
-    def select(self, selection: Selection | None) -> None:
-        """Select a layer, neuron or edge (``None`` clears); emits selectionChanged."""
+    def select(self, selection: Selection | None, *, announce: bool = False) -> None:
+        """Select a layer, neuron or edge (``None`` clears); emits selectionChanged.
+
+        An unchanged selection emits nothing, unless ``announce`` (a click: whoever shows
+        the selection shows it again, even if it had turned to something else meanwhile).
+        """
         if selection is not None and not self._selection_valid(selection):
             selection = None
-        if selection == self._selection:
+        if selection == self._selection and not announce:
             return
         self._selection = selection
         self._update_selection_visuals()
@@ -1562,7 +1578,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             self.select(Selection("layer", hit.layer))
             self.change_units(hit.layer, hit.delta)
         else:
-            self.select(hit.selection())
+            self.select(hit.selection(), announce=True)
 
     def mouseDoubleClickEvent(self, event: QtGui.QMouseEvent) -> None:
         if event.button() != QtCore.Qt.MouseButton.LeftButton:
@@ -1947,12 +1963,20 @@ def _label_design_width(sizes: tuple[int, ...], labels: list[str]) -> float:
 
 
 def _label_extent(layout: NetworkLayout, labels: list[str]) -> float:
-    """How far an outer lane must widen to hold its labels beside the neurons."""
-    metrics = QtGui.QFontMetricsF(NeuronColumnItem.label_font(layout))
+    """How far an outer lane must widen to hold its labels beside the neurons, clear of
+    them and of the lane's edge."""
+    base = NeuronColumnItem.label_font(layout)
+    metrics = QtGui.QFontMetricsF(base)
     widest = max((metrics.horizontalAdvance(text) for text in labels), default=0.0)
-    needed = min(widest, layout.label_width - 10) + 16.0
+    planned = layout.planned_scale
+    if planned:
+        # Drawn enlarged to a readable size at the zoom planned (see label_font_at).
+        size = float(base.pixelSize())
+        widest *= max(size, MIN_TEXT_PIXELS * layout.text_scale / planned) / size
+    edge = max(14.0, LABEL_GAP_PIXELS / 2 / planned) if planned else 14.0
+    needed = min(widest, layout.label_width - 10) + NeuronColumnItem.label_gap(layout) + edge
     room = layout.lane_width / 2.0 - layout.neuron_size / 2.0
-    return max(0.0, needed - room + 8.0)
+    return max(0.0, needed - room)
 
 
 def _grid_activations(frame: Any) -> tuple | None:
