@@ -775,8 +775,11 @@ class TrainingLoop:
         steps = np.asarray(snapshot.step_numbers, dtype=np.int64).ravel()
         n_layers = session.network.n_layers
         norms = np.asarray(snapshot.step_grad_norms, dtype=np.float64).reshape(-1, n_layers)
-        # Where each step's loss was measured: before its update (see frame.py).
-        epochs = (steps - 1) / float(trainer.steps_per_epoch)
+        # Where each step's loss was measured: before its update (see frame.py), counted back
+        # from where the run is now, so steps after a change of batch size sit at their own
+        # epochs (counting from step 0 at today's steps per epoch would misplace all of them).
+        position = float(snapshot.epoch) + float(snapshot.epoch_progress)
+        epochs = position - (snapshot.step - (steps - 1)) / float(trainer.steps_per_epoch)
         losses = np.column_stack([epochs, np.asarray(snapshot.step_losses, float).ravel()])
         history = snapshot.history
         new_rows = np.asarray(history.epoch) > self._since_epoch

@@ -277,6 +277,23 @@ def test_settings_change_the_running_trainer(harness, dataset) -> None:
     assert harness.frames[-1].epoch == 3
 
 
+def test_mini_batch_losses_after_a_batch_size_change_sit_at_their_epochs(harness, dataset) -> None:
+    harness.load(xor_project(epochs=3), 1, dataset)
+    harness.wait_state("idle")
+    harness.send("step_epoch")  # 10 steps of 32 rows
+    harness.wait_state("paused")
+    harness.wait_frame("paused")
+    harness.send("settings", replace(xor_project().training, batch_size=64, epochs=3))
+    harness.wait_for(lambda news: news.frame is not None)
+    harness.send("play")  # two more epochs of 5 steps
+    harness.wait_state("finished")
+    harness.wait_frame("finished")
+    frame = harness.frames[-1]
+    np.testing.assert_array_equal(frame.grad_steps, np.arange(1, 21))
+    expected = np.concatenate([np.arange(10) / 10, 1 + np.arange(10) / 5])
+    np.testing.assert_allclose(frame.batch_losses[:, 0], expected, atol=1e-9)
+
+
 def test_weights_that_do_not_fit_cannot_train(harness, dataset) -> None:
     project = xor_project()
     wrong = build_network(replace(project, network=NetworkSpec(2, (LayerSpec(1, "sigmoid"),))))
