@@ -260,3 +260,17 @@ def test_alt_keys_of_the_training_settings_clash_with_nothing_shown_with_them(wi
     others = set(letters(window.data_panel))
     others |= {re.search(r"&(.)", text).group(1).lower() for text in menus}
     assert not set(training) & others
+
+
+def test_a_click_in_a_plot_leaves_no_invisible_focus(qtbot, window) -> None:
+    from nnstudio.ui.qt import Qt as QtNs
+
+    from nnstudio.ui.qt import QtWidgets
+
+    window.open_sample("spiral")
+    views = [window.data_panel.scatter.plot_widget, window.plots.loss_tab.graphics]
+    for view in views:
+        window.canvas.setFocus()
+        qtbot.mouseClick(view.viewport(), QtNs.MouseButton.LeftButton)
+        # The plots take no keys and show no focus: the click leaves it where it was.
+        assert QtWidgets.QApplication.focusWidget() is not view

@@ -223,6 +223,8 @@ class ScatterPreview(QtWidgets.QWidget):
         layout.setSpacing(4)
         # No context menu (building one is most of a plot's cost at start-up).
         self.plot_widget = pg.PlotWidget(enableMenu=False)
+        # Nothing in the preview takes keys: a click must not leave focus where none shows.
+        self.plot_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.plot_widget.setMinimumHeight(PREVIEW_MIN_HEIGHT)
         self.plot_widget.setMenuEnabled(False)
         self.plot_item = self.plot_widget.getPlotItem()

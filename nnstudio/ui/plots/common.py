@@ -1305,6 +1305,8 @@ class PlotTab(QtWidgets.QWidget):
         self.controls.setContentsMargins(6, 4, 6, 0)
         self.controls.setSpacing(10)
         self.graphics = pg.GraphicsLayoutWidget()
+        # Nothing in the plots takes keys: a click must not leave focus where none shows.
+        self.graphics.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.graphics.setMinimumSize(280, 150)
         # Room on the right for the last tick label of the rightmost plot.
         self.graphics.ci.setContentsMargins(4, 4, max(4, edge_label_overhang()), 4)
