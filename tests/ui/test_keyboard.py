@@ -264,7 +264,6 @@ def test_alt_keys_of_the_training_settings_clash_with_nothing_shown_with_them(wi
 
 def test_a_click_in_a_plot_leaves_no_invisible_focus(qtbot, window) -> None:
     from nnstudio.ui.qt import Qt as QtNs
-
     from nnstudio.ui.qt import QtWidgets
 
     window.open_sample("spiral")
