@@ -2272,8 +2272,7 @@ class MainWindow(QtWidgets.QMainWindow):
         return [show, paint]
 
     def _dock_steps(self, frame: Any) -> list[Callable[[], None]]:
-        def show() -> None:
-            self.properties_dock.show_frame(frame)
+        def show_status() -> None:
             snapshot = getattr(frame, "snapshot", None)
             if snapshot is not None:
                 self.status.show_snapshot(snapshot, self.document.project.training.epochs)
@@ -2281,7 +2280,8 @@ class MainWindow(QtWidgets.QMainWindow):
         def show_predictions() -> None:
             self.data_panel.show_frame(frame)
 
-        return [show, show_predictions]
+        # Properties takes the frame in, then repaints its plots one per step.
+        return [*self.properties_dock.frame_steps(frame), show_status, show_predictions]
 
     def _state_changed(self, state: str) -> None:
         self._state = state

@@ -758,3 +758,30 @@ def test_the_readout_waits_for_a_frame_of_the_edited_activations(
     assert document.set_layer(0, replace(layer, activation="relu"))
     # The frame's numbers went through tanh: no readout of "g = relu" with a = tanh(z).
     assert page.readout.isHidden() or "relu" not in page.readout.text()
+
+
+def test_a_frame_is_taken_in_first_and_the_plots_repaint_one_per_step(
+    dock: PropertiesDock, trained_frame
+) -> None:
+    from nnstudio.ui.qt import QtWidgets, pg
+
+    dock.set_selection(Selection("neuron", 1, 2))
+    dock.show_frame(trained_frame)
+    page = dock.properties.neuron_page
+    views = [v for v in page.findChildren(pg.GraphicsView) if v.isVisible()]
+    assert len(views) >= 2
+    live = [view.viewportUpdateMode() for view in views]
+    held = QtWidgets.QGraphicsView.ViewportUpdateMode.NoViewportUpdate
+    steps = dock.frame_steps(trained_frame)
+    assert len(steps) == 1 + len(views)
+    steps[0]()
+    # Taken in: no plot repaints in the same event as the work of taking the frame in.
+    assert all(view.viewportUpdateMode() == held for view in views)
+    assert "Example" in page.readout.text()
+    for index, step in enumerate(steps[1:], start=1):
+        step()
+        # One more plot repaints per step, in the event after it.
+        assert [view.viewportUpdateMode() == held for view in views] == [
+            position >= index for position in range(len(views))
+        ]
+    assert [view.viewportUpdateMode() for view in views] == live
