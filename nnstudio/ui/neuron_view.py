@@ -207,6 +207,8 @@ class NeuronView(QtWidgets.QWidget):
         layout.addWidget(self.weights_caption)
         self.weights_plot = _plot(130)
         self.weight_bars = pg.BarGraphItem(x=[0.0], height=[0.0], width=0.8)
+        #: Whether the weights plot has the picture's pixel ticks and locked aspect.
+        self._pixel_axes = False
         self.weight_bars.setVisible(False)
         self.weights_plot.addItem(self.weight_bars)
         self.zero_line = pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen("#94a3b8"))
@@ -409,11 +411,14 @@ class NeuronView(QtWidgets.QWidget):
             self.weight_image.setVisible(True)
             self._label_pixels(rows, cols, _pixel_base(names))
             plot.setAspectLocked(True)
+            self._pixel_axes = True
             self.weights_plot.setXRange(0, cols, padding=0.02)
             self.weights_plot.setYRange(0, rows, padding=0.02)
             return
-        plot.getAxis("left").setTicks(None)
-        plot.setAspectLocked(False)
+        if self._pixel_axes:  # back from a picture of pixel weights
+            self._pixel_axes = False
+            plot.getAxis("left").setTicks(None)
+            plot.setAspectLocked(False)
         self.weight_image.setVisible(False)
         self.zero_line.setVisible(True)
         # Bar k is the weight from source neuron k, counted from 1 as on the canvas.
@@ -621,8 +626,10 @@ class NeuronView(QtWidgets.QWidget):
 
     def _set_weights_visible(self, visible: bool) -> None:
         self.weights_plot.setVisible(visible)
-        if visible:
-            self.z_plot.getPlotItem().getAxis("bottom").setLabel("z", color=_MUTED)
+        axis = self.z_plot.getPlotItem().getAxis("bottom")
+        # Set only on a change: a label set again lays the axis out again, every live frame.
+        if visible and axis.labelText != "z":
+            axis.setLabel("z", color=_MUTED)
 
 
 def network_weight_limit(weights: Any) -> float:

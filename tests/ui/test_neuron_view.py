@@ -239,6 +239,7 @@ def test_pixel_weights_are_ticked_at_cell_centres_with_the_pixel_indices(view):
     circles = document_for(circles_project("tanh"))
     view.show_neuron(circles.project, 1, 0, frame_for(circles))
     assert plot.getAxis("left")._tickLevels is None
+    assert not plot.getViewBox().state["aspectLocked"]
 
 
 def test_pixel_inputs_show_weights_as_an_image(view):
