@@ -24,6 +24,33 @@ _PIXEL_INDEX = re.compile(r"^(?:pixel|pix|px)[ _\-]?(\d+)$", re.IGNORECASE)
 MIN_COMFORTABLE_TRAIN = 10
 
 
+def encode_targets(Y: np.ndarray, output_units: int, *, classification: bool) -> np.ndarray | None:
+    """Targets ``Y`` (one-hot classes or target columns) as an output layer of
+    ``output_units`` units learns them.
+
+    Parameters
+    ----------
+    Y : ndarray, shape (m, n_outputs)
+    output_units : int
+    classification : bool
+        Whether ``Y`` holds one-hot classes.
+
+    Returns
+    -------
+    ndarray, shape (m, output_units), or None
+        ``Y`` itself when the widths agree; the second class's column for one unit on two
+        classes (1 for the second class, 0 for the first); ``None`` when the widths fit
+        neither.
+    """
+    if Y.ndim != 2:
+        return None
+    if Y.shape[1] == output_units:
+        return Y
+    if classification and Y.shape[1] == 2 and output_units == 1:
+        return Y[:, 1:2]
+    return None
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """Examples ready for training, with their names and input statistics.
@@ -257,16 +284,18 @@ class Dataset:
         DataError
             When the output width fits neither encoding, naming both numbers.
         """
-        if output_units == self.n_outputs:
-            return self.Y_train, self.Y_val
-        if self.is_classification and self.n_outputs == 2 and output_units == 1:
-            if activation is not None and activation != "sigmoid":
-                raise DataError(
-                    f"one {activation} output unit cannot stand for two classes: a single unit "
-                    "must be a sigmoid (the probability of the second class); use 2 output "
-                    f"units for {activation} scores"
-                )
-            return self.Y_train[:, 1:2], self.Y_val[:, 1:2]
+        single = self.is_classification and self.n_outputs == 2 and output_units == 1
+        if single and activation is not None and activation != "sigmoid":
+            raise DataError(
+                f"one {activation} output unit cannot stand for two classes: a single unit "
+                "must be a sigmoid (the probability of the second class); use 2 output "
+                f"units for {activation} scores"
+            )
+        classification = self.is_classification
+        Y_train = encode_targets(self.Y_train, output_units, classification=classification)
+        Y_val = encode_targets(self.Y_val, output_units, classification=classification)
+        if Y_train is not None and Y_val is not None:
+            return Y_train, Y_val
         if self.is_classification:
             hint = " (or 1 sigmoid unit)" if self.n_outputs == 2 else ""
             raise DataError(

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnstudio.data.dataset import encode_targets
+
 if TYPE_CHECKING:
     from nnstudio.engine.network import Network
     from nnstudio.spec import Project
@@ -66,30 +68,6 @@ class ExampleErrors:
             Their mean is the gradient of the mean loss over the probe examples.
         """
         return self.A[layer][:, source] * self.deltas[layer][:, target]
-
-
-def encode_targets(targets: np.ndarray, output_units: int) -> np.ndarray | None:
-    """The data set's targets encoded for an output layer of ``output_units`` units.
-
-    As :meth:`Dataset.targets_for <nnstudio.data.dataset.Dataset.targets_for>` does: one
-    sigmoid unit on two one-hot classes learns the second class's column.
-
-    Parameters
-    ----------
-    targets : ndarray, shape (P, n_targets)
-
-    Returns
-    -------
-    ndarray, shape (P, output_units), or None when the widths do not fit.
-    """
-    targets = np.asarray(targets, dtype=np.float64)
-    if targets.ndim != 2:
-        return None
-    if targets.shape[1] == output_units:
-        return targets
-    if targets.shape[1] == 2 and output_units == 1:
-        return targets[:, 1:2]
-    return None
 
 
 class ExampleErrorsCache:
@@ -154,7 +132,9 @@ def compute_example_errors(network: Network, frame: Any) -> ExampleErrors | None
     if weights is None or Z is None or A is None or len(Z) != network.n_layers:
         return None
     targets = encode_targets(
-        getattr(frame, "probe_targets", np.zeros((0, 0))), network.spec.output.units
+        np.asarray(getattr(frame, "probe_targets", np.zeros((0, 0))), dtype=np.float64),
+        network.spec.output.units,
+        classification=getattr(frame, "task", None) == "classification",
     )
     count = int(np.shape(A[0])[0])
     if targets is None or count == 0 or targets.shape[0] != count:

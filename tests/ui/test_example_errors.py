@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from nnstudio.data import load_dataset
+from nnstudio.data.dataset import encode_targets
 from nnstudio.io import load_project
-from nnstudio.ui.example_errors import ExampleErrorsCache, encode_targets
+from nnstudio.ui.example_errors import ExampleErrorsCache
 from nnstudio.ui.frame import FrameBuilder
 from nnstudio.workflow import attach_dataset, build_network, fit_network_to_data
 
@@ -29,7 +30,11 @@ def test_errors_are_each_examples_own_backward_pass(samples_dir: Path, name: str
     for example in (0, 7, 23):
         one = reference.forward(frame.probe_inputs[example : example + 1])
         Y = reference.prepare_targets(
-            encode_targets(frame.probe_targets[example : example + 1], 3 if name == "iris" else 1),
+            encode_targets(
+                frame.probe_targets[example : example + 1],
+                3 if name == "iris" else 1,
+                classification=name == "iris",
+            ),
             1,
         )
         expected = reference.deltas(one, Y)  # m = 1: the example's own δ
@@ -42,5 +47,5 @@ def test_errors_are_each_examples_own_backward_pass(samples_dir: Path, name: str
 
 def test_one_sigmoid_unit_learns_the_second_class_column() -> None:
     one_hot = np.array([[1.0, 0.0], [0.0, 1.0]])
-    np.testing.assert_array_equal(encode_targets(one_hot, 1), [[0.0], [1.0]])
-    assert encode_targets(one_hot, 3) is None
+    np.testing.assert_array_equal(encode_targets(one_hot, 1, classification=True), [[0.0], [1.0]])
+    assert encode_targets(one_hot, 3, classification=True) is None
