@@ -924,15 +924,26 @@ class _MlpReader:
             region.append(node)
             members.add(id(node))
             inside.update(name for name in node.output if name)
-            open_tensors = [
-                name
-                for name in inside
-                if any(id(user) not in members for user in self.consumers.get(name, []))
-                or (name in self.outputs and name != start)
-            ]
+            # ``start`` itself may be a graph output (the pre-activation kept): no branch.
+            open_tensors = self.open_tensors(inside, members, output_aside=start)
             if len(open_tensors) == 1 and open_tensors[0] != start:
                 return region
         return None
+
+    def used_outside(self, name: str, members: set[int]) -> bool:
+        """Whether a node outside ``members`` (node ids) reads tensor ``name``."""
+        return any(id(user) not in members for user in self.consumers.get(name, []))
+
+    def open_tensors(
+        self, inside: set[str], members: set[int], *, output_aside: str | None = None
+    ) -> list[str]:
+        """The tensors of a region (``inside``, made by the nodes ``members``) that the rest
+        of the graph reads, graph outputs included (but ``output_aside``)."""
+        return [
+            name
+            for name in inside
+            if (name in self.outputs and name != output_aside) or self.used_outside(name, members)
+        ]
 
     def scales_outputs(self, node: Any, current: str, after_linear: bool) -> bool:
         """Whether ``node`` starts an affine scaling of the network's outputs.
@@ -1229,12 +1240,7 @@ class _MlpReader:
             region.append(node)
             members.add(id(node))
             inside.update(name for name in node.output if name)
-            open_tensors = [
-                name
-                for name in inside
-                if name in self.outputs
-                or any(id(user) not in members for user in self.consumers.get(name, []))
-            ]
+            open_tensors = self.open_tensors(inside, members)
             if len(open_tensors) == 1 and open_tensors[0] != start:
                 return region, open_tensors[0]
         raise ProjectFileError(
