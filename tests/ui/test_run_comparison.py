@@ -22,6 +22,7 @@ from nnstudio.ui.plots.loss import (
     run_labels,
 )
 from nnstudio.workflow import build_network, make_trainer
+from tests.ui import test_live_plots as live_plot_tests
 
 pytestmark = pytest.mark.gui
 
@@ -58,14 +59,8 @@ def _run(project: Project, dataset: Dataset, run: int, epochs: int = 2) -> Frame
     return replace(frame, run=run)
 
 
-@pytest.fixture
-def panel(qtbot) -> PlotsPanel:
-    widget = PlotsPanel()
-    qtbot.addWidget(widget)
-    widget.resize(1200, 420)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+# The plots panel the live plots tests use.
+panel = live_plot_tests.panel
 
 
 def _train(panel: PlotsPanel, dataset: Dataset, projects: list[Project]) -> LossTab:

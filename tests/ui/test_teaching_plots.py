@@ -11,11 +11,11 @@ import pytest
 from nnstudio.data import Dataset, load_dataset
 from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
 from nnstudio.ui.frame import Frame, FrameBuilder
-from nnstudio.ui.plots import PlotsPanel
 from nnstudio.ui.plots.gradients import zero_gradient_text, zero_gradient_wordings
 from nnstudio.ui.plots.loss import batch_curve_label
 from nnstudio.ui.qt import QtWidgets
 from nnstudio.workflow import build_network, make_trainer
+from tests.ui import test_plots as plot_tests
 
 pytestmark = pytest.mark.gui
 
@@ -42,14 +42,8 @@ def run(project: Project, epochs: int) -> tuple[Dataset, Frame]:
     )
 
 
-@pytest.fixture
-def panel(qtbot) -> PlotsPanel:
-    widget = PlotsPanel()
-    qtbot.addWidget(widget)
-    widget.resize(1280, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+# The plots panel the plots tests use.
+panel = plot_tests.panel
 
 
 def test_the_batch_curve_says_it_includes_the_penalty_the_epoch_curves_leave_out(panel) -> None:
