@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnstudio.engine.products import matmul
 from nnstudio.errors import DataError
 from nnstudio.spec import BUILTIN_DATASETS
 
@@ -156,7 +157,7 @@ def moons(n: int, noise: float, rng: np.random.Generator) -> GeneratedData:
 def plane(n: int, noise: float, rng: np.random.Generator) -> GeneratedData:
     """Linear regression ``y = 2·x1 - 1·x2 + ε`` on ``[-1, 1]²``."""
     X = rng.uniform(-1.0, 1.0, size=(n, 2))
-    y = X @ np.array(PLANE_COEFFICIENTS) + _jitter((n,), noise, rng)
+    y = matmul(X, np.array(PLANE_COEFFICIENTS)) + _jitter((n,), noise, rng)
     return GeneratedData(X, y[:, None], ("x1", "x2"), ("y",), "regression")
 
 

@@ -31,6 +31,7 @@ import numpy as np
 from nnstudio.engine.activations import Activation, get_activation
 from nnstudio.engine.initializers import initialize_layer, random_stream, resolve_dtype
 from nnstudio.engine.losses import Loss, check_pairing, data_loss, get_loss, output_delta
+from nnstudio.engine.products import matmul
 from nnstudio.errors import DataError, SpecError
 from nnstudio.spec import NetworkSpec, Standardization, Weights
 
@@ -599,7 +600,7 @@ class Network:
         for index, ((W, b), activation, layer) in enumerate(
             zip(self.params, self.activations, self.spec.layers, strict=True)
         ):
-            Z = A @ W + b
+            Z = matmul(A, W) + b
             A = activation.forward(Z)
             mask: np.ndarray | None = None
             if fixed is not None:
@@ -814,7 +815,7 @@ class Network:
         for (W, _b), A, dZ in zip(
             self.params, forward.A[:-1], self.deltas(forward, Y), strict=True
         ):
-            dW = A.T @ dZ
+            dW = matmul(A.T, dZ)
             if l2:
                 dW += self.dtype.type(l2) * W
             if l1:
@@ -846,7 +847,7 @@ class Network:
         dZ = output_delta(self.loss_fn, self.activations[-1], forward.Z[-1], forward.A[-1], Y)
         found: list[np.ndarray] = [dZ]
         for index in range(L - 1, 0, -1):
-            dA = dZ @ self.params[index][0].T
+            dA = matmul(dZ, self.params[index][0].T)
             below = index - 1
             mask = forward.masks[below]
             if mask is None:

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
+import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 if TYPE_CHECKING:
@@ -145,4 +146,6 @@ def choose_training_threads(trainer: Trainer, seconds: float = 0.3) -> int:
     probe = TrainingKernel(network.copy(), m)
     targets = trainer.learned_targets(trainer.Y_train)
     probe.load_batch(probe.training_data(trainer.X_train, targets), slice(0, m))
-    return choose_blas_threads(lambda: probe.loss_and_gradients(m), seconds=seconds)
+    # Only the time counts: floating-point warnings of the probe's steps would be noise.
+    with np.errstate(all="ignore"):
+        return choose_blas_threads(lambda: probe.loss_and_gradients(m), seconds=seconds)

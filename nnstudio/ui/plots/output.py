@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnstudio.data import image_shape_of
+from nnstudio.engine.products import matmul
 from nnstudio.spec import DEFAULT_PLANE_FEATURES, plane_features_read
 from nnstudio.ui.frame import finite_range, plottable
 from nnstudio.ui.plots.common import (
@@ -212,7 +213,7 @@ def region_colors(probabilities: np.ndarray, colors: np.ndarray) -> np.ndarray:
     ndarray, shape (..., 3), dtype uint8
     """
     k = probabilities.shape[-1]
-    mixed = probabilities @ colors.astype(np.float64)
+    mixed = matmul(probabilities, colors.astype(np.float64))
     top = probabilities.max(axis=-1, keepdims=True)
     confidence = np.clip((top - 1.0 / k) / (1.0 - 1.0 / k), 0.0, 1.0) if k > 1 else top
     strength = (1.0 - _REGION_WASH) * confidence
