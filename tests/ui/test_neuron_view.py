@@ -18,7 +18,7 @@ from nnstudio.ui.neuron_view import (
     network_weight_limit,
     spread_texts,
 )
-from nnstudio.ui.qt import QtCore
+from nnstudio.ui.qt import QtGui
 from nnstudio.workflow import build_network
 
 pytestmark = pytest.mark.gui
@@ -70,13 +70,11 @@ def test_tanh_neuron_shows_weights_histogram_curves_and_saturation(view):
     view.show_neuron(document.project, 0, 2, frame)
 
     W, b = frame.weights[0]
-    np.testing.assert_allclose(view.weight_bars.opts["height"], W[:, 2])
+    np.testing.assert_allclose(view.weight_bars.heights, W[:, 2])
     # Bar k stands for source neuron k, counted from 1 as on the canvas.
-    np.testing.assert_array_equal(view.weight_bars.opts["x"], np.arange(1, W.shape[0] + 1))
-    brushes = view.weight_bars.opts["brushes"]
-    for weight, brush in zip(W[:, 2], brushes, strict=True):
-        color = brush.color() if hasattr(brush, "color") else brush
-        assert (color.red() > color.blue()) == (weight > 0)
+    np.testing.assert_array_equal(view.weight_bars.x, np.arange(1, W.shape[0] + 1))
+    for weight, (red, _green, blue) in zip(W[:, 2], view.weight_bars.rgb.tolist(), strict=True):
+        assert (red > blue) == (weight > 0)
     # Non-breaking spaces keep "b = …" on one line.
     assert f"bias b = {b[2]:.3g}" in view.weights_caption.text().replace("\u00a0", " ")
 
@@ -291,26 +289,23 @@ def test_out_of_range_neuron_is_reported_not_raised(view):
     assert "no neuron 1 in layer 8" in view.summary_label.text()
 
 
-def test_wide_layer_bars_share_brushes_and_follow_new_frames(view):
+def test_wide_layer_bars_fill_one_path_per_colour_and_follow_new_frames(view):
     from nnstudio.ui.colors import diverging_rgb
 
     document = document_for(circles_project("tanh", units=200))
     frame = frame_for(document)
     view.show_neuron(document.project, 1, 0, frame)
     W = frame.weights[1][0][:, 0]
-    brushes = view.weight_bars.opts["brushes"]
-    assert len(brushes) == 200
+    bars = view.weight_bars
     expected = diverging_rgb(W, network_weight_limit(frame.weights))
-    for rgb, brush in zip(expected.tolist(), brushes, strict=True):
-        assert brush.color().getRgb()[:3] == tuple(rgb)
-    # Bars of one colour share one brush; no bar has an outline.
-    assert len({id(brush) for brush in brushes}) == len({tuple(rgb) for rgb in expected.tolist()})
-    assert view.weight_bars.opts["pen"].style() == QtCore.Qt.PenStyle.NoPen
+    np.testing.assert_array_equal(bars.rgb, expected)
+    # Bars of one colour are filled together.
+    assert bars.color_count() == len({tuple(rgb) for rgb in expected.tolist()}) < 200
     flipped = frame_for(document, scale=-1.0)
     view.show_neuron(document.project, 1, 0, flipped)
-    np.testing.assert_allclose(view.weight_bars.opts["height"], -W)
-    first = view.weight_bars.opts["brushes"][0].color()
-    assert (first.red() > first.blue()) == (-W[0] > 0)
+    np.testing.assert_allclose(bars.heights, -W)
+    first = bars.rgb[0]
+    assert (first[0] > first[2]) == (-W[0] > 0)
 
 
 @pytest.mark.parametrize("width", [260, 350])
@@ -365,8 +360,8 @@ def test_weights_are_coloured_on_the_canvas_scale(view):
     assert network_weight_limit(frame.weights) == pytest.approx(limit)
     assert limit > 0.2
     view.show_neuron(document.project, 0, 3, frame)
-    for brush, weight in zip(view.weight_bars.opts["brushes"], W0[:, 3], strict=True):
-        color = brush.color()
+    for rgb, weight in zip(view.weight_bars.rgb.tolist(), W0[:, 3], strict=True):
+        color = QtGui.QColor(*rgb)
         assert color.getRgb()[:3] == tuple(diverging_rgb(np.array([weight]), limit)[0])
         # Near the scale's light neutral middle, as on the canvas: not full-strength orange.
         assert color.red() > color.blue() and color.lightness() > 200, color.getRgb()
