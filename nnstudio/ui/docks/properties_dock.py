@@ -50,6 +50,7 @@ from nnstudio.ui.qt import (
     whole_text_combo,
 )
 from nnstudio.ui.selection import Selection
+from nnstudio.ui.steady_label import SteadyLabel
 
 if TYPE_CHECKING:
     from nnstudio.ui.neuron_view import NeuronView
@@ -100,7 +101,7 @@ def _shrinkable(label: QtWidgets.QLabel) -> None:
 
 
 def _note_label() -> QtWidgets.QLabel:
-    label = QtWidgets.QLabel()
+    label = SteadyLabel()  # some notes carry live values
     label.setTextFormat(Qt.TextFormat.PlainText)  # names and descriptions are the user's
     label.setWordWrap(True)
     _shrinkable(label)
@@ -845,7 +846,7 @@ def example_caption(frame: Any, example: int, count: int) -> str:
 
 
 def _readout_label() -> QtWidgets.QLabel:
-    label = QtWidgets.QLabel()
+    label = SteadyLabel()  # new values every frame while training: keep its layout
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setWordWrap(True)
     _shrinkable(label)
@@ -1067,6 +1068,7 @@ class NeuronPage(QtWidgets.QWidget):
         super().__init__()
         self.document = document
         self.selection: Selection | None = None
+        self._frame: object | None = None
         self._editable = True
         #: The probe example the readout is for (the toolbar's Example picker).
         self.example = 0
@@ -1102,9 +1104,14 @@ class NeuronPage(QtWidgets.QWidget):
             self._layout.insertWidget(0, self._view)
         return self._view
 
-    def refresh(self, selection: Selection, frame: object | None) -> None:
-        """Show the selected neuron, with live values from ``frame`` when there is one."""
+    def refresh(self, selection: Selection, frame: object | None, *, readout: bool = True) -> None:
+        """Show the selected neuron, with live values from ``frame`` when there is one.
+
+        ``readout=False`` leaves the example's readout to :meth:`show_readout`, so a live
+        frame's plots and text can be taken in as separate events.
+        """
         self.selection = selection
+        self._frame = frame
         index = selection.network_index
         neuron = selection.neuron or 0
         weights = getattr(frame, "weights", None) or self.document.weights
@@ -1114,7 +1121,13 @@ class NeuronPage(QtWidgets.QWidget):
             self.bias.set_value(float(weights[index][1][neuron]))
         self.bias.setEnabled(weights is not None and self._editable)
         self.view.show_neuron(self.document.project, index, neuron, frame)
-        self._show_example(selection, frame)
+        if readout:
+            self._show_example(selection, frame)
+
+    def show_readout(self) -> None:
+        """Read out the chosen example for the neuron and frame last shown."""
+        if self.selection is not None:
+            self._show_example(self.selection, self._frame)
 
     def _show_example(self, selection: Selection, frame: object | None) -> None:
         """Read out the chosen example's z, a, g′(z) and δ (and mark z on the view)."""
@@ -1336,27 +1349,33 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
         self.selection = selection
         self._validate_and_refresh()
 
-    def show_frame(self, frame: object) -> None:
+    def show_frame(self, frame: object, *, readout: bool = True) -> None:
         """Take live values (weights, activations) from a training frame.
 
         A hidden dock (closed, or a tab behind another dock) only keeps the frame and shows
-        it when it appears.
+        it when it appears. ``readout=False`` leaves the neuron page's readout of the
+        example to :meth:`show_readout`.
         """
         self._frame = frame
         self._frame_shown = False
         if self.isVisible():
-            self._show_live_values()
+            self._show_live_values(readout=readout)
+
+    def show_readout(self) -> None:
+        """Read out the example on the neuron page for the frame last shown."""
+        if self.page_name == "neuron" and self._frame_shown and self.isVisible():
+            self.neuron_page.show_readout()
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
         if not self._frame_shown:
             self._show_live_values()
 
-    def _show_live_values(self) -> None:
+    def _show_live_values(self, *, readout: bool = True) -> None:
         self._frame_shown = True
         self.summary_page.show_snapshot(getattr(self._frame, "snapshot", None))
         if self.page_name in ("neuron", "edge"):
-            self._refresh()
+            self._refresh(readout=readout)
 
     def set_example(self, index: int) -> None:
         """Read out probe example ``index`` (from 0) on the neuron and edge pages.
@@ -1404,7 +1423,7 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
         if self.page_name in ("summary", "neuron", "edge"):
             self._refresh()
 
-    def _refresh(self) -> None:
+    def _refresh(self, *, readout: bool = True) -> None:
         selection = self.selection
         if selection is None:
             name = "summary"
@@ -1417,7 +1436,7 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
             self.layer_page.refresh(selection.layer - 1)
         elif selection.kind == "neuron":
             name = "neuron"
-            self.neuron_page.refresh(selection, self._frame_if_current())
+            self.neuron_page.refresh(selection, self._frame_if_current(), readout=readout)
         else:
             name = "edge"
             self.edge_page.refresh(selection, self._frame_if_current())
@@ -1488,18 +1507,20 @@ class PropertiesDock(QtWidgets.QDockWidget):
         """Forward to :meth:`PropertiesWidget.set_selection`."""
         self.properties.set_selection(selection)
 
-    def show_frame(self, frame: object) -> None:
+    def show_frame(self, frame: object, *, readout: bool = True) -> None:
         """Forward to :meth:`PropertiesWidget.show_frame`."""
-        self.properties.show_frame(frame)
+        self.properties.show_frame(frame, readout=readout)
 
     def frame_steps(self, frame: object) -> list[Callable[[], None]]:
-        """Take ``frame`` in, then repaint the page's plots one per step.
+        """Take ``frame`` in, then the example's readout, then repaint the page's plots one
+        per step.
 
-        A neuron page of a 784-input network repaints four plots (its incoming weights'
-        bars, the activation with the example marked, axes) in 30–40 ms: in one event that
-        stalls the window several times a second while training runs. Run as separate
-        events (see :class:`~nnstudio.ui.relay.FrameRelay`), the plots wait with their
-        repaint while the frame is taken in and then repaint one at a time.
+        A neuron page of a 784-input network takes in its incoming weights' bars and the
+        activation plot, lays out and paints the readout's table, and repaints two plots:
+        in one event that stalled the window several times a second while training runs.
+        Run as separate events (see :class:`~nnstudio.ui.relay.FrameRelay`), the plots
+        wait with their repaint while the frame and the readout are taken in and then
+        repaint one at a time.
         """
         views = [
             view
@@ -1513,7 +1534,12 @@ class PropertiesDock(QtWidgets.QDockWidget):
             for view in views:
                 if is_alive(view):
                     view.setViewportUpdateMode(held)
-            self.show_frame(frame)
+            self.show_frame(frame, readout=False)
+            for view in views:
+                if is_alive(view):
+                    # Apply new ranges now, while the repaint is held: left to the paint,
+                    # pyqtgraph moves the items there, which paints the view a second time.
+                    view.scene().prepareForPaint()
 
         def paint(view: pg.GraphicsView, mode: Any) -> Callable[[], None]:
             def run() -> None:
@@ -1523,7 +1549,11 @@ class PropertiesDock(QtWidgets.QDockWidget):
 
             return run
 
-        return [take_in, *(paint(view, mode) for view, mode in zip(views, modes, strict=True))]
+        return [
+            take_in,
+            self.properties.show_readout,
+            *(paint(view, mode) for view, mode in zip(views, modes, strict=True)),
+        ]
 
     def set_editable(self, editable: bool) -> None:
         """Forward to :meth:`PropertiesWidget.set_editable`."""
