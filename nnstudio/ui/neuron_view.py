@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -283,6 +284,8 @@ class NeuronView(QtWidgets.QWidget):
         self._bar_labels: list[str] | None = None
         #: The activation drawn, to place the example's g′(z); None for softmax and inputs.
         self._function: Any = None
+        #: The activation plot of the neuron last shown, when it waits (see show_neuron).
+        self._pending: Callable[[], None] | None = None
         self.clear("Select a neuron to see its weights and activations.")
 
     # ---- public API --------------------------------------------------------------------------
@@ -323,9 +326,18 @@ class NeuronView(QtWidgets.QWidget):
         self.example_points.setData(xs, ys)
 
     def show_neuron(
-        self, project: Project, layer_index: int | None, neuron: int, frame: Any
+        self,
+        project: Project,
+        layer_index: int | None,
+        neuron: int,
+        frame: Any,
+        *,
+        activation: bool = True,
     ) -> None:
         """Show neuron ``neuron`` of ``project.network.layers[layer_index]``.
+
+        ``activation=False`` leaves the activation plot to :meth:`show_pending`, so a live
+        frame's two plots can be taken in as separate events.
 
         Parameters
         ----------
@@ -337,6 +349,7 @@ class NeuronView(QtWidgets.QWidget):
         frame : Frame or None
             Live data; without it only the layer's description is shown.
         """
+        self._pending = None
         network = project.network
         is_input = layer_index is None or layer_index < 0
         feature_names = _feature_names(project, frame)
@@ -377,13 +390,18 @@ class NeuronView(QtWidgets.QWidget):
         wins = None
         if canonical_activation(layer.activation) == "softmax" and outputs.size:
             wins = float(np.mean(np.argmax(outputs, axis=1) == neuron))
-        self._show_activation(
-            layer.activation,
-            layer.activation_alpha,
-            np.asarray(frame.probe_Z[layer_index], dtype=float)[:, neuron],
-            outputs[:, neuron],
-            wins,
+        z = np.asarray(frame.probe_Z[layer_index], dtype=float)[:, neuron]
+        self._pending = lambda: self._show_activation(
+            layer.activation, layer.activation_alpha, z, outputs[:, neuron], wins
         )
+        if activation:
+            self.show_pending()
+
+    def show_pending(self) -> None:
+        """Draw the activation plot that :meth:`show_neuron` left (nothing when none)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending()
 
     # ---- parts -------------------------------------------------------------------------------
 

@@ -776,17 +776,22 @@ def test_a_frame_is_taken_in_first_and_the_plots_repaint_one_per_step(
     live = [view.viewportUpdateMode() for view in views]
     held = QtWidgets.QGraphicsView.ViewportUpdateMode.NoViewportUpdate
     steps = dock.frame_steps(trained_frame)
-    assert len(steps) == 2 + len(views)
+    assert len(steps) == 3 + len(views)
     page.readout.setText("")
+    page.view.histogram.setData([0.0, 1.0], [0.0])
     steps[0]()
     # Taken in: no plot repaints in the same event as the work of taking the frame in,
-    # and the readout's table waits for an event of its own.
+    # and the activation plot and the readout's table wait for events of their own.
     assert all(view.viewportUpdateMode() == held for view in views)
+    assert page.view.histogram.getData()[1].tolist() == [0.0]
     assert page.readout.text() == ""
     steps[1]()
+    assert len(page.view.histogram.getData()[1]) > 1  # the probe examples' z
+    assert page.readout.text() == ""
+    steps[2]()
     assert "Example" in page.readout.text()
     assert all(view.viewportUpdateMode() == held for view in views)
-    for index, step in enumerate(steps[2:], start=1):
+    for index, step in enumerate(steps[3:], start=1):
         step()
         # One more plot repaints per step, in the event after it.
         assert [view.viewportUpdateMode() == held for view in views] == [

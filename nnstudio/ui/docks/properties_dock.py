@@ -1107,8 +1107,9 @@ class NeuronPage(QtWidgets.QWidget):
     def refresh(self, selection: Selection, frame: object | None, *, readout: bool = True) -> None:
         """Show the selected neuron, with live values from ``frame`` when there is one.
 
-        ``readout=False`` leaves the example's readout to :meth:`show_readout`, so a live
-        frame's plots and text can be taken in as separate events.
+        ``readout=False`` leaves the activation plot and the example's readout to
+        :meth:`show_activation` and :meth:`show_readout`, so a live frame's plots and text
+        can be taken in as separate events.
         """
         self.selection = selection
         self._frame = frame
@@ -1120,13 +1121,18 @@ class NeuronPage(QtWidgets.QWidget):
         if weights is not None and index is not None and not _being_typed(self.bias):
             self.bias.set_value(float(weights[index][1][neuron]))
         self.bias.setEnabled(weights is not None and self._editable)
-        self.view.show_neuron(self.document.project, index, neuron, frame)
+        self.view.show_neuron(self.document.project, index, neuron, frame, activation=readout)
         if readout:
             self._show_example(selection, frame)
+
+    def show_activation(self) -> None:
+        """Draw the activation plot :meth:`refresh` left waiting."""
+        self.view.show_pending()
 
     def show_readout(self) -> None:
         """Read out the chosen example for the neuron and frame last shown."""
         if self.selection is not None:
+            self.view.show_pending()  # the example is marked on the activation plot
             self._show_example(self.selection, self._frame)
 
     def _show_example(self, selection: Selection, frame: object | None) -> None:
@@ -1361,6 +1367,11 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
         if self.isVisible():
             self._show_live_values(readout=readout)
 
+    def show_activation(self) -> None:
+        """Draw the neuron page's activation plot for the frame last shown."""
+        if self.page_name == "neuron" and self._frame_shown and self.isVisible():
+            self.neuron_page.show_activation()
+
     def show_readout(self) -> None:
         """Read out the example on the neuron page for the frame last shown."""
         if self.page_name == "neuron" and self._frame_shown and self.isVisible():
@@ -1512,8 +1523,8 @@ class PropertiesDock(QtWidgets.QDockWidget):
         self.properties.show_frame(frame, readout=readout)
 
     def frame_steps(self, frame: object) -> list[Callable[[], None]]:
-        """Take ``frame`` in, then the example's readout, then repaint the page's plots one
-        per step.
+        """Take ``frame`` in, then the activation plot, then the example's readout, then
+        repaint the page's plots one per step.
 
         A neuron page of a 784-input network takes in its incoming weights' bars and the
         activation plot, lays out and paints the readout's table, and repaints two plots:
@@ -1530,16 +1541,22 @@ class PropertiesDock(QtWidgets.QDockWidget):
         modes = [view.viewportUpdateMode() for view in views]
         held = QtWidgets.QGraphicsView.ViewportUpdateMode.NoViewportUpdate
 
+        def settled(part: Callable[[], None]) -> Callable[[], None]:
+            def run() -> None:
+                part()
+                for view in views:
+                    if is_alive(view):
+                        # Apply new ranges now, while the repaint is held: left to the paint,
+                        # pyqtgraph moves the items there, which paints the view again.
+                        view.scene().prepareForPaint()
+
+            return run
+
         def take_in() -> None:
             for view in views:
                 if is_alive(view):
                     view.setViewportUpdateMode(held)
             self.show_frame(frame, readout=False)
-            for view in views:
-                if is_alive(view):
-                    # Apply new ranges now, while the repaint is held: left to the paint,
-                    # pyqtgraph moves the items there, which paints the view a second time.
-                    view.scene().prepareForPaint()
 
         def paint(view: pg.GraphicsView, mode: Any) -> Callable[[], None]:
             def run() -> None:
@@ -1550,8 +1567,9 @@ class PropertiesDock(QtWidgets.QDockWidget):
             return run
 
         return [
-            take_in,
-            self.properties.show_readout,
+            settled(take_in),
+            settled(self.properties.show_activation),
+            settled(self.properties.show_readout),
             *(paint(view, mode) for view, mode in zip(views, modes, strict=True)),
         ]
 
