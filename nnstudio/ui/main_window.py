@@ -1061,6 +1061,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.data_dock.setObjectName("DataDock")
         self.data_dock.setWidget(self.data_panel)
         self.properties_dock = PropertiesDock(self.document)
+        # A selected neuron's incoming weights take the canvas's colours.
+        self.properties_dock.properties.neuron_page.set_weight_scale(self._edge_weight_limit)
         self.training_dock = TrainingDock(self.document)
         self.plots = PlotsPanel()
         self.plots_dock = QtWidgets.QDockWidget("Plots")
@@ -2257,6 +2259,13 @@ class MainWindow(QtWidgets.QMainWindow):
         """
         self.canvas.expect_frame(frame)
         self.relay.push(frame)
+
+    def _edge_weight_limit(self, weights: Any) -> float:
+        """The canvas's colour limit for edges, or one over ``weights`` before it has one."""
+        from nnstudio.ui.neuron_view import network_weight_limit
+
+        limit = self.canvas.weight_limit
+        return limit if limit is not None else network_weight_limit(weights)
 
     def _canvas_steps(self, frame: Any) -> list[Callable[[], None]]:
         """Take the frame in, then paint it: two events (the canvas repaints as a whole)."""

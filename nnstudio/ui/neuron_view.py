@@ -3,8 +3,8 @@
 :class:`NeuronView` shows
 
 - the neuron's incoming weights as bars (or, for pixel inputs, as an image of the weights laid
-  out like the picture), coloured on the canvas's scale for the whole network (see
-  :func:`network_weight_limit`), with its bias;
+  out like the picture), coloured on the canvas's scale (:attr:`NeuronView.weight_scale`;
+  on its own, :func:`network_weight_limit`), with its bias;
 - the distribution of its pre-activation ``z`` over the probe examples, drawn against the
   activation ``g(z)`` and its derivative ``g'(z)``, with the flat regions shaded: where a
   sigmoid or tanh saturates (``|g'(z)| < 0.05``) and where a ReLU is dead (``z < 0``);
@@ -286,6 +286,9 @@ class NeuronView(QtWidgets.QWidget):
         self._function: Any = None
         #: The activation plot of the neuron last shown, when it waits (see show_neuron).
         self._pending: Callable[[], None] | None = None
+        #: The symmetric limit the incoming weights are coloured on, from the network's
+        #: weights: the studio passes the canvas's, so a colour means the same weight in both.
+        self.weight_scale: Callable[[Any], float] = network_weight_limit
         self.clear("Select a neuron to see its weights and activations.")
 
     # ---- public API --------------------------------------------------------------------------
@@ -383,7 +386,7 @@ class NeuronView(QtWidgets.QWidget):
         incoming = np.asarray(W, dtype=float)[:, neuron]
         sources = feature_names if layer_index == 0 else None
         # The canvas's scale, so a colour means the same weight there and here.
-        limit = network_weight_limit(frame.weights)
+        limit = self.weight_scale(frame.weights)
         self._show_weights(incoming, float(b[neuron]), sources, limit)
         layer = network.layers[layer_index]
         outputs = np.asarray(frame.probe_A[layer_index + 1], dtype=float)
@@ -644,11 +647,12 @@ class NeuronView(QtWidgets.QWidget):
 
 
 def network_weight_limit(weights: Any) -> float:
-    """The colour limit of the canvas's edges: one symmetric scale over every weight.
+    """One symmetric colour scale over every weight of the network.
 
-    Colouring a neuron's weights on it (not on their own largest) makes a colour mean the
-    same weight here as on the canvas: weights of 0.004 in a network of weights near 0.5
-    are near white in both.
+    Colouring a neuron's weights on the network's scale (not on their own largest) makes a
+    colour mean the same weight for every neuron: weights of 0.004 in a network of weights
+    near 0.5 are near white. The studio uses the canvas's own limit instead (see
+    :attr:`NeuronView.weight_scale`); for a network the canvas draws whole it is this one.
 
     Parameters
     ----------

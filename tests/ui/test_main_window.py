@@ -1522,3 +1522,30 @@ def test_a_loss_already_infinite_at_the_first_step_blames_the_data(qtbot, window
     assert "learning rate" not in shown
     # The whole reason stays at hand in the banner's tooltip.
     assert "before any update" in window.banner.label.toolTip()
+
+
+def test_a_selected_neurons_weights_take_the_canvas_colours(qtbot, window) -> None:
+    from nnstudio.ui.neuron_view import network_weight_limit
+
+    window.open_sample("digits")
+    _select(window, Selection("neuron", 1, 0))
+    window.step_action.trigger()
+    view = window.properties_dock.properties.neuron_page.view
+    qtbot.waitUntil(view.weight_image.isVisible, timeout=FRAME_TIMEOUT)
+    qtbot.waitUntil(lambda: window.controller.state != "running", timeout=FRAME_TIMEOUT)
+    # Weights from the inputs the canvas leaves out ("N more") ten times larger: the
+    # network's own scale grows, the canvas's (over the edges it draws) does not.
+    drawn = window.canvas.layout_geometry.columns[0].indices
+    (W, b), *rest = window.document.weights
+    W = W * 10.0
+    W[drawn] /= 10.0
+    window.document.set_weights(((W, b), *rest))
+    qtbot.waitUntil(lambda: np.array_equal(window.document.weights[0][0], W), timeout=FRAME_TIMEOUT)
+    limit = window.canvas.weight_limit
+    assert limit is not None
+    assert network_weight_limit(window.document.weights) > 3 * limit
+    # The picture of the incoming weights spans the canvas's scale, as its legend says.
+    qtbot.waitUntil(
+        lambda: tuple(view.weight_image.levels) == pytest.approx((-limit, limit)),
+        timeout=FRAME_TIMEOUT,
+    )

@@ -224,6 +224,9 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         #: ``(drawn layer of the connection, "source" or "target", neuron)``.
         self._edge_anchor: tuple[int, str, int] | None = None
         self._frame: Any = None
+        #: The symmetric limit the edges are coloured on (None: no weights to colour). The
+        #: neuron page colours a neuron's incoming weights on it too.
+        self.weight_limit: float | None = None
         #: A frame on its way to show_frame (see expect_frame).
         self._expected_frame: Any = None
         self._example = 0
@@ -631,6 +634,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         """Colour edges and biases; ``live`` (a frame following a frame) spreads the strokes."""
         layout = self.layout_geometry
         if weights is None:
+            self.weight_limit = None
             self.legend.set_limit(None)
             self.legend.set_edges_text(self.edges_caption(False))
             for bundle in self.bundles[1:]:
@@ -644,6 +648,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             for bundle, (W, _b) in zip(self.bundles[1:], weights, strict=True)
         ]
         limit = symmetric_limit(np.concatenate(drawn_values)) if drawn_values else 1.0
+        self.weight_limit = limit
         self.legend.set_limit(limit)
         drawn_biases = [
             np.asarray(b, dtype=float)[layout.columns[d].indices]

@@ -1078,6 +1078,8 @@ class NeuronPage(QtWidgets.QWidget):
         self._layout = layout
         # Built when a neuron is first selected: its plots would slow the studio's start.
         self._view: NeuronView | None = None
+        #: The colour scale of the incoming weights (see set_weight_scale); None: the view's.
+        self.weight_scale: Callable[[Any], float] | None = None
         self.readout = _readout_label()
         layout.addWidget(self.readout)
         self.bias_row = QtWidgets.QWidget()
@@ -1099,6 +1101,8 @@ class NeuronPage(QtWidgets.QWidget):
             from nnstudio.ui.neuron_view import NeuronView
 
             self._view = NeuronView()
+            if self.weight_scale is not None:
+                self._view.weight_scale = self.weight_scale
             # The heading of the other pages, so the neuron page does not look foreign.
             style_title(self._view.title_label)
             self._layout.insertWidget(0, self._view)
@@ -1124,6 +1128,12 @@ class NeuronPage(QtWidgets.QWidget):
         self.view.show_neuron(self.document.project, index, neuron, frame, activation=readout)
         if readout:
             self._show_example(selection, frame)
+
+    def set_weight_scale(self, scale: Callable[[Any], float]) -> None:
+        """Colour incoming weights on ``scale(weights)`` (the canvas's limit in the studio)."""
+        self.weight_scale = scale
+        if self._view is not None:
+            self._view.weight_scale = scale
 
     def show_activation(self) -> None:
         """Draw the activation plot :meth:`refresh` left waiting."""
