@@ -132,6 +132,35 @@ def test_runs_that_would_read_alike_are_told_apart() -> None:
     assert run_labels([["lr 0.5"], ["lr 0.5"], []], [1, 2, 3]) == ["run 1", "run 2", "run 3"]
     assert run_differences(_project(), _project(), ROWS, [32, 4]) == ["batch 32 → 4"]
     assert run_differences(_project(), _project(), ROWS, [ROWS, 1]) == ["full batch → 1"]
+    # Learning rate and penalties changed on the way: where they started and ended.
+    changed = {"learning_rate": [0.1, 0.01], "l1": [0.0], "l2": [0.0, 0.001]}
+    assert run_differences(_project(), _project(), ROWS, [], changed) == [
+        "lr 0.1 → 0.01",
+        "L2 0 → 0.001",
+    ]
+
+
+def test_a_kept_run_is_named_by_the_learning_rate_and_penalty_it_changed_to(panel, dataset) -> None:
+    project = _project()
+    network = build_network(project)
+    trainer = make_trainer(project, network, dataset)
+    builder = FrameBuilder(dataset, probe_size=16, grid_size=8)
+    tab = panel.loss_tab
+    panel.set_context(project, dataset)
+    trainer.run_epoch()
+    panel.show_frame(replace(builder.build(network, trainer.snapshot()), run=1))
+    # Paused, then a tenth of the learning rate and an L2 penalty for the rest of the run.
+    slower = replace(project, training=replace(project.training, learning_rate=0.01, l2=0.001))
+    tab.set_project(slower)
+    trainer.update_settings(slower.training)
+    trainer.run_epoch()
+    panel.show_frame(replace(builder.build(network, trainer.snapshot()), run=1))
+    # The next run trains with the first settings: the kept one differs by its changes.
+    tab.set_project(project)
+    panel.show_frame(_run(project, dataset, 2))
+    tip = tab.loss_plot.toolTip()
+    assert "lr 0.1 → 0.01, L2 0 → 0.001" in tip
+    assert "lr&nbsp;0.1&nbsp;→&nbsp;0.01" in tab.loss_plot.titleLabel.text
 
 
 def test_the_legend_never_names_two_runs_alike(panel, dataset) -> None:

@@ -14,7 +14,7 @@ each run keeps the number of training rows and the batch size it was trained wit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -130,6 +130,8 @@ _OPTIMIZER_NAMES = {
     "adamw": "AdamW",
 }
 _MOMENTUM_OPTIMIZERS = ("momentum", "nesterov", "heavy_ball")
+#: Training settings a run follows while it runs, to name a kept run by their changes.
+_FOLLOWED_SETTINGS = ("learning_rate", "l1", "l2")
 _LOSS_NAMES = {
     "mse": "MSE",
     "mae": "MAE",
@@ -186,6 +188,7 @@ def run_differences(
     current: Project | None,
     rows: int | None = None,
     batches: Sequence[int] = (),
+    changed: Mapping[str, Sequence[float]] | None = None,
 ) -> list[str]:
     """What a kept run was trained with that the current run is not, in a few words each.
 
@@ -198,6 +201,9 @@ def run_differences(
     batches : sequence of int
         The effective batch sizes the kept run trained with, in order, when it changed them
         part of the way (``"batch 32 → 4"``); empty or one: ``kept``'s batch size.
+    changed : mapping of str to sequence of float, optional
+        The ``"learning_rate"``, ``"l1"`` and ``"l2"`` values the kept run trained with, in
+        order, for those changed part of the way (``"lr 0.5 → 0.05"``, ``"L2 0 → 0.01"``).
 
     Returns
     -------
@@ -239,7 +245,12 @@ def run_differences(
         for field, used in uses.items():
             if used and getattr(old, field) != getattr(new, field):
                 phrases.append(f"{symbols[field]} {_number(getattr(old, field))}")
-    if old.learning_rate != new.learning_rate:
+    changed = changed or {}
+    rates = changed.get("learning_rate", ())
+    if len(rates) > 1:
+        # Changed on the way: what it started and ended with.
+        phrases.append(f"lr {_number(rates[0])} → {_number(rates[-1])}")
+    elif old.learning_rate != new.learning_rate:
         phrases.append(f"lr {_number(old.learning_rate)}")
     if len(batches) > 1:
         # Changed on the way: what it started and ended with, not a size it stopped using.
@@ -262,7 +273,10 @@ def run_differences(
     if old_layers[-1].activation != new_layers[-1].activation:
         phrases.append(f"{old_layers[-1].activation} output")
     for name, value, other in (("L1", old.l1, new.l1), ("L2", old.l2, new.l2)):
-        if value != other:
+        strengths = changed.get(name.lower(), ())
+        if len(strengths) > 1:
+            phrases.append(f"{name} {_number(strengths[0])} → {_number(strengths[-1])}")
+        elif value != other:
             phrases.append(f"{name} {_number(value)}" if value > 0 else f"no {name}")
     old_dropout = [layer.dropout for layer in old_layers[:-1]]
     if old_dropout != [layer.dropout for layer in new_layers[:-1]] and old_dropout:
@@ -341,8 +355,8 @@ class RunRecord:
         it is the current run.
     project : Project or None
         The project when its first frame came (``None``: unknown). The run is named by how
-        it started; only the batch size and penalty, set while it runs, are followed
-        (:attr:`batch_sizes`, :attr:`penalty`).
+        it started; the batch size, learning rate and penalties, set while it runs, are
+        followed (:attr:`batch_sizes`, :attr:`penalty`, :attr:`changed`).
     rows : int or None
         Training rows (``None``: unknown).
     history : History or None
@@ -356,6 +370,9 @@ class RunRecord:
         The effective batch sizes its steps used, in order (empty: none seen yet).
     penalty : list of (float, bool)
         Whether its steps had an L1/L2 penalty: ``(epoch position from which, on)`` per change.
+    changed : dict of str to list of float
+        The learning rate (``"learning_rate"``) and L1 and L2 strengths (``"l1"``, ``"l2"``)
+        its steps used, in order, one entry per change.
     segments : list of (float, int, float)
         ``(epoch position, step, steps per epoch)`` where its pace began: one at the start,
         and one more wherever the batch size changed. Updates are counted from these, so the
@@ -370,6 +387,7 @@ class RunRecord:
     slot: int = -1
     batch_sizes: list[int] = field(default_factory=list)
     penalty: list[tuple[float, bool]] = field(default_factory=list)
+    changed: dict[str, list[float]] = field(default_factory=dict)
     segments: list[tuple[float, int, float]] = field(default_factory=list)
     #: The latest (epoch position, step) seen.
     _seen: tuple[float, int] = (0.0, 0)
@@ -413,6 +431,11 @@ class RunRecord:
         on = project.training.l1 > 0 or project.training.l2 > 0
         if not self.penalty or self.penalty[-1][1] != on:
             self.penalty.append((seen_position, on))
+        for name in _FOLLOWED_SETTINGS:
+            values = self.changed.setdefault(name, [])
+            value = float(getattr(project.training, name))
+            if not values or values[-1] != value:
+                values.append(value)
 
     def x_of(self, epochs: np.ndarray, axis: str) -> np.ndarray:
         """Where epoch positions ``epochs`` lie on the x axis ``axis`` (see :data:`X_AXES`)."""
@@ -702,7 +725,7 @@ class LossTab(PlotTab):
         current = self.current_run.project if self.current_run else getattr(self, "_project", None)
         keys, lines = [], []
         every = [
-            run_differences(run.project, current, run.rows, run.batch_sizes)
+            run_differences(run.project, current, run.rows, run.batch_sizes, run.changed)
             for run in self.kept_runs
         ]
         labels = run_labels(every, [run.number for run in self.kept_runs])
