@@ -148,7 +148,8 @@ def torch_module_source(model: ModelDescription, target: Path) -> str:
             else ""
         ),
         dropout_modules=_DROPOUT_MODULES if dropout else "",
-        dropout_forward=_DROPOUT_FORWARD if dropout else "",
+        layers_forward=_DROPOUT_FORWARD if dropout else _FORWARD,
+        standardize=_STANDARDIZE if model.standardization is not None else "",
         points=_points_source(model.plane_features),
         # Only when the targets are standardised, so the modules of other networks stay as
         # they were.
@@ -203,16 +204,28 @@ model.train() mode only, as nnstudio's training did, and changes nothing in mode
 """
 
 _DROPOUT_MODULES = """\
-        # Dropout after the activation of the layers trained with it; keyed by layer index.
-        # It holds no weights, so the state dict keeps the keys of the safetensors file.
-        self.dropout = nn.ModuleDict(
-            {str(index): nn.Dropout(p) for index, p in enumerate(DROPOUT) if p > 0}
-        )
+        # Dropout after the activation of the layers trained with it, nothing after the
+        # others. It holds no weights, so the state dict keeps the keys of the safetensors file.
+        self.dropout = nn.ModuleList(nn.Dropout(p) if p > 0 else nn.Identity() for p in DROPOUT)
 """
 
 _DROPOUT_FORWARD = """\
-            if str(index) in self.dropout:
-                x = self.dropout[str(index)](x)
+        for index, (layer, dropout) in enumerate(zip(self.layers, self.dropout)):
+            x = layer(x)
+            if index < last or not logits:
+                x = activate(self.activations[index], self.alphas[index], x)
+            x = dropout(x)
+"""
+
+_FORWARD = """\
+        for index, layer in enumerate(self.layers):
+            x = layer(x)
+            if index < last or not logits:
+                x = activate(self.activations[index], self.alphas[index], x)
+"""
+
+_STANDARDIZE = """\
+        x = (x - self.input_mean) / self.input_std
 """
 
 
@@ -246,6 +259,7 @@ ${points_usage}    with torch.no_grad():
         outputs = model(torch.as_tensor(X, dtype=torch.float32))  # X shaped (m, ${n_features})
 
 ``model(x)`` applies every activation, so it matches ``nnstudio predict``.
+``torch.export.export`` takes the model, and so does the older ``torch.jit.script``.
 ``model(x, logits=True)`` skips the output activation, which is what
 ``torch.nn.BCEWithLogitsLoss`` and ``torch.nn.CrossEntropyLoss`` expect when training further.
 ${dropout_note}
@@ -296,8 +310,10 @@ def activate(name: str, alpha: float | None, z: torch.Tensor) -> torch.Tensor:
     if name == "relu":
         return F.relu(z)
     if name == "leaky_relu":
+        assert alpha is not None
         return F.leaky_relu(z, negative_slope=alpha)
     if name == "elu":
+        assert alpha is not None
         return F.elu(z, alpha=alpha)
     if name == "softplus":
         return F.softplus(z)
@@ -308,7 +324,7 @@ def activate(name: str, alpha: float | None, z: torch.Tensor) -> torch.Tensor:
         return F.silu(z)
     if name == "softmax":
         return torch.softmax(z, dim=-1)
-    raise ValueError(f"unknown activation {name!r}")
+    raise ValueError("unknown activation " + name)
 
 
 class NNStudioModel(nn.Module):
@@ -319,8 +335,9 @@ class NNStudioModel(nn.Module):
         self.layers = nn.ModuleList(
             nn.Linear(fan_in, fan_out) for fan_in, fan_out in zip(SIZES[:-1], SIZES[1:])
         )
-        self.activations = ACTIVATIONS
-        self.alphas = ALPHAS
+        self.activations = list(ACTIVATIONS)
+        # 0.0 where an activation takes no alpha: one element type, which TorchScript needs.
+        self.alphas = [0.0 if alpha is None else float(alpha) for alpha in ALPHAS]
         if STANDARDIZED:
             self.register_buffer("input_mean", torch.zeros(SIZES[0]))
             self.register_buffer("input_std", torch.ones(SIZES[0]))
@@ -330,14 +347,8 @@ ${target_buffers}${dropout_modules}
 
         With ``logits=True`` the output layer's activation is left out${logits_note}.
         """
-        if STANDARDIZED:
-            x = (x - self.input_mean) / self.input_std
-        last = len(self.layers) - 1
-        for index, layer in enumerate(self.layers):
-            x = layer(x)
-            if index < last or not logits:
-                x = activate(self.activations[index], self.alphas[index], x)
-${dropout_forward}${target_scaling}        return x
+${standardize}        last = len(self.layers) - 1
+${layers_forward}${target_scaling}        return x
 
 
 def load(path: str | Path | None = None, device: str = "cpu") -> NNStudioModel:

@@ -273,6 +273,7 @@ def test_torch_module_names_identity_classifier_outputs_scores(tmp_path: Path) -
 # -- dropout -----------------------------------------------------------------------------------
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 def test_torch_module_keeps_dropout_for_training_only(tmp_path: Path) -> None:
     torch = pytest.importorskip("torch")
     project, weights = make_model(
@@ -302,6 +303,11 @@ def test_torch_module_keeps_dropout_for_training_only(tmp_path: Path) -> None:
         trained = model(X, logits=True)
         model.eval()
         assert not torch.allclose(trained, model(X, logits=True))
+        # TorchScript compiles it, dropout and all.
+        scripted = torch.jit.script(model)
+        torch.testing.assert_close(scripted(X), evaluated)
+        scripted.train()
+        assert not torch.allclose(scripted(X, True), model(X, logits=True))
 
 
 def test_torch_module_without_dropout_has_none(tmp_path: Path) -> None:

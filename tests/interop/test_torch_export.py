@@ -65,6 +65,23 @@ def test_torch_predictions_match_reference_and_engine(case: dict, tmp_path: Path
     assert module.FEATURE_NAMES == (project.feature_names or module.FEATURE_NAMES)
 
 
+@pytest.mark.parametrize("case", MODEL_CASES.values(), ids=MODEL_CASES.keys())
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+def test_torch_export_and_torchscript_compile_the_model_alike(case: dict, tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    project, weights = make_model(**case)
+    path, _weights_file = export_torch(project, weights, tmp_path / "model.py")
+    model = _import(path).load()
+    X = torch.as_tensor(raw_inputs(project, rows=20))
+    exported = torch.export.export(model, (X,)).module()
+    scripted = torch.jit.script(model)
+    with torch.no_grad():
+        expected = model(X)
+        torch.testing.assert_close(exported(X), expected)
+        torch.testing.assert_close(scripted(X), expected)
+        torch.testing.assert_close(scripted(X, True), model(X, logits=True))
+
+
 def test_logits_skip_only_the_output_activation(tmp_path: Path) -> None:
     torch = pytest.importorskip("torch")
     project, weights = make_model(**MODEL_CASES["softmax-classifier"])
