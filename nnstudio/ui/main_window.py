@@ -1874,6 +1874,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def _after_open(self) -> None:
         """Clear what the views kept of the previous document, then start on the new one."""
         self.relay.discard()  # a frame of the previous document still on its way
+        # Views held for the dropped steps' repaints would not repaint on their own again.
+        self.canvas.repaint_live()
+        self.plots.release_views()
         self.canvas.select(None)  # the canvas would keep (and draw) the old one
         self.selection = None
         self.properties_dock.set_selection(None)

@@ -1549,3 +1549,34 @@ def test_a_selected_neurons_weights_take_the_canvas_colours(qtbot, window) -> No
         lambda: tuple(view.weight_image.levels) == pytest.approx((-limit, limit)),
         timeout=FRAME_TIMEOUT,
     )
+
+
+def test_views_held_for_a_frame_repaint_again_after_opening_another_project(
+    qtbot, window
+) -> None:
+    from nnstudio.ui.qt import pg
+
+    window.open_sample("spiral")
+    _select(window, Selection("neuron", 1, 0))
+    window.step_action.trigger()
+    qtbot.waitUntil(lambda: window.plots._frame is not None, timeout=FRAME_TIMEOUT)
+    qtbot.waitUntil(lambda: window.controller.state != "running", timeout=FRAME_TIMEOUT)
+    qtbot.wait(200)
+    frame = window.plots._frame
+    held = QtWidgets.QGraphicsView.ViewportUpdateMode.NoViewportUpdate
+    plot_view = window.plots.loss_tab.graphics
+    neuron_views = [
+        view
+        for view in window.properties_dock.properties.neuron_page.findChildren(pg.GraphicsView)
+        if view.isVisible()
+    ]
+    # Each view has taken a frame in and waits for the repaint steps of its turn...
+    window.canvas.hold_repaints()
+    window.plots.frame_steps(frame)[0]()
+    window.properties_dock.frame_steps(frame)[0]()
+    views = [window.canvas, plot_view, *neuron_views]
+    assert all(view.viewportUpdateMode() == held for view in views)
+    # ... when another project opens and drops those steps.
+    window.open_sample("xor")
+    assert all(view.viewportUpdateMode() != held for view in views)
+    assert window.canvas.legend.updatesEnabled()

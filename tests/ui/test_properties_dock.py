@@ -841,3 +841,26 @@ def test_each_plot_paints_once_for_a_live_frame(qtbot, dock: PropertiesDock, tra
     # Ranges applied while the repaint was held: pyqtgraph's own pass before painting moved
     # the items again, which painted every plot a second time.
     assert paints == [1] * len(views)
+
+
+def test_plots_held_by_a_frame_whose_steps_were_dropped_paint_again(
+    qtbot, dock: PropertiesDock, trained_frame
+) -> None:
+    from nnstudio.ui.qt import QtWidgets, pg
+
+    dock.set_selection(Selection("neuron", 1, 2))
+    dock.show_frame(trained_frame)
+    views = [v for v in dock.properties.neuron_page.findChildren(pg.GraphicsView) if v.isVisible()]
+    live = [view.viewportUpdateMode() for view in views]
+    held = QtWidgets.QGraphicsView.ViewportUpdateMode.NoViewportUpdate
+    assert held not in live
+    # A new document dropped the rest of a turn (FrameRelay.discard) after its first step.
+    dock.frame_steps(trained_frame)[0]()
+    assert all(view.viewportUpdateMode() == held for view in views)
+    for step in dock.frame_steps(trained_frame):
+        step()
+    assert [view.viewportUpdateMode() for view in views] == live
+    # Also when the next thing to show is another selection, not a frame.
+    dock.frame_steps(trained_frame)[0]()
+    dock.set_selection(Selection("neuron", 1, 1))
+    assert [view.viewportUpdateMode() for view in views] == live

@@ -1502,6 +1502,8 @@ class PropertiesDock(QtWidgets.QDockWidget):
         scroll.setWidget(self.properties)
         self.setWidget(scroll)
         self._scroll = scroll
+        #: Plots held from repainting while a frame is taken in: id → (view, its update mode).
+        self._held_views: dict[int, tuple[pg.GraphicsView, Any]] = {}
         self.properties.currentChanged.connect(lambda _index: self._fit_page())
         # A page asks for a new layout when a value's minimum width changes with its text.
         for index in range(self.properties.count()):
@@ -1526,6 +1528,7 @@ class PropertiesDock(QtWidgets.QDockWidget):
 
     def set_selection(self, selection: Selection | None) -> None:
         """Forward to :meth:`PropertiesWidget.set_selection`."""
+        self._release_views()
         self.properties.set_selection(selection)
 
     def show_frame(self, frame: object, *, readout: bool = True) -> None:
@@ -1548,8 +1551,6 @@ class PropertiesDock(QtWidgets.QDockWidget):
             for view in self.properties.currentWidget().findChildren(pg.GraphicsView)
             if view.isVisible()
         ]
-        modes = [view.viewportUpdateMode() for view in views]
-        held = QtWidgets.QGraphicsView.ViewportUpdateMode.NoViewportUpdate
 
         def settled(part: Callable[[], None]) -> Callable[[], None]:
             def run() -> None:
@@ -1563,25 +1564,39 @@ class PropertiesDock(QtWidgets.QDockWidget):
             return run
 
         def take_in() -> None:
+            self._release_views()  # held by a turn whose steps were dropped
             for view in views:
-                if is_alive(view):
-                    view.setViewportUpdateMode(held)
+                self._hold_view(view)
             self.show_frame(frame, readout=False)
 
-        def paint(view: pg.GraphicsView, mode: Any) -> Callable[[], None]:
-            def run() -> None:
-                if is_alive(view):
-                    view.setViewportUpdateMode(mode)
-                    view.viewport().update()
-
-            return run
+        def paint(view: pg.GraphicsView) -> Callable[[], None]:
+            return lambda: self._release_view(view)
 
         return [
             settled(take_in),
             settled(self.properties.show_activation),
             settled(self.properties.show_readout),
-            *(paint(view, mode) for view, mode in zip(views, modes, strict=True)),
+            *(paint(view) for view in views),
         ]
+
+    def _hold_view(self, view: pg.GraphicsView) -> None:
+        """Keep ``view`` from repainting on its scene's changes until :meth:`_release_view`."""
+        if is_alive(view) and id(view) not in self._held_views:
+            self._held_views[id(view)] = (view, view.viewportUpdateMode())
+            view.setViewportUpdateMode(QtWidgets.QGraphicsView.ViewportUpdateMode.NoViewportUpdate)
+
+    def _release_view(self, view: pg.GraphicsView) -> None:
+        """Give ``view`` its update mode back and repaint it."""
+        _view, mode = self._held_views.pop(id(view), (view, None))
+        if mode is not None and is_alive(view):
+            view.setViewportUpdateMode(mode)
+            view.viewport().update()
+
+    def _release_views(self) -> None:
+        """Release every held view: a turn's remaining steps can be dropped (a new document
+        replaces the frames), and a view left held would never repaint on its own again."""
+        for view, _mode in list(self._held_views.values()):
+            self._release_view(view)
 
     def set_editable(self, editable: bool) -> None:
         """Forward to :meth:`PropertiesWidget.set_editable`."""
