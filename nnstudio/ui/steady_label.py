@@ -8,13 +8,15 @@ and only its numbers change.
 
 Here a text's *skeleton* is the text with its numbers taken out. The hints measured for a
 skeleton are kept for :data:`REMEASURE_SECONDS`: new numbers in that time reuse them, and
-the first text after it is measured again. Numbers of other lengths rarely change how a
-line wraps; when they do, the label's height catches up within that time. A text of
-another form (another skeleton) is measured at once.
+the first text after it is measured again; a text shown on reused hints is measured again
+when that time is up, even if no new text comes (training paused). Numbers of other lengths
+rarely change how a line wraps; when they do, the label's height catches up within that
+time. A text of another form (another skeleton) is measured at once.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Callable
@@ -78,6 +80,10 @@ class SteadyLabel(QtWidgets.QLabel):
         super().__init__(parent)
         self._measured: dict[str, _Measured] = {}
         self._current: _Measured | None = None
+        #: Measures the text shown on reused hints once they have had their time.
+        self._recheck = QtCore.QTimer(self)
+        self._recheck.setSingleShot(True)
+        self._recheck.timeout.connect(self._measure_again)
         self.setText(text)
 
     def _rich(self, text: str) -> bool:
@@ -94,8 +100,24 @@ class SteadyLabel(QtWidgets.QLabel):
             if len(self._measured) >= _MAX_KEPT:
                 self._measured.clear()
             measured = self._measured[skeleton] = _Measured(now)
+        elif not self._recheck.isActive():
+            due = measured.when + REMEASURE_SECONDS - now
+            self._recheck.start(max(1, math.ceil(1000 * due)))
         self._current = measured
         super().setText(text)
+
+    def _measure_again(self) -> None:
+        """Measure the text shown now, if its hints were measured on an earlier one."""
+        measured = self._current
+        if measured is None:
+            return
+        now = time.monotonic()
+        if now - measured.when < REMEASURE_SECONDS:
+            self._recheck.start(max(1, math.ceil(1000 * (measured.when + REMEASURE_SECONDS - now))))
+            return
+        measured.hints.clear()
+        measured.when = now
+        self.updateGeometry()
 
     def _kept(self, kind: str, width: int, measure: Callable[[], Any]) -> Any:
         if self._current is None:

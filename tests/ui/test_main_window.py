@@ -1551,9 +1551,7 @@ def test_a_selected_neurons_weights_take_the_canvas_colours(qtbot, window) -> No
     )
 
 
-def test_views_held_for_a_frame_repaint_again_after_opening_another_project(
-    qtbot, window
-) -> None:
+def test_views_held_for_a_frame_repaint_again_after_opening_another_project(qtbot, window) -> None:
     from nnstudio.ui.qt import pg
 
     window.open_sample("spiral")

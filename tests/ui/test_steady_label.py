@@ -118,3 +118,18 @@ def test_a_larger_font_is_measured_anew(pair) -> None:
     for label in (steady, plain):
         label.setFont(font)
     assert steady.heightForWidth(240) == plain.heightForWidth(240) > small
+
+
+def test_a_text_shown_on_older_hints_is_measured_when_their_time_is_up(
+    qtbot, pair, monkeypatch
+) -> None:
+    steady, plain = pair
+    monkeypatch.setattr(steady_label, "REMEASURE_SECONDS", 0.2)
+    steady.setText("<b>bias b = 0.5</b>")
+    one_line = steady.heightForWidth(120)
+    # Same form, numbers long enough for a second line; then no more text (training paused).
+    text = "<b>bias b = 0.5000000000000001234567</b>"
+    steady.setText(text)
+    plain.setText(text)
+    assert steady.heightForWidth(120) == one_line < plain.heightForWidth(120)
+    qtbot.waitUntil(lambda: steady.heightForWidth(120) == plain.heightForWidth(120), timeout=2000)
