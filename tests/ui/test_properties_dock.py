@@ -864,3 +864,31 @@ def test_plots_held_by_a_frame_whose_steps_were_dropped_paint_again(
     dock.frame_steps(trained_frame)[0]()
     dock.set_selection(Selection("neuron", 1, 1))
     assert [view.viewportUpdateMode() for view in views] == live
+
+
+def test_the_readout_keeps_the_dock_as_wide_as_its_table(qtbot, dock, trained_frame) -> None:
+    from nnstudio.ui.qt import Qt, QtWidgets
+
+    dock.set_selection(Selection("neuron", 1, 2))
+    dock.show_frame(trained_frame)
+    readout = dock.properties.neuron_page.readout
+    plain = QtWidgets.QLabel()
+    plain.setTextFormat(Qt.TextFormat.RichText)
+    plain.setWordWrap(True)
+    plain.setFont(readout.font())
+    plain.setText(readout.text())
+    needed = plain.minimumSizeHint().width()
+    assert needed > 120
+    dock.resize(120, 700)
+    qtbot.wait(50)
+    # The values' column is whole: the dock does not get narrower than the table.
+    assert readout.width() >= needed
+    widest = readout.minimumWidth()
+    # Shorter numbers in the next frame leave the width alone (no jitter while training).
+    dock.properties.neuron_page.example = 0
+    readout.setText(readout.text().replace("e\u2212", "x"))
+    assert readout.minimumWidth() == widest
+    # Another selection starts over.
+    dock.set_selection(Selection("neuron", 1, 0))
+    plain.setText(readout.text())
+    assert readout.minimumWidth() == min(plain.minimumSizeHint().width(), 480)

@@ -92,9 +92,13 @@ def style_title(label: QtWidgets.QLabel) -> None:
     label.setWordWrap(True)
 
 
+#: The least width of a label that takes the dock's width (see _shrinkable).
+_SHRINKABLE_WIDTH = 40
+
+
 def _shrinkable(label: QtWidgets.QLabel) -> None:
     """Let a wrapping label take the dock's width instead of widening the dock."""
-    label.setMinimumWidth(40)
+    label.setMinimumWidth(_SHRINKABLE_WIDTH)
     policy = label.sizePolicy()
     policy.setHorizontalPolicy(QtWidgets.QSizePolicy.Policy.Ignored)
     label.setSizePolicy(policy)
@@ -845,8 +849,33 @@ def example_caption(frame: Any, example: int, count: int) -> str:
     return text
 
 
-def _readout_label() -> QtWidgets.QLabel:
-    label = SteadyLabel()  # new values every frame while training: keep its layout
+#: The widest a readout's table widens the dock to (pixels); a wider table is cut.
+_WIDEST_READOUT = 480
+
+
+class _ReadoutLabel(SteadyLabel):
+    """The readout's table: the dock is kept at least as wide as the table needs.
+
+    Its values are right-aligned in a column of their own, and a table wider than the label
+    was cut at its right edge ("2.0" for 2.082, "−1.609e−" for −1.609e−05). The least width
+    only grows while one selection is shown (:meth:`start_over` for another), so numbers
+    that change every frame do not make the dock's width jitter.
+    """
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        if text:
+            needed = min(self.minimumSizeHint().width(), _WIDEST_READOUT)
+            if needed > self.minimumWidth():
+                self.setMinimumWidth(needed)
+
+    def start_over(self) -> None:
+        """Forget the least width of the tables shown so far (another selection)."""
+        self.setMinimumWidth(_SHRINKABLE_WIDTH)
+
+
+def _readout_label() -> _ReadoutLabel:
+    label = _ReadoutLabel()  # new values every frame while training: keep its layout
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setWordWrap(True)
     _shrinkable(label)
@@ -1115,6 +1144,8 @@ class NeuronPage(QtWidgets.QWidget):
         :meth:`show_activation` and :meth:`show_readout`, so a live frame's plots and text
         can be taken in as separate events.
         """
+        if selection != self.selection:
+            self.readout.start_over()
         self.selection = selection
         self._frame = frame
         index = selection.network_index
@@ -1239,6 +1270,8 @@ class EdgePage(QtWidgets.QWidget):
 
     def refresh(self, selection: Selection, frame: object | None) -> None:
         """Show the selected edge's weight (from ``frame`` while training)."""
+        if selection != self.selection:
+            self.readout.start_over()
         self.selection = selection
         project = self.document.project
         index = selection.network_index
