@@ -69,3 +69,27 @@ def test_new_heights_replace_the_bars_and_non_finite_ones_are_left_out(plot) -> 
 def test_mismatched_lengths_are_refused() -> None:
     with pytest.raises(ValueError, match="3, 2 and 3"):
         ColouredBars().set_bars(np.arange(3.0), np.ones(2), np.zeros((3, 3), dtype=np.uint8))
+
+
+def test_bars_narrower_than_a_pixel_show_each_columns_extremes(plot) -> None:
+    bars = ColouredBars(width=0.8)
+    plot.addItem(bars)
+    n = 800  # four bars per pixel column of a plot 200 pixels wide
+    heights = np.where(np.arange(n) % 2 == 0, 1.0, -1.0) * np.linspace(0.6, 1.0, n)
+    rgb = np.where((heights > 0)[:, None], [[200, 30, 30]], [[30, 30, 200]]).astype(np.uint8)
+    bars.set_bars(np.arange(1.0, n + 1), heights, rgb)
+    plot.setXRange(0.6, n + 0.4, padding=0)
+    plot.setYRange(-1.0, 1.0, padding=0)
+    image = plot.grab().toImage()
+    box = plot.plotItem.vb.sceneBoundingRect()
+    columns = range(int(box.left()) + 2, int(box.right()) - 2)
+
+    def row_colors(value: float) -> list[tuple[int, int, int]]:
+        y = plot.mapFromScene(plot.plotItem.vb.mapViewToScene(QtCore.QPointF(1, value))).y()
+        return [QtGui.QColor(image.pixel(x, y)).getRgb()[:3] for x in columns]
+
+    # Every column has a bar above zero and one below, though each bar is 0.2 px wide.
+    assert set(row_colors(0.5)) == {(200, 30, 30)}
+    assert set(row_colors(-0.5)) == {(30, 30, 200)}
+    # Each column reaches its tallest bar: the right end (heights up to 1.0) nearly the top.
+    assert row_colors(0.97)[-3:] == [(200, 30, 30)] * 3
