@@ -31,7 +31,7 @@ from nnstudio.spec import Project, canonical_activation, feature_labels
 from nnstudio.ui.colors import diverging_lookup_table, diverging_rgb, symmetric_limit
 from nnstudio.ui.frame import finite_range, plottable
 from nnstudio.ui.plots.bars import ColouredBars
-from nnstudio.ui.plots.common import MajorGrid, compact_large_ticks
+from nnstudio.ui.plots.common import MajorGrid, TidyAxis, compact_large_ticks
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
 from nnstudio.ui.steady_label import SteadyLabel
 
@@ -53,8 +53,8 @@ _EXAMPLE_COLOR = QtGui.QColor(234, 88, 12)
 _MUTED = "#6b7280"
 
 
-def _plot(height: int) -> pg.PlotWidget:
-    widget = pg.PlotWidget()
+def _plot(height: int, bottom: pg.AxisItem | None = None) -> pg.PlotWidget:
+    widget = pg.PlotWidget(axisItems={"bottom": bottom} if bottom is not None else None)
     widget.setBackground("w")
     widget.setMinimumHeight(height)
     widget.setMaximumHeight(int(height * 1.6))
@@ -225,7 +225,8 @@ class NeuronView(QtWidgets.QWidget):
         self.z_caption = _caption()
         self.z_caption.setTextFormat(QtCore.Qt.TextFormat.RichText)
         layout.addWidget(self.z_caption)
-        self.z_plot = _plot(170)
+        # Its label takes a shorter wording where the dock is narrow ("standardised input").
+        self.z_plot = _plot(170, bottom=TidyAxis("bottom"))
         plot = self.z_plot.getPlotItem()
         plot.getAxis("bottom").setLabel("z", color=_MUTED)
         self.regions = [
@@ -626,7 +627,9 @@ class NeuronView(QtWidgets.QWidget):
         self.histogram.setData(edges, counts / max(int(counts.max()), 1))
         self.histogram.setVisible(True)
         what = "standardised input" if standardized else "input"
-        self.z_plot.getPlotItem().getAxis("bottom").setLabel(what, color=_MUTED)
+        axis = self.z_plot.getPlotItem().getAxis("bottom")
+        axis.set_label_wordings(what, *(("standardised", "x′") if standardized else ()))
+        axis.setLabel(what, color=_MUTED)
         self.z_caption.setText(
             f"<span style='color:{_HISTOGRAM_PEN.name()}'>▇ {what} over {values.size} probes</span>"
         )
@@ -643,6 +646,7 @@ class NeuronView(QtWidgets.QWidget):
         axis = self.z_plot.getPlotItem().getAxis("bottom")
         # Set only on a change: a label set again lays the axis out again, every live frame.
         if visible and axis.labelText != "z":
+            axis.set_label_wordings("z")
             axis.setLabel("z", color=_MUTED)
 
 
