@@ -386,3 +386,29 @@ def test_mean_and_spread_share_their_decimals():
     assert spread_texts(np.array([0.4, 0.6])) == ("0.500", "0.100")
     assert spread_texts(np.array([1400.0, 1600.0])) == ("1500", "100")
     assert spread_texts(np.array([2.0, 2.0])) == ("2", "0")
+
+
+def test_the_activation_plots_axis_label_stays_centred_when_its_text_changes(qtbot, view):
+    from nnstudio.spec import Standardization
+
+    project = replace(
+        circles_project("tanh"), standardization=Standardization(mean=(0.0, 0.0), std=(1.0, 1.0))
+    )
+    frame = frame_for(document_for(project))
+    axis = view.z_plot.getPlotItem().getAxis("bottom")
+
+    def centre_offset() -> float:
+        label = axis.label
+        return label.pos().x() + label.boundingRect().width() / 2 - axis.size().width() / 2
+
+    view.show_neuron(project, 0, 0, frame)
+    qtbot.wait(20)
+    assert axis.shown_label() == "z"
+    assert abs(centre_offset()) <= 1
+    # An input's longer label in the same place: centred too, not started where "z" was
+    # (and cut at the plot's right edge).
+    view.show_neuron(project, None, 0, frame)
+    assert axis.shown_label() == "standardised input"
+    assert abs(centre_offset()) <= 1
+    view.show_neuron(project, 0, 0, frame)
+    assert abs(centre_offset()) <= 1

@@ -281,6 +281,12 @@ class TidyAxis(pg.AxisItem):
         """Whether the axis runs up the side of a plot (labels one above the other)."""
         return self.orientation in ("left", "right")
 
+    def setLabel(self, *args: Any, **kwargs: Any) -> None:
+        super().setLabel(*args, **kwargs)
+        # pyqtgraph places the label only when the axis resizes: a new text kept the old
+        # one's place, off centre (a long one after "z" was cut at the plot's edge).
+        self.resizeEvent(None)
+
     def set_label_wordings(self, text: str, *shorter: str) -> None:
         """Label the axis ``text``, or where it is longer than the axis the first of
         ``shorter`` that fits (the last one cut short with an ellipsis when none does)."""
