@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from nnstudio.ui.qt import QtCore, Signal
+from nnstudio.ui.qt import QtCore, QtWidgets, Signal, is_alive
 
 #: What a view does with a frame: the steps to run, one per event (each a callable).
 StepsFor = Callable[[Any], Sequence[Callable[[], None]]]
@@ -246,4 +246,36 @@ class FrameRelay(QtCore.QObject):
         self.frameShown.emit(frame)
 
 
-__all__ = ["FrameRelay", "StepsFor"]
+class HeldViews:
+    """Graphics views kept from repainting on their scenes' changes while a frame is taken in.
+
+    A view's own update mode is remembered when it is first held and given back when it is
+    released (the repaint step of its turn). A turn's remaining steps can be dropped
+    (:meth:`FrameRelay.discard`), and a view left held would never repaint on its own
+    again: whoever holds views releases them all when that can have happened.
+    """
+
+    def __init__(self) -> None:
+        self._held: dict[int, tuple[QtWidgets.QGraphicsView, Any]] = {}
+
+    def hold(self, view: QtWidgets.QGraphicsView) -> None:
+        """Keep ``view`` from repainting on its scene's changes until :meth:`release`."""
+        if is_alive(view) and id(view) not in self._held:
+            self._held[id(view)] = (view, view.viewportUpdateMode())
+            view.setViewportUpdateMode(QtWidgets.QGraphicsView.ViewportUpdateMode.NoViewportUpdate)
+
+    def release(self, view: QtWidgets.QGraphicsView, *, repaint: bool = True) -> None:
+        """Give ``view`` its update mode back and, with ``repaint``, repaint it."""
+        _view, mode = self._held.pop(id(view), (view, None))
+        if mode is not None and is_alive(view):
+            view.setViewportUpdateMode(mode)
+            if repaint:
+                view.viewport().update()
+
+    def release_all(self) -> None:
+        """Release and repaint every held view."""
+        for view, _mode in list(self._held.values()):
+            self.release(view)
+
+
+__all__ = ["FrameRelay", "HeldViews", "StepsFor"]

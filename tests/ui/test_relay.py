@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nnstudio.ui.qt import QtCore, QtWidgets
-from nnstudio.ui.relay import FrameRelay
+from nnstudio.ui.relay import FrameRelay, HeldViews
 
 
 def _drain(qtbot, relay: FrameRelay) -> None:
@@ -255,3 +255,24 @@ def test_flush_finishes_a_turn_cut_into(qtbot) -> None:
         ("plots 2", "f2"),
     ]
     assert not relay.busy
+
+
+def test_held_views_get_their_own_mode_back_however_often_they_were_held(qtbot) -> None:
+    modes = QtWidgets.QGraphicsView.ViewportUpdateMode
+    views = [QtWidgets.QGraphicsView(), QtWidgets.QGraphicsView()]
+    for view in views:
+        qtbot.addWidget(view)
+    views[1].setViewportUpdateMode(modes.FullViewportUpdate)
+    own = [view.viewportUpdateMode() for view in views]
+    held = HeldViews()
+    for _turn in range(2):  # a second turn holds them again before the first released them
+        for view in views:
+            held.hold(view)
+    assert all(view.viewportUpdateMode() == modes.NoViewportUpdate for view in views)
+    held.release(views[0])
+    assert views[0].viewportUpdateMode() == own[0]
+    assert views[1].viewportUpdateMode() == modes.NoViewportUpdate
+    held.release_all()
+    assert [view.viewportUpdateMode() for view in views] == own
+    held.release(views[0])  # not held: nothing changes
+    assert views[0].viewportUpdateMode() == own[0]

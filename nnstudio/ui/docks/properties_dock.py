@@ -49,6 +49,7 @@ from nnstudio.ui.qt import (
     pg,
     whole_text_combo,
 )
+from nnstudio.ui.relay import HeldViews
 from nnstudio.ui.selection import Selection
 from nnstudio.ui.steady_label import SteadyLabel
 
@@ -1535,8 +1536,8 @@ class PropertiesDock(QtWidgets.QDockWidget):
         scroll.setWidget(self.properties)
         self.setWidget(scroll)
         self._scroll = scroll
-        #: Plots held from repainting while a frame is taken in: id → (view, its update mode).
-        self._held_views: dict[int, tuple[pg.GraphicsView, Any]] = {}
+        #: Plots held from repainting while a frame is taken in.
+        self._held_views = HeldViews()
         self.properties.currentChanged.connect(lambda _index: self._fit_page())
         # A page asks for a new layout when a value's minimum width changes with its text.
         for index in range(self.properties.count()):
@@ -1597,13 +1598,13 @@ class PropertiesDock(QtWidgets.QDockWidget):
             return run
 
         def take_in() -> None:
-            self._release_views()  # held by a turn whose steps were dropped
+            self._held_views.release_all()  # held by a turn whose steps were dropped
             for view in views:
-                self._hold_view(view)
+                self._held_views.hold(view)
             self.show_frame(frame, readout=False)
 
         def paint(view: pg.GraphicsView) -> Callable[[], None]:
-            return lambda: self._release_view(view)
+            return lambda: self._held_views.release(view)
 
         return [
             settled(take_in),
@@ -1612,24 +1613,9 @@ class PropertiesDock(QtWidgets.QDockWidget):
             *(paint(view) for view in views),
         ]
 
-    def _hold_view(self, view: pg.GraphicsView) -> None:
-        """Keep ``view`` from repainting on its scene's changes until :meth:`_release_view`."""
-        if is_alive(view) and id(view) not in self._held_views:
-            self._held_views[id(view)] = (view, view.viewportUpdateMode())
-            view.setViewportUpdateMode(QtWidgets.QGraphicsView.ViewportUpdateMode.NoViewportUpdate)
-
-    def _release_view(self, view: pg.GraphicsView) -> None:
-        """Give ``view`` its update mode back and repaint it."""
-        _view, mode = self._held_views.pop(id(view), (view, None))
-        if mode is not None and is_alive(view):
-            view.setViewportUpdateMode(mode)
-            view.viewport().update()
-
     def _release_views(self) -> None:
-        """Release every held view: a turn's remaining steps can be dropped (a new document
-        replaces the frames), and a view left held would never repaint on its own again."""
-        for view, _mode in list(self._held_views.values()):
-            self._release_view(view)
+        """Release every held plot (a turn's remaining steps can be dropped)."""
+        self._held_views.release_all()
 
     def set_editable(self, editable: bool) -> None:
         """Forward to :meth:`PropertiesWidget.set_editable`."""

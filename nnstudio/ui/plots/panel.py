@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from nnstudio.errors import NNStudioError
 from nnstudio.ui.plots.activations import ActivationsTab
@@ -14,7 +14,8 @@ from nnstudio.ui.plots.gradients import GradientsTab
 from nnstudio.ui.plots.loss import LossTab
 from nnstudio.ui.plots.output import OutputTab
 from nnstudio.ui.plots.weights import WeightsTab
-from nnstudio.ui.qt import QtGui, QtWidgets, is_alive
+from nnstudio.ui.qt import QtGui, QtWidgets
+from nnstudio.ui.relay import HeldViews
 
 if TYPE_CHECKING:
     from nnstudio.data import Dataset
@@ -66,8 +67,8 @@ class PlotsPanel(QtWidgets.QWidget):
         # Number of the frame each tab last painted (frames are numbered as they arrive).
         self._painted: dict[str, int] = {}
         self._serial = 0
-        #: Plot views held from repainting while a frame is taken in: id → (view, its mode).
-        self._held: dict[int, tuple[QtWidgets.QGraphicsView, Any]] = {}
+        #: Plot views held from repainting while a frame is taken in.
+        self._held = HeldViews()
         # Display choices (view_state) for tabs not built yet, applied when they are built.
         self._pending_options: dict[str, dict[str, object]] = {}
         self._build(LossTab.name)
@@ -241,7 +242,7 @@ class PlotsPanel(QtWidgets.QWidget):
                 if self._serial != serial:
                     return  # a newer frame came in directly (show_frame): it is painted
                 # Changes wait for the paint steps below instead of repainting after each.
-                self._hold(view)
+                self._held.hold(view)
                 step()
 
             return run
@@ -259,7 +260,7 @@ class PlotsPanel(QtWidgets.QWidget):
                 elif not state["whole"]:
                     viewport.repaint(before[index])
                 if index == len(before) - 1:
-                    self._release(view)
+                    self._held.release(view, repaint=False)
                     if self._serial == serial:
                         self._painted[tab.name] = serial
 
@@ -270,26 +271,11 @@ class PlotsPanel(QtWidgets.QWidget):
             *(paint(index) for index in range(len(before))),
         ]
 
-    def _hold(self, view: QtWidgets.QGraphicsView) -> None:
-        """Keep ``view`` from repainting on its scene's changes until :meth:`_release`."""
-        if id(view) not in self._held:
-            self._held[id(view)] = (view, view.viewportUpdateMode())
-            view.setViewportUpdateMode(QtWidgets.QGraphicsView.ViewportUpdateMode.NoViewportUpdate)
-
-    def _release(self, view: QtWidgets.QGraphicsView) -> None:
-        """Give ``view`` its update mode back."""
-        _view, mode = self._held.pop(id(view), (view, None))
-        if mode is not None and is_alive(view):
-            view.setViewportUpdateMode(mode)
-
     def release_views(self) -> None:
         """Give every held view its update mode back and repaint it: the steps that would
         have were dropped (see :meth:`~nnstudio.ui.relay.FrameRelay.discard`), and a view
         left held would never repaint on its own again."""
-        for view, _mode in list(self._held.values()):
-            self._release(view)
-            if is_alive(view):
-                view.viewport().update()
+        self._held.release_all()
 
     def set_selected_layer(self, network_index: int | None) -> None:
         """Show the given layer (``network.layers`` index) in the Weights and Activations tabs."""
