@@ -3,8 +3,8 @@
 pyqtgraph's ``BarGraphItem`` records a picture of one rectangle and one brush change per
 bar, makes it anew whenever the bars change and replays it on every paint. For the 784
 incoming weights of a neuron behind a picture input that took about 5 ms of each live
-repaint. Here the bars of one colour form one path, made when the bars change (about 1 ms
-for 784) and filled in well under a millisecond.
+repaint. Here the bars of one colour form one path, made at the first paint after the bars
+change (about 1 ms for 784) and filled in well under a millisecond.
 
 Bars narrower than :data:`MIN_BAR_PIXELS` on screen (784 of them in a plot 200 pixels wide)
 would mostly fall between pixels and vanish. They are drawn as one bar per pixel column
@@ -41,8 +41,9 @@ class ColouredBars(pg.GraphicsObject):
         self._x = np.zeros(0)
         self._heights = np.zeros(0)
         self._rgb = np.zeros((0, 3), dtype=np.uint8)
-        #: One (brush, path) pair per distinct colour.
-        self._fills: list[tuple[QtGui.QBrush, QtGui.QPainterPath]] = []
+        #: One (brush, path) pair per distinct colour, made when first painted (None: not yet;
+        #: bars too narrow for a pixel are painted per column and never need them).
+        self._fills: list[tuple[QtGui.QBrush, QtGui.QPainterPath]] | None = []
         self._bounds = QtCore.QRectF()
         self._brushes: dict[int, QtGui.QBrush] = {}
         #: Per-pixel-column fills and the device pixels per unit they were made for.
@@ -71,7 +72,7 @@ class ColouredBars(pg.GraphicsObject):
                 f"{x.size}, {heights.size} and {rgb.shape[0]}"
             )
         self._x, self._heights, self._rgb = x, heights, rgb
-        self._fills = self._make_fills()
+        self._fills = None
         self._columns = None
         self.prepareGeometryChange()
         self._bounds = self._make_bounds()
@@ -94,18 +95,23 @@ class ColouredBars(pg.GraphicsObject):
 
     def color_count(self) -> int:
         """How many distinct colours (and so filled paths) the bars take."""
-        return len(self._fills)
+        return len(self._bar_fills())
 
     # ---- drawing -----------------------------------------------------------------------------
 
-    def _make_fills(self) -> list[tuple[QtGui.QBrush, QtGui.QPainterPath]]:
-        drawn = np.flatnonzero(np.isfinite(self._heights) & (self._heights != 0))
-        if not drawn.size:
-            return []
-        half = self.bar_width / 2
-        return self._fills_of(
-            self._x[drawn] - half, self.bar_width, self._heights[drawn], self._rgb[drawn]
-        )
+    def _bar_fills(self) -> list[tuple[QtGui.QBrush, QtGui.QPainterPath]]:
+        """The bars as they are, one path per colour (made once per set of bars)."""
+        if self._fills is None:
+            drawn = np.flatnonzero(np.isfinite(self._heights) & (self._heights != 0))
+            half = self.bar_width / 2
+            self._fills = (
+                self._fills_of(
+                    self._x[drawn] - half, self.bar_width, self._heights[drawn], self._rgb[drawn]
+                )
+                if drawn.size
+                else []
+            )
+        return self._fills
 
     def _column_fills(self, per_unit: float) -> list[tuple[QtGui.QBrush, QtGui.QPainterPath]]:
         """The bars as one bar per device pixel column (``per_unit`` pixels per x unit)."""
@@ -176,10 +182,11 @@ class ColouredBars(pg.GraphicsObject):
 
     def paint(self, painter: QtGui.QPainter, *_args: object) -> None:
         painter.setPen(QtCore.Qt.PenStyle.NoPen)
-        fills = self._fills
         # Device pixels per x unit (the item is drawn unrotated).
         per_unit = abs(painter.transform().m11())
         if self._x.size > 1 and 0 < per_unit * self.bar_width < MIN_BAR_PIXELS:
             fills = self._column_fills(round(per_unit, 6))
+        else:
+            fills = self._bar_fills()
         for brush, path in fills:
             painter.fillPath(path, brush)
