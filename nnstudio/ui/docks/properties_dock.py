@@ -1413,13 +1413,17 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
 
     def show_activation(self) -> None:
         """Draw the neuron page's activation plot for the frame last shown."""
-        if self.page_name == "neuron" and self._frame_shown and self.isVisible():
+        if self._neuron_page_live():
             self.neuron_page.show_activation()
 
     def show_readout(self) -> None:
         """Read out the example on the neuron page for the frame last shown."""
-        if self.page_name == "neuron" and self._frame_shown and self.isVisible():
+        if self._neuron_page_live():
             self.neuron_page.show_readout()
+
+    def _neuron_page_live(self) -> bool:
+        """Whether the neuron page is on show and has taken the last frame in."""
+        return self.page_name == "neuron" and self._frame_shown and self.isVisible()
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
