@@ -1566,7 +1566,7 @@ class PropertiesDock(QtWidgets.QDockWidget):
 
     def set_selection(self, selection: Selection | None) -> None:
         """Forward to :meth:`PropertiesWidget.set_selection`."""
-        self._release_views()
+        self._held_views.release_all()  # a turn's remaining steps may have been dropped
         self.properties.set_selection(selection)
 
     def show_frame(self, frame: object, *, readout: bool = True) -> None:
@@ -1616,10 +1616,6 @@ class PropertiesDock(QtWidgets.QDockWidget):
             settled(self.properties.show_readout),
             *(paint(view) for view in views),
         ]
-
-    def _release_views(self) -> None:
-        """Release every held plot (a turn's remaining steps can be dropped)."""
-        self._held_views.release_all()
 
     def set_editable(self, editable: bool) -> None:
         """Forward to :meth:`PropertiesWidget.set_editable`."""
