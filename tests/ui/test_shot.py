@@ -20,7 +20,8 @@ def _pixels(path: Path) -> np.ndarray:
     width, height = image.width(), image.height()
     row_bytes = image.bytesPerLine()
     data = np.frombuffer(image.constBits(), dtype=np.uint8, count=row_bytes * height)
-    return data.reshape(height, row_bytes)[:, : width * 3].reshape(height, width, 3)
+    # A copy: the array must not outlive the image whose buffer it reads (a segfault in CI).
+    return data.reshape(height, row_bytes)[:, : width * 3].reshape(height, width, 3).copy()
 
 
 def test_whole_window_at_the_requested_size(qapp, sample, tmp_path: Path) -> None:
