@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -332,12 +334,12 @@ class Dataset:
         )
 
 
-def image_shape_of(feature_names: tuple[str, ...]) -> tuple[int, int] | None:
+def image_shape_of(feature_names: Sequence[str]) -> tuple[int, int] | None:
     """Image shape implied by pixel-like feature names, or ``None``.
 
     Parameters
     ----------
-    feature_names : tuple of str
+    feature_names : sequence of str
         Input column names in order.
 
     Returns
@@ -346,6 +348,12 @@ def image_shape_of(feature_names: tuple[str, ...]) -> tuple[int, int] | None:
         ``(rows, cols)`` when the names enumerate a full grid of at least 4×4 pixels in
         row-major order.
     """
+    # Live views ask for every frame; parsing 784 pixel names takes about 1 ms.
+    return _image_shape(tuple(feature_names))
+
+
+@functools.lru_cache(maxsize=16)
+def _image_shape(feature_names: tuple[str, ...]) -> tuple[int, int] | None:
     count = len(feature_names)
     if count < 16:
         return None

@@ -144,6 +144,14 @@ def test_build_dataset_needs_two_examples() -> None:
 )
 def test_pixel_names_reveal_the_image_shape(names: tuple[str, ...], shape: tuple[int, int]) -> None:
     assert image_shape_of(names) == shape
+    assert image_shape_of(list(names)) == shape  # any sequence, though answers are cached
+
+
+def test_image_shape_answers_each_list_of_names_for_itself() -> None:
+    names = [f"pixel{i}" for i in range(64)]
+    assert image_shape_of(names) == (8, 8)
+    names.append("label")  # the same list, changed: not an answer remembered for its old names
+    assert image_shape_of(names) is None
 
 
 @pytest.mark.parametrize(
