@@ -228,6 +228,33 @@ def test_dropout_sets_every_hidden_layer(dock: TrainingDock) -> None:
     assert all(layer.dropout == 0 for layer in document.project.network.hidden)
 
 
+def test_different_dropout_rates_show_as_mixed_until_one_is_entered(
+    qtbot, dock: TrainingDock
+) -> None:
+    form = dock.settings_widget
+    document = form.document
+    hidden = document.project.network.hidden
+    layers = (replace(hidden[0], dropout=0.3), *hidden[1:], LayerSpec(units=3))
+    document.set_network(
+        replace(document.project.network, layers=(*layers, document.project.network.output)),
+        "Set dropout",
+    )
+    assert form.dropout.text() == "mixed"
+    assert "different rates (0.3, " in form.dropout.toolTip()
+    # Entering the largest rate is a change like any other: it reaches every hidden layer.
+    form.dropout.selectAll()
+    qtbot.keyClicks(form.dropout, "0.3")
+    qtbot.keyClick(form.dropout, Qt.Key.Key_Return)
+    assert [layer.dropout for layer in document.project.network.hidden] == [0.3] * len(layers)
+    assert form.dropout.text() == "0.30"
+    assert "different" not in form.dropout.toolTip()
+    document.undo_stack.undo()
+    assert form.dropout.text() == "mixed"
+    form.dropout.stepUp()  # from "mixed" to 0: no dropout anywhere
+    assert all(layer.dropout == 0 for layer in document.project.network.hidden)
+    assert form.dropout.text() == "0.00"
+
+
 def test_dock_follows_outside_changes(dock: TrainingDock) -> None:
     form = dock.settings_widget
     document = form.document
@@ -425,6 +452,8 @@ def test_each_optimizer_item_states_its_update_rule(dock: TrainingDock) -> None:
     assert "v = βv + (1−β)g" in tips["momentum"] and "θ −= αv" in tips["momentum"]
     assert "v = βv + g" in tips["heavy_ball"] and "θ −= αv" in tips["heavy_ball"]
     assert "θ −= α(g + βv)" in tips["nesterov"]
+    # Both velocities that sum the gradients warn that their steps are larger than Momentum's.
+    assert all("1/(1−β) times larger" in tips[name] for name in ("heavy_ball", "nesterov"))
     assert "√s + ε" in tips["rmsprop"] and "m̂" in tips["adam"] and "W −= αλW" in tips["adamw"]
     l2 = dock.settings_widget.l2.toolTip()
     assert "λ₂/2·ΣW²" in l2 and "batch-mean loss" in l2 and "λ₂ = λ/m" in l2

@@ -87,7 +87,7 @@ OPTIMIZER_TIPS = {
     "momentum": "Momentum (exponentially weighted average of the gradients):\n"
     "v = βv + (1−β)g,  θ −= αv",
     "nesterov": "Nesterov momentum (as PyTorch's SGD with nesterov=True):\n"
-    "v = βv + g,  θ −= α(g + βv)",
+    "v = βv + g,  θ −= α(g + βv)  (steps about 1/(1−β) times larger than Momentum's)",
     "heavy_ball": "Polyak's heavy ball (as PyTorch's SGD with momentum β):\n"
     "v = βv + g,  θ −= αv  (steps about 1/(1−β) times larger than Momentum's)",
     "rmsprop": "RMSProp: s = ρs + (1−ρ)g²,  θ −= αg / (√s + ε)",
@@ -96,6 +96,10 @@ OPTIMIZER_TIPS = {
     "adamw": "AdamW: Adam with decoupled weight decay: before each Adam step the weights "
     "(not the biases) shrink, W −= αλW",
 }
+
+_DROPOUT_TIP = (
+    "Sets the dropout of every hidden layer; each layer's own value stays editable in Properties"
+)
 
 #: Tooltips of the optimizer hyperparameters, keyed by TrainingSpec field.
 HYPERPARAMETER_TIPS = {
@@ -523,10 +527,7 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         self.dropout.setDecimals(2)
         self.dropout.setKeyboardTracking(False)
         self.dropout.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.dropout.setToolTip(
-            "Sets the dropout of every hidden layer; each layer's own value stays editable "
-            "in Properties"
-        )
+        self.dropout.setToolTip(_DROPOUT_TIP)
         self.dropout.valueChanged.connect(self._dropout_changed)
         form.addRow("Dropout", self.dropout)
         # Each optional setting's check box is its row's label, and says what it turns on.
@@ -728,7 +729,7 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         self._set("Change gradient clipping", field=self.clip_norm, clip_norm=norm)
 
     def _dropout_changed(self, value: float) -> None:
-        if self._updating:
+        if self._updating or value < 0:  # below 0: "mixed", shown for different rates
             return
         network = self.document.project.network
         rate = round(float(value), 4)
@@ -806,14 +807,22 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         hidden = project.network.hidden
         rates = {layer.dropout for layer in hidden}
         self.dropout.setEnabled(bool(hidden))
-        self.dropout.setValue(max(rates) if rates else 0.0)
-        self.dropout.setSpecialValueText("")
         if len(rates) > 1:
+            # Shown as "mixed", one step below 0: any rate entered, 0 included, is a change
+            # and sets every hidden layer.
+            self.dropout.setMinimum(-self.dropout.singleStep())
+            self.dropout.setSpecialValueText("mixed")
+            self.dropout.setValue(self.dropout.minimum())
             self.dropout.setToolTip(
                 "Hidden layers use different rates ("
                 + ", ".join(f"{layer.dropout:g}" for layer in hidden)
                 + "); a new value sets them all"
             )
+        else:
+            self.dropout.setSpecialValueText("")
+            self.dropout.setMinimum(0.0)
+            self.dropout.setValue(rates.pop() if rates else 0.0)
+            self.dropout.setToolTip(_DROPOUT_TIP)
         self.early_stopping.setChecked(t.early_stopping is not None)
         if t.early_stopping is not None:
             self.patience.setValue(t.early_stopping)
