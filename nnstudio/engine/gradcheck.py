@@ -56,6 +56,7 @@ import numpy as np
 from nnstudio.engine.network import Network
 
 __all__ = [
+    "MAX_CHECKS_PER_LAYER",
     "GradCheckCancelled",
     "GradCheckProgress",
     "GradCheckReport",
@@ -66,6 +67,8 @@ __all__ = [
 #: Activations whose derivative jumps at z = 0.
 _KINKED_ACTIVATIONS = ("relu", "leaky_relu")
 
+#: Entries of a layer's ``W`` (and of its ``b``) compared at most; larger ones are sampled.
+MAX_CHECKS_PER_LAYER = 200
 #: Largest step a tensor is re-measured with when its gradients drown in rounding noise.
 MAX_EPSILON = 1e-3
 #: Rounding noise of one central difference is taken as this many times ``u · |J| / ε``: the
@@ -297,7 +300,7 @@ def gradient_check(
     l1: float = 0.0,
     l2: float = 0.0,
     epsilon: float = 1e-6,
-    max_checks_per_layer: int = 200,
+    max_checks_per_layer: int = MAX_CHECKS_PER_LAYER,
     seed: int = 0,
     dropout: bool = False,
     masks: Sequence[np.ndarray | None] | None = None,

@@ -16,7 +16,12 @@ import math
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from nnstudio.engine.gradcheck import GradCheckCancelled, GradCheckProgress, GradCheckReport
+from nnstudio.engine.gradcheck import (
+    MAX_CHECKS_PER_LAYER,
+    GradCheckCancelled,
+    GradCheckProgress,
+    GradCheckReport,
+)
 from nnstudio.errors import NNStudioError
 from nnstudio.text import plural
 from nnstudio.ui.csv_import import (
@@ -53,7 +58,9 @@ def _unbroken(formula: str) -> str:
 _INTRO = (
     "Backpropagation's gradient of the loss is compared, parameter by parameter, with central "
     f"differences <i>{_unbroken('(J(θ + ε) − J(θ − ε)) / 2ε')}</i>, on a float64 copy of the "
-    "network at its current weights and the first training examples. Each layer shows the "
+    "network at its current weights and the first training examples. Large layers are "
+    f"compared on a random sample of {MAX_CHECKS_PER_LAYER} weights and {MAX_CHECKS_PER_LAYER} "
+    "biases at most (<i>Compared</i> counts them). Each layer shows the "
     "relative error <i>"
     + _unbroken("‖g<sub>backprop</sub> − g<sub>numeric</sub>‖")
     + " / "
@@ -70,6 +77,11 @@ _MIN_VISIBLE_ROWS = 3
 _MIN_WIDTH = 600
 #: Size the dialog opens at with the default font (a larger font scales it).
 _DEFAULT_SIZE = (720, 420)
+
+
+def _compared_text(compared: int, parameters: int) -> str:
+    """``"232 of 2,080"`` for a sample of a layer's parameters, ``"330"`` for all of them."""
+    return f"{compared:,}" if compared >= parameters else f"{compared:,} of {parameters:,}"
 
 
 def _error_text(value: float) -> str:
@@ -353,7 +365,7 @@ class GradientCheckDialog(QtWidgets.QDialog):
                 f"{fan_in} × {fan_out}",
                 _error_text(layer.weight_error),
                 _error_text(layer.bias_error),
-                f"{layer.weight_checked + layer.bias_checked:,}",
+                _compared_text(layer.weight_checked + layer.bias_checked, (fan_in + 1) * fan_out),
                 steps,
                 "ok" if passed else "FAIL",
             )

@@ -175,7 +175,11 @@ def health_sentence(
     if activation == "relu":
         share = float(np.mean(z <= 0))
         if share >= 1.0:
-            return "Dead for 100% of examples: z ≤ 0 for every probe, so it never learns."
+            # Said of the probes only: other training examples may still reach it.
+            return (
+                f"Dead for all {z.size} probe examples: z ≤ 0 for each, so they give its "
+                "weights no gradient."
+            )
         return f"Dead (z ≤ 0) for {share:.0%} of the probe examples."
     if activation == "leaky_relu":
         share = float(np.mean(z < 0))

@@ -18,6 +18,7 @@ from nnstudio.ui.qt import Qt, QtWidgets
 
 pytestmark = pytest.mark.gui
 
+COMPARED = 4  # the table's count of compared parameters
 VERDICT = 6  # the table's verdict column
 CHECK_TIMEOUT_MS = 60_000
 #: How long a cancelled or closed check may take to end: a few evaluations of the loss of the
@@ -78,6 +79,13 @@ def test_the_train_menu_checks_the_current_network(qtbot, window, monkeypatch) -
         "3 · sigmoid",
     ]
     assert dialog.table.item(0, 1).text() == "2 × 16"
+    # 16 × 16 weights are more than a layer's 200 compared at most: the count says it sampled.
+    assert [dialog.table.item(row, COMPARED).text() for row in range(3)] == [
+        "48",
+        "216 of 272",
+        "17",
+    ]
+    assert "random sample of 200 weights" in dialog.intro.text()
     assert all(dialog.table.item(row, VERDICT).text() == "ok" for row in range(3))
     assert dialog.report is not None and dialog.report.max_error < 1e-6
     assert "passed" in dialog.summary.text()

@@ -115,7 +115,10 @@ def test_relu_dead_region_and_fully_dead_neuron(view):
     )
     dead = frame_for(document, scale=0.0, bias=-1.0)
     view.show_neuron(document.project, 0, 1, dead)
-    assert view.summary_label.text().startswith("Dead for 100% of examples")
+    assert view.summary_label.text() == (
+        f"Dead for all {z.size} probe examples: z ≤ 0 for each, so they give its weights no "
+        "gradient."
+    )
 
 
 def test_softmax_output_shows_probe_outputs_instead_of_a_curve(view):
