@@ -309,10 +309,10 @@ class StudioDocument(QtCore.QObject):
         self._reset(loaded.project, loaded.weights, loaded.path, read.dataset_error)
         if loaded.weights_problem is not None:
             # The file on disk is left alone: only saving the project replaces it.
-            # What happened first, the reason (a path, layer shapes) after it.
+            # What happened, then why (a path, layer shapes): both fit the banner's two lines.
             self._weights_problem = (
-                "Opened with fresh weights, since the stored ones cannot be used (the files "
-                f"stay as they are until you save): {loaded.weights_problem}."
+                f"Opened with fresh weights: {loaded.weights_problem.rstrip('.')}. The stored "
+                "files stay as they are until you save."
             )
             self.notice.emit(self._weights_problem)
 

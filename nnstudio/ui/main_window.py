@@ -425,6 +425,10 @@ class _FirstPaint(QtCore.QObject):
         return False
 
 
+#: Pixels a :class:`ClampedLabel` keeps below its last line of text.
+_UNDERSCORE_ROOM = 4
+
+
 class ClampedLabel(QtWidgets.QLabel):
     """A word-wrapped label of at most ``max_lines`` lines: longer text ends in "…".
 
@@ -481,10 +485,16 @@ class ClampedLabel(QtWidgets.QLabel):
 
     def heightForWidth(self, width: int) -> int:
         lines = max(1, len(self.lines_for(width - 2 * self.margin())))
-        return lines * self.fontMetrics().lineSpacing() + 2 * self.margin()
+        return self.height_of(lines)
+
+    def height_of(self, lines: int) -> int:
+        """Pixels ``lines`` lines of text take, with room below the last line's underscores."""
+        # A bold "_" reaches a pixel or two below the font's descent, and the text is centred:
+        # cut off, "a_b" reads "a b".
+        return lines * self.fontMetrics().lineSpacing() + _UNDERSCORE_ROOM + 2 * self.margin()
 
     def minimumSizeHint(self) -> QtCore.QSize:
-        return QtCore.QSize(0, self.fontMetrics().lineSpacing() + 2 * self.margin())
+        return QtCore.QSize(0, self.height_of(1))
 
     def sizeHint(self) -> QtCore.QSize:
         width = max(self.width(), 1)
@@ -567,7 +577,7 @@ class Banner(QtWidgets.QFrame):
     def tallest(self) -> int:
         """The banner's height with two lines of text (its most), in pixels."""
         margins = self.layout().contentsMargins()
-        text = 2 * self.label.fontMetrics().lineSpacing()
+        text = self.label.height_of(2)
         inner = max(text, self.action_button.sizeHint().height())
         return inner + margins.top() + margins.bottom() + 2 * self.frameWidth()
 

@@ -90,6 +90,27 @@ def test_a_long_banner_message_ends_in_an_ellipsis_and_shows_whole_in_its_toolti
     assert window.canvas.minimumHeight() == window._canvas_min_height
 
 
+def test_underscores_on_the_banners_last_line_are_drawn_whole(qtbot, window) -> None:
+    _settled(qtbot, window)
+    window.banner.show_message(
+        "Opened with fresh weights: damaged_w.nnproj: damaged_w.weights.npz is not a valid "
+        "weights file, " + "with_underscores_in_every_word " * 6
+    )
+    qtbot.waitUntil(window.banner.isVisible)
+    QtWidgets.QApplication.processEvents()
+    label = window.banner.label
+    assert label.text().count("\n") == 1
+    image = label.grab().toImage()
+    text_rows = [
+        y
+        for y in range(image.height())
+        if any(image.pixelColor(x, y).red() < 160 for x in range(0, image.width(), 1))
+    ]
+    # The lowest ink (the underscores' stroke) lies inside the label, not on its cut edge:
+    # clipped, "damaged_w" reads "damaged w".
+    assert text_rows and text_rows[-1] < image.height() - 1
+
+
 # ---- the status bar ------------------------------------------------------------------------------
 
 
