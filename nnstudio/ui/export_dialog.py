@@ -51,6 +51,11 @@ class ExportChoice:
     tag: str = ""
 
 
+#: Longest default file stem taken from the project's name, in UTF-8 bytes: a long name
+#: (300 characters) would otherwise give a default file name the file system refuses (most
+#: allow 255 bytes).
+MAX_DEFAULT_STEM = 100
+
 #: Default file name tags of the exports that share their suffix with another.
 _TAGS = {"torch": "torch", "python": "numpy", "diagram-png": "network", "plots-png": "plots"}
 
@@ -86,7 +91,10 @@ def export_choices() -> list[ExportChoice]:
 
 def default_file_name(choice: ExportChoice, project_name: str) -> str:
     """The file name an export starts with: the project's name, the choice's tag (if any) and
-    its suffix, such as ``Handwritten_digits_torch.py``."""
+    its suffix, such as ``Handwritten_digits_torch.py``.
+
+    The name part is cut to :data:`MAX_DEFAULT_STEM` bytes (100 ASCII characters).
+    """
     tag = f"_{choice.tag}" if choice.tag else ""
     return _safe_stem(project_name) + tag + choice.suffix
 
@@ -133,17 +141,18 @@ def run_export(
     Raises
     ------
     NNStudioError
-        For an unknown choice, a missing optional package or an unwritable file.
+        For an unknown choice, a missing optional package, a file name no file can have
+        (too long, or with a NUL character) or an unwritable file.
     """
     choices = {c.key: c for c in export_choices()}
     key = choice.key if isinstance(choice, ExportChoice) else choice
     if key not in choices:
         raise NNStudioError(f"unknown export {key!r}; choose one of {', '.join(choices)}")
     chosen = choices[key]
-    target = export_target(chosen, path, document.project.name)
+    target = checked_target(chosen, path, document.project.name)
     problem = folder_problem(target)
     if problem is not None:
-        # Checked first: the SVG writer, for one, reports no failure of its own.
+        # Checked first, so the message is about the folder the user chose.
         raise NNStudioError(f"cannot write {target}: {problem}")
     if key in EXPORT_FORMATS:
         weights, _trained = current_weights(document)
@@ -186,6 +195,26 @@ def export_target(choice: ExportChoice, path: str | Path, project_name: str) -> 
     return target
 
 
+def checked_target(choice: ExportChoice, path: str | Path, project_name: str) -> Path:
+    """:func:`export_target`, with a path no file can have reported rather than raised.
+
+    Raises
+    ------
+    NNStudioError
+        When ``path`` contains a NUL character, or the system refuses it (``File name too
+        long``); the message names the path and the reason.
+    """
+    # Path methods raise ValueError for a NUL and OSError for a too-long name, neither of
+    # which the dialog would otherwise show.
+    shown = str(path).replace("\0", "\\0")
+    if "\0" in str(path):
+        raise NNStudioError(f"cannot write {shown}: a file name cannot contain a NUL character")
+    try:
+        return export_target(choice, path, project_name)
+    except OSError as error:
+        raise NNStudioError(f"cannot write {shown}: {error.strerror or error}") from error
+
+
 def folder_problem(target: Path) -> str | None:
     """Why no file can be written at ``target``'s folder, or ``None`` when it can.
 
@@ -197,17 +226,21 @@ def folder_problem(target: Path) -> str | None:
     Returns
     -------
     str or None
-        For example ``"the folder /x/out does not exist"``.
+        For example ``"the folder /x/out does not exist"``, or the system's reason, such as
+        ``"File name too long"``.
     """
     folder = target.parent
-    if not folder.exists():
-        return f"the folder {folder} does not exist"
-    if not folder.is_dir():
-        return f"{folder} is not a folder"
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return f"the folder {folder} is not writable"
-    if target.is_dir():
-        return f"{target} is a folder; give a file name"
+    try:
+        if not folder.exists():
+            return f"the folder {folder} does not exist"
+        if not folder.is_dir():
+            return f"{folder} is not a folder"
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return f"the folder {folder} is not writable"
+        if target.is_dir():
+            return f"{target} is a folder; give a file name"
+    except OSError as error:
+        return error.strerror or str(error)
     return None
 
 
@@ -373,12 +406,22 @@ class ExportDialog(QtWidgets.QDialog):
             QtWidgets.QMessageBox.warning(self, "Export", "Choose a file to export to.")
             return
         choice = self.choice
-        target = export_target(choice, text, self.document.project.name)
+        try:
+            target = checked_target(choice, text, self.document.project.name)
+        except NNStudioError as error:
+            QtWidgets.QMessageBox.critical(self, "Export failed", str(error))
+            return
         conflict = suffix_conflict(choice, target)
         if conflict is not None:
             QtWidgets.QMessageBox.warning(self, "Export", conflict)
             return
-        existing = [path for path in planned_files(choice, target) if path.exists()]
+        try:
+            existing = [path for path in planned_files(choice, target) if path.exists()]
+        except OSError as error:
+            QtWidgets.QMessageBox.critical(
+                self, "Export failed", f"cannot write {target}: {error.strerror or error}"
+            )
+            return
         if existing and text != self._confirmed:
             names = " and ".join(str(path) for path in existing)
             answer = QtWidgets.QMessageBox.question(
@@ -407,13 +450,20 @@ class ExportDialog(QtWidgets.QDialog):
 
 
 def _safe_stem(name: str) -> str:
+    """``name`` as a file stem: letters, digits, ``-`` and ``_``, at most
+    :data:`MAX_DEFAULT_STEM` bytes in UTF-8."""
     cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name.strip())
-    return cleaned.strip("_") or "network"
+    # Cut in bytes, not characters: file systems limit names to 255 bytes, and 100 letters
+    # of many scripts take 200 or 300. "ignore" drops a letter cut in half.
+    cut = cleaned.strip("_").encode("utf-8")[:MAX_DEFAULT_STEM].decode("utf-8", "ignore")
+    return cut.rstrip("_") or "network"
 
 
 __all__ = [
+    "MAX_DEFAULT_STEM",
     "ExportChoice",
     "ExportDialog",
+    "checked_target",
     "current_weights",
     "default_file_name",
     "export_choices",

@@ -1879,11 +1879,28 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         return self.content_rect().adjusted(-24, -24, 24, 24)
 
     def export_svg(self, path: str | Path) -> Path:
-        """Write the whole network (current colours) as an SVG file."""
+        """Write the whole network (current colours) as an SVG file.
+
+        The drawing is rendered in memory and then written atomically, so a failed write
+        (a full disk) raises and leaves an earlier file at ``path`` as it was.
+
+        Raises
+        ------
+        NNStudioError
+            When the drawing cannot be rendered or the file cannot be written (naming it and
+            the reason).
+        """
+        from nnstudio.errors import NNStudioError
+        from nnstudio.io.weights import atomic_write_bytes
+
         path = Path(path)
         source = self.export_rect()
+        # QSvgGenerator reports no write errors of its own: render into memory and write the
+        # bytes with Python's file I/O, where a full disk raises.
+        buffer = QtCore.QBuffer()
+        buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
         generator = QtSvg.QSvgGenerator()
-        generator.setFileName(str(path))
+        generator.setOutputDevice(buffer)
         size = QtCore.QSize(int(np.ceil(source.width())), int(np.ceil(source.height())))
         generator.setSize(size)
         generator.setViewBox(QtCore.QRectF(0, 0, size.width(), size.height()))
@@ -1891,14 +1908,16 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         generator.setDescription(self.document.project.network.describe())
         painter = QtGui.QPainter(generator)
         if not painter.isActive():
-            # The generator could not open the file; painting on would only warn per item.
-            from nnstudio.errors import NNStudioError
-
-            raise NNStudioError(f"cannot write {path}: the file could not be opened for writing")
+            raise NNStudioError(f"cannot write {path}: the drawing could not be rendered")
         painter.setRenderHints(self.renderHints())
         painter.fillRect(QtCore.QRectF(0, 0, size.width(), size.height()), QtGui.QColor("white"))
         self._render_clean(painter, QtCore.QRectF(0, 0, size.width(), size.height()), source)
-        painter.end()
+        finished = painter.end()
+        svg = bytes(buffer.data())
+        buffer.close()
+        if not finished or not svg.rstrip().endswith(b"</svg>"):
+            raise NNStudioError(f"cannot write {path}: the drawing could not be rendered")
+        atomic_write_bytes(path, svg)
         return path
 
     def render_image(self, scale: float = 2.0) -> QtGui.QImage:
@@ -1915,12 +1934,29 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         return image
 
     def export_png(self, path: str | Path, scale: float = 2.0) -> Path:
-        """Write the whole network (current colours) as a PNG image."""
-        path = Path(path)
-        if not self.render_image(scale).save(str(path), "PNG"):
-            from nnstudio.errors import NNStudioError
+        """Write the whole network (current colours) as a PNG image.
 
-            raise NNStudioError(f"could not write the image {path}")
+        The image is encoded in memory and then written atomically, so a failed write (a
+        full disk) raises and leaves an earlier file at ``path`` as it was.
+
+        Raises
+        ------
+        NNStudioError
+            When the image cannot be encoded or the file cannot be written (naming it and
+            the reason).
+        """
+        from nnstudio.errors import NNStudioError
+        from nnstudio.io.weights import atomic_write_bytes
+
+        path = Path(path)
+        buffer = QtCore.QBuffer()
+        buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+        encoded = self.render_image(scale).save(buffer, "PNG")
+        png = bytes(buffer.data())
+        buffer.close()
+        if not encoded or not png:
+            raise NNStudioError(f"cannot write {path}: the image could not be encoded as PNG")
+        atomic_write_bytes(path, png)
         return path
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnstudio.errors import ProjectFileError
+from nnstudio.io.weights import atomic_write_bytes, atomic_write_text
 from nnstudio.ui.colors import NEGATIVE_COLOR, POSITIVE_COLOR, diverging_colormap, symmetric_limit
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
 
@@ -138,25 +140,43 @@ class StickyLevel:
 
 
 def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
-    """Write a CSV file with a header row.
+    """Write a CSV file with a header row, atomically.
 
-    Floats are written with full precision (``repr``); NaN is written as an empty cell.
+    Floats are written with full precision (``repr``); NaN is written as an empty cell. The
+    text goes to a temporary file that replaces ``path`` only once it is complete, so a
+    failed write (a full disk) leaves an earlier file at ``path`` as it was.
 
     Raises
     ------
     ProjectFileError
-        When the file cannot be written (naming it).
+        When the file cannot be written (naming it and the reason).
     """
     target = Path(path)
-    try:
-        with target.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(list(header))
-            for row in rows:
-                writer.writerow([_cell(value) for value in row])
-    except OSError as error:
-        raise ProjectFileError(f"{target}: cannot write CSV ({error.strerror or error})") from None
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(list(header))
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
+    atomic_write_text(target, text.getvalue())
     return target
+
+
+def png_bytes(image: QtGui.QImage, target: Path) -> bytes:
+    """``image`` encoded as PNG, in memory.
+
+    Raises
+    ------
+    ProjectFileError
+        When Qt cannot encode the image (naming ``target``, the file it was meant for).
+    """
+    buffer = QtCore.QBuffer()
+    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    encoded = image.save(buffer, "PNG")
+    data = bytes(buffer.data())
+    buffer.close()
+    if not encoded or not data:
+        raise ProjectFileError(f"cannot write {target}: the image could not be encoded as PNG")
+    return data
 
 
 def _cell(value: Any) -> Any:
@@ -1608,14 +1628,22 @@ class PlotTab(QtWidgets.QWidget):
     # ---- saving ------------------------------------------------------------------------------
 
     def save_png(self, path: str | Path) -> Path:
-        """Render the tab's plots to a PNG file (at least 1200 pixels wide)."""
+        """Render the tab's plots to a PNG file (at least 1200 pixels wide), atomically.
+
+        Raises
+        ------
+        ProjectFileError
+            When the file cannot be written (naming it and the reason); an earlier file at
+            ``path`` is then left as it was.
+        """
         target = Path(path)
         exporter = pg.exporters.ImageExporter(self.graphics.ci)
         width = max(int(self.graphics.ci.boundingRect().width()), 1200)
         exporter.parameters()["width"] = width
-        exporter.export(str(target))
-        if not target.exists():
-            raise ProjectFileError(f"{target}: cannot write PNG")
+        # Encoded in memory and written atomically: QImage.save straight to the file left a
+        # truncated image over the earlier one when the disk was full.
+        image = exporter.export(toBytes=True)
+        atomic_write_bytes(target, png_bytes(image, target))
         return target
 
     def save_csv(self, path: str | Path) -> Path:
