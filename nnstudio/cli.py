@@ -495,8 +495,7 @@ def _command_shot(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.suffix.lower() != ".png":
         raise CommandError(f"the screenshot is a PNG image: name it *.png, not {output.name}")
-    if not output.parent.resolve().is_dir():
-        raise ProjectFileError(f"cannot write {output}: the folder {output.parent} does not exist")
+    _check_output_folder(output, "cannot write")
     take_screenshot = _import_studio("take_screenshot")
     options: dict[str, Any] = {
         "train_epochs": args.train_epochs,
@@ -768,6 +767,8 @@ def _command_train(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     if message and not args.quiet:
         _note(message)
+    if trainer.warning is not None:
+        _note(f"warning: {trainer.warning}")  # even with --quiet: the result is not usable
     final = trainer.snapshot()
     saved_note = None
     if save_path is not None:
@@ -832,13 +833,32 @@ def _run_training(trainer: Trainer, epochs: int | None, *, quiet: bool) -> tuple
     return final.status, final.message
 
 
+def _check_output_folder(output: Path, failure: str) -> None:
+    """Fail unless the folder ``output`` goes into exists and is a folder.
+
+    ``failure`` begins the message (``"cannot write"``); the rest says which, as the Export
+    dialog does: ``the folder out does not exist`` or ``notes.txt is not a folder``.
+
+    Raises
+    ------
+    ProjectFileError
+        When the folder is missing or is a file.
+    """
+    folder = output.parent
+    resolved = folder.resolve()
+    if resolved.is_dir():
+        return
+    if resolved.exists():  # a file in the folder's place: -o notes.txt/m.npz
+        raise ProjectFileError(f"{failure} {output}: {folder} is not a folder")
+    raise ProjectFileError(f"{failure} {output}: the folder {folder} does not exist")
+
+
 def _project_output(path: str, option: str) -> Path:
     """The project file ``option`` names, checked before any work is done."""
     output = Path(path).expanduser()
     if output.suffix != ".nnproj":
         raise CommandError(f"{option} needs a .nnproj file name, not {output.name}")
-    if not output.parent.resolve().is_dir():
-        raise ProjectFileError(f"cannot write {output}: the folder {output.parent} does not exist")
+    _check_output_folder(output, "cannot write")
     from nnstudio.io.project import weights_path_for
 
     # Found after training, a folder in the way or a read-only folder would cost the run.
@@ -860,6 +880,18 @@ def _command_export(args: argparse.Namespace) -> int:
     from nnstudio.workflow import load_for_training
 
     fmt = args.format
+    output = Path(args.output).expanduser()
+    if output.is_dir():
+        # The Export dialog names a file in a chosen folder itself, but that naming is Qt code
+        # the command line does not load: an example file name says what to give instead.
+        suffix = EXPORT_FORMATS[fmt or "npz"].suffix
+        example = output / f"{Path(args.project).stem}{suffix}"
+        raise CommandError(f"{output} is a folder: give a file name such as {example}")
+    if args.output.endswith(("/", os.sep)):  # Path() drops the separator that names a folder
+        raise ProjectFileError(
+            f"cannot export to {args.output}: the folder {output} does not exist"
+        )
+    _check_output_folder(output, "cannot export to")
     if fmt is None:
         guessed = format_for_path(args.output)
         if guessed is None:

@@ -255,6 +255,18 @@ def test_diverged_run_fails_but_keeps_its_last_finite_weights(tmp_path: Path) ->
     assert saved.project.training.learning_rate == 50
 
 
+def test_a_run_that_blows_up_without_diverging_ends_with_a_warning(
+    tmp_path: Path, samples_dir: Path
+) -> None:
+    document = json.loads((samples_dir / "housing.nnproj").read_text(encoding="utf-8"))
+    document["training"].update(learning_rate=100, epochs=5)
+    result = run("train", write_project(tmp_path, document, "steep.nnproj"), "--quiet")
+    # The numbers stay finite, so the run finishes; the warning says the result is no good.
+    assert result.returncode == 0
+    assert "nnstudio: warning: The training loss rose from " in result.stderr
+    assert "the learning rate is probably too large" in result.stderr
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT cannot be sent to a child there")
 @pytest.mark.parametrize(
@@ -726,6 +738,53 @@ def test_export_format_follows_the_suffix(trained: Path, tmp_path: Path) -> None
     assert json.loads((tmp_path / "model.json").read_text())["format"] == "nnstudio.weights"
     result = run("export", trained, "-o", tmp_path / "model.py")
     assert_clean_failure(result, "cannot tell the export format from 'model.py'; give --format")
+
+
+@pytest.mark.parametrize(
+    ("options", "example"),
+    [([], "trained.npz"), (["--format", "onnx"], "trained.onnx")],
+)
+def test_export_into_a_folder_asks_for_a_file_name(
+    trained: Path, tmp_path: Path, options: list[str], example: str, capsys
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for output in (str(folder), str(folder) + os.sep):
+        assert cli.main(["export", str(trained), *options, "-o", output]) == cli.EXIT_FAILURE
+        assert capsys.readouterr() == (
+            "",
+            f"nnstudio: error: {folder} is a folder: give a file name such as {folder / example}\n",
+        )
+    assert list(folder.iterdir()) == []
+
+
+def test_export_into_a_missing_folder_named_with_a_separator(
+    trained: Path, tmp_path: Path, capsys
+) -> None:
+    output = str(tmp_path / "new") + os.sep
+    assert cli.main(["export", str(trained), "-o", output]) == cli.EXIT_FAILURE
+    assert capsys.readouterr().err == (
+        f"nnstudio: error: cannot export to {output}: the folder {tmp_path / 'new'} "
+        "does not exist\n"
+    )
+
+
+def test_a_file_where_the_output_folder_should_be_is_not_a_folder(
+    trained: Path, tmp_path: Path, capsys
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a folder\n")
+    cases = [
+        (["export", str(trained), "-o", str(notes / "m.npz")], "cannot export to"),
+        (["train", str(trained), "--save", str(notes / "x.nnproj")], "cannot write"),
+    ]
+    for args, failure in cases:
+        assert cli.main(args) == cli.EXIT_FAILURE
+        output = Path(args[-1])
+        assert capsys.readouterr().err == (
+            f"nnstudio: error: {failure} {output}: {notes} is not a folder\n"
+        )
+    assert notes.read_text() == "not a folder\n"
 
 
 def test_export_refuses_a_suffix_of_another_format(trained: Path, tmp_path: Path, capsys) -> None:

@@ -37,15 +37,19 @@ from nnstudio.engine.network import Network, check_fits_dtype
 from nnstudio.engine.optimizers import SAFE_MAGNITUDE, Optimizer, make_optimizer
 from nnstudio.engine.schedules import learning_rate_at
 from nnstudio.errors import DataError, SpecError
-from nnstudio.spec import TASKS, TrainingSpec, Weights, training_problems
+from nnstudio.spec import TASKS, TrainingSpec, Weights, canonical_activation, training_problems
 from nnstudio.text import plural
 
 __all__ = [
+    "BLOW_UP_FACTOR",
+    "DEAD_LAYER",
     "HISTORY_COLUMNS",
+    "LOSS_ROSE",
     "MAX_EPOCH_RECORDS",
     "MAX_EVALUATION_ROWS",
     "MAX_STEP_RECORDS",
     "STATUSES",
+    "WARNING_STARTS",
     "History",
     "Snapshot",
     "Trainer",
@@ -65,6 +69,16 @@ STATUSES: tuple[str, ...] = (
     "early_stopped",
     "diverged",
 )
+
+#: A run whose training loss ends an epoch this many times above where it started has blown
+#: up, even when its numbers stay finite (a too-large learning rate, a ReLU layer knocked dead).
+BLOW_UP_FACTOR = 100.0
+#: How the warning about such a run begins.
+LOSS_ROSE = "The training loss rose from"
+#: How the warning about a ReLU layer that went dead begins.
+DEAD_LAYER = "Every unit of"
+#: How every :attr:`Trainer.warning` begins.
+WARNING_STARTS = (LOSS_ROSE, DEAD_LAYER)
 
 #: Per-step records kept before decimation starts.
 MAX_STEP_RECORDS = 200_000
@@ -291,6 +305,8 @@ class Snapshot:
         Human-readable state, e.g. why training ended.
     best_epoch : int or None
         Epoch with the best monitored loss so far when early stopping is on.
+    warning : str or None
+        Why the run looks wrong although it goes on (see :attr:`Trainer.warning`).
     """
 
     epoch: int
@@ -316,6 +332,7 @@ class Snapshot:
     status: str
     message: str
     best_epoch: int | None = None
+    warning: str | None = None
 
     @property
     def done(self) -> bool:
@@ -486,6 +503,8 @@ class Trainer:
         self._message = "Ready to train."
         self._metrics = self._evaluate()
         self._epochs.append(0, self._metrics.row(self._learning_rate))
+        self._start_loss = self._metrics.train_loss
+        self._warning: str | None = None
         if training.early_stopping is not None:
             # The untrained network is the first candidate for the best weights.
             self._track_best()
@@ -565,6 +584,17 @@ class Trainer:
     def status(self) -> str:
         """One of :data:`STATUSES`."""
         return self._status
+
+    @property
+    def warning(self) -> str | None:
+        """Why the run looks wrong although its numbers are finite, or ``None``.
+
+        Set once, at the end of the first epoch whose training loss is more than
+        :data:`BLOW_UP_FACTOR` times the loss the run started from, or after which a ReLU
+        layer outputs 0 for every training example, and kept for the run. Begins with one of
+        :data:`WARNING_STARTS`.
+        """
+        return self._warning
 
     @property
     def epoch(self) -> int:
@@ -776,6 +806,8 @@ class Trainer:
                 "rate."
             )
             return
+        self._check_blow_up()
+        self._check_dead_layers()
         if self.training.early_stopping is not None and self._check_early_stopping():
             return
         epochs = self.training.epochs
@@ -785,6 +817,46 @@ class Trainer:
                 f"Finished {plural(self._epoch, 'epoch')} ({plural(self._step, 'step')})."
             )
         self._learning_rate = self._scheduled_rate()
+
+    def _check_blow_up(self) -> None:
+        """Warn once when the training loss has risen far above where the run started."""
+        start, now = self._start_loss, self._metrics.train_loss
+        if self._warning is None and 0 < start < now / BLOW_UP_FACTOR:
+            self._warning = (
+                f"{LOSS_ROSE} {start:.4g} to {now:.4g} by epoch {self._epoch:,}: the learning "
+                "rate is probably too large. Lower it or clip gradients, then reset the weights."
+            )
+
+    def _check_dead_layers(self) -> None:
+        """Warn once when a ReLU layer outputs 0 for every evaluated training example.
+
+        Its gradient and that of every layer below are then exactly 0: nothing can revive it.
+        Only looked into when the last step's gradient of such a layer was exactly 0.
+        """
+        if self._warning is not None:
+            return
+        layers = self.network.spec.layers
+        suspects = [
+            index
+            for index, layer in enumerate(layers)
+            if canonical_activation(layer.activation) == "relu" and self._grad_squares[index] == 0
+        ]
+        if not suspects:
+            return
+        _prefix, X, _Y = self._evaluation_sets[0]
+        with np.errstate(all="ignore"):
+            Z = self.network.forward(X).Z
+        for index in suspects:
+            if not (Z[index] > 0).any():
+                output = index == len(layers) - 1
+                name = "the output layer" if output else f"hidden layer {index + 1}"
+                self._warning = (
+                    f"{DEAD_LAYER} {name} (ReLU) outputs 0 for every training "
+                    f"example after epoch {self._epoch:,}: no gradient reaches it or the layers "
+                    "below, so they cannot learn any more. A step that was too large usually "
+                    "does this: lower the learning rate, then reset the weights."
+                )
+                return
 
     def _track_best(self) -> bool:
         """Remember the current weights if the monitored loss improved; return whether it did."""
@@ -1021,6 +1093,7 @@ class Trainer:
                 status=self._status,
                 message=self._message,
                 best_epoch=self._early.best_epoch,
+                warning=self._warning,
             )
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 import nnstudio
 from nnstudio.data import ReadCancelled, load_dataset
+from nnstudio.engine.trainer import WARNING_STARTS
 from nnstudio.errors import NNStudioError
 from nnstudio.ui.background import run_with_progress
 from nnstudio.ui.canvas import NetworkCanvas
@@ -2347,6 +2348,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status.show_progress(progress)
 
     def _controller_message(self, text: str) -> None:
+        if text.startswith(WARNING_STARTS):
+            # The run goes on (its numbers are finite), badly: say so where the eye is. Shown
+            # after the states delivered with it, or the run's start would hide it at once.
+            def warn() -> None:
+                if self._state == "diverged":
+                    return  # the divergence's own banner says more
+                self.banner.show_message(text, "Reset weights", self.reset_weights)
+                self.statusBar().showMessage("Training went wrong: see the message above", 10000)
+
+            QtCore.QTimer.singleShot(0, self, warn)
+            return
         if text.startswith("Cannot train"):
             # Play did nothing: say why where the eye is, not only in the status bar.
             self.banner.show_message(text)

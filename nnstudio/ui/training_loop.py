@@ -412,6 +412,8 @@ class TrainingLoop:
         # Per-run series: what the last frame covered.
         self._run = 0
         self._since_step = 0
+        #: The trainer whose warning (see Trainer.warning) went out.
+        self._warned_trainer: Trainer | None = None
         self._since_epoch = -1
         # Frames: numbering, when the next one is due while training, and their cost.
         self._seq = 0
@@ -771,6 +773,12 @@ class TrainingLoop:
         self._unshown_step = False
         snapshot: Snapshot = trainer.snapshot(since_step=self._since_step)
         self._since_step = snapshot.step
+        if snapshot.warning is not None and trainer is not self._warned_trainer:
+            # Said once per run, on its own: a state's message may follow.
+            self._warned_trainer = trainer
+            self._publisher.send_now(
+                News(session.generation, run=self._run, message=snapshot.warning)
+            )
         # Only what is new since the last frame travels (the studio adds it up).
         steps = np.asarray(snapshot.step_numbers, dtype=np.int64).ravel()
         n_layers = session.network.n_layers

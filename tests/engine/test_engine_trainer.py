@@ -15,7 +15,14 @@ import pytest
 
 from nnstudio.engine.kernel import TrainingData
 from nnstudio.engine.network import Network
-from nnstudio.engine.trainer import MAX_EPOCH_RECORDS, Snapshot, Trainer, _Series
+from nnstudio.engine.trainer import (
+    DEAD_LAYER,
+    LOSS_ROSE,
+    MAX_EPOCH_RECORDS,
+    Snapshot,
+    Trainer,
+    _Series,
+)
 from nnstudio.errors import DataError, SpecError
 from nnstudio.spec import LayerSpec, NetworkSpec, TrainingSpec
 
@@ -408,6 +415,50 @@ def test_early_stopping_restores_the_best_weights() -> None:
         np.testing.assert_array_equal(b, b_best)
     assert snapshot.val_loss == pytest.approx(snapshot.history.val_loss[best], rel=1e-6)
     assert f"restored the weights of epoch {best}" in snapshot.message
+
+
+def _sine_run(learning_rate: float, epochs: int) -> tuple[Trainer, Snapshot]:
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, size=(64, 1))
+    spec = NetworkSpec(1, (LayerSpec(4, "tanh"), LayerSpec(1, "identity")))
+    net = Network.from_spec(spec, "mse", seed=0)
+    training = TrainingSpec(
+        optimizer="sgd", learning_rate=learning_rate, batch_size="full", epochs=epochs
+    )
+    trainer = Trainer(net, training, X, np.sin(X), task="regression")
+    return trainer, trainer.run()
+
+
+def test_a_loss_that_blows_up_but_stays_finite_is_warned_about() -> None:
+    trainer, snapshot = _sine_run(10.0, epochs=4)
+    # Nothing became infinite, so the run ends as finished, far worse than it started.
+    assert snapshot.status == "finished"
+    assert snapshot.train_loss > 1e8 * snapshot.history.train_loss[0]
+    assert snapshot.warning == trainer.warning
+    assert snapshot.warning is not None
+    assert snapshot.warning.startswith(f"{LOSS_ROSE} {snapshot.history.train_loss[0]:.4g} to ")
+    assert "learning rate is probably too large" in snapshot.warning
+
+
+def test_a_relu_layer_knocked_dead_is_warned_about() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, size=(64, 1))
+    net = Network.from_spec(NetworkSpec(1, (LayerSpec(1, "relu"),)), "mse", seed=0)
+    training = TrainingSpec(optimizer="sgd", learning_rate=3.0, batch_size="full", epochs=10)
+    snapshot = Trainer(net, training, X, np.sin(X) + 2, task="regression").run()
+    # The loss stays finite and below a blow-up; the output unit is 0 for every example.
+    assert snapshot.status == "finished"
+    assert net.forward(X).output.max() == 0
+    assert snapshot.warning is not None
+    assert snapshot.warning.startswith(
+        f"{DEAD_LAYER} the output layer (ReLU) outputs 0 for every training example after epoch "
+    )
+
+
+def test_a_run_that_learns_gets_no_warning() -> None:
+    _trainer, snapshot = _sine_run(0.1, epochs=20)
+    assert snapshot.train_loss < 0.1 * snapshot.history.train_loss[0]
+    assert snapshot.warning is None
 
 
 def test_divergence_is_detected_and_weights_stay_finite() -> None:

@@ -441,6 +441,25 @@ def test_diverging_run_shows_the_banner_and_keeps_finite_weights(qtbot, window) 
     assert not window.banner.isVisible()
 
 
+def test_a_loss_that_blows_up_without_diverging_shows_a_banner(qtbot, window) -> None:
+    from dataclasses import replace
+
+    window.open_sample("housing")
+    training = replace(
+        window.document.project.training, optimizer="sgd", learning_rate=100.0, epochs=5
+    )
+    window.document.set_training(training)
+    window.play_action.trigger()
+    _wait_state(qtbot, window, "finished", timeout=60_000)
+    # The numbers stayed finite, so the run finished: only the banner tells it went wrong.
+    qtbot.waitUntil(window.banner.isVisible, timeout=FRAME_TIMEOUT)
+    assert window.banner.label.full_text().startswith("The training loss rose from ")
+    assert "learning rate is probably too large" in window.banner.label.full_text()
+    window.banner.action_button.click()  # "Reset weights"
+    assert not window.banner.isVisible()
+    assert not window.document.has_trained_weights
+
+
 # ---- files -----------------------------------------------------------------------------------
 
 
