@@ -472,8 +472,10 @@ def parse_json_document(text: str, name: str, kind: str, **options: Any) -> Any:
     try:
         return json.loads(text, **options)
     except json.JSONDecodeError as error:
+        # Some of json's messages end in "at" ("Unterminated string starting at"): one "at".
+        what = error.msg.removesuffix(" at")
         raise ProjectFileError(
-            f"{name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+            f"{name} is not valid JSON: {what} at line {error.lineno}, column {error.colno}"
         ) from error
     except RecursionError as error:
         raise ProjectFileError(

@@ -325,18 +325,25 @@ def guess_task(table: CsvTable, targets: Sequence[str]) -> str:
     index = table.column_index(targets[0])
     if table.kinds[index] == "text":
         return "classification"
-    # One column at once: building it from table.rows would rebuild every row of a large file.
-    cells = np.array(table.column(targets[0]), dtype=object)
-    cells = cells[cells != ""].astype(str)
-    if cells.size == 0:
-        return "regression"
-    values = cells.astype(np.float64)
-    finite = values[np.isfinite(values)]
+    finite = _finite_target_values(table, targets[0])
     if finite.size == 0 or not np.all(finite == np.round(finite)):
         return "regression"
     distinct = np.unique(finite).size
     few = min(MAX_GUESSED_CLASSES, max(2, table.n_rows // 2))
     return "classification" if distinct <= few else "regression"
+
+
+def _finite_target_values(table: CsvTable, name: str) -> np.ndarray:
+    """The finite numbers of numeric column ``name`` (empty and non-finite cells left out)."""
+    try:
+        # Every cell a finite number (the usual case): the table's own float64 array, with no
+        # text made for a cell (the cells' text cost 0.3 s a pass for 312,500 rows).
+        return table.to_floats((name,), role="target")[:, 0]
+    except DataError:
+        pass  # an empty or non-finite cell: those are left out below
+    cells = np.array(table.column(name), dtype=object)
+    values = cells[cells != ""].astype(str).astype(np.float64)
+    return values[np.isfinite(values)]
 
 
 # ---- models ------------------------------------------------------------------------------------
@@ -568,6 +575,9 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._problem: str | None = None
         self._warning: str | None = None
         self._task_chosen = initial is not None
+        #: The last task guess and the targets it was made for: the guess reads the whole
+        #: target column, and the task hint asks for it again after every guess.
+        self._task_guess: tuple[tuple[str, ...], str] | None = None
         self._syncing = False
         self.setWindowTitle(f"Import CSV — {self._path.name}")
         self.setSizeGripEnabled(True)
@@ -1276,19 +1286,27 @@ class CsvImportDialog(QtWidgets.QDialog):
             self._update_task_hint()
         self._schedule_validation()
 
+    def _guessed_task(self) -> str:
+        """:func:`guess_task` for the ticked targets, computed once per choice of targets."""
+        assert self._table is not None
+        targets = self.target_columns()
+        if self._task_guess is None or self._task_guess[0] != targets:
+            self._task_guess = (targets, guess_task(self._table, targets))
+        return self._task_guess[1]
+
     def _update_task_guess(self) -> None:
         if self._table is None:
             return
         if not self._task_chosen:
             self._syncing = True
-            self.set_task(guess_task(self._table, self.target_columns()))
+            self.set_task(self._guessed_task())
             self._syncing = False
         self._update_task_hint()
 
     def _update_task_hint(self) -> None:
         if self._table is None:
             return
-        guess = guess_task(self._table, self.target_columns())
+        guess = self._guessed_task()
         if self._task_chosen and guess != self.task():
             self._task_hint.setText(f"The target looks like {guess}.")
         else:

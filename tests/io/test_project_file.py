@@ -279,6 +279,16 @@ def test_not_json_reports_line_and_column(tmp_path: Path) -> None:
     assert "line 4, column 3" in message
 
 
+def test_an_unterminated_string_reads_naturally(tmp_path: Path) -> None:
+    path = write(tmp_path / "broken.nnproj", '{\n  "nnstudio": 1,\n  "name": "x')
+    with pytest.raises(ProjectFileError) as info:
+        load_project(path)
+    # json's own message ends in "at": it is not doubled ("starting at at line 3").
+    assert str(info.value).endswith(
+        "broken.nnproj is not valid JSON: Unterminated string starting at line 3, column 11"
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

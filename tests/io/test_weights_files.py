@@ -218,6 +218,16 @@ def test_json_shape_mismatch(tmp_path: Path, xor_project: Project, make_weights)
             "w.json is not valid JSON: Expecting property name enclosed in double quotes "
             "at line 1, column 2",
         ),
+        ("", "w.json is not valid JSON: Expecting value at line 1, column 1"),
+        # json's own messages for these end in "at": it is not doubled ("at at line").
+        (
+            '{\n  "format": "nnstudio.weights',
+            "w.json is not valid JSON: Unterminated string starting at line 2, column 13",
+        ),
+        (
+            '{"format": "nnstudio\tweights"}',
+            "w.json is not valid JSON: Invalid control character at line 1, column 21",
+        ),
         ('{"format": "other"}', "not an nnstudio weights file"),
         ('{"format": "nnstudio.weights", "version": 7}', "version 7 is not supported"),
         ('{"format": "nnstudio.weights", "version": 1, "layers": 3}', '"layers" must be a list'),

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from nnstudio.data import read_csv_table
 from nnstudio.errors import DataError
 from nnstudio.spec import CsvData
+from nnstudio.ui import csv_import
 from nnstudio.ui.csv_import import CsvImportDialog, guess_task, relative_csv_path
 from nnstudio.ui.qt import Qt, QtCore, QtWidgets
 
@@ -121,6 +123,57 @@ def test_changing_target_regresses_task_guess_and_unticks_input(qtbot, tmp_path)
     assert "price" not in dialog.input_columns()
     assert dialog.task() == "regression"
     assert guess_task(dialog.table, ("price",)) == "regression"
+
+
+def _labels_csv(folder: Path, labels: list[str]) -> Path:
+    rows = "".join(f"{i},{label}\n" for i, label in enumerate(labels))
+    return write(folder / "labels.csv", "x,label\n" + rows)
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        # 2,000 rows of three classes: read in one pass as numbers.
+        ([str(i % 3) for i in range(2000)], "classification"),
+        # The same with an empty cell and a NaN (read cell by cell; those cells are skipped).
+        ([str(i % 3) for i in range(1998)] + ["", "nan"], "classification"),
+        # The 21st distinct value comes on the very last row: it is counted.
+        ([str(i % 20) for i in range(1999)] + ["20"], "regression"),
+        ([str(i % 20) for i in range(1998)] + ["", "20"], "regression"),
+        # One fraction on the last row makes the column measurements, not classes.
+        ([str(i % 3) for i in range(1999)] + ["0.5"], "regression"),
+        (["", "nan", "inf"] * 3, "regression"),
+    ],
+)
+def test_task_guess_reads_every_row_of_a_large_target(tmp_path, labels, expected):
+    table = read_csv_table(_labels_csv(tmp_path, labels))
+    assert guess_task(table, ("label",)) == expected
+
+
+def test_the_task_is_guessed_once_per_choice_of_target(qtbot, tmp_path, monkeypatch):
+    path = write(tmp_path / "t.csv", "x1,price,label\n1,3.5,0\n2,4.25,1\n3,1.5,0\n4,2.5,1\n")
+    guesses: list[tuple[str, ...]] = []
+
+    def counted_guess(table, targets):
+        guesses.append(tuple(targets))
+        return guess_task(table, targets)
+
+    monkeypatch.setattr(csv_import, "guess_task", counted_guess)
+    dialog = open_dialog(qtbot, path, tmp_path)
+    assert dialog.task() == "classification"
+    assert guesses == [("label",)]
+
+    # Choosing the task against the guess says what the target looks like, without guessing
+    # again over the whole column.
+    dialog.set_task("regression")
+    assert dialog._task_hint.text() == "The target looks like classification."
+    dialog.set_column_role("x1", is_input=False)
+    assert guesses == [("label",)]
+
+    dialog.set_column_role("label", is_target=False)
+    dialog.set_column_role("price", is_target=True)
+    assert dialog._task_hint.text() == ""
+    assert guesses == [("label",), (), ("price",)]
 
 
 @pytest.mark.parametrize(
