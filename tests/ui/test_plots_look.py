@@ -127,6 +127,22 @@ def test_log_axis_always_labels_its_powers_of_ten_and_never_crowds(qtbot, height
         assert {"0.02", "0.05", "0.2"} <= set(texts)
 
 
+@pytest.mark.parametrize(
+    ("height", "shown"), [(600, "share of layer (%)"), (220, "% of layer"), (95, "%")]
+)
+def test_a_short_axis_takes_the_longest_wording_that_fits(qtbot, height, shown) -> None:
+    widget = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(widget)
+    plot = make_plot("Unit health", "layer", ("share of layer (%)", "% of layer", "%"))
+    widget.addItem(plot)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.resize(400, height)
+    settle(qtbot)
+    # Cut off, "share of l…" no longer says what the axis measures.
+    assert plot.getAxis("left").shown_label() == shown
+
+
 def test_an_empty_gradients_plot_says_what_will_appear_instead_of_numbering_its_axes(
     qtbot, panel, spiral
 ) -> None:

@@ -120,7 +120,9 @@ class ActivationsTab(PlotTab):
         self.level = StickyLevel()
         self.boundaries: list[pg.InfiniteLine] = []
 
-        self.health_plot = make_plot("Unit health per layer", "layer", "share of layer (%)")
+        self.health_plot = make_plot(
+            "Unit health per layer", "layer", ("share of layer (%)", "% of layer", "%")
+        )
         self.health_plot.setMouseEnabled(x=False, y=False)
         self.saturated_bars = pg.BarGraphItem(
             x=[], height=[], width=0.38, brush=pg.mkBrush(*_SATURATED_COLOR), pen=pg.mkPen(None)
@@ -146,7 +148,7 @@ class ActivationsTab(PlotTab):
         self._fit_health_range()
 
         # Activation spread per layer, the Xavier/He argument: σ of a from layer to layer.
-        self.spread_plot = make_plot("Activation spread", "layer", "std of a (log)")
+        self.spread_plot = make_plot("Activation spread", "layer", ("std of a (log)", "std of a"))
         self.spread_plot.setMouseEnabled(x=False, y=False)
         self.spread_plot.setLogMode(y=True)
         self.spread_curve = self.spread_plot.plot(
@@ -290,12 +292,12 @@ class ActivationsTab(PlotTab):
             return
         if labels is None or labels.size == 0:
             axis.setTicks(None)
-            self.heatmap_plot.setLabel("bottom", "examples, by target")
+            axis.set_label_wordings("examples, by target", "examples")
             for line in self.boundaries:
                 line.setVisible(False)
             return
         # Short: the heatmap is narrow beside the unit-health bars in a small window.
-        self.heatmap_plot.setLabel("bottom", "examples, by class")
+        axis.set_label_wordings("examples, by class", "examples")
         starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
         ends = np.r_[starts[1:], labels.size]
         names = frame.target_names

@@ -550,11 +550,18 @@ class WholeNumberAxis(TidyAxis):
 
 
 def make_plot(
-    title: str, x_label: str, y_label: str, *, grid: bool = True, counts_x: bool = False
+    title: str,
+    x_label: str | tuple[str, ...],
+    y_label: str | tuple[str, ...],
+    *,
+    grid: bool = True,
+    counts_x: bool = False,
 ) -> pg.PlotItem:
     """A plot with a title, labelled axes and (with ``grid``) light horizontal grid lines.
 
-    With ``counts_x`` the x axis counts epochs or steps and is ticked on whole numbers only.
+    An axis label given as a tuple holds wordings from the longest to the shortest: the axis
+    shows the longest that fits (see :meth:`TidyAxis.set_label_wordings`). With ``counts_x``
+    the x axis counts epochs or steps and is ticked on whole numbers only.
     """
     axes: dict[str, pg.AxisItem] = {
         "left": ReadableLogAxis("left"),
@@ -570,8 +577,8 @@ def make_plot(
     plot.layout.removeItem(plot.titleLabel)
     plot.layout.addItem(plot.titleLabel, 0, 0, 1, 3)
     set_title(plot, title)
-    plot.setLabel("bottom", x_label)
-    plot.setLabel("left", y_label)
+    for side, label in (("bottom", x_label), ("left", y_label)):
+        axes[side].set_label_wordings(*((label,) if isinstance(label, str) else label))
     plot.setMenuEnabled(False)
     plot.hideButtons()
     # Metrics read as they are: an R² of 0.65 is not "650 (x0.001)".
@@ -1133,7 +1140,7 @@ _BOTTOM_AXIS_ROW = 3
 
 
 def make_heatmap(
-    title: str, x_label: str, y_label: str, value_label: str
+    title: str, x_label: str | tuple[str, ...], y_label: str | tuple[str, ...], value_label: str
 ) -> tuple[pg.PlotItem, pg.ImageItem, pg.ColorBarItem]:
     """A plot holding one image on the shared diverging scale, with a colour bar beside it.
 

@@ -117,7 +117,7 @@ class WeightsTab(PlotTab):
 
         # Heatmap: rows are the layer's inputs (fan_in), columns its units (fan_out).
         self.heatmap_plot, self.heatmap, self.color_bar = make_heatmap(
-            "W of layer 1", "unit (fan_out)", "input (fan_in)", "weight"
+            "W of layer 1", ("unit (fan_out)", "unit"), ("input (fan_in)", "input"), "weight"
         )
         self.level = StickyLevel()
         # Hovering a cell names it in the note (pyqtgraph's scene calls hoverEvent by name).
@@ -126,7 +126,9 @@ class WeightsTab(PlotTab):
         self._layer_texts: tuple[str, ...] = ("",)
 
         # Current distribution of each layer's weights.
-        self.histogram_plot = make_plot("Weight distribution per layer", "weight", "% of weights")
+        self.histogram_plot = make_plot(
+            "Weight distribution per layer", "weight", ("% of weights", "%")
+        )
         self.histogram_curves: list[pg.PlotDataItem] = []
         # Shares start at 0: the axis does too, and moves only in round steps while training.
         self.histogram_y = SteadyYRange(self.histogram_plot.vb)
