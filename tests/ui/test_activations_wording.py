@@ -7,7 +7,7 @@ import pytest
 from nnstudio.data import load_dataset
 from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project
 from nnstudio.ui.frame import make_frame
-from nnstudio.ui.plots.activations import ActivationsTab
+from nnstudio.ui.plots.activations import ActivationsTab, class_tick_wordings
 from nnstudio.workflow import build_network
 
 pytestmark = pytest.mark.gui
@@ -41,3 +41,19 @@ def test_dead_units_are_said_to_be_dead_on_the_shown_examples_only(qtbot) -> Non
     # A narrow plot keeps saying which examples count.
     tab.resize(420, 500)
     qtbot.waitUntil(lambda: "shown" in tab.health_plot.titleLabel.text)
+
+
+def test_class_names_under_a_narrow_heatmap_shorten_and_stay_distinct() -> None:
+    ticks = [(20.0, "setosa"), (60.0, "versicolor"), (100.0, "virginica")]
+    wordings = class_tick_wordings(ticks)
+    assert [[text for _value, text in wording] for wording in wordings] == [
+        ["setosa", "versicolor", "virginica"],
+        ["seto…", "vers…", "virg…"],
+        ["se…", "ve…", "vi…"],  # "v…" would name two classes
+    ]
+    assert all([value for value, _text in wording] == [20.0, 60.0, 100.0] for wording in wordings)
+    # Names short enough already are kept whole.
+    assert class_tick_wordings([(1.0, "inner"), (3.0, "outer")])[1] == [
+        (1.0, "inner"),
+        (3.0, "outer"),
+    ]

@@ -103,6 +103,34 @@ def _count(number: int, noun: str) -> str:
     return f"{number}&nbsp;{noun}{'' if number == 1 else 's'}"
 
 
+def class_tick_wordings(
+    ticks: list[tuple[float, str]], shortest: int = 4
+) -> list[list[tuple[float, str]]]:
+    """Ticks naming classes, in wordings from the longest to the shortest.
+
+    The class names as they are; each cut to ``shortest`` letters and "…"; then cut to the
+    fewest letters that still tell them apart. A narrow heatmap left out a name that did not
+    fit under its group (the middle "versicolor" of iris, or "outer" at the edge).
+    """
+    names = [name for _value, name in ticks]
+
+    def cut(name: str, letters: int) -> str:
+        return name if len(name) <= letters + 1 else name[:letters] + "…"
+
+    letters = 1
+    while letters < max(map(len, names), default=1) and len(
+        {cut(name, letters) for name in names}
+    ) < len(set(names)):
+        letters += 1
+    wordings = [names, [cut(name, shortest) for name in names]]
+    if letters < shortest:
+        wordings.append([cut(name, letters) for name in names])
+    return [
+        [(value, text) for (value, _name), text in zip(ticks, texts, strict=True)]
+        for texts in wordings
+    ]
+
+
 class ActivationsTab(PlotTab):
     """Neuron × probe-example activations of the selected layer, and saturated/dead units."""
 
@@ -291,7 +319,7 @@ class ActivationsTab(PlotTab):
         if not self.changed("classes", key):
             return
         if labels is None or labels.size == 0:
-            axis.setTicks(None)
+            axis.set_tick_choices([])
             axis.set_label_wordings("examples, by target", "examples")
             for line in self.boundaries:
                 line.setVisible(False)
@@ -305,7 +333,7 @@ class ActivationsTab(PlotTab):
             ((s + e) / 2.0, names[int(labels[s])] if int(labels[s]) < len(names) else "")
             for s, e in zip(starts.tolist(), ends.tolist(), strict=True)
         ]
-        axis.setTicks([ticks, []])
+        axis.set_tick_choices(class_tick_wordings(ticks))
         while len(self.boundaries) < starts.size - 1:
             # A whole number of pixels: pyqtgraph draws vertical lines without antialiasing,
             # so a fractional width would come out 1 or 2 pixels wide by where a line falls.
