@@ -31,7 +31,13 @@ from nnstudio.spec import Project, canonical_activation, feature_labels
 from nnstudio.ui.colors import diverging_lookup_table, diverging_rgb, symmetric_limit
 from nnstudio.ui.frame import finite_range, plottable
 from nnstudio.ui.plots.bars import ColouredBars
-from nnstudio.ui.plots.common import MajorGrid, TidyAxis, compact_large_ticks
+from nnstudio.ui.plots.common import (
+    MajorGrid,
+    SteadyYRange,
+    TidyAxis,
+    compact_large_ticks,
+    nice_ceiling,
+)
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
 from nnstudio.ui.steady_label import SteadyLabel
 
@@ -225,6 +231,12 @@ class NeuronView(QtWidgets.QWidget):
         self.weight_image.setVisible(False)
         self.weights_plot.addItem(self.weight_image)
         layout.addWidget(self.weights_plot)
+        # Live ranges move only in round steps: an axis that changes every frame is drawn
+        # anew every frame, the largest part of these plots' repaint while training runs.
+        self._weights_y = SteadyYRange(self.weights_plot.getPlotItem().getViewBox())
+        #: The z window shown (see :meth:`_steady_z_window`) and the neuron it belongs to.
+        self._z_window: tuple[float, float] | None = None
+        self._steady_for: tuple[int, int, str] | None = None
 
         self.z_caption = _caption()
         self.z_caption.setTextFormat(QtCore.Qt.TextFormat.RichText)
@@ -300,6 +312,7 @@ class NeuronView(QtWidgets.QWidget):
 
     def clear(self, message: str = "") -> None:
         """Empty every plot and show ``message``."""
+        self._steady_for = None  # the next neuron's ranges are fitted afresh
         self.weight_bars.setVisible(False)
         self.weight_image.setVisible(False)
         self.histogram.setData([0.0, 1.0], [0.0])
@@ -387,6 +400,12 @@ class NeuronView(QtWidgets.QWidget):
             self._show_input(frame, neuron, standardized=project.standardization is not None)
             return
         self._set_weights_visible(True)
+        shown = (layer_index, neuron, project.network.layers[layer_index].activation)
+        if shown != self._steady_for:
+            # Another neuron: its ranges are fitted afresh, then move only in round steps.
+            self._steady_for = shown
+            self._z_window = None
+            self._weights_y.reset()
         W, b = frame.weights[layer_index]
         incoming = np.asarray(W, dtype=float)[:, neuron]
         sources = feature_names if layer_index == 0 else None
@@ -462,7 +481,7 @@ class NeuronView(QtWidgets.QWidget):
             self.weights_plot.setXRange(0.4, weights.size + 0.6, padding=0.0)
         # Hand-typed float64 weights may be near the largest float: keep the range finite.
         low, high = finite_range(min(0.0, weights.min()), max(0.0, weights.max()))
-        self.weights_plot.setYRange(low, high, padding=0.1)
+        self._weights_y.fit([np.array([low, high])])
 
     def _label_pixels(self, rows: int, cols: int, base: int) -> None:
         """Tick the image's cells at their centres with the indices of the pixel names.
@@ -546,7 +565,7 @@ class NeuronView(QtWidgets.QWidget):
     ) -> None:
         activation = canonical_activation(name)
         function = get_activation(activation, alpha)
-        low, high = _z_range(z)
+        low, high = self._steady_z_window(z)
         grid = np.linspace(low, high, CURVE_POINTS)
         softmax = activation == "softmax"
         if softmax:
@@ -596,6 +615,18 @@ class NeuronView(QtWidgets.QWidget):
         self.z_plot.setXRange(low, high, padding=0.0)
         bottom = min(0.0, float(np.min(self.activation_curve.yData))) if not softmax else 0.0
         self.z_plot.setYRange(*finite_range(bottom, curve_top * 1.05), padding=0.02)
+
+    def _steady_z_window(self, z: np.ndarray) -> tuple[float, float]:
+        """The z window to show: the last one while it covers ``z`` and is not more than twice
+        as wide as needed, otherwise :func:`_z_range` widened to a round step."""
+        low, high = _z_range(z)
+        shown = self._z_window
+        if shown is not None and shown[0] <= low and high <= shown[1]:
+            if high - low >= 0.5 * (shown[1] - shown[0]):
+                return shown
+        step = nice_ceiling((high - low) / 8.0)
+        self._z_window = (math.floor(low / step) * step, math.ceil(high / step) * step)
+        return self._z_window
 
     def _shade(
         self, activation: str, grid: np.ndarray, derivative: np.ndarray | None, softmax: bool

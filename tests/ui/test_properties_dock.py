@@ -843,6 +843,31 @@ def test_each_plot_paints_once_for_a_live_frame(qtbot, dock: PropertiesDock, tra
     assert paints == [1] * len(views)
 
 
+def test_live_frames_are_read_out_at_most_every_quarter_second_and_the_last_one_always(
+    qtbot, dock: PropertiesDock, trained_frame
+) -> None:
+    import time
+
+    from nnstudio.ui.docks.properties_dock import READOUT_INTERVAL
+
+    dock.set_selection(Selection("neuron", 1, 2))
+    dock.show_frame(trained_frame)
+    page = dock.properties.neuron_page
+    for step in dock.frame_steps(trained_frame):
+        step()
+    first = page.readout.text()
+    assert "Example" in first
+    started = time.monotonic()
+    grown = replace(trained_frame, weights=tuple((3.0 * W, b) for W, b in trained_frame.weights))
+    for step in dock.frame_steps(grown):
+        step()
+    # Too soon after the last readout: the table waits (its layout costs a frame's budget)...
+    assert page.readout.text() == first
+    # ...and then reads out the latest frame, although no other frame comes.
+    qtbot.waitUntil(lambda: page.readout.text() != first, timeout=2000)
+    assert time.monotonic() - started >= READOUT_INTERVAL
+
+
 def test_plots_held_by_a_frame_whose_steps_were_dropped_paint_again(
     qtbot, dock: PropertiesDock, trained_frame
 ) -> None:

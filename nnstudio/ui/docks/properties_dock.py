@@ -15,7 +15,9 @@ the toolbar's Example picker (:meth:`PropertiesWidget.set_example`): a neuron's 
 from __future__ import annotations
 
 import html
+import math
 import re
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import PurePath
@@ -1524,6 +1526,11 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
         return frame
 
 
+#: Seconds between two readouts of live frames on the neuron page (see
+#: :meth:`PropertiesDock.frame_steps`).
+READOUT_INTERVAL = 0.25
+
+
 class PropertiesDock(QtWidgets.QDockWidget):
     """Dock holding :class:`PropertiesWidget` in a scroll area."""
 
@@ -1542,6 +1549,13 @@ class PropertiesDock(QtWidgets.QDockWidget):
         self._scroll = scroll
         #: Plots held from repainting while a frame is taken in.
         self._held_views = HeldViews()
+        # The readout of live frames, at most every READOUT_INTERVAL seconds. A frame that
+        # comes sooner waits for a later frame's turn; when none comes (the run paused or
+        # ended), the timer reads it out, so the last frame of a run is always read out.
+        self._readout_due = 0.0
+        self._readout_timer = QtCore.QTimer(self)
+        self._readout_timer.setSingleShot(True)
+        self._readout_timer.timeout.connect(self._show_readout_now)
         self.properties.currentChanged.connect(lambda _index: self._fit_page())
         # A page asks for a new layout when a value's minimum width changes with its text.
         for index in range(self.properties.count()):
@@ -1613,9 +1627,28 @@ class PropertiesDock(QtWidgets.QDockWidget):
         return [
             settled(take_in),
             settled(self.properties.show_activation),
-            settled(self.properties.show_readout),
+            settled(self._show_readout_when_due),
             *(paint(view) for view in views),
         ]
+
+    def _show_readout_when_due(self) -> None:
+        """Read the live frame's example out now if :data:`READOUT_INTERVAL` is over.
+
+        Its table is laid out and painted anew for every change of a number (10–15 ms for a
+        784-input neuron): at the frame rate that made the window stutter, and numbers that
+        change ten times a second cannot be read anyway. Read out here, in the frame's turn,
+        it is laid out while the page's plots wait with their repaint.
+        """
+        if time.monotonic() >= self._readout_due:
+            self._show_readout_now()
+        else:
+            # Restarted by every frame that waits: it fires only once frames stop coming.
+            self._readout_timer.start(math.ceil(2000 * READOUT_INTERVAL))
+
+    def _show_readout_now(self) -> None:
+        self._readout_timer.stop()
+        self._readout_due = time.monotonic() + READOUT_INTERVAL
+        self.properties.show_readout()
 
     def set_editable(self, editable: bool) -> None:
         """Forward to :meth:`PropertiesWidget.set_editable`."""
