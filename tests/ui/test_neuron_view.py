@@ -415,3 +415,26 @@ def test_the_activation_plots_axis_label_stays_centred_when_its_text_changes(qtb
     assert abs(centre_offset()) <= 1
     view.show_neuron(project, 0, 0, frame)
     assert abs(centre_offset()) <= 1
+
+
+def test_live_ranges_move_only_when_the_data_leave_them(view):
+    document = document_for(circles_project("tanh"))
+    project = document.project
+
+    def ranges(scale: float) -> tuple[list[float], list[float]]:
+        view.show_neuron(project, 0, 1, frame_for(document, scale=scale))
+        z_range = view.z_plot.getPlotItem().getViewBox().viewRange()[0]
+        weights_range = view.weights_plot.getPlotItem().getViewBox().viewRange()[1]
+        return z_range, weights_range
+
+    z_first, weights_first = ranges(6.0)
+    # Slightly different weights (the next frame): the axes stay, and are not drawn anew.
+    assert ranges(6.3) == (z_first, weights_first)
+    # Far larger ones leave both ranges, which grow to hold them.
+    z_wide, weights_wide = ranges(20.0)
+    assert z_wide[1] - z_wide[0] > z_first[1] - z_first[0]
+    assert weights_wide[1] - weights_wide[0] > weights_first[1] - weights_first[0]
+    # Another neuron is fitted afresh.
+    view.show_neuron(project, 0, 0, frame_for(document, scale=6.0))
+    view.show_neuron(project, 0, 1, frame_for(document, scale=6.0))
+    assert view.z_plot.getPlotItem().getViewBox().viewRange()[0] == z_first
