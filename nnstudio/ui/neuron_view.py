@@ -82,6 +82,11 @@ def _plot(height: int, bottom: pg.AxisItem | None = None) -> pg.PlotWidget:
     left.setWidth(math.ceil(34 * max(1.0, scale)))
     # A fixed narrow axis: large values in a few characters (600k), or pyqtgraph drops them.
     compact_large_ticks(left)
+    # Room above the view for half of the top tick's label: the plot has no title, and a
+    # label at the top of the range ("8" of a ReLU's curve) was cut in half at the edge.
+    left_margin, top, right, bottom_margin = item.layout.getContentsMargins()
+    half_label = math.ceil(QtGui.QFontMetricsF(_small_font()).height() / 2)
+    item.layout.setContentsMargins(left_margin, max(top, half_label), right, bottom_margin)
     return widget
 
 

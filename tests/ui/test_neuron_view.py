@@ -18,7 +18,7 @@ from nnstudio.ui.neuron_view import (
     network_weight_limit,
     spread_texts,
 )
-from nnstudio.ui.qt import QtGui
+from nnstudio.ui.qt import QtCore, QtGui
 from nnstudio.workflow import build_network
 
 pytestmark = pytest.mark.gui
@@ -438,3 +438,16 @@ def test_live_ranges_move_only_when_the_data_leave_them(view):
     view.show_neuron(project, 0, 0, frame_for(document, scale=6.0))
     view.show_neuron(project, 0, 1, frame_for(document, scale=6.0))
     assert view.z_plot.getPlotItem().getViewBox().viewRange()[0] == z_first
+
+
+def test_the_top_tick_label_of_each_plot_has_room_above_the_axis(view):
+    document = document_for(circles_project("relu"))
+    view.show_neuron(document.project, 0, 1, frame_for(document, scale=4.0))
+    for widget in (view.weights_plot, view.z_plot):
+        axis = widget.getPlotItem().getAxis("left")
+        box = widget.getPlotItem().getViewBox()
+        top = box.mapRectToScene(box.boundingRect()).top()  # where the top tick can sit
+        label = QtGui.QFontMetricsF(axis.style["tickFont"]).height()
+        # A label is centred on its tick: one at the top of the range reaches half its height
+        # above the axis, which the widget's edge cut off.
+        assert widget.mapFromScene(QtCore.QPointF(0.0, top)).y() >= label / 2 - 1
