@@ -320,12 +320,12 @@ class ActivationsTab(PlotTab):
             return
         if labels is None or labels.size == 0:
             axis.set_tick_choices([])
-            axis.set_label_wordings("examples, by target", "examples")
+            axis.set_label_wordings("examples, by target", "examples", "ex.")
             for line in self.boundaries:
                 line.setVisible(False)
             return
         # Short: the heatmap is narrow beside the unit-health bars in a small window.
-        axis.set_label_wordings("examples, by class", "examples")
+        axis.set_label_wordings("examples, by class", "examples", "ex.")
         starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
         ends = np.r_[starts[1:], labels.size]
         names = frame.target_names
