@@ -853,8 +853,9 @@ class Trainer:
                 self._warning = (
                     f"{DEAD_LAYER} {name} (ReLU) outputs 0 for every training "
                     f"example after epoch {self._epoch:,}: no gradient reaches it or the layers "
-                    "below, so they cannot learn any more. A step that was too large usually "
-                    "does this: lower the learning rate, then reset the weights."
+                    "below, so they cannot learn any more. A step that was too large, or an "
+                    "initialisation that starts every unit below 0, does this: lower the "
+                    "learning rate or change the initialisation, then reset the weights."
                 )
                 return
 

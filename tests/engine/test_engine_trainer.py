@@ -455,6 +455,19 @@ def test_a_relu_layer_knocked_dead_is_warned_about() -> None:
     )
 
 
+def test_a_hidden_relu_layer_that_starts_dead_is_warned_about() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, size=(64, 1))
+    spec = NetworkSpec(1, (LayerSpec(3, "relu", bias_init=-10.0), LayerSpec(1, "identity")))
+    net = Network.from_spec(spec, "mse", seed=0)
+    training = TrainingSpec(optimizer="sgd", learning_rate=0.1, batch_size=16, epochs=3)
+    snapshot = Trainer(net, training, X, np.sin(X), task="regression").run()
+    assert snapshot.status == "finished"
+    assert snapshot.warning is not None
+    assert snapshot.warning.startswith(f"{DEAD_LAYER} hidden layer 1 (ReLU) outputs 0 ")
+    assert "change the initialisation" in snapshot.warning
+
+
 def test_a_run_that_learns_gets_no_warning() -> None:
     _trainer, snapshot = _sine_run(0.1, epochs=20)
     assert snapshot.train_loss < 0.1 * snapshot.history.train_loss[0]
