@@ -296,6 +296,14 @@ class CsvTable:
             h for h, kind in zip(self.header, self.kinds, strict=True) if kind == "numeric"
         )
 
+    def finite_numbers(self, name: str) -> np.ndarray:
+        """The finite numbers of column ``name``, shape (k,): empty, NaN and infinite cells
+        left out, and nothing for a text column."""
+        numbers = self._columns[self.column_index(name)].numbers
+        if numbers is None:
+            return np.empty(0)
+        return numbers[np.isfinite(numbers)]  # empty cells hold NaN
+
     def to_floats(self, columns: Sequence[str], *, role: str) -> np.ndarray:
         """Parse columns as finite float64 numbers.
 

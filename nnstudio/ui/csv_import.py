@@ -325,25 +325,13 @@ def guess_task(table: CsvTable, targets: Sequence[str]) -> str:
     index = table.column_index(targets[0])
     if table.kinds[index] == "text":
         return "classification"
-    finite = _finite_target_values(table, targets[0])
+    # The table's own numbers: making text of every cell cost 0.3 s for 312,500 rows.
+    finite = table.finite_numbers(targets[0])
     if finite.size == 0 or not np.all(finite == np.round(finite)):
         return "regression"
     distinct = np.unique(finite).size
     few = min(MAX_GUESSED_CLASSES, max(2, table.n_rows // 2))
     return "classification" if distinct <= few else "regression"
-
-
-def _finite_target_values(table: CsvTable, name: str) -> np.ndarray:
-    """The finite numbers of numeric column ``name`` (empty and non-finite cells left out)."""
-    try:
-        # Every cell a finite number (the usual case): the table's own float64 array, with no
-        # text made for a cell (the cells' text cost 0.3 s a pass for 312,500 rows).
-        return table.to_floats((name,), role="target")[:, 0]
-    except DataError:
-        pass  # an empty or non-finite cell: those are left out below
-    cells = np.array(table.column(name), dtype=object)
-    values = cells[cells != ""].astype(str).astype(np.float64)
-    return values[np.isfinite(values)]
 
 
 # ---- models ------------------------------------------------------------------------------------

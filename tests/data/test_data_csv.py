@@ -46,6 +46,14 @@ def test_read_csv_table_reports_header_rows_lines_and_kinds(tmp_path: Path) -> N
     assert table.column("species")[2] == "versicolor"
 
 
+def test_finite_numbers_leave_out_empty_and_non_finite_cells(tmp_path: Path) -> None:
+    path = write(tmp_path / "gaps.csv", "a,b,c\n1,x,2\n,y,nan\n3,z,inf\n4.5,w,-1\n")
+    table = read_csv_table(path)
+    assert table.finite_numbers("a").tolist() == [1.0, 3.0, 4.5]
+    assert table.finite_numbers("c").tolist() == [2.0, -1.0]
+    assert table.finite_numbers("b").size == 0  # a text column has no numbers
+
+
 def test_blank_lines_are_skipped_but_counted(tmp_path: Path) -> None:
     path = write(tmp_path / "gaps.csv", "a,b\n1,2\n\n3,4\n\n")
     table = read_csv_table(path)
