@@ -271,3 +271,57 @@ def test_the_csv_dialog_shows_every_column_whole_at_a_large_font(qtbot, app_font
     assert whole_rows(roles) == 5
     assert roles.rowViewportPosition(0) == 0
     assert dialog._preview.rowHeight(0) >= dialog._preview.fontMetrics().height() + 6
+
+
+def test_at_an_18_point_font_the_window_fits_a_1280_pixel_screen(
+    qtbot, app_font, settings, no_dialogs, samples_dir: Path
+) -> None:
+    from nnstudio.ui.main_window import MainWindow, Startup
+
+    app_font(18)
+    main = MainWindow(
+        settings=settings,
+        restore_layout=False,
+        startup=Startup(str(samples_dir / "xor.nnproj"), strict=True),
+    )
+    qtbot.addWidget(main)
+    main.resize(1280, 800)
+    main.show()
+    qtbot.waitExposed(main)
+    try:
+        main.finish_startup()
+        QtWidgets.QApplication.processEvents()
+        # The plots' rows of controls wrap instead of adding up: "Log y", "Batches", "Runs"
+        # and the x axis took 595 pixels in one row, and the window could not be narrower
+        # than 1443.
+        assert main.minimumSizeHint().width() <= 1280
+        assert main.width() == 1280
+        loss = main.plots.tab("Loss")
+        assert loss.log_scale.geometry().top() == loss.show_batches.geometry().top()
+    finally:
+        main.close_without_asking()
+        main.shutdown()
+
+
+def test_a_flowing_row_wraps_its_controls_where_it_is_narrow(qtbot) -> None:
+    from nnstudio.ui.plots.common import FlowRow
+
+    row = QtWidgets.QWidget()
+    qtbot.addWidget(row)
+    flow = FlowRow(row)
+    buttons = [QtWidgets.QPushButton(f"control {index}") for index in range(4)]
+    for button in buttons:
+        flow.addWidget(button)
+    widths = [button.sizeHint().width() for button in buttons]
+    assert flow.minimumSize().width() == max(widths)  # one control per line at the least
+    flow.setGeometry(QtCore.QRect(0, 0, sum(widths) + 3 * flow.spacing(), 100))
+    assert len({button.geometry().top() for button in buttons}) == 1  # one line
+    flow.setGeometry(QtCore.QRect(0, 0, widths[0] + widths[1] + flow.spacing(), 100))
+    tops = [button.geometry().top() for button in buttons]
+    assert tops[0] == tops[1] < tops[2] == tops[3]  # two lines of two
+    assert flow.heightForWidth(max(widths)) > flow.heightForWidth(sum(widths) * 2)
+    buttons[3].hide()
+    buttons[2].hide()
+    assert flow.heightForWidth(widths[0] + widths[1] + flow.spacing()) == flow.heightForWidth(
+        sum(widths) * 2
+    )  # hidden controls take no line

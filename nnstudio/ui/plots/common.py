@@ -1321,6 +1321,95 @@ def pen(color: tuple[int, int, int], width: float = 2.0, style: Any = None) -> Q
     return result
 
 
+class FlowRow(QtWidgets.QLayout):
+    """A row of controls that wraps onto more lines when it is narrower than they are.
+
+    A plain row is as wide as all its controls together: at a large font the Loss tab's
+    four controls kept the plots dock, and so the window, wider than a 1280-pixel screen.
+    Items keep their size hints and are laid out left to right, a new line where the next
+    one would not fit.
+    """
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None, spacing: int = 5) -> None:
+        super().__init__(parent)
+        self._items: list[QtWidgets.QLayoutItem] = []
+        self.setSpacing(spacing)
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item: QtWidgets.QLayoutItem) -> None:
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QtWidgets.QLayoutItem | None:
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QtWidgets.QLayoutItem | None:
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> QtCore.Qt.Orientation:
+        return QtCore.Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._arrange(QtCore.QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QtCore.QRect) -> None:
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def _shown(self) -> list[QtWidgets.QLayoutItem]:
+        # A group whose controls are all hidden (an empty size) takes no place either.
+        return [
+            item for item in self._items if not item.isEmpty() and not item.sizeHint().isEmpty()
+        ]
+
+    def sizeHint(self) -> QtCore.QSize:
+        # All on one line.
+        shown = [item.sizeHint() for item in self._shown()]
+        width = sum(size.width() for size in shown) + self.spacing() * max(len(shown) - 1, 0)
+        height = max((size.height() for size in shown), default=0)
+        left, top, right, bottom = self.getContentsMargins()
+        return QtCore.QSize(width + left + right, height + top + bottom)
+
+    def minimumSize(self) -> QtCore.QSize:
+        # As narrow as the widest control, one per line.
+        size = QtCore.QSize()
+        for item in self._shown():
+            size = size.expandedTo(item.minimumSize())
+        left, top, right, bottom = self.getContentsMargins()
+        return size + QtCore.QSize(left + right, top + bottom)
+
+    def _arrange(self, rect: QtCore.QRect, *, move: bool) -> int:
+        """Place the items in ``rect`` (when ``move``); return the height they take."""
+        left, top, right, bottom = self.getContentsMargins()
+        area = rect.adjusted(left, top, -right, -bottom)
+        lines: list[list[tuple[QtWidgets.QLayoutItem, QtCore.QSize]]] = [[]]
+        x = area.x()
+        for item in self._shown():
+            size = item.sizeHint()
+            if lines[-1] and x + size.width() > area.right() + 1:
+                lines.append([])
+                x = area.x()
+            lines[-1].append((item, size))
+            x += size.width() + self.spacing()
+        y = area.y()
+        for line in lines:
+            height = max((size.height() for _item, size in line), default=0)
+            x = area.x()
+            for item, size in line:
+                if move:
+                    # Centred on their line, as in a plain row of controls.
+                    offset = (height - size.height()) // 2
+                    item.setGeometry(QtCore.QRect(QtCore.QPoint(x, y + offset), size))
+                x += size.width() + self.spacing()
+            y += height + self.spacing()
+        return y - self.spacing() - rect.y() + bottom
+
+
 class PlotTab(QtWidgets.QWidget):
     """One tab of the plots panel: a row of controls and a canvas of pyqtgraph plots.
 
@@ -1331,6 +1420,21 @@ class PlotTab(QtWidgets.QWidget):
 
     #: Name shown on the tab and used by ``PlotsPanel.save_png`` / ``save_csv``.
     name = ""
+
+    def add_wrapping_controls(self, *controls: QtWidgets.QWidget) -> None:
+        """Add ``controls`` to the tab's row, on more lines where the tab is too narrow.
+
+        A narrow plots dock (a large font) then takes more height rather than widening the
+        window past its screen.
+        """
+        row = QtWidgets.QWidget()
+        flow = FlowRow(row)
+        for control in controls:
+            flow.addWidget(control)
+        policy = row.sizePolicy()
+        policy.setHeightForWidth(True)
+        row.setSizePolicy(policy)
+        self.controls.addWidget(row, 1)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)

@@ -545,16 +545,13 @@ class LossTab(PlotTab):
             "stochastic gradient descent compare per unit of computation."
         )
         self.x_axis.currentIndexChanged.connect(self._set_x_axis)
-        runs = QtWidgets.QHBoxLayout()  # the runs' check box and their ✕, side by side
-        runs.setSpacing(0)
-        runs.addWidget(self.show_previous)
-        runs.addWidget(self.forget_button)
-        self.controls.setSpacing(5)
-        self.controls.addWidget(self.log_scale)
-        self.controls.addWidget(self.show_batches)
-        self.controls.addLayout(runs)
-        self.controls.addWidget(self.x_axis)
-        self.controls.addStretch(1)
+        runs = QtWidgets.QWidget()  # the runs' check box and their ✕, side by side
+        runs_row = QtWidgets.QHBoxLayout(runs)
+        runs_row.setContentsMargins(0, 0, 0, 0)
+        runs_row.setSpacing(0)
+        runs_row.addWidget(self.show_previous)
+        runs_row.addWidget(self.forget_button)
+        self.add_wrapping_controls(self.log_scale, self.show_batches, runs, self.x_axis)
 
         self.loss_plot = make_plot("Loss", "epoch", "loss", counts_x=True)
         self.loss_plot.setToolTip(LOSS_PLOT_TIP)

@@ -524,19 +524,16 @@ class OutputTab(PlotTab):
         self.show_validation.setToolTip(_VALIDATION_TIP)
         self.show_validation.setChecked(True)
         self.show_validation.toggled.connect(lambda on: self.val_points.setVisible(on))
-        self.controls.addWidget(self.show_validation)
         self.show_boundary = QtWidgets.QCheckBox("Decision boundary")
         self.show_boundary.setToolTip(
             "Draw a line where the predicted class changes (between classes of equal probability)"
         )
         self.show_boundary.setChecked(True)
         self.show_boundary.toggled.connect(self._boundary_toggled)
-        self.controls.addWidget(self.show_boundary)
         # Several regression targets have units of their own: one at a time against its
         # prediction (prices in dollars would flatten a tax rate to a dot at the origin).
         self.parity_target_label = QtWidgets.QLabel("Target:")
         self.parity_target_label.setVisible(False)
-        self.controls.addWidget(self.parity_target_label)
         self.parity_target = QtWidgets.QComboBox()
         self.parity_target_label.setBuddy(self.parity_target)
         self.parity_target.setToolTip("The target shown against the inputs and its prediction")
@@ -545,8 +542,12 @@ class OutputTab(PlotTab):
         )
         self.parity_target.setVisible(False)
         self.parity_target.currentIndexChanged.connect(self._parity_target_chosen)
-        self.controls.addWidget(self.parity_target)
-        self.controls.addStretch(1)
+        parity = QtWidgets.QWidget()  # "Target:" and its list stay on one line
+        parity_row = QtWidgets.QHBoxLayout(parity)
+        parity_row.setContentsMargins(0, 0, 0, 0)
+        parity_row.addWidget(self.parity_target_label)
+        parity_row.addWidget(self.parity_target)
+        self.add_wrapping_controls(self.show_validation, self.show_boundary, parity)
 
         # ---- map over the inputs -------------------------------------------------------------
         self.map_plot = make_plot("Decision regions", "x1", "x2", grid=False)
