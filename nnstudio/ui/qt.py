@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyqtgraph as pg
 import pyqtgraph.exporters
 import shiboken6
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
+
+from nnstudio.errors import ProjectFileError
 
 # Row-major images match NumPy's (rows, columns) layout; antialiasing keeps thin edges legible.
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="k")
@@ -136,6 +139,24 @@ def line_spans(
     return spans
 
 
+def png_bytes(image: QtGui.QImage, target: Path) -> bytes:
+    """``image`` encoded as PNG, in memory.
+
+    Raises
+    ------
+    ProjectFileError
+        When Qt cannot encode the image (naming ``target``, the file it was meant for).
+    """
+    buffer = QtCore.QBuffer()
+    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    encoded = image.save(buffer, "PNG")
+    data = bytes(buffer.data())
+    buffer.close()
+    if not encoded or not data:
+        raise ProjectFileError(f"cannot write {target}: the image could not be encoded as PNG")
+    return data
+
+
 __all__ = [
     "ElidingComboBox",
     "Qt",
@@ -149,6 +170,7 @@ __all__ = [
     "is_alive",
     "line_spans",
     "pg",
+    "png_bytes",
     "show_clamped",
     "wait_cursor",
     "whole_text_combo",

@@ -52,7 +52,7 @@ from nnstudio.ui.canvas.shading import (
     thumbnail_images,
 )
 from nnstudio.ui.colors import diverging_rgb, symmetric_limit
-from nnstudio.ui.qt import QtCore, QtGui, QtSvg, QtWidgets, Signal
+from nnstudio.ui.qt import QtCore, QtGui, QtSvg, QtWidgets, Signal, png_bytes
 from nnstudio.ui.selection import Selection
 
 #: Pixmap cache (kilobytes) the canvas asks for, see ``NetworkCanvas.__init__``.
@@ -1945,18 +1945,10 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             When the image cannot be encoded or the file cannot be written (naming it and
             the reason).
         """
-        from nnstudio.errors import NNStudioError
         from nnstudio.io.weights import atomic_write_bytes
 
         path = Path(path)
-        buffer = QtCore.QBuffer()
-        buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-        encoded = self.render_image(scale).save(buffer, "PNG")
-        png = bytes(buffer.data())
-        buffer.close()
-        if not encoded or not png:
-            raise NNStudioError(f"cannot write {path}: the image could not be encoded as PNG")
-        atomic_write_bytes(path, png)
+        atomic_write_bytes(path, png_bytes(self.render_image(scale), path))
         return path
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from nnstudio.errors import ProjectFileError
 from nnstudio.io.weights import atomic_write_bytes, atomic_write_text
 from nnstudio.ui.colors import NEGATIVE_COLOR, POSITIVE_COLOR, diverging_colormap, symmetric_limit
-from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
+from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg, png_bytes
 
 if TYPE_CHECKING:
     from nnstudio.data import Dataset
@@ -159,24 +159,6 @@ def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[A
         writer.writerow([_cell(value) for value in row])
     atomic_write_text(target, text.getvalue())
     return target
-
-
-def png_bytes(image: QtGui.QImage, target: Path) -> bytes:
-    """``image`` encoded as PNG, in memory.
-
-    Raises
-    ------
-    ProjectFileError
-        When Qt cannot encode the image (naming ``target``, the file it was meant for).
-    """
-    buffer = QtCore.QBuffer()
-    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-    encoded = image.save(buffer, "PNG")
-    data = bytes(buffer.data())
-    buffer.close()
-    if not encoded or not data:
-        raise ProjectFileError(f"cannot write {target}: the image could not be encoded as PNG")
-    return data
 
 
 def _cell(value: Any) -> Any:
