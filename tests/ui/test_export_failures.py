@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.export_dialog import ExportDialog, export_choices
 from nnstudio.ui.frame import FrameBuilder
 from nnstudio.ui.qt import QtWidgets
 from nnstudio.workflow import build_network, make_trainer
+from tests.ui.test_plots_look import xor_project
 
 pytestmark = pytest.mark.gui
 
@@ -31,16 +31,6 @@ STUDIO_EXPORTS = {
     "plots-png": "XOR_plots.png",
     "plots-csv": "XOR.csv",
 }
-
-
-def xor_project() -> Project:
-    return Project(
-        name="XOR",
-        data=BuiltinData(builtin="xor", samples=64, seed=1),
-        network=NetworkSpec(inputs=2, layers=(LayerSpec(3, "tanh"), LayerSpec(1, "sigmoid"))),
-        loss="binary_crossentropy",
-        training=TrainingSpec(optimizer="adam", learning_rate=0.05, batch_size=16, epochs=5),
-    )
 
 
 @pytest.fixture
