@@ -834,23 +834,20 @@ def _run_training(trainer: Trainer, epochs: int | None, *, quiet: bool) -> tuple
 
 
 def _check_output_folder(output: Path, failure: str) -> None:
-    """Fail unless the folder ``output`` goes into exists and is a folder.
-
-    ``failure`` begins the message (``"cannot write"``); the rest says which, as the Export
-    dialog does: ``the folder out does not exist`` or ``notes.txt is not a folder``.
+    """Fail unless a file can be written at ``output``: its folder exists, is a folder and is
+    writable. ``failure`` begins the message (``"cannot write"``); the rest is the Export
+    dialog's (:func:`~nnstudio.io.exporters.folder_problem`).
 
     Raises
     ------
     ProjectFileError
-        When the folder is missing or is a file.
+        Naming ``output`` and what stands in the way.
     """
-    folder = output.parent
-    resolved = folder.resolve()
-    if resolved.is_dir():
-        return
-    if resolved.exists():  # a file in the folder's place: -o notes.txt/m.npz
-        raise ProjectFileError(f"{failure} {output}: {folder} is not a folder")
-    raise ProjectFileError(f"{failure} {output}: the folder {folder} does not exist")
+    from nnstudio.io.exporters import folder_problem
+
+    problem = folder_problem(output)
+    if problem is not None:
+        raise ProjectFileError(f"{failure} {output}: {problem}")
 
 
 def _project_output(path: str, option: str) -> Path:
@@ -858,15 +855,13 @@ def _project_output(path: str, option: str) -> Path:
     output = Path(path).expanduser()
     if output.suffix != ".nnproj":
         raise CommandError(f"{option} needs a .nnproj file name, not {output.name}")
-    _check_output_folder(output, "cannot write")
     from nnstudio.io.project import weights_path_for
 
     # Found after training, a folder in the way or a read-only folder would cost the run.
     for target in (output, weights_path_for(output)):
         if target.is_dir():
             raise ProjectFileError(f"cannot write {target}: it is a folder")
-    if not os.access(output.parent.resolve(), os.W_OK | os.X_OK):
-        raise ProjectFileError(f"cannot write {output}: the folder {output.parent} is not writable")
+    _check_output_folder(output, "cannot write")
     return output
 
 

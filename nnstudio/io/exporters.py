@@ -10,6 +10,7 @@ wrote.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,6 +202,35 @@ def suffix_conflict(format: str, path: str | Path) -> str | None:
         f"{path.name} ends in {suffix}, the suffix of {owner}, but the format is {fmt.name}; "
         f"name the file {path.stem}{fmt.suffix}"
     )
+
+
+def folder_problem(target: Path) -> str | None:
+    """Why no file can be written at ``target``'s folder, or ``None`` when it can.
+
+    Parameters
+    ----------
+    target : Path
+        The file to write.
+
+    Returns
+    -------
+    str or None
+        For example ``"the folder /x/out does not exist"``, or the system's reason, such as
+        ``"File name too long"``.
+    """
+    folder = target.parent
+    try:
+        if not folder.exists():
+            return f"the folder {folder} does not exist"
+        if not folder.is_dir():
+            return f"{folder} is not a folder"
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return f"the folder {folder} is not writable"
+        if target.is_dir():
+            return f"{target} is a folder; give a file name"
+    except OSError as error:
+        return error.strerror or str(error)
+    return None
 
 
 def export(format: str, project: Project, weights: Weights, path: str | Path) -> list[Path]:

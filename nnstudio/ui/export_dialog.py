@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nnstudio.errors import NNStudioError
-from nnstudio.io.exporters import EXPORT_FORMATS, export
+from nnstudio.io.exporters import EXPORT_FORMATS, export, folder_problem
 from nnstudio.spec import Weights
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.qt import QtWidgets
@@ -213,35 +213,6 @@ def checked_target(choice: ExportChoice, path: str | Path, project_name: str) ->
         return export_target(choice, path, project_name)
     except OSError as error:
         raise NNStudioError(f"cannot write {shown}: {error.strerror or error}") from error
-
-
-def folder_problem(target: Path) -> str | None:
-    """Why no file can be written at ``target``'s folder, or ``None`` when it can.
-
-    Parameters
-    ----------
-    target : Path
-        The file to write.
-
-    Returns
-    -------
-    str or None
-        For example ``"the folder /x/out does not exist"``, or the system's reason, such as
-        ``"File name too long"``.
-    """
-    folder = target.parent
-    try:
-        if not folder.exists():
-            return f"the folder {folder} does not exist"
-        if not folder.is_dir():
-            return f"{folder} is not a folder"
-        if not os.access(folder, os.W_OK | os.X_OK):
-            return f"the folder {folder} is not writable"
-        if target.is_dir():
-            return f"{target} is a folder; give a file name"
-    except OSError as error:
-        return error.strerror or str(error)
-    return None
 
 
 def planned_files(choice: ExportChoice, target: Path) -> list[Path]:
