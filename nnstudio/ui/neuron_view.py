@@ -36,7 +36,7 @@ from nnstudio.ui.plots.common import (
     SteadyYRange,
     TidyAxis,
     compact_large_ticks,
-    nice_ceiling,
+    steady_extent,
 )
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
 from nnstudio.ui.steady_label import SteadyLabel
@@ -622,15 +622,8 @@ class NeuronView(QtWidgets.QWidget):
         self.z_plot.setYRange(*finite_range(bottom, curve_top * 1.05), padding=0.02)
 
     def _steady_z_window(self, z: np.ndarray) -> tuple[float, float]:
-        """The z window to show: the last one while it covers ``z`` and is not more than twice
-        as wide as needed, otherwise :func:`_z_range` widened to a round step."""
-        low, high = _z_range(z)
-        shown = self._z_window
-        if shown is not None and shown[0] <= low and high <= shown[1]:
-            if high - low >= 0.5 * (shown[1] - shown[0]):
-                return shown
-        step = nice_ceiling((high - low) / 8.0)
-        self._z_window = (math.floor(low / step) * step, math.ceil(high / step) * step)
+        """The z window to show: :func:`_z_range` of ``z``, moving only in round steps."""
+        self._z_window = steady_extent(self._z_window, *_z_range(z), parts=8)
         return self._z_window
 
     def _shade(

@@ -785,6 +785,26 @@ class GrowingXRange:
         self.following = False
 
 
+def steady_extent(
+    shown: tuple[float, float] | None, low: float, high: float, parts: int = 10
+) -> tuple[float, float]:
+    """The extent to show data from ``low`` to ``high`` on, moving only in round steps.
+
+    ``shown`` (the extent shown now) while it holds the data and is at most twice as wide
+    as they are; otherwise the data widened to multiples of a round step of about
+    ``1/parts`` of their span.
+    """
+    if shown is not None and shown[0] <= low and high <= shown[1]:
+        if high - low >= 0.5 * (shown[1] - shown[0]):
+            return shown
+    span = high - low if high > low else max(abs(high), 1e-3)
+    step = nice_ceiling(span / parts)
+    extent = (math.floor(low / step) * step, math.ceil(high / step) * step)
+    if extent[1] <= extent[0]:
+        extent = (extent[0], extent[0] + step)
+    return extent
+
+
 class SteadyYRange:
     """The y axis of a live plot: fits the data, but moves only in round steps.
 
@@ -846,14 +866,7 @@ class SteadyYRange:
                 middle = 0.5 * (low + high)
                 low, high = middle - 0.5 * least, middle + 0.5 * least
         shown = self._shown
-        if shown is not None and shown[0] <= low and high <= shown[1]:
-            if high - low >= 0.5 * (shown[1] - shown[0]):
-                return
-        span = high - low if high > low else max(abs(high), 1e-3)
-        step = nice_ceiling(span / 10.0)
-        extent = (math.floor(low / step) * step, math.ceil(high / step) * step)
-        if extent[1] <= extent[0]:
-            extent = (extent[0], extent[0] + step)
+        extent = steady_extent(shown, low, high)
         if not log and nonnegative:
             extent = (max(extent[0], 0.0), extent[1])
         if extent != shown:
