@@ -505,6 +505,13 @@ class Trainer:
         self._epochs.append(0, self._metrics.row(self._learning_rate))
         self._start_loss = self._metrics.train_loss
         self._warning: str | None = None
+        #: Layers that can go dead (see _check_dead_layers), found once: a full-batch run ends
+        #: an epoch every step.
+        self._relu_layers = tuple(
+            index
+            for index, layer in enumerate(network.spec.layers)
+            if canonical_activation(layer.activation) == "relu"
+        )
         if training.early_stopping is not None:
             # The untrained network is the first candidate for the best weights.
             self._track_best()
@@ -835,12 +842,7 @@ class Trainer:
         """
         if self._warning is not None:
             return
-        layers = self.network.spec.layers
-        suspects = [
-            index
-            for index, layer in enumerate(layers)
-            if canonical_activation(layer.activation) == "relu" and self._grad_squares[index] == 0
-        ]
+        suspects = [index for index in self._relu_layers if self._grad_squares[index] == 0]
         if not suspects:
             return
         _prefix, X, _Y = self._evaluation_sets[0]
@@ -848,7 +850,7 @@ class Trainer:
             Z = self.network.forward(X).Z
         for index in suspects:
             if not (Z[index] > 0).any():
-                output = index == len(layers) - 1
+                output = index == self.network.n_layers - 1
                 name = "the output layer" if output else f"hidden layer {index + 1}"
                 self._warning = (
                     f"{DEAD_LAYER} {name} (ReLU) outputs 0 for every training "
