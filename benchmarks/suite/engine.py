@@ -37,7 +37,7 @@ from suite.common import (
 #: Learning rate and momentum every library trains with.
 LEARNING_RATE = 0.01
 MOMENTUM = 0.9
-#: Side of the square matrices whose product measures the GEMM peak.
+#: Side of the square matrices whose product measures the GEMM rate.
 GEMM_SIZE = 2048
 QUICK_GEMM_SIZE = 256
 
@@ -104,14 +104,14 @@ CONFIGS: tuple[NetworkConfig, ...] = (
     NetworkConfig((784, 128, 64, 10), 64, ("tanh", "relu")),
     NetworkConfig((784, 256, 128, 10), 512, ("tanh", "relu")),
 )
-#: The network whose FLOP rate is compared with the GEMM peak, and which also runs on two
+#: The network whose FLOP rate is compared with the GEMM rate, and which also runs on two
 #: threads.
 BIG = CONFIGS[-1]
 #: Minimum speed-up over PyTorch per network (single thread).
 TORCH_TARGETS = {"2-8-8-1/10": 10.0, "64-64-10/32": 8.0, "784-128-64-10/64": 2.0}
 #: float64 may be at most this many times slower than float32.
 FLOAT64_SLOWDOWN = 2.2
-#: Share of the single-thread GEMM peak the big network must reach.
+#: Share of the single-thread GEMM rate (timed like the steps) the big network must reach.
 GEMM_SHARE = 0.85
 
 
@@ -302,12 +302,16 @@ def thread_count(threads: int, torch: Any | None) -> Iterator[None]:
                 torch.set_num_threads(previous)
 
 
-def gemm_rate(size: int, threads: int, repeats: int = 5) -> float:
-    """Best float32 FLOP rate of ``size``×``size`` matrix products with ``threads`` threads."""
+def _square_operands(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
     A = rng.standard_normal((size, size), dtype=np.float32)
     B = rng.standard_normal((size, size), dtype=np.float32)
-    C = np.empty((size, size), dtype=np.float32)
+    return A, B, np.empty((size, size), dtype=np.float32)
+
+
+def gemm_rate(size: int, threads: int, repeats: int = 5) -> float:
+    """Best float32 FLOP rate of ``size``×``size`` matrix products with ``threads`` threads."""
+    A, B, C = _square_operands(size)
     with threadpool_limits(limits=threads, user_api="blas"):
         np.matmul(A, B, out=C)
         best = math.inf
@@ -316,6 +320,22 @@ def gemm_rate(size: int, threads: int, repeats: int = 5) -> float:
             np.matmul(A, B, out=C)
             best = min(best, time.perf_counter() - started)
     return 2.0 * size**3 / best
+
+
+def gemm_stepper(size: int) -> StepFunction:
+    """One ``size``×``size`` float32 product per call, timed like a training step.
+
+    Measured among the training steps by :func:`~suite.common.best_rates` (same rounds, same
+    clock, best round), its products per second times ``2 size³`` is the sustained GEMM rate
+    that a training step's FLOP rate is compared with. (The thread count is the caller's.)
+    """
+    A, B, C = _square_operands(size)
+
+    def step() -> tuple[int, bool]:
+        np.matmul(A, B, out=C)
+        return 1, False
+
+    return step
 
 
 def _record_gemm_rate(rates: list[float], size: int, threads: int = 1) -> None:
@@ -375,7 +395,10 @@ def run_engine(settings: Settings, context: dict[str, Any]) -> SectionResult:
         gemm_rates: list[float] = []
         before_round: Callable[[], None] | None = None
         if config is BIG:
-            # The GEMM peak is measured in the same rounds, under the same load.
+            # The GEMM is timed as one more candidate of the same rounds, under the same load
+            # and by the same rule as the steps (the best round's rate); the fastest single
+            # product of each round is kept for reference.
+            steppers["gemm"] = gemm_stepper(gemm_size)
             before_round = functools.partial(_record_gemm_rate, gemm_rates, gemm_size)
         with thread_count(1, torch):
             rates = best_rates(steppers, settings.seconds, settings.rounds, before_round)
@@ -399,15 +422,19 @@ def run_engine(settings: Settings, context: dict[str, Any]) -> SectionResult:
     result.tables.append(main)
 
     flops = Table(
-        f"{BIG.label}: FLOP rate against the GEMM peak measured in the same rounds",
+        f"{BIG.label}: FLOP rate against the GEMM rate measured in the same rounds "
+        f"({big['gemm_size']}×{big['gemm_size']} products, best round; and the fastest "
+        "single product)",
         [
             "threads",
             "nnstudio steps/s",
             "PyTorch steps/s",
             "÷ PyTorch",
             "nnstudio GFLOP/s",
-            "GEMM peak GFLOP/s",
-            "share of GEMM peak",
+            "GEMM GFLOP/s",
+            "share of GEMM",
+            "fastest product GFLOP/s",
+            "share of fastest",
         ],
     )
     for threads in (1, 2):
@@ -420,6 +447,8 @@ def run_engine(settings: Settings, context: dict[str, Any]) -> SectionResult:
                 big[f"gflops_{threads}"],
                 big[f"gemm_gflops_{threads}"],
                 f"{100 * big[f'gemm_share_{threads}']:.1f} %",
+                big[f"gemm_best_product_gflops_{threads}"],
+                f"{100 * big[f'gemm_best_product_share_{threads}']:.1f} %",
             ]
         )
     result.tables.append(flops)
@@ -442,7 +471,7 @@ def run_engine(settings: Settings, context: dict[str, Any]) -> SectionResult:
     )
     result.targets.append(
         Target(
-            f"nnstudio share of the 1-thread GEMM peak, {BIG.label}",
+            f"nnstudio share of the 1-thread GEMM rate, {BIG.label}",
             100 * big["gemm_share_1"],
             ">=",
             100 * GEMM_SHARE,
@@ -504,7 +533,7 @@ def _big_network(
     config: NetworkConfig,
     data: Data,
     rates: dict[str, Rate],
-    gemm_peak: float,
+    best_product: float,
     torch: Any | None,
     settings: Settings,
 ) -> dict[str, Any]:
@@ -514,11 +543,12 @@ def _big_network(
         "flops_per_step": flops,
         "gemm_size": QUICK_GEMM_SIZE if settings.quick else GEMM_SIZE,
     }
-    _flop_figures(big, 1, rates, gemm_peak, flops)
+    _flop_figures(big, 1, rates, best_product, flops)
     threads = 2
     steppers: dict[str, StepFunction] = {"nnstudio": engine_stepper(config, data)}
     if torch is not None:
         steppers["pytorch"] = torch_stepper(config, data, torch)
+    steppers["gemm"] = gemm_stepper(big["gemm_size"])
     gemm_rates: list[float] = []
     before_round = functools.partial(_record_gemm_rate, gemm_rates, big["gemm_size"], threads)
     with thread_count(threads, torch):
@@ -528,14 +558,22 @@ def _big_network(
 
 
 def _flop_figures(
-    big: dict[str, Any], threads: int, rates: dict[str, Rate], gemm_peak: float, flops: float
+    big: dict[str, Any], threads: int, rates: dict[str, Rate], best_product: float, flops: float
 ) -> None:
-    """Store steps/s, GFLOP/s, the GEMM peak and the shares for one thread count."""
+    """Store steps/s, GFLOP/s, the GEMM rates and the shares for one thread count.
+
+    ``gemm_gflops`` is the GEMM's rate measured like the steps' (best round of products
+    back to back), the target's reference; ``gemm_best_product_gflops`` the fastest single
+    product of any round, a rate no whole round sustains.
+    """
     steps = rates["nnstudio"].steps_per_second
+    sustained = rates["gemm"].steps_per_second * 2.0 * big["gemm_size"] ** 3
     big[f"steps_{threads}"] = steps
     big[f"gflops_{threads}"] = steps * flops / 1e9
-    big[f"gemm_gflops_{threads}"] = gemm_peak / 1e9
-    big[f"gemm_share_{threads}"] = steps * flops / gemm_peak
+    big[f"gemm_gflops_{threads}"] = sustained / 1e9
+    big[f"gemm_share_{threads}"] = steps * flops / sustained
+    big[f"gemm_best_product_gflops_{threads}"] = best_product / 1e9
+    big[f"gemm_best_product_share_{threads}"] = steps * flops / best_product
     if "pytorch" in rates:
         big[f"pytorch_steps_{threads}"] = rates["pytorch"].steps_per_second
         big[f"pytorch_gflops_{threads}"] = rates["pytorch"].steps_per_second * flops / 1e9
@@ -610,8 +648,9 @@ def run_gemm(settings: Settings, context: dict[str, Any]) -> SectionResult:
         data["big_network_gflops"] = big["gflops_1"]
         data["big_network_share_of_this_peak"] = share
         result.notes.append(
-            "The engine section's target divides by the peak measured between its own rounds, "
-            "under the same load; this table's peak was measured separately."
+            "The engine section's target divides by the GEMM rate timed in its own rounds, "
+            "like the steps, under the same load; this table's fastest products were measured "
+            "separately."
         )
     else:
         result.notes.append("Run with the engine section to see the big network's share.")
