@@ -417,6 +417,22 @@ def test_reset_weights_reinitialises(qtbot, window) -> None:
     np.testing.assert_array_equal(window.document.weights[0][0], initial[0][0])
 
 
+def test_reset_while_paused_shows_the_fresh_networks_loss(qtbot, window) -> None:
+    window.open_sample("xor")
+    loss = window.status.loss_label
+    # The untrained network's loss, from the frame the studio shows before any training.
+    qtbot.waitUntil(lambda: loss.text() != "Loss –", timeout=FRAME_TIMEOUT)
+    untrained = loss.text()
+    window.step_epoch_action.trigger()
+    _wait_state(qtbot, window, "paused")
+    qtbot.waitUntil(lambda: loss.text() not in ("Loss –", untrained), timeout=FRAME_TIMEOUT)
+    window.reset_action.trigger()
+    # Paused, no training frame follows: the fresh session's first frame brings the loss of
+    # the seed's initialisation, the untrained network's again, without pressing Play.
+    qtbot.waitUntil(lambda: loss.text() == untrained, timeout=FRAME_TIMEOUT)
+    assert window.controller.state == "idle"
+
+
 def test_diverging_run_shows_the_banner_and_keeps_finite_weights(qtbot, window) -> None:
     from dataclasses import replace
 
