@@ -804,17 +804,16 @@ class TrainingStatus(QtWidgets.QWidget):
         self.speed_label.setVisible(running)
         self.eta_label.setVisible(running and bool(total))
 
-    def clear(self) -> None:
-        """Forget the last snapshot (a new project or reset weights)."""
-        self._show(self.epoch_label, "Epoch 0")
-        self._show(self.step_label, "Step 0")
-        if self._compact:
-            self.epoch_label.setToolTip(self.step_label.text())
+    def clear(self, total_epochs: int | None = None) -> None:
+        """Forget the last snapshot (a new project or reset weights).
+
+        The run's length stays shown ("Epoch 0 / 500" and an empty progress bar), so the
+        labels do not move until the fresh network's first frame brings its loss.
+        """
+        self._show_position(0, 0, total_epochs, 0.0)
         self._show(self.loss_label, "Loss –")
         self._show(self.speed_label, "")
         self._show(self.eta_label, "")
-        self.progress.setValue(0)
-        self.progress.setVisible(False)
 
     def _show_position(self, epoch: int, step: int, total: int | None, fraction: float) -> None:
         self.set_epochs_total(total)
@@ -1897,7 +1896,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.banner.hide()
         self.statusBar().clearMessage()  # a message about the previous document is stale
         self._dataset_changed(self.document.dataset)
-        self.status.clear()
+        self.status.clear(self.document.project.training.epochs)
         self._update_selection_actions()
         self._refresh_plot_context()
         self._start_on_document()
@@ -2255,7 +2254,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.show_error("Cannot reset weights", str(error))
             return
         self.banner.hide()
-        self.status.clear()
+        self.status.clear(self.document.project.training.epochs)
         self.document.reinitialise(fresh)
 
     def show_frame(self, frame: Any) -> None:
@@ -2377,7 +2376,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _weights_changed(self, weights: Any) -> None:
         if weights is None and self._state != "running":
-            self.status.clear()
+            self.status.clear(self.document.project.training.epochs)
 
     def _dataset_changed(self, dataset: Any) -> None:
         self.status.set_validation(dataset is not None and np.shape(dataset.X_val)[0] > 0)

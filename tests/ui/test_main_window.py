@@ -427,6 +427,10 @@ def test_reset_while_paused_shows_the_fresh_networks_loss(qtbot, window) -> None
     _wait_state(qtbot, window, "paused")
     qtbot.waitUntil(lambda: loss.text() not in ("Loss –", untrained), timeout=FRAME_TIMEOUT)
     window.reset_action.trigger()
+    # Until then the run's length stays shown, so the status bar's labels do not jump.
+    assert window.status.epoch_label.text() == "Epoch 0 / 600"
+    assert window.status.progress.isVisibleTo(window.status)
+    assert window.status.progress.value() == 0
     # Paused, no training frame follows: the fresh session's first frame brings the loss of
     # the seed's initialisation, the untrained network's again, without pressing Play.
     qtbot.waitUntil(lambda: loss.text() == untrained, timeout=FRAME_TIMEOUT)
