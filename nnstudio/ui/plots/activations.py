@@ -14,7 +14,7 @@ output the same, as after zero initialisation) has no logarithm: it is drawn at 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,6 +42,9 @@ _SATURATED_COLOR = (230, 110, 20)
 _DEAD_COLOR = (31, 97, 166)
 #: Width in pixels of the lines between the classes' columns of the heatmap.
 _SEPARATOR_WIDTH = 2
+#: Least room (pixels) between two class labels where no wording fits otherwise: each sits
+#: centred under its own group, between the separators, so even this close they read apart.
+_CROWDED_CLASS_GAP = 4.0
 #: Gap (percent of the y axis) between a unit-health bar and its label.
 _LABEL_GAP = 1.0
 #: Lowest top of the unit-health y axis: room for labels over full bars in a tall plot.
@@ -104,31 +107,88 @@ def _count(number: int, noun: str) -> str:
 
 
 def class_tick_wordings(
-    ticks: list[tuple[float, str]], shortest: int = 4
+    ticks: Sequence[tuple[float, str]],
+    shortest: int = 4,
+    numbers: Sequence[int] | None = None,
 ) -> list[list[tuple[float, str]]]:
     """Ticks naming classes, in wordings from the longest to the shortest.
 
-    The class names as they are; each cut to ``shortest`` letters and "…"; then cut to the
-    fewest letters that still tell them apart. A narrow heatmap left out a name that did not
-    fit under its group (the middle "versicolor" of iris, or "outer" at the edge).
+    The class names as they are; each cut to ``shortest`` letters and "…"; cut to the fewest
+    letters that still tell them apart, with "…" and then without it (an ellipsis is as wide
+    as two letters); last, the classes' numbers where those are shorter still. Every wording
+    names every class: a narrow heatmap left the middle "versicolor" of iris unlabelled.
+
+    Parameters
+    ----------
+    ticks : sequence of (float, str)
+        Each group's centre and its class's name, left to right.
+    shortest : int
+        Letters the first shortened wording keeps of a name.
+    numbers : sequence of int or None
+        Each group's class number (its index in the data); ``None``: 0, 1, 2, … in order.
+
+    Returns
+    -------
+    list of list of (float, str)
+        The wordings, one tick per group in each.
     """
+    values = [value for value, _name in ticks]
     names = [name for _value, name in ticks]
+    distinct = len(set(names))
+    longest = max(map(len, names), default=1)
 
     def cut(name: str, letters: int) -> str:
         return name if len(name) <= letters + 1 else name[:letters] + "…"
 
-    letters = 1
-    while letters < max(map(len, names), default=1) and len(
-        {cut(name, letters) for name in names}
-    ) < len(set(names)):
-        letters += 1
-    wordings = [names, [cut(name, shortest) for name in names]]
+    def fewest(shorten: Callable[[str, int], str]) -> int:
+        """The fewest letters that ``shorten`` may keep and still tell the names apart."""
+        letters = 1
+        while letters < longest and len({shorten(name, letters) for name in names}) < distinct:
+            letters += 1
+        return letters
+
+    letters = fewest(cut)
+    wordings = [names]
+    if letters <= shortest:  # else "clas…" for "class_0", "class_1": no class told apart
+        wordings.append([cut(name, shortest) for name in names])
     if letters < shortest:
         wordings.append([cut(name, letters) for name in names])
-    return [
-        [(value, text) for (value, _name), text in zip(ticks, texts, strict=True)]
-        for texts in wordings
-    ]
+    prefixes = fewest(lambda name, count: name[:count])
+    shorter = [name[:prefixes] for name in names]
+    # No longer than the cut names (not "cats" after "ca…"), and not "a" after "a".
+    if prefixes <= letters and shorter != wordings[-1]:
+        wordings.append(shorter)
+    tags = [str(n) for n in (range(len(names)) if numbers is None else numbers)]
+    # Numbers only where they are shorter, and never where a number is another class's
+    # name (classes named "1" to "10": "1" would stand for the class named "2").
+    if max(map(len, tags), default=0) < max(map(len, wordings[-1]), default=0) and not any(
+        tag in names and name != tag for tag, name in zip(tags, names, strict=True)
+    ):
+        wordings.append(tags)
+    return [list(zip(values, texts, strict=True)) for texts in wordings]
+
+
+def class_key(names: Sequence[str], numbers: Sequence[int] | None = None) -> str:
+    """What the heatmap's columns are, naming its classes left to right (its tooltip).
+
+    Parameters
+    ----------
+    names : sequence of str
+        The groups' class names, left to right.
+    numbers : sequence of int or None
+        The groups' class numbers where the axis may show those for the names (see
+        :func:`class_tick_wordings`): each name then follows its number.
+
+    Returns
+    -------
+    str
+        One sentence (a narrow heatmap's labels may be cut short or numbers).
+    """
+    if numbers is None:
+        classes = ", ".join(names)
+    else:
+        classes = ", ".join(f"{n}: {name}" for n, name in zip(numbers, names, strict=True))
+    return f"One column per probe example, grouped by class from left to right: {classes}"
 
 
 class ActivationsTab(PlotTab):
@@ -321,6 +381,7 @@ class ActivationsTab(PlotTab):
         if labels is None or labels.size == 0:
             axis.set_tick_choices([])
             axis.set_label_wordings("examples, by target", "examples", "ex.")
+            self.heatmap_plot.setToolTip("One column per probe example")
             for line in self.boundaries:
                 line.setVisible(False)
             return
@@ -329,11 +390,18 @@ class ActivationsTab(PlotTab):
         starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
         ends = np.r_[starts[1:], labels.size]
         names = frame.target_names
+        classes = [int(labels[s]) for s in starts.tolist()]
         ticks = [
-            ((s + e) / 2.0, names[int(labels[s])] if int(labels[s]) < len(names) else "")
-            for s, e in zip(starts.tolist(), ends.tolist(), strict=True)
+            ((s + e) / 2.0, names[c] if c < len(names) else str(c))
+            for s, e, c in zip(starts.tolist(), ends.tolist(), classes, strict=True)
         ]
-        axis.set_tick_choices(class_tick_wordings(ticks))
+        wordings = class_tick_wordings(ticks, numbers=classes)
+        axis.set_tick_choices(wordings, crowded_gap=_CROWDED_CLASS_GAP)
+        # The full names where the axis may show numbers for them (and cut ones anyway).
+        full = [name for _value, name in ticks]
+        last = [text for _value, text in wordings[-1]]
+        numbered = last == [str(c) for c in classes] and last != full
+        self.heatmap_plot.setToolTip(class_key(full, classes if numbered else None))
         while len(self.boundaries) < starts.size - 1:
             # A whole number of pixels: pyqtgraph draws vertical lines without antialiasing,
             # so a fractional width would come out 1 or 2 pixels wide by where a line falls.

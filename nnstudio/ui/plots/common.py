@@ -241,6 +241,9 @@ def note_label(text: str) -> NoteLabel:
 #: other.
 LABEL_GAP = 8.0
 LABEL_GAP_VERTICAL = 2.0
+#: Fewest characters an axis label cut short with an ellipsis keeps; with fewer ("…",
+#: "n…") it says nothing, and the axis goes without a label.
+LEAST_CUT_LABEL = 3
 #: Mantissas of the round tick steps an axis may step up to when its labels need more room.
 _NICE_STEPS = (1.0, 2.0, 5.0)
 
@@ -265,7 +268,8 @@ class TidyAxis(pg.AxisItem):
 
     Fixed ticks may come in several wordings (:meth:`set_tick_choices`): the first wording
     whose labels all fit is shown, e.g. ``"1 tanh"`` in a wide plot and ``"1"`` in a narrow
-    one.
+    one. Where not even the last fits, it may stand closer together (a ``crowded_gap``)
+    before any of its labels is left out.
     """
 
     def __init__(self, orientation: str, **kwargs: Any) -> None:
@@ -273,6 +277,7 @@ class TidyAxis(pg.AxisItem):
         self._shown_label = ""
         super().__init__(orientation, **kwargs)
         self._tick_choices: list[list[tuple[float, str]]] = []
+        self._crowded_gap: float | None = None
         if not self.vertical:
             # pyqtgraph hides a label that sticks out past either end of the axis, so an epoch
             # axis lost its "0"; half of a short label may stick out into the margin.
@@ -291,7 +296,8 @@ class TidyAxis(pg.AxisItem):
 
     def set_label_wordings(self, text: str, *shorter: str) -> None:
         """Label the axis ``text``, or where it is longer than the axis the first of
-        ``shorter`` that fits (the last one cut short with an ellipsis when none does)."""
+        ``shorter`` that fits (the last one cut short with an ellipsis when none does, and
+        no label when that would keep fewer than :data:`LEAST_CUT_LABEL` characters)."""
         self._label_choices = (text, *shorter)
         self.setLabel(text)
 
@@ -311,7 +317,12 @@ class TidyAxis(pg.AxisItem):
         for text in plain:
             if metrics.horizontalAdvance(text) <= room:
                 return text
-        return metrics.elidedText(plain[-1], QtCore.Qt.TextElideMode.ElideRight, room)
+        cut = metrics.elidedText(plain[-1], QtCore.Qt.TextElideMode.ElideRight, room)
+        # A lone "…" (a narrow heatmap in a large font) reads as a glitch: no label instead.
+        # (Qt may leave a wording a pixel too long whole: that one stays.)
+        if cut == plain[-1] or len(cut.rstrip("…").strip()) >= LEAST_CUT_LABEL:
+            return cut
+        return ""
 
     def labelString(self) -> str:
         # A label longer than the axis was cut off at both ends (a short plot with a large
@@ -332,9 +343,26 @@ class TidyAxis(pg.AxisItem):
             self.label.setHtml(self.labelString())
         super().resizeEvent(ev)
 
-    def set_tick_choices(self, choices: Sequence[Sequence[tuple[float, str]]]) -> None:
-        """Fixed ticks ``(value, label)`` in wordings from the longest to the shortest."""
+    def set_tick_choices(
+        self,
+        choices: Sequence[Sequence[tuple[float, str]]],
+        *,
+        crowded_gap: float | None = None,
+    ) -> None:
+        """Fixed ticks in several wordings.
+
+        Parameters
+        ----------
+        choices : sequence of sequence of (float, str)
+            Ticks ``(value, label)``, one sequence per wording, from the longest to the
+            shortest.
+        crowded_gap : float or None
+            Where not even the last wording fits with :data:`LABEL_GAP` between its labels,
+            the least room (pixels) they may stand apart before any is left out. ``None``:
+            :data:`LABEL_GAP` always.
+        """
         self._tick_choices = [list(choice) for choice in choices]
+        self._crowded_gap = crowded_gap
         self.setTicks([self._tick_choices[0]] if self._tick_choices else None)
 
     def label_room(self, texts: Iterable[str]) -> float:
@@ -384,18 +412,25 @@ class TidyAxis(pg.AxisItem):
             wanted = sum(1 for value, text in choice if text and low <= value <= high)
             if len(untangled[2]) >= wanted:
                 return untangled
+        if self._crowded_gap is not None:
+            # Labels a little closer together: all of them, or more than LABEL_GAP would
+            # keep, rather than a class or a layer left without one.
+            return self._untangled(specs, self._crowded_gap)
         return self._untangled(specs)
 
-    def _untangled(self, specs: Any) -> Any:
-        """``specs`` without the labels that come too close to a label before them
-        (pyqtgraph lists the major ticks' labels first)."""
+    def _untangled(self, specs: Any, gap: float | None = None) -> Any:
+        """``specs`` without the labels that come less than ``gap`` pixels (by default
+        :data:`LABEL_GAP`, or :data:`LABEL_GAP_VERTICAL` on a vertical axis) from a label
+        before them (pyqtgraph lists the major ticks' labels first)."""
         if specs is None:
             return None
         axis_spec, tick_specs, text_specs = specs
         if self.vertical:
-            grow = (0.0, -LABEL_GAP_VERTICAL / 2, 0.0, LABEL_GAP_VERTICAL / 2)
+            gap = LABEL_GAP_VERTICAL if gap is None else gap
+            grow = (0.0, -gap / 2, 0.0, gap / 2)
         else:
-            grow = (-LABEL_GAP / 2, 0.0, LABEL_GAP / 2, 0.0)
+            gap = LABEL_GAP if gap is None else gap
+            grow = (-gap / 2, 0.0, gap / 2, 0.0)
         kept: list[tuple[QtCore.QRectF, Any, str]] = []
         taken: list[QtCore.QRectF] = []
         for rect, flags, text in text_specs:
@@ -484,15 +519,15 @@ class ReadableLogAxis(TidyAxis):
             for value, text in zip(values, strings, strict=True)
         ]
 
-    def _untangled(self, specs: Any) -> Any:
+    def _untangled(self, specs: Any, gap: float | None = None) -> Any:
         if specs is None or not self.logMode:
-            return super()._untangled(specs)
+            return super()._untangled(specs, gap)
         # pyqtgraph lists a log axis's labels in ascending order when it has no major level
         # (under two decades in view), and 0.09 then pushed 0.1 out. Powers of ten first,
         # then 5 and 2 times them, then the rest: the labels that tell the scale stay.
         axis_spec, tick_specs, text_specs = specs
         ranked = sorted(text_specs, key=lambda spec: _LABEL_RANK.get(_first_digit(spec[2]), 3))
-        return super()._untangled((axis_spec, tick_specs, ranked))
+        return super()._untangled((axis_spec, tick_specs, ranked), gap)
 
 
 #: Which log-axis labels stay where two would crowd, by leading digit (lowest rank first).
