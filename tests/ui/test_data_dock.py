@@ -943,3 +943,146 @@ def test_table_numbers_line_up_whatever_their_magnitude():
     assert list(cells[:, 2]) == ["1.000e+07", "2.500e+06", "3.000e+06"]
     # A value zero up to the column's precision reads 0, never "-0".
     assert list(cells[:, 3]) == ["0", "0", "2"]
+
+
+# ---- large fonts and narrow docks ---------------------------------------------------------------
+
+
+@pytest.fixture
+def app_points(qapp):
+    """Set the application font's point size for one test (restored afterwards)."""
+    original = QtWidgets.QApplication.font()
+
+    def set_points(points: float) -> None:
+        font = QtGui.QFont(original)
+        font.setPointSizeF(points)
+        QtWidgets.QApplication.setFont(font)
+
+    yield set_points
+    QtWidgets.QApplication.setFont(original)
+
+
+def _settle(panel: DataPanel, width: int) -> None:
+    """Give ``panel`` ``width`` pixels and let it lay out.
+
+    As short as a dock in a small window: the panel scrolls, and its scroll bar takes
+    part of the width.
+    """
+    panel.resize(width, 500)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+
+
+def _shows_whole(box: QtWidgets.QAbstractSpinBox) -> bool:
+    """Whether ``box``'s editor is wide enough for its whole text (2 px margin a side)."""
+    return box.lineEdit().width() - 4 >= box.fontMetrics().horizontalAdvance(box.text())
+
+
+def _spin_boxes(panel: DataPanel) -> list[QtWidgets.QAbstractSpinBox]:
+    boxes = (
+        panel.samples_spin,
+        panel.noise_spin,
+        panel.validation_spin,
+        panel.seed_spin,
+        panel.arms_spin,
+    )
+    return [box for box in boxes if box.isVisibleTo(panel)]
+
+
+def _middle(widget: QtWidgets.QWidget, panel: DataPanel) -> int:
+    """The vertical middle of ``widget`` in ``panel``'s coordinates."""
+    return widget.mapTo(panel, widget.rect().center()).y()
+
+
+def _same_row(panel: DataPanel, *widgets: QtWidgets.QWidget) -> bool:
+    middles = [_middle(widget, panel) for widget in widgets]
+    return max(middles) - min(middles) <= 2
+
+
+@pytest.mark.parametrize("key", ["xor", "spiral"])
+def test_at_an_18_point_font_the_dock_is_narrow_and_shows_every_value_whole(
+    qtbot, app_points, document, key
+):
+    # The two label and field pairs a row, the feature boxes and the Standardise and
+    # Regenerate row made the dock at least 441 pixels wide, and the noise box showed
+    # "0.0" of 0.03.
+    app_points(18)
+    panel = DataPanel(document)
+    qtbot.addWidget(panel)
+    panel.show()
+    choose(panel, key)
+    assert panel.set_data(replace(document.project.data, noise=0.03, seed=7), "noise")
+    least = panel.minimumSizeHint().width()
+    assert least <= 360
+    _settle(panel, least)
+    assert panel.noise_spin.text() == "0.03"
+    for box in _spin_boxes(panel):
+        assert _shows_whole(box), box.text()
+    # Nothing else is squeezed below what its text needs, or pushed off the page.
+    page = panel.builtin_page
+    kinds = (QtWidgets.QLabel, QtWidgets.QCheckBox, QtWidgets.QPushButton)
+    for widget in page.findChildren(QtWidgets.QWidget):
+        if not isinstance(widget, kinds) or not widget.isVisibleTo(panel):
+            continue
+        if not (isinstance(widget, QtWidgets.QLabel) and widget.wordWrap()):
+            assert widget.width() >= widget.minimumSizeHint().width(), widget.text()
+        shown = QtCore.QRect(widget.mapTo(page, QtCore.QPoint()), widget.size())
+        assert page.rect().contains(shown), widget.text()
+    # One pair a row in the narrow dock, the button under the check box.
+    assert _middle(panel.noise_spin, panel) > _middle(panel.samples_spin, panel)
+    assert _middle(panel.regenerate_button, panel) > _middle(panel.standardize_check, panel)
+    # A dock dragged wide enough gets two pairs a row back.
+    _settle(panel, 600)
+    assert _same_row(panel, panel.samples_spin, panel.noise_spin)
+    for box in _spin_boxes(panel):
+        assert _shows_whole(box), box.text()
+
+
+def test_at_an_18_point_font_the_csv_page_is_narrow_too(
+    qtbot, app_points, document, monkeypatch, tmp_path
+):
+    app_points(18)
+    panel = DataPanel(document)
+    qtbot.addWidget(panel)
+    panel.show()
+    accept_dialog_with(monkeypatch, panel, iris_like_csv(tmp_path))
+    choose(panel, "csv")
+    assert panel.csv_page.isVisibleTo(panel)
+    least = panel.minimumSizeHint().width()
+    assert least <= 360
+    _settle(panel, least)
+    # "Change columns…" goes under "Open CSV…", whole.
+    change = panel.change_columns_button
+    assert _middle(change, panel) > _middle(panel.open_csv_button, panel)
+    assert change.width() >= change.sizeHint().width()
+
+
+def test_at_the_default_font_a_small_windows_dock_keeps_its_compact_rows(panel):
+    # 307 pixels: the Data dock's width in a 1024 x 640 window. Two pairs a row, the
+    # seven feature boxes on two rows, the button beside the check box.
+    choose(panel, "spiral")
+    _settle(panel, 307)
+    assert _same_row(panel, panel.samples_spin, panel.noise_spin)
+    assert _same_row(panel, panel.validation_spin, panel.seed_spin)
+    assert _middle(panel.arms_spin, panel) > _middle(panel.validation_spin, panel)
+    boxes = panel.feature_checks.boxes
+    assert _same_row(panel, *(boxes[name] for name in ("x1", "x1^2", "x1*x2", "sin(x1)")))
+    assert _same_row(panel, *(boxes[name] for name in ("x2", "x2^2", "sin(x2)")))
+    assert _same_row(panel, panel.standardize_check, panel.regenerate_button)
+    for box in _spin_boxes(panel):
+        assert _shows_whole(box), box.text()
+
+
+def test_spin_boxes_are_as_wide_as_their_values_need(panel, document):
+    seed = panel.seed_spin
+    plain = QtWidgets.QSpinBox()
+    plain.setRange(seed.minimum(), seed.maximum())
+    # Not ten digits wide for a seed of 1 ...
+    assert seed.minimumSizeHint().width() < plain.minimumSizeHint().width()
+    narrow = seed.minimumSizeHint().width()
+    # ... but wide enough for a long one once it is entered.
+    assert panel.set_data(replace(document.project.data, seed=123_456_789), "seed")
+    assert seed.text() == "123456789"
+    assert seed.minimumSizeHint().width() > narrow
+    _settle(panel, panel.minimumSizeHint().width())
+    assert _shows_whole(seed)

@@ -54,7 +54,7 @@ from nnstudio.ui.csv_import import (
 from nnstudio.ui.docks.training_dock import VerticalScrollArea
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.frame import finite_range, plottable
-from nnstudio.ui.plots.common import MajorGrid, class_colors, pen
+from nnstudio.ui.plots.common import FlowRow, MajorGrid, class_colors, pen
 from nnstudio.ui.plots.output import SmoothImageItem, decision_map, grid_image_rect
 from nnstudio.ui.qt import (
     Qt,
@@ -72,9 +72,12 @@ __all__ = [
     "BUILTIN_INFO",
     "DataPanel",
     "FeatureChecks",
+    "FoldingGrid",
     "ImagePreview",
     "ScatterPreview",
     "TablePreview",
+    "ValueDoubleSpinBox",
+    "ValueSpinBox",
     "feature_list",
 ]
 
@@ -941,11 +944,245 @@ class _PreviewStack(QtWidgets.QWidget):
         self._layout.setCurrentWidget(page)
 
 
+class FoldingGrid(QtWidgets.QLayout):
+    """Blocks of controls side by side, folded onto more rows where the width is short.
+
+    A block is ``parts`` consecutive items (a label and its field, say). Each part of a
+    block has a column of its own, so labels and fields line up from row to row. A row
+    holds as many blocks as the width allows, among ``per_row`` (most first): two label and
+    field pairs a row at an ordinary font, one at a large font or in a narrow dock, rather
+    than a dock as wide as both pairs. A block whose items are all hidden takes no place.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+        The widget the grid lays out.
+    parts : int
+        Items a block has.
+    per_row : tuple of int
+        How many blocks a row may hold, most first; the last is used when none fits.
+    stretch : tuple of bool, optional
+        Which parts of a block share the spare width (fields, not their labels). With
+        none, the spare width is left on the right.
+    spacing : tuple of int
+        Horizontal and vertical spacing, in pixels.
+    """
+
+    def __init__(
+        self,
+        parent: QtWidgets.QWidget | None = None,
+        *,
+        parts: int = 1,
+        per_row: tuple[int, ...] = (2, 1),
+        stretch: tuple[bool, ...] = (),
+        spacing: tuple[int, int] = (8, 6),
+    ) -> None:
+        super().__init__(parent)
+        self._items: list[QtWidgets.QLayoutItem] = []
+        self._parts = parts
+        self._per_row = per_row
+        self._stretch = stretch or (False,) * parts
+        self._spacing = spacing
+        self.setContentsMargins(0, 0, 0, 0)
+
+    # ---- QLayout ---------------------------------------------------------------------------
+
+    def addItem(self, item: QtWidgets.QLayoutItem) -> None:
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QtWidgets.QLayoutItem | None:
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QtWidgets.QLayoutItem | None:
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> QtCore.Qt.Orientation:
+        if any(self._stretch):
+            return Qt.Orientation.Horizontal
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        left, top, right, bottom = self.getContentsMargins()
+        per_row = self.blocks_per_row(width - left - right)
+        return self._height(per_row) + top + bottom
+
+    def minimumSize(self) -> QtCore.QSize:
+        # As narrow as the fewest blocks a row allow; as low as the most do.
+        left, top, right, bottom = self.getContentsMargins()
+        widths = self._column_widths(self._per_row[-1], minimum=True)
+        return QtCore.QSize(
+            self._total(widths) + left + right, self._height(self._per_row[0]) + top + bottom
+        )
+
+    def sizeHint(self) -> QtCore.QSize:
+        left, top, right, bottom = self.getContentsMargins()
+        widths = self._column_widths(self._per_row[0], minimum=False)
+        return QtCore.QSize(
+            self._total(widths) + left + right, self._height(self._per_row[0]) + top + bottom
+        )
+
+    def setGeometry(self, rect: QtCore.QRect) -> None:
+        super().setGeometry(rect)
+        left, top, right, bottom = self.getContentsMargins()
+        area = rect.adjusted(left, top, -right, -bottom)
+        per_row = self.blocks_per_row(area.width())
+        widths = self._column_widths(per_row, minimum=True)
+        # The spare width goes to the stretching parts alike (the fields, say).
+        growing = [column for column in range(len(widths)) if self._stretch[column % self._parts]]
+        spare = max(0, area.width() - self._total(widths))
+        for order, column in enumerate(growing):
+            widths[column] += spare // len(growing) + (order < spare % len(growing))
+        lefts = [
+            area.x() + sum(widths[:column]) + column * self._spacing[0]
+            for column in range(len(widths))
+        ]
+        y = area.y()
+        for row in self._rows(per_row):
+            height = self._row_height(row)
+            for column, item in row:
+                item.setGeometry(QtCore.QRect(lefts[column], y, widths[column], height))
+            y += height + self._spacing[1]
+
+    # ---- arrangement -----------------------------------------------------------------------
+
+    def blocks_per_row(self, width: int) -> int:
+        """How many blocks a row holds at ``width`` pixels (margins excluded)."""
+        for per_row in self._per_row:
+            if self._total(self._column_widths(per_row, minimum=True)) <= width:
+                return per_row
+        return self._per_row[-1]
+
+    def _blocks(self) -> list[list[QtWidgets.QLayoutItem]]:
+        parts = self._parts
+        blocks = [self._items[start : start + parts] for start in range(0, len(self._items), parts)]
+        return [block for block in blocks if not all(item.isEmpty() for item in block)]
+
+    def _rows(self, per_row: int) -> list[list[tuple[int, QtWidgets.QLayoutItem]]]:
+        """Each row's shown items with their columns."""
+        rows: list[list[tuple[int, QtWidgets.QLayoutItem]]] = []
+        for index, block in enumerate(self._blocks()):
+            if index % per_row == 0:
+                rows.append([])
+            first = (index % per_row) * self._parts
+            rows[-1] += [
+                (first + part, item) for part, item in enumerate(block) if not item.isEmpty()
+            ]
+        return rows
+
+    def _column_widths(self, per_row: int, *, minimum: bool) -> list[int]:
+        blocks = len(self._blocks())
+        widths = [0] * (min(per_row, blocks) * self._parts)
+        for row in self._rows(per_row):
+            for column, item in row:
+                size = item.minimumSize() if minimum else item.sizeHint()
+                widths[column] = max(widths[column], size.width())
+        return widths
+
+    def _total(self, widths: list[int]) -> int:
+        return sum(widths) + self._spacing[0] * max(len(widths) - 1, 0)
+
+    @staticmethod
+    def _row_height(row: list[tuple[int, QtWidgets.QLayoutItem]]) -> int:
+        return max((item.sizeHint().height() for _column, item in row), default=0)
+
+    def _height(self, per_row: int) -> int:
+        heights = [self._row_height(row) for row in self._rows(per_row)]
+        return sum(heights) + self._spacing[1] * max(len(heights) - 1, 0)
+
+
+def _fold_height_for_width(widget: QtWidgets.QWidget) -> None:
+    """Let ``widget``'s height follow its width, as its folding layout's does."""
+    policy = widget.sizePolicy()
+    policy.setHeightForWidth(True)
+    widget.setSizePolicy(policy)
+
+
+#: The fewest digits a value-sized spin box keeps room for, so a one-digit value does not
+#: pinch it.
+_LEAST_DIGITS = "00"
+#: Pixels a line edit keeps between its text and each side (Qt's fixed margin).
+_EDITOR_MARGIN = 2
+
+
+def _fitted_width(box: QtWidgets.QSpinBox | QtWidgets.QDoubleSpinBox) -> int:
+    """The width ``box`` needs to show its value whole, with its frame and arrows.
+
+    Qt sizes a spin box for the widest value its range allows, with room to spare: ten
+    digits for a seed. That made the Data dock too wide at a large font, and a fixed smaller
+    width cut the value instead ("0.0" for 0.03). This is the value's own text with a
+    space's room, the editor's margins and its cursor, and what the style puts around the
+    editor (frame and arrows).
+    """
+    box.ensurePolished()
+    digits = max(box.textFromValue(box.value()), _LEAST_DIGITS, key=len)
+    text = box.fontMetrics().horizontalAdvance(f"{box.prefix()}{digits}{box.suffix()} ")
+    option = QtWidgets.QStyleOptionSpinBox()
+    box.initStyleOption(option)
+    option.rect = QtCore.QRect(0, 0, 400, max(box.height(), 1))
+    field = box.style().subControlRect(
+        QtWidgets.QStyle.ComplexControl.CC_SpinBox,
+        option,
+        QtWidgets.QStyle.SubControl.SC_SpinBoxEditField,
+        box,
+    )
+    return text + 2 * _EDITOR_MARGIN + 1 + option.rect.width() - field.width()
+
+
+class ValueSpinBox(QtWidgets.QSpinBox):
+    """A spin box as wide as its value needs rather than its widest allowed value (see
+    :func:`_fitted_width`); it widens when a longer value is entered."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._shown_length = 0
+        self.textChanged.connect(self._refit)
+
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(_fitted_width(self), super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(_fitted_width(self), super().minimumSizeHint().height())
+
+    def _refit(self, text: str) -> None:
+        # Only a longer or shorter value changes the size: no layout pass per arrow press.
+        if len(text) != self._shown_length:
+            self._shown_length = len(text)
+            self.updateGeometry()
+
+
+class ValueDoubleSpinBox(QtWidgets.QDoubleSpinBox):
+    """A :class:`QDoubleSpinBox` sized like :class:`ValueSpinBox`."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._shown_length = 0
+        self.textChanged.connect(self._refit)
+
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(_fitted_width(self), super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(_fitted_width(self), super().minimumSizeHint().height())
+
+    def _refit(self, text: str) -> None:
+        if len(text) != self._shown_length:
+            self._shown_length = len(text)
+            self.updateGeometry()
+
+
 class FeatureChecks(QtWidgets.QWidget):
     """Check boxes choosing which features of a point ``(x1, x2)`` the network reads.
 
     Laid out in :data:`FEATURE_COLUMNS`, a column per kind of feature, so the seven boxes
-    take two short rows. At least one box stays ticked: the last ticked one is disabled.
+    take two short rows; a dock too narrow for the four columns (a large font) folds them
+    into two columns of two kinds each, or one. At least one box stays ticked: the last
+    ticked one is disabled.
 
     Signals
     -------
@@ -958,20 +1195,26 @@ class FeatureChecks(QtWidgets.QWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
-        grid = QtWidgets.QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(14)
-        grid.setVerticalSpacing(2)
+        # 12 pixels between columns: at an 18 pt font the four then still fit the dock of a
+        # 1280-pixel window.
+        grid = FoldingGrid(self, per_row=(len(FEATURE_COLUMNS), 2, 1), spacing=(12, 2))
+        _fold_height_for_width(self)
         #: One check box per feature, keyed by its ASCII name.
         self.boxes: dict[str, QtWidgets.QCheckBox] = {}
-        for column, names in enumerate(FEATURE_COLUMNS):
-            for row, name in enumerate(names):
+        for names in FEATURE_COLUMNS:
+            column = QtWidgets.QWidget()
+            boxes = QtWidgets.QVBoxLayout(column)
+            boxes.setContentsMargins(0, 0, 0, 0)
+            boxes.setSpacing(2)
+            for name in names:
                 box = QtWidgets.QCheckBox(PLANE_FEATURE_LABELS[name])
                 box.setToolTip(FEATURE_TIPS[name])
                 box.toggled.connect(self._toggled)
                 self.boxes[name] = box
-                grid.addWidget(box, row, column)
-        grid.setColumnStretch(len(FEATURE_COLUMNS), 1)
+                boxes.addWidget(box)
+            # A shorter column (x1·x2 alone) keeps its box on the top row.
+            boxes.addStretch(1)
+            grid.addWidget(column)
 
     def features(self) -> tuple[str, ...]:
         """The ticked features, in :data:`~nnstudio.spec.PLANE_FEATURES` order."""
@@ -1142,7 +1385,7 @@ class DataPanel(QtWidgets.QWidget):
         layout.addWidget(self.preview_stack, 1)
 
     def _spin(self, tip: str, low: int, high: int, step: int = 1) -> QtWidgets.QSpinBox:
-        spin = QtWidgets.QSpinBox()
+        spin = ValueSpinBox()
         spin.setRange(low, high)
         spin.setSingleStep(step)
         self._debounce(spin, tip)
@@ -1150,8 +1393,6 @@ class DataPanel(QtWidgets.QWidget):
 
     def _debounce(self, spin: QtWidgets.QAbstractSpinBox, tip: str) -> None:
         spin.setToolTip(tip)
-        # Sized for typical values rather than the widest allowed one, so a narrow dock fits.
-        spin.setMinimumWidth(64)
         # Typing is applied when done (Enter or leaving the box); arrows and the wheel
         # restart a short timer so holding an arrow key does not reload the data every tick.
         spin.setKeyboardTracking(False)
@@ -1160,13 +1401,12 @@ class DataPanel(QtWidgets.QWidget):
 
     def _build_builtin_page(self) -> QtWidgets.QWidget:
         page = QtWidgets.QWidget()
-        grid = QtWidgets.QGridLayout(page)
-        grid.setContentsMargins(0, 4, 0, 0)
-        grid.setHorizontalSpacing(8)
-        grid.setVerticalSpacing(6)
+        layout = QtWidgets.QVBoxLayout(page)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.setSpacing(6)
 
         self.samples_spin = self._spin("Number of examples generated.", 4, 100_000, 50)
-        self.noise_spin = QtWidgets.QDoubleSpinBox()
+        self.noise_spin = ValueDoubleSpinBox()
         self.noise_spin.setRange(0.0, 10.0)
         self.noise_spin.setDecimals(2)
         self.noise_spin.setSingleStep(0.05)
@@ -1201,16 +1441,23 @@ class DataPanel(QtWidgets.QWidget):
         # Mnemonics avoid the main window's menus (File, Edit, View, Train, Help); the two
         # Standardise boxes share one because only one of them is shown at a time.
         self.arms_label = label("&Arms:", self.arms_spin)
-        grid.addWidget(label("Sa&mples:", self.samples_spin), 0, 0)
-        grid.addWidget(self.samples_spin, 0, 1)
-        grid.addWidget(label("&Noise:", self.noise_spin), 0, 2)
-        grid.addWidget(self.noise_spin, 0, 3)
-        grid.addWidget(label("Va&lidation:", self.validation_spin), 1, 0)
-        grid.addWidget(self.validation_spin, 1, 1)
-        grid.addWidget(label("Seed:", self.seed_spin), 1, 2)
-        grid.addWidget(self.seed_spin, 1, 3)
-        grid.addWidget(self.arms_label, 2, 0)
-        grid.addWidget(self.arms_spin, 2, 1)
+        # Two label and field pairs a row, one where the dock is narrow (a large font):
+        # the fields keep room for their whole values instead of being cut.
+        fields = QtWidgets.QWidget()
+        _fold_height_for_width(fields)
+        #: The label and field pairs of the generator's settings.
+        self.fields_grid = FoldingGrid(fields, parts=2, stretch=(False, True))
+        for text, spin in (
+            ("Sa&mples:", self.samples_spin),
+            ("&Noise:", self.noise_spin),
+            ("Va&lidation:", self.validation_spin),
+            ("Seed:", self.seed_spin),
+        ):
+            self.fields_grid.addWidget(label(text, spin))
+            self.fields_grid.addWidget(spin)
+        self.fields_grid.addWidget(self.arms_label)
+        self.fields_grid.addWidget(self.arms_spin)
+        layout.addWidget(fields)
         self.feature_checks = FeatureChecks()
         self.feature_checks.edited.connect(self._features_edited)
         self.features_label = QtWidgets.QLabel("Features the network reads:")
@@ -1218,13 +1465,18 @@ class DataPanel(QtWidgets.QWidget):
             "What the network reads of each point (x1, x2): one input per ticked feature."
         )
         # The label above the boxes, not beside them: beside, the seven boxes would make
-        # the dock's narrowest width wider.
-        grid.addWidget(self.features_label, 3, 0, 1, 4)
-        grid.addWidget(self.feature_checks, 4, 0, 1, 4)
-        grid.addWidget(self.standardize_check, 5, 0, 1, 2)
-        grid.addWidget(self.regenerate_button, 5, 2, 1, 2)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
+        # the dock's narrowest width wider. Wrapped, it is no wider than its longest word.
+        self.features_label.setWordWrap(True)
+        layout.addWidget(self.features_label)
+        layout.addWidget(self.feature_checks)
+        # Side by side, the button as wide as a field column; under the check box, and as
+        # wide as the page, where both do not fit.
+        actions = QtWidgets.QWidget()
+        _fold_height_for_width(actions)
+        actions_grid = FoldingGrid(actions, stretch=(True,))
+        actions_grid.addWidget(self.standardize_check)
+        actions_grid.addWidget(self.regenerate_button)
+        layout.addWidget(actions)
         return page
 
     def _build_csv_page(self) -> QtWidgets.QWidget:
@@ -1275,15 +1527,17 @@ class DataPanel(QtWidgets.QWidget):
         )
         self.csv_standardize_targets_check.toggled.connect(self._csv_standardize_targets_toggled)
         layout.addWidget(self.csv_standardize_targets_check)
-        buttons = QtWidgets.QHBoxLayout()
+        # One button under the other where both do not fit side by side (a large font).
+        buttons = QtWidgets.QWidget()
+        _fold_height_for_width(buttons)
+        flow = FlowRow(buttons)
         self.open_csv_button = QtWidgets.QPushButton("&Open CSV…")
         self.open_csv_button.clicked.connect(self.open_csv)
         self.change_columns_button = QtWidgets.QPushButton("&Change columns…")
         self.change_columns_button.clicked.connect(self.change_columns)
-        buttons.addWidget(self.open_csv_button)
-        buttons.addWidget(self.change_columns_button)
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
+        flow.addWidget(self.open_csv_button)
+        flow.addWidget(self.change_columns_button)
+        layout.addWidget(buttons)
         return page
 
     # ---- mirroring the document ------------------------------------------------------------
