@@ -692,7 +692,7 @@ def _command_train(args: argparse.Namespace) -> int:
     from nnstudio.engine.threads import choose_training_threads, limit_blas_threads
     from nnstudio.io.project import WeightsFileError, save_project
     from nnstudio.io.weights import load_weights_file
-    from nnstudio.workflow import load_for_training, make_trainer
+    from nnstudio.workflow import load_for_training, make_trainer, trained_names_problem
 
     if args.reinit and args.weights:
         raise CommandError("--reinit and --weights contradict each other; give one of them")
@@ -724,6 +724,15 @@ def _command_train(args: argparse.Namespace) -> int:
         )
     finally:
         reading.close()
+    if loaded.weights is not None and not fresh_start:
+        # Continuing stored weights on data with other names would train another model.
+        problem = trained_names_problem(loaded.project, dataset)
+        if problem is not None:
+            raise CommandError(
+                f"{Path(args.project).name}: its weights were trained on {problem} "
+                f"({_data_name(loaded)} data). Choose the model's data in the studio, or "
+                "train fresh weights on this data with --reinit"
+            )
     if args.weights:
         from nnstudio.io.weights import weights_file_mismatches
 
@@ -875,6 +884,13 @@ def _command_export(args: argparse.Namespace) -> int:
     from nnstudio.workflow import load_for_training
 
     fmt = args.format
+    if args.output == "-":
+        # Some formats are several files (a script beside its weights): no standard output.
+        suffix = EXPORT_FORMATS[fmt or "npz"].suffix
+        raise CommandError(
+            f"export writes files, not standard output: give a file name such as "
+            f"{Path(args.project).stem}{suffix}"
+        )
     output = Path(args.output).expanduser()
     if output.is_dir():
         # The Export dialog names a file in a chosen folder itself, but that naming is Qt code

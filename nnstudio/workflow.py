@@ -130,6 +130,39 @@ def attach_dataset(project: Project, dataset: Dataset) -> Project:
     )
 
 
+def trained_names_problem(stored: Project, dataset: Dataset) -> str | None:
+    """How the names a project's weights were trained with differ from its data's, if they do.
+
+    A project stores the names of the inputs and outputs its weights were trained on. Data
+    with other names (an imported model's stand-in built-in data set, say) are other
+    quantities: training those weights on them would turn the model into a different one.
+
+    Parameters
+    ----------
+    stored : Project
+        The project as read, with the names stored beside its weights.
+    dataset : Dataset
+        The data it would train on.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"inputs income, debt and classes no, yes, but the data has inputs x1, x2 and
+        classes 0, 1"``; ``None`` when nothing is stored or the names agree.
+    """
+    noun = "classes" if dataset.is_classification else "targets"
+    pairs = [
+        ("inputs", stored.feature_names, tuple(dataset.feature_names)),
+        (noun, stored.output_names, tuple(dataset.target_names)),
+    ]
+    differing = [(what, old, new) for what, old, new in pairs if old is not None and old != new]
+    if not differing:
+        return None
+    trained = " and ".join(f"{what} {_name_list(old)}" for what, old, _new in differing)
+    offered = " and ".join(f"{what} {_name_list(new)}" for what, _old, new in differing)
+    return f"{trained}, but the data has {offered}"
+
+
 def standardizes_targets(project: Project) -> bool:
     """Whether the project's data asks for standardised regression targets."""
     data = project.data

@@ -171,6 +171,38 @@ def test_training_continues_from_stored_weights(trained: Path, tmp_path: Path) -
     assert fresh.stdout != result.stdout
 
 
+def test_export_refuses_standard_output(trained: Path, tmp_path: Path) -> None:
+    result = run("export", trained, "-f", "onnx", "-o", "-", cwd=tmp_path)
+    assert_clean_failure(
+        result, "export writes files, not standard output: give a file name such as trained.onnx"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_train_refuses_stored_weights_on_data_with_other_names(
+    trained: Path, tmp_path: Path, capsys
+) -> None:
+    # As an imported model gets: weights trained on income and debt, and the built-in XOR
+    # data set standing in until the user picks the model's data.
+    document = json.loads(trained.read_text(encoding="utf-8"))
+    document["feature_names"] = ["income", "debt"]
+    document["output_names"] = ["no", "yes"]
+    weights = trained.with_name(document["weights"])
+    (tmp_path / weights.name).write_bytes(weights.read_bytes())
+    source = write_project(tmp_path, document, "loans.nnproj")
+    saved = tmp_path / "retrained.nnproj"
+    assert cli.main(["train", str(source), "-q", "--save", str(saved)]) == cli.EXIT_FAILURE
+    error = capsys.readouterr().err
+    assert (
+        "loans.nnproj: its weights were trained on inputs income, debt and classes no, yes, "
+        "but the data has inputs x1, x2 and classes 0, 1 (the built-in xor data)"
+    ) in error
+    assert "--reinit" in error
+    assert not saved.exists()
+    # Fresh weights may learn anything: the names then become the data's.
+    assert cli.main(["train", str(source), "-q", "--reinit", "--epochs", "1"]) == cli.EXIT_OK
+
+
 def test_warm_start_from_a_weights_file(trained: Path, tmp_path: Path) -> None:
     exported = tmp_path / "w.json"
     assert run("export", trained, "--format", "json", "-o", exported).returncode == 0
