@@ -1010,30 +1010,11 @@ def _refuse_overwriting_inputs(
     CommandError
         Naming the output and what it would destroy.
     """
-    target = Path(output).expanduser()
-    if not target.is_file():
-        return  # a new file (or a folder or device the writer reports) replaces nothing
-    from nnstudio.data import resolve_csv_path
-    from nnstudio.spec import CsvData
+    from nnstudio.io.exporters import own_file_problem
 
-    inputs: list[tuple[Path, str]] = [(loaded.path, "the project file")]
-    if loaded.project.weights is not None:
-        inputs.append((loaded.base_dir / loaded.project.weights, "the project's weights file"))
-    if isinstance(loaded.project.data, CsvData):
-        inputs.append(
-            (resolve_csv_path(loaded.project.data, loaded.base_dir), "the project's data file")
-        )
-    inputs += [(Path(path), what) for path, what in more]
-    for path, what in inputs:
-        try:
-            same = path.is_file() and os.path.samefile(target, path)
-        except OSError:
-            same = False
-        if same:
-            raise CommandError(
-                f"will not write {output}: it is {what}, which would be lost; choose another "
-                "output file"
-            )
+    problem = own_file_problem(output, loaded.project, loaded.path, loaded.base_dir, more=more)
+    if problem is not None:
+        raise CommandError(f"will not write {output}: {problem}; choose another output file")
 
 
 def _quoted(path: Path) -> str:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from nnstudio.errors import MissingExtraError, NNStudioError
 from nnstudio.io.weights import check_weights
-from nnstudio.spec import Project, Weights
+from nnstudio.spec import CsvData, Project, Weights
 
 Exporter = Callable[[Project, Weights, Path], list[Path]]
 
@@ -172,6 +172,23 @@ def format_for_path(path: str | Path) -> ExportFormat | None:
 _OWN_SUFFIXES = {".nnproj": "nnstudio projects"}
 
 
+def reserved_suffix(path: str | Path) -> str | None:
+    """What files with ``path``'s suffix are when no export may take it, else ``None``.
+
+    Parameters
+    ----------
+    path : path-like
+        The file an export would write.
+
+    Returns
+    -------
+    str or None
+        ``"nnstudio projects"`` for a name ending in ``.nnproj`` (in any case): export bytes
+        there would be taken for a project, perhaps replacing one.
+    """
+    return _OWN_SUFFIXES.get(Path(path).suffix.lower())
+
+
 def suffix_conflict(format: str, path: str | Path) -> str | None:
     """Why writing ``format`` to ``path`` would mislabel the file, or ``None`` when it fits.
 
@@ -192,11 +209,10 @@ def suffix_conflict(format: str, path: str | Path) -> str | None:
     if suffix == fmt.suffix:
         return None
     owners = [other.name for other in EXPORT_FORMATS.values() if other.suffix == suffix]
+    owner = reserved_suffix(path)
     if owners:
         owner = f"the {' and '.join(owners)} export{'s' if len(owners) > 1 else ''}"
-    elif suffix in _OWN_SUFFIXES:
-        owner = _OWN_SUFFIXES[suffix]
-    else:
+    elif owner is None:
         return None
     return (
         f"{path.name} ends in {suffix}, the suffix of {owner}, but the format is {fmt.name}; "
@@ -230,6 +246,69 @@ def folder_problem(target: Path) -> str | None:
             return f"{target} is a folder; give a file name"
     except OSError as error:
         return error.strerror or str(error)
+    return None
+
+
+def own_file_problem(
+    target: str | Path,
+    project: Project,
+    project_path: str | Path | None,
+    base_dir: str | Path,
+    *,
+    more: Sequence[tuple[str | Path, str]] = (),
+) -> str | None:
+    """Why writing ``target`` would destroy a file of ``project``, or ``None`` when it would not.
+
+    The project file, the weights file it names and its CSV data file are the project's
+    own: an export or a prediction written over one of them would lose that work for good.
+    ``target`` is compared with each by identity on disk, so another spelling of the same
+    file (``a/../p.nnproj``, a link) is found too. A ``target`` that is not an existing file
+    replaces none of them.
+
+    Parameters
+    ----------
+    target : path-like
+        The file about to be written.
+    project : Project
+        The project whose files are protected.
+    project_path : path-like or None
+        Its project file; ``None`` for a project not saved yet.
+    base_dir : path-like
+        The folder the project's relative paths (weights, CSV) are resolved against: the
+        project file's folder.
+    more : sequence of (path-like, str)
+        Further files to protect, each with what it is (``(query, "the input file")``).
+
+    Returns
+    -------
+    str or None
+        For example ``"it is the project's weights file, which would be lost"``; callers
+        put the target in front (``"will not write out.npz: it is ..."``).
+    """
+    target = Path(target).expanduser()
+    try:
+        if not target.is_file():
+            return None  # a new file (or a folder or device the writer reports) loses nothing
+    except OSError:
+        return None  # a name the system refuses: the writer reports why
+    from nnstudio.data import resolve_csv_path
+
+    base = Path(base_dir)
+    files: list[tuple[Path, str]] = []
+    if project_path is not None:
+        files.append((Path(project_path), "the project file"))
+    if project.weights is not None:
+        files.append((base / project.weights, "the project's weights file"))
+    if isinstance(project.data, CsvData):
+        files.append((resolve_csv_path(project.data, base), "the project's data file"))
+    files += [(Path(path), what) for path, what in more]
+    for path, what in files:
+        try:
+            same = path.is_file() and os.path.samefile(target, path)
+        except OSError:
+            same = False
+        if same:
+            return f"it is {what}, which would be lost"
     return None
 
 

@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from nnstudio.errors import NNStudioError
-from nnstudio.io.exporters import EXPORT_FORMATS, export, folder_problem
+from nnstudio.io.exporters import (
+    EXPORT_FORMATS,
+    export,
+    folder_problem,
+    own_file_problem,
+    reserved_suffix,
+)
 from nnstudio.spec import Weights
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.qt import QtWidgets
@@ -142,7 +148,8 @@ def run_export(
     ------
     NNStudioError
         For an unknown choice, a missing optional package, a file name no file can have
-        (too long, or with a NUL character) or an unwritable file.
+        (too long, or with a NUL character), an unwritable file, or a file that must not be
+        replaced (see :func:`overwrite_problem`).
     """
     choices = {c.key: c for c in export_choices()}
     key = choice.key if isinstance(choice, ExportChoice) else choice
@@ -150,6 +157,9 @@ def run_export(
         raise NNStudioError(f"unknown export {key!r}; choose one of {', '.join(choices)}")
     chosen = choices[key]
     target = checked_target(chosen, path, document.project.name)
+    refusal = overwrite_problem(chosen, target, document)
+    if refusal is not None:
+        raise NNStudioError(refusal)
     problem = folder_problem(target)
     if problem is not None:
         # Checked first, so the message is about the folder the user chose.
@@ -224,10 +234,17 @@ def planned_files(choice: ExportChoice, target: Path) -> list[Path]:
 
 
 def suffix_conflict(choice: ExportChoice, target: Path) -> str | None:
-    """Why ``target``'s suffix contradicts ``choice`` (another export's suffix), or None."""
+    """Why ``target``'s suffix contradicts ``choice`` (another export's suffix, or one no
+    export may take such as ``.nnproj``), or None."""
     suffix = target.suffix.lower()
     if suffix == choice.suffix:
         return None
+    reserved = reserved_suffix(target)
+    if reserved is not None:
+        return (
+            f"{target.name} ends in {suffix}, which is the suffix of {reserved}, but the "
+            f"chosen export is {choice.label}. Name the file {target.stem}{choice.suffix}."
+        )
     others = [c for c in export_choices() if c.suffix == suffix and c.key != choice.key]
     if not others:
         return None  # an unusual suffix the user chose on purpose
@@ -236,6 +253,38 @@ def suffix_conflict(choice: ExportChoice, target: Path) -> str | None:
         f"chosen export is {choice.label}. Choose that export, or name the file "
         f"{target.stem}{choice.suffix}."
     )
+
+
+def overwrite_problem(choice: ExportChoice, target: Path, document: StudioDocument) -> str | None:
+    """Why an export to ``target`` would destroy a project's work, or ``None``.
+
+    A name ending in ``.nnproj`` is refused (an export there would pass for a project, and
+    might replace one), and so is every file of the open project: the project file, its
+    weights file and its data file, checked as ``nnstudio export`` checks them
+    (:func:`~nnstudio.io.exporters.own_file_problem`). The PyTorch export's weights file
+    beside the module is checked too.
+
+    Parameters
+    ----------
+    choice : ExportChoice
+        What is exported.
+    target : Path
+        The file it is written to, as :func:`checked_target` gives it.
+    document : StudioDocument
+        The open project.
+
+    Returns
+    -------
+    str or None
+        The message to show.
+    """
+    for path in planned_files(choice, target):
+        problem = own_file_problem(path, document.project, document.path, document.base_dir)
+        if problem is not None:
+            return f"will not write {path}: {problem}; choose another file name"
+    if reserved_suffix(target) is not None:
+        return suffix_conflict(choice, target)
+    return None
 
 
 class ExportDialog(QtWidgets.QDialog):
@@ -317,9 +366,13 @@ class ExportDialog(QtWidgets.QDialog):
         layout.addWidget(buttons)
 
         stem = _safe_stem(document.project.name)
-        self._start = Path(start_dir) / stem
+        #: Where a file name without a folder goes (see :meth:`resolve`): the folder the
+        #: dialog starts in, then the one of a file picked with Browse… or a whole path typed.
+        self.folder = Path(start_dir).expanduser().absolute()
+        self._start = self.folder / stem
         #: A path the user already agreed to replace (chosen in the file dialog).
         self._confirmed: str | None = None
+        self.path_edit.editingFinished.connect(self._remember_folder)
         self.format_combo.currentIndexChanged.connect(self._format_changed)
         self._format_changed(0)
 
@@ -332,6 +385,29 @@ class ExportDialog(QtWidgets.QDialog):
         """Select the export with ``key``."""
         keys = [c.key for c in self.choices]
         self.format_combo.setCurrentIndex(keys.index(key))
+
+    def resolve(self, text: str) -> str:
+        """``text`` as typed in the file field, made absolute.
+
+        A name without a folder (``model.json``), or with a relative one, is taken in
+        :attr:`folder`, the folder the dialog showed, not in the working folder, which the
+        studio shows nowhere. ``~`` is the home folder; a trailing separator (naming a
+        folder) is kept.
+        """
+        expanded = os.path.expanduser(text)
+        if os.path.isabs(expanded):
+            return expanded
+        return os.path.join(str(self.folder), expanded)
+
+    def _remember_folder(self) -> None:
+        # Called for a finished edit or a file picked, not for each key: deleting a path
+        # letter by letter would otherwise walk the folder up to the root.
+        expanded = os.path.expanduser(self.path_edit.text().strip())
+        if os.path.isabs(expanded):
+            names_folder = expanded.endswith(("/", os.sep)) or bool(
+                os.altsep and expanded.endswith(os.altsep)
+            )
+            self.folder = Path(expanded) if names_folder else Path(expanded).parent
 
     def _format_changed(self, _index: int) -> None:
         choice = self.choice
@@ -367,6 +443,7 @@ class ExportDialog(QtWidgets.QDialog):
         )
         if path:
             self.path_edit.setText(path)
+            self._remember_folder()
             # The file dialog asked about replacing an existing file already.
             self._confirmed = path
 
@@ -376,13 +453,18 @@ class ExportDialog(QtWidgets.QDialog):
         if not text:
             QtWidgets.QMessageBox.warning(self, "Export", "Choose a file to export to.")
             return
+        confirmed = text == self._confirmed
+        text = self.resolve(text)
         choice = self.choice
         try:
             target = checked_target(choice, text, self.document.project.name)
         except NNStudioError as error:
             QtWidgets.QMessageBox.critical(self, "Export failed", str(error))
             return
-        conflict = suffix_conflict(choice, target)
+        # Before "Replace file?": a file that must not be replaced is not offered for it.
+        conflict = overwrite_problem(choice, target, self.document) or suffix_conflict(
+            choice, target
+        )
         if conflict is not None:
             QtWidgets.QMessageBox.warning(self, "Export", conflict)
             return
@@ -393,7 +475,7 @@ class ExportDialog(QtWidgets.QDialog):
                 self, "Export failed", f"cannot write {target}: {error.strerror or error}"
             )
             return
-        if existing and text != self._confirmed:
+        if existing and not confirmed:
             names = " and ".join(str(path) for path in existing)
             answer = QtWidgets.QMessageBox.question(
                 self,
@@ -407,7 +489,7 @@ class ExportDialog(QtWidgets.QDialog):
                 return
         try:
             self.written = run_export(
-                self.choice,
+                choice,
                 text,
                 document=self.document,
                 canvas=self.canvas,
@@ -440,6 +522,7 @@ __all__ = [
     "export_choices",
     "export_target",
     "folder_problem",
+    "overwrite_problem",
     "planned_files",
     "run_export",
     "suffix_conflict",
