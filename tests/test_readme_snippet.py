@@ -164,3 +164,22 @@ def test_snippet_reproduces_predict(snippet: dict, tmp_path: Path, case: str, ca
         outputs = np.asarray(forward(path, X))
         assert outputs.shape == predicted.shape
         np.testing.assert_allclose(outputs, predicted, atol=1e-5, rtol=1e-5)
+
+
+def test_single_sigmoid_threshold_is_the_one_predict_uses() -> None:
+    """A probability of exactly 0.5 is the second class, in nnstudio and in the docs."""
+    from nnstudio.spec import Project
+    from nnstudio.workflow import predict
+
+    page = (REPO_ROOT / "docs" / "numpy-forward.md").read_text(encoding="utf-8")
+    assert "`P[:, 0] >= 0.5`" in page
+    assert "`P[:, 0] > 0.5`" not in page
+    project = Project.from_dict(
+        project_document(
+            {"builtin": "xor"}, [{"units": 1, "activation": "sigmoid"}], "binary_crossentropy", 1
+        )
+    )
+    weights = ((np.zeros((2, 1), np.float32), np.zeros(1, np.float32)),)
+    prediction = predict(project, weights, np.zeros((1, 2)))
+    assert prediction.outputs[0, 0] == 0.5
+    assert prediction.label_indices.tolist() == [1]

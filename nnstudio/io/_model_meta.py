@@ -38,6 +38,10 @@ FORMAT_MARKER = "nnstudio"
 #: Output activations whose classifier outputs are class probabilities; other classifiers
 #: give scores (as ``nnstudio predict`` names them, ``score_<class>``).
 PROBABILITY_ACTIVATIONS: tuple[str, ...] = ("sigmoid", "softmax")
+#: How far, in standard deviations, rounding a raw feature to float32 may move its
+#: standardised value before an export must take float64 inputs (see
+#: :func:`float32_input_error`): the tolerance the exports are checked against the engine to.
+FLOAT32_INPUT_TOLERANCE = 1e-5
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,25 @@ class ModelDescription:
             return f"one column, the predicted {labels[0]}"
         return f"{self.n_outputs} columns, the predicted {', '.join(labels)}"
 
+    def float32_unsafe_features(self) -> tuple[str, ...]:
+        """The features float32 inputs would round beyond :data:`FLOAT32_INPUT_TOLERANCE`.
+
+        nnstudio standardises raw inputs in float64, so a feature with a large offset against
+        its spread (a Unix timestamp 1.7e9 within an hour, a latitude within a city) keeps its
+        variation; a float32 copy of the raw value has already lost it (1.7e9 is rounded to a
+        multiple of 128). Empty without input standardisation: the engine then casts raw
+        inputs to the network's dtype itself.
+        """
+        if self.standardization is None:
+            return ()
+        errors = float32_input_error(self.standardization)
+        labels = self.feature_labels()
+        return tuple(
+            label
+            for label, error in zip(labels, errors.tolist(), strict=True)
+            if error > FLOAT32_INPUT_TOLERANCE
+        )
+
     def metadata(self) -> dict[str, str]:
         """String key/value metadata shared by the ONNX and safetensors files.
 
@@ -234,7 +257,7 @@ class ModelDescription:
             ),
             "output": self.output_kind,
             "standardization": json.dumps(_statistics_entry(self.standardization)),
-            # The trained network's dtype; the tensors themselves are float32.
+            # The trained network's dtype; the weights themselves are exported in float32.
             "dtype": self.dtype,
         }
         if self.target_standardization is not None:
@@ -242,6 +265,34 @@ class ModelDescription:
                 _statistics_entry(self.target_standardization)
             )
         return metadata
+
+
+def float32_input_error(standardization: Standardization) -> np.ndarray:
+    """How far float32 rounding of a raw value near each feature's mean may move it.
+
+    Float32 numbers near ``|mean|`` are one unit in the last place apart, ``2**(e - 24)`` for
+    ``2**(e - 1) <= |mean| < 2**e``; rounding a raw value to the nearest one moves it by up to
+    half of that. The result is that half spacing divided by the feature's standard
+    deviation, the error it makes in the standardised value.
+
+    Parameters
+    ----------
+    standardization : Standardization
+        The input statistics, ``n_features`` means and standard deviations.
+
+    Returns
+    -------
+    ndarray, shape (n_features,)
+        The largest rounding error of each standardised feature, in standard deviations
+        (``inf`` for a mean beyond the float32 range).
+    """
+    magnitude = np.abs(np.asarray(standardization.mean, dtype=np.float64))
+    std = np.asarray(standardization.std, dtype=np.float64)
+    # frexp: magnitude = fraction * 2**exponent with 0.5 <= fraction < 1.
+    _fraction, exponent = np.frexp(magnitude)
+    half_spacing = np.where(magnitude > 0, np.ldexp(1.0, exponent - 25), 0.0)
+    half_spacing[magnitude > float(np.finfo(np.float32).max)] = np.inf
+    return half_spacing / std
 
 
 def _statistics_entry(standardization: Standardization | None) -> dict[str, list[float]] | None:

@@ -5,7 +5,8 @@ Export
 :func:`export_onnx` writes a standard float32 ONNX model (opset 17) that any ONNX runtime can
 run on *raw* features, exactly like ``nnstudio predict``:
 
-* input ``"input"``, shape ``[batch, n_features]`` (the batch dimension is dynamic);
+* input ``"input"``, shape ``[batch, n_features]`` (the batch dimension is dynamic), float32
+  unless float32 cannot hold the inputs' variation (below);
 * the input standardisation ``(x - mean) / std`` as ``Sub`` and ``Div`` nodes when the project
   stores one;
 * one ``Gemm`` per dense layer (weights in nnstudio's ``(fan_in, fan_out)`` layout, so
@@ -22,17 +23,30 @@ run on *raw* features, exactly like ``nnstudio predict``:
   neither softmax nor sigmoid (identity, say) gives scores, not probabilities: its output is
   named ``"scores"``, as ``nnstudio predict`` names its columns ``score_<class>``.
 
+nnstudio standardises raw inputs in float64 before casting them to the network's dtype, so
+a feature with a large offset against its spread (a Unix timestamp, 1.7e9 within an hour;
+a latitude within a city) keeps its variation, which a float32 input would round away before
+the ``Sub`` (float32 holds 1.7e9 only to a multiple of 128). When rounding a raw value near
+some feature's mean to float32 can move its standardised value by more than
+:data:`~nnstudio.io._model_meta.FLOAT32_INPUT_TOLERANCE` (1e-5) standard deviations, the
+input is ``double``: ``Sub`` and ``Div`` run in double with the exact statistics, then a
+``Cast`` to float feeds the float32 layers. Other models keep the float32 input. The model's
+doc string names the input type and, for a double input, the features that asked for it.
+
 The model's ``metadata_props`` record the nnstudio version, the task, the feature and output
-names, the activations, the network's dtype and the exact standardisation statistics (of the
-targets too, when they are standardised), so importing the file back restores them (not the
-dtype: the weights are float32, and so is the imported project).
+names, the activations, the network's dtype, the input's type (``input_dtype``: ``float32``
+or ``float64``) and the exact standardisation statistics (of the targets too, when they are
+standardised), so importing the file back restores them (not the dtype: the weights are
+float32, and so is the imported project).
 
 Import
 ------
 :func:`import_onnx` reads any ONNX model that is a plain MLP: optional ``Sub``/``Div`` (or
 ``Mul``/``Add``) scaling of the input, then ``Gemm`` (any ``alpha``/``beta``/``transB``) or
 ``MatMul`` + ``Add`` layers, each followed by at most one supported activation. Weights may be
-initializers or ``Constant`` nodes, possibly reshaped, transposed or cast. Activations written as
+initializers or ``Constant`` nodes, possibly reshaped, transposed or cast. A ``Cast`` to a float
+type on the way is skipped; one before the first layer sets the network's dtype (the double
+input of an export above, cast to float, gives a float32 project). Activations written as
 compositions of elementwise nodes (like the GELU and swish above, or PyTorch's exports of them,
 such as the dynamo exporter's softplus ``Where(Greater(z, 20), z, Softplus(z))``) are
 recognised by evaluating them, so the exact node pattern does not matter; a threshold is
@@ -69,6 +83,7 @@ import numpy as np
 import nnstudio
 from nnstudio.errors import ProjectFileError, SpecError
 from nnstudio.io._model_meta import (
+    FLOAT32_INPUT_TOLERANCE,
     FORMAT_MARKER,
     ModelDescription,
     describe_model,
@@ -177,10 +192,10 @@ class _ModelWriter:
 
     # -- primitives ------------------------------------------------------------------------
 
-    def constant(self, name: str, value: np.ndarray | float) -> str:
-        """Register a float32 initializer once and return its name."""
+    def constant(self, name: str, value: np.ndarray | float, dtype: type = np.float32) -> str:
+        """Register an initializer (float32 unless ``dtype`` says) once and return its name."""
         if name not in self._constant_names:
-            array = np.asarray(value, dtype=np.float32)
+            array = np.asarray(value, dtype=dtype)
             self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
             self._constant_names.add(name)
         return name
@@ -201,8 +216,9 @@ class _ModelWriter:
     def build(self) -> Any:
         model = self.model
         current = "input"
+        double_input = bool(model.float32_unsafe_features())
         if model.standardization is not None:
-            current = self.standardize(current, model.standardization)
+            current = self.standardize(current, model.standardization, double_input)
         last = len(model.layers) - 1
         targets = model.target_standardization
         for index, layer in enumerate(model.layers):
@@ -229,12 +245,13 @@ class _ModelWriter:
 
         helper = self.helper
         float_type = self.onnx.TensorProto.FLOAT
+        input_type = self.onnx.TensorProto.DOUBLE if double_input else float_type
         graph = helper.make_graph(
             self.nodes,
             _graph_name(model.name),
             [
                 helper.make_tensor_value_info(
-                    "input", float_type, ["batch", model.n_features], _input_doc(model)
+                    "input", input_type, ["batch", model.n_features], _input_doc(model)
                 )
             ],
             [
@@ -253,13 +270,18 @@ class _ModelWriter:
             ir_version=IR_VERSION,
             doc_string=_model_doc(model),
         )
-        helper.set_model_props(proto, model.metadata())
+        metadata = model.metadata()
+        metadata["input_dtype"] = "float64" if double_input else "float32"
+        helper.set_model_props(proto, metadata)
         # Intermediate shapes make the file self-describing in viewers such as Netron.
         return self.onnx.shape_inference.infer_shapes(proto, strict_mode=True)
 
-    def standardize(self, current: str, standardization: Standardization) -> str:
-        mean = self.constant("input_mean", np.asarray(standardization.mean))
-        std = self.constant("input_std", np.asarray(standardization.std))
+    def standardize(self, current: str, standardization: Standardization, double: bool) -> str:
+        """``(x - mean) / std``; with ``double``, in double with the exact statistics, then
+        cast to float for the layers."""
+        dtype = np.float64 if double else np.float32
+        mean = self.constant("input_mean", np.asarray(standardization.mean), dtype)
+        std = self.constant("input_std", np.asarray(standardization.std), dtype)
         current = self.node(
             "Sub",
             [current, mean],
@@ -267,12 +289,22 @@ class _ModelWriter:
             name="standardize.sub",
             doc="standardisation: subtract the training mean of each feature",
         )
-        return self.node(
+        current = self.node(
             "Div",
             [current, std],
-            "input.standardized",
+            "input.standardized.double" if double else "input.standardized",
             name="standardize.div",
             doc="standardisation: divide by the training standard deviation of each feature",
+        )
+        if not double:
+            return current
+        return self.node(
+            "Cast",
+            [current],
+            "input.standardized",
+            name="standardize.cast",
+            doc="the standardised features, which float32 holds well, in the layers' type",
+            to=self.onnx.TensorProto.FLOAT,
         )
 
     def unstandardize(self, current: str, targets: Standardization, out: str) -> str:
@@ -377,7 +409,30 @@ def _input_doc(model: ModelDescription) -> str:
         if model.standardization is not None
         else "used as given"
     )
-    return f"raw features [{names}], {scaled}"
+    precision = " in float64" if model.float32_unsafe_features() else ""
+    return f"raw features [{names}]{precision}, {scaled}"
+
+
+def _input_type_doc(model: ModelDescription) -> str:
+    """The sentences of the model's doc string that name the input's type and why."""
+    if model.standardization is None:
+        return "The input is float (float32), the type the first layer reads, as in nnstudio."
+    unsafe = model.float32_unsafe_features()
+    tolerance = f"{FLOAT32_INPUT_TOLERANCE:g} standard deviations"
+    if not unsafe:
+        return (
+            "The input is float (float32): rounding a raw value near any feature's mean to "
+            f"float32 moves its standardised value by at most {tolerance} (nnstudio makes the "
+            "input double where it could move it more)."
+        )
+    names = ", ".join(repr(name) for name in unsafe)
+    features = "feature" if len(unsafe) == 1 else "features"
+    return (
+        f"The input is double (float64): for {features} {names}, rounding a raw value near the "
+        f"mean to float32 could move its standardised value by more than {tolerance} (a large "
+        "offset against a small spread, like a Unix timestamp), so the standardisation runs in "
+        "double and a Cast then feeds the float32 layers. Feed float64 arrays."
+    )
 
 
 def _output_doc(model: ModelDescription) -> str:
@@ -393,8 +448,8 @@ def _model_doc(model: ModelDescription) -> str:
     return (
         f"{model.name}: a {model.architecture} {model.task} network exported by nnstudio "
         f"{nnstudio.__version__}. Input 'input' [batch, {model.n_features}]: "
-        f"{_input_doc(model)}. Output '{model.output_kind}' [batch, {model.n_outputs}]: "
-        f"{_output_doc(model)}."
+        f"{_input_doc(model)}. {_input_type_doc(model)} Output '{model.output_kind}' "
+        f"[batch, {model.n_outputs}]: {_output_doc(model)}."
     )
 
 
@@ -870,6 +925,9 @@ class _MlpReader:
         else:
             if op in ("Identity", "Dropout"):
                 return str(node.output[0])
+            if op == "Cast":
+                self.cast(node, state)
+                return str(node.output[0])
             if op == "Flatten":
                 self.check_flatten(node)
                 return str(node.output[0])
@@ -1019,6 +1077,24 @@ class _MlpReader:
                 "the scaling of the outputs it ends is not y = output * std + mean with "
                 "positive standard deviations (nnstudio's standardised targets)",
             )
+
+    def cast(self, node: Any, state: _WalkState) -> None:
+        """Accept a Cast to a float type; before the first layer it sets the network's dtype.
+
+        nnstudio's own exports give a double input whose standardisation is cast to float for
+        the float32 layers: the layers, not the input, make the network float32.
+        """
+        attributes = {a.name: self.onnx.helper.get_attribute_value(a) for a in node.attribute}
+        tensor_proto = self.onnx.TensorProto
+        target = attributes.get("to")
+        floats = {tensor_proto.FLOAT, tensor_proto.FLOAT16, tensor_proto.BFLOAT16}
+        if target not in floats | {tensor_proto.DOUBLE}:
+            name = tensor_proto.DataType.Name(target) if isinstance(target, int) else target
+            raise self.unsupported(
+                node, f"it casts to {name}; an MLP's values are real numbers (float or double)"
+            )
+        if not state.layers and state.pending is None:
+            self.dtype = "float64" if target == tensor_proto.DOUBLE else "float32"
 
     def check_flatten(self, node: Any) -> None:
         """Accept a Flatten that leaves [batch, features] as it is (PyTorch's nn.Flatten)."""

@@ -277,66 +277,135 @@ def csv_reading_code(points: bool) -> str:
     return CSV_READING_CODE + (_READ_POINTS_CODE if points else _READ_FEATURES_CODE)
 
 
-#: The part of :func:`csv_reading_code` every module has.
+#: The part of :func:`csv_reading_code` every module has. Its checks and messages are
+#: ``nnstudio predict``'s (:mod:`nnstudio.data.csv`), with the standard library only.
 CSV_READING_CODE = r'''
 #: Column separators recognised in CSV files; the one the header uses most wins.
 DELIMITERS = (",", ";", "\t")
 
 
-def read_table(csv_path: str) -> tuple[list[str], list[list[str]]]:
-    """The header and data rows of a CSV file (``-`` reads standard input).
+def read_table(csv_path: str) -> tuple[str, list[str], list[tuple[int, list[str]]]]:
+    """The name messages give a CSV file, its header and its data rows (``-``: standard input).
 
     Commas, semicolons or tabs separate the columns; a byte order mark is skipped, blank lines
-    are ignored and ``.gz`` files are decompressed.
+    are ignored and gzip-compressed data is decompressed. Each data row comes with the line it
+    starts on. A header that names a column twice or leaves a name empty stops the program.
     """
-    if csv_path == "-":
-        text = sys.stdin.read()
-    else:
-        opener = gzip.open if csv_path.endswith(".gz") else open
+    name = "stdin" if csv_path == "-" else os.path.basename(csv_path)
+    try:
+        if csv_path == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(csv_path, "rb") as handle:
+                data = handle.read()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        text = data.decode("utf-8-sig").removeprefix("\ufeff")
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
+        raise SystemExit(f"{csv_path}: cannot be read ({error})") from None
+    stream = io.StringIO(text, newline="")
+    delimiter = max(DELIMITERS, key=stream.readline().count)
+    stream.seek(0)
+    reader = csv.reader(stream, delimiter=delimiter)
+    header: list[str] | None = None
+    rows = []
+    line = 1
+    while True:
         try:
-            with opener(csv_path, "rt", encoding="utf-8-sig", newline="") as handle:
-                text = handle.read()
-        except (OSError, UnicodeDecodeError) as error:
-            raise SystemExit(f"{csv_path}: cannot be read ({error})") from None
-    text = text.removeprefix("\ufeff")
-    first = text.split("\n", 1)[0]
-    delimiter = max(DELIMITERS, key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = [row for row in reader if any(cell.strip() for cell in row)]
-    if not rows:
-        raise SystemExit(f"{csv_path}: the file is empty (expected a header row)")
-    return [name.strip() for name in rows[0]], rows[1:]
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise SystemExit(f"{name}: line {line}: cannot be parsed as CSV ({error})") from None
+        # reader.line_num counts physical lines, so quoted multi-line cells keep them right.
+        start, line = line, reader.line_num + 1
+        if not any(record) or (len(record) == 1 and not record[0].strip()):
+            continue
+        if header is None:
+            header = [cell.strip() for cell in record]
+            check_header(name, header, start)
+        else:
+            rows.append((start, record))
+    if header is None:
+        raise SystemExit(f"{name}: the file is empty (expected a header row)")
+    return name, header, rows
+
+
+def check_header(name: str, header: list[str], line: int) -> None:
+    """Stop on a header with an empty or repeated column name, as nnstudio predict does."""
+    seen: dict[str, int] = {}
+    for position, cell in enumerate(header, start=1):
+        if not cell:
+            raise SystemExit(
+                f"{name}: line {line} (the header) has an empty name in column {position}"
+            )
+        if cell in seen:
+            raise SystemExit(
+                f"{name}: the header names column {cell!r} twice (columns {seen[cell]} and "
+                f"{position}); column names must be unique"
+            )
+        seen[cell] = position
+
+
+def read_number(cell: str) -> float | None:
+    """The number a cell spells, or None (digit separators and non-ASCII digits are text)."""
+    if "_" in cell or not cell.isascii():
+        return None
+    try:
+        return float(cell)
+    except ValueError:
+        return None
 
 
 def read_numbers(
-    csv_path: str, header: list[str], rows: list[list[str]], names: tuple[str, ...]
+    name: str, header: list[str], rows: list[tuple[int, list[str]]], names: tuple[str, ...]
 ) -> list[list[float]]:
-    """The columns ``names`` of the data rows as numbers, one list per row."""
-    columns = [header.index(name) for name in names]
-    values = []
-    for number, row in enumerate(rows, start=1):
+    """The columns ``names`` of the data rows as finite numbers, one list per row.
+
+    A row with another number of fields than the header, or an empty, non-numeric, NaN or
+    infinite cell in these columns, stops the program with a message naming its line.
+    """
+    for line, row in rows:
         if len(row) != len(header):
+            fields = "field" if len(row) == 1 else "fields"
             raise SystemExit(
-                f"{csv_path}: data row {number} has {len(row)} fields, the header has "
-                f"{len(header)}"
+                f"{name}: line {line} has {len(row)} {fields}, the header has {len(header)}"
             )
-        try:
-            values.append([float(row[column]) for column in columns])
-        except ValueError:
-            cells = ", ".join(repr(row[column].strip()) for column in columns)
-            raise SystemExit(f"{csv_path}: data row {number}: not all numbers ({cells})") from None
-    return values
+    columns = []
+    for column in names:
+        position = header.index(column)
+        values = []
+        for line, row in rows:
+            cell = row[position].strip()
+            if not cell:
+                raise SystemExit(
+                    f"{name}: line {line}, column {column!r} is empty (every input value "
+                    "must be given)"
+                )
+            value = read_number(cell)
+            if value is None:
+                raise SystemExit(
+                    f"{name}: line {line}, column {column!r}: {cell!r} is not a number"
+                )
+            if not math.isfinite(value):
+                raise SystemExit(
+                    f"{name}: line {line}, column {column!r}: {cell!r} is not a finite number "
+                    "(input values must be real numbers)"
+                )
+            values.append(value)
+        columns.append(values)
+    return [list(row) for row in zip(*columns)]
 '''
 
 _READ_FEATURES_CODE = r'''
 
 def read_columns(csv_path: str) -> list[list[float]]:
     """The FEATURE_NAMES columns of a CSV file with a header row, one list per data row."""
-    header, rows = read_table(csv_path)
-    missing = [name for name in FEATURE_NAMES if name not in header]
+    name, header, rows = read_table(csv_path)
+    missing = [feature for feature in FEATURE_NAMES if feature not in header]
     if missing:
-        raise SystemExit(f"{csv_path}: missing feature column(s) {', '.join(missing)}")
-    return read_numbers(csv_path, header, rows, FEATURE_NAMES)
+        raise SystemExit(f"{name}: missing feature column(s) {', '.join(missing)}")
+    return read_numbers(name, header, rows, FEATURE_NAMES)
 '''
 
 _READ_POINTS_CODE = r'''
@@ -347,17 +416,17 @@ def read_columns(csv_path: str) -> list[list[float]]:
     A file without them but with the points' columns x1 and x2 gives the features computed
     from the points, as nnstudio predict does.
     """
-    header, rows = read_table(csv_path)
-    missing = [name for name in FEATURE_NAMES if name not in header]
+    name, header, rows = read_table(csv_path)
+    missing = [feature for feature in FEATURE_NAMES if feature not in header]
     if not missing:
-        return read_numbers(csv_path, header, rows, FEATURE_NAMES)
+        return read_numbers(name, header, rows, FEATURE_NAMES)
     if "x1" in header and "x2" in header:
-        points = read_numbers(csv_path, header, rows, ("x1", "x2"))
+        points = read_numbers(name, header, rows, ("x1", "x2"))
         if not points:
             return []
         return features_from_points(points).tolist()
     raise SystemExit(
-        f"{csv_path}: missing feature column(s) {', '.join(missing)} (or the points' columns "
+        f"{name}: missing feature column(s) {', '.join(missing)} (or the points' columns "
         "x1 and x2)"
     )
 '''
@@ -401,8 +470,10 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import math
 import os
 import sys
+import zlib
 
 import numpy as np
 

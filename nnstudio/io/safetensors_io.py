@@ -1,6 +1,6 @@
 """safetensors export and loading of trained weights.
 
-The file holds float32 tensors in PyTorch's ``nn.Linear`` layout, so the module written by
+The file holds tensors in PyTorch's ``nn.Linear`` layout, so the module written by
 :mod:`nnstudio.io.torch_export` (or any ``nn.Sequential`` of ``nn.Linear`` layers kept in a
 ``layers`` list) loads it with ``load_state_dict``:
 
@@ -9,25 +9,30 @@ tensor                 shape                 meaning
 =====================  ====================  ===============================================
 ``layers.{i}.weight``  (fan_out, fan_in)     ``W.T`` of layer ``i`` (0-based)
 ``layers.{i}.bias``    (fan_out,)            ``b`` of layer ``i``
-``input_mean``         (n_features,)         standardisation mean (only when standardised)
-``input_std``          (n_features,)         standardisation std (only when standardised)
+``input_mean``         (n_features,)         standardisation mean, float64 (when standardised)
+``input_std``          (n_features,)         standardisation std, float64 (when standardised)
 ``target_mean``        (n_outputs,)          target mean (only when targets are standardised)
 ``target_std``         (n_outputs,)          target std (only when targets are standardised)
 =====================  ====================  ===============================================
 
+The layer and target tensors are float32. The input statistics are float64, exact: nnstudio
+standardises raw inputs in float64, and float32 statistics would shift a feature with a large
+offset against its spread (a mean of 1.7e9 rounds by up to 64, a Unix timestamp's minute).
 With target statistics the layers compute standardised targets: the model's outputs are
 ``A * target_std + target_mean``.
 
 The header's ``__metadata__`` (strings; lists and numbers as JSON) records ``format`` =
 ``"nnstudio"``, the nnstudio ``version``, ``sizes``, ``activations``, ``alphas``, ``task``,
 ``feature_names``, ``output_names``, the network's ``dtype`` (``float32`` or ``float64``; the
-tensors are float32 either way; files written before nnstudio recorded it lack it), the exact
-float64 ``standardization`` and, when targets are standardised, the exact float64
-``target_standardization``.
+layer tensors are float32 either way; files written before nnstudio recorded it lack it), the
+exact float64 ``standardization`` and, when targets are standardised, the exact float64
+``target_standardization``. The metadata keys are written in that fixed order (safetensors
+itself orders them anew each run), so exporting the same network twice gives the same bytes.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,12 +103,33 @@ def write_safetensors(model: ModelDescription, target: Path, *, feature: str) ->
         tensors[f"layers.{index}.weight"] = np.ascontiguousarray(layer.weight.T, dtype=np.float32)
         tensors[f"layers.{index}.bias"] = np.ascontiguousarray(layer.bias, dtype=np.float32)
     if model.standardization is not None:
-        tensors["input_mean"] = np.asarray(model.standardization.mean, dtype=np.float32)
-        tensors["input_std"] = np.asarray(model.standardization.std, dtype=np.float32)
+        # float64: the exact statistics nnstudio standardises with (see the module docstring).
+        tensors["input_mean"] = np.asarray(model.standardization.mean, dtype=np.float64)
+        tensors["input_std"] = np.asarray(model.standardization.std, dtype=np.float64)
     if model.target_standardization is not None:
         tensors["target_mean"] = np.asarray(model.target_standardization.mean, dtype=np.float32)
         tensors["target_std"] = np.asarray(model.target_standardization.std, dtype=np.float32)
-    atomic_write_bytes(target, safetensors_numpy.save(tensors, metadata=model.metadata()))
+    metadata = model.metadata()
+    data = safetensors_numpy.save(tensors, metadata=metadata)
+    atomic_write_bytes(target, _with_metadata_order(data, metadata))
+
+
+def _with_metadata_order(data: bytes, metadata: dict[str, str]) -> bytes:
+    """A safetensors file's bytes with its ``__metadata__`` keys in the order of ``metadata``.
+
+    safetensors keeps the metadata in a hash map, whose order changes from one process to
+    the next, so two exports of one network would differ. The header is JSON after an 8-byte
+    little-endian length, padded with spaces to a multiple of 8 bytes; the tensors' offsets
+    count from its end, so rewriting it leaves them valid.
+    """
+    length = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + length])
+    tensors = {name: entry for name, entry in header.items() if name != "__metadata__"}
+    text = json.dumps(
+        {"__metadata__": metadata, **tensors}, separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    return len(text).to_bytes(8, "little") + text + data[8 + length :]
 
 
 @dataclass(frozen=True)
@@ -141,7 +167,7 @@ class SafetensorsModel:
         """The dtype of the network the file was exported from, ``float32`` or ``float64``.
 
         ``None`` for files that do not record it (other programs', older nnstudio versions').
-        The tensors themselves are float32 either way.
+        The layer tensors themselves are float32 either way.
         """
         value = self.metadata.get("dtype")
         return value if value in ("float32", "float64") else None
@@ -327,7 +353,8 @@ def _standardization_from_tensors(
 
     ``width`` is how many values each must hold: the first layer's inputs for the input
     statistics, the output layer's units for the target ones. The exact float64 values of
-    the ``metadata_key`` entry are preferred when they round to the tensors' values.
+    the ``metadata_key`` entry are preferred when they round to the tensors' values (equal
+    them, for the float64 input statistics of current files).
     """
     present = [name for name in names if name in tensors]
     if not present:
@@ -348,7 +375,8 @@ def _standardization_from_tensors(
     if np.any(std <= 0):
         raise ProjectFileError(f"'{path}': tensor '{std_name}' has values that are not positive")
     stored = standardization_from_metadata(_json_entry(metadata, metadata_key))
-    # The tensors are float32; the metadata keeps the exact float64 statistics.
+    # float32 tensors (the target statistics, older files' input ones) are rounded; the
+    # metadata keeps the exact float64 statistics.
     if (
         stored is not None
         and len(stored.mean) == width

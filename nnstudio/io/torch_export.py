@@ -97,13 +97,24 @@ def torch_module_source(model: ModelDescription, target: Path) -> str:
             f"import runpy\n    namespace = runpy.run_path({target.name!r})\n"
             "    load, features_from_points = namespace['load'], namespace['features_from_points']"
         )
-    if model.standardization is not None:
+    if model.standardization is not None and model.float32_unsafe_features():
         scaling = (
-            "They are standardised inside the model with the training statistics "
-            "(buffers input_mean and input_std)."
+            "They are standardised inside the model with the training statistics, in float64 "
+            "whatever float dtype comes in (float64 buffers input_mean and input_std), then "
+            "cast to the layers' float32, as nnstudio does. (Devices without float64, such as "
+            "Apple's MPS, cannot hold these statistics: run this model on the CPU or CUDA.)"
+        )
+    elif model.standardization is not None:
+        scaling = (
+            "They are standardised inside the model with the training statistics (float32 "
+            "buffers input_mean and input_std, which hold these features' statistics well "
+            "enough), then used by the layers in float32."
         )
     else:
-        scaling = "They are used as given (the project does not standardise its inputs)."
+        scaling = (
+            "They are used as given (the project does not standardise its inputs), cast to the "
+            "layers' float32."
+        )
     outputs = f"Outputs: {model.output_meaning()}."
     targets = model.target_standardization is not None
     if targets:
@@ -116,6 +127,7 @@ def torch_module_source(model: ModelDescription, target: Path) -> str:
         f"Project {model.name!r}: a {model.architecture} {model.task} network. The trained "
         f"weights are in {weights_name}, beside this file.",
         f"Inputs are raw features, in this order: {', '.join(model.feature_labels())}. {scaling}",
+        *([_precision_paragraph(model)] if model.standardization is not None else []),
         *([points_paragraph(model, "features_from_points(points)")] if points else []),
         outputs,
     )
@@ -140,6 +152,7 @@ def torch_module_source(model: ModelDescription, target: Path) -> str:
         activations=python_tuple(model.activations),
         alphas=python_tuple(model.alphas),
         standardized=repr(model.standardization is not None),
+        stats_dtype="torch.float64" if model.float32_unsafe_features() else "torch.float32",
         # Only for networks trained with dropout, so the modules of others stay as they were.
         dropout_constant=(
             "#: Dropout probability after each layer's activation while training (0: none).\n"
@@ -149,7 +162,7 @@ def torch_module_source(model: ModelDescription, target: Path) -> str:
         ),
         dropout_modules=_DROPOUT_MODULES if dropout else "",
         layers_forward=_DROPOUT_FORWARD if dropout else _FORWARD,
-        standardize=_STANDARDIZE if model.standardization is not None else "",
+        standardize=_STANDARDIZE if model.standardization is not None else _CAST,
         points=_points_source(model.plane_features),
         # Only when the targets are standardised, so the modules of other networks stay as
         # they were.
@@ -160,6 +173,24 @@ def torch_module_source(model: ModelDescription, target: Path) -> str:
         csv_reading=csv_reading_code(points),
         column_prefix=model.column_prefix,
         main_code=MAIN_CODE,
+    )
+
+
+def _precision_paragraph(model: ModelDescription) -> str:
+    """Why the generated docstring asks for float64 inputs, naming the features that need it."""
+    unsafe = model.float32_unsafe_features()
+    text = (
+        "Pass float64 inputs, as the usage below does: a feature with a large offset against "
+        "its spread (a Unix timestamp, latitude and longitude) loses its variation in a "
+        "float32 tensor before the model sees it (float32 holds 1.7e9 only to a multiple of "
+        "128)."
+    )
+    if unsafe:
+        names = ", ".join(unsafe)
+        text += f" Here {names} {'needs' if len(unsafe) == 1 else 'need'} it."
+    return text + (
+        " Move the model with model.to(device): model.float() or model.half() would round the "
+        "float64 statistics too."
     )
 
 
@@ -225,7 +256,14 @@ _FORWARD = """\
 """
 
 _STANDARDIZE = """\
-        x = (x - self.input_mean) / self.input_std
+        # In STATS_DTYPE: float64 with the exact statistics where float32 would round a large
+        # offset (a timestamp) away, as nnstudio does. The layers then get their own dtype.
+        x = (x.to(self.input_mean.dtype) - self.input_mean) / self.input_std
+        x = x.to(self.layers[0].weight.dtype)
+"""
+
+_CAST = """\
+        x = x.to(self.layers[0].weight.dtype)
 """
 
 
@@ -256,7 +294,7 @@ Usage::
 
     model = load()  # reads ${weights_file}
 ${points_usage}    with torch.no_grad():
-        outputs = model(torch.as_tensor(X, dtype=torch.float32))  # X shaped (m, ${n_features})
+        outputs = model(torch.as_tensor(X, dtype=torch.float64))  # X shaped (m, ${n_features})
 
 ``model(x)`` applies every activation, so it matches ``nnstudio predict``.
 ``torch.export.export`` takes the model, and so does the older ``torch.jit.script``.
@@ -276,8 +314,10 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import math
 import os
 import sys
+import zlib
 from pathlib import Path
 
 import torch
@@ -296,6 +336,9 @@ ACTIVATIONS = ${activations}
 ALPHAS = ${alphas}
 #: Whether the model standardises raw inputs with the stored training statistics.
 STANDARDIZED = ${standardized}
+#: dtype of the input statistics: float64 when a feature's offset is too large for float32
+#: to keep its variation, else float32, which every device (Apple's MPS included) holds.
+STATS_DTYPE = ${stats_dtype}
 ${dropout_constant}WEIGHTS_FILE = Path(__file__).with_name(${weights_file_repr})
 
 
@@ -339,8 +382,9 @@ class NNStudioModel(nn.Module):
         # 0.0 where an activation takes no alpha: one element type, which TorchScript needs.
         self.alphas = [0.0 if alpha is None else float(alpha) for alpha in ALPHAS]
         if STANDARDIZED:
-            self.register_buffer("input_mean", torch.zeros(SIZES[0]))
-            self.register_buffer("input_std", torch.ones(SIZES[0]))
+            # In STATS_DTYPE: see forward().
+            self.register_buffer("input_mean", torch.zeros(SIZES[0], dtype=STATS_DTYPE))
+            self.register_buffer("input_std", torch.ones(SIZES[0], dtype=STATS_DTYPE))
 ${target_buffers}${dropout_modules}
     def forward(self, x: torch.Tensor, logits: bool = False) -> torch.Tensor:
         """Outputs for raw features ``x`` shaped (batch, ${n_features}).
@@ -364,9 +408,12 @@ def load(path: str | Path | None = None, device: str = "cpu") -> NNStudioModel:
 ${points}${csv_reading}
 
 def read_features(csv_path: str) -> torch.Tensor:
-    """The feature columns of a CSV file with a header row, shaped (rows, ${n_features})."""
+    """The feature columns of a CSV file with a header row, shaped (rows, ${n_features}).
+
+    float64, so the model standardises the numbers as written (see the module docstring).
+    """
     values = read_columns(csv_path)
-    return torch.tensor(values, dtype=torch.float32).reshape(len(values), len(FEATURE_NAMES))
+    return torch.tensor(values, dtype=torch.float64).reshape(len(values), len(FEATURE_NAMES))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -317,3 +317,105 @@ def test_torch_module_without_dropout_has_none(tmp_path: Path) -> None:
     )
     path, _weights_file = export_torch(project, weights, tmp_path / "model.py")
     assert "Dropout" not in path.read_text()
+
+
+# -- CSV files nnstudio predict refuses ----------------------------------------------------------
+
+
+def _classifier_script(export, tmp_path: Path) -> tuple[Path, Project]:
+    if export is export_torch:
+        pytest.importorskip("torch")
+    project, weights = make_model(
+        (("tanh", None),), output="softmax", outputs=3, task="classification", inputs=3
+    )
+    return export(project, weights, tmp_path / "model.py")[0], project
+
+
+def _nnstudio_refusal(path: Path, features: tuple[str, ...]) -> str:
+    """The message ``nnstudio predict`` stops with on the CSV file ``path``."""
+    from nnstudio.data import read_csv_table
+    from nnstudio.errors import DataError
+
+    with pytest.raises(DataError) as info:
+        read_csv_table(path).to_floats(features, role="input")
+    return str(info.value)
+
+
+_HEADER = "feature_0,feature_1,feature_2"
+
+#: Files nnstudio predict refuses, with the message the scripts must give.
+_REFUSED_FILES = {
+    "nan": (
+        f"{_HEADER}\n1,2,3\n1,nan,3\n",
+        "x.csv: line 3, column 'feature_1': 'nan' is not a finite number (input values must be "
+        "real numbers)",
+    ),
+    "infinity": (
+        f"{_HEADER}\n1,2,3\n\n4,5,-inf\n",
+        "x.csv: line 4, column 'feature_2': '-inf' is not a finite number (input values must "
+        "be real numbers)",
+    ),
+    "duplicate-column": (
+        "feature_0,feature_1,feature_2,feature_0\n1,2,3,9\n",
+        "x.csv: the header names column 'feature_0' twice (columns 1 and 4); column names must "
+        "be unique",
+    ),
+    "empty-cell": (
+        f"{_HEADER}\n1,,3\n",
+        "x.csv: line 2, column 'feature_1' is empty (every input value must be given)",
+    ),
+    "short-row": (f"{_HEADER}\n1,2,3\n4,5\n", "x.csv: line 3 has 2 fields, the header has 3"),
+    "quoted-line-break": (
+        f'{_HEADER}\n"1\n",2,3\n4,nan,6\n',
+        "x.csv: line 4, column 'feature_1': 'nan' is not a finite number (input values must be "
+        "real numbers)",
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", _REFUSED_FILES, ids=_REFUSED_FILES.keys())
+@pytest.mark.parametrize("export", [export_python, export_torch], ids=["python", "torch"])
+def test_scripts_refuse_what_nnstudio_predict_refuses_in_its_words(
+    export, variant: str, tmp_path: Path
+) -> None:
+    script, project = _classifier_script(export, tmp_path)
+    text, message = _REFUSED_FILES[variant]
+    data = tmp_path / "x.csv"
+    data.write_text(text)
+    assert _nnstudio_refusal(data, project.feature_names) == message
+    result = subprocess.run(
+        [sys.executable, str(script), str(data)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == message + "\n"  # one line, no traceback
+
+
+@pytest.mark.parametrize("export", [export_python, export_torch], ids=["python", "torch"])
+def test_scripts_name_standard_input_and_read_compressed_data(export, tmp_path: Path) -> None:
+    import gzip
+
+    script, _project = _classifier_script(export, tmp_path)
+    data = gzip.compress(f"{_HEADER}\n1,2,3\n1,nan,3\n".encode())
+    result = subprocess.run(
+        [sys.executable, str(script), "-"], input=data, capture_output=True, check=False
+    )
+    assert result.returncode == 1
+    assert result.stderr.decode().startswith("stdin: line 3, column 'feature_1': 'nan' is not")
+    fine = gzip.compress(f"{_HEADER}\n1,2,3\n".encode())
+    (tmp_path / "x.csv.gz").write_bytes(fine)
+    rows = _run_script(script, tmp_path / "x.csv.gz")
+    assert len(rows) == 2 and rows[0][-1] == "label"
+
+
+def test_python_and_torch_modules_share_one_csv_reader(tmp_path: Path) -> None:
+    pytest.importorskip("safetensors")
+    from nnstudio.io.python_export import CSV_READING_CODE
+
+    project, weights = make_model(
+        (("tanh", None),), output="softmax", outputs=3, task="classification", inputs=3
+    )
+    (python_script,) = export_python(project, weights, tmp_path / "numpy_model.py")
+    torch_script = export_torch(project, weights, tmp_path / "torch_model.py")[0]
+    for script in (python_script, torch_script):
+        assert script.read_text(encoding="utf-8").count(CSV_READING_CODE) == 1

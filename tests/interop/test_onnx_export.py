@@ -8,7 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from interop_support import MODEL_CASES, assert_predictions_match, make_model, raw_inputs
+from interop_support import (
+    MODEL_CASES,
+    assert_predictions_match,
+    make_model,
+    make_offset_model,
+    offset_inputs,
+    raw_inputs,
+)
 
 from nnstudio.errors import MissingExtraError, ProjectFileError
 from nnstudio.io.exporters import export
@@ -210,3 +217,81 @@ def test_identity_output_classifier_exports_scores_not_probabilities(tmp_path: P
     X = raw_inputs(project)
     (outputs,) = session.run(None, {"input": X})
     assert_predictions_match(outputs, project, weights, X)
+
+
+# -- inputs float32 cannot hold -----------------------------------------------------------------
+
+
+def test_a_timestamp_feature_gives_a_double_input_that_matches_the_engine(tmp_path: Path) -> None:
+    project, weights = make_offset_model()
+    (path,) = export_onnx(project, weights, tmp_path / "events.onnx")
+    model = onnx.load(str(path))
+    onnx.checker.check_model(model, full_check=True)
+    assert model.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE
+    assert model.graph.output[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    ops = [node.op_type for node in model.graph.node]
+    assert ops[:4] == ["Sub", "Div", "Cast", "Gemm"]
+    constants = {i.name: onnx.numpy_helper.to_array(i) for i in model.graph.initializer}
+    # The exact statistics, in double; the layers stay float32.
+    assert constants["input_mean"].dtype == np.float64
+    assert constants["input_mean"].tolist() == list(project.standardization.mean)
+    assert constants["input_std"].tolist() == list(project.standardization.std)
+    assert constants["layer1.W"].dtype == np.float32
+
+    X = offset_inputs()
+    (outputs,) = _session(path).run(None, {"input": X})
+    assert outputs.dtype == np.float32
+    assert_predictions_match(outputs, project, weights, X)
+
+    # The rule and the type are written down in the model.
+    assert read_onnx_metadata(path)["input_dtype"] == "float64"
+    assert "The input is double (float64): for features 'timestamp', 'latitude', " in (
+        model.doc_string
+    )
+    assert "by more than 1e-05 standard deviations" in model.doc_string
+
+
+def test_ordinary_inputs_keep_the_float32_input(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["sigmoid-classifier-standardized"])
+    (path,) = export_onnx(project, weights, tmp_path / "model.onnx")
+    model = onnx.load(str(path))
+    assert model.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    assert "Cast" not in {node.op_type for node in model.graph.node}
+    assert read_onnx_metadata(path)["input_dtype"] == "float32"
+    assert "The input is float (float32)" in model.doc_string
+
+
+@pytest.mark.parametrize(
+    ("std", "double"),
+    [
+        # Float32 values near 1.7e9 are 128 apart: rounding moves one by up to 64, which is
+        # 1e-5 of a standard deviation of 6.4e6.
+        (6.4e6, False),
+        (6.3e6, True),
+        (3600.0, True),
+    ],
+)
+def test_the_input_is_double_past_1e_5_standard_deviations_of_rounding(
+    std: float, double: bool, tmp_path: Path
+) -> None:
+    from nnstudio.io._model_meta import FLOAT32_INPUT_TOLERANCE, float32_input_error
+    from nnstudio.spec import Standardization
+
+    statistics = Standardization(mean=(1.7e9, 0.0), std=(std, 1.0))
+    assert FLOAT32_INPUT_TOLERANCE == 1e-5
+    assert float32_input_error(statistics).tolist() == [64.0 / std, 0.0]
+    project, weights = make_model(**MODEL_CASES["single-layer-classifier"])
+    project = replace(project, standardization=statistics)
+    (path,) = export_onnx(project, weights, tmp_path / "model.onnx")
+    elem_type = onnx.load(str(path)).graph.input[0].type.tensor_type.elem_type
+    assert elem_type == (onnx.TensorProto.DOUBLE if double else onnx.TensorProto.FLOAT)
+
+
+def test_float32_inputs_of_a_timestamp_would_have_been_wrong(tmp_path: Path) -> None:
+    """Why the input is double: the same graph fed float32 misses nnstudio's predictions."""
+    project, weights = make_offset_model()
+    (path,) = export_onnx(project, weights, tmp_path / "events.onnx")
+    X = offset_inputs()
+    (exact,) = _session(path).run(None, {"input": X})
+    (rounded,) = _session(path).run(None, {"input": X.astype(np.float32).astype(np.float64)})
+    assert np.abs(exact - rounded).max() > 1e-3

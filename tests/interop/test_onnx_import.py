@@ -6,7 +6,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from interop_support import MODEL_CASES, engine_predict, make_model, raw_inputs
+from interop_support import (
+    MODEL_CASES,
+    engine_predict,
+    make_model,
+    make_offset_model,
+    offset_inputs,
+    raw_inputs,
+)
 
 from nnstudio.errors import MissingExtraError, ProjectFileError
 from nnstudio.io.onnx_io import export_onnx, import_onnx
@@ -110,7 +117,65 @@ def test_imported_project_saves_and_reloads(tmp_path: Path) -> None:
         np.testing.assert_array_equal(b2, b)
 
 
+def test_own_export_with_a_double_input_round_trips_as_a_float32_project(tmp_path: Path) -> None:
+    project, weights = make_offset_model()
+    (path,) = export_onnx(project, weights, tmp_path / "events.onnx")
+    imported, imported_weights = import_onnx(path)
+    assert imported.network == project.network
+    assert imported.feature_names == project.feature_names
+    # The layers are float32 behind the Cast: so is the project; the statistics are exact.
+    assert imported.training.dtype == "float32"
+    assert imported.standardization == project.standardization
+    for (W, b), (W2, b2) in zip(weights, imported_weights, strict=True):
+        assert W2.dtype == np.float32
+        np.testing.assert_array_equal(W2, W)
+        np.testing.assert_array_equal(b2, b)
+    X = offset_inputs()
+    np.testing.assert_allclose(
+        engine_predict(imported, imported_weights, X), _run(path, X), rtol=1e-5, atol=1e-6
+    )
+
+
 # -- other producers --------------------------------------------------------------------------
+
+
+def test_a_cast_before_the_first_layer_sets_the_dtype_and_others_pass(tmp_path: Path) -> None:
+    W = np.arange(6.0).reshape(2, 3) / 10
+    nodes = [
+        helper.make_node("Cast", ["x"], ["x64"], name="widen", to=onnx.TensorProto.DOUBLE),
+        helper.make_node("Gemm", ["x64", "W"], ["z"], name="fc"),
+        helper.make_node("Cast", ["z"], ["z32"], name="narrow", to=FLOAT),
+        helper.make_node("Tanh", ["z32"], ["y"], name="tanh"),
+    ]
+    path = _save(
+        tmp_path,
+        "casts.onnx",
+        nodes,
+        [numpy_helper.from_array(W, "W")],
+        2,
+        [helper.make_tensor_value_info("y", FLOAT, ["n", 3])],
+    )
+    project, weights = import_onnx(path)
+    assert project.network.describe() == "2-3(tanh)"
+    assert project.training.dtype == "float64"
+    np.testing.assert_array_equal(weights[0][0], W)
+
+
+def test_a_cast_to_integers_is_refused(tmp_path: Path) -> None:
+    nodes = [
+        helper.make_node("Gemm", ["x", "W"], ["z"], name="fc"),
+        helper.make_node("Cast", ["z"], ["y"], name="round", to=onnx.TensorProto.INT64),
+    ]
+    path = _save(
+        tmp_path,
+        "ints.onnx",
+        nodes,
+        [_tensor("W", np.ones((2, 3)))],
+        2,
+        [helper.make_tensor_value_info("y", onnx.TensorProto.INT64, ["n", 3])],
+    )
+    with pytest.raises(ProjectFileError, match=r"node 'round' \(Cast\) .*casts to INT64"):
+        import_onnx(path)
 
 
 def test_matmul_add_graph_with_constant_nodes_and_extra_outputs(tmp_path: Path) -> None:

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from interop_support import MODEL_CASES, make_model
+from interop_support import (
+    MODEL_CASES,
+    engine_predict,
+    make_model,
+    make_offset_model,
+    offset_inputs,
+)
 
 from nnstudio.errors import MissingExtraError, ProjectFileError
 from nnstudio.io.safetensors_io import (
@@ -52,7 +58,9 @@ def test_tensors_use_the_nn_linear_layout_and_metadata(tmp_path: Path) -> None:
         np.testing.assert_array_equal(tensors[f"layers.{index}.weight"], W.T)
         np.testing.assert_array_equal(tensors[f"layers.{index}.bias"], b)
         assert tensors[f"layers.{index}.weight"].dtype == np.float32
-    np.testing.assert_array_equal(tensors["input_std"], np.float32(project.standardization.std))
+    # The input statistics are float64, exact.
+    assert tensors["input_std"].dtype == np.float64
+    assert tensors["input_std"].tolist() == list(project.standardization.std)
 
     metadata = read_safetensors(path).metadata
     assert metadata["format"] == "nnstudio"
@@ -237,3 +245,62 @@ def test_metadata_records_the_networks_dtype_and_older_files_still_load(tmp_path
     old_contents = read_safetensors(older, project.network)
     assert old_contents.dtype is None
     np.testing.assert_array_equal(old_contents.weights[0][0], weights[0][0])
+
+
+# -- inputs float32 cannot hold -----------------------------------------------------------------
+
+
+def test_input_statistics_of_a_timestamp_feature_survive_exactly(tmp_path: Path) -> None:
+    project, weights = make_offset_model()
+    (path,) = export_safetensors(project, weights, tmp_path / "events.safetensors")
+    tensors = safetensors_numpy.load_file(str(path))
+    assert tensors["input_mean"].dtype == np.float64
+    assert tensors["input_mean"].tolist() == list(project.standardization.mean)
+    assert tensors["input_std"].tolist() == list(project.standardization.std)
+    assert tensors["layers.0.weight"].dtype == np.float32
+    contents = read_safetensors(path, project.network)
+    assert contents.standardization == project.standardization
+    # The tensors alone, without nnstudio's metadata, give the statistics exactly too.
+    safetensors_numpy.save_file(tensors, str(tmp_path / "bare.safetensors"))
+    assert read_safetensors(tmp_path / "bare.safetensors").standardization == (
+        project.standardization
+    )
+    # Loaded back, the network predicts what the exported one does.
+    loaded = replace(project, standardization=contents.standardization)
+    X = offset_inputs()
+    np.testing.assert_array_equal(
+        engine_predict(loaded, contents.weights, X), engine_predict(project, weights, X)
+    )
+
+
+def test_two_exports_of_one_network_are_byte_identical(tmp_path: Path) -> None:
+    project, weights = make_model(**MODEL_CASES["regression-standardized-targets"])
+    first = export_safetensors(project, weights, tmp_path / "first.safetensors")[0].read_bytes()
+    for number in range(5):
+        again = export_safetensors(project, weights, tmp_path / f"again{number}.safetensors")
+        assert again[0].read_bytes() == first
+    # The metadata is in the documented order, and the file still reads back whole.
+    header = json.loads(first[8 : 8 + int.from_bytes(first[:8], "little")])
+    assert list(header["__metadata__"])[:4] == ["format", "version", "name", "task"]
+    assert (8 + int.from_bytes(first[:8], "little")) % 8 == 0
+    contents = read_safetensors(tmp_path / "first.safetensors", project.network)
+    assert contents.target_standardization == project.target_standardization
+    np.testing.assert_array_equal(contents.weights[0][0], weights[0][0])
+
+
+def test_two_exports_in_separate_processes_are_byte_identical(tmp_path: Path) -> None:
+    import subprocess
+
+    script = (
+        "import sys; from interop_support import MODEL_CASES, make_model; "
+        "from nnstudio.io.safetensors_io import export_safetensors; "
+        "project, weights = make_model(**MODEL_CASES['sigmoid-classifier-standardized']); "
+        "export_safetensors(project, weights, sys.argv[1])"
+    )
+    here = str(Path(__file__).resolve().parent)
+    outputs = []
+    for number in range(2):
+        target = tmp_path / f"run{number}.safetensors"
+        subprocess.run([sys.executable, "-c", script, str(target)], cwd=here, check=True)
+        outputs.append(target.read_bytes())
+    assert outputs[0] == outputs[1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+import json
 import runpy
 import subprocess
 import sys
@@ -29,7 +30,9 @@ SAMPLES = sorted((Path(__file__).resolve().parents[2] / "samples").glob("*.nnpro
 def _onnx_predict(path: Path, X: np.ndarray) -> np.ndarray:
     ort = pytest.importorskip("onnxruntime")
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    return session.run(None, {"input": X.astype(np.float32)})[0]
+    # Double for a model whose inputs float32 cannot hold, float32 for the others.
+    double = session.get_inputs()[0].type == "tensor(double)"
+    return session.run(None, {"input": X.astype(np.float64 if double else np.float32)})[0]
 
 
 def _torch_predict(path: Path, X: np.ndarray) -> np.ndarray | None:
@@ -41,7 +44,8 @@ def _torch_predict(path: Path, X: np.ndarray) -> np.ndarray | None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     with torch.no_grad():
-        return module.load()(torch.tensor(np.array(X, dtype=np.float32))).numpy()
+        # float64, as the module's docstring asks: it standardises exactly what it gets.
+        return module.load()(torch.tensor(np.array(X, dtype=np.float64))).numpy()
 
 
 @pytest.mark.skipif(not SAMPLES, reason="no sample projects shipped")
@@ -99,6 +103,80 @@ def _prediction_table(text: str) -> tuple[list[str], np.ndarray]:
 
 def _labels(text: str) -> list[str]:
     return [row[-1] for row in csv.reader(io.StringIO(text))][1:]
+
+
+def test_a_network_trained_on_timestamps_exports_what_the_engine_predicts(tmp_path: Path) -> None:
+    """Unix timestamps within an hour: float32 holds them only to 128 s, nnstudio exactly."""
+    pytest.importorskip("onnx")
+    pytest.importorskip("safetensors")
+    from nnstudio.engine.network import Network
+    from nnstudio.io.onnx_io import export_onnx
+    from nnstudio.io.python_export import export_python
+    from nnstudio.io.safetensors_io import export_safetensors, read_safetensors
+    from nnstudio.io.torch_export import export_torch
+
+    rng = np.random.default_rng(0)
+    ts = 1.7e9 + rng.normal(size=300) * 3600
+    x = rng.normal(size=300)
+    labels = np.where((ts - 1.7e9) / 3600 + x > 0, "late", "early")
+    lines = [
+        "ts,x,when",
+        *(f"{a!r},{b!r},{c}" for a, b, c in zip(ts.tolist(), x.tolist(), labels, strict=True)),
+    ]
+    (tmp_path / "events.csv").write_text("\n".join(lines) + "\n")
+    document = {
+        "nnstudio": 1,
+        "name": "events",
+        "data": {"csv": "events.csv", "target": ["when"], "task": "classification"},
+        "network": {
+            "inputs": 2,
+            "layers": [{"units": 8, "activation": "tanh"}, {"units": 1, "activation": "sigmoid"}],
+        },
+        "loss": "binary_crossentropy",
+        "training": {"optimizer": "adam", "learning_rate": 0.03},
+    }
+    (tmp_path / "events.nnproj").write_text(json.dumps(document))
+    project, network, dataset = load_for_training(load_project(tmp_path / "events.nnproj"))
+    assert project.standardization is not None
+    trainer = make_trainer(project, network, dataset)
+    for _ in range(20):
+        trainer.run_epoch()
+    weights = network.weights()
+    # Near the decision boundary, where a timestamp rounded by a minute changes the label.
+    X = np.column_stack([1.7e9 + rng.uniform(-300, 300, 500), rng.uniform(-0.2, 0.2, 500)])
+    expected = network.predict(X)
+
+    def agrees(outputs: np.ndarray) -> None:
+        np.testing.assert_allclose(outputs, expected, rtol=1e-5, atol=1e-5)
+
+    (onnx_file,) = export_onnx(project, weights, tmp_path / "events.onnx")
+    agrees(_onnx_predict(onnx_file, X))
+    torch_file, _weights_file = export_torch(project, weights, tmp_path / "events_torch.py")
+    torch_outputs = _torch_predict(torch_file, X)
+    if torch_outputs is not None:
+        agrees(torch_outputs)
+    (python_file,) = export_python(project, weights, tmp_path / "events_numpy.py")
+    agrees(runpy.run_path(str(python_file))["predict"](X))
+    (safetensors_file,) = export_safetensors(project, weights, tmp_path / "events.safetensors")
+    contents = read_safetensors(safetensors_file, project.network)
+    assert contents.standardization == project.standardization
+    loaded = Network.from_spec(
+        project.network,
+        project.loss,
+        weights=contents.weights,
+        standardization=contents.standardization,
+    )
+    agrees(loaded.predict(X))
+    imported, imported_weights = import_onnx(onnx_file)
+    assert imported.standardization == project.standardization
+    agrees(
+        Network.from_spec(
+            imported.network,
+            imported.loss,
+            weights=imported_weights,
+            standardization=imported.standardization,
+        ).predict(X)
+    )
 
 
 @pytest.mark.slow

@@ -16,6 +16,8 @@ from interop_support import (
     MODEL_CASES,
     assert_predictions_match,
     make_model,
+    make_offset_model,
+    offset_inputs,
     raw_inputs,
     run_script_on_csv_variant,
     stderr_after_closing_the_pipe,
@@ -119,9 +121,11 @@ def test_exported_model_keeps_training_in_pytorch(tmp_path: Path) -> None:
     with torch.no_grad():
         after = loss_fn(model(X, logits=True), Y).item()
     assert after < before - 0.05
-    # Standardisation statistics are buffers: training leaves them alone.
-    np.testing.assert_array_equal(
-        model.input_mean.numpy(), np.float32(project.standardization.mean)
+    # Standardisation statistics are buffers: training leaves them alone. float32 holds
+    # these features' statistics well enough, and every device (Apple's MPS too) holds float32.
+    assert model.input_mean.dtype == torch.float32
+    assert np.array_equal(
+        model.input_mean.numpy(), np.asarray(project.standardization.mean, dtype=np.float32)
     )
 
     # The weights trained further come back into nnstudio through safetensors.
@@ -272,5 +276,61 @@ def test_command_line_prints_predictions_in_the_targets_units(tmp_path: Path) ->
     header, values = run_script_on_csv_variant(
         path, project.feature_names, X, "semicolons", tmp_path
     )
+    assert header == list(project.output_names)
+    assert_predictions_match(values, project, weights, X)
+
+
+# -- inputs float32 cannot hold -----------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+def test_a_timestamp_feature_is_standardised_in_float64_like_the_engine(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    project, weights = make_offset_model()
+    path, _weights_file = export_torch(project, weights, tmp_path / "events.py")
+    module = _import(path)
+    model = module.load()
+    assert model.input_mean.dtype == torch.float64
+    assert model.input_mean.tolist() == list(project.standardization.mean)
+    assert model.input_std.tolist() == list(project.standardization.std)
+    assert model.layers[0].weight.dtype == torch.float32
+
+    X = offset_inputs()
+    with torch.no_grad():
+        outputs = model(torch.as_tensor(X))
+        assert outputs.dtype == torch.float32
+        assert_predictions_match(outputs.numpy(), project, weights, X)
+        # Compiled, the model standardises the same way.
+        exported = torch.export.export(model, (torch.as_tensor(X),)).module()
+        torch.testing.assert_close(exported(torch.as_tensor(X)), outputs)
+        torch.testing.assert_close(torch.jit.script(model)(torch.as_tensor(X)), outputs)
+        # A float32 tensor still runs, its timestamps rounded before the model sees them.
+        rounded = model(torch.as_tensor(X, dtype=torch.float32))
+        assert rounded.dtype == torch.float32
+        assert (rounded - outputs).abs().max() > 1e-3
+
+    # The docstring asks for float64 and names the features that need it.
+    assert "torch.as_tensor(X, dtype=torch.float64)" in module.__doc__
+    assert "Here timestamp, latitude need it." in " ".join(module.__doc__.split())
+
+
+def test_a_model_without_standardisation_takes_float64_inputs_too(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    project, weights = make_model(**MODEL_CASES["softmax-classifier"])
+    path, _weights_file = export_torch(project, weights, tmp_path / "model.py")
+    model = _import(path).load()
+    X = raw_inputs(project).astype(np.float64)
+    with torch.no_grad():
+        outputs = model(torch.as_tensor(X))
+    assert outputs.dtype == torch.float32
+    assert_predictions_match(outputs.numpy(), project, weights, X)
+
+
+def test_command_line_reads_a_timestamp_feature_exactly(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    project, weights = make_offset_model(output="identity", task="regression")
+    path, _ = export_torch(project, weights, tmp_path / "events.py")
+    X = offset_inputs(rows=40)
+    header, values = run_script_on_csv_variant(path, project.feature_names, X, "bom", tmp_path)
     assert header == list(project.output_names)
     assert_predictions_match(values, project, weights, X)

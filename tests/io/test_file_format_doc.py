@@ -80,3 +80,15 @@ def test_safetensors_dtype_is_documented_as_written(tmp_path: Path) -> None:
     assert "always float32" in _section("safetensors")
     assert "`float64` network" in _section("safetensors")
     assert "float32" in _section("torch")
+
+    # The input statistics alone are float64, as the section says.
+    from dataclasses import replace
+
+    from nnstudio.spec import Standardization
+
+    standardized = replace(project, standardization=Standardization((1.7e9, 0.5), (3600.0, 2.0)))
+    (path,) = export_safetensors(standardized, weights, tmp_path / "s.safetensors")
+    dtypes = {name: t.dtype for name, t in safetensors.load_file(str(path)).items()}
+    assert dtypes.pop("input_mean") == dtypes.pop("input_std") == np.dtype(np.float64)
+    assert set(dtypes.values()) == {np.dtype(np.float32)}
+    assert "`input_mean` and `input_std` are float64" in _section("safetensors")
