@@ -631,11 +631,35 @@ def expected_output_units(task: str, n_targets: int, activation: str) -> int:
     return n_targets
 
 
-def default_loss(task: str, output_activation: str) -> str:
-    """The natural loss for a task and output activation."""
-    if task == "regression":
-        return "mse"
-    return "binary_crossentropy" if output_activation == "sigmoid" else "categorical_crossentropy"
+def default_loss(task: str, output_activation: str, units: int | None = None) -> str:
+    """The natural loss for a task and output layer, always one that fits that layer.
+
+    Parameters
+    ----------
+    task : str
+        ``"classification"`` or ``"regression"``.
+    output_activation : str
+        The output layer's activation (``linear`` counts as ``identity``).
+    units : int or None
+        The output layer's width; ``None`` when not known yet (a softmax layer is then
+        taken to have the 2 or more units it needs).
+
+    Returns
+    -------
+    str
+        Binary cross-entropy for sigmoid outputs and categorical cross-entropy for 2 or more
+        softmax outputs of a classification; mean squared error otherwise, the one loss that
+        fits any output layer (see :func:`loss_output_problem`).
+    """
+    activation = canonical_activation(output_activation)
+    if task == "classification":
+        if activation == "sigmoid":
+            return "binary_crossentropy"
+        if activation == "softmax" and (units is None or units >= 2):
+            return "categorical_crossentropy"
+    # Cross-entropies need outputs in (0, 1) shaped as probabilities: identity, tanh, relu
+    # and the others are not, so a classification with them learns the targets by mse.
+    return "mse"
 
 
 def training_problems(training: TrainingSpec) -> list[str]:

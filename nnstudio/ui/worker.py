@@ -36,12 +36,13 @@ it: ``stateChanged`` comes first, the matching ``frameReady`` (and the hand-back
 weights) follows.
 
 A session carries the project, the weights and, only when it changed, the data set; the
-process builds the network, the trainer and the frame builder itself. The controller builds
-the network and the trainer once here too, so a network or data problem is reported at once
-as "Cannot train: ...". That trainer checks the whole data set only when the data or what the
-checks depend on changed (inputs, output layer, loss, precision, standardisation); after an
-edit of a hidden layer it is built on the first few hundred examples, so editing a network
-with millions of examples stays quick.
+process builds the network, the trainer and the frame builder itself. New training settings
+reach the session's trainer live, except a new precision, which needs a new session. The
+controller builds the network and the trainer once here too, so a network or data problem is
+reported at once as "Cannot train: ...". That trainer checks the whole data set only when
+the data or what the checks depend on changed (inputs, output layer, loss, precision,
+standardisation); after an edit of a hidden layer it is built on the first few hundred
+examples, so editing a network with millions of examples stays quick.
 
 Commands are written to the pipe by a sender thread, in order: pickling a large data set and
 writing it while the process reads takes seconds, which would freeze the window. The thread
@@ -701,6 +702,13 @@ class TrainingController(QtCore.QObject):
             return
         if self._state == "idle":
             # Nothing trained yet: a new trainer picks up batch size, seed and dtype too.
+            self._schedule_rebuild()
+            return
+        previous = self._project
+        if previous is not None and training.dtype != previous.training.dtype:
+            # The session's network and trainer hold arrays of the old precision, which new
+            # settings do not convert: a new session builds them in the new one from the
+            # document's weights (their values carry over), as after a network edit.
             self._schedule_rebuild()
             return
         self._project = replace(self._project, training=training) if self._project else None

@@ -3,6 +3,8 @@
 Every change goes through :meth:`StudioDocument.set_data`, so it is one undo step and the
 network's input and output layers follow the data. The controls mirror the document: after
 undo or redo they are refreshed with their signals blocked, so syncing never edits anything.
+New data needs a new training session, which would end a run: like the canvas and the
+Properties dock, the controls are locked while training runs (:meth:`DataPanel.set_editable`).
 
 For the built-in 2-D generators a row of check boxes picks the features the network reads of
 each point (x1, x2, x1², x2², x1·x2, sin x1, sin x2), as TensorFlow Playground does.
@@ -51,7 +53,7 @@ from nnstudio.ui.csv_import import (
     name_list,
     table_row_height,
 )
-from nnstudio.ui.docks.training_dock import VerticalScrollArea
+from nnstudio.ui.docks.training_dock import RunLockTips, VerticalScrollArea
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.frame import finite_range, plottable
 from nnstudio.ui.plots.common import FlowRow, MajorGrid, class_colors, pen
@@ -79,6 +81,7 @@ __all__ = [
     "ValueDoubleSpinBox",
     "ValueSpinBox",
     "feature_list",
+    "neuron_caption",
 ]
 
 #: Friendly title and one-line description of each built-in generator.
@@ -1272,7 +1275,16 @@ class DataPanel(QtWidgets.QWidget):
         self._edit_timer.setInterval(EDIT_DELAY_MS)
         self._edit_timer.timeout.connect(self.apply_edits)
         self._pending_frame: object | None = None
+        #: False while training runs: the data cannot change then.
+        self._editable = True
+        #: Whether the CSV file of the data exists (Change columns reads it again).
+        self._csv_found = True
+        #: ``(drawn layer, neuron)`` of the selected neuron whose output the plane shows.
+        self._selected_neuron: tuple[int, int] | None = None
         self._build()
+        self.lock_tips = RunLockTips(self)
+        for control in self._locked_controls():
+            self.lock_tips.watch(control, "the data")
         # A CSV file dropped on the panel opens the column picker.
         self.setAcceptDrops(True)
         document.projectChanged.connect(self._project_changed)
@@ -1613,16 +1625,72 @@ class DataPanel(QtWidgets.QWidget):
         self.csv_split_label.setText(
             f"{round(data.validation_fraction * 100)} % (split seed {data.seed})"
         )
-        self.change_columns_button.setEnabled(path.is_file())
+        self._csv_found = path.is_file()
+        self.change_columns_button.setEnabled(self._csv_found and self._editable)
 
     def _project_changed(self, *_args: object) -> None:
         # A refused edit's message is stale once the document changes (undo, open, ...).
         self._show_problem(None)
         self.sync_controls()
+        self._name_selected_neuron()
 
     def _dataset_changed(self, *_args: object) -> None:
         self.sync_controls()
         self.refresh_preview()
+        self._name_selected_neuron()
+
+    # ---- locking while training runs ---------------------------------------------------------
+
+    def _locked_controls(self) -> tuple[QtWidgets.QWidget, ...]:
+        """The controls that change the data (locked while training runs)."""
+        return (
+            self.source_combo,
+            self.samples_spin,
+            self.noise_spin,
+            self.validation_spin,
+            self.seed_spin,
+            self.arms_spin,
+            self.feature_checks,
+            self.standardize_check,
+            self.regenerate_button,
+            self.csv_standardize_check,
+            self.csv_standardize_targets_check,
+            self.open_csv_button,
+            self.change_columns_button,
+        )
+
+    @property
+    def editable(self) -> bool:
+        """Whether the data may be changed now."""
+        return self._editable
+
+    def set_editable(self, editable: bool) -> None:
+        """Allow or forbid changing the data (forbidden while training runs).
+
+        New data needs a new training session, which would end the run; the preview and
+        Show predictions stay available.
+        """
+        editable = bool(editable)
+        if not editable:
+            # A value typed but not yet applied would change the data under the run.
+            self._edit_timer.stop()
+            self.sync_controls()
+        self._editable = editable
+        self.lock_tips.locked = not editable
+        for control in self._locked_controls():
+            control.setEnabled(editable)
+        self.change_columns_button.setEnabled(editable and self._csv_found)
+
+    def _refused_while_locked(self) -> bool:
+        """True (and the document's values shown again) while the data is locked.
+
+        Disabled controls take no input, but code, a pending timer or a dropped file can
+        still ask for an edit.
+        """
+        if self._editable:
+            return False
+        self.sync_controls()
+        return True
 
     # ---- preview ---------------------------------------------------------------------------
 
@@ -1646,9 +1714,22 @@ class DataPanel(QtWidgets.QWidget):
     ) -> None:
         """Show the selected neuron's output behind a 2-D scatter (``None``: the prediction).
 
-        See :meth:`ScatterPreview.set_focus`.
+        ``title`` names the neuron (:func:`neuron_caption` when empty); after a change of
+        the document (an undo, another activation) the name follows the document. See
+        :meth:`ScatterPreview.set_focus`.
         """
-        self.scatter.set_focus(layer, neuron, title)
+        if layer is None or neuron is None:
+            self._selected_neuron = None
+            self.scatter.set_focus(None)
+            return
+        self._selected_neuron = (int(layer), int(neuron))
+        self.scatter.set_focus(layer, neuron, title or neuron_caption(self.document, layer, neuron))
+
+    def _name_selected_neuron(self) -> None:
+        """Name the selected neuron as the document now describes it."""
+        if self._selected_neuron is not None:
+            layer, neuron = self._selected_neuron
+            self.scatter.set_focus(layer, neuron, neuron_caption(self.document, layer, neuron))
 
     def _show_pending_frame(self) -> None:
         frame, self._pending_frame = self._pending_frame, None
@@ -1752,6 +1833,8 @@ class DataPanel(QtWidgets.QWidget):
     def apply_edits(self) -> bool:
         """Apply the built-in controls' values to the document (if they differ)."""
         self._edit_timer.stop()
+        if self._refused_while_locked():
+            return False
         spec = self.builtin_from_controls()
         current = self.document.project.data
         if spec is None or spec == current:
@@ -1760,6 +1843,8 @@ class DataPanel(QtWidgets.QWidget):
 
     def regenerate(self) -> bool:
         """Apply edited values, or draw a new sample with the next seed."""
+        if self._refused_while_locked():
+            return False
         if self.apply_edits():
             return True
         current = self.document.project.data
@@ -1769,7 +1854,9 @@ class DataPanel(QtWidgets.QWidget):
 
     def set_data(self, spec: DataSpec, text: str, dataset: Dataset | None = None) -> bool:
         """Hand a data spec to the document (with its data when already loaded); show why
-        when it cannot be loaded."""
+        when it cannot be loaded. Refused while training runs (see :meth:`set_editable`)."""
+        if self._refused_while_locked():
+            return False
         try:
             with wait_cursor():
                 changed = self.document.set_data(spec, text, dataset=dataset)
@@ -1821,6 +1908,8 @@ class DataPanel(QtWidgets.QWidget):
 
     def open_csv(self) -> bool:
         """Ask for a CSV file and import it through the column picker."""
+        if self._refused_while_locked():
+            return False
         path = self.ask_csv_path()
         if not path:
             self.sync_controls()
@@ -1837,6 +1926,8 @@ class DataPanel(QtWidgets.QWidget):
     def import_csv(self, path: str | Path, initial: CsvData | None = None) -> bool:
         """Read ``path`` (behind a progress dialog), run the column picker on it and switch
         the document to its choice."""
+        if self._refused_while_locked():
+            return False
         try:
             read = run_with_progress(
                 self, f"Reading {Path(path).name}", lambda progress: CsvRead.of(path, progress)
@@ -1878,7 +1969,7 @@ class DataPanel(QtWidgets.QWidget):
         return path if path.lower().endswith(CSV_SUFFIXES) else None
 
     def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
-        if self._dropped_csv(event):
+        if self._editable and self._dropped_csv(event):
             event.acceptProposedAction()
         else:
             event.ignore()
@@ -1905,6 +1996,36 @@ class DataPanel(QtWidgets.QWidget):
     def exec_dialog(self, dialog: QtWidgets.QDialog) -> bool:
         """Run a modal dialog; True when accepted."""
         return dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted
+
+
+def neuron_caption(document: StudioDocument, drawn: int, neuron: int) -> str:
+    """How the Data dock names a neuron whose output it shows, as the canvas labels it.
+
+    Parameters
+    ----------
+    document : StudioDocument
+    drawn : int
+        The neuron's drawn layer (0 = the inputs).
+    neuron : int
+        Its index in that layer.
+
+    Returns
+    -------
+    str
+        E.g. ``"Hidden 2 · neuron 3 (tanh)"``, ``"Output · neuron 1 (sigmoid)"`` or
+        ``"input x1"``.
+    """
+    layers = document.project.network.layers
+    if drawn == 0:
+        names = document.input_names()
+        if 0 <= neuron < len(names):
+            return f"input {names[neuron]}"
+        return f"Input · neuron {neuron + 1}"
+    title = "Output" if drawn == len(layers) else f"Hidden {drawn}"
+    caption = f"{title} · neuron {neuron + 1}"
+    if drawn <= len(layers):
+        caption += f" ({layers[drawn - 1].activation})"
+    return caption
 
 
 def _change_text(old: DataSpec, new: BuiltinData) -> str:

@@ -4,6 +4,11 @@ Every edit goes through :meth:`StudioDocument.set_training` (or ``set_loss`` / `
 for the loss and the hidden layers' dropout), so it is undoable and reaches a running trainer
 live through the document's ``trainingChanged`` signal. Only the hyperparameters the chosen
 optimizer and schedule actually use are shown.
+
+The loss, the dropout and the precision cannot reach a running trainer: changing them builds a
+new training session, which would end the run. Like the canvas and the Properties dock, they
+are locked while training runs (:meth:`TrainingSettingsWidget.set_editable`), and their
+tooltips say to pause first (:class:`RunLockTips`).
 """
 
 from __future__ import annotations
@@ -295,6 +300,54 @@ class _ExplainedTips(QtCore.QObject):
         return False
 
 
+def pause_to_change(what: str) -> str:
+    """Why a control is locked while training runs, in the Properties dock's words."""
+    return f"Pause training to change {what}."
+
+
+class RunLockTips(QtCore.QObject):
+    """Tooltips of controls locked while training runs: why they are locked, then their own.
+
+    Parameters
+    ----------
+    parent : QObject or None
+
+    Notes
+    -----
+    The reason is added when the tooltip shows, not stored in the control's tooltip: an
+    eliding combo box rewrites its tooltip whenever it paints.
+    """
+
+    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self._reasons: dict[QtWidgets.QWidget, str] = {}
+        #: Whether the watched controls are locked now (training runs).
+        self.locked = False
+
+    def watch(self, widget: QtWidgets.QWidget, what: str) -> None:
+        """Explain ``widget``'s lock as "Pause training to change ``what``."."""
+        self._reasons[widget] = pause_to_change(what)
+        widget.installEventFilter(self)
+
+    def text(self, widget: QtWidgets.QWidget) -> str:
+        """The tooltip ``widget`` shows now: the lock's reason first while it is locked."""
+        parts = [widget.toolTip(), widget.accessibleDescription()]
+        if self.locked and widget in self._reasons:
+            parts.insert(0, self._reasons[widget])
+        return "\n\n".join(part for part in parts if part)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if (
+            event.type() == QtCore.QEvent.Type.ToolTip
+            and self.locked
+            and isinstance(watched, QtWidgets.QWidget)
+            and watched in self._reasons
+        ):
+            QtWidgets.QToolTip.showText(event.globalPos(), self.text(watched), watched)  # type: ignore[attr-defined]
+            return True
+        return False
+
+
 def _spin(low: int, high: int, value: int = 0) -> QtWidgets.QSpinBox:
     box = QtWidgets.QSpinBox()
     box.setRange(low, high)
@@ -327,6 +380,8 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         super().__init__(parent)
         self.document = document
         self._updating = False
+        #: False while training runs: the loss, dropout and precision are locked then.
+        self._editable = True
         #: The clipping norm the project used last (the field's value while clipping is off).
         self._last_clip_norm = 1.0
         self._build()
@@ -560,9 +615,7 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         self.dtype = QtWidgets.QComboBox()
         for name in DTYPES:
             self.dtype.addItem(name, name)
-        self.dtype.activated.connect(
-            lambda _i: self._set("Change precision", dtype=self.dtype.currentData())
-        )
+        self.dtype.activated.connect(self._dtype_chosen)
         self.dtype.setAccessibleDescription(
             "Floating-point type of the weights and of training: float32 is about twice as "
             "fast, float64 more exact"
@@ -584,6 +637,14 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         self._tips = _ExplainedTips(self)
         for combo in (self.loss_combo, self.optimizer_combo, self.schedule_combo, self.dtype):
             combo.installEventFilter(self._tips)
+        # Installed last, so it sees a locked combo's tooltip before _ExplainedTips does.
+        self.lock_tips = RunLockTips(self)
+        for widget, what in (
+            (self.loss_combo, "the loss"),
+            (self.dropout, "the dropout"),
+            (self.dtype, "the precision"),
+        ):
+            self.lock_tips.watch(widget, what)
 
     def _hyper_setter(self, name: str, field: NumberField) -> Callable[[float], None]:
         label = HYPERPARAMETER_LABELS[name]
@@ -697,8 +758,48 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         if scroll is not None:
             scroll.ensureWidgetVisible(self.problem_label, 0, 4)
 
+    # ---- locking while training runs --------------------------------------------------------
+
+    @property
+    def editable(self) -> bool:
+        """Whether the loss, the dropout and the precision may be changed now."""
+        return self._editable
+
+    def set_editable(self, editable: bool) -> None:
+        """Allow or forbid changing the loss, the dropout and the precision.
+
+        They are forbidden while training runs: each needs a new training session, which
+        would end the run. The other settings reach a running trainer live and stay open.
+        """
+        self._editable = bool(editable)
+        self._apply_editable()
+
+    def _apply_editable(self) -> None:
+        editable = self._editable
+        self.lock_tips.locked = not editable
+        self.loss_combo.setEnabled(editable)
+        self.dtype.setEnabled(editable)
+        self.dropout.setEnabled(editable and bool(self.document.project.network.hidden))
+
+    def _refuse_while_locked(self) -> bool:
+        """True (and the document's values shown again) when a locked control was changed.
+
+        Disabled controls take no input, but code can still set them.
+        """
+        if self._editable:
+            return False
+        self._refresh(self.document.project)
+        return True
+
+    # ---- edits of the locked controls ---------------------------------------------------------
+
+    def _dtype_chosen(self, _index: int) -> None:
+        if self._updating or self._refuse_while_locked():
+            return
+        self._set("Change precision", dtype=self.dtype.currentData())
+
     def _loss_chosen(self, _index: int) -> None:
-        if self._updating:
+        if self._updating or self._refuse_while_locked():
             return
         loss = self.loss_combo.currentData()
         problem = loss_problem(loss, self.document.project)
@@ -730,6 +831,8 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
 
     def _dropout_changed(self, value: float) -> None:
         if self._updating or value < 0:  # below 0: "mixed", shown for different rates
+            return
+        if self._refuse_while_locked():
             return
         network = self.document.project.network
         rate = round(float(value), 4)
@@ -806,7 +909,6 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         self.l2.set_value(t.l2)
         hidden = project.network.hidden
         rates = {layer.dropout for layer in hidden}
-        self.dropout.setEnabled(bool(hidden))
         if len(rates) > 1:
             # Shown as "mixed", one step below 0: any rate entered, 0 included, is a change
             # and sets every hidden layer.
@@ -835,6 +937,8 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         show_clamped(self.seed, int(t.seed))
         self.dtype.setCurrentIndex(DTYPES.index(t.dtype))
         self.problem_label.hide()
+        # Dropout needs hidden layers; the locked controls also wait for a pause.
+        self._apply_editable()
 
 
 class VerticalScrollArea(QtWidgets.QScrollArea):
@@ -885,6 +989,7 @@ class TrainingDock(QtWidgets.QDockWidget):
         super().__init__("Training settings", parent)
         self.setObjectName("TrainingDock")
         self._document = document
+        self._editable = True
         self._settings_widget: TrainingSettingsWidget | None = None
         self._scroll = VerticalScrollArea()
         self.setWidget(self._scroll)
@@ -894,6 +999,8 @@ class TrainingDock(QtWidgets.QDockWidget):
         """The training settings form (built now if it was not yet)."""
         if self._settings_widget is None:
             self._settings_widget = TrainingSettingsWidget(self._document)
+            # A run may have started before the form was first needed.
+            self._settings_widget.set_editable(self._editable)
             self._scroll.setWidget(self._settings_widget)
             self._scroll.updateGeometry()
         return self._settings_widget
@@ -907,6 +1014,12 @@ class TrainingDock(QtWidgets.QDockWidget):
         """Build the form now (it is built on first use otherwise)."""
         _ = self.settings_widget
 
+    def set_editable(self, editable: bool) -> None:
+        """Forward to :meth:`TrainingSettingsWidget.set_editable` (also before it is built)."""
+        self._editable = bool(editable)
+        if self._settings_widget is not None:
+            self._settings_widget.set_editable(self._editable)
+
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         self.build()
         super().showEvent(event)
@@ -914,9 +1027,11 @@ class TrainingDock(QtWidgets.QDockWidget):
 
 __all__ = [
     "NumberField",
+    "RunLockTips",
     "TrainingDock",
     "TrainingSettingsWidget",
     "VerticalScrollArea",
     "friendly_problem",
     "loss_problem",
+    "pause_to_change",
 ]
