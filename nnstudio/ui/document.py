@@ -2,7 +2,9 @@
 
 Views never change a :class:`~nnstudio.spec.Project` themselves: they call the edit methods
 here, each of which pushes one :class:`QUndoCommand` that swaps whole immutable values, so
-undo and redo restore the exact previous network (and the weights it had).
+undo and redo restore the exact previous network (and the weights it had, training done
+since included). The weights the history keeps stay within a byte budget
+(``_UNDO_WEIGHTS_BYTES``, see ``StudioDocument._trim_undo_history``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ _DATASET_CACHE_SIZE = 8
 #: The data sets kept for undo hold at most this many bytes together (besides the newest):
 #: eight MNIST-sized imports would otherwise keep 3 GB.
 _DATASET_CACHE_BYTES = 1 << 30
+#: The weights the undo history keeps (besides the document's own) hold at most this many
+#: bytes together: at ten million parameters every hand edit or Reset keeps a full copy.
+_UNDO_WEIGHTS_BYTES = 512 << 20
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,42 +113,102 @@ def _same_shapes(a: NetworkSpec, b: NetworkSpec) -> bool:
     return a.sizes == b.sizes
 
 
+def _equal_weights(a: Weights, b: Weights) -> bool:
+    """Whether ``a`` and ``b`` hold the same values in arrays of the same shapes and types."""
+    return len(a) == len(b) and all(
+        W.dtype == W2.dtype
+        and x.dtype == x2.dtype
+        and np.array_equal(W, W2)
+        and np.array_equal(x, x2)
+        for (W, x), (W2, x2) in zip(a, b, strict=True)
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Side:
+    """One side of an undo step: the project it installs and, when it swaps them, the weights.
+
+    Attributes
+    ----------
+    project : Project
+    weights : Weights or None
+        The weights installed with ``project`` (``None``: the network starts from fresh
+        weights). Unused, and ``None``, when the step keeps the weights as they are or
+        when the step is not the next to install this side.
+    fresh : bool
+        Whether ``weights`` are an initialisation (not trained, loaded or edited).
+    """
+
+    project: Project
+    weights: Weights | None = None
+    fresh: bool = False
+
+
 class _ProjectCommand(QtGui.QUndoCommand):
     """Replace the whole project (and, for shape changes and weight edits, the weights).
 
     Edits that leave the weights alone (a learning rate, an activation, the name) keep
     whatever weights the network has when they are undone or redone, so undoing a setting
-    changed during training does not rewind the training.
+    changed during training does not rewind the training; they hold no weights themselves.
+
+    Edits that replace the weights remember, each time they are redone (pushed included) or
+    undone, the weights the document has at that moment (and whether they are fresh), so
+    undoing or redoing them again returns exactly there: training done after the edit, or
+    while it was undone, is never lost. Only the side to install next holds weights (the
+    other side's are the document's, or were replaced by training since): one copy a step.
+
+    Parameters
+    ----------
+    document : StudioDocument
+    text : str
+        What the Edit menu shows.
+    old, new : _Side
+        What undo and redo install.
+    swaps_weights : bool
+        Whether the step replaces the weights too.
     """
 
     def __init__(
-        self,
-        document: StudioDocument,
-        text: str,
-        old: tuple[Project, Weights | None],
-        new: tuple[Project, Weights | None],
-        swaps_weights: bool,
+        self, document: StudioDocument, text: str, old: _Side, new: _Side, swaps_weights: bool
     ):
         super().__init__(text)
         self._document = document
         self._old = old
         self._new = new
-        self._swaps_weights = swaps_weights
+        self.swaps_weights = swaps_weights
 
     def project_after(self, *, redo: bool) -> Project:
         """The project this command installs when redone (or undone)."""
-        return (self._new if redo else self._old)[0]
+        return (self._new if redo else self._old).project
+
+    def kept_weights(self) -> tuple[Weights, ...]:
+        """The weights this step holds on to for undo and redo."""
+        sides = (self._old, self._new)
+        return tuple(side.weights for side in sides if side.weights is not None)
+
+    def copy(self) -> _ProjectCommand:
+        """A new command doing the same (the undo stack owns, and deletes, this one)."""
+        return _ProjectCommand(
+            self._document, self.text(), self._old, self._new, self.swaps_weights
+        )
 
     def redo(self) -> None:
-        project, weights = self._new
-        self._document._install(project, weights if self._swaps_weights else self._current())
+        if self._document._replaying:
+            return
+        if self.swaps_weights:
+            self._old = self._document._current_side(self._old)
+        self._document._install_side(self._new, self.swaps_weights)
+        # The next undo takes the weights as they are then: these need not stay.
+        self._new = _Side(self._new.project)
 
     def undo(self) -> None:
-        project, weights = self._old
-        self._document._install(project, weights if self._swaps_weights else self._current())
-
-    def _current(self) -> Weights | None:
-        return self._document.weights
+        if self._document._replaying:
+            return
+        if self.swaps_weights:
+            self._new = self._document._current_side(self._new)
+        self._document._install_side(self._old, self.swaps_weights)
+        # The next redo takes the weights as they are then: these need not stay.
+        self._old = _Side(self._old.project)
 
 
 class StudioDocument(QtCore.QObject):
@@ -192,10 +257,13 @@ class StudioDocument(QtCore.QObject):
         self._weights_dirty = False
         #: The open project's network or loss was fitted to its data (see ``_reset``).
         self._adjusted_on_open = False
-        # Weights derived from the seed alone (not trained, loaded or edited): discarding them
-        # loses nothing, so shape edits do not ask about them.
-        self._fresh_weights: Weights | None = None
+        # The weights are derived from the seed alone (not trained, loaded or edited):
+        # discarding them loses nothing, so shape edits do not ask about them.
+        self._weights_fresh = False
         self._next_weights_fresh = False
+        # Undo steps are being pushed again without being done (see _trim_undo_history).
+        self._replaying = False
+        self._trim_pending = False
         self._datasets: OrderedDict[tuple[DataSpec, str], Dataset] = OrderedDict()
         # Why data read ahead of an undo step could not be loaded, used once by that step
         # instead of reading the file a second time.
@@ -251,7 +319,7 @@ class StudioDocument(QtCore.QObject):
     @property
     def has_trained_weights(self) -> bool:
         """Whether the weights hold work: trained, loaded from a file or edited by hand."""
-        return self._weights is not None and self._weights is not self._fresh_weights
+        return self._weights is not None and not self._weights_fresh
 
     def input_names(self) -> list[str]:
         """One label per network input: the project's names, the data's, or x1, x2, ...
@@ -358,7 +426,7 @@ class StudioDocument(QtCore.QObject):
         self._described_data = project.data
         self._weights = weights
         self._weights_dirty = False
-        self._fresh_weights = None
+        self._weights_fresh = False
         self._next_weights_fresh = False
         if dataset_error is None:
             self._reload_dataset()
@@ -423,10 +491,12 @@ class StudioDocument(QtCore.QObject):
                 new_weights = None
         else:
             new_weights = weights  # type: ignore[assignment]
-        command = _ProjectCommand(
-            self, text, (self._project, self._weights), (project, new_weights), swaps_weights
-        )
+        # Redo (done by push) takes the weights from before as they are; a step that keeps
+        # the weights holds none.
+        new = _Side(project, new_weights if swaps_weights else None)
+        command = _ProjectCommand(self, text, _Side(self._project), new, swaps_weights)
         self.undo_stack.push(command)
+        self._trim_undo_history()
         return True
 
     def set_network(self, network: NetworkSpec, text: str) -> bool:
@@ -577,11 +647,23 @@ class StudioDocument(QtCore.QObject):
 
         Giving a network its first weights does not count as an unsaved change: they follow
         from the seed, so a freshly opened project stays clean until it is trained or edited.
+        Neither do weights equal to the current ones (a frame the training process sends
+        again after a settings change): they are no new work.
         """
-        if self._weights is None or self._next_weights_fresh:
-            self._fresh_weights = weights
+        current = self._weights
+        # Compared at most once, and only when the answer matters.
+        unchanged = (
+            current is not None
+            and weights is not None
+            and (not self._weights_dirty or self._weights_fresh)
+            and (weights is current or _equal_weights(weights, current))
+        )
+        if current is None or self._next_weights_fresh:
+            self._weights_fresh = True
+        else:  # a copy of an initialisation is one too
+            self._weights_fresh = unchanged and self._weights_fresh
         self._next_weights_fresh = False
-        if self._weights is not None:
+        if current is not None and not unchanged:
             self._weights_dirty = True
         self._weights = weights
         self.weightsChanged.emit(weights)
@@ -591,13 +673,12 @@ class StudioDocument(QtCore.QObject):
         """Replace the weights with a fresh initialisation, as one undoable step.
 
         Undo brings back the weights from before, trained ones included, so a Reset pressed
-        by mistake loses nothing.
+        by mistake loses nothing; redo brings back the training done after the Reset.
         """
-        command = _ProjectCommand(
-            self, text, (self._project, self._weights), (self._project, weights), True
-        )
-        self._fresh_weights = weights  # an initialisation, not work to keep
-        self.undo_stack.push(command)
+        # An initialisation, not work to keep.
+        new = _Side(self._project, weights, fresh=True)
+        self.undo_stack.push(_ProjectCommand(self, text, _Side(self._project), new, True))
+        self._trim_undo_history()
 
     def expect_fresh_weights(self) -> None:
         """Treat the next :meth:`set_weights` as a re-initialisation (Reset weights)."""
@@ -631,6 +712,101 @@ class StudioDocument(QtCore.QObject):
             self._read_failures[(data, str(self.base_dir))] = error
 
     # ---- internals -------------------------------------------------------------------------
+
+    def _current_side(self, side: _Side) -> _Side:
+        """``side`` with the document's weights as they are now (for an undo step to return to).
+
+        Weights that do not fit ``side``'s network cannot be that state's: it then starts
+        from fresh weights.
+        """
+        weights = self._weights
+        if weights is None or not side.project.network.fits(weights):
+            return _Side(side.project)
+        return _Side(side.project, weights, fresh=self._weights_fresh)
+
+    def _install_side(self, side: _Side, with_weights: bool) -> None:
+        """Install an undo step's ``side`` (its weights too when ``with_weights``)."""
+        if not with_weights:
+            self._install(side.project, self._weights)
+        else:
+            # Freshness travels with the weights: redone fresh weights need no question.
+            self._weights_fresh = side.fresh
+            self._install(side.project, side.weights)
+            # Undo and redo remember the weights they leave: the history may have grown.
+            self._schedule_trim()
+
+    def _schedule_trim(self) -> None:
+        """Trim the history once the undo stack's current step is over (not from within it)."""
+        if not self._trim_pending:
+            self._trim_pending = True
+            QtCore.QTimer.singleShot(0, self, self._trim_undo_history)
+
+    def _undo_weights_nbytes(self, commands: list[_ProjectCommand]) -> int:
+        """Bytes of the weights ``commands`` hold besides the document's own (shared ones once)."""
+        seen = {id(array) for pair in self._weights or () for array in pair}
+        total = 0
+        for command in commands:
+            for weights in command.kept_weights():
+                for pair in weights:
+                    for array in pair:
+                        if id(array) not in seen:
+                            seen.add(id(array))
+                            total += array.nbytes
+        return total
+
+    def _trim_undo_history(self) -> None:
+        """Drop the undo steps farthest from the current state while their weights weigh too much.
+
+        The weights kept for undo and redo (each array counted once, the document's own
+        weights not at all) stay within ``_UNDO_WEIGHTS_BYTES``: while they exceed it, the
+        step farthest from the current state goes, the oldest undo step or, when it is
+        farther, the last redo step. The steps next to the current state (the next undo
+        and the next redo) always stay, whatever they weigh, so the last edit can be undone
+        and an undo redone. The saved state stays marked where its step is kept; when it
+        goes, no state of the history counts as saved any more.
+
+        QUndoStack drops no single step (and takes an undo limit only while empty), so the
+        steps kept are pushed again, as copies, without being done.
+        """
+        self._trim_pending = False
+        stack = self.undo_stack
+        count, index = stack.count(), stack.index()
+        commands = [stack.command(i) for i in range(count)]
+        if not all(isinstance(command, _ProjectCommand) for command in commands):
+            return
+        low, high = 0, count
+        while self._undo_weights_nbytes(commands[low:high]) > _UNDO_WEIGHTS_BYTES:
+            can_drop_undo = low < index - 1
+            can_drop_redo = high > index + 1
+            if can_drop_undo and (index - low >= high - index or not can_drop_redo):
+                low += 1
+            elif can_drop_redo:
+                high -= 1
+            else:
+                break
+        if (low, high) == (0, count):
+            return
+        kept = [command.copy() for command in commands[low:high]]
+        del commands
+        clean = stack.cleanIndex()
+        # Index, undo and redo texts and the saved state end as they were: nothing to announce
+        # but the index's new number.
+        blocked = stack.blockSignals(True)
+        self._replaying = True
+        try:
+            stack.clear()
+            for command in kept:
+                stack.push(command)
+            if low <= clean <= high:
+                stack.setIndex(clean - low)
+                stack.setClean()
+            else:
+                stack.resetClean()
+            stack.setIndex(index - low)
+        finally:
+            self._replaying = False
+            stack.blockSignals(blocked)
+        stack.indexChanged.emit(stack.index())
 
     def _install(self, project: Project, weights: Weights | None) -> None:
         self._weights_problem = None  # told once; an edit moves on from the opened file
