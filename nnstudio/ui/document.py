@@ -27,6 +27,7 @@ from nnstudio.spec import (
     Project,
     TrainingSpec,
     Weights,
+    canonical_activation,
     feature_labels,
     loss_output_problem,
     network_size_problem,
@@ -509,11 +510,23 @@ class StudioDocument(QtCore.QObject):
         if problem is not None and network.parameter_count > self._project.network.parameter_count:
             self.notice.emit(f"{text} refused: {problem}.")
             return False
+        output, dataset = network.output, self._dataset
+        if (
+            dataset is not None
+            and dataset.is_classification
+            and dataset.n_outputs == 2
+            and output.units == 1
+            and canonical_activation(output.activation) != "sigmoid"
+        ):
+            # One unit stands for two classes only as a sigmoid probability: any other
+            # activation needs a unit per class (the data would refuse one unit).
+            network = network.with_layer(len(network.layers) - 1, replace(output, units=2))
         project = replace(self._project, network=network)
         if loss_output_problem(project.loss, network.output):
             from nnstudio.spec import default_loss
 
-            project = replace(project, loss=default_loss(project.task, network.output.activation))
+            loss = default_loss(project.task, network.output.activation, network.output.units)
+            project = replace(project, loss=loss)
         return self.apply(project, text)
 
     def add_layer(self, position: int | None = None, layer: LayerSpec | None = None) -> bool:

@@ -114,6 +114,24 @@ def test_activation_change_to_softmax_output_fixes_the_loss(document: StudioDocu
     assert document.project.loss != "binary_crossentropy"
 
 
+@pytest.mark.parametrize("activation", ["tanh", "identity", "relu"])
+def test_a_single_two_class_unit_that_is_no_longer_sigmoid_gets_a_unit_per_class(
+    document: StudioDocument, activation: str
+) -> None:
+    from nnstudio.workflow import build_network, make_trainer
+
+    assert document.dataset is not None and document.dataset.n_outputs == 2
+    network = document.project.network
+    assert network.output.units == 1
+    index = len(network.layers) - 1
+    assert document.set_layer(index, replace(network.output, activation=activation), "Change")
+    output = document.project.network.output
+    assert (output.units, output.activation) == (2, activation)
+    assert document.project.loss == "mse"
+    # The project trains as it is: no "Cannot train" for the user to untangle.
+    make_trainer(document.project, build_network(document.project), document.dataset)
+
+
 def test_set_parameter_edits_one_weight_undoably(document: StudioDocument) -> None:
     weights = _initial_weights(document)
     assert document.set_parameter(0, 1, 2, 0.75)
