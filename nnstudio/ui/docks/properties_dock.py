@@ -19,7 +19,7 @@ import math
 import re
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import is_dataclass, replace
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ from nnstudio.spec import (
     DataSpec,
     LayerSpec,
     Project,
+    Weights,
     canonical_activation,
 )
 from nnstudio.text import plural
@@ -180,6 +181,62 @@ def _neuron_name(document: StudioDocument, drawn_index: int, neuron: int) -> str
     else:
         return f"neuron {neuron + 1}"
     return names[neuron] if 0 <= neuron < len(names) else f"neuron {neuron + 1}"
+
+
+def selection_fits(selection: Selection, sizes: tuple[int, ...]) -> bool:
+    """Whether ``selection`` names a layer, neuron or edge a network of ``sizes`` has.
+
+    Parameters
+    ----------
+    selection : Selection
+    sizes : tuple of int
+        Widths of the drawn layers, inputs first (``NetworkSpec.sizes``).
+
+    Returns
+    -------
+    bool
+        ``False`` for a layer, neuron or source beyond the network (after an undo, a
+        removed layer or another project).
+    """
+    layer = selection.layer
+    if not 0 <= layer < len(sizes):
+        return False
+    if selection.neuron is not None and not 0 <= selection.neuron < sizes[layer]:
+        return False
+    if selection.kind == "edge":
+        return layer >= 1 and 0 <= (selection.source or 0) < sizes[layer - 1]
+    return True
+
+
+def newest_weights(document: StudioDocument, frame: object | None, *, live: bool) -> Weights | None:
+    """The newest weights of the network: a running training's frame's, else the document's.
+
+    While training runs, frames are ahead of the document, which takes their weights only a
+    few times a second. Otherwise the document is never behind: every frame is handed back
+    to it as it arrives, and a hand edit or an undo reaches it before the frame that carries
+    it (about 100 ms later, a second on a big network), so the frame must not win then.
+
+    Parameters
+    ----------
+    document : StudioDocument
+    frame : Frame or None
+        The last training frame shown.
+    live : bool
+        Whether training runs.
+
+    Returns
+    -------
+    Weights or None
+        Weights that fit the document's network, or ``None`` when neither does.
+    """
+    network = document.project.network
+    frame_weights = getattr(frame, "weights", None)
+    frame_fits = frame_weights is not None and network.fits(frame_weights)
+    if live and frame_fits:
+        return frame_weights
+    if document.weights is not None and network.fits(document.weights):
+        return document.weights
+    return frame_weights if frame_fits else None
 
 
 def data_name(data: DataSpec) -> str:
@@ -418,7 +475,8 @@ class LayerPage(QtWidgets.QWidget):
     def __init__(self, document: StudioDocument):
         super().__init__()
         self.document = document
-        self.index = 0  # network.layers index
+        #: The ``network.layers`` index shown; ``None`` while no layer is (another page).
+        self.index: int | None = None
         self._updating = False
         self._editable = True
         layout = QtWidgets.QVBoxLayout(self)
@@ -490,9 +548,9 @@ class LayerPage(QtWidgets.QWidget):
         layout.addWidget(self.locked_note)
         buttons = QtWidgets.QGridLayout()
         self.add_neuron_button = QtWidgets.QPushButton("Add neuron")
-        self.add_neuron_button.clicked.connect(lambda: document.change_units(self.index, 1))
+        self.add_neuron_button.clicked.connect(lambda: self._change_units(1))
         self.remove_neuron_button = QtWidgets.QPushButton("Remove neuron")
-        self.remove_neuron_button.clicked.connect(lambda: document.change_units(self.index, -1))
+        self.remove_neuron_button.clicked.connect(lambda: self._change_units(-1))
         self.remove_layer_button = QtWidgets.QPushButton("Remove layer")
         self.remove_layer_button.clicked.connect(self._remove_layer)
         buttons.addWidget(self.add_neuron_button, 0, 0)
@@ -502,27 +560,43 @@ class LayerPage(QtWidgets.QWidget):
         layout.addStretch(1)
 
     @property
-    def layer(self) -> LayerSpec:
-        """The shown layer's current spec."""
-        return self.document.project.network.layers[self.index]
+    def layer(self) -> LayerSpec | None:
+        """The shown layer's current spec; ``None`` when no layer is shown, or it is gone."""
+        layers = self.document.project.network.layers
+        index = self.index
+        return layers[index] if index is not None and 0 <= index < len(layers) else None
 
     @property
     def is_output(self) -> bool:
         """Whether the shown layer is the output layer."""
-        return self.index == len(self.document.project.network.layers) - 1
+        index = self.index
+        return index is not None and index == len(self.document.project.network.layers) - 1
 
     def refresh(self, index: int) -> None:
-        """Show ``network.layers[index]``."""
-        self.index = index
+        """Show ``network.layers[index]`` (an index the network does not have shows none)."""
+        in_range = 0 <= index < len(self.document.project.network.layers)
+        self.index = index if in_range else None
         self._updating = True
         try:
             self._show()
         finally:
             self._updating = False
 
+    def forget(self) -> None:
+        """Hold no layer: another page is on show.
+
+        A kept index would name another layer, or none, once the network changes (an undo,
+        a removed layer, another project), and the next change of the training state
+        (:meth:`set_editable`) would read it.
+        """
+        self.index = None
+
     def _show(self) -> None:
         project = self.document.project
         layer = self.layer
+        if layer is None:
+            self._show_none()
+            return
         output = self.is_output
         title = layer_title(project, self.index + 1)
         self.title.setText(f"{title} — {plural(layer.units, 'unit')}")
@@ -573,13 +647,23 @@ class LayerPage(QtWidgets.QWidget):
         self.error.hide()
         self._apply_editable()
 
+    def _show_none(self) -> None:
+        """No layer to show (asked for one the network does not have): nothing to edit."""
+        self.title.setText("No layer selected")
+        self.note.setText("")
+        self.init_note.setText("")
+        self.linear_note.hide()
+        self.error.hide()
+        self._apply_editable()
+
     def set_editable(self, editable: bool) -> None:
         """Allow or forbid changing the layer (forbidden while training runs)."""
         self._editable = bool(editable)
         self._apply_editable()
 
     def _apply_editable(self) -> None:
-        editable = self._editable
+        layer = self.layer
+        editable = self._editable and layer is not None
         output = self.is_output
         for control in (
             self.activation,
@@ -593,14 +677,15 @@ class LayerPage(QtWidgets.QWidget):
         ):
             control.setEnabled(editable)
         self.units.setEnabled(editable and not output)
-        self.remove_neuron_button.setEnabled(editable and self.layer.units > 1)
-        self.locked_note.setVisible(not editable)
+        self.remove_neuron_button.setEnabled(editable and layer is not None and layer.units > 1)
+        self.locked_note.setVisible(not self._editable)
 
     def _edit(self, text: str, **changes: Any) -> bool:
-        if self._updating:
+        current = self.layer
+        if self._updating or current is None or self.index is None:
             return False
-        layer = replace(self.layer, **changes)
-        if layer == self.layer:
+        layer = replace(current, **changes)
+        if layer == current:
             return True
         ok = self.document.set_layer(self.index, layer, text)
         if not ok:
@@ -608,7 +693,13 @@ class LayerPage(QtWidgets.QWidget):
             self.refresh(self.index)
         return ok
 
+    def _change_units(self, delta: int) -> None:
+        if self.layer is not None and self.index is not None:
+            self.document.change_units(self.index, delta)
+
     def _remove_layer(self) -> None:
+        if self.layer is None or self.index is None:
+            return
         if self.document.remove_layer(self.index):
             self.layerRemoved.emit()
 
@@ -623,7 +714,10 @@ class LayerPage(QtWidgets.QWidget):
         self._edit("Change α", alpha=float(value))
 
     def _init_param_changed(self, value: float) -> None:
-        init = self.layer.init
+        layer = self.layer
+        if layer is None:
+            return
+        init = layer.init
         if init in ("normal", "uniform") and value <= 0:
             self._fail(self.init_param, f"{init} needs a positive scale, got {value:g}")
             return
@@ -1101,6 +1195,8 @@ class NeuronPage(QtWidgets.QWidget):
         self.document = document
         self.selection: Selection | None = None
         self._frame: object | None = None
+        #: Whether the frame's pass may be read out (see :meth:`refresh`).
+        self._explain = True
         self._editable = True
         #: The probe example the readout is for (the toolbar's Example picker).
         self.example = 0
@@ -1140,20 +1236,35 @@ class NeuronPage(QtWidgets.QWidget):
             self._layout.insertWidget(0, self._view)
         return self._view
 
-    def refresh(self, selection: Selection, frame: object | None, *, readout: bool = True) -> None:
+    def refresh(
+        self,
+        selection: Selection,
+        frame: object | None,
+        *,
+        readout: bool = True,
+        explain: bool = True,
+    ) -> None:
         """Show the selected neuron, with live values from ``frame`` when there is one.
 
         ``readout=False`` leaves the activation plot and the example's readout to
         :meth:`show_activation` and :meth:`show_readout`, so a live frame's plots and text
-        can be taken in as separate events.
+        can be taken in as separate events. ``explain=False`` shows no readout: the frame's
+        pass is of other weights than the page shows.
         """
+        if not selection_fits(selection, self.document.project.network.sizes):
+            # A neuron the network no longer has: nothing to show or edit.
+            self.forget()
+            self.bias_row.setVisible(False)
+            self.readout.setVisible(False)
+            return
         if selection != self.selection:
             self.readout.start_over()
         self.selection = selection
         self._frame = frame
+        self._explain = explain
         index = selection.network_index
         neuron = selection.neuron or 0
-        weights = getattr(frame, "weights", None) or self.document.weights
+        weights = newest_weights(self.document, frame, live=not self._editable)
         _bound_by_dtype(self.bias, self.document, "a bias")
         self.bias_row.setVisible(index is not None)
         if weights is not None and index is not None and not _being_typed(self.bias):
@@ -1173,20 +1284,33 @@ class NeuronPage(QtWidgets.QWidget):
         """Draw the activation plot :meth:`refresh` left waiting."""
         self.view.show_pending()
 
+    def forget(self) -> None:
+        """Hold no neuron and no frame: another page is on show (the network may change)."""
+        self.selection = None
+        self._frame = None
+
     def show_readout(self) -> None:
         """Read out the chosen example for the neuron and frame last shown."""
-        if self.selection is not None:
+        if self.selection is not None and self._holds_current_neuron():
             self.view.show_pending()  # the example is marked on the activation plot
             self._show_example(self.selection, self._frame)
+
+    def _holds_current_neuron(self) -> bool:
+        """Whether the neuron held is still in the network (it changes under the page)."""
+        selection = self.selection
+        return selection is not None and selection_fits(
+            selection, self.document.project.network.sizes
+        )
 
     def _show_example(self, selection: Selection, frame: object | None) -> None:
         """Read out the chosen example's z, a, g′(z) and δ (and mark z on the view)."""
         project = self.document.project
         index = selection.network_index
         neuron = selection.neuron or 0
-        errors = self._errors.get(project, frame) if frame is not None else None
+        fits = selection_fits(selection, project.network.sizes) and self._explain
+        errors = self._errors.get(project, frame) if frame is not None and fits else None
         layers = project.network.layers
-        if errors is None or not 0 <= neuron < project.network.sizes[selection.layer]:
+        if errors is None:
             self.view.mark_example(None)
             self.readout.setText("")
             self.readout.setVisible(False)
@@ -1217,6 +1341,8 @@ class NeuronPage(QtWidgets.QWidget):
     def _bias_changed(self, value: float) -> None:
         selection = self.selection
         if selection is None or selection.network_index is None:
+            return
+        if not self._holds_current_neuron():
             return
         self.document.set_parameter(selection.network_index, None, selection.neuron or 0, value)
 
@@ -1271,12 +1397,25 @@ class EdgePage(QtWidgets.QWidget):
         layout.addWidget(self.readout)
         layout.addStretch(1)
 
-    def refresh(self, selection: Selection, frame: object | None) -> None:
-        """Show the selected edge's weight (from ``frame`` while training)."""
+    def refresh(self, selection: Selection, frame: object | None, *, explain: bool = True) -> None:
+        """Show the selected edge's weight (from ``frame`` while training).
+
+        ``explain=False`` shows no readout: the frame's pass is of other weights than the
+        page shows.
+        """
+        project = self.document.project
+        if not selection_fits(selection, project.network.sizes) or selection.layer < 1:
+            # An edge the network no longer has: nothing to show or edit.
+            self.forget()
+            self.title.setText("No connection selected")
+            self.weight.setEnabled(False)
+            self.note.setText("")
+            self.linear_note.hide()
+            self.readout.setVisible(False)
+            return
         if selection != self.selection:
             self.readout.start_over()
         self.selection = selection
-        project = self.document.project
         index = selection.network_index
         source = selection.source or 0
         target = selection.neuron or 0
@@ -1286,7 +1425,7 @@ class EdgePage(QtWidgets.QWidget):
         end = _neuron_name(self.document, selection.layer, target)
         self.title.setText(f"{before} · {start} → {after} · {end}")
         _bound_by_dtype(self.weight, self.document, "a weight")
-        weights = getattr(frame, "weights", None) or self.document.weights
+        weights = newest_weights(self.document, frame, live=not self._editable)
         if weights is None or index is None:
             self.weight.setEnabled(False)
             self.note.setText("The network has no weights yet: press Play or Step to start.")
@@ -1304,7 +1443,7 @@ class EdgePage(QtWidgets.QWidget):
             f"Incoming weights of this neuron range from {column.min():.3g} to {column.max():.3g}."
             + ("" if self._editable else " Pause training to edit it by hand.")
         )
-        errors = self._errors.get(project, frame) if frame is not None else None
+        errors = self._errors.get(project, frame) if frame is not None and explain else None
         if errors is None:
             self.readout.setVisible(False)
             return
@@ -1319,9 +1458,15 @@ class EdgePage(QtWidgets.QWidget):
         self._editable = editable
         self.weight.setEnabled(editable and self.document.weights is not None)
 
+    def forget(self) -> None:
+        """Hold no edge: another page is on show (the network may change)."""
+        self.selection = None
+
     def _weight_changed(self, value: float) -> None:
         selection = self.selection
         if selection is None or selection.network_index is None:
+            return
+        if not selection_fits(selection, self.document.project.network.sizes):
             return
         self.document.set_parameter(
             selection.network_index, selection.source or 0, selection.neuron or 0, value
@@ -1347,6 +1492,11 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
         self._frame_shown = True
         #: Training runs: frames keep the values current.
         self._live = False
+        #: The document's weights are newer than the last frame's (a hand edit or an undo
+        #: while paused): that frame's numbers explain other weights until the next one.
+        self._frame_behind = False
+        #: The document's weights when an edit last decided :attr:`_frame_behind`.
+        self._weights_seen: object | None = document.weights
         #: The probe example the neuron and edge pages read out (see :meth:`set_example`).
         self.example = 0
         errors = ExampleErrorsCache()  # one backward pass per frame serves both pages
@@ -1365,7 +1515,7 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
         for page in self._pages.values():
             self.addWidget(page)
         self.layer_page.layerRemoved.connect(lambda: self.set_selection(None))
-        document.projectChanged.connect(lambda _p: self._validate_and_refresh())
+        document.projectChanged.connect(lambda _p: self._project_changed())
         document.weightsChanged.connect(lambda _w: self._refresh_values())
         document.datasetChanged.connect(lambda _d: self._refresh())
         document.pathChanged.connect(lambda _p: self._refresh())
@@ -1399,7 +1549,7 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
     def set_selection(self, selection: Selection | None) -> None:
         """Show the properties of ``selection`` (the project summary for ``None``)."""
         self.selection = selection
-        self._validate_and_refresh()
+        self._refresh()
 
     def show_frame(self, frame: object, *, readout: bool = True) -> None:
         """Take live values (weights, activations) from a training frame.
@@ -1409,6 +1559,8 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
         example to :meth:`show_readout`.
         """
         self._frame = frame
+        # Still behind only if it does not carry the edit either (one sent before it).
+        self._frame_behind = self._frame_behind and self._behind_document(frame)
         self._frame_shown = False
         if self.isVisible():
             self._show_live_values(readout=readout)
@@ -1460,21 +1612,18 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
         self.neuron_page.set_editable(editable)
         self.edge_page.set_editable(editable)
 
-    def _validate_and_refresh(self) -> None:
+    def _drop_stale_selection(self) -> None:
+        """Forget a selection the network no longer has: the project page shows instead.
+
+        The canvas drops such a selection too when it redraws the network; every signal of
+        the document checks it here, as the first to arrive (a new project's path comes
+        before the project) already finds the new network.
+        """
         selection = self.selection
-        if selection is not None:
-            sizes = self.document.project.network.sizes
-            valid = 0 <= selection.layer < len(sizes) and (
-                selection.neuron is None or 0 <= selection.neuron < sizes[selection.layer]
-            )
-            if valid and selection.kind == "edge":
-                valid = (
-                    selection.layer >= 1
-                    and 0 <= (selection.source or 0) < sizes[selection.layer - 1]
-                )
-            if not valid:
-                self.selection = None
-        self._refresh()
+        if selection is not None and not selection_fits(
+            selection, self.document.project.network.sizes
+        ):
+            self.selection = None
 
     def _refresh_values(self) -> None:
         if self._live and self._frame is not None:
@@ -1484,7 +1633,43 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
         if self.page_name in ("summary", "neuron", "edge"):
             self._refresh()
 
+    def _note_document_weights(self) -> None:
+        """Decide anew whether the last frame is behind, if an edit changed the weights.
+
+        Only edits (undo and redo included) count: weights handed back from training, a
+        frame the relay brings here a little later, are not the document's own.
+        """
+        weights = self.document.weights
+        if weights is not self._weights_seen:
+            self._weights_seen = weights
+            self._frame_behind = self._behind_document(self._frame)
+
+    def _behind_document(self, frame: object | None) -> bool:
+        """Whether the document holds other weights than ``frame`` while training is paused.
+
+        Paused, every frame is handed to the document as it arrives, so weights of its own
+        are an edit or an undo the next frame has not caught up with. Running, frames are
+        ahead of the document instead.
+        """
+        shown = getattr(frame, "weights", None)
+        weights = self.document.weights
+        if self._live or shown is None or weights is None or shown is weights:
+            return False
+        if len(shown) != len(weights):
+            return True
+        return not all(
+            np.array_equal(W, W_shown, equal_nan=True)
+            and np.array_equal(b, b_shown, equal_nan=True)
+            for (W, b), (W_shown, b_shown) in zip(weights, shown, strict=True)
+        )
+
+    def _project_changed(self) -> None:
+        self._note_document_weights()
+        self._refresh()
+
     def _refresh(self, *, readout: bool = True) -> None:
+        # First on every signal of the document, whichever comes first.
+        self._drop_stale_selection()
         selection = self.selection
         if selection is None:
             name = "summary"
@@ -1497,14 +1682,44 @@ class PropertiesWidget(QtWidgets.QStackedWidget):
             self.layer_page.refresh(selection.layer - 1)
         elif selection.kind == "neuron":
             name = "neuron"
-            self.neuron_page.refresh(selection, self._frame_if_current(), readout=readout)
+            frame, explain = self._page_frame()
+            self.neuron_page.refresh(selection, frame, readout=readout, explain=explain)
         else:
             name = "edge"
-            self.edge_page.refresh(selection, self._frame_if_current())
+            frame, explain = self._page_frame()
+            self.edge_page.refresh(selection, frame, explain=explain)
+        # The pages not on show hold nothing that the network's next change could outdate.
+        if name != "layer":
+            self.layer_page.forget()
+        if name != "neuron":
+            self.neuron_page.forget()
+        if name != "edge":
+            self.edge_page.forget()
         if self.currentWidget() is not self._pages[name]:
             self.setCurrentWidget(self._pages[name])
             self.updateGeometry()
             self.pageChanged.emit(name)
+
+    def _page_frame(self) -> tuple[object | None, bool]:
+        """The frame the neuron and edge pages show, and whether they may read it out.
+
+        Returns
+        -------
+        frame : Frame or None
+            The last frame; with the document's weights while it is behind them.
+        explain : bool
+            ``False`` while the frame is behind the document: a readout is a pass of the
+            frame's weights, and would explain a weight the page no longer shows.
+        """
+        frame = self._frame_if_current()
+        if frame is None or not self._frame_behind:
+            return frame, True
+        # A hand edit or an undo while paused, the frame that carries it on its way: the
+        # incoming weights show at once, the readout comes back with that frame.
+        weights = self.document.weights
+        if not is_dataclass(frame) or not self.document.project.network.fits(weights):
+            return None, False
+        return replace(frame, weights=weights), False
 
     def _frame_if_current(self) -> object | None:
         """The last frame, unless its weights no longer fit the network (after an edit)."""
