@@ -197,6 +197,12 @@ DOCK_MENU_TEXTS = {
     "plots": "P&lots",
 }
 
+
+def _undo_locked_tip(*, redo: bool) -> str:
+    """What Undo (or Redo, when ``redo``) says while training runs."""
+    return f"Pause training to {'redo' if redo else 'undo'}"
+
+
 #: What the status bar suggests when the studio has opened its first project.
 START_HINT = "Press Play or Space to train"
 
@@ -233,6 +239,18 @@ def sample_projects() -> list[Path]:
         for path in sorted(folder.glob(f"*{SAMPLE_SUFFIX}")):
             found.setdefault(path.name, path)
     return sorted(found.values(), key=lambda p: p.stem)
+
+
+def in_samples_folder(folder: str | Path) -> bool:
+    """Whether ``folder`` is a samples folder (see :func:`samples_dirs`) or lies inside one.
+
+    The samples are part of the installation: the studio never writes there.
+    """
+    try:
+        resolved = Path(folder).resolve()
+    except (OSError, RuntimeError):  # a symlink loop: not ours to judge, so not a sample's
+        return False
+    return any(resolved == d or d in resolved.parents for d in samples_dirs())
 
 
 def find_sample(stem: str) -> Path | None:
@@ -817,7 +835,11 @@ class TrainingStatus(QtWidgets.QWidget):
 
     def _show_position(self, epoch: int, step: int, total: int | None, fraction: float) -> None:
         self.set_epochs_total(total)
-        self._show(self.epoch_label, f"Epoch {epoch:,}" + (f" / {total:,}" if total else ""))
+        # Epochs lowered below the current epoch while training ran: the run ends where it
+        # is, past its new length, and "Epoch 9 / 1" would read as a mistake. The full
+        # progress bar says the run is complete.
+        of_total = f" / {total:,}" if total and epoch <= total else ""
+        self._show(self.epoch_label, f"Epoch {epoch:,}{of_total}")
         self._show(self.step_label, f"Step {step:,}")
         if self._compact:
             self.epoch_label.setToolTip(self.step_label.text())
@@ -1138,6 +1160,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_title()
         self._update_selection_actions()
         self._update_training_actions()
+        self._update_undo_actions()
         self._refresh_plot_context()
         # Data that could not be loaded (a start-up project's) is explained in the banner.
         self._dataset_changed(self.document.dataset)
@@ -1312,6 +1335,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.redo_action.setIcon(icon("redo"))
         self.addAction(self.undo_action)
         self.addAction(self.redo_action)
+        # The stack enables its actions whenever a step is available; these run after it
+        # (connected later) and keep them off while training runs.
+        stack = self.document.undo_stack
+        stack.canUndoChanged.connect(lambda _can: self._update_undo_actions())
+        stack.canRedoChanged.connect(lambda _can: self._update_undo_actions())
         self.delete_action = self._action(
             "&Delete layer",
             self.delete_selection,
@@ -1358,21 +1386,21 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.play_action = self._action(
             "Play",
-            self.controller.toggle,
+            self.play_or_pause,
             shortcut="Space",
             icon_name="play",
             tip="Start or pause training",
         )
         self.step_action = self._action(
             "Step",
-            self.controller.step,
+            self.step_once,
             shortcut="F10",
             icon_name="step",
             tip="Train on one mini-batch",
         )
         self.step_epoch_action = self._action(
             "Step epoch",
-            self.controller.step_epoch,
+            self.step_one_epoch,
             shortcut="F11",
             icon_name="step_epoch",
             tip="Train for one epoch",
@@ -1474,6 +1502,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._fill_samples_menu()
 
         edit_menu = bar.addMenu("&Edit")
+        # Undo and Redo say why they are off while training runs ("Pause training to undo").
+        edit_menu.setToolTipsVisible(True)
+        self.edit_menu = edit_menu
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
         edit_menu.addSeparator()
@@ -1666,7 +1697,12 @@ class MainWindow(QtWidgets.QMainWindow):
         return answer == QtWidgets.QMessageBox.StandardButton.Yes
 
     def maybe_save(self) -> bool:
-        """Ask what to do with unsaved changes; return False when the user cancels."""
+        """Ask what to do with unsaved changes; return False when the user cancels.
+
+        A value still being typed in a field counts as a change (see
+        :meth:`commit_pending_edit`).
+        """
+        self.commit_pending_edit()
         if not self.document.is_dirty:
             return True
         buttons = QtWidgets.QMessageBox.StandardButton
@@ -1753,6 +1789,11 @@ class MainWindow(QtWidgets.QMainWindow):
         """
         stack = self.document.undo_stack
         if not (stack.canRedo() if redo else stack.canUndo()):
+            return False
+        if self._state == "running":
+            # A step may change the network under the run, which would end it and lose
+            # its training: as for the other edits, Undo and Redo wait for Pause.
+            self.statusBar().showMessage(_undo_locked_tip(redo=redo), 4000)
             return False
         data = self.document.unread_data_after_step(redo=redo)
         if data is not None:
@@ -1909,17 +1950,23 @@ class MainWindow(QtWidgets.QMainWindow):
         QtCore.QTimer.singleShot(0, self.canvas.fit)
 
     def save(self) -> bool:
-        """File › Save (asks for a name the first time)."""
-        if self.document.path is None:
+        """File › Save: asks for a name the first time, and for a sample.
+
+        A sample's file is part of the installation: saving one asks where to keep a copy
+        (as Save As does), instead of writing over the shipped file.
+        """
+        self.commit_pending_edit()
+        path = self.document.path
+        if path is None or in_samples_folder(path.parent):
             return self.save_as()
-        return self._save_to(self.document.path)
+        return self._save_to(path)
 
     def save_as(self) -> bool:
-        """File › Save As…."""
+        """File › Save As…: a sample or a new project is proposed in the user's own folder."""
+        self.commit_pending_edit()
         path = self.document.path
-        if path is None or path.parent in samples_dirs():
-            # A sample is saved as a copy in the user's own folder.
-            path = self.last_directory() / f"{self.document.project.name}{SAMPLE_SUFFIX}"
+        if path is None or in_samples_folder(path.parent):
+            path = self._own_folder() / f"{self.document.project.name}{SAMPLE_SUFFIX}"
         start = path
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
             self, "Save project", str(start), "nnstudio projects (*.nnproj)"
@@ -1928,7 +1975,23 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         return self._save_to(Path(path))
 
+    def _own_folder(self) -> Path:
+        """Where a project without a file of its own is first proposed: the folder last used,
+        else the document's, else the home folder; never a samples folder."""
+        for folder in (self._used_directory(), self.document.base_dir):
+            if folder is not None and not in_samples_folder(folder):
+                return folder
+        return Path.home()
+
     def _save_to(self, path: Path) -> bool:
+        if in_samples_folder(path.parent):
+            # Chosen in the dialog: the shipped samples stay as they are.
+            self.show_error(
+                "Cannot save project",
+                f"{path.parent} holds the studio's samples, which stay as shipped: "
+                "save the project in another folder.",
+            )
+            return False
         try:
             saved = self.document.save(path)
         except NNStudioError as error:
@@ -1942,6 +2005,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """File › Export…."""
         from nnstudio.ui.export_dialog import ExportDialog
 
+        self.commit_pending_edit()
         # Exports show what the views show: let them take the newest frame in first.
         self.relay.flush()
         dialog = ExportDialog(self.document, self.canvas, self.plots, self.export_folder(), self)
@@ -1954,6 +2018,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """Train › Check gradients…: runs at once on the current weights."""
         from nnstudio.ui.gradcheck_dialog import GradientCheckDialog
 
+        self.commit_pending_edit()
         dialog = GradientCheckDialog(self.document, self)
         dialog.start()
         dialog.exec()
@@ -2066,10 +2131,10 @@ class MainWindow(QtWidgets.QMainWindow):
         """Folder exports start in: the project's, unless it is a sample's (part of the
         installation); then the last folder used, else the home folder."""
         path = self.document.path
-        if path is not None and path.parent.resolve() not in samples_dirs():
+        if path is not None and not in_samples_folder(path.parent):
             return path.parent
         folder = self._used_directory()
-        if folder is not None and folder.resolve() not in samples_dirs():
+        if folder is not None and not in_samples_folder(folder):
             return folder
         return Path.home()
 
@@ -2202,6 +2267,27 @@ class MainWindow(QtWidgets.QMainWindow):
         self.add_neuron_action.setEnabled(editable and hidden_index is not None)
         self.remove_neuron_action.setEnabled(editable and hidden_index is not None and units > 1)
 
+    def _update_undo_actions(self) -> None:
+        """Enable Undo and Redo when the stack has a step, unless training runs.
+
+        While training runs the network stays as it is, and a step could change it (ending
+        the run and dropping its training), so both wait for Pause; their tips say so.
+        """
+        stack = self.document.undo_stack
+        parts = (stack, self.undo_action, self.redo_action)
+        if not all(is_alive(part) for part in parts):
+            return  # the window is being destroyed: its stack clears itself on the way
+        running = self._state == "running"
+        for action, available, redo in (
+            (self.undo_action, stack.canUndo(), False),
+            (self.redo_action, stack.canRedo(), True),
+        ):
+            action.setEnabled(available and not running)
+            tip = _undo_locked_tip(redo=redo) if running else ""
+            action.setStatusTip(tip)
+            # An empty tooltip gives the action's text back ("Undo Add neuron").
+            action.setToolTip(tip)
+
     def delete_selection(self) -> None:
         """Edit › Delete: remove the selected hidden layer, or one neuron of a selected neuron's."""
         index = self.selected_hidden_layer()
@@ -2234,11 +2320,69 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ---- training ----------------------------------------------------------------------------
 
+    def play_or_pause(self) -> None:
+        """Train › Play / Pause, with what is being typed in a field taken first."""
+        self.commit_pending_edit()
+        self.controller.toggle()
+
+    def step_once(self) -> None:
+        """Train › Step: one mini-batch, with what is being typed in a field taken first."""
+        self.commit_pending_edit()
+        self.controller.step()
+
+    def step_one_epoch(self) -> None:
+        """Train › Step epoch, with what is being typed in a field taken first."""
+        self.commit_pending_edit()
+        self.controller.step_epoch()
+
+    def commit_pending_edit(self) -> None:
+        """Hand a value still being typed in the focused field to the document.
+
+        The docks apply typing when it is finished (Enter, or leaving the field); a toolbar
+        button, a menu or a shortcut leaves the keyboard in the field, so without this Play
+        would train with the old value, Save would write it and closing would not ask. The
+        field gets the signal it sends when left, so it commits (or refuses, marked red) as
+        it would then; the keyboard stays in it.
+        """
+        widget = self._focused_field()
+        if widget is None:
+            return
+        if isinstance(widget, QtWidgets.QAbstractSpinBox):
+            # Emits valueChanged for a new value; some boxes apply on editingFinished (the
+            # Data dock's, whose arrows only start a timer).
+            widget.interpretText()
+            widget.editingFinished.emit()
+            return
+        line = widget.lineEdit() if isinstance(widget, QtWidgets.QComboBox) else widget
+        if (
+            isinstance(line, QtWidgets.QLineEdit)
+            and line.isModified()
+            and line.hasAcceptableInput()  # what Qt requires before it emits the signal
+        ):
+            line.editingFinished.emit()
+
+    def _focused_field(self) -> QtWidgets.QWidget | None:
+        """The widget of this window (a floating dock's included) holding the keyboard.
+
+        The application's focus widget, else (the window is not active, e.g. closed from the
+        task bar) the one that gets the keyboard back when the window is activated.
+        """
+        for widget in (QtWidgets.QApplication.focusWidget(), self.focusWidget()):
+            if widget is None or not is_alive(widget):
+                continue
+            # Not a dialog's field (a dialog sits on a dock at times): only what the
+            # window and its docks, floating or not, show.
+            top = widget.window()
+            if top is self or top in self.docks.values():
+                return widget
+        return None
+
     def reset_weights(self) -> None:
         """Train › Reset weights: re-initialise (from the training seed) and start over.
 
         An undoable edit: Edit › Undo brings the previous weights back.
         """
+        self.commit_pending_edit()  # a typed initialisation scale, say
         # The newest weights the window has seen, so Undo restores what the user last saw.
         frame = self.controller.latest_frame
         if (
@@ -2319,6 +2463,7 @@ class MainWindow(QtWidgets.QMainWindow):
         announced, self._state_message = self._state_message, None
         self._update_training_actions()
         self._update_selection_actions()
+        self._update_undo_actions()
         self.canvas.set_editable(state != "running")
         self.properties_dock.set_editable(state != "running")
         if state == "running":
