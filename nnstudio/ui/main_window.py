@@ -1095,6 +1095,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.properties_dock = PropertiesDock(self.document)
         # A selected neuron's incoming weights take the canvas's colours.
         self.properties_dock.properties.neuron_page.set_weight_scale(self._edge_weight_limit)
+        # The layer page's Remove button drops its layer: the canvas must not keep it selected.
+        self.properties_dock.properties.layer_page.layerRemoved.connect(
+            lambda: self.canvas.select(None)
+        )
         self.training_dock = TrainingDock(self.document)
         self.plots = PlotsPanel()
         self.plots_dock = QtWidgets.QDockWidget("Plots")
@@ -2466,6 +2470,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_undo_actions()
         self.canvas.set_editable(state != "running")
         self.properties_dock.set_editable(state != "running")
+        # Loss, dropout, precision and the data would start a new session: they wait too.
+        self.training_dock.set_editable(state != "running")
+        self.data_panel.set_editable(state != "running")
         if state == "running":
             self.banner.hide()
         elif state == "diverged" and (announced or "").startswith("Training cannot start"):

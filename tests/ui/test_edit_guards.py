@@ -330,3 +330,15 @@ def test_save_as_on_a_sample_proposes_the_users_folder_not_the_samples(
     window.settings.setValue("lastDirectory", str(mine))
     window.save_as()
     assert [Path(start).parent for start in proposed] == [tmp_path, tmp_path, mine]
+
+
+def test_the_layer_pages_remove_button_clears_the_canvas_selection(qtbot, window) -> None:
+    window.open_sample("spiral")
+    layers = len(window.document.project.network.layers)
+    window.canvas.select(Selection("layer", 1))
+    page = window.properties_dock.properties.layer_page
+    qtbot.waitUntil(lambda: page.isVisible() and page.remove_layer_button.isEnabled())
+    page.remove_layer_button.click()
+    assert len(window.document.project.network.layers) == layers - 1
+    # The canvas would otherwise go on highlighting whichever layer is now drawn first.
+    assert window.canvas.selection() is None

@@ -61,17 +61,6 @@ def panel(qtbot, document: StudioDocument) -> DataPanel:
     return widget
 
 
-def follow_the_run(window) -> None:
-    """Lock the two docks while training runs, as the main window locks the canvas and the
-    Properties dock on each state change (calling it twice does no harm)."""
-
-    def follow(state: str) -> None:
-        window.training_dock.set_editable(state != "running")
-        window.data_panel.set_editable(state != "running")
-
-    window.controller.stateChanged.connect(follow)
-
-
 # ---- the Training settings dock ----------------------------------------------------------------
 
 
@@ -198,7 +187,6 @@ def test_a_pending_data_edit_is_dropped_when_training_starts(qtbot, panel, docum
 
 def test_edits_in_the_docks_do_not_end_a_run(qtbot, window, no_dialogs) -> None:
     window.open_sample("spiral")
-    follow_the_run(window)
     window.document.set_training(replace(window.document.project.training, epochs=100_000))
     form = window.training_dock.settings_widget
     panel = window.data_panel
