@@ -187,6 +187,15 @@ class _ProjectCommand(QtGui.QUndoCommand):
         sides = (self._old, self._new)
         return tuple(side.weights for side in sides if side.weights is not None)
 
+    def rebase_csv(self, old_dir: Path, new_dir: Path) -> None:
+        """Keep both sides' CSV data pointing at the same files from ``new_dir`` (Save As)."""
+        self._old, self._new = (
+            replace(side, project=_rebase_csv(side.project, old_dir, new_dir))
+            if isinstance(side.project.data, CsvData)
+            else side
+            for side in (self._old, self._new)
+        )
+
     def copy(self) -> _ProjectCommand:
         """A new command doing the same (the undo stack owns, and deletes, this one)."""
         return _ProjectCommand(
@@ -401,7 +410,15 @@ class StudioDocument(QtCore.QObject):
         project = self._project
         if isinstance(project.data, CsvData):
             project = _rebase_csv(project, self.base_dir, target.parent)
+        old_dir = self.base_dir
         saved = save_project(target, project, self._weights)
+        if target.parent.resolve() != old_dir.resolve():
+            # Relative CSV paths in the history mean other files from the new folder: undoing
+            # a step after Save As must still find its data.
+            for index in range(self.undo_stack.count()):
+                command = self.undo_stack.command(index)
+                if isinstance(command, _ProjectCommand):
+                    command.rebase_csv(old_dir, target.parent)
         self._weights_problem = None  # the file now holds the document's weights
         self._project = saved
         self._path = target.resolve()

@@ -403,3 +403,25 @@ def test_the_weights_notice_ends_with_the_next_edit_or_file(
     assert document.weights_problem is not None
     document.new()
     assert document.weights_problem is None
+
+
+def test_undo_after_save_as_into_another_folder_still_finds_the_csv(
+    document: StudioDocument, tmp_path: Path
+) -> None:
+    samples = Path(__file__).resolve().parents[2] / "samples"
+    source = tmp_path / "a"
+    source.mkdir()
+    for name in ("iris.nnproj", "iris.csv"):
+        (source / name).write_bytes((samples / name).read_bytes())
+    document.open(source / "iris.nnproj")
+    training = document.project.training
+    document.set_training(replace(training, learning_rate=training.learning_rate / 2))
+    moved = tmp_path / "b" / "deeper"
+    moved.mkdir(parents=True)
+    document.save(moved / "iris.nnproj")
+    for step in (document.undo_stack.undo, document.undo_stack.redo, document.undo_stack.undo):
+        step()
+        # Relative to the new folder, the steps' CSV path still names the same file.
+        assert document.dataset_error is None
+        assert (moved / document.project.data.csv).resolve() == (source / "iris.csv").resolve()
+    assert document.project.training == training
