@@ -56,7 +56,7 @@ from nnstudio.ui.csv_import import (
 from nnstudio.ui.docks.training_dock import RunLockTips, VerticalScrollArea
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.frame import finite_range, plottable
-from nnstudio.ui.plots.common import FlowRow, MajorGrid, class_colors, pen
+from nnstudio.ui.plots.common import FlowRow, ItemListLayout, MajorGrid, class_colors, pen
 from nnstudio.ui.plots.output import SmoothImageItem, decision_map, grid_image_rect
 from nnstudio.ui.qt import (
     Qt,
@@ -947,7 +947,7 @@ class _PreviewStack(QtWidgets.QWidget):
         self._layout.setCurrentWidget(page)
 
 
-class FoldingGrid(QtWidgets.QLayout):
+class FoldingGrid(ItemListLayout):
     """Blocks of controls side by side, folded onto more rows where the width is short.
 
     A block is ``parts`` consecutive items (a label and its field, say). Each part of a
@@ -981,7 +981,6 @@ class FoldingGrid(QtWidgets.QLayout):
         spacing: tuple[int, int] = (8, 6),
     ) -> None:
         super().__init__(parent)
-        self._items: list[QtWidgets.QLayoutItem] = []
         self._parts = parts
         self._per_row = per_row
         self._stretch = stretch or (False,) * parts
@@ -989,18 +988,6 @@ class FoldingGrid(QtWidgets.QLayout):
         self.setContentsMargins(0, 0, 0, 0)
 
     # ---- QLayout ---------------------------------------------------------------------------
-
-    def addItem(self, item: QtWidgets.QLayoutItem) -> None:
-        self._items.append(item)
-
-    def count(self) -> int:
-        return len(self._items)
-
-    def itemAt(self, index: int) -> QtWidgets.QLayoutItem | None:
-        return self._items[index] if 0 <= index < len(self._items) else None
-
-    def takeAt(self, index: int) -> QtWidgets.QLayoutItem | None:
-        return self._items.pop(index) if 0 <= index < len(self._items) else None
 
     def expandingDirections(self) -> QtCore.Qt.Orientation:
         if any(self._stretch):
@@ -1137,8 +1124,8 @@ def _fitted_width(box: QtWidgets.QSpinBox | QtWidgets.QDoubleSpinBox) -> int:
     return text + 2 * _EDITOR_MARGIN + 1 + option.rect.width() - field.width()
 
 
-class ValueSpinBox(QtWidgets.QSpinBox):
-    """A spin box as wide as its value needs rather than its widest allowed value (see
+class _FitsItsValue:
+    """Sizes a spin box to the value it shows rather than its widest allowed value (see
     :func:`_fitted_width`); it widens when a longer value is entered."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
@@ -1147,10 +1134,12 @@ class ValueSpinBox(QtWidgets.QSpinBox):
         self.textChanged.connect(self._refit)
 
     def sizeHint(self) -> QtCore.QSize:
-        return QtCore.QSize(_fitted_width(self), super().sizeHint().height())
+        hint = super().sizeHint()
+        return QtCore.QSize(_fitted_width(self), hint.height())
 
     def minimumSizeHint(self) -> QtCore.QSize:
-        return QtCore.QSize(_fitted_width(self), super().minimumSizeHint().height())
+        hint = super().minimumSizeHint()
+        return QtCore.QSize(_fitted_width(self), hint.height())
 
     def _refit(self, text: str) -> None:
         # Only a longer or shorter value changes the size: no layout pass per arrow press.
@@ -1159,24 +1148,12 @@ class ValueSpinBox(QtWidgets.QSpinBox):
             self.updateGeometry()
 
 
-class ValueDoubleSpinBox(QtWidgets.QDoubleSpinBox):
-    """A :class:`QDoubleSpinBox` sized like :class:`ValueSpinBox`."""
+class ValueSpinBox(_FitsItsValue, QtWidgets.QSpinBox):
+    """A :class:`QSpinBox` as wide as its value needs."""
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._shown_length = 0
-        self.textChanged.connect(self._refit)
 
-    def sizeHint(self) -> QtCore.QSize:
-        return QtCore.QSize(_fitted_width(self), super().sizeHint().height())
-
-    def minimumSizeHint(self) -> QtCore.QSize:
-        return QtCore.QSize(_fitted_width(self), super().minimumSizeHint().height())
-
-    def _refit(self, text: str) -> None:
-        if len(text) != self._shown_length:
-            self._shown_length = len(text)
-            self.updateGeometry()
+class ValueDoubleSpinBox(_FitsItsValue, QtWidgets.QDoubleSpinBox):
+    """A :class:`QDoubleSpinBox` as wide as its value needs."""
 
 
 class FeatureChecks(QtWidgets.QWidget):

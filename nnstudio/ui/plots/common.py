@@ -1351,20 +1351,13 @@ def pen(color: tuple[int, int, int], width: float = 2.0, style: Any = None) -> Q
     return result
 
 
-class FlowRow(QtWidgets.QLayout):
-    """A row of controls that wraps onto more lines when it is narrower than they are.
+class ItemListLayout(QtWidgets.QLayout):
+    """A layout keeping its items in a list: what every hand-written layout needs of
+    ``QLayout`` besides placing them (``setGeometry``, ``sizeHint`` and so on)."""
 
-    A plain row is as wide as all its controls together: at a large font the Loss tab's
-    four controls kept the plots dock, and so the window, wider than a 1280-pixel screen.
-    Items keep their size hints and are laid out left to right, a new line where the next
-    one would not fit.
-    """
-
-    def __init__(self, parent: QtWidgets.QWidget | None = None, spacing: int = 5) -> None:
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self._items: list[QtWidgets.QLayoutItem] = []
-        self.setSpacing(spacing)
-        self.setContentsMargins(0, 0, 0, 0)
 
     def addItem(self, item: QtWidgets.QLayoutItem) -> None:
         self._items.append(item)
@@ -1377,6 +1370,21 @@ class FlowRow(QtWidgets.QLayout):
 
     def takeAt(self, index: int) -> QtWidgets.QLayoutItem | None:
         return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+
+class FlowRow(ItemListLayout):
+    """A row of controls that wraps onto more lines when it is narrower than they are.
+
+    A plain row is as wide as all its controls together: at a large font the Loss tab's
+    four controls kept the plots dock, and so the window, wider than a 1280-pixel screen.
+    Items keep their size hints and are laid out left to right, a new line where the next
+    one would not fit.
+    """
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None, spacing: int = 5) -> None:
+        super().__init__(parent)
+        self.setSpacing(spacing)
+        self.setContentsMargins(0, 0, 0, 0)
 
     def expandingDirections(self) -> QtCore.Qt.Orientation:
         return QtCore.Qt.Orientation(0)
