@@ -137,6 +137,9 @@ class TrainingKernel:
         Views into :attr:`grads_flat` shaped like ``network.params``.
     squared_norms : ndarray, shape (n_layers,)
         Written by :meth:`squared_layer_norms`.
+    data_squared_norms : ndarray, shape (n_layers,)
+        The data loss's part of them, kept when a penalty was added (see
+        :meth:`data_squared_layer_norms`).
     norms : ndarray, shape (n_layers,)
         Written by :meth:`layer_norms`.
     """
@@ -178,6 +181,8 @@ class TrainingKernel:
         # right after the layer's gradient is written (and still in cache).
         ranges = network.layer_flat_ranges()
         self.squared_norms = np.zeros(len(ranges), self.dtype)
+        self.data_squared_norms = np.zeros(len(ranges), self.dtype)
+        self._penalised = False
         self.norms = np.zeros(network.n_layers)
         self._layer_norm_ops: list[list[_Op]]
         if self.grads_flat.size <= _FEW_PARAMETERS:
@@ -308,7 +313,9 @@ class TrainingKernel:
         for function, arguments in buffers.plan:
             function(*arguments)
         loss = float(buffers.loss) / buffers.loss_scale
-        if l1 or l2:
+        self._penalised = bool(l1 or l2)
+        if self._penalised:
+            np.copyto(self.data_squared_norms, self.squared_norms)
             loss += self._penalize(l1, l2)
             for function, arguments in self._norm_plan:  # the norms of the penalised gradient
                 function(*arguments)
@@ -322,6 +329,15 @@ class TrainingKernel:
         :attr:`squared_norms`, which the next step overwrites.
         """
         return self.squared_norms
+
+    def data_squared_layer_norms(self) -> np.ndarray:
+        """Like :meth:`squared_layer_norms`, of the data loss's gradient alone, shape (n_layers,).
+
+        Without a penalty the two are the same array. With one, a layer whose data gradient
+        vanishes (a dead ReLU layer, say) still has the penalty's ``λ W`` in its gradient:
+        these norms show that the loss itself no longer moves it.
+        """
+        return self.data_squared_norms if self._penalised else self.squared_norms
 
     def layer_norms(self) -> np.ndarray:
         """Euclidean norm of each layer's ``(dW, db)``, shape (n_layers,).

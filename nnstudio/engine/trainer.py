@@ -287,8 +287,8 @@ class Snapshot:
     learning_rate : float
         The learning rate of the current epoch.
     grad_norms : tuple of float
-        Per-layer Euclidean norm of the last step's gradient ``(dW, db)`` (before clipping);
-        zeros before the first step.
+        Per-layer Euclidean norm of the last step's gradient ``(dW, db)`` of the data loss
+        (without an L1/L2 penalty's part, before clipping); zeros before the first step.
     weights : Weights
         Copies of the parameters.
     history : History
@@ -298,7 +298,7 @@ class Snapshot:
     step_losses : ndarray, shape (s,)
         Batch objective of those steps.
     step_grad_norms : ndarray, shape (s, n_layers)
-        Per-layer gradient norms of those steps (before clipping).
+        Per-layer gradient norms of those steps (of the data loss, before clipping).
     status : str
         One of :data:`STATUSES`.
     message : str
@@ -768,8 +768,11 @@ class Trainer:
 
         self._step += 1
         self._batch_loss = loss
-        np.copyto(self._grad_squares, squares)
-        self._steps.append_parts(self._step, loss, squares)
+        # Recorded for the views: the data loss's gradient, as a penalty's λW would hide a
+        # gradient that vanishes (and keep a dead layer from looking dead).
+        data_squares = kernel.data_squared_layer_norms()
+        np.copyto(self._grad_squares, data_squares)
+        self._steps.append_parts(self._step, loss, data_squares)
         self._position = position = position + m
         if position >= self._data.rows:
             self._end_epoch()

@@ -333,3 +333,7 @@ def test_layer_norms_come_with_the_gradient(units: int, l1: float, l2: float) ->
     expected = [np.sum(dW**2) + np.sum(db**2) for dW, db in grads]
     np.testing.assert_allclose(kernel.squared_layer_norms(), expected, rtol=1e-12)
     np.testing.assert_allclose(kernel.layer_norms(), np.sqrt(expected), rtol=1e-12)
+    # The data loss's part alone: the reference's gradient without the penalty.
+    _, data_grads = net.loss_and_gradients(X, Y)
+    data = [np.sum(dW**2) + np.sum(db**2) for dW, db in data_grads]
+    np.testing.assert_allclose(kernel.data_squared_layer_norms(), data, rtol=1e-12)

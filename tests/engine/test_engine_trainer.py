@@ -455,17 +455,23 @@ def test_a_relu_layer_knocked_dead_is_warned_about() -> None:
     )
 
 
-def test_a_hidden_relu_layer_that_starts_dead_is_warned_about() -> None:
+@pytest.mark.parametrize(("l1", "l2"), [(0.0, 0.0), (0.0, 0.01), (0.001, 0.0)])
+def test_a_hidden_relu_layer_that_starts_dead_is_warned_about(l1: float, l2: float) -> None:
     rng = np.random.default_rng(0)
     X = rng.uniform(-2, 2, size=(64, 1))
     spec = NetworkSpec(1, (LayerSpec(3, "relu", bias_init=-10.0), LayerSpec(1, "identity")))
     net = Network.from_spec(spec, "mse", seed=0)
-    training = TrainingSpec(optimizer="sgd", learning_rate=0.1, batch_size=16, epochs=3)
+    training = TrainingSpec(
+        optimizer="sgd", learning_rate=0.1, batch_size=16, epochs=3, l1=l1, l2=l2
+    )
     snapshot = Trainer(net, training, X, np.sin(X), task="regression").run()
     assert snapshot.status == "finished"
     assert snapshot.warning is not None
     assert snapshot.warning.startswith(f"{DEAD_LAYER} hidden layer 1 (ReLU) outputs 0 ")
     assert "change the initialisation" in snapshot.warning
+    # The recorded norms are the data loss's: a penalty's λW does not hide the dead layer.
+    assert snapshot.grad_norms[0] == 0.0
+    assert np.all(snapshot.step_grad_norms[:, 0] == 0.0)
 
 
 def test_a_run_that_learns_gets_no_warning() -> None:

@@ -103,8 +103,9 @@ def zero_gradient_wordings(norms: np.ndarray) -> tuple[str, ...]:
 #: gradients together, not of ∂J/∂W alone.
 GRADIENT_NORM_TIP = (
     "Each layer's gradient norm ‖[∂J/∂W; ∂J/∂b]‖: the Euclidean norm of the gradients of "
-    "all its weights and biases together, of the cost J each mini-batch step minimised "
-    "(with any L1/L2 penalty), before gradient clipping.\n"
+    "all its weights and biases together, of the data loss J each mini-batch step "
+    "minimised, before gradient clipping. An L1/L2 penalty's part is left out: its λW would "
+    "hide a gradient that vanishes, and keep a dead layer's norm off 0.\n"
     "Thin lines: every step. Thick lines: a moving average over about 1/60 of the run "
     "(for runs of fewer than 120 steps, every step's norm itself)."
 )
