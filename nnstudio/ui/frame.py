@@ -32,8 +32,9 @@ if TYPE_CHECKING:
 
 #: Activations whose units saturate (flat derivative near the asymptotes).
 SATURATING_ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh")
-#: Activations whose units can die (zero gradient for every input with ``Z <= 0``).
-RELU_FAMILY: tuple[str, ...] = ("relu", "leaky_relu", "elu")
+#: Activations whose units can die (zero gradient for every input with ``Z <= 0``). Only
+#: plain ReLU: leaky ReLU (slope α) and ELU (slope α·eᶻ) still pass a gradient for z < 0.
+DYING_ACTIVATIONS: tuple[str, ...] = ("relu",)
 #: An activation counts as saturated where its derivative is below this.
 SATURATION_DERIVATIVE = 0.05
 #: Percentiles summarising each layer's weight distribution (see ``Frame.weight_quantiles``).
@@ -161,7 +162,7 @@ class Frame:
         tanh layers; NaN for other activations and for a sigmoid output trained with binary
         cross-entropy (whose gradient does not vanish).
     dead_fraction : ndarray, shape (L,)
-        Share of units with ``Z <= 0`` for every probe (relu family); NaN for others.
+        Share of units with ``Z <= 0`` for every probe (relu only); NaN for others.
     grad_steps : ndarray of int, shape (S,)
         Steps with a recorded per-layer gradient norm (the whole run so far).
     grad_norms : ndarray, shape (S, L)
@@ -549,7 +550,7 @@ class FrameBuilder:
         A: tuple[np.ndarray, ...],
         loss: str,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Saturated share (sigmoid/tanh) and dead share (relu family) per layer.
+        """Saturated share (sigmoid/tanh) and dead share (relu) per layer.
 
         A sigmoid output trained with binary cross-entropy is not measured: its gradient is
         ``Yhat - Y`` however flat the sigmoid is, so saturation there is harmless confidence.
@@ -571,7 +572,7 @@ class FrameBuilder:
             elif name == "tanh":
                 flat_region = 1.0 - out * out < SATURATION_DERIVATIVE
                 saturated[index] = np.count_nonzero(flat_region) / flat_region.size
-            elif name in RELU_FAMILY:
+            elif name in DYING_ACTIVATIONS:
                 never_on = np.all(Z[index] <= 0, axis=0)
                 dead[index] = np.count_nonzero(never_on) / never_on.size
         return saturated, dead

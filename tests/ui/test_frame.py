@@ -203,12 +203,30 @@ def test_dead_and_saturated_units_are_measured_per_layer() -> None:
     assert frame.saturated_fraction[1] == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("activation", ["leaky_relu", "elu"])
+def test_leaky_and_elu_units_with_every_z_negative_are_not_dead(activation: str) -> None:
+    # Their slope for z < 0 (α, or α·eᶻ) is not zero, so such units still learn.
+    dataset = _xor()
+    network = _network(
+        2,
+        (LayerSpec(4, activation), LayerSpec(4, "relu")),
+        LayerSpec(1, "sigmoid"),
+        "binary_crossentropy",
+    )
+    (W1, b1), (W2, b2), (W3, b3) = network.weights()
+    network.set_weights([(W1, b1 - 100.0), (W2, b2 - 100.0), (W3, b3)])
+    frame = make_frame(network, dataset)
+    assert np.all(frame.probe_Z[0] < 0) and np.all(frame.probe_Z[1] < 0)
+    assert np.isnan(frame.dead_fraction[0])
+    assert frame.dead_fraction[1] == pytest.approx(1.0)
+
+
 def test_unit_health_shares_are_numpy_means() -> None:
     rng = np.random.default_rng(4)
     names = ("relu", "tanh", "sigmoid", "elu", "linear", "sigmoid")
     Z = tuple(rng.normal(loc=-0.8, size=(37, units)) for units in (5, 6, 7, 3, 2, 4))
     Z[0][:, :2] -= 10.0  # two dead relu units of five
-    Z[3][:, 0] -= 10.0
+    Z[3][:, 0] -= 10.0  # an elu unit never positive: not dead, its slope there is α·eᶻ > 0
     A = [rng.normal(size=(37, 2))]
     for z, name in zip(Z, names, strict=True):
         if name == "tanh":
@@ -218,9 +236,8 @@ def test_unit_health_shares_are_numpy_means() -> None:
         else:
             A.append(z)
     saturated, dead = FrameBuilder._unit_health(names, Z, tuple(A), "mse")
-    expected_dead = [np.mean(np.all(Z[i] <= 0, axis=0)) for i in (0, 3)]
-    np.testing.assert_array_equal(dead[[0, 3]], expected_dead)
-    assert np.isnan(dead[[1, 2, 4, 5]]).all()
+    assert dead[0] == np.mean(np.all(Z[0] <= 0, axis=0))
+    assert np.isnan(dead[1:]).all()
     expected_saturated = [
         np.mean(1.0 - A[2] ** 2 < 0.05),
         np.mean(A[3] * (1.0 - A[3]) < 0.05),

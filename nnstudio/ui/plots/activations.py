@@ -3,12 +3,13 @@
 The heatmap shows one row per neuron and one column per probe example (grouped by class), so
 a neuron that reacts to one class shows as a coloured block. The bar chart shows, per layer,
 the share of saturated sigmoid/tanh activations (derivative below 0.05, where learning
-stalls) and the share of dead ReLU-family units (never active on any probe). The spread plot
-shows each layer's standard deviation of its outputs over the probes, from the inputs on
-(log scale): the quantity Xavier and He initialisation keep level with depth, so activations
-that shrink toward 0 or blow up layer after layer show at a glance. A spread of exactly 0 (every
-output the same, as after zero initialisation) has no logarithm: it is drawn at the floor
-10⁻¹² and labelled "= 0" there, so it does not read as merely tiny.
+stalls) and the share of dead ReLU units (never active on any probe; leaky ReLU and ELU units
+keep a gradient for z < 0, so they cannot die). The spread plot shows each layer's standard
+deviation of its outputs over the probes, from the inputs on (log scale): the quantity Xavier
+and He initialisation keep level with depth, so activations that shrink toward 0 or blow up
+layer after layer show at a glance. A spread of exactly 0 (every output the same, as after zero
+initialisation) has no logarithm: it is drawn at the floor 10⁻¹² and labelled "= 0" there, so
+it does not read as merely tiny.
 """
 
 from __future__ import annotations
@@ -454,9 +455,10 @@ class ActivationsTab(PlotTab):
             f"Saturated: share of sigmoid/tanh activations on {examples} shown (the probe "
             "examples of the Example picker, a sample of the training set) whose derivative "
             "is below 0.05 (learning stalls there).\n"
-            f"Dead: share of ReLU-family units that are inactive (Z ≤ 0) on all {examples} shown. "
+            f"Dead: share of ReLU units that are inactive (Z ≤ 0) on all {examples} shown. "
             "Judged on these only: a unit dead here may still fire on other training or "
-            "validation rows."
+            "validation rows. Leaky ReLU and ELU units are not counted: their slope for "
+            "Z < 0 is small but not zero, so they still learn."
         )
 
     def _show_spread(self, frame: Frame) -> None:
@@ -530,7 +532,7 @@ class ActivationsTab(PlotTab):
             elif np.isfinite(frame.dead_fraction[index]):
                 share, x = float(dead[index]), index + 0.2
             else:
-                # Neither saturating nor ReLU-like (identity, softmax, ...).
+                # Neither saturating nor able to die (identity, leaky ReLU, softmax, ...).
                 share, x = None, float(index)
             text.setVisible(True)
             places.append((share, x, (share or 0.0) + _LABEL_GAP))
