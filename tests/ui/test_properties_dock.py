@@ -312,9 +312,9 @@ def test_the_summary_says_when_the_loss_is_on_standardised_targets(
     data = CsvData(csv="prices.csv", target=("price",), task="regression")
     assert document.set_data(data)
     loss = dock.properties.summary_page.fields["Loss"]
-    assert loss.text() == "Mean squared error"
+    assert loss.text() == "Squared error (½ · mean)"
     assert document.set_data(replace(data, standardize_targets=True))
-    assert loss.text() == "Mean squared error, on standardised targets"
+    assert loss.text() == "Squared error (½ · mean), on standardised targets"
 
 
 def test_an_edge_is_titled_by_the_labels_of_its_ends(dock: PropertiesDock) -> None:

@@ -189,6 +189,25 @@ def test_losses_that_do_not_fit_the_output_are_disabled(dock: TrainingDock) -> N
     assert form.document.project.loss == "mse"
 
 
+def test_each_loss_item_states_its_formula_as_computed(dock: TrainingDock) -> None:
+    from nnstudio.spec import LOSSES
+
+    combo = dock.settings_widget.loss_combo
+    tips = {
+        combo.itemData(i): combo.itemData(i, Qt.ItemDataRole.ToolTipRole)
+        for i in range(combo.count())
+    }
+    assert set(tips) == set(LOSSES) and all(tips.values())
+    # The label and the formula say the ½, so nobody compares it with MSE or RMSE as is.
+    assert "½" in combo.itemText(combo.findData("mse"))
+    assert "J = (1/2m) Σᵢ Σⱼ (ŷⱼ − yⱼ)²" in tips["mse"]
+    assert "J = (1/m) Σᵢ Σⱼ |ŷⱼ − yⱼ|" in tips["mae"]
+    assert "log(1 − ŷⱼ)" in tips["binary_crossentropy"]
+    assert "J = −(1/m) Σᵢ Σⱼ yⱼ log ŷⱼ" in tips["categorical_crossentropy"]
+    # A greyed-out loss keeps its formula next to the reason.
+    assert "softmax" in tips["categorical_crossentropy"].split("\n\n")[-1]
+
+
 def test_batch_epochs_and_switches(qtbot, dock: TrainingDock) -> None:
     form = dock.settings_widget
     training = lambda: form.document.project.training  # noqa: E731

@@ -32,7 +32,8 @@ from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, show_clamped, whole_text_combo
 
 LOSS_LABELS = {
-    "mse": "Mean squared error",
+    # Not "mean squared error": the engine halves it, so it is half what MSE/RMSE tools show.
+    "mse": "Squared error (½ · mean)",
     "mae": "Mean absolute error",
     "huber": "Huber",
     "binary_crossentropy": "Binary cross-entropy",
@@ -100,6 +101,20 @@ OPTIMIZER_TIPS = {
     "θ −= α m̂ / (√v̂ + ε)  with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ) at step t",
     "adamw": "AdamW: Adam with decoupled weight decay: before each Adam step the weights "
     "(not the biases) shrink, W −= αλW",
+}
+
+#: Each loss as nnstudio.engine.losses computes it (a mean over the m examples of a batch, summed
+#: over the output units j), shown as the tooltip of its item in the loss list.
+LOSS_TIPS = {
+    "mse": "Half the mean squared error: J = (1/2m) Σᵢ Σⱼ (ŷⱼ − yⱼ)²\n"
+    "(the lecture notes' ½; MSE and RMSE tools report twice this, and its root)",
+    "mae": "Mean absolute error: J = (1/m) Σᵢ Σⱼ |ŷⱼ − yⱼ|",
+    "huber": "Huber (δ = 1): J = (1/m) Σᵢ Σⱼ h(ŷⱼ − yⱼ), with h(r) = ½r² for |r| ≤ δ "
+    "and δ(|r| − ½δ) beyond",
+    "binary_crossentropy": "Binary cross-entropy (sigmoid outputs):\n"
+    "J = −(1/m) Σᵢ Σⱼ [yⱼ log ŷⱼ + (1 − yⱼ) log(1 − ŷⱼ)]",
+    "categorical_crossentropy": "Categorical cross-entropy (softmax outputs, one-hot y):\n"
+    "J = −(1/m) Σᵢ Σⱼ yⱼ log ŷⱼ",
 }
 
 _DROPOUT_TIP = (
@@ -436,8 +451,9 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         # -- objective
         form.addRow(_section("Objective"))
         self.loss_combo = whole_text_combo()
-        for name in LOSSES:
+        for index, name in enumerate(LOSSES):
             self.loss_combo.addItem(LOSS_LABELS[name], name)
+            self.loss_combo.setItemData(index, LOSS_TIPS[name], Qt.ItemDataRole.ToolTipRole)
         self.loss_combo.activated.connect(self._loss_chosen)
         self.loss_combo.setAccessibleDescription(
             "What training minimises: how far the network's outputs are from the targets. "
@@ -860,7 +876,8 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         for row, name in enumerate(LOSSES):
             item = model.item(row)  # type: ignore[attr-defined]
             item.setEnabled(problems[name] is None)
-            item.setToolTip(problems[name] or "")
+            # The formula always, and why the loss is greyed out when it is.
+            item.setToolTip("\n\n".join(filter(None, (LOSS_TIPS[name], problems[name]))))
         self.loss_combo.setCurrentIndex(LOSSES.index(project.loss))
         unavailable = [LOSS_LABELS[n] for n in LOSSES if problems[n]]
         units = f"{output.units} {output.activation} unit{'s' if output.units != 1 else ''}"
