@@ -915,7 +915,14 @@ def test_gradcheck_takes_its_step_from_the_command_line(
     assert steps == [1e-3, 1e-6]
 
 
-@pytest.mark.parametrize("step", ["0", "-1e-6", "0.01", "0.5", "1e-12", "nan", "tiny"])
+def test_gradcheck_takes_the_lecture_notes_step(samples_dir: Path) -> None:
+    # The notes' worked example uses ε = 0.01; its ε² truncation error must not fail xor.
+    result = run("gradcheck", samples_dir / "xor.nnproj", "--epsilon", "0.01")
+    assert result.returncode == cli.EXIT_OK, result.stderr
+    assert "passed (tolerance 0.0001, epsilon 0.01)" in result.stdout
+
+
+@pytest.mark.parametrize("step", ["0", "-1e-6", "0.02", "0.5", "1e-12", "nan", "tiny"])
 def test_gradcheck_refuses_a_step_it_cannot_use(trained: Path, step: str) -> None:
     result = run("gradcheck", trained, "--epsilon", step)
     assert result.returncode == cli.EXIT_USAGE
@@ -1526,7 +1533,8 @@ def test_opening_the_studio_skips_the_command_parser(monkeypatch, tmp_path) -> N
 
 
 def test_gradcheck_help_states_the_range_its_step_accepts() -> None:
-    from nnstudio.engine.gradcheck import MAX_EPSILON
+    from nnstudio.workflow import GRADCHECK_MAX_EPSILON
 
     result = run("gradcheck", "--help")
-    assert f"from {cli._SMALLEST_STEP:g} to {MAX_EPSILON:g}" in " ".join(result.stdout.split())
+    text = " ".join(result.stdout.split())
+    assert f"from {cli._SMALLEST_STEP:g} to {GRADCHECK_MAX_EPSILON:g}" in text

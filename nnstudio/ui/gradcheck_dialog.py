@@ -32,12 +32,18 @@ from nnstudio.ui.csv_import import (
 )
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets
-from nnstudio.workflow import GRADCHECK_SAMPLES, GRADCHECK_TOLERANCE, check_gradients
+from nnstudio.workflow import (
+    GRADCHECK_SAMPLES,
+    GRADCHECK_TOLERANCE,
+    check_gradients,
+    gradcheck_tolerance,
+)
 
 __all__ = ["GradientCheckDialog", "progress_text"]
 
-#: Finite-difference steps offered (the check re-measures with larger ones where needed).
-EPSILONS = (1e-4, 1e-5, 1e-6, 1e-7)
+#: Finite-difference steps offered (the check re-measures with larger ones where needed);
+#: 0.01 is the lecture notes' step, judged against a tolerance of ε² (see gradcheck_tolerance).
+EPSILONS = (1e-2, 1e-4, 1e-5, 1e-6, 1e-7)
 DEFAULT_EPSILON = 1e-6
 #: How often the dialog looks for the worker's progress and result.
 _POLL_MS = 30
@@ -66,7 +72,8 @@ _INTRO = (
     + " / "
     + _unbroken("(‖g<sub>backprop</sub>‖ + ‖g<sub>numeric</sub>‖)")
     + "</i> of its weights and biases: about 1e-9 or less means backpropagation is right, "
-    f"more than {GRADCHECK_TOLERANCE:g} signals a mistake. Dropout is off; L1 and L2 "
+    f"more than {GRADCHECK_TOLERANCE:g} signals a mistake (with ε = 0.01, more than ε² = 1e-4: "
+    "the differences' own error grows as ε²). Dropout is off; L1 and L2 "
     "penalties are part of the loss."
 )
 
@@ -349,6 +356,8 @@ class GradientCheckDialog(QtWidgets.QDialog):
 
     def _show_report(self, report: GradCheckReport) -> None:
         self.report = report
+        # A larger step's truncation error grows as ε², so its verdict allows for that.
+        tolerance = gradcheck_tolerance(report.epsilon)
         layers = self.document.project.network.layers
         self.table.setRowCount(len(report.layers))
         for row, layer in enumerate(report.layers):
@@ -359,7 +368,7 @@ class GradientCheckDialog(QtWidgets.QDialog):
                 f"{report.epsilon if step is None else step:g}"
                 for step in (layer.weight_epsilon, layer.bias_epsilon)
             )
-            passed = layer.error <= GRADCHECK_TOLERANCE
+            passed = layer.error <= tolerance
             cells = (
                 name,
                 f"{fan_in} × {fan_out}",
@@ -381,12 +390,12 @@ class GradientCheckDialog(QtWidgets.QDialog):
                     font.setBold(True)
                     item.setFont(font)
                 self.table.setItem(row, column, item)
-        passed = report.passed(GRADCHECK_TOLERANCE)
+        passed = report.passed(tolerance)
         color = (_PASS_COLOR if passed else _FAIL_COLOR).name()
         verdict = "passed" if passed else "FAILED"
         lines = [
             f"<b style='color:{color}'>Largest relative error {_error_text(report.max_error)}: "
-            f"{verdict}</b> (tolerance {GRADCHECK_TOLERANCE:g}, loss {report.loss:.6g})."
+            f"{verdict}</b> (tolerance {tolerance:g}, loss {report.loss:.6g})."
         ]
         if report.remeasured:
             lines.append(

@@ -128,6 +128,19 @@ def test_examples_and_step_are_the_users_to_choose(qtbot, document) -> None:
     assert dialog.report.passed()
 
 
+def test_the_lecture_notes_step_is_offered_and_judged_for_its_size(qtbot, document) -> None:
+    dialog = GradientCheckDialog(document)
+    qtbot.addWidget(dialog)
+    assert dialog.epsilon.currentText() == "1e-06"  # the default stays
+    dialog.epsilon.setCurrentIndex(dialog.epsilon.findText("0.01"))
+    assert dialog.epsilon.currentData() == 0.01
+    dialog.start()
+    finished(qtbot, dialog)
+    assert dialog.report is not None and dialog.report.epsilon == 0.01
+    # A correct backpropagation passes: the tolerance allows the step's ε² truncation error.
+    assert "passed" in dialog.summary.text() and "tolerance 0.0001" in dialog.summary.text()
+
+
 def test_without_data_the_dialog_says_why(qtbot, document) -> None:
     missing = SimpleNamespace(
         project=document.project,
