@@ -9,6 +9,7 @@ since included). The weights the history keeps stay within a byte budget
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -173,10 +174,19 @@ class _ProjectCommand(QtGui.QUndoCommand):
         self, document: StudioDocument, text: str, old: _Side, new: _Side, swaps_weights: bool
     ):
         super().__init__(text)
-        self._document = document
+        # Weakly: the document owns its undo stack and the stack its commands, so a strong
+        # reference back would make a cycle through Qt objects, which the garbage collector
+        # may take apart in an order that frees a command under its own Python wrapper.
+        self._document_ref = weakref.ref(document)
         self._old = old
         self._new = new
         self.swaps_weights = swaps_weights
+
+    @property
+    def _document(self) -> StudioDocument:
+        document = self._document_ref()
+        assert document is not None, "an undo step outlived its document"
+        return document
 
     def project_after(self, *, redo: bool) -> Project:
         """The project this command installs when redone (or undone)."""
