@@ -2446,6 +2446,9 @@ class MainWindow(QtWidgets.QMainWindow):
             snapshot = getattr(frame, "snapshot", None)
             if snapshot is not None:
                 self.status.show_snapshot(snapshot, self.document.project.training.epochs)
+                rate = getattr(snapshot, "learning_rate", None)
+                if rate is not None:
+                    self.training_dock.show_learning_rate(rate, int(snapshot.epoch))
 
         def show_predictions() -> None:
             self.data_panel.show_frame(frame)

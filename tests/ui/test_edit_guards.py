@@ -342,3 +342,22 @@ def test_the_layer_pages_remove_button_clears_the_canvas_selection(qtbot, window
     assert len(window.document.project.network.layers) == layers - 1
     # The canvas would otherwise go on highlighting whichever layer is now drawn first.
     assert window.canvas.selection() is None
+
+
+def test_the_training_settings_show_where_the_schedule_has_taken_the_rate(qtbot, window) -> None:
+    from nnstudio.spec import ScheduleSpec
+
+    window.open_sample("xor")
+    form = window.training_dock.settings_widget
+    training = window.document.project.training
+    # A constant rate needs no reading: the row stays hidden.
+    assert not form.form.isRowVisible(form.current_rate)
+    schedule = ScheduleSpec(name="exponential", gamma=0.5)
+    window.document.set_training(replace(training, schedule=schedule, epochs=3))
+    assert form.form.isRowVisible(form.current_rate)
+    assert form.current_rate.text() == f"{training.learning_rate:.3g} at epoch 0"
+    window.play_action.trigger()
+    _wait_state(qtbot, window, "finished")
+    # Epoch 3 of lr · 0.5^epoch, as the training process reported it.
+    expected = f"{training.learning_rate * 0.5**3:.3g} at epoch 3"
+    qtbot.waitUntil(lambda: form.current_rate.text() == expected, timeout=TIMEOUT)

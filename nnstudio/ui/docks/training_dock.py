@@ -543,6 +543,14 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
             )
         )
         form.addRow("Minimum LR", self.min_lr)
+        # Where the schedule has taken the rate (shown while it is not constant).
+        self.current_rate = QtWidgets.QLabel()
+        self.current_rate.setToolTip(
+            "The learning rate the schedule gives the current epoch: what the last steps used"
+        )
+        self.current_rate.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("Rate now", self.current_rate)
+        self._rate_shown: tuple[float, int] | None = None
 
         # -- batches and duration
         form.addRow(_section("Batches"))
@@ -781,6 +789,16 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         """Whether the loss, the dropout and the precision may be changed now."""
         return self._editable
 
+    def show_learning_rate(self, rate: float, epoch: int) -> None:
+        """Show the learning rate training uses at ``epoch`` ("0.00813 at epoch 40")."""
+        self._show_rate(float(rate), int(epoch))
+
+    def _show_rate(self, rate: float, epoch: int) -> None:
+        if self._rate_shown == (rate, epoch):
+            return
+        self._rate_shown = (rate, epoch)
+        self.current_rate.setText(f"{rate:.3g} at epoch {epoch:,}")
+
     def set_editable(self, editable: bool) -> None:
         """Allow or forbid changing the loss, the dropout and the precision.
 
@@ -911,6 +929,9 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
             ("min_lr", self.min_lr),
         ):
             self.form.setRowVisible(widget, name in schedule_used)
+        self.form.setRowVisible(self.current_rate, s.name != "constant")
+        if self._rate_shown is None or self._rate_shown[1] == 0:
+            self._show_rate(t.learning_rate, 0)  # before training: the rate it starts with
 
         self.full_batch.setChecked(t.batch_size == "full")
         if t.batch_size != "full":
@@ -1030,6 +1051,11 @@ class TrainingDock(QtWidgets.QDockWidget):
     def build(self) -> None:
         """Build the form now (it is built on first use otherwise)."""
         _ = self.settings_widget
+
+    def show_learning_rate(self, rate: float, epoch: int) -> None:
+        """Show the rate the schedule gives ``epoch`` (from a training frame), once built."""
+        if self._settings_widget is not None:
+            self._settings_widget.show_learning_rate(rate, epoch)
 
     def set_editable(self, editable: bool) -> None:
         """Forward to :meth:`TrainingSettingsWidget.set_editable` (also before it is built)."""
