@@ -1535,18 +1535,7 @@ class DataPanel(QtWidgets.QWidget):
         """Show the document's data spec in the controls without triggering edits."""
         self._edit_timer.stop()
         data = self.document.project.data
-        widgets = (
-            self.source_combo,
-            self.samples_spin,
-            self.noise_spin,
-            self.validation_spin,
-            self.seed_spin,
-            self.arms_spin,
-            self.standardize_check,
-            self.csv_standardize_check,
-            self.csv_standardize_targets_check,
-        )
-        blockers = [QtCore.QSignalBlocker(widget) for widget in widgets]
+        blockers = [QtCore.QSignalBlocker(widget) for widget in self._value_controls()]
         try:
             if isinstance(data, BuiltinData):
                 self.source_combo.setCurrentIndex(self.source_combo.findData(data.builtin))
@@ -1618,8 +1607,8 @@ class DataPanel(QtWidgets.QWidget):
 
     # ---- locking while training runs ---------------------------------------------------------
 
-    def _locked_controls(self) -> tuple[QtWidgets.QWidget, ...]:
-        """The controls that change the data (locked while training runs)."""
+    def _value_controls(self) -> tuple[QtWidgets.QWidget, ...]:
+        """The controls showing a value of the data spec (kept quiet while it is shown)."""
         return (
             self.source_combo,
             self.samples_spin,
@@ -1627,11 +1616,17 @@ class DataPanel(QtWidgets.QWidget):
             self.validation_spin,
             self.seed_spin,
             self.arms_spin,
-            self.feature_checks,
             self.standardize_check,
-            self.regenerate_button,
             self.csv_standardize_check,
             self.csv_standardize_targets_check,
+        )
+
+    def _locked_controls(self) -> tuple[QtWidgets.QWidget, ...]:
+        """The controls that change the data (locked while training runs)."""
+        return (
+            *self._value_controls(),
+            self.feature_checks,
+            self.regenerate_button,
             self.open_csv_button,
             self.change_columns_button,
         )
