@@ -169,6 +169,20 @@ def test_a_neuron_page_readout_of_a_neuron_that_is_gone(qtbot, dock, document) -
     assert not exceptions, exceptions
 
 
+def _step(qtbot, window) -> None:
+    """One training step, and the events that follow it (a training state change)."""
+    window.step_action.trigger()
+    qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=20_000)
+    qtbot.wait(200)
+
+
+def _back_on_the_summary(window, shot: str) -> None:
+    """The layer page gave way to the project summary and keeps nothing stale."""
+    assert window.properties_dock.properties.page_name == "summary"
+    _no_stale_page(window.properties_dock)
+    _shoot(window.properties_dock, shot)
+
+
 def test_undo_after_a_step_in_the_studio(qtbot, window, sample) -> None:
     """The QA sequence: XOR, Add layer, the output layer, Undo, Step."""
     window.open_sample("xor")
@@ -177,13 +191,9 @@ def test_undo_after_a_step_in_the_studio(qtbot, window, sample) -> None:
         window.canvas.select(Selection("layer", 3))
         assert window.properties_dock.properties.page_name == "layer"
         window.undo_action.trigger()
-        window.step_action.trigger()
-        qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=20_000)
-        qtbot.wait(200)
+        _step(qtbot, window)
     assert not exceptions, exceptions
-    assert window.properties_dock.properties.page_name == "summary"
-    _no_stale_page(window.properties_dock)
-    _shoot(window.properties_dock, "studio_undo_then_step")
+    _back_on_the_summary(window, "studio_undo_then_step")
 
 
 def test_opening_another_sample_in_the_studio(qtbot, window) -> None:
@@ -192,13 +202,9 @@ def test_opening_another_sample_in_the_studio(qtbot, window) -> None:
     with qtbot.capture_exceptions() as exceptions:
         window.canvas.select(Selection("layer", 3))
         window.open_sample("xor")
-        window.step_action.trigger()
-        qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=20_000)
-        qtbot.wait(200)
+        _step(qtbot, window)
     assert not exceptions, exceptions
-    assert window.properties_dock.properties.page_name == "summary"
-    _no_stale_page(window.properties_dock)
-    _shoot(window.properties_dock, "studio_open_xor")
+    _back_on_the_summary(window, "studio_open_xor")
 
 
 # ---- hand edits show at once ------------------------------------------------------------------
