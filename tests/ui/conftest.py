@@ -7,12 +7,12 @@ window is closed at the end of its test, which shuts its training process down.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from nnstudio.ui.qt import QtCore, QtWidgets
+from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
 
 
 @pytest.fixture(autouse=True)
@@ -146,3 +146,17 @@ class ProgressCanceller:
 def progress_canceller(qtbot) -> ProgressCanceller:
     """See :class:`ProgressCanceller`."""
     return ProgressCanceller(qtbot)
+
+
+@pytest.fixture
+def app_font(qapp) -> Iterator[Callable[[float], None]]:
+    """Set the application font's point size for one test (restored afterwards)."""
+    original = QtWidgets.QApplication.font()
+
+    def set_points(points: float) -> None:
+        font = QtGui.QFont(original)
+        font.setPointSizeF(points)
+        QtWidgets.QApplication.setFont(font)
+
+    yield set_points
+    QtWidgets.QApplication.setFont(original)

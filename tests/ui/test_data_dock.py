@@ -948,20 +948,6 @@ def test_table_numbers_line_up_whatever_their_magnitude():
 # ---- large fonts and narrow docks ---------------------------------------------------------------
 
 
-@pytest.fixture
-def app_points(qapp):
-    """Set the application font's point size for one test (restored afterwards)."""
-    original = QtWidgets.QApplication.font()
-
-    def set_points(points: float) -> None:
-        font = QtGui.QFont(original)
-        font.setPointSizeF(points)
-        QtWidgets.QApplication.setFont(font)
-
-    yield set_points
-    QtWidgets.QApplication.setFont(original)
-
-
 def _settle(panel: DataPanel, width: int) -> None:
     """Give ``panel`` ``width`` pixels and let it lay out.
 
@@ -1001,12 +987,12 @@ def _same_row(panel: DataPanel, *widgets: QtWidgets.QWidget) -> bool:
 
 @pytest.mark.parametrize("key", ["xor", "spiral"])
 def test_at_an_18_point_font_the_dock_is_narrow_and_shows_every_value_whole(
-    qtbot, app_points, document, key
+    qtbot, app_font, document, key
 ):
     # The two label and field pairs a row, the feature boxes and the Standardise and
     # Regenerate row made the dock at least 441 pixels wide, and the noise box showed
     # "0.0" of 0.03.
-    app_points(18)
+    app_font(18)
     panel = DataPanel(document)
     qtbot.addWidget(panel)
     panel.show()
@@ -1039,9 +1025,9 @@ def test_at_an_18_point_font_the_dock_is_narrow_and_shows_every_value_whole(
 
 
 def test_at_an_18_point_font_the_csv_page_is_narrow_too(
-    qtbot, app_points, document, monkeypatch, tmp_path
+    qtbot, app_font, document, monkeypatch, tmp_path
 ):
-    app_points(18)
+    app_font(18)
     panel = DataPanel(document)
     qtbot.addWidget(panel)
     panel.show()

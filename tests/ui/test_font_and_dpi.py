@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,20 +21,6 @@ from tests.ui.test_csv_import_layout import whole_rows
 pytestmark = pytest.mark.gui
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-
-
-@pytest.fixture
-def app_font(qapp) -> Iterator[Callable[[float], None]]:
-    """Set the application font's point size for one test (restored afterwards)."""
-    original = QtWidgets.QApplication.font()
-
-    def set_points(points: float) -> None:
-        font = QtGui.QFont(original)
-        font.setPointSizeF(points)
-        QtWidgets.QApplication.setFont(font)
-
-    yield set_points
-    QtWidgets.QApplication.setFont(original)
 
 
 # ---- digit thumbnails at a high pixel ratio -----------------------------------------------------
