@@ -6,7 +6,7 @@ Usage::
     nnstudio train PROJECT [--epochs N] [--save OUT]     train and report metrics
     nnstudio export PROJECT --format onnx -o model.onnx  write trained weights
     nnstudio predict PROJECT --input X.csv [-o OUT.csv]  run the trained network on a CSV file
-    nnstudio gradcheck PROJECT                           compare backprop with finite differences
+    nnstudio gradcheck PROJECT [--entries K] [--dropout] compare backprop with finite differences
     nnstudio import MODEL.onnx -o OUT.nnproj             turn an ONNX MLP into a project
     nnstudio shot PROJECT -o studio.png                  screenshot of the studio
 
@@ -46,6 +46,7 @@ from nnstudio.text import plural
 from nnstudio.workflow import (
     GRADCHECK_EPSILON,
     GRADCHECK_MAX_EPSILON,
+    GRADCHECK_MIN_EPSILON,
     GRADCHECK_SAMPLES,
     GRADCHECK_TOLERANCE,
     gradcheck_tolerance,
@@ -86,7 +87,7 @@ def _positive_int(text: str) -> int:
 
 
 #: The smallest finite-difference step ``gradcheck --epsilon`` takes.
-_SMALLEST_STEP = 1e-10
+_SMALLEST_STEP = GRADCHECK_MIN_EPSILON
 
 
 def _finite_difference_step(text: str) -> float:
@@ -293,9 +294,27 @@ def build_parser() -> argparse.ArgumentParser:
         type=_finite_difference_step,
         default=GRADCHECK_EPSILON,
         help=(
-            f"finite-difference step, from 1e-10 to {GRADCHECK_MAX_EPSILON:g} "
+            f"finite-difference step, from {_SMALLEST_STEP:g} to {GRADCHECK_MAX_EPSILON:g} "
             f"(default {GRADCHECK_EPSILON:g}); "
             "gradients too small for it to resolve are measured again with larger steps"
+        ),
+    )
+    gradcheck.add_argument(
+        "--entries",
+        type=_positive_int,
+        metavar="K",
+        help=(
+            "also list each layer's K entries that agree worst: backpropagation's value beside "
+            "the numerical one, their difference and relative error"
+        ),
+    )
+    gradcheck.add_argument(
+        "--dropout",
+        action="store_true",
+        help=(
+            "check with the layers' dropout on: one set of masks, drawn once, is used for "
+            "every evaluation of the loss, so the differences stay valid (needs a layer with "
+            "dropout)"
         ),
     )
 
@@ -1212,10 +1231,16 @@ def _gradcheck_progress_text(progress: GradCheckProgress, elapsed: float) -> str
 
 
 def _command_gradcheck(args: argparse.Namespace) -> int:
-    from nnstudio.engine.gradcheck import GradCheckCancelled
-    from nnstudio.workflow import check_gradients, load_for_training
+    from nnstudio.engine.gradcheck import GradCheckCancelled, GradCheckError
+    from nnstudio.workflow import check_gradients, dropout_layers, load_for_training
 
     loaded = _load(args.project)
+    if args.dropout and not dropout_layers(loaded.project):
+        # Refused before the data is read: no setting of the data could change it.
+        raise CommandError(
+            f"--dropout: no layer of {loaded.project.network.describe()} uses dropout, so "
+            "there are no masks to hold fixed; give a hidden layer a dropout rate first"
+        )
     _require_data_file(loaded, "checks gradients on")
     reading = _reading_line(_data_name(loaded), sys.stderr)
     try:
@@ -1234,9 +1259,14 @@ def _command_gradcheck(args: argparse.Namespace) -> int:
                 network.weights(),
                 samples=count,
                 epsilon=args.epsilon,
+                dropout=args.dropout,
                 progress=line.update,
                 should_stop=lambda: guard.interrupted,
             )
+        except GradCheckError as error:
+            line.clear()
+            _error(f"cannot check the gradients: {error}")
+            return EXIT_FAILURE
         except GradCheckCancelled:
             line.clear()
             where = line.latest
@@ -1249,9 +1279,13 @@ def _command_gradcheck(args: argparse.Namespace) -> int:
             return EXIT_INTERRUPTED
         finally:
             line.clear()
-    print(f"gradient check of {project.network.describe()} on {plural(count, 'example')} (float64)")
+    how = "float64, dropout with fixed masks" if report.dropout else "float64"
+    print(f"gradient check of {project.network.describe()} on {plural(count, 'example')} ({how})")
     tolerance = gradcheck_tolerance(report.epsilon)
     print(report.format(tolerance))
+    if args.entries:
+        print()
+        print(report.format_entries(args.entries, tolerance))
     if not report.passed(tolerance):
         _error(
             f"gradient check failed: largest relative error {report.max_error:.3e} exceeds "

@@ -43,6 +43,9 @@ GRADCHECK_EPSILON = 1e-6
 #: Largest finite-difference step a user may choose: the lecture notes' worked example uses
 #: 0.01 (the engine's own re-measuring still stops at ``gradcheck.MAX_EPSILON``).
 GRADCHECK_MAX_EPSILON = 1e-2
+#: Smallest finite-difference step a user may choose: below it the differences of a loss
+#: near 1 measure nothing but rounding (u / ε is above 1e-6).
+GRADCHECK_MIN_EPSILON = 1e-10
 
 
 def gradcheck_tolerance(epsilon: float) -> float:
@@ -65,6 +68,76 @@ def gradcheck_tolerance(epsilon: float) -> float:
     fixed 1e-6 would fail; the tolerance grows with ``ε²`` so the verdict stays meaningful.
     """
     return max(GRADCHECK_TOLERANCE, float(epsilon) ** 2)
+
+
+def dropout_layers(project: Project) -> tuple[int, ...]:
+    """1-based numbers of the layers that use dropout (the ones a dropout check masks).
+
+    Parameters
+    ----------
+    project : Project
+
+    Returns
+    -------
+    tuple of int
+        Empty when no layer uses dropout.
+    """
+    return tuple(
+        number for number, layer in enumerate(project.network.layers, start=1) if layer.dropout
+    )
+
+
+def gradcheck_problem(
+    project: Project,
+    dataset: Dataset | None,
+    weights: Weights | None = None,
+    *,
+    samples: int = GRADCHECK_SAMPLES,
+    epsilon: float = GRADCHECK_EPSILON,
+    dropout: bool = False,
+) -> str | None:
+    """Why :func:`check_gradients` cannot run with these arguments, or ``None`` if it can.
+
+    Cheap (no loss is evaluated): the studio asks before it starts a check, and the message
+    names what is wrong.
+
+    Parameters
+    ----------
+    project, dataset, weights, samples, epsilon, dropout
+        As for :func:`check_gradients`; ``dataset`` ``None`` when no data is loaded.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"the step ε must be a number from 1e-10 to 0.01, got 0.5"``.
+    """
+    from nnstudio.engine.gradcheck import nonfinite_parameter
+
+    try:
+        step = float(epsilon)
+    except (TypeError, ValueError):
+        step = float("nan")
+    if not GRADCHECK_MIN_EPSILON <= step <= GRADCHECK_MAX_EPSILON:
+        return (
+            f"the step ε must be a number from {GRADCHECK_MIN_EPSILON:g} to "
+            f"{GRADCHECK_MAX_EPSILON:g}, got {epsilon!r}"
+        )
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
+        return f"the check needs 1 or more examples, got {samples!r}"
+    if dropout and not dropout_layers(project):
+        return (
+            f"no layer of {project.network.describe()} uses dropout, so there are no masks "
+            "to hold fixed: give a hidden layer a dropout rate first"
+        )
+    if dataset is None:
+        return "no data is loaded"
+    if dataset.n_train == 0:
+        return "the data has no training examples to check on"
+    if weights is not None:
+        problem = nonfinite_parameter(weights)
+        if problem is not None:
+            return f"the weights are not all finite: {problem}; reset the weights first"
+    return None
 
 
 #: Losses that only make sense for classification.
@@ -530,6 +603,7 @@ def check_gradients(
     *,
     samples: int = GRADCHECK_SAMPLES,
     epsilon: float = GRADCHECK_EPSILON,
+    dropout: bool = False,
     progress: Callable[[GradCheckProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> GradCheckReport:
@@ -537,7 +611,7 @@ def check_gradients(
 
     The check runs on a float64 copy of the network (float32 cannot resolve relative errors
     far below 1e-6), on the first ``samples`` training examples, with the project's L1 and
-    L2 penalties in the objective and dropout off.
+    L2 penalties in the objective, and dropout off unless ``dropout`` asks for it.
 
     Parameters
     ----------
@@ -550,7 +624,12 @@ def check_gradients(
     samples : int
         Training examples in the checked batch (at most the training set's size).
     epsilon : float
-        Finite-difference step.
+        Finite-difference step, from :data:`GRADCHECK_MIN_EPSILON` to
+        :data:`GRADCHECK_MAX_EPSILON`.
+    dropout : bool
+        Apply the layers' dropout with one set of masks, drawn once and used for every
+        evaluation of the loss, so the loss is a fixed function of the weights and the
+        differences stay valid. Only for a network with a dropout layer.
     progress : callable or None
         Told how far the check has come (see :func:`nnstudio.engine.gradcheck.gradient_check`).
     should_stop : callable or None
@@ -562,11 +641,19 @@ def check_gradients(
 
     Raises
     ------
+    nnstudio.engine.gradcheck.GradCheckError
+        When the check cannot run (see :func:`gradcheck_problem`), or the loss at the
+        weights is not finite.
     nnstudio.engine.gradcheck.GradCheckCancelled
         When ``should_stop`` returned true or ``progress`` raised it; nothing was changed.
     """
-    from nnstudio.engine.gradcheck import gradient_check
+    from nnstudio.engine.gradcheck import GradCheckError, gradient_check
 
+    problem = gradcheck_problem(
+        project, dataset, weights, samples=samples, epsilon=epsilon, dropout=dropout
+    )
+    if problem is not None:
+        raise GradCheckError(problem)
     float64 = replace(project, training=replace(project.training, dtype="float64"))
     network = build_network(float64, weights)
     count = max(1, min(int(samples), dataset.n_train))
@@ -579,7 +666,8 @@ def check_gradients(
         Y_train[:count],
         l1=project.training.l1,
         l2=project.training.l2,
-        epsilon=epsilon,
+        epsilon=float(epsilon),
+        dropout=dropout,
         progress=progress,
         should_stop=should_stop,
     )

@@ -37,6 +37,21 @@ no larger than that rounding noise is measured again with a ten times larger ste
 (a real error, or truncation) is never re-measured, so a wrong derivative cannot hide behind a
 larger step: it disagrees at every step.
 
+Besides the tensors' errors the report keeps every compared entry (:class:`EntryCheck`):
+backpropagation's value beside the numerical one, as the lecture notes compare them, with their
+absolute difference and the entry's own relative error ``|g - g̃| / (|g| + |g̃|)``. An entry
+whose gradient is tiny can have a large relative error while its difference is no larger than
+the rounding noise above; it is marked ``"in noise"`` rather than failed, since its ratio
+measures nothing but rounding. :meth:`LayerCheck.worst_entries` lists a layer's entries worst
+first and :meth:`GradCheckReport.format_entries` prints them.
+
+With ``dropout=True`` one set of dropout masks is drawn and held fixed for every evaluation of
+the objective, so ``J`` is a deterministic function of the parameters and the differences are
+valid (fresh masks at every evaluation would make ``J(θ + ε) - J(θ - ε)`` mostly noise).
+
+Input a check cannot use (a step that is not a positive number, no examples, parameters,
+inputs or a loss that are not finite) is refused with a :class:`GradCheckError` naming it.
+
 A check of a big network on many examples takes minutes. ``progress`` is told, a few dozen
 times a second at most, which tensor is being measured and how far along (a
 :class:`GradCheckProgress`); ``should_stop`` is asked before every evaluation of the
@@ -48,20 +63,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
 from nnstudio.engine.network import Network
+from nnstudio.errors import NNStudioError
 
 __all__ = [
     "MAX_CHECKS_PER_LAYER",
+    "EntryCheck",
     "GradCheckCancelled",
+    "GradCheckError",
     "GradCheckProgress",
     "GradCheckReport",
     "LayerCheck",
     "gradient_check",
+    "nonfinite_parameter",
 ]
 
 #: Activations whose derivative jumps at z = 0.
@@ -80,6 +99,10 @@ _GOOD_ENOUGH = 1e-9
 #: Shortest time in seconds between two progress reports within a pass: an entry of a small
 #: network takes a few tens of microseconds, far less than building and handing over a report.
 PROGRESS_INTERVAL = 0.02
+
+
+class GradCheckError(NNStudioError, ValueError):
+    """A gradient check cannot run on what it was given; the message names what is wrong."""
 
 
 class GradCheckCancelled(Exception):
@@ -138,6 +161,79 @@ class GradCheckProgress:
         return "weights" if self.tensor == "W" else "biases"
 
 
+#: What an entry's comparison says (see :meth:`EntryCheck.verdict`).
+Verdict = Literal["ok", "FAIL", "in noise", "left out"]
+#: Order of :meth:`LayerCheck.worst_entries`: failures first, left-out entries last.
+_VERDICT_RANK: dict[str, int] = {"FAIL": 0, "ok": 1, "in noise": 1, "left out": 2}
+
+
+@dataclass(frozen=True)
+class EntryCheck:
+    """One compared parameter: backpropagation's derivative beside the numerical one.
+
+    Attributes
+    ----------
+    layer : int
+        1-based layer number (``W1`` feeds the first hidden layer).
+    tensor : {"W", "b"}
+        The layer's weight matrix or bias vector.
+    index : tuple of int
+        ``(row, column)`` in ``W`` (source neuron, target neuron) or ``(column,)`` in ``b``,
+        counted from 0 as in the exported arrays.
+    backprop : float
+        ∂J/∂θ by backpropagation.
+    numeric : float
+        ``(J(θ + ε) - J(θ - ε)) / 2ε`` at :attr:`step`.
+    step : float
+        The step ε of :attr:`numeric` (its tensor's, see :attr:`LayerCheck.weight_epsilon`).
+    noise : float
+        Rounding noise of :attr:`numeric`: about ``u · |J| / ε`` times a few (``u``,
+        float64's unit roundoff); no smaller difference can be told from rounding.
+    left_out : bool
+        A weight closer to 0 than the step with L1: the difference crosses ``|w|``'s corner
+        and is left out of its tensor's error.
+    """
+
+    layer: int
+    tensor: Literal["W", "b"]
+    index: tuple[int, ...]
+    backprop: float
+    numeric: float
+    step: float
+    noise: float = 0.0
+    left_out: bool = False
+
+    @property
+    def name(self) -> str:
+        """``"W2[3, 5]"`` or ``"b2[5]"``: the layer from 1, the indices from 0."""
+        return f"{self.tensor}{self.layer}[{', '.join(str(i) for i in self.index)}]"
+
+    @property
+    def abs_error(self) -> float:
+        """``|g - g̃|``."""
+        return abs(self.backprop - self.numeric)
+
+    @property
+    def rel_error(self) -> float:
+        """``|g - g̃| / (|g| + |g̃|)``, 0 when both are 0 (NaN if either is NaN)."""
+        scale = abs(self.backprop) + abs(self.numeric)
+        if scale == 0.0:
+            return 0.0
+        return self.abs_error / scale
+
+    def verdict(self, tol: float = 1e-6) -> Verdict:
+        """``"ok"`` within ``tol``; ``"in noise"`` above it but no further apart than rounding
+        noise (the gradient is too small for its ratio to mean anything); ``"left out"`` at
+        L1's corner; else ``"FAIL"`` (also for NaN)."""
+        if self.left_out:
+            return "left out"
+        if self.rel_error <= tol:
+            return "ok"
+        if self.abs_error <= self.noise:
+            return "in noise"
+        return "FAIL"
+
+
 @dataclass(frozen=True)
 class LayerCheck:
     """Result for one layer.
@@ -162,6 +258,8 @@ class LayerCheck:
     weight_excluded : int
         Weights left out of ``weight_error`` because, with L1, they lie closer to 0 than that
         step (see the module notes); ``weight_checked`` does not count them.
+    entries : tuple of EntryCheck
+        Every compared entry, weights then biases, left-out weights included.
     """
 
     layer: int
@@ -174,11 +272,34 @@ class LayerCheck:
     weight_epsilon: float | None = None
     bias_epsilon: float | None = None
     weight_excluded: int = 0
+    entries: tuple[EntryCheck, ...] = field(default=(), repr=False)
 
     @property
     def error(self) -> float:
         """The larger of the weight and bias errors (NaN if either is NaN)."""
         return float(np.maximum(self.weight_error, self.bias_error))
+
+    def worst_entries(self, tol: float = 1e-6, count: int | None = None) -> tuple[EntryCheck, ...]:
+        """The compared entries, those that agree worst first.
+
+        Failures come first, then the rest by relative error (NaN counts as the largest),
+        left-out weights last: a failing entry is never hidden behind tiny gradients whose
+        ratios are large only from rounding.
+
+        Parameters
+        ----------
+        tol : float
+            Tolerance of :meth:`EntryCheck.verdict`.
+        count : int or None
+            At most this many; all of them when ``None``.
+        """
+
+        def badness(entry: EntryCheck) -> tuple[int, float]:
+            error = entry.rel_error
+            return (_VERDICT_RANK[entry.verdict(tol)], -(np.inf if np.isnan(error) else error))
+
+        ordered = sorted(self.entries, key=badness)  # stable: equal ones keep W before b
+        return tuple(ordered if count is None else ordered[: max(0, count)])
 
 
 @dataclass(frozen=True)
@@ -196,12 +317,15 @@ class GradCheckReport:
     near_kinks : int
         Pre-activations of ReLU-type layers and MAE residuals within ``kink_distance`` of a
         kink, where finite differences are unreliable.
+    dropout : bool
+        Whether the objective applied dropout, with one set of masks held fixed.
     """
 
     layers: tuple[LayerCheck, ...]
     loss: float
     epsilon: float
     near_kinks: int = 0
+    dropout: bool = False
 
     @property
     def layer_errors(self) -> tuple[float, ...]:
@@ -284,6 +408,91 @@ class GradCheckReport:
             )
         return "\n".join(lines)
 
+    def format_entries(self, count: int, tol: float = 1e-6) -> str:
+        """Each layer's ``count`` worst entries side by side, as one aligned table.
+
+        Columns: the layer, the entry (``W1[0, 3]``, ``b2[1]``), backpropagation's and the
+        numerical derivative, their absolute difference, the entry's relative error and its
+        verdict (see :meth:`EntryCheck.verdict`). Notes below explain ``in noise``,
+        ``left out`` and a failing entry of a passing layer when they occur.
+        """
+        rows = [
+            (layer, entry) for layer in self.layers for entry in layer.worst_entries(tol, count)
+        ]
+        names = [entry.name for _layer, entry in rows]
+        width = max((len(name) for name in names), default=5)
+        header = (
+            f"{'layer':>5}  {'entry':<{width}}  {'backprop':>16}  {'numerical':>16}  "
+            f"{'abs. diff.':>10}  {'rel. error':>10}  result"
+        )
+        lines = [
+            f"entries that agree worst, at most {count} per layer (indices from 0, as in the "
+            "exported arrays):",
+            header,
+        ]
+        verdicts: set[str] = set()
+        failing_alone = False  # an entry fails while its layer passes
+        for (layer, entry), name in zip(rows, names, strict=True):
+            verdict = entry.verdict(tol)
+            verdicts.add(verdict)
+            failing_alone |= verdict == "FAIL" and layer.error <= tol
+            lines.append(
+                f"{layer.layer:>5}  {name:<{width}}  {entry.backprop:>16.9e}  "
+                f"{entry.numeric:>16.9e}  {entry.abs_error:>10.3e}  {entry.rel_error:>10.3e}  "
+                f"{verdict}"
+            )
+        if failing_alone:
+            lines.append(
+                "note: an entry fails on its own while its layer passes: its relative error also "
+                "holds the central difference's own truncation error (about ε²·J‴/6), large "
+                f"beside a small gradient; a step smaller than {self.epsilon:g} tells whether "
+                "backpropagation or the difference is off"
+            )
+        if "in noise" in verdicts:
+            lines.append(
+                "note: in noise: the relative error is above the tolerance, but the difference "
+                "is no larger than the rounding noise of the central difference (a few "
+                "u·|J|/ε, u ≈ 1.1e-16 in float64): the gradient is too small for the ratio to "
+                "mean anything"
+            )
+        if "left out" in verdicts:
+            lines.append(
+                "note: left out: with L1 the weight is closer to 0 than the step, and the "
+                "difference crosses |w|'s corner"
+            )
+        return "\n".join(lines)
+
+
+def nonfinite_parameter(params: Sequence[Sequence[np.ndarray]]) -> str | None:
+    """The first parameter that is not a finite number, named, or ``None`` if all are.
+
+    Parameters
+    ----------
+    params : sequence of (W, b)
+        Per layer, ``W`` shaped (fan_in, fan_out) and ``b`` shaped (fan_out,).
+
+    Returns
+    -------
+    str or None
+        E.g. ``"W1[0, 1] is nan (1 of layer 1's 12 weights is not a finite number)"``.
+    """
+    for layer, pair in enumerate(params, start=1):
+        for tensor, array in zip(("W", "b"), pair, strict=True):
+            values = np.asarray(array, dtype=np.float64)
+            bad = ~np.isfinite(values)
+            if not bad.any():
+                continue
+            first = tuple(int(i) for i in np.argwhere(bad)[0])
+            count = int(np.count_nonzero(bad))
+            name = EntryCheck(layer, tensor, first, 0.0, 0.0, 0.0).name
+            what = "weights" if tensor == "W" else "biases"
+            verb = "is" if count == 1 else "are"
+            return (
+                f"{name} is {float(values[first]):g} ({count:,} of layer {layer}'s "
+                f"{values.size:,} {what} {verb} not a finite number)"
+            )
+    return None
+
 
 def _relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
     scale = float(np.linalg.norm(analytic) + np.linalg.norm(numeric))
@@ -351,6 +560,10 @@ def gradient_check(
 
     Raises
     ------
+    GradCheckError
+        When ``epsilon`` is not a positive finite number, ``max_checks_per_layer`` is below
+        1, there are no examples, or the parameters, the inputs, the targets or the loss at
+        the parameters are not all finite.
     GradCheckCancelled
         When ``should_stop`` returned true (or ``progress`` raised it).
     """
@@ -359,17 +572,38 @@ def gradient_check(
         if should_stop is not None and should_stop():
             raise GradCheckCancelled("the gradient check was stopped")
 
+    if not (isinstance(epsilon, (int, float, np.floating)) and 0.0 < epsilon < np.inf):
+        raise GradCheckError(f"the step ε must be a positive finite number, got {epsilon!r}")
+    if max_checks_per_layer < 1:
+        raise GradCheckError(
+            f"at least 1 entry per tensor must be compared, got {max_checks_per_layer}"
+        )
+    problem = nonfinite_parameter(network.params)
+    if problem is not None:
+        raise GradCheckError(f"the weights are not all finite: {problem}")
     stop_if_asked()
     net = network.copy(dtype="float64")
     rng = np.random.default_rng(seed)
     X = net.prepare_inputs(X)
     Y = net.prepare_targets(Y, X.shape[0])
+    if X.shape[0] == 0:
+        raise GradCheckError("there are no examples to check the gradients on")
+    for what, values in (("inputs", X), ("targets", Y)):
+        if not np.isfinite(values).all():
+            raise GradCheckError(f"the {what} are not all finite numbers (NaN or infinite)")
     # prepare_inputs standardised X; the copy must not standardise a second time.
     net.standardization = None
     if masks is None and dropout:
         masks = net.forward(X, training=True, rng=np.random.default_rng(seed)).masks
 
-    loss, grads = net.loss_and_gradients(X, Y, l1=l1, l2=l2, masks=masks)
+    # An overflow is reported below, in words, rather than as a NumPy warning.
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss, grads = net.loss_and_gradients(X, Y, l1=l1, l2=l2, masks=masks)
+    if not np.isfinite(loss):
+        raise GradCheckError(
+            f"the loss at these weights is {loss:g}, not a finite number: there is no "
+            "gradient to check"
+        )
 
     def objective() -> float:
         stop_if_asked()
@@ -388,17 +622,23 @@ def gradient_check(
 
     layers: list[LayerCheck] = []
     for index, ((W, b), (dW, db)) in enumerate(zip(net.params, grads, strict=True)):
-        tensors = (("W", W, dW, chosen_entries[index][0]), ("b", b, db, chosen_entries[index][1]))
+        tensors: tuple[tuple[Literal["W", "b"], np.ndarray, np.ndarray, np.ndarray], ...] = (
+            ("W", W, dW, chosen_entries[index][0]),
+            ("b", b, db, chosen_entries[index][1]),
+        )
         measured: list[_TensorCheck] = []
+        entries: list[EntryCheck] = []
         for name, param, grad, chosen in tensors:
             flat = param.reshape(-1)  # a view: perturbing it perturbs the network
             analytic = grad.reshape(-1)[chosen]
             tracker.tensor = (index + 1, name)
             # With L1, a weight within a step of 0 is differenced across |W|'s corner.
             cornered = flat[chosen].copy() if l1 and name == "W" else None
-            measured.append(
-                _check_tensor(flat, chosen, analytic, objective, epsilon, loss, tracker, cornered)
+            check = _check_tensor(
+                flat, chosen, analytic, objective, epsilon, loss, tracker, cornered
             )
+            measured.append(check)
+            entries += _entries(index + 1, name, param.shape, chosen, analytic, check)
         (weight, bias) = measured
         layers.append(
             LayerCheck(
@@ -412,11 +652,44 @@ def gradient_check(
                 weight_epsilon=weight.epsilon,
                 bias_epsilon=bias.epsilon,
                 weight_excluded=weight.excluded,
+                entries=tuple(entries),
             )
         )
 
     near = _count_near_kinks(net, X, Y, masks, epsilon, kink_distance)
-    return GradCheckReport(layers=tuple(layers), loss=loss, epsilon=epsilon, near_kinks=near)
+    applied = masks is not None and any(mask is not None for mask in masks)
+    return GradCheckReport(
+        layers=tuple(layers), loss=loss, epsilon=epsilon, near_kinks=near, dropout=applied
+    )
+
+
+def _entries(
+    layer: int,
+    tensor: Literal["W", "b"],
+    shape: tuple[int, ...],
+    chosen: np.ndarray,
+    analytic: np.ndarray,
+    check: _TensorCheck,
+) -> list[EntryCheck]:
+    """One :class:`EntryCheck` per compared entry of a tensor, at the step its error has.
+
+    ``chosen`` holds flat positions into a tensor of ``shape``; ``analytic``, like the
+    check's arrays, has one value per position, shape (len(chosen),).
+    """
+    positions = np.unravel_index(chosen, shape)
+    return [
+        EntryCheck(
+            layer=layer,
+            tensor=tensor,
+            index=tuple(int(axis[k]) for axis in positions),
+            backprop=float(analytic[k]),
+            numeric=float(check.numeric[k]),
+            step=check.epsilon,
+            noise=float(check.noise[k]),
+            left_out=not bool(check.kept[k]),
+        )
+        for k in range(chosen.size)
+    ]
 
 
 class _ProgressTracker:
@@ -513,12 +786,17 @@ class _ProgressTracker:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _TensorCheck:
+    """One tensor's comparison at one step; the arrays have shape (len(chosen),)."""
+
     error: float
     checked: int
     max_abs_error: float
     epsilon: float
+    numeric: np.ndarray
+    noise: np.ndarray
+    kept: np.ndarray
     excluded: int = 0
 
 
@@ -531,10 +809,11 @@ def _central_differences(
 ) -> tuple[np.ndarray, float]:
     """Numerical derivatives of the chosen entries of ``flat``, shape (len(chosen),).
 
-    Also returns the largest ``|J|`` seen, the scale of the objective's rounding noise.
+    Also returns, per entry, the larger ``|J|`` of its two evaluations, the scale of its
+    rounding noise, shape (len(chosen),).
     """
     numeric = np.empty(chosen.size)
-    largest = 0.0
+    largest = np.empty(chosen.size)
     for position, entry in enumerate(chosen):
         original = flat[entry]
         try:
@@ -546,7 +825,7 @@ def _central_differences(
             # Also when stopped (or interrupted) between the two evaluations.
             flat[entry] = original
         numeric[position] = (plus - minus) / (2 * epsilon)
-        largest = max(largest, abs(plus), abs(minus))
+        largest[position] = max(abs(plus), abs(minus))
         tracker.measured_one(position + 1)
     return numeric, largest
 
@@ -571,27 +850,28 @@ def _check_tensor(
     tracker.begin_pass(int(chosen.size), step, remeasuring=False)
     while True:
         numeric, largest = _central_differences(flat, chosen, objective, step, tracker)
-        kept = slice(None) if cornered is None else np.abs(cornered) >= step
+        kept = np.ones(chosen.size, dtype=bool) if cornered is None else np.abs(cornered) >= step
         gradient, estimate = analytic[kept], numeric[kept]
         difference = float(np.linalg.norm(gradient - estimate))
+        # Rounding noise of each difference: a few u·|J|/ε.
+        entry_noise = (
+            _NOISE_FACTOR * np.finfo(np.float64).eps * np.maximum(largest, abs(loss)) / step
+        )
         check = _TensorCheck(
             error=_relative_error(gradient, estimate),
             checked=int(gradient.size),
             max_abs_error=float(np.max(np.abs(gradient - estimate))) if gradient.size else 0.0,
             epsilon=step,
+            numeric=numeric,
+            noise=entry_noise,
+            kept=kept,
             excluded=int(chosen.size - gradient.size),
         )
         # NaN errors compare false and are kept only when nothing else was measured.
         if best is None or check.error < best.error:
             best = check
-        # Rounding noise of the differences: a few u·|J|/ε per entry, as a norm over entries.
-        noise = (
-            _NOISE_FACTOR
-            * np.finfo(np.float64).eps
-            * max(largest, abs(loss))
-            / step
-            * np.sqrt(gradient.size)
-        )
+        # The tensor's rounding noise: the entries' largest, as a norm over entries.
+        noise = float(np.max(entry_noise, initial=0.0)) * np.sqrt(gradient.size)
         explained_by_rounding = difference <= noise
         if not explained_by_rounding or best.error <= _GOOD_ENOUGH or step * 10 > MAX_EPSILON:
             tracker.end_pass(following=0)

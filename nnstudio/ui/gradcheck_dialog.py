@@ -3,7 +3,13 @@
 The dialog runs :func:`nnstudio.workflow.check_gradients` on the document's network at its
 current weights, in a worker thread (a big network on many examples takes minutes), and shows
 each layer's relative errors with a verdict against the same tolerance as ``nnstudio
-gradcheck``. While it runs, a progress bar and a line say which layer and tensor are being
+gradcheck``. Below them, the entries of one layer (the worst one, or the one picked) side by
+side, as the lecture notes compare them: each parameter's derivative by backpropagation beside
+the numerical one, their difference and relative error, the worst first. With a dropout layer,
+*With dropout (fixed masks)* checks with dropout on, one set of masks held fixed for every
+evaluation of the loss.
+
+While a check runs, a progress bar and a line say which layer and tensor are being
 measured; Cancel, or closing the dialog, stops the worker before its next evaluation of the
 loss. The worker only computes with NumPy on its own copy of the network and writes its
 progress into a plain :class:`_CheckState`; the dialog's timer reads that and the result on
@@ -18,9 +24,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from nnstudio.engine.gradcheck import (
     MAX_CHECKS_PER_LAYER,
+    EntryCheck,
     GradCheckCancelled,
     GradCheckProgress,
     GradCheckReport,
+    LayerCheck,
 )
 from nnstudio.errors import NNStudioError
 from nnstudio.text import plural
@@ -29,6 +37,7 @@ from nnstudio.ui.csv_import import (
     ERROR_BOX_STYLE,
     MUTED_COLOR,
     WrappedLabel,
+    table_row_height,
 )
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets
@@ -36,10 +45,12 @@ from nnstudio.workflow import (
     GRADCHECK_SAMPLES,
     GRADCHECK_TOLERANCE,
     check_gradients,
+    dropout_layers,
+    gradcheck_problem,
     gradcheck_tolerance,
 )
 
-__all__ = ["GradientCheckDialog", "progress_text"]
+__all__ = ["GradientCheckDialog", "entry_place", "progress_text"]
 
 #: Finite-difference steps offered (the check re-measures with larger ones where needed);
 #: 0.01 is the lecture notes' step, judged against a tolerance of ε² (see gradcheck_tolerance).
@@ -53,7 +64,55 @@ _PROGRESS_STEPS = 1000
 _PASS_COLOR = QtGui.QColor(21, 128, 61)
 _FAIL_COLOR = QtGui.QColor(185, 28, 28)
 _NUMBER_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+#: Room between a table's columns, so neighbouring numbers do not run together.
+_PADDED_CELLS = (
+    "QTableWidget::item { padding: 0px 4px; } QHeaderView::section { padding: 0px 4px; }"
+)
+#: Height of a table row with the default font.
+_ROW_HEIGHT = 30
+#: Tint of the layer whose entries are listed.
+_SHOWN_LAYER = QtGui.QColor(219, 234, 254)
 _COLUMNS = ("Layer", "Weights", "W rel. error", "b rel. error", "Compared", "Step W / b", "Result")
+#: The entries table: one compared parameter per row.
+_ENTRY_COLUMNS = ("Parameter", "Backprop", "Numerical", "|Difference|", "Rel. error", "Result")
+_ENTRY_HEADER_TIPS = (
+    "The weight W[source, target] or bias b[target] of the layer (layers from 1, indices "
+    "from 0, as in the exported arrays)",
+    "∂J/∂θ by backpropagation",
+    "(J(θ + ε) − J(θ − ε)) / 2ε: the loss one step ε either side of the parameter",
+    "|backprop − numerical|",
+    "|backprop − numerical| / (|backprop| + |numerical|)",
+    "ok within the tolerance; in noise: above it, but no further apart than the rounding noise "
+    "of the difference; left out: next to L1's corner at 0",
+)
+#: Rows the entries table always has room for: the layer's five worst.
+_MIN_ENTRY_ROWS = 5
+#: What the verdicts that are neither a pass nor a failure mean (below the entries).
+_VERDICT_NOTES = {
+    "in noise": (
+        "the relative error is above the tolerance, but the difference is no larger than the "
+        "rounding noise of the central difference (a few u·|J|/ε, u ≈ 1.1e-16 in float64): "
+        "the gradient is too small for the ratio to mean anything."
+    ),
+    "left out": (
+        "with L1 the weight is closer to 0 than the step: the difference crosses |w|'s "
+        "corner, so it is left out of its layer's error."
+    ),
+}
+#: Why an entry's verdict says what it says (its cell's tooltip).
+_VERDICT_TIPS = {
+    "ok": "The relative error is within the tolerance.",
+    "FAIL": "Backpropagation and the central difference disagree by more than the tolerance.",
+    **{verdict: note[0].upper() + note[1:] for verdict, note in _VERDICT_NOTES.items()},
+}
+_DROPOUT_TIP = (
+    "Check with the layers' dropout on. One set of dropout masks is drawn once and used for "
+    "every evaluation of the loss, so J(θ + ε) and J(θ − ε) differ only by the step and the "
+    "check is valid (fresh masks at each evaluation would make the differences mostly noise)."
+)
+_NO_DROPOUT_TIP = (
+    "No layer of this network uses dropout: give a hidden layer a dropout rate to check with it."
+)
 
 
 def _unbroken(formula: str) -> str:
@@ -73,17 +132,17 @@ _INTRO = (
     + _unbroken("(‖g<sub>backprop</sub>‖ + ‖g<sub>numeric</sub>‖)")
     + "</i> of its weights and biases: about 1e-9 or less means backpropagation is right, "
     f"more than {GRADCHECK_TOLERANCE:g} signals a mistake (with ε = 0.01, more than ε² = 1e-4: "
-    "the differences' own error grows as ε²). Dropout is off; L1 and L2 "
-    "penalties are part of the loss."
+    "the differences' own error grows as ε²). L1 and L2 penalties are part of the loss; "
+    "dropout only when ticked."
 )
 
 
 #: Rows of the report the table always has room for.
 _MIN_VISIBLE_ROWS = 3
 #: Narrowest the dialog gets: the controls and the report's columns side by side.
-_MIN_WIDTH = 600
+_MIN_WIDTH = 640
 #: Size the dialog opens at with the default font (a larger font scales it).
-_DEFAULT_SIZE = (720, 420)
+_DEFAULT_SIZE = (760, 640)
 
 
 def _compared_text(compared: int, parameters: int) -> str:
@@ -93,6 +152,49 @@ def _compared_text(compared: int, parameters: int) -> str:
 
 def _error_text(value: float) -> str:
     return "NaN" if math.isnan(value) else f"{value:.2e}"
+
+
+def _value_text(value: float) -> str:
+    """A derivative with ten significant digits, so agreeing digits line up by eye."""
+    return "NaN" if math.isnan(value) else f"{value:.9e}"
+
+
+def _layer_title(drawn: int, layers: int) -> str:
+    """``"Input"``, ``"Hidden 2"`` or ``"Output"``, as the canvas heads its lanes."""
+    if drawn == 0:
+        return "Input"
+    if drawn == layers:
+        return "Output"
+    return f"Hidden {drawn}"
+
+
+def entry_place(entry: EntryCheck, layers: int) -> str:
+    """Where an entry sits in the drawn network, as the canvas names connections and neurons.
+
+    ``"Input neuron 1 → Hidden 1 neuron 4"`` for ``W1[0, 3]``, ``"bias of Output neuron 2"``
+    for ``b3[1]`` of a three-layer network (neurons are counted from 1, matrices from 0).
+
+    Parameters
+    ----------
+    entry : EntryCheck
+    layers : int
+        Number of layers with weights (hidden and output).
+    """
+    after = _layer_title(entry.layer, layers)
+    target = entry.index[-1] + 1
+    if entry.tensor == "b":
+        return f"bias of {after} neuron {target}"
+    before = _layer_title(entry.layer - 1, layers)
+    return f"{before} neuron {entry.index[0] + 1} → {after} neuron {target}"
+
+
+def _columns_width(table: QtWidgets.QTableWidget) -> int:
+    """What a table's columns need side by side: each one's contents and heading."""
+    header = table.horizontalHeader()
+    return sum(
+        max(table.sizeHintForColumn(column), header.sectionSizeHint(column))
+        for column in range(header.count())
+    )
 
 
 def progress_text(progress: GradCheckProgress) -> str:
@@ -172,6 +274,10 @@ class GradientCheckDialog(QtWidgets.QDialog):
         for value in EPSILONS:
             self.epsilon.addItem(f"{value:g}", value)
         self.epsilon.setCurrentIndex(EPSILONS.index(DEFAULT_EPSILON))
+        self.dropout = QtWidgets.QCheckBox("With &dropout (fixed masks)")
+        #: Whether the network has a dropout layer: the only case the box can be ticked in.
+        self._has_dropout = bool(dropout_layers(document.project))
+        self.dropout.setToolTip(_DROPOUT_TIP if self._has_dropout else _NO_DROPOUT_TIP)
         self.check_button = QtWidgets.QPushButton("Check")
         self.check_button.setDefault(True)
         self.check_button.clicked.connect(self.start)
@@ -181,22 +287,31 @@ class GradientCheckDialog(QtWidgets.QDialog):
             controls.addWidget(label)
             controls.addWidget(widget)
             controls.addSpacing(12)
+        controls.addWidget(self.dropout)
         controls.addStretch(1)
         controls.addWidget(self.check_button)
         layout.addLayout(controls)
+        self._can_check = dataset is not None
+        self._set_controls_enabled(True)
         if dataset is None:
             # Without data a check cannot run: nothing offers to start one, and the message
             # below says why.
-            for widget in (self.samples, self.epsilon, self.check_button):
-                widget.setEnabled(False)
             self.check_button.setToolTip("There is no data to check the gradients on")
 
         self.table = QtWidgets.QTableWidget(0, len(_COLUMNS))
         self.table.setHorizontalHeaderLabels(list(_COLUMNS))
         self.table.verticalHeader().setVisible(False)
+        self.table.setStyleSheet(_PADDED_CELLS)
+        # The room around a row's text grows with the font, as at the default size.
+        self.table.verticalHeader().setDefaultSectionSize(table_row_height(self.table, _ROW_HEIGHT))
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Not a selection, whose colours would hide the verdicts' green and red: the layer
+        # whose entries show below is tinted, and a click on another shows its entries (the
+        # keyboard picks it in the list there).
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setToolTip("Click a layer to see its entries below")
+        self.table.cellClicked.connect(lambda row, _column: self.entry_layer.setCurrentIndex(row))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         # The verdict column takes the spare width, so the table has no empty strip.
@@ -240,6 +355,10 @@ class GradientCheckDialog(QtWidgets.QDialog):
         self.results.addWidget(self.table)
         self.results.addWidget(self.progress_panel)
         layout.addWidget(self.results, 1)
+        self.entries_panel = self._build_entries_panel()
+        # Only a report has entries to show.
+        self.entries_panel.hide()
+        layout.addWidget(self.entries_panel, 2)
 
         self.summary = WrappedLabel(rich=True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -252,6 +371,61 @@ class GradientCheckDialog(QtWidgets.QDialog):
         # In proportion to the font: at a fixed size a 14 pt font left room for two rows.
         scale = max(1.0, self.fontMetrics().height() / DEFAULT_LINE_HEIGHT)
         self._resize_within_screen(round(_DEFAULT_SIZE[0] * scale), round(_DEFAULT_SIZE[1] * scale))
+
+    def _build_entries_panel(self) -> QtWidgets.QWidget:
+        """The chosen layer's entries: backpropagation beside the central difference."""
+        panel = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(panel)
+        column.setContentsMargins(0, 6, 0, 0)
+        row = QtWidgets.QHBoxLayout()
+        label = QtWidgets.QLabel("E&ntries of:")
+        self.entry_layer = QtWidgets.QComboBox()
+        self.entry_layer.setToolTip("The layer whose compared entries the table lists")
+        self.entry_layer.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+        label.setBuddy(self.entry_layer)
+        self.entry_layer.currentIndexChanged.connect(self._show_layer_entries)
+        self.entries_hint = WrappedLabel("worst first · indices from 0, as in the exported arrays")
+        self.entries_hint.setStyleSheet(f"color: {MUTED_COLOR};")
+        row.addWidget(label)
+        row.addWidget(self.entry_layer)
+        row.addSpacing(12)
+        row.addWidget(self.entries_hint, 1)
+        column.addLayout(row)
+
+        self.entries = QtWidgets.QTableWidget(0, len(_ENTRY_COLUMNS))
+        self.entries.setHorizontalHeaderLabels(list(_ENTRY_COLUMNS))
+        for index, tip in enumerate(_ENTRY_HEADER_TIPS):
+            self.entries.horizontalHeaderItem(index).setToolTip(tip)
+        self.entries.verticalHeader().setVisible(False)
+        self.entries.setStyleSheet(_PADDED_CELLS)
+        self.entries.verticalHeader().setDefaultSectionSize(
+            table_row_height(self.entries, _ROW_HEIGHT)
+        )
+        self.entries.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.entries.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        header = self.entries.horizontalHeader()
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(
+            len(_ENTRY_COLUMNS) - 1, QtWidgets.QHeaderView.ResizeMode.Stretch
+        )
+        self.entries.horizontalHeaderItem(len(_ENTRY_COLUMNS) - 1).setTextAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
+        for index in range(1, 5):
+            self.entries.horizontalHeaderItem(index).setTextAlignment(_NUMBER_ALIGNMENT)
+        # The five worst entries show without scrolling, however small the dialog.
+        self.entries.setMinimumHeight(
+            header.sizeHint().height()
+            + _MIN_ENTRY_ROWS * self.entries.verticalHeader().defaultSectionSize()
+            + 2 * self.entries.frameWidth()
+        )
+        column.addWidget(self.entries, 1)
+        # What a verdict other than ok means, when the shown layer has one.
+        self.entries_note = WrappedLabel()
+        self.entries_note.setStyleSheet(f"color: {MUTED_COLOR};")
+        self.entries_note.hide()
+        column.addWidget(self.entries_note)
+        return panel
 
     @property
     def running(self) -> bool:
@@ -270,14 +444,24 @@ class GradientCheckDialog(QtWidgets.QDialog):
             return
         project, weights = document.project, document.weights
         samples, epsilon = self.samples.value(), float(self.epsilon.currentData())
+        dropout = self.dropout.isChecked() and self._has_dropout
         self.report = None
         self.table.setRowCount(0)
+        self.entries_panel.hide()
+        # Refused here, at once, rather than by the worker: the message names what is wrong.
+        problem = gradcheck_problem(
+            project, dataset, weights, samples=samples, epsilon=epsilon, dropout=dropout
+        )
+        if problem is not None:
+            self._show_problem(f"The check cannot run: {problem}.")
+            return
         # A deep network's description is one long word: let it wrap after its dashes.
         network = project.network.describe().replace("-", "-\u200b")
         self.summary.setStyleSheet("")
+        masks = ", with dropout (fixed masks)" if dropout else ""
         self.summary.setText(
             f"<span style='color:{MUTED_COLOR}'>Checking {network} on "
-            f"{plural(min(samples, dataset.n_train), 'example')}…</span>"
+            f"{plural(min(samples, dataset.n_train), 'example')}{masks}…</span>"
         )
         self._set_controls_enabled(False)
         self._state = state = _CheckState()
@@ -291,6 +475,7 @@ class GradientCheckDialog(QtWidgets.QDialog):
             weights,
             samples=samples,
             epsilon=epsilon,
+            dropout=dropout,
             progress=state.report,
             should_stop=state.stop.is_set,
         )
@@ -346,9 +531,12 @@ class GradientCheckDialog(QtWidgets.QDialog):
 
     def _set_controls_enabled(self, enabled: bool) -> None:
         # While a check runs its examples and step are fixed: the controls show the values
-        # it uses, not ones it would ignore.
+        # it uses, not ones it would ignore. Without data nothing can be checked, and without
+        # a dropout layer there are no masks to fix.
+        enabled = enabled and self._can_check
         for widget in (self.samples, self.epsilon, self.check_button):
             widget.setEnabled(enabled)
+        self.dropout.setEnabled(enabled and self._has_dropout)
 
     def _show_problem(self, text: str) -> None:
         self.summary.setStyleSheet(ERROR_BOX_STYLE)
@@ -393,9 +581,10 @@ class GradientCheckDialog(QtWidgets.QDialog):
         passed = report.passed(tolerance)
         color = (_PASS_COLOR if passed else _FAIL_COLOR).name()
         verdict = "passed" if passed else "FAILED"
+        masks = ", dropout with fixed masks" if report.dropout else ""
         lines = [
             f"<b style='color:{color}'>Largest relative error {_error_text(report.max_error)}: "
-            f"{verdict}</b> (tolerance {tolerance:g}, loss {report.loss:.6g})."
+            f"{verdict}</b> (tolerance {tolerance:g}, loss {report.loss:.6g}{masks})."
         ]
         if report.remeasured:
             lines.append(
@@ -415,23 +604,126 @@ class GradientCheckDialog(QtWidgets.QDialog):
             )
         self.summary.setStyleSheet("")
         self.summary.setText("<br>".join(lines))
+        self._fill_layer_choice(report)
         self._fit_report()
 
+    def _fill_layer_choice(self, report: GradCheckReport) -> None:
+        """Offer the report's layers below and show the one that agrees worst."""
+        layers = self.document.project.network.layers
+        choice = self.entry_layer
+        choice.blockSignals(True)
+        choice.clear()
+        for row, layer in enumerate(report.layers):
+            spec = layers[row] if row < len(layers) else None
+            what = f" · {spec.activation}" if spec is not None else ""
+            count = len(layer.entries)
+            choice.addItem(
+                f"Layer {layer.layer}{what} ({count:,} entr{'y' if count == 1 else 'ies'})"
+            )
+        choice.blockSignals(False)
+        errors = [math.inf if math.isnan(error) else error for error in report.layer_errors]
+        worst = errors.index(max(errors)) if errors else -1
+        self.entries_panel.setVisible(bool(report.layers))
+        if worst >= 0:
+            choice.setCurrentIndex(worst)
+            self._show_layer_entries(worst)
+
+    def _show_layer_entries(self, row: int) -> None:
+        """List the entries of the report's layer ``row``, the worst first."""
+        report = self.report
+        if report is None or not 0 <= row < len(report.layers):
+            self.entries.setRowCount(0)
+            self.entries_note.hide()
+            return
+        # The layer's row above is tinted, whichever way it was picked.
+        for other in range(self.table.rowCount()):
+            for column in range(self.table.columnCount()):
+                item = self.table.item(other, column)
+                if item is not None:
+                    item.setBackground(_SHOWN_LAYER if other == row else QtGui.QBrush())
+        layer = report.layers[row]
+        tolerance = gradcheck_tolerance(report.epsilon)
+        shown = layer.worst_entries(tolerance)
+        count = len(report.layers)
+        table = self.entries
+        table.setUpdatesEnabled(False)
+        # Emptied first: replacing the items of filled rows had every column measured again
+        # at each one (half a minute for 400 entries).
+        table.setRowCount(0)
+        table.setRowCount(len(shown))
+        verdicts: set[str] = set()
+        for position, entry in enumerate(shown):
+            verdict = entry.verdict(tolerance)
+            verdicts.add(verdict)
+            cells = (
+                entry.name,
+                _value_text(entry.backprop),
+                _value_text(entry.numeric),
+                _error_text(entry.abs_error),
+                _error_text(entry.rel_error),
+                verdict,
+            )
+            for column, text in enumerate(cells):
+                item = QtWidgets.QTableWidgetItem(text)
+                if 1 <= column <= 4:
+                    item.setTextAlignment(_NUMBER_ALIGNMENT)
+                table.setItem(position, column, item)
+            place = table.item(position, 0)
+            place.setToolTip(f"{entry_place(entry, count)} (step ε = {entry.step:g})")
+            result = table.item(position, len(cells) - 1)
+            result.setToolTip(_VERDICT_TIPS[verdict])
+            if verdict in ("ok", "FAIL"):
+                result.setForeground(_PASS_COLOR if verdict == "ok" else _FAIL_COLOR)
+                font = result.font()
+                font.setBold(True)
+                result.setFont(font)
+            else:
+                result.setForeground(QtGui.QColor(MUTED_COLOR))
+        table.setUpdatesEnabled(True)
+        table.scrollToTop()
+        self._show_entries_note(layer, verdicts, tolerance, report.epsilon)
+
+    def _show_entries_note(
+        self, layer: LayerCheck, verdicts: set[str], tolerance: float, epsilon: float
+    ) -> None:
+        """Explain the verdicts of the shown layer that are not a plain ok."""
+        notes = []
+        if "FAIL" in verdicts and layer.error <= tolerance:
+            notes.append(
+                "An entry fails on its own while its layer passes: its relative error also "
+                "holds the central difference's own truncation error (about ε²·J‴/6), large "
+                f"beside a small gradient. A step smaller than {epsilon:g} tells whether "
+                "backpropagation or the difference is off."
+            )
+        notes += [
+            f"{verdict.capitalize()}: {_VERDICT_NOTES[verdict]}"
+            for verdict in _VERDICT_NOTES
+            if verdict in verdicts
+        ]
+        self.entries_note.setText(" ".join(notes))
+        self.entries_note.setVisible(bool(notes))
+
     def report_room(self) -> QtCore.QSize:
-        """How much wider and taller the report's table must be to show all of it."""
+        """How much wider and taller the report's tables must be to show all of the layers'
+        and every column of the entries' (whose rows scroll)."""
         table = self.table
         header = table.horizontalHeader()
-        # What each column's contents and heading need (the last one stretches to the rest).
-        width = sum(
-            max(table.sizeHintForColumn(column), header.sectionSizeHint(column))
-            for column in range(header.count())
-        )
         rows = sum(table.rowHeight(row) for row in range(table.rowCount()))
         frame = 2 * table.frameWidth()
-        wanted = QtCore.QSize(width + frame, header.sizeHint().height() + rows + frame)
-        return QtCore.QSize(
-            max(0, wanted.width() - table.width()), max(0, wanted.height() - table.height())
+        wanted = QtCore.QSize(
+            _columns_width(table) + frame, header.sizeHint().height() + rows + frame
         )
+        width = max(0, wanted.width() - table.width())
+        if self.entries_panel.isVisibleTo(self):
+            entries = self.entries
+            # Room for a vertical scroll bar too: a long layer's entries scroll.
+            needed = (
+                _columns_width(entries)
+                + 2 * entries.frameWidth()
+                + entries.verticalScrollBar().sizeHint().width()
+            )
+            width = max(width, needed - entries.width())
+        return QtCore.QSize(width, max(0, wanted.height() - table.height()))
 
     def _fit_report(self) -> None:
         """Grow the dialog, screen permitting, so the report needs no scroll bars.

@@ -472,3 +472,268 @@ def test_a_wrong_l1_gradient_still_fails_beside_the_left_out_weights(monkeypatch
     report = gradient_check(net, X, Y, l1=0.003, epsilon=1e-6)
     assert not report.passed(TOLERANCE)
     assert report.layers[0].weight_error > 1e-3
+
+
+# ---- entries side by side ----------------------------------------------------------------------
+
+
+def _central_difference(net: Network, X: np.ndarray, Y: np.ndarray, param, index, step) -> float:
+    """(J(θ + ε) − J(θ − ε)) / 2ε for one entry of ``param``, by hand."""
+    original = param[index]
+    param[index] = original + step
+    plus = net.loss(X, Y)
+    param[index] = original - step
+    minus = net.loss(X, Y)
+    param[index] = original
+    return (plus - minus) / (2 * step)
+
+
+def test_every_entry_holds_backprop_beside_its_central_difference(
+    make_network: Callable[..., Network],
+) -> None:
+    net, X, Y = _three_layer_problem(make_network)
+    report = gradient_check(net, X, Y, epsilon=1e-5)
+    _loss, grads = net.loss_and_gradients(X, Y)
+    for layer, (W, b), (dW, db) in zip(report.layers, net.params, grads, strict=True):
+        # Every compared weight and bias, weights first, each named by its place.
+        assert len(layer.entries) == layer.weight_checked + layer.bias_checked == W.size + b.size
+        assert [e.name for e in layer.entries[: W.size]] == [
+            f"W{layer.layer}[{i}, {j}]" for i in range(W.shape[0]) for j in range(W.shape[1])
+        ]
+        assert [e.name for e in layer.entries[W.size :]] == [
+            f"b{layer.layer}[{j}]" for j in range(b.size)
+        ]
+        for entry in layer.entries:
+            param, gradient = (W, dW) if entry.tensor == "W" else (b, db)
+            assert entry.backprop == pytest.approx(gradient[entry.index], rel=1e-12)
+            by_hand = _central_difference(net, X, Y, param, entry.index, entry.step)
+            assert entry.numeric == pytest.approx(by_hand, rel=1e-9, abs=1e-13)
+            assert entry.abs_error == abs(entry.backprop - entry.numeric)
+            assert entry.verdict(TOLERANCE) == "ok"
+        # The tensor's error is made of these very entries.
+        weights = layer.entries[: W.size]
+        g = np.array([e.backprop for e in weights])
+        n = np.array([e.numeric for e in weights])
+        expected = np.linalg.norm(g - n) / (np.linalg.norm(g) + np.linalg.norm(n))
+        assert layer.weight_error == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_sampled_layer_names_the_entries_it_compared() -> None:
+    spec = NetworkSpec(30, (LayerSpec(40, "tanh"), LayerSpec(2, "softmax")))
+    net = Network.from_spec(spec, "categorical_crossentropy", seed=0, dtype="float64")
+    rng = np.random.default_rng(1)
+    X, Y = rng.normal(size=(4, 30)), np.eye(2)[[0, 1, 1, 0]]
+    report = gradient_check(net, X, Y, max_checks_per_layer=25)
+    first = report.layers[0]
+    assert len(first.entries) == 50
+    _loss, grads = net.loss_and_gradients(X, Y)
+    for entry in first.entries:
+        assert entry.layer == 1
+        # (row, column) of the 30 × 40 matrix, or a column of the 40 biases.
+        limits = (30, 40) if entry.tensor == "W" else (40,)
+        assert all(0 <= i < limit for i, limit in zip(entry.index, limits, strict=True))
+        gradient = grads[0][0 if entry.tensor == "W" else 1][entry.index]
+        assert entry.backprop == pytest.approx(gradient, rel=1e-12)
+    assert len({entry.name for entry in first.entries}) == 50
+
+
+def _entry(rel_error: float, *, noise: float = 0.0, left_out: bool = False, at: int = 0):
+    """An entry of layer 1 whose gradient is 1 and whose relative error is ``rel_error``."""
+    from nnstudio.engine.gradcheck import EntryCheck
+
+    numeric = (1 - rel_error) / (1 + rel_error)  # |1 - n| / (1 + n) = rel_error
+    return EntryCheck(1, "W", (at, 0), 1.0, numeric, 1e-6, noise=noise, left_out=left_out)
+
+
+def test_an_entrys_verdict_and_relative_error() -> None:
+    from nnstudio.engine.gradcheck import EntryCheck
+
+    assert _entry(1e-7).rel_error == pytest.approx(1e-7)
+    assert _entry(1e-7).verdict(1e-6) == "ok"
+    assert _entry(1e-3).verdict(1e-6) == "FAIL"
+    assert _entry(1e-3).verdict(1e-2) == "ok"  # judged against the tolerance it is given
+    # Far apart in ratio, but no further apart than rounding: a tiny gradient, not a bug.
+    tiny = EntryCheck(2, "b", (3,), 2e-11, 3e-11, 1e-6, noise=5e-10)
+    assert tiny.name == "b2[3]" and tiny.rel_error == pytest.approx(0.2)
+    assert tiny.verdict(1e-6) == "in noise"
+    assert _entry(1e-3, noise=1e-6).verdict(1e-6) == "FAIL"  # beyond the noise it fails
+    assert _entry(0.5, left_out=True).verdict(1e-6) == "left out"
+    both_zero = EntryCheck(1, "W", (0, 0), 0.0, 0.0, 1e-6)
+    assert both_zero.rel_error == 0.0 and both_zero.verdict() == "ok"
+    broken = EntryCheck(1, "W", (0, 0), 1.0, float("nan"), 1e-6, noise=1.0)
+    assert np.isnan(broken.rel_error) and broken.verdict() == "FAIL"
+
+
+def test_worst_entries_come_failures_first_then_by_relative_error() -> None:
+    from nnstudio.engine.gradcheck import EntryCheck, LayerCheck
+
+    entries = (
+        _entry(1e-8, at=0),
+        _entry(0.9, noise=10.0, at=1),  # in noise: large ratio, no failure
+        _entry(1e-4, at=2),  # a failure
+        _entry(1e-7, at=3),
+        _entry(0.99, left_out=True, at=4),
+        EntryCheck(1, "b", (0,), 1.0, float("nan"), 1e-6),  # NaN: the worst failure
+        _entry(1e-3, at=5),  # a worse failure
+    )
+    layer = LayerCheck(1, (6, 1), 1e-3, float("nan"), 6, 1, 0.0, entries=entries)
+    names = [entry.name for entry in layer.worst_entries(1e-6)]
+    assert names == [
+        "b1[0]",
+        "W1[5, 0]",
+        "W1[2, 0]",
+        "W1[1, 0]",
+        "W1[3, 0]",
+        "W1[0, 0]",
+        "W1[4, 0]",
+    ]
+    assert [e.name for e in layer.worst_entries(1e-6, count=2)] == ["b1[0]", "W1[5, 0]"]
+    # A looser tolerance passes the small failures: then only the ratio orders them.
+    assert [e.name for e in layer.worst_entries(1e-2, count=3)] == ["b1[0]", "W1[1, 0]", "W1[5, 0]"]
+
+
+def test_a_wrong_derivative_shows_in_its_layers_entries(
+    monkeypatch: pytest.MonkeyPatch, make_network: Callable[..., Network]
+) -> None:
+    net = make_network(3, [(4, "tanh"), (1, "identity")], "mse")
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(6, 3)), rng.normal(size=(6, 1))
+    tanh = net.activations[0]
+    monkeypatch.setattr(type(tanh), "_derivative", lambda self, Z, A: 1 - A)
+    report = gradient_check(net, X, Y)
+    first, output = report.layers
+    worst = first.worst_entries(TOLERANCE, 3)
+    assert [entry.verdict(TOLERANCE) for entry in worst] == ["FAIL"] * 3
+    assert worst[0].rel_error > 1e-3 and worst[0].abs_error > 1e-6
+    assert all(entry.verdict(TOLERANCE) == "ok" for entry in output.entries)
+    text = report.format_entries(3, TOLERANCE)
+    assert f"{worst[0].name}" in text and "FAIL" in text
+
+
+def test_format_entries_is_one_aligned_table(make_network: Callable[..., Network]) -> None:
+    net, X, Y = _three_layer_problem(make_network)
+    report = gradient_check(net, X, Y)
+    text = report.format_entries(4, TOLERANCE)
+    lines = text.splitlines()
+    assert lines[0].startswith("entries that agree worst, at most 4 per layer")
+    header, rows = lines[1], lines[2:]
+    assert header.split() == [
+        "layer", "entry", "backprop", "numerical", "abs.", "diff.", "rel.", "error", "result"
+    ]  # fmt: skip
+    # Four rows per layer: 20, 24 and 10 compared entries, each cut to its worst four.
+    assert [row.split()[0] for row in rows] == ["1"] * 4 + ["2"] * 4 + ["3"] * 4
+    for row in rows:
+        layer, *name, backprop, numeric, difference, relative, verdict = row.split()
+        entry = next(e for e in report.layers[int(layer) - 1].entries if e.name == " ".join(name))
+        assert float(backprop) == pytest.approx(entry.backprop, rel=1e-9)
+        assert float(numeric) == pytest.approx(entry.numeric, rel=1e-9)
+        assert float(relative) == pytest.approx(entry.rel_error, rel=1e-3)
+        assert float(difference) == pytest.approx(entry.abs_error, rel=1e-3)
+        assert verdict == "ok"
+    # The columns line up: every number ends where its heading does.
+    for heading in ("backprop", "numerical", "abs. diff.", "rel. error"):
+        end = header.index(heading) + len(heading)
+        assert all(row[end - 1] != " " and row[end] == " " for row in rows), heading
+    assert "note" not in text  # nothing to explain
+
+
+def test_format_entries_explains_the_verdicts_that_are_not_plain() -> None:
+    from nnstudio.engine.gradcheck import LayerCheck
+
+    entries = (_entry(1e-8), _entry(0.3, noise=1.0, at=1), _entry(0.5, left_out=True, at=2))
+    passing = LayerCheck(1, (3, 1), 1e-8, 0.0, 2, 0, 0.0, weight_excluded=1, entries=entries)
+    alone = LayerCheck(2, (1, 1), 1e-7, 0.0, 1, 0, 0.0, entries=(_entry(1e-4),))
+    report = GradCheckReport((passing, alone), loss=1.0, epsilon=0.01)
+    text = report.format_entries(5, 1e-6)
+    assert "in noise" in text and "note: in noise: " in text
+    assert "note: left out: with L1" in text
+    # A failing entry of a layer that passes: the step's truncation, not backpropagation.
+    assert "note: an entry fails on its own while its layer passes" in text
+    assert "a step smaller than 0.01" in text
+
+
+def test_weights_left_out_at_the_l1_corner_are_listed_last() -> None:
+    net, X, Y, tiny = _l1_trained_network()
+    report = gradient_check(net, X, Y, l1=0.003, epsilon=1e-6)
+    first = report.layers[0]
+    left_out = [entry for entry in first.entries if entry.left_out]
+    assert {entry.name for entry in left_out} == {"W1[0, 0]", "W1[0, 4]", "W1[1, 2]", "W1[2, 1]"}
+    assert len(left_out) == tiny
+    ordered = first.worst_entries(TOLERANCE)
+    assert [entry.verdict(TOLERANCE) for entry in ordered[-tiny:]] == ["left out"] * tiny
+    assert "left out" not in {entry.verdict(TOLERANCE) for entry in ordered[:-tiny]}
+
+
+# ---- dropout and bad input ---------------------------------------------------------------------
+
+
+def test_the_report_says_whether_dropout_masks_were_held_fixed() -> None:
+    spec = NetworkSpec(3, (LayerSpec(6, "tanh", dropout=0.5), LayerSpec(1, "sigmoid")))
+    net = Network.from_spec(spec, "binary_crossentropy", seed=2, dtype="float64")
+    rng = np.random.default_rng(5)
+    X, Y = rng.normal(size=(8, 3)), rng.integers(0, 2, size=(8, 1)).astype(float)
+    with_masks = gradient_check(net, X, Y, dropout=True, seed=3)
+    assert with_masks.dropout and with_masks.passed(TOLERANCE)
+    assert not gradient_check(net, X, Y).dropout
+    # Without a dropout layer there is nothing to mask.
+    plain = Network.from_spec(
+        NetworkSpec(3, (LayerSpec(6, "tanh"), LayerSpec(1, "sigmoid"))), "binary_crossentropy"
+    )
+    assert not gradient_check(plain, X, Y, dropout=True).dropout
+
+
+@pytest.mark.parametrize("step", [0.0, -1e-6, float("nan"), float("inf")])
+def test_a_step_that_is_not_a_positive_number_is_refused(
+    make_network: Callable[..., Network], step: float
+) -> None:
+    from nnstudio.engine.gradcheck import GradCheckError
+
+    net, X, Y = _three_layer_problem(make_network)
+    with pytest.raises(GradCheckError, match="the step ε must be a positive finite number"):
+        gradient_check(net, X, Y, epsilon=step)
+
+
+def test_weights_that_are_not_finite_are_named(make_network: Callable[..., Network]) -> None:
+    from nnstudio.engine.gradcheck import GradCheckError, nonfinite_parameter
+
+    net, X, Y = _three_layer_problem(make_network)
+    assert nonfinite_parameter(net.params) is None
+    net.params[1][0][2, 3] = np.nan
+    net.params[1][0][0, 1] = np.inf
+    problem = nonfinite_parameter(net.params)
+    # The first one in reading order, and how many there are.
+    assert problem == "W2[0, 1] is inf (2 of layer 2's 20 weights are not a finite number)"
+    with pytest.raises(GradCheckError, match=r"the weights are not all finite: W2\[0, 1\] is inf"):
+        gradient_check(net, X, Y)
+    net.params[1][0][:] = 0.0
+    net.params[2][1][1] = np.nan
+    assert nonfinite_parameter(net.params) == (
+        "b3[1] is nan (1 of layer 3's 2 biases is not a finite number)"
+    )
+
+
+def test_no_examples_or_non_finite_data_are_refused(make_network: Callable[..., Network]) -> None:
+    from nnstudio.engine.gradcheck import GradCheckError
+
+    net, X, Y = _three_layer_problem(make_network)
+    with pytest.raises(GradCheckError, match="no examples"):
+        gradient_check(net, X[:0], Y[:0])
+    broken = X.copy()
+    broken[2, 1] = np.nan
+    with pytest.raises(GradCheckError, match="the inputs are not all finite numbers"):
+        gradient_check(net, broken, Y)
+    with pytest.raises(GradCheckError, match="at least 1 entry"):
+        gradient_check(net, X, Y, max_checks_per_layer=0)
+
+
+def test_a_loss_that_overflows_is_refused_in_words(
+    make_network: Callable[..., Network], recwarn: pytest.WarningsRecorder
+) -> None:
+    from nnstudio.engine.gradcheck import GradCheckError
+
+    net = make_network(2, [(3, "identity"), (1, "identity")], "mse")
+    net.params[0][0][:] = 1e200  # finite weights whose outputs square beyond float64
+    X, Y = np.ones((4, 2)), np.zeros((4, 1))
+    with pytest.raises(GradCheckError, match="the loss at these weights is inf"):
+        gradient_check(net, X, Y)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

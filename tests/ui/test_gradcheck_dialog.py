@@ -377,3 +377,303 @@ def test_after_l1_training_weights_at_zero_are_left_out_and_the_check_passes(
     assert dialog.report is not None and dialog.report.excluded == 5
     assert "passed" in dialog.summary.text()
     assert "5 weight(s) closer to 0 than the step were left out" in dialog.summary.text()
+
+
+# ---- entries side by side ----------------------------------------------------------------------
+
+
+def checked(qtbot, document: StudioDocument, **choices) -> GradientCheckDialog:
+    """A dialog shown on ``document`` with a finished check."""
+    dialog = GradientCheckDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    if choices.get("dropout"):
+        dialog.dropout.setChecked(True)
+    dialog.start()
+    return finished(qtbot, dialog)
+
+
+def entry_cells(dialog: GradientCheckDialog) -> list[list[str]]:
+    table = dialog.entries
+    return [
+        [table.item(row, column).text() for column in range(table.columnCount())]
+        for row in range(table.rowCount())
+    ]
+
+
+def test_the_worst_layers_entries_show_side_by_side(qtbot, document) -> None:
+    from nnstudio.ui.gradcheck_dialog import _SHOWN_LAYER
+    from nnstudio.workflow import gradcheck_tolerance
+
+    dialog = checked(qtbot, document)
+    report = dialog.report
+    assert report is not None and dialog.entries_panel.isVisible()
+    headings = [
+        dialog.entries.horizontalHeaderItem(c).text() for c in range(dialog.entries.columnCount())
+    ]
+    assert headings == [
+        "Parameter",
+        "Backprop",
+        "Numerical",
+        "|Difference|",
+        "Rel. error",
+        "Result",
+    ]
+    # The layer that agrees worst is the one shown, and its row above is tinted.
+    worst = max(range(len(report.layers)), key=lambda row: report.layers[row].error)
+    assert dialog.entry_layer.currentIndex() == worst
+    assert dialog.entry_layer.currentText().startswith(f"Layer {worst + 1} · ")
+    for row in range(dialog.table.rowCount()):
+        tinted = dialog.table.item(row, 0).background().color() == _SHOWN_LAYER
+        assert tinted == (row == worst)
+    layer = report.layers[worst]
+    tolerance = gradcheck_tolerance(report.epsilon)
+    expected = layer.worst_entries(tolerance)
+    cells = entry_cells(dialog)
+    assert len(cells) == len(layer.entries) == len(expected)
+    assert [row[0] for row in cells] == [entry.name for entry in expected]
+    first = expected[0]
+    assert cells[0] == [
+        first.name,
+        f"{first.backprop:.9e}",
+        f"{first.numeric:.9e}",
+        f"{first.abs_error:.2e}",
+        f"{first.rel_error:.2e}",
+        "ok",
+    ]
+    assert all(
+        re.fullmatch(rf"(W{worst + 1}\[\d+, \d+\]|b{worst + 1}\[\d+\])", row[0]) for row in cells
+    )
+    # Worst first: the relative errors only go down.
+    errors = [float(row[4]) for row in cells]
+    assert errors == sorted(errors, reverse=True)
+    assert dialog.entries.item(0, 5).foreground().color().green() > 100
+
+
+def test_picking_a_layer_lists_its_entries(qtbot, document) -> None:
+    dialog = checked(qtbot, document)
+    dialog.entry_layer.setCurrentIndex(0)
+    names = [row[0] for row in entry_cells(dialog)]
+    # All 2 × 4 weights and 4 biases of the first layer.
+    assert len(names) == 12 and all(name.startswith(("W1[", "b1[")) for name in names)
+    assert sum(name.startswith("b1[") for name in names) == 4
+    # A click on a layer's row shows that layer's entries.
+    table = dialog.table
+    qtbot.mouseClick(
+        table.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=table.visualItemRect(table.item(2, 3)).center(),
+    )
+    assert dialog.entry_layer.currentIndex() == 2
+    names = [row[0] for row in entry_cells(dialog)]
+    assert sorted(names) == sorted([f"W3[{i}, 0]" for i in range(4)] + ["b3[0]"])
+
+
+def test_each_entry_says_where_it_sits_in_the_drawn_network(qtbot, document) -> None:
+    from nnstudio.engine.gradcheck import EntryCheck
+    from nnstudio.ui.gradcheck_dialog import entry_place
+
+    assert entry_place(EntryCheck(1, "W", (0, 3), 0.0, 0.0, 1e-6), 3) == (
+        "Input neuron 1 → Hidden 1 neuron 4"
+    )
+    assert entry_place(EntryCheck(3, "W", (3, 0), 0.0, 0.0, 1e-6), 3) == (
+        "Hidden 2 neuron 4 → Output neuron 1"
+    )
+    assert entry_place(EntryCheck(2, "b", (4,), 0.0, 0.0, 1e-6), 3) == "bias of Hidden 2 neuron 5"
+    dialog = checked(qtbot, document)
+    dialog.entry_layer.setCurrentIndex(0)
+    row = next(
+        r
+        for r in range(dialog.entries.rowCount())
+        if dialog.entries.item(r, 0).text() == "W1[1, 3]"
+    )
+    step = dialog.report.layers[0].weight_epsilon
+    assert dialog.entries.item(row, 0).toolTip() == (
+        f"Input neuron 2 → Hidden 1 neuron 4 (step ε = {step:g})"
+    )
+
+
+def test_a_wrong_backpropagation_lists_its_failing_entries_first(qtbot, document, monkeypatch):
+    real = Network.loss_and_gradients
+
+    def wrong_first_layer(self, *args, **kwargs):
+        loss, grads = real(self, *args, **kwargs)
+        dW, db = grads[0]
+        grads[0] = (dW * 1.001, db)
+        return loss, grads
+
+    monkeypatch.setattr(Network, "loss_and_gradients", wrong_first_layer)
+    dialog = checked(qtbot, document)
+    assert dialog.entry_layer.currentIndex() == 0  # the failing layer is the one shown
+    cells = entry_cells(dialog)
+    failing = [row for row in cells if row[5] == "FAIL"]
+    # The weights fail, before anything else; the biases, which are right, do not.
+    assert failing and cells[: len(failing)] == failing
+    assert all(row[0].startswith("W1[") for row in failing)
+    assert all(row[5] == "ok" for row in cells if row[0].startswith("b1["))
+    backprop, numeric = float(failing[0][1]), float(failing[0][2])
+    assert backprop == pytest.approx(1.001 * numeric, rel=1e-6)
+    assert dialog.entries.item(0, 5).foreground().color().red() > 150
+
+
+def test_verdicts_other_than_ok_are_explained_below_the_entries(qtbot, document) -> None:
+    from nnstudio.engine.gradcheck import EntryCheck, GradCheckReport, LayerCheck
+
+    def entry(layer: int, numeric: float, **options) -> EntryCheck:
+        return EntryCheck(layer, "W", (0, 0), 1.0, numeric, 1e-6, **options)
+
+    # A layer that passes with one entry failing on its own and one drowned in noise.
+    mixed = LayerCheck(
+        1, (2, 4), 1e-8, 1e-8, 2, 0, 0.0,
+        entries=(entry(1, 0.999), EntryCheck(1, "b", (1,), 1e-12, 3e-12, 1e-6, noise=1e-9)),
+    )  # fmt: skip
+    plain = LayerCheck(2, (4, 4), 1e-9, 1e-9, 1, 0, 0.0, entries=(entry(2, 1.0),))
+    failing = LayerCheck(3, (4, 1), 1e-3, 0.0, 1, 0, 0.0, entries=(entry(3, 0.998),))
+    dialog = GradientCheckDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog._show_report(GradCheckReport((mixed, plain, failing), loss=0.5, epsilon=1e-6))
+    assert dialog.entry_layer.currentIndex() == 2  # the failing layer
+    assert not dialog.entries_note.isVisible()  # a failure in a failing layer needs no note
+    dialog.entry_layer.setCurrentIndex(0)
+    assert [row[5] for row in entry_cells(dialog)] == ["FAIL", "in noise"]
+    note = dialog.entries_note.text()
+    assert dialog.entries_note.isVisible()
+    assert note.startswith("An entry fails on its own while its layer passes")
+    assert "In noise: the relative error is above the tolerance" in note
+    assert dialog.entries.item(1, 5).toolTip().startswith("The relative error is above")
+    dialog.entry_layer.setCurrentIndex(1)
+    assert not dialog.entries_note.isVisible()
+
+
+# ---- dropout -------------------------------------------------------------------------------
+
+
+def test_without_a_dropout_layer_dropout_is_not_offered(qtbot, document) -> None:
+    dialog = GradientCheckDialog(document)
+    qtbot.addWidget(dialog)
+    assert not dialog.dropout.isEnabled() and not dialog.dropout.isChecked()
+    assert dialog.dropout.text().replace("&", "") == "With dropout (fixed masks)"
+    assert dialog.dropout.toolTip().startswith("No layer of this network uses dropout")
+    dialog.start()
+    finished(qtbot, dialog)
+    assert not dialog.dropout.isEnabled()  # nor after a check
+    assert dialog.report is not None and not dialog.report.dropout
+
+
+def test_with_a_dropout_layer_the_check_holds_its_masks_fixed(qtbot, document) -> None:
+    from dataclasses import replace
+
+    network = document.project.network
+    assert document.set_network(
+        network.with_layer(0, replace(network.layers[0], dropout=0.3)), "Dropout"
+    )
+    dialog = GradientCheckDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.dropout.isEnabled() and not dialog.dropout.isChecked()
+    tip = dialog.dropout.toolTip()
+    assert "drawn once and used for every evaluation of the loss" in tip and "valid" in tip
+    dialog.dropout.setChecked(True)
+    dialog.start()
+    assert "with dropout (fixed masks)" in dialog.summary.text()
+    assert not dialog.dropout.isEnabled()  # fixed while the check runs
+    assert not dialog.entries_panel.isVisible()  # no entries until there is a report
+    finished(qtbot, dialog)
+    report = dialog.report
+    assert report is not None and report.dropout and report.passed()
+    assert "dropout with fixed masks" in dialog.summary.text()
+    assert dialog.dropout.isEnabled() and dialog.entries_panel.isVisible()
+    # Unticked, the same network is checked without dropout.
+    dialog.dropout.setChecked(False)
+    dialog.start()
+    finished(qtbot, dialog)
+    assert not dialog.report.dropout and dialog.report.loss != pytest.approx(report.loss)
+
+
+# ---- bad input -------------------------------------------------------------------------------
+
+
+def test_weights_that_are_not_finite_are_named_and_nothing_runs(qtbot, document) -> None:
+    import numpy as np
+
+    from nnstudio.workflow import build_network
+
+    weights = [(W.copy(), b.copy()) for W, b in build_network(document.project).weights()]
+    weights[1][0][2, 3] = np.nan
+    document.set_weights(tuple(weights))
+    before = set(threading.enumerate())
+    dialog = GradientCheckDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.start()
+    assert not dialog.running and set(threading.enumerate()) == before
+    assert dialog.summary.text() == (
+        "The check cannot run: the weights are not all finite: W2[2, 3] is nan (1 of layer "
+        "2's 16 weights is not a finite number); reset the weights first."
+    )
+    assert "fef2f2" in dialog.summary.styleSheet()  # shown as a problem
+    assert dialog.table.rowCount() == 0 and not dialog.entries_panel.isVisible()
+
+
+# ---- room ----------------------------------------------------------------------------------
+
+
+def columns_fit(table: QtWidgets.QTableWidget) -> bool:
+    header = table.horizontalHeader()
+    return sum(header.sectionSize(c) for c in range(header.count())) <= table.viewport().width()
+
+
+def test_at_its_smallest_the_entries_show_every_column_and_five_rows(qtbot, document) -> None:
+    dialog = checked(qtbot, document)
+    dialog.resize(1, 1)
+    QtWidgets.QApplication.processEvents()
+    entries = dialog.entries
+    assert entries.viewport().height() >= 5 * entries.rowHeight(0)
+    assert columns_fit(entries) and columns_fit(dialog.table)
+    assert whole(dialog.entries_hint) and whole(dialog.summary) and whole(dialog.intro)
+    # Nothing runs into anything else.
+    assert dialog.table.geometry().bottom() < dialog.entries_panel.geometry().top()
+    assert dialog.entries_panel.geometry().bottom() < dialog.summary.geometry().top()
+
+
+def test_at_a_large_font_the_entries_are_whole(qtbot, app_font, monkeypatch, document) -> None:
+    from nnstudio.ui.qt import QtCore, QtGui
+
+    available = QtCore.QRect(0, 0, 1920, 1040)  # a full HD screen
+    monkeypatch.setattr(QtGui.QScreen, "availableGeometry", lambda screen: available)
+    app_font(18)
+    dialog = checked(qtbot, document)
+    QtWidgets.QApplication.processEvents()
+    entries = dialog.entries
+    assert dialog.report_room().isNull()
+    assert columns_fit(entries) and not entries.horizontalScrollBar().isVisible()
+    # Rows as tall as their text needs, with room around it, and the five worst in view.
+    assert entries.rowHeight(0) >= entries.fontMetrics().height() + 8
+    assert entries.viewport().height() >= 5 * entries.rowHeight(0)
+    # Every number is as wide as its column allows: none is cut.
+    header = entries.horizontalHeader()
+    for column in range(entries.columnCount()):
+        assert header.sectionSize(column) >= entries.sizeHintForColumn(column)
+    assert dialog.frameGeometry().height() <= available.height()
+
+
+def test_switching_between_long_layers_is_quick(qtbot, document) -> None:
+    import time
+
+    wide = NetworkSpec(2, (LayerSpec(300, "tanh"), LayerSpec(300, "tanh"), LayerSpec(1, "sigmoid")))
+    assert document.set_network(wide, "Widen")
+    dialog = GradientCheckDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.samples.setValue(2)
+    dialog.start()
+    finished(qtbot, dialog)
+    # 200 sampled weights and 200 biases each; refilling a filled table once took half a
+    # minute.
+    for row in (0, 1, 0, 1):
+        started = time.perf_counter()
+        dialog.entry_layer.setCurrentIndex(row)
+        QtWidgets.QApplication.processEvents()
+        assert dialog.entries.rowCount() == 400
+        assert time.perf_counter() - started < 3.0
