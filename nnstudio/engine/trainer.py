@@ -304,7 +304,17 @@ class Snapshot:
     message : str
         Human-readable state, e.g. why training ended.
     best_epoch : int or None
-        Epoch with the best monitored loss so far when early stopping is on.
+        While early stopping is on: the epoch whose weights it keeps as the best so far, the
+        last epoch whose monitored loss (validation, or training without a validation set)
+        fell more than ``min_delta`` below the best before it. When early stopping ends the
+        run (``early_stopped``) these weights are restored; a run that ends otherwise keeps
+        its last weights. ``None`` while early stopping is off.
+    best_loss : float or None
+        The monitored loss at ``best_epoch`` (``None`` with it).
+    train_objective : float or None
+        ``train_loss`` plus the L1/L2 penalty of the weights (equal to it without a
+        penalty): the cost J the steps minimise, evaluated with the weights now (after
+        early stopping, the restored ones).
     warning : str or None
         Why the run looks wrong although it goes on (see :attr:`Trainer.warning`).
     """
@@ -332,6 +342,8 @@ class Snapshot:
     status: str
     message: str
     best_epoch: int | None = None
+    best_loss: float | None = None
+    train_objective: float | None = None
     warning: str | None = None
 
     @property
@@ -1075,6 +1087,9 @@ class Trainer:
             history = History(epoch_numbers, *epoch_values.T.copy())
             metrics = self._metrics
             m = self.X_train.shape[0]
+            tracking = (
+                self.training.early_stopping is not None and self._early.best_epoch is not None
+            )
             return Snapshot(
                 epoch=self._epoch,
                 step=self._step,
@@ -1098,7 +1113,11 @@ class Trainer:
                 step_grad_norms=np.sqrt(values[:, 1:]),
                 status=self._status,
                 message=self._message,
-                best_epoch=self._early.best_epoch,
+                # What early stopping keeps: nothing while it is off (a best epoch tracked
+                # before it was switched off would no longer be restored).
+                best_epoch=self._early.best_epoch if tracking else None,
+                best_loss=_none_if_nan(self._early.best_loss) if tracking else None,
+                train_objective=_none_if_nan(metrics.train_objective),
                 warning=self._warning,
             )
 

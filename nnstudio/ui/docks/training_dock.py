@@ -84,6 +84,7 @@ _FIELD_NAMES = {
     "beta2": "β₂",
     "epsilon": "ε",
     "rho": "Decay ρ",
+    "min_delta": "Minimum improvement",
 }
 
 #: Each optimizer's update rule (as nnstudio.engine.optimizers computes it), shown as the
@@ -132,6 +133,15 @@ HYPERPARAMETER_TIPS = {
     "weight_decay": "AdamW's decoupled weight decay: each step shrinks the weights by this "
     "times the learning rate",
 }
+
+#: Tooltip of early stopping's minimum improvement (``TrainingSpec.min_delta``), as the
+#: trainer applies it.
+MIN_DELTA_TIP = (
+    "Smallest decrease of the validation loss that counts as an improvement for early "
+    "stopping (the training loss without validation data): the loss must fall more than this "
+    "below its best so far to become the new best and restart the patience; smaller "
+    "decreases count as no improvement. 0: any decrease counts"
+)
 
 _ERROR_STYLE = "QLineEdit { border: 1px solid #dc2626; background: #fef2f2; }"
 
@@ -373,6 +383,21 @@ def _spin(low: int, high: int, value: int = 0) -> QtWidgets.QSpinBox:
     return box
 
 
+def _room_for(box: QtWidgets.QSpinBox, typical: int) -> None:
+    """Make ``box`` at least wide enough to show values up to ``typical`` whole.
+
+    A spin box asks for the room of its largest value ("1000000 epochs"), so :func:`_spin`
+    fixes a small minimum instead, which at a large font cut "20 epochs" short.
+    """
+    probe = QtWidgets.QSpinBox()
+    probe.setFont(box.font())
+    probe.setSuffix(box.suffix())
+    probe.setSpecialValueText(box.specialValueText())
+    probe.setRange(box.minimum(), typical)
+    # The size hint, not the minimum one: only the size hint counts the suffix.
+    box.setMinimumWidth(max(box.minimumWidth(), probe.sizeHint().width()))
+
+
 def _section(title: str) -> QtWidgets.QLabel:
     label = QtWidgets.QLabel(title)
     font = label.font()
@@ -516,6 +541,7 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         form.addRow("LR schedule", self.schedule_combo)
         self.step_size = _spin(1, 1_000_000, 100)
         self.step_size.setSuffix(" epochs")
+        _room_for(self.step_size, 1000)
         self.step_size.setToolTip("Epochs between two multiplications of the rate by γ")
         self.step_size.valueChanged.connect(
             lambda v: self._set_schedule("Change schedule step", step_size=int(v))
@@ -530,6 +556,7 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         self.period = _spin(0, 10_000_000, 0)
         self.period.setSpecialValueText("whole run")
         self.period.setSuffix(" epochs")
+        _room_for(self.period, 1000)
         self.period.setToolTip("Epochs of one cosine from the rate down to the minimum")
         self.period.valueChanged.connect(
             lambda v: self._set_schedule("Change cosine period", period=int(v) or None)
@@ -612,15 +639,33 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         # Each optional setting's check box is its row's label, and says what it turns on.
         self.early_stopping = QtWidgets.QCheckBox("Stop early after")
         self.early_stopping.setToolTip(
-            "Stop when the validation loss has not improved for this many epochs"
+            "Stop when the validation loss has not improved for this many epochs, and go back "
+            "to the weights of its best epoch"
         )
         self.patience = _spin(1, 1_000_000, 20)
         self.patience.setSuffix(" epochs")
-        self.patience.setToolTip("Stop when the validation loss has not improved for this long")
+        _room_for(self.patience, 100)
+        self.patience.setToolTip(
+            "Stop when the validation loss has not improved (by more than the minimum "
+            "improvement) for this long; the weights of the best epoch are then restored"
+        )
         self.patience.setAccessibleName("Early stopping patience")
         self.early_stopping.toggled.connect(self._early_stopping_changed)
         self.patience.valueChanged.connect(self._early_stopping_changed)
         form.addRow(self.early_stopping, self.patience)
+        # Early stopping's min_delta, right under its patience: the two decide together.
+        self.min_delta = NumberField(0.0, logarithmic=True, step=1e-4)
+        self.min_delta.setToolTip(MIN_DELTA_TIP)
+        self.min_delta.setAccessibleName("Early stopping minimum improvement")
+        self.min_delta.committed.connect(
+            lambda v: self._set(
+                "Change early stopping minimum improvement", field=self.min_delta, min_delta=v
+            )
+        )
+        self.min_delta_label = QtWidgets.QLabel("Min. improvement")
+        self.min_delta_label.setToolTip(MIN_DELTA_TIP)
+        self.min_delta_label.setBuddy(self.min_delta)
+        form.addRow(self.min_delta_label, self.min_delta)
         self.clipping = QtWidgets.QCheckBox("Clip gradients at")
         self.clipping.setToolTip("Rescale the gradient when its global norm exceeds a maximum")
         self.clip_norm = NumberField(1.0, logarithmic=True, step=0.1)
@@ -732,6 +777,7 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
             self.min_lr: t.schedule.min_lr,
             self.l1: t.l1,
             self.l2: t.l2,
+            self.min_delta: t.min_delta,
             # Clipping off keeps the field's last accepted norm (the default at first).
             self.clip_norm: t.clip_norm if t.clip_norm is not None else self._last_clip_norm,
         }
@@ -854,9 +900,15 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         self._set("Change epochs", epochs=epochs)
 
     def _early_stopping_changed(self, *_args: object) -> None:
-        self.patience.setEnabled(self.early_stopping.isChecked())
+        self._enable_early_stopping_fields(self.early_stopping.isChecked())
         patience = int(self.patience.value()) if self.early_stopping.isChecked() else None
         self._set("Change early stopping", early_stopping=patience)
+
+    def _enable_early_stopping_fields(self, on: bool) -> None:
+        """The patience and the minimum improvement count only while early stopping is on."""
+        self.patience.setEnabled(on)
+        self.min_delta.setEnabled(on)
+        self.min_delta_label.setEnabled(on)
 
     def _clipping_changed(self, *_args: object) -> None:
         self.clip_norm.setEnabled(self.clipping.isChecked())
@@ -966,7 +1018,8 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         self.early_stopping.setChecked(t.early_stopping is not None)
         if t.early_stopping is not None:
             self.patience.setValue(t.early_stopping)
-        self.patience.setEnabled(t.early_stopping is not None)
+        self.min_delta.set_value(t.min_delta)
+        self._enable_early_stopping_fields(t.early_stopping is not None)
         self.clipping.setChecked(t.clip_norm is not None)
         if t.clip_norm is not None:
             self.clip_norm.set_value(t.clip_norm)

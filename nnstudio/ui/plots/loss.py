@@ -10,6 +10,13 @@ each in a colour of its own, named by what differed from the current run ("batch
 "lr 0.5", "Adam": :func:`run_label`). The x axis counts epochs, updates (steps) or examples
 seen, so full-batch and stochastic gradient descent can be compared per unit of computation:
 each run keeps the number of training rows and the batch size it was trained with.
+
+What the lecture notes say about a run shows with the current run's curves: with an L1 or L2
+penalty, the training objective J + penalty after each epoch (dashed, in the training colour)
+beside the data loss; with a schedule (or a rate changed while training), the learning rate of
+each epoch on a logarithmic axis of its own on the right; and with early stopping on, the
+epoch whose weights early stopping keeps as the best so far (a dashed vertical line), which
+says at the end of the run whether those weights were restored (:func:`best_epoch_text`).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from nnstudio.ui.plots.common import (
     GrowingXRange,
     LiveCurve,
     PlotTab,
+    ReadableLogAxis,
     SteadyYRange,
     compact_large_ticks,
     key,
@@ -36,7 +44,7 @@ from nnstudio.ui.plots.common import (
     set_title,
     short_number,
 )
-from nnstudio.ui.qt import QtGui, QtWidgets, pg
+from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
 
 if TYPE_CHECKING:
     from nnstudio.data import Dataset
@@ -74,6 +82,12 @@ RUN_COLORS: tuple[tuple[int, int, int], ...] = tuple(
 )
 #: Names of :data:`RUN_COLORS` for tooltips.
 _RUN_COLOR_NAMES = ("green", "purple", "brown", "red")
+#: The learning-rate curve and its axis: a teal none of the runs uses.
+RATE_COLOR = (0, 128, 128)
+#: Early stopping's best epoch: a dark grey that reads as a marker, not as data.
+BEST_COLOR = (75, 85, 99)
+#: Legend entry of the training objective: what it adds to the training loss.
+OBJECTIVE_LABEL = "train objective (loss + penalty)"
 
 
 def _fmt(value: float | None, digits: int = 4) -> str:
@@ -471,16 +485,187 @@ class RunRecord:
 LOSS_PLOT_TIP = (
     "train, val (thick): the data loss of the training and validation sets after each "
     "epoch, in inference mode: no L1/L2 penalty, dropout off.\n"
+    f"{OBJECTIVE_LABEL} (dashed, with an L1 or L2 penalty): the training loss plus the "
+    "penalty on the weights after each epoch, the cost J the steps minimise; the gap to the "
+    "training curve is the penalty.\n"
     "batch (thin, grey): the loss of each mini-batch as the step minimised it, before its "
     "update: the cost J including the L1/L2 penalty, taken with dropout on. With a penalty "
     "or dropout it therefore lies above the training curve.\n"
+    "lr (teal, right axis, logarithmic; with a schedule or a rate changed while training): "
+    "the learning rate each epoch trained with.\n"
+    "best epoch (dashed vertical line, with early stopping on): the epoch whose weights early "
+    "stopping keeps as the best so far: the last one whose validation loss (the training "
+    "loss without validation data) fell more than the minimum improvement below the best "
+    "before it. When early stopping ends the run, these weights are restored; a run that "
+    "ends otherwise (its epochs done, Stop) keeps its last weights.\n"
     "previous (thin, one light colour per run; solid: train, dashed: val): up to "
     f"{MAX_KEPT_RUNS} earlier runs on these data, named by what they did differently."
 )
 
 
+#: The best-epoch line's tooltip after its label.
+BEST_EPOCH_TIP = (
+    "Early stopping keeps the weights of the last epoch whose validation loss (the training "
+    "loss without validation data) fell more than the minimum improvement below the best "
+    "before it. When patience runs out, it ends the run and restores those weights; a run "
+    "that ends otherwise (its epochs done, Stop, divergence) keeps its last weights."
+)
+
+
+def rate_steps(epochs: np.ndarray, rates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The learning rate of each epoch as a staircase over the epochs it trained.
+
+    History row ``e`` holds the rate epoch ``e`` trained with, from position ``e - 1`` to
+    ``e`` (row 0, the untrained network, the rate it starts with): a step schedule then
+    drops where its epoch begins, not on a slope across the epoch before.
+
+    Parameters
+    ----------
+    epochs : ndarray, shape (n,)
+        The history's epochs, increasing.
+    rates : ndarray, shape (n,)
+        The learning rate of each row.
+
+    Returns
+    -------
+    x, y : ndarray, shape (2n - 2,)
+        Epoch positions and rates (the single row as it is when ``n < 2``).
+    """
+    epochs = np.asarray(epochs, dtype=np.float64)
+    rates = np.asarray(rates, dtype=np.float64)
+    if epochs.shape[0] < 2:
+        return epochs, rates
+    return np.repeat(epochs, 2)[1:-1], np.repeat(rates[1:], 2)
+
+
+def best_epoch_text(snapshot: Any, *, compact: bool = False) -> str:
+    """The best-epoch marker's label for ``snapshot``: which epoch early stopping keeps as
+    the best, and, once the run has ended, whether the network has that epoch's weights.
+
+    ``"best epoch 93 (val 0.187)"`` while the run goes on. At its end the trainer restores
+    the best epoch's weights only when early stopping ended the run (``"…: its weights
+    restored"``, with the epoch it stopped at); a run that finishes, is stopped or diverges
+    keeps its last weights (``"…: not restored"``, with whose weights the network has).
+    Empty when the snapshot has no best epoch (early stopping off).
+
+    Parameters
+    ----------
+    snapshot : Snapshot or None
+        The trainer's snapshot (its ``best_epoch``, ``best_loss``, ``status``, ``epoch``).
+    compact : bool
+        The short wording for a narrow plot: ``"best epoch 93"`` and, at the end,
+        ``"weights restored"`` or ``"not restored"`` (``"last epoch"`` when it is the best).
+
+    Returns
+    -------
+    str
+        One or two lines of plain text.
+    """
+    best = getattr(snapshot, "best_epoch", None)
+    if best is None:
+        return ""
+    best = int(best)
+    monitored = "val" if getattr(snapshot, "val_loss", None) is not None else "train"
+    text = f"best epoch {best:,}"
+    loss = getattr(snapshot, "best_loss", None)
+    if loss is not None and not compact:
+        text += f" ({monitored} {short_number(loss, 4)})"
+    status = getattr(snapshot, "status", "")
+    epoch = int(getattr(snapshot, "epoch", 0) or 0)
+    # Stopped part of the way into the next epoch, the weights are already past the best.
+    between = float(getattr(snapshot, "epoch_progress", 0.0) or 0.0) > 0.0
+    if compact:
+        if status == "early_stopped":
+            return f"{text}\nweights restored"
+        if status in ("finished", "stopped") and epoch == best and not between:
+            return f"{text}\nlast epoch"
+        if status in ("finished", "stopped", "diverged"):
+            return f"{text}\nnot restored"
+        return text
+    if status == "early_stopped":
+        return f"{text}: its weights restored\nearly stopping ended the run at epoch {epoch:,}"
+    if status in ("finished", "stopped") and epoch == best and not between:
+        return f"{text}: the last epoch, its weights kept"
+    if status == "finished":
+        return f"{text}: not restored\nthe run finished with epoch {epoch:,}'s weights"
+    if status == "stopped":
+        return f"{text}: not restored\nstopped: the network keeps its last weights"
+    if status == "diverged":
+        return f"{text}: not restored\ndiverged: the network keeps its last finite weights"
+    return text
+
+
 def _percent(value: float | None) -> str:
     return "–" if value is None or not np.isfinite(value) else f"{100.0 * value:.1f} %"
+
+
+class LineLabel(pg.InfLineLabel):
+    """The label of a vertical line: at the top of the plot, beside the line.
+
+    On the line's right where the text has room there (the top right of a falling loss is
+    usually empty), else on its left; where neither side has room it stays inside the plot,
+    over the line. Where the plot is too narrow or too short for the text a shorter wording
+    takes its place (:meth:`set_wordings`), and where even that does not fit the line
+    stands alone (its tooltip still says it all).
+    """
+
+    #: Pixels between the line and the text.
+    GAP = 5.0
+    #: The most of the plot's height the text may cover.
+    MOST_OF_HEIGHT = 0.4
+
+    def __init__(self, line: pg.InfiniteLine, **kwargs: Any) -> None:
+        self._wordings = ("", "")
+        super().__init__(line, position=0.98, anchors=[(0.0, 0.0), (1.0, 0.0)], **kwargs)
+
+    def set_wordings(self, text: str, compact: str) -> None:
+        """Show ``text``, or ``compact`` where the plot has no room for ``text``."""
+        self._wordings = (text, compact)
+        self.setFormat(text)
+
+    def shown_text(self) -> str:
+        """The wording shown now (empty while the plot has room for none)."""
+        return self.textItem.toPlainText() if self.opacity() > 0 else ""
+
+    def _size_of(self, text: str) -> tuple[float, float]:
+        metrics = QtGui.QFontMetricsF(self.textItem.font())
+        margin = self.textItem.document().documentMargin()
+        lines = text.split("\n")
+        width = max(metrics.horizontalAdvance(line) for line in lines)
+        return width + 2 * margin, len(lines) * metrics.lineSpacing() + 2 * margin
+
+    def updatePosition(self) -> None:
+        super().updatePosition()
+        view = self.getViewBox()
+        if view is None or not self.isVisible():
+            return
+        area = view.sceneBoundingRect()
+        if area.width() <= 1:
+            return  # not laid out yet
+        fitting = [
+            wording
+            for wording in self._wordings
+            if wording
+            and self._size_of(wording)[0] <= area.width() - 2 * self.GAP
+            and self._size_of(wording)[1] <= self.MOST_OF_HEIGHT * area.height()
+        ]
+        # Cut off at the plot's edge, or covering a short plot, it would read as a glitch.
+        self.setOpacity(1.0 if fitting else 0.0)
+        line_x = view.mapViewToScene(QtCore.QPointF(self.line.value(), 0.0)).x()
+        room = max(area.right() - line_x, line_x - area.left()) - self.GAP
+        # The longest wording that fits beside the line, else the shortest (over the line).
+        beside = [wording for wording in fitting if self._size_of(wording)[0] <= room]
+        text = (beside or fitting or [self._wordings[-1]])[0 if beside else -1]
+        if text and self.textItem.toPlainText() != text:
+            self.setText(text)
+        width = max(self.textItem.boundingRect().width(), 1.0)
+        if line_x + self.GAP + width <= area.right():
+            left = line_x + self.GAP
+        elif line_x - self.GAP - width >= area.left():
+            left = line_x - self.GAP - width
+        else:  # no room beside the line: inside the plot, over it
+            left = min(max(line_x - width / 2, area.left()), area.right() - width)
+        self.setAnchor(((line_x - left) / width, 0.0))
 
 
 @dataclass
@@ -524,6 +709,25 @@ class LossTab(PlotTab):
             "network), "
             "faded, each named by what it did differently from the current run"
         )
+        # Shown only where they have something to show (a penalty, a rate that changes).
+        self.show_objective = QtWidgets.QCheckBox("Objective")
+        self.show_objective.setToolTip(
+            "Also show the training objective J + penalty after each epoch (dashed): the "
+            "training loss plus the L1/L2 penalty on the weights, what the steps minimise. "
+            "The gap between it and the training loss is the penalty"
+        )
+        self.show_objective.setChecked(True)
+        self.show_objective.setVisible(False)
+        self.show_objective.toggled.connect(self._toggle_objective)
+        self.show_rate = QtWidgets.QCheckBox("LR")
+        self.show_rate.setToolTip(
+            "Also show the learning rate each epoch trained with (teal), on a logarithmic "
+            "axis of its own on the right: how the schedule, or a rate changed while "
+            "training, moved it over the run"
+        )
+        self.show_rate.setChecked(True)
+        self.show_rate.setVisible(False)
+        self.show_rate.toggled.connect(self._toggle_rate)
         self.show_previous.setChecked(True)
         self.show_previous.setEnabled(False)
         self.show_previous.toggled.connect(self._toggle_previous)
@@ -551,7 +755,14 @@ class LossTab(PlotTab):
         runs_row.setSpacing(0)
         runs_row.addWidget(self.show_previous)
         runs_row.addWidget(self.forget_button)
-        self.add_wrapping_controls(self.log_scale, self.show_batches, runs, self.x_axis)
+        self.add_wrapping_controls(
+            self.log_scale,
+            self.show_batches,
+            self.show_objective,
+            self.show_rate,
+            runs,
+            self.x_axis,
+        )
 
         self.loss_plot = make_plot("Loss", "epoch", "loss", counts_x=True)
         self.loss_plot.setToolTip(LOSS_PLOT_TIP)
@@ -567,6 +778,27 @@ class LossTab(PlotTab):
         # Behind the earlier runs too: with batch size 1 its band of single examples' losses
         # would hide their faded lines.
         self.batch_curve.setZValue(-10)
+        self.objective_curve = self.loss_plot.plot(
+            pen=pen(TRAIN_COLOR, 1.5, qt_dash()), name=OBJECTIVE_LABEL, connect="finite"
+        )
+        self.objective_curve.setVisible(False)
+        # Early stopping's best epoch: a dashed line with its label, and a ring on the curve
+        # it watches.
+        self.best_line = pg.InfiniteLine(
+            angle=90, movable=False, pen=pen(BEST_COLOR, 1.2, qt_dash())
+        )
+        self.best_label = LineLabel(
+            self.best_line, color=BEST_COLOR, fill=pg.mkBrush(255, 255, 255, 215)
+        )
+        self.loss_plot.addItem(self.best_line, ignoreBounds=True)
+        self.best_point = self.loss_plot.plot(
+            [], [], pen=None, symbol="o", symbolSize=10, symbolBrush=None
+        )
+        self.best_line.setVisible(False)
+        self.best_point.setVisible(False)
+        self.best_line.setZValue(5)
+        self.best_point.setZValue(6)
+        self._best_shown: tuple = ()
 
         self.metric_plot = make_plot("Accuracy", "epoch", "accuracy", counts_x=True)
         # Examples seen run into millions: "1.5M", not a label too wide for its tick.
@@ -604,6 +836,26 @@ class LossTab(PlotTab):
         self.r2_view.addItem(self.metric_b_train)
         self.r2_view.addItem(self.metric_b_val)
         self.metric_plot.vb.sigResized.connect(self._sync_r2_view)
+        # The learning rate lives on its own logarithmic right-hand axis of the loss plot
+        # (schedules multiply it, and it has no unit in common with the loss). Its view lies
+        # behind the loss plot's, so zooming and panning stay the loss plot's.
+        rate_axis = ReadableLogAxis("right")
+        rate_axis.enableAutoSIPrefix(False)
+        self.loss_plot.setAxisItems({"right": rate_axis})
+        self.loss_plot.hideAxis("right")
+        self.rate_view = pg.ViewBox(enableMenu=False)
+        self.rate_view.setMouseEnabled(False, False)
+        self.rate_view.setZValue(-100)
+        rate_axis.linkToView(self.rate_view)
+        rate_axis.setLogMode(False, True)  # after linking: it tells the view it links to
+        rate_axis.setTextPen(pg.mkPen(RATE_COLOR))
+        rate_axis.set_label_wordings("learning rate", "lr")
+        self.rate_view.setXLink(self.loss_plot)
+        self.rate_curve = pg.PlotDataItem(pen=pen(RATE_COLOR, 1.6), connect="finite")
+        self.rate_curve.setLogMode(False, True)
+        self.rate_view.addItem(self.rate_curve)
+        self.rate_view.setVisible(False)
+        self.loss_plot.vb.sigResized.connect(self._sync_rate_view)
         self._x_ranges = (GrowingXRange(self.loss_plot), GrowingXRange(self.metric_plot))
         # Histories are thinned to the plot's width (mini-batch losses can reach 200,000).
         # The thick per-epoch lines get a point every other pixel: each antialiased thick
@@ -616,7 +868,12 @@ class LossTab(PlotTab):
             self.metric_a_val: LiveCurve(self.metric_plot, self.metric_a_val, _EPOCH_POINTS),
             self.metric_b_train: LiveCurve(self.metric_plot, self.metric_b_train, _EPOCH_POINTS),
             self.metric_b_val: LiveCurve(self.metric_plot, self.metric_b_val, _EPOCH_POINTS),
+            self.objective_curve: LiveCurve(self.loss_plot, self.objective_curve, _EPOCH_POINTS),
+            self.rate_curve: LiveCurve(self.loss_plot, self.rate_curve, _EPOCH_POINTS),
         }
+        # Dashes restart with every segment: drawn as segments, a dashed curve looks solid.
+        for item in (self.objective_curve, self.rate_curve):
+            item.curve.setSegmentedLineMode("off")
         for curves in self._run_curves:
             for item in curves.items:
                 plot = self.loss_plot if item in (curves.train, curves.val) else self.metric_plot
@@ -639,6 +896,8 @@ class LossTab(PlotTab):
         self._loss_y = SteadyYRange(self.loss_plot.vb, min_relative_span=_LOSS_MIN_SPAN)
         self._rmse_y = SteadyYRange(self.metric_plot.vb, min_relative_span=_LOSS_MIN_SPAN)
         self._r2_y = SteadyYRange(self.r2_view)
+        # At least a factor of 2: a rate that barely changes stays a flat line.
+        self._rate_y = SteadyYRange(self.rate_view, min_relative_span=1.0)
         self._framed_single_point = False
         self._task = "classification"
         self._configure_metric("classification")
@@ -649,11 +908,14 @@ class LossTab(PlotTab):
             wide=[(self.loss_plot, 0, 0, 1, 1), (self.metric_plot, 0, 1, 1, 1)],
         )
         self.graphics.scene().addItem(self.r2_view)
+        self.graphics.scene().addItem(self.rate_view)
 
     def view_options(self) -> dict[str, QtWidgets.QCheckBox | QtWidgets.QComboBox]:
         return {
             "logScale": self.log_scale,
             "miniBatches": self.show_batches,
+            "objective": self.show_objective,
+            "learningRate": self.show_rate,
             "previousRun": self.show_previous,
             "xAxis": self.x_axis,
         }
@@ -818,6 +1080,8 @@ class LossTab(PlotTab):
 
     def _set_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)
+        # The plot sets both y axes' scale; the learning rate's stays logarithmic.
+        self.loss_plot.getAxis("right").setLogMode(False, True)
         self._loss_y.reset()
         self._fit_loss_axis()
         self.loss_plot.setLabel("left", "loss (log scale)" if on else "loss")
@@ -849,14 +1113,17 @@ class LossTab(PlotTab):
             self._configure_metric(task)
         super().set_context(project, dataset)
         self._describe_runs()
+        self._update_extras()
         self._update_loss_title()
 
     def set_project(self, project: Project | None) -> None:
         """Follow a project whose training settings changed (a penalty set or removed),
-        keeping the curves: the mini-batch curve's legend says what its losses include."""
+        keeping the curves: the mini-batch curve's legend says what its losses include,
+        and the objective and learning-rate choices show where they have something to show."""
         self._project = project
         if self.current_run is None and self.kept_runs:
             self._describe_runs()  # they compare with the run these settings will train
+        self._update_extras()
         self._update_loss_title()
 
     # ---- frames ------------------------------------------------------------------------------
@@ -868,11 +1135,13 @@ class LossTab(PlotTab):
         self._batch_steps = None
         for x_range in self._x_ranges:
             x_range.reset()
-        for y_range in (self._loss_y, self._rmse_y, self._r2_y):
+        for y_range in (self._loss_y, self._rmse_y, self._r2_y, self._rate_y):
             y_range.reset()
         for live in self._live.values():
             live.clear()
         self._snapshot = None
+        self._draw_best()
+        self._update_extras()
         self._draw_previous()  # the earlier runs stay until other data comes
 
     def show_frame(self, frame: Frame) -> None:
@@ -920,6 +1189,7 @@ class LossTab(PlotTab):
                 run_record.steps_seen = snapshot.step / position
         self._history = history
         self._snapshot = snapshot
+        self._update_extras()
         self._batches = frame.batch_losses
         steps = getattr(frame, "grad_steps", None)
         aligned = steps is not None and len(steps) == len(frame.batch_losses)
@@ -941,7 +1211,135 @@ class LossTab(PlotTab):
         live[self.train_curve].set_data(x, history.train_loss)
         live[self.val_curve].set_data(x, history.val_loss)
         live[self.batch_curve].set_data(batch_x, batches[:, 1])
+        self._draw_objective(history, x)
+        self._draw_rate(history, epochs)
+        self._draw_best()
         self._fit_loss_axis()
+
+    def _draw_objective(self, history: Any, x: np.ndarray) -> None:
+        """The training objective J + penalty of each epoch (while it is shown)."""
+        live = self._live[self.objective_curve]
+        if self._objective_shown():
+            live.set_data(x, history.train_objective)
+        else:
+            live.clear()
+
+    def _draw_rate(self, history: Any, epochs: np.ndarray) -> None:
+        """The learning rate of each epoch, as a step over the epoch it trained (while shown)."""
+        live = self._live[self.rate_curve]
+        if not self._rate_shown():
+            live.clear()
+            return
+        steps, rates = rate_steps(epochs, np.asarray(history.learning_rate, dtype=np.float64))
+        live.set_data(self._x_of(steps), rates)
+        self._rate_y.fit([live.shown_y], log=True)
+
+    def _draw_best(self) -> None:
+        """Mark the epoch early stopping keeps as the best so far (hidden without one)."""
+        snapshot = self._snapshot
+        history = self._history
+        best = getattr(snapshot, "best_epoch", None)
+        if best is None or history is None or len(history) == 0:
+            if self._best_shown:
+                self._best_shown = ()
+                self.best_line.setVisible(False)
+                self.best_point.setVisible(False)
+            return
+        x = float(self._x_of(np.array([float(best)]))[0])
+        loss = getattr(snapshot, "best_loss", None)
+        validation = getattr(snapshot, "val_loss", None) is not None
+        text = best_epoch_text(snapshot)
+        shown = (x, text, loss, validation, best_epoch_text(snapshot, compact=True))
+        if shown == self._best_shown:
+            return
+        self._best_shown = shown
+        # Visible first: a hidden line's label takes no new text.
+        self.best_line.setVisible(True)
+        self.best_line.setValue(x)
+        self.best_label.set_wordings(text, shown[-1])
+        self.best_line.setToolTip(f"{text}\n\n{BEST_EPOCH_TIP}")
+        if loss is None:
+            self.best_point.setVisible(False)
+            return
+        # A ring on the curve early stopping watches, at the best value.
+        self.best_point.setSymbolPen(pen(VALIDATION_COLOR if validation else TRAIN_COLOR, 2.0))
+        self.best_point.setData([x], [float(loss)])
+        self.best_point.setVisible(True)
+
+    # ---- what the loss plot shows besides the losses ---------------------------------------
+
+    def _penalty_in_use(self) -> bool:
+        """Whether the run shown had an L1 or L2 penalty (before a run: whether the settings
+        have one). A penalty set during a run counts from its first epoch with it, as the
+        mini-batch curve's label does."""
+        history = self._history
+        if history is None or len(history) == 0:
+            project = getattr(self, "_project", None)
+            return project is not None and (project.training.l1 > 0 or project.training.l2 > 0)
+        run = self.current_run
+        if run is not None and any(on for _position, on in run.penalty):
+            return True
+        gap = np.asarray(history.train_objective, float) - np.asarray(history.train_loss, float)
+        return bool(np.any(gap[np.isfinite(gap)] > 0))
+
+    def _rate_changes(self) -> bool:
+        """Whether the learning rate changes over the run: a schedule, or a rate edited."""
+        project = getattr(self, "_project", None)
+        if project is not None and project.training.schedule.name != "constant":
+            return True
+        history = self._history
+        if history is None or len(history) == 0:
+            return False
+        rates = np.asarray(history.learning_rate, dtype=np.float64)
+        rates = rates[np.isfinite(rates)]
+        return bool(rates.size and rates.min() != rates.max())
+
+    def _objective_shown(self) -> bool:
+        return not self.show_objective.isHidden() and self.show_objective.isChecked()
+
+    def _rate_shown(self) -> bool:
+        return not self.show_rate.isHidden() and self.show_rate.isChecked()
+
+    def _update_extras(self) -> None:
+        """Offer the objective and learning-rate curves only where they show something."""
+        penalty, rate = self._penalty_in_use(), self._rate_changes()
+        changed = False
+        for box, wanted in ((self.show_objective, penalty), (self.show_rate, rate)):
+            if box.isHidden() == wanted:
+                box.setHidden(not wanted)
+                changed = True
+        if changed:
+            self._apply_extras()
+
+    def _toggle_objective(self, _on: bool) -> None:
+        self._apply_extras()
+
+    def _toggle_rate(self, _on: bool) -> None:
+        self._apply_extras()
+
+    def _apply_extras(self) -> None:
+        """Show or hide the objective and learning-rate curves (and the rate's axis)."""
+        objective, rate = self._objective_shown(), self._rate_shown()
+        self.objective_curve.setVisible(objective)
+        self.rate_view.setVisible(rate)
+        if rate != self.loss_plot.getAxis("right").isVisible():
+            self.loss_plot.showAxis("right", rate)
+        self._rate_y.reset()
+        history = self._history
+        if history is not None and len(history):
+            epochs = np.asarray(history.epoch, dtype=np.float64)
+            self._draw_objective(history, self._x_of(epochs))
+            self._draw_rate(history, epochs)
+        else:
+            self._live[self.objective_curve].clear()
+            self._live[self.rate_curve].clear()
+        self._loss_y.reset()
+        self._fit_loss_axis()
+        self._update_loss_title()
+
+    def _sync_rate_view(self) -> None:
+        self.rate_view.setGeometry(self.loss_plot.vb.sceneBoundingRect())
+        self.rate_view.linkedViewChanged(self.loss_plot.vb, self.rate_view.XAxis)
 
     def _x_of(self, epochs: np.ndarray) -> np.ndarray:
         """The current run's epoch positions on the x axis chosen."""
@@ -1012,6 +1410,8 @@ class LossTab(PlotTab):
         if self._framed_single_point and not self.log_scale.isChecked():
             return
         curves = [self.train_curve, self.val_curve]
+        if self._objective_shown():
+            curves.append(self.objective_curve)
         if self.show_previous.isChecked():
             for run in self.kept_runs:
                 run_curves = self._run_curves[run.slot]
@@ -1073,20 +1473,39 @@ class LossTab(PlotTab):
         snapshot = getattr(self, "_snapshot", None)
         return None if snapshot is None else getattr(snapshot, name, None)
 
+    def _latest_rate(self) -> float | None:
+        """The rate the run trains with now; once it has ended, the rate its last epoch used
+        (the snapshot then holds the rate a further epoch would take)."""
+        snapshot = getattr(self, "_snapshot", None)
+        history = getattr(self, "_history", None)
+        if getattr(snapshot, "done", False) and history is not None and len(history):
+            return float(history.learning_rate[-1])
+        return self._latest("learning_rate")
+
     def _has_validation(self) -> bool:
         snapshot = getattr(self, "_snapshot", None)
         return snapshot is None or snapshot.val_loss is not None
 
     def _update_loss_title(self) -> None:
         latest = self._latest
+        # Three wordings, longest first (set_title shows the first that fits): everything;
+        # without the word "Loss" and with the objective named short; and with the
+        # mini-batch curve named short too.
         # A plot's name stays on one line with its first entry (titles wrap between entries).
         train = key(TRAIN_COLOR, f"train {_fmt(latest('train_loss'))}")
         parts = ["Loss&nbsp;&nbsp;" + train]
+        medium = [train]
         short = [train]
         if self._has_validation():
             val = key(VALIDATION_COLOR, f"val {_fmt(latest('val_loss'))}")
-            parts.append(val)
-            short.append(val)
+            for wording in (parts, medium, short):
+                wording.append(val)
+        if self._objective_shown():
+            objective = _fmt(latest("train_objective"))
+            parts.append(key(TRAIN_COLOR, f"{OBJECTIVE_LABEL} {objective}", dashed=True))
+            named = key(TRAIN_COLOR, f"objective {objective}", dashed=True)
+            medium.append(named)
+            short.append(named)
         if self.show_batches.isChecked():
             run = self.current_run
             if run is not None and run.penalty:
@@ -1095,13 +1514,22 @@ class LossTab(PlotTab):
             else:
                 label = batch_curve_label(getattr(self, "_project", None))
             parts.append(key(BATCH_COLOR, label, thin=True))
+            medium.append(key(BATCH_COLOR, label, thin=True))
             short.append(key(BATCH_COLOR, "batch", thin=True))
+        if self._rate_shown():
+            rate = key(RATE_COLOR, f"lr {_fmt(self._latest_rate(), 3)}")
+            for wording in (parts, medium, short):
+                wording.append(rate)
         runs = self._runs_html if self.kept_runs and self.show_previous.isChecked() else ""
         if runs:
-            parts.append(runs)
-            short.append(runs)
+            for wording in (parts, medium, short):
+                wording.append(runs)
         # Short of room, the earlier runs' names matter more than the word "Loss".
-        set_title(self.loss_plot, "&nbsp; ".join(parts), compact="&nbsp; ".join(short))
+        set_title(
+            self.loss_plot,
+            "&nbsp; ".join(parts),
+            compact=["&nbsp; ".join(medium), "&nbsp; ".join(short)],
+        )
 
     def _update_metric_title(self) -> None:
         latest = self._latest
@@ -1131,7 +1559,7 @@ class LossTab(PlotTab):
         if history is None:
             return [], []
         metrics = _REGRESSION_COLUMNS if self._task == "regression" else _CLASSIFICATION_COLUMNS
-        columns = ("train_loss", "val_loss", *metrics, "learning_rate")
+        columns = ("train_loss", "val_loss", *metrics, "learning_rate", "train_objective")
         header = ["epoch", *columns]
         table = np.column_stack([np.asarray(getattr(history, c), float) for c in columns])
         rows = [[int(e), *values] for e, values in zip(history.epoch, table, strict=True)]
