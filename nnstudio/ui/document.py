@@ -111,6 +111,34 @@ def default_project() -> Project:
     )
 
 
+def _in_precision(weights: Weights | None, dtype: str) -> Weights | None:
+    """``weights`` converted to ``dtype`` ("float32", "float64"); the same object when every
+    array is of that type already (``None`` stays ``None``)."""
+    if weights is None:
+        return None
+    target = np.dtype(dtype)
+    if all(W.dtype == target and b.dtype == target for W, b in weights):
+        return weights
+    return tuple((W.astype(target), b.astype(target)) for W, b in weights)
+
+
+def _precision_problem(weights: Weights, dtype: str) -> str | None:
+    """Why ``weights`` cannot be held in ``dtype`` (a value beyond its range), or ``None``."""
+    target = np.dtype(dtype)
+    limit = float(np.finfo(target).max)
+    for number, (W, b) in enumerate(weights, start=1):
+        for name, array in ((f"W{number}", W), (f"b{number}", b)):
+            if array.dtype.itemsize <= target.itemsize or not array.size:
+                continue
+            peak = float(np.max(np.abs(array)))
+            if peak > limit:
+                return (
+                    f"layer {number}'s {name} holds {peak:.3g}, beyond what {target.name} can "
+                    f"hold (about ±{limit:.2g})"
+                )
+    return None
+
+
 def _same_shapes(a: NetworkSpec, b: NetworkSpec) -> bool:
     return a.sizes == b.sizes
 
@@ -139,11 +167,15 @@ class _Side:
         when the step is not the next to install this side.
     fresh : bool
         Whether ``weights`` are an initialisation (not trained, loaded or edited).
+    position : tuple of (int, int)
+        How far training had come with ``weights``: the run's epoch and step (see
+        :attr:`StudioDocument.training_position`).
     """
 
     project: Project
     weights: Weights | None = None
     fresh: bool = False
+    position: tuple[int, int] = (0, 0)
 
 
 class _ProjectCommand(QtGui.QUndoCommand):
@@ -281,6 +313,8 @@ class StudioDocument(QtCore.QObject):
         # discarding them loses nothing, so shape edits do not ask about them.
         self._weights_fresh = False
         self._next_weights_fresh = False
+        #: The epoch and step training had reached with the weights (see training_position).
+        self._position: tuple[int, int] = (0, 0)
         # Undo steps are being pushed again without being done (see _trim_undo_history).
         self._replaying = False
         self._trim_pending = False
@@ -335,6 +369,17 @@ class StudioDocument(QtCore.QObject):
     def base_dir(self) -> Path:
         """Folder that relative paths (CSV data, weights) are resolved against."""
         return self._path.parent if self._path is not None else Path.cwd()
+
+    @property
+    def training_position(self) -> tuple[int, int]:
+        """The epoch and step of the run that produced the weights, ``(0, 0)`` for weights no
+        run has trained here (fresh, opened, loaded or imported ones).
+
+        It travels with the weights: a hand edit keeps it, and undo and redo bring back the
+        position of the weights they bring back, so the window can say how far training had
+        come with them while a new run has not yet taken a step.
+        """
+        return self._position
 
     @property
     def has_trained_weights(self) -> bool:
@@ -421,7 +466,8 @@ class StudioDocument(QtCore.QObject):
         if isinstance(project.data, CsvData):
             project = _rebase_csv(project, self.base_dir, target.parent)
         old_dir = self.base_dir
-        saved = save_project(target, project, self._weights)
+        # Weights opened from a file of another precision are stored in the project's.
+        saved = save_project(target, project, _in_precision(self._weights, project.training.dtype))
         if target.parent.resolve() != old_dir.resolve():
             # Relative CSV paths in the history mean other files from the new folder: undoing
             # a step after Save As must still find its data.
@@ -456,6 +502,7 @@ class StudioDocument(QtCore.QObject):
         self._weights_dirty = False
         self._weights_fresh = False
         self._next_weights_fresh = False
+        self._position = (0, 0)
         if dataset_error is None:
             self._reload_dataset()
         else:  # not read again: a large file failing at its end takes as long as the first time
@@ -485,7 +532,14 @@ class StudioDocument(QtCore.QObject):
 
     # ---- undoable edits ----------------------------------------------------------------------
 
-    def apply(self, project: Project, text: str, weights: Weights | str | None = "keep") -> bool:
+    def apply(
+        self,
+        project: Project,
+        text: str,
+        weights: Weights | str | None = "keep",
+        *,
+        position: tuple[int, int] = (0, 0),
+    ) -> bool:
         """Push an undoable change to ``project``.
 
         Parameters
@@ -497,6 +551,9 @@ class StudioDocument(QtCore.QObject):
         weights : Weights, None or "keep"
             New weights; ``"keep"`` keeps the current ones when the shapes still fit and
             discards them otherwise (after asking, when they were trained).
+        position : tuple of (int, int)
+            The :attr:`training_position` of new ``weights`` (a hand edit keeps the one of
+            the weights it edits); weights kept keep theirs, fresh ones have none.
 
         Returns
         -------
@@ -521,7 +578,11 @@ class StudioDocument(QtCore.QObject):
             new_weights = weights  # type: ignore[assignment]
         # Redo (done by push) takes the weights from before as they are; a step that keeps
         # the weights holds none.
-        new = _Side(project, new_weights if swaps_weights else None)
+        if swaps_weights:
+            fresh_start = new_weights is None  # the network starts from fresh weights
+            new = _Side(project, new_weights, position=(0, 0) if fresh_start else position)
+        else:
+            new = _Side(project)
         command = _ProjectCommand(self, text, _Side(self._project), new, swaps_weights)
         self.undo_stack.push(command)
         self._trim_undo_history()
@@ -611,7 +672,18 @@ class StudioDocument(QtCore.QObject):
         return self.set_layer(index, replace(layers[index], units=units), text)
 
     def set_training(self, training: TrainingSpec, text: str = "Change training settings") -> bool:
-        """Replace the training settings (weights are kept)."""
+        """Replace the training settings (weights are kept).
+
+        A new precision converts the weights to it at once (see :meth:`_install`), so what
+        is saved is always in the precision the project names. Weights too large for a
+        narrower precision refuse it with a notice (False is returned): they would become
+        infinite.
+        """
+        if training.dtype != self._project.training.dtype and self._weights is not None:
+            problem = _precision_problem(self._weights, training.dtype)
+            if problem is not None:
+                self.notice.emit(f"{text} refused: {problem}.")
+                return False
         return self.apply(replace(self._project, training=training), text)
 
     def set_loss(self, loss: str) -> bool:
@@ -678,17 +750,25 @@ class StudioDocument(QtCore.QObject):
         else:
             W[row, column] = value
             text = "Edit weight"
-        return self.apply(self._project, text, weights=tuple(weights))
+        # An edit of trained weights: they stay as far trained as they were.
+        return self.apply(self._project, text, weights=tuple(weights), position=self._position)
 
     # ---- weights from training -------------------------------------------------------------
 
-    def set_weights(self, weights: Weights | None) -> None:
+    def set_weights(self, weights: Weights | None, position: tuple[int, int] = (0, 0)) -> None:
         """Replace the weights without an undo step (training snapshots, reset).
 
         Giving a network its first weights does not count as an unsaved change: they follow
         from the seed, so a freshly opened project stays clean until it is trained or edited.
         Neither do weights equal to the current ones (a frame the training process sends
         again after a settings change): they are no new work.
+
+        Parameters
+        ----------
+        weights : Weights or None
+        position : tuple of (int, int)
+            The epoch and step of the run the weights come from (see
+            :attr:`training_position`); ``(0, 0)`` for weights no run has trained.
         """
         current = self._weights
         # Compared at most once, and only when the answer matters.
@@ -706,6 +786,7 @@ class StudioDocument(QtCore.QObject):
         if current is not None and not unchanged:
             self._weights_dirty = True
         self._weights = weights
+        self._position = (int(position[0]), int(position[1])) if weights is not None else (0, 0)
         self.weightsChanged.emit(weights)
         self._emit_dirty()
 
@@ -762,15 +843,17 @@ class StudioDocument(QtCore.QObject):
         weights = self._weights
         if weights is None or not side.project.network.fits(weights):
             return _Side(side.project)
-        return _Side(side.project, weights, fresh=self._weights_fresh)
+        return _Side(side.project, weights, fresh=self._weights_fresh, position=self._position)
 
     def _install_side(self, side: _Side, with_weights: bool) -> None:
         """Install an undo step's ``side`` (its weights too when ``with_weights``)."""
         if not with_weights:
             self._install(side.project, self._weights)
         else:
-            # Freshness travels with the weights: redone fresh weights need no question.
+            # Freshness and the training position travel with the weights: redone fresh
+            # weights need no question, and redone trained ones say how far they were trained.
             self._weights_fresh = side.fresh
+            self._position = side.position if side.weights is not None else (0, 0)
             self._install(side.project, side.weights)
             # Undo and redo remember the weights they leave: the history may have grown.
             self._schedule_trim()
@@ -852,7 +935,9 @@ class StudioDocument(QtCore.QObject):
         self._weights_problem = None  # told once; an edit moves on from the opened file
         old = self._project
         self._project = project
-        self._weights = weights
+        # A new precision (or its undo) converts the weights: until training ran they would
+        # otherwise stay in the old one, and be saved so beside the new one's name.
+        self._weights = _in_precision(weights, project.training.dtype)
         if project.data != old.data:
             self._reload_dataset()
             self.datasetChanged.emit(self._dataset)
@@ -861,7 +946,7 @@ class StudioDocument(QtCore.QObject):
             self.networkChanged.emit(project.network)
         if project.training != old.training:
             self.trainingChanged.emit(project.training)
-        self.weightsChanged.emit(weights)
+        self.weightsChanged.emit(self._weights)
 
     def _confirm(self, question: str) -> bool:
         return (

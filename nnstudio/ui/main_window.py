@@ -27,7 +27,7 @@ from nnstudio.ui.background import run_with_progress
 from nnstudio.ui.canvas import NetworkCanvas
 from nnstudio.ui.docks.data_dock import DataPanel
 from nnstudio.ui.docks.properties_dock import PropertiesDock
-from nnstudio.ui.docks.training_dock import TrainingDock
+from nnstudio.ui.docks.training_dock import NumberField, TrainingDock
 from nnstudio.ui.document import StudioDocument, read_project
 from nnstudio.ui.icons import icon
 from nnstudio.ui.plots import PlotsPanel
@@ -43,7 +43,7 @@ from nnstudio.ui.qt import (
 )
 from nnstudio.ui.relay import FrameRelay
 from nnstudio.ui.selection import Selection
-from nnstudio.ui.worker import TrainingController
+from nnstudio.ui.worker import TrainingController, frame_position
 from nnstudio.workflow import build_network
 
 ORGANIZATION = "nnstudio"
@@ -310,6 +310,55 @@ def _reads_slowly(path: str | Path) -> bool:
         return resolve_csv_path(data, loaded.base_dir).stat().st_size > LARGE_DATA_BYTES
     except (NNStudioError, OSError):  # opening it properly will say what is wrong
         return False
+
+
+def field_name(field: QtWidgets.QWidget) -> str:
+    """The name a form gives ``field``: its accessible name, else its row's label ("" if none).
+
+    A field sharing its row with other widgets (a check box and a number) is found inside
+    the row's layout.
+    """
+    name = field.accessibleName()
+    if name:
+        return name
+    parent = field.parentWidget()
+    if parent is None:
+        return ""
+    roles = QtWidgets.QFormLayout.ItemRole
+    for form in parent.findChildren(QtWidgets.QFormLayout):
+        for row in range(form.rowCount()):
+            item = form.itemAt(row, roles.FieldRole)
+            if item is None:
+                continue
+            inner = item.layout()
+            if item.widget() is field or (inner is not None and inner.indexOf(field) >= 0):
+                label = form.itemAt(row, roles.LabelRole)
+                widget = None if label is None else label.widget()
+                if isinstance(widget, QtWidgets.QLabel):
+                    return widget.text().replace("&", "").rstrip(":").strip()
+                return ""
+    return ""
+
+
+def _named(field: QtWidgets.QWidget, problem: str) -> str:
+    """``problem`` led by the field's name, unless it already starts with it."""
+    name = field_name(field)
+    if not name or problem.startswith(f"{name}:"):
+        return problem
+    return f"{name}: {problem}"
+
+
+def _spin_problem(box: QtWidgets.QAbstractSpinBox) -> str:
+    """Why a spin box's typed text is no value of it ("'0' is not between 1 and 100000")."""
+    text = getattr(box, "cleanText", box.text)().strip()  # without prefix and suffix
+    low = getattr(box, "minimum", None)
+    high = getattr(box, "maximum", None)
+    if not (callable(low) and callable(high)):
+        return f"{text!r} is not a value this field takes" if text else "no value typed"
+    bounds = f"between {box.textFromValue(low())} and {box.textFromValue(high())}"  # type: ignore[attr-defined]
+    if not text:
+        return f"no value typed (a value {bounds} is needed)"
+    return f"{text!r} is not {bounds}"
 
 
 def _format_loss(value: float | None) -> str:
@@ -847,11 +896,22 @@ class TrainingStatus(QtWidgets.QWidget):
         if total:
             self.progress.setValue(round(min(1.0, max(0.0, fraction)) * 1000))
 
-    def show_snapshot(self, snapshot: Any, total_epochs: int | None) -> None:
-        """Update epoch, step and losses from an engine snapshot."""
+    def show_snapshot(
+        self,
+        snapshot: Any,
+        total_epochs: int | None,
+        position: tuple[int, int] | None = None,
+    ) -> None:
+        """Update epoch, step and losses from an engine snapshot.
+
+        ``position`` (epoch, step) replaces the snapshot's when given: the weights' own, for
+        a run that has not taken a step yet (see :meth:`MainWindow.weights_position`).
+        """
         epoch = int(getattr(snapshot, "epoch", 0))
         step = int(getattr(snapshot, "step", 0))
         within = float(getattr(snapshot, "epoch_progress", 0.0) or 0.0)
+        if position is not None:
+            (epoch, step), within = position, 0.0
         fraction = (epoch + within) / total_epochs if total_epochs else 0.0
         self._show_position(epoch, step, total_epochs, fraction)
         train = getattr(snapshot, "train_loss", None)
@@ -1704,12 +1764,26 @@ class MainWindow(QtWidgets.QMainWindow):
         """Ask what to do with unsaved changes; return False when the user cancels.
 
         A value still being typed in a field counts as a change (see
-        :meth:`commit_pending_edit`).
+        :meth:`commit_pending_edit`). Typing a field refused is not part of the project:
+        the user is asked first whether to leave it out or go back and correct it.
         """
-        self.commit_pending_edit()
+        buttons = QtWidgets.QMessageBox.StandardButton
+        refused = self._refused_typing()
+        if refused is not None:
+            field, problem = refused
+            answer = QtWidgets.QMessageBox.question(
+                self,
+                "Typed value not taken",
+                f"{problem}.\n\nWhat was typed there is not part of the project. Discard "
+                "it and go on, or cancel to correct it?",
+                buttons.Discard | buttons.Cancel,
+                buttons.Cancel,
+            )
+            if answer != buttons.Discard:
+                self._reveal_field(field)
+                return False
         if not self.document.is_dirty:
             return True
-        buttons = QtWidgets.QMessageBox.StandardButton
         answer = QtWidgets.QMessageBox.question(
             self,
             "Unsaved changes",
@@ -1720,7 +1794,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if answer == buttons.Cancel:
             return False
         if answer == buttons.Save:
-            return self.save()
+            # The refused typing, if any, was just left out by the user's own choice.
+            return self._save(check_typing=False)
         return True
 
     def new_project(self) -> None:
@@ -1957,16 +2032,30 @@ class MainWindow(QtWidgets.QMainWindow):
         """File › Save: asks for a name the first time, and for a sample.
 
         A sample's file is part of the installation: saving one asks where to keep a copy
-        (as Save As does), instead of writing over the shipped file.
+        (as Save As does), instead of writing over the shipped file. A value being typed is
+        saved with the project; one its field refuses stops the save (see
+        :meth:`_stopped_by_refused_typing`).
         """
+        return self._save(check_typing=True)
+
+    def _save(self, *, check_typing: bool) -> bool:
+        """:meth:`save`, looking for refused typing first when ``check_typing``."""
+        if check_typing and self._stopped_by_refused_typing():
+            return False
         self.commit_pending_edit()
         path = self.document.path
         if path is None or in_samples_folder(path.parent):
-            return self.save_as()
+            return self._save_as(check_typing=False)
         return self._save_to(path)
 
     def save_as(self) -> bool:
         """File › Save As…: a sample or a new project is proposed in the user's own folder."""
+        return self._save_as(check_typing=True)
+
+    def _save_as(self, *, check_typing: bool) -> bool:
+        """:meth:`save_as`, looking for refused typing first when ``check_typing``."""
+        if check_typing and self._stopped_by_refused_typing():
+            return False
         self.commit_pending_edit()
         path = self.document.path
         if path is None or in_samples_folder(path.parent):
@@ -2365,6 +2454,72 @@ class MainWindow(QtWidgets.QMainWindow):
         ):
             line.editingFinished.emit()
 
+    def _refused_typing(self) -> tuple[QtWidgets.QWidget, str] | None:
+        """Take what is being typed, then find typed text a field refused (and kept).
+
+        Such text is not in the project: a number field marked invalid ("abc", a learning
+        rate of -1), or a spin box still holding text out of its range, which Qt would
+        otherwise put back to the old value without a word.
+
+        Returns
+        -------
+        tuple of (QWidget, str) or None
+            The field (the focused one first) and what is wrong, naming the field
+            ("Learning rate: 'abc' is not a number"); ``None`` when no field holds any.
+        """
+        focused = self._focused_field()
+        if isinstance(focused, QtWidgets.QAbstractSpinBox):
+            line = focused.lineEdit()
+            if line is not None and not line.hasAcceptableInput():
+                return focused, _named(focused, _spin_problem(focused))
+        self.commit_pending_edit()
+        fields = [
+            field
+            for field in self.findChildren(NumberField)
+            if field.property("invalid") and self._holds_visibly(field)
+        ]
+        # The field the keyboard is in is the one the user is looking at.
+        fields.sort(key=lambda field: field is not focused)
+        if not fields:
+            return None
+        field = fields[0]
+        problem = field.toolTip().strip().rstrip(".") or "what was typed was not taken"
+        return field, _named(field, problem)
+
+    def _holds_visibly(self, field: QtWidgets.QWidget) -> bool:
+        """Whether ``field`` is on show in its dock (tabbed behind another one counts): not on
+        a page or in a row another selection or setting has put away."""
+        dock = self._dock_of(field)
+        return dock is not None and field.isVisibleTo(dock)
+
+    def _stopped_by_refused_typing(self) -> bool:
+        """Refuse to save while a field holds typing it refused, saying which and why.
+
+        Saving would write the project without what the user typed and report success;
+        instead nothing is written, the message names the field, and the typed text stays
+        there, in sight and with the keyboard, to be corrected.
+        """
+        refused = self._refused_typing()
+        if refused is None:
+            return False
+        field, problem = refused
+        self.show_error(
+            "Cannot save project",
+            f"Not saved: {problem}. Correct the value, then save again.",
+        )
+        self._reveal_field(field)
+        return True
+
+    def _reveal_field(self, field: QtWidgets.QWidget) -> None:
+        """Bring ``field``'s dock to the front and give the field the keyboard."""
+        if not is_alive(field):
+            return
+        dock = self._dock_of(field)
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+        field.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def _focused_field(self) -> QtWidgets.QWidget | None:
         """The widget of this window (a floating dock's included) holding the keyboard.
 
@@ -2395,7 +2550,7 @@ class MainWindow(QtWidgets.QMainWindow):
             and self.controller.state in ("running", "paused")
             and self.document.project.network.fits(frame.weights)
         ):
-            self.controller.hand_back(frame.weights)
+            self.controller.hand_back(frame.weights, frame_position(frame))
         try:
             fresh = build_network(self.document.project).weights()
         except NNStudioError as error:
@@ -2445,7 +2600,11 @@ class MainWindow(QtWidgets.QMainWindow):
         def show_status() -> None:
             snapshot = getattr(frame, "snapshot", None)
             if snapshot is not None:
-                self.status.show_snapshot(snapshot, self.document.project.training.epochs)
+                self.status.show_snapshot(
+                    snapshot,
+                    self.document.project.training.epochs,
+                    self.weights_position(int(getattr(snapshot, "step", 0))),
+                )
                 rate = getattr(snapshot, "learning_rate", None)
                 if rate is not None:
                     self.training_dock.show_learning_rate(rate, int(snapshot.epoch))
@@ -2499,7 +2658,21 @@ class MainWindow(QtWidgets.QMainWindow):
             self.statusBar().showMessage(self._run_message, 10000)
 
     def _progress(self, progress: dict) -> None:
+        position = self.weights_position(int(progress.get("step", 0) or 0))
+        if position is not None:
+            progress = {**progress, "epoch": position[0], "step": position[1]}
         self.status.show_progress(progress)
+
+    def weights_position(self, run_step: int) -> tuple[int, int] | None:
+        """The epoch and step to show for a run at step ``run_step``, when not the run's own.
+
+        A run that has taken no step yet (a new one after an edit, an undo or a redo) holds
+        the document's weights as they came: they are as far trained as the run that made
+        them had come, which the document keeps with them. ``None`` once the run trains.
+        """
+        if run_step > 0:
+            return None
+        return self.document.training_position
 
     def _controller_message(self, text: str) -> None:
         if text.startswith(WARNING_STARTS):

@@ -313,6 +313,52 @@ class NeuronView(QtWidgets.QWidget):
         self.weight_scale: Callable[[Any], float] = network_weight_limit
         self.clear("Select a neuron to see its weights and activations.")
 
+    # ---- size --------------------------------------------------------------------------------
+
+    def least_height(self, width: int | None = None) -> int:
+        """The least height (pixels) at which no part covers another, at ``width``.
+
+        The layout's own minimum counts a wrapped text as one line: a dock shorter than
+        the texts need squeezed the parts into each other, and the note under the
+        activation plot was drawn over its axis labels. Here each text counts with the
+        lines it wraps to at ``width`` (the view's own by default), each plot with its
+        minimum height.
+        """
+        layout = self.layout()
+        margins = layout.contentsMargins()
+        inner = (self.width() if width is None else width) - margins.left() - margins.right()
+        heights = []
+        for index in range(layout.count()):
+            item = layout.itemAt(index)
+            widget = item.widget()
+            if widget is None or widget.isHidden():
+                continue  # the closing stretch, or a plot an input neuron has not
+            if item.hasHeightForWidth():
+                heights.append(max(item.heightForWidth(inner), item.minimumSize().height()))
+            else:
+                heights.append(item.minimumSize().height())
+        spacing = max(layout.spacing(), 0) * max(len(heights) - 1, 0)
+        return sum(heights) + spacing + margins.top() + margins.bottom()
+
+    def _keep_room(self) -> None:
+        """Hold the view at least :meth:`least_height` tall for its width.
+
+        Its parent (a dock, the Properties page's scroll area) then gives it that much, or
+        scrolls, instead of laying the parts over each other.
+        """
+        least = self.least_height()
+        if least != self.minimumHeight():
+            self.setMinimumHeight(least)
+
+    def event(self, event: QtCore.QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QtCore.QEvent.Type.LayoutRequest:
+            # A text wraps to other lines, or a plot was shown or hidden. Only then: new
+            # numbers in the same texts keep their size hints (SteadyLabel), so frames of
+            # a run do not get here.
+            self._keep_room()
+        return handled
+
     # ---- public API --------------------------------------------------------------------------
 
     def clear(self, message: str = "") -> None:
@@ -561,6 +607,8 @@ class NeuronView(QtWidgets.QWidget):
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._keep_room()  # the texts wrap anew
         if self._bar_labels is not None:
             # After the plot has its new width, the names get the room it leaves.
             QtCore.QTimer.singleShot(0, self._label_bars)

@@ -822,10 +822,14 @@ class TrainingController(QtCore.QObject):
         self._send("unload", self._generation)
         self.message.emit(f"Cannot train: {check.problem}")
 
-    def hand_back(self, weights: Weights) -> None:
-        """Give the document ``weights`` from training (a frame's), without a new session."""
+    def hand_back(self, weights: Weights, position: tuple[int, int] = (0, 0)) -> None:
+        """Give the document ``weights`` from training (a frame's), without a new session.
+
+        ``position`` is the run's epoch and step the weights were taken at, ``(0, 0)`` for
+        weights no step has trained (see :attr:`StudioDocument.training_position`).
+        """
         self._handed_back = weights
-        self._document.set_weights(weights)
+        self._document.set_weights(weights, position)
 
     # ---- internals: news from the process ----------------------------------------------------
 
@@ -883,7 +887,7 @@ class TrainingController(QtCore.QObject):
         # few times a second; every pause, stop or end hands them back at once.
         due = arrived - self._handed_back_at >= _HAND_BACK_INTERVAL
         if trained and (self._state != "running" or due):
-            self.hand_back(frame.weights)
+            self.hand_back(frame.weights, frame_position(frame))
             self._handed_back_at = arrived
 
         def shown() -> None:
@@ -892,6 +896,14 @@ class TrainingController(QtCore.QObject):
             self._frame_taken(process, seq, max(cost, spent_since or 0.0))
 
         QtCore.QTimer.singleShot(0, self, shown)
+
+
+def frame_position(frame: Frame) -> tuple[int, int]:
+    """The epoch and step of the run ``frame``'s weights were taken at (0, 0 without one)."""
+    snapshot = frame.snapshot
+    if snapshot is None:
+        return (0, 0)
+    return (int(snapshot.epoch), int(snapshot.step))
 
 
 def _check_inputs(project: Project) -> tuple:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from nnstudio.ui.neuron_view import (
     network_weight_limit,
     spread_texts,
 )
-from nnstudio.ui.qt import QtCore, QtGui
+from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
 from nnstudio.workflow import build_network
 
 pytestmark = pytest.mark.gui
@@ -451,3 +452,54 @@ def test_the_top_tick_label_of_each_plot_has_room_above_the_axis(view):
         # A label is centred on its tick: one at the top of the range reaches half its height
         # above the axis, which the widget's edge cut off.
         assert widget.mapFromScene(QtCore.QPointF(0.0, top)).y() >= label / 2 - 1
+
+
+def _covered_parts(view: NeuronView) -> list[str]:
+    """Parts of the view laid over the part above them, and texts cut short."""
+    layout = view.layout()
+    parts = [layout.itemAt(i).widget() for i in range(layout.count())]
+    parts = [part for part in parts if part is not None and part.isVisible()]
+    problems = [
+        f"{type(below).__name__} over {type(above).__name__} by "
+        f"{above.geometry().bottom() - below.geometry().top() + 1} px"
+        for above, below in itertools.pairwise(parts)
+        if below.geometry().top() <= above.geometry().bottom()
+    ]
+    problems += [
+        f"{part.text()[:24]!r}: {part.height()} px tall, needs {part.heightForWidth(part.width())}"
+        for part in parts
+        if isinstance(part, QtWidgets.QLabel)
+        and part.wordWrap()
+        and part.heightForWidth(part.width()) > part.height()
+    ]
+    return problems
+
+
+@pytest.mark.parametrize("points", [None, 18.0], ids=["normal-font", "18pt"])
+@pytest.mark.parametrize(
+    "size", [(320, 700), (400, 900), (600, 500), (320, 520), (600, 400)], ids=str
+)
+@pytest.mark.parametrize(("activation", "bias"), [("tanh", None), ("relu", -50.0)])
+def test_the_note_under_the_activation_plot_never_covers_its_axis(
+    qtbot, app_font, points, size, activation, bias
+):
+    if points is not None:
+        app_font(points)  # before the view is built: its tick font follows the application's
+    document = document_for(circles_project(activation))
+    frame = frame_for(document, scale=6.0, bias=bias)
+    dock = QtWidgets.QDockWidget("Neuron")
+    qtbot.addWidget(dock)
+    view = NeuronView()
+    dock.setWidget(view)
+    dock.show()
+    qtbot.waitExposed(dock)
+    view.show_neuron(document.project, 0, 1, frame)
+    dock.resize(*size)
+    qtbot.wait(30)
+    # A dead ReLU's note takes four lines in a narrow dock at 18 pt.
+    assert view.summary_label.text().startswith(("Dead", "20%"))
+    assert _covered_parts(view) == []
+    assert view.summary_label.geometry().top() > view.z_plot.geometry().bottom()
+    # Given the room it asked for, the dock keeps the size it was given.
+    if view.least_height() <= size[1]:
+        assert (dock.width(), dock.height()) == size

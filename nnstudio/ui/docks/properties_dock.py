@@ -335,6 +335,10 @@ class SummaryPage(QtWidgets.QWidget):
         snapshot = getattr(self, "_snapshot", None)
         epoch = int(getattr(snapshot, "epoch", 0) or 0)
         step = int(getattr(snapshot, "step", 0) or 0)
+        if step == 0:
+            # A run that has not trained yet holds the document's weights as they came
+            # (after an undo or redo, trained ones): the document knows how far.
+            epoch, step = document.training_position
         if step > 0:
             epochs = f"{epoch:,} epoch{'s' if epoch != 1 else ''}"
             return f"Trained for {epochs} ({step:,} step{'s' if step != 1 else ''})"
@@ -344,7 +348,13 @@ class SummaryPage(QtWidgets.QWidget):
 
     def _rename(self) -> None:
         name = self.name.text().strip()
-        if name and name != self.document.project.name:
+        if not name:
+            # A project needs a name: the one it keeps shows again, rather than an empty
+            # field beside a file that holds the old name.
+            self.name.setText(self.document.project.name)
+            self.name.setCursorPosition(0)
+            return
+        if name != self.document.project.name:
             self.document.set_name(name)
 
 
