@@ -476,3 +476,23 @@ def test_each_optimizer_item_states_its_update_rule(dock: TrainingDock) -> None:
     assert "√s + ε" in tips["rmsprop"] and "m̂" in tips["adam"] and "W −= αλW" in tips["adamw"]
     l2 = dock.settings_widget.l2.toolTip()
     assert "λ₂/2·ΣW²" in l2 and "batch-mean loss" in l2 and "λ₂ = λ/m" in l2
+
+
+def test_a_precision_the_document_refuses_is_not_left_showing(
+    qtbot, document: StudioDocument, dock: TrainingDock
+) -> None:
+    from nnstudio.workflow import build_network
+
+    form = dock.settings_widget
+    _choose(form.dtype, "float64")
+    assert document.project.training.dtype == "float64"
+    weights = list(build_network(document.project).weights())
+    W, b = weights[0]
+    W = W.copy()
+    W[0, 0] = 1e39  # beyond what float32 can hold
+    weights[0] = (W, b)
+    document.set_weights(tuple(weights))
+    with qtbot.waitSignal(document.notice):
+        _choose(form.dtype, "float32")
+    assert document.project.training.dtype == "float64"
+    assert form.dtype.currentData() == "float64"

@@ -747,7 +747,11 @@ class TrainingSettingsWidget(QtWidgets.QWidget):
         self.show_problems([], None)
         if candidate == self.training:
             return True
-        return self.document.set_training(candidate, text)
+        if self.document.set_training(candidate, text):
+            return True
+        # The document refused it (and said why): show the settings it kept.
+        self._refresh(self.document.project)
+        return False
 
     def show_problems(self, problems: list[str], field: NumberField | None) -> None:
         """Show why an edit was refused (or hide the message when ``problems`` is empty).
