@@ -496,3 +496,26 @@ def test_a_precision_the_document_refuses_is_not_left_showing(
         _choose(form.dtype, "float32")
     assert document.project.training.dtype == "float64"
     assert form.dtype.currentData() == "float64"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("0,5", 0.5), ("1,5", 1.5), ("0,001", 0.001), ("-2,25", -2.25), ("1e-3", 0.001)],
+)
+def test_a_decimal_comma_reads_as_a_point(text: str, expected: float) -> None:
+    from nnstudio.ui.docks.training_dock import read_number
+
+    assert read_number(text) == (expected, "")
+
+
+@pytest.mark.parametrize("text", ["1,000", "2,500", "12,500,000", "-3,000"])
+def test_digits_grouped_by_commas_are_refused_not_guessed(
+    qtbot, document: StudioDocument, dock: TrainingDock, text: str
+) -> None:
+    form = dock.settings_widget
+    before = document.project.training.learning_rate
+    _type(qtbot, form.learning_rate, text)
+    assert document.project.training.learning_rate == before
+    assert form.learning_rate.property("invalid")
+    assert "ambiguous" in form.problem_label.text()
+    assert text.replace(",", "") in form.problem_label.text()

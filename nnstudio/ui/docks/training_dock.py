@@ -14,6 +14,7 @@ tooltips say to pause first (:class:`RunLockTips`).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -171,6 +172,32 @@ def loss_problem(loss: str, project: Project) -> str | None:
     return loss_output_problem(loss, project.network.output)
 
 
+#: "1,000" or "12,500": digits grouped in threes by commas. Read as thousands or as a decimal
+#: comma, the two numbers are a factor of 1000 apart, so such text is refused, not guessed.
+_GROUPED_BY_COMMAS = re.compile(r"[+-]?[1-9]\d{0,2}(,\d{3})+")
+
+
+def read_number(text: str) -> tuple[float | None, str]:
+    """The finite number typed in ``text``, or ``None`` and why it is not one.
+
+    A single comma is read as a decimal point ("0,5" is 0.5), except in digits grouped in
+    threes ("1,000"), which could mean 1000 as well as 1.
+    """
+    text = text.strip()
+    if _GROUPED_BY_COMMAS.fullmatch(text):
+        readings = text.replace(",", "")
+        if text.count(",") == 1:
+            readings += f" or {text.replace(',', '.')}"
+        return None, f"{text!r} is ambiguous: write {readings} (a comma may group thousands)"
+    try:
+        value = float(text.replace(",", ".") if text.count(",") == 1 else text)
+    except ValueError:
+        return None, f"{text!r} is not a number"
+    if not math.isfinite(value):
+        return None, f"{text!r} is not a finite number"  # nan, inf, 1e999
+    return value, ""
+
+
 class NumberField(QtWidgets.QLineEdit):
     """A line edit for one float, committed on Enter or when focus leaves.
 
@@ -240,21 +267,11 @@ class NumberField(QtWidgets.QLineEdit):
 
     def parsed(self) -> float | None:
         """The number in the text, or ``None`` when it is not one."""
-        try:
-            value = float(self.text().strip().replace(",", "."))
-        except ValueError:
-            return None
-        return value if math.isfinite(value) else None
+        return read_number(self.text())[0]
 
     def _commit_text(self) -> None:
-        value = self.parsed()
+        value, reason = read_number(self.text())
         if value is None:
-            text = self.text().strip()
-            try:
-                float(text.replace(",", "."))
-                reason = f"{text!r} is not a finite number"  # nan, inf, 1e999
-            except ValueError:
-                reason = f"{text!r} is not a number"
             self.set_error(reason)
             self.refused.emit(reason)
             return
