@@ -791,7 +791,10 @@ def _command_train(args: argparse.Namespace) -> int:
     to_save = replace(project, training=saved_training)
     if status == "diverged":
         _error(message or "training diverged (the loss became infinite or NaN)")
-        if save_path is not None:
+        if save_path is not None and trainer.step_count == 0:
+            # Not one update was made: the starting weights are all there is, nothing to keep.
+            _note(f"nothing saved to {save_path}: training stopped before its first update")
+        elif save_path is not None:
             # As after Ctrl+C, the run so far is kept: the trainer restored the last finite
             # weights, which may hold many epochs of work.
             saved = save_project(save_path, to_save, network.weights(), source_dir=loaded.base_dir)

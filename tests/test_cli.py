@@ -1538,3 +1538,24 @@ def test_gradcheck_help_states_the_range_its_step_accepts() -> None:
     result = run("gradcheck", "--help")
     text = " ".join(result.stdout.split())
     assert f"from {cli._SMALLEST_STEP:g} to {GRADCHECK_MAX_EPSILON:g}" in text
+
+
+def test_a_run_that_cannot_start_saves_nothing(tmp_path: Path) -> None:
+    # Targets near 1e300 in float64, not standardised: the first loss overflows.
+    rows = "\n".join(f"{x},{1e300 * (1 + x)}" for x in (0.1, 0.5, 0.9, 1.3, 1.7, 2.1))
+    (tmp_path / "huge.csv").write_text("x,y\n" + rows + "\n")
+    document = {
+        "nnstudio": 1,
+        "name": "huge",
+        "data": {"csv": "huge.csv", "target": "y", "task": "regression"},
+        "network": {"inputs": 1, "layers": [{"units": 1, "activation": "identity"}]},
+        "loss": "mse",
+        "training": {"epochs": 3, "dtype": "float64"},
+    }
+    source = write_project(tmp_path, document, "huge.nnproj")
+    out = tmp_path / "out.nnproj"
+    result = run("train", source, "--save", out)
+    assert_clean_failure(result, "Training cannot start")
+    assert f"nothing saved to {out}: training stopped before its first update" in result.stderr
+    assert "saved its last finite weights" not in result.stderr
+    assert not out.exists()

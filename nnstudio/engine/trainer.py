@@ -143,7 +143,12 @@ def rmse(Yhat: np.ndarray, Y: np.ndarray) -> float:
     if Yhat.size == 0:
         return math.nan
     R = Yhat.astype(np.float64) - Y
-    return float(np.sqrt(np.mean(R * R)))
+    # Scaled by the largest error first: errors beyond 1e154 would overflow when squared.
+    scale = float(np.max(np.abs(R)))
+    if scale == 0.0 or not math.isfinite(scale):
+        return scale
+    R /= scale
+    return scale * float(np.sqrt(np.mean(R * R)))
 
 
 def r2_score(Yhat: np.ndarray, Y: np.ndarray) -> float:
@@ -159,8 +164,14 @@ def r2_score(Yhat: np.ndarray, Y: np.ndarray) -> float:
     if Yhat.shape[0] < 2:
         return math.nan
     Y64 = Y.astype(np.float64)
-    residual = np.sum((Y64 - Yhat) ** 2, axis=0)
-    total = np.sum((Y64 - Y64.mean(axis=0)) ** 2, axis=0)
+    errors = Y64 - Yhat
+    spread = Y64 - Y64.mean(axis=0)
+    # Both sums scaled per column by the same number (their ratio is unchanged), so values
+    # beyond 1e154 do not overflow when squared.
+    scale = np.maximum(np.max(np.abs(errors), axis=0), np.max(np.abs(spread), axis=0))
+    scale[~(scale > 0)] = 1.0
+    residual = np.sum((errors / scale) ** 2, axis=0)
+    total = np.sum((spread / scale) ** 2, axis=0)
     defined = total > 0
     if not defined.any():
         return math.nan

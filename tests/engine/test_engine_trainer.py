@@ -684,3 +684,16 @@ def test_a_loss_that_overflows_before_any_update_blames_the_data() -> None:
     assert "lower the learning rate" not in message
     for (W, _), W0 in zip(net.params, before, strict=True):
         np.testing.assert_array_equal(W, W0)
+
+
+def test_rmse_and_r2_of_huge_values_do_not_overflow() -> None:
+    from nnstudio.engine.trainer import r2_score, rmse
+
+    rng = np.random.default_rng(0)
+    Y = rng.normal(size=(50, 2))
+    Yhat = Y + 0.1 * rng.normal(size=(50, 2))
+    scale = 1e300  # squares of such numbers overflow float64
+    assert rmse(Yhat * scale, Y * scale) == pytest.approx(rmse(Yhat, Y) * scale, rel=1e-12)
+    assert r2_score(Yhat * scale, Y * scale) == pytest.approx(r2_score(Yhat, Y), rel=1e-12)
+    assert rmse(Y, Y) == 0.0
+    assert r2_score(Y, Y) == 1.0
