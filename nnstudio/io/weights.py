@@ -30,6 +30,7 @@ import stat
 import tempfile
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -589,19 +590,46 @@ def load_weights_file(path: str | Path, network: NetworkSpec, dtype: str | None 
     return weights
 
 
-def _check_weights_fit(weights: Weights, dtype: np.dtype, source: str) -> None:
-    """Refuse weights beyond ``dtype``: cast, they would become infinite."""
-    limit = float(np.finfo(dtype).max)
+@dataclass(frozen=True)
+class BeyondRange:
+    """A weight array holding a value beyond what a floating-point type can hold."""
+
+    layer: int
+    name: str
+    peak: float
+    dtype: np.dtype
+
+    @property
+    def limit(self) -> float:
+        """The largest magnitude ``dtype`` holds."""
+        return float(np.finfo(self.dtype).max)
+
+
+def weights_beyond(weights: Weights, dtype: np.dtype | str) -> BeyondRange | None:
+    """The first array of ``weights`` (``W1``, ``b1``, ``W2``, …) with a value beyond ``dtype``.
+
+    Cast to ``dtype``, such a value would become infinite. ``None`` when every value fits.
+    """
+    target = np.dtype(dtype)
+    limit = float(np.finfo(target).max)
     for number, (W, b) in enumerate(weights, start=1):
         for name, array in ((f"W{number}", W), (f"b{number}", b)):
-            if array.dtype.itemsize <= dtype.itemsize or not array.size:
+            if array.dtype.itemsize <= target.itemsize or not array.size:
                 continue
             peak = float(np.max(np.abs(array)))
             if peak > limit:
-                raise ProjectFileError(
-                    f"{source}: layer {number} ({name}) holds {peak:.6g}, beyond {dtype.name} "
-                    f"(at most about ±{limit:.4g}); these weights cannot be used"
-                )
+                return BeyondRange(number, name, peak, target)
+    return None
+
+
+def _check_weights_fit(weights: Weights, dtype: np.dtype, source: str) -> None:
+    """Refuse weights beyond ``dtype``: cast, they would become infinite."""
+    beyond = weights_beyond(weights, dtype)
+    if beyond is not None:
+        raise ProjectFileError(
+            f"{source}: layer {beyond.layer} ({beyond.name}) holds {beyond.peak:.6g}, beyond "
+            f"{dtype.name} (at most about ±{beyond.limit:.4g}); these weights cannot be used"
+        )
 
 
 def _load_weights_file(path: Path, network: NetworkSpec) -> Weights:
