@@ -19,6 +19,7 @@ import numpy as np
 from nnstudio.data import Dataset, ReadProgress, load_dataset
 from nnstudio.errors import NNStudioError
 from nnstudio.io.project import LoadedProject, load_project, save_project
+from nnstudio.io.weights import weights_beyond
 from nnstudio.spec import (
     BuiltinData,
     CsvData,
@@ -34,6 +35,7 @@ from nnstudio.spec import (
     network_size_problem,
 )
 from nnstudio.ui.qt import QtCore, QtGui, Signal, wait_cursor
+from nnstudio.ui.selection import LayerMap
 from nnstudio.workflow import attach_dataset, fit_network_to_data
 
 _DATASET_CACHE_SIZE = 8
@@ -124,19 +126,13 @@ def _in_precision(weights: Weights | None, dtype: str) -> Weights | None:
 
 def _precision_problem(weights: Weights, dtype: str) -> str | None:
     """Why ``weights`` cannot be held in ``dtype`` (a value beyond its range), or ``None``."""
-    target = np.dtype(dtype)
-    limit = float(np.finfo(target).max)
-    for number, (W, b) in enumerate(weights, start=1):
-        for name, array in ((f"W{number}", W), (f"b{number}", b)):
-            if array.dtype.itemsize <= target.itemsize or not array.size:
-                continue
-            peak = float(np.max(np.abs(array)))
-            if peak > limit:
-                return (
-                    f"layer {number}'s {name} holds {peak:.3g}, beyond what {target.name} can "
-                    f"hold (about ±{limit:.2g})"
-                )
-    return None
+    beyond = weights_beyond(weights, dtype)
+    if beyond is None:
+        return None
+    return (
+        f"layer {beyond.layer}'s {beyond.name} holds {beyond.peak:.3g}, beyond what "
+        f"{beyond.dtype.name} can hold (about ±{beyond.limit:.2g})"
+    )
 
 
 def _same_shapes(a: NetworkSpec, b: NetworkSpec) -> bool:
@@ -152,6 +148,41 @@ def _equal_weights(a: Weights, b: Weights) -> bool:
         and np.array_equal(x, x2)
         for (W, x), (W2, x2) in zip(a, b, strict=True)
     )
+
+
+def _inserted(count: int, position: int) -> LayerMap:
+    """The renumbering of ``count`` layers by one inserted at ``position``."""
+    return tuple(index if index < position else index + 1 for index in range(count))
+
+
+def _removed(count: int, position: int) -> LayerMap:
+    """The renumbering of ``count`` layers by removing the one at ``position``."""
+    return tuple(
+        index if index < position else None if index == position else index - 1
+        for index in range(count)
+    )
+
+
+def _moved(count: int, source: int, target: int) -> LayerMap:
+    """The renumbering of ``count`` layers by moving the one at ``source`` to ``target``."""
+    order = list(range(count))
+    order.insert(target, order.pop(source))
+    places = dict(zip(order, range(count), strict=True))
+    return tuple(places[index] for index in range(count))
+
+
+def _inverse(layers: LayerMap, count: int) -> LayerMap:
+    """The renumbering that undoes ``layers``, whose edit left ``count`` layers."""
+    back: list[int | None] = [None] * count
+    for old, new in enumerate(layers):
+        if new is not None:
+            back[new] = old
+    return tuple(back)
+
+
+def _keeps_places(layers: LayerMap, count: int) -> bool:
+    """Whether ``layers`` leaves each of the ``count`` layers where it was."""
+    return len(layers) == count and all(new == old for old, new in enumerate(layers))
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,10 +231,19 @@ class _ProjectCommand(QtGui.QUndoCommand):
         What undo and redo install.
     swaps_weights : bool
         Whether the step replaces the weights too.
+    layers : LayerMap or None
+        How redoing the step renumbers the layers (undoing it renumbers them back);
+        ``None``: every layer stays where it is.
     """
 
     def __init__(
-        self, document: StudioDocument, text: str, old: _Side, new: _Side, swaps_weights: bool
+        self,
+        document: StudioDocument,
+        text: str,
+        old: _Side,
+        new: _Side,
+        swaps_weights: bool,
+        layers: LayerMap | None = None,
     ):
         super().__init__(text)
         # Weakly: the document owns its undo stack and the stack its commands, so a strong
@@ -213,6 +253,10 @@ class _ProjectCommand(QtGui.QUndoCommand):
         self._old = old
         self._new = new
         self.swaps_weights = swaps_weights
+        self._layers = layers
+        self._layers_back = (
+            None if layers is None else _inverse(layers, len(new.project.network.layers))
+        )
 
     @property
     def _document(self) -> StudioDocument:
@@ -241,7 +285,7 @@ class _ProjectCommand(QtGui.QUndoCommand):
     def copy(self) -> _ProjectCommand:
         """A new command doing the same (the undo stack owns, and deletes, this one)."""
         return _ProjectCommand(
-            self._document, self.text(), self._old, self._new, self.swaps_weights
+            self._document, self.text(), self._old, self._new, self.swaps_weights, self._layers
         )
 
     def redo(self) -> None:
@@ -249,7 +293,7 @@ class _ProjectCommand(QtGui.QUndoCommand):
             return
         if self.swaps_weights:
             self._old = self._document._current_side(self._old)
-        self._document._install_side(self._new, self.swaps_weights)
+        self._document._install_side(self._new, self.swaps_weights, self._layers)
         # The next undo takes the weights as they are then: these need not stay.
         self._new = _Side(self._new.project)
 
@@ -258,7 +302,7 @@ class _ProjectCommand(QtGui.QUndoCommand):
             return
         if self.swaps_weights:
             self._new = self._document._current_side(self._new)
-        self._document._install_side(self._old, self.swaps_weights)
+        self._document._install_side(self._old, self.swaps_weights, self._layers_back)
         # The next redo takes the weights as they are then: these need not stay.
         self._old = _Side(self._old.project)
 
@@ -284,6 +328,12 @@ class StudioDocument(QtCore.QObject):
         Whether there are unsaved changes.
     notice(str)
         Something changed on the user's behalf (e.g. the output layer was resized).
+    layersRenumbered(LayerMap)
+        An edit (or its undo or redo) inserted, removed or reordered layers: for each index
+        into the previous ``network.layers``, the same layer's index now (``None``: removed).
+        It comes before the change's other signals, once the new project, weights and data
+        are in place, so whatever keeps a layer by its number (the selection) can follow
+        it before anything is shown for the new network.
     """
 
     projectChanged = Signal(object)
@@ -294,6 +344,7 @@ class StudioDocument(QtCore.QObject):
     pathChanged = Signal(object)
     dirtyChanged = Signal(bool)
     notice = Signal(str)
+    layersRenumbered = Signal(object)
 
     def __init__(self, parent: QtCore.QObject | None = None):
         super().__init__(parent)
@@ -539,6 +590,7 @@ class StudioDocument(QtCore.QObject):
         weights: Weights | str | None = "keep",
         *,
         position: tuple[int, int] = (0, 0),
+        layers: LayerMap | None = None,
     ) -> bool:
         """Push an undoable change to ``project``.
 
@@ -554,6 +606,10 @@ class StudioDocument(QtCore.QObject):
         position : tuple of (int, int)
             The :attr:`training_position` of new ``weights`` (a hand edit keeps the one of
             the weights it edits); weights kept keep theirs, fresh ones have none.
+        layers : LayerMap or None
+            How the edit renumbers the layers (see :attr:`layersRenumbered`). ``None``: each
+            layer stays where it is when their number stays the same; otherwise no layer is
+            known to be the one it was (a selection on one cannot follow it).
 
         Returns
         -------
@@ -583,15 +639,23 @@ class StudioDocument(QtCore.QObject):
             new = _Side(project, new_weights, position=(0, 0) if fresh_start else position)
         else:
             new = _Side(project)
-        command = _ProjectCommand(self, text, _Side(self._project), new, swaps_weights)
+        count = len(self._project.network.layers)
+        if layers is None and len(project.network.layers) != count:
+            layers = (None,) * count
+        if layers is not None and _keeps_places(layers, len(project.network.layers)):
+            layers = None
+        command = _ProjectCommand(self, text, _Side(self._project), new, swaps_weights, layers)
         self.undo_stack.push(command)
         self._trim_undo_history()
         return True
 
-    def set_network(self, network: NetworkSpec, text: str) -> bool:
+    def set_network(
+        self, network: NetworkSpec, text: str, *, layers: LayerMap | None = None
+    ) -> bool:
         """Replace the architecture, fixing the loss if it no longer fits the output layer.
 
-        A network too big to train is refused with a notice (False is returned).
+        A network too big to train is refused with a notice (False is returned). ``layers``
+        says where each layer went (see :meth:`apply`).
         """
         problem = network_size_problem(network)
         # Shrinking edits stay possible whatever the size.
@@ -615,7 +679,7 @@ class StudioDocument(QtCore.QObject):
 
             loss = default_loss(project.task, network.output.activation, network.output.units)
             project = replace(project, loss=loss)
-        return self.apply(project, text)
+        return self.apply(project, text, layers=layers)
 
     def add_layer(self, position: int | None = None, layer: LayerSpec | None = None) -> bool:
         """Insert a hidden layer at ``network.layers[position]`` (default: before the output).
@@ -632,18 +696,22 @@ class StudioDocument(QtCore.QObject):
             if template is layers[-1]:
                 template = LayerSpec(units=4, activation="tanh", init="xavier_normal")
             layer = replace(template, dropout=template.dropout if template is not layers[-1] else 0)
+        count = len(layers)
         layers.insert(position, layer)
         network = replace(self._project.network, layers=tuple(layers))
-        return self.set_network(network, "Add layer")
+        return self.set_network(network, "Add layer", layers=_inserted(count, position))
 
     def remove_layer(self, index: int) -> bool:
         """Remove hidden layer ``network.layers[index]``; the output layer stays."""
         layers = list(self._project.network.layers)
         if not 0 <= index < len(layers) - 1:
             return False
+        count = len(layers)
         del layers[index]
         return self.set_network(
-            replace(self._project.network, layers=tuple(layers)), "Remove layer"
+            replace(self._project.network, layers=tuple(layers)),
+            "Remove layer",
+            layers=_removed(count, index),
         )
 
     def move_layer(self, source: int, target: int) -> bool:
@@ -654,7 +722,11 @@ class StudioDocument(QtCore.QObject):
             return False
         layer = layers.pop(source)
         layers.insert(target, layer)
-        return self.set_network(replace(self._project.network, layers=tuple(layers)), "Move layer")
+        return self.set_network(
+            replace(self._project.network, layers=tuple(layers)),
+            "Move layer",
+            layers=_moved(len(layers), source, target),
+        )
 
     def set_layer(self, index: int, layer: LayerSpec, text: str = "Change layer") -> bool:
         """Replace ``network.layers[index]``."""
@@ -845,16 +917,19 @@ class StudioDocument(QtCore.QObject):
             return _Side(side.project)
         return _Side(side.project, weights, fresh=self._weights_fresh, position=self._position)
 
-    def _install_side(self, side: _Side, with_weights: bool) -> None:
-        """Install an undo step's ``side`` (its weights too when ``with_weights``)."""
+    def _install_side(
+        self, side: _Side, with_weights: bool, layers: LayerMap | None = None
+    ) -> None:
+        """Install an undo step's ``side`` (its weights too when ``with_weights``), its layers
+        renumbered as ``layers`` says (``None``: each where it was)."""
         if not with_weights:
-            self._install(side.project, self._weights)
+            self._install(side.project, self._weights, layers)
         else:
             # Freshness and the training position travel with the weights: redone fresh
             # weights need no question, and redone trained ones say how far they were trained.
             self._weights_fresh = side.fresh
             self._position = side.position if side.weights is not None else (0, 0)
-            self._install(side.project, side.weights)
+            self._install(side.project, side.weights, layers)
             # Undo and redo remember the weights they leave: the history may have grown.
             self._schedule_trim()
 
@@ -931,15 +1006,23 @@ class StudioDocument(QtCore.QObject):
             stack.blockSignals(blocked)
         stack.indexChanged.emit(stack.index())
 
-    def _install(self, project: Project, weights: Weights | None) -> None:
+    def _install(
+        self, project: Project, weights: Weights | None, layers: LayerMap | None = None
+    ) -> None:
         self._weights_problem = None  # told once; an edit moves on from the opened file
         old = self._project
         self._project = project
         # A new precision (or its undo) converts the weights: until training ran they would
         # otherwise stay in the old one, and be saved so beside the new one's name.
         self._weights = _in_precision(weights, project.training.dtype)
-        if project.data != old.data:
+        new_data = project.data != old.data
+        if new_data:
             self._reload_dataset()
+        if layers is not None:
+            # First: a view told of the new data or project would otherwise take a kept
+            # layer number for the layer that has it now.
+            self.layersRenumbered.emit(layers)
+        if new_data:
             self.datasetChanged.emit(self._dataset)
         self.projectChanged.emit(project)
         if project.network != old.network or project.loss != old.loss:

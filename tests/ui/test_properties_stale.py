@@ -184,15 +184,28 @@ def _back_on_the_summary(window, shot: str) -> None:
 
 
 def test_undo_after_a_step_in_the_studio(qtbot, window, sample) -> None:
-    """The QA sequence: XOR, Add layer, the output layer, Undo, Step."""
+    """The QA sequence: XOR, Add layer, the output layer, Undo, Step; then the added layer
+    selected and its Add layer undone."""
     window.open_sample("xor")
     window.add_layer_action.trigger()  # 2-4-4-1
+    props = window.properties_dock.properties
     with qtbot.capture_exceptions() as exceptions:
         window.canvas.select(Selection("layer", 3))
-        assert window.properties_dock.properties.page_name == "layer"
+        assert props.page_name == "layer"
         window.undo_action.trigger()
         _step(qtbot, window)
     assert not exceptions, exceptions
+    # The output layer stays selected, one number lower.
+    assert window.selection == Selection("layer", 2)
+    assert props.page_name == "layer" and props.layer_page.is_output
+    _no_stale_page(window.properties_dock)
+    with qtbot.capture_exceptions() as exceptions:
+        window.redo_action.trigger()
+        window.canvas.select(Selection("layer", 2))  # the added layer
+        window.undo_action.trigger()
+        _step(qtbot, window)
+    assert not exceptions, exceptions
+    assert window.selection is None
     _back_on_the_summary(window, "studio_undo_then_step")
 
 

@@ -16,6 +16,7 @@ hover text and highlights follow every frame), so no single paint stalls the int
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -53,7 +54,7 @@ from nnstudio.ui.canvas.shading import (
 )
 from nnstudio.ui.colors import diverging_rgb, symmetric_limit
 from nnstudio.ui.qt import QtCore, QtGui, QtSvg, QtWidgets, Signal, png_bytes
-from nnstudio.ui.selection import Selection
+from nnstudio.ui.selection import LayerMap, Selection, renumbered_layer, renumbered_selection
 
 #: Pixmap cache (kilobytes) the canvas asks for, see ``NetworkCanvas.__init__``.
 _PIXMAP_CACHE_KB = 96 * 1024
@@ -220,6 +221,13 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self._rebuilding = False
         self._dragging = False
         self._selection: Selection | None = None
+        #: The selection was renumbered with the layers; the items show it once rebuilt.
+        self._selection_moved = False
+        #: While one of the canvas's own layer edits runs: what it selects after the edit,
+        #: given the selection followed through it (see _edit_and_select).
+        self._select_after_edit: Callable[[Selection | None], Selection | None] | None = None
+        #: Drawn indices of the layers the last renumbering brought in (see _on_undo_step).
+        self._layers_brought_in: tuple[int, ...] = ()
         #: The end of a connection fixed while ↑ / ↓ step through a neuron's connections:
         #: ``(drawn layer of the connection, "source" or "target", neuron)``.
         self._edge_anchor: tuple[int, str, int] | None = None
@@ -263,29 +271,61 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         document.projectChanged.connect(self._on_project_changed)
         document.weightsChanged.connect(self._on_weights_changed)
         document.notice.connect(self._on_document_notice)
+        renumbered = getattr(document, "layersRenumbered", None)
+        if renumbered is not None:
+            renumbered.connect(self._on_layers_renumbered)
         stack = getattr(document, "undo_stack", None)
         if stack is not None:
-            #: The undo stack's index and the network at the last step (see _on_undo_step).
+            #: The undo stack's index at the last step (see _on_undo_step).
             self._stack_index = stack.index()
-            self._network_at_step = self._network_spec()
             stack.indexChanged.connect(self._on_undo_step)
+
+    def _on_layers_renumbered(self, layers: LayerMap) -> None:
+        """Keep the selection on the layer it was made on when layers come, go or move.
+
+        The document says so before the rest of the change, so whoever shows the selection
+        hears of its new number before showing anything of the new network; the items show
+        it once they are rebuilt for that network.
+        """
+        previous = self._selection
+        sizes = self._network_spec().sizes
+        selection = renumbered_selection(previous, layers, sizes)
+        kept = {renumbered_layer(drawn, layers) for drawn in range(len(layers) + 1)}
+        self._layers_brought_in = tuple(d for d in range(len(sizes)) if d not in kept)
+        anchor = self._edge_anchor
+        if anchor is not None and previous is not None and selection is not None:
+            # The anchor belongs to the selected connection, whose layer it follows.
+            follows = previous.kind == "edge" and anchor[0] == previous.layer
+            self._edge_anchor = (selection.layer, *anchor[1:]) if follows else None
+        else:
+            self._edge_anchor = None
+        choose = self._select_after_edit
+        if choose is not None:
+            # One of the canvas's own edits: it says what to select, announced once.
+            self._select_after_edit = None
+            chosen = choose(selection)
+            selection = chosen if chosen is None or self._selection_valid(chosen) else None
+        elif selection == previous:
+            return  # the same number still names the same layer
+        self._selection = selection
+        self._selection_moved = True
+        self.selectionChanged.emit(selection)
 
     def _on_undo_step(self, index: int) -> None:
         """After an undo that brings a hidden layer back (a deleted one), select it."""
-        before, self._network_at_step = self._network_at_step, self._network_spec()
         undone = index < self._stack_index
         self._stack_index = index
-        if not undone:
-            return
-        drawn = _inserted_layer(before, self._network_at_step)
-        if drawn is not None and drawn in self.hidden_range():
-            self.select(Selection("layer", drawn))
+        brought_in, self._layers_brought_in = self._layers_brought_in, ()
+        if undone and len(brought_in) == 1 and brought_in[0] in self.hidden_range():
+            self.select(Selection("layer", brought_in[0]))
 
     def _on_structure_changed(self, *_args: object) -> None:
         # One edit emits several signals; rebuild once, and only when something drawn
         # (sizes, activations, names) changed.
         if self._drawn_signature() != self._signature:
             self.rebuild()
+        elif self._selection_moved:
+            self._update_selection_visuals()
 
     def _on_project_changed(self, _project: Any) -> None:
         self._on_structure_changed()
@@ -922,6 +962,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             bundle.set_dimmed(focused)
 
     def _update_selection_visuals(self) -> None:
+        self._selection_moved = False
         selection = self._selection
         for lane in self.lanes:
             lane.set_selected(
@@ -1121,14 +1162,45 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
 
     # ---- edits -------------------------------------------------------------------------------
 
+    def _edit_and_select(
+        self, edit: Callable[[], bool], choose: Callable[[Selection | None], Selection | None]
+    ) -> bool:
+        """Run one of the canvas's own layer edits and select what it leads to.
+
+        Parameters
+        ----------
+        edit : callable
+            The edit; returns whether it was made.
+        choose : callable
+            Given the selection followed through the edit (``None``: it went with it), what
+            to select after it. It is selected as the document renumbers the layers, before
+            anything shows the new network, and announced even when the value is the same
+            (the same number may name another layer now).
+
+        Returns
+        -------
+        bool
+            Whether the edit was made.
+        """
+        self._select_after_edit = choose
+        try:
+            changed = edit()
+        finally:
+            pending, self._select_after_edit = self._select_after_edit, None
+        if changed and pending is not None:
+            # Nothing was renumbered (a layer moved onto an identical one): the numbers
+            # still name the same layers.
+            self.select(choose(self._selection))
+        return changed
+
     def add_layer_at_gap(self, gap: int) -> bool:
-        """Insert a hidden layer between drawn columns ``gap`` and ``gap + 1``."""
+        """Insert a hidden layer between drawn columns ``gap`` and ``gap + 1``; it is selected."""
         if not self._may_change_network():
             return False
-        changed = self.document.add_layer(position=gap)
-        if changed:
-            self.select(Selection("layer", gap + 1))
-        return changed
+        return self._edit_and_select(
+            lambda: self.document.add_layer(position=gap),
+            lambda _followed: Selection("layer", gap + 1),
+        )
 
     def insert_layer(self, drawn: int, after: bool) -> bool:
         """Insert a hidden layer before or after drawn layer ``drawn``."""
@@ -1142,17 +1214,17 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         """Remove a hidden layer (the input and output layers stay)."""
         if drawn not in self.hidden_range() or not self._may_change_network():
             return False
-        changed = self.document.remove_layer(drawn - 1)
-        if changed:
+
+        def neighbour(_followed: Selection | None) -> Selection:
             # A neighbour takes the selection, so Delete can go on and the arrows start from
             # where the layer was: the next hidden layer (now in its place), else the one
             # before it, else the output layer.
             hidden = self.hidden_range()
-            target = drawn if drawn in hidden or drawn - 1 not in hidden else drawn - 1
-            # The same Selection value now means another layer: emit it as new.
-            self._selection = None
-            self.select(Selection("layer", target))
-        return changed
+            return Selection(
+                "layer", drawn if drawn in hidden or drawn - 1 not in hidden else drawn - 1
+            )
+
+        return self._edit_and_select(lambda: self.document.remove_layer(drawn - 1), neighbour)
 
     def change_units(self, drawn: int, delta: int) -> bool:
         """Add or remove neurons of a hidden layer."""
@@ -1167,10 +1239,16 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             return False
         if not self._may_change_network():
             return False
-        changed = self.document.move_layer(drawn - 1, target_drawn - 1)
-        if changed:
-            self.select(Selection("layer", target_drawn))
-        return changed
+
+        def moved(followed: Selection | None) -> Selection:
+            # A layer or neuron selected in the moved layer stays selected; else the layer.
+            if followed is not None and followed.kind != "edge" and followed.layer == target_drawn:
+                return followed
+            return Selection("layer", target_drawn)
+
+        return self._edit_and_select(
+            lambda: self.document.move_layer(drawn - 1, target_drawn - 1), moved
+        )
 
     def edit_value(self, selection: Selection | None) -> bool:
         """Ask for a new weight (edge) or bias (neuron) and apply it through the document."""
@@ -1970,18 +2048,6 @@ def _settle(item: QtWidgets.QGraphicsItem, z: float) -> None:
         item.setPos(0.0, 0.0)
     if item.zValue() != z:
         item.setZValue(z)
-
-
-def _inserted_layer(before: NetworkSpec, after: NetworkSpec) -> int | None:
-    """Drawn index of the one layer ``after`` has in addition to ``before``, if that is
-    the difference between them."""
-    old, new = before.layers, after.layers
-    if len(new) != len(old) + 1:
-        return None
-    for index, layer in enumerate(old):
-        if new[index] != layer:
-            return index + 1 if new[index + 1 :] == old[index:] else None
-    return None
 
 
 def _label_design_width(sizes: tuple[int, ...], labels: list[str]) -> float:
