@@ -19,11 +19,12 @@ verifies. :class:`TrainingKernel` computes the same numbers for the trainer, fas
   arrays C-contiguous (*feature-major*): activations write contiguous rows (a column of ones
   at the end of each sample would make every elementwise pass over 8 or 16 units strided),
   and the output's per-sample maximum and sum reduce over the first axis with contiguous
-  inner loops. Networks with wide inputs keep them Fortran-ordered (*sample-major*: the
+  inner loops. Networks with wide inputs and a large first layer (batch × units at least
+  :data:`SAMPLE_MAJOR_MIN_ENTRIES`) keep them Fortran-ordered (*sample-major*: the
   C-contiguous (m, units) arrays they are the transposes of), because BLAS multiplies the
   untransposed ``X W`` and ``Xᵀ dZ`` of a large first layer faster: 784-256-128-10 at batch
-  512 trained 2–7 % faster so, and no wide network measured trained slower, while networks
-  with 2 to 64 inputs and layers of 8 to 64 units trained 15–35 % slower;
+  512 trained 4–7 % faster so, while 784-128-64-10 at batch 64 trained 2 % slower and
+  networks with 2 to 64 inputs and layers of 8 to 64 units 15–35 % slower;
 * the parameters are read as the blocks ``[W; b]``, which is how they lie in the network's
   flat array anyway, and the gradient of the whole network is one flat array laid out like
   :attr:`~nnstudio.engine.network.Network.flat_params` (``W₁, b₁, W₂, b₂, …``), so the optimizer
@@ -35,7 +36,9 @@ verifies. :class:`TrainingKernel` computes the same numbers for the trainer, fas
   several times faster than a strided block. Narrow inputs are then copied transposed into
   the first layer's input block; wide ones (at least :data:`WIDE_INPUTS` columns) are
   multiplied as they are, and the first layer adds its bias and sums its ``db`` separately
-  (passes over a far smaller array than the batch);
+  (passes over a far smaller array than the batch). Feature-major, with at least
+  :data:`ROW_PRODUCT_MIN_INPUTS` inputs, that product is ``X W`` into a sample-major buffer,
+  added to the bias transposed into ``Zᵀ``;
 * the targets are kept in the activations' layout, (k, n) feature-major or the transpose of
   an (n, k) array sample-major, so a batch's targets are gathered straight into their (k, m)
   buffer (see :meth:`TrainingKernel.training_data`);
@@ -61,6 +64,8 @@ from nnstudio.engine.losses import data_loss, output_delta
 from nnstudio.engine.network import Network
 
 __all__ = [
+    "ROW_PRODUCT_MIN_INPUTS",
+    "SAMPLE_MAJOR_MIN_ENTRIES",
     "WIDE_INPUTS",
     "TrainingData",
     "TrainingKernel",
@@ -70,6 +75,12 @@ __all__ = [
 _FEW_PARAMETERS = 4096
 #: From this many input columns on, the first layer reads a contiguous batch (see above).
 WIDE_INPUTS = 128
+#: Wide networks whose first layer's ``Z`` has at least this many entries (usual batch ×
+#: units) lay their activations out sample-major (see above).
+SAMPLE_MAJOR_MIN_ENTRIES = 32768
+#: Feature-major networks with at least this many inputs take the first product as ``X W``
+#: into a sample-major buffer (see ``TrainingKernel._allocate``).
+ROW_PRODUCT_MIN_INPUTS = 512
 
 #: One call of a plan: a function and its positional arguments.
 _Op = tuple[Callable[..., object], tuple[object, ...]]
@@ -128,8 +139,9 @@ class TrainingKernel:
         batch, a changed setting) get their own buffers on first use.
     sample_major : bool or None
         Lay the activations out sample-major rather than feature-major; ``None`` (the
-        default) chooses sample-major for wide inputs, where it was measured faster. The
-        results are the same either way.
+        default) chooses sample-major for wide inputs and a large first layer (see
+        :data:`SAMPLE_MAJOR_MIN_ENTRIES`), where it was measured faster. The results are
+        the same either way.
 
     Attributes
     ----------
@@ -177,7 +189,13 @@ class TrainingKernel:
         #: The first layer multiplies the gathered batch as it is and adds its bias separately.
         self.wide_inputs = network.spec.inputs >= WIDE_INPUTS
         #: Whether the (units, m) buffers are laid out sample-major (see the module docstring).
-        self.sample_major = self.wide_inputs if sample_major is None else bool(sample_major)
+        if sample_major is None:
+            first_units = network.spec.layers[0].units
+            sample_major = (
+                self.wide_inputs
+                and max(int(batch_size), 1) * first_units >= SAMPLE_MAJOR_MIN_ENTRIES
+            )
+        self.sample_major = bool(sample_major)
         scalar = self._scalar
         self._one, self._zero = scalar(1.0), scalar(0.0)
         self._penalty_scratch = [np.empty_like(W) for W in self._weights]
@@ -405,15 +423,29 @@ class TrainingKernel:
         # np.dot writes only C-contiguous outputs, so sample-major products are written
         # transposed: Z = [A, 1] [W; b] into Zᵀ's memory.
         sample_major = self.sample_major
+        # Feature-major with many inputs: Wᵀ Xᵀ reads both operands transposed, which
+        # OpenBLAS's AVX-512 kernels multiply slower than X W (784-128 at batch 64: 171
+        # against 145 µs). For the small Z of such networks, X W into a sample-major buffer,
+        # the bias added on the way into Zᵀ, is faster; larger ones are sample-major anyway.
+        Z_rows = (
+            np.zeros((m, units[0]), dt)
+            if wide and not sample_major and net.spec.inputs >= ROW_PRODUCT_MIN_INPUTS
+            else None
+        )
 
         def forward_product(index: int) -> None:
             # Zᵀ = [W; b]ᵀ [A, 1]ᵀ, or Wᵀ Xᵀ + b for wide inputs.
+            bias = net.params[0][1][:, np.newaxis] if index == 0 and wide else None
+            if index == 0 and Z_rows is not None:
+                plan.append((np.dot, (X, self._weights[0], Z_rows)))
+                plan.append((np.add, (Z_rows.T, bias, Z[0])))
+                return
             if sample_major:
                 plan.append((np.dot, (inputs[index].T, blocks[index], Z[index].T)))
             else:
                 plan.append((np.dot, (blocks[index].T, inputs[index], Z[index])))
-            if index == 0 and wide:
-                plan.append((np.add, (Z[0], net.params[0][1][:, np.newaxis], Z[0])))
+            if bias is not None:
+                plan.append((np.add, (Z[0], bias, Z[0])))
 
         # Forward: H = g(Z), A = H * keep (into the next input block).
         for index in range(last):

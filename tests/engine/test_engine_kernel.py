@@ -256,7 +256,11 @@ def test_chunked_evaluation_equals_one_pass() -> None:
     np.testing.assert_allclose(chunked_outputs, outputs, rtol=1e-12)
 
 
-@LAYOUTS
+@pytest.mark.parametrize(
+    ("sample_major", "row_product"),
+    [(False, False), (False, True), (True, False)],
+    ids=["feature, Wᵀ Xᵀ", "feature, X W", "sample"],
+)
 @pytest.mark.parametrize("hidden", ["tanh", "relu", "identity", "gelu"])
 @pytest.mark.parametrize(("output", "loss", "units"), [OUTPUTS[0], OUTPUTS[4], OUTPUTS[6]])
 def test_wide_inputs_add_the_first_bias_separately(
@@ -265,11 +269,13 @@ def test_wide_inputs_add_the_first_bias_separately(
     loss: str,
     units: int,
     sample_major: bool,
+    row_product: bool,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Three inputs count as wide here, so the contiguous-batch path runs on the test network,
-    # in either layout.
+    # in either layout, and feature-major with either first product.
     monkeypatch.setattr(kernel_module, "WIDE_INPUTS", 3)
+    monkeypatch.setattr(kernel_module, "ROW_PRODUCT_MIN_INPUTS", 3 if row_product else 4)
     net = _network(hidden, output, loss, units, dropout=0.3)
     X, Y = _data(13, 3, units, loss)
     kernel, value = _kernel_result(net, X, Y, sample_major, rng=np.random.default_rng(2))
@@ -277,9 +283,9 @@ def test_wide_inputs_add_the_first_bias_separately(
     # The first product multiplies the gathered batch itself: X W, or Wᵀ Xᵀ.
     first_product = kernel._buffers[13].plan[0][1]
     batch = kernel._buffers[13].X
-    operand = first_product[0] if sample_major else first_product[1]
+    operand = first_product[0] if sample_major or row_product else first_product[1]
     assert np.shares_memory(operand, batch)
-    assert operand.shape == ((13, 3) if sample_major else (3, 13))
+    assert operand.shape == ((13, 3) if sample_major or row_product else (3, 13))
     expected_value, expected_grads = net.loss_and_gradients(
         X, Y, training=True, rng=np.random.default_rng(2)
     )
@@ -289,20 +295,27 @@ def test_wide_inputs_add_the_first_bias_separately(
         np.testing.assert_allclose(db, eb, rtol=1e-10, atol=1e-13)
 
 
-@pytest.mark.parametrize("wide", [False, True], ids=["narrow", "wide"])
-def test_wide_inputs_choose_the_sample_major_layout(
-    wide: bool, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("wide", "large"),
+    [(False, True), (True, False), (True, True)],
+    ids=["narrow", "wide, small first layer", "wide, large first layer"],
+)
+def test_wide_inputs_and_a_large_first_layer_choose_the_sample_major_layout(
+    wide: bool, large: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(kernel_module, "WIDE_INPUTS", 3 if wide else 4)
+    # The first layer's Z has 7 × 5 = 35 entries.
+    monkeypatch.setattr(kernel_module, "SAMPLE_MAJOR_MIN_ENTRIES", 35 if large else 36)
     net = _network("tanh", "softmax", "categorical_crossentropy", 3)
     X, Y = _data(12, 3, 3, "categorical_crossentropy")
     kernel = TrainingKernel(net, batch_size=7)
-    assert kernel.sample_major == wide
+    sample_major = wide and large
+    assert kernel.sample_major == sample_major
     # Sample-major, each sample's numbers lie next to each other in the targets and in the
     # first hidden layer's (5 units, 7 samples) activations; feature-major, each unit's.
     targets = kernel.training_data(X, Y).targets
     assert targets.shape == (3, 12)
-    assert (targets.strides[0] < targets.strides[1]) == wide
+    assert (targets.strides[0] < targets.strides[1]) == sample_major
     activations = [
         array
         for _function, arguments in kernel._buffers[7].plan
@@ -310,7 +323,7 @@ def test_wide_inputs_choose_the_sample_major_layout(
         if isinstance(array, np.ndarray) and array.shape == (5, 7)
     ]
     assert len(activations) >= 5
-    assert all((array.strides[0] < array.strides[1]) == wide for array in activations)
+    assert all((array.strides[0] < array.strides[1]) == sample_major for array in activations)
 
 
 @LAYOUTS
