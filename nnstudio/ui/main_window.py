@@ -493,6 +493,23 @@ class _FirstPaint(QtCore.QObject):
         return False
 
 
+class _LayoutRequests(QtCore.QObject):
+    """Calls ``callback`` whenever the watched widget is asked to lay its contents out again.
+
+    A widget's layout asks for that when a child's size hint changes (a longer spin box
+    suffix), a child is shown or hidden, or an action is added, removed, shown or hidden.
+    """
+
+    def __init__(self, callback: Callable[[], None], parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self._callback = callback
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.LayoutRequest:
+            self._callback()
+        return False
+
+
 #: Pixels a :class:`ClampedLabel` keeps below its last line of text.
 _UNDERSCORE_ROOM = 4
 
@@ -1669,8 +1686,12 @@ class MainWindow(QtWidgets.QMainWindow):
         bar.addWidget(example_label)
         bar.addWidget(self.example_box)
         self.toolbar = bar
-        #: The toolbar's width with labels, measured when it last had to drop them.
-        self._labelled_toolbar_width = 0
+        #: Measures the toolbar's buttons in a style they are not shown in (never shown).
+        self._toolbar_probe = QtWidgets.QToolButton()
+        # A sample opened (the example picker's "/ 128" suffix) or a control shown or hidden
+        # changes the toolbar's width without a window resize: fit it again then too.
+        self._toolbar_watch = _LayoutRequests(self._fit_toolbar, self)
+        bar.installEventFilter(self._toolbar_watch)
 
     def set_training_pace(self, steps_per_second: float | None) -> None:
         """Train at most ``steps_per_second`` steps a second (``None``: full speed).
@@ -3080,20 +3101,52 @@ class MainWindow(QtWidgets.QMainWindow):
         """Labels beside the toolbar's icons where they fit, icons alone where they do not.
 
         A toolbar wider than the window hides its last buttons behind an overflow arrow; in a
-        narrow window the icons alone (each with its tooltip) keep every control in sight.
+        narrow window the icons alone (each with its tooltip) keep every control in sight,
+        and the window is kept at least as wide as they are.
+        """
+        if self._shut_down:
+            return
+        bar = self.toolbar
+        icons_only = self._toolbar_width(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        if bar.minimumWidth() != icons_only:
+            bar.setMinimumWidth(icons_only)
+        labelled = self._toolbar_width(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        style = (
+            Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+            if labelled <= self.width()
+            else Qt.ToolButtonStyle.ToolButtonIconOnly
+        )
+        if bar.toolButtonStyle() != style:
+            bar.setToolButtonStyle(style)
+
+    def _toolbar_width(self, style: Qt.ToolButtonStyle) -> int:
+        """The toolbar's width in pixels with its buttons in ``style``, whatever they show now.
+
+        Measured from the contents as they are (a width remembered from an earlier switch
+        goes stale once a sample changes the example picker), without switching styles.
         """
         bar = self.toolbar
-        available = self.width()
-        if bar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextBesideIcon:
-            labelled = bar.sizeHint().width()
-            if labelled > available:
-                self._labelled_toolbar_width = labelled
-                bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
-        elif self._labelled_toolbar_width <= available:
-            bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        probe = self._toolbar_probe
+        probe.setToolButtonStyle(style)
+        probe.setIconSize(bar.iconSize())
+        width = bar.sizeHint().width()
+        for action in bar.actions():
+            button = bar.widgetForAction(action)
+            if not isinstance(button, QtWidgets.QToolButton) or not action.isVisible():
+                continue
+            # The probe takes what sizes the button: its font, text, icon and menu arrow.
+            probe.setFont(button.font())
+            probe.setText(button.text())
+            probe.setIcon(button.icon())
+            probe.setAutoRaise(button.autoRaise())
+            probe.setPopupMode(button.popupMode())
+            width += probe.sizeHint().width() - button.sizeHint().width()
+        return width
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
+        # A window sized before it was shown (restored, or its first size) fits it now.
+        self._fit_toolbar()
         if not self._docks_tracked:
             restored = self._sized
             if not self._sized:

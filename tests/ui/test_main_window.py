@@ -888,14 +888,20 @@ def test_every_toolbar_action_has_a_drawn_icon_and_a_tooltip(window) -> None:
         assert action.toolTip()
 
 
+def _toolbar_all_in_sight(window) -> bool:
+    """Whether every control of the toolbar is shown, none behind its overflow arrow."""
+    bar = window.toolbar
+    widgets = [bar.widgetForAction(action) for action in bar.actions()]
+    shown = [w for w in widgets if w is not None and not isinstance(w, QtWidgets.QLabel)]
+    return all(w.isVisible() and w.geometry().right() <= bar.width() for w in shown)
+
+
 def test_a_narrow_window_keeps_every_toolbar_control_in_sight(qtbot, window) -> None:
     bar = window.toolbar
     style = Qt.ToolButtonStyle
 
     def all_in_sight() -> bool:
-        widgets = [bar.widgetForAction(action) for action in bar.actions()]
-        shown = [w for w in widgets if w is not None and not isinstance(w, QtWidgets.QLabel)]
-        return all(w.isVisible() and w.geometry().right() <= bar.width() for w in shown)
+        return _toolbar_all_in_sight(window)
 
     window.resize(1600, 900)
     qtbot.waitUntil(lambda: bar.toolButtonStyle() == style.ToolButtonTextBesideIcon)
@@ -908,6 +914,90 @@ def test_a_narrow_window_keeps_every_toolbar_control_in_sight(qtbot, window) -> 
     assert window.speed_box.isVisible() and window.example_box.isVisible()
     window.resize(labelled + 40, 700)
     qtbot.waitUntil(lambda: bar.toolButtonStyle() == style.ToolButtonTextBesideIcon)
+
+
+def _labelled_toolbar_width(qtbot, window) -> int:
+    """The toolbar's width with its labels once the example picker counts its examples."""
+    window.resize(1600, 900)
+    qtbot.waitUntil(lambda: window.example_box.suffix() != "")
+    qtbot.waitUntil(
+        lambda: window.toolbar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+    )
+    return window.toolbar.sizeHint().width()
+
+
+@pytest.fixture
+def window_sized_before_shown(qtbot, tmp_path: Path, no_dialogs):
+    """Builds a second studio window sized before it is shown, as start-up sizes it."""
+    from nnstudio.ui.main_window import MainWindow
+
+    made = []
+
+    def make(width: int, height: int):
+        settings = QtCore.QSettings(
+            str(tmp_path / f"second-{len(made)}.ini"), QtCore.QSettings.Format.IniFormat
+        )
+        main = MainWindow(settings=settings, restore_layout=False)
+        qtbot.addWidget(main)
+        made.append(main)
+        main.resize(width, height)
+        main.show()
+        qtbot.waitExposed(main)
+        return main
+
+    yield make
+    for main in made:
+        main.close_without_asking()
+        main.shutdown()
+
+
+def test_a_window_sized_before_it_is_shown_fits_its_toolbar_to_what_it_holds(
+    qtbot, window, window_sized_before_shown
+) -> None:
+    labelled = _labelled_toolbar_width(qtbot, window)
+    # One pixel short of the labels: they fit until the example picker's "/ 128" arrives,
+    # after the window is shown, and then they do not.
+    second = window_sized_before_shown(labelled - 1, 640)
+    second.open_sample("digits")
+    qtbot.waitUntil(lambda: second.example_box.suffix() != "")
+    qtbot.wait(50)
+    assert second.toolbar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonIconOnly
+    assert _toolbar_all_in_sight(second)
+    assert second.example_box.isVisible()
+
+
+@pytest.mark.parametrize("points", [10, 18])
+def test_the_narrowest_window_still_shows_every_toolbar_control(
+    qtbot, app_font, window_sized_before_shown, points: float
+) -> None:
+    app_font(points)
+    # Asked for less than the icons alone need: the window goes no narrower than they are.
+    narrow = window_sized_before_shown(300, 700)
+    qtbot.waitUntil(lambda: narrow.example_box.suffix() != "")
+    qtbot.wait(50)
+    assert narrow.toolbar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonIconOnly
+    assert _toolbar_all_in_sight(narrow)
+    assert narrow.speed_box.isVisible() and narrow.example_box.isVisible()
+
+
+def test_widening_a_narrow_window_brings_labels_back_only_once_they_fit(
+    qtbot, window, window_sized_before_shown
+) -> None:
+    labelled = _labelled_toolbar_width(qtbot, window)
+    style = Qt.ToolButtonStyle
+    # Icons only from the start; the example picker grows afterwards, while they show.
+    second = window_sized_before_shown(800, 600)
+    bar = second.toolbar
+    assert bar.toolButtonStyle() == style.ToolButtonIconOnly
+    second.open_sample("spiral")
+    qtbot.waitUntil(lambda: second.example_box.suffix() != "")
+    second.resize(labelled - 1, 640)
+    qtbot.wait(50)
+    assert bar.toolButtonStyle() == style.ToolButtonIconOnly
+    assert _toolbar_all_in_sight(second)
+    second.resize(labelled, 640)
+    qtbot.waitUntil(lambda: bar.toolButtonStyle() == style.ToolButtonTextBesideIcon)
+    qtbot.waitUntil(lambda: _toolbar_all_in_sight(second))
 
 
 def test_dropping_a_project_file_opens_it(qtbot, window, sample) -> None:

@@ -152,6 +152,221 @@ def _wordings(text: str, shorter: str | Sequence[str] | None) -> tuple[str, ...]
     return tuple(result)
 
 
+#: What stands for the characters an elided name leaves out.
+ELLIPSIS = "\u2026"
+#: Separators dropped beside an ellipsis.
+_LOOSE = " _-."
+
+
+def _char_kind(char: str) -> int:
+    """1 for a digit, 2 for a letter, 0 for anything else (a separator)."""
+    if char.isdigit():
+        return 1
+    return 2 if char.isalpha() else 0
+
+
+def _is_boundary(text: str, index: int) -> bool:
+    """Whether ``text`` may be cut before ``index`` without splitting a word or a number."""
+    if index <= 0 or index >= len(text):
+        return True
+    before, after = _char_kind(text[index - 1]), _char_kind(text[index])
+    return before == 0 or after == 0 or before != after
+
+
+def _shared_start(first: str, second: str) -> int:
+    """Length of the beginning ``first`` and ``second`` share, ending where both may be cut
+    (``channel_1`` and ``channel_10`` share ``channel_``, not ``channel_1``)."""
+    length = 0
+    for a, b in zip(first, second, strict=False):
+        if a != b:
+            break
+        length += 1
+    while length > 0 and not (_is_boundary(first, length) and _is_boundary(second, length)):
+        length -= 1
+    return length
+
+
+def _distinct_part(text: str, others: Sequence[str]) -> tuple[int, int]:
+    """Where ``text`` differs from the names most like it.
+
+    Returns ``(start, end)``: ``text[start:end]`` runs from the first difference from the
+    name sharing the longest beginning with ``text`` to the last difference from the one
+    sharing the longest end, cut at word and number boundaries.
+    """
+    reverse = text[::-1]
+    prefix = max((_shared_start(text, other) for other in others), default=0)
+    suffix = max((_shared_start(reverse, other[::-1]) for other in others), default=0)
+    start, end = prefix, len(text) - suffix
+    if start >= end:
+        # The two differences cross ("x_1_a" beside "x_1_b" and "x_2_a"): keep both.
+        start, end = max(end - 1, 0), min(start + 1, len(text))
+        while start > 0 and not _is_boundary(text, start):
+            start -= 1
+        while end < len(text) and not _is_boundary(text, end):
+            end += 1
+    return start, end
+
+
+class _Advances:
+    """Widths of texts estimated as the sum of their characters' advances.
+
+    Each character is measured once: the names of a column share most of theirs, and
+    shortening a name weighs dozens of cuts. The estimate leaves kerning out, so a chosen
+    text is measured whole before it is used.
+    """
+
+    def __init__(self, metrics: QtGui.QFontMetricsF) -> None:
+        self.metrics = metrics
+        self._chars: dict[str, float] = {}
+
+    def of_chars(self, text: str) -> list[float]:
+        """The advance of each character of ``text``."""
+        chars = self._chars
+        advances = []
+        for char in text:
+            advance = chars.get(char)
+            if advance is None:
+                advance = chars[char] = self.metrics.horizontalAdvance(char)
+            advances.append(advance)
+        return advances
+
+    def __call__(self, text: str) -> float:
+        return float(sum(self.of_chars(text)))
+
+
+def _elide_keeping(
+    text: str, start: int, end: int, advances: _Advances, width: float
+) -> str | None:
+    """``text`` shortened to ``width`` with ``text[start:end]`` kept whole, or ``None``.
+
+    One ellipsis where one will do, in the place that keeps the most of the name (then the
+    most of its beginning); otherwise an ellipsis on either side of the kept part, with as
+    much of the name's beginning and of what follows the part as fits. Cuts fall between
+    words and numbers and leave out at least one letter or digit.
+    """
+    size = len(text)
+    cuts = [index for index in range(size + 1) if _is_boundary(text, index)]
+    # Widths of every beginning and every end: a shortened text's width is their sum.
+    running = np.concatenate([[0.0], np.cumsum(advances.of_chars(text))])
+    begins = running
+    ends = running[-1] - running
+    dots = advances(ELLIPSIS)
+    metrics = advances.metrics
+    # Prefix sums of letters and digits, to tell whether a cut leaves one out.
+    letters = np.concatenate([[0], np.cumsum([char.isalnum() for char in text])])
+
+    def drops_a_letter(first: int, last: int) -> bool:
+        return bool(letters[last] > letters[first])
+
+    def joined(*parts: str) -> str:
+        # A separator beside an ellipsis says nothing: "…01_mV", not "…_01_mV".
+        result = ""
+        for part in parts:
+            if part == ELLIPSIS:
+                result = result.rstrip(_LOOSE) + ELLIPSIS
+            elif result.endswith(ELLIPSIS):
+                result += part.lstrip(_LOOSE)
+            else:
+                result += part
+        return result
+
+    def best(candidates: list[tuple[int, str]]) -> str | None:
+        # The widths were summed from parts: measure the best as drawn.
+        ranked = sorted(
+            ((len(shown) - shown.count(ELLIPSIS), head, shown) for head, shown in candidates),
+            reverse=True,
+        )
+        return next((s for _, _, s in ranked if metrics.horizontalAdvance(s) <= width), None)
+
+    # One ellipsis, before or after the distinct part: for each beginning kept, the most of
+    # the end that fits (the widths fall as the end shortens).
+    single = []
+    for head in cuts:
+        if begins[head] + dots > width:
+            break
+        tail = next(
+            (
+                tail
+                for tail in cuts
+                if tail > head
+                and (end <= head or tail <= start)
+                and drops_a_letter(head, tail)
+                and begins[head] + dots + ends[tail] <= width
+            ),
+            None,
+        )
+        if tail is not None:
+            single.append((head, joined(text[:head], ELLIPSIS, text[tail:])))
+    if single:
+        return best(single)
+    # An ellipsis on either side: the name's beginning, the distinct part and what follows.
+    double = []
+    for head in (index for index in cuts if index <= start):
+        if head < start and not drops_a_letter(head, start):
+            continue
+        for tail in (index for index in reversed(cuts) if index >= end):
+            if tail < size and not drops_a_letter(tail, size):
+                continue
+            opening = (text[:head], ELLIPSIS) if head < start else (text[:head],)
+            closing = (text[end:tail], ELLIPSIS) if tail < size else (text[end:tail],)
+            shown = joined(*opening, text[start:end], *closing)
+            if advances(shown) <= width:
+                double.append((head, shown))
+                break
+    return best(double)
+
+
+def _elided_middle(text: str, metrics: QtGui.QFontMetricsF, width: float) -> str:
+    """``text`` elided in its middle to ``width``.
+
+    Qt's elision measures in whole pixels and may end a little wider than asked: asked for
+    a little less then, until it fits.
+    """
+    room = width
+    shown = metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideMiddle, room)
+    while metrics.horizontalAdvance(shown) > width and room > 1:
+        room -= 1
+        shown = metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideMiddle, room)
+    return shown
+
+
+def elide_names(names: Sequence[str], metrics: QtGui.QFontMetricsF, width: float) -> list[str]:
+    """``names`` shortened to ``width`` so that different names stay different.
+
+    A name that fits is kept whole. One that does not keeps the part where it differs from
+    the names most like it (``sensor_channel_01_voltage_mV`` beside ``…_02_…`` keeps
+    ``01``), and as much of the rest as fits around it: middle elision alone would draw
+    such a family as one and the same text. Where even that part is too wide, the name is
+    elided in its middle.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The labels of one column.
+    metrics : QFontMetricsF
+        Metrics of the font they are drawn in.
+    width : float
+        Room for each, in the font's units.
+
+    Returns
+    -------
+    list of str
+        The names as they fit, in order.
+    """
+    result = []
+    advances = _Advances(metrics)
+    for name in names:
+        if metrics.horizontalAdvance(name) <= width:
+            result.append(name)
+            continue
+        start, end = _distinct_part(name, [other for other in names if other != name])
+        shown = _elide_keeping(name, start, end, advances, width)
+        if shown is None:
+            shown = _elided_middle(name, metrics, width)
+        result.append(shown)
+    return result
+
+
 def _rect(values: np.ndarray | tuple[float, float, float, float]) -> QtCore.QRectF:
     x, y, w, h = (float(v) for v in values)
     return QtCore.QRectF(x, y, w, h)
@@ -706,12 +921,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         self._more_room = max(float(self._more_font.pixelSize()), 0.4 * layout.ellipsis_height)
         metrics = QtGui.QFontMetricsF(self._label_font)
         self.labels = (
-            [
-                metrics.elidedText(
-                    text, QtCore.Qt.TextElideMode.ElideMiddle, layout.label_width - 10
-                )
-                for text in labels
-            ]
+            elide_names(labels, metrics, layout.label_width - 10)
             if labels is not None and len(labels) == count
             else None
         )

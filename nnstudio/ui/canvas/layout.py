@@ -34,6 +34,9 @@ BUTTON_RADIUS = 9.0
 GAP_BUTTON_RADIUS = 11.0
 BIAS_RADIUS = 5.5
 LABEL_WIDTH = 118.0
+#: Widest room for feature and class labels (pixels at UI scale 1) in a view with width to
+#: spare: long names are shown whole, or less shortened, before the gaps spread further.
+LABEL_WIDTH_MAX = 300.0
 #: Smallest room (screen pixels) between a neuron and its label (half of it between the
 #: label and the lane's outer edge): a zoomed-out drawing would bring them within a pixel.
 LABEL_GAP_PIXELS = 5.0
@@ -348,8 +351,9 @@ class NetworkLayout:
             lane_width = max(style.lane_width * ui, self.neuron_size + 56.0)
             gap = style.column_gap * ui
             row_pitch = [self.pitch] * count
-        else:
-            ui, lane_width, gap, row_pitch, stacked, self.pitch, fitted = solved
+        label_width = LABEL_WIDTH
+        if solved is not None:
+            ui, lane_width, gap, row_pitch, stacked, self.pitch, label_width, fitted = solved
         #: The zoom the layout was planned for (screen pixels per scene unit), if any.
         self.planned_scale: float | None = None if solved is None else fitted
         self.ui = ui
@@ -358,7 +362,8 @@ class NetworkLayout:
         self.header_height = (style.stacked_height if self.stacked_header else style.height) * ui
         self.button_radius = style.button_radius * ui
         self.gap_button_radius = style.gap_button_radius * ui
-        self.label_width = LABEL_WIDTH * ui
+        #: Room for a feature or class label beside its column (scene units).
+        self.label_width = label_width * ui
         self.lane_width = lane_width
         #: Height of the "N more" slot of a compact column: room for its marker's text.
         self.ellipsis_height = max(self.pitch, style.more_slot * ui)
@@ -399,7 +404,7 @@ class NetworkLayout:
         rows: list[int],
         compact: list[bool],
         label_widths: tuple[float, float] | None,
-    ) -> tuple[float, float, float, list[float], bool, float, float] | None:
+    ) -> tuple[float, float, float, list[float], bool, float, float, float] | None:
         """Sizes that fill a view of ``view_width`` x ``view_height`` pixels once fitted.
 
         The neurons (scene units) are scaled to fill the view's height; headers, buttons,
@@ -413,10 +418,10 @@ class NetworkLayout:
         Returns
         -------
         tuple or None
-            ``(ui, lane_width, gap, row_pitch, stacked, pitch, scale)``: sizes in scene
-            units, whether the headers stack their buttons, the distance between
-            neighbouring neurons of the tallest column and the zoom of the fit; ``None`` for
-            a view too small to plan for.
+            ``(ui, lane_width, gap, row_pitch, stacked, pitch, label_width, scale)``: sizes
+            in scene units, whether the headers stack their buttons, the distance between
+            neighbouring neurons of the tallest column, the room for labels (pixels at UI
+            scale 1) and the zoom of the fit; ``None`` for a view too small to plan for.
         """
         margin = fit_margin(view_height)
         width = view_width - 2 * margin
@@ -427,7 +432,7 @@ class NetworkLayout:
         if solved[0] * self.pitch < _TIGHT_ROW:
             tight = self.neuron_size * _TIGHT_RATIO
             solved = self._solve_view(width, height, rows, compact, label_widths, tight)
-        scale, chrome, lane, gap, stacked, pitch = solved
+        scale, chrome, lane, gap, stacked, pitch, label_width = solved
         ui = chrome / scale
         style = self.style
         # Columns with fewer neurons than the tallest spread them out when rows would be
@@ -442,7 +447,7 @@ class NetworkLayout:
             if not packed and pitch * scale < ROW_MIN * chrome:
                 wanted = min(ROW_MIN * chrome / scale, tallest / max(n, 1))
             row_pitch.append(max(pitch, wanted))
-        return ui, lane / scale, gap / scale, row_pitch, stacked, pitch, scale
+        return ui, lane / scale, gap / scale, row_pitch, stacked, pitch, label_width, scale
 
     def _solve_view(
         self,
@@ -452,14 +457,18 @@ class NetworkLayout:
         compact: list[bool],
         label_widths: tuple[float, float] | None,
         pitch: float,
-    ) -> tuple[float, float, float, float, bool, float]:
+    ) -> tuple[float, float, float, float, bool, float, float]:
         """Zoom, text scale, lane and gap (pixels) that fit ``width`` x ``height`` pixels
         with neurons ``pitch`` apart (scene units); see :meth:`_fit_to_view`.
+
+        Labels get :data:`LABEL_WIDTH`, or up to :data:`LABEL_WIDTH_MAX` as long as the
+        gaps between lanes keep their comfortable width.
 
         Returns
         -------
         tuple
-            ``(scale, chrome, lane, gap, stacked, pitch)``.
+            ``(scale, chrome, lane, gap, stacked, pitch, label_width)``, the last in pixels
+            at UI scale 1.
         """
         style = self.style
         count = len(rows)
@@ -487,12 +496,14 @@ class NetworkLayout:
         # Labels are enlarged to a readable size on screen (see NeuronColumnItem.label_font).
         label_pixels = 11.5 if neuron >= 36 else 10.5
 
-        def label_room(chrome: float, lane: float, scale: float, text: float) -> float:
-            """Pixels a column's labels need beyond its lane."""
+        def label_room(
+            chrome: float, lane: float, scale: float, text: float, room: float = LABEL_WIDTH
+        ) -> float:
+            """Pixels a column's labels need beyond its lane, given ``room`` for them."""
             if text <= 0:
                 return 0.0
             shown = max(chrome, LABEL_MIN_PIXELS * self.text_scale / label_pixels)
-            needed = min(text * shown, (LABEL_WIDTH - 10) * chrome)
+            needed = min(text * shown, (room - 10) * chrome)
             # Clear of the neuron and of the lane's edge (see NeuronColumnItem.label_gap).
             needed += max(10 * scale, LABEL_GAP_PIXELS) + max(14 * scale, LABEL_GAP_PIXELS / 2)
             return max(0.0, needed - (lane - neuron * scale) / 2)
@@ -540,14 +551,36 @@ class NetworkLayout:
                 pitch = max(pitch, min(pitch * filling / scale, _SPREAD_PITCH * neuron))
             chosen = chrome, scale, lane, True
         chrome, scale, lane, stacked = chosen
-        labels = label_room(chrome, lane, scale, left_label)
-        labels += label_room(chrome, lane, scale, right_label)
+        room = LABEL_WIDTH
+        shown = max(chrome, LABEL_MIN_PIXELS * self.text_scale / label_pixels)
+        # Room that shows the widest label whole, within the largest allowed.
+        whole = min(max(left_label, right_label) * shown / chrome + 10, LABEL_WIDTH_MAX)
+
+        def labels_at(room: float) -> float:
+            return label_room(chrome, lane, scale, left_label, room) + label_room(
+                chrome, lane, scale, right_label, room
+            )
+
+        def spare_at(room: float) -> float:
+            """Pixels left once the labels have ``room`` and the gaps their comfort."""
+            return width - count * lane - labels_at(room) - (count - 1) * style.column_gap * chrome
+
+        if whole > LABEL_WIDTH and spare_at(LABEL_WIDTH) > 0:
+            if spare_at(whole) >= 0:
+                room = whole
+            else:
+                low, high = LABEL_WIDTH, whole
+                for _ in range(20):
+                    middle = (low + high) / 2
+                    low, high = (middle, high) if spare_at(middle) >= 0 else (low, middle)
+                room = low
+        labels = labels_at(room)
         gap = style.gap_min * chrome
         if count > 1:
             # Spread the columns over the view's width (up to 2.5 comfortable gaps apart).
             spare = (width - count * lane - labels) / (count - 1)
             gap = float(np.clip(spare, gap, 2.5 * style.column_gap * chrome))
-        return scale, chrome, lane, gap, stacked, pitch
+        return scale, chrome, lane, gap, stacked, pitch, room
 
     # ---- rectangles (x, y, width, height) ---------------------------------------------------
 

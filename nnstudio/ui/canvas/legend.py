@@ -25,6 +25,8 @@ _ROW = 15
 _PAD_X = 8
 _PAD_Y = 5
 _BAR_WIDTH = 64
+#: Narrowest bar of a compact key in little room (beside the zoom buttons of a narrow view).
+_BAR_MIN = 24
 _BAR_HEIGHT = 8
 _SPACE = 6
 
@@ -37,6 +39,10 @@ class ScaleLegend(QtWidgets.QWidget):
 
     A short view gets a compact key (:meth:`set_compact`): the bar between its limits, the
     example beside it when it fits, and each further text on one line.
+
+    Either key is as wide as its text needs at any font: the regular key at least
+    :data:`_WIDTH` pixels (at the default font), the compact one at least
+    :meth:`narrowest_compact_width`.
     """
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
@@ -55,6 +61,15 @@ class ScaleLegend(QtWidgets.QWidget):
         #: The compact key's text beside the bar and its lines below (see _fit_size).
         self._beside = ""
         self._compact_lines: list[str] = []
+        #: The compact key's bar (pixels): narrower where the key has little room.
+        self._bar_width = self._px(_BAR_WIDTH)
+        #: Whether the compact key names its limits once, "±L" after the bar (in the least
+        #: room), instead of "−L" and "+L" on either side of it.
+        self._symmetric = False
+        #: Whether the compact key's first line below the bar is the example caption.
+        self._caption_line = False
+        #: What the compact key says before weights exist (shorter in little room).
+        self._no_weights = _NO_WEIGHTS
         self._weights_label = False
         gradient = diverging_rgb(np.linspace(-1.0, 1.0, 64), 1.0)
         self._stops = [
@@ -76,9 +91,6 @@ class ScaleLegend(QtWidgets.QWidget):
         #: The key's sizes over their default-font values, from the font's actual height.
         self._unit = max(1.0, QtGui.QFontMetricsF(font).height() / _default_font_height())
         if hasattr(self, "_edges_text"):
-            self._edges_lines = _wrap(
-                self._edges_text, QtGui.QFontMetricsF(font), self._px(_WIDTH) - self._px(20), 2
-            )
             self._fit_size()
             self._changed()
 
@@ -123,9 +135,6 @@ class ScaleLegend(QtWidgets.QWidget):
         if text == self._edges_text:
             return
         self._edges_text = text
-        self._edges_lines = _wrap(
-            text, QtGui.QFontMetricsF(self._font), self._px(_WIDTH) - self._px(20), 2
-        )
         self._fit_size()
         self._changed()
 
@@ -138,23 +147,77 @@ class ScaleLegend(QtWidgets.QWidget):
         """Draw the key compactly, at most ``max_width`` pixels wide (``None``: regular).
 
         The canvas keeps the drawing clear of the key's height: on a short view, the regular
-        key's three or four rows would take a third of it.
+        key's three or four rows would take a third of it. The key is never narrower than
+        :meth:`narrowest_compact_width`, whatever ``max_width`` says.
         """
         if max_width is not None:
-            max_width = max(int(max_width), self._px(120))
+            max_width = int(max_width)
         if max_width != self._compact_width:
             self._compact_width = max_width
             self._fit_size()
             self._changed()
 
+    def regular_width(self) -> int:
+        """Width (pixels) of the regular key: :data:`_WIDTH` at the default font, or what
+        its row of limits needs when a font's digits run wider."""
+        metrics = QtGui.QFontMetricsF(self._font)
+        if self._limit is None:
+            needed = metrics.horizontalAdvance(_NO_WEIGHTS)
+        else:
+            limit = _limit_text(self._limit)
+            needed = (
+                metrics.horizontalAdvance(f"−{limit}")
+                + metrics.horizontalAdvance("weight 0")
+                + metrics.horizontalAdvance(f"+{limit}")
+                + 2 * self._px(_SPACE)
+            )
+        return max(self._px(_WIDTH), math.ceil(needed) + self._px(20))
+
+    def narrowest_compact_width(self) -> int:
+        """Width (pixels) of the narrowest compact key that shows its first row whole: the
+        narrowest bar and "±L" after it, or the short note that there are no weights yet."""
+        metrics = QtGui.QFontMetricsF(self._font)
+        if self._limit is None:
+            first = metrics.horizontalAdvance(_NO_WEIGHTS_SHORT)
+        else:
+            first = self._symmetric_width(metrics) + self._px(_BAR_MIN)
+        return math.ceil(first) + 2 * self._px(_PAD_X)
+
+    def _symmetric_width(self, metrics: QtGui.QFontMetricsF) -> float:
+        """Width of "±L" and the room between it and the bar."""
+        return metrics.horizontalAdvance(f"±{_limit_text(self._limit)}") + self._px(_SPACE)
+
+    def _limits_width(self, metrics: QtGui.QFontMetricsF) -> float:
+        """Width of the compact key's limits and the room beside the bar between them."""
+        limit = _limit_text(self._limit)
+        return (
+            metrics.horizontalAdvance(f"−{limit}")
+            + metrics.horizontalAdvance(f"+{limit}")
+            + 2 * self._px(_SPACE)
+        )
+
     def _fit_size(self) -> None:
+        metrics = QtGui.QFontMetricsF(self._font)
         if self._compact_width is None:
+            width = self.regular_width()
+            self._edges_lines = _wrap(self._edges_text, metrics, width - self._px(20), 2)
             lines = (1 if self._caption else 0) + len(self._edges_lines)
             extra = self._px(_LINE_HEIGHT) * lines + 2 if lines else 0
-            self.setFixedSize(self._px(_WIDTH), self._px(_BASE_HEIGHT) + extra)
+            self.setFixedSize(width, self._px(_BASE_HEIGHT) + extra)
             return
-        metrics = QtGui.QFontMetricsF(self._font)
-        inner = self._compact_width - 2 * self._px(_PAD_X)
+        # Never narrower than the first row: its limits cut off would misreport the scale.
+        room = max(self._compact_width, self.narrowest_compact_width())
+        inner = room - 2 * self._px(_PAD_X)
+        self._no_weights = (
+            _NO_WEIGHTS if metrics.horizontalAdvance(_NO_WEIGHTS) <= inner else _NO_WEIGHTS_SHORT
+        )
+        if self._limit is not None:
+            # The bar gives way first, down to its narrowest; then the limits are named once.
+            spare = inner - self._limits_width(metrics)
+            self._symmetric = spare < self._px(_BAR_MIN)
+            if self._symmetric:
+                spare = inner - self._symmetric_width(metrics)
+            self._bar_width = max(self._px(_BAR_MIN), min(self._px(_BAR_WIDTH), math.floor(spare)))
         scale = self._scale_width(metrics)
         # The example beside the bar when it fits ("neurons: " left out if that makes it).
         self._beside = ""
@@ -163,14 +226,18 @@ class ScaleLegend(QtWidgets.QWidget):
             if scale + 2 * self._px(_SPACE) + metrics.horizontalAdvance(text) <= inner:
                 self._beside = text
                 break
-        lines = []
+        self._compact_lines = []
+        self._caption_line = False
         if self._caption and not self._beside:
-            lines.append(self._caption)
+            caption = self._caption
+            if metrics.horizontalAdvance(caption) > inner:
+                caption = _elided(caption.removeprefix("neurons: "), metrics, inner)
+            # Cut before its number, the line would say nothing (the toolbar names it too).
+            self._caption_line = any(char.isdigit() for char in caption)
+            if self._caption_line:
+                self._compact_lines.append(caption)
         if self._edges_text:
-            lines.append(self._edges_text)
-        self._compact_lines = [
-            metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, inner) for text in lines
-        ]
+            self._compact_lines.append(_elided(self._edges_text, metrics, inner))
         widest = scale + (
             2 * self._px(_SPACE) + metrics.horizontalAdvance(self._beside) if self._beside else 0
         )
@@ -181,7 +248,7 @@ class ScaleLegend(QtWidgets.QWidget):
             widest += label
         for line in self._compact_lines:
             widest = max(widest, metrics.horizontalAdvance(line))
-        width = min(math.ceil(widest) + 2 * self._px(_PAD_X), self._compact_width)
+        width = min(math.ceil(widest) + 2 * self._px(_PAD_X), room)
         self.setFixedSize(
             width, 2 * self._px(_PAD_Y) + self._px(_ROW) * (1 + len(self._compact_lines))
         )
@@ -190,14 +257,10 @@ class ScaleLegend(QtWidgets.QWidget):
         """Width of the compact key's first part: the bar between its limits, or the note
         that there are no weights yet."""
         if self._limit is None:
-            return metrics.horizontalAdvance(_NO_WEIGHTS)
-        limit = _limit_text(self._limit)
-        return (
-            metrics.horizontalAdvance(f"−{limit}")
-            + metrics.horizontalAdvance(f"+{limit}")
-            + self._px(_BAR_WIDTH)
-            + 2 * self._px(_SPACE)
-        )
+            return metrics.horizontalAdvance(self._no_weights)
+        if self._symmetric:
+            return self._symmetric_width(metrics) + self._bar_width
+        return self._limits_width(metrics) + self._bar_width
 
     def _changed(self) -> None:
         self._picture = None
@@ -275,8 +338,8 @@ class ScaleLegend(QtWidgets.QWidget):
         )
         flags = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
         if self._limit is None:
-            painter.drawText(row, flags, _NO_WEIGHTS)
-            x = left + metrics.horizontalAdvance(_NO_WEIGHTS)
+            painter.drawText(row, flags, self._no_weights)
+            x = left + metrics.horizontalAdvance(self._no_weights)
         else:
             limit = _limit_text(self._limit)
             x = left
@@ -285,19 +348,21 @@ class ScaleLegend(QtWidgets.QWidget):
                 painter.drawText(row, flags, _WEIGHTS)
                 painter.setPen(_TEXT)
                 x += metrics.horizontalAdvance(_WEIGHTS) + self._px(_SPACE)
-            painter.drawText(row.adjusted(x - left, 0, 0, 0), flags, f"−{limit}")
-            x += metrics.horizontalAdvance(f"−{limit}") + self._px(_SPACE)
+            if not self._symmetric:
+                painter.drawText(row.adjusted(x - left, 0, 0, 0), flags, f"−{limit}")
+                x += metrics.horizontalAdvance(f"−{limit}") + self._px(_SPACE)
             bar = QtCore.QRectF(
                 x,
                 row.center().y() - self._px(_BAR_HEIGHT) / 2,
-                self._px(_BAR_WIDTH),
+                self._bar_width,
                 self._px(_BAR_HEIGHT),
             )
             self._paint_bar(painter, bar)
             painter.setPen(_TEXT)
             x = bar.right() + self._px(_SPACE)
-            painter.drawText(row.adjusted(x - left, 0, 0, 0), flags, f"+{limit}")
-            x += metrics.horizontalAdvance(f"+{limit}")
+            end = f"±{limit}" if self._symmetric else f"+{limit}"
+            painter.drawText(row.adjusted(x - left, 0, 0, 0), flags, end)
+            x += metrics.horizontalAdvance(end)
         if self._beside:
             painter.drawText(
                 row.adjusted(x + 2 * self._px(_SPACE) - left, 0, 0, 0), flags, self._beside
@@ -305,7 +370,7 @@ class ScaleLegend(QtWidgets.QWidget):
         painter.setPen(_MUTED)
         for index, line in enumerate(self._compact_lines):
             box = row.translated(0, self._px(_ROW) * (index + 1))
-            if index == 0 and self._caption and not self._beside:
+            if index == 0 and self._caption_line:
                 painter.setPen(_TEXT)
             painter.drawText(box, flags, line)
             painter.setPen(_MUTED)
@@ -344,12 +409,27 @@ def _default_font_height() -> float:
 
 
 _NO_WEIGHTS = "weights not initialised yet"
+_NO_WEIGHTS_SHORT = "no weights yet"
 _WEIGHTS = "weights"
 
 
 def _limit_text(limit: float | None) -> str:
     """The limit as the key prints it at the ends of the bar (two significant digits)."""
     return "" if limit is None else f"{limit:.2g}"
+
+
+def _elided(text: str, metrics: QtGui.QFontMetricsF, width: float) -> str:
+    """``text`` elided at its end to ``width``.
+
+    Qt's elision measures in whole pixels and may end a little wider than asked: asked for
+    a little less then, until it fits.
+    """
+    room = width
+    shown = metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, room)
+    while metrics.horizontalAdvance(shown) > width and room > 1:
+        room -= 1
+        shown = metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, room)
+    return shown
 
 
 def _wrap(text: str, metrics: QtGui.QFontMetricsF, width: float, max_lines: int) -> list[str]:
@@ -367,4 +447,4 @@ def _wrap(text: str, metrics: QtGui.QFontMetricsF, width: float, max_lines: int)
         lines.append(current)
     if len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
-    return [metrics.elidedText(line, QtCore.Qt.TextElideMode.ElideRight, width) for line in lines]
+    return [_elided(line, metrics, width) for line in lines]

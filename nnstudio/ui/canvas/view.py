@@ -250,6 +250,8 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self._frame_shown_at = -float("inf")
         #: Overlay band (pixels) the last fit left free, to refit when the legend resizes.
         self._fitted_band: float | None = None
+        #: Whether the legend sits above the zoom buttons (no room beside them).
+        self._overlays_stacked = False
 
         self._edge_timer = QtCore.QTimer(self)
         self._edge_timer.setSingleShot(True)
@@ -1391,13 +1393,18 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     def _overlay_band(self) -> float:
         """Height (screen pixels) kept free at the bottom for the legend and zoom buttons."""
         inset = self._update_overlay_size()
-        return float(max(self.legend.height(), self.zoom_bar.height()) + inset + 6)
+        legend, bar = self.legend.height(), self.zoom_bar.height()
+        if self._overlays_stacked:
+            return float(legend + inset + bar + inset + 6)
+        return float(max(legend, bar) + inset + 6)
 
     def _update_overlay_size(self) -> int:
         """Make the legend and zoom buttons compact on a short view; their inset (pixels).
 
         A short view gives the band below the drawing a third of its height with the
-        regular key (three or four rows); the compact key takes one or two.
+        regular key (three or four rows); the compact key takes one or two. A view too
+        narrow for the regular key beside the zoom buttons gets the compact one too (it
+        narrows its bar to fit), and one too narrow even for that has it above them.
         """
         viewport = self.viewport()
         compact = viewport.height() < _COMPACT_OVERLAY_HEIGHT
@@ -1408,7 +1415,12 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             bar.adjustSize()
         inset = _COMPACT_INSET if compact else _OVERLAY_INSET
         room = viewport.width() - bar.width() - 3 * inset
-        self.legend.set_compact(room if compact else None)
+        legend = self.legend
+        compact_key = compact or legend.regular_width() > room
+        self._overlays_stacked = compact_key and legend.narrowest_compact_width() > room
+        if self._overlays_stacked:
+            room = viewport.width() - 2 * inset
+        legend.set_compact(room if compact_key else None)
         return inset
 
     def _framed_rect(self) -> QtCore.QRectF:
@@ -1547,7 +1559,11 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         bar = self.zoom_bar
         inset = self._update_overlay_size()
         bar.move(viewport.right() - bar.width() - inset, viewport.bottom() - bar.height() - inset)
-        self.legend.move(viewport.left() + inset, viewport.bottom() - self.legend.height() - inset)
+        # Above the zoom buttons when the view has no room for both side by side.
+        above = bar.height() + inset if self._overlays_stacked else 0
+        self.legend.move(
+            viewport.left() + inset, viewport.bottom() - self.legend.height() - inset - above
+        )
         self._keep_above_viewport(bar, self.legend)
         # Notices go in the band below the drawing (the room fit leaves free), over the key
         # and left of the zoom buttons: never over the lanes, their headers and buttons.
