@@ -490,11 +490,23 @@ def build_network(project: Project, weights: Weights | None = None) -> Network:
     )
 
 
-def make_trainer(project: Project, network: Network, dataset: Dataset) -> Trainer:
+def make_trainer(
+    project: Project, network: Network, dataset: Dataset, *, start: tuple[int, int] = (0, 0)
+) -> Trainer:
     """A trainer for ``network`` on ``dataset`` with the project's training settings.
 
     Targets are encoded for the network's output layer (one sigmoid unit on two classes
     trains on the second class's column). Without validation examples the trainer gets none.
+
+    Parameters
+    ----------
+    project : Project
+    network : Network
+    dataset : Dataset
+    start : tuple of (int, int)
+        The epoch and step the network's weights were trained to before: the run counts on
+        from there (see :class:`~nnstudio.engine.trainer.Trainer`). ``(0, 0)`` for fresh
+        weights, and for weights whose training is not known (a project file).
 
     Raises
     ------
@@ -517,6 +529,8 @@ def make_trainer(project: Project, network: Network, dataset: Dataset) -> Traine
         task=dataset.task,
         feature_names=dataset.feature_names,
         target_names=None if dataset.is_classification else dataset.target_names,
+        start_epoch=start[0],
+        start_step=start[1],
     )
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextvars
 import math
+import operator
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -186,29 +187,32 @@ def r2_score(Yhat: np.ndarray, Y: np.ndarray) -> float:
 class _Series:
     """Rows ``(number, values...)`` in a growing buffer that decimates itself at a cap.
 
-    Only numbers divisible by the current stride are recorded; at the cap, rows whose number
-    is not divisible by twice the stride are dropped and the stride doubles.
+    Only numbers whose distance from ``origin`` is divisible by the current stride are
+    recorded; at the cap, rows whose distance is not divisible by twice the stride are
+    dropped and the stride doubles. A run that continues an earlier count thins its rows as
+    one that starts at 0 does, and keeps its first row.
     """
 
-    def __init__(self, width: int, cap: int) -> None:
+    def __init__(self, width: int, cap: int, origin: int = 0) -> None:
         self.width = width
         self.cap = max(int(cap), 4)
+        self.origin = origin
         self.stride = 1
         self.size = 0
         self.numbers = np.empty(64, dtype=np.int64)
         self.values = np.empty((64, width), dtype=np.float64)
 
     def append(self, number: int, row: np.ndarray | list[float]) -> None:
-        if number % self.stride:
+        if (number - self.origin) % self.stride:
             return
         if self.size == self.cap:
-            keep = self.numbers[: self.size] % (2 * self.stride) == 0
+            keep = (self.numbers[: self.size] - self.origin) % (2 * self.stride) == 0
             kept = int(keep.sum())
             self.numbers[:kept] = self.numbers[: self.size][keep]
             self.values[:kept] = self.values[: self.size][keep]
             self.size = kept
             self.stride *= 2
-            if number % self.stride:
+            if (number - self.origin) % self.stride:
                 return
         if self.size == len(self.numbers):
             capacity = min(2 * len(self.numbers), self.cap)
@@ -220,7 +224,11 @@ class _Series:
 
     def append_parts(self, number: int, first: float, rest: np.ndarray) -> None:
         """Append the row ``(first, *rest)`` without building it first (the per-step path)."""
-        if number % self.stride or self.size == self.cap or self.size == len(self.numbers):
+        if (
+            (number - self.origin) % self.stride
+            or self.size == self.cap
+            or self.size == len(self.numbers)
+        ):
             self.append(number, np.concatenate(([first], rest)))
             return
         self.numbers[self.size] = number
@@ -237,7 +245,8 @@ class _Series:
 
 @dataclass(frozen=True)
 class History:
-    """Per-epoch metrics, one row per recorded epoch (row 0 is the untrained network).
+    """Per-epoch metrics, one row per recorded epoch (row 0 is the network the run started
+    from: the untrained one, or weights trained before at the run's first epoch).
 
     Every attribute is a 1-D array of the same length. Metrics that do not apply (accuracy for
     regression, RMSE and R² for classification, validation values without a validation set)
@@ -279,9 +288,10 @@ class Snapshot:
     Attributes
     ----------
     epoch : int
-        Completed epochs.
+        Completed epochs, counted from the weights' first training (see the trainer's
+        ``start_epoch``).
     step : int
-        Completed optimisation steps (mini-batches) in total.
+        Completed optimisation steps (mini-batches) in total, counted the same way.
     epoch_progress : float
         Fraction of the current epoch done, in [0, 1).
     total_epochs : int or None
@@ -328,6 +338,9 @@ class Snapshot:
         early stopping, the restored ones).
     warning : str or None
         Why the run looks wrong although it goes on (see :attr:`Trainer.warning`).
+    start_epoch, start_step : int
+        Where the run's count began: the epochs and steps its starting weights had been
+        trained for (0 for fresh weights). The run has trained ``step - start_step`` steps.
     """
 
     epoch: int
@@ -356,6 +369,8 @@ class Snapshot:
     best_loss: float | None = None
     train_objective: float | None = None
     warning: str | None = None
+    start_epoch: int = 0
+    start_step: int = 0
 
     @property
     def done(self) -> bool:
@@ -416,6 +431,11 @@ class Trainer:
     first candidate; when patience runs out the best weights are restored and the run ends as
     ``early_stopped``.
 
+    A run may continue the count of weights trained before (``start_epoch``,
+    ``start_step``): its epochs and steps are numbered on from there, its history starts
+    with the starting network at ``start_epoch``, the schedule goes on from that epoch, and
+    ``training.epochs`` is where the count ends, not how many epochs this run adds.
+
     Parameters
     ----------
     network : Network
@@ -436,6 +456,9 @@ class Trainer:
         Decides which metrics are computed.
     feature_names, target_names : sequence of str or None
         Input and target column names, for messages (columns are numbered otherwise).
+    start_epoch, start_step : int
+        The epochs and steps the network's weights were trained for before this run
+        (``0`` for fresh weights).
 
     Raises
     ------
@@ -458,9 +481,12 @@ class Trainer:
         task: str = "classification",
         feature_names: Sequence[str] | None = None,
         target_names: Sequence[str] | None = None,
+        start_epoch: int = 0,
+        start_step: int = 0,
     ) -> None:
         if task not in TASKS:
             raise SpecError(f"task: unknown {task!r}; expected one of {', '.join(TASKS)}")
+        start_epoch, start_step = _check_start(start_epoch, start_step)
         _check_training(training)
         self.network = network
         self.task = task
@@ -492,8 +518,10 @@ class Trainer:
         self._running = False
 
         n_layers = network.n_layers
-        self._epoch = 0
-        self._step = 0
+        # Counted on from the weights' earlier training, so the schedule, the history and
+        # the epoch count continue where that training left off.
+        self._epoch = self._first_epoch = start_epoch
+        self._step = self._first_step = start_step
         self._position = 0
         self._order: np.ndarray | None = None
         self._learning_rate = self._scheduled_rate()
@@ -517,15 +545,15 @@ class Trainer:
         self._quiet = contextvars.Context()
         self._quiet.run(np.seterr, all="ignore")
         # Per-step records: (step, batch objective, squared gradient norm per layer).
-        self._steps = _Series(1 + n_layers, MAX_STEP_RECORDS)
-        self._epochs = _Series(len(HISTORY_COLUMNS), MAX_EPOCH_RECORDS)
+        self._steps = _Series(1 + n_layers, MAX_STEP_RECORDS, origin=start_step)
+        self._epochs = _Series(len(HISTORY_COLUMNS), MAX_EPOCH_RECORDS, origin=start_epoch)
         self._early = _EarlyStopping(
             monitored="validation" if self.X_val is not None else "training"
         )
         self._status = "ready"
         self._message = "Ready to train."
         self._metrics = self._evaluate()
-        self._epochs.append(0, self._metrics.row(self._learning_rate))
+        self._epochs.append(start_epoch, self._metrics.row(self._learning_rate))
         self._start_loss = self._metrics.train_loss
         self._warning: str | None = None
         #: Layers that can go dead (see _check_dead_layers), found once: a full-batch run ends
@@ -628,13 +656,23 @@ class Trainer:
 
     @property
     def epoch(self) -> int:
-        """Completed epochs."""
+        """Completed epochs (from ``start_epoch`` on)."""
         return self._epoch
 
     @property
     def step_count(self) -> int:
-        """Completed steps."""
+        """Completed steps (from ``start_step`` on)."""
         return self._step
+
+    @property
+    def start(self) -> tuple[int, int]:
+        """The epoch and step the run started from (see ``start_epoch``, ``start_step``)."""
+        return self._first_epoch, self._first_step
+
+    @property
+    def epoch_progress(self) -> float:
+        """Fraction of the current epoch done, in [0, 1)."""
+        return self._position / self.X_train.shape[0]
 
     @property
     def learning_rate(self) -> float:
@@ -804,7 +842,7 @@ class Trainer:
     def _diverge(self, loss: float, reason: str) -> float:
         """End the run as diverged; the weights are those from before this step."""
         self._status = "diverged"
-        if self._step == 0 and reason != _WEIGHTS_NONFINITE:
+        if self._step == self._first_step and reason != _WEIGHTS_NONFINITE:
             # Nothing was updated yet: the starting weights on the data overflow the loss or
             # its gradient, which no learning rate changes.
             dtype = np.dtype(self.network.dtype).name
@@ -1130,6 +1168,8 @@ class Trainer:
                 best_loss=_none_if_nan(self._early.best_loss) if tracking else None,
                 train_objective=_none_if_nan(metrics.train_objective),
                 warning=self._warning,
+                start_epoch=self._first_epoch,
+                start_step=self._first_step,
             )
 
 
@@ -1147,3 +1187,17 @@ def _check_training(training: TrainingSpec) -> None:
     problems = training_problems(training)
     if problems:
         raise SpecError(problems)
+
+
+def _check_start(epoch: int, step: int) -> tuple[int, int]:
+    """``(epoch, step)`` as ints; SpecError when either is not a whole number >= 0."""
+    start = []
+    for name, value in (("start_epoch", epoch), ("start_step", step)):
+        try:
+            number = operator.index(value)
+        except TypeError:
+            number = -1
+        if number < 0:
+            raise SpecError(f"{name}: expected a whole number of at least 0, not {value!r}")
+        start.append(number)
+    return start[0], start[1]

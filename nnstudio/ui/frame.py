@@ -818,9 +818,10 @@ def _snapshot_step_history(
     grad_norms : ndarray, shape (S, L)
     batch_losses : ndarray, shape (S, 2)
         ``(fractional epoch, batch loss)``. A step's loss is measured with the weights from
-        before its update, so step ``s`` sits at ``s - 1`` divided by the steps per epoch
-        (which the snapshot's position, epoch plus progress, implies): with full-batch
-        training, step ``e + 1`` lies on the training loss of epoch ``e``.
+        before its update, so step ``s`` sits ``s - 1`` steps after the run's start, over the
+        steps per epoch (which the run's steps and epochs so far imply): with full-batch
+        training, step ``e + 1`` lies on the training loss of epoch ``e``. A run that
+        continues earlier training counts from its starting epoch and step.
     """
     steps = getattr(snapshot, "step_numbers", None)
     norms = getattr(snapshot, "step_grad_norms", None)
@@ -828,10 +829,15 @@ def _snapshot_step_history(
         return np.zeros(0, dtype=np.int64), np.zeros((0, n_layers)), np.zeros((0, 2))
     steps = np.asarray(steps, dtype=np.int64).ravel()
     norms = np.asarray(norms, dtype=np.float64).reshape(steps.shape[0], n_layers)
-    position = float(snapshot.epoch) + float(snapshot.epoch_progress)
-    per_epoch = snapshot.step / position if position > 0 else 1.0
+    start_epoch = int(getattr(snapshot, "start_epoch", 0) or 0)
+    start_step = int(getattr(snapshot, "start_step", 0) or 0)
+    # The run's own epochs and steps: the weights' earlier training may have ended part of
+    # the way into an epoch, or used another batch size.
+    position = float(snapshot.epoch) + float(snapshot.epoch_progress) - start_epoch
+    per_epoch = (snapshot.step - start_step) / position if position > 0 else 1.0
     losses = np.asarray(getattr(snapshot, "step_losses", np.full(steps.shape, np.nan)), float)
-    return steps, norms, np.column_stack([(steps - 1) / per_epoch, losses.ravel()])
+    epochs = start_epoch + (steps - 1 - start_step) / per_epoch
+    return steps, norms, np.column_stack([epochs, losses.ravel()])
 
 
 def make_frame(

@@ -10,14 +10,16 @@ Protocol
 Commands travel to the loop as tuples:
 
 ``("load", SessionRequest)``
-    A new session: the project, the weights to start from and the data set. The data set
-    travels only when it changed (a :class:`SessionRequest` names it by ``dataset_id``);
-    the loop builds the network, the trainer and a :class:`~nnstudio.ui.frame.FrameBuilder`
-    itself.
+    A new session: the project, the weights to start from with the epoch and step they were
+    trained to, and the data set. The data set travels only when it changed (a
+    :class:`SessionRequest` names it by ``dataset_id``); the loop builds the network, the
+    trainer and a :class:`~nnstudio.ui.frame.FrameBuilder` itself.
 ``("unload", generation)``
     Forget the session (the studio has no usable data).
 ``("play",)``, ``("pause",)``, ``("step",)``, ``("step_epoch",)``, ``("stop",)``
-    The training controls.
+    The training controls. Play, step and step epoch after the end of a run start a new run
+    from its weights, counting on from its epoch and step; weights already trained for the
+    project's epochs are not trained further (the run is reported finished, with why).
 ``("settings", TrainingSpec)``
     New training settings for the current run.
 ``("refresh",)``
@@ -134,7 +136,8 @@ MAX_EPOCH_HISTORY = MAX_EPOCH_RECORDS
 
 #: Controller states: the trainer's statuses, with ``idle`` (no run yet) for ``ready``.
 STATES: tuple[str, ...] = tuple("idle" if status == "ready" else status for status in STATUSES)
-#: States that end a run; Play then starts a new run from the current weights.
+#: States that end a run; Play then starts a new run from the current weights, counting on
+#: from the run's epoch and step (unless they reached the project's epochs).
 END_STATES: tuple[str, ...] = ("finished", "stopped", "early_stopped", "diverged")
 #: Frame fields fixed by the data set (the probe and evaluation rows): sent once per data set.
 CONSTANT_FIELDS: tuple[str, ...] = (
@@ -170,6 +173,9 @@ class SessionRequest:
         Names the data set; the same id means the same data.
     dataset : Dataset or None
         The data, or ``None`` when the loop already has the data set ``dataset_id``.
+    position : tuple of (int, int)
+        The epoch and step ``weights`` were trained to (the document's
+        ``training_position``): the session's run counts on from there.
     """
 
     generation: int
@@ -177,6 +183,7 @@ class SessionRequest:
     weights: Weights
     dataset_id: int
     dataset: Dataset | None
+    position: tuple[int, int] = (0, 0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -516,6 +523,10 @@ class TrainingLoop:
                 self._set_pace(command[1])
             elif session is None:
                 return
+            elif name in ("play", "step", "step_epoch") and self._epochs_done():
+                # The count goes on from the weights' own: at the project's epochs it ends.
+                self._epoch_target = None
+                self._set_mode("finished", message=self._epochs_done_message())
             elif name == "play":
                 if self._mode in END_STATES or (self._mode == "idle" and session.trainer.is_done):
                     self._restart_run()
@@ -564,7 +575,7 @@ class TrainingLoop:
         self._session = None
         try:
             network = build_network(request.project, request.weights)
-            trainer = make_trainer(request.project, network, self._dataset)
+            trainer = make_trainer(request.project, network, self._dataset, start=request.position)
         except NNStudioError as error:
             self._set_mode("idle", generation=request.generation, message=f"Cannot train: {error}")
             return
@@ -584,13 +595,44 @@ class TrainingLoop:
         self._epoch_target = None
 
     def _restart_run(self) -> None:
-        """Start a new run (fresh optimizer and history) from the current weights."""
+        """Start a new run (fresh optimizer and history) from the current weights.
+
+        It counts on from the epoch and step the last run ended at, as the weights have
+        been trained that far (a step into an epoch that did not end counts as a step only).
+        """
         session = self._session
         assert session is not None and self._dataset is not None
-        session.trainer = make_trainer(session.project, session.network, self._dataset)
+        ended = session.trainer
+        session.trainer = make_trainer(
+            session.project,
+            session.network,
+            self._dataset,
+            start=(ended.epoch, ended.step_count),
+        )
         self._clear_history()
         # The caller publishes the new run's state (running or paused).
         self._mode = "idle"
+
+    def _epochs_done(self) -> bool:
+        """Whether the session's weights have been trained for the project's epochs."""
+        session = self._session
+        assert session is not None
+        epochs = session.trainer.training.epochs
+        return epochs is not None and session.trainer.epoch >= epochs
+
+    def _epochs_done_message(self) -> str:
+        """Why Play, Step or Step epoch trains no further (see :meth:`_epochs_done`)."""
+        session = self._session
+        assert session is not None
+        trainer = session.trainer
+        epochs = trainer.training.epochs
+        assert epochs is not None
+        # Short enough for the status bar of a small window.
+        than = "as many as set" if trainer.epoch == epochs else f"more than the {epochs:,} set"
+        return (
+            f"Already trained for {plural(trainer.epoch, 'epoch')}, {than}: raise Epochs to "
+            "train on, or reset the weights."
+        )
 
     def _apply_settings(self, training: TrainingSpec) -> None:
         session = self._session
@@ -849,8 +891,10 @@ class TrainingLoop:
         total = trainer.training.epochs
         eta: float | None = None
         if total is not None and rate > 0:
-            remaining = total * trainer.steps_per_epoch - trainer.step_count
-            eta = max(remaining, 0) / rate
+            # Counted from the epoch reached: the step count may have begun in another run,
+            # at another batch size.
+            left = total - trainer.epoch - trainer.epoch_progress
+            eta = max(left * trainer.steps_per_epoch, 0.0) / rate
         return {
             "epoch": trainer.epoch,
             "step": trainer.step_count,

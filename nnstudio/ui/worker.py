@@ -35,14 +35,15 @@ never floods the user interface. A state change is sent at once, ahead of the fr
 it: ``stateChanged`` comes first, the matching ``frameReady`` (and the hand-back of the
 weights) follows.
 
-A session carries the project, the weights and, only when it changed, the data set; the
-process builds the network, the trainer and the frame builder itself. New training settings
-reach the session's trainer live, except a new precision, which needs a new session. The
-controller builds the network and the trainer once here too, so a network or data problem is
-reported at once as "Cannot train: ...". That trainer checks the whole data set only when
-the data or what the checks depend on changed (inputs, output layer, loss, precision,
-standardisation); after an edit of a hidden layer it is built on the first few hundred
-examples, so editing a network with millions of examples stays quick.
+A session carries the project, the weights with the epoch and step they were trained to (the
+document's ``training_position``, so a new run counts on from there) and, only when it
+changed, the data set; the process builds the network, the trainer and the frame builder
+itself. New training settings reach the session's trainer live, except a new precision,
+which needs a new session. The controller builds the network and the trainer once here too,
+so a network or data problem is reported at once as "Cannot train: ...". That trainer checks
+the whole data set only when the data or what the checks depend on changed (inputs, output
+layer, loss, precision, standardisation); after an edit of a hidden layer it is built on the
+first few hundred examples, so editing a network with millions of examples stays quick.
 
 Commands are written to the pipe by a sender thread, in order: pickling a large data set and
 writing it while the process reads takes seconds, which would freeze the window. The thread
@@ -735,6 +736,8 @@ class TrainingController(QtCore.QObject):
             self._send("unload", self._generation)
             return
         weights = None if fresh else document.weights
+        # The run counts on from how far the weights were trained (fresh ones: from 0).
+        position = (0, 0) if weights is None else document.training_position
         try:
             # Built here too, so a problem is reported at once and in the same words.
             network = build_network(project, weights)
@@ -758,7 +761,9 @@ class TrainingController(QtCore.QObject):
             sent: Dataset | None = dataset
         else:
             sent = None
-        request = SessionRequest(self._generation, project, weights, process.dataset_id, sent)
+        request = SessionRequest(
+            self._generation, project, weights, process.dataset_id, sent, position
+        )
         self._send("load", request)
 
     def _check_trainable(self, project: Project, network: Network, dataset: Dataset) -> None:
@@ -882,7 +887,8 @@ class TrainingController(QtCore.QObject):
         # frames'.
         spent_since = self._ui_cost.arrive(arrived, computed, self._state == "running")
         self.frameReady.emit(frame)
-        trained = frame.snapshot is not None and frame.snapshot.step > 0
+        # Trained by this run: a run may start from weights trained before (at a step > 0).
+        trained = run_has_trained(frame)
         # Views redraw on weightsChanged too, so while running the document gets the weights a
         # few times a second; every pause, stop or end hands them back at once.
         due = arrived - self._handed_back_at >= _HAND_BACK_INTERVAL
@@ -896,6 +902,14 @@ class TrainingController(QtCore.QObject):
             self._frame_taken(process, seq, max(cost, spent_since or 0.0))
 
         QtCore.QTimer.singleShot(0, self, shown)
+
+
+def run_has_trained(frame: Frame) -> bool:
+    """Whether ``frame``'s run has taken a step (its weights differ from those it began with)."""
+    snapshot = frame.snapshot
+    if snapshot is None:
+        return False
+    return int(snapshot.step) > int(getattr(snapshot, "start_step", 0))
 
 
 def frame_position(frame: Frame) -> tuple[int, int]:

@@ -1464,19 +1464,25 @@ def test_the_previous_run_stays_in_the_loss_plot_to_compare_with(qtbot, window) 
     window.plots.show_frame(window.controller.latest_frame)
     first_run = loss._history
     assert len(first_run) == 4  # epochs 0..3
-    # A new run (here: Stop, then Step) keeps the last one in the plot.
+    # A new run (here: Stop, then Step) keeps the last one in the plot; it counts on from
+    # the stopped run's step 3 (full batch: a step an epoch).
     window.stop_action.trigger()
     _wait_state(qtbot, window, "stopped")
     window.step_action.trigger()
     qtbot.waitUntil(
-        lambda: _latest_snapshot(window).step == 1 and not window.relay.busy,
+        lambda: _latest_snapshot(window).step == 4 and not window.relay.busy,
         timeout=FRAME_TIMEOUT,
     )
     window.plots.show_frame(window.controller.latest_frame)
     assert loss.previous_history is first_run
     assert loss.show_previous.isEnabled()
-    _xs, ys = loss.previous_train.getData()
-    np.testing.assert_allclose(ys[np.isfinite(ys)], np.asarray(first_run.train_loss)[: len(ys)])
+    xs, ys = loss.previous_train.getData()
+    # Drawn at its epochs, up to epoch 3, where the new run goes on from (as much of it as
+    # the x axis shows).
+    shown = np.isfinite(ys)
+    epochs = xs[shown].astype(int)
+    assert epochs[-1] == 3
+    np.testing.assert_allclose(ys[shown], np.asarray(first_run.train_loss)[epochs])
     assert "previous" in loss.loss_plot.titleLabel.text
     # It can be hidden, and other data forgets it.
     loss.show_previous.setChecked(False)

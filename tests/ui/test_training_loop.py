@@ -215,7 +215,8 @@ def test_pause_stop_and_a_new_run_start_the_series_over(harness, dataset) -> Non
         f"Stopped at epoch {paused.progress['epoch']:,}, step {paused.progress['step']:,}."
     )
     assert stopped.progress["step"] == paused.progress["step"]
-    # Step after a stop: a new run from the stopped weights, with fresh series.
+    # Step after a stop: a new run from the stopped weights, with fresh series, counting on
+    # from where the stopped run ended.
     harness.send("step")
     new_run = harness.wait_state("paused").run
     assert new_run == stopped.run + 1
@@ -226,10 +227,12 @@ def test_pause_stop_and_a_new_run_start_the_series_over(harness, dataset) -> Non
         )
     )
     frame = harness.frames[-1]
-    assert frame.step == 1
+    epoch, step = paused.progress["epoch"], paused.progress["step"]
+    assert frame.step == step + 1
     assert frame.run == new_run  # the views tell runs apart by it (the plots keep the last)
-    np.testing.assert_array_equal(frame.grad_steps, [1])
-    np.testing.assert_array_equal(frame.snapshot.history.epoch, [0])
+    np.testing.assert_array_equal(frame.grad_steps, [step + 1])
+    np.testing.assert_array_equal(frame.snapshot.history.epoch, [epoch])
+    assert (frame.snapshot.start_epoch, frame.snapshot.start_step) == (epoch, step)
 
 
 def test_frames_wait_for_the_studio_to_show_the_last_one(harness, dataset, monkeypatch) -> None:
@@ -321,7 +324,8 @@ def test_an_internal_error_stops_the_run_but_not_the_loop(harness, dataset, monk
     monkeypatch.setattr(FrameBuilder, "build", original)
     harness.send("step")
     harness.wait_frame("paused")
-    assert harness.frames[-1].step == 1
+    # A new run from the weights the first step trained, counting on from that step.
+    assert harness.frames[-1].step == 2
 
 
 def test_the_data_set_rows_come_again_when_their_frame_failed(harness, dataset, monkeypatch):
@@ -355,10 +359,10 @@ def test_news_that_cannot_be_sent_stop_the_run_with_a_message(harness, dataset) 
     harness.wait_state("paused")
     stopped = harness.wait_state("stopped")
     assert "frame lost in the pipe" in stopped.message
-    # The loop and its publisher go on.
+    # The loop and its publisher go on (each stop's run counted on from its steps).
     harness.send("step")
     harness.wait_frame("paused")
-    assert harness.frames[-1].step == 1
+    assert harness.frames[-1].step == 3
 
 
 def test_a_session_on_data_never_received_is_an_internal_error(harness) -> None:

@@ -188,10 +188,13 @@ def test_stop_ends_the_run_and_keeps_the_weights(qtbot, controller, recorder, do
     frame = controller.latest_frame
     assert any(message.startswith("Stopped") for message in recorder.messages)
     assert document.weights is frame.weights
-    # Step starts a new run from the stopped weights and pauses after its first step.
+    # Step starts a new run from the stopped weights and pauses after its first step, which
+    # counts on from the steps those weights were trained for.
+    stopped_at = frame.step
     controller.step()
     wait_state(qtbot, controller, "paused")
-    qtbot.waitUntil(lambda: latest_step(controller) == 1, timeout=15000)
+    qtbot.waitUntil(lambda: latest_step(controller) == stopped_at + 1, timeout=15000)
+    assert controller.latest_frame.run != frame.run
     # So does Play.
     controller.stop()
     wait_state(qtbot, controller, "stopped")
@@ -390,9 +393,10 @@ def test_an_internal_error_stops_the_run_but_not_the_process(qtbot, document) ->
         wait_state(qtbot, ctrl, "stopped")
         assert any("internal error" in message for message in rec.messages)
         process = ctrl._process
-        # The process is still alive: the next command works.
+        # The process is still alive: the next command works (a new run, counting on from
+        # the first one's step).
         ctrl.step()
-        qtbot.waitUntil(lambda: ctrl.state == "paused" and latest_step(ctrl) == 1, timeout=15000)
+        qtbot.waitUntil(lambda: ctrl.state == "paused" and latest_step(ctrl) == 2, timeout=15000)
         assert ctrl._process is process and process.process.is_alive()
     finally:
         ctrl.shutdown()
