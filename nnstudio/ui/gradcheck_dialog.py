@@ -39,7 +39,9 @@ from nnstudio.ui.csv_import import (
     WrappedLabel,
     table_row_height,
 )
+from nnstudio.ui.docks.training_dock import VerticalScrollArea
 from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.plots.common import FlowRow
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets
 from nnstudio.workflow import (
     GRADCHECK_SAMPLES,
@@ -197,6 +199,21 @@ def _columns_width(table: QtWidgets.QTableWidget) -> int:
     )
 
 
+def _keep_rows_in_view(table: QtWidgets.QTableWidget, rows: int) -> None:
+    """Make ``table`` at least tall enough for its header and ``rows`` rows, and for its
+    horizontal scroll bar while its columns are wider than it (at a large font on a small
+    screen the bar covered the last of those rows)."""
+    bar = table.horizontalScrollBar()
+    needed = (
+        table.horizontalHeader().sizeHint().height()
+        + rows * table.verticalHeader().defaultSectionSize()
+        + 2 * table.frameWidth()
+        + (bar.sizeHint().height() if _columns_width(table) > table.viewport().width() else 0)
+    )
+    if table.minimumHeight() != needed:
+        table.setMinimumHeight(needed)
+
+
 def progress_text(progress: GradCheckProgress) -> str:
     """What a running check is measuring: ``"Layer 2 of 3 · weights · 120 / 200"``.
 
@@ -207,6 +224,22 @@ def progress_text(progress: GradCheckProgress) -> str:
     if progress.remeasuring:
         what += f", measured again with step {progress.step:g}"
     return f"{what} · {progress.done:,} / {progress.entries:,}"
+
+
+class _ScrolledContents(QtWidgets.QWidget):
+    """The dialog's contents in its scroll area: as tall as the area, and taller (scrolling)
+    only where the area is lower than they can be.
+
+    A scroll area takes a widget's height for a width as the least it may have; Qt answers
+    with the height the contents would like (the tables' rows all shown), which scrolled a
+    dialog that had room for the contents at their minimum.
+    """
+
+    def heightForWidth(self, width: int) -> int:
+        layout = self.layout()
+        if layout is None or not layout.hasHeightForWidth():
+            return super().heightForWidth(width)
+        return layout.totalMinimumHeightForWidth(width)
 
 
 class _CheckState:
@@ -256,11 +289,21 @@ class GradientCheckDialog(QtWidgets.QDialog):
         self._poll.setInterval(_POLL_MS)
         self._poll.timeout.connect(self._collect)
 
-        layout = QtWidgets.QVBoxLayout(self)
+        # Everything but the Close button scrolls (vertically): at a large font on a small
+        # screen the explanation, both tables and the notes need more height than there
+        # is, and squeezed below its minimum the dialog drew a note over the entries' rows.
+        outer = QtWidgets.QVBoxLayout(self)
+        self.scroll = VerticalScrollArea()
+        self.content = _ScrolledContents()
+        layout = QtWidgets.QVBoxLayout(self.content)
+        layout.setContentsMargins(0, 0, 0, 0)
         self.intro = WrappedLabel(_INTRO, rich=True)
         layout.addWidget(self.intro)
 
-        controls = QtWidgets.QHBoxLayout()
+        # A row that wraps where the dialog is narrow: in one line its controls made the
+        # dialog wider than a small screen at a large font, which cut the check box.
+        controls = FlowRow(spacing=12)
+        layout.addLayout(controls)
         self.samples = QtWidgets.QSpinBox()
         self.samples.setToolTip("How many training examples the checked loss averages over")
         dataset = document.dataset
@@ -282,15 +325,17 @@ class GradientCheckDialog(QtWidgets.QDialog):
         self.check_button.setDefault(True)
         self.check_button.clicked.connect(self.start)
         for text, widget in (("&Examples:", self.samples), ("Step &ε:", self.epsilon)):
+            # A label and its field stay side by side when the row wraps.
+            pair = QtWidgets.QWidget()
+            row = QtWidgets.QHBoxLayout(pair)
+            row.setContentsMargins(0, 0, 0, 0)
             label = QtWidgets.QLabel(text)
             label.setBuddy(widget)
-            controls.addWidget(label)
-            controls.addWidget(widget)
-            controls.addSpacing(12)
+            row.addWidget(label)
+            row.addWidget(widget)
+            controls.addWidget(pair)
         controls.addWidget(self.dropout)
-        controls.addStretch(1)
         controls.addWidget(self.check_button)
-        layout.addLayout(controls)
         self._can_check = dataset is not None
         self._set_controls_enabled(True)
         if dataset is None:
@@ -321,11 +366,7 @@ class GradientCheckDialog(QtWidgets.QDialog):
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         )
         # However small the dialog, the report shows a few layers rather than its header only.
-        self.table.setMinimumHeight(
-            header.sizeHint().height()
-            + _MIN_VISIBLE_ROWS * self.table.verticalHeader().defaultSectionSize()
-            + 2 * self.table.frameWidth()
-        )
+        _keep_rows_in_view(self.table, _MIN_VISIBLE_ROWS)
         # While a check runs its (empty) report gives way to what the check measures, how
         # far it has come, and a way out.
         self.progress_panel = QtWidgets.QFrame()
@@ -363,10 +404,12 @@ class GradientCheckDialog(QtWidgets.QDialog):
         self.summary = WrappedLabel(rich=True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.summary)
+        self.scroll.setWidget(self.content)
+        outer.addWidget(self.scroll, 1)
 
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        outer.addWidget(buttons)
         self.setMinimumWidth(_MIN_WIDTH)
         # In proportion to the font: at a fixed size a 14 pt font left room for two rows.
         scale = max(1.0, self.fontMetrics().height() / DEFAULT_LINE_HEIGHT)
@@ -414,11 +457,7 @@ class GradientCheckDialog(QtWidgets.QDialog):
         for index in range(1, 5):
             self.entries.horizontalHeaderItem(index).setTextAlignment(_NUMBER_ALIGNMENT)
         # The five worst entries show without scrolling, however small the dialog.
-        self.entries.setMinimumHeight(
-            header.sizeHint().height()
-            + _MIN_ENTRY_ROWS * self.entries.verticalHeader().defaultSectionSize()
-            + 2 * self.entries.frameWidth()
-        )
+        _keep_rows_in_view(self.entries, _MIN_ENTRY_ROWS)
         column.addWidget(self.entries, 1)
         # What a verdict other than ok means, when the shown layer has one.
         self.entries_note = WrappedLabel()
@@ -702,6 +741,8 @@ class GradientCheckDialog(QtWidgets.QDialog):
         ]
         self.entries_note.setText(" ".join(notes))
         self.entries_note.setVisible(bool(notes))
+        if self.isVisible():
+            self._fit_contents()  # the note takes its lines below the rows, not over them
 
     def report_room(self) -> QtCore.QSize:
         """How much wider and taller the report's tables must be to show all of the layers'
@@ -732,11 +773,34 @@ class GradientCheckDialog(QtWidgets.QDialog):
         scroll bar, however much room the dialog had left.
         """
         # The summary above the buttons has just changed: its height first.
+        self._fit_contents()
         self.layout().activate()
         room = self.report_room()
         if room.isNull():
             return
         self._resize_within_screen(self.width() + room.width(), self.height() + room.height())
+
+    def _fit_contents(self) -> None:
+        """Lay the scrolled contents out now and size them to the scroll area.
+
+        Otherwise a report or note just shown stays squeezed into the old height until the
+        next round of events, and a picture of the dialog taken meanwhile shows its parts
+        drawn over each other.
+        """
+        layout = self.content.layout()
+        # Wrapped labels take their heights as they are laid out, which asks for another
+        # layout, as do tables whose columns come to need a scroll bar: a few rounds settle
+        # it.
+        for _round in range(3):
+            _keep_rows_in_view(self.table, _MIN_VISIBLE_ROWS)
+            _keep_rows_in_view(self.entries, _MIN_ENTRY_ROWS)
+            redone = layout.activate()
+            # A layout request makes the scroll area fit its widget to its minimum again.
+            QtCore.QCoreApplication.sendEvent(
+                self.scroll, QtCore.QEvent(QtCore.QEvent.Type.LayoutRequest)
+            )
+            if not redone:
+                break
 
     def _resize_within_screen(self, width: int, height: int) -> None:
         """Resize to ``width`` x ``height``, but no larger than the screen (nor smaller than
@@ -748,6 +812,12 @@ class GradientCheckDialog(QtWidgets.QDialog):
             width = min(width, max(self.width(), available.width() - 24))
             height = min(height, max(self.height(), available.height() - 64))
         self.resize(width, height)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # Narrower or wider, the tables' columns may come to need a scroll bar or no longer.
+        _keep_rows_in_view(self.table, _MIN_VISIBLE_ROWS)
+        _keep_rows_in_view(self.entries, _MIN_ENTRY_ROWS)
 
     def done(self, result: int) -> None:
         # A check still running is told to stop: its thread ends after the evaluation of the

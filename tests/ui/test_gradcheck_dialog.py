@@ -677,3 +677,58 @@ def test_switching_between_long_layers_is_quick(qtbot, document) -> None:
         QtWidgets.QApplication.processEvents()
         assert dialog.entries.rowCount() == 400
         assert time.perf_counter() - started < 3.0
+
+
+def test_at_a_large_font_on_a_small_screen_nothing_overlaps_or_is_cut(
+    qtbot, app_font, monkeypatch, document
+) -> None:
+    from dataclasses import replace
+
+    from nnstudio.ui.qt import QtCore, QtGui
+
+    available = QtCore.QRect(0, 0, 800, 800)  # the offscreen platform's screen
+    monkeypatch.setattr(QtGui.QScreen, "availableGeometry", lambda screen: available)
+    app_font(18)
+    network = document.project.network
+    first = replace(network.layers[0], dropout=0.2)  # the dropout check box is offered
+    assert document.set_network(replace(network, layers=(first, *network.layers[1:])), "Drop")
+    dialog = GradientCheckDialog(document)
+    qtbot.addWidget(dialog)
+    # As Train › Check gradients… does: started, then shown while it runs.
+    dialog.dropout.setChecked(True)
+    dialog.start()
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    finished(qtbot, dialog)
+    # A note below the entries, as verdicts in noise bring (its text wraps onto lines).
+    report = dialog.report
+    dialog._show_entries_note(report.layers[0], {"in noise", "left out"}, 1e-6, report.epsilon)
+    # On the screen, and never smaller than the dialog can be (it was resized to 776 × 1061
+    # with a minimum of 916 × 1255, its parts drawn over each other).
+    assert dialog.frameGeometry().width() <= available.width()
+    assert dialog.frameGeometry().height() <= available.height()
+    minimum = dialog.minimumSizeHint()
+    assert dialog.width() >= minimum.width() and dialog.height() >= minimum.height()
+    # What does not fit scrolls, at its full height.
+    content = dialog.content
+    assert dialog.scroll.verticalScrollBar().maximum() > 0
+    assert content.height() >= content.minimumSizeHint().height()
+    # Top to bottom, nothing over anything else, and every text whole.
+    controls = [dialog.samples.parentWidget(), dialog.dropout, dialog.check_button]
+    assert dialog.intro.geometry().bottom() < min(c.geometry().top() for c in controls)
+    assert max(c.geometry().bottom() for c in controls) < dialog.results.geometry().top()
+    assert dialog.results.geometry().bottom() < dialog.entries_panel.geometry().top()
+    assert dialog.entries_panel.geometry().bottom() < dialog.summary.geometry().top()
+    assert dialog.summary.geometry().bottom() <= content.height()
+    note = dialog.entries_note
+    assert note.isVisible() and dialog.entries.geometry().bottom() < note.geometry().top()
+    assert note.geometry().bottom() <= dialog.entries_panel.height()
+    for label in (dialog.intro, dialog.summary, note, dialog.entries_hint):
+        assert whole(label)
+    # The controls wrap rather than run off the side: "With dropout (fi…" was cut.
+    for control in controls:
+        assert control.geometry().right() <= content.width()
+    assert dialog.dropout.width() >= dialog.dropout.sizeHint().width()
+    # The five worst entries in view, above the columns' scroll bar.
+    entries = dialog.entries
+    assert entries.viewport().height() >= 5 * entries.rowHeight(0)

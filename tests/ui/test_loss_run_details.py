@@ -18,6 +18,7 @@ from nnstudio.ui.plots.loss import (
     LossTab,
     best_epoch_text,
     rate_steps,
+    zero_rate_text,
 )
 from nnstudio.ui.qt import QtCore, pg
 from nnstudio.workflow import build_network, make_trainer
@@ -267,6 +268,50 @@ def test_a_constant_rate_offers_no_rate_curve(panel, dataset) -> None:
     assert not tab.show_rate.isHidden()
 
 
+def test_zero_rates_are_named_by_the_epochs_they_trained() -> None:
+    epochs = np.arange(9)
+    assert zero_rate_text(epochs, np.full(9, 0.1)) == ""
+    # Row 0 is the untrained network: its rate trains no epoch.
+    assert zero_rate_text(epochs, [0.1, 0.1, 0.1, 0.1, 0.05, 0, 0, 0, 0]) == "lr 0 from epoch 5"
+    assert zero_rate_text(epochs, [0.1, 0.1, 0, 0, 0.1, 0.1, 0, 0.1, 0.1]) == (
+        "lr 0 in epochs 2–3, in epoch 6"
+    )
+    many = np.tile([0.1, 0.0], 5)
+    assert zero_rate_text(np.arange(10), many).endswith(", …")
+
+
+def test_epochs_trained_at_rate_zero_run_along_the_axis_bottom_with_a_note(panel, dataset) -> None:
+    # Cosine annealing to 0 over 4 epochs: epochs 5 to 8 train at a rate of 0, which a
+    # logarithmic axis cannot show; the curve stopped there while the title said "lr 0".
+    schedule = ScheduleSpec(name="cosine", period=4, min_lr=0.0)
+    project = _project(schedule=schedule, epochs=8)
+    frames = _frames(project, dataset, 8)
+    rates = frames[-1].snapshot.history.learning_rate
+    assert rates[5:].tolist() == [0.0] * 4 and rates[4] > 0
+    tab = _show(panel, project, dataset, frames)
+    x, log_y = _data(tab.rate_curve)  # the curve holds log10 of the rates
+    # The staircase goes on to the last epoch, the zero epochs drawn above 0 (a log axis has
+    # no 0) and below every rate that was not 0, inside the rate axis's range.
+    assert x.max() == pytest.approx(8.0) and np.all(np.isfinite(log_y))
+    floor = log_y[x > 4.5]
+    assert np.all(floor == floor[0]) and floor[0] < np.log10(rates[4])
+    low, high = tab.rate_view.viewRange()[1]
+    assert low < floor[0] < low + 0.05 * (high - low)  # at the bottom edge
+    # A note says which epochs trained at 0, beside the drop, inside the plot.
+    note = tab.zero_rate_note
+    assert note.isVisible() and note.toPlainText().startswith("lr 0")
+    assert "lr 0 from epoch 5" in note.toolTip()
+    area = tab.loss_plot.vb.sceneBoundingRect()
+    assert area.contains(note.sceneBoundingRect())
+    drop = tab.loss_plot.vb.mapViewToScene(QtCore.QPointF(4.0, 0.0)).x()
+    assert note.sceneBoundingRect().left() >= drop
+    # Without the rate curve, no note.
+    tab.show_rate.setChecked(False)
+    assert not note.isVisible()
+    tab.show_rate.setChecked(True)
+    assert note.isVisible()
+
+
 def test_the_rate_axis_leaves_zooming_to_the_loss_plot(panel, dataset) -> None:
     schedule = ScheduleSpec(name="exponential", gamma=0.8)
     project = _project(schedule=schedule, epochs=5)
@@ -313,6 +358,29 @@ def test_without_a_penalty_the_objective_is_not_offered(panel, dataset) -> None:
     # Before a run, a penalty in the settings offers it.
     panel.set_context(replace(project, training=replace(project.training, l1=1e-3)), dataset)
     assert not tab.show_objective.isHidden()
+
+
+def test_a_penalty_set_while_paused_offers_the_objective_at_once(panel, dataset) -> None:
+    project = _project()
+    tab = _show(panel, project, dataset, _frames(project, dataset, 3))
+    assert not tab.objective_offered and tab.show_objective.isHidden()
+    # Paused after 3 epochs, L1 is switched on: the next epochs have a penalty, and the
+    # choice to show the objective comes now, not with the next frame.
+    tab.set_project(replace(project, training=replace(project.training, l1=0.01)))
+    assert tab.objective_offered and not tab.show_objective.isHidden()
+    assert tab.objective_curve.isVisible()
+    assert "objective" in tab.loss_plot.titleLabel.text
+
+
+def test_a_rate_changed_while_paused_offers_the_rate_curve_at_once(panel, dataset) -> None:
+    project = _project()
+    tab = _show(panel, project, dataset, _frames(project, dataset, 3))
+    assert not tab.rate_offered
+    tab.set_project(replace(project, training=replace(project.training, learning_rate=0.01)))
+    assert tab.rate_offered and not tab.show_rate.isHidden() and tab.rate_view.isVisible()
+    # Set back before another epoch: the rate does not change after all.
+    tab.set_project(project)
+    assert not tab.rate_offered
 
 
 def test_the_new_choices_are_kept_between_sessions_and_saved_as_csv(panel, dataset) -> None:

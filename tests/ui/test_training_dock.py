@@ -508,14 +508,69 @@ def test_a_decimal_comma_reads_as_a_point(text: str, expected: float) -> None:
     assert read_number(text) == (expected, "")
 
 
-@pytest.mark.parametrize("text", ["1,000", "2,500", "12,500,000", "-3,000"])
+@pytest.mark.parametrize(
+    ("text", "wording"),
+    [
+        ("1,000", "ambiguous"),
+        ("2,500", "ambiguous"),
+        ("-3,000", "ambiguous"),
+        # Two commas cannot be a decimal comma: one reading, not called ambiguous.
+        ("12,500,000", "groups thousands with commas"),
+    ],
+)
 def test_digits_grouped_by_commas_are_refused_not_guessed(
-    qtbot, document: StudioDocument, dock: TrainingDock, text: str
+    qtbot, document: StudioDocument, dock: TrainingDock, text: str, wording: str
 ) -> None:
     form = dock.settings_widget
     before = document.project.training.learning_rate
     _type(qtbot, form.learning_rate, text)
     assert document.project.training.learning_rate == before
     assert form.learning_rate.property("invalid")
-    assert "ambiguous" in form.problem_label.text()
+    assert wording in form.problem_label.text()
     assert text.replace(",", "") in form.problem_label.text()
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # One comma: both readings offered.
+        ("1,000", "'1,000' is ambiguous: write 1000 or 1.000"),
+        # With an exponent the grouping is as ambiguous as without (float() took it as 1000).
+        ("1,000e3", "'1,000e3' is ambiguous: write 1000e3 or 1.000e3"),
+        # Only one reading: said as the one way to write it, not as a choice of one.
+        ("1,000,000", "'1,000,000' groups thousands with commas: write it as 1000000"),
+        # float() reads underscores and other scripts' digits; nobody types those.
+        ("1_000", "'1_000' is not a number: write it without '_', as 1000"),
+        ("\u0665", "'\u0665' is not a number: type its digits as 0-9"),
+        ("\uff11", "'\uff11' is not a number: type its digits as 0-9"),
+        ("1.000,5", "'1.000,5' is not a number"),
+        ("nan", "'nan' is not a finite number"),
+        ("1e400", "'1e400' is not a finite number"),
+    ],
+)
+def test_text_float_would_take_but_nobody_types_is_refused_with_why(text: str, reason: str) -> None:
+    from nnstudio.ui.docks.training_dock import read_number
+
+    value, why = read_number(text)
+    assert value is None
+    assert why.startswith(reason), why
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0,5", 0.5),
+        ("1e-3", 0.001),
+        ("-2.5", -2.5),
+        (" 3 ", 3.0),
+        (".5", 0.5),
+        ("1,5e-3", 0.0015),
+        # The typeset minus the Properties dock shows values with ("\u22120.5", "1e\u221205").
+        ("\u22120.5", -0.5),
+        ("1e\u221205", 1e-5),
+    ],
+)
+def test_plain_numbers_are_read(text: str, expected: float) -> None:
+    from nnstudio.ui.docks.training_dock import read_number
+
+    assert read_number(text) == (pytest.approx(expected), "")

@@ -172,29 +172,66 @@ def loss_problem(loss: str, project: Project) -> str | None:
     return loss_output_problem(loss, project.network.output)
 
 
-#: "1,000" or "12,500": digits grouped in threes by commas. Read as thousands or as a decimal
-#: comma, the two numbers are a factor of 1000 apart, so such text is refused, not guessed.
-_GROUPED_BY_COMMAS = re.compile(r"[+-]?[1-9]\d{0,2}(,\d{3})+")
+#: "1,000" or "12,500" (or "1,000e3"): digits grouped in threes by commas. Read as thousands
+#: or as a decimal comma, the two numbers are a factor of 1000 apart, so such text is refused,
+#: not guessed.
+_GROUPED_BY_COMMAS = re.compile(r"([+-]?[1-9][0-9]{0,2}(?:,[0-9]{3})+)([eE][+-]?[0-9]+)?")
+#: What a typed number may be: ASCII digits with at most one decimal point or comma, a sign
+#: and an exponent. Python's float() takes more (underscores as in "1_000", digits of other
+#: scripts as in "٥"), which nobody types as a learning rate.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?")
+#: Words float() reads as numbers that are not finite.
+_NOT_FINITE = frozenset({"inf", "infinity", "nan"})
+#: The minus sign of typeset text: the Properties dock shows "−0.5" and "1e−05", which a
+#: user may copy into a field.
+_MINUS_SIGN = "\u2212"
 
 
 def read_number(text: str) -> tuple[float | None, str]:
     """The finite number typed in ``text``, or ``None`` and why it is not one.
 
     A single comma is read as a decimal point ("0,5" is 0.5), except in digits grouped in
-    threes ("1,000"), which could mean 1000 as well as 1.
+    threes ("1,000", "1,000e3"), which could mean 1000 as well as 1. Only the digits 0-9 are
+    read, and no underscores ("1_000"): text Python's ``float`` would take but that is no
+    number a user types is refused with the reason.
+
+    Parameters
+    ----------
+    text : str
+        What the user typed (surrounding spaces are ignored).
+
+    Returns
+    -------
+    value : float or None
+        The number, ``None`` when the text is not a finite number.
+    reason : str
+        Why it is not one, quoting the text (empty when it is).
     """
     text = text.strip()
-    if _GROUPED_BY_COMMAS.fullmatch(text):
-        readings = text.replace(",", "")
-        if text.count(",") == 1:
-            readings += f" or {text.replace(',', '.')}"
-        return None, f"{text!r} is ambiguous: write {readings} (a comma may group thousands)"
-    try:
-        value = float(text.replace(",", ".") if text.count(",") == 1 else text)
-    except ValueError:
+    plain = text.replace(_MINUS_SIGN, "-")
+    if any(char.isdigit() and not char.isascii() for char in plain):
+        return None, f"{text!r} is not a number: type its digits as 0-9"
+    if "_" in plain and _PLAIN_NUMBER.fullmatch(plain.replace("_", "")):
+        return None, f"{text!r} is not a number: write it without '_', as {plain.replace('_', '')}"
+    grouped = _GROUPED_BY_COMMAS.fullmatch(plain)
+    if grouped:
+        digits, exponent = grouped.group(1), grouped.group(2) or ""
+        whole = digits.replace(",", "") + exponent
+        if digits.count(",") == 1:
+            decimal = digits.replace(",", ".") + exponent
+            return None, (
+                f"{text!r} is ambiguous: write {whole} or {decimal} "
+                "(a comma may group thousands or mark decimals)"
+            )
+        # Two commas or more cannot be a decimal comma: only one reading, said as such.
+        return None, f"{text!r} groups thousands with commas: write it as {whole}"
+    if plain.lower().lstrip("+-") in _NOT_FINITE:
+        return None, f"{text!r} is not a finite number"
+    if not _PLAIN_NUMBER.fullmatch(plain):
         return None, f"{text!r} is not a number"
+    value = float(plain.replace(",", "."))
     if not math.isfinite(value):
-        return None, f"{text!r} is not a finite number"  # nan, inf, 1e999
+        return None, f"{text!r} is not a finite number"  # 1e999
     return value, ""
 
 

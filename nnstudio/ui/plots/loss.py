@@ -14,13 +14,19 @@ each run keeps the number of training rows and the batch size it was trained wit
 What the lecture notes say about a run shows with the current run's curves: with an L1 or L2
 penalty, the training objective J + penalty after each epoch (dashed, in the training colour)
 beside the data loss; with a schedule (or a rate changed while training), the learning rate of
-each epoch on a logarithmic axis of its own on the right; and with early stopping on, the
+each epoch on a logarithmic axis of its own on the right (epochs at a rate of 0 along its
+bottom edge, named by a note: :func:`zero_rate_text`); and with early stopping on, the
 epoch whose weights early stopping keeps as the best so far (a dashed vertical line), which
 says at the end of the run whether those weights were restored (:func:`best_epoch_text`).
+
+In a small dock or at a large font the tab keeps its choices on one line (those without room
+go into a Show menu), shows the loss plot alone where two plots would be too small to read,
+and gives a low plot a one-line title and no x axis name.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -43,6 +49,7 @@ from nnstudio.ui.plots.common import (
     qt_dash,
     set_title,
     short_number,
+    title_point_sizes,
 )
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg
 
@@ -56,6 +63,18 @@ _EPOCH_POINTS = 0.5
 _CLASSIFICATION_COLUMNS = ("train_accuracy", "val_accuracy")
 _REGRESSION_COLUMNS = ("train_rmse", "val_rmse", "train_r2", "val_r2")
 
+
+#: The least room a plot of the tab needs to be read, in lines of the font: its width with
+#: the metric plot beside it, and its height with the metric plot under it.
+_PLOT_LEAST_WIDTH = 12
+_PLOT_LEAST_HEIGHT = 7
+#: A plot lower than this many lines shows a one-line title and no x axis label: a title
+#: of two lines, the ticks and the label would leave its data too little height.
+_LOW_PLOT_LINES = 9
+#: The rate axis is named only on a loss plot at least this many lines wide.
+_NAMED_RATE_AXIS_LINES = 14
+#: Pixels a one-line title keeps free at either end (the title's margins, a little air).
+_TITLE_SIDE_ROOM = 8
 
 #: Earlier runs kept for comparison besides the current one.
 MAX_KEPT_RUNS = 4
@@ -84,6 +103,11 @@ RUN_COLORS: tuple[tuple[int, int, int], ...] = tuple(
 _RUN_COLOR_NAMES = ("green", "purple", "brown", "red")
 #: The learning-rate curve and its axis: a teal none of the runs uses.
 RATE_COLOR = (0, 128, 128)
+#: Where epochs trained at a rate of 0 are drawn: this fraction of the rate axis's height
+#: above its bottom edge (a logarithmic axis has no 0).
+_ZERO_RATE_HEIGHT = 0.015
+#: Pixels between the drop to rate 0 and its note.
+_ZERO_RATE_GAP = 3.0
 #: Early stopping's best epoch: a dark grey that reads as a marker, not as data.
 BEST_COLOR = (75, 85, 99)
 #: Legend entry of the training objective: what it adds to the training loss.
@@ -492,7 +516,8 @@ LOSS_PLOT_TIP = (
     "update: the cost J including the L1/L2 penalty, taken with dropout on. With a penalty "
     "or dropout it therefore lies above the training curve.\n"
     "lr (teal, right axis, logarithmic; with a schedule or a rate changed while training): "
-    "the learning rate each epoch trained with.\n"
+    "the learning rate each epoch trained with. A logarithmic axis has no 0: epochs trained "
+    "at a rate of 0 run along its bottom edge, with a note saying which.\n"
     "best epoch (dashed vertical line, with early stopping on): the epoch whose weights early "
     "stopping keeps as the best so far: the last one whose validation loss (the training "
     "loss without validation data) fell more than the minimum improvement below the best "
@@ -536,6 +561,46 @@ def rate_steps(epochs: np.ndarray, rates: np.ndarray) -> tuple[np.ndarray, np.nd
     if epochs.shape[0] < 2:
         return epochs, rates
     return np.repeat(epochs, 2)[1:-1], np.repeat(rates[1:], 2)
+
+
+def zero_rate_text(epochs: np.ndarray, rates: np.ndarray) -> str:
+    """Which epochs trained at a learning rate of 0: ``"lr 0 from epoch 5"``.
+
+    A logarithmic axis has no 0, so those epochs are drawn on the rate axis's bottom edge
+    and named by this note instead of vanishing from the curve. A stretch that lasts to
+    the last epoch reads ``"from epoch 5"``, an earlier one ``"in epochs 5–7"`` (or ``"in
+    epoch 5"``); several are listed, the first three and ``"…"`` for more.
+
+    Parameters
+    ----------
+    epochs : ndarray, shape (n,)
+        The history's epochs, increasing (row 0, the untrained network, trains no epoch).
+    rates : ndarray, shape (n,)
+        The learning rate each row's epoch trained with.
+
+    Returns
+    -------
+    str
+        Empty when no epoch trained at 0.
+    """
+    epochs = np.asarray(epochs, dtype=np.float64)[1:]
+    zero = np.asarray(rates, dtype=np.float64)[1:] == 0.0
+    if not zero.any():
+        return ""
+    # Where each stretch of zeros starts and ends (as indices into the trained rows).
+    edges = np.diff(np.concatenate([[0], zero.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    parts = []
+    for start, end in zip(starts[:3], ends[:3], strict=True):
+        first, last = int(epochs[start]), int(epochs[end])
+        if end == zero.shape[0] - 1:
+            parts.append(f"from epoch {first:,}")
+        elif first == last:
+            parts.append(f"in epoch {first:,}")
+        else:
+            parts.append(f"in epochs {first:,}–{last:,}")
+    more = ", …" if starts.shape[0] > 3 else ""
+    return "lr 0 " + ", ".join(parts) + more
 
 
 def best_epoch_text(snapshot: Any, *, compact: bool = False) -> str:
@@ -755,14 +820,40 @@ class LossTab(PlotTab):
         runs_row.setSpacing(0)
         runs_row.addWidget(self.show_previous)
         runs_row.addWidget(self.forget_button)
+        self._runs_box = runs
+        # Where the row has no room for every choice on one line, the less used ones (at a
+        # large font all of them) move into this button's menu: a row wrapped onto three
+        # lines left the plots a sliver of a small dock, and cut its last line.
+        self.more_button = QtWidgets.QToolButton()
+        self.more_button.setText("Show")
+        self.more_button.setToolTip(
+            "What the loss plot shows: the choices this row has no room for"
+        )
+        self.more_button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.more_button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.more_button.setMenu(self._build_more_menu())
+        self.more_button.hide()
+        #: Whether the objective and learning-rate choices have something to show.
+        self._offered = {self.show_objective: False, self.show_rate: False}
+        #: The choices in the menu now, and what moves there, level by level, where the row
+        #: is too narrow for the level before: the less used ones first, then all.
+        self._folded: tuple[QtWidgets.QWidget, ...] = ()
+        rare = (self.show_objective, self.show_rate, self._runs_box)
+        self._fold_levels: tuple[tuple[QtWidgets.QWidget, ...], ...] = (
+            (),
+            rare,
+            (self.log_scale, self.show_batches, *rare),
+        )
         self.add_wrapping_controls(
             self.log_scale,
             self.show_batches,
             self.show_objective,
             self.show_rate,
             runs,
+            self.more_button,
             self.x_axis,
         )
+        self._controls_row = self.log_scale.parentWidget()
 
         self.loss_plot = make_plot("Loss", "epoch", "loss", counts_x=True)
         self.loss_plot.setToolTip(LOSS_PLOT_TIP)
@@ -856,6 +947,21 @@ class LossTab(PlotTab):
         self.rate_view.addItem(self.rate_curve)
         self.rate_view.setVisible(False)
         self.loss_plot.vb.sigResized.connect(self._sync_rate_view)
+        # Epochs trained at a rate of 0 lie on the bottom edge (a log axis has no 0); this
+        # note names them. A child of the loss plot's view, placed in its pixels: in front of
+        # the curves and the grid, and never counted in a range.
+        self.zero_rate_note = pg.TextItem(
+            color=RATE_COLOR, anchor=(0.0, 1.0), fill=pg.mkBrush(255, 255, 255, 215)
+        )
+        self.zero_rate_note.setParentItem(self.loss_plot.vb)
+        self.zero_rate_note.setZValue(1000)
+        self.zero_rate_note.hide()
+        #: Where the first stretch of epochs at rate 0 begins and ends on the x axis (None:
+        #: there is none; an end of None: it lasts to the run's last epoch).
+        self._zero_rate_span: tuple[float, float | None] | None = None
+        self._zero_rate_wordings = ("", "")
+        self.loss_plot.vb.sigResized.connect(self._place_zero_rate_note)
+        self.loss_plot.vb.sigXRangeChanged.connect(self._place_zero_rate_note)
         self._x_ranges = (GrowingXRange(self.loss_plot), GrowingXRange(self.metric_plot))
         # Histories are thinned to the plot's width (mini-batch losses can reach 200,000).
         # The thick per-epoch lines get a point every other pixel: each antialiased thick
@@ -909,6 +1015,188 @@ class LossTab(PlotTab):
         )
         self.graphics.scene().addItem(self.r2_view)
         self.graphics.scene().addItem(self.rate_view)
+        #: Whether the plots are low, and whether the rate axis has room for its name, and
+        #: the width each plot has (see _fit_plots). Not "_short": PlotTab's arrangement.
+        self._low = False
+        self._rate_named = True
+        self._plot_width = 0.0
+        #: Title sizes found by _one_line_title.
+        self._title_sizes: dict[tuple, float] = {}
+        # The plots' room changes with the tab's size and with the row of controls above
+        # them (one line or more): the view's new size is known once it has taken it.
+        self.graphics.sigDeviceRangeChanged.connect(lambda *_args: self._fit_plots())
+
+    # ---- room --------------------------------------------------------------------------------
+
+    def _build_more_menu(self) -> QtWidgets.QMenu:
+        """The menu of :attr:`more_button`: a checkable entry for each choice of the row,
+        following its check box both ways (shown while the row has no room for the box)."""
+        menu = QtWidgets.QMenu(self)
+        menu.setToolTipsVisible(True)
+        self._menu_actions: dict[QtWidgets.QCheckBox, QtGui.QAction] = {}
+        for box, text in (
+            (self.log_scale, "Log y axis"),
+            (self.show_batches, "Mini-batch losses"),
+            (self.show_objective, "Objective J + penalty"),
+            (self.show_rate, "Learning rate"),
+            (self.show_previous, "Earlier runs"),
+        ):
+            action = menu.addAction(text)
+            action.setCheckable(True)
+            action.setChecked(box.isChecked())
+            action.setToolTip(box.toolTip())
+            action.toggled.connect(box.setChecked)
+            box.toggled.connect(action.setChecked)
+            self._menu_actions[box] = action
+        menu.addSeparator()
+        self.forget_action = menu.addAction("Forget earlier runs")
+        self.forget_action.setToolTip(self.forget_button.toolTip())
+        self.forget_action.triggered.connect(self.forget_runs)
+        menu.aboutToShow.connect(self._sync_menu)
+        return menu
+
+    @property
+    def objective_offered(self) -> bool:
+        """Whether the objective J + penalty is offered (the run or the settings have a
+        penalty), as a check box in the row or an entry of the Show menu."""
+        return self._offered[self.show_objective]
+
+    @property
+    def rate_offered(self) -> bool:
+        """Whether the learning-rate curve is offered (the rate changes over the run)."""
+        return self._offered[self.show_rate]
+
+    @property
+    def folded(self) -> tuple[QtWidgets.QWidget, ...]:
+        """The row's choices that are in the Show menu for want of room (empty: none)."""
+        return self._folded
+
+    def _offers(self, control: QtWidgets.QWidget) -> bool:
+        return self._offered.get(control, True)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        # The layout has given the row its new width already (it sees the event first).
+        self._fit_controls()
+        super().resizeEvent(event)
+
+    def _fit_controls(self) -> None:
+        """Keep the row of choices on one line: move the less used ones (then all) into the
+        Show menu where the row is too narrow for them."""
+        row = self._controls_row
+        width = row.width()
+        spacing = row.layout().spacing()
+
+        def line_width(folded: tuple[QtWidgets.QWidget, ...]) -> int:
+            shown = [
+                control
+                for control in self._fold_levels[-1]
+                if control not in folded and self._offers(control)
+            ]
+            if any(self._offers(control) for control in folded):
+                shown.append(self.more_button)
+            shown.append(self.x_axis)
+            return sum(c.sizeHint().width() for c in shown) + spacing * (len(shown) - 1)
+
+        folded = next(
+            (level for level in self._fold_levels if line_width(level) <= width),
+            self._fold_levels[-1],
+        )
+        self._folded = folded
+        for control in self._fold_levels[-1]:
+            wanted = self._offers(control) and control not in folded
+            if control.isHidden() == wanted:
+                control.setVisible(wanted)
+        in_menu = any(self._offers(control) for control in folded)
+        if self.more_button.isHidden() == in_menu:
+            self.more_button.setVisible(in_menu)
+        self._sync_menu()
+
+    def _sync_menu(self) -> None:
+        """Offer in the Show menu the choices the row has no room for."""
+        folded = self._folded
+        for box, action in self._menu_actions.items():
+            control = self._runs_box if box is self.show_previous else box
+            action.setVisible(control in folded and self._offers(control))
+            action.setEnabled(box.isEnabled())
+            action.setChecked(box.isChecked())
+        self.forget_action.setVisible(self._runs_box in folded)
+        self.forget_action.setEnabled(self.forget_button.isEnabled())
+
+    def _fit_plots(self) -> None:
+        """Show the metric plot beside or under the loss plot only where both have room to
+        be read at the font; otherwise the loss plot alone (the metric plot goes on being
+        updated, hidden). At a large font in a small window two plots side by side left the
+        loss plot's data a few pixels tall and its title running into its neighbour's."""
+        line = QtGui.QFontMetricsF(QtGui.QFont()).lineSpacing()
+        side_by_side = self.graphics.width() >= 2 * _PLOT_LEAST_WIDTH * line
+        stacked = self.graphics.height() >= 2 * _PLOT_LEAST_HEIGHT * line
+        beside = [(self.loss_plot, 0, 0, 1, 1), (self.metric_plot, 0, 1, 1, 1)]
+        under = [(self.loss_plot, 0, 0, 1, 1), (self.metric_plot, 1, 0, 1, 1)]
+        alone = [(self.loss_plot, 0, 0, 1, 1)]
+        narrow = under if stacked else beside if side_by_side else alone
+        wide = beside if side_by_side else under if stacked else alone
+        self.set_arrangement(narrow=narrow, wide=wide)
+        # A low plot gives its height to its data: a one-line title (the values, without
+        # the curves' names) and no x axis label (the x axis choice above names it).
+        arrangement = narrow if self.layout_mode == "narrow" else wide
+        rows = 2 if arrangement is under else 1
+        columns = 2 if arrangement is beside else 1
+        low = self.graphics.height() < rows * _LOW_PLOT_LINES * line
+        plot_width = self.graphics.width() / columns
+        # Narrow, the rate's axis goes without its name: its teal numbers and the title's
+        # teal "lr" say what it is, and the name took the room of the data beside them.
+        rate_named = plot_width >= _NAMED_RATE_AXIS_LINES * line
+        changed = (low, rate_named) != (self._low, self._rate_named)
+        self._low, self._rate_named, self._plot_width = low, rate_named, plot_width
+        if changed:
+            self._show_axis_labels()
+        if changed or low:
+            self._update_titles()
+
+    def _show_axis_labels(self) -> None:
+        """Show or leave out the x axes' and the rate axis's names (see :meth:`_fit_plots`)."""
+        # Visible to its axis: a hidden axis (no rate curve yet) hides its label too.
+        for plot in (self.loss_plot, self.metric_plot):
+            axis = plot.getAxis("bottom")
+            if axis.label.isVisibleTo(axis) == self._low:
+                axis.showLabel(not self._low)
+        axis = self.loss_plot.getAxis("right")
+        if axis.label.isVisibleTo(axis) != self._rate_named:
+            axis.showLabel(self._rate_named)
+
+    def _one_line_title(self, html: str) -> str:
+        """``html`` at the largest title size at which it fits the plot on one line (the
+        smallest when it fits at none): a low plot's title, which must not take two."""
+        room = self._plot_width - 2 * _TITLE_SIDE_ROOM
+        # Live titles change several times a second, in their digits only, which are all
+        # equally wide: the size found for one serves them all.
+        shape = (room, title_point_sizes(), re.sub(r"\d", "0", html))
+        points = self._title_sizes.get(shape)
+        if points is None:
+            document = QtGui.QTextDocument()
+            document.setDefaultFont(self.loss_plot.titleLabel.item.font())
+            for points in title_point_sizes():
+                document.setHtml(f"<span style='font-size: {points:g}pt'>{html}</span>")
+                if document.idealWidth() <= room:
+                    break
+            if len(self._title_sizes) > 8:
+                self._title_sizes.clear()
+            self._title_sizes[shape] = points
+        return f"<span style='font-size: {points:g}pt'>{html}</span>"
+
+    @property
+    def low(self) -> bool:
+        """Whether the plots are too low for their full titles and x axis labels."""
+        return self._low
+
+    def _metric_placed(self) -> bool:
+        """Whether the metric plot has a place in the arrangement in use."""
+        return self.layout_mode is None or self.metric_plot in self.shown_items()
+
+    def arrangement_changed(self, mode: str) -> None:
+        # R²'s view lies over the metric plot's in the scene: out of the layout, that plot
+        # leaves it behind, over the loss plot.
+        self.r2_view.setVisible(self._task == "regression" and self._metric_placed())
 
     def view_options(self) -> dict[str, QtWidgets.QCheckBox | QtWidgets.QComboBox]:
         return {
@@ -975,6 +1263,7 @@ class LossTab(PlotTab):
         kept = bool(self.kept_runs)
         self.show_previous.setEnabled(kept)
         self.forget_button.setEnabled(kept)
+        self._sync_menu()
         self._describe_runs()
         self._draw_previous()
 
@@ -1056,6 +1345,7 @@ class LossTab(PlotTab):
         self._x_key, _text, label, short = X_AXES[max(index, 0)]
         for plot in (self.loss_plot, self.metric_plot):
             plot.getAxis("bottom").set_label_wordings(label, short)
+        self._show_axis_labels()  # a new label is shown, on a low plot too
         for x_range in self._x_ranges:
             x_range.reset()
         self._draw_previous()
@@ -1090,7 +1380,7 @@ class LossTab(PlotTab):
         self._task = task
         regression = task == "regression"
         self.metric_plot.getAxis("right").setVisible(regression)
-        self.r2_view.setVisible(regression)
+        self.r2_view.setVisible(regression and self._metric_placed())
         self._rmse_y.reset()
         self._r2_y.reset()
         if regression:
@@ -1139,6 +1429,7 @@ class LossTab(PlotTab):
             y_range.reset()
         for live in self._live.values():
             live.clear()
+        self._show_zero_rate_note(None, None)
         self._snapshot = None
         self._draw_best()
         self._update_extras()
@@ -1229,10 +1520,79 @@ class LossTab(PlotTab):
         live = self._live[self.rate_curve]
         if not self._rate_shown():
             live.clear()
+            self._show_zero_rate_note(None, None)
             return
-        steps, rates = rate_steps(epochs, np.asarray(history.learning_rate, dtype=np.float64))
-        live.set_data(self._x_of(steps), rates)
-        self._rate_y.fit([live.shown_y], log=True)
+        rows = np.asarray(history.learning_rate, dtype=np.float64)
+        steps, rates = rate_steps(epochs, rows)
+        positive = rates[rates > 0]
+        # The axis spans the positive rates (its extremes suffice to fit it); a rate of 0
+        # has no place on a logarithmic axis.
+        if positive.size:
+            self._rate_y.fit([np.array([positive.min(), positive.max()])], log=True)
+        floor = None
+        if np.any(rates == 0.0):
+            # Epochs at rate 0 drop to just above the axis's bottom edge, not out of the plot.
+            low, high = self.rate_view.viewRange()[1]
+            floor = 10.0 ** (low + _ZERO_RATE_HEIGHT * (high - low))
+        live.set_data(self._x_of(steps), rates, floor=floor)
+        self._show_zero_rate_note(epochs, rows)
+
+    def _show_zero_rate_note(self, epochs: np.ndarray | None, rates: np.ndarray | None) -> None:
+        """Name the epochs that trained at rate 0 (hidden without any, or without the
+        rate curve)."""
+        text = "" if epochs is None or rates is None else zero_rate_text(epochs, rates)
+        if not text:
+            self._zero_rate_span = None
+            self.zero_rate_note.hide()
+            return
+        rows = np.asarray(epochs, dtype=np.float64)
+        zero = np.asarray(rates, dtype=np.float64)[1:] == 0.0
+        first = int(np.flatnonzero(zero)[0]) + 1
+        after = np.flatnonzero(~zero[first:])
+        # The first stretch begins where its first epoch does (one epoch before its row) and
+        # ends with its last epoch; one that lasts to the end goes on with the run.
+        start = float(self._x_of(rows[first - 1 : first])[0])
+        end = (
+            float(self._x_of(rows[first + after[0] : first + after[0] + 1])[0])
+            if after.size
+            else None
+        )
+        self._zero_rate_span = (start, end)
+        self._zero_rate_wordings = (text, "lr 0")
+        self.zero_rate_note.setToolTip(
+            f"{text}: a logarithmic axis has no 0, so these epochs run along its bottom edge"
+        )
+        self.zero_rate_note.show()
+        self._place_zero_rate_note()
+
+    def _place_zero_rate_note(self, *_args: object) -> None:
+        """Put the rate-0 note just above the bottom edge, over the first stretch of epochs
+        at rate 0: in full where the stretch has room for it, else as "lr 0" (the tooltip
+        says the rest), kept inside the plot."""
+        span = self._zero_rate_span
+        if span is None or not self.zero_rate_note.isVisible():
+            return
+        view = self.loss_plot.vb
+        area = view.rect()
+        if area.width() <= 1:
+            return  # not laid out yet
+        start = view.mapFromView(QtCore.QPointF(span[0], 0.0)).x()
+        end = (
+            area.right() if span[1] is None else view.mapFromView(QtCore.QPointF(span[1], 0.0)).x()
+        )
+        metrics = QtGui.QFontMetricsF(self.zero_rate_note.textItem.font())
+        margin = 2 * self.zero_rate_note.textItem.document().documentMargin()
+        # Beside the drop to 0, not over it.
+        left = start + _ZERO_RATE_GAP
+        room = min(end, area.right()) - left
+        full, short = self._zero_rate_wordings
+        text = full if metrics.horizontalAdvance(full) + margin <= room else short
+        if self.zero_rate_note.toPlainText() != text:
+            self.zero_rate_note.setText(text)
+        width = self.zero_rate_note.boundingRect().width()
+        left = max(area.left(), min(left, area.right() - width))
+        bottom = area.bottom() - _ZERO_RATE_HEIGHT * area.height() - 2.0
+        self.zero_rate_note.setPos(left, bottom)
 
     def _draw_best(self) -> None:
         """Mark the epoch early stopping keeps as the best so far (hidden without one)."""
@@ -1269,13 +1629,16 @@ class LossTab(PlotTab):
     # ---- what the loss plot shows besides the losses ---------------------------------------
 
     def _penalty_in_use(self) -> bool:
-        """Whether the run shown had an L1 or L2 penalty (before a run: whether the settings
-        have one). A penalty set during a run counts from its first epoch with it, as the
-        mini-batch curve's label does."""
+        """Whether the run shown had an L1 or L2 penalty, or the settings have one now. A
+        penalty set during a run counts from its first epoch with it, as the mini-batch
+        curve's label does; one set before a run, or while it is paused, is offered at once,
+        not only once a frame with it comes."""
+        project = getattr(self, "_project", None)
+        if project is not None and (project.training.l1 > 0 or project.training.l2 > 0):
+            return True
         history = self._history
         if history is None or len(history) == 0:
-            project = getattr(self, "_project", None)
-            return project is not None and (project.training.l1 > 0 or project.training.l2 > 0)
+            return False
         run = self.current_run
         if run is not None and any(on for _position, on in run.penalty):
             return True
@@ -1283,7 +1646,8 @@ class LossTab(PlotTab):
         return bool(np.any(gap[np.isfinite(gap)] > 0))
 
     def _rate_changes(self) -> bool:
-        """Whether the learning rate changes over the run: a schedule, or a rate edited."""
+        """Whether the learning rate changes over the run: a schedule, or a rate edited
+        (while the run is paused too: its next epochs train with the new rate)."""
         project = getattr(self, "_project", None)
         if project is not None and project.training.schedule.name != "constant":
             return True
@@ -1292,23 +1656,31 @@ class LossTab(PlotTab):
             return False
         rates = np.asarray(history.learning_rate, dtype=np.float64)
         rates = rates[np.isfinite(rates)]
-        return bool(rates.size and rates.min() != rates.max())
+        if rates.size and rates.min() != rates.max():
+            return True
+        snapshot = self._snapshot
+        if project is None or snapshot is None or getattr(snapshot, "done", False):
+            return False  # a run that has ended goes on with no other rate
+        # Before its first epoch a run starts at whatever rate is set: no change either.
+        return bool(rates.size > 1 and project.training.learning_rate != rates[-1])
 
     def _objective_shown(self) -> bool:
-        return not self.show_objective.isHidden() and self.show_objective.isChecked()
+        return self.objective_offered and self.show_objective.isChecked()
 
     def _rate_shown(self) -> bool:
-        return not self.show_rate.isHidden() and self.show_rate.isChecked()
+        return self.rate_offered and self.show_rate.isChecked()
 
     def _update_extras(self) -> None:
         """Offer the objective and learning-rate curves only where they show something."""
         penalty, rate = self._penalty_in_use(), self._rate_changes()
         changed = False
         for box, wanted in ((self.show_objective, penalty), (self.show_rate, rate)):
-            if box.isHidden() == wanted:
-                box.setHidden(not wanted)
+            if self._offered[box] != wanted:
+                self._offered[box] = wanted
                 changed = True
         if changed:
+            # In the row, or in the Show menu where the row has no room.
+            self._fit_controls()
             self._apply_extras()
 
     def _toggle_objective(self, _on: bool) -> None:
@@ -1333,6 +1705,7 @@ class LossTab(PlotTab):
         else:
             self._live[self.objective_curve].clear()
             self._live[self.rate_curve].clear()
+            self._show_zero_rate_note(None, None)
         self._loss_y.reset()
         self._fit_loss_axis()
         self._update_loss_title()
@@ -1524,11 +1897,19 @@ class LossTab(PlotTab):
         if runs:
             for wording in (parts, medium, short):
                 wording.append(runs)
+        # Shorter still: the current run's values and the earlier runs' names; the current
+        # run's values alone (the plot's tooltip names the other curves).
+        values = short[:2] if self._has_validation() else short[:1]
+        least = "&nbsp; ".join(values)
+        if getattr(self, "_low", False):
+            set_title(self.loss_plot, self._one_line_title(least))
+            return
+        shorter = ["&nbsp; ".join([*values, runs])] if runs else []
         # Short of room, the earlier runs' names matter more than the word "Loss".
         set_title(
             self.loss_plot,
             "&nbsp; ".join(parts),
-            compact=["&nbsp; ".join(medium), "&nbsp; ".join(short)],
+            compact=["&nbsp; ".join(medium), "&nbsp; ".join(short), *shorter, least],
         )
 
     def _update_metric_title(self) -> None:
@@ -1544,15 +1925,18 @@ class LossTab(PlotTab):
             # A wide gap, not a separator: a "·" would dangle at a line's end or start when
             # a narrow title wraps (narrow titles put RMSE and R² on lines of their own).
             title = "&nbsp; ".join(rmse) + "&nbsp;&nbsp;&nbsp; " + "&nbsp; ".join(r2)
+            least = title  # short already, and both series' values matter
         else:
-            parts = [
-                "Accuracy&nbsp;&nbsp;"
-                + key(TRAIN_COLOR, f"train {_percent(latest('train_accuracy'))}")
-            ]
+            parts = [key(TRAIN_COLOR, f"train {_percent(latest('train_accuracy'))}")]
             if has_validation:
                 parts.append(key(VALIDATION_COLOR, f"val {_percent(latest('val_accuracy'))}"))
-            title = "&nbsp; ".join(parts)
-        set_title(self.metric_plot, title)
+            # The y axis says "accuracy" too: narrow, the title does without the word.
+            least = "&nbsp; ".join(parts)
+            title = "Accuracy&nbsp;&nbsp;" + least
+        if getattr(self, "_low", False):
+            set_title(self.metric_plot, self._one_line_title(least))
+        else:
+            set_title(self.metric_plot, title, compact=least)
 
     def csv_table(self) -> tuple[list[str], list[Sequence[Any]]]:
         history = self._history

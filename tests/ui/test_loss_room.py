@@ -1,0 +1,146 @@
+"""The Loss tab in a small dock and at a large font: its choices on one line (the less used
+ones, then all, in a Show menu), plots that keep a height to be read, titles on their plot."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from nnstudio.data import Dataset
+from nnstudio.spec import Project, ScheduleSpec
+from nnstudio.ui.plots.loss import LossTab
+from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
+from tests.ui.test_loss_run_details import _frames, _project
+from tests.ui.test_loss_run_details import dataset as dataset  # the fixture
+
+pytestmark = pytest.mark.gui
+
+#: The Loss tab's size in the plots dock of a 1024 × 640 window at an 18 pt font, and at
+#: the default font in 1024 × 640 and 1280 × 800 windows.
+LARGE_FONT_SMALL_WINDOW = (356, 196)
+SMALL_WINDOW = (455, 220)
+LARGE_WINDOW = (628, 286)
+
+
+def _everything_project() -> Project:
+    """A run with a penalty and a schedule: every choice of the row has something to show."""
+    schedule = ScheduleSpec(name="exponential", gamma=0.8)
+    return _project(l2=0.01, schedule=schedule, early_stopping=3, epochs=6)
+
+
+def _loss_tab(qtbot, size: tuple[int, int], project: Project, dataset: Dataset) -> LossTab:
+    """A Loss tab of ``size`` showing two runs of ``project`` (the first kept, faded)."""
+    tab = LossTab()
+    qtbot.addWidget(tab)
+    tab.resize(*size)
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.set_context(project, dataset)
+    tab.set_project(project)
+    frames = _frames(project, dataset, 6)
+    for run in (1, 2):
+        for frame in frames:
+            tab.show_frame(replace(frame, run=run))
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    return tab
+
+
+def _row_controls(tab: LossTab) -> list[QtWidgets.QWidget]:
+    """The controls shown in the tab's row of choices."""
+    row = tab.log_scale.parentWidget()
+    children = row.findChildren(
+        QtWidgets.QWidget, options=QtCore.Qt.FindChildOption.FindDirectChildrenOnly
+    )
+    return [child for child in children if child.isVisible()]
+
+
+def _shown_whole_on_one_line(tab: LossTab) -> bool:
+    controls = _row_controls(tab)
+    # On one line: every control's height spans the others' (they are centred on their line).
+    spans = [control.geometry() for control in controls]
+    one_line = max(span.top() for span in spans) < min(span.bottom() for span in spans)
+    whole = all(control.visibleRegion().boundingRect() == control.rect() for control in controls)
+    return one_line and whole
+
+
+def test_at_a_large_font_in_a_small_window_the_loss_tab_has_room(qtbot, app_font, dataset) -> None:
+    app_font(18)
+    tab = _loss_tab(qtbot, LARGE_FONT_SMALL_WINDOW, _everything_project(), dataset)
+    assert tab.objective_offered and tab.rate_offered and tab.kept_runs
+    # The choices take one line, none of them cut (the row took three lines and showed
+    # half of the third); those without room are in the Show menu.
+    assert _shown_whole_on_one_line(tab)
+    assert tab.more_button.isVisible()
+    menu = tab.more_button.menu()
+    shown = {action.text() for action in menu.actions() if action.isVisible()}
+    assert {"Objective J + penalty", "Learning rate", "Earlier runs"} <= shown
+    assert tab.forget_action.isVisible() and tab.forget_action.isEnabled()
+    # The loss plot keeps a height to read its data (it was half a pixel tall): alone, with
+    # a one-line title and no x axis name.
+    line = QtGui.QFontMetricsF(QtGui.QFont()).lineSpacing()
+    assert tab.loss_plot.vb.height() >= 2.5 * line
+    assert tab.metric_plot not in tab.shown_items() and not tab.metric_plot.isVisible()
+    title = tab.loss_plot.titleLabel
+    assert title.item.boundingRect().height() < 2 * line
+    assert title.item.boundingRect().width() <= tab.loss_plot.width()
+    assert "train" in title.text and "val" in title.text
+    # The rate axis goes without its name, which ran over the title.
+    assert not tab.loss_plot.getAxis("right").label.isVisible()
+    assert tab.loss_plot.getAxis("right").isVisible()
+
+
+def test_the_show_menu_and_the_check_boxes_are_one_choice(qtbot, app_font, dataset) -> None:
+    app_font(18)
+    tab = _loss_tab(qtbot, LARGE_FONT_SMALL_WINDOW, _everything_project(), dataset)
+    actions = {action.text(): action for action in tab.more_button.menu().actions()}
+    actions["Objective J + penalty"].trigger()
+    assert not tab.show_objective.isChecked() and not tab.objective_curve.isVisible()
+    tab.show_objective.setChecked(True)
+    assert actions["Objective J + penalty"].isChecked() and tab.objective_curve.isVisible()
+    actions["Learning rate"].trigger()
+    assert not tab.rate_view.isVisible()
+    tab.forget_action.trigger()
+    assert tab.kept_runs == [] and not actions["Earlier runs"].isEnabled()
+
+
+def test_widened_the_loss_tab_gives_its_choices_back_to_the_row(qtbot, dataset) -> None:
+    tab = _loss_tab(qtbot, SMALL_WINDOW, _everything_project(), dataset)
+    # A 1024-pixel window: the less used choices in the menu, the rest in one line.
+    assert _shown_whole_on_one_line(tab)
+    assert set(tab.folded) == {tab.show_objective, tab.show_rate, tab.show_previous.parentWidget()}
+    assert tab.log_scale.isVisible() and tab.show_batches.isVisible()
+    assert tab.metric_plot in tab.shown_items()
+    # A 1280-pixel window: every choice in the row, both plots with their full legends.
+    tab.resize(*LARGE_WINDOW)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert tab.folded == () and not tab.more_button.isVisible()
+    assert _shown_whole_on_one_line(tab)
+    assert tab.show_objective.isVisible() and tab.show_rate.isVisible()
+    assert tab.show_previous.isVisible()
+    assert tab.metric_plot in tab.shown_items() and not tab.low
+    assert "objective" in tab.loss_plot.titleLabel.text
+    assert "previous" in tab.loss_plot.titleLabel.text
+    assert tab.loss_plot.getAxis("bottom").label.isVisible()
+    assert tab.loss_plot.getAxis("right").label.isVisible()
+    assert "Accuracy" in tab.metric_plot.titleLabel.text
+
+
+def test_titles_side_by_side_never_run_into_each_other(qtbot, app_font, dataset) -> None:
+    app_font(14)
+    tab = _loss_tab(qtbot, (700, 260), _everything_project(), dataset)
+    assert tab.metric_plot in tab.shown_items()
+    loss, metric = tab.loss_plot.titleLabel, tab.metric_plot.titleLabel
+    # Each title stays over its own plot (one ran on into the other's).
+    assert loss.item.sceneBoundingRect().right() <= metric.item.sceneBoundingRect().left()
+
+
+def test_left_out_the_metric_plot_takes_its_r2_view_along(qtbot, app_font, dataset) -> None:
+    app_font(18)
+    tab = _loss_tab(qtbot, LARGE_FONT_SMALL_WINDOW, _everything_project(), dataset)
+    assert tab.metric_plot not in tab.shown_items()
+    tab._configure_metric("regression")
+    # R²'s view would stay where the metric plot was, over the loss plot.
+    assert not tab.r2_view.isVisible()
