@@ -26,6 +26,7 @@ and gives a low plot a one-line title and no x axis name.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -456,6 +457,14 @@ class RunRecord:
         """
         position = float(snapshot.epoch) + float(getattr(snapshot, "epoch_progress", 0.0))
         step = int(snapshot.step)
+        if not self.segments and self._seen == (0.0, 0):
+            # A run that continues earlier training counts on from the epoch and step its
+            # weights had reached: its steps so far are not its own.
+            start = (
+                float(getattr(snapshot, "start_epoch", 0) or 0),
+                int(getattr(snapshot, "start_step", 0) or 0),
+            )
+            self._seen = start
         seen_position, seen_step = self._seen
         if step <= seen_step or position <= seen_position:
             return  # no new steps (a frame while paused, or the untrained start)
@@ -478,7 +487,7 @@ class RunRecord:
     def x_of(self, epochs: np.ndarray, axis: str) -> np.ndarray:
         """Where epoch positions ``epochs`` lie on the x axis ``axis`` (see :data:`X_AXES`)."""
         epochs = np.asarray(epochs, dtype=np.float64)
-        if axis == "updates" and len(self.segments) > 1:
+        if axis == "updates" and self.segments:
             starts = np.array([s[0] for s in self.segments])
             which = np.searchsorted(starts, epochs, side="right") - 1
             which = np.clip(which, 0, len(self.segments) - 1)
@@ -1497,7 +1506,9 @@ class LossTab(PlotTab):
         batch_x = self._batch_x(batches)
         # Axes first: the curves are thinned for the range they will be shown in.
         last = max(float(x[-1]), float(batch_x[-1]) if batch_x.shape[0] else 0.0)
-        self._x_ranges[0].follow(float(x[0]), max(last, self._kept_extent()))
+        self._x_ranges[0].follow(
+            min(float(x[0]), self._kept_start()), max(last, self._kept_extent())
+        )
         self._frame_single_point(epochs, history)
         live[self.train_curve].set_data(x, history.train_loss)
         live[self.val_curve].set_data(x, history.val_loss)
@@ -1734,6 +1745,21 @@ class LossTab(PlotTab):
             return run.x_of(run.epochs_of_steps(steps - 1.0), self._x_key)
         return self._x_of(batches[:, 0])
 
+    def _kept_start(self) -> float:
+        """Where the shown earlier runs begin on the x axis chosen (inf: none is shown).
+
+        A run that continues earlier training (after a hand edit, an undo, a stop) begins at
+        the epoch its weights had reached; the runs before it show how they got there.
+        """
+        if not self.show_previous.isChecked():
+            return math.inf
+        starts = [
+            float(run.x_of(np.asarray(run.history.epoch[:1], dtype=np.float64), self._x_key)[0])
+            for run in self.kept_runs
+            if run.history is not None and len(run.history)
+        ]
+        return min(starts, default=math.inf)
+
     def _kept_extent(self) -> float:
         """How far the shown earlier runs reach on the updates or examples axis (else 0).
 
@@ -1766,7 +1792,9 @@ class LossTab(PlotTab):
         x = self._x_of(epochs)
         batch_x = self._batch_x(self._batches)
         last = float(batch_x[-1]) if batch_x.shape[0] else 0.0
-        self._x_ranges[1].follow(float(x[0]), max(float(x[-1]), last, self._kept_extent()))
+        self._x_ranges[1].follow(
+            min(float(x[0]), self._kept_start()), max(float(x[-1]), last, self._kept_extent())
+        )
         if self._task == "regression":
             live[self.metric_a_train].set_data(x, history.train_rmse)
             live[self.metric_a_val].set_data(x, history.val_rmse)
