@@ -139,6 +139,25 @@ def line_spans(
     return spans
 
 
+def elided_to_fit(
+    text: str,
+    metrics: QtGui.QFontMetricsF,
+    width: float,
+    mode: QtCore.Qt.TextElideMode = QtCore.Qt.TextElideMode.ElideRight,
+) -> str:
+    """``text`` elided (at its end, or as ``mode`` says) to at most ``width`` pixels.
+
+    Qt's elision measures in whole pixels and may end a little wider than asked: asked for
+    a little less then, until it fits.
+    """
+    room = width
+    shown = metrics.elidedText(text, mode, room)
+    while metrics.horizontalAdvance(shown) > width and room > 1:
+        room -= 1
+        shown = metrics.elidedText(text, mode, room)
+    return shown
+
+
 def png_bytes(image: QtGui.QImage, target: Path) -> bytes:
     """``image`` encoded as PNG, in memory.
 
@@ -167,6 +186,7 @@ __all__ = [
     "Signal",
     "Slot",
     "compact_combo",
+    "elided_to_fit",
     "is_alive",
     "line_spans",
     "pg",

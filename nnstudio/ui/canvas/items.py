@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nnstudio.ui.canvas.layout import BIAS_RADIUS, LABEL_GAP_PIXELS, NetworkLayout
-from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
+from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, elided_to_fit
 
 # ---- palette (light theme) ----------------------------------------------------------------
 
@@ -316,20 +316,6 @@ def _elide_keeping(
     return best(double)
 
 
-def _elided_middle(text: str, metrics: QtGui.QFontMetricsF, width: float) -> str:
-    """``text`` elided in its middle to ``width``.
-
-    Qt's elision measures in whole pixels and may end a little wider than asked: asked for
-    a little less then, until it fits.
-    """
-    room = width
-    shown = metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideMiddle, room)
-    while metrics.horizontalAdvance(shown) > width and room > 1:
-        room -= 1
-        shown = metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideMiddle, room)
-    return shown
-
-
 def elide_names(names: Sequence[str], metrics: QtGui.QFontMetricsF, width: float) -> list[str]:
     """``names`` shortened to ``width`` so that different names stay different.
 
@@ -362,7 +348,7 @@ def elide_names(names: Sequence[str], metrics: QtGui.QFontMetricsF, width: float
         start, end = _distinct_part(name, [other for other in names if other != name])
         shown = _elide_keeping(name, start, end, advances, width)
         if shown is None:
-            shown = _elided_middle(name, metrics, width)
+            shown = elided_to_fit(name, metrics, width, QtCore.Qt.TextElideMode.ElideMiddle)
         result.append(shown)
     return result
 

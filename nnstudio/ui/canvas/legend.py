@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from nnstudio.ui.colors import diverging_rgb
-from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
+from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, elided_to_fit
 
 _TEXT = QtGui.QColor(75, 85, 99)
 _MUTED = QtGui.QColor(107, 114, 128)
@@ -231,13 +231,13 @@ class ScaleLegend(QtWidgets.QWidget):
         if self._caption and not self._beside:
             caption = self._caption
             if metrics.horizontalAdvance(caption) > inner:
-                caption = _elided(caption.removeprefix("neurons: "), metrics, inner)
+                caption = elided_to_fit(caption.removeprefix("neurons: "), metrics, inner)
             # Cut before its number, the line would say nothing (the toolbar names it too).
             self._caption_line = any(char.isdigit() for char in caption)
             if self._caption_line:
                 self._compact_lines.append(caption)
         if self._edges_text:
-            self._compact_lines.append(_elided(self._edges_text, metrics, inner))
+            self._compact_lines.append(elided_to_fit(self._edges_text, metrics, inner))
         widest = scale + (
             2 * self._px(_SPACE) + metrics.horizontalAdvance(self._beside) if self._beside else 0
         )
@@ -418,20 +418,6 @@ def _limit_text(limit: float | None) -> str:
     return "" if limit is None else f"{limit:.2g}"
 
 
-def _elided(text: str, metrics: QtGui.QFontMetricsF, width: float) -> str:
-    """``text`` elided at its end to ``width``.
-
-    Qt's elision measures in whole pixels and may end a little wider than asked: asked for
-    a little less then, until it fits.
-    """
-    room = width
-    shown = metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, room)
-    while metrics.horizontalAdvance(shown) > width and room > 1:
-        room -= 1
-        shown = metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, room)
-    return shown
-
-
 def _wrap(text: str, metrics: QtGui.QFontMetricsF, width: float, max_lines: int) -> list[str]:
     """Break ``text`` at spaces into at most ``max_lines`` lines of ``width`` (last elided)."""
     lines: list[str] = []
@@ -447,4 +433,4 @@ def _wrap(text: str, metrics: QtGui.QFontMetricsF, width: float, max_lines: int)
         lines.append(current)
     if len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
-    return [_elided(line, metrics, width) for line in lines]
+    return [elided_to_fit(line, metrics, width) for line in lines]
