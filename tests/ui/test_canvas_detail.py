@@ -7,13 +7,12 @@ import numpy as np
 import pytest
 
 from nnstudio.spec import BuiltinData, CsvData, LayerSpec, NetworkSpec, Project, TrainingSpec
-from nnstudio.ui.canvas import NetworkCanvas
 from nnstudio.ui.canvas.edges import EdgeBundleItem
 from nnstudio.ui.canvas.view import EDGE_STROKE_BUDGET, MAX_EDGES_PER_BUNDLE
-from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.frame import FrameBuilder
 from nnstudio.ui.qt import QtCore, QtGui
 from nnstudio.workflow import build_network, make_trainer
+from tests.ui.test_canvas import open_canvas
 
 pytestmark = pytest.mark.gui
 
@@ -58,18 +57,6 @@ def mnist_like_project(folder) -> Project:
         ("relu", "relu", "softmax"),
         "categorical_crossentropy",
     )
-
-
-def open_canvas(qtbot, project: Project, size=(1280, 800)) -> tuple[StudioDocument, NetworkCanvas]:
-    document = StudioDocument()
-    document.open_project(project)
-    assert document.dataset is not None, document.dataset_error
-    canvas = NetworkCanvas(document)
-    qtbot.addWidget(canvas)
-    canvas.resize(*size)
-    canvas.show()
-    qtbot.waitExposed(canvas)
-    return document, canvas
 
 
 def wide_project():

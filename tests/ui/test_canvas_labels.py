@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 
 from nnstudio.spec import CsvData, LayerSpec, NetworkSpec, Project, TrainingSpec
-from nnstudio.ui.canvas import NetworkCanvas
 from nnstudio.ui.canvas.items import ELLIPSIS, elide_names, font
-from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.qt import QtCore, QtGui
+from tests.ui.test_canvas import open_canvas
 
 pytestmark = pytest.mark.gui
 
@@ -47,18 +46,6 @@ def sensors_project(folder: Path) -> Project:
     )
 
 
-def open_canvas(qtbot, project: Project, size: tuple[int, int]) -> NetworkCanvas:
-    document = StudioDocument()
-    document.open_project(project)
-    assert document.dataset is not None, document.dataset_error
-    canvas = NetworkCanvas(document)
-    qtbot.addWidget(canvas)
-    canvas.resize(*size)
-    canvas.show()
-    qtbot.waitExposed(canvas)
-    return canvas
-
-
 def _number(text: str) -> str:
     """The number a label shows (the one that tells the names apart)."""
     found = re.findall(r"\d+", text)
@@ -69,7 +56,7 @@ def _number(text: str) -> str:
 # Canvas sizes of a 1024 x 640, a 1280 x 800 and a 1920 x 1080 window.
 @pytest.mark.parametrize("size", [(460, 300), (630, 380), (1130, 560)])
 def test_shortened_names_of_a_family_stay_distinct(qtbot, tmp_path, size) -> None:
-    canvas = open_canvas(qtbot, sensors_project(tmp_path), size)
+    _document, canvas = open_canvas(qtbot, sensors_project(tmp_path), size)
     inputs, outputs = canvas.columns[0], canvas.columns[-1]
     layout = canvas.layout_geometry
     metrics = QtGui.QFontMetricsF(inputs.label_font(layout))
@@ -86,7 +73,7 @@ def test_shortened_names_of_a_family_stay_distinct(qtbot, tmp_path, size) -> Non
 
 
 def test_a_wide_canvas_gives_long_names_its_room(qtbot, tmp_path) -> None:
-    canvas = open_canvas(qtbot, sensors_project(tmp_path), (1130, 560))
+    _document, canvas = open_canvas(qtbot, sensors_project(tmp_path), (1130, 560))
     # The names are drawn whole: the view has the width, the gaps stay comfortable.
     assert canvas.columns[0].labels == SENSORS
     # and the drawing, labels included, is in sight.
@@ -95,7 +82,7 @@ def test_a_wide_canvas_gives_long_names_its_room(qtbot, tmp_path) -> None:
 
 
 def test_a_narrow_canvas_keeps_its_labels_within_the_usual_room(qtbot, tmp_path) -> None:
-    canvas = open_canvas(qtbot, sensors_project(tmp_path), (460, 300))
+    _document, canvas = open_canvas(qtbot, sensors_project(tmp_path), (460, 300))
     layout = canvas.layout_geometry
     # No width to spare: the labels do not take it from the gaps between lanes.
     assert layout.label_width == pytest.approx(118.0 * layout.ui)

@@ -15,7 +15,7 @@ from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.frame import make_frame
 from nnstudio.ui.qt import QtCore, QtGui
 from nnstudio.workflow import build_network, make_trainer
-from tests.ui.test_canvas import iris_project, make_project
+from tests.ui.test_canvas import iris_project, make_project, open_canvas
 
 pytestmark = pytest.mark.gui
 
@@ -62,18 +62,6 @@ def digits_like_project(folder: Path) -> Project:
         ("relu", "softmax"),
         "categorical_crossentropy",
     )
-
-
-def open_canvas(qtbot, value: Project, size) -> tuple[StudioDocument, NetworkCanvas]:
-    document = StudioDocument()
-    document.open_project(value)
-    assert document.dataset is not None, document.dataset_error
-    canvas = NetworkCanvas(document)
-    qtbot.addWidget(canvas)
-    canvas.resize(*size)
-    canvas.show()
-    qtbot.waitExposed(canvas)
-    return document, canvas
 
 
 def show_trained_frame(document: StudioDocument, canvas: NetworkCanvas) -> None:
