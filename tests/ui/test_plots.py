@@ -29,7 +29,7 @@ from nnstudio.ui.plots.output import (
     grid_image_rect,
     region_colors,
 )
-from nnstudio.ui.qt import QtCore, pg
+from nnstudio.ui.qt import QtCore, QtGui, pg
 from nnstudio.workflow import build_network, make_trainer
 
 pytestmark = pytest.mark.gui
@@ -1287,3 +1287,38 @@ def test_unit_health_labels_of_full_bars_are_whole_and_apart(qtbot, panel, spira
     # Above its bar, not over it.
     bar_top = tab.health_plot.vb.mapViewToScene(QtCore.QPointF(0.0, 100.0)).y()
     assert rects[0].bottom() <= bar_top + 0.5
+
+
+def test_long_class_names_are_shortened_to_what_tells_them_apart() -> None:
+    from nnstudio.ui.plots.output import short_class_names
+
+    names = [f"Class «{i}» with a long label" for i in (0, 1, 10, 11)]
+    assert short_class_names(names) == ["«0»", "«1»", "«10»", "«11»"]
+    assert short_class_names(["cat", "dog"]) == ["cat", "dog"]
+    assert short_class_names(["only one"]) == ["only one"]
+
+
+def test_confusion_axes_never_overlap_long_class_names(qtbot, panel, spiral) -> None:
+    project, dataset, frames = spiral
+    tab = panel.output_tab
+    panel.tabs.setCurrentWidget(tab)
+    panel.set_context(project, dataset)
+    long = tuple(f"Class «{i}» with an extremely long human readable label text" for i in range(3))
+    panel.resize(700, 500)
+    panel.show_frame(replace(frames[-1], target_names=long))
+    qtbot.wait(50)
+    for side in ("bottom", "left"):
+        axis = tab.confusion_plot.getAxis(side)
+        image = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
+        painter = QtGui.QPainter(image)
+        try:
+            specs = axis.generateDrawSpecs(painter)[2]
+        finally:
+            painter.end()
+        texts = [text for _rect, _flags, text in specs]
+        # Every class is labelled (none left out for room), by the part that differs.
+        assert sorted(texts) == ["«0»", "«1»", "«2»"], side
+        rects = [rect for rect, _flags, _text in specs]
+        assert not any(a.intersects(b) for a, b in itertools.combinations(rects, 2)), side
+    # The full names are a hover away.
+    assert all(name in tab.confusion_plot.toolTip() for name in long)

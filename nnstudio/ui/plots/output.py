@@ -458,6 +458,57 @@ def confusion_matrix(true: np.ndarray, predicted: np.ndarray, classes: int) -> n
     return flat[: classes * classes].reshape(classes, classes)
 
 
+#: Brackets kept around the part that tells a class name from the others ("«10»", "(b)").
+_BRACKETS = {"«": "»", "(": ")", "[": "]", "{": "}", "<": ">", '"': '"', "'": "'"}
+#: Largest share of the confusion plot's width the true-class names may take beside it.
+_NAME_SHARE = 0.3
+
+
+def _shared_start(first: str, second: str) -> int:
+    """Length of the beginning ``first`` and ``second`` share, cut where a word or number
+    begins (``Class 1`` and ``Class 10`` share ``Class ``, not ``Class 1``)."""
+    length = 0
+    for a, b in zip(first, second, strict=False):
+        if a != b:
+            break
+        length += 1
+    while 0 < length < min(len(first), len(second)) and (
+        first[length - 1].isalnum() and first[length].isalnum()
+    ):
+        length -= 1
+    return length
+
+
+def short_class_names(names: Sequence[str]) -> list[str]:
+    """Each class name cut down to the part that tells it from the others.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The class names.
+
+    Returns
+    -------
+    list of str
+        ``names`` without the beginning and end they all share (``"«10»"`` for ``"Class «10»
+        with a long label"`` among ``"Class «1» with a long label"``, …); a name left empty
+        by that, or a list of fewer than two names, stays whole.
+    """
+    if len(names) < 2:
+        return list(names)
+    prefix = min(_shared_start(name, names[0]) for name in names)
+    suffix = min(_shared_start(name[::-1], names[0][::-1]) for name in names)
+    shortened = []
+    for name in names:
+        start, end = prefix, len(name) - suffix
+        # A bracketed part keeps its brackets: "«10»" reads as a name, "10" as a count.
+        while 0 < start and end < len(name) and _BRACKETS.get(name[start - 1]) == name[end]:
+            start, end = start - 1, end + 1
+        part = name[start:end].strip()
+        shortened.append(part or name)
+    return shortened
+
+
 def _text_points() -> list[float]:
     """Point sizes for captions and counts: the application's, then smaller ones."""
     points = QtGui.QFont().pointSizeF()
@@ -585,6 +636,8 @@ class OutputTab(PlotTab):
         self.cell_texts: list[pg.TextItem] = []
         #: The counts and recall shown in the matrix (written again when the cells resize).
         self._counts: tuple[np.ndarray, np.ndarray] | None = None
+        #: The class names in full and shortened (:func:`short_class_names`).
+        self._class_names: tuple[list[str], list[str]] = ([], [])
         self.confusion_plot.vb.sigResized.connect(lambda *_args: self._confusion_resized())
         self.confusion = np.zeros((0, 0), dtype=np.int64)
 
@@ -1071,9 +1124,22 @@ class OutputTab(PlotTab):
         names = list(frame.target_names) or [str(i) for i in range(classes)]
         if self.changed("confusion", (classes, tuple(names))):
             self.confusion_image.setRect(QtCore.QRectF(0, 0, classes, classes))
-            ticks = [[(i + 0.5, names[i] if i < len(names) else str(i)) for i in range(classes)]]
-            self.confusion_plot.getAxis("bottom").setTicks(ticks)
-            self.confusion_plot.getAxis("left").setTicks(ticks)
+            full = [names[i] if i < len(names) else str(i) for i in range(classes)]
+            short = short_class_names(full)
+            self._class_names = (full, short)
+            positions = [i + 0.5 for i in range(classes)]
+            # The predicted classes take the full names where they fit side by side, else
+            # the parts that tell them apart (thinned only when even those do not fit).
+            self.confusion_plot.getAxis("bottom").set_tick_choices(
+                [list(zip(positions, full, strict=True)), list(zip(positions, short, strict=True))]
+            )
+            self._fit_true_names()
+            # Shortened names are all the axes show: the full ones on hover.
+            self.confusion_plot.setToolTip(
+                ""
+                if short == full
+                else "Classes: " + "; ".join(f"{s} = {f}" for s, f in zip(short, full, strict=True))
+            )
             self.confusion_plot.setRange(xRange=(0, classes), yRange=(0, classes), padding=0.02)
         self._show_cell_counts(matrix, recall)
         total = int(matrix.sum())
@@ -1130,7 +1196,23 @@ class OutputTab(PlotTab):
                 return points
         return None
 
+    def _fit_true_names(self) -> None:
+        """Label the true classes with their full names where those take at most
+        :data:`_NAME_SHARE` of the plot's width, else with their short names (long names
+        beside the matrix would squeeze its cells into a strip)."""
+        full, short = self._class_names
+        axis = self.confusion_plot.getAxis("left")
+        font = axis.style["tickFont"] or QtGui.QFont()
+        widest = max((QtGui.QFontMetricsF(font).horizontalAdvance(n) for n in full), default=0.0)
+        width = self.confusion_plot.geometry().width()
+        names = full if width <= 1 or widest <= _NAME_SHARE * width else short
+        ticks = [[(i + 0.5, name) for i, name in enumerate(names)]]
+        if axis._tickLevels != ticks:  # setTicks asks for a new drawing
+            axis.setTicks(ticks)
+
     def _confusion_resized(self) -> None:
+        if self._class_names[0]:
+            self._fit_true_names()
         if self._counts is not None and self._counts[0].size:
             self._show_cell_counts(*self._counts)
 
