@@ -359,9 +359,13 @@ class GradientCheckDialog(QtWidgets.QDialog):
         self.table.cellClicked.connect(lambda row, _column: self.entry_layer.setCurrentIndex(row))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        # The verdict column takes the spare width, so the table has no empty strip.
-        header.setSectionResizeMode(len(_COLUMNS) - 1, QtWidgets.QHeaderView.ResizeMode.Stretch)
-        # Its heading starts where its verdicts do, not in the middle of the spare width.
+        # The verdict is shown right after the layer's name, so a narrow dialog (a large font
+        # on a small screen) that scrolls the table sideways still shows it at once; the
+        # columns keep their logical order.
+        header.moveSection(len(_COLUMNS) - 1, 1)
+        # The last column shown takes the spare width, so the table has no empty strip.
+        header.setStretchLastSection(True)
+        # The verdict's heading starts where its verdicts do.
         self.table.horizontalHeaderItem(len(_COLUMNS) - 1).setTextAlignment(
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         )

@@ -732,3 +732,28 @@ def test_at_a_large_font_on_a_small_screen_nothing_overlaps_or_is_cut(
     # The five worst entries in view, above the columns' scroll bar.
     entries = dialog.entries
     assert entries.viewport().height() >= 5 * entries.rowHeight(0)
+
+
+def test_each_layers_verdict_shows_without_scrolling_sideways(
+    qtbot, app_font, monkeypatch, document
+) -> None:
+    from nnstudio.ui.qt import QtCore, QtGui
+
+    available = QtCore.QRect(0, 0, 800, 800)  # the offscreen platform's screen
+    monkeypatch.setattr(QtGui.QScreen, "availableGeometry", lambda screen: available)
+    app_font(18)
+    dialog = GradientCheckDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.start()
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    finished(qtbot, dialog)
+    table = dialog.table
+    assert table.horizontalScrollBar().value() == 0
+    viewport = table.viewport().rect()
+    for row in range(table.rowCount()):
+        verdict = table.item(row, table.columnCount() - 1)
+        assert verdict.text() in ("ok", "FAIL")
+        assert viewport.contains(table.visualItemRect(verdict)), row
+    # Right after the layer's name.
+    assert table.horizontalHeader().visualIndex(table.columnCount() - 1) == 1
