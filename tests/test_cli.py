@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -897,21 +898,28 @@ def test_gradcheck_fails_above_tolerance(
     )
 
 
-def test_gradcheck_takes_its_step_from_the_command_line(
-    trained: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def gradcheck_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The keyword arguments of every gradient check run from now on (each still runs)."""
     from nnstudio.engine import gradcheck
 
-    steps: list[float] = []
+    calls: list[dict[str, Any]] = []
     real = gradcheck.gradient_check
 
     def recording(network, X, Y, **kwargs):
-        steps.append(kwargs["epsilon"])
+        calls.append(kwargs)
         return real(network, X, Y, **kwargs)
 
     monkeypatch.setattr(gradcheck, "gradient_check", recording)
+    return calls
+
+
+def test_gradcheck_takes_its_step_from_the_command_line(
+    trained: Path, gradcheck_calls: list[dict[str, Any]]
+) -> None:
     assert cli.main(["gradcheck", str(trained), "--samples", "4", "--epsilon", "1e-3"]) == 0
     assert cli.main(["gradcheck", str(trained), "--samples", "4"]) == 0
+    steps = [call["epsilon"] for call in gradcheck_calls]
     assert steps == [1e-3, 1e-6]
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from nnstudio import cli
 from tests.test_cli import XOR_PROJECT, assert_clean_failure, run, write_project
+from tests.test_cli import gradcheck_calls as gradcheck_calls  # the fixture
 
 #: The columns of the entries table.
 ENTRY_HEADER = [
@@ -131,18 +132,8 @@ def dropping(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_gradcheck_with_dropout_holds_one_set_of_masks(
-    dropping: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    dropping: Path, gradcheck_calls: list[dict], capsys
 ) -> None:
-    from nnstudio.engine import gradcheck
-
-    asked: list[bool] = []
-    real = gradcheck.gradient_check
-
-    def recording(network, X, Y, **kwargs):
-        asked.append(kwargs["dropout"])
-        return real(network, X, Y, **kwargs)
-
-    monkeypatch.setattr(gradcheck, "gradient_check", recording)
     assert cli.main(["gradcheck", str(dropping), "--samples", "8", "--dropout"]) == cli.EXIT_OK
     with_masks = capsys.readouterr().out
     assert with_masks.startswith(
@@ -152,7 +143,7 @@ def test_gradcheck_with_dropout_holds_one_set_of_masks(
     # Without the flag the same network is checked with dropout off, as before.
     assert cli.main(["gradcheck", str(dropping), "--samples", "8"]) == cli.EXIT_OK
     assert "on 8 examples (float64)\n" in capsys.readouterr().out
-    assert asked == [True, False]
+    assert [call["dropout"] for call in gradcheck_calls] == [True, False]
 
 
 def test_gradcheck_names_a_loss_it_cannot_check(tmp_path: Path) -> None:

@@ -11,23 +11,11 @@ import pytest
 
 from nnstudio.ui.main_window import MainWindow
 from nnstudio.ui.qt import Qt, QtWidgets
+from tests.ui.test_edit_guards import _active, _type_into
 
 pytestmark = pytest.mark.gui
 
 CTRL = Qt.KeyboardModifier.ControlModifier
-
-
-def _active(qtbot, window: MainWindow) -> None:
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-
-
-def _type_into(qtbot, field: QtWidgets.QWidget, text: str) -> None:
-    """Type ``text`` over the field's contents, without Enter; the keyboard stays there."""
-    field.setFocus()
-    qtbot.waitUntil(field.hasFocus)
-    field.selectAll()
-    qtbot.keyClicks(field, text)
 
 
 def _saved_l2(path: Path) -> float:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -14,19 +13,12 @@ from nnstudio.ui.frame import FrameBuilder
 from nnstudio.ui.training_loop import SessionRequest
 from nnstudio.workflow import build_network, make_trainer
 from tests.ui.test_training_loop import Harness, xor_project
+from tests.ui.test_training_loop import harness as harness  # the fixture
 
 
 @pytest.fixture(scope="module")
 def dataset() -> Dataset:
     return load_dataset(xor_project().data, ".")
-
-
-@pytest.fixture
-def harness() -> Iterator[Harness]:
-    running = Harness()
-    yield running
-    if running.thread.is_alive():
-        running.quit()
 
 
 def _load(harness: Harness, dataset: Dataset, position: tuple[int, int], **training: object):
