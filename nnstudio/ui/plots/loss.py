@@ -757,6 +757,16 @@ class _RunCurves:
         return (self.train, self.val, self.metric_train, self.metric_val)
 
 
+def _offered_toggle(text: str, tip: str, toggled: Callable[[bool], None]) -> QtWidgets.QCheckBox:
+    """A check box, on, hidden until the run has something for it to show."""
+    box = QtWidgets.QCheckBox(text)
+    box.setToolTip(tip)
+    box.setChecked(True)
+    box.setVisible(False)
+    box.toggled.connect(toggled)
+    return box
+
+
 class LossTab(PlotTab):
     """Loss curves (with the mini-batch losses between epochs) and the task's metric."""
 
@@ -784,24 +794,20 @@ class LossTab(PlotTab):
             "faded, each named by what it did differently from the current run"
         )
         # Shown only where they have something to show (a penalty, a rate that changes).
-        self.show_objective = QtWidgets.QCheckBox("Objective")
-        self.show_objective.setToolTip(
+        self.show_objective = _offered_toggle(
+            "Objective",
             "Also show the training objective J + penalty after each epoch (dashed): the "
             "training loss plus the L1/L2 penalty on the weights, what the steps minimise. "
-            "The gap between it and the training loss is the penalty"
+            "The gap between it and the training loss is the penalty",
+            self._toggle_objective,
         )
-        self.show_objective.setChecked(True)
-        self.show_objective.setVisible(False)
-        self.show_objective.toggled.connect(self._toggle_objective)
-        self.show_rate = QtWidgets.QCheckBox("LR")
-        self.show_rate.setToolTip(
+        self.show_rate = _offered_toggle(
+            "LR",
             "Also show the learning rate each epoch trained with (teal), on a logarithmic "
             "axis of its own on the right: how the schedule, or a rate changed while "
-            "training, moved it over the run"
+            "training, moved it over the run",
+            self._toggle_rate,
         )
-        self.show_rate.setChecked(True)
-        self.show_rate.setVisible(False)
-        self.show_rate.toggled.connect(self._toggle_rate)
         self.show_previous.setChecked(True)
         self.show_previous.setEnabled(False)
         self.show_previous.toggled.connect(self._toggle_previous)
