@@ -913,22 +913,15 @@ class TrainingStatus(QtWidgets.QWidget):
         if total:
             self.progress.setValue(round(min(1.0, max(0.0, fraction)) * 1000))
 
-    def show_snapshot(
-        self,
-        snapshot: Any,
-        total_epochs: int | None,
-        position: tuple[int, int] | None = None,
-    ) -> None:
+    def show_snapshot(self, snapshot: Any, total_epochs: int | None) -> None:
         """Update epoch, step and losses from an engine snapshot.
 
-        ``position`` (epoch, step) replaces the snapshot's when given: the weights' own, for
-        a run that has not taken a step yet (see :meth:`MainWindow.weights_position`).
+        A run counts on from the epoch and step of the weights it started from, so the
+        snapshot's position is the weights' own even before the run takes a step.
         """
         epoch = int(getattr(snapshot, "epoch", 0))
         step = int(getattr(snapshot, "step", 0))
         within = float(getattr(snapshot, "epoch_progress", 0.0) or 0.0)
-        if position is not None:
-            (epoch, step), within = position, 0.0
         fraction = (epoch + within) / total_epochs if total_epochs else 0.0
         self._show_position(epoch, step, total_epochs, fraction)
         train = getattr(snapshot, "train_loss", None)
@@ -2621,11 +2614,7 @@ class MainWindow(QtWidgets.QMainWindow):
         def show_status() -> None:
             snapshot = getattr(frame, "snapshot", None)
             if snapshot is not None:
-                self.status.show_snapshot(
-                    snapshot,
-                    self.document.project.training.epochs,
-                    self.weights_position(int(getattr(snapshot, "step", 0))),
-                )
+                self.status.show_snapshot(snapshot, self.document.project.training.epochs)
                 rate = getattr(snapshot, "learning_rate", None)
                 if rate is not None:
                     self.training_dock.show_learning_rate(rate, int(snapshot.epoch))
@@ -2679,21 +2668,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.statusBar().showMessage(self._run_message, 10000)
 
     def _progress(self, progress: dict) -> None:
-        position = self.weights_position(int(progress.get("step", 0) or 0))
-        if position is not None:
-            progress = {**progress, "epoch": position[0], "step": position[1]}
         self.status.show_progress(progress)
-
-    def weights_position(self, run_step: int) -> tuple[int, int] | None:
-        """The epoch and step to show for a run at step ``run_step``, when not the run's own.
-
-        A run that has taken no step yet (a new one after an edit, an undo or a redo) holds
-        the document's weights as they came: they are as far trained as the run that made
-        them had come, which the document keeps with them. ``None`` once the run trains.
-        """
-        if run_step > 0:
-            return None
-        return self.document.training_position
 
     def _controller_message(self, text: str) -> None:
         if text.startswith(WARNING_STARTS):
