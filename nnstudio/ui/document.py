@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from nnstudio.data import Dataset, ReadProgress, load_dataset
-from nnstudio.errors import NNStudioError
+from nnstudio.errors import NNStudioError, SpecError
 from nnstudio.io.project import LoadedProject, load_project, save_project
 from nnstudio.io.weights import weights_beyond
 from nnstudio.spec import (
@@ -33,6 +33,7 @@ from nnstudio.spec import (
     feature_labels,
     loss_output_problem,
     network_size_problem,
+    training_problems,
 )
 from nnstudio.ui.qt import QtCore, QtGui, Signal, wait_cursor
 from nnstudio.ui.selection import LayerMap
@@ -133,6 +134,53 @@ def _precision_problem(weights: Weights, dtype: str) -> str | None:
         f"layer {beyond.layer}'s {beyond.name} holds {beyond.peak:.3g}, beyond what "
         f"{beyond.dtype.name} can hold (about ±{beyond.limit:.2g})"
     )
+
+
+def _problems_within(project: Project, fields: tuple[str, ...]) -> list[str]:
+    """What a project file's checks refuse in ``project`` at or below the ``fields`` paths
+    ("loss", "network.layers"), each problem starting with its field's path.
+
+    The other fields are left out: an edit answers only for what it changes.
+    """
+    try:
+        project.validate()
+    except SpecError as error:
+        problems = error.problems
+    else:
+        return []
+    prefixes = tuple(f"{field}{mark}" for field in fields for mark in (".", "["))
+    return [
+        problem
+        for problem in problems
+        if (path := problem.partition(": ")[0]) in fields or path.startswith(prefixes)
+    ]
+
+
+def _edit_problems(old: Project, new: Project) -> list[str]:
+    """Why an edit from ``old`` to ``new`` is refused: what the changed training settings,
+    layers or loss break of the checks a project file must pass (empty when nothing).
+
+    The GUI's fields refuse such values first; this keeps code (scripts, other callers) from
+    leaving the document in a state that no file could hold and training would refuse.
+    """
+    problems = training_problems(new.training) if new.training != old.training else []
+    fields: tuple[str, ...] = ()
+    if new.network != old.network:
+        # Not "network" itself: its size problem is set_network's to judge (shrinking a
+        # network too big to train stays possible).
+        fields += ("network.inputs", "network.layers")
+    if new.loss != old.loss:
+        fields += ("loss",)
+    if fields:
+        problems += _problems_within(new, fields)
+    return problems
+
+
+def _check_training(training: TrainingSpec) -> None:
+    """Raise :class:`SpecError` naming what :func:`training_problems` refuses in ``training``."""
+    problems = training_problems(training)
+    if problems:
+        raise SpecError(problems)
 
 
 def _same_shapes(a: NetworkSpec, b: NetworkSpec) -> bool:
@@ -488,6 +536,7 @@ class StudioDocument(QtCore.QObject):
         """
         read = path if isinstance(path, ReadProject) else read_project(path)
         loaded = read.loaded
+        _check_training(loaded.project.training)  # a ReadProject built in code
         if read.dataset is not None:
             self._remember(loaded.project.data, read.dataset, loaded.path.resolve().parent)
         self._reset(loaded.project, loaded.weights, loaded.path, read.dataset_error)
@@ -501,7 +550,15 @@ class StudioDocument(QtCore.QObject):
             self.notice.emit(self._weights_problem)
 
     def open_project(self, project: Project, weights: Weights | None = None) -> None:
-        """Show a project built in memory (e.g. imported from ONNX) as a new unsaved document."""
+        """Show a project built in memory (e.g. imported from ONNX) as a new unsaved document.
+
+        Raises
+        ------
+        SpecError
+            When :func:`~nnstudio.spec.training_problems` refuses the project's training
+            settings; the current document is unchanged.
+        """
+        _check_training(project.training)
         self._reset(project, weights, None)
         self._weights_dirty = True
         self._emit_dirty()
@@ -614,10 +671,17 @@ class StudioDocument(QtCore.QObject):
         Returns
         -------
         bool
-            False when the user declined to discard trained weights.
+            False when the user declined to discard trained weights, or when the edit was
+            refused with a :attr:`notice`: changed training settings, layers or loss that
+            a project file could not hold (:func:`~nnstudio.spec.training_problems`,
+            :meth:`~nnstudio.spec.Project.validate`). A refused edit changes nothing.
         """
         if project == self._project and weights == "keep":
             return True
+        problems = _edit_problems(self._project, project)
+        if problems:
+            self.notice.emit(f"{text} refused: {'; '.join(problems)}.")
+            return False
         swaps_weights = True
         if weights == "keep":
             if _same_shapes(project.network, self._project.network):
@@ -654,8 +718,10 @@ class StudioDocument(QtCore.QObject):
     ) -> bool:
         """Replace the architecture, fixing the loss if it no longer fits the output layer.
 
-        A network too big to train is refused with a notice (False is returned). ``layers``
-        says where each layer went (see :meth:`apply`).
+        A network too big to train is refused with a notice (False is returned), and so is
+        a layer no project file could hold (no units, dropout of 1 or more, an unknown
+        activation, softmax before the output; see :meth:`apply`). ``layers`` says where
+        each layer went (see :meth:`apply`).
         """
         problem = network_size_problem(network)
         # Shrinking edits stay possible whatever the size.
@@ -746,11 +812,20 @@ class StudioDocument(QtCore.QObject):
     def set_training(self, training: TrainingSpec, text: str = "Change training settings") -> bool:
         """Replace the training settings (weights are kept).
 
+        Settings :func:`~nnstudio.spec.training_problems` refuses (a step schedule with
+        γ = 0, a learning rate of 0, ...) are refused with a notice naming them (False is
+        returned), as by :meth:`apply`.
+
         A new precision converts the weights to it at once (see :meth:`_install`), so what
         is saved is always in the precision the project names. Weights too large for a
         narrower precision refuse it with a notice (False is returned): they would become
         infinite.
         """
+        # First: the precision check below needs a precision that exists.
+        problems = training_problems(training) if training != self._project.training else []
+        if problems:
+            self.notice.emit(f"{text} refused: {'; '.join(problems)}.")
+            return False
         if training.dtype != self._project.training.dtype and self._weights is not None:
             problem = _precision_problem(self._weights, training.dtype)
             if problem is not None:
@@ -759,7 +834,11 @@ class StudioDocument(QtCore.QObject):
         return self.apply(replace(self._project, training=training), text)
 
     def set_loss(self, loss: str) -> bool:
-        """Change the loss function."""
+        """Change the loss function.
+
+        A loss that does not exist or does not fit the output layer is refused with a
+        notice (False is returned), as by :meth:`apply`.
+        """
         return self.apply(replace(self._project, loss=loss), "Change loss")
 
     def set_name(self, name: str) -> bool:

@@ -2153,7 +2153,11 @@ class MainWindow(QtWidgets.QMainWindow):
             self.show_error("Cannot import ONNX model", f"ONNX support is unavailable: {error}")
             return False
         self.controller.stop()
-        self.document.open_project(project, weights)
+        try:
+            self.document.open_project(project, weights)
+        except NNStudioError as error:  # settings the document refuses; it stays as it was
+            self.show_error("Cannot import ONNX model", str(error))
+            return False
         self._after_open()
         return True
 

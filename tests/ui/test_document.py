@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from nnstudio.errors import NNStudioError
-from nnstudio.spec import MAX_UNITS, BuiltinData, LayerSpec
+from nnstudio.spec import (
+    MAX_UNITS,
+    BuiltinData,
+    LayerSpec,
+    ScheduleSpec,
+    TrainingSpec,
+    training_problems,
+)
 from nnstudio.ui.document import StudioDocument, default_project
 
 pytestmark = pytest.mark.gui
@@ -425,3 +432,170 @@ def test_undo_after_save_as_into_another_folder_still_finds_the_csv(
         assert document.dataset_error is None
         assert (moved / document.project.data.csv).resolve() == (source / "iris.csv").resolve()
     assert document.project.training == training
+
+
+# ---- edits the document refuses --------------------------------------------------------------
+
+
+class _Observer:
+    """Records every signal of a document but its notices, and the notices on their own."""
+
+    def __init__(self, document: StudioDocument) -> None:
+        self.signals: list[str] = []
+        self.notices: list[str] = []
+        for name in (
+            "projectChanged",
+            "networkChanged",
+            "trainingChanged",
+            "datasetChanged",
+            "weightsChanged",
+            "pathChanged",
+            "dirtyChanged",
+            "layersRenumbered",
+        ):
+            getattr(document, name).connect(lambda *_args, name=name: self.signals.append(name))
+        document.notice.connect(self.notices.append)
+        stack = document.undo_stack
+        for signal in (stack.indexChanged, stack.cleanChanged, stack.canUndoChanged):
+            signal.connect(lambda *_args: self.signals.append("undo stack"))
+
+
+def _assert_refused(document: StudioDocument, observer: _Observer, before, field: str) -> None:
+    """Nothing changed, nothing was announced but one notice, and that names ``field``."""
+    assert document.project == before
+    assert document.undo_stack.count() == 0
+    assert not document.is_dirty
+    assert observer.signals == []
+    assert len(observer.notices) == 1
+    assert " refused: " in observer.notices[0]
+    assert field in observer.notices[0]
+
+
+_BAD_TRAINING = {
+    # A step schedule with γ = 0 drops the rate to 0 after its first step.
+    "step schedule with gamma 0": (
+        {"schedule": ScheduleSpec(name="step", step_size=10, gamma=0.0)},
+        "training.schedule.gamma",
+    ),
+    "learning rate 0": ({"learning_rate": 0.0}, "training.learning_rate"),
+    "Adam β₁ 1": ({"beta1": 1.0}, "training.beta1"),
+    "unknown optimizer": ({"optimizer": "lion"}, "training.optimizer"),
+    "batch size 0": ({"batch_size": 0}, "training.batch_size"),
+    # Checked before the weights' range in the precision: no TypeError from NumPy.
+    "unknown precision": ({"dtype": "float8"}, "training.dtype"),
+}
+
+
+@pytest.mark.parametrize("changes,field", _BAD_TRAINING.values(), ids=list(_BAD_TRAINING))
+def test_set_training_refuses_what_training_problems_refuses(
+    document: StudioDocument, changes: dict, field: str
+) -> None:
+    _initial_weights(document)
+    weights = document.weights
+    before = document.project
+    candidate = replace(before.training, **changes)
+    assert training_problems(candidate)
+    observer = _Observer(document)
+    assert not document.set_training(candidate, "Change schedule")
+    _assert_refused(document, observer, before, field)
+    assert observer.notices[0].startswith("Change schedule refused: ")
+    assert document.weights is weights
+    # The document still takes a change that passes.
+    assert document.set_training(replace(before.training, learning_rate=0.25))
+    assert document.project.training.learning_rate == 0.25
+
+
+def test_apply_refuses_training_settings_training_problems_refuses(
+    document: StudioDocument,
+) -> None:
+    before = document.project
+    schedule = ScheduleSpec(name="step", step_size=10, gamma=0.0)
+    candidate = replace(before, training=replace(before.training, schedule=schedule))
+    observer = _Observer(document)
+    assert not document.apply(candidate, "Script edit")
+    _assert_refused(document, observer, before, "training.schedule.gamma")
+
+
+@pytest.mark.parametrize(
+    "changes,field",
+    [
+        ({"dropout": 1.5}, "network.layers[0].dropout"),
+        ({"units": 0}, "network.layers[0].units"),
+        ({"activation": "relu6"}, "network.layers[0].activation"),
+        ({"activation": "softmax"}, "network.layers[0].activation"),
+        ({"init": "normal", "init_param": -1.0}, "network.layers[0].init_param"),
+    ],
+    ids=["dropout 1.5", "no units", "unknown activation", "hidden softmax", "negative scale"],
+)
+def test_set_layer_refuses_a_layer_no_project_file_could_hold(
+    document: StudioDocument, changes: dict, field: str
+) -> None:
+    before = document.project
+    observer = _Observer(document)
+    layer = replace(before.network.layers[0], **changes)
+    assert not document.set_layer(0, layer, "Change layer")
+    _assert_refused(document, observer, before, field)
+
+
+def test_set_loss_refuses_an_unknown_loss_or_one_the_output_cannot_use(
+    document: StudioDocument,
+) -> None:
+    before = document.project
+    assert before.network.output.activation == "sigmoid"
+    observer = _Observer(document)
+    assert not document.set_loss("hinge")
+    _assert_refused(document, observer, before, "unknown 'hinge'")
+    observer.notices.clear()
+    assert not document.set_loss("categorical_crossentropy")
+    _assert_refused(document, observer, before, "needs an output layer of 2 or more")
+    assert document.set_loss("mse")
+
+
+def test_open_project_refuses_training_settings_training_problems_refuses(
+    document: StudioDocument,
+) -> None:
+    from nnstudio.errors import SpecError
+
+    document.set_name("Kept")
+    before, path = document.project, document.path
+    schedule = ScheduleSpec(name="step", step_size=10, gamma=0.0)
+    project = replace(default_project(), training=TrainingSpec(schedule=schedule))
+    observer = _Observer(document)
+    with pytest.raises(SpecError, match=r"training\.schedule\.gamma"):
+        document.open_project(project)
+    assert document.project == before and document.path == path
+    assert document.undo_stack.count() == 1
+    assert observer.signals == [] and observer.notices == []
+
+
+def test_a_refused_training_change_shows_its_problem_in_the_window(
+    window, no_dialogs: list[tuple[str, str]]
+) -> None:
+    """A script's refused change reaches the user as a message, not a traceback."""
+    document = window.document
+    before = document.project
+    schedule = ScheduleSpec(name="step", step_size=10, gamma=0.0)
+    assert not document.set_training(replace(before.training, schedule=schedule))
+    assert document.project == before
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Change training settings refused: ")
+    assert "training.schedule.gamma: must be > 0, got 0" in message
+    assert no_dialogs == []
+
+
+def test_an_import_whose_settings_the_document_refuses_says_why(
+    window, no_dialogs: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """File › Import ONNX… shows what the document refused, and the window keeps its project."""
+    import nnstudio.io.onnx_io
+
+    schedule = ScheduleSpec(name="step", step_size=10, gamma=0.0)
+    project = replace(default_project(), training=TrainingSpec(schedule=schedule))
+    monkeypatch.setattr(nnstudio.io.onnx_io, "import_onnx", lambda _path: (project, None))
+    before = window.document.project
+    assert not window.import_onnx("model.onnx")
+    assert window.document.project == before
+    assert len(no_dialogs) == 1
+    title, text = no_dialogs[0]
+    assert title == "Cannot import ONNX model"
+    assert "training.schedule.gamma: must be > 0, got 0" in text
