@@ -58,7 +58,9 @@ takes tens of milliseconds, mostly in NumPy calls that release the interpreter l
 on the second core while training goes on; and a studio slow to read the pipe never makes
 training wait. A new state (with its message and progress) is sent at once by the loop's
 thread, so Pause and Stop show within milliseconds; the frame showing it follows when built
-(frames may thus arrive after a later state, never out of order among themselves).
+(frames may thus arrive after a later state, never out of order among themselves). Progress
+travels with both, numbered by the snapshot it was taken with (:attr:`News.progress_seq`), so
+the studio can tell a late frame's progress from the newer one a state brought.
 
 A frame is due at most every :data:`FRAME_INTERVAL` seconds, and while at most
 :data:`_FRAMES_IN_FLIGHT` frames wait for the studio to show them (or :data:`_ACK_TIMEOUT`
@@ -210,6 +212,12 @@ class News:
         Something the user should read, or ``""``.
     progress : dict or None
         Epoch, step, rate, total epochs, estimated time left and state.
+    progress_seq : int
+        Number of the snapshot :attr:`progress` was taken with: the number of the frame built
+        from it (a state's news carries the number of the frame that shows it). Snapshots are
+        numbered in the order the loop took them, but a frame goes out only once built, so
+        it may arrive after the news of a later snapshot (a new state): the studio keeps the
+        progress with the highest number.
     """
 
     generation: int
@@ -221,6 +229,7 @@ class News:
     state: str | None = None
     message: str = ""
     progress: dict | None = None
+    progress_seq: int = 0
 
 
 @dataclass(eq=False)
@@ -377,6 +386,7 @@ class _Publisher:
             dataset_id=job.dataset_id,
             constants=constants,
             progress=job.progress,
+            progress_seq=job.seq,
         )
 
 
@@ -839,6 +849,9 @@ class TrainingLoop:
             **{column.name: getattr(history, column.name)[new_rows] for column in fields(History)}
         )
         progress = self._progress()
+        # The frame's number, known now: the state's news (sent at once) and the frame (sent
+        # once built) carry the same snapshot's progress, under the same number.
+        seq = self._seq + 1
         if state is not None or message:
             self._publisher.send_now(
                 News(
@@ -847,6 +860,7 @@ class TrainingLoop:
                     state=state,
                     message=message,
                     progress=progress,
+                    progress_seq=seq,
                 )
             )
         now = time.monotonic()
@@ -857,12 +871,12 @@ class TrainingLoop:
         # change, a pause, a slow studio) starts a new beat.
         due = self._frame_due
         self._last_frame_time = due if 0.0 <= now - due < interval else now
-        self._seq += 1
+        self._seq = seq
         self._publisher.put(
             _FrameJob(
                 generation=session.generation,
                 run=self._run,
-                seq=self._seq,
+                seq=seq,
                 snapshot=replace(snapshot, history=recent),
                 steps=steps,
                 grad_norms=norms,

@@ -33,7 +33,9 @@ studio has shown the last one ("frame shown" carries what the views spent on a f
 views get frames less often), so a slow user interface never makes training wait and training
 never floods the user interface. A state change is sent at once, ahead of the frame that shows
 it: ``stateChanged`` comes first, the matching ``frameReady`` (and the hand-back of the
-weights) follows.
+weights) follows. Frames built before the change may still arrive after it; their progress
+(numbered by the snapshot it was taken with) is older than the state's and is dropped, so the
+status bar never goes back to a running run's speed and position after the run ended.
 
 A session carries the project, the weights with the epoch and step they were trained to (the
 document's ``training_position``, so a new run counts on from there) and, only when it
@@ -199,12 +201,20 @@ class _Mail:
 
 
 class _Mailbox:
-    """Latest frame and pending notes, written by the receiver, taken by the main thread."""
+    """Latest frame and pending notes, written by the receiver, taken by the main thread.
+
+    Progress is kept only when it is newer than any taken before: a frame built before a new
+    state (a run's end, say) is sent after the state's news, with the progress of its older
+    snapshot, and must not replace the state's (see :attr:`News.progress_seq`).
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self._mail = _Mail()
         self._waiting = False
+        #: The snapshot number of the newest progress posted, over the process's life (the
+        #: loop numbers its snapshots from its start), so across takes too.
+        self._progress_seq = -1
 
     def post(self, news: News, frame: Frame | None) -> bool:
         """Store news (``frame`` is its whole frame); return whether to wake the main thread."""
@@ -218,7 +228,9 @@ class _Mailbox:
                 mail.states.append((news.generation, news.state))
             if news.message:
                 mail.messages.append((news.generation, news.message))
-            if news.progress is not None:
+            if news.progress is not None and news.progress_seq >= self._progress_seq:
+                # Equal numbers: a state's news and the frame that shows it, same progress.
+                self._progress_seq = news.progress_seq
                 mail.progress = news.progress
                 mail.progress_generation = news.generation
             return self._wake()

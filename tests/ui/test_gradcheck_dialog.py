@@ -607,7 +607,10 @@ def test_weights_that_are_not_finite_are_named_and_nothing_runs(qtbot, document)
     dialog = GradientCheckDialog(document)
     qtbot.addWidget(dialog)
     dialog.start()
-    assert not dialog.running and set(threading.enumerate()) == before
+    # Only threads started since count: the idle worker of an earlier test's dialog, closed
+    # or collected, ends in its own time, possibly just now.
+    started = set(threading.enumerate()) - before
+    assert not dialog.running and not started
     assert dialog.summary.text() == (
         "The check cannot run: the weights are not all finite: W2[2, 3] is nan (1 of layer "
         "2's 16 weights is not a finite number); reset the weights first."

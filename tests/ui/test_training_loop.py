@@ -257,6 +257,43 @@ def test_frames_wait_for_the_studio_to_show_the_last_one(harness, dataset, monke
         harness.wait_for(lambda news: True, timeout=0.3)
 
 
+def test_a_frame_sent_after_a_later_state_carries_the_older_progress_number(
+    harness, dataset, monkeypatch
+) -> None:
+    """The studio keeps the progress with the highest number: a late frame's must be lower."""
+    release = threading.Event()
+    build = training_loop._Publisher._build
+
+    def held(publisher: training_loop._Publisher, job: training_loop._FrameJob) -> News:
+        # The running run's frames wait in the publisher until the pause has gone out.
+        if job.progress["state"] == "running":
+            release.wait(WAIT)
+        return build(publisher, job)
+
+    monkeypatch.setattr(training_loop._Publisher, "_build", held)
+    harness.load(xor_project(epochs=None), 1, dataset)
+    harness.wait_frame("idle")
+    harness.send("play")
+    running = harness.wait_state("running")
+    harness.send("pause")
+    paused = harness.wait_state("paused")
+    arrived = len(harness.news)
+    release.set()
+    shows_pause = harness.wait_frame("paused")
+    late = [
+        news
+        for news in harness.news[arrived:]
+        if news.progress is not None and news.progress["state"] == "running"
+    ]
+    # The running frames were built before the pause and arrived after it, older.
+    assert late and all(news.frame is not None for news in late)
+    assert all(news.progress_seq < paused.progress_seq for news in late)
+    # A state's news and the frame showing it share their snapshot's number.
+    assert late[0].seq == late[0].progress_seq == running.progress_seq
+    assert shows_pause.seq == shows_pause.progress_seq == paused.progress_seq
+    assert shows_pause.progress == paused.progress
+
+
 def test_settings_change_the_running_trainer(harness, dataset) -> None:
     harness.load(xor_project(epochs=2), 1, dataset)
     harness.wait_state("idle")

@@ -13,6 +13,7 @@ import pytest
 from nnstudio.spec import BuiltinData, LayerSpec, NetworkSpec, Project, TrainingSpec
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.frame import Frame
+from nnstudio.ui.training_loop import News
 from nnstudio.ui.worker import FRAME_INTERVAL, TrainingController, UiCost, limit_blas_threads
 from nnstudio.workflow import build_network
 
@@ -243,6 +244,65 @@ def test_a_diverging_run_stops_with_a_message_and_finite_weights(qtbot) -> None:
         assert all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in document.weights)
     finally:
         ctrl.shutdown()
+
+
+def test_a_frame_built_before_a_run_ended_never_brings_back_its_progress(
+    qtbot, controller, recorder
+) -> None:
+    """A frame is sent once built, so it can arrive after the news of a later state.
+
+    Its frame is still the newest one, but its progress (a running run's step, speed and time
+    left) is older than the state's: it must neither replace the state's in the same delivery
+    nor come after it, or the status bar shows a run that ended as running.
+    """
+    qtbot.waitUntil(lambda: controller.latest_frame is not None, timeout=15000)
+    frame = controller.latest_frame
+    process = controller._process
+    generation = controller._generation
+    states, reports = len(recorder.states), len(recorder.progress)
+
+    def report(state: str, step: int) -> dict:
+        running = state == "running"
+        return {
+            "epoch": 1,
+            "step": step,
+            "steps_per_second": 900.0 if running else 0.0,
+            "epochs_total": 300,
+            "eta_seconds": 4.0 if running else None,
+            "state": state,
+        }
+
+    def state_news(state: str, number: int) -> News:
+        # A state's news carries the number of the frame that will show it.
+        return News(generation, state=state, progress=report(state, number), progress_seq=number)
+
+    def frame_news(state: str, number: int) -> News:
+        return News(
+            generation,
+            seq=number,
+            frame=frame,
+            progress=report(state, number),
+            progress_seq=number,
+        )
+
+    def deliver(*news: News) -> None:
+        # In this order through the receiver's mailbox, then to the main thread at once.
+        for item in news:
+            process.mailbox.post(item, frame if item.frame is not None else None)
+        controller._collect()
+
+    # The end and a late frame of the running run in one delivery.
+    deliver(state_news("stopped", 1001), frame_news("running", 1000))
+    # A new run ends; the late frame comes in a delivery of its own, then the end's frame.
+    deliver(state_news("running", 1002))
+    deliver(state_news("diverged", 1011))
+    deliver(frame_news("running", 1010))
+    deliver(frame_news("diverged", 1011))
+
+    assert recorder.states[states:] == ["stopped", "running", "diverged"]
+    shown = [(item["state"], item["step"]) for item in recorder.progress[reports:]]
+    assert shown == [("stopped", 1001), ("running", 1002), ("diverged", 1011), ("diverged", 1011)]
+    assert controller.state == "diverged"
 
 
 def test_learning_rate_changes_while_training_runs(qtbot, document) -> None:
