@@ -265,6 +265,7 @@ class UiCost:
     def __init__(self, frames: int = _UI_COST_FRAMES, window: float = _UI_COST_WINDOW) -> None:
         self._window = window
         self._arrivals: deque[tuple[float, float]] = deque(maxlen=frames + 1)
+        self._walls: deque[float] = deque(maxlen=frames)
 
     def arrive(self, arrived: float, computed: float, running: bool) -> float | None:
         """Note a frame's arrival (``time.monotonic``, ``time.thread_time``).
@@ -276,12 +277,27 @@ class UiCost:
         arrivals = self._arrivals
         if not running or (arrivals and arrived - arrivals[-1][0] > self._window):
             arrivals.clear()
+            self._walls.clear()
         if not running:
             return None
         arrivals.append((arrived, computed))
         if len(arrivals) < 2:
             return None
         return (computed - arrivals[0][1]) / (len(arrivals) - 1)
+
+    def painted(self, seconds: float) -> float:
+        """Note the clock time from a frame's arrival until its views were done with it.
+
+        Returns that time averaged over the last few frames (since the last restart of
+        :meth:`arrive`'s average). One frame delayed by something else (a collection of the
+        garbage collector, another process on the core) would otherwise space out the next
+        frame as if every frame took that long.
+        """
+        if not self._arrivals:
+            return seconds  # not running: nothing to average with
+        walls = self._walls
+        walls.append(seconds)
+        return sum(walls) / len(walls)
 
 
 class _Receiver(QtCore.QThread):
@@ -910,7 +926,7 @@ class TrainingController(QtCore.QObject):
 
         def shown() -> None:
             # Runs after the events queued while showing the frame.
-            cost = time.monotonic() - arrived
+            cost = self._ui_cost.painted(time.monotonic() - arrived)
             self._frame_taken(process, seq, max(cost, spent_since or 0.0))
 
         QtCore.QTimer.singleShot(0, self, shown)

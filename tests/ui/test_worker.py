@@ -712,3 +712,32 @@ def test_a_large_data_set_is_checked_in_a_thread_and_a_late_problem_still_stops_
     qtbot.waitUntil(lambda: bool(recorder.messages), timeout=15000)
     assert any("float32" in m for m in recorder.messages if m.startswith("Cannot train"))
     assert not [name for name, _rows in checks if name == "data-check"]
+
+
+def test_one_slow_frame_does_not_space_out_the_next_as_if_every_frame_were_slow() -> None:
+    # Frames took 15 ms from arrival to painted; one took 60 ms (a garbage collection, say).
+    cost = UiCost(frames=4, window=1.0)
+    for k in range(4):
+        cost.arrive(0.033 * k, 0.015 * k, True)
+        wall = cost.painted(0.015)
+    assert wall == pytest.approx(0.015)
+    cost.arrive(0.033 * 4, 0.015 * 4, True)
+    wall = cost.painted(0.060)
+    # Averaged with the three before: 26 ms, not 60 ms (which at a 65 % share would space
+    # frames 92 ms apart instead of 33).
+    assert wall == pytest.approx((3 * 0.015 + 0.060) / 4)
+    for k in range(5, 9):
+        cost.arrive(0.033 * k, 0.015 * k, True)
+        wall = cost.painted(0.015)
+    assert wall == pytest.approx(0.015)
+
+
+def test_paint_times_are_forgotten_with_pauses() -> None:
+    cost = UiCost(frames=4, window=1.0)
+    cost.arrive(0.0, 0.0, True)
+    cost.painted(0.200)
+    # A paused frame's time is its own and is not remembered.
+    cost.arrive(0.1, 0.0, False)
+    assert cost.painted(0.050) == pytest.approx(0.050)
+    cost.arrive(0.2, 0.0, True)
+    assert cost.painted(0.010) == pytest.approx(0.010)
