@@ -1,14 +1,23 @@
 """The Loss tab in a small dock and at a large font: its choices on one line (the less used
-ones, then all, in a Show menu), plots that keep a height to be read, titles on their plot."""
+ones, then all, in a Show menu), plots that keep a height to be read, titles on their plot,
+and the metric's latest values in the loss plot where the metric plot has no room."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
 
-from nnstudio.data import Dataset
-from nnstudio.spec import Project, ScheduleSpec
+from nnstudio.data import Dataset, load_dataset
+from nnstudio.spec import (
+    BuiltinData,
+    LayerSpec,
+    NetworkSpec,
+    Project,
+    ScheduleSpec,
+    TrainingSpec,
+)
 from nnstudio.ui.plots.loss import LossTab
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
 from tests.ui.test_loss_run_details import _frames, _project
@@ -144,3 +153,139 @@ def test_left_out_the_metric_plot_takes_its_r2_view_along(qtbot, app_font, datas
     tab._configure_metric("regression")
     # R²'s view would stay where the metric plot was, over the loss plot.
     assert not tab.r2_view.isVisible()
+
+
+# ---- the metric where its plot has no room -----------------------------------------------------
+
+#: The Loss tab's size in the plots dock at an 18 pt font when the window is 1024 × 640 (it
+#: grows to 1132 pixels wide, its least width at that font).
+LARGE_FONT_WINDOW_TAB = (363, 197)
+#: A Loss tab with room for both plots at an 18 pt font.
+ROOM_FOR_TWO_AT_18_POINTS = (900, 480)
+
+
+def _housing() -> tuple[Project, Dataset]:
+    """A regression run (house prices): its metric is the RMSE."""
+    project = Project(
+        name="Housing",
+        data=BuiltinData(builtin="housing", samples=200, seed=1, standardize=True),
+        network=NetworkSpec(inputs=1, layers=(LayerSpec(1, "relu"),)),
+        loss="mse",
+        training=TrainingSpec(optimizer="sgd", learning_rate=0.05, batch_size="full", epochs=6),
+    )
+    return project, load_dataset(project.data, ".")
+
+
+def _note_rect(tab: LossTab) -> QtCore.QRectF:
+    """Where the metric note is, in the loss plot's view's pixels."""
+    note = tab.metric_note
+    return note.mapRectToParent(note.boundingRect())
+
+
+def _numbers(text: str) -> list[float]:
+    """The numbers in ``text``."""
+    return [float(number) for number in re.findall(r"\d+(?:\.\d+)?", text)]
+
+
+def _settle() -> None:
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+
+
+def test_left_out_the_metric_plot_leaves_its_values_in_the_loss_plot(
+    qtbot, app_font, dataset
+) -> None:
+    app_font(18)
+    tab = LossTab()
+    qtbot.addWidget(tab)
+    tab.resize(*LARGE_FONT_WINDOW_TAB)
+    tab.show()
+    qtbot.waitExposed(tab)
+    # The height the tab takes before any run, with no values to show.
+    least_height = tab.minimumSizeHint().height()
+    project = _everything_project()
+    tab.set_context(project, dataset)
+    tab.set_project(project)
+    frames = _frames(project, dataset, 6)
+    for frame in frames:
+        tab.show_frame(frame)
+    _settle()
+    snapshot = frames[-1].snapshot
+    assert tab.metric_plot not in tab.shown_items()
+    # The accuracy no longer showed anywhere on the tab: now the loss plot says it (rounded
+    # to whole percents where the plot is this narrow).
+    assert tab.metric_note.isVisible()
+    assert tab.metric_note_text.startswith("acc")
+    shown = _numbers(tab.metric_note_text)
+    assert shown == pytest.approx(
+        [100 * snapshot.train_accuracy, 100 * snapshot.val_accuracy], abs=0.5
+    )
+    train, val = f"{100 * snapshot.train_accuracy:.1f}", f"{100 * snapshot.val_accuracy:.1f}"
+    tip = tab.metric_note.toolTip()
+    assert f"Accuracy: train {train} %, validation {val} %" in tip
+    # On one line, whole inside the plot, which keeps its room: the note takes none of the
+    # tab's height, and the title (which wrapped at this size) stays on one line.
+    font_line = QtGui.QFontMetricsF(tab.metric_note.textItem.font()).lineSpacing()
+    rect = _note_rect(tab)
+    assert rect.height() < 2 * font_line
+    assert tab.loss_plot.vb.rect().contains(rect)
+    line = QtGui.QFontMetricsF(QtGui.QFont()).lineSpacing()
+    assert tab.loss_plot.titleLabel.item.boundingRect().height() < 2 * line
+    assert tab.loss_plot.vb.height() >= 2.5 * line
+    assert tab.minimumSizeHint().height() == least_height
+    # Not over the best epoch's ring.
+    x, y = tab.best_point.getData()
+    ring = tab.loss_plot.vb.mapFromView(QtCore.QPointF(float(x[0]), float(y[0])))
+    assert not rect.adjusted(-5, -5, 5, 5).contains(ring)
+    # Room for the metric plot again: the note goes, and comes back with less room.
+    tab.resize(*ROOM_FOR_TWO_AT_18_POINTS)
+    _settle()
+    assert tab.metric_plot in tab.shown_items()
+    assert not tab.metric_note.isVisible() and tab.metric_note_text == ""
+    tab.resize(*LARGE_FONT_WINDOW_TAB)
+    _settle()
+    assert tab.metric_plot not in tab.shown_items()
+    assert _numbers(tab.metric_note_text) == shown
+
+
+def test_a_low_plots_title_takes_one_line_at_the_width_its_plot_has(
+    qtbot, app_font, dataset
+) -> None:
+    app_font(18)
+    tab = _loss_tab(qtbot, LARGE_FONT_WINDOW_TAB, _project(epochs=6), dataset)
+    assert tab.low and tab.metric_plot not in tab.shown_items()
+    # Sized for the whole view's width, not the plot's (the view less its margins), the
+    # title wrapped onto a second line and took the plot's data a line of height.
+    title = tab.loss_plot.titleLabel
+    line = QtGui.QFontMetricsF(QtGui.QFont()).lineSpacing()
+    assert title.item.boundingRect().height() < 2 * line
+    assert "train" in title.text and "val" in title.text
+
+
+def test_a_small_loss_tab_names_its_metric_and_both_values(qtbot, dataset) -> None:
+    tab = _loss_tab(qtbot, (360, 200), _project(epochs=6), dataset)
+    snapshot = tab._snapshot
+    assert tab.metric_plot not in tab.shown_items()
+    text = tab.metric_note_text
+    assert text.startswith("acc")
+    wanted = [100 * snapshot.train_accuracy, 100 * snapshot.val_accuracy]
+    assert _numbers(text) == pytest.approx(wanted, abs=0.5)
+    assert tab.loss_plot.vb.rect().contains(_note_rect(tab))
+
+
+def test_a_regression_keeps_its_rmse_in_sight(qtbot, app_font) -> None:
+    app_font(18)
+    project, data = _housing()
+    tab = _loss_tab(qtbot, LARGE_FONT_WINDOW_TAB, project, data)
+    snapshot = tab._snapshot
+    assert tab.metric_plot not in tab.shown_items()
+    text = tab.metric_note_text
+    assert text.startswith("RMSE")
+    # Train and validation first (R² after them where the plot is wide enough).
+    wanted = [snapshot.train_rmse, snapshot.val_rmse]
+    assert _numbers(text)[:2] == pytest.approx(wanted, rel=0.05)
+    assert f"R²: train {snapshot.train_r2:.3g}" in tab.metric_note.toolTip()
+    assert tab.loss_plot.vb.rect().contains(_note_rect(tab))
+    tab.resize(*ROOM_FOR_TWO_AT_18_POINTS)
+    _settle()
+    assert tab.metric_plot in tab.shown_items() and tab.metric_note_text == ""

@@ -215,6 +215,84 @@ def test_the_best_epochs_label_stays_whole_inside_the_plot(qtbot, panel, flipped
     assert tab.best_line.isVisible()
 
 
+def _ring_sticks_out(tab: LossTab) -> list[str]:
+    """The sides of the loss plot past which the best epoch's ring is cut off (in pixels)."""
+    view = tab.loss_plot.vb
+    x, y = _data(tab.best_point)  # where it is drawn: on a log axis, log10 of the loss
+    assert x.shape == (1,) and np.isfinite(y[0])
+    # From its centre to the outside of its pen.
+    radius = tab.best_point.opts["symbolSize"] / 2 + tab.best_point.opts["symbolPen"].widthF() / 2
+    (x_low, x_high), (y_low, y_high) = view.viewRange()
+    x_room = radius * (x_high - x_low) / view.width()
+    y_room = radius * (y_high - y_low) / view.height()
+    sides = {
+        "left": x[0] - x_room < x_low,
+        "right": x[0] + x_room > x_high,
+        "bottom": y[0] - y_room < y_low,
+        "top": y[0] + y_room > y_high,
+    }
+    return [side for side, out in sides.items() if out]
+
+
+def test_the_best_epochs_ring_is_never_cut_off_by_the_plots_edge(qtbot, dataset) -> None:
+    # A 1024-pixel window's plots dock: two plots side by side, each about 200 pixels wide.
+    tab = LossTab()
+    qtbot.addWidget(tab)
+    tab.resize(455, 220)
+    tab.show()
+    qtbot.waitExposed(tab)
+    project = _project(early_stopping=50, min_delta=0.0)
+    tab.set_context(project, dataset)
+    tab.set_project(project)
+    frames = _frames(project, dataset, 10)
+    for frame in frames:
+        tab.show_frame(frame)
+        QtCore.QCoreApplication.processEvents()
+        # Live, the best epoch is mostly the last one, at the plot's right edge (and at the
+        # start the first one, at its left edge); there half the ring was cut off.
+        assert tab.best_point.isVisible()
+        assert _ring_sticks_out(tab) == [], frame.snapshot.epoch
+    snapshot = frames[-1].snapshot
+    assert snapshot.best_epoch == snapshot.epoch == 10
+    # The axes still follow the run: from its first epoch to a round number past its last.
+    (x_low, x_high), (y_low, y_high) = tab.loss_plot.vb.viewRange()
+    assert -0.5 < x_low <= 0.0 and 10.0 < x_high <= 13.0
+    assert tab.metric_plot.vb.viewRange()[0] == pytest.approx([x_low, x_high])
+    train, val = _data(tab.train_curve)[1], _data(tab.val_curve)[1]
+    assert y_low <= min(train.min(), val.min()) and max(train.max(), val.max()) <= y_high
+    # On a log axis, and in a narrower plot (the ring takes more of its width) too.
+    tab.log_scale.setChecked(True)
+    assert _ring_sticks_out(tab) == []
+    tab.resize(380, 220)
+    qtbot.waitUntil(lambda: tab.width() == 380)
+    QtCore.QCoreApplication.processEvents()
+    assert _ring_sticks_out(tab) == []
+
+
+def test_a_ring_on_a_lowest_loss_keeps_its_room_at_the_bottom_edge(qtbot, dataset) -> None:
+    tab = LossTab()
+    qtbot.addWidget(tab)
+    tab.resize(455, 220)
+    tab.show()
+    qtbot.waitExposed(tab)
+    project = _project(early_stopping=50, min_delta=0.0)
+    tab.set_context(project, dataset)
+    tab.set_project(project)
+    for frame in _frames(project, dataset, 4):
+        tab.show_frame(frame)
+    QtCore.QCoreApplication.processEvents()
+    # The loss axis fitted to end right at the best loss (as its round steps may do).
+    best = float(_data(tab.best_point)[1][0])
+    tab.loss_plot.vb.setYRange(best, best + 0.2, padding=0.0)
+    tab._fit_loss_axis()
+    assert _ring_sticks_out(tab) == []
+    # Moved by the user, the axis stays where they put it.
+    tab.loss_plot.vb.sigRangeChangedManually.emit([False, True])
+    tab.loss_plot.vb.setYRange(best, best + 0.2, padding=0.0)
+    tab._fit_loss_axis()
+    assert tab.loss_plot.vb.viewRange()[1] == pytest.approx([best, best + 0.2])
+
+
 # ---- the learning rate -------------------------------------------------------------------------
 
 

@@ -16,11 +16,13 @@ penalty, the training objective J + penalty after each epoch (dashed, in the tra
 beside the data loss; with a schedule (or a rate changed while training), the learning rate of
 each epoch on a logarithmic axis of its own on the right (epochs at a rate of 0 along its
 bottom edge, named by a note: :func:`zero_rate_text`); and with early stopping on, the
-epoch whose weights early stopping keeps as the best so far (a dashed vertical line), which
-says at the end of the run whether those weights were restored (:func:`best_epoch_text`).
+epoch whose weights early stopping keeps as the best so far (a dashed vertical line, and a
+ring on its loss that the axes always leave room for), which says at the end of the run
+whether those weights were restored (:func:`best_epoch_text`).
 
 In a small dock or at a large font the tab keeps its choices on one line (those without room
-go into a Show menu), shows the loss plot alone where two plots would be too small to read,
+go into a Show menu), shows the loss plot alone where two plots would be too small to read
+(with the metric's latest values in one line in the corner of it where they hide the least),
 and gives a low plot a one-line title and no x axis name.
 """
 
@@ -46,6 +48,7 @@ from nnstudio.ui.plots.common import (
     compact_large_ticks,
     key,
     make_plot,
+    nice_ceiling,
     pen,
     qt_dash,
     set_title,
@@ -109,8 +112,20 @@ RATE_COLOR = (0, 128, 128)
 _ZERO_RATE_HEIGHT = 0.015
 #: Pixels between the drop to rate 0 and its note.
 _ZERO_RATE_GAP = 3.0
+#: Pixels between the metric note and the loss plot's edges, and around its text.
+_NOTE_GAP = 3.0
+_NOTE_MARGIN = 2.0
+#: The loss plot's corners the metric note may take, the most often empty first (a falling
+#: loss starts high on the left and ends low on the right).
+_NOTE_CORNERS = ("bottom left", "top right", "top left", "bottom right")
 #: Early stopping's best epoch: a dark grey that reads as a marker, not as data.
 BEST_COLOR = (75, 85, 99)
+#: The ring on the best epoch's loss: its diameter and its pen's width, in pixels.
+_BEST_RING_SIZE = 10.0
+_BEST_RING_PEN = 2.0
+#: Pixels from the ring's centre to the outside of its pen (and a pixel of antialiasing):
+#: the room the loss plot keeps on every side of it.
+BEST_RING_RADIUS = _BEST_RING_SIZE / 2 + _BEST_RING_PEN / 2 + 1.0
 #: Legend entry of the training objective: what it adds to the training loss.
 OBJECTIVE_LABEL = "train objective (loss + penalty)"
 
@@ -669,8 +684,40 @@ def best_epoch_text(snapshot: Any, *, compact: bool = False) -> str:
     return text
 
 
-def _percent(value: float | None) -> str:
-    return "–" if value is None or not np.isfinite(value) else f"{100.0 * value:.1f} %"
+def _coloured(color: tuple[int, int, int], text: str) -> str:
+    """HTML for ``text`` in ``color`` (kept on one line)."""
+    hex_color = "#{:02x}{:02x}{:02x}".format(*color)
+    return f'<span style="color:{hex_color}">{text.replace(" ", "&nbsp;")}</span>'
+
+
+def _percent(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None or not np.isfinite(value) else f"{100.0 * value:.{digits}f} %"
+
+
+def ring_room(low: float, high: float, centre: float, fraction: float) -> tuple[float, float]:
+    """The axis range ``[low, high]`` widened as little as it takes for a marker at
+    ``centre`` to keep ``fraction`` of the widened range from both ends.
+
+    Parameters
+    ----------
+    low, high : float
+        The range shown (``low < high``).
+    centre : float
+        Where the marker is.
+    fraction : float
+        The marker's half size as a fraction of the axis's length in pixels (below 0.5).
+
+    Returns
+    -------
+    low, high : float
+        The range itself when the marker fits in it already; else the one end moved out.
+    """
+    span = high - low
+    if centre + fraction * span > high:
+        return low, (centre - fraction * low) / (1.0 - fraction)
+    if centre - fraction * span < low:
+        return (centre - fraction * high) / (1.0 - fraction), high
+    return low, high
 
 
 class LineLabel(pg.InfLineLabel):
@@ -898,13 +945,15 @@ class LossTab(PlotTab):
         )
         self.loss_plot.addItem(self.best_line, ignoreBounds=True)
         self.best_point = self.loss_plot.plot(
-            [], [], pen=None, symbol="o", symbolSize=10, symbolBrush=None
+            [], [], pen=None, symbol="o", symbolSize=_BEST_RING_SIZE, symbolBrush=None
         )
         self.best_line.setVisible(False)
         self.best_point.setVisible(False)
         self.best_line.setZValue(5)
         self.best_point.setZValue(6)
         self._best_shown: tuple = ()
+        #: Where the ring is, in data units (None: no ring), which the view keeps room for.
+        self._best_at: tuple[float, float] | None = None
 
         self.metric_plot = make_plot("Accuracy", "epoch", "accuracy", counts_x=True)
         # Examples seen run into millions: "1.5M", not a label too wide for its tick.
@@ -977,7 +1026,31 @@ class LossTab(PlotTab):
         self._zero_rate_wordings = ("", "")
         self.loss_plot.vb.sigResized.connect(self._place_zero_rate_note)
         self.loss_plot.vb.sigXRangeChanged.connect(self._place_zero_rate_note)
+        # Where the tab has no room for the metric plot, the metric's latest values show on
+        # one line in the corner of the loss plot where they hide the least. In the view's
+        # own pixels the note takes no height from the plot: the same values in the loss
+        # plot's title wrapped it onto a second line at a large font.
+        self.metric_note = pg.TextItem(
+            color="k", anchor=(0.0, 0.0), fill=pg.mkBrush(255, 255, 255, 215)
+        )
+        self.metric_note.textItem.document().setDocumentMargin(_NOTE_MARGIN)
+        self.metric_note.setParentItem(self.loss_plot.vb)
+        self.metric_note.setZValue(1000)
+        self.metric_note.hide()
+        #: The note's wordings as HTML, longest first, and the plain text to shorten with
+        #: "…" where none fits (empty: no note).
+        self._metric_note_wordings: tuple[tuple[str, ...], str] = ((), "")
+        self._metric_note_html = ""
+        self._metric_note_corner = _NOTE_CORNERS[0]
+        #: The note's size in each wording (see _note_sizes).
+        self._metric_note_sizes: dict[tuple, list[tuple[float, float]]] = {}
+        self.loss_plot.vb.sigResized.connect(self._place_metric_note)
+        self.loss_plot.vb.sigRangeChanged.connect(self._place_metric_note)
         self._x_ranges = (GrowingXRange(self.loss_plot), GrowingXRange(self.metric_plot))
+        #: The x extent of the data each plot follows now (None: none yet), to fit again
+        #: with the ring's room when the loss plot's size changes.
+        self._x_followed: list[tuple[float, float] | None] = [None, None]
+        self.loss_plot.vb.sigResized.connect(self._keep_room_for_ring)
         # Histories are thinned to the plot's width (mini-batch losses can reach 200,000).
         # The thick per-epoch lines get a point every other pixel: each antialiased thick
         # segment costs microseconds, and a line 2 pixels wide shows no finer detail.
@@ -1157,7 +1230,12 @@ class LossTab(PlotTab):
         rows = 2 if arrangement is under else 1
         columns = 2 if arrangement is beside else 1
         low = self.graphics.height() < rows * _LOW_PLOT_LINES * line
-        plot_width = self.graphics.width() / columns
+        # The width of each plot: the view's less the layout's margins and spacing (a one-line
+        # title sized for the view's whole width wrapped at an 18 pt font).
+        grid = self.graphics.ci.layout
+        left, _top, right, _bottom = grid.getContentsMargins()
+        between = max(grid.horizontalSpacing(), 0.0) * (columns - 1)
+        plot_width = (self.graphics.width() - left - right - between) / columns
         # Narrow, the rate's axis goes without its name: its teal numbers and the title's
         # teal "lr" say what it is, and the name took the room of the data beside them.
         rate_named = plot_width >= _NAMED_RATE_AXIS_LINES * line
@@ -1212,6 +1290,7 @@ class LossTab(PlotTab):
         # R²'s view lies over the metric plot's in the scene: out of the layout, that plot
         # leaves it behind, over the loss plot.
         self.r2_view.setVisible(self._task == "regression" and self._metric_placed())
+        self._update_metric_note()
 
     def view_options(self) -> dict[str, QtWidgets.QCheckBox | QtWidgets.QComboBox]:
         return {
@@ -1440,6 +1519,7 @@ class LossTab(PlotTab):
         self._batch_steps = None
         for x_range in self._x_ranges:
             x_range.reset()
+        self._x_followed = [None, None]
         for y_range in (self._loss_y, self._rmse_y, self._r2_y, self._rate_y):
             y_range.reset()
         for live in self._live.values():
@@ -1510,18 +1590,17 @@ class LossTab(PlotTab):
         epochs = np.asarray(history.epoch, dtype=np.float64)
         x = self._x_of(epochs)
         batch_x = self._batch_x(batches)
-        # Axes first: the curves are thinned for the range they will be shown in.
+        # The best epoch first: the axes keep room for its ring. Axes next: the curves are
+        # thinned for the range they will be shown in.
+        self._draw_best()
         last = max(float(x[-1]), float(batch_x[-1]) if batch_x.shape[0] else 0.0)
-        self._x_ranges[0].follow(
-            min(float(x[0]), self._kept_start()), max(last, self._kept_extent())
-        )
+        self._follow_x(0, min(float(x[0]), self._kept_start()), max(last, self._kept_extent()))
         self._frame_single_point(epochs, history)
         live[self.train_curve].set_data(x, history.train_loss)
         live[self.val_curve].set_data(x, history.val_loss)
         live[self.batch_curve].set_data(batch_x, batches[:, 1])
         self._draw_objective(history, x)
         self._draw_rate(history, epochs)
-        self._draw_best()
         self._fit_loss_axis()
 
     def _draw_objective(self, history: Any, x: np.ndarray) -> None:
@@ -1617,6 +1696,7 @@ class LossTab(PlotTab):
         history = self._history
         best = getattr(snapshot, "best_epoch", None)
         if best is None or history is None or len(history) == 0:
+            self._best_at = None
             if self._best_shown:
                 self._best_shown = ()
                 self.best_line.setVisible(False)
@@ -1635,11 +1715,14 @@ class LossTab(PlotTab):
         self.best_line.setValue(x)
         self.best_label.set_wordings(text, shown[-1])
         self.best_line.setToolTip(f"{text}\n\n{BEST_EPOCH_TIP}")
-        if loss is None:
+        if loss is None or not math.isfinite(float(loss)):
+            self._best_at = None
             self.best_point.setVisible(False)
             return
+        self._best_at = (x, float(loss))
         # A ring on the curve early stopping watches, at the best value.
-        self.best_point.setSymbolPen(pen(VALIDATION_COLOR if validation else TRAIN_COLOR, 2.0))
+        color = VALIDATION_COLOR if validation else TRAIN_COLOR
+        self.best_point.setSymbolPen(pen(color, _BEST_RING_PEN))
         self.best_point.setData([x], [float(loss)])
         self.best_point.setVisible(True)
 
@@ -1798,8 +1881,8 @@ class LossTab(PlotTab):
         x = self._x_of(epochs)
         batch_x = self._batch_x(self._batches)
         last = float(batch_x[-1]) if batch_x.shape[0] else 0.0
-        self._x_ranges[1].follow(
-            min(float(x[0]), self._kept_start()), max(float(x[-1]), last, self._kept_extent())
+        self._follow_x(
+            1, min(float(x[0]), self._kept_start()), max(float(x[-1]), last, self._kept_extent())
         )
         if self._task == "regression":
             live[self.metric_a_train].set_data(x, history.train_rmse)
@@ -1813,9 +1896,13 @@ class LossTab(PlotTab):
             live[self.metric_a_val].set_data(x, history.val_accuracy)
 
     def _fit_loss_axis(self) -> None:
-        """Fit the loss axis to the curves shown (unless a lone point is framed)."""
-        if self._framed_single_point and not self.log_scale.isChecked():
-            return
+        """Fit the loss axis to the curves shown (unless a lone point is framed), with room
+        for the best epoch's ring."""
+        if not (self._framed_single_point and not self.log_scale.isChecked()):
+            self._fit_loss_values()
+        self._keep_ring_in_y()
+
+    def _fit_loss_values(self) -> None:
         curves = [self.train_curve, self.val_curve]
         if self._objective_shown():
             curves.append(self.objective_curve)
@@ -1828,6 +1915,66 @@ class LossTab(PlotTab):
         if self.show_batches.isChecked():
             values.append(self._batch_extent(values, log))
         self._loss_y.fit(values, log=log)
+
+    # ---- room for the best epoch's ring --------------------------------------------------
+
+    def _ring_x_room(self) -> float:
+        """The ring's half width in x units at the loss plot's scale now, rounded up to 1, 2,
+        2.5 or 5 × 10^k so that the range it widens stays put from frame to frame (0: no
+        ring, a plot not laid out yet, or one whose x axis the user has moved)."""
+        if self._best_at is None or not self._x_ranges[0].following:
+            return 0.0
+        view = self.loss_plot.vb
+        width = view.width()
+        if width <= 4 * BEST_RING_RADIUS:
+            return 0.0
+        low, high = view.viewRange()[0]
+        return nice_ceiling(BEST_RING_RADIUS * (high - low) / width)
+
+    def _follow_x(self, index: int, low: float, high: float) -> None:
+        """Let plot ``index`` (0: loss, 1: metric) show ``[low, high]`` on its x axis and room
+        for the best epoch's ring on either side, which at the first or last epoch drawn
+        was half cut off by the plot's edge. The metric plot gets the same room, so the x
+        axes of plots stacked one above the other still agree."""
+        self._x_followed[index] = (low, high)
+        view = self.loss_plot.vb
+        for _attempt in range(3):  # the room depends on the scale the range gives
+            room = self._ring_x_room()
+            best = self._best_at
+            shown = view.viewRange()[0]
+            if best is None or room <= 0.0:
+                self._x_ranges[index].follow(low, high)
+            else:
+                self._x_ranges[index].follow(min(low, best[0] - room), max(high, best[0] + room))
+            if index == 1 or view.viewRange()[0] == shown:
+                break
+
+    def _keep_ring_in_y(self) -> None:
+        """Widen the loss axis just enough for the whole ring (a best loss at the axis's
+        end), unless the user has moved the axis."""
+        best = self._best_at
+        view = self.loss_plot.vb
+        height = view.height()
+        if best is None or not self._loss_y.following or height <= 4 * BEST_RING_RADIUS:
+            return
+        y = best[1]
+        if self.log_scale.isChecked():
+            y = math.log10(y) if y > 0 else math.nan
+        if not math.isfinite(y):
+            return
+        low, high = view.viewRange()[1]
+        widened = ring_room(low, high, y, BEST_RING_RADIUS / height)
+        if widened != (low, high):
+            view.setYRange(*widened, padding=0.0)
+
+    def _keep_room_for_ring(self, *_args: object) -> None:
+        """Keep the ring's room at the loss plot's new size (its pixels are other units)."""
+        if self._best_at is None:
+            return
+        for index, followed in enumerate(self._x_followed):
+            if followed is not None:
+                self._follow_x(index, *followed)
+        self._keep_ring_in_y()
 
     def _batch_extent(self, epoch_values: list[np.ndarray], log: bool) -> np.ndarray:
         """The part of the mini-batch losses the loss axis makes room for.
@@ -1971,6 +2118,204 @@ class LossTab(PlotTab):
             set_title(self.metric_plot, self._one_line_title(least))
         else:
             set_title(self.metric_plot, title, compact=least)
+        self._update_metric_note()
+
+    # ---- the metric where its plot has no room ---------------------------------------------
+
+    @property
+    def metric_note_text(self) -> str:
+        """The text the loss plot shows of the metric while the metric plot has no room
+        (empty while the metric plot is shown, or before any run)."""
+        note = getattr(self, "metric_note", None)
+        return note.toPlainText() if note is not None and note.isVisible() else ""
+
+    def _update_metric_note(self) -> None:
+        """Show the metric's latest values in the loss plot while the metric plot is left
+        out (the tab too small for two plots); hide them while it is shown."""
+        note = getattr(self, "metric_note", None)
+        if note is None:
+            return  # the titles are set while the tab is being built
+        if self._metric_placed() or getattr(self, "_snapshot", None) is None:
+            self._metric_note_wordings = ((), "")
+            if note.isVisible():
+                note.hide()
+            return
+        latest = self._latest
+        validation = self._has_validation()
+        if self._task == "regression":
+            values = latest("train_rmse"), latest("val_rmse")
+            train, val = (_fmt(value, 3) for value in values)
+            rough = [_fmt(value, 2) for value in values]
+            train_r2, val_r2 = _fmt(latest("train_r2"), 3), _fmt(latest("val_r2"), 3)
+            name, short, tip = "RMSE", "RMSE", f"RMSE: train {train}"
+            if validation:
+                tip += f", validation {val}"
+            tip += f"; R²: train {train_r2}" + (f", validation {val_r2}" if validation else "")
+        else:
+            values = latest("train_accuracy"), latest("val_accuracy")
+            train, val = (_percent(value) for value in values)
+            rough = [_percent(value, 0) for value in values]
+            name, short, tip = "accuracy", "acc", f"Accuracy: train {train}"
+            if validation:
+                tip += f", validation {val}"
+        named = [key(TRAIN_COLOR, f"train {train}")]
+        bare = [key(TRAIN_COLOR, train)]  # the colours say which
+        if validation:
+            named.append(key(VALIDATION_COLOR, f"val {val}"))
+            bare.append(key(VALIDATION_COLOR, val))
+        gap = "&nbsp; "
+        # The shortest: the values in their curves' colours, without the keys' lines, then
+        # rounded too.
+        coloured = [_coloured(TRAIN_COLOR, train)]
+        rounded = [_coloured(TRAIN_COLOR, rough[0])]
+        if validation:
+            coloured.append(_coloured(VALIDATION_COLOR, val))
+            rounded.append(_coloured(VALIDATION_COLOR, rough[1]))
+        wordings = [
+            f"{name}&nbsp;&nbsp;" + gap.join(named),
+            f"{short}&nbsp;&nbsp;" + gap.join(named),
+            f"{short}&nbsp;&nbsp;" + gap.join(bare),
+            f"{short}&nbsp;" + "&nbsp;/ ".join(coloured),
+            f"{short}&nbsp;" + "&nbsp;/ ".join(rounded),
+        ]
+        if self._task == "regression":
+            r2 = [key(TRAIN_COLOR, train_r2, dashed=True)]
+            if validation:
+                r2.append(key(VALIDATION_COLOR, val_r2, dashed=True))
+            wordings.insert(0, wordings[0] + "&nbsp;&nbsp;&nbsp; R²&nbsp;&nbsp;" + gap.join(r2))
+        plain = f"{short} {rough[0]}" + (f" / {rough[1]}" if validation else "")
+        self._metric_note_wordings = (tuple(wordings), plain)
+        note.setToolTip(
+            f"{tip}, after the latest epoch.\nThe {name} plot is left out while the Loss tab "
+            "is too small for two plots: make the plots panel larger to see it again."
+        )
+        if not note.isVisible():
+            note.show()
+        self._place_metric_note()
+
+    def _place_metric_note(self, *_args: object) -> None:
+        """Put the metric note where it hides the least of the loss plot (see
+        :meth:`_hidden_under`): in one of its corners, in the longest wording that hides
+        no more than a shorter one would, on one line (shortened with "…" where no wording
+        fits the plot's width; the tooltip says it all)."""
+        note = self.metric_note
+        wordings, plain = self._metric_note_wordings
+        if not wordings or not note.isVisible():
+            return
+        view = self.loss_plot.vb
+        area = view.rect()
+        if area.width() <= 1:
+            return  # not laid out yet
+        font = QtGui.QFont()
+        font.setPointSizeF(title_point_sizes()[-1])
+        if note.textItem.font() != font:
+            note.setFont(font)
+        room = area.width() - 2 * _NOTE_GAP
+        sizes = self._note_sizes(wordings, font)
+        fitting = [
+            (html, size) for html, size in zip(wordings, sizes, strict=True) if size[0] <= room
+        ]
+        if not fitting:
+            metrics = QtGui.QFontMetricsF(font)
+            elided = metrics.elidedText(
+                plain, QtCore.Qt.TextElideMode.ElideRight, max(room - 2 * _NOTE_MARGIN, 0.0)
+            )
+            html = elided.replace("&", "&amp;").replace("<", "&lt;").replace(" ", "&nbsp;")
+            fitting = [(html, (room, sizes[-1][1]))]
+
+        def corner_rect(corner: str, size: tuple[float, float]) -> QtCore.QRectF:
+            width, height = size
+            on_left, on_top = corner.endswith("left"), corner.startswith("top")
+            left = area.left() + _NOTE_GAP if on_left else area.right() - _NOTE_GAP - width
+            top = area.top() + _NOTE_GAP if on_top else area.bottom() - _NOTE_GAP - height
+            return QtCore.QRectF(left, top, width, height)
+
+        # (hidden, wording) for every place: the least hidden, then the longest wording.
+        places = {
+            (html, corner): (self._hidden_under(corner_rect(corner, size)), index)
+            for index, (html, size) in enumerate(fitting)
+            for corner in _NOTE_CORNERS
+        }
+        best = min(places, key=places.__getitem__)  # the first corner of equals
+        # It moves only to hide less or to say more: not back and forth with every epoch.
+        current = places.get((self._metric_note_html, self._metric_note_corner))
+        if current is None or places[best] < current:
+            html, self._metric_note_corner = best
+        else:
+            html = self._metric_note_html
+        if self._metric_note_html != html:
+            self._metric_note_html = html
+            note.setHtml(html)
+        size = dict(fitting)[html]
+        note.setPos(corner_rect(self._metric_note_corner, size).topLeft())
+
+    def _note_sizes(self, wordings: Sequence[str], font: QtGui.QFont) -> list[tuple[float, float]]:
+        """The width and height of the metric note in each of ``wordings``, in pixels."""
+        # Live values change several times a second, in their digits only, which are all
+        # equally wide: the sizes found for one set of values serve them all.
+        shape = (font.pointSizeF(), font.family(), tuple(re.sub(r"\d", "0", w) for w in wordings))
+        sizes = self._metric_note_sizes.get(shape)
+        if sizes is None:
+            document = QtGui.QTextDocument()
+            document.setDefaultFont(font)
+            document.setDocumentMargin(_NOTE_MARGIN)
+            sizes = []
+            for wording in wordings:
+                document.setHtml(wording)
+                sizes.append((document.idealWidth() + 2 * _NOTE_MARGIN, document.size().height()))
+            if len(self._metric_note_sizes) > 8:
+                self._metric_note_sizes.clear()
+            self._metric_note_sizes[shape] = sizes
+        return sizes
+
+    def _hidden_under(self, rect: QtCore.QRectF) -> float:
+        """How much of what the loss plot shows the rectangle ``rect`` (in the view's
+        pixels) would hide: the curves it crosses, each sampled across its width, and far
+        more for the ring, the best epoch's label and the rate-0 note."""
+        view = self.loss_plot.vb
+        corner, opposite = view.mapToView(rect.topLeft()), view.mapToView(rect.bottomRight())
+        x_low, x_high = sorted((corner.x(), opposite.x()))
+        y_low, y_high = sorted((corner.y(), opposite.y()))
+        samples = np.linspace(x_low, x_high, 24)
+        weighed = [(self.train_curve, 1.0), (self.val_curve, 1.0), (self.objective_curve, 1.0)]
+        weighed.append((self.batch_curve, 0.3))
+        if self.show_previous.isChecked():
+            for run in self.kept_runs:
+                curves = self._run_curves[run.slot]
+                weighed += [(curves.train, 0.3), (curves.val, 0.3)]
+        log = self.log_scale.isChecked()
+        hidden = 0.0
+        for item, weight in weighed:
+            live = self._live[item]
+            if not item.isVisible() or live.x.shape[0] < 1:
+                continue
+            within = samples[(samples >= live.x[0]) & (samples <= live.x[-1])]
+            if not within.size:
+                continue
+            values = np.interp(within, live.x, np.asarray(live.y, dtype=np.float64))
+            if log:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    values = np.log10(values)
+            hidden += weight * np.count_nonzero((values >= y_low) & (values <= y_high))
+        obstacles = []
+        if self._best_at is not None:
+            x, y = self._best_at
+            y = (math.log10(y) if y > 0 else math.nan) if log else y
+            if math.isfinite(y):
+                centre = view.mapFromView(QtCore.QPointF(x, y))
+                radius = BEST_RING_RADIUS
+                obstacles.append(
+                    QtCore.QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius)
+                )
+        label = self.best_label
+        if self.best_line.isVisible() and label.opacity() > 0:
+            text = label.textItem
+            obstacles.append(label.mapRectToItem(view, text.mapRectToParent(text.boundingRect())))
+        if self.zero_rate_note.isVisible():
+            zero = self.zero_rate_note
+            obstacles.append(zero.mapRectToParent(zero.boundingRect()))
+        hidden += 100.0 * sum(rect.intersects(obstacle) for obstacle in obstacles)
+        return hidden
 
     def csv_table(self) -> tuple[list[str], list[Sequence[Any]]]:
         history = self._history
