@@ -669,6 +669,41 @@ class TrainingKernel:
                 dW += scratch
         return penalty
 
+    # ---- what the last step dropped ----------------------------------------------------------
+
+    def kept_units(self, m: int, row: int = 0) -> tuple[np.ndarray | None, ...]:
+        """Which units the last step of ``m`` rows kept for one sample, per layer.
+
+        Read from the masks :meth:`loss_and_gradients` drew into its buffers (the very ones
+        that step multiplied with), after the step: the step itself does no extra work for
+        it. Meaningless before a step of ``m`` rows has run.
+
+        Parameters
+        ----------
+        m : int
+            Rows of the last step's batch (as :meth:`load_batch` returned).
+        row : int
+            The sample's row within that batch (0: the batch's first).
+
+        Returns
+        -------
+        tuple of (ndarray of bool, shape (units,)) or None
+            One entry per layer: a new array, ``True`` where the unit was kept, for layers
+            with dropout; ``None`` for the others (and for every layer when no buffers of
+            ``m`` rows exist, or ``row`` is outside the batch).
+        """
+        buffers = self._buffers.get(m)
+        if buffers is None or not 0 <= row < m:
+            return (None,) * self.network.n_layers
+        # The masks are the first operands of the plan's _draw_mask calls, in layer order.
+        masks = iter(
+            arguments[0] for function, arguments in buffers.plan if function == self._draw_mask
+        )
+        return tuple(
+            next(masks)[row] > 0 if index < len(self._dropouts) - 1 and dropout > 0 else None
+            for index, dropout in enumerate(self._dropouts)
+        )
+
 
 def _apply_reference(
     function: Callable[..., np.ndarray | float], arguments: tuple[np.ndarray, ...], out: np.ndarray

@@ -341,6 +341,12 @@ class Snapshot:
     start_epoch, start_step : int
         Where the run's count began: the epochs and steps its starting weights had been
         trained for (0 for fresh weights). The run has trained ``step - start_step`` steps.
+    kept_units : tuple of (ndarray of bool or None)
+        Dropout at work: which units the last step kept (``True``) and dropped (``False``)
+        for the first sample of its mini-batch, one read-only array of shape (units,) per
+        layer with dropout and ``None`` per layer without, read from the very masks that
+        step trained with. Empty when there is nothing to show: no layer uses dropout, this
+        trainer has not stepped yet, or its last step diverged (and was undone).
     """
 
     epoch: int
@@ -371,6 +377,7 @@ class Snapshot:
     warning: str | None = None
     start_epoch: int = 0
     start_step: int = 0
+    kept_units: tuple[np.ndarray | None, ...] = ()
 
     @property
     def done(self) -> bool:
@@ -533,6 +540,9 @@ class Trainer:
         self._batch_rows = self.batch_size
         self._kernel = TrainingKernel(network, self._batch_rows)
         self._data = self._kernel.training_data(self.X_train, self.learned_targets(self.Y_train))
+        # Rows of the last step whose dropout masks the snapshots show (0: none to show).
+        self._kept_rows = 0
+        self._has_dropout = any(layer.dropout > 0 for layer in network.spec.layers)
         self._weight_views = [W for W, _ in network.params]
         # Parameters before the current step, restored when the step diverges.
         self._backup = network.flat_params.copy()
@@ -829,6 +839,7 @@ class Trainer:
 
         self._step += 1
         self._batch_loss = loss
+        self._kept_rows = m
         # Recorded for the views: the data loss's gradient, as a penalty's λW would hide a
         # gradient that vanishes (and keep a dead layer from looking dead).
         data_squares = kernel.data_squared_layer_norms()
@@ -842,6 +853,8 @@ class Trainer:
     def _diverge(self, loss: float, reason: str) -> float:
         """End the run as diverged; the weights are those from before this step."""
         self._status = "diverged"
+        # The masks in the kernel's buffers are this undone step's.
+        self._kept_rows = 0
         if self._step == self._first_step and reason != _WEIGHTS_NONFINITE:
             # Nothing was updated yet: the starting weights on the data overflow the loss or
             # its gradient, which no learning rate changes.
@@ -1170,7 +1183,19 @@ class Trainer:
                 warning=self._warning,
                 start_epoch=self._first_epoch,
                 start_step=self._first_step,
+                kept_units=self._last_kept_units(),
             )
+
+    def _last_kept_units(self) -> tuple[np.ndarray | None, ...]:
+        """The snapshot's :attr:`Snapshot.kept_units`; the caller holds the lock."""
+        if not (self._has_dropout and self._kept_rows):
+            return ()
+        # The kernel returns new arrays (comparisons of its masks): frozen, they can be shared.
+        kept = self._kernel.kept_units(self._kept_rows, 0)
+        for mask in kept:
+            if mask is not None:
+                mask.flags.writeable = False
+        return kept
 
 
 #: Why a step that made the weights non-finite was undone (the update's fault).

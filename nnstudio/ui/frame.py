@@ -265,6 +265,18 @@ class Frame:
         """The snapshot's step (0 before training)."""
         return int(getattr(self.snapshot, "step", 0) or 0)
 
+    @property
+    def kept_units(self) -> tuple[np.ndarray | None, ...]:
+        """Dropout at work in the snapshot's last training step, or ``()``.
+
+        Per layer, which units that step kept (``True``) and dropped (``False``) for the
+        first sample of its mini-batch, ``None`` for layers without dropout: the engine's own
+        masks (see :attr:`nnstudio.engine.trainer.Snapshot.kept_units`), carried by the
+        snapshot. Empty without a snapshot, without dropout, and before the run's first step.
+        Everything else in a frame is computed in inference mode, with the whole network.
+        """
+        return tuple(getattr(self.snapshot, "kept_units", None) or ())
+
 
 # ------------------------------------------------------------------------------------------------
 # Building

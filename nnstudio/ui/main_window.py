@@ -59,6 +59,8 @@ _COMPACT_STATUS_WIDTH = 1200
 _COMPACT_LAYOUT_WIDTH = 1000
 #: The first window's size when no size was saved, at most the screen's free area.
 _DEFAULT_SIZE = (1280, 800)
+#: Settings key of View › Show dropped units.
+_SHOW_DROPPED_KEY = "showDroppedUnits"
 #: Minimum height (pixels) of the canvas while a banner shows above it.
 _CANVAS_MIN_UNDER_BANNER = 160
 #: Seconds between two progress reports shown in the status bar while training runs, at
@@ -1457,6 +1459,16 @@ class MainWindow(QtWidgets.QMainWindow):
             tip="Fit the whole network in view",
         )
         self.reset_layout_action = self._action("&Reset layout", self.reset_layout)
+        # Dropout at work on the canvas (on by default, remembered with the window's layout).
+        self.show_dropped_action = QtGui.QAction("&Show dropped units", self)
+        self.show_dropped_action.setCheckable(True)
+        self.show_dropped_action.setChecked(self.canvas.show_dropped)
+        self._set_tip(
+            self.show_dropped_action,
+            "Cross out the neurons dropout dropped in the last training step "
+            "(for the first sample of its mini-batch)",
+        )
+        self.show_dropped_action.toggled.connect(self.canvas.set_show_dropped)
 
         self.play_action = self._action(
             "Play",
@@ -1597,6 +1609,7 @@ class MainWindow(QtWidgets.QMainWindow):
         plots_menu.addAction(self.next_plot_action)
         plots_menu.addAction(self.previous_plot_action)
         view_menu.addSeparator()
+        view_menu.addAction(self.show_dropped_action)
         view_menu.addAction(self.fit_action)
         view_menu.addAction(self.reset_layout_action)
 
@@ -3049,6 +3062,11 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.plots.restore_view_state(json.loads(plots))
             except ValueError:
                 pass  # a damaged entry: the plots keep their defaults
+        shown = self.settings.value(_SHOW_DROPPED_KEY)
+        if isinstance(shown, str) and shown.lower() in ("true", "false"):
+            shown = shown.lower() == "true"  # how an INI file gives a boolean back
+        if isinstance(shown, bool):
+            self.show_dropped_action.setChecked(shown)
         if isinstance(state, QtCore.QByteArray | bytes) and state:
             return bool(self.restoreState(state))
         return False
@@ -3140,6 +3158,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())
         self.settings.setValue("plots", json.dumps(self.plots.view_state()))
+        self.settings.setValue(_SHOW_DROPPED_KEY, self.show_dropped_action.isChecked())
         self.settings.sync()
 
     # ---- messages --------------------------------------------------------------------------

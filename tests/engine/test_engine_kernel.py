@@ -115,6 +115,61 @@ def test_kernel_dropout_draws_the_same_masks_as_the_reference(
     assert value != pytest.approx(net.loss(X, Y), rel=1e-6)
 
 
+def _masks_from_kept_units(kernel: TrainingKernel, net: Network, m: int) -> list[np.ndarray | None]:
+    """The inverted-dropout multipliers the accessor reports, every row of the batch."""
+    masks: list[np.ndarray | None] = []
+    for index, layer in enumerate(net.spec.layers):
+        rows = [kernel.kept_units(m, row)[index] for row in range(m)]
+        if rows[0] is None:
+            assert all(row is None for row in rows)
+            masks.append(None)
+            continue
+        masks.append(np.array(rows, dtype=float) / (1.0 - layer.dropout))
+    return masks
+
+
+@LAYOUTS
+@pytest.mark.parametrize("hidden", ["tanh", "relu", "sigmoid"])
+def test_kept_units_are_the_masks_the_step_trained_with(hidden: str, sample_major: bool) -> None:
+    net = _network(hidden, "softmax", "categorical_crossentropy", 3, dropout=0.5)
+    X, Y = _data(12, 3, 3, "categorical_crossentropy")
+    kernel, value = _kernel_result(net, X, Y, sample_major, rng=np.random.default_rng(7))
+    masks = _masks_from_kept_units(kernel, net, 12)
+    # Only the first hidden layer uses dropout: one boolean row per sample there.
+    assert masks[1] is None and masks[2] is None
+    kept = kernel.kept_units(12, 3)[0]
+    assert kept.dtype == bool and kept.shape == (5,)
+    # The reference, fed those masks as fixed multipliers, computes exactly the kernel's step.
+    expected_value, expected_grads = net.loss_and_gradients(X, Y, masks=masks)
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    for (dW, db), (eW, eb) in zip(kernel.grads, expected_grads, strict=True):
+        np.testing.assert_allclose(dW, eW, rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(db, eb, rtol=1e-10, atol=1e-13)
+    # And they are the masks the reference draws from the same stream.
+    drawn = net.forward(X, training=True, rng=np.random.default_rng(7)).masks[0]
+    np.testing.assert_array_equal(masks[0] > 0, drawn > 0)
+    assert 0 < int((drawn == 0).sum()) < drawn.size  # some units dropped, not all
+
+
+def test_kept_units_of_a_smaller_last_batch_and_of_no_step() -> None:
+    net = _network("tanh", "sigmoid", "binary_crossentropy", 1, dropout=0.5)
+    X, Y = _data(20, 3, 1, "binary_crossentropy")
+    kernel = TrainingKernel(net, batch_size=16)
+    data = kernel.training_data(X, Y)
+    # Buffers of 16 rows exist but no step filled them; 7 rows have no buffers at all.
+    assert kernel.kept_units(7) == (None, None, None)
+    m = kernel.load_batch(data, slice(16, 20))
+    kernel.loss_and_gradients(m, rng=np.random.default_rng(3))
+    drawn = net.forward(X[16:20], training=True, rng=np.random.default_rng(3)).masks[0]
+    for row in range(4):
+        np.testing.assert_array_equal(kernel.kept_units(4, row)[0], drawn[row] > 0)
+    assert kernel.kept_units(4, 4) == (None, None, None)  # outside the batch
+    # A copy: changing it changes nothing the next call reports.
+    kept = kernel.kept_units(4)[0]
+    kept[:] = ~kept
+    np.testing.assert_array_equal(kernel.kept_units(4)[0], drawn[0] > 0)
+
+
 def test_kernel_gradient_layout_and_norms() -> None:
     net = _network("relu", "identity", "mse", 2)
     X, Y = _data(8, 3, 2, "mse")

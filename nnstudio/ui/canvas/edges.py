@@ -19,6 +19,10 @@ edge), so three things keep live updates cheap:
 
 Pens are opaque: a weak edge gets its faded look from a colour pre-mixed with the white lanes
 it crosses, because antialiased translucent strokes are several times slower to rasterise.
+
+Edges of units that dropout dropped in the last training step (see
+:meth:`EdgeBundleItem.set_dropped`) are drawn in paler colours of their own buckets, under
+the others.
 """
 
 from __future__ import annotations
@@ -35,9 +39,15 @@ from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
 MAGNITUDE_BUCKETS = 7
 #: Opacity factor of a faded bundle.
 _DIMMED_OPACITY = 0.22
+#: Opacity factor of the edges of a unit dropout dropped (on top of any dimming).
+DROPPED_OPACITY = 0.2
 #: Colour and width of an edge whose weight is not known yet.
 UNKNOWN_RGB = (196, 201, 209)
 _ACCENT = QtGui.QColor(37, 99, 235)
+
+
+#: Offset that moves a dropped edge's bucket key below -1 (see ``set_values``).
+_DROPPED_KEYS = 2 * MAGNITUDE_BUCKETS + 1
 
 
 def edge_style(magnitude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +85,7 @@ def faded(rgb: np.ndarray, opacity: np.ndarray) -> np.ndarray:
     return np.clip(np.round(mixed), 0, 255).astype(np.uint8)
 
 
-@lru_cache(maxsize=4 * MAGNITUDE_BUCKETS)
+@lru_cache(maxsize=8 * MAGNITUDE_BUCKETS)
 def _bucket_pen(bucket: int, fade: float) -> QtGui.QPen:
     """The pen of a colour bucket: ``bucket // 2`` is the magnitude level, odd is positive.
 
@@ -135,6 +145,8 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
         self._lines = [QtCore.QLineF(*row) for row in self.segments.tolist()]
         self._batches: list[tuple[QtGui.QPen, list[QtCore.QLineF]]] = []
         self._dimmed = False
+        #: Per candidate edge, whether dropout cut it in the last step (None: none did).
+        self._dropped: np.ndarray | None = None
         self._source: tuple[np.ndarray | None, float] = (None, 1.0)
         #: What the current strokes show: (shown edges, bucket per shown edge, fade).
         self._painted_key: tuple[np.ndarray, np.ndarray, float] | None = None
@@ -197,6 +209,7 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
             return
         self.sources = sources
         self.targets = targets
+        self._dropped = None
         self.set_values(None)
 
     def edge_index(self, source: int, target: int) -> int | None:
@@ -246,7 +259,12 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
             (np.abs(relative) * MAGNITUDE_BUCKETS).astype(np.int64), MAGNITUDE_BUCKETS - 1
         )
         # Bucket key: magnitude level first so strong edges are painted last (on top).
-        self._request((self.shown, level * 2 + (relative > 0), fade), defer)
+        keys = level * 2 + (relative > 0)
+        if self._dropped is not None:
+            # Dropped edges: keys below -1 (-1 is the grey of unknown weights), so they sort
+            # first and are painted under the edges that took part in the step.
+            keys = np.where(self._dropped[self.shown], keys - _DROPPED_KEYS, keys)
+        self._request((self.shown, keys, fade), defer)
 
     def _request(self, key: tuple[np.ndarray, np.ndarray, float], defer: bool) -> None:
         """Note what the strokes should show; repaint now, on refresh(), or not at all."""
@@ -271,7 +289,7 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
         shown, keys, fade = key
         lines = self._lines
         batches = []
-        if shown.size and keys[0] < 0:
+        if shown.size and keys[0] == -1:
             grey = faded(np.array([UNKNOWN_RGB], dtype=float), np.array([fade]))[0]
             pen = QtGui.QPen(QtGui.QColor(*(int(c) for c in grey)), 1.0)
             pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
@@ -283,7 +301,11 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
             edge_ids = shown[order].tolist()
             for i, bucket in enumerate(bucket_keys.tolist()):
                 batch = [lines[j] for j in edge_ids[bounds[i] : bounds[i + 1]]]
-                batches.append((_bucket_pen(bucket, fade), batch))
+                if bucket < 0:
+                    pen = _bucket_pen(bucket + _DROPPED_KEYS, fade * DROPPED_OPACITY)
+                else:
+                    pen = _bucket_pen(bucket, fade)
+                batches.append((pen, batch))
         self._batches = batches
         self._painted_key = key
         self._pending = False
@@ -293,6 +315,31 @@ class EdgeBundleItem(QtWidgets.QGraphicsItem):
     def line(self, index: int) -> QtCore.QLineF:
         """The segment of drawn edge ``index``."""
         return self._lines[index]
+
+    def set_dropped(self, before: np.ndarray | None, after: np.ndarray | None) -> None:
+        """Fade the edges of units dropout dropped; applied by the next :meth:`set_values`.
+
+        An edge takes no part in a training step when its source unit was dropped (its
+        output was 0) or its target unit was (no gradient flows back through it).
+
+        Parameters
+        ----------
+        before, after : ndarray of bool or None
+            Per unit of the source and target layer (all of its units, not only those
+            drawn), ``True`` where dropout dropped it; ``None`` where no unit was dropped.
+        """
+        dropped = None
+        if before is not None:
+            dropped = np.asarray(before, dtype=bool)[self.sources]
+        if after is not None:
+            cut = np.asarray(after, dtype=bool)[self.targets]
+            dropped = cut if dropped is None else dropped | cut
+        self._dropped = dropped if dropped is not None and dropped.any() else None
+
+    @property
+    def dropped(self) -> np.ndarray | None:
+        """Per candidate edge, whether it is drawn as cut by dropout (``None``: none is)."""
+        return self._dropped
 
     def set_dimmed(self, dimmed: bool) -> None:
         """Fade the whole bundle (a neuron is in focus, or a column is being dragged).

@@ -28,6 +28,10 @@ BUTTON_FILL = QtGui.QColor(243, 244, 246)
 BUTTON_BORDER = QtGui.QColor(209, 213, 219)
 NEURON_EMPTY = QtGui.QColor(250, 250, 251)
 NEURON_BORDER = QtGui.QColor(148, 155, 166)
+#: A unit dropout dropped in the last training step: painted at this opacity, in a dashed
+#: outline of this colour.
+DROPPED_OPACITY = 0.22
+DROPPED_OUTLINE = QtGui.QColor(120, 128, 140)
 
 
 def font(pixel_size: float, bold: bool = False) -> QtGui.QFont:
@@ -898,6 +902,9 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         #: The selected neuron when it is one of those not drawn (the marker stands for it).
         self.selected_hidden: int | None = None
         self.hovered_position: int | None = None
+        #: Per drawn neuron, whether dropout dropped it in the last training step (None:
+        #: nothing dropped, or not shown).
+        self.dropped: np.ndarray | None = None
         self._label_font = self.label_font(layout)
         self._value_font = font(max(8.0, layout.neuron_size * 0.24), bold=True)
         #: The largest value font (scene units) whose widest number fits inside a neuron.
@@ -1102,6 +1109,26 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         )
         self.update()
 
+    def set_dropped(self, dropped: np.ndarray | None) -> None:
+        """Draw the neurons dropout dropped in the last training step faded.
+
+        Parameters
+        ----------
+        dropped : ndarray of bool, shape (k,), or None
+            Per drawn neuron, ``True`` where it was dropped; ``None`` shows none as dropped.
+        """
+        if dropped is not None:
+            dropped = np.asarray(dropped, dtype=bool)
+            if dropped.shape != (len(self._rects),) or not dropped.any():
+                dropped = None
+        previous = self.dropped
+        if (dropped is None and previous is None) or (
+            dropped is not None and previous is not None and np.array_equal(dropped, previous)
+        ):
+            return  # the same neurons: keep the cached paint
+        self.dropped = dropped
+        self.update()
+
     def set_selected_position(self, position: int | None) -> None:
         """Ring the selected neuron (its position among the drawn ones)."""
         if position != self.selected_position:
@@ -1154,7 +1181,11 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         border = QtGui.QPen(NEURON_BORDER, 1.0)
         bias_pen = QtGui.QPen(QtGui.QColor(255, 255, 255), 1.5)
         no_brush = QtCore.Qt.BrushStyle.NoBrush
+        dropped = self.dropped.tolist() if self.dropped is not None else None
         for position, rect in enumerate(self._rects):
+            if dropped is not None and dropped[position]:
+                # Out of the network for this step: the neuron shows through faintly.
+                painter.setOpacity(DROPPED_OPACITY)
             if thumbnails is not None:
                 # The image's corners are already cut round (transparent): no clip path.
                 painter.drawImage(rect, thumbnails[position])
@@ -1181,9 +1212,30 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
                 painter.setPen(bias_pen)
                 painter.setBrush(self._bias_brushes[position])
                 painter.drawEllipse(rect.bottomLeft(), BIAS_RADIUS, BIAS_RADIUS)
+            if dropped is not None and dropped[position]:
+                painter.setOpacity(1.0)
+                self._paint_dropped(painter, rect, radius)
         self._paint_rings(painter)
         self._paint_labels(painter)
         self._paint_more_marker(painter)
+
+    @staticmethod
+    def _paint_dropped(painter: QtGui.QPainter, rect: QtCore.QRectF, radius: float) -> None:
+        """Mark a dropped neuron: a dashed outline and a cross, as drawn in dropout's
+        textbook figures (a unit crossed out of the network)."""
+        pen = QtGui.QPen(DROPPED_OUTLINE, max(1.0, 0.035 * rect.width()))
+        pen.setStyle(QtCore.Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(rect, radius, radius)
+        inset = 0.3 * rect.width()
+        pen.setStyle(QtCore.Qt.PenStyle.SolidLine)
+        pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+        pen.setWidthF(max(1.2, 0.05 * rect.width()))
+        painter.setPen(pen)
+        inner = rect.adjusted(inset, inset, -inset, -inset)
+        painter.drawLine(inner.topLeft(), inner.bottomRight())
+        painter.drawLine(inner.topRight(), inner.bottomLeft())
 
     def _paint_flat(
         self,

@@ -34,8 +34,10 @@ _SPACE = 6
 class ScaleLegend(QtWidgets.QWidget):
     """A small gradient bar labelled with the symmetric limit of the edge colours.
 
-    Below the bar: which example the neurons are coloured for (:meth:`set_caption`) and, for
-    networks too big to draw every connection, which edges are shown (:meth:`set_edges_text`).
+    Below the bar: which example the neurons are coloured for (:meth:`set_caption`), for
+    networks too big to draw every connection, which edges are shown (:meth:`set_edges_text`),
+    and while dropout's work is shown, what the crossed-out neurons are
+    (:meth:`set_dropout_text`).
 
     A short view gets a compact key (:meth:`set_compact`): the bar between its limits, the
     example beside it when it fits, and each further text on one line.
@@ -56,6 +58,9 @@ class ScaleLegend(QtWidgets.QWidget):
         self._caption = ""
         self._edges_text = ""
         self._edges_lines: list[str] = []
+        self._dropout_text = ""
+        self._dropout_short = ""
+        self._dropout_lines: list[str] = []
         #: Widest the compact key may be (pixels), ``None`` for the regular key.
         self._compact_width: int | None = None
         #: The compact key's text beside the bar and its lines below (see _fit_size).
@@ -139,6 +144,23 @@ class ScaleLegend(QtWidgets.QWidget):
         self._changed()
 
     @property
+    def dropout_text(self) -> str:
+        """What the crossed-out neurons are (empty while none are shown)."""
+        return self._dropout_text
+
+    def set_dropout_text(self, text: str, short: str = "") -> None:
+        """Explain the neurons drawn as dropped (empty hides the line).
+
+        The regular key wraps ``text`` to two lines; the compact key shows ``short`` (or
+        ``text``) on one.
+        """
+        if (text, short) == (self._dropout_text, self._dropout_short):
+            return
+        self._dropout_text, self._dropout_short = text, short
+        self._fit_size()
+        self._changed()
+
+    @property
     def compact(self) -> bool:
         """Whether the key is drawn compactly (see :meth:`set_compact`)."""
         return self._compact_width is not None
@@ -201,7 +223,8 @@ class ScaleLegend(QtWidgets.QWidget):
         if self._compact_width is None:
             width = self.regular_width()
             self._edges_lines = _wrap(self._edges_text, metrics, width - self._px(20), 2)
-            lines = (1 if self._caption else 0) + len(self._edges_lines)
+            self._dropout_lines = _wrap(self._dropout_text, metrics, width - self._px(20), 2)
+            lines = (1 if self._caption else 0) + len(self._edges_lines) + len(self._dropout_lines)
             extra = self._px(_LINE_HEIGHT) * lines + 2 if lines else 0
             self.setFixedSize(width, self._px(_BASE_HEIGHT) + extra)
             return
@@ -238,6 +261,9 @@ class ScaleLegend(QtWidgets.QWidget):
                 self._compact_lines.append(caption)
         if self._edges_text:
             self._compact_lines.append(elided_to_fit(self._edges_text, metrics, inner))
+        if self._dropout_text:
+            dropout = self._dropout_short or self._dropout_text
+            self._compact_lines.append(elided_to_fit(dropout, metrics, inner))
         widest = scale + (
             2 * self._px(_SPACE) + metrics.horizontalAdvance(self._beside) if self._beside else 0
         )
@@ -384,7 +410,7 @@ class ScaleLegend(QtWidgets.QWidget):
         painter.drawRoundedRect(bar, bar.height() / 2, bar.height() / 2)
 
     def _paint_lines(self, painter: QtGui.QPainter, above: QtCore.QRectF) -> None:
-        """The example caption and the edges text, one line each below ``above``."""
+        """The example caption, the edges and the dropout text, one line each below ``above``."""
         metrics = QtGui.QFontMetricsF(self._font)
         top = above.bottom() + self._px(2)
         if self._caption:
@@ -395,7 +421,7 @@ class ScaleLegend(QtWidgets.QWidget):
             painter.drawText(line, QtCore.Qt.AlignmentFlag.AlignLeft, text)
             top += self._px(_LINE_HEIGHT)
         painter.setPen(_MUTED)
-        for text in self._edges_lines:
+        for text in (*self._edges_lines, *self._dropout_lines):
             line = QtCore.QRectF(above.left(), top, above.width(), self._px(15))
             painter.drawText(line, QtCore.Qt.AlignmentFlag.AlignLeft, text)
             top += self._px(_LINE_HEIGHT)

@@ -11,6 +11,12 @@ neurons (see :mod:`nnstudio.ui.canvas.layout`), a layer pair with more candidate
 the network's connections are shown. While training streams frames, edges are re-stroked for
 at most :data:`EDGE_STROKE_BUDGET` edges per frame, stalest layer pair first (their arrays,
 hover text and highlights follow every frame), so no single paint stalls the interface.
+
+Dropout at work: while a run trains a network with dropout, the neurons its last step dropped
+(for the first sample of the step's mini-batch, from the engine's own masks carried by the
+frame's snapshot) are drawn crossed out and faded, their edges pale (see
+:meth:`NetworkCanvas.dropped_units`, :meth:`NetworkCanvas.set_show_dropped`). Everything
+else the canvas shows is computed in inference mode, with the whole network.
 """
 
 from __future__ import annotations
@@ -88,6 +94,11 @@ _EDGE_CATCH_UP_MS = 40
 _LIVE_FRAME_GAP_S = 0.25
 #: Views shorter than this (pixels) get the compact legend and zoom buttons.
 _COMPACT_OVERLAY_HEIGHT = 420
+#: The key's line about the neurons drawn as dropped (regular key, compact key).
+DROPPED_CAPTION = (
+    "crossed out: neurons dropout dropped in the last step, for its batch's first sample"
+)
+DROPPED_CAPTION_SHORT = "crossed out: dropped in the last step"
 #: Smallest canvas (pixels): the narrowest view whose compact key takes three rows still
 #: leaves the drawing the room a planned layout needs (compact headers, a few neuron rows),
 #: and no more, so a window can give the rest to a message above the canvas.
@@ -238,6 +249,12 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         #: A frame on its way to show_frame (see expect_frame).
         self._expected_frame: Any = None
         self._example = 0
+        #: Whether the units dropout dropped in the last training step are drawn so.
+        self._show_dropped = True
+        #: The frame's dropout masks (see ``Frame.kept_units``) and the network they were
+        #: shown for; cleared when the document gets weights no training step made.
+        self._kept_units: tuple[np.ndarray | None, ...] = ()
+        self._kept_network: NetworkSpec | None = None
         #: Per drawn layer whose heatmaps are shown: which neurons are constant over the
         #: plane and their values (see ``shading.constant_over_plane``), for the hover text.
         self._constants: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -339,6 +356,9 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             return  # training handed back the weights this frame already shows
         elif weights is getattr(self._expected_frame, "weights", None):
             return  # ... or the weights of a frame on its way here
+        # Weights no training step made (an edit, a reset, an undo): what the last step
+        # dropped says nothing about them.
+        self._kept_units = ()
         self._recolor()
 
     def expect_frame(self, frame: Any) -> None:
@@ -667,6 +687,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         if self.layout_geometry is None:
             return
         weights = self._current_weights()
+        self._show_dropped_units()
         self._recolor_parameters(weights, live)
         self._recolor_neurons()
         # The highlighted edges take their colours from the bundles.
@@ -705,6 +726,68 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self.legend.set_edges_text(self.edges_caption(True))
         if live:
             self._stroke_pending_edges()
+
+    def _show_dropped_units(self) -> None:
+        """Hand each column and bundle the units to draw as dropped (applied by the recolour
+        that follows: the bundles stroke them with their weights)."""
+        layout = self.layout_geometry
+        dropped = [self.dropped_units(drawn) for drawn in range(len(self.columns))]
+        for drawn, column in enumerate(self.columns):
+            mask = dropped[drawn]
+            column.set_dropped(None if mask is None else mask[layout.columns[drawn].indices])
+        for drawn in range(1, len(self.bundles)):
+            self.bundles[drawn].set_dropped(dropped[drawn - 1], dropped[drawn])
+        shown = any(mask is not None for mask in dropped)
+        self.legend.set_dropout_text(
+            DROPPED_CAPTION if shown else "", DROPPED_CAPTION_SHORT if shown else ""
+        )
+
+    def dropped_units(self, drawn: int) -> np.ndarray | None:
+        """Which units of a drawn layer the last training step dropped, as drawn now.
+
+        Parameters
+        ----------
+        drawn : int
+            Drawn layer index (0 is the inputs, which dropout never drops).
+
+        Returns
+        -------
+        ndarray of bool, shape (units,), or None
+            ``True`` for each unit of the layer that dropout dropped in the last step of
+            the run the frame comes from, for the first sample of that step's mini-batch;
+            ``None`` when nothing is shown as dropped there: the layer has no dropout, the
+            frame no masks, the option is off (:meth:`set_show_dropped`), or the weights
+            were changed since (edited, reset).
+        """
+        network = self._network
+        kept = self._kept_units
+        if (
+            not self._show_dropped
+            or self._frame is None
+            or network is None
+            or network != self._kept_network
+            or len(kept) != len(network.layers)
+            or not 1 <= drawn <= len(network.layers)
+        ):
+            return None
+        layer = network.layers[drawn - 1]
+        mask = kept[drawn - 1]
+        if mask is None or layer.dropout <= 0 or np.shape(mask) != (layer.units,):
+            return None
+        return ~np.asarray(mask, dtype=bool)
+
+    @property
+    def show_dropped(self) -> bool:
+        """Whether the units dropout dropped in the last training step are drawn so."""
+        return self._show_dropped
+
+    def set_show_dropped(self, show: bool) -> None:
+        """Draw the units dropout dropped in the last training step crossed out (or not)."""
+        show = bool(show)
+        if show != self._show_dropped:
+            self._show_dropped = show
+            self._recolor()
+            self._refresh_hover_text()
 
     def _stroke_pending_edges(self) -> None:
         """Re-stroke deferred layer pairs, stalest first, within :data:`EDGE_STROKE_BUDGET`."""
@@ -847,6 +930,8 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         )
         self._frame_shown_at = now
         self._frame = frame
+        self._kept_units = tuple(getattr(frame, "kept_units", None) or ())
+        self._kept_network = self._network
         if frame is self._expected_frame:
             self._expected_frame = None
         self._recolor(live)
@@ -1078,6 +1163,12 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
                 f" (while training, each output is dropped with probability {dropout:g} and "
                 f"the kept ones are scaled by 1/{1 - dropout:g} = {1 / (1 - dropout):.3g})"
             )
+            dropped = self.dropped_units(selection.layer)
+            if dropped is not None:
+                text += (
+                    f"; the last training step dropped {int(dropped.sum()):,} of "
+                    f"{dropped.size:,} for the first sample of its mini-batch"
+                )
         return text
 
     def _dropout(self, drawn: int) -> float:
@@ -1112,6 +1203,12 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         dropout = self._dropout(drawn)
         if dropout > 0:
             parts.append(f"dropped with probability {dropout:g} while training")
+            dropped = self.dropped_units(drawn)
+            if dropped is not None:
+                parts.append(
+                    f"{'dropped' if dropped[neuron] else 'kept'} in the last training step "
+                    "(for the first sample of its mini-batch)"
+                )
         return f"{head}: {', '.join(parts)}" if parts else head
 
     def _constant_value(self, drawn: int, neuron: int) -> float | None:
