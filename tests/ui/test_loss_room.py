@@ -289,3 +289,109 @@ def test_a_regression_keeps_its_rmse_in_sight(qtbot, app_font) -> None:
     tab.resize(*ROOM_FOR_TWO_AT_18_POINTS)
     _settle()
     assert tab.metric_plot in tab.shown_items() and tab.metric_note_text == ""
+
+
+# ---- a one-line title with long values ---------------------------------------------------------
+
+#: Losses of many characters (train, validation): the housing sample's after 200 epochs, and
+#: a pair a character shorter, which still took the plot's whole width.
+LONG_LOSSES = ((0.004352, 0.002646), (0.01137, 0.009663))
+#: The Loss tab's size in the plots dock of an 1100 × 640 window at an 18 pt font.
+LARGE_FONT_1100_WINDOW_TAB = (348, 196)
+
+
+def _long_losses_tab(qtbot, size: tuple[int, int], losses: tuple[float, float]) -> LossTab:
+    """A Loss tab of ``size`` showing a regression run whose latest losses are ``losses``
+    (train, validation)."""
+    project, data = _housing()
+    tab = LossTab()
+    qtbot.addWidget(tab)
+    tab.resize(*size)
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.set_context(project, data)
+    tab.set_project(project)
+    frames = _frames(project, data, 6)
+    train, val = losses
+    last = frames[-1]
+    frames[-1] = replace(last, snapshot=replace(last.snapshot, train_loss=train, val_loss=val))
+    for frame in frames:
+        tab.show_frame(frame)
+    _settle()
+    return tab
+
+
+def _title_lines(tab: LossTab) -> int:
+    """The lines the loss plot's title is laid out on."""
+    document = tab.loss_plot.titleLabel.item.document()
+    block, lines = document.begin(), 0
+    while block.isValid():
+        lines += block.layout().lineCount()
+        block = block.next()
+    return lines
+
+
+def _title_text(tab: LossTab) -> str:
+    """The loss plot's title as plain text."""
+    html = tab.loss_plot.titleLabel.text
+    return QtGui.QTextDocumentFragment.fromHtml(html).toPlainText().replace("\xa0", " ")
+
+
+@pytest.mark.parametrize("losses", LONG_LOSSES)
+def test_a_one_line_title_gives_long_values_fewer_digits_before_it_wraps(
+    qtbot, app_font, losses: tuple[float, float]
+) -> None:
+    app_font(18)
+    empty = LossTab()
+    qtbot.addWidget(empty)
+    empty.resize(*LARGE_FONT_1100_WINDOW_TAB)
+    empty.show()
+    qtbot.waitExposed(empty)
+    # The height the tab takes before any run, with no values in its title.
+    least_height = empty.minimumSizeHint().height()
+    tab = _long_losses_tab(qtbot, LARGE_FONT_1100_WINDOW_TAB, losses)
+    assert tab.low
+    title = tab.loss_plot.titleLabel
+    # "train 0.004352 val 0.002646" wrapped onto a second line even at the smallest title
+    # size: the values take fewer significant digits and the title keeps one line.
+    line = QtGui.QFontMetricsF(QtGui.QFont()).lineSpacing()
+    assert _title_lines(tab) == 1
+    text = _title_text(tab)
+    assert "train" in text and "val" in text
+    numbers = re.findall(r"\d+(?:\.\d+)?", text)
+    assert [float(number) for number in numbers] == pytest.approx(losses, rel=0.05)
+    # Significant digits: those after the leading zeros (the values are below 1).
+    assert max(len(number.lstrip("0.")) for number in numbers) < 4
+    # Every digit stays in the title's tooltip.
+    train, val = losses
+    assert f"train {train:.4g}, validation {val:.4g}" in title.toolTip()
+    # The title takes no more of the tab's height than with no values at all, and leaves
+    # the plot's data a height to be read.
+    assert tab.minimumSizeHint().height() == least_height
+    assert tab.loss_plot.vb.height() >= 2.5 * line
+
+
+@pytest.mark.parametrize("size", [LARGE_WINDOW, LARGE_FONT_1100_WINDOW_TAB])
+def test_with_room_a_title_shows_every_digit_of_long_values(qtbot, size) -> None:
+    for train, val in LONG_LOSSES:
+        tab = _long_losses_tab(qtbot, size, (train, val))
+        # At the default font, low or not, the values keep four significant digits.
+        assert f"train {train:.4g}" in _title_text(tab)
+        assert f"val {val:.4g}" in _title_text(tab)
+        # A low plot's title on one line; a taller plot's may take two (its full legend).
+        assert _title_lines(tab) == 1 if tab.low else _title_lines(tab) <= 2
+
+
+def test_narrower_still_a_one_line_title_names_its_values_by_colour(qtbot, app_font) -> None:
+    app_font(18)
+    train, val = LONG_LOSSES[0]
+    tab = _long_losses_tab(qtbot, (280, 196), (train, val))
+    assert tab.low and _title_lines(tab) == 1
+    # Too narrow for the names even with two digits: the keys' colours name the values,
+    # both still whole; the tooltip names them.
+    text = _title_text(tab)
+    assert "train" not in text and "val" not in text
+    assert text.count("━") == 2
+    shown = [float(number) for number in re.findall(r"\d+\.\d+", text)]
+    assert shown == pytest.approx([train, val], rel=0.05)
+    assert f"train {train:.4g}, validation {val:.4g}" in tab.loss_plot.titleLabel.toolTip()

@@ -23,7 +23,8 @@ whether those weights were restored (:func:`best_epoch_text`).
 In a small dock or at a large font the tab keeps its choices on one line (those without room
 go into a Show menu), shows the loss plot alone where two plots would be too small to read
 (with the metric's latest values in one line in the corner of it where they hide the least),
-and gives a low plot a one-line title and no x axis name.
+and gives a low plot a one-line title (its values in fewer digits, then without their names,
+where they would not fit on one line; the title's tooltip has them in full) and no x axis name.
 """
 
 from __future__ import annotations
@@ -79,6 +80,9 @@ _LOW_PLOT_LINES = 9
 _NAMED_RATE_AXIS_LINES = 14
 #: Pixels a one-line title keeps free at either end (the title's margins, a little air).
 _TITLE_SIDE_ROOM = 8
+#: Significant digits a low loss plot's one-line title gives the losses, the most first:
+#: where a title with more does not fit on one line even at the smallest title size, fewer.
+_ONE_LINE_DIGITS = (4, 3, 2)
 
 #: Earlier runs kept for comparison besides the current one.
 MAX_KEPT_RUNS = 4
@@ -1109,7 +1113,7 @@ class LossTab(PlotTab):
         self._rate_named = True
         self._plot_width = 0.0
         #: Title sizes found by _one_line_title.
-        self._title_sizes: dict[tuple, float] = {}
+        self._title_sizes: dict[tuple, tuple[int, float]] = {}
         # The plots' room changes with the tab's size and with the row of controls above
         # them (one line or more): the view's new size is known once it has taken it.
         self.graphics.sigDeviceRangeChanged.connect(lambda *_args: self._fit_plots())
@@ -1257,25 +1261,33 @@ class LossTab(PlotTab):
         if axis.label.isVisibleTo(axis) != self._rate_named:
             axis.showLabel(self._rate_named)
 
-    def _one_line_title(self, html: str) -> str:
-        """``html`` at the largest title size at which it fits the plot on one line (the
-        smallest when it fits at none): a low plot's title, which must not take two."""
+    def _one_line_title(self, wordings: str | Sequence[str]) -> str:
+        """The first of ``wordings`` (the longest first) that fits the plot on one line, at
+        the largest title size at which it does; the last at the smallest size when none
+        fits: a low plot's title, which must not take two."""
+        if isinstance(wordings, str):
+            wordings = (wordings,)
         room = self._plot_width - 2 * _TITLE_SIDE_ROOM
+        sizes = title_point_sizes()
         # Live titles change several times a second, in their digits only, which are all
-        # equally wide: the size found for one serves them all.
-        shape = (room, title_point_sizes(), re.sub(r"\d", "0", html))
-        points = self._title_sizes.get(shape)
-        if points is None:
+        # equally wide: the choice made for one serves them all.
+        shape = (room, sizes, tuple(re.sub(r"\d", "0", html) for html in wordings))
+        choice = self._title_sizes.get(shape)
+        if choice is None:
+            choice = (len(wordings) - 1, sizes[-1])
             document = QtGui.QTextDocument()
             document.setDefaultFont(self.loss_plot.titleLabel.item.font())
-            for points in title_point_sizes():
+            tries = ((i, html, p) for i, html in enumerate(wordings) for p in sizes)
+            for index, html, points in tries:
                 document.setHtml(f"<span style='font-size: {points:g}pt'>{html}</span>")
                 if document.idealWidth() <= room:
+                    choice = (index, points)
                     break
             if len(self._title_sizes) > 8:
                 self._title_sizes.clear()
-            self._title_sizes[shape] = points
-        return f"<span style='font-size: {points:g}pt'>{html}</span>"
+            self._title_sizes[shape] = choice
+        index, points = choice
+        return f"<span style='font-size: {points:g}pt'>{wordings[index]}</span>"
 
     @property
     def low(self) -> bool:
@@ -2078,13 +2090,14 @@ class LossTab(PlotTab):
         if runs:
             for wording in (parts, medium, short):
                 wording.append(runs)
+        self._update_loss_title_tip()
+        if getattr(self, "_low", False):
+            set_title(self.loss_plot, self._one_line_title(self._one_line_loss_titles()))
+            return
         # Shorter still: the current run's values and the earlier runs' names; the current
         # run's values alone (the plot's tooltip names the other curves).
         values = short[:2] if self._has_validation() else short[:1]
         least = "&nbsp; ".join(values)
-        if getattr(self, "_low", False):
-            set_title(self.loss_plot, self._one_line_title(least))
-            return
         shorter = ["&nbsp; ".join([*values, runs])] if runs else []
         # Short of room, the earlier runs' names matter more than the word "Loss".
         set_title(
@@ -2092,6 +2105,50 @@ class LossTab(PlotTab):
             "&nbsp; ".join(parts),
             compact=["&nbsp; ".join(medium), "&nbsp; ".join(short), *shorter, least],
         )
+
+    def _one_line_loss_titles(self) -> list[str]:
+        """A low loss plot's one-line titles, the longest first: the current run's losses
+        named and in each of :data:`_ONE_LINE_DIGITS` significant digits, then in the
+        fewest digits with only their keys' colours to name them (as in the metric note).
+
+        Long values ("train 0.01137 val 0.009663") wrapped at an 18 pt font even at the
+        smallest title size: fewer digits come before a second line. The spaces are all
+        non-breaking, so a plot too narrow for even the last is cut at its end rather than
+        taking a second line of the plot's height; the title's tooltip keeps every digit.
+        """
+        entries = [("train", self._latest("train_loss"), TRAIN_COLOR)]
+        if self._has_validation():
+            entries.append(("val", self._latest("val_loss"), VALIDATION_COLOR))
+        shapes = [(digits, True) for digits in _ONE_LINE_DIGITS]
+        shapes.append((_ONE_LINE_DIGITS[-1], False))
+        wordings = [
+            "&nbsp;&nbsp;".join(
+                key(color, f"{name} {_fmt(value, digits)}" if named else _fmt(value, digits))
+                for name, value, color in entries
+            )
+            for digits, named in shapes
+        ]
+        # Values short already (0.5, "–") read the same in fewer digits: each wording once.
+        return list(dict.fromkeys(wordings))
+
+    def _update_loss_title_tip(self) -> None:
+        """Give the loss plot's title a tooltip with the latest values in full: a low plot's
+        title may show them in fewer digits, or not at all (the objective, the rate)."""
+        tip = ""
+        if getattr(self, "_snapshot", None) is not None:
+            values = [f"train {_fmt(self._latest('train_loss'))}"]
+            if self._has_validation():
+                values.append(f"validation {_fmt(self._latest('val_loss'))}")
+            lines = ["Loss: " + ", ".join(values)]
+            if self._objective_shown():
+                objective = _fmt(self._latest("train_objective"))
+                lines.append(f"Objective (loss + penalty): {objective}")
+            if self._rate_shown():
+                lines.append(f"Learning rate: {_fmt(self._latest_rate(), 3)}")
+            tip = "\n".join(lines)
+        title = self.loss_plot.titleLabel
+        if title.toolTip() != tip:
+            title.setToolTip(tip)
 
     def _update_metric_title(self) -> None:
         latest = self._latest
