@@ -723,6 +723,9 @@ class StudioDocument(QtCore.QObject):
         activation, softmax before the output; see :meth:`apply`). ``layers`` says where
         each layer went (see :meth:`apply`).
         """
+        if not network.layers:
+            self.notice.emit(f"{text} refused: a network needs at least its output layer.")
+            return False
         problem = network_size_problem(network)
         # Shrinking edits stay possible whatever the size.
         if problem is not None and network.parameter_count > self._project.network.parameter_count:

@@ -537,6 +537,13 @@ def test_set_layer_refuses_a_layer_no_project_file_could_hold(
     _assert_refused(document, observer, before, field)
 
 
+def test_set_network_refuses_a_network_without_layers(document: StudioDocument) -> None:
+    before = document.project
+    observer = _Observer(document)
+    assert not document.set_network(replace(before.network, layers=()), "Script edit")
+    _assert_refused(document, observer, before, "at least its output layer")
+
+
 def test_set_loss_refuses_an_unknown_loss_or_one_the_output_cannot_use(
     document: StudioDocument,
 ) -> None:
