@@ -688,6 +688,17 @@ def test_log_axis_labels_never_crowd(qtbot) -> None:
     narrow = labels(0.052, 0.095, 330)
     assert sorted(narrow) == [0.06, 0.07, 0.08, 0.09]
     assert closest(narrow) > 20
+    # Between two of a decade's ticks (pyqtgraph drew no tick at all): round values of the
+    # range itself, each with the digits that tell it apart.
+    between = labels(1.02, 1.33, 330)
+    assert sorted(between) == [1.1, 1.2, 1.3]
+    assert closest(between) > 20
+    tiny = labels(0.01231, 0.01318, 330)
+    assert len(tiny) >= 2 and all(0.01231 <= value <= 0.01318 for value in tiny)
+    texts = axis.tickStrings(
+        [v for _s, level in axis.tickValues(*axis.range, 330) for v in level], 1.0, 1.0
+    )
+    assert len(set(texts)) == len(texts)  # no two labels read the same
 
 
 @pytest.fixture

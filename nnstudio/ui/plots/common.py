@@ -511,7 +511,33 @@ class ReadableLogAxis(TidyAxis):
         values = [e + math.log10(m) for e in exponents for m in (1, 5)]
         return pg.AxisItem.logTickStrings(self, values, 1.0, 1.0)
 
+    #: Step (in the axis's values, not their logs) of the linear ticks put on a range too
+    #: short for two of a decade's ticks (see :meth:`logTickValues`), or ``None``.
+    _fine_step: float | None = None
+
+    def logTickValues(
+        self, minVal: float, maxVal: float, size: float, stdTicks: list
+    ) -> list[tuple[float | None, list[float]]]:
+        ticks = super().logTickValues(minVal, maxVal, size, stdTicks)
+        self._fine_step = None
+        in_view = sum(1 for _, values in ticks for v in values if minVal <= v <= maxVal)
+        if in_view >= 2:
+            return ticks
+        # Within one step of a decade's ticks (1.0 to 1.3, say) pyqtgraph draws one tick or
+        # none, and the axis reads nothing: tick the values themselves at a round step.
+        fine = _linear_ticks(10.0**minVal, 10.0**maxVal)
+        if fine is None:
+            return ticks
+        self._fine_step, values = fine
+        return [(None, [math.log10(value) for value in values])]
+
     def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        step = self._fine_step
+        if step is not None:
+            # As many significant digits as the step needs at the largest value shown.
+            top = max(abs(10.0 ** float(v) * scale) for v in values) if values else 1.0
+            digits = max(1, math.floor(math.log10(top)) - math.floor(math.log10(step)) + 1)
+            return [f"{10.0 ** float(v) * scale:.{digits}g}" for v in values]
         strings = super().logTickStrings(values, scale, spacing)
         allowed = self.labelled_mantissas()
         return [
@@ -543,6 +569,21 @@ def _leading_digit(log_value: float) -> int:
 def _first_digit(text: str) -> int:
     """The first non-zero digit of a tick label ("0.05" → 5, "10⁻⁵" → 1; 0 for none)."""
     return next((int(c) for c in text if c in "123456789"), 0)
+
+
+def _linear_ticks(low: float, high: float, most: int = 5) -> tuple[float, list[float]] | None:
+    """Round values from ``low`` to ``high`` (both positive), 1, 2 or 5 times a power of ten
+    apart, at least two and at most ``most`` of them: ``(step, values)``, or ``None`` when
+    the range is empty or not finite."""
+    if not (math.isfinite(low) and math.isfinite(high) and 0 < low < high):
+        return None
+    exponent = math.floor(math.log10((high - low) / most))
+    for step in (m * 10.0**exponent for m in (1, 2, 5, 10, 20, 50)):
+        first = math.ceil(low / step - 1e-9)
+        last = math.floor(high / step + 1e-9)
+        if 2 <= last - first + 1 <= most:
+            return step, [k * step for k in range(first, last + 1)]
+    return None
 
 
 def _ticks_in_view(mantissas: Iterable[int], low: float, high: float) -> int:
