@@ -588,6 +588,13 @@ def test_the_edge_page_reads_out_the_weight_gradient_and_the_next_sgd_step(
     assert rows["total"] == pytest.approx(mean + 0.01 * w, rel=2e-3)
     rate = trained_frame.snapshot.learning_rate
     assert rows["Δw"] == pytest.approx(-rate * (mean + 0.01 * w), rel=2e-3)
+    # How that step relates to training's own: the batch it trains on, named.
+    batch = document.project.training.batch_size
+    assert isinstance(batch, int)
+    assert f"training steps on mini-batches of {batch} examples" in page.readout.text()
+    document.set_training(replace(training, batch_size="full"))
+    dock.show_frame(trained_frame)
+    assert "training averages over every training example" in page.readout.text()
 
 
 @pytest.mark.parametrize(("kind", "text"), [("edge", "1e39"), ("neuron", "-3e300")])

@@ -1120,6 +1120,15 @@ def neuron_readout(
     return readout_html(example_caption(frame, example, errors.count), rows, notes)
 
 
+def _batch_note(batch_size: int | str, examples: int) -> str:
+    """How the step shown over the probe ``examples`` relates to the steps training takes."""
+    if batch_size == "full":
+        where = "training averages over every training example"
+    else:
+        where = f"training steps on mini-batches of {plural(int(batch_size), 'example')}"
+    return f"That step on these {examples:,} examples; {where}, so its steps differ a little."
+
+
 def edge_readout(
     project: Project,
     errors: ExampleErrors,
@@ -1187,7 +1196,7 @@ def edge_readout(
     notes = []
     if training.optimizer == "sgd":
         rows.append(("Δw", _num(-rate * gradient), f"= −α ∂J/∂w, α = {rate:g}: the next step"))
-        notes.append("That step on these examples; a mini-batch's gradient differs a little.")
+        notes.append(_batch_note(training.batch_size, errors.count))
     elif gradient != 0.0:
         direction = "down" if gradient > 0 else "up"
         step = OPTIMIZER_STEP_NOTES.get(training.optimizer, "the optimizer sets its size")
