@@ -38,8 +38,8 @@ def _everything_project() -> Project:
     return _project(l2=0.01, schedule=schedule, early_stopping=3, epochs=6)
 
 
-def _loss_tab(qtbot, size: tuple[int, int], project: Project, dataset: Dataset) -> LossTab:
-    """A Loss tab of ``size`` showing two runs of ``project`` (the first kept, faded)."""
+def _shown_tab(qtbot, size: tuple[int, int], project: Project, dataset: Dataset) -> LossTab:
+    """A shown Loss tab of ``size`` set up for ``project`` on ``dataset``, no frame yet."""
     tab = LossTab()
     qtbot.addWidget(tab)
     tab.resize(*size)
@@ -47,6 +47,12 @@ def _loss_tab(qtbot, size: tuple[int, int], project: Project, dataset: Dataset) 
     qtbot.waitExposed(tab)
     tab.set_context(project, dataset)
     tab.set_project(project)
+    return tab
+
+
+def _loss_tab(qtbot, size: tuple[int, int], project: Project, dataset: Dataset) -> LossTab:
+    """A Loss tab of ``size`` showing two runs of ``project`` (the first kept, faded)."""
+    tab = _shown_tab(qtbot, size, project, dataset)
     frames = _frames(project, dataset, 6)
     for run in (1, 2):
         for frame in frames:
@@ -304,13 +310,7 @@ def _long_losses_tab(qtbot, size: tuple[int, int], losses: tuple[float, float]) 
     """A Loss tab of ``size`` showing a regression run whose latest losses are ``losses``
     (train, validation)."""
     project, data = _housing()
-    tab = LossTab()
-    qtbot.addWidget(tab)
-    tab.resize(*size)
-    tab.show()
-    qtbot.waitExposed(tab)
-    tab.set_context(project, data)
-    tab.set_project(project)
+    tab = _shown_tab(qtbot, size, project, data)
     frames = _frames(project, data, 6)
     train, val = losses
     last = frames[-1]

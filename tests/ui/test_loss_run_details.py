@@ -234,8 +234,9 @@ def _ring_sticks_out(tab: LossTab) -> list[str]:
     return [side for side, out in sides.items() if out]
 
 
-def test_the_best_epochs_ring_is_never_cut_off_by_the_plots_edge(qtbot, dataset) -> None:
-    # A 1024-pixel window's plots dock: two plots side by side, each about 200 pixels wide.
+def _early_stopping_tab(qtbot, dataset) -> tuple[LossTab, Project]:
+    """A shown Loss tab as wide as a 1024-pixel window's plots dock (two plots side by side,
+    each about 200 pixels wide), set up for a run with early stopping."""
     tab = LossTab()
     qtbot.addWidget(tab)
     tab.resize(455, 220)
@@ -244,6 +245,11 @@ def test_the_best_epochs_ring_is_never_cut_off_by_the_plots_edge(qtbot, dataset)
     project = _project(early_stopping=50, min_delta=0.0)
     tab.set_context(project, dataset)
     tab.set_project(project)
+    return tab, project
+
+
+def test_the_best_epochs_ring_is_never_cut_off_by_the_plots_edge(qtbot, dataset) -> None:
+    tab, project = _early_stopping_tab(qtbot, dataset)
     frames = _frames(project, dataset, 10)
     for frame in frames:
         tab.show_frame(frame)
@@ -270,14 +276,7 @@ def test_the_best_epochs_ring_is_never_cut_off_by_the_plots_edge(qtbot, dataset)
 
 
 def test_a_ring_on_a_lowest_loss_keeps_its_room_at_the_bottom_edge(qtbot, dataset) -> None:
-    tab = LossTab()
-    qtbot.addWidget(tab)
-    tab.resize(455, 220)
-    tab.show()
-    qtbot.waitExposed(tab)
-    project = _project(early_stopping=50, min_delta=0.0)
-    tab.set_context(project, dataset)
-    tab.set_project(project)
+    tab, project = _early_stopping_tab(qtbot, dataset)
     for frame in _frames(project, dataset, 4):
         tab.show_frame(frame)
     QtCore.QCoreApplication.processEvents()
