@@ -741,10 +741,10 @@ class _Parser:
             self.fail(where, f"must be finite, got {value}")
             return default
         if low is not None and (value < low or (low_open and value == low)):
-            self.fail(where, f"must be {'>' if low_open else '>='} {low:g}, got {value:g}")
+            self.fail(where, f"must be {'>' if low_open else '>='} {low:g}, got {_exact(value)}")
             return default
         if high is not None and (value > high or (high_open and value == high)):
-            self.fail(where, f"must be {'<' if high_open else '<='} {high:g}, got {value:g}")
+            self.fail(where, f"must be {'<' if high_open else '<='} {high:g}, got {_exact(value)}")
             return default
         return value
 
@@ -1181,8 +1181,21 @@ class _Parser:
             # The cosine runs from the learning rate down to min_lr: above it, it ramps up.
             self.fail(
                 f"{path}.schedule.min_lr",
-                f"must be <= learning_rate ({spec.learning_rate:g}), got {schedule.min_lr:g}",
+                f"must be <= learning_rate ({_exact(spec.learning_rate)}), "
+                f"got {_exact(schedule.min_lr)}",
             )
+        if spec.dtype in DTYPES:
+            # Positive by their meaning, but below the precision's smallest normal number they
+            # round to 0 or keep only a few of their digits once training casts them.
+            tiny = float(np.finfo(spec.dtype).tiny)
+            for key in ("learning_rate", "epsilon", "clip_norm"):
+                value = getattr(spec, key)
+                if value is not None and 0.0 < value < tiny:
+                    self.fail(
+                        f"{path}.{key}",
+                        f"must be at least {tiny:.3g} in {spec.dtype} (a smaller value is 0 or "
+                        f"loses its digits there), got {_exact(value)}",
+                    )
         return spec
 
     def training_ranges(self, training: TrainingSpec) -> list[str]:
@@ -1254,6 +1267,14 @@ class _Parser:
             self.fail(f"{path}.std", "every standard deviation must be positive")
             return None
         return Standardization(mean=out["mean"], std=out["std"])
+
+
+def _exact(value: float) -> str:
+    """``value`` for a message beside a bound: short (``1e+308``, ``0.5``) when that is the
+    number itself, else every digit it needs (``1000.0001``, never ``1000`` against a bound
+    of ``<= 1000``)."""
+    short, digits = f"{value:g}", repr(float(value))
+    return short if float(short) == value and len(short) <= len(digits) else digits
 
 
 def _shown(value: Any, *, as_json: bool = False, limit: int = 40) -> str:

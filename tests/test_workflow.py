@@ -491,3 +491,46 @@ def test_a_cosine_minimum_above_the_learning_rate_is_refused() -> None:
     # Down to the rate itself is a constant schedule, and fine; other schedules ignore it.
     assert training_problems(replace(training, schedule=ScheduleSpec("cosine", min_lr=0.05))) == []
     assert training_problems(replace(training, schedule=ScheduleSpec("step", min_lr=1e9))) == []
+
+
+def test_a_value_just_beyond_a_bound_is_named_with_the_digits_that_put_it_there() -> None:
+    from nnstudio.spec import ScheduleSpec, TrainingSpec, training_problems
+
+    # "must be <= 1000, got 1000" read as a contradiction: the message shows 1000.0001.
+    assert training_problems(TrainingSpec(learning_rate=1000.0001)) == [
+        "training.learning_rate: must be <= 1000, got 1000.0001"
+    ]
+    schedule = ScheduleSpec("step", step_size=5, gamma=1.0000001)
+    assert training_problems(TrainingSpec(schedule=schedule)) == [
+        "training.schedule.gamma: must be <= 1, got 1.0000001"
+    ]
+    # Round values keep their short form.
+    assert training_problems(TrainingSpec(learning_rate=1e308)) == [
+        "training.learning_rate: must be <= 1000, got 1e+308"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "smallest"),
+    [
+        ({"learning_rate": 1e-320}, "training.learning_rate", "1.18e-38 in float32"),
+        ({"learning_rate": 1e-40}, "training.learning_rate", "1.18e-38 in float32"),
+        ({"clip_norm": 1e-39}, "training.clip_norm", "1.18e-38 in float32"),
+        (
+            {"optimizer": "adam", "epsilon": 1e-320, "dtype": "float64"},
+            "training.epsilon",
+            "2.23e-308 in float64",
+        ),
+    ],
+)
+def test_a_positive_setting_that_would_round_to_zero_in_the_precision_is_refused(
+    changes: dict, field: str, smallest: str
+) -> None:
+    from nnstudio.spec import TrainingSpec, training_problems
+
+    training = replace(TrainingSpec(), **changes)
+    problems = training_problems(training)
+    assert len(problems) == 1 and problems[0].startswith(f"{field}: must be at least {smallest}")
+    # The same value is fine where the precision holds it.
+    if training.dtype == "float32" and changes.get("learning_rate", 1.0) > 1e-300:
+        assert training_problems(replace(training, dtype="float64")) == []
