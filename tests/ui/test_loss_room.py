@@ -143,6 +143,79 @@ def test_widened_the_loss_tab_gives_its_choices_back_to_the_row(qtbot, dataset) 
     assert "Accuracy" in tab.metric_plot.titleLabel.text
 
 
+#: The Loss tab's size in the plots dock at an 18 pt font when the window is 1024 × 640 and
+#: the Digits sample (64 inputs) is the first project opened: the window widens to 1050
+#: pixels and the tab is given less width than with a smaller network.
+LARGE_FONT_DIGITS_TAB = (320, 197)
+
+
+def _in_tab(tab: LossTab, item: QtWidgets.QGraphicsItem) -> QtCore.QRect:
+    """Where ``item`` (in the tab's plots) is, in the tab's pixels."""
+    polygon = tab.graphics.mapFromScene(item.sceneBoundingRect())
+    rect = polygon.boundingRect()
+    return rect.translated(tab.graphics.mapTo(tab, QtCore.QPoint(0, 0)))
+
+
+def _one_line_and_whole_plots(tab: LossTab) -> None:
+    """Assert that the tab's controls take one line and its plots lie wholly in it."""
+    # One line, the Save button's too: "Show" and the x axis choice took two lines at 320
+    # pixels and pushed the plots 41 pixels down in a tab no higher, out of it at the bottom.
+    assert _shown_whole_on_one_line(tab)
+    save = tab.save_button.geometry()
+    assert all(
+        save.top() < control.geometry().bottom() and control.geometry().top() < save.bottom()
+        for control in _row_controls(tab)
+    )
+    # The loss plot with its x axis (ticks and numbers), and the view showing them.
+    graphics = tab.graphics.geometry()
+    assert tab.rect().contains(graphics)
+    axis = tab.loss_plot.getAxis("bottom")
+    assert axis.isVisible()
+    assert graphics.contains(_in_tab(tab, axis))
+    assert graphics.contains(_in_tab(tab, tab.loss_plot))
+    line = QtGui.QFontMetricsF(QtGui.QFont()).lineSpacing()
+    assert tab.loss_plot.vb.height() >= 2.5 * line
+
+
+def test_a_narrower_loss_tab_keeps_one_line_of_choices_and_its_whole_plot(
+    qtbot, app_font, dataset
+) -> None:
+    app_font(18)
+    tab = _loss_tab(qtbot, LARGE_FONT_DIGITS_TAB, _everything_project(), dataset)
+    assert tab.size() == QtCore.QSize(*LARGE_FONT_DIGITS_TAB)
+    _one_line_and_whole_plots(tab)
+    # The x axis choice went into the Show menu, where it is still made.
+    assert tab.x_axis in tab.folded and not tab.x_axis.isVisible()
+    assert tab.more_button.isVisible()
+    submenu = tab.x_axis_menu
+    assert submenu.menuAction().isVisible() and submenu.isEnabled()
+    assert submenu.title() == "X axis: epochs"
+    updates = next(action for action in submenu.actions() if action.text() == "updates")
+    updates.trigger()
+    assert tab.x_axis.currentIndex() == 1 and tab.x_axis_key == "updates"
+    assert submenu.title() == "X axis: updates"
+    tab.x_axis.setCurrentIndex(0)
+    assert submenu.actions()[0].isChecked() and not updates.isChecked()
+    # Down to the least width the tab takes.
+    tab.resize(tab.minimumSizeHint().width(), LARGE_FONT_DIGITS_TAB[1])
+    _settle()
+    assert tab.width() < LARGE_FONT_DIGITS_TAB[0]
+    _one_line_and_whole_plots(tab)
+
+
+def test_widened_again_the_loss_tab_gives_back_the_x_axis_choice(qtbot, app_font, dataset) -> None:
+    app_font(18)
+    tab = _loss_tab(qtbot, LARGE_FONT_DIGITS_TAB, _everything_project(), dataset)
+    assert tab.x_axis in tab.folded
+    tab.resize(*LARGE_FONT_SMALL_WINDOW)
+    _settle()
+    # As before at this width: the check boxes in the menu, the x axis choice in the row.
+    assert tab.x_axis not in tab.folded and tab.x_axis.isVisible()
+    assert tab.log_scale in tab.folded and tab.more_button.isVisible()
+    assert not tab.x_axis_menu.menuAction().isVisible()
+    assert _shown_whole_on_one_line(tab)
+
+
 def test_titles_side_by_side_never_run_into_each_other(qtbot, app_font, dataset) -> None:
     app_font(14)
     tab = _loss_tab(qtbot, (700, 260), _everything_project(), dataset)

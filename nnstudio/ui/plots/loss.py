@@ -902,13 +902,18 @@ class LossTab(PlotTab):
         #: Whether the objective and learning-rate choices have something to show.
         self._offered = {self.show_objective: False, self.show_rate: False}
         #: The choices in the menu now, and what moves there, level by level, where the row
-        #: is too narrow for the level before: the less used ones first, then all.
+        #: is too narrow for the level before: the less used ones first, then the check
+        #: boxes, then the x axis too (at 18 pt a 320-pixel tab had no room for "Show" and
+        #: the x axis beside the Save button: the row took two lines and pushed the plot's
+        #: bottom out of the tab).
         self._folded: tuple[QtWidgets.QWidget, ...] = ()
         rare = (self.show_objective, self.show_rate, self._runs_box)
+        boxes = (self.log_scale, self.show_batches, *rare)
         self._fold_levels: tuple[tuple[QtWidgets.QWidget, ...], ...] = (
             (),
             rare,
-            (self.log_scale, self.show_batches, *rare),
+            boxes,
+            (*boxes, self.x_axis),
         )
         self.add_wrapping_controls(
             self.log_scale,
@@ -1144,8 +1149,32 @@ class LossTab(PlotTab):
         self.forget_action = menu.addAction("Forget earlier runs")
         self.forget_action.setToolTip(self.forget_button.toolTip())
         self.forget_action.triggered.connect(self.forget_runs)
+        menu.addSeparator()
+        # The x axis combo's choices, one checked, following the combo both ways.
+        self.x_axis_menu = menu.addMenu("X axis")
+        self.x_axis_menu.setToolTipsVisible(True)
+        self.x_axis_menu.menuAction().setToolTip(self.x_axis.toolTip())
+        group = QtGui.QActionGroup(self.x_axis_menu)
+        group.setExclusive(True)
+        self._x_axis_actions: list[QtGui.QAction] = []
+        for index, (_key, text, _label, _short) in enumerate(X_AXES):
+            action = self.x_axis_menu.addAction(text)
+            action.setCheckable(True)
+            action.setActionGroup(group)
+            action.setToolTip(self.x_axis.toolTip())
+            action.triggered.connect(lambda _on=False, i=index: self.x_axis.setCurrentIndex(i))
+            self._x_axis_actions.append(action)
+        self.x_axis.currentIndexChanged.connect(self._sync_x_axis_menu)
+        self._sync_x_axis_menu()
         menu.aboutToShow.connect(self._sync_menu)
         return menu
+
+    def _sync_x_axis_menu(self, *_args: object) -> None:
+        """Check the x axis combo's choice in the Show menu, and name it in the submenu's
+        title (the menu then says what the axis counts without opening the submenu)."""
+        index = max(self.x_axis.currentIndex(), 0)
+        self._x_axis_actions[index].setChecked(True)
+        self.x_axis_menu.setTitle(f"X axis: {X_AXES[index][1]}")
 
     @property
     def objective_offered(self) -> bool:
@@ -1172,8 +1201,9 @@ class LossTab(PlotTab):
         super().resizeEvent(event)
 
     def _fit_controls(self) -> None:
-        """Keep the row of choices on one line: move the less used ones (then all) into the
-        Show menu where the row is too narrow for them."""
+        """Keep the row of choices on one line: move the less used ones (then every check
+        box, then the x axis choice) into the Show menu where the row is too narrow for them.
+        """
         row = self._controls_row
         width = row.width()
         spacing = row.layout().spacing()
@@ -1186,7 +1216,6 @@ class LossTab(PlotTab):
             ]
             if any(self._offers(control) for control in folded):
                 shown.append(self.more_button)
-            shown.append(self.x_axis)
             return sum(c.sizeHint().width() for c in shown) + spacing * (len(shown) - 1)
 
         folded = next(
@@ -1213,6 +1242,8 @@ class LossTab(PlotTab):
             action.setChecked(box.isChecked())
         self.forget_action.setVisible(self._runs_box in folded)
         self.forget_action.setEnabled(self.forget_button.isEnabled())
+        self.x_axis_menu.menuAction().setVisible(self.x_axis in folded)
+        self.x_axis_menu.setEnabled(self.x_axis.isEnabled())
 
     def _fit_plots(self) -> None:
         """Show the metric plot beside or under the loss plot only where both have room to
