@@ -9,6 +9,7 @@ since included). The weights the history keeps stay within a byte budget
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -125,14 +126,118 @@ def _in_precision(weights: Weights | None, dtype: str) -> Weights | None:
     return tuple((W.astype(target), b.astype(target)) for W, b in weights)
 
 
-def _precision_problem(weights: Weights, dtype: str) -> str | None:
+#: The names the Training settings dock shows its fields by (a row's label, or the field's
+#: accessible name where the label alone says too little), keyed by their path below
+#: ``training``: a refusal names a setting as the user sees it, not by its file key.
+TRAINING_FIELD_NAMES = {
+    "optimizer": "Optimizer",
+    "learning_rate": "Learning rate",
+    "momentum": "Momentum β",
+    "rho": "Decay ρ",
+    "beta1": "β₁",
+    "beta2": "β₂",
+    "epsilon": "ε",
+    "weight_decay": "Weight decay",
+    "schedule": "LR schedule",
+    "schedule.name": "LR schedule",
+    "schedule.step_size": "LR schedule step",
+    "schedule.gamma": "Decay γ",
+    "schedule.period": "Cosine period",
+    "schedule.min_lr": "Minimum LR",
+    "batch_size": "Batch size",
+    "epochs": "Epochs",
+    "shuffle": "Reshuffle every epoch",
+    "l1": "L1 λ₁",
+    "l2": "L2 λ₂",
+    "early_stopping": "Early stopping patience",
+    "min_delta": "Early stopping minimum improvement",
+    "clip_norm": "Gradient clipping",
+    "seed": "Seed",
+    "dtype": "Precision",
+}
+#: A layer's settings as the Properties dock's layer page names them (in a sentence).
+LAYER_FIELD_NAMES = {
+    "units": "units",
+    "activation": "activation",
+    "init": "initialiser",
+    "init_param": "initialiser scale",
+    "bias_init": "bias init",
+    "dropout": "dropout",
+    "alpha": "α",
+}
+#: File keys a message may mention beside its own field ("must be <= learning_rate (0.03)"):
+#: only keys with an underscore, which no prose or choice list ("sgd, momentum, ...") holds.
+_KEY_IN_MESSAGE = re.compile(
+    r"\b(" + "|".join(key for key in TRAINING_FIELD_NAMES if "_" in key and "." not in key) + r")\b"
+)
+_LAYER_PATH = re.compile(r"network\.layers\[(\d+)\](?:\.(\w+))?")
+
+
+def layer_title(project: Project, drawn_index: int) -> str:
+    """``"Input layer"``, ``"Hidden layer 2"`` or ``"Output layer"`` for a drawn index."""
+    if drawn_index == 0:
+        return "Input layer"
+    if drawn_index == len(project.network.layers):
+        return "Output layer"
+    return f"Hidden layer {drawn_index}"
+
+
+def short_layer_title(project: Project, drawn_index: int) -> str:
+    """``"Input"``, ``"Hidden 2"`` or ``"Output"``, as the canvas heads its lanes."""
+    return layer_title(project, drawn_index).replace(" layer", "")
+
+
+def field_title(path: str, project: Project | None = None) -> str:
+    """What the studio calls the setting at a project file's ``path``.
+
+    ``"network.layers[0].bias_init"`` is ``"Hidden 1's bias init"`` (the output layer is
+    ``"Output"``; without a ``project`` to tell, ``"Layer 1"``), ``"training.schedule.gamma"``
+    is ``"Decay γ"`` (the Training settings dock's label); a path the studio has no name for
+    is returned as it is.
+    """
+    layer = _LAYER_PATH.fullmatch(path)
+    if layer is not None:
+        # network.layers[i] is drawn at i + 1 (the inputs are drawn first).
+        drawn = int(layer.group(1)) + 1
+        title = f"Layer {drawn}" if project is None else short_layer_title(project, drawn)
+        key = layer.group(2)
+        if key is None:
+            return title
+        return f"{title}'s {LAYER_FIELD_NAMES.get(key, key.replace('_', ' '))}"
+    if path == "network.inputs":
+        return "Inputs"
+    if path == "loss":
+        return "Loss"
+    key = path.removeprefix("training.")
+    if key != path or key in TRAINING_FIELD_NAMES:
+        return TRAINING_FIELD_NAMES.get(key, key.replace("_", " ").capitalize())
+    return path
+
+
+def readable_problem(problem: str, project: Project | None = None) -> str:
+    """A problem of the project file's checks (``"path: message"``) in the studio's words.
+
+    The path becomes the setting's name (:func:`field_title`), and a training setting the
+    message refers to ("must be <= learning_rate (0.03)") its label; the rest of the message
+    is kept as it is.
+    """
+    path, separator, message = problem.partition(": ")
+    if not separator or " " in path:
+        # No path to name (e.g. "a network needs at least its output layer").
+        return problem
+    message = _KEY_IN_MESSAGE.sub(lambda m: TRAINING_FIELD_NAMES[m.group(1)], message)
+    return f"{field_title(path, project)}: {message}"
+
+
+def _precision_problem(weights: Weights, dtype: str, project: Project) -> str | None:
     """Why ``weights`` cannot be held in ``dtype`` (a value beyond its range), or ``None``."""
     beyond = weights_beyond(weights, dtype)
     if beyond is None:
         return None
+    # ``beyond.layer`` counts from 1: the drawn index of that layer.
     return (
-        f"layer {beyond.layer}'s {beyond.name} holds {beyond.peak:.3g}, beyond what "
-        f"{beyond.dtype.name} can hold (about ±{beyond.limit:.2g})"
+        f"{short_layer_title(project, beyond.layer)}'s {beyond.name} holds {beyond.peak:.3g}, "
+        f"beyond what {beyond.dtype.name} can hold (about ±{beyond.limit:.2g})"
     )
 
 
@@ -680,7 +785,7 @@ class StudioDocument(QtCore.QObject):
             return True
         problems = _edit_problems(self._project, project)
         if problems:
-            self.notice.emit(f"{text} refused: {'; '.join(problems)}.")
+            self._refuse(text, problems, project)
             return False
         swaps_weights = True
         if weights == "keep":
@@ -827,10 +932,10 @@ class StudioDocument(QtCore.QObject):
         # First: the precision check below needs a precision that exists.
         problems = training_problems(training) if training != self._project.training else []
         if problems:
-            self.notice.emit(f"{text} refused: {'; '.join(problems)}.")
+            self._refuse(text, problems, replace(self._project, training=training))
             return False
         if training.dtype != self._project.training.dtype and self._weights is not None:
-            problem = _precision_problem(self._weights, training.dtype)
+            problem = _precision_problem(self._weights, training.dtype, self._project)
             if problem is not None:
                 self.notice.emit(f"{text} refused: {problem}.")
                 return False
@@ -1112,6 +1217,15 @@ class StudioDocument(QtCore.QObject):
         if project.training != old.training:
             self.trainingChanged.emit(project.training)
         self.weightsChanged.emit(self._weights)
+
+    def _refuse(self, text: str, problems: list[str], project: Project) -> None:
+        """Announce that the edit ``text`` to ``project`` is refused, and why.
+
+        The problems name settings as the studio shows them ("Hidden 1's bias init"), not by
+        the file paths the checks report (``network.layers[0].bias_init``).
+        """
+        reasons = "; ".join(readable_problem(problem, project) for problem in problems)
+        self.notice.emit(f"{text} refused: {reasons}.")
 
     def _confirm(self, question: str) -> bool:
         return (

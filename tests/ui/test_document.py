@@ -475,14 +475,14 @@ _BAD_TRAINING = {
     # A step schedule with γ = 0 drops the rate to 0 after its first step.
     "step schedule with gamma 0": (
         {"schedule": ScheduleSpec(name="step", step_size=10, gamma=0.0)},
-        "training.schedule.gamma",
+        "Decay γ: must be > 0",
     ),
-    "learning rate 0": ({"learning_rate": 0.0}, "training.learning_rate"),
-    "Adam β₁ 1": ({"beta1": 1.0}, "training.beta1"),
-    "unknown optimizer": ({"optimizer": "lion"}, "training.optimizer"),
-    "batch size 0": ({"batch_size": 0}, "training.batch_size"),
+    "learning rate 0": ({"learning_rate": 0.0}, "Learning rate: must be > 0"),
+    "Adam β₁ 1": ({"beta1": 1.0}, "β₁: must be < 1"),
+    "unknown optimizer": ({"optimizer": "lion"}, "Optimizer: "),
+    "batch size 0": ({"batch_size": 0}, "Batch size: must be >= 1"),
     # Checked before the weights' range in the precision: no TypeError from NumPy.
-    "unknown precision": ({"dtype": "float8"}, "training.dtype"),
+    "unknown precision": ({"dtype": "float8"}, "Precision: "),
 }
 
 
@@ -513,17 +513,17 @@ def test_apply_refuses_training_settings_training_problems_refuses(
     candidate = replace(before, training=replace(before.training, schedule=schedule))
     observer = _Observer(document)
     assert not document.apply(candidate, "Script edit")
-    _assert_refused(document, observer, before, "training.schedule.gamma")
+    _assert_refused(document, observer, before, "Decay γ: must be > 0")
 
 
 @pytest.mark.parametrize(
     "changes,field",
     [
-        ({"dropout": 1.5}, "network.layers[0].dropout"),
-        ({"units": 0}, "network.layers[0].units"),
-        ({"activation": "relu6"}, "network.layers[0].activation"),
-        ({"activation": "softmax"}, "network.layers[0].activation"),
-        ({"init": "normal", "init_param": -1.0}, "network.layers[0].init_param"),
+        ({"dropout": 1.5}, "Hidden 1's dropout: must be < 1"),
+        ({"units": 0}, "Hidden 1's units: must be >= 1"),
+        ({"activation": "relu6"}, "Hidden 1's activation: "),
+        ({"activation": "softmax"}, "Hidden 1's activation: "),
+        ({"init": "normal", "init_param": -1.0}, "Hidden 1's initialiser scale: "),
     ],
     ids=["dropout 1.5", "no units", "unknown activation", "hidden softmax", "negative scale"],
 )
@@ -535,6 +535,38 @@ def test_set_layer_refuses_a_layer_no_project_file_could_hold(
     layer = replace(before.network.layers[0], **changes)
     assert not document.set_layer(0, layer, "Change layer")
     _assert_refused(document, observer, before, field)
+
+
+@pytest.mark.parametrize(("index", "name"), [(0, "Hidden 1"), (1, "Hidden 2"), (2, "Output")])
+def test_a_refused_layer_is_named_as_the_canvas_names_it(
+    document: StudioDocument, index: int, name: str
+) -> None:
+    """A notice names the layer and setting as the studio shows them, not the file path
+    (whose index is one less than the canvas's "Hidden 1")."""
+    before = document.project
+    assert len(before.network.layers) == 3
+    observer = _Observer(document)
+    layer = replace(before.network.layers[index], bias_init=1e308)
+    assert not document.set_layer(index, layer, "Change bias initialisation")
+    _assert_refused(document, observer, before, f"{name}'s bias init: must be <= 1000")
+    notice = observer.notices[0]
+    assert notice.startswith("Change bias initialisation refused: ")
+    assert "layers[" not in notice and "bias_init" not in notice and "network." not in notice
+
+
+def test_a_refused_setting_refers_to_other_settings_by_their_labels(
+    document: StudioDocument,
+) -> None:
+    before = document.project
+    training = replace(
+        before.training,
+        learning_rate=0.03,
+        schedule=ScheduleSpec(name="cosine", min_lr=5.0),
+    )
+    observer = _Observer(document)
+    assert not document.set_training(training, "Change minimum learning rate")
+    _assert_refused(document, observer, before, "Minimum LR: must be <= Learning rate (0.03)")
+    assert "learning_rate" not in observer.notices[0]
 
 
 def test_set_network_refuses_a_network_without_layers(document: StudioDocument) -> None:
@@ -586,7 +618,7 @@ def test_a_refused_training_change_shows_its_problem_in_the_window(
     assert document.project == before
     message = window.statusBar().currentMessage()
     assert message.startswith("Change training settings refused: ")
-    assert "training.schedule.gamma: must be > 0, got 0" in message
+    assert "Decay γ: must be > 0, got 0" in message
     assert no_dialogs == []
 
 

@@ -627,6 +627,58 @@ def test_a_value_beyond_float32_is_refused_in_the_field(
     assert not document.undo_stack.canUndo()
 
 
+@pytest.mark.parametrize(
+    ("text", "got"),
+    [("1e308", "1e+308"), ("-1001", "-1001"), ("1000.0001", "1000.0001")],
+)
+def test_a_bias_init_out_of_range_is_refused_in_the_field_with_the_range(
+    qtbot, dock: PropertiesDock, text: str, got: str
+) -> None:
+    """As α and the scale: the typing stays to be corrected, and the page says why, naming
+    the field and the range a project file accepts; nothing changes."""
+    props = dock.properties
+    document = props.document
+    before = document.project
+    notices: list[str] = []
+    document.notice.connect(notices.append)
+    dock.set_selection(Selection("layer", 1))
+    page = props.layer_page
+    field = page.bias_init
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    message = f"Bias init: must be between -1000 and 1000, got {got}"
+    assert field.text() == text
+    assert field.property("invalid") and field.toolTip() == message
+    assert page.error.isVisible() and page.error.text() == message
+    assert "#991b1b" in page.error.styleSheet()
+    assert document.project == before and not document.undo_stack.canUndo()
+    assert notices == []  # the page explains it; the document was never asked
+    # Corrected, it is taken and the message goes.
+    field.selectAll()
+    qtbot.keyClicks(field, "-1000")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert document.project.network.layers[0].bias_init == -1000.0
+    assert not page.error.isVisible() and not field.property("invalid")
+
+
+def test_typing_a_refused_field_back_to_its_value_clears_the_refusal(
+    qtbot, dock: PropertiesDock
+) -> None:
+    props = dock.properties
+    dock.set_selection(Selection("layer", 1))
+    page = props.layer_page
+    field = page.bias_init
+    for text in ("5000", "0"):
+        field.setFocus()
+        field.selectAll()
+        qtbot.keyClicks(field, text)
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert props.document.project.network.layers[0].bias_init == 0.0
+    assert not page.error.isVisible() and not field.property("invalid")
+
+
 def test_the_document_refuses_a_weight_its_float_type_cannot_hold(document) -> None:
     notices: list[str] = []
     document.notice.connect(notices.append)

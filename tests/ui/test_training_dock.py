@@ -133,7 +133,7 @@ def _in_viewport(dock: TrainingDock, widget) -> QtCore.QRect:
     ("name", "text", "message"),
     [
         ("learning_rate", "-1", "Learning rate: must be > 0, got -1"),
-        ("l2", "-3", "L2: must be >= 0, got -3"),
+        ("l2", "-3", "L2 λ₂: must be >= 0, got -3"),
         ("clip_norm", "abc", "Gradient clipping: 'abc' is not a number"),
     ],
 )
@@ -432,7 +432,7 @@ def test_a_cosine_minimum_above_the_learning_rate_is_refused(qtbot, dock: Traini
     assert form.document.project.training == before
     assert form.min_lr.property("invalid")
     assert form.problem_label.text() == (
-        f"Minimum learning rate: must be <= learning_rate ({before.learning_rate:g}), got 1e+09"
+        f"Minimum LR: must be <= Learning rate ({before.learning_rate:g}), got 1e+09"
     )
 
 
@@ -574,3 +574,64 @@ def test_plain_numbers_are_read(text: str, expected: float) -> None:
     from nnstudio.ui.docks.training_dock import read_number
 
     assert read_number(text) == (pytest.approx(expected), "")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "other"),
+    [
+        ("l1", "1e308", "L1:"),
+        ("l2", "-1e-09", "L2:"),
+        ("gamma", "0", "Schedule γ"),
+        ("min_lr", "5", "Minimum learning rate"),
+        ("min_delta", "-1", "Minimum improvement:"),
+    ],
+)
+def test_a_refusal_names_its_field_once_by_the_label_the_user_sees(
+    qtbot, dock: TrainingDock, name: str, text: str, other: str
+) -> None:
+    """The message under the field, and the one Save shows (the field's name, then its
+    tooltip unless that starts with the name), name the field once, as its row does."""
+    from nnstudio.spec import ScheduleSpec
+    from nnstudio.ui.main_window import field_name
+
+    form = dock.settings_widget
+    training = form.document.project.training
+    schedule = {"gamma": "step", "min_lr": "cosine"}.get(name, "constant")
+    form.document.set_training(
+        replace(training, schedule=ScheduleSpec(name=schedule), early_stopping=20)
+    )
+    field = getattr(form, name)
+    before = form.document.project
+    _type(qtbot, field, text)
+    assert form.document.project == before
+    label = field_name(field)
+    message = form.problem_label.text()
+    assert message.startswith(f"{label}: must be ")
+    assert field.toolTip() == message  # what Save puts after the field's name, or alone
+    # Once, and under no other name (the file's "L1", "Schedule γ", ...).
+    assert message.count(label) == 1 and other not in message
+    assert "_" not in message  # no file key ("learning_rate")
+    if name == "min_lr":
+        rate = form.document.project.training.learning_rate
+        assert f"must be <= Learning rate ({rate:g}), got 5" in message
+
+
+def test_the_fields_names_in_messages_are_the_names_the_dock_shows(dock: TrainingDock) -> None:
+    """Every number field's refusals name it as its row (or accessible name) does."""
+    from nnstudio.ui.docks.training_dock import _FIELD_NAMES
+    from nnstudio.ui.main_window import field_name
+
+    form = dock.settings_widget
+    fields = {
+        "learning_rate": form.learning_rate,
+        "schedule.gamma": form.gamma,
+        "schedule.min_lr": form.min_lr,
+        "l1": form.l1,
+        "l2": form.l2,
+        "min_delta": form.min_delta,
+        "clip_norm": form.clip_norm,
+        **form.hyper_fields,
+    }
+    assert set(fields.values()) == set(form.findChildren(NumberField))
+    for key, field in fields.items():
+        assert _FIELD_NAMES[key] == field_name(field), key

@@ -40,7 +40,7 @@ from nnstudio.spec import (
 from nnstudio.text import plural
 from nnstudio.ui.docks.data_dock import BUILTIN_INFO
 from nnstudio.ui.docks.training_dock import LOSS_LABELS, OPTIMIZER_LABELS, NumberField
-from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.document import StudioDocument, layer_title, short_layer_title
 from nnstudio.ui.example_errors import ExampleErrors, ExampleErrorsCache
 from nnstudio.ui.qt import (
     Qt,
@@ -158,18 +158,20 @@ def _value_label() -> QtWidgets.QLabel:
     return label
 
 
-def layer_title(project: Project, drawn_index: int) -> str:
-    """``"Input layer"``, ``"Hidden layer 2"`` or ``"Output layer"`` for a drawn index."""
-    if drawn_index == 0:
-        return "Input layer"
-    if drawn_index == len(project.network.layers):
-        return "Output layer"
-    return f"Hidden layer {drawn_index}"
+#: ``"Input"``, ``"Hidden 2"`` or ``"Output"`` (the document's notices name layers so too).
+_short_title = short_layer_title
+
+#: What a layer's bias init and initialiser scale may be: what a project file accepts.
+_INIT_LIMIT = 1e3
+#: What a layer's α may be (from 0): what a project file accepts.
+_ALPHA_LIMIT = 100.0
 
 
-def _short_title(project: Project, drawn_index: int) -> str:
-    """``"Input"``, ``"Hidden 2"`` or ``"Output"``."""
-    return layer_title(project, drawn_index).replace(" layer", "")
+def _typed(value: float) -> str:
+    """``value`` as a message shows it beside a limit: short (``1e+308``) unless that would
+    hide what breaks the limit (``1000.0001``, not ``1000`` against "at most 1000")."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(float(value))
 
 
 def _neuron_name(document: StudioDocument, drawn_index: int, neuron: int) -> str:
@@ -523,10 +525,11 @@ class LayerPage(QtWidgets.QWidget):
         form.addRow("Scale", self.init_param)
         self.bias_init = NumberField(0.0, step=0.01)
         self.bias_init.setToolTip("Value every bias of this layer starts at")
-        self.bias_init.committed.connect(
-            lambda v: self._edit("Change bias initialisation", bias_init=float(v))
-        )
+        self.bias_init.committed.connect(self._bias_init_changed)
         form.addRow("Bias init", self.bias_init)
+        for field in (self.alpha, self.init_param, self.bias_init):
+            # Text that is no number ("abc") is explained under the form too, as a range is.
+            field.refused.connect(lambda reason, field=field: self._fail(field, reason))
         # What the initialiser draws for this layer, in numbers (σ or limit, and b).
         self.init_note = _note_label()
         form.addRow(self.init_note)
@@ -696,6 +699,8 @@ class LayerPage(QtWidgets.QWidget):
             return False
         layer = replace(current, **changes)
         if layer == current:
+            # Typed back to the value the layer has: clear a refusal still on show.
+            self.refresh(self.index)
             return True
         ok = self.document.set_layer(self.index, layer, text)
         if not ok:
@@ -718,8 +723,8 @@ class LayerPage(QtWidgets.QWidget):
         self._edit("Change activation", activation=name, alpha=None)
 
     def _alpha_changed(self, value: float) -> None:
-        if not 0.0 <= value <= 100.0:
-            self._fail(self.alpha, f"α must be between 0 and 100, got {value:g}")
+        if not 0.0 <= value <= _ALPHA_LIMIT:
+            self._fail(self.alpha, f"must be between 0 and {_ALPHA_LIMIT:g}, got {_typed(value)}")
             return
         self._edit("Change α", alpha=float(value))
 
@@ -729,14 +734,35 @@ class LayerPage(QtWidgets.QWidget):
             return
         init = layer.init
         if init in ("normal", "uniform") and value <= 0:
-            self._fail(self.init_param, f"{init} needs a positive scale, got {value:g}")
+            self._fail(self.init_param, f"{init} needs a positive scale, got {_typed(value)}")
             return
-        if abs(value) > 1e3:
-            self._fail(self.init_param, f"the scale must be within ±1000, got {value:g}")
+        if abs(value) > _INIT_LIMIT:
+            self._fail(
+                self.init_param,
+                f"the scale must be within ±{_INIT_LIMIT:g}, got {_typed(value)}",
+            )
             return
         self._edit("Change initialiser scale", init_param=float(value))
 
+    def _bias_init_changed(self, value: float) -> None:
+        # Checked here, as α and the scale are: the document would refuse it too, but the
+        # field would then show the old value again and the typing would be lost.
+        if abs(value) > _INIT_LIMIT:
+            self._fail(
+                self.bias_init,
+                f"must be between -{_INIT_LIMIT:g} and {_INIT_LIMIT:g}, got {_typed(value)}",
+            )
+            return
+        self._edit("Change bias initialisation", bias_init=float(value))
+
     def _fail(self, field: NumberField, message: str) -> None:
+        """Refuse what was typed in ``field``: kept, marked red, and explained under the form
+        with the field's label first ("Bias init: must be between ...")."""
+        label = self.form.labelForField(field)
+        name = ""
+        if isinstance(label, QtWidgets.QLabel):
+            name = label.text().replace("&", "").rstrip(":")
+        message = f"{name}: {message}" if name else message
         field.set_error(message)
         self.error.setText(message)
         self.error.show()

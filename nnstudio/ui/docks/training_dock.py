@@ -29,7 +29,11 @@ from nnstudio.spec import (
     loss_output_problem,
     training_problems,
 )
-from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.document import (
+    TRAINING_FIELD_NAMES,
+    StudioDocument,
+    readable_problem,
+)
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, show_clamped, whole_text_combo
 
 LOSS_LABELS = {
@@ -71,22 +75,9 @@ SCHEDULE_PARAMETERS: dict[str, tuple[str, ...]] = {
     "exponential": ("gamma",),
     "cosine": ("period", "min_lr"),
 }
-#: Friendly names for the JSON paths that :func:`training_problems` reports.
-_FIELD_NAMES = {
-    "learning_rate": "Learning rate",
-    "l1": "L1",
-    "l2": "L2",
-    "clip_norm": "Gradient clipping",
-    "schedule.gamma": "Schedule γ",
-    "schedule.min_lr": "Minimum learning rate",
-    "weight_decay": "Weight decay",
-    "momentum": "Momentum β",
-    "beta1": "β₁",
-    "beta2": "β₂",
-    "epsilon": "ε",
-    "rho": "Decay ρ",
-    "min_delta": "Minimum improvement",
-}
+#: The names this dock's fields go by in messages, keyed by their path below ``training``:
+#: each the row's label (or the field's accessible name), as the Save check names the field.
+_FIELD_NAMES = TRAINING_FIELD_NAMES
 
 #: Each optimizer's update rule (as nnstudio.engine.optimizers computes it), shown as the
 #: tooltip of its item in the optimizer list: the names alone do not tell them apart.
@@ -155,10 +146,13 @@ def _format_number(value: float) -> str:
 
 
 def friendly_problem(problem: str) -> str:
-    """Turn ``"training.learning_rate: must be > 0, got 0"`` into ``"Learning rate: must ..."``."""
-    path, _, message = problem.partition(": ")
-    key = path.removeprefix("training.")
-    return f"{_FIELD_NAMES.get(key, key.replace('_', ' '))}: {message}"
+    """Turn ``"training.learning_rate: must be > 0, got 0"`` into ``"Learning rate: must ..."``.
+
+    The field is named once, by its label here, and so is a field the message refers to
+    (``"training.schedule.min_lr: must be <= learning_rate (0.03)"`` is
+    ``"Minimum LR: must be <= Learning rate (0.03)"``).
+    """
+    return readable_problem(problem)
 
 
 def loss_problem(loss: str, project: Project) -> str | None:
