@@ -1507,6 +1507,7 @@ class PlotTab(QtWidgets.QWidget):
         window past its screen.
         """
         row = QtWidgets.QWidget()
+        self._wrapping_rows.append(row)
         flow = FlowRow(row)
         for control in controls:
             flow.addWidget(control)
@@ -1517,6 +1518,11 @@ class PlotTab(QtWidgets.QWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        #: The least height last told to the layouts around the tab (see
+        #: :meth:`minimumSizeHint`).
+        self._minimum_height = 0
+        #: The rows of :meth:`add_wrapping_controls`.
+        self._wrapping_rows: list[QtWidgets.QWidget] = []
         self.controls = QtWidgets.QHBoxLayout()
         self.controls.setContentsMargins(6, 4, 6, 0)
         self.controls.setSpacing(10)
@@ -1718,6 +1724,40 @@ class PlotTab(QtWidgets.QWidget):
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
         self._arrange()
+        self._follow_minimum_height()
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        """The least size, with the height the row of controls takes at the tab's width.
+
+        Qt's minimum size of a layout counts a wrapping row (:meth:`add_wrapping_controls`)
+        as one line. At a large font in a narrow dock the row took two, and the layout then
+        pushed the plots' bottom, axes and all, below the tab's edge.
+        """
+        hint = super().minimumSizeHint()
+        # Asked of each row's layout at the width the row has: Qt's cached heights of the
+        # row lag behind controls just shown or hidden until the next layout pass.
+        extra = 0
+        for row in self._wrapping_rows:
+            if row.isVisibleTo(self) and row.width() > 0:
+                flow = row.layout()
+                lines = flow.heightForWidth(row.width()) - flow.sizeHint().height()
+                extra = max(extra, lines)
+        return QtCore.QSize(hint.width(), hint.height() + extra)
+
+    def _follow_minimum_height(self) -> None:
+        """Tell the layouts around the tab when its least height changed (the row of
+        controls took more or fewer lines), so the dock gives the plots their room."""
+        height = self.minimumSizeHint().height()
+        if height != self._minimum_height:
+            self._minimum_height = height
+            self.updateGeometry()
+
+    def event(self, event: QtCore.QEvent) -> bool:
+        handled = super().event(event)
+        # Controls shown, hidden or reworded change the row's lines without a resize.
+        if event.type() == QtCore.QEvent.Type.LayoutRequest:
+            self._follow_minimum_height()
+        return handled
 
     # ---- data --------------------------------------------------------------------------------
 
