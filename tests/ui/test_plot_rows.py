@@ -4,6 +4,7 @@ lines at the tab's width."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from nnstudio.ui.plots.common import PlotTab, make_plot
 from nnstudio.ui.plots.gradients import GradientsTab
 from nnstudio.ui.plots.output import OutputTab
 from nnstudio.ui.plots.weights import WeightsTab
-from nnstudio.ui.qt import QtWidgets
+from nnstudio.ui.qt import QtCore, QtWidgets
 from tests.ui.test_plots import housing_project, sample_frames, spiral_project, train_frames
 
 pytestmark = pytest.mark.gui
@@ -110,25 +111,105 @@ def test_at_a_large_font_and_least_width_every_plot_ends_inside_the_tab(
     assert _bottoms_outside(tab) == [], (tab.name, data, host.size())
 
 
-def test_the_output_tabs_wrapped_row_gets_its_lines_and_the_plots_their_room(
-    qtbot, app_font, spiral
-) -> None:
-    # The two check boxes of a map take two lines in the least width at 18 pt; the map and
-    # the confusion matrix, axes and all, went half a row below the tab's bottom.
-    app_font(18)
+#: The Output tab's width in the plots dock of a 1024 × 640 window at an 18 pt font, and its
+#: size there at the default font in a 1280 × 800 window.
+LARGE_FONT_OUTPUT_WIDTH = 408
+LARGE_WINDOW_OUTPUT = (630, 278)
+
+
+def _row_on_one_line(tab: PlotTab, row: QtWidgets.QWidget) -> bool:
+    """Whether the shown controls of ``row`` and the tab's Save button take one line."""
+    controls = [
+        child
+        for child in row.findChildren(
+            QtWidgets.QWidget, options=QtCore.Qt.FindChildOption.FindDirectChildrenOnly
+        )
+        if child.isVisible()
+    ]
+    controls.append(tab.save_button)
+    # On one line: every control's height spans the others' (they are centred on their line).
+    spans = [QtCore.QRect(c.mapTo(tab, QtCore.QPoint(0, 0)), c.size()) for c in controls]
+    return max(span.top() for span in spans) < min(span.bottom() for span in spans)
+
+
+def _output_tab_at(
+    qtbot, spiral, width: int | None, height: int = DOCK_HEIGHT
+) -> tuple[OutputTab, QtWidgets.QWidget]:
+    """An Output tab showing the spiral in a host ``width`` pixels wide (None: the tab's
+    least width) and ``height`` high, and the host (kept while the test runs)."""
     project, dataset, frames = spiral
     tab = OutputTab()
     tab.set_context(project, dataset)
-    host = _in_least_room(qtbot, tab)
+    host = _in_least_room(qtbot, tab, height)
+    if width is not None:
+        host.resize(width, height)
+        _settle(qtbot)
     tab.show_frame(frames[-1])
     _settle(qtbot)
-    assert tab.show_validation.isVisible() and tab.show_boundary.isVisible()
-    assert tab.show_boundary.geometry().top() >= tab.show_validation.geometry().bottom()
-    row_bottom = tab.show_boundary.mapTo(tab, tab.show_boundary.rect().bottomLeft()).y()
-    assert tab.graphics.geometry().top() > row_bottom
-    assert tab.graphics.height() >= tab.graphics.minimumHeight()
-    assert tab.height() > DOCK_HEIGHT and host.height() == tab.height()
+    return tab, host
+
+
+@pytest.mark.parametrize("width", [LARGE_FONT_OUTPUT_WIDTH, None], ids=["dock", "least"])
+def test_at_a_large_font_the_output_tabs_check_boxes_fold_into_a_show_menu(
+    qtbot, app_font, spiral, width
+) -> None:
+    # "Validation points" and "Decision boundary" took two lines at 18 pt: the tab grew by a
+    # line or, in a dock no higher, the map was left about 25 pixels of data.
+    app_font(18)
+    tab, _host = _output_tab_at(qtbot, spiral, width)
+    if width is not None:
+        assert tab.width() == width
+    assert _row_on_one_line(tab, tab.show_validation.parentWidget())
+    assert tab.height() == DOCK_HEIGHT
+    # The plots start right under the one line (the Save button's).
+    save = tab.save_button.geometry()
+    assert tab.graphics.geometry().top() <= save.bottom() + 8
     assert _bottoms_outside(tab) == []
+    # Both choices are in the Show menu, which the keyboard reaches too.
+    assert not tab.show_validation.isVisible() and not tab.show_boundary.isVisible()
+    button = tab.more_button
+    assert button.isVisible() and button.text() == "Show"
+    assert button.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus
+    actions = {action.text(): action for action in button.menu().actions()}
+    validation, boundary = actions["Validation points"], actions["Decision boundary"]
+    for action, box in ((validation, tab.show_validation), (boundary, tab.show_boundary)):
+        assert action.isVisible() and action.isEnabled() and action.isCheckable()
+        assert action.isChecked() and action.toolTip() == box.toolTip()
+    # Toggled there, the map shows or leaves out what they name; the check boxes follow.
+    assert tab.val_points.isVisible() and tab.boundary.isVisible()
+    validation.trigger()
+    assert not tab.show_validation.isChecked() and not tab.val_points.isVisible()
+    boundary.trigger()
+    assert not tab.show_boundary.isChecked() and not tab.boundary.isVisible()
+    boundary.trigger()
+    assert tab.boundary.isVisible() and tab.boundary.getData()[0].size > 0
+    # And the other way: a check box changed (a kept setting) checks its entry.
+    tab.show_validation.setChecked(True)
+    assert validation.isChecked() and tab.val_points.isVisible()
+
+
+def test_data_without_validation_says_so_in_the_show_menu_too(qtbot, app_font, spiral) -> None:
+    app_font(18)
+    project, _dataset, _frames = spiral
+    data = replace(project.data, validation_fraction=0.0)
+    held_in = replace(project, data=data)
+    tab, _host = _output_tab_at(qtbot, (held_in, *train_frames(held_in, epochs=1)), None)
+    assert tab.more_button.isVisible()
+    action = next(a for a in tab.more_button.menu().actions() if a.text() == "Validation points")
+    # Offered as the check box is: off for want of data, and the tooltip says why.
+    assert not action.isEnabled() and not tab.show_validation.isEnabled()
+    assert "no validation set" in action.toolTip()
+    assert action.toolTip() == tab.show_validation.toolTip()
+
+
+def test_with_room_the_output_tabs_check_boxes_stay_in_the_row(qtbot, spiral) -> None:
+    # The default font in the dock of a 1280 × 800 window: as before, no Show menu.
+    tab, _host = _output_tab_at(qtbot, spiral, LARGE_WINDOW_OUTPUT[0], LARGE_WINDOW_OUTPUT[1])
+    assert tab.show_validation.isVisible() and tab.show_boundary.isVisible()
+    assert tab.folded == () and not tab.more_button.isVisible()
+    assert _row_on_one_line(tab, tab.show_validation.parentWidget())
+    tab.show_boundary.setChecked(False)
+    assert not tab.boundary.isVisible()
 
 
 class _ManyChoices(PlotTab):

@@ -1489,6 +1489,121 @@ class FlowRow(ItemListLayout):
         return y - self.spacing() - rect.y() + bottom
 
 
+def fold_button(tip: str, menu: QtWidgets.QMenu) -> QtWidgets.QToolButton:
+    """A "Show" button opening ``menu``: the choices a tab's row has no room for.
+
+    Hidden until :func:`fold_controls` folds a choice into it. A tool button that takes the
+    focus with Tab and opens its menu with Space, so the folded choices stay in reach of the
+    keyboard.
+
+    Parameters
+    ----------
+    tip : str
+        The button's tooltip: what the choices in its menu change.
+    menu : QtWidgets.QMenu
+        The menu of the folded choices (see :func:`menu_toggle`).
+    """
+    button = QtWidgets.QToolButton()
+    button.setText("Show")
+    button.setToolTip(tip)
+    button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+    button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
+    button.setMenu(menu)
+    button.hide()
+    return button
+
+
+def menu_toggle(menu: QtWidgets.QMenu, box: QtWidgets.QCheckBox, text: str) -> QtGui.QAction:
+    """Add to ``menu`` a checkable entry that is the same choice as the check box ``box``.
+
+    Each follows the other both ways, so the choice reads and acts the same in the row and
+    in the menu; the entry has the box's tooltip (as it is now: a box whose tooltip changes
+    passes the change on itself).
+
+    Parameters
+    ----------
+    menu : QtWidgets.QMenu
+        The menu of a :func:`fold_button`.
+    box : QtWidgets.QCheckBox
+        The check box in the tab's row.
+    text : str
+        The entry's text (it may say more than the box's short label).
+    """
+    action = menu.addAction(text)
+    action.setCheckable(True)
+    action.setChecked(box.isChecked())
+    action.setToolTip(box.toolTip())
+    action.toggled.connect(box.setChecked)
+    box.toggled.connect(action.setChecked)
+    return action
+
+
+def fold_controls(
+    row: QtWidgets.QWidget,
+    levels: Sequence[tuple[QtWidgets.QWidget, ...]],
+    button: QtWidgets.QToolButton,
+    offers: Callable[[QtWidgets.QWidget], bool] | None = None,
+) -> tuple[QtWidgets.QWidget, ...]:
+    """Keep a tab's row of controls on one line by folding some into the menu of ``button``.
+
+    A row that wraps onto a second line (a narrow dock, a large font) takes a line of the
+    plots' height, which a small dock cannot spare. The first of ``levels`` whose controls
+    left in the row fit on one line at the row's width is folded: its controls are hidden
+    (their menu entries then stand for them), and ``button`` is shown while any control it
+    holds is offered. Where no level fits, the last.
+
+    Parameters
+    ----------
+    row : QtWidgets.QWidget
+        The row of :meth:`PlotTab.add_wrapping_controls`, laid out at its width already.
+    levels : sequence of tuple of QtWidgets.QWidget
+        The controls to fold, level by level, the first level folding the fewest (usually
+        none) and each level the ones before it and more; the last lists every control that
+        can fold. Controls of the row in no level always stay in it (when shown at all).
+    button : QtWidgets.QToolButton
+        The :func:`fold_button` in the row.
+    offers : callable, optional
+        Whether the tab offers a control now (it has something to show); a control not
+        offered is hidden wherever it would be and takes no room. By default all are.
+
+    Returns
+    -------
+    tuple of QtWidgets.QWidget
+        The folded level: the controls whose choices are now in the menu.
+    """
+    offered = offers if offers is not None else (lambda _control: True)
+    folding = levels[-1]
+    layout = row.layout()
+    spacing = layout.spacing()
+    # Controls that never fold, shown with something in them (a group whose controls are
+    # all hidden is empty and takes no place, as in FlowRow).
+    staying = []
+    for index in range(layout.count()):
+        widget = layout.itemAt(index).widget()
+        if widget is None or widget is button or widget in folding or widget.isHidden():
+            continue
+        if not widget.sizeHint().isEmpty():
+            staying.append(widget)
+
+    def line_width(folded: tuple[QtWidgets.QWidget, ...]) -> int:
+        shown = [control for control in folding if control not in folded and offered(control)]
+        shown += staying
+        if any(offered(control) for control in folded):
+            shown.append(button)
+        return sum(c.sizeHint().width() for c in shown) + spacing * (len(shown) - 1)
+
+    width = row.width()
+    folded = next((level for level in levels if line_width(level) <= width), folding)
+    for control in folding:
+        wanted = offered(control) and control not in folded
+        if control.isHidden() == wanted:
+            control.setVisible(wanted)
+    in_menu = any(offered(control) for control in folded)
+    if button.isHidden() == in_menu:
+        button.setVisible(in_menu)
+    return folded
+
+
 class PlotTab(QtWidgets.QWidget):
     """One tab of the plots panel: a row of controls and a canvas of pyqtgraph plots.
 

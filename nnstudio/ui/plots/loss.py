@@ -47,8 +47,11 @@ from nnstudio.ui.plots.common import (
     ReadableLogAxis,
     SteadyYRange,
     compact_large_ticks,
+    fold_button,
+    fold_controls,
     key,
     make_plot,
+    menu_toggle,
     nice_ceiling,
     pen,
     qt_dash,
@@ -890,15 +893,10 @@ class LossTab(PlotTab):
         # Where the row has no room for every choice on one line, the less used ones (at a
         # large font all of them) move into this button's menu: a row wrapped onto three
         # lines left the plots a sliver of a small dock, and cut its last line.
-        self.more_button = QtWidgets.QToolButton()
-        self.more_button.setText("Show")
-        self.more_button.setToolTip(
-            "What the loss plot shows: the choices this row has no room for"
+        self.more_button = fold_button(
+            "What the loss plot shows: the choices this row has no room for",
+            self._build_more_menu(),
         )
-        self.more_button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.more_button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.more_button.setMenu(self._build_more_menu())
-        self.more_button.hide()
         #: Whether the objective and learning-rate choices have something to show.
         self._offered = {self.show_objective: False, self.show_rate: False}
         #: The choices in the menu now, and what moves there, level by level, where the row
@@ -1138,13 +1136,7 @@ class LossTab(PlotTab):
             (self.show_rate, "Learning rate"),
             (self.show_previous, "Earlier runs"),
         ):
-            action = menu.addAction(text)
-            action.setCheckable(True)
-            action.setChecked(box.isChecked())
-            action.setToolTip(box.toolTip())
-            action.toggled.connect(box.setChecked)
-            box.toggled.connect(action.setChecked)
-            self._menu_actions[box] = action
+            self._menu_actions[box] = menu_toggle(menu, box, text)
         menu.addSeparator()
         self.forget_action = menu.addAction("Forget earlier runs")
         self.forget_action.setToolTip(self.forget_button.toolTip())
@@ -1204,32 +1196,9 @@ class LossTab(PlotTab):
         """Keep the row of choices on one line: move the less used ones (then every check
         box, then the x axis choice) into the Show menu where the row is too narrow for them.
         """
-        row = self._controls_row
-        width = row.width()
-        spacing = row.layout().spacing()
-
-        def line_width(folded: tuple[QtWidgets.QWidget, ...]) -> int:
-            shown = [
-                control
-                for control in self._fold_levels[-1]
-                if control not in folded and self._offers(control)
-            ]
-            if any(self._offers(control) for control in folded):
-                shown.append(self.more_button)
-            return sum(c.sizeHint().width() for c in shown) + spacing * (len(shown) - 1)
-
-        folded = next(
-            (level for level in self._fold_levels if line_width(level) <= width),
-            self._fold_levels[-1],
+        self._folded = fold_controls(
+            self._controls_row, self._fold_levels, self.more_button, self._offers
         )
-        self._folded = folded
-        for control in self._fold_levels[-1]:
-            wanted = self._offers(control) and control not in folded
-            if control.isHidden() == wanted:
-                control.setVisible(wanted)
-        in_menu = any(self._offers(control) for control in folded)
-        if self.more_button.isHidden() == in_menu:
-            self.more_button.setVisible(in_menu)
         self._sync_menu()
 
     def _sync_menu(self) -> None:

@@ -7,6 +7,10 @@
 * 1-input data (without a plane): the fitted curve over the data.
 * Classification: the confusion matrix on the validation set (the training set without one).
 * Regression: predicted against actual values with the line ``y = x``.
+
+Where the tab is too narrow for its check boxes on one line (a small dock at a large font),
+they go into a Show menu, as in the Loss tab: a second line of controls would take the
+height the plots need.
 """
 
 from __future__ import annotations
@@ -29,9 +33,12 @@ from nnstudio.ui.plots.common import (
     PlotTab,
     class_colors,
     compact_large_ticks,
+    fold_button,
+    fold_controls,
     image_mosaic,
     key,
     make_plot,
+    menu_toggle,
     palette_color,
     pen,
     qt_dash,
@@ -598,7 +605,32 @@ class OutputTab(PlotTab):
         parity_row.setContentsMargins(0, 0, 0, 0)
         parity_row.addWidget(self.parity_target_label)
         parity_row.addWidget(self.parity_target)
-        self.add_wrapping_controls(self.show_validation, self.show_boundary, parity)
+        # Where the row has no room for both check boxes on one line, they move into this
+        # button's menu: at 18 pt in the dock of a 1024-pixel window the row took two lines
+        # and left the map about 25 pixels of height.
+        menu = QtWidgets.QMenu(self)
+        menu.setToolTipsVisible(True)
+        self._menu_actions = {
+            self.show_validation: menu_toggle(menu, self.show_validation, "Validation points"),
+            self.show_boundary: menu_toggle(menu, self.show_boundary, "Decision boundary"),
+        }
+        menu.aboutToShow.connect(self._sync_menu)
+        self.more_button = fold_button(
+            "What the map shows: the choices this row has no room for", menu
+        )
+        #: Which check boxes the data has a use for (see :meth:`_reconfigure`).
+        self._offered = {self.show_validation: False, self.show_boundary: False}
+        #: The check boxes in the Show menu now: none, or both (one box beside "Show"
+        #: would save little room and split two choices about the same map).
+        self._folded: tuple[QtWidgets.QWidget, ...] = ()
+        self._fold_levels: tuple[tuple[QtWidgets.QWidget, ...], ...] = (
+            (),
+            (self.show_validation, self.show_boundary),
+        )
+        self.add_wrapping_controls(
+            self.show_validation, self.show_boundary, self.more_button, parity
+        )
+        self._controls_row = self.show_validation.parentWidget()
 
         # ---- map over the inputs -------------------------------------------------------------
         self.map_plot = make_plot("Decision regions", "x1", "x2", grid=False)
@@ -716,12 +748,52 @@ class OutputTab(PlotTab):
         self.surface_bar.setVisible(regression_surface)
         self.regions.setVisible(mode == "map2d")
         self.boundary.setVisible(self._boundary_shown())
-        self.show_validation.setVisible(mode in ("map2d", "curve"))
-        self.show_boundary.setVisible(mode == "map2d" and task == "classification")
+        self._offered[self.show_validation] = mode in ("map2d", "curve")
+        self._offered[self.show_boundary] = mode == "map2d" and task == "classification"
         several = task == "regression" and outputs > 1
         self.parity_target.setVisible(several)
         self.parity_target_label.setVisible(several)
+        # In the row, or in the Show menu where the row has no room for them.
+        self._fit_controls()
         self._points_for = None
+
+    # ---- room ----------------------------------------------------------------------------------
+
+    @property
+    def folded(self) -> tuple[QtWidgets.QWidget, ...]:
+        """The row's check boxes that are in the Show menu for want of room (empty: none)."""
+        return self._folded
+
+    def _offers(self, control: QtWidgets.QWidget) -> bool:
+        return self._offered.get(control, True)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        # The layout has given the row its new width already (it sees the event first).
+        self._fit_controls()
+        super().resizeEvent(event)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        super().changeEvent(event)
+        # Another font changes the controls' widths at the same row width.
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            self._fit_controls()
+
+    def _fit_controls(self) -> None:
+        """Keep the row of choices on one line: move the check boxes into the Show menu
+        where the row is too narrow for them (see :func:`fold_controls`)."""
+        self._folded = fold_controls(
+            self._controls_row, self._fold_levels, self.more_button, self._offers
+        )
+        self._sync_menu()
+
+    def _sync_menu(self) -> None:
+        """Offer in the Show menu the choices the row has no room for, as their check
+        boxes are now (checked, enabled, and their tooltips, which say why one is off)."""
+        for box, action in self._menu_actions.items():
+            action.setVisible(box in self._folded and self._offers(box))
+            action.setEnabled(box.isEnabled())
+            action.setChecked(box.isChecked())
+            action.setToolTip(box.toolTip())
 
     def clear(self) -> None:
         self.forget()
@@ -776,6 +848,7 @@ class OutputTab(PlotTab):
             return
         self.show_validation.setEnabled(validation)
         self.show_validation.setToolTip(_VALIDATION_TIP if validation else _NO_VALIDATION_TIP)
+        self._sync_menu()
 
     def _class_count(self, frame: Frame) -> int:
         return max(len(frame.target_names), 2)
