@@ -13,7 +13,7 @@ from nnstudio.data import Dataset
 from nnstudio.spec import Project
 from nnstudio.ui.frame import Frame
 from nnstudio.ui.plots.activations import ActivationsTab
-from nnstudio.ui.plots.common import PlotTab, make_plot
+from nnstudio.ui.plots.common import PlotTab, make_plot, set_title
 from nnstudio.ui.plots.gradients import GradientsTab
 from nnstudio.ui.plots.output import OutputTab
 from nnstudio.ui.plots.weights import WeightsTab
@@ -246,3 +246,125 @@ def test_the_least_height_follows_the_rows_lines_as_controls_come_and_go(qtbot) 
     _settle(qtbot)
     assert tab.height() >= wrapped
     assert _bottoms_outside(tab) == []
+
+
+#: The Output tab's size in the plots dock of a 1024 × 640 window at an 18 pt font (its row
+#: of controls on one line, the check boxes in the Show menu).
+LARGE_FONT_OUTPUT = (363, 197)
+
+
+def _title_lines(plot) -> int:
+    """How many lines a plot's title takes as laid out."""
+    document = plot.titleLabel.item.document()
+    document.documentLayout()  # laid out
+    block, lines = document.begin(), 0
+    while block.isValid():
+        lines += block.layout().lineCount()
+        block = block.next()
+    return lines
+
+
+def _title_rect(tab: PlotTab, plot) -> QtCore.QRectF:
+    """The title's text as drawn, in the view's scene."""
+    item = plot.titleLabel.item
+    width = item.document().idealWidth()
+    # Centred in the text width the label gave it.
+    left = (max(item.textWidth(), width) - width) / 2
+    rect = QtCore.QRectF(left, 0.0, width, item.boundingRect().height())
+    return item.mapRectToScene(rect)
+
+
+def _titled_plots(tab: OutputTab) -> list:
+    return [item for item in tab.shown_items() if item.titleLabel.isVisible()]
+
+
+@pytest.mark.parametrize("data", ["spiral", "housing", "iris"])
+def test_at_a_large_font_the_output_plots_are_low_with_one_line_titles_and_no_x_names(
+    qtbot, app_font, request, data
+) -> None:
+    # At 18 pt titles of two lines ("Class / probability", "Confusion, / 56.0 % correct") and
+    # the x axes' names ("x1", "predicted") left the map about 28 pixels of data.
+    app_font(18)
+    tab, host = _output_tab_at(qtbot, request.getfixturevalue(data), *LARGE_FONT_OUTPUT)
+    assert (tab.width(), tab.height()) == LARGE_FONT_OUTPUT
+    assert tab.low
+    plots = _titled_plots(tab)
+    assert len(plots) == (1 if data == "iris" else 2)
+    for plot in plots:
+        # One line, whole (not cut at the plot's edges), and said in full on hover.
+        assert _title_lines(plot) == 1, plot.titleLabel.text
+        assert _title_rect(tab, plot).width() <= plot.titleLabel.sceneBoundingRect().width()
+        assert plot.titleLabel.toolTip()
+        # No x axis name: its line goes to the data, which has room to be read.
+        axis = plot.getAxis("bottom")
+        assert axis.labelText and not axis.label.isVisible()
+        assert plot.vb.height() >= 60, (plot.titleLabel.text, plot.vb.height())
+    # Side by side, the titles keep apart.
+    if len(plots) == 2:
+        left, right = (_title_rect(tab, plot) for plot in plots)
+        assert left.right() + 8 <= right.left()
+    # The tooltips say what the axes are.
+    if data == "spiral":
+        tip = tab.map_plot.titleLabel.toolTip()
+        assert "x1 (across)" in tip and "x2 (up)" in tip
+        assert "predicted class (across)" in tab.confusion_plot.titleLabel.toolTip()
+    if data == "housing":
+        assert "actual values across" in tab.parity_plot.titleLabel.toolTip()
+        assert "R²" in tab.parity_plot.titleLabel.text
+    # Given room (a larger window), the x names and the full titles come back.
+    host.resize(1000, 700)
+    _settle(qtbot)
+    assert not tab.low
+    for plot in plots:
+        assert plot.getAxis("bottom").label.isVisible()
+        assert "validation" in plot.titleLabel.text
+
+
+def test_a_large_font_digits_confusion_and_examples_titles_keep_apart(qtbot, app_font) -> None:
+    # Ten classes and example images: both titles on one line, neither running into the
+    # other (the confusion matrix's share in fewer digits where it has to).
+    app_font(18)
+    data = sample_frames(SAMPLES / "digits.nnproj", epochs=1)
+    tab, _host = _output_tab_at(qtbot, data, *LARGE_FONT_OUTPUT)
+    assert tab.low
+    assert [*_titled_plots(tab)] == [tab.confusion_plot, tab.examples_plot]
+    for plot in (tab.confusion_plot, tab.examples_plot):
+        assert _title_lines(plot) == 1
+    left, right = _title_rect(tab, tab.confusion_plot), _title_rect(tab, tab.examples_plot)
+    assert left.right() + 8 <= right.left()
+    assert "correct" in tab.confusion_plot.titleLabel.text
+    assert "wrong" in tab.examples_plot.titleLabel.text
+
+
+@pytest.mark.parametrize("data", ["spiral", "housing"])
+def test_with_room_the_output_plots_keep_their_full_titles_and_x_names(
+    qtbot, request, data
+) -> None:
+    # The default font in the dock of a 1280 × 800 window: as before.
+    tab, _host = _output_tab_at(qtbot, request.getfixturevalue(data), *LARGE_WINDOW_OUTPUT)
+    assert not tab.low
+    if data == "spiral":
+        titled = {tab.map_plot: "x1", tab.confusion_plot: "predicted class"}
+        assert "training" in tab.map_plot.titleLabel.text
+        assert "Confusion on validation" in tab.confusion_plot.titleLabel.text
+    else:
+        feature = request.getfixturevalue(data)[1].feature_names[0]
+        titled = {tab.map_plot: feature, tab.parity_plot: "actual"}
+        assert "Predicted vs actual on validation" in tab.parity_plot.titleLabel.text
+    for plot, name in titled.items():
+        axis = plot.getAxis("bottom")
+        assert axis.label.isVisible() and axis.labelText == name
+
+
+def test_a_one_line_title_never_wraps(qtbot) -> None:
+    # Not even its last wording, where that is wider than the plot: it is cut at the edge.
+    tab = _ManyChoices()
+    _host = _in_least_room(qtbot, tab, height=300)
+    words = "a title of many words that no plot this narrow has room for on one line"
+    set_title(tab.plot, words, compact=words.upper(), lines=1)
+    _settle(qtbot)
+    assert _title_lines(tab.plot) == 1
+    assert "A TITLE" in tab.plot.titleLabel.text
+    set_title(tab.plot, words)
+    _settle(qtbot)
+    assert _title_lines(tab.plot) >= 2

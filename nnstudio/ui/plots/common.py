@@ -1244,6 +1244,12 @@ def make_heatmap(
 #: (a short dock has no room for more, and the first line would be cut off).
 TITLE_SCALES = (1.0, 0.9, 0.8)
 TITLE_MAX_LINES = 2
+#: A plot lower than this many lines of the font is a low plot: it shows a one-line title
+#: and no x axis name, since a title of two lines, the ticks and the name would leave its
+#: data too little height.
+LOW_PLOT_LINES = 9
+#: Pixels a one-line title keeps free at either end (the title's margins, a little air).
+TITLE_SIDE_ROOM = 8
 #: The height pyqtgraph gives a plot's title row, kept for titles of one or two lines.
 _TITLE_ROW_HEIGHT = 30
 _DIGITS = re.compile(r"\d")
@@ -1258,25 +1264,46 @@ def title_point_sizes() -> tuple[float, ...]:
     return tuple(round(base * scale, 1) for scale in TITLE_SCALES)
 
 
-def set_title(plot: pg.PlotItem, html: str, compact: str | Sequence[str] | None = None) -> None:
+def set_title(
+    plot: pg.PlotItem,
+    html: str,
+    compact: str | Sequence[str] | None = None,
+    *,
+    lines: int = TITLE_MAX_LINES,
+) -> None:
     """Set a plot's title; a title longer than the plot is wide wraps onto more lines.
 
     pyqtgraph makes a title's full length the plot's minimum width, which pushes
     neighbouring plots out of a narrow dock; wrapping keeps every plot inside it. A title
-    that would wrap onto more than :data:`TITLE_MAX_LINES` lines is set smaller (down to
-    the last of :func:`title_point_sizes`), and when it does not fit even then, ``compact``
-    (a shorter wording, or several from the longest to the shortest) is shown instead: the
-    first that fits, else the last.
+    that would wrap onto more than ``lines`` lines (:data:`TITLE_MAX_LINES` unless told)
+    is set smaller (down to the last of :func:`title_point_sizes`), and when it does not
+    fit even then, ``compact`` (a shorter wording, or several from the longest to the
+    shortest) is shown instead: the first that fits, else the last.
+
+    With ``lines=1`` (a low plot's title) the title never wraps: the last wording, where
+    not even it fits, is cut at the plot's edge rather than taking a second line of the
+    plot's height.
     """
     label = plot.titleLabel
     wordings = (html,) + ((compact,) if isinstance(compact, str) else tuple(compact or ()))
-    if getattr(label, "_nnstudio_titles", None) == wordings:
+    if (
+        getattr(label, "_nnstudio_titles", None) == wordings
+        and getattr(label, "_nnstudio_lines", TITLE_MAX_LINES) == lines
+    ):
         return  # unchanged: setting it again would lay the plot out again
     label._nnstudio_titles = wordings
+    label._nnstudio_lines = lines
+    first = not getattr(label, "_nnstudio_wraps", False)
+    if first:
+        _wrap_label(label)
+    option = label.item.document().defaultTextOption()
+    wrap = QtGui.QTextOption.WrapMode.NoWrap if lines == 1 else QtGui.QTextOption.WrapMode.WordWrap
+    if option.wrapMode() != wrap:
+        option.setWrapMode(wrap)
+        label.item.document().setDefaultTextOption(option)
     shown, points = _fitted_title(label)
     size = f"{points:g}pt"
-    if not getattr(label, "_nnstudio_wraps", False):
-        _wrap_label(label)
+    if first:
         plot.setTitle(shown, size=size)
     else:
         # Not setTitle again: it would pin the title row back to 30 pixels first, and the
@@ -1297,27 +1324,33 @@ def _fitted_title(label: Any) -> tuple[str, float]:
 
 def _title_points(label: Any, html: str) -> tuple[float, bool]:
     """The largest of :func:`title_point_sizes` at which ``html`` fits the label's width in
-    :data:`TITLE_MAX_LINES` lines, and whether it fits (the smallest size when none does)."""
+    the title's lines (see :func:`set_title`), and whether it fits (the smallest size when
+    none does)."""
     width = label.rect().width()
     sizes = title_point_sizes()
     if width <= 40:
         return sizes[0], True  # not laid out yet
+    lines = getattr(label, "_nnstudio_lines", TITLE_MAX_LINES)
     # Live titles change their numbers several times a second; digits are equally wide, so
     # a title that differs only in its digits takes the size found for the last one.
-    shape = (width, sizes, _DIGITS.sub("0", html))
+    shape = (width, sizes, lines, _DIGITS.sub("0", html))
     fitted = getattr(label, "_nnstudio_fitted", {})
     if shape not in fitted:
         if len(fitted) > 8:
             fitted.clear()
-        fitted[shape] = _fitting_points(label, html, width, sizes)
+        fitted[shape] = _fitting_points(label, html, width, sizes, lines)
         label._nnstudio_fitted = fitted
     return fitted[shape]
 
 
 def _fitting_points(
-    label: Any, html: str, width: float, sizes: tuple[float, ...]
+    label: Any, html: str, width: float, sizes: tuple[float, ...], lines: int = TITLE_MAX_LINES
 ) -> tuple[float, bool]:
-    """Lay ``html`` out at ``width`` in each of ``sizes`` (points) until it fits."""
+    """Lay ``html`` out at ``width`` in each of ``sizes`` (points) until it fits in
+    ``lines`` lines."""
+    if lines == 1:
+        # Air at both ends: one-line titles of plots side by side ran into each other.
+        width -= 2 * TITLE_SIDE_ROOM
     document = QtGui.QTextDocument()
     document.setDefaultFont(label.item.font())
     document.setDefaultTextOption(label.item.document().defaultTextOption())
@@ -1327,7 +1360,7 @@ def _fitting_points(
         font = QtGui.QFont(label.item.font())
         font.setPointSizeF(points)
         line = QtGui.QFontMetricsF(font).lineSpacing()
-        room = TITLE_MAX_LINES * line + 2 * document.documentMargin() + line / 2
+        room = lines * line + 2 * document.documentMargin() + line / 2
         # A run of text without a place to break (non-breaking spaces) is wider than the
         # width it was wrapped to: it does not fit either.
         wide = document.idealWidth() > width + 0.5

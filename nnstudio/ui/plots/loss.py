@@ -39,6 +39,8 @@ import numpy as np
 
 from nnstudio.ui.plots.common import (
     BATCH_COLOR,
+    LOW_PLOT_LINES,
+    TITLE_SIDE_ROOM,
     TRAIN_COLOR,
     VALIDATION_COLOR,
     GrowingXRange,
@@ -76,13 +78,8 @@ _REGRESSION_COLUMNS = ("train_rmse", "val_rmse", "train_r2", "val_r2")
 #: the metric plot beside it, and its height with the metric plot under it.
 _PLOT_LEAST_WIDTH = 12
 _PLOT_LEAST_HEIGHT = 7
-#: A plot lower than this many lines shows a one-line title and no x axis label: a title
-#: of two lines, the ticks and the label would leave its data too little height.
-_LOW_PLOT_LINES = 9
 #: The rate axis is named only on a loss plot at least this many lines wide.
 _NAMED_RATE_AXIS_LINES = 14
-#: Pixels a one-line title keeps free at either end (the title's margins, a little air).
-_TITLE_SIDE_ROOM = 8
 #: Significant digits a low loss plot's one-line title gives the losses, the most first:
 #: where a title with more does not fit on one line even at the smallest title size, fewer.
 _ONE_LINE_DIGITS = (4, 3, 2)
@@ -1233,7 +1230,7 @@ class LossTab(PlotTab):
         arrangement = narrow if self.layout_mode == "narrow" else wide
         rows = 2 if arrangement is under else 1
         columns = 2 if arrangement is beside else 1
-        low = self.graphics.height() < rows * _LOW_PLOT_LINES * line
+        low = self.graphics.height() < rows * LOW_PLOT_LINES * line
         # The width of each plot: the view's less the layout's margins and spacing (a one-line
         # title sized for the view's whole width wrapped at an 18 pt font).
         grid = self.graphics.ci.layout
@@ -1267,7 +1264,7 @@ class LossTab(PlotTab):
         fits: a low plot's title, which must not take two."""
         if isinstance(wordings, str):
             wordings = (wordings,)
-        room = self._plot_width - 2 * _TITLE_SIDE_ROOM
+        room = self._plot_width - 2 * TITLE_SIDE_ROOM
         sizes = title_point_sizes()
         # Live titles change several times a second, in their digits only, which are all
         # equally wide: the choice made for one serves them all.

@@ -10,13 +10,16 @@
 
 Where the tab is too narrow for its check boxes on one line (a small dock at a large font),
 they go into a Show menu, as in the Loss tab: a second line of controls would take the
-height the plots need.
+height the plots need. For the same reason a low plot (as in the Loss tab) has a one-line
+title, in fewer words or digits where the full one would not fit, and no x axis name; the
+title's tooltip has it in full and says what the axes are.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -28,6 +31,7 @@ from nnstudio.engine.products import matmul
 from nnstudio.spec import DEFAULT_PLANE_FEATURES, plane_features_read
 from nnstudio.ui.frame import finite_range, plottable
 from nnstudio.ui.plots.common import (
+    LOW_PLOT_LINES,
     TRAIN_COLOR,
     VALIDATION_COLOR,
     PlotTab,
@@ -69,11 +73,12 @@ _NO_VALIDATION_TIP = (
 )
 
 
-def _r2_text(actual: np.ndarray, predicted: np.ndarray) -> str:
+def _r2_text(actual: np.ndarray, predicted: np.ndarray, digits: int = 3) -> str:
     """R² of ``predicted`` against ``actual`` in a few characters.
 
     ``"n/a"`` where it is undefined (targets without spread); a diverged run's huge
-    negative R² in scientific notation rather than forty digits.
+    negative R² in scientific notation rather than forty digits. ``digits``: decimals of
+    ordinary values, significant digits of far worse ones.
     """
     # A diverged run's predictions overflow when squared: that is an infinite residual.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -83,7 +88,22 @@ def _r2_text(actual: np.ndarray, predicted: np.ndarray) -> str:
             return "n/a"
         r2 = 1.0 - residual / total
     # Three decimals for ordinary values (0.912, -0.128), three digits for far worse ones.
-    return f"{r2:.3f}" if abs(r2) < 10.0 else short_number(r2, 3)
+    return f"{r2:.{digits}f}" if abs(r2) < 10.0 else short_number(r2, digits)
+
+
+#: Spaces between words of a title's text (not those inside its HTML tags).
+_TEXT_SPACE = re.compile(r" (?![^<]*>)")
+
+
+def _one_line(html: str) -> str:
+    """``html`` with non-breaking spaces between its words: a low plot's title wording,
+    which must not wrap onto a second line."""
+    return _TEXT_SPACE.sub("&nbsp;", html)
+
+
+def _point_tip(validation: bool) -> str:
+    """What the map's points are, for a tooltip."""
+    return "Points: ● training" + (", ▼ validation." if validation else ".")
 
 
 def _point_keys(validation: bool) -> str:
@@ -632,6 +652,11 @@ class OutputTab(PlotTab):
         )
         self._controls_row = self.show_validation.parentWidget()
 
+        #: Whether the plots are low (see :meth:`_fit_plots`), and each plot's title as last
+        #: set: its wordings for a plot of ordinary height, and for a low one.
+        self._low = False
+        self._titles: dict[pg.PlotItem, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
         # ---- map over the inputs -------------------------------------------------------------
         self.map_plot = make_plot("Decision regions", "x1", "x2", grid=False)
         self.regions = SmoothImageItem()
@@ -703,6 +728,15 @@ class OutputTab(PlotTab):
         self._task = "classification"
         self._frame: Frame | None = None
         self._points_for: tuple[int, int] | None = None
+        # The titles before any data, with their one-line wordings.
+        for plot, title, shorter in (
+            (self.map_plot, "Decision regions", "Regions"),
+            (self.confusion_plot, "Confusion matrix", "Confusion"),
+            (self.parity_plot, "Predicted vs actual", "Predicted"),
+            (self.examples_plot, "Examples", "Examples"),
+        ):
+            self._set_title(plot, (title,), (_one_line(title), shorter))
+        self.graphics.sigDeviceRangeChanged.connect(lambda *_args: self._fit_plots())
         # Only some of these plots are laid out at a time (see _reconfigure).
         self.keep_in_scene(
             self.map_plot,
@@ -795,6 +829,67 @@ class OutputTab(PlotTab):
             action.setChecked(box.isChecked())
             action.setToolTip(box.toolTip())
 
+    def arrangement_changed(self, mode: str) -> None:
+        # Stacked plots are low at a greater height than plots side by side.
+        self._fit_plots()
+
+    def _fit_plots(self) -> None:
+        """Make the plots low where the view is shorter than :data:`LOW_PLOT_LINES` lines of
+        the font per row of plots: one-line titles and no x axis names, as in the Loss tab.
+
+        At 18 pt in the dock of a 1024-pixel window, two-line titles ("Class / probability")
+        and the x axes' names left the map about 28 pixels of data.
+        """
+        line = QtGui.QFontMetricsF(QtGui.QFont()).lineSpacing()
+        arrangement = self._arrangement(self.layout_mode or "narrow")
+        rows = max((row + span for _, row, _, span, _ in arrangement), default=1)
+        low = self.graphics.height() < rows * LOW_PLOT_LINES * line
+        if low == self._low:
+            return
+        self._low = low
+        for plot in self._titles:
+            self._show_title(plot)
+        for plot in (self.map_plot, self.confusion_plot, self.parity_plot):
+            self._show_x_name(plot)
+
+    @property
+    def low(self) -> bool:
+        """Whether the plots are too low for titles of two lines and x axis names."""
+        return self._low
+
+    def _set_title(
+        self, plot: pg.PlotItem, wordings: Sequence[str], low: Sequence[str], tip: str = ""
+    ) -> None:
+        """Title ``plot`` with the first of ``wordings`` (longest first) that fits it in two
+        lines, or while the plots are low, the first of ``low`` that fits in one (see
+        :func:`~nnstudio.ui.plots.common.set_title`); ``tip`` in full on hover."""
+        self._titles[plot] = (tuple(wordings), tuple(low))
+        label = plot.titleLabel
+        if label.toolTip() != tip:
+            label.setToolTip(tip)
+        self._show_title(plot)
+
+    def _show_title(self, plot: pg.PlotItem) -> None:
+        wordings, low = self._titles[plot]
+        if self._low:
+            set_title(plot, low[0], compact=low[1:], lines=1)
+        else:
+            set_title(plot, wordings[0], compact=wordings[1:])
+
+    def _set_x_name(self, plot: pg.PlotItem, text: str) -> None:
+        """Name the x axis of ``plot`` (HTML), shown unless the plots are low."""
+        plot.setLabel("bottom", text)  # which shows the name
+        self._show_x_name(plot)
+
+    def _show_x_name(self, plot: pg.PlotItem) -> None:
+        """Show the x axis's name, or leave it out of a low plot: the plot's title and its
+        tooltip say what the axes are, and the name's line goes to the data."""
+        axis = plot.getAxis("bottom")
+        shown = bool(axis.labelText) and not self._low
+        # Visible to its axis: a hidden axis (the examples' mosaic) hides its name too.
+        if axis.label.isVisibleTo(axis) != shown:
+            axis.showLabel(shown)
+
     def clear(self) -> None:
         self.forget()
         self._frame = None
@@ -863,18 +958,24 @@ class OutputTab(PlotTab):
         axes_changed = self.changed("map", (grid.extent, grid.size, names, frame.task, validation))
         if axes_changed:
             # Labels and titles are HTML to pyqtgraph; feature and target names are the user's.
-            self.map_plot.setLabel("bottom", escape(names[0]))
+            self._set_x_name(self.map_plot, escape(names[0]))
             self.map_plot.setLabel("left", escape(names[1]))
+        # The tooltips say what the axes are: a low map has no x axis name.
+        over = f"over {names[0]} (across) and {names[1]} (up)"
         if frame.task == "classification":
             decision = decision_map(grid)
             self.regions.setImage(decision.colors, autoLevels=False)
             if self.show_boundary.isChecked():
                 self._draw_boundary(decision)
             if axes_changed:
-                set_title(
+                full = f"Class probability  {_point_keys(validation)}"
+                self._set_title(
                     self.map_plot,
-                    f"Class probability  {_point_keys(validation)}",
-                    compact="Class probability",
+                    (full, "Class probability"),
+                    (_one_line(full), "Class&nbsp;probability", "P(class)"),
+                    f"Class probability {over}: each region has the colour of its most "
+                    "probable class, paler where the network is undecided; the line is the "
+                    f"decision boundary. {_point_tip(validation)}",
                 )
         else:
             self._sync_parity_targets(frame)
@@ -887,10 +988,14 @@ class OutputTab(PlotTab):
             target = escape(self.parity_target.currentText() or "y")
             target_changed = self.changed("surface target", target)
             if axes_changed or target_changed:
-                set_title(
+                full = f"Predicted {target}  {_point_keys(validation)}"
+                plain = self.parity_target.currentText() or "y"
+                self._set_title(
                     self.map_plot,
-                    f"Predicted {target}  {_point_keys(validation)}",
-                    compact=f"Predicted {target}",
+                    (full, f"Predicted {target}"),
+                    (_one_line(full), _one_line(f"Predicted {target}"), _one_line(target)),
+                    f"Predicted {plain} {over}, in the colours of the bar beside the map "
+                    f"(the points' colours are their actual values). {_point_tip(validation)}",
                 )
         if axes_changed:
             self.regions.setRect(QtCore.QRectF(*grid_image_rect(grid.extent, grid.size)))
@@ -977,9 +1082,8 @@ class OutputTab(PlotTab):
                 curve.setVisible(False)
         validation = self._has_validation(frame)
         if self.changed("curve", (frame.feature_names, label, tuple(names), validation)):
-            self.map_plot.setLabel(
-                "bottom", escape(frame.feature_names[0]) if frame.feature_names else "x"
-            )
+            feature = frame.feature_names[0] if frame.feature_names else "x"
+            self._set_x_name(self.map_plot, escape(feature))
             self.map_plot.setLabel("left", label)
             curves = [key(tuple(int(v) for v in c), n) for c, n in zip(colors, names, strict=False)]
             # Regression points are coloured by split (see _show_points), class points by class.
@@ -988,10 +1092,21 @@ class OutputTab(PlotTab):
                 if frame.task == "classification"
                 else _coloured_point_keys(validation)
             )
-            set_title(
+            full = "&nbsp; ".join([*curves, points])
+            compact = "&nbsp; ".join(curves)
+            # The curves' names in plain text (they are HTML above).
+            plain = QtGui.QTextDocumentFragment.fromHtml(", ".join(names)).toPlainText()
+            # Shortest, for a low plot: the one curve named by what it shows ("━ price").
+            least = (
+                compact
+                if frame.task == "classification"
+                else key(tuple(int(v) for v in colors[0]), label)
+            )
+            self._set_title(
                 self.map_plot,
-                "&nbsp; ".join([*curves, points]),
-                compact="&nbsp; ".join(curves),
+                (full, compact),
+                [_one_line(t) for t in dict.fromkeys([full, compact, least])],
+                f"{plain} against {feature} (across). {_point_tip(validation)}",
             )
 
     def _show_points(self, frame: Frame) -> None:
@@ -1140,12 +1255,17 @@ class OutputTab(PlotTab):
             tile_row, tile_column = divmod(slot, _TILE_COLUMNS)
             text.setPos(tile_column * (width + 1) + width / 2, tile_row * (height + gap) + gap / 2)
             text.setVisible(True)
-        mistakes = int(wrong.sum())
-        set_title(
+        mistakes, total = int(wrong.sum()), wrong.shape[0]
+        wrong_ones = f"{mistakes}&nbsp;of&nbsp;{total} wrong"
+        self._set_title(
             self.examples_plot,
-            f"Examples&nbsp;·&nbsp;{mistakes}&nbsp;of&nbsp;{wrong.shape[0]} wrong, shown first "
-            "(true&nbsp;→&nbsp;predicted)",
-            compact=f"{mistakes}&nbsp;of&nbsp;{wrong.shape[0]} wrong, shown&nbsp;first",
+            (
+                f"Examples&nbsp;·&nbsp;{wrong_ones}, shown first (true&nbsp;→&nbsp;predicted)",
+                f"{wrong_ones}, shown&nbsp;first",
+            ),
+            (_one_line(f"{wrong_ones}, shown first"), _one_line(wrong_ones)),
+            f"Examples of the {frame.eval_split} data, the {mistakes} of {total} predicted "
+            "wrong first; each caption reads true → predicted.",
         )
 
     def _example_layout(
@@ -1218,12 +1338,21 @@ class OutputTab(PlotTab):
         total = int(matrix.sum())
         correct = int(np.trace(matrix))
         share = f"{100.0 * correct / total:.1f}" if total else "–"
-        set_title(
+        whole = f"{100.0 * correct / total:.0f}" if total else "–"
+        # Commas, not "·", between the parts: a narrow title wraps there, and a comma ends a
+        # line naturally where a dot would dangle. A low plot's one line gives up the word
+        # "Confusion" first, then a digit, then the word "correct".
+        low = [f"{share} % correct", f"{whole} % correct", f"{share} %", f"{whole} %"]
+        self._set_title(
             self.confusion_plot,
-            # Commas, not "·", between the parts: a narrow title wraps there, and a comma
-            # ends a line naturally where a dot would dangle.
-            f"Confusion on {frame.eval_split}&nbsp;({total}), {share}&nbsp;%&nbsp;correct",
-            compact=f"Confusion, {share}&nbsp;%&nbsp;correct",
+            (
+                f"Confusion on {frame.eval_split}&nbsp;({total}), {share}&nbsp;%&nbsp;correct",
+                f"Confusion, {share}&nbsp;%&nbsp;correct",
+            ),
+            [_one_line(t) for t in dict.fromkeys([f"Confusion, {share} % correct", *low])],
+            f"Confusion matrix on the {frame.eval_split} data ({total} examples): "
+            f"{share} % correct. Each row is a true class (down the side), each column a "
+            "predicted class (across); a cell's shade is its share of the row.",
         )
 
     def _show_cell_counts(self, matrix: np.ndarray, recall: np.ndarray) -> None:
@@ -1328,13 +1457,22 @@ class OutputTab(PlotTab):
         r2 = _r2_text(a, p)
         name = escape(self.parity_target.currentText()) if actual.shape[1] > 1 else ""
         if self.changed("parity axes", name):
-            self.parity_plot.setLabel("bottom", f"actual {name}".strip())
+            self._set_x_name(self.parity_plot, f"actual {name}".strip())
             self.parity_plot.setLabel("left", f"predicted {name}".strip())
         of = f" {name}" if name else ""
-        set_title(
+        plain = f" {self.parity_target.currentText()}" if name else ""
+        # A low plot's one line: R² alone, then in fewer digits.
+        low = [f"Predicted vs actual, R² {r2}", f"R² {r2}", f"R² {_r2_text(a, p, 2)}"]
+        self._set_title(
             self.parity_plot,
-            f"Predicted vs actual{of} on {frame.eval_split}, R²&nbsp;{r2}",
-            compact=f"Predicted vs actual, R²&nbsp;{r2}",
+            (
+                f"Predicted vs actual{of} on {frame.eval_split}, R²&nbsp;{r2}",
+                f"Predicted vs actual, R²&nbsp;{r2}",
+            ),
+            [_one_line(t) for t in dict.fromkeys(low)],
+            f"Predicted{plain} against actual{plain} on the {frame.eval_split} data: actual "
+            f"values across, predicted up; on the dashed line y = x a prediction is exact. "
+            f"R² {r2}.",
         )
 
     # ---- export --------------------------------------------------------------------------------
