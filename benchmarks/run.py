@@ -37,7 +37,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(HERE.parent))
 
-from suite.common import SectionResult, Settings, Table, format_number, machine_info  # noqa: E402
+from suite.common import (  # noqa: E402
+    SectionResult,
+    Settings,
+    Table,
+    format_number,
+    machine_info,
+    value_beside_limit,
+)
 
 #: Section name -> (module, function), in the order they run. Modules are imported only when
 #: their section runs, so e.g. the engine section never loads Qt.
@@ -121,7 +128,11 @@ def render_markdown(report: dict[str, Any]) -> str:
         for target in section["targets"]:
             value = target["value"]
             unit = target["unit"]
-            measured = "not measured" if value is None else f"{format_number(value)}{unit}"
+            measured = (
+                "not measured"
+                if value is None
+                else f"{value_beside_limit(value, target['limit'])}{unit}"
+            )
             lines.append(
                 f"| {name} | {target['name']} | {measured} | {target['op']} "
                 f"{format_number(target['limit'])}{unit} | **{target['status']}** |"

@@ -77,3 +77,29 @@ def test_heatmap_refresh_rate_counts_the_beats_of_the_frames_shown() -> None:
     assert beat_rate(shown) == pytest.approx(81 / 3.0)
     # Frames built outside a run have no beat; fewer than two beats give no rate.
     assert beat_rate([Shown(float("nan")), Shown(beats[0])]) is None
+
+
+def test_a_missed_target_never_reads_as_its_limit() -> None:
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    try:
+        from suite.common import Target
+    finally:
+        sys.path.remove(str(REPO_ROOT / "benchmarks"))
+
+    # 29.9917 Hz against >= 30 Hz was printed "30.0 Hz (target >= 30.0 Hz)" and MISS.
+    missed = Target("heatmap refreshes", 29.991738, ">=", 30.0, " Hz")
+    assert missed.status == "MISS"
+    assert missed.describe() == "29.99 Hz (target >= 30.0 Hz)"
+    # Just over a <= limit, too; values clear of the limit keep their short form.
+    assert Target("slowdown", 2.2004, "<=", 2.2, "×").describe().startswith("2.2004×")
+    assert Target("share", 0.808, ">=", 0.85).describe().startswith(format_short(0.808))
+    assert Target("rate", 30.0, ">=", 30.0, " Hz").describe() == "30.0 Hz (target >= 30.0 Hz)"
+
+
+def format_short(value: float) -> str:
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    try:
+        from suite.common import format_number
+    finally:
+        sys.path.remove(str(REPO_ROOT / "benchmarks"))
+    return format_number(value)

@@ -76,11 +76,31 @@ class Target:
     def describe(self) -> str:
         """E.g. ``"12.3× (target >= 10×)"``."""
         unit = self.unit
-        value = "not measured" if self.value is None else f"{format_number(self.value)}{unit}"
+        value = "not measured" if self.value is None else f"{self.shown_value()}{unit}"
         return f"{value} (target {self.op} {format_number(self.limit)}{unit})"
+
+    def shown_value(self) -> str:
+        """The value as the tables show it, with more digits where that would read as the
+        limit itself (29.9917 against >= 30 is "29.992", not "30.0" marked as missed)."""
+        return value_beside_limit(self.value, self.limit)
 
     def as_dict(self) -> dict[str, Any]:
         return _jsonable({**asdict(self), "status": self.status})
+
+
+def value_beside_limit(value: float | None, limit: float) -> str:
+    """``format_number(value)``, or more significant digits when that text would equal the
+    limit's although the value differs from it."""
+    if value is None:
+        return "not measured"
+    text = format_number(value)
+    if value == limit or text != format_number(limit):
+        return text
+    for digits in range(4, 17):
+        text = f"{value:.{digits}g}"
+        if float(text) != limit and text != f"{limit:.{digits}g}":
+            return text
+    return repr(float(value))
 
 
 @dataclass
