@@ -8,6 +8,7 @@ in red under the options while the import button stays disabled.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Sequence
@@ -88,12 +89,23 @@ WARNING_BOX_STYLE = (
 # ---- descriptions shared with the Data dock ----------------------------------------------------
 
 
+def listed_name(name: str) -> str:
+    """``name`` as :func:`name_list` shows it: in quotes (“cat, big”) when it holds a comma.
+
+    Without them, the classes ``cat, big`` and ``dog`` read as three names.
+    """
+    return f"“{name}”" if "," in name else name
+
+
 def name_list(names: Sequence[str], limit: int = 6) -> str:
-    """``"a, b, c"``, shortened to the first ``limit`` names and a count of the rest."""
-    names = list(names)
-    if len(names) <= limit:
-        return ", ".join(names)
-    return f"{', '.join(names[:limit])}, … ({len(names) - limit} more)"
+    """``"a, b, c"``, shortened to the first ``limit`` names and a count of the rest.
+
+    Names holding a comma are quoted (see :func:`listed_name`): ``“cat, big”, dog``.
+    """
+    shown = [listed_name(name) for name in names]
+    if len(shown) <= limit:
+        return ", ".join(shown)
+    return f"{', '.join(shown[:limit])}, … ({len(shown) - limit} more)"
 
 
 def dataset_summary(dataset: Dataset) -> str:
@@ -281,6 +293,24 @@ def _file_stamp(path: Path) -> tuple[int, int] | None:
     return (status.st_size, status.st_mtime_ns) if path.is_file() else None
 
 
+def _file_digest(path: Path) -> bytes | None:
+    """A hash of a regular file's bytes, else ``None``.
+
+    Tells a file whose contents changed from one only touched (saved unchanged, copied
+    back): only the first is shown again before importing.
+    """
+    if not path.is_file():
+        return None
+    digest = hashlib.blake2b(digest_size=16)
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.digest()
+
+
 @dataclass(frozen=True, eq=False)
 class CsvRead:
     """A CSV file as read for the column picker: its table, or why it could not be read.
@@ -292,11 +322,14 @@ class CsvRead:
         Why the file could not be read (``table`` is then ``None``).
     stamp : tuple of int or None
         The file's size and modification time before it was read (see ``_file_stamp``).
+    digest : bytes or None
+        A hash of the file's bytes before it was read (see ``_file_digest``).
     """
 
     table: CsvTable | None
     error: str | None
     stamp: tuple[int, int] | None
+    digest: bytes | None = None
 
     @classmethod
     def of(cls, path: str | Path, progress: ReadProgress | None = None) -> CsvRead:
@@ -308,11 +341,13 @@ class CsvRead:
             When ``progress`` was cancelled.
         """
         path = Path(path).expanduser().resolve()
+        # Both before reading: a change while reading then counts as a change.
         stamp = _file_stamp(path)
+        digest = _file_digest(path)
         try:
-            return cls(read_csv_table(path, progress), None, stamp)
+            return cls(read_csv_table(path, progress), None, stamp, digest)
         except NNStudioError as error:
-            return cls(None, str(error), stamp)
+            return cls(None, str(error), stamp, digest)
 
 
 def guess_task(table: CsvTable, targets: Sequence[str]) -> str:
@@ -332,6 +367,58 @@ def guess_task(table: CsvTable, targets: Sequence[str]) -> str:
     distinct = np.unique(finite).size
     few = min(MAX_GUESSED_CLASSES, max(2, table.n_rows // 2))
     return "classification" if distinct <= few else "regression"
+
+
+def quoted_names(names: Sequence[str]) -> str:
+    """``'a'``, ``'a', 'b'``: column names as the loader's messages quote them."""
+    return ", ".join(repr(name) for name in names)
+
+
+def no_longer_in(
+    file_name: str, names: Sequence[str], role: str, *, previous: str = "previous"
+) -> str:
+    """``"The previous target 'species' is no longer in f.csv."`` (``role``: target, input)."""
+    one = len(names) == 1
+    return (
+        f"The {previous} {role}{'' if one else 's'} {quoted_names(names)} "
+        f"{'is' if one else 'are'} no longer in {file_name}."
+    )
+
+
+def lost_columns_notice(file_name: str, targets: Sequence[str], inputs: Sequence[str]) -> str:
+    """What a choice of columns lost because the file no longer has them ("" when nothing).
+
+    Example: ``"The previous target 'species' is no longer in f.csv."``
+    """
+    lines = []
+    if targets:
+        lines.append(no_longer_in(file_name, targets, "target"))
+    if inputs:
+        left_out = "It is left out." if len(inputs) == 1 else "They are left out."
+        lines.append(f"{no_longer_in(file_name, inputs, 'input')} {left_out}")
+    return " ".join(lines)
+
+
+def describe_change(old: CsvTable, new: CsvTable) -> str:
+    """How ``new`` (the file read again) differs from ``old`` (the file as it was shown).
+
+    Example: ``"4 rows instead of 150; new columns: a, b; columns no longer there: petal"``.
+    """
+    parts = []
+    if new.n_rows != old.n_rows:
+        parts.append(f"{plural(new.n_rows, 'row')} instead of {old.n_rows:,}")
+    added = [name for name in new.header if name not in old.header]
+    gone = [name for name in old.header if name not in new.header]
+    if added:
+        parts.append(f"new {'column' if len(added) == 1 else 'columns'}: {name_list(added)}")
+    if gone:
+        which = "column" if len(gone) == 1 else "columns"
+        parts.append(f"{which} no longer there: {name_list(gone)}")
+    if not added and not gone and new.header != old.header:
+        parts.append("the columns are in another order")
+    if not parts:
+        parts.append("the same columns and rows, with other cells")
+    return "; ".join(parts)
 
 
 # ---- models ------------------------------------------------------------------------------------
@@ -566,6 +653,10 @@ class CsvImportDialog(QtWidgets.QDialog):
         #: The last task guess and the targets it was made for: the guess reads the whole
         #: target column, and the task hint asks for it again after every guess.
         self._task_guess: tuple[tuple[str, ...], str] | None = None
+        #: Targets and inputs of the previous choice (``initial``, or the ticks before the
+        #: file changed on disk) that the file no longer has: the messages name them.
+        self._lost_targets: tuple[str, ...] = ()
+        self._lost_inputs: tuple[str, ...] = ()
         self._syncing = False
         self.setWindowTitle(f"Import CSV — {self._path.name}")
         self.setSizeGripEnabled(True)
@@ -585,8 +676,10 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._check_timer.timeout.connect(self._follow_check)
         if read is None:
             read = CsvRead.of(self._path)
-        #: Size and modification time of the file when it was read (see _file_changed).
+        #: Size and modification time of the file when it was read (see _file_changed),
+        #: and a hash of its bytes (see _take_changed_file).
         self._read_stamp = read.stamp
+        self._read_digest = read.digest
         self._table: CsvTable | None = read.table
         self._read_error: str | None = read.error
         if self._table is not None:
@@ -712,7 +805,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         targets = self.target_columns()
         inputs = self.input_columns()
         if not targets:
-            self._show_problem("Tick a target column: the value the network should predict.")
+            self._show_problem(self._no_target_problem())
             return None
         if not inputs:
             self._show_problem(self._no_inputs_problem(targets))
@@ -808,6 +901,13 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._checker.shutdown(wait=False, cancel_futures=True)
         super().done(result)
 
+    def _no_target_problem(self) -> str:
+        """Why no target is ticked: the previous one left the file, or none was ticked."""
+        what = "Tick a target column: the value the network should predict."
+        if not self._lost_targets:
+            return what
+        return f"{no_longer_in(self._path.name, self._lost_targets, 'target')} {what}"
+
     def _no_inputs_problem(self, targets: tuple[str, ...]) -> str:
         """Why no input is ticked: the file's own problem when it has one, else what to do."""
         table = self._table
@@ -830,10 +930,22 @@ class CsvImportDialog(QtWidgets.QDialog):
                     table.to_floats([table.header[index]], role="input")
                 except DataError as error:
                     return f"No column holds numbers to use as an input. {error}."
-        return "Tick at least one input column."
+        what = "Tick at least one input column."
+        if self._lost_inputs:
+            return f"{no_longer_in(self._path.name, self._lost_inputs, 'input')} {what}"
+        return what
 
     def accept(self) -> None:
-        """Close with the choice, only if it loads (otherwise the message stays visible)."""
+        """Close with the choice, only if it loads (otherwise the message stays visible).
+
+        A file whose contents changed on disk since the dialog showed it is not imported:
+        the dialog shows the new contents and what changed, and Import imports them.
+        """
+        if self._table is not None and self._file_changed():
+            with wait_cursor():
+                shown_again = self._take_changed_file()
+            if shown_again:
+                return
         checked = self._validated_spec
         spec = self.result_spec() if self._table is not None else None
         if checked is not None and checked == spec and not self._file_changed():
@@ -858,6 +970,84 @@ class CsvImportDialog(QtWidgets.QDialog):
         # The same steps load_dataset takes after reading the file: reading a large file
         # again took as long as the first time (seconds for MNIST's 60,000 rows).
         return dataset_from_table(self._table, spec, source=self._path.name)
+
+    def _take_changed_file(self) -> bool:
+        """Read the file again after it changed on disk; True when the dialog now shows it.
+
+        Importing it straight away loaded columns and rows the user had never seen (another
+        file's inputs, with the dialog closing before its summary could be read). False when
+        only its time changed (same bytes): the choice shown still holds.
+        """
+        stamp = _file_stamp(self._path)
+        if self._read_digest is not None and _file_digest(self._path) == self._read_digest:
+            self._read_stamp = stamp
+            return False
+        read = CsvRead.of(self._path)
+        if read.table is None:
+            # The old contents stay shown, and the old stamp: a fix is read again at Import.
+            self._forget_check()
+            self._dataset = self._validated_spec = None
+            self._show_problem(
+                f"{self._path.name} changed on disk since it was shown and can no longer be "
+                f"read: {read.error or 'unknown error'}"
+            )
+            return True
+        self._show_new_contents(read)
+        return True
+
+    def _show_new_contents(self, read: CsvRead) -> None:
+        """Show the file as read again, keeping the ticks of the columns it still has.
+
+        New columns are ticked as inputs as a first look would tick them. The notice above
+        the message says what changed, until the file is imported.
+        """
+        old, new = self._table, read.table
+        assert old is not None and new is not None
+        targets_before, inputs_before = self.target_columns(), self.input_columns()
+        targets = tuple(name for name in targets_before if name in new.header)
+        kept_inputs = tuple(name for name in inputs_before if name in new.header)
+        # With no target left, the column a first look would take as the target is not
+        # made an input behind the user's back.
+        not_inputs = set(targets) | (set() if targets else {guess_target(new)})
+        added = tuple(
+            name
+            for index, name in enumerate(new.header)
+            if name not in old.header
+            and name not in not_inputs
+            and mostly_numeric(new, index)
+            and not _ROW_ID_NAMES.match(name)
+        )
+        self._lost_targets = tuple(name for name in targets_before if name not in new.header)
+        self._lost_inputs = tuple(name for name in inputs_before if name not in new.header)
+        self._forget_check()
+        self._dataset = self._validated_spec = None
+        self._table = new
+        self._read_stamp, self._read_digest = read.stamp, read.digest
+        self._task_guess = None
+        self._details.set_full_text(self._file_details())
+        self._show_columns(targets, kept_inputs + added)
+        self._update_task_guess()
+        self._update_preview_roles()
+        text = (
+            f"⚠ {self._path.name} changed on disk since it was shown: "
+            f"{describe_change(old, new)}. The columns and preview now show the new contents."
+        )
+        # The inputs gone are among the columns named above; a target gone needs a new one.
+        if self._lost_targets:
+            gone = no_longer_in(self._path.name, self._lost_targets, "target", previous="ticked")
+            text += f" {gone}"
+        self._set_notice(text + " Check the choice, then press Import again to import it.")
+        self._check_in_background()
+
+    def _set_notice(self, text: str) -> None:
+        """Show ``text`` in the amber notice above the message (hide it when empty)."""
+        self._notice.setText(text)
+        self._notice.setVisible(bool(text))
+
+    @property
+    def notice(self) -> str:
+        """What changed since the choice was made (the file on disk, columns gone), or ""."""
+        return self._notice.text() if self._table is not None else ""
 
     def _file_changed(self) -> bool:
         """Whether the file is not the one read (another size or modification time)."""
@@ -957,14 +1147,14 @@ class CsvImportDialog(QtWidgets.QDialog):
         font.setPointSizeF(font.pointSizeF() * 1.15)
         title.setFont(font)
         # The folder may be long: it is shortened rather than widening the dialog.
-        details = ElidedLabel(self._file_details())
-        details.setStyleSheet(f"color: {MUTED_COLOR};")
-        details.setToolTip(str(self._path))
-        details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._details = ElidedLabel(self._file_details())
+        self._details.setStyleSheet(f"color: {MUTED_COLOR};")
+        self._details.setToolTip(str(self._path))
+        self._details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         header = QtWidgets.QVBoxLayout()
         header.setSpacing(2)
         header.addWidget(title)
-        header.addWidget(details)
+        header.addWidget(self._details)
         return header
 
     def _build(self) -> None:
@@ -1013,6 +1203,15 @@ class CsvImportDialog(QtWidgets.QDialog):
         scale = self._font_scale()
         splitter.setSizes([round(min(150 + 24 * columns, 330) * scale), round(400 * scale)])
         layout.addWidget(splitter, 1)
+
+        # What changed since the choice was made (the file on disk, columns gone): stays
+        # while the message below follows every edit.
+        self._notice = WrappedLabel()
+        self._notice.setObjectName("csvNotice")
+        self._notice.setStyleSheet(WARNING_BOX_STYLE)
+        self._notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._notice.hide()
+        layout.addWidget(self._notice)
 
         self._status = self._build_status()
         layout.addWidget(self._status)
@@ -1175,10 +1374,16 @@ class CsvImportDialog(QtWidgets.QDialog):
         assert table is not None
         if initial is not None:
             targets = tuple(t for t in initial.target if t in table.header)
+            self._lost_targets = tuple(t for t in initial.target if t not in table.header)
             if initial.features is None:
                 inputs = tuple(h for h in table.header if h not in targets)
             else:
                 inputs = tuple(f for f in initial.features if f in table.header)
+                self._lost_inputs = tuple(f for f in initial.features if f not in table.header)
+            # Said once, above the message: the choice was changed, not only refused.
+            self._set_notice(
+                lost_columns_notice(self._path.name, self._lost_targets, self._lost_inputs)
+            )
         else:
             target = guess_target(table)
             targets = (target,)
@@ -1187,6 +1392,23 @@ class CsvImportDialog(QtWidgets.QDialog):
                 for index, name in enumerate(table.header)
                 if name != target and mostly_numeric(table, index) and not _ROW_ID_NAMES.match(name)
             )
+        self._show_columns(targets, inputs)
+        if initial is not None:
+            self._syncing = True
+            self._task.setCurrentIndex(self._task.findData(initial.task))
+            self._standardize.setChecked(initial.standardize)
+            if initial.task == "regression":
+                self._standardize_targets.setChecked(initial.standardize_targets)
+            self._validation.setValue(round(initial.validation_fraction * 100))
+            self._seed.setValue(initial.seed)
+            self._syncing = False
+        self._update_task_guess()
+        self._update_preview_roles()
+
+    def _show_columns(self, targets: Sequence[str], inputs: Sequence[str]) -> None:
+        """Fill the column list (with these ticks) and the preview from the table."""
+        table = self._table
+        assert table is not None
         self._syncing = True
         self._roles.setRowCount(table.n_columns)
         for row, name in enumerate(table.header):
@@ -1239,17 +1461,8 @@ class CsvImportDialog(QtWidgets.QDialog):
             if header.sectionSize(column) > MAX_PREVIEW_COLUMN_WIDTH:
                 header.resizeSection(column, MAX_PREVIEW_COLUMN_WIDTH)
         self._preview_caption.setText(preview_caption(table.n_rows))
-
-        if initial is not None:
-            self._task.setCurrentIndex(self._task.findData(initial.task))
-            self._standardize.setChecked(initial.standardize)
-            if initial.task == "regression":
-                self._standardize_targets.setChecked(initial.standardize_targets)
-            self._validation.setValue(round(initial.validation_fraction * 100))
-            self._seed.setValue(initial.seed)
+        self._preview_model.mark_cell(None)  # a mark on the old contents
         self._syncing = False
-        self._update_task_guess()
-        self._update_preview_roles()
 
     # ---- reactions -------------------------------------------------------------------------
 

@@ -12,7 +12,13 @@ from nnstudio.data import read_csv_table
 from nnstudio.errors import DataError
 from nnstudio.spec import CsvData
 from nnstudio.ui import csv_import
-from nnstudio.ui.csv_import import CsvImportDialog, guess_task, relative_csv_path
+from nnstudio.ui.csv_import import (
+    CsvImportDialog,
+    dataset_summary,
+    guess_task,
+    name_list,
+    relative_csv_path,
+)
 from nnstudio.ui.qt import Qt, QtCore, QtWidgets
 
 pytestmark = pytest.mark.gui
@@ -316,14 +322,18 @@ def test_the_file_is_read_once_unless_it_changes(qtbot, tmp_path, monkeypatch):
     assert reloads == [] and len(builds) == checked
     assert good.dataset.n_train + good.dataset.n_val == 6
 
-    # A file changed on disk since it was read is read again.
+    # A file changed on disk since it was read is read again, and shown before importing.
     again = open_dialog(qtbot, path, tmp_path)
     with path.open("a", encoding="utf-8") as handle:
         handle.write("6.5,3.0,setosa,g\n")
     os.utime(path, ns=(time.time_ns(), time.time_ns() + 1_000_000_000))
+    ok_button(again).click()
+    assert again.result() == 0 and again.table.n_rows == 7
+    qtbot.waitUntil(lambda: ok_button(again).isEnabled(), timeout=15000)
     with qtbot.waitSignal(again.accepted, timeout=15000):
         ok_button(again).click()
-    assert reloads == [again.result_spec()]
+    # The rows read again are built on: the file is not read a third time.
+    assert reloads == []
     assert again.dataset.n_train + again.dataset.n_val == 7
 
 
@@ -483,3 +493,158 @@ def test_the_dialog_opens_at_once_and_checks_the_first_guess_in_the_background(
     qtbot.waitUntil(lambda: ok_button(dialog).isEnabled(), timeout=5000)
     assert status_text(dialog).startswith("✓ 6 rows")
     assert len(loads) == 1
+
+
+# ---- a file that changes on disk while the dialog is open ------------------------------------
+
+
+def rewrite(path: Path, text: str) -> None:
+    """Replace the file's contents, with a modification time that surely differs."""
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 2_000_000_000))
+
+
+def column_list(dialog: CsvImportDialog) -> list[str]:
+    roles = dialog.findChild(QtWidgets.QTableWidget)
+    return [roles.item(row, 0).text() for row in range(roles.rowCount())]
+
+
+def preview_headers(dialog: CsvImportDialog) -> list[str]:
+    model = dialog.findChild(QtWidgets.QTableView, "csvPreview").model()
+    return [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+
+
+def test_a_file_changed_on_disk_is_shown_again_instead_of_imported(qtbot, tmp_path):
+    path = flower_csv(tmp_path)
+    dialog = open_dialog(qtbot, path, tmp_path)
+    dialog.show()
+    assert dialog.input_columns() == ("sepal_length", "sepal_width")
+    rewrite(path, "sepal_width,extra,species\n1,2,x\n2,3,y\n3,4,x\n4,5,y\n")
+
+    ok_button(dialog).click()
+    # Not imported: the dialog stays open on the new contents (it used to close at once,
+    # having imported columns the user had never seen).
+    assert dialog.isVisible() and dialog.result() == 0
+    assert column_list(dialog) == ["sepal_width", "extra", "species"]
+    assert preview_headers(dialog) == ["sepal_width", "extra", "species"]
+    model = dialog.findChild(QtWidgets.QTableView, "csvPreview").model()
+    assert model.rowCount() == 4
+    # The ticks of the columns still there are kept; the new numeric column is an input.
+    assert dialog.target_columns() == ("species",)
+    assert dialog.input_columns() == ("sepal_width", "extra")
+    notice = dialog.notice
+    assert "flowers.csv changed on disk since it was shown" in notice
+    assert "4 rows instead of 6" in notice
+    assert "new column: extra" in notice
+    assert "columns no longer there: sepal_length, note" in notice
+    assert "press Import again" in notice
+    assert dialog.findChild(QtWidgets.QLabel, "csvNotice").isVisible()
+
+    # Confirmed: Import now imports what is shown.
+    qtbot.waitUntil(lambda: ok_button(dialog).isEnabled(), timeout=15000)
+    assert status_text(dialog).startswith("✓ 4 rows")
+    with qtbot.waitSignal(dialog.accepted, timeout=15000):
+        ok_button(dialog).click()
+    assert dialog.dataset.feature_names == ("sepal_width", "extra")
+    assert dialog.result_spec().features is None
+
+
+def test_a_changed_file_that_lost_the_target_names_it(qtbot, tmp_path):
+    path = flower_csv(tmp_path)
+    dialog = open_dialog(qtbot, path, tmp_path)
+    rewrite(path, "sepal_length,sepal_width,kind\n1,2,x\n2,3,y\n3,4,x\n")
+    dialog.accept()
+    assert dialog.result() == 0
+    # "kind" (what a first look would take as the target) is not made an input.
+    assert dialog.target_columns() == () and dialog.input_columns() == (
+        "sepal_length",
+        "sepal_width",
+    )
+    assert "The ticked target 'species' is no longer in flowers.csv" in dialog.notice
+    assert dialog.problem.startswith("The previous target 'species' is no longer in flowers.csv")
+    assert not ok_button(dialog).isEnabled()
+
+
+def test_a_file_only_touched_on_disk_imports_at_once(qtbot, tmp_path):
+    path = flower_csv(tmp_path)
+    dialog = open_dialog(qtbot, path, tmp_path)
+    rewrite(path, path.read_text(encoding="utf-8"))  # same bytes, another time
+    with qtbot.waitSignal(dialog.accepted, timeout=15000):
+        ok_button(dialog).click()
+    assert dialog.notice == ""
+    assert dialog.dataset.n_train + dialog.dataset.n_val == 6
+
+
+def test_a_file_that_became_unreadable_is_refused_with_its_reason(qtbot, tmp_path):
+    path = flower_csv(tmp_path)
+    dialog = open_dialog(qtbot, path, tmp_path)
+    path.write_bytes(b"\x00\x01\x02garbage")
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 2_000_000_000))
+    dialog.accept()
+    assert dialog.result() == 0
+    assert dialog.problem.startswith(
+        "flowers.csv changed on disk since it was shown and can no longer be read: "
+    )
+    assert "NUL" in dialog.problem
+    assert not ok_button(dialog).isEnabled()
+
+
+# ---- "Change columns…" on a file that lost the chosen columns ---------------------------------
+
+
+def test_change_columns_names_the_target_no_longer_in_the_file(qtbot, tmp_path):
+    path = write(tmp_path / "data" / "flowers.csv", "a,b\n1,2\n3,4\n5,6\n")
+    initial = CsvData(
+        csv="data/flowers.csv",
+        target=("species",),
+        task="classification",
+        features=("sepal_length", "a"),
+    )
+    dialog = open_dialog(qtbot, path, tmp_path, initial=initial)
+    # It said only "Tick a target column".
+    assert dialog.problem == (
+        "The previous target 'species' is no longer in flowers.csv. "
+        "Tick a target column: the value the network should predict."
+    )
+    assert dialog.notice == (
+        "The previous target 'species' is no longer in flowers.csv. "
+        "The previous input 'sepal_length' is no longer in flowers.csv. It is left out."
+    )
+    assert dialog.input_columns() == ("a",)
+
+
+def test_change_columns_names_the_inputs_no_longer_in_the_file(qtbot, tmp_path):
+    path = write(tmp_path / "data" / "flowers.csv", "x,species\n1,a\n2,b\n3,a\n4,b\n")
+    initial = CsvData(
+        csv="data/flowers.csv",
+        target=("species",),
+        task="classification",
+        features=("sepal_length", "sepal_width"),
+    )
+    dialog = open_dialog(qtbot, path, tmp_path, initial=initial)
+    assert dialog.problem == (
+        "The previous inputs 'sepal_length', 'sepal_width' are no longer in flowers.csv. "
+        "Tick at least one input column."
+    )
+
+
+# ---- names holding the separator ----------------------------------------------------------------
+
+
+def test_names_holding_a_comma_are_quoted_in_lists():
+    assert name_list(["cat, big", "dog"]) == "“cat, big”, dog"
+    assert name_list(["a", "b"]) == "a, b"
+    names = ["x,y"] + [f"n{i}" for i in range(7)]
+    assert name_list(names, 3) == "“x,y”, n0, n1, … (5 more)"
+
+
+def test_the_import_summary_tells_class_names_with_commas_apart(qtbot, tmp_path):
+    path = write(
+        tmp_path / "pets.csv",
+        'w,kind\n1,"cat, big"\n2,dog\n3,"cat, big"\n4,dog\n5,dog\n',
+    )
+    dialog = open_dialog(qtbot, path, tmp_path)
+    assert dialog.dataset.class_names == ("cat, big", "dog")
+    # It read "2 classes: cat, big, dog": three names at a glance.
+    assert dataset_summary(dialog.dataset).endswith("2 classes: “cat, big”, dog")
+    assert status_text(dialog).endswith("2 classes: “cat, big”, dog")
