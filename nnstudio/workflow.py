@@ -23,7 +23,7 @@ from nnstudio.spec import (
     expected_output_units,
     loss_output_problem,
 )
-from nnstudio.text import plural
+from nnstudio.text import name_list, plural
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -146,18 +146,11 @@ _CLASSIFICATION_LOSSES = ("binary_crossentropy", "categorical_crossentropy")
 _PROBABILITY_ACTIVATIONS = ("sigmoid", "softmax")
 
 
-def _name_list(names: tuple[str, ...], limit: int = 6) -> str:
-    """``"a, b, c"``, shortened to the first ``limit`` names and a count."""
-    if len(names) <= limit:
-        return ", ".join(names)
-    return f"{', '.join(names[:limit])}, … {len(names) - limit} more"
-
-
 def _targets_phrase(dataset: Dataset) -> str:
     """``"3 classes (setosa, versicolor, virginica)"`` or ``"1 target (price)"``."""
     count = dataset.n_outputs
     noun = "class" if dataset.is_classification else "target"
-    return f"{plural(count, noun)} ({_name_list(dataset.target_names)})"
+    return f"{plural(count, noun)} ({name_list(dataset.target_names)})"
 
 
 # --------------------------------------------------------------------------------------------
@@ -193,7 +186,7 @@ def attach_dataset(project: Project, dataset: Dataset) -> Project:
     if network.inputs != dataset.n_features:
         raise DataError(
             f"the network has {plural(network.inputs, 'input')} but the data has "
-            f"{plural(dataset.n_features, 'feature')} ({_name_list(dataset.feature_names)})"
+            f"{plural(dataset.n_features, 'feature')} ({name_list(dataset.feature_names)})"
         )
     output = network.output
     needed = expected_output_units(
@@ -257,8 +250,8 @@ def trained_names_problem(stored: Project, dataset: Dataset) -> str | None:
     differing = [(what, old, new) for what, old, new in pairs if old is not None and old != new]
     if not differing:
         return None
-    trained = " and ".join(f"{what} {_name_list(old)}" for what, old, _new in differing)
-    offered = " and ".join(f"{what} {_name_list(new)}" for what, _old, new in differing)
+    trained = " and ".join(f"{what} {name_list(old)}" for what, old, _new in differing)
+    offered = " and ".join(f"{what} {name_list(new)}" for what, _old, new in differing)
     return f"{trained}, but the data has {offered}"
 
 

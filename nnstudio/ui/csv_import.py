@@ -30,7 +30,7 @@ from nnstudio.data import (
 )
 from nnstudio.errors import DataError, NNStudioError
 from nnstudio.spec import CsvData
-from nnstudio.text import plural
+from nnstudio.text import name_list, plural
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, wait_cursor
 
 #: How many rows of the file the preview table shows.
@@ -87,25 +87,6 @@ WARNING_BOX_STYLE = (
 
 
 # ---- descriptions shared with the Data dock ----------------------------------------------------
-
-
-def listed_name(name: str) -> str:
-    """``name`` as :func:`name_list` shows it: in quotes (“cat, big”) when it holds a comma.
-
-    Without them, the classes ``cat, big`` and ``dog`` read as three names.
-    """
-    return f"“{name}”" if "," in name else name
-
-
-def name_list(names: Sequence[str], limit: int = 6) -> str:
-    """``"a, b, c"``, shortened to the first ``limit`` names and a count of the rest.
-
-    Names holding a comma are quoted (see :func:`listed_name`): ``“cat, big”, dog``.
-    """
-    shown = [listed_name(name) for name in names]
-    if len(shown) <= limit:
-        return ", ".join(shown)
-    return f"{', '.join(shown[:limit])}, … ({len(shown) - limit} more)"
 
 
 def dataset_summary(dataset: Dataset) -> str:

@@ -11,12 +11,12 @@ import pytest
 from nnstudio.data import read_csv_table
 from nnstudio.errors import DataError
 from nnstudio.spec import CsvData
+from nnstudio.text import name_list
 from nnstudio.ui import csv_import
 from nnstudio.ui.csv_import import (
     CsvImportDialog,
     dataset_summary,
     guess_task,
-    name_list,
     relative_csv_path,
 )
 from nnstudio.ui.qt import Qt, QtCore, QtWidgets

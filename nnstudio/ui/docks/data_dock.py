@@ -39,7 +39,7 @@ from nnstudio.spec import (
     CsvData,
     DataSpec,
 )
-from nnstudio.text import plural
+from nnstudio.text import name_list, plural
 from nnstudio.ui.background import run_with_progress
 from nnstudio.ui.colors import NEGATIVE_COLOR, POSITIVE_COLOR, diverging_rgb, symmetric_limit
 from nnstudio.ui.csv_import import (
@@ -50,7 +50,6 @@ from nnstudio.ui.csv_import import (
     TextTableModel,
     dataset_summary,
     fit_columns,
-    name_list,
     table_row_height,
 )
 from nnstudio.ui.docks.training_dock import RunLockTips, VerticalScrollArea
