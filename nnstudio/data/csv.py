@@ -38,8 +38,8 @@ VERBATIM_CELLS = 1_000_000
 
 #: The longest first line (the header) read: far beyond a header of 100,000 columns.
 MAX_FIRST_LINE = 16 * 1024 * 1024
-#: Files of plain numbers up to this many characters are parsed in one C pass (held in
-#: memory as text meanwhile, a few times the size of the numbers); longer ones row by row.
+#: Files of plain numbers up to this many characters are parsed by NumPy's C reader; longer
+#: ones row by row.
 FAST_READ_LIMIT = 1 << 30
 
 #: The largest magnitude a float32 network holds (about 3.4e38).
@@ -53,8 +53,11 @@ _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
 _WEB_PAGE = re.compile(r"^\s*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE)
 # Rows converted to numbers at a time: bounds the memory spent on cell strings.
 _CHUNK_ROWS = 4096
-#: The fast reader parses this many numbers at a time (between two progress reports).
-_PARSE_CELLS = 1_000_000
+#: The fast reader parses this many numbers at a time (between two progress reports): about
+#: 10 ms each, so the window's thread gets its turn often (see :func:`_read_plain_numbers`).
+_PARSE_CELLS = 50_000
+#: The fast reader reads, checks and splits this many characters of the file at a time.
+_READ_CHARS = 1 << 20
 
 
 def _as_float(cell: str) -> float | None:
@@ -644,6 +647,7 @@ def read_csv_table(path: str | Path, progress: ReadProgress | None = None) -> Cs
         if table is not None:
             return table
     header: list[str] | None = None
+    header_line = 1
     builders: list[_ColumnBuilder] = []
     chunk: list[list[str]] = []
     verbatim: list[tuple[str, ...]] = []
@@ -665,6 +669,7 @@ def read_csv_table(path: str | Path, progress: ReadProgress | None = None) -> Cs
             if header is None:
                 header = [cell.strip() for cell in record]
                 _check_header(name, header, line)
+                header_line = line
                 builders = [_ColumnBuilder() for _ in header]
                 verbatim_rows = max(VERBATIM_CELLS // len(header), 1)
                 continue
@@ -693,6 +698,8 @@ def read_csv_table(path: str | Path, progress: ReadProgress | None = None) -> Cs
     kinds: tuple[ColumnKind, ...] = tuple(
         column.kind if line_numbers else "text" for column in columns
     )
+    if line_numbers:
+        _check_first_line_is_header(name, header, header_line, columns)
     return CsvTable(
         path=path,
         header=tuple(header),
@@ -719,64 +726,108 @@ def _read_plain_numbers(
     most :data:`FAST_READ_LIMIT` characters. ``None`` otherwise, and the file is read again
     the careful way.
 
+    The text is read :data:`_READ_CHARS` characters at a time and parsed
+    :data:`_PARSE_CELLS` numbers at a time. Each of these C calls holds the interpreter lock
+    throughout, so while one runs no other Python thread (the window's event loop) can;
+    bounded pieces keep the window live, and give progress reports and a chance to stop
+    between them.
+
     Raises
     ------
     DataError
         For a header the careful reader refuses too (same message).
     """
-    if progress is not None:
-        progress.part(0.0, 0.1, "Reading the file")
-    with _open_text(path) as stream:
+    with _open_text(path, progress) as stream:
         first = stream.readline(MAX_FIRST_LINE + 1)
-        if not first or len(first) > MAX_FIRST_LINE:
+        # A blank first line: the careful reader skips it and takes the next as the header.
+        if not first.strip() or len(first) > MAX_FIRST_LINE:
             return None
-        rest = stream.read(FAST_READ_LIMIT + 1)
-    if len(rest) > FAST_READ_LIMIT or not rest.strip():
-        return None
-    delimiter = _delimiter(first)
-    header = [cell.strip() for cell in next(csv.reader([first], delimiter=delimiter))]
-    _check_header(name, header, 1)
-    if '"' in rest or "_" in rest or not rest.isascii():
-        return None
-    # splitlines() also breaks at these ASCII controls, which CSV records hold as text.
-    if any(control in rest for control in _SPLITLINES_CONTROLS):
-        return None
-    # Whole numbers (pixel intensities, counts, labels) parse about 8× faster as integers than
-    # as floats; converted to float64 they are the same numbers a float parse gives (both
-    # round to nearest). "-0" would lose its sign, so such files take the float parse.
-    integers = not any(mark in rest for mark in (".", "e", "E", "n", "N", "-0"))
-    lines = rest.splitlines()
-    del rest
-    if progress is not None:
-        progress.part(0.1, 0.97, "Reading numbers")
-    values = np.empty((len(lines), len(header)))
-    # In pieces of about a million numbers: progress to report and a chance to stop.
-    piece = max(_PARSE_CELLS // len(header), 1)
-    for start in range(0, len(lines), piece):
-        rows = lines[start : start + piece]
-        parsed = _parse_numbers(rows, delimiter, integers)
-        # NumPy skips empty lines, which the careful reader counts in its line numbers.
-        if parsed is None or parsed.shape != (len(rows), len(header)):
-            return None
-        values[start : start + len(rows)] = parsed
+        delimiter = _delimiter(first)
+        header = [cell.strip() for cell in next(csv.reader([first], delimiter=delimiter))]
+        _check_header(name, header, 1)
         if progress is not None:
-            progress.report((start + len(rows)) / len(lines))
-    if not np.isfinite(values).all():
+            progress.part(0.0, 0.97, "Reading numbers")
+        width = len(header)
+        verbatim_rows = max(VERBATIM_CELLS // width, 1)
+        verbatim: list[tuple[str, ...]] = []
+        parts: list[np.ndarray] = []
+        # Rows parsed per call (a million numbers held the lock for 0.2 s).
+        piece = max(_PARSE_CELLS // width, 1)
+        read = 0
+        carry = ""
+        # The share of the file whose numbers are parsed. (The reads run ahead of it: the
+        # header's read took a buffer of the file, maybe all of a small one.)
+        done = 0.0
+        while True:
+            chunk = stream.read(_READ_CHARS)
+            read += len(chunk)
+            if read > FAST_READ_LIMIT:
+                return None
+            text = carry + chunk
+            if chunk:
+                # Up to the last line break; a CR at the very end may be half of a CRLF.
+                limit = len(text) - 1 if text.endswith("\r") else len(text)
+                cut = max(text.rfind("\n", 0, limit), text.rfind("\r", 0, limit)) + 1
+                text, carry = text[:cut], text[cut:]
+            if text:
+                if '"' in text or "_" in text or not text.isascii():
+                    return None
+                # splitlines() also breaks at these ASCII controls, which CSV records hold as
+                # text.
+                if any(control in text for control in _SPLITLINES_CONTROLS):
+                    return None
+                # Whole numbers (pixel intensities, counts, labels) parse about 8x faster as
+                # integers than as floats; converted to float64 they are the same numbers a
+                # float parse gives (both round to nearest). "-0" would lose its sign, so such
+                # pieces take the float parse.
+                integers = not any(mark in text for mark in (".", "e", "E", "n", "N", "-0"))
+                lines = text.splitlines()
+                del text
+                # A blank line: the careful reader skips it but counts it in line numbers.
+                if "" in lines:
+                    return None
+                if len(verbatim) < verbatim_rows:
+                    wanted = itertools.islice(lines, verbatim_rows - len(verbatim))
+                    verbatim.extend(
+                        tuple(cell.strip() for cell in record)
+                        for record in csv.reader(wanted, delimiter=delimiter)
+                    )
+                before = done
+                done = progress.file_fraction() if progress is not None else 0.0
+                for start in range(0, len(lines), piece):
+                    rows = lines[start : start + piece]
+                    parsed = _parse_numbers(rows, delimiter, integers)
+                    # NumPy skips empty lines, which the careful reader counts in its line
+                    # numbers.
+                    if parsed is None or parsed.shape != (len(rows), width):
+                        return None
+                    if not np.isfinite(parsed).all():
+                        return None
+                    parts.append(parsed)
+                    if progress is not None:
+                        share = (start + len(rows)) / len(lines)
+                        progress.report(before + (done - before) * share)
+            if not chunk:
+                break
+    n_rows = sum(len(part) for part in parts)
+    if n_rows == 0:
         return None
-    verbatim_rows = max(VERBATIM_CELLS // len(header), 1)
-    verbatim = tuple(
-        tuple(cell.strip() for cell in record)
-        for record in csv.reader(itertools.islice(lines, verbatim_rows), delimiter=delimiter)
-    )
-    del lines
-    columns = tuple(_Column(values[:, j], None, {}, None) for j in range(values.shape[1]))
+    # Copied piece by piece, each freed once copied: no long call, and no second full copy.
+    values = np.empty((n_rows, width))
+    position = 0
+    parts.reverse()
+    while parts:
+        part = parts.pop()
+        values[position : position + len(part)] = part
+        position += len(part)
+    columns = tuple(_Column(values[:, j], None, {}, None) for j in range(width))
     return CsvTable(
         path=path,
         header=tuple(header),
-        line_numbers=tuple(range(2, values.shape[0] + 2)),
-        kinds=("numeric",) * len(header),
+        line_numbers=tuple(range(2, n_rows + 2)),
+        kinds=("numeric",) * width,
         _columns=columns,
-        _verbatim=verbatim,
+        _verbatim=tuple(verbatim),
         _values=values,
     )
 
@@ -833,6 +884,56 @@ def _check_header(name: str, header: list[str], line: int) -> None:
                 f"{position}); column names must be unique"
             )
         seen[cell] = position
+
+
+def _check_first_line_is_header(
+    name: str, header: list[str], line: int, columns: Sequence[_Column]
+) -> None:
+    """Refuse a first line that reads as one more example rather than column names.
+
+    :func:`_check_header` already refuses a first line of numbers only. A file without a
+    header whose examples hold a text column (iris: ``5.1,3.5,1.4,0.2,setosa``) passes it,
+    and would silently name its columns after the first example and lose it. Judged against
+    the data below, the first line is taken for data when
+
+    * in every column that holds numbers below, its cell is a number too (there is at least
+      one such column), and
+    * something marks it as data rather than names: one of those numbers is not a plain whole
+      number (``5.1``, ``-3``, ``1e5``: no one names a column so), or the cell over a text
+      column recurs as a value in that column (a class label such as ``setosa``).
+
+    What stays ambiguous is accepted as a header: whole-number names over numeric columns
+    beside a text column whose name is not one of its values (``country,2019,2020`` over
+    ``France,1.2,1.3``), which is how year or count columns are named, but is also how a
+    header-less file of integers and unique names (``Ann,23,170``) begins. Such a file shows
+    its first example as column names in the import dialog, where the user sees it.
+
+    Raises
+    ------
+    DataError
+        Naming the line, its first cells and what makes it look like data.
+    """
+    numbers_below = [j for j, column in enumerate(columns) if column.kind == "numeric"]
+    values = [_as_float(header[j]) for j in numbers_below]
+    # A name such as "nan" or "inf" over numbers is taken for a name.
+    if not values or any(value is None or not np.isfinite(value) for value in values):
+        return
+    reason = ""
+    for j in numbers_below:
+        if not header[j].lstrip("+").isdigit():
+            reason = f"{header[j]!r} is a number like those in column {j + 1} below"
+            break
+    else:
+        for j, column in enumerate(columns):
+            if column.text is not None and header[j] in column.text:
+                reason = f"{header[j]!r} is also a value in column {j + 1} below"
+                break
+    if reason:
+        shown = ", ".join(header[:5]) + (", ..." if len(header) > 5 else "")
+        raise DataError(
+            f"{name}: line {line} looks like data, not column names ({shown}): {reason}; "
+            "add a header row of column names as the first line"
+        )
 
 
 # ---- turning a table into arrays -------------------------------------------------------------

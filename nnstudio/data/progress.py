@@ -96,6 +96,16 @@ class ReadProgress:
         self._position = position if size > 0 else None
         self._size = size
 
+    def file_fraction(self) -> float:
+        """The share of the followed file read so far (0 when no file is followed).
+
+        For a reader that reads a piece of the file, then reports its work on the piece in
+        several steps between the shares before and after it.
+        """
+        if self._position is None:
+            return 0.0
+        return min(self._position() / self._size, 1.0)
+
     def step(self) -> None:
         """Report the followed file's position (or only check for a cancel).
 

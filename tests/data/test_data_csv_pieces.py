@@ -1,0 +1,183 @@
+"""Reading a file piece by piece: the same table whatever the piece size, and a read that
+reports and can be stopped between pieces; a first line that is an example, not names."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnstudio.data import ReadCancelled, ReadProgress, read_csv_table
+from nnstudio.data import csv as csv_module
+from nnstudio.errors import DataError
+
+from .test_data_csv import assert_same_table, careful_table
+
+
+def tiny_pieces(monkeypatch: pytest.MonkeyPatch, chars: int, cells: int = 3) -> None:
+    monkeypatch.setattr(csv_module, "_READ_CHARS", chars)
+    monkeypatch.setattr(csv_module, "_PARSE_CELLS", cells)
+
+
+@pytest.mark.parametrize("chars", [1, 2, 3, 5, 7, 11, 64])
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_pieces_of_any_size_give_the_same_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chars: int, ending: str
+) -> None:
+    # Lines, numbers and CRLF pairs straddle piece boundaries at every size; no final break.
+    values = np.random.default_rng(1).uniform(-50, 50, size=(40, 3)).round(3)
+    lines = ["x,y,z"] + [",".join(repr(float(v)) for v in row) for row in values]
+    path = tmp_path / "pieces.csv"
+    path.write_bytes(ending.join(lines).encode())
+    calls: list[bool] = []
+    real = csv_module._read_plain_numbers
+
+    def counting(*args: object) -> object:
+        table = real(*args)  # type: ignore[arg-type]
+        calls.append(table is not None)
+        return table
+
+    with monkeypatch.context() as patch:
+        tiny_pieces(patch, chars)
+        patch.setattr(csv_module, "_read_plain_numbers", counting)
+        fast = read_csv_table(path)
+    assert calls == [True]  # the fast reader made the table
+    np.testing.assert_array_equal(fast.to_floats(("x", "y", "z"), role="input"), values)
+    assert_same_table(fast, careful_table(path, monkeypatch))
+
+
+@pytest.mark.parametrize("chars", [1, 4, 9, 50])
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A quoted cell (with a comma and a line break in it) across boundaries.
+        'a,b,label\n1,2,"cat, big"\n3,4,dog\n5,6,"two\nlines"\n7,8,dog\n',
+        # A blank line in the middle, a quote late in the file, CRLF endings.
+        'a,b,c\r\n1,2,3\r\n\r\n4,5,6\r\n7,8,"9"\r\n',
+        # An empty cell and a non-finite number after several pieces of plain numbers.
+        "a,b\n" + "1,2\n" * 20 + "3,\n4,nan\n",
+    ],
+    ids=["quoted cells", "blank line and late quote", "empty and nan late"],
+)
+def test_a_file_the_fast_reader_gives_up_on_mid_way_reads_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chars: int, text: str
+) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    with monkeypatch.context() as patch:
+        tiny_pieces(patch, chars)
+        table = read_csv_table(path)
+    assert_same_table(table, careful_table(path, monkeypatch))
+
+
+def test_a_gzip_file_in_small_pieces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    values = np.arange(600).reshape(200, 3)
+    text = "a,b,c\r\n" + "".join(f"{a},{b},{c}\r\n" for a, b, c in values)
+    path = tmp_path / "numbers.csv.gz"
+    path.write_bytes(gzip.compress(text.encode()))
+    tiny_pieces(monkeypatch, 13)
+    table = read_csv_table(path)
+    np.testing.assert_array_equal(table.to_floats(("a", "b", "c"), role="input"), values)
+    assert table.line_numbers == tuple(range(2, 202))
+
+
+class Counting(ReadProgress):
+    def __init__(self, cancel_at: float | None = None) -> None:
+        super().__init__()
+        self.reports = 0
+        self.cancel_at = cancel_at
+
+    def report(self, done: float, stage: str | None = None) -> None:
+        super().report(done, stage)
+        self.reports += 1
+        if self.cancel_at is not None and self.fraction >= self.cancel_at:
+            self.cancel()
+
+
+def write_plain(path: Path, rows: int = 3000) -> None:
+    values = np.random.default_rng(2).uniform(0, 1, size=(rows, 4)).round(4)
+    path.write_text(
+        "a,b,c,d\n" + "".join(",".join(map(str, row)) + "\n" for row in values.tolist())
+    )
+
+
+def test_the_fast_reader_reports_between_pieces_and_stops_mid_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each report is a moment the reading thread lets the window's thread run and a
+    # chance to stop: a large file must not be read in a few long calls.
+    path = tmp_path / "plain.csv"
+    write_plain(path)
+    tiny_pieces(monkeypatch, 4096, 400)  # about 180 lines read, 100 lines parsed at a time
+    calls: list[bool] = []
+    real = csv_module._read_plain_numbers
+
+    def counting(*args: object) -> object:
+        table = real(*args)  # type: ignore[arg-type]
+        calls.append(table is not None)
+        return table
+
+    monkeypatch.setattr(csv_module, "_read_plain_numbers", counting)
+    progress = Counting()
+    read_csv_table(path, progress)
+    assert calls == [True]
+    assert progress.reports > 30
+    stopping = Counting(cancel_at=0.4)
+    with pytest.raises(ReadCancelled):
+        read_csv_table(path, stopping)
+    assert 0.4 <= stopping.fraction < 0.6  # stopped at the next piece, not at the end
+
+
+# ---- the first line: names, or an example? ---------------------------------------------------
+
+
+IRIS_ROWS = "5.1,3.5,1.4,0.2,setosa\n4.9,3.0,1.4,0.2,setosa\n7.0,3.2,4.7,1.4,versicolor\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        # Iris without its header: decimals over numeric columns.
+        (IRIS_ROWS, r"'5.1' is a number like those in column 1"),
+        # Whole numbers only, but the label recurs as a value of its column.
+        ("1,2,cat\n3,4,dog\n5,6,cat\n", r"'cat' is also a value in column 3 below"),
+        ("no,-7\nyes,1\nno,-2\n", r"'-7' is a number"),
+    ],
+    ids=["iris", "recurring class", "negative number"],
+)
+def test_a_first_line_of_data_over_a_text_column_is_refused(
+    tmp_path: Path, text: str, why: str
+) -> None:
+    path = tmp_path / "noheader.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as raised:
+        read_csv_table(path)
+    message = str(raised.value)
+    assert message.startswith("noheader.csv: line 1 looks like data, not column names (")
+    assert "add a header row" in message
+    assert re.search(why, message)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Year columns beside a text column whose name is none of its values.
+        "country,2019,2020\nFrance,1.2,1.3\nSpain,2.5,2.25\n",
+        # Names over a text column that happen to be numbers in some columns only.
+        "id,2,label\n1,2,cat\n3,4,dog\n",
+        # "nan" and "inf" as names over numbers.
+        "nan,inf,label\n1,2,cat\n3,4,dog\n",
+        # The usual case.
+        "sl,sw,pl,pw,species\n" + IRIS_ROWS,
+    ],
+    ids=["years", "some numbers", "nan and inf", "iris"],
+)
+def test_a_header_that_may_look_like_numbers_is_kept(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "header.csv"
+    path.write_text(text, encoding="utf-8")
+    table = read_csv_table(path)
+    assert ",".join(table.header) == text.split("\n", 1)[0]
+    assert table.n_rows == text.count("\n") - 1
