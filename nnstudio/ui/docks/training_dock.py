@@ -61,12 +61,8 @@ SCHEDULE_LABELS = {
 }
 #: Row labels of the optimizer hyperparameters, keyed by TrainingSpec field.
 HYPERPARAMETER_LABELS = {
-    "momentum": "Momentum β",
-    "rho": "Decay ρ",
-    "beta1": "β₁",
-    "beta2": "β₂",
-    "epsilon": "ε",
-    "weight_decay": "Weight decay",
+    name: TRAINING_FIELD_NAMES[name]
+    for name in ("momentum", "rho", "beta1", "beta2", "epsilon", "weight_decay")
 }
 #: Which ScheduleSpec fields each schedule uses.
 SCHEDULE_PARAMETERS: dict[str, tuple[str, ...]] = {

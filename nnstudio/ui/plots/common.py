@@ -2154,3 +2154,34 @@ def layer_label(index: int, activation: str) -> str:
 def qt_dash() -> Any:
     """Dashed pen style."""
     return QtCore.Qt.PenStyle.DashLine
+
+
+class FoldingTab(PlotTab):
+    """A plot tab whose row folds controls into a Show menu where it has no room for them
+    (see :func:`fold_controls`).
+
+    Subclasses set ``_offered`` (which controls the data has a use for; unlisted ones are
+    always offered) and implement ``_fit_controls``, which sets ``_folded``; the row is
+    refitted on every resize.
+    """
+
+    #: The controls that are in the Show menu now.
+    _folded: tuple[QtWidgets.QWidget, ...] = ()
+    #: Whether each listed control has a use for the data shown.
+    _offered: dict[QtWidgets.QWidget, bool]
+
+    @property
+    def folded(self) -> tuple[QtWidgets.QWidget, ...]:
+        """The row's controls that are in the Show menu for want of room (empty: none)."""
+        return self._folded
+
+    def _offers(self, control: QtWidgets.QWidget) -> bool:
+        return self._offered.get(control, True)
+
+    def _fit_controls(self) -> None:
+        raise NotImplementedError
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        # The layout has given the row its new width already (it sees the event first).
+        self._fit_controls()
+        super().resizeEvent(event)

@@ -43,9 +43,9 @@ from nnstudio.ui.plots.common import (
     TITLE_SIDE_ROOM,
     TRAIN_COLOR,
     VALIDATION_COLOR,
+    FoldingTab,
     GrowingXRange,
     LiveCurve,
-    PlotTab,
     ReadableLogAxis,
     SteadyYRange,
     compact_large_ticks,
@@ -818,7 +818,7 @@ def _offered_toggle(text: str, tip: str, toggled: Callable[[bool], None]) -> QtW
     return box
 
 
-class LossTab(PlotTab):
+class LossTab(FoldingTab):
     """Loss curves (with the mini-batch losses between epochs) and the task's metric."""
 
     name = "Loss"
@@ -1175,19 +1175,6 @@ class LossTab(PlotTab):
     def rate_offered(self) -> bool:
         """Whether the learning-rate curve is offered (the rate changes over the run)."""
         return self._offered[self.show_rate]
-
-    @property
-    def folded(self) -> tuple[QtWidgets.QWidget, ...]:
-        """The row's choices that are in the Show menu for want of room (empty: none)."""
-        return self._folded
-
-    def _offers(self, control: QtWidgets.QWidget) -> bool:
-        return self._offered.get(control, True)
-
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
-        # The layout has given the row its new width already (it sees the event first).
-        self._fit_controls()
-        super().resizeEvent(event)
 
     def _fit_controls(self) -> None:
         """Keep the row of choices on one line: move the less used ones (then every check

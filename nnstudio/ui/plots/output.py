@@ -34,7 +34,7 @@ from nnstudio.ui.plots.common import (
     LOW_PLOT_LINES,
     TRAIN_COLOR,
     VALIDATION_COLOR,
-    PlotTab,
+    FoldingTab,
     class_colors,
     compact_large_ticks,
     fold_button,
@@ -588,7 +588,7 @@ class SmoothImageItem(pg.ImageItem):
         super().paint(painter, *args)
 
 
-class OutputTab(PlotTab):
+class OutputTab(FoldingTab):
     """Decision regions or fitted curve, and the confusion matrix or predicted-vs-actual."""
 
     name = "Output"
@@ -792,19 +792,6 @@ class OutputTab(PlotTab):
         self._points_for = None
 
     # ---- room ----------------------------------------------------------------------------------
-
-    @property
-    def folded(self) -> tuple[QtWidgets.QWidget, ...]:
-        """The row's check boxes that are in the Show menu for want of room (empty: none)."""
-        return self._folded
-
-    def _offers(self, control: QtWidgets.QWidget) -> bool:
-        return self._offered.get(control, True)
-
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
-        # The layout has given the row its new width already (it sees the event first).
-        self._fit_controls()
-        super().resizeEvent(event)
 
     def changeEvent(self, event: QtCore.QEvent) -> None:
         super().changeEvent(event)
