@@ -22,6 +22,20 @@ def tiny_pieces(monkeypatch: pytest.MonkeyPatch, chars: int, cells: int = 3) -> 
     monkeypatch.setattr(csv_module, "_PARSE_CELLS", cells)
 
 
+def count_fast_reads(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Record, per call of the fast numbers-only reader, whether it made the table."""
+    calls: list[bool] = []
+    real = csv_module._read_plain_numbers
+
+    def counting(*args: object) -> object:
+        table = real(*args)  # type: ignore[arg-type]
+        calls.append(table is not None)
+        return table
+
+    monkeypatch.setattr(csv_module, "_read_plain_numbers", counting)
+    return calls
+
+
 @pytest.mark.parametrize("chars", [1, 2, 3, 5, 7, 11, 64])
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
 def test_pieces_of_any_size_give_the_same_table(
@@ -32,17 +46,9 @@ def test_pieces_of_any_size_give_the_same_table(
     lines = ["x,y,z"] + [",".join(repr(float(v)) for v in row) for row in values]
     path = tmp_path / "pieces.csv"
     path.write_bytes(ending.join(lines).encode())
-    calls: list[bool] = []
-    real = csv_module._read_plain_numbers
-
-    def counting(*args: object) -> object:
-        table = real(*args)  # type: ignore[arg-type]
-        calls.append(table is not None)
-        return table
-
     with monkeypatch.context() as patch:
         tiny_pieces(patch, chars)
-        patch.setattr(csv_module, "_read_plain_numbers", counting)
+        calls = count_fast_reads(patch)
         fast = read_csv_table(path)
     assert calls == [True]  # the fast reader made the table
     np.testing.assert_array_equal(fast.to_floats(("x", "y", "z"), role="input"), values)
@@ -112,15 +118,7 @@ def test_the_fast_reader_reports_between_pieces_and_stops_mid_way(
     path = tmp_path / "plain.csv"
     write_plain(path)
     tiny_pieces(monkeypatch, 4096, 400)  # about 180 lines read, 100 lines parsed at a time
-    calls: list[bool] = []
-    real = csv_module._read_plain_numbers
-
-    def counting(*args: object) -> object:
-        table = real(*args)  # type: ignore[arg-type]
-        calls.append(table is not None)
-        return table
-
-    monkeypatch.setattr(csv_module, "_read_plain_numbers", counting)
+    calls = count_fast_reads(monkeypatch)
     progress = Counting()
     read_csv_table(path, progress)
     assert calls == [True]
