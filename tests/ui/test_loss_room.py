@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import pyqtgraph as pg
 import pytest
 
 from nnstudio.data import Dataset, load_dataset
@@ -394,9 +395,10 @@ def _long_losses_tab(qtbot, size: tuple[int, int], losses: tuple[float, float]) 
     return tab
 
 
-def _title_lines(tab: LossTab) -> int:
-    """The lines the loss plot's title is laid out on."""
-    document = tab.loss_plot.titleLabel.item.document()
+def _title_lines(tab: LossTab, plot: pg.PlotItem | None = None) -> int:
+    """The lines the title of ``plot`` (the loss plot unless told) is laid out on."""
+    plot = tab.loss_plot if plot is None else plot
+    document = plot.titleLabel.item.document()
     block, lines = document.begin(), 0
     while block.isValid():
         lines += block.layout().lineCount()
@@ -404,9 +406,9 @@ def _title_lines(tab: LossTab) -> int:
     return lines
 
 
-def _title_text(tab: LossTab) -> str:
-    """The loss plot's title as plain text."""
-    html = tab.loss_plot.titleLabel.text
+def _title_text(tab: LossTab, plot: pg.PlotItem | None = None) -> str:
+    """The title of ``plot`` (the loss plot unless told) as plain text."""
+    html = (tab.loss_plot if plot is None else plot).titleLabel.text
     return QtGui.QTextDocumentFragment.fromHtml(html).toPlainText().replace("\xa0", " ")
 
 
@@ -468,3 +470,42 @@ def test_narrower_still_a_one_line_title_names_its_values_by_colour(qtbot, app_f
     shown = [float(number) for number in re.findall(r"\d+\.\d+", text)]
     assert shown == pytest.approx([train, val], rel=0.05)
     assert f"train {train:.4g}, validation {val:.4g}" in tab.loss_plot.titleLabel.toolTip()
+
+
+#: A regression's metrics of many characters: RMSE (train, validation), then R².
+LONG_METRICS = {
+    "train_rmse": 0.012345,
+    "val_rmse": 0.0098765,
+    "train_r2": 0.98765,
+    "val_r2": 0.97654,
+}
+#: A Loss tab at an 18 pt font wide enough for its plots side by side, but low.
+LARGE_FONT_LOW_SIDE_BY_SIDE = (720, 220)
+
+
+def test_a_one_line_metric_title_gives_long_values_fewer_digits_before_it_wraps(
+    qtbot, app_font
+) -> None:
+    app_font(18)
+    project, data = _housing()
+    tab = _shown_tab(qtbot, LARGE_FONT_LOW_SIDE_BY_SIDE, project, data)
+    frames = _frames(project, data, 6)
+    last = frames[-1]
+    frames[-1] = replace(last, snapshot=replace(last.snapshot, **LONG_METRICS))
+    for frame in frames:
+        tab.show_frame(frame)
+    _settle()
+    assert tab.low and tab.metric_plot in tab.shown_items()
+    # "RMSE 0.0123 0.00988 R² 0.988 0.977" took a second line of the low plot's height
+    # even at the smallest title size: fewer digits, then less (R²), keep it on one line.
+    assert _title_lines(tab, tab.metric_plot) == 1
+    text = _title_text(tab, tab.metric_plot)
+    numbers = [float(number) for number in re.findall(r"\d+\.\d+", text)]
+    rmse = [LONG_METRICS["train_rmse"], LONG_METRICS["val_rmse"]]
+    assert numbers[:2] == pytest.approx(rmse, rel=0.05)
+    # Every digit stays in the title's tooltip, R²'s too.
+    tip = tab.metric_plot.titleLabel.toolTip()
+    assert "RMSE: train 0.0123, validation 0.00988" in tip
+    assert "R²: train 0.988, validation 0.977" in tip
+    line = QtGui.QFontMetricsF(QtGui.QFont()).lineSpacing()
+    assert tab.metric_plot.vb.height() >= 2.5 * line

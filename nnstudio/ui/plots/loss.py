@@ -83,6 +83,8 @@ _NAMED_RATE_AXIS_LINES = 14
 #: Significant digits a low loss plot's one-line title gives the losses, the most first:
 #: where a title with more does not fit on one line even at the smallest title size, fewer.
 _ONE_LINE_DIGITS = (4, 3, 2)
+#: The same for the metric plot's RMSE and R² (an accuracy: a tenth of a percent, then none).
+_ONE_LINE_METRIC_DIGITS = (3, 2)
 
 #: Earlier runs kept for comparison besides the current one.
 MAX_KEPT_RUNS = 4
@@ -2155,11 +2157,88 @@ class LossTab(FoldingTab):
             # The y axis says "accuracy" too: narrow, the title does without the word.
             least = "&nbsp; ".join(parts)
             title = "Accuracy&nbsp;&nbsp;" + least
+        self._update_metric_title_tip()
         if getattr(self, "_low", False):
-            set_title(self.metric_plot, self._one_line_title(least))
+            set_title(self.metric_plot, self._one_line_title(self._one_line_metric_titles()))
         else:
             set_title(self.metric_plot, title, compact=least)
         self._update_metric_note()
+
+    def _one_line_metric_titles(self) -> list[str]:
+        """A low metric plot's one-line titles, the longest first: as the loss plot's (see
+        :meth:`_one_line_loss_titles`), the values in fewer digits before a shorter wording.
+
+        A regression's RMSE and R² in three, then two, significant digits; the RMSE alone
+        (the plot's curves still show R²); then its values named by their keys' colours
+        only. A classification's accuracies to a tenth of a percent, then in whole
+        percents; then named by colour only. Long values ("RMSE 0.0123 0.00988 R² …")
+        wrapped at an 18 pt font even at the smallest title size. The spaces are all
+        non-breaking (a title too narrow for even the last is cut, not wrapped); the
+        title's tooltip keeps every digit.
+        """
+        latest = self._latest
+        validation = self._has_validation()
+        gap = "&nbsp;&nbsp;"
+
+        def entries(train: str, val: str, names: bool = False, dashed: bool = False) -> str:
+            shown = [("train", train, TRAIN_COLOR)]
+            if validation:
+                shown.append(("val", val, VALIDATION_COLOR))
+            return gap.join(
+                key(color, f"{name} {value}" if names else value, dashed=dashed)
+                for name, value, color in shown
+            )
+
+        wordings: list[str]
+        if self._task == "regression":
+
+            def rmse(digits: int) -> str:
+                return entries(_fmt(latest("train_rmse"), digits), _fmt(latest("val_rmse"), digits))
+
+            def r2(digits: int) -> str:
+                values = _fmt(latest("train_r2"), digits), _fmt(latest("val_r2"), digits)
+                return entries(*values, dashed=True)
+
+            # Solid RMSE, dashed R², as in the full title; a wide gap between them.
+            wordings = [
+                f"RMSE{gap}{rmse(digits)}{gap}{gap}R²{gap}{r2(digits)}"
+                for digits in _ONE_LINE_METRIC_DIGITS
+            ]
+            wordings += [f"RMSE{gap}{rmse(digits)}" for digits in _ONE_LINE_METRIC_DIGITS]
+            wordings.append(rmse(_ONE_LINE_METRIC_DIGITS[-1]))
+        else:
+            values = latest("train_accuracy"), latest("val_accuracy")
+            # Decimals of a percent: a tenth, then none.
+            wordings = [
+                entries(*(_percent(value, decimals) for value in values), names=True)
+                for decimals in (1, 0)
+            ]
+            wordings.append(entries(*(_percent(value, 0) for value in values)))
+        # Values short already (0.5, "–") read the same in fewer digits: each wording once.
+        return list(dict.fromkeys(wordings))
+
+    def _update_metric_title_tip(self) -> None:
+        """Give the metric plot's title a tooltip with the latest values in full: a low
+        plot's title may show them in fewer digits, or leave R² out."""
+        tip = ""
+        if getattr(self, "_snapshot", None) is not None:
+            validation = self._has_validation()
+            if self._task == "regression":
+                lines = []
+                for name, metric in (("RMSE", "rmse"), ("R²", "r2")):
+                    values = [f"train {_fmt(self._latest(f'train_{metric}'), 3)}"]
+                    if validation:
+                        values.append(f"validation {_fmt(self._latest(f'val_{metric}'), 3)}")
+                    lines.append(f"{name}: " + ", ".join(values))
+                tip = "\n".join(lines)
+            else:
+                values = [f"train {_percent(self._latest('train_accuracy'))}"]
+                if validation:
+                    values.append(f"validation {_percent(self._latest('val_accuracy'))}")
+                tip = "Accuracy: " + ", ".join(values)
+        title = self.metric_plot.titleLabel
+        if title.toolTip() != tip:
+            title.setToolTip(tip)
 
     # ---- the metric where its plot has no room ---------------------------------------------
 
