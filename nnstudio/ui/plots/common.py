@@ -2158,17 +2158,23 @@ def qt_dash() -> Any:
 
 class FoldingTab(PlotTab):
     """A plot tab whose row folds controls into a Show menu where it has no room for them
-    (see :func:`fold_controls`).
+    (see :func:`fold_controls`); the row is refitted on every resize and font change.
 
-    Subclasses set ``_offered`` (which controls the data has a use for; unlisted ones are
-    always offered) and implement ``_fit_controls``, which sets ``_folded``; the row is
-    refitted on every resize.
+    Subclasses create, before they are first laid out: ``_controls_row`` (the row of
+    :meth:`PlotTab.add_wrapping_controls`), ``_fold_levels`` (as :func:`fold_controls` takes
+    them), ``more_button`` (a :func:`fold_button`), ``_menu_actions`` (each check box's menu
+    entry, from :func:`menu_toggle`) and ``_offered`` (which controls the data has a use
+    for; unlisted ones are always offered).
     """
 
     #: The controls that are in the Show menu now.
     _folded: tuple[QtWidgets.QWidget, ...] = ()
     #: Whether each listed control has a use for the data shown.
     _offered: dict[QtWidgets.QWidget, bool]
+    _controls_row: QtWidgets.QWidget
+    _fold_levels: tuple[tuple[QtWidgets.QWidget, ...], ...]
+    more_button: QtWidgets.QToolButton
+    _menu_actions: dict[QtWidgets.QCheckBox, QtGui.QAction]
 
     @property
     def folded(self) -> tuple[QtWidgets.QWidget, ...]:
@@ -2178,10 +2184,35 @@ class FoldingTab(PlotTab):
     def _offers(self, control: QtWidgets.QWidget) -> bool:
         return self._offered.get(control, True)
 
+    def _menu_control(self, box: QtWidgets.QCheckBox) -> QtWidgets.QWidget:
+        """The control of the row that ``box``'s menu entry stands in for (``box`` itself,
+        unless the box sits in a group that folds as one)."""
+        return box
+
     def _fit_controls(self) -> None:
-        raise NotImplementedError
+        """Keep the row of choices on one line: fold the controls of the first level that
+        leaves it room into the Show menu (see :func:`fold_controls`)."""
+        self._folded = fold_controls(
+            self._controls_row, self._fold_levels, self.more_button, self._offers
+        )
+        self._sync_menu()
+
+    def _sync_menu(self) -> None:
+        """Offer in the Show menu the choices the row has no room for, as their check
+        boxes are now (checked and enabled)."""
+        for box, action in self._menu_actions.items():
+            control = self._menu_control(box)
+            action.setVisible(control in self._folded and self._offers(control))
+            action.setEnabled(box.isEnabled())
+            action.setChecked(box.isChecked())
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         # The layout has given the row its new width already (it sees the event first).
         self._fit_controls()
         super().resizeEvent(event)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        super().changeEvent(event)
+        # Another font changes the controls' widths at the same row width.
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            self._fit_controls()

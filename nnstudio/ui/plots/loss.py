@@ -50,7 +50,6 @@ from nnstudio.ui.plots.common import (
     SteadyYRange,
     compact_large_ticks,
     fold_button,
-    fold_controls,
     key,
     make_plot,
     menu_toggle,
@@ -1178,23 +1177,15 @@ class LossTab(FoldingTab):
         """Whether the learning-rate curve is offered (the rate changes over the run)."""
         return self._offered[self.show_rate]
 
-    def _fit_controls(self) -> None:
-        """Keep the row of choices on one line: move the less used ones (then every check
-        box, then the x axis choice) into the Show menu where the row is too narrow for them.
-        """
-        self._folded = fold_controls(
-            self._controls_row, self._fold_levels, self.more_button, self._offers
-        )
-        self._sync_menu()
+    def _menu_control(self, box: QtWidgets.QCheckBox) -> QtWidgets.QWidget:
+        # "Earlier runs" folds with its Forget button, as one group.
+        return self._runs_box if box is self.show_previous else box
 
     def _sync_menu(self) -> None:
-        """Offer in the Show menu the choices the row has no room for."""
+        """Offer in the Show menu the choices the row has no room for: the less used ones,
+        then every check box, then the x axis choice (see ``_fold_levels``)."""
+        super()._sync_menu()
         folded = self._folded
-        for box, action in self._menu_actions.items():
-            control = self._runs_box if box is self.show_previous else box
-            action.setVisible(control in folded and self._offers(control))
-            action.setEnabled(box.isEnabled())
-            action.setChecked(box.isChecked())
         self.forget_action.setVisible(self._runs_box in folded)
         self.forget_action.setEnabled(self.forget_button.isEnabled())
         self.x_axis_menu.menuAction().setVisible(self.x_axis in folded)

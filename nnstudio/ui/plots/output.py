@@ -38,7 +38,6 @@ from nnstudio.ui.plots.common import (
     class_colors,
     compact_large_ticks,
     fold_button,
-    fold_controls,
     image_mosaic,
     key,
     make_plot,
@@ -793,27 +792,11 @@ class OutputTab(FoldingTab):
 
     # ---- room ----------------------------------------------------------------------------------
 
-    def changeEvent(self, event: QtCore.QEvent) -> None:
-        super().changeEvent(event)
-        # Another font changes the controls' widths at the same row width.
-        if event.type() == QtCore.QEvent.Type.FontChange:
-            self._fit_controls()
-
-    def _fit_controls(self) -> None:
-        """Keep the row of choices on one line: move the check boxes into the Show menu
-        where the row is too narrow for them (see :func:`fold_controls`)."""
-        self._folded = fold_controls(
-            self._controls_row, self._fold_levels, self.more_button, self._offers
-        )
-        self._sync_menu()
-
     def _sync_menu(self) -> None:
-        """Offer in the Show menu the choices the row has no room for, as their check
-        boxes are now (checked, enabled, and their tooltips, which say why one is off)."""
+        """As :meth:`FoldingTab._sync_menu`, with the boxes' tooltips, which say why one is
+        off."""
+        super()._sync_menu()
         for box, action in self._menu_actions.items():
-            action.setVisible(box in self._folded and self._offers(box))
-            action.setEnabled(box.isEnabled())
-            action.setChecked(box.isChecked())
             action.setToolTip(box.toolTip())
 
     def arrangement_changed(self, mode: str) -> None:
