@@ -682,16 +682,23 @@ def test_switching_between_long_layers_is_quick(qtbot, document) -> None:
         assert time.perf_counter() - started < 3.0
 
 
+def _small_screen_large_font(monkeypatch, app_font):
+    """An 800 × 800 screen (the offscreen platform's) and an 18 pt application font;
+    returns the screen's available rectangle."""
+    from nnstudio.ui.qt import QtCore, QtGui
+
+    available = QtCore.QRect(0, 0, 800, 800)
+    monkeypatch.setattr(QtGui.QScreen, "availableGeometry", lambda screen: available)
+    app_font(18)
+    return available
+
+
 def test_at_a_large_font_on_a_small_screen_nothing_overlaps_or_is_cut(
     qtbot, app_font, monkeypatch, document
 ) -> None:
     from dataclasses import replace
 
-    from nnstudio.ui.qt import QtCore, QtGui
-
-    available = QtCore.QRect(0, 0, 800, 800)  # the offscreen platform's screen
-    monkeypatch.setattr(QtGui.QScreen, "availableGeometry", lambda screen: available)
-    app_font(18)
+    available = _small_screen_large_font(monkeypatch, app_font)
     network = document.project.network
     first = replace(network.layers[0], dropout=0.2)  # the dropout check box is offered
     assert document.set_network(replace(network, layers=(first, *network.layers[1:])), "Drop")
@@ -740,11 +747,8 @@ def test_at_a_large_font_on_a_small_screen_nothing_overlaps_or_is_cut(
 def test_each_layers_verdict_shows_without_scrolling_sideways(
     qtbot, app_font, monkeypatch, document
 ) -> None:
-    from nnstudio.ui.qt import QtCore, QtGui
 
-    available = QtCore.QRect(0, 0, 800, 800)  # the offscreen platform's screen
-    monkeypatch.setattr(QtGui.QScreen, "availableGeometry", lambda screen: available)
-    app_font(18)
+    _small_screen_large_font(monkeypatch, app_font)
     dialog = GradientCheckDialog(document)
     qtbot.addWidget(dialog)
     dialog.start()

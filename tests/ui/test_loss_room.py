@@ -39,13 +39,19 @@ def _everything_project() -> Project:
     return _project(l2=0.01, schedule=schedule, early_stopping=3, epochs=6)
 
 
-def _shown_tab(qtbot, size: tuple[int, int], project: Project, dataset: Dataset) -> LossTab:
-    """A shown Loss tab of ``size`` set up for ``project`` on ``dataset``, no frame yet."""
+def _empty_tab(qtbot, size: tuple[int, int]) -> LossTab:
+    """A shown Loss tab of ``size`` with nothing set up."""
     tab = LossTab()
     qtbot.addWidget(tab)
     tab.resize(*size)
     tab.show()
     qtbot.waitExposed(tab)
+    return tab
+
+
+def _shown_tab(qtbot, size: tuple[int, int], project: Project, dataset: Dataset) -> LossTab:
+    """A shown Loss tab of ``size`` set up for ``project`` on ``dataset``, no frame yet."""
+    tab = _empty_tab(qtbot, size)
     tab.set_context(project, dataset)
     tab.set_project(project)
     return tab
@@ -276,11 +282,7 @@ def test_left_out_the_metric_plot_leaves_its_values_in_the_loss_plot(
     qtbot, app_font, dataset
 ) -> None:
     app_font(18)
-    tab = LossTab()
-    qtbot.addWidget(tab)
-    tab.resize(*LARGE_FONT_WINDOW_TAB)
-    tab.show()
-    qtbot.waitExposed(tab)
+    tab = _empty_tab(qtbot, LARGE_FONT_WINDOW_TAB)
     # The height the tab takes before any run, with no values to show.
     least_height = tab.minimumSizeHint().height()
     project = _everything_project()
@@ -417,11 +419,7 @@ def test_a_one_line_title_gives_long_values_fewer_digits_before_it_wraps(
     qtbot, app_font, losses: tuple[float, float]
 ) -> None:
     app_font(18)
-    empty = LossTab()
-    qtbot.addWidget(empty)
-    empty.resize(*LARGE_FONT_1100_WINDOW_TAB)
-    empty.show()
-    qtbot.waitExposed(empty)
+    empty = _empty_tab(qtbot, LARGE_FONT_1100_WINDOW_TAB)
     # The height the tab takes before any run, with no values in its title.
     least_height = empty.minimumSizeHint().height()
     tab = _long_losses_tab(qtbot, LARGE_FONT_1100_WINDOW_TAB, losses)
