@@ -236,23 +236,25 @@ def test_pause_stop_and_a_new_run_start_the_series_over(harness, dataset) -> Non
 
 
 def test_frames_wait_for_the_studio_to_show_the_last_one(harness, dataset, monkeypatch) -> None:
-    # No time-out: without confirmation only one frame follows the one being painted.
+    # No time-out: without confirmation only the frames in flight follow the one shown last
+    # (the one being painted, the one held for its beat, the next).
     monkeypatch.setattr(training_loop, "_ACK_TIMEOUT", 1e9)
+    in_flight = training_loop._FRAMES_IN_FLIGHT
     harness.load(xor_project(epochs=None), 1, dataset)
     idle = harness.wait_frame("idle")
     harness.send("shown", idle.seq, 0.001)
     harness.send("play")
     running = harness.wait_frame("running")
-    ahead = harness.wait_for(lambda news: news.frame is not None)
-    assert ahead.seq == running.seq + 1
+    ahead = [harness.wait_for(lambda news: news.frame is not None) for _ in range(in_flight - 1)]
+    assert [news.seq for news in ahead] == [running.seq + k for k in range(1, in_flight)]
     with pytest.raises(queue.Empty):
         harness.wait_for(lambda news: True, timeout=0.3)
     harness.send("shown", running.seq, 0.001)
     later = harness.wait_for(lambda news: news.frame is not None)
-    assert later.seq == ahead.seq + 1 and later.state is None
+    assert later.seq == ahead[-1].seq + 1 and later.state is None
     # The frame covers every step trained meanwhile.
     assert harness.frames[-1].grad_steps.shape[0] == later.progress["step"]
-    # Still one frame ahead: nothing more until the studio shows another.
+    # Still as far ahead: nothing more until the studio shows another.
     with pytest.raises(queue.Empty):
         harness.wait_for(lambda news: True, timeout=0.3)
 
