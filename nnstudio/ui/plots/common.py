@@ -269,8 +269,15 @@ class TidyAxis(pg.AxisItem):
     Fixed ticks may come in several wordings (:meth:`set_tick_choices`): the first wording
     whose labels all fit is shown, e.g. ``"1 tanh"`` in a wide plot and ``"1"`` in a narrow
     one. Where not even the last fits, it may stand closer together (a ``crowded_gap``)
-    before any of its labels is left out.
+    before any of its labels is left out. :attr:`tick_choice_changed` tells which wording
+    the axis has drawn since (so a tooltip can explain shortened labels).
+
+    An axis name too long for the axis takes a shorter wording (:meth:`set_label_wordings`)
+    and keeps its full text in the name's tooltip.
     """
+
+    #: Emitted with the index of the fixed-tick wording the axis draws, when it changes.
+    tick_choice_changed = QtCore.Signal(int)
 
     def __init__(self, orientation: str, **kwargs: Any) -> None:
         self._label_choices: tuple[str, ...] = ()
@@ -278,6 +285,8 @@ class TidyAxis(pg.AxisItem):
         super().__init__(orientation, **kwargs)
         self._tick_choices: list[list[tuple[float, str]]] = []
         self._crowded_gap: float | None = None
+        #: Index of the fixed-tick wording last drawn (0 before any).
+        self.shown_tick_choice = 0
         if not self.vertical:
             # pyqtgraph hides a label that sticks out past either end of the axis, so an epoch
             # axis lost its "0"; half of a short label may stick out into the margin.
@@ -330,7 +339,13 @@ class TidyAxis(pg.AxisItem):
         full = self.labelText
         shown = self.shown_label()
         self._shown_label = shown
-        if not full or QtGui.QTextDocumentFragment.fromHtml(full).toPlainText() == shown:
+        plain = QtGui.QTextDocumentFragment.fromHtml(full).toPlainText() if full else ""
+        if self.label is not None:
+            # A shorter wording ("acc.") or none: the full name on hover.
+            tip = plain if shown != plain else ""
+            if self.label.toolTip() != tip:
+                self.label.setToolTip(tip)
+        if not full or plain == shown:
             return super().labelString()
         self.labelText = escape_html(shown, quote=False)
         try:
@@ -363,7 +378,13 @@ class TidyAxis(pg.AxisItem):
         """
         self._tick_choices = [list(choice) for choice in choices]
         self._crowded_gap = crowded_gap
+        self._tick_choice_shown(0)
         self.setTicks([self._tick_choices[0]] if self._tick_choices else None)
+
+    def _tick_choice_shown(self, index: int) -> None:
+        if index != self.shown_tick_choice:
+            self.shown_tick_choice = index
+            self.tick_choice_changed.emit(index)
 
     def label_room(self, texts: Iterable[str]) -> float:
         """Pixels from one label's centre to the next that ``texts`` need along the axis."""
@@ -401,7 +422,7 @@ class TidyAxis(pg.AxisItem):
         if not self._tick_choices:
             return self._untangled(super().generateDrawSpecs(p))
         specs = None
-        for choice in self._tick_choices:
+        for index, choice in enumerate(self._tick_choices):
             # Not setTicks: it would ask for this drawing again.
             self._tickLevels = [choice]
             specs = super().generateDrawSpecs(p)
@@ -411,7 +432,9 @@ class TidyAxis(pg.AxisItem):
             low, high = sorted(self.range)
             wanted = sum(1 for value, text in choice if text and low <= value <= high)
             if len(untangled[2]) >= wanted:
+                self._tick_choice_shown(index)
                 return untangled
+        self._tick_choice_shown(len(self._tick_choices) - 1)
         if self._crowded_gap is not None:
             # Labels a little closer together: all of them, or more than LABEL_GAP would
             # keep, rather than a class or a layer left without one.

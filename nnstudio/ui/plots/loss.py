@@ -1457,7 +1457,11 @@ class LossTab(FoldingTab):
         self.loss_plot.getAxis("right").setLogMode(False, True)
         self._loss_y.reset()
         self._fit_loss_axis()
-        self.loss_plot.setLabel("left", "loss (log scale)" if on else "loss")
+        # A low plot's axis at a large font cut "loss (log scale)" to "loss (…": a shorter
+        # wording instead (the full one in the axis name's tooltip; the ticks are powers of
+        # ten and the Log y box is ticked).
+        axis = self.loss_plot.getAxis("left")
+        axis.set_label_wordings(*(("loss (log scale)", "loss (log)", "loss") if on else ("loss",)))
 
     def _configure_metric(self, task: str) -> None:
         self._task = task
@@ -1469,7 +1473,9 @@ class LossTab(FoldingTab):
         if regression:
             self.metric_plot.setLabel("left", "RMSE")
         else:
-            self.metric_plot.setLabel("left", "accuracy")
+            # A low plot at a large font cut "accuracy" to "accur…": "acc." instead (the
+            # axis name's tooltip and the title's say "accuracy" in full).
+            self.metric_plot.getAxis("left").set_label_wordings("accuracy", "acc.")
             self.metric_plot.setYRange(0.0, 1.02, padding=0)
         self._update_titles()
 

@@ -30,6 +30,7 @@ from nnstudio.data import image_shape_of
 from nnstudio.engine.products import matmul
 from nnstudio.spec import DEFAULT_PLANE_FEATURES, plane_features_read
 from nnstudio.ui.frame import finite_range, plottable
+from nnstudio.ui.plots.activations import class_tick_wordings
 from nnstudio.ui.plots.common import (
     LOW_PLOT_LINES,
     TRAIN_COLOR,
@@ -488,6 +489,9 @@ def confusion_matrix(true: np.ndarray, predicted: np.ndarray, classes: int) -> n
 _BRACKETS = {"«": "»", "(": ")", "[": "]", "{": "}", "<": ">", '"': '"', "'": "'"}
 #: Largest share of the confusion plot's width the true-class names may take beside it.
 _NAME_SHARE = 0.3
+#: Least room (pixels) between two predicted-class names under the confusion matrix where
+#: not even its shortest wording fits with the usual gap (as under the activations heatmap).
+_CROWDED_NAME_GAP = 4.0
 
 
 def _shared_start(first: str, second: str) -> int:
@@ -679,8 +683,12 @@ class OutputTab(FoldingTab):
         self.curves: list[pg.PlotDataItem] = []
 
         # ---- confusion matrix --------------------------------------------------------------
+        # A low plot at a large font cut "true class" to "true…": "true" instead.
         self.confusion_plot = make_plot(
-            "Confusion matrix", "predicted class", "true class", grid=False
+            "Confusion matrix",
+            ("predicted class", "predicted"),
+            ("true class", "true"),
+            grid=False,
         )
         self.confusion_plot.invertY(True)
         # Cells take the plot's shape rather than staying square: in a wide, short dock
@@ -694,7 +702,12 @@ class OutputTab(FoldingTab):
         self._counts: tuple[np.ndarray, np.ndarray] | None = None
         #: The class names in full and shortened (:func:`short_class_names`).
         self._class_names: tuple[list[str], list[str]] = ([], [])
+        #: The predicted-class wordings the bottom axis may show (see _show_confusion).
+        self._predicted_wordings: list[list[str]] = []
         self.confusion_plot.vb.sigResized.connect(lambda *_args: self._confusion_resized())
+        self.confusion_plot.getAxis("bottom").tick_choice_changed.connect(
+            lambda *_args: self._explain_class_names()
+        )
         self.confusion = np.zeros((0, 0), dtype=np.int64)
 
         # ---- predicted against actual --------------------------------------------------------
@@ -1292,17 +1305,18 @@ class OutputTab(FoldingTab):
             self._class_names = (full, short)
             positions = [i + 0.5 for i in range(classes)]
             # The predicted classes take the full names where they fit side by side, else
-            # the parts that tell them apart (thinned only when even those do not fit).
+            # the parts that tell them apart, then those cut shorter and last the classes'
+            # numbers (as under the activations heatmap): iris at an 18 pt font in a small
+            # window showed "setosa" alone, leaving two columns unnamed.
+            cut = class_tick_wordings(list(zip(positions, short, strict=True)))
+            wordings = [full, *([text for _value, text in wording] for wording in cut)]
+            self._predicted_wordings = list(map(list, dict.fromkeys(map(tuple, wordings))))
             self.confusion_plot.getAxis("bottom").set_tick_choices(
-                [list(zip(positions, full, strict=True)), list(zip(positions, short, strict=True))]
+                [list(zip(positions, texts, strict=True)) for texts in self._predicted_wordings],
+                crowded_gap=_CROWDED_NAME_GAP,
             )
             self._fit_true_names()
-            # Shortened names are all the axes show: the full ones on hover.
-            self.confusion_plot.setToolTip(
-                ""
-                if short == full
-                else "Classes: " + "; ".join(f"{s} = {f}" for s, f in zip(short, full, strict=True))
-            )
+            self._explain_class_names()
             self.confusion_plot.setRange(xRange=(0, classes), yRange=(0, classes), padding=0.02)
         self._show_cell_counts(matrix, recall)
         total = int(matrix.sum())
@@ -1381,6 +1395,39 @@ class OutputTab(FoldingTab):
         ticks = [[(i + 0.5, name) for i, name in enumerate(names)]]
         if axis._tickLevels != ticks:  # setTicks asks for a new drawing
             axis.setTicks(ticks)
+            self._explain_class_names()
+
+    def shown_class_names(self) -> tuple[list[str], list[str]]:
+        """The names the confusion matrix labels its classes with: ``(across, down)``, the
+        predicted classes' under the columns and the true classes' beside the rows."""
+        full = self._class_names[0]
+        choice = self.confusion_plot.getAxis("bottom").shown_tick_choice
+        wordings = self._predicted_wordings
+        across = wordings[min(choice, len(wordings) - 1)] if wordings else list(full)
+        levels = self.confusion_plot.getAxis("left")._tickLevels
+        down = [text for _value, text in levels[0]] if levels else list(full)
+        return across, down
+
+    def _explain_class_names(self) -> None:
+        """Give the confusion plot a tooltip naming in full each class an axis shows
+        shortened or numbered (none while both axes show the names whole)."""
+        full = self._class_names[0]
+        across, down = self.shown_class_names()
+
+        def pairs(shown: Sequence[str]) -> str:
+            return "; ".join(f"{s} = {f}" for s, f in zip(shown, full, strict=False))
+
+        lines = []
+        if across != full and across == down:
+            lines.append(f"Classes: {pairs(across)}")
+        else:
+            if across != full:
+                lines.append(f"Columns (predicted class), left to right: {pairs(across)}")
+            if down != full:
+                lines.append(f"Rows (true class), top to bottom: {pairs(down)}")
+        tip = "\n".join(lines)
+        if self.confusion_plot.toolTip() != tip:
+            self.confusion_plot.setToolTip(tip)
 
     def _confusion_resized(self) -> None:
         if self._class_names[0]:
