@@ -324,7 +324,7 @@ class BuiltinData:
 
 @dataclass(frozen=True)
 class CsvData:
-    """A data set read from a CSV file with a header row.
+    """A data set read from a CSV file, with a header row of column names or without one.
 
     Attributes
     ----------
@@ -346,6 +346,12 @@ class CsvData:
         Fraction held out for validation, in ``[0, 0.9]``.
     seed : int
         Seed of the train/validation split.
+    header : bool or None
+        Whether the file's first line names the columns, as
+        :func:`~nnstudio.data.read_csv_table` takes it: ``None`` guesses (a first line that
+        looks like data is refused), ``True`` reads it as names whatever it looks like,
+        ``False`` reads it as the first example and names the columns ``"column 1"``,
+        ``"column 2"``, ... ``None`` for projects saved before the choice existed.
     """
 
     csv: str
@@ -356,6 +362,7 @@ class CsvData:
     validation_fraction: float = 0.2
     seed: int = 0
     standardize_targets: bool = False
+    header: bool | None = None
 
 
 DataSpec = BuiltinData | CsvData
@@ -1002,6 +1009,7 @@ class _Parser:
                 "standardize_targets",
                 "validation_fraction",
                 "seed",
+                "header",
             )
             self.unknown_keys(obj, allowed, path)
             csv = self.string(obj, "csv", path, None)
@@ -1012,6 +1020,15 @@ class _Parser:
             standardize_targets = self.boolean(obj, "standardize_targets", path, False)
             vf = self.number(obj, "validation_fraction", path, 0.2, low=0.0, high=0.9)
             seed = self.integer(obj, "seed", path, 0, low=0)
+            header = obj.get("header")
+            if header is not None and not isinstance(header, bool):
+                # Not coerced: "yes" or 0 could mean either reading of the first line.
+                self.fail(
+                    f"{path}.header",
+                    f"expected true (the first line names the columns), false (no header "
+                    f"line) or null (guessed), got {_shown(header)}",
+                )
+                header = None
             if standardize_targets and task == "classification":
                 self.fail(
                     f"{path}.standardize_targets",
@@ -1037,6 +1054,7 @@ class _Parser:
                 validation_fraction=float(vf),  # type: ignore[arg-type]
                 seed=int(seed),  # type: ignore[arg-type]
                 standardize_targets=standardize_targets,
+                header=header,
             )
         self.fail(path, "needs either 'builtin' (a generator name) or 'csv' (a file path)")
         return None
@@ -1364,6 +1382,9 @@ def _data_to_dict(data: DataSpec) -> dict[str, Any]:
         out["standardize_targets"] = True
     out["validation_fraction"] = data.validation_fraction
     out["seed"] = data.seed
+    if data.header is not None:
+        # Only a choice is written: files of guessed headers stay as they were.
+        out["header"] = data.header
     return out
 
 

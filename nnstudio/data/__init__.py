@@ -139,11 +139,13 @@ def read_csv_dataset(
         When ``progress`` was cancelled.
     """
     path = resolve_csv_path(spec, base_dir)
+    # The first line as the project says (a header, none, or guessed): a file imported
+    # without a header would otherwise lose its first example to column names.
     if progress is None:
-        table = read_csv_table(path)
+        table = read_csv_table(path, header=spec.header)
         return table, dataset_from_table(table, spec, source=path.name)
     with progress.share(0.0, 0.9):
-        table = read_csv_table(path, progress)
+        table = read_csv_table(path, progress, header=spec.header)
     progress.part(0.9, 1.0, "Preparing the examples")
     dataset = dataset_from_table(table, spec, source=path.name)
     progress.report(1.0)

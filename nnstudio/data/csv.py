@@ -1,9 +1,11 @@
 """Reading data sets from CSV files (``.csv`` or gzip-compressed ``.csv.gz``).
 
-A file has a header row of unique column names followed by one example per line. Cells are
-separated by commas (semicolons or tabs are recognised from the header line). Blank lines are
-skipped. Every problem is reported as a :class:`~nnstudio.errors.DataError` naming the file,
-the line (1-based, as a text editor numbers it, the header being line 1) and the column.
+A file has a header row of unique column names followed by one example per line, or, read
+without a header, examples from its first line on, whose columns are named ``"column 1"``,
+``"column 2"``, ... (see :func:`headerless_names`). Cells are separated by commas (semicolons
+or tabs are recognised from the first line). Blank lines are skipped. Every problem is reported
+as a :class:`~nnstudio.errors.DataError` naming the file, the line (1-based, as a text editor
+numbers it, the header being line 1) and the column.
 
 Large files are read in chunks: each chunk's numeric columns are converted to float64 at once,
 so a file with millions of cells needs about 8 bytes per cell, not a Python string per cell.
@@ -58,6 +60,30 @@ _CHUNK_ROWS = 4096
 _PARSE_CELLS = 50_000
 #: The fast reader reads, checks and splits this many characters of the file at a time.
 _READ_CHARS = 1 << 20
+
+
+class FirstLineLooksLikeData(DataError):
+    """The first line was to be the header (nothing said otherwise) but reads as an example.
+
+    Raised by :func:`read_csv_table` when its ``header`` is ``None``; a caller that lets the
+    user choose can read the file again without a header instead.
+
+    Parameters
+    ----------
+    message : str
+        The whole message, naming the file and the line.
+    why : str
+        What makes the line look like data, e.g. ``"it holds only numbers"``.
+    """
+
+    def __init__(self, message: str, why: str):
+        super().__init__(message)
+        self.why = why
+
+
+def headerless_names(count: int) -> tuple[str, ...]:
+    """Names of the columns of a file read without a header: ``"column 1"``, ``"column 2"``, ..."""
+    return tuple(f"column {position}" for position in range(1, count + 1))
 
 
 def _as_float(cell: str) -> float | None:
@@ -232,12 +258,16 @@ class CsvTable:
     path : Path
         The file read.
     header : tuple of str
-        Column names (stripped of surrounding spaces), unique and non-empty.
+        Column names (stripped of surrounding spaces), unique and non-empty: the file's first
+        line, or :func:`headerless_names` for a file read without a header.
     line_numbers : tuple of int
-        The 1-based line in the file where each data row starts (the header is line 1).
+        The 1-based line in the file where each data row starts (the header, when there is
+        one, is line 1).
     kinds : tuple of str
         ``"numeric"`` when every non-empty cell of the column parses as a number (``nan`` and
         ``inf`` included, so they can be reported later), else ``"text"``.
+    has_header : bool
+        Whether the first line was read as the header (else it is the first data row).
     """
 
     path: Path
@@ -246,6 +276,7 @@ class CsvTable:
     kinds: tuple[ColumnKind, ...]
     _columns: tuple[_Column, ...] = field(repr=False)
     _verbatim: tuple[tuple[str, ...], ...] = field(repr=False)
+    has_header: bool = True
     #: Every cell, shape (n_rows, n_columns), when all are finite numbers (read in one pass):
     #: the columns are views of it.
     _values: np.ndarray | None = field(default=None, repr=False)
@@ -257,7 +288,7 @@ class CsvTable:
 
     @property
     def n_rows(self) -> int:
-        """Number of data rows (the header excluded)."""
+        """Number of data rows (the header, if any, excluded)."""
         return len(self.line_numbers)
 
     @property
@@ -585,10 +616,15 @@ def _csv_problem(error: csv.Error) -> str:
     return f"cannot be parsed as CSV ({text})"
 
 
-def _field_count_problem(name: str, line: int, record: list[str], expected: int) -> str:
-    """Why the record starting on ``line`` does not fit a header of ``expected`` fields."""
+def _field_count_problem(
+    name: str, line: int, record: list[str], expected: int, first: str = "the header"
+) -> str:
+    """Why the record starting on ``line`` does not fit a first line of ``expected`` fields.
+
+    ``first``: how the first line is named ("the header", or "line 1" without a header).
+    """
     count = len(record)
-    message = f"{name}: line {line} has {count} field{'s' if count != 1 else ''}, the header has "
+    message = f"{name}: line {line} has {count} field{'s' if count != 1 else ''}, {first} has "
     message += str(expected)
     # A quote left open takes the following lines into its cell, so the row seems short:
     # the line breaks inside its cells tell.
@@ -605,7 +641,9 @@ def _field_count_problem(name: str, line: int, record: list[str], expected: int)
     return message
 
 
-def read_csv_table(path: str | Path, progress: ReadProgress | None = None) -> CsvTable:
+def read_csv_table(
+    path: str | Path, progress: ReadProgress | None = None, *, header: bool | None = None
+) -> CsvTable:
     """Read a CSV file's header and cells and infer each column's kind.
 
     Parameters
@@ -617,6 +655,12 @@ def read_csv_table(path: str | Path, progress: ReadProgress | None = None) -> Cs
     progress : ReadProgress, optional
         Told how far the read has come every few thousand rows; cancelling it stops the read
         with :class:`~nnstudio.data.progress.ReadCancelled`.
+    header : bool or None
+        Whether the first line is the header. ``None`` (nothing said): it is, and a first line
+        that reads as an example is refused (:class:`FirstLineLooksLikeData`). ``True`` (the
+        user said so): it is, whatever it looks like. ``False``: the file has no header; its
+        first line is the first data row and the columns are named by
+        :func:`headerless_names`.
 
     Returns
     -------
@@ -626,8 +670,8 @@ def read_csv_table(path: str | Path, progress: ReadProgress | None = None) -> Cs
     ------
     DataError
         If the file is missing or unreadable, empty, has no proper header (a header cell is
-        empty, names repeat, or the first line is all numbers) or a row has a different number
-        of fields than the header.
+        empty, names repeat, or, with ``header=None``, the first line looks like data) or a
+        row has a different number of fields than the first line.
     ReadCancelled
         When ``progress`` was cancelled.
     """
@@ -641,13 +685,15 @@ def read_csv_table(path: str | Path, progress: ReadProgress | None = None) -> Cs
         # A file of plain numbers (MNIST's 47 million cells: 1 s instead of 5) in one C pass.
         # Anything else, or any doubt, goes the careful way below, which names what is wrong.
         try:
-            table = _read_plain_numbers(path, name, progress)
+            table = _read_plain_numbers(path, name, progress, header)
         except (UnicodeDecodeError, gzip.BadGzipFile, zlib.error, EOFError, OSError, csv.Error):
             table = None
         if table is not None:
             return table
-    header: list[str] | None = None
-    header_line = 1
+    names: list[str] | None = None
+    first_line = 1
+    # How messages about a row's field count name the line the count comes from.
+    first = "the header" if header is not False else "line 1"
     builders: list[_ColumnBuilder] = []
     chunk: list[list[str]] = []
     verbatim: list[tuple[str, ...]] = []
@@ -666,15 +712,22 @@ def read_csv_table(path: str | Path, progress: ReadProgress | None = None) -> Cs
         progress.part(0.0, 1.0, "Reading rows")
     try:
         for line, record in _records(path, progress):
-            if header is None:
-                header = [cell.strip() for cell in record]
-                _check_header(name, header, line)
-                header_line = line
-                builders = [_ColumnBuilder() for _ in header]
-                verbatim_rows = max(VERBATIM_CELLS // len(header), 1)
-                continue
-            if len(record) != len(header):
-                raise DataError(_field_count_problem(name, line, record, len(header)))
+            if names is None:
+                cells = [cell.strip() for cell in record]
+                first_line = line
+                if header is False:
+                    _check_other_kind(name, cells, line, "")
+                    names = list(headerless_names(len(cells)))
+                    first = f"line {line}"
+                else:
+                    _check_header(name, cells, line, stated=header is True)
+                    names = cells
+                builders = [_ColumnBuilder() for _ in names]
+                verbatim_rows = max(VERBATIM_CELLS // len(names), 1)
+                if header is not False:
+                    continue
+            if len(record) != len(names):
+                raise DataError(_field_count_problem(name, line, record, len(names), first))
             if len(verbatim) < verbatim_rows:
                 verbatim.append(tuple(cell.strip() for cell in record))
             chunk.append(record)
@@ -692,21 +745,24 @@ def read_csv_table(path: str | Path, progress: ReadProgress | None = None) -> Cs
         raise DataError(f"{name}: cannot be parsed as CSV ({exc})") from None
     except OSError as exc:
         raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if header is None:
-        raise DataError(f"{name}: the file is empty (expected a header row and data rows)")
+    if names is None:
+        expected = "a header row and data rows" if header is not False else "data rows"
+        raise DataError(f"{name}: the file is empty (expected {expected})")
     columns = tuple(builder.finish() for builder in builders)
     kinds: tuple[ColumnKind, ...] = tuple(
         column.kind if line_numbers else "text" for column in columns
     )
-    if line_numbers:
-        _check_first_line_is_header(name, header, header_line, columns)
+    # Only a guess is checked: a header the user vouched for is taken as it is.
+    if line_numbers and header is None:
+        _check_first_line_is_header(name, names, first_line, columns)
     return CsvTable(
         path=path,
-        header=tuple(header),
+        header=tuple(names),
         line_numbers=tuple(line_numbers),
         kinds=kinds,
         _columns=columns,
         _verbatim=tuple(verbatim),
+        has_header=header is not False,
     )
 
 
@@ -715,7 +771,7 @@ _SPLITLINES_CONTROLS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
 
 
 def _read_plain_numbers(
-    path: Path, name: str, progress: ReadProgress | None = None
+    path: Path, name: str, progress: ReadProgress | None = None, header: bool | None = None
 ) -> CsvTable | None:
     """The table of a regular file whose data rows are plain numbers, or ``None``.
 
@@ -732,6 +788,8 @@ def _read_plain_numbers(
     bounded pieces keep the window live, and give progress reports and a chance to stop
     between them.
 
+    ``header`` is :func:`read_csv_table`'s: ``False`` parses the first line with the others.
+
     Raises
     ------
     DataError
@@ -743,18 +801,25 @@ def _read_plain_numbers(
         if not first.strip() or len(first) > MAX_FIRST_LINE:
             return None
         delimiter = _delimiter(first)
-        header = [cell.strip() for cell in next(csv.reader([first], delimiter=delimiter))]
-        _check_header(name, header, 1)
+        cells = [cell.strip() for cell in next(csv.reader([first], delimiter=delimiter))]
+        carry = ""
+        if header is False:
+            _check_other_kind(name, cells, 1, "")
+            names = list(headerless_names(len(cells)))
+            # The first line is data: parsed in front of the next read.
+            carry = first
+        else:
+            _check_header(name, cells, 1, stated=header is True)
+            names = cells
         if progress is not None:
             progress.part(0.0, 0.97, "Reading numbers")
-        width = len(header)
+        width = len(names)
         verbatim_rows = max(VERBATIM_CELLS // width, 1)
         verbatim: list[tuple[str, ...]] = []
         parts: list[np.ndarray] = []
         # Rows parsed per call (a million numbers held the lock for 0.2 s).
         piece = max(_PARSE_CELLS // width, 1)
         read = 0
-        carry = ""
         # The share of the file whose numbers are parsed. (The reads run ahead of it: the
         # header's read took a buffer of the file, maybe all of a small one.)
         done = 0.0
@@ -821,13 +886,15 @@ def _read_plain_numbers(
         values[position : position + len(part)] = part
         position += len(part)
     columns = tuple(_Column(values[:, j], None, {}, None) for j in range(width))
+    start = 2 if header is not False else 1
     return CsvTable(
         path=path,
-        header=tuple(header),
-        line_numbers=tuple(range(2, n_rows + 2)),
+        header=tuple(names),
+        line_numbers=tuple(range(start, n_rows + start)),
         kinds=("numeric",) * width,
         _columns=columns,
         _verbatim=tuple(verbatim),
+        has_header=header is not False,
         _values=values,
     )
 
@@ -850,31 +917,45 @@ def _parse_numbers(lines: list[str], delimiter: str, integers: bool) -> np.ndarr
         return None
 
 
-def _check_header(name: str, header: list[str], line: int) -> None:
-    if any("\x00" in cell for cell in header):
+def _check_other_kind(name: str, cells: list[str], line: int, what: str) -> None:
+    """Refuse a first line that shows the file is not CSV text (binary, JSON, a web page).
+
+    ``what``: how messages name the line after its number (``" (the header)"`` or ``""``).
+    """
+    if any("\x00" in cell for cell in cells):
         raise DataError(
-            f"{name}: line {line} (the header) holds NUL characters: the file is binary or "
+            f"{name}: line {line}{what} holds NUL characters: the file is binary or "
             "UTF-16 text; save it as UTF-8 CSV"
         )
-    if header[0][:1] in ("{", "["):
+    if cells[0][:1] in ("{", "["):
         # A project or weights file chosen by mistake: its lines would be reported as rows
         # with the wrong number of fields.
         raise DataError(
-            f"{name}: is JSON (it starts with {header[0][:1]!r}), not CSV data; a project "
+            f"{name}: is JSON (it starts with {cells[0][:1]!r}), not CSV data; a project "
             "(.nnproj) or weights file?"
         )
-    if _WEB_PAGE.match(",".join(header)):
+    if _WEB_PAGE.match(",".join(cells)):
         raise DataError(f"{name}: is a web page (HTML), not CSV data; download the CSV file itself")
+
+
+def _check_header(name: str, header: list[str], line: int, *, stated: bool = False) -> None:
+    """Refuse a header that cannot name the columns (or is no header at all).
+
+    ``stated``: the user said the first line is the header, so one of numbers only is taken
+    as names (``2019,2020``) rather than refused as data.
+    """
+    _check_other_kind(name, header, line, " (the header)")
     for position, cell in enumerate(header, start=1):
         if not cell:
             raise DataError(
                 f"{name}: line {line} (the header) has an empty name in column {position}"
             )
-    if all(_as_float(cell) is not None for cell in header):
+    if not stated and all(_as_float(cell) is not None for cell in header):
         shown = ", ".join(header[:4]) + (", ..." if len(header) > 4 else "")
-        raise DataError(
+        raise FirstLineLooksLikeData(
             f"{name}: line {line} looks like data ({shown}); the first line must be a header "
-            "of column names"
+            "of column names",
+            "it holds only numbers",
         )
     seen: dict[str, int] = {}
     for position, cell in enumerate(header, start=1):
@@ -906,11 +987,12 @@ def _check_first_line_is_header(
     beside a text column whose name is not one of its values (``country,2019,2020`` over
     ``France,1.2,1.3``), which is how year or count columns are named, but is also how a
     header-less file of integers and unique names (``Ann,23,170``) begins. Such a file shows
-    its first example as column names in the import dialog, where the user sees it.
+    its first example as column names in the import dialog, where the user sees it and can
+    say the file has no header (``read_csv_table(..., header=False)``).
 
     Raises
     ------
-    DataError
+    FirstLineLooksLikeData
         Naming the line, its first cells and what makes it look like data.
     """
     numbers_below = [j for j, column in enumerate(columns) if column.kind == "numeric"]
@@ -930,9 +1012,10 @@ def _check_first_line_is_header(
                 break
     if reason:
         shown = ", ".join(header[:5]) + (", ..." if len(header) > 5 else "")
-        raise DataError(
+        raise FirstLineLooksLikeData(
             f"{name}: line {line} looks like data, not column names ({shown}): {reason}; "
-            "add a header row of column names as the first line"
+            "add a header row of column names as the first line",
+            reason,
         )
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from nnstudio.data import (
     CsvTable,
     Dataset,
+    ReadCancelled,
     ReadProgress,
     dataset_from_table,
     float32_problem,
@@ -28,9 +29,11 @@ from nnstudio.data import (
     mostly_numbers,
     read_csv_table,
 )
+from nnstudio.data.csv import FirstLineLooksLikeData
 from nnstudio.errors import DataError, NNStudioError
 from nnstudio.spec import CsvData
 from nnstudio.text import name_list, plural
+from nnstudio.ui.background import run_with_progress
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, wait_cursor
 
 #: How many rows of the file the preview table shows.
@@ -48,6 +51,8 @@ _TARGET_NAMES = re.compile(
 _ROW_ID_NAMES = re.compile(r"^(id|index|row|row_id|rowid|sample|unnamed.*)$", re.IGNORECASE)
 #: Where a loading message points: "line 12, column 'x'" (the column is optional).
 _PROBLEM_PLACE = re.compile(r"line (\d+)(?:, column '([^']*)')?")
+#: The label of the check box that says whether the first line is the header.
+HEADER_BOX_TEXT = "&First line is a header"
 #: Size the dialog opens at with the default font, screen permitting (a larger font scales it).
 DEFAULT_SIZE = (960, 700)
 #: Row heights of the preview and of the column list with the default font (a larger font
@@ -305,16 +310,25 @@ class CsvRead:
         The file's size and modification time before it was read (see ``_file_stamp``).
     digest : bytes or None
         A hash of the file's bytes before it was read (see ``_file_digest``).
+    refusal : str or None
+        Why the first line was read as data although nothing said so: what makes it look
+        like data (e.g. ``"it holds only numbers"``); ``None`` when it was read as asked.
     """
 
     table: CsvTable | None
     error: str | None
     stamp: tuple[int, int] | None
     digest: bytes | None = None
+    refusal: str | None = None
 
     @classmethod
-    def of(cls, path: str | Path, progress: ReadProgress | None = None) -> CsvRead:
+    def of(
+        cls, path: str | Path, progress: ReadProgress | None = None, *, header: bool | None = None
+    ) -> CsvRead:
         """Read ``path``; touches no Qt object (for a worker thread).
+
+        ``header`` is :func:`~nnstudio.data.read_csv_table`'s. With ``None`` (a guess) a file
+        whose first line looks like data is read without a header, and ``refusal`` says why.
 
         Raises
         ------
@@ -326,9 +340,22 @@ class CsvRead:
         stamp = _file_stamp(path)
         digest = _file_digest(path)
         try:
-            return cls(read_csv_table(path, progress), None, stamp, digest)
+            table = (
+                read_csv_table(path, progress)
+                if header is None
+                else read_csv_table(path, progress, header=header)
+            )
+            return cls(table, None, stamp, digest)
+        except FirstLineLooksLikeData as refused:
+            why = refused.why
         except NNStudioError as error:
             return cls(None, str(error), stamp, digest)
+        # Refused only when nothing was said: the user can tick the header back in the dialog.
+        try:
+            table = read_csv_table(path, progress, header=False)
+        except NNStudioError as error:
+            return cls(None, str(error), stamp, digest)
+        return cls(table, None, stamp, digest, refusal=why)
 
 
 def guess_task(table: CsvTable, targets: Sequence[str]) -> str:
@@ -602,13 +629,18 @@ class CsvImportDialog(QtWidgets.QDialog):
         ``base_dir``); the chosen file is stored relative to it. Defaults to the working
         folder.
     initial : CsvData, optional
-        A previous choice for this file to start from ("Change columns…").
+        A previous choice for this file to start from ("Change columns…"); the file is shown
+        read as its ``header`` says (guessed when ``None``).
     dtype : str, optional
         The project's training precision: with ``"float32"`` (the default) numbers beyond its
         range are pointed out before importing.
     read : CsvRead, optional
         The file already read (in a worker thread, see
-        :func:`~nnstudio.ui.background.run_with_progress`); read here when not given.
+        :func:`~nnstudio.ui.background.run_with_progress`) with its first line as guessed
+        (``header=None``); read here when not given.
+
+    Whether the first line is the header is guessed (see :meth:`CsvRead.of`); the "First line
+    is a header" box starts from the guess and reads the file again when toggled.
     """
 
     def __init__(
@@ -631,6 +663,9 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._problem: str | None = None
         self._warning: str | None = None
         self._task_chosen = initial is not None
+        #: How the previous choice read the first line (``initial.header``): kept as it is
+        #: while the header box says the same (see header_setting).
+        self._stated_header: bool | None = None if initial is None else initial.header
         #: The last task guess and the targets it was made for: the guess reads the whole
         #: target column, and the task hint asks for it again after every guess.
         self._task_guess: tuple[tuple[str, ...], str] | None = None
@@ -657,6 +692,17 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._check_timer.timeout.connect(self._follow_check)
         if read is None:
             read = CsvRead.of(self._path)
+        #: Whether the guess took the first line for the header, and if not, why not.
+        self._header_guess = read.table is None or read.table.has_header
+        self._header_refusal = read.refusal
+        if read.table is not None and initial is not None:
+            read = self._reading_of(initial, read)
+        #: The file as read with and without a header (keyed by ``has_header``): toggling the
+        #: header box back shows the earlier reading without reading the file again.
+        self._reads: dict[bool, CsvRead] = {}
+        #: Why the file cannot be read the way the header box says (the table shown is then
+        #: the previous reading), or ``None``.
+        self._reading_problem: str | None = None
         #: Size and modification time of the file when it was read (see _file_changed),
         #: and a hash of its bytes (see _take_changed_file).
         self._read_stamp = read.stamp
@@ -664,6 +710,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._table: CsvTable | None = read.table
         self._read_error: str | None = read.error
         if self._table is not None:
+            self._reads[self._table.has_header] = read
             self._build()
             self._fill(initial)
             # In the background too: the dialog shows at once, with its verdict a moment
@@ -715,6 +762,31 @@ class CsvImportDialog(QtWidgets.QDialog):
         if is_input is not None:
             self._roles.item(row, _INPUT_COLUMN).setCheckState(_check(is_input))
 
+    def first_line_is_header(self) -> bool:
+        """Whether the "First line is a header" box is ticked."""
+        return self._table is None or self._header_box.isChecked()
+
+    def set_first_line_is_header(self, header: bool) -> None:
+        """Tick or untick "First line is a header" (as a click would): the file is read
+        again that way."""
+        if self._table is not None:
+            self._header_box.setChecked(header)
+
+    def header_setting(self) -> bool | None:
+        """How the first line is read, as :func:`~nnstudio.data.read_csv_table`'s ``header``.
+
+        ``None`` while the first line is the header as guessed (a file whose first line looks
+        like data is still refused when read so), else whether it is the header. The previous
+        choice's (``initial.header``) while the box says the same, so that reopening the
+        dialog changes nothing.
+        """
+        if self._table is None:
+            return self._stated_header
+        header = self._header_box.isChecked()
+        if header == self._stated_header:
+            return header
+        return None if header and self._header_guess else header
+
     def task(self) -> str:
         """The chosen task."""
         if self._table is None:
@@ -731,6 +803,8 @@ class CsvImportDialog(QtWidgets.QDialog):
         """The data section for the project: the file relative to ``base_dir`` when possible.
 
         ``features`` is ``None`` when every non-target column is an input, in file order.
+        ``header`` is :meth:`header_setting`, so the project reads the file as the dialog
+        shows it; :attr:`dataset` is read that way.
 
         Raises
         ------
@@ -752,6 +826,7 @@ class CsvImportDialog(QtWidgets.QDialog):
             seed=int(self._seed.value()),
             standardize_targets=self.task() == "regression"
             and self._standardize_targets.isChecked(),
+            header=self.header_setting(),
         )
 
     def validate(self) -> bool:
@@ -768,7 +843,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         spec = self._choice_to_check()
         if spec is None:
             return False
-        return self._show_check(spec, self._check(spec))
+        return self._show_check(spec, self._check(spec, self._table))
 
     @property
     def checking(self) -> bool:
@@ -782,6 +857,9 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._warning = None
         if self._table is None:
             self._show_problem(self._read_error or "the file could not be read")
+            return None
+        if self._reading_problem is not None:
+            self._show_problem(self._reading_problem)
             return None
         targets = self.target_columns()
         inputs = self.input_columns()
@@ -799,32 +877,35 @@ class CsvImportDialog(QtWidgets.QDialog):
             return None
         return self.result_spec()
 
-    def _check(self, spec: CsvData) -> tuple[Dataset, str | None] | NNStudioError:
-        """Load ``spec``'s data and look for numbers beyond float32; touches no Qt object.
+    def _check(
+        self, spec: CsvData, table: CsvTable | None
+    ) -> tuple[Dataset, str | None] | NNStudioError:
+        """Load ``spec``'s data from ``table`` (the file read as ``spec.header`` says) and
+        look for numbers beyond float32; touches no Qt object.
 
         Returns the data set and the float32 warning, or the error loading raised.
         """
         try:
-            dataset = self._load(spec)
+            dataset = self._load(spec, table)
         except NNStudioError as error:
             return error
         warning = None
-        if self._dtype == "float32" and self._table is not None:
+        if self._dtype == "float32" and table is not None:
             numeric = spec.target if spec.task == "regression" else ()
-            warning = float32_problem(self._table, self._input_names(spec) + tuple(numeric))
+            warning = float32_problem(table, self._input_names(spec, table) + tuple(numeric))
         return dataset, warning
 
-    def _input_names(self, spec: CsvData) -> tuple[str, ...]:
+    def _input_names(self, spec: CsvData, table: CsvTable) -> tuple[str, ...]:
         if spec.features is not None:
             return tuple(spec.features)
-        return tuple(name for name in self._header() if name not in spec.target)
+        return tuple(name for name in table.header if name not in spec.target)
 
     def _show_check(
         self, spec: CsvData, outcome: tuple[Dataset, str | None] | NNStudioError
     ) -> bool:
         """Show the outcome of checking ``spec``; True when it loads."""
         if isinstance(outcome, NNStudioError):
-            self._show_problem(str(outcome))
+            self._show_problem(self._with_header_hint(str(outcome)))
             return False
         dataset, warning = outcome
         self._dataset = dataset
@@ -855,7 +936,9 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._status.setStyleSheet(CHECKING_BOX_STYLE)
         self._status.setText("Checking the data…")
         self._ok.setEnabled(False)
-        self._check_future = self._checker.submit(self._check, spec)
+        # The table and the header choice (spec.header) as they are now: a later toggle
+        # drops this check.
+        self._check_future = self._checker.submit(self._check, spec, self._table)
         self._check_spec = spec
         self._check_timer.start()
 
@@ -894,9 +977,10 @@ class CsvImportDialog(QtWidgets.QDialog):
         table = self._table
         assert table is not None
         if table.n_rows < 2:
+            layout = "a header row, then " if table.has_header else ""
             return (
                 f"{table.name}: has {plural(table.n_rows, 'data row')}; training needs at "
-                "least 2 (a header row, then one example per line)."
+                f"least 2 ({layout}one example per line)."
             )
         if table.n_columns == 1:
             return (
@@ -945,12 +1029,13 @@ class CsvImportDialog(QtWidgets.QDialog):
         if loads:
             super().accept()
 
-    def _load(self, spec: CsvData) -> Dataset:
-        if self._table is None or self._file_changed():
+    def _load(self, spec: CsvData, table: CsvTable | None) -> Dataset:
+        if table is None or self._file_changed():
+            # As the project will read it, the first line as spec.header says.
             return load_dataset(spec, self._base_dir)
         # The same steps load_dataset takes after reading the file: reading a large file
         # again took as long as the first time (seconds for MNIST's 60,000 rows).
-        return dataset_from_table(self._table, spec, source=self._path.name)
+        return dataset_from_table(table, spec, source=self._path.name)
 
     def _take_changed_file(self) -> bool:
         """Read the file again after it changed on disk; True when the dialog now shows it.
@@ -963,7 +1048,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         if self._read_digest is not None and _file_digest(self._path) == self._read_digest:
             self._read_stamp = stamp
             return False
-        read = CsvRead.of(self._path)
+        read = CsvRead.of(self._path, header=self.header_setting())
         if read.table is None:
             # The old contents stay shown, and the old stamp: a fix is read again at Import.
             self._forget_check()
@@ -1004,6 +1089,13 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._dataset = self._validated_spec = None
         self._table = new
         self._read_stamp, self._read_digest = read.stamp, read.digest
+        # The other reading of the first line is of the old contents.
+        self._reads = {new.has_header: read}
+        self._reading_problem = None
+        if self._header_box.isChecked() != new.has_header:
+            # Read as guessed, and the new first line looks like data.
+            self._header_guess, self._header_refusal = new.has_header, read.refusal
+            self._set_header_box(new.has_header)
         self._task_guess = None
         self._details.set_full_text(self._file_details())
         self._show_columns(targets, kept_inputs + added)
@@ -1121,10 +1213,14 @@ class CsvImportDialog(QtWidgets.QDialog):
             status.setMinimumHeight(status.fontMetrics().lineSpacing() * 2 + 14)
         return status
 
-    def _build_title(self) -> QtWidgets.QVBoxLayout:
-        title = QtWidgets.QLabel(f"<b>{_escape(self._path.name)}</b>")
-        title.setTextFormat(Qt.TextFormat.RichText)
+    def _build_title(self) -> QtWidgets.QGridLayout:
+        """The file's name over its size and folder (column 0 of the returned grid)."""
+        # A long name is shortened too: the header box beside it keeps its room.
+        title = ElidedLabel(self._path.name)
+        title.setObjectName("csvTitle")
+        title.setToolTip(self._path.name)
         font = title.font()
+        font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
         title.setFont(font)
         # The folder may be long: it is shortened rather than widening the dialog.
@@ -1132,17 +1228,46 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._details.setStyleSheet(f"color: {MUTED_COLOR};")
         self._details.setToolTip(str(self._path))
         self._details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        header = QtWidgets.QVBoxLayout()
-        header.setSpacing(2)
-        header.addWidget(title)
-        header.addWidget(self._details)
+        header = QtWidgets.QGridLayout()
+        header.setHorizontalSpacing(12)
+        header.setVerticalSpacing(2)
+        header.addWidget(title, 0, 0)
+        header.addWidget(self._details, 1, 0)
+        header.setColumnStretch(0, 1)
         return header
+
+    def _add_header_choice(self, heading: QtWidgets.QGridLayout) -> None:
+        """Put the "First line is a header" box beside the file's name, and the line saying
+        why it is unticked (when the guess unticked it) beside the file's size.
+
+        How the file is read comes before the columns and the preview, which follow it.
+        Sharing the name's and the size's rows, the box and its line make the dialog no
+        taller, shown or hidden (the options beside the column list had no row to spare).
+        """
+        self._header_box = QtWidgets.QCheckBox(HEADER_BOX_TEXT)
+        self._header_box.setObjectName("csvHeader")
+        self._header_box.setChecked(self._table is None or self._table.has_header)
+        self._header_box.setToolTip(
+            "Read the first line as column names. Untick it for a file that starts with an "
+            "example: the first line is then the first row, and the columns are numbered "
+            "(column 1, column 2, …)."
+        )
+        self._header_box.toggled.connect(self._header_toggled)
+        self._header_hint = QtWidgets.QLabel()
+        self._header_hint.setObjectName("csvHeaderHint")
+        self._header_hint.setTextFormat(Qt.TextFormat.PlainText)
+        self._header_hint.setStyleSheet(f"color: {MUTED_COLOR};")
+        heading.addWidget(self._header_box, 0, 1, Qt.AlignmentFlag.AlignRight)
+        heading.addWidget(self._header_hint, 1, 1, Qt.AlignmentFlag.AlignRight)
+        self._update_header_hint()
 
     def _build(self) -> None:
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(14, 14, 14, 12)
         layout.setSpacing(10)
-        layout.addLayout(self._build_title())
+        heading = self._build_title()
+        self._add_header_choice(heading)
+        layout.addLayout(heading)
 
         top = QtWidgets.QWidget()
         top_layout = QtWidgets.QHBoxLayout(top)
@@ -1445,6 +1570,137 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._preview_model.mark_cell(None)  # a mark on the old contents
         self._syncing = False
 
+    # ---- the first line --------------------------------------------------------------------
+
+    def _reading_of(self, initial: CsvData, read: CsvRead) -> CsvRead:
+        """The file read as ``initial.header`` says, when ``read`` (the guess) read it
+        otherwise.
+
+        With no header stated (``None``, a guess): ``read``, or the file read with the other
+        reading of its first line when only that one has every column ``initial`` names (a
+        choice made with that reading).
+        """
+        assert read.table is not None
+        if initial.header is not None:
+            if read.table.has_header == initial.header:
+                return read  # a stated header reads the same table as an accepted guess
+            stated = CsvRead.of(self._path, header=initial.header)
+            # A file that can no longer be read so is shown as guessed, with the columns
+            # it lost named.
+            return stated if stated.table is not None else read
+        names = set(initial.target) | set(initial.features or ())
+        if names <= set(read.table.header):
+            return read
+        other = CsvRead.of(self._path, header=not read.table.has_header)
+        if other.table is not None and names <= set(other.table.header):
+            return other
+        return read
+
+    def _set_header_box(self, header: bool) -> None:
+        """Tick or untick the header box without reading the file again."""
+        self._syncing = True
+        self._header_box.setChecked(header)
+        self._syncing = False
+        self._update_header_hint()
+
+    def _update_header_hint(self) -> None:
+        """Say, under the header box, that the first line is read as data because the guess
+        made it so (why, in its tooltip)."""
+        text = tip = ""
+        table = self._table
+        if (
+            table is not None
+            and not table.has_header
+            and not self._header_guess
+            and self._stated_header is not False  # the previous choice's, not only a guess
+            and self._header_refusal
+            and table.line_numbers
+        ):
+            line = table.line_numbers[0]
+            text = f"Guessed: line {line} looks like data"
+            tip = f"Line {line} looks like data: {self._header_refusal}."
+        self._header_hint.setText(text)
+        self._header_hint.setToolTip(tip)
+        self._header_hint.setVisible(bool(text))
+
+    def _header_toggled(self, header: bool) -> None:
+        """Read the file again with (or without) its first line as the header, and show it.
+
+        The ticks stay on the same columns (by position: their names change).
+        """
+        if self._syncing or self._table is None:
+            return
+        # A check of the other reading's data would be shown as this one's.
+        self._validate_timer.stop()
+        self._forget_check()
+        self._dataset = self._validated_spec = None
+        read = self._reads.get(header)
+        if read is None or read.stamp is None or read.stamp != _file_stamp(self._path):
+            try:
+                read = run_with_progress(
+                    self,
+                    f"Reading {self._path.name}",
+                    lambda progress: CsvRead.of(self._path, progress, header=header),
+                )
+            except ReadCancelled:
+                self._set_header_box(not header)
+                self._check_in_background()
+                return
+        if read.table is None:
+            # The previous reading stays shown; nothing imports until the box is toggled
+            # back (or the file fixed).
+            toggle = "Untick" if header else "Tick"
+            other = "data" if header else "column names"
+            self._reading_problem = (
+                f"{read.error or 'the file could not be read'}.\n"
+                f"{toggle} “{HEADER_BOX_TEXT.replace('&', '')}” to read the first line as "
+                f"{other}."
+            )
+            self._update_header_hint()
+            self._show_problem(self._reading_problem)
+            return
+        self._reads[header] = read
+        self._reading_problem = None
+        self._show_reading(read)
+
+    def _show_reading(self, read: CsvRead) -> None:
+        """Show another reading of the same file: the ticks keep their columns' positions."""
+        old, new = self._table, read.table
+        assert old is not None and new is not None
+        positions = {name: index for index, name in enumerate(old.header)}
+        targets = [positions[name] for name in self.target_columns()]
+        inputs = [positions[name] for name in self.input_columns()]
+        self._table = new
+        self._read_stamp, self._read_digest = read.stamp, read.digest
+        self._task_guess = None
+        self._details.set_full_text(self._file_details())
+        focused = self._header_box.hasFocus()
+        self._show_columns(
+            tuple(new.header[i] for i in targets if i < new.n_columns),
+            tuple(new.header[i] for i in inputs if i < new.n_columns),
+        )
+        if focused:  # filling the column list moved the focus there
+            self._header_box.setFocus()
+        self._update_task_guess()
+        self._update_preview_roles()
+        self._update_header_hint()
+        self._check_in_background()
+
+    def _with_header_hint(self, message: str) -> str:
+        """``message``, with a pointer to the header box when it blames the first line of a
+        file read without a header (text where numbers are: maybe column names)."""
+        table = self._table
+        if table is None or table.has_header or not table.line_numbers:
+            return message
+        found = _PROBLEM_PLACE.search(message)
+        line = table.line_numbers[0]
+        if found is None or int(found.group(1)) != line or "not a number" not in message:
+            return message
+        return (
+            f"{message}.\nIf line {line} holds column names, tick "
+            f"“{HEADER_BOX_TEXT.replace('&', '')}”."
+        )
+
     # ---- reactions -------------------------------------------------------------------------
 
     def _role_changed(self, item: QtWidgets.QTableWidgetItem) -> None:
@@ -1578,7 +1834,3 @@ def _table_height(table: QtWidgets.QTableView, rows: int, *, scroll_bar: bool) -
 
 def _check(ticked: bool) -> Qt.CheckState:
     return Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

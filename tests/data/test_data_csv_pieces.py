@@ -1,5 +1,6 @@
 """Reading a file piece by piece: the same table whatever the piece size, and a read that
-reports and can be stopped between pieces; a first line that is an example, not names."""
+reports and can be stopped between pieces; a first line that is an example, not names, and a
+file read with or without a header as the user says."""
 
 from __future__ import annotations
 
@@ -179,3 +180,92 @@ def test_a_header_that_may_look_like_numbers_is_kept(tmp_path: Path, text: str) 
     table = read_csv_table(path)
     assert ",".join(table.header) == text.split("\n", 1)[0]
     assert table.n_rows == text.count("\n") - 1
+
+
+# ---- the first line as the user says: the header, or the first example ---------------------
+
+ANN = "Ann,23,170\nBob,31,182\nCid,45,175\n"
+
+
+def test_a_headerless_file_of_names_and_whole_numbers_is_read_from_its_first_line(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(ANN, encoding="utf-8")
+    # The guess cannot tell it from "country,2019,2020": its first line names the columns.
+    guessed = read_csv_table(path)
+    assert guessed.header == ("Ann", "23", "170") and guessed.n_rows == 2
+    assert guessed.has_header
+
+    table = read_csv_table(path, header=False)
+    assert table.header == ("column 1", "column 2", "column 3")
+    assert not table.has_header
+    assert list(table.rows) == [("Ann", "23", "170"), ("Bob", "31", "182"), ("Cid", "45", "175")]
+    assert table.line_numbers == (1, 2, 3)
+    assert table.kinds == ("text", "numeric", "numeric")
+    np.testing.assert_array_equal(
+        table.to_floats(["column 2", "column 3"], role="input"),
+        [[23, 170], [31, 182], [45, 175]],
+    )
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast reader", "careful reader"])
+def test_a_headerless_file_of_numbers_is_the_same_table_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
+    path = tmp_path / "numbers.csv"
+    path.write_text("1,2,3\n4,5,6\n7,8,9\n", encoding="utf-8")
+    calls = count_fast_reads(monkeypatch)
+    if not fast:
+        monkeypatch.setattr(csv_module, "FAST_READ_LIMIT", 0)
+    table = read_csv_table(path, header=False)
+    assert calls == [fast]
+    assert table.header == ("column 1", "column 2", "column 3")
+    assert table.line_numbers == (1, 2, 3)
+    assert list(table.rows) == [("1", "2", "3"), ("4", "5", "6"), ("7", "8", "9")]
+    np.testing.assert_array_equal(
+        table.to_floats(table.header, role="input"), [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "header", "why"),
+    [
+        ("1,2,3\n4,5,6\n", ("1", "2", "3"), "it holds only numbers"),
+        (
+            IRIS_ROWS,
+            ("5.1", "3.5", "1.4", "0.2", "setosa"),
+            "'5.1' is a number like those in column 1 below",
+        ),
+    ],
+    ids=["numbers", "iris"],
+)
+def test_a_header_the_user_vouches_for_is_not_refused_as_data(
+    tmp_path: Path, text: str, header: tuple[str, ...], why: str
+) -> None:
+    path = tmp_path / "names.csv"
+    path.write_text(text, encoding="utf-8")
+    # Nothing said: refused, with what makes it look like data for a caller to show.
+    with pytest.raises(csv_module.FirstLineLooksLikeData) as raised:
+        read_csv_table(path)
+    assert raised.value.why == why
+    table = read_csv_table(path, header=True)
+    assert table.header == header and table.n_rows == text.count("\n") - 1
+
+
+def test_without_a_header_messages_count_fields_against_line_1(tmp_path: Path) -> None:
+    path = tmp_path / "short.csv"
+    path.write_text("Ann,23,170\nBob,31\n", encoding="utf-8")
+    with pytest.raises(DataError) as raised:
+        read_csv_table(path, header=False)
+    assert str(raised.value) == "short.csv: line 2 has 2 fields, line 1 has 3"
+
+
+def test_without_a_header_a_file_of_another_kind_is_still_named(tmp_path: Path) -> None:
+    path = tmp_path / "project.csv"
+    path.write_text('{"version": 1,\n"data": 2}\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"project\.csv: is JSON"):
+        read_csv_table(path, header=False)
+    (tmp_path / "empty.csv").write_text("\n\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"the file is empty \(expected data rows\)"):
+        read_csv_table(tmp_path / "empty.csv", header=False)

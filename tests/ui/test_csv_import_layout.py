@@ -305,3 +305,39 @@ def test_a_short_column_list_opens_on_its_target_with_headings_over_their_cells(
     )
     alignment = roles.horizontalHeader().defaultAlignment()
     assert alignment & QtCore.Qt.AlignmentFlag.AlignLeft
+
+
+def test_the_header_box_fits_beside_the_file_name(qtbot, tmp_path: Path) -> None:
+    named = tmp_path / "named.csv"
+    named.write_text("a,b,label\n5.1,3.5,x\n4.9,3.0,y\n7.0,3.2,x\n", encoding="utf-8")
+    # Read without a header: the line under the box says why.
+    unnamed = tmp_path / "unnamed.csv"
+    unnamed.write_text("5.1,3.5,x\n4.9,3.0,y\n7.0,3.2,x\n", encoding="utf-8")
+    # A long name is shortened rather than pushing the box out or widening the dialog.
+    long_name = tmp_path / f"{'measurements_' * 6}final.csv"
+    long_name.write_text(named.read_text(encoding="utf-8"), encoding="utf-8")
+    dialogs = [shown(qtbot, named), shown(qtbot, unnamed), shown(qtbot, long_name)]
+    assert dialogs[1]._header_hint.isVisible() and not dialogs[0]._header_hint.isVisible()
+    # The box and its line take no height of their own: the heading is as tall as the name
+    # and size beside them, and the dialog gets no taller.
+    assert dialogs[0].minimumSizeHint() == dialogs[1].minimumSizeHint()
+    assert dialogs[2].minimumSizeHint() == dialogs[0].minimumSizeHint()
+    for resize in (lambda dialog: None, smallest):
+        columns_tops = set()
+        for dialog in dialogs:
+            resize(dialog)
+            box = dialog.findChild(QtWidgets.QCheckBox, "csvHeader")
+            details = dialog._details.geometry()
+            parts = [box.geometry()]
+            if dialog._header_hint.isVisible():
+                hint = dialog._header_hint
+                parts.append(hint.geometry())
+                assert hint.width() >= hint.fontMetrics().horizontalAdvance(hint.text())
+            assert box.width() >= box.sizeHint().width()
+            for part in parts:
+                # Right of the name and size, within the dialog, no lower than the size.
+                assert part.left() > details.right()
+                assert part.right() < dialog.width() and part.bottom() <= details.bottom()
+            columns = next(g for g in dialog.findChildren(QtWidgets.QGroupBox) if g.title())
+            columns_tops.add(columns.mapTo(dialog, QtCore.QPoint(0, 0)).y())
+        assert len(columns_tops) == 1
