@@ -50,6 +50,8 @@ LOSSES: tuple[str, ...] = (
     "binary_crossentropy",
     "categorical_crossentropy",
 )
+#: The losses that compare outputs with class labels: a regression's data has none.
+CLASSIFICATION_LOSSES: tuple[str, ...] = ("binary_crossentropy", "categorical_crossentropy")
 
 #: Weight initialisers. Those in :data:`INIT_PARAM_DEFAULTS` take ``init_param``
 #: (the constant's value, the normal's standard deviation, the uniform's limit).
@@ -620,6 +622,40 @@ def loss_output_problem(loss: str, output: LayerSpec) -> str | None:
     return None
 
 
+def loss_task_problem(loss: str, task: str | None) -> str | None:
+    """Explain why ``loss`` cannot learn data of ``task``, or return ``None``.
+
+    Cross-entropies compare outputs with class labels, which a regression's targets are
+    not. The task is the data's (:attr:`Project.task`): a built-in generator's, or what a
+    CSV data set declares, so it is known before the data is read.
+
+    Parameters
+    ----------
+    loss : str
+        One of :data:`LOSSES`.
+    task : str or None
+        ``"classification"`` or ``"regression"``; ``None`` when not known (a project file
+        whose data section is invalid), which refuses nothing.
+    """
+    if task == "regression" and loss in CLASSIFICATION_LOSSES:
+        *others, last = (name for name in LOSSES if name not in CLASSIFICATION_LOSSES)
+        return (
+            f"{loss} needs class labels; this data is a regression task "
+            f"(use {', '.join(others)} or {last})"
+        )
+    return None
+
+
+def loss_fit_problem(loss: str, task: str | None, output: LayerSpec) -> str | None:
+    """Why ``loss`` cannot train a network with this ``output`` layer on data of ``task``.
+
+    The data comes first (:func:`loss_task_problem`), then the output layer
+    (:func:`loss_output_problem`): a cross-entropy on regression data needs no advice on
+    its output layer, only another loss. ``None`` when the loss fits both.
+    """
+    return loss_task_problem(loss, task) or loss_output_problem(loss, output)
+
+
 def expected_output_units(task: str, n_targets: int, activation: str) -> int:
     """Output width that fits the data.
 
@@ -737,21 +773,23 @@ class _Parser:
             value = float(value)
         except OverflowError:  # a whole number of hundreds of digits, beyond any float
             if high is not None and value > 0:
-                bound = f"{'<' if high_open else '<='} {high:g}"
+                bound = f"{'<' if high_open else '<='} {with_minus_sign(f'{high:g}')}"
             elif low is not None and value < 0:
-                bound = f"{'>' if low_open else '>='} {low:g}"
+                bound = f"{'>' if low_open else '>='} {with_minus_sign(f'{low:g}')}"
             else:
                 bound = "a floating-point number (at most about ±1.8e308)"
             self.fail(where, f"must be {bound}, got {_shown(value)}")
             return default
         if not math.isfinite(value):
-            self.fail(where, f"must be finite, got {value}")
+            self.fail(where, f"must be finite, got {with_minus_sign(str(value))}")
             return default
         if low is not None and (value < low or (low_open and value == low)):
-            self.fail(where, f"must be {'>' if low_open else '>='} {low:g}, got {_exact(value)}")
+            bound = f"{'>' if low_open else '>='} {with_minus_sign(f'{low:g}')}"
+            self.fail(where, f"must be {bound}, got {_exact(value)}")
             return default
         if high is not None and (value > high or (high_open and value == high)):
-            self.fail(where, f"must be {'<' if high_open else '<='} {high:g}, got {_exact(value)}")
+            bound = f"{'<' if high_open else '<='} {with_minus_sign(f'{high:g}')}"
+            self.fail(where, f"must be {bound}, got {_exact(value)}")
             return default
         return value
 
@@ -781,10 +819,10 @@ class _Parser:
             self.fail(where, f"expected a whole number, got {_type_name(value)} {_shown(value)}")
             return default
         if low is not None and value < low:
-            self.fail(where, f"must be >= {low}, got {_shown(value)}")
+            self.fail(where, f"must be >= {with_minus_sign(str(low))}, got {_shown(value)}")
             return default
         if high is not None and value > high:
-            self.fail(where, f"must be <= {high}, got {_shown(value)}")
+            self.fail(where, f"must be <= {with_minus_sign(str(high))}, got {_shown(value)}")
             return default
         return value
 
@@ -912,8 +950,14 @@ class _Parser:
         feature_names = self.string_list(doc, "feature_names", "")
         output_names = self.string_list(doc, "output_names", "")
 
-        if network is not None and loss is not None:
-            problem = loss_output_problem(loss, network.output)
+        if loss is not None:
+            # The task is known once the data section is valid; a data section with
+            # problems has said so already.
+            task = None if data is None else data.task
+            if network is None:
+                problem = loss_task_problem(loss, task)
+            else:
+                problem = loss_fit_problem(loss, task, network.output)
             if problem:
                 self.fail("loss", problem)
         if network is not None:
@@ -937,12 +981,6 @@ class _Parser:
                     f"has {len(target_standardization.mean)} targets but the output layer has "
                     f"{network.output.units} units",
                 )
-        if network is not None and data is not None and loss is not None:
-            if data.task == "regression" and loss in (
-                "binary_crossentropy",
-                "categorical_crossentropy",
-            ):
-                self.fail("loss", f"{loss} is for classification; this data is regression")
 
         if self.problems or data is None or network is None or loss is None:
             raise SpecError(self.problems)
@@ -1103,7 +1141,9 @@ class _Parser:
         init = self.string(obj, "init", path, "xavier_normal", choices=INITIALIZERS)
         init_param = self.number(obj, "init_param", path, None, low=-1e3, high=1e3, allow_none=True)
         if init in ("normal", "uniform") and init_param is not None and init_param <= 0:
-            self.fail(f"{path}.init_param", f"{init} needs a positive scale, got {init_param:g}")
+            self.fail(
+                f"{path}.init_param", f"{init} needs a positive scale, got {_exact(init_param)}"
+            )
         bias_init = self.number(obj, "bias_init", path, 0.0, low=-1e3, high=1e3)
         dropout = self.number(obj, "dropout", path, 0.0, low=0.0, high=1.0, high_open=True)
         alpha = self.number(obj, "alpha", path, None, low=0.0, high=100.0, allow_none=True)
@@ -1287,12 +1327,25 @@ class _Parser:
         return Standardization(mean=out["mean"], std=out["std"])
 
 
+#: The minus sign the studio writes numbers with ("−0.5", "1e−05", "between −1 and 1").
+_MINUS_SIGN = "\u2212"
+
+
+def with_minus_sign(number: str) -> str:
+    """The text of a number with its minus signs typeset: ``-1e-05`` is ``−1e−05``.
+
+    Messages write numbers as the rest of the studio does; a hyphen beside ">=" reads as a
+    dash. Only for the text of a number: every hyphen in it is a sign.
+    """
+    return number.replace("-", _MINUS_SIGN)
+
+
 def _exact(value: float) -> str:
     """``value`` for a message beside a bound: short (``1e+308``, ``0.5``) when that is the
     number itself, else every digit it needs (``1000.0001``, never ``1000`` against a bound
-    of ``<= 1000``)."""
+    of ``<= 1000``); negative ones with the minus sign (``−2``)."""
     short, digits = f"{value:g}", repr(float(value))
-    return short if float(short) == value and len(short) <= len(digits) else digits
+    return with_minus_sign(short if float(short) == value and len(short) <= len(digits) else digits)
 
 
 def _shown(value: Any, *, as_json: bool = False, limit: int = 40) -> str:
@@ -1307,8 +1360,10 @@ def _shown(value: Any, *, as_json: bool = False, limit: int = 40) -> str:
         except ValueError:  # beyond Python's limit for converting integers to text
             return f"a number of about {int(value.bit_length() * math.log10(2)):,} digits"
         digits = len(text.lstrip("-"))
-        return text if digits <= 20 else f"{text[:12]}… ({digits:,} digits)"
+        return with_minus_sign(text if digits <= 20 else f"{text[:12]}… ({digits:,} digits)")
     text = json.dumps(value, ensure_ascii=False) if as_json else repr(value)
+    if isinstance(value, float):
+        return with_minus_sign(text)  # repr and JSON write a float in under 30 characters
     if len(text) <= limit:
         return text
     size = f" ({len(value):,} characters)" if isinstance(value, str) else ""

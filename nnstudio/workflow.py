@@ -14,6 +14,7 @@ import numpy as np
 
 from nnstudio.errors import DataError
 from nnstudio.spec import (
+    CLASSIFICATION_LOSSES,
     CsvData,
     Project,
     Standardization,
@@ -22,6 +23,7 @@ from nnstudio.spec import (
     default_loss,
     expected_output_units,
     loss_output_problem,
+    with_minus_sign,
 )
 from nnstudio.text import name_list, plural
 
@@ -140,8 +142,6 @@ def gradcheck_problem(
     return None
 
 
-#: Losses that only make sense for classification.
-_CLASSIFICATION_LOSSES = ("binary_crossentropy", "categorical_crossentropy")
 #: Output activations that give class probabilities.
 _PROBABILITY_ACTIVATIONS = ("sigmoid", "softmax")
 
@@ -305,7 +305,7 @@ def _targets_out_of_reach(activation: str, dataset: Dataset, standardized: bool 
     if smallest >= low - margin and largest <= high + margin:
         return ""
     outside = smallest if smallest < low else largest
-    return f"{activation} outputs are {reads}, a target is {outside:.4g}"
+    return f"{activation} outputs are {reads}, a target is {with_minus_sign(f'{outside:.4g}')}"
 
 
 def _trains_as_written(project: Project, dataset: Dataset) -> bool:
@@ -314,7 +314,7 @@ def _trains_as_written(project: Project, dataset: Dataset) -> bool:
     output = project.network.output
     activation = canonical_activation(output.activation)
     loss = project.loss
-    if not dataset.is_classification and loss in _CLASSIFICATION_LOSSES:
+    if not dataset.is_classification and loss in CLASSIFICATION_LOSSES:
         return False
     if not dataset.is_classification and activation == "softmax":
         return False
@@ -434,7 +434,7 @@ def fit_network_to_data(
 
     natural = default_loss(dataset.task, canonical_activation(network.output.activation))
     loss_misfits = loss_output_problem(loss, network.output) is not None or (
-        not dataset.is_classification and loss in _CLASSIFICATION_LOSSES
+        not dataset.is_classification and loss in CLASSIFICATION_LOSSES
     )
     if (loss_misfits or new_activation != activation) and loss != natural:
         notices.append(f"Loss changed from {loss} to {natural} to fit the new output layer")

@@ -33,8 +33,10 @@ from nnstudio.spec import (
     canonical_activation,
     feature_labels,
     loss_output_problem,
+    loss_task_problem,
     network_size_problem,
     training_problems,
+    with_minus_sign,
 )
 from nnstudio.ui.qt import QtCore, QtGui, Signal, wait_cursor
 from nnstudio.ui.selection import LayerMap
@@ -274,16 +276,22 @@ def _edit_problems(old: Project, new: Project) -> list[str]:
         # Not "network" itself: its size problem is set_network's to judge (shrinking a
         # network too big to train stays possible).
         fields += ("network.inputs", "network.layers")
-    if new.loss != old.loss:
+    if new.loss != old.loss or new.task != old.task:
+        # New data can take the class labels a cross-entropy needs away as well.
         fields += ("loss",)
     if fields:
         problems += _problems_within(new, fields)
     return problems
 
 
-def _check_training(training: TrainingSpec) -> None:
-    """Raise :class:`SpecError` naming what :func:`training_problems` refuses in ``training``."""
-    problems = training_problems(training)
+def _check_opened(project: Project) -> None:
+    """Raise :class:`SpecError` naming what a project file could not hold of ``project``'s
+    training settings (:func:`training_problems`) and loss for its data's task
+    (:func:`~nnstudio.spec.loss_task_problem`), for a project built in code."""
+    problems = training_problems(project.training)
+    problem = loss_task_problem(project.loss, project.task)
+    if problem is not None:
+        problems.append(f"loss: {problem}")
     if problems:
         raise SpecError(problems)
 
@@ -641,7 +649,7 @@ class StudioDocument(QtCore.QObject):
         """
         read = path if isinstance(path, ReadProject) else read_project(path)
         loaded = read.loaded
-        _check_training(loaded.project.training)  # a ReadProject built in code
+        _check_opened(loaded.project)  # a ReadProject built in code
         if read.dataset is not None:
             self._remember(loaded.project.data, read.dataset, loaded.path.resolve().parent)
         self._reset(loaded.project, loaded.weights, loaded.path, read.dataset_error)
@@ -661,9 +669,10 @@ class StudioDocument(QtCore.QObject):
         ------
         SpecError
             When :func:`~nnstudio.spec.training_problems` refuses the project's training
-            settings; the current document is unchanged.
+            settings, or its loss needs class labels its data does not have
+            (:func:`~nnstudio.spec.loss_task_problem`); the current document is unchanged.
         """
-        _check_training(project.training)
+        _check_opened(project)
         self._reset(project, weights, None)
         self._weights_dirty = True
         self._emit_dirty()
@@ -1001,7 +1010,9 @@ class StudioDocument(QtCore.QObject):
             held = W.dtype.type(value)
         if not np.isfinite(held):
             # An infinite weight could neither train nor be saved: the edit is refused.
-            self.notice.emit(f"{value:g} is beyond what a {W.dtype} weight can hold")
+            self.notice.emit(
+                f"{with_minus_sign(f'{value:g}')} is beyond what a {W.dtype} weight can hold"
+            )
             return False
         if row is None:
             b[column] = value

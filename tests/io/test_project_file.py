@@ -544,7 +544,7 @@ def test_huge_or_long_values_are_shown_shortened(tmp_path: Path, xor_project: Pr
     problems = info.value.problems
     assert "network.layers[0].units: must be <= 100000, got 100000000000… (401 digits)" in problems
     assert "training.learning_rate: must be <= 1000, got 100000000000… (401 digits)" in problems
-    assert "training.seed: must be >= 0, got -10000000000… (31 digits)" in problems
+    assert "training.seed: must be >= 0, got \u221210000000000… (31 digits)" in problems
     (activation,) = [p for p in problems if p.startswith("network.layers[0].activation")]
     assert "(5,000 characters)" in activation
     assert len(str(info.value)) < 1000

@@ -18,7 +18,7 @@ MAX_LINES = 2
 
 LONG = (
     "Output activation changed from sigmoid to identity for 1 target column (sigmoid "
-    "outputs are between 0 and 1, a target is -2.664)"
+    "outputs are between 0 and 1, a target is \u22122.664)"
 )
 
 

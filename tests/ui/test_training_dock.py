@@ -132,8 +132,8 @@ def _in_viewport(dock: TrainingDock, widget) -> QtCore.QRect:
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [
-        ("learning_rate", "-1", "Learning rate: must be > 0, got -1"),
-        ("l2", "-3", "L2 λ₂: must be >= 0, got -3"),
+        ("learning_rate", "-1", "Learning rate: must be > 0, got \u22121"),
+        ("l2", "-3", "L2 λ₂: must be >= 0, got \u22123"),
         ("clip_norm", "abc", "Gradient clipping: 'abc' is not a number"),
     ],
 )

@@ -78,7 +78,10 @@ def test_a_negative_minimum_improvement_is_refused_with_its_name(qtbot, document
     _type(qtbot, form.min_delta, "-0.1")
     assert document.project.training == before
     assert form.min_delta.property("invalid")
-    assert form.problem_label.text() == "Early stopping minimum improvement: must be >= 0, got -0.1"
+    assert (
+        form.problem_label.text()
+        == "Early stopping minimum improvement: must be >= 0, got \u22120.1"
+    )
 
 
 def test_the_projects_minimum_improvement_shows_when_it_opens(

@@ -36,6 +36,7 @@ from nnstudio.spec import (
     Project,
     Weights,
     canonical_activation,
+    with_minus_sign,
 )
 from nnstudio.text import plural
 from nnstudio.ui.docks.data_dock import BUILTIN_INFO
@@ -171,7 +172,7 @@ def _typed(value: float) -> str:
     """``value`` as a message shows it beside a limit: short (``1e+308``) unless that would
     hide what breaks the limit (``1000.0001``, not ``1000`` against "at most 1000")."""
     short = f"{value:g}"
-    return short if float(short) == value else repr(float(value))
+    return with_minus_sign(short if float(short) == value else repr(float(value)))
 
 
 def _neuron_name(document: StudioDocument, drawn_index: int, neuron: int) -> str:
@@ -750,7 +751,7 @@ class LayerPage(QtWidgets.QWidget):
         if abs(value) > _INIT_LIMIT:
             self._fail(
                 self.bias_init,
-                f"must be between -{_INIT_LIMIT:g} and {_INIT_LIMIT:g}, got {_typed(value)}",
+                f"must be between {_typed(-_INIT_LIMIT)} and {_INIT_LIMIT:g}, got {_typed(value)}",
             )
             return
         self._edit("Change bias initialisation", bias_init=float(value))

@@ -26,7 +26,7 @@ from nnstudio.spec import (
     SCHEDULES,
     Project,
     TrainingSpec,
-    loss_output_problem,
+    loss_fit_problem,
     training_problems,
 )
 from nnstudio.ui.document import (
@@ -154,12 +154,10 @@ def friendly_problem(problem: str) -> str:
 def loss_problem(loss: str, project: Project) -> str | None:
     """Why ``loss`` cannot train this project's network on its data, or ``None``.
 
-    Adds to :func:`~nnstudio.spec.loss_output_problem` (the output layer's shape and
-    activation) that cross-entropies need class labels, which regression data lacks.
+    The document and the project files refuse the same (:func:`~nnstudio.spec.loss_fit_problem`):
+    cross-entropies need class labels, and the output layer must suit the loss.
     """
-    if project.task == "regression" and loss.endswith("crossentropy"):
-        return f"{loss} needs class labels; this data is a regression task"
-    return loss_output_problem(loss, project.network.output)
+    return loss_fit_problem(loss, project.task, project.network.output)
 
 
 #: "1,000" or "12,500" (or "1,000e3"): digits grouped in threes by commas. Read as thousands
