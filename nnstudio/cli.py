@@ -1009,9 +1009,11 @@ def _require_data_file(loaded: LoadedProject, why: str) -> None:
     if path.exists():
         return
     targets = ", ".join(spec.target)
+    # A project read without a header names its columns "column 1", "column 2", ...
+    layout = "without a header row" if spec.header is False else "with a header row"
     raise DataError(
         f"{loaded.path.name} {why} its data file {spec.csv}, which is missing ({path}); save "
-        f"the data there as a CSV file with a header row (target column"
+        f"the data there as a CSV file {layout} (target column"
         f"{'s' if len(spec.target) > 1 else ''}: {targets}), or open the project in the studio "
         f"(nnstudio {_quoted(loaded.path)}) and choose its data with Open CSV… in the Data panel"
     )

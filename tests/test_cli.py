@@ -720,6 +720,18 @@ def test_commands_explain_a_missing_data_file(trained: Path, tmp_path: Path) -> 
     assert_clean_failure(result, f"nodata.nnproj needs for --untrained weights {missing}")
 
 
+def test_a_missing_headerless_data_file_is_described_without_a_header(
+    trained: Path, tmp_path: Path
+) -> None:
+    project = _without_data(trained, tmp_path)
+    document = json.loads(project.read_text())
+    document["data"].update(header=False, target="column 3")
+    project = write_project(tmp_path, document, "nodata.nnproj")
+    result = run("train", project)
+    assert_clean_failure(result, "nodata.nnproj trains on its data file data.csv")
+    assert "as a CSV file without a header row (target column: column 3)" in result.stderr
+
+
 # ---- export --------------------------------------------------------------------------------
 
 
