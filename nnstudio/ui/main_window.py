@@ -1189,6 +1189,14 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         for dock in self.docks.values():
             dock.setFeatures(features)
+        #: While the window itself places the docks (their moves are not the user's).
+        self._arranging = False
+        #: Whether the user moved, floated or docked a dock since the layout was last made
+        #: (the window then leaves the arrangement to them).
+        self._user_arranged = False
+        #: The width the window was last given (by the user, the caller or its first size),
+        #: as opposed to a width its docks' least widths forced on it.
+        self._given_width = 0
         self._arrange_docks()
 
         self.status_message = StatusMessage(self.statusBar())
@@ -1229,6 +1237,8 @@ class MainWindow(QtWidgets.QMainWindow):
             dock.dockLocationChanged.connect(lambda _area: self._docks_rearranged())
             dock.topLevelChanged.connect(lambda _floating: self._docks_rearranged())
         self._sized = False
+        #: Whether the window chose its own first size, to fit the screen (frame included).
+        self._fits_screen = False
         if restore_layout:
             self._sized = self._restore_layout()
         else:
@@ -1240,6 +1250,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._refresh_plot_context()
         # Data that could not be loaded (a start-up project's) is explained in the banner.
         self._dataset_changed(self.document.dataset)
+        #: Whether a check of the docks' room (:meth:`_check_room`) is waiting its turn.
+        self._room_check_due = False
+        self._room_watch = _LayoutRequests(self._schedule_room_check, self)
+        self.installEventFilter(self._room_watch)
         # What the first window does not show is built once it has been painted.
         self._first_paint = _FirstPaint(self._after_first_paint, self)
         self.installEventFilter(self._first_paint)
@@ -1267,9 +1281,18 @@ class MainWindow(QtWidgets.QMainWindow):
     def _arrange_docks(self, *, compact: bool = False) -> None:
         """Default layout: data and training settings left, properties right, plots below.
 
-        ``compact`` (a window narrower than :data:`_COMPACT_LAYOUT_WIDTH`): Properties is a
-        third tab beside Data and Training settings, and the canvas gets the right side.
+        ``compact`` (see :meth:`_wants_compact_layout`): Properties is a third tab beside Data
+        and Training settings, and the canvas gets the right side.
         """
+        arranging, self._arranging = self._arranging, True
+        try:
+            self._place_docks(compact=compact)
+        finally:
+            self._arranging = arranging
+        self.apply_default_sizes()
+
+    def _place_docks(self, *, compact: bool) -> None:
+        """Put the docks where :meth:`_arrange_docks` wants them."""
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         right = Qt.DockWidgetArea.RightDockWidgetArea
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
@@ -1289,7 +1312,36 @@ class MainWindow(QtWidgets.QMainWindow):
         for dock in self.docks.values():
             dock.show()
         self.data_dock.raise_()
-        self.apply_default_sizes()
+
+    def _wants_compact_layout(self, width: int | None = None) -> bool:
+        """Whether the default layout should tab Properties with Data and Training settings.
+
+        So it is in a window narrower than :data:`_COMPACT_LAYOUT_WIDTH`, and in any window
+        too narrow for three columns side by side at the docks' least widths: at an 18 pt
+        font on a 1024 pixel screen, Data, Properties and the Plots under the canvas need
+        about 1090 pixels, and the window would grow past the screen's edge.
+
+        Parameters
+        ----------
+        width : int or None
+            The window's width to judge for; ``None`` is its width now.
+        """
+        width = self.width() if width is None else width
+        if width < _COMPACT_LAYOUT_WIDTH:
+            return True
+        left = max(
+            self.data_dock.minimumSizeHint().width(),
+            self.training_dock.minimumSizeHint().width(),
+        )
+        right = self.properties_dock.minimumSizeHint().width()
+        centre = max(
+            self.centralWidget().minimumSizeHint().width(),
+            self.plots_dock.minimumSizeHint().width(),
+        )
+        separator = self.style().pixelMetric(
+            QtWidgets.QStyle.PixelMetric.PM_DockWidgetSeparatorExtent, None, self
+        )
+        return left + right + centre + 2 * separator > width
 
     def apply_default_sizes(self) -> None:
         """Give the docks their default share of the window (the canvas keeps the most)."""
@@ -1301,12 +1353,24 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.properties_dock not in self.tabifiedDockWidgets(self.data_dock):
             docks.append(self.properties_dock)
             widths.append(right)
+        else:
+            # Three tabs share the left side: wide enough for their names whole (at 18 pt
+            # "Training settings" read "Training se…" and "Data" read "D…"), up to half.
+            widths[0] = max(left, min(self._tabs_width(self.data_dock), width // 2))
         self.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
         self.resizeDocks(
             [self.plots_dock],
             [round(height * (0.41 if height < 1000 else 0.4))],
             Qt.Orientation.Vertical,
         )
+
+    def _tabs_width(self, dock: QtWidgets.QDockWidget) -> int:
+        """The width the tab bar under ``dock``'s tabbed group needs for every name whole."""
+        title = dock.windowTitle()
+        for bar in self._dock_tab_bars():
+            if title in (bar.tabText(index) for index in range(bar.count())):
+                return bar.sizeHint().width()
+        return 0
 
     def _fit_centre(self) -> None:
         """Give the canvas less minimum height while the banner shows above it.
@@ -2965,11 +3029,20 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def reset_layout(self) -> None:
         """View › Reset layout: docks back where they start, at their default shares."""
-        self.restoreState(self._default_state)
-        for dock in self.docks.values():
-            dock.setFloating(False)
-            dock.show()
-        self._arrange_docks(compact=self.width() < _COMPACT_LAYOUT_WIDTH)
+        # Measured first: the default state's three columns may push the window wider.
+        room = self._room_width()
+        arranging, self._arranging = self._arranging, True
+        try:
+            self.restoreState(self._default_state)
+            for dock in self.docks.values():
+                dock.setFloating(False)
+                dock.show()
+        finally:
+            self._arranging = arranging
+        self._user_arranged = False
+        self._arrange_docks(compact=self._wants_compact_layout(room))
+        if self.width() > room:
+            self.resize(room, self.height())
         QtCore.QTimer.singleShot(0, self._default_dock_shares)
 
     def _default_dock_shares(self) -> None:
@@ -3021,8 +3094,65 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _docks_rearranged(self) -> None:
         """A dock moved, floated or docked: its new place and size are the user's choice."""
-        if self._docks_tracked:
+        if self._docks_tracked and not self._arranging:
+            self._user_arranged = True
             QtCore.QTimer.singleShot(0, self._remember_if_tracked)
+
+    def _room_width(self) -> int:
+        """The widest the window may be.
+
+        The width it was given, within the screen's free width (frame included) when it
+        chose its size itself.
+        """
+        room = self._given_width or self.width()
+        screen, handle = self.screen(), self.windowHandle()
+        if self._fits_screen and screen is not None:
+            margins = handle.frameMargins() if handle is not None else QtCore.QMargins()
+            room = min(room, screen.availableGeometry().width() - margins.left() - margins.right())
+        return room
+
+    def _in_default_wide_layout(self) -> bool:
+        """Whether the docks are where the default (not compact) layout puts them."""
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        if any(dock.isFloating() or dock.isHidden() for dock in self.docks.values()):
+            return False
+        properties = self.properties_dock
+        return (
+            self.dockWidgetArea(self.data_dock) == left
+            and self.dockWidgetArea(self.training_dock) == left
+            and self.dockWidgetArea(properties) == Qt.DockWidgetArea.RightDockWidgetArea
+            and not self.tabifiedDockWidgets(properties)
+        )
+
+    def _schedule_room_check(self) -> None:
+        """Check the docks' room (:meth:`_check_room`) once the pending layout requests are in."""
+        if not self._room_check_due and not self._shut_down:
+            self._room_check_due = True
+            QtCore.QTimer.singleShot(0, self._check_room)
+
+    def _check_room(self) -> None:
+        """Tab Properties with Data when the docks' least widths outgrow the window's room.
+
+        The docks' contents settle after the window is first shown (the project's properties,
+        the plots' tabs): at a large font the three columns then push the window past the
+        width it was given, past the screen's edge on a small screen. Until the user arranges
+        the docks themselves, the window takes the compact layout instead, at its width.
+        """
+        self._room_check_due = False
+        if self._shut_down or not self._sized or self._user_arranged or self.isHidden():
+            return
+        room = self._room_width()
+        # The window's least width first: it is cached, and most requests change nothing.
+        if self.minimumSizeHint().width() <= room or not self._in_default_wide_layout():
+            return
+        if not self._wants_compact_layout(room):
+            return  # the docks are not what is too wide (the toolbar, the status bar)
+        self._arrange_docks(compact=True)
+        self._dock_shares.clear()  # the right side's share has no dock any more
+        if self.width() > room:
+            self.resize(room, self.height())
+        # The sizes stick once the new arrangement is laid out (its tab bar exists then).
+        QtCore.QTimer.singleShot(0, self.apply_default_sizes)
 
     def _remember_if_tracked(self) -> None:
         if self._docks_tracked and not self._shut_down:
@@ -3056,6 +3186,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(self._first_size())
+            self._fits_screen = True
         plots = self.settings.value("plots")
         if isinstance(plots, str):
             try:
@@ -3085,13 +3216,42 @@ class MainWindow(QtWidgets.QMainWindow):
             width, height = min(width, free.width()), min(height, free.height() - 40)
         return QtCore.QSize(max(width, 640), max(height, 400))
 
+    def _fit_frame_to_screen(self) -> None:
+        """Shrink and move the shown window so its frame lies within the screen's free area.
+
+        :meth:`_first_size` cannot know the frame before the window is shown; its full width
+        plus the frame's borders would reach past a 1024 pixel screen's edge.
+        """
+        screen = self.screen()
+        handle = self.windowHandle()
+        if screen is None or handle is None:
+            return
+        free = screen.availableGeometry()
+        margins = handle.frameMargins()
+        across = margins.left() + margins.right()
+        down = margins.top() + margins.bottom()
+        width = max(min(self.width(), free.width() - across), self.minimumWidth())
+        height = max(min(self.height(), free.height() - down), self.minimumHeight())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        # The frame's top left corner, moved in as far as the frame has to.
+        left = min(max(self.x(), free.left()), free.right() + 1 - (width + across))
+        top = min(max(self.y(), free.top()), free.bottom() + 1 - (height + down))
+        left, top = max(left, free.left()), max(top, free.top())
+        if (left, top) != (self.x(), self.y()):
+            self.move(left, top)
+
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_toolbar()
         self.status.set_compact(self.width() < _COMPACT_STATUS_WIDTH)
-        if self._docks_tracked:
+        if self.width() != self.minimumWidth() or not self._given_width:
+            # Not a width the docks' least widths forced on the window.
+            self._given_width = self.width()
+        if self._docks_tracked and not self._arranging:
             # Docks keep their pixel sizes on their own: the centre alone would grow and
-            # shrink with the window.
+            # shrink with the window. (While the docks are placed, some are out of the
+            # layout; the placing sizes them once done.)
             self._apply_dock_shares()
 
     def _fit_toolbar(self) -> None:
@@ -3149,7 +3309,9 @@ class MainWindow(QtWidgets.QMainWindow):
             if not self._sized:
                 # Dock sizes only stick once the window has its real size.
                 self._sized = True
-                if self.width() < _COMPACT_LAYOUT_WIDTH:
+                if self._fits_screen:
+                    self._fit_frame_to_screen()
+                if self._wants_compact_layout(self._room_width()):
                     self._arrange_docks(compact=True)
                 QtCore.QTimer.singleShot(0, self.apply_default_sizes)
             QtCore.QTimer.singleShot(0, lambda: self._start_tracking_docks(restored=restored))
