@@ -22,20 +22,21 @@ through two pipes:
   thread in this process reads them, puts the partial frames back together with a
   :class:`~nnstudio.ui.training_loop.FrameAssembler` (per-step and per-epoch series travel
   only as new rows; the data set's probe and evaluation rows once per data set), keeps the
-  *latest* frame plus any state changes and messages in a mailbox, and wakes the main thread
-  with a payload-free queued signal. The main thread takes whatever is newest and only
-  paints: unpickling and assembling happen in the receiver, which waits in the pipe read
-  (without the lock) the rest of the time.
+  frames plus any state changes and messages in a mailbox, and wakes the main thread with a
+  payload-free queued signal. The main thread shows a running run's frames on their beats
+  (:class:`ShowSchedule`), others at once, and only paints: unpickling and assembling happen
+  in the receiver, which waits in the pipe read (without the lock) the rest of the time.
 
 In the process a publisher thread builds each frame from a snapshot of the weights, on the
-second core while training goes on. A frame is built at most every 33 ms and only after the
-studio has shown the last one ("frame shown" carries what the views spent on a frame, so heavy
-views get frames less often), so a slow user interface never makes training wait and training
-never floods the user interface. A state change is sent at once, ahead of the frame that shows
-it: ``stateChanged`` comes first, the matching ``frameReady`` (and the hand-back of the
-weights) follows. Frames built before the change may still arrive after it; their progress
-(numbered by the snapshot it was taken with) is older than the state's and is dropped, so the
-status bar never goes back to a running run's speed and position after the run ended.
+second core while training goes on. A frame is built at most every 33 ms and only while
+fewer than three frames wait for the studio to show them ("frame shown" carries what the
+views spent on a frame, so heavy views get frames less often), so a slow user interface never
+makes training wait and training never floods the user interface. A state change is sent
+at once, ahead of the frame that shows it: ``stateChanged`` comes first, the matching
+``frameReady`` (and the hand-back of the weights) follows. Frames built before the change
+may still arrive after it; their progress (numbered by the snapshot it was taken with) is
+older than the state's and is dropped, so the status bar never goes back to a running run's
+speed and position after the run ended.
 
 A session carries the project, the weights with the epoch and step they were trained to (the
 document's ``training_position``, so a new run counts on from there) and, only when it
