@@ -1453,6 +1453,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         fills it and its text has the on-screen size it was planned for.
         """
         self._user_zoomed = False
+        self._show_scroll_bars(False)
         drawing = self.content_rect()
         viewport = self.viewport().rect()
         if drawing.isEmpty() or viewport.width() < 2 or viewport.height() < 2:
@@ -1534,6 +1535,24 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         if target != current:
             self.scale(target / current, target / current)
             self._user_zoomed = True
+            self._show_scroll_bars(True)
+
+    def _show_scroll_bars(self, shown: bool) -> None:
+        """Scroll bars as needed once the user zoomed; none while the drawing is fitted.
+
+        A fitted drawing is meant to be seen whole. Scroll bars that came and went with it
+        changed the room it was fitted into, and at a large font the canvas rebuilt its
+        drawing for one room and then the other, endlessly, and the window froze. Dragging
+        still pans a fitted drawing that cannot shrink enough to fit.
+        """
+        policy = (
+            QtCore.Qt.ScrollBarPolicy.ScrollBarAsNeeded
+            if shown
+            else QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        )
+        if self.horizontalScrollBarPolicy() != policy:
+            self.setHorizontalScrollBarPolicy(policy)
+            self.setVerticalScrollBarPolicy(policy)
 
     @property
     def zoom(self) -> float:
