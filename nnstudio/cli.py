@@ -12,8 +12,9 @@ Usage::
 
 ``predict`` reads standard input for ``--input -`` (a named pipe, ``/dev/stdin`` or a shell's
 ``<(...)`` can be given as the file too) and writes standard output by default (or for
-``-o -``). Every failure prints one line, ``nnstudio: error: <message>``, to stderr and exits
-non-zero.
+``-o -``). A project whose data has no header row reads the input without one too (its
+features are "column N"); ``--header``/``--no-header`` say otherwise. Every failure prints
+one line, ``nnstudio: error: <message>``, to stderr and exits non-zero.
 
 With ``NNSTUDIO_STARTUP_REPORT=FILE`` set, ``nnstudio [PROJECT]`` writes ``{"seconds": S}``
 (process start to the first painted window) to FILE and quits; see :mod:`nnstudio.ui.app`.
@@ -252,7 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="run a trained project on the rows of a CSV file",
         description=(
             "Predict for every row of a CSV file whose header names the project's features "
-            "(other columns are ignored). Classification writes one p_<class> probability "
+            "(other columns are ignored). A project whose data has no header row (features "
+            "named 'column 2', 'column 3', ...) reads the input without one too: its rows are "
+            "laid out as in the project's data, and the features are taken by position. "
+            "Classification writes one p_<class> probability "
             "column per class (score_<class> when the output layer is neither softmax nor "
             "sigmoid) and the predicted label; regression one column per target."
         ),
@@ -270,6 +274,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         metavar="OUT.csv",
         help="output CSV file (default, or '-': standard output)",
+    )
+    predict.add_argument(
+        "--header",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="whether the input's first line names its columns (default: as the project's "
+        "data; --no-header takes the features by position, as 'column N')",
     )
 
     gradcheck = commands.add_parser(
@@ -1071,7 +1082,12 @@ def _command_predict(args: argparse.Namespace) -> int:
     from nnstudio.spec import plane_features_read
 
     features = _feature_names(loaded)
-    table = _read_input_table(args.input)
+    header = _input_header(loaded, args.header)
+    if header is False:
+        _require_positional(loaded, features, args.input)
+    table = _read_input_table(args.input, header)
+    if header is False:
+        _require_columns(table, loaded, features)
     missing = [name for name in features if name not in table.header]
     plane = plane_features_read(loaded.project.data, loaded.project.feature_names)
     if missing and plane is not None and {"x1", "x2"} <= set(table.header):
@@ -1079,12 +1095,24 @@ def _command_predict(args: argparse.Namespace) -> int:
         X = plane_feature_columns(table.to_floats(("x1", "x2"), role="input"), plane)
     elif missing:
         alternative = " or the points' columns x1 and x2" if plane is not None else ""
+        # Features named by position are found in a file read without a header.
+        positional = "; --no-header takes them by position"
+        hint = positional if header and _feature_positions(features) is not None else ""
         raise DataError(
             f"{table.name} lacks the feature column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)} (the project needs {', '.join(features)}{alternative})"
+            f"{', '.join(missing)} (the project needs {', '.join(features)}{alternative}{hint})"
         )
     else:
-        X = table.to_floats(tuple(features), role="input")
+        try:
+            X = table.to_floats(tuple(features), role="input")
+        except DataError as error:
+            first = table.line_numbers[0] if table.line_numbers else None
+            if header is False and args.header is None and f"line {first}," in str(error):
+                # Read without a header as the project's data is: maybe the input has one.
+                raise DataError(
+                    f"{error}; if line {first} names the columns, pass --header"
+                ) from error
+            raise
     prediction = predict(loaded.project, loaded.weights, X)
     text = _prediction_csv(prediction)
     if args.output and args.output != "-":
@@ -1117,14 +1145,72 @@ def _write_stdout(text: str, what: str) -> None:
         ) from error
 
 
-def _read_input_table(source: str) -> CsvTable:
-    """The CSV table of ``--input``; ``-`` reads standard input."""
+def _input_header(loaded: LoadedProject, stated: bool | None) -> bool | None:
+    """How ``predict`` reads its input's first line, as ``read_csv_table``'s ``header``.
+
+    ``--header``/``--no-header`` when given; else without a header when the project's data
+    is read so (its features are then "column N", which no header of the input would name).
+    """
+    from nnstudio.spec import CsvData
+
+    if stated is not None:
+        return stated
+    data = loaded.project.data
+    return False if isinstance(data, CsvData) and data.header is False else None
+
+
+def _feature_positions(features: Sequence[str]) -> list[int] | None:
+    """The 1-based columns the features "column N" name, or ``None`` for other names."""
+    found = [re.fullmatch(r"column ([1-9][0-9]*)", name) for name in features]
+    if not all(found):
+        return None
+    return [int(match.group(1)) for match in found if match is not None]
+
+
+def _require_positional(loaded: LoadedProject, features: Sequence[str], source: str) -> None:
+    """Fail before reading when a headerless input cannot give the project's features: only
+    features named by position ("column N", from data without a header) can be found so."""
+    if _feature_positions(features) is not None:
+        return
+    name = "the input" if source == "-" else Path(source).name
+    raise CommandError(
+        f"--no-header reads {name} without column names, but {loaded.path.name} names its "
+        f"features ({', '.join(features)}); add a header row naming them to the input and "
+        "leave out --no-header"
+    )
+
+
+def _require_columns(table: CsvTable, loaded: LoadedProject, features: Sequence[str]) -> None:
+    """Fail with one line when a headerless input has too few columns for the features'
+    positions (the input's rows must be laid out as the project's data)."""
+    positions = _feature_positions(features)
+    assert positions is not None
+    needed = max(positions, default=0)
+    if table.n_columns >= needed:
+        return
+    places = " and ".join(
+        filter(None, [", ".join(str(p) for p in positions[:-1]), str(positions[-1])])
+    )
+    raise DataError(
+        f"{table.name}: has {plural(table.n_columns, 'column')} and no header row, but "
+        f"{loaded.path.name} takes its features from column{'s' if len(positions) > 1 else ''} "
+        f"{places} (as in its data, which has no header row either); give each line as laid "
+        f"out in the project's data, with at least {needed} columns"
+    )
+
+
+def _read_input_table(source: str, header: bool | None = None) -> CsvTable:
+    """The CSV table of ``--input``; ``-`` reads standard input.
+
+    ``header`` is ``read_csv_table``'s: ``None`` (a header, and a first line that looks like
+    data is refused), ``True`` or ``False``.
+    """
     from nnstudio.data import read_csv_table
 
     if source != "-":
         reading = _reading_line(Path(source).name, sys.stderr)
         try:
-            return read_csv_table(source, reading)
+            return read_csv_table(source, reading, header=header)
         finally:
             reading.close()
     if sys.stdin is None:
@@ -1136,7 +1222,7 @@ def _read_input_table(source: str) -> CsvTable:
     with tempfile.TemporaryDirectory(prefix="nnstudio-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)
-        return read_csv_table(path)
+        return read_csv_table(path, header=header)
 
 
 def _prediction_csv(prediction: Any) -> str:

@@ -499,6 +499,111 @@ def test_predict_multiclass_and_regression(tmp_path: Path, capsys) -> None:
     assert len(rows) == 3
 
 
+#: People without a header row: name, age, height and whether they like tea.
+PEOPLE_ROWS = [
+    ("Ann", 23, 170, "no"),
+    ("Bob", 61, 182, "yes"),
+    ("Cid", 45, 175, "yes"),
+    ("Dee", 19, 160, "no"),
+    ("Eve", 53, 166, "no"),
+    ("Gus", 69, 184, "yes"),
+    ("Hal", 38, 156, "no"),
+    ("Ida", 72, 171, "yes"),
+]
+
+
+def headerless_project(folder: Path, capsys) -> Path:
+    """A project trained on a CSV file read without a header ("column 2", "column 3" in)."""
+    lines = [",".join(map(str, row)) for row in PEOPLE_ROWS]
+    (folder / "people.csv").write_text("\n".join(lines) + "\n")
+    document = {
+        **XOR_PROJECT,
+        "name": "people",
+        "data": {
+            "csv": "people.csv",
+            "target": ["column 4"],
+            "task": "classification",
+            "features": ["column 2", "column 3"],
+            "header": False,
+        },
+    }
+    source = write_project(folder, document, "people.nnproj")
+    saved = folder / "people-trained.nnproj"
+    assert cli.main(["train", str(source), "--quiet", "--epochs", "3", "--save", str(saved)]) == 0
+    capsys.readouterr()
+    return saved
+
+
+def test_predict_reads_a_headerless_input_as_the_project_reads_its_data(
+    tmp_path: Path, capsys
+) -> None:
+    project = headerless_project(tmp_path, capsys)
+    loaded = load_project(project)
+    expected = predict(
+        loaded.project, loaded.weights, np.array([row[1:3] for row in PEOPLE_ROWS], float)
+    )
+    # As laid out in the data file (its target column too), and without the target.
+    full = "\n".join(",".join(map(str, row)) for row in PEOPLE_ROWS) + "\n"
+    short = "\n".join(",".join(map(str, row[:3])) for row in PEOPLE_ROWS) + "\n"
+    for name, text in (("full.csv", full), ("short.csv", short)):
+        (tmp_path / name).write_text(text)
+        assert cli.main(["predict", str(project), "-i", str(tmp_path / name)]) == 0, name
+        header, probabilities, labels = read_csv_text(capsys.readouterr().out)
+        assert header == ["p_no", "p_yes", "label"]
+        # Every line is a row, the first one too.
+        assert len(labels) == len(PEOPLE_ROWS)
+        np.testing.assert_allclose(probabilities, expected.probabilities, rtol=1e-6)
+        assert labels == list(expected.labels)
+    # Standard input is read the same way.
+    result = run("predict", project, "-i", "-", stdin=short)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == len(PEOPLE_ROWS) + 1
+
+
+def test_predict_header_option_overrides_the_project(trained: Path, tmp_path: Path, capsys) -> None:
+    project = headerless_project(tmp_path, capsys)
+    named = tmp_path / "named.csv"
+    named.write_text("name,column 2,column 3\nAnn,23,170\nBob,61,182\n")
+    assert cli.main(["predict", str(project), "-i", str(named), "--header"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
+    # Read without a header as the project says, the names are a row: --header is suggested.
+    assert cli.main(["predict", str(project), "-i", str(named)]) == cli.EXIT_FAILURE
+    error = capsys.readouterr().err.strip()
+    assert "\n" not in error
+    assert "named.csv: line 1, column 'column 2'" in error
+    assert error.endswith("if line 1 names the columns, pass --header")
+    # --header on a file without one: its first row cannot name the features.
+    bare = tmp_path / "bare.csv"
+    bare.write_text("Ann,23,170\nBob,61,182\n")
+    result = run("predict", project, "-i", bare, "--header")
+    assert_clean_failure(
+        result,
+        "bare.csv lacks the feature columns column 2, column 3 (the project needs column 2, "
+        "column 3; --no-header takes them by position)",
+    )
+    # A project whose data has a header names its features: --no-header cannot find them.
+    (tmp_path / "xy.csv").write_text("0.9,-0.8\n-0.9,-0.8\n")
+    result = run("predict", trained, "-i", tmp_path / "xy.csv", "--no-header")
+    assert_clean_failure(
+        result,
+        "--no-header reads xy.csv without column names, but trained.nnproj names its features "
+        "(x1, x2); add a header row naming them to the input and leave out --no-header",
+    )
+
+
+def test_predict_names_a_headerless_input_with_too_few_columns(tmp_path: Path, capsys) -> None:
+    project = headerless_project(tmp_path, capsys)
+    (tmp_path / "two.csv").write_text("23,170\n61,182\n")
+    result = run("predict", project, "-i", tmp_path / "two.csv")
+    assert_clean_failure(
+        result,
+        "two.csv: has 2 columns and no header row, but people-trained.nnproj takes its features "
+        "from columns 2 and 3 (as in its data, which has no header row either); give each line "
+        "as laid out in the project's data, with at least 3 columns",
+    )
+    assert result.stdout == ""
+
+
 def test_predict_names_missing_feature_columns(trained: Path, tmp_path: Path) -> None:
     (tmp_path / "in.csv").write_text("x1,z\n1,2\n")
     result = run("predict", trained, "--input", tmp_path / "in.csv")

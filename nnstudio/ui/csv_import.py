@@ -507,8 +507,13 @@ class TextTableModel(QtCore.QAbstractTableModel):
         """
         self.beginResetModel()
         self._headers = list(headers)
-        self._cells = np.asarray(cells, dtype=object).reshape(-1, len(self._headers))
         count = len(self._headers)
+        # No columns (an empty preview): a reshape to (-1, 0) is ambiguous.
+        self._cells = (
+            np.asarray(cells, dtype=object).reshape(-1, count)
+            if count
+            else np.empty((0, 0), dtype=object)
+        )
         self._numeric = np.asarray(numeric if numeric is not None else [False] * count, bool)
         self._muted = np.zeros(count, dtype=bool)
         self._tinted = np.zeros(count, dtype=bool)
@@ -700,9 +705,13 @@ class CsvImportDialog(QtWidgets.QDialog):
         #: The file as read with and without a header (keyed by ``has_header``): toggling the
         #: header box back shows the earlier reading without reading the file again.
         self._reads: dict[bool, CsvRead] = {}
-        #: Why the file cannot be read the way the header box says (the table shown is then
-        #: the previous reading), or ``None``.
+        #: Why the file cannot be read the way the header box says, or ``None``. While it is
+        #: set, the column list and preview are empty and ``_table`` is the previous reading,
+        #: kept for the box to go back to.
         self._reading_problem: str | None = None
+        #: The ticks (targets, inputs) of the previous reading while the box says what cannot
+        #: be read: ticking the box back shows them again.
+        self._kept_ticks: tuple[tuple[str, ...], tuple[str, ...]] | None = None
         #: Size and modification time of the file when it was read (see _file_changed),
         #: and a hash of its bytes (see _take_changed_file).
         self._read_stamp = read.stamp
@@ -754,8 +763,8 @@ class CsvImportDialog(QtWidgets.QDialog):
         self, name: str, *, is_input: bool | None = None, is_target: bool | None = None
     ) -> None:
         """Tick or untick a column as an input and/or a target (as a click would)."""
-        if self._table is None:
-            return
+        if self._table is None or self._reading_problem is not None:
+            return  # no column is listed to click
         row = self._table.column_index(name)
         if is_target is not None:
             self._roles.item(row, _TARGET_COLUMN).setCheckState(_check(is_target))
@@ -1006,6 +1015,10 @@ class CsvImportDialog(QtWidgets.QDialog):
         A file whose contents changed on disk since the dialog showed it is not imported:
         the dialog shows the new contents and what changed, and Import imports them.
         """
+        if self._reading_problem is not None:
+            # Nothing to import: the file cannot be read the way the header box says.
+            self._show_problem(self._reading_problem)
+            return
         if self._table is not None and self._file_changed():
             with wait_cursor():
                 shown_again = self._take_changed_file()
@@ -1091,7 +1104,8 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._read_stamp, self._read_digest = read.stamp, read.digest
         # The other reading of the first line is of the old contents.
         self._reads = {new.has_header: read}
-        self._reading_problem = None
+        self._reading_problem = self._kept_ticks = None
+        self._columns_box.setEnabled(True)
         if self._header_box.isChecked() != new.has_header:
             # Read as guessed, and the new first line looks like data.
             self._header_guess, self._header_refusal = new.has_header, read.refusal
@@ -1351,6 +1365,7 @@ class CsvImportDialog(QtWidgets.QDialog):
 
     def _build_columns_box(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox("Columns")
+        self._columns_box = box
         layout = QtWidgets.QVBoxLayout(box)
         hint = QtWidgets.QLabel(
             "Tick the <b>inputs</b> the network reads and the <b>target</b> it predicts "
@@ -1605,11 +1620,25 @@ class CsvImportDialog(QtWidgets.QDialog):
 
     def _update_header_hint(self) -> None:
         """Say, under the header box, that the first line is read as data because the guess
-        made it so (why, in its tooltip)."""
+        made it so (why, in its tooltip), or that the file cannot be read as the box says.
+
+        The guess is only mentioned while the box still says what was guessed: after a
+        failed tick it read "Guessed: line 1 looks like data" beside a ticked box.
+        """
         text = tip = ""
         table = self._table
-        if (
+        style = f"color: {MUTED_COLOR};"
+        if self._reading_problem is not None:
+            text = (
+                "The first line cannot be the header"
+                if self._header_box.isChecked()
+                else "The file needs its first line as the header"
+            )
+            tip = self._reading_problem
+            style = f"color: {ERROR_COLOR};"
+        elif (
             table is not None
+            and not self._header_box.isChecked()
             and not table.has_header
             and not self._header_guess
             and self._stated_header is not False  # the previous choice's, not only a guess
@@ -1621,6 +1650,7 @@ class CsvImportDialog(QtWidgets.QDialog):
             tip = f"Line {line} looks like data: {self._header_refusal}."
         self._header_hint.setText(text)
         self._header_hint.setToolTip(tip)
+        self._header_hint.setStyleSheet(style)
         self._header_hint.setVisible(bool(text))
 
     def _header_toggled(self, header: bool) -> None:
@@ -1647,8 +1677,10 @@ class CsvImportDialog(QtWidgets.QDialog):
                 self._check_in_background()
                 return
         if read.table is None:
-            # The previous reading stays shown; nothing imports until the box is toggled
-            # back (or the file fixed).
+            # The box keeps the user's choice, and the dialog shows that it failed: no
+            # columns, no preview, the reason, and nothing to import until the box is
+            # toggled back (or the file fixed). Showing the previous reading under the new
+            # box passed it off as the file read so.
             toggle = "Untick" if header else "Tick"
             other = "data" if header else "column names"
             self._reading_problem = (
@@ -1656,20 +1688,42 @@ class CsvImportDialog(QtWidgets.QDialog):
                 f"{toggle} “{HEADER_BOX_TEXT.replace('&', '')}” to read the first line as "
                 f"{other}."
             )
-            self._update_header_hint()
+            self._show_unreadable_choice(header)
             self._show_problem(self._reading_problem)
             return
         self._reads[header] = read
-        self._reading_problem = None
         self._show_reading(read)
+
+    def _show_unreadable_choice(self, header: bool) -> None:
+        """Empty the column list and the preview: the file cannot be read as ``header`` says.
+
+        ``_table`` stays the previous reading, and its ticks are kept for when the box goes
+        back.
+        """
+        if self._kept_ticks is None:
+            self._kept_ticks = (self.target_columns(), self.input_columns())
+        self._syncing = True
+        self._roles.setRowCount(0)
+        self._syncing = False
+        self._columns_box.setEnabled(False)
+        self._preview_model.set_contents([], np.empty((0, 0), dtype=object))
+        first = "with its first line as the header" if header else "without a header"
+        self._preview_caption.setText(f"Nothing to show: the file cannot be read {first}.")
+        self._details.set_full_text(str(self._path.parent))
+        self._update_header_hint()
 
     def _show_reading(self, read: CsvRead) -> None:
         """Show another reading of the same file: the ticks keep their columns' positions."""
         old, new = self._table, read.table
         assert old is not None and new is not None
         positions = {name: index for index, name in enumerate(old.header)}
-        targets = [positions[name] for name in self.target_columns()]
-        inputs = [positions[name] for name in self.input_columns()]
+        # After a reading that failed, the ticks are those of the reading before it.
+        kept = self._kept_ticks or (self.target_columns(), self.input_columns())
+        self._kept_ticks = None
+        self._reading_problem = None
+        self._columns_box.setEnabled(True)
+        targets = [positions[name] for name in kept[0] if name in positions]
+        inputs = [positions[name] for name in kept[1] if name in positions]
         self._table = new
         self._read_stamp, self._read_digest = read.stamp, read.digest
         self._task_guess = None
@@ -1792,8 +1846,8 @@ class CsvImportDialog(QtWidgets.QDialog):
 
     def _mark_problem_cell(self, message: str | None) -> None:
         """Point at the line (and column) a loading problem names, when it is in the preview."""
-        if self._table is None:
-            return
+        if self._table is None or self._reading_problem is not None:
+            return  # nothing is previewed
         found = _PROBLEM_PLACE.search(message or "")
         row = column = None
         if found:
