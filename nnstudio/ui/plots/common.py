@@ -358,6 +358,31 @@ class TidyAxis(pg.AxisItem):
             self.label.setHtml(self.labelString())
         super().resizeEvent(ev)
 
+    def least_height(self) -> float:
+        """Pixels a horizontal axis needs to draw its tick labels and its name whole: the
+        tick font's full line (descenders included) below the ticks, then the name's line.
+
+        pyqtgraph makes room for only 0.8 of a tick label's line (and 0.8 of the name's
+        box), so at a large font the "g" of "virginica" hung below the plot.
+        """
+        if not self.style["showValues"]:
+            return 0.0
+        tick_font = self.style["tickFont"] or QtGui.QFont()
+        height = math.ceil(QtGui.QFontMetricsF(tick_font).height())
+        height += self.style["tickTextOffset"][1] + max(0, self.style["tickLength"])
+        if self.label is not None and self.label.isVisible():
+            height += math.ceil(QtGui.QFontMetricsF(self.label.font()).height())
+        return float(height)
+
+    def _updateHeight(self) -> None:
+        super()._updateHeight()
+        if self.vertical or self.fixedHeight is not None or not self.isVisible():
+            return
+        least = self.least_height()
+        if least > self.maximumHeight():
+            self.setMaximumHeight(least)
+            self.setMinimumHeight(least)
+
     def set_tick_choices(
         self,
         choices: Sequence[Sequence[tuple[float, str]]],

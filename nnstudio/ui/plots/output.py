@@ -32,6 +32,7 @@ from nnstudio.spec import DEFAULT_PLANE_FEATURES, plane_features_read
 from nnstudio.ui.frame import finite_range, plottable
 from nnstudio.ui.plots.activations import class_tick_wordings
 from nnstudio.ui.plots.common import (
+    LABEL_GAP_VERTICAL,
     LOW_PLOT_LINES,
     TRAIN_COLOR,
     VALIDATION_COLOR,
@@ -489,6 +490,8 @@ def confusion_matrix(true: np.ndarray, predicted: np.ndarray, classes: int) -> n
 _BRACKETS = {"«": "»", "(": ")", "[": "]", "{": "}", "<": ">", '"': '"', "'": "'"}
 #: Largest share of the confusion plot's width the true-class names may take beside it.
 _NAME_SHARE = 0.3
+#: Least point size the true-class names take where rows are lower than a line of the font.
+_LEAST_ROW_POINTS = 7
 #: Least room (pixels) between two predicted-class names under the confusion matrix where
 #: not even its shortest wording fits with the usual gap (as under the activations heatmap).
 _CROWDED_NAME_GAP = 4.0
@@ -1315,9 +1318,11 @@ class OutputTab(FoldingTab):
                 [list(zip(positions, texts, strict=True)) for texts in self._predicted_wordings],
                 crowded_gap=_CROWDED_NAME_GAP,
             )
-            self._fit_true_names()
-            self._explain_class_names()
+            # The range first: the rows' height decides the size of their names.
             self.confusion_plot.setRange(xRange=(0, classes), yRange=(0, classes), padding=0.02)
+            self._fit_true_names()
+            self._fit_predicted_font()
+            self._explain_class_names()
         self._show_cell_counts(matrix, recall)
         total = int(matrix.sum())
         correct = int(np.trace(matrix))
@@ -1383,19 +1388,109 @@ class OutputTab(FoldingTab):
         return None
 
     def _fit_true_names(self) -> None:
-        """Label the true classes with their full names where those take at most
-        :data:`_NAME_SHARE` of the plot's width, else with their short names (long names
-        beside the matrix would squeeze its cells into a strip)."""
+        """Label the true classes (the rows) in the longest wording that takes at most
+        :data:`_NAME_SHARE` of the plot's width, at the largest font whose lines fit the rows.
+
+        The wordings step down as the columns' do: the full names, the parts that tell them
+        apart, those cut shorter and last the classes' numbers (:func:`class_tick_wordings`).
+        Long names beside the matrix squeezed its cells into a strip, or to nothing (six
+        regions at 18 pt); rows lower than a line of the font left every other class
+        unnamed, so their names take a smaller font there (as the cells' counts do).
+        """
         full, short = self._class_names
         axis = self.confusion_plot.getAxis("left")
-        font = axis.style["tickFont"] or QtGui.QFont()
-        widest = max((QtGui.QFontMetricsF(font).horizontalAdvance(n) for n in full), default=0.0)
-        width = self.confusion_plot.geometry().width()
-        names = full if width <= 1 or widest <= _NAME_SHARE * width else short
-        ticks = [[(i + 0.5, name) for i, name in enumerate(names)]]
+        points = self._row_points(len(full))
+        font = QtGui.QFont()
+        font.setPointSizeF(points)
+        metrics = QtGui.QFontMetricsF(font)
+        room = _NAME_SHARE * self.confusion_plot.geometry().width()
+        positions = [i + 0.5 for i in range(len(full))]
+        cut = class_tick_wordings(list(zip(positions, short, strict=True)))
+        wordings = [full, *([text for _value, text in wording] for wording in cut)]
+        names = wordings[-1]
+        for wording in wordings:
+            widest = max((metrics.horizontalAdvance(name) for name in wording), default=0.0)
+            if room <= 1 or (widest <= room and self._columns_fit_beside(widest)):
+                names = wording
+                break
+        ticks = [list(zip(positions, names, strict=True))]
+        self._set_tick_points(axis, points)
         if axis._tickLevels != ticks:  # setTicks asks for a new drawing
             axis.setTicks(ticks)
             self._explain_class_names()
+
+    def _columns_fit_beside(self, names_width: float) -> bool:
+        """Whether true-class names ``names_width`` pixels wide leave the matrix wide enough
+        for the predicted classes' shortest wording under every column (with its crowded
+        gap, in the application's font): at 18 pt the rows' names took the room three of six
+        column numbers needed."""
+        view = self.confusion_plot.vb
+        if view.width() <= 1 or not self._predicted_wordings:
+            return True  # not laid out yet
+        # pyqtgraph keeps the axis as wide as its widest label, shrinking it only by more
+        # than 10 pixels at a time.
+        now = self.confusion_plot.getAxis("left").textWidth
+        kept = now if now - 10 <= names_width <= now else names_width
+        return view.width() + now - kept >= self._column_room(QtGui.QFont())
+
+    def _column_room(self, font: QtGui.QFont) -> float:
+        """Pixels of the matrix's width the predicted classes' shortest wording takes in
+        ``font``, each name with :data:`_CROWDED_NAME_GAP` beside it."""
+        metrics = QtGui.QFontMetricsF(font)
+        label = max(map(metrics.horizontalAdvance, self._predicted_wordings[-1]), default=0.0)
+        low, high = self.confusion_plot.vb.viewRange()[0]
+        return (label + _CROWDED_NAME_GAP) * abs(high - low)
+
+    def _fit_predicted_font(self) -> None:
+        """Give the predicted classes' names under the columns a smaller font where not even
+        their shortest wording fits the matrix's width in the application's (six classes at
+        18 pt left every other column unnamed), down to :data:`_LEAST_ROW_POINTS`."""
+        axis = self.confusion_plot.getAxis("bottom")
+        view = self.confusion_plot.vb
+        points = QtGui.QFont().pointSizeF()
+        chosen = points
+        if view.width() > 1 and self._predicted_wordings and points > 0:
+            font = QtGui.QFont()
+            sizes = [points, *range(math.ceil(points) - 1, _LEAST_ROW_POINTS - 1, -1)]
+            chosen = float(min(sizes))
+            for size in sizes:
+                font.setPointSizeF(float(size))
+                if self._column_room(font) <= view.width():
+                    chosen = float(size)
+                    break
+        self._set_tick_points(axis, chosen)
+
+    @staticmethod
+    def _set_tick_points(axis: pg.AxisItem, points: float) -> None:
+        """Draw ``axis``'s tick labels at ``points`` (the application's font itself, following
+        it when it changes, at its own size)."""
+        font: QtGui.QFont | None = None
+        if points != QtGui.QFont().pointSizeF():
+            font = QtGui.QFont()
+            font.setPointSizeF(points)
+        shown = axis.style["tickFont"]
+        shown_points = None if shown is None else shown.pointSizeF()
+        if shown_points != (None if font is None else points):
+            axis.setTickFont(font)
+
+    def _row_points(self, rows: int) -> float:
+        """The largest point size, from the application's down to :data:`_LEAST_ROW_POINTS`,
+        whose tick labels fit ``rows`` rows of the confusion matrix one above the other
+        (the application's before the plot is laid out; the least where none fits)."""
+        points = QtGui.QFont().pointSizeF()
+        view = self.confusion_plot.vb
+        if rows <= 0 or view.height() <= 1 or points <= 0:
+            return points
+        low, high = view.viewRange()[1]
+        pitch = view.height() / max(abs(high - low), 1e-12)
+        font = QtGui.QFont()
+        sizes = [points, *range(math.ceil(points) - 1, _LEAST_ROW_POINTS - 1, -1)]
+        for size in sizes:
+            font.setPointSizeF(float(size))
+            # As TidyAxis.label_room measures a vertical axis's labels.
+            if 0.8 * QtGui.QFontMetricsF(font).height() + LABEL_GAP_VERTICAL <= pitch:
+                return float(size)
+        return float(min(sizes))
 
     def shown_class_names(self) -> tuple[list[str], list[str]]:
         """The names the confusion matrix labels its classes with: ``(across, down)``, the
@@ -1432,6 +1527,7 @@ class OutputTab(FoldingTab):
     def _confusion_resized(self) -> None:
         if self._class_names[0]:
             self._fit_true_names()
+            self._fit_predicted_font()
         if self._counts is not None and self._counts[0].size:
             self._show_cell_counts(*self._counts)
 
