@@ -14,6 +14,7 @@ import pytest
 from nnstudio.data import ReadCancelled, ReadProgress, read_csv_table
 from nnstudio.data import csv as csv_module
 from nnstudio.errors import DataError
+from tests.data.test_data_csv_header_spec import PEOPLE as ANN
 
 from .test_data_csv import assert_same_table, careful_table
 
@@ -183,8 +184,6 @@ def test_a_header_that_may_look_like_numbers_is_kept(tmp_path: Path, text: str) 
 
 
 # ---- the first line as the user says: the header, or the first example ---------------------
-
-ANN = "Ann,23,170\nBob,31,182\nCid,45,175\n"
 
 
 def test_a_headerless_file_of_names_and_whole_numbers_is_read_from_its_first_line(

@@ -13,9 +13,7 @@ from nnstudio.data import load_dataset
 from nnstudio.errors import SpecError
 from nnstudio.io.project import load_project, save_project
 from nnstudio.spec import CsvData, LayerSpec, NetworkSpec, Project
-
-#: A file without a header line, imported with "First line is a header" unticked.
-PEOPLE = "Ann,23,170\nBob,31,182\nCid,45,175\n"
+from tests.data.test_data_csv_header_spec import PEOPLE
 
 
 def people_project(header: bool | None) -> Project:

@@ -12,14 +12,12 @@ from nnstudio.spec import CsvData
 from nnstudio.ui import csv_import
 from nnstudio.ui.csv_import import CsvImportDialog
 from nnstudio.ui.qt import Qt, QtWidgets
+from tests.data.test_data_csv_header_spec import PEOPLE
 
 from .test_csv_import import ok_button, open_dialog, write
 
 pytestmark = pytest.mark.gui
 
-#: A file without a header whose first example the guess takes for column names: no rule
-#: tells it from "country,2019,2020".
-PEOPLE = "Ann,23,170\nBob,31,182\nCid,45,175\n"
 #: A file without a header whose first line the guess sees is data (decimals).
 FLOWERS = "5.1,3.5,setosa\n4.9,3.0,setosa\n7.0,3.2,versicolor\n6.1,2.8,versicolor\n"
 NUMBERED = ["column 1", "column 2", "column 3"]
