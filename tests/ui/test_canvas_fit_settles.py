@@ -15,6 +15,7 @@ import pytest
 
 from nnstudio.ui.canvas.view import NetworkCanvas
 from nnstudio.ui.qt import Qt, QtWidgets
+from tests.ui.test_small_screen import _open
 
 pytestmark = pytest.mark.gui
 
@@ -22,20 +23,8 @@ pytestmark = pytest.mark.gui
 def test_a_resized_window_at_a_large_font_settles(
     qtbot, settings, samples_dir: Path, app_font, monkeypatch
 ) -> None:
-    from nnstudio.ui.main_window import MainWindow, Startup
-
     app_font(18)
-    main = MainWindow(
-        settings=settings,
-        restore_layout=False,
-        startup=Startup(str(samples_dir / "digits.nnproj"), strict=True),
-    )
-    qtbot.addWidget(main)
-    main.resize(1024, 640)
-    main.show()
-    qtbot.waitExposed(main)
-    main.finish_startup()
-    qtbot.wait(200)
+    main = _open(qtbot, settings, samples_dir, size=(1024, 640), sample="digits.nnproj")
     rebuilds: list[float] = []
     rebuild = NetworkCanvas.rebuild
 

@@ -24,8 +24,15 @@ def small_screen(monkeypatch) -> QtCore.QRect:
     return available
 
 
-def _open(qtbot, settings, samples_dir: Path, *, size: tuple[int, int] | None = None):
-    """The studio window on the spiral sample, shown and settled.
+def _open(
+    qtbot,
+    settings,
+    samples_dir: Path,
+    *,
+    size: tuple[int, int] | None = None,
+    sample: str = "spiral.nnproj",
+):
+    """The studio window on a sample (the spiral by default), shown and settled.
 
     ``size`` None lets the window choose its first size (as the studio starts), otherwise
     the window is opened at ``size`` (as screenshots are taken).
@@ -35,7 +42,7 @@ def _open(qtbot, settings, samples_dir: Path, *, size: tuple[int, int] | None = 
     main = MainWindow(
         settings=settings,
         restore_layout=size is None,
-        startup=Startup(str(samples_dir / "spiral.nnproj"), strict=True),
+        startup=Startup(str(samples_dir / sample), strict=True),
     )
     qtbot.addWidget(main)
     if size is not None:
