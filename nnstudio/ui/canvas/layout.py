@@ -62,6 +62,8 @@ MAX_FIT_SCALE = 1.6
 #: Smallest scale of the text a view's plan accepts before narrowing lanes beyond the
 #: comfortable (titles elide instead of shrinking further).
 _MIN_CHROME = 0.8
+#: Share of a view's height the neurons keep at least, below headers however large their text.
+_MIN_NEURON_SHARE = 1 / 3
 #: Column height (scene units) up to which headers and labels keep their base size.
 _COMFORT_HEIGHT = 520.0
 #: Largest scale of headers and labels (beyond it they would crowd the neurons).
@@ -475,20 +477,27 @@ class NetworkLayout:
         neuron = self.neuron_size
         left_label, right_label = label_widths if label_widths is not None else (0.0, 0.0)
 
+        def header_height(chrome: float, stacked: bool) -> float:
+            return (
+                (style.stacked_height if stacked else style.height) + 2 * style.padding
+            ) * chrome
+
         def fill_scale(chrome: float, stacked: bool) -> float:
-            """Zoom at which the tallest column fills the height left by the header."""
-            head = (style.stacked_height if stacked else style.height) + 2 * style.padding
-            room = height - head * chrome
+            """Zoom at which the tallest column fills the height left by the header.
+
+            The neurons keep :data:`_MIN_NEURON_SHARE` of the height at least: a header
+            taller than the view (a large font in a low view) would otherwise leave them no
+            room, and the drawing was planned at a zoom near 0, thousands of times too large.
+            """
+            room = max(height - header_height(chrome, stacked), _MIN_NEURON_SHARE * height)
             scales = [MAX_FIT_SCALE]
             for n, packed in zip(rows, compact, strict=True):
                 if packed:
                     # The "more" slot is a pitch or the marker's height, whichever is more.
-                    scales.append(
-                        min(
-                            room / ((n + 1) * pitch),
-                            (room - style.more_slot * chrome) / (n * pitch),
-                        )
-                    )
+                    # (The marker's text may overlap the neurons rather than leave them
+                    # no room at all.)
+                    beside_marker = max(room - style.more_slot * chrome, room / 2)
+                    scales.append(min(room / ((n + 1) * pitch), beside_marker / (n * pitch)))
                 else:
                     scales.append(room / (max(n, 1) * pitch))
             return max(min(scales), 1e-3)
@@ -520,6 +529,8 @@ class NetworkLayout:
         for chrome in np.linspace(largest, _MIN_CHROME * largest, 6):
             for lane_design in np.linspace(style.lane_width, style.lane_min, 9):
                 stacked = bool(lane_design < style.stack_width)
+                if height - header_height(float(chrome), stacked) < _MIN_NEURON_SHARE * height:
+                    continue  # smaller text first: this header leaves the neurons too little
                 scale = fill_scale(float(chrome), stacked)
                 total, lane = needed_width(float(chrome), float(lane_design), scale)
                 if total <= width:
