@@ -724,8 +724,6 @@ class TrainingController(QtCore.QObject):
             return
         self._closed = True
         self._check_timer.stop()
-        self._show_timer.stop()
-        self._schedule.clear()
         self._background_check = None  # its thread ends by itself
         for signal, slot in (
             (self._document.networkChanged, self._schedule_rebuild),
@@ -739,6 +737,7 @@ class TrainingController(QtCore.QObject):
             except (RuntimeError, TypeError):
                 pass
         process, self._process = self._process, None
+        self._drop_held()  # after: a process about to stop needs no confirmations
         if process is not None:
             process.stop()
 
@@ -780,8 +779,7 @@ class TrainingController(QtCore.QObject):
             return
         self._process = None
         self._has_session = False
-        self._show_timer.stop()
-        self._schedule.clear()
+        self._drop_held()  # the process has gone: nothing to confirm to it
         process.stop()
         code = process.process.exitcode
         if self._closed:
@@ -1016,13 +1014,18 @@ class TrainingController(QtCore.QObject):
         """Show a running run's frame on its beat (see :class:`ShowSchedule`), others now."""
         if self._state != "running":
             # A pause, a stop, a single step: shown at once; frames still held are older.
-            self._show_timer.stop()
-            for held_process, _generation, _frame, held_seq in self._schedule.clear():
-                self._frame_taken(held_process, held_seq, None)
+            self._drop_held()
             self._show(process, frame, seq)
             return
         self._schedule.add((process, self._generation, frame, seq), frame.beat, time.monotonic())
         self._show_due()
+
+    def _drop_held(self) -> None:
+        """Forget the frames held for their beats, confirming them to their process if it is
+        still the current one (it may then send newer frames at once)."""
+        self._show_timer.stop()
+        for process, _generation, _frame, seq in self._schedule.clear():
+            self._frame_taken(process, seq, None)
 
     def _show_due(self) -> None:
         """Show the held frame that is due, if any, and wait for the next."""
