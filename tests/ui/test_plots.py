@@ -1207,13 +1207,23 @@ def test_short_number_keeps_any_value_to_a_few_characters() -> None:
     from nnstudio.ui.plots.common import short_number
 
     assert short_number(0.8774, 4) == "0.8774"
-    assert short_number(-0.1281, 3) == "-0.128"
-    assert short_number(-2.8991488211285093e37, 3) == "-2.9e37"
-    assert short_number(1.5e-6, 3) == "1.5e-6"
+    # Negative numbers take the true minus sign, as every other number the studio writes.
+    assert short_number(-0.1281, 3) == "\u22120.128"
+    assert short_number(-2.8991488211285093e37, 3) == "\u22122.9e37"
+    assert short_number(1.5e-6, 3) == "1.5e\u22126"
     assert short_number(123456.0, 4) == "1.235e5"
     assert short_number(float("nan")) == "NaN"
-    assert short_number(float("inf")) == "∞" and short_number(-float("inf")) == "-∞"
+    assert short_number(float("inf")) == "∞" and short_number(-float("inf")) == "\u2212∞"
     assert short_number(None) == "–"
+
+
+def test_r2_text_writes_a_negative_r2_with_the_minus_sign() -> None:
+    from nnstudio.ui.plots.output import _r2_text
+
+    actual = np.array([0.0, 1.0, 2.0, 3.0])
+    assert _r2_text(actual, actual + 1.0) == "0.200"
+    assert _r2_text(actual, actual[::-1]) == "\u22123.000"  # worse than the mean
+    assert _r2_text(actual, actual * 100.0) == "\u22122.74e4"
 
 
 def test_a_diverged_runs_numbers_stay_short_in_every_title(qtbot, panel, diverged) -> None:
@@ -1233,7 +1243,7 @@ def test_a_diverged_runs_numbers_stay_short_in_every_title(qtbot, panel, diverge
             label = plot.titleLabel
             assert title_lines(plot) <= 2, (name, text)
             assert label.item.document().idealWidth() <= label.rect().width() + 1, (name, text)
-    assert re.search(r"R²&nbsp;-\d(\.\d+)?e\d+$", panel.output_tab.parity_plot.titleLabel.text)
+    assert re.search(r"R²&nbsp;\u2212\d(\.\d+)?e\d+$", panel.output_tab.parity_plot.titleLabel.text)
     assert re.search(r"train&nbsp;\d(\.\d+)?e\d+", panel.loss_tab.loss_plot.titleLabel.text)
 
 
@@ -1256,10 +1266,10 @@ def test_titles_name_values_that_are_not_finite(qtbot, panel, diverged) -> None:
     panel.set_context(project, dataset)
     panel.show_frame(overflowing)
     shown_titles(panel, qtbot)
-    assert panel.output_tab.parity_plot.titleLabel.text.endswith("R²&nbsp;-∞")
+    assert panel.output_tab.parity_plot.titleLabel.text.endswith("R²&nbsp;\u2212∞")
     loss_title = panel.loss_tab.loss_plot.titleLabel.text
     assert "train&nbsp;∞" in loss_title and "val&nbsp;∞" in loss_title
-    assert panel.loss_tab.metric_plot.titleLabel.text.count("-∞") == 2
+    assert panel.loss_tab.metric_plot.titleLabel.text.count("\u2212∞") == 2
     # Predictions that are not numbers at all: no R² to give.
     broken = replace(frame, predictions=np.full_like(frame.predictions, np.nan))
     panel.show_frame(broken)

@@ -16,6 +16,7 @@ import numpy as np
 
 from nnstudio.errors import ProjectFileError
 from nnstudio.io.weights import atomic_write_bytes, atomic_write_text
+from nnstudio.spec import with_minus_sign
 from nnstudio.ui.colors import NEGATIVE_COLOR, POSITIVE_COLOR, diverging_colormap, symmetric_limit
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets, pg, png_bytes
 
@@ -86,9 +87,10 @@ def short_number(value: float | None, digits: int = 3) -> str:
     """A metric's value in a few characters, whatever its size, for titles and hover text.
 
     ``digits`` significant digits; large and tiny values in scientific notation with a
-    plain exponent (``-2.9e37``, ``1.5e-6``), so a diverged run's numbers never run past
-    their plot; ``"NaN"``, ``"∞"`` and ``"-∞"`` for values that are not finite, and ``"–"``
-    for no value at all.
+    plain exponent (``−2.9e37``, ``1.5e−6``), so a diverged run's numbers never run past
+    their plot; ``"NaN"``, ``"∞"`` and ``"−∞"`` for values that are not finite, and ``"–"``
+    for no value at all. Negative numbers take the true minus sign, as the studio's other
+    text does (a hyphen reads as a dash beside a label: "R² -0.504").
 
     Parameters
     ----------
@@ -108,11 +110,13 @@ def short_number(value: float | None, digits: int = 3) -> str:
     if math.isnan(number):
         return "NaN"
     if math.isinf(number):
-        return "∞" if number > 0 else "-∞"
+        return "∞" if number > 0 else "−∞"
     text = f"{number:.{digits}g}"
     mantissa, exponent_mark, exponent = text.partition("e")
     # "-2.9e+37" → "-2.9e37": the sign and zeros of the exponent only take room.
-    return f"{mantissa}e{int(exponent)}" if exponent_mark else text
+    if exponent_mark:
+        text = f"{mantissa}e{int(exponent)}"
+    return with_minus_sign(text)
 
 
 class StickyLevel:

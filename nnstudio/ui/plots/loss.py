@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnstudio.spec import with_minus_sign
 from nnstudio.ui.plots.common import (
     BATCH_COLOR,
     LOW_PLOT_LINES,
@@ -212,7 +213,7 @@ _INIT_NAMES = {
 
 
 def _number(value: float) -> str:
-    return f"{value:g}"
+    return with_minus_sign(f"{value:g}")
 
 
 def _batch_phrase(size: int | str, rows: int | None) -> str:

@@ -28,7 +28,7 @@ import numpy as np
 
 from nnstudio.data import image_shape_of
 from nnstudio.engine.products import matmul
-from nnstudio.spec import DEFAULT_PLANE_FEATURES, plane_features_read
+from nnstudio.spec import DEFAULT_PLANE_FEATURES, plane_features_read, with_minus_sign
 from nnstudio.ui.frame import finite_range, plottable
 from nnstudio.ui.plots.activations import class_tick_wordings
 from nnstudio.ui.plots.common import (
@@ -88,8 +88,10 @@ def _r2_text(actual: np.ndarray, predicted: np.ndarray, digits: int = 3) -> str:
         if not total > 0 or math.isnan(residual):
             return "n/a"
         r2 = 1.0 - residual / total
-    # Three decimals for ordinary values (0.912, -0.128), three digits for far worse ones.
-    return f"{r2:.{digits}f}" if abs(r2) < 10.0 else short_number(r2, digits)
+    # Three decimals for ordinary values (0.912, −0.128), three digits for far worse ones.
+    if abs(r2) < 10.0:
+        return with_minus_sign(f"{r2:.{digits}f}")
+    return short_number(r2, digits)
 
 
 #: Spaces between words of a title's text (not those inside its HTML tags).
