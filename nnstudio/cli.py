@@ -23,6 +23,7 @@ With ``NNSTUDIO_STARTUP_REPORT=FILE`` set, ``nnstudio [PROJECT]`` writes ``{"sec
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import io
 import math
@@ -374,12 +375,66 @@ def build_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------------------------
 
 
+#: Plain forms of the studio's typography, for a console or file whose encoding lacks them
+#: (a Windows code page has no "−"): "got -0.5" reads better than "got \\u22120.5".
+_PLAIN_FORMS = {
+    "\u2212": "-",  # minus sign
+    "\u2013": "-",  # en dash
+    "\u2014": "-",  # em dash
+    "\u2026": "...",
+    "\u2192": "->",
+    "\u2264": "<=",
+    "\u2265": ">=",
+    "\u00d7": "x",
+    "\u00b7": "*",
+    "\u00b2": "^2",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+}
+#: The codec error handler writing :data:`_PLAIN_FORMS` (see :func:`_plain_forms`).
+PLAIN_ERRORS = "nnstudio-plain"
+
+
+def _plain_forms(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: :data:`_PLAIN_FORMS` where known, else a backslash escape.
+
+    Escaping keeps every other character readable and the output going: a class name no
+    code page holds must not end a prediction run with an encoding traceback.
+    """
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    unwritable = error.object[error.start : error.end]
+    text = "".join(
+        _PLAIN_FORMS.get(character) or character.encode("ascii", "backslashreplace").decode()
+        for character in unwritable
+    )
+    return text, error.end
+
+
+codecs.register_error(PLAIN_ERRORS, _plain_forms)
+
+
+def _write_plainly_where_needed() -> None:
+    """Let standard output and error write what their encoding lacks in plain forms."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)  # None: replaced or closed
+        if reconfigure is None:
+            continue
+        try:
+            reconfigure(errors=PLAIN_ERRORS)
+        except (ValueError, OSError):  # ValueError: closed, or written with a pending read
+            pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``nnstudio`` command and return its exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     if sys.stderr is None:
         # Started with stderr closed (2>&-): messages and progress go nowhere, not to a crash.
         sys.stderr = open(os.devnull, "w")  # lives as long as the process
+    _write_plainly_where_needed()
     try:
         # The studio's own forms skip building the parser of every command (start-up time).
         if not args_list:
