@@ -57,6 +57,8 @@ _COMPACT_STATUS_WIDTH = 1200
 #: Properties as a tab beside Data and Training settings: three docks side by side would
 #: leave the canvas a strip.
 _COMPACT_LAYOUT_WIDTH = 1000
+#: The event that checks a dock move fits the screen, before the window lays it out.
+_FIT_CHECK_EVENT = QtCore.QEvent.Type(QtCore.QEvent.registerEventType())
 #: The first window's size when no size was saved, at most the screen's free area.
 _DEFAULT_SIZE = (1280, 800)
 #: Settings key of View › Show dropped units.
@@ -207,6 +209,11 @@ def _undo_locked_tip(*, redo: bool) -> str:
 
 #: What the status bar suggests when the studio has opened its first project.
 START_HINT = "Press Play or Space to train"
+#: Shorter forms of status messages, longest first, for a status bar short of room (a
+#: large font in a small window): one read whole says more than the full text cut to "Pres…".
+SHORT_MESSAGES: dict[str, tuple[str, ...]] = {
+    START_HINT: ("Play or Space to train", "Space to train"),
+}
 
 
 def default_settings() -> QtCore.QSettings:
@@ -713,6 +720,8 @@ class StatusMessage(QtWidgets.QLabel):
     def __init__(self, bar: QtWidgets.QStatusBar):
         super().__init__(bar)
         self._full = ""
+        #: Shorter forms of messages, longest first (see :data:`SHORT_MESSAGES`).
+        self._short_forms: dict[str, tuple[str, ...]] = dict(SHORT_MESSAGES)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setSizePolicy(
             QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
@@ -726,6 +735,12 @@ class StatusMessage(QtWidgets.QLabel):
         """The message as given, before any shortening."""
         return self._full
 
+    def set_short_forms(self, text: str, forms: tuple[str, ...]) -> None:
+        """Shorter forms of the message ``text``, longest first, for when it does not fit."""
+        self._short_forms[text] = tuple(forms)
+        if text == self._full:
+            self._refit()
+
     def show_message(self, text: str) -> None:
         """Show ``text``, shortened to the label's width when it does not fit."""
         self._full = text
@@ -737,7 +752,12 @@ class StatusMessage(QtWidgets.QLabel):
 
     def _refit(self) -> None:
         room = self.contentsRect().width()
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, room)
+        metrics = self.fontMetrics()
+        # The longest form read whole, else the shortest form cut with "…".
+        forms = (self._full, *self._short_forms.get(self._full, ()))
+        shown = next((form for form in forms if metrics.horizontalAdvance(form) <= room), None)
+        if shown is None:
+            shown = metrics.elidedText(forms[-1], Qt.TextElideMode.ElideRight, room)
         self.setText(shown)
         self.setToolTip(self._full if shown != self._full else "")
 
@@ -762,10 +782,11 @@ class TrainingStatus(QtWidgets.QWidget):
         # a large window's status bar.
         bold = QtGui.QFont(self.state_label.font())
         bold.setBold(True)
-        longest = max(
-            QtGui.QFontMetrics(bold).horizontalAdvance(text) for text, _, _ in STATE_STYLES.values()
-        )
-        self.state_label.setFixedWidth(max(96, longest + 2 * 10 + 8))
+        self._badge_metrics = QtGui.QFontMetrics(bold)
+        longest = max(self._badge_metrics.horizontalAdvance(t) for t, _, _ in STATE_STYLES.values())
+        #: The badge's width: room for the longest state, so a change of state moves nothing.
+        self._badge_width = self._badge_size(longest)
+        self.state_label.setFixedWidth(self._badge_width)
         self.epoch_label = QtWidgets.QLabel()
         self.step_label = QtWidgets.QLabel()
         self.loss_label = QtWidgets.QLabel()
@@ -815,6 +836,25 @@ class TrainingStatus(QtWidgets.QWidget):
         self._compact = compact
         self.step_label.setVisible(not compact)
         self.epoch_label.setToolTip(self.step_label.text() if compact else "")
+        self._fit_badge()
+
+    @staticmethod
+    def _badge_size(text_width: int) -> int:
+        """The badge's width for a state text ``text_width`` pixels wide (bold, padded)."""
+        return max(96, text_width + 2 * 10 + 8)
+
+    def _fit_badge(self) -> None:
+        """Size the badge: for the longest state, or for its own state when compact.
+
+        At 18 pt the longest state ("Early-stopped") takes about 100 pixels more than
+        "Ready": a compact status bar gives them to its messages, which otherwise read
+        "Pres…"; the figures move only when the state changes.
+        """
+        width = self._badge_width
+        if self._compact:
+            width = self._badge_size(self._badge_metrics.horizontalAdvance(self.state_label.text()))
+        if self.state_label.minimumWidth() != width:
+            self.state_label.setFixedWidth(width)
 
     def _live_labels(self) -> tuple[QtWidgets.QLabel, ...]:
         return (
@@ -872,6 +912,7 @@ class TrainingStatus(QtWidgets.QWidget):
         self._state = state
         text, fg, bg = STATE_STYLES.get(state, (state.capitalize(), "#374151", "#e5e7eb"))
         self.state_label.setText(text)
+        self._fit_badge()
         self.state_label.setStyleSheet(
             f"QLabel {{ color: {fg}; background: {bg}; border-radius: 8px; padding: 1px 10px;"
             " font-weight: bold; }"
@@ -1233,9 +1274,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self._dock_shares: dict[Qt.DockWidgetArea, float] = {}
         #: Whether window resizes re-apply the shares (from the first layout on screen).
         self._docks_tracked = False
+        #: The last dock arrangement that fitted the screen (see :meth:`_refuse_overflow`).
+        self._fitting_state: QtCore.QByteArray | None = None
+        #: The dock the user moved last, floated or docked.
+        self._moved_dock: QtWidgets.QDockWidget | None = None
         for dock in self.docks.values():
-            dock.dockLocationChanged.connect(lambda _area: self._docks_rearranged())
-            dock.topLevelChanged.connect(lambda _floating: self._docks_rearranged())
+            dock.dockLocationChanged.connect(lambda _area, d=dock: self._docks_rearranged(d))
+            dock.topLevelChanged.connect(lambda _floating, d=dock: self._docks_rearranged(d))
         self._sized = False
         #: Whether the window chose its own first size, to fit the screen (frame included).
         self._fits_screen = False
@@ -3044,6 +3089,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.width() > room:
             self.resize(room, self.height())
         QtCore.QTimer.singleShot(0, self._default_dock_shares)
+        QtCore.QTimer.singleShot(0, self._note_fitting_layout)
 
     def _default_dock_shares(self) -> None:
         """Forget the shares the user gave the docks; they take their defaults again."""
@@ -3092,11 +3138,83 @@ class MainWindow(QtWidgets.QMainWindow):
             if wanted:
                 self.resizeDocks(list(wanted), list(wanted.values()), orientation)
 
-    def _docks_rearranged(self) -> None:
+    def _docks_rearranged(self, dock: QtWidgets.QDockWidget) -> None:
         """A dock moved, floated or docked: its new place and size are the user's choice."""
         if self._docks_tracked and not self._arranging:
             self._user_arranged = True
+            self._moved_dock = dock
+            # Checked before the window lays the move out (a layout request is pending):
+            # a move that does not fit is undone before the window grows for it.
+            QtCore.QCoreApplication.postEvent(
+                self, QtCore.QEvent(_FIT_CHECK_EVENT), Qt.EventPriority.HighEventPriority.value
+            )
             QtCore.QTimer.singleShot(0, self._remember_if_tracked)
+
+    def _screen_room(self) -> QtCore.QSize | None:
+        """The largest size the window may take within the screen's free area (frame
+        excluded), or None without a screen."""
+        screen, handle = self.screen(), self.windowHandle()
+        if screen is None:
+            return None
+        margins = handle.frameMargins() if handle is not None else QtCore.QMargins()
+        free = screen.availableGeometry()
+        return QtCore.QSize(
+            free.width() - margins.left() - margins.right(),
+            free.height() - margins.top() - margins.bottom(),
+        )
+
+    def _fits_screen_room(self) -> bool:
+        """Whether the window's least size (the docks' least sizes side by side) fits the
+        screen."""
+        room = self._screen_room()
+        if room is None:
+            return True
+        needed = self.minimumSizeHint()
+        return needed.width() <= room.width() and needed.height() <= room.height()
+
+    def _note_fitting_layout(self) -> None:
+        """Keep the docks' arrangement as the one to go back to, if it fits the screen.
+
+        Not in the middle of a drag (a mouse button held): a dragged dock floats meanwhile,
+        and the place it left is the one to go back to.
+        """
+        if QtWidgets.QApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            return
+        if self._fits_screen_room():
+            self._fitting_state = self.saveState()
+
+    def _refuse_overflow(self) -> None:
+        """Put the docks back as they last fitted when the user's move does not fit.
+
+        At a large font on a small screen, Properties dragged back out of its tab to the
+        right side needs a third column: the window grew past the screen's edge, out of the
+        user's reach. Called before the window applies the new arrangement, so the window
+        does not grow; the status bar says why the dock went back.
+        """
+        dock = self._moved_dock
+        if dock is None or self._arranging or self._shut_down or self.isHidden():
+            return
+        if QtWidgets.QApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            return  # still dragging: the dock floats until it is dropped
+        # Checked once: what grows later (a dock's contents) is not the move's doing.
+        self._moved_dock = None
+        if self._fits_screen_room():
+            return
+        arranging, self._arranging = self._arranging, True
+        try:
+            if self._fitting_state is None or not self.restoreState(self._fitting_state):
+                self._place_docks(compact=True)
+        finally:
+            self._arranging = arranging
+        room = self._screen_room()
+        if room is not None and self.width() > room.width():
+            self.resize(max(room.width(), self.minimumSizeHint().width()), self.height())
+        title = dock.windowTitle()
+        message = f"No room on the screen for {title} there at this text size"
+        self.status_message.set_short_forms(
+            message, (f"No room for {title} there", "No room there")
+        )
+        self.statusBar().showMessage(message, 8000)
 
     def _room_width(self) -> int:
         """The widest the window may be.
@@ -3153,10 +3271,12 @@ class MainWindow(QtWidgets.QMainWindow):
             self.resize(room, self.height())
         # The sizes stick once the new arrangement is laid out (its tab bar exists then).
         QtCore.QTimer.singleShot(0, self.apply_default_sizes)
+        QtCore.QTimer.singleShot(0, self._note_fitting_layout)
 
     def _remember_if_tracked(self) -> None:
         if self._docks_tracked and not self._shut_down:
             self.remember_dock_shares()
+            self._note_fitting_layout()
 
     def _start_tracking_docks(self, *, restored: bool) -> None:
         """From the first layout on screen on, window resizes keep the docks' shares.
@@ -3169,8 +3289,12 @@ class MainWindow(QtWidgets.QMainWindow):
         if restored:
             self.remember_dock_shares()
         self._docks_tracked = True
+        self._note_fitting_layout()
 
     def event(self, event: QtCore.QEvent) -> bool:
+        if event.type() == _FIT_CHECK_EVENT:
+            self._refuse_overflow()
+            return True
         handled = super().event(event)
         if event.type() == QtCore.QEvent.Type.MouseButtonRelease and self._docks_tracked:
             # The end of a drag of a separator between the docks and the centre: the window

@@ -14,7 +14,7 @@ from nnstudio.ui.plots.gradients import GradientsTab
 from nnstudio.ui.plots.loss import LossTab
 from nnstudio.ui.plots.output import OutputTab
 from nnstudio.ui.plots.weights import WeightsTab
-from nnstudio.ui.qt import QtGui, QtWidgets
+from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
 from nnstudio.ui.relay import HeldViews
 
 if TYPE_CHECKING:
@@ -32,6 +32,12 @@ TAB_CLASSES: tuple[type[PlotTab], ...] = (
 )
 #: Frames kept for tabs that are not built yet (they record every frame once built).
 _EARLY_FRAMES = 64
+#: Shorter names of the tabs with the longest names, shown when the full names do not fit
+#: the panel (a large font in a small window); the full name is then in the tab's tooltip.
+SHORT_TAB_NAMES: dict[str, str] = {"Gradients": "Grads", "Activations": "Activ."}
+#: The smallest the tab names' text gets (a share of the panel's font) before the tab bar
+#: falls back to scroll arrows.
+_SMALLEST_TAB_TEXT = 0.8
 
 
 class PlotsPanel(QtWidgets.QWidget):
@@ -55,6 +61,12 @@ class PlotsPanel(QtWidgets.QWidget):
             # A blank page stands in for each tab until the tab is built (lazily, see _build).
             self.tabs.addTab(QtWidgets.QWidget(), name)
         self.tabs.currentChanged.connect(self._catch_up)
+        #: Measures the tab bar for a choice of names and font without touching the real one.
+        self._probe = QtWidgets.QTabBar(self)
+        self._probe.setDocumentMode(True)
+        self._probe.hide()
+        #: The tabs showing their short names, and the tab text's share of the font.
+        self._tab_names_fit: tuple[frozenset[str], float] = (frozenset(), 1.0)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -140,8 +152,10 @@ class PlotsPanel(QtWidgets.QWidget):
         blocked = self.tabs.blockSignals(True)
         try:
             blank_page = self.tabs.widget(index)
+            label, tip = self.tabs.tabText(index), self.tabs.tabToolTip(index)
             self.tabs.removeTab(index)
-            self.tabs.insertTab(index, tab, name)
+            self.tabs.insertTab(index, tab, label)
+            self.tabs.setTabToolTip(index, tip)
             self.tabs.setCurrentIndex(current)
         finally:
             self.tabs.blockSignals(blocked)
@@ -232,7 +246,7 @@ class PlotsPanel(QtWidgets.QWidget):
         index = self.tabs.currentIndex()
         if index < 0:
             return []
-        name = self.tabs.tabText(index)
+        name = self.tab_names()[index]
         tab = self._tabs.get(name) or self._build(name)
         serial = self._serial
         view = tab.graphics
@@ -305,10 +319,79 @@ class PlotsPanel(QtWidgets.QWidget):
 
     # ---- internals ---------------------------------------------------------------------------
 
+    def tab_label(self, name: str) -> str:
+        """The text the tab called ``name`` shows now (a short name when room is short)."""
+        return self.tabs.tabText(self.tab_names().index(name))
+
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
         # Frames that arrived while the panel was hidden (a closed or tabbed-away dock).
         self._catch_up(self.tabs.currentIndex())
+        self._fit_tab_names()
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_tab_names()
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QtCore.QEvent.Type.FontChange, QtCore.QEvent.Type.StyleChange):
+            self._fit_tab_names(force=True)
+
+    def _fit_tab_names(self, *, force: bool = False) -> None:
+        """Show every tab's name whole in the panel's width, as large as they fit.
+
+        The full names at the panel's font where they fit; else short names (see
+        :data:`SHORT_TAB_NAMES`), the longest name's first, then smaller text down to
+        :data:`_SMALLEST_TAB_TEXT` of it. At 18 pt in a 1024 pixel window "Output" read
+        "Ou" beside scroll arrows. The bar scrolls only when even that does not fit.
+        """
+        room = self.tabs.width()
+        if room <= 0:
+            return
+        longest_first = sorted(SHORT_TAB_NAMES, key=len, reverse=True)
+        choices = [
+            *((frozenset(longest_first[:count]), 1.0) for count in range(len(longest_first) + 1)),
+            (frozenset(longest_first), _SMALLEST_TAB_TEXT),
+        ]
+        fit = next((c for c in choices if self._tabs_width(*c) <= room), choices[-1])
+        if fit == self._tab_names_fit and not force:
+            return
+        self._tab_names_fit = fit
+        short, scale = fit
+        bar = self.tabs.tabBar()
+        # An empty font inherits the panel's whole: it follows later font changes.
+        bar.setFont(self._tab_font(scale) if scale != 1.0 else QtGui.QFont())
+        labels = self._labels(short)
+        for index, (name, label) in enumerate(zip(self.tab_names(), labels, strict=True)):
+            if self.tabs.tabText(index) != label:
+                self.tabs.setTabText(index, label)
+            self.tabs.setTabToolTip(index, name if label != name or scale != 1.0 else "")
+
+    def _labels(self, short: frozenset[str]) -> list[str]:
+        """The tabs' texts with the names in ``short`` shortened."""
+        return [SHORT_TAB_NAMES[n] if n in short else n for n in self.tab_names()]
+
+    def _tab_font(self, scale: float) -> QtGui.QFont:
+        """The panel's font at ``scale`` times its size."""
+        font = QtGui.QFont(self.font())
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() * scale)
+        else:
+            font.setPixelSize(max(1, round(font.pixelSize() * scale)))
+        return font
+
+    def _tabs_width(self, short: frozenset[str], scale: float) -> int:
+        """The tab bar's width with the names in ``short`` shortened, at ``scale`` of the
+        font."""
+        probe = self._probe
+        probe.setFont(self._tab_font(scale))
+        labels = self._labels(short)
+        while probe.count() < len(labels):
+            probe.addTab("")
+        for index, label in enumerate(labels):
+            probe.setTabText(index, label)
+        return probe.sizeHint().width()
 
     def _paint(self, tab: PlotTab) -> None:
         frame = self._frame
@@ -321,7 +404,7 @@ class PlotsPanel(QtWidgets.QWidget):
     def _catch_up(self, index: int) -> None:
         if index < 0:
             return
-        name = self.tabs.tabText(index)
+        name = self.tab_names()[index]
         if name not in self._tabs:
             self._build(name)
         self._paint(self._tabs[name])
