@@ -53,6 +53,8 @@ _DOCKS_REST = 1.0 / 10.0
 #: Windows narrower than this (pixels) leave the step count out of the status bar, so its
 #: messages keep room beside a run's figures.
 _COMPACT_STATUS_WIDTH = 1200
+#: Pixels the status bar keeps free at each end (its margins and size grip).
+_STATUS_BAR_MARGIN = 12
 #: Windows narrower than this (logical pixels, e.g. 1920 x 1080 at 200 %) start with
 #: Properties as a tab beside Data and Training settings: three docks side by side would
 #: leave the canvas a strip.
@@ -822,6 +824,16 @@ class TrainingStatus(QtWidgets.QWidget):
         self._epochs_total: int | None = None
         self._size_slot(self.epoch_label, _EPOCH_SLOT)
         self._compact = False
+        #: Whether the window asked for a compact bar (it also turns compact when short of
+        #: room).
+        self._compact_asked = False
+        #: Whether each of :attr:`_optional` would show if there were room for it.
+        self._wanted: dict[QtWidgets.QWidget, bool] = {}
+        #: The figures left out first when the status bar is short of room: the progress
+        #: bar (the ETA says as much), then the speed.
+        self._optional = (self.progress, self.speed_label)
+        #: The width the figures may take (None: any).
+        self._room: int | None = None
         self.set_state("idle")
         self.clear()
 
@@ -829,14 +841,83 @@ class TrainingStatus(QtWidgets.QWidget):
         """Leave the step count out (it shows in the epoch's tooltip) when ``compact``.
 
         A narrow window's status bar holds every figure of a run only by leaving its
-        messages a few letters; the step count says least of them.
+        messages a few letters; the step count says least of them. The bar also turns
+        compact by itself when its figures do not fit the room given (see :meth:`fit_width`).
         """
-        if compact == self._compact:
+        self._compact_asked = compact
+        self._fit_room()
+
+    def fit_width(self, room: int | None, *, compact: bool = False) -> None:
+        """Show only the figures that fit ``room`` pixels (None: every figure).
+
+        At 18 pt in a 1024 pixel window a run's figures need more than the status bar's
+        width: the labels were drawn over one another ("val 0.79 950 steps/s" overlapped).
+        The bar turns compact when ``compact`` or when its full figures do not fit; then the
+        progress bar, and then the speed, are left out while they do not fit (the speed
+        shows in the epoch's tooltip).
+        """
+        self._room = room
+        self.set_compact(compact)
+
+    def _set_shown(self, widget: QtWidgets.QWidget, shown: bool) -> None:
+        """Show or hide one of :attr:`_optional` as the run asks, room permitting."""
+        if self._wanted.get(widget) == shown:
             return
-        self._compact = compact
-        self.step_label.setVisible(not compact)
-        self.epoch_label.setToolTip(self.step_label.text() if compact else "")
-        self._fit_badge()
+        self._wanted[widget] = shown
+        self._fit_room()
+
+    def _needed_width(self, widths: list[int]) -> int:
+        """The bar's width for figures ``widths`` pixels wide, side by side."""
+        margins = self.layout().contentsMargins()
+        spacing = self.layout().spacing()
+        return margins.left() + margins.right() + sum(widths) + spacing * max(0, len(widths) - 1)
+
+    def _fit_room(self) -> None:
+        """Choose compact or full figures, then leave out optional figures, least telling
+        first, until the rest fit the room."""
+        if not hasattr(self, "_room"):
+            return  # still being built
+        room = self._room
+        wanted = [widget for widget in self._optional if self._wanted.get(widget, False)]
+        optional_widths = [widget.minimumWidth() for widget in wanted]
+        eta = [] if self.eta_label.isHidden() else [self.eta_label.minimumWidth()]
+        compact = self._compact_asked
+        if not compact and room is not None:
+            full = [
+                self._badge_width,
+                self.epoch_label.minimumWidth(),
+                self.step_label.minimumWidth(),
+                self.loss_label.minimumWidth(),
+            ]
+            compact = self._needed_width(full + eta + optional_widths) > room
+        if compact != self._compact:
+            self._compact = compact
+            self.step_label.setVisible(not compact)
+            self._fit_badge()
+        figures = [self.state_label.minimumWidth(), self.epoch_label.minimumWidth()]
+        if not compact:
+            figures.append(self.step_label.minimumWidth())
+        figures += [self.loss_label.minimumWidth(), *eta]
+        while wanted and room is not None and self._needed_width(figures + optional_widths) > room:
+            wanted.pop(0)
+            optional_widths.pop(0)
+        for widget in self._optional:
+            visible = widget in wanted
+            if widget.isHidden() == visible:
+                widget.setVisible(visible)
+        self._update_epoch_tip()
+
+    def _update_epoch_tip(self) -> None:
+        """The epoch's tooltip: the figures left out of a compact or crowded bar."""
+        parts = []
+        if self._compact:
+            parts.append(self.step_label.text())
+        speed = self.speed_label.text()
+        if speed and self._wanted.get(self.speed_label, False) and self.speed_label.isHidden():
+            parts.append(speed)
+        tip = " · ".join(part for part in parts if part)
+        if self.epoch_label.toolTip() != tip:
+            self.epoch_label.setToolTip(tip)
 
     @staticmethod
     def _badge_size(text_width: int) -> int:
@@ -905,7 +986,11 @@ class TrainingStatus(QtWidgets.QWidget):
 
         Known from the data before the first figures arrive, so they do not widen the slot.
         """
-        self._size_slot(self.loss_label, _LOSS_SLOT + (_VAL_LOSS_SLOT if shown else ""))
+        slot = _LOSS_SLOT + (_VAL_LOSS_SLOT if shown else "")
+        if self._slots.get(self.loss_label) == slot:
+            return
+        self._size_slot(self.loss_label, slot)
+        self._fit_room()
 
     def set_state(self, state: str) -> None:
         """Show the training state (Running, Paused, Finished, Diverged, …)."""
@@ -925,11 +1010,11 @@ class TrainingStatus(QtWidgets.QWidget):
         # beside them then stay where they are while it runs.
         self._show_running_slots(running, self._epochs_total)
         if running and self._epochs_total:
-            self.progress.setVisible(True)
+            self._set_shown(self.progress, True)
 
     def _show_running_slots(self, running: bool, total: int | None) -> None:
-        self.speed_label.setVisible(running)
         self.eta_label.setVisible(running and bool(total))
+        self._set_shown(self.speed_label, running)
 
     def clear(self, total_epochs: int | None = None) -> None:
         """Forget the last snapshot (a new project or reset weights).
@@ -951,8 +1036,8 @@ class TrainingStatus(QtWidgets.QWidget):
         self._show(self.epoch_label, f"Epoch {epoch:,}{of_total}")
         self._show(self.step_label, f"Step {step:,}")
         if self._compact:
-            self.epoch_label.setToolTip(self.step_label.text())
-        self.progress.setVisible(bool(total))
+            self._update_epoch_tip()
+        self._set_shown(self.progress, bool(total))
         if total:
             self.progress.setValue(round(min(1.0, max(0.0, fraction)) * 1000))
 
@@ -975,7 +1060,10 @@ class TrainingStatus(QtWidgets.QWidget):
         if val is not None:
             text += f" · val {_format_loss(val)}"
         self.set_validation(val is not None)
+        slot = self.loss_label.minimumWidth()
         self._show(self.loss_label, text)
+        if self.loss_label.minimumWidth() != slot:
+            self._fit_room()  # a wider loss ("1.234e-05") than the slot was sized for
 
     def show_progress(self, progress: dict) -> None:
         """Update position, speed and ETA from the controller's progress report.
@@ -1002,6 +1090,8 @@ class TrainingStatus(QtWidgets.QWidget):
         self._show_running_slots(running, total)
         speed = progress.get("steps_per_second")
         self._show(self.speed_label, f"{speed:,.0f} steps/s" if running and speed else "")
+        if self.speed_label.isHidden():
+            self._update_epoch_tip()  # where a crowded bar shows the speed
         eta = progress.get("eta_seconds")
         self._show(
             self.eta_label,
@@ -3365,10 +3455,18 @@ class MainWindow(QtWidgets.QMainWindow):
         if (left, top) != (self.x(), self.y()):
             self.move(left, top)
 
+    def _status_figures_room(self) -> int:
+        """The width the status bar's figures may take: the window's, less the bar's own
+        margins and a few words of message beside them."""
+        message_room = self.status_message.fontMetrics().averageCharWidth() * 12
+        return max(0, self.width() - message_room - 2 * _STATUS_BAR_MARGIN)
+
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_toolbar()
-        self.status.set_compact(self.width() < _COMPACT_STATUS_WIDTH)
+        self.status.fit_width(
+            self._status_figures_room(), compact=self.width() < _COMPACT_STATUS_WIDTH
+        )
         if self.width() != self.minimumWidth() or not self._given_width:
             # Not a width the docks' least widths forced on the window.
             self._given_width = self.width()
