@@ -1019,6 +1019,25 @@ def _check_first_line_is_header(
         )
 
 
+def first_line_refusal(table: CsvTable) -> str | None:
+    """Why a guess (``read_csv_table(..., header=None)``) would refuse the header of a table
+    read with ``header=True``: what makes its first line look like data, else ``None``.
+
+    Tells, without reading the file again, whether a file read as a previous choice said is
+    read the same way by the guess (see :class:`FirstLineLooksLikeData`).
+    """
+    if not table.has_header:
+        return None
+    names = list(table.header)
+    try:
+        _check_header(table.name, names, 1)
+        if table.n_rows:
+            _check_first_line_is_header(table.name, names, 1, table._columns)
+    except FirstLineLooksLikeData as refused:
+        return refused.why
+    return None
+
+
 # ---- turning a table into arrays -------------------------------------------------------------
 
 

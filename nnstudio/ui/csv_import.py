@@ -9,6 +9,7 @@ in red under the options while the import button stays disabled.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 from collections.abc import Sequence
@@ -29,7 +30,7 @@ from nnstudio.data import (
     mostly_numbers,
     read_csv_table,
 )
-from nnstudio.data.csv import FirstLineLooksLikeData
+from nnstudio.data.csv import FirstLineLooksLikeData, first_line_refusal
 from nnstudio.errors import DataError, NNStudioError
 from nnstudio.spec import CsvData
 from nnstudio.text import name_list, plural
@@ -61,6 +62,8 @@ PREVIEW_ROW_HEIGHT = 22
 ROLE_ROW_HEIGHT = 24
 #: Line height (pixels) of the 10 pt default font those sizes were chosen for.
 DEFAULT_LINE_HEIGHT = 15
+#: Milliseconds after which the first choice is checked even if the dialog has not painted.
+FIRST_CHECK_LATEST_MS = 250
 #: Room kept around the dialog on a small screen for the window's frame and title bar.
 _FRAME_ALLOWANCE = (24, 64)
 #: Narrowest the dialog for a file that cannot be read gets: the message and the advice
@@ -313,6 +316,12 @@ class CsvRead:
     refusal : str or None
         Why the first line was read as data although nothing said so: what makes it look
         like data (e.g. ``"it holds only numbers"``); ``None`` when it was read as asked.
+    asked : bool or None
+        The ``header`` the file was asked to be read with (``None``: the guess).
+    unreadable_as_asked : str or None
+        Why the file cannot be read as ``asked`` when ``table`` is the other reading of its
+        first line (as data instead of the header, or the reverse); ``None`` otherwise. The
+        picker shows this problem beside the header box, which the user can toggle.
     """
 
     table: CsvTable | None
@@ -320,15 +329,27 @@ class CsvRead:
     stamp: tuple[int, int] | None
     digest: bytes | None = None
     refusal: str | None = None
+    asked: bool | None = None
+    unreadable_as_asked: str | None = None
 
     @classmethod
     def of(
-        cls, path: str | Path, progress: ReadProgress | None = None, *, header: bool | None = None
+        cls,
+        path: str | Path,
+        progress: ReadProgress | None = None,
+        *,
+        header: bool | None = None,
+        other_reading: bool = True,
     ) -> CsvRead:
         """Read ``path``; touches no Qt object (for a worker thread).
 
         ``header`` is :func:`~nnstudio.data.read_csv_table`'s. With ``None`` (a guess) a file
         whose first line looks like data is read without a header, and ``refusal`` says why.
+
+        ``other_reading``: when the file cannot be read as ``header`` says, read it with the
+        other reading of its first line; if that works, ``table`` is that reading and
+        ``unreadable_as_asked`` says what went wrong (a first line with an empty cell cannot
+        name the columns, but the file may well be read without a header).
 
         Raises
         ------
@@ -345,17 +366,40 @@ class CsvRead:
                 if header is None
                 else read_csv_table(path, progress, header=header)
             )
-            return cls(table, None, stamp, digest)
+            return cls(table, None, stamp, digest, asked=header)
         except FirstLineLooksLikeData as refused:
             why = refused.why
         except NNStudioError as error:
-            return cls(None, str(error), stamp, digest)
+            failed = cls(None, str(error), stamp, digest, asked=header)
+            if not other_reading:
+                return failed
+            return cls._other_reading(path, progress, failed)
         # Refused only when nothing was said: the user can tick the header back in the dialog.
         try:
             table = read_csv_table(path, progress, header=False)
         except NNStudioError as error:
-            return cls(None, str(error), stamp, digest)
-        return cls(table, None, stamp, digest, refusal=why)
+            return cls(None, str(error), stamp, digest, asked=header)
+        return cls(table, None, stamp, digest, refusal=why, asked=header)
+
+    @classmethod
+    def _other_reading(cls, path: Path, progress: ReadProgress | None, failed: CsvRead) -> CsvRead:
+        """The file read with the other reading of its first line than ``failed`` asked for,
+        or ``failed`` when that fails too (then no header choice reads it)."""
+        try:
+            if failed.asked is False:
+                table = read_csv_table(path, progress, header=True)
+            else:
+                table = read_csv_table(path, progress, header=False)
+        except NNStudioError:
+            return failed
+        return cls(
+            table,
+            None,
+            failed.stamp,
+            failed.digest,
+            asked=failed.asked,
+            unreadable_as_asked=failed.error,
+        )
 
 
 def guess_task(table: CsvTable, targets: Sequence[str]) -> str:
@@ -372,7 +416,10 @@ def guess_task(table: CsvTable, targets: Sequence[str]) -> str:
     finite = table.finite_numbers(targets[0])
     if finite.size == 0 or not np.all(finite == np.round(finite)):
         return "regression"
-    distinct = np.unique(finite).size
+    # Sorted, the distinct values are where neighbours differ. (np.unique's first call in
+    # a session also imports numpy.ma: 10-50 ms of the dialog's opening.)
+    ordered = np.sort(finite)
+    distinct = 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
     few = min(MAX_GUESSED_CLASSES, max(2, table.n_rows // 2))
     return "classification" if distinct <= few else "regression"
 
@@ -449,18 +496,55 @@ def table_row_height(view: QtWidgets.QAbstractItemView, least: int) -> int:
 
 
 def fit_columns(view: QtWidgets.QTableView) -> None:
-    """Size a table's columns to their contents, measuring at most :data:`MEASURED_COLUMNS`."""
+    """Size a table's columns to their contents, measuring at most :data:`MEASURED_COLUMNS`.
+
+    The widths are those of Qt's ``resizeColumnToContents``. For a :class:`TextTableModel`
+    they are measured from its cell texts with the view's font: Qt asks the model for eight
+    roles of every cell, a Python call each (a 100-row preview of 10 columns held the
+    window's thread for 20-30 ms, about a tenth of that this way).
+    """
     model = view.model()
     columns = model.columnCount() if model is not None else 0
-    if columns <= MEASURED_COLUMNS:
-        view.resizeColumnsToContents()
-        return
+    measured = min(columns, MEASURED_COLUMNS)
     header = view.horizontalHeader()
-    for column in range(MEASURED_COLUMNS):
-        view.resizeColumnToContents(column)
-    widest = max(header.sectionSize(column) for column in range(MEASURED_COLUMNS))
-    for column in range(MEASURED_COLUMNS, columns):
-        header.resizeSection(column, widest)
+    if not isinstance(model, TextTableModel):
+        for column in range(measured):
+            view.resizeColumnToContents(column)
+        widths = [header.sectionSize(column) for column in range(measured)]
+    else:
+        widths = [_content_width(view, model, column) for column in range(measured)]
+        for column, width in enumerate(widths):
+            header.resizeSection(column, width)
+    if columns > measured:
+        widest = max(widths)
+        for column in range(measured, columns):
+            header.resizeSection(column, widest)
+
+
+def _content_width(view: QtWidgets.QTableView, model: TextTableModel, column: int) -> int:
+    """The width ``resizeColumnToContents`` gives ``column``: its widest cell with the item
+    delegate's margins and the grid line, or its heading's own width when wider."""
+    metrics = QtGui.QFontMetricsF(view.font())
+    lines = {line for text in model.column_texts(column) for line in text.split("\n")}
+    heading = (
+        0 if view.horizontalHeader().isHidden() else view.horizontalHeader().sectionSizeHint(column)
+    )
+    if not lines:
+        return heading
+    style = view.style()
+    margin = style.pixelMetric(QtWidgets.QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
+    widest = math.ceil(max(metrics.horizontalAdvance(line) for line in lines))
+    return max(widest + 2 * margin + (1 if view.showGrid() else 0), heading)
+
+
+_DISPLAY_ROLE = int(Qt.ItemDataRole.DisplayRole)
+_ALIGNMENT_ROLE = int(Qt.ItemDataRole.TextAlignmentRole)
+_FOREGROUND_ROLE = int(Qt.ItemDataRole.ForegroundRole)
+_BACKGROUND_ROLE = int(Qt.ItemDataRole.BackgroundRole)
+#: The roles :meth:`TextTableModel.data` answers.
+_CELL_ROLES = frozenset((_DISPLAY_ROLE, _ALIGNMENT_ROLE, _FOREGROUND_ROLE, _BACKGROUND_ROLE))
+_ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_ALIGN_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
 
 class TextTableModel(QtCore.QAbstractTableModel):
@@ -478,10 +562,10 @@ class TextTableModel(QtCore.QAbstractTableModel):
         self._muted = np.zeros(0, dtype=bool)
         self._tinted = np.zeros(0, dtype=bool)
         self._row_labels: list[str] | None = None
-        self._tint = QtGui.QColor(253, 235, 220)
+        self._tint_brush = QtGui.QBrush(QtGui.QColor(253, 235, 220))
         self._marked: tuple[int, int] | None = None
-        self._marked_color = QtGui.QColor(254, 202, 202)
-        self._muted_color = QtGui.QColor(MUTED_COLOR)
+        self._marked_brush = QtGui.QBrush(QtGui.QColor(254, 202, 202))
+        self._muted_brush = QtGui.QBrush(QtGui.QColor(MUTED_COLOR))
 
     def set_contents(
         self,
@@ -534,6 +618,10 @@ class TextTableModel(QtCore.QAbstractTableModel):
                     self.index(mark[0], 0), self.index(mark[0], self.columnCount() - 1)
                 )
 
+    def column_texts(self, column: int) -> set[str]:
+        """The distinct texts the cells of ``column`` show."""
+        return {str(cell) for cell in self._cells[:, column].tolist()}
+
     @property
     def marked_cell(self) -> tuple[int, int] | None:
         """``(row, column)`` of the highlighted cell (column -1 for a whole row), or None."""
@@ -559,25 +647,24 @@ class TextTableModel(QtCore.QAbstractTableModel):
             return 0
         return len(self._headers)
 
-    def data(self, index: QtCore.QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid():
+    def data(self, index: QtCore.QModelIndex, role: int = _DISPLAY_ROLE) -> object:
+        # Asked for up to ten roles of every cell painted or measured: the roles answered
+        # are told apart by int (the enums' arithmetic cost more than the rest), the other
+        # roles answered first, and the brushes made once.
+        if role not in _CELL_ROLES or not index.isValid():
             return None
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY_ROLE:
             return str(self._cells[index.row(), column])
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = (
-                Qt.AlignmentFlag.AlignRight if self._numeric[column] else Qt.AlignmentFlag.AlignLeft
-            )
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and self._muted.size and self._muted[column]:
-            return QtGui.QBrush(self._muted_color)
-        if role == Qt.ItemDataRole.BackgroundRole:
-            marked = self._marked
-            if marked is not None and marked[0] == index.row() and marked[1] in (-1, column):
-                return QtGui.QBrush(self._marked_color)
-            if self._tinted.size and self._tinted[column]:
-                return QtGui.QBrush(self._tint)
+        if role == _ALIGNMENT_ROLE:
+            return _ALIGN_RIGHT if self._numeric[column] else _ALIGN_LEFT
+        if role == _FOREGROUND_ROLE:
+            return self._muted_brush if self._muted.size and self._muted[column] else None
+        marked = self._marked
+        if marked is not None and marked[0] == index.row() and marked[1] in (-1, column):
+            return self._marked_brush
+        if self._tinted.size and self._tinted[column]:
+            return self._tint_brush
         return None
 
     def headerData(
@@ -591,7 +678,7 @@ class TextTableModel(QtCore.QAbstractTableModel):
             if role == Qt.ItemDataRole.ToolTipRole:
                 return self._header_tips[section] or self._headers[section]
             if role == Qt.ItemDataRole.ForegroundRole and self._muted.size and self._muted[section]:
-                return QtGui.QBrush(self._muted_color)
+                return self._muted_brush
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             if self._row_labels is not None and 0 <= section < len(self._row_labels):
@@ -641,8 +728,9 @@ class CsvImportDialog(QtWidgets.QDialog):
         range are pointed out before importing.
     read : CsvRead, optional
         The file already read (in a worker thread, see
-        :func:`~nnstudio.ui.background.run_with_progress`) with its first line as guessed
-        (``header=None``); read here when not given.
+        :func:`~nnstudio.ui.background.run_with_progress`) with its first line as
+        ``initial.header`` says (as guessed, ``header=None``, without ``initial``); read here
+        that way when not given.
 
     Whether the first line is the header is guessed (see :meth:`CsvRead.of`); the "First line
     is a header" box starts from the guess and reads the file again when toggled.
@@ -695,10 +783,18 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._check_timer = QtCore.QTimer(self)
         self._check_timer.setInterval(30)
         self._check_timer.timeout.connect(self._follow_check)
+        #: The first check waits for the dialog's first paint (see _check_after_first_paint).
+        self._first_check_pending = False
+        self._painted = False
         if read is None:
-            read = CsvRead.of(self._path)
+            # Once, as the previous choice reads it (guessed without one).
+            read = CsvRead.of(self._path, header=None if initial is None else initial.header)
         #: Whether the guess took the first line for the header, and if not, why not.
-        self._header_guess = read.table is None or read.table.has_header
+        #: ``None`` while unknown (the file was read as a previous choice said): learnt
+        #: when the box is ticked (see _header_toggled).
+        self._header_guess: bool | None = (
+            read.refusal is None if read.asked is None else self._guess_of(read)
+        )
         self._header_refusal = read.refusal
         if read.table is not None and initial is not None:
             read = self._reading_of(initial, read)
@@ -722,9 +818,16 @@ class CsvImportDialog(QtWidgets.QDialog):
             self._reads[self._table.has_header] = read
             self._build()
             self._fill(initial)
-            # In the background too: the dialog shows at once, with its verdict a moment
-            # later for a large file.
-            self._check_in_background()
+            if read.unreadable_as_asked is not None:
+                # The file reads only the other way: the box says what was asked, with why
+                # it fails, and toggling it shows the reading that works (its ticks made).
+                asked = not self._table.has_header
+                self._set_header_box(asked)
+                self._show_failed_reading(asked, read.unreadable_as_asked)
+            else:
+                # In the background too: the dialog shows at once, with its verdict a
+                # moment later for a large file.
+                self._check_after_first_paint()
         else:
             self._build_unreadable()
             self._show_problem(self._read_error or "the file could not be read")
@@ -856,8 +959,41 @@ class CsvImportDialog(QtWidgets.QDialog):
 
     @property
     def checking(self) -> bool:
-        """Whether the current choice is being checked in the background."""
-        return self._check_future is not None
+        """Whether the current choice is being checked in the background (or soon will be)."""
+        return self._check_future is not None or self._first_check_pending
+
+    def _check_after_first_paint(self) -> None:
+        """Check the first choice in the background once the dialog has painted (at once
+        when it is not shown).
+
+        The check's thread takes turns with the window's at the interpreter lock, and the
+        first paint calls into Python for every cell shown: started before it, a 100,000-row
+        file's check made the dialog appear about 50 ms later.
+        """
+        self._first_check_pending = True
+        self._status.setStyleSheet(CHECKING_BOX_STYLE)
+        self._status.setText("Checking the data…")
+        self._ok.setEnabled(False)
+        QtCore.QTimer.singleShot(0, self, self._start_first_check)
+        # A dialog shown but not painted (covered, minimised) is checked all the same.
+        QtCore.QTimer.singleShot(
+            FIRST_CHECK_LATEST_MS, self, lambda: self._start_first_check(force=True)
+        )
+
+    def _start_first_check(self, *, force: bool = False) -> None:
+        if not self._first_check_pending:
+            return  # started, or overtaken by an edit or a validation
+        if self.isVisible() and not self._painted and not force:
+            return  # paintEvent starts it
+        self._first_check_pending = False
+        self._check_in_background()
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            # After the whole window has painted, children included.
+            QtCore.QTimer.singleShot(0, self, lambda: self._start_first_check(force=True))
 
     def _choice_to_check(self) -> CsvData | None:
         """The choice to load, or ``None`` after showing why it cannot be (no loading needed)."""
@@ -953,6 +1089,7 @@ class CsvImportDialog(QtWidgets.QDialog):
 
     def _forget_check(self) -> None:
         """Drop the outcome of the check in the background (one not started never runs)."""
+        self._first_check_pending = False
         if self._check_future is not None:
             self._check_future.cancel()
         self._check_future = self._check_spec = None
@@ -1061,7 +1198,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         if self._read_digest is not None and _file_digest(self._path) == self._read_digest:
             self._read_stamp = stamp
             return False
-        read = CsvRead.of(self._path, header=self.header_setting())
+        read = CsvRead.of(self._path, header=self.header_setting(), other_reading=False)
         if read.table is None:
             # The old contents stay shown, and the old stamp: a fix is read again at Import.
             self._forget_check()
@@ -1596,17 +1733,19 @@ class CsvImportDialog(QtWidgets.QDialog):
         choice made with that reading).
         """
         assert read.table is not None
+        if read.asked == initial.header and read.asked is not None:
+            return read  # read as stated (or the other way, when it cannot be read so)
         if initial.header is not None:
             if read.table.has_header == initial.header:
                 return read  # a stated header reads the same table as an accepted guess
-            stated = CsvRead.of(self._path, header=initial.header)
+            stated = CsvRead.of(self._path, header=initial.header, other_reading=False)
             # A file that can no longer be read so is shown as guessed, with the columns
             # it lost named.
             return stated if stated.table is not None else read
         names = set(initial.target) | set(initial.features or ())
         if names <= set(read.table.header):
             return read
-        other = CsvRead.of(self._path, header=not read.table.has_header)
+        other = CsvRead.of(self._path, header=not read.table.has_header, other_reading=False)
         if other.table is not None and names <= set(other.table.header):
             return other
         return read
@@ -1670,29 +1809,49 @@ class CsvImportDialog(QtWidgets.QDialog):
                 read = run_with_progress(
                     self,
                     f"Reading {self._path.name}",
-                    lambda progress: CsvRead.of(self._path, progress, header=header),
+                    lambda progress: CsvRead.of(
+                        self._path, progress, header=header, other_reading=False
+                    ),
                 )
             except ReadCancelled:
                 self._set_header_box(not header)
                 self._check_in_background()
                 return
         if read.table is None:
-            # The box keeps the user's choice, and the dialog shows that it failed: no
-            # columns, no preview, the reason, and nothing to import until the box is
-            # toggled back (or the file fixed). Showing the previous reading under the new
-            # box passed it off as the file read so.
-            toggle = "Untick" if header else "Tick"
-            other = "data" if header else "column names"
-            self._reading_problem = (
-                f"{read.error or 'the file could not be read'}.\n"
-                f"{toggle} “{HEADER_BOX_TEXT.replace('&', '')}” to read the first line as "
-                f"{other}."
-            )
-            self._show_unreadable_choice(header)
-            self._show_problem(self._reading_problem)
+            self._show_failed_reading(header, read.error or "the file could not be read")
             return
+        if header and self._header_guess is None:
+            # Read as a previous choice said: whether the guess takes this first line for
+            # the header decides how the choice is saved (see header_setting).
+            self._header_guess = self._guess_of(read)
         self._reads[header] = read
         self._show_reading(read)
+
+    @staticmethod
+    def _guess_of(read: CsvRead) -> bool | None:
+        """Whether the guess takes the first line of ``read`` (read as stated) for the
+        header; ``None`` when it cannot be told from this reading (one without a header)."""
+        if read.table is None or not read.table.has_header or read.unreadable_as_asked:
+            return None
+        return first_line_refusal(read.table) is None
+
+    def _show_failed_reading(self, header: bool, error: str) -> None:
+        """Show that the file cannot be read as the box says (``header``), and why.
+
+        The box keeps the user's choice, and the dialog shows that it failed: no columns,
+        no preview, the reason, and nothing to import until the box is toggled back (or the
+        file fixed). Showing the previous reading under the new box passed it off as the
+        file read so.
+        """
+        toggle = "Untick" if header else "Tick"
+        other = "data" if header else "column names"
+        self._reading_problem = (
+            f"{error}.\n"
+            f"{toggle} “{HEADER_BOX_TEXT.replace('&', '')}” to read the first line as "
+            f"{other}."
+        )
+        self._show_unreadable_choice(header)
+        self._show_problem(self._reading_problem)
 
     def _show_unreadable_choice(self, header: bool) -> None:
         """Empty the column list and the preview: the file cannot be read as ``header`` says.

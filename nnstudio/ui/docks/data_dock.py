@@ -80,6 +80,7 @@ __all__ = [
     "ValueDoubleSpinBox",
     "ValueSpinBox",
     "feature_list",
+    "header_reading",
     "neuron_caption",
 ]
 
@@ -1490,8 +1491,16 @@ class DataPanel(QtWidgets.QWidget):
             self.csv_split_label,
         ):
             label.setTextFormat(Qt.TextFormat.RichText)
+        # How the first line is read decides the columns' names: said under the file's name.
+        self.csv_header_label = QtWidgets.QLabel()
+        self.csv_header_label.setObjectName("csvHeaderReading")
+        self.csv_header_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.csv_header_label.setToolTip(
+            "Whether the file's first line names the columns. Change columns… to read it otherwise."
+        )
         for text, widget in (
             ("File:", self.csv_file_label),
+            ("First line:", self.csv_header_label),
             ("Inputs:", self.csv_inputs_label),
             ("Target:", self.csv_target_label),
             ("Task:", self.csv_task_label),
@@ -1571,6 +1580,7 @@ class DataPanel(QtWidgets.QWidget):
         self.description.setText("Examples read from a CSV file.")
         self.csv_file_label.setText(f"<b>{_html(path.name)}</b>")
         self.csv_file_label.setToolTip(str(path))
+        self.csv_header_label.setText(header_reading(data))
         dataset = self.document.dataset
         if data.features is not None:
             features: tuple[str, ...] = data.features
@@ -1899,9 +1909,14 @@ class DataPanel(QtWidgets.QWidget):
         the document to its choice."""
         if self._refused_while_locked():
             return False
+        # Read once, as the saved choice reads the first line (guessed for a new file): the
+        # picker opens on that reading.
+        header = initial.header if initial is not None else None
         try:
             read = run_with_progress(
-                self, f"Reading {Path(path).name}", lambda progress: CsvRead.of(path, progress)
+                self,
+                f"Reading {Path(path).name}",
+                lambda progress: CsvRead.of(path, progress, header=header),
             )
         except ReadCancelled:
             self.sync_controls()
@@ -1997,6 +2012,17 @@ def neuron_caption(document: StudioDocument, drawn: int, neuron: int) -> str:
     if drawn <= len(layers):
         caption += f" ({layers[drawn - 1].activation})"
     return caption
+
+
+def header_reading(data: CsvData) -> str:
+    """How a CSV file's first line is read, as the Data dock says it under the file's name.
+
+    ``"header (column names)"`` (also when guessed: a project reads the first line as the
+    header unless told otherwise), or ``"data: columns are numbered"``.
+    """
+    if data.header is False:
+        return "data: columns are numbered"
+    return "header (column names)"
 
 
 def _change_text(old: DataSpec, new: BuiltinData) -> str:
