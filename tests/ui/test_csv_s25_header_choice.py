@@ -216,7 +216,7 @@ def test_the_data_dock_says_whether_the_first_line_is_a_header(
         csv="people.csv", target=(target,), task="regression", features=features, header=header
     )
     assert panel.set_data(spec, "Data: people.csv")
-    assert panel.csv_file_label.text() == "<b>people.csv</b>"
+    assert panel.csv_file_label.full_text() == "people.csv"
     # Right under the file's name, as "First line: …".
     line = panel.findChild(QtWidgets.QLabel, "csvHeaderReading")
     assert line is not None and line.isVisible() and line.text() == said

@@ -47,6 +47,7 @@ from nnstudio.ui.csv_import import (
     MUTED_COLOR,
     CsvImportDialog,
     CsvRead,
+    ElidedLabel,
     TextTableModel,
     dataset_summary,
     fit_columns,
@@ -1477,14 +1478,18 @@ class DataPanel(QtWidgets.QWidget):
         form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.DontWrapRows)
         form.setVerticalSpacing(4)
-        self.csv_file_label = QtWidgets.QLabel()
+        # A long file name shortens in the middle (its end tells files apart), in full in the
+        # tooltip: one without break points ran past the dock's edge at a large font.
+        self.csv_file_label = ElidedLabel()
+        bold = QtGui.QFont(self.csv_file_label.font())
+        bold.setBold(True)
+        self.csv_file_label.setFont(bold)
         self.csv_inputs_label = QtWidgets.QLabel()
         self.csv_target_label = QtWidgets.QLabel()
         self.csv_task_label = QtWidgets.QLabel()
         self.csv_split_label = QtWidgets.QLabel()
         # File, column and class names are the user's: escaped into rich text, never parsed.
         for label in (
-            self.csv_file_label,
             self.csv_inputs_label,
             self.csv_target_label,
             self.csv_task_label,
@@ -1578,7 +1583,7 @@ class DataPanel(QtWidgets.QWidget):
     def _show_csv(self, data: CsvData) -> None:
         path = resolve_csv_path(data, self.document.base_dir)
         self.description.setText("Examples read from a CSV file.")
-        self.csv_file_label.setText(f"<b>{_html(path.name)}</b>")
+        self.csv_file_label.set_full_text(path.name)
         self.csv_file_label.setToolTip(str(path))
         self.csv_header_label.setText(header_reading(data))
         dataset = self.document.dataset
