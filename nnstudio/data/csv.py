@@ -81,6 +81,25 @@ class FirstLineLooksLikeData(DataError):
         self.why = why
 
 
+#: The name of a header's empty first cell: pandas writes its index as an unnamed first
+#: column (",a,b" over "0,1.5,2"), which otherwise names every column.
+UNNAMED_FIRST_COLUMN = "column 1"
+
+
+def _column_names(cells: list[str]) -> tuple[list[str], bool]:
+    """A header line's column names, and whether its first column was unnamed.
+
+    Only the first cell may be empty, and only when every other cell names its column: a
+    line with other empty cells is no header (see :func:`_check_header`).
+    """
+    if len(cells) < 2 or cells[0] or not all(cells[1:]):
+        return cells, False
+    name = UNNAMED_FIRST_COLUMN
+    while name in cells:
+        name = f"({name})"
+    return [name, *cells[1:]], True
+
+
 def headerless_names(count: int) -> tuple[str, ...]:
     """Names of the columns of a file read without a header: ``"column 1"``, ``"column 2"``, ..."""
     return tuple(f"column {position}" for position in range(1, count + 1))
@@ -268,6 +287,9 @@ class CsvTable:
         ``inf`` included, so they can be reported later), else ``"text"``.
     has_header : bool
         Whether the first line was read as the header (else it is the first data row).
+    unnamed_first : bool
+        Whether the header left its first column unnamed (pandas' index: ",a,b"), now named
+        :data:`UNNAMED_FIRST_COLUMN`.
     """
 
     path: Path
@@ -277,6 +299,7 @@ class CsvTable:
     _columns: tuple[_Column, ...] = field(repr=False)
     _verbatim: tuple[tuple[str, ...], ...] = field(repr=False)
     has_header: bool = True
+    unnamed_first: bool = False
     #: Every cell, shape (n_rows, n_columns), when all are finite numbers (read in one pass):
     #: the columns are views of it.
     _values: np.ndarray | None = field(default=None, repr=False)
@@ -699,6 +722,7 @@ def read_csv_table(
     verbatim: list[tuple[str, ...]] = []
     verbatim_rows = 0
     line_numbers: list[int] = []
+    unnamed_first = False
 
     def flush() -> None:
         if chunk:
@@ -720,8 +744,10 @@ def read_csv_table(
                     names = list(headerless_names(len(cells)))
                     first = f"line {line}"
                 else:
-                    _check_header(name, cells, line, stated=header is True)
-                    names = cells
+                    names, unnamed_first = _column_names(cells)
+                    _check_header(
+                        name, names, line, stated=header is True, unnamed_first=unnamed_first
+                    )
                 builders = [_ColumnBuilder() for _ in names]
                 verbatim_rows = max(VERBATIM_CELLS // len(names), 1)
                 if header is not False:
@@ -754,7 +780,7 @@ def read_csv_table(
     )
     # Only a guess is checked: a header the user vouched for is taken as it is.
     if line_numbers and header is None:
-        _check_first_line_is_header(name, names, first_line, columns)
+        _check_first_line_is_header(name, names, first_line, columns, unnamed_first=unnamed_first)
     return CsvTable(
         path=path,
         header=tuple(names),
@@ -763,6 +789,7 @@ def read_csv_table(
         _columns=columns,
         _verbatim=tuple(verbatim),
         has_header=header is not False,
+        unnamed_first=unnamed_first,
     )
 
 
@@ -803,14 +830,15 @@ def _read_plain_numbers(
         delimiter = _delimiter(first)
         cells = [cell.strip() for cell in next(csv.reader([first], delimiter=delimiter))]
         carry = ""
+        unnamed_first = False
         if header is False:
             _check_other_kind(name, cells, 1, "")
             names = list(headerless_names(len(cells)))
             # The first line is data: parsed in front of the next read.
             carry = first
         else:
-            _check_header(name, cells, 1, stated=header is True)
-            names = cells
+            names, unnamed_first = _column_names(cells)
+            _check_header(name, names, 1, stated=header is True, unnamed_first=unnamed_first)
         if progress is not None:
             progress.part(0.0, 0.97, "Reading numbers")
         width = len(names)
@@ -895,6 +923,7 @@ def _read_plain_numbers(
         _columns=columns,
         _verbatim=tuple(verbatim),
         has_header=header is not False,
+        unnamed_first=unnamed_first,
         _values=values,
     )
 
@@ -938,11 +967,15 @@ def _check_other_kind(name: str, cells: list[str], line: int, what: str) -> None
         raise DataError(f"{name}: is a web page (HTML), not CSV data; download the CSV file itself")
 
 
-def _check_header(name: str, header: list[str], line: int, *, stated: bool = False) -> None:
+def _check_header(
+    name: str, header: list[str], line: int, *, stated: bool = False, unnamed_first: bool = False
+) -> None:
     """Refuse a header that cannot name the columns (or is no header at all).
 
     ``stated``: the user said the first line is the header, so one of numbers only is taken
-    as names (``2019,2020``) rather than refused as data.
+    as names (``2019,2020``) rather than refused as data. ``unnamed_first``: the file left
+    the first column unnamed (see :func:`_column_names`); the other names decide whether
+    the line is a header.
     """
     _check_other_kind(name, header, line, " (the header)")
     for position, cell in enumerate(header, start=1):
@@ -950,7 +983,8 @@ def _check_header(name: str, header: list[str], line: int, *, stated: bool = Fal
             raise DataError(
                 f"{name}: line {line} (the header) has an empty name in column {position}"
             )
-    if not stated and all(_as_float(cell) is not None for cell in header):
+    named = header[1:] if unnamed_first else header
+    if not stated and all(_as_float(cell) is not None for cell in named):
         shown = ", ".join(header[:4]) + (", ..." if len(header) > 4 else "")
         raise FirstLineLooksLikeData(
             f"{name}: line {line} looks like data ({shown}); the first line must be a header "
@@ -968,7 +1002,12 @@ def _check_header(name: str, header: list[str], line: int, *, stated: bool = Fal
 
 
 def _check_first_line_is_header(
-    name: str, header: list[str], line: int, columns: Sequence[_Column]
+    name: str,
+    header: list[str],
+    line: int,
+    columns: Sequence[_Column],
+    *,
+    unnamed_first: bool = False,
 ) -> None:
     """Refuse a first line that reads as one more example rather than column names.
 
@@ -990,12 +1029,18 @@ def _check_first_line_is_header(
     its first example as column names in the import dialog, where the user sees it and can
     say the file has no header (``read_csv_table(..., header=False)``).
 
+    An unnamed first column (``unnamed_first``, see :func:`_column_names`) is left out of
+    the judgement: its cell says nothing either way.
+
     Raises
     ------
     FirstLineLooksLikeData
         Naming the line, its first cells and what makes it look like data.
     """
-    numbers_below = [j for j, column in enumerate(columns) if column.kind == "numeric"]
+    skipped = 1 if unnamed_first else 0
+    numbers_below = [
+        j for j, column in enumerate(columns) if column.kind == "numeric" and j >= skipped
+    ]
     values = [_as_float(header[j]) for j in numbers_below]
     # A name such as "nan" or "inf" over numbers is taken for a name.
     if not values or any(value is None or not np.isfinite(value) for value in values):
@@ -1007,7 +1052,7 @@ def _check_first_line_is_header(
             break
     else:
         for j, column in enumerate(columns):
-            if column.text is not None and header[j] in column.text:
+            if j >= skipped and column.text is not None and header[j] in column.text:
                 reason = f"{header[j]!r} is also a value in column {j + 1} below"
                 break
     if reason:
@@ -1029,10 +1074,13 @@ def first_line_refusal(table: CsvTable) -> str | None:
     if not table.has_header:
         return None
     names = list(table.header)
+    unnamed_first = table.unnamed_first
     try:
-        _check_header(table.name, names, 1)
+        _check_header(table.name, names, 1, unnamed_first=unnamed_first)
         if table.n_rows:
-            _check_first_line_is_header(table.name, names, 1, table._columns)
+            _check_first_line_is_header(
+                table.name, names, 1, table._columns, unnamed_first=unnamed_first
+            )
     except FirstLineLooksLikeData as refused:
         return refused.why
     return None

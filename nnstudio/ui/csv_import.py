@@ -244,6 +244,12 @@ class ElidedLabel(QtWidgets.QLabel):
 # ---- guesses -----------------------------------------------------------------------------------
 
 
+def looks_like_row_id(table: CsvTable, index: int) -> bool:
+    """Whether column ``index`` numbers the rows rather than describes them: named so
+    ("id", "index", ...), or the first column the header left unnamed (pandas' index)."""
+    return bool(_ROW_ID_NAMES.match(table.header[index])) or (index == 0 and table.unnamed_first)
+
+
 def guess_target(table: CsvTable) -> str:
     """The column most likely to be the target: a conventional name, else the last column."""
     for name in table.header:
@@ -1231,7 +1237,7 @@ class CsvImportDialog(QtWidgets.QDialog):
             if name not in old.header
             and name not in not_inputs
             and mostly_numeric(new, index)
-            and not _ROW_ID_NAMES.match(name)
+            and not looks_like_row_id(new, index)
         )
         self._lost_targets = tuple(name for name in targets_before if name not in new.header)
         self._lost_inputs = tuple(name for name in inputs_before if name not in new.header)
@@ -1648,7 +1654,9 @@ class CsvImportDialog(QtWidgets.QDialog):
             inputs = tuple(
                 name
                 for index, name in enumerate(table.header)
-                if name != target and mostly_numeric(table, index) and not _ROW_ID_NAMES.match(name)
+                if name != target
+                and mostly_numeric(table, index)
+                and not looks_like_row_id(table, index)
             )
         self._show_columns(targets, inputs)
         if initial is not None:
