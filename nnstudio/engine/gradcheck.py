@@ -45,6 +45,18 @@ the rounding noise above; it is marked ``"in noise"`` rather than failed, since 
 measures nothing but rounding. :meth:`LayerCheck.worst_entries` lists a layer's entries worst
 first and :meth:`GradCheckReport.format_entries` prints them.
 
+A layer gets a verdict too (:meth:`LayerCheck.verdict`): ``"ok"`` when its relative error is
+within the tolerance, ``"FAIL"`` when any compared entry fails (or the error is NaN), and
+``"in noise"`` when its error is above the tolerance only through entries in noise: at the
+step that measured it best (the largest tried, when every step gave the same) the differences
+between backpropagation and the central differences are within rounding, so the check can
+neither confirm nor refute backpropagation there. Such a layer neither passes nor fails, and
+does not fail the check (:meth:`GradCheckReport.passed`); the report counts those layers and
+names the reason (:meth:`GradCheckReport.noise_note`): either the gradients are too small for
+the step to resolve them against the loss's rounding, or the loss is so large (a diverged
+network) that its rounding swamps the change a step makes. A single entry further from
+backpropagation than its rounding noise fails its layer, however small its gradient.
+
 With ``dropout=True`` one set of dropout masks is drawn and held fixed for every evaluation of
 the objective, so ``J`` is a deterministic function of the parameters and the differences are
 valid (fresh masks at every evaluation would make ``J(θ + ε) - J(θ - ε)`` mostly noise).
@@ -62,7 +74,7 @@ raise it too). Either way the network handed in is never modified.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -79,7 +91,10 @@ __all__ = [
     "GradCheckProgress",
     "GradCheckReport",
     "LayerCheck",
+    "LayerVerdict",
+    "NoiseCause",
     "gradient_check",
+    "noise_explanation",
     "nonfinite_parameter",
 ]
 
@@ -96,6 +111,9 @@ _NOISE_FACTOR = 4.0
 #: A re-measurement is only worth it while the relative error is above this (far below any
 #: tolerance a user would set).
 _GOOD_ENOUGH = 1e-9
+#: An entry in noise blames the loss's size when its difference is more than this many times
+#: the rounding noise a loss of magnitude 1 would have: an ordinary loss would have measured it.
+_LARGE_LOSS_MARGIN = 100.0
 #: Shortest time in seconds between two progress reports within a pass: an entry of a small
 #: network takes a few tens of microseconds, far less than building and handing over a report.
 PROGRESS_INTERVAL = 0.02
@@ -163,6 +181,10 @@ class GradCheckProgress:
 
 #: What an entry's comparison says (see :meth:`EntryCheck.verdict`).
 Verdict = Literal["ok", "FAIL", "in noise", "left out"]
+#: A layer's verdict (see :meth:`LayerCheck.verdict`).
+LayerVerdict = Literal["ok", "FAIL", "in noise"]
+#: Why differences drown in rounding (see :attr:`EntryCheck.noise_cause`).
+NoiseCause = Literal["small gradient", "large loss"]
 #: Order of :meth:`LayerCheck.worst_entries`: failures first, left-out entries last.
 _VERDICT_RANK: dict[str, int] = {"FAIL": 0, "ok": 1, "in noise": 1, "left out": 2}
 
@@ -233,6 +255,21 @@ class EntryCheck:
             return "in noise"
         return "FAIL"
 
+    @property
+    def noise_cause(self) -> NoiseCause:
+        """Why the entry's difference could be no more than rounding (for one ``"in noise"``).
+
+        The rounding noise is about ``u · |J| / ε``: a step changes the loss by less than its
+        rounding either because the gradient is tiny (``"small gradient"``) or because ``|J|``
+        is huge (``"large loss"``, a diverged network). It is the loss when the difference is
+        more than :data:`_LARGE_LOSS_MARGIN` times the noise a loss of magnitude 1 would have
+        at the same step, so that a loss of ordinary size would have measured it.
+        """
+        unit_noise = _NOISE_FACTOR * np.finfo(np.float64).eps / self.step if self.step else 0.0
+        if self.abs_error > _LARGE_LOSS_MARGIN * unit_noise:
+            return "large loss"
+        return "small gradient"
+
 
 @dataclass(frozen=True)
 class LayerCheck:
@@ -278,6 +315,38 @@ class LayerCheck:
     def error(self) -> float:
         """The larger of the weight and bias errors (NaN if either is NaN)."""
         return float(np.maximum(self.weight_error, self.bias_error))
+
+    def verdict(self, tol: float = 1e-6) -> LayerVerdict:
+        """``"ok"``, ``"FAIL"`` or ``"in noise"`` at tolerance ``tol``.
+
+        ``"ok"`` when :attr:`error` is at most ``tol``. Above it, ``"in noise"`` only when no
+        compared entry fails and some are in noise (see :meth:`EntryCheck.verdict`): the error
+        then comes from differences no larger than rounding, which tell nothing about
+        backpropagation. A single entry beyond its noise, a NaN error, or no entries to look
+        at make it ``"FAIL"``.
+        """
+        if self.error <= tol:
+            return "ok"
+        if np.isnan(self.error):
+            return "FAIL"
+        verdicts = {entry.verdict(tol) for entry in self.entries}
+        if "in noise" in verdicts and "FAIL" not in verdicts:
+            return "in noise"
+        return "FAIL"
+
+    def noise_entries(self, tol: float = 1e-6) -> tuple[EntryCheck, ...]:
+        """The compared entries whose verdict at ``tol`` is ``"in noise"``."""
+        return tuple(entry for entry in self.entries if entry.verdict(tol) == "in noise")
+
+    def noise_causes(self, tol: float = 1e-6) -> frozenset[NoiseCause]:
+        """Why the layer's entries in noise are (see :attr:`EntryCheck.noise_cause`)."""
+        return frozenset(entry.noise_cause for entry in self.noise_entries(tol))
+
+    @property
+    def largest_step(self) -> float | None:
+        """The larger of :attr:`weight_epsilon` and :attr:`bias_epsilon` (None if neither)."""
+        steps = [step for step in (self.weight_epsilon, self.bias_epsilon) if step is not None]
+        return max(steps) if steps else None
 
     def worst_entries(self, tol: float = 1e-6, count: int | None = None) -> tuple[EntryCheck, ...]:
         """The compared entries, those that agree worst first.
@@ -354,8 +423,67 @@ class GradCheckReport:
         return sum(layer.weight_excluded for layer in self.layers)
 
     def passed(self, tol: float = 1e-6) -> bool:
-        """Whether every layer's relative error is at most ``tol`` (NaN fails)."""
-        return all(error <= tol for error in self.layer_errors)
+        """Whether no layer fails at ``tol`` (see :meth:`LayerCheck.verdict`; NaN fails).
+
+        A layer ``"in noise"`` does not fail the check, though it does not pass either:
+        :meth:`in_noise` lists those layers and :meth:`noise_note` says why.
+        """
+        return not self.failing(tol)
+
+    def failing(self, tol: float = 1e-6) -> tuple[LayerCheck, ...]:
+        """The layers whose verdict at ``tol`` is ``"FAIL"``."""
+        return tuple(layer for layer in self.layers if layer.verdict(tol) == "FAIL")
+
+    def in_noise(self, tol: float = 1e-6) -> tuple[LayerCheck, ...]:
+        """The layers whose verdict at ``tol`` is ``"in noise"``: not measurable at any step."""
+        return tuple(layer for layer in self.layers if layer.verdict(tol) == "in noise")
+
+    def measured_max_error(self, tol: float = 1e-6) -> float:
+        """Largest relative error over the layers not in noise (NaN if any is NaN, 0 if none)."""
+        errors = [layer.error for layer in self.layers if layer.verdict(tol) != "in noise"]
+        return float(np.max(errors)) if errors else 0.0
+
+    def noise_note(self, tol: float = 1e-6) -> str | None:
+        """Why the layers in noise could not be measured, or ``None`` when none is.
+
+        One sentence, lower case and without a final full stop, e.g. ``"15 of 25 layers could
+        not be measured (in noise, neither passed nor failed): in layers 1–15 the gradients
+        are too small for the step: …"``. It names the actual reason, per group of layers:
+        gradients too small for the step to resolve them against the loss's rounding, or a
+        loss so large that its rounding swamps the change a step makes (see
+        :attr:`EntryCheck.noise_cause`).
+        """
+        noisy = self.in_noise(tol)
+        if not noisy:
+            return None
+        large = [layer for layer in noisy if "large loss" in layer.noise_causes(tol)]
+        small = [layer for layer in noisy if all(layer is not other for other in large)]
+        reasons = []
+        for group, cause in ((small, "small gradient"), (large, "large loss")):
+            if not group:
+                continue
+            step = _largest_step(group, self.epsilon)
+            # The same noise as the entries' verdicts: a few u·|J|/ε.
+            noise = _NOISE_FACTOR * np.finfo(np.float64).eps * abs(self.loss) / step
+            if cause == "small gradient":
+                reasons.append(
+                    f"in {_layer_list(group)} the gradients are too small for the step: even "
+                    f"at epsilon {step:g} the central differences resolve them only to the "
+                    f"rounding noise of the loss J = {self.loss:.3g} (a few u·|J|/ε, about "
+                    f"{noise:.1e}), not to a relative {tol:g}"
+                )
+            else:
+                reasons.append(
+                    f"in {_layer_list(group)} the loss J = {self.loss:.3g} is so large that its "
+                    f"rounding noise (a few u·|J|/ε, about {noise:.1e} at epsilon {step:g}) "
+                    "swamps the change a step makes"
+                )
+        count = f"{len(noisy)} of {len(self.layers)} layers" if len(self.layers) > 1 else "1 layer"
+        return (
+            f"{count} could not be measured (in noise, neither passed nor failed): "
+            + "; ".join(reasons)
+            + "; the check can neither confirm nor refute backpropagation there"
+        )
 
     def format(self, tol: float = 1e-6) -> str:
         """A readable table, one row per layer, and a verdict line.
@@ -373,7 +501,7 @@ class GradCheckReport:
         lines = [header + "result"]
         for layer in self.layers:
             shape = f"{layer.weight_shape[0]}x{layer.weight_shape[1]}"
-            verdict = "ok" if layer.error <= tol else "FAIL"
+            verdict = layer.verdict(tol)
             row = (
                 f"{layer.layer:>5}  {shape:>10}  {layer.weight_error:>12.3e}  "
                 f"{layer.bias_error:>12.3e}  {layer.weight_checked + layer.bias_checked:>7}  "
@@ -389,13 +517,25 @@ class GradCheckReport:
         if with_steps:
             lines.append(
                 f"note: where epsilon {self.epsilon:g} cannot resolve the gradients against "
-                "rounding noise (too small a step for gradients this size), a larger step measured "
-                "them again"
+                "rounding noise (the change a step makes in the loss is below the loss's "
+                "rounding), a larger step measured them again"
             )
-        lines.append(
-            f"largest relative error {self.max_error:.3e}: {outcome} (tolerance {tol:g}, "
-            f"epsilon {self.epsilon:g})"
-        )
+        noisy = len(self.in_noise(tol))
+        settings = f"(tolerance {tol:g}, epsilon {self.epsilon:g})"
+        if not noisy:
+            lines.append(f"largest relative error {self.max_error:.3e}: {outcome} {settings}")
+        elif noisy < len(self.layers):
+            # The in-noise layers' errors measure rounding, not backpropagation.
+            measured = len(self.layers) - noisy
+            lines.append(
+                f"largest relative error {self.measured_max_error(tol):.3e} over the "
+                f"{measured} measured layer{'s' if measured > 1 else ''}: {outcome} {settings}"
+            )
+        else:
+            lines.append(f"no layer could be measured: nothing passed or failed {settings}")
+        note = self.noise_note(tol)
+        if note is not None:
+            lines.append(f"note: {note}")
         if self.excluded:
             lines.append(
                 f"note: {self.excluded} weight(s) closer to 0 than the step were left out: "
@@ -449,18 +589,63 @@ class GradCheckReport:
                 "backpropagation or the difference is off"
             )
         if "in noise" in verdicts:
-            lines.append(
-                "note: in noise: the relative error is above the tolerance, but the difference "
-                "is no larger than the rounding noise of the central difference (a few "
-                "u·|J|/ε, u ≈ 1.1e-16 in float64): the gradient is too small for the ratio to "
-                "mean anything"
-            )
+            causes = {
+                entry.noise_cause for _layer, entry in rows if entry.verdict(tol) == "in noise"
+            }
+            lines.append(f"note: in noise: {noise_explanation(causes, self.loss)}")
         if "left out" in verdicts:
             lines.append(
                 "note: left out: with L1 the weight is closer to 0 than the step, and the "
                 "difference crosses |w|'s corner"
             )
         return "\n".join(lines)
+
+
+def noise_explanation(causes: Collection[NoiseCause], loss: float) -> str:
+    """What ``"in noise"`` means for entries in noise for ``causes``, lower case, no full stop.
+
+    Parameters
+    ----------
+    causes : collection of {"small gradient", "large loss"}
+        The :attr:`EntryCheck.noise_cause` of the entries explained.
+    loss : float
+        The objective ``J`` at the checked parameters.
+    """
+    text = (
+        "the relative error is above the tolerance, but the difference is no larger than the "
+        "rounding noise of the central difference (a few u·|J|/ε, u ≈ 1.1e-16 in float64), so "
+        "the ratio means nothing"
+    )
+    why = []
+    if "small gradient" in causes:
+        why.append("the gradient is too small for the step")
+    if "large loss" in causes:
+        why.append(
+            f"the loss (J = {loss:.3g}) is so large that its rounding swamps the change a step "
+            "makes"
+        )
+    return f"{text}: {' or '.join(why)}" if why else text
+
+
+def _layer_list(layers: Sequence[LayerCheck]) -> str:
+    """``"layer 3"`` or ``"layers 1–4, 7"``: runs of consecutive numbers joined."""
+    numbers = sorted(layer.layer for layer in layers)
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    parts = [
+        f"{run[0]}" if len(run) == 1 else f"{run[0]}{'–' if len(run) > 2 else ', '}{run[-1]}"
+        for run in runs
+    ]
+    return f"layer{'s' if len(numbers) > 1 else ''} {', '.join(parts)}"
+
+
+def _largest_step(layers: Sequence[LayerCheck], epsilon: float) -> float:
+    """The largest step any of ``layers`` was measured with (``epsilon`` at least)."""
+    return max([epsilon, *(layer.largest_step or epsilon for layer in layers)])
 
 
 def nonfinite_parameter(params: Sequence[Sequence[np.ndarray]]) -> str | None:
@@ -867,8 +1052,10 @@ def _check_tensor(
             kept=kept,
             excluded=int(chosen.size - gradient.size),
         )
-        # NaN errors compare false and are kept only when nothing else was measured.
-        if best is None or check.error < best.error:
+        # NaN errors compare false and are kept only when nothing else was measured. On a
+        # tie the larger step is kept: its rounding noise is smaller, so the entries' "in
+        # noise" verdicts are the strictest measured (all-zero differences tie at every step).
+        if best is None or check.error <= best.error:
             best = check
         # The tensor's rounding noise: the entries' largest, as a norm over entries.
         noise = float(np.max(entry_noise, initial=0.0)) * np.sqrt(gradient.size)

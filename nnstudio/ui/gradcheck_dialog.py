@@ -3,9 +3,11 @@
 The dialog runs :func:`nnstudio.workflow.check_gradients` on the document's network at its
 current weights, in a worker thread (a big network on many examples takes minutes), and shows
 each layer's relative errors with a verdict against the same tolerance as ``nnstudio
-gradcheck``. Below them, the entries of one layer (the worst one, or the one picked) side by
-side, as the lecture notes compare them: each parameter's derivative by backpropagation beside
-the numerical one, their difference and relative error, the worst first. With a dropout layer,
+gradcheck``: ok, FAIL, or "in noise" for a layer whose differences are all within rounding
+(neither passed nor failed; the summary says how many and why). Below them, the entries of
+one layer (the worst one, or the one picked) side by side, as the lecture notes compare them:
+each parameter's derivative by backpropagation beside the numerical one, their difference and
+relative error, the worst first. With a dropout layer,
 *With dropout (fixed masks)* checks with dropout on, one set of masks held fixed for every
 evaluation of the loss.
 
@@ -29,6 +31,8 @@ from nnstudio.engine.gradcheck import (
     GradCheckProgress,
     GradCheckReport,
     LayerCheck,
+    LayerVerdict,
+    noise_explanation,
 )
 from nnstudio.errors import NNStudioError
 from nnstudio.text import plural
@@ -87,21 +91,31 @@ _ENTRY_HEADER_TIPS = (
     "ok within the tolerance; in noise: above it, but no further apart than the rounding noise "
     "of the difference; left out: next to L1's corner at 0",
 )
+#: Why a layer's verdict says what it says (its Result cell's tooltip).
+_LAYER_VERDICT_TIPS: dict[LayerVerdict, str] = {
+    "ok": "The layer's relative error is within the tolerance: backpropagation is right here.",
+    "FAIL": (
+        "Backpropagation and the central differences disagree by more than the tolerance and "
+        "more than rounding noise: backpropagation is wrong here."
+    ),
+    "in noise": (
+        "Neither passed nor failed: every difference above the tolerance is within the rounding "
+        "noise of the central differences, even at the largest step, so this layer cannot be "
+        "measured (see the note below the report)."
+    ),
+}
 #: Rows the entries table always has room for: the layer's five worst.
 _MIN_ENTRY_ROWS = 5
-#: What the verdicts that are neither a pass nor a failure mean (below the entries).
+#: What the verdicts that are neither a pass nor a failure mean (below the entries); "in
+#: noise" names its cause, which depends on the entries and the loss (see _verdict_note).
 _VERDICT_NOTES = {
-    "in noise": (
-        "the relative error is above the tolerance, but the difference is no larger than the "
-        "rounding noise of the central difference (a few u·|J|/ε, u ≈ 1.1e-16 in float64): "
-        "the gradient is too small for the ratio to mean anything."
-    ),
+    "in noise": noise_explanation(set(), 0.0) + ".",
     "left out": (
         "with L1 the weight is closer to 0 than the step: the difference crosses |w|'s "
         "corner, so it is left out of its layer's error."
     ),
 }
-#: Why an entry's verdict says what it says (its cell's tooltip).
+#: Why an entry's verdict says what it says (its cell's tooltip; "in noise" adds its cause).
 _VERDICT_TIPS = {
     "ok": "The relative error is within the tolerance.",
     "FAIL": "Backpropagation and the central difference disagree by more than the tolerance.",
@@ -152,6 +166,16 @@ def _compared_text(compared: int, parameters: int) -> str:
     return f"{compared:,}" if compared >= parameters else f"{compared:,} of {parameters:,}"
 
 
+def _capitalized(sentence: str) -> str:
+    """``sentence`` with a capital first letter and a full stop."""
+    return sentence[:1].upper() + sentence[1:] + "."
+
+
+def _escaped(text: str) -> str:
+    """``text`` safe in a rich-text label."""
+    return text.replace("&", "&amp;").replace("<", "&lt;")
+
+
 def _error_text(value: float) -> str:
     return "NaN" if math.isnan(value) else f"{value:.2e}"
 
@@ -168,6 +192,17 @@ def _layer_title(drawn: int, layers: int) -> str:
     if drawn == layers:
         return "Output"
     return f"Hidden {drawn}"
+
+
+def _style_verdict(item: QtWidgets.QTableWidgetItem, verdict: str) -> None:
+    """Colour a verdict's cell: ok green and FAIL red, in bold; the others muted."""
+    if verdict in ("ok", "FAIL"):
+        item.setForeground(_PASS_COLOR if verdict == "ok" else _FAIL_COLOR)
+        font = item.font()
+        font.setBold(True)
+        item.setFont(font)
+    else:
+        item.setForeground(QtGui.QColor(MUTED_COLOR))
 
 
 def entry_place(entry: EntryCheck, layers: int) -> str:
@@ -599,7 +634,7 @@ class GradientCheckDialog(QtWidgets.QDialog):
                 f"{report.epsilon if step is None else step:g}"
                 for step in (layer.weight_epsilon, layer.bias_epsilon)
             )
-            passed = layer.error <= tolerance
+            verdict = layer.verdict(tolerance)
             cells = (
                 name,
                 f"{fan_in} × {fan_out}",
@@ -607,7 +642,7 @@ class GradientCheckDialog(QtWidgets.QDialog):
                 _error_text(layer.bias_error),
                 _compared_text(layer.weight_checked + layer.bias_checked, (fan_in + 1) * fan_out),
                 steps,
-                "ok" if passed else "FAIL",
+                verdict,
             )
             for column, text in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(text)
@@ -616,25 +651,19 @@ class GradientCheckDialog(QtWidgets.QDialog):
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
                 if column == len(cells) - 1:
-                    item.setForeground(_PASS_COLOR if passed else _FAIL_COLOR)
-                    font = item.font()
-                    font.setBold(True)
-                    item.setFont(font)
+                    _style_verdict(item, verdict)
+                    item.setToolTip(_LAYER_VERDICT_TIPS[verdict])
                 self.table.setItem(row, column, item)
-        passed = report.passed(tolerance)
-        color = (_PASS_COLOR if passed else _FAIL_COLOR).name()
-        verdict = "passed" if passed else "FAILED"
-        masks = ", dropout with fixed masks" if report.dropout else ""
-        lines = [
-            f"<b style='color:{color}'>Largest relative error {_error_text(report.max_error)}: "
-            f"{verdict}</b> (tolerance {tolerance:g}, loss {report.loss:.6g}{masks})."
-        ]
+        lines = [self._verdict_line(report, tolerance)]
         if report.remeasured:
             lines.append(
                 f"Where ε = {report.epsilon:g} could not resolve the gradients against rounding "
-                "noise (too small a step for gradients this size), a larger step measured them "
-                "again."
+                "noise (the change a step makes in the loss is below the loss's rounding), a "
+                "larger step measured them again."
             )
+        note = report.noise_note(tolerance)
+        if note is not None:
+            lines.append(_escaped(_capitalized(note.replace("epsilon ", "ε = "))))
         if report.excluded:
             lines.append(
                 f"{report.excluded:,} weight(s) closer to 0 than the step were left out: with "
@@ -650,8 +679,37 @@ class GradientCheckDialog(QtWidgets.QDialog):
         self._fill_layer_choice(report)
         self._fit_report()
 
+    @staticmethod
+    def _verdict_line(report: GradCheckReport, tolerance: float) -> str:
+        """The report's verdict, in bold: passed or FAILED over the layers measured.
+
+        Layers in noise neither pass nor fail: the largest error is taken over the others,
+        and when no layer could be measured the line says so, in neither green nor red.
+        """
+        masks = ", dropout with fixed masks" if report.dropout else ""
+        settings = f"(tolerance {tolerance:g}, loss {report.loss:.6g}{masks})."
+        layers, noisy = len(report.layers), len(report.in_noise(tolerance))
+        if layers and noisy == layers:
+            return f"<b>No layer could be measured: nothing passed or failed</b> {settings}"
+        passed = report.passed(tolerance)
+        color = (_PASS_COLOR if passed else _FAIL_COLOR).name()
+        verdict = "passed" if passed else "FAILED"
+        if not noisy:
+            what = f"Largest relative error {_error_text(report.max_error)}"
+        else:
+            measured = layers - noisy
+            what = (
+                f"Largest relative error {_error_text(report.measured_max_error(tolerance))} "
+                f"over the {plural(measured, 'measured layer')}"
+            )
+        return f"<b style='color:{color}'>{what}: {verdict}</b> {settings}"
+
     def _fill_layer_choice(self, report: GradCheckReport) -> None:
-        """Offer the report's layers below and show the one that agrees worst."""
+        """Offer the report's layers below and show the one that agrees worst.
+
+        A failing layer comes first, then one in noise (its entries show why), then the
+        others, each by its relative error.
+        """
         layers = self.document.project.network.layers
         choice = self.entry_layer
         choice.blockSignals(True)
@@ -664,8 +722,13 @@ class GradientCheckDialog(QtWidgets.QDialog):
                 f"Layer {layer.layer}{what} ({count:,} entr{'y' if count == 1 else 'ies'})"
             )
         choice.blockSignals(False)
-        errors = [math.inf if math.isnan(error) else error for error in report.layer_errors]
-        worst = errors.index(max(errors)) if errors else -1
+        tolerance = gradcheck_tolerance(report.epsilon)
+        rank = {"FAIL": 2, "in noise": 1, "ok": 0}
+        badness = [
+            (rank[layer.verdict(tolerance)], math.inf if math.isnan(layer.error) else layer.error)
+            for layer in report.layers
+        ]
+        worst = badness.index(max(badness)) if badness else -1
         self.entries_panel.setVisible(bool(report.layers))
         if worst >= 0:
             choice.setCurrentIndex(worst)
@@ -714,14 +777,11 @@ class GradientCheckDialog(QtWidgets.QDialog):
             place = table.item(position, 0)
             place.setToolTip(f"{entry_place(entry, count)} (step ε = {entry.step:g})")
             result = table.item(position, len(cells) - 1)
-            result.setToolTip(_VERDICT_TIPS[verdict])
-            if verdict in ("ok", "FAIL"):
-                result.setForeground(_PASS_COLOR if verdict == "ok" else _FAIL_COLOR)
-                font = result.font()
-                font.setBold(True)
-                result.setFont(font)
-            else:
-                result.setForeground(QtGui.QColor(MUTED_COLOR))
+            tip = _VERDICT_TIPS[verdict]
+            if verdict == "in noise":
+                tip = _capitalized(noise_explanation({entry.noise_cause}, report.loss))
+            result.setToolTip(tip)
+            _style_verdict(result, verdict)
         table.setUpdatesEnabled(True)
         table.scrollToTop()
         self._show_entries_note(layer, verdicts, tolerance, report.epsilon)
@@ -738,11 +798,17 @@ class GradientCheckDialog(QtWidgets.QDialog):
                 f"beside a small gradient. A step smaller than {epsilon:g} tells whether "
                 "backpropagation or the difference is off."
             )
-        notes += [
-            f"{verdict.capitalize()}: {_VERDICT_NOTES[verdict]}"
-            for verdict in _VERDICT_NOTES
-            if verdict in verdicts
-        ]
+        loss = self.report.loss if self.report is not None else 0.0
+        for verdict in _VERDICT_NOTES:
+            if verdict not in verdicts:
+                continue
+            text = _VERDICT_NOTES[verdict]
+            if verdict == "in noise":
+                # The cause: gradients too small for the step, or a loss whose rounding
+                # swamps the step's change (a diverged network).
+                causes = {entry.noise_cause for entry in layer.noise_entries(tolerance)}
+                text = noise_explanation(causes, loss) + "."
+            notes.append(f"{verdict.capitalize()}: {text}")
         self.entries_note.setText(" ".join(notes))
         self.entries_note.setVisible(bool(notes))
         if self.isVisible():
@@ -780,9 +846,13 @@ class GradientCheckDialog(QtWidgets.QDialog):
         self._fit_contents()
         self.layout().activate()
         room = self.report_room()
-        if room.isNull():
+        # A long summary (layers in noise and why) must not leave its last lines below the
+        # scrolled area's edge either: the contents' least height for their width first.
+        wanted = self.content.heightForWidth(self.scroll.viewport().width())
+        taller = max(room.height(), wanted - self.scroll.viewport().height())
+        if room.width() <= 0 and taller <= 0:
             return
-        self._resize_within_screen(self.width() + room.width(), self.height() + room.height())
+        self._resize_within_screen(self.width() + room.width(), self.height() + taller)
 
     def _fit_contents(self) -> None:
         """Lay the scrolled contents out now and size them to the scroll area.
