@@ -8,8 +8,9 @@ keep a gradient for z < 0, so they cannot die). The spread plot shows each layer
 deviation of its outputs over the probes, from the inputs on (log scale): the quantity Xavier
 and He initialisation keep level with depth, so activations that shrink toward 0 or blow up
 layer after layer show at a glance. A spread of exactly 0 (every output the same, as after zero
-initialisation) has no logarithm: it is drawn at the floor 10⁻¹² and labelled "= 0" there, so
-it does not read as merely tiny.
+initialisation) has no logarithm: it is drawn at the floor 10⁻¹² (or a decade below the
+smallest non-zero spread, which is drawn where it is) and labelled "= 0" there, so it does not
+read as merely tiny.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from nnstudio.ui.plots.common import (
     set_bar_ticks,
     set_title,
 )
+from nnstudio.ui.plots.gradients import smallest_positive, zero_floor
 from nnstudio.ui.qt import QtWidgets, pg
 
 if TYPE_CHECKING:
@@ -48,10 +50,15 @@ _SEPARATOR_WIDTH = 2
 _CROWDED_CLASS_GAP = 4.0
 #: Gap (percent of the y axis) between a unit-health bar and its label.
 _LABEL_GAP = 1.0
+#: Least room (pixels) between the ink of two unit-health labels, or a label and a bar.
+_LABEL_ROOM = 4.0
+#: Half a unit-health bar's width (layers).
+_BAR_HALF_WIDTH = 0.19
 #: Lowest top of the unit-health y axis: room for labels over full bars in a tall plot.
 _MIN_HEALTH_TOP = 110.0
 _SPREAD_COLOR = (90, 60, 160)
-#: Spreads are floored here before taking logarithms (a layer of constant outputs).
+#: Spreads of exactly 0 (a layer of constant outputs) are drawn here on the log axis, or
+#: lower where a non-zero spread lies as low (see :func:`zero_floor`).
 _SPREAD_FLOOR = 1e-12
 
 
@@ -214,22 +221,38 @@ class ActivationsTab(PlotTab):
         )
         self.health_plot.setMouseEnabled(x=False, y=False)
         self.saturated_bars = pg.BarGraphItem(
-            x=[], height=[], width=0.38, brush=pg.mkBrush(*_SATURATED_COLOR), pen=pg.mkPen(None)
+            x=[],
+            height=[],
+            width=2 * _BAR_HALF_WIDTH,
+            brush=pg.mkBrush(*_SATURATED_COLOR),
+            pen=pg.mkPen(None),
         )
         self.dead_bars = pg.BarGraphItem(
-            x=[], height=[], width=0.38, brush=pg.mkBrush(*_DEAD_COLOR), pen=pg.mkPen(None)
+            x=[],
+            height=[],
+            width=2 * _BAR_HALF_WIDTH,
+            brush=pg.mkBrush(*_DEAD_COLOR),
+            pen=pg.mkPen(None),
         )
         self.health_plot.addItem(self.saturated_bars)
         self.health_plot.addItem(self.dead_bars)
+        #: The health plot's tooltip, which each layer's hover tip ends with.
+        self._health_tip = ""
         self._word_health(None)
         self.health_texts: list[pg.TextItem] = []
+        #: Per layer, a transparent column over its bars whose tooltip gives its figures:
+        #: a label left out for want of room still has its value there.
+        self.health_hover: list[QtWidgets.QGraphicsRectItem] = []
         #: Each label's share (None: no share to give) and where its bottom centre goes
         #: (layers, percent) before the plot's sides move it in.
         self._health_at: list[tuple[float | None, float, float]] = []
+        #: The bars' heights (percent), saturated and dead, per layer: labels keep off them.
+        self._bar_heights = (np.zeros(0), np.zeros(0))
         # The labels keep their size in pixels while the plot's size changes: the room above
         # 100 % follows the plot's height so that a full bar's label always fits, the outer
-        # labels move in from the plot's sides, and narrow layers drop the "%" (the axis
-        # says it) so that neighbouring labels do not run together.
+        # labels move in from the plot's sides, narrow layers drop the "%" (the axis says
+        # it), and where even "0" is wider than a layer only every few labels are shown, so
+        # that neighbouring labels do not run together.
         widest = pg.TextItem("100 %").boundingRect()
         self._label_height = widest.height()
         self._label_width = widest.width()
@@ -240,6 +263,7 @@ class ActivationsTab(PlotTab):
         self.spread_plot = make_plot("Activation spread", "layer", ("std of a (log)", "std of a"))
         self.spread_plot.setMouseEnabled(x=False, y=False)
         self.spread_plot.setLogMode(y=True)
+        self.spread_plot.vb.sigResized.connect(self._keep_zero_spreads_inside)
         self.spread_curve = self.spread_plot.plot(
             pen=pg.mkPen(_SPREAD_COLOR, width=2),
             symbol="o",
@@ -259,7 +283,8 @@ class ActivationsTab(PlotTab):
             "layer; weights too small make it shrink toward 0 with depth, too large ones "
             "saturate tanh and sigmoid or make ReLU outputs grow.\n"
             "= 0: every output of that layer is the same (a spread of exactly 0, drawn at "
-            f"the floor {_SPREAD_FLOOR:g})."
+            f"the floor {_SPREAD_FLOOR:g}, or a decade below the smallest non-zero spread if "
+            "that is lower)."
         )
         #: The last spreads drawn, (L + 1,): the inputs, then each layer.
         self.spreads = np.zeros(0)
@@ -451,7 +476,7 @@ class ActivationsTab(PlotTab):
             )
         ]
         set_title(self.health_plot, titles[0], compact=titles[1:])
-        self.health_plot.setToolTip(
+        self._health_tip = (
             f"Saturated: share of sigmoid/tanh activations on {examples} shown (the probe "
             "examples of the Example picker, a sample of the training set) whose derivative "
             "is below 0.05 (learning stalls there).\n"
@@ -460,21 +485,25 @@ class ActivationsTab(PlotTab):
             "validation rows. Leaky ReLU and ELU units are not counted: their slope for "
             "Z < 0 is small but not zero, so they still learn."
         )
+        self.health_plot.setToolTip(self._health_tip)
 
     def _show_spread(self, frame: Frame) -> None:
         """Each layer's activation std, the inputs first (updated in place)."""
         spreads = layer_spreads(frame.probe_A)
         self.spreads = spreads
         x = np.arange(spreads.size, dtype=np.float64)
-        self.spread_curve.setData(x, np.maximum(spreads, _SPREAD_FLOOR))
-        self._label_zero_spreads(spreads)
+        # A tiny spread is drawn where it is: only exact zeros go to the floor, below it.
+        floor = zero_floor(smallest_positive(spreads), _SPREAD_FLOOR)
+        self.spread_curve.setData(x, np.maximum(spreads, floor))
+        self._label_zero_spreads(spreads, floor)
         if self.changed("spread", frame.activation_names):
             names = ["in", *(str(i + 1) for i in range(frame.n_layers))]
             set_bar_ticks(self.spread_plot, names, names)
             self.spread_plot.setXRange(-0.4, spreads.size - 0.6, padding=0)
+        self._keep_zero_spreads_inside()
 
-    def _label_zero_spreads(self, spreads: np.ndarray) -> None:
-        """Say "= 0" above the points at the floor whose spread is exactly 0."""
+    def _label_zero_spreads(self, spreads: np.ndarray, floor: float) -> None:
+        """Say "= 0" above the points at the ``floor`` whose spread is exactly 0."""
         zero = np.flatnonzero(spreads == 0.0)
         while len(self.zero_spread_texts) < zero.size:
             text = pg.TextItem("= 0", color=_SPREAD_COLOR, anchor=(0.5, 1.15))
@@ -484,9 +513,29 @@ class ActivationsTab(PlotTab):
         for index, text in enumerate(self.zero_spread_texts):
             shown = index < zero.size
             if shown:
-                text.setPos(float(zero[index]), math.log10(_SPREAD_FLOOR))  # the y axis is log10
+                text.setPos(float(zero[index]), math.log10(floor))  # the y axis is log10
             if text.isVisible() != shown:
                 text.setVisible(shown)
+
+    def _keep_zero_spreads_inside(self, *_args: object) -> None:
+        """Move each "= 0" sideways off its point as far as it takes to keep it inside the
+        plot: the output layer's point is on the right edge, which cut the label to "="."""
+        view = self.spread_plot.vb
+        (low, high), _ = view.viewRange()
+        width = view.width()
+        for text in self.zero_spread_texts:
+            if not text.isVisible():
+                continue
+            label = text.boundingRect().width()
+            anchor = 0.5
+            if width > 0 and high > low and label > 0:
+                centre = (text.pos().x() - low) / (high - low) * width  # pixels from the left
+                # The label's left edge sits at centre - anchor * label, within [1, width - 1].
+                least = (centre - (width - 1.0 - label)) / label
+                most = (centre - 1.0) / label
+                anchor = min(max(anchor, least), most) if least <= most else 0.5
+            if abs(text.anchor.x() - anchor) > 1e-9:
+                text.setAnchor((anchor, text.anchor.y()))
 
     def _fit_health_range(self, *_args: object) -> None:
         """Fit the labels into a plot of a new size: room above 100 % for a full bar's
@@ -498,22 +547,76 @@ class ActivationsTab(PlotTab):
 
     def _place_health_labels(self) -> None:
         """Word each label for the room and put it above its bar, centred, or as near as the
-        plot's sides allow."""
+        plot's sides allow; leave out those that would run into a label or a bar shown.
+
+        The largest shares are placed first, then the others from the left: in a deep
+        network's narrow layers every second or third "0" is shown, and none pressed against
+        a bar that stands out.
+        """
         view = self.health_plot.vb
-        (low, high), _ = view.viewRange()
-        width = view.width()
+        (low, high), (bottom, top) = view.viewRange()
+        width, height = view.width(), view.height()
         per_pixel = (high - low) / width if width > 0 else 0.0
         # A layer is one unit wide: room for "100 %" and a gap, or for "100" only.
         percent = " %" if width <= 0 or self._label_width + 6.0 <= width / (high - low) else ""
-        for text, (share, x, y) in zip(self.health_texts, self._health_at, strict=False):
+        laid_out = width > 0 and height > 0 and high > low and top > bottom
+        x_pixels = width / (high - low) if laid_out else 0.0
+        y_pixels = height / (top - bottom) if laid_out else 0.0
+        bars = self._bar_pixels(low, bottom, x_pixels, y_pixels) if laid_out else []
+        order = sorted(
+            range(min(len(self.health_texts), len(self._health_at))),
+            key=lambda i: (-(self._health_at[i][0] or 0.0), i),
+        )
+        placed: list[tuple[float, float, float, float]] = []
+        for index in order:
+            text = self.health_texts[index]
+            share, x, y = self._health_at[index]
             wording = "–" if share is None else f"{share:.0f}{percent}"
             if text.textItem.toPlainText() != wording:
                 text.setText(wording)
-            # A narrow plot leaves less than half a label's width beside the outer bars.
-            half = (text.boundingRect().width() / 2.0 + 1.0) * per_pixel
+            # A narrow plot leaves less than half a label's width beside the outer bars. The
+            # margin around the text is blank: it may lie outside (the label then stays over
+            # its own layer in a deep network's narrow ones).
+            margin = text.textItem.document().documentMargin()
+            half = (max(text.boundingRect().width() / 2.0 - margin, 0.0) + 2.0) * per_pixel
             if high - low > 2.0 * half:
                 x = min(max(x, low + half), high - half)
             text.setPos(x, y)
+            shown = True
+            if laid_out:
+                ink = self._ink_pixels(text, (x - low) * x_pixels, (y - bottom) * y_pixels)
+                shown = not any(_apart(ink, other) < _LABEL_ROOM for other in placed) and not any(
+                    _apart(ink, bar) < 1.0 for layer, bar in bars if layer != index
+                )
+                if shown:
+                    placed.append(ink)
+            if text.isVisible() != shown:
+                text.setVisible(shown)
+
+    @staticmethod
+    def _ink_pixels(
+        text: pg.TextItem, centre: float, base: float
+    ) -> tuple[float, float, float, float]:
+        """(left, right, bottom, top) in pixels from the view's bottom left of the text of a
+        label whose bottom centre is at (``centre``, ``base``): without the margin around it."""
+        rect = text.boundingRect()
+        margin = text.textItem.document().documentMargin()
+        half = max(rect.width() / 2.0 - margin, 0.0)
+        return centre - half, centre + half, base + margin, base + rect.height() - margin
+
+    def _bar_pixels(
+        self, low: float, bottom: float, x_pixels: float, y_pixels: float
+    ) -> list[tuple[int, tuple[float, float, float, float]]]:
+        """Each bar taller than 0 as its layer and (left, right, bottom, top) in pixels."""
+        half = _BAR_HALF_WIDTH * x_pixels
+        base = -bottom * y_pixels
+        bars = []
+        for offset, heights in zip((-0.2, 0.2), self._bar_heights, strict=True):
+            for layer in np.flatnonzero(heights > 0).tolist():
+                centre = (layer + offset - low) * x_pixels
+                top = (float(heights[layer]) - bottom) * y_pixels
+                bars.append((layer, (centre - half, centre + half, base, top)))
+        return bars
 
     def _label_health(self, frame: Frame, saturated: np.ndarray, dead: np.ndarray) -> None:
         """Write each layer's share above its bar, so a 0 % bar still says something."""
@@ -522,21 +625,39 @@ class ActivationsTab(PlotTab):
             text = pg.TextItem(anchor=(0.5, 1.0), color=(60, 60, 60))
             self.health_plot.addItem(text)
             self.health_texts.append(text)
+        while len(self.health_hover) < layers:
+            index = len(self.health_hover)
+            column = QtWidgets.QGraphicsRectItem(index - 0.5, 0.0, 1.0, 1000.0)
+            column.setPen(pg.mkPen(None))
+            column.setBrush(pg.mkBrush(None))
+            self.health_plot.addItem(column, ignoreBounds=True)
+            self.health_hover.append(column)
         places: list[tuple[float | None, float, float]] = []
+        probes = int(np.shape(frame.probe_A[0])[0])
         for index, text in enumerate(self.health_texts):
             if index >= layers:
                 text.setVisible(False)
+                self.health_hover[index].setVisible(False)
                 continue
             if np.isfinite(frame.saturated_fraction[index]):
                 share, x = float(saturated[index]), index - 0.2
+                figure = f"{share:.0f} % of its activations saturated"
             elif np.isfinite(frame.dead_fraction[index]):
                 share, x = float(dead[index]), index + 0.2
+                figure = f"{share:.0f} % of its units dead on all {probes:,} shown examples"
             else:
                 # Neither saturating nor able to die (identity, leaky ReLU, softmax, ...).
                 share, x = None, float(index)
-            text.setVisible(True)
+                figure = "neither saturates nor can die"
             places.append((share, x, (share or 0.0) + _LABEL_GAP))
+            name = frame.activation_names[index]
+            tip = f"Layer {index + 1} ({name}): {figure}\n\n{self._health_tip}"
+            hover = self.health_hover[index]
+            if hover.toolTip() != tip:
+                hover.setToolTip(tip)
+            hover.setVisible(True)
         self._health_at = places
+        self._bar_heights = (saturated, dead)
         self._place_health_labels()
 
     # ---- export ------------------------------------------------------------------------------
@@ -567,3 +688,11 @@ class ActivationsTab(PlotTab):
             )
         ]
         return header, rows
+
+
+def _apart(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Pixels between two (left, right, bottom, top) rectangles side by side, or ``inf`` when
+    one is wholly above the other; negative where they overlap side by side."""
+    if a[2] >= b[3] or b[2] >= a[3]:
+        return math.inf
+    return max(a[0] - b[1], b[0] - a[1])

@@ -4,9 +4,11 @@ A layer's gradient norm is ‖[∂J/∂W; ∂J/∂b]‖, its weights' and biases
 (the plot's tooltip says so).
 
 Lines that sink by orders of magnitude towards the input layers show vanishing gradients;
-lines that shoot up show exploding ones. A gradient of exactly 0 (a zero-initialised layer no
-signal reaches, a dead ReLU layer) has no logarithm: it is drawn at the floor 10⁻¹², labelled
-"= 0" there and named in a note, so it does not read as merely tiny.
+lines that shoot up show exploding ones. Tiny norms (10⁻¹⁹ in a deep sigmoid network) are drawn
+where they are. A gradient of exactly 0 (a zero-initialised layer no signal reaches, a dead
+ReLU layer) has no logarithm: it is drawn at a floor, 10⁻¹² or a decade below the smallest
+non-zero norm if that is lower, labelled "= 0" there and named in a note, so it does not read
+as merely tiny.
 """
 
 from __future__ import annotations
@@ -34,17 +36,67 @@ from nnstudio.ui.qt import QtWidgets, pg
 if TYPE_CHECKING:
     from nnstudio.ui.frame import Frame
 
-#: Norms are floored here before taking logarithms (a dead layer has a zero gradient).
+#: Exact zeros are drawn here on the log axis (a dead layer has a zero gradient), unless a
+#: non-zero value lies as low: see :func:`zero_floor`.
 _FLOOR = 1e-12
+#: The lowest floor :func:`zero_floor` gives is 1e-320, still a positive float64 (only
+#: values closer to 0 than that, subnormal ones, may lie under it).
+_LOWEST_FLOOR_EXPONENT = -320
 
 
-def zero_gradient_text(norms: np.ndarray) -> str:
+def smallest_positive(values: np.ndarray) -> float:
+    """The smallest value above 0 in ``values`` (``inf`` when there is none).
+
+    Parameters
+    ----------
+    values : ndarray
+        Any shape; NaN and negative values are ignored.
+
+    Returns
+    -------
+    float
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        return math.inf
+    with np.errstate(invalid="ignore"):
+        return float(np.min(values, initial=math.inf, where=values > 0.0))
+
+
+def zero_floor(smallest: float, default: float = _FLOOR) -> float:
+    """Where exact zeros are drawn on a log axis whose smallest non-zero value is ``smallest``.
+
+    ``default`` where that leaves a decade's room below every non-zero value; else the power
+    of ten a decade below ``smallest``'s, so a vanishing 5e-19 is drawn where it is, not
+    on top of the zeros.
+
+    Parameters
+    ----------
+    smallest : float
+        The smallest value above 0 drawn (``inf``: none).
+    default : float
+        The usual floor.
+
+    Returns
+    -------
+    float
+        A power of ten, at most ``default``, below ``smallest``.
+    """
+    if not math.isfinite(smallest) or smallest >= 10.0 * default:
+        return default
+    exponent = max(math.floor(math.log10(smallest)) - 1, _LOWEST_FLOOR_EXPONENT)
+    return min(default, 10.0**exponent)
+
+
+def zero_gradient_text(norms: np.ndarray, floor: float | None = None) -> str:
     """A note naming the layers whose gradient norm is exactly 0 at the latest step.
 
     Parameters
     ----------
     norms : ndarray, shape (S, L)
         Per-step, per-layer gradient norms (S ≥ 1).
+    floor : float or None
+        Where the zeros are drawn; ``None``: :func:`zero_floor` of the norms.
 
     Returns
     -------
@@ -62,10 +114,12 @@ def zero_gradient_text(norms: np.ndarray) -> str:
             names = ", ".join(str(i + 1) for i in layers)
             noun = "layer" if len(layers) == 1 else "layers"
             parts.append(f"{noun} {names}: gradient exactly 0 {when}")
-    return "; ".join(parts) + f" (drawn at {_FLOOR:g})"
+    if floor is None:
+        floor = zero_floor(smallest_positive(norms))
+    return "; ".join(parts) + f" (drawn at {floor:g})"
 
 
-def zero_gradient_wordings(norms: np.ndarray) -> tuple[str, ...]:
+def zero_gradient_wordings(norms: np.ndarray, floor: float | None = None) -> tuple[str, ...]:
     """:func:`zero_gradient_text` and shorter wordings of it, longest first.
 
     A plots dock at 1280 or 1024 pixels has room for about half of the whole note beside the
@@ -75,6 +129,8 @@ def zero_gradient_wordings(norms: np.ndarray) -> tuple[str, ...]:
     ----------
     norms : ndarray, shape (S, L)
         Per-step, per-layer gradient norms (S ≥ 1).
+    floor : float or None
+        Where the zeros are drawn; ``None``: :func:`zero_floor` of the norms.
 
     Returns
     -------
@@ -82,13 +138,15 @@ def zero_gradient_wordings(norms: np.ndarray) -> tuple[str, ...]:
         Empty when no gradient is 0, e.g. ``("layers 1, 2: gradient exactly 0 at every step
         (drawn at 1e-12)", …, "layers 1, 2 = 0")``.
     """
-    text = zero_gradient_text(norms)
+    if floor is None:
+        floor = zero_floor(smallest_positive(norms))
+    text = zero_gradient_text(norms, floor)
     if not text:
         return ()
     zero = np.flatnonzero(norms[-1] == 0.0)
     names = ", ".join(str(int(i) + 1) for i in zero)
     noun = "layer" if zero.size == 1 else "layers"
-    without_floor = text.removesuffix(f" (drawn at {_FLOOR:g})")
+    without_floor = text.removesuffix(f" (drawn at {floor:g})")
     wordings = (
         text,
         without_floor,
@@ -113,8 +171,9 @@ GRADIENT_NORM_TIP = (
 
 #: The zero-gradient note's tooltip, after the note itself.
 _ZERO_TIP = (
-    "A gradient of exactly 0 has no logarithm: it is drawn at the floor "
-    f"{_FLOOR:g}. No error signal reaches that layer, so its weights do not change."
+    f"A gradient of exactly 0 has no logarithm: it is drawn at the floor {_FLOOR:g}, or a "
+    "decade below the smallest non-zero norm if that is lower. No error signal reaches that "
+    "layer, so its weights do not change."
 )
 
 
@@ -171,6 +230,12 @@ class GradientsTab(PlotTab):
         self._names: tuple[str, ...] = ()
         self._steps = np.zeros(0, dtype=np.int64)
         self._norms = np.zeros((0, 0))
+        #: Where exact zeros are drawn now (see :func:`zero_floor`).
+        self.floor = _FLOOR
+        #: The smallest non-zero norm of the history so far, and what it was taken over: the
+        #: run, the rows and their first and last step (a history only grows, or is thinned).
+        self._smallest = math.inf
+        self._smallest_of: tuple[int, int, int, int, int] | None = None
         self.set_arrangement(narrow=[(self.plot, 0, 0, 1, 1)], wide=[(self.plot, 0, 0, 1, 1)])
 
     def view_options(self) -> dict[str, QtWidgets.QCheckBox | QtWidgets.QComboBox]:
@@ -179,6 +244,8 @@ class GradientsTab(PlotTab):
     def clear(self) -> None:
         self._steps = np.zeros(0, dtype=np.int64)
         self._norms = np.zeros((0, 0))
+        self._smallest, self._smallest_of = math.inf, None
+        self.floor = _FLOOR
         self.x_range.reset()
         for live in self._live.values():
             live.clear()
@@ -222,13 +289,14 @@ class GradientsTab(PlotTab):
         self.empty_note.set_shown(not has_data)
         if has_data:
             self.x_range.follow(float(steps[0]), float(steps[-1]))
-            centres, smoothed = _smoothed(steps, norms, _SMOOTHING_RUNS)
+            self.floor = zero_floor(self._smallest_norm(frame.run, steps, norms))
+            centres, smoothed = _smoothed(steps, norms, _SMOOTHING_RUNS, floor=self.floor)
         averaged = has_data and smoothing_applies(steps.shape[0], _SMOOTHING_RUNS)
         if self.smoothing_note.isHidden() == averaged:
             self.smoothing_note.setVisible(averaged)
         for index, (curve, raw) in enumerate(zip(self.curves, self.raw_curves, strict=True)):
             if index < layers and has_data:
-                self._live[raw].set_data(steps, norms[:, index], floor=_FLOOR)
+                self._live[raw].set_data(steps, norms[:, index], floor=self.floor)
                 self._live[curve].set_data(centres, smoothed[:, index])
                 curve.setVisible(True)
                 raw.setVisible(self.show_raw.isChecked())
@@ -238,9 +306,28 @@ class GradientsTab(PlotTab):
                 curve.setVisible(index < layers)
         self._mark_zero_gradients(steps, norms, layers if has_data else 0)
 
+    def _smallest_norm(self, run: int, steps: np.ndarray, norms: np.ndarray) -> float:
+        """The smallest non-zero norm of the history, looking only at the rows that are new
+        since the last frame of the same run (a long history has millions of values)."""
+        count, layers = norms.shape
+        seen = self._smallest_of
+        if (
+            seen is not None
+            and seen[:2] == (run, layers)
+            and seen[2] <= count
+            and int(steps[0]) == seen[3]
+            and int(steps[seen[2] - 1]) == seen[4]
+        ):
+            smallest = min(self._smallest, smallest_positive(norms[seen[2] :]))
+        else:
+            smallest = smallest_positive(norms)
+        self._smallest = smallest
+        self._smallest_of = (run, layers, count, int(steps[0]), int(steps[-1]))
+        return smallest
+
     def _mark_zero_gradients(self, steps: np.ndarray, norms: np.ndarray, layers: int) -> None:
         """Label the layers whose latest gradient is exactly 0 at the floor, and name them."""
-        wordings = zero_gradient_wordings(norms[:, :layers]) if layers else ()
+        wordings = zero_gradient_wordings(norms[:, :layers], self.floor) if layers else ()
         if wordings:
             if wordings[0] != self.zero_note.text():
                 self.zero_note.set_wordings(*wordings)  # the longest that fits the room left
@@ -253,7 +340,7 @@ class GradientsTab(PlotTab):
             shown = index < zero.size and bool(zero[index])
             if shown:
                 # At the last step on the floor (the axis is log10), stacked upwards.
-                label.setPos(float(steps[-1]), math.log10(_FLOOR))
+                label.setPos(float(steps[-1]), math.log10(self.floor))
                 label.setAnchor((1.0, 1.0 + 1.1 * stacked))
                 stacked += 1
             if label.isVisible() != shown:
@@ -288,7 +375,9 @@ def smoothing_applies(count: int, runs: int = _SMOOTHING_RUNS) -> bool:
     return count > runs or _smoothing_window(count) > 1
 
 
-def _smoothed(steps: np.ndarray, norms: np.ndarray, runs: int) -> tuple[np.ndarray, np.ndarray]:
+def _smoothed(
+    steps: np.ndarray, norms: np.ndarray, runs: int, *, floor: float = _FLOOR
+) -> tuple[np.ndarray, np.ndarray]:
     """Geometric moving average of per-step norms over about 1/60 of the run.
 
     Long histories are first averaged in ``runs`` equal runs of steps, each from at most
@@ -300,9 +389,12 @@ def _smoothed(steps: np.ndarray, norms: np.ndarray, runs: int) -> tuple[np.ndarr
     steps : ndarray, shape (S,)
         Step numbers, non-decreasing.
     norms : ndarray, shape (S, L)
-        Norms per step and layer; floored at ``_FLOOR`` before taking logarithms.
+        Norms per step and layer; floored at ``floor`` before taking logarithms.
     runs : int
         Fewest runs a long history is averaged in (fewer than ``2 * runs``).
+    floor : float
+        Where exact zeros count (see :func:`zero_floor`): below every non-zero norm, so
+        a tiny one is averaged as it is.
 
     Returns
     -------
@@ -317,14 +409,14 @@ def _smoothed(steps: np.ndarray, norms: np.ndarray, runs: int) -> tuple[np.ndarr
         used = size * whole
         stride = max(1, size // 4)
         sampled = norms[:used].reshape(whole, size, -1)[:, ::stride]
-        logs = np.log(np.maximum(sampled, _FLOOR)).mean(axis=1)
+        logs = np.log(np.maximum(sampled, floor)).mean(axis=1)
         centres = steps[:used].reshape(whole, size).mean(axis=1)
         if used < count:  # the newest few steps form a shorter last run
-            tail = np.log(np.maximum(norms[used:], _FLOOR)).mean(axis=0, keepdims=True)
+            tail = np.log(np.maximum(norms[used:], floor)).mean(axis=0, keepdims=True)
             logs = np.vstack([logs, tail])
             centres = np.append(centres, steps[used:].mean())
     else:
-        logs = np.log(np.maximum(norms, _FLOOR))
+        logs = np.log(np.maximum(norms, floor))
         centres = np.asarray(steps, dtype=np.float64)
     window = _smoothing_window(centres.shape[0])
     return centres, np.exp(_moving_average(logs, window))

@@ -1738,7 +1738,10 @@ class LossTab(FoldingTab):
         run = self.current_run
         if run is not None and any(on for _position, on in run.penalty):
             return True
-        gap = np.asarray(history.train_objective, float) - np.asarray(history.train_loss, float)
+        # A diverged run's objective and loss are both ∞ there: ∞ − ∞ is NaN, which the
+        # finite mask drops, so NumPy's warning about it says nothing the user needs.
+        with np.errstate(invalid="ignore"):
+            gap = np.asarray(history.train_objective, float) - np.asarray(history.train_loss, float)
         return bool(np.any(gap[np.isfinite(gap)] > 0))
 
     def _rate_changes(self) -> bool:
