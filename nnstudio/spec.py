@@ -50,6 +50,15 @@ LOSSES: tuple[str, ...] = (
     "binary_crossentropy",
     "categorical_crossentropy",
 )
+#: The losses as the studio names them to its users.
+LOSS_LABELS: dict[str, str] = {
+    # Not "mean squared error": the engine halves it, so it is half what MSE/RMSE tools show.
+    "mse": "Squared error (½ · mean)",
+    "mae": "Mean absolute error",
+    "huber": "Huber",
+    "binary_crossentropy": "Binary cross-entropy",
+    "categorical_crossentropy": "Categorical cross-entropy",
+}
 #: The losses that compare outputs with class labels: a regression's data has none.
 CLASSIFICATION_LOSSES: tuple[str, ...] = ("binary_crossentropy", "categorical_crossentropy")
 

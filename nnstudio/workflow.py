@@ -15,6 +15,7 @@ import numpy as np
 from nnstudio.errors import DataError
 from nnstudio.spec import (
     CLASSIFICATION_LOSSES,
+    LOSS_LABELS,
     CsvData,
     Project,
     Standardization,
@@ -437,7 +438,12 @@ def fit_network_to_data(
         not dataset.is_classification and loss in CLASSIFICATION_LOSSES
     )
     if (loss_misfits or new_activation != activation) and loss != natural:
-        notices.append(f"Loss changed from {loss} to {natural} to fit the new output layer")
+        # As the Training settings name them ("Binary cross-entropy"), not as files do.
+        old_name, new_name = (LOSS_LABELS.get(name, name) for name in (loss, natural))
+        notices.append(
+            f"Loss changed from {old_name[:1].lower()}{old_name[1:]} to "
+            f"{new_name[:1].lower()}{new_name[1:]} to fit the new output layer"
+        )
         loss = natural
 
     fitted = project

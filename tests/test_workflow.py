@@ -81,7 +81,7 @@ def test_fit_resizes_a_binary_network_to_iris(iris_like) -> None:
         "Input layer resized from 2 to 4 inputs to match the 4 features",
         "Output activation changed from sigmoid to softmax for the 3 classes",
         "Output layer resized from 1 to 3 units to match the 3 classes",
-        "Loss changed from binary_crossentropy to categorical_crossentropy to fit the new "
+        "Loss changed from binary cross-entropy to categorical cross-entropy to fit the new "
         "output layer",
     ]
     assert fitted.feature_names == IRIS_FEATURES
@@ -135,8 +135,9 @@ def test_fit_classifier_to_regression_data() -> None:
     assert fitted.network.describe() == "1-5(tanh)-1(identity)"
     assert fitted.loss == "mse"
     assert "Output activation changed from softmax to identity for 1 target column" in notices
-    assert "Loss changed from categorical_crossentropy to mse to fit the new output layer" in (
-        notices
+    assert (
+        "Loss changed from categorical cross-entropy to squared error (½ · mean) to fit the "
+        "new output layer" in notices
     )
 
 

@@ -65,7 +65,10 @@ def test_a_diverged_banner_leaves_the_whole_canvas_in_sight(qtbot, window, size)
     assert "NaN or infinite" in banner.label.toolTip()
     assert banner.height() <= banner.tallest()
     # A notice over the canvas at the same time stays inside it too.
-    canvas.show_notice("Loss changed from binary_crossentropy to mse to fit the new output layer")
+    canvas.show_notice(
+        "Loss changed from binary cross-entropy to squared error (½ · mean) to fit the new "
+        "output layer"
+    )
     qtbot.waitUntil(canvas.notice_banner.isVisible)
     assert canvas_rect.contains(_rect_in(canvas.notice_banner, window))
 

@@ -20,6 +20,7 @@ from dataclasses import replace
 
 from nnstudio.spec import (
     DTYPES,
+    LOSS_LABELS,
     LOSSES,
     OPTIMIZER_HYPERPARAMETERS,
     OPTIMIZERS,
@@ -36,14 +37,6 @@ from nnstudio.ui.document import (
 )
 from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets, Signal, show_clamped, whole_text_combo
 
-LOSS_LABELS = {
-    # Not "mean squared error": the engine halves it, so it is half what MSE/RMSE tools show.
-    "mse": "Squared error (½ · mean)",
-    "mae": "Mean absolute error",
-    "huber": "Huber",
-    "binary_crossentropy": "Binary cross-entropy",
-    "categorical_crossentropy": "Categorical cross-entropy",
-}
 OPTIMIZER_LABELS = {
     "sgd": "SGD",
     "momentum": "Momentum",
