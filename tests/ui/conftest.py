@@ -160,3 +160,11 @@ def app_font(qapp) -> Iterator[Callable[[float], None]]:
 
     yield set_points
     QtWidgets.QApplication.setFont(original)
+
+
+@pytest.fixture
+def small_screen(monkeypatch) -> QtCore.QRect:
+    """A 1024 x 640 screen's free area (the offscreen screen is 800 pixels square)."""
+    available = QtCore.QRect(0, 0, 1024, 640)
+    monkeypatch.setattr(QtGui.QScreen, "availableGeometry", lambda screen: available)
+    return available

@@ -11,17 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from nnstudio.ui.qt import Qt, QtCore, QtGui, QtWidgets
+from nnstudio.ui.qt import Qt, QtCore, QtWidgets
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def small_screen(monkeypatch) -> QtCore.QRect:
-    """A 1024 x 640 screen's free area (the offscreen screen is 800 pixels square)."""
-    available = QtCore.QRect(0, 0, 1024, 640)
-    monkeypatch.setattr(QtGui.QScreen, "availableGeometry", lambda screen: available)
-    return available
 
 
 def _open(

@@ -19,7 +19,7 @@ from nnstudio.ui.frame import Frame, FrameBuilder
 from nnstudio.ui.qt import QtCore, QtWidgets, pg
 from nnstudio.workflow import build_network
 from tests.ui import test_plots as plot_tests
-from tests.ui.test_plots_s25_vanishing import deep_sigmoid_project
+from tests.ui.test_plots_vanishing import deep_sigmoid_project
 
 pytestmark = pytest.mark.gui
 

@@ -18,14 +18,6 @@ from tests.ui.test_small_screen import _open
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def small_screen(monkeypatch) -> QtCore.QRect:
-    """A 1024 x 640 screen's free area (the offscreen screen is 800 pixels square)."""
-    available = QtCore.QRect(0, 0, 1024, 640)
-    monkeypatch.setattr(QtGui.QScreen, "availableGeometry", lambda screen: available)
-    return available
-
-
 def _reads_whole(label: QtWidgets.QLabel) -> bool:
     """Whether ``label``'s text is whole in its width (not cut, not ending in "…")."""
     text = label.text()

@@ -12,20 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
+from nnstudio.ui.qt import QtWidgets
 from tests.ui.test_small_screen import _open
 
 pytestmark = pytest.mark.gui
 
 NAMES = ["Loss", "Weights", "Gradients", "Activations", "Output"]
-
-
-@pytest.fixture
-def small_screen(monkeypatch) -> QtCore.QRect:
-    """A 1024 x 640 screen's free area (the offscreen screen is 800 pixels square)."""
-    available = QtCore.QRect(0, 0, 1024, 640)
-    monkeypatch.setattr(QtGui.QScreen, "availableGeometry", lambda screen: available)
-    return available
 
 
 def _assert_names_whole(tabs: QtWidgets.QTabWidget) -> None:
