@@ -72,7 +72,7 @@ def test_a_regression_learns_by_squared_error(activation: str) -> None:
 def test_iris_trains_with_any_output_activation_chosen_in_the_studio(
     qapp, samples_dir: Path, activation: str
 ) -> None:
-    """The QA case: Iris with an identity output was left with categorical cross-entropy."""
+    """Iris with an identity output was left with categorical cross-entropy."""
     from nnstudio.ui.document import StudioDocument
 
     document = StudioDocument()

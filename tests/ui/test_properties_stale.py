@@ -184,7 +184,7 @@ def _back_on_the_summary(window, shot: str) -> None:
 
 
 def test_undo_after_a_step_in_the_studio(qtbot, window, sample) -> None:
-    """The QA sequence: XOR, Add layer, the output layer, Undo, Step; then the added layer
+    """XOR, Add layer, the output layer, Undo, Step; then the added layer
     selected and its Add layer undone."""
     window.open_sample("xor")
     window.add_layer_action.trigger()  # 2-4-4-1
@@ -210,7 +210,7 @@ def test_undo_after_a_step_in_the_studio(qtbot, window, sample) -> None:
 
 
 def test_opening_another_sample_in_the_studio(qtbot, window) -> None:
-    """The QA sequence: Spiral, its output layer, then the XOR sample."""
+    """Spiral, its output layer, then the XOR sample."""
     window.open_sample("spiral")
     with qtbot.capture_exceptions() as exceptions:
         window.canvas.select(Selection("layer", 3))

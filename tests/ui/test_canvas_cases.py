@@ -1,4 +1,4 @@
-"""Canvas fixes from a QA pass: the selection across a new document, narrow lanes' headers
+"""Canvas cases once broken: the selection across a new document, narrow lanes' headers
 with dropout, and the room between input or class names and their neurons."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tests.ui.test_canvas_readable import SMALL_CANVAS, open_canvas
 
 pytestmark = pytest.mark.gui
 
-#: Seven hidden layers of 64 with dropout (activation, rate), as in the QA's 1024 x 640 case.
+#: Seven hidden layers of 64 with dropout (activation, rate), as in the 1024 x 640 case that broke.
 DEEP_LAYERS = (
     ("relu", 0.2),
     ("leaky_relu", 0.5),
