@@ -38,6 +38,7 @@ from nnstudio.spec import (
     training_problems,
     with_minus_sign,
 )
+from nnstudio.text import plural
 from nnstudio.ui.qt import QtCore, QtGui, Signal, wait_cursor
 from nnstudio.ui.selection import LayerMap
 from nnstudio.workflow import attach_dataset, fit_network_to_data
@@ -294,6 +295,37 @@ def _check_opened(project: Project) -> None:
         problems.append(f"loss: {problem}")
     if problems:
         raise SpecError(problems)
+
+
+def _another_data_set(old: DataSpec, new: DataSpec) -> bool:
+    """Whether ``new`` is other data than ``old``: another generator, file or target, not
+    the same generator's data with other noise, samples, seed or features."""
+    if isinstance(old, BuiltinData) and isinstance(new, BuiltinData):
+        return old.builtin != new.builtin
+    if isinstance(old, CsvData) and isinstance(new, CsvData):
+        return old.csv != new.csv or old.target != new.target
+    return True
+
+
+def _kept_weights_notice(old: DataSpec, new: DataSpec, position: tuple[int, int]) -> str:
+    """What a switch from ``old`` to ``new`` data that kept trained weights says, in one
+    line of the canvas's notice: "Weights from XOR (600 epochs) kept: Reset weights to train
+    afresh" (``position``: how far the weights were trained)."""
+    from nnstudio.ui.docks.properties_dock import data_name  # the docks import this module
+
+    epochs, steps = position
+    trained = ""
+    if epochs > 0:
+        trained = f" ({plural(epochs, 'epoch')})"
+    elif steps > 0:
+        trained = f" ({plural(steps, 'step')})"
+    name = data_name(old)
+    if isinstance(old, CsvData) and isinstance(new, CsvData) and name == data_name(new):
+        # Another target column of the same file.
+        name = f"{name} › {', '.join(old.target)}"
+    # "From", not "trained on": the weights may have been opened with that data, or
+    # trained on data before it.
+    return f"Weights from {name}{trained} kept: Reset weights to train afresh"
 
 
 def _same_shapes(a: NetworkSpec, b: NetworkSpec) -> bool:
@@ -915,16 +947,60 @@ class StudioDocument(QtCore.QObject):
         """Replace ``network.layers[index]``."""
         return self.set_network(self._project.network.with_layer(index, layer), text)
 
-    def change_units(self, index: int, delta: int) -> bool:
-        """Add (``delta > 0``) or remove neurons in hidden layer ``index``."""
+    def change_units(self, index: int, delta: int, neuron: int | None = None) -> bool:
+        """Add (``delta > 0``) or remove neurons in hidden layer ``index``.
+
+        Neurons are added at the end of the layer. Removing takes ``-delta`` neurons from
+        ``neuron`` on (by default the last ones); one neuron always stays.
+
+        Removing neurons keeps the trained weights of the others: the removed neurons'
+        columns of the layer's weights, their biases and their rows of the next layer's
+        weights go, and the weights stay as far trained as they were, so one undo step
+        brings them back exactly. Fresh weights (or none) start afresh, as after any
+        change of shape.
+
+        Parameters
+        ----------
+        index : int
+            Index into ``network.layers`` of a hidden layer.
+        delta : int
+            How many neurons to add (positive) or remove (negative).
+        neuron : int or None
+            The first neuron removed; ignored when adding.
+
+        Returns
+        -------
+        bool
+            Whether the layer changed.
+        """
         layers = self._project.network.layers
         if not 0 <= index < len(layers) - 1:
             return False
-        units = max(1, layers[index].units + delta)
-        if units == layers[index].units:
+        before = layers[index].units
+        units = max(1, before + delta)
+        if units == before:
             return False
-        text = "Add neuron" if delta > 0 else "Remove neuron"
-        return self.set_layer(index, replace(layers[index], units=units), text)
+        layer = replace(layers[index], units=units)
+        if delta > 0:
+            return self.set_layer(index, layer, "Add neuron")
+        count = before - units
+        first = before - count if neuron is None else neuron
+        if not 0 <= first <= before - count:
+            return False
+        text = "Remove neuron" if count == 1 else "Remove neurons"
+        weights = self._weights
+        if not self.has_trained_weights or not self._project.network.fits(weights):
+            return self.set_layer(index, layer, text)
+        assert weights is not None
+        gone = np.arange(first, first + count)
+        kept = list(weights)
+        W, b = weights[index]
+        kept[index] = (np.delete(W, gone, axis=1), np.delete(b, gone))
+        W_next, b_next = weights[index + 1]
+        kept[index + 1] = (np.delete(W_next, gone, axis=0), b_next)
+        project = replace(self._project, network=self._project.network.with_layer(index, layer))
+        # Like a hand edit: the other neurons' weights stay as far trained as they were.
+        return self.apply(project, text, weights=tuple(kept), position=self._position)
 
     def set_training(self, training: TrainingSpec, text: str = "Change training settings") -> bool:
         """Replace the training settings (weights are kept).
@@ -991,10 +1067,16 @@ class StudioDocument(QtCore.QObject):
         )
         project, notices = fit_network_to_data(project, dataset)
         project = attach_dataset(project, dataset)
+        before, weights, position = self._project.data, self._weights, self._position
+        trained = self.has_trained_weights
         changed = self.apply(project, text)
         if changed:
             for message in notices:
                 self.notice.emit(message)
+            if trained and self._weights is weights and _another_data_set(before, data):
+                # Kept weights count on from where they were (Play may say they are trained
+                # enough already), for data they never saw: say so, and how to start over.
+                self.notice.emit(_kept_weights_notice(before, data, position))
         return changed
 
     def set_parameter(self, layer: int, row: int | None, column: int, value: float) -> bool:

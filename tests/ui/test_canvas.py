@@ -12,6 +12,7 @@ from nnstudio.spec import BuiltinData, CsvData, LayerSpec, NetworkSpec, Project,
 from nnstudio.ui.canvas import NetworkCanvas
 from nnstudio.ui.canvas.edges import UNKNOWN_RGB
 from nnstudio.ui.canvas.layout import NetworkLayout, nearest_segment, sample_indices
+from nnstudio.ui.canvas.view import ValueDialog
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.frame import make_frame
 from nnstudio.ui.qt import QtCore, QtGui, QtWidgets
@@ -590,9 +591,7 @@ def test_hand_editing_a_weight_and_a_bias_is_undoable(qtbot, monkeypatch):
     document, canvas = open_canvas(qtbot, spiral_project())
     document.set_weights(build_network(document.project).weights())
     original = document.weights[1][0].copy()
-    monkeypatch.setattr(
-        QtWidgets.QInputDialog, "getDouble", staticmethod(lambda *args, **kwargs: (0.75, True))
-    )
+    monkeypatch.setattr(ValueDialog, "ask", staticmethod(lambda *args, **kwargs: 0.75))
     edge = Selection("edge", 2, 5, 3)
     assert canvas.edit_value(edge)
     assert document.weights[1][0][3, 5] == pytest.approx(0.75)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nnstudio.ui.qt import QtCore, QtWidgets
+from nnstudio.ui.canvas.view import ValueDialog
+from nnstudio.ui.qt import QtCore
 from nnstudio.ui.selection import Selection
 from nnstudio.workflow import build_network
 from tests.ui.test_canvas import open_canvas, spiral_project
@@ -33,9 +34,7 @@ def test_connections_are_reached_and_edited_without_the_mouse(qtbot, monkeypatch
     assert status[-1] == canvas.describe(Selection("edge", 2, 2, 2))
     assert status[-1].startswith("W2[2, 2]") and f"{weight:.3f}" in status[-1]
     # Enter edits that weight.
-    monkeypatch.setattr(
-        QtWidgets.QInputDialog, "getDouble", staticmethod(lambda *args, **kwargs: (0.5, True))
-    )
+    monkeypatch.setattr(ValueDialog, "ask", staticmethod(lambda *args, **kwargs: 0.5))
     qtbot.keyClick(canvas, Key.Key_Return)
     assert document.weights[1][0][2, 2] == pytest.approx(0.5)
     # Shift+→ again: along the connection to the neuron at its far end.

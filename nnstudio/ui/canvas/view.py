@@ -59,6 +59,8 @@ from nnstudio.ui.canvas.shading import (
     thumbnail_images,
 )
 from nnstudio.ui.colors import diverging_rgb, symmetric_limit
+from nnstudio.ui.docks.properties_dock import _bound_by_dtype
+from nnstudio.ui.docks.training_dock import NumberField
 from nnstudio.ui.qt import QtCore, QtGui, QtSvg, QtWidgets, Signal, png_bytes
 from nnstudio.ui.selection import LayerMap, Selection, renumbered_layer, renumbered_selection
 
@@ -162,6 +164,111 @@ class Hit:
         return None
 
 
+def _full_text(value: float, dtype: np.dtype) -> str:
+    """``value`` in full as a float of ``dtype`` holds it: the shortest text that reads
+    back as the same number (``-0.581135`` in float32, ``3.5e-05``, ``25000000.0``)."""
+    return str(np.dtype(dtype).type(value))
+
+
+class ValueDialog(QtWidgets.QDialog):
+    """Ask for a weight or a bias, read as Properties reads its Weight w and Bias b fields.
+
+    The field shows the value in full (see :func:`_full_text`) and takes what those fields
+    take (``1,5``, ``1e-3``, ``−0.5``): the same :class:`NumberField`, bounded by what the
+    network's float type can hold. Text it refuses (not a finite number, too large) keeps
+    the dialog open, the reason shown under the field.
+
+    Parameters
+    ----------
+    parent : QWidget or None
+    title, label : str
+        The window title and what the field is ("W1[0, 1] (x1 → Hidden 1 neuron 2):").
+    current : float
+        The value now.
+    document : StudioDocument
+        Whose float type bounds the value.
+    what : str
+        "a weight" or "a bias", for the bound's message.
+    """
+
+    def __init__(
+        self,
+        parent: QtWidgets.QWidget | None,
+        title: str,
+        label: str,
+        current: float,
+        document: Any,
+        what: str,
+    ):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        #: The value accepted, ``None`` until OK is pressed on a valid one.
+        self.typed: float | None = None
+        self.shown = _full_text(current, document.project.training.dtype)
+        layout = QtWidgets.QVBoxLayout(self)
+        caption = QtWidgets.QLabel(label)
+        caption.setWordWrap(True)
+        layout.addWidget(caption)
+        self.field = NumberField(current, step=0.05)
+        _bound_by_dtype(self.field, document, what)
+        self.field.setText(self.shown)
+        # Wide enough for the label on one line (within reason) and a float64 in full.
+        metrics = self.fontMetrics()
+        wide = max(metrics.horizontalAdvance(label), metrics.horizontalAdvance("0" * 28))
+        self.setMinimumWidth(min(wide + 40, 64 * metrics.averageCharWidth()))
+        self.field.selectAll()
+        caption.setBuddy(self.field)
+        layout.addWidget(self.field)
+        self.error = QtWidgets.QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b91c1c;")
+        self.error.hide()
+        layout.addWidget(self.error)
+        self.field.refused.connect(self._show_refusal)
+        self.field.textEdited.connect(lambda _text: self.error.hide())
+        buttons = QtWidgets.QDialogButtonBox(
+            QtWidgets.QDialogButtonBox.StandardButton.Ok
+            | QtWidgets.QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._accept_typed)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _show_refusal(self, reason: str) -> None:
+        self.error.setText(reason[:1].upper() + reason[1:])
+        self.error.show()
+        self.adjustSize()  # the reason in full, however many lines it takes
+
+    def _accept_typed(self) -> None:
+        """OK: the value typed, checked by the field as Enter checks it in Properties."""
+        if self.field.text().strip() == self.shown:
+            # Untouched (even a value no field would take, such as nan after divergence).
+            self.accept()
+            return
+        self.field.editingFinished.emit()
+        if self.field.property("invalid"):
+            return  # refused: the field is red and the reason is shown
+        self.typed = self.field.value()
+        self.accept()
+
+    @staticmethod
+    def ask(
+        parent: QtWidgets.QWidget | None,
+        title: str,
+        label: str,
+        current: float,
+        document: Any,
+        what: str,
+    ) -> float | None:
+        """The value typed, or ``None`` when cancelled or accepted as shown."""
+        dialog = ValueDialog(parent, title, label, current, document, what)
+        try:
+            accepted = dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted
+            return dialog.typed if accepted else None
+        finally:
+            dialog.deleteLater()
+
+
 class NetworkCanvas(QtWidgets.QGraphicsView):
     """Interactive drawing of the document's network.
 
@@ -185,10 +292,11 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
     with the middle button to pan; the wheel zooms under the pointer; right-click for a menu.
     The round "+" between columns inserts a layer, − / + in a hidden header resize it.
 
-    Keyboard (selected layer): + / − add or remove a neuron, Delete removes the layer,
-    Insert (or L) inserts a layer after it and Shift+Insert before it, Ctrl+← / Ctrl+→ move
-    it; ← / → / ↑ / ↓ move the selection, Enter edits the selected weight or bias, Escape
-    clears, F or Ctrl+0 fits the view, Ctrl++ / Ctrl+− zoom.
+    Keyboard (selected layer): + / − add or remove a neuron (− and Delete on a selected
+    neuron remove that neuron and select the one taking its place), Delete removes the
+    layer, Insert (or L) inserts a layer after it and Shift+Insert before it, Ctrl+← /
+    Ctrl+→ move it; ← / → / ↑ / ↓ move the selection, Enter edits the selected weight or
+    bias, Escape clears, F or Ctrl+0 fits the view, Ctrl++ / Ctrl+− zoom.
     """
 
     selectionChanged = Signal(object)
@@ -612,8 +720,10 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self._scene.setSceneRect(self._framed_rect())
 
         if self._selection is not None and not self._selection_valid(self._selection):
-            self._selection = None
-            self.selectionChanged.emit(None)
+            # Removed under the selection (an undone Add neuron): its layer, or the neuron
+            # now last on it, keeps it.
+            self._selection = self._fallback(self._selection, clamp=True)
+            self.selectionChanged.emit(self._selection)
         if self._frame is not None and not self._frame_fits(self._frame):
             self._frame = None
         self._update_selection_visuals()
@@ -999,14 +1109,28 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
 
         An unchanged selection emits nothing, unless ``announce`` (a click: whoever shows
         the selection shows it again, even if it had turned to something else meanwhile).
+        A neuron or connection the network does not have selects its layer instead.
         """
         if selection is not None and not self._selection_valid(selection):
-            selection = None
+            selection = self._fallback(selection, clamp=False)
         if selection == self._selection and not announce:
             return
         self._selection = selection
         self._update_selection_visuals()
         self.selectionChanged.emit(selection)
+
+    def _fallback(self, selection: Selection, *, clamp: bool) -> Selection | None:
+        """What to select instead of ``selection``, a neuron or connection the network does
+        not have: the same layer, so the keys acting on it go on working; with ``clamp``,
+        a neuron past the layer's end is its new last neuron (one removed under it).
+        ``None`` when the layer is not there either."""
+        sizes = self._network_spec().sizes
+        if not 0 <= selection.layer < len(sizes):
+            return None
+        last = sizes[selection.layer] - 1
+        if clamp and selection.kind == "neuron" and (selection.neuron or 0) > last:
+            return Selection("neuron", selection.layer, last)
+        return Selection("layer", selection.layer)
 
     def _selection_valid(self, selection: Selection) -> bool:
         sizes = self._network_spec().sizes
@@ -1130,6 +1254,17 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             return None
         index = int(shown[found[0]])
         return Selection("edge", drawn, int(bundle.targets[index]), int(bundle.sources[index]))
+
+    def _neuron_label(self, drawn: int, neuron: int) -> str:
+        """A neuron as the canvas labels it: an input by its name ("x1"), else its layer and
+        number or output label ("Hidden 1 neuron 2", "Output y")."""
+        count = len(self._network_spec().layers)
+        names = (
+            self.feature_names() if drawn == 0 else self.output_names() if drawn == count else []
+        )
+        if 0 <= neuron < len(names):
+            return names[neuron] if drawn == 0 else f"{self.layer_title(drawn)} {names[neuron]}"
+        return f"{self.layer_title(drawn)} neuron {neuron + 1}"
 
     def _edge_name(self, selection: Selection) -> str:
         """A connection as the weight matrix's element and in words, e.g. ``W2[3, 5]
@@ -1325,11 +1460,31 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
 
         return self._edit_and_select(lambda: self.document.remove_layer(drawn - 1), neighbour)
 
-    def change_units(self, drawn: int, delta: int) -> bool:
-        """Add or remove neurons of a hidden layer."""
+    def change_units(self, drawn: int, delta: int, neuron: int | None = None) -> bool:
+        """Add or remove neurons of a hidden layer.
+
+        Neurons are added at the end. Removing takes ``neuron``, by default the selected
+        neuron when it is on this layer (else the last one), and selects the neuron that
+        takes its place, or the layer's new last one: Delete and − go on from there.
+        """
         if drawn not in self.hidden_range() or not self._may_change_network():
             return False
-        return self.document.change_units(drawn - 1, delta)
+        selection = self._selection
+        if (
+            neuron is None
+            and delta < 0
+            and selection is not None
+            and selection.kind == "neuron"
+            and selection.layer == drawn
+        ):
+            neuron = selection.neuron
+        if not self.document.change_units(drawn - 1, delta, neuron):
+            return False
+        if delta < 0 and neuron is not None:
+            units = self._network_spec().sizes[drawn]
+            # Announced: the same number may stand for another neuron now.
+            self.select(Selection("neuron", drawn, min(neuron, units - 1)), announce=True)
+        return True
 
     def move_layer(self, drawn: int, target_drawn: int) -> bool:
         """Move a hidden layer to another hidden position (drawn indices)."""
@@ -1350,7 +1505,16 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         )
 
     def edit_value(self, selection: Selection | None) -> bool:
-        """Ask for a new weight (edge) or bias (neuron) and apply it through the document."""
+        """Ask for a new weight (edge) or bias (neuron) and apply it through the document.
+
+        The dialog shows the value in full and reads what Properties › Weight w reads (see
+        :class:`ValueDialog`); OK on the value as it was changes nothing (no undo step).
+
+        Returns
+        -------
+        bool
+            Whether the value changed.
+        """
         if selection is None or selection.layer == 0 or selection.kind == "layer":
             return False
         if not self._editable:
@@ -1361,20 +1525,27 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             self.show_notice("Initialise the network (Step or Reset) before editing its weights.")
             return False
         W, b = weights[selection.layer - 1]
+        target = self._neuron_label(selection.layer, selection.neuron or 0)
         if selection.kind == "edge":
-            current = float(W[selection.source, selection.neuron])
-            title = "Edit weight"
-            label = f"{self._edge_name(selection)}:"
+            held = W[selection.source, selection.neuron]
+            source = self._neuron_label(selection.layer - 1, selection.source or 0)
+            title, what = "Edit weight", "a weight"
+            label = (
+                f"W{selection.layer}[{selection.source}, {selection.neuron}] ({source} → {target}):"
+            )
             row: int | None = selection.source
         else:
-            current = float(b[selection.neuron])
-            title = "Edit bias"
-            label = f"Bias of {self.layer_title(selection.layer)}, neuron {selection.neuron + 1}:"
+            held = b[selection.neuron]
+            title, what = "Edit bias", "a bias"
+            label = f"Bias of {target}:"
             row = None
-        value, ok = QtWidgets.QInputDialog.getDouble(self, title, label, current, -1e6, 1e6, 4)
-        if not ok:
+        value = ValueDialog.ask(self, title, label, float(held), self.document, what)
+        if value is None:
             return False
-        return self.document.set_parameter(selection.layer - 1, row, selection.neuron, float(value))
+        typed = held.dtype.type(value)
+        if typed == held and np.signbit(typed) == np.signbit(held):
+            return False  # the value it has: no edit, no undo step
+        return self.document.set_parameter(selection.layer - 1, row, selection.neuron, value)
 
     # ---- context menus -----------------------------------------------------------------------
 
