@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from nnstudio.engine.gradcheck import (
@@ -205,24 +206,30 @@ def _style_verdict(item: QtWidgets.QTableWidgetItem, verdict: str) -> None:
         item.setForeground(QtGui.QColor(MUTED_COLOR))
 
 
-def entry_place(entry: EntryCheck, layers: int) -> str:
+def entry_place(entry: EntryCheck, layers: int, input_names: Sequence[str] | None = None) -> str:
     """Where an entry sits in the drawn network, as the canvas names connections and neurons.
 
-    ``"Input neuron 1 → Hidden 1 neuron 4"`` for ``W1[0, 3]``, ``"bias of Output neuron 2"``
-    for ``b3[1]`` of a three-layer network (neurons are counted from 1, matrices from 0).
+    ``"x1 → Hidden 1 neuron 4"`` for ``W1[0, 3]``, ``"bias of Output neuron 2"`` for ``b3[1]``
+    of a three-layer network (neurons are counted from 1, matrices from 0).
 
     Parameters
     ----------
     entry : EntryCheck
     layers : int
         Number of layers with weights (hidden and output).
+    input_names : sequence of str, optional
+        The inputs' names as the canvas shows them ("x1", "sepal_length"); without them an
+        input is "Input neuron 1".
     """
     after = _layer_title(entry.layer, layers)
     target = entry.index[-1] + 1
     if entry.tensor == "b":
         return f"bias of {after} neuron {target}"
+    source = entry.index[0]
+    if entry.layer == 1 and input_names is not None and 0 <= source < len(input_names):
+        return f"{input_names[source]} → {after} neuron {target}"
     before = _layer_title(entry.layer - 1, layers)
-    return f"{before} neuron {entry.index[0] + 1} → {after} neuron {target}"
+    return f"{before} neuron {source + 1} → {after} neuron {target}"
 
 
 def _columns_width(table: QtWidgets.QTableWidget) -> int:
@@ -775,7 +782,8 @@ class GradientCheckDialog(QtWidgets.QDialog):
                     item.setTextAlignment(_NUMBER_ALIGNMENT)
                 table.setItem(position, column, item)
             place = table.item(position, 0)
-            place.setToolTip(f"{entry_place(entry, count)} (step ε = {entry.step:g})")
+            where = entry_place(entry, count, self.document.input_names())
+            place.setToolTip(f"{where} (step ε = {entry.step:g})")
             result = table.item(position, len(cells) - 1)
             tip = _VERDICT_TIPS[verdict]
             if verdict == "in noise":

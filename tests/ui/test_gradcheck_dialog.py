@@ -481,6 +481,10 @@ def test_each_entry_says_where_it_sits_in_the_drawn_network(qtbot, document) -> 
         "Hidden 2 neuron 4 → Output neuron 1"
     )
     assert entry_place(EntryCheck(2, "b", (4,), 0.0, 0.0, 1e-6), 3) == "bias of Hidden 2 neuron 5"
+    # With the inputs' names, an input is named as the canvas names it.
+    assert entry_place(EntryCheck(1, "W", (1, 3), 0.0, 0.0, 1e-6), 3, ["x1", "x2"]) == (
+        "x2 → Hidden 1 neuron 4"
+    )
     dialog = checked(qtbot, document)
     dialog.entry_layer.setCurrentIndex(0)
     row = next(
@@ -490,7 +494,7 @@ def test_each_entry_says_where_it_sits_in_the_drawn_network(qtbot, document) -> 
     )
     step = dialog.report.layers[0].weight_epsilon
     assert dialog.entries.item(row, 0).toolTip() == (
-        f"Input neuron 2 → Hidden 1 neuron 4 (step ε = {step:g})"
+        f"{document.input_names()[1]} → Hidden 1 neuron 4 (step ε = {step:g})"
     )
 
 
