@@ -73,6 +73,8 @@ MIN_VALUE_PIXELS = 7.5
 TEXT_CLEARANCE_PIXELS = 5.0
 #: Smallest on-screen width (pixels) of the ring around the selected neuron.
 SELECTION_PIXELS = 2.0
+#: Its width around neurons smaller than 12 pixels on screen.
+_SMALL_SELECTION_PIXELS = 3.0
 #: How far (screen pixels) the selected neuron's ring and its halo reach beyond the neuron.
 _RING_REACH_PIXELS = 5.0
 
@@ -905,7 +907,12 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         #: Per drawn neuron, whether dropout dropped it in the last training step (None:
         #: nothing dropped, or not shown).
         self.dropped: np.ndarray | None = None
+        #: Side of this column's neurons (scene units): columns shorter than the tallest
+        #: have larger ones (see NetworkLayout.neuron_side).
+        self.side = layout.neuron_side(drawn)
         self._label_font = self.label_font(layout)
+        # Numbers in grown neurons (see NetworkLayout.neuron_side) as large as in the
+        # tallest column's: they are read together.
         self._value_font = font(max(8.0, layout.neuron_size * 0.24), bold=True)
         #: The largest value font (scene units) whose widest number fits inside a neuron.
         self._value_room = _value_room(self._value_font, layout.neuron_size)
@@ -925,7 +932,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         self._bias_brushes: list[QtGui.QColor] = [_BIAS_UNKNOWN] * count
         self._blank = False
         self.set_state(None, None, None)
-        half = layout.neuron_size / 2
+        half = self.side / 2
         #: Room (scene units) beside the neurons for the selection ring, sized for the zoom
         #: the layout was planned for (or half of it): the ring is a few pixels wide on
         #: screen, so zoomed out it reaches further in scene units.
@@ -977,6 +984,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
             column.units,
             column.x,
             column.ellipsis_y,
+            layout.neuron_side(drawn),
             column.indices.tobytes(),
             column.centers_y.tobytes(),
             None if labels is None else tuple(labels),
@@ -987,12 +995,12 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
     @property
     def corner_radius(self) -> float:
         """Corner radius of the neuron squares (scene units)."""
-        return max(4.0, self.layout.neuron_size * 0.18)
+        return max(4.0, self.side * 0.18)
 
     @property
     def corner_ratio(self) -> float:
         """Corner radius as a fraction of the neuron side (how heatmap thumbnails are cut)."""
-        return self.corner_radius / self.layout.neuron_size
+        return self.corner_radius / self.side
 
     @staticmethod
     def label_gap(layout: NetworkLayout) -> float:
@@ -1075,7 +1083,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         self._sparkline_polygons = []
         if points is not None:
             rects = self.layout.neuron_rects(self.drawn)
-            inset = 0.14 * self.layout.neuron_size
+            inset = 0.14 * self.side
             # Map [0, 1]² into each neuron's square, y pointing up.
             x = rects[:, None, 0] + inset + points[:, :, 0] * (rects[:, None, 2] - 2 * inset)
             y = (
@@ -1160,7 +1168,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
         option: QtWidgets.QStyleOptionGraphicsItem,
         widget: QtWidgets.QWidget | None = None,
     ) -> None:
-        size = self.layout.neuron_size
+        size = self.side
         radius = self.corner_radius
         sparklines = self._sparkline_polygons
         value_font = self.value_font_at(on_screen_scale(painter))
@@ -1282,7 +1290,10 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
             painter.drawRoundedRect(rect.adjusted(-out, -out, out, out), radius + out, radius + out)
         if selected is not None:
             rect = self._rects[selected]
-            width = max(2.5, SELECTION_PIXELS / scale)
+            # Around a neuron a few pixels wide, a bolder ring (whole pixels of colour
+            # whatever its position between them) is what finds it.
+            pixels = SELECTION_PIXELS if self.side * scale >= 12 else _SMALL_SELECTION_PIXELS
+            width = max(2.5, pixels / scale)
             # The ring's middle lies a pixel and half its width outside the neuron.
             out = max(4.0, 1.0 / scale + width / 2)
             ring = rect.adjusted(-out, -out, out, out)
@@ -1331,7 +1342,7 @@ class NeuronColumnItem(QtWidgets.QGraphicsItem):
     def label_box(self, position: int) -> tuple[QtCore.QRectF, QtCore.Qt.AlignmentFlag]:
         """The box a drawn neuron's label is aligned in (scene units), and how."""
         rect = self._rects[position]
-        half = self.layout.neuron_size / 2
+        half = self.side / 2
         width = self.layout.label_width - 10
         gap = self.label_gap(self.layout)
         if self.label_side == "left":

@@ -7,7 +7,13 @@ vectorised way.
 Coordinates are scene units (pixels at 100 % zoom). Columns are drawn layers: 0 is the input
 layer and ``k >= 1`` is ``network.layers[k - 1]``. A layer wider than :data:`COMPACT_THRESHOLD`
 neurons is drawn compactly: its first :data:`COMPACT_HEAD` and last :data:`COMPACT_TAIL` neurons
-with an ellipsis slot between them, and only those neurons get edges.
+with an ellipsis slot between them, and only those neurons get edges. In a view too small to
+show every neuron of a narrower layer at a readable size (see :data:`READABLE_NEURON_PIXELS`),
+that layer is drawn compactly too.
+
+Every column has a neuron size of its own: the tallest column decides the zoom, and the
+others (the inputs and a one-neuron output beside a 16-unit hidden layer) grow into the
+height they leave free, up to :func:`grown_neuron_cap`, within their lane.
 """
 
 from __future__ import annotations
@@ -21,6 +27,20 @@ COMPACT_THRESHOLD = 32
 #: Neurons drawn at the start and at the end of a compact layer.
 COMPACT_HEAD = 12
 COMPACT_TAIL = 4
+#: Neurons (on screen, pixels) smaller than this in a fitted view make a layer of
+#: ``COMPACT_HEAD + COMPACT_TAIL + 2`` to :data:`COMPACT_THRESHOLD` units compact when that
+#: makes them clearly larger (see :data:`_COMPACT_GAIN`): at 24 or 32 units all drawn, neurons
+#: were slivers of 6 px, smaller than those of a 64-unit layer drawn compactly.
+READABLE_NEURON_PIXELS = 14.0
+#: Compact drawing pays (neurons hidden behind "N more") only when the full drawing's
+#: neurons would be smaller than this share of the compact drawing's.
+_COMPACT_GAIN = 0.85
+#: Share of :data:`READABLE_NEURON_PIXELS` the compact drawing's neurons must reach.
+_COMPACT_LEAST = 0.5
+#: Room between the neurons of a column grown beyond the tallest's size, over their side.
+_GROWN_GAP = 0.35
+#: A column's neurons grow beyond the tallest's only when that makes them this much larger.
+_LEAST_GROWTH = 1.2
 
 # Sizes at UI scale 1 (scene units); tall networks scale them up, see ``NetworkLayout.ui``.
 HEADER_HEIGHT = 58.0
@@ -75,6 +95,9 @@ _TIGHT_ROW = 7.0
 _TIGHT_RATIO = 1.12
 #: Largest row pitch over neuron side of a network whose neurons the view's width limits.
 _SPREAD_PITCH = 3.0
+#: Share of a lane narrowed by the width left beside its neurons: bias dot, selection ring,
+#: and the edges' run between columns.
+_NARROW_LANE_ROOM = 0.3
 #: Neurons smaller than this on screen (pixels) under regular headers take compact ones
 #: when that makes them clearly larger.
 _SMALL_NEURON = 12.0
@@ -198,20 +221,26 @@ def header_style(room_height: float | None) -> HeaderStyle:
     return REGULAR_HEADER
 
 
-def sample_indices(units: int) -> np.ndarray:
+def sample_indices(units: int, compact: bool | None = None) -> np.ndarray:
     """Neuron indices drawn for a layer of ``units`` neurons.
 
     Parameters
     ----------
     units : int
+    compact : bool, optional
+        Whether the layer is drawn compactly; by default, when it is wider than
+        :data:`COMPACT_THRESHOLD` (a fitted layout may draw narrower layers compactly too,
+        see :attr:`ColumnGeometry.indices`).
 
     Returns
     -------
     ndarray of int64, shape (k,)
         ``0 .. units-1`` for a small layer; the first :data:`COMPACT_HEAD` and last
-        :data:`COMPACT_TAIL` for a layer wider than :data:`COMPACT_THRESHOLD`.
+        :data:`COMPACT_TAIL` for a compact one.
     """
-    if units <= COMPACT_THRESHOLD:
+    if compact is None:
+        compact = units > COMPACT_THRESHOLD
+    if not compact or units <= COMPACT_HEAD + COMPACT_TAIL:
         return np.arange(units, dtype=np.int64)
     return np.concatenate([np.arange(COMPACT_HEAD), np.arange(units - COMPACT_TAIL, units)]).astype(
         np.int64
@@ -229,6 +258,15 @@ def neuron_size_for(slots: int) -> float:
     if slots <= 20:
         return 32.0
     return 26.0
+
+
+def grown_neuron_cap(view_height: float) -> float:
+    """Largest side (screen pixels) a neuron grows to in a column shorter than the tallest.
+
+    A picture of the decision region, not a poster: about a fifth of the view's height,
+    between 48 and 80 pixels. (Columns are never drawn smaller than the tallest's neurons.)
+    """
+    return float(np.clip(0.2 * view_height, 48.0, 80.0))
 
 
 @dataclass(frozen=True)
@@ -252,6 +290,9 @@ class ColumnGeometry:
     pitch : float
         Distance between neighbouring neurons (a column shorter than the tallest may spread
         its neurons further apart than the layout's ``pitch``).
+    neuron_size : float
+        Side of this column's neuron squares: the layout's ``neuron_size`` in the tallest
+        column, larger in a column with height to spare.
     """
 
     drawn: int
@@ -261,6 +302,7 @@ class ColumnGeometry:
     x: float
     ellipsis_y: float | None
     pitch: float = 0.0
+    neuron_size: float = 0.0
 
     @property
     def compact(self) -> bool:
@@ -310,18 +352,65 @@ class NetworkLayout:
         self.sizes = tuple(int(s) for s in sizes)
         #: Size of the text and controls over their default-font size (on screen).
         self.text_scale = float(text_scale)
-        indices = [sample_indices(units) for units in self.sizes]
-        slot_counts = [
-            idx.size + (1 if units > COMPACT_THRESHOLD else 0)
-            for idx, units in zip(indices, self.sizes, strict=True)
+        compact = [units > COMPACT_THRESHOLD for units in self.sizes]
+        self._plan(compact, aspect, view_height, label_widths)
+        scale = self.planned_scale
+        candidates = [
+            drawn
+            for drawn, units in enumerate(self.sizes)
+            if not compact[drawn] and units > COMPACT_HEAD + COMPACT_TAIL + 1
         ]
+        if scale is None or not candidates:
+            return
+        # Layers of 18 to 32 units: drawn whole in a view too small for them, their neurons
+        # would be slivers (smaller than a 64-unit layer's, drawn compactly). Compact when
+        # that makes them clearly larger and they would be small otherwise.
+        full = {d: self.columns[d].neuron_size * scale for d in candidates}
+        if min(full.values()) >= READABLE_NEURON_PIXELS:
+            return
+        trial = [packed or drawn in full for drawn, packed in enumerate(compact)]
+        self._plan(trial, aspect, view_height, label_widths)
+        assert self.planned_scale is not None
+        packed_pixels = {d: self.columns[d].neuron_size * self.planned_scale for d in candidates}
+        chosen = [
+            packed
+            or (
+                drawn in full
+                and full[drawn] < READABLE_NEURON_PIXELS
+                and full[drawn] < _COMPACT_GAIN * packed_pixels[drawn]
+                # Hiding neurons pays only for a readable drawing (in a tiny view neither is).
+                and packed_pixels[drawn] >= _COMPACT_LEAST * READABLE_NEURON_PIXELS
+            )
+            for drawn, packed in enumerate(compact)
+        ]
+        if chosen != trial:
+            self._plan(chosen, aspect, view_height, label_widths)
+
+    def _plan(
+        self,
+        compact: list[bool],
+        aspect: float | None,
+        view_height: float | None,
+        label_widths: tuple[float, float] | None,
+    ) -> None:
+        """Lay the columns out, those flagged in ``compact`` drawn compactly (see
+        :class:`NetworkLayout` for the other parameters)."""
+        indices = [
+            sample_indices(units, packed) for units, packed in zip(self.sizes, compact, strict=True)
+        ]
+        compact = [
+            packed and idx.size < units
+            for packed, idx, units in zip(compact, indices, self.sizes, strict=True)
+        ]
+        slot_counts = [idx.size + int(packed) for idx, packed in zip(indices, compact, strict=True)]
         self.max_slots = max(slot_counts)
+        #: Side of the tallest column's neurons (scene units); shorter columns may have
+        #: larger ones (see :meth:`neuron_side`).
         self.neuron_size = neuron_size_for(self.max_slots)
         # Tall columns pack neurons closer so the whole network stays legible when fitted.
         gap_ratio = 0.42 if self.max_slots <= 10 else 0.3
         self.pitch = self.neuron_size + max(8.0, gap_ratio * self.neuron_size)
         count = len(self.sizes)
-        compact = [units > COMPACT_THRESHOLD for units in self.sizes]
         rows = [int(idx.size) for idx in indices]
         view_width = None if aspect is None or view_height is None else aspect * view_height
         #: Sizes of the headers and of the room around the neurons.
@@ -333,13 +422,13 @@ class NetworkLayout:
             if (
                 solved is not None
                 and self.style is REGULAR_HEADER
-                and solved[-1] * self.neuron_size < _SMALL_NEURON
+                and solved[7] * self.neuron_size < _SMALL_NEURON
             ):
                 # Small neurons under regular headers: compact headers give them the height
                 # when that makes them clearly larger.
                 self.style = COMPACT_HEADER
                 tighter = self._fit_to_view(view_width, view_height, rows, compact, label_widths)
-                if tighter is not None and tighter[-1] > 1.1 * solved[-1]:
+                if tighter is not None and tighter[7] > 1.1 * solved[7]:
                     solved = tighter
                 else:
                     self.style = REGULAR_HEADER
@@ -352,10 +441,18 @@ class NetworkLayout:
             ui = float(np.clip(column_height / _COMFORT_HEIGHT, 1.0, _MAX_UI)) * self.text_scale
             lane_width = max(style.lane_width * ui, self.neuron_size + 56.0)
             gap = style.column_gap * ui
-            row_pitch = [self.pitch] * count
+            row_pitch, neuron_sizes = self._grow_columns(
+                rows,
+                compact,
+                [self.pitch] * count,
+                self.pitch,
+                max(style.more_slot * ui, self.pitch),
+                min(neuron_size_for(1), lane_width - 56.0),
+            )
         label_width = LABEL_WIDTH
         if solved is not None:
-            ui, lane_width, gap, row_pitch, stacked, self.pitch, label_width, fitted = solved
+            ui, lane_width, gap, row_pitch, stacked, self.pitch, label_width, fitted = solved[:8]
+            neuron_sizes = solved[8]
         #: The zoom the layout was planned for (screen pixels per scene unit), if any.
         self.planned_scale: float | None = None if solved is None else fitted
         self.ui = ui
@@ -380,10 +477,10 @@ class NetworkLayout:
         self.lane_bottom = self.body_bottom + style.padding * ui
         self.spacing = self.lane_width + gap
         self.columns: list[ColumnGeometry] = []
-        for drawn, (units, idx, pitch, height) in enumerate(
-            zip(self.sizes, indices, row_pitch, heights, strict=True)
+        for drawn, (units, idx, pitch, height, packed, side) in enumerate(
+            zip(self.sizes, indices, row_pitch, heights, compact, neuron_sizes, strict=True)
         ):
-            if units > COMPACT_THRESHOLD:
+            if packed:
                 top = -height / 2.0
                 head = top + (np.arange(COMPACT_HEAD, dtype=float) + 0.5) * pitch
                 ellipsis_y: float | None = top + COMPACT_HEAD * pitch + self.ellipsis_height / 2
@@ -395,9 +492,68 @@ class NetworkLayout:
                 ellipsis_y = None
             self.columns.append(
                 ColumnGeometry(
-                    drawn, units, idx, centers, drawn * self.spacing, ellipsis_y, float(pitch)
+                    drawn,
+                    units,
+                    idx,
+                    centers,
+                    drawn * self.spacing,
+                    ellipsis_y,
+                    float(pitch),
+                    float(side),
                 )
             )
+
+    def _grow_columns(
+        self,
+        rows: list[int],
+        compact: list[bool],
+        row_pitch: list[float],
+        pitch: float,
+        more_slot: float,
+        cap: float,
+    ) -> tuple[list[float], list[float]]:
+        """Neuron sizes and row distances of columns shorter than the tallest.
+
+        Each column's neurons grow into the height the tallest column leaves it, up to
+        ``cap`` (scene units), never below the layout's ``neuron_size``: beside a 16-unit
+        hidden layer the two inputs and a one-neuron output are pictures, not thumbnails.
+        Compact columns keep the layout's size.
+
+        Parameters
+        ----------
+        rows, compact : list
+            Drawn neurons per column and whether it has a "more" slot.
+        row_pitch : list of float
+            Row distance per column so far.
+        pitch : float
+            Row distance of the tallest column.
+        more_slot : float
+            Height of a compact column's "more" slot.
+        cap : float
+            Largest neuron side (scene units).
+
+        Returns
+        -------
+        row_pitch, sizes : list of float
+        """
+        base = self.neuron_size
+        tallest = max(
+            n * pitch + (more_slot if packed else 0.0)
+            for n, packed in zip(rows, compact, strict=True)
+        )
+        pitches, sizes = [], []
+        for n, packed, current in zip(rows, compact, row_pitch, strict=True):
+            side = base
+            if not packed and n > 0:
+                side = float(np.clip(tallest / n / (1.0 + _GROWN_GAP), base, max(base, cap)))
+                if side < _LEAST_GROWTH * base:
+                    side = base  # a few pixels larger would look like a mistake
+            if side > base:
+                # Rows as close as the grown neurons allow (centred), or spread as before.
+                current = max(current, min(side * (1.0 + _GROWN_GAP), tallest / n))
+            pitches.append(float(current))
+            sizes.append(side)
+        return pitches, sizes
 
     def _fit_to_view(
         self,
@@ -406,7 +562,7 @@ class NetworkLayout:
         rows: list[int],
         compact: list[bool],
         label_widths: tuple[float, float] | None,
-    ) -> tuple[float, float, float, list[float], bool, float, float, float] | None:
+    ) -> tuple[float, float, float, list[float], bool, float, float, float, list[float]] | None:
         """Sizes that fill a view of ``view_width`` x ``view_height`` pixels once fitted.
 
         The neurons (scene units) are scaled to fill the view's height; headers, buttons,
@@ -415,41 +571,84 @@ class NetworkLayout:
         When the columns are too many for the width, lanes narrow first, then the text
         shrinks a little (down to :data:`_MIN_CHROME`), and only then do neurons shrink.
         Rows that would be closer than :data:`_TIGHT_ROW` pixels on screen pack their
-        neurons closer together (a smaller gap, larger neurons).
+        neurons closer together (a smaller gap, larger neurons). Columns shorter than the
+        tallest grow their neurons into the height they have (see :meth:`_grow_columns`),
+        and the first and last column's labels are given room beside their grown neurons.
 
         Returns
         -------
         tuple or None
-            ``(ui, lane_width, gap, row_pitch, stacked, pitch, label_width, scale)``: sizes
-            in scene units, whether the headers stack their buttons, the distance between
-            neighbouring neurons of the tallest column, the room for labels (pixels at UI
-            scale 1) and the zoom of the fit; ``None`` for a view too small to plan for.
+            ``(ui, lane_width, gap, row_pitch, stacked, pitch, label_width, scale, sizes)``:
+            sizes in scene units, whether the headers stack their buttons, the distance
+            between neighbouring neurons of the tallest column, the room for labels (pixels
+            at UI scale 1), the zoom of the fit and each column's neuron side; ``None`` for
+            a view too small to plan for.
         """
         margin = fit_margin(view_height)
         width = view_width - 2 * margin
         height = view_height - 2 * margin
         if width < 120 or height < 100:
             return None
-        solved = self._solve_view(width, height, rows, compact, label_widths, self.pitch)
-        if solved[0] * self.pitch < _TIGHT_ROW:
-            tight = self.neuron_size * _TIGHT_RATIO
-            solved = self._solve_view(width, height, rows, compact, label_widths, tight)
+        style = self.style
+        cap_pixels = grown_neuron_cap(height)
+
+        def solve(
+            outer: tuple[float, float] | None,
+        ) -> tuple[float, float, float, float, bool, float, float]:
+            solved = self._solve_view(width, height, rows, compact, label_widths, self.pitch, outer)
+            if solved[0] * self.pitch < _TIGHT_ROW:
+                tight = self.neuron_size * _TIGHT_RATIO
+                solved = self._solve_view(width, height, rows, compact, label_widths, tight, outer)
+            return solved
+
+        def grow(
+            solved: tuple[float, float, float, float, bool, float, float],
+        ) -> tuple[list[float], list[float]]:
+            scale, chrome, lane, _gap, _stacked, pitch, _label_width = solved
+            ui = chrome / scale
+            more_slot = max(pitch, style.more_slot * ui)
+            # Columns with fewer neurons than the tallest spread them out when rows would be
+            # too close on screen for their labels (within the tallest column's height).
+            tallest = max(
+                n * pitch + (more_slot if packed else 0.0)
+                for n, packed in zip(rows, compact, strict=True)
+            )
+            row_pitch = []
+            for n, packed in zip(rows, compact, strict=True):
+                wanted = pitch
+                if not packed and pitch * scale < ROW_MIN * chrome:
+                    wanted = min(ROW_MIN * chrome / scale, tallest / max(n, 1))
+                row_pitch.append(max(pitch, wanted))
+            # Grown neurons keep the lane's usual room beside them (bias dots, rings).
+            cap = min(cap_pixels / scale, lane / scale - 56.0)
+            return self._grow_columns(rows, compact, row_pitch, pitch, more_slot, cap)
+
+        solved = solve(None)
+        row_pitch, sizes = grow(solved)
+        scale = solved[0]
+        outer = (sizes[0] * scale, sizes[-1] * scale)
+        if max(outer) > self.neuron_size * scale + 0.5:
+            # Larger neurons in the first or last column leave their labels less of the
+            # lane: plan the width again with the room they need.
+            solved = solve(outer)
+            row_pitch, sizes = grow(solved)
+            scale = solved[0]
+            # No larger than the labels were given room for.
+            sizes[0] = max(self.neuron_size, min(sizes[0], outer[0] / scale))
+            sizes[-1] = max(self.neuron_size, min(sizes[-1], outer[1] / scale))
         scale, chrome, lane, gap, stacked, pitch, label_width = solved
         ui = chrome / scale
-        style = self.style
-        # Columns with fewer neurons than the tallest spread them out when rows would be
-        # too close on screen for their labels (within the tallest column's height).
-        tallest = max(
-            n * pitch + (max(pitch, style.more_slot * ui) if packed else 0.0)
-            for n, packed in zip(rows, compact, strict=True)
+        return (
+            ui,
+            lane / scale,
+            gap / scale,
+            row_pitch,
+            stacked,
+            pitch,
+            label_width,
+            scale,
+            sizes,
         )
-        row_pitch = []
-        for n, packed in zip(rows, compact, strict=True):
-            wanted = pitch
-            if not packed and pitch * scale < ROW_MIN * chrome:
-                wanted = min(ROW_MIN * chrome / scale, tallest / max(n, 1))
-            row_pitch.append(max(pitch, wanted))
-        return ui, lane / scale, gap / scale, row_pitch, stacked, pitch, label_width, scale
 
     def _solve_view(
         self,
@@ -459,12 +658,15 @@ class NetworkLayout:
         compact: list[bool],
         label_widths: tuple[float, float] | None,
         pitch: float,
+        outer: tuple[float, float] | None = None,
     ) -> tuple[float, float, float, float, bool, float, float]:
         """Zoom, text scale, lane and gap (pixels) that fit ``width`` x ``height`` pixels
         with neurons ``pitch`` apart (scene units); see :meth:`_fit_to_view`.
 
         Labels get :data:`LABEL_WIDTH`, or up to :data:`LABEL_WIDTH_MAX` as long as the
-        gaps between lanes keep their comfortable width.
+        gaps between lanes keep their comfortable width. ``outer``: the on-screen side
+        (pixels) of the first and last column's neurons when they are larger than the
+        layout's, so their labels get room beside them.
 
         Returns
         -------
@@ -506,21 +708,28 @@ class NetworkLayout:
         label_pixels = 11.5 if neuron >= 36 else 10.5
 
         def label_room(
-            chrome: float, lane: float, scale: float, text: float, room: float = LABEL_WIDTH
+            chrome: float,
+            lane: float,
+            scale: float,
+            text: float,
+            side: int,
+            room: float = LABEL_WIDTH,
         ) -> float:
-            """Pixels a column's labels need beyond its lane, given ``room`` for them."""
+            """Pixels a column's labels need beyond its lane, given ``room`` for them
+            (``side``: 0 for the first column's, 1 for the last's)."""
             if text <= 0:
                 return 0.0
+            drawn = neuron * scale if outer is None else max(neuron * scale, outer[side])
             shown = max(chrome, LABEL_MIN_PIXELS * self.text_scale / label_pixels)
             needed = min(text * shown, (room - 10) * chrome)
             # Clear of the neuron and of the lane's edge (see NeuronColumnItem.label_gap).
             needed += max(10 * scale, LABEL_GAP_PIXELS) + max(14 * scale, LABEL_GAP_PIXELS / 2)
-            return max(0.0, needed - (lane - neuron * scale) / 2)
+            return max(0.0, needed - (lane - drawn) / 2)
 
         def needed_width(chrome: float, lane_design: float, scale: float) -> tuple[float, float]:
             lane = max(lane_design * chrome, (neuron + 56) * scale)
-            labels = label_room(chrome, lane, scale, left_label)
-            labels += label_room(chrome, lane, scale, right_label)
+            labels = label_room(chrome, lane, scale, left_label, 0)
+            labels += label_room(chrome, lane, scale, right_label, 1)
             return count * lane + (count - 1) * style.gap_min * chrome + labels, lane
 
         chosen = None
@@ -545,16 +754,27 @@ class NetworkLayout:
             scale = fill_scale(chrome, True)
             gaps = (count - 1) * style.gap_min * chrome
             filling = scale
+
+            def lane_scale(lane: float) -> float:
+                """Zoom at which neurons fit ``lane`` pixels with room for their bias dot,
+                selection ring and edges (a share :data:`_NARROW_LANE_ROOM` of the lane).
+
+                A wide and shallow network (twelve layers of 3) otherwise drew 10 px
+                neurons in 21 px lanes, in a band across the middle of the view.
+                """
+                narrow = lane * (1 - _NARROW_LANE_ROOM) / neuron
+                return min(filling, max(lane / (neuron + 56), narrow))
+
             lane = style.lane_min * chrome
             # The labels may reach into their lane beside the neurons, so their room beyond
             # it depends on the lane (and the zoom it allows): settle the two together, or
             # the narrower lane's labels overrun the view.
             for _ in range(6):
-                scale = min(filling, lane / (neuron + 56))
-                labels = label_room(chrome, lane, scale, left_label)
-                labels += label_room(chrome, lane, scale, right_label)
+                scale = lane_scale(lane)
+                labels = label_room(chrome, lane, scale, left_label, 0)
+                labels += label_room(chrome, lane, scale, right_label, 1)
                 lane = max((width - gaps - labels) / count, 1.0)
-            scale = min(filling, lane / (neuron + 56))
+            scale = max(lane_scale(lane), 1e-3)
             if scale < filling:
                 # Neurons limited by the width: their rows spread apart to use the height
                 # (as far as :data:`_SPREAD_PITCH` neuron sides), so the drawing does not
@@ -568,8 +788,8 @@ class NetworkLayout:
         whole = min(max(left_label, right_label) * shown / chrome + 10, LABEL_WIDTH_MAX)
 
         def labels_at(room: float) -> float:
-            return label_room(chrome, lane, scale, left_label, room) + label_room(
-                chrome, lane, scale, right_label, room
+            return label_room(chrome, lane, scale, left_label, 0, room) + label_room(
+                chrome, lane, scale, right_label, 1, room
             )
 
         def spare_at(room: float) -> float:
@@ -607,10 +827,14 @@ class NetworkLayout:
         ----------
         left, right : float
             Scene width the input labels (left of the first column) and the output labels
-            (right of the last column) need beyond the lane's usual half width.
+            (right of the last column) need beyond the lane's usual half width, measured
+            beside neurons of the layout's ``neuron_size`` (negative: room to spare). The
+            first and last column's own neuron size is accounted for here.
         """
-        self.label_left = max(0.0, float(left))
-        self.label_right = max(0.0, float(right))
+        grown_left = (self.neuron_side(0) - self.neuron_size) / 2.0
+        grown_right = (self.neuron_side(self.layer_count - 1) - self.neuron_size) / 2.0
+        self.label_left = max(0.0, float(left) + grown_left)
+        self.label_right = max(0.0, float(right) + grown_right)
 
     label_left = 0.0
     label_right = 0.0
@@ -684,14 +908,18 @@ class NetworkLayout:
             ``x, y, width, height`` per drawn neuron.
         """
         column = self.columns[drawn]
-        half = self.neuron_size / 2.0
+        side = self.neuron_side(drawn)
         k = column.indices.size
         rects = np.empty((k, 4))
-        rects[:, 0] = column.x - half
-        rects[:, 1] = column.centers_y - half
-        rects[:, 2] = self.neuron_size
-        rects[:, 3] = self.neuron_size
+        rects[:, 0] = column.x - side / 2.0
+        rects[:, 1] = column.centers_y - side / 2.0
+        rects[:, 2] = side
+        rects[:, 3] = side
         return rects
+
+    def neuron_side(self, drawn: int) -> float:
+        """Side of the neuron squares of column ``drawn`` (scene units)."""
+        return self.columns[drawn].neuron_size or self.neuron_size
 
     def bounds(self) -> tuple[float, float, float, float]:
         """Rectangle covering every lane (labels excluded)."""
@@ -716,12 +944,12 @@ class NetworkLayout:
         """
         src = self.columns[drawn - 1]
         dst = self.columns[drawn]
-        half = self.neuron_size / 2.0
         n_src, n_dst = src.indices.size, dst.indices.size
         segments = np.empty((n_src * n_dst, 4))
-        segments[:, 0] = src.x + half
+        # Each end on its own column's neuron edge (columns differ in neuron size).
+        segments[:, 0] = src.x + self.neuron_side(drawn - 1) / 2.0
         segments[:, 1] = np.repeat(src.centers_y, n_dst)
-        segments[:, 2] = dst.x - half
+        segments[:, 2] = dst.x - self.neuron_side(drawn) / 2.0
         segments[:, 3] = np.tile(dst.centers_y, n_src)
         sources = np.repeat(src.indices, n_dst)
         targets = np.tile(dst.indices, n_src)
@@ -743,7 +971,7 @@ class NetworkLayout:
         if not 0 <= drawn < self.layer_count:
             return None
         column = self.columns[drawn]
-        half = self.neuron_size / 2.0 + slack
+        half = self.neuron_side(drawn) / 2.0 + slack
         if abs(x - column.x) > half or column.indices.size == 0:
             return None
         distance = np.abs(column.centers_y - y)

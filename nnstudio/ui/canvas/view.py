@@ -2378,7 +2378,7 @@ def _label_extent(layout: NetworkLayout, labels: list[str]) -> float:
     edge = max(14.0, LABEL_GAP_PIXELS / 2 / planned) if planned else 14.0
     needed = min(widest, layout.label_width - 10) + NeuronColumnItem.label_gap(layout) + edge
     room = layout.lane_width / 2.0 - layout.neuron_size / 2.0
-    return max(0.0, needed - room)
+    return needed - room  # negative: room to spare (see NetworkLayout.set_label_extents)
 
 
 def _grid_activations(frame: Any) -> tuple | None:
