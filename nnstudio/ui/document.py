@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from nnstudio.data import Dataset, ReadProgress, load_dataset
+from nnstudio.engine.initializers import initialize_layer, random_stream
 from nnstudio.errors import NNStudioError, SpecError
 from nnstudio.io.project import LoadedProject, load_project, save_project
 from nnstudio.io.weights import weights_beyond
@@ -953,11 +954,13 @@ class StudioDocument(QtCore.QObject):
         Neurons are added at the end of the layer. Removing takes ``-delta`` neurons from
         ``neuron`` on (by default the last ones); one neuron always stays.
 
-        Removing neurons keeps the trained weights of the others: the removed neurons'
+        Either way the other neurons keep their trained weights, which stay as far trained
+        as they were, and one undo step brings the old ones back exactly. Removed neurons'
         columns of the layer's weights, their biases and their rows of the next layer's
-        weights go, and the weights stay as far trained as they were, so one undo step
-        brings them back exactly. Fresh weights (or none) start afresh, as after any
-        change of shape.
+        weights go. Added neurons take incoming weights and biases from the layer's
+        initialiser and outgoing weights of 0: the network computes what it computed before
+        and the new neurons learn from the next step on. Fresh weights (or none) start
+        afresh, as after any change of shape.
 
         Parameters
         ----------
@@ -982,7 +985,12 @@ class StudioDocument(QtCore.QObject):
             return False
         layer = replace(layers[index], units=units)
         if delta > 0:
-            return self.set_layer(index, layer, "Add neuron")
+            text = "Add neuron" if delta == 1 else "Add neurons"
+            grown = self._weights_with_added_units(index, layer)
+            if grown is None:
+                return self.set_layer(index, layer, text)
+            project = replace(self._project, network=self._project.network.with_layer(index, layer))
+            return self.apply(project, text, weights=grown, position=self._position)
         count = before - units
         first = before - count if neuron is None else neuron
         if not 0 <= first <= before - count:
@@ -1001,6 +1009,32 @@ class StudioDocument(QtCore.QObject):
         project = replace(self._project, network=self._project.network.with_layer(index, layer))
         # Like a hand edit: the other neurons' weights stay as far trained as they were.
         return self.apply(project, text, weights=tuple(kept), position=self._position)
+
+    def _weights_with_added_units(self, index: int, layer: LayerSpec) -> Weights | None:
+        """The trained weights with hidden layer ``index`` grown to ``layer.units`` neurons
+        (see :meth:`change_units`), or None without trained weights to keep."""
+        weights = self._weights
+        if not self.has_trained_weights or not self._project.network.fits(weights):
+            return None
+        assert weights is not None
+        network = self._project.network
+        W, b = weights[index]
+        before = W.shape[1]
+        fan_in = network.inputs if index == 0 else network.layers[index - 1].units
+        # Drawn for the grown layer (its initialiser's scale may depend on the fan-out); the
+        # kept neurons' columns are the trained ones. A stream of its own per size, so that
+        # added neurons do not copy the layer's first initial weights.
+        rng = random_stream(self._project.training.seed, "init", index, layer.units)
+        fresh_W, fresh_b = initialize_layer(layer, fan_in, rng, W.dtype)
+        grown = list(weights)
+        grown[index] = (
+            np.concatenate([W, fresh_W[:, before:]], axis=1),
+            np.concatenate([b, fresh_b[before:]]),
+        )
+        W_next, b_next = weights[index + 1]
+        added_rows = np.zeros((layer.units - before, W_next.shape[1]), W_next.dtype)
+        grown[index + 1] = (np.concatenate([W_next, added_rows], axis=0), b_next)
+        return tuple(grown)
 
     def set_training(self, training: TrainingSpec, text: str = "Change training settings") -> bool:
         """Replace the training settings (weights are kept).

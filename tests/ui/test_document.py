@@ -77,16 +77,17 @@ def test_shape_change_asks_before_discarding_weights(document: StudioDocument) -
 
     document.confirm_discard_weights = decline
     before = document.project
-    assert not document.change_units(0, 1)
+    layers = len(before.network.layers)
+    assert not document.add_layer()
     assert document.project == before
     assert questions and "reset" in questions[0]
     document.confirm_discard_weights = lambda _q: True
-    assert document.change_units(0, 1)
-    assert document.project.network.layers[0].units == before.network.layers[0].units + 1
+    assert document.add_layer()
+    assert len(document.project.network.layers) == layers + 1
     assert document.weights is None
     document.undo_stack.undo()
     assert document.weights is not None
-    assert document.weights[0][0].shape == (2, before.network.layers[0].units)
+    assert len(document.weights) == layers
 
 
 def test_change_units_keeps_at_least_one_and_skips_the_output(document: StudioDocument) -> None:
@@ -208,12 +209,12 @@ def test_only_trained_weights_are_asked_about(document: StudioDocument) -> None:
     document.confirm_discard_weights = lambda q: questions.append(q) or True
     weights = _initial_weights(document)
     assert not document.has_trained_weights
-    assert document.change_units(0, 1)  # fresh weights: nothing to lose, no question
+    assert document.add_layer()  # fresh weights: nothing to lose, no question
     assert questions == []
     weights = _initial_weights(document)
     document.set_weights(tuple((W * 2, b) for W, b in weights))  # a training step
     assert document.has_trained_weights
-    assert document.change_units(0, 1)
+    assert document.add_layer()
     assert len(questions) == 1
     document.set_weights(_initial_weights(document))
     document.set_weights(tuple((W * 2, b) for W, b in document.weights))

@@ -66,7 +66,7 @@ def test_a_shape_change_starts_from_no_position_and_its_undo_restores_it(
     document: StudioDocument,
 ) -> None:
     document.set_weights(_trained(document, 0.1), (5, 50))
-    assert document.change_units(0, 1)
+    assert document.add_layer()
     assert document.weights is None and document.training_position == (0, 0)
     document.undo_stack.undo()
     assert document.training_position == (5, 50)

@@ -130,7 +130,7 @@ def test_redone_weights_count_as_fresh_or_trained_as_they_did(document) -> None:
     _first_weights(document)
     _train(document)
     questions = _ask(document)
-    assert document.change_units(0, 1)
+    assert document.add_layer()
     assert len(questions) == 1  # the trained weights are discarded: asked
     fresh = _first_weights(document)
     document.undo_stack.undo()
@@ -139,7 +139,7 @@ def test_redone_weights_count_as_fresh_or_trained_as_they_did(document) -> None:
     assert document.weights is fresh
     assert not document.has_trained_weights
     # So the next shape edit has nothing to ask about.
-    assert document.change_units(0, 1)
+    assert document.add_layer()
     assert len(questions) == 1
 
 

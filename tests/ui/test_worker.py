@@ -332,12 +332,13 @@ def test_learning_rate_changes_while_training_runs(qtbot, document) -> None:
 def test_changing_the_network_rebuilds_and_stops(qtbot, controller, document) -> None:
     controller.play()
     qtbot.waitUntil(lambda: latest_step(controller) > 0, timeout=20000)
-    document.change_units(0, 2)
+    layers = len(document.project.network.layers)
+    document.add_layer()
     qtbot.waitUntil(
         lambda: (
             controller.state == "idle"
             and controller.latest_frame is not None
-            and controller.latest_frame.weights[0][0].shape == (2, 6)
+            and len(controller.latest_frame.weights) == layers + 1
         ),
         timeout=20000,
     )
