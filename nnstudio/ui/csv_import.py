@@ -1437,6 +1437,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         preview_layout = QtWidgets.QVBoxLayout(preview_box)
         self._preview_model = TextTableModel(self)
         self._preview = QtWidgets.QTableView()
+        self._preview.setTabKeyNavigation(False)  # Tab moves on; the arrows walk the cells
         self._preview.setObjectName("csvPreview")
         self._preview.setModel(self._preview_model)
         self._preview.setAlternatingRowColors(True)

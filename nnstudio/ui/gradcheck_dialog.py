@@ -386,6 +386,7 @@ class GradientCheckDialog(QtWidgets.QDialog):
             self.check_button.setToolTip("There is no data to check the gradients on")
 
         self.table = QtWidgets.QTableWidget(0, len(_COLUMNS))
+        self.table.setTabKeyNavigation(False)  # Tab moves on; the arrows walk the cells
         self.table.setHorizontalHeaderLabels(list(_COLUMNS))
         self.table.verticalHeader().setVisible(False)
         self.table.setStyleSheet(_PADDED_CELLS)
@@ -482,6 +483,7 @@ class GradientCheckDialog(QtWidgets.QDialog):
         column.addLayout(row)
 
         self.entries = QtWidgets.QTableWidget(0, len(_ENTRY_COLUMNS))
+        self.entries.setTabKeyNavigation(False)  # Tab moves on; the arrows walk the cells
         self.entries.setHorizontalHeaderLabels(list(_ENTRY_COLUMNS))
         for index, tip in enumerate(_ENTRY_HEADER_TIPS):
             self.entries.horizontalHeaderItem(index).setToolTip(tip)

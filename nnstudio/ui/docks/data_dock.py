@@ -676,6 +676,8 @@ class TablePreview(QtWidgets.QWidget):
         self.view.verticalHeader().setDefaultSectionSize(table_row_height(self.view, 22))
         self.view.horizontalHeader().setMinimumSectionSize(48)
         self.view.setMinimumHeight(120)
+        # Tab moves on to the next control; the arrows walk the cells.
+        self.view.setTabKeyNavigation(False)
         layout.addWidget(self.view)
 
     def show_dataset(self, dataset: Dataset, class_column: str = "class") -> None:
