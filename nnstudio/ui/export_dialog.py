@@ -475,7 +475,11 @@ class ExportDialog(QtWidgets.QDialog):
                 self, "Export failed", f"cannot write {target}: {error.strerror or error}"
             )
             return
-        if existing and not confirmed:
+        # The file dialog asked about the file chosen there, not about those written beside
+        # it (a PyTorch module's .safetensors weights).
+        unasked = [path for path in existing if not (confirmed and _same_path(path, target))]
+        if unasked:
+            existing = unasked
             names = " and ".join(str(path) for path in existing)
             answer = QtWidgets.QMessageBox.question(
                 self,
@@ -500,6 +504,14 @@ class ExportDialog(QtWidgets.QDialog):
             QtWidgets.QMessageBox.critical(self, "Export failed", str(error))
             return
         super().accept()
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name the same file (both exist, or as written)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return Path(a).absolute() == Path(b).absolute()
 
 
 def _safe_stem(name: str) -> str:
