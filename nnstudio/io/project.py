@@ -93,6 +93,23 @@ class LoadedProject:
         return self.path.parent
 
 
+def _other_file_kind(path: Path, raw: bytes) -> str | None:
+    """What a file the studio reads elsewhere is, and where it goes, when it is opened as a
+    project (``nnstudio iris.csv``): a JSON parser's "Expecting value" says neither."""
+    suffix = path.suffix.lower()
+    if suffix == ".onnx":
+        return (
+            "an ONNX model; import it with File › Import ONNX… "
+            f"(or nnstudio import {path.name} -o MODEL.nnproj)"
+        )
+    if suffix in (".csv", ".tsv") and raw.lstrip()[:1] not in (b"{", b"["):
+        return (
+            "a CSV data file; open or start a project and choose it in the Data panel "
+            "(Data: CSV file…)"
+        )
+    return None
+
+
 def weights_path_for(project_path: str | Path) -> Path:
     """The weights file that belongs beside a project: ``iris.nnproj`` -> ``iris.weights.npz``."""
     project_path = Path(project_path)
@@ -148,6 +165,9 @@ def load_project(
     for magic, kind in _ARCHIVE_KINDS:
         if raw.startswith(magic):
             raise ProjectFileError(f"{name} is not a project file: it is {kind}")
+    other_kind = _other_file_kind(path, raw)
+    if other_kind is not None:
+        raise ProjectFileError(f"{name} is not a project file: it is {other_kind}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -255,6 +275,10 @@ def save_project(
         When the project is invalid (nothing is written then).
     """
     path = Path(path).expanduser()
+    problem = _folder_problem(path)
+    if problem is not None:
+        # Said for the project file the caller named, not the weights file written first.
+        raise ProjectFileError(f"cannot write {path}: {problem}")
     target_dir = path.parent.resolve()
     if source_dir is not None and isinstance(project.data, CsvData):
         project = replace(
@@ -277,6 +301,29 @@ def save_project(
     else:
         _write_pair(path, text.encode("utf-8"), weights_file, weights_npz_bytes(project, weights))
     return project
+
+
+def _folder_problem(path: Path) -> str | None:
+    """Why ``path``'s folder cannot hold a file, or ``None`` when it is a folder.
+
+    A file where a folder of the path should be is named as such ("/x/notes is a file, not
+    a folder"), which is what the user has to fix, rather than "the folder does not exist".
+    Other failures (permissions, a full disk) are left to the write, which says them.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        if folder.is_dir():
+            return None
+        for ancestor in (folder, *folder.parents):
+            if ancestor.is_dir():
+                break
+            if ancestor.is_file():
+                return f"{ancestor} is a file, not a folder"
+            if ancestor.exists() or ancestor.is_symlink():  # a device, a broken link
+                return f"{ancestor} is not a folder"
+    except OSError as error:
+        return error.strerror or str(error)
+    return f"the folder {folder} does not exist"
 
 
 def _write_pair(
