@@ -20,7 +20,13 @@ import numpy as np
 from nnstudio.data import Dataset, ReadProgress, load_dataset
 from nnstudio.engine.initializers import initialize_layer, random_stream
 from nnstudio.errors import NNStudioError, SpecError
-from nnstudio.io.project import LoadedProject, load_project, save_project
+from nnstudio.io.project import (
+    PROJECT_SUFFIX,
+    LoadedProject,
+    load_project,
+    save_project,
+    weights_path_for,
+)
 from nnstudio.io.weights import weights_beyond
 from nnstudio.spec import (
     BuiltinData,
@@ -117,6 +123,31 @@ def default_project() -> Project:
             schedule=ScheduleSpec(),
         ),
     )
+
+
+def project_file_path(path: str | Path) -> Path:
+    """The project file :meth:`StudioDocument.save` writes for the name ``path``.
+
+    ".nnproj" is appended to a name without it rather than put in place of its last suffix:
+    ``model.v2`` is saved as ``model.v2.nnproj`` and ``iris.csv`` as ``iris.csv.nnproj``, never
+    as another existing file the user did not name (``model.nnproj``, ``iris.nnproj``).
+
+    Parameters
+    ----------
+    path : path-like
+        The name given, as typed in a file dialog.
+
+    Returns
+    -------
+    Path
+        ``path`` when it ends in ".nnproj" (in any case), else ``path`` with ".nnproj" added.
+    """
+    path = Path(path)
+    if path.suffix.lower() == PROJECT_SUFFIX:
+        return path
+    # "work." would otherwise become "work..nnproj".
+    name = path.name.rstrip(".") or path.name
+    return path.with_name(name + PROJECT_SUFFIX)
 
 
 def _in_precision(weights: Weights | None, dtype: str) -> Weights | None:
@@ -710,13 +741,25 @@ class StudioDocument(QtCore.QObject):
         self._weights_dirty = True
         self._emit_dirty()
 
+    def files_saved(self, path: str | Path) -> list[Path]:
+        """The files :meth:`save` writes for ``path``: the project file, then its weights file
+        when there are weights to store (both replaced if they exist).
+        """
+        target = project_file_path(path)
+        if self._weights is None:
+            return [target]
+        return [target, weights_path_for(target)]
+
     def save(self, path: str | Path | None = None) -> Path:
-        """Save to ``path`` (or the current path) atomically, with the weights beside it."""
+        """Save to ``path`` (or the current path) atomically, with the weights beside it.
+
+        A name without ".nnproj" gets it appended (see :func:`project_file_path`); the files
+        written are those :meth:`files_saved` lists.
+        """
         target = Path(path) if path is not None else self._path
         if target is None:
             raise NNStudioError("this project has no file yet: choose where to save it")
-        if target.suffix != ".nnproj":
-            target = target.with_suffix(".nnproj")
+        target = project_file_path(target)
         project = self._project
         if isinstance(project.data, CsvData):
             project = _rebase_csv(project, self.base_dir, target.parent)

@@ -23,6 +23,7 @@ import nnstudio
 from nnstudio.data import ReadCancelled, load_dataset
 from nnstudio.engine.trainer import WARNING_STARTS
 from nnstudio.errors import NNStudioError
+from nnstudio.io.project import weights_path_for
 from nnstudio.ui.background import run_with_progress
 from nnstudio.ui.canvas import NetworkCanvas
 from nnstudio.ui.docks.data_dock import DataPanel
@@ -129,6 +130,14 @@ def recent_names(paths: list[Path]) -> list[str]:
         where = str(Path(*folder.parts[-depth:])) if folder.parts else str(folder)
         names[index] = f"{path.name} — {where}"
     return names
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name one file: the same file on disk, else the same path."""
+    try:
+        return a.samefile(b)
+    except OSError:  # one of them does not exist
+        return a.absolute() == b.absolute()
 
 
 def pace_text(steps_per_second: float | None) -> str:
@@ -1501,11 +1510,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _tabs_width(self, dock: QtWidgets.QDockWidget) -> int:
         """The width the tab bar under ``dock``'s tabbed group needs for every name whole."""
-        title = dock.windowTitle()
-        for bar in self._dock_tab_bars():
-            if title in (bar.tabText(index) for index in range(bar.count())):
-                return bar.sizeHint().width()
-        return 0
+        bar = self._group_tab_bar(dock)
+        return 0 if bar is None else bar.sizeHint().width()
 
     def _fit_centre(self) -> None:
         """Give the canvas less minimum height while the banner shows above it.
@@ -2292,7 +2298,42 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         if not path:
             return False
+        if not self._may_replace(Path(path)):
+            return False
         return self._save_to(Path(path))
+
+    def _may_replace(self, chosen: Path) -> bool:
+        """Whether saving under ``chosen``, the file dialog's answer, may go ahead.
+
+        The dialog asks about replacing the file it returns and no other, yet saving writes
+        ``chosen`` with ".nnproj" appended and a weights file beside it (``work`` saves
+        ``work.nnproj`` and ``work.weights.npz``). Any of those that exists and was not asked
+        about is asked about here; the document's own files are not (saving them is Save).
+        """
+        planned = self.document.files_saved(chosen)
+        own = self.document.path
+        own_files = [own, weights_path_for(own)] if own is not None else []
+        try:
+            existing = [path for path in planned if path.exists() or path.is_symlink()]
+        except OSError:
+            return True  # saving says what is wrong with the path
+        # The dialog confirmed the project file itself: its weights beside it are part of it.
+        if existing and _same_file(existing[0], chosen) and existing[0] == planned[0]:
+            return True
+        unasked = [path for path in existing if not any(_same_file(path, f) for f in own_files)]
+        if not unasked:
+            return True
+        names = " and ".join(str(path) for path in unasked)
+        one = len(unasked) == 1
+        buttons = QtWidgets.QMessageBox.StandardButton
+        answer = QtWidgets.QMessageBox.question(
+            self,
+            "Replace file?",
+            f"{names} already exist{'s' if one else ''}. Replace {'it' if one else 'them'}?",
+            buttons.Yes | buttons.No,
+            buttons.No,
+        )
+        return answer == buttons.Yes
 
     def _own_folder(self) -> Path:
         """Where a project without a file of its own is first proposed: the folder last used,
@@ -2506,8 +2547,12 @@ class MainWindow(QtWidgets.QMainWindow):
         menu.clear()
         files = self.recent_files()
         names = recent_names(files)
+        metrics, width = menu.fontMetrics(), self._recent_name_width()
         for number, (path, name) in enumerate(zip(files, names, strict=True), start=1):
             missing = not path.exists()
+            # A long name loses its middle, keeping how it starts and its suffix and folder;
+            # the tooltip and status tip give the full path.
+            name = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, width)
             text = name.replace("&", "&&") + (" (missing)" if missing else "")
             action = menu.addAction(f"&{number % 10} {text}")
             tip = " (no longer exists: choose it to remove it from the list)"
@@ -2523,6 +2568,15 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             menu.addSeparator()
             menu.addAction("Clear list", lambda: self._store_recent([]))
+
+    def _recent_name_width(self) -> int:
+        """The widest a name in File › Open recent is drawn, in pixels: about 60 characters,
+        and no more than half the screen, so the menu fits beside the File menu."""
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        characters = 60 * self.recent_menu.fontMetrics().averageCharWidth()
+        if screen is None:
+            return characters
+        return max(1, min(characters, screen.availableGeometry().width() // 2))
 
     def _fill_samples_menu(self) -> None:
         menu = self.samples_menu
@@ -3012,11 +3066,25 @@ class MainWindow(QtWidgets.QMainWindow):
         """
         if dock.isFloating() or dock.isHidden() or not self.tabifiedDockWidgets(dock):
             return False
+        bar = self._group_tab_bar(dock)
+        return bar is not None and bar.tabText(bar.currentIndex()) != dock.windowTitle()
+
+    def _group_tab_bar(self, dock: QtWidgets.QDockWidget) -> QtWidgets.QTabBar | None:
+        """The tab bar under ``dock``'s tabbed group, or None.
+
+        The bar whose tabs are exactly the group's comes first: a bar left over from an
+        earlier arrangement may still name some of its docks, with another one current.
+        """
         title = dock.windowTitle()
+        group = {title} | {d.windowTitle() for d in self.tabifiedDockWidgets(dock)}
+        holding = []
         for bar in self._dock_tab_bars():
-            if title in (bar.tabText(i) for i in range(bar.count())):
-                return bar.tabText(bar.currentIndex()) != title
-        return False
+            tabs = [bar.tabText(i) for i in range(bar.count())]
+            if set(tabs) == group:
+                return bar
+            if title in tabs:
+                holding.append(bar)
+        return holding[0] if holding else None
 
     def _dock_of(self, widget: QtWidgets.QWidget | None) -> QtWidgets.QDockWidget | None:
         """The window's dock holding ``widget``, if any."""
@@ -3396,9 +3464,15 @@ class MainWindow(QtWidgets.QMainWindow):
         """Restore the saved geometry and docks; False when there was nothing to restore."""
         geometry = self.settings.value("geometry")
         state = self.settings.value("windowState")
-        if isinstance(geometry, QtCore.QByteArray | bytes) and geometry:
-            self.restoreGeometry(geometry)
-        else:
+        # A damaged entry restores nothing (the window would open at its least size), and
+        # one saved on a larger screen comes back at two thirds of this one (Qt's rule):
+        # either way the window takes the size a first start would give it.
+        if not (
+            isinstance(geometry, QtCore.QByteArray | bytes)
+            and geometry
+            and self.restoreGeometry(geometry)
+            and self._restored_size_fits(QtCore.QByteArray(geometry))
+        ):
             self.resize(self._first_size())
             self._fits_screen = True
         plots = self.settings.value("plots")
@@ -3413,8 +3487,54 @@ class MainWindow(QtWidgets.QMainWindow):
         if isinstance(shown, bool):
             self.show_dropped_action.setChecked(shown)
         if isinstance(state, QtCore.QByteArray | bytes) and state:
-            return bool(self.restoreState(state))
+            # The default arrangement's tab bars: QMainWindow forgets them when a layout it
+            # never applied is replaced, and they would stay shown with stale tabs (found
+            # by Tab, taken for the real bar by is_behind_tab).
+            stale = self._dock_tab_bars()
+            if not self.restoreState(state):
+                return False
+            for bar in stale:
+                bar.hide()
+            return True
         return False
+
+    def _restored_size_fits(self, geometry: QtCore.QByteArray) -> bool:
+        """Whether the window saved in ``geometry`` (frame included) fit this screen.
+
+        Maximised and full-screen windows always fit. The size is read from Qt's saved
+        geometry (a magic number, a version, then the frame's rectangle).
+        """
+        states = Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen
+        screen = self.screen()
+        if self.windowState() & states or screen is None:
+            return True
+        stream = QtCore.QDataStream(geometry)
+        stream.setVersion(QtCore.QDataStream.Version.Qt_4_0)
+        stream.readUInt32()
+        stream.readUInt16()
+        stream.readUInt16()
+        left, top, right, bottom = (stream.readInt32() for _ in range(4))
+        if stream.status() != QtCore.QDataStream.Status.Ok:
+            return True  # restoreGeometry read it: leave its result be
+        free = screen.availableGeometry()
+        return right - left + 1 <= free.width() and bottom - top + 1 <= free.height()
+
+    def _in_a_default_layout(self) -> bool:
+        """Whether the docks are where the default layout, wide or compact, puts them."""
+        if self._in_default_wide_layout():
+            return True
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        return (
+            not any(dock.isFloating() or dock.isHidden() for dock in self.docks.values())
+            and all(
+                self.dockWidgetArea(dock) == left
+                for dock in self.docks.values()
+                if dock is not self.plots_dock
+            )
+            and self.dockWidgetArea(self.plots_dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+            and set(self.tabifiedDockWidgets(self.data_dock))
+            == {self.training_dock, self.properties_dock}
+        )
 
     def _first_size(self) -> QtCore.QSize:
         """The window's size when none was saved: 1280 x 800 at most, within the screen.
@@ -3528,11 +3648,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self._fit_toolbar()
         if not self._docks_tracked:
             restored = self._sized
+            if self._fits_screen:
+                # Its first size, also under a restored arrangement that came from a
+                # larger screen.
+                self._fit_frame_to_screen()
+                if restored and self._in_a_default_layout():
+                    # The saved docks were laid out for the larger window (they would leave
+                    # the canvas a strip): the default layout as a first start gives it.
+                    restored = self._sized = False
             if not self._sized:
                 # Dock sizes only stick once the window has its real size.
                 self._sized = True
-                if self._fits_screen:
-                    self._fit_frame_to_screen()
                 if self._wants_compact_layout(self._room_width()):
                     self._arrange_docks(compact=True)
                 QtCore.QTimer.singleShot(0, self.apply_default_sizes)
