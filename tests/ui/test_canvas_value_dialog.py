@@ -150,3 +150,5 @@ def test_the_dialog_names_the_input_as_the_canvas_does(qtbot) -> None:
     _changed, seen = _answer(lambda: canvas.edit_value(EDGE), lambda _d, _s: None)
     assert "W1[0, 1] (x1 → Hidden 1 neuron 2):" in seen["labels"]
     assert not any("Input neuron" in label for label in seen["labels"])
+    # The hover text names it the same way.
+    assert canvas.describe(EDGE) == "W1[0, 1] (x1 → Hidden 1 neuron 2) = 0.500"

@@ -1268,14 +1268,13 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
 
     def _edge_name(self, selection: Selection) -> str:
         """A connection as the weight matrix's element and in words, e.g. ``W2[3, 5]
-        (Hidden 1 neuron 4 → Hidden 2 neuron 6)``: matrices index from 0, as in the exported
-        arrays; neurons are counted from 1, as the layers are."""
+        (Hidden 1 neuron 4 → Hidden 2 neuron 6)`` or ``W1[0, 1] (x1 → Hidden 1 neuron 2)``:
+        matrices index from 0, as in the exported arrays; neurons are counted from 1, as the
+        layers are, and inputs and outputs go by the names the canvas shows."""
         source, target = selection.source or 0, selection.neuron or 0
-        before, after = self.layer_title(selection.layer - 1), self.layer_title(selection.layer)
-        return (
-            f"W{selection.layer}[{source}, {target}] ({before} neuron {source + 1} → "
-            f"{after} neuron {target + 1})"
-        )
+        before = self._neuron_label(selection.layer - 1, source)
+        after = self._neuron_label(selection.layer, target)
+        return f"W{selection.layer}[{source}, {target}] ({before} → {after})"
 
     def describe(self, selection: Selection | None) -> str:
         """Hover text for a neuron, edge or layer."""
@@ -1525,19 +1524,15 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             self.show_notice("Initialise the network (Step or Reset) before editing its weights.")
             return False
         W, b = weights[selection.layer - 1]
-        target = self._neuron_label(selection.layer, selection.neuron or 0)
         if selection.kind == "edge":
             held = W[selection.source, selection.neuron]
-            source = self._neuron_label(selection.layer - 1, selection.source or 0)
             title, what = "Edit weight", "a weight"
-            label = (
-                f"W{selection.layer}[{selection.source}, {selection.neuron}] ({source} → {target}):"
-            )
+            label = f"{self._edge_name(selection)}:"  # as the hover text names it
             row: int | None = selection.source
         else:
             held = b[selection.neuron]
             title, what = "Edit bias", "a bias"
-            label = f"Bias of {target}:"
+            label = f"Bias of {self._neuron_label(selection.layer, selection.neuron or 0)}:"
             row = None
         value = ValueDialog.ask(self, title, label, float(held), self.document, what)
         if value is None:
