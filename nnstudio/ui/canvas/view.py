@@ -59,7 +59,7 @@ from nnstudio.ui.canvas.shading import (
     thumbnail_images,
 )
 from nnstudio.ui.colors import diverging_rgb, symmetric_limit
-from nnstudio.ui.docks.properties_dock import _bound_by_dtype
+from nnstudio.ui.docks.properties_dock import bound_by_dtype
 from nnstudio.ui.docks.training_dock import NumberField
 from nnstudio.ui.qt import QtCore, QtGui, QtSvg, QtWidgets, Signal, png_bytes
 from nnstudio.ui.selection import LayerMap, Selection, renumbered_layer, renumbered_selection
@@ -210,7 +210,7 @@ class ValueDialog(QtWidgets.QDialog):
         caption.setWordWrap(True)
         layout.addWidget(caption)
         self.field = NumberField(current, step=0.05)
-        _bound_by_dtype(self.field, document, what)
+        bound_by_dtype(self.field, document, what)
         self.field.setText(self.shown)
         # Wide enough for the label on one line (within reason) and a float64 in full.
         metrics = self.fontMetrics()

@@ -965,7 +965,7 @@ def _factor(value: float, digits: int = 4) -> str:
     return f"({text})" if text.startswith("\u2212") else text
 
 
-def _bound_by_dtype(field: NumberField, document: StudioDocument, what: str) -> None:
+def bound_by_dtype(field: NumberField, document: StudioDocument, what: str) -> None:
     """Refuse values the network's float type cannot hold (1e39 would be infinity in
     float32, and a network with an infinite weight can neither train nor be saved)."""
     dtype = document.project.training.dtype
@@ -1311,7 +1311,7 @@ class NeuronPage(QtWidgets.QWidget):
         index = selection.network_index
         neuron = selection.neuron or 0
         weights = newest_weights(self.document, frame, live=not self._editable)
-        _bound_by_dtype(self.bias, self.document, "a bias")
+        bound_by_dtype(self.bias, self.document, "a bias")
         self.bias_row.setVisible(index is not None)
         if weights is not None and index is not None and not _being_typed(self.bias):
             self.bias.set_value(float(weights[index][1][neuron]))
@@ -1470,7 +1470,7 @@ class EdgePage(QtWidgets.QWidget):
         start = _neuron_name(self.document, selection.layer - 1, source)
         end = _neuron_name(self.document, selection.layer, target)
         self.title.setText(f"{before} · {start} → {after} · {end}")
-        _bound_by_dtype(self.weight, self.document, "a weight")
+        bound_by_dtype(self.weight, self.document, "a weight")
         weights = newest_weights(self.document, frame, live=not self._editable)
         if weights is None or index is None:
             self.weight.setEnabled(False)
