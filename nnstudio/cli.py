@@ -14,7 +14,9 @@ Usage::
 ``<(...)`` can be given as the file too) and writes standard output by default (or for
 ``-o -``). A project whose data has no header row reads the input without one too (its
 features are "column N"); ``--header``/``--no-header`` say otherwise. Every failure prints
-one line, ``nnstudio: error: <message>``, to stderr and exits non-zero.
+one line, ``nnstudio: error: <message>``, to stderr and exits non-zero: 1
+(:data:`EXIT_FAILURE`), 2 for a usage error, 130 when interrupted, and for ``gradcheck`` 3
+(:data:`EXIT_UNMEASURED`) when no layer could be measured, so nothing was verified.
 
 With ``NNSTUDIO_STARTUP_REPORT=FILE`` set, ``nnstudio [PROJECT]`` writes ``{"seconds": S}``
 (process start to the first painted window) to FILE and quits; see :mod:`nnstudio.ui.app`.
@@ -29,6 +31,7 @@ import io
 import math
 import os
 import re
+import shlex
 import signal
 import sys
 import tempfile
@@ -56,7 +59,7 @@ from nnstudio.workflow import (
 
 if TYPE_CHECKING:
     from nnstudio.data import CsvTable, ReadProgress
-    from nnstudio.engine.gradcheck import GradCheckProgress
+    from nnstudio.engine.gradcheck import GradCheckProgress, GradCheckReport
     from nnstudio.engine.trainer import Snapshot, Trainer
     from nnstudio.io.project import LoadedProject
 
@@ -67,6 +70,8 @@ PROG = "nnstudio"
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+#: ``gradcheck`` could measure no layer (every one "in noise"): nothing was verified.
+EXIT_UNMEASURED = 3
 EXIT_INTERRUPTED = 130
 
 COMMANDS = ("train", "export", "predict", "gradcheck", "import", "shot")
@@ -294,6 +299,13 @@ def build_parser() -> argparse.ArgumentParser:
             "(above ε² for a step ε over 0.001, whose truncation error grows as ε²). A layer "
             "whose differences are all within rounding noise, even at the largest step, is "
             "'in noise': it neither passes nor fails the check."
+        ),
+        epilog=(
+            f"Exit status: {EXIT_OK} when no layer fails (layers in noise neither pass nor "
+            f"fail); {EXIT_FAILURE} when a layer fails or the check cannot run; {EXIT_USAGE} "
+            f"for a usage error; {EXIT_UNMEASURED} when no layer could be measured (every "
+            f"layer in noise), so nothing was verified; {EXIT_INTERRUPTED} when stopped by "
+            "Ctrl+C."
         ),
     )
     gradcheck.add_argument("project", metavar="PROJECT", help="the .nnproj file")
@@ -961,9 +973,13 @@ def _project_output(path: str, option: str) -> Path:
     output = Path(path).expanduser()
     if output.suffix != ".nnproj":
         raise CommandError(f"{option} needs a .nnproj file name, not {output.name}")
-    from nnstudio.io.project import weights_path_for
+    from nnstudio.io.project import project_name_problem, weights_path_for
 
-    # Found after training, a folder in the way or a read-only folder would cost the run.
+    # Found after training, a name too long, a folder in the way or a read-only folder would
+    # cost the run.
+    problem = project_name_problem(output)
+    if problem is not None:
+        raise ProjectFileError(f"cannot write {output}: {problem}")
     for target in (output, weights_path_for(output)):
         if target.is_dir():
             raise ProjectFileError(f"cannot write {target}: it is a folder")
@@ -1445,7 +1461,47 @@ def _command_gradcheck(args: argparse.Namespace) -> int:
             f"{tolerance:g} (failing: layer{'s' if len(failing) > 1 else ''} {numbers})"
         )
         return EXIT_FAILURE
+    if len(report.in_noise(tolerance)) == len(report.layers):
+        # Nothing failed, but nothing passed either: a script must not read this as verified.
+        _error(_unmeasured_message(report, tolerance, args.project, count))
+        return EXIT_UNMEASURED
     return EXIT_OK
+
+
+def _unmeasured_message(
+    report: GradCheckReport, tolerance: float, project: str, examples: int
+) -> str:
+    """What a check that measured no layer could not verify, why, and what to try instead.
+
+    The reasons are the report's (:meth:`GradCheckReport.noise_note`): gradients too small
+    for the step to resolve, or a loss so large that its rounding swamps the change a step
+    makes (a diverged network). ``examples`` is the number of examples checked.
+    """
+    noisy = report.in_noise(tolerance)
+    causes: set[str] = set()
+    for layer in noisy:
+        causes |= layer.noise_causes(tolerance)
+    every = "its one layer is" if len(noisy) == 1 else f"all {len(noisy)} layers are"
+    fresh = (
+        f"nnstudio train {shlex.quote(project)} --reinit --epochs 0 --save FRESH.nnproj "
+        "writes them, then check FRESH.nnproj"
+    )
+    advice = []
+    if "small gradient" in causes:
+        advice.append(
+            "the gradients are too small for the step: check on other examples (--samples N "
+            f"takes the first N; {examples} were checked) or at weights where the gradients "
+            f"are larger, such as fresh ones ({fresh})"
+        )
+    if "large loss" in causes:
+        advice.append(
+            f"the loss J = {report.loss:.3g} is so large that its rounding swamps the change a "
+            f"step makes (a diverged network): check at fresh weights ({fresh})"
+        )
+    return (
+        f"gradient check inconclusive: no layer could be measured ({every} in noise), so "
+        "backpropagation was neither confirmed nor refuted; " + "; ".join(advice)
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,16 +1,22 @@
 """``nnstudio gradcheck`` on vanishing gradients: layers in noise neither pass nor fail, the
-run exits 0 and says why; a measurably wrong gradient still exits 1, naming its layer."""
+run exits 0 and says why; a measurably wrong gradient still exits 1, naming its layer. When no
+layer at all could be measured nothing was verified: the run exits 3 (not 0, which a script
+would read as "gradients verified") and says what could not be checked and what to try."""
 
 from __future__ import annotations
 
 import copy
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nnstudio import cli
 from nnstudio.engine.network import Network
-from tests.test_cli import XOR_PROJECT, write_project
+from nnstudio.io.project import load_project, save_project
+from nnstudio.spec import Project
+from nnstudio.workflow import build_network, load_for_training
+from tests.test_cli import XOR_PROJECT, run, write_project
 
 #: The XOR sample with ten sigmoid layers of four small-weighted units: the first layers'
 #: gradients (1e-15 to 1e-9) are below what a central difference resolves to 1e-6.
@@ -76,3 +82,95 @@ def test_a_wrong_gradient_among_layers_in_noise_still_exits_1(
     assert "FAILED" in captured.out
     assert "gradient check failed: largest relative error" in captured.err
     assert captured.err.rstrip().endswith("(failing: layer 4)")
+
+
+#: A linear regression of the sine data: one identity layer.
+LINEAR = {
+    "nnstudio": 1,
+    "name": "linear",
+    "data": {"builtin": "sine", "samples": 60},
+    "network": {"inputs": 1, "layers": [{"units": 1, "activation": "identity"}]},
+    "loss": "mse",
+    "training": {"dtype": "float64"},
+}
+
+
+def _saved(path: Path, document: dict, weights) -> Path:
+    save_project(path, Project.from_dict(document), weights)
+    return path
+
+
+@pytest.fixture
+def diverged(tmp_path: Path) -> Path:
+    """A 1-1-1 regression at weights around 1e20: the loss, about 1e41, rounds away any step."""
+    document = copy.deepcopy(LINEAR)
+    document["network"]["layers"].insert(0, {"units": 1, "activation": "identity"})
+    (W1, b1), (W2, b2) = build_network(Project.from_dict(document)).weights()
+    weights = ((np.full_like(W1, 3e20), np.full_like(b1, 1e20)), (np.full_like(W2, 2.0), b2))
+    return _saved(tmp_path / "diverged.nnproj", document, weights)
+
+
+@pytest.fixture
+def fitted(tmp_path: Path) -> Path:
+    """The linear regression at the least-squares fit of the 16 examples a check takes: its
+    gradients there are rounding errors (about 1e-16), too small for any step."""
+    path = _saved(tmp_path / "fitted.nnproj", LINEAR, None)
+    _project, _network, dataset = load_for_training(load_project(path))
+    X = dataset.X_train[:16].astype(np.float64)
+    Y = dataset.targets_for(1, "identity")[0][:16].astype(np.float64)
+    solution = np.linalg.lstsq(np.hstack([X, np.ones((16, 1))]), Y, rcond=None)[0]
+    return _saved(path, LINEAR, ((solution[:1].reshape(1, 1), solution[1:].reshape(1)),))
+
+
+def _error_lines(err: str) -> list[str]:
+    return [line for line in err.splitlines() if line.startswith("nnstudio: error: ")]
+
+
+def test_no_layer_measured_exits_3_and_says_what_to_try(diverged: Path) -> None:
+    # Run as a script would: the process's own exit status.
+    result = run("gradcheck", diverged)
+    assert result.returncode == cli.EXIT_UNMEASURED == 3, result.stderr
+    assert _verdicts(result.stdout) == {1: "in noise", 2: "in noise"}, result.stdout
+    assert "no layer could be measured: nothing passed or failed" in result.stdout
+    assert "passed (" not in result.stdout and "FAILED" not in result.stdout
+    [error] = _error_lines(result.stderr)
+    assert "Traceback" not in result.stderr
+    assert error.startswith(
+        "nnstudio: error: gradient check inconclusive: no layer could be measured (all 2 "
+        "layers are in noise), so backpropagation was neither confirmed nor refuted; the loss "
+        "J = 6.78e+41 is so large that its rounding swamps the change a step makes (a "
+        "diverged network): check at fresh weights (nnstudio train "
+    )
+    assert error.endswith(
+        " --reinit --epochs 0 --save FRESH.nnproj writes them, then check FRESH.nnproj)"
+    )
+
+
+def test_gradients_too_small_everywhere_exit_3_and_following_the_advice_measures_them(
+    fitted: Path, capsys
+) -> None:
+    assert cli.main(["gradcheck", str(fitted)]) == cli.EXIT_UNMEASURED
+    captured = capsys.readouterr()
+    assert _verdicts(captured.out) == {1: "in noise"}, captured.out
+    [error] = _error_lines(captured.err)
+    assert (
+        "no layer could be measured (its one layer is in noise), so backpropagation was "
+        "neither confirmed nor refuted; the gradients are too small for the step: check on "
+        "other examples (--samples N takes the first N; 16 were checked) or at weights where "
+        "the gradients are larger, such as fresh ones (nnstudio train "
+    ) in error
+    assert "diverged" not in error
+    # Other examples: the fit is no longer exact there, and the check measures it.
+    assert cli.main(["gradcheck", str(fitted), "--samples", "20"]) == cli.EXIT_OK
+    captured = capsys.readouterr()
+    assert _verdicts(captured.out) == {1: "ok"} and captured.err == ""
+
+
+def test_help_lists_the_exit_statuses() -> None:
+    result = run("gradcheck", "--help")
+    text = " ".join(result.stdout.split())
+    assert (
+        "Exit status: 0 when no layer fails (layers in noise neither pass nor fail); 1 when a "
+        "layer fails or the check cannot run; 2 for a usage error; 3 when no layer could be "
+        "measured (every layer in noise), so nothing was verified; 130 when stopped by Ctrl+C."
+    ) in text

@@ -24,11 +24,15 @@ from nnstudio.io.weights import (
     atomic_write_text,
     is_stream,
     load_weights_file,
+    name_bytes,
+    name_limit,
     parse_json_document,
+    shortened_name,
     weights_npz_bytes,
     write_temporary,
 )
 from nnstudio.spec import CsvData, Project, Weights
+from nnstudio.text import plural
 
 PROJECT_SUFFIX = ".nnproj"
 # Files mistaken for projects whose first bytes say what they are.
@@ -37,6 +41,9 @@ _ARCHIVE_KINDS = (
     (b"\x1f\x8b", "gzip-compressed (such as a .csv.gz data file), not JSON text"),
 )
 WEIGHTS_SUFFIX = ".weights.npz"
+#: What a backup's name adds to the kept part of a file's name: ".", ".", 8 hex digits and
+#: ".backup".
+_BACKUP_EXTRA = 1 + 1 + 8 + len(".backup")
 
 
 #: What a project whose weights file cannot be used may do instead (said in the error).
@@ -296,6 +303,10 @@ def save_project(
     except SpecError as error:
         raise _spec_error_for(path.name, error.problems, writing=True) from None
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    problem = project_name_problem(path, weights=weights is not None)
+    if problem is not None:
+        # Said before anything is written: a project without its weights file is no save.
+        raise ProjectFileError(f"cannot write {path}: {problem}")
     if weights is None:
         atomic_write_text(path, text)
     else:
@@ -324,6 +335,51 @@ def _folder_problem(path: Path) -> str | None:
     except OSError as error:
         return error.strerror or str(error)
     return f"the folder {folder} does not exist"
+
+
+def project_name_problem(path: str | Path, *, weights: bool = True) -> str | None:
+    """Why the file system cannot take a project's file name, or its weights file's, if so.
+
+    The weights file's name is 5 bytes longer than the project's (``.weights.npz`` in place
+    of ``.nnproj``), so a project name the folder accepts can still leave no room for it.
+    :func:`save_project` asks before it writes anything; a command can ask before it works.
+
+    Parameters
+    ----------
+    path : path-like
+        The project file to be written.
+    weights : bool
+        Whether a weights file is written beside it.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"the file name is 260 bytes long, and the file system allows at most 255;
+        choose a shorter name"``; ``None`` when both names fit.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    limit = name_limit(folder)
+    length = name_bytes(path.name)
+    if length > limit:
+        return (
+            f"the file name is {length} bytes long, and the file system allows at most "
+            f"{limit}; choose a shorter name"
+        )
+    if not weights:
+        return None
+    excess = name_bytes(weights_path_for(path).name) - limit
+    if excess <= 0:
+        return None
+    if path.name.isascii():
+        shorter = plural(excess, "character")
+    else:
+        shorter = f"{plural(excess, 'byte')} (a character outside ASCII takes 2 to 4)"
+    return (
+        f"the weights file beside it, named like the project but ending in {WEIGHTS_SUFFIX}, "
+        f"would have a name {plural(excess, 'byte')} longer than the {limit} the file system "
+        f"allows; shorten the project's name by {shorter} or more"
+    )
 
 
 def _write_pair(
@@ -375,7 +431,9 @@ def _backup(path: Path) -> Path | None:
     """
     if not path.exists():
         return None
-    backup = path.with_name(f".{path.name}.{secrets.token_hex(4)}.backup")
+    # As short as a temporary name: the weights file's name may be as long as the folder allows.
+    kept = shortened_name(path.name, name_limit(path.parent) - _BACKUP_EXTRA)
+    backup = path.with_name(f".{kept}.{secrets.token_hex(4)}.backup")
     try:
         os.link(path, backup)
     except OSError:

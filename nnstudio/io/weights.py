@@ -27,6 +27,7 @@ import json
 import math
 import os
 import stat
+import sys
 import tempfile
 import zipfile
 from collections.abc import Sequence
@@ -79,11 +80,57 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         raise
 
 
+#: Longest file name, in bytes, taken when a folder's file system does not say (Linux's and
+#: macOS's file systems, and NTFS in UTF-16 units, which never exceed UTF-8 bytes).
+NAME_MAX = 255
+#: What a temporary name adds to the kept part of a file's name: "." and "." around it, then
+#: mkstemp's 8 random characters and ".tmp".
+_MKSTEMP_EXTRA = 1 + 1 + 8 + len(".tmp")
+
+
+def name_limit(folder: str | Path) -> int:
+    """The longest file name, in bytes, that ``folder``'s file system accepts.
+
+    Parameters
+    ----------
+    folder : path-like
+        An existing folder (:data:`NAME_MAX` is taken for one that is not, and where the
+        system cannot tell, as on Windows).
+
+    Returns
+    -------
+    int
+    """
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # no pathconf on Windows
+        return NAME_MAX
+    return limit if limit > 0 else NAME_MAX  # -1: the system sets no limit
+
+
+def name_bytes(name: str) -> int:
+    """The length of the file name ``name`` as the file system counts it, in bytes."""
+    return len(os.fsencode(name))
+
+
+def shortened_name(name: str, room: int) -> str:
+    """``name``, cut to at most ``room`` bytes (never inside a character) when it is longer.
+
+    For the names of temporary and backup files, which only need to be recognisable.
+    """
+    encoded = os.fsencode(name)
+    if len(encoded) <= room:
+        return name
+    return encoded[: max(0, room)].decode(sys.getfilesystemencoding(), "ignore")
+
+
 def write_temporary(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to a new temporary file beside ``path``, flushed to disk, and return it.
 
     The file gets the permissions ``path`` has (or would get), so renaming it over ``path``
-    with :func:`os.replace` completes an atomic write; the caller renames or removes it.
+    with :func:`os.replace` completes an atomic write; the caller renames or removes it. Its
+    name, ``.<name>.<random>.tmp``, keeps only as much of ``path``'s name as the file system
+    allows, so any name the folder accepts can be written this way.
 
     Raises
     ------
@@ -95,8 +142,11 @@ def write_temporary(path: str | Path, data: bytes) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ProjectFileError(f"cannot write {path}: the folder {folder} does not exist")
+    # The temporary name keeps as much of the file's name as fits: a name near the file
+    # system's limit must not make its temporary one too long to create.
+    prefix = "." + shortened_name(path.name, name_limit(folder) - _MKSTEMP_EXTRA) + "."
     try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        handle, temp_name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
     except OSError as error:
         raise ProjectFileError(f"cannot write {path}: {error.strerror or error}") from error
     try:
