@@ -26,6 +26,7 @@ import string
 from pathlib import Path
 
 import nnstudio
+from nnstudio.errors import ProjectFileError
 from nnstudio.io._model_meta import (
     ModelDescription,
     describe_model,
@@ -41,8 +42,9 @@ from nnstudio.io._model_meta import (
 )
 from nnstudio.io.python_export import MAIN_CODE, csv_reading_code, points_paragraph
 from nnstudio.io.safetensors_io import write_safetensors
-from nnstudio.io.weights import atomic_write_text
+from nnstudio.io.weights import atomic_write_text, name_bytes, name_limit
 from nnstudio.spec import Project, Weights
+from nnstudio.text import plural
 
 
 def export_torch(project: Project, weights: Weights, path: Path) -> list[Path]:
@@ -74,10 +76,32 @@ def export_torch(project: Project, weights: Weights, path: Path) -> list[Path]:
     require_module("safetensors.numpy", "PyTorch export", "torch")
     target = require_python_suffix(output_path(path, ".py", project.name), "PyTorch")
     weights_file = target.with_suffix(".safetensors")
+    problem = _weights_name_problem(target, weights_file)
+    if problem is not None:
+        # Said before anything is written: a module without its weights is no export.
+        raise ProjectFileError(f"cannot write {weights_file}: {problem}")
     model = describe_model(project, weights)
     write_safetensors(model, weights_file, feature="PyTorch export")
     atomic_write_text(target, torch_module_source(model, target))
     return [target, weights_file]
+
+
+def _weights_name_problem(target: Path, weights_file: Path) -> str | None:
+    """Why the file system cannot take the weights file's name beside ``target``, if so.
+
+    Its name is 9 bytes longer than the module's (``.safetensors`` in place of ``.py``), so a
+    module name the folder accepts can still leave no room for it.
+    """
+    folder = target.parent if str(target.parent) else Path(".")
+    limit = name_limit(folder)
+    excess = name_bytes(weights_file.name) - limit
+    if excess <= 0:
+        return None
+    unit = "character" if target.name.isascii() else "byte"
+    return (
+        f"its name would be {plural(excess, 'byte')} longer than the {limit} the file system "
+        f"allows; shorten the module's name by {plural(excess, unit)} or more"
+    )
 
 
 def torch_module_source(model: ModelDescription, target: Path) -> str:
