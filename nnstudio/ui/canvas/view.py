@@ -22,6 +22,7 @@ else the canvas shows is computed in inference mode, with the whole network.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -30,7 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nnstudio.spec import NetworkSpec, Weights
+from nnstudio.spec import NetworkSpec, Project, Weights
 from nnstudio.ui.canvas.edges import EdgeBundleItem, EdgeHighlightItem
 from nnstudio.ui.canvas.items import (
     ACCENT,
@@ -61,7 +62,7 @@ from nnstudio.ui.canvas.shading import (
 from nnstudio.ui.colors import diverging_rgb, symmetric_limit
 from nnstudio.ui.docks.properties_dock import bound_by_dtype
 from nnstudio.ui.docks.training_dock import NumberField
-from nnstudio.ui.qt import QtCore, QtGui, QtSvg, QtWidgets, Signal, png_bytes
+from nnstudio.ui.qt import QtCore, QtGui, QtSvg, QtWidgets, Signal, is_alive, png_bytes
 from nnstudio.ui.selection import LayerMap, Selection, renumbered_layer, renumbered_selection
 
 #: Pixmap cache (kilobytes) the canvas asks for, see ``NetworkCanvas.__init__``.
@@ -76,6 +77,9 @@ _MAX_SCALE = 6.0
 _DRAG_THRESHOLD = 5.0
 #: Relative change of the room for the drawing (width or height) that plans it anew.
 _REPLAN_CHANGE = 0.06
+#: Removals of a selected neuron remembered for their undo (see _on_undo_step): the
+#: neurons removed longer ago are selected after their undo no longer.
+_REMOVED_NEURONS_KEPT = 64
 #: Activation names as a narrow lane's subtitle shows them ("16 lrelu"); the others are short.
 ACTIVATION_ABBREVIATIONS = {
     "identity": "id",
@@ -347,6 +351,11 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self._select_after_edit: Callable[[Selection | None], Selection | None] | None = None
         #: Drawn indices of the layers the last renumbering brought in (see _on_undo_step).
         self._layers_brought_in: tuple[int, ...] = ()
+        #: Selected neurons the canvas removed, latest last: the project before and after
+        #: the removal and the neuron, selected again when the removal is undone.
+        self._removed_neurons: deque[tuple[Project, Project, Selection]] = deque(
+            maxlen=_REMOVED_NEURONS_KEPT
+        )
         #: The end of a connection fixed while ↑ / ↓ step through a neuron's connections:
         #: ``(drawn layer of the connection, "source" or "target", neuron)``.
         self._edge_anchor: tuple[int, str, int] | None = None
@@ -439,12 +448,41 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         self.selectionChanged.emit(selection)
 
     def _on_undo_step(self, index: int) -> None:
-        """After an undo that brings a hidden layer back (a deleted one), select it."""
+        """After an undo that brings a hidden layer back (a deleted one), select it; after
+        one that brings back a neuron removed while selected, select that neuron."""
         undone = index < self._stack_index
         self._stack_index = index
         brought_in, self._layers_brought_in = self._layers_brought_in, ()
         if undone and len(brought_in) == 1 and brought_in[0] in self.hidden_range():
             self.select(Selection("layer", brought_in[0]))
+        elif undone:
+            restored = self._restored_neuron(index)
+            if restored is not None:
+                # Announced: the same number may have stood for the neuron that took its
+                # place (the selection stays on a number while the layer changes).
+                self.select(restored, announce=True)
+
+    def _restored_neuron(self, index: int) -> Selection | None:
+        """The selected neuron whose removal the undo to stack ``index`` took back, if any.
+
+        The step undone is the stack's command at ``index``; it is the canvas's removal
+        when it swaps the very projects the removal did (copies of a step, made when the
+        history is trimmed, keep them).
+        """
+        stack = getattr(self.document, "undo_stack", None)
+        if not self._removed_neurons or stack is None or not is_alive(stack):
+            return None  # nothing removed, or the stack emptied as the document goes
+        command = stack.command(index) if 0 <= index < stack.count() else None
+        project_after = getattr(command, "project_after", None)
+        if project_after is None:
+            return None
+        before, after = project_after(redo=False), project_after(redo=True)
+        if before is not self.document.project:
+            return None
+        for old, new, selection in reversed(self._removed_neurons):
+            if old is before and new is after:
+                return selection if self._selection_valid(selection) else None
+        return None
 
     def _on_structure_changed(self, *_args: object) -> None:
         # One edit emits several signals; rebuild once, and only when something drawn
@@ -1465,6 +1503,7 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
         Neurons are added at the end. Removing takes ``neuron``, by default the selected
         neuron when it is on this layer (else the last one), and selects the neuron that
         takes its place, or the layer's new last one: Delete and − go on from there.
+        Undoing the removal of the selected neuron selects it again.
         """
         if drawn not in self.hidden_range() or not self._may_change_network():
             return False
@@ -1477,8 +1516,13 @@ class NetworkCanvas(QtWidgets.QGraphicsView):
             and selection.layer == drawn
         ):
             neuron = selection.neuron
+        before = self.document.project
         if not self.document.change_units(drawn - 1, delta, neuron):
             return False
+        removed = Selection("neuron", drawn, neuron)
+        if delta < 0 and selection == removed and self.document.project is not before:
+            # Its undo selects it again, as undoing a removed layer selects the layer.
+            self._removed_neurons.append((before, self.document.project, removed))
         if delta < 0 and neuron is not None:
             units = self._network_spec().sizes[drawn]
             # Announced: the same number may stand for another neuron now.
