@@ -66,6 +66,8 @@ _FIT_CHECK_EVENT = QtCore.QEvent.Type(QtCore.QEvent.registerEventType())
 _DEFAULT_SIZE = (1280, 800)
 #: Settings key of View › Show dropped units.
 _SHOW_DROPPED_KEY = "showDroppedUnits"
+#: Settings key of the training speed (Train › Speed): "full", or steps a second.
+_PACE_KEY = "trainingPace"
 #: Minimum height (pixels) of the canvas while a banner shows above it.
 _CANVAS_MIN_UNDER_BANNER = 160
 #: Seconds between two progress reports shown in the status bar while training runs, at
@@ -146,6 +148,36 @@ def pace_text(steps_per_second: float | None) -> str:
         return "Full speed"
     unit = "step/s" if steps_per_second == 1 else "steps/s"
     return f"{steps_per_second:,.0f} {unit}"
+
+
+def _pace_setting(steps_per_second: float | None) -> str:
+    """How a training pace is stored in the settings: "full", or steps a second ("30")."""
+    return "full" if steps_per_second is None else f"{steps_per_second:g}"
+
+
+def stored_pace(value: object) -> float | None:
+    """The training pace a settings value names, one of :data:`TRAINING_PACES`.
+
+    Parameters
+    ----------
+    value : object
+        What the settings hold: a string from an INI file ("full", "30"), a number from
+        other stores, or ``None`` when nothing was saved.
+
+    Returns
+    -------
+    float or None
+        The pace; ``None`` (full speed, the default) also when ``value`` names none of the
+        paces offered: nothing saved, a damaged entry, or a pace out of range.
+    """
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None  # "full", or a damaged entry
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return next((pace for pace in TRAINING_PACES if pace == value), None)
 
 
 #: Status texts and colours of the training state pill.
@@ -1238,7 +1270,8 @@ class MainWindow(QtWidgets.QMainWindow):
         Where geometry, dock layout and recent files persist; default
         :func:`default_settings` (organization and application "nnstudio").
     restore_layout : bool
-        Restore the saved geometry and dock layout (screenshots start from the default).
+        Restore the saved geometry, dock layout, plot choices, View › Show dropped units
+        and training speed (screenshots start from the defaults).
     startup : Startup or None
         Open this start-up project before the views are built, so they are built once, for
         it; call :meth:`finish_startup` once the window is shown. ``None`` starts with the
@@ -1282,6 +1315,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._closing = False
         self._shut_down = False
         self._heap_frozen = False
+        #: While the window passes a new font on to its widgets (see _pass_font_on).
+        self._passing_font = False
         #: Live frames reach the views through the relay, a short step per event.
         self.relay = FrameRelay(self)
 
@@ -3449,6 +3484,34 @@ class MainWindow(QtWidgets.QMainWindow):
         self._docks_tracked = True
         self._note_fitting_layout()
 
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            self._pass_font_on()
+
+    def _pass_font_on(self) -> None:
+        """Give the window's widgets its new font: the application's, changed while open.
+
+        Qt passes a new application font on to windows only; widgets the application's
+        style sheet styles (all of them) keep the old one, so the plots' tab names, the
+        docks and the toolbar would not follow it as a window opened afterwards does.
+        Polishing them again, each before its children, resolves their fonts anew as at
+        start-up; fonts set on purpose (bold, a size of their own) stay.
+        """
+        app = QtWidgets.QApplication.instance()
+        # Not while the window is built or once it has shut down (its views let go of
+        # their parts), nor again for a font change the polishing itself makes.
+        busy = getattr(self, "_passing_font", True) or getattr(self, "_shut_down", True)
+        if busy or app is None or not app.styleSheet():
+            return
+        self._passing_font = True
+        try:
+            style = self.style()
+            for widget in (self, *self.findChildren(QtWidgets.QWidget)):
+                style.polish(widget)
+        finally:
+            self._passing_font = False
+
     def event(self, event: QtCore.QEvent) -> bool:
         if event.type() == _FIT_CHECK_EVENT:
             self._refuse_overflow()
@@ -3461,7 +3524,8 @@ class MainWindow(QtWidgets.QMainWindow):
         return handled
 
     def _restore_layout(self) -> bool:
-        """Restore the saved geometry and docks; False when there was nothing to restore."""
+        """Restore the saved geometry, docks and preferences; False when there was no dock
+        layout to restore."""
         geometry = self.settings.value("geometry")
         state = self.settings.value("windowState")
         # A damaged entry restores nothing (the window would open at its least size), and
@@ -3486,6 +3550,7 @@ class MainWindow(QtWidgets.QMainWindow):
             shown = shown.lower() == "true"  # how an INI file gives a boolean back
         if isinstance(shown, bool):
             self.show_dropped_action.setChecked(shown)
+        self.set_training_pace(stored_pace(self.settings.value(_PACE_KEY)))
         if isinstance(state, QtCore.QByteArray | bytes) and state:
             # The default arrangement's tab bars: QMainWindow forgets them when a layout it
             # never applied is replaced, and they would stay shown with stale tabs (found
@@ -3669,6 +3734,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings.setValue("windowState", self.saveState())
         self.settings.setValue("plots", json.dumps(self.plots.view_state()))
         self.settings.setValue(_SHOW_DROPPED_KEY, self.show_dropped_action.isChecked())
+        self.settings.setValue(_PACE_KEY, _pace_setting(self.controller.pace))
         self.settings.sync()
 
     # ---- messages --------------------------------------------------------------------------

@@ -67,6 +67,8 @@ class PlotsPanel(QtWidgets.QWidget):
         self._probe.hide()
         #: The tabs showing their short names, and the tab text's share of the font.
         self._tab_names_fit: tuple[frozenset[str], float] = (frozenset(), 1.0)
+        #: Whether a fit of the tab names waits for the end of a font or style change.
+        self._refit_due = False
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -337,6 +339,16 @@ class PlotsPanel(QtWidgets.QWidget):
         super().changeEvent(event)
         if event.type() in (QtCore.QEvent.Type.FontChange, QtCore.QEvent.Type.StyleChange):
             self._fit_tab_names(force=True)
+            # And again once the change is over: a new font or style reaches the widgets
+            # one at a time, the tab bar perhaps after the panel, which gives the bar the
+            # panel's font back in place of the smaller one fitted here.
+            if not self._refit_due:
+                self._refit_due = True
+                QtCore.QTimer.singleShot(0, self, self._refit_tab_names)
+
+    def _refit_tab_names(self) -> None:
+        self._refit_due = False
+        self._fit_tab_names(force=True)
 
     def _fit_tab_names(self, *, force: bool = False) -> None:
         """Show every tab's name whole in the panel's width, as large as they fit.
