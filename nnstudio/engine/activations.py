@@ -39,6 +39,8 @@ __all__ = [
     "get_activation",
     "log_sigmoid",
     "log_softmax",
+    "row_max",
+    "row_sum",
     "sigmoid",
     "softmax",
     "softplus",
@@ -103,6 +105,45 @@ def log_sigmoid(Z: np.ndarray) -> np.ndarray:
     return -softplus(-np.asarray(Z))
 
 
+#: Up to this many columns, a row's maximum or sum is folded column by column: NumPy reduces a
+#: short last axis one row at a time (3,200 × 10 float32: 163 µs for the maxima, 15 µs folded),
+#: while from a few dozen columns on its own reduction is faster.
+_FOLD_MAX_COLUMNS = 16
+
+
+def _row_fold(ufunc: np.ufunc, Z: np.ndarray) -> np.ndarray:
+    """``ufunc.reduce(Z, axis=1, keepdims=True)`` of an (m, k) array, fast for small ``k``.
+
+    Parameters
+    ----------
+    ufunc : numpy.maximum or numpy.add
+    Z : ndarray, shape (m, k)
+
+    Returns
+    -------
+    ndarray, shape (m, 1)
+        Row maxima (NaN where a row holds one, as ``max``) or row sums; a sum may differ from
+        NumPy's pairwise one in the last bit.
+    """
+    k = Z.shape[1] if Z.ndim == 2 else 0
+    if not 2 <= k <= _FOLD_MAX_COLUMNS:
+        return ufunc.reduce(Z, axis=-1, keepdims=True)
+    out = ufunc(Z[:, 0:1], Z[:, 1:2])
+    for column in range(2, k):
+        ufunc(out, Z[:, column : column + 1], out=out)
+    return out
+
+
+def row_max(Z: np.ndarray) -> np.ndarray:
+    """Each row's largest entry, shape (m, 1), of an (m, k) array (NaN propagates)."""
+    return _row_fold(np.maximum, Z)
+
+
+def row_sum(Z: np.ndarray) -> np.ndarray:
+    """Each row's sum, shape (m, 1), of an (m, k) array."""
+    return _row_fold(np.add, Z)
+
+
 def log_softmax(Z: np.ndarray) -> np.ndarray:
     """Row-wise ``log(softmax(z))`` via the log-sum-exp trick.
 
@@ -115,9 +156,9 @@ def log_softmax(Z: np.ndarray) -> np.ndarray:
     ndarray, shape (m, k)
     """
     Z = np.asarray(Z)
-    shifted = Z - Z.max(axis=1, keepdims=True)  # largest entry of each row becomes 0
+    shifted = Z - row_max(Z)  # largest entry of each row becomes 0
     with np.errstate(under="ignore"):
-        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return shifted - np.log(row_sum(np.exp(shifted)))
 
 
 def softmax(Z: np.ndarray) -> np.ndarray:
@@ -132,10 +173,10 @@ def softmax(Z: np.ndarray) -> np.ndarray:
     ndarray, shape (m, k), rows summing to 1
     """
     Z = np.asarray(Z)
-    shifted = Z - Z.max(axis=1, keepdims=True)
+    shifted = Z - row_max(Z)
     with np.errstate(under="ignore"):
         E = np.exp(shifted)
-    return E / E.sum(axis=1, keepdims=True)
+    return E / row_sum(E)
 
 
 # --------------------------------------------------------------------------------------------
@@ -378,7 +419,7 @@ class Softmax(Activation):
 
     def _backward(self, Z: np.ndarray, A: np.ndarray, dA: np.ndarray) -> np.ndarray:
         # J^T dA for each row: A ⊙ (dA - <dA, A>).
-        return A * (dA - np.sum(dA * A, axis=1, keepdims=True))
+        return A * (dA - row_sum(dA * A))
 
 
 _CLASSES: dict[str, type[Activation]] = {

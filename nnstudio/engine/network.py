@@ -600,7 +600,8 @@ class Network:
         for index, ((W, b), activation, layer) in enumerate(
             zip(self.params, self.activations, self.spec.layers, strict=True)
         ):
-            Z = matmul(A, W) + b
+            Z = matmul(A, W)
+            Z += b  # in place: the product is a new array
             A = activation.forward(Z)
             mask: np.ndarray | None = None
             if fixed is not None:
