@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -297,6 +298,9 @@ class ExportDialog(QtWidgets.QDialog):
         The views behind the diagram and plot exports.
     start_dir : Path
         Folder the file name starts in.
+    before_write : callable or None
+        Called just before an export is written: brings the document's weights up to those
+        the window shows while training runs.
     """
 
     def __init__(
@@ -306,10 +310,12 @@ class ExportDialog(QtWidgets.QDialog):
         plots: Any,
         start_dir: Path,
         parent: QtWidgets.QWidget | None = None,
+        before_write: Callable[[], object] | None = None,
     ):
         super().__init__(parent)
         self.setWindowTitle("Export")
         self.document = document
+        self._before_write = before_write
         self.canvas = canvas
         self.plots = plots
         self.written: list[Path] = []
@@ -491,6 +497,8 @@ class ExportDialog(QtWidgets.QDialog):
             )
             if answer != QtWidgets.QMessageBox.StandardButton.Yes:
                 return
+        if self._before_write is not None:
+            self._before_write()  # training may have gone on while the dialog was open
         try:
             self.written = run_export(
                 choice,

@@ -2398,16 +2398,32 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def export_dialog(self) -> None:
         """File › Export…."""
+        from nnstudio.io.exporters import EXPORT_FORMATS
         from nnstudio.ui.export_dialog import ExportDialog
 
         self.commit_pending_edit()
         # Exports show what the views show: let them take the newest frame in first.
-        self.relay.flush()
-        dialog = ExportDialog(self.document, self.canvas, self.plots, self.export_folder(), self)
+        self._show_newest_weights()
+        dialog = ExportDialog(
+            self.document,
+            self.canvas,
+            self.plots,
+            self.export_folder(),
+            self,
+            before_write=self._show_newest_weights,
+        )
         if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted and dialog.written:
-            self.statusBar().showMessage(
-                "Exported " + ", ".join(str(p) for p in dialog.written), 8000
-            )
+            files = ", ".join(str(p) for p in dialog.written)
+            epoch, step = self.document.training_position
+            if dialog.choice.key in EXPORT_FORMATS and (epoch, step) != (0, 0):
+                # Training may go on: say which weights were written.
+                files = f"the weights of epoch {epoch:,}, step {step:,}: {files}"
+            self.statusBar().showMessage(f"Exported {files}", 8000)
+
+    def _show_newest_weights(self) -> None:
+        """Bring the views and the document up to the newest frame (exports read them)."""
+        self.relay.flush()
+        self.controller.hand_back_latest()
 
     def gradient_check_dialog(self) -> None:
         """Train › Check gradients…: runs at once on the current weights."""

@@ -954,6 +954,18 @@ class TrainingController(QtCore.QObject):
         self._send("unload", self._generation)
         self.message.emit(f"Cannot train: {check.problem}")
 
+    def hand_back_latest(self) -> None:
+        """Give the document the newest shown frame's weights now, if a step trained them.
+
+        While training runs the document gets them only a few times a second; what reads the
+        document for the weights the window shows (an export) asks for them first.
+        """
+        frame = self._latest_frame
+        if frame is None or frame.weights is self._handed_back or not run_has_trained(frame):
+            return
+        self.hand_back(frame.weights, frame_position(frame))
+        self._handed_back_at = time.monotonic()
+
     def hand_back(self, weights: Weights, position: tuple[int, int] = (0, 0)) -> None:
         """Give the document ``weights`` from training (a frame's), without a new session.
 
