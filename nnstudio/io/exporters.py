@@ -103,13 +103,13 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
         ExportFormat(
             "npz",
             ".npz",
-            "NumPy archive: W1, b1, ..., activations, input standardisation",
+            "NumPy archive: W1, b1, ..., activations, standardisation",
             "nnstudio.io.weights:export_npz",
         ),
         ExportFormat(
             "json",
             ".json",
-            "JSON: layers with activation, W and b, input standardisation",
+            "JSON: layers with activation, W and b, standardisation",
             "nnstudio.io.weights:export_json",
         ),
         ExportFormat(
@@ -135,7 +135,7 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
         ExportFormat(
             "python",
             ".py",
-            "Self-contained NumPy script with the weights inline",
+            "NumPy script, self-contained, with the weights inline",
             "nnstudio.io.python_export:export_python",
         ),
     )
