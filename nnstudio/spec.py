@@ -363,6 +363,14 @@ class CsvData:
         looks like data is refused), ``True`` reads it as names whatever it looks like,
         ``False`` reads it as the first example and names the columns ``"column 1"``,
         ``"column 2"``, ... ``None`` for projects saved before the choice existed.
+    decimal_comma : bool or None
+        Whether numbers are written with a decimal comma (``0,5``), as
+        :func:`~nnstudio.data.read_csv_table` takes it: ``None`` guesses (semicolons or tabs
+        between cells, commas in numbers and no decimal point), ``True`` reads ``0,5`` as
+        0.5, ``False`` never reads a comma as a decimal mark.
+    skip_missing : bool
+        Leave out the rows with a missing value (an empty cell, ``NA``, ``nan``, ...) in an
+        input or target column, instead of refusing the file.
     """
 
     csv: str
@@ -374,6 +382,8 @@ class CsvData:
     seed: int = 0
     standardize_targets: bool = False
     header: bool | None = None
+    decimal_comma: bool | None = None
+    skip_missing: bool = False
 
 
 DataSpec = BuiltinData | CsvData
@@ -1057,6 +1067,8 @@ class _Parser:
                 "validation_fraction",
                 "seed",
                 "header",
+                "decimal_comma",
+                "skip_missing",
             )
             self.unknown_keys(obj, allowed, path)
             csv = self.string(obj, "csv", path, None)
@@ -1076,6 +1088,15 @@ class _Parser:
                     f"line) or null (guessed), got {_shown(header)}",
                 )
                 header = None
+            decimal_comma = obj.get("decimal_comma")
+            if decimal_comma is not None and not isinstance(decimal_comma, bool):
+                self.fail(
+                    f"{path}.decimal_comma",
+                    "expected true (numbers such as 0,5 have a decimal comma), false (a comma "
+                    f"is never a decimal mark) or null (guessed), got {_shown(decimal_comma)}",
+                )
+                decimal_comma = None
+            skip_missing = self.boolean(obj, "skip_missing", path, False)
             if standardize_targets and task == "classification":
                 self.fail(
                     f"{path}.standardize_targets",
@@ -1102,6 +1123,8 @@ class _Parser:
                 seed=int(seed),  # type: ignore[arg-type]
                 standardize_targets=standardize_targets,
                 header=header,
+                decimal_comma=decimal_comma,
+                skip_missing=skip_missing,
             )
         self.fail(path, "needs either 'builtin' (a generator name) or 'csv' (a file path)")
         return None
@@ -1449,6 +1472,10 @@ def _data_to_dict(data: DataSpec) -> dict[str, Any]:
     if data.header is not None:
         # Only a choice is written: files of guessed headers stay as they were.
         out["header"] = data.header
+    if data.decimal_comma is not None:
+        out["decimal_comma"] = data.decimal_comma
+    if data.skip_missing:
+        out["skip_missing"] = True
     return out
 
 

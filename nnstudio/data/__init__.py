@@ -13,6 +13,7 @@ from nnstudio.data.csv import (
     FLOAT32_MAX,
     MAX_CLASSES,
     CsvTable,
+    MissingValues,
     examples_from_table,
     float32_problem,
     mostly_numbers,
@@ -36,6 +37,7 @@ __all__ = [
     "CsvTable",
     "Dataset",
     "GeneratedData",
+    "MissingValues",
     "ReadCancelled",
     "ReadProgress",
     "dataset_from_table",
@@ -142,10 +144,10 @@ def read_csv_dataset(
     # The first line as the project says (a header, none, or guessed): a file imported
     # without a header would otherwise lose its first example to column names.
     if progress is None:
-        table = read_csv_table(path, header=spec.header)
+        table = read_csv_table(path, header=spec.header, decimal_comma=spec.decimal_comma)
         return table, dataset_from_table(table, spec, source=path.name)
     with progress.share(0.0, 0.9):
-        table = read_csv_table(path, progress, header=spec.header)
+        table = read_csv_table(path, progress, header=spec.header, decimal_comma=spec.decimal_comma)
     progress.part(0.9, 1.0, "Preparing the examples")
     dataset = dataset_from_table(table, spec, source=path.name)
     progress.report(1.0)
@@ -160,11 +162,14 @@ def dataset_from_table(table: CsvTable, spec: CsvData, *, source: str) -> Datase
     table : CsvTable
         The file's contents (see :func:`read_csv_table`).
     spec : CsvData
-        Target and feature columns, task, split and standardisation.
+        Target and feature columns, task, split, standardisation and whether rows with
+        missing values are skipped.
     source : str
         Where the rows came from (shown to the user, e.g. the file name).
     """
-    examples = examples_from_table(table, spec.target, spec.task, spec.features)
+    examples = examples_from_table(
+        table, spec.target, spec.task, spec.features, skip_missing=spec.skip_missing
+    )
     return build_dataset(
         examples.X,
         examples.y,
@@ -175,4 +180,5 @@ def dataset_from_table(table: CsvTable, spec: CsvData, *, source: str) -> Datase
         seed=spec.seed,
         standardize=spec.standardize,
         source=source,
+        skipped_lines=examples.skipped_lines,
     )

@@ -3,9 +3,12 @@
 A file has a header row of unique column names followed by one example per line, or, read
 without a header, examples from its first line on, whose columns are named ``"column 1"``,
 ``"column 2"``, ... (see :func:`headerless_names`). Cells are separated by commas (semicolons
-or tabs are recognised from the first line). Blank lines are skipped. Every problem is reported
-as a :class:`~nnstudio.errors.DataError` naming the file, the line (1-based, as a text editor
-numbers it, the header being line 1) and the column.
+or tabs are recognised from the first line). Numbers have a decimal point, or a decimal comma
+(``0,346`` between semicolons, guessed or said, see :func:`read_csv_table`). Empty cells and
+words such as ``NA`` (:data:`MISSING_TEXTS`) are missing values, reported all at once
+(:class:`MissingValues`) or skipped with their rows. Blank lines are skipped. Every problem is
+reported as a :class:`~nnstudio.errors.DataError` naming the file, the line (1-based, as a text
+editor numbers it, the header being line 1) and the column.
 
 Large files are read in chunks: each chunk's numeric columns are converted to float64 at once,
 so a file with millions of cells needs about 8 bytes per cell, not a Python string per cell.
@@ -21,7 +24,7 @@ import itertools
 import os
 import re
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +34,7 @@ import numpy as np
 
 from nnstudio.data.progress import ReadProgress
 from nnstudio.errors import DataError
+from nnstudio.text import plural
 
 #: A classification target with more distinct values than this is probably a regression target.
 MAX_CLASSES = 1000
@@ -50,7 +54,19 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 ColumnKind = Literal["numeric", "text"]
 
 _DELIMITERS = (",", ";", "\t")
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
+# A number as locales with a decimal comma write it: "0,5", "-1,25", "2,5E-03".
+_COMMA_NUMBER = re.compile(r"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$")
+# Digits grouped in threes by commas ("3,431", "-1,234,567.5"): a thousands separator. A
+# first group of 0 ("0,346") is a decimal comma.
+_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$")
+# The same grouped by points, as decimal-comma locales write thousands ("1.234,5").
+_POINT_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?$")
+#: Cells that stand for a missing value (compared in lower case), besides an empty cell:
+#: what spreadsheets, R, pandas and data archives write for one. In a column of numbers they
+#: are missing values; in a column of words (class labels) only an empty cell is.
+MISSING_TEXTS = frozenset(
+    ("na", "n/a", "nan", "-nan", "+nan", "null", "none", "?", "#n/a", "#na", "<na>", "missing")
+)
 # A page saved instead of the file it linked to (an error page, a download page).
 _WEB_PAGE = re.compile(r"^\s*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE)
 # Rows converted to numbers at a time: bounds the memory spent on cell strings.
@@ -119,11 +135,29 @@ def _as_float(cell: str) -> float | None:
         return None
 
 
-def _plain_numbers(cells: list[str]) -> bool:
-    """Whether no cell holds characters ``float()`` accepts but :func:`_as_float` refuses."""
-    # One join scans a whole chunk in C, far cheaper than a test per cell.
-    joined = "".join(cells)
-    return "_" not in joined and joined.isascii()
+def _comma_float(cell: str) -> float | None:
+    """The number a cell spells read with a decimal comma (``"0,5"`` is 0.5), or ``None``.
+
+    A cell with a point is no number in this reading: ``"1.234"`` may be 1.234 or 1234.
+    """
+    cell = cell.strip()
+    if "." in cell:
+        return None
+    if "," in cell:
+        if not _COMMA_NUMBER.match(cell):
+            return None
+        cell = cell.replace(",", ".")
+    return _as_float(cell)
+
+
+def number_parser(decimal_comma: bool) -> Callable[[str], float | None]:
+    """How cells are read as numbers: with a decimal point, or with a decimal comma."""
+    return _comma_float if decimal_comma else _as_float
+
+
+def is_missing_text(cell: str) -> bool:
+    """Whether a (stripped) cell stands for a missing value: empty, ``NA``, ``nan``, ``?``, ..."""
+    return not cell or cell.lower() in MISSING_TEXTS
 
 
 def _number_text(value: float) -> str:
@@ -140,11 +174,13 @@ class _Column:
     Attributes
     ----------
     numbers : ndarray of float64, shape (n_rows,), or None
-        The values of a numeric column (NaN where a cell is empty).
+        The values of a numeric column (NaN where a value is missing).
     empty : ndarray of bool, shape (n_rows,), or None
-        Where a numeric column's cells are empty (``None`` when none are).
+        Where a numeric column's cells are empty or stand for a missing value (``NA``, see
+        :data:`MISSING_TEXTS`); ``None`` when none are.
     special : dict of int to str
-        Original text of non-finite numbers (``"nan"``, ``"-Infinity"``) by row index.
+        Original text of non-finite numbers (``"nan"``, ``"-Infinity"``) and of missing
+        values other than empty cells (``"NA"``) by row index.
     text : tuple of str or None
         The cells of a text column.
     """
@@ -162,10 +198,10 @@ class _Column:
         if self.text is not None:
             return self.text[index]
         assert self.numbers is not None
-        if self.empty is not None and self.empty[index]:
-            return ""
         if index in self.special:
             return self.special[index]
+        if self.empty is not None and self.empty[index]:
+            return ""
         return _number_text(float(self.numbers[index]))
 
     def texts(self) -> list[str]:
@@ -182,14 +218,27 @@ class _Column:
 
 
 class _ColumnBuilder:
-    """Accumulates one column chunk by chunk, switching to text at the first non-number."""
+    """Accumulates one column chunk by chunk, switching to text at the first non-number.
 
-    def __init__(self) -> None:
+    Parameters
+    ----------
+    decimal_comma : bool
+        Read numbers with a decimal comma (see :func:`_comma_float`).
+    """
+
+    def __init__(self, decimal_comma: bool = False) -> None:
         self.numbers: list[np.ndarray] = []
         self.empty: list[np.ndarray] = []
         self.special: dict[int, str] = {}
         self.text: list[str] | None = None
         self.size = 0
+        self.parse = number_parser(decimal_comma)
+        self.decimal_comma = decimal_comma
+        #: Whether a number was written with a decimal point (the file then does not use
+        #: decimal commas).
+        self.points = False
+        #: Whether a cell stood for a missing value in words (``NA``, ``?``).
+        self.markers = False
 
     def add(self, cells: np.ndarray) -> None:
         """Append a chunk of raw cells (object array of str, shape (c,))."""
@@ -198,23 +247,41 @@ class _ColumnBuilder:
         if self.text is not None:
             self.text.extend(cell.strip() for cell in cells.tolist())
             return
+        raw = cells.tolist()
+        # One join scans a whole chunk in C, far cheaper than a test per cell.
+        joined = "".join(raw)
         try:
             # float() accepts surrounding spaces, "nan" and "inf": fast path for clean columns.
-            if not _plain_numbers(cells.tolist()):
-                raise ValueError("digit separators or non-ASCII digits")
+            # It also reads digit separators ("1_000") and non-ASCII digits, refused here.
+            if self.decimal_comma or "_" in joined or not joined.isascii():
+                raise ValueError("not plain numbers")
             values = cells.astype(np.float64)
             empty = np.zeros(len(cells), dtype=bool)
         except ValueError:
-            stripped = [cell.strip() for cell in cells.tolist()]
-            parsed = [_as_float(cell) if cell else np.nan for cell in stripped]
-            if any(value is None for value in parsed):
-                self._become_text(stripped)
-                return
+            stripped = [cell.strip() for cell in raw]
+            parsed: list[float] = []
+            missing: list[bool] = []
+            markers: dict[int, str] = {}
+            for offset, cell in enumerate(stripped):
+                value = self.parse(cell) if cell else np.nan
+                if value is None:
+                    if cell.lower() not in MISSING_TEXTS:
+                        self._become_text(stripped)
+                        return
+                    # "NA", "?": a missing value, kept as written for previews and messages.
+                    value = np.nan
+                    markers[start + offset] = cell
+                parsed.append(value)
+                missing.append(not cell or start + offset in markers)
             values = np.array(parsed, dtype=np.float64)
-            empty = np.array([not cell for cell in stripped], dtype=bool)
+            empty = np.array(missing, dtype=bool)
+            self.special.update(markers)
+            self.markers = self.markers or bool(markers)
+        if "." in joined:
+            self.points = True
         bad = np.flatnonzero(~np.isfinite(values) & ~empty)
         for offset in bad.tolist():
-            self.special[start + offset] = str(cells[offset]).strip()
+            self.special[start + offset] = str(raw[offset]).strip()
         self.numbers.append(values)
         self.empty.append(empty)
 
@@ -228,7 +295,22 @@ class _ColumnBuilder:
             return _Column(None, None, {}, tuple(self.text))
         numbers = np.concatenate(self.numbers) if self.numbers else np.zeros(0)
         empty = np.concatenate(self.empty) if self.empty else np.zeros(0, dtype=bool)
-        return _Column(numbers, empty if empty.any() else None, dict(self.special), None)
+        column = _Column(numbers, empty if empty.any() else None, dict(self.special), None)
+        if not numeric_only and self.markers and np.isnan(numbers).all():
+            # Only words such as "none" or "?" and no number: a column of words.
+            return _Column(None, None, {}, tuple(column.texts()))
+        return column
+
+
+def _column_read_with_decimal_comma(cells: Sequence[str]) -> _Column | None:
+    """A text column's cells read with a decimal comma: a numeric column, or ``None`` when
+    some cell is no number in that reading either."""
+    builder = _ColumnBuilder(decimal_comma=True)
+    cells_array = np.empty(len(cells), dtype=object)
+    cells_array[:] = list(cells)
+    builder.add(cells_array)
+    column = builder.finish()
+    return column if column.numbers is not None else None
 
 
 class CsvRows(Sequence[tuple[str, ...]]):
@@ -283,13 +365,19 @@ class CsvTable:
         The 1-based line in the file where each data row starts (the header, when there is
         one, is line 1).
     kinds : tuple of str
-        ``"numeric"`` when every non-empty cell of the column parses as a number (``nan`` and
-        ``inf`` included, so they can be reported later), else ``"text"``.
+        ``"numeric"`` when every cell of the column is a number or a missing value (empty,
+        ``NA``, ``?``, see :data:`MISSING_TEXTS`; ``nan`` and ``inf`` included, so they can
+        be reported later), else ``"text"``.
     has_header : bool
         Whether the first line was read as the header (else it is the first data row).
     unnamed_first : bool
         Whether the header left its first column unnamed (pandas' index: ",a,b"), now named
         :data:`UNNAMED_FIRST_COLUMN`.
+    delimiter : str
+        What separates the cells: ``","``, ``";"`` or a tab.
+    decimal_comma : bool
+        Whether numbers were read with a decimal comma (``"0,5"`` is 0.5; a number written
+        with a point is then no number), see :func:`read_csv_table`.
     """
 
     path: Path
@@ -300,6 +388,8 @@ class CsvTable:
     _verbatim: tuple[tuple[str, ...], ...] = field(repr=False)
     has_header: bool = True
     unnamed_first: bool = False
+    delimiter: str = ","
+    decimal_comma: bool = False
     #: Every cell, shape (n_rows, n_columns), when all are finite numbers (read in one pass):
     #: the columns are views of it.
     _values: np.ndarray | None = field(default=None, repr=False)
@@ -361,7 +451,9 @@ class CsvTable:
             return np.empty(0)
         return numbers[np.isfinite(numbers)]  # empty cells hold NaN
 
-    def to_floats(self, columns: Sequence[str], *, role: str) -> np.ndarray:
+    def to_floats(
+        self, columns: Sequence[str], *, role: str, rows: np.ndarray | None = None
+    ) -> np.ndarray:
         """Parse columns as finite float64 numbers.
 
         Parameters
@@ -370,6 +462,8 @@ class CsvTable:
             Column names, in the order wanted.
         role : str
             What the columns are for (``"input"``, ``"target"``), used in messages.
+        rows : ndarray of int, optional
+            The rows to take (row indices, ascending); all when not given.
 
         Returns
         -------
@@ -379,24 +473,135 @@ class CsvTable:
         Raises
         ------
         DataError
-            For a missing column or a cell that is empty, not a number, NaN or infinite,
-            naming the line and the column.
+            For a missing column, a cell that is not a number (the first, naming its line and
+            column), missing values (:class:`MissingValues`: every one of them counted, see
+            :meth:`missing_values`) or an infinite number.
         """
         values = self._values
         if values is not None:
             # Every cell is a finite number. Consecutive columns are a read-only view (no copy
             # of MNIST's 376 MB, which took most of a second); others one gather.
             positions = [self.column_index(name) for name in columns]
+            if rows is not None:
+                return values[np.ix_(rows, positions)]
             first = positions[0] if positions else 0
             if positions == list(range(first, first + len(positions))):
                 view = values[:, first : first + len(positions)]
                 view.flags.writeable = False
                 return view
             return values[:, positions]
-        out = np.empty((self.n_rows, len(columns)), dtype=np.float64)
+        self.check_numbers(columns, role=role, rows=rows)
+        missing = self.missing_values([(name, role) for name in columns], rows=rows)
+        if missing is not None:
+            raise missing
+        count = self.n_rows if rows is None else len(rows)
+        out = np.empty((count, len(columns)), dtype=np.float64)
         for j, name in enumerate(columns):
-            out[:, j] = self._finite_numbers(name, role)
+            out[:, j] = self._finite_numbers(name, role, rows)
         return out
+
+    def check_numbers(
+        self, columns: Sequence[str], *, role: str, rows: np.ndarray | None = None
+    ) -> None:
+        """Refuse the first cell of ``columns`` that is neither a number nor a missing value.
+
+        Raises
+        ------
+        DataError
+            Naming the line, the column and the cell, with a suggestion (a decimal comma, a
+            thousands separator, a typo among numbers, a column of words).
+        """
+        parse = number_parser(self.decimal_comma)
+        for name in columns:
+            column = self._columns[self.column_index(name)]
+            if column.text is None:
+                continue
+            indices = range(len(column.text)) if rows is None else rows.tolist()
+            for index in indices:
+                cell = column.text[index]
+                if is_missing_text(cell) or parse(cell) is not None:
+                    continue
+                hint = _not_a_number_hint(
+                    cell,
+                    role,
+                    column.text,
+                    mostly_numbers(column.text, decimal_comma=self.decimal_comma),
+                    decimal_comma=self.decimal_comma,
+                    delimiter=self.delimiter,
+                )
+                raise DataError(
+                    f"{self.name}: line {self.line_numbers[index]}, column {name!r}: "
+                    f"{cell!r} is not a number{hint}"
+                )
+
+    def missing_rows(self, name: str, *, words: bool = True) -> np.ndarray:
+        """Indices of the rows whose cell in column ``name`` is a missing value, ascending.
+
+        Missing are empty cells, NaN and the words of :data:`MISSING_TEXTS` (``NA``, ``?``);
+        with ``words=False`` (class labels in words, where ``NA`` may be a class), in a
+        column of words only empty cells.
+        """
+        column = self._columns[self.column_index(name)]
+        if column.numbers is not None:
+            return np.flatnonzero(np.isnan(column.numbers))
+        assert column.text is not None
+        if words:
+            return np.flatnonzero([is_missing_text(cell) for cell in column.text])
+        return np.flatnonzero([not cell for cell in column.text])
+
+    def missing_values(
+        self, columns: Sequence[tuple[str, str]], *, rows: np.ndarray | None = None
+    ) -> MissingValues | None:
+        """Every missing value in ``columns``, as one error to raise, or ``None``.
+
+        Parameters
+        ----------
+        columns : sequence of (str, str)
+            Column names with their role: ``"input"``, ``"target"`` or ``"label"`` (a class
+            label column, in which a word such as ``NA`` may be a class).
+        rows : ndarray of int, optional
+            Only these rows (indices, ascending) are looked at.
+
+        Returns
+        -------
+        MissingValues or None
+            Its message names the file and, for one missing value, its line and column; for
+            more, how many rows have them, the first lines, and how many each column has.
+        """
+        if self._values is not None:
+            return None  # read in one pass: every cell is a finite number
+        found: list[tuple[str, str, np.ndarray]] = []
+        for name, role in columns:
+            missing = self.missing_rows(name, words=role != "label")
+            if rows is not None and missing.size:
+                missing = missing[np.isin(missing, rows)]
+            if missing.size:
+                found.append((name, role, missing))
+        if not found:
+            return None
+        return MissingValues(self, found)
+
+    def _finite_numbers(self, name: str, role: str, rows: np.ndarray | None) -> np.ndarray:
+        """Column ``name``'s numbers (of ``rows``), which are numbers and none missing;
+        refuses the first infinite one."""
+        column = self._columns[self.column_index(name)]
+        indices = np.arange(self.n_rows) if rows is None else rows
+        if column.numbers is None:
+            assert column.text is not None
+            parse = number_parser(self.decimal_comma)
+            parsed = [parse(column.text[index]) for index in indices.tolist()]
+            numbers = np.array(parsed, dtype=np.float64)
+        else:
+            numbers = column.numbers if rows is None else column.numbers[rows]
+        bad = np.flatnonzero(~np.isfinite(numbers))
+        if bad.size:
+            index = int(indices[int(bad[0])])
+            raise DataError(
+                f"{self.name}: line {self.line_numbers[index]}, column {name!r}: "
+                f"{self.rows[index][self.column_index(name)]!r} is not a finite number "
+                f"({role} values must be real numbers)"
+            )
+        return numbers
 
     def first_beyond(self, columns: Sequence[str], limit: float) -> tuple[int, str, str] | None:
         """The first finite number of ``columns`` whose magnitude exceeds ``limit``.
@@ -443,38 +648,6 @@ class CsvTable:
                 magnitudes[position] = max(np.fmax.reduce(numbers), -np.fmin.reduce(numbers))
         return magnitudes
 
-    def _finite_numbers(self, name: str, role: str) -> np.ndarray:
-        column = self._columns[self.column_index(name)]
-        if column.numbers is None:
-            assert column.text is not None
-            for index, cell in enumerate(column.text):
-                if not cell:
-                    raise DataError(self._empty_message(index, name, role))
-                if _as_float(cell) is None:
-                    hint = _not_a_number_hint(cell, role, mostly_numbers(column.text))
-                    raise DataError(
-                        f"{self.name}: line {self.line_numbers[index]}, column {name!r}: "
-                        f"{cell!r} is not a number{hint}"
-                    )
-            raise AssertionError(f"column {name!r} is marked as text but holds only numbers")
-        if column.empty is not None:
-            raise DataError(self._empty_message(int(np.argmax(column.empty)), name, role))
-        bad = np.flatnonzero(~np.isfinite(column.numbers))
-        if bad.size:
-            index = int(bad[0])
-            raise DataError(
-                f"{self.name}: line {self.line_numbers[index]}, column {name!r}: "
-                f"{column.cell(index)!r} is not a finite number ({role} values must be real "
-                "numbers)"
-            )
-        return column.numbers
-
-    def _empty_message(self, index: int, name: str, role: str) -> str:
-        return (
-            f"{self.name}: line {self.line_numbers[index]}, column {name!r} is empty "
-            f"(every {role} value must be given)"
-        )
-
 
 def float32_problem(table: CsvTable, columns: Sequence[str]) -> str | None:
     """Why ``columns`` cannot be trained on in float32, or ``None`` when every number fits.
@@ -506,23 +679,60 @@ def float32_problem(table: CsvTable, columns: Sequence[str]) -> str | None:
 MIXED_SAMPLE = 200
 
 
-def mostly_numbers(cells: Iterable[str]) -> bool:
+def mostly_numbers(cells: Iterable[str], *, decimal_comma: bool = False) -> bool:
     """Whether at least half of a text column's first :data:`MIXED_SAMPLE` cells are numbers.
 
     Such a column ("mixed") holds numbers with a typo, not words: the bad cell is to be
     corrected, and the column can still be an input. Empty cells count as not numbers.
+    ``decimal_comma``: numbers are read with a decimal comma (``"0,5"``).
     """
+    parse = number_parser(decimal_comma)
     sample = list(itertools.islice(cells, MIXED_SAMPLE))
-    return bool(sample) and 2 * sum(_as_float(cell) is not None for cell in sample) >= len(sample)
+    return bool(sample) and 2 * sum(parse(cell) is not None for cell in sample) >= len(sample)
 
 
-def _not_a_number_hint(cell: str, role: str, among_numbers: bool = False) -> str:
+def _not_a_number_hint(
+    cell: str,
+    role: str,
+    column: Sequence[str] = (),
+    among_numbers: bool = False,
+    *,
+    decimal_comma: bool = False,
+    delimiter: str = ",",
+) -> str:
     """A parenthesised suggestion for a cell that should have been a number.
 
+    ``column``: the cells of its column, which tell a thousands separator (``"3,431"``,
+    every comma of the column grouping three digits) from a decimal comma (``"0,346"``).
     ``among_numbers``: the rest of its column is mostly numbers, so the cell is a typo to
-    correct rather than a sign that the column holds words.
+    correct rather than a sign that the column holds words. ``decimal_comma``: the file is
+    read with a decimal comma. ``delimiter``: what separates the cells; between semicolons or
+    tabs, ``"1,303"`` may also have a decimal comma.
     """
-    if _DECIMAL_COMMA.match(cell):
+    if decimal_comma and "." in cell:
+        if _POINT_THOUSANDS.match(cell):
+            return (
+                " (numbers are read with a decimal comma here, as in 0,5, and the point "
+                f"looks like a thousands separator: write {cell.replace('.', '')}, without "
+                "points)"
+            )
+        if _as_float(cell) is not None:
+            return (
+                " (numbers are read with a decimal comma here, as in 0,5: write "
+                f"{cell.replace('.', ',')}, or read the file with a decimal point)"
+            )
+    if not decimal_comma and _THOUSANDS.match(cell):
+        commas = (other for other in column if "," in other and not is_missing_text(other))
+        if all(_THOUSANDS.match(other) for other in commas):
+            # 3,431 read as a decimal comma would be 3.431: a thousand times too small.
+            advice = f"the comma looks like a thousands separator: write {cell.replace(',', '')}"
+            if delimiter != ",":
+                return (
+                    f" ({advice}, without commas; if it is a decimal comma, read the file with "
+                    "a decimal comma)"
+                )
+            return f" ({advice}, without commas)"
+    if not decimal_comma and _COMMA_NUMBER.match(cell):
         return " (write decimals with a point, e.g. 1.5, not a comma)"
     if "_" in cell and _as_float(cell.replace("_", "")) is not None:
         return " (write numbers without digit separators, e.g. 1000, not 1_000)"
@@ -533,6 +743,109 @@ def _not_a_number_hint(cell: str, role: str, among_numbers: bool = False) -> str
     if role == "target":
         return " (regression targets must be numbers; for labels choose classification)"
     return ""
+
+
+#: Lines a message about missing values names: all of them, or the first few.
+SHOWN_LINES = 5
+#: Columns such a message counts missing values of, one by one.
+SHOWN_COLUMNS = 6
+
+
+class MissingValues(DataError):
+    """Cells with missing values (empty, ``NA``, ``nan``, ...) where values are needed.
+
+    Every missing value of the columns looked at is counted at once, so that a file is not
+    mended one cell per attempt.
+
+    Parameters
+    ----------
+    table : CsvTable
+    found : list of (str, str, ndarray)
+        Each column with missing values: its name, its role (``"input"``, ``"target"`` or
+        ``"label"``) and the indices of its rows with a missing value.
+
+    Attributes
+    ----------
+    rows : ndarray of int
+        Indices of the rows with at least one missing value, ascending.
+    lines : tuple of int
+        Their lines in the file.
+    columns : tuple of str
+        The columns with missing values.
+    """
+
+    def __init__(self, table: CsvTable, found: list[tuple[str, str, np.ndarray]]):
+        self.rows = np.unique(np.concatenate([rows for _name, _role, rows in found]))
+        self.lines = tuple(table.line_numbers[index] for index in self.rows.tolist())
+        self.columns = tuple(name for name, _role, _rows in found)
+        super().__init__(_missing_message(table, found, self.rows, self.lines))
+
+
+def _missing_message(
+    table: CsvTable,
+    found: list[tuple[str, str, np.ndarray]],
+    rows: np.ndarray,
+    lines: Sequence[int],
+) -> str:
+    """The message of :class:`MissingValues`."""
+    name = table.name
+    cells = sum(len(missing) for _name, _role, missing in found)
+    if cells == 1:
+        # One cell: said as for any other bad cell.
+        column, role, missing = found[0]
+        index = int(missing[0])
+        text = table.rows[index][table.column_index(column)]
+        place = f"{name}: line {lines[0]}, column {column!r}"
+        need = (
+            "every example needs a class label"
+            if role == "label"
+            else f"every {role} value must be given"
+        )
+        if not text:
+            return f"{place} is empty ({need})"
+        if role == "label":
+            return f"{place}: {text!r} is not a valid class label"
+        if _as_float(text) is not None:  # nan
+            return f"{place}: {text!r} is not a finite number ({role} values must be real numbers)"
+        return f"{place}: {text!r} stands for a missing value ({need})"
+    seen: list[str] = []
+    for column, _role, missing in found:
+        position = table.column_index(column)
+        for index in missing[:200].tolist():
+            text = table.rows[index][position]
+            shown = "empty" if not text else repr(text)
+            if shown not in seen:
+                seen.append(shown)
+    what = seen[0] if len(seen) == 1 else ", ".join(seen[:-1]) + " or " + seen[-1]
+    if len(rows) == 1:
+        columns = ", ".join(repr(column) for column, _role, _missing in found)
+        return (
+            f"{name}: line {lines[0]} has {cells} missing values ({what}), in columns "
+            f"{columns}; fill them in, or remove the row"
+        )
+    per_column = [
+        f"{column!r} {'has ' if not position else ''}{len(missing):,} "
+        f"({_line_list(table, missing, 3)})"
+        for position, (column, _role, missing) in enumerate(found[:SHOWN_COLUMNS])
+    ]
+    if len(found) > SHOWN_COLUMNS:
+        more = len(found) - SHOWN_COLUMNS
+        per_column.append(f"{plural(more, 'more column')} {'has' if more == 1 else 'have'} some")
+    return (
+        f"{name}: {len(rows):,} rows have missing values ({what}): "
+        f"{_line_list(table, rows, SHOWN_LINES)}. Column {', '.join(per_column)}. "
+        "Fill them in, or remove those rows"
+    )
+
+
+def _line_list(table: CsvTable, rows: np.ndarray, shown: int) -> str:
+    """``"line 7"``, ``"lines 7 and 9"``, ``"lines 7, 9, 12 and 40 more"``."""
+    lines = [f"{table.line_numbers[index]}" for index in rows[:shown].tolist()]
+    if len(rows) == 1:
+        return f"line {lines[0]}"
+    if len(rows) > shown:
+        return f"lines {', '.join(lines)} and {len(rows) - shown:,} more"
+    return f"lines {', '.join(lines[:-1])} and {lines[-1]}"
 
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -589,14 +902,28 @@ def _message_name(path: Path) -> str:
 
 
 def _delimiter(first_line: str) -> str:
-    """The delimiter that splits the header best (comma unless another is clearly used)."""
+    """The delimiter that splits the header best (comma unless another is clearly used).
+
+    Semicolons or tabs whose cells use every comma as a decimal comma (``0,346;0,822``, a
+    file without a header whose first line is data) win over those commas.
+    """
     counts = {d: first_line.count(d) for d in _DELIMITERS}
+    for other in (";", "\t"):
+        if counts[other] and counts[","]:
+            cells = [cell.strip() for cell in first_line.rstrip("\r\n").split(other)]
+            if all(_COMMA_NUMBER.match(cell) for cell in cells if "," in cell):
+                return other
     best = max(_DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] > 0 else ","
 
 
-def _records(path: Path, progress: ReadProgress | None = None) -> Iterator[tuple[int, list[str]]]:
-    """Yield ``(line_number, raw cells)`` for every non-blank record of the file."""
+def _records(
+    path: Path, progress: ReadProgress | None = None, delimiter: list[str] | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """Yield ``(line_number, raw cells)`` for every non-blank record of the file.
+
+    ``delimiter``: given a list, the delimiter found is appended to it.
+    """
     with _open_text(path, progress) as stream:
         # Bounded: a file of NUL bytes (or /dev/zero) has no line break to stop at, and
         # reading it whole would fill the memory before any message.
@@ -608,7 +935,10 @@ def _records(path: Path, progress: ReadProgress | None = None) -> Iterator[tuple
             )
         # The first line, already read to choose the delimiter, goes back in front of the rest
         # rather than seeking back to it: pipes cannot seek.
-        reader = csv.reader(itertools.chain((first,), stream), delimiter=_delimiter(first))
+        found = _delimiter(first)
+        if delimiter is not None:
+            delimiter.append(found)
+        reader = csv.reader(itertools.chain((first,), stream), delimiter=found)
         line = 1
         records = iter(reader)
         while True:
@@ -665,7 +995,11 @@ def _field_count_problem(
 
 
 def read_csv_table(
-    path: str | Path, progress: ReadProgress | None = None, *, header: bool | None = None
+    path: str | Path,
+    progress: ReadProgress | None = None,
+    *,
+    header: bool | None = None,
+    decimal_comma: bool | None = None,
 ) -> CsvTable:
     """Read a CSV file's header and cells and infer each column's kind.
 
@@ -684,6 +1018,11 @@ def read_csv_table(
         user said so): it is, whatever it looks like. ``False``: the file has no header; its
         first line is the first data row and the columns are named by
         :func:`headerless_names`.
+    decimal_comma : bool or None
+        Whether numbers are written with a decimal comma (``"0,5"`` is 0.5), as spreadsheets
+        write them in many locales; in that reading a number written with a point is no
+        number (``"1.234"`` may be 1.234 or 1234). ``None`` (nothing said): guessed, by
+        :func:`guess_decimal_comma`. ``False``: a comma is never a decimal mark.
 
     Returns
     -------
@@ -708,7 +1047,7 @@ def read_csv_table(
         # A file of plain numbers (MNIST's 47 million cells: 1 s instead of 5) in one C pass.
         # Anything else, or any doubt, goes the careful way below, which names what is wrong.
         try:
-            table = _read_plain_numbers(path, name, progress, header)
+            table = _read_plain_numbers(path, name, progress, header, bool(decimal_comma))
         except (UnicodeDecodeError, gzip.BadGzipFile, zlib.error, EOFError, OSError, csv.Error):
             table = None
         if table is not None:
@@ -723,6 +1062,7 @@ def read_csv_table(
     verbatim_rows = 0
     line_numbers: list[int] = []
     unnamed_first = False
+    delimiter: list[str] = []
 
     def flush() -> None:
         if chunk:
@@ -735,7 +1075,7 @@ def read_csv_table(
     if progress is not None:
         progress.part(0.0, 1.0, "Reading rows")
     try:
-        for line, record in _records(path, progress):
+        for line, record in _records(path, progress, delimiter):
             if names is None:
                 cells = [cell.strip() for cell in record]
                 first_line = line
@@ -775,12 +1115,24 @@ def read_csv_table(
         expected = "a header row and data rows" if header is not False else "data rows"
         raise DataError(f"{name}: the file is empty (expected {expected})")
     columns = tuple(builder.finish() for builder in builders)
+    separator = delimiter[0] if delimiter else ","
+    if decimal_comma is None:
+        decimal_comma = guess_decimal_comma(separator, columns, builders)
+    if decimal_comma:
+        columns = _read_with_decimal_comma(columns, builders, verbatim)
     kinds: tuple[ColumnKind, ...] = tuple(
         column.kind if line_numbers else "text" for column in columns
     )
     # Only a guess is checked: a header the user vouched for is taken as it is.
     if line_numbers and header is None:
-        _check_first_line_is_header(name, names, first_line, columns, unnamed_first=unnamed_first)
+        _check_first_line_is_header(
+            name,
+            names,
+            first_line,
+            columns,
+            unnamed_first=unnamed_first,
+            decimal_comma=decimal_comma,
+        )
     return CsvTable(
         path=path,
         header=tuple(names),
@@ -790,7 +1142,66 @@ def read_csv_table(
         _verbatim=tuple(verbatim),
         has_header=header is not False,
         unnamed_first=unnamed_first,
+        delimiter=separator,
+        decimal_comma=decimal_comma,
     )
+
+
+def guess_decimal_comma(
+    delimiter: str, columns: Sequence[_Column], builders: Sequence[_ColumnBuilder]
+) -> bool:
+    """Whether a file read with a decimal point is to be read with a decimal comma.
+
+    It is when its cells are separated by semicolons or tabs (with commas, a decimal comma
+    would have to be quoted), some column of text becomes numbers read so, and
+    no number anywhere is written with a decimal point: spreadsheets write one decimal mark
+    throughout. A column whose commas could all group thousands (``"1,303"``, ``"12,500"``)
+    does not tell: some column must have a comma that cannot (``"0,346"``, ``"2,5"``).
+    ``columns`` and ``builders`` are the file's, read with a decimal point.
+    """
+    if delimiter == ",":
+        return False
+    if any(builder.points for builder in builders):
+        return False
+    found = False
+    for column in columns:
+        if column.text is None:
+            continue
+        if any("." in cell and _as_float(cell) is not None for cell in column.text):
+            return False
+        if found:
+            continue
+        commas = [cell for cell in column.text if _COMMA_NUMBER.match(cell)]
+        # "1,303" may as well be 1303: only a comma that cannot group thousands ("0,346",
+        # "2,5") tells.
+        if not commas or all(_THOUSANDS.match(cell) for cell in commas):
+            continue
+        found = _column_read_with_decimal_comma(column.text) is not None
+    return found
+
+
+def _read_with_decimal_comma(
+    columns: Sequence[_Column],
+    builders: Sequence[_ColumnBuilder],
+    verbatim: Sequence[tuple[str, ...]],
+) -> tuple[_Column, ...]:
+    """Columns read with a decimal point, read with a decimal comma instead.
+
+    Columns of text that are numbers so become numeric; numeric columns with a number
+    written with a point become text (which names that cell when it is used).
+    """
+    out = []
+    for position, (column, builder) in enumerate(zip(columns, builders, strict=True)):
+        if column.text is not None:
+            out.append(_column_read_with_decimal_comma(column.text) or column)
+        elif builder.points:
+            # The cells as written, as far as they are kept (later ones re-formatted).
+            texts = column.texts()
+            texts[: len(verbatim)] = [row[position] for row in verbatim]
+            out.append(_Column(None, None, {}, tuple(texts)))
+        else:
+            out.append(column)
+    return tuple(out)
 
 
 #: ASCII characters other than CR and LF that :meth:`str.splitlines` breaks lines at.
@@ -798,7 +1209,11 @@ _SPLITLINES_CONTROLS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
 
 
 def _read_plain_numbers(
-    path: Path, name: str, progress: ReadProgress | None = None, header: bool | None = None
+    path: Path,
+    name: str,
+    progress: ReadProgress | None = None,
+    header: bool | None = None,
+    decimal_comma: bool = False,
 ) -> CsvTable | None:
     """The table of a regular file whose data rows are plain numbers, or ``None``.
 
@@ -816,6 +1231,8 @@ def _read_plain_numbers(
     between them.
 
     ``header`` is :func:`read_csv_table`'s: ``False`` parses the first line with the others.
+    ``decimal_comma``: numbers are read with a decimal comma, so a file with a point is left
+    to the careful reader (which names such a cell); one of whole numbers reads the same.
 
     Raises
     ------
@@ -864,6 +1281,8 @@ def _read_plain_numbers(
                 text, carry = text[:cut], text[cut:]
             if text:
                 if '"' in text or "_" in text or not text.isascii():
+                    return None
+                if decimal_comma and "." in text:
                     return None
                 # splitlines() also breaks at these ASCII controls, which CSV records hold as
                 # text.
@@ -924,6 +1343,8 @@ def _read_plain_numbers(
         _verbatim=tuple(verbatim),
         has_header=header is not False,
         unnamed_first=unnamed_first,
+        delimiter=delimiter,
+        decimal_comma=decimal_comma,
         _values=values,
     )
 
@@ -1008,6 +1429,7 @@ def _check_first_line_is_header(
     columns: Sequence[_Column],
     *,
     unnamed_first: bool = False,
+    decimal_comma: bool = False,
 ) -> None:
     """Refuse a first line that reads as one more example rather than column names.
 
@@ -1030,7 +1452,8 @@ def _check_first_line_is_header(
     say the file has no header (``read_csv_table(..., header=False)``).
 
     An unnamed first column (``unnamed_first``, see :func:`_column_names`) is left out of
-    the judgement: its cell says nothing either way.
+    the judgement: its cell says nothing either way. ``decimal_comma``: the numbers below are
+    read with a decimal comma, and so is the first line.
 
     Raises
     ------
@@ -1041,7 +1464,8 @@ def _check_first_line_is_header(
     numbers_below = [
         j for j, column in enumerate(columns) if column.kind == "numeric" and j >= skipped
     ]
-    values = [_as_float(header[j]) for j in numbers_below]
+    parse = number_parser(decimal_comma)
+    values = [parse(header[j]) for j in numbers_below]
     # A name such as "nan" or "inf" over numbers is taken for a name.
     if not values or any(value is None or not np.isfinite(value) for value in values):
         return
@@ -1079,7 +1503,12 @@ def first_line_refusal(table: CsvTable) -> str | None:
         _check_header(table.name, names, 1, unnamed_first=unnamed_first)
         if table.n_rows:
             _check_first_line_is_header(
-                table.name, names, 1, table._columns, unnamed_first=unnamed_first
+                table.name,
+                names,
+                1,
+                table._columns,
+                unnamed_first=unnamed_first,
+                decimal_comma=table.decimal_comma,
             )
     except FirstLineLooksLikeData as refused:
         return refused.why
@@ -1101,12 +1530,15 @@ class CsvExamples:
         Class labels shaped (m,) (classification) or targets shaped (m, n_targets).
     feature_names, target_names : tuple of str
         Input column names; class names (classification) or target column names (regression).
+    skipped_lines : tuple of int
+        The lines of the rows left out for their missing values (``skip_missing``).
     """
 
     X: np.ndarray
     y: np.ndarray
     feature_names: tuple[str, ...]
     target_names: tuple[str, ...]
+    skipped_lines: tuple[int, ...] = ()
 
 
 def examples_from_table(
@@ -1114,6 +1546,8 @@ def examples_from_table(
     target: tuple[str, ...],
     task: str,
     features: tuple[str, ...] | None = None,
+    *,
+    skip_missing: bool = False,
 ) -> CsvExamples:
     """Pick input and target columns and convert them to numbers.
 
@@ -1126,6 +1560,10 @@ def examples_from_table(
         ``"classification"`` (integer or text labels) or ``"regression"`` (numbers).
     features : tuple of str or None
         Input columns in order; ``None`` takes every non-target column in file order.
+    skip_missing : bool
+        Leave out the rows with a missing value (empty, ``NA``, ``nan``, ...) in an input or
+        target column (their lines are in :attr:`CsvExamples.skipped_lines`); otherwise
+        they are refused, all at once (:class:`MissingValues`).
 
     Returns
     -------
@@ -1166,56 +1604,75 @@ def examples_from_table(
             f"{name}: has {table.n_rows} data row{'s' if table.n_rows != 1 else ''}; "
             "training needs at least 2"
         )
-    X = table.to_floats(features, role="input")
-    if task == "classification":
-        if len(target) != 1:
-            raise DataError(
-                f"{name}: classification takes exactly one target column, got {len(target)}"
-            )
-        labels, class_names = _class_labels(table, target[0])
-        return CsvExamples(X, labels, features, class_names)
+    if task not in ("classification", "regression"):
+        raise DataError(f"unknown task {task!r}; expected classification or regression")
+    if task == "classification" and len(target) != 1:
+        raise DataError(
+            f"{name}: classification takes exactly one target column, got {len(target)}"
+        )
+    # Cells that are no numbers first (a wrong column, a typo), then every missing value of
+    # the inputs and targets at once.
+    table.check_numbers(features, role="input")
+    roles = [(column, "input") for column in features]
     if task == "regression":
-        Y = table.to_floats(target, role="target")
-        return CsvExamples(X, Y, features, tuple(target))
-    raise DataError(f"unknown task {task!r}; expected classification or regression")
+        table.check_numbers(target, role="target")
+        roles += [(column, "target") for column in target]
+    else:
+        roles.append((target[0], "label"))
+    missing = table.missing_values(roles)
+    rows: np.ndarray | None = None
+    skipped: tuple[int, ...] = ()
+    if missing is not None:
+        if not skip_missing:
+            raise missing
+        rows = np.setdiff1d(np.arange(table.n_rows), missing.rows)
+        skipped = missing.lines
+        if len(rows) < 2:
+            raise DataError(
+                f"{name}: {plural(len(missing.rows), 'row')} of {table.n_rows:,} "
+                f"{'has' if len(missing.rows) == 1 else 'have'} missing values, which leaves "
+                f"{len(rows)}; training needs at least 2"
+            )
+    X = table.to_floats(features, role="input", rows=rows)
+    if task == "classification":
+        labels, class_names = _class_labels(table, target[0], rows)
+        return CsvExamples(X, labels, features, class_names, skipped)
+    Y = table.to_floats(target, role="target", rows=rows)
+    return CsvExamples(X, Y, features, tuple(target), skipped)
 
 
 def _names(columns: list[str]) -> str:
     return ", ".join(repr(c) for c in columns)
 
 
-def _class_labels(table: CsvTable, column: str) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Class indices, shape (m,), and the class names they index.
+def _class_labels(
+    table: CsvTable, column: str, rows: np.ndarray | None = None
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Class indices, shape (m,), and the class names they index (of ``rows``, when given).
 
     Numeric labels are ordered numerically (``2`` before ``10``), text labels lexicographically.
     """
     name = table.name
+    missing = table.missing_values([(column, "label")], rows=rows)
+    if missing is not None:
+        raise missing
     data = table._columns[table.column_index(column)]
     if data.numbers is not None:
-        if data.empty is not None:
-            first = int(np.argmax(data.empty))
-            raise DataError(
-                f"{name}: line {table.line_numbers[first]}, column {column!r} is empty "
-                "(every example needs a class label)"
-            )
-        bad = np.flatnonzero(~np.isfinite(data.numbers))
+        numbers = data.numbers if rows is None else data.numbers[rows]
+        bad = np.flatnonzero(~np.isfinite(numbers))
         if bad.size:
-            first = int(bad[0])
+            first = int(bad[0]) if rows is None else int(rows[int(bad[0])])
             raise DataError(
                 f"{name}: line {table.line_numbers[first]}, column {column!r}: "
                 f"{data.cell(first)!r} is not a valid class label"
             )
-        classes, labels = np.unique(data.numbers, return_inverse=True)
+        classes, labels = np.unique(numbers, return_inverse=True)
         class_names = tuple(_number_text(v) for v in classes.tolist())
     else:
         assert data.text is not None
         cells = np.array(data.text, dtype=str)
-        empty = np.flatnonzero(cells == "")
-        if empty.size:
-            raise DataError(
-                f"{name}: line {table.line_numbers[int(empty[0])]}, column {column!r} is empty "
-                "(every example needs a class label)"
-            )
+        if rows is not None:
+            cells = cells[rows]
         classes, labels = np.unique(cells, return_inverse=True)
         class_names = tuple(str(c) for c in classes)
     if len(class_names) < 2:

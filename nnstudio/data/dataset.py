@@ -24,6 +24,8 @@ _PIXEL_INDEX = re.compile(r"^(?:pixel|pix|px)[ _\-]?(\d+)$", re.IGNORECASE)
 
 #: Fewer training examples than this earn a caution (see :meth:`Dataset.cautions`).
 MIN_COMFORTABLE_TRAIN = 10
+#: Lines of skipped rows a data set keeps to name (see :attr:`Dataset.skipped_lines`).
+SHOWN_SKIPPED_LINES = 5
 
 
 def encode_targets(Y: np.ndarray, output_units: int, *, classification: bool) -> np.ndarray | None:
@@ -92,6 +94,11 @@ class Dataset:
     plane_X_train, plane_X_val : ndarray, shape (m, 2), or None
         With :attr:`plane_features`: the examples' points ``(x1, x2)`` in the generator's
         plane (see :attr:`plane_train`).
+    skipped_rows : int
+        Rows of the file left out for their missing values (CSV data read with
+        ``skip_missing``).
+    skipped_lines : tuple of int
+        The lines of the first of them (at most :data:`SHOWN_SKIPPED_LINES`).
     """
 
     X_train: np.ndarray
@@ -109,6 +116,8 @@ class Dataset:
     plane_features: tuple[str, ...] | None = None
     plane_X_train: np.ndarray | None = None
     plane_X_val: np.ndarray | None = None
+    skipped_rows: int = 0
+    skipped_lines: tuple[int, ...] = ()
 
     # ---- sizes -------------------------------------------------------------------------------
 
@@ -494,6 +503,7 @@ def build_dataset(
     standardize: bool,
     source: str = "",
     plane_features: tuple[str, ...] | None = None,
+    skipped_lines: Sequence[int] = (),
 ) -> Dataset:
     """Split, encode and optionally standardise examples.
 
@@ -520,6 +530,9 @@ def build_dataset(
         When ``X`` holds points ``(x1, x2)`` of which the network reads these features
         (see :func:`plane_feature_columns`): the features become the columns and
         ``feature_names``, and the points are kept for drawing.
+    skipped_lines : sequence of int
+        The lines of rows left out of ``X`` for their missing values (see
+        :attr:`Dataset.skipped_rows`).
 
     Returns
     -------
@@ -571,4 +584,6 @@ def build_dataset(
         plane_features=plane_features,
         plane_X_train=plane_train,
         plane_X_val=plane_val,
+        skipped_rows=len(skipped_lines),
+        skipped_lines=tuple(skipped_lines[:SHOWN_SKIPPED_LINES]),
     )

@@ -22,6 +22,7 @@ import numpy as np
 from nnstudio.data import (
     CsvTable,
     Dataset,
+    MissingValues,
     ReadCancelled,
     ReadProgress,
     dataset_from_table,
@@ -50,10 +51,15 @@ _TARGET_NAMES = re.compile(
 )
 #: Column names that number the rows rather than describe them: not inputs by default.
 _ROW_ID_NAMES = re.compile(r"^(id|index|row|row_id|rowid|sample|unnamed.*)$", re.IGNORECASE)
-#: Where a loading message points: "line 12, column 'x'" (the column is optional).
-_PROBLEM_PLACE = re.compile(r"line (\d+)(?:, column '([^']*)')?")
+#: Where a loading message points: "line 12, column 'x'" (the column is optional), or the
+#: first of several lines ("lines 12, 19 and 40").
+_PROBLEM_PLACE = re.compile(r"\blines? (\d+)(?:, column '([^']*)')?")
 #: The label of the check box that says whether the first line is the header.
 HEADER_BOX_TEXT = "&First line is a header"
+#: The label of the check box that says whether numbers have a decimal comma.
+DECIMAL_BOX_TEXT = "&Decimal comma"
+#: The label of the check box that leaves out rows with missing values.
+SKIP_MISSING_TEXT = "Skip rows with &missing values"
 #: Size the dialog opens at with the default font, screen permitting (a larger font scales it).
 DEFAULT_SIZE = (960, 700)
 #: Row heights of the preview and of the column list with the default font (a larger font
@@ -97,11 +103,26 @@ WARNING_BOX_STYLE = (
 # ---- descriptions shared with the Data dock ----------------------------------------------------
 
 
+def skipped_lines_text(dataset: Dataset) -> str:
+    """Which rows a data set left out for missing values: ``"lines 19, 42 and 57"``,
+    ``"lines 19, 42, 57, 72, 96 and 1,204 more"``."""
+    lines = [str(line) for line in dataset.skipped_lines]
+    more = dataset.skipped_rows - len(lines)
+    if not lines:
+        return ""
+    if len(lines) == 1 and not more:
+        return f"line {lines[0]}"
+    if more:
+        return f"lines {', '.join(lines)} and {more:,} more"
+    return f"lines {', '.join(lines[:-1])} and {lines[-1]}"
+
+
 def dataset_summary(dataset: Dataset) -> str:
     """One line describing a data set for the studio.
 
     Example: ``"150 rows (120 train / 30 validation) · 4 features · 3 classes: setosa,
-    versicolor, virginica"``.
+    versicolor, virginica"``, followed by ``" · 4 rows with missing values skipped"`` when
+    some were.
     """
     rows = dataset.n_train + dataset.n_val
     parts = [
@@ -115,6 +136,8 @@ def dataset_summary(dataset: Dataset) -> str:
         names = dataset.target_names
         label = "target" if len(names) == 1 else f"{len(names)} targets"
         parts.append(f"{label}: {name_list(names)}")
+    if dataset.skipped_rows:
+        parts.append(f"{plural(dataset.skipped_rows, 'row')} with missing values skipped")
     return " · ".join(parts)
 
 
@@ -251,11 +274,47 @@ def looks_like_row_id(table: CsvTable, index: int) -> bool:
 
 
 def guess_target(table: CsvTable) -> str:
-    """The column most likely to be the target: a conventional name, else the last column."""
+    """The column most likely to be the target.
+
+    A conventional name ("label", "class", "target", ...); else a column of words with few
+    distinct values (see :func:`looks_like_classes`), the last of them: it cannot be an
+    input, and can only be classes; else the last column.
+    """
     for name in table.header:
         if _TARGET_NAMES.match(name):
             return name
+    for index in reversed(range(table.n_columns)):
+        if looks_like_classes(table, index):
+            return table.header[index]
     return table.header[-1]
+
+
+def looks_like_classes(table: CsvTable, column: int) -> bool:
+    """Whether column ``column`` holds class labels in words: text that is not mostly
+    numbers, does not number the rows, and has 2 to :data:`MAX_GUESSED_CLASSES` distinct
+    values, at most one for every two rows (names, one per row, are no classes)."""
+    if table.kinds[column] != "text" or looks_like_row_id(table, column):
+        return False
+    if mostly_numeric(table, column):
+        return False
+    few = min(MAX_GUESSED_CLASSES, table.n_rows // 2)
+    distinct: set[str] = set()
+    for cell in table.column(table.header[column]):
+        if cell:
+            distinct.add(cell)
+            if len(distinct) > few:
+                return False
+    return len(distinct) >= 2
+
+
+def _decimal_comma_example(table: CsvTable) -> str:
+    """The first number of the preview written with a decimal comma (``"0,346"``), or ""."""
+    numeric = [index for index, kind in enumerate(table.kinds) if kind == "numeric"]
+    for row in table.rows[:PREVIEW_ROWS]:
+        for index in numeric:
+            if "," in row[index]:
+                return row[index]
+    return ""
 
 
 def mostly_numeric(table: CsvTable, column: int) -> bool:
@@ -266,7 +325,7 @@ def mostly_numeric(table: CsvTable, column: int) -> bool:
     """
     if table.kinds[column] == "numeric":
         return True
-    return mostly_numbers(row[column] for row in table.rows)
+    return mostly_numbers((row[column] for row in table.rows), decimal_comma=table.decimal_comma)
 
 
 def shown_kind(table: CsvTable, column: int) -> str:
@@ -306,6 +365,20 @@ def _file_digest(path: Path) -> bytes | None:
     return digest.digest()
 
 
+def _read_table(
+    path: Path,
+    progress: ReadProgress | None,
+    *,
+    header: bool | None,
+    decimal_comma: bool | None,
+) -> CsvTable:
+    """:func:`~nnstudio.data.read_csv_table`, told only what was said (``None``: guessed)."""
+    said = {"header": header, "decimal_comma": decimal_comma}
+    return read_csv_table(
+        path, progress, **{key: value for key, value in said.items() if value is not None}
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class CsvRead:
     """A CSV file as read for the column picker: its table, or why it could not be read.
@@ -328,6 +401,9 @@ class CsvRead:
         Why the file cannot be read as ``asked`` when ``table`` is the other reading of its
         first line (as data instead of the header, or the reverse); ``None`` otherwise. The
         picker shows this problem beside the header box, which the user can toggle.
+    decimal_asked : bool or None
+        The ``decimal_comma`` the file was asked to be read with (``None``: the guess); the
+        table says which reading was used.
     """
 
     table: CsvTable | None
@@ -337,6 +413,7 @@ class CsvRead:
     refusal: str | None = None
     asked: bool | None = None
     unreadable_as_asked: str | None = None
+    decimal_asked: bool | None = None
 
     @classmethod
     def of(
@@ -346,11 +423,13 @@ class CsvRead:
         *,
         header: bool | None = None,
         other_reading: bool = True,
+        decimal_comma: bool | None = None,
     ) -> CsvRead:
         """Read ``path``; touches no Qt object (for a worker thread).
 
-        ``header`` is :func:`~nnstudio.data.read_csv_table`'s. With ``None`` (a guess) a file
-        whose first line looks like data is read without a header, and ``refusal`` says why.
+        ``header`` and ``decimal_comma`` are :func:`~nnstudio.data.read_csv_table`'s. With
+        ``header=None`` (a guess) a file whose first line looks like data is read without a
+        header, and ``refusal`` says why.
 
         ``other_reading``: when the file cannot be read as ``header`` says, read it with the
         other reading of its first line; if that works, ``table`` is that reading and
@@ -366,36 +445,32 @@ class CsvRead:
         # Both before reading: a change while reading then counts as a change.
         stamp = _file_stamp(path)
         digest = _file_digest(path)
+        decimal = decimal_comma
         try:
-            table = (
-                read_csv_table(path, progress)
-                if header is None
-                else read_csv_table(path, progress, header=header)
-            )
-            return cls(table, None, stamp, digest, asked=header)
+            table = _read_table(path, progress, header=header, decimal_comma=decimal)
+            return cls(table, None, stamp, digest, asked=header, decimal_asked=decimal)
         except FirstLineLooksLikeData as refused:
             why = refused.why
         except NNStudioError as error:
-            failed = cls(None, str(error), stamp, digest, asked=header)
+            failed = cls(None, str(error), stamp, digest, asked=header, decimal_asked=decimal)
             if not other_reading:
                 return failed
             return cls._other_reading(path, progress, failed)
         # Refused only when nothing was said: the user can tick the header back in the dialog.
         try:
-            table = read_csv_table(path, progress, header=False)
+            table = _read_table(path, progress, header=False, decimal_comma=decimal)
         except NNStudioError as error:
-            return cls(None, str(error), stamp, digest, asked=header)
-        return cls(table, None, stamp, digest, refusal=why, asked=header)
+            return cls(None, str(error), stamp, digest, asked=header, decimal_asked=decimal)
+        return cls(table, None, stamp, digest, refusal=why, asked=header, decimal_asked=decimal)
 
     @classmethod
     def _other_reading(cls, path: Path, progress: ReadProgress | None, failed: CsvRead) -> CsvRead:
         """The file read with the other reading of its first line than ``failed`` asked for,
         or ``failed`` when that fails too (then no header choice reads it)."""
         try:
-            if failed.asked is False:
-                table = read_csv_table(path, progress, header=True)
-            else:
-                table = read_csv_table(path, progress, header=False)
+            table = _read_table(
+                path, progress, header=failed.asked is False, decimal_comma=failed.decimal_asked
+            )
         except NNStudioError:
             return failed
         return cls(
@@ -405,6 +480,7 @@ class CsvRead:
             failed.digest,
             asked=failed.asked,
             unreadable_as_asked=failed.error,
+            decimal_asked=failed.decimal_asked,
         )
 
 
@@ -739,7 +815,10 @@ class CsvImportDialog(QtWidgets.QDialog):
         that way when not given.
 
     Whether the first line is the header is guessed (see :meth:`CsvRead.of`); the "First line
-    is a header" box starts from the guess and reads the file again when toggled.
+    is a header" box starts from the guess and reads the file again when toggled. So does the
+    "Decimal comma" box beside it, for numbers written ``0,346``. A choice that does not load
+    for missing values says how many rows have them, and "Skip rows with missing values"
+    leaves those rows out.
     """
 
     def __init__(
@@ -765,6 +844,13 @@ class CsvImportDialog(QtWidgets.QDialog):
         #: How the previous choice read the first line (``initial.header``): kept as it is
         #: while the header box says the same (see header_setting).
         self._stated_header: bool | None = None if initial is None else initial.header
+        #: How the previous choice read decimal commas (``initial.decimal_comma``), and
+        #: whether there was one: see decimal_comma_setting.
+        self._stated_decimal: bool | None = None if initial is None else initial.decimal_comma
+        self._has_initial = initial is not None
+        #: Whether the guess reads the file with a decimal comma (``None`` while unknown:
+        #: the file was read as a previous choice said).
+        self._decimal_guess: bool | None = None
         #: The last task guess and the targets it was made for: the guess reads the whole
         #: target column, and the task hint asks for it again after every guess.
         self._task_guess: tuple[tuple[str, ...], str] | None = None
@@ -794,7 +880,11 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._painted = False
         if read is None:
             # Once, as the previous choice reads it (guessed without one).
-            read = CsvRead.of(self._path, header=None if initial is None else initial.header)
+            read = CsvRead.of(
+                self._path,
+                header=None if initial is None else initial.header,
+                decimal_comma=None if initial is None else initial.decimal_comma,
+            )
         #: Whether the guess took the first line for the header, and if not, why not.
         #: ``None`` while unknown (the file was read as a previous choice said): learnt
         #: when the box is ticked (see _header_toggled).
@@ -804,6 +894,8 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._header_refusal = read.refusal
         if read.table is not None and initial is not None:
             read = self._reading_of(initial, read)
+        if read.table is not None and read.decimal_asked is None:
+            self._decimal_guess = read.table.decimal_comma
         #: The file as read with and without a header (keyed by ``has_header``): toggling the
         #: header box back shows the earlier reading without reading the file again.
         self._reads: dict[bool, CsvRead] = {}
@@ -905,6 +997,42 @@ class CsvImportDialog(QtWidgets.QDialog):
             return header
         return None if header and self._header_guess else header
 
+    def decimal_comma(self) -> bool:
+        """Whether the "Decimal comma" box is ticked: numbers are read as ``0,5``."""
+        return self._table is not None and self._decimal_box.isChecked()
+
+    def set_decimal_comma(self, decimal_comma: bool) -> None:
+        """Tick or untick "Decimal comma" (as a click would): the file is read again so."""
+        if self._table is not None:
+            self._decimal_box.setChecked(decimal_comma)
+
+    def decimal_comma_setting(self) -> bool | None:
+        """How numbers are read, as :func:`~nnstudio.data.read_csv_table`'s ``decimal_comma``.
+
+        The previous choice's while the box says the same, and ``None`` (guessed) while the
+        box says what the guess says for a previous choice that left it to the guess, so
+        that reopening the dialog changes nothing. A new choice says ``True`` when numbers
+        are read with a decimal comma (the project then reads them so whatever the guess),
+        ``False`` when the box was unticked against the guess, else ``None``.
+        """
+        if self._table is None:
+            return self._stated_decimal
+        ticked = self._decimal_box.isChecked()
+        if self._stated_decimal is not None and ticked == self._stated_decimal:
+            return ticked
+        if ticked == self._decimal_guess:
+            return None if self._has_initial or not ticked else True
+        return ticked
+
+    def skip_missing(self) -> bool:
+        """Whether "Skip rows with missing values" is ticked."""
+        return self._table is not None and self._skip_missing.isChecked()
+
+    def set_skip_missing(self, skip: bool) -> None:
+        """Tick or untick "Skip rows with missing values" (as a click would)."""
+        if self._table is not None:
+            self._skip_missing.setChecked(skip)
+
     def task(self) -> str:
         """The chosen task."""
         if self._table is None:
@@ -945,6 +1073,8 @@ class CsvImportDialog(QtWidgets.QDialog):
             standardize_targets=self.task() == "regression"
             and self._standardize_targets.isChecked(),
             header=self.header_setting(),
+            decimal_comma=self.decimal_comma_setting(),
+            skip_missing=self._skip_missing.isChecked(),
         )
 
     def validate(self) -> bool:
@@ -1056,7 +1186,7 @@ class CsvImportDialog(QtWidgets.QDialog):
     ) -> bool:
         """Show the outcome of checking ``spec``; True when it loads."""
         if isinstance(outcome, NNStudioError):
-            self._show_problem(self._with_header_hint(str(outcome)))
+            self._show_problem(self._with_reading_hints(outcome))
             return False
         dataset, warning = outcome
         self._dataset = dataset
@@ -1064,6 +1194,8 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._problem = None
         self._warning = warning
         summary = "✓ " + dataset_summary(dataset)
+        if dataset.skipped_rows:
+            summary += f"\nSkipped: {skipped_lines_text(dataset)}."
         # The file may still be imported: the training precision can be changed afterwards.
         self._mark_problem_cell(warning)
         self._status.setStyleSheet(WARNING_BOX_STYLE if warning else OK_BOX_STYLE)
@@ -1146,7 +1278,9 @@ class CsvImportDialog(QtWidgets.QDialog):
                 try:
                     table.to_floats([table.header[index]], role="input")
                 except DataError as error:
-                    return f"No column holds numbers to use as an input. {error}."
+                    text = self._with_reading_hints(error)
+                    period = "" if text.endswith(".") else "."
+                    return f"No column holds numbers to use as an input. {text}{period}"
         what = "Tick at least one input column."
         if self._lost_inputs:
             return f"{no_longer_in(self._path.name, self._lost_inputs, 'input')} {what}"
@@ -1204,7 +1338,12 @@ class CsvImportDialog(QtWidgets.QDialog):
         if self._read_digest is not None and _file_digest(self._path) == self._read_digest:
             self._read_stamp = stamp
             return False
-        read = CsvRead.of(self._path, header=self.header_setting(), other_reading=False)
+        read = CsvRead.of(
+            self._path,
+            header=self.header_setting(),
+            other_reading=False,
+            decimal_comma=self._decimal_box.isChecked(),
+        )
         if read.table is None:
             # The old contents stay shown, and the old stamp: a fix is read again at Import.
             self._forget_check()
@@ -1414,9 +1553,26 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._header_hint.setObjectName("csvHeaderHint")
         self._header_hint.setTextFormat(Qt.TextFormat.PlainText)
         self._header_hint.setStyleSheet(f"color: {MUTED_COLOR};")
-        heading.addWidget(self._header_box, 0, 1, Qt.AlignmentFlag.AlignRight)
-        heading.addWidget(self._header_hint, 1, 1, Qt.AlignmentFlag.AlignRight)
+        # How numbers are written, beside it: also a reading of the file.
+        self._decimal_box = QtWidgets.QCheckBox(DECIMAL_BOX_TEXT)
+        self._decimal_box.setObjectName("csvDecimalComma")
+        self._decimal_box.setChecked(self._table is not None and self._table.decimal_comma)
+        self._decimal_box.setToolTip(
+            "Read numbers written with a decimal comma, as spreadsheets write them in many "
+            "languages: 0,5 is 0.5. A number written with a point is then not read as a "
+            "number. Guessed for files whose cells are separated by semicolons or tabs."
+        )
+        self._decimal_box.toggled.connect(self._decimal_toggled)
+        self._decimal_hint = QtWidgets.QLabel()
+        self._decimal_hint.setObjectName("csvDecimalHint")
+        self._decimal_hint.setTextFormat(Qt.TextFormat.PlainText)
+        self._decimal_hint.setStyleSheet(f"color: {MUTED_COLOR};")
+        heading.addWidget(self._decimal_box, 0, 1, Qt.AlignmentFlag.AlignRight)
+        heading.addWidget(self._decimal_hint, 1, 1, Qt.AlignmentFlag.AlignRight)
+        heading.addWidget(self._header_box, 0, 2, Qt.AlignmentFlag.AlignRight)
+        heading.addWidget(self._header_hint, 1, 2, Qt.AlignmentFlag.AlignRight)
         self._update_header_hint()
+        self._update_decimal_hint()
 
     def _build(self) -> None:
         layout = QtWidgets.QVBoxLayout(self)
@@ -1489,7 +1645,21 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._ok.setDefault(True)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        # Beside the buttons, under the message that counts the rows it would leave out:
+        # the options beside the column list have no row to spare on a small screen.
+        self._skip_missing = QtWidgets.QCheckBox(SKIP_MISSING_TEXT)
+        self._skip_missing.setObjectName("csvSkipMissing")
+        self._skip_missing.setToolTip(
+            "Leave out every row with an empty cell or a missing value (NA, nan, ?) in an "
+            "input or target column, instead of refusing the file. Saved with the project, "
+            "which then reads the file the same way."
+        )
+        self._skip_missing.toggled.connect(self._schedule_validation)
+        bottom = QtWidgets.QHBoxLayout()
+        bottom.addWidget(self._skip_missing)
+        bottom.addStretch(1)
+        bottom.addWidget(buttons)
+        layout.addLayout(bottom)
 
         self._ok.setEnabled(False)
         # Larger with a larger font, and never below its smallest: opened at its smallest,
@@ -1668,6 +1838,7 @@ class CsvImportDialog(QtWidgets.QDialog):
                 self._standardize_targets.setChecked(initial.standardize_targets)
             self._validation.setValue(round(initial.validation_fraction * 100))
             self._seed.setValue(initial.seed)
+            self._skip_missing.setChecked(initial.skip_missing)
             self._syncing = False
         self._update_task_guess()
         self._update_preview_roles()
@@ -1747,14 +1918,24 @@ class CsvImportDialog(QtWidgets.QDialog):
         if initial.header is not None:
             if read.table.has_header == initial.header:
                 return read  # a stated header reads the same table as an accepted guess
-            stated = CsvRead.of(self._path, header=initial.header, other_reading=False)
+            stated = CsvRead.of(
+                self._path,
+                header=initial.header,
+                other_reading=False,
+                decimal_comma=read.decimal_asked,
+            )
             # A file that can no longer be read so is shown as guessed, with the columns
             # it lost named.
             return stated if stated.table is not None else read
         names = set(initial.target) | set(initial.features or ())
         if names <= set(read.table.header):
             return read
-        other = CsvRead.of(self._path, header=not read.table.has_header, other_reading=False)
+        other = CsvRead.of(
+            self._path,
+            header=not read.table.has_header,
+            other_reading=False,
+            decimal_comma=read.decimal_asked,
+        )
         if other.table is not None and names <= set(other.table.header):
             return other
         return read
@@ -1819,7 +2000,11 @@ class CsvImportDialog(QtWidgets.QDialog):
                     self,
                     f"Reading {self._path.name}",
                     lambda progress: CsvRead.of(
-                        self._path, progress, header=header, other_reading=False
+                        self._path,
+                        progress,
+                        header=header,
+                        other_reading=False,
+                        decimal_comma=self._decimal_box.isChecked(),
                     ),
                 )
             except ReadCancelled:
@@ -1835,6 +2020,71 @@ class CsvImportDialog(QtWidgets.QDialog):
             self._header_guess = self._guess_of(read)
         self._reads[header] = read
         self._show_reading(read)
+
+    def _set_decimal_box(self, decimal_comma: bool) -> None:
+        """Tick or untick the decimal comma box without reading the file again."""
+        self._syncing = True
+        self._decimal_box.setChecked(decimal_comma)
+        self._syncing = False
+        self._update_decimal_hint()
+
+    def _update_decimal_hint(self) -> None:
+        """Say, under the decimal comma box, that the guess ticked it, and from which cell."""
+        table = self._table
+        text = tip = ""
+        if (
+            table is not None
+            and self._reading_problem is None
+            and self._decimal_box.isChecked()
+            and self._decimal_guess
+            and self._stated_decimal is None
+        ):
+            example = _decimal_comma_example(table)
+            if example:
+                text = f"Guessed: {example} is {example.replace(',', '.')}"
+                tip = (
+                    f"Numbers such as {example} are written with a decimal comma, and the "
+                    "file is read so. Untick the box to read a comma otherwise."
+                )
+        self._decimal_hint.setText(text)
+        self._decimal_hint.setToolTip(tip)
+        self._decimal_hint.setVisible(bool(text))
+
+    def _decimal_toggled(self, decimal_comma: bool) -> None:
+        """Read the file again with (or without) a decimal comma, and show it.
+
+        The ticks stay; columns that hold numbers only in the new reading become inputs.
+        """
+        if self._syncing or self._table is None:
+            return
+        self._validate_timer.stop()
+        self._forget_check()
+        self._dataset = self._validated_spec = None
+        header = self._header_box.isChecked()
+        try:
+            read = run_with_progress(
+                self,
+                f"Reading {self._path.name}",
+                lambda progress: CsvRead.of(
+                    self._path,
+                    progress,
+                    header=header,
+                    other_reading=False,
+                    decimal_comma=decimal_comma,
+                ),
+            )
+        except ReadCancelled:
+            self._set_decimal_box(not decimal_comma)
+            self._check_in_background()
+            return
+        # Readings of the first line kept for the header box read numbers the other way.
+        self._reads = {}
+        if read.table is None:
+            self._show_failed_reading(header, read.error or "the file could not be read")
+            return
+        self._reads[header] = read
+        self._show_reading(read, new_inputs=True)
+        self._update_decimal_hint()
 
     @staticmethod
     def _guess_of(read: CsvRead) -> bool | None:
@@ -1880,8 +2130,12 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._details.set_full_text(str(self._path.parent))
         self._update_header_hint()
 
-    def _show_reading(self, read: CsvRead) -> None:
-        """Show another reading of the same file: the ticks keep their columns' positions."""
+    def _show_reading(self, read: CsvRead, *, new_inputs: bool = False) -> None:
+        """Show another reading of the same file: the ticks keep their columns' positions.
+
+        ``new_inputs``: columns that hold numbers in this reading and did not in the one
+        shown (read with a decimal comma) are ticked as inputs, as a first look ticks them.
+        """
         old, new = self._table, read.table
         assert old is not None and new is not None
         positions = {name: index for index, name in enumerate(old.header)}
@@ -1892,6 +2146,16 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._columns_box.setEnabled(True)
         targets = [positions[name] for name in kept[0] if name in positions]
         inputs = [positions[name] for name in kept[1] if name in positions]
+        if new_inputs and new.n_columns == old.n_columns:
+            inputs += [
+                index
+                for index in range(new.n_columns)
+                if index not in targets
+                and index not in inputs
+                and mostly_numeric(new, index)
+                and not mostly_numeric(old, index)
+                and not looks_like_row_id(new, index)
+            ]
         self._table = new
         self._read_stamp, self._read_digest = read.stamp, read.digest
         self._task_guess = None
@@ -1907,6 +2171,23 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._update_preview_roles()
         self._update_header_hint()
         self._check_in_background()
+
+    def _with_reading_hints(self, error: NNStudioError) -> str:
+        """The message of a choice that does not load, with what the dialog offers for it:
+        skipping rows with missing values, reading decimal commas, the header box."""
+        message = str(error)
+        if isinstance(error, MissingValues) and not self._skip_missing.isChecked():
+            rows = len(error.rows)
+            which = "this row" if rows == 1 else f"these {rows:,} rows"
+            box = SKIP_MISSING_TEXT.replace("&", "")
+            return f"{message}.\nOr tick “{box}” to leave {which} out."
+        box = DECIMAL_BOX_TEXT.replace("&", "")
+        decimal_advice = ("not a comma)", "read the file with a decimal comma)")
+        if message.endswith(decimal_advice) and not self._decimal_box.isChecked():
+            return f"{message}.\nOr tick “{box}” to read numbers such as 0,5 as 0.5."
+        if message.endswith("or read the file with a decimal point)"):
+            return f"{message}.\nUntick “{box}” to read a point as the decimal mark."
+        return self._with_header_hint(message)
 
     def _with_header_hint(self, message: str) -> str:
         """``message``, with a pointer to the header box when it blames the first line of a

@@ -428,8 +428,11 @@ def test_numeric_labels_from_a_large_file_keep_their_order(tmp_path: Path) -> No
 
 
 def test_decimal_commas_get_a_hint(tmp_path: Path) -> None:
+    # Read with a decimal point: quoted between commas, or as the project says.
     with pytest.raises(DataError, match=r"line 3, column 'x': '2,5' is not a number \(write"):
-        load(tmp_path, "x;y\n1;a\n2,5;b\n")
+        load(tmp_path, 'x,y\n1,a\n"2,5",b\n')
+    with pytest.raises(DataError, match=r"line 3, column 'x': '2,5' is not a number \(write"):
+        load(tmp_path, "x;y\n1;a\n2,5;b\n", decimal_comma=False)
 
 
 def test_text_regression_target_suggests_classification(tmp_path: Path) -> None:

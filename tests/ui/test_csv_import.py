@@ -343,8 +343,9 @@ def test_the_file_is_read_once_unless_it_changes(qtbot, tmp_path, monkeypatch):
         ("header.csv", "a,b,label\n", "header.csv: has 0 data rows; training needs at least 2"),
         ("single.csv", "label\n0\n1\n0\n1\n", "has only one column ('label')"),
         (
+            # Quoted between commas, a decimal comma is not guessed (semicolons are read).
             "comma.csv",
-            "a;b;label\n0,5;0,25;q\n1,5;1,25;p\n2,5;2,25;q\n",
+            'a,b,label\n"0,5","0,25",q\n"1,5","1,25",p\n"2,5","2,25",q\n',
             "line 2, column 'a': '0,5' is not a number (write decimals with a point",
         ),
     ],

@@ -1505,9 +1505,17 @@ class DataPanel(QtWidgets.QWidget):
         self.csv_header_label.setToolTip(
             "Whether the file's first line names the columns. Change columns… to read it otherwise."
         )
+        # Said only for a decimal comma: a decimal point goes without saying.
+        self.csv_numbers_label = QtWidgets.QLabel()
+        self.csv_numbers_label.setObjectName("csvNumbersReading")
+        self.csv_numbers_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.csv_numbers_label.setToolTip(
+            "How the file writes numbers. Change columns… to read them otherwise."
+        )
         for text, widget in (
             ("File:", self.csv_file_label),
             ("First line:", self.csv_header_label),
+            ("Numbers:", self.csv_numbers_label),
             ("Inputs:", self.csv_inputs_label),
             ("Target:", self.csv_target_label),
             ("Task:", self.csv_task_label),
@@ -1517,6 +1525,7 @@ class DataPanel(QtWidgets.QWidget):
             widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(text, widget)
         layout.addLayout(form)
+        self.csv_form = form
         self.csv_standardize_check = QtWidgets.QCheckBox("&Standardise inputs")
         self.csv_standardize_check.setToolTip(
             "Rescale each input to mean 0 and standard deviation 1 using the training rows."
@@ -1588,6 +1597,8 @@ class DataPanel(QtWidgets.QWidget):
         self.csv_file_label.set_full_text(path.name)
         self.csv_file_label.setToolTip(str(path))
         self.csv_header_label.setText(header_reading(data))
+        self.csv_numbers_label.setText("decimal comma (0,5 is 0.5)" if data.decimal_comma else "")
+        self.csv_form.setRowVisible(self.csv_numbers_label, bool(data.decimal_comma))
         dataset = self.document.dataset
         if data.features is not None:
             features: tuple[str, ...] = data.features
@@ -1916,14 +1927,17 @@ class DataPanel(QtWidgets.QWidget):
         the document to its choice."""
         if self._refused_while_locked():
             return False
-        # Read once, as the saved choice reads the first line (guessed for a new file): the
-        # picker opens on that reading.
+        # Read once, as the saved choice reads the first line and numbers (guessed for a new
+        # file): the picker opens on that reading.
         header = initial.header if initial is not None else None
+        decimal_comma = initial.decimal_comma if initial is not None else None
         try:
             read = run_with_progress(
                 self,
                 f"Reading {Path(path).name}",
-                lambda progress: CsvRead.of(path, progress, header=header),
+                lambda progress: CsvRead.of(
+                    path, progress, header=header, decimal_comma=decimal_comma
+                ),
             )
         except ReadCancelled:
             self.sync_controls()
