@@ -184,6 +184,8 @@ def _format_numbers(values: np.ndarray) -> np.ndarray:
 
 #: Significant digits a table column keeps of its largest magnitude.
 TABLE_DIGITS = 4
+#: Most significant digits a column grows to, so that values that differ read differently.
+MAX_TABLE_DIGITS = 10
 
 
 def _decimal_column(column: np.ndarray) -> list[str]:
@@ -191,13 +193,35 @@ def _decimal_column(column: np.ndarray) -> list[str]:
 
     :data:`TABLE_DIGITS` significant digits of the largest magnitude, but no more decimals
     than the values use: iris lengths read ``5.0`` and ``6.8``, not ``5.000``. Magnitudes of a
-    million or more, or below 0.001, are written in scientific notation.
+    million or more, or below 0.001, are written in scientific notation. Where that would
+    hide most of a column's variation (time stamps near 1.7e9 a few seconds apart, all
+    ``1.700e+09``: the column would look constant, or fewer than half its different values
+    would still look different), the column keeps more digits, up to
+    :data:`MAX_TABLE_DIGITS`; whole numbers of up to that many digits are then written in
+    full (``1700003600``). A value that differs from another only
+    far below the column's precision (``-1e-9`` beside 2) still reads like it (``0``).
     """
-    finite = np.abs(column[np.isfinite(column)])
-    largest = float(finite.max()) if finite.size else 0.0
+    finite = column[np.isfinite(column)]
+    distinct = np.unique(finite).size
+    largest = float(np.abs(finite).max()) if finite.size else 0.0
+    cells: list[str] = []
+    for digits in range(TABLE_DIGITS, MAX_TABLE_DIGITS + 1):
+        cells = _column_cells(column, largest, digits)
+        shown = {cell for cell, value in zip(cells, column, strict=True) if np.isfinite(value)}
+        # Kept unless the column would look constant, or lose most of its variation.
+        if (len(shown) > 1 or distinct <= 1) and 2 * len(shown) >= distinct:
+            return cells
+        if digits == TABLE_DIGITS and largest < 10**MAX_TABLE_DIGITS and finite.size:
+            if np.array_equal(finite, np.round(finite)):
+                return [f"{v:.0f}" for v in column]
+    return cells
+
+
+def _column_cells(column: np.ndarray, largest: float, digits: int) -> list[str]:
+    """``column`` written with ``digits`` significant digits of its ``largest`` magnitude."""
     if largest and not 1e-3 <= largest < 1e6:
-        return [f"{v:.{TABLE_DIGITS - 1}e}" for v in column]
-    most = 0 if largest == 0 else int(TABLE_DIGITS - 1 - np.floor(np.log10(largest)))
+        return [f"{v:.{digits - 1}e}" for v in column]
+    most = 0 if largest == 0 else int(digits - 1 - np.floor(np.log10(largest)))
     most = max(0, most)
     used = max((len(f"{v:.{most}f}".rstrip("0").partition(".")[2]) for v in column), default=0)
     # Adding 0.0 turns the -0.0 of a tiny negative number rounded away into 0.0.
