@@ -204,11 +204,21 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         prog=f"{PROG} train",
         help="train a project headlessly and report its metrics",
-        description="Train a project and print the final training and validation metrics.",
+        description=(
+            "Train a project and print the final training and validation metrics. Stored "
+            "weights go on from the epoch and step they were saved at: without --epochs "
+            "training stops at the project's epochs (nothing is trained when the weights got "
+            "there already), --epochs N trains N more, and --reinit starts again from epoch 0. "
+            "--save stores how far the weights got."
+        ),
     )
     train.add_argument("project", metavar="PROJECT", help="the .nnproj file")
     train.add_argument(
-        "--epochs", type=_epoch_count, help="epochs to train (default: the project's)"
+        "--epochs",
+        type=_epoch_count,
+        metavar="N",
+        help="train N more epochs, counted on from the epoch the stored weights had reached "
+        "(default: train on up to the project's epochs)",
     )
     train.add_argument("--seed", type=_seed, help="seed of initialisation, shuffling and dropout")
     train.add_argument(
@@ -667,8 +677,13 @@ def _reading_line(name: str, stream: TextIO) -> ReadProgress:
 class _Progress:
     """The progress line on stderr: rewritten in place on a terminal, periodic otherwise."""
 
-    def __init__(self, total_epochs: int | None, stream: TextIO, *, quiet: bool) -> None:
+    def __init__(
+        self, total_epochs: int | None, stream: TextIO, *, quiet: bool, start_epoch: int = 0
+    ) -> None:
         self.total = total_epochs
+        #: The epoch the run counts on from (the stored weights'): the ETA and the lines of a
+        #: non-interactive run are measured over the epochs of this run.
+        self.start_epoch = start_epoch
         self.stream = stream
         self.quiet = quiet
         self.interactive = stream.isatty()
@@ -686,8 +701,9 @@ class _Progress:
         interval = 0.1 if self.interactive else 5.0
         if not self.interactive and self.total:
             # A line per tenth of the run, and at least one every few seconds.
-            tenth = max(1, self.total // 10)
-            due = epoch // tenth != self.last_epoch_shown // tenth
+            start = self.start_epoch
+            tenth = max(1, (self.total - start) // 10)
+            due = (epoch - start) // tenth != (self.last_epoch_shown - start) // tenth
         else:
             due = False
         if not (finished or due or now - self.last_shown >= interval):
@@ -713,8 +729,9 @@ class _Progress:
             parts.append(f"loss {train_loss:.4g}")
         if val_loss is not None:
             parts.append(f"val_loss {val_loss:.4g}")
-        if self.total and epoch > 0:
-            remaining = elapsed / epoch * (self.total - epoch)
+        done = epoch - self.start_epoch
+        if self.total and done > 0:
+            remaining = elapsed / done * (self.total - epoch)
             parts.append(f"ETA {_duration(remaining)}")
         else:
             parts.append(f"elapsed {_duration(elapsed)}")
@@ -797,7 +814,7 @@ def _thread_count(text: str) -> int | str:
 def _command_train(args: argparse.Namespace) -> int:
     from nnstudio.engine.threads import choose_training_threads, limit_blas_threads
     from nnstudio.io.project import WeightsFileError, save_project
-    from nnstudio.io.weights import load_weights_file
+    from nnstudio.io.weights import load_weights_file, read_training_position
     from nnstudio.workflow import load_for_training, make_trainer, trained_names_problem
 
     if args.reinit and args.weights:
@@ -813,15 +830,19 @@ def _command_train(args: argparse.Namespace) -> int:
         ) from error
     project = loaded.project
     saved_training = training = project.training
+    weights = loaded.weights
+    # How far the weights were trained: the run counts on from there (fresh ones from 0).
+    position = loaded.training_position
+    if args.weights:
+        weights = load_weights_file(args.weights, project.network, project.training.dtype)
+        position = read_training_position(args.weights)
     if args.epochs is not None:
-        training = replace(training, epochs=args.epochs)
+        # --epochs is this run's length; the trainer's count ends at an epoch.
+        training = replace(training, epochs=_epochs_after(position[0], args.epochs))
     if args.seed is not None:
         training = replace(training, seed=args.seed)
     project = replace(project, training=training)
-    weights = loaded.weights
-    if args.weights:
-        weights = load_weights_file(args.weights, project.network, project.training.dtype)
-    loaded = replace(loaded, project=project, weights=weights)
+    loaded = replace(loaded, project=project, weights=weights, training_position=position)
     _require_data_file(loaded, "trains on")
     reading = _reading_line(_data_name(loaded), sys.stderr)
     try:
@@ -856,8 +877,15 @@ def _command_train(args: argparse.Namespace) -> int:
         )
         if training.epochs is None:
             _note("the project sets no epoch count: training until Ctrl+C")
+        continuing = _continuation_text(position, training.epochs, args.epochs)
+        if continuing is not None:
+            _note(continuing)
+    trained_enough = args.epochs is None and _trained_enough(position[0], training.epochs)
+    if trained_enough:
+        # Said even with --quiet: the run trains nothing, which a script should hear of.
+        _note(trained_enough)
 
-    trainer = make_trainer(project, network, dataset)
+    trainer = make_trainer(project, network, dataset, start=position)
     threads = choose_training_threads(trainer) if args.threads == "auto" else args.threads
     limit_blas_threads(threads)
     if not args.quiet:
@@ -865,7 +893,7 @@ def _command_train(args: argparse.Namespace) -> int:
         noun = "BLAS thread" if threads == 1 else "BLAS threads"
         _note(f"matrix products on {threads} {noun} ({how})")
     status, message = "finished", ""
-    if training.epochs != 0:
+    if not trainer.is_done:
         status, message = _run_training(trainer, training.epochs, quiet=args.quiet)
     # --epochs and --seed apply to this run only; the saved project keeps its settings.
     to_save = replace(project, training=saved_training)
@@ -877,7 +905,13 @@ def _command_train(args: argparse.Namespace) -> int:
         elif save_path is not None:
             # As after Ctrl+C, the run so far is kept: the trainer restored the last finite
             # weights, which may hold many epochs of work.
-            saved = save_project(save_path, to_save, network.weights(), source_dir=loaded.base_dir)
+            saved = save_project(
+                save_path,
+                to_save,
+                network.weights(),
+                source_dir=loaded.base_dir,
+                position=(trainer.epoch, trainer.step_count),
+            )
             _note(
                 f"warning: the run diverged; saved its last finite weights (from before the "
                 f"step that diverged) to {save_path} (weights in {saved.weights})"
@@ -892,8 +926,17 @@ def _command_train(args: argparse.Namespace) -> int:
     if save_path is not None:
         # Saved before the metrics are printed: a full disk or a closed pipe on standard
         # output must not lose the run.
-        saved = save_project(save_path, to_save, network.weights(), source_dir=loaded.base_dir)
-        saved_note = f"saved {save_path} (weights in {saved.weights})"
+        saved = save_project(
+            save_path,
+            to_save,
+            network.weights(),
+            source_dir=loaded.base_dir,
+            position=(trainer.epoch, trainer.step_count),
+        )
+        saved_note = (
+            f"saved {save_path} (weights in {saved.weights}, trained for "
+            f"{plural(trainer.epoch, 'epoch')})"
+        )
     report = f"train: {_metrics_text(final, 'train')} ({plural(dataset.n_train, 'example')})\n"
     if final.val_loss is not None:
         report += (
@@ -906,6 +949,54 @@ def _command_train(args: argparse.Namespace) -> int:
         if saved_note is not None:
             _note(saved_note)
     return EXIT_INTERRUPTED if status == "interrupted" else EXIT_OK
+
+
+def _epochs_after(done: int, more: int) -> int:
+    """The epoch a run of ``more`` epochs from epoch ``done`` ends at (``--epochs``).
+
+    Raises
+    ------
+    CommandError
+        When it lies beyond the epochs a project can count to.
+    """
+    from nnstudio.spec import MAX_EPOCHS
+
+    end = done + more
+    if end > MAX_EPOCHS:
+        raise CommandError(
+            f"--epochs {more:,} would train the weights, at epoch {done:,} already, to epoch "
+            f"{end:,}, beyond the {MAX_EPOCHS:,} a run can count to; train at most "
+            f"{MAX_EPOCHS - done:,} more, or start afresh with --reinit"
+        )
+    return end
+
+
+def _continuation_text(start: tuple[int, int], end: int | None, more: int | None) -> str | None:
+    """What ``train`` says about counting on from stored weights trained to ``start``.
+
+    ``end`` is the epoch the run ends at (``None``: until stopped), ``more`` the ``--epochs``
+    given (``None``: none). ``None`` for weights no run has trained (the count starts at 0).
+    """
+    epoch, step = start
+    if (epoch, step) == (0, 0):
+        return None
+    text = f"continuing from epoch {epoch:,}, step {step:,}, where the weights were saved"
+    if end is None or end <= epoch:
+        return text  # until stopped, or nothing to train (said on its own)
+    if more is not None:
+        return f"{text}: {plural(more, 'more epoch')}, to epoch {end:,}"
+    return f"{text}: {plural(end - epoch, 'more epoch')}, up to the project's {end:,}"
+
+
+def _trained_enough(done: int, end: int | None) -> str:
+    """Why a run to the project's ``end`` trains nothing from epoch ``done`` ("" when it does)."""
+    if end is None or done < end or done == 0:
+        return ""
+    than = "as many as" if done == end else f"more than the {end:,}"
+    return (
+        f"the weights were trained for {plural(done, 'epoch')} already, {than} the project "
+        "sets: nothing to train (--epochs N trains N more; --reinit starts afresh)"
+    )
 
 
 def _metrics_text(snapshot: Snapshot, split: str) -> str:
@@ -927,16 +1018,18 @@ def _metrics_text(snapshot: Snapshot, split: str) -> str:
 def _run_training(trainer: Trainer, epochs: int | None, *, quiet: bool) -> tuple[str, str]:
     """Run ``trainer`` to the end with a progress line; return its final status and message.
 
-    The status is the trainer's (``"finished"``, ``"early_stopped"``, ``"diverged"``, ...)
-    or ``"interrupted"`` when Ctrl+C stopped the run.
+    ``epochs`` is the epoch the run ends at (the trainer may count on from stored weights'
+    epoch). The status is the trainer's (``"finished"``, ``"early_stopped"``,
+    ``"diverged"``, ...) or ``"interrupted"`` when Ctrl+C stopped the run.
     """
-    progress = _Progress(epochs, sys.stderr, quiet=quiet)
+    first_epoch = trainer.start[0]
+    progress = _Progress(epochs, sys.stderr, quiet=quiet, start_epoch=first_epoch)
 
     def on_snapshot(snapshot: Snapshot) -> None:
         progress.update(snapshot.epoch, snapshot.train_loss, snapshot.val_loss)
 
     # Snapshots copy the weights: a few hundred per run keep the progress line lively.
-    every = max(1, (epochs or 0) // 200)
+    every = max(1, ((epochs or 0) - first_epoch) // 200)
     with _StopOnInterrupt(trainer.request_stop) as guard:
         try:
             final = trainer.run(
@@ -947,7 +1040,10 @@ def _run_training(trainer: Trainer, epochs: int | None, *, quiet: bool) -> tuple
         finally:
             progress.close()
     if guard.interrupted and final.status == "stopped":
-        return "interrupted", f"stopped by {guard.by} after {plural(final.epoch, 'epoch')}"
+        ran = plural(final.epoch - first_epoch, "epoch")
+        if first_epoch == 0:
+            return "interrupted", f"stopped by {guard.by} after {ran}"
+        return "interrupted", f"stopped by {guard.by} at epoch {final.epoch:,}, after {ran} more"
     return final.status, final.message
 
 

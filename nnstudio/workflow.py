@@ -505,7 +505,9 @@ def make_trainer(
     start : tuple of (int, int)
         The epoch and step the network's weights were trained to before: the run counts on
         from there (see :class:`~nnstudio.engine.trainer.Trainer`). ``(0, 0)`` for fresh
-        weights, and for weights whose training is not known (a project file).
+        weights, and for weights whose training is not known (a file that records no
+        position; a project's own weights file records it, see
+        :attr:`~nnstudio.io.project.LoadedProject.training_position`).
 
     Raises
     ------

@@ -27,6 +27,7 @@ from nnstudio.io.weights import (
     name_bytes,
     name_limit,
     parse_json_document,
+    read_training_position,
     shortened_name,
     weights_npz_bytes,
     write_temporary,
@@ -87,12 +88,17 @@ class LoadedProject:
     weights_problem : str or None
         Why the weights file the project names could not be used, when it was read with
         ``unusable_weights="skip"`` (``weights`` is then ``None``); ``None`` otherwise.
+    training_position : tuple of (int, int)
+        The epochs and steps ``weights`` were trained for, as their file records them
+        (``trained_epochs``, ``trained_steps``); ``(0, 0)`` without weights, and for weights
+        whose file records none (untrained, or saved by an older version).
     """
 
     project: Project
     weights: Weights | None
     path: Path
     weights_problem: str | None = None
+    training_position: tuple[int, int] = (0, 0)
 
     @property
     def base_dir(self) -> Path:
@@ -208,18 +214,26 @@ def load_project(
         raise _spec_error_for(name, error.problems) from None
     path = path.resolve()
     weights = problem = None
+    position = (0, 0)
     if load_weights and project.weights is not None:
         try:
-            weights = _load_named_weights(path, project)
+            weights, position = _load_named_weights(path, project)
         except WeightsFileError as error:
             if unusable_weights != "skip":
                 raise
             problem = error.reason
-    return LoadedProject(project=project, weights=weights, path=path, weights_problem=problem)
+    return LoadedProject(
+        project=project,
+        weights=weights,
+        path=path,
+        weights_problem=problem,
+        training_position=position,
+    )
 
 
-def _load_named_weights(path: Path, project: Project) -> Weights:
-    """The weights file ``project`` names, read beside the project file ``path``."""
+def _load_named_weights(path: Path, project: Project) -> tuple[Weights, tuple[int, int]]:
+    """The weights file ``project`` names, read beside the project file ``path``, and how
+    far its weights were trained (see :func:`~nnstudio.io.weights.read_training_position`)."""
     name = path.name
     weights_file = path.parent / project.weights  # type: ignore[operator]
     if weights_file.is_dir():
@@ -233,7 +247,8 @@ def _load_named_weights(path: Path, project: Project) -> Weights:
             _FRESH_WEIGHTS_ADVICE,
         )
     try:
-        return load_weights_file(weights_file, project.network, project.training.dtype)
+        weights = load_weights_file(weights_file, project.network, project.training.dtype)
+        return weights, read_training_position(weights_file)
     except (ProjectFileError, MissingExtraError) as error:
         raise WeightsFileError(f"{name}: {error}") from error
 
@@ -244,6 +259,7 @@ def save_project(
     weights: Weights | None = None,
     *,
     source_dir: str | Path | None = None,
+    position: tuple[int, int] = (0, 0),
 ) -> Project:
     """Write a project (and its weights) atomically, as a pair.
 
@@ -267,6 +283,10 @@ def save_project(
         it was loaded from). When it differs from the destination folder, the CSV path is
         rewritten relative to the destination so *Save As* elsewhere keeps finding the data.
         ``None`` keeps the path as it is.
+    position : tuple of (int, int)
+        How far ``weights`` were trained: their epochs and steps, stored in the weights file
+        with them (``trained_epochs``, ``trained_steps``), so the count goes on from there
+        when the project is opened again. Ignored without weights.
 
     Returns
     -------
@@ -310,7 +330,8 @@ def save_project(
     if weights is None:
         atomic_write_text(path, text)
     else:
-        _write_pair(path, text.encode("utf-8"), weights_file, weights_npz_bytes(project, weights))
+        weights_bytes = weights_npz_bytes(project, weights, position)
+        _write_pair(path, text.encode("utf-8"), weights_file, weights_bytes)
     return project
 
 

@@ -16,7 +16,9 @@ Both layouts are self-describing so a trained network can be used without nnstud
     "b"}, ...], "input_standardization": {"mean", "std"} or null, "target_standardization":
     {"mean", "std"} or null, "task", "output_names"}``.
 
-The project's own ``<name>.weights.npz`` uses the ``.npz`` layout.
+The project's own ``<name>.weights.npz`` uses the ``.npz`` layout, plus ``trained_epochs``
+and ``trained_steps`` when its weights were trained (see :func:`read_training_position`);
+exports never hold those two.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import contextlib
 import io
 import json
 import math
+import operator
 import os
 import stat
 import sys
@@ -42,6 +45,11 @@ from nnstudio.spec import NetworkSpec, Project, Standardization, Weights, canoni
 
 JSON_FORMAT_NAME = "nnstudio.weights"
 JSON_FORMAT_VERSION = 1
+
+#: Keys of a project's own ``.npz`` weights file saying how far its weights were trained: the
+#: epochs and optimizer steps they had reached. Exports never hold them.
+TRAINED_EPOCHS_KEY = "trained_epochs"
+TRAINED_STEPS_KEY = "trained_steps"
 
 #: Suffixes :func:`load_weights_file` understands.
 WEIGHTS_SUFFIXES: tuple[str, ...] = (".npz", ".json", ".safetensors")
@@ -327,11 +335,89 @@ def save_weights_npz(path: str | Path, project: Project, weights: Weights) -> Pa
     return path
 
 
-def weights_npz_bytes(project: Project, weights: Weights) -> bytes:
-    """The ``.npz`` archive of ``weights`` (see :func:`weights_to_arrays`) as bytes."""
+def weights_npz_bytes(
+    project: Project, weights: Weights, position: tuple[int, int] = (0, 0)
+) -> bytes:
+    """The ``.npz`` archive of ``weights`` (see :func:`weights_to_arrays`) as bytes.
+
+    Parameters
+    ----------
+    project : Project
+    weights : Weights
+    position : tuple of (int, int)
+        The epochs and steps the weights were trained for, stored as ``trained_epochs`` and
+        ``trained_steps`` (a project's own weights file); ``(0, 0)``, for untrained weights
+        and exports, stores neither, so such archives stay as they were.
+    """
+    arrays = weights_to_arrays(project, weights)
+    epochs, steps = _checked_position(position)
+    if (epochs, steps) != (0, 0):
+        arrays[TRAINED_EPOCHS_KEY] = np.array(epochs, dtype=np.int64)
+        arrays[TRAINED_STEPS_KEY] = np.array(steps, dtype=np.int64)
     buffer = io.BytesIO()
-    np.savez(buffer, **weights_to_arrays(project, weights))
+    np.savez(buffer, **arrays)
     return buffer.getvalue()
+
+
+def _checked_position(position: tuple[int, int]) -> tuple[int, int]:
+    """``position`` as two ints; ValueError unless both are whole numbers from 0 to 2⁶³ − 1."""
+    checked = []
+    for value in position:
+        number = operator.index(value)
+        if not 0 <= number < 2**63:
+            raise ValueError(f"a training position counts from 0, not {position!r}")
+        checked.append(number)
+    epochs, steps = checked
+    return epochs, steps
+
+
+def read_training_position(path: str | Path) -> tuple[int, int]:
+    """How far the weights in a project's weights file were trained: ``(epochs, steps)``.
+
+    Read from the ``.npz`` keys ``trained_epochs`` and ``trained_steps``; either one absent
+    (weights never trained, files of older versions, exports, other programs' files) counts
+    as 0, and so does any file that is not ``.npz``.
+
+    Parameters
+    ----------
+    path : path-like
+        A weights file that :func:`load_weights_file` has read.
+
+    Returns
+    -------
+    tuple of (int, int)
+
+    Raises
+    ------
+    ProjectFileError
+        When the file cannot be read, or a key holds anything but one whole number of at
+        least 0 (naming the key and what it holds).
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".npz":
+        return 0, 0
+    try:
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
+            keys = set(archive.files)
+            values = [
+                archive[key] if key in keys else None
+                for key in (TRAINED_EPOCHS_KEY, TRAINED_STEPS_KEY)
+            ]
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise ProjectFileError(f"cannot read {path.name}: {error}") from error
+    position = []
+    for key, value in zip((TRAINED_EPOCHS_KEY, TRAINED_STEPS_KEY), values, strict=True):
+        if value is None:
+            position.append(0)
+            continue
+        if value.shape != () or value.dtype.kind not in "iu" or int(value) < 0:
+            shown = value.tolist() if value.size <= 4 else f"an array of shape {value.shape}"
+            raise ProjectFileError(
+                f"{path.name}: {key} must be one whole number of at least 0 (how far the "
+                f"weights were trained), got {shown!r}"
+            )
+        position.append(int(value))
+    return position[0], position[1]
 
 
 _ZIP_MAGIC = b"PK"

@@ -649,11 +649,13 @@ class StudioDocument(QtCore.QObject):
     @property
     def training_position(self) -> tuple[int, int]:
         """The epoch and step of the run that produced the weights, ``(0, 0)`` for weights no
-        run has trained here (fresh, opened, loaded or imported ones).
+        run has trained (fresh, loaded or imported ones, and opened ones whose file records
+        no position).
 
-        It travels with the weights: a hand edit keeps it, and undo and redo bring back the
-        position of the weights they bring back, so the window can say how far training had
-        come with them while a new run has not yet taken a step.
+        It travels with the weights: a hand edit keeps it, undo and redo bring back the
+        position of the weights they bring back, and saving stores it with the weights (an
+        opened project's weights have the position they were saved with), so the window can
+        say how far training had come with them while a new run has not yet taken a step.
         """
         return self._position
 
@@ -716,7 +718,13 @@ class StudioDocument(QtCore.QObject):
         _check_opened(loaded.project)  # a ReadProject built in code
         if read.dataset is not None:
             self._remember(loaded.project.data, read.dataset, loaded.path.resolve().parent)
-        self._reset(loaded.project, loaded.weights, loaded.path, read.dataset_error)
+        self._reset(
+            loaded.project,
+            loaded.weights,
+            loaded.path,
+            read.dataset_error,
+            position=loaded.training_position,
+        )
         if loaded.weights_problem is not None:
             # The file on disk is left alone: only saving the project replaces it.
             # What happened, then why (a path, layer shapes): both fit the banner's two lines.
@@ -765,7 +773,13 @@ class StudioDocument(QtCore.QObject):
             project = _rebase_csv(project, self.base_dir, target.parent)
         old_dir = self.base_dir
         # Weights opened from a file of another precision are stored in the project's.
-        saved = save_project(target, project, _in_precision(self._weights, project.training.dtype))
+        saved = save_project(
+            target,
+            project,
+            _in_precision(self._weights, project.training.dtype),
+            # Stored with the weights, so training the opened project counts on from there.
+            position=self._position,
+        )
         if target.parent.resolve() != old_dir.resolve():
             # Relative CSV paths in the history mean other files from the new folder: undoing
             # a step after Save As must still find its data.
@@ -789,8 +803,11 @@ class StudioDocument(QtCore.QObject):
         weights: Weights | None,
         path: Path | None,
         dataset_error: str | None = None,
+        *,
+        position: tuple[int, int] = (0, 0),
     ) -> None:
-        """Show ``project`` as a new document (``dataset_error``: its data is known not to load)."""
+        """Show ``project`` as a new document (``dataset_error``: its data is known not to load;
+        ``position``: how far ``weights`` were trained, see :attr:`training_position`)."""
         self._weights_problem = None
         self.undo_stack.clear()
         self._path = path.resolve() if path is not None else None
@@ -800,7 +817,7 @@ class StudioDocument(QtCore.QObject):
         self._weights_dirty = False
         self._weights_fresh = False
         self._next_weights_fresh = False
-        self._position = (0, 0)
+        self._position = (int(position[0]), int(position[1])) if weights is not None else (0, 0)
         if dataset_error is None:
             self._reload_dataset()
         else:  # not read again: a large file failing at its end takes as long as the first time
@@ -811,6 +828,7 @@ class StudioDocument(QtCore.QObject):
             fitted, notices = fit_network_to_data(self._project, self._dataset, as_written=True)
             if fitted.network != self._project.network and self._weights is not None:
                 self._weights = None
+                self._position = (0, 0)
             # What the window shows is no longer what the file holds: saving is worth it.
             self._adjusted_on_open = (
                 fitted.network != self._project.network or fitted.loss != self._project.loss

@@ -2482,11 +2482,17 @@ class MainWindow(QtWidgets.QMainWindow):
         A file whose shapes do not fit, or whose values the project's precision cannot hold,
         shows a message naming the layer.
         """
-        from nnstudio.io.weights import load_weights_file, weights_file_mismatches
+        from nnstudio.io.weights import (
+            load_weights_file,
+            read_training_position,
+            weights_file_mismatches,
+        )
 
         project = self.document.project
         try:
             weights = load_weights_file(Path(path), project.network, project.training.dtype)
+            # A project's weights file says how far they were trained: the count goes on.
+            position = read_training_position(Path(path))
         except NNStudioError as error:
             self.show_error("Cannot load weights", str(error))
             return False
@@ -2505,7 +2511,9 @@ class MainWindow(QtWidgets.QMainWindow):
             if answer != QtWidgets.QMessageBox.StandardButton.Yes:
                 return False
         self.controller.stop()
-        if not self.document.apply(self.document.project, "Load weights", weights=weights):
+        if not self.document.apply(
+            self.document.project, "Load weights", weights=weights, position=position
+        ):
             return False
         self.statusBar().showMessage(f"Loaded weights from {Path(path).name}", 8000)
         return True
