@@ -427,7 +427,9 @@ def train_for_screenshot(window: Any, epochs: int) -> None:
     project = document.project
     network = build_network(project, document.weights)
     # Even untrained, the trainer's snapshot carries the epoch-0 losses the studio shows.
-    trainer = make_trainer(project, network, dataset)
+    # Weights saved part-way count on from where they were, as Play would.
+    start = document.training_position if document.weights is not None else (0, 0)
+    trainer = make_trainer(project, network, dataset, start=start)
     # The plots' histories (weights over training) get frames along the way, as the studio's
     # would have, not only the last one: at most _SCREENSHOT_HISTORY, evenly spread.
     builder = FrameBuilder(dataset)
@@ -439,8 +441,8 @@ def train_for_screenshot(window: Any, epochs: int) -> None:
             window.plots.record(builder.build(network, trainer.snapshot()))
         trainer.run_epoch()
     snapshot = trainer.snapshot()
-    if epochs > 0:
-        document.set_weights(network.weights())
+    if epochs > 0 and trainer.step_count > start[1]:
+        document.set_weights(network.weights(), (trainer.epoch, trainer.step_count))
     _settle(window)
     frame = builder.build(network, snapshot)
     if epochs == 0:

@@ -136,3 +136,19 @@ def test_a_bad_selection_is_refused_before_training(
     with pytest.raises(NNStudioError, match="neuron 7 is out of range"):
         take_screenshot(sample("xor"), tmp_path / "x.png", train_epochs=500, select="neuron:1:7")
     assert trained == []
+
+
+def test_a_screenshot_of_weights_saved_part_way_trains_on_from_their_epoch(
+    window, sample, tmp_path: Path
+) -> None:
+    from nnstudio.ui.app import train_for_screenshot
+
+    window.open_path(sample("xor"), ask=False)
+    train_for_screenshot(window, 3)
+    assert window.document.training_position[0] == 3
+    saved = window.document.save(tmp_path / "part.nnproj")
+    window.open_path(saved, ask=False)
+    assert window.document.training_position[0] == 3
+    train_for_screenshot(window, 2)
+    assert window.document.training_position[0] == 5
+    assert window.status.epoch_label.text().startswith("Epoch 5 / ")
