@@ -37,7 +37,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
@@ -846,9 +847,10 @@ def _command_train(args: argparse.Namespace) -> int:
     _require_data_file(loaded, "trains on")
     reading = _reading_line(_data_name(loaded), sys.stderr)
     try:
-        project, network, dataset = load_for_training(
-            loaded, reinit=args.reinit, check_dtype=True, progress=reading
-        )
+        with _reading_project_data(loaded):
+            project, network, dataset = load_for_training(
+                loaded, reinit=args.reinit, check_dtype=True, progress=reading
+            )
     finally:
         reading.close()
     if loaded.weights is not None and not fresh_start:
@@ -875,6 +877,8 @@ def _command_train(args: argparse.Namespace) -> int:
             f"training {project.network.describe()} on {dataset.describe()} "
             f"({training.optimizer}, learning rate {training.learning_rate:g}, start: {start})"
         )
+        for note in dataset.class_notes:
+            _note(f"note: {note}")
         if training.epochs is None:
             _note("the project sets no epoch count: training until Ctrl+C")
         continuing = _continuation_text(position, training.epochs, args.epochs)
@@ -1136,7 +1140,8 @@ def _command_export(args: argparse.Namespace) -> int:
             )
         # Fresh weights come with the input standardisation of the data, which must exist.
         _require_data_file(loaded, "needs for --untrained weights")
-        project, network, _dataset = load_for_training(loaded, reinit=True)
+        with _reading_project_data(loaded):
+            project, network, _dataset = load_for_training(loaded, reinit=True)
         weights = network.weights()
     written = export(fmt, project, weights, Path(args.output))
     for path in written:
@@ -1156,13 +1161,34 @@ def _feature_names(loaded: LoadedProject) -> tuple[str, ...]:
     from nnstudio.data import load_dataset
 
     _require_data_file(loaded, "stores no feature names, so its input columns come from")
-    dataset = load_dataset(loaded.project.data, loaded.base_dir)
+    with _reading_project_data(loaded):
+        dataset = load_dataset(loaded.project.data, loaded.base_dir)
     if dataset.n_features != loaded.project.network.inputs:
         raise DataError(
             f"{loaded.path.name} stores no feature names and its data has "
             f"{dataset.n_features} features for {loaded.project.network.inputs} inputs"
         )
     return tuple(dataset.feature_names)
+
+
+@contextmanager
+def _reading_project_data(loaded: LoadedProject) -> Iterator[None]:
+    """Reading a project's data: missing values are refused with how the project skips them.
+
+    As the import dialog points to its "Skip rows with missing values" box, the command line
+    points to the project's ``skip_missing`` key (a prediction's input has no such choice).
+    """
+    from nnstudio.data import MissingValues
+
+    try:
+        yield
+    except MissingValues as error:
+        rows = len(error.rows)
+        which = "this row" if rows == 1 else f"these {rows:,} rows"
+        raise DataError(
+            f'{error}. Or set "skip_missing": true in the "data" of {loaded.path.name} to '
+            f"leave {which} out"
+        ) from error
 
 
 def _data_name(loaded: LoadedProject) -> str:
@@ -1254,7 +1280,7 @@ def _command_predict(args: argparse.Namespace) -> int:
     header = _input_header(loaded, args.header)
     if header is False:
         _require_positional(loaded, features, args.input)
-    table = _read_input_table(args.input, header)
+    table = _read_input_table(args.input, header, _input_decimal_comma(loaded))
     if header is False:
         _require_columns(table, loaded, features)
     missing = [name for name in features if name not in table.header]
@@ -1328,6 +1354,18 @@ def _input_header(loaded: LoadedProject, stated: bool | None) -> bool | None:
     return False if isinstance(data, CsvData) and data.header is False else None
 
 
+def _input_decimal_comma(loaded: LoadedProject) -> bool | None:
+    """How ``predict`` reads its input's numbers, as ``read_csv_table``'s ``decimal_comma``:
+    as the project's CSV data says (a decimal comma, or a decimal point), else guessed from
+    the input. A file like the data reads as the data does, ``1,303`` included, which no
+    guess can tell from a thousands separator.
+    """
+    from nnstudio.spec import CsvData
+
+    data = loaded.project.data
+    return data.decimal_comma if isinstance(data, CsvData) else None
+
+
 def _feature_positions(features: Sequence[str]) -> list[int] | None:
     """The 1-based columns the features "column N" name, or ``None`` for other names."""
     found = [re.fullmatch(r"column ([1-9][0-9]*)", name) for name in features]
@@ -1368,18 +1406,21 @@ def _require_columns(table: CsvTable, loaded: LoadedProject, features: Sequence[
     )
 
 
-def _read_input_table(source: str, header: bool | None = None) -> CsvTable:
+def _read_input_table(
+    source: str, header: bool | None = None, decimal_comma: bool | None = None
+) -> CsvTable:
     """The CSV table of ``--input``; ``-`` reads standard input.
 
-    ``header`` is ``read_csv_table``'s: ``None`` (a header, and a first line that looks like
-    data is refused), ``True`` or ``False``.
+    ``header`` and ``decimal_comma`` are ``read_csv_table``'s: ``None`` (a header, and a
+    first line that looks like data is refused; a decimal comma when the file looks so),
+    ``True`` or ``False``.
     """
     from nnstudio.data import read_csv_table
 
     if source != "-":
         reading = _reading_line(Path(source).name, sys.stderr)
         try:
-            return read_csv_table(source, reading, header=header)
+            return read_csv_table(source, reading, header=header, decimal_comma=decimal_comma)
         finally:
             reading.close()
     if sys.stdin is None:
@@ -1391,7 +1432,7 @@ def _read_input_table(source: str, header: bool | None = None) -> CsvTable:
     with tempfile.TemporaryDirectory(prefix="nnstudio-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)
-        return read_csv_table(path, header=header)
+        return read_csv_table(path, header=header, decimal_comma=decimal_comma)
 
 
 def _prediction_csv(prediction: Any) -> str:
@@ -1504,7 +1545,8 @@ def _command_gradcheck(args: argparse.Namespace) -> int:
     _require_data_file(loaded, "checks gradients on")
     reading = _reading_line(_data_name(loaded), sys.stderr)
     try:
-        project, network, dataset = load_for_training(loaded, progress=reading)
+        with _reading_project_data(loaded):
+            project, network, dataset = load_for_training(loaded, progress=reading)
     finally:
         reading.close()
     count = min(args.samples, dataset.n_train)

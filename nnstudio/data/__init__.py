@@ -181,4 +181,6 @@ def dataset_from_table(table: CsvTable, spec: CsvData, *, source: str) -> Datase
         standardize=spec.standardize,
         source=source,
         skipped_lines=examples.skipped_lines,
+        class_notes=examples.class_notes,
+        decimal_comma=table.decimal_comma,
     )

@@ -16,6 +16,7 @@ so a file with millions of cells needs about 8 bytes per cell, not a Python stri
 
 from __future__ import annotations
 
+import collections
 import csv
 import functools
 import gzip
@@ -183,12 +184,16 @@ class _Column:
         values other than empty cells (``"NA"``) by row index.
     text : tuple of str or None
         The cells of a text column.
+    spaced : dict of str to (str, int)
+        Of a text column, the cells written with spaces around them (``"yes "``): by their
+        stripped text, the first such cell as written and how many there are.
     """
 
     numbers: np.ndarray | None
     empty: np.ndarray | None
     special: dict[int, str]
     text: tuple[str, ...] | None
+    spaced: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     @property
     def kind(self) -> ColumnKind:
@@ -231,6 +236,7 @@ class _ColumnBuilder:
         self.empty: list[np.ndarray] = []
         self.special: dict[int, str] = {}
         self.text: list[str] | None = None
+        self.spaced: dict[str, tuple[str, int]] = {}
         self.size = 0
         self.parse = number_parser(decimal_comma)
         self.decimal_comma = decimal_comma
@@ -244,10 +250,12 @@ class _ColumnBuilder:
         """Append a chunk of raw cells (object array of str, shape (c,))."""
         start = self.size
         self.size += len(cells)
-        if self.text is not None:
-            self.text.extend(cell.strip() for cell in cells.tolist())
-            return
         raw = cells.tolist()
+        if self.text is not None:
+            stripped = [cell.strip() for cell in raw]
+            self._note_spaces(raw, stripped)
+            self.text.extend(stripped)
+            return
         # One join scans a whole chunk in C, far cheaper than a test per cell.
         joined = "".join(raw)
         try:
@@ -266,6 +274,7 @@ class _ColumnBuilder:
                 value = self.parse(cell) if cell else np.nan
                 if value is None:
                     if cell.lower() not in MISSING_TEXTS:
+                        self._note_spaces(raw, stripped)
                         self._become_text(stripped)
                         return
                     # "NA", "?": a missing value, kept as written for previews and messages.
@@ -285,6 +294,14 @@ class _ColumnBuilder:
         self.numbers.append(values)
         self.empty.append(empty)
 
+    def _note_spaces(self, raw: list[str], stripped: list[str]) -> None:
+        """Count the cells of a text chunk written with spaces around them (see
+        :attr:`_Column.spaced`): a label ``"yes "`` is read as ``"yes"``, which is told."""
+        for cell, text in zip(raw, stripped, strict=True):
+            if len(cell) != len(text):
+                first, count = self.spaced.get(text, (cell, 0))
+                self.spaced[text] = (first, count + 1)
+
     def _become_text(self, chunk: list[str]) -> None:
         earlier = self.finish(numeric_only=True).texts() if self.numbers else []
         self.text = earlier + chunk
@@ -292,7 +309,7 @@ class _ColumnBuilder:
 
     def finish(self, numeric_only: bool = False) -> _Column:
         if self.text is not None and not numeric_only:
-            return _Column(None, None, {}, tuple(self.text))
+            return _Column(None, None, {}, tuple(self.text), dict(self.spaced))
         numbers = np.concatenate(self.numbers) if self.numbers else np.zeros(0)
         empty = np.concatenate(self.empty) if self.empty else np.zeros(0, dtype=bool)
         column = _Column(numbers, empty if empty.any() else None, dict(self.special), None)
@@ -1532,6 +1549,8 @@ class CsvExamples:
         Input column names; class names (classification) or target column names (regression).
     skipped_lines : tuple of int
         The lines of the rows left out for their missing values (``skip_missing``).
+    class_notes : tuple of str
+        What to tell of the class labels, one sentence each (see :func:`class_label_notes`).
     """
 
     X: np.ndarray
@@ -1539,6 +1558,7 @@ class CsvExamples:
     feature_names: tuple[str, ...]
     target_names: tuple[str, ...]
     skipped_lines: tuple[int, ...] = ()
+    class_notes: tuple[str, ...] = ()
 
 
 def examples_from_table(
@@ -1636,7 +1656,8 @@ def examples_from_table(
     X = table.to_floats(features, role="input", rows=rows)
     if task == "classification":
         labels, class_names = _class_labels(table, target[0], rows)
-        return CsvExamples(X, labels, features, class_names, skipped)
+        notes = class_label_notes(table, target[0], class_names, labels)
+        return CsvExamples(X, labels, features, class_names, skipped, notes)
     Y = table.to_floats(target, role="target", rows=rows)
     return CsvExamples(X, Y, features, tuple(target), skipped)
 
@@ -1686,3 +1707,78 @@ def _class_labels(
             f"{MAX_CLASSES} classes; if it is a quantity, choose the regression task"
         )
     return labels.astype(np.int64).reshape(-1), class_names
+
+
+#: Groups of look-alike labels a data set's notes name one by one (see
+#: :func:`class_label_notes`); more are counted.
+SHOWN_LOOKALIKES = 3
+
+
+def class_label_notes(
+    table: CsvTable, column: str, class_names: Sequence[str], labels: np.ndarray
+) -> tuple[str, ...]:
+    """What to tell of a text label column's classes: sentences without a capital letter
+    or a final period, to follow "Note:".
+
+    Labels that differ only in case (``"Yes"``, ``"yes"``) are separate classes, as the
+    documented class order has it, and labels written with spaces around them beside the same
+    label without (``"yes "``, ``"yes"``) are one: both are most often a slip in the file,
+    which training would not show. A column whose every label has spaces around it (cells
+    separated by ``", "``) is not worth a note.
+
+    Parameters
+    ----------
+    table : CsvTable
+    column : str
+        The class label column.
+    class_names : sequence of str
+        The classes, in class order.
+    labels : ndarray of int
+        The class of each example used.
+
+    Returns
+    -------
+    tuple of str
+        E.g. ``"classes 'Yes' (1 row) and 'yes' (40 rows) differ only in case; write them
+        alike if they are one class"``, ``"labels 'yes ' (2 rows) are read as class 'yes'
+        (spaces around labels are ignored)"``. Empty for numeric labels.
+    """
+    data = table._columns[table.column_index(column)]
+    if data.text is None:
+        return ()
+    counts = np.bincount(labels, minlength=len(class_names)).tolist()
+    rows = dict(zip(class_names, counts, strict=True))
+    groups: dict[str, list[str]] = {}
+    for name in class_names:
+        groups.setdefault(name.casefold(), []).append(name)
+    notes = []
+    alike = [names for names in groups.values() if len(names) > 1]
+    for names in alike[:SHOWN_LOOKALIKES]:
+        listed = [f"{name!r} ({plural(rows[name], 'row')})" for name in names]
+        notes.append(
+            f"classes {', '.join(listed[:-1])} and {listed[-1]} differ only in case; write "
+            "them alike if they are one class"
+        )
+    if len(alike) > SHOWN_LOOKALIKES:
+        more = len(alike) - SHOWN_LOOKALIKES
+        differ = "differs" if more == 1 else "differ"
+        notes.append(f"{plural(more, 'more group')} of classes {differ} only in case")
+    # Spaces matter only beside the same label written without them: in the whole column,
+    # since a class's rows may be fewer (skip_missing).
+    cells = collections.Counter(data.text) if data.spaced else collections.Counter()
+    spaced = [
+        (name, *data.spaced[name])
+        for name in class_names
+        if name in data.spaced and data.spaced[name][1] < cells[name]
+    ]
+    for name, written, count in spaced[:SHOWN_LOOKALIKES]:
+        label = "label" if count == 1 else "labels"
+        notes.append(
+            f"{label} {written!r} ({plural(count, 'row')}) {'is' if count == 1 else 'are'} "
+            f"read as class {name!r} (spaces around labels are ignored)"
+        )
+    if len(spaced) > SHOWN_LOOKALIKES:
+        more = len(spaced) - SHOWN_LOOKALIKES
+        have = "has" if more == 1 else "have"
+        notes.append(f"{plural(more, 'more class')} also {have} labels with spaces around them")
+    return tuple(notes)

@@ -99,6 +99,13 @@ class Dataset:
         ``skip_missing``).
     skipped_lines : tuple of int
         The lines of the first of them (at most :data:`SHOWN_SKIPPED_LINES`).
+    class_notes : tuple of str
+        What to tell of the class labels of CSV data, one sentence each without a capital
+        letter or a final period: labels that differ only in case or in spaces around them (see
+        :func:`~nnstudio.data.csv.class_label_notes`).
+    decimal_comma : bool
+        Whether the numbers of CSV data were read with a decimal comma (``0,5`` is 0.5), as
+        the project said or as guessed.
     """
 
     X_train: np.ndarray
@@ -118,6 +125,8 @@ class Dataset:
     plane_X_val: np.ndarray | None = None
     skipped_rows: int = 0
     skipped_lines: tuple[int, ...] = ()
+    class_notes: tuple[str, ...] = ()
+    decimal_comma: bool = False
 
     # ---- sizes -------------------------------------------------------------------------------
 
@@ -504,6 +513,8 @@ def build_dataset(
     source: str = "",
     plane_features: tuple[str, ...] | None = None,
     skipped_lines: Sequence[int] = (),
+    class_notes: Sequence[str] = (),
+    decimal_comma: bool = False,
 ) -> Dataset:
     """Split, encode and optionally standardise examples.
 
@@ -533,6 +544,10 @@ def build_dataset(
     skipped_lines : sequence of int
         The lines of rows left out of ``X`` for their missing values (see
         :attr:`Dataset.skipped_rows`).
+    class_notes : sequence of str
+        What to tell of the class labels (:attr:`Dataset.class_notes`).
+    decimal_comma : bool
+        Whether the numbers were read with a decimal comma (:attr:`Dataset.decimal_comma`).
 
     Returns
     -------
@@ -586,4 +601,6 @@ def build_dataset(
         plane_X_val=plane_val,
         skipped_rows=len(skipped_lines),
         skipped_lines=tuple(skipped_lines[:SHOWN_SKIPPED_LINES]),
+        class_notes=tuple(class_notes),
+        decimal_comma=decimal_comma,
     )

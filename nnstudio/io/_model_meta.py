@@ -25,6 +25,7 @@ import numpy as np
 import nnstudio
 from nnstudio.errors import MissingExtraError, ProjectFileError
 from nnstudio.spec import (
+    CsvData,
     Project,
     Standardization,
     Weights,
@@ -98,6 +99,9 @@ class ModelDescription:
         the points themselves; ``nnstudio predict`` computes them from columns ``x1, x2``.
     dtype : str
         The network's dtype, ``float32`` or ``float64``.
+    decimal_comma : bool or None
+        Whether the project's CSV data writes numbers with a decimal comma (``None``: not
+        said, guessed from each file): the generated scripts read their input so.
     """
 
     name: str
@@ -109,6 +113,7 @@ class ModelDescription:
     target_standardization: Standardization | None = None
     plane_features: tuple[str, ...] | None = None
     dtype: str = "float32"
+    decimal_comma: bool | None = None
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -378,6 +383,7 @@ def describe_model(project: Project, weights: Weights) -> ModelDescription:
         target_standardization=targets,
         plane_features=plane_features_read(project.data, project.feature_names),
         dtype=project.training.dtype,
+        decimal_comma=project.data.decimal_comma if isinstance(project.data, CsvData) else None,
     )
 
 

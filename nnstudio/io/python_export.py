@@ -125,7 +125,7 @@ def python_module_source(model: ModelDescription, target: Path) -> str:
         n_outputs=model.n_outputs,
         layer_names=_layer_tuple(len(model.layers)),
         points=_points_source(model.plane_features, "np"),
-        csv_reading=csv_reading_code(model.plane_features is not None),
+        csv_reading=csv_reading_code(model.plane_features is not None, model.decimal_comma),
         column_prefix=model.column_prefix,
         main_code=MAIN_CODE,
     )
@@ -266,30 +266,56 @@ def _layers_source(model: ModelDescription, dtype: str) -> str:
     return "\n".join(blocks)
 
 
-def csv_reading_code(points: bool) -> str:
+def csv_reading_code(points: bool, decimal_comma: bool | None = None) -> str:
     """Code shared by the generated modules' command lines (NumPy and PyTorch): reading a CSV
     file the way ``nnstudio predict`` does, with the standard library only.
 
     With ``points`` (a network reading features of a plane's points) a file with columns
     ``x1`` and ``x2`` instead of the features gives them through the module's
-    ``features_from_points``.
+    ``features_from_points``. ``decimal_comma`` is the project's data's (``None``: not
+    said): numbers are read as the project reads its data, and as ``nnstudio predict``
+    reads the project's inputs.
     """
-    return CSV_READING_CODE + (_READ_POINTS_CODE if points else _READ_FEATURES_CODE)
+    return (
+        _decimal_comma_source(decimal_comma)
+        + CSV_READING_CODE
+        + (_READ_POINTS_CODE if points else _READ_FEATURES_CODE)
+    )
+
+
+def _decimal_comma_source(decimal_comma: bool | None) -> str:
+    """The constant that says how the generated module reads numbers in CSV files."""
+    return (
+        "\n#: How numbers in CSV files are read, as the project reads its data: True for a "
+        "decimal\n#: comma (0,5 is 0.5), False for a decimal point, None to tell from each "
+        "file.\n"
+        f"DECIMAL_COMMA = {decimal_comma!r}\n"
+    )
 
 
 #: The part of :func:`csv_reading_code` every module has. Its checks and messages are
 #: ``nnstudio predict``'s (:mod:`nnstudio.data.csv`), with the standard library only.
-CSV_READING_CODE = r'''
-#: Column separators recognised in CSV files; the one the header uses most wins.
+CSV_READING_CODE = r'''#: Column separators recognised in CSV files (see find_delimiter).
 DELIMITERS = (",", ";", "\t")
+#: Cells that stand for a missing value (compared in lower case), besides an empty cell.
+MISSING_TEXTS = frozenset(
+    ("na", "n/a", "nan", "-nan", "+nan", "null", "none", "?", "#n/a", "#na", "<na>", "missing")
+)
+#: A number written with a decimal comma: "0,5", "-1,25", "2,5E-03".
+COMMA_NUMBER = re.compile(r"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$")
+#: Digits grouped in threes by commas ("3,431", "-1,234,567.5"): a thousands separator.
+THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$")
+#: The same grouped by points, as files with a decimal comma write thousands ("1.234,5").
+POINT_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?$")
 
 
-def read_table(csv_path: str) -> tuple[str, list[str], list[tuple[int, list[str]]]]:
-    """The name messages give a CSV file, its header and its data rows (``-``: standard input).
+def read_table(csv_path: str) -> tuple[str, str, list[str], list[tuple[int, list[str]]]]:
+    """A CSV file's name for messages, its delimiter, header and data rows (``-``: stdin).
 
     Commas, semicolons or tabs separate the columns; a byte order mark is skipped, blank lines
     are ignored and gzip-compressed data is decompressed. Each data row comes with the line it
-    starts on. A header that names a column twice or leaves a name empty stops the program.
+    starts on. A header with an empty or repeated column name, or a row with another number
+    of fields, stops the program.
     """
     name = "stdin" if csv_path == "-" else os.path.basename(csv_path)
     try:
@@ -304,7 +330,7 @@ def read_table(csv_path: str) -> tuple[str, list[str], list[tuple[int, list[str]
     except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
         raise SystemExit(f"{csv_path}: cannot be read ({error})") from None
     stream = io.StringIO(text, newline="")
-    delimiter = max(DELIMITERS, key=stream.readline().count)
+    delimiter = find_delimiter(stream.readline())
     stream.seek(0)
     reader = csv.reader(stream, delimiter=delimiter)
     header: list[str] | None = None
@@ -316,35 +342,97 @@ def read_table(csv_path: str) -> tuple[str, list[str], list[tuple[int, list[str]
         except StopIteration:
             break
         except csv.Error as error:
-            raise SystemExit(f"{name}: line {line}: cannot be parsed as CSV ({error})") from None
+            raise SystemExit(f"{name}: line {line}: {csv_problem(error)}") from None
         # reader.line_num counts physical lines, so quoted multi-line cells keep them right.
         start, line = line, reader.line_num + 1
         if not any(record) or (len(record) == 1 and not record[0].strip()):
             continue
         if header is None:
-            header = [cell.strip() for cell in record]
-            check_header(name, header, start)
+            header = column_names(name, [cell.strip() for cell in record], start)
+        elif len(record) != len(header):
+            raise SystemExit(field_count_problem(name, start, record, len(header)))
         else:
             rows.append((start, record))
     if header is None:
-        raise SystemExit(f"{name}: the file is empty (expected a header row)")
-    return name, header, rows
+        raise SystemExit(f"{name}: the file is empty (expected a header row and data rows)")
+    return name, delimiter, header, rows
 
 
-def check_header(name: str, header: list[str], line: int) -> None:
-    """Stop on a header with an empty or repeated column name, as nnstudio predict does."""
-    seen: dict[str, int] = {}
-    for position, cell in enumerate(header, start=1):
+def find_delimiter(first_line: str) -> str:
+    """The delimiter that splits the header best (comma unless another is clearly used).
+
+    Semicolons or tabs whose cells use every comma as a decimal comma ("0,5;1,5") win over
+    those commas.
+    """
+    counts = {delimiter: first_line.count(delimiter) for delimiter in DELIMITERS}
+    for other in (";", "\t"):
+        if counts[other] and counts[","]:
+            cells = [cell.strip() for cell in first_line.rstrip("\r\n").split(other)]
+            if all(COMMA_NUMBER.match(cell) for cell in cells if "," in cell):
+                return other
+    best = max(DELIMITERS, key=counts.__getitem__)
+    return best if counts[best] else ","
+
+
+def csv_problem(error: csv.Error) -> str:
+    """What a CSV parser error means, in the file's terms."""
+    if str(error).startswith("field larger than field limit"):
+        # A quote never closed takes in the lines after it until the cell is this long.
+        return (
+            f"a cell is longer than {csv.field_size_limit():,} characters (is a quote left open?)"
+        )
+    return f"cannot be parsed as CSV ({error})"
+
+
+def column_names(name: str, cells: list[str], line: int) -> list[str]:
+    """A header line's column names, stopping on a line that cannot name the columns.
+
+    An unnamed first column (pandas writes its index so: ",a,b") is named "column 1".
+    """
+    unnamed_first = len(cells) >= 2 and not cells[0] and all(cells[1:])
+    if unnamed_first:
+        first = "column 1"
+        while first in cells:
+            first = f"({first})"
+        cells = [first, *cells[1:]]
+    for position, cell in enumerate(cells, start=1):
         if not cell:
             raise SystemExit(
                 f"{name}: line {line} (the header) has an empty name in column {position}"
             )
+    if all(read_number(cell) is not None for cell in cells[1 if unnamed_first else 0 :]):
+        shown = ", ".join(cells[:4]) + (", ..." if len(cells) > 4 else "")
+        raise SystemExit(
+            f"{name}: line {line} looks like data ({shown}); the first line must be a header "
+            "of column names"
+        )
+    seen: dict[str, int] = {}
+    for position, cell in enumerate(cells, start=1):
         if cell in seen:
             raise SystemExit(
                 f"{name}: the header names column {cell!r} twice (columns {seen[cell]} and "
                 f"{position}); column names must be unique"
             )
         seen[cell] = position
+    return cells
+
+
+def field_count_problem(name: str, line: int, record: list[str], expected: int) -> str:
+    """Why the record starting on ``line`` has another number of fields than the header."""
+    fields = "field" if len(record) == 1 else "fields"
+    message = f"{name}: line {line} has {len(record)} {fields}, the header has {expected}"
+    # A quote left open takes the following lines into its cell, so the row seems short.
+    before = 0
+    for cell in record:
+        if "\n" in cell.rstrip("\r\n"):
+            start = line + before
+            end = start + cell.rstrip("\r\n").count("\n")
+            return (
+                f"{message}: a quoted cell runs from line {start} to line {end} (is a closing "
+                "quote missing?)"
+            )
+        before += cell.count("\n")
+    return message
 
 
 def read_number(cell: str) -> float | None:
@@ -357,55 +445,194 @@ def read_number(cell: str) -> float | None:
         return None
 
 
+def read_comma_number(cell: str) -> float | None:
+    """The number a cell spells with a decimal comma ("0,5" is 0.5), or None.
+
+    A cell with a point is no number so: "1.234" may mean 1.234 or 1234.
+    """
+    if "." in cell:
+        return None
+    if "," in cell:
+        if not COMMA_NUMBER.match(cell):
+            return None
+        cell = cell.replace(",", ".")
+    return read_number(cell)
+
+
+def is_missing(cell: str) -> bool:
+    """Whether a (stripped) cell stands for a missing value: empty, NA, nan, ?, ..."""
+    return not cell or cell.lower() in MISSING_TEXTS
+
+
+def reads_decimal_comma(delimiter: str, rows: list[tuple[int, list[str]]]) -> bool:
+    """Whether a file writes its numbers with a decimal comma, as nnstudio predict tells.
+
+    It does when semicolons or tabs separate its cells, no number in it is written with a
+    point, and some column holds numbers only when read with a decimal comma, with a comma
+    that cannot group thousands ("0,346"; "1,303" may be 1303).
+    """
+    if delimiter == ",":
+        return False
+    found = False
+    for column in zip(*(row for _line, row in rows)):
+        cells = [cell.strip() for cell in column]
+        if any("." in cell and read_number(cell) is not None for cell in cells):
+            return False
+        commas = [cell for cell in cells if COMMA_NUMBER.match(cell)]
+        if commas and not all(THOUSANDS.match(cell) for cell in commas):
+            numbers = (is_missing(cell) or read_comma_number(cell) is not None for cell in cells)
+            found = found or all(numbers)
+    return found
+
+
 def read_numbers(
-    name: str, header: list[str], rows: list[tuple[int, list[str]]], names: tuple[str, ...]
+    name: str,
+    delimiter: str,
+    header: list[str],
+    rows: list[tuple[int, list[str]]],
+    names: tuple[str, ...],
 ) -> list[list[float]]:
     """The columns ``names`` of the data rows as finite numbers, one list per row.
 
-    A row with another number of fields than the header, or an empty, non-numeric, NaN or
-    infinite cell in these columns, stops the program with a message naming its line.
+    Checked as nnstudio predict checks them, each check stopping the program with its
+    message: first a cell that is no number (with what to write instead), then every
+    missing value at once (empty, NA, nan, ...), then an infinite number.
     """
-    for line, row in rows:
-        if len(row) != len(header):
-            fields = "field" if len(row) == 1 else "fields"
-            raise SystemExit(
-                f"{name}: line {line} has {len(row)} {fields}, the header has {len(header)}"
-            )
+    decimal_comma = DECIMAL_COMMA
+    if decimal_comma is None:
+        decimal_comma = reads_decimal_comma(delimiter, rows)
+    parse = read_comma_number if decimal_comma else read_number
+    lines = [line for line, _row in rows]
     columns = []
     for column in names:
         position = header.index(column)
-        values = []
-        for line, row in rows:
-            cell = row[position].strip()
-            if not cell:
+        columns.append((column, [row[position].strip() for _line, row in rows]))
+    for column, cells in columns:
+        for line, cell in zip(lines, cells):
+            if not is_missing(cell) and parse(cell) is None:
+                hint = not_a_number_hint(cell, cells, decimal_comma, delimiter)
                 raise SystemExit(
-                    f"{name}: line {line}, column {column!r} is empty (every input value "
-                    "must be given)"
+                    f"{name}: line {line}, column {column!r}: {cell!r} is not a number{hint}"
                 )
-            value = read_number(cell)
-            if value is None:
-                raise SystemExit(
-                    f"{name}: line {line}, column {column!r}: {cell!r} is not a number"
-                )
-            if not math.isfinite(value):
+    missing = []
+    for column, cells in columns:
+        found = [(line, cell) for line, cell in zip(lines, cells) if is_missing(cell)]
+        if found:
+            missing.append((column, found))
+    if missing:
+        raise SystemExit(missing_values_message(name, missing))
+    values = []
+    for column, cells in columns:
+        numbers = [parse(cell) for cell in cells]
+        for line, cell, number in zip(lines, cells, numbers):
+            if not math.isfinite(number):
                 raise SystemExit(
                     f"{name}: line {line}, column {column!r}: {cell!r} is not a finite number "
                     "(input values must be real numbers)"
                 )
-            values.append(value)
-        columns.append(values)
-    return [list(row) for row in zip(*columns)]
+        values.append(numbers)
+    return [list(row) for row in zip(*values)]
+
+
+def not_a_number_hint(cell: str, column: list[str], decimal_comma: bool, delimiter: str) -> str:
+    """A parenthesised suggestion for a cell of ``column`` that should have been a number."""
+    if decimal_comma and "." in cell:
+        if POINT_THOUSANDS.match(cell):
+            return (
+                " (numbers are read with a decimal comma here, as in 0,5, and the point "
+                f"looks like a thousands separator: write {cell.replace('.', '')}, without "
+                "points)"
+            )
+        if read_number(cell) is not None:
+            return (
+                " (numbers are read with a decimal comma here, as in 0,5: write "
+                f"{cell.replace('.', ',')}, or read the file with a decimal point)"
+            )
+    if not decimal_comma and THOUSANDS.match(cell):
+        commas = [other for other in column if "," in other and not is_missing(other)]
+        # "3,431" read with a decimal comma would be 3.431: a thousand times too small.
+        if all(THOUSANDS.match(other) for other in commas):
+            advice = f"the comma looks like a thousands separator: write {cell.replace(',', '')}"
+            if delimiter != ",":
+                return (
+                    f" ({advice}, without commas; if it is a decimal comma, read the file with "
+                    "a decimal comma)"
+                )
+            return f" ({advice}, without commas)"
+    if not decimal_comma and COMMA_NUMBER.match(cell):
+        return " (write decimals with a point, e.g. 1.5, not a comma)"
+    if "_" in cell and read_number(cell.replace("_", "")) is not None:
+        return " (write numbers without digit separators, e.g. 1000, not 1_000)"
+    parse = read_comma_number if decimal_comma else read_number
+    sample = column[:200]
+    if 2 * sum(parse(other) is not None for other in sample) >= len(sample):
+        return " (the rest of the column is numbers: correct this cell or remove its row)"
+    return " (text columns cannot be inputs; leave this column out)"
+
+
+def missing_values_message(name: str, missing: list[tuple[str, list[tuple[int, str]]]]) -> str:
+    """nnstudio predict's message for missing values: ``missing`` holds each column with
+    some, and their lines and cells."""
+    cells = sum(len(found) for _column, found in missing)
+    if cells == 1:
+        column, [(line, cell)] = missing[0]
+        place = f"{name}: line {line}, column {column!r}"
+        if not cell:
+            return f"{place} is empty (every input value must be given)"
+        if read_number(cell) is not None:  # nan
+            return f"{place}: {cell!r} is not a finite number (input values must be real numbers)"
+        return f"{place}: {cell!r} stands for a missing value (every input value must be given)"
+    seen: list[str] = []
+    for _column, found in missing:
+        for _line, cell in found[:200]:
+            shown = repr(cell) if cell else "empty"
+            if shown not in seen:
+                seen.append(shown)
+    what = seen[0] if len(seen) == 1 else ", ".join(seen[:-1]) + " or " + seen[-1]
+    lines = sorted({line for _column, found in missing for line, _cell in found})
+    if len(lines) == 1:
+        columns = ", ".join(repr(column) for column, _found in missing)
+        return (
+            f"{name}: line {lines[0]} has {cells} missing values ({what}), in columns "
+            f"{columns}; fill them in, or remove the row"
+        )
+    per_column = [
+        f"{column!r} {'has ' if not position else ''}{len(found):,} "
+        f"({line_list([line for line, _cell in found], 3)})"
+        for position, (column, found) in enumerate(missing[:6])
+    ]
+    if len(missing) > 6:
+        more = len(missing) - 6
+        per_column.append(
+            f"{more:,} more column{'s' if more != 1 else ''} {'has' if more == 1 else 'have'} some"
+        )
+    return (
+        f"{name}: {len(lines):,} rows have missing values ({what}): {line_list(lines, 5)}. "
+        f"Column {', '.join(per_column)}. Fill them in, or remove those rows"
+    )
+
+
+def line_list(lines: list[int], shown: int) -> str:
+    """``"line 7"``, ``"lines 7 and 9"``, ``"lines 7, 9, 12 and 40 more"``."""
+    if len(lines) == 1:
+        return f"line {lines[0]}"
+    if len(lines) > shown:
+        return f"lines {', '.join(map(str, lines[:shown]))} and {len(lines) - shown:,} more"
+    return f"lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}"
 '''
 
 _READ_FEATURES_CODE = r'''
 
 def read_columns(csv_path: str) -> list[list[float]]:
     """The FEATURE_NAMES columns of a CSV file with a header row, one list per data row."""
-    name, header, rows = read_table(csv_path)
+    name, delimiter, header, rows = read_table(csv_path)
     missing = [feature for feature in FEATURE_NAMES if feature not in header]
     if missing:
-        raise SystemExit(f"{name}: missing feature column(s) {', '.join(missing)}")
-    return read_numbers(name, header, rows, FEATURE_NAMES)
+        raise SystemExit(
+            f"{name} lacks the feature column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} (the project needs {', '.join(FEATURE_NAMES)})"
+        )
+    return read_numbers(name, delimiter, header, rows, FEATURE_NAMES)
 '''
 
 _READ_POINTS_CODE = r'''
@@ -416,18 +643,19 @@ def read_columns(csv_path: str) -> list[list[float]]:
     A file without them but with the points' columns x1 and x2 gives the features computed
     from the points, as nnstudio predict does.
     """
-    name, header, rows = read_table(csv_path)
+    name, delimiter, header, rows = read_table(csv_path)
     missing = [feature for feature in FEATURE_NAMES if feature not in header]
     if not missing:
-        return read_numbers(name, header, rows, FEATURE_NAMES)
+        return read_numbers(name, delimiter, header, rows, FEATURE_NAMES)
     if "x1" in header and "x2" in header:
-        points = read_numbers(name, header, rows, ("x1", "x2"))
+        points = read_numbers(name, delimiter, header, rows, ("x1", "x2"))
         if not points:
             return []
         return features_from_points(points).tolist()
     raise SystemExit(
-        f"{name}: missing feature column(s) {', '.join(missing)} (or the points' columns "
-        "x1 and x2)"
+        f"{name} lacks the feature column{'s' if len(missing) > 1 else ''} "
+        f"{', '.join(missing)} (the project needs {', '.join(FEATURE_NAMES)} or the points' "
+        "columns x1 and x2)"
     )
 '''
 
@@ -472,6 +700,7 @@ import gzip
 import io
 import math
 import os
+import re
 import sys
 import zlib
 

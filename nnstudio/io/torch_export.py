@@ -194,7 +194,7 @@ def torch_module_source(model: ModelDescription, target: Path) -> str:
         target_scaling=_TARGET_SCALING if targets else "",
         logits_note=_LOGITS_NOTE if targets else "",
         weights_file_repr=repr(weights_name),
-        csv_reading=csv_reading_code(points),
+        csv_reading=csv_reading_code(points, model.decimal_comma),
         column_prefix=model.column_prefix,
         main_code=MAIN_CODE,
     )
@@ -340,6 +340,7 @@ import gzip
 import io
 import math
 import os
+import re
 import sys
 import zlib
 from pathlib import Path

@@ -141,6 +141,13 @@ def dataset_summary(dataset: Dataset) -> str:
     return " · ".join(parts)
 
 
+def class_notes_text(dataset: Dataset) -> str:
+    """What to tell of a data set's class labels, one line each: ``"Note: classes 'Yes' (1
+    row) and 'yes' (40 rows) differ only in case; write them alike if they are one class."``
+    Empty when there is nothing to tell."""
+    return "\n".join(f"Note: {note}." for note in dataset.class_notes)
+
+
 def relative_csv_path(path: str | Path, base_dir: str | Path) -> str:
     """``path`` relative to ``base_dir`` when possible (POSIX separators), else absolute."""
     absolute = Path(path).expanduser().resolve()
@@ -1196,6 +1203,9 @@ class CsvImportDialog(QtWidgets.QDialog):
         summary = "✓ " + dataset_summary(dataset)
         if dataset.skipped_rows:
             summary += f"\nSkipped: {skipped_lines_text(dataset)}."
+        if dataset.class_notes:
+            # Labels that look alike: most often a slip in the file, which training hides.
+            summary += "\n" + class_notes_text(dataset)
         # The file may still be imported: the training precision can be changed afterwards.
         self._mark_problem_cell(warning)
         self._status.setStyleSheet(WARNING_BOX_STYLE if warning else OK_BOX_STYLE)

@@ -49,6 +49,7 @@ from nnstudio.ui.csv_import import (
     CsvRead,
     ElidedLabel,
     TextTableModel,
+    class_notes_text,
     dataset_summary,
     fit_columns,
     table_row_height,
@@ -1367,7 +1368,8 @@ class DataPanel(QtWidgets.QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.summary)
-        #: What about the split makes learning hard (too few examples, classes left out).
+        #: What about the split makes learning hard (too few examples, classes left out),
+        #: and class labels that look alike.
         self.caution_label = QtWidgets.QLabel()
         self.caution_label.setTextFormat(Qt.TextFormat.PlainText)
         self.caution_label.setWordWrap(True)
@@ -1621,9 +1623,12 @@ class DataPanel(QtWidgets.QWidget):
         self.csv_file_label.set_full_text(path.name)
         self.csv_file_label.setToolTip(str(path))
         self.csv_header_label.setText(header_reading(data))
-        self.csv_numbers_label.setText("decimal comma (0,5 is 0.5)" if data.decimal_comma else "")
-        self.csv_form.setRowVisible(self.csv_numbers_label, bool(data.decimal_comma))
         dataset = self.document.dataset
+        # Read so as the project says, or as guessed for a file that does not say (the
+        # data set tells which).
+        decimal_comma = bool(data.decimal_comma) or (dataset is not None and dataset.decimal_comma)
+        self.csv_numbers_label.setText("decimal comma (0,5 is 0.5)" if decimal_comma else "")
+        self.csv_form.setRowVisible(self.csv_numbers_label, decimal_comma)
         if data.features is not None:
             features: tuple[str, ...] = data.features
         elif dataset is not None:
@@ -1779,8 +1784,11 @@ class DataPanel(QtWidgets.QWidget):
             self.preview_stack.setCurrentWidget(self.error_page)
             return
         self.summary.setText(_html(dataset_summary(dataset)))
-        cautions = dataset.cautions()
-        self.caution_label.setText("\n".join(f"⚠ {caution}" for caution in cautions))
+        cautions = [f"⚠ {caution}" for caution in dataset.cautions()]
+        # Class labels that look alike (a slip in the file, most often) are told here too.
+        if dataset.class_notes:
+            cautions.append(class_notes_text(dataset))
+        self.caution_label.setText("\n".join(cautions))
         self.caution_label.setVisible(bool(cautions))
         if dataset.is_image_like:
             self.images.show_dataset(dataset)

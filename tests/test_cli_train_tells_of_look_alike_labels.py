@@ -1,0 +1,34 @@
+"""``nnstudio train`` tells, beside its data summary, of class labels that differ only in
+case or in spaces around them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from nnstudio import cli
+
+
+def test_train_notes_labels_that_look_alike(tmp_path: Path, capsys) -> None:
+    labels = ["yes", "no"] * 9 + ["Yes", "yes "]
+    rows = "".join(f"{i},{label}\n" for i, label in enumerate(labels))
+    (tmp_path / "answers.csv").write_text("x,answer\n" + rows, encoding="utf-8")
+    document = {
+        "nnstudio": 1,
+        "name": "Answers",
+        "data": {"csv": "answers.csv", "target": ["answer"]},
+        "network": {"inputs": 1, "layers": [{"units": 3, "activation": "softmax"}]},
+        "loss": "categorical_crossentropy",
+        "training": {"epochs": 1},
+    }
+    (tmp_path / "answers.nnproj").write_text(json.dumps(document), encoding="utf-8")
+    assert cli.main(["train", str(tmp_path / "answers.nnproj")]) == cli.EXIT_OK
+    err = capsys.readouterr().err.splitlines()
+    summary = next(i for i, line in enumerate(err) if line.startswith("nnstudio: training "))
+    assert "3 classes" in err[summary]
+    assert err[summary + 1 : summary + 3] == [
+        "nnstudio: note: classes 'Yes' (1 row) and 'yes' (10 rows) differ only in case; write "
+        "them alike if they are one class",
+        "nnstudio: note: label 'yes ' (1 row) is read as class 'yes' (spaces around labels are "
+        "ignored)",
+    ]
