@@ -1512,6 +1512,9 @@ class CsvImportDialog(QtWidgets.QDialog):
         buttons).
         """
         status = WrappedLabel() if whole else QtWidgets.QLabel()
+        if not whole:
+            # Messages quote the file (class names, cells): never read them as markup.
+            status.setTextFormat(Qt.TextFormat.PlainText)
         status.setWordWrap(True)
         status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)

@@ -8,6 +8,7 @@ import pytest
 from nnstudio.spec import CsvData
 from nnstudio.ui.docks.data_dock import DataPanel
 from nnstudio.ui.document import StudioDocument
+from nnstudio.ui.qt import QtCore
 
 from .test_csv_import import ok_button, open_dialog, write
 
@@ -67,3 +68,13 @@ def test_labels_all_written_with_spaces_are_not_told_of(panel, document, tmp_pat
     assert panel.set_data(CsvData(csv="spaced.csv", target=("answer",)), "Data: spaced.csv")
     assert document.dataset is not None and document.dataset.class_notes == ()
     assert not panel.caution_label.isVisible()
+
+
+def test_class_names_that_look_like_markup_are_shown_as_written(qtbot, tmp_path) -> None:
+    rows = "".join(f"{i},{'<b>big</b>' if i % 2 else '<i>small</i>'}\n" for i in range(20))
+    dialog = open_dialog(qtbot, write(tmp_path / "tags.csv", "x,size\n" + rows), tmp_path)
+    assert dialog.problem is None
+    status = dialog._status
+    assert "classes: <b>big</b>, <i>small</i>" in status.text()
+    # Shown as the characters the file holds, not as bold and italic words.
+    assert status.textFormat() == QtCore.Qt.TextFormat.PlainText
