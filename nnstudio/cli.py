@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from nnstudio.engine.gradcheck import GradCheckProgress, GradCheckReport
     from nnstudio.engine.trainer import Snapshot, Trainer
     from nnstudio.io.project import LoadedProject
+    from nnstudio.spec import Project
 
 #: ``perf_counter`` soon after the command started (start-up reports where ``/proc`` is missing).
 STARTED_AT = time.perf_counter()
@@ -901,6 +902,17 @@ def _command_train(args: argparse.Namespace) -> int:
         status, message = _run_training(trainer, training.epochs, quiet=args.quiet)
     # --epochs and --seed apply to this run only; the saved project keeps its settings.
     to_save = replace(project, training=saved_training)
+
+    def save_run(path: Path) -> Project:
+        """Save the run's weights with how far they got: training it again counts on."""
+        return save_project(
+            path,
+            to_save,
+            network.weights(),
+            source_dir=loaded.base_dir,
+            position=(trainer.epoch, trainer.step_count),
+        )
+
     if status == "diverged":
         _error(message or "training diverged (the loss became infinite or NaN)")
         if save_path is not None and trainer.step_count == 0:
@@ -909,13 +921,7 @@ def _command_train(args: argparse.Namespace) -> int:
         elif save_path is not None:
             # As after Ctrl+C, the run so far is kept: the trainer restored the last finite
             # weights, which may hold many epochs of work.
-            saved = save_project(
-                save_path,
-                to_save,
-                network.weights(),
-                source_dir=loaded.base_dir,
-                position=(trainer.epoch, trainer.step_count),
-            )
+            saved = save_run(save_path)
             _note(
                 f"warning: the run diverged; saved its last finite weights (from before the "
                 f"step that diverged) to {save_path} (weights in {saved.weights})"
@@ -930,13 +936,7 @@ def _command_train(args: argparse.Namespace) -> int:
     if save_path is not None:
         # Saved before the metrics are printed: a full disk or a closed pipe on standard
         # output must not lose the run.
-        saved = save_project(
-            save_path,
-            to_save,
-            network.weights(),
-            source_dir=loaded.base_dir,
-            position=(trainer.epoch, trainer.step_count),
-        )
+        saved = save_run(save_path)
         saved_note = (
             f"saved {save_path} (weights in {saved.weights}, trained for "
             f"{plural(trainer.epoch, 'epoch')})"
