@@ -102,6 +102,10 @@ class ModelDescription:
     decimal_comma : bool or None
         Whether the project's CSV data writes numbers with a decimal comma (``None``: not
         said, guessed from each file): the generated scripts read their input so.
+    header : bool or None
+        Whether the project's CSV data has a header row (``None``: not said, or no CSV data).
+        Without one (``False``) its features are "column N", and the generated scripts read
+        their input without a header too, as ``nnstudio predict`` does.
     """
 
     name: str
@@ -114,6 +118,7 @@ class ModelDescription:
     plane_features: tuple[str, ...] | None = None
     dtype: str = "float32"
     decimal_comma: bool | None = None
+    header: bool | None = None
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -384,6 +389,7 @@ def describe_model(project: Project, weights: Weights) -> ModelDescription:
         plane_features=plane_features_read(project.data, project.feature_names),
         dtype=project.training.dtype,
         decimal_comma=project.data.decimal_comma if isinstance(project.data, CsvData) else None,
+        header=project.data.header if isinstance(project.data, CsvData) else None,
     )
 
 

@@ -106,6 +106,7 @@ def python_module_source(model: ModelDescription, target: Path) -> str:
         points_usage=_POINTS_USAGE if model.plane_features is not None else "",
         n_features=model.n_features,
         file_name=visible_text(target.name),
+        input_file=input_file_text(model),
     )
     dtype = "float64" if model.layers[0].weight.dtype == np.float64 else "float32"
     return _TEMPLATE.substitute(
@@ -125,10 +126,22 @@ def python_module_source(model: ModelDescription, target: Path) -> str:
         n_outputs=model.n_outputs,
         layer_names=_layer_tuple(len(model.layers)),
         points=_points_source(model.plane_features, "np"),
-        csv_reading=csv_reading_code(model.plane_features is not None, model.decimal_comma),
+        csv_reading=csv_reading_code(
+            model.plane_features is not None, model.decimal_comma, model.header
+        ),
         column_prefix=model.column_prefix,
         main_code=MAIN_CODE,
     )
+
+
+def input_file_text(model: ModelDescription) -> str:
+    """What the generated docstrings say of the CSV file their command line reads."""
+    if model.header is False:
+        return (
+            "a CSV file without a header row, laid out as the project's data: the features\n"
+            "are taken by position, as nnstudio predict takes them"
+        )
+    return "a CSV file whose header row names the features"
 
 
 def points_paragraph(model: ModelDescription, function: str) -> str:
@@ -266,7 +279,9 @@ def _layers_source(model: ModelDescription, dtype: str) -> str:
     return "\n".join(blocks)
 
 
-def csv_reading_code(points: bool, decimal_comma: bool | None = None) -> str:
+def csv_reading_code(
+    points: bool, decimal_comma: bool | None = None, header: bool | None = None
+) -> str:
     """Code shared by the generated modules' command lines (NumPy and PyTorch): reading a CSV
     file the way ``nnstudio predict`` does, with the standard library only.
 
@@ -274,10 +289,13 @@ def csv_reading_code(points: bool, decimal_comma: bool | None = None) -> str:
     ``x1`` and ``x2`` instead of the features gives them through the module's
     ``features_from_points``. ``decimal_comma`` is the project's data's (``None``: not
     said): numbers are read as the project reads its data, and as ``nnstudio predict``
-    reads the project's inputs.
+    reads the project's inputs. ``header`` is the project's data's too: ``False`` (data
+    without a header row, features "column N") reads the input without one, as ``nnstudio
+    predict`` does; otherwise the input's first line names the columns.
     """
     return (
         _decimal_comma_source(decimal_comma)
+        + _header_source(header)
         + CSV_READING_CODE
         + (_READ_POINTS_CODE if points else _READ_FEATURES_CODE)
     )
@@ -290,6 +308,17 @@ def _decimal_comma_source(decimal_comma: bool | None) -> str:
         "decimal\n#: comma (0,5 is 0.5), False for a decimal point, None to tell from each "
         "file.\n"
         f"DECIMAL_COMMA = {decimal_comma!r}\n"
+    )
+
+
+def _header_source(header: bool | None) -> str:
+    """The constant that says whether the generated module reads a header row."""
+    return (
+        "#: Whether the first line of a CSV file names its columns, as in the project's data:\n"
+        "#: True refuses a first line of numbers only; False reads every line as data and takes\n"
+        '#: the features ("column 1", "column 2", ...) by position. --header and --no-header on\n'
+        "#: the command line say otherwise.\n"
+        f"HEADER = {header is not False!r}\n"
     )
 
 
@@ -309,13 +338,17 @@ THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$")
 POINT_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?$")
 
 
-def read_table(csv_path: str) -> tuple[str, str, list[str], list[tuple[int, list[str]]]]:
+def read_table(
+    csv_path: str, header: bool | None = None
+) -> tuple[str, str, list[str], list[tuple[int, list[str]]]]:
     """A CSV file's name for messages, its delimiter, header and data rows (``-``: stdin).
 
     Commas, semicolons or tabs separate the columns; a byte order mark is skipped, blank lines
     are ignored and gzip-compressed data is decompressed. Each data row comes with the line it
-    starts on. A header with an empty or repeated column name, or a row with another number
-    of fields, stops the program.
+    starts on. ``header``: None, the first line names the columns and one of numbers only is
+    refused; True, it names them whatever it holds; False, it is data, and the columns are
+    named "column 1", "column 2", ... A header with an empty or repeated column name, or a
+    row with another number of fields than the first line, stops the program.
     """
     name = "stdin" if csv_path == "-" else os.path.basename(csv_path)
     try:
@@ -333,7 +366,9 @@ def read_table(csv_path: str) -> tuple[str, str, list[str], list[tuple[int, list
     delimiter = find_delimiter(stream.readline())
     stream.seek(0)
     reader = csv.reader(stream, delimiter=delimiter)
-    header: list[str] | None = None
+    names: list[str] | None = None
+    # How messages about a row's field count name the first line.
+    first = "the header"
     rows = []
     line = 1
     while True:
@@ -347,15 +382,20 @@ def read_table(csv_path: str) -> tuple[str, str, list[str], list[tuple[int, list
         start, line = line, reader.line_num + 1
         if not any(record) or (len(record) == 1 and not record[0].strip()):
             continue
-        if header is None:
-            header = column_names(name, [cell.strip() for cell in record], start)
-        elif len(record) != len(header):
-            raise SystemExit(field_count_problem(name, start, record, len(header)))
-        else:
-            rows.append((start, record))
-    if header is None:
-        raise SystemExit(f"{name}: the file is empty (expected a header row and data rows)")
-    return name, delimiter, header, rows
+        if names is None:
+            if header is not False:
+                cells = [cell.strip() for cell in record]
+                names = column_names(name, cells, start, stated=header is True)
+                continue
+            names = [f"column {position}" for position in range(1, len(record) + 1)]
+            first = f"line {start}"
+        if len(record) != len(names):
+            raise SystemExit(field_count_problem(name, start, record, len(names), first))
+        rows.append((start, record))
+    if names is None:
+        expected = "a header row and data rows" if header is not False else "data rows"
+        raise SystemExit(f"{name}: the file is empty (expected {expected})")
+    return name, delimiter, names, rows
 
 
 def find_delimiter(first_line: str) -> str:
@@ -384,10 +424,11 @@ def csv_problem(error: csv.Error) -> str:
     return f"cannot be parsed as CSV ({error})"
 
 
-def column_names(name: str, cells: list[str], line: int) -> list[str]:
+def column_names(name: str, cells: list[str], line: int, stated: bool = False) -> list[str]:
     """A header line's column names, stopping on a line that cannot name the columns.
 
-    An unnamed first column (pandas writes its index so: ",a,b") is named "column 1".
+    An unnamed first column (pandas writes its index so: ",a,b") is named "column 1". A line
+    of numbers only is refused as data unless ``stated`` (the user said it is a header).
     """
     unnamed_first = len(cells) >= 2 and not cells[0] and all(cells[1:])
     if unnamed_first:
@@ -400,7 +441,8 @@ def column_names(name: str, cells: list[str], line: int) -> list[str]:
             raise SystemExit(
                 f"{name}: line {line} (the header) has an empty name in column {position}"
             )
-    if all(read_number(cell) is not None for cell in cells[1 if unnamed_first else 0 :]):
+    named = cells[1 if unnamed_first else 0 :]
+    if not stated and all(read_number(cell) is not None for cell in named):
         shown = ", ".join(cells[:4]) + (", ..." if len(cells) > 4 else "")
         raise SystemExit(
             f"{name}: line {line} looks like data ({shown}); the first line must be a header "
@@ -417,10 +459,13 @@ def column_names(name: str, cells: list[str], line: int) -> list[str]:
     return cells
 
 
-def field_count_problem(name: str, line: int, record: list[str], expected: int) -> str:
-    """Why the record starting on ``line`` has another number of fields than the header."""
+def field_count_problem(
+    name: str, line: int, record: list[str], expected: int, first: str = "the header"
+) -> str:
+    """Why the record starting on ``line`` has another number of fields than the first line
+    (``first``: "the header", or "line 1" in a file without one)."""
     fields = "field" if len(record) == 1 else "fields"
-    message = f"{name}: line {line} has {len(record)} {fields}, the header has {expected}"
+    message = f"{name}: line {line} has {len(record)} {fields}, {first} has {expected}"
     # A quote left open takes the following lines into its cell, so the row seems short.
     before = 0
     for cell in record:
@@ -619,44 +664,138 @@ def line_list(lines: list[int], shown: int) -> str:
     if len(lines) > shown:
         return f"lines {', '.join(map(str, lines[:shown]))} and {len(lines) - shown:,} more"
     return f"lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}"
+
+
+def header_options(args: list[str]) -> tuple[list[str], bool | None]:
+    """The command line's arguments without --header and --no-header, and what the last of
+    those says: whether the input's first line names its columns (None: as HEADER says)."""
+    header = None
+    rest = []
+    for arg in args:
+        if arg in ("--header", "--no-header"):
+            header = arg == "--header"
+        else:
+            rest.append(arg)
+    return rest, header
+
+
+def feature_positions() -> list[int] | None:
+    """The 1-based columns the features "column N" name, or None for other names."""
+    found = [re.fullmatch(r"column ([1-9][0-9]*)", feature) for feature in FEATURE_NAMES]
+    if not all(found):
+        return None
+    return [int(match.group(1)) for match in found]
+
+
+def header_reading(csv_path: str, header: bool | None) -> bool | None:
+    """How read_table reads the first line of ``csv_path``, as nnstudio predict does.
+
+    ``header`` as given on the command line; when not given, a header as HEADER says (None:
+    one is expected, and a first line of numbers only is refused). Without a header only
+    features named by position ("column N") can be found.
+    """
+    reading = header if header is not None else (None if HEADER else False)
+    if reading is False and feature_positions() is None:
+        name = "the input" if csv_path == "-" else os.path.basename(csv_path)
+        raise SystemExit(
+            f"--no-header reads {name} without column names, but this model names its "
+            f"features ({', '.join(FEATURE_NAMES)}); add a header row naming them to the input "
+            "and leave out --no-header"
+        )
+    return reading
+
+
+def require_columns(name: str, header: list[str]) -> None:
+    """Stop when a file without a header has too few columns for the features' positions
+    (its lines must be laid out as the project's data)."""
+    positions = feature_positions()
+    needed = max(positions, default=0)
+    if len(header) >= needed:
+        return
+    places = " and ".join(
+        filter(None, [", ".join(str(p) for p in positions[:-1]), str(positions[-1])])
+    )
+    count = f"{len(header):,} column{'' if len(header) == 1 else 's'}"
+    raise SystemExit(
+        f"{name}: has {count} and no header row, but this model takes its features from "
+        f"column{'s' if len(positions) > 1 else ''} {places} (as in the project's data, which "
+        "has no header row either); give each line as laid out in the project's data, with "
+        f"at least {needed} columns"
+    )
+
+
+def lacks_features(name: str, missing: list[str], header: bool | None, points: bool) -> str:
+    """The message for a file without some of the feature columns."""
+    alternative = " or the points' columns x1 and x2" if points else ""
+    # Features named by position are found in a file read without a header.
+    hint = "; --no-header takes them by position"
+    hint = hint if header is True and feature_positions() is not None else ""
+    return (
+        f"{name} lacks the feature column{'s' if len(missing) > 1 else ''} "
+        f"{', '.join(missing)} (the project needs {', '.join(FEATURE_NAMES)}{alternative}{hint})"
+    )
+
+
+def read_features_of(
+    name: str,
+    delimiter: str,
+    header: list[str],
+    rows: list[tuple[int, list[str]]],
+    guessed_headerless: bool,
+) -> list[list[float]]:
+    """read_numbers for FEATURE_NAMES; ``guessed_headerless``: the file was read without a
+    header because the project's data has none, so a message about its first line says how
+    to read that line as a header."""
+    try:
+        return read_numbers(name, delimiter, header, rows, FEATURE_NAMES)
+    except SystemExit as stop:
+        first = rows[0][0] if rows else None
+        if guessed_headerless and f"line {first}," in str(stop.code):
+            raise SystemExit(f"{stop.code}; if line {first} names the columns, pass --header")
+        raise
 '''
 
 _READ_FEATURES_CODE = r'''
 
-def read_columns(csv_path: str) -> list[list[float]]:
-    """The FEATURE_NAMES columns of a CSV file with a header row, one list per data row."""
-    name, delimiter, header, rows = read_table(csv_path)
-    missing = [feature for feature in FEATURE_NAMES if feature not in header]
+def read_columns(csv_path: str, header: bool | None = None) -> list[list[float]]:
+    """The FEATURE_NAMES columns of a CSV file, one list per data row.
+
+    ``header``: whether the file's first line names its columns (None: as HEADER says).
+    """
+    reading = header_reading(csv_path, header)
+    name, delimiter, names, rows = read_table(csv_path, reading)
+    if reading is False:
+        require_columns(name, names)
+    missing = [feature for feature in FEATURE_NAMES if feature not in names]
     if missing:
-        raise SystemExit(
-            f"{name} lacks the feature column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)} (the project needs {', '.join(FEATURE_NAMES)})"
-        )
-    return read_numbers(name, delimiter, header, rows, FEATURE_NAMES)
+        raise SystemExit(lacks_features(name, missing, header, points=False))
+    guessed = reading is False and header is None
+    return read_features_of(name, delimiter, names, rows, guessed)
 '''
 
 _READ_POINTS_CODE = r'''
 
-def read_columns(csv_path: str) -> list[list[float]]:
-    """The FEATURE_NAMES columns of a CSV file with a header row, one list per data row.
+def read_columns(csv_path: str, header: bool | None = None) -> list[list[float]]:
+    """The FEATURE_NAMES columns of a CSV file, one list per data row.
 
-    A file without them but with the points' columns x1 and x2 gives the features computed
-    from the points, as nnstudio predict does.
+    ``header``: whether the file's first line names its columns (None: as HEADER says). A
+    file without the features but with the points' columns x1 and x2 gives the features
+    computed from the points, as nnstudio predict does.
     """
-    name, delimiter, header, rows = read_table(csv_path)
-    missing = [feature for feature in FEATURE_NAMES if feature not in header]
+    reading = header_reading(csv_path, header)
+    name, delimiter, names, rows = read_table(csv_path, reading)
+    if reading is False:
+        require_columns(name, names)
+    missing = [feature for feature in FEATURE_NAMES if feature not in names]
     if not missing:
-        return read_numbers(name, delimiter, header, rows, FEATURE_NAMES)
-    if "x1" in header and "x2" in header:
-        points = read_numbers(name, delimiter, header, rows, ("x1", "x2"))
+        guessed = reading is False and header is None
+        return read_features_of(name, delimiter, names, rows, guessed)
+    if "x1" in names and "x2" in names:
+        points = read_numbers(name, delimiter, names, rows, ("x1", "x2"))
         if not points:
             return []
         return features_from_points(points).tolist()
-    raise SystemExit(
-        f"{name} lacks the feature column{'s' if len(missing) > 1 else ''} "
-        f"{', '.join(missing)} (the project needs {', '.join(FEATURE_NAMES)} or the points' "
-        "columns x1 and x2)"
-    )
+    raise SystemExit(lacks_features(name, missing, header, points=True))
 '''
 
 #: The end of the generated modules: run ``main`` and stop quietly when the reader of the
@@ -686,8 +825,11 @@ Usage::
     outputs = predict(X)  # X: raw features shaped (m, ${n_features}) or (${n_features},)
 ${points_usage}    labels = predict_labels(X)  # classifiers: the predicted class names
 
-or, from a shell, ``python ${file_name} data.csv`` prints predictions for a CSV file whose
-header row names the features (``-`` instead of a file name reads standard input).
+or, from a shell, ``python ${file_name} data.csv`` prints predictions for
+${input_file}.
+``-`` instead of a file name reads standard input; ``--header`` or ``--no-header`` before it
+says whether the file's first line names the columns (by default, as HEADER says), and
+``--help`` shows this text.
 """)
 
 _TEMPLATE = string.Template('''\
@@ -800,19 +942,27 @@ def labels_for(outputs: np.ndarray) -> np.ndarray:
 
 ${csv_reading}
 
-def read_features(csv_path: str) -> np.ndarray:
-    """The feature columns of a CSV file with a header row, shaped (rows, ${n_features})."""
-    values = read_columns(csv_path)
+def read_features(csv_path: str, header: bool | None = None) -> np.ndarray:
+    """The feature columns of a CSV file, shaped (rows, ${n_features}); ``header`` as for
+    read_columns."""
+    values = read_columns(csv_path, header)
     return np.array(values, dtype=np.float64).reshape(len(values), len(FEATURE_NAMES))
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print predictions for the CSV file named on the command line (``-``: standard input)."""
-    args = sys.argv[1:] if argv is None else argv
+    args, header = header_options(sys.argv[1:] if argv is None else argv)
+    if args in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0
     if len(args) != 1:
-        print(f"usage: python {sys.argv[0]} DATA.csv (or - for standard input)", file=sys.stderr)
+        print(
+            f"usage: python {sys.argv[0]} [--header | --no-header] DATA.csv (or - for standard "
+            "input)",
+            file=sys.stderr,
+        )
         return 2
-    outputs = predict(read_features(args[0]))
+    outputs = predict(read_features(args[0], header))
     writer = csv.writer(sys.stdout, lineterminator="\\n")
     if TASK == "classification":
         # One sigmoid unit: the probabilities of both classes.

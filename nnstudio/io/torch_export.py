@@ -40,7 +40,12 @@ from nnstudio.io._model_meta import (
     visible_text,
     wrap_paragraphs,
 )
-from nnstudio.io.python_export import MAIN_CODE, csv_reading_code, points_paragraph
+from nnstudio.io.python_export import (
+    MAIN_CODE,
+    csv_reading_code,
+    input_file_text,
+    points_paragraph,
+)
 from nnstudio.io.safetensors_io import write_safetensors
 from nnstudio.io.weights import atomic_write_text, name_bytes, name_limit
 from nnstudio.spec import Project, Weights
@@ -164,6 +169,7 @@ def torch_module_source(model: ModelDescription, target: Path) -> str:
         points_usage=_POINTS_USAGE if points else "",
         n_features=model.n_features,
         file_name=visible_text(target.name),
+        input_file=input_file_text(model),
         dropout_note=_DROPOUT_NOTE if dropout else "",
     )
     return _TEMPLATE.substitute(
@@ -194,7 +200,7 @@ def torch_module_source(model: ModelDescription, target: Path) -> str:
         target_scaling=_TARGET_SCALING if targets else "",
         logits_note=_LOGITS_NOTE if targets else "",
         weights_file_repr=repr(weights_name),
-        csv_reading=csv_reading_code(points, model.decimal_comma),
+        csv_reading=csv_reading_code(points, model.decimal_comma, model.header),
         column_prefix=model.column_prefix,
         main_code=MAIN_CODE,
     )
@@ -326,8 +332,10 @@ ${points_usage}    with torch.no_grad():
 ``torch.nn.BCEWithLogitsLoss`` and ``torch.nn.CrossEntropyLoss`` expect when training further.
 ${dropout_note}
 Run ``python ${file_name}`` to print the model, or ``python ${file_name} data.csv`` to print
-predictions for a CSV file whose header names the features (``-`` reads standard input). Needs
-only torch and safetensors.
+predictions for ${input_file}.
+``-`` instead of a file name reads standard input; ``--header`` or ``--no-header`` before it
+says whether the file's first line names the columns (by default, as HEADER says), and
+``--help`` shows this text. Needs only torch and safetensors.
 """)
 
 _TEMPLATE = string.Template('''\
@@ -432,12 +440,13 @@ def load(path: str | Path | None = None, device: str = "cpu") -> NNStudioModel:
 
 ${points}${csv_reading}
 
-def read_features(csv_path: str) -> torch.Tensor:
-    """The feature columns of a CSV file with a header row, shaped (rows, ${n_features}).
+def read_features(csv_path: str, header: bool | None = None) -> torch.Tensor:
+    """The feature columns of a CSV file, shaped (rows, ${n_features}); ``header`` as for
+    read_columns.
 
     float64, so the model standardises the numbers as written (see the module docstring).
     """
-    values = read_columns(csv_path)
+    values = read_columns(csv_path, header)
     return torch.tensor(values, dtype=torch.float64).reshape(len(values), len(FEATURE_NAMES))
 
 
@@ -446,13 +455,16 @@ def main(argv: list[str] | None = None) -> int:
 
     ``-`` instead of a file name reads standard input.
     """
-    args = sys.argv[1:] if argv is None else argv
+    args, header = header_options(sys.argv[1:] if argv is None else argv)
+    if args in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0
     model = load()
     if not args:
         print(model)
         return 0
     with torch.no_grad():
-        outputs = model(read_features(args[0]))
+        outputs = model(read_features(args[0], header))
     writer = csv.writer(sys.stdout, lineterminator="\\n")
     if TASK == "classification":
         if outputs.shape[1] == 1:
