@@ -910,7 +910,7 @@ def _command_train(args: argparse.Namespace) -> int:
             to_save,
             network.weights(),
             source_dir=loaded.base_dir,
-            position=(trainer.epoch, trainer.step_count),
+            position=trainer.weights_position,
         )
 
     if status == "diverged":
@@ -939,7 +939,7 @@ def _command_train(args: argparse.Namespace) -> int:
         saved = save_run(save_path)
         saved_note = (
             f"saved {save_path} (weights in {saved.weights}, trained for "
-            f"{plural(trainer.epoch, 'epoch')})"
+            f"{plural(trainer.weights_position[0], 'epoch')})"
         )
     report = f"train: {_metrics_text(final, 'train')} ({plural(dataset.n_train, 'example')})\n"
     if final.val_loss is not None:

@@ -161,3 +161,20 @@ def test_help_says_how_epochs_count(capsys: pytest.CaptureFixture[str]) -> None:
     text = " ".join(capsys.readouterr().out.split())
     assert "train N more epochs, counted on from the epoch the stored weights had reached" in text
     assert "--reinit starts again from epoch 0" in text
+
+
+def test_an_early_stopped_run_saves_the_restored_epochs_position(
+    tmp_path: Path, samples_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = json.loads((samples_dir / "iris.nnproj").read_text())
+    project["data"]["csv"] = str(samples_dir / "iris.csv")
+    project["training"].update(early_stopping=5, epochs=2000, learning_rate=0.05)
+    source = tmp_path / "stopping.nnproj"
+    source.write_text(json.dumps(project))
+    err = _train(capsys, source, "--save", tmp_path / "stopped.nnproj")
+    stopped_at = int(err.split("Early stopping at epoch ")[1].split(":")[0])
+    best = int(err.split("restored the weights of epoch ")[1].split(" ")[0])
+    assert stopped_at == best + 5
+    epoch, step = _position(tmp_path / "stopped.nnproj")
+    assert epoch == best and 0 < step
+    assert f"trained for {best} epochs)" in err

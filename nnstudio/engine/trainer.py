@@ -345,6 +345,10 @@ class Snapshot:
     start_epoch, start_step : int
         Where the run's count began: the epochs and steps its starting weights had been
         trained for (0 for fresh weights). The run has trained ``step - start_step`` steps.
+    weights_epoch, weights_step : int or None
+        How far the snapshot's ``weights`` were trained, where that differs from ``epoch``
+        and ``step``: after early stopping restored the best epoch's weights, that epoch and
+        the step it ended at. ``None`` otherwise (see :attr:`weights_position`).
     kept_units : tuple of (ndarray of bool or None)
         Dropout at work: which units the last step kept (``True``) and dropped (``False``)
         for the first sample of its mini-batch, one read-only array of shape (units,) per
@@ -382,6 +386,17 @@ class Snapshot:
     start_epoch: int = 0
     start_step: int = 0
     kept_units: tuple[np.ndarray | None, ...] = ()
+    weights_epoch: int | None = None
+    weights_step: int | None = None
+
+    @property
+    def weights_position(self) -> tuple[int, int]:
+        """The epoch and step the snapshot's weights were trained to (what a saved project
+        records with them): ``(epoch, step)``, or the restored best epoch's after early
+        stopping."""
+        if self.weights_epoch is None or self.weights_step is None:
+            return self.epoch, self.step
+        return self.weights_epoch, self.weights_step
 
     @property
     def done(self) -> bool:
@@ -413,7 +428,11 @@ class _EarlyStopping:
 
     best_loss: float = math.inf
     best_epoch: int | None = None
+    #: The step the best epoch ended at.
+    best_step: int = 0
     best_weights: Weights | None = None
+    #: Whether the best epoch's weights were put back when the run stopped.
+    restored: bool = False
     waited: int = 0
     monitored: str = "validation"
 
@@ -677,6 +696,15 @@ class Trainer:
     def epoch(self) -> int:
         """Completed epochs (from ``start_epoch`` on)."""
         return self._epoch
+
+    @property
+    def weights_position(self) -> tuple[int, int]:
+        """The epoch and step the network's weights were trained to: ``(epoch, step_count)``,
+        or the best epoch's after early stopping put its weights back."""
+        early = self._early
+        if early.restored and early.best_epoch is not None:
+            return early.best_epoch, early.best_step
+        return self._epoch, self._step
 
     @property
     def step_count(self) -> int:
@@ -955,6 +983,7 @@ class Trainer:
         if monitored < early.best_loss - self.training.min_delta:
             early.best_loss = monitored
             early.best_epoch = self._epoch
+            early.best_step = self._step
             early.best_weights = self.network.weights()
             early.waited = 0
             return True
@@ -971,6 +1000,7 @@ class Trainer:
             return False
         if early.best_weights is not None:
             self.network.set_weights(early.best_weights)
+            early.restored = True
             self._weights_bound = math.inf
             self._metrics = self._evaluate()
         self._status = "early_stopped"
@@ -1195,6 +1225,8 @@ class Trainer:
                 start_epoch=self._first_epoch,
                 start_step=self._first_step,
                 kept_units=self._last_kept_units(),
+                weights_epoch=self._early.best_epoch if self._early.restored else None,
+                weights_step=self._early.best_step if self._early.restored else None,
             )
 
     def _last_kept_units(self) -> tuple[np.ndarray | None, ...]:

@@ -442,7 +442,7 @@ def train_for_screenshot(window: Any, epochs: int) -> None:
         trainer.run_epoch()
     snapshot = trainer.snapshot()
     if epochs > 0 and trainer.step_count > start[1]:
-        document.set_weights(network.weights(), (trainer.epoch, trainer.step_count))
+        document.set_weights(network.weights(), trainer.weights_position)
     _settle(window)
     frame = builder.build(network, snapshot)
     if epochs == 0:

@@ -1094,7 +1094,9 @@ def frame_position(frame: Frame) -> tuple[int, int]:
     snapshot = frame.snapshot
     if snapshot is None:
         return (0, 0)
-    return (int(snapshot.epoch), int(snapshot.step))
+    # After early stopping the weights are an earlier epoch's than the run reached.
+    epoch, step = getattr(snapshot, "weights_position", (snapshot.epoch, snapshot.step))
+    return (int(epoch), int(step))
 
 
 def _check_inputs(project: Project) -> tuple:

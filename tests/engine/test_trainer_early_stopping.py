@@ -114,3 +114,32 @@ def test_without_a_penalty_the_objective_is_the_loss() -> None:
     snapshot = Trainer(net, training, X, Y).run()
     assert snapshot.train_objective == snapshot.train_loss
     np.testing.assert_array_equal(snapshot.history.train_objective, snapshot.history.train_loss)
+
+
+def test_restored_weights_keep_the_position_of_the_epoch_they_come_from() -> None:
+    # What a saved project records with its weights: after early stopping put the best
+    # epoch's weights back, that epoch and the step it ended at, not where the run stopped.
+    X, Y = _circles(80, seed=0)
+    net = Network.from_spec(SPEC, "categorical_crossentropy", seed=1)
+    training = TrainingSpec(
+        optimizer="adam", learning_rate=0.05, batch_size=16, epochs=200, early_stopping=3
+    )
+    trainer = Trainer(net, training, X, Y, X, Y[:, ::-1])
+    assert trainer.weights_position == (0, 0)
+    snapshot = trainer.run()
+    assert snapshot.status == "early_stopped"
+    best = snapshot.best_epoch
+    assert best is not None and snapshot.epoch == best + 3
+    steps_per_epoch = trainer.step_count // trainer.epoch  # 80 rows in batches of 16
+    assert trainer.weights_position == (best, best * steps_per_epoch)
+    assert snapshot.weights_position == trainer.weights_position
+    assert (snapshot.epoch, snapshot.step) == (best + 3, (best + 3) * steps_per_epoch)
+
+
+def test_weights_trained_to_the_end_are_at_the_runs_position() -> None:
+    X, Y = _circles(60, seed=3)
+    net = Network.from_spec(SPEC, "categorical_crossentropy", seed=1)
+    training = TrainingSpec(optimizer="sgd", learning_rate=0.1, batch_size=20, epochs=4)
+    trainer = Trainer(net, training, X, Y)
+    snapshot = trainer.run()
+    assert trainer.weights_position == snapshot.weights_position == (4, 12)

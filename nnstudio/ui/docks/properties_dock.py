@@ -336,8 +336,11 @@ class SummaryPage(QtWidgets.QWidget):
         if document.weights is None:
             return "Not initialised yet"
         snapshot = getattr(self, "_snapshot", None)
-        epoch = int(getattr(snapshot, "epoch", 0) or 0)
-        step = int(getattr(snapshot, "step", 0) or 0)
+        # The weights' own position: after early stopping, the restored epoch's.
+        position = getattr(snapshot, "weights_position", None)
+        if position is None:
+            position = (getattr(snapshot, "epoch", 0), getattr(snapshot, "step", 0))
+        epoch, step = int(position[0] or 0), int(position[1] or 0)
         if step == 0:
             # A run that has not trained yet holds the document's weights as they came
             # (after an undo or redo, trained ones): the document knows how far.
