@@ -878,6 +878,13 @@ def _command_train(args: argparse.Namespace) -> int:
             f"training {project.network.describe()} on {dataset.describe()} "
             f"({training.optimizer}, learning rate {training.learning_rate:g}, start: {start})"
         )
+        if dataset.skipped_rows:
+            from nnstudio.data import skipped_lines_text
+
+            _note(
+                f"note: {plural(dataset.skipped_rows, 'row')} with missing values left out "
+                f"(skip_missing): {skipped_lines_text(dataset)}"
+            )
         for note in dataset.class_notes:
             _note(f"note: {note}")
         if training.epochs is None:

@@ -84,3 +84,17 @@ def test_missing_values_of_a_prediction_input_are_refused_as_they_are(
     capsys.readouterr()
     assert cli.main(["predict", str(trained), "-i", str(tmp_path / "missing.csv")]) == 1
     assert error_line(capsys) == REFUSAL
+
+
+def test_training_with_skip_missing_says_which_rows_it_left_out(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = project(tmp_path, skip_missing=True)
+    assert cli.main(["train", str(path), "--threads", "1"]) == cli.EXIT_OK
+    err = capsys.readouterr().err
+    assert "on 14 training + 4 validation examples" in err  # 20 rows, 2 left out
+    assert (
+        "nnstudio: note: 2 rows with missing values left out (skip_missing): lines 6 and 11\n"
+        in err
+    )

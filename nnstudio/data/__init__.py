@@ -25,6 +25,7 @@ from nnstudio.data.dataset import (
     fit_standardization,
     image_shape_of,
     plane_feature_columns,
+    skipped_lines_text,
 )
 from nnstudio.data.generators import GeneratedData, generate
 from nnstudio.data.progress import ReadCancelled, ReadProgress
@@ -51,6 +52,7 @@ __all__ = [
     "read_csv_dataset",
     "read_csv_table",
     "resolve_csv_path",
+    "skipped_lines_text",
 ]
 
 

@@ -604,3 +604,17 @@ def build_dataset(
         class_notes=tuple(class_notes),
         decimal_comma=decimal_comma,
     )
+
+
+def skipped_lines_text(dataset: Dataset) -> str:
+    """Which rows a data set left out for missing values: ``"lines 19, 42 and 57"``,
+    ``"lines 19, 42, 57, 72, 96 and 1,204 more"``."""
+    lines = [str(line) for line in dataset.skipped_lines]
+    more = dataset.skipped_rows - len(lines)
+    if not lines:
+        return ""
+    if len(lines) == 1 and not more:
+        return f"line {lines[0]}"
+    if more:
+        return f"lines {', '.join(lines)} and {more:,} more"
+    return f"lines {', '.join(lines[:-1])} and {lines[-1]}"

@@ -30,6 +30,7 @@ from nnstudio.data import (
     load_dataset,
     mostly_numbers,
     read_csv_table,
+    skipped_lines_text,
 )
 from nnstudio.data.csv import FirstLineLooksLikeData, first_line_refusal
 from nnstudio.errors import DataError, NNStudioError
@@ -101,20 +102,6 @@ WARNING_BOX_STYLE = (
 
 
 # ---- descriptions shared with the Data dock ----------------------------------------------------
-
-
-def skipped_lines_text(dataset: Dataset) -> str:
-    """Which rows a data set left out for missing values: ``"lines 19, 42 and 57"``,
-    ``"lines 19, 42, 57, 72, 96 and 1,204 more"``."""
-    lines = [str(line) for line in dataset.skipped_lines]
-    more = dataset.skipped_rows - len(lines)
-    if not lines:
-        return ""
-    if len(lines) == 1 and not more:
-        return f"line {lines[0]}"
-    if more:
-        return f"lines {', '.join(lines)} and {more:,} more"
-    return f"lines {', '.join(lines[:-1])} and {lines[-1]}"
 
 
 def dataset_summary(dataset: Dataset) -> str:
