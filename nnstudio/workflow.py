@@ -199,9 +199,12 @@ def attach_dataset(project: Project, dataset: Dataset) -> Project:
         # single softmax unit would always output 1.
         allowed |= {2} if canonical_activation(output.activation) == "softmax" else {1, 2}
     if output.units not in allowed:
+        # Labels that differ only in case may be the extra classes: say so before a unit is
+        # added for a class that is not one.
+        notes = "".join(f"; note: {note}" for note in dataset.class_notes)
         raise DataError(
             f"the output layer has {plural(output.units, 'unit')} but the data has "
-            f"{_targets_phrase(dataset)}; it needs {plural(needed, 'output unit')}"
+            f"{_targets_phrase(dataset)}; it needs {plural(needed, 'output unit')}{notes}"
         )
     stored = project.standardization
     data_standardizes = bool(getattr(project.data, "standardize", False))

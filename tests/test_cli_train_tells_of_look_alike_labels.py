@@ -32,3 +32,28 @@ def test_train_notes_labels_that_look_alike(tmp_path: Path, capsys) -> None:
         "nnstudio: note: label 'yes ' (1 row) is read as class 'yes' (spaces around labels are "
         "ignored)",
     ]
+
+
+def test_an_output_layer_one_unit_short_is_told_of_the_labels_that_look_alike(
+    tmp_path: Path, capsys
+) -> None:
+    # Two classes meant, three found: the error names the likely cause, not only the count.
+    labels = ["yes", "no"] * 9 + ["Yes"]
+    rows = "".join(f"{i},{label}\n" for i, label in enumerate(labels))
+    (tmp_path / "answers.csv").write_text("x,answer\n" + rows, encoding="utf-8")
+    document = {
+        "nnstudio": 1,
+        "name": "Answers",
+        "data": {"csv": "answers.csv", "target": ["answer"]},
+        "network": {"inputs": 1, "layers": [{"units": 2, "activation": "softmax"}]},
+        "loss": "categorical_crossentropy",
+        "training": {"epochs": 1},
+    }
+    (tmp_path / "answers.nnproj").write_text(json.dumps(document), encoding="utf-8")
+    assert cli.main(["train", str(tmp_path / "answers.nnproj")]) == cli.EXIT_FAILURE
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("nnstudio: error: the output layer has 2 units but the data has 3")
+    assert error.endswith(
+        "; note: classes 'Yes' (1 row) and 'yes' (9 rows) differ only in case; write them "
+        "alike if they are one class"
+    )
