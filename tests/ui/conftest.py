@@ -168,3 +168,26 @@ def small_screen(monkeypatch) -> QtCore.QRect:
     available = QtCore.QRect(0, 0, 1024, 640)
     monkeypatch.setattr(QtGui.QScreen, "availableGeometry", lambda screen: available)
     return available
+
+
+@pytest.fixture
+def document(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A new, empty studio document whose relative CSV paths resolve in ``tmp_path`` (the
+    working folder of an unsaved document). Modules that need another document define their
+    own."""
+    from nnstudio.ui.document import StudioDocument
+
+    monkeypatch.chdir(tmp_path)
+    return StudioDocument()
+
+
+@pytest.fixture
+def panel(qtbot, document):
+    """The Data dock's panel on ``document``, shown at a dock's usual size."""
+    from nnstudio.ui.docks.data_dock import DataPanel
+
+    widget = DataPanel(document)
+    qtbot.addWidget(widget)
+    widget.resize(380, 760)
+    widget.show()
+    return widget

@@ -6,8 +6,6 @@ from __future__ import annotations
 import pytest
 
 from nnstudio.spec import CsvData
-from nnstudio.ui.docks.data_dock import DataPanel
-from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.qt import QtCore
 
 from .test_csv_import import ok_button, open_dialog, write
@@ -26,21 +24,6 @@ CASE_NOTE = (
 SPACES_NOTE = (
     "Note: label 'yes ' (1 row) is read as class 'yes' (spaces around labels are ignored)."
 )
-
-
-@pytest.fixture
-def document(qtbot, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return StudioDocument()
-
-
-@pytest.fixture
-def panel(qtbot, document):
-    widget = DataPanel(document)
-    qtbot.addWidget(widget)
-    widget.resize(380, 760)
-    widget.show()
-    return widget
 
 
 def test_the_column_picker_tells_of_labels_that_look_alike(qtbot, tmp_path) -> None:

@@ -12,7 +12,6 @@ from nnstudio.spec import CsvData
 from nnstudio.ui import csv_import
 from nnstudio.ui.csv_import import CsvImportDialog
 from nnstudio.ui.docks.data_dock import DataPanel
-from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.qt import QtWidgets
 
 from .test_csv_import import ok_button, write
@@ -32,21 +31,6 @@ pytestmark = pytest.mark.gui
 ANN = "Ann,,170\nBob,31,180\nCid,45,175\nDan,52,169\n"
 #: A header with an empty column name.
 UNNAMED = "name,,height\nBob,31,180\nCid,45,175\nDan,52,169\n"
-
-
-@pytest.fixture
-def document(qtbot, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return StudioDocument()
-
-
-@pytest.fixture
-def panel(qtbot, document):
-    widget = DataPanel(document)
-    qtbot.addWidget(widget)
-    widget.resize(380, 760)
-    widget.show()
-    return widget
 
 
 def open_through(

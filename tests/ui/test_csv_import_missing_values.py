@@ -7,8 +7,6 @@ import pytest
 
 from nnstudio.spec import CsvData
 from nnstudio.ui.csv_import import CsvImportDialog
-from nnstudio.ui.docks.data_dock import DataPanel
-from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.qt import QtWidgets
 
 from ..data.test_csv_missing_values import MISSING
@@ -16,21 +14,6 @@ from .test_csv_header_choice import open_through
 from .test_csv_import import ok_button, open_dialog, write
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def document(qtbot, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return StudioDocument()
-
-
-@pytest.fixture
-def panel(qtbot, document):
-    widget = DataPanel(document)
-    qtbot.addWidget(widget)
-    widget.resize(380, 760)
-    widget.show()
-    return widget
 
 
 def skip_box(dialog: CsvImportDialog) -> QtWidgets.QCheckBox:

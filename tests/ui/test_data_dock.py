@@ -25,22 +25,6 @@ pytestmark = pytest.mark.gui
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
-@pytest.fixture
-def document(qtbot, tmp_path, monkeypatch):
-    # Relative CSV paths resolve against the working folder for an unsaved document.
-    monkeypatch.chdir(tmp_path)
-    return StudioDocument()
-
-
-@pytest.fixture
-def panel(qtbot, document):
-    widget = DataPanel(document)
-    qtbot.addWidget(widget)
-    widget.resize(380, 760)
-    widget.show()
-    return widget
-
-
 def choose(panel: DataPanel, key: str) -> None:
     panel.source_combo.setCurrentIndex(panel.source_combo.findData(key))
 

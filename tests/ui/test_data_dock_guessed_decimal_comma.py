@@ -7,28 +7,12 @@ import pytest
 
 from nnstudio.spec import CsvData
 from nnstudio.ui.docks.data_dock import DataPanel
-from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.qt import QtWidgets
 
 from .test_csv_import import write
 from .test_csv_import_decimal_comma import EURO
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def document(qtbot, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return StudioDocument()
-
-
-@pytest.fixture
-def panel(qtbot, document):
-    widget = DataPanel(document)
-    qtbot.addWidget(widget)
-    widget.resize(380, 760)
-    widget.show()
-    return widget
 
 
 def numbers_line(panel: DataPanel) -> QtWidgets.QLabel:
