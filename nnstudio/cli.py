@@ -300,6 +300,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="whether the input's first line names its columns (default: as the project's "
         "data; --no-header takes the features by position, as 'column N')",
     )
+    predict.add_argument(
+        "--decimal-comma",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="whether the input's numbers are written with a decimal comma, 0,5 for 0.5 "
+        "(default: as the project's data says, else guessed from the input; "
+        "--no-decimal-comma reads a comma never as a decimal mark)",
+    )
 
     gradcheck = commands.add_parser(
         "gradcheck",
@@ -1287,7 +1295,7 @@ def _command_predict(args: argparse.Namespace) -> int:
     header = _input_header(loaded, args.header)
     if header is False:
         _require_positional(loaded, features, args.input)
-    table = _read_input_table(args.input, header, _input_decimal_comma(loaded))
+    table = _read_input_table(args.input, header, _input_decimal_comma(loaded, args))
     if header is False:
         _require_columns(table, loaded, features)
     missing = [name for name in features if name not in table.header]
@@ -1361,14 +1369,17 @@ def _input_header(loaded: LoadedProject, stated: bool | None) -> bool | None:
     return False if isinstance(data, CsvData) and data.header is False else None
 
 
-def _input_decimal_comma(loaded: LoadedProject) -> bool | None:
+def _input_decimal_comma(loaded: LoadedProject, args: argparse.Namespace) -> bool | None:
     """How ``predict`` reads its input's numbers, as ``read_csv_table``'s ``decimal_comma``:
-    as the project's CSV data says (a decimal comma, or a decimal point), else guessed from
-    the input. A file like the data reads as the data does, ``1,303`` included, which no
-    guess can tell from a thousands separator.
+    as ``--decimal-comma``/``--no-decimal-comma`` say when given; else as the project's CSV
+    data says (a decimal comma, or a decimal point), else guessed from the input. A file like
+    the data reads as the data does, ``1,303`` included, which no guess can tell from a
+    thousands separator.
     """
     from nnstudio.spec import CsvData
 
+    if args.decimal_comma is not None:
+        return bool(args.decimal_comma)
     data = loaded.project.data
     return data.decimal_comma if isinstance(data, CsvData) else None
 

@@ -84,3 +84,25 @@ def test_a_project_that_does_not_say_guesses(text: str, tmp_path: Path, capsys) 
     status, out, err = predicted(project, text, tmp_path, capsys)
     assert status == 0, err
     assert len(out.splitlines()) == 2
+
+
+def test_the_option_reads_an_input_as_it_says_whatever_the_project_reads(
+    tmp_path: Path, capsys
+) -> None:
+    # The refusal above advises reading the file with a decimal point: --no-decimal-comma.
+    project = trained_project(tmp_path, True)
+    (tmp_path / "in.csv").write_text("a;b\n1.303;2\n", encoding="utf-8")
+    capsys.readouterr()
+    args = ["predict", str(project), "-i", str(tmp_path / "in.csv")]
+    assert cli.main([*args, "--no-decimal-comma"]) == cli.EXIT_OK
+    dotted = capsys.readouterr().out
+    (tmp_path / "in.csv").write_text("a;b\n1,303;2\n", encoding="utf-8")
+    assert cli.main(args) == cli.EXIT_OK
+    assert capsys.readouterr().out == dotted
+    # And the other way round for a project read with decimal points.
+    points = trained_project(tmp_path, False)
+    capsys.readouterr()
+    (tmp_path / "in.csv").write_text("a;b\n0,5;0,25\n", encoding="utf-8")
+    decimal = ["predict", str(points), "-i", str(tmp_path / "in.csv"), "--decimal-comma"]
+    assert cli.main(decimal) == cli.EXIT_OK
+    assert len(capsys.readouterr().out.splitlines()) == 2
