@@ -195,6 +195,33 @@ def _layer_title(drawn: int, layers: int) -> str:
     return f"Hidden {drawn}"
 
 
+def _unmeasured_advice(report: GradCheckReport, tolerance: float) -> str | None:
+    """What to try when no layer could be measured (the check verified nothing), or ``None``.
+
+    As the command line advises: more examples or weights with larger gradients when they
+    are too small for the step; fresh weights when the loss is so large (a diverged network)
+    that its rounding swamps every step.
+    """
+    noisy = report.in_noise(tolerance)
+    if not report.layers or len(noisy) != len(report.layers):
+        return None
+    causes: set[str] = set()
+    for layer in noisy:
+        causes |= layer.noise_causes(tolerance)
+    tries = []
+    if "small gradient" in causes:
+        tries.append(
+            "check on more examples (Examples), or at weights whose gradients are larger, "
+            "such as fresh ones"
+        )
+    if "large loss" in causes:
+        tries.append("check at fresh weights")
+    return (
+        f"To verify backpropagation, {' or '.join(tries)}: Train › Reset weights makes them "
+        "(Edit › Undo brings these back)."
+    )
+
+
 def _style_verdict(item: QtWidgets.QTableWidgetItem, verdict: str) -> None:
     """Colour a verdict's cell: ok green and FAIL red, in bold; the others muted."""
     if verdict in ("ok", "FAIL"):
@@ -673,6 +700,9 @@ class GradientCheckDialog(QtWidgets.QDialog):
         note = report.noise_note(tolerance)
         if note is not None:
             lines.append(_escaped(_capitalized(note.replace("epsilon ", "ε = "))))
+        advice = _unmeasured_advice(report, tolerance)
+        if advice is not None:
+            lines.append(advice)
         if report.excluded:
             lines.append(
                 f"{report.excluded:,} weight(s) closer to 0 than the step were left out: with "

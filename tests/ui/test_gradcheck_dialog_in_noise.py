@@ -4,14 +4,19 @@ gradient is still a red FAIL."""
 
 from __future__ import annotations
 
+import copy
+
+import numpy as np
 import pytest
 
 from nnstudio.engine.network import Network
-from nnstudio.spec import LayerSpec, NetworkSpec
+from nnstudio.spec import LayerSpec, NetworkSpec, Project
 from nnstudio.ui.csv_import import MUTED_COLOR
 from nnstudio.ui.document import StudioDocument
 from nnstudio.ui.gradcheck_dialog import GradientCheckDialog
 from nnstudio.ui.qt import QtGui
+from nnstudio.workflow import build_network
+from tests.test_cli_gradcheck_in_noise import LINEAR, _saved
 
 pytestmark = pytest.mark.gui
 
@@ -87,3 +92,24 @@ def test_a_wrong_small_gradient_is_still_a_red_fail(qtbot, deep_document, monkey
     # The failing layer's entries show below, its failures first.
     assert dialog.entry_layer.currentIndex() == 3
     assert dialog.entries.item(0, RESULT).text() == "FAIL"
+
+
+def test_a_check_that_measured_no_layer_says_what_to_try(qtbot, tmp_path, monkeypatch) -> None:
+    # A 1-1-1 regression at weights around 1e20 (a diverged network): the loss, about 1e41,
+    # rounds away every step, so neither layer can be measured.
+    document_dict = copy.deepcopy(LINEAR)
+    document_dict["network"]["layers"].insert(0, {"units": 1, "activation": "identity"})
+    (W1, b1), (W2, b2) = build_network(Project.from_dict(document_dict)).weights()
+    weights = ((np.full_like(W1, 3e20), np.full_like(b1, 1e20)), (np.full_like(W2, 2.0), b2))
+    path = _saved(tmp_path / "diverged.nnproj", document_dict, weights)
+    monkeypatch.chdir(tmp_path)
+    document = StudioDocument()
+    document.open(path)
+    dialog = checked(qtbot, document)
+    assert verdict_cells(dialog) == ["in noise", "in noise"]
+    summary = dialog.summary.text()
+    assert "No layer could be measured: nothing passed or failed" in summary
+    assert summary.endswith(
+        "To verify backpropagation, check at fresh weights: Train › Reset weights makes them "
+        "(Edit › Undo brings these back)."
+    )
