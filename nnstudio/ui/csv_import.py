@@ -12,7 +12,7 @@ import hashlib
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -1540,39 +1540,52 @@ class CsvImportDialog(QtWidgets.QDialog):
         Sharing the name's and the size's rows, the box and its line make the dialog no
         taller, shown or hidden (the options beside the column list had no row to spare).
         """
-        self._header_box = QtWidgets.QCheckBox(HEADER_BOX_TEXT)
-        self._header_box.setObjectName("csvHeader")
-        self._header_box.setChecked(self._table is None or self._table.has_header)
-        self._header_box.setToolTip(
+        self._header_box, self._header_hint = self._reading_choice(
+            HEADER_BOX_TEXT,
+            ("csvHeader", "csvHeaderHint"),
+            self._table is None or self._table.has_header,
             "Read the first line as column names. Untick it for a file that starts with an "
             "example: the first line is then the first row, and the columns are numbered "
-            "(column 1, column 2, …)."
+            "(column 1, column 2, …).",
+            self._header_toggled,
         )
-        self._header_box.toggled.connect(self._header_toggled)
-        self._header_hint = QtWidgets.QLabel()
-        self._header_hint.setObjectName("csvHeaderHint")
-        self._header_hint.setTextFormat(Qt.TextFormat.PlainText)
-        self._header_hint.setStyleSheet(f"color: {MUTED_COLOR};")
         # How numbers are written, beside it: also a reading of the file.
-        self._decimal_box = QtWidgets.QCheckBox(DECIMAL_BOX_TEXT)
-        self._decimal_box.setObjectName("csvDecimalComma")
-        self._decimal_box.setChecked(self._table is not None and self._table.decimal_comma)
-        self._decimal_box.setToolTip(
+        self._decimal_box, self._decimal_hint = self._reading_choice(
+            DECIMAL_BOX_TEXT,
+            ("csvDecimalComma", "csvDecimalHint"),
+            self._table is not None and self._table.decimal_comma,
             "Read numbers written with a decimal comma, as spreadsheets write them in many "
             "languages: 0,5 is 0.5. A number written with a point is then not read as a "
-            "number. Guessed for files whose cells are separated by semicolons or tabs."
+            "number. Guessed for files whose cells are separated by semicolons or tabs.",
+            self._decimal_toggled,
         )
-        self._decimal_box.toggled.connect(self._decimal_toggled)
-        self._decimal_hint = QtWidgets.QLabel()
-        self._decimal_hint.setObjectName("csvDecimalHint")
-        self._decimal_hint.setTextFormat(Qt.TextFormat.PlainText)
-        self._decimal_hint.setStyleSheet(f"color: {MUTED_COLOR};")
         heading.addWidget(self._decimal_box, 0, 1, Qt.AlignmentFlag.AlignRight)
         heading.addWidget(self._decimal_hint, 1, 1, Qt.AlignmentFlag.AlignRight)
         heading.addWidget(self._header_box, 0, 2, Qt.AlignmentFlag.AlignRight)
         heading.addWidget(self._header_hint, 1, 2, Qt.AlignmentFlag.AlignRight)
         self._update_header_hint()
         self._update_decimal_hint()
+
+    @staticmethod
+    def _reading_choice(
+        text: str,
+        names: tuple[str, str],
+        checked: bool,
+        tip: str,
+        toggled: Callable[[bool], None],
+    ) -> tuple[QtWidgets.QCheckBox, QtWidgets.QLabel]:
+        """A box choosing how the file is read and the muted line under it that says what
+        was guessed (``names``: their object names)."""
+        box = QtWidgets.QCheckBox(text)
+        box.setObjectName(names[0])
+        box.setChecked(checked)
+        box.setToolTip(tip)
+        box.toggled.connect(toggled)
+        hint = QtWidgets.QLabel()
+        hint.setObjectName(names[1])
+        hint.setTextFormat(Qt.TextFormat.PlainText)
+        hint.setStyleSheet(f"color: {MUTED_COLOR};")
+        return box, hint
 
     def _build(self) -> None:
         layout = QtWidgets.QVBoxLayout(self)
